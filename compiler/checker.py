@@ -1,0 +1,816 @@
+"""Names and types: syntax trees of all files of a project to one typed IR project.
+
+Every problem is collected; a failed expression becomes `ir.Invalid` (type ANY)
+so that checking goes on and one run reports everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from segl.compiler import ir
+from segl.compiler.types import COLUMN_TYPES, ORDERED, TEMPORAL, Type, unify
+from segl.dsl import ast
+from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
+from segl.dsl.parser import AGGREGATES
+
+RESERVED_NAMES = frozenset({"user_id", "as_of"})
+KNOWN_ANNOTATIONS = ("description", "category", "owner", "kind")
+TAG_KINDS = ("static", "semi-dynamic", "dynamic", "derived")
+NUMBER_ONLY = frozenset({Type.NUMBER})
+STRING_ONLY = frozenset({Type.STRING})
+
+# name -> (parameter types, result type); None result means "the argument's type"
+FUNCTIONS: dict[str, tuple[tuple[frozenset[Type], ...], Type | None]] = {
+    "days_since": ((TEMPORAL,), Type.NUMBER),
+    "hours_since": ((TEMPORAL,), Type.NUMBER),
+    "days_between": ((TEMPORAL, TEMPORAL), Type.NUMBER),
+    "age": ((TEMPORAL,), Type.NUMBER),
+    "date": ((TEMPORAL,), Type.DATE),
+    "day_of_week": ((TEMPORAL,), Type.NUMBER),
+    "hour": ((TEMPORAL,), Type.NUMBER),
+    "lower": ((STRING_ONLY,), Type.STRING),
+    "upper": ((STRING_ONLY,), Type.STRING),
+    "length": ((STRING_ONLY,), Type.NUMBER),
+    "abs": ((NUMBER_ONLY,), Type.NUMBER),
+    "round": ((NUMBER_ONLY, NUMBER_ONLY), Type.NUMBER),
+}
+VARIADIC = frozenset({"coalesce"})
+ALL_FUNCTIONS = sorted({*FUNCTIONS, *VARIADIC, *AGGREGATES})
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    name: str = "project"
+    timezone: str = "UTC"
+    universe: str | None = None
+
+
+def _hint_for_aggregating(source: str, column: str, column_type: Type) -> str:
+    if column_type is Type.NUMBER:
+        return f"aggregate it: sum({source}.{column}), max({source}.{column}), ..."
+    return f"aggregate it: last({source}.{column}), most_frequent({source}.{column}), ..."
+
+
+def _literal_number(text: str) -> int | float:
+    if text.isdigit():
+        return int(text)
+    return float(text)
+
+
+class _Checker:
+    def __init__(self, programs: Sequence[ast.Program], config: ProjectConfig) -> None:
+        self.programs = programs
+        self.config = config
+        self.diagnostics: list[Diagnostic] = []
+        self.sources: dict[str, ir.Source] = {}
+        self.source_defs: dict[str, ast.SourceDef] = {}
+        self.defs: dict[str, ast.TagDef | ast.SegmentDef | ast.LayeringDef] = {}
+        self.first_seen: dict[str, Span] = {}
+        self.resolved: dict[str, ir.Definition] = {}
+        self.failed: set[str] = set()
+
+    # ------------------------------------------------------------ reporting
+    def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, tuple(h for h in hints if h)))
+
+    def warn(self, code: str, message: str, span: Span | None, *hints: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(code, message, span, tuple(h for h in hints if h), Severity.WARNING)
+        )
+
+    # ------------------------------------------------------------ collecting
+    def collect(self) -> None:
+        for program in self.programs:
+            for stmt in program.statements:
+                self._register(stmt)
+
+    def _register(self, stmt: ast.Statement) -> None:
+        lowered = stmt.name.lower()
+        if lowered in self.first_seen:
+            first = self.first_seen[lowered]
+            self.error(
+                "E0306",
+                f"'{stmt.name}' is defined more than once (names ignore case)",
+                stmt.span,
+                f"first defined at {first.file}:{first.line}",
+            )
+            return
+        self.first_seen[lowered] = stmt.span
+        if isinstance(stmt, ast.SourceDef):
+            self.source_defs[stmt.name] = stmt
+            self.sources[stmt.name] = self._source(stmt)
+            return
+        if isinstance(stmt, ast.TagDef) and lowered in RESERVED_NAMES:
+            self.error(
+                "E0308",
+                f"'{stmt.name}' is reserved for the results table",
+                stmt.span,
+                "choose another tag name",
+            )
+        self.defs[stmt.name] = stmt
+        self._check_annotations(stmt.annotations)
+
+    def _check_annotations(self, annotations: tuple[ast.Annotation, ...]) -> None:
+        for note in annotations:
+            if note.key not in KNOWN_ANNOTATIONS:
+                self.warn(
+                    "W0001",
+                    f"unknown annotation '@{note.key}'",
+                    note.span,
+                    *did_you_mean(note.key, KNOWN_ANNOTATIONS),
+                    "known: " + ", ".join("@" + k for k in KNOWN_ANNOTATIONS),
+                )
+            elif note.key == "kind" and note.value not in TAG_KINDS:
+                self.warn(
+                    "W0001",
+                    f"unknown tag kind '{note.value}'",
+                    note.span,
+                    "kinds: " + ", ".join(TAG_KINDS),
+                )
+
+    def _source(self, stmt: ast.SourceDef) -> ir.Source:
+        columns: dict[str, Type] = {}
+        for col in stmt.columns:
+            if col.name in columns:
+                self.error("E0310", f"column '{col.name}' is declared twice", col.span)
+            columns[col.name] = COLUMN_TYPES.get(col.type_name, Type.ANY)
+        user_column = stmt.key if stmt.kind == "profile" else stmt.user
+        assert user_column is not None
+        if stmt.kind == "event":
+            assert stmt.time is not None
+            declared = columns.setdefault(stmt.time, Type.TIMESTAMP)
+            if declared not in TEMPORAL:
+                self.error(
+                    "E0401",
+                    f"time column '{stmt.time}' must be a date or timestamp, not {declared}",
+                    stmt.span,
+                )
+        return ir.Source(
+            stmt.name,
+            stmt.table,
+            stmt.kind,
+            user_column,
+            stmt.time,
+            tuple(columns.items()),
+            stmt.span,
+        )
+
+    def universe(self) -> str:
+        profiles = [s.name for s in self.sources.values() if s.kind == "profile"]
+        wanted = self.config.universe
+        if wanted is not None:
+            if wanted not in profiles:
+                self.error(
+                    "E0309",
+                    f"universe '{wanted}' (segl.toml) is not a profile source",
+                    None,
+                    *did_you_mean(wanted, profiles),
+                    "a profile source is declared with `key`: source users from table ... key id",
+                )
+            return wanted
+        if len(profiles) == 1:
+            return profiles[0]
+        if not profiles:
+            self.error(
+                "E0309",
+                "the project has no profile source, so it has no users",
+                None,
+                'declare one with a key: source users from table "users" key user_id { ... }',
+            )
+        else:
+            self.error(
+                "E0309",
+                "several profile sources; which one lists the users? " + ", ".join(profiles),
+                None,
+                f'set universe = "{profiles[0]}" under [project] in segl.toml',
+            )
+        return profiles[0] if profiles else ""
+
+    # ------------------------------------------------------------ ordering
+    def dependencies(self, stmt: ast.TagDef | ast.SegmentDef | ast.LayeringDef) -> list[str]:
+        exprs: list[ast.Expr]
+        if isinstance(stmt, ast.LayeringDef):
+            exprs = [layer.condition for layer in stmt.layers if layer.condition is not None]
+        else:
+            exprs = [stmt.expr]
+        found: list[str] = []
+        stack = list(exprs)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name) and node.name in self.defs and node.name not in found:
+                found.append(node.name)
+            if isinstance(node, ast.Call) and node.name in AGGREGATES:
+                continue  # names inside aggregates are event columns
+            stack.extend(ast.children(node))
+        return found
+
+    def order(self) -> list[str]:
+        """Definitions in dependency order; cycles are reported and left out."""
+        graph = {name: self.dependencies(stmt) for name, stmt in self.defs.items()}
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        ordered: list[str] = []
+        for root in self.defs:
+            if root in state:
+                continue
+            path: list[str] = []
+            stack: list[tuple[str, int]] = [(root, 0)]
+            while stack:
+                name, index = stack.pop()
+                if index == 0:
+                    state[name] = 1
+                    path.append(name)
+                deps = graph[name]
+                if index < len(deps):
+                    stack.append((name, index + 1))
+                    dep = deps[index]
+                    if state.get(dep) == 1:
+                        self._report_cycle(path[path.index(dep) :] + [dep])
+                    elif dep not in state:
+                        stack.append((dep, 0))
+                    continue
+                state[name] = 2
+                path.pop()
+                if name not in self.failed:
+                    ordered.append(name)
+        return ordered
+
+    def _report_cycle(self, cycle: list[str]) -> None:
+        self.failed.update(cycle)
+        start = self.defs[cycle[0]]
+        self.error(
+            "E0307",
+            "definitions depend on each other in a cycle: " + " -> ".join(cycle),
+            start.span,
+            "break the cycle: one of them must not use the others",
+        )
+
+    # ------------------------------------------------------------ definitions
+    def check_definition(self, name: str) -> None:
+        stmt = self.defs[name]
+        meta = tuple((a.key, a.value) for a in stmt.annotations)
+        definition: ir.Definition
+        if isinstance(stmt, ast.TagDef):
+            expr = self.expr(stmt.expr, None)
+            if expr.type is Type.NULL:
+                self.error("E0401", f"tag '{name}' is always null", stmt.expr.span)
+            definition = ir.Tag(name, stmt.title, expr, meta, stmt.span)
+        elif isinstance(stmt, ast.SegmentDef):
+            expr = self.condition(stmt.expr, None, f"segment '{name}'")
+            definition = ir.Segment(name, stmt.title, expr, meta, stmt.span)
+        else:
+            definition = self.layering(stmt, meta)
+        self.resolved[name] = definition
+
+    def layering(self, stmt: ast.LayeringDef, meta: tuple[tuple[str, str], ...]) -> ir.Layering:
+        layers: list[ir.Layer] = []
+        seen: set[str] = set()
+        otherwise_at: Span | None = None
+        for layer in stmt.layers:
+            if layer.name in seen:
+                self.error("E0310", f"layer '{layer.name}' appears twice", layer.span)
+            seen.add(layer.name)
+            if otherwise_at is not None:
+                self.warn(
+                    "W0002",
+                    f"layer '{layer.name}' can never match: 'otherwise' comes before it",
+                    layer.span,
+                )
+            condition = None
+            if layer.condition is None:
+                otherwise_at = layer.span
+            else:
+                condition = self.condition(layer.condition, None, f"layer '{layer.name}'")
+            layers.append(ir.Layer(layer.name, layer.title, condition, layer.span))
+        return ir.Layering(stmt.name, stmt.title, tuple(layers), meta, stmt.span)
+
+    def condition(self, node: ast.Expr, scope: ir.Source | None, what: str) -> ir.Expr:
+        expr = self.expr(node, scope)
+        if expr.type not in (Type.BOOL, Type.NULL, Type.ANY):
+            self.error(
+                "E0404",
+                f"{what} must be true or false, but this is a {expr.type}",
+                node.span,
+                "compare it, e.g. `... >= 1` or `... == \"value\"`",
+            )
+            return ir.Invalid(span=node.span)
+        return expr
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, node: ast.Expr, scope: ir.Source | None) -> ir.Expr:
+        """Resolve and type one expression. scope: the event source inside an
+        aggregate (per-event context), None for per-user context."""
+        match node:
+            case ast.NumberLit(text=text):
+                return ir.Literal(_literal_number(text), Type.NUMBER, node.span)
+            case ast.StringLit(value=value):
+                return ir.Literal(value, Type.STRING, node.span)
+            case ast.BoolLit(value=value):
+                return ir.Literal(value, Type.BOOL, node.span)
+            case ast.NullLit():
+                return ir.Literal(None, Type.NULL, node.span)
+            case ast.DateLit(value=value):
+                return ir.Literal(dt.date.fromisoformat(value), Type.DATE, node.span)
+            case ast.TimestampLit(value=value):
+                stamp = dt.datetime.fromisoformat(value.replace(" ", "T"))
+                return ir.Literal(stamp, Type.TIMESTAMP, node.span)
+            case ast.Now():
+                return ir.AsOf(span=node.span)
+            case ast.Today():
+                return ir.AsOfDate(span=node.span)
+            case ast.Name():
+                return self.name(node, scope)
+            case ast.ColumnRef():
+                return self.column(node, scope)
+            case ast.Unary():
+                return self.unary(node, scope)
+            case ast.Binary():
+                return self.binary(node, scope)
+            case ast.InList():
+                return self.in_list(node, scope)
+            case ast.Between():
+                return self.between(node, scope)
+            case ast.IsNull(operand=operand, negated=negated):
+                return ir.IsNull(self.expr(operand, scope), negated, span=node.span)
+            case ast.StringMatch(op=op, left=left, right=right):
+                lhs = self.typed(left, scope, STRING_ONLY, f"'{op.replace('_', ' ')}'")
+                rhs = self.typed(right, scope, STRING_ONLY, f"'{op.replace('_', ' ')}'")
+                return ir.StrMatch(op, lhs, rhs, span=node.span)
+            case ast.Call():
+                return self.call(node, scope)
+            case ast.Case():
+                return self.case(node, scope)
+        raise AssertionError(f"unhandled syntax node {node!r}")
+
+    def typed(
+        self, node: ast.Expr, scope: ir.Source | None, allowed: frozenset[Type], what: str
+    ) -> ir.Expr:
+        expr = self.expr(node, scope)
+        if expr.type in allowed or expr.type in (Type.NULL, Type.ANY):
+            return expr
+        wanted = " or ".join(sorted(t.value for t in allowed))
+        self.error(
+            "E0401", f"{what} needs a {wanted}, but this is a {expr.type}", node.span
+        )
+        return ir.Invalid(span=node.span)
+
+    def name(self, node: ast.Name, scope: ir.Source | None) -> ir.Expr:
+        name = node.name
+        if scope is not None and scope.column_type(name) is not None:
+            return ir.EventColumn(scope.name, name, scope.column_type(name) or Type.ANY, node.span)
+        if name in self.defs:
+            if scope is not None:
+                self.error(
+                    "E0409",
+                    f"'{name}' is a per-user definition; inside an aggregate over "
+                    f"'{scope.name}' only its columns and constants can be used",
+                    node.span,
+                    f"move the condition out of the aggregate: ... and {name}",
+                )
+                return ir.Invalid(span=node.span)
+            return self.reference(node)
+        if name in self.sources:
+            source = self.sources[name]
+            hint = (
+                f"aggregate it: count({name}), exists({name} where ...)"
+                if source.kind == "event"
+                else f"use one of its columns: {name}.<column>"
+            )
+            self.error("E0403", f"source '{name}' is not a value", node.span, hint)
+            return ir.Invalid(span=node.span)
+        return self.unknown_name(node, scope)
+
+    def unknown_name(self, node: ast.Name, scope: ir.Source | None) -> ir.Expr:
+        candidates = list(self.defs)
+        if scope is not None:
+            candidates += [c for c, _ in scope.columns]
+        hints = list(did_you_mean(node.name, candidates))
+        owners = [s.name for s in self.sources.values() if s.column_type(node.name) is not None]
+        if not hints and owners:
+            hints.append(f"did you mean '{owners[0]}.{node.name}'?")
+        if scope is not None:
+            message = f"unknown name '{node.name}' (not a column of '{scope.name}')"
+        else:
+            message = f"unknown tag, segment or layering '{node.name}'"
+        self.error("E0301", message, node.span, *hints)
+        return ir.Invalid(span=node.span)
+
+    def reference(self, node: ast.Name) -> ir.Expr:
+        name = node.name
+        stmt = self.defs[name]
+        if name in self.failed or name not in self.resolved:
+            return ir.Invalid(span=node.span)
+        definition = self.resolved[name]
+        if isinstance(stmt, ast.TagDef):
+            assert isinstance(definition, ir.Tag)
+            return ir.TagRef(name, definition.type, node.span)
+        if isinstance(stmt, ast.SegmentDef):
+            return ir.SegmentRef(name, span=node.span)
+        return ir.LayeringRef(name, span=node.span)
+
+    def column(self, node: ast.ColumnRef, scope: ir.Source | None) -> ir.Expr:
+        source = self.sources.get(node.source)
+        if source is None:
+            self.error(
+                "E0302",
+                f"unknown source '{node.source}'",
+                node.span,
+                *did_you_mean(node.source, self.sources),
+            )
+            return ir.Invalid(span=node.span)
+        column_type = source.column_type(node.column)
+        if column_type is None:
+            hints = list(did_you_mean(node.column, [c for c, _ in source.columns]))
+            if node.column == source.user_column:
+                hints.append(f"declare it in the source to use it: {node.column}: number")
+            self.error(
+                "E0303",
+                f"source '{source.name}' has no column '{node.column}'",
+                node.span,
+                *hints,
+            )
+            return ir.Invalid(span=node.span)
+        if source.kind == "profile":
+            if scope is not None:
+                self.error(
+                    "E0409",
+                    f"inside an aggregate over '{scope.name}' only its own columns can be used",
+                    node.span,
+                    f"compare {node.source}.{node.column} outside the aggregate",
+                )
+                return ir.Invalid(span=node.span)
+            return ir.ProfileColumn(source.name, node.column, column_type, node.span)
+        if scope is None:
+            self.error(
+                "E0403",
+                f"{node.source}.{node.column} is a per-event value, but a per-user value "
+                "is needed here",
+                node.span,
+                _hint_for_aggregating(node.source, node.column, column_type),
+            )
+            return ir.Invalid(span=node.span)
+        if scope.name != source.name:
+            self.error(
+                "E0405",
+                f"an aggregate over '{scope.name}' cannot use columns of '{source.name}'",
+                node.span,
+                "aggregate each source separately and combine the results",
+            )
+            return ir.Invalid(span=node.span)
+        return ir.EventColumn(source.name, node.column, column_type, node.span)
+
+    # ------------------------------------------------------------ operators
+    def unary(self, node: ast.Unary, scope: ir.Source | None) -> ir.Expr:
+        if node.op == "not":
+            return ir.Not(self.condition(node.operand, scope, "'not'"), span=node.span)
+        operand = self.typed(node.operand, scope, NUMBER_ONLY, "'-'")
+        return ir.Neg(operand, span=node.span)
+
+    def binary(self, node: ast.Binary, scope: ir.Source | None) -> ir.Expr:
+        if node.op in ("and", "or"):
+            left = self.condition(node.left, scope, f"'{node.op}'")
+            right = self.condition(node.right, scope, f"'{node.op}'")
+            return ir.Logic(node.op, left, right, span=node.span)
+        if node.op in ("+", "-", "*", "/"):
+            left = self.typed(node.left, scope, NUMBER_ONLY, f"'{node.op}'")
+            right = self.typed(node.right, scope, NUMBER_ONLY, f"'{node.op}'")
+            return ir.Arith(node.op, left, right, span=node.span)
+        return self.compare(node, scope)
+
+    def compare(self, node: ast.Binary, scope: ir.Source | None) -> ir.Expr:
+        left = self.expr(node.left, scope)
+        right = self.expr(node.right, scope)
+        common = unify(left.type, right.type)
+        if common is None:
+            self.error(
+                "E0401",
+                f"cannot compare a {left.type} with a {right.type}",
+                node.span,
+                *self._compare_hints(left, right),
+            )
+            return ir.Invalid(span=node.span)
+        if node.op not in ("==", "!=") and common is Type.BOOL:
+            self.error("E0401", f"'{node.op}' does not order true and false", node.span)
+            return ir.Invalid(span=node.span)
+        if Type.NULL in (left.type, right.type):
+            self.warn(
+                "W0003",
+                f"'{node.op} null' is never true",
+                node.span,
+                "use 'is null' or 'is not null'",
+            )
+        self._check_layer_names(left, (right,))
+        self._check_layer_names(right, (left,))
+        return ir.Compare(node.op, left, right, span=node.span)
+
+    def _compare_hints(self, left: ir.Expr, right: ir.Expr) -> tuple[str, ...]:
+        types = {left.type, right.type}
+        if Type.NUMBER in types and types & TEMPORAL:
+            return ("use days_since(...), hours_since(...) or days_between(a, b) for durations",)
+        if Type.STRING in types and types & TEMPORAL:
+            return ('write dates as date "2026-11-01"',)
+        return ()
+
+    def _check_layer_names(self, maybe_layering: ir.Expr, values: tuple[ir.Expr, ...]) -> None:
+        if not isinstance(maybe_layering, ir.LayeringRef):
+            return
+        layering = self.resolved.get(maybe_layering.name)
+        if not isinstance(layering, ir.Layering):
+            return
+        names = [layer.name for layer in layering.layers]
+        for value in values:
+            if isinstance(value, ir.Literal) and isinstance(value.value, str):
+                if value.value not in names:
+                    self.error(
+                        "E0305",
+                        f"'{value.value}' is not a layer of '{layering.name}'",
+                        value.span,
+                        *did_you_mean(value.value, names),
+                        "its layers: " + ", ".join(names),
+                    )
+
+    def in_list(self, node: ast.InList, scope: ir.Source | None) -> ir.Expr:
+        operand = self.expr(node.operand, scope)
+        items: list[ir.Expr] = []
+        for item_node in node.items:
+            item = self.expr(item_node, scope)
+            if unify(operand.type, item.type) is None:
+                self.error(
+                    "E0401",
+                    f"list item is a {item.type}, but the value is a {operand.type}",
+                    item_node.span,
+                )
+                item = ir.Invalid(span=item_node.span)
+            items.append(item)
+        if not items:
+            self.error("E0401", "the list is empty", node.span, "list at least one value")
+        self._check_layer_names(operand, tuple(items))
+        return ir.InList(operand, tuple(items), node.negated, span=node.span)
+
+    def between(self, node: ast.Between, scope: ir.Source | None) -> ir.Expr:
+        """`x between a and b` means `x >= a and x <= b` (three-valued, like SQL)."""
+        low = ast.Binary(">=", node.operand, node.low, node.span)
+        high = ast.Binary("<=", node.operand, node.high, node.span)
+        both = ir.Logic("and", self.compare(low, scope), self.compare(high, scope), span=node.span)
+        return ir.Not(both, span=node.span) if node.negated else both
+
+    def case(self, node: ast.Case, scope: ir.Source | None) -> ir.Expr:
+        whens: list[tuple[ir.Expr, ir.Expr]] = []
+        result = Type.NULL
+        branches = [w.value for w in node.whens]
+        if node.otherwise is not None:
+            branches.append(node.otherwise)
+        values = [self.expr(v, scope) for v in branches]
+        for value_node, value in zip(branches, values, strict=True):
+            common = unify(result, value.type)
+            if common is None:
+                self.error(
+                    "E0401",
+                    f"case branches disagree: {result} and {value.type}",
+                    value_node.span,
+                    "every 'then' and the 'else' must give the same type",
+                )
+            else:
+                result = common
+        for when, value in zip(node.whens, values, strict=False):
+            whens.append((self.condition(when.condition, scope, "'when'"), value))
+        otherwise = values[-1] if node.otherwise is not None else None
+        return ir.Case(tuple(whens), otherwise, result, span=node.span)
+
+    # ------------------------------------------------------------ calls
+    def call(self, node: ast.Call, scope: ir.Source | None) -> ir.Expr:
+        if node.name in AGGREGATES:
+            return self.aggregate(node, scope)
+        if node.name in VARIADIC:
+            return self.coalesce(node, scope)
+        signature = FUNCTIONS.get(node.name)
+        if signature is None:
+            self.error(
+                "E0304",
+                f"unknown function '{node.name}'",
+                node.span,
+                *did_you_mean(node.name, ALL_FUNCTIONS),
+            )
+            return ir.Invalid(span=node.span)
+        params, result = signature
+        optional = 1 if node.name == "round" else 0
+        if not len(params) - optional <= len(node.args) <= len(params):
+            count = str(len(params)) if not optional else f"{len(params) - 1} or {len(params)}"
+            self.error(
+                "E0402",
+                f"{node.name}() takes {count} argument(s), not {len(node.args)}",
+                node.span,
+            )
+            return ir.Invalid(span=node.span)
+        args = tuple(
+            self.typed(arg, scope, allowed, f"{node.name}()")
+            for arg, allowed in zip(node.args, params, strict=False)
+        )
+        if node.name == "round" and len(args) == 2 and not self._small_int(args[1]):
+            self.error(
+                "E0401",
+                "round()'s number of decimals must be a whole number from 0 to 10",
+                node.args[1].span,
+            )
+            return ir.Invalid(span=node.span)
+        if node.name == "hour" and args[0].type is Type.DATE:
+            self.warn("W0004", "hour() of a date is always 0", node.span)
+        return ir.Func(node.name, args, result or Type.ANY, node.span)
+
+    @staticmethod
+    def _small_int(expr: ir.Expr) -> bool:
+        return (
+            isinstance(expr, ir.Literal)
+            and isinstance(expr.value, int)
+            and not isinstance(expr.value, bool)
+            and 0 <= expr.value <= 10
+        )
+
+    def coalesce(self, node: ast.Call, scope: ir.Source | None) -> ir.Expr:
+        if not node.args:
+            self.error("E0402", "coalesce() needs at least one argument", node.span)
+            return ir.Invalid(span=node.span)
+        args = tuple(self.expr(arg, scope) for arg in node.args)
+        result = Type.NULL
+        for arg_node, arg in zip(node.args, args, strict=True):
+            common = unify(result, arg.type)
+            if common is None:
+                self.error(
+                    "E0401",
+                    f"coalesce() arguments disagree: {result} and {arg.type}",
+                    arg_node.span,
+                )
+                return ir.Invalid(span=node.span)
+            result = common
+        return ir.Func("coalesce", args, result, node.span)
+
+    # ------------------------------------------------------------ aggregates
+    def aggregate(self, node: ast.Call, scope: ir.Source | None) -> ir.Expr:
+        if scope is not None:
+            self.error(
+                "E0408",
+                f"{node.name}() cannot be used inside another aggregate",
+                node.span,
+                "compute it as its own tag",
+            )
+            return ir.Invalid(span=node.span)
+        if len(node.args) != 1:
+            self.error(
+                "E0402",
+                f"{node.name}() takes one value, not {len(node.args)}",
+                node.span,
+                f"e.g. {node.name}(orders.amount where ... in last 30 days)",
+            )
+            return ir.Invalid(span=node.span)
+        source = self.aggregate_source(node)
+        if source is None:
+            return ir.Invalid(span=node.span)
+        arg = node.args[0]
+        value: ir.Expr | None = None
+        if not (isinstance(arg, ast.Name) and arg.name == source.name):
+            value = self.expr(arg, source)
+        elif node.name not in ("count", "exists"):
+            self.error(
+                "E0405",
+                f"{node.name}() needs a value, not the rows of '{source.name}'",
+                arg.span,
+                f"e.g. {node.name}({source.name}.<column>)",
+            )
+            return ir.Invalid(span=node.span)
+        flt = None
+        if node.where is not None:
+            flt = self.condition(node.where, source, "'where'")
+        window = self.window(node.window)
+        result = self.aggregate_type(node, value)
+        return ir.Aggregate(node.name, source.name, value, flt, window, result, node.span)
+
+    def aggregate_source(self, node: ast.Call) -> ir.Source | None:
+        arg = node.args[0]
+        if isinstance(arg, ast.Name) and arg.name in self.sources:
+            return self._event_source(self.sources[arg.name], arg.span)
+        named: list[str] = []
+        stack: list[ast.Expr] = [arg] + ([node.where] if node.where is not None else [])
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.ColumnRef) and item.source not in named:
+                named.append(item.source)
+            stack.extend(ast.children(item))
+        events = [n for n in named if n in self.sources and self.sources[n].kind == "event"]
+        if len(events) == 1:
+            return self.sources[events[0]]
+        if len(events) > 1:
+            self.error(
+                "E0405",
+                f"{node.name}() mixes event sources: " + ", ".join(events),
+                node.span,
+                "aggregate each source separately and combine the results",
+            )
+            return None
+        if named and named[0] in self.sources:
+            return self._event_source(self.sources[named[0]], node.span)
+        if named:
+            self.error(
+                "E0302",
+                f"unknown source '{named[0]}'",
+                node.span,
+                *did_you_mean(named[0], self.sources),
+            )
+            return None
+        example = next((s for s in self.sources.values() if s.kind == "event"), None)
+        name = example.name if example else "orders"
+        self.error(
+            "E0405",
+            f"{node.name}() does not say which event source it aggregates",
+            node.span,
+            f"name the source: {node.name}({name} where ...) or {node.name}({name}.<column>)",
+        )
+        return None
+
+    def _event_source(self, source: ir.Source, span: Span) -> ir.Source | None:
+        if source.kind == "event":
+            return source
+        self.error(
+            "E0405",
+            f"'{source.name}' is a profile source (one row per user); only event sources "
+            "are aggregated",
+            span,
+            f"use its columns directly: {source.name}.<column>",
+        )
+        return None
+
+    def aggregate_type(self, node: ast.Call, value: ir.Expr | None) -> Type:
+        func = node.name
+        value_type = value.type if value is not None else Type.ANY
+        if func in ("count", "count_distinct"):
+            return Type.NUMBER
+        if func == "exists":
+            return Type.BOOL
+        if value_type is Type.NULL:
+            self.error("E0401", f"{func}() of null is always null", node.span)
+            return Type.ANY
+        if func in ("sum", "avg") and value_type not in (Type.NUMBER, Type.ANY):
+            self.error("E0401", f"{func}() needs a number, but this is a {value_type}", node.span)
+            return Type.ANY
+        if func in ("sum", "avg"):
+            return Type.NUMBER
+        if func in ("min", "max") and value_type not in ORDERED | {Type.ANY}:
+            self.error("E0401", f"{func}() cannot order a {value_type}", node.span)
+            return Type.ANY
+        return value_type
+
+    def window(self, node: ast.Window | None) -> ir.Window | None:
+        match node:
+            case None:
+                return None
+            case ast.LastWindow(count=count, unit=unit):
+                if count <= 0:
+                    self.error("E0406", "a window must be at least 1 unit long", node.span)
+                return ir.Window("last", unit, count, 0)
+            case ast.AgoWindow(start=start, end=end, unit=unit):
+                if start == end:
+                    self.error("E0406", "the window is empty: both ends are equal", node.span)
+                return ir.Window("ago", unit, start, end)
+            case ast.SinceWindow(start=start):
+                moment = self.since_moment(start)
+                return ir.Window("since", "day", 0, 0, moment)
+        raise AssertionError(node)
+
+    def since_moment(self, node: ast.Expr) -> dt.datetime | None:
+        if isinstance(node, ast.DateLit):
+            day = dt.date.fromisoformat(node.value)
+            return dt.datetime(day.year, day.month, day.day)
+        if isinstance(node, ast.TimestampLit):
+            return dt.datetime.fromisoformat(node.value.replace(" ", "T"))
+        self.error(
+            "E0406",
+            "'since' needs a fixed date or timestamp",
+            node.span,
+            'e.g. since date "2026-01-01"; for a moving start use "in last N days"',
+        )
+        return None
+
+
+def check_programs(
+    programs: Sequence[ast.Program], config: ProjectConfig | None = None
+) -> tuple[ir.Project | None, list[Diagnostic]]:
+    """Check all files of a project together. Returns the project (None when
+    there are errors) and every diagnostic, warnings included."""
+    checker = _Checker(programs, config or ProjectConfig())
+    checker.collect()
+    universe = checker.universe()
+    order = checker.order()
+    for name in order:
+        checker.check_definition(name)
+    if any(d.is_error for d in checker.diagnostics):
+        return None, checker.diagnostics
+    definitions = tuple(checker.resolved[name] for name in order)
+    project = ir.Project(
+        checker.config.name,
+        tuple(checker.sources.values()),
+        universe,
+        definitions,
+        checker.config.timezone,
+    )
+    return project, checker.diagnostics

@@ -1,0 +1,429 @@
+"""Typed intermediate representation: names resolved, types and domains known.
+
+Every node is a frozen dataclass (plain, serialisable data). Spans are kept for
+diagnostics but excluded from equality, so identical aggregates written in two
+places compare equal and share one computed column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+from segl.compiler.types import Domain, Type
+from segl.dsl.diagnostics import NO_SPAN, Span
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False)
+
+
+LiteralValue = float | int | str | bool | dt.date | dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: LiteralValue
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """`now`: the as-of instant."""
+
+    type: Type = Type.TIMESTAMP
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AsOfDate:
+    """`today`: the as-of date."""
+
+    type: Type = Type.DATE
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ProfileColumn:
+    source: str
+    column: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class EventColumn:
+    source: str
+    column: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TagRef:
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SegmentRef:
+    name: str
+    type: Type = Type.BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LayeringRef:
+    name: str
+    type: Type = Type.STRING
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Window:
+    """Events with time in [start, end): bounds are computed from as-of by
+    `bounds()`. kind: "last" (N units), "ago" (between N and M units ago),
+    "since" (a fixed instant)."""
+
+    kind: str
+    unit: str = "day"
+    start_count: int = 0
+    end_count: int = 0
+    since: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    func: str  # count sum avg min max count_distinct exists first last most_frequent
+    source: str
+    value: Expr | None  # None: the event rows themselves (count, exists)
+    filter: Expr | None
+    window: Window | None
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+    type: Type = Type.BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Expr
+    type: Type = Type.NUMBER
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Logic:
+    op: str  # and | or
+    left: Expr
+    right: Expr
+    type: Type = Type.BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # == != < <= > >=
+    left: Expr
+    right: Expr
+    type: Type = Type.BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Arith:
+    op: str  # + - * /
+    left: Expr
+    right: Expr
+    type: Type = Type.NUMBER
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InList:
+    operand: Expr
+    items: tuple[Expr, ...]
+    negated: bool
+    type: Type = Type.BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class IsNull:
+    operand: Expr
+    negated: bool
+    type: Type = Type.BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class StrMatch:
+    op: str  # contains | starts_with | ends_with
+    left: Expr
+    right: Expr
+    type: Type = Type.BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Func:
+    """A scalar function: days_since hours_since days_between age date day_of_week
+    hour lower upper length abs round coalesce."""
+
+    name: str
+    args: tuple[Expr, ...]
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Case:
+    whens: tuple[tuple[Expr, Expr], ...]
+    otherwise: Expr | None
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Placeholder for an expression that failed to check (errors already reported)."""
+
+    type: Type = Type.ANY
+    span: Span = _span()
+
+
+Expr = (
+    Literal
+    | AsOf
+    | AsOfDate
+    | ProfileColumn
+    | EventColumn
+    | TagRef
+    | SegmentRef
+    | LayeringRef
+    | Aggregate
+    | Not
+    | Neg
+    | Logic
+    | Compare
+    | Arith
+    | InList
+    | IsNull
+    | StrMatch
+    | Func
+    | Case
+    | Invalid
+)
+
+EXPR_TYPES: tuple[type, ...] = (
+    Literal,
+    AsOf,
+    AsOfDate,
+    ProfileColumn,
+    EventColumn,
+    TagRef,
+    SegmentRef,
+    LayeringRef,
+    Aggregate,
+    Not,
+    Neg,
+    Logic,
+    Compare,
+    Arith,
+    InList,
+    IsNull,
+    StrMatch,
+    Func,
+    Case,
+    Invalid,
+)
+
+
+def sub_expressions(expr: Expr) -> tuple[Expr, ...]:
+    """Direct children (an aggregate's value and filter included)."""
+    match expr:
+        case Not(operand=o) | Neg(operand=o) | IsNull(operand=o):
+            return (o,)
+        case Logic(left=a, right=b) | Compare(left=a, right=b) | Arith(left=a, right=b):
+            return (a, b)
+        case StrMatch(left=a, right=b):
+            return (a, b)
+        case InList(operand=o, items=items):
+            return (o, *items)
+        case Func(args=args):
+            return args
+        case Case(whens=whens, otherwise=otherwise):
+            parts = [e for pair in whens for e in pair]
+            return (*parts, otherwise) if otherwise is not None else tuple(parts)
+        case Aggregate(value=value, filter=flt):
+            return tuple(e for e in (value, flt) if e is not None)
+        case _:
+            return ()
+
+
+def walk(expr: Expr) -> list[Expr]:
+    """All nodes, parents before children."""
+    out: list[Expr] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(sub_expressions(node)))
+    return out
+
+
+def domain_of(expr: Expr) -> Domain:
+    """Per-event if any event column is reachable outside an aggregate."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, EventColumn):
+            return Domain.EVENT
+        if not isinstance(node, Aggregate):
+            stack.extend(sub_expressions(node))
+    return Domain.USER
+
+
+# ---------------------------------------------------------------- definitions
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    table: str
+    kind: str  # profile | event
+    user_column: str  # profile: the key; events: the user column
+    time_column: str | None
+    columns: tuple[tuple[str, Type], ...]
+    span: Span = _span()
+
+    def column_type(self, name: str) -> Type | None:
+        return dict(self.columns).get(name)
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    title: str | None
+    expr: Expr
+    meta: tuple[tuple[str, str], ...] = ()
+    span: Span = _span()
+
+    @property
+    def type(self) -> Type:
+        return self.expr.type
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    title: str | None
+    expr: Expr
+    meta: tuple[tuple[str, str], ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    title: str | None
+    condition: Expr | None  # None: otherwise
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Layering:
+    name: str
+    title: str | None
+    layers: tuple[Layer, ...]
+    meta: tuple[tuple[str, str], ...] = ()
+    span: Span = _span()
+
+
+Definition = Tag | Segment | Layering
+
+
+def definition_exprs(definition: Definition) -> tuple[Expr, ...]:
+    if isinstance(definition, Layering):
+        return tuple(layer.condition for layer in definition.layers if layer.condition is not None)
+    return (definition.expr,)
+
+
+def references(definition: Definition) -> list[str]:
+    """Names of the tags, segments and layerings a definition uses directly."""
+    names: list[str] = []
+    for expr in definition_exprs(definition):
+        for node in walk(expr):
+            if isinstance(node, TagRef | SegmentRef | LayeringRef) and node.name not in names:
+                names.append(node.name)
+    return names
+
+
+@dataclass(frozen=True)
+class Project:
+    """A checked project: definitions in dependency order (each after what it uses)."""
+
+    name: str
+    sources: tuple[Source, ...]
+    universe: str  # the profile source whose keys are the project's users
+    definitions: tuple[Definition, ...]
+    timezone: str = "UTC"
+
+    def source(self, name: str) -> Source:
+        return next(s for s in self.sources if s.name == name)
+
+    def definition(self, name: str) -> Definition:
+        return next(d for d in self.definitions if d.name == name)
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        return tuple(d for d in self.definitions if isinstance(d, Tag))
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return tuple(d for d in self.definitions if isinstance(d, Segment))
+
+    @property
+    def layerings(self) -> tuple[Layering, ...]:
+        return tuple(d for d in self.definitions if isinstance(d, Layering))
+
+    def closure(self, names: list[str]) -> Project:
+        """The sub-project of `names` and everything they depend on."""
+        wanted: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in wanted:
+                wanted.add(name)
+                stack.extend(references(self.definition(name)))
+        kept = tuple(d for d in self.definitions if d.name in wanted)
+        return Project(self.name, self.sources, self.universe, kept, self.timezone)
+
+
+# ---------------------------------------------------------------- dumping
+
+
+def to_data(value: Any) -> Any:
+    """Plain JSON-able data for `segl debug ir` and golden files."""
+    if is_dataclass(value) and not isinstance(value, type):
+        data: dict[str, Any] = {"node": type(value).__name__}
+        for f in fields(value):
+            if f.name == "span":
+                continue
+            data[f.name] = to_data(getattr(value, f.name))
+        return data
+    if isinstance(value, tuple | list):
+        return [to_data(v) for v in value]
+    if isinstance(value, Type):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return value

@@ -1,0 +1,190 @@
+"""Lowering: a checked project and an as-of instant to a query plan.
+
+The plan computes every aggregate over an event source in ONE grouped pass
+over that source (conditional aggregates), joins the per-user results to the
+users, then evaluates tags, segments and layerings level by level over that
+per-user row. Window bounds become literals here, computed from as-of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from segl.compiler import ir
+from segl.compiler.timeutil import window_bounds
+
+ROW_AGGREGATES = frozenset({"count", "exists"})
+
+
+@dataclass(frozen=True)
+class AggregateSlot:
+    column: str  # the per-user column holding the result, e.g. "a3"
+    aggregate: ir.Aggregate
+    start: dt.datetime | None  # window [start, end); end is at most as-of
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class EventPass:
+    """One scan and one GROUP BY user over an event source."""
+
+    source: ir.Source
+    slots: tuple[AggregateSlot, ...]
+    columns: tuple[str, ...]  # event columns read (besides user and time)
+
+    @property
+    def lower_bound(self) -> dt.datetime | None:
+        """Earliest instant any slot needs: events before it are skipped in the scan."""
+        starts = [slot.start for slot in self.slots]
+        if not starts or any(start is None for start in starts):
+            return None
+        return min(s for s in starts if s is not None)
+
+
+@dataclass(frozen=True)
+class ProfileJoin:
+    source: ir.Source
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DefinitionColumn:
+    column: str  # e.g. "d4"
+    definition: ir.Definition
+    level: int  # 1 + the deepest level it depends on
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: ir.Project
+    as_of: dt.datetime
+    universe: ProfileJoin
+    profiles: tuple[ProfileJoin, ...]  # other profile sources, joined by key
+    passes: tuple[EventPass, ...]
+    columns: tuple[DefinitionColumn, ...]
+
+    def slot_for(self, aggregate: ir.Aggregate) -> AggregateSlot:
+        for event_pass in self.passes:
+            for slot in event_pass.slots:
+                if slot.aggregate == aggregate:
+                    return slot
+        raise KeyError(aggregate)
+
+    def column_for(self, name: str) -> DefinitionColumn:
+        return next(c for c in self.columns if c.definition.name == name)
+
+    @property
+    def levels(self) -> int:
+        return max((c.level for c in self.columns), default=0)
+
+
+def _top_level_nodes(expr: ir.Expr) -> list[ir.Expr]:
+    """Nodes outside aggregates, plus the aggregates themselves (not their insides)."""
+    out: list[ir.Expr] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if not isinstance(node, ir.Aggregate):
+            stack.extend(reversed(ir.sub_expressions(node)))
+    return out
+
+
+def _event_columns(aggregate: ir.Aggregate) -> list[str]:
+    names: list[str] = []
+    for part in (aggregate.value, aggregate.filter):
+        if part is None:
+            continue
+        for node in ir.walk(part):
+            if isinstance(node, ir.EventColumn) and node.column not in names:
+                names.append(node.column)
+    return names
+
+
+def _bounds(aggregate: ir.Aggregate, as_of: dt.datetime) -> tuple[dt.datetime | None, dt.datetime]:
+    window = aggregate.window
+    if window is None:
+        return None, as_of
+    start, end = window_bounds(
+        window.kind, window.unit, window.start_count, window.end_count, window.since, as_of
+    )
+    return start, min(end, as_of)
+
+
+def build_plan(project: ir.Project, as_of: dt.datetime) -> Plan:
+    aggregates: dict[str, list[ir.Aggregate]] = {}
+    profile_columns: dict[str, list[str]] = {}
+    levels: dict[str, int] = {}
+    columns: list[DefinitionColumn] = []
+    for definition in project.definitions:
+        depth = 0
+        for expr in ir.definition_exprs(definition):
+            for node in _top_level_nodes(expr):
+                if isinstance(node, ir.Aggregate):
+                    found = aggregates.setdefault(node.source, [])
+                    if node not in found:
+                        found.append(node)
+                elif isinstance(node, ir.ProfileColumn):
+                    cols = profile_columns.setdefault(node.source, [])
+                    if node.column not in cols:
+                        cols.append(node.column)
+                elif isinstance(node, ir.TagRef | ir.SegmentRef | ir.LayeringRef):
+                    depth = max(depth, levels[node.name])
+        levels[definition.name] = depth + 1
+        columns.append(DefinitionColumn(f"d{len(columns)}", definition, depth + 1))
+
+    passes: list[EventPass] = []
+    counter = 0
+    for source in project.sources:
+        if source.name not in aggregates:
+            continue
+        slots: list[AggregateSlot] = []
+        read: list[str] = []
+        for aggregate in aggregates[source.name]:
+            start, end = _bounds(aggregate, as_of)
+            slots.append(AggregateSlot(f"a{counter}", aggregate, start, end))
+            counter += 1
+            read += [c for c in _event_columns(aggregate) if c not in read]
+        passes.append(EventPass(source, tuple(slots), tuple(read)))
+
+    universe = project.source(project.universe)
+    profiles = tuple(
+        ProfileJoin(s, tuple(profile_columns[s.name]))
+        for s in project.sources
+        if s.kind == "profile" and s.name in profile_columns and s.name != universe.name
+    )
+    return Plan(
+        project,
+        as_of,
+        ProfileJoin(universe, tuple(profile_columns.get(universe.name, ()))),
+        profiles,
+        tuple(passes),
+        tuple(columns),
+    )
+
+
+def describe(plan: Plan) -> str:
+    """A readable account of the plan for `segl debug plan`."""
+    lines = [f"plan for project '{plan.project.name}' as of {plan.as_of:%Y-%m-%d %H:%M:%S}"]
+    universe = plan.universe.source
+    lines.append(f"users: {universe.name} (table {universe.table}, key {universe.user_column})")
+    for join in plan.profiles:
+        lines.append(f"join profile {join.source.name} on key: {', '.join(join.columns)}")
+    for event_pass in plan.passes:
+        source = event_pass.source
+        bound = event_pass.lower_bound
+        scan = f"scan {source.table} once where {source.time_column} < as_of"
+        if bound is not None:
+            scan += f" and >= {bound:%Y-%m-%d %H:%M:%S}"
+        lines.append(f"pass over {source.name}: {scan}; group by {source.user_column}")
+        for slot in event_pass.slots:
+            agg = slot.aggregate
+            window = "" if slot.start is None else f" [{slot.start:%Y-%m-%d %H:%M:%S}, "
+            window += "" if slot.start is None else f"{slot.end:%Y-%m-%d %H:%M:%S})"
+            filtered = " filtered" if agg.filter is not None else ""
+            lines.append(f"  {slot.column} = {agg.func}{filtered}{window}")
+    for level in range(1, plan.levels + 1):
+        names = [c.definition.name for c in plan.columns if c.level == level]
+        lines.append(f"level {level}: {', '.join(names)}")
+    return "\n".join(lines)

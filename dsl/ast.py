@@ -1,0 +1,324 @@
+"""The syntax tree: frozen dataclasses, every node carrying the span it came from.
+
+Spans are excluded from equality so that `parse(format(tree)) == tree` compares
+meaning, not layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from segl.dsl.diagnostics import NO_SPAN, Span
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class NumberLit:
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class StringLit:
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class NullLit:
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DateLit:
+    value: str  # ISO date, validated by the parser
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TimestampLit:
+    value: str  # ISO timestamp, validated by the parser
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Now:
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Today:
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Name:
+    """An unqualified name: a tag, segment or layering, or a column inside `where`."""
+
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    source: str
+    column: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "not" | "-"
+    operand: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # and or == != < <= > >= + - * /
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InList:
+    operand: Expr
+    items: tuple[Expr, ...]
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Between:
+    operand: Expr
+    low: Expr
+    high: Expr
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class IsNull:
+    operand: Expr
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class StringMatch:
+    op: str  # "contains" | "starts_with" | "ends_with"
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LastWindow:
+    """`in last N units`: [as_of - N units, as_of)."""
+
+    count: int
+    unit: str  # minute hour day week month year
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AgoWindow:
+    """`between N and M units ago`: [as_of - N units, as_of - M units), N >= M."""
+
+    start: int
+    end: int
+    unit: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SinceWindow:
+    """`since <date or timestamp>`: [that instant, as_of)."""
+
+    start: Expr
+    span: Span = _span()
+
+
+Window = LastWindow | AgoWindow | SinceWindow
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function call; aggregates also carry an optional filter and window."""
+
+    name: str
+    args: tuple[Expr, ...]
+    where: Expr | None = None
+    window: Window | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class When:
+    condition: Expr
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Case:
+    whens: tuple[When, ...]
+    otherwise: Expr | None
+    span: Span = _span()
+
+
+Expr = (
+    NumberLit
+    | StringLit
+    | BoolLit
+    | NullLit
+    | DateLit
+    | TimestampLit
+    | Now
+    | Today
+    | Name
+    | ColumnRef
+    | Unary
+    | Binary
+    | InList
+    | Between
+    | IsNull
+    | StringMatch
+    | Call
+    | Case
+)
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """`@key "value"` before a statement: description, category, owner, kind."""
+
+    key: str
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    name: str
+    type_name: str
+    comment: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    name: str
+    title: str | None
+    table: str
+    kind: str  # "profile" | "event"
+    key: str | None  # profile sources: the user key column
+    user: str | None  # event sources: the user column
+    time: str | None  # event sources: the event time column
+    columns: tuple[ColumnDef, ...]
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TagDef:
+    name: str
+    title: str | None
+    expr: Expr
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SegmentDef:
+    name: str
+    title: str | None
+    expr: Expr
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LayerDef:
+    name: str
+    title: str | None
+    condition: Expr | None  # None: `otherwise`
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LayeringDef:
+    name: str
+    title: str | None
+    layers: tuple[LayerDef, ...]
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+Statement = SourceDef | TagDef | SegmentDef | LayeringDef
+
+
+@dataclass(frozen=True)
+class Program:
+    file: str
+    statements: tuple[Statement, ...]
+    trailing_comments: tuple[str, ...] = ()
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of an expression, in source order."""
+    match expr:
+        case Unary(operand=operand):
+            return (operand,)
+        case Binary(left=left, right=right) | StringMatch(left=left, right=right):
+            return (left, right)
+        case InList(operand=operand, items=items):
+            return (operand, *items)
+        case Between(operand=operand, low=low, high=high):
+            return (operand, low, high)
+        case IsNull(operand=operand):
+            return (operand,)
+        case Call(args=args, where=where, window=window):
+            extra: list[Expr] = [] if where is None else [where]
+            if isinstance(window, SinceWindow):
+                extra.append(window.start)
+            return (*args, *extra)
+        case Case(whens=whens, otherwise=otherwise):
+            parts: list[Expr] = []
+            for when in whens:
+                parts += [when.condition, when.value]
+            if otherwise is not None:
+                parts.append(otherwise)
+            return tuple(parts)
+        case _:
+            return ()
+
+
+def depth(expr: Expr) -> int:
+    """Nesting depth, computed without recursion so deep input cannot crash it."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(node))
+    return deepest

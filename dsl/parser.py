@@ -1,0 +1,721 @@
+"""Text to syntax tree: Lark LALR with positions, and syntax errors in plain words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+from lark.tree import Meta
+
+from segl.dsl import ast
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean
+
+MAX_FILE_BYTES = 1 << 20
+MAX_DEPTH = 200
+AGGREGATES = frozenset(
+    {
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "count_distinct",
+        "exists",
+        "first",
+        "last",
+        "most_frequent",
+    }
+)
+UNITS = {
+    "minute": "minute",
+    "minutes": "minute",
+    "hour": "hour",
+    "hours": "hour",
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+}
+COLUMN_TYPES = ("number", "string", "bool", "date", "timestamp")
+
+
+@cache
+def _lark() -> Lark:
+    grammar = resources.files("segl.dsl").joinpath("grammar.lark").read_text("utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=False,
+        start=["program", "expr"],
+        cache=False,
+    )
+
+
+# ------------------------------------------------------------------ decoding
+
+
+def decode_source(data: bytes, path: str) -> str:
+    """Bytes of a rule file to text, or a diagnostic for too large / not UTF-8."""
+    if len(data) > MAX_FILE_BYTES:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0102",
+                    f"file is too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,})",
+                    Span(path, 1, 1, 1, 2),
+                    ("split the rules over several .segl files",),
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0101",
+                    f"file is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+                    Span(path, line, column, line, column + 1, err.start, err.start + 1),
+                    ("save the file as UTF-8",),
+                )
+            ]
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+# ------------------------------------------------------------------ transform
+
+
+def _span(file: str, meta: Meta | Token) -> Span:
+    if isinstance(meta, Token):
+        return Span(
+            file,
+            meta.line or 0,
+            meta.column or 0,
+            meta.end_line or 0,
+            meta.end_column or 0,
+            meta.start_pos or 0,
+            meta.end_pos or 0,
+        )
+    if getattr(meta, "empty", True):
+        return Span(file, 0, 0, 0, 0)
+    return Span(
+        file, meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos
+    )
+
+
+_ESCAPE = re.compile(r"\\(.)")
+
+
+class _Builder(Transformer_NonRecursive):
+    """Lark tree to AST. Literal problems are collected, not raised, so a file
+    with several bad literals reports all of them."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self.file = file
+        self.problems: list[Diagnostic] = []
+
+    def _problem(self, code: str, message: str, where: Meta | Token, *hints: str) -> None:
+        self.problems.append(Diagnostic(code, message, _span(self.file, where), hints))
+
+    def _string(self, token: Token) -> str:
+        body = token.value[1:-1]
+
+        def unescape(match: re.Match[str]) -> str:
+            char = match.group(1)
+            if char in '"\\':
+                return char
+            self._problem(
+                "E0204",
+                f"unknown escape '\\{char}' in string",
+                token,
+                'only \\" and \\\\ are escapes; write other characters as they are',
+            )
+            return char
+
+        value = _ESCAPE.sub(unescape, body)
+        bad = next((c for c in value if ord(c) < 32 or 0x7F <= ord(c) < 0xA0), None)
+        if bad is not None:
+            self._problem(
+                "E0204",
+                f"control character U+{ord(bad):04X} in string",
+                token,
+                "strings may not contain control characters",
+            )
+        return value
+
+    # ------------------------------------------------------------- literals
+    @v_args(meta=True)
+    def number(self, meta: Meta, items: list[Token]) -> ast.NumberLit:
+        return ast.NumberLit(items[0].value, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def string(self, meta: Meta, items: list[Token]) -> ast.StringLit:
+        return ast.StringLit(self._string(items[0]), _span(self.file, meta))
+
+    @v_args(meta=True)
+    def true(self, meta: Meta, items: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(True, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def false(self, meta: Meta, items: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(False, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def null(self, meta: Meta, items: list[Any]) -> ast.NullLit:
+        return ast.NullLit(_span(self.file, meta))
+
+    @v_args(meta=True)
+    def now(self, meta: Meta, items: list[Any]) -> ast.Now:
+        return ast.Now(_span(self.file, meta))
+
+    @v_args(meta=True)
+    def today(self, meta: Meta, items: list[Any]) -> ast.Today:
+        return ast.Today(_span(self.file, meta))
+
+    @v_args(meta=True)
+    def date_lit(self, meta: Meta, items: list[Token]) -> ast.DateLit:
+        text = self._string(items[0])
+        try:
+            dt.date.fromisoformat(text)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(text)
+        except ValueError:
+            self._problem("E0205", f"invalid date '{text}'", items[0], 'write dates as "YYYY-MM-DD"')
+        return ast.DateLit(text, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def timestamp_lit(self, meta: Meta, items: list[Token]) -> ast.TimestampLit:
+        text = self._string(items[0])
+        pattern = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+        try:
+            if not re.fullmatch(pattern, text):
+                raise ValueError(text)
+            dt.datetime.fromisoformat(text)
+        except ValueError:
+            self._problem(
+                "E0205",
+                f"invalid timestamp '{text}'",
+                items[0],
+                'write timestamps as "YYYY-MM-DD HH:MM:SS"',
+            )
+        return ast.TimestampLit(text, _span(self.file, meta))
+
+    # ------------------------------------------------------------- names
+    @v_args(meta=True)
+    def name(self, meta: Meta, items: list[Token]) -> ast.Name:
+        return ast.Name(items[0].value, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def column(self, meta: Meta, items: list[Token]) -> ast.ColumnRef:
+        return ast.ColumnRef(items[0].value, items[1].value, _span(self.file, meta))
+
+    # ------------------------------------------------------------- operators
+    @v_args(meta=True)
+    def or_op(self, meta: Meta, items: list[ast.Expr]) -> ast.Binary:
+        return ast.Binary("or", items[0], items[1], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def and_op(self, meta: Meta, items: list[ast.Expr]) -> ast.Binary:
+        return ast.Binary("and", items[0], items[1], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def not_op(self, meta: Meta, items: list[ast.Expr]) -> ast.Unary:
+        return ast.Unary("not", items[0], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def neg(self, meta: Meta, items: list[ast.Expr]) -> ast.Unary:
+        return ast.Unary("-", items[0], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def compare(self, meta: Meta, items: list[Any]) -> ast.Binary:
+        return ast.Binary(items[1].value, items[0], items[2], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def arith(self, meta: Meta, items: list[Any]) -> ast.Binary:
+        return ast.Binary(items[1].value, items[0], items[2], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def in_list(self, meta: Meta, items: list[Any]) -> ast.InList:
+        return ast.InList(items[0], items[1], False, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def not_in_list(self, meta: Meta, items: list[Any]) -> ast.InList:
+        return ast.InList(items[0], items[1], True, _span(self.file, meta))
+
+    def list(self, items: list[ast.Expr]) -> tuple[ast.Expr, ...]:
+        return tuple(items)
+
+    @v_args(meta=True)
+    def between(self, meta: Meta, items: list[ast.Expr]) -> ast.Between:
+        return ast.Between(items[0], items[1], items[2], False, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def not_between(self, meta: Meta, items: list[ast.Expr]) -> ast.Between:
+        return ast.Between(items[0], items[1], items[2], True, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def is_null(self, meta: Meta, items: list[ast.Expr]) -> ast.IsNull:
+        return ast.IsNull(items[0], False, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def is_not_null(self, meta: Meta, items: list[ast.Expr]) -> ast.IsNull:
+        return ast.IsNull(items[0], True, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def contains(self, meta: Meta, items: list[ast.Expr]) -> ast.StringMatch:
+        return ast.StringMatch("contains", items[0], items[1], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def starts_with(self, meta: Meta, items: list[ast.Expr]) -> ast.StringMatch:
+        return ast.StringMatch("starts_with", items[0], items[1], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def ends_with(self, meta: Meta, items: list[ast.Expr]) -> ast.StringMatch:
+        return ast.StringMatch("ends_with", items[0], items[1], _span(self.file, meta))
+
+    # ------------------------------------------------------------- calls
+    @v_args(meta=True)
+    def date_fn(self, meta: Meta, items: list[ast.Expr]) -> ast.Call:
+        return ast.Call("date", (items[0],), span=_span(self.file, meta))
+
+    @v_args(meta=True)
+    def call(self, meta: Meta, items: list[Any]) -> ast.Call:
+        name: Token = items[0]
+        args: tuple[ast.Expr, ...] = ()
+        where: ast.Expr | None = None
+        window: ast.Window | None = None
+        if len(items) > 1:
+            args, where, window = items[1]
+        if (where is not None or window is not None) and name.value not in AGGREGATES:
+            self._problem(
+                "E0206",
+                f"'where' and windows only go inside aggregates, not in {name.value}()",
+                meta,
+                "aggregates are: " + ", ".join(sorted(AGGREGATES)),
+            )
+        return ast.Call(name.value, args, where, window, _span(self.file, meta))
+
+    def call_args(self, items: list[Any]) -> tuple[tuple[ast.Expr, ...], Any, Any]:
+        args: list[ast.Expr] = []
+        where: ast.Expr | None = None
+        window: ast.Window | None = None
+        for item in items:
+            if isinstance(item, _Where):
+                where = item.expr
+            elif isinstance(item, ast.LastWindow | ast.AgoWindow | ast.SinceWindow):
+                window = item
+            else:
+                args.append(item)
+        return tuple(args), where, window
+
+    def agg_filter(self, items: list[ast.Expr]) -> _Where:
+        return _Where(items[0])
+
+    def _unit(self, token: Token) -> str:
+        unit = UNITS.get(token.value)
+        if unit is None:
+            self._problem(
+                "E0206",
+                f"unknown time unit '{token.value}'",
+                token,
+                *did_you_mean(token.value, UNITS),
+                "units: minutes, hours, days, weeks, months, years",
+            )
+            return "day"
+        return unit
+
+    def _count(self, token: Token) -> int:
+        if not token.value.isdigit():
+            self._problem("E0206", "a window length must be a whole number", token)
+            return 1
+        return int(token.value)
+
+    @v_args(meta=True)
+    def window_last(self, meta: Meta, items: list[Token]) -> ast.LastWindow:
+        return ast.LastWindow(
+            self._count(items[1]), self._unit(items[2]), _span(self.file, meta)
+        )
+
+    @v_args(meta=True)
+    def window_ago(self, meta: Meta, items: list[Token]) -> ast.AgoWindow:
+        first, second = self._count(items[1]), self._count(items[2])
+        start, end = max(first, second), min(first, second)
+        return ast.AgoWindow(start, end, self._unit(items[3]), _span(self.file, meta))
+
+    @v_args(meta=True)
+    def window_since(self, meta: Meta, items: list[ast.Expr]) -> ast.SinceWindow:
+        return ast.SinceWindow(items[0], _span(self.file, meta))
+
+    # ------------------------------------------------------------- case
+    @v_args(meta=True)
+    def case_expr(self, meta: Meta, items: list[Any]) -> ast.Case:
+        whens = tuple(i for i in items if isinstance(i, ast.When))
+        otherwise = next((i.expr for i in items if isinstance(i, _Else)), None)
+        return ast.Case(whens, otherwise, _span(self.file, meta))
+
+    @v_args(meta=True)
+    def case_when(self, meta: Meta, items: list[ast.Expr]) -> ast.When:
+        return ast.When(items[0], items[1], _span(self.file, meta))
+
+    def case_else(self, items: list[ast.Expr]) -> _Else:
+        return _Else(items[0])
+
+    # ------------------------------------------------------------- statements
+    @v_args(meta=True)
+    def annotation(self, meta: Meta, items: list[Token]) -> ast.Annotation:
+        return ast.Annotation(items[0].value, self._string(items[1]), _span(self.file, meta))
+
+    def title(self, items: list[Token]) -> _Title:
+        return _Title(self._string(items[0]))
+
+    @v_args(meta=True)
+    def column_def(self, meta: Meta, items: list[Token]) -> ast.ColumnDef:
+        type_name = items[1].value
+        if type_name not in COLUMN_TYPES:
+            self._problem(
+                "E0207",
+                f"unknown column type '{type_name}'",
+                items[1],
+                *did_you_mean(type_name, COLUMN_TYPES),
+                "types: " + ", ".join(COLUMN_TYPES),
+            )
+        return ast.ColumnDef(items[0].value, type_name, None, _span(self.file, meta))
+
+    def profile_kind(self, items: list[Token]) -> tuple[str, str | None, str | None, str | None]:
+        return ("profile", items[0].value, None, None)
+
+    def event_kind(self, items: list[Token]) -> tuple[str, str | None, str | None, str | None]:
+        return ("event", None, items[0].value, items[1].value)
+
+    @v_args(meta=True)
+    def source_def(self, meta: Meta, items: list[Any]) -> ast.SourceDef:
+        annotations, rest = _split_annotations(items)
+        name: Token = rest[0]
+        title, rest = _take_title(rest[1:])
+        table: Token = rest[0]
+        kind, key, user, time = rest[1]
+        columns = tuple(c for c in rest[2:] if isinstance(c, ast.ColumnDef))
+        return ast.SourceDef(
+            name.value,
+            title,
+            self._string(table),
+            kind,
+            key,
+            user,
+            time,
+            columns,
+            annotations,
+            span=_span(self.file, meta),
+        )
+
+    @v_args(meta=True)
+    def tag_def(self, meta: Meta, items: list[Any]) -> ast.TagDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        return ast.TagDef(
+            rest[0].value, title, body[0], annotations, span=_span(self.file, meta)
+        )
+
+    @v_args(meta=True)
+    def segment_def(self, meta: Meta, items: list[Any]) -> ast.SegmentDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        return ast.SegmentDef(
+            rest[0].value, title, body[0], annotations, span=_span(self.file, meta)
+        )
+
+    @v_args(meta=True)
+    def layering_def(self, meta: Meta, items: list[Any]) -> ast.LayeringDef:
+        annotations, rest = _split_annotations(items)
+        title, layers = _take_title(rest[1:])
+        return ast.LayeringDef(
+            rest[0].value, title, tuple(layers), annotations, span=_span(self.file, meta)
+        )
+
+    @v_args(meta=True)
+    def layer_when(self, meta: Meta, items: list[Any]) -> ast.LayerDef:
+        title, body = _take_title(items[1:])
+        return ast.LayerDef(items[0].value, title, body[0], _span(self.file, meta))
+
+    @v_args(meta=True)
+    def layer_otherwise(self, meta: Meta, items: list[Any]) -> ast.LayerDef:
+        title, _ = _take_title(items[1:])
+        return ast.LayerDef(items[0].value, title, None, _span(self.file, meta))
+
+    def program(self, items: list[ast.Statement]) -> tuple[ast.Statement, ...]:
+        return tuple(items)
+
+
+class _Where:
+    def __init__(self, expr: ast.Expr) -> None:
+        self.expr = expr
+
+
+class _Else:
+    def __init__(self, expr: ast.Expr) -> None:
+        self.expr = expr
+
+
+class _Title:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _split_annotations(items: list[Any]) -> tuple[tuple[ast.Annotation, ...], list[Any]]:
+    count = 0
+    while count < len(items) and isinstance(items[count], ast.Annotation):
+        count += 1
+    return tuple(items[:count]), items[count:]
+
+
+def _take_title(items: list[Any]) -> tuple[str | None, list[Any]]:
+    if items and isinstance(items[0], _Title):
+        return items[0].text, items[1:]
+    return None, items
+
+
+# ------------------------------------------------------------------ errors
+
+_READABLE = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": 'a string ("...")',
+    "CMP_OP": "a comparison",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*' or '/'",
+    "IN_LAST": "'in last'",
+    "WINDOW_BETWEEN": "'between N and M <unit> ago'",
+    "$END": "the end of the file",
+}
+_EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LPAR", "MINUS", "NOT", "CASE", "TRUE"}
+_OPERATORS = {"AND", "OR", "CMP_OP", "ADD_OP", "MUL_OP", "IS", "BETWEEN", "CONTAINS", "IN"}
+_STATEMENTS = {"SOURCE", "TAG", "SEGMENT", "LAYERING"}
+
+
+def _terminal_text(name: str) -> str:
+    if name in _READABLE:
+        return _READABLE[name]
+    terminals = {t.name: t for t in _lark().terminals}
+    term = terminals.get(name)
+    if term is not None and term.pattern.type == "str":
+        return f"'{term.pattern.value}'"
+    return name.lower()
+
+
+def _expected_words(expected: set[str]) -> str:
+    words: list[str] = []
+    remaining = set(expected)
+    if len(_EXPRESSION_START & remaining) >= 4:
+        words.append("an expression")
+        remaining -= _EXPRESSION_START | {"FALSE", "NULL", "NOW", "TODAY", "DATE", "TIMESTAMP"}
+    if len(_OPERATORS & remaining) >= 4:
+        words.append("an operator")
+        remaining -= _OPERATORS | {"NOT", "STARTS", "ENDS"}
+    if _STATEMENTS <= remaining:
+        words.append("a statement (source, tag, segment, layering)")
+        remaining -= _STATEMENTS | {"AT"}
+    words += sorted(_terminal_text(name) for name in remaining)
+    if len(words) > 6:
+        words = [*words[:6], "..."]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _found(token: Token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    return f"'{token.value}'"
+
+
+def _token_hints(token: Token, expected: set[str]) -> tuple[str, ...]:
+    value = str(token.value)
+    if value == "=" and "CMP_OP" in expected:
+        return ("use '==' to compare",)
+    if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:
+        return ("'=' only follows the name in a definition; compare with '=='",)
+    if expected == {"NAME"} or ("NAME" in expected and token.type not in {"NAME", "$END"}):
+        if value.isidentifier():
+            return (f"'{value}' is a keyword here; choose another name",)
+    if token.type in _STATEMENTS and expected & (_OPERATORS | _EXPRESSION_START):
+        return ("the previous definition is incomplete",)
+    return ()
+
+
+def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    line, column = err.line, err.column
+    if isinstance(err, UnexpectedCharacters):
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        span = Span(file, line, column, line, column + 1, err.pos_in_stream, err.pos_in_stream + 1)
+        hints: tuple[str, ...] = ()
+        if char == "'":
+            hints = ('strings are written in double quotes: "Beijing"',)
+        elif char == '"':
+            return Diagnostic(
+                "E0203",
+                "unterminated string",
+                span,
+                ('close the string with " on the same line',),
+            )
+        elif char in "&|!":
+            hints = ("use 'and', 'or', 'not' and '!='",)
+        elif char == ";":
+            hints = ("statements need no ';'",)
+        shown = repr(char)[1:-1] if char else "end of file"
+        return Diagnostic("E0201", f"unexpected character '{shown}'", span, hints)
+    if isinstance(err, UnexpectedToken):
+        token = err.token
+        expected = set(err.accepts or err.expected)
+        if token.type == "$END":
+            lines = text.splitlines() or [""]
+            line, column = len(lines), len(lines[-1]) + 1
+            span = Span(file, line, column, line, column + 1, len(text), len(text))
+        else:
+            span = _span(file, token)
+        message = f"unexpected {_found(token)}; expected {_expected_words(expected)}"
+        return Diagnostic("E0202", message, span, _token_hints(token, expected))
+    if isinstance(err, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
+        return Diagnostic(
+            "E0202", f"unexpected end of file; expected {_expected_words(set(err.expected))}", span
+        )
+    return Diagnostic("E0202", "syntax error", Span(file, line, column, line, column + 1))
+
+
+# ------------------------------------------------------------------ comments
+
+_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"|#[^\n]*')
+
+
+def _comments(text: str) -> list[tuple[int, int, str]]:
+    """(line, column, text) of each comment; strings are skipped so '#' in them is not one."""
+    found: list[tuple[int, int, str]] = []
+    for match in _COMMENT_SCAN.finditer(text):
+        if match.group(0).startswith("#"):
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            found.append((line, column, match.group(0)[1:].strip()))
+    return found
+
+
+def _attach_comments(
+    statements: tuple[ast.Statement, ...], text: str
+) -> tuple[tuple[ast.Statement, ...], tuple[str, ...]]:
+    """Comments before or inside a statement lead it; a comment after a column
+    definition on the same line stays with that column; the rest trail the file."""
+    leading: dict[int, list[str]] = {i: [] for i in range(len(statements))}
+    column_notes: dict[tuple[int, int], str] = {}
+    trailing: list[str] = []
+    for line, column, body in _comments(text):
+        owner = next((i for i, s in enumerate(statements) if s.span.end_line >= line), None)
+        if owner is None:
+            trailing.append(body)
+            continue
+        stmt = statements[owner]
+        if isinstance(stmt, ast.SourceDef):
+            col_index = next(
+                (
+                    k
+                    for k, c in enumerate(stmt.columns)
+                    if c.span.end_line == line and c.span.end_column <= column
+                ),
+                None,
+            )
+            if col_index is not None:
+                column_notes[(owner, col_index)] = body
+                continue
+        leading[owner].append(body)
+    result: list[ast.Statement] = []
+    for index, stmt in enumerate(statements):
+        if isinstance(stmt, ast.SourceDef):
+            columns = tuple(
+                replace(col, comment=column_notes.get((index, k)))
+                for k, col in enumerate(stmt.columns)
+            )
+            stmt = replace(stmt, columns=columns)
+        result.append(replace(stmt, comments=tuple(leading[index])))
+    return tuple(result), tuple(trailing)
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def _too_deep(expr: ast.Expr, file: str) -> Diagnostic | None:
+    if ast.depth(expr) <= MAX_DEPTH:
+        return None
+    return Diagnostic(
+        "E0205",
+        f"expression is nested more than {MAX_DEPTH} levels deep",
+        getattr(expr, "span", None),
+        ("split it into several tags or segments",),
+    )
+
+
+def _statement_exprs(stmt: ast.Statement) -> list[ast.Expr]:
+    if isinstance(stmt, ast.TagDef | ast.SegmentDef):
+        return [stmt.expr]
+    if isinstance(stmt, ast.LayeringDef):
+        return [layer.condition for layer in stmt.layers if layer.condition is not None]
+    return []
+
+
+def _build(tree: Tree[Token], file: str) -> Any:
+    builder = _Builder(file)
+    try:
+        result = builder.transform(tree)
+    except VisitError as err:  # pragma: no cover - the builder collects its problems
+        raise err.orig_exc from None
+    if builder.problems:
+        raise DiagnosticError(builder.problems)
+    return result
+
+
+def parse_program(text: str, file: str = "<input>") -> ast.Program:
+    """Parse a whole rule file; raises DiagnosticError with syntax diagnostics."""
+    try:
+        tree = _lark().parse(text, start="program")
+    except UnexpectedInput as err:
+        raise DiagnosticError([_syntax_diagnostic(err, text, file)]) from None
+    statements: tuple[ast.Statement, ...] = _build(tree, file)
+    deep = [d for s in statements for e in _statement_exprs(s) if (d := _too_deep(e, file))]
+    if deep:
+        raise DiagnosticError(deep)
+    statements, trailing = _attach_comments(statements, text)
+    return ast.Program(file, statements, trailing)
+
+
+def parse_expr(text: str, file: str = "<expr>") -> ast.Expr:
+    """Parse one expression (tests, the REPL-style `segl debug` and tools)."""
+    try:
+        tree = _lark().parse(text, start="expr")
+    except UnexpectedInput as err:
+        raise DiagnosticError([_syntax_diagnostic(err, text, file)]) from None
+    expr: ast.Expr = _build(tree, file)
+    problem = _too_deep(expr, file)
+    if problem:
+        raise DiagnosticError([problem])
+    return expr

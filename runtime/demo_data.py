@@ -1,0 +1,753 @@
+"""Deterministic synthetic warehouse for demos, docs and benchmarks.
+
+`build_demo_warehouse` fills a DuckDB connection with a beauty-retail CRM (users, events,
+orders, coupons) and an independent new-energy-vehicle sales funnel (nev_leads, nev_events).
+
+Determinism is the main design constraint: the same arguments must give byte-identical tables
+on any DuckDB version and any thread count. So nothing here uses DuckDB's random(), hash() or
+uuid; every pseudo-random draw is a 32-bit integer hash (Chris Wellons' "lowbias32") of a row
+key plus a per-stream salt, and everything derived from it stays in integer arithmetic (money is
+integer cents divided by 100 only at the very end). Timestamps are kept as "seconds before the
+anchor" offsets and converted once, which also makes "strictly before anchor" trivially true
+(every offset is >= 1).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import zlib
+from collections.abc import Sequence
+
+import duckdb
+
+DEMO_ANCHOR = datetime.datetime(2026, 11, 1)
+DEMO_TABLES: tuple[str, ...] = (
+    "users",
+    "events",
+    "orders",
+    "coupons",
+    "nev_leads",
+    "nev_events",
+)
+
+_DAY = 86_400
+_MASK64 = (1 << 64) - 1
+_TWO32 = 1 << 32
+# Odd multipliers that spread the (primary, secondary) row key over 32 bits before hashing.
+_K1 = 0x9E3779B1
+_K2 = 0x85EBCA77
+# Temp objects are prefixed so they cannot clash with the caller's own objects.
+_P = "_segl_demo_"
+
+_SURNAMES: tuple[tuple[str, int], ...] = (
+    ("王", 14),
+    ("李", 14),
+    ("张", 13),
+    ("刘", 10),
+    ("陈", 9),
+    ("杨", 6),
+    ("赵", 5),
+    ("黄", 5),
+    ("周", 5),
+    ("吴", 5),
+    ("徐", 3),
+    ("孙", 3),
+    ("胡", 2),
+    ("朱", 2),
+    ("高", 2),
+    ("林", 2),
+)
+_GIVEN_F = "芳娜敏静丽艳娟霞婷雪慧琳颖倩洁玲萍红燕晶"
+_GIVEN_M = "伟强磊军洋勇杰涛明超刚平辉鹏华飞鑫波斌宇"
+_GENDERS: tuple[tuple[str | None, int], ...] = (("F", 70), ("M", 27), (None, 3))
+_CITIES: tuple[tuple[str | None, int], ...] = (
+    ("Beijing", 14),
+    ("北京", 4),  # dirty data: the same city spelled in Chinese
+    ("Shanghai", 16),
+    ("Guangzhou", 12),
+    ("Shenzhen", 12),
+    ("Hangzhou", 10),
+    ("Chengdu", 8),
+    ("成都", 2),
+    ("Wuhan", 8),
+    ("Nanjing", 7),
+    ("Xi'an", 5),
+    (None, 2),
+)
+_BRANDS: tuple[tuple[str | None, int], ...] = (
+    ("Shiseido", 15),
+    ("Estee Lauder", 14),
+    ("Lancome", 14),
+    ("SK-II", 10),
+    ("L'Oreal", 12),
+    ("完美日记", 10),
+    ("花西子", 8),
+    ("Clinique", 9),
+    ("Olay", 8),
+)
+_CATEGORIES: tuple[tuple[str | None, int], ...] = (
+    ("skincare", 45),
+    ("makeup", 25),
+    ("fragrance", 10),
+    ("haircare", 10),
+    ("bodycare", 10),
+)
+_OFFLINE_STORES = (
+    "Beijing SKP",
+    "Beijing Guomao",
+    "Shanghai IFC",
+    "Shanghai Jing'an Kerry",
+    "Guangzhou Taikoo Hui",
+    "Shenzhen MixC",
+    "Hangzhou Hubin",
+    "Wuhan Wushang",
+    "Nanjing Deji",
+    "成都太古里",
+)
+_STORES: tuple[tuple[str | None, int], ...] = (
+    *((s, 5) for s in _OFFLINE_STORES),
+    ("Online Flagship", 35),
+    ("Mini Program Store", 15),
+)
+_CHANNELS: tuple[tuple[str | None, int], ...] = (
+    ("app", 35),
+    ("mini_program", 30),
+    ("wechat_oa", 12),
+    ("h5", 10),
+    ("store", 5),
+    ("video_channel", 5),
+    (None, 3),
+)
+_ONLINE_CHANNELS: tuple[tuple[str | None, int], ...] = (
+    ("app", 40),
+    ("mini_program", 35),
+    ("h5", 10),
+    ("wechat_oa", 5),
+    ("video_channel", 8),
+    (None, 2),
+)
+_PUSH_CHANNELS: tuple[tuple[str | None, int], ...] = (("app", 60), ("wechat_oa", 40))
+_COUPON_TYPES: tuple[tuple[str | None, int], ...] = (
+    ("full_reduction", 45),
+    ("discount", 35),
+    ("gift", 20),
+)
+_FACE_VALUES: tuple[tuple[str | None, int], ...] = (
+    ("5", 20),
+    ("10", 30),
+    ("20", 25),
+    ("50", 15),
+    ("100", 10),
+)
+_NEV_CITIES: tuple[tuple[str | None, int], ...] = (
+    ("Shanghai", 18),
+    ("Beijing", 14),
+    ("北京", 3),
+    ("Shenzhen", 14),
+    ("Hangzhou", 12),
+    ("Guangzhou", 12),
+    ("Chengdu", 10),
+    ("Wuhan", 8),
+    ("Xi'an", 6),
+    (None, 3),
+)
+_NEV_SOURCES: tuple[tuple[str | None, int], ...] = (
+    ("douyin", 35),
+    ("autohome", 25),
+    ("wecom", 15),
+    ("store_walk_in", 15),
+    ("referral", 10),
+)
+_NEV_MODELS: tuple[tuple[str | None, int], ...] = (
+    ("Model A", 45),
+    ("Model B", 35),
+    ("Model C SUV", 20),
+)
+_NEV_STORES: tuple[tuple[str | None, int], ...] = (
+    ("Shanghai Hongqiao Center", 20),
+    ("Beijing Chaoyang Center", 18),
+    ("Shenzhen Nanshan Center", 16),
+    ("Hangzhou Binjiang Center", 14),
+    ("Guangzhou Tianhe Center", 14),
+    ("Chengdu Hi-Tech Center", 10),
+    ("Wuhan Optics Valley Center", 8),
+)
+
+
+def _splitmix64(x: int) -> int:
+    """Python-side mixer, only used to derive per-stream salts from the seed."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def _lit(value: str | None) -> str:
+    """SQL string literal (NULL for None); doubles quotes so "Xi'an" survives."""
+    if value is None:
+        return "NULL"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _u32(n: int) -> str:
+    """Integer literal typed UBIGINT so hash arithmetic never widens to HUGEINT."""
+    return f"{n}::UBIGINT"
+
+
+class _Rand:
+    """Builds SQL for independent 32-bit hash streams: one salt per (seed, stream name)."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = _splitmix64(seed & _MASK64)
+
+    def salt(self, stream: str) -> int:
+        # crc32 (not Python's hash()) so salts do not depend on PYTHONHASHSEED.
+        return _splitmix64(self._seed ^ zlib.crc32(stream.encode())) & 0xFFFFFFFF
+
+    def h(self, stream: str, a: str, b: str = "0") -> str:
+        """Uniform UBIGINT in [0, 2**32) for row key (a, b); a and b are BIGINT SQL exprs."""
+        return f"{_P}h32(({a}) * {_K1} + ({b}) * {_K2} + {self.salt(stream)})"
+
+    def cols(self, prefix: str, a: str, b: str, *streams: str) -> str:
+        """Select-list of hash columns h_<stream>.
+
+        Hashes are materialised as columns in an inner SELECT because DuckDB re-evaluates an
+        expression once per CASE branch that uses it (5x slower for weighted picks).
+        """
+        return ", ".join(f"{self.h(prefix + s, a, b)} AS h_{s}" for s in streams)
+
+
+def _below(h: str, n: str | int) -> str:
+    """Uniform BIGINT in [0, n) from a 32-bit hash column (n < 2**32, n >= 0)."""
+    return f"CAST(({h} * CAST({n} AS UBIGINT)) >> 32 AS BIGINT)"
+
+
+def _sq(h: str) -> str:
+    """u**2 in 32-bit fixed point: skews a draw strongly towards 0."""
+    return f"(({h} * {h}) >> 32)"
+
+
+def _bend(h: str) -> str:
+    """(u + u**2) / 2 in fixed point: density 2 at 0 and 2/3 at 1, i.e. favours recent
+    offsets without the spike just before the anchor that u**2 would produce."""
+    return f"(({h} + {_sq(h)}) >> 1)"
+
+
+def _chance(h: str, p: float) -> str:
+    """Boolean that is true with probability p."""
+    return f"({h} < {_u32(round(p * _TWO32))})"
+
+
+def _pick(h: str, choices: Sequence[tuple[str | None, int]], *, raw: bool = False) -> str:
+    """Weighted categorical draw as a CASE over integer thresholds (no float comparisons).
+
+    raw=True emits the values as SQL text (numbers) instead of string literals.
+    """
+    total = sum(w for _, w in choices)
+
+    def sql(value: str | None) -> str:
+        return value if raw and value is not None else _lit(value)
+
+    parts = ["CASE"]
+    cum = 0
+    for value, weight in choices[:-1]:
+        cum += weight
+        parts.append(f"WHEN {h} < {_u32(cum * _TWO32 // total)} THEN {sql(value)}")
+    parts.append(f"ELSE {sql(choices[-1][0])} END")
+    return " ".join(parts)
+
+
+def _list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+def _tail(h: str, a: float, cap: int) -> str:
+    """Zipf-like count: floor(a / (1 - u*q)) - 2, so P(X >= k) ~ a / (k + 2) and max == cap.
+
+    One integer division, so it is exact everywhere; q makes u -> 1 land on cap instead of
+    piling up a spike at a hard clamp.
+    """
+    q = 1 - a / (cap + 2)
+    m = round(_TWO32 / q)
+    c = round(a * _TWO32 / q)
+    return f"LEAST({c} // ({m} - CAST({h} AS BIGINT)) - 2, {cap})"
+
+
+def _in_window(h: str) -> str:
+    """Offset inside the user's [lo, hi] activity window, biased towards recent."""
+    return f"lo + {_below(_bend(h), 'hi - lo + 1')}"
+
+
+def _ts(off: str, anchor_us: int) -> str:
+    """Offset in seconds before the anchor -> naive TIMESTAMP (pure integer microseconds)."""
+    return f"make_timestamp({anchor_us} - ({off}) * 1000000)"
+
+
+def _macros(con: duckdb.DuckDBPyConnection) -> None:
+    # lowbias32: xorshift-multiply rounds, all in UBIGINT masked to 32 bits. Products of two
+    # values < 2**32 fit UBIGINT, so no overflow checks fire and no HUGEINT is needed.
+    m32 = _u32(0xFFFFFFFF)
+    con.execute(f"CREATE OR REPLACE TEMP MACRO {_P}xs(x, s) AS xor(x, x >> s)")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO {_P}mul(x, c) AS (x * c) & {m32}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP MACRO {_P}h32(x) AS "
+        f"{_P}xs({_P}mul({_P}xs({_P}mul({_P}xs(CAST(x AS UBIGINT) & {m32}, 16), "
+        f"{_u32(0x7FEB352D)}), 15), {_u32(0x846CA68B)}), 16)"
+    )
+
+
+def _unnest(table: str, count: str, columns: str) -> str:
+    """One row per (row of table, k in 0..count-1): the fan-out used for every child table."""
+    return f"(SELECT {columns}, unnest(range({count})) AS k FROM {table} WHERE {count} > 0)"
+
+
+def _years_back(d: datetime.date, years: int) -> datetime.date:
+    # Feb 29 anchors fall back to Feb 28 in non-leap years.
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:
+        return d.replace(year=d.year - years, day=28)
+
+
+def _birthday_sql(h_kind: str, h_day: str, anchor: datetime.date) -> str:
+    """Ages 16..65 at the anchor date, ~5% NULL, ~0.3% forced onto Feb 29 of a leap year."""
+    youngest = _years_back(anchor, 16)
+    oldest = _years_back(anchor, 66) + datetime.timedelta(days=1)
+    days_lo = (anchor - youngest).days
+    span = (youngest - oldest).days + 1
+    leap = [
+        y
+        for y in range(oldest.year, youngest.year + 1)
+        if calendar.isleap(y) and oldest <= datetime.date(y, 2, 29) <= youngest
+    ]
+    leap_sql = f"make_date(([{', '.join(map(str, leap))}])[1 + {_below(h_day, len(leap))}], 2, 29)"
+    return (
+        f"CASE WHEN {h_kind} < {_u32(_TWO32 // 20)} THEN NULL "
+        f"WHEN {h_kind} < {_u32(_TWO32 // 20 + _TWO32 // 300)} THEN {leap_sql} "
+        f"ELSE DATE '{anchor.isoformat()}' - CAST({days_lo} + {_below(h_day, span)} AS INTEGER) "
+        "END"
+    )
+
+
+def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) -> None:
+    """Per-user hidden traits that drive every CRM table, so the tables agree with each other.
+
+    reg_off: registration, in seconds before the anchor. [lo, hi]: offsets in which the user's
+    activity may happen; lapsed users (lo > 1) did nothing in the last 90 days.
+    """
+    hashes = r.cols(
+        "user_",
+        "user_id",
+        "0",
+        *("reg", "lapsed", "visits", "oseg", "on", "hunter", "spare", "push", "fav", "home"),
+    )
+    n_orders = (
+        f"CASE WHEN h_oseg < {_u32(_TWO32 * 40 // 100)} THEN 0 "
+        f"WHEN h_oseg < {_u32(_TWO32 * 70 // 100)} THEN 1 + {_below('h_on', 4)} "
+        f"WHEN h_oseg < {_u32(_TWO32 * 97 // 100)} THEN 5 + {_below('h_on', 26)} "
+        f"ELSE 31 + {_below(_sq('h_on'), 150)} END"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}u AS
+        SELECT user_id, reg_off,
+               CASE WHEN lapsed AND reg_off > {90 * _DAY + 7200} THEN {90 * _DAY + 1} ELSE 1
+               END AS lo,
+               reg_off - 1 AS hi,
+               -- at most ~4 visits per day of tenure, one order per 3 days of tenure
+               LEAST(visits_raw, 1 + reg_off // {_DAY // 4}) AS n_visits,
+               LEAST(orders_raw, 1 + reg_off // {3 * _DAY}) AS n_orders,
+               hunter, n_spare, n_push, fav_brand, home_store
+        FROM (
+            SELECT user_id,
+                   3600 + {_below(_bend("h_reg"), 730 * _DAY - 3600)} AS reg_off,
+                   {_chance("h_lapsed", 0.16)} AS lapsed,
+                   {_tail("h_visits", 2.76, 800)} AS visits_raw,
+                   {n_orders} AS orders_raw,
+                   {_chance("h_hunter", 0.10)} AS hunter,
+                   -- coupon hunters hoard unused coupons
+                   CASE WHEN {_chance("h_hunter", 0.10)} THEN 5 + {_below("h_spare", 36)}
+                        ELSE {_below(_sq("h_spare"), 3)} END AS n_spare,
+                   {_below("h_push", 7)} AS n_push,
+                   {_pick("h_fav", _BRANDS)} AS fav_brand,
+                   {_pick("h_home", _STORES)} AS home_store
+            FROM (SELECT user_id, {hashes} FROM range(1, {users + 1}) t(user_id))
+        )
+        """
+    )
+
+
+def _build_users(
+    con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, anchor: datetime.date
+) -> None:
+    hashes = r.cols(
+        "users_",
+        "user_id",
+        "0",
+        *("surname", "gender", "city", "g1", "g2", "glen", "bkind", "bday", "bal", "cents"),
+        "level",
+    )
+    f_chars, m_chars = _list(list(_GIVEN_F)), _list(list(_GIVEN_M))
+    both = _list(list(_GIVEN_F + _GIVEN_M))
+
+    def given(h: str) -> str:
+        # Given-name characters follow gender; unknown gender draws from both lists.
+        return (
+            f"CASE gender WHEN 'F' THEN ({f_chars})[1 + {_below(h, len(_GIVEN_F))}] "
+            f"WHEN 'M' THEN ({m_chars})[1 + {_below(h, len(_GIVEN_M))}] "
+            f"ELSE ({both})[1 + {_below(h, 2 * len(_GIVEN_F))}] END"
+        )
+
+    balance_cents = (
+        f"CASE WHEN h_bal < {_u32(_TWO32 * 70 // 100)} THEN 0 "
+        f"WHEN h_bal < {_u32(_TWO32 * 95 // 100)} THEN {_below('h_cents', 50_001)} "
+        f"ELSE 50000 + {_below(_sq('h_cents'), 450_001)} END"
+    )
+    levels = (
+        "CASE WHEN score < 8 THEN 'normal' WHEN score < 16 THEN 'silver' "
+        "WHEN score < 30 THEN 'gold' ELSE 'platinum' END"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE users AS
+        SELECT user_id,
+               surname || {given("h_g1")}
+                   || CASE WHEN {_chance("h_glen", 0.6)} THEN {given("h_g2")} ELSE '' END
+                   AS name,
+               gender, city, birthday,
+               {_ts("reg_off", anchor_us)} AS registered_at,
+               CAST(balance_cents AS DOUBLE) / 100 AS balance,
+               -- membership follows spending (order count) plus some noise
+               {levels} AS member_level
+        FROM (
+            SELECT user_id, reg_off, h_g1, h_g2, h_glen,
+                   {_pick("h_surname", _SURNAMES)} AS surname,
+                   {_pick("h_gender", _GENDERS)} AS gender,
+                   {_pick("h_city", _CITIES)} AS city,
+                   {_birthday_sql("h_bkind", "h_bday", anchor)} AS birthday,
+                   {balance_cents} AS balance_cents,
+                   n_orders + {_below("h_level", 8)} AS score
+            FROM (SELECT user_id, reg_off, n_orders, {hashes} FROM {_P}u)
+        )
+        ORDER BY user_id
+        """
+    )
+
+
+def _build_order_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
+    """Temp table of orders keyed by (user_id, k), numbered by payment time (oseq)."""
+    hashes = r.cols(
+        "order_",
+        "user_id",
+        "k",
+        *("time", "fav", "brand", "category", "amt", "cents", "home", "store", "coupon"),
+        *("channel", "claim"),
+    )
+    cents = (
+        f"CASE WHEN h_amt < {_u32(_TWO32 * 90 // 100)} THEN 5000 + {_below('h_cents', 75_001)} "
+        f"ELSE 80000 + {_below(_sq('h_cents'), 520_001)} END"
+    )
+    # list_contains, not IN (...): DuckDB plans a long IN list as a join.
+    offline = _list(_OFFLINE_STORES)
+    lines = _unnest(f"{_P}u", "n_orders", "user_id, lo, hi, fav_brand, home_store, hunter")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}o AS
+        SELECT *, row_number() OVER (ORDER BY off DESC, user_id, k) AS oseq
+        FROM (
+            SELECT user_id, k, off, brand, category, cents, store, has_coupon,
+                   CASE WHEN list_contains({offline}, store) THEN 'store'
+                        ELSE {_pick("h_channel", _ONLINE_CHANNELS)} END AS channel,
+                   -- a used coupon was claimed after registration, <= 30 days before paying
+                   off + 1 + {_below("h_claim", f"LEAST({30 * _DAY}, hi - off)")} AS claim_off
+            FROM (
+                SELECT user_id, k, hi, h_channel, h_claim, {_in_window("h_time")} AS off,
+                       CASE WHEN {_chance("h_fav", 0.5)} THEN fav_brand
+                            ELSE {_pick("h_brand", _BRANDS)} END AS brand,
+                       {_pick("h_category", _CATEGORIES)} AS category,
+                       {cents} AS cents,
+                       CASE WHEN {_chance("h_home", 0.6)} THEN home_store
+                            ELSE {_pick("h_store", _STORES)} END AS store,
+                       CASE WHEN hunter THEN {_chance("h_coupon", 0.8)}
+                            ELSE {_chance("h_coupon", 0.05)} END AS has_coupon
+                FROM (SELECT *, {hashes} FROM {lines})
+            )
+        )
+        """
+    )
+
+
+def _build_coupon_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
+    """Temp table of coupons: kind 0 = used by order (user_id, k), kind 1 = still unused."""
+    spare = _unnest(f"{_P}u", "n_spare", "user_id, lo, hi")
+    spare_hashes = r.cols("spare_", "user_id", "k", "time", "store")
+    hashes = r.cols("coupon_", "user_id", "kind * 65536 + k", "new", "type", "face")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}c AS
+        SELECT *, row_number() OVER (ORDER BY claim_off DESC, user_id, kind, k) AS cseq
+        FROM (
+            SELECT user_id, kind, k, claim_off, store,
+                   CASE WHEN reg_off - claim_off < {7 * _DAY} AND {_chance("h_new", 0.6)}
+                        THEN 'new_user' ELSE {_pick("h_type", _COUPON_TYPES)} END AS coupon_type,
+                   {_pick("h_face", _FACE_VALUES, raw=True)} AS face_value
+            FROM (
+                SELECT c.*, u.reg_off, {hashes}
+                FROM (
+                    SELECT user_id, 0 AS kind, k, claim_off, store FROM {_P}o WHERE has_coupon
+                    UNION ALL
+                    SELECT user_id, 1, k, {_in_window("h_time")}, {_pick("h_store", _STORES)}
+                    FROM (SELECT *, {spare_hashes} FROM {spare})
+                ) c JOIN {_P}u u USING (user_id)
+            )
+        )
+        """
+    )
+
+
+def _build_orders_and_coupons(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> None:
+    """Orders and coupons together: a used coupon and its order must point at each other."""
+    _build_order_lines(con, r)
+    _build_coupon_lines(con, r)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE orders AS
+        SELECT printf('O%08d', o.oseq) AS order_id, o.user_id,
+               {_ts("o.off", anchor_us)} AS paid_at, o.brand, o.category,
+               CAST(o.cents AS DOUBLE) / 100 AS amount,
+               printf('C%08d', c.cseq) AS coupon_id, o.store, o.channel
+        FROM {_P}o o LEFT JOIN {_P}c c ON c.kind = 0 AND c.user_id = o.user_id AND c.k = o.k
+        ORDER BY o.oseq
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE coupons AS
+        SELECT printf('C%08d', c.cseq) AS coupon_id, c.user_id,
+               {_ts("c.claim_off", anchor_us)} AS claimed_at, c.coupon_type,
+               CAST(c.face_value AS DOUBLE) AS face_value, c.store,
+               printf('O%08d', o.oseq) AS used_order_id
+        FROM {_P}c c LEFT JOIN {_P}o o ON c.kind = 0 AND o.user_id = c.user_id AND o.k = c.k
+        ORDER BY c.cseq
+        """
+    )
+
+
+def _build_events(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> None:
+    # Follow-up events (add_cart, push_click) come shortly after their trigger, so they only
+    # exist when the trigger leaves room before the anchor (off > gap).
+    visit_hashes = r.cols("visit_", "user_id", "k", "time", "channel", "cart", "cart_gap")
+    # Visit 0 of an active user lands in the last 90 days, so ~80% of users are recently
+    # active; the other visits follow the recency-biased window draw.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}v AS
+        SELECT user_id, off, channel,
+               CASE WHEN off > 1801 AND {_chance("h_cart", 0.15)}
+                    THEN off - 1 - {_below("h_cart_gap", 1800)} END AS cart_off
+        FROM (
+            SELECT user_id, h_cart, h_cart_gap,
+                   CASE WHEN k = 0 AND lo = 1 THEN 1 + {_below("h_time", f"LEAST(hi, {90 * _DAY})")}
+                        ELSE {_in_window("h_time")} END AS off,
+                   {_pick("h_channel", _CHANNELS)} AS channel
+            FROM (SELECT *, {visit_hashes} FROM {_unnest(f"{_P}u", "n_visits", "user_id, lo, hi")})
+        )
+        """
+    )
+    push_hashes = r.cols("push_", "user_id", "k", "time", "channel", "click", "click_gap")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}p AS
+        SELECT user_id, off, channel,
+               CASE WHEN off > 3601 AND {_chance("h_click", 0.12)}
+                    THEN off - 1 - {_below("h_click_gap", 3600)} END AS click_off
+        FROM (
+            SELECT user_id, h_click, h_click_gap, 1 + {_below("h_time", "hi")} AS off,
+                   {_pick("h_channel", _PUSH_CHANNELS)} AS channel
+            FROM (SELECT *, {push_hashes} FROM {_unnest(f"{_P}u", "n_push", "user_id, hi")})
+        )
+        """
+    )
+    reg_hash = r.cols("register_", "user_id", "0", "channel")
+    claim_hash = r.cols("claim_", "user_id", "kind * 65536 + k", "channel")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE events AS
+        SELECT user_id, {_ts("off", anchor_us)} AS ts, name, channel
+        FROM (
+            SELECT user_id, reg_off AS off, 'register' AS name,
+                   {_pick("h_channel", _CHANNELS)} AS channel
+            FROM (SELECT user_id, reg_off, {reg_hash} FROM {_P}u)
+            UNION ALL
+            SELECT user_id, off, 'visit', channel FROM {_P}v
+            UNION ALL
+            SELECT user_id, cart_off, 'add_cart', channel FROM {_P}v WHERE cart_off IS NOT NULL
+            UNION ALL
+            SELECT user_id, off, 'push_sent', channel FROM {_P}p
+            UNION ALL
+            SELECT user_id, click_off, 'push_click', channel FROM {_P}p
+            WHERE click_off IS NOT NULL
+            UNION ALL
+            SELECT user_id, claim_off, 'coupon_claim', {_pick("h_channel", _CHANNELS)}
+            FROM (SELECT user_id, claim_off, {claim_hash} FROM {_P}c)
+        )
+        ORDER BY user_id, ts, name, channel NULLS LAST
+        """
+    )
+
+
+def _stage(prev: str, h: str, p: float, gap: str) -> str:
+    """Funnel step: reached with probability p given `prev`, `gap` seconds later, and only
+    if that is still before the anchor (offset >= 1)."""
+    return (
+        f"CASE WHEN {prev} IS NOT NULL AND {_chance(h, p)} AND {prev} - ({gap}) >= 1 "
+        f"THEN {prev} - ({gap}) END"
+    )
+
+
+def _build_nev(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, leads: int) -> None:
+    """NEV lead funnel; each stage is an offset that shrinks (later time) along the funnel."""
+    hashes = r.cols(
+        "nev_",
+        "lead_id",
+        "0",
+        *("created", "surname", "g1", "g2", "glen", "city", "source", "model", "store", "as"),
+        *("as_n", "sv", "sv_gap", "wc", "wc_gap", "td", "td_gap", "switch", "model2"),
+        *("dep", "dep_kind", "dep_gap", "del", "del_gap"),
+    )
+    chars = _list(list(_GIVEN_F + _GIVEN_M))
+    deposit_gap = (
+        f"CASE WHEN {_chance('h_dep_kind', 0.8)} THEN {7 * _DAY} + {_below('h_dep_gap', 7 * _DAY)}"
+        f" ELSE {_DAY} + {_below('h_dep_gap', 6 * _DAY)} END"
+    )
+    visit_gap = f"3600 + {_below('h_sv_gap', 21 * _DAY)}"
+    wecom_gap = f"600 + {_below('h_wc_gap', 7 * _DAY)}"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}l AS
+        SELECT *,
+               {_stage("dep_off", "h_del", 0.85, f"{30 * _DAY} + {_below('h_del_gap', 60 * _DAY)}")}
+                   AS del_off
+        FROM (
+            SELECT *, {_stage("td_off", "h_dep", 0.36, deposit_gap)} AS dep_off
+            FROM (
+                SELECT *,
+                       {_stage("sv_off", "h_td", 0.5, f"1800 + {_below('h_td_gap', 7 * _DAY)}")}
+                           AS td_off,
+                       CASE WHEN {_chance("h_switch", 0.2)} THEN {_pick("h_model2", _NEV_MODELS)}
+                            ELSE intended_model END AS td_model
+                FROM (
+                    SELECT *,
+                           {_stage("created_off", "h_sv", 0.6, visit_gap)} AS sv_off,
+                           {_stage("created_off", "h_wc", 0.45, wecom_gap)} AS wc_off
+                    FROM (
+                        SELECT *,
+                               3600 + {_below("h_created", 365 * _DAY - 3600)} AS created_off,
+                               {_pick("h_surname", _SURNAMES)}
+                                   || ({chars})[1 + {_below("h_g1", len(_GIVEN_F + _GIVEN_M))}]
+                                   || CASE WHEN {_chance("h_glen", 0.6)}
+                                      THEN ({chars})[1 + {_below("h_g2", len(_GIVEN_F + _GIVEN_M))}]
+                                      ELSE '' END AS name,
+                               {_pick("h_city", _NEV_CITIES)} AS city,
+                               {_pick("h_source", _NEV_SOURCES)} AS source_channel,
+                               {_pick("h_model", _NEV_MODELS)} AS intended_model,
+                               {_pick("h_store", _NEV_STORES)} AS store,
+                               CASE WHEN {_chance("h_as", 0.85)} THEN 1 + {_below("h_as_n", 3)}
+                                    ELSE 0 END AS n_after
+                        FROM (SELECT lead_id, {hashes} FROM range(1, {leads + 1}) t(lead_id))
+                    )
+                )
+            )
+        )
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE nev_leads AS
+        SELECT lead_id, name, city, source_channel, intended_model,
+               {_ts("created_off", anchor_us)} AS created_at
+        FROM {_P}l ORDER BY lead_id
+        """
+    )
+    after = _unnest(f"{_P}l", "n_after", "lead_id, del_off, store, td_model")
+    after_hash = r.cols("nev_after_", "lead_id", "k", "gap")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE nev_events AS
+        SELECT lead_id, {_ts("off", anchor_us)} AS ts, stage, store, channel, model
+        FROM (
+            SELECT lead_id, created_off AS off, 'lead' AS stage, NULL AS store,
+                   source_channel AS channel, intended_model AS model FROM {_P}l
+            UNION ALL
+            SELECT lead_id, wc_off, 'add_wecom', NULL, 'wecom', intended_model
+            FROM {_P}l WHERE wc_off IS NOT NULL
+            UNION ALL
+            SELECT lead_id, sv_off, 'store_visit', store, 'store', intended_model
+            FROM {_P}l WHERE sv_off IS NOT NULL
+            UNION ALL
+            SELECT lead_id, td_off, 'test_drive', store, 'store', td_model
+            FROM {_P}l WHERE td_off IS NOT NULL
+            UNION ALL
+            SELECT lead_id, dep_off, 'deposit', store, 'store', td_model
+            FROM {_P}l WHERE dep_off IS NOT NULL
+            UNION ALL
+            SELECT lead_id, del_off, 'delivery', store, 'store', td_model
+            FROM {_P}l WHERE del_off IS NOT NULL
+            UNION ALL
+            -- service visits 3..120 days after delivery; future ones are dropped below
+            SELECT lead_id, del_off - {3 * _DAY} - {_below("h_gap", 117 * _DAY)}, 'after_sales',
+                   store, 'store', td_model
+            FROM (SELECT *, {after_hash} FROM {after} WHERE del_off IS NOT NULL)
+        )
+        WHERE off >= 1
+        ORDER BY lead_id, ts, stage, store NULLS LAST, channel NULLS LAST, model NULLS LAST
+        """
+    )
+
+
+def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
+    for t in ("u", "o", "c", "v", "p", "l"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{_P}{t}")
+    for m in ("h32", "mul", "xs"):
+        con.execute(f"DROP MACRO IF EXISTS temp.{_P}{m}")
+
+
+def build_demo_warehouse(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    users: int = 100_000,
+    seed: int = 20261101,
+    anchor: datetime.datetime = DEMO_ANCHOR,
+) -> dict[str, int]:
+    """Create (or replace) the demo tables in `con`; return {table: row_count}.
+
+    Deterministic: same arguments -> byte-identical tables, whatever the DuckDB version or
+    thread count. All timestamps are naive and strictly before `anchor`.
+    """
+    if anchor.tzinfo is not None:
+        raise ValueError("anchor must be a naive datetime (tables use TIMESTAMP, not TIMESTAMPTZ)")
+    if not 0 <= users <= 50_000_000:
+        raise ValueError(f"users must be in 0..50_000_000, got {users}")
+    anchor_us = (anchor - datetime.datetime(1970, 1, 1)) // datetime.timedelta(microseconds=1)
+    r = _Rand(seed)
+    _macros(con)
+    try:
+        _build_user_latents(con, r, users)
+        _build_users(con, r, anchor_us, anchor.date())
+        _build_orders_and_coupons(con, r, anchor_us)
+        _build_events(con, r, anchor_us)
+        _build_nev(con, r, anchor_us, users // 5)
+    finally:
+        _drop_temps(con)
+    return dict(describe_demo_warehouse(con))
+
+
+def describe_demo_warehouse(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """(table, row_count) for every demo table, in DEMO_TABLES order."""
+    out: list[tuple[str, int]] = []
+    for table in DEMO_TABLES:
+        # fetchall() (not fetchone) so no half-read result is left open on the connection.
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        out.append((table, int(rows[0][0])))
+    return out

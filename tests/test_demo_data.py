@@ -1,0 +1,414 @@
+"""Tests for the deterministic demo warehouse (small scale: 5,000 users)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pytest
+from segl.runtime.demo_data import (
+    DEMO_ANCHOR,
+    DEMO_TABLES,
+    build_demo_warehouse,
+    describe_demo_warehouse,
+)
+
+USERS = 5_000
+ANCHOR = "TIMESTAMP '2026-11-01 00:00:00'"
+
+SCHEMA: dict[str, list[tuple[str, str]]] = {
+    "users": [
+        ("user_id", "BIGINT"),
+        ("name", "VARCHAR"),
+        ("gender", "VARCHAR"),
+        ("city", "VARCHAR"),
+        ("birthday", "DATE"),
+        ("registered_at", "TIMESTAMP"),
+        ("balance", "DOUBLE"),
+        ("member_level", "VARCHAR"),
+    ],
+    "events": [
+        ("user_id", "BIGINT"),
+        ("ts", "TIMESTAMP"),
+        ("name", "VARCHAR"),
+        ("channel", "VARCHAR"),
+    ],
+    "orders": [
+        ("order_id", "VARCHAR"),
+        ("user_id", "BIGINT"),
+        ("paid_at", "TIMESTAMP"),
+        ("brand", "VARCHAR"),
+        ("category", "VARCHAR"),
+        ("amount", "DOUBLE"),
+        ("coupon_id", "VARCHAR"),
+        ("store", "VARCHAR"),
+        ("channel", "VARCHAR"),
+    ],
+    "coupons": [
+        ("coupon_id", "VARCHAR"),
+        ("user_id", "BIGINT"),
+        ("claimed_at", "TIMESTAMP"),
+        ("coupon_type", "VARCHAR"),
+        ("face_value", "DOUBLE"),
+        ("store", "VARCHAR"),
+        ("used_order_id", "VARCHAR"),
+    ],
+    "nev_leads": [
+        ("lead_id", "BIGINT"),
+        ("name", "VARCHAR"),
+        ("city", "VARCHAR"),
+        ("source_channel", "VARCHAR"),
+        ("intended_model", "VARCHAR"),
+        ("created_at", "TIMESTAMP"),
+    ],
+    "nev_events": [
+        ("lead_id", "BIGINT"),
+        ("ts", "TIMESTAMP"),
+        ("stage", "VARCHAR"),
+        ("store", "VARCHAR"),
+        ("channel", "VARCHAR"),
+        ("model", "VARCHAR"),
+    ],
+}
+
+
+def _all(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    return con.execute(sql).fetchall()
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    rows = _all(con, sql)
+    assert len(rows) == 1
+    return rows[0][0]
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
+    # Plain scans (no ORDER BY): the stored row order must be identical too.
+    return {t: _all(con, f"SELECT * FROM {t}") for t in DEMO_TABLES}
+
+
+@pytest.fixture(scope="module")
+def wh() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect()
+    build_demo_warehouse(con, users=USERS)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("threads", [None, 1])
+def test_deterministic_across_connections_and_threads(
+    wh: duckdb.DuckDBPyConnection, threads: int | None
+) -> None:
+    other = duckdb.connect()
+    if threads is not None:
+        other.execute(f"SET threads={threads}")
+    build_demo_warehouse(other, users=USERS)
+    expected, got = _snapshot(wh), _snapshot(other)
+    for table in DEMO_TABLES:
+        assert got[table] == expected[table], table
+    other.close()
+
+
+def test_seed_changes_data(wh: duckdb.DuckDBPyConnection) -> None:
+    other = duckdb.connect()
+    build_demo_warehouse(other, users=USERS, seed=7)
+    assert _all(other, "SELECT * FROM users") != _all(wh, "SELECT * FROM users")
+    other.close()
+
+
+def test_schema(wh: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in SCHEMA.items():
+        got = [(r[0], r[1]) for r in _all(wh, f"DESCRIBE {table}")]
+        assert got == columns, table
+
+
+def test_row_counts_and_describe(wh: duckdb.DuckDBPyConnection) -> None:
+    counts = dict(describe_demo_warehouse(wh))
+    assert [t for t, _ in describe_demo_warehouse(wh)] == list(DEMO_TABLES)
+    assert counts["users"] == USERS
+    assert counts["nev_leads"] == USERS // 5
+    # Spec at 100k users: 1.5-3M events, 0.5-1M orders; scaled to 5k users.
+    assert 75_000 <= counts["events"] <= 150_000
+    assert 25_000 <= counts["orders"] <= 50_000
+    assert USERS <= counts["coupons"] <= 10 * USERS
+    assert 2 * counts["nev_leads"] <= counts["nev_events"] <= 4 * counts["nev_leads"]
+
+
+def test_rebuild_replaces_and_returns_counts() -> None:
+    con = duckdb.connect()
+    first = build_demo_warehouse(con, users=200)
+    second = build_demo_warehouse(con, users=100)
+    assert first["users"] == 200 and second["users"] == 100
+    assert second == dict(describe_demo_warehouse(con))
+    # Helper temp tables and macros must not leak into the caller's connection.
+    leaks = """
+        SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_segl%')
+             + (SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE '_segl%')"""
+    assert _one(con, leaks) == 0
+    con.close()
+
+
+def test_keys_and_foreign_keys(wh: duckdb.DuckDBPyConnection) -> None:
+    assert _one(wh, "SELECT count(DISTINCT user_id) = count(*) FROM users")
+    assert _one(wh, "SELECT min(user_id) = 1 AND max(user_id) = count(*) FROM users")
+    assert _one(wh, "SELECT count(DISTINCT order_id) = count(*) FROM orders")
+    assert _one(wh, "SELECT count(DISTINCT coupon_id) = count(*) FROM coupons")
+    assert _one(wh, "SELECT count(DISTINCT lead_id) = count(*) FROM nev_leads")
+    for table in ("events", "orders", "coupons"):
+        orphans = f"SELECT count(*) FROM {table} WHERE user_id NOT IN (SELECT user_id FROM users)"
+        assert _one(wh, orphans) == 0, table
+    assert _one(wh, "SELECT count(*) FROM events WHERE user_id IS NULL") == 0
+    lead_orphans = """
+        SELECT count(*) FROM nev_events WHERE lead_id NOT IN (SELECT lead_id FROM nev_leads)"""
+    assert _one(wh, lead_orphans) == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("users", "registered_at"),
+        ("events", "ts"),
+        ("orders", "paid_at"),
+        ("coupons", "claimed_at"),
+        ("nev_leads", "created_at"),
+        ("nev_events", "ts"),
+    ],
+)
+def test_timestamps_before_anchor(wh: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    assert _one(wh, f"SELECT count(*) FROM {table} WHERE {column} IS NULL") == 0
+    assert _one(wh, f"SELECT max({column}) < {ANCHOR} FROM {table}")
+
+
+def test_registrations_span_two_years(wh: duckdb.DuckDBPyConnection) -> None:
+    lo, hi = _all(wh, "SELECT min(registered_at), max(registered_at) FROM users")[0]
+    assert lo >= DEMO_ANCHOR - datetime.timedelta(days=730)
+    assert lo < DEMO_ANCHOR - datetime.timedelta(days=700)
+    assert hi > DEMO_ANCHOR - datetime.timedelta(days=7)
+    # More registrations in the latest year than in the one before.
+    last_year = f"SELECT count(*) FROM users WHERE registered_at >= {ANCHOR} - INTERVAL 365 DAY"
+    assert _one(wh, last_year) > USERS / 2
+
+
+def test_activity_after_registration(wh: duckdb.DuckDBPyConnection) -> None:
+    # Orders strictly after registration; claims and events may coincide with it.
+    for table, column, op in (
+        ("orders", "paid_at", "<="),
+        ("events", "ts", "<"),
+        ("coupons", "claimed_at", "<"),
+    ):
+        early = f"""
+            SELECT count(*) FROM {table} x JOIN users u USING (user_id)
+            WHERE x.{column} {op} u.registered_at"""
+        assert _one(wh, early) == 0, table
+
+
+def test_one_register_event_per_user(wh: duckdb.DuckDBPyConnection) -> None:
+    rows = _all(
+        wh,
+        """SELECT count(*), count(DISTINCT e.user_id),
+                  count(*) FILTER (WHERE e.ts = u.registered_at)
+           FROM events e JOIN users u USING (user_id) WHERE e.name = 'register'""",
+    )
+    assert rows == [(USERS, USERS, USERS)]
+
+
+def test_event_vocabulary(wh: duckdb.DuckDBPyConnection) -> None:
+    names = {r[0] for r in _all(wh, "SELECT DISTINCT name FROM events")}
+    assert names == {"register", "visit", "push_sent", "push_click", "coupon_claim", "add_cart"}
+    channels = {r[0] for r in _all(wh, "SELECT DISTINCT channel FROM events")}
+    assert channels == {"app", "mini_program", "wechat_oa", "h5", "store", "video_channel", None}
+    pushes = _one(wh, "SELECT count(*) FROM events WHERE name = 'push_sent'")
+    clicks = _one(wh, "SELECT count(*) FROM events WHERE name = 'push_click'")
+    assert 2 * USERS <= pushes <= 4 * USERS
+    assert 0 < clicks < pushes
+    # Every hour of the day and both weekend days occur.
+    assert _one(wh, "SELECT count(DISTINCT hour(ts)) FROM events") == 24
+    assert _one(wh, "SELECT count(*) FROM events WHERE dayofweek(ts) IN (0, 6)") > 0
+
+
+def test_dirty_and_quoted_values_present(wh: duckdb.DuckDBPyConnection) -> None:
+    cities = {r[0] for r in _all(wh, "SELECT DISTINCT city FROM users")}
+    assert {"Beijing", "北京", "Shanghai", "Chengdu", "成都", "Xi'an", None} <= cities
+    brands = {r[0] for r in _all(wh, "SELECT DISTINCT brand FROM orders")}
+    assert {"Shiseido", "L'Oreal", "完美日记", "花西子", "SK-II"} <= brands
+    stores = {r[0] for r in _all(wh, "SELECT DISTINCT store FROM orders")}
+    assert {"Online Flagship", "成都太古里", "Beijing SKP"} <= stores
+    assert 10 <= len(stores) <= 14
+    genders = dict(_all(wh, "SELECT gender, count(*) FROM users GROUP BY ALL"))
+    assert set(genders) == {"F", "M", None}
+    assert 0.65 < genders["F"] / USERS < 0.75
+    levels = dict(_all(wh, "SELECT member_level, count(*) FROM users GROUP BY ALL"))
+    assert set(levels) == {"normal", "silver", "gold", "platinum"}
+    assert levels["normal"] > levels["silver"] > levels["platinum"]
+
+
+def test_user_attributes(wh: duckdb.DuckDBPyConnection) -> None:
+    assert _one(wh, "SELECT bool_and(length(name) BETWEEN 2 AND 3) FROM users")
+    assert _one(wh, "SELECT count(*) FROM users WHERE name LIKE '王%'") > 0
+    ages = _all(
+        wh,
+        """SELECT min(date_diff('year', birthday, DATE '2026-11-01')),
+                  max(date_diff('year', birthday, DATE '2026-11-01')),
+                  count(*) FILTER (WHERE birthday IS NULL),
+                  count(*) FILTER (WHERE month(birthday) = 2 AND day(birthday) = 29)
+           FROM users""",
+    )[0]
+    assert ages[0] >= 16 and ages[1] <= 66
+    assert 0.03 * USERS < ages[2] < 0.07 * USERS
+    assert ages[3] > 0
+    bal = _all(wh, "SELECT avg((balance = 0)::INT), max(balance), min(balance) FROM users")[0]
+    assert 0.6 < bal[0] < 0.8 and 1_000 < bal[1] <= 5_000 and bal[2] == 0
+    assert _one(wh, "SELECT count(*) FROM users WHERE balance != round(balance, 2)") == 0
+
+
+def test_recent_shiseido_orders(wh: duckdb.DuckDBPyConnection) -> None:
+    recent = f"""
+        SELECT count(*) FROM orders
+        WHERE brand = 'Shiseido' AND paid_at >= {ANCHOR} - INTERVAL 7 DAY"""
+    assert _one(wh, recent) > 0
+
+
+def test_order_distribution(wh: duckdb.DuckDBPyConnection) -> None:
+    per_user = """
+        SELECT u.user_id, count(o.order_id) AS n
+        FROM users u LEFT JOIN orders o USING (user_id) GROUP BY u.user_id"""
+    never, loyal = _all(
+        wh, f"SELECT avg((n = 0)::INT), avg((n BETWEEN 5 AND 30)::INT) FROM ({per_user})"
+    )[0]
+    assert 0.3 < never < 0.5
+    assert 0.15 < loyal < 0.4
+    amounts = _all(
+        wh,
+        """SELECT min(amount), quantile_cont(amount, 0.5), max(amount),
+                  avg((amount BETWEEN 50 AND 800)::INT)
+           FROM orders""",
+    )[0]
+    assert amounts[0] >= 50 and 200 < amounts[1] < 600 and amounts[2] > 5_000
+    assert amounts[3] > 0.85
+    assert _one(wh, "SELECT count(*) FROM orders WHERE amount != round(amount, 2)") == 0
+    categories = {r[0] for r in _all(wh, "SELECT DISTINCT category FROM orders")}
+    assert categories == {"skincare", "makeup", "fragrance", "haircare", "bodycare"}
+
+
+def test_visits_heavy_tailed(wh: duckdb.DuckDBPyConnection) -> None:
+    per_user = """
+        SELECT u.user_id, count(e.user_id) AS n
+        FROM users u LEFT JOIN events e ON e.user_id = u.user_id AND e.name = 'visit'
+        GROUP BY u.user_id"""
+    median, mx, avg, small = _all(
+        wh, f"SELECT median(n), max(n), avg(n), avg((n <= 3)::INT) FROM ({per_user})"
+    )[0]
+    assert mx > 20 * median
+    assert mx >= 200
+    assert 10 <= avg <= 20
+    assert small > 0.5  # most users visit 0-3 times
+    quiet = f"""
+        SELECT avg((NOT EXISTS (
+            SELECT 1 FROM events e WHERE e.user_id = u.user_id AND e.name = 'visit'
+              AND e.ts >= {ANCHOR} - INTERVAL 90 DAY))::INT)
+        FROM users u"""
+    assert 0.12 < _one(wh, quiet) < 0.3
+
+
+def test_coupons_consistent_with_orders(wh: duckdb.DuckDBPyConnection) -> None:
+    # orders.coupon_id -> the coupon records this very order as its user.
+    bad_orders = """
+        SELECT count(*) FROM orders o LEFT JOIN coupons c ON c.coupon_id = o.coupon_id
+        WHERE o.coupon_id IS NOT NULL AND (c.coupon_id IS NULL OR c.used_order_id IS DISTINCT
+              FROM o.order_id OR c.user_id != o.user_id OR c.claimed_at > o.paid_at)"""
+    assert _one(wh, bad_orders) == 0
+    # coupons.used_order_id -> an order carrying this coupon.
+    bad_coupons = """
+        SELECT count(*) FROM coupons c LEFT JOIN orders o ON o.order_id = c.used_order_id
+        WHERE c.used_order_id IS NOT NULL AND o.coupon_id IS DISTINCT FROM c.coupon_id"""
+    assert _one(wh, bad_coupons) == 0
+    used = _one(wh, "SELECT count(*) FROM coupons WHERE used_order_id IS NOT NULL")
+    assert used == _one(wh, "SELECT count(*) FROM orders WHERE coupon_id IS NOT NULL")
+    assert 0 < used < _one(wh, "SELECT count(*) FROM coupons")
+    claims = _one(wh, "SELECT count(*) FROM events WHERE name = 'coupon_claim'")
+    assert claims == _one(wh, "SELECT count(*) FROM coupons")
+    assert _one(wh, "SELECT bool_and(coupon_id LIKE 'C%') FROM coupons")
+    assert _one(wh, "SELECT bool_and(order_id LIKE 'O%') FROM orders")
+    faces = {r[0] for r in _all(wh, "SELECT DISTINCT face_value FROM coupons")}
+    assert faces == {5.0, 10.0, 20.0, 50.0, 100.0}
+    types = {r[0] for r in _all(wh, "SELECT DISTINCT coupon_type FROM coupons")}
+    assert types == {"new_user", "full_reduction", "discount", "gift"}
+    # Coupon hunters: a few users hold far more coupons than the typical user.
+    per_user = "SELECT user_id, count(*) AS n FROM coupons GROUP BY user_id"
+    assert _one(wh, f"SELECT max(n) > 10 * median(n) FROM ({per_user})")
+
+
+def test_nev_funnel(wh: duckdb.DuckDBPyConnection) -> None:
+    leads = USERS // 5
+    reached = dict(_all(wh, "SELECT stage, count(DISTINCT lead_id) FROM nev_events GROUP BY ALL"))
+    assert reached["lead"] == leads
+    assert 0.5 < reached["store_visit"] / leads < 0.7
+    assert 0.35 < reached["add_wecom"] / leads < 0.55
+    assert 0.2 < reached["test_drive"] / leads < 0.4
+    assert 0.05 < reached["deposit"] / leads < 0.15
+    assert 0.03 < reached["delivery"] / leads < 0.11
+    assert reached["after_sales"] > reached["delivery"] / 2
+    one_each = """
+        SELECT count(*) FROM (
+            SELECT lead_id, stage FROM nev_events WHERE stage != 'after_sales'
+            GROUP BY ALL HAVING count(*) > 1)"""
+    assert _one(wh, one_each) == 0
+    assert (
+        _one(
+            wh,
+            """SELECT count(*) FROM nev_events e JOIN nev_leads l USING (lead_id)
+               WHERE e.stage = 'lead' AND e.ts != l.created_at""",
+        )
+        == 0
+    )
+    created = _one(wh, "SELECT min(created_at) FROM nev_leads")
+    assert created >= DEMO_ANCHOR - datetime.timedelta(days=365)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("lead", "store_visit"),
+        ("lead", "add_wecom"),
+        ("store_visit", "test_drive"),
+        ("test_drive", "deposit"),
+        ("deposit", "delivery"),
+        ("delivery", "after_sales"),
+    ],
+)
+def test_nev_stage_order(wh: duckdb.DuckDBPyConnection, earlier: str, later: str) -> None:
+    # A later stage needs its predecessor, strictly earlier in time.
+    sql = f"""
+        SELECT count(*) FROM nev_events b
+        LEFT JOIN nev_events a ON a.lead_id = b.lead_id AND a.stage = '{earlier}'
+        WHERE b.stage = '{later}' AND (a.ts IS NULL OR a.ts >= b.ts)"""
+    assert _one(wh, sql) == 0
+    assert _one(wh, f"SELECT count(*) FROM nev_events WHERE stage = '{later}'") > 0
+
+
+def test_deposit_usually_one_to_two_weeks_after_test_drive(
+    wh: duckdb.DuckDBPyConnection,
+) -> None:
+    share = _one(
+        wh,
+        """SELECT avg((d.ts - t.ts BETWEEN INTERVAL 7 DAY AND INTERVAL 14 DAY)::INT)
+           FROM nev_events d JOIN nev_events t
+             ON t.lead_id = d.lead_id AND t.stage = 'test_drive'
+           WHERE d.stage = 'deposit'""",
+    )
+    assert share > 0.6
+
+
+def test_custom_anchor_and_validation() -> None:
+    con = duckdb.connect()
+    anchor = datetime.datetime(2024, 2, 29, 12, 30)
+    build_demo_warehouse(con, users=300, seed=1, anchor=anchor)
+    for table, column in (("users", "registered_at"), ("events", "ts"), ("nev_events", "ts")):
+        assert _one(con, f"SELECT max({column}) FROM {table}") < anchor
+    with pytest.raises(ValueError):
+        build_demo_warehouse(con, users=10, anchor=anchor.replace(tzinfo=datetime.UTC))
+    with pytest.raises(ValueError):
+        build_demo_warehouse(con, users=-1)
+    con.close()

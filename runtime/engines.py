@@ -1,0 +1,157 @@
+"""Engines: the only place segl talks to a database. One small interface,
+chosen by a URL; DuckDB (embedded) is the default."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlglot import exp
+
+from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.targets import Target, get_target
+from segl.compiler.types import Type
+
+SUPPORTED_URLS = "duckdb:///relative.duckdb, duckdb:////absolute/path.duckdb, duckdb:///:memory:"
+
+
+class EngineError(Exception):
+    """A database refused something; the message is the engine's own words."""
+
+
+class UnsupportedURL(Exception):
+    pass
+
+
+class Engine(ABC):
+    name: str
+    target: Target
+
+    @abstractmethod
+    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+        """All statements or none: on any error roll back and raise EngineError."""
+
+    @abstractmethod
+    def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def columns_of(self, table: str) -> dict[str, str] | None:
+        """Column name -> engine type name, or None when the table does not exist."""
+
+    @abstractmethod
+    def create_table(
+        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Create (or replace) a table and fill it: used by tests and the demo."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def select_star(self, table: str, limit: int | None = None) -> str:
+        query = exp.Select(expressions=[exp.Star()]).from_(table_ref(table), copy=False)
+        if limit is not None:
+            query = query.limit(exp.Literal.number(limit), copy=False)
+        return render(query, self.target, pretty=False)
+
+
+# DuckDB type names (as DuckDB prints them) that fit each declared segl type
+_DUCKDB_FITS: dict[Type, re.Pattern[str]] = {
+    Type.NUMBER: re.compile(
+        r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*|NUMERIC.*)$"
+    ),
+    Type.STRING: re.compile(r"^(VARCHAR|TEXT|STRING|ENUM.*)$"),
+    Type.BOOL: re.compile(r"^BOOL(EAN)?$"),
+    Type.DATE: re.compile(r"^DATE$"),
+    Type.TIMESTAMP: re.compile(r"^(TIMESTAMP.*|DATE|DATETIME)$"),
+}
+
+
+def type_fits(declared: Type, engine_type: str) -> bool:
+    pattern = _DUCKDB_FITS.get(declared)
+    return pattern is None or bool(pattern.match(engine_type.upper()))
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+
+    def __init__(self, database: str = ":memory:", read_only: bool = False) -> None:
+        import duckdb
+
+        self.target = get_target("duckdb")
+        self._error = duckdb.Error
+        try:
+            self.connection = duckdb.connect(database, read_only=read_only)
+        except duckdb.Error as err:
+            raise EngineError(str(err)) from None
+
+    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+        con = self.connection
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                con.execute(statement)
+        except self._error as err:
+            con.execute("ROLLBACK")
+            raise EngineError(str(err)) from None
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            rows: list[tuple[Any, ...]] = self.connection.execute(sql).fetchall()
+        except self._error as err:
+            raise EngineError(str(err)) from None
+        return rows
+
+    def columns_of(self, table: str) -> dict[str, str] | None:
+        try:
+            relation = self.connection.sql(self.select_star(table, limit=0))
+        except self._error:
+            return None
+        return {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+
+    def create_table(
+        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        definition = exp.Schema(
+            this=table_ref(table),
+            expressions=[
+                exp.ColumnDef(this=exp.to_identifier(n, quoted=True), kind=self.target.sql_type(t))
+                for n, t in columns
+            ],
+        )
+        create = render(exp.Create(this=definition, kind="TABLE", replace=True), self.target)
+        self.connection.execute(create)
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            insert = f"INSERT INTO {render(table_ref(table), self.target)} VALUES ({marks})"
+            self.connection.executemany(insert, [list(r) for r in rows])
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def connect(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
+    """An engine for a database URL. Relative paths are taken from `base`."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme == "duckdb":
+        # like SQLAlchemy: duckdb:///relative.duckdb, duckdb:////absolute.duckdb
+        rest = url[len("duckdb:") :]
+        path = rest[3:] if rest.startswith("///") else rest.removeprefix("//")
+        if path in ("", ":memory:"):
+            return DuckDBEngine(":memory:")
+        if not Path(path).is_absolute() and base is not None:
+            path = str(base / path)
+        return DuckDBEngine(path, read_only=read_only)
+    if scheme == "" and url.endswith((".duckdb", ".db")):
+        return DuckDBEngine(url, read_only=read_only)
+    raise UnsupportedURL(
+        f"segl cannot connect to '{url}' yet; supported: {SUPPORTED_URLS}"
+    )

@@ -1,0 +1,143 @@
+"""`segl show` and `segl catalog`: stored results and metadata, for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.plan import build_plan
+from segl.compiler.script import OutputTables
+from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segl.runtime.engines import Engine
+from segl.runtime.project import LoadedProject
+from segl.runtime.tables import share
+
+
+def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engine) -> str:
+    """A standalone query listing the members of one segment (and only what it needs)."""
+    plan = build_plan(project.closure([name]), as_of)
+    query = build_query(plan, engine.target)
+    column = plan.column_for(name).column
+    query.set("expressions", [aliased(col(USER), "user_id")])
+    member = exp.EQ(this=col(column), expression=engine.target.boolean(True))
+    return render(query.where(member, copy=False), engine.target)
+
+
+def latest_as_of(engine: Engine, tables: OutputTables) -> dt.datetime | None:
+    if engine.columns_of(tables.runs) is None:
+        return None
+    query = exp.Select(expressions=[exp.Max(this=col("as_of"))]).from_(
+        table_ref(tables.runs), copy=False
+    )
+    rows = engine.query(render(query, engine.target, pretty=False))
+    value = rows[0][0] if rows else None
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value if isinstance(value, dt.datetime) else None
+
+
+def _find_segment(project: ir.Project, name: str) -> ir.Segment:
+    for segment in project.segments:
+        if segment.name == name:
+            return segment
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                "E0301",
+                f"unknown segment '{name}'",
+                None,
+                did_you_mean(name, [s.name for s in project.segments]),
+            )
+        ]
+    )
+
+
+def segment_report(
+    loaded: LoadedProject, engine: Engine, name: str, as_of: dt.datetime | None, sample: int
+) -> str:
+    assert loaded.project is not None
+    project = loaded.project
+    segment = _find_segment(project, name)
+    tables = OutputTables(loaded.settings.table_prefix)
+    moment = as_of or latest_as_of(engine, tables)
+    if moment is None or engine.columns_of(tables.members) is None:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0607",
+                    f"no stored results in this database (table {tables.runs})",
+                    None,
+                    ("run the project first: segl run PROJECT --db URL",),
+                )
+            ]
+        )
+    target = engine.target
+    stamp = target.timestamp(moment)
+    members = (
+        exp.Select(expressions=[col("user_id")])
+        .from_(table_ref(tables.members), copy=False)
+        .where(
+            exp.and_(
+                exp.EQ(this=col("segment"), expression=target.string(name)),
+                exp.EQ(this=col("as_of"), expression=stamp),
+            ),
+            copy=False,
+        )
+    )
+    count_query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
+        exp.Subquery(this=members.copy(), alias=exp.TableAlias(this=exp.to_identifier("m"))),
+        copy=False,
+    )
+    size = int(engine.query(render(count_query, target, pretty=False))[0][0])
+    users_query = (
+        exp.Select(expressions=[col("users")])
+        .from_(table_ref(tables.runs), copy=False)
+        .where(exp.EQ(this=col("as_of"), expression=stamp.copy()), copy=False)
+    )
+    users_rows = engine.query(render(users_query, target, pretty=False))
+    users = int(users_rows[0][0]) if users_rows else 0
+    sample_query = members.order_by(col("user_id"), copy=False).limit(
+        exp.Literal.number(sample), copy=False
+    )
+    sampled = [str(row[0]) for row in engine.query(render(sample_query, target, pretty=False))]
+    title = f' "{segment.title}"' if segment.title else ""
+    lines = [
+        f"segment {name}{title}",
+        f"as of    {moment:%Y-%m-%d %H:%M:%S}",
+        f"size     {size:,} of {users:,} users ({share(size, users)})",
+        f"sample   {', '.join(sampled) if sampled else '(none)'}",
+        "",
+        f"-- the members of {name}, as {engine.name} SQL",
+        segment_sql(project, name, moment, engine) + ";",
+    ]
+    return "\n".join(lines)
+
+
+def catalog_rows(project: ir.Project) -> list[dict[str, str | None]]:
+    rows: list[dict[str, str | None]] = []
+    for definition in project.definitions:
+        meta = dict(definition.meta)
+        if isinstance(definition, ir.Tag):
+            kind, value_type = "tag", definition.type.value
+        elif isinstance(definition, ir.Segment):
+            kind, value_type = "segment", "bool"
+        else:
+            kind, value_type = "layering", "string"
+        rows.append(
+            {
+                "kind": kind,
+                "name": definition.name,
+                "type": value_type,
+                "title": definition.title,
+                "category": meta.get("category"),
+                "owner": meta.get("owner"),
+                "description": meta.get("description"),
+                "tag_kind": meta.get("kind"),
+                "file": definition.span.file,
+                "line": str(definition.span.line),
+            }
+        )
+    return rows

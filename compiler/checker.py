@@ -227,7 +227,7 @@ class _Checker:
                     stack.append((name, index + 1))
                     dep = deps[index]
                     if state.get(dep) == 1:
-                        self._report_cycle(path[path.index(dep) :] + [dep])
+                        self._report_cycle([*path[path.index(dep) :], dep])
                     elif dep not in state:
                         stack.append((dep, 0))
                     continue
@@ -293,7 +293,7 @@ class _Checker:
                 "E0404",
                 f"{what} must be true or false, but this is a {expr.type}",
                 node.span,
-                "compare it, e.g. `... >= 1` or `... == \"value\"`",
+                'compare it, e.g. `... >= 1` or `... == "value"`',
             )
             return ir.Invalid(span=node.span)
         return expr
@@ -351,9 +351,7 @@ class _Checker:
         if expr.type in allowed or expr.type in (Type.NULL, Type.ANY):
             return expr
         wanted = " or ".join(sorted(t.value for t in allowed))
-        self.error(
-            "E0401", f"{what} needs a {wanted}, but this is a {expr.type}", node.span
-        )
+        self.error("E0401", f"{what} needs a {wanted}, but this is a {expr.type}", node.span)
         return ir.Invalid(span=node.span)
 
     def name(self, node: ast.Name, scope: ir.Source | None) -> ir.Expr:
@@ -521,15 +519,18 @@ class _Checker:
             return
         names = [layer.name for layer in layering.layers]
         for value in values:
-            if isinstance(value, ir.Literal) and isinstance(value.value, str):
-                if value.value not in names:
-                    self.error(
-                        "E0305",
-                        f"'{value.value}' is not a layer of '{layering.name}'",
-                        value.span,
-                        *did_you_mean(value.value, names),
-                        "its layers: " + ", ".join(names),
-                    )
+            if (
+                isinstance(value, ir.Literal)
+                and isinstance(value.value, str)
+                and value.value not in names
+            ):
+                self.error(
+                    "E0305",
+                    f"'{value.value}' is not a layer of '{layering.name}'",
+                    value.span,
+                    *did_you_mean(value.value, names),
+                    "its layers: " + ", ".join(names),
+                )
 
     def in_list(self, node: ast.InList, scope: ir.Source | None) -> ir.Expr:
         operand = self.expr(node.operand, scope)

@@ -14,11 +14,6 @@ from typing import Any
 from segl.compiler.types import Domain, Type
 from segl.dsl.diagnostics import NO_SPAN, Span
 
-
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)
-
-
 LiteralValue = float | int | str | bool | dt.date | dt.datetime | None
 
 
@@ -26,7 +21,7 @@ LiteralValue = float | int | str | bool | dt.date | dt.datetime | None
 class Literal:
     value: LiteralValue
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -34,7 +29,7 @@ class AsOf:
     """`now`: the as-of instant."""
 
     type: Type = Type.TIMESTAMP
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -42,7 +37,7 @@ class AsOfDate:
     """`today`: the as-of date."""
 
     type: Type = Type.DATE
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -50,7 +45,7 @@ class ProfileColumn:
     source: str
     column: str
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -58,28 +53,28 @@ class EventColumn:
     source: str
     column: str
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class TagRef:
     name: str
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class SegmentRef:
     name: str
     type: Type = Type.BOOL
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class LayeringRef:
     name: str
     type: Type = Type.STRING
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -103,21 +98,21 @@ class Aggregate:
     filter: Expr | None
     window: Window | None
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Not:
     operand: Expr
     type: Type = Type.BOOL
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Neg:
     operand: Expr
     type: Type = Type.NUMBER
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -126,7 +121,7 @@ class Logic:
     left: Expr
     right: Expr
     type: Type = Type.BOOL
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -135,7 +130,7 @@ class Compare:
     left: Expr
     right: Expr
     type: Type = Type.BOOL
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -144,7 +139,7 @@ class Arith:
     left: Expr
     right: Expr
     type: Type = Type.NUMBER
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -153,7 +148,7 @@ class InList:
     items: tuple[Expr, ...]
     negated: bool
     type: Type = Type.BOOL
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -161,7 +156,7 @@ class IsNull:
     operand: Expr
     negated: bool
     type: Type = Type.BOOL
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -170,7 +165,7 @@ class StrMatch:
     left: Expr
     right: Expr
     type: Type = Type.BOOL
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -181,7 +176,7 @@ class Func:
     name: str
     args: tuple[Expr, ...]
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -189,7 +184,7 @@ class Case:
     whens: tuple[tuple[Expr, Expr], ...]
     otherwise: Expr | None
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -197,7 +192,7 @@ class Invalid:
     """Placeholder for an expression that failed to check (errors already reported)."""
 
     type: Type = Type.ANY
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Expr = (
@@ -303,7 +298,7 @@ class Source:
     user_column: str  # profile: the key; events: the user column
     time_column: str | None
     columns: tuple[tuple[str, Type], ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     def column_type(self, name: str) -> Type | None:
         return dict(self.columns).get(name)
@@ -315,7 +310,7 @@ class Tag:
     title: str | None
     expr: Expr
     meta: tuple[tuple[str, str], ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def type(self) -> Type:
@@ -328,7 +323,7 @@ class Segment:
     title: str | None
     expr: Expr
     meta: tuple[tuple[str, str], ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -336,7 +331,7 @@ class Layer:
     name: str
     title: str | None
     condition: Expr | None  # None: otherwise
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -345,7 +340,7 @@ class Layering:
     title: str | None
     layers: tuple[Layer, ...]
     meta: tuple[tuple[str, str], ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Definition = Tag | Segment | Layering

@@ -129,7 +129,11 @@ class CompiledRun:
         selects: list[exp.Query] = []
         for column in self.plan.columns:
             if isinstance(column.definition, ir.Segment):
-                values = [self.as_of_literal(), self.target.string(column.definition.name), col(USER)]
+                values = [
+                    self.as_of_literal(),
+                    self.target.string(column.definition.name),
+                    col(USER),
+                ]
                 member = exp.EQ(this=col(column.column), expression=self.target.boolean(True))
                 selects.append(
                     exp.Select(expressions=values)

@@ -189,7 +189,7 @@ class ExprCompiler:
         return compiled
 
     def comparison(self, expr: ir.Compare) -> exp.Expression:
-        ops: dict[str, type[exp.Binary]] = {
+        ops: dict[str, type[exp.Expression]] = {
             "==": exp.EQ,
             "!=": exp.NEQ,
             "<": exp.LT,
@@ -199,7 +199,8 @@ class ExprCompiler:
         }
         left = paren(self.comparable(expr.left, expr.right), 5)
         right = paren(self.comparable(expr.right, expr.left), 5)
-        return ops[expr.op](this=left, expression=right)
+        built: exp.Expression = ops[expr.op](this=left, expression=right)
+        return built
 
     def arithmetic(self, expr: ir.Arith) -> exp.Expression:
         level = 6 if expr.op in ("*", "/") else 5
@@ -207,12 +208,15 @@ class ExprCompiler:
         right = paren(self.compile(expr.right), level, right=True)
         if expr.op == "/":
             return self.target.divide(left, right)
-        ops: dict[str, type[exp.Binary]] = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
-        return ops[expr.op](this=left, expression=right)
+        ops: dict[str, type[exp.Expression]] = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
+        built: exp.Expression = ops[expr.op](this=left, expression=right)
+        return built
 
     def elapsed(self, start: ir.Expr, end: exp.Expression, unit_seconds: int) -> exp.Expression:
         seconds = self.target.seconds_between(self.timestamp_of(start), end)
-        return self.target.floor(exp.Div(this=exp.Paren(this=seconds), expression=exp.Literal.number(unit_seconds)))
+        return self.target.floor(
+            exp.Div(this=exp.Paren(this=seconds), expression=exp.Literal.number(unit_seconds))
+        )
 
     def timestamp_of(self, expr: ir.Expr) -> exp.Expression:
         compiled = self.compile(expr)
@@ -344,8 +348,11 @@ class QueryBuilder:
             cte_ref(source_cte), copy=False
         )
         self.add_cte(grouped, query.group_by(col(USER), copy=False))
-        joins = [(grouped, slot.column) for slot in event_pass.slots
-                 if slot.aggregate.func != "most_frequent"]
+        joins = [
+            (grouped, slot.column)
+            for slot in event_pass.slots
+            if slot.aggregate.func != "most_frequent"
+        ]
         for slot in event_pass.slots:
             if slot.aggregate.func == "most_frequent":
                 joins.append((self.most_frequent(compiler, scan, slot), slot.column))
@@ -396,7 +403,11 @@ class QueryBuilder:
             assert agg.value is not None
             picked = exp.EQ(this=col(f"r_{slot.column}"), expression=exp.Literal.number(1))
             condition = self.condition(compiler, slot)
-            test = picked if condition is None else exp.And(this=paren(condition, 2), expression=picked)
+            test = (
+                picked
+                if condition is None
+                else exp.And(this=paren(condition, 2), expression=picked)
+            )
             return exp.Max(this=case_when(test, compiler.compile(agg.value)))
         counted = self.counted(compiler, slot)
         if func in ("count", "exists"):
@@ -421,10 +432,18 @@ class QueryBuilder:
         counts, winner = f"mfc_{slot.column}", f"mf_{slot.column}"
         condition = self.condition(compiler, slot)
         not_null = exp.Not(this=exp.Paren(this=exp.Is(this=value.copy(), expression=exp.null())))
-        where = not_null if condition is None else exp.And(this=paren(condition, 2), expression=not_null)
+        where = (
+            not_null
+            if condition is None
+            else exp.And(this=paren(condition, 2), expression=not_null)
+        )
         counted = (
             exp.Select(
-                expressions=[col(USER), aliased(value, "v"), aliased(exp.Count(this=exp.Star()), "n")]
+                expressions=[
+                    col(USER),
+                    aliased(value, "v"),
+                    aliased(exp.Count(this=exp.Star()), "n"),
+                ]
             )
             .from_(cte_ref(scan), copy=False)
             .where(where, copy=False)
@@ -443,7 +462,9 @@ class QueryBuilder:
         )
         best = (
             exp.Select(expressions=[col(USER), aliased(col("v"), slot.column)])
-            .from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=ident("ranked"))), copy=False)
+            .from_(
+                exp.Subquery(this=ranked, alias=exp.TableAlias(this=ident("ranked"))), copy=False
+            )
             .where(exp.EQ(this=col("r"), expression=exp.Literal.number(1)), copy=False)
         )
         self.add_cte(winner, best)
@@ -463,12 +484,18 @@ class QueryBuilder:
         for index, join in enumerate(plan.profiles):
             alias_table = f"p{index}"
             source = join.source
-            on = exp.EQ(this=col(source.user_column, alias_table), expression=col(universe.user_column, "u"))
-            query = query.join(table_ref(source.table, alias_table), on=on, join_type="LEFT", copy=False)
+            on = exp.EQ(
+                this=col(source.user_column, alias_table), expression=col(universe.user_column, "u")
+            )
+            query = query.join(
+                table_ref(source.table, alias_table), on=on, join_type="LEFT", copy=False
+            )
             for name in join.columns:
                 alias = self.new_base_column(ir.ProfileColumn(source.name, name, Type.ANY))
                 value_type = source.column_type(name) or Type.STRING
-                selects.append(aliased(target.read_column(col(name, alias_table), value_type), alias))
+                selects.append(
+                    aliased(target.read_column(col(name, alias_table), value_type), alias)
+                )
         joined: set[str] = set()
         for index, event_pass in enumerate(plan.passes):
             _, joins = self.event_pass(index, event_pass)
@@ -483,7 +510,11 @@ class QueryBuilder:
                 selects.append(aliased(self.with_default(slot, col(column, cte)), column))
         query.set("expressions", selects)
         query = query.where(
-            exp.Not(this=exp.Paren(this=exp.Is(this=col(universe.user_column, "u"), expression=exp.null()))),
+            exp.Not(
+                this=exp.Paren(
+                    this=exp.Is(this=col(universe.user_column, "u"), expression=exp.null())
+                )
+            ),
             copy=False,
         )
         self.add_cte("base", query)
@@ -522,7 +553,11 @@ class QueryBuilder:
                 if layer.condition is not None
             ]
             fallback = next((la.name for la in definition.layers if la.condition is None), None)
-            default = self.target.string(fallback) if fallback is not None else self.target.null(Type.STRING)
+            default = (
+                self.target.string(fallback)
+                if fallback is not None
+                else self.target.null(Type.STRING)
+            )
             if not ifs:
                 return default
             return exp.Case(ifs=ifs, default=default)

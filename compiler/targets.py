@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from segl.compiler.types import Type
 
-T = exp.DataType.Type
+T = exp.DType
 
 
 class TargetError(Exception):
@@ -28,7 +28,7 @@ class TargetError(Exception):
         self.code = "E0501"
 
 
-def dtype(kind: exp.DataType.Type) -> exp.DataType:
+def dtype(kind: exp.DType) -> exp.DataType:
     return exp.DataType(this=kind)
 
 
@@ -97,7 +97,9 @@ class Target:
     # ------------------------------------------------------------ arithmetic
     def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         """True division; dividing by zero gives null (never an error or infinity)."""
-        denominator = exp.Nullif(this=self.cast(right, Type.NUMBER), expression=exp.Literal.number(0))
+        denominator = exp.Nullif(
+            this=self.cast(right, Type.NUMBER), expression=exp.Literal.number(0)
+        )
         return exp.Div(
             this=self.cast(left, Type.NUMBER), expression=denominator, typed=False, safe=False
         )
@@ -130,7 +132,9 @@ class Target:
 
     # ------------------------------------------------------------ strings
     def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return exp.GT(this=exp.StrPosition(this=text, substr=part), expression=exp.Literal.number(0))
+        return exp.GT(
+            this=exp.StrPosition(this=text, substr=part), expression=exp.Literal.number(0)
+        )
 
     def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
         head = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Length(this=part))
@@ -199,7 +203,9 @@ class Postgres(Target):
     def round(self, value: exp.Expression, digits: int) -> exp.Expression:
         # round(double) rounds half to even; numeric rounds half away from zero
         as_numeric = exp.Cast(this=value, to=dtype(T.DECIMAL))
-        return self.cast(exp.Round(this=as_numeric, decimals=exp.Literal.number(digits)), Type.NUMBER)
+        return self.cast(
+            exp.Round(this=as_numeric, decimals=exp.Literal.number(digits)), Type.NUMBER
+        )
 
 
 class SQLite(Target):

@@ -18,7 +18,9 @@ class Type(Enum):
         return self.value
 
 
-COLUMN_TYPES = {t.value: t for t in (Type.NUMBER, Type.STRING, Type.BOOL, Type.DATE, Type.TIMESTAMP)}
+COLUMN_TYPES = {
+    t.value: t for t in (Type.NUMBER, Type.STRING, Type.BOOL, Type.DATE, Type.TIMESTAMP)
+}
 TEMPORAL = frozenset({Type.DATE, Type.TIMESTAMP})
 ORDERED = frozenset({Type.NUMBER, Type.STRING, Type.DATE, Type.TIMESTAMP})
 

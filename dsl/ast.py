@@ -10,57 +10,52 @@ from dataclasses import dataclass, field
 
 from segl.dsl.diagnostics import NO_SPAN, Span
 
-
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)
-
-
 # ---------------------------------------------------------------- expressions
 
 
 @dataclass(frozen=True)
 class NumberLit:
     text: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class StringLit:
     value: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class BoolLit:
     value: bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class NullLit:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class DateLit:
     value: str  # ISO date, validated by the parser
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class TimestampLit:
     value: str  # ISO timestamp, validated by the parser
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Now:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Today:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -68,21 +63,21 @@ class Name:
     """An unqualified name: a tag, segment or layering, or a column inside `where`."""
 
     name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class ColumnRef:
     source: str
     column: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Unary:
     op: str  # "not" | "-"
     operand: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -90,7 +85,7 @@ class Binary:
     op: str  # and or == != < <= > >= + - * /
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -98,7 +93,7 @@ class InList:
     operand: Expr
     items: tuple[Expr, ...]
     negated: bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -107,14 +102,14 @@ class Between:
     low: Expr
     high: Expr
     negated: bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class IsNull:
     operand: Expr
     negated: bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -122,7 +117,7 @@ class StringMatch:
     op: str  # "contains" | "starts_with" | "ends_with"
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -131,7 +126,7 @@ class LastWindow:
 
     count: int
     unit: str  # minute hour day week month year
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -141,7 +136,7 @@ class AgoWindow:
     start: int
     end: int
     unit: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -149,7 +144,7 @@ class SinceWindow:
     """`since <date or timestamp>`: [that instant, as_of)."""
 
     start: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Window = LastWindow | AgoWindow | SinceWindow
@@ -163,21 +158,21 @@ class Call:
     args: tuple[Expr, ...]
     where: Expr | None = None
     window: Window | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class When:
     condition: Expr
     value: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Case:
     whens: tuple[When, ...]
     otherwise: Expr | None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Expr = (
@@ -210,7 +205,7 @@ class Annotation:
 
     key: str
     value: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -218,7 +213,7 @@ class ColumnDef:
     name: str
     type_name: str
     comment: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -233,7 +228,7 @@ class SourceDef:
     columns: tuple[ColumnDef, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -243,7 +238,7 @@ class TagDef:
     expr: Expr
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -253,7 +248,7 @@ class SegmentDef:
     expr: Expr
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -261,7 +256,7 @@ class LayerDef:
     name: str
     title: str | None
     condition: Expr | None  # None: `otherwise`
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -271,7 +266,7 @@ class LayeringDef:
     layers: tuple[LayerDef, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Statement = SourceDef | TagDef | SegmentDef | LayeringDef

@@ -128,7 +128,7 @@ def _span(file: str, meta: Meta | Token) -> Span:
 _ESCAPE = re.compile(r"\\(.)")
 
 
-class _Builder(Transformer_NonRecursive):
+class _Builder(Transformer_NonRecursive[Token, Any]):
     """Lark tree to AST. Literal problems are collected, not raised, so a file
     with several bad literals reports all of them."""
 
@@ -203,7 +203,9 @@ class _Builder(Transformer_NonRecursive):
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 raise ValueError(text)
         except ValueError:
-            self._problem("E0205", f"invalid date '{text}'", items[0], 'write dates as "YYYY-MM-DD"')
+            self._problem(
+                "E0205", f"invalid date '{text}'", items[0], 'write dates as "YYYY-MM-DD"'
+            )
         return ast.DateLit(text, _span(self.file, meta))
 
     @v_args(meta=True)
@@ -265,7 +267,7 @@ class _Builder(Transformer_NonRecursive):
     def not_in_list(self, meta: Meta, items: list[Any]) -> ast.InList:
         return ast.InList(items[0], items[1], True, _span(self.file, meta))
 
-    def list(self, items: list[ast.Expr]) -> tuple[ast.Expr, ...]:
+    def value_list(self, items: list[ast.Expr]) -> tuple[ast.Expr, ...]:
         return tuple(items)
 
     @v_args(meta=True)
@@ -355,9 +357,7 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def window_last(self, meta: Meta, items: list[Token]) -> ast.LastWindow:
-        return ast.LastWindow(
-            self._count(items[1]), self._unit(items[2]), _span(self.file, meta)
-        )
+        return ast.LastWindow(self._count(items[1]), self._unit(items[2]), _span(self.file, meta))
 
     @v_args(meta=True)
     def window_ago(self, meta: Meta, items: list[Token]) -> ast.AgoWindow:
@@ -435,9 +435,7 @@ class _Builder(Transformer_NonRecursive):
     def tag_def(self, meta: Meta, items: list[Any]) -> ast.TagDef:
         annotations, rest = _split_annotations(items)
         title, body = _take_title(rest[1:])
-        return ast.TagDef(
-            rest[0].value, title, body[0], annotations, span=_span(self.file, meta)
-        )
+        return ast.TagDef(rest[0].value, title, body[0], annotations, span=_span(self.file, meta))
 
     @v_args(meta=True)
     def segment_def(self, meta: Meta, items: list[Any]) -> ast.SegmentDef:
@@ -534,7 +532,7 @@ def _expected_words(expected: set[str]) -> str:
     if len(_OPERATORS & remaining) >= 4:
         words.append("an operator")
         remaining -= _OPERATORS | {"NOT", "STARTS", "ENDS"}
-    if _STATEMENTS <= remaining:
+    if remaining >= _STATEMENTS:
         words.append("a statement (source, tag, segment, layering)")
         remaining -= _STATEMENTS | {"AT"}
     words += sorted(_terminal_text(name) for name in remaining)
@@ -557,9 +555,9 @@ def _token_hints(token: Token, expected: set[str]) -> tuple[str, ...]:
         return ("use '==' to compare",)
     if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:
         return ("'=' only follows the name in a definition; compare with '=='",)
-    if expected == {"NAME"} or ("NAME" in expected and token.type not in {"NAME", "$END"}):
-        if value.isidentifier():
-            return (f"'{value}' is a keyword here; choose another name",)
+    keyword_in_place_of_name = "NAME" in expected and token.type not in {"NAME", "$END"}
+    if keyword_in_place_of_name and value.isidentifier():
+        return (f"'{value}' is a keyword here; choose another name",)
     if token.type in _STATEMENTS and expected & (_OPERATORS | _EXPRESSION_START):
         return ("the previous definition is incomplete",)
     return ()
@@ -568,8 +566,9 @@ def _token_hints(token: Token, expected: set[str]) -> tuple[str, ...]:
 def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic:
     line, column = err.line, err.column
     if isinstance(err, UnexpectedCharacters):
-        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
-        span = Span(file, line, column, line, column + 1, err.pos_in_stream, err.pos_in_stream + 1)
+        pos = err.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else ""
+        span = Span(file, line, column, line, column + 1, pos, pos + 1)
         hints: tuple[str, ...] = ()
         if char == "'":
             hints = ('strings are written in double quotes: "Beijing"',)

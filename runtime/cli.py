@@ -117,7 +117,11 @@ def cli() -> None:
 @project_argument
 @db_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
 )
 def check(project: str, db_url: str | None, fmt: str) -> None:
     """Check rule files offline (and against a database with --db)."""
@@ -167,7 +171,9 @@ def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) ->
         )
         return compiled.script()
     except TargetError as err:
-        fail([Diagnostic(err.code, str(err), None, (f"{dialect} lacks this; see docs/engines.md",))])
+        fail(
+            [Diagnostic(err.code, str(err), None, (f"{dialect} lacks this; see docs/engines.md",))]
+        )
 
 
 @cli.command()
@@ -320,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (BrokenPipeError, KeyboardInterrupt):
         return 2
-    except Exception as err:  # noqa: BLE001 - the last line of defence: no tracebacks
+    except Exception as err:
         click.echo(
             f"segl: internal error: {type(err).__name__}: {err}\n"
             "this is a bug in segl; please report it with the command you ran",

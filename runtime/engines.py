@@ -114,7 +114,9 @@ class DuckDBEngine(Engine):
             relation = self.connection.sql(self.select_star(table, limit=0))
         except self._error:
             return None
-        return {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+        return {
+            name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)
+        }
 
     def create_table(
         self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
@@ -152,6 +154,4 @@ def connect(url: str, *, base: Path | None = None, read_only: bool = False) -> E
         return DuckDBEngine(path, read_only=read_only)
     if scheme == "" and url.endswith((".duckdb", ".db")):
         return DuckDBEngine(url, read_only=read_only)
-    raise UnsupportedURL(
-        f"segl cannot connect to '{url}' yet; supported: {SUPPORTED_URLS}"
-    )
+    raise UnsupportedURL(f"segl cannot connect to '{url}' yet; supported: {SUPPORTED_URLS}")

@@ -70,7 +70,8 @@ def read_settings(root: Path) -> Settings:
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise DiagnosticError([_config_error(path, f"{CONFIG_FILE} is not valid TOML: {err}")])
+        problem = _config_error(path, f"{CONFIG_FILE} is not valid TOML: {err}")
+        raise DiagnosticError([problem]) from None
     project = data.get("project", {})
     database = data.get("database", {})
     output = data.get("output", {})
@@ -146,6 +147,7 @@ def load_project(path: str | Path) -> LoadedProject:
 
 def errors_first(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Errors before warnings, each group in file order."""
+
     def key(d: Diagnostic) -> tuple[int, str, int, int]:
         span = d.span
         return (

@@ -147,7 +147,9 @@ def summarize(compiled: CompiledRun, engine: Engine, seconds: float) -> RunSumma
     )
     users = engine.query(render(users_query, target, pretty=False))
     sizes = dict.fromkeys((s.name for s in project.segments), 0)
-    for segment, count in engine.query(render(_count_by(compiled, tables.members, ["segment"]), target)):
+    for segment, count in engine.query(
+        render(_count_by(compiled, tables.members, ["segment"]), target)
+    ):
         sizes[segment] = int(count)
     layers: dict[str, dict[str, int]] = {
         la.name: dict.fromkeys((layer.name for layer in la.layers), 0) for la in project.layerings

@@ -63,8 +63,7 @@ def summary_text(summary: RunSummary) -> str:
     ]
     if summary.segment_sizes:
         rows = [
-            (name, size, share(size, summary.users))
-            for name, size in summary.segment_sizes.items()
+            (name, size, share(size, summary.users)) for name, size in summary.segment_sizes.items()
         ]
         lines += [format_table(["segment", "members", "share"], rows), ""]
     for layering, counts in summary.layer_counts.items():

@@ -242,7 +242,11 @@ class _Builder:
         (an aggregate's per-event expressions have their own depth)."""
         if depth <= 0 or self.chance(3):
             return self.leaf(t)
-        return self.pick(self.composites(t))(depth - 1)
+        specific = self.operators(t)
+        # case and coalesce fit every type but multiply the tree: keep them rarer
+        if not specific or self.chance(5):
+            return self.pick(self.generic(t))(depth - 1)
+        return self.pick(specific)(depth - 1)
 
     # -------------------------------------------------------- leaves
 
@@ -300,12 +304,12 @@ class _Builder:
 
     # -------------------------------------------------------- operators and functions
 
-    def composites(self, t: Type) -> list[Callable[[int], ir.Expr]]:
-        """Makers (taking the operands' depth) of the nodes whose result type is `t`."""
-        makers: list[Callable[[int], ir.Expr]] = [
-            lambda d: self.case(t, d),
-            lambda d: self.coalesce(t, d),
-        ]
+    def generic(self, t: Type) -> list[Callable[[int], ir.Expr]]:
+        return [lambda d: self.case(t, d), lambda d: self.coalesce(t, d)]
+
+    def operators(self, t: Type) -> list[Callable[[int], ir.Expr]]:
+        """Makers (taking the operands' depth) of the type-specific nodes of result type `t`."""
+        makers: list[Callable[[int], ir.Expr]] = []
         e = self.expr
         if t is BOOL:
             makers += [
@@ -368,7 +372,7 @@ class _Builder:
         return types
 
     def case(self, t: Type, depth: int) -> ir.Expr:
-        n = 1 + self.draw(_index(3))
+        n = 1 + self.draw(_index(2))
         has_otherwise = self.chance(2)
         types = self.branch_types(t, n + (1 if has_otherwise else 0))
         whens = tuple((self.expr(BOOL, depth), self.expr(vt, depth)) for vt in types[:n])

@@ -691,6 +691,16 @@ class _Checker:
         arg = node.args[0]
         if isinstance(arg, ast.Name) and arg.name in self.sources:
             return self._event_source(self.sources[arg.name], arg.span)
+        if isinstance(arg, ast.Name):
+            events = [s.name for s in self.sources.values() if s.kind == "event"]
+            self.error(
+                "E0302",
+                f"'{arg.name}' is not an event source",
+                arg.span,
+                *did_you_mean(arg.name, events),
+                f"{node.name}() aggregates an event source: {node.name}(orders where ...)",
+            )
+            return None
         named: list[str] = []
         stack: list[ast.Expr] = [arg] + ([node.where] if node.where is not None else [])
         while stack:

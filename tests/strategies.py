@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from hypothesis import strategies as st
+
 from segl.compiler import ir
 from segl.compiler.timeutil import as_datetime, shift
 from segl.compiler.types import Type
@@ -256,6 +257,9 @@ class _Builder:
     def leaf(self, t: Type) -> ir.Expr:
         if self.chance(16):  # now and then an untyped `null`
             return NULL_LITERAL
+        # aggregates: what most tags are
+        if self.source is None and self.chance(2 if t is NUMBER else 3):
+            return self.aggregate(t)
         options: list[Callable[[], ir.Expr]] = [lambda: self.literal(t)]
         if t is TIMESTAMP:
             options.append(ir.AsOf)
@@ -269,7 +273,6 @@ class _Builder:
             options += [_const(ir.ProfileColumn(USERS.name, c, ct)) for c, ct in USERS.columns]
             options += [_const(ir.TagRef(name, tt)) for name, tt in env.tags]
             options += [_const(ir.SegmentRef(name)) for name in env.segments]
-            options.append(lambda: self.aggregate(t))
         typed = [make for make in options if _result_type(make) in (t, None)]
         return self.pick(typed)()
 
@@ -326,20 +329,24 @@ class _Builder:
             makers += [
                 lambda d: ir.Neg(e(NUMBER, d)),
                 lambda d: ir.Arith(self.pick(ARITH_OPS), e(NUMBER, d), e(NUMBER, d)),
-                lambda d: self.round(d),
-                *(self.func_maker(NUMBER, name, (NUMBER,)) for name in ("abs",)),
+                lambda d: ir.Arith(self.pick(ARITH_OPS), e(NUMBER, d), e(NUMBER, d)),
+                self.round,
+                self.func_maker(NUMBER, "abs", (NUMBER,)),
                 self.func_maker(NUMBER, "length", (STRING,)),
-                *(
-                    self.func_maker(NUMBER, name, (None,))
-                    for name in ("days_since", "hours_since", "age", "day_of_week", "hour")
-                ),
-                self.func_maker(NUMBER, "days_between", (None, None)),
+                lambda d: self.pick(self.time_functions())(d),  # one slot for all six
             ]
         elif t is STRING:
             makers += [self.func_maker(STRING, n, (STRING,)) for n in ("lower", "upper")]
         elif t is DATE:
             makers.append(self.func_maker(DATE, "date", (None,)))
         return makers
+
+    def time_functions(self) -> list[Callable[[int], ir.Expr]]:
+        one_arg = ("days_since", "hours_since", "age", "day_of_week", "hour")
+        return [
+            *(self.func_maker(NUMBER, name, (None,)) for name in one_arg),
+            self.func_maker(NUMBER, "days_between", (None, None)),
+        ]
 
     def temporal(self, depth: int) -> ir.Expr:
         return self.expr(self.pick(TEMPORAL), depth)
@@ -385,7 +392,8 @@ class _Builder:
 
     def compare(self, depth: int) -> ir.Expr:
         op = self.pick(COMPARE_OPS)
-        kinds: tuple[Type | None, ...] = (NUMBER, STRING, None)  # None: date/timestamp mix
+        # numbers twice: little else asks for them; None: a date/timestamp mix
+        kinds: tuple[Type | None, ...] = (NUMBER, NUMBER, STRING, None)
         if op in ("==", "!="):
             kinds += (BOOL,)
         kind = self.pick(kinds)
@@ -486,7 +494,7 @@ def _definitions(
         builder = _Builder(draw, env, None)
         if kind == "tag":
             name = _name(draw, "t", index)
-            t = builder.pick(CONCRETE)
+            t = builder.pick((NUMBER, *CONCRETE))  # numeric tags are the most common
             expr = builder.expr(t, depth)
             if expr.type is Type.NULL:  # a bare `null` tag has no column type
                 expr = builder.literal(t)

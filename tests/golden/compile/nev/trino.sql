@@ -1,0 +1,341 @@
+-- segl: project 'nev', target trino
+-- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
+-- results: segl_tags, segl_members, segl_layers, segl_runs
+
+CREATE TEMPORARY TABLE "segl_result" AS
+WITH "ev_0" AS (
+  SELECT
+    "lead_id" AS "_u",
+    CAST("ts" AS TIMESTAMP) AS "_t",
+    CAST("ts" AS TIMESTAMP) AS "c0",
+    "stage" AS "c1",
+    "store" AS "c2"
+  FROM "nev_events"
+  WHERE
+    CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "evr_0" AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      PARTITION BY "_u", COALESCE("c1" = 'deposit', FALSE)
+      ORDER BY "_t" DESC, "c2" DESC
+    ) AS "r_a8"
+  FROM "ev_0"
+), "agg_0" AS (
+  SELECT
+    "_u",
+    MIN(CASE WHEN "c1" = 'store_visit' THEN "c0" END) AS "a0",
+    MIN(CASE WHEN "c1" = 'add_wecom' THEN "c0" END) AS "a1",
+    MIN(CASE WHEN "c1" = 'test_drive' THEN "c0" END) AS "a2",
+    MIN(CASE WHEN "c1" = 'deposit' THEN "c0" END) AS "a3",
+    MIN(CASE WHEN "c1" = 'delivery' THEN "c0" END) AS "a4",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "c1" = 'after_sales'
+        THEN 1
+      END
+    ) AS "a5",
+    MAX("c0") AS "a6",
+    COUNT(CASE WHEN "c1" = 'test_drive' THEN 1 END) AS "a7",
+    MAX(CASE WHEN "c1" = 'deposit' AND "r_a8" = 1 THEN "c2" END) AS "a8"
+  FROM "evr_0"
+  GROUP BY
+    "_u"
+), "base" AS (
+  SELECT
+    "u"."lead_id" AS "_u",
+    "u"."source_channel" AS "p_0",
+    CAST("u"."created_at" AS TIMESTAMP) AS "p_1",
+    "agg_0"."a0" AS "a0",
+    "agg_0"."a1" AS "a1",
+    "agg_0"."a2" AS "a2",
+    "agg_0"."a3" AS "a3",
+    "agg_0"."a4" AS "a4",
+    COALESCE("agg_0"."a5", 0) AS "a5",
+    "agg_0"."a6" AS "a6",
+    COALESCE("agg_0"."a7", 0) AS "a7",
+    "agg_0"."a8" AS "a8"
+  FROM "nev_leads" AS "u"
+  LEFT JOIN "agg_0"
+    ON "agg_0"."_u" = "u"."lead_id"
+  WHERE
+    NOT (
+      "u"."lead_id" IS NULL
+    )
+), "lvl_1" AS (
+  SELECT
+    *,
+    "a0" AS "d0",
+    "a1" AS "d1",
+    "a2" AS "d2",
+    "a3" AS "d3",
+    "a4" AS "d4",
+    "a5" AS "d5",
+    "a6" AS "d9",
+    "a7" AS "d14",
+    "a8" AS "d15"
+  FROM "base"
+), "lvl_2" AS (
+  SELECT
+    *,
+    CASE
+      WHEN "d5" >= 1
+      THEN 'after_sales'
+      WHEN NOT (
+        "d4" IS NULL
+      )
+      THEN 'delivered'
+      WHEN NOT (
+        "d3" IS NULL
+      )
+      THEN 'deposit'
+      WHEN NOT (
+        "d2" IS NULL
+      )
+      THEN 'test_drive'
+      WHEN NOT (
+        "d1" IS NULL
+      )
+      THEN 'wecom'
+      WHEN NOT (
+        "d0" IS NULL
+      )
+      THEN 'store_visit'
+      ELSE 'lead'
+    END AS "d6",
+    FLOOR(
+      CAST((
+        CAST(DATE_DIFF('millisecond', "d9", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+      ) AS DOUBLE) / 86400
+    ) AS "d10",
+    FLOOR(
+      CAST((
+        CAST(DATE_DIFF('millisecond', "d2", "d3") AS DOUBLE) / 1000.0
+      ) AS DOUBLE) / 86400
+    ) AS "d16"
+  FROM "lvl_1"
+), "lvl_3" AS (
+  SELECT
+    *,
+    "d6" = 'test_drive'
+    AND (
+      FLOOR(
+        CAST((
+          CAST(DATE_DIFF('millisecond', "d2", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+        ) AS DOUBLE) / 86400
+      ) >= 7
+      AND FLOOR(
+        CAST((
+          CAST(DATE_DIFF('millisecond', "d2", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+        ) AS DOUBLE) / 86400
+      ) <= 21
+    ) AS "d7",
+    "d6" = 'deposit'
+    AND FLOOR(
+      CAST((
+        CAST(DATE_DIFF('millisecond', "d3", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+      ) AS DOUBLE) / 86400
+    ) > 90 AS "d8",
+    "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
+    "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "d12",
+    "p_0" = 'douyin'
+    AND FLOOR(
+      CAST((
+        CAST(DATE_DIFF('millisecond', "p_1", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+      ) AS DOUBLE) / 86400
+    ) <= 14
+    AND "d6" <> 'lead' AS "d13"
+  FROM "lvl_2"
+)
+SELECT
+  "_u",
+  "d0",
+  "d1",
+  "d2",
+  "d3",
+  "d4",
+  "d5",
+  "d6",
+  "d7",
+  "d8",
+  "d9",
+  "d10",
+  "d11",
+  "d12",
+  "d13",
+  "d14",
+  "d15",
+  "d16"
+FROM "lvl_3";
+
+CREATE TABLE IF NOT EXISTS "segl_tags" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  "_u" AS "user_id",
+  CAST("d0" AS TIMESTAMP) AS "store_visit_at",
+  CAST("d1" AS TIMESTAMP) AS "wecom_added_at",
+  CAST("d2" AS TIMESTAMP) AS "test_drive_at",
+  CAST("d3" AS TIMESTAMP) AS "deposit_at",
+  CAST("d4" AS TIMESTAMP) AS "delivery_at",
+  CAST("d5" AS DOUBLE) AS "service_visits_180d",
+  CAST("d9" AS TIMESTAMP) AS "last_touch_at",
+  CAST("d10" AS DOUBLE) AS "days_since_touch",
+  CAST("d14" AS DOUBLE) AS "test_drives",
+  CAST("d15" AS VARCHAR) AS "deposit_store",
+  CAST("d16" AS DOUBLE) AS "test_drive_to_deposit_days"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_tags"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_tags" (
+  "as_of",
+  "user_id",
+  "store_visit_at",
+  "wecom_added_at",
+  "test_drive_at",
+  "deposit_at",
+  "delivery_at",
+  "service_visits_180d",
+  "last_touch_at",
+  "days_since_touch",
+  "test_drives",
+  "deposit_store",
+  "test_drive_to_deposit_days"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  "_u",
+  CAST("d0" AS TIMESTAMP),
+  CAST("d1" AS TIMESTAMP),
+  CAST("d2" AS TIMESTAMP),
+  CAST("d3" AS TIMESTAMP),
+  CAST("d4" AS TIMESTAMP),
+  CAST("d5" AS DOUBLE),
+  CAST("d9" AS TIMESTAMP),
+  CAST("d10" AS DOUBLE),
+  CAST("d14" AS DOUBLE),
+  CAST("d15" AS VARCHAR),
+  CAST("d16" AS DOUBLE)
+FROM "segl_result";
+
+CREATE TABLE IF NOT EXISTS "segl_members" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "segment",
+  "_u" AS "user_id"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_members" (
+  "as_of",
+  "segment",
+  "user_id"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'deposit_follow_up',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d7" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'delivery_overdue',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d8" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'invite_test_drive',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d11" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'stale_leads',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d12" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'douyin_hot_leads',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d13" = TRUE;
+
+CREATE TABLE IF NOT EXISTS "segl_layers" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "layering",
+  "_u" AS "user_id",
+  CAST(NULL AS VARCHAR) AS "layer"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_layers" (
+  "as_of",
+  "layering",
+  "user_id",
+  "layer"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'stage',
+  "_u",
+  "d6"
+FROM "segl_result"
+WHERE
+  NOT (
+    "d6" IS NULL
+  );
+
+CREATE TABLE IF NOT EXISTS "segl_runs" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
+  CAST(NULL AS TIMESTAMP) AS "run_at",
+  CAST(NULL AS DOUBLE) AS "users"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_runs"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_runs" (
+  "as_of",
+  "project",
+  "run_at",
+  "users"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
+  CAST('1970-01-01 00:00:00' AS TIMESTAMP),
+  CAST(COUNT(*) AS DOUBLE)
+FROM "segl_result";
+
+DROP TABLE IF EXISTS "segl_result";

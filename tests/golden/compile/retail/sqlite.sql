@@ -1,0 +1,669 @@
+-- segl: project 'retail', target sqlite
+-- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
+-- results: segl_tags, segl_members, segl_layers, segl_runs
+
+BEGIN TRANSACTION;
+
+CREATE TEMPORARY TABLE "segl_result" AS
+WITH "ev_0" AS (
+  SELECT
+    "user_id" AS "_u",
+    "paid_at" AS "_t",
+    CAST("amount" AS REAL) AS "c0",
+    "coupon_id" AS "c1",
+    "brand" AS "c2",
+    "paid_at" AS "c3",
+    "category" AS "c4"
+  FROM "orders"
+  WHERE
+    "paid_at" < '2026-11-01 00:00:00'
+), "evr_0" AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "_t" ASC NULLS LAST, "c2" ASC NULLS LAST) AS "r_a10"
+  FROM "ev_0"
+), "agg_0" AS (
+  SELECT
+    "_u",
+    COUNT(1) AS "a0",
+    COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN 1 END) AS "a1",
+    SUM(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a2",
+    COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' AND NOT (
+      "c1" IS NULL
+    ) THEN 1 END) AS "a3",
+    COUNT(CASE WHEN "_t" >= '2026-10-25 00:00:00' AND "c2" = 'Shiseido' THEN 1 END) AS "a4",
+    MAX("c3") AS "a5",
+    COUNT(
+      CASE WHEN "_t" >= '2026-05-05 00:00:00' AND "_t" < '2026-08-03 00:00:00' THEN 1 END
+    ) AS "a7",
+    SUM(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "a8",
+    AVG(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a9",
+    MAX(CASE WHEN "r_a10" = 1 THEN "c2" END) AS "a10",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN DATE("c3") END) AS "a11",
+    SUM(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "a12",
+    SUM(
+      CASE
+        WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
+        THEN "c0" * CAST(0.9 AS REAL)
+      END
+    ) AS "a13"
+  FROM "evr_0"
+  GROUP BY
+    "_u"
+), "mfc_a6" AS (
+  SELECT
+    "_u",
+    "c4" AS "v",
+    COUNT(*) AS "n"
+  FROM "ev_0"
+  WHERE
+    "_t" >= '2026-05-05 00:00:00' AND NOT (
+      "c4" IS NULL
+    )
+  GROUP BY
+    "_u",
+    "c4"
+), "mf_a6" AS (
+  SELECT
+    "_u",
+    "v" AS "a6"
+  FROM (
+    SELECT
+      "_u",
+      "v",
+      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
+    FROM "mfc_a6"
+  ) AS "ranked"
+  WHERE
+    "r" = 1
+), "ev_1" AS (
+  SELECT
+    "user_id" AS "_u",
+    "ts" AS "_t",
+    "ts" AS "c0",
+    "name" AS "c1",
+    "channel" AS "c2"
+  FROM "events"
+  WHERE
+    "ts" < '2026-11-01 00:00:00'
+), "agg_1" AS (
+  SELECT
+    "_u",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
+    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a15",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a16",
+    COUNT(
+      CASE
+        WHEN "_t" >= '2026-08-03 00:00:00'
+        AND (
+          "c1" = 'visit' AND (
+            CAST(STRFTIME('%w', "c0") AS INTEGER) + 6
+          ) % 7 + 1 >= 6
+        )
+        THEN 1
+      END
+    ) AS "a17",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a18"
+  FROM "ev_1"
+  GROUP BY
+    "_u"
+), "mfc_a19" AS (
+  SELECT
+    "_u",
+    "c2" AS "v",
+    COUNT(*) AS "n"
+  FROM "ev_1"
+  WHERE
+    "_t" >= '2026-05-05 00:00:00' AND "c1" = 'visit' AND NOT (
+      "c2" IS NULL
+    )
+  GROUP BY
+    "_u",
+    "c2"
+), "mf_a19" AS (
+  SELECT
+    "_u",
+    "v" AS "a19"
+  FROM (
+    SELECT
+      "_u",
+      "v",
+      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
+    FROM "mfc_a19"
+  ) AS "ranked"
+  WHERE
+    "r" = 1
+), "ev_2" AS (
+  SELECT
+    "user_id" AS "_u",
+    "claimed_at" AS "_t"
+  FROM "coupons"
+  WHERE
+    "claimed_at" < '2026-11-01 00:00:00' AND "claimed_at" >= '2026-08-03 00:00:00'
+), "agg_2" AS (
+  SELECT
+    "_u",
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a20"
+  FROM "ev_2"
+  GROUP BY
+    "_u"
+), "base" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    "u"."registered_at" AS "p_0",
+    "u"."city" AS "p_1",
+    "u"."birthday" AS "p_2",
+    CAST("u"."balance" AS REAL) AS "p_3",
+    "u"."member_level" AS "p_4",
+    "u"."gender" AS "p_5",
+    COALESCE("agg_0"."a0", 0) AS "a0",
+    COALESCE("agg_0"."a1", 0) AS "a1",
+    COALESCE("agg_0"."a2", 0) AS "a2",
+    COALESCE("agg_0"."a3", 0) AS "a3",
+    COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
+    "agg_0"."a5" AS "a5",
+    COALESCE("agg_0"."a7", 0) AS "a7",
+    COALESCE("agg_0"."a8", 0) AS "a8",
+    "agg_0"."a9" AS "a9",
+    "agg_0"."a10" AS "a10",
+    COALESCE("agg_0"."a11", 0) AS "a11",
+    COALESCE("agg_0"."a12", 0) AS "a12",
+    COALESCE("agg_0"."a13", 0) AS "a13",
+    "mf_a6"."a6" AS "a6",
+    "agg_1"."a14" AS "a14",
+    COALESCE("agg_1"."a15", 0) AS "a15",
+    COALESCE("agg_1"."a16", 0) AS "a16",
+    COALESCE("agg_1"."a17", 0) AS "a17",
+    COALESCE("agg_1"."a18", 0) AS "a18",
+    "mf_a19"."a19" AS "a19",
+    COALESCE("agg_2"."a20", 0) AS "a20"
+  FROM "users" AS "u"
+  LEFT JOIN "agg_0"
+    ON "agg_0"."_u" = "u"."user_id"
+  LEFT JOIN "mf_a6"
+    ON "mf_a6"."_u" = "u"."user_id"
+  LEFT JOIN "agg_1"
+    ON "agg_1"."_u" = "u"."user_id"
+  LEFT JOIN "mf_a19"
+    ON "mf_a19"."_u" = "u"."user_id"
+  LEFT JOIN "agg_2"
+    ON "agg_2"."_u" = "u"."user_id"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "lvl_1" AS (
+  SELECT
+    *,
+    "a0" AS "d0",
+    "a14" AS "d1",
+    "a1" AS "d3",
+    "a2" AS "d4",
+    CAST("a3" AS REAL) / NULLIF(CAST("a1" AS REAL), 0) AS "d6",
+    "a20" AS "d7",
+    "a4" AS "d9",
+    "p_1" AS "d10",
+    "a15" AS "d11",
+    CASE
+      WHEN "p_1" IN ('Beijing', '北京')
+      THEN 'Beijing'
+      WHEN "p_1" IN ('Chengdu', '成都')
+      THEN 'Chengdu'
+      ELSE "p_1"
+    END AS "d13",
+    "a16" AS "d16",
+    "a17" AS "d19",
+    "a5" AS "d21",
+    "a6" AS "d22",
+    2026 - CAST(STRFTIME('%Y', "p_2") AS INTEGER) - CASE
+      WHEN CAST(STRFTIME('%m', "p_2") AS INTEGER) * 100 + CAST(STRFTIME('%d', "p_2") AS INTEGER) > 1101
+      THEN 1
+      ELSE 0
+    END AS "d24",
+    "p_3" AS "d26",
+    "p_4" AS "d27",
+    "a7" AS "d29",
+    "p_5" AS "d31",
+    FLOOR(
+      CAST((
+        JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("p_0") - 2440587.5 * 86400
+      ) AS REAL) / 86400
+    ) AS "d32",
+    "a18" AS "d33",
+    "a19" AS "d34",
+    "a8" AS "d35",
+    "a9" AS "d36",
+    "a10" AS "d37",
+    "a11" AS "d38",
+    "a12" AS "d39",
+    "a13" AS "d40"
+  FROM "base"
+), "lvl_2" AS (
+  SELECT
+    *,
+    CASE
+      WHEN FLOOR(
+        CAST((
+          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("p_0") - 2440587.5 * 86400
+        ) AS REAL) / 86400
+      ) <= 30
+      THEN 'new'
+      WHEN FLOOR(
+        CAST((
+          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d1") - 2440587.5 * 86400
+        ) AS REAL) / 86400
+      ) > 90
+      OR "d1" IS NULL
+      THEN 'churned'
+      WHEN "d0" >= 5
+      THEN 'loyal'
+      ELSE 'mature'
+    END AS "d2",
+    CASE
+      WHEN "d3" >= 4 AND "d4" >= 2000
+      THEN 'hf_hv'
+      WHEN "d3" >= 4
+      THEN 'hf_lv'
+      WHEN "d4" >= 2000
+      THEN 'lf_hv'
+      WHEN "d3" >= 1
+      THEN 'lf_lv'
+      ELSE 'none'
+    END AS "d5",
+    CASE
+      WHEN "d3" = 0
+      THEN 'no_orders'
+      WHEN "d6" >= CAST(0.8 AS REAL) AND "d7" >= 3
+      THEN 'fanatic'
+      WHEN "d6" >= CAST(0.5 AS REAL)
+      THEN 'sensitive'
+      WHEN "d6" >= CAST(0.2 AS REAL)
+      THEN 'neutral'
+      ELSE 'indifferent'
+    END AS "d8",
+    "d11" >= 3 AND "d0" >= 1 AND "d10" = 'Beijing' AND NOT "d9" AS "d12",
+    "d11" >= 3 AND "d0" >= 1 AND "d13" = 'Beijing' AND NOT "d9" AS "d14",
+    "d4" >= 3000 AND "d16" = 0 AND "d11" >= 1 AS "d17",
+    "d19" >= 3 AND "d3" = 0 AS "d20",
+    "d22" = 'skincare'
+    AND (
+      FLOOR(
+        CAST((
+          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d21") - 2440587.5 * 86400
+        ) AS REAL) / 86400
+      ) >= 30
+      AND FLOOR(
+        CAST((
+          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d21") - 2440587.5 * 86400
+        ) AS REAL) / 86400
+      ) <= 90
+    ) AS "d23",
+    "d27" IN ('gold', 'platinum') AND "d26" > 0 AS "d28",
+    "d29" = 0 AND "d3" >= 1 AND "d0" > "d3" AS "d30",
+    CASE WHEN "d35" >= 5000 THEN 'high' WHEN "d35" >= 1000 THEN 'mid' ELSE 'low' END AS "d41",
+    CASE
+      WHEN "d16" >= 8
+      THEN 'high'
+      WHEN "d16" >= 2
+      THEN 'mid'
+      WHEN "d11" >= 1
+      THEN 'low'
+      ELSE 'inactive'
+    END AS "d42",
+    FLOOR(
+      CAST((
+        JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d1") - 2440587.5 * 86400
+      ) AS REAL) / 86400
+    ) AS "d43"
+  FROM "lvl_1"
+), "lvl_3" AS (
+  SELECT
+    *,
+    "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
+    "d8" IN ('fanatic', 'sensitive') AND "d7" >= 3 AS "d18",
+    "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25"
+  FROM "lvl_2"
+)
+SELECT
+  "_u",
+  "d0",
+  "d1",
+  "d2",
+  "d3",
+  "d4",
+  "d5",
+  "d6",
+  "d7",
+  "d8",
+  "d9",
+  "d10",
+  "d11",
+  "d12",
+  "d13",
+  "d14",
+  "d15",
+  "d16",
+  "d17",
+  "d18",
+  "d19",
+  "d20",
+  "d21",
+  "d22",
+  "d23",
+  "d24",
+  "d25",
+  "d26",
+  "d27",
+  "d28",
+  "d29",
+  "d30",
+  "d31",
+  "d32",
+  "d33",
+  "d34",
+  "d35",
+  "d36",
+  "d37",
+  "d38",
+  "d39",
+  "d40",
+  "d41",
+  "d42",
+  "d43"
+FROM "lvl_3";
+
+CREATE TABLE IF NOT EXISTS "segl_tags" AS
+SELECT
+  CAST(NULL AS TEXT) AS "as_of",
+  "_u" AS "user_id",
+  CAST("d0" AS REAL) AS "purchases",
+  CAST("d1" AS TEXT) AS "last_visit_at",
+  CAST("d3" AS REAL) AS "purchases_180d",
+  CAST("d4" AS REAL) AS "spend_180d",
+  CAST("d6" AS REAL) AS "coupon_share_180d",
+  CAST("d7" AS REAL) AS "coupon_claims_90d",
+  CAST("d9" AS INTEGER) AS "bought_shiseido_1w",
+  CAST("d10" AS TEXT) AS "city",
+  CAST("d11" AS REAL) AS "visits_3m",
+  CAST("d13" AS TEXT) AS "home_city",
+  CAST("d16" AS REAL) AS "visits_30d",
+  CAST("d19" AS REAL) AS "weekend_visits_90d",
+  CAST("d21" AS TEXT) AS "last_order_at",
+  CAST("d22" AS TEXT) AS "top_category",
+  CAST("d24" AS REAL) AS "age",
+  CAST("d26" AS REAL) AS "balance",
+  CAST("d27" AS TEXT) AS "member_level",
+  CAST("d29" AS REAL) AS "orders_prev_quarter",
+  CAST("d31" AS TEXT) AS "gender",
+  CAST("d32" AS REAL) AS "registered_days",
+  CAST("d33" AS REAL) AS "push_clicks_30d",
+  CAST("d34" AS TEXT) AS "preferred_channel",
+  CAST("d35" AS REAL) AS "spend_90d",
+  CAST("d36" AS REAL) AS "avg_order_value",
+  CAST("d37" AS TEXT) AS "first_brand",
+  CAST("d38" AS REAL) AS "shopping_days_90d",
+  CAST("d39" AS REAL) AS "spend_this_year",
+  CAST("d40" AS REAL) AS "discounted_spend_90d",
+  CAST("d41" AS TEXT) AS "value_level",
+  CAST("d42" AS TEXT) AS "activity_level",
+  CAST("d43" AS REAL) AS "days_since_visit"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_tags"
+WHERE
+  "as_of" = '2026-11-01 00:00:00';
+
+INSERT INTO "segl_tags" (
+  "as_of",
+  "user_id",
+  "purchases",
+  "last_visit_at",
+  "purchases_180d",
+  "spend_180d",
+  "coupon_share_180d",
+  "coupon_claims_90d",
+  "bought_shiseido_1w",
+  "city",
+  "visits_3m",
+  "home_city",
+  "visits_30d",
+  "weekend_visits_90d",
+  "last_order_at",
+  "top_category",
+  "age",
+  "balance",
+  "member_level",
+  "orders_prev_quarter",
+  "gender",
+  "registered_days",
+  "push_clicks_30d",
+  "preferred_channel",
+  "spend_90d",
+  "avg_order_value",
+  "first_brand",
+  "shopping_days_90d",
+  "spend_this_year",
+  "discounted_spend_90d",
+  "value_level",
+  "activity_level",
+  "days_since_visit"
+)
+SELECT
+  '2026-11-01 00:00:00',
+  "_u",
+  CAST("d0" AS REAL),
+  CAST("d1" AS TEXT),
+  CAST("d3" AS REAL),
+  CAST("d4" AS REAL),
+  CAST("d6" AS REAL),
+  CAST("d7" AS REAL),
+  CAST("d9" AS INTEGER),
+  CAST("d10" AS TEXT),
+  CAST("d11" AS REAL),
+  CAST("d13" AS TEXT),
+  CAST("d16" AS REAL),
+  CAST("d19" AS REAL),
+  CAST("d21" AS TEXT),
+  CAST("d22" AS TEXT),
+  CAST("d24" AS REAL),
+  CAST("d26" AS REAL),
+  CAST("d27" AS TEXT),
+  CAST("d29" AS REAL),
+  CAST("d31" AS TEXT),
+  CAST("d32" AS REAL),
+  CAST("d33" AS REAL),
+  CAST("d34" AS TEXT),
+  CAST("d35" AS REAL),
+  CAST("d36" AS REAL),
+  CAST("d37" AS TEXT),
+  CAST("d38" AS REAL),
+  CAST("d39" AS REAL),
+  CAST("d40" AS REAL),
+  CAST("d41" AS TEXT),
+  CAST("d42" AS TEXT),
+  CAST("d43" AS REAL)
+FROM "segl_result";
+
+CREATE TABLE IF NOT EXISTS "segl_members" AS
+SELECT
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "segment",
+  "_u" AS "user_id"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_members"
+WHERE
+  "as_of" = '2026-11-01 00:00:00';
+
+INSERT INTO "segl_members" (
+  "as_of",
+  "segment",
+  "user_id"
+)
+SELECT
+  '2026-11-01 00:00:00',
+  'beijing_loyal',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d12" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'beijing_loyal_any_spelling',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d14" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'loyal_beijing',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d15" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'high_value_at_risk',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d17" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'coupon_hunters',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d18" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'weekend_browsers',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d20" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'skincare_fans_no_recent_order',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d23" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'young_new_members',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d25" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'gold_or_better',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d28" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'reactivated',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d30" = TRUE;
+
+CREATE TABLE IF NOT EXISTS "segl_layers" AS
+SELECT
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "layering",
+  "_u" AS "user_id",
+  CAST(NULL AS TEXT) AS "layer"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_layers"
+WHERE
+  "as_of" = '2026-11-01 00:00:00';
+
+INSERT INTO "segl_layers" (
+  "as_of",
+  "layering",
+  "user_id",
+  "layer"
+)
+SELECT
+  '2026-11-01 00:00:00',
+  'lifecycle',
+  "_u",
+  "d2"
+FROM "segl_result"
+WHERE
+  NOT (
+    "d2" IS NULL
+  )
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'value_quadrant',
+  "_u",
+  "d5"
+FROM "segl_result"
+WHERE
+  NOT (
+    "d5" IS NULL
+  )
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'promo_sensitivity',
+  "_u",
+  "d8"
+FROM "segl_result"
+WHERE
+  NOT (
+    "d8" IS NULL
+  );
+
+CREATE TABLE IF NOT EXISTS "segl_runs" AS
+SELECT
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
+  CAST(NULL AS TEXT) AS "run_at",
+  CAST(NULL AS REAL) AS "users"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_runs"
+WHERE
+  "as_of" = '2026-11-01 00:00:00';
+
+INSERT INTO "segl_runs" (
+  "as_of",
+  "project",
+  "run_at",
+  "users"
+)
+SELECT
+  '2026-11-01 00:00:00',
+  'retail',
+  '1970-01-01 00:00:00',
+  CAST(COUNT(*) AS REAL)
+FROM "segl_result";
+
+DROP TABLE IF EXISTS "segl_result";
+
+COMMIT;

@@ -1,0 +1,358 @@
+-- segl: project 'spec', target postgres
+-- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
+-- results: segl_tags, segl_members, segl_layers, segl_runs
+
+BEGIN;
+
+CREATE TEMPORARY TABLE "segl_result" AS
+WITH "ev_0" AS (
+  SELECT
+    "user_id" AS "_u",
+    CAST("paid_at" AS TIMESTAMP) AS "_t",
+    CAST("amount" AS DOUBLE PRECISION) AS "c0",
+    "brand" AS "c1",
+    "coupon_id" AS "c2",
+    "category" AS "c3"
+  FROM "orders"
+  WHERE
+    CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "agg_0" AS (
+  SELECT
+    "_u",
+    COUNT(1) AS "a0",
+    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a1",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "c1" = 'Shiseido'
+        THEN 1
+      END
+    ) AS "a2",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+          "c2" IS NULL
+        )
+        THEN 1
+      END
+    ) AS "a3",
+    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a4"
+  FROM "ev_0"
+  GROUP BY
+    "_u"
+), "mfc_a5" AS (
+  SELECT
+    "_u",
+    "c3" AS "v",
+    COUNT(*) AS "n"
+  FROM "ev_0"
+  WHERE
+    "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+      "c3" IS NULL
+    )
+  GROUP BY
+    "_u",
+    "c3"
+), "mf_a5" AS (
+  SELECT
+    "_u",
+    "v" AS "a5"
+  FROM (
+    SELECT
+      "_u",
+      "v",
+      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
+    FROM "mfc_a5"
+  ) AS "ranked"
+  WHERE
+    "r" = 1
+), "ev_1" AS (
+  SELECT
+    "user_id" AS "_u",
+    CAST("ts" AS TIMESTAMP) AS "_t",
+    "name" AS "c0",
+    CAST("ts" AS TIMESTAMP) AS "c1"
+  FROM "events"
+  WHERE
+    CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "agg_1" AS (
+  SELECT
+    "_u",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c0" = 'visit'
+        THEN 1
+      END
+    ) AS "a6",
+    MAX(CASE WHEN "c0" = 'visit' THEN "c1" END) AS "a7"
+  FROM "ev_1"
+  GROUP BY
+    "_u"
+), "base" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    "u"."gender" AS "p_0",
+    "u"."city" AS "p_1",
+    CAST("u"."balance" AS DOUBLE PRECISION) AS "p_2",
+    CAST("u"."registered_at" AS TIMESTAMP) AS "p_3",
+    COALESCE("agg_0"."a0", 0) AS "a0",
+    COALESCE("agg_0"."a1", 0) AS "a1",
+    COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
+    COALESCE("agg_0"."a3", 0) AS "a3",
+    COALESCE("agg_0"."a4", 0) AS "a4",
+    "mf_a5"."a5" AS "a5",
+    COALESCE("agg_1"."a6", 0) AS "a6",
+    "agg_1"."a7" AS "a7"
+  FROM "users" AS "u"
+  LEFT JOIN "agg_0"
+    ON "agg_0"."_u" = "u"."user_id"
+  LEFT JOIN "mf_a5"
+    ON "mf_a5"."_u" = "u"."user_id"
+  LEFT JOIN "agg_1"
+    ON "agg_1"."_u" = "u"."user_id"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "lvl_1" AS (
+  SELECT
+    *,
+    "p_0" AS "d0",
+    "p_1" AS "d1",
+    "p_2" AS "d2",
+    "a6" AS "d3",
+    "a0" AS "d4",
+    "a1" AS "d5",
+    "a7" AS "d6",
+    "a2" AS "d7",
+    CAST("a3" AS DOUBLE PRECISION) / NULLIF(CAST("a4" AS DOUBLE PRECISION), 0) AS "d8",
+    "a5" AS "d9"
+  FROM "base"
+), "lvl_2" AS (
+  SELECT
+    *,
+    CASE WHEN "d5" >= 5000 THEN 'high' WHEN "d5" >= 1000 THEN 'mid' ELSE 'low' END AS "d10",
+    "d3" >= 3 AND "d4" >= 1 AND "d1" = 'Beijing' AND NOT "d7" AS "d11",
+    CASE
+      WHEN FLOOR(
+        CAST((
+          EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "p_3")
+        ) AS DOUBLE PRECISION) / 86400
+      ) <= 30
+      THEN 'new'
+      WHEN FLOOR(
+        CAST((
+          EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "d6")
+        ) AS DOUBLE PRECISION) / 86400
+      ) > 90
+      THEN 'churned'
+      WHEN "d4" >= 5
+      THEN 'loyal'
+      ELSE 'mature'
+    END AS "d12"
+  FROM "lvl_1"
+), "lvl_3" AS (
+  SELECT
+    *,
+    "d12" = 'loyal' AND "d1" = 'Beijing' AS "d13"
+  FROM "lvl_2"
+)
+SELECT
+  "_u",
+  "d0",
+  "d1",
+  "d2",
+  "d3",
+  "d4",
+  "d5",
+  "d6",
+  "d7",
+  "d8",
+  "d9",
+  "d10",
+  "d11",
+  "d12",
+  "d13"
+FROM "lvl_3";
+
+CREATE TABLE IF NOT EXISTS "segl_tags" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  "_u" AS "user_id",
+  CAST("d0" AS VARCHAR) AS "gender",
+  CAST("d1" AS VARCHAR) AS "city",
+  CAST("d2" AS DOUBLE PRECISION) AS "balance",
+  CAST("d3" AS DOUBLE PRECISION) AS "visits_3m",
+  CAST("d4" AS DOUBLE PRECISION) AS "purchases",
+  CAST("d5" AS DOUBLE PRECISION) AS "spend_90d",
+  CAST("d6" AS TIMESTAMP) AS "last_visit_at",
+  CAST("d7" AS BOOLEAN) AS "bought_shiseido_1w",
+  CAST("d8" AS DOUBLE PRECISION) AS "coupon_share_180d",
+  CAST("d9" AS VARCHAR) AS "top_category",
+  CAST("d10" AS VARCHAR) AS "value_level"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "gender" VARCHAR;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "city" VARCHAR;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "balance" DOUBLE PRECISION;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "visits_3m" DOUBLE PRECISION;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "purchases" DOUBLE PRECISION;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "spend_90d" DOUBLE PRECISION;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "last_visit_at" TIMESTAMP;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" BOOLEAN;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "coupon_share_180d" DOUBLE PRECISION;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "top_category" VARCHAR;
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "value_level" VARCHAR;
+
+DELETE FROM "segl_tags"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_tags" (
+  "as_of",
+  "user_id",
+  "gender",
+  "city",
+  "balance",
+  "visits_3m",
+  "purchases",
+  "spend_90d",
+  "last_visit_at",
+  "bought_shiseido_1w",
+  "coupon_share_180d",
+  "top_category",
+  "value_level"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  "_u",
+  CAST("d0" AS VARCHAR),
+  CAST("d1" AS VARCHAR),
+  CAST("d2" AS DOUBLE PRECISION),
+  CAST("d3" AS DOUBLE PRECISION),
+  CAST("d4" AS DOUBLE PRECISION),
+  CAST("d5" AS DOUBLE PRECISION),
+  CAST("d6" AS TIMESTAMP),
+  CAST("d7" AS BOOLEAN),
+  CAST("d8" AS DOUBLE PRECISION),
+  CAST("d9" AS VARCHAR),
+  CAST("d10" AS VARCHAR)
+FROM "segl_result";
+
+CREATE TABLE IF NOT EXISTS "segl_members" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "segment",
+  "_u" AS "user_id"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_members" (
+  "as_of",
+  "segment",
+  "user_id"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'beijing_loyal',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d11" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'loyal_beijing',
+  "_u"
+FROM "segl_result"
+WHERE
+  "d13" = TRUE;
+
+CREATE TABLE IF NOT EXISTS "segl_layers" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "layering",
+  "_u" AS "user_id",
+  CAST(NULL AS VARCHAR) AS "layer"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_layers" (
+  "as_of",
+  "layering",
+  "user_id",
+  "layer"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'lifecycle',
+  "_u",
+  "d12"
+FROM "segl_result"
+WHERE
+  NOT (
+    "d12" IS NULL
+  );
+
+CREATE TABLE IF NOT EXISTS "segl_runs" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
+  CAST(NULL AS TIMESTAMP) AS "run_at",
+  CAST(NULL AS DOUBLE PRECISION) AS "users"
+FROM "segl_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_runs"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_runs" (
+  "as_of",
+  "project",
+  "run_at",
+  "users"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'spec',
+  CAST('1970-01-01 00:00:00' AS TIMESTAMP),
+  CAST(COUNT(*) AS DOUBLE PRECISION)
+FROM "segl_result";
+
+DROP TABLE IF EXISTS "segl_result";
+
+COMMIT;

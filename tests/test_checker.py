@@ -1,0 +1,215 @@
+"""Checker: names, cycles, types, domains, layer names; every problem in one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from golden import GOLDEN, assert_golden
+
+from segl.compiler import ir
+from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, render_text
+from segl.dsl.parser import parse_program
+
+SOURCES = """
+source users from table "users" key user_id {
+    city: string
+    registered_at: timestamp
+    birthday: date
+    balance: number
+}
+source orders from table "orders" user user_id time paid_at {
+    amount: number
+    brand: string
+    store: string
+}
+source events from table "events" user user_id time ts { name: string }
+"""
+
+
+def check(text: str, config: ProjectConfig | None = None) -> tuple[ir.Project | None, list[Diagnostic]]:
+    return check_programs([parse_program(SOURCES + text, "rules.segl")], config)
+
+
+def codes(text: str) -> list[str]:
+    return [d.code for d in check(text)[1]]
+
+
+def only_error(text: str) -> Diagnostic:
+    project, diagnostics = check(text)
+    errors = [d for d in diagnostics if d.is_error]
+    assert project is None and len(errors) == 1, diagnostics
+    return errors[0]
+
+
+def test_spec_examples_check_cleanly() -> None:
+    text = (GOLDEN / "compile" / "spec" / "rules.segl").read_text("utf-8")
+    project, diagnostics = check_programs([parse_program(text, "spec.segl")])
+    assert project is not None and diagnostics == []
+    types = {t.name: t.type for t in project.tags}
+    assert types["coupon_share_180d"] is Type.NUMBER
+    assert types["last_visit_at"] is Type.TIMESTAMP
+    assert types["bought_shiseido_1w"] is Type.BOOL
+    assert types["value_level"] is Type.STRING
+    assert [d.name for d in project.definitions][-2:] == ["lifecycle", "loyal_beijing"]
+
+
+def test_unknown_tag_with_did_you_mean() -> None:
+    diag = only_error("tag visits_3m = count(events)\nsegment s = visit_3m >= 3")
+    assert diag.code == "E0301"
+    assert diag.message == "unknown tag, segment or layering 'visit_3m'"
+    assert diag.hints == ("did you mean 'visits_3m'?",)
+    assert diag.span is not None and (diag.span.line, diag.span.column) == (15, 13)
+
+
+def test_profile_column_without_source_gets_a_hint() -> None:
+    diag = only_error('segment s = city == "Beijing"')
+    assert diag.hints == ("did you mean 'users.city'?",)
+
+
+def test_per_event_value_needs_an_aggregate() -> None:
+    diag = only_error("segment s = orders.amount > 5")
+    assert diag.code == "E0403"
+    assert "per-event value" in diag.message
+    assert diag.hints[0].startswith("aggregate it: sum(orders.amount)")
+
+
+def test_cycle_reports_the_path() -> None:
+    diag = only_error("tag a = b + 1\ntag b = c * 2\ntag c = a")
+    assert diag.code == "E0307"
+    assert "a -> b -> c -> a" in diag.message
+
+
+def test_self_reference_is_a_cycle() -> None:
+    assert codes("segment s = s or true") == ["E0307"]
+
+
+def test_unknown_layer_name_with_did_you_mean() -> None:
+    diag = only_error(
+        """
+tag purchases = count(orders)
+layering lifecycle {
+    new when days_since(users.registered_at) <= 30
+    loyal when purchases >= 5
+    mature otherwise
+}
+segment s = lifecycle == "loyl"
+"""
+    )
+    assert diag.code == "E0305"
+    assert diag.hints[0] == "did you mean 'loyal'?"
+    assert codes('layering l { a when true }\nsegment s = l in ["a", "b"]') == ["E0305"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('segment s = users.city > 3', "E0401"),
+        ("segment s = users.balance + 1", "E0404"),
+        ('tag t = sum(orders.brand)', "E0401"),
+        ("tag t = max(orders.amount > 1)", "E0401"),
+        ('tag t = users.registered_at - 30', "E0401"),
+        ("tag t = days_since(users.balance)", "E0401"),
+        ("tag t = days_since()", "E0402"),
+        ("tag t = round(users.balance, users.balance)", "E0401"),
+        ("tag t = sum(orders)", "E0405"),
+        ("tag t = count(users)", "E0405"),
+        ("tag t = count(orders where name == \"x\")", "E0301"),
+        ("tag t = count(events.name where orders.amount > 1)", "E0405"),
+        ("tag t = count(orders where amount > users.balance)", "E0409"),
+        ("tag n = count(events)\ntag t = count(orders where amount > n)", "E0409"),
+        ("tag t = count(orders where count(events) > 1)", "E0408"),
+        ("tag t = count(1)", "E0405"),
+        ("tag t = count(orderz)", "E0302"),
+        ("tag t = nosuch(1)", "E0304"),
+        ("tag t = sales.amount", "E0302"),
+        ("tag t = users.cty", "E0303"),
+        ("tag t = null", "E0401"),
+        ("tag t = count(orders since users.registered_at)", "E0406"),
+        ("tag t = case when true then 1 else \"x\" end", "E0401"),
+        ("tag t = coalesce(users.city, 1)", "E0401"),
+        ("tag user_id = 1", "E0308"),
+        ("tag City = 1\ntag city = 2", "E0306"),
+        ("segment s = users", "E0403"),
+        ("segment s = true and 1", "E0404"),
+        ("segment s = users.city in [1, 2]", "E0401"),
+    ],
+)
+def test_type_and_name_errors(text: str, code: str) -> None:
+    assert code in codes(text)
+
+
+def test_warnings_do_not_block() -> None:
+    project, diagnostics = check(
+        '@colour "red"\ntag t = 1\nsegment s = users.city == null\n'
+        "layering l { a otherwise\n b when true }"
+    )
+    assert project is not None
+    assert sorted(d.code for d in diagnostics) == ["W0001", "W0002", "W0003"]
+
+
+def test_every_problem_is_reported_in_one_run() -> None:
+    files = [
+        parse_program(SOURCES, "sources.segl"),
+        parse_program("tag a = count(orderz)\ntag b = users.nope", "tags.segl"),
+        parse_program("segment s = a >= 1 and c\nsegment t = orders.amount > 1", "segments.segl"),
+    ]
+    project, diagnostics = check_programs(files)
+    assert project is None
+    located = [(d.span.file, d.code) for d in diagnostics if d.span]
+    assert located == [
+        ("tags.segl", "E0302"),
+        ("tags.segl", "E0303"),
+        ("segments.segl", "E0301"),
+        ("segments.segl", "E0403"),
+    ]
+
+
+def test_names_across_files_and_dependency_order() -> None:
+    files = [
+        parse_program("segment s = big and users.city == \"x\"", "b.segl"),
+        parse_program("tag spend = sum(orders.amount)\ntag big = spend > 10", "a.segl"),
+        parse_program(SOURCES, "sources.segl"),
+    ]
+    project, diagnostics = check_programs(files)
+    assert project is not None and not diagnostics
+    assert [d.name for d in project.definitions] == ["spend", "big", "s"]
+
+
+def test_universe_must_be_known() -> None:
+    two_profiles = 'source crm from table "crm" key id { score: number }\ntag t = 1'
+    assert "E0309" in codes(two_profiles)
+    project, _ = check(two_profiles, ProjectConfig(universe="users"))
+    assert project is not None and project.universe == "users"
+    no_profile = 'source o from table "o" user u time t { a: number }\ntag t = 1'
+    _, diagnostics = check_programs([parse_program(no_profile, "x.segl")])
+    assert [d.code for d in diagnostics] == ["E0309"]
+
+
+def test_between_means_two_comparisons() -> None:
+    project, _ = check("segment s = users.balance between 1 and 5")
+    assert project is not None
+    expr = project.segments[0].expr
+    assert isinstance(expr, ir.Logic) and expr.op == "and"
+    assert [c.op for c in (expr.left, expr.right) if isinstance(c, ir.Compare)] == [">=", "<="]
+
+
+CHECK_CASES = {
+    "unknown_names": 'tag visits_3m = count(events where name == "visit" in last 3 months)\n'
+    'segment s = visit_3m >= 3 and users.cty == "Beijing"\n',
+    "cycle": "tag a = b + 1\ntag b = a\n",
+    "domain": "segment s = orders.store == \"SKP\"\n",
+    "layer_name": "layering tier { vip when users.balance > 100\n other otherwise }\n"
+    'segment s = tier == "vpi"\n',
+    "types": 'tag t = sum(orders.brand in last 7 days)\nsegment s = users.registered_at > 30\n',
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHECK_CASES))
+def test_golden_rendered_check_errors(case: str) -> None:
+    text = SOURCES + CHECK_CASES[case]
+    _, diagnostics = check_programs([parse_program(text, f"{case}.segl")])
+    rendered = render_text(diagnostics, {f"{case}.segl": text}) + "\n"
+    assert_golden(Path(GOLDEN / "check" / f"{case}.txt"), rendered)

@@ -1,0 +1,181 @@
+"""Compiler: plan shape, window bounds, golden IR and SQL per target, target errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from segl.compiler import ir
+from segl.compiler.checker import check_programs
+from segl.compiler.plan import build_plan, describe
+from segl.compiler.script import compile_run
+from segl.compiler.targets import TARGETS, get_target
+from segl.compiler.timeutil import parse_as_of, shift, shift_months, window_bounds
+from segl.dsl.parser import parse_program
+from segl.runtime.project import load_project
+
+from golden import GOLDEN, assert_golden
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = dt.datetime(2026, 11, 1)
+CASES = {
+    "spec": GOLDEN / "compile" / "spec",
+    "retail": ROOT / "examples" / "retail",
+    "nev": ROOT / "examples" / "nev",
+}
+
+SOURCES = """
+source users from table "users" key user_id { city: string }
+source orders from table "orders" user user_id time paid_at {
+    amount: number
+    brand: string
+}
+source events from table "events" user user_id time ts { name: string }
+"""
+
+
+def checked(text: str) -> ir.Project:
+    project, diagnostics = check_programs([parse_program(text, "t.segl")])
+    assert project is not None, diagnostics
+    return project
+
+
+# ---------------------------------------------------------------- time
+
+
+@pytest.mark.parametrize(
+    ("moment", "months", "expected"),
+    [
+        (dt.datetime(2026, 3, 31, 10), 1, dt.datetime(2026, 2, 28, 10)),
+        (dt.datetime(2024, 3, 31), 1, dt.datetime(2024, 2, 29)),
+        (dt.datetime(2024, 2, 29), 12, dt.datetime(2023, 2, 28)),
+        (dt.datetime(2026, 1, 31), 2, dt.datetime(2025, 11, 30)),
+        (dt.datetime(2026, 5, 31), 3, dt.datetime(2026, 2, 28)),
+    ],
+)
+def test_months_clamp_at_month_end(moment: dt.datetime, months: int, expected: dt.datetime) -> None:
+    assert shift_months(moment, -months) == expected
+
+
+def test_window_bounds_are_half_open_and_relative_to_as_of() -> None:
+    as_of = dt.datetime(2026, 11, 1, 12, 30)
+    assert window_bounds("last", "day", 7, 0, None, as_of) == (dt.datetime(2026, 10, 25, 12, 30), as_of)
+    assert window_bounds("ago", "day", 30, 7, None, as_of) == (
+        dt.datetime(2026, 10, 2, 12, 30),
+        dt.datetime(2026, 10, 25, 12, 30),
+    )
+    since = dt.datetime(2026, 1, 1)
+    assert window_bounds("since", "day", 0, 0, since, as_of) == (since, as_of)
+    assert shift(as_of, 2, "week") == dt.datetime(2026, 10, 18, 12, 30)
+    assert shift(as_of, 90, "minute") == dt.datetime(2026, 11, 1, 11, 0)
+    assert shift(as_of, 1, "year") == dt.datetime(2025, 11, 1, 12, 30)
+
+
+def test_as_of_parsing_uses_the_project_zone() -> None:
+    assert parse_as_of("2026-11-01", "Asia/Shanghai") == dt.datetime(2026, 11, 1)
+    assert parse_as_of("2026-11-01 08:00:00", "UTC") == dt.datetime(2026, 11, 1, 8)
+    assert parse_as_of("2026-11-01T00:00:00+00:00", "Asia/Shanghai") == dt.datetime(2026, 11, 1, 8)
+    with pytest.raises(ValueError, match="not a date or timestamp"):
+        parse_as_of("yesterday", "UTC")
+
+
+# ---------------------------------------------------------------- plan
+
+
+def test_one_scan_per_event_source_for_fifty_tags() -> None:
+    tags = []
+    for i in range(50):
+        kind = ["count(orders", "sum(orders.amount", "max(orders.amount", "avg(orders.amount"][i % 4]
+        tags.append(f'tag t{i} = {kind} where brand == "b{i}" in last {i + 1} days)')
+    tags.append('tag top_brand = most_frequent(orders.brand in last 30 days)')
+    tags.append("tag first_amount = first(orders.amount)")
+    tags.append('tag visits = count(events where name == "visit")')
+    tags.append("segment s = t0 >= 1 and t1 > 100")
+    project = checked(SOURCES + "\n".join(tags))
+    plan = build_plan(project, AS_OF)
+    assert [p.source.name for p in plan.passes] == ["orders", "events"]
+    assert len(plan.passes[0].slots) == 52
+    for target in TARGETS:
+        sql = compile_run(project, AS_OF, get_target(target)).query_sql()
+        parsed = sqlglot.parse_one(sql, read=get_target(target).dialect)
+        tables = [t.name for t in parsed.find_all(sqlglot.exp.Table)]
+        assert tables.count("orders") == 1, (target, tables)
+        assert tables.count("events") == 1, (target, tables)
+        assert tables.count("users") == 1, (target, tables)
+
+
+def test_identical_aggregates_share_one_column() -> None:
+    project = checked(
+        SOURCES
+        + """
+tag a = count(orders in last 7 days)
+tag b = count(orders in last 7 days) + 1
+segment s = count(orders in last 7 days) >= 2
+"""
+    )
+    plan = build_plan(project, AS_OF)
+    assert len(plan.passes[0].slots) == 1
+
+
+def test_levels_follow_dependencies_and_the_scan_skips_old_events() -> None:
+    project = checked(
+        SOURCES
+        + """
+tag spend = sum(orders.amount in last 30 days)
+tag level = case when spend >= 100 then "high" else "low" end
+segment big = level == "high"
+"""
+    )
+    plan = build_plan(project, AS_OF)
+    assert [c.level for c in plan.columns] == [1, 2, 3]
+    assert plan.passes[0].lower_bound == dt.datetime(2026, 10, 2)
+    text = describe(plan)
+    assert "scan orders once where paid_at < as_of and >= 2026-10-02 00:00:00" in text
+    assert "level 3: big" in text
+
+
+def test_window_bounds_are_literals_not_engine_now() -> None:
+    project = checked(SOURCES + "tag v = count(orders in last 1 month)")
+    for target in TARGETS:
+        sql = compile_run(project, dt.datetime(2024, 3, 31), get_target(target)).script()
+        assert "2024-02-29 00:00:00" in sql
+        assert not re.search(r"\b(NOW|CURRENT_TIMESTAMP|CURRENT_DATE|GETDATE)\b", sql, re.I)
+
+
+# ---------------------------------------------------------------- golden
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_ir(case: str) -> None:
+    loaded = load_project(CASES[case])
+    assert loaded.project is not None, loaded.diagnostics
+    dump = json.dumps(ir.to_data(loaded.project), ensure_ascii=False, indent=1) + "\n"
+    dump = dump.replace(str(ROOT), "<root>")
+    assert_golden(GOLDEN / "compile" / f"{case}.ir.json", dump)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("dialect", sorted(TARGETS))
+def test_golden_sql(case: str, dialect: str) -> None:
+    loaded = load_project(CASES[case])
+    assert loaded.project is not None
+    script = compile_run(loaded.project, AS_OF, get_target(dialect)).script()
+    assert_golden(GOLDEN / "compile" / case / f"{dialect}.sql", script)
+    # the emitted SQL is valid for the dialect (sqlglot reads back every statement)
+    assert sqlglot.parse(script, read=get_target(dialect).dialect)
+
+
+def test_string_literals_are_never_spliced() -> None:
+    nasty = "'; DROP TABLE users; --"
+    project = checked(SOURCES + f'segment s = users.city == "{nasty}" or users.city == "a\\\\b"')
+    for target in TARGETS:
+        sql = compile_run(project, AS_OF, get_target(target)).query_sql()
+        parsed = sqlglot.parse_one(sql, read=get_target(target).dialect)
+        strings = {lit.this for lit in parsed.find_all(sqlglot.exp.Literal) if lit.is_string}
+        assert nasty in strings, target
+        assert "a\\b" in strings, target

@@ -68,136 +68,110 @@ class CompiledRun:
         return self.target.timestamp(self.as_of)
 
     # ------------------------------------------------------------ statements
-    def _create_like(self, table: str, columns: list[exp.Expression]) -> exp.Expression:
-        """Create a history table shaped like its insert, typed by the engine itself."""
-        query = exp.Select(expressions=columns).from_(_table(self.tables.result), copy=False)
-        return exp.Create(
-            this=_table(table), kind="TABLE", exists=True, expression=query.where(_false())
-        )
+    def _keys(self) -> list[exp.Expression]:
+        """as_of and project lead every history row: a run replaces exactly its own rows."""
+        return [self.as_of_literal(), self.target.string(self.plan.project.name)]
 
     def _typed_null(self, value_type: Type) -> exp.Expression:
         return self.target.cast(exp.null(), value_type)
 
-    def _delete_as_of(self, table: str) -> exp.Expression:
-        condition = exp.EQ(this=col("as_of"), expression=self.as_of_literal())
-        return exp.Delete(this=_table(table), where=exp.Where(this=condition))
+    def _history(
+        self,
+        table: str,
+        shape: list[tuple[str, exp.Expression]],
+        rows: list[exp.Select],
+        added: list[exp.ColumnDef] | None = None,
+    ) -> list[exp.Expression]:
+        """Create the table if needed (typed by the engine from `shape`), add new
+        columns, delete this run's old rows, insert the new ones."""
+        keys = [
+            ("as_of", self._typed_null(Type.TIMESTAMP)),
+            ("project", self._typed_null(Type.STRING)),
+        ]
+        columns = keys + shape
+        like = exp.Select(expressions=[aliased(value, name) for name, value in columns])
+        like = like.from_(_table(self.tables.result), copy=False).where(_false(), copy=False)
+        statements: list[exp.Expression] = [
+            exp.Create(this=_table(table), kind="TABLE", exists=True, expression=like)
+        ]
+        statements += [
+            exp.Alter(this=_table(table), kind="TABLE", actions=[column]) for column in added or []
+        ]
+        match_run = exp.and_(
+            exp.EQ(this=col("as_of"), expression=self.as_of_literal()),
+            exp.EQ(this=col("project"), expression=self.target.string(self.plan.project.name)),
+        )
+        statements.append(exp.Delete(this=_table(table), where=exp.Where(this=match_run)))
+        if rows:
+            names = [ident(name) for name, _ in columns]
+            schema = exp.Schema(this=_table(table), expressions=names)
+            statements.append(exp.Insert(this=schema, expression=_union(rows)))
+        return statements
 
-    def _insert(self, table: str, names: list[str], query: exp.Query) -> exp.Expression:
-        schema = exp.Schema(this=_table(table), expressions=[ident(n) for n in names])
-        return exp.Insert(this=schema, expression=query)
+    def _rows(
+        self, values: list[exp.Expression], where: exp.Expression | None = None
+    ) -> exp.Select:
+        query = exp.Select(expressions=self._keys() + values)
+        query = query.from_(_table(self.tables.result), copy=False)
+        return query.where(where, copy=False) if where is not None else query
 
     def tag_statements(self) -> list[exp.Expression]:
-        tags = [c for c in self.plan.columns if isinstance(c.definition, ir.Tag)]
-        names = ["as_of", "user_id", *(c.definition.name for c in tags)]
-        shape: list[exp.Expression] = [
-            aliased(self._typed_null(Type.TIMESTAMP), "as_of"),
-            aliased(col(USER), "user_id"),
-        ]
-        values: list[exp.Expression] = [self.as_of_literal(), col(USER)]
-        for column in tags:
-            assert isinstance(column.definition, ir.Tag)
-            typed = self.target.cast(col(column.column), column.definition.type)
-            shape.append(aliased(typed, column.definition.name))
-            values.append(typed.copy())
-        statements = [self._create_like(self.tables.tags, shape)]
-        if self.target.add_column_if_not_exists:
-            for column in tags:
-                assert isinstance(column.definition, ir.Tag)
-                added = exp.ColumnDef(
-                    this=ident(column.definition.name),
-                    kind=self.target.sql_type(column.definition.type),
-                    exists=True,
+        shape: list[tuple[str, exp.Expression]] = [("user_id", col(USER))]
+        added: list[exp.ColumnDef] = []
+        for column in self.plan.columns:
+            definition = column.definition
+            if isinstance(definition, ir.Tag):
+                shape.append(
+                    (definition.name, self.target.cast(col(column.column), definition.type))
                 )
-                statements.append(
-                    exp.Alter(this=_table(self.tables.tags), kind="TABLE", actions=[added])
+                added.append(
+                    exp.ColumnDef(
+                        this=ident(definition.name),
+                        kind=self.target.sql_type(definition.type),
+                        exists=True,
+                    )
                 )
-        statements.append(self._delete_as_of(self.tables.tags))
-        query = exp.Select(expressions=values).from_(_table(self.tables.result), copy=False)
-        statements.append(self._insert(self.tables.tags, names, query))
-        return statements
+        rows = [self._rows([value.copy() for _, value in shape])]
+        if not self.target.add_column_if_not_exists:
+            added = []
+        return self._history(self.tables.tags, shape, rows, added)
 
     def member_statements(self) -> list[exp.Expression]:
-        shape: list[exp.Expression] = [
-            aliased(self._typed_null(Type.TIMESTAMP), "as_of"),
-            aliased(self._typed_null(Type.STRING), "segment"),
-            aliased(col(USER), "user_id"),
-        ]
-        statements = [
-            self._create_like(self.tables.members, shape),
-            self._delete_as_of(self.tables.members),
-        ]
-        selects: list[exp.Query] = []
-        for column in self.plan.columns:
-            if isinstance(column.definition, ir.Segment):
-                values = [
-                    self.as_of_literal(),
-                    self.target.string(column.definition.name),
-                    col(USER),
-                ]
-                member = exp.EQ(this=col(column.column), expression=self.target.boolean(True))
-                selects.append(
-                    exp.Select(expressions=values)
-                    .from_(_table(self.tables.result), copy=False)
-                    .where(member, copy=False)
-                )
-        if selects:
-            statements.append(
-                self._insert(self.tables.members, ["as_of", "segment", "user_id"], _union(selects))
+        shape = [("segment", self._typed_null(Type.STRING)), ("user_id", col(USER))]
+        rows = [
+            self._rows(
+                [self.target.string(c.definition.name), col(USER)],
+                exp.EQ(this=col(c.column), expression=self.target.boolean(True)),
             )
-        return statements
+            for c in self.plan.columns
+            if isinstance(c.definition, ir.Segment)
+        ]
+        return self._history(self.tables.members, shape, rows)
 
     def layer_statements(self) -> list[exp.Expression]:
-        shape: list[exp.Expression] = [
-            aliased(self._typed_null(Type.TIMESTAMP), "as_of"),
-            aliased(self._typed_null(Type.STRING), "layering"),
-            aliased(col(USER), "user_id"),
-            aliased(self._typed_null(Type.STRING), "layer"),
+        shape = [
+            ("layering", self._typed_null(Type.STRING)),
+            ("user_id", col(USER)),
+            ("layer", self._typed_null(Type.STRING)),
         ]
-        statements = [
-            self._create_like(self.tables.layers, shape),
-            self._delete_as_of(self.tables.layers),
-        ]
-        selects: list[exp.Query] = []
-        for column in self.plan.columns:
-            if isinstance(column.definition, ir.Layering):
-                name = self.target.string(column.definition.name)
-                values = [self.as_of_literal(), name, col(USER), col(column.column)]
-                assigned = exp.Not(
-                    this=exp.Paren(this=exp.Is(this=col(column.column), expression=exp.null()))
-                )
-                selects.append(
-                    exp.Select(expressions=values)
-                    .from_(_table(self.tables.result), copy=False)
-                    .where(assigned, copy=False)
-                )
-        if selects:
-            statements.append(
-                self._insert(
-                    self.tables.layers, ["as_of", "layering", "user_id", "layer"], _union(selects)
-                )
+        rows = [
+            self._rows(
+                [self.target.string(c.definition.name), col(USER), col(c.column)],
+                exp.Not(this=exp.Paren(this=exp.Is(this=col(c.column), expression=exp.null()))),
             )
-        return statements
+            for c in self.plan.columns
+            if isinstance(c.definition, ir.Layering)
+        ]
+        return self._history(self.tables.layers, shape, rows)
 
     def run_statements(self) -> list[exp.Expression]:
-        shape: list[exp.Expression] = [
-            aliased(self._typed_null(Type.TIMESTAMP), "as_of"),
-            aliased(self._typed_null(Type.STRING), "project"),
-            aliased(self._typed_null(Type.TIMESTAMP), "run_at"),
-            aliased(self._typed_null(Type.NUMBER), "users"),
+        shape = [
+            ("run_at", self._typed_null(Type.TIMESTAMP)),
+            ("users", self._typed_null(Type.NUMBER)),
         ]
-        create = self._create_like(self.tables.runs, shape)
-        values: list[exp.Expression] = [
-            self.as_of_literal(),
-            self.target.string(self.plan.project.name),
-            self.target.timestamp(self.run_at),
-            self.target.cast(exp.Count(this=exp.Star()), Type.NUMBER),
-        ]
-        query = exp.Select(expressions=values).from_(_table(self.tables.result), copy=False)
-        return [
-            create,
-            self._delete_as_of(self.tables.runs),
-            self._insert(self.tables.runs, ["as_of", "project", "run_at", "users"], query),
-        ]
+        count = self.target.cast(exp.Count(this=exp.Star()), Type.NUMBER)
+        rows = [self._rows([self.target.timestamp(self.run_at), count])]
+        return self._history(self.tables.runs, shape, rows)
 
     def body(self) -> list[exp.Expression]:
         """Everything between BEGIN and COMMIT."""

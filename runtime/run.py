@@ -125,7 +125,11 @@ def run_loaded(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Run
 
 
 def _as_of_filter(compiled: CompiledRun) -> exp.Expression:
-    return exp.EQ(this=col("as_of"), expression=compiled.as_of_literal())
+    """This project's rows for this as-of."""
+    return exp.and_(
+        exp.EQ(this=col("as_of"), expression=compiled.as_of_literal()),
+        exp.EQ(this=col("project"), expression=compiled.target.string(compiled.plan.project.name)),
+    )
 
 
 def _count_by(compiled: CompiledRun, table: str, keys: list[str]) -> exp.Select:

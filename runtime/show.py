@@ -26,11 +26,17 @@ def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engi
     return render(query.where(member, copy=False), engine.target)
 
 
-def latest_as_of(engine: Engine, tables: OutputTables) -> dt.datetime | None:
+def _this_project(project: ir.Project, engine: Engine) -> exp.Expression:
+    return exp.EQ(this=col("project"), expression=engine.target.string(project.name))
+
+
+def latest_as_of(engine: Engine, tables: OutputTables, project: ir.Project) -> dt.datetime | None:
     if engine.columns_of(tables.runs) is None:
         return None
-    query = exp.Select(expressions=[exp.Max(this=col("as_of"))]).from_(
-        table_ref(tables.runs), copy=False
+    query = (
+        exp.Select(expressions=[exp.Max(this=col("as_of"))])
+        .from_(table_ref(tables.runs), copy=False)
+        .where(_this_project(project, engine), copy=False)
     )
     rows = engine.query(render(query, engine.target, pretty=False))
     value = rows[0][0] if rows else None
@@ -62,7 +68,7 @@ def segment_report(
     project = loaded.project
     segment = _find_segment(project, name)
     tables = OutputTables(loaded.settings.table_prefix)
-    moment = as_of or latest_as_of(engine, tables)
+    moment = as_of or latest_as_of(engine, tables, project)
     if moment is None or engine.columns_of(tables.members) is None:
         raise DiagnosticError(
             [
@@ -83,6 +89,7 @@ def segment_report(
             exp.and_(
                 exp.EQ(this=col("segment"), expression=target.string(name)),
                 exp.EQ(this=col("as_of"), expression=stamp),
+                _this_project(project, engine),
             ),
             copy=False,
         )
@@ -95,7 +102,13 @@ def segment_report(
     users_query = (
         exp.Select(expressions=[col("users")])
         .from_(table_ref(tables.runs), copy=False)
-        .where(exp.EQ(this=col("as_of"), expression=stamp.copy()), copy=False)
+        .where(
+            exp.and_(
+                exp.EQ(this=col("as_of"), expression=stamp.copy()),
+                _this_project(project, engine),
+            ),
+            copy=False,
+        )
     )
     users_rows = engine.query(render(users_query, target, pretty=False))
     users = int(users_rows[0][0]) if users_rows else 0

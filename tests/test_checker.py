@@ -29,7 +29,9 @@ source events from table "events" user user_id time ts { name: string }
 """
 
 
-def check(text: str, config: ProjectConfig | None = None) -> tuple[ir.Project | None, list[Diagnostic]]:
+def check(
+    text: str, config: ProjectConfig | None = None
+) -> tuple[ir.Project | None, list[Diagnostic]]:
     return check_programs([parse_program(SOURCES + text, "rules.segl")], config)
 
 
@@ -106,17 +108,17 @@ segment s = lifecycle == "loyl"
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ('segment s = users.city > 3', "E0401"),
+        ("segment s = users.city > 3", "E0401"),
         ("segment s = users.balance + 1", "E0404"),
-        ('tag t = sum(orders.brand)', "E0401"),
+        ("tag t = sum(orders.brand)", "E0401"),
         ("tag t = max(orders.amount > 1)", "E0401"),
-        ('tag t = users.registered_at - 30', "E0401"),
+        ("tag t = users.registered_at - 30", "E0401"),
         ("tag t = days_since(users.balance)", "E0401"),
         ("tag t = days_since()", "E0402"),
         ("tag t = round(users.balance, users.balance)", "E0401"),
         ("tag t = sum(orders)", "E0405"),
         ("tag t = count(users)", "E0405"),
-        ("tag t = count(orders where name == \"x\")", "E0301"),
+        ('tag t = count(orders where name == "x")', "E0301"),
         ("tag t = count(events.name where orders.amount > 1)", "E0405"),
         ("tag t = count(orders where amount > users.balance)", "E0409"),
         ("tag n = count(events)\ntag t = count(orders where amount > n)", "E0409"),
@@ -128,7 +130,7 @@ segment s = lifecycle == "loyl"
         ("tag t = users.cty", "E0303"),
         ("tag t = null", "E0401"),
         ("tag t = count(orders since users.registered_at)", "E0406"),
-        ("tag t = case when true then 1 else \"x\" end", "E0401"),
+        ('tag t = case when true then 1 else "x" end', "E0401"),
         ("tag t = coalesce(users.city, 1)", "E0401"),
         ("tag user_id = 1", "E0308"),
         ("tag City = 1\ntag city = 2", "E0306"),
@@ -169,7 +171,7 @@ def test_every_problem_is_reported_in_one_run() -> None:
 
 def test_names_across_files_and_dependency_order() -> None:
     files = [
-        parse_program("segment s = big and users.city == \"x\"", "b.segl"),
+        parse_program('segment s = big and users.city == "x"', "b.segl"),
         parse_program("tag spend = sum(orders.amount)\ntag big = spend > 10", "a.segl"),
         parse_program(SOURCES, "sources.segl"),
     ]
@@ -200,10 +202,10 @@ CHECK_CASES = {
     "unknown_names": 'tag visits_3m = count(events where name == "visit" in last 3 months)\n'
     'segment s = visit_3m >= 3 and users.cty == "Beijing"\n',
     "cycle": "tag a = b + 1\ntag b = a\n",
-    "domain": "segment s = orders.store == \"SKP\"\n",
+    "domain": 'segment s = orders.store == "SKP"\n',
     "layer_name": "layering tier { vip when users.balance > 100\n other otherwise }\n"
     'segment s = tier == "vpi"\n',
-    "types": 'tag t = sum(orders.brand in last 7 days)\nsegment s = users.registered_at > 30\n',
+    "types": "tag t = sum(orders.brand in last 7 days)\nsegment s = users.registered_at > 30\n",
 }
 
 

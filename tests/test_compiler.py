@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlglot
+from golden import GOLDEN, assert_golden
 
 from segl.compiler import ir
 from segl.compiler.checker import check_programs
@@ -18,8 +19,6 @@ from segl.compiler.targets import TARGETS, get_target
 from segl.compiler.timeutil import parse_as_of, shift, shift_months, window_bounds
 from segl.dsl.parser import parse_program
 from segl.runtime.project import load_project
-
-from golden import GOLDEN, assert_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.datetime(2026, 11, 1)
@@ -64,7 +63,10 @@ def test_months_clamp_at_month_end(moment: dt.datetime, months: int, expected: d
 
 def test_window_bounds_are_half_open_and_relative_to_as_of() -> None:
     as_of = dt.datetime(2026, 11, 1, 12, 30)
-    assert window_bounds("last", "day", 7, 0, None, as_of) == (dt.datetime(2026, 10, 25, 12, 30), as_of)
+    assert window_bounds("last", "day", 7, 0, None, as_of) == (
+        dt.datetime(2026, 10, 25, 12, 30),
+        as_of,
+    )
     assert window_bounds("ago", "day", 30, 7, None, as_of) == (
         dt.datetime(2026, 10, 2, 12, 30),
         dt.datetime(2026, 10, 25, 12, 30),
@@ -90,9 +92,11 @@ def test_as_of_parsing_uses_the_project_zone() -> None:
 def test_one_scan_per_event_source_for_fifty_tags() -> None:
     tags = []
     for i in range(50):
-        kind = ["count(orders", "sum(orders.amount", "max(orders.amount", "avg(orders.amount"][i % 4]
+        kind = ["count(orders", "sum(orders.amount", "max(orders.amount", "avg(orders.amount"][
+            i % 4
+        ]
         tags.append(f'tag t{i} = {kind} where brand == "b{i}" in last {i + 1} days)')
-    tags.append('tag top_brand = most_frequent(orders.brand in last 30 days)')
+    tags.append("tag top_brand = most_frequent(orders.brand in last 30 days)")
     tags.append("tag first_amount = first(orders.amount)")
     tags.append('tag visits = count(events where name == "visit")')
     tags.append("segment s = t0 >= 1 and t1 > 100")

@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 import pytest
+
 from segl.runtime.demo_data import (
     DEMO_ANCHOR,
     DEMO_TABLES,

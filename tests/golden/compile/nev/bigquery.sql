@@ -169,6 +169,7 @@ FROM `lvl_3`;
 CREATE TABLE IF NOT EXISTS `segl_tags` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
   CAST(`d0` AS DATETIME) AS `store_visit_at`,
   CAST(`d1` AS DATETIME) AS `wecom_added_at`,
@@ -187,10 +188,11 @@ WHERE
 
 DELETE FROM `segl_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
 
 INSERT INTO `segl_tags` (
   `as_of`,
+  `project`,
   `user_id`,
   `store_visit_at`,
   `wecom_added_at`,
@@ -206,6 +208,7 @@ INSERT INTO `segl_tags` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'nev',
   `_u`,
   CAST(`d0` AS DATETIME),
   CAST(`d1` AS DATETIME),
@@ -223,6 +226,7 @@ FROM `segl_result`;
 CREATE TABLE IF NOT EXISTS `segl_members` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
 FROM `segl_result`
@@ -231,15 +235,17 @@ WHERE
 
 DELETE FROM `segl_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
 
 INSERT INTO `segl_members` (
   `as_of`,
+  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'nev',
   'deposit_follow_up',
   `_u`
 FROM `segl_result`
@@ -248,6 +254,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'nev',
   'delivery_overdue',
   `_u`
 FROM `segl_result`
@@ -256,6 +263,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'nev',
   'invite_test_drive',
   `_u`
 FROM `segl_result`
@@ -264,6 +272,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'nev',
   'stale_leads',
   `_u`
 FROM `segl_result`
@@ -272,6 +281,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'nev',
   'douyin_hot_leads',
   `_u`
 FROM `segl_result`
@@ -281,6 +291,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS `segl_layers` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
@@ -290,16 +301,18 @@ WHERE
 
 DELETE FROM `segl_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
 
 INSERT INTO `segl_layers` (
   `as_of`,
+  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'nev',
   'stage',
   `_u`,
   `d6`
@@ -321,7 +334,7 @@ WHERE
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
 
 INSERT INTO `segl_runs` (
   `as_of`,

@@ -171,6 +171,7 @@ FROM `lvl_3`;
 CREATE TABLE IF NOT EXISTS `segl_tags` AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
   CAST(`d0` AS TIMESTAMP) AS `store_visit_at`,
   CAST(`d1` AS TIMESTAMP) AS `wecom_added_at`,
@@ -189,10 +190,11 @@ WHERE
 
 DELETE FROM `segl_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
 
 INSERT INTO `segl_tags` (
   `as_of`,
+  `project`,
   `user_id`,
   `store_visit_at`,
   `wecom_added_at`,
@@ -208,6 +210,7 @@ INSERT INTO `segl_tags` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   `_u`,
   CAST(`d0` AS TIMESTAMP),
   CAST(`d1` AS TIMESTAMP),
@@ -225,6 +228,7 @@ FROM `segl_result`;
 CREATE TABLE IF NOT EXISTS `segl_members` AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
 FROM `segl_result`
@@ -233,15 +237,17 @@ WHERE
 
 DELETE FROM `segl_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
 
 INSERT INTO `segl_members` (
   `as_of`,
+  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'deposit_follow_up',
   `_u`
 FROM `segl_result`
@@ -250,6 +256,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'delivery_overdue',
   `_u`
 FROM `segl_result`
@@ -258,6 +265,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'invite_test_drive',
   `_u`
 FROM `segl_result`
@@ -266,6 +274,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'stale_leads',
   `_u`
 FROM `segl_result`
@@ -274,6 +283,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'douyin_hot_leads',
   `_u`
 FROM `segl_result`
@@ -283,6 +293,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS `segl_layers` AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
@@ -292,16 +303,18 @@ WHERE
 
 DELETE FROM `segl_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
 
 INSERT INTO `segl_layers` (
   `as_of`,
+  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'stage',
   `_u`,
   `d6`
@@ -323,7 +336,7 @@ WHERE
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
 
 INSERT INTO `segl_runs` (
   `as_of`,

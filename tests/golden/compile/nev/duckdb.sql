@@ -161,6 +161,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS TIMESTAMP) AS "store_visit_at",
   CAST("d1" AS TIMESTAMP) AS "wecom_added_at",
@@ -212,10 +213,11 @@ ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" DOUBLE;
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "store_visit_at",
   "wecom_added_at",
@@ -231,6 +233,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   "_u",
   CAST("d0" AS TIMESTAMP),
   CAST("d1" AS TIMESTAMP),
@@ -248,6 +251,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -256,15 +260,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'deposit_follow_up',
   "_u"
 FROM "segl_result"
@@ -273,6 +279,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'delivery_overdue',
   "_u"
 FROM "segl_result"
@@ -281,6 +288,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'invite_test_drive',
   "_u"
 FROM "segl_result"
@@ -289,6 +297,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'stale_leads',
   "_u"
 FROM "segl_result"
@@ -297,6 +306,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'douyin_hot_leads',
   "_u"
 FROM "segl_result"
@@ -306,6 +316,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
@@ -315,16 +326,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'stage',
   "_u",
   "d6"
@@ -346,7 +359,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -173,6 +173,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS TIMESTAMP) AS "store_visit_at",
   CAST("d1" AS TIMESTAMP) AS "wecom_added_at",
@@ -191,10 +192,11 @@ WHERE
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "store_visit_at",
   "wecom_added_at",
@@ -210,6 +212,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   "_u",
   CAST("d0" AS TIMESTAMP),
   CAST("d1" AS TIMESTAMP),
@@ -227,6 +230,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -235,15 +239,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'deposit_follow_up',
   "_u"
 FROM "segl_result"
@@ -252,6 +258,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'delivery_overdue',
   "_u"
 FROM "segl_result"
@@ -260,6 +267,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'invite_test_drive',
   "_u"
 FROM "segl_result"
@@ -268,6 +276,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'stale_leads',
   "_u"
 FROM "segl_result"
@@ -276,6 +285,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'douyin_hot_leads',
   "_u"
 FROM "segl_result"
@@ -285,6 +295,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
@@ -294,16 +305,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'nev',
   'stage',
   "_u",
   "d6"
@@ -325,7 +338,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_runs" (
   "as_of",

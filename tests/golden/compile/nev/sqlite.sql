@@ -168,6 +168,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS TEXT) AS "store_visit_at",
   CAST("d1" AS TEXT) AS "wecom_added_at",
@@ -186,10 +187,11 @@ WHERE
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "store_visit_at",
   "wecom_added_at",
@@ -205,6 +207,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   '2026-11-01 00:00:00',
+  'nev',
   "_u",
   CAST("d0" AS TEXT),
   CAST("d1" AS TEXT),
@@ -222,6 +225,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -230,15 +234,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   '2026-11-01 00:00:00',
+  'nev',
   'deposit_follow_up',
   "_u"
 FROM "segl_result"
@@ -247,6 +253,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'nev',
   'delivery_overdue',
   "_u"
 FROM "segl_result"
@@ -255,6 +262,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'nev',
   'invite_test_drive',
   "_u"
 FROM "segl_result"
@@ -263,6 +271,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'nev',
   'stale_leads',
   "_u"
 FROM "segl_result"
@@ -271,6 +280,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'nev',
   'douyin_hot_leads',
   "_u"
 FROM "segl_result"
@@ -280,6 +290,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
@@ -289,16 +300,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   '2026-11-01 00:00:00',
+  'nev',
   'stage',
   "_u",
   "d6"
@@ -320,7 +333,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
 
 INSERT INTO "segl_runs" (
   "as_of",

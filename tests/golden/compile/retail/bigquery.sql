@@ -408,6 +408,7 @@ FROM `lvl_3`;
 CREATE TABLE IF NOT EXISTS `segl_tags` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
   CAST(`d0` AS FLOAT64) AS `purchases`,
   CAST(`d1` AS DATETIME) AS `last_visit_at`,
@@ -446,10 +447,11 @@ WHERE
 
 DELETE FROM `segl_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
 
 INSERT INTO `segl_tags` (
   `as_of`,
+  `project`,
   `user_id`,
   `purchases`,
   `last_visit_at`,
@@ -485,6 +487,7 @@ INSERT INTO `segl_tags` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   `_u`,
   CAST(`d0` AS FLOAT64),
   CAST(`d1` AS DATETIME),
@@ -522,6 +525,7 @@ FROM `segl_result`;
 CREATE TABLE IF NOT EXISTS `segl_members` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
 FROM `segl_result`
@@ -530,15 +534,17 @@ WHERE
 
 DELETE FROM `segl_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
 
 INSERT INTO `segl_members` (
   `as_of`,
+  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'beijing_loyal',
   `_u`
 FROM `segl_result`
@@ -547,6 +553,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'beijing_loyal_any_spelling',
   `_u`
 FROM `segl_result`
@@ -555,6 +562,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'loyal_beijing',
   `_u`
 FROM `segl_result`
@@ -563,6 +571,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'high_value_at_risk',
   `_u`
 FROM `segl_result`
@@ -571,6 +580,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'coupon_hunters',
   `_u`
 FROM `segl_result`
@@ -579,6 +589,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'weekend_browsers',
   `_u`
 FROM `segl_result`
@@ -587,6 +598,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'skincare_fans_no_recent_order',
   `_u`
 FROM `segl_result`
@@ -595,6 +607,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'young_new_members',
   `_u`
 FROM `segl_result`
@@ -603,6 +616,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'gold_or_better',
   `_u`
 FROM `segl_result`
@@ -611,6 +625,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'reactivated',
   `_u`
 FROM `segl_result`
@@ -620,6 +635,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS `segl_layers` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
@@ -629,16 +645,18 @@ WHERE
 
 DELETE FROM `segl_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
 
 INSERT INTO `segl_layers` (
   `as_of`,
+  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'lifecycle',
   `_u`,
   `d2`
@@ -650,6 +668,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'value_quadrant',
   `_u`,
   `d5`
@@ -661,6 +680,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
+  'retail',
   'promo_sensitivity',
   `_u`,
   `d8`
@@ -682,7 +702,7 @@ WHERE
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
 
 INSERT INTO `segl_runs` (
   `as_of`,

@@ -419,6 +419,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS Nullable(Float64)) AS "purchases",
   CAST("d1" AS Nullable(DateTime)) AS "last_visit_at",
@@ -457,10 +458,12 @@ WHERE
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'retail';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -496,6 +499,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   "_u",
   CAST("d0" AS Nullable(Float64)),
   CAST("d1" AS Nullable(DateTime)),
@@ -533,6 +537,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -541,15 +546,18 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'retail';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -558,6 +566,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'beijing_loyal_any_spelling',
   "_u"
 FROM "segl_result"
@@ -566,6 +575,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -574,6 +584,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'high_value_at_risk',
   "_u"
 FROM "segl_result"
@@ -582,6 +593,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'coupon_hunters',
   "_u"
 FROM "segl_result"
@@ -590,6 +602,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'weekend_browsers',
   "_u"
 FROM "segl_result"
@@ -598,6 +611,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'skincare_fans_no_recent_order',
   "_u"
 FROM "segl_result"
@@ -606,6 +620,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'young_new_members',
   "_u"
 FROM "segl_result"
@@ -614,6 +629,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'gold_or_better',
   "_u"
 FROM "segl_result"
@@ -622,6 +638,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'reactivated',
   "_u"
 FROM "segl_result"
@@ -631,6 +648,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS Nullable(String)) AS "layer"
@@ -640,16 +658,19 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'retail';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'lifecycle',
   "_u",
   "d2"
@@ -661,6 +682,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'value_quadrant',
   "_u",
   "d5"
@@ -672,6 +694,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
@@ -693,7 +716,8 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'retail';
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -398,6 +398,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS DOUBLE) AS "purchases",
   CAST("d1" AS TIMESTAMP) AS "last_visit_at",
@@ -529,10 +530,11 @@ ADD COLUMN IF NOT EXISTS "days_since_visit" DOUBLE;
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -568,6 +570,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   "_u",
   CAST("d0" AS DOUBLE),
   CAST("d1" AS TIMESTAMP),
@@ -605,6 +608,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -613,15 +617,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -630,6 +636,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'beijing_loyal_any_spelling',
   "_u"
 FROM "segl_result"
@@ -638,6 +645,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -646,6 +654,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'high_value_at_risk',
   "_u"
 FROM "segl_result"
@@ -654,6 +663,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'coupon_hunters',
   "_u"
 FROM "segl_result"
@@ -662,6 +672,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'weekend_browsers',
   "_u"
 FROM "segl_result"
@@ -670,6 +681,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'skincare_fans_no_recent_order',
   "_u"
 FROM "segl_result"
@@ -678,6 +690,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'young_new_members',
   "_u"
 FROM "segl_result"
@@ -686,6 +699,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'gold_or_better',
   "_u"
 FROM "segl_result"
@@ -694,6 +708,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'reactivated',
   "_u"
 FROM "segl_result"
@@ -703,6 +718,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
@@ -712,16 +728,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'lifecycle',
   "_u",
   "d2"
@@ -733,6 +751,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'value_quadrant',
   "_u",
   "d5"
@@ -744,6 +763,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
@@ -765,7 +785,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -410,6 +410,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS DOUBLE PRECISION) AS "purchases",
   CAST("d1" AS TIMESTAMP) AS "last_visit_at",
@@ -541,10 +542,11 @@ ADD COLUMN IF NOT EXISTS "days_since_visit" DOUBLE PRECISION;
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -580,6 +582,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   "_u",
   CAST("d0" AS DOUBLE PRECISION),
   CAST("d1" AS TIMESTAMP),
@@ -617,6 +620,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -625,15 +629,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -642,6 +648,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'beijing_loyal_any_spelling',
   "_u"
 FROM "segl_result"
@@ -650,6 +657,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -658,6 +666,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'high_value_at_risk',
   "_u"
 FROM "segl_result"
@@ -666,6 +675,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'coupon_hunters',
   "_u"
 FROM "segl_result"
@@ -674,6 +684,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'weekend_browsers',
   "_u"
 FROM "segl_result"
@@ -682,6 +693,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'skincare_fans_no_recent_order',
   "_u"
 FROM "segl_result"
@@ -690,6 +702,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'young_new_members',
   "_u"
 FROM "segl_result"
@@ -698,6 +711,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'gold_or_better',
   "_u"
 FROM "segl_result"
@@ -706,6 +720,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'reactivated',
   "_u"
 FROM "segl_result"
@@ -715,6 +730,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
@@ -724,16 +740,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'lifecycle',
   "_u",
   "d2"
@@ -745,6 +763,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'value_quadrant',
   "_u",
   "d5"
@@ -756,6 +775,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
@@ -777,7 +797,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_runs" (
   "as_of",

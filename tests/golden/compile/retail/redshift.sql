@@ -410,6 +410,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS DOUBLE PRECISION) AS "purchases",
   CAST("d1" AS TIMESTAMP) AS "last_visit_at",
@@ -448,10 +449,11 @@ WHERE
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -487,6 +489,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   "_u",
   CAST("d0" AS DOUBLE PRECISION),
   CAST("d1" AS TIMESTAMP),
@@ -524,6 +527,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -532,15 +536,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -549,6 +555,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'beijing_loyal_any_spelling',
   "_u"
 FROM "segl_result"
@@ -557,6 +564,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -565,6 +573,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'high_value_at_risk',
   "_u"
 FROM "segl_result"
@@ -573,6 +582,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'coupon_hunters',
   "_u"
 FROM "segl_result"
@@ -581,6 +591,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'weekend_browsers',
   "_u"
 FROM "segl_result"
@@ -589,6 +600,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'skincare_fans_no_recent_order',
   "_u"
 FROM "segl_result"
@@ -597,6 +609,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'young_new_members',
   "_u"
 FROM "segl_result"
@@ -605,6 +618,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'gold_or_better',
   "_u"
 FROM "segl_result"
@@ -613,6 +627,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'reactivated',
   "_u"
 FROM "segl_result"
@@ -622,6 +637,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
@@ -631,16 +647,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'lifecycle',
   "_u",
   "d2"
@@ -652,6 +670,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'value_quadrant',
   "_u",
   "d5"
@@ -663,6 +682,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
@@ -684,7 +704,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -375,6 +375,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS REAL) AS "purchases",
   CAST("d1" AS TEXT) AS "last_visit_at",
@@ -413,10 +414,11 @@ WHERE
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -452,6 +454,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   "_u",
   CAST("d0" AS REAL),
   CAST("d1" AS TEXT),
@@ -489,6 +492,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -497,15 +501,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -514,6 +520,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'beijing_loyal_any_spelling',
   "_u"
 FROM "segl_result"
@@ -522,6 +529,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -530,6 +538,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'high_value_at_risk',
   "_u"
 FROM "segl_result"
@@ -538,6 +547,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'coupon_hunters',
   "_u"
 FROM "segl_result"
@@ -546,6 +556,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'weekend_browsers',
   "_u"
 FROM "segl_result"
@@ -554,6 +565,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'skincare_fans_no_recent_order',
   "_u"
 FROM "segl_result"
@@ -562,6 +574,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'young_new_members',
   "_u"
 FROM "segl_result"
@@ -570,6 +583,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'gold_or_better',
   "_u"
 FROM "segl_result"
@@ -578,6 +592,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'reactivated',
   "_u"
 FROM "segl_result"
@@ -587,6 +602,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
@@ -596,16 +612,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'lifecycle',
   "_u",
   "d2"
@@ -617,6 +635,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'value_quadrant',
   "_u",
   "d5"
@@ -628,6 +647,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
@@ -649,7 +669,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -180,6 +180,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS Nullable(String)) AS "gender",
   CAST("d1" AS Nullable(String)) AS "city",
@@ -198,10 +199,12 @@ WHERE
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'spec';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "gender",
   "city",
@@ -217,6 +220,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'spec',
   "_u",
   CAST("d0" AS Nullable(String)),
   CAST("d1" AS Nullable(String)),
@@ -234,6 +238,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -242,15 +247,18 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'spec';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'spec',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -259,6 +267,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'spec',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -268,6 +277,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS Nullable(String)) AS "layer"
@@ -277,16 +287,19 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'spec';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  'spec',
   'lifecycle',
   "_u",
   "d12"
@@ -308,7 +321,8 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime));
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+  AND "project" = 'spec';
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -177,6 +177,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS VARCHAR) AS "gender",
   CAST("d1" AS VARCHAR) AS "city",
@@ -228,10 +229,11 @@ ADD COLUMN IF NOT EXISTS "value_level" VARCHAR;
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "gender",
   "city",
@@ -247,6 +249,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'spec',
   "_u",
   CAST("d0" AS VARCHAR),
   CAST("d1" AS VARCHAR),
@@ -264,6 +267,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -272,15 +276,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'spec',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -289,6 +295,7 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'spec',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -298,6 +305,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
@@ -307,16 +315,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'spec',
   'lifecycle',
   "_u",
   "d12"
@@ -338,7 +348,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_runs" (
   "as_of",

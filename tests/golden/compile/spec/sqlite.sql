@@ -162,6 +162,7 @@ FROM "lvl_3";
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS TEXT) AS "gender",
   CAST("d1" AS TEXT) AS "city",
@@ -180,10 +181,11 @@ WHERE
 
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
 
 INSERT INTO "segl_tags" (
   "as_of",
+  "project",
   "user_id",
   "gender",
   "city",
@@ -199,6 +201,7 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   '2026-11-01 00:00:00',
+  'spec',
   "_u",
   CAST("d0" AS TEXT),
   CAST("d1" AS TEXT),
@@ -216,6 +219,7 @@ FROM "segl_result";
 CREATE TABLE IF NOT EXISTS "segl_members" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
 FROM "segl_result"
@@ -224,15 +228,17 @@ WHERE
 
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
 
 INSERT INTO "segl_members" (
   "as_of",
+  "project",
   "segment",
   "user_id"
 )
 SELECT
   '2026-11-01 00:00:00',
+  'spec',
   'beijing_loyal',
   "_u"
 FROM "segl_result"
@@ -241,6 +247,7 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
+  'spec',
   'loyal_beijing',
   "_u"
 FROM "segl_result"
@@ -250,6 +257,7 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
@@ -259,16 +267,18 @@ WHERE
 
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
 
 INSERT INTO "segl_layers" (
   "as_of",
+  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   '2026-11-01 00:00:00',
+  'spec',
   'lifecycle',
   "_u",
   "d12"
@@ -290,7 +300,7 @@ WHERE
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = '2026-11-01 00:00:00';
+  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
 
 INSERT INTO "segl_runs" (
   "as_of",

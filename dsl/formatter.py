@@ -1,0 +1,443 @@
+"""The canonical layout of rule files (`segl fmt`): syntax tree back to text.
+
+For every tree the parser produces, `parse_program(format_program(p)) == p` (spans
+aside), and since the layout depends on the tree alone, formatting is idempotent.
+A hand-built tree that the concrete syntax cannot express (a `Name("now")`, a
+string with a newline, a layer named `and` after a `when` layer, ...) raises
+ValueError rather than yielding text that would parse to something else.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from segl.dsl import ast
+
+LINE_LIMIT = 100
+INDENT = "    "
+MAX_DEPTH = 200  # the parser rejects deeper expressions (E0205)
+
+# Binding strength, low to high. A sub-expression weaker than its slot needs parentheses.
+OR, AND, NOT, CMP, ADD, MUL, NEG, ATOM = range(1, 9)
+_BINARY_LEVEL = {
+    "or": OR,
+    "and": AND,
+    **dict.fromkeys(("==", "!=", "<", "<=", ">", ">="), CMP),
+    "+": ADD,
+    "-": ADD,
+    "*": MUL,
+    "/": MUL,
+}
+_STRING_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with": "ends with"}
+
+# Words that open an expression. The contextual lexer reads them as keywords wherever an
+# operand may start, so an identifier spelled like one cannot be written there. `not` is
+# only a keyword where a whole condition may start (after `=`, `and`, `(`, ...), not after
+# `==`, `+`, `-`, `between`, `contains`: there it is an ordinary name.
+EXPR_START_KEYWORDS = frozenset(
+    {"true", "false", "null", "now", "today", "date", "timestamp", "case"}
+)
+# Words the lexer reads as keywords right after an expression: a layer so named cannot
+# follow a `when` layer (its name would be taken as part of the condition).
+AFTER_EXPR_KEYWORDS = frozenset(
+    {
+        *("not", "and", "or", "in", "between", "is", "contains", "starts", "ends"),
+        *("when", "then", "else", "end", "where", "since"),
+        *("tag", "segment", "source", "layering"),
+    }
+)
+_UNITS = frozenset({"minute", "hour", "day", "week", "month", "year"})
+_NAME = re.compile(r"[^\W\d]\w*")
+_NUMBER = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
+_DIGITS = re.compile(r"\d+")
+
+# `x between 1 and 2` followed by `<word> ago` is read by the lexer as the window
+# `between 1 and 2 <unit> ago`. Such upper bounds are first written between NUL marks
+# (NUL cannot occur in names or strings); once the text that follows is known, the mark
+# becomes `(2)` where the window pattern would match, and plain `2` elsewhere.
+_GUARD = re.compile(r"\x00(\d+)\x00")
+_AGO_AHEAD = re.compile(r"[ \t\r\n]+\w+[ \t\r\n]+ago\b")
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def format_program(program: ast.Program) -> str:
+    """A whole rule file: statements one blank line apart, trailing comments last."""
+    statements = program.statements
+    blocks: list[str] = []
+    for index, stmt in enumerate(statements):
+        following = "\n\n" + _lead(statements[index + 1]) if index + 1 < len(statements) else ""
+        blocks.append(_statement(stmt, following))
+    if program.trailing_comments:
+        blocks.append("\n".join(_comment(c) for c in program.trailing_comments))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def format_expr(expr: ast.Expr) -> str:
+    """One expression on one line (a `case` with several branches spans lines)."""
+    _check_depth(expr)
+    return _resolve(_expr(expr, OR, "", lead=True), "")
+
+
+# ------------------------------------------------------------------ statements
+
+
+def _statement(stmt: ast.Statement, following: str) -> str:
+    lines = [_comment(c) for c in stmt.comments]
+    lines += [f"@{_ident(a.key)} {_string(a.value)}" for a in stmt.annotations]
+    match stmt:
+        case ast.SourceDef():
+            lines.append(_source(stmt))
+        case ast.TagDef(name=name, title=title, expr=expr):
+            lines.append(_resolve(_definition("tag", name, title, expr), following))
+        case ast.SegmentDef(name=name, title=title, expr=expr):
+            lines.append(_resolve(_definition("segment", name, title, expr), following))
+        case ast.LayeringDef():
+            lines.append(_resolve(_layering(stmt), following))
+        case _:
+            raise ValueError(f"not a statement: {stmt!r}")
+    return "\n".join(lines)
+
+
+def _lead(stmt: ast.Statement) -> str:
+    """The first words of a statement's text: enough to see what follows the one before."""
+    if stmt.comments:
+        return "#"
+    if stmt.annotations:
+        return "@"
+    keyword = {
+        ast.SourceDef: "source",
+        ast.TagDef: "tag",
+        ast.SegmentDef: "segment",
+        ast.LayeringDef: "layering",
+    }.get(type(stmt), "")
+    return f"{keyword} {stmt.name}"
+
+
+def _source(source: ast.SourceDef) -> str:
+    if source.kind == "profile" and source.key is not None:
+        kind = f"key {_ident(source.key)}"
+    elif source.kind == "event" and source.user is not None and source.time is not None:
+        kind = f"user {_ident(source.user)} time {_ident(source.time)}"
+    else:
+        raise ValueError(f"source {source.name!r}: kind {source.kind!r} lacks its columns")
+    header = (
+        f"source {_ident(source.name)}{_title(source.title)} "
+        f"from table {_string(source.table)} {kind}"
+    )
+    if not source.columns:
+        return header + " {}"
+    cells = [f"{_ident(c.name)}: {_ident(c.type_name)}" for c in source.columns]
+    width = max(_width(cell) for cell in cells) + 2  # comments line up two spaces after
+    lines = [header + " {"]
+    for cell, column in zip(cells, source.columns, strict=True):
+        if column.comment is None:
+            lines.append(INDENT + cell)
+        else:
+            lines.append(INDENT + _pad(cell, width) + _comment(column.comment))
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _definition(keyword: str, name: str, title: str | None, expr: ast.Expr) -> str:
+    """`tag`/`segment`: on one line if it fits; else a long chain of `and`, `or` or
+    arithmetic goes below the header, broken before its operators."""
+    _check_depth(expr)
+    header = f"{keyword} {_ident(name)}{_title(title)} ="
+    text = _expr(expr, OR, "", lead=True)
+    fits = "\n" not in text and _width(header) + 1 + _width(text) <= LINE_LIMIT
+    if not fits and isinstance(expr, ast.Binary) and _level(expr) != CMP:
+        return header + "\n" + _chain(expr, INDENT)
+    return f"{header} {text}"
+
+
+def _chain(expr: ast.Binary, indent: str) -> str:
+    """Fill lines greedily with the operands of a top-level chain; a line that would
+    pass the limit breaks before the operator."""
+    level = _BINARY_LEVEL[expr.op]
+    first, rest = _flatten(expr)
+    text = indent + _expr(first, level, indent, lead=True)
+    for op, operand in rest:
+        part = _expr(operand, level + 1, indent, lead=level <= AND)
+        tail = text.rsplit("\n", 1)[-1]
+        head = part.split("\n", 1)[0]
+        if _width(tail) + len(op) + 2 + _width(head) <= LINE_LIMIT:
+            text += f" {op} {part}"
+        else:
+            text += f"\n{indent}{op} {part}"
+    return text
+
+
+def _layering(layering: ast.LayeringDef) -> str:
+    if not layering.layers:
+        raise ValueError(f"layering {layering.name!r} has no layers")
+    labels = [_ident(layer.name) + _title(layer.title) for layer in layering.layers]
+    width = max(_width(label) for label in labels) + 1  # `when` lines up past the longest
+    lines = [f"layering {_ident(layering.name)}{_title(layering.title)} {{"]
+    previous: ast.LayerDef | None = None
+    for label, layer in zip(labels, layering.layers, strict=True):
+        after_when = previous is not None and previous.condition is not None
+        if after_when and layer.name in AFTER_EXPR_KEYWORDS:
+            raise ValueError(
+                f"layer {layer.name!r} cannot follow a 'when' layer: "
+                "the name would be read as a keyword"
+            )
+        if layer.condition is None:
+            tail = "otherwise"
+        else:
+            _check_depth(layer.condition)
+            tail = "when " + _expr(layer.condition, OR, INDENT, lead=True)
+        lines.append(f"{INDENT}{_pad(label, width)} {tail}")
+        previous = layer
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ expressions
+
+
+def _level(expr: ast.Expr) -> int:
+    match expr:
+        case ast.Binary(op=op):
+            return _BINARY_LEVEL.get(op, ATOM)
+        case ast.Unary(op="not"):
+            return NOT
+        case ast.Unary():
+            return NEG
+        case ast.InList() | ast.Between() | ast.IsNull() | ast.StringMatch():
+            return CMP
+        case _:
+            return ATOM
+
+
+def _expr(expr: ast.Expr, need: int, indent: str, *, lead: bool) -> str:
+    """`expr` in a slot that binds at least as tightly as `need`. `indent` is the
+    indentation of the current line (for multi-line `case`); `lead` says whether the
+    text starts where a whole condition may start (there `not` is a keyword)."""
+    if _level(expr) < need:
+        return "(" + _bare(expr, indent, lead=True) + ")"
+    return _bare(expr, indent, lead=lead)
+
+
+def _bare(expr: ast.Expr, indent: str, *, lead: bool) -> str:
+    match expr:
+        case ast.NumberLit(text=text):
+            if not _NUMBER.fullmatch(text):
+                raise ValueError(f"not a number literal: {text!r}")
+            return text
+        case ast.StringLit(value=value):
+            return _string(value)
+        case ast.BoolLit(value=value):
+            return "true" if value else "false"
+        case ast.NullLit():
+            return "null"
+        case ast.Now():
+            return "now"
+        case ast.Today():
+            return "today"
+        case ast.DateLit(value=value):
+            return "date " + _string(value)
+        case ast.TimestampLit(value=value):
+            return "timestamp " + _string(value)
+        case ast.Name(name=name):
+            return _reference(name, lead)
+        case ast.ColumnRef(source=source, column=column):
+            return _reference(source, lead) + "." + _ident(column)
+        case ast.Unary():
+            return _unary(expr, indent, lead)
+        case ast.Binary():
+            return _binary(expr, indent, lead)
+        case ast.InList(operand=operand, items=items, negated=negated):
+            inner = ", ".join(_expr(item, OR, indent, lead=True) for item in items)
+            keyword = "not in" if negated else "in"
+            return f"{_expr(operand, ADD, indent, lead=lead)} {keyword} [{inner}]"
+        case ast.Between():
+            return _between(expr, indent, lead)
+        case ast.IsNull(operand=operand, negated=negated):
+            return _expr(operand, ADD, indent, lead=lead) + (
+                " is not null" if negated else " is null"
+            )
+        case ast.StringMatch(op=op, left=left, right=right):
+            if op not in _STRING_MATCH:
+                raise ValueError(f"unknown string operator {op!r}")
+            return (
+                f"{_expr(left, ADD, indent, lead=lead)} {_STRING_MATCH[op]} "
+                f"{_expr(right, ADD, indent, lead=False)}"
+            )
+        case ast.Call():
+            return _call(expr, indent, lead)
+        case ast.Case():
+            return _case(expr, indent)
+    raise ValueError(f"not an expression: {expr!r}")
+
+
+def _unary(expr: ast.Unary, indent: str, lead: bool) -> str:
+    if expr.op == "not":
+        return "not " + _expr(expr.operand, NOT, indent, lead=True)
+    if expr.op == "-":
+        operand = _expr(expr.operand, NEG, indent, lead=False)
+        return "- " + operand if operand.startswith("-") else "-" + operand
+    raise ValueError(f"unknown unary operator {expr.op!r}")
+
+
+def _flatten(expr: ast.Binary) -> tuple[ast.Expr, list[tuple[str, ast.Expr]]]:
+    """A left-leaning chain of one precedence level (`a - b + c`) as its first operand
+    and (operator, operand) pairs, walked without recursion."""
+    level = _BINARY_LEVEL[expr.op]
+    pairs: list[tuple[str, ast.Expr]] = []
+    node: ast.Expr = expr
+    while isinstance(node, ast.Binary) and _BINARY_LEVEL.get(node.op) == level:
+        pairs.append((node.op, node.right))
+        node = node.left
+    pairs.reverse()
+    return node, pairs
+
+
+def _binary(expr: ast.Binary, indent: str, lead: bool) -> str:
+    level = _BINARY_LEVEL.get(expr.op)
+    if level is None:
+        raise ValueError(f"unknown binary operator {expr.op!r}")
+    # After `and`/`or` a whole condition may start; after `==` or `+` only an operand.
+    right_lead = level <= AND
+    if level == CMP:  # non-associative: both sides must be arithmetic or tighter
+        left = _expr(expr.left, ADD, indent, lead=lead)
+        return f"{left} {expr.op} {_expr(expr.right, ADD, indent, lead=False)}"
+    first, rest = _flatten(expr)
+    parts = [_expr(first, level, indent, lead=lead)]
+    for op, operand in rest:
+        parts.append(f"{op} {_expr(operand, level + 1, indent, lead=right_lead)}")
+    return " ".join(parts)
+
+
+def _between(expr: ast.Between, indent: str, lead: bool) -> str:
+    operand = _expr(expr.operand, ADD, indent, lead=lead)
+    low = _expr(expr.low, ADD, indent, lead=False)
+    high = _expr(expr.high, ADD, indent, lead=False)
+    if not expr.negated and _DIGITS.fullmatch(low) and _DIGITS.fullmatch(high):
+        high = f"\x00{high}\x00"  # may look like a window: see _GUARD
+    keyword = "not between" if expr.negated else "between"
+    return f"{operand} {keyword} {low} and {high}"
+
+
+def _call(expr: ast.Call, indent: str, lead: bool) -> str:
+    if expr.name == "date" and len(expr.args) == 1 and expr.where is None and expr.window is None:
+        name = "date"  # `date(x)` is its own rule in the grammar, with the same tree
+    else:
+        name = _reference(expr.name, lead)
+    if not expr.args and (expr.where is not None or expr.window is not None):
+        raise ValueError(f"{expr.name}(): 'where' and windows need an argument before them")
+    text = ", ".join(_expr(arg, OR, indent, lead=True) for arg in expr.args)
+    if expr.where is not None:
+        text += " where " + _expr(expr.where, OR, indent, lead=True)
+    if expr.window is not None:
+        text += " " + _window(expr.window, indent)
+    return f"{name}({text})"
+
+
+def _window(window: ast.Window, indent: str) -> str:
+    match window:
+        case ast.LastWindow(count=count, unit=unit):
+            _check_count(count)
+            return f"in last {count} {_unit(unit, plural=count != 1)}"
+        case ast.AgoWindow(start=start, end=end, unit=unit):
+            _check_count(end)
+            if start < end:
+                raise ValueError(f"window 'between {start} and {end} ago': start < end")
+            return f"between {start} and {end} {_unit(unit, plural=start != 1)} ago"
+        case ast.SinceWindow(start=start):
+            return "since " + _expr(start, OR, indent, lead=True)
+    raise ValueError(f"not a window: {window!r}")
+
+
+def _case(expr: ast.Case, indent: str) -> str:
+    """One line for a single branch; otherwise `when`/`else` lines indented under `case`."""
+    if not expr.whens:
+        raise ValueError("a case needs at least one 'when'")
+    inner = indent + INDENT if len(expr.whens) > 1 else indent
+    parts = [
+        f"when {_expr(w.condition, OR, inner, lead=True)} "
+        f"then {_expr(w.value, OR, inner, lead=True)}"
+        for w in expr.whens
+    ]
+    if expr.otherwise is not None:
+        parts.append("else " + _expr(expr.otherwise, OR, inner, lead=True))
+    if len(expr.whens) == 1:
+        return " ".join(["case", *parts, "end"])
+    return "\n".join(["case", *(inner + part for part in parts), indent + "end"])
+
+
+# ------------------------------------------------------------------ tokens
+
+
+def _ident(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"not a valid name: {name!r}")
+    return name
+
+
+def _reference(name: str, lead: bool) -> str:
+    """A name where an operand starts: keywords that open an expression cannot be used."""
+    if name in EXPR_START_KEYWORDS or (lead and name == "not"):
+        raise ValueError(f"{name!r} cannot be referred to here: it is read as a keyword")
+    return _ident(name)
+
+
+def _string(value: str) -> str:
+    bad = next((c for c in value if ord(c) < 32 or 0x7F <= ord(c) < 0xA0), None)
+    if bad is not None:
+        raise ValueError(f"control character U+{ord(bad):04X} cannot be written in a string")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _title(title: str | None) -> str:
+    return "" if title is None else " " + _string(title)
+
+
+def _comment(text: str) -> str:
+    if "\n" in text or text != text.strip():
+        raise ValueError(f"a comment must be one line without outer spaces: {text!r}")
+    return f"# {text}" if text else "#"
+
+
+def _unit(unit: str, *, plural: bool) -> str:
+    if unit not in _UNITS:
+        raise ValueError(f"unknown time unit {unit!r}")
+    return unit + "s" if plural else unit
+
+
+def _check_count(count: int) -> None:
+    if count < 0:
+        raise ValueError(f"a window length cannot be negative: {count}")
+
+
+def _check_depth(expr: ast.Expr) -> None:
+    if ast.depth(expr) > MAX_DEPTH:
+        raise ValueError(f"expression nested more than {MAX_DEPTH} levels deep")
+
+
+def _resolve(text: str, following: str) -> str:
+    """Settle the guarded `between` bounds now that the following text is known."""
+    whole = text + following
+
+    def settle(match: re.Match[str]) -> str:
+        digits = match.group(1)
+        return f"({digits})" if _AGO_AHEAD.match(whole, match.end()) else digits
+
+    return _GUARD.sub(settle, text)
+
+
+# ------------------------------------------------------------------ layout helpers
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
+__all__ = ["format_expr", "format_program"]

@@ -1,0 +1,1 @@
+"""Benchmarks: data generators and harnesses (not part of the installed package)."""

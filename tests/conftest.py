@@ -1,0 +1,151 @@
+"""Shared fixtures for the end-to-end CLI tests.
+
+- `warehouse_template`: a small demo warehouse (2,000 users) built once per session in a
+  DuckDB file; never written to.
+- `warehouse`: a private copy of it for one test (tests that run projects write to it).
+- `write_project`: writes a project folder from {filename: text}.
+- `cli`: calls `segl.runtime.cli.main(argv)` in-process and captures stdout/stderr.
+- `sql`: reads a DuckDB file (opened and closed per call, so the CLI can open it next).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from segl.runtime.cli import main
+from segl.runtime.demo_data import DEMO_ANCHOR, build_demo_warehouse
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+RETAIL = EXAMPLES / "retail"
+NEV = EXAMPLES / "nev"
+DATA = Path(__file__).resolve().parent / "data"
+DEMO_USERS = 2_000
+ANCHOR = f"{DEMO_ANCHOR:%Y-%m-%d}"  # 2026-11-01
+OUTPUT_TABLES = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
+
+
+def db_url(path: Path) -> str:
+    """A duckdb URL for an absolute path (duckdb:////abs/path.duckdb)."""
+    return f"duckdb:///{path.resolve()}"
+
+
+def read_sql(path: Path, query: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(path))
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def table_names(path: Path) -> set[str]:
+    return {row[0] for row in read_sql(path, "SELECT table_name FROM information_schema.tables")}
+
+
+def retail_sources() -> str:
+    return (RETAIL / "sources.segl").read_text("utf-8")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture(scope="session")
+def warehouse_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("warehouse") / "demo.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        build_demo_warehouse(con, users=DEMO_USERS)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def warehouse(warehouse_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo warehouse that a test may write to."""
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse_template, target)
+    return target
+
+
+@pytest.fixture
+def write_project(tmp_path: Path) -> Callable[..., Path]:
+    def write(files: dict[str, str | bytes], name: str = "proj") -> Path:
+        root = tmp_path / name
+        root.mkdir(parents=True, exist_ok=True)
+        for filename, content in files.items():
+            file = root / filename
+            file.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                file.write_bytes(content)
+            else:
+                file.write_text(content, "utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Result]]:
+    """Run `segl ARGS...` in-process from tmp_path (so file labels are relative to it)."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str | Path) -> Result:
+        capsys.readouterr()  # drop anything printed before
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        result = Result(code, captured.out, captured.err)
+        assert "Traceback" not in result.output, result.output
+        assert "internal error" not in result.output, result.output
+        return result
+
+    yield run
+
+
+def locate(text: str, needle: str) -> tuple[int, int]:
+    """1-based (line, column) of the first occurrence of needle in text."""
+    offset = text.index(needle)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def diagnostic_block(output: str, head: str) -> list[str]:
+    """The lines of the diagnostic whose first line starts with `head`
+    (e.g. "proj/s.segl:3:5: E0301"): the header, source line, caret line and hints."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(head):
+            block = [line]
+            for follow in lines[index + 1 :]:
+                if not follow.startswith(" "):
+                    break
+                block.append(follow)
+            return block
+    raise AssertionError(f"no diagnostic starting with {head!r} in:\n{output}")
+
+
+def assert_caret_under(block: list[str], span_text: str) -> None:
+    """The block shows the source line and a caret line underlining `span_text` exactly."""
+    assert len(block) >= 3, block
+    source, carets = block[1], block[2]
+    start = source.index(span_text)
+    assert carets.strip() == "^" * len(span_text), block
+    assert carets.index("^") == start, block

@@ -1,0 +1,744 @@
+"""End-to-end tests of the `segl` command line: check, compile, run, show, debug, catalog,
+demo, exit codes. Projects run on a small demo warehouse (see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import (
+    ANCHOR,
+    DATA,
+    DEMO_USERS,
+    NEV,
+    OUTPUT_TABLES,
+    RETAIL,
+    Result,
+    assert_caret_under,
+    db_url,
+    diagnostic_block,
+    locate,
+    read_sql,
+    table_names,
+)
+
+DIALECTS = [
+    "duckdb",
+    "postgres",
+    "sqlite",
+    "clickhouse",
+    "spark",
+    "databricks",
+    "snowflake",
+    "bigquery",
+    "trino",
+    "redshift",
+]
+MINI = DATA / "mini"
+MINI_TAGS = ["purchases", "spend_90d", "city", "visits_30d"]
+MINI_SEGMENTS = ["buyers", "heavy_buyers", "recent_visitors"]
+SECOND = "2026-10-01"
+
+Cli = Callable[..., Result]
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+def members(path: Path, as_of: str = ANCHOR) -> list[tuple[str, int]]:
+    return [
+        (str(segment), int(user))
+        for segment, user in read_sql(
+            path,
+            "SELECT segment, user_id FROM segl_members "
+            f"WHERE as_of = TIMESTAMP '{as_of}' ORDER BY ALL",
+        )
+    ]
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every segl output table (ordered), to prove a failed run changed nothing."""
+    tables = table_names(path)
+    return {
+        table: read_sql(path, f"SELECT * FROM {table} ORDER BY ALL")
+        for table in OUTPUT_TABLES
+        if table in tables
+    }
+
+
+def expected_buyers(path: Path, as_of: str = ANCHOR) -> int:
+    """Users with at least one order strictly before the as-of (mini project: UTC)."""
+    rows = read_sql(
+        path,
+        f"SELECT count(DISTINCT user_id) FROM orders WHERE paid_at < TIMESTAMP '{as_of}'",
+    )
+    return int(rows[0][0])
+
+
+# ------------------------------------------------------------------------- check
+
+
+@pytest.mark.parametrize("project", [RETAIL, NEV], ids=["retail", "nev"])
+def test_check_examples_pass(cli: Cli, project: Path) -> None:
+    result = cli("check", project)
+    assert result.code == 0, result.output
+    assert result.out.startswith("ok: "), result.out
+    assert "sources" in result.out and "segments" in result.out
+    assert result.err == ""
+
+
+@pytest.mark.parametrize("project", [RETAIL, NEV], ids=["retail", "nev"])
+def test_check_examples_json_ok(cli: Cli, project: Path) -> None:
+    result = cli("check", project, "--format", "json")
+    assert result.code == 0, result.output
+    payload = json.loads(result.out)
+    assert payload["ok"] is True
+    assert payload["errors"] == 0
+    assert payload["diagnostics"] == []
+
+
+def test_check_mini_project_passes(cli: Cli) -> None:
+    result = cli("check", MINI)
+    assert result.code == 0, result.output
+    assert "4 tags, 3 segments, 1 layerings" in result.out
+
+
+BROKEN_SEGMENTS = """\
+segment typo_tag = visit_3m >= 3
+segment typo_layer = lifecycle == "loyl"
+"""
+BROKEN_TAGS = """\
+tag bad_column = sum(orders.amout)
+"""
+
+
+@pytest.fixture
+def broken_retail(tmp_path: Path) -> Path:
+    """examples/retail plus three errors in two files."""
+    root = copy_project(RETAIL, tmp_path / "proj")
+    (root / "broken_segments.segl").write_text(BROKEN_SEGMENTS, "utf-8")
+    (root / "broken_tags.segl").write_text(BROKEN_TAGS, "utf-8")
+    return root
+
+
+def test_check_broken_text_reports_every_problem_with_carets_and_hints(
+    cli: Cli, broken_retail: Path
+) -> None:
+    result = cli("check", broken_retail)
+    assert result.code == 1
+    assert result.out == ""
+    err = result.err
+
+    line, col = locate(BROKEN_SEGMENTS, "visit_3m")
+    block = diagnostic_block(err, f"proj/broken_segments.segl:{line}:{col}: E0301 ")
+    assert "'visit_3m'" in block[0]
+    assert block[1].strip() == "segment typo_tag = visit_3m >= 3"
+    assert_caret_under(block, "visit_3m")
+    assert "  hint: did you mean 'visits_3m'?" in block
+
+    # a layering compared with a name that is not one of its layers
+    line, col = locate(BROKEN_SEGMENTS, '"loyl"')
+    block = diagnostic_block(err, f"proj/broken_segments.segl:{line}:{col}: E0305 ")
+    assert "'loyl'" in block[0] and "lifecycle" in block[0]
+    assert_caret_under(block, '"loyl"')
+    assert "  hint: did you mean 'loyal'?" in block
+
+    line, col = locate(BROKEN_TAGS, "orders.amout")
+    block = diagnostic_block(err, f"proj/broken_tags.segl:{line}:{col}: E0303 ")
+    assert "'amout'" in block[0]
+    assert_caret_under(block, "orders.amout")
+    assert "  hint: did you mean 'amount'?" in block
+
+    headers = [line for line in err.splitlines() if re.match(r"^\S+:\d+:\d+: E\d{4} ", line)]
+    assert len(headers) == 3, err
+
+
+def test_check_broken_json(cli: Cli, broken_retail: Path) -> None:
+    result = cli("check", broken_retail, "--format", "json")
+    assert result.code == 1
+    payload = json.loads(result.out)
+    assert payload["ok"] is False
+    assert payload["errors"] == 3
+    found = {(d["code"], d["file"], d["line"], d["column"]) for d in payload["diagnostics"]}
+    assert found == {
+        ("E0301", "proj/broken_segments.segl", 1, 20),
+        ("E0305", "proj/broken_segments.segl", 2, 35),
+        ("E0303", "proj/broken_tags.segl", 1, 22),
+    }
+    hints = {d["code"]: d["hints"] for d in payload["diagnostics"]}
+    assert "did you mean 'visits_3m'?" in hints["E0301"]
+    assert "did you mean 'loyal'?" in hints["E0305"]
+
+
+def test_check_broken_github_annotations(cli: Cli, broken_retail: Path) -> None:
+    result = cli("check", broken_retail, "--format", "github")
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert len(lines) == 3, result.out
+    assert all(line.startswith("::error file=") for line in lines), result.out
+    assert any(
+        line.startswith("::error file=proj/broken_segments.segl,line=1,col=20,")
+        and "title=E0301" in line
+        and "did you mean 'visits_3m'?" in line
+        for line in lines
+    ), result.out
+    assert any(
+        line.startswith("::error file=proj/broken_tags.segl,line=1,col=22,") for line in lines
+    ), result.out
+
+
+def test_check_reports_syntax_errors_of_several_files_in_one_run(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    root = write_project(
+        {
+            "sources.segl": (RETAIL / "sources.segl").read_text("utf-8"),
+            "a.segl": "tag a = count(orders\n",
+            "b.segl": "segment b = = 1\n",
+            "c.segl": "tag c = 1 +\n",
+        }
+    )
+    result = cli("check", root)
+    assert result.code == 1
+    for name in ("a", "b", "c"):
+        assert re.search(rf"^proj/{name}\.segl:1:\d+: E02\d\d ", result.err, re.M), result.err
+    block = diagnostic_block(result.err, "proj/b.segl:1:13: E0202")
+    assert_caret_under(block, "=")
+
+
+def test_check_db_verifies_tables_columns_and_types(
+    cli: Cli, warehouse: Path, tmp_path: Path
+) -> None:
+    con = duckdb.connect(str(warehouse))
+    con.execute("DROP TABLE coupons")
+    con.execute("ALTER TABLE orders DROP COLUMN store")
+    con.execute("ALTER TABLE users ALTER balance TYPE VARCHAR")
+    con.close()
+    root = copy_project(RETAIL, tmp_path / "proj")
+    sources = (root / "sources.segl").read_text("utf-8")
+
+    result = cli("check", root, "--db", db_url(warehouse))
+    assert result.code == 1
+    err = result.err
+
+    line, col = locate(sources, "source coupons")
+    block = diagnostic_block(err, f"proj/sources.segl:{line}:{col}: E0602 ")
+    assert "'coupons'" in block[0]
+
+    orders_at = sources.index("source orders")
+    line, col = locate(sources[orders_at:], "store: string")
+    line += sources.count("\n", 0, orders_at)
+    block = diagnostic_block(err, f"proj/sources.segl:{line}:{col}: E0603 ")
+    assert "'store'" in block[0]
+    assert_caret_under(block, "store: string")
+
+    line, col = locate(sources, "balance: number")
+    block = diagnostic_block(err, f"proj/sources.segl:{line}:{col}: E0604 ")
+    assert "balance" in block[0] and "VARCHAR" in block[0]
+
+
+def test_check_db_passes_on_matching_warehouse(cli: Cli, warehouse: Path) -> None:
+    result = cli("check", RETAIL, "--db", db_url(warehouse))
+    assert result.code == 0, result.output
+    assert result.out.startswith("ok: ")
+
+
+def test_check_db_on_missing_database_file_is_an_error_and_creates_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no_such_warehouse.duckdb"
+    result = cli("check", MINI, "--db", db_url(missing))
+    assert result.code == 1
+    assert re.search(r"E06\d\d ", result.err), result.err
+    assert not missing.exists(), "a read-only command created a database file"
+
+
+# ----------------------------------------------------------------------- compile
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_compile_every_dialect(cli: Cli, dialect: str) -> None:
+    result = cli("compile", RETAIL, "--dialect", dialect, "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert result.err == ""
+    sql = result.out
+    assert f"target {dialect}" in sql
+    assert "2026-11-01" in sql
+    assert re.search(r"\bSELECT\b", sql)
+    for table in OUTPUT_TABLES:
+        assert table in sql, table
+
+
+def test_compile_out_dir_writes_a_file(cli: Cli, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out" / "sql"
+    result = cli("compile", NEV, "--dialect", "postgres", "--as-of", ANCHOR, "--out", out_dir)
+    assert result.code == 0, result.output
+    files = list(out_dir.iterdir())
+    assert len(files) == 1
+    assert files[0].suffix == ".sql"
+    assert str(files[0].name) in result.out
+    printed = cli("compile", NEV, "--dialect", "postgres", "--as-of", ANCHOR)
+    assert files[0].read_text("utf-8") == printed.out
+
+
+def test_compiled_duckdb_script_runs_as_is_and_matches_segl_run(
+    cli: Cli, warehouse: Path, tmp_path: Path
+) -> None:
+    compiled = cli("compile", RETAIL, "--dialect", "duckdb", "--as-of", ANCHOR)
+    assert compiled.code == 0, compiled.output
+    by_script = tmp_path / "by_script.duckdb"
+    shutil.copyfile(warehouse, by_script)
+    con = duckdb.connect(str(by_script))
+    con.execute(compiled.out)
+    con.close()
+
+    ran = cli("run", RETAIL, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert ran.code == 0, ran.output
+
+    from_script, from_run = members(by_script), members(warehouse)
+    assert from_script == from_run
+    assert len(from_run) > 100
+    layers = (
+        "SELECT layering, layer, user_id FROM segl_layers "
+        f"WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
+    )
+    assert read_sql(by_script, layers) == read_sql(warehouse, layers)
+    tags = f"SELECT * EXCLUDE (as_of) FROM segl_tags WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
+    assert read_sql(by_script, tags) == read_sql(warehouse, tags)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def test_run_writes_tags_members_layers_and_runs(cli: Cli, warehouse: Path) -> None:
+    result = cli("run", MINI, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    buyers = expected_buyers(warehouse)
+    assert 0 < buyers < DEMO_USERS
+    out = result.out
+    assert "2026-11-01" in out and f"{DEMO_USERS:,} users" in out
+    assert re.search(rf"^buyers\s+{buyers:,}\s", out, re.M), out
+    assert re.search(r"^buyer\s+users\s+share", out, re.M), out
+
+    at = f"as_of = TIMESTAMP '{ANCHOR}'"
+    # segl_tags: one row per user, one column per tag
+    columns = {row[0] for row in read_sql(warehouse, "DESCRIBE segl_tags")}
+    assert {"as_of", "user_id", *MINI_TAGS} <= columns
+    rows, distinct = read_sql(
+        warehouse, f"SELECT count(*), count(DISTINCT user_id) FROM segl_tags WHERE {at}"
+    )[0]
+    assert rows == distinct == DEMO_USERS
+    assert read_sql(
+        warehouse, f"SELECT count(*) FROM segl_tags WHERE {at} AND purchases >= 1"
+    ) == [(buyers,)]
+    # a profile tag is the user's own value
+    assert read_sql(
+        warehouse,
+        f"SELECT count(*) FROM segl_tags t JOIN users u USING (user_id) "
+        f"WHERE t.{at} AND t.city IS DISTINCT FROM u.city",
+    ) == [(0,)]
+
+    # segl_members: the buyers segment is exactly the users with an order before the as-of
+    assert read_sql(
+        warehouse,
+        f"SELECT count(*) FROM segl_members WHERE {at} AND segment = 'buyers'",
+    ) == [(buyers,)]
+    assert {s for s, _ in members(warehouse)} <= set(MINI_SEGMENTS)
+
+    # segl_layers: every user in exactly one layer of each layering
+    layer_rows = read_sql(
+        warehouse,
+        f"SELECT layer, count(*) FROM segl_layers WHERE {at} AND layering = 'buyer' "
+        "GROUP BY layer ORDER BY layer",
+    )
+    counts = dict(layer_rows)
+    assert set(counts) <= {"heavy", "light", "none"}
+    assert sum(counts.values()) == DEMO_USERS
+    assert counts["none"] == DEMO_USERS - buyers
+    assert read_sql(
+        warehouse,
+        f"SELECT count(*) FROM segl_members WHERE {at} AND segment = 'heavy_buyers'",
+    ) == [(counts["heavy"],)]
+
+    # segl_runs: one row for this as-of
+    runs = read_sql(warehouse, f"SELECT count(*) FROM segl_runs WHERE {at}")
+    assert runs == [(1,)]
+
+
+def test_rerun_same_as_of_replaces_and_second_as_of_is_kept(
+    cli: Cli, warehouse: Path
+) -> None:
+    url = db_url(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    first = members(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    assert members(warehouse) == first, "re-running an as-of must replace, not duplicate"
+    at = f"as_of = TIMESTAMP '{ANCHOR}'"
+    assert read_sql(warehouse, f"SELECT count(*) FROM segl_tags WHERE {at}") == [(DEMO_USERS,)]
+    assert read_sql(warehouse, f"SELECT count(*) FROM segl_runs WHERE {at}") == [(1,)]
+    assert read_sql(warehouse, f"SELECT count(*) FROM segl_layers WHERE {at}") == [(DEMO_USERS,)]
+
+    second = cli("run", MINI, "--db", url, "--as-of", SECOND)
+    assert second.code == 0, second.output
+    assert members(warehouse) == first, "a later run must not touch another as-of"
+    older = members(warehouse, SECOND)
+    assert older and older != first
+    buyers_then = sum(1 for s, _ in older if s == "buyers")
+    assert buyers_then == expected_buyers(warehouse, SECOND)
+    as_ofs = read_sql(warehouse, "SELECT DISTINCT CAST(as_of AS DATE) FROM segl_runs ORDER BY 1")
+    assert [str(row[0]) for row in as_ofs] == [SECOND, ANCHOR]
+    per_as_of = read_sql(warehouse, "SELECT count(*) FROM segl_tags GROUP BY as_of")
+    assert sorted(per_as_of) == [(DEMO_USERS,), (DEMO_USERS,)]
+
+
+def test_run_with_dropped_source_table_fails_and_keeps_previous_results(
+    cli: Cli, warehouse: Path, tmp_path: Path
+) -> None:
+    root = copy_project(MINI, tmp_path / "proj")
+    url = db_url(warehouse)
+    assert cli("run", root, "--db", url, "--as-of", ANCHOR).code == 0
+    before = snapshot(warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("DROP TABLE events")
+    con.close()
+
+    for as_of in (ANCHOR, SECOND):
+        result = cli("run", root, "--db", url, "--as-of", as_of)
+        assert result.code == 1
+        sources = (root / "sources.segl").read_text("utf-8")
+        line, col = locate(sources, "source events")
+        block = diagnostic_block(result.err, f"proj/sources.segl:{line}:{col}: E0602 ")
+        assert "'events'" in block[0]
+        assert snapshot(warehouse) == before
+
+
+def test_run_whose_insert_fails_keeps_previous_results(
+    cli: Cli, warehouse: Path, write_project: Callable[..., Path]
+) -> None:
+    """The stored tag column is a number; the tag becomes a string, so the insert fails
+    inside the run's transaction."""
+    sources = (MINI / "sources.segl").read_text("utf-8")
+    root = write_project(
+        {"sources.segl": sources, "t.segl": "tag t = count(orders)\nsegment s = t >= 10\n"}
+    )
+    url = db_url(warehouse)
+    assert cli("run", root, "--db", url, "--as-of", ANCHOR).code == 0
+    before = snapshot(warehouse)
+    assert before["segl_members"]
+
+    (root / "t.segl").write_text('tag t = users.city\nsegment s = t == "Beijing"\n', "utf-8")
+    for as_of in (ANCHOR, SECOND):
+        result = cli("run", root, "--db", url, "--as-of", as_of)
+        assert result.code == 1, result.output
+        assert re.search(r"^(\S+: )?E0\d{3} ", result.err, re.M), result.err
+        assert result.out == ""
+        assert snapshot(warehouse) == before
+
+
+def test_run_unicode_names(cli: Cli, warehouse: Path, write_project: Callable[..., Path]) -> None:
+    root = write_project(
+        {
+            "sources.segl": (MINI / "sources.segl").read_text("utf-8"),
+            "t.segl": (
+                'tag 近三月访问次数 = count(events where name == "visit" in last 3 months)\n'
+                'segment 北京活跃 = 近三月访问次数 >= 1 and users.city == "北京"\n'
+            ),
+        }
+    )
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert "北京活跃" in result.out
+    expected = read_sql(
+        warehouse,
+        "SELECT count(DISTINCT u.user_id) FROM users u JOIN events e USING (user_id) "
+        "WHERE u.city = '北京' AND e.name = 'visit' "
+        f"AND e.ts >= TIMESTAMP '2026-08-01' AND e.ts < TIMESTAMP '{ANCHOR}'",
+    )
+    stored = read_sql(
+        warehouse,
+        f"SELECT count(*) FROM segl_members WHERE segment = '北京活跃' "
+        f"AND as_of = TIMESTAMP '{ANCHOR}'",
+    )
+    assert stored == expected
+    assert read_sql(
+        warehouse, f"SELECT sum(近三月访问次数) > 0 FROM segl_tags WHERE as_of = '{ANCHOR}'"
+    ) == [(True,)]
+
+
+# -------------------------------------------------------------------------- show
+
+
+def test_show_segment_prints_size_sample_and_runnable_sql(cli: Cli, warehouse: Path) -> None:
+    url = db_url(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", SECOND).code == 0
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    buyers = expected_buyers(warehouse)
+
+    result = cli("show", "segment", "buyers", "-p", MINI, "--db", url)
+    assert result.code == 0, result.output
+    out = result.out
+    assert 'segment buyers "Bought at least once"' in out
+    assert "2026-11-01" in out  # the latest run by default
+    assert re.search(rf"^size\s+{buyers:,} of {DEMO_USERS:,} users", out, re.M), out
+    first_ids = [
+        str(row[0])
+        for row in read_sql(
+            warehouse,
+            "SELECT user_id FROM segl_members WHERE segment = 'buyers' "
+            f"AND as_of = TIMESTAMP '{ANCHOR}' ORDER BY user_id LIMIT 3",
+        )
+    ]
+    sample = next(line for line in out.splitlines() if line.startswith("sample"))
+    assert all(user in sample for user in first_ids), sample
+
+    # the printed SQL lists exactly the members
+    sql = out[out.index("\n-- ") :].split("\n", 2)[2].strip().rstrip(";")
+    assert re.search(r"\bSELECT\b", sql)
+    counted = read_sql(warehouse, f"SELECT count(*) FROM ({sql}) AS m")
+    assert counted == [(buyers,)]
+
+
+def test_show_segment_for_an_earlier_as_of(cli: Cli, warehouse: Path) -> None:
+    url = db_url(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", SECOND).code == 0
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    then = expected_buyers(warehouse, SECOND)
+    assert then != expected_buyers(warehouse)
+    result = cli("show", "segment", "buyers", "-p", MINI, "--db", url, "--as-of", SECOND)
+    assert result.code == 0, result.output
+    assert "2026-10-01" in result.out
+    assert re.search(rf"^size\s+{then:,} of", result.out, re.M), result.out
+
+
+def test_show_unknown_segment_suggests_a_name(cli: Cli, warehouse: Path) -> None:
+    url = db_url(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    result = cli("show", "segment", "buyres", "-p", MINI, "--db", url)
+    assert result.code == 1
+    assert "'buyres'" in result.err
+    assert "did you mean 'buyers'?" in result.err
+
+
+def test_show_before_any_run_gives_a_hint(cli: Cli, warehouse: Path) -> None:
+    result = cli("show", "segment", "buyers", "-p", MINI, "--db", db_url(warehouse))
+    assert result.code == 1
+    assert re.search(r"E0\d{3} ", result.err)
+    assert "hint:" in result.err and "segl run" in result.err
+    assert not table_names(warehouse) & set(OUTPUT_TABLES)
+
+
+def test_show_for_an_as_of_that_was_never_run_is_an_error(cli: Cli, warehouse: Path) -> None:
+    url = db_url(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    result = cli("show", "segment", "buyers", "-p", MINI, "--db", url, "--as-of", "2020-01-01")
+    assert result.code == 1, f"printed an empty result instead of an error:\n{result.out}"
+    assert "hint:" in result.err
+
+
+# ------------------------------------------------------------------------- debug
+
+
+def test_debug_ast_is_json(cli: Cli) -> None:
+    result = cli("debug", "ast", RETAIL)
+    assert result.code == 0, result.output
+    data = json.loads(result.out)  # one JSON document for the whole project
+    text = json.dumps(data, ensure_ascii=False)
+    assert "beijing_loyal" in text and "lifecycle" in text and "visits_3m" in text
+
+
+def test_debug_ast_single_file_is_json(cli: Cli) -> None:
+    result = cli("debug", "ast", NEV / "segments.segl")
+    assert result.code == 0, result.output
+    data = json.loads(result.out)
+    assert "deposit_follow_up" in json.dumps(data)
+
+
+def test_debug_ir_is_json(cli: Cli) -> None:
+    result = cli("debug", "ir", NEV)
+    assert result.code == 0, result.output
+    data = json.loads(result.out)
+    assert data["name"] == "nev"
+    text = json.dumps(data, ensure_ascii=False)
+    assert "nev_events" in text and "deposit_follow_up" in text
+
+
+def test_debug_plan(cli: Cli) -> None:
+    result = cli("debug", "plan", NEV, "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert "plan for project 'nev' as of 2026-11-01 00:00:00" in result.out
+    assert "nev_events" in result.out
+    assert "deposit_follow_up" in result.out
+
+
+def test_debug_sql_is_a_runnable_query(cli: Cli, warehouse: Path) -> None:
+    result = cli("debug", "sql", MINI, "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert result.out.lstrip().upper().startswith(("WITH", "SELECT"))
+    rows = read_sql(warehouse, f"SELECT count(*) FROM ({result.out.strip().rstrip(';')}) AS q")
+    assert rows == [(DEMO_USERS,)]
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "bigquery"])
+def test_debug_sql_other_dialect(cli: Cli, dialect: str) -> None:
+    result = cli("debug", "sql", MINI, "--dialect", dialect, "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert "SELECT" in result.out
+
+
+# ----------------------------------------------------------------------- catalog
+
+
+def test_catalog_text(cli: Cli) -> None:
+    result = cli("catalog", RETAIL)
+    assert result.code == 0, result.output
+    lines = result.out.splitlines()
+    header = lines[0].split()
+    assert header[:2] == ["kind", "name"]
+    assert {"category", "title", "owner"} <= set(header)
+    balance = next(line for line in lines if re.match(r"^tag\s+balance\s", line))
+    assert "Account balance" in balance
+    assert "membership" in balance
+    assert "crm-team" in balance
+    loyal = next(line for line in lines if re.match(r"^segment\s+beijing_loyal\s", line))
+    assert "Beijing loyal customers" in loyal and "crm-team" in loyal
+    assert any(re.match(r"^layering\s+lifecycle\s.*Lifecycle stage", line) for line in lines)
+
+
+def test_catalog_json(cli: Cli) -> None:
+    result = cli("catalog", RETAIL, "--format", "json")
+    assert result.code == 0, result.output
+    rows = json.loads(result.out)
+    by_name = {row["name"]: row for row in rows}
+    assert len(by_name) == 31 + 10 + 3
+    balance = by_name["balance"]
+    assert balance["kind"] == "tag"
+    assert balance["title"] == "Account balance"
+    assert balance["category"] == "membership"
+    assert balance["owner"] == "crm-team"
+    assert by_name["age"]["description"] == "Whole years since the birthday, on the as-of date"
+    assert by_name["beijing_loyal"]["kind"] == "segment"
+    assert by_name["beijing_loyal"]["owner"] == "crm-team"
+    assert by_name["lifecycle"]["kind"] == "layering"
+    assert by_name["lifecycle"]["title"] == "Lifecycle stage"
+    assert by_name["visits_3m"]["category"] == "activity"
+
+
+def test_catalog_mini_json(cli: Cli) -> None:
+    result = cli("catalog", MINI, "--format", "json")
+    assert result.code == 0, result.output
+    by_name = {row["name"]: row for row in json.loads(result.out)}
+    assert set(by_name) == {*MINI_TAGS, *MINI_SEGMENTS, "buyer"}
+    assert by_name["purchases"]["owner"] == "growth-team"
+    assert by_name["purchases"]["description"] == "Every paid order before the as-of"
+    assert by_name["buyers"]["title"] == "Bought at least once"
+
+
+# -------------------------------------------------------------------------- demo
+
+
+def test_demo_builds_a_warehouse_and_prints_sizes(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "demo.duckdb"
+    result = cli("demo", "--db", path, "--users", "3000")
+    assert result.code == 0, result.output
+    out = result.out
+    assert re.search(r"^users\s+3,000$", out, re.M), out
+    for name in ("beijing_loyal", "coupon_hunters", "deposit_follow_up"):
+        assert re.search(rf"^{name}\s+[\d,]+\s+[\d.]+%$", out, re.M), name
+    for layering in ("lifecycle", "value_quadrant", "promo_sensitivity", "stage"):
+        assert re.search(rf"^{layering}\s+users\s+share$", out, re.M), layering
+    assert re.search(r"^retail: as of 2026-11-01 00:00:00, 3,000 users", out, re.M)
+    assert {"users", "orders", "events", *OUTPUT_TABLES} <= table_names(path)
+
+    # the demo's own "next:" suggestion shows the numbers the demo printed
+    size = re.search(r"^beijing_loyal\s+([\d,]+)\s", out, re.M)
+    assert size is not None
+    shown = cli(
+        "show", "segment", "beijing_loyal", "-p", RETAIL, "--db", db_url(path), "--as-of", ANCHOR
+    )
+    assert shown.code == 0, shown.output
+    assert re.search(rf"^size\s+{size.group(1)} of 3,000 users", shown.out, re.M), shown.out
+
+
+# ------------------------------------------------------------------- usage errors
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--bogus"],
+        ["compile", str(NEV), "--dialect", "oracle9"],
+        ["frobnicate"],
+        ["show", "segment"],
+        ["debug", "tokens", str(NEV)],
+        ["check", str(NEV), "--format", "xml"],
+        ["demo", "--users", "many"],
+    ],
+    ids=["option", "dialect", "command", "missing-arg", "stage", "format", "int"],
+)
+def test_usage_errors_exit_2(cli: Cli, args: list[str]) -> None:
+    result = cli(*args)
+    assert result.code == 2, result.output
+    assert "Error" in result.err or "Usage" in result.err
+    assert result.out == ""
+
+
+def test_help_and_version(cli: Cli) -> None:
+    result = cli("--help")
+    assert result.code == 0
+    for command in ("check", "compile", "run", "show", "demo", "catalog", "debug"):
+        assert command in result.out
+    version = cli("--version")
+    assert version.code == 0
+    assert "0." in version.out
+
+
+# ------------------------------------------------------------- the real executable
+
+
+def segl_executable() -> str:
+    candidate = Path(sys.executable).parent / "segl"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("segl")
+    assert found, "the segl console script is not installed"
+    return found
+
+
+def test_console_script_check_and_exit_codes(tmp_path: Path) -> None:
+    exe = segl_executable()
+    ok = subprocess.run(
+        [exe, "check", str(NEV)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("ok: ")
+    usage = subprocess.run(
+        [exe, "compile", str(NEV), "--dialect", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert usage.returncode == 2
+    assert "Traceback" not in usage.stderr
+
+
+def test_console_script_run_writes_results(warehouse: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [segl_executable(), "run", str(MINI), "--db", db_url(warehouse), "--as-of", ANCHOR],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "buyers" in done.stdout
+    assert members(warehouse)

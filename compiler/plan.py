@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from segl.compiler import ir
 from segl.compiler.timeutil import window_bounds
@@ -72,7 +73,11 @@ class Plan:
         raise KeyError(aggregate)
 
     def column_for(self, name: str) -> DefinitionColumn:
-        return next(c for c in self.columns if c.definition.name == name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, DefinitionColumn]:
+        return {c.definition.name: c for c in self.columns}
 
     @property
     def levels(self) -> int:

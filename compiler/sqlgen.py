@@ -593,12 +593,16 @@ def build_query(plan: Plan, target: Target) -> exp.Select:
 
 
 def render(expression: exp.Expression, target: Target, pretty: bool = True) -> str:
+    """SQL text for the target; raises TargetError for anything the dialect lacks.
+    The tree is rendered without a defensive copy (large plans are costly to copy);
+    callers render trees they built for this target only."""
     try:
         return expression.sql(
             dialect=target.dialect,
             pretty=pretty,
             unsupported_level=sqlglot.ErrorLevel.RAISE,
             identify=True,
+            copy=False,
         )
     except sqlglot.errors.UnsupportedError as err:
         raise TargetError(target.name, "this project", str(err)) from None

@@ -49,6 +49,10 @@ class Engine(ABC):
         """Create (or replace) a table and fill it: used by tests and the demo."""
 
     @abstractmethod
+    def use_timezone(self, timezone: str) -> None:
+        """Read zoned timestamps as wall-clock time in the project's zone (SPEC §3)."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     def select_star(self, table: str, limit: int | None = None) -> str:
@@ -134,6 +138,10 @@ class DuckDBEngine(Engine):
             marks = ", ".join("?" for _ in columns)
             insert = f"INSERT INTO {render(table_ref(table), self.target)} VALUES ({marks})"
             self.connection.executemany(insert, [list(r) for r in rows])
+
+    def use_timezone(self, timezone: str) -> None:
+        # CAST(timestamptz AS TIMESTAMP) converts through the session zone
+        self.connection.execute("SET TimeZone = ?", [timezone])
 
     def close(self) -> None:
         self.connection.close()

@@ -41,6 +41,7 @@ def run_in_memory(
     try:
         load_rows(engine, project, tables)
         compiled = compile_run(project, as_of, engine.target)
+        engine.use_timezone(project.timezone)
         engine.execute_in_transaction(compiled.body_sql())
         return read_result(compiled, engine)
     finally:

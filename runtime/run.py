@@ -120,6 +120,7 @@ def run_loaded(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Run
     if problems:
         raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
+    engine.use_timezone(loaded.settings.config.timezone)
     seconds = execute(compiled, engine)
     return summarize(compiled, engine, seconds)
 

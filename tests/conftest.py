@@ -142,10 +142,13 @@ def diagnostic_block(output: str, head: str) -> list[str]:
     raise AssertionError(f"no diagnostic starting with {head!r} in:\n{output}")
 
 
-def assert_caret_under(block: list[str], span_text: str) -> None:
-    """The block shows the source line and a caret line underlining `span_text` exactly."""
+def assert_caret_under(block: list[str], span_text: str, column: int | None = None) -> None:
+    """The block shows the source line and a caret line underlining `span_text` exactly
+    (at `column`, 1-based, when given; else at its first occurrence)."""
     assert len(block) >= 3, block
     source, carets = block[1], block[2]
-    start = source.index(span_text)
+    indent = len(source) - len(source.lstrip(" ")) if column is None else 4
+    start = source.index(span_text) if column is None else indent + column - 1
+    assert source[start : start + len(span_text)] == span_text, block
     assert carets.strip() == "^" * len(span_text), block
     assert carets.index("^") == start, block

@@ -170,9 +170,9 @@ def test_check_broken_json(cli: Cli, broken_retail: Path) -> None:
     assert payload["errors"] == 3
     found = {(d["code"], d["file"], d["line"], d["column"]) for d in payload["diagnostics"]}
     assert found == {
-        ("E0301", "proj/broken_segments.segl", 1, 20),
-        ("E0305", "proj/broken_segments.segl", 2, 35),
-        ("E0303", "proj/broken_tags.segl", 1, 22),
+        ("E0301", "proj/broken_segments.segl", *locate(BROKEN_SEGMENTS, "visit_3m")),
+        ("E0305", "proj/broken_segments.segl", *locate(BROKEN_SEGMENTS, '"loyl"')),
+        ("E0303", "proj/broken_tags.segl", *locate(BROKEN_TAGS, "orders.amout")),
     }
     hints = {d["code"]: d["hints"] for d in payload["diagnostics"]}
     assert "did you mean 'visits_3m'?" in hints["E0301"]
@@ -185,14 +185,17 @@ def test_check_broken_github_annotations(cli: Cli, broken_retail: Path) -> None:
     lines = result.out.splitlines()
     assert len(lines) == 3, result.out
     assert all(line.startswith("::error file=") for line in lines), result.out
+    row, col = locate(BROKEN_SEGMENTS, "visit_3m")
     assert any(
-        line.startswith("::error file=proj/broken_segments.segl,line=1,col=20,")
+        line.startswith(f"::error file=proj/broken_segments.segl,line={row},col={col},")
         and "title=E0301" in line
         and "did you mean 'visits_3m'?" in line
         for line in lines
     ), result.out
+    row, col = locate(BROKEN_TAGS, "orders.amout")
     assert any(
-        line.startswith("::error file=proj/broken_tags.segl,line=1,col=22,") for line in lines
+        line.startswith(f"::error file=proj/broken_tags.segl,line={row},col={col},")
+        for line in lines
     ), result.out
 
 
@@ -212,7 +215,7 @@ def test_check_reports_syntax_errors_of_several_files_in_one_run(
     for name in ("a", "b", "c"):
         assert re.search(rf"^proj/{name}\.segl:1:\d+: E02\d\d ", result.err, re.M), result.err
     block = diagnostic_block(result.err, "proj/b.segl:1:13: E0202")
-    assert_caret_under(block, "=")
+    assert_caret_under(block, "=", column=13)
 
 
 def test_check_db_verifies_tables_columns_and_types(
@@ -555,11 +558,15 @@ def test_debug_ast_is_json(cli: Cli) -> None:
     assert "beijing_loyal" in text and "lifecycle" in text and "visits_3m" in text
 
 
-def test_debug_ast_single_file_is_json(cli: Cli) -> None:
-    result = cli("debug", "ast", NEV / "segments.segl")
+def test_debug_ast_single_file_is_json(cli: Cli, write_project: Callable[..., Path]) -> None:
+    root = write_project({"all.segl": (MINI / "sources.segl").read_text("utf-8") + ONE_SEGMENT})
+    result = cli("debug", "ast", root / "all.segl")
     assert result.code == 0, result.output
     data = json.loads(result.out)
-    assert "deposit_follow_up" in json.dumps(data)
+    assert "ever_bought" in json.dumps(data)
+
+
+ONE_SEGMENT = "\nsegment ever_bought = exists(orders)\n"
 
 
 def test_debug_ir_is_json(cli: Cli) -> None:

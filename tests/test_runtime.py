@@ -1,0 +1,86 @@
+"""Runtime: engine URLs, time zones of zoned timestamps, transactional runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from segl.dsl.diagnostics import DiagnosticError
+from segl.runtime.engines import DuckDBEngine, UnsupportedURL, connect
+from segl.runtime.project import load_project
+from segl.runtime.run import run_loaded
+
+RULES = """
+source users from table "users" key user_id { city: string }
+source events from table "events" user user_id time ts { name: string }
+tag visits_today = count(events in last 1 day)
+segment visited = visits_today >= 1
+"""
+
+
+def write_project(folder: Path, timezone: str) -> Path:
+    folder.mkdir()
+    (folder / "segl.toml").write_text(f'[project]\nname = "tz"\ntimezone = "{timezone}"\n')
+    (folder / "rules.segl").write_text(RULES)
+    return folder
+
+
+def test_urls(tmp_path: Path) -> None:
+    assert isinstance(connect("duckdb:///:memory:"), DuckDBEngine)
+    assert isinstance(connect("duckdb://"), DuckDBEngine)
+    engine = connect("duckdb:///rel.duckdb", base=tmp_path)
+    engine.close()
+    assert (tmp_path / "rel.duckdb").exists()
+    absolute = tmp_path / "abs.duckdb"
+    connect(f"duckdb:///{absolute}").close()
+    assert absolute.exists()
+    with pytest.raises(UnsupportedURL, match="supported: duckdb"):
+        connect("oracle://scott@tiger")
+
+
+@pytest.mark.parametrize(
+    ("timezone", "expected"), [("Asia/Shanghai", {2}), ("UTC", {1, 2}), ("Pacific/Kiritimati", set())]
+)
+def test_zoned_timestamps_are_read_in_the_project_zone(
+    tmp_path: Path, timezone: str, expected: set[int]
+) -> None:
+    """as-of 2026-11-01 00:00 local. User 1's visit is at 2026-10-31 16:30 UTC (00:30 in
+    Shanghai: not yet visible there); user 2's at 15:30 UTC (23:30 in Shanghai)."""
+    project = load_project(write_project(tmp_path / "p", timezone))
+    engine = DuckDBEngine(":memory:")
+    con = engine.connection
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE users AS SELECT * FROM (VALUES (1, 'x'), (2, 'y')) t(user_id, city)")
+    con.execute(
+        "CREATE TABLE events AS SELECT * FROM (VALUES "
+        "(1, TIMESTAMPTZ '2026-10-31 16:30:00+00', 'visit'), "
+        "(2, TIMESTAMPTZ '2026-10-31 15:30:00+00', 'visit')) t(user_id, ts, name)"
+    )
+    summary = run_loaded(project, engine, dt.datetime(2026, 11, 1))
+    members = {r[0] for r in engine.query("SELECT user_id FROM segl_members")}
+    engine.close()
+    assert summary.segment_sizes["visited"] == len(expected)
+    assert members == expected
+
+
+def test_failed_run_leaves_earlier_results(tmp_path: Path) -> None:
+    project = load_project(write_project(tmp_path / "p", "UTC"))
+    engine = DuckDBEngine(":memory:")
+    con = engine.connection
+    con.execute("CREATE TABLE users AS SELECT 1 AS user_id, 'x' AS city")
+    con.execute(
+        "CREATE TABLE events AS SELECT 1 AS user_id, TIMESTAMP '2026-10-31 12:00' AS ts, 'v' AS name"
+    )
+    run_loaded(project, engine, dt.datetime(2026, 11, 1))
+    before = engine.query("SELECT * FROM segl_members")
+    # the user key now collides with the stored key type: the insert fails mid-run
+    con.execute("DROP TABLE users")
+    con.execute("CREATE TABLE users AS SELECT 'not-a-number' AS user_id, 'x' AS city")
+    with pytest.raises(DiagnosticError) as failure:
+        run_loaded(project, engine, dt.datetime(2026, 11, 1))
+    assert failure.value.diagnostics[0].code == "E0605"
+    assert engine.query("SELECT * FROM segl_members") == before
+    assert engine.query("SELECT COUNT(*) FROM segl_runs") == [(1,)]
+    engine.close()

@@ -16,7 +16,7 @@ from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from segl.dsl.parser import AGGREGATES
 
-RESERVED_NAMES = frozenset({"user_id", "as_of"})
+RESERVED_NAMES = frozenset({"user_id", "as_of", "project"})
 KNOWN_ANNOTATIONS = ("description", "category", "owner", "kind")
 TAG_KINDS = ("static", "semi-dynamic", "dynamic", "derived")
 NUMBER_ONLY = frozenset({Type.NUMBER})

@@ -15,7 +15,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.plan import Plan, build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, col, ident, render
-from segl.compiler.targets import Target
+from segl.compiler.targets import Target, dtype
 from segl.compiler.types import Type
 
 
@@ -58,7 +58,7 @@ class CompiledRun:
     target: Target
     query: exp.Select
     tables: OutputTables
-    run_at: dt.datetime
+    run_at: dt.datetime | None  # None: the moment the script runs (audit only)
 
     @property
     def as_of(self) -> dt.datetime:
@@ -167,10 +167,15 @@ class CompiledRun:
     def run_statements(self) -> list[exp.Expression]:
         shape = [
             ("run_at", self._typed_null(Type.TIMESTAMP)),
-            ("users", self._typed_null(Type.NUMBER)),
+            ("users", exp.Cast(this=exp.null(), to=dtype(exp.DType.BIGINT))),
         ]
-        count = self.target.cast(exp.Count(this=exp.Star()), Type.NUMBER)
-        rows = [self._rows([self.target.timestamp(self.run_at), count])]
+        count = exp.Cast(this=exp.Count(this=exp.Star()), to=dtype(exp.DType.BIGINT))
+        run_at = (
+            self.target.timestamp(self.run_at)
+            if self.run_at is not None
+            else self.target.to_timestamp(exp.CurrentTimestamp())
+        )
+        rows = [self._rows([run_at, count])]
         return self._history(self.tables.runs, shape, rows)
 
     def body(self) -> list[exp.Expression]:
@@ -226,6 +231,4 @@ def compile_run(
 ) -> CompiledRun:
     plan = build_plan(project, as_of)
     query = build_query(plan, target)
-    return CompiledRun(
-        plan, target, query, tables or OutputTables(), run_at or dt.datetime(1970, 1, 1)
-    )
+    return CompiledRun(plan, target, query, tables or OutputTables(), run_at)

@@ -22,6 +22,7 @@ class Span:
 
 
 NO_SPAN = Span("<none>", 0, 0, 0, 0)
+MAX_SHOWN = 200  # characters of a source line (and its caret) shown under a diagnostic
 
 
 class Severity(Enum):
@@ -83,10 +84,8 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -
             source_lines = text.splitlines()
             if diag.span.line <= len(source_lines):
                 source_line = source_lines[diag.span.line - 1]
-                if len(source_line) > 200:
-                    source_line = source_line[:200]
-                lines.append(f"    {source_line}")
-                lines.append(f"    {_caret_line(source_line, diag.span)}")
+                lines.append(f"    {source_line[:MAX_SHOWN]}")
+                lines.append(f"    {_caret_line(source_line, diag.span)[:MAX_SHOWN]}")
         lines.extend(f"  hint: {hint}" for hint in diag.hints)
         blocks.append("\n".join(lines))
     return "\n".join(blocks)

@@ -57,10 +57,8 @@ def load_or_fail(path: str, fmt: str = "text") -> LoadedProject:
     try:
         loaded = load_project(path)
     except DiagnosticError as err:
-        if fmt == "json":
-            emit(err.diagnostics, {}, fmt)
-            raise Failed from None
-        fail(err.diagnostics)
+        emit(err.diagnostics, {}, fmt)
+        raise Failed from None
     if not loaded.ok:
         emit(loaded.diagnostics, loaded.texts, fmt)
         raise Failed
@@ -83,11 +81,15 @@ def resolve_as_of(text: str | None, loaded: LoadedProject) -> dt.datetime:
 
 
 @contextmanager
-def open_engine(url: str | None, loaded: LoadedProject) -> Iterator[Engine]:
+def open_engine(
+    url: str | None, loaded: LoadedProject, *, read_only: bool = False
+) -> Iterator[Engine]:
+    """The database of --db, else segl.toml's, else the default; read-only
+    commands never create a database file."""
     chosen = url or loaded.settings.database_url or DEFAULT_DB_URL
     base = None if url else (loaded.root if loaded.root.is_dir() else loaded.root.parent)
     try:
-        engine = connect(chosen, base=base)
+        engine = connect(chosen, base=base, read_only=read_only)
     except UnsupportedURL as err:
         fail([Diagnostic("E0606", str(err), None)])
     except EngineError as err:
@@ -128,7 +130,7 @@ def check(project: str, db_url: str | None, fmt: str) -> None:
     loaded = load_or_fail(project, fmt)
     diagnostics = list(loaded.diagnostics)
     if db_url is not None:
-        with open_engine(db_url, loaded) as engine:
+        with open_engine(db_url, loaded, read_only=True) as engine:
             diagnostics += verify_sources(loaded, engine)
     emit(diagnostics, loaded.texts, fmt)
     if any(d.is_error for d in diagnostics):
@@ -210,8 +212,8 @@ def show_segment(
     from segl.runtime.show import segment_report
 
     loaded = load_or_fail(project)
-    with open_engine(db_url, loaded) as engine:
-        moment = resolve_as_of(as_of, loaded) if as_of else None
+    with open_engine(db_url, loaded, read_only=True) as engine:
+        moment = resolve_as_of(as_of, loaded) if as_of is not None else None
         try:
             click.echo(segment_report(loaded, engine, name, moment, sample))
         except DiagnosticError as err:
@@ -243,8 +245,8 @@ def debug(stage: str, project: str, dialect: str, as_of: str | None) -> None:
     """Dump one stage of the pipeline: ast, ir, plan or sql."""
     loaded = load_or_fail(project)
     if stage == "ast":
-        for program in loaded.programs:
-            click.echo(json.dumps(ir.to_data(program), ensure_ascii=False, indent=2))
+        programs = [ir.to_data(program) for program in loaded.programs]
+        click.echo(json.dumps(programs, ensure_ascii=False, indent=2))
         return
     p = project_of(loaded)
     if stage == "ir":

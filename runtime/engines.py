@@ -85,6 +85,8 @@ class DuckDBEngine(Engine):
     def __init__(self, database: str = ":memory:", read_only: bool = False) -> None:
         import duckdb
 
+        if read_only and database != ":memory:" and not Path(database).exists():
+            raise EngineError(f"no database file at {database}")
         self.target = get_target("duckdb")
         self._error = duckdb.Error
         try:

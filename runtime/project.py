@@ -3,6 +3,7 @@ parsed and checked together."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,16 @@ class LoadedProject:
         return None
 
 
-def _config_error(path: Path, message: str, *hints: str) -> Diagnostic:
-    return Diagnostic("E0105", message, Span(str(path), 1, 1, 1, 2), hints)
+def _config_error(
+    path: Path, message: str, *hints: str, line: int = 1, column: int = 1
+) -> Diagnostic:
+    span = Span(_label(path), line, column, line, column + 1)
+    return Diagnostic("E0105", message, span, hints)
+
+
+def _toml_position(error: tomllib.TOMLDecodeError) -> tuple[int, int]:
+    found = re.search(r"at line (\d+), column (\d+)", str(error))
+    return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
 
 
 def _get(table: dict[str, Any], key: str, kind: type, path: Path) -> Any:
@@ -69,8 +78,14 @@ def read_settings(root: Path) -> Settings:
         return Settings(ProjectConfig(name=name))
     try:
         data = tomllib.loads(path.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        problem = _config_error(path, f"{CONFIG_FILE} is not valid TOML: {err}")
+    except tomllib.TOMLDecodeError as err:
+        line, column = _toml_position(err)
+        problem = _config_error(
+            path, f"{CONFIG_FILE} is not valid TOML: {err}", line=line, column=column
+        )
+        raise DiagnosticError([problem]) from None
+    except UnicodeDecodeError:
+        problem = _config_error(path, f"{CONFIG_FILE} is not valid UTF-8")
         raise DiagnosticError([problem]) from None
     project = data.get("project", {})
     database = data.get("database", {})
@@ -95,7 +110,7 @@ def read_settings(root: Path) -> Settings:
     return Settings(config, _get(database, "url", str, path), prefix)
 
 
-def _label(path: Path, root: Path) -> str:
+def _label(path: Path, root: Path | None = None) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:

@@ -45,6 +45,35 @@ def latest_as_of(engine: Engine, tables: OutputTables, project: ir.Project) -> d
     return value if isinstance(value, dt.datetime) else None
 
 
+def stored_as_ofs(engine: Engine, tables: OutputTables, project: ir.Project) -> list[dt.datetime]:
+    query = (
+        exp.Select(expressions=[col("as_of")])
+        .from_(table_ref(tables.runs), copy=False)
+        .where(_this_project(project, engine), copy=False)
+        .order_by(exp.Ordered(this=col("as_of"), desc=True), copy=False)
+    )
+    return [row[0] for row in engine.query(render(query, engine.target, pretty=False))]
+
+
+def _require_run(
+    engine: Engine, tables: OutputTables, project: ir.Project, moment: dt.datetime
+) -> None:
+    stored = stored_as_ofs(engine, tables, project)
+    if any(str(s)[:19] == f"{moment:%Y-%m-%d %H:%M:%S}" for s in stored):
+        return
+    shown = ", ".join(str(s)[:19] for s in stored[:5]) or "none"
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                "E0607",
+                f"project '{project.name}' has no stored run as of {moment:%Y-%m-%d %H:%M:%S}",
+                None,
+                (f"stored as-ofs (latest first): {shown}",),
+            )
+        ]
+    )
+
+
 def _find_segment(project: ir.Project, name: str) -> ir.Segment:
     for segment in project.segments:
         if segment.name == name:
@@ -82,6 +111,7 @@ def segment_report(
         )
     target = engine.target
     stamp = target.timestamp(moment)
+    _require_run(engine, tables, project, moment)
     members = (
         exp.Select(expressions=[col("user_id")])
         .from_(table_ref(tables.members), copy=False)
@@ -129,8 +159,8 @@ def segment_report(
     return "\n".join(lines)
 
 
-def catalog_rows(project: ir.Project) -> list[dict[str, str | None]]:
-    rows: list[dict[str, str | None]] = []
+def catalog_rows(project: ir.Project) -> list[dict[str, str | int | None]]:
+    rows: list[dict[str, str | int | None]] = []
     for definition in project.definitions:
         meta = dict(definition.meta)
         if isinstance(definition, ir.Tag):
@@ -150,7 +180,7 @@ def catalog_rows(project: ir.Project) -> list[dict[str, str | None]]:
                 "description": meta.get("description"),
                 "tag_kind": meta.get("kind"),
                 "file": definition.span.file,
-                "line": str(definition.span.line),
+                "line": definition.span.line,
             }
         )
     return rows

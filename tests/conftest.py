@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pytest
+
 from segl.runtime.cli import main
 from segl.runtime.demo_data import DEMO_ANCHOR, build_demo_warehouse
 
@@ -28,6 +29,18 @@ NEV = EXAMPLES / "nev"
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_USERS = 2_000
 ANCHOR = f"{DEMO_ANCHOR:%Y-%m-%d}"  # 2026-11-01
+DIALECT_NAMES = [
+    "duckdb",
+    "postgres",
+    "sqlite",
+    "clickhouse",
+    "spark",
+    "databricks",
+    "snowflake",
+    "bigquery",
+    "trino",
+    "redshift",
+]
 OUTPUT_TABLES = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -624,6 +625,100 @@ def _node_features(node: ir.Expr) -> set[str]:
             return set()
 
 
+# ---------------------------------------------------------------- rendering (for failures)
+
+
+def _render_value(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.datetime):
+        return f'timestamp "{value.isoformat(sep=" ")}"'
+    if isinstance(value, dt.date):
+        return f'date "{value.isoformat()}"'
+    return repr(value)
+
+
+def _render_window(w: ir.Window) -> str:
+    if w.kind == "last":
+        return f" in last {w.start_count} {w.unit}s"
+    if w.kind == "ago":
+        return f" between {w.start_count} and {w.end_count} {w.unit}s ago"
+    return f" since {_render_value(w.since)}"
+
+
+_MATCH_WORDS = {"contains": "contains", "starts_with": "starts with", "ends_with": "ends with"}
+
+
+def render(expr: ir.Expr) -> str:
+    """An expression as DSL-like text (fully parenthesised), for humans only."""
+    r = render
+    match expr:
+        case ir.Literal(value=value):
+            return _render_value(value)
+        case ir.AsOf():
+            return "now"
+        case ir.AsOfDate():
+            return "today"
+        case ir.ProfileColumn(source=source, column=column):
+            return f"{source}.{column}"
+        case ir.EventColumn(source=source, column=column):
+            return f"{source}.{column}"
+        case ir.TagRef(name=name) | ir.SegmentRef(name=name) | ir.LayeringRef(name=name):
+            return name
+        case ir.Aggregate(func=func, source=source, value=value, filter=flt, window=window):
+            inner = source if value is None else r(value)
+            inner += "" if flt is None else f" where {r(flt)}"
+            inner += "" if window is None else _render_window(window)
+            return f"{func}({inner})"
+        case ir.Not(operand=operand):
+            return f"(not {r(operand)})"
+        case ir.Neg(operand=operand):
+            return f"(-{r(operand)})"
+        case ir.Logic(op=op, left=a, right=b) | ir.Compare(op=op, left=a, right=b):
+            return f"({r(a)} {op} {r(b)})"
+        case ir.Arith(op=op, left=a, right=b):
+            return f"({r(a)} {op} {r(b)})"
+        case ir.StrMatch(op=op, left=a, right=b):
+            return f"({r(a)} {_MATCH_WORDS[op]} {r(b)})"
+        case ir.InList(operand=operand, items=items, negated=negated):
+            listed = ", ".join(r(item) for item in items)
+            return f"({r(operand)} {'not in' if negated else 'in'} [{listed}])"
+        case ir.IsNull(operand=operand, negated=negated):
+            return f"({r(operand)} is {'not null' if negated else 'null'})"
+        case ir.Func(name=name, args=args):
+            return f"{name}({', '.join(r(arg) for arg in args)})"
+        case ir.Case(whens=whens, otherwise=otherwise):
+            parts = [f"when {r(cond)} then {r(value)}" for cond, value in whens]
+            parts += [] if otherwise is None else [f"else {r(otherwise)}"]
+            return f"case {' '.join(parts)} end"
+        case _:
+            return f"<{type(expr).__name__}>"
+
+
+def render_project(project: ir.Project) -> str:
+    lines = []
+    for d in project.definitions:
+        if isinstance(d, ir.Tag):
+            lines.append(f"tag {d.name} : {d.type.value} = {render(d.expr)}")
+        elif isinstance(d, ir.Segment):
+            lines.append(f"segment {d.name} = {render(d.expr)}")
+        else:
+            lines.append(f"layering {d.name} {{")
+            for layer in d.layers:
+                cond = "otherwise" if layer.condition is None else f"when {render(layer.condition)}"
+                lines.append(f"    {layer.name} {cond}")
+            lines.append("}")
+    return "\n".join(lines)
+
+
+def _render_row(row: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={_render_value(v)}" for k, v in row.items())
+
+
 # ---------------------------------------------------------------- data
 
 _SECOND = dt.timedelta(seconds=1)
@@ -704,11 +799,22 @@ def as_ofs() -> st.SearchStrategy[dt.datetime]:
     return st.sampled_from(AS_OFS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Scenario:
     project: ir.Project
     tables: Tables
     as_of: dt.datetime
+
+    def __repr__(self) -> str:
+        """Readable in a failure report: the project as pseudo-DSL, then the rows."""
+        lines = [f"as_of = {self.as_of.isoformat(sep=' ')}", render_project(self.project)]
+        for name, rows in self.tables.items():
+            lines.append(f"{name}:")
+            lines += [f"  {_render_row(row)}" for row in rows]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' pretty printer
+        printer.text(repr(self))
 
 
 @st.composite

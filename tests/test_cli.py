@@ -17,6 +17,7 @@ from conftest import (
     ANCHOR,
     DATA,
     DEMO_USERS,
+    DIALECT_NAMES,
     NEV,
     OUTPUT_TABLES,
     RETAIL,
@@ -29,18 +30,8 @@ from conftest import (
     table_names,
 )
 
-DIALECTS = [
-    "duckdb",
-    "postgres",
-    "sqlite",
-    "clickhouse",
-    "spark",
-    "databricks",
-    "snowflake",
-    "bigquery",
-    "trino",
-    "redshift",
-]
+DIALECTS = DIALECT_NAMES
+BACKTICK_DIALECTS = {"spark", "databricks", "bigquery"}
 MINI = DATA / "mini"
 MINI_TAGS = ["purchases", "spend_90d", "city", "visits_30d"]
 MINI_SEGMENTS = ["buyers", "heavy_buyers", "recent_visitors"]
@@ -274,8 +265,9 @@ def test_compile_every_dialect(cli: Cli, dialect: str) -> None:
     assert result.code == 0, result.output
     assert result.err == ""
     sql = result.out
-    assert f"target {dialect}" in sql
     assert "2026-11-01" in sql
+    quote = "`" if dialect in BACKTICK_DIALECTS else '"'
+    assert f"{quote}segl_members{quote}" in sql
     assert re.search(r"\bSELECT\b", sql)
     for table in OUTPUT_TABLES:
         assert table in sql, table
@@ -315,7 +307,9 @@ def test_compiled_duckdb_script_runs_as_is_and_matches_segl_run(
         f"WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
     )
     assert read_sql(by_script, layers) == read_sql(warehouse, layers)
-    tags = f"SELECT * EXCLUDE (as_of) FROM segl_tags WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
+    tags = (
+        f"SELECT * EXCLUDE (as_of) FROM segl_tags WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
+    )
     assert read_sql(by_script, tags) == read_sql(warehouse, tags)
 
 
@@ -340,9 +334,9 @@ def test_run_writes_tags_members_layers_and_runs(cli: Cli, warehouse: Path) -> N
         warehouse, f"SELECT count(*), count(DISTINCT user_id) FROM segl_tags WHERE {at}"
     )[0]
     assert rows == distinct == DEMO_USERS
-    assert read_sql(
-        warehouse, f"SELECT count(*) FROM segl_tags WHERE {at} AND purchases >= 1"
-    ) == [(buyers,)]
+    assert read_sql(warehouse, f"SELECT count(*) FROM segl_tags WHERE {at} AND purchases >= 1") == [
+        (buyers,)
+    ]
     # a profile tag is the user's own value
     assert read_sql(
         warehouse,
@@ -377,9 +371,7 @@ def test_run_writes_tags_members_layers_and_runs(cli: Cli, warehouse: Path) -> N
     assert runs == [(1,)]
 
 
-def test_rerun_same_as_of_replaces_and_second_as_of_is_kept(
-    cli: Cli, warehouse: Path
-) -> None:
+def test_rerun_same_as_of_replaces_and_second_as_of_is_kept(cli: Cli, warehouse: Path) -> None:
     url = db_url(warehouse)
     assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
     first = members(warehouse)
@@ -389,6 +381,10 @@ def test_rerun_same_as_of_replaces_and_second_as_of_is_kept(
     assert read_sql(warehouse, f"SELECT count(*) FROM segl_tags WHERE {at}") == [(DEMO_USERS,)]
     assert read_sql(warehouse, f"SELECT count(*) FROM segl_runs WHERE {at}") == [(1,)]
     assert read_sql(warehouse, f"SELECT count(*) FROM segl_layers WHERE {at}") == [(DEMO_USERS,)]
+    # the same instant written as a timestamp is the same as-of
+    assert cli("run", MINI, "--db", url, "--as-of", f"{ANCHOR} 00:00:00").code == 0
+    assert members(warehouse) == first
+    assert read_sql(warehouse, "SELECT count(*) FROM segl_runs") == [(1,)]
 
     second = cli("run", MINI, "--db", url, "--as-of", SECOND)
     assert second.code == 0, second.output

@@ -106,7 +106,7 @@ def test_history_keeps_other_as_ofs(warehouse: Path, tmp_path: Path) -> None:
         )
         assert [r[0] for r in runs] == [earlier, DEMO_ANCHOR]
         per_user = engine.query(
-            "SELECT as_of, COUNT(*), COUNT(DISTINCT user_id) FROM \"segl_tags\" "
+            'SELECT as_of, COUNT(*), COUNT(DISTINCT user_id) FROM "segl_tags" '
             "WHERE project = 'retail' GROUP BY as_of"
         )
         assert all(count == distinct == first.users for _, count, distinct in per_user)

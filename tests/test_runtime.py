@@ -41,7 +41,8 @@ def test_urls(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("timezone", "expected"), [("Asia/Shanghai", {2}), ("UTC", {1, 2}), ("Pacific/Kiritimati", set())]
+    ("timezone", "expected"),
+    [("Asia/Shanghai", {2}), ("UTC", {1, 2}), ("Pacific/Kiritimati", set())],
 )
 def test_zoned_timestamps_are_read_in_the_project_zone(
     tmp_path: Path, timezone: str, expected: set[int]
@@ -71,7 +72,8 @@ def test_failed_run_leaves_earlier_results(tmp_path: Path) -> None:
     con = engine.connection
     con.execute("CREATE TABLE users AS SELECT 1 AS user_id, 'x' AS city")
     con.execute(
-        "CREATE TABLE events AS SELECT 1 AS user_id, TIMESTAMP '2026-10-31 12:00' AS ts, 'v' AS name"
+        "CREATE TABLE events AS "
+        "SELECT 1 AS user_id, TIMESTAMP '2026-10-31 12:00' AS ts, 'v' AS name"
     )
     run_loaded(project, engine, dt.datetime(2026, 11, 1))
     before = engine.query("SELECT * FROM segl_members")

@@ -326,7 +326,7 @@ SELECT
   CAST(NULL AS TEXT) AS "as_of",
   CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "run_at",
-  CAST(NULL AS REAL) AS "users"
+  CAST(NULL AS INTEGER) AS "users"
 FROM "segl_result"
 WHERE
   1 = 0;
@@ -344,8 +344,8 @@ INSERT INTO "segl_runs" (
 SELECT
   '2026-11-01 00:00:00',
   'nev',
-  '1970-01-01 00:00:00',
-  CAST(COUNT(*) AS REAL)
+  DATETIME(CURRENT_TIMESTAMP),
+  CAST(COUNT(*) AS INTEGER)
 FROM "segl_result";
 
 DROP TABLE IF EXISTS "segl_result";

@@ -314,7 +314,7 @@ SELECT
   CAST(NULL AS Nullable(DateTime)) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(DateTime)) AS "run_at",
-  CAST(NULL AS Nullable(Float64)) AS "users"
+  CAST(NULL AS Nullable(Int64)) AS "users"
 FROM "segl_result"
 WHERE
   1 = 0;
@@ -333,8 +333,8 @@ INSERT INTO "segl_runs" (
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
   'spec',
-  CAST('1970-01-01 00:00:00' AS Nullable(DateTime)),
-  CAST(COUNT(*) AS Nullable(Float64))
+  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime)),
+  CAST(COUNT(*) AS Nullable(Int64))
 FROM "segl_result";
 
 DROP TABLE IF EXISTS "segl_result";

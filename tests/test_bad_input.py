@@ -1,0 +1,469 @@
+"""Bad input: every case gives a diagnostic (with file:line:col where there is a place to
+point at), exit code 1, within seconds, never a traceback, and never half-written results."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import (
+    ANCHOR,
+    DATA,
+    DEMO_USERS,
+    DIALECT_NAMES,
+    OUTPUT_TABLES,
+    Result,
+    assert_caret_under,
+    db_url,
+    diagnostic_block,
+    locate,
+    read_sql,
+    table_names,
+)
+
+MINI = DATA / "mini"
+SOURCES = (MINI / "sources.segl").read_text("utf-8")
+TAGS = (MINI / "tags.segl").read_text("utf-8")
+SECONDS = 10.0  # "within seconds", with room for a slow CI machine
+
+Cli = Callable[..., Result]
+
+
+def timed(cli: Cli, *args: str | Path) -> Result:
+    started = time.perf_counter()
+    result = cli(*args)
+    elapsed = time.perf_counter() - started
+    assert elapsed < SECONDS, f"segl {' '.join(map(str, args))} took {elapsed:.1f} s"
+    return result
+
+
+def no_results_written(warehouse: Path) -> None:
+    assert not table_names(warehouse) & set(OUTPUT_TABLES), "a failed run wrote result tables"
+    assert read_sql(warehouse, "SELECT count(*) FROM users") == [(DEMO_USERS,)]
+
+
+@dataclass
+class Case:
+    """A project that must be rejected: rules.segl holds `text`; the diagnostic `code` must
+    point at `span` (its first occurrence in text) and mention every string in `says`."""
+
+    text: str
+    code: str
+    span: str | None
+    says: list[str] = field(default_factory=list)
+    extra: dict[str, str | bytes] = field(default_factory=dict)
+
+
+CASES = {
+    "syntax-missing-paren": Case(
+        "tag a = count(orders\nsegment s = a > 1\n", "E0202", "segment", ["')'"]
+    ),
+    "syntax-single-equals": Case("segment s = users.city = 1\n", "E0202", None, ["'=='"]),
+    "syntax-unknown-keyword": Case("segmnt s = true\n", "E0202", "segmnt", ["'segmnt'"]),
+    "unknown-tag": Case(
+        "segment s = purchase >= 1\n", "E0301", "purchase", ["did you mean 'purchases'?"]
+    ),
+    "unknown-function": Case(
+        "tag n = cnt(orders)\n", "E0304", "cnt(orders)", ["did you mean 'count'?"]
+    ),
+    "unknown-column": Case("tag c = users.citi\n", "E0303", "users.citi", ["did you mean 'city'?"]),
+    "unknown-source": Case("tag c = count(order)\n", "E0302", "order", ["did you mean 'orders'?"]),
+    "unknown-layer": Case(
+        'layering lv { big when purchases >= 5  small otherwise }\nsegment s = lv == "bgi"\n',
+        "E0305",
+        '"bgi"',
+        ["did you mean 'big'?"],
+    ),
+    "per-event-value": Case(
+        "segment s = orders.amount > 5\n",
+        "E0403",
+        "orders.amount",
+        ["per-event", "hint: aggregate it"],
+    ),
+    "string-compared-with-number": Case("segment s = users.city > 3\n", "E0401", None),
+    "segment-not-boolean": Case("segment s = purchases + 1\n", "E0404", None),
+    "duplicate-name": Case(
+        "tag dup = 1\ntag DUP = 2\n", "E0306", "tag DUP = 2", ["'DUP'", "first defined at"]
+    ),
+    "cycle": Case(
+        "tag a = b + 1\ntag b = c\ntag c = a\n", "E0307", "tag a = b + 1", ["a -> b -> c -> a"]
+    ),
+    "self-cycle": Case("tag a = a + 1\n", "E0307", None, ["a -> a"]),
+    "tab-in-string": Case(
+        'segment s = users.city == "a\tb"\n', "E0204", '"a\tb"', ["control character"]
+    ),
+    "control-char-in-string": Case(
+        'segment s = users.city == "a\x01b"\n', "E0204", '"a\x01b"', ["U+0001"]
+    ),
+    "unknown-escape": Case('segment s = users.city == "a\\nb"\n', "E0204", '"a\\nb"'),
+    "unterminated-string": Case('segment s = users.city == "Beijing\n', "E0203", '"'),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_bad_rules_are_rejected_with_a_located_diagnostic(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path, case: Case
+) -> None:
+    root = write_project(
+        {"sources.segl": SOURCES, "tags.segl": TAGS, "rules.segl": case.text, **case.extra}
+    )
+    result = timed(cli, "check", root)
+    assert result.code == 1, result.output
+    assert result.out == ""
+    pattern = rf"^proj/rules\.segl:(\d+):(\d+): {case.code} "
+    found = re.search(pattern, result.err, re.M)
+    assert found, result.err
+    if case.span is not None:
+        line, col = locate(case.text, case.span)
+        assert (int(found[1]), int(found[2])) == (line, col), result.err
+        block = diagnostic_block(result.err, f"proj/rules.segl:{line}:{col}: {case.code} ")
+        if "\t" not in case.span and "\x01" not in case.span:
+            assert_caret_under(block, case.span, column=col)
+        for text in case.says:
+            assert any(text in line for line in block), (text, block)
+    else:
+        for text in case.says:
+            assert text in result.err, (text, result.err)
+
+    # the same project is refused by run before anything is written
+    ran = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert ran.code == 1
+    assert found[0] in ran.err
+    no_results_written(warehouse)
+
+
+def test_json_output_for_bad_rules(cli: Cli, write_project: Callable[..., Path]) -> None:
+    root = write_project({"sources.segl": SOURCES, "rules.segl": CASES["cycle"].text})
+    result = timed(cli, "check", root, "--format", "json")
+    assert result.code == 1
+    payload = json.loads(result.out)
+    assert payload["ok"] is False
+    assert [d["code"] for d in payload["diagnostics"]] == ["E0307"]
+
+
+# ------------------------------------------------------------------- files
+
+
+def test_non_utf8_file(cli: Cli, write_project: Callable[..., Path]) -> None:
+    text = b'segment s = users.city == "caf' + b"\xe9" + b'"\n'
+    root = write_project({"sources.segl": SOURCES, "rules.segl": text})
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    found = re.search(r"^proj/rules\.segl:1:(\d+): E0101 ", result.err, re.M)
+    assert found, result.err
+    assert int(found[1]) == len('segment s = users.city == "caf') + 1
+    assert "UTF-8" in result.err
+
+
+def test_ten_megabyte_file(cli: Cli, write_project: Callable[..., Path]) -> None:
+    big = "# " + "x" * (10 * 1024 * 1024) + "\nsegment s = true\n"
+    root = write_project({"sources.segl": SOURCES, "rules.segl": big})
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    assert re.search(r"^proj/rules\.segl:1:1: E0102 ", result.err, re.M), result.err[:2000]
+    assert len(result.err) < 5_000, "the diagnostic must not echo the huge file"
+
+
+def test_empty_project(cli: Cli, tmp_path: Path, warehouse: Path) -> None:
+    root = tmp_path / "empty"
+    root.mkdir()
+    (root / "README.md").write_text("no rules here\n", "utf-8")
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    assert re.search(r"^E0103 ", result.err, re.M), result.err
+    assert "hint:" in result.err
+    ran = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert ran.code == 1 and "E0103" in ran.err
+    no_results_written(warehouse)
+
+
+def test_missing_project_folder(cli: Cli, tmp_path: Path) -> None:
+    result = timed(cli, "check", tmp_path / "nowhere")
+    assert result.code == 1
+    assert "E0104" in result.err
+
+
+BAD_TOML = {
+    "not-toml": ("[project\nname = ", "not valid TOML"),
+    "bad-zone": ('[project]\ntimezone = "Mars/Olympus_Mons"\n', "Mars/Olympus_Mons"),
+    "wrong-type": ("[project]\ntimezone = 8\n", "timezone"),
+    "bad-prefix": ('[output]\nprefix = "seg l; drop"\n', "prefix"),
+}
+
+
+@pytest.mark.parametrize("toml,says", list(BAD_TOML.values()), ids=list(BAD_TOML))
+def test_bad_segl_toml(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path, toml: str, says: str
+) -> None:
+    root = write_project({"segl.toml": toml, "sources.segl": SOURCES, "tags.segl": TAGS})
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    found = re.search(r"^(\S*/)?proj/segl\.toml:\d+:\d+: E0105 (.*)$", result.err, re.M)
+    assert found, result.err
+    assert says in found[2]
+    ran = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert ran.code == 1 and "E0105" in ran.err
+    no_results_written(warehouse)
+
+
+def test_bad_segl_toml_as_github_annotation(cli: Cli, write_project: Callable[..., Path]) -> None:
+    root = write_project({"segl.toml": BAD_TOML["not-toml"][0], "sources.segl": SOURCES})
+    result = timed(cli, "check", root, "--format", "github")
+    assert result.code == 1
+    assert result.out.startswith("::error file=proj/segl.toml,line=1,"), (result.out, result.err)
+    assert "title=E0105" in result.out
+
+
+def test_bad_segl_toml_as_json(cli: Cli, write_project: Callable[..., Path]) -> None:
+    """segl.toml is named like the rule files: relative to the working directory."""
+    root = write_project({"segl.toml": BAD_TOML["bad-zone"][0], "sources.segl": SOURCES})
+    result = timed(cli, "check", root, "--format", "json")
+    assert result.code == 1
+    payload = json.loads(result.out)
+    assert payload["ok"] is False
+    assert payload["diagnostics"][0]["code"] == "E0105"
+    assert payload["diagnostics"][0]["file"] == "proj/segl.toml"
+
+
+# ------------------------------------------------------------------ nesting
+
+DEPTH = 10_000
+NESTED = {
+    "not-chain": "segment s = " + "not " * DEPTH + "purchases >= 1\n",
+    "parentheses": "segment s = " + "(" * DEPTH + "purchases" + ")" * DEPTH + " >= 1\n",
+    "negations": "segment s = " + "-(" * DEPTH + "purchases" + ")" * DEPTH + " >= 1\n",
+    "and-chain": "segment s = " + " and ".join(f"purchases > {i}" for i in range(DEPTH)) + "\n",
+    "plus-chain-in-tag": "tag t = " + " + ".join(["purchases"] * DEPTH) + "\n",
+}
+
+
+@pytest.mark.parametrize("text", list(NESTED.values()), ids=list(NESTED))
+def test_deep_nesting_is_refused_or_handled_quickly(
+    cli: Cli, write_project: Callable[..., Path], text: str
+) -> None:
+    root = write_project({"sources.segl": SOURCES, "tags.segl": TAGS, "rules.segl": text})
+    result = timed(cli, "check", root)
+    if result.code == 0:
+        # redundant nesting that the language flattens must then compile too
+        compiled = timed(cli, "compile", root, "--as-of", ANCHOR)
+        assert compiled.code == 0, compiled.output
+        assert "SELECT" in compiled.out
+        return
+    assert result.code == 1, result.output
+    found = re.search(r"^proj/rules\.segl:1:(\d+): E0205 ", result.err, re.M)
+    assert found, result.err[:3000]
+    assert int(found[1]) == text.index("=") + 3
+    assert "hint:" in result.err
+
+
+def test_caret_line_is_cut_like_the_source_line(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    """The source line of a diagnostic is cut at 200 characters; its caret line must be too."""
+    root = write_project(
+        {"sources.segl": SOURCES, "tags.segl": TAGS, "rules.segl": NESTED["not-chain"]}
+    )
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    block = diagnostic_block(result.err, "proj/rules.segl:1:13: E0205")
+    source, carets = block[1], block[2]
+    assert len(carets) <= len(source), (len(carets), len(source))
+    assert len(result.err) < 5_000, "a diagnostic must not print a 10,000-term line in full"
+
+
+# ----------------------------------------------------------------- as-of
+
+
+@pytest.mark.parametrize("as_of", ["yesterday", "2026-13-45", "2026-11-01T25:00", ""])
+def test_bad_as_of(cli: Cli, warehouse: Path, as_of: str) -> None:
+    url = db_url(warehouse)
+    for args in (
+        ["run", MINI, "--db", url, "--as-of", as_of],
+        ["compile", MINI, "--as-of", as_of],
+        ["debug", "plan", MINI, "--as-of", as_of],
+        ["show", "segment", "buyers", "-p", MINI, "--db", url, "--as-of", as_of],
+    ):
+        result = timed(cli, *args)
+        assert result.code == 1, (args, result.output)
+        assert re.search(r"^E0601 ", result.err, re.M), (args, result.err)
+        assert result.out == ""
+    no_results_written(warehouse)
+
+
+# ------------------------------------------------------------ run-time data
+
+
+def test_missing_table_at_run_time(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    root = write_project({"sources.segl": SOURCES, "tags.segl": TAGS})
+    con = duckdb.connect(str(warehouse))
+    con.execute("ALTER TABLE orders RENAME TO orders_old")
+    con.close()
+    result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 1
+    line, col = locate(SOURCES, "source orders")
+    block = diagnostic_block(result.err, f"proj/sources.segl:{line}:{col}: E0602 ")
+    assert "'orders'" in block[0]
+    no_results_written(warehouse)
+
+
+def test_missing_column_at_run_time(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    root = write_project({"sources.segl": SOURCES, "tags.segl": TAGS})
+    con = duckdb.connect(str(warehouse))
+    con.execute("ALTER TABLE orders DROP COLUMN amount")
+    con.close()
+    result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 1
+    line, col = locate(SOURCES, "amount: number")
+    block = diagnostic_block(result.err, f"proj/sources.segl:{line}:{col}: E0603 ")
+    assert "'amount'" in block[0]
+    assert_caret_under(block, "amount: number", column=col)
+    no_results_written(warehouse)
+
+
+def test_wrongly_typed_column_at_run_time(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    root = write_project({"sources.segl": SOURCES, "tags.segl": TAGS})
+    con = duckdb.connect(str(warehouse))
+    con.execute("ALTER TABLE events ALTER ts TYPE VARCHAR")
+    con.close()
+    result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 1
+    assert re.search(r"^proj/sources\.segl:\d+:\d+: E0604 .*ts", result.err, re.M), result.err
+    no_results_written(warehouse)
+
+
+def test_unsupported_database_url(cli: Cli) -> None:
+    result = timed(cli, "run", MINI, "--db", "oracle://scott:tiger@db/orcl", "--as-of", ANCHOR)
+    assert result.code == 1
+    assert re.search(r"^E060\d ", result.err, re.M), result.err
+
+
+# ------------------------------------------------------------ string literals
+
+AWKWARD = {
+    "quote": ('"O\\"Brien"', 'O"Brien'),
+    "backslash": ('"a\\\\b"', "a\\b"),
+    "injection": ('"\'; DROP TABLE users; --"', "'; DROP TABLE users; --"),
+    "dollars": ('"$$"', "$$"),
+    "dollar-tag": ('"$tag$ x $tag$"', "$tag$ x $tag$"),
+    "bidi": (
+        '"\u202eevil\u202c \u200fmark \u2066iso\u2069"',
+        "\u202eevil\u202c \u200fmark \u2066iso\u2069",
+    ),
+    "cjk": ('"北京 «ü» 😀"', "北京 «ü» 😀"),
+    "percent-brace": ('"%s {0} %(x)s"', "%s {0} %(x)s"),
+}
+
+
+def awkward_project(write_project: Callable[..., Path]) -> Path:
+    tags = "".join(f"tag s{i} = {literal}\n" for i, (literal, _) in enumerate(AWKWARD.values()))
+    compare = " or ".join(f"users.city == {literal}" for literal, _ in AWKWARD.values())
+    return write_project(
+        {"sources.segl": SOURCES, "strings.segl": tags + f"segment odd_city = {compare}\n"}
+    )
+
+
+def test_string_literals_are_stored_exactly(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    root = awkward_project(write_project)
+    result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    names = ", ".join(f"s{i}" for i in range(len(AWKWARD)))
+    rows = read_sql(warehouse, f"SELECT DISTINCT {names} FROM segl_tags")
+    assert rows == [tuple(value for _, value in AWKWARD.values())]
+    assert read_sql(warehouse, "SELECT count(*) FROM users") == [(DEMO_USERS,)]
+    assert read_sql(warehouse, "SELECT count(*) FROM segl_members") == [(0,)]
+
+
+def test_string_literals_match_data_exactly(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    """Users whose city is an awkward string are found by an exact comparison."""
+    con = duckdb.connect(str(warehouse))
+    for i, (_, value) in enumerate(AWKWARD.values()):
+        con.execute("UPDATE users SET city = ? WHERE user_id = ?", [value, i + 1])
+    con.close()
+    root = awkward_project(write_project)
+    result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    found = read_sql(warehouse, "SELECT user_id FROM segl_members ORDER BY user_id")
+    assert [row[0] for row in found] == list(range(1, len(AWKWARD) + 1))
+
+
+@pytest.mark.parametrize("dialect", DIALECT_NAMES)
+def test_string_literals_compile_for_every_dialect(
+    cli: Cli, write_project: Callable[..., Path], dialect: str
+) -> None:
+    root = awkward_project(write_project)
+    result = timed(cli, "compile", root, "--dialect", dialect, "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert "DROP TABLE users; --" in result.out  # inside a string literal, never a statement
+    statements = [s.strip() for s in result.out.split("\n") if s.strip().startswith("DROP")]
+    assert not any(s.startswith("DROP TABLE users") for s in statements)
+
+
+def test_compiled_duckdb_script_keeps_string_literals(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    root = awkward_project(write_project)
+    result = timed(cli, "compile", root, "--dialect", "duckdb", "--as-of", ANCHOR)
+    assert result.code == 0
+    con = duckdb.connect(str(warehouse))
+    con.execute(result.out)
+    con.close()
+    names = ", ".join(f"s{i}" for i in range(len(AWKWARD)))
+    rows = read_sql(warehouse, f"SELECT DISTINCT {names} FROM segl_tags")
+    assert rows == [tuple(value for _, value in AWKWARD.values())]
+    assert read_sql(warehouse, "SELECT count(*) FROM users") == [(DEMO_USERS,)]
+
+
+# ------------------------------------------------------------ names that clash with SQL
+
+
+def test_sql_keywords_as_names_run(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    rules = (
+        "tag select = users.balance\ntag group = users.city\ntag order = count(orders)\n"
+        "segment where = select > 0 and order >= 1\n"
+    )
+    root = write_project({"sources.segl": SOURCES, "rules.segl": rules})
+    result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    mismatched = read_sql(
+        warehouse,
+        "SELECT count(*) FROM segl_tags t JOIN users u USING (user_id) "
+        'WHERE t."group" IS DISTINCT FROM u.city OR t."select" IS DISTINCT FROM u.balance',
+    )
+    assert mismatched == [(0,)]
+    assert read_sql(warehouse, "SELECT count(*) > 0 FROM segl_members") == [(True,)]
+
+
+@pytest.mark.parametrize("name", ["as_of", "user_id", "project", "Project"])
+def test_tag_named_like_a_results_column_is_refused_by_check_or_runs(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path, name: str
+) -> None:
+    """`segl check` and `segl run` must agree: a name that cannot be stored in segl_tags is
+    refused offline (E0308, located); a name that check accepts must run."""
+    root = write_project({"sources.segl": SOURCES, "rules.segl": f"tag {name} = users.city\n"})
+    checked = timed(cli, "check", root)
+    ran = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    if checked.code == 1:
+        assert re.search(r"^proj/rules\.segl:1:1: E0308 ", checked.err, re.M), checked.err
+        assert ran.code == 1
+        no_results_written(warehouse)
+    else:
+        assert checked.code == 0
+        assert ran.code == 0, f"check accepted tag '{name}' but run failed:\n{ran.err}"

@@ -54,6 +54,12 @@ def _hint_for_aggregating(source: str, column: str, column_type: Type) -> str:
     return f"aggregate it: last({source}.{column}), most_frequent({source}.{column}), ..."
 
 
+def _closest(name: str, candidates: tuple[str, ...]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+
+
 def _literal_number(text: str) -> int | float:
     if text.isdigit():
         return int(text)
@@ -120,7 +126,7 @@ class _Checker:
                     "W0001",
                     f"unknown annotation '@{note.key}'",
                     note.span,
-                    *did_you_mean(note.key, KNOWN_ANNOTATIONS),
+                    *(f"did you mean '@{k}'?" for k in _closest(note.key, KNOWN_ANNOTATIONS)),
                     "known: " + ", ".join("@" + k for k in KNOWN_ANNOTATIONS),
                 )
             elif note.key == "kind" and note.value not in TAG_KINDS:

@@ -200,9 +200,11 @@ class Postgres(Target):
     dialect = "postgres"
     add_column_if_not_exists = True
 
+    numeric_type: ClassVar[str] = "NUMERIC"
+
     def round(self, value: exp.Expression, digits: int) -> exp.Expression:
         # round(double) rounds half to even; numeric rounds half away from zero
-        as_numeric = exp.Cast(this=value, to=dtype(T.DECIMAL))
+        as_numeric = exp.Cast(this=value, to=exp.DataType.build(self.numeric_type))
         return self.cast(
             exp.Round(this=as_numeric, decimals=exp.Literal.number(digits)), Type.NUMBER
         )
@@ -234,10 +236,8 @@ class SQLite(Target):
         return fn("DATETIME", value)
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
-        return exp.Mul(
-            this=exp.Sub(this=fn("JULIANDAY", value), expression=exp.Literal.number("2440587.5")),
-            expression=exp.Literal.number(86400),
-        )
+        days = exp.Sub(this=fn("JULIANDAY", value), expression=exp.Literal.number("2440587.5"))
+        return exp.Mul(this=exp.Paren(this=days), expression=exp.Literal.number(86400))
 
     def to_date(self, value: exp.Expression) -> exp.Expression:
         return fn("DATE", value)
@@ -273,7 +273,7 @@ class ClickHouse(Target):
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         micros = exp.Sub(this=self.epoch(end), expression=self.epoch(start))
-        return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+        return exp.Div(this=exp.Paren(this=micros), expression=exp.Literal.number("1000000.0"))
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("toDayOfWeek", value)
@@ -311,7 +311,7 @@ class Spark(Target):
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         micros = exp.Sub(this=self.epoch(end), expression=self.epoch(start))
-        return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+        return exp.Div(this=exp.Paren(this=micros), expression=exp.Literal.number("1000000.0"))
 
     def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         # ANSI mode raises on division by zero; try_divide gives null
@@ -421,6 +421,7 @@ class BigQuery(Target):
 class Trino(Target):
     name = "trino"
     dialect = "trino"
+    temp_table = False  # no CREATE TEMPORARY TABLE: a plain table, dropped at the end
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         millis = fn("DATE_DIFF", exp.Literal.string("millisecond"), start, end)
@@ -443,6 +444,7 @@ class Redshift(Postgres):
     name = "redshift"
     dialect = "redshift"
     add_column_if_not_exists = False
+    numeric_type = "DECIMAL(38, 10)"  # plain DECIMAL is DECIMAL(18, 0) there
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("DATE_PART", exp.Literal.string("isodow"), value)

@@ -147,7 +147,7 @@ def _definition(keyword: str, name: str, title: str | None, expr: ast.Expr) -> s
     _check_depth(expr)
     header = f"{keyword} {_ident(name)}{_title(title)} ="
     text = _expr(expr, OR, "", lead=True)
-    fits = "\n" not in text and _width(header) + 1 + _width(text) <= LINE_LIMIT
+    fits = all(_width(line) <= LINE_LIMIT for line in f"{header} {text}".split("\n"))
     if not fits and isinstance(expr, ast.Binary) and _level(expr) != CMP:
         return header + "\n" + _chain(expr, INDENT)
     return f"{header} {text}"
@@ -345,7 +345,7 @@ def _window(window: ast.Window, indent: str) -> str:
             _check_count(end)
             if start < end:
                 raise ValueError(f"window 'between {start} and {end} ago': start < end")
-            return f"between {start} and {end} {_unit(unit, plural=start != 1)} ago"
+            return f"between {start} and {end} {_unit(unit, plural=start != 1 or end != 1)} ago"
         case ast.SinceWindow(start=start):
             return "since " + _expr(start, OR, indent, lead=True)
     raise ValueError(f"not a window: {window!r}")

@@ -218,6 +218,9 @@ def show_segment(
             click.echo(segment_report(loaded, engine, name, moment, sample))
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
+        except EngineError as err:
+            hint = "the results tables may have been written by another tool or version"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
 
 
 @cli.command()
@@ -232,7 +235,7 @@ def catalog(project: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    headers = ["kind", "name", "type", "category", "title", "owner"]
+    headers = ["kind", "name", "type", "category", "tag_kind", "title", "owner"]
     click.echo(format_table(headers, [[r.get(h) for h in headers] for r in rows]))
 
 

@@ -37,6 +37,8 @@ _TWO32 = 1 << 32
 # Odd multipliers that spread the (primary, secondary) row key over 32 bits before hashing.
 _K1 = 0x9E3779B1
 _K2 = 0x85EBCA77
+# Upper bound of every per-parent child count (visits per user are capped at this).
+_MAX_CHILDREN = 800
 # Temp objects are prefixed so they cannot clash with the caller's own objects.
 _P = "_segl_demo_"
 
@@ -284,7 +286,8 @@ def _ts(off: str, anchor_us: int) -> str:
     return f"make_timestamp({anchor_us} - ({off}) * 1000000)"
 
 
-def _macros(con: duckdb.DuckDBPyConnection) -> None:
+def _setup(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp helpers: the h32 hash macro and the (n, k) fan-out table."""
     # lowbias32: xorshift-multiply rounds, all in UBIGINT masked to 32 bits. Products of two
     # values < 2**32 fit UBIGINT, so no overflow checks fire and no HUGEINT is needed.
     m32 = _u32(0xFFFFFFFF)
@@ -295,11 +298,20 @@ def _macros(con: duckdb.DuckDBPyConnection) -> None:
         f"{_P}xs({_P}mul({_P}xs({_P}mul({_P}xs(CAST(x AS UBIGINT) & {m32}, 16), "
         f"{_u32(0x7FEB352D)}), 15), {_u32(0x846CA68B)}), 16)"
     )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_P}fan AS "
+        f"SELECT n, k FROM range(1, {_MAX_CHILDREN + 1}) a(n), range({_MAX_CHILDREN}) b(k) "
+        "WHERE k < n"
+    )
 
 
-def _unnest(table: str, count: str, columns: str) -> str:
-    """One row per (row of table, k in 0..count-1): the fan-out used for every child table."""
-    return f"(SELECT {columns}, unnest(range({count})) AS k FROM {table} WHERE {count} > 0)"
+def _fan_out(table: str, count: str, columns: str) -> str:
+    """One row per (row of table, k in 0..count-1): the fan-out used for every child table.
+
+    An equi-join with a precomputed (n, k) table rather than unnest(range(count)): on
+    DuckDB 1.1 unnest emits tiny chunks and every expression after it runs ~5x slower.
+    """
+    return f"(SELECT {columns}, f.k FROM {table} JOIN {_P}fan f ON f.n = {count})"
 
 
 def _years_back(d: datetime.date, years: int) -> datetime.date:
@@ -363,7 +375,7 @@ def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) ->
             SELECT user_id,
                    3600 + {_below(_bend("h_reg"), 730 * _DAY - 3600)} AS reg_off,
                    {_chance("h_lapsed", 0.16)} AS lapsed,
-                   {_tail("h_visits", 2.76, 800)} AS visits_raw,
+                   {_tail("h_visits", 2.76, _MAX_CHILDREN)} AS visits_raw,
                    {n_orders} AS orders_raw,
                    {_chance("h_hunter", 0.10)} AS hunter,
                    -- coupon hunters hoard unused coupons
@@ -450,7 +462,7 @@ def _build_order_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
     )
     # list_contains, not IN (...): DuckDB plans a long IN list as a join.
     offline = _list(_OFFLINE_STORES)
-    lines = _unnest(f"{_P}u", "n_orders", "user_id, lo, hi, fav_brand, home_store, hunter")
+    lines = _fan_out(f"{_P}u", "n_orders", "user_id, lo, hi, fav_brand, home_store, hunter")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_P}o AS
@@ -479,8 +491,9 @@ def _build_order_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
 
 
 def _build_coupon_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
-    """Temp table of coupons: kind 0 = used by order (user_id, k), kind 1 = still unused."""
-    spare = _unnest(f"{_P}u", "n_spare", "user_id, lo, hi")
+    """Temp table of coupons: kind 0 = used by order (user_id, k) numbered oseq, kind 1 =
+    still unused (oseq NULL)."""
+    spare = _fan_out(f"{_P}u", "n_spare", "user_id, lo, hi")
     spare_hashes = r.cols("spare_", "user_id", "k", "time", "store")
     hashes = r.cols("coupon_", "user_id", "kind * 65536 + k", "new", "type", "face")
     con.execute(
@@ -488,16 +501,18 @@ def _build_coupon_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
         CREATE OR REPLACE TEMP TABLE {_P}c AS
         SELECT *, row_number() OVER (ORDER BY claim_off DESC, user_id, kind, k) AS cseq
         FROM (
-            SELECT user_id, kind, k, claim_off, store,
+            SELECT user_id, kind, k, claim_off, store, oseq,
                    CASE WHEN reg_off - claim_off < {7 * _DAY} AND {_chance("h_new", 0.6)}
                         THEN 'new_user' ELSE {_pick("h_type", _COUPON_TYPES)} END AS coupon_type,
                    {_pick("h_face", _FACE_VALUES, raw=True)} AS face_value
             FROM (
                 SELECT c.*, u.reg_off, {hashes}
                 FROM (
-                    SELECT user_id, 0 AS kind, k, claim_off, store FROM {_P}o WHERE has_coupon
+                    SELECT user_id, 0 AS kind, k, claim_off, store, oseq
+                    FROM {_P}o WHERE has_coupon
                     UNION ALL
-                    SELECT user_id, 1, k, {_in_window("h_time")}, {_pick("h_store", _STORES)}
+                    SELECT user_id, 1, k, {_in_window("h_time")}, {_pick("h_store", _STORES)},
+                           NULL
                     FROM (SELECT *, {spare_hashes} FROM {spare})
                 ) c JOIN {_P}u u USING (user_id)
             )
@@ -510,6 +525,8 @@ def _build_orders_and_coupons(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_u
     """Orders and coupons together: a used coupon and its order must point at each other."""
     _build_order_lines(con, r)
     _build_coupon_lines(con, r)
+    # Plain equi-joins only: an extra `c.kind = 0` in a LEFT JOIN's ON clause makes DuckDB 1.1
+    # fall back to a nested-loop join (minutes instead of milliseconds).
     con.execute(
         f"""
         CREATE OR REPLACE TABLE orders AS
@@ -517,7 +534,7 @@ def _build_orders_and_coupons(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_u
                {_ts("o.off", anchor_us)} AS paid_at, o.brand, o.category,
                CAST(o.cents AS DOUBLE) / 100 AS amount,
                printf('C%08d', c.cseq) AS coupon_id, o.store, o.channel
-        FROM {_P}o o LEFT JOIN {_P}c c ON c.kind = 0 AND c.user_id = o.user_id AND c.k = o.k
+        FROM {_P}o o LEFT JOIN {_P}c c ON c.oseq = o.oseq
         ORDER BY o.oseq
         """
     )
@@ -527,8 +544,8 @@ def _build_orders_and_coupons(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_u
         SELECT printf('C%08d', c.cseq) AS coupon_id, c.user_id,
                {_ts("c.claim_off", anchor_us)} AS claimed_at, c.coupon_type,
                CAST(c.face_value AS DOUBLE) AS face_value, c.store,
-               printf('O%08d', o.oseq) AS used_order_id
-        FROM {_P}c c LEFT JOIN {_P}o o ON c.kind = 0 AND o.user_id = c.user_id AND o.k = c.k
+               printf('O%08d', c.oseq) AS used_order_id
+        FROM {_P}c c
         ORDER BY c.cseq
         """
     )
@@ -551,7 +568,7 @@ def _build_events(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> N
                    CASE WHEN k = 0 AND lo = 1 THEN 1 + {_below("h_time", f"LEAST(hi, {90 * _DAY})")}
                         ELSE {_in_window("h_time")} END AS off,
                    {_pick("h_channel", _CHANNELS)} AS channel
-            FROM (SELECT *, {visit_hashes} FROM {_unnest(f"{_P}u", "n_visits", "user_id, lo, hi")})
+            FROM (SELECT *, {visit_hashes} FROM {_fan_out(f"{_P}u", "n_visits", "user_id, lo, hi")})
         )
         """
     )
@@ -565,7 +582,7 @@ def _build_events(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> N
         FROM (
             SELECT user_id, h_click, h_click_gap, 1 + {_below("h_time", "hi")} AS off,
                    {_pick("h_channel", _PUSH_CHANNELS)} AS channel
-            FROM (SELECT *, {push_hashes} FROM {_unnest(f"{_P}u", "n_push", "user_id, hi")})
+            FROM (SELECT *, {push_hashes} FROM {_fan_out(f"{_P}u", "n_push", "user_id, hi")})
         )
         """
     )
@@ -670,7 +687,7 @@ def _build_nev(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, leads: 
         FROM {_P}l ORDER BY lead_id
         """
     )
-    after = _unnest(f"{_P}l", "n_after", "lead_id, del_off, store, td_model")
+    after = _fan_out(f"{_P}l", "n_after", "lead_id, del_off, store, td_model")
     after_hash = r.cols("nev_after_", "lead_id", "k", "gap")
     con.execute(
         f"""
@@ -707,7 +724,7 @@ def _build_nev(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, leads: 
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("u", "o", "c", "v", "p", "l"):
+    for t in ("fan", "u", "o", "c", "v", "p", "l"):
         con.execute(f"DROP TABLE IF EXISTS temp.{_P}{t}")
     for m in ("h32", "mul", "xs"):
         con.execute(f"DROP MACRO IF EXISTS temp.{_P}{m}")
@@ -731,7 +748,7 @@ def build_demo_warehouse(
         raise ValueError(f"users must be in 0..50_000_000, got {users}")
     anchor_us = (anchor - datetime.datetime(1970, 1, 1)) // datetime.timedelta(microseconds=1)
     r = _Rand(seed)
-    _macros(con)
+    _setup(con)
     try:
         _build_user_latents(con, r, users)
         _build_users(con, r, anchor_us, anchor.date())

@@ -163,5 +163,6 @@ def connect(url: str, *, base: Path | None = None, read_only: bool = False) -> E
             path = str(base / path)
         return DuckDBEngine(path, read_only=read_only)
     if scheme == "" and url.endswith((".duckdb", ".db")):
-        return DuckDBEngine(url, read_only=read_only)
+        path = url if Path(url).is_absolute() or base is None else str(base / url)
+        return DuckDBEngine(path, read_only=read_only)
     raise UnsupportedURL(f"segl cannot connect to '{url}' yet; supported: {SUPPORTED_URLS}")

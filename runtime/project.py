@@ -62,11 +62,14 @@ def _toml_position(error: tomllib.TOMLDecodeError) -> tuple[int, int]:
     return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
 
 
+_KIND_WORDS = {str: "string", int: "whole number", bool: "true or false"}
+
+
 def _get(table: dict[str, Any], key: str, kind: type, path: Path) -> Any:
     value = table.get(key)
     if value is not None and not isinstance(value, kind):
         raise DiagnosticError(
-            [_config_error(path, f"'{key}' in {CONFIG_FILE} must be a {kind.__name__}")]
+            [_config_error(path, f"'{key}' in {CONFIG_FILE} must be a {_KIND_WORDS[kind]}")]
         )
     return value
 

@@ -37,7 +37,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
         "  ".join(_pad(c, w, n) for c, w, n in zip(row, widths, numeric, strict=True))
         for row in cells
     ]
-    return "\n".join([line, rule, *body])
+    return "\n".join(text.rstrip() for text in [line, rule, *body])
 
 
 def _cell(value: object) -> str:

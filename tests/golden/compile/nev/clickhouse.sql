@@ -107,12 +107,16 @@ WITH "ev_0" AS (
     END AS "d6",
     FLOOR(
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d9", 6)) / 1000000.0
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d9", 6))
+        ) / 1000000.0
       ) / 86400
     ) AS "d10",
     FLOOR(
       (
-        toUnixTimestamp64Micro(toDateTime64("d3", 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6)) / 1000000.0
+        (
+          toUnixTimestamp64Micro(toDateTime64("d3", 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
+        ) / 1000000.0
       ) / 86400
     ) AS "d16"
   FROM "lvl_1"
@@ -123,19 +127,25 @@ WITH "ev_0" AS (
     AND (
       FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
+          ) / 1000000.0
         ) / 86400
       ) >= 7
       AND FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
+          ) / 1000000.0
         ) / 86400
       ) <= 21
     ) AS "d7",
     "d6" = 'deposit'
     AND FLOOR(
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d3", 6)) / 1000000.0
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d3", 6))
+        ) / 1000000.0
       ) / 86400
     ) > 90 AS "d8",
     "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
@@ -143,7 +153,9 @@ WITH "ev_0" AS (
     "p_0" = 'douyin'
     AND FLOOR(
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6)) / 1000000.0
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6))
+        ) / 1000000.0
       ) / 86400
     ) <= 14
     AND "d6" <> 'lead' AS "d13"

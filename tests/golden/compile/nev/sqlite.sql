@@ -102,12 +102,20 @@ WITH "ev_0" AS (
     END AS "d6",
     FLOOR(
       CAST((
-        JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d9") - 2440587.5 * 86400
+        (
+          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
+        ) * 86400 - (
+          JULIANDAY("d9") - 2440587.5
+        ) * 86400
       ) AS REAL) / 86400
     ) AS "d10",
     FLOOR(
       CAST((
-        JULIANDAY("d3") - 2440587.5 * 86400 - JULIANDAY("d2") - 2440587.5 * 86400
+        (
+          JULIANDAY("d3") - 2440587.5
+        ) * 86400 - (
+          JULIANDAY("d2") - 2440587.5
+        ) * 86400
       ) AS REAL) / 86400
     ) AS "d16"
   FROM "lvl_1"
@@ -118,19 +126,31 @@ WITH "ev_0" AS (
     AND (
       FLOOR(
         CAST((
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d2") - 2440587.5 * 86400
+          (
+            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
+          ) * 86400 - (
+            JULIANDAY("d2") - 2440587.5
+          ) * 86400
         ) AS REAL) / 86400
       ) >= 7
       AND FLOOR(
         CAST((
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d2") - 2440587.5 * 86400
+          (
+            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
+          ) * 86400 - (
+            JULIANDAY("d2") - 2440587.5
+          ) * 86400
         ) AS REAL) / 86400
       ) <= 21
     ) AS "d7",
     "d6" = 'deposit'
     AND FLOOR(
       CAST((
-        JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d3") - 2440587.5 * 86400
+        (
+          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
+        ) * 86400 - (
+          JULIANDAY("d3") - 2440587.5
+        ) * 86400
       ) AS REAL) / 86400
     ) > 90 AS "d8",
     "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
@@ -138,7 +158,11 @@ WITH "ev_0" AS (
     "p_0" = 'douyin'
     AND FLOOR(
       CAST((
-        JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("p_1") - 2440587.5 * 86400
+        (
+          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
+        ) * 86400 - (
+          JULIANDAY("p_1") - 2440587.5
+        ) * 86400
       ) AS REAL) / 86400
     ) <= 14
     AND "d6" <> 'lead' AS "d13"

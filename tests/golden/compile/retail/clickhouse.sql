@@ -270,7 +270,9 @@ WITH "ev_0" AS (
     "p_5" AS "d31",
     FLOOR(
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6)) / 1000000.0
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
+        ) / 1000000.0
       ) / 86400
     ) AS "d32",
     "a18" AS "d33",
@@ -288,13 +290,17 @@ WITH "ev_0" AS (
     CASE
       WHEN FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
+          ) / 1000000.0
         ) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
+          ) / 1000000.0
         ) / 86400
       ) > 90
       OR "d1" IS NULL
@@ -333,12 +339,16 @@ WITH "ev_0" AS (
     AND (
       FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
+          ) / 1000000.0
         ) / 86400
       ) >= 30
       AND FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
+          ) / 1000000.0
         ) / 86400
       ) <= 90
     ) AS "d23",
@@ -356,7 +366,9 @@ WITH "ev_0" AS (
     END AS "d42",
     FLOOR(
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6)) / 1000000.0
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
+        ) / 1000000.0
       ) / 86400
     ) AS "d43"
   FROM "lvl_1"

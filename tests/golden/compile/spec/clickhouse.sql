@@ -138,13 +138,17 @@ WITH "ev_0" AS (
     CASE
       WHEN FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_3", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_3", 6))
+          ) / 1000000.0
         ) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d6", 6)) / 1000000.0
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d6", 6))
+          ) / 1000000.0
         ) / 86400
       ) > 90
       THEN 'churned'

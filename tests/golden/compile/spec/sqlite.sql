@@ -120,13 +120,21 @@ WITH "ev_0" AS (
     CASE
       WHEN FLOOR(
         CAST((
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("p_3") - 2440587.5 * 86400
+          (
+            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
+          ) * 86400 - (
+            JULIANDAY("p_3") - 2440587.5
+          ) * 86400
         ) AS REAL) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5 * 86400 - JULIANDAY("d6") - 2440587.5 * 86400
+          (
+            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
+          ) * 86400 - (
+            JULIANDAY("d6") - 2440587.5
+          ) * 86400
         ) AS REAL) / 86400
       ) > 90
       THEN 'churned'

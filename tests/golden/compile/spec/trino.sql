@@ -2,7 +2,7 @@
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
 -- results: segl_tags, segl_members, segl_layers, segl_runs
 
-CREATE TEMPORARY TABLE "segl_result" AS
+CREATE TABLE "segl_result" AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",

@@ -142,9 +142,8 @@ class ExprCompiler:
             case ir.Arith():
                 return self.arithmetic(expr)
             case ir.InList(operand=operand, items=items, negated=negated):
-                contained = exp.In(
-                    this=paren(self.compile(operand), 5),
-                    expressions=[self.compile(item) for item in items],
+                contained = self.target.in_list(
+                    paren(self.compile(operand), 5), [self.compile(item) for item in items]
                 )
                 return exp.Not(this=exp.Paren(this=contained)) if negated else contained
             case ir.IsNull(operand=operand, negated=negated):
@@ -584,7 +583,7 @@ class QueryBuilder:
         outputs += [col(c.column) for c in self.plan.columns]
         query = exp.Select(expressions=outputs).from_(cte_ref(last), copy=False)
         query.set("with_", exp.With(expressions=self.ctes))
-        return query
+        return self.target.finish_query(query)
 
 
 def build_query(plan: Plan, target: Target) -> exp.Select:

@@ -152,6 +152,14 @@ class Target:
     def length(self, text: exp.Expression) -> exp.Expression:
         return exp.Length(this=text)
 
+    # ------------------------------------------------------------ queries
+    def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
+        return exp.In(this=value, expressions=items)
+
+    def finish_query(self, query: exp.Select) -> exp.Select:
+        """Session settings the query needs to mean what segl means."""
+        return query
+
     # ------------------------------------------------------------ statements
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
         properties = exp.Properties(expressions=[exp.TemporaryProperty()])
@@ -289,6 +297,21 @@ class ClickHouse(Target):
 
     def length(self, text: exp.Expression) -> exp.Expression:
         return fn("lengthUTF8", text)
+
+    def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
+        # ClickHouse's IN treats NULL as a value ('a' IN ('b', NULL) is 0, not NULL);
+        # a chain of equalities keeps SQL's three-valued answer
+        tests = [exp.EQ(this=value.copy(), expression=item) for item in items]
+        chain: exp.Expression = tests[0]
+        for test in tests[1:]:
+            chain = exp.Or(this=chain, expression=test)
+        return exp.Paren(this=chain)
+
+    def finish_query(self, query: exp.Select) -> exp.Select:
+        # outer joins fill missing rows with 0 / '' unless join_use_nulls is on
+        setting = exp.EQ(this=exp.var("join_use_nulls"), expression=exp.Literal.number(1))
+        query.set("settings", [setting])
+        return query
 
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
         engine = exp.Properties(expressions=[exp.EngineProperty(this=exp.var("Memory"))])

@@ -393,6 +393,7 @@ def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) ->
 def _build_users(
     con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, anchor: datetime.date
 ) -> None:
+    """The public users table: visible attributes drawn on top of the latent traits."""
     hashes = r.cols(
         "users_",
         "user_id",
@@ -408,7 +409,7 @@ def _build_users(
         return (
             f"CASE gender WHEN 'F' THEN ({f_chars})[1 + {_below(h, len(_GIVEN_F))}] "
             f"WHEN 'M' THEN ({m_chars})[1 + {_below(h, len(_GIVEN_M))}] "
-            f"ELSE ({both})[1 + {_below(h, 2 * len(_GIVEN_F))}] END"
+            f"ELSE ({both})[1 + {_below(h, len(_GIVEN_F + _GIVEN_M))}] END"
         )
 
     balance_cents = (

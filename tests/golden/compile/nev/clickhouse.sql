@@ -148,8 +148,13 @@ WITH "ev_0" AS (
         ) / 1000000.0
       ) / 86400
     ) > 90 AS "d8",
-    "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
-    "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "d12",
+    (
+      "d6" = 'store_visit' OR "d6" = 'wecom'
+    ) AND "d10" <= 30 AS "d11",
+    (
+      "d6" = 'lead' OR "d6" = 'store_visit' OR "d6" = 'wecom' OR "d6" = 'test_drive'
+    )
+    AND "d10" > 60 AS "d12",
     "p_0" = 'douyin'
     AND FLOOR(
       (
@@ -180,7 +185,8 @@ SELECT
   "d14",
   "d15",
   "d16"
-FROM "lvl_3";
+FROM "lvl_3"
+SETTINGS join_use_nulls = 1;
 
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT

@@ -249,9 +249,13 @@ WITH "ev_0" AS (
     "p_1" AS "d10",
     "a15" AS "d11",
     CASE
-      WHEN "p_1" IN ('Beijing', '北京')
+      WHEN (
+        "p_1" = 'Beijing' OR "p_1" = '北京'
+      )
       THEN 'Beijing'
-      WHEN "p_1" IN ('Chengdu', '成都')
+      WHEN (
+        "p_1" = 'Chengdu' OR "p_1" = '成都'
+      )
       THEN 'Chengdu'
       ELSE "p_1"
     END AS "d13",
@@ -352,7 +356,9 @@ WITH "ev_0" AS (
         ) / 86400
       ) <= 90
     ) AS "d23",
-    "d27" IN ('gold', 'platinum') AND "d26" > 0 AS "d28",
+    (
+      "d27" = 'gold' OR "d27" = 'platinum'
+    ) AND "d26" > 0 AS "d28",
     "d29" = 0 AND "d3" >= 1 AND "d0" > "d3" AS "d30",
     CASE WHEN "d35" >= 5000 THEN 'high' WHEN "d35" >= 1000 THEN 'mid' ELSE 'low' END AS "d41",
     CASE
@@ -376,7 +382,9 @@ WITH "ev_0" AS (
   SELECT
     *,
     "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
-    "d8" IN ('fanatic', 'sensitive') AND "d7" >= 3 AS "d18",
+    (
+      "d8" = 'fanatic' OR "d8" = 'sensitive'
+    ) AND "d7" >= 3 AS "d18",
     "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25"
   FROM "lvl_2"
 )
@@ -426,7 +434,8 @@ SELECT
   "d41",
   "d42",
   "d43"
-FROM "lvl_3";
+FROM "lvl_3"
+SETTINGS join_use_nulls = 1;
 
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT

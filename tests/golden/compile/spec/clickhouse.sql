@@ -179,7 +179,8 @@ SELECT
   "d11",
   "d12",
   "d13"
-FROM "lvl_3";
+FROM "lvl_3"
+SETTINGS join_use_nulls = 1;
 
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
 SELECT

@@ -44,6 +44,11 @@ class Target:
     # ALTER TABLE ... ADD COLUMN IF NOT EXISTS, so a script can add new tags to history
     add_column_if_not_exists: ClassVar[bool] = False
     temp_table: ClassVar[bool] = True
+    transactions: ClassVar[bool] = True  # BEGIN/COMMIT around a run
+    # native string tests, by name; None: a portable form over SUBSTRING/LENGTH/STRPOS
+    contains_function: ClassVar[str | None] = None
+    starts_with_function: ClassVar[str | None] = None
+    ends_with_function: ClassVar[str | None] = None
 
     # ------------------------------------------------------------ types
     def sql_type(self, value_type: Type) -> exp.DataType:
@@ -171,10 +176,19 @@ class Target:
         )
 
     def begin(self) -> exp.Expression | None:
-        return exp.Transaction()
+        return exp.Transaction() if self.transactions else None
 
     def commit(self) -> exp.Expression | None:
-        return exp.Commit()
+        return exp.Commit() if self.transactions else None
+
+
+def iso_from_sunday_based(weekday: exp.Expression) -> exp.Expression:
+    """1 = Sunday .. 7 = Saturday, to ISO 1 = Monday .. 7 = Sunday."""
+    shifted = exp.Add(this=weekday, expression=exp.Literal.number(5))
+    return exp.Add(
+        this=exp.Mod(this=exp.Paren(this=shifted), expression=exp.Literal.number(7)),
+        expression=exp.Literal.number(1),
+    )
 
 
 def _table(name: str) -> exp.Table:
@@ -184,20 +198,14 @@ def _table(name: str) -> exp.Table:
 class DuckDB(Target):
     name = "duckdb"
     dialect = "duckdb"
+    contains_function = "CONTAINS"
+    starts_with_function = "STARTS_WITH"
+    ends_with_function = "SUFFIX"
     executed_in_ci = True
     add_column_if_not_exists = True
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
         return exp.TimeToUnix(this=value)
-
-    def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("CONTAINS", text, part)
-
-    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("STARTS_WITH", text, part)
-
-    def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("SUFFIX", text, part)
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("ISODOW", value)
@@ -267,13 +275,13 @@ class SQLite(Target):
     def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
         return exp.GT(this=fn("INSTR", text, part), expression=exp.Literal.number(0))
 
-    def begin(self) -> exp.Expression | None:
-        return exp.Transaction()
-
 
 class ClickHouse(Target):
     name = "clickhouse"
     dialect = "clickhouse"
+    starts_with_function = "startsWith"
+    ends_with_function = "endsWith"
+    transactions = False
     temp_table = False
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
@@ -289,18 +297,12 @@ class ClickHouse(Target):
     def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
         return exp.GT(this=fn("position", text, part), expression=exp.Literal.number(0))
 
-    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("startsWith", text, part)
-
-    def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("endsWith", text, part)
-
     def length(self, text: exp.Expression) -> exp.Expression:
         return fn("lengthUTF8", text)
 
     def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
-        # ClickHouse's IN treats NULL as a value ('a' IN ('b', NULL) is 0, not NULL);
-        # a chain of equalities keeps SQL's three-valued answer
+        # ClickHouse"s IN treats NULL as a value ("a" IN ("b", NULL) is 0, not NULL);
+        # a chain of equalities keeps SQL"s three-valued answer
         tests = [exp.EQ(this=value.copy(), expression=item) for item in items]
         chain: exp.Expression = tests[0]
         for test in tests[1:]:
@@ -308,7 +310,7 @@ class ClickHouse(Target):
         return exp.Paren(this=chain)
 
     def finish_query(self, query: exp.Select) -> exp.Select:
-        # outer joins fill missing rows with 0 / '' unless join_use_nulls is on
+        # outer joins fill missing rows with 0 / "" unless join_use_nulls is on
         setting = exp.EQ(this=exp.var("join_use_nulls"), expression=exp.Literal.number(1))
         query.set("settings", [setting])
         return query
@@ -317,16 +319,14 @@ class ClickHouse(Target):
         engine = exp.Properties(expressions=[exp.EngineProperty(this=exp.var("Memory"))])
         return exp.Create(this=_table(name), kind="TABLE", expression=query, properties=engine)
 
-    def begin(self) -> exp.Expression | None:
-        return None
-
-    def commit(self) -> exp.Expression | None:
-        return None
-
 
 class Spark(Target):
     name = "spark"
     dialect = "spark"
+    contains_function = "CONTAINS"
+    starts_with_function = "STARTSWITH"
+    ends_with_function = "ENDSWITH"
+    transactions = False
     temp_table = False
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
@@ -341,21 +341,7 @@ class Spark(Target):
         return fn("TRY_DIVIDE", self.cast(left, Type.NUMBER), self.cast(right, Type.NUMBER))
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
-        weekday = fn("DAYOFWEEK", value)  # 1 = Sunday
-        shifted = exp.Add(this=weekday, expression=exp.Literal.number(5))
-        return exp.Add(
-            this=exp.Mod(this=exp.Paren(this=shifted), expression=exp.Literal.number(7)),
-            expression=exp.Literal.number(1),
-        )
-
-    def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("CONTAINS", text, part)
-
-    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("STARTSWITH", text, part)
-
-    def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("ENDSWITH", text, part)
+        return iso_from_sunday_based(fn("DAYOFWEEK", value))
 
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
         return exp.Create(
@@ -366,12 +352,6 @@ class Spark(Target):
             replace=True,
         )
 
-    def begin(self) -> exp.Expression | None:
-        return None
-
-    def commit(self) -> exp.Expression | None:
-        return None
-
 
 class Databricks(Spark):
     name = "databricks"
@@ -381,6 +361,9 @@ class Databricks(Spark):
 class Snowflake(Target):
     name = "snowflake"
     dialect = "snowflake"
+    contains_function = "CONTAINS"
+    starts_with_function = "STARTSWITH"
+    ends_with_function = "ENDSWITH"
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
         return exp.Div(
@@ -391,23 +374,17 @@ class Snowflake(Target):
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("DAYOFWEEKISO", value)
 
-    def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("CONTAINS", text, part)
-
-    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("STARTSWITH", text, part)
-
-    def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("ENDSWITH", text, part)
-
 
 class BigQuery(Target):
     name = "bigquery"
     dialect = "bigquery"
+    starts_with_function = "STARTS_WITH"
+    ends_with_function = "ENDS_WITH"
+    transactions = False
 
     def sql_type(self, value_type: Type) -> exp.DataType:
         if value_type is Type.TIMESTAMP:
-            return dtype(T.DATETIME)  # civil time, like segl's local timestamps
+            return dtype(T.DATETIME)  # civil time, like segl"s local timestamps
         return super().sql_type(value_type)
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
@@ -418,32 +395,17 @@ class BigQuery(Target):
         return fn("SAFE_DIVIDE", self.cast(left, Type.NUMBER), self.cast(right, Type.NUMBER))
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
-        weekday = self.extract("DAYOFWEEK", value)  # 1 = Sunday
-        shifted = exp.Add(this=weekday, expression=exp.Literal.number(5))
-        return exp.Add(
-            this=exp.Mod(this=exp.Paren(this=shifted), expression=exp.Literal.number(7)),
-            expression=exp.Literal.number(1),
-        )
+        return iso_from_sunday_based(self.extract("DAYOFWEEK", value))
 
     def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
         return exp.GT(this=fn("STRPOS", text, part), expression=exp.Literal.number(0))
-
-    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("STARTS_WITH", text, part)
-
-    def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("ENDS_WITH", text, part)
-
-    def begin(self) -> exp.Expression | None:
-        return None
-
-    def commit(self) -> exp.Expression | None:
-        return None
 
 
 class Trino(Target):
     name = "trino"
     dialect = "trino"
+    starts_with_function = "STARTS_WITH"
+    transactions = False
     temp_table = False  # no CREATE TEMPORARY TABLE: a plain table, dropped at the end
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
@@ -452,15 +414,6 @@ class Trino(Target):
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("DAY_OF_WEEK", value)
-
-    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
-        return fn("STARTS_WITH", text, part)
-
-    def begin(self) -> exp.Expression | None:
-        return None
-
-    def commit(self) -> exp.Expression | None:
-        return None
 
 
 class Redshift(Postgres):

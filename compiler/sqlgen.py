@@ -66,6 +66,10 @@ def and_all(parts: list[exp.Expression]) -> exp.Expression:
     return result
 
 
+def _is_null(expr: ir.Expr) -> bool:
+    return isinstance(expr, ir.Literal) and expr.value is None
+
+
 def case_when(condition: exp.Expression, value: exp.Expression) -> exp.Case:
     return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
@@ -150,6 +154,8 @@ class ExprCompiler:
                 test = exp.Is(this=paren(self.compile(operand), 5), expression=exp.null())
                 return exp.Not(this=exp.Paren(this=test)) if negated else test
             case ir.StrMatch(op=op, left=left, right=right):
+                if _is_null(left) or _is_null(right):
+                    return self.target.null(Type.BOOL)
                 text, part = self.compile(left), self.compile(right)
                 if op == "contains":
                     return self.target.contains(text, part)
@@ -222,8 +228,16 @@ class ExprCompiler:
         return self.target.to_timestamp(compiled) if expr.type is Type.DATE else compiled
 
     def function(self, expr: ir.Func) -> exp.Expression:
+        """Functions are null in, null out (coalesce aside): a null literal argument
+        folds to a typed null, since engines cannot pick an overload for bare NULL."""
         name, args = expr.name, expr.args
         target = self.target
+        if name == "coalesce":
+            args = tuple(a for a in args if not _is_null(a))
+            if not args:
+                return target.null(expr.type)
+        elif any(_is_null(a) for a in args):
+            return target.null(expr.type)
         as_of = target.timestamp(self.as_of)
         if name == "days_since":
             return self.elapsed(args[0], as_of, 86400)
@@ -427,26 +441,20 @@ class QueryBuilder:
         """Count each value per user, keep the most frequent (ties: the smallest)."""
         agg = slot.aggregate
         assert agg.value is not None
-        value = compiler.compile(agg.value)
         counts, winner = f"mfc_{slot.column}", f"mf_{slot.column}"
+        # the values in a subquery first, so they are grouped by name, never by position
+        values = exp.Select(
+            expressions=[col(USER), aliased(compiler.compile(agg.value), "v")]
+        ).from_(cte_ref(scan), copy=False)
         condition = self.condition(compiler, slot)
-        not_null = exp.Not(this=exp.Paren(this=exp.Is(this=value.copy(), expression=exp.null())))
-        where = (
-            not_null
-            if condition is None
-            else exp.And(this=paren(condition, 2), expression=not_null)
-        )
+        if condition is not None:
+            values = values.where(condition, copy=False)
+        not_null = exp.Not(this=exp.Paren(this=exp.Is(this=col("v"), expression=exp.null())))
         counted = (
-            exp.Select(
-                expressions=[
-                    col(USER),
-                    aliased(value, "v"),
-                    aliased(exp.Count(this=exp.Star()), "n"),
-                ]
-            )
-            .from_(cte_ref(scan), copy=False)
-            .where(where, copy=False)
-            .group_by(col(USER), value.copy(), copy=False)
+            exp.Select(expressions=[col(USER), col("v"), aliased(exp.Count(this=exp.Star()), "n")])
+            .from_(exp.Subquery(this=values, alias=exp.TableAlias(this=ident("vals"))), copy=False)
+            .where(not_null, copy=False)
+            .group_by(col(USER), col("v"), copy=False)
         )
         self.add_cte(counts, counted)
         order = exp.Order(

@@ -16,6 +16,7 @@ from segl.dsl import ast
 
 LINE_LIMIT = 100
 INDENT = "    "
+COMMENT_COLUMN = 26  # after the indent: where the SPEC puts column comments
 MAX_DEPTH = 200  # the parser rejects deeper expressions (E0205)
 
 # Binding strength, low to high. A sub-expression weaker than its slot needs parentheses.
@@ -130,7 +131,8 @@ def _source(source: ast.SourceDef) -> str:
     if not source.columns:
         return header + " {}"
     cells = [f"{_ident(c.name)}: {_ident(c.type_name)}" for c in source.columns]
-    width = max(_width(cell) for cell in cells) + 2  # comments line up two spaces after
+    # comments line up two spaces after the longest column, and at least in column 30
+    width = max(COMMENT_COLUMN, *(_width(cell) + 2 for cell in cells))
     lines = [header + " {"]
     for cell, column in zip(cells, source.columns, strict=True):
         if column.comment is None:
@@ -142,15 +144,19 @@ def _source(source: ast.SourceDef) -> str:
 
 
 def _definition(keyword: str, name: str, title: str | None, expr: ast.Expr) -> str:
-    """`tag`/`segment`: on one line if it fits; else a long chain of `and`, `or` or
-    arithmetic goes below the header, broken before its operators."""
+    """`tag`/`segment`: on one line if it fits. Otherwise a chain of `and`, `or` or
+    arithmetic goes below the header, broken before its operators; any other one-line
+    expression just moves below the header."""
     _check_depth(expr)
     header = f"{keyword} {_ident(name)}{_title(title)} ="
     text = _expr(expr, OR, "", lead=True)
-    fits = all(_width(line) <= LINE_LIMIT for line in f"{header} {text}".split("\n"))
-    if not fits and isinstance(expr, ast.Binary) and _level(expr) != CMP:
+    if all(_width(line) <= LINE_LIMIT for line in f"{header} {text}".split("\n")):
+        return f"{header} {text}"
+    if isinstance(expr, ast.Binary) and _level(expr) != CMP:
         return header + "\n" + _chain(expr, INDENT)
-    return f"{header} {text}"
+    if "\n" in text:  # a multi-line `case` reads best starting on the header line
+        return f"{header} {text}"
+    return f"{header}\n{INDENT}{text}"
 
 
 def _chain(expr: ast.Binary, indent: str) -> str:
@@ -171,13 +177,16 @@ def _chain(expr: ast.Binary, indent: str) -> str:
 
 
 def _layering(layering: ast.LayeringDef) -> str:
+    """One layer per line; names, titles and `when`/`otherwise` each line up in a column."""
     if not layering.layers:
         raise ValueError(f"layering {layering.name!r} has no layers")
-    labels = [_ident(layer.name) + _title(layer.title) for layer in layering.layers]
-    width = max(_width(label) for label in labels) + 1  # `when` lines up past the longest
+    names = [_ident(layer.name) for layer in layering.layers]
+    titles = [_title(layer.title).lstrip() for layer in layering.layers]
+    name_width = max(_width(name) for name in names) + 2
+    title_width = max(_width(title) for title in titles) + 1
     lines = [f"layering {_ident(layering.name)}{_title(layering.title)} {{"]
     previous: ast.LayerDef | None = None
-    for label, layer in zip(labels, layering.layers, strict=True):
+    for name, title, layer in zip(names, titles, layering.layers, strict=True):
         after_when = previous is not None and previous.condition is not None
         if after_when and layer.name in AFTER_EXPR_KEYWORDS:
             raise ValueError(
@@ -189,7 +198,8 @@ def _layering(layering: ast.LayeringDef) -> str:
         else:
             _check_depth(layer.condition)
             tail = "when " + _expr(layer.condition, OR, INDENT, lead=True)
-        lines.append(f"{INDENT}{_pad(label, width)} {tail}")
+        label = _pad(name, name_width) + (_pad(title, title_width) if title_width > 1 else "")
+        lines.append(f"{INDENT}{label}{tail}")
         previous = layer
     lines.append("}")
     return "\n".join(lines)

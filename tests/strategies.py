@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from segl.compiler import ir
 from segl.compiler.timeutil import as_datetime, shift
-from segl.compiler.types import Type
+from segl.compiler.types import Type, unify
 
 NUMBER, STRING, BOOL, DATE, TIMESTAMP = (
     Type.NUMBER,
@@ -192,13 +192,15 @@ def _pool(values: tuple[object, ...]) -> st.SearchStrategy[object]:
     return st.sampled_from(values)
 
 
-def _number_values() -> st.SearchStrategy[object]:
-    """Small integers and halves: sums and averages of these are exact in doubles."""
-    return st.one_of(st.integers(-3, 20), st.integers(-6, 41).map(lambda n: n / 2))
+def _numbers(low: int) -> st.SearchStrategy[object]:
+    """Small integers and halves from `low`: sums and averages of these are exact in doubles."""
+    return st.one_of(st.integers(low, 20), st.integers(2 * low, 41).map(lambda n: n / 2))
 
 
+# Data numbers go negative; literals do not (the checker reads `-3` as Neg(3)).
+_DATA_NUMBERS = _numbers(-3)
 _LITERAL_VALUES: dict[Type, st.SearchStrategy[object]] = {
-    NUMBER: _number_values(),
+    NUMBER: _numbers(0),
     STRING: st.sampled_from(STRING_VALUES),
     BOOL: st.booleans(),
     DATE: st.sampled_from(FIXED_DATES),
@@ -278,6 +280,8 @@ class _Builder:
         return self.pick(typed)()
 
     def aggregate(self, t: Type) -> ir.Expr:
+        """An aggregate of type `t` (or, for a TIMESTAMP, possibly DATE), as the checker types
+        it: count/count_distinct are numbers, exists a bool, the others their value's type."""
         source = self.pick(EVENT_SOURCES)
         func = self.pick(_AGGREGATES_BY_TYPE[t])
         inner = _Builder(self.draw, None, source)
@@ -287,13 +291,22 @@ class _Builder:
             value = None if self.chance(2) else inner.expr(self.pick(CONCRETE), depth)
         elif func == "count_distinct":
             value = inner.expr(self.pick(CONCRETE), depth)
-        elif func in ("sum", "avg"):
-            value = inner.expr(NUMBER, depth)
         else:
-            value = inner.expr(t, depth)
+            value = inner.expr(NUMBER if func in ("sum", "avg") else t, depth)
+            if value.type is Type.NULL:  # "sum() of null is always null" is a check error
+                value = inner.literal(t)
         flt = None if self.chance(3) else inner.expr(BOOL, depth)
+        if value is not None and not _mentions_column(value, flt):
+            # the checker finds the source from a column in the value or the filter
+            visible = ir.IsNull(ir.EventColumn(source.name, "ts", TIMESTAMP), True)
+            flt = visible if flt is None else ir.Logic("and", flt, visible)
         window = None if self.chance(3) else self.window()
-        return ir.Aggregate(func, source.name, value, flt, window, t)
+        if func in ("count", "count_distinct", "exists"):
+            result = BOOL if func == "exists" else NUMBER
+        else:
+            assert value is not None
+            result = value.type
+        return ir.Aggregate(func, source.name, value, flt, window, result)
 
     def window(self) -> ir.Window:
         kind = self.pick(WINDOW_KINDS)
@@ -302,8 +315,8 @@ class _Builder:
         unit, count = self.pick(WINDOW_UNITS), self.pick(WINDOW_COUNTS)
         if kind == "last":
             return ir.Window("last", unit, count)
-        # "between count and end units ago": end < count
-        end = self.pick((0, *(c for c in WINDOW_COUNTS if c < count)))
+        # "between count and end units ago"; end > count is an empty window
+        end = self.pick(tuple(c for c in (0, *WINDOW_COUNTS) if c != count))
         return ir.Window("ago", unit, count, end)
 
     # -------------------------------------------------------- operators and functions
@@ -324,8 +337,8 @@ class _Builder:
                 lambda d: ir.IsNull(e(self.pick(CONCRETE), d), self.chance(2)),
                 lambda d: ir.StrMatch(self.pick(STR_MATCH_OPS), e(STRING, d), e(STRING, d)),
             ]
-            if self.env is not None and self.env.layerings:
-                makers.append(lambda d: self.layer_test())
+            if self.env is not None and self.env.layerings:  # rare otherwise: boost
+                makers += [lambda d: self.layer_test()] * 3
         elif t is NUMBER:
             makers += [
                 lambda d: ir.Neg(e(NUMBER, d)),
@@ -334,7 +347,8 @@ class _Builder:
                 self.round,
                 self.func_maker(NUMBER, "abs", (NUMBER,)),
                 self.func_maker(NUMBER, "length", (STRING,)),
-                lambda d: self.pick(self.time_functions())(d),  # one slot for all six
+                # three slots for all six: elapsed time is what CRM rules compute most
+                *[lambda d: self.pick(self.time_functions())(d)] * 3,
             ]
         elif t is STRING:
             makers += [self.func_maker(STRING, n, (STRING,)) for n in ("lower", "upper")]
@@ -369,7 +383,8 @@ class _Builder:
         x = self.expr(NUMBER, depth)
         if self.chance(2):
             return ir.Func("round", (x,), NUMBER)
-        return ir.Func("round", (x, ir.Literal(self.pick((-1, 0, 1, 2)), NUMBER)), NUMBER)
+        # the checker wants a whole literal from 0 to 10
+        return ir.Func("round", (x, ir.Literal(self.pick((0, 1, 2)), NUMBER)), NUMBER)
 
     def branch_types(self, t: Type, n: int) -> list[Type]:
         """Types of n values that unify to t: a TIMESTAMP may mix in DATEs (promoted)."""
@@ -385,11 +400,13 @@ class _Builder:
         types = self.branch_types(t, n + (1 if has_otherwise else 0))
         whens = tuple((self.expr(BOOL, depth), self.expr(vt, depth)) for vt in types[:n])
         otherwise = self.expr(types[n], depth) if has_otherwise else None
-        return ir.Case(whens, otherwise, t)
+        values = [value for _, value in whens] + ([otherwise] if otherwise is not None else [])
+        return ir.Case(whens, otherwise, _unified(values))
 
     def coalesce(self, t: Type, depth: int) -> ir.Expr:
         types = self.branch_types(t, 2 + self.draw(_index(2)))
-        return ir.Func("coalesce", tuple(self.expr(vt, depth) for vt in types), t)
+        args = tuple(self.expr(vt, depth) for vt in types)
+        return ir.Func("coalesce", args, _unified(args))
 
     def compare(self, depth: int) -> ir.Expr:
         op = self.pick(COMPARE_OPS)
@@ -426,6 +443,25 @@ class _Builder:
         chosen = dict.fromkeys(self.pick(layers) for _ in range(1 + self.draw(_index(3))))
         items = tuple(ir.Literal(layer, STRING) for layer in chosen)
         return ir.InList(ref, items, self.chance(2))
+
+
+def _unified(values: Sequence[ir.Expr]) -> Type:
+    """The checker's type of case branches or coalesce arguments: NULL if all are null."""
+    result = Type.NULL
+    for value in values:
+        common = unify(result, value.type)
+        assert common is not None, f"generated disagreeing branches {values}"
+        result = common
+    return result
+
+
+def _mentions_column(*exprs: ir.Expr | None) -> bool:
+    return any(
+        isinstance(node, ir.EventColumn)
+        for expr in exprs
+        if expr is not None
+        for node in ir.walk(expr)
+    )
 
 
 def _const(node: ir.Expr) -> Callable[[], ir.Expr]:
@@ -497,10 +533,10 @@ def _definitions(
             name = _name(draw, "t", index)
             t = builder.pick((NUMBER, *CONCRETE))  # numeric tags are the most common
             expr = builder.expr(t, depth)
-            if expr.type is Type.NULL:  # a bare `null` tag has no column type
+            if expr.type is Type.NULL:  # "tag is always null" is a check error
                 expr = builder.literal(t)
             definitions.append(ir.Tag(name, None, expr))
-            env = Env((*env.tags, (name, t)), env.segments, env.layerings)
+            env = Env((*env.tags, (name, expr.type)), env.segments, env.layerings)
         elif kind == "segment":
             name = _name(draw, "s", index)
             definitions.append(ir.Segment(name, None, builder.expr(BOOL, depth)))
@@ -671,6 +707,8 @@ def render(expr: ir.Expr) -> str:
             return name
         case ir.Aggregate(func=func, source=source, value=value, filter=flt, window=window):
             inner = source if value is None else r(value)
+            if value is not None and not any(isinstance(n, ir.EventColumn) for n in ir.walk(value)):
+                inner = f"{source}: {inner}"  # say which events a constant value is over
             inner += "" if flt is None else f" where {r(flt)}"
             inner += "" if window is None else _render_window(window)
             return f"{func}({inner})"
@@ -758,7 +796,7 @@ def _column_values(t: Type, as_of: dt.datetime) -> st.SearchStrategy[object]:
         return _timestamps(as_of)
     if t is DATE:
         return st.sampled_from(date_pool(as_of))
-    return _LITERAL_VALUES[t]
+    return _DATA_NUMBERS if t is NUMBER else _LITERAL_VALUES[t]
 
 
 Tables = dict[str, list[dict[str, object]]]

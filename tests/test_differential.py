@@ -102,6 +102,7 @@ def test_same_value() -> None:
 # ---------------------------------------------------------------- differential
 
 
+@pytest.mark.slow
 @DIFF_SETTINGS
 @given(scenarios())
 def test_sql_agrees_with_reference(scenario: Scenario) -> None:
@@ -113,6 +114,7 @@ def test_sql_agrees_with_reference(scenario: Scenario) -> None:
     assert not problems, "\n".join(problems[:20])
 
 
+@pytest.mark.slow
 @settings(DIFF_SETTINGS, max_examples=min(500, DIFF_SETTINGS.max_examples))
 @given(scenarios(trichotomy_projects()))
 def test_condition_not_condition_and_is_null_partition_users(scenario: Scenario) -> None:
@@ -132,13 +134,13 @@ def test_condition_not_condition_and_is_null_partition_users(scenario: Scenario)
 
 
 def test_generated_projects_cover_the_ir() -> None:
-    """300 generated projects use every node type (but Invalid), every aggregate function,
+    """500 generated projects use every node type (but Invalid), every aggregate function,
     window kind and unit, function, operator and variant the strategies know about."""
     nodes: set[type] = set()
     features: set[str] = set()
 
     @settings(
-        max_examples=300,
+        max_examples=500,
         derandomize=True,
         database=None,
         deadline=None,

@@ -135,9 +135,7 @@ def test_spec_program_as_one_file_round_trips() -> None:
 
 
 def test_spec_sources_are_already_canonical() -> None:
-    assert fmt(SPEC_SOURCES) == SPEC_SOURCES.replace(
-        "name: string              #", "name: string     #"
-    )
+    assert fmt(SPEC_SOURCES) == SPEC_SOURCES
 
 
 def test_spec_layering_is_already_canonical() -> None:
@@ -190,7 +188,7 @@ layering tier{ 高 "High" when spend >= 1000 low otherwise }
         '@owner "crm team"\n'
         '@category "basic"\n'
         'source users "Users" from table "dw.users" key user_id {\n'
-        "    city: string  # home\n"
+        "    city: string              # home\n"
         "    age: number\n"
         "}\n"
         "\n"
@@ -199,8 +197,8 @@ layering tier{ 高 "High" when spend >= 1000 low otherwise }
         'segment s = spend > 100 and (city == "北京" or city == "上海")\n'
         "\n"
         "layering tier {\n"
-        '    高 "High"  when spend >= 1000\n'
-        "    low        otherwise\n"
+        '    高   "High" when spend >= 1000\n'
+        "    low         otherwise\n"
         "}\n"
         "\n"
         "# end of file\n"
@@ -275,11 +273,23 @@ def test_case_inside_a_layer() -> None:
 def test_wide_characters_align_by_display_width() -> None:
     text = (
         "layering 层 { 新客 when a ab when b }\n"
-        'source s from table "t" key k {\n 城市: string # c\n ab: number # d\n}'
+        'source s from table "t" key k {\n 近三月访问次数标签名: string # c\n ab: number # d\n}'
     )
     formatted = assert_round_trip(text)
     assert "    新客  when a\n    ab    when b\n" in formatted
-    assert "    城市: string  # c\n    ab: number    # d\n" in formatted
+    # the longest column is 28 terminal columns wide: comments start two after it
+    assert "    近三月访问次数标签名: string  # c\n    ab: number" + " " * 20 + "# d\n" in formatted
+
+
+def test_layer_titles_get_their_own_column() -> None:
+    text = 'layering tier { 高 "High" when a >= 1 mid "Medium" when a >= 0 low otherwise }'
+    assert assert_round_trip(text) == (
+        "layering tier {\n"
+        '    高   "High"   when a >= 1\n'
+        '    mid  "Medium" when a >= 0\n'
+        "    low           otherwise\n"
+        "}\n"
+    )
 
 
 # ---------------------------------------------------------------- precedence
@@ -412,9 +422,9 @@ segment b = a and  # inside an expression
         "\n"
         "# inside the block\n"
         'source s from table "t" key k {\n'
-        "    x: string            # about x\n"
+        "    x: string                 # about x\n"
         "    longer_name: number\n"
-        "    y: date              # about y\n"
+        "    y: date                   # about y\n"
         "}\n"
         "\n"
         "# inside an expression\n"
@@ -508,27 +518,32 @@ def _grammar_keywords() -> list[str]:
     return sorted(set(re.findall(r'"([a-z]+)"', grammar)))
 
 
-def _parses(text: str) -> bool:
+def _parses_to(text: str, expected: ast.Expr | tuple[str, ...]) -> bool:
+    """Whether `text` (a tag, or a layering) parses to the expected tree or layer names."""
     try:
-        parse_program(text, "t.segl")
+        statement = parse_program(text, "t.segl").statements[0]
     except DiagnosticError:
         return False
-    return True
+    if isinstance(statement, ast.LayeringDef):
+        return tuple(layer.name for layer in statement.layers) == expected
+    return isinstance(statement, ast.TagDef) and statement.expr == expected
 
 
 def test_expression_start_keywords_match_the_grammar() -> None:
-    """A name in EXPR_START_KEYWORDS can never be an operand; any other word can be,
-    at least after `==` (`not` only there)."""
+    """A word in EXPR_START_KEYWORDS can never be an operand; any other word can be,
+    anywhere for all but `not`, which is a name only after `==`, `+`, `between`, ..."""
     for word in _grammar_keywords():
-        usable = _parses(f"tag t = a == {word}.x") and _parses(f"tag t = a == {word}(1)")
+        column, call = ast.ColumnRef(word, "x"), ast.Call(word, (ast.NumberLit("1"),))
+        usable = _parses_to(f"tag t = a == {word}.x", ast.Binary("==", ast.Name("a"), column))
+        usable &= _parses_to(f"tag t = a == {word}(1)", ast.Binary("==", ast.Name("a"), call))
         assert usable == (word not in EXPR_START_KEYWORDS), word
-        at_start = _parses(f"tag t = {word}.x")
+        at_start = _parses_to(f"tag t = {word}.x", column)
         assert at_start == (word not in EXPR_START_KEYWORDS | {"not"}), word
 
 
 def test_after_expression_keywords_match_the_grammar() -> None:
     for word in _grammar_keywords():
-        usable = _parses(f"layering l {{ a when x\n {word} when y }}")
+        usable = _parses_to(f"layering l {{ a when x\n {word} when y }}", ("a", word))
         assert usable == (word not in AFTER_EXPR_KEYWORDS), word
 
 
@@ -590,4 +605,4 @@ def test_too_deep_trees_are_refused_not_overflowed() -> None:
 def test_deepest_parsable_expression_formats() -> None:
     text = "tag t = " + "-(" * 150 + "x" + ")" * 150
     formatted = assert_round_trip(text)
-    assert formatted == "tag t = " + "- " * 149 + "-x\n"
+    assert formatted == "tag t =\n    " + "- " * 149 + "-x\n"

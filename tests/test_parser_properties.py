@@ -10,6 +10,7 @@ SEGL_PROPERTY_EXAMPLES sets the number of examples per property (default 300).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import string
 
@@ -58,11 +59,11 @@ numbers = st.from_regex(r"\d{1,4}(\.\d{1,3})?([eE][+-]?\d{1,2})?", fullmatch=Tru
 string_values = st.text(
     alphabet=st.one_of(
         st.sampled_from("\"\\# 'ab北京"),
-        st.characters(blacklist_categories=("Cc", "Cs")),
+        st.characters(blacklist_categories=["Cc", "Cs"]),
     ),
     max_size=12,
 )
-dates = st.dates().filter(lambda d: d.year >= 1000).map(lambda d: d.isoformat())
+dates = st.dates(min_value=dt.date(1000, 1, 1)).map(dt.date.isoformat)
 timestamps = st.builds(
     lambda d, h, m, s, sep: f"{d} {h:02d}:{m:02d}:{s:02d}".replace(" ", sep, 1),
     dates,
@@ -72,7 +73,7 @@ timestamps = st.builds(
     st.sampled_from([" ", "T"]),
 )
 comments = st.text(
-    alphabet=st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)),
+    alphabet=st.characters(blacklist_characters="\n", blacklist_categories=["Cs"]),
     max_size=20,
 ).map(str.strip)
 
@@ -153,7 +154,9 @@ expressions: st.SearchStrategy[ast.Expr] = st.deferred(
 
 # ---------------------------------------------------------------- statements
 
-annotations = st.lists(st.builds(ast.Annotation, any_names, string_values), max_size=2).map(tuple)
+annotation_lists = st.lists(st.builds(ast.Annotation, any_names, string_values), max_size=2).map(
+    tuple
+)
 comment_lists = st.lists(comments, max_size=2).map(tuple)
 titles = st.none() | string_values
 
@@ -181,7 +184,7 @@ def sources(draw: st.DrawFn) -> ast.SourceDef:
         user,
         time,
         tuple(columns),
-        draw(annotations),
+        draw(annotation_lists),
         draw(comment_lists),
     )
 
@@ -196,14 +199,14 @@ def layerings(draw: st.DrawFn) -> ast.LayeringDef:
         condition = draw(st.none() | expressions)
         layers.append(ast.LayerDef(name, draw(titles), condition))
     return ast.LayeringDef(
-        draw(any_names), draw(titles), tuple(layers), draw(annotations), draw(comment_lists)
+        draw(any_names), draw(titles), tuple(layers), draw(annotation_lists), draw(comment_lists)
     )
 
 
 statements = st.one_of(
     sources(),
-    st.builds(ast.TagDef, any_names, titles, expressions, annotations, comment_lists),
-    st.builds(ast.SegmentDef, any_names, titles, expressions, annotations, comment_lists),
+    st.builds(ast.TagDef, any_names, titles, expressions, annotation_lists, comment_lists),
+    st.builds(ast.SegmentDef, any_names, titles, expressions, annotation_lists, comment_lists),
     layerings(),
 )
 programs = st.builds(

@@ -72,16 +72,23 @@ WITH "ev_0" AS (
 ), "mfc_a6" AS (
   SELECT
     "_u",
-    "c4" AS "v",
+    "v",
     COUNT(*) AS "n"
-  FROM "ev_0"
+  FROM (
+    SELECT
+      "_u",
+      "c4" AS "v"
+    FROM "ev_0"
+    WHERE
+      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+  ) AS "vals"
   WHERE
-    "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
-      "c4" IS NULL
+    NOT (
+      "v" IS NULL
     )
   GROUP BY
     "_u",
-    "c4"
+    "v"
 ), "mf_a6" AS (
   SELECT
     "_u",
@@ -142,18 +149,23 @@ WITH "ev_0" AS (
 ), "mfc_a19" AS (
   SELECT
     "_u",
-    "c2" AS "v",
+    "v",
     COUNT(*) AS "n"
-  FROM "ev_1"
+  FROM (
+    SELECT
+      "_u",
+      "c2" AS "v"
+    FROM "ev_1"
+    WHERE
+      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
+  ) AS "vals"
   WHERE
-    "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
-    AND "c1" = 'visit'
-    AND NOT (
-      "c2" IS NULL
+    NOT (
+      "v" IS NULL
     )
   GROUP BY
     "_u",
-    "c2"
+    "v"
 ), "mf_a19" AS (
   SELECT
     "_u",

@@ -32,16 +32,23 @@ WITH "ev_0" AS (
 ), "mfc_a5" AS (
   SELECT
     "_u",
-    "c3" AS "v",
+    "v",
     COUNT(*) AS "n"
-  FROM "ev_0"
+  FROM (
+    SELECT
+      "_u",
+      "c3" AS "v"
+    FROM "ev_0"
+    WHERE
+      "_t" >= '2026-05-05 00:00:00'
+  ) AS "vals"
   WHERE
-    "_t" >= '2026-05-05 00:00:00' AND NOT (
-      "c3" IS NULL
+    NOT (
+      "v" IS NULL
     )
   GROUP BY
     "_u",
-    "c3"
+    "v"
 ), "mf_a5" AS (
   SELECT
     "_u",

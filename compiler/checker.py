@@ -14,7 +14,7 @@ from segl.compiler import ir
 from segl.compiler.types import COLUMN_TYPES, ORDERED, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
-from segl.dsl.parser import AGGREGATES
+from segl.dsl.parser import AGGREGATES, EXPRESSION_KEYWORDS
 
 RESERVED_NAMES = frozenset({"user_id", "as_of", "project"})
 KNOWN_ANNOTATIONS = ("description", "category", "owner", "kind")
@@ -109,6 +109,13 @@ class _Checker:
             self.source_defs[stmt.name] = stmt
             self.sources[stmt.name] = self._source(stmt)
             return
+        if stmt.name in EXPRESSION_KEYWORDS:
+            self.error(
+                "E0308",
+                f"'{stmt.name}' is a keyword in expressions, so this could never be used",
+                stmt.span,
+                "choose another name",
+            )
         if isinstance(stmt, ast.TagDef) and lowered in RESERVED_NAMES:
             self.error(
                 "E0308",

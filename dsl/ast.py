@@ -308,12 +308,35 @@ def children(expr: Expr) -> tuple[Expr, ...]:
             return ()
 
 
+def _continues_chain(parent: Expr, child: Expr) -> bool:
+    return (
+        isinstance(parent, Binary)
+        and parent.op in ("and", "or")
+        and isinstance(child, Binary)
+        and child.op == parent.op
+    )
+
+
 def depth(expr: Expr) -> int:
-    """Nesting depth, computed without recursion so deep input cannot crash it."""
+    """Nesting depth, computed without recursion so deep input cannot crash it. A
+    chain of one operator (`a and b and c ...`) is one level, however long."""
     deepest = 0
     stack: list[tuple[Expr, int]] = [(expr, 1)]
     while stack:
         node, level = stack.pop()
         deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children(node))
+        for child in children(node):
+            stack.append((child, level if _continues_chain(node, child) else level + 1))
     return deepest
+
+
+def longest_chain(expr: Expr) -> int:
+    """The most operands joined by one `and`/`or` chain anywhere in the expression."""
+    longest = 1
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    while stack:
+        node, length = stack.pop()
+        longest = max(longest, length)
+        for child in children(node):
+            stack.append((child, length + 1 if _continues_chain(node, child) else 1))
+    return longest

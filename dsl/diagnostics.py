@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -62,15 +63,18 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _caret_line(source_line: str, span: Span) -> str:
-    """Underline the span on its first line; tabs are kept so carets line up."""
+    """Underline the span on its first line. Tabs are kept and wide (CJK) characters
+    count twice, so the carets sit under the text in a terminal."""
     start = max(span.column - 1, 0)
-    if span.end_line == span.line:
-        width = max(span.end_column - span.column, 1)
-    else:
-        width = max(len(source_line) - start, 1)
-    prefix = "".join(ch if ch == "\t" else " " for ch in source_line[:start])
-    return prefix + "^" * width
+    end = span.end_column - 1 if span.end_line == span.line else len(source_line)
+    underlined = source_line[start:end] or " "
+    prefix = "".join(ch if ch == "\t" else " " * _width(ch) for ch in source_line[:start])
+    return prefix + "^" * max(sum(_width(ch) for ch in underlined), 1)
 
 
 def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -> str:

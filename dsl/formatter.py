@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from segl.dsl import ast
+from segl.dsl.parser import CONDITION_KEYWORDS, EXPRESSION_KEYWORDS
 
 LINE_LIMIT = 100
 INDENT = "    "
@@ -32,22 +33,12 @@ _BINARY_LEVEL = {
 }
 _STRING_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with": "ends with"}
 
-# Words that open an expression. The contextual lexer reads them as keywords wherever an
-# operand may start, so an identifier spelled like one cannot be written there. `not` is
-# only a keyword where a whole condition may start (after `=`, `and`, `(`, ...), not after
-# `==`, `+`, `-`, `between`, `contains`: there it is an ordinary name.
-EXPR_START_KEYWORDS = frozenset(
-    {"true", "false", "null", "now", "today", "date", "timestamp", "case"}
-)
-# Words the lexer reads as keywords right after an expression: a layer so named cannot
-# follow a `when` layer (its name would be taken as part of the condition).
-AFTER_EXPR_KEYWORDS = frozenset(
-    {
-        *("not", "and", "or", "in", "between", "is", "contains", "starts", "ends"),
-        *("when", "then", "else", "end", "where", "since"),
-        *("tag", "segment", "source", "layering"),
-    }
-)
+# The contextual lexer reads EXPRESSION_KEYWORDS as keywords wherever an operand may
+# start, so an identifier spelled like one cannot be written there. `not` is only a
+# keyword where a whole condition may start (after `=`, `and`, `(`, ...), not after `==`,
+# `+`, `-`, `between`, `contains`: there it is an ordinary name.
+EXPR_START_KEYWORDS = EXPRESSION_KEYWORDS
+AFTER_EXPR_KEYWORDS = CONDITION_KEYWORDS
 _UNITS = frozenset({"minute", "hour", "day", "week", "month", "year"})
 _NAME = re.compile(r"[^\W\d]\w*")
 _NUMBER = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")

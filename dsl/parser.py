@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from importlib import resources
@@ -24,6 +26,26 @@ from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean
 
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 200
+MAX_CHAIN = 2000  # operands of one and/or chain
+
+# The stages below walk expressions recursively; Python 3.11 runs such recursion
+# without growing the C stack, so a higher limit is safe and lets long chains through.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+
+# Words read as keywords wherever an operand starts: a definition with such a name
+# could never be referred to.
+EXPRESSION_KEYWORDS = frozenset(
+    {"true", "false", "null", "now", "today", "date", "timestamp", "case"}
+)
+# Words read as keywords right after an expression: a layer so named cannot follow a
+# `when` layer (its name would be taken as part of the condition).
+CONDITION_KEYWORDS = frozenset(
+    {
+        *("not", "and", "or", "in", "between", "is", "contains", "starts", "ends"),
+        *("when", "then", "else", "end", "where", "since"),
+        *("tag", "segment", "source", "layering"),
+    }
+)
 AGGREGATES = frozenset(
     {
         "count",
@@ -66,8 +88,40 @@ def _lark() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         start=["program", "expr"],
+        postlex=_WordBoundaries(),
         cache=False,
     )
+
+
+class _GluedWords(Exception):
+    """Two word-like tokens with nothing between them: a keyword matched as the
+    prefix of a longer word ("tagx"), or a number run into a word ("3days")."""
+
+    def __init__(self, first: Token, second: Token) -> None:
+        super().__init__(f"{first.value}{second.value}")
+        self.first = first
+        self.second = second
+
+
+def _wordlike(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+class _WordBoundaries:
+    always_accept: tuple[str, ...] = ()
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        previous: Token | None = None
+        for token in stream:
+            if (
+                previous is not None
+                and previous.end_pos == token.start_pos
+                and _wordlike(str(previous.value)[-1])
+                and _wordlike(str(token.value)[0])
+            ):
+                raise _GluedWords(previous, token)
+            yield token
+            previous = token
 
 
 # ------------------------------------------------------------------ decoding
@@ -90,7 +144,8 @@ def decode_source(data: bytes, path: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        line_bytes = data[data.rfind(b"\n", 0, err.start) + 1 : err.start]
+        column = len(line_bytes.decode("utf-8", errors="replace")) + 1
         raise DiagnosticError(
             [
                 Diagnostic(
@@ -549,8 +604,16 @@ def _found(token: Token) -> str:
     return f"'{token.value}'"
 
 
-def _token_hints(token: Token, expected: set[str]) -> tuple[str, ...]:
+def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str, ...]:
     value = str(token.value)
+    if value == "where":
+        return ("'where' only goes inside an aggregate: count(orders where ...)",)
+    line_start = text.rfind("\n", 0, token.start_pos or 0) + 1
+    first_word = text[line_start : token.start_pos or 0].split()
+    if first_word and first_word[0] in {"tag", "segment", "source", "layering"} and line_start > 0:
+        return (
+            f"'{first_word[0]}' is read as a name here: the definition before it looks incomplete",
+        )
     if value == "=" and "CMP_OP" in expected:
         return ("use '==' to compare",)
     if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:
@@ -595,7 +658,7 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
         else:
             span = _span(file, token)
         message = f"unexpected {_found(token)}; expected {_expected_words(expected)}"
-        return Diagnostic("E0202", message, span, _token_hints(token, expected))
+        return Diagnostic("E0202", message, span, _token_hints(token, expected, text))
     if isinstance(err, UnexpectedEOF):
         lines = text.splitlines() or [""]
         span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
@@ -603,6 +666,26 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
             "E0202", f"unexpected end of file; expected {_expected_words(set(err.expected))}", span
         )
     return Diagnostic("E0202", "syntax error", Span(file, line, column, line, column + 1))
+
+
+def _glued_diagnostic(err: _GluedWords, file: str) -> Diagnostic:
+    first, second = err.first, err.second
+    span = Span(
+        file,
+        first.line or 0,
+        first.column or 0,
+        second.end_line or 0,
+        second.end_column or 0,
+        first.start_pos or 0,
+        second.end_pos or 0,
+    )
+    word = f"{first.value}{second.value}"
+    return Diagnostic(
+        "E0202",
+        f"unexpected '{word}'",
+        span,
+        (f"put a space between '{first.value}' and '{second.value}'",),
+    )
 
 
 # ------------------------------------------------------------------ comments
@@ -664,13 +747,14 @@ def _attach_comments(
 
 
 def _too_deep(expr: ast.Expr, file: str) -> Diagnostic | None:
-    if ast.depth(expr) <= MAX_DEPTH:
+    if ast.depth(expr) > MAX_DEPTH:
+        message = f"expression is nested more than {MAX_DEPTH} levels deep"
+    elif ast.longest_chain(expr) > MAX_CHAIN:
+        message = f"more than {MAX_CHAIN} conditions joined by one 'and'/'or' chain"
+    else:
         return None
     return Diagnostic(
-        "E0205",
-        f"expression is nested more than {MAX_DEPTH} levels deep",
-        getattr(expr, "span", None),
-        ("split it into several tags or segments",),
+        "E0205", message, getattr(expr, "span", None), ("split it into several tags or segments",)
     )
 
 
@@ -699,6 +783,8 @@ def parse_program(text: str, file: str = "<input>") -> ast.Program:
         tree = _lark().parse(text, start="program")
     except UnexpectedInput as err:
         raise DiagnosticError([_syntax_diagnostic(err, text, file)]) from None
+    except _GluedWords as err:
+        raise DiagnosticError([_glued_diagnostic(err, file)]) from None
     statements: tuple[ast.Statement, ...] = _build(tree, file)
     deep = [d for s in statements for e in _statement_exprs(s) if (d := _too_deep(e, file))]
     if deep:
@@ -713,6 +799,8 @@ def parse_expr(text: str, file: str = "<expr>") -> ast.Expr:
         tree = _lark().parse(text, start="expr")
     except UnexpectedInput as err:
         raise DiagnosticError([_syntax_diagnostic(err, text, file)]) from None
+    except _GluedWords as err:
+        raise DiagnosticError([_glued_diagnostic(err, file)]) from None
     expr: ast.Expr = _build(tree, file)
     problem = _too_deep(expr, file)
     if problem:

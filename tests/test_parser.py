@@ -673,10 +673,9 @@ def test_non_utf8_bytes_give_e0101_with_position(data: bytes, line: int, column:
     assert diag.hints
 
 
-# ---------------------------------------------------------------- known parser bugs
+# ---------------------------------------------------------------- word boundaries, chains
 
 
-@pytest.mark.xfail(strict=True, reason="keyword is matched as the prefix of a longer word")
 @pytest.mark.parametrize(
     "text",
     [
@@ -689,11 +688,12 @@ def test_non_utf8_bytes_give_e0101_with_position(data: bytes, line: int, column:
     ],
 )
 def test_keyword_glued_to_a_name_is_an_error(text: str) -> None:
-    with pytest.raises(DiagnosticError):
+    with pytest.raises(DiagnosticError) as failure:
         parse_program(text)
+    assert failure.value.diagnostics[0].code == "E0202"
+    assert "put a space between" in failure.value.diagnostics[0].hints[0]
 
 
-@pytest.mark.xfail(strict=True, reason="`between N and M <word> ago` lexed as a window")
 @pytest.mark.parametrize(
     "text",
     [
@@ -706,9 +706,15 @@ def test_between_operator_before_a_name_ago(text: str) -> None:
     parse_program(text)
 
 
-@pytest.mark.xfail(strict=True, reason="a flat chain of 200+ `or` counts as 200 levels deep")
 def test_long_flat_or_chain_is_not_too_deep() -> None:
     parse_program("segment s = " + " or ".join(f'city == "c{i}"' for i in range(250)))
+
+
+def test_a_chain_beyond_the_limit_is_an_error() -> None:
+    with pytest.raises(DiagnosticError) as failure:
+        parse_program("segment s = " + " and ".join("x" for _ in range(2500)))
+    assert failure.value.diagnostics[0].code == "E0205"
+    assert "conditions joined" in failure.value.diagnostics[0].message
 
 
 # ---------------------------------------------------------------- golden error messages

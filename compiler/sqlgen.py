@@ -67,7 +67,8 @@ def and_all(parts: list[exp.Expression]) -> exp.Expression:
 
 
 def _is_null(expr: ir.Expr) -> bool:
-    return isinstance(expr, ir.Literal) and expr.value is None
+    """A null literal, or an expression of null type (e.g. a case whose branches are all null)."""
+    return expr.type is Type.NULL or (isinstance(expr, ir.Literal) and expr.value is None)
 
 
 def case_when(condition: exp.Expression, value: exp.Expression) -> exp.Case:

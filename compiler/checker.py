@@ -15,6 +15,7 @@ from segl.compiler.types import COLUMN_TYPES, ORDERED, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from segl.dsl.parser import AGGREGATES, EXPRESSION_KEYWORDS
+from segl.dsl.perf import collector_paused
 
 RESERVED_NAMES = frozenset({"user_id", "as_of", "project"})
 KNOWN_ANNOTATIONS = ("description", "category", "owner", "kind")
@@ -821,6 +822,13 @@ def check_programs(
 ) -> tuple[ir.Project | None, list[Diagnostic]]:
     """Check all files of a project together. Returns the project (None when
     there are errors) and every diagnostic, warnings included."""
+    with collector_paused():
+        return _check(programs, config)
+
+
+def _check(
+    programs: Sequence[ast.Program], config: ProjectConfig | None
+) -> tuple[ir.Project | None, list[Diagnostic]]:
     checker = _Checker(programs, config or ProjectConfig())
     checker.collect()
     universe = checker.universe()

@@ -17,6 +17,7 @@ from segl.compiler.plan import Plan, build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, col, ident, render
 from segl.compiler.targets import Target, dtype
 from segl.compiler.types import Type
+from segl.dsl.perf import collector_paused
 
 
 @dataclass(frozen=True)
@@ -190,10 +191,12 @@ class CompiledRun:
         ]
 
     def body_sql(self) -> list[str]:
-        return [render(statement, self.target) for statement in self.body()]
+        with collector_paused():
+            return [render(statement, self.target) for statement in self.body()]
 
     def query_sql(self) -> str:
-        return render(self.query, self.target)
+        with collector_paused():
+            return render(self.query, self.target)
 
     def script(self) -> str:
         """A runnable script: header, BEGIN, body, COMMIT."""
@@ -229,6 +232,7 @@ def compile_run(
     tables: OutputTables | None = None,
     run_at: dt.datetime | None = None,
 ) -> CompiledRun:
-    plan = build_plan(project, as_of)
-    query = build_query(plan, target)
+    with collector_paused():
+        plan = build_plan(project, as_of)
+        query = build_query(plan, target)
     return CompiledRun(plan, target, query, tables or OutputTables(), run_at)

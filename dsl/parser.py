@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -23,6 +23,7 @@ from lark.tree import Meta
 
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean
+from segl.dsl.perf import collector_paused
 
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 200
@@ -181,6 +182,7 @@ def _span(file: str, meta: Meta | Token) -> Span:
 
 
 _ESCAPE = re.compile(r"\\(.)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class _Builder(Transformer_NonRecursive[Token, Any]):
@@ -192,11 +194,19 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         self.file = file
         self.problems: list[Diagnostic] = []
 
+    def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
+        # every rule method takes (meta, children): called directly, without lark's
+        # per-call v_args wrappers, which cost more than the methods themselves
+        children = tree.children if new_children is None else new_children
+        return getattr(self, str(tree.data))(tree.meta, children)
+
     def _problem(self, code: str, message: str, where: Meta | Token, *hints: str) -> None:
         self.problems.append(Diagnostic(code, message, _span(self.file, where), hints))
 
     def _string(self, token: Token) -> str:
         body = token.value[1:-1]
+        if "\\" not in body and not _CONTROL.search(body):
+            return str(body)
 
         def unescape(match: re.Match[str]) -> str:
             char = match.group(1)
@@ -222,35 +232,27 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return value
 
     # ------------------------------------------------------------- literals
-    @v_args(meta=True)
     def number(self, meta: Meta, items: list[Token]) -> ast.NumberLit:
         return ast.NumberLit(items[0].value, _span(self.file, meta))
 
-    @v_args(meta=True)
     def string(self, meta: Meta, items: list[Token]) -> ast.StringLit:
         return ast.StringLit(self._string(items[0]), _span(self.file, meta))
 
-    @v_args(meta=True)
     def true(self, meta: Meta, items: list[Any]) -> ast.BoolLit:
         return ast.BoolLit(True, _span(self.file, meta))
 
-    @v_args(meta=True)
     def false(self, meta: Meta, items: list[Any]) -> ast.BoolLit:
         return ast.BoolLit(False, _span(self.file, meta))
 
-    @v_args(meta=True)
     def null(self, meta: Meta, items: list[Any]) -> ast.NullLit:
         return ast.NullLit(_span(self.file, meta))
 
-    @v_args(meta=True)
     def now(self, meta: Meta, items: list[Any]) -> ast.Now:
         return ast.Now(_span(self.file, meta))
 
-    @v_args(meta=True)
     def today(self, meta: Meta, items: list[Any]) -> ast.Today:
         return ast.Today(_span(self.file, meta))
 
-    @v_args(meta=True)
     def date_lit(self, meta: Meta, items: list[Token]) -> ast.DateLit:
         text = self._string(items[0])
         try:
@@ -263,7 +265,6 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             )
         return ast.DateLit(text, _span(self.file, meta))
 
-    @v_args(meta=True)
     def timestamp_lit(self, meta: Meta, items: list[Token]) -> ast.TimestampLit:
         text = self._string(items[0])
         pattern = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
@@ -281,84 +282,65 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return ast.TimestampLit(text, _span(self.file, meta))
 
     # ------------------------------------------------------------- names
-    @v_args(meta=True)
     def name(self, meta: Meta, items: list[Token]) -> ast.Name:
         return ast.Name(items[0].value, _span(self.file, meta))
 
-    @v_args(meta=True)
     def column(self, meta: Meta, items: list[Token]) -> ast.ColumnRef:
         return ast.ColumnRef(items[0].value, items[1].value, _span(self.file, meta))
 
     # ------------------------------------------------------------- operators
-    @v_args(meta=True)
     def or_op(self, meta: Meta, items: list[ast.Expr]) -> ast.Binary:
         return ast.Binary("or", items[0], items[1], _span(self.file, meta))
 
-    @v_args(meta=True)
     def and_op(self, meta: Meta, items: list[ast.Expr]) -> ast.Binary:
         return ast.Binary("and", items[0], items[1], _span(self.file, meta))
 
-    @v_args(meta=True)
     def not_op(self, meta: Meta, items: list[ast.Expr]) -> ast.Unary:
         return ast.Unary("not", items[0], _span(self.file, meta))
 
-    @v_args(meta=True)
     def neg(self, meta: Meta, items: list[ast.Expr]) -> ast.Unary:
         return ast.Unary("-", items[0], _span(self.file, meta))
 
-    @v_args(meta=True)
     def compare(self, meta: Meta, items: list[Any]) -> ast.Binary:
         return ast.Binary(items[1].value, items[0], items[2], _span(self.file, meta))
 
-    @v_args(meta=True)
     def arith(self, meta: Meta, items: list[Any]) -> ast.Binary:
         return ast.Binary(items[1].value, items[0], items[2], _span(self.file, meta))
 
-    @v_args(meta=True)
     def in_list(self, meta: Meta, items: list[Any]) -> ast.InList:
         return ast.InList(items[0], items[1], False, _span(self.file, meta))
 
-    @v_args(meta=True)
     def not_in_list(self, meta: Meta, items: list[Any]) -> ast.InList:
         return ast.InList(items[0], items[1], True, _span(self.file, meta))
 
-    def value_list(self, items: list[ast.Expr]) -> tuple[ast.Expr, ...]:
+    def value_list(self, meta: Meta, items: list[ast.Expr]) -> tuple[ast.Expr, ...]:
         return tuple(items)
 
-    @v_args(meta=True)
     def between(self, meta: Meta, items: list[ast.Expr]) -> ast.Between:
         return ast.Between(items[0], items[1], items[2], False, _span(self.file, meta))
 
-    @v_args(meta=True)
     def not_between(self, meta: Meta, items: list[ast.Expr]) -> ast.Between:
         return ast.Between(items[0], items[1], items[2], True, _span(self.file, meta))
 
-    @v_args(meta=True)
     def is_null(self, meta: Meta, items: list[ast.Expr]) -> ast.IsNull:
         return ast.IsNull(items[0], False, _span(self.file, meta))
 
-    @v_args(meta=True)
     def is_not_null(self, meta: Meta, items: list[ast.Expr]) -> ast.IsNull:
         return ast.IsNull(items[0], True, _span(self.file, meta))
 
-    @v_args(meta=True)
     def contains(self, meta: Meta, items: list[ast.Expr]) -> ast.StringMatch:
         return ast.StringMatch("contains", items[0], items[1], _span(self.file, meta))
 
-    @v_args(meta=True)
     def starts_with(self, meta: Meta, items: list[ast.Expr]) -> ast.StringMatch:
         return ast.StringMatch("starts_with", items[0], items[1], _span(self.file, meta))
 
-    @v_args(meta=True)
     def ends_with(self, meta: Meta, items: list[ast.Expr]) -> ast.StringMatch:
         return ast.StringMatch("ends_with", items[0], items[1], _span(self.file, meta))
 
     # ------------------------------------------------------------- calls
-    @v_args(meta=True)
     def date_fn(self, meta: Meta, items: list[ast.Expr]) -> ast.Call:
         return ast.Call("date", (items[0],), span=_span(self.file, meta))
 
-    @v_args(meta=True)
     def call(self, meta: Meta, items: list[Any]) -> ast.Call:
         name: Token = items[0]
         args: tuple[ast.Expr, ...] = ()
@@ -375,7 +357,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             )
         return ast.Call(name.value, args, where, window, _span(self.file, meta))
 
-    def call_args(self, items: list[Any]) -> tuple[tuple[ast.Expr, ...], Any, Any]:
+    def call_args(self, meta: Meta, items: list[Any]) -> tuple[tuple[ast.Expr, ...], Any, Any]:
         args: list[ast.Expr] = []
         where: ast.Expr | None = None
         window: ast.Window | None = None
@@ -388,7 +370,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                 args.append(item)
         return tuple(args), where, window
 
-    def agg_filter(self, items: list[ast.Expr]) -> _Where:
+    def agg_filter(self, meta: Meta, items: list[ast.Expr]) -> _Where:
         return _Where(items[0])
 
     def _unit(self, token: Token) -> str:
@@ -410,43 +392,36 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             return 1
         return int(token.value)
 
-    @v_args(meta=True)
     def window_last(self, meta: Meta, items: list[Token]) -> ast.LastWindow:
         return ast.LastWindow(self._count(items[1]), self._unit(items[2]), _span(self.file, meta))
 
-    @v_args(meta=True)
     def window_ago(self, meta: Meta, items: list[Token]) -> ast.AgoWindow:
         first, second = self._count(items[1]), self._count(items[2])
         start, end = max(first, second), min(first, second)
         return ast.AgoWindow(start, end, self._unit(items[3]), _span(self.file, meta))
 
-    @v_args(meta=True)
     def window_since(self, meta: Meta, items: list[ast.Expr]) -> ast.SinceWindow:
         return ast.SinceWindow(items[0], _span(self.file, meta))
 
     # ------------------------------------------------------------- case
-    @v_args(meta=True)
     def case_expr(self, meta: Meta, items: list[Any]) -> ast.Case:
         whens = tuple(i for i in items if isinstance(i, ast.When))
         otherwise = next((i.expr for i in items if isinstance(i, _Else)), None)
         return ast.Case(whens, otherwise, _span(self.file, meta))
 
-    @v_args(meta=True)
     def case_when(self, meta: Meta, items: list[ast.Expr]) -> ast.When:
         return ast.When(items[0], items[1], _span(self.file, meta))
 
-    def case_else(self, items: list[ast.Expr]) -> _Else:
+    def case_else(self, meta: Meta, items: list[ast.Expr]) -> _Else:
         return _Else(items[0])
 
     # ------------------------------------------------------------- statements
-    @v_args(meta=True)
     def annotation(self, meta: Meta, items: list[Token]) -> ast.Annotation:
         return ast.Annotation(items[0].value, self._string(items[1]), _span(self.file, meta))
 
-    def title(self, items: list[Token]) -> _Title:
+    def title(self, meta: Meta, items: list[Token]) -> _Title:
         return _Title(self._string(items[0]))
 
-    @v_args(meta=True)
     def column_def(self, meta: Meta, items: list[Token]) -> ast.ColumnDef:
         type_name = items[1].value
         if type_name not in COLUMN_TYPES:
@@ -459,13 +434,16 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             )
         return ast.ColumnDef(items[0].value, type_name, None, _span(self.file, meta))
 
-    def profile_kind(self, items: list[Token]) -> tuple[str, str | None, str | None, str | None]:
+    def profile_kind(
+        self, meta: Meta, items: list[Token]
+    ) -> tuple[str, str | None, str | None, str | None]:
         return ("profile", items[0].value, None, None)
 
-    def event_kind(self, items: list[Token]) -> tuple[str, str | None, str | None, str | None]:
+    def event_kind(
+        self, meta: Meta, items: list[Token]
+    ) -> tuple[str, str | None, str | None, str | None]:
         return ("event", None, items[0].value, items[1].value)
 
-    @v_args(meta=True)
     def source_def(self, meta: Meta, items: list[Any]) -> ast.SourceDef:
         annotations, rest = _split_annotations(items)
         name: Token = rest[0]
@@ -486,13 +464,11 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             span=_span(self.file, meta),
         )
 
-    @v_args(meta=True)
     def tag_def(self, meta: Meta, items: list[Any]) -> ast.TagDef:
         annotations, rest = _split_annotations(items)
         title, body = _take_title(rest[1:])
         return ast.TagDef(rest[0].value, title, body[0], annotations, span=_span(self.file, meta))
 
-    @v_args(meta=True)
     def segment_def(self, meta: Meta, items: list[Any]) -> ast.SegmentDef:
         annotations, rest = _split_annotations(items)
         title, body = _take_title(rest[1:])
@@ -500,7 +476,6 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             rest[0].value, title, body[0], annotations, span=_span(self.file, meta)
         )
 
-    @v_args(meta=True)
     def layering_def(self, meta: Meta, items: list[Any]) -> ast.LayeringDef:
         annotations, rest = _split_annotations(items)
         title, layers = _take_title(rest[1:])
@@ -508,17 +483,15 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             rest[0].value, title, tuple(layers), annotations, span=_span(self.file, meta)
         )
 
-    @v_args(meta=True)
     def layer_when(self, meta: Meta, items: list[Any]) -> ast.LayerDef:
         title, body = _take_title(items[1:])
         return ast.LayerDef(items[0].value, title, body[0], _span(self.file, meta))
 
-    @v_args(meta=True)
     def layer_otherwise(self, meta: Meta, items: list[Any]) -> ast.LayerDef:
         title, _ = _take_title(items[1:])
         return ast.LayerDef(items[0].value, title, None, _span(self.file, meta))
 
-    def program(self, items: list[ast.Statement]) -> tuple[ast.Statement, ...]:
+    def program(self, meta: Meta, items: list[ast.Statement]) -> tuple[ast.Statement, ...]:
         return tuple(items)
 
 
@@ -779,6 +752,11 @@ def _build(tree: Tree[Token], file: str) -> Any:
 
 def parse_program(text: str, file: str = "<input>") -> ast.Program:
     """Parse a whole rule file; raises DiagnosticError with syntax diagnostics."""
+    with collector_paused():
+        return _parse_program(text, file)
+
+
+def _parse_program(text: str, file: str) -> ast.Program:
     try:
         tree = _lark().parse(text, start="program")
     except UnexpectedInput as err:

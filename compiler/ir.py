@@ -304,6 +304,11 @@ class Source:
         return dict(self.columns).get(name)
 
 
+def _require_per_user(what: str, expr: Expr) -> None:
+    if domain_of(expr) is not Domain.USER:
+        raise ValueError(f"{what} uses a per-event value outside an aggregate")
+
+
 @dataclass(frozen=True)
 class Tag:
     name: str
@@ -311,6 +316,9 @@ class Tag:
     expr: Expr
     meta: tuple[tuple[str, str], ...] = ()
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _require_per_user(f"tag {self.name}", self.expr)
 
     @property
     def type(self) -> Type:
@@ -325,6 +333,9 @@ class Segment:
     meta: tuple[tuple[str, str], ...] = ()
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        _require_per_user(f"segment {self.name}", self.expr)
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -332,6 +343,10 @@ class Layer:
     title: str | None
     condition: Expr | None  # None: otherwise
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.condition is not None:
+            _require_per_user(f"layer {self.name}", self.condition)
 
 
 @dataclass(frozen=True)

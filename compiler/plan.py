@@ -15,8 +15,6 @@ from functools import cached_property
 from segl.compiler import ir
 from segl.compiler.timeutil import window_bounds
 
-ROW_AGGREGATES = frozenset({"count", "exists"})
-
 
 @dataclass(frozen=True)
 class AggregateSlot:
@@ -64,13 +62,6 @@ class Plan:
     profiles: tuple[ProfileJoin, ...]  # other profile sources, joined by key
     passes: tuple[EventPass, ...]
     columns: tuple[DefinitionColumn, ...]
-
-    def slot_for(self, aggregate: ir.Aggregate) -> AggregateSlot:
-        for event_pass in self.passes:
-            for slot in event_pass.slots:
-                if slot.aggregate == aggregate:
-                    return slot
-        raise KeyError(aggregate)
 
     def column_for(self, name: str) -> DefinitionColumn:
         return self._by_name[name]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
@@ -113,7 +113,6 @@ class ExprCompiler:
     target: Target
     as_of: dt.datetime
     resolve: Callable[[ir.Expr], exp.Expression]
-    span_hint: list[ir.Expr] = field(default_factory=list)
 
     def compile(self, expr: ir.Expr) -> exp.Expression:
         match expr:

@@ -40,7 +40,6 @@ def fn(name: str, *args: exp.Expression) -> exp.Expression:
 class Target:
     name: ClassVar[str] = "generic"
     dialect: ClassVar[str] = ""
-    executed_in_ci: ClassVar[bool] = False
     # ALTER TABLE ... ADD COLUMN IF NOT EXISTS, so a script can add new tags to history
     add_column_if_not_exists: ClassVar[bool] = False
     temp_table: ClassVar[bool] = True
@@ -201,7 +200,6 @@ class DuckDB(Target):
     contains_function = "CONTAINS"
     starts_with_function = "STARTS_WITH"
     ends_with_function = "SUFFIX"
-    executed_in_ci = True
     add_column_if_not_exists = True
 
     def epoch(self, value: exp.Expression) -> exp.Expression:

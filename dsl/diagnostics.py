@@ -59,10 +59,6 @@ class DiagnosticError(Exception):
         return "; ".join(f"{d.location()}{d.code} {d.message}" for d in self.diagnostics)
 
 
-def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
-    return any(d.is_error for d in diagnostics)
-
-
 def _width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 

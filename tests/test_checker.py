@@ -218,3 +218,14 @@ def test_golden_rendered_check_errors(case: str) -> None:
     _, diagnostics = check_programs([parse_program(text, f"{case}.segl")])
     rendered = render_text(diagnostics, {f"{case}.segl": text}) + "\n"
     assert_golden(Path(GOLDEN / "check" / f"{case}.txt"), rendered)
+
+
+def test_ir_definitions_refuse_per_event_values() -> None:
+    """The IR validates domains on construction, whoever builds it."""
+    amount = ir.EventColumn("orders", "amount", Type.NUMBER)
+    with pytest.raises(ValueError, match="per-event value"):
+        ir.Tag("t", None, amount)
+    with pytest.raises(ValueError, match="per-event value"):
+        ir.Segment("s", None, ir.Compare(">", amount, ir.Literal(1, Type.NUMBER)))
+    inside = ir.Aggregate("sum", "orders", amount, None, None, Type.NUMBER)
+    assert ir.Tag("t", None, inside).type is Type.NUMBER

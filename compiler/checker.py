@@ -716,7 +716,9 @@ class _Checker:
             )
             return None
         named: list[str] = []
-        stack: list[ast.Expr] = [arg] + ([node.where] if node.where is not None else [])
+        stack: list[ast.Expr] = [node.args[0]]
+        if node.where is not None:
+            stack.append(node.where)
         while stack:
             item = stack.pop()
             if isinstance(item, ast.ColumnRef) and item.source not in named:

@@ -8,6 +8,7 @@ inside one transaction, so a failed run leaves earlier results untouched.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -217,7 +218,7 @@ class CompiledRun:
         return "\n".join(header) + "\n\n" + ";\n\n".join(statements) + ";\n"
 
 
-def _union(selects: list[exp.Query]) -> exp.Query:
+def _union(selects: Sequence[exp.Query]) -> exp.Query:
     result = selects[0]
     for select in selects[1:]:
         result = exp.Union(this=result, expression=select, distinct=False)

@@ -127,9 +127,10 @@ def run_loaded(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Run
 
 def _as_of_filter(compiled: CompiledRun) -> exp.Expression:
     """This project's rows for this as-of."""
-    return exp.and_(
-        exp.EQ(this=col("as_of"), expression=compiled.as_of_literal()),
-        exp.EQ(this=col("project"), expression=compiled.target.string(compiled.plan.project.name)),
+    project = compiled.target.string(compiled.plan.project.name)
+    return exp.And(
+        this=exp.EQ(this=col("as_of"), expression=compiled.as_of_literal()),
+        expression=exp.EQ(this=col("project"), expression=project),
     )
 
 

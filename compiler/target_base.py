@@ -1,0 +1,194 @@
+"""The SQL target base: portable SQL for the few things SQL dialects disagree on.
+
+The base class writes portable SQL; each target overrides only what its engine
+does differently or better. Anything a target cannot express raises
+`TargetError` with a named diagnostic, never silently wrong SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from sqlglot import exp
+
+from segl.compiler.types import Type
+
+T = exp.DType
+
+
+class TargetError(Exception):
+    """A construct the target cannot run; carries the E05xx code."""
+
+    def __init__(self, target: str, construct: str, reason: str) -> None:
+        super().__init__(f"{target} cannot compile {construct}: {reason}")
+        self.target = target
+        self.construct = construct
+        self.reason = reason
+        self.code = "E0501"
+
+
+def dtype(kind: exp.DType) -> exp.DataType:
+    return exp.DataType(this=kind)
+
+
+def fn(name: str, *args: exp.Expression) -> exp.Expression:
+    """A function call the target is known to have, by its own name."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+class Target:
+    name: ClassVar[str] = "generic"
+    dialect: ClassVar[str] = ""
+    # ALTER TABLE ... ADD COLUMN IF NOT EXISTS, so a script can add new tags to history
+    add_column_if_not_exists: ClassVar[bool] = False
+    temp_table: ClassVar[bool] = True
+    transactions: ClassVar[bool] = True  # BEGIN/COMMIT around a run
+    # native string tests, by name; None: a portable form over SUBSTRING/LENGTH/STRPOS
+    contains_function: ClassVar[str | None] = None
+    starts_with_function: ClassVar[str | None] = None
+    ends_with_function: ClassVar[str | None] = None
+
+    # ------------------------------------------------------------ types
+    def sql_type(self, value_type: Type) -> exp.DataType:
+        return dtype(
+            {
+                Type.NUMBER: T.DOUBLE,
+                Type.STRING: T.VARCHAR,
+                Type.BOOL: T.BOOLEAN,
+                Type.DATE: T.DATE,
+                Type.TIMESTAMP: T.TIMESTAMP,
+            }.get(value_type, T.VARCHAR)
+        )
+
+    def cast(self, value: exp.Expression, value_type: Type) -> exp.Expression:
+        return exp.Cast(this=value, to=self.sql_type(value_type))
+
+    def read_column(self, column: exp.Expression, value_type: Type) -> exp.Expression:
+        """A warehouse column as the declared type: numbers become doubles so that
+        arithmetic is the same on every engine."""
+        if value_type in (Type.NUMBER, Type.DATE, Type.TIMESTAMP):
+            return self.cast(column, value_type)
+        return column
+
+    # ------------------------------------------------------------ literals
+    def number(self, value: int | float) -> exp.Expression:
+        if isinstance(value, int) and abs(value) < 2**53:
+            literal: exp.Expression = exp.Literal.number(abs(value))
+        else:
+            literal = self.cast(exp.Literal.number(repr(abs(float(value)))), Type.NUMBER)
+        # a negative literal is a negation in parentheses: "- -3" must never print as "--3"
+        return exp.Paren(this=exp.Neg(this=literal)) if value < 0 else literal
+
+    def string(self, value: str) -> exp.Expression:
+        return exp.Literal.string(value)
+
+    def boolean(self, value: bool) -> exp.Expression:
+        return exp.true() if value else exp.false()
+
+    def timestamp(self, value: dt.datetime) -> exp.Expression:
+        text = value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+        return self.cast(exp.Literal.string(text), Type.TIMESTAMP)
+
+    def date(self, value: dt.date) -> exp.Expression:
+        return self.cast(exp.Literal.string(value.isoformat()), Type.DATE)
+
+    def null(self, value_type: Type) -> exp.Expression:
+        if value_type in (Type.NULL, Type.ANY):
+            return exp.null()
+        return self.cast(exp.null(), value_type)
+
+    # ------------------------------------------------------------ arithmetic
+    def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        """True division; dividing by zero gives null (never an error or infinity)."""
+        denominator = exp.Nullif(
+            this=self.cast(right, Type.NUMBER), expression=exp.Literal.number(0)
+        )
+        return exp.Div(
+            this=self.cast(left, Type.NUMBER), expression=denominator, typed=False, safe=False
+        )
+
+    def floor(self, value: exp.Expression) -> exp.Expression:
+        return exp.Floor(this=value)
+
+    def round(self, value: exp.Expression, digits: int) -> exp.Expression:
+        return exp.Round(this=value, decimals=exp.Literal.number(digits))
+
+    # ------------------------------------------------------------ time
+    def to_timestamp(self, value: exp.Expression) -> exp.Expression:
+        return self.cast(value, Type.TIMESTAMP)
+
+    def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+        """Elapsed seconds from start to end (timestamps), fractional where the engine has them."""
+        return exp.Sub(this=self.epoch(end), expression=self.epoch(start))
+
+    def epoch(self, value: exp.Expression) -> exp.Expression:
+        return exp.Extract(this=exp.var("EPOCH"), expression=value)
+
+    def to_date(self, value: exp.Expression) -> exp.Expression:
+        return self.cast(value, Type.DATE)
+
+    def extract(self, part: str, value: exp.Expression) -> exp.Expression:
+        return exp.Extract(this=exp.var(part), expression=value)
+
+    def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
+        return self.extract("ISODOW", value)
+
+    # ------------------------------------------------------------ strings
+    def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
+        return exp.GT(
+            this=exp.StrPosition(this=text, substr=part), expression=exp.Literal.number(0)
+        )
+
+    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
+        head = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Length(this=part))
+        return exp.EQ(this=head, expression=part)
+
+    def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
+        start = exp.Add(
+            this=exp.Sub(this=exp.Length(this=text), expression=exp.Length(this=part)),
+            expression=exp.Literal.number(1),
+        )
+        longer = exp.GTE(this=exp.Length(this=text), expression=exp.Length(this=part))
+        tail = exp.EQ(this=exp.Substring(this=text, start=start), expression=part)
+        return exp.And(this=longer, expression=tail)
+
+    def length(self, text: exp.Expression) -> exp.Expression:
+        return exp.Length(this=text)
+
+    # ------------------------------------------------------------ queries
+    def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
+        return exp.In(this=value, expressions=items)
+
+    def finish_query(self, query: exp.Select) -> exp.Select:
+        """Session settings the query needs to mean what segl means."""
+        return query
+
+    # ------------------------------------------------------------ statements
+    def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
+        properties = exp.Properties(expressions=[exp.TemporaryProperty()])
+        return exp.Create(
+            this=quoted_table(name),
+            kind="TABLE",
+            expression=query,
+            properties=properties if self.temp_table else None,
+        )
+
+    def begin(self) -> exp.Expression | None:
+        return exp.Transaction() if self.transactions else None
+
+    def commit(self) -> exp.Expression | None:
+        return exp.Commit() if self.transactions else None
+
+
+def iso_from_sunday_based(weekday: exp.Expression) -> exp.Expression:
+    """1 = Sunday .. 7 = Saturday, to ISO 1 = Monday .. 7 = Sunday."""
+    shifted = exp.Add(this=weekday, expression=exp.Literal.number(5))
+    return exp.Add(
+        this=exp.Mod(this=exp.Paren(this=shifted), expression=exp.Literal.number(7)),
+        expression=exp.Literal.number(1),
+    )
+
+
+def quoted_table(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))

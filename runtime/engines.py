@@ -3,6 +3,7 @@ chosen by a URL; DuckDB (embedded) is the default."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -54,6 +55,10 @@ class Engine(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def fits(self, declared: Type, engine_type: str) -> bool:
+        """Whether a column of this engine type can hold the declared segl type."""
+        return type_fits(declared, engine_type)
 
     def select_star(self, table: str, limit: int | None = None) -> str:
         query = exp.Select(expressions=[exp.Star()]).from_(table_ref(table), copy=False)
@@ -165,4 +170,35 @@ def connect(url: str, *, base: Path | None = None, read_only: bool = False) -> E
     if scheme == "" and url.endswith((".duckdb", ".db")):
         path = url if Path(url).is_absolute() or base is None else str(base / url)
         return DuckDBEngine(path, read_only=read_only)
-    raise UnsupportedURL(f"segl cannot connect to '{url}' yet; supported: {SUPPORTED_URLS}")
+    opener = _OTHER_ENGINES.get(scheme)
+    if opener is None:
+        raise UnsupportedURL(f"segl cannot connect to '{url}'; supported: {SUPPORTED_URLS}")
+    module_name, extra = opener
+    try:
+        module = importlib.import_module(module_name)
+    except MissingDriver as missing:
+        raise UnsupportedURL(
+            f"{url.split(':')[0]} needs the {missing.package} driver: pip install 'segl[{extra}]'"
+        ) from None
+    engine: Engine = module.open_engine(url, base=base, read_only=read_only)
+    return engine
+
+
+class MissingDriver(ImportError):
+    """Raised by an engine module whose optional driver package is not installed."""
+
+    def __init__(self, package: str) -> None:
+        super().__init__(package)
+        self.package = package
+
+
+# URL scheme -> (module with `open_engine(url, *, base, read_only) -> Engine`, pip extra)
+_OTHER_ENGINES: dict[str, tuple[str, str]] = {
+    "sqlite": ("segl.runtime.engine_sqlite", "sqlite"),
+    "postgresql": ("segl.runtime.engine_postgres", "postgres"),
+    "postgres": ("segl.runtime.engine_postgres", "postgres"),
+    "chdb": ("segl.runtime.engine_clickhouse", "clickhouse"),
+    "clickhouse": ("segl.runtime.engine_clickhouse", "clickhouse"),
+    "spark": ("segl.runtime.engine_spark", "spark"),
+    "sc": ("segl.runtime.engine_spark", "spark"),
+}

@@ -28,6 +28,20 @@ def load_rows(
         engine.create_table(source.table, columns, rows)
 
 
+def run_on(
+    engine: Engine,
+    project: ir.Project,
+    tables: Mapping[str, Sequence[Mapping[str, object]]],
+    as_of: dt.datetime,
+) -> RunResult:
+    """Load the rows into the engine's (empty) database, run the project, read back."""
+    load_rows(engine, project, tables)
+    compiled = compile_run(project, as_of, engine.target)
+    engine.use_timezone(project.timezone)
+    engine.execute_in_transaction(compiled.body_sql())
+    return read_result(compiled, engine)
+
+
 def run_in_memory(
     project: ir.Project,
     tables: Mapping[str, Sequence[Mapping[str, object]]],
@@ -39,10 +53,6 @@ def run_in_memory(
         raise ValueError(f"in-memory runs use DuckDB, not {dialect}")
     engine = DuckDBEngine(":memory:")
     try:
-        load_rows(engine, project, tables)
-        compiled = compile_run(project, as_of, engine.target)
-        engine.use_timezone(project.timezone)
-        engine.execute_in_transaction(compiled.body_sql())
-        return read_result(compiled, engine)
+        return run_on(engine, project, tables, as_of)
     finally:
         engine.close()

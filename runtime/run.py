@@ -14,7 +14,7 @@ from segl.compiler.script import CompiledRun, OutputTables, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
-from segl.runtime.engines import Engine, EngineError, type_fits
+from segl.runtime.engines import Engine, EngineError
 from segl.runtime.project import LoadedProject
 from segl.runtime.results import RunResult
 
@@ -72,7 +72,7 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
                         ("its columns: " + ", ".join(actual),),
                     )
                 )
-            elif declared is not None and not type_fits(declared, found):
+            elif declared is not None and not engine.fits(declared, found):
                 problems.append(
                     Diagnostic(
                         "E0604",

@@ -1,0 +1,1 @@
+"""The clickhouse engine (work in progress: see the engines issue)."""

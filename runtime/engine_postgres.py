@@ -1,0 +1,1 @@
+"""The postgres engine (work in progress: see the engines issue)."""

@@ -1,0 +1,1 @@
+"""The spark engine (work in progress: see the engines issue)."""

@@ -1,0 +1,1 @@
+"""The sqlite engine (work in progress: see the engines issue)."""

@@ -277,6 +277,8 @@ class Program:
     file: str
     statements: tuple[Statement, ...]
     trailing_comments: tuple[str, ...] = ()
+    # comments at the top of the file, separated from the first statement by a blank line
+    header_comments: tuple[str, ...] = ()
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:

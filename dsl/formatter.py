@@ -59,11 +59,16 @@ def format_program(program: ast.Program) -> str:
     """A whole rule file: statements one blank line apart, trailing comments last."""
     statements = program.statements
     blocks: list[str] = []
+    if program.header_comments and statements:
+        blocks.append("\n".join(_comment(c) for c in program.header_comments))
     for index, stmt in enumerate(statements):
         following = "\n\n" + _lead(statements[index + 1]) if index + 1 < len(statements) else ""
         blocks.append(_statement(stmt, following))
-    if program.trailing_comments:
-        blocks.append("\n".join(_comment(c) for c in program.trailing_comments))
+    trailing = program.trailing_comments
+    if not statements:  # a file of comments only: they all read back as trailing
+        trailing = program.header_comments + trailing
+    if trailing:
+        blocks.append("\n".join(_comment(c) for c in trailing))
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 

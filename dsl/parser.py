@@ -677,15 +677,34 @@ def _comments(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def _header_comments(statements: tuple[ast.Statement, ...], text: str) -> tuple[str, ...]:
+    """The file's opening comment block, when a blank line parts it from what follows."""
+    if not statements:
+        return ()
+    found = _comments(text)
+    first_line = statements[0].span.line
+    lines = text.splitlines()
+    header: list[str] = []
+    expected = 1
+    for line, _, body in found:
+        if line != expected or line >= first_line:
+            break
+        header.append(body)
+        expected += 1
+    if not header or expected > len(lines) or lines[expected - 1].strip():
+        return ()
+    return tuple(header)
+
+
 def _attach_comments(
-    statements: tuple[ast.Statement, ...], text: str
+    statements: tuple[ast.Statement, ...], text: str, skip: int = 0
 ) -> tuple[tuple[ast.Statement, ...], tuple[str, ...]]:
     """Comments before or inside a statement lead it; a comment after a column
     definition on the same line stays with that column; the rest trail the file."""
     leading: dict[int, list[str]] = {i: [] for i in range(len(statements))}
     column_notes: dict[tuple[int, int], str] = {}
     trailing: list[str] = []
-    for line, column, body in _comments(text):
+    for line, column, body in _comments(text)[skip:]:
         owner = next((i for i, s in enumerate(statements) if s.span.end_line >= line), None)
         if owner is None:
             trailing.append(body)
@@ -767,8 +786,9 @@ def _parse_program(text: str, file: str) -> ast.Program:
     deep = [d for s in statements for e in _statement_exprs(s) if (d := _too_deep(e, file))]
     if deep:
         raise DiagnosticError(deep)
-    statements, trailing = _attach_comments(statements, text)
-    return ast.Program(file, statements, trailing)
+    header = _header_comments(statements, text)
+    statements, trailing = _attach_comments(statements, text, skip=len(header))
+    return ast.Program(file, statements, trailing, header)
 
 
 def parse_expr(text: str, file: str = "<expr>") -> ast.Expr:

@@ -112,3 +112,9 @@ def test_history_keeps_other_as_ofs(warehouse: Path, tmp_path: Path) -> None:
         assert all(count == distinct == first.users for _, count, distinct in per_user)
     finally:
         engine.close()
+
+
+def test_examples_are_in_canonical_format() -> None:
+    from segl.runtime.cli import main
+
+    assert main(["fmt", "--check", str(ROOT / "examples")]) == 0

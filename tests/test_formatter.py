@@ -606,3 +606,16 @@ def test_deepest_parsable_expression_formats() -> None:
     text = "tag t = " + "-(" * 150 + "x" + ")" * 150
     formatted = assert_round_trip(text)
     assert formatted == "tag t =\n    " + "- " * 149 + "-x\n"
+
+
+def test_header_comment_block_keeps_its_blank_line() -> None:
+    text = "# Sources of the project.\n# Two lines.\n\n# about users\ntag t = 1\n"
+    program = parse_program(text, "h.segl")
+    assert program.header_comments == ("Sources of the project.", "Two lines.")
+    assert program.statements[0].comments == ("about users",)
+    assert format_program(program) == text
+
+
+def test_comments_only_file_round_trips() -> None:
+    program = parse_program("# nothing yet\n\n", "c.segl")
+    assert parse_program(format_program(program), "c.segl") == program

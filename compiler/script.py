@@ -99,16 +99,18 @@ class CompiledRun:
         statements += [
             exp.Alter(this=_table(table), kind="TABLE", actions=[column]) for column in added or []
         ]
-        match_run = exp.and_(
-            exp.EQ(this=col("as_of"), expression=self.as_of_literal()),
-            exp.EQ(this=col("project"), expression=self.target.string(self.plan.project.name)),
+        match_run = exp.And(
+            this=exp.EQ(this=col("as_of"), expression=self.as_of_literal()),
+            expression=exp.EQ(
+                this=col("project"), expression=self.target.string(self.plan.project.name)
+            ),
         )
-        statements.append(exp.Delete(this=_table(table), where=exp.Where(this=match_run)))
+        insert = None
         if rows:
             names = [ident(name) for name, _ in columns]
             schema = exp.Schema(this=_table(table), expressions=names)
-            statements.append(exp.Insert(this=schema, expression=_union(rows)))
-        return statements
+            insert = exp.Insert(this=schema, expression=_union(rows))
+        return self.target.replace_rows(table, statements, match_run, insert)
 
     def _rows(
         self, values: list[exp.Expression], where: exp.Expression | None = None
@@ -188,6 +190,9 @@ class CompiledRun:
             *self.member_statements(),
             *self.layer_statements(),
             *self.run_statements(),
+            *self.target.finish_run(
+                [self.tables.tags, self.tables.members, self.tables.layers, self.tables.runs]
+            ),
             exp.Drop(tables=[_table(self.tables.result)], kind="TABLE", exists=True),
         ]
 
@@ -211,6 +216,9 @@ class CompiledRun:
         ]
         statements = self.body_sql()
         begin, commit = self.target.begin(), self.target.commit()
+        zone = self.target.session_timezone(project.timezone)
+        if zone is not None:
+            statements.insert(0, render(zone, self.target))
         if begin is not None:
             statements.insert(0, render(begin, self.target))
         if commit is not None:

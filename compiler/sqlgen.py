@@ -115,6 +115,10 @@ class ExprCompiler:
     resolve: Callable[[ir.Expr], exp.Expression]
 
     def compile(self, expr: ir.Expr) -> exp.Expression:
+        if expr.type is Type.NULL:
+            # always null (e.g. -null, a case of nulls, a reference to one): a bare NULL,
+            # typed by its context; "-NULL" or "NULL + NULL" cannot pick an operator
+            return self.target.null(Type.NULL)
         match expr:
             case ir.Literal(value=value, type=value_type):
                 return self.literal(value, value_type)
@@ -134,6 +138,8 @@ class ExprCompiler:
             case ir.Not(operand=operand):
                 return exp.Not(this=paren(self.compile(operand), 4))
             case ir.Neg(operand=operand):
+                if _is_null(operand):  # "-NULL": no operator to pick on some engines
+                    return self.target.null(expr.type)
                 return exp.Neg(this=paren(self.compile(operand), 8))
             case ir.Logic(op=op, left=left, right=right):
                 cls, level = (exp.And, 2) if op == "and" else (exp.Or, 1)
@@ -146,8 +152,11 @@ class ExprCompiler:
             case ir.Arith():
                 return self.arithmetic(expr)
             case ir.InList(operand=operand, items=items, negated=negated):
+                kinds = {operand.type, *(item.type for item in items)}
+                wanted = Type.TIMESTAMP if Type.TIMESTAMP in kinds else operand.type
                 contained = self.target.in_list(
-                    paren(self.compile(operand), 5), [self.compile(item) for item in items]
+                    paren(self.as_type(operand, self.compile(operand), wanted), 5),
+                    [self.as_type(item, self.compile(item), wanted) for item in items],
                 )
                 return exp.Not(this=exp.Paren(this=contained)) if negated else contained
             case ir.IsNull(operand=operand, negated=negated):
@@ -166,10 +175,20 @@ class ExprCompiler:
                 return self.function(expr)
             case ir.Case(whens=whens, otherwise=otherwise):
                 ifs = [
-                    exp.If(this=self.compile(cond), true=self.compile(value))
+                    # a bare NULL condition is typed: Spark refuses `CASE WHEN NULL`
+                    exp.If(
+                        this=self.target.null(Type.BOOL)
+                        if cond.type is Type.NULL
+                        else self.compile(cond),
+                        true=self.as_type(value, self.compile(value), expr.type),
+                    )
                     for cond, value in whens
                 ]
-                default = self.compile(otherwise) if otherwise is not None else None
+                default = (
+                    self.as_type(otherwise, self.compile(otherwise), expr.type)
+                    if otherwise is not None
+                    else None
+                )
                 return exp.Case(ifs=ifs, default=default)
         raise TargetError(self.target.name, type(expr).__name__, "not a compilable expression")
 
@@ -185,6 +204,12 @@ class ExprCompiler:
         if isinstance(value, dt.datetime):
             return self.target.timestamp(value)
         return self.target.date(value)
+
+    def as_type(self, expr: ir.Expr, compiled: exp.Expression, wanted: Type) -> exp.Expression:
+        """A date where a timestamp is wanted (in lists, case, coalesce): see widen_date."""
+        if expr.type is Type.DATE and wanted is Type.TIMESTAMP:
+            return self.target.widen_date(compiled)
+        return compiled
 
     def comparable(self, expr: ir.Expr, other: ir.Expr) -> exp.Expression:
         """Dates compared with timestamps count as midnight."""
@@ -204,10 +229,19 @@ class ExprCompiler:
         }
         left = paren(self.comparable(expr.left, expr.right), 5)
         right = paren(self.comparable(expr.right, expr.left), 5)
+        if expr.op not in ("==", "!="):
+            left = self.ordered(left, expr.left.type)
+            right = self.ordered(right, expr.right.type)
         built: exp.Expression = ops[expr.op](this=left, expression=right)
         return built
 
+    def ordered(self, value: exp.Expression, value_type: Type) -> exp.Expression:
+        """Strings in a comparison or an ORDER BY: by code point on every target."""
+        return self.target.ordered_text(value) if value_type is Type.STRING else value
+
     def arithmetic(self, expr: ir.Arith) -> exp.Expression:
+        if _is_null(expr.left) or _is_null(expr.right):  # "NULL + NULL" has no operator
+            return self.target.null(expr.type)
         level = 6 if expr.op in ("*", "/") else 5
         left = paren(self.compile(expr.left), level)
         right = paren(self.compile(expr.right), level, right=True)
@@ -267,6 +301,9 @@ class ExprCompiler:
             assert isinstance(digits, int)
             return target.round(compiled[0], digits)
         if name == "coalesce":
+            compiled = [self.as_type(a, c, expr.type) for a, c in zip(args, compiled, strict=True)]
+            if len(compiled) == 1:  # SQLite refuses COALESCE with one argument
+                return compiled[0]
             return exp.Coalesce(this=compiled[0], expressions=compiled[1:])
         raise TargetError(target.name, f"{name}()", "unknown function")
 
@@ -404,7 +441,9 @@ class QueryBuilder:
         order = exp.Order(
             expressions=[
                 exp.Ordered(this=col(TIME), desc=descending, nulls_first=False),
-                exp.Ordered(this=value, desc=descending, nulls_first=False),
+                exp.Ordered(
+                    this=compiler.ordered(value, agg.value.type), desc=descending, nulls_first=False
+                ),
             ]
         )
         return exp.Window(this=exp.RowNumber(), partition_by=partition, order=order)
@@ -421,7 +460,9 @@ class QueryBuilder:
                 if condition is None
                 else exp.And(this=paren(condition, 2), expression=picked)
             )
-            return exp.Max(this=case_when(test, compiler.compile(agg.value)))
+            return self.target.only_value(
+                case_when(test, compiler.compile(agg.value)), agg.value.type
+            )
         counted = self.counted(compiler, slot)
         if func in ("count", "exists"):
             return exp.Count(this=counted)
@@ -432,9 +473,9 @@ class QueryBuilder:
         if func == "avg":
             return exp.Avg(this=counted)
         if func == "min":
-            return exp.Min(this=counted)
+            return exp.Min(this=compiler.ordered(counted, agg.type))
         if func == "max":
-            return exp.Max(this=counted)
+            return exp.Max(this=compiler.ordered(counted, agg.type))
         raise TargetError(self.target.name, f"{func}()", "unknown aggregate")
 
     def most_frequent(self, compiler: ExprCompiler, scan: str, slot: AggregateSlot) -> str:
@@ -460,7 +501,9 @@ class QueryBuilder:
         order = exp.Order(
             expressions=[
                 exp.Ordered(this=col("n"), desc=True, nulls_first=False),
-                exp.Ordered(this=col("v"), desc=False, nulls_first=False),
+                exp.Ordered(
+                    this=compiler.ordered(col("v"), agg.value.type), desc=False, nulls_first=False
+                ),
             ]
         )
         ranking = exp.Window(this=exp.RowNumber(), partition_by=[col(USER)], order=order)
@@ -555,7 +598,12 @@ class QueryBuilder:
     def definition_value(self, compiler: ExprCompiler, definition: ir.Definition) -> exp.Expression:
         if isinstance(definition, ir.Layering):
             ifs = [
-                exp.If(this=compiler.compile(layer.condition), true=self.target.string(layer.name))
+                exp.If(
+                    this=self.target.null(Type.BOOL)
+                    if layer.condition.type is Type.NULL
+                    else compiler.compile(layer.condition),
+                    true=self.target.string(layer.name),
+                )
                 for layer in definition.layers
                 if layer.condition is not None
             ]
@@ -568,6 +616,8 @@ class QueryBuilder:
             if not ifs:
                 return default
             return exp.Case(ifs=ifs, default=default)
+        if _is_null(definition.expr):  # typed, so that later uses of the column resolve
+            return self.target.null(Type.BOOL if isinstance(definition, ir.Segment) else Type.NULL)
         return compiler.compile(definition.expr)
 
     def levels(self) -> str:
@@ -588,7 +638,11 @@ class QueryBuilder:
         self.base()
         last = self.levels()
         outputs: list[exp.Expression] = [col(USER)]
-        outputs += [col(c.column) for c in self.plan.columns]
+        for c in self.plan.columns:
+            kind = c.definition.type if isinstance(c.definition, ir.Tag) else Type.STRING
+            kind = Type.BOOL if isinstance(c.definition, ir.Segment) else kind
+            value = self.target.result_column(col(c.column), kind)
+            outputs.append(value if isinstance(value, exp.Column) else aliased(value, c.column))
         query = exp.Select(expressions=outputs).from_(cte_ref(last), copy=False)
         query.set("with_", exp.With(expressions=self.ctes))
         return self.target.finish_query(query)

@@ -128,6 +128,11 @@ class Target:
     def to_date(self, value: exp.Expression) -> exp.Expression:
         return self.cast(value, Type.DATE)
 
+    def widen_date(self, value: exp.Expression) -> exp.Expression:
+        """A date where a timestamp is wanted (an `in` list, `case` or `coalesce` mixing them).
+        Engines with date types convert implicitly; a target storing both as text must not."""
+        return value
+
     def extract(self, part: str, value: exp.Expression) -> exp.Expression:
         return exp.Extract(this=exp.var(part), expression=value)
 
@@ -160,9 +165,22 @@ class Target:
     def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
         return exp.In(this=value, expressions=items)
 
+    def ordered_text(self, value: exp.Expression) -> exp.Expression:
+        """A string where it is compared (<, >) or ordered (min, max, tie-breaks): strings
+        order by code point (SPEC §3); a target whose default collation may differ says so."""
+        return value
+
+    def only_value(self, value: exp.Expression, value_type: Type) -> exp.Expression:
+        """The one non-null value of a group (the row first/last picked)."""
+        return exp.Max(this=value)
+
     def finish_query(self, query: exp.Select) -> exp.Select:
         """Session settings the query needs to mean what segl means."""
         return query
+
+    def result_column(self, column: exp.Column, value_type: Type) -> exp.Expression:
+        """A definition's column in the result table (a target may need it typed)."""
+        return column
 
     # ------------------------------------------------------------ statements
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
@@ -173,6 +191,26 @@ class Target:
             expression=query,
             properties=properties if self.temp_table else None,
         )
+
+    def replace_rows(
+        self,
+        table: str,
+        setup: list[exp.Expression],
+        match_run: exp.Expression,
+        insert: exp.Insert | None,
+    ) -> list[exp.Expression]:
+        """Replace one run's rows of a history table (after `setup`: create, add columns)."""
+        delete = exp.Delete(this=quoted_table(table), where=exp.Where(this=match_run))
+        return [*setup, delete, *([insert] if insert is not None else [])]
+
+    def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
+        """Statements after every history table is written, before the result is dropped."""
+        return []
+
+    def session_timezone(self, timezone: str) -> exp.Expression | None:
+        """A statement (after BEGIN) that makes a script read zoned timestamps in the
+        project's zone, as `Engine.use_timezone` does for `segl run`; None: not needed."""
+        return None
 
     def begin(self) -> exp.Expression | None:
         return exp.Transaction() if self.transactions else None

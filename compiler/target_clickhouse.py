@@ -1,10 +1,30 @@
-"""ClickHouse."""
+"""ClickHouse.
+
+Times: every segl timestamp is a `DateTime64(6, 'UTC')` holding the wall-clock time in the
+project's zone (UTC has no daylight-saving gaps, so elapsed time is plain wall-clock
+arithmetic, as in the reference evaluator). A warehouse column is read in the session time
+zone (the engine sets `session_timezone` to the project's zone; a column with its own zone
+is converted to it) and re-labelled as UTC without changing its wall-clock reading.
+"""
 
 from __future__ import annotations
 
 from sqlglot import exp
 
 from segl.compiler.target_base import Target, fn, quoted_table
+from segl.compiler.types import Type
+
+_TYPES = {
+    Type.NUMBER: "Float64",
+    Type.STRING: "String",
+    Type.BOOL: "Bool",
+    Type.DATE: "Date32",  # Date stops at 1970; Date32 covers 1900-2299
+    Type.TIMESTAMP: "DateTime64(6, 'UTC')",
+}
+
+
+def _nullable(name: str) -> exp.DataType:
+    return exp.DataType.build(f"Nullable({name})", dialect="clickhouse")
 
 
 class ClickHouse(Target):
@@ -14,7 +34,45 @@ class ClickHouse(Target):
     ends_with_function = "endsWith"
     transactions = False
     temp_table = False
+    add_column_if_not_exists = True
 
+    # ------------------------------------------------------------ types
+    def sql_type(self, value_type: Type) -> exp.DataType:
+        # every value may be null: non-Nullable columns would store 0 / '' instead
+        return _nullable(_TYPES.get(value_type, "String"))
+
+    def read_column(self, column: exp.Expression, value_type: Type) -> exp.Expression:
+        if value_type is not Type.TIMESTAMP:
+            return super().read_column(column, value_type)
+        # the column in the session zone (the project's), then that wall-clock reading as UTC
+        local = fn(
+            "toTimeZone", exp.Cast(this=column, to=_nullable("DateTime64(6)")), fn("timezone")
+        )
+        micros = exp.Add(
+            this=fn("toUnixTimestamp64Micro", local),
+            expression=exp.Mul(
+                this=fn("timeZoneOffset", local.copy()), expression=exp.Literal.number(1000000)
+            ),
+        )
+        return fn("fromUnixTimestamp64Micro", micros, exp.Literal.string("UTC"))
+
+    # ------------------------------------------------------------ arithmetic
+    def round(self, value: exp.Expression, digits: int) -> exp.Expression:
+        # ClickHouse rounds floats half to even; segl rounds half away from zero:
+        # sign(s) * (floor(|s|) + (|s| - floor(|s|) >= 0.5)) / 10^digits, s = value * 10^digits
+        scale = exp.Literal.number(repr(10.0**digits))
+        scaled = exp.Paren(this=exp.Mul(this=value, expression=scale))
+        magnitude = exp.Abs(this=scaled)
+        whole = exp.Floor(this=magnitude.copy())
+        up = exp.GTE(
+            this=exp.Sub(this=magnitude.copy(), expression=whole.copy()),
+            expression=exp.Literal.number("0.5"),
+        )
+        rounded = fn("if", up, exp.Add(this=whole.copy(), expression=exp.Literal.number(1)), whole)
+        signed = exp.Mul(this=fn("sign", scaled.copy()), expression=rounded)
+        return exp.Paren(this=exp.Div(this=signed, expression=scale.copy()))
+
+    # ------------------------------------------------------------ time
     def epoch(self, value: exp.Expression) -> exp.Expression:
         return fn("toUnixTimestamp64Micro", fn("toDateTime64", value, exp.Literal.number(6)))
 
@@ -25,15 +83,24 @@ class ClickHouse(Target):
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("toDayOfWeek", value)
 
+    # ------------------------------------------------------------ strings
     def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
         return exp.GT(this=fn("position", text, part), expression=exp.Literal.number(0))
+
+    def starts_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
+        # byte prefixes of UTF-8 text are code-point prefixes; SUBSTRING would count bytes
+        return fn("startsWith", text, part)
+
+    def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
+        return fn("endsWith", text, part)
 
     def length(self, text: exp.Expression) -> exp.Expression:
         return fn("lengthUTF8", text)
 
+    # ------------------------------------------------------------ queries
     def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
-        # ClickHouse"s IN treats NULL as a value ("a" IN ("b", NULL) is 0, not NULL);
-        # a chain of equalities keeps SQL"s three-valued answer
+        # ClickHouse's IN treats NULL as a value ('a' IN ('b', NULL) is 0, not NULL);
+        # a chain of equalities keeps SQL's three-valued answer
         tests = [exp.EQ(this=value.copy(), expression=item) for item in items]
         chain: exp.Expression = tests[0]
         for test in tests[1:]:
@@ -41,13 +108,83 @@ class ClickHouse(Target):
         return exp.Paren(this=chain)
 
     def finish_query(self, query: exp.Select) -> exp.Select:
-        # outer joins fill missing rows with 0 / "" unless join_use_nulls is on
+        # lower/upper are ASCII-only in ClickHouse; the UTF8 forms change every letter
+        for node in list(query.find_all(exp.Lower, exp.Upper)):
+            name = "lowerUTF8" if isinstance(node, exp.Lower) else "upperUTF8"
+            node.replace(fn(name, node.this))
+        # outer joins fill missing rows with 0 / '' unless join_use_nulls is on (the engine
+        # sets it for the session too, so it holds in every subquery)
         setting = exp.EQ(this=exp.var("join_use_nulls"), expression=exp.Literal.number(1))
         query.set("settings", [setting])
         return query
 
+    def result_column(self, column: exp.Column, value_type: Type) -> exp.Expression:
+        # typed: a value that is NULL by construction has type Nullable(Nothing), which no
+        # table can store, and comparisons give UInt8 where segl means Bool
+        return self.cast(column, value_type)
+
+    # ------------------------------------------------------------ statements
+    # ClickHouse has no transactions. A run computes everything before it changes any
+    # history row: the result table, then each history table's new rows in a staging
+    # table `<table>__next`; only then (`finish_run`) are this as-of's old rows deleted and
+    # the staged rows copied in. Any error in the rules or the data stops the run before
+    # the first DELETE, so earlier results stay as they were.
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
+        # OR REPLACE: a failed run may have left it behind
         engine = exp.Properties(expressions=[exp.EngineProperty(this=exp.var("Memory"))])
         return exp.Create(
-            this=quoted_table(name), kind="TABLE", expression=query, properties=engine
+            this=quoted_table(name), kind="TABLE", replace=True, expression=query, properties=engine
         )
+
+    def replace_rows(
+        self,
+        table: str,
+        setup: list[exp.Expression],
+        match_run: exp.Expression,
+        insert: exp.Insert | None,
+    ) -> list[exp.Expression]:
+        for statement in setup:
+            if isinstance(statement, exp.Create):
+                statement.set("properties", _history_engine())
+        staged = quoted_table(f"{table}__next")
+        statements: list[exp.Expression] = [
+            *setup,
+            exp.Drop(tables=[staged], kind="TABLE", exists=True),
+            exp.Create(this=staged.copy(), kind="TABLE", expression=quoted_table(table)),
+        ]
+        if insert is not None:
+            schema = insert.this
+            assert isinstance(schema, exp.Schema)
+            schema.set("this", staged.copy())
+            statements.append(insert)
+        everything = exp.Select(expressions=[exp.Star()]).from_(staged.copy(), copy=False)
+        self._publish[table] = [
+            exp.Delete(this=quoted_table(table), where=exp.Where(this=match_run)),
+            exp.Insert(this=quoted_table(table), expression=everything),
+            exp.Drop(tables=[staged.copy()], kind="TABLE", exists=True),
+        ]
+        return statements
+
+    def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
+        statements: list[exp.Expression] = []
+        for table in history_tables:
+            statements += self._publish.pop(table, [])
+        return statements
+
+    @property
+    def _publish(self) -> dict[str, list[exp.Expression]]:
+        """Publishing statements per history table, from replace_rows to finish_run."""
+        pending: dict[str, list[exp.Expression]] | None = self.__dict__.get("_pending")
+        if pending is None:
+            pending = self.__dict__["_pending"] = {}
+        return pending
+
+
+def _history_engine() -> exp.Properties:
+    # a persistent table that supports DELETE; no sorting key needed
+    return exp.Properties(
+        expressions=[
+            exp.EngineProperty(this=exp.var("MergeTree")),
+            exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))]),
+        ]
+    )

@@ -1,10 +1,27 @@
-"""Spark SQL and Databricks."""
+"""Spark SQL and Databricks.
+
+Spark 4 runs in ANSI mode (a division by zero or an overflowing cast raises),
+its `TIMESTAMP` is zoned (`TIMESTAMP_LTZ`) and plain parquet tables have no
+`DELETE` and no transactions. So the Spark target:
+
+- computes on `TIMESTAMP_NTZ` (wall-clock time, like segl's local timestamps):
+  warehouse `TIMESTAMP` columns are converted through the session time zone,
+  which segl pins to the project's zone; elapsed time is `TIMESTAMPDIFF` on
+  wall-clock values (no daylight-saving hour appears or disappears);
+- divides with `TRY_DIVIDE` (null on zero) and rounds half away from zero on
+  the scaled double (Spark's `ROUND(x, 2)` rounds x's decimal string);
+- computes the per-user result once, eagerly, with `CACHE TABLE` (a data error
+  surfaces there, before any history table is touched);
+- replaces this run's rows of each history table by building
+  `<table>__next` (the old rows but this run's, plus the new ones) and, once
+  all four are built, swapping them in with renames.
+"""
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from segl.compiler.target_base import Target, fn, iso_from_sunday_based, quoted_table
+from segl.compiler.target_base import Target, dtype, fn, iso_from_sunday_based, quoted_table
 from segl.compiler.types import Type
 
 
@@ -17,21 +34,149 @@ class Spark(Target):
     transactions = False
     temp_table = False
 
-    def epoch(self, value: exp.Expression) -> exp.Expression:
-        return fn("UNIX_MICROS", self.to_timestamp(value))
+    def sql_type(self, value_type: Type) -> exp.DataType:
+        if value_type is Type.TIMESTAMP:
+            return dtype(exp.DType.TIMESTAMPNTZ)
+        return super().sql_type(value_type)
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
-        micros = exp.Sub(this=self.epoch(end), expression=self.epoch(start))
-        return exp.Div(this=exp.Paren(this=micros), expression=exp.Literal.number("1000000.0"))
+        micros = fn(
+            "TIMESTAMPDIFF",
+            exp.var("MICROSECOND"),
+            self.to_timestamp(start),
+            self.to_timestamp(end),
+        )
+        return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+
+    def epoch(self, value: exp.Expression) -> exp.Expression:
+        # wall-clock microseconds since 1970-01-01 00:00, independent of the session zone
+        epoch = exp.Cast(
+            this=exp.Literal.string("1970-01-01 00:00:00"), to=self.sql_type(Type.TIMESTAMP)
+        )
+        return fn("TIMESTAMPDIFF", exp.var("MICROSECOND"), epoch, self.to_timestamp(value))
 
     def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         # ANSI mode raises on division by zero; try_divide gives null
         return fn("TRY_DIVIDE", self.cast(left, Type.NUMBER), self.cast(right, Type.NUMBER))
 
+    def floor(self, value: exp.Expression) -> exp.Expression:
+        # FLOOR of a double is a BIGINT in Spark (an overflow error under ANSI mode beyond
+        # 2**63); segl floors only elapsed time, far below that
+        return self.cast(exp.Floor(this=value), Type.NUMBER)
+
+    def round(self, value: exp.Expression, digits: int) -> exp.Expression:
+        """Half away from zero of the double value * 10**digits, as the reference does.
+
+        Spark's ROUND on a double rounds half up the shortest decimal that reads back as
+        that double (`ROUND(2.675, 2)` is 2.68; the double 2.675 is below 2.675). At zero
+        digits that is exact: a double below k + 0.5 never prints as k + 0.5 or more,
+        since k + 0.5 is itself a double. So scale first, round to a whole number, scale
+        back, with the same doubles the reference uses."""
+        number = self.cast(value, Type.NUMBER)
+        if digits == 0:
+            return exp.Round(this=number, decimals=exp.Literal.number(0))
+        scale = self.cast(exp.Literal.number(repr(10.0**digits)), Type.NUMBER)
+        scaled = exp.Mul(this=number, expression=scale)
+        rounded = exp.Round(this=scaled, decimals=exp.Literal.number(0))
+        return exp.Div(this=rounded, expression=scale.copy())
+
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return iso_from_sunday_based(fn("DAYOFWEEK", value))
 
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
+        # eager: the big query runs once, and its errors surface before any write
+        return exp.Cache(this=quoted_table(name), lazy=False, expression=query)
+
+    def replace_rows(
+        self,
+        table: str,
+        setup: list[exp.Expression],
+        match_run: exp.Expression,
+        insert: exp.Insert | None,
+    ) -> list[exp.Expression]:
+        """Plain tables have no DELETE: build `<table>__next` from the rows to keep plus
+        the new rows; `finish_run` swaps it in."""
+        for statement in setup:
+            if isinstance(statement, exp.Create):
+                statement.set("properties", _parquet())
+        nxt = f"{table}__next"
+        keep = (
+            exp.Select(expressions=[exp.Star()])
+            .from_(quoted_table(table), copy=False)
+            .where(exp.Not(this=exp.Paren(this=_null_safe(match_run))), copy=False)
+        )
+        statements: list[exp.Expression] = [
+            *setup,
+            exp.Drop(tables=[quoted_table(nxt)], kind="TABLE", exists=True),
+            exp.Create(
+                this=quoted_table(nxt), kind="TABLE", expression=keep, properties=_parquet()
+            ),
+        ]
+        if insert is not None:
+            schema = insert.this
+            assert isinstance(schema, exp.Schema)
+            schema.set("this", quoted_table(nxt))
+            statements.append(insert)
+        return statements
+
+    def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
+        statements: list[exp.Expression] = []
+        for table in history_tables:
+            old = quoted_table(f"{table}__old")
+            statements += [
+                exp.Drop(tables=[old], kind="TABLE", exists=True),
+                exp.Alter(
+                    this=quoted_table(table), kind="TABLE", actions=[exp.AlterRename(this=old)]
+                ),
+            ]
+        for table in history_tables:
+            statements.append(
+                exp.Alter(
+                    this=quoted_table(f"{table}__next"),
+                    kind="TABLE",
+                    actions=[exp.AlterRename(this=quoted_table(table))],
+                )
+            )
+        for table in history_tables:
+            statements.append(
+                exp.Drop(tables=[quoted_table(f"{table}__old")], kind="TABLE", exists=True)
+            )
+        return statements
+
+
+def _parquet() -> exp.Properties:
+    return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
+
+
+def _null_safe(condition: exp.Expression) -> exp.Expression:
+    """`a = b AND c = d` with null-safe equality, so NOT(...) keeps rows with null keys."""
+    condition = condition.copy()
+    for eq in list(condition.find_all(exp.EQ)):
+        eq.replace(exp.NullSafeEQ(this=eq.this, expression=eq.expression))
+    return condition
+
+
+class Databricks(Spark):
+    """Databricks tables are Delta tables: DELETE works, so a run deletes and inserts
+    like the transactional targets (each statement is atomic; the run as a whole is not)."""
+
+    name = "databricks"
+    dialect = "databricks"
+
+    def replace_rows(
+        self,
+        table: str,
+        setup: list[exp.Expression],
+        match_run: exp.Expression,
+        insert: exp.Insert | None,
+    ) -> list[exp.Expression]:
+        return Target.replace_rows(self, table, setup, match_run, insert)
+
+    def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
+        return []
+
+    def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
+        # serverless Databricks has no CACHE TABLE: a temporary view
         return exp.Create(
             this=quoted_table(name),
             kind="VIEW",
@@ -39,8 +184,3 @@ class Spark(Target):
             properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
             replace=True,
         )
-
-
-class Databricks(Spark):
-    name = "databricks"
-    dialect = "databricks"

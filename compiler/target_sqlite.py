@@ -36,8 +36,14 @@ class SQLite(Target):
         return fn("DATETIME", value)
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
-        days = exp.Sub(this=fn("JULIANDAY", value), expression=exp.Literal.number("2440587.5"))
-        return exp.Mul(this=exp.Paren(this=days), expression=exp.Literal.number(86400))
+        # whole seconds as an exact integer ('%s'), plus the milliseconds ('%f' is SS.SSS
+        # minus '%S' SS); JULIANDAY arithmetic is a double off by microseconds, so floor()
+        # of an elapsed time exactly on a day or hour boundary would come out one short
+        def part(code: str, kind: exp.DType) -> exp.Expression:
+            return exp.Cast(this=fn("STRFTIME", exp.Literal.string(code), value), to=dtype(kind))
+
+        fraction = exp.Sub(this=part("%f", T.DOUBLE), expression=part("%S", T.INT))
+        return exp.Add(this=part("%s", T.BIGINT), expression=exp.Paren(this=fraction))
 
     def to_date(self, value: exp.Expression) -> exp.Expression:
         return fn("DATE", value)
@@ -58,3 +64,7 @@ class SQLite(Target):
 
     def contains(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
         return exp.GT(this=fn("INSTR", text, part), expression=exp.Literal.number(0))
+
+    def widen_date(self, value: exp.Expression) -> exp.Expression:
+        # '2024-03-31' and '2024-03-31 00:00:00' differ as text: spell midnight out
+        return self.to_timestamp(value)

@@ -1,1 +1,362 @@
-"""The clickhouse engine (work in progress: see the engines issue)."""
+"""The ClickHouse engines.
+
+- `chdb:///relative/path`, `chdb:////absolute/path`: ClickHouse in-process through chdb, with
+  its data in that directory; `chdb://` or `chdb:///:memory:` keeps it in memory. chdb allows
+  one data path per process: every chdb engine of a process shares one session, each on its
+  own database (`?database=NAME`, default `default`).
+- `clickhouse://user:password@host:port/database`: a ClickHouse server through
+  clickhouse-connect (HTTP, port 8123 by default; `?secure=true` for HTTPS, port 8443).
+
+Time zones: `use_timezone` sets `session_timezone` to the project's zone for every
+statement, so a `DateTime` column without a zone reads as project-local time and a column
+with its own zone is converted to it (the compiled SQL then works in UTC-labelled
+wall-clock times, see `compiler/target_clickhouse.py`). Tables made by `create_table` store
+timestamps as zone-less `DateTime64(6)`; their naive values mean wall-clock time in the
+project's zone, so `use_timezone` inserts them again when the zone changes.
+
+No transactions: a run is all-or-nothing up to publishing. Everything is computed into a
+result table and one staging table per history table before any history row changes; an
+error in that phase (the usual failure: bad rules, bad data, a refused query) leaves every
+earlier result untouched. Publishing is, per history table, a DELETE of this as-of's rows
+and an INSERT of the staged rows; only a crash or a server failure between those two
+statements can leave a history table without this as-of's rows (rerun to repair).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import math
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from sqlglot import exp
+
+from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.targets import get_target
+from segl.compiler.types import Type
+from segl.runtime.engines import Engine, EngineError, UnsupportedURL
+
+SUPPORTED = (
+    "chdb:///relative/dir, chdb:////absolute/dir, chdb:///:memory:, "
+    "clickhouse://user:password@host:8123/database"
+)
+INSTALL_HINT = "pip install 'segl[clickhouse]'"
+
+# ClickHouse type names (wrappers removed) that fit each declared segl type
+_FITS: dict[Type, re.Pattern[str]] = {
+    Type.NUMBER: re.compile(r"^(U?Int(8|16|32|64|128|256)|Float(32|64)|BFloat16|Decimal.*)$"),
+    Type.STRING: re.compile(r"^(String|FixedString\(\d+\)|Enum(8|16)?\(.*\))$"),
+    Type.BOOL: re.compile(r"^(Bool|Boolean|UInt8)$"),
+    Type.DATE: re.compile(r"^(Date|Date32)$"),
+    Type.TIMESTAMP: re.compile(r"^(DateTime(64)?(\(.*\))?|Date|Date32)$"),
+}
+_WRAPPER = re.compile(r"^(Nullable|LowCardinality)\((.*)\)$")
+
+_CREATED_TYPES = {
+    Type.NUMBER: "Float64",
+    Type.STRING: "String",
+    Type.BOOL: "Bool",
+    Type.DATE: "Date32",
+    Type.TIMESTAMP: "DateTime64(6)",  # zone-less: read in the session (project) zone
+}
+
+
+def clickhouse_type_fits(declared: Type, engine_type: str) -> bool:
+    kind = engine_type.strip()
+    while (wrapped := _WRAPPER.match(kind)) is not None:
+        kind = wrapped.group(2).strip()
+    pattern = _FITS.get(declared)
+    return pattern is None or bool(pattern.match(kind))
+
+
+def _string(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value) or "\x00" in value:
+        raise EngineError("text values must not contain NUL or control characters")
+    return exp.Literal.string(value).sql(dialect="clickhouse")
+
+
+def sql_literal(value: Any) -> str:
+    """A Python value as a ClickHouse literal (inserted into a typed column)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "NULL" if math.isnan(value) else repr(value) if math.isfinite(value) else "NULL"
+    if isinstance(value, dt.datetime):
+        return _string(value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"))
+    if isinstance(value, dt.date):
+        return _string(value.isoformat())
+    return _string(str(value))
+
+
+def _plain(value: Any) -> Any:
+    """A value as segl reads it: timestamps are naive wall-clock times."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
+class ClickHouseEngineBase(Engine):
+    """What both ClickHouse engines share; subclasses run one statement at a time."""
+
+    def __init__(self, database: str) -> None:
+        self.target = get_target("clickhouse")
+        self.database = database
+        self.timezone = "UTC"
+        # tables made by create_table with naive timestamps: (zone they were read in, rows)
+        self._naive: dict[str, tuple[str, Sequence[Sequence[Any]]]] = {}
+
+    # one statement, with the session settings segl's SQL relies on
+    def _run(self, sql: str, *, rows: bool) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "session_timezone": self.timezone,
+            "join_use_nulls": 1,  # outer joins give NULL, never 0 / ''
+            "mutations_sync": 2,  # DELETE has finished when the statement returns
+            "lightweight_deletes_sync": 2,
+        }
+
+    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+        # no transactions: the compiled statements compute everything before they change
+        # history rows (see the module docstring)
+        for statement in statements:
+            self._run(statement, rows=False)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(_plain(v) for v in row) for row in self._run(sql, rows=True)]
+
+    def _split(self, table: str) -> tuple[str, str]:
+        parts = table.split(".")
+        return (parts[-2] if len(parts) >= 2 else self.database), parts[-1]
+
+    def columns_of(self, table: str) -> dict[str, str] | None:
+        database, name = self._split(table)
+        sql = (
+            "SELECT name, type FROM system.columns WHERE database = "
+            f"{_string(database)} AND table = {_string(name)} ORDER BY position"
+        )
+        found = self._run(sql, rows=True)
+        return {str(n): str(t) for n, t in found} if found else None
+
+    def fits(self, declared: Type, engine_type: str) -> bool:
+        return clickhouse_type_fits(declared, engine_type)
+
+    def create_table(
+        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        ref = render(table_ref(table), self.target)
+        defs = ", ".join(
+            f"{render(exp.to_identifier(n, quoted=True), self.target)} "
+            f"Nullable({_CREATED_TYPES.get(t, 'String')})"
+            for n, t in columns
+        )
+        self._run(f"DROP TABLE IF EXISTS {ref}", rows=False)
+        self._run(f"CREATE TABLE {ref} ({defs}) ENGINE = MergeTree ORDER BY tuple()", rows=False)
+        self._naive.pop(ref, None)
+        if any(t is Type.TIMESTAMP for _, t in columns):
+            # naive times mean wall-clock time in the project's zone, known only once
+            # use_timezone is called: keep the rows to insert them again then
+            self._naive[ref] = (self.timezone, rows)
+        self._insert(ref, rows)
+
+    def _insert(self, ref: str, rows: Sequence[Sequence[Any]]) -> None:
+        for start in range(0, len(rows), 2000):
+            values = ", ".join(
+                "(" + ", ".join(sql_literal(v) for v in row) + ")"
+                for row in rows[start : start + 2000]
+            )
+            self._run(f"INSERT INTO {ref} VALUES {values}", rows=False)
+
+    def use_timezone(self, timezone: str) -> None:
+        self._run(f"SELECT toTimeZone(now(), {_string(timezone)})", rows=True)  # a real zone?
+        self.timezone = timezone
+        for ref, (zone, rows) in list(self._naive.items()):
+            if zone != timezone:
+                self._run(f"TRUNCATE TABLE {ref}", rows=False)
+                self._insert(ref, rows)
+                self._naive[ref] = (timezone, rows)
+
+
+# ---------------------------------------------------------------- chdb (in-process)
+
+_chdb: dict[str, Any] = {}  # "session", "path", "state": the one chdb session of the process
+
+
+def _chdb_session(path: str) -> Any:
+    try:
+        chdb_session: Any = importlib.import_module("chdb.session")
+    except ImportError:
+        raise UnsupportedURL(f"chdb needs the chdb driver: {INSTALL_HINT}") from None
+    if "session" in _chdb:
+        if _chdb["path"] != path:
+            raise EngineError(
+                f"chdb allows one data path per process; this process already uses "
+                f"{_chdb['path'] or ':memory:'}"
+            )
+        return _chdb["session"]
+    try:
+        session = chdb_session.Session(path) if path else chdb_session.Session()
+    except Exception as err:  # chdb raises plain RuntimeError subclasses
+        raise EngineError(str(err)) from None
+    _chdb.update(session=session, path=path, state=None)
+    return session
+
+
+def close_chdb() -> None:
+    """Close the process's chdb session (tests: at the end of the session)."""
+    session = _chdb.pop("session", None)
+    _chdb.clear()
+    if session is not None:
+        session.close()
+
+
+class ChdbEngine(ClickHouseEngineBase):
+    name = "chdb"
+
+    def settings(self) -> dict[str, Any]:
+        # ClickHouse 25+ infers Variant(Float64, Int64) for coalesce(integer, double), which
+        # sum() and friends refuse; segl means the double (a server older than the setting
+        # never infers Variant, so only chdb, whose version is known, sets it)
+        return {**super().settings(), "allow_lossy_numeric_supertype": 1}
+
+    def __init__(self, path: str = "", database: str = "default", read_only: bool = False) -> None:
+        super().__init__(database)
+        self.session = _chdb_session(path)
+        self.read_only = read_only
+        quoted = render(exp.to_identifier(database, quoted=True), self.target)
+        exists = f"SELECT 1 FROM system.databases WHERE name = {_string(database)}"
+        try:
+            if not read_only:
+                self.session.query(f"CREATE DATABASE IF NOT EXISTS {quoted}")
+            elif not str(self.session.query(exists, "CSV")).strip():
+                raise EngineError(
+                    f"no database '{database}' in the chdb data at {path or ':memory:'}"
+                )
+        except EngineError:
+            raise
+        except Exception as err:
+            raise EngineError(str(err).strip()) from None
+
+    def _prepare(self) -> None:
+        state = (self.database, tuple(sorted(self.settings().items())))
+        if _chdb.get("state") == state:
+            return
+        quoted = render(exp.to_identifier(self.database, quoted=True), self.target)
+        sets = ", ".join(
+            f"{k} = {_string(v) if isinstance(v, str) else v}" for k, v in self.settings().items()
+        )
+        try:
+            self.session.query(f"SET {sets}")
+            self.session.query(f"USE {quoted}")
+        except Exception as err:
+            _chdb["state"] = None
+            raise EngineError(str(err)) from None
+        _chdb["state"] = state
+
+    def _run(self, sql: str, *, rows: bool) -> list[tuple[Any, ...]]:
+        if "session" not in _chdb or _chdb["session"] is not self.session:
+            raise EngineError("this chdb engine's session is closed")
+        self._prepare()
+        try:
+            if not rows:
+                self.session.query(sql)
+                return []
+            table = self.session.query(sql, "ArrowTable")
+        except Exception as err:
+            if err.__class__.__name__ in ("ChdbError", "RuntimeError"):
+                raise EngineError(str(err).strip()) from None
+            raise
+        names = table.column_names
+        return [tuple(r[n] for n in names) for r in table.to_pylist()]
+
+    def close(self) -> None:
+        pass  # the session belongs to the process (close_chdb)
+
+
+# ---------------------------------------------------------------- a server (clickhouse-connect)
+
+
+class ClickHouseServerEngine(ClickHouseEngineBase):
+    name = "clickhouse"
+
+    def __init__(self, client: Any, database: str) -> None:
+        super().__init__(database)
+        self.client = client
+
+    def _run(self, sql: str, *, rows: bool) -> list[tuple[Any, ...]]:
+        from clickhouse_connect.driver.exceptions import ClickHouseError
+
+        try:
+            if not rows:
+                self.client.command(sql, settings=self.settings())
+                return []
+            result = self.client.query(sql, settings=self.settings())
+        except ClickHouseError as err:
+            raise EngineError(str(err).strip()) from None
+        return [tuple(r) for r in result.result_rows]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def parse_server_url(url: str) -> dict[str, Any]:
+    """clickhouse://user:password@host:port/database?secure=true -> client arguments."""
+    parsed = urlparse(url)
+    query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+    secure = query.get("secure", "").lower() in ("1", "true", "yes")
+    database = unquote(parsed.path.lstrip("/")) or "default"
+    return {
+        "host": parsed.hostname or "localhost",
+        "port": parsed.port or (8443 if secure else 8123),
+        "username": unquote(parsed.username) if parsed.username else "default",
+        "password": unquote(parsed.password) if parsed.password else "",
+        "database": database,
+        "secure": secure,
+    }
+
+
+def parse_chdb_url(url: str, base: Path | None) -> tuple[str, str]:
+    """chdb:///dir -> (data path, database); '' is in memory."""
+    rest = url[len("chdb:") :]
+    rest, _, query_text = rest.partition("?")
+    query = {k: v[-1] for k, v in parse_qs(query_text).items()}
+    path = rest[3:] if rest.startswith("///") else rest.removeprefix("//")
+    path = unquote(path)
+    if path in ("", ":memory:"):
+        path = ""
+    elif not Path(path).is_absolute() and base is not None:
+        path = str(base / path)
+    return path, query.get("database", "default")
+
+
+def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "chdb":
+        path, database = parse_chdb_url(url, base)
+        if read_only and path and not Path(path).exists():
+            raise EngineError(f"no chdb data at {path}")
+        return ChdbEngine(path, database, read_only=read_only)
+    if scheme == "clickhouse":
+        try:
+            import clickhouse_connect
+        except ImportError:
+            raise UnsupportedURL(
+                f"clickhouse needs the clickhouse-connect driver: {INSTALL_HINT}"
+            ) from None
+        arguments = parse_server_url(url)
+        connect: Callable[..., Any] = clickhouse_connect.get_client
+        try:
+            client = connect(**arguments)
+        except Exception as err:  # connection refused, bad credentials, ...
+            raise EngineError(f"cannot connect to ClickHouse: {err}") from None
+        return ClickHouseServerEngine(client, arguments["database"])
+    raise UnsupportedURL(f"segl cannot connect to '{url}'; supported: {SUPPORTED}")

@@ -1,1 +1,141 @@
-"""The postgres engine (work in progress: see the engines issue)."""
+"""PostgreSQL through psycopg 3: `postgresql://user:password@host:port/database`, or on a
+Unix socket `postgresql://user@/database?host=/socket/dir`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.targets import get_target
+from segl.compiler.types import Type
+from segl.runtime.engines import Engine, EngineError, MissingDriver
+
+try:
+    import psycopg
+except ImportError:  # pragma: no cover - the driver is an optional extra
+    raise MissingDriver("psycopg") from None
+
+# PostgreSQL type names (as format_type prints them) that fit each declared segl type.
+# character(n) and citext are left out: they compare ignoring trailing blanks or case.
+_FITS: dict[Type, re.Pattern[str]] = {
+    Type.NUMBER: re.compile(r"^(smallint|integer|bigint|real|double precision|numeric(\(.*\))?)$"),
+    Type.STRING: re.compile(r"^(text|character varying(\(\d+\))?)$"),
+    Type.BOOL: re.compile(r"^boolean$"),
+    Type.DATE: re.compile(r"^date$"),
+    Type.TIMESTAMP: re.compile(r"^(timestamp(\(\d\))? with(out)? time zone|date)$"),
+}
+
+
+def _message(err: Exception) -> str:
+    """The server's own words: the primary message (and its detail), on one line."""
+    diag = getattr(err, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if primary:
+        detail = getattr(diag, "message_detail", None)
+        return f"{primary} ({detail})" if detail else str(primary)
+    return " ".join(str(err).split())
+
+
+class PostgresEngine(Engine):
+    name = "postgres"
+
+    def __init__(self, url: str, read_only: bool = False) -> None:
+        self.target = get_target("postgres")
+        try:
+            self.connection = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as err:
+            raise EngineError(_message(err)) from None
+        conforming = self.connection.info.parameter_status("standard_conforming_strings")
+        if conforming != "on":
+            self.connection.close()
+            raise EngineError(
+                "standard_conforming_strings is off on this server; segl's SQL needs it on "
+                "(ALTER DATABASE ... SET standard_conforming_strings = on)"
+            )
+        if read_only:
+            self.query("SET default_transaction_read_only = on")
+
+    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+        try:
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement.encode("utf-8"))
+        except psycopg.Error as err:
+            raise EngineError(_message(err)) from None
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql.encode("utf-8"))
+                if cursor.description is None:
+                    return []
+                return list(cursor.fetchall())
+        except psycopg.Error as err:
+            raise EngineError(_message(err)) from None
+
+    def columns_of(self, table: str) -> dict[str, str] | None:
+        name = render(table_ref(table), self.target, pretty=False)
+        try:
+            with self.connection.cursor() as cursor:
+                found = cursor.execute("SELECT to_regclass(%s)::oid", [name]).fetchone()
+                if found is None or found[0] is None:
+                    return None
+                rows = cursor.execute(
+                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                    [found[0]],
+                ).fetchall()
+        except psycopg.Error:
+            return None  # e.g. a schema name that is not valid
+        return {str(column): str(kind) for column, kind in rows}
+
+    def fits(self, declared: Type, engine_type: str) -> bool:
+        pattern = _FITS.get(declared)
+        return pattern is None or bool(pattern.match(engine_type.lower()))
+
+    def create_table(
+        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        definition = exp.Schema(
+            this=table_ref(table),
+            expressions=[
+                exp.ColumnDef(this=exp.to_identifier(n, quoted=True), kind=self.target.sql_type(t))
+                for n, t in columns
+            ],
+        )
+        drop = render(exp.Drop(tables=[table_ref(table)], kind="TABLE", exists=True), self.target)
+        create = render(exp.Create(this=definition, kind="TABLE"), self.target)
+        names = ", ".join(
+            render(exp.to_identifier(n, quoted=True), self.target) for n, _ in columns
+        )
+        copy = f"COPY {render(table_ref(table), self.target)} ({names}) FROM STDIN"
+        try:
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                cursor.execute(drop.encode("utf-8"))
+                cursor.execute(create.encode("utf-8"))
+                if rows:
+                    with cursor.copy(copy.encode("utf-8")) as loading:
+                        for row in rows:
+                            loading.write_row(list(row))
+        except psycopg.Error as err:
+            raise EngineError(_message(err)) from None
+
+    def use_timezone(self, timezone: str) -> None:
+        # CAST(timestamptz AS TIMESTAMP) converts through the session zone
+        try:
+            self.connection.execute("SELECT set_config('TimeZone', %s, false)", [timezone])
+        except psycopg.Error as err:
+            raise EngineError(_message(err)) from None
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
+    """An engine for a postgresql:// (or postgres://) URL; `base` is not used."""
+    return PostgresEngine(url, read_only=read_only)

@@ -1,1 +1,294 @@
-"""The spark engine (work in progress: see the engines issue)."""
+"""The Spark engine: a local session, a cluster master URL, or Spark Connect.
+
+URLs (the path, when given, is the database segl reads sources from and writes
+results to; `default` otherwise):
+
+- `spark://local`, `spark://local[4]`, `spark://local/crm`: an in-process
+  local session (the first one in the process is reused). Its warehouse and
+  Hive metastore live in `spark-warehouse/` next to the project, so results
+  survive the process (`segl run`, then `segl show`).
+- `spark://host:7077/crm`: a standalone cluster master (`spark.master`); the
+  cluster's own metastore and warehouse hold the tables.
+- `sc://host:15002/crm`: Spark Connect (Databricks Connect style
+  `SparkSession.builder.remote`); the path is the database, not part of the
+  connect string.
+
+Spark has no multi-statement transactions and plain parquet tables have no
+DELETE; the Spark target's statements compute everything into cached or
+`__next` tables first and touch the history tables only in a final swap of
+renames (see `compiler/target_spark.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.targets import get_target
+from segl.compiler.types import Type
+from segl.runtime.engines import Engine, EngineError, MissingDriver
+
+try:
+    import pyspark  # noqa: F401
+    from pyspark.sql import SparkSession
+except ImportError:  # pragma: no cover - exercised only without pyspark
+    raise MissingDriver("pyspark") from None
+
+# Spark type names (simpleString, as DESCRIBE/dtypes print them) per declared segl type
+_SPARK_FITS: dict[Type, re.Pattern[str]] = {
+    Type.NUMBER: re.compile(r"^(tinyint|smallint|int|integer|bigint|float|double|decimal.*)$"),
+    Type.STRING: re.compile(r"^(string|varchar.*|char.*)$"),
+    Type.BOOL: re.compile(r"^boolean$"),
+    Type.DATE: re.compile(r"^date$"),
+    Type.TIMESTAMP: re.compile(r"^(timestamp|timestamp_ntz|timestamp_ltz|date)$"),
+}
+
+_DEFAULT_MASTER = "local[2]"
+
+
+def local_session(
+    master: str = _DEFAULT_MASTER,
+    warehouse: Path | None = None,
+    *,
+    hive: bool = True,
+    timezone: str = "UTC",
+    settings: dict[str, str] | None = None,
+) -> Any:
+    """The process's local SparkSession, created once with settings that keep a
+    small machine responsive (UI off, few shuffle partitions, loopback only)."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("segl")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.session.timeZone", timezone)
+        .config("spark.sql.ansi.enabled", "true")
+        .config("spark.sql.legacy.createHiveTableByDefault", "false")
+        .config("spark.sql.adaptive.enabled", "false")
+    )
+    for key, value in (settings or {}).items():
+        builder = builder.config(key, value)
+    if warehouse is not None:
+        warehouse.mkdir(parents=True, exist_ok=True)
+        builder = builder.config("spark.sql.warehouse.dir", str(warehouse.resolve()))
+        if hive:
+            metastore = warehouse.resolve() / "metastore_db"
+            builder = builder.config(
+                "javax.jdo.option.ConnectionURL",
+                f"jdbc:derby:;databaseName={metastore};create=true",
+            ).enableHiveSupport()
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _error_text(err: BaseException) -> str:
+    """The engine's own words, first line only (Spark appends a JVM stack)."""
+    text = str(getattr(err, "desc", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _spark_errors() -> tuple[type[BaseException], ...]:
+    from pyspark.errors import PySparkException
+
+    errors: list[type[BaseException]] = [PySparkException]
+    try:
+        from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+
+        errors.append(Py4JError)
+    except ImportError:  # pragma: no cover - Spark Connect only installs
+        pass
+    return tuple(errors)
+
+
+class SparkEngine(Engine):
+    name = "spark"
+
+    def __init__(
+        self,
+        session: Any,
+        database: str = "default",
+        *,
+        create: bool = True,
+        sources_as_views: bool = False,
+    ) -> None:
+        self.target = get_target("spark")
+        self.session = session
+        self.database = database
+        # tests: create_table registers a temporary view over the rows (no parquet write)
+        self.sources_as_views = sources_as_views
+        self._errors = _spark_errors()
+        if database != "default":
+            quoted = render(table_ref(database), self.target)
+            if create:
+                self._sql(f"CREATE DATABASE IF NOT EXISTS {quoted}")
+            self._sql(f"USE {quoted}")
+
+    def _sql(self, sql: str) -> Any:
+        try:
+            return self.session.sql(sql)
+        except self._errors as err:
+            raise EngineError(_error_text(err)) from None
+
+    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+        """Spark has no transactions: the Spark target's statements make a run
+        all-or-nothing up to the final rename swap (compiler/target_spark.py).
+        On an error the cached result is released and the error raised."""
+        try:
+            for statement in statements:
+                self.session.sql(statement)
+        except self._errors as err:
+            self._cleanup()
+            raise EngineError(_error_text(err)) from None
+        except BaseException:
+            self._cleanup()
+            raise
+
+    def _cleanup(self) -> None:
+        """Release the cached result and any half-built `__next` tables."""
+        try:
+            for row in self.session.sql("SHOW TABLES").collect():
+                name = str(row["tableName"])
+                if (bool(row["isTemporary"]) and name.endswith("result")) or name.endswith(
+                    "__next"
+                ):
+                    self.session.sql(f"DROP TABLE IF EXISTS {render(table_ref(name), self.target)}")
+        except self._errors:  # pragma: no cover - best effort
+            pass
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            rows = self.session.sql(sql).collect()
+        except self._errors as err:
+            raise EngineError(_error_text(err)) from None
+        return [tuple(row) for row in rows]
+
+    def columns_of(self, table: str) -> dict[str, str] | None:
+        try:
+            frame = self.session.sql(self.select_star(table, limit=0))
+            return {field.name: field.dataType.simpleString() for field in frame.schema.fields}
+        except self._errors:
+            return None
+
+    def fits(self, declared: Type, engine_type: str) -> bool:
+        pattern = _SPARK_FITS.get(declared)
+        return pattern is None or bool(pattern.match(engine_type.lower()))
+
+    def create_table(
+        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        from pyspark.sql import types as st
+
+        kinds: dict[Type, Any] = {
+            Type.NUMBER: st.DoubleType(),
+            Type.STRING: st.StringType(),
+            Type.BOOL: st.BooleanType(),
+            Type.DATE: st.DateType(),
+            Type.TIMESTAMP: st.TimestampNTZType(),  # naive datetimes, unconverted
+        }
+        schema = st.StructType(
+            [st.StructField(name, kinds.get(kind, st.StringType()), True) for name, kind in columns]
+        )
+        numbers = [i for i, (_, kind) in enumerate(columns) if kind is Type.NUMBER]
+        data = []
+        for row in rows:
+            values = list(row)
+            for i in numbers:
+                if values[i] is not None and not isinstance(values[i], float):
+                    values[i] = float(values[i])
+            data.append(values)
+        name = render(table_ref(table), self.target)
+        try:
+            frame = self.session.createDataFrame(data, schema=schema)
+            if self.sources_as_views and "." not in table:
+                frame.createOrReplaceTempView(name)
+                return
+            self.session.sql(f"DROP TABLE IF EXISTS {name}")
+            frame.write.format("parquet").mode("overwrite").saveAsTable(name)
+        except self._errors as err:
+            raise EngineError(_error_text(err)) from None
+
+    def use_timezone(self, timezone: str) -> None:
+        # Spark TIMESTAMP is zoned: the compiled SQL casts it to TIMESTAMP_NTZ through the
+        # session zone, so pinning the session zone reads it as the project's wall clock
+        self.session.conf.set("spark.sql.session.timeZone", timezone)
+
+    def close(self) -> None:
+        """Sessions are shared per process (creating one takes seconds): leave it running."""
+
+
+def parse_url(url: str) -> dict[str, str]:
+    """`{"kind": "local"|"master"|"connect", "master"|"remote": ..., "database": ...}`."""
+    # not urlparse's netloc: it reads `local[4]` as an IPv6 address
+    scheme, _, rest = url.partition("://")
+    scheme = scheme.lower()
+    rest, _, query = rest.partition("?")
+    netloc, _, path = rest.partition("/")
+    parsed = urlparse(f"x://h?{query}")
+    database = path.strip("/") or "default"
+    if "/" in database or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", database):
+        raise EngineError(f"'{database}' is not a Spark database name (from {url})")
+    options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+    if scheme == "sc":
+        if not netloc:
+            raise EngineError(f"a Spark Connect URL needs a host: sc://host:15002 (got {url})")
+        remote = f"sc://{netloc}"
+        extra = ";".join(f"{k}={v}" for k, v in options.items())
+        return {
+            "kind": "connect",
+            "remote": f"{remote}/;{extra}" if extra else remote,
+            "database": database,
+        }
+    if scheme != "spark":
+        raise EngineError(f"not a Spark URL: {url}")
+    if netloc == "local" or netloc.startswith("local["):
+        if not re.fullmatch(r"local(\[(\d+|\*)\])?", netloc):
+            raise EngineError(f"bad local master '{netloc}' in {url}: use local or local[N]")
+        master = netloc if netloc != "local" else _DEFAULT_MASTER
+        result = {"kind": "local", "master": master, "database": database}
+        if "warehouse" in options:
+            result["warehouse"] = options["warehouse"]
+        return result
+    if not netloc:
+        raise EngineError(f"a Spark URL needs a master: spark://local or spark://host:7077 ({url})")
+    return {"kind": "master", "master": f"spark://{netloc}", "database": database}
+
+
+def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
+    spec = parse_url(url)
+    try:
+        if spec["kind"] == "connect":
+            session = SparkSession.builder.remote(spec["remote"]).getOrCreate()
+        elif spec["kind"] == "master":
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            session = (
+                SparkSession.builder.master(spec["master"])
+                .appName("segl")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.ansi.enabled", "true")
+                .enableHiveSupport()
+                .getOrCreate()
+            )
+        else:
+            warehouse = Path(spec.get("warehouse", "spark-warehouse"))
+            if not warehouse.is_absolute():
+                warehouse = (base or Path.cwd()) / warehouse
+            session = local_session(spec["master"], warehouse)
+    except _spark_errors() as err:
+        raise EngineError(f"cannot start Spark for {url}: {_error_text(err)}") from None
+    return SparkEngine(session, spec["database"], create=not read_only)
+
+
+__all__ = ["SparkEngine", "local_session", "open_engine", "parse_url"]

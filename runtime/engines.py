@@ -60,6 +60,11 @@ class Engine(ABC):
         """Whether a column of this engine type can hold the declared segl type."""
         return type_fits(declared, engine_type)
 
+    def decode(self, value: Any, value_type: Type) -> Any:
+        """A value read back from a result table as the Python value of its segl type
+        (engines without boolean or date types store them differently)."""
+        return value
+
     def select_star(self, table: str, limit: int | None = None) -> str:
         query = exp.Select(expressions=[exp.Star()]).from_(table_ref(table), copy=False)
         if limit is not None:

@@ -181,6 +181,7 @@ def read_result(compiled: CompiledRun, engine: Engine) -> RunResult:
     result = RunResult(compiled.as_of)
     where = _as_of_filter(compiled)
     tag_names = [t.name for t in project.tags]
+    tag_types = [t.type for t in project.tags]
     query = (
         exp.Select(expressions=[col("user_id"), *(col(n) for n in tag_names)])
         .from_(table_ref(tables.tags), copy=False)
@@ -189,8 +190,8 @@ def read_result(compiled: CompiledRun, engine: Engine) -> RunResult:
     result.tags = {name: {} for name in tag_names}
     for row in engine.query(render(query, target)):
         result.users.add(row[0])
-        for name, value in zip(tag_names, row[1:], strict=True):
-            result.tags[name][row[0]] = value
+        for name, kind, value in zip(tag_names, tag_types, row[1:], strict=True):
+            result.tags[name][row[0]] = engine.decode(value, kind)
     result.segments = {s.name: set() for s in project.segments}
     members = (
         exp.Select(expressions=[col("segment"), col("user_id")])

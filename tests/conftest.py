@@ -22,6 +22,8 @@ import pytest
 from segl.runtime.cli import main
 from segl.runtime.demo_data import DEMO_ANCHOR, build_demo_warehouse
 
+pytest_plugins = ["engine_fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 RETAIL = EXAMPLES / "retail"

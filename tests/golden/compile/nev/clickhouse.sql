@@ -2,18 +2,27 @@
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_tags, segl_members, segl_layers, segl_runs
 
-CREATE TABLE "segl_result"
+CREATE OR REPLACE TABLE "segl_result"
 ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
     "lead_id" AS "_u",
-    CAST("ts" AS Nullable(DateTime)) AS "_t",
-    CAST("ts" AS Nullable(DateTime)) AS "c0",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "_t",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "c0",
     "stage" AS "c1",
     "store" AS "c2"
   FROM "nev_events"
   WHERE
-    CAST("ts" AS Nullable(DateTime)) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "evr_0" AS (
   SELECT
     *,
@@ -32,7 +41,7 @@ WITH "ev_0" AS (
     MIN(CASE WHEN "c1" = 'delivery' THEN "c0" END) AS "a4",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime))
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'after_sales'
         THEN 1
       END
@@ -47,7 +56,10 @@ WITH "ev_0" AS (
   SELECT
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
-    CAST("u"."created_at" AS Nullable(DateTime)) AS "p_1",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "p_1",
     "agg_0"."a0" AS "a0",
     "agg_0"."a1" AS "a1",
     "agg_0"."a2" AS "a2",
@@ -108,7 +120,7 @@ WITH "ev_0" AS (
     FLOOR(
       (
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d9", 6))
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d9", 6))
         ) / 1000000.0
       ) / 86400
     ) AS "d10",
@@ -128,14 +140,14 @@ WITH "ev_0" AS (
       FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
           ) / 1000000.0
         ) / 86400
       ) >= 7
       AND FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
           ) / 1000000.0
         ) / 86400
       ) <= 21
@@ -144,7 +156,7 @@ WITH "ev_0" AS (
     AND FLOOR(
       (
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d3", 6))
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d3", 6))
         ) / 1000000.0
       ) / 86400
     ) > 90 AS "d8",
@@ -159,7 +171,7 @@ WITH "ev_0" AS (
     AND FLOOR(
       (
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6))
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6))
         ) / 1000000.0
       ) / 86400
     ) <= 14
@@ -168,38 +180,40 @@ WITH "ev_0" AS (
 )
 SELECT
   "_u",
-  "d0",
-  "d1",
-  "d2",
-  "d3",
-  "d4",
-  "d5",
-  "d6",
-  "d7",
-  "d8",
-  "d9",
-  "d10",
-  "d11",
-  "d12",
-  "d13",
-  "d14",
-  "d15",
-  "d16"
+  CAST("d0" AS Nullable(DateTime64(6, 'UTC'))) AS "d0",
+  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("d2" AS Nullable(DateTime64(6, 'UTC'))) AS "d2",
+  CAST("d3" AS Nullable(DateTime64(6, 'UTC'))) AS "d3",
+  CAST("d4" AS Nullable(DateTime64(6, 'UTC'))) AS "d4",
+  CAST("d5" AS Nullable(Float64)) AS "d5",
+  CAST("d6" AS Nullable(String)) AS "d6",
+  CAST("d7" AS Nullable(Bool)) AS "d7",
+  CAST("d8" AS Nullable(Bool)) AS "d8",
+  CAST("d9" AS Nullable(DateTime64(6, 'UTC'))) AS "d9",
+  CAST("d10" AS Nullable(Float64)) AS "d10",
+  CAST("d11" AS Nullable(Bool)) AS "d11",
+  CAST("d12" AS Nullable(Bool)) AS "d12",
+  CAST("d13" AS Nullable(Bool)) AS "d13",
+  CAST("d14" AS Nullable(Float64)) AS "d14",
+  CAST("d15" AS Nullable(String)) AS "d15",
+  CAST("d16" AS Nullable(Float64)) AS "d16"
 FROM "lvl_3"
 SETTINGS join_use_nulls = 1;
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_tags"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS Nullable(DateTime)) AS "store_visit_at",
-  CAST("d1" AS Nullable(DateTime)) AS "wecom_added_at",
-  CAST("d2" AS Nullable(DateTime)) AS "test_drive_at",
-  CAST("d3" AS Nullable(DateTime)) AS "deposit_at",
-  CAST("d4" AS Nullable(DateTime)) AS "delivery_at",
+  CAST("d0" AS Nullable(DateTime64(6, 'UTC'))) AS "store_visit_at",
+  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "wecom_added_at",
+  CAST("d2" AS Nullable(DateTime64(6, 'UTC'))) AS "test_drive_at",
+  CAST("d3" AS Nullable(DateTime64(6, 'UTC'))) AS "deposit_at",
+  CAST("d4" AS Nullable(DateTime64(6, 'UTC'))) AS "delivery_at",
   CAST("d5" AS Nullable(Float64)) AS "service_visits_180d",
-  CAST("d9" AS Nullable(DateTime)) AS "last_touch_at",
+  CAST("d9" AS Nullable(DateTime64(6, 'UTC'))) AS "last_touch_at",
   CAST("d10" AS Nullable(Float64)) AS "days_since_touch",
   CAST("d14" AS Nullable(Float64)) AS "test_drives",
   CAST("d15" AS Nullable(String)) AS "deposit_store",
@@ -208,11 +222,45 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime)) AND "project" = 'nev';
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "store_visit_at" Nullable(DateTime64(6, 'UTC'));
 
-INSERT INTO "segl_tags" (
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "wecom_added_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "test_drive_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "deposit_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "delivery_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "service_visits_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "last_touch_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "days_since_touch" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "test_drives" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "deposit_store" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" Nullable(Float64);
+
+DROP TABLE IF EXISTS "segl_tags__next";
+
+CREATE TABLE "segl_tags__next" AS
+"segl_tags";
+
+INSERT INTO "segl_tags__next" (
   "as_of",
   "project",
   "user_id",
@@ -229,25 +277,27 @@ INSERT INTO "segl_tags" (
   "test_drive_to_deposit_days"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
   "_u",
-  CAST("d0" AS Nullable(DateTime)),
-  CAST("d1" AS Nullable(DateTime)),
-  CAST("d2" AS Nullable(DateTime)),
-  CAST("d3" AS Nullable(DateTime)),
-  CAST("d4" AS Nullable(DateTime)),
+  CAST("d0" AS Nullable(DateTime64(6, 'UTC'))),
+  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))),
+  CAST("d2" AS Nullable(DateTime64(6, 'UTC'))),
+  CAST("d3" AS Nullable(DateTime64(6, 'UTC'))),
+  CAST("d4" AS Nullable(DateTime64(6, 'UTC'))),
   CAST("d5" AS Nullable(Float64)),
-  CAST("d9" AS Nullable(DateTime)),
+  CAST("d9" AS Nullable(DateTime64(6, 'UTC'))),
   CAST("d10" AS Nullable(Float64)),
   CAST("d14" AS Nullable(Float64)),
   CAST("d15" AS Nullable(String)),
   CAST("d16" AS Nullable(Float64))
 FROM "segl_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_members"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
@@ -255,18 +305,19 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime)) AND "project" = 'nev';
+DROP TABLE IF EXISTS "segl_members__next";
 
-INSERT INTO "segl_members" (
+CREATE TABLE "segl_members__next" AS
+"segl_members";
+
+INSERT INTO "segl_members__next" (
   "as_of",
   "project",
   "segment",
   "user_id"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
   'deposit_follow_up',
   "_u"
@@ -275,7 +326,7 @@ WHERE
   "d7" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
   'delivery_overdue',
   "_u"
@@ -284,7 +335,7 @@ WHERE
   "d8" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
   'invite_test_drive',
   "_u"
@@ -293,7 +344,7 @@ WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
   'stale_leads',
   "_u"
@@ -302,7 +353,7 @@ WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
   'douyin_hot_leads',
   "_u"
@@ -310,9 +361,11 @@ FROM "segl_result"
 WHERE
   "d13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_layers"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
@@ -321,11 +374,12 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime)) AND "project" = 'nev';
+DROP TABLE IF EXISTS "segl_layers__next";
 
-INSERT INTO "segl_layers" (
+CREATE TABLE "segl_layers__next" AS
+"segl_layers";
+
+INSERT INTO "segl_layers__next" (
   "as_of",
   "project",
   "layering",
@@ -333,7 +387,7 @@ INSERT INTO "segl_layers" (
   "layer"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
   'stage',
   "_u",
@@ -344,31 +398,82 @@ WHERE
     "d6" IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS "segl_runs" AS
+CREATE TABLE IF NOT EXISTS "segl_runs"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
-  CAST(NULL AS Nullable(DateTime)) AS "run_at",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "run_at",
   CAST(NULL AS Nullable(Int64)) AS "users"
 FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_runs"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime)) AND "project" = 'nev';
+DROP TABLE IF EXISTS "segl_runs__next";
 
-INSERT INTO "segl_runs" (
+CREATE TABLE "segl_runs__next" AS
+"segl_runs";
+
+INSERT INTO "segl_runs__next" (
   "as_of",
   "project",
   "run_at",
   "users"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
-  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime)),
+  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime64(6, 'UTC'))),
   CAST(COUNT(*) AS Nullable(Int64))
 FROM "segl_result";
+
+DELETE FROM "segl_tags"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'nev';
+
+INSERT INTO "segl_tags"
+SELECT
+  *
+FROM "segl_tags__next";
+
+DROP TABLE IF EXISTS "segl_tags__next";
+
+DELETE FROM "segl_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'nev';
+
+INSERT INTO "segl_members"
+SELECT
+  *
+FROM "segl_members__next";
+
+DROP TABLE IF EXISTS "segl_members__next";
+
+DELETE FROM "segl_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'nev';
+
+INSERT INTO "segl_layers"
+SELECT
+  *
+FROM "segl_layers__next";
+
+DROP TABLE IF EXISTS "segl_layers__next";
+
+DELETE FROM "segl_runs"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'nev';
+
+INSERT INTO "segl_runs"
+SELECT
+  *
+FROM "segl_runs__next";
+
+DROP TABLE IF EXISTS "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_result";

@@ -6,13 +6,13 @@ CREATE OR REPLACE TEMPORARY VIEW `segl_result` AS
 WITH `ev_0` AS (
   SELECT
     `lead_id` AS `_u`,
-    CAST(`ts` AS TIMESTAMP) AS `_t`,
-    CAST(`ts` AS TIMESTAMP) AS `c0`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `_t`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `c0`,
     `stage` AS `c1`,
     `store` AS `c2`
   FROM `nev_events`
   WHERE
-    CAST(`ts` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `evr_0` AS (
   SELECT
     *,
@@ -31,7 +31,7 @@ WITH `ev_0` AS (
     MIN(CASE WHEN `c1` = 'delivery' THEN `c0` END) AS `a4`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND `c1` = 'after_sales'
+        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'after_sales'
         THEN 1
       END
     ) AS `a5`,
@@ -45,7 +45,7 @@ WITH `ev_0` AS (
   SELECT
     `u`.`lead_id` AS `_u`,
     `u`.`source_channel` AS `p_0`,
-    CAST(`u`.`created_at` AS TIMESTAMP) AS `p_1`,
+    CAST(`u`.`created_at` AS TIMESTAMP_NTZ) AS `p_1`,
     `agg_0`.`a0` AS `a0`,
     `agg_0`.`a1` AS `a1`,
     `agg_0`.`a2` AS `a2`,
@@ -103,59 +103,67 @@ WITH `ev_0` AS (
       THEN 'store_visit'
       ELSE 'lead'
     END AS `d6`,
-    FLOOR(
+    CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d9` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`d9` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) AS `d10`,
-    FLOOR(
+    ) AS DOUBLE) AS `d10`,
+    CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(`d3` AS TIMESTAMP)) - UNIX_MICROS(CAST(`d2` AS TIMESTAMP))
-        ) / 1000000.0
+        TIMESTAMPDIFF(MICROSECOND, CAST(`d2` AS TIMESTAMP_NTZ), CAST(`d3` AS TIMESTAMP_NTZ)) / 1000000.0
       ) / 86400
-    ) AS `d16`
+    ) AS DOUBLE) AS `d16`
   FROM `lvl_1`
 ), `lvl_3` AS (
   SELECT
     *,
     `d6` = 'test_drive'
     AND (
-      FLOOR(
+      CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d2` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d2` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) >= 7
-      AND FLOOR(
+      ) AS DOUBLE) >= 7
+      AND CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d2` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d2` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) <= 21
+      ) AS DOUBLE) <= 21
     ) AS `d7`,
     `d6` = 'deposit'
-    AND FLOOR(
+    AND CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d3` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`d3` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) > 90 AS `d8`,
+    ) AS DOUBLE) > 90 AS `d8`,
     `d6` IN ('store_visit', 'wecom') AND `d10` <= 30 AS `d11`,
     `d6` IN ('lead', 'store_visit', 'wecom', 'test_drive') AND `d10` > 60 AS `d12`,
     `p_0` = 'douyin'
-    AND FLOOR(
+    AND CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`p_1` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`p_1` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) <= 14
+    ) AS DOUBLE) <= 14
     AND `d6` <> 'lead' AS `d13`
   FROM `lvl_2`
 )
@@ -182,16 +190,16 @@ FROM `lvl_3`;
 
 CREATE TABLE IF NOT EXISTS `segl_tags` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
-  CAST(`d0` AS TIMESTAMP) AS `store_visit_at`,
-  CAST(`d1` AS TIMESTAMP) AS `wecom_added_at`,
-  CAST(`d2` AS TIMESTAMP) AS `test_drive_at`,
-  CAST(`d3` AS TIMESTAMP) AS `deposit_at`,
-  CAST(`d4` AS TIMESTAMP) AS `delivery_at`,
+  CAST(`d0` AS TIMESTAMP_NTZ) AS `store_visit_at`,
+  CAST(`d1` AS TIMESTAMP_NTZ) AS `wecom_added_at`,
+  CAST(`d2` AS TIMESTAMP_NTZ) AS `test_drive_at`,
+  CAST(`d3` AS TIMESTAMP_NTZ) AS `deposit_at`,
+  CAST(`d4` AS TIMESTAMP_NTZ) AS `delivery_at`,
   CAST(`d5` AS DOUBLE) AS `service_visits_180d`,
-  CAST(`d9` AS TIMESTAMP) AS `last_touch_at`,
+  CAST(`d9` AS TIMESTAMP_NTZ) AS `last_touch_at`,
   CAST(`d10` AS DOUBLE) AS `days_since_touch`,
   CAST(`d14` AS DOUBLE) AS `test_drives`,
   CAST(`d15` AS STRING) AS `deposit_store`,
@@ -202,7 +210,7 @@ WHERE
 
 DELETE FROM `segl_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'nev';
 
 INSERT INTO `segl_tags` (
   `as_of`,
@@ -221,16 +229,16 @@ INSERT INTO `segl_tags` (
   `test_drive_to_deposit_days`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   `_u`,
-  CAST(`d0` AS TIMESTAMP),
-  CAST(`d1` AS TIMESTAMP),
-  CAST(`d2` AS TIMESTAMP),
-  CAST(`d3` AS TIMESTAMP),
-  CAST(`d4` AS TIMESTAMP),
+  CAST(`d0` AS TIMESTAMP_NTZ),
+  CAST(`d1` AS TIMESTAMP_NTZ),
+  CAST(`d2` AS TIMESTAMP_NTZ),
+  CAST(`d3` AS TIMESTAMP_NTZ),
+  CAST(`d4` AS TIMESTAMP_NTZ),
   CAST(`d5` AS DOUBLE),
-  CAST(`d9` AS TIMESTAMP),
+  CAST(`d9` AS TIMESTAMP_NTZ),
   CAST(`d10` AS DOUBLE),
   CAST(`d14` AS DOUBLE),
   CAST(`d15` AS STRING),
@@ -239,7 +247,7 @@ FROM `segl_result`;
 
 CREATE TABLE IF NOT EXISTS `segl_members` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
@@ -249,7 +257,7 @@ WHERE
 
 DELETE FROM `segl_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'nev';
 
 INSERT INTO `segl_members` (
   `as_of`,
@@ -258,7 +266,7 @@ INSERT INTO `segl_members` (
   `user_id`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'deposit_follow_up',
   `_u`
@@ -267,7 +275,7 @@ WHERE
   `d7` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'delivery_overdue',
   `_u`
@@ -276,7 +284,7 @@ WHERE
   `d8` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'invite_test_drive',
   `_u`
@@ -285,7 +293,7 @@ WHERE
   `d11` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'stale_leads',
   `_u`
@@ -294,7 +302,7 @@ WHERE
   `d12` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'douyin_hot_leads',
   `_u`
@@ -304,7 +312,7 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS `segl_layers` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
@@ -315,7 +323,7 @@ WHERE
 
 DELETE FROM `segl_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'nev';
 
 INSERT INTO `segl_layers` (
   `as_of`,
@@ -325,7 +333,7 @@ INSERT INTO `segl_layers` (
   `layer`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'stage',
   `_u`,
@@ -338,9 +346,9 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS `segl_runs` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
   CAST(NULL AS BIGINT) AS `users`
 FROM `segl_result`
 WHERE
@@ -348,7 +356,7 @@ WHERE
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'nev';
 
 INSERT INTO `segl_runs` (
   `as_of`,
@@ -357,9 +365,9 @@ INSERT INTO `segl_runs` (
   `users`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
   CAST(COUNT(*) AS BIGINT)
 FROM `segl_result`;
 

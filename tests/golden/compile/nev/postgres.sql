@@ -4,6 +4,8 @@
 
 BEGIN;
 
+SET LOCAL TimeZone = 'Asia/Shanghai';
+
 CREATE TEMPORARY TABLE "segl_result" AS
 WITH "ev_0" AS (
   SELECT
@@ -20,7 +22,7 @@ WITH "ev_0" AS (
     *,
     ROW_NUMBER() OVER (
       PARTITION BY "_u", COALESCE("c1" = 'deposit', FALSE)
-      ORDER BY "_t" DESC NULLS LAST, "c2" DESC NULLS LAST
+      ORDER BY "_t" DESC NULLS LAST, "c2" COLLATE "C" DESC NULLS LAST
     ) AS "r_a8"
   FROM "ev_0"
 ), "agg_0" AS (

@@ -2,17 +2,17 @@
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_tags, segl_members, segl_layers, segl_runs
 
-CREATE OR REPLACE TEMPORARY VIEW `segl_result` AS
+CACHE TABLE `segl_result` AS
 WITH `ev_0` AS (
   SELECT
     `lead_id` AS `_u`,
-    CAST(`ts` AS TIMESTAMP) AS `_t`,
-    CAST(`ts` AS TIMESTAMP) AS `c0`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `_t`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `c0`,
     `stage` AS `c1`,
     `store` AS `c2`
   FROM `nev_events`
   WHERE
-    CAST(`ts` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `evr_0` AS (
   SELECT
     *,
@@ -31,7 +31,7 @@ WITH `ev_0` AS (
     MIN(CASE WHEN `c1` = 'delivery' THEN `c0` END) AS `a4`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND `c1` = 'after_sales'
+        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'after_sales'
         THEN 1
       END
     ) AS `a5`,
@@ -45,7 +45,7 @@ WITH `ev_0` AS (
   SELECT
     `u`.`lead_id` AS `_u`,
     `u`.`source_channel` AS `p_0`,
-    CAST(`u`.`created_at` AS TIMESTAMP) AS `p_1`,
+    CAST(`u`.`created_at` AS TIMESTAMP_NTZ) AS `p_1`,
     `agg_0`.`a0` AS `a0`,
     `agg_0`.`a1` AS `a1`,
     `agg_0`.`a2` AS `a2`,
@@ -103,59 +103,67 @@ WITH `ev_0` AS (
       THEN 'store_visit'
       ELSE 'lead'
     END AS `d6`,
-    FLOOR(
+    CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d9` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`d9` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) AS `d10`,
-    FLOOR(
+    ) AS DOUBLE) AS `d10`,
+    CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(`d3` AS TIMESTAMP)) - UNIX_MICROS(CAST(`d2` AS TIMESTAMP))
-        ) / 1000000.0
+        TIMESTAMPDIFF(MICROSECOND, CAST(`d2` AS TIMESTAMP_NTZ), CAST(`d3` AS TIMESTAMP_NTZ)) / 1000000.0
       ) / 86400
-    ) AS `d16`
+    ) AS DOUBLE) AS `d16`
   FROM `lvl_1`
 ), `lvl_3` AS (
   SELECT
     *,
     `d6` = 'test_drive'
     AND (
-      FLOOR(
+      CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d2` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d2` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) >= 7
-      AND FLOOR(
+      ) AS DOUBLE) >= 7
+      AND CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d2` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d2` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) <= 21
+      ) AS DOUBLE) <= 21
     ) AS `d7`,
     `d6` = 'deposit'
-    AND FLOOR(
+    AND CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d3` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`d3` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) > 90 AS `d8`,
+    ) AS DOUBLE) > 90 AS `d8`,
     `d6` IN ('store_visit', 'wecom') AND `d10` <= 30 AS `d11`,
     `d6` IN ('lead', 'store_visit', 'wecom', 'test_drive') AND `d10` > 60 AS `d12`,
     `p_0` = 'douyin'
-    AND FLOOR(
+    AND CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`p_1` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`p_1` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) <= 14
+    ) AS DOUBLE) <= 14
     AND `d6` <> 'lead' AS `d13`
   FROM `lvl_2`
 )
@@ -180,18 +188,19 @@ SELECT
   `d16`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags` AS
+CREATE TABLE IF NOT EXISTS `segl_tags`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
-  CAST(`d0` AS TIMESTAMP) AS `store_visit_at`,
-  CAST(`d1` AS TIMESTAMP) AS `wecom_added_at`,
-  CAST(`d2` AS TIMESTAMP) AS `test_drive_at`,
-  CAST(`d3` AS TIMESTAMP) AS `deposit_at`,
-  CAST(`d4` AS TIMESTAMP) AS `delivery_at`,
+  CAST(`d0` AS TIMESTAMP_NTZ) AS `store_visit_at`,
+  CAST(`d1` AS TIMESTAMP_NTZ) AS `wecom_added_at`,
+  CAST(`d2` AS TIMESTAMP_NTZ) AS `test_drive_at`,
+  CAST(`d3` AS TIMESTAMP_NTZ) AS `deposit_at`,
+  CAST(`d4` AS TIMESTAMP_NTZ) AS `delivery_at`,
   CAST(`d5` AS DOUBLE) AS `service_visits_180d`,
-  CAST(`d9` AS TIMESTAMP) AS `last_touch_at`,
+  CAST(`d9` AS TIMESTAMP_NTZ) AS `last_touch_at`,
   CAST(`d10` AS DOUBLE) AS `days_since_touch`,
   CAST(`d14` AS DOUBLE) AS `test_drives`,
   CAST(`d15` AS STRING) AS `deposit_store`,
@@ -200,11 +209,20 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_tags`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+DROP TABLE IF EXISTS `segl_tags__next`;
 
-INSERT INTO `segl_tags` (
+CREATE TABLE `segl_tags__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_tags`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'nev'
+  );
+
+INSERT INTO `segl_tags__next` (
   `as_of`,
   `project`,
   `user_id`,
@@ -221,25 +239,26 @@ INSERT INTO `segl_tags` (
   `test_drive_to_deposit_days`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   `_u`,
-  CAST(`d0` AS TIMESTAMP),
-  CAST(`d1` AS TIMESTAMP),
-  CAST(`d2` AS TIMESTAMP),
-  CAST(`d3` AS TIMESTAMP),
-  CAST(`d4` AS TIMESTAMP),
+  CAST(`d0` AS TIMESTAMP_NTZ),
+  CAST(`d1` AS TIMESTAMP_NTZ),
+  CAST(`d2` AS TIMESTAMP_NTZ),
+  CAST(`d3` AS TIMESTAMP_NTZ),
+  CAST(`d4` AS TIMESTAMP_NTZ),
   CAST(`d5` AS DOUBLE),
-  CAST(`d9` AS TIMESTAMP),
+  CAST(`d9` AS TIMESTAMP_NTZ),
   CAST(`d10` AS DOUBLE),
   CAST(`d14` AS DOUBLE),
   CAST(`d15` AS STRING),
   CAST(`d16` AS DOUBLE)
 FROM `segl_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members` AS
+CREATE TABLE IF NOT EXISTS `segl_members`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
@@ -247,18 +266,27 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_members`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+DROP TABLE IF EXISTS `segl_members__next`;
 
-INSERT INTO `segl_members` (
+CREATE TABLE `segl_members__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_members`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'nev'
+  );
+
+INSERT INTO `segl_members__next` (
   `as_of`,
   `project`,
   `segment`,
   `user_id`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'deposit_follow_up',
   `_u`
@@ -267,7 +295,7 @@ WHERE
   `d7` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'delivery_overdue',
   `_u`
@@ -276,7 +304,7 @@ WHERE
   `d8` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'invite_test_drive',
   `_u`
@@ -285,7 +313,7 @@ WHERE
   `d11` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'stale_leads',
   `_u`
@@ -294,7 +322,7 @@ WHERE
   `d12` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'douyin_hot_leads',
   `_u`
@@ -302,9 +330,10 @@ FROM `segl_result`
 WHERE
   `d13` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers` AS
+CREATE TABLE IF NOT EXISTS `segl_layers`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
@@ -313,11 +342,20 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_layers`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+DROP TABLE IF EXISTS `segl_layers__next`;
 
-INSERT INTO `segl_layers` (
+CREATE TABLE `segl_layers__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_layers`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'nev'
+  );
+
+INSERT INTO `segl_layers__next` (
   `as_of`,
   `project`,
   `layering`,
@@ -325,7 +363,7 @@ INSERT INTO `segl_layers` (
   `layer`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
   'stage',
   `_u`,
@@ -336,31 +374,81 @@ WHERE
     `d6` IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS `segl_runs` AS
+CREATE TABLE IF NOT EXISTS `segl_runs`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
   CAST(NULL AS BIGINT) AS `users`
 FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_runs`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'nev';
+DROP TABLE IF EXISTS `segl_runs__next`;
 
-INSERT INTO `segl_runs` (
+CREATE TABLE `segl_runs__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_runs`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'nev'
+  );
+
+INSERT INTO `segl_runs__next` (
   `as_of`,
   `project`,
   `run_at`,
   `users`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'nev',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
   CAST(COUNT(*) AS BIGINT)
 FROM `segl_result`;
+
+DROP TABLE IF EXISTS `segl_tags__old`;
+
+ALTER TABLE `segl_tags`
+RENAME TO `segl_tags__old`;
+
+DROP TABLE IF EXISTS `segl_members__old`;
+
+ALTER TABLE `segl_members`
+RENAME TO `segl_members__old`;
+
+DROP TABLE IF EXISTS `segl_layers__old`;
+
+ALTER TABLE `segl_layers`
+RENAME TO `segl_layers__old`;
+
+DROP TABLE IF EXISTS `segl_runs__old`;
+
+ALTER TABLE `segl_runs`
+RENAME TO `segl_runs__old`;
+
+ALTER TABLE `segl_tags__next`
+RENAME TO `segl_tags`;
+
+ALTER TABLE `segl_members__next`
+RENAME TO `segl_members`;
+
+ALTER TABLE `segl_layers__next`
+RENAME TO `segl_layers`;
+
+ALTER TABLE `segl_runs__next`
+RENAME TO `segl_runs`;
+
+DROP TABLE IF EXISTS `segl_tags__old`;
+
+DROP TABLE IF EXISTS `segl_members__old`;
+
+DROP TABLE IF EXISTS `segl_layers__old`;
+
+DROP TABLE IF EXISTS `segl_runs__old`;
 
 DROP TABLE IF EXISTS `segl_result`;

@@ -102,20 +102,20 @@ WITH "ev_0" AS (
     END AS "d6",
     FLOOR(
       CAST((
-        (
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-        ) * 86400 - (
-          JULIANDAY("d9") - 2440587.5
-        ) * 86400
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        ) - CAST(STRFTIME('%s', "d9") AS INTEGER) + (
+          CAST(STRFTIME('%f', "d9") AS REAL) - CAST(STRFTIME('%S', "d9") AS INTEGER)
+        )
       ) AS REAL) / 86400
     ) AS "d10",
     FLOOR(
       CAST((
-        (
-          JULIANDAY("d3") - 2440587.5
-        ) * 86400 - (
-          JULIANDAY("d2") - 2440587.5
-        ) * 86400
+        CAST(STRFTIME('%s', "d3") AS INTEGER) + (
+          CAST(STRFTIME('%f', "d3") AS REAL) - CAST(STRFTIME('%S', "d3") AS INTEGER)
+        ) - CAST(STRFTIME('%s', "d2") AS INTEGER) + (
+          CAST(STRFTIME('%f', "d2") AS REAL) - CAST(STRFTIME('%S', "d2") AS INTEGER)
+        )
       ) AS REAL) / 86400
     ) AS "d16"
   FROM "lvl_1"
@@ -126,31 +126,31 @@ WITH "ev_0" AS (
     AND (
       FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("d2") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "d2") AS INTEGER) + (
+            CAST(STRFTIME('%f', "d2") AS REAL) - CAST(STRFTIME('%S', "d2") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) >= 7
       AND FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("d2") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "d2") AS INTEGER) + (
+            CAST(STRFTIME('%f', "d2") AS REAL) - CAST(STRFTIME('%S', "d2") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) <= 21
     ) AS "d7",
     "d6" = 'deposit'
     AND FLOOR(
       CAST((
-        (
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-        ) * 86400 - (
-          JULIANDAY("d3") - 2440587.5
-        ) * 86400
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        ) - CAST(STRFTIME('%s', "d3") AS INTEGER) + (
+          CAST(STRFTIME('%f', "d3") AS REAL) - CAST(STRFTIME('%S', "d3") AS INTEGER)
+        )
       ) AS REAL) / 86400
     ) > 90 AS "d8",
     "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
@@ -158,11 +158,11 @@ WITH "ev_0" AS (
     "p_0" = 'douyin'
     AND FLOOR(
       CAST((
-        (
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-        ) * 86400 - (
-          JULIANDAY("p_1") - 2440587.5
-        ) * 86400
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        ) - CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
+          CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
+        )
       ) AS REAL) / 86400
     ) <= 14
     AND "d6" <> 'lead' AS "d13"

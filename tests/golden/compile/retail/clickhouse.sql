@@ -2,20 +2,29 @@
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_tags, segl_members, segl_layers, segl_runs
 
-CREATE TABLE "segl_result"
+CREATE OR REPLACE TABLE "segl_result"
 ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
-    CAST("paid_at" AS Nullable(DateTime)) AS "_t",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "_t",
     CAST("amount" AS Nullable(Float64)) AS "c0",
     "coupon_id" AS "c1",
     "brand" AS "c2",
-    CAST("paid_at" AS Nullable(DateTime)) AS "c3",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "c3",
     "category" AS "c4"
   FROM "orders"
   WHERE
-    CAST("paid_at" AS Nullable(DateTime)) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "evr_0" AS (
   SELECT
     *,
@@ -25,13 +34,21 @@ WITH "ev_0" AS (
   SELECT
     "_u",
     COUNT(1) AS "a0",
-    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime)) THEN 1 END) AS "a1",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "a1",
     SUM(
-      CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime)) THEN "c0" END
+      CASE
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN "c0"
+      END
     ) AS "a2",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime))
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND NOT (
           "c1" IS NULL
         )
@@ -40,37 +57,48 @@ WITH "ev_0" AS (
     ) AS "a3",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS Nullable(DateTime)) AND "c2" = 'Shiseido'
+        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "c2" = 'Shiseido'
         THEN 1
       END
     ) AS "a4",
     MAX("c3") AS "a5",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime))
-        AND "_t" < CAST('2026-08-03 00:00:00' AS Nullable(DateTime))
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "_t" < CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN 1
       END
     ) AS "a7",
     SUM(
-      CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime)) THEN "c0" END
+      CASE
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN "c0"
+      END
     ) AS "a8",
     AVG(
-      CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime)) THEN "c0" END
+      CASE
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN "c0"
+      END
     ) AS "a9",
     MAX(CASE WHEN "r_a10" = 1 THEN "c2" END) AS "a10",
     COUNT(
       DISTINCT CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime))
-        THEN CAST("c3" AS Nullable(DATE))
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN CAST("c3" AS Nullable(Date32))
       END
     ) AS "a11",
     SUM(
-      CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS Nullable(DateTime)) THEN "c0" END
+      CASE
+        WHEN "_t" >= CAST('2026-01-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN "c0"
+      END
     ) AS "a12",
     SUM(
       CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime)) AND "c1" IS NULL
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS Nullable(Float64))
       END
     ) AS "a13"
@@ -88,7 +116,7 @@ WITH "ev_0" AS (
       "c4" AS "v"
     FROM "ev_0"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime))
+      "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
   ) AS "vals"
   WHERE
     NOT (
@@ -113,32 +141,43 @@ WITH "ev_0" AS (
 ), "ev_1" AS (
   SELECT
     "user_id" AS "_u",
-    CAST("ts" AS Nullable(DateTime)) AS "_t",
-    CAST("ts" AS Nullable(DateTime)) AS "c0",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "_t",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "c0",
     "name" AS "c1",
     "channel" AS "c2"
   FROM "events"
   WHERE
-    CAST("ts" AS Nullable(DateTime)) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_1" AS (
   SELECT
     "_u",
     MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime)) AND "c1" = 'visit'
+        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "c1" = 'visit'
         THEN 1
       END
     ) AS "a15",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime)) AND "c1" = 'visit'
+        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "c1" = 'visit'
         THEN 1
       END
     ) AS "a16",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime))
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND (
           "c1" = 'visit' AND toDayOfWeek("c0") >= 6
         )
@@ -147,7 +186,8 @@ WITH "ev_0" AS (
     ) AS "a17",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime)) AND "c1" = 'push_click'
+        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "c1" = 'push_click'
         THEN 1
       END
     ) AS "a18"
@@ -165,7 +205,8 @@ WITH "ev_0" AS (
       "c2" AS "v"
     FROM "ev_1"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime)) AND "c1" = 'visit'
+      "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "c1" = 'visit'
   ) AS "vals"
   WHERE
     NOT (
@@ -190,24 +231,41 @@ WITH "ev_0" AS (
 ), "ev_2" AS (
   SELECT
     "user_id" AS "_u",
-    CAST("claimed_at" AS Nullable(DateTime)) AS "_t"
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "_t"
   FROM "coupons"
   WHERE
-    CAST("claimed_at" AS Nullable(DateTime)) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-    AND CAST("claimed_at" AS Nullable(DateTime)) >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime))
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+    AND fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_2" AS (
   SELECT
     "_u",
-    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime)) THEN 1 END) AS "a20"
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "a20"
   FROM "ev_2"
   GROUP BY
     "_u"
 ), "base" AS (
   SELECT
     "u"."user_id" AS "_u",
-    CAST("u"."registered_at" AS Nullable(DateTime)) AS "p_0",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "p_0",
     "u"."city" AS "p_1",
-    CAST("u"."birthday" AS Nullable(DATE)) AS "p_2",
+    CAST("u"."birthday" AS Nullable(Date32)) AS "p_2",
     CAST("u"."balance" AS Nullable(Float64)) AS "p_3",
     "u"."member_level" AS "p_4",
     "u"."gender" AS "p_5",
@@ -286,7 +344,7 @@ WITH "ev_0" AS (
     FLOOR(
       (
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
         ) / 1000000.0
       ) / 86400
     ) AS "d32",
@@ -306,7 +364,7 @@ WITH "ev_0" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
           ) / 1000000.0
         ) / 86400
       ) <= 30
@@ -314,7 +372,7 @@ WITH "ev_0" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
@@ -355,14 +413,14 @@ WITH "ev_0" AS (
       FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
           ) / 1000000.0
         ) / 86400
       ) >= 30
       AND FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
           ) / 1000000.0
         ) / 86400
       ) <= 90
@@ -384,7 +442,7 @@ WITH "ev_0" AS (
     FLOOR(
       (
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
         ) / 1000000.0
       ) / 86400
     ) AS "d43"
@@ -401,60 +459,62 @@ WITH "ev_0" AS (
 )
 SELECT
   "_u",
-  "d0",
-  "d1",
-  "d2",
-  "d3",
-  "d4",
-  "d5",
-  "d6",
-  "d7",
-  "d8",
-  "d9",
-  "d10",
-  "d11",
-  "d12",
-  "d13",
-  "d14",
-  "d15",
-  "d16",
-  "d17",
-  "d18",
-  "d19",
-  "d20",
-  "d21",
-  "d22",
-  "d23",
-  "d24",
-  "d25",
-  "d26",
-  "d27",
-  "d28",
-  "d29",
-  "d30",
-  "d31",
-  "d32",
-  "d33",
-  "d34",
-  "d35",
-  "d36",
-  "d37",
-  "d38",
-  "d39",
-  "d40",
-  "d41",
-  "d42",
-  "d43"
+  CAST("d0" AS Nullable(Float64)) AS "d0",
+  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("d2" AS Nullable(String)) AS "d2",
+  CAST("d3" AS Nullable(Float64)) AS "d3",
+  CAST("d4" AS Nullable(Float64)) AS "d4",
+  CAST("d5" AS Nullable(String)) AS "d5",
+  CAST("d6" AS Nullable(Float64)) AS "d6",
+  CAST("d7" AS Nullable(Float64)) AS "d7",
+  CAST("d8" AS Nullable(String)) AS "d8",
+  CAST("d9" AS Nullable(Bool)) AS "d9",
+  CAST("d10" AS Nullable(String)) AS "d10",
+  CAST("d11" AS Nullable(Float64)) AS "d11",
+  CAST("d12" AS Nullable(Bool)) AS "d12",
+  CAST("d13" AS Nullable(String)) AS "d13",
+  CAST("d14" AS Nullable(Bool)) AS "d14",
+  CAST("d15" AS Nullable(Bool)) AS "d15",
+  CAST("d16" AS Nullable(Float64)) AS "d16",
+  CAST("d17" AS Nullable(Bool)) AS "d17",
+  CAST("d18" AS Nullable(Bool)) AS "d18",
+  CAST("d19" AS Nullable(Float64)) AS "d19",
+  CAST("d20" AS Nullable(Bool)) AS "d20",
+  CAST("d21" AS Nullable(DateTime64(6, 'UTC'))) AS "d21",
+  CAST("d22" AS Nullable(String)) AS "d22",
+  CAST("d23" AS Nullable(Bool)) AS "d23",
+  CAST("d24" AS Nullable(Float64)) AS "d24",
+  CAST("d25" AS Nullable(Bool)) AS "d25",
+  CAST("d26" AS Nullable(Float64)) AS "d26",
+  CAST("d27" AS Nullable(String)) AS "d27",
+  CAST("d28" AS Nullable(Bool)) AS "d28",
+  CAST("d29" AS Nullable(Float64)) AS "d29",
+  CAST("d30" AS Nullable(Bool)) AS "d30",
+  CAST("d31" AS Nullable(String)) AS "d31",
+  CAST("d32" AS Nullable(Float64)) AS "d32",
+  CAST("d33" AS Nullable(Float64)) AS "d33",
+  CAST("d34" AS Nullable(String)) AS "d34",
+  CAST("d35" AS Nullable(Float64)) AS "d35",
+  CAST("d36" AS Nullable(Float64)) AS "d36",
+  CAST("d37" AS Nullable(String)) AS "d37",
+  CAST("d38" AS Nullable(Float64)) AS "d38",
+  CAST("d39" AS Nullable(Float64)) AS "d39",
+  CAST("d40" AS Nullable(Float64)) AS "d40",
+  CAST("d41" AS Nullable(String)) AS "d41",
+  CAST("d42" AS Nullable(String)) AS "d42",
+  CAST("d43" AS Nullable(Float64)) AS "d43"
 FROM "lvl_3"
 SETTINGS join_use_nulls = 1;
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_tags"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS Nullable(Float64)) AS "purchases",
-  CAST("d1" AS Nullable(DateTime)) AS "last_visit_at",
+  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "last_visit_at",
   CAST("d3" AS Nullable(Float64)) AS "purchases_180d",
   CAST("d4" AS Nullable(Float64)) AS "spend_180d",
   CAST("d6" AS Nullable(Float64)) AS "coupon_share_180d",
@@ -465,7 +525,7 @@ SELECT
   CAST("d13" AS Nullable(String)) AS "home_city",
   CAST("d16" AS Nullable(Float64)) AS "visits_30d",
   CAST("d19" AS Nullable(Float64)) AS "weekend_visits_90d",
-  CAST("d21" AS Nullable(DateTime)) AS "last_order_at",
+  CAST("d21" AS Nullable(DateTime64(6, 'UTC'))) AS "last_order_at",
   CAST("d22" AS Nullable(String)) AS "top_category",
   CAST("d24" AS Nullable(Float64)) AS "age",
   CAST("d26" AS Nullable(Float64)) AS "balance",
@@ -488,12 +548,105 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'retail';
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
 
-INSERT INTO "segl_tags" (
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "purchases_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "spend_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "coupon_claims_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "city" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "home_city" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "visits_30d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "weekend_visits_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "last_order_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "age" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "member_level" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "orders_prev_quarter" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "registered_days" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "push_clicks_30d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "preferred_channel" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "avg_order_value" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "first_brand" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "shopping_days_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "spend_this_year" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "discounted_spend_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "activity_level" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "days_since_visit" Nullable(Float64);
+
+DROP TABLE IF EXISTS "segl_tags__next";
+
+CREATE TABLE "segl_tags__next" AS
+"segl_tags";
+
+INSERT INTO "segl_tags__next" (
   "as_of",
   "project",
   "user_id",
@@ -530,11 +683,11 @@ INSERT INTO "segl_tags" (
   "days_since_visit"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   "_u",
   CAST("d0" AS Nullable(Float64)),
-  CAST("d1" AS Nullable(DateTime)),
+  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))),
   CAST("d3" AS Nullable(Float64)),
   CAST("d4" AS Nullable(Float64)),
   CAST("d6" AS Nullable(Float64)),
@@ -545,7 +698,7 @@ SELECT
   CAST("d13" AS Nullable(String)),
   CAST("d16" AS Nullable(Float64)),
   CAST("d19" AS Nullable(Float64)),
-  CAST("d21" AS Nullable(DateTime)),
+  CAST("d21" AS Nullable(DateTime64(6, 'UTC'))),
   CAST("d22" AS Nullable(String)),
   CAST("d24" AS Nullable(Float64)),
   CAST("d26" AS Nullable(Float64)),
@@ -566,9 +719,11 @@ SELECT
   CAST("d43" AS Nullable(Float64))
 FROM "segl_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_members"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
@@ -576,19 +731,19 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'retail';
+DROP TABLE IF EXISTS "segl_members__next";
 
-INSERT INTO "segl_members" (
+CREATE TABLE "segl_members__next" AS
+"segl_members";
+
+INSERT INTO "segl_members__next" (
   "as_of",
   "project",
   "segment",
   "user_id"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'beijing_loyal',
   "_u"
@@ -597,7 +752,7 @@ WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'beijing_loyal_any_spelling',
   "_u"
@@ -606,7 +761,7 @@ WHERE
   "d14" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'loyal_beijing',
   "_u"
@@ -615,7 +770,7 @@ WHERE
   "d15" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'high_value_at_risk',
   "_u"
@@ -624,7 +779,7 @@ WHERE
   "d17" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'coupon_hunters',
   "_u"
@@ -633,7 +788,7 @@ WHERE
   "d18" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'weekend_browsers',
   "_u"
@@ -642,7 +797,7 @@ WHERE
   "d20" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'skincare_fans_no_recent_order',
   "_u"
@@ -651,7 +806,7 @@ WHERE
   "d23" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'young_new_members',
   "_u"
@@ -660,7 +815,7 @@ WHERE
   "d25" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'gold_or_better',
   "_u"
@@ -669,7 +824,7 @@ WHERE
   "d28" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'reactivated',
   "_u"
@@ -677,9 +832,11 @@ FROM "segl_result"
 WHERE
   "d30" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_layers"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
@@ -688,12 +845,12 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'retail';
+DROP TABLE IF EXISTS "segl_layers__next";
 
-INSERT INTO "segl_layers" (
+CREATE TABLE "segl_layers__next" AS
+"segl_layers";
+
+INSERT INTO "segl_layers__next" (
   "as_of",
   "project",
   "layering",
@@ -701,7 +858,7 @@ INSERT INTO "segl_layers" (
   "layer"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'lifecycle',
   "_u",
@@ -713,7 +870,7 @@ WHERE
   )
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'value_quadrant',
   "_u",
@@ -725,7 +882,7 @@ WHERE
   )
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
   'promo_sensitivity',
   "_u",
@@ -736,32 +893,82 @@ WHERE
     "d8" IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS "segl_runs" AS
+CREATE TABLE IF NOT EXISTS "segl_runs"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
-  CAST(NULL AS Nullable(DateTime)) AS "run_at",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "run_at",
   CAST(NULL AS Nullable(Int64)) AS "users"
 FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_runs"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'retail';
+DROP TABLE IF EXISTS "segl_runs__next";
 
-INSERT INTO "segl_runs" (
+CREATE TABLE "segl_runs__next" AS
+"segl_runs";
+
+INSERT INTO "segl_runs__next" (
   "as_of",
   "project",
   "run_at",
   "users"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
-  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime)),
+  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime64(6, 'UTC'))),
   CAST(COUNT(*) AS Nullable(Int64))
 FROM "segl_result";
+
+DELETE FROM "segl_tags"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'retail';
+
+INSERT INTO "segl_tags"
+SELECT
+  *
+FROM "segl_tags__next";
+
+DROP TABLE IF EXISTS "segl_tags__next";
+
+DELETE FROM "segl_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'retail';
+
+INSERT INTO "segl_members"
+SELECT
+  *
+FROM "segl_members__next";
+
+DROP TABLE IF EXISTS "segl_members__next";
+
+DELETE FROM "segl_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'retail';
+
+INSERT INTO "segl_layers"
+SELECT
+  *
+FROM "segl_layers__next";
+
+DROP TABLE IF EXISTS "segl_layers__next";
+
+DELETE FROM "segl_runs"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'retail';
+
+INSERT INTO "segl_runs"
+SELECT
+  *
+FROM "segl_runs__next";
+
+DROP TABLE IF EXISTS "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_result";

@@ -4,6 +4,8 @@
 
 BEGIN;
 
+SET LOCAL TimeZone = 'Asia/Shanghai';
+
 CREATE TEMPORARY TABLE "segl_result" AS
 WITH "ev_0" AS (
   SELECT
@@ -20,7 +22,7 @@ WITH "ev_0" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "_t" ASC, "c2" ASC) AS "r_a10"
+    ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "_t" ASC, "c2" COLLATE "C" ASC) AS "r_a10"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -97,7 +99,7 @@ WITH "ev_0" AS (
     SELECT
       "_u",
       "v",
-      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
+      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" COLLATE "C" ASC) AS "r"
     FROM "mfc_a6"
   ) AS "ranked"
   WHERE
@@ -174,7 +176,7 @@ WITH "ev_0" AS (
     SELECT
       "_u",
       "v",
-      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
+      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" COLLATE "C" ASC) AS "r"
     FROM "mfc_a19"
   ) AS "ranked"
   WHERE

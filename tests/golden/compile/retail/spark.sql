@@ -2,19 +2,19 @@
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_tags, segl_members, segl_layers, segl_runs
 
-CREATE OR REPLACE TEMPORARY VIEW `segl_result` AS
+CACHE TABLE `segl_result` AS
 WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
-    CAST(`paid_at` AS TIMESTAMP) AS `_t`,
+    CAST(`paid_at` AS TIMESTAMP_NTZ) AS `_t`,
     CAST(`amount` AS DOUBLE) AS `c0`,
     `coupon_id` AS `c1`,
     `brand` AS `c2`,
-    CAST(`paid_at` AS TIMESTAMP) AS `c3`,
+    CAST(`paid_at` AS TIMESTAMP_NTZ) AS `c3`,
     `category` AS `c4`
   FROM `orders`
   WHERE
-    CAST(`paid_at` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`paid_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `evr_0` AS (
   SELECT
     *,
@@ -24,11 +24,11 @@ WITH `ev_0` AS (
   SELECT
     `_u`,
     COUNT(1) AS `a0`,
-    COUNT(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS `a1`,
-    SUM(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN `c0` END) AS `a2`,
+    COUNT(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) THEN 1 END) AS `a1`,
+    SUM(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a2`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) AND NOT (
           `c1` IS NULL
         )
         THEN 1
@@ -36,31 +36,31 @@ WITH `ev_0` AS (
     ) AS `a3`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND `c2` = 'Shiseido'
+        WHEN `_t` >= CAST('2026-10-25 00:00:00' AS TIMESTAMP_NTZ) AND `c2` = 'Shiseido'
         THEN 1
       END
     ) AS `a4`,
     MAX(`c3`) AS `a5`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
-        AND `_t` < CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ)
+        AND `_t` < CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
         THEN 1
       END
     ) AS `a7`,
-    SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN `c0` END) AS `a8`,
-    AVG(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN `c0` END) AS `a9`,
+    SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a8`,
+    AVG(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a9`,
     MAX(CASE WHEN `r_a10` = 1 THEN `c2` END) AS `a10`,
     COUNT(
       DISTINCT CASE
-        WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
         THEN CAST(`c3` AS DATE)
       END
     ) AS `a11`,
-    SUM(CASE WHEN `_t` >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN `c0` END) AS `a12`,
+    SUM(CASE WHEN `_t` >= CAST('2026-01-01 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a12`,
     SUM(
       CASE
-        WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND `c1` IS NULL
+        WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) AND `c1` IS NULL
         THEN `c0` * CAST(0.9 AS DOUBLE)
       END
     ) AS `a13`
@@ -78,7 +78,7 @@ WITH `ev_0` AS (
       `c4` AS `v`
     FROM `ev_0`
     WHERE
-      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ)
   ) AS `vals`
   WHERE
     NOT (
@@ -103,32 +103,32 @@ WITH `ev_0` AS (
 ), `ev_1` AS (
   SELECT
     `user_id` AS `_u`,
-    CAST(`ts` AS TIMESTAMP) AS `_t`,
-    CAST(`ts` AS TIMESTAMP) AS `c0`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `_t`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `c0`,
     `name` AS `c1`,
     `channel` AS `c2`
   FROM `events`
   WHERE
-    CAST(`ts` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_1` AS (
   SELECT
     `_u`,
     MAX(CASE WHEN `c1` = 'visit' THEN `c0` END) AS `a14`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND `c1` = 'visit'
+        WHEN `_t` >= CAST('2026-08-01 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'visit'
         THEN 1
       END
     ) AS `a15`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND `c1` = 'visit'
+        WHEN `_t` >= CAST('2026-10-02 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'visit'
         THEN 1
       END
     ) AS `a16`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
         AND (
           `c1` = 'visit' AND (
             DAYOFWEEK(`c0`) + 5
@@ -139,7 +139,7 @@ WITH `ev_0` AS (
     ) AS `a17`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND `c1` = 'push_click'
+        WHEN `_t` >= CAST('2026-10-02 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'push_click'
         THEN 1
       END
     ) AS `a18`
@@ -157,7 +157,7 @@ WITH `ev_0` AS (
       `c2` AS `v`
     FROM `ev_1`
     WHERE
-      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND `c1` = 'visit'
+      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'visit'
   ) AS `vals`
   WHERE
     NOT (
@@ -182,22 +182,22 @@ WITH `ev_0` AS (
 ), `ev_2` AS (
   SELECT
     `user_id` AS `_u`,
-    CAST(`claimed_at` AS TIMESTAMP) AS `_t`
+    CAST(`claimed_at` AS TIMESTAMP_NTZ) AS `_t`
   FROM `coupons`
   WHERE
-    CAST(`claimed_at` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-    AND CAST(`claimed_at` AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+    CAST(`claimed_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND CAST(`claimed_at` AS TIMESTAMP_NTZ) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_2` AS (
   SELECT
     `_u`,
-    COUNT(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS `a20`
+    COUNT(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN 1 END) AS `a20`
   FROM `ev_2`
   GROUP BY
     `_u`
 ), `base` AS (
   SELECT
     `u`.`user_id` AS `_u`,
-    CAST(`u`.`registered_at` AS TIMESTAMP) AS `p_0`,
+    CAST(`u`.`registered_at` AS TIMESTAMP_NTZ) AS `p_0`,
     `u`.`city` AS `p_1`,
     CAST(`u`.`birthday` AS DATE) AS `p_2`,
     CAST(`u`.`balance` AS DOUBLE) AS `p_3`,
@@ -271,13 +271,15 @@ WITH `ev_0` AS (
     `p_4` AS `d27`,
     `a7` AS `d29`,
     `p_5` AS `d31`,
-    FLOOR(
+    CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`p_0` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`p_0` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) AS `d32`,
+    ) AS DOUBLE) AS `d32`,
     `a18` AS `d33`,
     `a19` AS `d34`,
     `a8` AS `d35`,
@@ -291,21 +293,25 @@ WITH `ev_0` AS (
   SELECT
     *,
     CASE
-      WHEN FLOOR(
+      WHEN CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`p_0` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`p_0` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) <= 30
+      ) AS DOUBLE) <= 30
       THEN 'new'
-      WHEN FLOOR(
+      WHEN CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d1` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d1` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) > 90
+      ) AS DOUBLE) > 90
       OR `d1` IS NULL
       THEN 'churned'
       WHEN `d0` >= 5
@@ -340,20 +346,24 @@ WITH `ev_0` AS (
     `d19` >= 3 AND `d3` = 0 AS `d20`,
     `d22` = 'skincare'
     AND (
-      FLOOR(
+      CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d21` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d21` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) >= 30
-      AND FLOOR(
+      ) AS DOUBLE) >= 30
+      AND CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d21` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d21` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) <= 90
+      ) AS DOUBLE) <= 90
     ) AS `d23`,
     `d27` IN ('gold', 'platinum') AND `d26` > 0 AS `d28`,
     `d29` = 0 AND `d3` >= 1 AND `d0` > `d3` AS `d30`,
@@ -367,13 +377,15 @@ WITH `ev_0` AS (
       THEN 'low'
       ELSE 'inactive'
     END AS `d42`,
-    FLOOR(
+    CAST(FLOOR(
       (
-        (
-          UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d1` AS TIMESTAMP))
+        TIMESTAMPDIFF(
+          MICROSECOND,
+          CAST(`d1` AS TIMESTAMP_NTZ),
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
         ) / 1000000.0
       ) / 86400
-    ) AS `d43`
+    ) AS DOUBLE) AS `d43`
   FROM `lvl_1`
 ), `lvl_3` AS (
   SELECT
@@ -431,13 +443,14 @@ SELECT
   `d43`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags` AS
+CREATE TABLE IF NOT EXISTS `segl_tags`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
   CAST(`d0` AS DOUBLE) AS `purchases`,
-  CAST(`d1` AS TIMESTAMP) AS `last_visit_at`,
+  CAST(`d1` AS TIMESTAMP_NTZ) AS `last_visit_at`,
   CAST(`d3` AS DOUBLE) AS `purchases_180d`,
   CAST(`d4` AS DOUBLE) AS `spend_180d`,
   CAST(`d6` AS DOUBLE) AS `coupon_share_180d`,
@@ -448,7 +461,7 @@ SELECT
   CAST(`d13` AS STRING) AS `home_city`,
   CAST(`d16` AS DOUBLE) AS `visits_30d`,
   CAST(`d19` AS DOUBLE) AS `weekend_visits_90d`,
-  CAST(`d21` AS TIMESTAMP) AS `last_order_at`,
+  CAST(`d21` AS TIMESTAMP_NTZ) AS `last_order_at`,
   CAST(`d22` AS STRING) AS `top_category`,
   CAST(`d24` AS DOUBLE) AS `age`,
   CAST(`d26` AS DOUBLE) AS `balance`,
@@ -471,11 +484,20 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_tags`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'retail';
+DROP TABLE IF EXISTS `segl_tags__next`;
 
-INSERT INTO `segl_tags` (
+CREATE TABLE `segl_tags__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_tags`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'retail'
+  );
+
+INSERT INTO `segl_tags__next` (
   `as_of`,
   `project`,
   `user_id`,
@@ -512,11 +534,11 @@ INSERT INTO `segl_tags` (
   `days_since_visit`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   `_u`,
   CAST(`d0` AS DOUBLE),
-  CAST(`d1` AS TIMESTAMP),
+  CAST(`d1` AS TIMESTAMP_NTZ),
   CAST(`d3` AS DOUBLE),
   CAST(`d4` AS DOUBLE),
   CAST(`d6` AS DOUBLE),
@@ -527,7 +549,7 @@ SELECT
   CAST(`d13` AS STRING),
   CAST(`d16` AS DOUBLE),
   CAST(`d19` AS DOUBLE),
-  CAST(`d21` AS TIMESTAMP),
+  CAST(`d21` AS TIMESTAMP_NTZ),
   CAST(`d22` AS STRING),
   CAST(`d24` AS DOUBLE),
   CAST(`d26` AS DOUBLE),
@@ -548,9 +570,10 @@ SELECT
   CAST(`d43` AS DOUBLE)
 FROM `segl_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members` AS
+CREATE TABLE IF NOT EXISTS `segl_members`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
@@ -558,18 +581,27 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_members`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'retail';
+DROP TABLE IF EXISTS `segl_members__next`;
 
-INSERT INTO `segl_members` (
+CREATE TABLE `segl_members__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_members`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'retail'
+  );
+
+INSERT INTO `segl_members__next` (
   `as_of`,
   `project`,
   `segment`,
   `user_id`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'beijing_loyal',
   `_u`
@@ -578,7 +610,7 @@ WHERE
   `d12` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'beijing_loyal_any_spelling',
   `_u`
@@ -587,7 +619,7 @@ WHERE
   `d14` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'loyal_beijing',
   `_u`
@@ -596,7 +628,7 @@ WHERE
   `d15` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'high_value_at_risk',
   `_u`
@@ -605,7 +637,7 @@ WHERE
   `d17` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'coupon_hunters',
   `_u`
@@ -614,7 +646,7 @@ WHERE
   `d18` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'weekend_browsers',
   `_u`
@@ -623,7 +655,7 @@ WHERE
   `d20` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'skincare_fans_no_recent_order',
   `_u`
@@ -632,7 +664,7 @@ WHERE
   `d23` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'young_new_members',
   `_u`
@@ -641,7 +673,7 @@ WHERE
   `d25` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'gold_or_better',
   `_u`
@@ -650,7 +682,7 @@ WHERE
   `d28` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'reactivated',
   `_u`
@@ -658,9 +690,10 @@ FROM `segl_result`
 WHERE
   `d30` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers` AS
+CREATE TABLE IF NOT EXISTS `segl_layers`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
@@ -669,11 +702,20 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_layers`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'retail';
+DROP TABLE IF EXISTS `segl_layers__next`;
 
-INSERT INTO `segl_layers` (
+CREATE TABLE `segl_layers__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_layers`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'retail'
+  );
+
+INSERT INTO `segl_layers__next` (
   `as_of`,
   `project`,
   `layering`,
@@ -681,7 +723,7 @@ INSERT INTO `segl_layers` (
   `layer`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'lifecycle',
   `_u`,
@@ -693,7 +735,7 @@ WHERE
   )
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'value_quadrant',
   `_u`,
@@ -705,7 +747,7 @@ WHERE
   )
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
   'promo_sensitivity',
   `_u`,
@@ -716,31 +758,81 @@ WHERE
     `d8` IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS `segl_runs` AS
+CREATE TABLE IF NOT EXISTS `segl_runs`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
   CAST(NULL AS BIGINT) AS `users`
 FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_runs`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'retail';
+DROP TABLE IF EXISTS `segl_runs__next`;
 
-INSERT INTO `segl_runs` (
+CREATE TABLE `segl_runs__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_runs`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'retail'
+  );
+
+INSERT INTO `segl_runs__next` (
   `as_of`,
   `project`,
   `run_at`,
   `users`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
   CAST(COUNT(*) AS BIGINT)
 FROM `segl_result`;
+
+DROP TABLE IF EXISTS `segl_tags__old`;
+
+ALTER TABLE `segl_tags`
+RENAME TO `segl_tags__old`;
+
+DROP TABLE IF EXISTS `segl_members__old`;
+
+ALTER TABLE `segl_members`
+RENAME TO `segl_members__old`;
+
+DROP TABLE IF EXISTS `segl_layers__old`;
+
+ALTER TABLE `segl_layers`
+RENAME TO `segl_layers__old`;
+
+DROP TABLE IF EXISTS `segl_runs__old`;
+
+ALTER TABLE `segl_runs`
+RENAME TO `segl_runs__old`;
+
+ALTER TABLE `segl_tags__next`
+RENAME TO `segl_tags`;
+
+ALTER TABLE `segl_members__next`
+RENAME TO `segl_members`;
+
+ALTER TABLE `segl_layers__next`
+RENAME TO `segl_layers`;
+
+ALTER TABLE `segl_runs__next`
+RENAME TO `segl_runs`;
+
+DROP TABLE IF EXISTS `segl_tags__old`;
+
+DROP TABLE IF EXISTS `segl_members__old`;
+
+DROP TABLE IF EXISTS `segl_layers__old`;
+
+DROP TABLE IF EXISTS `segl_runs__old`;
 
 DROP TABLE IF EXISTS `segl_result`;

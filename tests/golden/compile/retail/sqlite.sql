@@ -240,11 +240,11 @@ WITH "ev_0" AS (
     "p_5" AS "d31",
     FLOOR(
       CAST((
-        (
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-        ) * 86400 - (
-          JULIANDAY("p_0") - 2440587.5
-        ) * 86400
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        ) - CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
+          CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
+        )
       ) AS REAL) / 86400
     ) AS "d32",
     "a18" AS "d33",
@@ -262,21 +262,21 @@ WITH "ev_0" AS (
     CASE
       WHEN FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("p_0") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
+            CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("d1") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "d1") AS INTEGER) + (
+            CAST(STRFTIME('%f', "d1") AS REAL) - CAST(STRFTIME('%S', "d1") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) > 90
       OR "d1" IS NULL
@@ -315,20 +315,20 @@ WITH "ev_0" AS (
     AND (
       FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("d21") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "d21") AS INTEGER) + (
+            CAST(STRFTIME('%f', "d21") AS REAL) - CAST(STRFTIME('%S', "d21") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) >= 30
       AND FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("d21") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "d21") AS INTEGER) + (
+            CAST(STRFTIME('%f', "d21") AS REAL) - CAST(STRFTIME('%S', "d21") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) <= 90
     ) AS "d23",
@@ -346,11 +346,11 @@ WITH "ev_0" AS (
     END AS "d42",
     FLOOR(
       CAST((
-        (
-          JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-        ) * 86400 - (
-          JULIANDAY("d1") - 2440587.5
-        ) * 86400
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        ) - CAST(STRFTIME('%s', "d1") AS INTEGER) + (
+          CAST(STRFTIME('%f', "d1") AS REAL) - CAST(STRFTIME('%S', "d1") AS INTEGER)
+        )
       ) AS REAL) / 86400
     ) AS "d43"
   FROM "lvl_1"

@@ -2,42 +2,57 @@
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
 -- results: segl_tags, segl_members, segl_layers, segl_runs
 
-CREATE TABLE "segl_result"
+CREATE OR REPLACE TABLE "segl_result"
 ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
-    CAST("paid_at" AS Nullable(DateTime)) AS "_t",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "_t",
     CAST("amount" AS Nullable(Float64)) AS "c0",
     "brand" AS "c1",
     "coupon_id" AS "c2",
     "category" AS "c3"
   FROM "orders"
   WHERE
-    CAST("paid_at" AS Nullable(DateTime)) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_0" AS (
   SELECT
     "_u",
     COUNT(1) AS "a0",
     SUM(
-      CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime)) THEN "c0" END
+      CASE
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN "c0"
+      END
     ) AS "a1",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS Nullable(DateTime)) AND "c1" = 'Shiseido'
+        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "c1" = 'Shiseido'
         THEN 1
       END
     ) AS "a2",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime))
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND NOT (
           "c2" IS NULL
         )
         THEN 1
       END
     ) AS "a3",
-    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime)) THEN 1 END) AS "a4"
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "a4"
   FROM "ev_0"
   GROUP BY
     "_u"
@@ -52,7 +67,7 @@ WITH "ev_0" AS (
       "c3" AS "v"
     FROM "ev_0"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime))
+      "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
   ) AS "vals"
   WHERE
     NOT (
@@ -77,18 +92,28 @@ WITH "ev_0" AS (
 ), "ev_1" AS (
   SELECT
     "user_id" AS "_u",
-    CAST("ts" AS Nullable(DateTime)) AS "_t",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "_t",
     "name" AS "c0",
-    CAST("ts" AS Nullable(DateTime)) AS "c1"
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "c1"
   FROM "events"
   WHERE
-    CAST("ts" AS Nullable(DateTime)) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_1" AS (
   SELECT
     "_u",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime)) AND "c0" = 'visit'
+        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "c0" = 'visit'
         THEN 1
       END
     ) AS "a6",
@@ -102,7 +127,10 @@ WITH "ev_0" AS (
     "u"."gender" AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."balance" AS Nullable(Float64)) AS "p_2",
-    CAST("u"."registered_at" AS Nullable(DateTime)) AS "p_3",
+    fromUnixTimestamp64Micro(
+      toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+      'UTC'
+    ) AS "p_3",
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
     COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
@@ -145,7 +173,7 @@ WITH "ev_0" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("p_3", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_3", 6))
           ) / 1000000.0
         ) / 86400
       ) <= 30
@@ -153,7 +181,7 @@ WITH "ev_0" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime)), 6)) - toUnixTimestamp64Micro(toDateTime64("d6", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d6", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
@@ -171,26 +199,28 @@ WITH "ev_0" AS (
 )
 SELECT
   "_u",
-  "d0",
-  "d1",
-  "d2",
-  "d3",
-  "d4",
-  "d5",
-  "d6",
-  "d7",
-  "d8",
-  "d9",
-  "d10",
-  "d11",
-  "d12",
-  "d13"
+  CAST("d0" AS Nullable(String)) AS "d0",
+  CAST("d1" AS Nullable(String)) AS "d1",
+  CAST("d2" AS Nullable(Float64)) AS "d2",
+  CAST("d3" AS Nullable(Float64)) AS "d3",
+  CAST("d4" AS Nullable(Float64)) AS "d4",
+  CAST("d5" AS Nullable(Float64)) AS "d5",
+  CAST("d6" AS Nullable(DateTime64(6, 'UTC'))) AS "d6",
+  CAST("d7" AS Nullable(Bool)) AS "d7",
+  CAST("d8" AS Nullable(Float64)) AS "d8",
+  CAST("d9" AS Nullable(String)) AS "d9",
+  CAST("d10" AS Nullable(String)) AS "d10",
+  CAST("d11" AS Nullable(Bool)) AS "d11",
+  CAST("d12" AS Nullable(String)) AS "d12",
+  CAST("d13" AS Nullable(Bool)) AS "d13"
 FROM "lvl_3"
 SETTINGS join_use_nulls = 1;
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_tags"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
   CAST("d0" AS Nullable(String)) AS "gender",
@@ -199,7 +229,7 @@ SELECT
   CAST("d3" AS Nullable(Float64)) AS "visits_3m",
   CAST("d4" AS Nullable(Float64)) AS "purchases",
   CAST("d5" AS Nullable(Float64)) AS "spend_90d",
-  CAST("d6" AS Nullable(DateTime)) AS "last_visit_at",
+  CAST("d6" AS Nullable(DateTime64(6, 'UTC'))) AS "last_visit_at",
   CAST("d7" AS Nullable(Bool)) AS "bought_shiseido_1w",
   CAST("d8" AS Nullable(Float64)) AS "coupon_share_180d",
   CAST("d9" AS Nullable(String)) AS "top_category",
@@ -208,12 +238,45 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'spec';
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
 
-INSERT INTO "segl_tags" (
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "city" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
+
+ALTER TABLE "segl_tags"
+ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
+
+DROP TABLE IF EXISTS "segl_tags__next";
+
+CREATE TABLE "segl_tags__next" AS
+"segl_tags";
+
+INSERT INTO "segl_tags__next" (
   "as_of",
   "project",
   "user_id",
@@ -230,7 +293,7 @@ INSERT INTO "segl_tags" (
   "value_level"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'spec',
   "_u",
   CAST("d0" AS Nullable(String)),
@@ -239,16 +302,18 @@ SELECT
   CAST("d3" AS Nullable(Float64)),
   CAST("d4" AS Nullable(Float64)),
   CAST("d5" AS Nullable(Float64)),
-  CAST("d6" AS Nullable(DateTime)),
+  CAST("d6" AS Nullable(DateTime64(6, 'UTC'))),
   CAST("d7" AS Nullable(Bool)),
   CAST("d8" AS Nullable(Float64)),
   CAST("d9" AS Nullable(String)),
   CAST("d10" AS Nullable(String))
 FROM "segl_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_members"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
@@ -256,19 +321,19 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'spec';
+DROP TABLE IF EXISTS "segl_members__next";
 
-INSERT INTO "segl_members" (
+CREATE TABLE "segl_members__next" AS
+"segl_members";
+
+INSERT INTO "segl_members__next" (
   "as_of",
   "project",
   "segment",
   "user_id"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'spec',
   'beijing_loyal',
   "_u"
@@ -277,7 +342,7 @@ WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'spec',
   'loyal_beijing',
   "_u"
@@ -285,9 +350,11 @@ FROM "segl_result"
 WHERE
   "d13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_layers"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
@@ -296,12 +363,12 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'spec';
+DROP TABLE IF EXISTS "segl_layers__next";
 
-INSERT INTO "segl_layers" (
+CREATE TABLE "segl_layers__next" AS
+"segl_layers";
+
+INSERT INTO "segl_layers__next" (
   "as_of",
   "project",
   "layering",
@@ -309,7 +376,7 @@ INSERT INTO "segl_layers" (
   "layer"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'spec',
   'lifecycle',
   "_u",
@@ -320,32 +387,82 @@ WHERE
     "d12" IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS "segl_runs" AS
+CREATE TABLE IF NOT EXISTS "segl_runs"
+ENGINE=MergeTree
+ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime)) AS "as_of",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
-  CAST(NULL AS Nullable(DateTime)) AS "run_at",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "run_at",
   CAST(NULL AS Nullable(Int64)) AS "users"
 FROM "segl_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_runs"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime))
-  AND "project" = 'spec';
+DROP TABLE IF EXISTS "segl_runs__next";
 
-INSERT INTO "segl_runs" (
+CREATE TABLE "segl_runs__next" AS
+"segl_runs";
+
+INSERT INTO "segl_runs__next" (
   "as_of",
   "project",
   "run_at",
   "users"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime)),
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'spec',
-  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime)),
+  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime64(6, 'UTC'))),
   CAST(COUNT(*) AS Nullable(Int64))
 FROM "segl_result";
+
+DELETE FROM "segl_tags"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'spec';
+
+INSERT INTO "segl_tags"
+SELECT
+  *
+FROM "segl_tags__next";
+
+DROP TABLE IF EXISTS "segl_tags__next";
+
+DELETE FROM "segl_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'spec';
+
+INSERT INTO "segl_members"
+SELECT
+  *
+FROM "segl_members__next";
+
+DROP TABLE IF EXISTS "segl_members__next";
+
+DELETE FROM "segl_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'spec';
+
+INSERT INTO "segl_layers"
+SELECT
+  *
+FROM "segl_layers__next";
+
+DROP TABLE IF EXISTS "segl_layers__next";
+
+DELETE FROM "segl_runs"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  AND "project" = 'spec';
+
+INSERT INTO "segl_runs"
+SELECT
+  *
+FROM "segl_runs__next";
+
+DROP TABLE IF EXISTS "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_result";

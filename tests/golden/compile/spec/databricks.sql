@@ -6,34 +6,34 @@ CREATE OR REPLACE TEMPORARY VIEW `segl_result` AS
 WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
-    CAST(`paid_at` AS TIMESTAMP) AS `_t`,
+    CAST(`paid_at` AS TIMESTAMP_NTZ) AS `_t`,
     CAST(`amount` AS DOUBLE) AS `c0`,
     `brand` AS `c1`,
     `coupon_id` AS `c2`,
     `category` AS `c3`
   FROM `orders`
   WHERE
-    CAST(`paid_at` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`paid_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_0` AS (
   SELECT
     `_u`,
     COUNT(1) AS `a0`,
-    SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN `c0` END) AS `a1`,
+    SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a1`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND `c1` = 'Shiseido'
+        WHEN `_t` >= CAST('2026-10-25 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'Shiseido'
         THEN 1
       END
     ) AS `a2`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) AND NOT (
           `c2` IS NULL
         )
         THEN 1
       END
     ) AS `a3`,
-    COUNT(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS `a4`
+    COUNT(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) THEN 1 END) AS `a4`
   FROM `ev_0`
   GROUP BY
     `_u`
@@ -48,7 +48,7 @@ WITH `ev_0` AS (
       `c3` AS `v`
     FROM `ev_0`
     WHERE
-      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ)
   ) AS `vals`
   WHERE
     NOT (
@@ -73,18 +73,18 @@ WITH `ev_0` AS (
 ), `ev_1` AS (
   SELECT
     `user_id` AS `_u`,
-    CAST(`ts` AS TIMESTAMP) AS `_t`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `_t`,
     `name` AS `c0`,
-    CAST(`ts` AS TIMESTAMP) AS `c1`
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `c1`
   FROM `events`
   WHERE
-    CAST(`ts` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_1` AS (
   SELECT
     `_u`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND `c0` = 'visit'
+        WHEN `_t` >= CAST('2026-08-01 00:00:00' AS TIMESTAMP_NTZ) AND `c0` = 'visit'
         THEN 1
       END
     ) AS `a6`,
@@ -98,7 +98,7 @@ WITH `ev_0` AS (
     `u`.`gender` AS `p_0`,
     `u`.`city` AS `p_1`,
     CAST(`u`.`balance` AS DOUBLE) AS `p_2`,
-    CAST(`u`.`registered_at` AS TIMESTAMP) AS `p_3`,
+    CAST(`u`.`registered_at` AS TIMESTAMP_NTZ) AS `p_3`,
     COALESCE(`agg_0`.`a0`, 0) AS `a0`,
     COALESCE(`agg_0`.`a1`, 0) AS `a1`,
     COALESCE(`agg_0`.`a2` > 0, FALSE) AS `a2`,
@@ -138,21 +138,25 @@ WITH `ev_0` AS (
     CASE WHEN `d5` >= 5000 THEN 'high' WHEN `d5` >= 1000 THEN 'mid' ELSE 'low' END AS `d10`,
     `d3` >= 3 AND `d4` >= 1 AND `d1` = 'Beijing' AND NOT `d7` AS `d11`,
     CASE
-      WHEN FLOOR(
+      WHEN CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`p_3` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`p_3` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) <= 30
+      ) AS DOUBLE) <= 30
       THEN 'new'
-      WHEN FLOOR(
+      WHEN CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d6` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d6` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) > 90
+      ) AS DOUBLE) > 90
       THEN 'churned'
       WHEN `d4` >= 5
       THEN 'loyal'
@@ -185,7 +189,7 @@ FROM `lvl_3`;
 
 CREATE TABLE IF NOT EXISTS `segl_tags` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
   CAST(`d0` AS STRING) AS `gender`,
@@ -194,7 +198,7 @@ SELECT
   CAST(`d3` AS DOUBLE) AS `visits_3m`,
   CAST(`d4` AS DOUBLE) AS `purchases`,
   CAST(`d5` AS DOUBLE) AS `spend_90d`,
-  CAST(`d6` AS TIMESTAMP) AS `last_visit_at`,
+  CAST(`d6` AS TIMESTAMP_NTZ) AS `last_visit_at`,
   CAST(`d7` AS BOOLEAN) AS `bought_shiseido_1w`,
   CAST(`d8` AS DOUBLE) AS `coupon_share_180d`,
   CAST(`d9` AS STRING) AS `top_category`,
@@ -205,7 +209,7 @@ WHERE
 
 DELETE FROM `segl_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
 
 INSERT INTO `segl_tags` (
   `as_of`,
@@ -224,7 +228,7 @@ INSERT INTO `segl_tags` (
   `value_level`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   `_u`,
   CAST(`d0` AS STRING),
@@ -233,7 +237,7 @@ SELECT
   CAST(`d3` AS DOUBLE),
   CAST(`d4` AS DOUBLE),
   CAST(`d5` AS DOUBLE),
-  CAST(`d6` AS TIMESTAMP),
+  CAST(`d6` AS TIMESTAMP_NTZ),
   CAST(`d7` AS BOOLEAN),
   CAST(`d8` AS DOUBLE),
   CAST(`d9` AS STRING),
@@ -242,7 +246,7 @@ FROM `segl_result`;
 
 CREATE TABLE IF NOT EXISTS `segl_members` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
@@ -252,7 +256,7 @@ WHERE
 
 DELETE FROM `segl_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
 
 INSERT INTO `segl_members` (
   `as_of`,
@@ -261,7 +265,7 @@ INSERT INTO `segl_members` (
   `user_id`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   'beijing_loyal',
   `_u`
@@ -270,7 +274,7 @@ WHERE
   `d11` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   'loyal_beijing',
   `_u`
@@ -280,7 +284,7 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS `segl_layers` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
@@ -291,7 +295,7 @@ WHERE
 
 DELETE FROM `segl_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
 
 INSERT INTO `segl_layers` (
   `as_of`,
@@ -301,7 +305,7 @@ INSERT INTO `segl_layers` (
   `layer`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   'lifecycle',
   `_u`,
@@ -314,9 +318,9 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS `segl_runs` AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
   CAST(NULL AS BIGINT) AS `users`
 FROM `segl_result`
 WHERE
@@ -324,7 +328,7 @@ WHERE
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
 
 INSERT INTO `segl_runs` (
   `as_of`,
@@ -333,9 +337,9 @@ INSERT INTO `segl_runs` (
   `users`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
   CAST(COUNT(*) AS BIGINT)
 FROM `segl_result`;
 

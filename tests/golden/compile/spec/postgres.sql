@@ -4,6 +4,8 @@
 
 BEGIN;
 
+SET LOCAL TimeZone = 'UTC';
+
 CREATE TEMPORARY TABLE "segl_result" AS
 WITH "ev_0" AS (
   SELECT
@@ -67,7 +69,7 @@ WITH "ev_0" AS (
     SELECT
       "_u",
       "v",
-      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
+      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" COLLATE "C" ASC) AS "r"
     FROM "mfc_a5"
   ) AS "ranked"
   WHERE

@@ -2,38 +2,38 @@
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
 -- results: segl_tags, segl_members, segl_layers, segl_runs
 
-CREATE OR REPLACE TEMPORARY VIEW `segl_result` AS
+CACHE TABLE `segl_result` AS
 WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
-    CAST(`paid_at` AS TIMESTAMP) AS `_t`,
+    CAST(`paid_at` AS TIMESTAMP_NTZ) AS `_t`,
     CAST(`amount` AS DOUBLE) AS `c0`,
     `brand` AS `c1`,
     `coupon_id` AS `c2`,
     `category` AS `c3`
   FROM `orders`
   WHERE
-    CAST(`paid_at` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`paid_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_0` AS (
   SELECT
     `_u`,
     COUNT(1) AS `a0`,
-    SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN `c0` END) AS `a1`,
+    SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a1`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND `c1` = 'Shiseido'
+        WHEN `_t` >= CAST('2026-10-25 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'Shiseido'
         THEN 1
       END
     ) AS `a2`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+        WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) AND NOT (
           `c2` IS NULL
         )
         THEN 1
       END
     ) AS `a3`,
-    COUNT(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS `a4`
+    COUNT(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) THEN 1 END) AS `a4`
   FROM `ev_0`
   GROUP BY
     `_u`
@@ -48,7 +48,7 @@ WITH `ev_0` AS (
       `c3` AS `v`
     FROM `ev_0`
     WHERE
-      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+      `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ)
   ) AS `vals`
   WHERE
     NOT (
@@ -73,18 +73,18 @@ WITH `ev_0` AS (
 ), `ev_1` AS (
   SELECT
     `user_id` AS `_u`,
-    CAST(`ts` AS TIMESTAMP) AS `_t`,
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `_t`,
     `name` AS `c0`,
-    CAST(`ts` AS TIMESTAMP) AS `c1`
+    CAST(`ts` AS TIMESTAMP_NTZ) AS `c1`
   FROM `events`
   WHERE
-    CAST(`ts` AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST(`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_1` AS (
   SELECT
     `_u`,
     COUNT(
       CASE
-        WHEN `_t` >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND `c0` = 'visit'
+        WHEN `_t` >= CAST('2026-08-01 00:00:00' AS TIMESTAMP_NTZ) AND `c0` = 'visit'
         THEN 1
       END
     ) AS `a6`,
@@ -98,7 +98,7 @@ WITH `ev_0` AS (
     `u`.`gender` AS `p_0`,
     `u`.`city` AS `p_1`,
     CAST(`u`.`balance` AS DOUBLE) AS `p_2`,
-    CAST(`u`.`registered_at` AS TIMESTAMP) AS `p_3`,
+    CAST(`u`.`registered_at` AS TIMESTAMP_NTZ) AS `p_3`,
     COALESCE(`agg_0`.`a0`, 0) AS `a0`,
     COALESCE(`agg_0`.`a1`, 0) AS `a1`,
     COALESCE(`agg_0`.`a2` > 0, FALSE) AS `a2`,
@@ -138,21 +138,25 @@ WITH `ev_0` AS (
     CASE WHEN `d5` >= 5000 THEN 'high' WHEN `d5` >= 1000 THEN 'mid' ELSE 'low' END AS `d10`,
     `d3` >= 3 AND `d4` >= 1 AND `d1` = 'Beijing' AND NOT `d7` AS `d11`,
     CASE
-      WHEN FLOOR(
+      WHEN CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`p_3` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`p_3` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) <= 30
+      ) AS DOUBLE) <= 30
       THEN 'new'
-      WHEN FLOOR(
+      WHEN CAST(FLOOR(
         (
-          (
-            UNIX_MICROS(CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP) AS TIMESTAMP)) - UNIX_MICROS(CAST(`d6` AS TIMESTAMP))
+          TIMESTAMPDIFF(
+            MICROSECOND,
+            CAST(`d6` AS TIMESTAMP_NTZ),
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
           ) / 1000000.0
         ) / 86400
-      ) > 90
+      ) AS DOUBLE) > 90
       THEN 'churned'
       WHEN `d4` >= 5
       THEN 'loyal'
@@ -183,9 +187,10 @@ SELECT
   `d13`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags` AS
+CREATE TABLE IF NOT EXISTS `segl_tags`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
   CAST(`d0` AS STRING) AS `gender`,
@@ -194,7 +199,7 @@ SELECT
   CAST(`d3` AS DOUBLE) AS `visits_3m`,
   CAST(`d4` AS DOUBLE) AS `purchases`,
   CAST(`d5` AS DOUBLE) AS `spend_90d`,
-  CAST(`d6` AS TIMESTAMP) AS `last_visit_at`,
+  CAST(`d6` AS TIMESTAMP_NTZ) AS `last_visit_at`,
   CAST(`d7` AS BOOLEAN) AS `bought_shiseido_1w`,
   CAST(`d8` AS DOUBLE) AS `coupon_share_180d`,
   CAST(`d9` AS STRING) AS `top_category`,
@@ -203,11 +208,20 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_tags`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+DROP TABLE IF EXISTS `segl_tags__next`;
 
-INSERT INTO `segl_tags` (
+CREATE TABLE `segl_tags__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_tags`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'spec'
+  );
+
+INSERT INTO `segl_tags__next` (
   `as_of`,
   `project`,
   `user_id`,
@@ -224,7 +238,7 @@ INSERT INTO `segl_tags` (
   `value_level`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   `_u`,
   CAST(`d0` AS STRING),
@@ -233,16 +247,17 @@ SELECT
   CAST(`d3` AS DOUBLE),
   CAST(`d4` AS DOUBLE),
   CAST(`d5` AS DOUBLE),
-  CAST(`d6` AS TIMESTAMP),
+  CAST(`d6` AS TIMESTAMP_NTZ),
   CAST(`d7` AS BOOLEAN),
   CAST(`d8` AS DOUBLE),
   CAST(`d9` AS STRING),
   CAST(`d10` AS STRING)
 FROM `segl_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members` AS
+CREATE TABLE IF NOT EXISTS `segl_members`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
@@ -250,18 +265,27 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_members`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+DROP TABLE IF EXISTS `segl_members__next`;
 
-INSERT INTO `segl_members` (
+CREATE TABLE `segl_members__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_members`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'spec'
+  );
+
+INSERT INTO `segl_members__next` (
   `as_of`,
   `project`,
   `segment`,
   `user_id`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   'beijing_loyal',
   `_u`
@@ -270,7 +294,7 @@ WHERE
   `d11` = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   'loyal_beijing',
   `_u`
@@ -278,9 +302,10 @@ FROM `segl_result`
 WHERE
   `d13` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers` AS
+CREATE TABLE IF NOT EXISTS `segl_layers`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
@@ -289,11 +314,20 @@ FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_layers`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+DROP TABLE IF EXISTS `segl_layers__next`;
 
-INSERT INTO `segl_layers` (
+CREATE TABLE `segl_layers__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_layers`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'spec'
+  );
+
+INSERT INTO `segl_layers__next` (
   `as_of`,
   `project`,
   `layering`,
@@ -301,7 +335,7 @@ INSERT INTO `segl_layers` (
   `layer`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
   'lifecycle',
   `_u`,
@@ -312,31 +346,81 @@ WHERE
     `d12` IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS `segl_runs` AS
+CREATE TABLE IF NOT EXISTS `segl_runs`
+USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS `as_of`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
   CAST(NULL AS BIGINT) AS `users`
 FROM `segl_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_runs`
-WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND `project` = 'spec';
+DROP TABLE IF EXISTS `segl_runs__next`;
 
-INSERT INTO `segl_runs` (
+CREATE TABLE `segl_runs__next`
+USING PARQUET AS
+SELECT
+  *
+FROM `segl_runs`
+WHERE
+  NOT (
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `project` IS NOT DISTINCT FROM 'spec'
+  );
+
+INSERT INTO `segl_runs__next` (
   `as_of`,
   `project`,
   `run_at`,
   `users`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
   CAST(COUNT(*) AS BIGINT)
 FROM `segl_result`;
+
+DROP TABLE IF EXISTS `segl_tags__old`;
+
+ALTER TABLE `segl_tags`
+RENAME TO `segl_tags__old`;
+
+DROP TABLE IF EXISTS `segl_members__old`;
+
+ALTER TABLE `segl_members`
+RENAME TO `segl_members__old`;
+
+DROP TABLE IF EXISTS `segl_layers__old`;
+
+ALTER TABLE `segl_layers`
+RENAME TO `segl_layers__old`;
+
+DROP TABLE IF EXISTS `segl_runs__old`;
+
+ALTER TABLE `segl_runs`
+RENAME TO `segl_runs__old`;
+
+ALTER TABLE `segl_tags__next`
+RENAME TO `segl_tags`;
+
+ALTER TABLE `segl_members__next`
+RENAME TO `segl_members`;
+
+ALTER TABLE `segl_layers__next`
+RENAME TO `segl_layers`;
+
+ALTER TABLE `segl_runs__next`
+RENAME TO `segl_runs`;
+
+DROP TABLE IF EXISTS `segl_tags__old`;
+
+DROP TABLE IF EXISTS `segl_members__old`;
+
+DROP TABLE IF EXISTS `segl_layers__old`;
+
+DROP TABLE IF EXISTS `segl_runs__old`;
 
 DROP TABLE IF EXISTS `segl_result`;

@@ -127,21 +127,21 @@ WITH "ev_0" AS (
     CASE
       WHEN FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("p_3") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "p_3") AS INTEGER) + (
+            CAST(STRFTIME('%f', "p_3") AS REAL) - CAST(STRFTIME('%S', "p_3") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          (
-            JULIANDAY('2026-11-01 00:00:00') - 2440587.5
-          ) * 86400 - (
-            JULIANDAY("d6") - 2440587.5
-          ) * 86400
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          ) - CAST(STRFTIME('%s', "d6") AS INTEGER) + (
+            CAST(STRFTIME('%f', "d6") AS REAL) - CAST(STRFTIME('%S', "d6") AS INTEGER)
+          )
         ) AS REAL) / 86400
       ) > 90
       THEN 'churned'

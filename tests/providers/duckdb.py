@@ -1,0 +1,20 @@
+"""DuckDB for the engine matrix: an in-memory database per engine (nothing to start)."""
+
+from __future__ import annotations
+
+from segl.runtime.engines import DuckDBEngine, Engine
+
+NAME = "duckdb"
+LIMITS: dict[str, str] = {}
+
+
+def start() -> object:
+    return None
+
+
+def fresh_engine(handle: object, label: str) -> Engine:
+    return DuckDBEngine(":memory:")
+
+
+def stop(handle: object) -> None:
+    return None

@@ -1,0 +1,331 @@
+"""The Spark engine: URL parsing, the missing-driver hint, and runs on a local session
+compared with DuckDB and with the reference evaluator.
+
+One local SparkSession serves the whole test run (tests/providers/spark.py `start()`,
+shared with the engine matrix). SEGL_SPARK_DIFF_EXAMPLES sets the number of differential
+examples here (default 5: each run is a few Spark jobs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from conftest import ANCHOR, RETAIL, Result
+from hypothesis import HealthCheck, given, settings
+from strategies import Scenario, scenarios
+from test_differential import differences
+
+from segl.runtime import reference
+from segl.runtime.demo_data import build_demo_warehouse
+from segl.runtime.engines import EngineError, UnsupportedURL, connect
+
+pyspark = pytest.importorskip("pyspark")
+
+from providers import spark as provider  # noqa: E402
+
+from segl.runtime.engine_spark import SparkEngine, parse_url  # noqa: E402
+from segl.runtime.inmemory import run_on  # noqa: E402
+
+USERS = 200
+OUTPUT = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
+
+
+# ---------------------------------------------------------------- URLs (no Spark needed)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("spark://local", {"kind": "local", "master": "local[2]", "database": "default"}),
+        ("spark://local[4]/crm", {"kind": "local", "master": "local[4]", "database": "crm"}),
+        ("spark://local[*]", {"kind": "local", "master": "local[*]", "database": "default"}),
+        (
+            "spark://local/crm?warehouse=/data/wh",
+            {"kind": "local", "master": "local[2]", "database": "crm", "warehouse": "/data/wh"},
+        ),
+        (
+            "spark://10.0.0.5:7077/crm",
+            {"kind": "master", "master": "spark://10.0.0.5:7077", "database": "crm"},
+        ),
+        (
+            "sc://localhost:15002",
+            {"kind": "connect", "remote": "sc://localhost:15002", "database": "default"},
+        ),
+        (
+            "sc://host:443/crm?token=abc&use_ssl=true",
+            {
+                "kind": "connect",
+                "remote": "sc://host:443/;token=abc;use_ssl=true",
+                "database": "crm",
+            },
+        ),
+    ],
+)
+def test_parse_url(url: str, expected: dict[str, str]) -> None:
+    assert parse_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url", ["spark://", "spark://local[x]", "sc://", "spark://local/a-b", "spark://local/x/y"]
+)
+def test_bad_urls_are_engine_errors(url: str) -> None:
+    with pytest.raises(EngineError):
+        parse_url(url)
+
+
+def test_missing_pyspark_gives_a_one_line_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    monkeypatch.delitem(sys.modules, "segl.runtime.engine_spark", raising=False)
+    with pytest.raises(UnsupportedURL) as info:
+        connect("spark://local")
+    assert str(info.value) == "spark needs the pyspark driver: pip install 'segl[spark]'"
+    monkeypatch.undo()
+    importlib.import_module("segl.runtime.engine_spark")
+
+
+# ---------------------------------------------------------------- a local session
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    yield provider.start()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spark-demo") / "demo.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        build_demo_warehouse(con, users=USERS)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return path
+
+
+def _spark_type(duck_type: str) -> Any:
+    from pyspark.sql import types as st
+
+    kind = duck_type.upper()
+    if kind in ("BIGINT", "HUGEINT", "UBIGINT"):
+        return st.LongType()
+    if kind in ("INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"):
+        return st.IntegerType()
+    if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
+        return st.DoubleType()
+    if kind == "BOOLEAN":
+        return st.BooleanType()
+    if kind == "DATE":
+        return st.DateType()
+    if kind.startswith("TIMESTAMP"):
+        return st.TimestampNTZType()  # the demo's naive wall-clock values, unconverted
+    return st.StringType()
+
+
+def copy_warehouse(spark: Any, source: Path, database: str) -> None:
+    """Every table of a DuckDB file into a Spark database, with matching native types."""
+    from pyspark.sql import types as st
+
+    con = duckdb.connect(str(source), read_only=True)
+    try:
+        spark.sql(f"DROP DATABASE IF EXISTS `{database}` CASCADE")
+        spark.sql(f"CREATE DATABASE `{database}`")
+        names = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+        for name in names:
+            relation = con.table(name)
+            schema = st.StructType(
+                [
+                    st.StructField(column, _spark_type(str(kind)), True)
+                    for column, kind in zip(relation.columns, relation.types, strict=True)
+                ]
+            )
+            rows = relation.fetchall()
+            frame = spark.createDataFrame([list(r) for r in rows], schema=schema)
+            frame.write.format("parquet").mode("overwrite").saveAsTable(f"{database}.{name}")
+    finally:
+        con.close()
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def norm(value: Any) -> Any:
+        if isinstance(value, float):
+            return round(value, 9)
+        return value
+
+    return sorted((tuple(norm(v) for v in row) for row in rows), key=repr)
+
+
+def duckdb_results(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            "segl_members": _rows(
+                con.execute("SELECT as_of, project, segment, user_id FROM segl_members").fetchall()
+            ),
+            "segl_layers": _rows(
+                con.execute(
+                    "SELECT as_of, project, layering, user_id, layer FROM segl_layers"
+                ).fetchall()
+            ),
+            "segl_tags": _rows(con.execute("SELECT * FROM segl_tags").fetchall()),
+            "users": con.execute("SELECT users FROM segl_runs").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def spark_results(spark: Any, database: str) -> dict[str, list[tuple[Any, ...]]]:
+    def q(sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in spark.sql(sql).collect()]
+
+    return {
+        "segl_members": _rows(
+            q(f"SELECT as_of, project, segment, user_id FROM `{database}`.segl_members")
+        ),
+        "segl_layers": _rows(
+            q(f"SELECT as_of, project, layering, user_id, layer FROM `{database}`.segl_layers")
+        ),
+        "segl_tags": _rows(q(f"SELECT * FROM `{database}`.segl_tags")),
+        "users": q(f"SELECT users FROM `{database}`.segl_runs"),
+    }
+
+
+@pytest.fixture(scope="session")
+def duckdb_retail(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The retail example run on the DuckDB copy of the demo warehouse."""
+    from segl.runtime.cli import main
+
+    path = tmp_path_factory.mktemp("spark-duck") / "demo.duckdb"
+    path.write_bytes(demo.read_bytes())
+    assert main(["run", str(RETAIL), "--db", f"duckdb:///{path}", "--as-of", ANCHOR]) == 0
+    return path
+
+
+Cli = Callable[..., Result]
+
+
+def test_run_retail_matches_duckdb(spark: Any, demo: Path, duckdb_retail: Path, cli: Cli) -> None:
+    copy_warehouse(spark, demo, "seg_retail_run")
+    url = "spark://local/seg_retail_run"
+    assert cli("check", RETAIL, "--db", url).code == 0
+    first = cli("run", RETAIL, "--db", url, "--as-of", ANCHOR)
+    assert first.code == 0, first.output
+    # a rerun for the same as-of replaces its rows (no duplicates)
+    assert cli("run", RETAIL, "--db", url, "--as-of", ANCHOR).code == 0
+    got = spark_results(spark, "seg_retail_run")
+    want = duckdb_results(duckdb_retail)
+    assert got["users"] == want["users"] == [(USERS,)]
+    assert got["segl_members"] == want["segl_members"]
+    assert got["segl_layers"] == want["segl_layers"]
+    assert got["segl_tags"] == want["segl_tags"]
+    shown = cli("show", "segment", "high_value_at_risk", "--project", RETAIL, "--db", url)
+    assert shown.code == 0, shown.output
+    size = sum(1 for row in got["segl_members"] if row[2] == "high_value_at_risk")
+    assert f"{size:,}" in shown.out or str(size) in shown.out, shown.out
+    # no staging tables left behind
+    names = {r[1] for r in spark.sql("SHOW TABLES IN seg_retail_run").collect()}
+    assert not {n for n in names if n.endswith(("__next", "__old"))}
+
+
+def test_check_db_reports_a_missing_table(spark: Any, cli: Cli) -> None:
+    spark.sql("CREATE DATABASE IF NOT EXISTS seg_empty")
+    result = cli("check", RETAIL, "--db", "spark://local/seg_empty")
+    assert result.code == 1
+    assert "E0602" in result.output
+
+
+def test_compiled_script_runs_with_spark_sql_and_matches(
+    spark: Any, demo: Path, duckdb_retail: Path, cli: Cli, tmp_path: Path
+) -> None:
+    copy_warehouse(spark, demo, "seg_retail_script")
+    compiled = cli("compile", RETAIL, "--dialect", "spark", "--as-of", ANCHOR)
+    assert compiled.code == 0
+    script = compiled.out
+    statements = [
+        "\n".join(line for line in chunk.splitlines() if not line.startswith("--")).strip()
+        for chunk in script.split(";\n")
+    ]
+    spark.sql("USE seg_retail_script")
+    spark.conf.set("spark.sql.session.timeZone", "Asia/Shanghai")
+    try:
+        for statement in statements:
+            if statement:
+                spark.sql(statement)
+    finally:
+        spark.sql("USE default")
+    got = spark_results(spark, "seg_retail_script")
+    want = duckdb_results(duckdb_retail)
+    assert got["segl_members"] == want["segl_members"]
+    assert got["segl_layers"] == want["segl_layers"]
+    # tags: the same apart from run_at-free columns; segl_tags has no clock columns
+    assert got["segl_tags"] == want["segl_tags"]
+
+
+def test_failed_run_keeps_previous_results(spark: Any) -> None:
+    engine = provider.fresh_engine(spark, "failed_run")
+    assert isinstance(engine, SparkEngine)
+    engine.execute_in_transaction(
+        ["CREATE TABLE `segl_members` USING PARQUET AS SELECT 1 AS `user_id`"]
+    )
+    with pytest.raises(EngineError):
+        engine.execute_in_transaction(
+            [
+                "CACHE TABLE `segl_result` AS SELECT 1 AS `x`",
+                "CREATE TABLE `segl_members__next` USING PARQUET AS SELECT 2 AS `user_id`",
+                "SELECT no_such_column FROM `segl_result`",
+            ]
+        )
+    assert engine.query("SELECT user_id FROM segl_members") == [(1,)]
+    assert engine.columns_of("segl_members__next") is None
+    assert engine.columns_of("segl_result") is None
+
+
+def test_ansi_traps(spark: Any) -> None:
+    engine = provider.fresh_engine(spark, "traps")
+    assert engine.query("SELECT TRY_DIVIDE(CAST(1 AS DOUBLE), CAST(0 AS DOUBLE))") == [(None,)]
+    with pytest.raises(EngineError):
+        engine.query("SELECT 1 / 0")
+    # code point order (UTF-8 byte order is the same)
+    assert engine.query("SELECT 'Z' < 'a', 'é' < 'z', '\U0001f600' > '\uffff'") == [
+        (True, False, True)
+    ]
+
+
+DIFF = settings(
+    max_examples=int(os.environ.get("SEGL_SPARK_DIFF_EXAMPLES", "5")),
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.slow
+@DIFF
+@given(scenarios())
+def test_spark_agrees_with_reference(spark: Any, scenario: Scenario) -> None:
+    engine = provider.fresh_engine(spark, "diff")
+    expected = reference.evaluate(scenario.project, scenario.tables, scenario.as_of)
+    actual = run_on(engine, scenario.project, scenario.tables, scenario.as_of)
+    problems = differences(actual, expected, scenario.project)
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_timestamps_round_trip_as_wall_clock(spark: Any) -> None:
+    from segl.compiler.types import Type
+
+    engine = provider.fresh_engine(spark, "ts")
+    engine.use_timezone("Asia/Shanghai")
+    moment = dt.datetime(2026, 3, 29, 2, 30)
+    engine.create_table("t", [("ts", Type.TIMESTAMP)], [[moment]])
+    assert engine.query("SELECT ts FROM t") == [(moment,)]
+    assert engine.columns_of("t") == {"ts": "timestamp_ntz"}
+    assert engine.fits(Type.TIMESTAMP, "timestamp_ntz")
+    assert not engine.fits(Type.NUMBER, "string")

@@ -1,0 +1,196 @@
+"""The SQLite engine: URLs, the Engine methods, and the CLI on a SQLite warehouse; the script
+of `segl compile --dialect sqlite`, run by the sqlite3 module alone, writes the same tables
+as `segl run --db sqlite:///...`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ANCHOR, OUTPUT_TABLES, RETAIL, Result
+
+from segl.compiler.types import Type
+from segl.runtime.demo_data import build_demo_warehouse
+from segl.runtime.engine_sqlite import SQLiteEngine, decode, open_engine
+from segl.runtime.engines import EngineError, UnsupportedURL, connect
+
+DUCK_TYPES = {
+    "BIGINT": Type.NUMBER,
+    "INTEGER": Type.NUMBER,
+    "DOUBLE": Type.NUMBER,
+    "VARCHAR": Type.STRING,
+    "DATE": Type.DATE,
+    "TIMESTAMP": Type.TIMESTAMP,
+    "BOOLEAN": Type.BOOL,
+}
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo warehouse (300 users) copied into a SQLite file."""
+    path = tmp_path_factory.mktemp("sqlite") / "demo.db"
+    con = duckdb.connect()
+    engine = SQLiteEngine(str(path))
+    try:
+        build_demo_warehouse(con, users=300)
+        query = "SELECT table_name FROM information_schema.tables"
+        tables = [r[0] for r in con.execute(query).fetchall()]
+        for table in tables:
+            described = con.execute(f'DESCRIBE "{table}"').fetchall()
+            columns = [(row[0], DUCK_TYPES[row[1]]) for row in described]
+            rows = con.execute(f'SELECT * FROM "{table}"').fetchall()
+            engine.create_table(table, columns, rows)
+    finally:
+        engine.close()
+        con.close()
+    return path
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "warehouse.db"
+    shutil.copyfile(sqlite_template, target)
+    return target
+
+
+def rows_of(path: Path, query: str) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(path)
+    try:
+        return sorted(con.execute(query).fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- URLs
+
+
+def test_urls(tmp_path: Path) -> None:
+    memory = connect("sqlite:///:memory:")
+    assert isinstance(memory, SQLiteEngine) and memory.database == ":memory:"
+    memory.close()
+    relative = connect("sqlite:///rel.db", base=tmp_path)
+    relative.close()
+    assert (tmp_path / "rel.db").exists()
+    absolute = connect(f"sqlite:///{tmp_path / 'abs.db'}")  # sqlite:////tmp/.../abs.db
+    absolute.close()
+    assert (tmp_path / "abs.db").exists()
+    with pytest.raises(EngineError, match="no database file"):
+        connect(f"sqlite:///{tmp_path / 'missing.db'}", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
+    with pytest.raises(UnsupportedURL):
+        open_engine("sqlite:relative.db")
+
+
+# ---------------------------------------------------------------- the Engine methods
+
+
+def test_engine_methods() -> None:
+    engine = SQLiteEngine()
+    try:
+        columns = [
+            ("user_id", Type.NUMBER),
+            ("name", Type.STRING),
+            ("vip", Type.BOOL),
+            ("birthday", Type.DATE),
+            ("seen", Type.TIMESTAMP),
+        ]
+        when = dt.datetime(2024, 2, 29, 23, 59, 59, 123456)
+        engine.create_table('we\'ird "t"', columns, [[1, "a'b", True, dt.date(2024, 2, 29), when]])
+        found = engine.columns_of('we\'ird "t"')
+        assert found is not None and list(found) == [name for name, _ in columns]
+        for (name, declared), kind in zip(columns, found.values(), strict=True):
+            assert engine.fits(declared, kind), (name, kind)
+        assert not engine.fits(Type.NUMBER, found["name"])
+        assert not engine.fits(Type.STRING, found["user_id"])
+        assert engine.columns_of("nope") is None
+        row = engine.query(engine.select_star('we\'ird "t"'))[0]
+        assert row == (1.0, "a'b", 1, "2024-02-29", "2024-02-29 23:59:59.123456")
+        assert decode(row[2], Type.BOOL) is True
+        assert decode(0, Type.BOOL) is False
+        assert decode(row[3], Type.DATE) == dt.date(2024, 2, 29)
+        assert decode(row[4], Type.TIMESTAMP) == when
+        assert decode(None, Type.BOOL) is None
+        engine.use_timezone("Asia/Shanghai")  # a no-op: SQLite has no zones
+    finally:
+        engine.close()
+
+
+def test_execute_in_transaction_is_all_or_nothing() -> None:
+    engine = SQLiteEngine()
+    try:
+        engine.create_table("t", [("x", Type.NUMBER)], [[1]])
+        with pytest.raises(EngineError, match="no such table"):
+            engine.execute_in_transaction(
+                ['INSERT INTO "t" VALUES (2)', 'CREATE TABLE "u" (y REAL)', "SELECT * FROM nope"]
+            )
+        assert engine.query('SELECT x FROM "t"') == [(1.0,)]
+        assert engine.columns_of("u") is None
+        engine.execute_in_transaction(['INSERT INTO "t" VALUES (3)'])
+        assert engine.query('SELECT x FROM "t" ORDER BY x') == [(1.0,), (3.0,)]
+    finally:
+        engine.close()
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def test_cli_check_run_show(cli: Callable[..., Result], sqlite_db: Path) -> None:
+    url = f"sqlite:///{sqlite_db}"
+    checked = cli("check", RETAIL, "--db", url)
+    assert checked.code == 0, checked.output
+    ran = cli("run", RETAIL, "--db", url, "--as-of", ANCHOR)
+    assert ran.code == 0, ran.output
+    shown = cli("show", "segment", "beijing_loyal", "-p", RETAIL, "--db", url)
+    assert shown.code == 0, shown.output
+    members = rows_of(sqlite_db, "SELECT COUNT(*) FROM segl_members")
+    assert members[0][0] > 0
+
+
+def test_check_reports_a_wrong_column_type(cli: Callable[..., Result], tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE users (user_id INTEGER, city REAL, registered_at TEXT)")
+    con.commit()
+    con.close()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "s.segl").write_text(
+        'source users from table "users" key user_id {\n'
+        "    city: string\n    registered_at: timestamp\n}\n"
+        "tag city = users.city\n",
+        "utf-8",
+    )
+    checked = cli("check", project, "--db", f"sqlite:///{db}")
+    assert checked.code == 1
+    assert "E0604" in checked.output and "city" in checked.output
+
+
+def test_compiled_script_runs_with_sqlite3_and_matches_segl_run(
+    cli: Callable[..., Result], sqlite_db: Path, tmp_path: Path
+) -> None:
+    by_script = tmp_path / "by_script.db"
+    shutil.copyfile(sqlite_db, by_script)
+    ran = cli("run", RETAIL, "--db", f"sqlite:///{sqlite_db}", "--as-of", ANCHOR)
+    assert ran.code == 0, ran.output
+    out = tmp_path / "sql"
+    compiled = cli("compile", RETAIL, "--dialect", "sqlite", "--as-of", ANCHOR, "--out", out)
+    assert compiled.code == 0, compiled.output
+    (script,) = out.glob("*.sql")
+    con = sqlite3.connect(by_script)
+    try:
+        con.executescript(script.read_text("utf-8"))
+    finally:
+        con.close()
+    for table in OUTPUT_TABLES:
+        if table == "segl_runs":
+            query = "SELECT as_of, project, users FROM segl_runs"
+        else:
+            query = f"SELECT * FROM {table}"
+        by_run = rows_of(sqlite_db, query)
+        assert by_run, table
+        assert rows_of(by_script, query) == by_run, table

@@ -17,7 +17,10 @@ from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.targets import Target, get_target
 from segl.compiler.types import Type
 
-SUPPORTED_URLS = "duckdb:///relative.duckdb, duckdb:////absolute/path.duckdb, duckdb:///:memory:"
+SUPPORTED_URLS = (
+    "duckdb:///file.duckdb, sqlite:///file.db, postgresql://user@host/db, chdb:///path, "
+    "clickhouse://user@host:8123/db, spark://local, sc://host:15002"
+)
 
 
 class EngineError(Exception):

@@ -28,6 +28,7 @@ import datetime as dt
 import importlib
 import math
 import re
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,9 +114,9 @@ class ClickHouseEngineBase(Engine):
         # tables made by create_table with naive timestamps: (zone they were read in, rows)
         self._naive: dict[str, tuple[str, Sequence[Sequence[Any]]]] = {}
 
-    # one statement, with the session settings segl's SQL relies on
+    @abstractmethod
     def _run(self, sql: str, *, rows: bool) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+        """One statement, with the session settings segl's SQL relies on."""
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -279,7 +280,7 @@ class ChdbEngine(ClickHouseEngineBase):
         return [tuple(r[n] for n in names) for r in table.to_pylist()]
 
     def close(self) -> None:
-        pass  # the session belongs to the process (close_chdb)
+        """Nothing to release: the chdb session belongs to the process (close_chdb)."""
 
 
 # ---------------------------------------------------------------- a server (clickhouse-connect)

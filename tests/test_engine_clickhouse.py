@@ -21,8 +21,6 @@ from providers import clickhouse as provider
 from strategies import Scenario, scenarios
 from test_differential import differences
 
-pytest.importorskip("chdb")
-
 from segl.compiler import ir
 from segl.compiler.checker import check_programs
 from segl.compiler.script import compile_run

@@ -19,19 +19,15 @@ import duckdb
 import pytest
 from conftest import ANCHOR, RETAIL, Result
 from hypothesis import HealthCheck, given, settings
+from providers import spark as provider
 from strategies import Scenario, scenarios
 from test_differential import differences
 
 from segl.runtime import reference
 from segl.runtime.demo_data import build_demo_warehouse
+from segl.runtime.engine_spark import SparkEngine, parse_url
 from segl.runtime.engines import EngineError, UnsupportedURL, connect
-
-pyspark = pytest.importorskip("pyspark")
-
-from providers import spark as provider  # noqa: E402
-
-from segl.runtime.engine_spark import SparkEngine, parse_url  # noqa: E402
-from segl.runtime.inmemory import run_on  # noqa: E402
+from segl.runtime.inmemory import run_on
 
 USERS = 200
 OUTPUT = ("segl_tags", "segl_members", "segl_layers", "segl_runs")

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint typecheck pytest clean
+.PHONY: demo test install install-test install-bench lint typecheck pytest bench bench-full clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]' --config-settings editable_mode=strict
+
+install-bench: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]' --config-settings editable_mode=strict
 
 demo: install
 	$(BIN)/segl demo
@@ -29,6 +32,18 @@ pytest: install-test
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Quick benchmark (about 10^6 event rows, every baseline, 3 rounds): a few minutes.
+bench: install-bench
+	$(BIN)/python -m benchmarks.harness --events 1e6 --runs 3 --out benchmarks/results/quick.json
+
+# Full benchmark: 10^6..10^8 event rows, the plot, peak memory at 10^8 under a 4 GB DuckDB
+# limit, Spark local at 10^7. Builds ~5 GB of data under benchmarks/data on first use.
+bench-full: install-bench
+	$(BIN)/python -m benchmarks.harness --events 1e6 1e7 1e8 --runs 3 --out benchmarks/results/full.json
+	$(BIN)/python -m benchmarks.plot benchmarks/results/full.json benchmarks/scaling.png
+	$(BIN)/python -m benchmarks.memory_bench --events 1e8 --memory-limit 4GB
+	$(BIN)/python -m benchmarks.spark_bench --events 1e7 --runs 3
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,224 @@
+"""The contenders of the benchmark, each computing the workload of benchmarks/workload on
+the same data in the same process: segl, hand-written SQL, the scan floor, naive
+per-segment queries, polars and a row-at-a-time rule engine.
+
+Every method has `reset()` (untimed: drop what the previous run wrote), `run()` (timed)
+and, when it produces audiences, `members()` / `layers()` for the correctness check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from segl.compiler import ir
+from segl.compiler.script import compile_run
+from segl.compiler.sqlgen import USER
+from segl.runtime.engines import DuckDBEngine
+from segl.runtime.project import LoadedProject, load_project
+from segl.runtime.run import run_loaded
+
+HERE = Path(__file__).parent
+WORKLOAD = HERE / "workload"
+HAND_SQL = HERE / "sql" / "hand_written.sql"
+AS_OF = dt.datetime(2026, 11, 1)
+
+Members = set[tuple[str, int]]
+Layers = set[tuple[str, int, str]]
+
+
+class Method(ABC):
+    name: str
+    description: str
+
+    def reset(self) -> None:  # noqa: B027 - most methods write nothing to undo
+        """Undo the previous run's writes (not timed)."""
+
+    @abstractmethod
+    def run(self) -> None: ...
+
+    def members(self) -> Members | None:
+        """(segment, user_id) of the last run; None if the method makes no audiences."""
+        return None
+
+    def layers(self) -> Layers | None:
+        return None
+
+
+def _fetch_members(engine: DuckDBEngine, sql: str) -> Members:
+    return {(str(s), int(u)) for s, u in engine.connection.execute(sql).fetchall()}
+
+
+def _fetch_layers(engine: DuckDBEngine, sql: str) -> Layers:
+    rows = engine.connection.execute(sql).fetchall()
+    return {(str(g), int(u), str(layer)) for g, u, layer in rows}
+
+
+def _drop(engine: DuckDBEngine, *tables: str) -> None:
+    for table in tables:
+        engine.connection.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class Segl(Method):
+    name = "segl"
+    description = "segl: parse, check, compile and run the workload (writes history tables)"
+
+    def __init__(self, engine: DuckDBEngine) -> None:
+        self.engine = engine
+
+    def reset(self) -> None:
+        _drop(self.engine, "segl_tags", "segl_members", "segl_layers", "segl_runs")
+
+    def run(self) -> None:
+        run_loaded(load_project(WORKLOAD), self.engine, AS_OF)
+
+    def members(self) -> Members:
+        return _fetch_members(self.engine, "SELECT segment, user_id FROM segl_members")
+
+    def layers(self) -> Layers:
+        return _fetch_layers(self.engine, "SELECT layering, user_id, layer FROM segl_layers")
+
+
+class HandWritten(Method):
+    name = "hand SQL"
+    description = "the workload written by hand for DuckDB (benchmarks/sql/hand_written.sql)"
+
+    def __init__(self, engine: DuckDBEngine) -> None:
+        self.engine = engine
+        self.script = HAND_SQL.read_text(encoding="utf-8")
+
+    def reset(self) -> None:
+        _drop(self.engine, "hand_tags", "hand_members", "hand_layers")
+
+    def run(self) -> None:
+        self.engine.connection.execute(self.script)
+
+    def members(self) -> Members:
+        return _fetch_members(self.engine, "SELECT segment, user_id FROM hand_members")
+
+    def layers(self) -> Layers:
+        return _fetch_layers(self.engine, "SELECT layering, user_id, layer FROM hand_layers")
+
+
+# The columns the workload reads from each event table, each aggregated once per user: the
+# least work any per-user aggregation of these tables can do on this engine.
+SCAN_FLOOR_SQL = """
+CREATE OR REPLACE TEMP TABLE floor_orders AS
+SELECT user_id, count(*) AS n, max(paid_at) AS t, sum(amount) AS amount, count(brand) AS b,
+       count(category) AS c, count(coupon_id) AS k, count(channel) AS ch
+FROM orders WHERE paid_at < TIMESTAMP '2026-11-01' GROUP BY user_id;
+CREATE OR REPLACE TEMP TABLE floor_events AS
+SELECT user_id, count(*) AS n, max(ts) AS t, count(name) AS nm, count(channel) AS ch
+FROM events WHERE ts < TIMESTAMP '2026-11-01' GROUP BY user_id;
+"""
+
+
+class ScanFloor(Method):
+    name = "scan floor"
+    description = "one GROUP BY user per event table over the columns the workload reads"
+
+    def __init__(self, engine: DuckDBEngine) -> None:
+        self.engine = engine
+
+    def reset(self) -> None:
+        _drop(self.engine, "floor_orders", "floor_events")
+
+    def run(self) -> None:
+        self.engine.connection.execute(SCAN_FLOOR_SQL)
+
+
+class Naive(Method):
+    name = "naive"
+    description = "one query per segment, each computing its own tags from the raw events"
+
+    def __init__(self, engine: DuckDBEngine, loaded: LoadedProject) -> None:
+        self.engine = engine
+        assert loaded.project is not None
+        project = loaded.project
+        # compiled up front and not timed: only the 100 queries' execution counts
+        self.statements = [
+            self._insert(project.closure([s.name]), s.name) for s in project.segments
+        ]
+
+    def _insert(self, sub: ir.Project, segment: str) -> str:
+        compiled = compile_run(sub, AS_OF, self.engine.target)
+        column = compiled.plan.column_for(segment).column
+        return (
+            f"INSERT INTO naive_members SELECT '{segment}', \"{USER}\" "
+            f'FROM ({compiled.query_sql()}) AS q WHERE "{column}"'
+        )
+
+    def reset(self) -> None:
+        con = self.engine.connection
+        con.execute("CREATE OR REPLACE TABLE naive_members (segment VARCHAR, user_id BIGINT)")
+
+    def run(self) -> None:
+        for statement in self.statements:
+            self.engine.connection.execute(statement)
+
+    def members(self) -> Members:
+        return _fetch_members(self.engine, "SELECT segment, user_id FROM naive_members")
+
+
+class Polars(Method):
+    name = "polars"
+    description = "the workload as a hand-written polars pipeline over in-memory frames"
+
+    def __init__(self, parquet: dict[str, Path]) -> None:
+        import polars as pl
+
+        from benchmarks.polars_pipeline import PolarsResult
+
+        # loaded once and not timed: polars gets its best case, data already in memory
+        self.frames = {table: pl.read_parquet(path) for table, path in parquet.items()}
+        self.result: PolarsResult | None = None
+
+    def run(self) -> None:
+        from benchmarks.polars_pipeline import run_polars
+
+        frames = self.frames
+        self.result = run_polars(frames["users"], frames["orders"], frames["events"], AS_OF)
+
+    def members(self) -> Members:
+        assert self.result is not None
+        rows = self.result.members.select("segment", "user_id").iter_rows()
+        return {(str(s), int(u)) for s, u in rows}
+
+    def layers(self) -> Layers:
+        assert self.result is not None
+        rows = self.result.layers.select("layering", "user_id", "layer").iter_rows()
+        return {(str(g), int(u), str(layer)) for g, u, layer in rows}
+
+
+class RuleEngine(Method):
+    name = "rule engine"
+    description = "the 100 segment rules evaluated per user by `rule-engine` over segl's tags"
+
+    def __init__(self, engine: DuckDBEngine) -> None:
+        from benchmarks.rule_engine_baseline import compile_rules
+
+        self.rules = compile_rules()  # parsing the rules is not timed
+        self.rows = _tag_rows(engine)  # nor is fetching the precomputed tags
+        self.found: Members = set()
+
+    def run(self) -> None:
+        from benchmarks.rule_engine_baseline import run_rule_engine
+
+        self.found = run_rule_engine(self.rules, self.rows)
+
+    def members(self) -> Members:
+        return self.found
+
+
+def _tag_rows(engine: DuckDBEngine) -> list[dict[str, object]]:
+    """One dict per user: segl's tag values and the user's layer in each layering (segl must
+    have run)."""
+    con = engine.connection
+    cursor = con.execute("SELECT * EXCLUDE (as_of, project) FROM segl_tags")
+    names = [d[0] for d in cursor.description]
+    rows = {int(r[0]): dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+    layers = con.execute("SELECT layering, user_id, layer FROM segl_layers").fetchall()
+    for layering, user, layer in layers:
+        rows[int(user)][str(layering)] = layer
+    return list(rows.values())

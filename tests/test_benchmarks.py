@@ -1,0 +1,99 @@
+"""The benchmark is only worth its figures if every contender computes the same thing: on a
+small data set, hand-written SQL, naive per-segment queries, polars and the rule engine
+give exactly segl's members (and layers), and the workload has the size the issue asks for.
+Timings are never asserted here (they live in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks import harness
+from benchmarks.datagen import build_scale
+from benchmarks.methods import WORKLOAD, HandWritten, Segl
+from segl.compiler import ir
+from segl.runtime.engines import DuckDBEngine
+from segl.runtime.project import load_project
+
+
+def _aggregates(expr: ir.Expr) -> list[ir.Aggregate]:
+    return [node for node in ir.walk(expr) if isinstance(node, ir.Aggregate)]
+
+
+def test_workload_has_the_promised_size() -> None:
+    project = load_project(WORKLOAD).project
+    assert project is not None
+    assert (len(project.tags), len(project.segments), len(project.layerings)) == (60, 100, 3)
+    windowed = [
+        aggregate
+        for tag in project.tags
+        for aggregate in _aggregates(tag.expr)
+        if aggregate.window is not None
+    ]
+    assert len(windowed) >= 40
+    assert {a.source for a in windowed} == {"events", "orders"}
+
+
+@pytest.fixture(scope="module")
+def small_scale(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("bench-data")
+    scale = build_scale(data, 3_000)
+    work = data / "work.duckdb"
+    shutil.copyfile(scale.database, work)
+    return work
+
+
+def _limits() -> argparse.Namespace:
+    return argparse.Namespace(rules_max_users=10**9, naive_max_events=10**12, memory_limit="")
+
+
+def test_every_contender_computes_segl_members(small_scale: Path) -> None:
+    scale = build_scale(small_scale.parent, 3_000)
+    engine = DuckDBEngine(str(small_scale))
+    try:
+        methods = harness.build_methods(list(harness.ALL_METHODS), engine, scale, _limits())
+        names = [m.name for m in methods]
+        members = methods[0].members()
+    finally:
+        engine.close()
+    # build_methods raises harness.Mismatch unless all agree; all six took part
+    assert names == ["segl", "hand SQL", "scan floor", "naive", "polars", "rule engine"]
+    assert members is not None
+    nonempty = {segment for segment, _ in members}
+    assert len(nonempty) >= 90, f"only {len(nonempty)} segments have members on 3,000 users"
+
+
+def test_a_wrong_contender_is_caught(small_scale: Path) -> None:
+    engine = DuckDBEngine(str(small_scale))
+    try:
+        segl = Segl(engine)
+        segl.reset()
+        segl.run()
+        truth = (segl.members(), segl.layers())
+        hand = HandWritten(engine)
+        hand.reset()
+        hand.run()
+        engine.connection.execute("DELETE FROM hand_members WHERE segment = 'active_7d'")
+        with pytest.raises(harness.Mismatch, match="hand SQL members differ"):
+            harness.check_agreement([hand], truth)
+    finally:
+        engine.close()
+
+
+def test_report_lists_every_method_with_its_ratio() -> None:
+    runs = {"segl": [1.0, 2.0, 3.0], "hand SQL": [1.0, 1.0, 1.0]}
+    results = {
+        "scales": [
+            {
+                "users": 10,
+                "event_rows": 100,
+                "methods": {name: {"description": "", "runs": r} for name, r in runs.items()},
+            }
+        ]
+    }
+    text = harness.report(results)
+    assert "segl" in text and "hand SQL" in text
+    assert "0.50" in text  # hand SQL's median 1.0 over segl's 2.0

@@ -69,26 +69,36 @@ def check_agreement(methods: list[Method], truth: tuple[Members, Layers]) -> Non
             raise Mismatch(f"{method.name} layers differ from segl: {detail}")
 
 
-def timed(method: Method) -> float:
+def timed(method: Method) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (all threads of this process) of one run."""
     method.reset()
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     method.run()
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def time_rounds(methods: list[Method], runs: int) -> dict[str, list[float]]:
+Timings = dict[str, dict[str, list[float]]]
+
+
+def time_rounds(methods: list[Method], runs: int) -> Timings:
     """Interleaved rounds: every method once per round, `runs` rounds."""
-    timings: dict[str, list[float]] = {m.name: [] for m in methods}
+    timings: Timings = {m.name: {"runs": [], "cpu": []} for m in methods}
     for round_number in range(runs):
         for method in methods:
-            timings[method.name].append(timed(method))
-        listed = ", ".join(f"{m.name} {timings[m.name][-1]:.2f}" for m in methods)
+            wall, cpu = timed(method)
+            timings[method.name]["runs"].append(wall)
+            timings[method.name]["cpu"].append(cpu)
+        listed = ", ".join(f"{m.name} {timings[m.name]['runs'][-1]:.2f}" for m in methods)
         print(f"  round {round_number + 1}/{runs}: {listed}", flush=True)
     return timings
 
 
 def build_methods(
-    wanted: list[str], engine: DuckDBEngine, scale: Scale, limits: argparse.Namespace
+    wanted: list[str],
+    engine: DuckDBEngine,
+    scale: Scale,
+    limits: argparse.Namespace,
+    scratch: Path,
 ) -> list[Method]:
     """segl first: it is the reference, and the rule engine reads its tags."""
     segl = Segl(engine)
@@ -99,7 +109,9 @@ def build_methods(
         "hand": lambda: HandWritten(engine),
         "floor": lambda: ScanFloor(engine),
         "naive": lambda: Naive(engine, load_project(Path(__file__).parent / "workload")),
-        "polars": lambda: Polars({t: scale.parquet(t) for t in ("users", "orders", "events")}),
+        "polars": lambda: Polars(
+            {t: scale.parquet(t) for t in ("users", "orders", "events")}, scratch / "polars"
+        ),
         "rules": lambda: RuleEngine(engine),
     }
     methods: list[Method] = [segl]
@@ -134,16 +146,14 @@ def bench_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
         if args.memory_limit:
             engine.connection.execute(f"SET memory_limit = '{args.memory_limit}'")
         try:
-            methods = build_methods(args.methods, engine, scale, args)
+            methods = build_methods(args.methods, engine, scale, args, Path(folder))
             timings = time_rounds(methods, args.runs)
         finally:
             engine.close()
     return {
         "users": scale.users,
         "event_rows": scale.event_rows,
-        "methods": {
-            m.name: {"description": m.description, "runs": timings[m.name]} for m in methods
-        },
+        "methods": {m.name: {"description": m.description, **timings[m.name]} for m in methods},
     }
 
 
@@ -177,14 +187,15 @@ def _cores() -> int:
 
 
 def report(results: dict[str, Any]) -> str:
-    lines = [f"{'method':<12} {'median s':>9} {'x segl':>8}  runs"]
+    lines = [f"{'method':<12} {'median s':>9} {'x segl':>8} {'cpu s':>8}  runs"]
     for scale in results["scales"]:
         lines.append(f"-- {scale['event_rows']:,} event rows, {scale['users']:,} users")
         segl = statistics.median(scale["methods"]["segl"]["runs"])
         for name, entry in scale["methods"].items():
             median = statistics.median(entry["runs"])
+            cpu = statistics.median(entry.get("cpu") or [float("nan")])
             runs = " ".join(f"{r:.2f}" for r in entry["runs"])
-            lines.append(f"{name:<12} {median:>9.3f} {median / segl:>8.2f}  {runs}")
+            lines.append(f"{name:<12} {median:>9.3f} {median / segl:>8.2f} {cpu:>8.2f}  {runs}")
     if "compile" in results:
         runs = results["compile"]["runs"]
         lines.append(

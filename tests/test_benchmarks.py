@@ -50,11 +50,13 @@ def _limits() -> argparse.Namespace:
     return argparse.Namespace(rules_max_users=10**9, naive_max_events=10**12, memory_limit="")
 
 
-def test_every_contender_computes_segl_members(small_scale: Path) -> None:
+def test_every_contender_computes_segl_members(small_scale: Path, tmp_path: Path) -> None:
     scale = build_scale(small_scale.parent, 3_000)
     engine = DuckDBEngine(str(small_scale))
     try:
-        methods = harness.build_methods(list(harness.ALL_METHODS), engine, scale, _limits())
+        methods = harness.build_methods(
+            list(harness.ALL_METHODS), engine, scale, _limits(), tmp_path
+        )
         names = [m.name for m in methods]
         members = methods[0].members()
     finally:

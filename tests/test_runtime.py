@@ -86,3 +86,28 @@ def test_failed_run_leaves_earlier_results(tmp_path: Path) -> None:
     assert engine.query("SELECT * FROM segl_members") == before
     assert engine.query("SELECT COUNT(*) FROM segl_runs") == [(1,)]
     engine.close()
+
+
+@pytest.mark.parametrize("database", ["file", "memory"])
+def test_first_run_over_many_users_is_readable_in_the_same_session(
+    tmp_path: Path, database: str
+) -> None:
+    """A first run creates the history tables and inserts more than a DuckDB row group
+    (122,880 rows) in one transaction; DuckDB 2.0 then lost the new tables' statistics and
+    every filter in the same session found nothing (see target_duckdb.replace_rows)."""
+    users = 130_000
+    project = load_project(write_project(tmp_path / "p", "UTC"))
+    path = str(tmp_path / "w.duckdb") if database == "file" else ":memory:"
+    engine = DuckDBEngine(path)
+    con = engine.connection
+    con.execute(f"CREATE TABLE users AS SELECT range AS user_id, 'x' AS city FROM range({users})")
+    con.execute(
+        "CREATE TABLE events AS SELECT range AS user_id, TIMESTAMP '2026-10-31 12:00' AS ts, "
+        f"'v' AS name FROM range(0, {users}, 2)"
+    )
+    summary = run_loaded(project, engine, dt.datetime(2026, 11, 1))
+    assert summary.users == users
+    assert summary.segment_sizes == {"visited": users // 2}
+    assert engine.query("SELECT count(*) FROM segl_members WHERE user_id = 2") == [(1,)]
+    assert engine.query("SELECT min(user_id), max(user_id) FROM segl_tags") == [(0, users - 1)]
+    engine.close()

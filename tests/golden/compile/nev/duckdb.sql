@@ -211,9 +211,18 @@ ADD COLUMN IF NOT EXISTS "deposit_store" TEXT;
 ALTER TABLE "segl_tags"
 ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" DOUBLE;
 
+INSERT INTO "segl_tags" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_tags" (
   "as_of",
@@ -258,9 +267,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_members" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_members" (
   "as_of",
@@ -324,9 +342,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_layers" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_layers" (
   "as_of",
@@ -357,9 +384,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_runs" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -540,9 +540,18 @@ ADD COLUMN IF NOT EXISTS "activity_level" TEXT;
 ALTER TABLE "segl_tags"
 ADD COLUMN IF NOT EXISTS "days_since_visit" DOUBLE;
 
+INSERT INTO "segl_tags" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_tags" (
   "as_of",
@@ -627,9 +636,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_members" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_members" (
   "as_of",
@@ -738,9 +756,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_layers" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_layers" (
   "as_of",
@@ -795,9 +822,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_runs" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_runs" (
   "as_of",

@@ -230,9 +230,18 @@ ADD COLUMN IF NOT EXISTS "top_category" TEXT;
 ALTER TABLE "segl_tags"
 ADD COLUMN IF NOT EXISTS "value_level" TEXT;
 
+INSERT INTO "segl_tags" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_tags" (
   "as_of",
@@ -277,9 +286,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_members" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_members" (
   "as_of",
@@ -316,9 +334,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_layers" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_layers" (
   "as_of",
@@ -349,9 +376,18 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
+INSERT INTO "segl_runs" (
+  "as_of"
+)
+VALUES
+  (NULL);
+
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+  (
+    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
+  )
+  OR "as_of" IS NULL;
 
 INSERT INTO "segl_runs" (
   "as_of",

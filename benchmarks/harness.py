@@ -29,8 +29,6 @@ from benchmarks import compile_bench
 from benchmarks.datagen import DEFAULT_DATA, Scale, build_scale, users_for
 from benchmarks.methods import (
     HandWritten,
-    Layers,
-    Members,
     Method,
     Naive,
     Polars,
@@ -49,24 +47,28 @@ class Mismatch(Exception):
     """A method computed different audiences than segl."""
 
 
-def _describe(found: set[Any], expected: set[Any]) -> str:
-    missing, extra = expected - found, found - expected
-    return (
-        f"{len(missing)} missing (e.g. {sorted(missing)[:3]}), "
-        f"{len(extra)} extra (e.g. {sorted(extra)[:3]})"
-    )
+def differences(engine: DuckDBEngine, found: str, expected: str) -> str | None:
+    """None when both queries give the same rows; otherwise counts and examples."""
+    con = engine.connection
+    missing = con.execute(f"SELECT * FROM ({expected} EXCEPT ALL {found}) LIMIT 3").fetchall()
+    extra = con.execute(f"SELECT * FROM ({found} EXCEPT ALL {expected}) LIMIT 3").fetchall()
+    if not missing and not extra:
+        return None
+    count = f"SELECT count(*) FROM ({expected} EXCEPT ALL {found})"
+    return f"{con.execute(count).fetchall()[0][0]} missing (e.g. {missing}), extra e.g. {extra}"
 
 
-def check_agreement(methods: list[Method], truth: tuple[Members, Layers]) -> None:
-    members, layers = truth
+def check_agreement(engine: DuckDBEngine, methods: list[Method], truth: Method) -> None:
     for method in methods:
-        found = method.members()
-        if found is not None and found != members:
-            raise Mismatch(f"{method.name} members differ from segl: {_describe(found, members)}")
-        found_layers = method.layers()
-        if found_layers is not None and found_layers != layers:
-            detail = _describe(found_layers, layers)
-            raise Mismatch(f"{method.name} layers differ from segl: {detail}")
+        for what, found, expected in (
+            ("members", method.members(), truth.members()),
+            ("layers", method.layers(), truth.layers()),
+        ):
+            if found is None or expected is None:
+                continue
+            problem = differences(engine, found, expected)
+            if problem:
+                raise Mismatch(f"{method.name} {what} differ from segl: {problem}")
 
 
 def timed(method: Method) -> tuple[float, float]:
@@ -104,13 +106,12 @@ def build_methods(
     segl = Segl(engine)
     segl.reset()
     segl.run()
-    truth = (segl.members(), segl.layers())
     factories: dict[str, Callable[[], Method]] = {
         "hand": lambda: HandWritten(engine),
         "floor": lambda: ScanFloor(engine),
         "naive": lambda: Naive(engine, load_project(Path(__file__).parent / "workload")),
         "polars": lambda: Polars(
-            {t: scale.parquet(t) for t in ("users", "orders", "events")}, scratch / "polars"
+            engine, {t: scale.parquet(t) for t in ("users", "orders", "events")}, scratch / "pl"
         ),
         "rules": lambda: RuleEngine(engine),
     }
@@ -122,7 +123,7 @@ def build_methods(
         method.reset()
         method.run()  # the correctness run doubles as the warm-up
         methods.append(method)
-    check_agreement(methods[1:], truth)
+    check_agreement(engine, methods[1:], segl)
     print(f"  agreement: {', '.join(m.name for m in methods)} give identical audiences")
     return methods
 

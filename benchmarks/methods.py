@@ -3,7 +3,8 @@ the same data in the same process: segl, hand-written SQL, the scan floor, naive
 per-segment queries, polars and a row-at-a-time rule engine.
 
 Every method has `reset()` (untimed: drop what the previous run wrote), `run()` (timed)
-and, when it produces audiences, `members()` / `layers()` for the correctness check.
+and, when it produces audiences, `members()` / `layers()`: queries over the harness's DuckDB
+connection, so that even 10^8-event results are compared inside DuckDB, not in Python.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ WORKLOAD = HERE / "workload"
 HAND_SQL = HERE / "sql" / "hand_written.sql"
 AS_OF = dt.datetime(2026, 11, 1)
 
-Members = set[tuple[str, int]]
-Layers = set[tuple[str, int, str]]
+MEMBER_COLUMNS = "segment, user_id"
+LAYER_COLUMNS = "layering, user_id, layer"
 
 
 class Method(ABC):
@@ -38,21 +39,13 @@ class Method(ABC):
     @abstractmethod
     def run(self) -> None: ...
 
-    def members(self) -> Members | None:
-        """(segment, user_id) of the last run; None if the method makes no audiences."""
+    def members(self) -> str | None:
+        """A query of the last run's (segment, user_id); None if it makes no audiences."""
         return None
 
-    def layers(self) -> Layers | None:
+    def layers(self) -> str | None:
+        """A query of the last run's (layering, user_id, layer)."""
         return None
-
-
-def _fetch_members(engine: DuckDBEngine, sql: str) -> Members:
-    return {(str(s), int(u)) for s, u in engine.connection.execute(sql).fetchall()}
-
-
-def _fetch_layers(engine: DuckDBEngine, sql: str) -> Layers:
-    rows = engine.connection.execute(sql).fetchall()
-    return {(str(g), int(u), str(layer)) for g, u, layer in rows}
 
 
 def _drop(engine: DuckDBEngine, *tables: str) -> None:
@@ -73,11 +66,11 @@ class Segl(Method):
     def run(self) -> None:
         run_loaded(load_project(WORKLOAD), self.engine, AS_OF)
 
-    def members(self) -> Members:
-        return _fetch_members(self.engine, "SELECT segment, user_id FROM segl_members")
+    def members(self) -> str:
+        return f"SELECT {MEMBER_COLUMNS} FROM segl_members"
 
-    def layers(self) -> Layers:
-        return _fetch_layers(self.engine, "SELECT layering, user_id, layer FROM segl_layers")
+    def layers(self) -> str:
+        return f"SELECT {LAYER_COLUMNS} FROM segl_layers"
 
 
 class HandWritten(Method):
@@ -94,11 +87,11 @@ class HandWritten(Method):
     def run(self) -> None:
         self.engine.connection.execute(self.script)
 
-    def members(self) -> Members:
-        return _fetch_members(self.engine, "SELECT segment, user_id FROM hand_members")
+    def members(self) -> str:
+        return f"SELECT {MEMBER_COLUMNS} FROM hand_members"
 
-    def layers(self) -> Layers:
-        return _fetch_layers(self.engine, "SELECT layering, user_id, layer FROM hand_layers")
+    def layers(self) -> str:
+        return f"SELECT {LAYER_COLUMNS} FROM hand_layers"
 
 
 # The columns the workload reads from each event table, each aggregated once per user: the
@@ -157,8 +150,8 @@ class Naive(Method):
         for statement in self.statements:
             self.engine.connection.execute(statement)
 
-    def members(self) -> Members:
-        return _fetch_members(self.engine, "SELECT segment, user_id FROM naive_members")
+    def members(self) -> str:
+        return f"SELECT {MEMBER_COLUMNS} FROM naive_members"
 
 
 class Polars(Method):
@@ -168,13 +161,14 @@ class Polars(Method):
         "results written to Parquet (segl and hand SQL persist theirs too)"
     )
 
-    def __init__(self, parquet: dict[str, Path], output: Path) -> None:
+    def __init__(self, engine: DuckDBEngine, parquet: dict[str, Path], output: Path) -> None:
         import polars as pl
 
         from benchmarks.polars_pipeline import PolarsResult
 
         # loaded once and not timed: polars gets its best case, data already in memory
         self.frames = {table: pl.read_parquet(path) for table, path in parquet.items()}
+        self.engine = engine
         self.output = output
         self.result: PolarsResult | None = None
 
@@ -188,15 +182,15 @@ class Polars(Method):
             getattr(result, name).write_parquet(self.output / f"{name}.parquet")
         self.result = result
 
-    def members(self) -> Members:
+    def members(self) -> str:
         assert self.result is not None
-        rows = self.result.members.select("segment", "user_id").iter_rows()
-        return {(str(s), int(u)) for s, u in rows}
+        self.engine.connection.register("polars_members", self.result.members)
+        return f"SELECT {MEMBER_COLUMNS} FROM polars_members"
 
-    def layers(self) -> Layers:
+    def layers(self) -> str:
         assert self.result is not None
-        rows = self.result.layers.select("layering", "user_id", "layer").iter_rows()
-        return {(str(g), int(u), str(layer)) for g, u, layer in rows}
+        self.engine.connection.register("polars_layers", self.result.layers)
+        return f"SELECT {LAYER_COLUMNS} FROM polars_layers"
 
 
 class RuleEngine(Method):
@@ -208,15 +202,20 @@ class RuleEngine(Method):
 
         self.rules = compile_rules()  # parsing the rules is not timed
         self.rows = _tag_rows(engine)  # nor is fetching the precomputed tags
-        self.found: Members = set()
+        self.engine = engine
+        self.found: set[tuple[str, int]] = set()
 
     def run(self) -> None:
         from benchmarks.rule_engine_baseline import run_rule_engine
 
         self.found = run_rule_engine(self.rules, self.rows)
 
-    def members(self) -> Members:
-        return self.found
+    def members(self) -> str:
+        import polars as pl
+
+        frame = pl.DataFrame(sorted(self.found), schema=["segment", "user_id"], orient="row")
+        self.engine.connection.register("rule_engine_members", frame)
+        return f"SELECT {MEMBER_COLUMNS} FROM rule_engine_members"
 
 
 def _tag_rows(engine: DuckDBEngine) -> list[dict[str, object]]:

@@ -2,9 +2,12 @@
 
 Times: every segl timestamp is a `DateTime64(6, 'UTC')` holding the wall-clock time in the
 project's zone (UTC has no daylight-saving gaps, so elapsed time is plain wall-clock
-arithmetic, as in the reference evaluator). A warehouse column is read in the session time
-zone (the engine sets `session_timezone` to the project's zone; a column with its own zone
-is converted to it) and re-labelled as UTC without changing its wall-clock reading.
+arithmetic, as in the reference evaluator). ClickHouse has no naive timestamp type: a
+`DateTime`/`DateTime64` column holds instants, read in the session time zone (the engine
+sets `session_timezone` to the project's zone; a column with its own zone is converted to
+it) and re-labelled as UTC without changing its wall-clock reading. A `String` column holds
+naive wall-clock text (`YYYY-MM-DD HH:MM:SS[.ffffff]`, as on SQLite) and is read as it is,
+so a time that the project's zone skips (02:30 on a spring-forward day) stays 02:30.
 """
 
 from __future__ import annotations
@@ -44,17 +47,13 @@ class ClickHouse(Target):
     def read_column(self, column: exp.Expression, value_type: Type) -> exp.Expression:
         if value_type is not Type.TIMESTAMP:
             return super().read_column(column, value_type)
-        # the column in the session zone (the project's), then that wall-clock reading as UTC
-        local = fn(
-            "toTimeZone", exp.Cast(this=column, to=_nullable("DateTime64(6)")), fn("timezone")
+        # one expression for every column type: the type name is a constant, so ClickHouse
+        # evaluates only the branch that fits the column
+        is_text = exp.GT(
+            this=fn("position", fn("toTypeName", column), exp.Literal.string("String")),
+            expression=exp.Literal.number(0),
         )
-        micros = exp.Add(
-            this=fn("toUnixTimestamp64Micro", local),
-            expression=exp.Mul(
-                this=fn("timeZoneOffset", local.copy()), expression=exp.Literal.number(1000000)
-            ),
-        )
-        return fn("fromUnixTimestamp64Micro", micros, exp.Literal.string("UTC"))
+        return fn("if", is_text, _wall_clock_text(column.copy()), _instant_as_local(column.copy()))
 
     # ------------------------------------------------------------ arithmetic
     def round(self, value: exp.Expression, digits: int) -> exp.Expression:
@@ -101,7 +100,7 @@ class ClickHouse(Target):
     def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
         # ClickHouse's IN treats NULL as a value ('a' IN ('b', NULL) is 0, not NULL);
         # a chain of equalities keeps SQL's three-valued answer
-        tests = [exp.EQ(this=value.copy(), expression=item) for item in items]
+        tests = [exp.EQ(this=_operand(value.copy()), expression=_operand(item)) for item in items]
         chain: exp.Expression = tests[0]
         for test in tests[1:]:
             chain = exp.Or(this=chain, expression=test)
@@ -125,10 +124,12 @@ class ClickHouse(Target):
 
     # ------------------------------------------------------------ statements
     # ClickHouse has no transactions. A run computes everything before it changes any
-    # history row: the result table, then each history table's new rows in a staging
-    # table `<table>__next`; only then (`finish_run`) are this as-of's old rows deleted and
-    # the staged rows copied in. Any error in the rules or the data stops the run before
-    # the first DELETE, so earlier results stay as they were.
+    # history table: the result table, then each history table's complete new content
+    # (its other as-ofs' rows plus this run's) in a staging table `<table>__next`, without
+    # touching the live table. Only then (`finish_run`) does each staging table take its
+    # live table's place with EXCHANGE TABLES, which is atomic in an Atomic database (the
+    # default since ClickHouse 20.10, and chdb's). An error before the first EXCHANGE leaves
+    # every earlier result as it was; each table flips as a whole or not at all.
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
         # OR REPLACE: a failed run may have left it behind
         engine = exp.Properties(expressions=[exp.EngineProperty(this=exp.var("Memory"))])
@@ -143,41 +144,84 @@ class ClickHouse(Target):
         match_run: exp.Expression,
         insert: exp.Insert | None,
     ) -> list[exp.Expression]:
-        for statement in setup:
-            if isinstance(statement, exp.Create):
-                statement.set("properties", _history_engine())
-        staged = quoted_table(f"{table}__next")
+        staged = quoted_table(_staged(table))
+        creates = [s for s in setup if isinstance(s, exp.Create)]
+        for create in creates:
+            create.set("properties", _history_engine())
+        # new columns go to the staging table only: the live one changes at the swap
+        added = [s for s in setup if not isinstance(s, exp.Create)]
+        for alter in added:
+            alter.set("this", staged.copy())
+        others = exp.Not(
+            this=exp.Coalesce(this=exp.Paren(this=match_run), expressions=[exp.false()])
+        )
+        keep = (
+            exp.Select(expressions=[exp.Star()])
+            .from_(quoted_table(table), copy=False)
+            .where(others, copy=False)
+        )
         statements: list[exp.Expression] = [
-            *setup,
+            *creates,
             exp.Drop(tables=[staged], kind="TABLE", exists=True),
             exp.Create(this=staged.copy(), kind="TABLE", expression=quoted_table(table)),
+            exp.Insert(this=staged.copy(), expression=keep),
+            *added,
         ]
         if insert is not None:
             schema = insert.this
             assert isinstance(schema, exp.Schema)
             schema.set("this", staged.copy())
             statements.append(insert)
-        everything = exp.Select(expressions=[exp.Star()]).from_(staged.copy(), copy=False)
-        self._publish[table] = [
-            exp.Delete(this=quoted_table(table), where=exp.Where(this=match_run)),
-            exp.Insert(this=quoted_table(table), expression=everything),
-            exp.Drop(tables=[staged.copy()], kind="TABLE", exists=True),
-        ]
         return statements
 
     def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
-        statements: list[exp.Expression] = []
-        for table in history_tables:
-            statements += self._publish.pop(table, [])
-        return statements
+        swaps = [_exchange(table, _staged(table), self) for table in history_tables]
+        # after the swap `<table>__next` holds the previous content
+        drops: list[exp.Expression] = [
+            exp.Drop(tables=[quoted_table(_staged(table))], kind="TABLE", exists=True)
+            for table in history_tables
+        ]
+        return [*swaps, *drops]
 
-    @property
-    def _publish(self) -> dict[str, list[exp.Expression]]:
-        """Publishing statements per history table, from replace_rows to finish_run."""
-        pending: dict[str, list[exp.Expression]] | None = self.__dict__.get("_pending")
-        if pending is None:
-            pending = self.__dict__["_pending"] = {}
-        return pending
+
+def _operand(value: exp.Expression) -> exp.Expression:
+    """A comparison's side: `a = (b = c)` must not print as `a = b = c`."""
+    return exp.Paren(this=value) if isinstance(value, (exp.Binary, exp.Unary)) else value
+
+
+def _staged(table: str) -> str:
+    return f"{table}__next"
+
+
+def _exchange(first: str, second: str, target: Target) -> exp.Expression:
+    """EXCHANGE TABLES, which sqlglot has no node for: a command with quoted names."""
+
+    def name(table: str) -> str:
+        return quoted_table(table).sql(dialect=target.dialect, identify=True)
+
+    return exp.Command(this="EXCHANGE", expression=f"TABLES {name(first)} AND {name(second)}")
+
+
+def _wall_clock_text(column: exp.Expression) -> exp.Expression:
+    """Naive text as that wall-clock time labelled UTC; text that is no time is null."""
+    return fn(
+        "toDateTime64OrNull",
+        fn("toString", column),
+        exp.Literal.number(6),
+        exp.Literal.string("UTC"),
+    )
+
+
+def _instant_as_local(column: exp.Expression) -> exp.Expression:
+    """An instant's wall-clock reading in the session (project) zone, labelled UTC."""
+    local = fn("toTimeZone", exp.Cast(this=column, to=_nullable("DateTime64(6)")), fn("timezone"))
+    micros = exp.Add(
+        this=fn("toUnixTimestamp64Micro", local),
+        expression=exp.Mul(
+            this=fn("timeZoneOffset", local.copy()), expression=exp.Literal.number(1000000)
+        ),
+    )
+    return fn("fromUnixTimestamp64Micro", micros, exp.Literal.string("UTC"))
 
 
 def _history_engine() -> exp.Properties:

@@ -10,16 +10,20 @@
 Time zones: `use_timezone` sets `session_timezone` to the project's zone for every
 statement, so a `DateTime` column without a zone reads as project-local time and a column
 with its own zone is converted to it (the compiled SQL then works in UTC-labelled
-wall-clock times, see `compiler/target_clickhouse.py`). Tables made by `create_table` store
-timestamps as zone-less `DateTime64(6)`; their naive values mean wall-clock time in the
-project's zone, so `use_timezone` inserts them again when the zone changes.
+wall-clock times, see `compiler/target_clickhouse.py`). ClickHouse has no naive timestamp
+type, and a `DateTime` cannot hold a wall-clock time that the project's zone skips: tables
+made by `create_table` store naive timestamps as `String` text, which segl reads as it is.
 
-No transactions: a run is all-or-nothing up to publishing. Everything is computed into a
-result table and one staging table per history table before any history row changes; an
-error in that phase (the usual failure: bad rules, bad data, a refused query) leaves every
-earlier result untouched. Publishing is, per history table, a DELETE of this as-of's rows
-and an INSERT of the staged rows; only a crash or a server failure between those two
-statements can leave a history table without this as-of's rows (rerun to repair).
+No transactions: a run computes each history table's complete new content into a staging
+table, without touching the live tables; an error in that phase (bad rules, bad data, a
+refused query, a crash) leaves every earlier result byte-identical. Publishing swaps each
+staging table with its live table by EXCHANGE TABLES, atomic per table in an Atomic
+database. What remains: the four swaps are four statements, so a crash between two of them
+leaves some history tables with this run and the rest without it (each table whole, either
+old or new; `segl_runs` flips last; rerun to repair).
+
+Both engines share everything but `_run`: the SQL, the settings, the types, `create_table`;
+a server needs ClickHouse 23.6 or newer (`session_timezone`).
 """
 
 from __future__ import annotations
@@ -53,16 +57,25 @@ _FITS: dict[Type, re.Pattern[str]] = {
     Type.STRING: re.compile(r"^(String|FixedString\(\d+\)|Enum(8|16)?\(.*\))$"),
     Type.BOOL: re.compile(r"^(Bool|Boolean|UInt8)$"),
     Type.DATE: re.compile(r"^(Date|Date32)$"),
-    Type.TIMESTAMP: re.compile(r"^(DateTime(64)?(\(.*\))?|Date|Date32)$"),
+    # String: naive wall-clock text (what create_table writes)
+    Type.TIMESTAMP: re.compile(r"^(DateTime(64)?(\(.*\))?|Date|Date32|String)$"),
 }
 _WRAPPER = re.compile(r"^(Nullable|LowCardinality)\((.*)\)$")
+
+# settings that only newer ClickHouse versions know (and need): set where known.
+# ClickHouse 25+ infers Variant(Float64, Int64) for coalesce(integer, double), which sum()
+# and friends refuse; segl means the double. Older versions never infer Variant.
+OPTIONAL_SETTINGS: dict[str, Any] = {"allow_lossy_numeric_supertype": 1}
+
+# session_timezone (23.6) is the newest feature segl's SQL relies on
+MIN_SERVER_VERSION = (23, 6)
 
 _CREATED_TYPES = {
     Type.NUMBER: "Float64",
     Type.STRING: "String",
     Type.BOOL: "Bool",
     Type.DATE: "Date32",
-    Type.TIMESTAMP: "DateTime64(6)",  # zone-less: read in the session (project) zone
+    Type.TIMESTAMP: "String",  # naive wall-clock text: a DateTime would be an instant
 }
 
 
@@ -111,8 +124,7 @@ class ClickHouseEngineBase(Engine):
         self.target = get_target("clickhouse")
         self.database = database
         self.timezone = "UTC"
-        # tables made by create_table with naive timestamps: (zone they were read in, rows)
-        self._naive: dict[str, tuple[str, Sequence[Sequence[Any]]]] = {}
+        self._optional: dict[str, Any] = {}  # OPTIONAL_SETTINGS this ClickHouse knows
 
     @abstractmethod
     def _run(self, sql: str, *, rows: bool) -> list[tuple[Any, ...]]:
@@ -122,9 +134,14 @@ class ClickHouseEngineBase(Engine):
         return {
             "session_timezone": self.timezone,
             "join_use_nulls": 1,  # outer joins give NULL, never 0 / ''
-            "mutations_sync": 2,  # DELETE has finished when the statement returns
-            "lightweight_deletes_sync": 2,
+            **self._optional,
         }
+
+    def _adopt_optional_settings(self) -> None:
+        """Turn on the optional settings that this ClickHouse knows (after connecting)."""
+        names = ", ".join(_string(name) for name in OPTIONAL_SETTINGS)
+        known = self._run(f"SELECT name FROM system.settings WHERE name IN ({names})", rows=True)
+        self._optional = {str(n): OPTIONAL_SETTINGS[str(n)] for (n,) in known}
 
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         # no transactions: the compiled statements compute everything before they change
@@ -162,11 +179,6 @@ class ClickHouseEngineBase(Engine):
         )
         self._run(f"DROP TABLE IF EXISTS {ref}", rows=False)
         self._run(f"CREATE TABLE {ref} ({defs}) ENGINE = MergeTree ORDER BY tuple()", rows=False)
-        self._naive.pop(ref, None)
-        if any(t is Type.TIMESTAMP for _, t in columns):
-            # naive times mean wall-clock time in the project's zone, known only once
-            # use_timezone is called: keep the rows to insert them again then
-            self._naive[ref] = (self.timezone, rows)
         self._insert(ref, rows)
 
     def _insert(self, ref: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -180,11 +192,6 @@ class ClickHouseEngineBase(Engine):
     def use_timezone(self, timezone: str) -> None:
         self._run(f"SELECT toTimeZone(now(), {_string(timezone)})", rows=True)  # a real zone?
         self.timezone = timezone
-        for ref, (zone, rows) in list(self._naive.items()):
-            if zone != timezone:
-                self._run(f"TRUNCATE TABLE {ref}", rows=False)
-                self._insert(ref, rows)
-                self._naive[ref] = (timezone, rows)
 
 
 # ---------------------------------------------------------------- chdb (in-process)
@@ -223,12 +230,6 @@ def close_chdb() -> None:
 class ChdbEngine(ClickHouseEngineBase):
     name = "chdb"
 
-    def settings(self) -> dict[str, Any]:
-        # ClickHouse 25+ infers Variant(Float64, Int64) for coalesce(integer, double), which
-        # sum() and friends refuse; segl means the double (a server older than the setting
-        # never infers Variant, so only chdb, whose version is known, sets it)
-        return {**super().settings(), "allow_lossy_numeric_supertype": 1}
-
     def __init__(self, path: str = "", database: str = "default", read_only: bool = False) -> None:
         super().__init__(database)
         self.session = _chdb_session(path)
@@ -246,6 +247,7 @@ class ChdbEngine(ClickHouseEngineBase):
             raise
         except Exception as err:
             raise EngineError(str(err).strip()) from None
+        self._adopt_optional_settings()
 
     def _prepare(self) -> None:
         state = (self.database, tuple(sorted(self.settings().items())))
@@ -292,6 +294,12 @@ class ClickHouseServerEngine(ClickHouseEngineBase):
     def __init__(self, client: Any, database: str) -> None:
         super().__init__(database)
         self.client = client
+        try:
+            check_server_version(str(client.server_version))
+            self._adopt_optional_settings()
+        except EngineError:
+            client.close()
+            raise
 
     def _run(self, sql: str, *, rows: bool) -> list[tuple[Any, ...]]:
         from clickhouse_connect.driver.exceptions import ClickHouseError
@@ -307,6 +315,14 @@ class ClickHouseServerEngine(ClickHouseEngineBase):
 
     def close(self) -> None:
         self.client.close()
+
+
+def check_server_version(version: str) -> None:
+    """Refuse a server older than MIN_SERVER_VERSION, whose errors would be obscure."""
+    parts = [int(p) if p.isdigit() else 0 for p in version.split(".")[:2]]
+    if (*parts, 0, 0)[:2] < MIN_SERVER_VERSION:
+        need = ".".join(str(p) for p in MIN_SERVER_VERSION)
+        raise EngineError(f"segl needs ClickHouse {need} or newer; this server is {version}")
 
 
 def parse_server_url(url: str) -> dict[str, Any]:

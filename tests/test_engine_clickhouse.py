@@ -1,5 +1,7 @@
 """The ClickHouse engines: chdb in-process (executed here) and a server through
-clickhouse-connect (no server runs in the tests: URL parsing and error paths only).
+clickhouse-connect. No ClickHouse server can be installed here (see docs/engines.md): the
+server engine shares every method but `_run` with the chdb engine, so the chdb tests cover
+its SQL, types and settings; its own tests are URL parsing, the version check and errors.
 
 chdb allows one data path per process: the in-process tests share one in-memory session
 (the engine-matrix provider's) and give each engine its own database; the tests of a data
@@ -112,6 +114,34 @@ def test_unreachable_server_is_an_engine_error() -> None:
         connect("clickhouse://default@127.0.0.1:1/default")
 
 
+def test_old_servers_are_refused_with_the_version_needed() -> None:
+    for version in ("26.9.2.1", "23.6", "24.3.1.2672"):
+        ch.check_server_version(version)
+    for version in ("23.5.1", "18.16.1", "garbage"):
+        with pytest.raises(EngineError, match=r"needs ClickHouse 23\.6 or newer; .* is "):
+            ch.check_server_version(version)
+
+
+def test_both_engines_share_everything_but_running_a_statement() -> None:
+    """So the chdb tests cover the server engine's SQL, types, settings and loading."""
+
+    def defined(cls: type) -> set[str]:
+        return {n for n in vars(cls) if not n.startswith("__") and n != "_abc_impl"}
+
+    assert defined(ch.ClickHouseServerEngine) == {"name", "_run", "close"}
+    assert defined(ch.ChdbEngine) == {"name", "_run", "close", "_prepare"}
+
+
+def test_settings_include_the_optional_ones_this_clickhouse_knows(engine: ch.ChdbEngine) -> None:
+    engine.use_timezone("Asia/Shanghai")
+    assert engine.settings() == {
+        "session_timezone": "Asia/Shanghai",
+        "join_use_nulls": 1,
+        "allow_lossy_numeric_supertype": 1,  # chdb 4 is ClickHouse 26: it knows it
+    }
+    assert engine.query("SELECT getSetting('allow_lossy_numeric_supertype')") == [(True,)]
+
+
 def test_a_second_data_path_in_one_process_is_refused(handle: object, tmp_path: Path) -> None:
     with pytest.raises(EngineError, match="one data path per process"):
         connect(f"chdb:///{tmp_path}/other")
@@ -147,6 +177,21 @@ segment not_in_seg = not (users.city in ["b", null])
     assert not differences(got, reference.evaluate(project, {"users": rows}, AS_OF), project)
     # the trap itself, for the record: ClickHouse's own IN says 0 and NOT IN says 1
     assert engine.query("SELECT 'a' IN ('b', NULL), 'a' NOT IN ('b', NULL)") == [(0, 1)]
+
+
+def test_in_list_items_that_are_comparisons_keep_their_parentheses(
+    engine: ch.ChdbEngine,
+) -> None:
+    # found by the differential test: `a = '' = ''` is `(a = '') = ''` in ClickHouse
+    project = project_of(
+        """
+source users from table "users" key user_id { user_id: number  city: string }
+tag x = (users.city == "a") in ["a" == "a", false]
+"""
+    )
+    rows = [{"user_id": 1, "city": None}, {"user_id": 2, "city": "a"}, {"user_id": 3, "city": "b"}]
+    got = run_on(engine, project, {"users": rows}, AS_OF)
+    assert got.tags["x"] == {1: None, 2: True, 3: True}
 
 
 def test_users_without_events_get_nulls_not_zeros(engine: ch.ChdbEngine) -> None:
@@ -232,6 +277,40 @@ tag h = hour(users.at)
     assert got.tags == {"dow": {1: 7}, "h": {1: 4}}
 
 
+def test_naive_text_times_are_wall_clock_even_in_a_daylight_saving_gap(
+    engine: ch.ChdbEngine,
+) -> None:
+    """ClickHouse has no naive timestamp type: text is one (what create_table writes); a
+    DateTime column holds instants, read in the project's zone."""
+    engine.query(
+        "CREATE TABLE users (user_id Int64, at Nullable(String), seen DateTime64(0, 'UTC')) "
+        "ENGINE = MergeTree ORDER BY tuple()"
+    )
+    engine.query(
+        "INSERT INTO users VALUES (1, '2025-03-09 02:30:00', '2025-03-09 07:30:00'), "
+        "(2, '2025-03-09T01:59:59.5', '2025-03-09 06:59:59'), (3, NULL, '2025-03-09 12:00:00'), "
+        "(4, 'not a time', '2025-03-09 12:00:00')"
+    )
+    project = project_of(
+        """
+source users from table "users" key user_id { user_id: number  at: timestamp  seen: timestamp }
+tag at_hour = hour(users.at)
+tag at_hours = hours_since(users.at)
+tag seen_hour = hour(users.seen)
+"""
+    )
+    compiled = compile_run(project, dt.datetime(2025, 3, 9, 12), engine.target)
+    engine.use_timezone("America/New_York")
+    engine.execute_in_transaction(compiled.body_sql())
+    got = read_result(compiled, engine)
+    # 02:30 does not exist in New York that day; as text it stays 02:30, 9.5 wall-clock
+    # hours before noon; the instant 07:30 UTC is 03:30 EDT
+    assert got.tags["at_hour"] == {1: 2, 2: 1, 3: None, 4: None}
+    assert got.tags["at_hours"] == {1: 9, 2: 10, 3: None, 4: None}
+    assert got.tags["seen_hour"] == {1: 3, 2: 1, 3: 8, 4: 8}
+    assert ch.clickhouse_type_fits(Type.TIMESTAMP, "Nullable(String)")
+
+
 # ---------------------------------------------------------------- the retail example
 
 
@@ -300,34 +379,113 @@ def test_retail_on_chdb_matches_duckdb(engine: ch.ChdbEngine, demo: dict[str, An
     assert not [t for (t,) in engine.query("SHOW TABLES") if t.endswith(("__next", "_result"))]
 
 
-def test_failed_run_leaves_earlier_results(engine: ch.ChdbEngine, demo: dict[str, Any]) -> None:
+HISTORY = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
+
+
+def _table_bytes(engine: ch.ChdbEngine, table: str) -> bytes:
+    """A history table exactly as ClickHouse prints it: names, types and sorted rows."""
+    sql = f"SELECT * FROM `{engine.database}`.`{table}` ORDER BY ALL"
+    return bytes(engine.session.query(sql, "TSVWithNamesAndTypes").bytes())
+
+
+def _history_bytes(engine: ch.ChdbEngine) -> dict[str, bytes]:
+    return {table: _table_bytes(engine, table) for table in HISTORY}
+
+
+def _restore(engine: ch.ChdbEngine, saved: str) -> None:
+    """Put back the history tables copied to `<saved><table>` (test setup, not segl)."""
+    for table in HISTORY:
+        engine.execute_in_transaction(
+            [
+                f"DROP TABLE IF EXISTS `{table}`",
+                f"CREATE TABLE `{table}` AS `{saved}{table}`",
+                f"INSERT INTO `{table}` SELECT * FROM `{saved}{table}`",
+            ]
+        )
+
+
+SMALL = """
+source users from table "users" key user_id { user_id: number  city: string }
+source orders from table "orders" user user_id time paid_at { amount: number }
+tag spend = sum(orders.amount)
+tag n30 = count(orders in last 30 days)
+segment buyers = exists(orders)
+layering size "Size" {
+    big "Big" when spend >= 10
+    small "Small" otherwise
+}
+"""
+
+
+def _small_tables() -> dict[str, list[dict[str, object]]]:
+    users = [{"user_id": i, "city": "abc"[i % 3]} for i in range(1, 21)]
+    orders = [
+        {
+            "user_id": i % 20 + 1,
+            "paid_at": dt.datetime(2026, 8, 1) + dt.timedelta(days=i),
+            "amount": i,
+        }
+        for i in range(90)
+    ]
+    return {"users": users, "orders": orders}
+
+
+def test_a_failure_at_any_step_leaves_each_history_table_whole(engine: ch.ChdbEngine) -> None:
+    """Inject a failure before every statement of a run: until the first EXCHANGE every
+    history table is byte-identical to before; after it, each table is either its old or
+    its new content, never a mix, and the tables flip in order. A rerun repairs."""
+    project = project_of(SMALL)
+    run_on(engine, project, _small_tables(), AS_OF - dt.timedelta(days=30))
+    run_on(engine, project, _small_tables(), AS_OF)
+    before = _history_bytes(engine)
+    for table in HISTORY:
+        engine.execute_in_transaction(
+            [
+                f"CREATE TABLE `saved_{table}` AS `{table}`",
+                f"INSERT INTO `saved_{table}` SELECT * FROM `{table}`",
+            ]
+        )
+    run_at = dt.datetime(2026, 11, 8, 1)
+    compiled = compile_run(project, AS_OF + dt.timedelta(days=7), engine.target, run_at=run_at)
+    statements = compiled.body_sql()
+    engine.execute_in_transaction(statements)
+    after = _history_bytes(engine)
+    assert all(after[t] != before[t] for t in HISTORY)
+    swaps = [i for i, s in enumerate(statements) if s.startswith("EXCHANGE TABLES")]
+    assert len(swaps) == len(HISTORY)
+    for step in range(len(statements) + 1):
+        _restore(engine, "saved_")
+        assert _history_bytes(engine) == before
+        with pytest.raises(EngineError, match="injected"):
+            engine.execute_in_transaction(
+                [*statements[:step], "SELECT throwIf(1, 'injected')", *statements[step:]]
+            )
+        flipped = sum(1 for i in swaps if i < step)
+        expected = {t: (after if n < flipped else before)[t] for n, t in enumerate(HISTORY)}
+        assert _history_bytes(engine) == expected, f"failure before statement {step}"
+    # what a crash mid-publish leaves behind (two tables flipped), a rerun repairs
+    _restore(engine, "saved_")
+    with pytest.raises(EngineError):
+        engine.execute_in_transaction([*statements[: swaps[2]], "SELECT throwIf(1, 'crash')"])
+    engine.execute_in_transaction(statements)
+    assert _history_bytes(engine) == after
+    left = [t for (t,) in engine.query("SHOW TABLES") if t.endswith(("__next", "_result"))]
+    assert not left
+
+
+def test_a_failing_query_leaves_earlier_results(
+    engine: ch.ChdbEngine, demo: dict[str, Any]
+) -> None:
     loaded = load_project(RETAIL)
     assert loaded.project is not None
     engine.use_timezone(loaded.settings.config.timezone)
     _load(engine, demo)
     run_loaded(loaded, engine, AS_OF)
-
-    def snapshot() -> list[list[tuple[Any, ...]]]:
-        return [
-            engine.query(f"SELECT * FROM {t} ORDER BY ALL")
-            for t in ("segl_tags", "segl_members", "segl_layers", "segl_runs")
-        ]
-
-    before = snapshot()
-    statements = compile_for(loaded, engine, AS_OF).body_sql()
-    # the last step before publishing fails: everything before it has run
-    last_stage = max(
-        i for i, s in enumerate(statements) if s.startswith('INSERT INTO "segl_runs__')
-    )
-    broken = [*statements[:last_stage], "SELECT throwIf(1, 'boom')", *statements[last_stage:]]
-    with pytest.raises(EngineError, match="boom"):
-        engine.execute_in_transaction(broken)
-    assert snapshot() == before
-    # a failure in the big query itself (a source table went missing)
-    engine.query("DROP TABLE events")
+    before = _history_bytes(engine)
+    engine.query("DROP TABLE events")  # a source table went missing: the big query fails
     with pytest.raises(EngineError):
-        engine.execute_in_transaction(statements)
-    assert snapshot() == before
+        engine.execute_in_transaction(compile_for(loaded, engine, AS_OF).body_sql())
+    assert _history_bytes(engine) == before
 
 
 def test_cli_on_a_chdb_data_directory(tmp_path: Path, demo: dict[str, Any]) -> None:

@@ -13,15 +13,7 @@ from segl.runtime.engines import Engine
 NAME = "clickhouse"
 
 # matrix test name or case id -> "reason; raises <ExceptionType>: <message>"
-LIMITS: dict[str, str] = {
-    "dst_transition": (
-        "ClickHouse stores every DateTime as an instant, read in the project's zone; a naive "
-        "wall-clock time inside a daylight-saving gap (2025-03-09 02:30 in America/New_York) "
-        "has no instant, and ClickHouse shifts it to 01:30 when it parses it; raises "
-        "AssertionError: tag hours user 2: got 10.0, expected 9 / tag clock user 2: got 1.0, "
-        "expected 2"
-    ),
-}
+LIMITS: dict[str, str] = {}
 
 _counter = itertools.count()
 

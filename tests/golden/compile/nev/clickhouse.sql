@@ -7,21 +7,33 @@ ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
     "lead_id" AS "_u",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "_t",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "c0",
     "stage" AS "c1",
     "store" AS "c2"
   FROM "nev_events"
   WHERE
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "evr_0" AS (
   SELECT
@@ -56,9 +68,13 @@ WITH "ev_0" AS (
   SELECT
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("u"."created_at"), 'String') > 0,
+      toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "p_1",
     "agg_0"."a0" AS "a0",
     "agg_0"."a1" AS "a1",
@@ -222,43 +238,56 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "store_visit_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "wecom_added_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "test_drive_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "deposit_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "delivery_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "service_visits_180d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "last_touch_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "days_since_touch" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "test_drives" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "deposit_store" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" Nullable(Float64);
-
 DROP TABLE IF EXISTS "segl_tags__next";
 
 CREATE TABLE "segl_tags__next" AS
 "segl_tags";
+
+INSERT INTO "segl_tags__next"
+SELECT
+  *
+FROM "segl_tags"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'nev'
+    ),
+    FALSE
+  );
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "store_visit_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "wecom_added_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "test_drive_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "deposit_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "delivery_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "service_visits_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "last_touch_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "days_since_touch" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "test_drives" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "deposit_store" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" Nullable(Float64);
 
 INSERT INTO "segl_tags__next" (
   "as_of",
@@ -309,6 +338,19 @@ DROP TABLE IF EXISTS "segl_members__next";
 
 CREATE TABLE "segl_members__next" AS
 "segl_members";
+
+INSERT INTO "segl_members__next"
+SELECT
+  *
+FROM "segl_members"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'nev'
+    ),
+    FALSE
+  );
 
 INSERT INTO "segl_members__next" (
   "as_of",
@@ -379,6 +421,19 @@ DROP TABLE IF EXISTS "segl_layers__next";
 CREATE TABLE "segl_layers__next" AS
 "segl_layers";
 
+INSERT INTO "segl_layers__next"
+SELECT
+  *
+FROM "segl_layers"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'nev'
+    ),
+    FALSE
+  );
+
 INSERT INTO "segl_layers__next" (
   "as_of",
   "project",
@@ -415,6 +470,19 @@ DROP TABLE IF EXISTS "segl_runs__next";
 CREATE TABLE "segl_runs__next" AS
 "segl_runs";
 
+INSERT INTO "segl_runs__next"
+SELECT
+  *
+FROM "segl_runs"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'nev'
+    ),
+    FALSE
+  );
+
 INSERT INTO "segl_runs__next" (
   "as_of",
   "project",
@@ -428,51 +496,19 @@ SELECT
   CAST(COUNT(*) AS Nullable(Int64))
 FROM "segl_result";
 
-DELETE FROM "segl_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'nev';
+EXCHANGE TABLES "segl_tags" AND "segl_tags__next";
 
-INSERT INTO "segl_tags"
-SELECT
-  *
-FROM "segl_tags__next";
+EXCHANGE TABLES "segl_members" AND "segl_members__next";
+
+EXCHANGE TABLES "segl_layers" AND "segl_layers__next";
+
+EXCHANGE TABLES "segl_runs" AND "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_tags__next";
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'nev';
-
-INSERT INTO "segl_members"
-SELECT
-  *
-FROM "segl_members__next";
-
 DROP TABLE IF EXISTS "segl_members__next";
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'nev';
-
-INSERT INTO "segl_layers"
-SELECT
-  *
-FROM "segl_layers__next";
-
 DROP TABLE IF EXISTS "segl_layers__next";
-
-DELETE FROM "segl_runs"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'nev';
-
-INSERT INTO "segl_runs"
-SELECT
-  *
-FROM "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_runs__next";
 

@@ -7,23 +7,35 @@ ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "_t",
     CAST("amount" AS Nullable(Float64)) AS "c0",
     "coupon_id" AS "c1",
     "brand" AS "c2",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "c3",
     "category" AS "c4"
   FROM "orders"
   WHERE
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "evr_0" AS (
   SELECT
@@ -141,21 +153,33 @@ WITH "ev_0" AS (
 ), "ev_1" AS (
   SELECT
     "user_id" AS "_u",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "_t",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "c0",
     "name" AS "c1",
     "channel" AS "c2"
   FROM "events"
   WHERE
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_1" AS (
   SELECT
@@ -231,19 +255,31 @@ WITH "ev_0" AS (
 ), "ev_2" AS (
   SELECT
     "user_id" AS "_u",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("claimed_at"), 'String') > 0,
+      toDateTime64OrNull(toString("claimed_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "_t"
   FROM "coupons"
   WHERE
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("claimed_at"), 'String') > 0,
+      toDateTime64OrNull(toString("claimed_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-    AND fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    AND if(
+      position(toTypeName("claimed_at"), 'String') > 0,
+      toDateTime64OrNull(toString("claimed_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_2" AS (
   SELECT
@@ -260,9 +296,13 @@ WITH "ev_0" AS (
 ), "base" AS (
   SELECT
     "u"."user_id" AS "_u",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("u"."registered_at"), 'String') > 0,
+      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."birthday" AS Nullable(Date32)) AS "p_2",
@@ -548,103 +588,116 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "purchases_180d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "spend_180d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "coupon_claims_90d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "city" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "home_city" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "visits_30d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "weekend_visits_90d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "last_order_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "age" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "member_level" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "orders_prev_quarter" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "registered_days" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "push_clicks_30d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "preferred_channel" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "avg_order_value" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "first_brand" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "shopping_days_90d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "spend_this_year" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "discounted_spend_90d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "activity_level" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "days_since_visit" Nullable(Float64);
-
 DROP TABLE IF EXISTS "segl_tags__next";
 
 CREATE TABLE "segl_tags__next" AS
 "segl_tags";
+
+INSERT INTO "segl_tags__next"
+SELECT
+  *
+FROM "segl_tags"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'retail'
+    ),
+    FALSE
+  );
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "purchases_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "spend_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "coupon_claims_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "city" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "home_city" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "visits_30d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "weekend_visits_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "last_order_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "age" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "member_level" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "orders_prev_quarter" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "registered_days" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "push_clicks_30d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "preferred_channel" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "avg_order_value" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "first_brand" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "shopping_days_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "spend_this_year" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "discounted_spend_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "activity_level" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "days_since_visit" Nullable(Float64);
 
 INSERT INTO "segl_tags__next" (
   "as_of",
@@ -735,6 +788,19 @@ DROP TABLE IF EXISTS "segl_members__next";
 
 CREATE TABLE "segl_members__next" AS
 "segl_members";
+
+INSERT INTO "segl_members__next"
+SELECT
+  *
+FROM "segl_members"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'retail'
+    ),
+    FALSE
+  );
 
 INSERT INTO "segl_members__next" (
   "as_of",
@@ -850,6 +916,19 @@ DROP TABLE IF EXISTS "segl_layers__next";
 CREATE TABLE "segl_layers__next" AS
 "segl_layers";
 
+INSERT INTO "segl_layers__next"
+SELECT
+  *
+FROM "segl_layers"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'retail'
+    ),
+    FALSE
+  );
+
 INSERT INTO "segl_layers__next" (
   "as_of",
   "project",
@@ -910,6 +989,19 @@ DROP TABLE IF EXISTS "segl_runs__next";
 CREATE TABLE "segl_runs__next" AS
 "segl_runs";
 
+INSERT INTO "segl_runs__next"
+SELECT
+  *
+FROM "segl_runs"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'retail'
+    ),
+    FALSE
+  );
+
 INSERT INTO "segl_runs__next" (
   "as_of",
   "project",
@@ -923,51 +1015,19 @@ SELECT
   CAST(COUNT(*) AS Nullable(Int64))
 FROM "segl_result";
 
-DELETE FROM "segl_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'retail';
+EXCHANGE TABLES "segl_tags" AND "segl_tags__next";
 
-INSERT INTO "segl_tags"
-SELECT
-  *
-FROM "segl_tags__next";
+EXCHANGE TABLES "segl_members" AND "segl_members__next";
+
+EXCHANGE TABLES "segl_layers" AND "segl_layers__next";
+
+EXCHANGE TABLES "segl_runs" AND "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_tags__next";
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'retail';
-
-INSERT INTO "segl_members"
-SELECT
-  *
-FROM "segl_members__next";
-
 DROP TABLE IF EXISTS "segl_members__next";
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'retail';
-
-INSERT INTO "segl_layers"
-SELECT
-  *
-FROM "segl_layers__next";
-
 DROP TABLE IF EXISTS "segl_layers__next";
-
-DELETE FROM "segl_runs"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'retail';
-
-INSERT INTO "segl_runs"
-SELECT
-  *
-FROM "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_runs__next";
 

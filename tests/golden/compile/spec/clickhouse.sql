@@ -7,9 +7,13 @@ ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "_t",
     CAST("amount" AS Nullable(Float64)) AS "c0",
     "brand" AS "c1",
@@ -17,9 +21,13 @@ WITH "ev_0" AS (
     "category" AS "c3"
   FROM "orders"
   WHERE
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_0" AS (
   SELECT
@@ -92,20 +100,32 @@ WITH "ev_0" AS (
 ), "ev_1" AS (
   SELECT
     "user_id" AS "_u",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "_t",
     "name" AS "c0",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "c1"
   FROM "events"
   WHERE
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("ts"), 'String') > 0,
+      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_1" AS (
   SELECT
@@ -127,9 +147,13 @@ WITH "ev_0" AS (
     "u"."gender" AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."balance" AS Nullable(Float64)) AS "p_2",
-    fromUnixTimestamp64Micro(
-      toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-      'UTC'
+    if(
+      position(toTypeName("u"."registered_at"), 'String') > 0,
+      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
     ) AS "p_3",
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
@@ -238,43 +262,56 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "city" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
-
-ALTER TABLE "segl_tags"
-ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
-
 DROP TABLE IF EXISTS "segl_tags__next";
 
 CREATE TABLE "segl_tags__next" AS
 "segl_tags";
+
+INSERT INTO "segl_tags__next"
+SELECT
+  *
+FROM "segl_tags"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'spec'
+    ),
+    FALSE
+  );
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "city" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
+
+ALTER TABLE "segl_tags__next"
+ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
 
 INSERT INTO "segl_tags__next" (
   "as_of",
@@ -326,6 +363,19 @@ DROP TABLE IF EXISTS "segl_members__next";
 CREATE TABLE "segl_members__next" AS
 "segl_members";
 
+INSERT INTO "segl_members__next"
+SELECT
+  *
+FROM "segl_members"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'spec'
+    ),
+    FALSE
+  );
+
 INSERT INTO "segl_members__next" (
   "as_of",
   "project",
@@ -368,6 +418,19 @@ DROP TABLE IF EXISTS "segl_layers__next";
 CREATE TABLE "segl_layers__next" AS
 "segl_layers";
 
+INSERT INTO "segl_layers__next"
+SELECT
+  *
+FROM "segl_layers"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'spec'
+    ),
+    FALSE
+  );
+
 INSERT INTO "segl_layers__next" (
   "as_of",
   "project",
@@ -404,6 +467,19 @@ DROP TABLE IF EXISTS "segl_runs__next";
 CREATE TABLE "segl_runs__next" AS
 "segl_runs";
 
+INSERT INTO "segl_runs__next"
+SELECT
+  *
+FROM "segl_runs"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      AND "project" = 'spec'
+    ),
+    FALSE
+  );
+
 INSERT INTO "segl_runs__next" (
   "as_of",
   "project",
@@ -417,51 +493,19 @@ SELECT
   CAST(COUNT(*) AS Nullable(Int64))
 FROM "segl_result";
 
-DELETE FROM "segl_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'spec';
+EXCHANGE TABLES "segl_tags" AND "segl_tags__next";
 
-INSERT INTO "segl_tags"
-SELECT
-  *
-FROM "segl_tags__next";
+EXCHANGE TABLES "segl_members" AND "segl_members__next";
+
+EXCHANGE TABLES "segl_layers" AND "segl_layers__next";
+
+EXCHANGE TABLES "segl_runs" AND "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_tags__next";
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'spec';
-
-INSERT INTO "segl_members"
-SELECT
-  *
-FROM "segl_members__next";
-
 DROP TABLE IF EXISTS "segl_members__next";
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'spec';
-
-INSERT INTO "segl_layers"
-SELECT
-  *
-FROM "segl_layers__next";
-
 DROP TABLE IF EXISTS "segl_layers__next";
-
-DELETE FROM "segl_runs"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  AND "project" = 'spec';
-
-INSERT INTO "segl_runs"
-SELECT
-  *
-FROM "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_runs__next";
 

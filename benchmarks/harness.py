@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -178,12 +179,11 @@ def environment() -> dict[str, str]:
         "duckdb": duckdb.__version__,
         "polars": polars.__version__,
         "machine": f"{cpus}, {_cores()} cores",
+        "load_average_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
 
 
@@ -227,6 +227,7 @@ def main() -> None:
         results["scales"].append(bench_scale(scale, args))
     if not args.no_compile:
         results["compile"] = bench_compile(max(args.runs, 5))
+    results["environment"]["load_average_at_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(report(results))

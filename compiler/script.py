@@ -223,6 +223,7 @@ class CompiledRun:
             statements.insert(0, render(begin, self.target))
         if commit is not None:
             statements.append(render(commit, self.target))
+        statements += [render(statement, self.target) for statement in self.target.after_commit()]
         return "\n".join(header) + "\n\n" + ";\n\n".join(statements) + ";\n"
 
 

@@ -218,6 +218,10 @@ class Target:
     def commit(self) -> exp.Expression | None:
         return exp.Commit() if self.transactions else None
 
+    def after_commit(self) -> list[exp.Expression]:
+        """Statements a script runs after COMMIT (outside the transaction)."""
+        return []
+
 
 def iso_from_sunday_based(weekday: exp.Expression) -> exp.Expression:
     """1 = Sunday .. 7 = Saturday, to ISO 1 = Monday .. 7 = Sunday."""

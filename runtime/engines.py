@@ -109,6 +109,7 @@ class DuckDBEngine(Engine):
 
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         con = self.connection
+        before = self._persistent_tables()
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in statements:
@@ -120,6 +121,17 @@ class DuckDBEngine(Engine):
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
+        if self._persistent_tables() - before:
+            # a table created and filled in one transaction has wrong statistics until
+            # the next checkpoint (see DuckDB.after_commit in compiler/target_duckdb.py)
+            con.execute("CHECKPOINT")
+
+    def _persistent_tables(self) -> set[tuple[str, str, str]]:
+        rows = self.connection.execute(
+            "SELECT database_name, schema_name, table_name FROM duckdb_tables() "
+            "WHERE NOT temporary"
+        ).fetchall()
+        return {(str(d), str(s), str(t)) for d, s, t in rows}
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:

@@ -211,18 +211,9 @@ ADD COLUMN IF NOT EXISTS "deposit_store" TEXT;
 ALTER TABLE "segl_tags"
 ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" DOUBLE;
 
-INSERT INTO "segl_tags" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_tags"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_tags" (
   "as_of",
@@ -267,18 +258,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_members" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_members"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_members" (
   "as_of",
@@ -342,18 +324,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_layers" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_layers"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_layers" (
   "as_of",
@@ -384,18 +357,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_runs" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_runs"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
 
 INSERT INTO "segl_runs" (
   "as_of",
@@ -413,3 +377,5 @@ FROM "segl_result";
 DROP TABLE IF EXISTS "segl_result";
 
 COMMIT;
+
+CHECKPOINT;

@@ -540,18 +540,9 @@ ADD COLUMN IF NOT EXISTS "activity_level" TEXT;
 ALTER TABLE "segl_tags"
 ADD COLUMN IF NOT EXISTS "days_since_visit" DOUBLE;
 
-INSERT INTO "segl_tags" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_tags"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_tags" (
   "as_of",
@@ -636,18 +627,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_members" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_members"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_members" (
   "as_of",
@@ -756,18 +738,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_layers" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_layers"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_layers" (
   "as_of",
@@ -822,18 +795,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_runs" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_runs"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
 
 INSERT INTO "segl_runs" (
   "as_of",
@@ -851,3 +815,5 @@ FROM "segl_result";
 DROP TABLE IF EXISTS "segl_result";
 
 COMMIT;
+
+CHECKPOINT;

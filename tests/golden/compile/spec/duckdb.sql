@@ -230,18 +230,9 @@ ADD COLUMN IF NOT EXISTS "top_category" TEXT;
 ALTER TABLE "segl_tags"
 ADD COLUMN IF NOT EXISTS "value_level" TEXT;
 
-INSERT INTO "segl_tags" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_tags"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_tags" (
   "as_of",
@@ -286,18 +277,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_members" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_members"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_members" (
   "as_of",
@@ -334,18 +316,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_layers" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_layers"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_layers" (
   "as_of",
@@ -376,18 +349,9 @@ FROM "segl_result"
 WHERE
   1 = 0;
 
-INSERT INTO "segl_runs" (
-  "as_of"
-)
-VALUES
-  (NULL);
-
 DELETE FROM "segl_runs"
 WHERE
-  (
-    "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec'
-  )
-  OR "as_of" IS NULL;
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
 
 INSERT INTO "segl_runs" (
   "as_of",
@@ -405,3 +369,5 @@ FROM "segl_result";
 DROP TABLE IF EXISTS "segl_result";
 
 COMMIT;
+
+CHECKPOINT;

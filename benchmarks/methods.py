@@ -47,6 +47,10 @@ class Method(ABC):
         """A query of the last run's (layering, user_id, layer)."""
         return None
 
+    def tags_of(self, user: int) -> str | None:
+        """A query of one user's tag values (to explain a disagreement)."""
+        return None
+
 
 def _drop(engine: DuckDBEngine, *tables: str) -> None:
     for table in tables:
@@ -80,6 +84,9 @@ class Segl(Method):
     def layers(self) -> str:
         return f"SELECT {LAYER_COLUMNS} FROM segl_layers"
 
+    def tags_of(self, user: int) -> str:
+        return f"SELECT * EXCLUDE (as_of, project) FROM segl_tags WHERE user_id = {user}"
+
 
 class HandWritten(Method):
     name = "hand SQL"
@@ -100,6 +107,9 @@ class HandWritten(Method):
 
     def layers(self) -> str:
         return f"SELECT {LAYER_COLUMNS} FROM hand_layers"
+
+    def tags_of(self, user: int) -> str:
+        return f"SELECT * EXCLUDE (as_of, project) FROM hand_tags WHERE user_id = {user}"
 
 
 # The columns the workload reads from each event table, each aggregated once per user: the

@@ -27,6 +27,7 @@ lint: install-test
 
 typecheck: install-test
 	$(BIN)/mypy -p segl.dsl -p segl.compiler -p segl.runtime
+	$(BIN)/mypy benchmarks
 
 pytest: install-test
 	$(BIN)/pytest

@@ -419,7 +419,12 @@ class QueryBuilder:
         if slot.end != self.plan.as_of:
             parts.append(exp.LT(this=col(TIME), expression=self.target.timestamp(slot.end)))
         if slot.aggregate.filter is not None:
-            parts.append(paren(compiler.compile(slot.aggregate.filter), 3))
+            where = slot.aggregate.filter
+            # a bare NULL filter is typed: Spark refuses `CASE WHEN NULL` and `WHERE NULL`
+            compiled = (
+                self.target.null(Type.BOOL) if where.type is Type.NULL else compiler.compile(where)
+            )
+            parts.append(paren(compiled, 3))
         return and_all(parts) if parts else None
 
     def counted(self, compiler: ExprCompiler, slot: AggregateSlot) -> exp.Expression:

@@ -6,8 +6,10 @@ its `TIMESTAMP` is zoned (`TIMESTAMP_LTZ`) and plain parquet tables have no
 
 - computes on `TIMESTAMP_NTZ` (wall-clock time, like segl's local timestamps):
   warehouse `TIMESTAMP` columns are converted through the session time zone,
-  which segl pins to the project's zone; elapsed time is `TIMESTAMPDIFF` on
-  wall-clock values (no daylight-saving hour appears or disappears);
+  which segl pins to the project's zone; elapsed time is the difference of
+  two `TIMESTAMP_NTZ` values, a zone-free interval cast to seconds (no
+  daylight-saving hour appears or disappears; `TIMESTAMPDIFF` would convert
+  both through the session zone);
 - divides with `TRY_DIVIDE` (null on zero) and rounds half away from zero on
   the scaled double (Spark's `ROUND(x, 2)` rounds x's decimal string);
 - computes the per-user result once, eagerly, with `CACHE TABLE` (a data error
@@ -23,6 +25,9 @@ from sqlglot import exp
 
 from segl.compiler.target_base import Target, dtype, fn, iso_from_sunday_based, quoted_table
 from segl.compiler.types import Type
+
+# seconds with microseconds: an interval of up to 9999 years, exactly
+_SECONDS = exp.DataType.build("DECIMAL(20, 6)")
 
 
 class Spark(Target):
@@ -40,20 +45,18 @@ class Spark(Target):
         return super().sql_type(value_type)
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
-        micros = fn(
-            "TIMESTAMPDIFF",
-            exp.var("MICROSECOND"),
-            self.to_timestamp(start),
-            self.to_timestamp(end),
-        )
-        return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+        # TIMESTAMP_NTZ - TIMESTAMP_NTZ is a zone-free day-time interval, exact to the
+        # microsecond. Not TIMESTAMPDIFF: it takes the zoned TIMESTAMP, so Spark casts both
+        # through the session zone, moving a wall-clock time in a daylight-saving gap by an hour
+        interval = exp.Sub(this=self.to_timestamp(end), expression=self.to_timestamp(start))
+        return exp.Cast(this=exp.Paren(this=interval), to=_SECONDS.copy())
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
-        # wall-clock microseconds since 1970-01-01 00:00, independent of the session zone
+        # wall-clock seconds since 1970-01-01 00:00, independent of the session zone
         epoch = exp.Cast(
             this=exp.Literal.string("1970-01-01 00:00:00"), to=self.sql_type(Type.TIMESTAMP)
         )
-        return fn("TIMESTAMPDIFF", exp.var("MICROSECOND"), epoch, self.to_timestamp(value))
+        return self.seconds_between(epoch, value)
 
     def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         # ANSI mode raises on division by zero; try_divide gives null

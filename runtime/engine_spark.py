@@ -21,6 +21,8 @@ renames (see `compiler/target_spark.py`).
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -28,8 +30,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from segl.compiler.sqlgen import render, table_ref
-from segl.compiler.targets import get_target
+from sqlglot import exp
+
+from segl.compiler.sqlgen import ident, render, table_ref
+from segl.compiler.targets import Target, get_target
 from segl.compiler.types import Type
 from segl.runtime.engines import Engine, EngineError, MissingDriver
 
@@ -49,6 +53,7 @@ _SPARK_FITS: dict[Type, re.Pattern[str]] = {
 }
 
 _DEFAULT_MASTER = "local[2]"
+_CATALOG_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
 def local_session(
@@ -182,6 +187,13 @@ class SparkEngine(Engine):
         except self._errors:
             return None
 
+    def table_name_problem(self, table: str) -> str | None:
+        # Spark's session catalog (and its Hive metastore) refuses other names
+        # (INVALID_SCHEMA_OR_RELATION_NAME); only a temporary view could have one
+        if all(_CATALOG_NAME.fullmatch(part) for part in table.split(".")):
+            return None
+        return "Spark's catalog holds only table names of ASCII letters, digits and _"
+
     def fits(self, declared: Type, engine_type: str) -> bool:
         pattern = _SPARK_FITS.get(declared)
         return pattern is None or bool(pattern.match(engine_type.lower()))
@@ -189,36 +201,34 @@ class SparkEngine(Engine):
     def create_table(
         self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
     ) -> None:
-        from pyspark.sql import types as st
-
-        kinds: dict[Type, Any] = {
-            Type.NUMBER: st.DoubleType(),
-            Type.STRING: st.StringType(),
-            Type.BOOL: st.BooleanType(),
-            Type.DATE: st.DateType(),
-            Type.TIMESTAMP: st.TimestampNTZType(),  # naive datetimes, unconverted
-        }
-        schema = st.StructType(
-            [st.StructField(name, kinds.get(kind, st.StringType()), True) for name, kind in columns]
-        )
-        numbers = [i for i, (_, kind) in enumerate(columns) if kind is Type.NUMBER]
-        data = []
-        for row in rows:
-            values = list(row)
-            for i in numbers:
-                if values[i] is not None and not isinstance(values[i], float):
-                    values[i] = float(values[i])
-            data.append(values)
         name = render(table_ref(table), self.target)
+        if self.sources_as_views and "." not in table:
+            # SQL literals become a LocalRelation inside the JVM: no files, no Python RDD; a
+            # DataFrame's view keeps that analyzed plan (a SQL view re-parses its text per use)
+            self._sql(self._values(columns, rows)).createOrReplaceTempView(name)
+            return
         try:
-            frame = self.session.createDataFrame(data, schema=schema)
-            if self.sources_as_views and "." not in table:
-                frame.createOrReplaceTempView(name)
-                return
+            frame = self.session.createDataFrame(_python_rows(columns, rows), _schema(columns))
             self.session.sql(f"DROP TABLE IF EXISTS {name}")
             frame.write.format("parquet").mode("overwrite").saveAsTable(name)
         except self._errors as err:
             raise EngineError(_error_text(err)) from None
+
+    def _values(self, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]) -> str:
+        """`SELECT * FROM VALUES (...), ... AS v(names)` of typed literals (typed nulls too,
+        so no column is left untyped); no rows: one null row, filtered out."""
+        typed = [
+            [_literal(self.target, v, kind) for v, (_, kind) in zip(row, columns, strict=True)]
+            for row in rows
+        ] or [[self.target.null(kind) for _, kind in columns]]
+        values = exp.Values(
+            expressions=[exp.Tuple(expressions=row) for row in typed],
+            alias=exp.TableAlias(this=ident("v"), columns=[ident(name) for name, _ in columns]),
+        )
+        select = exp.Select(expressions=[exp.Star()]).from_(values, copy=False)
+        if not rows:
+            select = select.where(exp.false(), copy=False)
+        return render(select, self.target, pretty=False)
 
     def use_timezone(self, timezone: str) -> None:
         # Spark TIMESTAMP is zoned: the compiled SQL casts it to TIMESTAMP_NTZ through the
@@ -227,6 +237,65 @@ class SparkEngine(Engine):
 
     def close(self) -> None:
         """Sessions are shared per process (creating one takes seconds): leave it running."""
+
+
+_SPARK_TYPES: dict[Type, str] = {
+    Type.NUMBER: "DoubleType",
+    Type.STRING: "StringType",
+    Type.BOOL: "BooleanType",
+    Type.DATE: "DateType",
+    Type.TIMESTAMP: "TimestampNTZType",  # naive datetimes, unconverted
+}
+
+
+def _schema(columns: Sequence[tuple[str, Type]]) -> Any:
+    from pyspark.sql import types as st
+
+    return st.StructType(
+        [
+            st.StructField(name, getattr(st, _SPARK_TYPES.get(kind, "StringType"))(), True)
+            for name, kind in columns
+        ]
+    )
+
+
+def _python_rows(
+    columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+) -> list[list[Any]]:
+    """Rows for createDataFrame: numbers as floats (a DoubleType column refuses ints)."""
+    numbers = [i for i, (_, kind) in enumerate(columns) if kind is Type.NUMBER]
+    data = []
+    for row in rows:
+        values = list(row)
+        for i in numbers:
+            if values[i] is not None and not isinstance(values[i], float):
+                values[i] = float(values[i])
+        data.append(values)
+    return data
+
+
+def _number_text(number: float) -> str:
+    """A double as Spark's string-to-double cast reads it back exactly."""
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return repr(number)
+
+
+def _literal(target: Target, value: Any, kind: Type) -> exp.Expression:
+    """A Python value as a SQL literal of its declared type."""
+    if value is None:
+        return target.null(kind)
+    if kind is Type.NUMBER:
+        return target.cast(exp.Literal.string(_number_text(float(value))), kind)
+    if kind is Type.BOOL:
+        return target.boolean(bool(value))
+    if kind is Type.TIMESTAMP and isinstance(value, dt.datetime):
+        return target.timestamp(value)
+    if kind in (Type.DATE, Type.TIMESTAMP) and isinstance(value, dt.date):
+        return target.cast(target.date(value), kind)
+    return target.string(str(value))
 
 
 def parse_url(url: str) -> dict[str, str]:

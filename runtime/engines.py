@@ -63,6 +63,10 @@ class Engine(ABC):
         """Whether a column of this engine type can hold the declared segl type."""
         return type_fits(declared, engine_type)
 
+    def table_name_problem(self, table: str) -> str | None:
+        """Why no table of this name can exist in this engine's catalog; None: it can."""
+        return None
+
     def decode(self, value: Any, value_type: Type) -> Any:
         """A value read back from a result table as the Python value of its segl type
         (engines without boolean or date types store them differently)."""
@@ -128,8 +132,7 @@ class DuckDBEngine(Engine):
 
     def _persistent_tables(self) -> set[tuple[str, str, str]]:
         rows = self.connection.execute(
-            "SELECT database_name, schema_name, table_name FROM duckdb_tables() "
-            "WHERE NOT temporary"
+            "SELECT database_name, schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
         ).fetchall()
         return {(str(d), str(s), str(t)) for d, s, t in rows}
 

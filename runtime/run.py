@@ -46,6 +46,18 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
         stmt = loaded.source_def(source.name)
         span = stmt.span if stmt else None
         actual = engine.columns_of(source.table)
+        refused = engine.table_name_problem(source.table) if actual is None else None
+        if refused is not None:
+            problems.append(
+                Diagnostic(
+                    "E0608",
+                    f"table '{source.table}' of source '{source.name}' cannot exist in the "
+                    f"{engine.name} database: {refused}",
+                    span,
+                    ("rename the warehouse table, then the source's `from table`",),
+                )
+            )
+            continue
         if actual is None:
             problems.append(
                 Diagnostic(

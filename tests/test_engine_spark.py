@@ -1,5 +1,6 @@
-"""The Spark engine: URL parsing, the missing-driver hint, and runs on a local session
-compared with DuckDB and with the reference evaluator.
+"""The Spark engine: URL parsing, the missing-driver hint, runs on a local session
+compared with DuckDB and with the reference evaluator, and `segl run` against a real
+Spark Connect server and a real standalone cluster (tests/spark_remote.py).
 
 One local SparkSession serves the whole test run (tests/providers/spark.py `start()`,
 shared with the engine matrix). SEGL_SPARK_DIFF_EXAMPLES sets the number of differential
@@ -17,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import spark_remote
 from conftest import ANCHOR, RETAIL, Result
 from hypothesis import HealthCheck, given, settings
 from providers import spark as provider
@@ -325,3 +327,37 @@ def test_timestamps_round_trip_as_wall_clock(spark: Any) -> None:
     assert engine.columns_of("t") == {"ts": "timestamp_ntz"}
     assert engine.fits(Type.TIMESTAMP, "timestamp_ntz")
     assert not engine.fits(Type.NUMBER, "string")
+
+
+# ---------------------------------------------------------------- remote servers
+
+
+@pytest.fixture(scope="session")
+def local_history(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The small remote-test project run on the local session, for comparison."""
+    from segl.runtime.cli import main
+
+    project = spark_remote.write_project(tmp_path_factory.mktemp("remote") / "project")
+    engine = SparkEngine(spark, "seg_remote_local")
+    url = "spark://local/seg_remote_local"
+    argv = ["run", str(project), "--db", url, "--as-of", spark_remote.AS_OF]
+    spark_remote.load_and_run(engine, project, spark_remote.AS_OF, lambda: main(argv))
+    return spark_remote.history_rows(engine)
+
+
+@pytest.mark.parametrize(
+    "server",
+    [spark_remote.connect_server, spark_remote.standalone_cluster],
+    ids=["connect", "cluster"],
+)
+def test_remote_run_matches_the_local_session(
+    server: Callable[[Path], Any], local_history: dict[str, Any], tmp_path: Path
+) -> None:
+    """`segl run --db sc://...` (Spark Connect) and `--db spark://host:port` (a standalone
+    master and worker), both started here from pyspark's distribution, write the same
+    history rows as the in-process local session."""
+    project = spark_remote.write_project(tmp_path / "project")
+    with server(tmp_path) as url:
+        got = spark_remote.run_client(f"{url}/seg_remote", project, tmp_path)
+    assert got == local_history
+    assert got["segl_runs"] == [["2025-03-09 12:00:00", "remote", "3"]]

@@ -105,16 +105,16 @@ WITH `ev_0` AS (
     END AS `d6`,
     CAST(FLOOR(
       (
-        TIMESTAMPDIFF(
-          MICROSECOND,
-          CAST(`d9` AS TIMESTAMP_NTZ),
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-        ) / 1000000.0
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d9` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
       ) / 86400
     ) AS DOUBLE) AS `d10`,
     CAST(FLOOR(
       (
-        TIMESTAMPDIFF(MICROSECOND, CAST(`d2` AS TIMESTAMP_NTZ), CAST(`d3` AS TIMESTAMP_NTZ)) / 1000000.0
+        CAST((
+          CAST(`d3` AS TIMESTAMP_NTZ) - CAST(`d2` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
       ) / 86400
     ) AS DOUBLE) AS `d16`
   FROM `lvl_1`
@@ -125,31 +125,25 @@ WITH `ev_0` AS (
     AND (
       CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`d2` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d2` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) >= 7
       AND CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`d2` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d2` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) <= 21
     ) AS `d7`,
     `d6` = 'deposit'
     AND CAST(FLOOR(
       (
-        TIMESTAMPDIFF(
-          MICROSECOND,
-          CAST(`d3` AS TIMESTAMP_NTZ),
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-        ) / 1000000.0
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d3` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
       ) / 86400
     ) AS DOUBLE) > 90 AS `d8`,
     `d6` IN ('store_visit', 'wecom') AND `d10` <= 30 AS `d11`,
@@ -157,11 +151,9 @@ WITH `ev_0` AS (
     `p_0` = 'douyin'
     AND CAST(FLOOR(
       (
-        TIMESTAMPDIFF(
-          MICROSECOND,
-          CAST(`p_1` AS TIMESTAMP_NTZ),
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-        ) / 1000000.0
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_1` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
       ) / 86400
     ) AS DOUBLE) <= 14
     AND `d6` <> 'lead' AS `d13`

@@ -273,11 +273,9 @@ WITH `ev_0` AS (
     `p_5` AS `d31`,
     CAST(FLOOR(
       (
-        TIMESTAMPDIFF(
-          MICROSECOND,
-          CAST(`p_0` AS TIMESTAMP_NTZ),
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-        ) / 1000000.0
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_0` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
       ) / 86400
     ) AS DOUBLE) AS `d32`,
     `a18` AS `d33`,
@@ -295,21 +293,17 @@ WITH `ev_0` AS (
     CASE
       WHEN CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`p_0` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_0` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) <= 30
       THEN 'new'
       WHEN CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`d1` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d1` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) > 90
       OR `d1` IS NULL
@@ -348,20 +342,16 @@ WITH `ev_0` AS (
     AND (
       CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`d21` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d21` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) >= 30
       AND CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`d21` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d21` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) <= 90
     ) AS `d23`,
@@ -379,11 +369,9 @@ WITH `ev_0` AS (
     END AS `d42`,
     CAST(FLOOR(
       (
-        TIMESTAMPDIFF(
-          MICROSECOND,
-          CAST(`d1` AS TIMESTAMP_NTZ),
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-        ) / 1000000.0
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d1` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
       ) / 86400
     ) AS DOUBLE) AS `d43`
   FROM `lvl_1`

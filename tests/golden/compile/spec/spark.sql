@@ -140,21 +140,17 @@ WITH `ev_0` AS (
     CASE
       WHEN CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`p_3` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_3` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) <= 30
       THEN 'new'
       WHEN CAST(FLOOR(
         (
-          TIMESTAMPDIFF(
-            MICROSECOND,
-            CAST(`d6` AS TIMESTAMP_NTZ),
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ)
-          ) / 1000000.0
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d6` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) > 90
       THEN 'churned'

@@ -165,7 +165,8 @@ def build_methods(
         method.run()  # the correctness run doubles as the warm-up
         methods.append(method)
     ties = check_agreement(engine, methods[1:], segl)
-    print(f"  agreement: {', '.join(m.name for m in methods)} give identical audiences")
+    names = ", ".join(m.name for m in methods)
+    print(f"  agreement: {names} give identical audiences, but {len(ties)} floating-point ties")
     return methods, ties
 
 

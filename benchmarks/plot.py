@@ -1,5 +1,6 @@
 """Plot run time against event rows for segl, hand-written SQL and polars (log-log, with a
-linear-growth guide through segl's smallest point) from a harness results file.
+linear-growth guide through segl's largest point, where fixed costs matter least) from a
+harness results file.
 
 Run: .venv/bin/python -m benchmarks.plot benchmarks/results/full.json benchmarks/scaling.png
 """
@@ -38,8 +39,8 @@ def plot(results: dict[str, Any], out: Path) -> None:
             axes.plot(events, seconds, marker="o", label=method)
     events, seconds = series(results, "segl")
     if events:
-        guide = [seconds[0] * e / events[0] for e in events]
-        axes.plot(events, guide, linestyle=":", color="grey", label="linear growth")
+        guide = [seconds[-1] * e / events[-1] for e in events]
+        axes.plot(events, guide, linestyle=":", color="grey", label="linear growth (slope 1)")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("event rows (events + orders)")

@@ -59,6 +59,13 @@ class DiagnosticError(Exception):
         return "; ".join(f"{d.location()}{d.code} {d.message}" for d in self.diagnostics)
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a rule file as the lexer counts them: split at "\n" only (a "\r", a
+    form feed or a record separator inside a comment is not a line break), without the
+    "\r" of a Windows line ending."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
@@ -81,9 +88,9 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -
         lines = [f"{diag.location()}{diag.code} {label}{diag.message}"]
         text = sources.get(diag.span.file) if diag.span else None
         if diag.span is not None and text is not None and diag.span.line > 0:
-            source_lines = text.splitlines()
-            if diag.span.line <= len(source_lines):
-                source_line = source_lines[diag.span.line - 1]
+            lines_of_file = source_lines(text)
+            if diag.span.line <= len(lines_of_file):
+                source_line = lines_of_file[diag.span.line - 1]
                 lines.append(f"    {source_line[:MAX_SHOWN]}")
                 lines.append(f"    {_caret_line(source_line, diag.span)[:MAX_SHOWN]}")
         lines.extend(f"  hint: {hint}" for hint in diag.hints)

@@ -22,7 +22,7 @@ from lark.exceptions import (
 from lark.tree import Meta
 
 from segl.dsl import ast
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, source_lines
 from segl.dsl.perf import collector_paused
 
 MAX_FILE_BYTES = 1 << 20
@@ -625,7 +625,7 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
         token = err.token
         expected = set(err.accepts or err.expected)
         if token.type == "$END":
-            lines = text.splitlines() or [""]
+            lines = _content_lines(text)
             line, column = len(lines), len(lines[-1]) + 1
             span = Span(file, line, column, line, column + 1, len(text), len(text))
         else:
@@ -633,7 +633,7 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
         message = f"unexpected {_found(token)}; expected {_expected_words(expected)}"
         return Diagnostic("E0202", message, span, _token_hints(token, expected, text))
     if isinstance(err, UnexpectedEOF):
-        lines = text.splitlines() or [""]
+        lines = _content_lines(text)
         span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
         return Diagnostic(
             "E0202", f"unexpected end of file; expected {_expected_words(set(err.expected))}", span
@@ -677,13 +677,22 @@ def _comments(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def _content_lines(text: str) -> list[str]:
+    """The file's lines, without the empty piece after a final newline (where the
+    end-of-file position is reported)."""
+    lines = source_lines(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _header_comments(statements: tuple[ast.Statement, ...], text: str) -> tuple[str, ...]:
     """The file's opening comment block, when a blank line parts it from what follows."""
     if not statements:
         return ()
     found = _comments(text)
     first_line = statements[0].span.line
-    lines = text.splitlines()
+    lines = source_lines(text)
     header: list[str] = []
     expected = 1
     for line, _, body in found:

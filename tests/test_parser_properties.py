@@ -360,3 +360,12 @@ def test_random_expressions_never_crash_the_parser(text: str) -> None:
         parse_expr(text)
     except DiagnosticError as err:
         assert all(d.code.startswith("E0") and d.span is not None for d in err.diagnostics)
+
+
+def test_a_comment_with_line_separator_characters_keeps_its_place() -> None:
+    """ "\r", form feed and record separator are line breaks to str.splitlines() but not to
+    the lexer: a comment holding them still leads the statement after it (found by
+    test_format_then_parse_gives_the_same_tree)."""
+    program = parse_program("# 0\x1e\r0\ntag x = null\n", "<gen>")
+    assert program.header_comments == ()
+    assert program.statements[0].comments == ("0\x1e\r0",)

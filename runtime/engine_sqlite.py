@@ -28,7 +28,7 @@ from sqlglot import exp
 from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.targets import get_target
 from segl.compiler.types import Type
-from segl.runtime.engines import Engine, EngineError, UnsupportedURL
+from segl.runtime.engines import Engine, EngineError, UnsupportedURL, run_in_transaction
 
 SUPPORTED = "sqlite:///relative.db, sqlite:////absolute/path.db, sqlite:///:memory:"
 
@@ -89,18 +89,7 @@ class SQLiteEngine(Engine):
 
     # ------------------------------------------------------------ statements
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
-        con = self.connection
-        con.execute("BEGIN")
-        try:
-            for statement in statements:
-                con.execute(statement)
-        except sqlite3.Error as err:
-            con.execute("ROLLBACK")
-            raise EngineError(str(err)) from None
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+        run_in_transaction(self.connection.execute, statements, sqlite3.Error)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -96,6 +96,28 @@ def type_fits(declared: Type, engine_type: str) -> bool:
     return pattern is None or bool(pattern.match(engine_type.upper()))
 
 
+def run_in_transaction(
+    execute: Callable[[str], object],
+    statements: Sequence[str],
+    driver_error: type[BaseException],
+    *,
+    begin: str = "BEGIN",
+) -> None:
+    """BEGIN, every statement, COMMIT; on any error ROLLBACK, and a driver error becomes
+    an EngineError (for connections whose `execute` runs one statement)."""
+    execute(begin)
+    try:
+        for statement in statements:
+            execute(statement)
+    except driver_error as err:
+        execute("ROLLBACK")
+        raise EngineError(str(err)) from None
+    except BaseException:
+        execute("ROLLBACK")
+        raise
+    execute("COMMIT")
+
+
 class DuckDBEngine(Engine):
     name = "duckdb"
 
@@ -114,17 +136,7 @@ class DuckDBEngine(Engine):
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         con = self.connection
         before = self._persistent_tables()
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for statement in statements:
-                con.execute(statement)
-        except self._error as err:
-            con.execute("ROLLBACK")
-            raise EngineError(str(err)) from None
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+        run_in_transaction(con.execute, statements, self._error, begin="BEGIN TRANSACTION")
         if self._persistent_tables() - before:
             # a table created and filled in one transaction has wrong statistics until
             # the next checkpoint (see DuckDB.after_commit in compiler/target_duckdb.py)

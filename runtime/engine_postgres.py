@@ -101,13 +101,7 @@ class PostgresEngine(Engine):
     def create_table(
         self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
     ) -> None:
-        definition = exp.Schema(
-            this=table_ref(table),
-            expressions=[
-                exp.ColumnDef(this=exp.to_identifier(n, quoted=True), kind=self.target.sql_type(t))
-                for n, t in columns
-            ],
-        )
+        definition = self.table_definition(table, columns)
         drop = render(exp.Drop(tables=[table_ref(table)], kind="TABLE", exists=True), self.target)
         create = render(exp.Create(this=definition, kind="TABLE"), self.target)
         names = ", ".join(

@@ -67,6 +67,16 @@ class Engine(ABC):
         """Why no table of this name can exist in this engine's catalog; None: it can."""
         return None
 
+    def table_definition(self, table: str, columns: Sequence[tuple[str, Type]]) -> exp.Schema:
+        """`table (col type, ...)` in this engine's types, for `create_table`."""
+        return exp.Schema(
+            this=table_ref(table),
+            expressions=[
+                exp.ColumnDef(this=exp.to_identifier(n, quoted=True), kind=self.target.sql_type(t))
+                for n, t in columns
+            ],
+        )
+
     def decode(self, value: Any, value_type: Type) -> Any:
         """A value read back from a result table as the Python value of its segl type
         (engines without boolean or date types store them differently)."""
@@ -167,13 +177,7 @@ class DuckDBEngine(Engine):
     def create_table(
         self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
     ) -> None:
-        definition = exp.Schema(
-            this=table_ref(table),
-            expressions=[
-                exp.ColumnDef(this=exp.to_identifier(n, quoted=True), kind=self.target.sql_type(t))
-                for n, t in columns
-            ],
-        )
+        definition = self.table_definition(table, columns)
         create = render(exp.Create(this=definition, kind="TABLE", replace=True), self.target)
         self.connection.execute(create)
         if rows:

@@ -142,14 +142,12 @@ class CompiledRun:
 
     def member_statements(self) -> list[exp.Expression]:
         shape = [("segment", self._typed_null(Type.STRING)), ("user_id", col(USER))]
-        rows = [
-            self._rows(
-                [self.target.string(c.definition.name), col(USER)],
-                exp.EQ(this=col(c.column), expression=self.target.boolean(True)),
-            )
+        flags = [
+            (c.definition.name, col(c.column))
             for c in self.plan.columns
             if isinstance(c.definition, ir.Segment)
         ]
+        rows = self.target.flagged_rows(_table(self.tables.result), self._keys(), col(USER), flags)
         return self._history(self.tables.members, shape, rows)
 
     def layer_statements(self) -> list[exp.Expression]:

@@ -183,6 +183,22 @@ class Target:
         return column
 
     # ------------------------------------------------------------ statements
+    def flagged_rows(
+        self,
+        source: exp.Table,
+        leading: list[exp.Expression],
+        user: exp.Expression,
+        flags: list[tuple[str, exp.Expression]],
+    ) -> list[exp.Select]:
+        """Rows (*leading, name, user) for every user of `source` and every boolean flag
+        that is true for them, e.g. segment members: one SELECT per flag, to be unioned."""
+        return [
+            exp.Select(expressions=[*(e.copy() for e in leading), self.string(name), user.copy()])
+            .from_(source.copy(), copy=False)
+            .where(exp.EQ(this=flag, expression=self.boolean(True)), copy=False)
+            for name, flag in flags
+        ]
+
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
         properties = exp.Properties(expressions=[exp.TemporaryProperty()])
         return exp.Create(

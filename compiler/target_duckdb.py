@@ -6,6 +6,10 @@ from sqlglot import exp
 
 from segl.compiler.target_base import Target, fn
 
+# the columns an UNPIVOT of flags produces (the result table's own are _u, aN, dN, p_N)
+FLAG_NAME = "_flag"
+FLAG_VALUE = "_set"
+
 
 class DuckDB(Target):
     name = "duckdb"
@@ -20,6 +24,30 @@ class DuckDB(Target):
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("ISODOW", value)
+
+    def flagged_rows(
+        self,
+        source: exp.Table,
+        leading: list[exp.Expression],
+        user: exp.Expression,
+        flags: list[tuple[str, exp.Expression]],
+    ) -> list[exp.Select]:
+        """One UNPIVOT instead of a UNION ALL of one SELECT per flag. Why: DuckDB keeps
+        the insertion order of a UNION ALL, which runs its branches one after another;
+        an UNPIVOT is one parallel pipeline (members of 100 segments over 345k users:
+        0.56 s instead of 1.0 s wall on 2 cores, the same CPU time)."""
+        if not flags:
+            return []
+        names = [exp.PivotAlias(this=flag, alias=exp.to_identifier(name, quoted=True)) for name, flag in flags]
+        unpivot = exp.Pivot(
+            expressions=[exp.to_identifier(FLAG_VALUE, quoted=True)],
+            fields=[exp.In(this=exp.to_identifier(FLAG_NAME, quoted=True), expressions=names)],
+            unpivot=True,
+        )
+        table = source.copy()
+        table.set("pivots", [unpivot])
+        select = exp.Select(expressions=[*leading, exp.column(FLAG_NAME, quoted=True), user])
+        return [select.from_(table, copy=False).where(exp.column(FLAG_VALUE, quoted=True), copy=False)]
 
     def after_commit(self) -> list[exp.Expression]:
         """CHECKPOINT. Why: DuckDB 2.0 loses the column statistics of a table made by an

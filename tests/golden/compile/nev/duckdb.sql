@@ -271,47 +271,20 @@ INSERT INTO "segl_members" (
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'nev',
-  'deposit_follow_up',
+  "_flag",
   "_u"
 FROM "segl_result"
+UNPIVOT("_set" FOR 
+  "_flag" IN (
+    "d7" AS "deposit_follow_up",
+    "d8" AS "delivery_overdue",
+    "d11" AS "invite_test_drive",
+    "d12" AS "stale_leads",
+    "d13" AS "douyin_hot_leads"
+  )
+)
 WHERE
-  "d7" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
-  'delivery_overdue',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d8" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
-  'invite_test_drive',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d11" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
-  'stale_leads',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d12" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
-  'douyin_hot_leads',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d13" = TRUE;
+  "_set";
 
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT

@@ -640,92 +640,25 @@ INSERT INTO "segl_members" (
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'retail',
-  'beijing_loyal',
+  "_flag",
   "_u"
 FROM "segl_result"
+UNPIVOT("_set" FOR 
+  "_flag" IN (
+    "d12" AS "beijing_loyal",
+    "d14" AS "beijing_loyal_any_spelling",
+    "d15" AS "loyal_beijing",
+    "d17" AS "high_value_at_risk",
+    "d18" AS "coupon_hunters",
+    "d20" AS "weekend_browsers",
+    "d23" AS "skincare_fans_no_recent_order",
+    "d25" AS "young_new_members",
+    "d28" AS "gold_or_better",
+    "d30" AS "reactivated"
+  )
+)
 WHERE
-  "d12" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'beijing_loyal_any_spelling',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d14" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'loyal_beijing',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d15" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'high_value_at_risk',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d17" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'coupon_hunters',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d18" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'weekend_browsers',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d20" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'skincare_fans_no_recent_order',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d23" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'young_new_members',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d25" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'gold_or_better',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d28" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
-  'reactivated',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d30" = TRUE;
+  "_set";
 
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT

@@ -290,20 +290,12 @@ INSERT INTO "segl_members" (
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'spec',
-  'beijing_loyal',
+  "_flag",
   "_u"
 FROM "segl_result"
+UNPIVOT("_set" FOR "_flag" IN ("d11" AS "beijing_loyal", "d13" AS "loyal_beijing"))
 WHERE
-  "d11" = TRUE
-UNION ALL
-SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'spec',
-  'loyal_beijing',
-  "_u"
-FROM "segl_result"
-WHERE
-  "d13" = TRUE;
+  "_set";
 
 CREATE TABLE IF NOT EXISTS "segl_layers" AS
 SELECT

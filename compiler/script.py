@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.plan import Plan, build_plan
-from segl.compiler.sqlgen import USER, aliased, build_query, col, ident, render
+from segl.compiler.sqlgen import (
+    USER,
+    aliased,
+    build_query,
+    col,
+    deferrable_segments,
+    ident,
+    render,
+)
 from segl.compiler.targets import Target, dtype
 from segl.compiler.types import Type
 from segl.dsl.perf import collector_paused
@@ -61,6 +69,9 @@ class CompiledRun:
     query: exp.Select
     tables: OutputTables
     run_at: dt.datetime | None  # None: the moment the script runs (audit only)
+    # segment column -> its condition over the result table, for segments whose flag the
+    # result does not store (sqlgen.deferrable_segments)
+    deferred: dict[str, exp.Expression] = field(default_factory=dict)
 
     @property
     def as_of(self) -> dt.datetime:
@@ -143,7 +154,7 @@ class CompiledRun:
     def member_statements(self) -> list[exp.Expression]:
         shape = [("segment", self._typed_null(Type.STRING)), ("user_id", col(USER))]
         flags = [
-            (c.definition.name, col(c.column))
+            (c.definition.name, self.deferred.get(c.column) or col(c.column))
             for c in self.plan.columns
             if isinstance(c.definition, ir.Segment)
         ]
@@ -199,8 +210,10 @@ class CompiledRun:
             return [render(statement, self.target) for statement in self.body()]
 
     def query_sql(self) -> str:
+        """The per-user query with a column for every definition (`segl debug sql`); the
+        result table of a run may leave out the deferred segment flags."""
         with collector_paused():
-            return render(self.query, self.target)
+            return render(build_query(self.plan, self.target), self.target)
 
     def script(self) -> str:
         """A runnable script: header, BEGIN, body, COMMIT."""
@@ -242,5 +255,6 @@ def compile_run(
 ) -> CompiledRun:
     with collector_paused():
         plan = build_plan(project, as_of)
-        query = build_query(plan, target)
-    return CompiledRun(plan, target, query, tables or OutputTables(), run_at)
+        deferred = deferrable_segments(plan, target) if target.defer_segment_flags else {}
+        query = build_query(plan, target, omit=deferred.keys())
+    return CompiledRun(plan, target, query, tables or OutputTables(), run_at, deferred)

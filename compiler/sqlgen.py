@@ -12,7 +12,7 @@ Query shape, one CTE per stage so the SQL stays readable:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import sqlglot
@@ -639,11 +639,13 @@ class QueryBuilder:
             previous = name
         return previous
 
-    def build(self) -> exp.Select:
+    def build(self, omit: Collection[str] = ()) -> exp.Select:
         self.base()
         last = self.levels()
         outputs: list[exp.Expression] = [col(USER)]
         for c in self.plan.columns:
+            if c.column in omit:
+                continue
             kind = c.definition.type if isinstance(c.definition, ir.Tag) else Type.STRING
             kind = Type.BOOL if isinstance(c.definition, ir.Segment) else kind
             value = self.target.result_column(col(c.column), kind)
@@ -653,9 +655,31 @@ class QueryBuilder:
         return self.target.finish_query(query)
 
 
-def build_query(plan: Plan, target: Target) -> exp.Select:
-    """The per-user result: `_u` and one column per definition (see plan.columns)."""
-    return QueryBuilder(plan, target).build()
+def build_query(plan: Plan, target: Target, omit: Collection[str] = ()) -> exp.Select:
+    """The per-user result: `_u` and one column per definition (see plan.columns), but
+    for the columns in `omit` (see deferrable_segments)."""
+    return QueryBuilder(plan, target).build(omit)
+
+
+def deferrable_segments(plan: Plan, target: Target) -> dict[str, exp.Expression]:
+    """Segments no other definition uses, written over tags, segments and layerings
+    only: column -> the segment's condition over the other columns of the result.
+    Where members are written this condition can be evaluated instead of stored: the
+    result table is then one column narrower per segment (on DuckDB storing 100 flag
+    columns of 345k users cost 0.3 s, evaluating them where members are written
+    ~0.03 s)."""
+    used = {name for c in plan.columns for name in ir.references(c.definition)}
+    builder = QueryBuilder(plan, target)
+    compiler = ExprCompiler(target, plan.as_of, builder.resolve_user_level)
+    deferred: dict[str, exp.Expression] = {}
+    for column in plan.columns:
+        definition = column.definition
+        if not isinstance(definition, ir.Segment) or definition.name in used:
+            continue
+        if any(isinstance(n, ir.Aggregate | ir.ProfileColumn) for n in ir.walk(definition.expr)):
+            continue  # it needs base columns the result does not keep
+        deferred[column.column] = builder.definition_value(compiler, definition)
+    return deferred
 
 
 def render(expression: exp.Expression, target: Target, pretty: bool = True) -> str:

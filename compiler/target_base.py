@@ -48,6 +48,9 @@ class Target:
     contains_function: ClassVar[str | None] = None
     starts_with_function: ClassVar[str | None] = None
     ends_with_function: ClassVar[str | None] = None
+    # leaf segments evaluated where members are written, not stored in the result table
+    # (sqlgen.deferrable_segments); needs result columns typed exactly as the query's
+    defer_segment_flags: ClassVar[bool] = False
 
     # ------------------------------------------------------------ types
     def sql_type(self, value_type: Type) -> exp.DataType:
@@ -195,7 +198,7 @@ class Target:
         return [
             exp.Select(expressions=[*(e.copy() for e in leading), self.string(name), user.copy()])
             .from_(source.copy(), copy=False)
-            .where(exp.EQ(this=flag, expression=self.boolean(True)), copy=False)
+            .where(exp.EQ(this=_operand(flag), expression=self.boolean(True)), copy=False)
             for name, flag in flags
         ]
 
@@ -246,6 +249,11 @@ def iso_from_sunday_based(weekday: exp.Expression) -> exp.Expression:
         this=exp.Mod(this=exp.Paren(this=shifted), expression=exp.Literal.number(7)),
         expression=exp.Literal.number(1),
     )
+
+
+def _operand(value: exp.Expression) -> exp.Expression:
+    """A copy of `value` that can stand as an operand (parenthesised unless a column)."""
+    return value.copy() if isinstance(value, exp.Column) else exp.Paren(this=value.copy())
 
 
 def quoted_table(name: str) -> exp.Table:

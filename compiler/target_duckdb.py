@@ -18,6 +18,7 @@ class DuckDB(Target):
     starts_with_function = "STARTS_WITH"
     ends_with_function = "SUFFIX"
     add_column_if_not_exists = True
+    defer_segment_flags = True
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
         return exp.TimeToUnix(this=value)
@@ -38,16 +39,30 @@ class DuckDB(Target):
         0.56 s instead of 1.0 s wall on 2 cores, the same CPU time)."""
         if not flags:
             return []
-        names = [exp.PivotAlias(this=flag, alias=exp.to_identifier(name, quoted=True)) for name, flag in flags]
+        # the flags as plain columns first: UNPIVOT takes columns, not expressions
+        inner = exp.Select(
+            expressions=[
+                user.copy(),
+                *(exp.alias_(flag, f"_f{i}", quoted=True) for i, (_, flag) in enumerate(flags)),
+            ]
+        ).from_(source.copy(), copy=False)
+        names = [
+            exp.PivotAlias(
+                this=exp.column(f"_f{i}", quoted=True), alias=exp.to_identifier(name, quoted=True)
+            )
+            for i, (name, _) in enumerate(flags)
+        ]
         unpivot = exp.Pivot(
             expressions=[exp.to_identifier(FLAG_VALUE, quoted=True)],
             fields=[exp.In(this=exp.to_identifier(FLAG_NAME, quoted=True), expressions=names)],
             unpivot=True,
         )
-        table = source.copy()
+        table = exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("flags")))
         table.set("pivots", [unpivot])
         select = exp.Select(expressions=[*leading, exp.column(FLAG_NAME, quoted=True), user])
-        return [select.from_(table, copy=False).where(exp.column(FLAG_VALUE, quoted=True), copy=False)]
+        return [
+            select.from_(table, copy=False).where(exp.column(FLAG_VALUE, quoted=True), copy=False)
+        ]
 
     def after_commit(self) -> list[exp.Expression]:
         """CHECKPOINT. Why: DuckDB 2.0 loses the column statistics of a table made by an

@@ -146,12 +146,8 @@ SELECT
   "d4",
   "d5",
   "d6",
-  "d7",
-  "d8",
   "d9",
   "d10",
-  "d11",
-  "d12",
   "d13",
   "d14",
   "d15",
@@ -273,14 +269,34 @@ SELECT
   'nev',
   "_flag",
   "_u"
-FROM "segl_result"
+FROM (
+  SELECT
+    "_u",
+    "d6" = 'test_drive'
+    AND (
+      FLOOR((
+        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d2")
+      ) / 86400) >= 7
+      AND FLOOR((
+        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d2")
+      ) / 86400) <= 21
+    ) AS "_f0",
+    "d6" = 'deposit'
+    AND FLOOR((
+      EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d3")
+    ) / 86400) > 90 AS "_f1",
+    "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "_f2",
+    "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "_f3",
+    "d13" AS "_f4"
+  FROM "segl_result"
+) AS "flags"
 UNPIVOT("_set" FOR 
   "_flag" IN (
-    "d7" AS "deposit_follow_up",
-    "d8" AS "delivery_overdue",
-    "d11" AS "invite_test_drive",
-    "d12" AS "stale_leads",
-    "d13" AS "douyin_hot_leads"
+    "_f0" AS "deposit_follow_up",
+    "_f1" AS "delivery_overdue",
+    "_f2" AS "invite_test_drive",
+    "_f3" AS "stale_leads",
+    "_f4" AS "douyin_hot_leads"
   )
 )
 WHERE

@@ -373,25 +373,15 @@ SELECT
   "d9",
   "d10",
   "d11",
-  "d12",
   "d13",
-  "d14",
-  "d15",
   "d16",
-  "d17",
-  "d18",
   "d19",
-  "d20",
   "d21",
   "d22",
-  "d23",
   "d24",
-  "d25",
   "d26",
   "d27",
-  "d28",
   "d29",
-  "d30",
   "d31",
   "d32",
   "d33",
@@ -642,19 +632,41 @@ SELECT
   'retail',
   "_flag",
   "_u"
-FROM "segl_result"
+FROM (
+  SELECT
+    "_u",
+    "d11" >= 3 AND "d0" >= 1 AND "d10" = 'Beijing' AND NOT "d9" AS "_f0",
+    "d11" >= 3 AND "d0" >= 1 AND "d13" = 'Beijing' AND NOT "d9" AS "_f1",
+    "d2" = 'loyal' AND "d13" = 'Beijing' AS "_f2",
+    "d4" >= 3000 AND "d16" = 0 AND "d11" >= 1 AS "_f3",
+    "d8" IN ('fanatic', 'sensitive') AND "d7" >= 3 AS "_f4",
+    "d19" >= 3 AND "d3" = 0 AS "_f5",
+    "d22" = 'skincare'
+    AND (
+      FLOOR((
+        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
+      ) / 86400) >= 30
+      AND FLOOR((
+        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
+      ) / 86400) <= 90
+    ) AS "_f6",
+    "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "_f7",
+    "d27" IN ('gold', 'platinum') AND "d26" > 0 AS "_f8",
+    "d29" = 0 AND "d3" >= 1 AND "d0" > "d3" AS "_f9"
+  FROM "segl_result"
+) AS "flags"
 UNPIVOT("_set" FOR 
   "_flag" IN (
-    "d12" AS "beijing_loyal",
-    "d14" AS "beijing_loyal_any_spelling",
-    "d15" AS "loyal_beijing",
-    "d17" AS "high_value_at_risk",
-    "d18" AS "coupon_hunters",
-    "d20" AS "weekend_browsers",
-    "d23" AS "skincare_fans_no_recent_order",
-    "d25" AS "young_new_members",
-    "d28" AS "gold_or_better",
-    "d30" AS "reactivated"
+    "_f0" AS "beijing_loyal",
+    "_f1" AS "beijing_loyal_any_spelling",
+    "_f2" AS "loyal_beijing",
+    "_f3" AS "high_value_at_risk",
+    "_f4" AS "coupon_hunters",
+    "_f5" AS "weekend_browsers",
+    "_f6" AS "skincare_fans_no_recent_order",
+    "_f7" AS "young_new_members",
+    "_f8" AS "gold_or_better",
+    "_f9" AS "reactivated"
   )
 )
 WHERE

@@ -172,9 +172,7 @@ SELECT
   "d8",
   "d9",
   "d10",
-  "d11",
-  "d12",
-  "d13"
+  "d12"
 FROM "lvl_3";
 
 CREATE TABLE IF NOT EXISTS "segl_tags" AS
@@ -292,8 +290,14 @@ SELECT
   'spec',
   "_flag",
   "_u"
-FROM "segl_result"
-UNPIVOT("_set" FOR "_flag" IN ("d11" AS "beijing_loyal", "d13" AS "loyal_beijing"))
+FROM (
+  SELECT
+    "_u",
+    "d3" >= 3 AND "d4" >= 1 AND "d1" = 'Beijing' AND NOT "d7" AS "_f0",
+    "d12" = 'loyal' AND "d1" = 'Beijing' AS "_f1"
+  FROM "segl_result"
+) AS "flags"
+UNPIVOT("_set" FOR "_flag" IN ("_f0" AS "beijing_loyal", "_f1" AS "loyal_beijing"))
 WHERE
   "_set";
 

@@ -18,6 +18,8 @@ from segl.compiler.script import compile_run
 from segl.compiler.targets import TARGETS, get_target
 from segl.compiler.timeutil import parse_as_of, shift, shift_months, window_bounds
 from segl.dsl.parser import parse_program
+from segl.runtime import reference
+from segl.runtime.inmemory import run_in_memory
 from segl.runtime.project import load_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,6 +145,43 @@ segment big = level == "high"
     assert "level 3: big" in text
 
 
+LEAF_SEGMENTS = """
+tag spend = sum(orders.amount in last 30 days)
+segment big = spend >= 100
+segment big_in_beijing = big and users.city == "Beijing"
+segment repeat = count(orders in last 90 days) >= 2
+segment rich = spend >= 1000
+segment Very_Rich = spend >= 2000 or big
+segment 大客户 = spend >= 5000
+"""
+
+
+def test_duckdb_result_leaves_out_flags_of_leaf_segments_over_definitions() -> None:
+    project = checked(SOURCES + LEAF_SEGMENTS)
+    compiled = compile_run(project, AS_OF, get_target("duckdb"))
+    column = {c.definition.name: c.column for c in compiled.plan.columns}
+    # `big` is used by other segments; the next two read a profile column or an aggregate
+    deferred = {column[name] for name in ("rich", "Very_Rich", "大客户")}
+    assert set(compiled.deferred) == deferred
+    stored = {e.alias_or_name for e in compiled.query.expressions}
+    assert stored == {"_u", *column.values()} - deferred
+    full = sqlglot.parse_one(compiled.query_sql(), read="duckdb")
+    assert {e.alias_or_name for e in full.expressions} == {"_u", *column.values()}
+    members = next(s for s in compiled.body_sql() if s.startswith('INSERT INTO "segl_members"'))
+    assert "UNPIVOT" in members and "UNION" not in members
+    segments = [s.name for s in project.segments]
+    assert all(f'AS "{name}"' in members for name in segments)
+
+
+def test_other_targets_store_every_flag_and_union_the_members() -> None:
+    project = checked(SOURCES + LEAF_SEGMENTS)
+    compiled = compile_run(project, AS_OF, get_target("postgres"))
+    assert compiled.deferred == {}
+    assert len(compiled.query.expressions) == 1 + len(compiled.plan.columns)
+    members = next(s for s in compiled.body_sql() if s.startswith('INSERT INTO "segl_members"'))
+    assert members.count("UNION ALL") == 5 and "UNPIVOT" not in members
+
+
 def test_window_bounds_are_literals_not_engine_now() -> None:
     project = checked(SOURCES + "tag v = count(orders in last 1 month)")
     for target in TARGETS:
@@ -184,3 +223,24 @@ def test_string_literals_are_never_spliced() -> None:
         strings = {lit.this for lit in parsed.find_all(sqlglot.exp.Literal) if lit.is_string}
         assert nasty in strings, target
         assert "a\\b" in strings, target
+
+
+def test_deferred_and_stored_segment_flags_give_the_reference_members() -> None:
+    project = checked(SOURCES + LEAF_SEGMENTS)
+    cities = ["Beijing", "Shanghai", None]
+    users: list[dict[str, object]] = [{"user_id": u, "city": cities[u % 3]} for u in range(1, 13)]
+    orders: list[dict[str, object]] = [
+        {
+            "user_id": u,
+            "paid_at": AS_OF - dt.timedelta(days=d),
+            "amount": float(u * 150 + d),
+            "brand": None,
+        }
+        for u in range(1, 13)
+        for d in range(1, 2 + u % 4)
+    ]
+    tables: dict[str, list[dict[str, object]]] = {"users": users, "orders": orders, "events": []}
+    expected = reference.evaluate(project, tables, AS_OF)
+    actual = run_in_memory(project, tables, AS_OF)
+    assert actual.segments == expected.segments
+    assert all(0 < len(members) < len(users) for members in expected.segments.values())

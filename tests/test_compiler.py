@@ -147,11 +147,11 @@ segment big = level == "high"
 
 LEAF_SEGMENTS = """
 tag spend = sum(orders.amount in last 30 days)
-segment big = spend >= 100
+segment big = spend >= 1500
 segment big_in_beijing = big and users.city == "Beijing"
 segment repeat = count(orders in last 90 days) >= 2
-segment rich = spend >= 1000
-segment Very_Rich = spend >= 2000 or big
+segment rich = spend >= 2500
+segment Very_Rich = spend >= 4500 and big
 segment 大客户 = spend >= 5000
 """
 

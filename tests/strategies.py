@@ -289,6 +289,9 @@ class _Builder:
         value: ir.Expr | None
         if func in ("count", "exists"):
             value = None if self.chance(2) else inner.expr(self.pick(CONCRETE), depth)
+        elif func == "count_distinct" and self.chance(3):
+            # the active-days idiom, which DuckDB counts as bits (target_duckdb.distinct_days)
+            value = ir.Func("date", (ir.EventColumn(source.name, "ts", TIMESTAMP),), DATE)
         elif func == "count_distinct":
             value = inner.expr(self.pick(CONCRETE), depth)
         else:

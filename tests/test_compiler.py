@@ -244,3 +244,32 @@ def test_deferred_and_stored_segment_flags_give_the_reference_members() -> None:
     actual = run_in_memory(project, tables, AS_OF)
     assert actual.segments == expected.segments
     assert all(0 < len(members) < len(users) for members in expected.segments.values())
+
+
+@pytest.mark.parametrize("window", ["1 days", "30 days", "126 days", "127 days", "2 years"])
+def test_active_days_count_as_bits_or_distinct_values_like_the_reference(window: str) -> None:
+    """count_distinct(date(time)) over a window touching at most 127 dates is counted as
+    bits of one integer on DuckDB (from 15:30, `last 126 days` touches 127 dates and `last
+    127 days` 128, which falls back to COUNT(DISTINCT)); both must agree with the reference
+    at the window's edges, within a day and across users."""
+    project = checked(
+        SOURCES
+        + f"tag active_days = count_distinct(date(events.ts) in last {window})\n"
+        + f'tag visit_days = count_distinct(date(events.ts) where name == "visit" in last {window})'
+    )
+    as_of = dt.datetime(2026, 11, 1, 15, 30)
+    offsets = [0, 1, 60, 3600 * 15, 3600 * 16, 86_400, 86_400 * 29, 86_400 * 126]
+    offsets += [86_400 * 126 + 3600 * 15 + 1800, 86_400 * 127, 86_400 * 400, 86_400 * 800]
+    events: list[dict[str, object]] = [
+        {"user_id": u, "ts": as_of - dt.timedelta(seconds=s), "name": ["visit", "buy"][i % 2]}
+        for u in (1, 2)
+        for i, s in enumerate(offsets[3 * (u - 1) :])
+    ]
+    users: list[dict[str, object]] = [{"user_id": u, "city": None} for u in (1, 2, 3)]
+    tables = {"users": users, "orders": [], "events": events}
+    sql = compile_run(project, as_of, get_target("duckdb")).body_sql()[0]
+    assert ("BIT_OR" in sql) == (window in ("1 days", "30 days", "126 days")), sql
+    expected = reference.evaluate(project, tables, as_of)
+    actual = run_in_memory(project, tables, as_of)
+    assert actual.tags == expected.tags
+    assert expected.tags["active_days"][3] == 0

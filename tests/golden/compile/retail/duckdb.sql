@@ -53,11 +53,13 @@ WITH "ev_0" AS (
     SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a8",
     AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a9",
     MAX(CASE WHEN "r_a10" = 1 THEN "c2" END) AS "a10",
-    COUNT(
-      DISTINCT CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
-        THEN CAST("c3" AS DATE)
-      END
+    BIT_COUNT(
+      BIT_OR(
+        CASE
+          WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+          THEN CAST(1 AS INT128) << CAST(DATE_DIFF('DAY', CAST('2026-08-03' AS DATE), CAST("c3" AS DATE)) AS INT128)
+        END
+      )
     ) AS "a11",
     SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a12",
     SUM(

@@ -78,7 +78,7 @@ def measure(text: str) -> dict[str, float]:
     assert project is not None, diagnostics[:3]
     checked = time.perf_counter()
     compiled = compile_run(project, as_of, get_target("duckdb"))
-    compiled.query_sql()
+    compiled.script()  # what `segl compile` writes and `segl run` executes
     done = time.perf_counter()
     return {
         "parse": parsed - started,

@@ -19,8 +19,8 @@ from segl.compiler.sqlgen import (
     USER,
     aliased,
     build_query,
+    build_result_query,
     col,
-    deferrable_segments,
     ident,
     render,
 )
@@ -255,6 +255,5 @@ def compile_run(
 ) -> CompiledRun:
     with collector_paused():
         plan = build_plan(project, as_of)
-        deferred = deferrable_segments(plan, target) if target.defer_segment_flags else {}
-        query = build_query(plan, target, omit=deferred.keys())
+        query, deferred = build_result_query(plan, target)
     return CompiledRun(plan, target, query, tables or OutputTables(), run_at, deferred)

@@ -12,7 +12,7 @@ Query shape, one CTE per stage so the SQL stays readable:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlglot
@@ -340,6 +340,7 @@ class QueryBuilder:
         self.target = target
         self.ctes: list[exp.CTE] = []
         self.base_columns: dict[ir.Expr, str] = {}  # profile columns and aggregates in "base"
+        self.values: dict[str, exp.Expression] = {}  # definition column -> its value
 
     # ------------------------------------------------------------ event passes
     def event_pass(self, index: int, event_pass: EventPass) -> tuple[str, list[tuple[str, str]]]:
@@ -656,18 +657,41 @@ class QueryBuilder:
             for column in self.plan.columns:
                 if column.level == level:
                     value = self.definition_value(compiler, column.definition)
+                    self.values[column.column] = value
                     selects.append(aliased(value, column.column))
             name = f"lvl_{level}"
             self.add_cte(name, exp.Select(expressions=selects).from_(cte_ref(previous), copy=False))
             previous = name
         return previous
 
-    def build(self, omit: Collection[str] = ()) -> exp.Select:
+    def deferrable_segments(self) -> dict[str, exp.Expression]:
+        """Segments no other definition uses, written over tags, segments and layerings
+        only: column -> the segment's condition over the other columns of the result.
+        Where members are written this condition can be evaluated instead of stored: the
+        result table is then one column narrower per segment (on DuckDB storing 100 such
+        flags for 345k users cost 0.3 s, evaluating them where members are written
+        ~0.03 s). Call after levels(): the conditions are the values computed there."""
+        plan = self.plan
+        used = {name for c in plan.columns for name in ir.references(c.definition)}
+        deferred: dict[str, exp.Expression] = {}
+        for column in plan.columns:
+            definition = column.definition
+            if not isinstance(definition, ir.Segment) or definition.name in used:
+                continue
+            if any(
+                isinstance(n, ir.Aggregate | ir.ProfileColumn) for n in ir.walk(definition.expr)
+            ):
+                continue  # it needs base columns the result does not keep
+            deferred[column.column] = self.values[column.column].copy()
+        return deferred
+
+    def build(self, defer_segments: bool = False) -> tuple[exp.Select, dict[str, exp.Expression]]:
         self.base()
         last = self.levels()
+        deferred = self.deferrable_segments() if defer_segments else {}
         outputs: list[exp.Expression] = [col(USER)]
         for c in self.plan.columns:
-            if c.column in omit:
+            if c.column in deferred:
                 continue
             kind = c.definition.type if isinstance(c.definition, ir.Tag) else Type.STRING
             kind = Type.BOOL if isinstance(c.definition, ir.Segment) else kind
@@ -675,34 +699,19 @@ class QueryBuilder:
             outputs.append(value if isinstance(value, exp.Column) else aliased(value, c.column))
         query = exp.Select(expressions=outputs).from_(cte_ref(last), copy=False)
         query.set("with_", exp.With(expressions=self.ctes))
-        return self.target.finish_query(query)
+        return self.target.finish_query(query), deferred
 
 
-def build_query(plan: Plan, target: Target, omit: Collection[str] = ()) -> exp.Select:
-    """The per-user result: `_u` and one column per definition (see plan.columns), but
-    for the columns in `omit` (see deferrable_segments)."""
-    return QueryBuilder(plan, target).build(omit)
+def build_query(plan: Plan, target: Target) -> exp.Select:
+    """The per-user result: `_u` and one column per definition (see plan.columns)."""
+    return QueryBuilder(plan, target).build()[0]
 
 
-def deferrable_segments(plan: Plan, target: Target) -> dict[str, exp.Expression]:
-    """Segments no other definition uses, written over tags, segments and layerings
-    only: column -> the segment's condition over the other columns of the result.
-    Where members are written this condition can be evaluated instead of stored: the
-    result table is then one column narrower per segment (on DuckDB storing 100 flag
-    columns of 345k users cost 0.3 s, evaluating them where members are written
-    ~0.03 s)."""
-    used = {name for c in plan.columns for name in ir.references(c.definition)}
-    builder = QueryBuilder(plan, target)
-    compiler = ExprCompiler(target, plan.as_of, builder.resolve_user_level)
-    deferred: dict[str, exp.Expression] = {}
-    for column in plan.columns:
-        definition = column.definition
-        if not isinstance(definition, ir.Segment) or definition.name in used:
-            continue
-        if any(isinstance(n, ir.Aggregate | ir.ProfileColumn) for n in ir.walk(definition.expr)):
-            continue  # it needs base columns the result does not keep
-        deferred[column.column] = builder.definition_value(compiler, definition)
-    return deferred
+def build_result_query(plan: Plan, target: Target) -> tuple[exp.Select, dict[str, exp.Expression]]:
+    """The per-user query of a run's result table, without the flags of the segments the
+    target evaluates where members are written (Target.defer_segment_flags), and those
+    segments: column -> condition over the result's columns."""
+    return QueryBuilder(plan, target).build(target.defer_segment_flags)
 
 
 def render(expression: exp.Expression, target: Target, pretty: bool = True) -> str:

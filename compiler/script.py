@@ -70,7 +70,7 @@ class CompiledRun:
     tables: OutputTables
     run_at: dt.datetime | None  # None: the moment the script runs (audit only)
     # segment column -> its condition over the result table, for segments whose flag the
-    # result does not store (sqlgen.deferrable_segments)
+    # result does not store (QueryBuilder.deferrable_segments in sqlgen)
     deferred: dict[str, exp.Expression] = field(default_factory=dict)
 
     @property
@@ -154,7 +154,10 @@ class CompiledRun:
     def member_statements(self) -> list[exp.Expression]:
         shape = [("segment", self._typed_null(Type.STRING)), ("user_id", col(USER))]
         flags = [
-            (c.definition.name, self.deferred.get(c.column) or col(c.column))
+            (
+                c.definition.name,
+                self.deferred[c.column] if c.column in self.deferred else col(c.column),
+            )
             for c in self.plan.columns
             if isinstance(c.definition, ir.Segment)
         ]

@@ -49,7 +49,7 @@ class Target:
     starts_with_function: ClassVar[str | None] = None
     ends_with_function: ClassVar[str | None] = None
     # leaf segments evaluated where members are written, not stored in the result table
-    # (sqlgen.deferrable_segments); needs result columns typed exactly as the query's
+    # (QueryBuilder.deferrable_segments); needs result columns typed exactly as the query's
     defer_segment_flags: ClassVar[bool] = False
 
     # ------------------------------------------------------------ types

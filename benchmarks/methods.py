@@ -13,8 +13,10 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+import duckdb
+
 from segl.compiler import ir
-from segl.compiler.script import compile_run
+from segl.compiler.script import OutputTables, compile_run
 from segl.compiler.sqlgen import USER
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.project import LoadedProject, load_project
@@ -57,6 +59,17 @@ def _drop(engine: DuckDBEngine, *tables: str) -> None:
         engine.connection.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+def empty_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Delete every row of segl's history tables that exist, keeping the tables."""
+    tables = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    existing = {str(row[0]) for row in tables}
+    history = OutputTables()
+    for table in (history.tags, history.members, history.layers, history.runs):
+        if table in existing:
+            con.execute(f"DELETE FROM {table}")
+    con.execute("CHECKPOINT")  # reclaims the deleted rows, as a vacuum between days would
+
+
 class Segl(Method):
     name = "segl"
     description = "segl: parse, check, compile and run the workload (writes history tables)"
@@ -67,13 +80,7 @@ class Segl(Method):
     def reset(self) -> None:
         """Empty the history tables but keep them: a scheduled run finds them in place (the
         first run, which creates them, is the untimed correctness run)."""
-        con = self.engine.connection
-        tables = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        existing = {str(row[0]) for row in tables}
-        for table in ("segl_tags", "segl_members", "segl_layers", "segl_runs"):
-            if table in existing:
-                con.execute(f"DELETE FROM {table}")
-        con.execute("CHECKPOINT")  # reclaims the deleted rows, as a vacuum between days would
+        empty_history(self.engine.connection)
 
     def run(self) -> None:
         run_loaded(load_project(WORKLOAD), self.engine, AS_OF)

@@ -17,12 +17,10 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.datagen import DEFAULT_DATA, build_scale, users_for
-from benchmarks.methods import AS_OF, HAND_SQL, WORKLOAD
+from benchmarks.methods import AS_OF, HAND_SQL, WORKLOAD, empty_history
 from segl.compiler.script import compile_run
 from segl.compiler.targets import get_target
 from segl.runtime.project import load_project
-
-HISTORY = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
 
 
 def first_line(statement: str) -> str:
@@ -39,15 +37,6 @@ def timed(con: duckdb.DuckDBPyConnection, statements: Iterable[str]) -> None:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         if wall >= 0.005:  # the 60 ALTER TABLE and the empty DELETEs take ~0.2 ms each
             print(f"  {wall:6.2f} s wall {cpu:6.2f} s CPU  {first_line(statement)}")
-
-
-def empty_history(con: duckdb.DuckDBPyConnection) -> None:
-    """As the harness does between rounds: the tables stay, their rows go."""
-    existing = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    for table in HISTORY:
-        if table in existing:
-            con.execute(f"DELETE FROM {table}")
-    con.execute("CHECKPOINT")
 
 
 def main() -> None:
@@ -67,8 +56,7 @@ def main() -> None:
         shutil.copy(scale.database, copy)
         con = duckdb.connect(str(copy))
         print(f"{scale.label}: first run creates the history tables (not reported)")
-        con.execute("BEGIN TRANSACTION")
-        for statement in segl[1:]:
+        for statement in segl:
             con.execute(statement)
         for round_ in range(1, args.rounds + 1):
             empty_history(con)

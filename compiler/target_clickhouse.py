@@ -17,6 +17,13 @@ from sqlglot import exp
 from segl.compiler.target_base import Target, fn, quoted_table
 from segl.compiler.types import Type
 
+# Settings every segl query needs to mean what segl means; the engine sets them for its
+# session too, so they hold in every subquery and statement:
+# - outer joins fill missing rows with 0 / '' unless join_use_nulls is on;
+# - the rewrite sum(c * x) -> c * sum(x) fails on a NULL constant c ("Unexpected literal
+#   type in function", ClickHouse 25 in chdb 4.4; found by the engine matrix's property test).
+QUERY_SETTINGS = {"join_use_nulls": 1, "optimize_arithmetic_operations_in_aggregate_functions": 0}
+
 _TYPES = {
     Type.NUMBER: "Float64",
     Type.STRING: "String",
@@ -111,10 +118,11 @@ class ClickHouse(Target):
         for node in list(query.find_all(exp.Lower, exp.Upper)):
             name = "lowerUTF8" if isinstance(node, exp.Lower) else "upperUTF8"
             node.replace(fn(name, node.this))
-        # outer joins fill missing rows with 0 / '' unless join_use_nulls is on (the engine
-        # sets it for the session too, so it holds in every subquery)
-        setting = exp.EQ(this=exp.var("join_use_nulls"), expression=exp.Literal.number(1))
-        query.set("settings", [setting])
+        settings = [
+            exp.EQ(this=exp.var(name), expression=exp.Literal.number(value))
+            for name, value in QUERY_SETTINGS.items()
+        ]
+        query.set("settings", settings)
         return query
 
     def result_column(self, column: exp.Column, value_type: Type) -> exp.Expression:

@@ -41,6 +41,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from sqlglot import exp
 
 from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.target_clickhouse import QUERY_SETTINGS
 from segl.compiler.targets import get_target
 from segl.compiler.types import Type
 from segl.runtime.engines import Engine, EngineError, UnsupportedURL
@@ -133,7 +134,7 @@ class ClickHouseEngineBase(Engine):
     def settings(self) -> dict[str, Any]:
         return {
             "session_timezone": self.timezone,
-            "join_use_nulls": 1,  # outer joins give NULL, never 0 / ''
+            **QUERY_SETTINGS,  # why each: target_clickhouse.QUERY_SETTINGS
             **self._optional,
         }
 

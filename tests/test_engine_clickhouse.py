@@ -137,6 +137,7 @@ def test_settings_include_the_optional_ones_this_clickhouse_knows(engine: ch.Chd
     assert engine.settings() == {
         "session_timezone": "Asia/Shanghai",
         "join_use_nulls": 1,
+        "optimize_arithmetic_operations_in_aggregate_functions": 0,
         "allow_lossy_numeric_supertype": 1,  # chdb 4 is ClickHouse 26: it knows it
     }
     assert engine.query("SELECT getSetting('allow_lossy_numeric_supertype')") == [(True,)]
@@ -224,6 +225,28 @@ tag has = exists(orders)
         "top_brand": {1: "x", 2: None},
         "has": {1: True, 2: False},
     }
+    assert not differences(got, reference.evaluate(project, tables, AS_OF), project)
+
+
+def test_a_null_constant_times_a_column_inside_an_aggregate(engine: ch.ChdbEngine) -> None:
+    """ClickHouse rewrites sum(c * x) to c * sum(x) and fails when c is a NULL constant
+    ("Unexpected literal type in function"); segl turns the rewrite off (QUERY_SETTINGS).
+    Found by the engine matrix's property test with `sum((-null) * orders.user_id)`."""
+    project = project_of(
+        """
+source users from table "users" key user_id { user_id: number }
+source orders from table "orders" user user_id time paid_at { amount: number }
+tag by_null = sum((-null) * orders.amount)
+tag by_two = sum(2 * orders.amount)
+"""
+    )
+    tables = {
+        "users": [{"user_id": 1}, {"user_id": 2}],
+        "orders": [{"user_id": 1, "paid_at": dt.datetime(2026, 10, 1, 12), "amount": 5.0}],
+    }
+    got = run_on(engine, project, tables, AS_OF)
+    # a sum of only null values is the sum of no values: 0, as for users without orders
+    assert got.tags == {"by_null": {1: 0, 2: 0}, "by_two": {1: 10.0, 2: 0}}
     assert not differences(got, reference.evaluate(project, tables, AS_OF), project)
 
 

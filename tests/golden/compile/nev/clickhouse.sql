@@ -214,7 +214,7 @@ SELECT
   CAST("d15" AS Nullable(String)) AS "d15",
   CAST("d16" AS Nullable(Float64)) AS "d16"
 FROM "lvl_3"
-SETTINGS join_use_nulls = 1;
+SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
 CREATE TABLE IF NOT EXISTS "segl_tags"
 ENGINE=MergeTree

@@ -544,7 +544,7 @@ SELECT
   CAST("d42" AS Nullable(String)) AS "d42",
   CAST("d43" AS Nullable(Float64)) AS "d43"
 FROM "lvl_3"
-SETTINGS join_use_nulls = 1;
+SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
 CREATE TABLE IF NOT EXISTS "segl_tags"
 ENGINE=MergeTree

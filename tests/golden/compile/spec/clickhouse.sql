@@ -238,7 +238,7 @@ SELECT
   CAST("d12" AS Nullable(String)) AS "d12",
   CAST("d13" AS Nullable(Bool)) AS "d13"
 FROM "lvl_3"
-SETTINGS join_use_nulls = 1;
+SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
 CREATE TABLE IF NOT EXISTS "segl_tags"
 ENGINE=MergeTree

@@ -142,6 +142,17 @@ _FACE_VALUES: tuple[tuple[str | None, int], ...] = (
     ("50", 15),
     ("100", 10),
 )
+# Buyer kinds (weights in % of users): 0 never buys, 1 one-off (1-3 orders, any time),
+# 2 regular and 3 frequent repeat buyers, who reorder every _REGULAR_DAYS / _FREQUENT_DAYS.
+_BUYERS: tuple[tuple[str | None, int], ...] = (("0", 39), ("1", 7), ("2", 52), ("3", 2))
+_REGULAR_DAYS = (18, 45)
+_FREQUENT_DAYS = (7, 16)
+# Share of repeat buyers and of the others whose baskets are premium (big orders): big
+# one-off purchases (gift sets, a new serum) are the "potential" low-frequency high-value users.
+_PREMIUM = (0.03, 0.5)
+# Coupon propensity levels (weights in % of users) and the chance that an order uses a coupon.
+_PROMO: tuple[tuple[str | None, int], ...] = (("0", 50), ("1", 25), ("2", 15), ("3", 10))
+_PROMO_COUPON = (0.03, 0.3, 0.65, 0.9)
 _NEV_CITIES: tuple[tuple[str | None, int], ...] = (
     ("Shanghai", 18),
     ("Beijing", 14),
@@ -342,49 +353,87 @@ def _birthday_sql(h_kind: str, h_day: str, anchor: datetime.date) -> str:
     )
 
 
+def _repeat_due(k: str) -> str:
+    """Due offset of a repeat buyer's order k: the first right after registering, two more a
+    quarter of a period apart (the new-member welcome, group buy and coupon countdown), then one
+    every period."""
+    return f"(first_off - LEAST({k}, 2) * (period // 4) - GREATEST({k} - 2, 0) * period)"
+
+
 def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) -> None:
     """Per-user hidden traits that drive every CRM table, so the tables agree with each other.
 
     reg_off: registration, in seconds before the anchor. [lo, hi]: offsets in which the user's
     activity may happen; lapsed users (lo > 1) did nothing in the last 90 days.
+
+    Buying tells the story of the frequency x value quadrants (SPEC 1.3): most buyers are
+    repeat buyers of modest baskets. `period` is a repeat buyer's replenishment cycle (NULL
+    for the others): orders fall due as `_repeat_due` says and the ones due in [lo, hi] are
+    placed, so the count in any window is steady. `premium` users buy big baskets; `promo`
+    (0..3) is the coupon propensity, 3 being a coupon hunter who also hoards unused coupons.
     """
     hashes = r.cols(
         "user_",
         "user_id",
         "0",
-        *("reg", "lapsed", "visits", "oseg", "on", "hunter", "spare", "push", "fav", "home"),
+        *("reg", "lapsed", "visits", "buyer", "period", "phase", "premium", "promo", "spare"),
+        *("push", "fav", "home"),
     )
-    n_orders = (
-        f"CASE WHEN h_oseg < {_u32(_TWO32 * 40 // 100)} THEN 0 "
-        f"WHEN h_oseg < {_u32(_TWO32 * 70 // 100)} THEN 1 + {_below('h_on', 4)} "
-        f"WHEN h_oseg < {_u32(_TWO32 * 97 // 100)} THEN 5 + {_below('h_on', 26)} "
-        f"ELSE 31 + {_below(_sq('h_on'), 150)} END"
+    buyer = _pick("h_buyer", _BUYERS, raw=True)
+    period = (
+        f"CASE buyer WHEN 2 THEN {_REGULAR_DAYS[0] * _DAY} + "
+        f"{_below('h_period', (_REGULAR_DAYS[1] - _REGULAR_DAYS[0]) * _DAY)} "
+        f"WHEN 3 THEN {_FREQUENT_DAYS[0] * _DAY} + "
+        f"{_below('h_period', (_FREQUENT_DAYS[1] - _FREQUENT_DAYS[0]) * _DAY)} END"
     )
+    # The number of k with _repeat_due(k) >= lo.
+    repeat_orders = (
+        "CASE WHEN first_off - lo < 2 * (period // 4) THEN 1 + (first_off - lo) // (period // 4) "
+        "ELSE 3 + (first_off - 2 * (period // 4) - lo) // period END"
+    )
+    promo = _pick("h_promo", _PROMO, raw=True)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_P}u AS
-        SELECT user_id, reg_off,
-               CASE WHEN lapsed AND reg_off > {90 * _DAY + 7200} THEN {90 * _DAY + 1} ELSE 1
-               END AS lo,
-               reg_off - 1 AS hi,
-               -- at most ~4 visits per day of tenure, one order per 3 days of tenure
-               LEAST(visits_raw, 1 + reg_off // {_DAY // 4}) AS n_visits,
-               LEAST(orders_raw, 1 + reg_off // {3 * _DAY}) AS n_orders,
-               hunter, n_spare, n_push, fav_brand, home_store
+        SELECT user_id, reg_off, lo, hi, n_visits, period, first_off,
+               CASE WHEN period IS NOT NULL THEN {repeat_orders}
+                    -- one-off buyers: 1-3 orders, at most one per 3 days of tenure
+                    WHEN buyer = 1
+                    THEN LEAST(1 + {_below("h_period", 3)}, 1 + reg_off // {3 * _DAY})
+                    ELSE 0 END AS n_orders,
+               premium, promo, n_spare, n_push, fav_brand, home_store
         FROM (
-            SELECT user_id,
-                   3600 + {_below(_bend("h_reg"), 730 * _DAY - 3600)} AS reg_off,
-                   {_chance("h_lapsed", 0.16)} AS lapsed,
-                   {_tail("h_visits", 2.76, _MAX_CHILDREN)} AS visits_raw,
-                   {n_orders} AS orders_raw,
-                   {_chance("h_hunter", 0.10)} AS hunter,
-                   -- coupon hunters hoard unused coupons
-                   CASE WHEN {_chance("h_hunter", 0.10)} THEN 5 + {_below("h_spare", 36)}
-                        ELSE {_below(_sq("h_spare"), 3)} END AS n_spare,
-                   {_below("h_push", 7)} AS n_push,
-                   {_pick("h_fav", _BRANDS)} AS fav_brand,
-                   {_pick("h_home", _STORES)} AS home_store
-            FROM (SELECT user_id, {hashes} FROM range(1, {users + 1}) t(user_id))
+            SELECT *,
+                   -- a repeat buyer's first order comes within 3 days of registering
+                   hi - {_below("h_phase", f"LEAST({3 * _DAY}, hi - lo + 1)")} AS first_off
+            FROM (
+                SELECT *,
+                       CASE WHEN lapsed AND reg_off > {90 * _DAY + 7200} THEN {90 * _DAY + 1}
+                            ELSE 1 END AS lo,
+                       reg_off - 1 AS hi,
+                       -- at most ~4 visits per day of tenure; repeat buyers visit at least once
+                       LEAST(GREATEST(visits_raw, CAST(buyer >= 2 AS BIGINT)),
+                             1 + reg_off // {_DAY // 4}) AS n_visits,
+                       {period} AS period
+                FROM (
+                    SELECT user_id, h_phase, h_period,
+                           3600 + {_below(_bend("h_reg"), 730 * _DAY - 3600)} AS reg_off,
+                           {_chance("h_lapsed", 0.16)} AS lapsed,
+                           {_tail("h_visits", 2.76, _MAX_CHILDREN)} AS visits_raw,
+                           {buyer} AS buyer,
+                           CASE {buyer} WHEN 0 THEN false
+                                WHEN 1 THEN {_chance("h_premium", _PREMIUM[1])}
+                                ELSE {_chance("h_premium", _PREMIUM[0])} END AS premium,
+                           {promo} AS promo,
+                           -- coupon hunters hoard unused coupons
+                           CASE WHEN {promo} = 3 THEN 2 + {_below("h_spare", 17)}
+                                ELSE {_below(_sq("h_spare"), 3)} END AS n_spare,
+                           {_below("h_push", 7)} AS n_push,
+                           {_pick("h_fav", _BRANDS)} AS fav_brand,
+                           {_pick("h_home", _STORES)} AS home_store
+                    FROM (SELECT user_id, {hashes} FROM range(1, {users + 1}) t(user_id))
+                )
+            )
         )
         """
     )
@@ -457,13 +506,36 @@ def _build_order_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
         *("time", "fav", "brand", "category", "amt", "cents", "home", "store", "coupon"),
         *("channel", "claim"),
     )
+    # Standard baskets: 50-450 yuan, mostly small, 5% splurges up to 2,000; premium baskets:
+    # 400-8,000 yuan (median ~875; ~2,300 for one-off buyers' big purchases), 15% small add-ons.
     cents = (
-        f"CASE WHEN h_amt < {_u32(_TWO32 * 90 // 100)} THEN 5000 + {_below('h_cents', 75_001)} "
-        f"ELSE 80000 + {_below(_sq('h_cents'), 520_001)} END"
+        f"CASE WHEN NOT premium AND {_chance('h_amt', 0.95)} "
+        f"THEN 5000 + {_below(_bend('h_cents'), 40_001)} "
+        f"WHEN NOT premium THEN 45000 + {_below(_sq('h_cents'), 155_001)} "
+        f"WHEN period IS NULL AND {_chance('h_amt', 0.85)} "
+        f"THEN 40000 + {_below(_sq('h_cents'), 760_001)} "
+        f"WHEN {_chance('h_amt', 0.85)} THEN 40000 + {_below(_sq(_sq('h_cents')), 760_001)} "
+        f"ELSE 5000 + {_below('h_cents', 25_001)} END"
+    )
+    coupon = " ".join(
+        f"WHEN {level} THEN {_chance('h_coupon', p)}" for level, p in enumerate(_PROMO_COUPON)
+    )
+    # One-off buyers: anywhere in their window. Repeat buyers: due as _repeat_due(k) says, up
+    # to half a gap late but never after lo.
+    gap = "CASE WHEN k <= 2 THEN period // 4 ELSE period END"
+    due = _repeat_due("k")
+    off = (
+        f"CASE WHEN period IS NULL THEN lo + {_below('h_time', 'hi - lo + 1')} "
+        "WHEN k = 0 THEN first_off "
+        f"ELSE {due} - {_below('h_time', f'LEAST(({gap}) // 2, {due} - lo + 1)')} END"
     )
     # list_contains, not IN (...): DuckDB plans a long IN list as a join.
     offline = _list(_OFFLINE_STORES)
-    lines = _fan_out(f"{_P}u", "n_orders", "user_id, lo, hi, fav_brand, home_store, hunter")
+    lines = _fan_out(
+        f"{_P}u",
+        "n_orders",
+        "user_id, lo, hi, period, first_off, premium, promo, fav_brand, home_store",
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_P}o AS
@@ -475,15 +547,14 @@ def _build_order_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
                    -- a used coupon was claimed after registration, <= 30 days before paying
                    off + 1 + {_below("h_claim", f"LEAST({30 * _DAY}, hi - off)")} AS claim_off
             FROM (
-                SELECT user_id, k, hi, h_channel, h_claim, {_in_window("h_time")} AS off,
+                SELECT user_id, k, hi, h_channel, h_claim, {off} AS off,
                        CASE WHEN {_chance("h_fav", 0.5)} THEN fav_brand
                             ELSE {_pick("h_brand", _BRANDS)} END AS brand,
                        {_pick("h_category", _CATEGORIES)} AS category,
                        {cents} AS cents,
                        CASE WHEN {_chance("h_home", 0.6)} THEN home_store
                             ELSE {_pick("h_store", _STORES)} END AS store,
-                       CASE WHEN hunter THEN {_chance("h_coupon", 0.8)}
-                            ELSE {_chance("h_coupon", 0.05)} END AS has_coupon
+                       CASE promo {coupon} END AS has_coupon
                 FROM (SELECT *, {hashes} FROM {lines})
             )
         )

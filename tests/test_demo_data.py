@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,8 +16,12 @@ from segl.runtime.demo_data import (
     build_demo_warehouse,
     describe_demo_warehouse,
 )
+from segl.runtime.engines import DuckDBEngine
+from segl.runtime.project import load_project
+from segl.runtime.run import RunSummary, run_loaded
 
 USERS = 5_000
+RETAIL = Path(__file__).resolve().parents[1] / "examples" / "retail"
 ANCHOR = "TIMESTAMP '2026-11-01 00:00:00'"
 
 SCHEMA: dict[str, list[tuple[str, str]]] = {
@@ -275,22 +280,117 @@ def test_order_distribution(wh: duckdb.DuckDBPyConnection) -> None:
     per_user = """
         SELECT u.user_id, count(o.order_id) AS n
         FROM users u LEFT JOIN orders o USING (user_id) GROUP BY u.user_id"""
-    never, loyal = _all(
-        wh, f"SELECT avg((n = 0)::INT), avg((n BETWEEN 5 AND 30)::INT) FROM ({per_user})"
+    never, loyal, heavy = _all(
+        wh,
+        f"""SELECT avg((n = 0)::INT), avg((n BETWEEN 5 AND 30)::INT), avg((n > 30)::INT)
+            FROM ({per_user})""",
     )[0]
     assert 0.3 < never < 0.5
-    assert 0.15 < loyal < 0.4
+    assert 0.3 < loyal < 0.5  # most buyers are repeat buyers
+    assert 0.005 < heavy < 0.05
+    # Modest baskets (median ~220 yuan) with a long tail of premium ones.
     amounts = _all(
         wh,
         """SELECT min(amount), quantile_cont(amount, 0.5), max(amount),
-                  avg((amount BETWEEN 50 AND 800)::INT)
+                  avg((amount BETWEEN 50 AND 800)::INT), avg((amount >= 2000)::INT)
            FROM orders""",
     )[0]
-    assert amounts[0] >= 50 and 200 < amounts[1] < 600 and amounts[2] > 5_000
-    assert amounts[3] > 0.85
+    assert amounts[0] >= 50 and 150 < amounts[1] < 300 and amounts[2] > 5_000
+    assert amounts[3] > 0.9 and 0.002 < amounts[4] < 0.03
     assert _one(wh, "SELECT count(*) FROM orders WHERE amount != round(amount, 2)") == 0
     categories = {r[0] for r in _all(wh, "SELECT DISTINCT category FROM orders")}
     assert categories == {"skincare", "makeup", "fragrance", "haircare", "bodycare"}
+
+
+# The frequency x value thresholds of examples/retail/layerings.segl (value_quadrant).
+HIGH_FREQUENCY = 3  # orders in the last 180 days
+HIGH_VALUE = 3000  # spend in the last 180 days
+
+
+def _quadrants(con: duckdb.DuckDBPyConnection, as_of: str = ANCHOR) -> dict[str, int]:
+    per_user = f"""
+        SELECT u.user_id, count(o.order_id) AS n, coalesce(sum(o.amount), 0) AS spend
+        FROM users u LEFT JOIN orders o
+          ON o.user_id = u.user_id AND o.paid_at >= {as_of} - INTERVAL 180 DAY
+             AND o.paid_at < {as_of}
+        GROUP BY u.user_id"""
+    quadrant = f"""
+        CASE WHEN n >= {HIGH_FREQUENCY} AND spend >= {HIGH_VALUE} THEN 'hf_hv'
+             WHEN n >= {HIGH_FREQUENCY} THEN 'hf_lv'
+             WHEN spend >= {HIGH_VALUE} THEN 'lf_hv'
+             WHEN n >= 1 THEN 'lf_lv'
+             ELSE 'none' END"""
+    return dict(_all(con, f"SELECT {quadrant}, count(*) FROM ({per_user}) GROUP BY ALL"))
+
+
+def test_frequency_value_quadrants_tell_the_80_percent_story(
+    wh: duckdb.DuckDBPyConnection,
+) -> None:
+    # SPEC 1.3: high-frequency low-value users are about 80% -- of the users who bought in
+    # the 180-day window (the quadrants proper; `none` holds the members without an order).
+    q = _quadrants(wh)
+    assert set(q) == {"hf_hv", "hf_lv", "lf_hv", "lf_lv", "none"}
+    buyers = USERS - q["none"]
+    assert 0.55 < buyers / USERS < 0.7
+    assert 0.74 < q["hf_lv"] / buyers < 0.84
+    # The largest layer by far, even counted over all users.
+    assert q["hf_lv"] == max(q.values())
+    assert q["hf_lv"] > 3 * max(v for k, v in q.items() if k not in ("hf_lv", "none"))
+    # The other quadrants are real groups: the VIPs, the potential and the occasional buyers.
+    assert 0.04 < q["hf_hv"] / buyers < 0.12
+    assert 0.01 < q["lf_hv"] / buyers < 0.05
+    assert 0.07 < q["lf_lv"] / buyers < 0.16
+
+
+def test_repeat_buying_is_a_steady_habit(wh: duckdb.DuckDBPyConnection) -> None:
+    # A month earlier the story is the same, so moves between quadrants stand out.
+    def hf_lv_share(q: dict[str, int]) -> float:
+        return q["hf_lv"] / sum(v for k, v in q.items() if k != "none")
+
+    now, before = _quadrants(wh), _quadrants(wh, f"({ANCHOR} - INTERVAL 30 DAY)")
+    assert abs(hf_lv_share(now) - hf_lv_share(before)) < 0.03
+    # Repeat buyers' orders are spaced out: few users order twice on one day.
+    same_day = """
+        SELECT avg((n > 1)::INT) FROM (
+            SELECT user_id, date_trunc('day', paid_at), count(*) AS n FROM orders GROUP BY ALL)"""
+    assert _one(wh, same_day) < 0.05
+
+
+@pytest.fixture(scope="module")
+def retail() -> Iterator[RunSummary]:
+    """The retail example run on the demo warehouse at the demo's as-of."""
+    engine = DuckDBEngine()
+    try:
+        build_demo_warehouse(engine.connection, users=USERS)
+        yield run_loaded(load_project(RETAIL), engine, DEMO_ANCHOR)
+    finally:
+        engine.close()
+
+
+def test_retail_example_tells_the_story(retail: RunSummary) -> None:
+    assert retail.users == USERS
+    for segment, size in retail.segment_sizes.items():
+        assert 0 < size < USERS / 5, segment
+    layers = retail.layer_counts
+    assert set(layers) == {"lifecycle", "value_quadrant", "promo_sensitivity"}
+    for layering, counts in layers.items():
+        for layer, size in counts.items():
+            assert size > 0, (layering, layer)
+    # Frequency x value: about 80% of the buyers are high frequency, low value.
+    quadrants = layers["value_quadrant"]
+    buyers = USERS - quadrants["none"]
+    assert 0.74 < quadrants["hf_lv"] / buyers < 0.84
+    assert quadrants["hf_lv"] == max(quadrants.values())
+    # Lifecycle: established members (mature, loyal) outnumber the new and the churned.
+    lifecycle = {layer: size / USERS for layer, size in layers["lifecycle"].items()}
+    assert 0.04 < lifecycle["new"] < 0.12 and 0.1 < lifecycle["churned"] < 0.25
+    assert 0.25 < lifecycle["loyal"] < 0.45 and 0.3 < lifecycle["mature"] < 0.5
+    # Promotion sensitivity: the buyers spread over the four layers, fans being the fewest.
+    promo = layers["promo_sensitivity"]
+    assert promo["no_orders"] == quadrants["none"]
+    shares = {layer: promo[layer] / buyers for layer in promo if layer != "no_orders"}
+    assert shares["fanatic"] == min(shares.values()) and shares["fanatic"] > 0.05
+    assert 0.4 < shares["indifferent"] < 0.7
 
 
 def test_visits_heavy_tailed(wh: duckdb.DuckDBPyConnection) -> None:

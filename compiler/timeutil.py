@@ -1,5 +1,9 @@
 """Calendar arithmetic shared by the compiler (window bounds as literals) and the
-reference evaluator. Times are naive wall-clock times in the project's zone."""
+reference evaluator. Times are naive wall-clock times in the project's zone.
+
+Python's datetime covers the years 1 to 9999. Arithmetic that would leave that range
+raises `TimeRangeError` (a ValueError with a readable message), never an OverflowError;
+`window_bounds` instead clamps what reaches before the year 1, where no event can be."""
 
 from __future__ import annotations
 
@@ -8,23 +12,50 @@ import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+# The years datetime can hold, as a months index (year * 12 + month - 1).
+_FIRST_MONTH = dt.MINYEAR * 12
+_LAST_MONTH = dt.MAXYEAR * 12 + 11
+
+
+class TimeRangeError(ValueError):
+    """A moment outside the calendar segl can represent (years 1 to 9999)."""
+
+
+def _out_of_range(moment: dt.datetime, count: int, unit: str) -> TimeRangeError:
+    direction = "before" if count >= 0 else "after"
+    plural = unit if abs(count) == 1 else f"{unit}s"
+    # no str() of a huge int: Python refuses more than 4,300 digits
+    amount = f"{abs(count):,}" if abs(count) < 10**30 else "more than 10^30"
+    return TimeRangeError(
+        f"{amount} {plural} {direction} {moment.isoformat(sep=' ')} is outside the years 1 to 9999"
+    )
 
 
 def shift_months(moment: dt.datetime, months: int) -> dt.datetime:
-    """Move by whole months, clamping to the month's last day (Mar 31 - 1 month = Feb 28/29)."""
+    """Move by whole months, clamping to the month's last day (Mar 31 - 1 month = Feb 28/29).
+    Raises TimeRangeError when the result is outside the years 1 to 9999."""
     index = moment.year * 12 + (moment.month - 1) + months
+    if not _FIRST_MONTH <= index <= _LAST_MONTH:
+        raise _out_of_range(moment, -months, "month")
     year, month = divmod(index, 12)
     last_day = calendar.monthrange(year, month + 1)[1]
     return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
 
 
 def shift(moment: dt.datetime, count: int, unit: str) -> dt.datetime:
-    """`moment` moved `count` units into the past (negative: the future)."""
+    """`moment` moved `count` units into the past (negative: the future).
+    Raises TimeRangeError when the result is outside the years 1 to 9999."""
     if unit == "month":
         return shift_months(moment, -count)
     if unit == "year":
-        return shift_months(moment, -12 * count)
-    return moment - dt.timedelta(seconds=UNIT_SECONDS[unit] * count)
+        try:
+            return shift_months(moment, -12 * count)
+        except TimeRangeError:
+            raise _out_of_range(moment, count, "year") from None
+    try:
+        return moment - dt.timedelta(seconds=UNIT_SECONDS[unit] * count)
+    except OverflowError:
+        raise _out_of_range(moment, count, unit) from None
 
 
 def as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
@@ -36,7 +67,8 @@ def as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
 
 def parse_as_of(text: str, timezone: str) -> dt.datetime:
     """`--as-of`: a date or a timestamp, local to the project's zone unless it names
-    an offset. Raises ValueError with a readable message."""
+    an offset. Raises ValueError with a readable message (TimeRangeError when the
+    moment, seen in the project's zone, falls outside the years 1 to 9999)."""
     cleaned = text.strip().replace("Z", "+00:00")
     try:
         if len(cleaned) == 10:
@@ -47,7 +79,13 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
             f"'{text}' is not a date or timestamp; use YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'"
         ) from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(zone(timezone)).replace(tzinfo=None)
+        project_zone = zone(timezone)
+        try:
+            moment = moment.astimezone(project_zone).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise TimeRangeError(
+                f"'{text}' is outside the years 1 to 9999 in the project's time zone ({timezone})"
+            ) from None
     return moment
 
 
@@ -63,6 +101,16 @@ def now_in(timezone: str) -> dt.datetime:
     return dt.datetime.now(zone(timezone)).replace(tzinfo=None, microsecond=0)
 
 
+def _past_bound(as_of: dt.datetime, count: int, unit: str) -> dt.datetime | None:
+    """as-of moved `count` units into the past; None when that is before the year 1."""
+    try:
+        return shift(as_of, count, unit)
+    except TimeRangeError:
+        if count < 0:  # into the future, past the year 9999: windows never look there
+            raise
+        return None
+
+
 def window_bounds(
     kind: str,
     unit: str,
@@ -71,11 +119,17 @@ def window_bounds(
     since: dt.datetime | None,
     as_of: dt.datetime,
 ) -> tuple[dt.datetime | None, dt.datetime]:
-    """[start, end) of a window relative to as-of. Every aggregate also stops at as-of."""
+    """[start, end) of a window relative to as-of. Every aggregate also stops at as-of.
+
+    A start before 0001-01-01 00:00 is None (no lower bound: the window covers all
+    history, as no event can be older); an end before it is 0001-01-01 00:00, so the
+    window is empty. Raises TimeRangeError only for a negative count reaching past 9999."""
     if kind == "last":
-        return shift(as_of, start_count, unit), as_of
+        return _past_bound(as_of, start_count, unit), as_of
     if kind == "ago":
-        return shift(as_of, start_count, unit), shift(as_of, end_count, unit)
+        start = _past_bound(as_of, start_count, unit)
+        end = _past_bound(as_of, end_count, unit)
+        return start, dt.datetime.min if end is None else end
     if kind == "since":
         return since, as_of
     raise ValueError(f"unknown window kind {kind!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,13 +67,41 @@ def source_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
+# Bidirectional controls: they reorder how a line is displayed ("Trojan Source").
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Never written raw to a terminal or a CI log: C0 controls (tab aside), DEL, C1 controls
+# (ESC and CSI start escape sequences), line/paragraph separators, bidi controls.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]"
+)
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def shown_char(char: str) -> str:
+    """How one character is shown: as itself, or as `<U+001B>` when it is unsafe."""
+    return f"<U+{ord(char):04X}>" if _UNSAFE.fullmatch(char) else char
+
+
+def visible(text: str, keep: str = "") -> str:
+    """`text` with every unsafe character (control, bidi) written as `<U+XXXX>`, so it
+    can be printed; the characters of `keep` (e.g. "\\n") stay as they are."""
+    return _UNSAFE.sub(lambda m: m.group(0) if m.group(0) in keep else shown_char(m.group(0)), text)
+
+
 def _width(char: str) -> int:
+    """Terminal cells of a character as render_text shows it."""
+    if _UNSAFE.fullmatch(char):
+        return len(shown_char(char))
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def _caret_line(source_line: str, span: Span) -> str:
-    """Underline the span on its first line. Tabs are kept and wide (CJK) characters
-    count twice, so the carets sit under the text in a terminal."""
+    """Underline the span on its first line. Tabs are kept, wide (CJK) characters count
+    twice and escaped ones as wide as `<U+XXXX>`, so the carets sit under the text in a
+    terminal."""
     start = max(span.column - 1, 0)
     end = span.end_column - 1 if span.end_line == span.line else len(source_line)
     underlined = source_line[start:end] or " "
@@ -81,19 +110,21 @@ def _caret_line(source_line: str, span: Span) -> str:
 
 
 def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -> str:
-    """`file:line:col: CODE message`, the source line, a caret under the span, hints."""
+    """`file:line:col: CODE message`, the source line, a caret under the span, hints.
+    Control and bidi characters are shown as `<U+XXXX>`, never written raw."""
     blocks: list[str] = []
     for diag in diagnostics:
         label = "" if diag.is_error else "warning: "
-        lines = [f"{diag.location()}{diag.code} {label}{diag.message}"]
+        lines = [visible(f"{diag.location()}{diag.code} {label}{diag.message}", "\t\n")]
         text = sources.get(diag.span.file) if diag.span else None
         if diag.span is not None and text is not None and diag.span.line > 0:
             lines_of_file = source_lines(text)
             if diag.span.line <= len(lines_of_file):
                 source_line = lines_of_file[diag.span.line - 1]
-                lines.append(f"    {source_line[:MAX_SHOWN]}")
+                shown = visible(source_line, "\t")
+                lines.append(f"    {shown[:MAX_SHOWN]}")
                 lines.append(f"    {_caret_line(source_line, diag.span)[:MAX_SHOWN]}")
-        lines.extend(f"  hint: {hint}" for hint in diag.hints)
+        lines.extend("  hint: " + visible(hint, "\t\n") for hint in diag.hints)
         blocks.append("\n".join(lines))
     return "\n".join(blocks)
 
@@ -121,10 +152,16 @@ def render_json(diagnostics: Sequence[Diagnostic]) -> str:
         "warnings": len(diagnostics) - errors,
         "diagnostics": [_as_dict(d) for d in diagnostics],
     }
-    return json.dumps(payload, ensure_ascii=False, indent=2)
+    # json escapes C0 controls itself (newlines outside strings are its layout); DEL, C1,
+    # separators and bidi controls it leaves raw: escape them, the data stays the same
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def _github_escape(text: str, *, property_value: bool = False) -> str:
+    # GitHub decodes only %25, %0D, %0A (and %3A, %2C in properties): other control and
+    # bidi characters are shown as <U+XXXX> (an ESC would reach the log viewer)
+    text = visible(text, "\r\n\t")
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if property_value:
         text = text.replace(":", "%3A").replace(",", "%2C")

@@ -1,5 +1,7 @@
-"""The `segl` command line. Exit codes: 0 success, 1 rule or data errors,
-2 usage or internal errors. Bad input never shows a traceback."""
+"""The `segl` command line. Exit codes: 0 success, 1 rule or data errors (an E
+diagnostic about the rules, segl.toml, the paths or the database), 2 usage errors (a
+malformed command line: unknown option, bad option value such as --as-of) or internal
+errors. Bad input never shows a traceback."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,16 +27,33 @@ from segl.dsl.diagnostics import (
     render_json,
     render_text,
 )
-from segl.runtime.engines import Engine, EngineError, UnsupportedURL, connect
-from segl.runtime.project import DEFAULT_DB_URL, LoadedProject, errors_first, load_project
+from segl.runtime.engines import (
+    DatabaseLocked,
+    Engine,
+    EngineError,
+    NoDatabase,
+    UnsupportedURL,
+    connect,
+)
+from segl.runtime.project import (
+    CONFIG_FILE,
+    DEFAULT_DB_URL,
+    LoadedProject,
+    errors_first,
+    load_paths,
+)
 from segl.runtime.run import run_loaded, verify_sources
-from segl.runtime.tables import format_table, summary_text
+from segl.runtime.tables import plural, summary_text
 
 DIALECTS = sorted(TARGETS)
 
 
 class Failed(Exception):
     """Stop with exit code 1 after the diagnostics were printed."""
+
+
+class UsageFailed(Failed):
+    """Stop with exit code 2 (a malformed command line) after the diagnostics were printed."""
 
 
 def emit(diagnostics: list[Diagnostic], texts: dict[str, str], fmt: str = "text") -> None:
@@ -48,16 +67,28 @@ def emit(diagnostics: list[Diagnostic], texts: dict[str, str], fmt: str = "text"
         click.echo(render_text(ordered, texts), err=True)
 
 
-def fail(diagnostics: list[Diagnostic], texts: dict[str, str] | None = None) -> NoReturn:
+def fail(
+    diagnostics: list[Diagnostic], texts: dict[str, str] | None = None, *, usage: bool = False
+) -> NoReturn:
     emit(diagnostics, texts or {})
-    raise Failed
+    raise UsageFailed if usage else Failed
 
 
-def load_or_fail(path: str, fmt: str = "text") -> LoadedProject:
+def _config_texts(diagnostics: list[Diagnostic]) -> dict[str, str]:
+    """The text of segl.toml for diagnostics that point into it (to show the line)."""
+    texts: dict[str, str] = {}
+    for d in diagnostics:
+        if d.span is not None and Path(d.span.file).name == CONFIG_FILE:
+            with suppress(OSError, UnicodeDecodeError):
+                texts[d.span.file] = Path(d.span.file).read_text("utf-8")
+    return texts
+
+
+def load_or_fail(paths: tuple[str, ...] | str, fmt: str = "text") -> LoadedProject:
     try:
-        loaded = load_project(path)
+        loaded = load_paths([paths] if isinstance(paths, str) else list(paths))
     except DiagnosticError as err:
-        emit(err.diagnostics, {}, fmt)
+        emit(err.diagnostics, _config_texts(err.diagnostics), fmt)
         raise Failed from None
     if not loaded.ok:
         emit(loaded.diagnostics, loaded.texts, fmt)
@@ -76,22 +107,56 @@ def resolve_as_of(text: str | None, loaded: LoadedProject) -> dt.datetime:
         return now_in(timezone)
     try:
         return parse_as_of(text, timezone)
-    except ValueError as err:
-        fail([Diagnostic("E0601", f"bad --as-of: {err}", None)])
+    except (ValueError, OverflowError) as err:
+        hint = "e.g. --as-of 2026-11-01, --as-of '2026-11-01 10:00:00' or 2026-11-01T02:00:00Z"
+        fail([Diagnostic("E0601", f"bad --as-of: {err}", None, (hint,))], usage=True)
 
 
 @contextmanager
 def open_engine(
-    url: str | None, loaded: LoadedProject, *, read_only: bool = False
+    url: str | None, loaded: LoadedProject, *, read_only: bool = False, lock_timeout: float = 0.0
 ) -> Iterator[Engine]:
-    """The database of --db, else segl.toml's, else the default; read-only
-    commands never create a database file."""
+    """The database of --db, else segl.toml's, else the default. It must exist: no
+    command but `segl demo` creates a database file (a mistyped path would leave an empty
+    one behind). A DuckDB file held by another process is waited for up to lock_timeout."""
     chosen = url or loaded.settings.database_url or DEFAULT_DB_URL
-    base = None if url else (loaded.root if loaded.root.is_dir() else loaded.root.parent)
+    base = None if url else loaded.folder
+
+    def waiting(detail: str) -> None:
+        click.echo(
+            f"waiting up to {lock_timeout:g} s for {chosen}: another process holds it",
+            err=True,
+        )
+
     try:
-        engine = connect(chosen, base=base, read_only=read_only)
+        engine = connect(
+            chosen,
+            base=base,
+            read_only=read_only,
+            create=False,
+            lock_timeout=lock_timeout,
+            on_wait=waiting,
+        )
     except UnsupportedURL as err:
         fail([Diagnostic("E0606", str(err), None)])
+    except NoDatabase as err:
+        fail([_no_database(url, loaded, chosen, err.path)])
+    except DatabaseLocked as err:
+        fail(
+            [
+                Diagnostic(
+                    "E0605",
+                    f"cannot open {chosen}: another process holds the database file "
+                    f"{err.path} (waited {err.waited:.1f} s)",
+                    None,
+                    (
+                        f"DuckDB said: {err.detail}",
+                        "try again when the other process is done, or wait longer with "
+                        "--lock-timeout SECONDS",
+                    ),
+                )
+            ]
+        )
     except EngineError as err:
         fail([Diagnostic("E0605", f"cannot open {chosen}: {err}", None)])
     try:
@@ -100,13 +165,60 @@ def open_engine(
         engine.close()
 
 
+def _shown(path: Path | str) -> str:
+    """A path relative to the working directory when it is below it."""
+    absolute = Path(path).absolute()
+    return (
+        str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(path)
+    )
+
+
+def _no_database(url: str | None, loaded: LoadedProject, chosen: str, file: str) -> Diagnostic:
+    demo = "`segl demo --db FILE` builds a demo warehouse to try segl on"
+    path = _shown(file)
+    if url is not None:
+        return Diagnostic(
+            "E0605",
+            f"cannot open {chosen}: no database file at {path}",
+            None,
+            ("check the path (a relative one is taken from the current folder)", demo),
+        )
+    config = _shown(loaded.folder / CONFIG_FILE)
+    if loaded.settings.database_url is not None:
+        return Diagnostic(
+            "E0605",
+            f"cannot open {chosen} ([database] url of {config}): no database file at {path}",
+            None,
+            ("check the path (a relative one is taken from the project folder)", demo),
+        )
+    return Diagnostic(
+        "E0605",
+        f"no database: no --db and no [database] url in {config}, and no database file "
+        f"at {path} (the default, {DEFAULT_DB_URL})",
+        None,
+        ("pass --db URL, or set [database] url in segl.toml (see docs/cli.md)", demo),
+    )
+
+
 # ---------------------------------------------------------------- commands
 
-project_argument = click.argument("project", default=".", type=click.Path())
+project_argument = click.argument(
+    "project", nargs=-1, type=click.Path(), metavar="[PROJECT | FILES...]"
+)
 as_of_option = click.option(
     "--as-of", "as_of", default=None, help="As-of date or timestamp (project time zone)."
 )
 db_option = click.option("--db", "db_url", default=None, help="Database URL (default: segl.toml).")
+LOCK_TIMEOUT = 30.0
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    "lock_timeout",
+    type=click.FloatRange(min=0, max=24 * 3600),
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for a DuckDB file that another process holds.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,22 +237,30 @@ def cli() -> None:
     default="text",
     show_default=True,
 )
-def check(project: str, db_url: str | None, fmt: str) -> None:
-    """Check rule files offline (and against a database with --db)."""
+@lock_timeout_option
+def check(project: tuple[str, ...], db_url: str | None, fmt: str, lock_timeout: float) -> None:
+    """Check rule files offline (and against a database with --db).
+
+    PROJECT is a folder with a segl.toml (default: the current folder), or one or more
+    .segl files."""
     loaded = load_or_fail(project, fmt)
     diagnostics = list(loaded.diagnostics)
     if db_url is not None:
-        with open_engine(db_url, loaded, read_only=True) as engine:
+        with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
             diagnostics += verify_sources(loaded, engine)
     emit(diagnostics, loaded.texts, fmt)
     if any(d.is_error for d in diagnostics):
         raise Failed
     if fmt == "text":
         p = project_of(loaded)
-        click.echo(
-            f"ok: {len(loaded.programs)} file(s), {len(p.sources)} sources, {len(p.tags)} tags, "
-            f"{len(p.segments)} segments, {len(p.layerings)} layerings"
-        )
+        counts = [
+            plural(len(loaded.programs), "file"),
+            plural(len(p.sources), "source"),
+            plural(len(p.tags), "tag"),
+            plural(len(p.segments), "segment"),
+            plural(len(p.layerings), "layering"),
+        ]
+        click.echo("ok: " + ", ".join(counts))
 
 
 @cli.command(name="compile")
@@ -148,7 +268,9 @@ def check(project: str, db_url: str | None, fmt: str) -> None:
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True)
 @as_of_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None)
-def compile_command(project: str, dialect: str, as_of: str | None, out_dir: str | None) -> None:
+def compile_command(
+    project: tuple[str, ...], dialect: str, as_of: str | None, out_dir: str | None
+) -> None:
     """Compile a project to a runnable SQL script for a warehouse dialect."""
     loaded = load_or_fail(project)
     moment = resolve_as_of(as_of, loaded)
@@ -157,10 +279,40 @@ def compile_command(project: str, dialect: str, as_of: str | None, out_dir: str 
         click.echo(script, nl=False)
         return
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    target_file = folder / f"{project_of(loaded).name}.{dialect}.sql"
-    target_file.write_text(script, "utf-8")
+    target_file = script_path(folder, project_of(loaded).name, dialect)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target_file.write_text(script, "utf-8")
+    except OSError as err:
+        raise click.FileError(str(target_file), hint=err.strerror or str(err)) from None
     click.echo(f"wrote {target_file}")
+
+
+def script_path(folder: Path, name: str, dialect: str) -> Path:
+    """DIR/<name>.<dialect>.sql, refusing any name that would put it elsewhere (segl.toml
+    names are checked when read; a name taken from the folder's name is checked here)."""
+    file_name = f"{name}.{dialect}.sql"
+    target = folder / file_name
+    outside = (
+        Path(file_name).name != file_name
+        or "/" in name
+        or "\\" in name
+        or name.startswith(".")
+        or "\0" in name
+        or not target.resolve().is_relative_to(folder.resolve())
+    )
+    if outside:
+        fail(
+            [
+                Diagnostic(
+                    "E0105",
+                    f"project name {name!r} cannot name a file in {folder}",
+                    None,
+                    ('set [project] name in segl.toml, e.g. name = "retail"',),
+                )
+            ]
+        )
+    return target
 
 
 def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) -> str:
@@ -182,16 +334,23 @@ def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) ->
 @project_argument
 @db_option
 @as_of_option
-def run(project: str, db_url: str | None, as_of: str | None) -> None:
-    """Compute tags, segments and layers and store them for the as-of."""
+@lock_timeout_option
+def run(
+    project: tuple[str, ...], db_url: str | None, as_of: str | None, lock_timeout: float
+) -> None:
+    """Compute tags, segments and layers and store them for the as-of.
+
+    The database must exist (segl never creates an empty one: `segl demo` builds a demo
+    warehouse)."""
     loaded = load_or_fail(project)
     moment = resolve_as_of(as_of, loaded)
-    with open_engine(db_url, loaded) as engine:
+    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
             summary = run_loaded(loaded, engine, moment)
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
-    click.echo(summary_text(summary))
+    order = [d.name for d in loaded.in_file_order(project_of(loaded).definitions)]
+    click.echo(summary_text(summary, order))
 
 
 @cli.group()
@@ -199,21 +358,36 @@ def show() -> None:
     """Show stored results: size, sample members and the SQL."""
 
 
+MAX_SAMPLE = 10_000
+
+
 @show.command(name="segment")
 @click.argument("name")
 @click.option("--project", "-p", "project", default=".", type=click.Path())
 @db_option
 @as_of_option
-@click.option("--sample", default=10, show_default=True, help="How many members to list.")
+@click.option(
+    "--sample",
+    type=click.IntRange(min=0, max=MAX_SAMPLE),
+    default=10,
+    show_default=True,
+    help=f"How many members to list (0 to {MAX_SAMPLE:,}).",
+)
+@lock_timeout_option
 def show_segment(
-    name: str, project: str, db_url: str | None, as_of: str | None, sample: int
+    name: str,
+    project: str,
+    db_url: str | None,
+    as_of: str | None,
+    sample: int,
+    lock_timeout: float,
 ) -> None:
     """Size, sample members and SQL of one segment (latest run unless --as-of)."""
     from segl.runtime.show import segment_report
 
     loaded = load_or_fail(project)
-    with open_engine(db_url, loaded, read_only=True) as engine:
-        moment = resolve_as_of(as_of, loaded) if as_of is not None else None
+    moment = resolve_as_of(as_of, loaded) if as_of is not None else None
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         try:
             click.echo(segment_report(loaded, engine, name, moment, sample))
         except DiagnosticError as err:
@@ -226,17 +400,17 @@ def show_segment(
 @cli.command()
 @project_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def catalog(project: str, fmt: str) -> None:
-    """List tags, segments and layerings with their metadata."""
-    from segl.runtime.show import catalog_rows
+def catalog(project: tuple[str, ...], fmt: str) -> None:
+    """List tags, segments and layerings (each group in file order) with their metadata
+    and each layering's layers."""
+    from segl.runtime.show import catalog_rows, catalog_text
 
     loaded = load_or_fail(project)
-    rows = catalog_rows(project_of(loaded))
+    rows = catalog_rows(project_of(loaded), [program.file for program in loaded.programs])
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    headers = ["kind", "name", "type", "category", "tag_kind", "title", "owner"]
-    click.echo(format_table(headers, [[r.get(h) for h in headers] for r in rows]))
+    click.echo(catalog_text(rows), nl=False)
 
 
 @cli.command()
@@ -244,7 +418,7 @@ def catalog(project: str, fmt: str) -> None:
 @project_argument
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True)
 @as_of_option
-def debug(stage: str, project: str, dialect: str, as_of: str | None) -> None:
+def debug(stage: str, project: tuple[str, ...], dialect: str, as_of: str | None) -> None:
     """Dump one stage of the pipeline: ast, ir, plan or sql."""
     loaded = load_or_fail(project)
     if stage == "ast":
@@ -319,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     try:
         cli.main(args=argv, prog_name="segl", standalone_mode=False)
+    except UsageFailed:
+        return 2
     except Failed:
         return 1
     except click.exceptions.Exit as done:

@@ -41,7 +41,10 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
             loaded = load_project(examples_dir() / name)
             if not loaded.ok:
                 raise DiagnosticError(loaded.diagnostics)
-            echo(summary_text(run_loaded(loaded, engine, DEMO_ANCHOR)))
+            assert loaded.project is not None
+            in_file_order = loaded.in_file_order(loaded.project.definitions)
+            summary = run_loaded(loaded, engine, DEMO_ANCHOR)
+            echo(summary_text(summary, [d.name for d in in_file_order]))
     finally:
         engine.close()
     url = f"duckdb:///{db_path}"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import importlib
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from sqlglot import exp
 
@@ -29,6 +30,24 @@ class EngineError(Exception):
 
 class UnsupportedURL(Exception):
     pass
+
+
+class NoDatabase(EngineError):
+    """A file-based database that does not exist (and was not to be created)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no database file at {path}")
+        self.path = path
+
+
+class DatabaseLocked(EngineError):
+    """Another process holds the database file's lock, for longer than we waited."""
+
+    def __init__(self, path: str, waited: float, detail: str) -> None:
+        super().__init__(detail)
+        self.path = path
+        self.waited = waited
+        self.detail = detail
 
 
 class Engine(ABC):
@@ -131,17 +150,40 @@ def run_in_transaction(
 class DuckDBEngine(Engine):
     name = "duckdb"
 
-    def __init__(self, database: str = ":memory:", read_only: bool = False) -> None:
+    def __init__(
+        self,
+        database: str = ":memory:",
+        read_only: bool = False,
+        *,
+        lock_timeout: float = 0.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        """Open (or create) a DuckDB file. When another process holds the file's lock,
+        retry with backoff for up to `lock_timeout` seconds (calling `on_wait` once with
+        DuckDB's message), then raise DatabaseLocked."""
         import duckdb
 
         if read_only and database != ":memory:" and not Path(database).exists():
-            raise EngineError(f"no database file at {database}")
+            raise NoDatabase(database)
         self.target = get_target("duckdb")
         self._error = duckdb.Error
-        try:
-            self.connection = duckdb.connect(database, read_only=read_only)
-        except duckdb.Error as err:
-            raise EngineError(str(err)) from None
+        started = time.monotonic()
+        delay = 0.05
+        while True:
+            try:
+                self.connection = duckdb.connect(database, read_only=read_only)
+                return
+            except duckdb.Error as err:
+                if not is_lock_conflict(err):
+                    raise EngineError(str(err)) from None
+                waited = time.monotonic() - started
+                if waited >= lock_timeout:
+                    raise DatabaseLocked(database, waited, str(err)) from None
+                if on_wait is not None:
+                    on_wait(str(err))
+                    on_wait = None
+                time.sleep(min(delay, lock_timeout - waited))
+                delay = min(delay * 2, 1.0)
 
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         con = self.connection
@@ -149,7 +191,7 @@ class DuckDBEngine(Engine):
         run_in_transaction(con.execute, statements, self._error, begin="BEGIN TRANSACTION")
         if self._persistent_tables() - before:
             # a table created and filled in one transaction has wrong statistics until
-            # the next checkpoint (see DuckDB.after_commit in compiler/target_duckdb.py)
+            # the next checkpoint (see DuckDB.after_commit in compiler/targets/duckdb.py)
             con.execute("CHECKPOINT")
 
     def _persistent_tables(self) -> set[tuple[str, str, str]]:
@@ -193,8 +235,52 @@ class DuckDBEngine(Engine):
         self.connection.close()
 
 
-def connect(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
-    """An engine for a database URL. Relative paths are taken from `base`."""
+def is_lock_conflict(error: BaseException) -> bool:
+    """Whether a DuckDB error says another process holds the file's lock."""
+    text = str(error)
+    return "Could not set lock on file" in text or "Conflicting lock" in text
+
+
+def database_file(url: str, base: Path | None = None) -> Path | None:
+    """The local file (or chdb folder) a URL names, None for in-memory databases and
+    servers. Relative paths are taken from `base`."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme in ("duckdb", "sqlite", "chdb"):
+        rest = url[len(scheme) + 1 :]
+        if scheme != "duckdb" and not rest.startswith("//"):
+            return None  # not a URL these engines accept; they say so themselves
+        path = rest[3:] if rest.startswith("///") else rest.removeprefix("//")
+        if scheme == "chdb":  # as engine_clickhouse.parse_chdb_url reads it
+            path = unquote(path.partition("?")[0])
+    elif scheme == "" and url.endswith((".duckdb", ".db")):
+        path = url
+    else:
+        return None
+    if path in ("", ":memory:"):
+        return None
+    file = Path(path)
+    return file if file.is_absolute() or base is None else base / file
+
+
+def connect(
+    url: str,
+    *,
+    base: Path | None = None,
+    read_only: bool = False,
+    create: bool = True,
+    lock_timeout: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Engine:
+    """An engine for a database URL. Relative paths are taken from `base`.
+
+    `create=False`: a file-based database (DuckDB, SQLite, chdb) must exist already
+    (NoDatabase otherwise), so a mistyped path never leaves an empty database behind;
+    `read_only` implies it. `lock_timeout`: how long to wait for a DuckDB file that
+    another process holds (DatabaseLocked after that); `on_wait` is told once."""
+    file = database_file(url, base)
+    if file is not None and (read_only or not create) and not file.exists():
+        raise NoDatabase(str(file))
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme == "duckdb":
@@ -205,10 +291,10 @@ def connect(url: str, *, base: Path | None = None, read_only: bool = False) -> E
             return DuckDBEngine(":memory:")
         if not Path(path).is_absolute() and base is not None:
             path = str(base / path)
-        return DuckDBEngine(path, read_only=read_only)
+        return DuckDBEngine(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
     if scheme == "" and url.endswith((".duckdb", ".db")):
         path = url if Path(url).is_absolute() or base is None else str(base / url)
-        return DuckDBEngine(path, read_only=read_only)
+        return DuckDBEngine(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
     opener = _OTHER_ENGINES.get(scheme)
     if opener is None:
         raise UnsupportedURL(f"segl cannot connect to '{url}'; supported: {SUPPORTED_URLS}")

@@ -3,8 +3,11 @@ parsed and checked together."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +17,19 @@ from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.timeutil import zone
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
-from segl.dsl.parser import decode_source, parse_program
+from segl.dsl.parser import bidi_warnings, decode_source, parse_program
 
 CONFIG_FILE = "segl.toml"
 DEFAULT_DB_URL = "duckdb:///segl.duckdb"
+NAME_MAX_CHARS = 64
+NAME_MAX_BYTES = 200  # UTF-8; `<name>.<dialect>.sql` must fit a file name (255 bytes)
+
+# the tables of segl.toml and their keys
+TABLES = {
+    "project": ("name", "timezone", "universe"),
+    "database": ("url",),
+    "output": ("prefix",),
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,7 @@ class Settings:
     config: ProjectConfig
     database_url: str | None = None
     table_prefix: str = "segl_"
+    folder: Path | None = None  # where segl.toml is (or would be): relative URLs start there
 
 
 @dataclass
@@ -42,6 +55,13 @@ class LoadedProject:
     def ok(self) -> bool:
         return self.project is not None and not any(d.is_error for d in self.diagnostics)
 
+    @property
+    def folder(self) -> Path:
+        """The project's folder: relative database URLs of segl.toml start here."""
+        if self.settings.folder is not None:
+            return self.settings.folder
+        return self.root if self.root.is_dir() else self.root.parent
+
     def source_def(self, name: str) -> ast.SourceDef | None:
         for program in self.programs:
             for stmt in program.statements:
@@ -49,11 +69,38 @@ class LoadedProject:
                     return stmt
         return None
 
+    def in_file_order(self, definitions: Iterable[ir.Definition]) -> list[ir.Definition]:
+        """Definitions as they are written: by file (in load order), then line and column
+        (a checked project keeps them in dependency order)."""
+        return in_file_order(definitions, [program.file for program in self.programs])
+
+
+def in_file_order(
+    definitions: Iterable[ir.Definition], files: Sequence[str] = ()
+) -> list[ir.Definition]:
+    """Sort by file (the order of `files`, then by name), line and column."""
+    rank = {name: index for index, name in enumerate(files)}
+
+    def key(definition: ir.Definition) -> tuple[int, str, int, int]:
+        span = definition.span
+        return (rank.get(span.file, len(rank)), span.file, span.line, span.column)
+
+    return sorted(definitions, key=key)
+
+
+# ---------------------------------------------------------------- segl.toml
+
 
 def _config_error(
-    path: Path, message: str, *hints: str, line: int = 1, column: int = 1
+    path: Path,
+    message: str,
+    *hints: str,
+    line: int = 1,
+    column: int = 1,
+    end_column: int | None = None,
 ) -> Diagnostic:
-    span = Span(_label(path), line, column, line, column + 1)
+    end = end_column if end_column is not None and end_column > column else column + 1
+    span = Span(_label(path), line, column, line, end)
     return Diagnostic("E0105", message, span, hints)
 
 
@@ -62,25 +109,137 @@ def _toml_position(error: tomllib.TOMLDecodeError) -> tuple[int, int]:
     return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
 
 
-_KIND_WORDS = {str: "string", int: "whole number", bool: "true or false"}
+_KIND_WORDS = {str: "string", int: "whole number", bool: "true or false", dict: "table"}
+_HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]]*?)\s*\]\]?\s*(#.*)?$")
 
 
-def _get(table: dict[str, Any], key: str, kind: type, path: Path) -> Any:
-    value = table.get(key)
-    if value is not None and not isinstance(value, kind):
-        raise DiagnosticError(
-            [_config_error(path, f"'{key}' in {CONFIG_FILE} must be a {_KIND_WORDS[kind]}")]
+def _key_pattern(key: str) -> str:
+    return rf"""(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')"""
+
+
+def _place(text: str, table: str | None, key: str) -> tuple[int, int, int]:
+    """(line, column, end column) of `key` in `table` (None: the top level) of a TOML
+    text, for pointing at it; (1, 1, 2) when it cannot be found."""
+    current: list[str] = []
+    key_at = re.compile(rf"^(\s*)({_key_pattern(key)})\s*[=.]")
+    dotted = (
+        re.compile(rf"^(\s*)({_key_pattern(table)}\s*\.\s*{_key_pattern(key)})\s*[=.]")
+        if table is not None
+        else None
+    )
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            current = [part.strip().strip("\"'") for part in header["name"].split(".")]
+            wanted = [key] if table is None else [table, key]
+            if current[: len(wanted)] == wanted:
+                start = line.index("[") + 1
+                return number, start, len(line.rstrip()) + 1
+            continue
+        found = None
+        if current == ([] if table is None else [table]):
+            found = key_at.match(line)
+        elif not current and dotted is not None:
+            found = dotted.match(line)
+        if found:
+            start = len(found[1]) + 1
+            return number, start, start + len(found[2])
+    return 1, 1, 2
+
+
+class _Toml:
+    """segl.toml's data, its text (to point at keys) and its path."""
+
+    def __init__(self, path: Path, text: str, data: dict[str, Any]) -> None:
+        self.path, self.text, self.data = path, text, data
+
+    def error(self, table: str | None, key: str, message: str, *hints: str) -> DiagnosticError:
+        line, column, end = _place(self.text, table, key)
+        problem = _config_error(
+            self.path, message, *hints, line=line, column=column, end_column=end
         )
-    return value
+        return DiagnosticError([problem])
+
+    def table(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        if isinstance(value, dict):
+            return value
+        example = "\n".join([f"[{name}]", *(f"{key} = ..." for key in TABLES[name][:1])])
+        raise self.error(
+            None,
+            name,
+            f"'{name}' in {CONFIG_FILE} must be a table, not {_describe(value)}",
+            f"write a [{name}] line, then its keys below it: {example!r}",
+        )
+
+    def get(self, table: str, key: str, kind: type) -> Any:
+        value = self.table(table).get(key)
+        if value is not None and not isinstance(value, kind):
+            raise self.error(
+                table,
+                key,
+                f"'{key}' in [{table}] of {CONFIG_FILE} must be a {_KIND_WORDS[kind]}, "
+                f"not {_describe(value)}",
+                f'e.g. {key} = "..."' if kind is str else f"e.g. {key} = 1",
+            )
+        return value
+
+    def misplaced_keys(self) -> None:
+        """Known keys written at the top level (before any [table]) are mistakes."""
+        for table, keys in TABLES.items():
+            for key in keys:
+                if key in self.data and key not in TABLES:
+                    raise self.error(
+                        None,
+                        key,
+                        f"'{key}' belongs in the [{table}] table of {CONFIG_FILE}",
+                        f"move it below a [{table}] line",
+                    )
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+def project_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a project name, or None. A name is used in the result rows
+    and as a file name (`segl compile --out DIR` writes DIR/<name>.<dialect>.sql)."""
+    if name == "":
+        return "is empty"
+    for ch in name:
+        if unicodedata.category(ch)[0] == "C":  # control, format, unassigned, ...
+            return f"holds the control or invisible character U+{ord(ch):04X}"
+        if ch in "/\\":
+            return f"holds the path separator '{ch}'"
+        if not (ch.isalnum() or ch in "_-." or unicodedata.category(ch)[0] == "M"):
+            return f"holds '{ch}'"
+    if name.startswith("."):
+        return "starts with '.'"
+    if ".." in name:
+        return "holds '..'"
+    if len(name) > NAME_MAX_CHARS or len(name.encode("utf-8")) > NAME_MAX_BYTES:
+        return f"is too long (at most {NAME_MAX_CHARS} characters)"
+    return None
 
 
 def read_settings(root: Path) -> Settings:
     path = root / CONFIG_FILE
     name = root.resolve().name or "project"
     if not path.exists():
-        return Settings(ProjectConfig(name=name))
+        return Settings(ProjectConfig(name=name), folder=root)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line, column = _toml_position(err)
         problem = _config_error(
@@ -90,27 +249,40 @@ def read_settings(root: Path) -> Settings:
     except UnicodeDecodeError:
         problem = _config_error(path, f"{CONFIG_FILE} is not valid UTF-8")
         raise DiagnosticError([problem]) from None
-    project = data.get("project", {})
-    database = data.get("database", {})
-    output = data.get("output", {})
-    timezone = _get(project, "timezone", str, path) or "UTC"
+    toml = _Toml(path, text, data)
+    for table in TABLES:
+        toml.table(table)
+    toml.misplaced_keys()
+    timezone = toml.get("project", "timezone", str) or "UTC"
     try:
         zone(timezone)
     except ValueError:
-        raise DiagnosticError(
-            [_config_error(path, f"unknown time zone '{timezone}'", "e.g. Asia/Shanghai or UTC")]
+        raise toml.error(
+            "project", "timezone", f"unknown time zone '{timezone}'", "e.g. Asia/Shanghai or UTC"
         ) from None
-    prefix = _get(output, "prefix", str, path) or "segl_"
+    prefix = toml.get("output", "prefix", str) or "segl_"
     if not prefix.replace("_", "a").isalnum():
-        raise DiagnosticError(
-            [_config_error(path, "output prefix may only hold letters, digits and '_'")]
-        )
+        raise toml.error("output", "prefix", "output prefix may only hold letters, digits and '_'")
+    given = toml.get("project", "name", str)
+    if given is not None:
+        why = project_name_problem(given)
+        if why is not None:
+            raise toml.error(
+                "project",
+                "name",
+                f"project name {given!r} {why}",
+                "a name may hold letters (any script), digits, '_', '-' and '.' (not first, "
+                "never '..'): it names the result rows and `segl compile --out` files",
+            )
     config = ProjectConfig(
-        name=_get(project, "name", str, path) or name,
+        name=given or name,
         timezone=timezone,
-        universe=_get(project, "universe", str, path),
+        universe=toml.get("project", "universe", str),
     )
-    return Settings(config, _get(database, "url", str, path), prefix)
+    return Settings(config, toml.get("database", "url", str), prefix, folder=root)
+
+
+# ---------------------------------------------------------------- loading
 
 
 def _label(path: Path, root: Path | None = None) -> str:
@@ -128,22 +300,122 @@ def rule_files(root: Path) -> list[Path]:
 
 def load_project(path: str | Path) -> LoadedProject:
     """Read, parse and check a project folder (or a single .segl file).
-    Problems are in `.diagnostics`; `.project` is set only when there are no errors."""
+    Problems are in `.diagnostics`; `.project` is set only when there are no errors.
+    The command line uses `load_paths`, which also requires a folder to hold segl.toml."""
     root = Path(path)
     if not root.exists():
         raise DiagnosticError(
             [Diagnostic("E0104", f"no such project folder or file: {root}", None)]
         )
     settings = read_settings(root if root.is_dir() else root.parent)
-    loaded = LoadedProject(root, settings)
-    files = rule_files(root)
+    return _load(LoadedProject(root, settings), rule_files(root))
+
+
+def load_files(files: Sequence[Path]) -> LoadedProject:
+    """Explicitly named rule files as one project, with the segl.toml of the folder that
+    holds them all (if it has one)."""
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    folder = Path(os.path.commonpath([f.parent for f in unique]))
+    settings = read_settings(_shown(folder))
+    root = next(iter(unique.values())) if len(unique) == 1 else _shown(folder)
+    return _load(LoadedProject(root, settings), list(unique.values()))
+
+
+def _shown(folder: Path) -> Path:
+    """An absolute folder as a path relative to the working directory when it is below
+    it (so labels of segl.toml stay short)."""
+    try:
+        return folder.relative_to(Path.cwd()) if folder != Path.cwd() else Path(".")
+    except ValueError:
+        return folder
+
+
+def load_paths(paths: Sequence[str | Path]) -> LoadedProject:
+    """What the command line loads: one project folder, which must hold segl.toml (all
+    .segl files below it), or one or more rule files named explicitly. Raises
+    DiagnosticError (E0104, E0106) when the paths are not that."""
+    roots = [Path(p) for p in paths] or [Path(".")]
+    missing = [r for r in roots if not r.exists()]
+    if missing:
+        raise DiagnosticError(
+            [Diagnostic("E0104", f"no such project folder or file: {r}", None) for r in missing]
+        )
+    folders = [r for r in roots if r.is_dir()]
+    if folders and len(roots) > 1:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0106",
+                    "give one project folder, or rule files, not "
+                    + ("several folders" if len(folders) > 1 else "both"),
+                    None,
+                    ("a project is a folder with a segl.toml, or the .segl files named",),
+                )
+            ]
+        )
+    if not folders:
+        return load_files(roots)
+    folder = folders[0]
+    if (folder / CONFIG_FILE).is_file() or not rule_files(folder):
+        return load_project(folder)  # without rule files: E0103, with its hint
+    raise DiagnosticError([not_a_project(folder)])
+
+
+def not_a_project(folder: Path) -> Diagnostic:
+    here = _shown(folder.resolve())
+    shown = "the current folder" if here == Path(".") else str(here)
+    name = folder.resolve().name
+    if project_name_problem(name) is not None:
+        name = "my_project"
+    hints = []
+    below = projects_below(folder)
+    if below:
+        hints.append("projects below it: " + ", ".join(str(_shown(p.resolve())) for p in below))
+    hints += [
+        f"to make it a project, create {here / CONFIG_FILE} holding the two lines "
+        f'[project] and name = "{name}"',
+        f"or name the rule files themselves (one or more), e.g. {here / '*.segl'}",
+    ]
+    return Diagnostic(
+        "E0106",
+        f"{shown} is not a segl project: it has no {CONFIG_FILE}",
+        None,
+        tuple(hints),
+    )
+
+
+_SKIPPED = {"node_modules", "__pycache__", "build", "dist", "site-packages"}
+
+
+def projects_below(folder: Path, depth: int = 3, limit: int = 5) -> list[Path]:
+    """Folders below `folder` that hold a segl.toml (a few, not too deep)."""
+    found: list[Path] = []
+    base = len(folder.parts)
+    for current, dirs, files in os.walk(folder):
+        here = Path(current)
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and d not in _SKIPPED and "venv" not in d
+        )
+        if len(here.parts) - base >= depth:
+            dirs[:] = []
+        if here != folder and CONFIG_FILE in files:
+            found.append(here)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
+    root = loaded.root
     if not files:
         loaded.diagnostics.append(
             Diagnostic(
                 "E0103",
                 f"no .segl rule files in {root}",
                 None,
-                ("a project is a folder of .segl files; see examples/retail",),
+                ("a project is a folder with a segl.toml and .segl files; see examples/retail",),
             )
         )
         return loaded
@@ -152,12 +424,13 @@ def load_project(path: str | Path) -> LoadedProject:
         try:
             text = decode_source(file.read_bytes(), label)
             loaded.texts[label] = text
+            loaded.diagnostics.extend(bidi_warnings(text, label))
             loaded.programs.append(parse_program(text, label))
         except DiagnosticError as err:
             loaded.diagnostics.extend(err.diagnostics)
     if any(d.is_error for d in loaded.diagnostics):
         return loaded
-    project, diagnostics = check_programs(loaded.programs, settings.config)
+    project, diagnostics = check_programs(loaded.programs, loaded.settings.config)
     loaded.diagnostics.extend(diagnostics)
     loaded.project = project
     return loaded

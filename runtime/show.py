@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlglot import exp
 
@@ -12,8 +13,8 @@ from segl.compiler.script import OutputTables
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
-from segl.runtime.project import LoadedProject
-from segl.runtime.tables import share
+from segl.runtime.project import LoadedProject, in_file_order
+from segl.runtime.tables import format_table, share
 
 
 def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engine) -> str:
@@ -159,16 +160,28 @@ def segment_report(
     return "\n".join(lines)
 
 
-def catalog_rows(project: ir.Project) -> list[dict[str, str | int | None]]:
-    rows: list[dict[str, str | int | None]] = []
-    for definition in project.definitions:
+CatalogRow = dict[str, object]
+CATALOG_KINDS = ("tag", "segment", "layering")
+
+
+def _kind_of(definition: ir.Definition) -> tuple[str, str]:
+    if isinstance(definition, ir.Tag):
+        return "tag", definition.type.value
+    if isinstance(definition, ir.Segment):
+        return "segment", "bool"
+    return "layering", "string"
+
+
+def catalog_rows(project: ir.Project, files: Sequence[str] = ()) -> list[CatalogRow]:
+    """Tags, then segments, then layerings, each group in file order (`files`: the rule
+    files in load order); a layering lists its layers (name and title) in order."""
+    rows: list[CatalogRow] = []
+    for definition in in_file_order(project.definitions, files):
         meta = dict(definition.meta)
-        if isinstance(definition, ir.Tag):
-            kind, value_type = "tag", definition.type.value
-        elif isinstance(definition, ir.Segment):
-            kind, value_type = "segment", "bool"
-        else:
-            kind, value_type = "layering", "string"
+        kind, value_type = _kind_of(definition)
+        layers = None
+        if isinstance(definition, ir.Layering):
+            layers = [{"name": layer.name, "title": layer.title} for layer in definition.layers]
         rows.append(
             {
                 "kind": kind,
@@ -181,6 +194,58 @@ def catalog_rows(project: ir.Project) -> list[dict[str, str | int | None]]:
                 "tag_kind": meta.get("kind"),
                 "file": definition.span.file,
                 "line": definition.span.line,
+                "layers": layers,
             }
         )
+    rows.sort(key=lambda row: CATALOG_KINDS.index(str(row["kind"])))  # stable: file order
     return rows
+
+
+# columns of `segl catalog` per kind: (header, key of the row)
+_CATALOG_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "tag": [
+        ("tag", "name"),
+        ("type", "type"),
+        ("category", "category"),
+        ("kind", "tag_kind"),
+        ("title", "title"),
+        ("owner", "owner"),
+        ("description", "description"),
+    ],
+    "segment": [
+        ("segment", "name"),
+        ("category", "category"),
+        ("title", "title"),
+        ("owner", "owner"),
+        ("description", "description"),
+    ],
+    "layering": [
+        ("layering / layer", "name"),
+        ("category", "category"),
+        ("title", "title"),
+        ("owner", "owner"),
+        ("description", "description"),
+    ],
+}
+
+
+def catalog_text(rows: Sequence[CatalogRow]) -> str:
+    """One table per kind (tags, segments, layerings), with each layering's layers
+    indented below it."""
+    blocks: list[str] = []
+    for kind in CATALOG_KINDS:
+        columns = _CATALOG_COLUMNS[kind]
+        table: list[list[object]] = []
+        for row in rows:
+            if row["kind"] != kind:
+                continue
+            table.append([row[key] for _, key in columns])
+            layers = row.get("layers")
+            for layer in layers if isinstance(layers, list) else []:
+                cells: list[object] = [""] * len(columns)
+                cells[0] = f"  {layer['name']}"
+                cells[[key for _, key in columns].index("title")] = layer["title"] or ""
+                table.append(cells)
+        if table:
+            blocks.append(format_table([header for header, _ in columns], table))
+    return "\n\n".join(blocks) + "\n" if blocks else "(no tags, segments or layerings)\n"

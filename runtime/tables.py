@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -54,19 +54,39 @@ def share(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
-def summary_text(summary: RunSummary) -> str:
-    """A run's segment sizes and layer distributions as readable tables."""
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 segment`, `2 segments`, `1,000 users` (`words`: an irregular plural)."""
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
+def _ordered(names: Iterable[str], order: Sequence[str] | None) -> list[str]:
+    """`names` in `order` (names not in it last, as they came)."""
+    listed = list(names)
+    if order is None:
+        return listed
+    rank = {name: index for index, name in enumerate(order)}
+    return sorted(listed, key=lambda name: rank.get(name, len(rank)))
+
+
+def summary_text(summary: RunSummary, order: Sequence[str] | None = None) -> str:
+    """A run's segment sizes and layer distributions as readable tables; segments and
+    layerings in `order` (their names as written in the rule files, see
+    LoadedProject.in_file_order), else as the summary lists them."""
     lines = [
-        f"{summary.project}: as of {summary.as_of:%Y-%m-%d %H:%M:%S}, {summary.users:,} users, "
-        f"{summary.tags} tags, {summary.seconds:.2f} s",
+        f"{summary.project}: as of {summary.as_of:%Y-%m-%d %H:%M:%S}, "
+        f"{plural(summary.users, 'user')}, {plural(summary.tags, 'tag')}, "
+        f"{summary.seconds:.2f} s",
         "",
     ]
     if summary.segment_sizes:
+        sizes = summary.segment_sizes
         rows = [
-            (name, size, share(size, summary.users)) for name, size in summary.segment_sizes.items()
+            (name, sizes[name], share(sizes[name], summary.users))
+            for name in _ordered(sizes, order)
         ]
         lines += [format_table(["segment", "members", "share"], rows), ""]
-    for layering, counts in summary.layer_counts.items():
+    for layering in _ordered(summary.layer_counts, order):
+        counts = summary.layer_counts[layering]
         rows = [(layer, n, share(n, summary.users)) for layer, n in counts.items()]
         lines += [format_table([layering, "users", "share"], rows), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -100,10 +100,14 @@ def warehouse(warehouse_template: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def write_project(tmp_path: Path) -> Callable[..., Path]:
-    def write(files: dict[str, str | bytes], name: str = "proj") -> Path:
+    def write(files: dict[str, str | bytes | None], name: str = "proj") -> Path:
+        """A project folder; it has an empty segl.toml unless `files` maps it to None."""
         root = tmp_path / name
         root.mkdir(parents=True, exist_ok=True)
+        files = {"segl.toml": "", **files}  # a project is a folder with a segl.toml
         for filename, content in files.items():
+            if content is None:
+                continue
             file = root / filename
             file.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):

@@ -290,7 +290,7 @@ def test_bad_as_of(cli: Cli, warehouse: Path, as_of: str) -> None:
         ["show", "segment", "buyers", "-p", MINI, "--db", url, "--as-of", as_of],
     ):
         result = timed(cli, *args)
-        assert result.code == 1, (args, result.output)
+        assert result.code == 2, (args, result.output)
         assert re.search(r"^E0601 ", result.err, re.M), (args, result.err)
         assert result.out == ""
     no_results_written(warehouse)

@@ -100,7 +100,7 @@ def test_check_examples_json_ok(cli: Cli, project: Path) -> None:
 def test_check_mini_project_passes(cli: Cli) -> None:
     result = cli("check", MINI)
     assert result.code == 0, result.output
-    assert "4 tags, 3 segments, 1 layerings" in result.out
+    assert result.out == "ok: 4 files, 3 sources, 4 tags, 3 segments, 1 layering\n"
 
 
 BROKEN_SEGMENTS = """\
@@ -195,6 +195,7 @@ def test_check_reports_syntax_errors_of_several_files_in_one_run(
 ) -> None:
     root = write_project(
         {
+            "segl.toml": "",
             "sources.segl": (RETAIL / "sources.segl").read_text("utf-8"),
             "a.segl": "tag a = count(orders\n",
             "b.segl": "segment b = = 1\n",
@@ -427,7 +428,11 @@ def test_run_whose_insert_fails_keeps_previous_results(
     inside the run's transaction."""
     sources = (MINI / "sources.segl").read_text("utf-8")
     root = write_project(
-        {"sources.segl": sources, "t.segl": "tag t = count(orders)\nsegment s = t >= 10\n"}
+        {
+            "segl.toml": "",
+            "sources.segl": sources,
+            "t.segl": "tag t = count(orders)\nsegment s = t >= 10\n",
+        }
     )
     url = db_url(warehouse)
     assert cli("run", root, "--db", url, "--as-of", ANCHOR).code == 0
@@ -446,6 +451,7 @@ def test_run_whose_insert_fails_keeps_previous_results(
 def test_run_unicode_names(cli: Cli, warehouse: Path, write_project: Callable[..., Path]) -> None:
     root = write_project(
         {
+            "segl.toml": "",
             "sources.segl": (MINI / "sources.segl").read_text("utf-8"),
             "t.segl": (
                 'tag 近三月访问次数 = count(events where name == "visit" in last 3 months)\n'
@@ -601,19 +607,24 @@ def test_debug_sql_other_dialect(cli: Cli, dialect: str) -> None:
 
 
 def test_catalog_text(cli: Cli) -> None:
+    """One table per kind: tags, segments, layerings (with their layers)."""
     result = cli("catalog", RETAIL)
     assert result.code == 0, result.output
-    lines = result.out.splitlines()
-    header = lines[0].split()
-    assert header[:2] == ["kind", "name"]
-    assert {"category", "title", "owner"} <= set(header)
-    balance = next(line for line in lines if re.match(r"^tag\s+balance\s", line))
+    sections = result.out.split("\n\n")
+    assert [s.split()[0] for s in sections] == ["tag", "segment", "layering"]
+    tags, segments, layerings = (s.splitlines() for s in sections)
+    assert tags[0].split() == ["tag", "type", "category", "kind", "title", "owner", "description"]
+    assert {"category", "title", "owner", "description"} <= set(segments[0].split())
+    balance = next(line for line in tags if re.match(r"^balance\s", line))
     assert "Account balance" in balance
     assert "membership" in balance
     assert "crm-team" in balance
-    loyal = next(line for line in lines if re.match(r"^segment\s+beijing_loyal\s", line))
+    age = next(line for line in tags if re.match(r"^age\s", line))
+    assert age.endswith("Whole years since the birthday, on the as-of date")
+    loyal = next(line for line in segments if re.match(r"^beijing_loyal\s", line))
     assert "Beijing loyal customers" in loyal and "crm-team" in loyal
-    assert any(re.match(r"^layering\s+lifecycle\s.*Lifecycle stage", line) for line in lines)
+    assert any(re.match(r"^lifecycle\s.*Lifecycle stage", line) for line in layerings)
+    assert any(re.match(r"^  hf_lv\s+High frequency, low value$", line) for line in layerings)
 
 
 def test_catalog_json(cli: Cli) -> None:
@@ -632,6 +643,8 @@ def test_catalog_json(cli: Cli) -> None:
     assert by_name["beijing_loyal"]["owner"] == "crm-team"
     assert by_name["lifecycle"]["kind"] == "layering"
     assert by_name["lifecycle"]["title"] == "Lifecycle stage"
+    assert by_name["lifecycle"]["layers"][0] == {"name": "new", "title": "New"}
+    assert by_name["balance"]["layers"] is None
     assert by_name["visits_3m"]["category"] == "activity"
 
 
@@ -684,8 +697,10 @@ def test_demo_builds_a_warehouse_and_prints_sizes(cli: Cli, tmp_path: Path) -> N
         ["debug", "tokens", str(NEV)],
         ["check", str(NEV), "--format", "xml"],
         ["demo", "--users", "many"],
+        ["show", "segment", "buyers", "-p", str(MINI), "--sample", "-5"],
+        ["run", str(MINI), "--lock-timeout", "soon"],
     ],
-    ids=["option", "dialect", "command", "missing-arg", "stage", "format", "int"],
+    ids=["option", "dialect", "command", "missing-arg", "stage", "format", "int", "sample", "lock"],
 )
 def test_usage_errors_exit_2(cli: Cli, args: list[str]) -> None:
     result = cli(*args)

@@ -1,0 +1,521 @@
+"""Regression tests for rough edges of the command line: usage errors, databases that
+must not be created, what a project is, the catalog, run summaries, DuckDB locks,
+project names and segl.toml, packaging, and the README tour."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import (
+    ANCHOR,
+    DATA,
+    NEV,
+    OUTPUT_TABLES,
+    REPO,
+    RETAIL,
+    Result,
+    db_url,
+    table_names,
+)
+
+from segl.runtime.cli import Failed, script_path
+from segl.runtime.engines import NoDatabase, connect, database_file
+from segl.runtime.project import project_name_problem
+from segl.runtime.tables import plural
+
+Cli = Callable[..., Result]
+MINI = DATA / "mini"
+SOURCES = (MINI / "sources.segl").read_text("utf-8")
+TOML = '[project]\nname = "proj"\ntimezone = "UTC"\n'
+
+
+def project(write: Callable[..., Path], rules: str, toml: str | None = TOML) -> Path:
+    return write({"sources.segl": SOURCES, "rules.segl": rules, "segl.toml": toml})
+
+
+# ------------------------------------------------------------ 1. a bad --as-of
+
+
+@pytest.mark.parametrize(
+    "as_of", ["2026-13-01", "yesterday", "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00"]
+)
+@pytest.mark.parametrize("command", ["compile", "run", "debug-plan"])
+def test_bad_as_of_is_a_usage_error(cli: Cli, warehouse: Path, command: str, as_of: str) -> None:
+    args: list[str | Path] = {
+        "compile": ["compile", MINI],
+        "run": ["run", MINI, "--db", db_url(warehouse)],
+        "debug-plan": ["debug", "plan", MINI],
+    }[command]
+    result = cli(*args, "--as-of", as_of)
+    assert result.code == 2, result.output
+    assert re.search(r"^E0601 bad --as-of: ", result.err, re.M), result.err
+    assert "hint:" in result.err
+    assert result.out == ""
+
+
+def test_bad_as_of_of_show_is_a_usage_error_and_needs_no_database(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.duckdb"
+    result = cli("show", "segment", "buyers", "-p", MINI, "--db", db_url(missing), "--as-of", "x")
+    assert result.code == 2, result.output
+    assert "E0601" in result.err and "E0605" not in result.err
+
+
+# ------------------------------------------------- 2. no database is ever created
+
+
+def test_run_on_a_mistyped_database_path_creates_nothing(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "wharehouse.duckdb"
+    result = cli("run", MINI, "--db", db_url(missing), "--as-of", ANCHOR)
+    assert result.code == 1, result.output
+    assert re.search(r"^E0605 cannot open .*: no database file at ", result.err, re.M), result.err
+    assert "segl demo" in result.err
+    assert not missing.exists()
+    assert not missing.with_name(missing.name + ".wal").exists()
+
+
+def test_run_without_db_creates_no_default_database(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = project(write_project, "segment s = purchases >= 1\ntag purchases = count(orders)\n")
+    result = cli("run", root, "--as-of", ANCHOR)
+    assert result.code == 1, result.output
+    first = result.err.splitlines()[0]
+    assert first.startswith("E0605 no database: no --db and no [database] url"), result.err
+    assert "duckdb:///segl.duckdb" in first
+    assert "--db URL" in result.err
+    assert sorted(p.name for p in root.iterdir()) == ["rules.segl", "segl.toml", "sources.segl"]
+    assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_run_with_a_missing_segl_toml_database_creates_nothing(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    toml = TOML + '\n[database]\nurl = "duckdb:///wh.duckdb"\n'
+    root = project(write_project, "tag purchases = count(orders)\n", toml)
+    result = cli("run", root, "--as-of", ANCHOR)
+    assert result.code == 1, result.output
+    assert "[database] url of proj/segl.toml" in result.err, result.err
+    assert "no database file at proj/wh.duckdb" in result.err
+    assert not (root / "wh.duckdb").exists()
+
+
+def test_run_uses_an_existing_default_database(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    root = project(write_project, "tag purchases = count(orders)\n")
+    warehouse.rename(root / "segl.duckdb")
+    result = cli("run", root, "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert set(OUTPUT_TABLES) <= table_names(root / "segl.duckdb")
+
+
+def test_run_on_a_missing_sqlite_file_creates_nothing(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "crm.db"
+    result = cli("run", MINI, "--db", f"sqlite:///{missing}", "--as-of", ANCHOR)
+    assert result.code == 1, result.output
+    assert "no database file at" in result.err
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["duckdb:///{}/a.duckdb", "{}/a.duckdb", "sqlite:///{}/a.db", "chdb:///{}/chdata"],
+    ids=["duckdb", "plain-path", "sqlite", "chdb"],
+)
+def test_connect_without_create_refuses_missing_files(tmp_path: Path, url: str) -> None:
+    full = url.format(tmp_path)
+    with pytest.raises(NoDatabase, match="no database file at"):
+        connect(full, create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_database_file_of_urls(tmp_path: Path) -> None:
+    assert database_file("duckdb:///rel.duckdb", tmp_path) == tmp_path / "rel.duckdb"
+    assert database_file(f"duckdb:///{tmp_path}/x.duckdb") == tmp_path / "x.duckdb"
+    assert database_file("sqlite:///rel.db", tmp_path) == tmp_path / "rel.db"
+    assert database_file("chdb:///data?database=x", tmp_path) == tmp_path / "data"
+    for url in ("duckdb:///:memory:", "duckdb://", "sqlite:///:memory:", "chdb://"):
+        assert database_file(url, tmp_path) is None, url
+    assert database_file("postgresql://u@h/db", tmp_path) is None
+    assert database_file("spark://local", tmp_path) is None
+
+
+def test_connect_still_creates_by_default_for_library_callers(tmp_path: Path) -> None:
+    connect("duckdb:///new.duckdb", base=tmp_path).close()
+    assert (tmp_path / "new.duckdb").exists()
+
+
+# --------------------------------------------------------- 3. --sample out of range
+
+
+@pytest.mark.parametrize("sample", ["-5", "10001", "many"])
+def test_show_sample_out_of_range_is_a_usage_error(cli: Cli, warehouse: Path, sample: str) -> None:
+    url = db_url(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    result = cli("show", "segment", "buyers", "-p", MINI, "--db", url, "--sample", sample)
+    assert result.code == 2, result.output
+    assert "--sample" in result.err
+    assert "E0605" not in result.err and "database" not in result.err
+
+
+# ------------------------------------------------------------------ 4. packaging
+
+
+def test_every_example_is_an_installed_package_with_its_files() -> None:
+    """setuptools warned 'Package segl.examples.nev is absent from the packages
+    configuration' and would stop installing the examples' files."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    packages = set(config["packages"])
+    data = config["package-data"]
+    examples = [d for d in (REPO / "examples").iterdir() if list(d.glob("*.segl"))]
+    assert {e.name for e in examples} >= {"retail", "nev"}
+    for example in examples:
+        package = f"segl.examples.{example.name}"
+        assert package in packages, package
+        patterns = data[package]
+        for file in example.iterdir():
+            if file.is_file():
+                assert any(file.match(p) for p in patterns), (package, file.name)
+    assert "segl.examples" in packages
+
+
+# ------------------------------------------------------------ 5. what a project is
+
+
+def test_a_folder_without_segl_toml_is_not_a_project(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    root = project(write_project, "tag purchases = count(orders)\n", toml=None)
+    for command in ("check", "run", "compile", "catalog"):
+        result = cli(command, root)
+        assert result.code == 1, (command, result.output)
+        lines = result.err.splitlines()
+        assert lines[0] == "E0106 proj is not a segl project: it has no segl.toml", result.err
+        assert any("create proj/segl.toml" in line for line in lines), result.err
+        assert any("name the rule files" in line for line in lines), result.err
+
+
+def test_the_repository_root_is_not_a_project_and_names_the_projects_below(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    result = cli("check")
+    assert result.code == 1
+    codes = re.findall(r"\bE\d{4}\b", result.err)
+    assert codes == ["E0106"], result.err  # not ~40 errors from tests/golden/errors
+    assert "the current folder is not a segl project" in result.err
+    assert "examples/retail" in result.err and "examples/nev" in result.err
+
+
+def test_explicit_rule_files_need_no_segl_toml(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    root = project(write_project, "tag purchases = count(orders)\n", toml=None)
+    result = cli("check", root / "sources.segl", root / "rules.segl")
+    assert result.code == 0, result.output
+    assert result.out == "ok: 2 files, 3 sources, 1 tag, 0 segments, 0 layerings\n"
+    single = cli("check", root / "rules.segl")  # one file: the tag's sources are missing
+    assert single.code == 1
+    assert "E0302" in single.err
+
+
+def test_explicit_rule_files_take_the_segl_toml_of_their_folder(cli: Cli) -> None:
+    files = sorted(RETAIL.glob("*.segl"))
+    result = cli("debug", "ir", *files)
+    assert result.code == 0, result.output
+    data = json.loads(result.out)
+    assert data["name"] == "retail" and data["timezone"] == "Asia/Shanghai"
+    twice = cli("check", files[0], *files)  # the same file twice counts once
+    assert twice.code == 0 and twice.out.startswith(f"ok: {len(files)} files"), twice.output
+
+
+def test_a_folder_and_files_together_are_refused(cli: Cli) -> None:
+    result = cli("check", RETAIL, NEV / "tags.segl")
+    assert result.code == 1
+    assert result.err.startswith("E0106 give one project folder, or rule files, not both")
+    several = cli("check", RETAIL, NEV)
+    assert several.code == 1 and "not several folders" in several.err
+
+
+def test_a_folder_without_rule_files_is_still_e0103(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = cli("check", tmp_path / "empty")
+    assert result.code == 1
+    assert result.err.startswith("E0103 no .segl rule files in ")
+
+
+# --------------------------------------------------------------------- 6. catalog
+
+
+def test_catalog_groups_kinds_in_file_order_with_layers(cli: Cli) -> None:
+    rows = json.loads(cli("catalog", NEV, "--format", "json").out)
+    kinds = [row["kind"] for row in rows]
+    # nev defines a layering between tags: the catalog used to print them interleaved
+    assert kinds == sorted(kinds, key=["tag", "segment", "layering"].index), kinds
+    files = sorted({row["file"] for row in rows})
+    for kind in ("tag", "segment", "layering"):
+        places = [(files.index(r["file"]), r["line"]) for r in rows if r["kind"] == kind]
+        assert places == sorted(places), kind
+    stage = next(row for row in rows if row["name"] == "stage")
+    assert stage["layers"] and {"name", "title"} == set(stage["layers"][0])
+    assert all(row["layers"] is None for row in rows if row["kind"] != "layering")
+    old_keys = {"kind", "name", "type", "title", "category", "owner", "description"}
+    assert all(old_keys | {"tag_kind", "file", "line", "layers"} == set(row) for row in rows)
+
+
+def test_catalog_text_shows_descriptions_and_layers(cli: Cli) -> None:
+    result = cli("catalog", RETAIL)
+    assert result.code == 0, result.output
+    out = result.out
+    headers = [line.split()[0] for line in out.splitlines() if re.match(r"^\S.*  title", line)]
+    assert headers == ["tag", "segment", "layering"], out
+    assert "Whole years since the birthday, on the as-of date" in out
+    assert "The same audience, counting both spellings of the city" in out
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("lifecycle "))
+    assert "Lifecycle stage" in lines[at]
+    layer_rows = [line.split()[:2] for line in lines[at + 1 : at + 5]]
+    expected = [["new", "New"], ["churned", "Churned"], ["loyal", "Loyal"], ["mature", "Mature"]]
+    assert layer_rows == expected, lines[at : at + 5]
+    assert all(lines[i].startswith("  ") for i in range(at + 1, at + 5))
+    # file order within a group: tags_basic.segl before tags_behaviour.segl
+    assert out.index("\ngender ") < out.index("\nvisits_3m ") < out.index("\nvalue_level ")
+
+
+# ------------------------------------------------------- 7. file order, plurals
+
+ORDERED_RULES = """\
+tag purchases = count(orders)
+
+segment repeat_buyers = buyers and purchases >= 2
+
+segment buyers = purchases >= 1
+
+layering depth {
+    deep when basic == "bought" and repeat_buyers
+    shallow otherwise
+}
+
+layering basic {
+    bought when buyers
+    none otherwise
+}
+"""
+
+
+def test_run_prints_segments_and_layerings_in_file_order(
+    cli: Cli, write_project: Callable[..., Path], warehouse: Path
+) -> None:
+    root = project(write_project, ORDERED_RULES)
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    out = result.out
+    assert out.index("\nrepeat_buyers ") < out.index("\nbuyers ")
+    assert out.index("\ndepth ") < out.index("\nbasic ")
+    assert ", 1 tag, " in out.splitlines()[0], out
+
+
+def test_check_counts_are_singular_or_plural(cli: Cli, write_project: Callable[..., Path]) -> None:
+    root = write_project(
+        {"segl.toml": TOML, "all.segl": SOURCES + "\ntag t = count(orders)\nsegment s = t > 1\n"}
+    )
+    result = cli("check", root)
+    assert result.code == 0, result.output
+    assert result.out == "ok: 1 file, 3 sources, 1 tag, 1 segment, 0 layerings\n"
+
+
+def test_plural() -> None:
+    assert plural(1, "file") == "1 file"
+    assert plural(0, "layering") == "0 layerings"
+    assert plural(100_000, "user") == "100,000 users"
+    assert plural(2, "category", "categories") == "2 categories"
+
+
+# --------------------------------------------------------------- 8. DuckDB locks
+
+
+@pytest.fixture
+def hold_lock() -> Iterator[Callable[[Path, float], subprocess.Popen[str]]]:
+    """Start a second process that opens a DuckDB file, says so, holds it `seconds`."""
+    started: list[subprocess.Popen[str]] = []
+
+    def hold(path: Path, seconds: float) -> subprocess.Popen[str]:
+        code = textwrap.dedent(
+            f"""
+            import sys, time, duckdb
+            con = duckdb.connect({str(path)!r})
+            print("holding", flush=True)
+            time.sleep({seconds})
+            con.close()
+            """
+        )
+        process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        started.append(process)
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "holding"
+        return process
+
+    yield hold
+    for process in started:
+        process.kill()
+        process.wait()
+
+
+def test_run_on_a_locked_database_times_out_with_a_clear_message(
+    cli: Cli, warehouse: Path, hold_lock: Callable[[Path, float], subprocess.Popen[str]]
+) -> None:
+    hold_lock(warehouse, 60)
+    started = time.monotonic()
+    result = cli("run", MINI, "--db", db_url(warehouse), "--as-of", ANCHOR, "--lock-timeout", "1")
+    elapsed = time.monotonic() - started
+    assert result.code == 1, result.output
+    assert 0.9 <= elapsed < 20, elapsed
+    header = next(line for line in result.err.splitlines() if line.startswith("E0605 "))
+    assert f"another process holds the database file {warehouse}" in header, result.err
+    assert "--lock-timeout SECONDS" in result.err
+    assert "Conflicting lock" in result.err  # DuckDB's own words, with the holder's PID
+
+
+def test_show_on_a_locked_database_times_out_at_once_with_zero(
+    cli: Cli, warehouse: Path, hold_lock: Callable[[Path, float], subprocess.Popen[str]]
+) -> None:
+    url = db_url(warehouse)
+    assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
+    hold_lock(warehouse, 60)
+    result = cli("show", "segment", "buyers", "-p", MINI, "--db", url, "--lock-timeout", "0")
+    assert result.code == 1, result.output
+    assert "another process holds the database file" in result.err
+    assert "waiting" not in result.err
+
+
+def test_run_waits_for_a_lock_and_then_succeeds(
+    cli: Cli, warehouse: Path, hold_lock: Callable[[Path, float], subprocess.Popen[str]]
+) -> None:
+    holder = hold_lock(warehouse, 1.5)
+    result = cli("run", MINI, "--db", db_url(warehouse), "--as-of", ANCHOR, "--lock-timeout", "30")
+    assert result.code == 0, result.output
+    holder.wait(timeout=30)
+    assert "waiting up to 30 s for" in result.err
+    assert "buyers" in result.out
+
+
+def test_lock_timeout_must_not_be_negative(cli: Cli, warehouse: Path) -> None:
+    result = cli("run", MINI, "--db", db_url(warehouse), "--lock-timeout", "-1")
+    assert result.code == 2 and "--lock-timeout" in result.err and "0<=x" in result.err
+
+
+# ------------------------------------------------------------- 9. project names
+
+BAD_NAMES = {
+    "parent": "../evil",
+    "slash": "a/b",
+    "backslash": "a\\\\b",
+    "dots": "a..b",
+    "leading-dot": ".hidden",
+    "newline": "a\\nb",
+    "control": "a\\u0001b",
+    "space": "a b",
+    "empty": "",
+    "long": "x" * 65,
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_NAMES.values()), ids=list(BAD_NAMES))
+def test_a_bad_project_name_is_e0105_on_its_line(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path, name: str
+) -> None:
+    toml = f'# the project\n[project]\ntimezone = "UTC"\nname = "{name}"\n'
+    root = project(write_project, "tag purchases = count(orders)\n", toml)
+    result = cli("compile", root, "--out", tmp_path / "out")
+    assert result.code == 1, result.output
+    assert re.match(r"^proj/segl\.toml:4:1: E0105 project name ", result.err), result.err
+    assert "    name = " in result.err  # the line itself is shown
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob("*.sql"))
+
+
+@pytest.mark.parametrize("name", ["北京零售", "retail_cn-2.0", "Ünïcode", "मराठी"])
+def test_good_project_names_compile_into_the_out_folder(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path, name: str
+) -> None:
+    assert project_name_problem(name) is None
+    root = project(
+        write_project, "tag purchases = count(orders)\n", f'[project]\nname = "{name}"\n'
+    )
+    out = tmp_path / "out"
+    result = cli("compile", root, "--out", out)
+    assert result.code == 0, result.output
+    assert [p.name for p in out.iterdir()] == [f"{name}.duckdb.sql"]
+
+
+def test_a_folder_name_with_a_space_still_compiles(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_project({"segl.toml": "", "rules.segl": SOURCES}, name="my project")
+    result = cli("compile", root, "--out", tmp_path / "out")
+    assert result.code == 0, result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["my project.duckdb.sql"]
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".", "x\0y"])
+def test_compile_never_writes_outside_out(tmp_path: Path, name: str) -> None:
+    with pytest.raises(Failed):
+        script_path(tmp_path, name, "duckdb")
+
+
+# ------------------------------------------------------------- 10. segl.toml shapes
+
+SHAPES = {
+    "project-string": ('# top\nproject = "retail"\n', 2, "'project' in segl.toml must be a table"),
+    "database-top": ('database = "duckdb:///a.duckdb"\n', 1, "'database' in segl.toml must be"),
+    "output-number": ("\n\noutput = 3\n", 3, "'output' in segl.toml must be a table"),
+    "name-table": ('[project]\ntimezone = "UTC"\n[project.name]\nx = 1\n', 3, "must be a string"),
+    "name-top-level": ('name = "retail"\n', 1, "'name' belongs in the [project] table"),
+    "url-top-level": ('# db\nurl = "duckdb:///a.duckdb"\n', 2, "'url' belongs in the [database]"),
+    "timezone-number": ("[project]\n\ntimezone = 8\n", 3, "'timezone' in [project]"),
+    "dotted-name": ("project.name = 5\n", 1, "'name' in [project] of segl.toml must be"),
+}
+
+
+@pytest.mark.parametrize(("toml", "line", "says"), list(SHAPES.values()), ids=list(SHAPES))
+def test_segl_toml_of_the_wrong_shape_is_e0105_on_its_line(
+    cli: Cli, write_project: Callable[..., Path], toml: str, line: int, says: str
+) -> None:
+    root = project(write_project, "tag purchases = count(orders)\n", toml)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    found = re.match(r"^proj/segl\.toml:(\d+):\d+: E0105 (.*)$", result.err, re.M)
+    assert found, result.err
+    assert int(found[1]) == line, result.err
+    assert says in found[2], result.err
+    assert "hint:" in result.err
+
+
+# ------------------------------------------------------------- 12. README tour
+
+
+def tour_rules() -> str:
+    """The rule file of the README's tour: its code block that starts with a source."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    tour = readme[readme.index("## A five-minute tour") :]
+    blocks = re.findall(r"^```\n(.*?)^```$", tour, re.M | re.S)
+    return next(block for block in blocks if block.startswith("source users"))
+
+
+def test_readme_tour_rule_file_is_formatted(cli: Cli, write_project: Callable[..., Path]) -> None:
+    text = tour_rules()
+    assert text.startswith("source users"), text[:100]
+    root = write_project({"segl.toml": '[project]\nname = "beijing"\n', "rules.segl": text})
+    result = cli("fmt", "--check", root)
+    assert result.code == 0, result.output
+    checked = cli("check", root)
+    assert checked.out == "ok: 1 file, 3 sources, 3 tags, 1 segment, 0 layerings\n"

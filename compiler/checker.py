@@ -7,11 +7,14 @@ so that checking goes on and one run reports everything.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from segl.compiler import ir
-from segl.compiler.types import COLUMN_TYPES, ORDERED, TEMPORAL, Type, unify
+from segl.compiler import ir, registry
+from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp, TimeUnit, WindowKind
+from segl.compiler.registry import NUMBER_ONLY, STRING_ONLY
+from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from segl.dsl.parser import AGGREGATES, EXPRESSION_KEYWORDS
@@ -20,26 +23,10 @@ from segl.dsl.perf import collector_paused
 RESERVED_NAMES = frozenset({"user_id", "as_of", "project"})
 KNOWN_ANNOTATIONS = ("description", "category", "owner", "kind")
 TAG_KINDS = ("static", "semi-dynamic", "dynamic", "derived")
-NUMBER_ONLY = frozenset({Type.NUMBER})
-STRING_ONLY = frozenset({Type.STRING})
-
-# name -> (parameter types, result type); None result means "the argument's type"
-FUNCTIONS: dict[str, tuple[tuple[frozenset[Type], ...], Type | None]] = {
-    "days_since": ((TEMPORAL,), Type.NUMBER),
-    "hours_since": ((TEMPORAL,), Type.NUMBER),
-    "days_between": ((TEMPORAL, TEMPORAL), Type.NUMBER),
-    "age": ((TEMPORAL,), Type.NUMBER),
-    "date": ((TEMPORAL,), Type.DATE),
-    "day_of_week": ((TEMPORAL,), Type.NUMBER),
-    "hour": ((TEMPORAL,), Type.NUMBER),
-    "lower": ((STRING_ONLY,), Type.STRING),
-    "upper": ((STRING_ONLY,), Type.STRING),
-    "length": ((STRING_ONLY,), Type.NUMBER),
-    "abs": ((NUMBER_ONLY,), Type.NUMBER),
-    "round": ((NUMBER_ONLY, NUMBER_ONLY), Type.NUMBER),
-}
-VARIADIC = frozenset({"coalesce"})
-ALL_FUNCTIONS = sorted({*FUNCTIONS, *VARIADIC, *AGGREGATES})
+LOGIC_OPS = frozenset(op.value for op in LogicOp)
+ARITH_OPS = frozenset(op.value for op in ArithOp)
+# a literal with more digits than this is beyond every double (about 1.8e308)
+MAX_LITERAL_DIGITS = 400
 
 
 @dataclass(frozen=True)
@@ -61,10 +48,18 @@ def _closest(name: str, candidates: tuple[str, ...]) -> list[str]:
     return difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
 
 
-def _literal_number(text: str) -> int | float:
-    if text.isdigit():
-        return int(text)
-    return float(text)
+def _literal_number(text: str) -> int | float | None:
+    """The value of a number literal, or None when no double can hold it (SPEC §3: literals
+    must be finite). Long digit strings are refused before int() sees them."""
+    digits = text.split("e")[0].split("E")[0]
+    if len(digits.lstrip("0").split(".")[0]) > MAX_LITERAL_DIGITS:
+        return None
+    value: int | float = int(text) if text.isdigit() else float(text)
+    try:
+        as_double = float(value)
+    except OverflowError:
+        return None
+    return value if math.isfinite(as_double) else None
 
 
 class _Checker:
@@ -318,7 +313,17 @@ class _Checker:
         aggregate (per-event context), None for per-user context."""
         match node:
             case ast.NumberLit(text=text):
-                return ir.Literal(_literal_number(text), Type.NUMBER, node.span)
+                number = _literal_number(text)
+                if number is None:
+                    self.error(
+                        "E0410",
+                        "this number is too large: segl computes with doubles (at most "
+                        "about 1.8e308), and literals must be finite",
+                        node.span,
+                        "use a smaller number",
+                    )
+                    return ir.Invalid(span=node.span)
+                return ir.Literal(number, Type.NUMBER, node.span)
             case ast.StringLit(value=value):
                 return ir.Literal(value, Type.STRING, node.span)
             case ast.BoolLit(value=value):
@@ -349,9 +354,10 @@ class _Checker:
             case ast.IsNull(operand=operand, negated=negated):
                 return ir.IsNull(self.expr(operand, scope), negated, span=node.span)
             case ast.StringMatch(op=op, left=left, right=right):
-                lhs = self.typed(left, scope, STRING_ONLY, f"'{op.replace('_', ' ')}'")
-                rhs = self.typed(right, scope, STRING_ONLY, f"'{op.replace('_', ' ')}'")
-                return ir.StrMatch(op, lhs, rhs, span=node.span)
+                match_op = StrMatchOp(op)
+                lhs = self.typed(left, scope, STRING_ONLY, f"'{match_op.words}'")
+                rhs = self.typed(right, scope, STRING_ONLY, f"'{match_op.words}'")
+                return ir.StrMatch(match_op, lhs, rhs, span=node.span)
             case ast.Call():
                 return self.call(node, scope)
             case ast.Case():
@@ -481,14 +487,14 @@ class _Checker:
         return ir.Neg(operand, span=node.span)
 
     def binary(self, node: ast.Binary, scope: ir.Source | None) -> ir.Expr:
-        if node.op in ("and", "or"):
+        if node.op in LOGIC_OPS:
             left = self.condition(node.left, scope, f"'{node.op}'")
             right = self.condition(node.right, scope, f"'{node.op}'")
-            return ir.Logic(node.op, left, right, span=node.span)
-        if node.op in ("+", "-", "*", "/"):
+            return ir.Logic(LogicOp(node.op), left, right, span=node.span)
+        if node.op in ARITH_OPS:
             left = self.typed(node.left, scope, NUMBER_ONLY, f"'{node.op}'")
             right = self.typed(node.right, scope, NUMBER_ONLY, f"'{node.op}'")
-            return ir.Arith(node.op, left, right, span=node.span)
+            return ir.Arith(ArithOp(node.op), left, right, span=node.span)
         return self.compare(node, scope)
 
     def compare(self, node: ast.Binary, scope: ir.Source | None) -> ir.Expr:
@@ -515,7 +521,7 @@ class _Checker:
             )
         self._check_layer_names(left, (right,))
         self._check_layer_names(right, (left,))
-        return ir.Compare(node.op, left, right, span=node.span)
+        return ir.Compare(CompareOp(node.op), left, right, span=node.span)
 
     def _compare_hints(self, left: ir.Expr, right: ir.Expr) -> tuple[str, ...]:
         types = {left.type, right.type}
@@ -568,7 +574,9 @@ class _Checker:
         """`x between a and b` means `x >= a and x <= b` (three-valued, like SQL)."""
         low = ast.Binary(">=", node.operand, node.low, node.span)
         high = ast.Binary("<=", node.operand, node.high, node.span)
-        both = ir.Logic("and", self.compare(low, scope), self.compare(high, scope), span=node.span)
+        both = ir.Logic(
+            LogicOp.AND, self.compare(low, scope), self.compare(high, scope), span=node.span
+        )
         return ir.Not(both, span=node.span) if node.negated else both
 
     def case(self, node: ast.Case, scope: ir.Source | None) -> ir.Expr:
@@ -598,68 +606,59 @@ class _Checker:
     def call(self, node: ast.Call, scope: ir.Source | None) -> ir.Expr:
         if node.name in AGGREGATES:
             return self.aggregate(node, scope)
-        if node.name in VARIADIC:
-            return self.coalesce(node, scope)
-        signature = FUNCTIONS.get(node.name)
-        if signature is None:
+        entry = registry.FUNCTIONS.get(node.name)
+        if entry is None:
             self.error(
                 "E0304",
                 f"unknown function '{node.name}'",
                 node.span,
-                *did_you_mean(node.name, ALL_FUNCTIONS),
+                *did_you_mean(node.name, registry.ALL_CALLABLE),
             )
             return ir.Invalid(span=node.span)
-        params, result = signature
-        optional = 1 if node.name == "round" else 0
-        if not len(params) - optional <= len(node.args) <= len(params):
-            count = str(len(params)) if not optional else f"{len(params) - 1} or {len(params)}"
+        if not entry.accepts_count(len(node.args)):
             self.error(
                 "E0402",
-                f"{node.name}() takes {count} argument(s), not {len(node.args)}",
+                f"{node.name}() takes {entry.arity_text()} argument(s), not {len(node.args)}",
                 node.span,
+                f"{node.name}(): {entry.summary}",
             )
             return ir.Invalid(span=node.span)
         args = tuple(
-            self.typed(arg, scope, allowed, f"{node.name}()")
-            for arg, allowed in zip(node.args, params, strict=False)
+            self.typed(arg, scope, entry.param(i), f"{node.name}()")
+            for i, arg in enumerate(node.args)
         )
-        if node.name == "round" and len(args) == 2 and not self._small_int(args[1]):
-            self.error(
-                "E0401",
-                "round()'s number of decimals must be a whole number from 0 to 10",
-                node.args[1].span,
-            )
-            return ir.Invalid(span=node.span)
+        result = entry.result
+        if result is None:
+            result = self.common_type(node, args)
+            if result is None:
+                return ir.Invalid(span=node.span)
+        if entry.validate is not None:
+            constants = [
+                a.value if isinstance(a, ir.Literal) else registry.NOT_CONSTANT for a in args
+            ]
+            problem = entry.validate([a.type for a in args], constants)
+            if problem is not None:
+                index, message = problem
+                self.error("E0401", message, node.args[index].span)
+                return ir.Invalid(span=node.span)
         if node.name == "hour" and args[0].type is Type.DATE:
             self.warn("W0004", "hour() of a date is always 0", node.span)
-        return ir.Func(node.name, args, result or Type.ANY, node.span)
+        return ir.Func(node.name, args, result, node.span)
 
-    @staticmethod
-    def _small_int(expr: ir.Expr) -> bool:
-        return (
-            isinstance(expr, ir.Literal)
-            and isinstance(expr.value, int)
-            and not isinstance(expr.value, bool)
-            and 0 <= expr.value <= 10
-        )
-
-    def coalesce(self, node: ast.Call, scope: ir.Source | None) -> ir.Expr:
-        if not node.args:
-            self.error("E0402", "coalesce() needs at least one argument", node.span)
-            return ir.Invalid(span=node.span)
-        args = tuple(self.expr(arg, scope) for arg in node.args)
+    def common_type(self, node: ast.Call, args: tuple[ir.Expr, ...]) -> Type | None:
+        """The one type all arguments share (coalesce, greatest, least), or an error."""
         result = Type.NULL
         for arg_node, arg in zip(node.args, args, strict=True):
             common = unify(result, arg.type)
             if common is None:
                 self.error(
                     "E0401",
-                    f"coalesce() arguments disagree: {result} and {arg.type}",
+                    f"{node.name}() arguments disagree: {result} and {arg.type}",
                     arg_node.span,
                 )
-                return ir.Invalid(span=node.span)
+                return None
             result = common
-        return ir.Func("coalesce", args, result, node.span)
+        return result
 
     # ------------------------------------------------------------ aggregates
     def aggregate(self, node: ast.Call, scope: ir.Source | None) -> ir.Expr:
@@ -686,7 +685,7 @@ class _Checker:
         value: ir.Expr | None = None
         if not (isinstance(arg, ast.Name) and arg.name == source.name):
             value = self.expr(arg, source)
-        elif node.name not in ("count", "exists"):
+        elif not registry.AGGREGATES[node.name].counts_rows:
             self.error(
                 "E0405",
                 f"{node.name}() needs a value, not the rows of '{source.name}'",
@@ -768,24 +767,20 @@ class _Checker:
         return None
 
     def aggregate_type(self, node: ast.Call, value: ir.Expr | None) -> Type:
-        func = node.name
+        entry = registry.AGGREGATES[node.name]
         value_type = value.type if value is not None else Type.ANY
-        if func in ("count", "count_distinct"):
-            return Type.NUMBER
-        if func == "exists":
-            return Type.BOOL
+        if entry.result in (Type.NUMBER, Type.BOOL) and entry.value_types == registry.ANY_VALUE:
+            return entry.result  # count, exists, count_distinct: any value
         if value_type is Type.NULL:
-            self.error("E0401", f"{func}() of null is always null", node.span)
+            self.error("E0401", f"{node.name}() of null is always null", node.span)
             return Type.ANY
-        if func in ("sum", "avg") and value_type not in (Type.NUMBER, Type.ANY):
-            self.error("E0401", f"{func}() needs a number, but this is a {value_type}", node.span)
+        if value_type not in entry.value_types | {Type.ANY}:
+            message = f"{node.name}() cannot order a {value_type}"
+            if entry.value_types == NUMBER_ONLY:
+                message = f"{node.name}() needs a number, but this is a {value_type}"
+            self.error("E0401", message, node.span)
             return Type.ANY
-        if func in ("sum", "avg"):
-            return Type.NUMBER
-        if func in ("min", "max") and value_type not in ORDERED | {Type.ANY}:
-            self.error("E0401", f"{func}() cannot order a {value_type}", node.span)
-            return Type.ANY
-        return value_type
+        return entry.result or value_type
 
     def window(self, node: ast.Window | None) -> ir.Window | None:
         match node:
@@ -794,14 +789,14 @@ class _Checker:
             case ast.LastWindow(count=count, unit=unit):
                 if count <= 0:
                     self.error("E0406", "a window must be at least 1 unit long", node.span)
-                return ir.Window("last", unit, count, 0)
+                return ir.Window(WindowKind.LAST, TimeUnit(unit), count, 0)
             case ast.AgoWindow(start=start, end=end, unit=unit):
                 if start == end:
                     self.error("E0406", "the window is empty: both ends are equal", node.span)
-                return ir.Window("ago", unit, start, end)
+                return ir.Window(WindowKind.AGO, TimeUnit(unit), start, end)
             case ast.SinceWindow(start=start):
                 moment = self.since_moment(start)
-                return ir.Window("since", "day", 0, 0, moment)
+                return ir.Window(WindowKind.SINCE, TimeUnit.DAY, 0, 0, moment)
         raise AssertionError(node)
 
     def since_moment(self, node: ast.Expr) -> dt.datetime | None:

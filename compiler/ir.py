@@ -11,10 +11,18 @@ import datetime as dt
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from segl.compiler import registry
+from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp, TimeUnit, WindowKind
 from segl.compiler.types import Domain, Type
 from segl.dsl.diagnostics import NO_SPAN, Span
 
 LiteralValue = float | int | str | bool | dt.date | dt.datetime | None
+
+
+def _coerce(node: object, name: str, kind: type[Any]) -> None:
+    """Validate an operator field on construction (a bare string becomes its enum, so
+    tests and tools may write "=="; anything unknown fails here, not in SQL generation)."""
+    object.__setattr__(node, name, kind(getattr(node, name)))
 
 
 @dataclass(frozen=True)
@@ -80,25 +88,38 @@ class LayeringRef:
 @dataclass(frozen=True)
 class Window:
     """Events with time in [start, end): bounds are computed from as-of by
-    `bounds()`. kind: "last" (N units), "ago" (between N and M units ago),
-    "since" (a fixed instant)."""
+    `timeutil.window_bounds`."""
 
-    kind: str
-    unit: str = "day"
+    kind: WindowKind
+    unit: TimeUnit = TimeUnit.DAY
     start_count: int = 0
     end_count: int = 0
     since: dt.datetime | None = None
 
+    def __post_init__(self) -> None:
+        _coerce(self, "kind", WindowKind)
+        _coerce(self, "unit", TimeUnit)
+
 
 @dataclass(frozen=True)
 class Aggregate:
-    func: str  # count sum avg min max count_distinct exists first last most_frequent
+    func: str  # a name in registry.AGGREGATES
     source: str
     value: Expr | None  # None: the event rows themselves (count, exists)
     filter: Expr | None
     window: Window | None
     type: Type
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.func not in registry.AGGREGATES:
+            raise ValueError(f"unknown aggregate {self.func!r}")
+        if self.value is None and not self.entry.counts_rows:
+            raise ValueError(f"{self.func}() needs a value")
+
+    @property
+    def entry(self) -> registry.Aggregate:
+        return registry.AGGREGATES[self.func]
 
 
 @dataclass(frozen=True)
@@ -117,29 +138,38 @@ class Neg:
 
 @dataclass(frozen=True)
 class Logic:
-    op: str  # and | or
+    op: LogicOp
     left: Expr
     right: Expr
     type: Type = Type.BOOL
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", LogicOp)
 
 
 @dataclass(frozen=True)
 class Compare:
-    op: str  # == != < <= > >=
+    op: CompareOp
     left: Expr
     right: Expr
     type: Type = Type.BOOL
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        _coerce(self, "op", CompareOp)
+
 
 @dataclass(frozen=True)
 class Arith:
-    op: str  # + - * /
+    op: ArithOp
     left: Expr
     right: Expr
     type: Type = Type.NUMBER
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", ArithOp)
 
 
 @dataclass(frozen=True)
@@ -161,22 +191,34 @@ class IsNull:
 
 @dataclass(frozen=True)
 class StrMatch:
-    op: str  # contains | starts_with | ends_with
+    op: StrMatchOp
     left: Expr
     right: Expr
     type: Type = Type.BOOL
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        _coerce(self, "op", StrMatchOp)
+
 
 @dataclass(frozen=True)
 class Func:
-    """A scalar function: days_since hours_since days_between age date day_of_week
-    hour lower upper length abs round coalesce."""
+    """A scalar function of the registry (registry.FUNCTIONS)."""
 
     name: str
     args: tuple[Expr, ...]
     type: Type
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.name not in registry.FUNCTIONS:
+            raise ValueError(f"unknown function {self.name!r}")
+        if not self.entry.accepts_count(len(self.args)):
+            raise ValueError(f"{self.name}() takes {self.entry.arity_text()} arguments")
+
+    @property
+    def entry(self) -> registry.Function:
+        return registry.FUNCTIONS[self.name]
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class Unary:
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # and or == != < <= > >= + - * /
+    op: str  # and or == != < <= > >= + - * / %
     left: Expr
     right: Expr
     span: Span = field(default=NO_SPAN, compare=False, repr=False)

@@ -30,6 +30,7 @@ _BINARY_LEVEL = {
     "-": ADD,
     "*": MUL,
     "/": MUL,
+    "%": MUL,
 }
 _STRING_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with": "ends with"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
@@ -22,7 +23,15 @@ from lark.exceptions import (
 from lark.tree import Meta
 
 from segl.dsl import ast
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, source_lines
+from segl.dsl.diagnostics import (
+    BIDI_CONTROLS,
+    Diagnostic,
+    DiagnosticError,
+    Severity,
+    Span,
+    did_you_mean,
+    source_lines,
+)
 from segl.dsl.perf import collector_paused
 
 MAX_FILE_BYTES = 1 << 20
@@ -76,6 +85,18 @@ UNITS = {
     "years": "year",
 }
 COLUMN_TYPES = ("number", "string", "bool", "date", "timestamp")
+# The longest window of each unit: 10,000 years (3,652,425 days), more than the whole
+# calendar (years 1 to 9999). A shorter window that still reaches before the year 1 is
+# clamped there (compiler/timeutil.py window_bounds).
+_DAYS_IN_10000_YEARS = 3_652_425
+MAX_WINDOW = {
+    "minute": _DAYS_IN_10000_YEARS * 24 * 60,
+    "hour": _DAYS_IN_10000_YEARS * 24,
+    "day": _DAYS_IN_10000_YEARS,
+    "week": _DAYS_IN_10000_YEARS // 7,
+    "month": 10_000 * 12,
+    "year": 10_000,
+}
 
 
 @cache
@@ -386,17 +407,38 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             return "day"
         return unit
 
-    def _count(self, token: Token) -> int:
+    def _count(self, token: Token, unit_token: Token) -> int:
+        """A window length: a whole number of at most MAX_WINDOW[unit] units. The digits
+        are measured before int() sees them (Python refuses over 4,300 digits)."""
         if not token.value.isdigit():
             self._problem("E0206", "a window length must be a whole number", token)
             return 1
-        return int(token.value)
+        digits = token.value.lstrip("0") or "0"
+        unit = UNITS.get(unit_token.value)
+        if unit is None:  # reported by _unit
+            limit = max(MAX_WINDOW.values())
+            return int(digits) if len(digits) <= len(str(limit)) else 1
+        limit = MAX_WINDOW[unit]
+        if len(digits) > len(str(limit)) or int(digits) > limit:
+            shown = digits if len(digits) <= 30 else f"of {len(digits):,} digits"
+            longest = f"{limit:,} {unit}s"
+            if unit != "year":
+                longest += f" ({MAX_WINDOW['year']:,} years)"
+            self._problem(
+                "E0206",
+                f"window length {shown} is too large: at most {longest}",
+                token,
+                "to cover all history, leave the window out (e.g. count(orders))",
+            )
+            return limit
+        return int(digits)
 
     def window_last(self, meta: Meta, items: list[Token]) -> ast.LastWindow:
-        return ast.LastWindow(self._count(items[1]), self._unit(items[2]), _span(self.file, meta))
+        count = self._count(items[1], items[2])
+        return ast.LastWindow(count, self._unit(items[2]), _span(self.file, meta))
 
     def window_ago(self, meta: Meta, items: list[Token]) -> ast.AgoWindow:
-        first, second = self._count(items[1]), self._count(items[2])
+        first, second = self._count(items[1], items[3]), self._count(items[2], items[3])
         start, end = max(first, second), min(first, second)
         return ast.AgoWindow(start, end, self._unit(items[3]), _span(self.file, meta))
 
@@ -531,7 +573,7 @@ _READABLE = {
     "STRING": 'a string ("...")',
     "CMP_OP": "a comparison",
     "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*' or '/'",
+    "MUL_OP": "'*', '/' or '%'",
     "IN_LAST": "'in last'",
     "WINDOW_BETWEEN": "'between N and M <unit> ago'",
     "$END": "the end of the file",
@@ -619,6 +661,8 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
             hints = ("use 'and', 'or', 'not' and '!='",)
         elif char == ";":
             hints = ("statements need no ';'",)
+        elif char in BIDI_CONTROLS:
+            hints = (_BIDI_HINT,)
         shown = repr(char)[1:-1] if char else "end of file"
         return Diagnostic("E0201", f"unexpected character '{shown}'", span, hints)
     if isinstance(err, UnexpectedToken):
@@ -742,6 +786,53 @@ def _attach_comments(
             stmt = replace(stmt, columns=columns)
         result.append(replace(stmt, comments=tuple(leading[index])))
     return tuple(result), tuple(trailing)
+
+
+# ------------------------------------------------------------------ bidi controls
+
+MAX_BIDI_WARNINGS = 50  # per file
+_BIDI_HINT = (
+    'it can make the line look different from how segl reads it ("Trojan Source"); '
+    "delete it (inside a string it is allowed)"
+)
+_BIDI_SCAN = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"|#[^\n]*|[' + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def bidi_warnings(text: str, file: str = "<input>") -> list[Diagnostic]:
+    """W0005 for each bidirectional control character (U+202A-U+202E, U+2066-U+2069,
+    U+200E, U+200F, U+061C) outside a string literal: in a comment or in the code,
+    where it can reorder what a reader sees. Inside strings they are data and allowed
+    (diagnostics show them as <U+202E>). At most MAX_BIDI_WARNINGS per file.
+
+    Independent of parsing, so a caller reports them also for a file that does not
+    parse (a bidi character in the code is then also the E0201 syntax error)."""
+    found: list[Diagnostic] = []
+    line, line_start = 1, 0  # counted incrementally: a file may hold many hits
+    for match in _BIDI_SCAN.finditer(text):
+        chunk = match.group(0)
+        if chunk.startswith('"'):
+            continue
+        where = "in a comment" if chunk.startswith("#") else "outside a string"
+        for offset, char in enumerate(chunk):
+            if char not in BIDI_CONTROLS:
+                continue
+            pos = match.start() + offset
+            line += text.count("\n", line_start, pos)
+            line_start = text.rfind("\n", 0, pos) + 1
+            column = pos - line_start + 1
+            name = unicodedata.name(char, "")
+            found.append(
+                Diagnostic(
+                    "W0005",
+                    f"bidirectional control character U+{ord(char):04X} ({name}) {where}",
+                    Span(file, line, column, line, column + 1, pos, pos + 1),
+                    (_BIDI_HINT,),
+                    Severity.WARNING,
+                )
+            )
+            if len(found) >= MAX_BIDI_WARNINGS:
+                return found
+    return found
 
 
 # ------------------------------------------------------------------ entry points

@@ -10,7 +10,7 @@
 Time zones: `use_timezone` sets `session_timezone` to the project's zone for every
 statement, so a `DateTime` column without a zone reads as project-local time and a column
 with its own zone is converted to it (the compiled SQL then works in UTC-labelled
-wall-clock times, see `compiler/target_clickhouse.py`). ClickHouse has no naive timestamp
+wall-clock times, see `compiler/targets/clickhouse.py`). ClickHouse has no naive timestamp
 type, and a `DateTime` cannot hold a wall-clock time that the project's zone skips: tables
 made by `create_table` store naive timestamps as `String` text, which segl reads as it is.
 
@@ -41,8 +41,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 from sqlglot import exp
 
 from segl.compiler.sqlgen import render, table_ref
-from segl.compiler.target_clickhouse import QUERY_SETTINGS
 from segl.compiler.targets import get_target
+from segl.compiler.targets.clickhouse import QUERY_SETTINGS
 from segl.compiler.types import Type
 from segl.runtime.engines import Engine, EngineError, UnsupportedURL
 
@@ -103,7 +103,11 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return "NULL" if math.isnan(value) else repr(value) if math.isfinite(value) else "NULL"
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
     if isinstance(value, dt.datetime):
         return _string(value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"))
     if isinstance(value, dt.date):
@@ -134,7 +138,7 @@ class ClickHouseEngineBase(Engine):
     def settings(self) -> dict[str, Any]:
         return {
             "session_timezone": self.timezone,
-            **QUERY_SETTINGS,  # why each: target_clickhouse.QUERY_SETTINGS
+            **QUERY_SETTINGS,  # why each: targets.clickhouse.QUERY_SETTINGS
             **self._optional,
         }
 

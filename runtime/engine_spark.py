@@ -16,7 +16,7 @@ results to; `default` otherwise):
 Spark has no multi-statement transactions and plain parquet tables have no
 DELETE; the Spark target's statements compute everything into cached or
 `__next` tables first and touch the history tables only in a final swap of
-renames (see `compiler/target_spark.py`).
+renames (see `compiler/targets/spark.py`).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class SparkEngine(Engine):
 
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         """Spark has no transactions: the Spark target's statements make a run
-        all-or-nothing up to the final rename swap (compiler/target_spark.py).
+        all-or-nothing up to the final rename swap (compiler/targets/spark.py).
         On an error the cached result is released and the error raised."""
         try:
             for statement in statements:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -83,7 +84,7 @@ EVENT_SOURCES = (ORDERS, EVENTS)
 # ---------------------------------------------------------------- vocabularies
 
 COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=")
-ARITH_OPS = ("+", "-", "*", "/")
+ARITH_OPS = ("+", "-", "*", "/", "%")
 LOGIC_OPS = ("and", "or")
 STR_MATCH_OPS = ("contains", "starts_with", "ends_with")
 AGGREGATE_FUNCS = (
@@ -111,8 +112,15 @@ FUNC_NAMES = (
     "length",
     "abs",
     "round",
+    "floor",
+    "ceil",
+    "greatest",
+    "least",
+    "bucket",
     "coalesce",
 )
+BUCKET_SALTS = ("", "exp-1", "价格测试")
+WHOLE = ("floor", "ceil")
 WINDOW_KINDS = ("last", "ago", "since")
 WINDOW_UNITS = ("minute", "hour", "day", "week", "month", "year")
 WINDOW_COUNTS = (1, 2, 3, 7)  # data timestamps are placed on exactly these bounds
@@ -197,8 +205,10 @@ def _numbers(low: int) -> st.SearchStrategy[object]:
     return st.one_of(st.integers(low, 20), st.integers(2 * low, 41).map(lambda n: n / 2))
 
 
-# Data numbers go negative; literals do not (the checker reads `-3` as Neg(3)).
-_DATA_NUMBERS = _numbers(-3)
+# Data numbers go negative; literals do not (the checker reads `-3` as Neg(3)). Now and then
+# a NaN (read as null) or an infinity (an ordinary number): SPEC §3.
+_NON_FINITE = st.sampled_from((math.nan, math.inf, -math.inf))
+_DATA_NUMBERS = st.one_of(_numbers(-3), _numbers(-3), _numbers(-3), _NON_FINITE)
 _LITERAL_VALUES: dict[Type, st.SearchStrategy[object]] = {
     NUMBER: _numbers(0),
     STRING: st.sampled_from(STRING_VALUES),
@@ -290,7 +300,7 @@ class _Builder:
         if func in ("count", "exists"):
             value = None if self.chance(2) else inner.expr(self.pick(CONCRETE), depth)
         elif func == "count_distinct" and self.chance(3):
-            # the active-days idiom, which DuckDB counts as bits (target_duckdb.distinct_days)
+            # the active-days idiom, which DuckDB counts as bits (targets.duckdb.distinct_days)
             value = ir.Func("date", (ir.EventColumn(source.name, "ts", TIMESTAMP),), DATE)
         elif func == "count_distinct":
             value = inner.expr(self.pick(CONCRETE), depth)
@@ -325,7 +335,25 @@ class _Builder:
     # -------------------------------------------------------- operators and functions
 
     def generic(self, t: Type) -> list[Callable[[int], ir.Expr]]:
-        return [lambda d: self.case(t, d), lambda d: self.coalesce(t, d)]
+        makers = [lambda d: self.case(t, d), lambda d: self.coalesce(t, d)]
+        if t in (STRING, DATE, TIMESTAMP):  # numbers have their own slot
+            makers.append(lambda d: self.extreme(t, d))
+        return makers
+
+    def extreme(self, t: Type, depth: int) -> ir.Expr:
+        """greatest/least of 2-3 values of type t (dates may mix into timestamps)."""
+        types = self.branch_types(t, 2 + self.draw(_index(2)))
+        args = tuple(self.expr(vt, depth) for vt in types)
+        return ir.Func(self.pick(("greatest", "least")), args, _unified(args))
+
+    def bucket(self, depth: int) -> ir.Expr:
+        """bucket(key, salt): a string or number key (mostly the user's), a literal salt."""
+        user: ir.Expr = ir.ProfileColumn(USERS.name, "user_id", NUMBER)
+        if self.source is not None:
+            user = ir.EventColumn(self.source.name, "user_id", NUMBER)
+        key = user if self.chance(2) else self.expr(self.pick((STRING, NUMBER)), depth)
+        salt = ir.Literal(self.pick(BUCKET_SALTS), STRING)
+        return ir.Func("bucket", (key, salt), NUMBER)
 
     def operators(self, t: Type) -> list[Callable[[int], ir.Expr]]:
         """Makers (taking the operands' depth) of the type-specific nodes of result type `t`."""
@@ -350,6 +378,9 @@ class _Builder:
                 self.round,
                 self.func_maker(NUMBER, "abs", (NUMBER,)),
                 self.func_maker(NUMBER, "length", (STRING,)),
+                lambda d: self.pick([self.func_maker(NUMBER, n, (NUMBER,)) for n in WHOLE])(d),
+                lambda d: self.extreme(NUMBER, d),
+                self.bucket,
                 # three slots for all six: elapsed time is what CRM rules compute most
                 *[lambda d: self.pick(self.time_functions())(d)] * 3,
             ]

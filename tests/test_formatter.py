@@ -566,7 +566,7 @@ UNPRINTABLE = [
     tag(ast.StringLit("two\nlines")),
     tag(ast.StringLit("nul\x00")),
     tag(ast.Unary("!", ast.Name("a"))),
-    tag(ast.Binary("%", ast.Name("a"), ast.Name("b"))),
+    tag(ast.Binary("^", ast.Name("a"), ast.Name("b"))),
     tag(ast.StringMatch("like", ast.Name("a"), ast.Name("b"))),
     tag(ast.Case((), None)),
     tag(ast.Call("count", (ast.Name("e"),), window=ast.LastWindow(3, "fortnight"))),

@@ -94,7 +94,7 @@ def test_first_run_over_many_users_is_readable_in_the_same_session(
 ) -> None:
     """A first run creates the history tables and inserts more than a DuckDB row group
     (122,880 rows) in one transaction; DuckDB 2.0 then lost the new tables' statistics and
-    every filter in the same session found nothing (see target_duckdb.replace_rows)."""
+    every filter in the same session found nothing (see targets.duckdb.replace_rows)."""
     users = 130_000
     project = load_project(write_project(tmp_path / "p", "UTC"))
     path = str(tmp_path / "w.duckdb") if database == "file" else ":memory:"

@@ -15,7 +15,11 @@ WITH "ev_0" AS (
         'UTC'
       )
     ) AS "_t",
-    CAST("amount" AS Nullable(Float64)) AS "c0",
+    if(
+      isNaN(CAST("amount" AS Nullable(Float64))),
+      NULL,
+      CAST("amount" AS Nullable(Float64))
+    ) AS "c0",
     "coupon_id" AS "c1",
     "brand" AS "c2",
     if(
@@ -306,22 +310,26 @@ WITH "ev_0" AS (
     ) AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."birthday" AS Nullable(Date32)) AS "p_2",
-    CAST("u"."balance" AS Nullable(Float64)) AS "p_3",
+    if(
+      isNaN(CAST("u"."balance" AS Nullable(Float64))),
+      NULL,
+      CAST("u"."balance" AS Nullable(Float64))
+    ) AS "p_3",
     "u"."member_level" AS "p_4",
     "u"."gender" AS "p_5",
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
-    COALESCE("agg_0"."a2", 0) AS "a2",
+    if(isNaN(COALESCE("agg_0"."a2", 0)), NULL, COALESCE("agg_0"."a2", 0)) AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
     "agg_0"."a5" AS "a5",
     COALESCE("agg_0"."a7", 0) AS "a7",
-    COALESCE("agg_0"."a8", 0) AS "a8",
-    "agg_0"."a9" AS "a9",
+    if(isNaN(COALESCE("agg_0"."a8", 0)), NULL, COALESCE("agg_0"."a8", 0)) AS "a8",
+    if(isNaN("agg_0"."a9"), NULL, "agg_0"."a9") AS "a9",
     "agg_0"."a10" AS "a10",
     COALESCE("agg_0"."a11", 0) AS "a11",
-    COALESCE("agg_0"."a12", 0) AS "a12",
-    COALESCE("agg_0"."a13", 0) AS "a13",
+    if(isNaN(COALESCE("agg_0"."a12", 0)), NULL, COALESCE("agg_0"."a12", 0)) AS "a12",
+    if(isNaN(COALESCE("agg_0"."a13", 0)), NULL, COALESCE("agg_0"."a13", 0)) AS "a13",
     "mf_a6"."a6" AS "a6",
     "agg_1"."a14" AS "a14",
     COALESCE("agg_1"."a15", 0) AS "a15",
@@ -423,11 +431,11 @@ WITH "ev_0" AS (
       ELSE 'mature'
     END AS "d2",
     CASE
-      WHEN "d3" >= 4 AND "d4" >= 2000
+      WHEN "d3" >= 3 AND "d4" >= 3000
       THEN 'hf_hv'
-      WHEN "d3" >= 4
+      WHEN "d3" >= 3
       THEN 'hf_lv'
-      WHEN "d4" >= 2000
+      WHEN "d4" >= 3000
       THEN 'lf_hv'
       WHEN "d3" >= 1
       THEN 'lf_lv'

@@ -9,7 +9,7 @@ WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     CAST("paid_at" AS TIMESTAMP) AS "_t",
-    CAST("amount" AS DOUBLE) AS "c0",
+    NULLIF(CAST("amount" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "c0",
     "coupon_id" AS "c1",
     "brand" AS "c2",
     CAST("paid_at" AS TIMESTAMP) AS "c3",
@@ -202,22 +202,22 @@ WITH "ev_0" AS (
     CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."birthday" AS DATE) AS "p_2",
-    CAST("u"."balance" AS DOUBLE) AS "p_3",
+    NULLIF(CAST("u"."balance" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "p_3",
     "u"."member_level" AS "p_4",
     "u"."gender" AS "p_5",
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
-    COALESCE("agg_0"."a2", 0) AS "a2",
+    NULLIF(COALESCE("agg_0"."a2", 0), CAST('NaN' AS DOUBLE)) AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
     "agg_0"."a5" AS "a5",
     COALESCE("agg_0"."a7", 0) AS "a7",
-    COALESCE("agg_0"."a8", 0) AS "a8",
-    "agg_0"."a9" AS "a9",
+    NULLIF(COALESCE("agg_0"."a8", 0), CAST('NaN' AS DOUBLE)) AS "a8",
+    NULLIF("agg_0"."a9", CAST('NaN' AS DOUBLE)) AS "a9",
     "agg_0"."a10" AS "a10",
     COALESCE("agg_0"."a11", 0) AS "a11",
-    COALESCE("agg_0"."a12", 0) AS "a12",
-    COALESCE("agg_0"."a13", 0) AS "a13",
+    NULLIF(COALESCE("agg_0"."a12", 0), CAST('NaN' AS DOUBLE)) AS "a12",
+    NULLIF(COALESCE("agg_0"."a13", 0), CAST('NaN' AS DOUBLE)) AS "a13",
     "mf_a6"."a6" AS "a6",
     "agg_1"."a14" AS "a14",
     COALESCE("agg_1"."a15", 0) AS "a15",
@@ -303,11 +303,11 @@ WITH "ev_0" AS (
       ELSE 'mature'
     END AS "d2",
     CASE
-      WHEN "d3" >= 4 AND "d4" >= 2000
+      WHEN "d3" >= 3 AND "d4" >= 3000
       THEN 'hf_hv'
-      WHEN "d3" >= 4
+      WHEN "d3" >= 3
       THEN 'hf_lv'
-      WHEN "d4" >= 2000
+      WHEN "d4" >= 3000
       THEN 'lf_hv'
       WHEN "d3" >= 1
       THEN 'lf_lv'

@@ -286,11 +286,11 @@ WITH "ev_0" AS (
       ELSE 'mature'
     END AS "d2",
     CASE
-      WHEN "d3" >= 4 AND "d4" >= 2000
+      WHEN "d3" >= 3 AND "d4" >= 3000
       THEN 'hf_hv'
-      WHEN "d3" >= 4
+      WHEN "d3" >= 3
       THEN 'hf_lv'
-      WHEN "d4" >= 2000
+      WHEN "d4" >= 3000
       THEN 'lf_hv'
       WHEN "d3" >= 1
       THEN 'lf_lv'

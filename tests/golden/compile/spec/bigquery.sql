@@ -7,7 +7,7 @@ WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
     CAST(`paid_at` AS DATETIME) AS `_t`,
-    CAST(`amount` AS FLOAT64) AS `c0`,
+    IF(IS_NAN(CAST(`amount` AS FLOAT64)), NULL, CAST(`amount` AS FLOAT64)) AS `c0`,
     `brand` AS `c1`,
     `coupon_id` AS `c2`,
     `category` AS `c3`
@@ -97,10 +97,10 @@ WITH `ev_0` AS (
     `u`.`user_id` AS `_u`,
     `u`.`gender` AS `p_0`,
     `u`.`city` AS `p_1`,
-    CAST(`u`.`balance` AS FLOAT64) AS `p_2`,
+    IF(IS_NAN(CAST(`u`.`balance` AS FLOAT64)), NULL, CAST(`u`.`balance` AS FLOAT64)) AS `p_2`,
     CAST(`u`.`registered_at` AS DATETIME) AS `p_3`,
     COALESCE(`agg_0`.`a0`, 0) AS `a0`,
-    COALESCE(`agg_0`.`a1`, 0) AS `a1`,
+    IF(IS_NAN(COALESCE(`agg_0`.`a1`, 0)), NULL, COALESCE(`agg_0`.`a1`, 0)) AS `a1`,
     COALESCE(`agg_0`.`a2` > 0, FALSE) AS `a2`,
     COALESCE(`agg_0`.`a3`, 0) AS `a3`,
     COALESCE(`agg_0`.`a4`, 0) AS `a4`,

@@ -15,7 +15,11 @@ WITH "ev_0" AS (
         'UTC'
       )
     ) AS "_t",
-    CAST("amount" AS Nullable(Float64)) AS "c0",
+    if(
+      isNaN(CAST("amount" AS Nullable(Float64))),
+      NULL,
+      CAST("amount" AS Nullable(Float64))
+    ) AS "c0",
     "brand" AS "c1",
     "coupon_id" AS "c2",
     "category" AS "c3"
@@ -146,7 +150,11 @@ WITH "ev_0" AS (
     "u"."user_id" AS "_u",
     "u"."gender" AS "p_0",
     "u"."city" AS "p_1",
-    CAST("u"."balance" AS Nullable(Float64)) AS "p_2",
+    if(
+      isNaN(CAST("u"."balance" AS Nullable(Float64))),
+      NULL,
+      CAST("u"."balance" AS Nullable(Float64))
+    ) AS "p_2",
     if(
       position(toTypeName("u"."registered_at"), 'String') > 0,
       toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
@@ -156,7 +164,7 @@ WITH "ev_0" AS (
       )
     ) AS "p_3",
     COALESCE("agg_0"."a0", 0) AS "a0",
-    COALESCE("agg_0"."a1", 0) AS "a1",
+    if(isNaN(COALESCE("agg_0"."a1", 0)), NULL, COALESCE("agg_0"."a1", 0)) AS "a1",
     COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4", 0) AS "a4",

@@ -9,7 +9,7 @@ WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     CAST("paid_at" AS TIMESTAMP) AS "_t",
-    CAST("amount" AS DOUBLE) AS "c0",
+    NULLIF(CAST("amount" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "c0",
     "brand" AS "c1",
     "coupon_id" AS "c2",
     "category" AS "c3"
@@ -99,10 +99,10 @@ WITH "ev_0" AS (
     "u"."user_id" AS "_u",
     "u"."gender" AS "p_0",
     "u"."city" AS "p_1",
-    CAST("u"."balance" AS DOUBLE) AS "p_2",
+    NULLIF(CAST("u"."balance" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "p_2",
     CAST("u"."registered_at" AS TIMESTAMP) AS "p_3",
     COALESCE("agg_0"."a0", 0) AS "a0",
-    COALESCE("agg_0"."a1", 0) AS "a1",
+    NULLIF(COALESCE("agg_0"."a1", 0), CAST('NaN' AS DOUBLE)) AS "a1",
     COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4", 0) AS "a4",

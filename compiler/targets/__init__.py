@@ -7,13 +7,13 @@ only what its engine does differently or better. Anything a target cannot expres
 
 from __future__ import annotations
 
-from segl.compiler.target_base import Target, TargetError, dtype, fn
-from segl.compiler.target_clickhouse import ClickHouse
-from segl.compiler.target_cloud import BigQuery, Snowflake, Trino
-from segl.compiler.target_duckdb import DuckDB
-from segl.compiler.target_postgres import Postgres, Redshift
-from segl.compiler.target_spark import Databricks, Spark
-from segl.compiler.target_sqlite import SQLite
+from segl.compiler.targets.base import Target, TargetError, dtype, fn
+from segl.compiler.targets.clickhouse import ClickHouse
+from segl.compiler.targets.cloud import BigQuery, Snowflake, Trino
+from segl.compiler.targets.duckdb import DuckDB
+from segl.compiler.targets.postgres import Postgres, Redshift
+from segl.compiler.targets.spark import Databricks, Spark
+from segl.compiler.targets.sqlite import SQLite
 
 __all__ = ["TARGETS", "Target", "TargetError", "dtype", "fn", "get_target"]
 

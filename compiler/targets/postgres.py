@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from segl.compiler.target_base import Target, fn
+from segl.compiler.targets.base import Target, fn
 from segl.compiler.types import Type
 
 # Simple expressions that take a COLLATE clause without parentheses
@@ -18,14 +18,18 @@ class Postgres(Target):
     dialect = "postgres"
     add_column_if_not_exists = True
 
+    # exact decimals, for round() half away from zero and the remainder of doubles
     numeric_type: ClassVar[str] = "NUMERIC"
 
-    def round(self, value: exp.Expression, digits: int) -> exp.Expression:
-        # round(double) rounds half to even; numeric rounds half away from zero
-        as_numeric = exp.Cast(this=value, to=exp.DataType.build(self.numeric_type))
-        return self.cast(
-            exp.Round(this=as_numeric, decimals=exp.Literal.number(digits)), Type.NUMBER
+    def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        # there is no remainder of doubles; numeric's is exact (an infinite dividend gives
+        # NaN, an infinite divisor the dividend, as fmod)
+        numeric = exp.DataType.build(self.numeric_type)
+        divisor = exp.Nullif(
+            this=exp.Cast(this=right, to=numeric), expression=exp.Literal.number(0)
         )
+        remainder = exp.Mod(this=exp.Cast(this=left, to=numeric), expression=divisor)
+        return self.cast(remainder, Type.NUMBER)
 
     def ordered_text(self, value: exp.Expression) -> exp.Expression:
         # the database's default collation may be a linguistic one ('a' < 'B'): "C" is

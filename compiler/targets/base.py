@@ -8,10 +8,12 @@ does differently or better. Anything a target cannot express raises
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import ClassVar
 
 from sqlglot import exp
 
+from segl.compiler.capabilities import Capability, Limit
 from segl.compiler.types import Type
 
 T = exp.DType
@@ -51,6 +53,18 @@ class Target:
     # leaf segments evaluated where members are written, not stored in the result table
     # (QueryBuilder.deferrable_segments); needs result columns typed exactly as the query's
     defer_segment_flags: ClassVar[bool] = False
+    # what the target cannot do (registry entries name what they need)
+    limits: ClassVar[Mapping[Capability, Limit]] = {}
+
+    @classmethod
+    def lineage(cls) -> tuple[str, ...]:
+        """This target's name, then its base targets' (registry overrides are found by it)."""
+        names = [c.name for c in cls.__mro__ if issubclass(c, Target)]
+        return tuple(dict.fromkeys(names))
+
+    def function(self, name: str, *args: exp.Expression) -> exp.Expression:
+        """A function call the target is known to have, by its own name."""
+        return fn(name, *args)
 
     # ------------------------------------------------------------ types
     def sql_type(self, value_type: Type) -> exp.DataType:
@@ -69,13 +83,16 @@ class Target:
 
     def read_column(self, column: exp.Expression, value_type: Type) -> exp.Expression:
         """A warehouse column as the declared type: numbers become doubles so that
-        arithmetic is the same on every engine."""
-        if value_type in (Type.NUMBER, Type.DATE, Type.TIMESTAMP):
+        arithmetic is the same on every engine, and a NaN in the data is null (SPEC §3)."""
+        if value_type is Type.NUMBER:
+            return self.nan_to_null(self.cast(column, value_type))
+        if value_type in (Type.DATE, Type.TIMESTAMP):
             return self.cast(column, value_type)
         return column
 
     # ------------------------------------------------------------ literals
     def number(self, value: int | float) -> exp.Expression:
+        """A finite number (the checker rejects others)."""
         if isinstance(value, int) and abs(value) < 2**53:
             literal: exp.Expression = exp.Literal.number(abs(value))
         else:
@@ -111,11 +128,25 @@ class Target:
             this=self.cast(left, Type.NUMBER), expression=denominator, typed=False, safe=False
         )
 
+    def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        """The remainder with the sign of the dividend (fmod); a zero divisor gives null.
+        An infinite dividend gives NaN, which the caller turns into null."""
+        divisor = exp.Nullif(this=right, expression=exp.Literal.number(0))
+        return exp.Mod(this=left, expression=divisor)
+
+    def nan_to_null(self, value: exp.Expression) -> exp.Expression:
+        """A double that may be NaN, with NaN as null. NULLIF works where NaN equals NaN
+        (DuckDB, PostgreSQL, Spark, Snowflake); other targets override it."""
+        nan = exp.Cast(this=exp.Literal.string("NaN"), to=self.sql_type(Type.NUMBER))
+        return exp.Nullif(this=value, expression=nan)
+
     def floor(self, value: exp.Expression) -> exp.Expression:
+        """Rounded down, for elapsed time (whole days, hours) only."""
         return exp.Floor(this=value)
 
-    def round(self, value: exp.Expression, digits: int) -> exp.Expression:
-        return exp.Round(this=value, decimals=exp.Literal.number(digits))
+    def md5_hex(self, text: exp.Expression) -> exp.Expression:
+        """The md5 of the UTF-8 bytes of `text` as 32 lowercase hex digits."""
+        return exp.MD5(this=text)
 
     # ------------------------------------------------------------ time
     def to_timestamp(self, value: exp.Expression) -> exp.Expression:
@@ -160,9 +191,6 @@ class Target:
         longer = exp.GTE(this=exp.Length(this=text), expression=exp.Length(this=part))
         tail = exp.EQ(this=exp.Substring(this=text, start=start), expression=part)
         return exp.And(this=longer, expression=tail)
-
-    def length(self, text: exp.Expression) -> exp.Expression:
-        return exp.Length(this=text)
 
     # ------------------------------------------------------------ queries
     def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlglot import exp
 
-from segl.compiler.target_base import T, Target, dtype, fn
+from segl.compiler.targets.base import T, Target, dtype, fn
 
 # the columns an UNPIVOT of flags produces (the result table's own are _u, aN, dN, p_N)
 FLAG_NAME = "_flag"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segl.compiler.target_base import Target, fn, quoted_table
+from segl.compiler.targets.base import Target, fn, quoted_table
 from segl.compiler.types import Type
 
 # Settings every segl query needs to mean what segl means; the engine sets them for its
@@ -63,20 +63,9 @@ class ClickHouse(Target):
         return fn("if", is_text, _wall_clock_text(column.copy()), _instant_as_local(column.copy()))
 
     # ------------------------------------------------------------ arithmetic
-    def round(self, value: exp.Expression, digits: int) -> exp.Expression:
-        # ClickHouse rounds floats half to even; segl rounds half away from zero:
-        # sign(s) * (floor(|s|) + (|s| - floor(|s|) >= 0.5)) / 10^digits, s = value * 10^digits
-        scale = exp.Literal.number(repr(10.0**digits))
-        scaled = exp.Paren(this=exp.Mul(this=value, expression=scale))
-        magnitude = exp.Abs(this=scaled)
-        whole = exp.Floor(this=magnitude.copy())
-        up = exp.GTE(
-            this=exp.Sub(this=magnitude.copy(), expression=whole.copy()),
-            expression=exp.Literal.number("0.5"),
-        )
-        rounded = fn("if", up, exp.Add(this=whole.copy(), expression=exp.Literal.number(1)), whole)
-        signed = exp.Mul(this=fn("sign", scaled.copy()), expression=rounded)
-        return exp.Paren(this=exp.Div(this=signed, expression=scale.copy()))
+    def nan_to_null(self, value: exp.Expression) -> exp.Expression:
+        # NaN is not equal to itself here, so NULLIF cannot catch it
+        return fn("if", fn("isNaN", value), exp.null(), value.copy())
 
     # ------------------------------------------------------------ time
     def epoch(self, value: exp.Expression) -> exp.Expression:
@@ -100,9 +89,6 @@ class ClickHouse(Target):
     def ends_with(self, text: exp.Expression, part: exp.Expression) -> exp.Expression:
         return fn("endsWith", text, part)
 
-    def length(self, text: exp.Expression) -> exp.Expression:
-        return fn("lengthUTF8", text)
-
     # ------------------------------------------------------------ queries
     def in_list(self, value: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
         # ClickHouse's IN treats NULL as a value ('a' IN ('b', NULL) is 0, not NULL);
@@ -114,10 +100,6 @@ class ClickHouse(Target):
         return exp.Paren(this=chain)
 
     def finish_query(self, query: exp.Select) -> exp.Select:
-        # lower/upper are ASCII-only in ClickHouse; the UTF8 forms change every letter
-        for node in list(query.find_all(exp.Lower, exp.Upper)):
-            name = "lowerUTF8" if isinstance(node, exp.Lower) else "upperUTF8"
-            node.replace(fn(name, node.this))
         settings = [
             exp.EQ(this=exp.var(name), expression=exp.Literal.number(value))
             for name, value in QUERY_SETTINGS.items()

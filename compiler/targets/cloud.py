@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from sqlglot import exp
 
-from segl.compiler.target_base import T, Target, dtype, fn, iso_from_sunday_based
+from segl.compiler.capabilities import Capability, Limit
+from segl.compiler.targets.base import T, Target, dtype, fn, iso_from_sunday_based
 from segl.compiler.types import Type
 
 
@@ -31,6 +35,12 @@ class BigQuery(Target):
     starts_with_function = "STARTS_WITH"
     ends_with_function = "ENDS_WITH"
     transactions = False
+    limits: ClassVar[Mapping[Capability, Limit]] = {
+        Capability.FLOAT_MODULO: Limit("BigQuery's MOD takes integers and NUMERIC, not FLOAT64")
+    }
+
+    def nan_to_null(self, value: exp.Expression) -> exp.Expression:
+        return exp.If(this=fn("IS_NAN", value), true=exp.null(), false=value.copy())
 
     def sql_type(self, value_type: Type) -> exp.DataType:
         if value_type is Type.TIMESTAMP:
@@ -57,6 +67,13 @@ class Trino(Target):
     starts_with_function = "STARTS_WITH"
     transactions = False
     temp_table = False  # no CREATE TEMPORARY TABLE: a plain table, dropped at the end
+
+    def nan_to_null(self, value: exp.Expression) -> exp.Expression:
+        return exp.If(this=fn("IS_NAN", value), true=exp.null(), false=value.copy())
+
+    def md5_hex(self, text: exp.Expression) -> exp.Expression:
+        # md5 takes varbinary; to_hex spells upper case
+        return exp.Lower(this=fn("TO_HEX", fn("MD5", fn("TO_UTF8", text))))
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         millis = fn("DATE_DIFF", exp.Literal.string("millisecond"), start, end)

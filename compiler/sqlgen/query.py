@@ -12,324 +12,28 @@ Query shape, one CTE per stage so the SQL stays readable:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.plan import AggregateSlot, EventPass, Plan
+from segl.compiler.registry import AggregateShape, EmptyValue
+from segl.compiler.sqlgen.expressions import ExprCompiler
+from segl.compiler.sqlgen.nodes import (
+    TIME,
+    USER,
+    _is_null,
+    aliased,
+    and_all,
+    case_when,
+    col,
+    cte_ref,
+    ident,
+    paren,
+    table_ref,
+)
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
-
-USER = "_u"
-TIME = "_t"
-
-
-def ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
-
-
-def col(name: str, table: str | None = None) -> exp.Column:
-    return exp.Column(this=ident(name), table=ident(table) if table else None)
-
-
-def table_ref(name: str, alias: str | None = None) -> exp.Table:
-    """A warehouse table; "schema.table" names are split into quoted parts."""
-    parts = name.split(".")
-    table = exp.Table(this=ident(parts[-1]))
-    if len(parts) >= 2:
-        table.set("db", ident(parts[-2]))
-    if len(parts) >= 3:
-        table.set("catalog", ident(".".join(parts[:-2])))
-    if alias:
-        table.set("alias", exp.TableAlias(this=ident(alias)))
-    return table
-
-
-def cte_ref(name: str, alias: str | None = None) -> exp.Table:
-    table = exp.Table(this=ident(name))
-    if alias:
-        table.set("alias", exp.TableAlias(this=ident(alias)))
-    return table
-
-
-def aliased(expr: exp.Expression, name: str) -> exp.Alias:
-    return exp.Alias(this=expr, alias=ident(name))
-
-
-def and_all(parts: list[exp.Expression]) -> exp.Expression:
-    result = parts[0]
-    for part in parts[1:]:
-        result = exp.And(this=result, expression=part)
-    return result
-
-
-def _is_null(expr: ir.Expr) -> bool:
-    """A null literal, or an expression of null type (e.g. a case whose branches are all null)."""
-    return expr.type is Type.NULL or (isinstance(expr, ir.Literal) and expr.value is None)
-
-
-def case_when(condition: exp.Expression, value: exp.Expression) -> exp.Case:
-    return exp.Case(ifs=[exp.If(this=condition, true=value)])
-
-
-PRECEDENCE: dict[type[exp.Expression], int] = {
-    exp.Or: 1,
-    exp.And: 2,
-    exp.Not: 3,
-    exp.EQ: 4,
-    exp.NEQ: 4,
-    exp.LT: 4,
-    exp.LTE: 4,
-    exp.GT: 4,
-    exp.GTE: 4,
-    exp.Is: 4,
-    exp.In: 4,
-    exp.Add: 5,
-    exp.Sub: 5,
-    exp.Mul: 6,
-    exp.Div: 6,
-    exp.Mod: 6,
-    exp.Neg: 7,
-}
-
-
-def paren(expr: exp.Expression, parent: int = 8, right: bool = False) -> exp.Expression:
-    """Parenthesise an operand that binds less tightly than its parent operator
-    (sqlglot prints trees as built, so precedence is ours to keep)."""
-    own = PRECEDENCE.get(type(expr), 9)
-    if own < parent or (right and own == parent):
-        return exp.Paren(this=expr)
-    return expr
-
-
-@dataclass
-class ExprCompiler:
-    """IR expressions to sqlglot. `resolve` maps leaves that live in columns
-    (profile columns, aggregates, references, event columns) to column refs."""
-
-    target: Target
-    as_of: dt.datetime
-    resolve: Callable[[ir.Expr], exp.Expression]
-
-    def compile(self, expr: ir.Expr) -> exp.Expression:
-        if expr.type is Type.NULL:
-            # always null (e.g. -null, a case of nulls, a reference to one): a bare NULL,
-            # typed by its context; "-NULL" or "NULL + NULL" cannot pick an operator
-            return self.target.null(Type.NULL)
-        match expr:
-            case ir.Literal(value=value, type=value_type):
-                return self.literal(value, value_type)
-            case ir.AsOf():
-                return self.target.timestamp(self.as_of)
-            case ir.AsOfDate():
-                return self.target.date(self.as_of.date())
-            case (
-                ir.ProfileColumn()
-                | ir.EventColumn()
-                | ir.TagRef()
-                | ir.SegmentRef()
-                | ir.LayeringRef()
-                | ir.Aggregate()
-            ):
-                return self.resolve(expr)
-            case ir.Not(operand=operand):
-                return exp.Not(this=paren(self.compile(operand), 4))
-            case ir.Neg(operand=operand):
-                if _is_null(operand):  # "-NULL": no operator to pick on some engines
-                    return self.target.null(expr.type)
-                return exp.Neg(this=paren(self.compile(operand), 8))
-            case ir.Logic(op=op, left=left, right=right):
-                cls, level = (exp.And, 2) if op == "and" else (exp.Or, 1)
-                return cls(
-                    this=paren(self.compile(left), level),
-                    expression=paren(self.compile(right), level, right=True),
-                )
-            case ir.Compare():
-                return self.comparison(expr)
-            case ir.Arith():
-                return self.arithmetic(expr)
-            case ir.InList(operand=operand, items=items, negated=negated):
-                kinds = {operand.type, *(item.type for item in items)}
-                wanted = Type.TIMESTAMP if Type.TIMESTAMP in kinds else operand.type
-                contained = self.target.in_list(
-                    paren(self.as_type(operand, self.compile(operand), wanted), 5),
-                    [self.as_type(item, self.compile(item), wanted) for item in items],
-                )
-                return exp.Not(this=exp.Paren(this=contained)) if negated else contained
-            case ir.IsNull(operand=operand, negated=negated):
-                test = exp.Is(this=paren(self.compile(operand), 5), expression=exp.null())
-                return exp.Not(this=exp.Paren(this=test)) if negated else test
-            case ir.StrMatch(op=op, left=left, right=right):
-                if _is_null(left) or _is_null(right):
-                    return self.target.null(Type.BOOL)
-                text, part = self.compile(left), self.compile(right)
-                if op == "contains":
-                    return self.target.contains(text, part)
-                if op == "starts_with":
-                    return self.target.starts_with(text, part)
-                return self.target.ends_with(text, part)
-            case ir.Func():
-                return self.function(expr)
-            case ir.Case(whens=whens, otherwise=otherwise):
-                ifs = [
-                    # a bare NULL condition is typed: Spark refuses `CASE WHEN NULL`
-                    exp.If(
-                        this=self.target.null(Type.BOOL)
-                        if cond.type is Type.NULL
-                        else self.compile(cond),
-                        true=self.as_type(value, self.compile(value), expr.type),
-                    )
-                    for cond, value in whens
-                ]
-                default = (
-                    self.as_type(otherwise, self.compile(otherwise), expr.type)
-                    if otherwise is not None
-                    else None
-                )
-                return exp.Case(ifs=ifs, default=default)
-        raise TargetError(self.target.name, type(expr).__name__, "not a compilable expression")
-
-    def literal(self, value: ir.LiteralValue, value_type: Type) -> exp.Expression:
-        if value is None:
-            return self.target.null(value_type)
-        if isinstance(value, bool):
-            return self.target.boolean(value)
-        if isinstance(value, int | float):
-            return self.target.number(value)
-        if isinstance(value, str):
-            return self.target.string(value)
-        if isinstance(value, dt.datetime):
-            return self.target.timestamp(value)
-        return self.target.date(value)
-
-    def as_type(self, expr: ir.Expr, compiled: exp.Expression, wanted: Type) -> exp.Expression:
-        """A date where a timestamp is wanted (in lists, case, coalesce): see widen_date."""
-        if expr.type is Type.DATE and wanted is Type.TIMESTAMP:
-            return self.target.widen_date(compiled)
-        return compiled
-
-    def comparable(self, expr: ir.Expr, other: ir.Expr) -> exp.Expression:
-        """Dates compared with timestamps count as midnight."""
-        compiled = self.compile(expr)
-        if expr.type is Type.DATE and other.type is Type.TIMESTAMP:
-            return self.target.to_timestamp(compiled)
-        return compiled
-
-    def comparison(self, expr: ir.Compare) -> exp.Expression:
-        ops: dict[str, type[exp.Expression]] = {
-            "==": exp.EQ,
-            "!=": exp.NEQ,
-            "<": exp.LT,
-            "<=": exp.LTE,
-            ">": exp.GT,
-            ">=": exp.GTE,
-        }
-        left = paren(self.comparable(expr.left, expr.right), 5)
-        right = paren(self.comparable(expr.right, expr.left), 5)
-        if expr.op not in ("==", "!="):
-            left = self.ordered(left, expr.left.type)
-            right = self.ordered(right, expr.right.type)
-        built: exp.Expression = ops[expr.op](this=left, expression=right)
-        return built
-
-    def ordered(self, value: exp.Expression, value_type: Type) -> exp.Expression:
-        """Strings in a comparison or an ORDER BY: by code point on every target."""
-        return self.target.ordered_text(value) if value_type is Type.STRING else value
-
-    def arithmetic(self, expr: ir.Arith) -> exp.Expression:
-        if _is_null(expr.left) or _is_null(expr.right):  # "NULL + NULL" has no operator
-            return self.target.null(expr.type)
-        level = 6 if expr.op in ("*", "/") else 5
-        left = paren(self.compile(expr.left), level)
-        right = paren(self.compile(expr.right), level, right=True)
-        if expr.op == "/":
-            return self.target.divide(left, right)
-        ops: dict[str, type[exp.Expression]] = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
-        built: exp.Expression = ops[expr.op](this=left, expression=right)
-        return built
-
-    def elapsed(self, start: ir.Expr, end: exp.Expression, unit_seconds: int) -> exp.Expression:
-        seconds = self.target.seconds_between(self.timestamp_of(start), end)
-        return self.target.floor(
-            exp.Div(this=exp.Paren(this=seconds), expression=exp.Literal.number(unit_seconds))
-        )
-
-    def timestamp_of(self, expr: ir.Expr) -> exp.Expression:
-        compiled = self.compile(expr)
-        return self.target.to_timestamp(compiled) if expr.type is Type.DATE else compiled
-
-    def function(self, expr: ir.Func) -> exp.Expression:
-        """Functions are null in, null out (coalesce aside): a null literal argument
-        folds to a typed null, since engines cannot pick an overload for bare NULL."""
-        name, args = expr.name, expr.args
-        target = self.target
-        if name == "coalesce":
-            args = tuple(a for a in args if not _is_null(a))
-            if not args:
-                return target.null(expr.type)
-        elif any(_is_null(a) for a in args):
-            return target.null(expr.type)
-        as_of = target.timestamp(self.as_of)
-        if name == "days_since":
-            return self.elapsed(args[0], as_of, 86400)
-        if name == "hours_since":
-            return self.elapsed(args[0], as_of, 3600)
-        if name == "days_between":
-            return self.elapsed(args[0], self.timestamp_of(args[1]), 86400)
-        if name == "age":
-            return self.age(args[0])
-        compiled = [self.compile(a) for a in args]
-        if name == "date":
-            return target.to_date(compiled[0]) if args[0].type is Type.TIMESTAMP else compiled[0]
-        if name == "day_of_week":
-            return target.iso_day_of_week(compiled[0])
-        if name == "hour":
-            return target.extract("HOUR", self.timestamp_of(args[0]))
-        if name == "lower":
-            return exp.Lower(this=compiled[0])
-        if name == "upper":
-            return exp.Upper(this=compiled[0])
-        if name == "length":
-            return target.length(compiled[0])
-        if name == "abs":
-            return exp.Abs(this=compiled[0])
-        if name == "round":
-            digits = args[1].value if len(args) > 1 and isinstance(args[1], ir.Literal) else 0
-            assert isinstance(digits, int)
-            return target.round(compiled[0], digits)
-        if name == "coalesce":
-            compiled = [self.as_type(a, c, expr.type) for a, c in zip(args, compiled, strict=True)]
-            if len(compiled) == 1:  # SQLite refuses COALESCE with one argument
-                return compiled[0]
-            return exp.Coalesce(this=compiled[0], expressions=compiled[1:])
-        raise TargetError(target.name, f"{name}()", "unknown function")
-
-    def age(self, birth: ir.Expr) -> exp.Expression:
-        """Whole years: as-of year - birth year, minus one before the birthday."""
-        target = self.target
-        value = self.compile(birth)
-        if birth.type is Type.TIMESTAMP:
-            value = target.to_date(value)
-        today = self.as_of.date()
-        years = exp.Sub(
-            this=exp.Literal.number(today.year), expression=target.extract("YEAR", value)
-        )
-        month_day = exp.Add(
-            this=exp.Mul(this=target.extract("MONTH", value), expression=exp.Literal.number(100)),
-            expression=target.extract("DAY", value),
-        )
-        before_birthday = exp.GT(
-            this=month_day, expression=exp.Literal.number(today.month * 100 + today.day)
-        )
-        correction = exp.Case(
-            ifs=[exp.If(this=before_birthday, true=exp.Literal.number(1))],
-            default=exp.Literal.number(0),
-        )
-        return exp.Sub(this=years, expression=correction)
-
 
 # ---------------------------------------------------------------- the query
 
@@ -379,7 +83,7 @@ class QueryBuilder:
             raise TargetError(target.name, type(node).__name__, "not allowed inside an aggregate")
 
         compiler = ExprCompiler(target, self.plan.as_of, resolve)
-        ranked = [s for s in event_pass.slots if s.aggregate.func in ("first", "last")]
+        ranked = [s for s in event_pass.slots if s.aggregate.entry.shape is AggregateShape.PICK]
         source_cte = scan
         if ranked:
             source_cte = f"evr_{index}"
@@ -389,23 +93,20 @@ class QueryBuilder:
                 source_cte,
                 exp.Select(expressions=star + windows).from_(cte_ref(scan), copy=False),
             )
+        grouped_slots = [
+            s for s in event_pass.slots if s.aggregate.entry.shape is not AggregateShape.MODE
+        ]
         aggregates = [
-            aliased(self.aggregate(compiler, slot), slot.column)
-            for slot in event_pass.slots
-            if slot.aggregate.func != "most_frequent"
+            aliased(self.aggregate(compiler, slot), slot.column) for slot in grouped_slots
         ]
         grouped = f"agg_{index}"
         query = exp.Select(expressions=[col(USER), *aggregates]).from_(
             cte_ref(source_cte), copy=False
         )
         self.add_cte(grouped, query.group_by(col(USER), copy=False))
-        joins = [
-            (grouped, slot.column)
-            for slot in event_pass.slots
-            if slot.aggregate.func != "most_frequent"
-        ]
+        joins = [(grouped, slot.column) for slot in grouped_slots]
         for slot in event_pass.slots:
-            if slot.aggregate.func == "most_frequent":
+            if slot.aggregate.entry.shape is AggregateShape.MODE:
                 joins.append((self.most_frequent(compiler, scan, slot), slot.column))
         return grouped, joins
 
@@ -437,7 +138,7 @@ class QueryBuilder:
 
     def rank(self, compiler: ExprCompiler, slot: AggregateSlot) -> exp.Expression:
         agg = slot.aggregate
-        descending = agg.func == "last"
+        descending = agg.func == "last"  # the PICK aggregates: first, last
         assert agg.value is not None
         value = compiler.compile(agg.value)
         condition = self.condition(compiler, slot)
@@ -456,8 +157,8 @@ class QueryBuilder:
 
     def aggregate(self, compiler: ExprCompiler, slot: AggregateSlot) -> exp.Expression:
         agg = slot.aggregate
-        func = agg.func
-        if func in ("first", "last"):
+        entry = agg.entry
+        if entry.shape is AggregateShape.PICK:
             assert agg.value is not None
             picked = exp.EQ(this=col(f"r_{slot.column}"), expression=exp.Literal.number(1))
             condition = self.condition(compiler, slot)
@@ -469,23 +170,14 @@ class QueryBuilder:
             return self.target.only_value(
                 case_when(test, compiler.compile(agg.value)), agg.value.type
             )
-        counted = self.counted(compiler, slot)
-        if func in ("count", "exists"):
-            return exp.Count(this=counted)
-        if func == "count_distinct":
+        if agg.func == "count_distinct":
             days = self.distinct_days(compiler, slot)
             if days is not None:
                 return days
-            return exp.Count(this=exp.Distinct(expressions=[counted]))
-        if func == "sum":
-            return exp.Sum(this=counted)
-        if func == "avg":
-            return exp.Avg(this=counted)
-        if func == "min":
-            return exp.Min(this=compiler.ordered(counted, agg.type))
-        if func == "max":
-            return exp.Max(this=compiler.ordered(counted, agg.type))
-        raise TargetError(self.target.name, f"{func}()", "unknown aggregate")
+        assert entry.sql is not None, f"{agg.func} has no SQL builder"
+        value_type = agg.value.type if agg.value is not None else Type.NUMBER
+        built: exp.Expression = entry.sql(self.target, self.counted(compiler, slot), value_type)
+        return built
 
     def distinct_days(self, compiler: ExprCompiler, slot: AggregateSlot) -> exp.Expression | None:
         """`count_distinct(date(<the source's time>))` over a window: the target's cheaper
@@ -604,14 +296,16 @@ class QueryBuilder:
         return alias
 
     def with_default(self, slot: AggregateSlot, value: exp.Expression) -> exp.Expression:
-        """Users without events get the empty-history value: 0 for count/sum, false for exists."""
-        func = slot.aggregate.func
-        if func in ("count", "count_distinct", "sum"):
-            return exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
-        if func == "exists":
+        """Users without events get the empty-history value: 0 for count/sum, false for
+        exists. Then a NaN (a sum of +inf and -inf) is null: after the default, so that it
+        stays null rather than becoming 0."""
+        entry = slot.aggregate.entry
+        if entry.empty is EmptyValue.ZERO:
+            value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+        elif entry.empty is EmptyValue.FALSE:
             test = exp.GT(this=value, expression=exp.Literal.number(0))
-            return exp.Coalesce(this=test, expressions=[exp.false()])
-        return value
+            value = exp.Coalesce(this=test, expressions=[exp.false()])
+        return self.target.nan_to_null(value) if entry.nan_possible else value
 
     # ------------------------------------------------------------ definitions
     def resolve_user_level(self, node: ir.Expr) -> exp.Expression:
@@ -712,19 +406,3 @@ def build_result_query(plan: Plan, target: Target) -> tuple[exp.Select, dict[str
     target evaluates where members are written (Target.defer_segment_flags), and those
     segments: column -> condition over the result's columns."""
     return QueryBuilder(plan, target).build(target.defer_segment_flags)
-
-
-def render(expression: exp.Expression, target: Target, pretty: bool = True) -> str:
-    """SQL text for the target; raises TargetError for anything the dialect lacks.
-    The tree is rendered without a defensive copy (large plans are costly to copy);
-    callers render trees they built for this target only."""
-    try:
-        return expression.sql(
-            dialect=target.dialect,
-            pretty=pretty,
-            unsupported_level=sqlglot.ErrorLevel.RAISE,
-            identify=True,
-            copy=False,
-        )
-    except sqlglot.errors.UnsupportedError as err:
-        raise TargetError(target.name, "this project", str(err)) from None

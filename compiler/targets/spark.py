@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segl.compiler.target_base import Target, dtype, fn, iso_from_sunday_based, quoted_table
+from segl.compiler.targets.base import Target, dtype, fn, iso_from_sunday_based, quoted_table
 from segl.compiler.types import Type
 
 # seconds with microseconds: an interval of up to 9999 years, exactly
@@ -66,22 +66,6 @@ class Spark(Target):
         # FLOOR of a double is a BIGINT in Spark (an overflow error under ANSI mode beyond
         # 2**63); segl floors only elapsed time, far below that
         return self.cast(exp.Floor(this=value), Type.NUMBER)
-
-    def round(self, value: exp.Expression, digits: int) -> exp.Expression:
-        """Half away from zero of the double value * 10**digits, as the reference does.
-
-        Spark's ROUND on a double rounds half up the shortest decimal that reads back as
-        that double (`ROUND(2.675, 2)` is 2.68; the double 2.675 is below 2.675). At zero
-        digits that is exact: a double below k + 0.5 never prints as k + 0.5 or more,
-        since k + 0.5 is itself a double. So scale first, round to a whole number, scale
-        back, with the same doubles the reference uses."""
-        number = self.cast(value, Type.NUMBER)
-        if digits == 0:
-            return exp.Round(this=number, decimals=exp.Literal.number(0))
-        scale = self.cast(exp.Literal.number(repr(10.0**digits)), Type.NUMBER)
-        scaled = exp.Mul(this=number, expression=scale)
-        rounded = exp.Round(this=scaled, decimals=exp.Literal.number(0))
-        return exp.Div(this=rounded, expression=scale.copy())
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return iso_from_sunday_based(fn("DAYOFWEEK", value))

@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import ClassVar
 
 from sqlglot import exp
 
-from segl.compiler.target_base import T, Target, dtype, fn
+from segl.compiler.capabilities import Capability, Limit
+from segl.compiler.targets.base import T, Target, dtype, fn
 from segl.compiler.types import Type
 
 
 class SQLite(Target):
     name = "sqlite"
     dialect = "sqlite"
+    limits: ClassVar[Mapping[Capability, Limit]] = {
+        Capability.MD5: Limit(
+            "SQLite has no md5(); segl's SQLite engine defines one, another SQLite client "
+            "needs an extension that does",
+            engine_provides=True,
+        )
+    }
+
+    def nan_to_null(self, value: exp.Expression) -> exp.Expression:
+        return value  # SQLite has no NaN: it stores and computes NaN as NULL
+
+    def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        # `%` converts both sides to integers; mod() (SQLite >= 3.35) is fmod
+        return fn("MOD", left, exp.Nullif(this=right, expression=exp.Literal.number(0)))
+
+    def md5_hex(self, text: exp.Expression) -> exp.Expression:
+        return fn("md5", text)
 
     def sql_type(self, value_type: Type) -> exp.DataType:
         # SQLite keeps dates and timestamps as ISO text

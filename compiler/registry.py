@@ -1,0 +1,659 @@
+"""The one registry of scalar functions and aggregates.
+
+Each entry is everything segl knows about one function: its signature and null rule (read
+by the checker), its reference implementation (read by the reference evaluator, over the
+values of compiler/values.py), its default sqlglot builder and per-target overrides (read
+by SQL generation), and the target capabilities it needs (read by `segl check --dialect`).
+Adding a function is adding one entry here.
+
+Targets are looked up by name along their class lineage, so an override for "postgres"
+also serves Redshift (a subclass) unless Redshift has its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from segl.compiler import values as v
+from segl.compiler.capabilities import Capability
+from segl.compiler.types import ORDERED, TEMPORAL, Type
+
+if TYPE_CHECKING:
+    from segl.compiler.targets.base import Target
+
+NUMBER_ONLY = frozenset({Type.NUMBER})
+STRING_ONLY = frozenset({Type.STRING})
+KEY_TYPES = frozenset({Type.STRING, Type.NUMBER})
+ANY_VALUE = frozenset({Type.NUMBER, Type.STRING, Type.BOOL, Type.DATE, Type.TIMESTAMP})
+
+Reference = Callable[[Sequence[v.Value], dt.datetime], v.Value]
+
+
+class NOT_CONSTANT:
+    """An argument whose value is not known when compiling."""
+
+
+@dataclass(frozen=True)
+class SqlCall:
+    """What a SQL builder sees of one call: the target, the as-of, and per argument its
+    compiled expression, its type and (for literals) its value."""
+
+    target: Target
+    as_of: dt.datetime
+    args: Sequence[exp.Expression]
+    types: Sequence[Type]
+    constants: Sequence[object]
+    result: Type
+
+    def timestamp(self, index: int) -> exp.Expression:
+        """Argument `index` as a timestamp (a date is its midnight)."""
+        arg = self.args[index]
+        return self.target.to_timestamp(arg) if self.types[index] is Type.DATE else arg
+
+    def widened(self, index: int) -> exp.Expression:
+        """Argument `index` in the call's result type (a date where a timestamp is wanted)."""
+        if self.types[index] is Type.DATE and self.result is Type.TIMESTAMP:
+            return self.target.widen_date(self.args[index])
+        return self.args[index]
+
+    def as_of_timestamp(self) -> exp.Expression:
+        return self.target.timestamp(self.as_of)
+
+
+SqlBuilder = Callable[[SqlCall], exp.Expression]
+
+
+class NullRule(Enum):
+    STRICT = "strict"  # any null argument gives null; the function never sees one
+    FIRST_NON_NULL = "first non-null"  # coalesce
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    params: tuple[frozenset[Type], ...]  # allowed types per position
+    result: Type | None  # None: the arguments' common type (coalesce, greatest, least)
+    reference: Reference
+    sql: SqlBuilder
+    summary: str  # one line for docs and hints
+    optional: int = 0  # how many trailing parameters may be left out
+    variadic: bool = False  # the last parameter repeats (at least `min_args` in all)
+    min_args: int = 1
+    null_rule: NullRule = NullRule.STRICT
+    # whether the SQL the builders emit is already null for a null argument; if not, SQL
+    # generation guards the call (GREATEST skips nulls on PostgreSQL, DuckDB and Spark)
+    sql_strict: bool = True
+    # the arguments are compared (greatest, least): strings by code point on every target
+    compares: bool = False
+    overrides: Mapping[str, SqlBuilder] = field(default_factory=dict)
+    requires: frozenset[Capability] = frozenset()
+    # a problem with constant arguments: (argument index, message) or None
+    validate: Callable[[Sequence[Type], Sequence[object]], tuple[int, str] | None] | None = None
+
+    def arity_text(self) -> str:
+        low, high = len(self.params) - self.optional, len(self.params)
+        if self.variadic:
+            return f"at least {self.min_args}"
+        return str(high) if low == high else f"{low} or {high}"
+
+    def accepts_count(self, count: int) -> bool:
+        if self.variadic:
+            return count >= self.min_args
+        return len(self.params) - self.optional <= count <= len(self.params)
+
+    def param(self, index: int) -> frozenset[Type]:
+        return self.params[min(index, len(self.params) - 1)]
+
+    def builder(self, target: Target) -> SqlBuilder:
+        for name in target.lineage():
+            if name in self.overrides:
+                return self.overrides[name]
+        return self.sql
+
+
+# ---------------------------------------------------------------- SQL building blocks
+
+
+def elapsed(
+    call: SqlCall, start: exp.Expression, end: exp.Expression, seconds: int
+) -> exp.Expression:
+    """Whole elapsed units from start to end (timestamps), rounded down."""
+    between = call.target.seconds_between(start, end)
+    return call.target.floor(
+        exp.Div(this=exp.Paren(this=between), expression=exp.Literal.number(seconds))
+    )
+
+
+def _age_sql(call: SqlCall) -> exp.Expression:
+    """Whole years: as-of year - birth year, minus one before the birthday."""
+    target = call.target
+    value = call.args[0]
+    if call.types[0] is Type.TIMESTAMP:
+        value = target.to_date(value)
+    today = call.as_of.date()
+    years = exp.Sub(this=exp.Literal.number(today.year), expression=target.extract("YEAR", value))
+    month_day = exp.Add(
+        this=exp.Mul(
+            this=target.extract("MONTH", value.copy()), expression=exp.Literal.number(100)
+        ),
+        expression=target.extract("DAY", value.copy()),
+    )
+    before_birthday = exp.GT(
+        this=month_day, expression=exp.Literal.number(today.month * 100 + today.day)
+    )
+    correction = exp.Case(
+        ifs=[exp.If(this=before_birthday, true=exp.Literal.number(1))],
+        default=exp.Literal.number(0),
+    )
+    return exp.Sub(this=years, expression=correction)
+
+
+def _round_digits(call: SqlCall) -> int:
+    digits = call.constants[1] if len(call.constants) > 1 else 0
+    assert isinstance(digits, int | float) and not isinstance(digits, bool)
+    return int(digits)
+
+
+def _round_sql(call: SqlCall) -> exp.Expression:
+    return exp.Round(this=call.args[0], decimals=exp.Literal.number(_round_digits(call)))
+
+
+def _round_postgres(call: SqlCall) -> exp.Expression:
+    # round(double) rounds half to even; numeric rounds half away from zero
+    target = call.target
+    numeric = exp.DataType.build(getattr(target, "numeric_type", "NUMERIC"))
+    as_numeric = exp.Cast(this=call.args[0], to=numeric)
+    digits = exp.Literal.number(_round_digits(call))
+    return target.cast(exp.Round(this=as_numeric, decimals=digits), Type.NUMBER)
+
+
+def _round_clickhouse(call: SqlCall) -> exp.Expression:
+    # ClickHouse rounds floats half to even; segl rounds half away from zero:
+    # sign(s) * (floor(|s|) + (|s| - floor(|s|) >= 0.5)) / 10^digits, s = value * 10^digits
+    fn = call.target.function
+    scale = exp.Literal.number(repr(10.0 ** _round_digits(call)))
+    scaled = exp.Paren(this=exp.Mul(this=call.args[0], expression=scale))
+    magnitude = exp.Abs(this=scaled)
+    whole = exp.Floor(this=magnitude.copy())
+    up = exp.GTE(
+        this=exp.Sub(this=magnitude.copy(), expression=whole.copy()),
+        expression=exp.Literal.number("0.5"),
+    )
+    rounded = fn("if", up, exp.Add(this=whole.copy(), expression=exp.Literal.number(1)), whole)
+    signed = exp.Mul(this=fn("sign", scaled.copy()), expression=rounded)
+    return exp.Paren(this=exp.Div(this=signed, expression=scale.copy()))
+
+
+def _round_spark(call: SqlCall) -> exp.Expression:
+    """Half away from zero of the double value * 10**digits, as the reference does.
+
+    Spark's ROUND on a double rounds half up the shortest decimal that reads back as that
+    double (`ROUND(2.675, 2)` is 2.68; the double 2.675 is below 2.675). At zero digits that
+    is exact: a double below k + 0.5 never prints as k + 0.5 or more, since k + 0.5 is
+    itself a double. So scale first, round to a whole number, scale back."""
+    target = call.target
+    number = target.cast(call.args[0], Type.NUMBER)
+    digits = _round_digits(call)
+    if digits == 0:
+        return exp.Round(this=number, decimals=exp.Literal.number(0))
+    scale = target.cast(exp.Literal.number(repr(10.0**digits)), Type.NUMBER)
+    rounded = exp.Round(this=exp.Mul(this=number, expression=scale), decimals=exp.Literal.number(0))
+    return exp.Div(this=rounded, expression=scale.copy())
+
+
+def _whole_spark(kind: type[exp.Floor] | type[exp.Ceil]) -> SqlBuilder:
+    """FLOOR and CEIL of a double are BIGINTs in Spark, which saturate beyond 2**63 (and at
+    infinity); a double of magnitude 2**52 or more is whole already, so it is kept."""
+
+    def build(call: SqlCall) -> exp.Expression:
+        target, value = call.target, call.args[0]
+        large = exp.GTE(
+            this=exp.Abs(this=value.copy()), expression=exp.Literal.number(repr(2.0**52))
+        )
+        whole = target.cast(kind(this=value.copy()), Type.NUMBER)
+        return exp.Case(ifs=[exp.If(this=large, true=value.copy())], default=whole)
+
+    return build
+
+
+def _extreme_sql(kind: type[exp.Greatest] | type[exp.Least]) -> SqlBuilder:
+    def build(call: SqlCall) -> exp.Expression:
+        args = [
+            call.target.ordered_text(call.widened(i))
+            if call.result is Type.STRING
+            else call.widened(i)
+            for i in range(len(call.args))
+        ]
+        return kind(this=args[0], expressions=args[1:], ignore_nulls=True)
+
+    return build
+
+
+def _coalesce_sql(call: SqlCall) -> exp.Expression:
+    args = [call.widened(i) for i in range(len(call.args))]
+    if len(args) == 1:  # SQLite refuses COALESCE with one argument
+        return args[0]
+    return exp.Coalesce(this=args[0], expressions=args[1:])
+
+
+def _bucket_key_text(call: SqlCall) -> exp.Expression:
+    """The key as the text it is hashed as (values.bucket_key_text): a whole number as its
+    digits, a fraction (which has no agreed spelling) null."""
+    key = call.args[0]
+    if call.types[0] is Type.STRING:
+        return key
+    target = call.target
+    whole = exp.And(
+        this=exp.EQ(this=key.copy(), expression=exp.Floor(this=key.copy())),
+        expression=exp.LTE(
+            this=exp.Abs(this=key.copy()), expression=exp.Literal.number(repr(v.MAX_EXACT_WHOLE))
+        ),
+    )
+    digits = target.cast(exp.Cast(this=key.copy(), to=exp.DataType.build("BIGINT")), Type.STRING)
+    return exp.Case(ifs=[exp.If(this=whole, true=digits)])
+
+
+HEX_DIGITS = "0123456789abcdef"
+
+
+def hex_prefix_value(target: Target, hexdigits: exp.Expression, count: int) -> exp.Expression:
+    """The number the first `count` lowercase hex digits spell, from each digit's position
+    in "0123456789abcdef": the same portable expression on every target (no dialect's
+    own hex parsing, whose spellings and integer widths differ)."""
+    total: exp.Expression | None = None
+    for index in range(count):
+        digit = exp.Substring(
+            this=hexdigits.copy(),
+            start=exp.Literal.number(index + 1),
+            length=exp.Literal.number(1),
+        )
+        position = exp.StrPosition(this=exp.Literal.string(HEX_DIGITS), substr=digit)
+        term = exp.Mul(
+            this=exp.Paren(this=exp.Sub(this=position, expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(16 ** (count - 1 - index)),
+        )
+        total = term if total is None else exp.Add(this=total, expression=term)
+    assert total is not None
+    return total
+
+
+def _bucket_sql(call: SqlCall) -> exp.Expression:
+    target = call.target
+    hashed = exp.DPipe(
+        this=exp.DPipe(this=call.args[1], expression=exp.Literal.string(":")),
+        expression=_bucket_key_text(call),
+        safe=True,
+    )
+    number = hex_prefix_value(target, target.md5_hex(hashed), 8)
+    return exp.Div(
+        this=target.cast(exp.Paren(this=number), Type.NUMBER),
+        expression=exp.Literal.number("4294967296.0"),
+    )
+
+
+def _days_since(call: SqlCall) -> exp.Expression:
+    return elapsed(call, call.timestamp(0), call.as_of_timestamp(), 86400)
+
+
+def _hours_since(call: SqlCall) -> exp.Expression:
+    return elapsed(call, call.timestamp(0), call.as_of_timestamp(), 3600)
+
+
+def _days_between(call: SqlCall) -> exp.Expression:
+    return elapsed(call, call.timestamp(0), call.timestamp(1), 86400)
+
+
+def _date_sql(call: SqlCall) -> exp.Expression:
+    if call.types[0] is Type.TIMESTAMP:
+        return call.target.to_date(call.args[0])
+    return call.args[0]
+
+
+ROUND_DIGITS = "round()'s number of decimals must be a whole number from 0 to 10"
+
+
+def _round_check(types: Sequence[Type], constants: Sequence[object]) -> tuple[int, str] | None:
+    if len(constants) < 2:
+        return None
+    digits = constants[1]
+    if isinstance(digits, int | float) and not isinstance(digits, bool):
+        whole = float(digits).is_integer() and 0 <= digits <= 10
+        return None if whole else (1, ROUND_DIGITS)
+    return 1, ROUND_DIGITS
+
+
+def _unary(kind: type[exp.Expression]) -> SqlBuilder:
+    def build(call: SqlCall) -> exp.Expression:
+        built: exp.Expression = kind(this=call.args[0])
+        return built
+
+    return build
+
+
+def _clickhouse_function(name: str) -> SqlBuilder:
+    return lambda call: call.target.function(name, *call.args)
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in (
+        Function(
+            "days_since",
+            (TEMPORAL,),
+            Type.NUMBER,
+            v.days_since,
+            _days_since,
+            "whole days from t to the as-of",
+        ),
+        Function(
+            "hours_since",
+            (TEMPORAL,),
+            Type.NUMBER,
+            v.hours_since,
+            _hours_since,
+            "whole hours from t to the as-of",
+        ),
+        Function(
+            "days_between",
+            (TEMPORAL, TEMPORAL),
+            Type.NUMBER,
+            v.days_between,
+            _days_between,
+            "whole days from a to b",
+        ),
+        Function("age", (TEMPORAL,), Type.NUMBER, v.age, _age_sql, "whole years at the as-of"),
+        Function(
+            "date",
+            (TEMPORAL,),
+            Type.DATE,
+            lambda a, now: v.day(a[0]),
+            _date_sql,
+            "the date of a timestamp",
+        ),
+        Function(
+            "day_of_week",
+            (TEMPORAL,),
+            Type.NUMBER,
+            lambda a, now: float(v.day(a[0]).isoweekday()),
+            lambda call: call.target.iso_day_of_week(call.args[0]),
+            "1 = Monday .. 7 = Sunday",
+        ),
+        Function(
+            "hour",
+            (TEMPORAL,),
+            Type.NUMBER,
+            v.hour,
+            lambda call: call.target.extract("HOUR", call.timestamp(0)),
+            "the hour of the day, 0-23",
+        ),
+        Function(
+            "lower",
+            (STRING_ONLY,),
+            Type.STRING,
+            lambda a, now: v.text(a[0]).lower(),
+            _unary(exp.Lower),
+            "lower case (all of Unicode)",
+            # lower/upper are ASCII-only in ClickHouse; the UTF8 forms change every letter
+            overrides={"clickhouse": _clickhouse_function("lowerUTF8")},
+        ),
+        Function(
+            "upper",
+            (STRING_ONLY,),
+            Type.STRING,
+            lambda a, now: v.text(a[0]).upper(),
+            _unary(exp.Upper),
+            "upper case (all of Unicode)",
+            overrides={"clickhouse": _clickhouse_function("upperUTF8")},
+        ),
+        Function(
+            "length",
+            (STRING_ONLY,),
+            Type.NUMBER,
+            lambda a, now: float(len(v.text(a[0]))),
+            _unary(exp.Length),
+            "the number of characters",
+            overrides={"clickhouse": _clickhouse_function("lengthUTF8")},
+        ),
+        Function(
+            "abs",
+            (NUMBER_ONLY,),
+            Type.NUMBER,
+            lambda a, now: abs(v.num(a[0])),
+            _unary(exp.Abs),
+            "absolute value",
+        ),
+        Function(
+            "round",
+            (NUMBER_ONLY, NUMBER_ONLY),
+            Type.NUMBER,
+            v.round_value,
+            _round_sql,
+            "round half away from zero to n decimals (0 to 10, default 0)",
+            optional=1,
+            validate=_round_check,
+            overrides={
+                "postgres": _round_postgres,
+                "clickhouse": _round_clickhouse,
+                "spark": _round_spark,
+            },
+        ),
+        Function(
+            "floor",
+            (NUMBER_ONLY,),
+            Type.NUMBER,
+            v.floor_value,
+            _unary(exp.Floor),
+            "the largest whole number not above x",
+            overrides={"spark": _whole_spark(exp.Floor)},
+        ),
+        Function(
+            "ceil",
+            (NUMBER_ONLY,),
+            Type.NUMBER,
+            v.ceil_value,
+            _unary(exp.Ceil),
+            "the smallest whole number not below x",
+            overrides={"spark": _whole_spark(exp.Ceil)},
+        ),
+        Function(
+            "greatest",
+            (ORDERED,),
+            None,
+            v.greatest,
+            _extreme_sql(exp.Greatest),
+            "the largest of the values (null if any is null)",
+            variadic=True,
+            min_args=2,
+            sql_strict=False,
+            compares=True,
+        ),
+        Function(
+            "least",
+            (ORDERED,),
+            None,
+            v.least,
+            _extreme_sql(exp.Least),
+            "the smallest of the values (null if any is null)",
+            variadic=True,
+            min_args=2,
+            sql_strict=False,
+            compares=True,
+        ),
+        Function(
+            "coalesce",
+            (ANY_VALUE,),
+            None,
+            lambda a, now: next((x for x in a if x is not None), None),
+            _coalesce_sql,
+            "the first value that is not null",
+            variadic=True,
+            null_rule=NullRule.FIRST_NON_NULL,
+        ),
+        Function(
+            "bucket",
+            (KEY_TYPES, STRING_ONLY),
+            Type.NUMBER,
+            v.bucket,
+            _bucket_sql,
+            'a number in [0, 1) from md5(salt + ":" + key), the same on every engine',
+            requires=frozenset({Capability.MD5}),
+        ),
+    )
+}
+
+
+# ---------------------------------------------------------------- aggregates
+
+
+class EmptyValue(Enum):
+    """What an aggregate gives for a user with no (matching) events."""
+
+    ZERO = "0"
+    FALSE = "false"
+    NULL = "null"
+
+
+class AggregateShape(Enum):
+    PLAIN = "plain"  # one SQL aggregate over the conditional value
+    PICK = "pick"  # the value of the first/last event (a ranked row)
+    MODE = "mode"  # the most frequent value (counted, then ranked)
+
+
+AggregateReference = Callable[[v.Picked], v.Value]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    name: str
+    reference: AggregateReference  # over the picked (time, value) events of one user
+    empty: EmptyValue
+    summary: str
+    shape: AggregateShape = AggregateShape.PLAIN
+    # PLAIN: the SQL aggregate of the per-event value (null where the event does not count)
+    sql: Callable[[Target, exp.Expression, Type], exp.Expression] | None = None
+    counts_rows: bool = False  # count(orders), exists(orders): the rows themselves
+    value_types: frozenset[Type] = ANY_VALUE  # what it can aggregate
+    result: Type | None = None  # None: the value's type
+    nan_possible: bool = False  # a sum of +inf and -inf is NaN: null
+    compares: bool = False  # min/max order strings by code point
+
+
+def _count_sql(target: Target, value: exp.Expression, kind: Type) -> exp.Expression:
+    return exp.Count(this=value)
+
+
+def _extreme_agg(
+    kind: type[exp.Min] | type[exp.Max],
+) -> Callable[[Target, exp.Expression, Type], exp.Expression]:
+    def build(target: Target, value: exp.Expression, value_type: Type) -> exp.Expression:
+        return kind(this=target.ordered_text(value) if value_type is Type.STRING else value)
+
+    return build
+
+
+AGGREGATES: dict[str, Aggregate] = {
+    a.name: a
+    for a in (
+        Aggregate(
+            "count",
+            lambda picked: float(len(v.present(picked))),
+            EmptyValue.ZERO,
+            "the number of events (or of non-null values)",
+            sql=_count_sql,
+            counts_rows=True,
+            result=Type.NUMBER,
+        ),
+        Aggregate(
+            "exists",
+            lambda picked: bool(v.present(picked)),
+            EmptyValue.FALSE,
+            "whether there is an event",
+            sql=_count_sql,
+            counts_rows=True,
+            result=Type.BOOL,
+        ),
+        Aggregate(
+            "count_distinct",
+            lambda picked: float(len(set(v.present(picked)))),
+            EmptyValue.ZERO,
+            "the number of distinct non-null values",
+            sql=lambda target, value, kind: exp.Count(this=exp.Distinct(expressions=[value])),
+            result=Type.NUMBER,
+        ),
+        Aggregate(
+            "sum",
+            v.sum_of,
+            EmptyValue.ZERO,
+            "the sum of the values",
+            sql=lambda target, value, kind: exp.Sum(this=value),
+            value_types=NUMBER_ONLY,
+            result=Type.NUMBER,
+            nan_possible=True,
+        ),
+        Aggregate(
+            "avg",
+            v.avg_of,
+            EmptyValue.NULL,
+            "the mean of the values",
+            sql=lambda target, value, kind: exp.Avg(this=value),
+            value_types=NUMBER_ONLY,
+            result=Type.NUMBER,
+            nan_possible=True,
+        ),
+        Aggregate(
+            "min",
+            lambda picked: min(v.present(picked), default=None),
+            EmptyValue.NULL,
+            "the smallest value",
+            sql=_extreme_agg(exp.Min),
+            value_types=ORDERED,
+            compares=True,
+        ),
+        Aggregate(
+            "max",
+            lambda picked: max(v.present(picked), default=None),
+            EmptyValue.NULL,
+            "the largest value",
+            sql=_extreme_agg(exp.Max),
+            value_types=ORDERED,
+            compares=True,
+        ),
+        Aggregate(
+            "first",
+            lambda picked: v.first_or_last(False, picked),
+            EmptyValue.NULL,
+            "the value at the earliest event",
+            shape=AggregateShape.PICK,
+        ),
+        Aggregate(
+            "last",
+            lambda picked: v.first_or_last(True, picked),
+            EmptyValue.NULL,
+            "the value at the latest event",
+            shape=AggregateShape.PICK,
+        ),
+        Aggregate(
+            "most_frequent",
+            v.most_frequent,
+            EmptyValue.NULL,
+            "the most frequent value (ties: the smallest)",
+            shape=AggregateShape.MODE,
+        ),
+    )
+}
+
+ALL_CALLABLE = sorted({*FUNCTIONS, *AGGREGATES})
+
+
+def function(name: str) -> Function:
+    return FUNCTIONS[name]
+
+
+def aggregate(name: str) -> Aggregate:
+    return AGGREGATES[name]

@@ -1,0 +1,117 @@
+"""sqlglot building blocks shared by every SQL generator: quoted names, precedence-aware
+parentheses, rendering with unsupported constructs raised (never silently wrong SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlglot
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.targets import Target, TargetError
+from segl.compiler.types import Type
+
+USER = "_u"
+TIME = "_t"
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def table_ref(name: str, alias: str | None = None) -> exp.Table:
+    """A warehouse table; "schema.table" names are split into quoted parts."""
+    parts = name.split(".")
+    table = exp.Table(this=ident(parts[-1]))
+    if len(parts) >= 2:
+        table.set("db", ident(parts[-2]))
+    if len(parts) >= 3:
+        table.set("catalog", ident(".".join(parts[:-2])))
+    if alias:
+        table.set("alias", exp.TableAlias(this=ident(alias)))
+    return table
+
+
+def cte_ref(name: str, alias: str | None = None) -> exp.Table:
+    table = exp.Table(this=ident(name))
+    if alias:
+        table.set("alias", exp.TableAlias(this=ident(alias)))
+    return table
+
+
+def aliased(expr: exp.Expression, name: str) -> exp.Alias:
+    return exp.Alias(this=expr, alias=ident(name))
+
+
+def and_all(parts: list[exp.Expression]) -> exp.Expression:
+    result = parts[0]
+    for part in parts[1:]:
+        result = exp.And(this=result, expression=part)
+    return result
+
+
+def or_all(parts: Sequence[exp.Expression]) -> exp.Expression:
+    result = parts[0]
+    for part in parts[1:]:
+        result = exp.Or(this=result, expression=part)
+    return result
+
+
+def _is_null(expr: ir.Expr) -> bool:
+    """A null literal, or an expression of null type (e.g. a case whose branches are all null)."""
+    return expr.type is Type.NULL or (isinstance(expr, ir.Literal) and expr.value is None)
+
+
+def case_when(condition: exp.Expression, value: exp.Expression) -> exp.Case:
+    return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+
+PRECEDENCE: dict[type[exp.Expression], int] = {
+    exp.Or: 1,
+    exp.And: 2,
+    exp.Not: 3,
+    exp.EQ: 4,
+    exp.NEQ: 4,
+    exp.LT: 4,
+    exp.LTE: 4,
+    exp.GT: 4,
+    exp.GTE: 4,
+    exp.Is: 4,
+    exp.In: 4,
+    exp.Add: 5,
+    exp.Sub: 5,
+    exp.Mul: 6,
+    exp.Div: 6,
+    exp.Mod: 6,
+    exp.Neg: 7,
+}
+
+
+def paren(expr: exp.Expression, parent: int = 8, right: bool = False) -> exp.Expression:
+    """Parenthesise an operand that binds less tightly than its parent operator
+    (sqlglot prints trees as built, so precedence is ours to keep)."""
+    own = PRECEDENCE.get(type(expr), 9)
+    if own < parent or (right and own == parent):
+        return exp.Paren(this=expr)
+    return expr
+
+
+def render(expression: exp.Expression, target: Target, pretty: bool = True) -> str:
+    """SQL text for the target; raises TargetError for anything the dialect lacks.
+    The tree is rendered without a defensive copy (large plans are costly to copy);
+    callers render trees they built for this target only."""
+    try:
+        return expression.sql(
+            dialect=target.dialect,
+            pretty=pretty,
+            unsupported_level=sqlglot.ErrorLevel.RAISE,
+            identify=True,
+            copy=False,
+        )
+    except sqlglot.errors.UnsupportedError as err:
+        raise TargetError(target.name, "this project", str(err)) from None

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from segl.compiler import ir
-from segl.compiler.script import OutputTables, compile_run
+from segl.compiler.script import compile_run
 from segl.compiler.sqlgen import USER
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.project import LoadedProject, load_project
@@ -28,6 +28,8 @@ HAND_SQL = HERE / "sql" / "hand_written.sql"
 AS_OF = dt.datetime(2026, 11, 1)
 
 MEMBER_COLUMNS = "segment, user_id"
+# segl's result tables for the workload's project ("bench"; compiler/store.py)
+SEGL_TAGS, SEGL_MEMBERS, SEGL_LAYERS = "segl_bench_tags", "segl_bench_members", "segl_bench_layers"
 LAYER_COLUMNS = "layering, user_id, layer"
 
 
@@ -63,8 +65,7 @@ def empty_history(con: duckdb.DuckDBPyConnection) -> None:
     """Delete every row of segl's history tables that exist, keeping the tables."""
     tables = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
     existing = {str(row[0]) for row in tables}
-    history = OutputTables()
-    for table in (history.tags, history.members, history.layers, history.runs):
+    for table in (SEGL_TAGS, SEGL_MEMBERS, SEGL_LAYERS, "segl_runs"):
         if table in existing:
             con.execute(f"DELETE FROM {table}")
     con.execute("CHECKPOINT")  # reclaims the deleted rows, as a vacuum between days would
@@ -86,13 +87,13 @@ class Segl(Method):
         run_loaded(load_project(WORKLOAD), self.engine, AS_OF)
 
     def members(self) -> str:
-        return f"SELECT {MEMBER_COLUMNS} FROM segl_members"
+        return f"SELECT {MEMBER_COLUMNS} FROM {SEGL_MEMBERS}"
 
     def layers(self) -> str:
-        return f"SELECT {LAYER_COLUMNS} FROM segl_layers"
+        return f"SELECT {LAYER_COLUMNS} FROM {SEGL_LAYERS}"
 
     def tags_of(self, user: int) -> str:
-        return f"SELECT * EXCLUDE (as_of, project) FROM segl_tags WHERE user_id = {user}"
+        return f"SELECT * EXCLUDE (as_of) FROM {SEGL_TAGS} WHERE user_id = {user}"
 
 
 class HandWritten(Method):
@@ -251,10 +252,10 @@ def _tag_rows(engine: DuckDBEngine) -> list[dict[str, object]]:
     """One dict per user: segl's tag values and the user's layer in each layering (segl must
     have run)."""
     con = engine.connection
-    cursor = con.execute("SELECT * EXCLUDE (as_of, project) FROM segl_tags")
+    cursor = con.execute(f"SELECT * EXCLUDE (as_of) FROM {SEGL_TAGS}")
     names = [d[0] for d in cursor.description]
     rows = {int(r[0]): dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
-    layers = con.execute("SELECT layering, user_id, layer FROM segl_layers").fetchall()
+    layers = con.execute(f"SELECT layering, user_id, layer FROM {SEGL_LAYERS}").fetchall()
     for layering, user, layer in layers:
         rows[int(user)][str(layering)] = layer
     return list(rows.values())

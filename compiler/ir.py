@@ -8,6 +8,8 @@ places compare equal and share one computed column.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -458,6 +460,19 @@ class Project:
                 stack.extend(references(self.definition(name)))
         kept = tuple(d for d in self.definitions if d.name in wanted)
         return Project(self.name, self.sources, self.universe, kept, self.timezone)
+
+
+def fingerprint(project: Project) -> str:
+    """sha256 of what the rules mean (sources, universe, definitions; no spans, comments or
+    layout), so the same rules give the same fingerprint however they are formatted, ordered
+    or split over files. The run log records it: two runs of different rules are told apart."""
+    parts = {
+        "sources": sorted((to_data(s) for s in project.sources), key=lambda d: d["name"]),
+        "universe": project.universe,
+        "definitions": sorted((to_data(d) for d in project.definitions), key=lambda d: d["name"]),
+    }
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- dumping

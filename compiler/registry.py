@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from segl.compiler import values as v
 from segl.compiler.capabilities import Capability
+from segl.compiler.ops import ArithOp
 from segl.compiler.types import ORDERED, TEMPORAL, Type
 
 if TYPE_CHECKING:
@@ -164,19 +165,12 @@ def _round_sql(call: SqlCall) -> exp.Expression:
     return exp.Round(this=call.args[0], decimals=exp.Literal.number(_round_digits(call)))
 
 
-def _round_postgres(call: SqlCall) -> exp.Expression:
-    # round(double) rounds half to even; numeric rounds half away from zero
-    target = call.target
-    numeric = exp.DataType.build(getattr(target, "numeric_type", "NUMERIC"))
-    as_numeric = exp.Cast(this=call.args[0], to=numeric)
-    digits = exp.Literal.number(_round_digits(call))
-    return target.cast(exp.Round(this=as_numeric, decimals=digits), Type.NUMBER)
-
-
-def _round_clickhouse(call: SqlCall) -> exp.Expression:
-    # ClickHouse rounds floats half to even; segl rounds half away from zero:
-    # sign(s) * (floor(|s|) + (|s| - floor(|s|) >= 0.5)) / 10^digits, s = value * 10^digits
-    fn = call.target.function
+def _round_exact(call: SqlCall) -> exp.Expression:
+    """Half away from zero from floor and the exact fraction, as values.round_half_away:
+    sign(s) * (floor(|s|) + (|s| - floor(|s|) >= 0.5)) / 10^digits, s = value * 10^digits.
+    For targets whose ROUND rounds half to even (ClickHouse) or rounds a decimal form of the
+    double (SQLite, PostgreSQL's numeric: ROUND(1.005, 2) is 1.01 there, but the double
+    1.005 is below 1.005)."""
     scale = exp.Literal.number(repr(10.0 ** _round_digits(call)))
     scaled = exp.Paren(this=exp.Mul(this=call.args[0], expression=scale))
     magnitude = exp.Abs(this=scaled)
@@ -185,9 +179,18 @@ def _round_clickhouse(call: SqlCall) -> exp.Expression:
         this=exp.Sub(this=magnitude.copy(), expression=whole.copy()),
         expression=exp.Literal.number("0.5"),
     )
-    rounded = fn("if", up, exp.Add(this=whole.copy(), expression=exp.Literal.number(1)), whole)
-    signed = exp.Mul(this=fn("sign", scaled.copy()), expression=rounded)
-    return exp.Paren(this=exp.Div(this=signed, expression=scale.copy()))
+    one_more = exp.Add(this=whole.copy(), expression=exp.Literal.number(1))
+    rounded = exp.Case(ifs=[exp.If(this=up, true=one_more)], default=whole)
+    negative = exp.LT(this=scaled.copy(), expression=exp.Literal.number(0))
+    signed = exp.Case(
+        ifs=[exp.If(this=negative, true=exp.Neg(this=rounded.copy()))], default=rounded
+    )
+    infinite = exp.GT(
+        this=magnitude.copy(), expression=exp.Literal.number("1.7976931348623157e308")
+    )
+    exact = exp.Div(this=signed, expression=scale.copy())
+    # a number too large to carry decimals (or infinite) stays as it is
+    return exp.Case(ifs=[exp.If(this=infinite, true=call.args[0].copy())], default=exact)
 
 
 def _round_spark(call: SqlCall) -> exp.Expression:
@@ -274,10 +277,12 @@ def hex_prefix_value(target: Target, hexdigits: exp.Expression, count: int) -> e
             length=exp.Literal.number(1),
         )
         position = exp.StrPosition(this=exp.Literal.string(HEX_DIGITS), substr=digit)
-        term = exp.Mul(
-            this=exp.Paren(this=exp.Sub(this=position, expression=exp.Literal.number(1))),
-            expression=exp.Literal.number(16 ** (count - 1 - index)),
+        # BIGINT: 15 * 16^7 is beyond a 32-bit integer (PostgreSQL's int4 would overflow)
+        value = exp.Cast(
+            this=exp.Sub(this=position, expression=exp.Literal.number(1)),
+            to=exp.DataType.build("BIGINT"),
         )
+        term = exp.Mul(this=value, expression=exp.Literal.number(16 ** (count - 1 - index)))
         total = term if total is None else exp.Add(this=total, expression=term)
     assert total is not None
     return total
@@ -438,8 +443,9 @@ FUNCTIONS: dict[str, Function] = {
             optional=1,
             validate=_round_check,
             overrides={
-                "postgres": _round_postgres,
-                "clickhouse": _round_clickhouse,
+                "postgres": _round_exact,
+                "clickhouse": _round_exact,
+                "sqlite": _round_exact,
                 "spark": _round_spark,
             },
         ),
@@ -649,6 +655,11 @@ AGGREGATES: dict[str, Aggregate] = {
 }
 
 ALL_CALLABLE = sorted({*FUNCTIONS, *AGGREGATES})
+
+# operators that need a capability some targets lack
+OPERATOR_REQUIRES: dict[ArithOp, frozenset[Capability]] = {
+    ArithOp.MOD: frozenset({Capability.FLOAT_MODULO}),
+}
 
 
 def function(name: str) -> Function:

@@ -1,61 +1,43 @@
-"""A whole run as SQL statements: compute the per-user result once, then replace
-this as-of's rows in the history tables (tag values, segment members, layers, runs).
+"""A whole run as SQL statements: compute the per-user result once, then replace this
+as-of's rows in the history tables of the result store (compiler/store.py): tag values,
+segment members, layers, and the run log.
 
-The same statements are what `segl compile` writes and what `segl run` executes
-inside one transaction, so a failed run leaves earlier results untouched.
+The same statements are what `segl compile` writes and what `segl run` executes, framed
+alike (compiler/framing.py): in one transaction where the target has them, so a failed
+run leaves earlier results untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from segl.compiler import ir
+from segl.compiler.framing import Frame
 from segl.compiler.plan import Plan, build_plan
-from segl.compiler.sqlgen import (
-    USER,
-    aliased,
-    build_query,
-    build_result_query,
-    col,
-    ident,
-    render,
-)
-from segl.compiler.targets import Target, dtype
+from segl.compiler.sqlgen import USER, aliased, build_query, build_result_query, col, render
+from segl.compiler.sqlgen.nodes import and_all
+from segl.compiler.store import DEFAULT_PREFIX, Column, Kind, Store, Table
+from segl.compiler.targets import Target
+from segl.compiler.targets.base import quoted_table
 from segl.compiler.types import Type
 from segl.dsl.perf import collector_paused
 
+# A statement to execute: its SQL, or a function giving it at the moment it runs (the run
+# log's row, which records how long the run took until then).
+Statement = str | Callable[[], str]
+
 
 @dataclass(frozen=True)
-class OutputTables:
-    prefix: str = "segl_"
+class RunInfo:
+    """What the run log records besides the results: None for a compiled script, whose
+    clock and duration are the warehouse's when it runs the script."""
 
-    @property
-    def result(self) -> str:
-        return f"{self.prefix}result"
-
-    @property
-    def tags(self) -> str:
-        return f"{self.prefix}tags"
-
-    @property
-    def members(self) -> str:
-        return f"{self.prefix}members"
-
-    @property
-    def layers(self) -> str:
-        return f"{self.prefix}layers"
-
-    @property
-    def runs(self) -> str:
-        return f"{self.prefix}runs"
-
-
-def _table(name: str) -> exp.Table:
-    return exp.Table(this=ident(name))
+    run_at: dt.datetime | None = None  # an aware instant
+    segl_version: str = "unknown"
 
 
 def _false() -> exp.Expression:
@@ -67,92 +49,113 @@ class CompiledRun:
     plan: Plan
     target: Target
     query: exp.Select
-    tables: OutputTables
-    run_at: dt.datetime | None  # None: the moment the script runs (audit only)
+    store: Store
+    info: RunInfo = field(default_factory=RunInfo)
     # segment column -> its condition over the result table, for segments whose flag the
     # result does not store (QueryBuilder.deferrable_segments in sqlgen)
     deferred: dict[str, exp.Expression] = field(default_factory=dict)
+    # the columns each history table has in the database (name -> column names), when the
+    # caller knows (a run: missing columns are added with plain ADD COLUMN); None for a
+    # script, which adds columns with ADD COLUMN IF NOT EXISTS where the target has it
+    existing: Mapping[str, Sequence[str]] | None = None
 
     @property
     def as_of(self) -> dt.datetime:
         return self.plan.as_of
 
+    @property
+    def frame(self) -> Frame:
+        return Frame(self.target, self.plan.project.timezone)
+
     def as_of_literal(self) -> exp.Expression:
         return self.target.timestamp(self.as_of)
 
     # ------------------------------------------------------------ statements
-    def _keys(self) -> list[exp.Expression]:
-        """as_of and project lead every history row: a run replaces exactly its own rows."""
-        return [self.as_of_literal(), self.target.string(self.plan.project.name)]
+    def _typed_null(self, column_type: Type | Kind) -> exp.Expression:
+        return exp.Cast(this=exp.null(), to=self.target.store_type(column_type))
 
-    def _typed_null(self, value_type: Type) -> exp.Expression:
-        return self.target.cast(exp.null(), value_type)
+    def _run_key_values(self) -> dict[str, exp.Expression]:
+        return {
+            "as_of": self.as_of_literal(),
+            "project": self.target.string(self.plan.project.name),
+        }
 
-    def _history(
-        self,
-        table: str,
-        shape: list[tuple[str, exp.Expression]],
-        rows: list[exp.Select],
-        added: list[exp.ColumnDef] | None = None,
-    ) -> list[exp.Expression]:
-        """Create the table if needed (typed by the engine from `shape`), add new
-        columns, delete this run's old rows, insert the new ones."""
-        keys = [
-            ("as_of", self._typed_null(Type.TIMESTAMP)),
-            ("project", self._typed_null(Type.STRING)),
+    def match_run(self, table: Table) -> exp.Expression:
+        """This run's rows of a history table."""
+        values = self._run_key_values()
+        return and_all([exp.EQ(this=col(k), expression=values[k].copy()) for k in table.run_keys])
+
+    def _create(self, table: Table) -> exp.Expression:
+        """CREATE TABLE IF NOT EXISTS, every column typed as the store declares it; the
+        user key takes the type of the result's key, which is the universe's."""
+        values = [
+            aliased(
+                col(USER) if c.type is Kind.KEY else self._typed_null(c.type),
+                c.name,
+            )
+            for c in table.columns
         ]
-        columns = keys + shape
-        like = exp.Select(expressions=[aliased(value, name) for name, value in columns])
-        like = like.from_(_table(self.tables.result), copy=False).where(_false(), copy=False)
-        statements: list[exp.Expression] = [
-            exp.Create(this=_table(table), kind="TABLE", exists=True, expression=like)
+        like = exp.Select(expressions=values).from_(quoted_table(self.store.result), copy=False)
+        like = like.where(_false(), copy=False)
+        return exp.Create(this=quoted_table(table.name), kind="TABLE", exists=True, expression=like)
+
+    def _added_columns(self, table: Table) -> list[exp.Expression]:
+        """Columns the table lacks (new tags; run log columns of a newer segl). The key
+        columns are there since the table was created."""
+        addable = [
+            c for c in table.columns if c.type is not Kind.KEY and c.name not in table.run_keys
         ]
-        statements += [
-            exp.Alter(this=_table(table), kind="TABLE", actions=[column]) for column in added or []
-        ]
-        match_run = exp.And(
-            this=exp.EQ(this=col("as_of"), expression=self.as_of_literal()),
-            expression=exp.EQ(
-                this=col("project"), expression=self.target.string(self.plan.project.name)
-            ),
+        if self.existing is not None:
+            have = {name.lower() for name in self.existing.get(table.name, ())}
+            if not have:  # created by this run
+                return []
+            missing = [c for c in addable if c.name.lower() not in have]
+            return [self._add_column(table, c, if_missing=False) for c in missing]
+        if not self.target.add_column_if_not_exists:
+            return []
+        return [self._add_column(table, c, if_missing=True) for c in addable]
+
+    def _add_column(self, table: Table, column: Column, if_missing: bool) -> exp.Expression:
+        definition = exp.ColumnDef(
+            this=exp.to_identifier(column.name, quoted=True),
+            kind=self.target.store_type(column.type),
+            exists=if_missing,
         )
+        return exp.Alter(this=quoted_table(table.name), kind="TABLE", actions=[definition])
+
+    def _history(self, table: Table, rows: list[exp.Select]) -> list[exp.Expression]:
+        """Create the table if needed, add missing columns, delete this run's old rows,
+        insert the new ones (each target replaces rows its own way: replace_rows)."""
+        setup = [self._create(table), *self._added_columns(table)]
         insert = None
         if rows:
-            names = [ident(name) for name, _ in columns]
-            schema = exp.Schema(this=_table(table), expressions=names)
+            names = [exp.to_identifier(name, quoted=True) for name in table.names]
+            schema = exp.Schema(this=quoted_table(table.name), expressions=names)
             insert = exp.Insert(this=schema, expression=_union(rows))
-        return self.target.replace_rows(table, statements, match_run, insert)
+        return self.target.replace_rows(table.name, setup, self.match_run(table), insert)
 
     def _rows(
-        self, values: list[exp.Expression], where: exp.Expression | None = None
+        self,
+        table: Table,
+        values: Mapping[str, exp.Expression],
+        where: exp.Expression | None = None,
     ) -> exp.Select:
-        query = exp.Select(expressions=self._keys() + values)
-        query = query.from_(_table(self.tables.result), copy=False)
+        """One SELECT over the result giving a row of `table` (run keys filled in)."""
+        keys = self._run_key_values()
+        ordered = [values[c.name] if c.name in values else keys[c.name] for c in table.columns]
+        query = exp.Select(expressions=ordered).from_(quoted_table(self.store.result), copy=False)
         return query.where(where, copy=False) if where is not None else query
 
     def tag_statements(self) -> list[exp.Expression]:
-        shape: list[tuple[str, exp.Expression]] = [("user_id", col(USER))]
-        added: list[exp.ColumnDef] = []
+        table = self.store.tags
+        values: dict[str, exp.Expression] = {"user_id": col(USER)}
         for column in self.plan.columns:
             definition = column.definition
             if isinstance(definition, ir.Tag):
-                shape.append(
-                    (definition.name, self.target.cast(col(column.column), definition.type))
-                )
-                added.append(
-                    exp.ColumnDef(
-                        this=ident(definition.name),
-                        kind=self.target.sql_type(definition.type),
-                        exists=True,
-                    )
-                )
-        rows = [self._rows([value.copy() for _, value in shape])]
-        if not self.target.add_column_if_not_exists:
-            added = []
-        return self._history(self.tables.tags, shape, rows, added)
+                values[definition.name] = self.target.cast(col(column.column), definition.type)
+        return self._history(table, [self._rows(table, values)])
 
     def member_statements(self) -> list[exp.Expression]:
-        shape = [("segment", self._typed_null(Type.STRING)), ("user_id", col(USER))]
         flags = [
             (
                 c.definition.name,
@@ -161,56 +164,89 @@ class CompiledRun:
             for c in self.plan.columns
             if isinstance(c.definition, ir.Segment)
         ]
-        rows = self.target.flagged_rows(_table(self.tables.result), self._keys(), col(USER), flags)
-        return self._history(self.tables.members, shape, rows)
+        leading = [self.as_of_literal()]
+        rows = self.target.flagged_rows(quoted_table(self.store.result), leading, col(USER), flags)
+        return self._history(self.store.members, rows)
 
     def layer_statements(self) -> list[exp.Expression]:
-        shape = [
-            ("layering", self._typed_null(Type.STRING)),
-            ("user_id", col(USER)),
-            ("layer", self._typed_null(Type.STRING)),
-        ]
+        table = self.store.layers
         rows = [
             self._rows(
-                [self.target.string(c.definition.name), col(USER), col(c.column)],
+                table,
+                {
+                    "layering": self.target.string(c.definition.name),
+                    "user_id": col(USER),
+                    "layer": col(c.column),
+                },
                 exp.Not(this=exp.Paren(this=exp.Is(this=col(c.column), expression=exp.null()))),
             )
             for c in self.plan.columns
             if isinstance(c.definition, ir.Layering)
         ]
-        return self._history(self.tables.layers, shape, rows)
+        return self._history(table, rows)
 
-    def run_statements(self) -> list[exp.Expression]:
-        shape = [
-            ("run_at", self._typed_null(Type.TIMESTAMP)),
-            ("users", exp.Cast(this=exp.null(), to=dtype(exp.DType.BIGINT))),
-        ]
-        count = exp.Cast(this=exp.Count(this=exp.Star()), to=dtype(exp.DType.BIGINT))
+    def run_statements(self, duration: float | None = None) -> list[exp.Expression]:
+        table, target, project = self.store.runs, self.target, self.plan.project
         run_at = (
-            self.target.timestamp(self.run_at)
-            if self.run_at is not None
-            else self.target.to_timestamp(exp.CurrentTimestamp())
+            target.instant(self.info.run_at)
+            if self.info.run_at is not None
+            else target.current_instant()
         )
-        rows = [self._rows([run_at, count])]
-        return self._history(self.tables.runs, shape, rows)
+        count = exp.Cast(this=exp.Count(this=exp.Star()), to=target.store_type(Kind.COUNT))
+        values = {
+            "timezone": target.string(project.timezone),
+            "run_at": run_at,
+            "duration_seconds": target.null(Type.NUMBER)
+            if duration is None
+            else target.number(round(duration, 3)),
+            "users": count,
+            "rules_fingerprint": target.string(ir.fingerprint(project)),
+            "segl_version": target.string(self.info.segl_version),
+        }
+        return self._history(table, [self._rows(table, values)])
 
-    def body(self) -> list[exp.Expression]:
-        """Everything between BEGIN and COMMIT."""
+    def _results_body(self) -> list[exp.Expression]:
         return [
-            self.target.create_temp_table(self.tables.result, self.query),
+            self.target.create_temp_table(self.store.result, self.query),
             *self.tag_statements(),
             *self.member_statements(),
             *self.layer_statements(),
-            *self.run_statements(),
-            *self.target.finish_run(
-                [self.tables.tags, self.tables.members, self.tables.layers, self.tables.runs]
-            ),
-            exp.Drop(tables=[_table(self.tables.result)], kind="TABLE", exists=True),
         ]
 
-    def body_sql(self) -> list[str]:
+    def _closing(self, duration: float | None) -> list[exp.Expression]:
+        return [
+            *self.run_statements(duration),
+            *self.target.finish_run([t.name for t in self.store.history]),
+            exp.Drop(tables=[quoted_table(self.store.result)], kind="TABLE", exists=True),
+        ]
+
+    def body(self) -> list[exp.Expression]:
+        """Everything between BEGIN and COMMIT."""
+        return [*self._results_body(), *self._closing(None)]
+
+    def _render(self, statements: Sequence[exp.Expression]) -> list[str]:
         with collector_paused():
-            return [render(statement, self.target) for statement in self.body()]
+            return [render(statement, self.target) for statement in statements]
+
+    def body_sql(self) -> list[str]:
+        return self._render(self.body())
+
+    def timed_body(self, seconds_so_far: Callable[[], float]) -> list[Statement]:
+        """The body for an engine: the run log's statements are rendered when they run, with
+        the seconds the run has taken until then."""
+        results = self._render(self._results_body())
+        closing_count = len(self._closing(None))
+        rendered: list[str] = []  # the closing statements, rendered when the first runs
+
+        def closing(index: int) -> Statement:
+            def later() -> str:
+                if not rendered:
+                    rendered.extend(self._render(self._closing(seconds_so_far())))
+                return rendered[index]
+
+            return later
+
+        return [*results, *(closing(i) for i in range(closing_count))]
 
     def query_sql(self) -> str:
         """The per-user query with a column for every definition (`segl debug sql`); the
@@ -219,26 +255,16 @@ class CompiledRun:
             return render(build_query(self.plan, self.target), self.target)
 
     def script(self) -> str:
-        """A runnable script: header, BEGIN, body, COMMIT."""
+        """A runnable script: header comments, then the framed statements."""
         project = self.plan.project
+        tables = ", ".join(t.name for t in self.store.history)
         header = [
-            f"-- segl: project '{project.name}', target {self.target.name}",
-            f"-- as of {self.as_of:%Y-%m-%d %H:%M:%S} ({project.timezone}); "
+            f"segl: project {project.name!r}, target {self.target.name}",
+            f"as of {self.as_of:%Y-%m-%d %H:%M:%S} ({project.timezone}); "
             "window bounds below are literals computed from it",
-            f"-- results: {self.tables.tags}, {self.tables.members}, {self.tables.layers}, "
-            f"{self.tables.runs}",
+            f"results: {tables}",
         ]
-        statements = self.body_sql()
-        begin, commit = self.target.begin(), self.target.commit()
-        zone = self.target.session_timezone(project.timezone)
-        if zone is not None:
-            statements.insert(0, render(zone, self.target))
-        if begin is not None:
-            statements.insert(0, render(begin, self.target))
-        if commit is not None:
-            statements.append(render(commit, self.target))
-        statements += [render(statement, self.target) for statement in self.target.after_commit()]
-        return "\n".join(header) + "\n\n" + ";\n\n".join(statements) + ";\n"
+        return self.frame.script(header, self.body_sql())
 
 
 def _union(selects: Sequence[exp.Query]) -> exp.Query:
@@ -253,10 +279,12 @@ def compile_run(
     as_of: dt.datetime,
     target: Target,
     *,
-    tables: OutputTables | None = None,
-    run_at: dt.datetime | None = None,
+    prefix: str = DEFAULT_PREFIX,
+    info: RunInfo | None = None,
+    existing: Mapping[str, Sequence[str]] | None = None,
 ) -> CompiledRun:
     with collector_paused():
         plan = build_plan(project, as_of)
         query, deferred = build_result_query(plan, target)
-    return CompiledRun(plan, target, query, tables or OutputTables(), run_at, deferred)
+    store = Store(project, prefix, target.ascii_table_names)
+    return CompiledRun(plan, target, query, store, info or RunInfo(), deferred, existing)

@@ -17,8 +17,9 @@ import click
 
 from segl.compiler import ir
 from segl.compiler.plan import build_plan, describe
-from segl.compiler.script import OutputTables, compile_run
-from segl.compiler.targets import TARGETS, TargetError, get_target
+from segl.compiler.script import compile_run
+from segl.compiler.target_check import target_problems
+from segl.compiler.targets import TARGETS, Target, TargetError, get_target
 from segl.compiler.timeutil import now_in, parse_as_of
 from segl.dsl.diagnostics import (
     Diagnostic,
@@ -237,14 +238,28 @@ def cli() -> None:
     default="text",
     show_default=True,
 )
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default=None,
+    help="Also report what this SQL dialect lacks for the project.",
+)
 @lock_timeout_option
-def check(project: tuple[str, ...], db_url: str | None, fmt: str, lock_timeout: float) -> None:
+def check(
+    project: tuple[str, ...],
+    db_url: str | None,
+    fmt: str,
+    dialect: str | None,
+    lock_timeout: float,
+) -> None:
     """Check rule files offline (and against a database with --db).
 
     PROJECT is a folder with a segl.toml (default: the current folder), or one or more
     .segl files."""
     loaded = load_or_fail(project, fmt)
     diagnostics = list(loaded.diagnostics)
+    if dialect is not None:
+        diagnostics += dialect_problems(loaded, get_target(dialect))
     if db_url is not None:
         with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
             diagnostics += verify_sources(loaded, engine)
@@ -315,13 +330,33 @@ def script_path(folder: Path, name: str, dialect: str) -> Path:
     return target
 
 
+def dialect_problems(
+    loaded: LoadedProject, target: Target, moment: dt.datetime | None = None
+) -> list[Diagnostic]:
+    """What the target lacks for the project: from the IR (with places in the rule files),
+    then anything only building the SQL finds (at the as-of, or now)."""
+    project = project_of(loaded)
+    problems = target_problems(project, target, loaded.settings.table_prefix)
+    if any(p.is_error for p in problems):
+        return problems
+    try:
+        when = moment or now_in(project.timezone)
+        compile_run(project, when, target, prefix=loaded.settings.table_prefix).script()
+    except TargetError as err:
+        hint = f"{target.name} lacks this; see docs/engines.md"
+        problems.append(Diagnostic(err.code, str(err), None, (hint,)))
+    return problems
+
+
 def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) -> str:
+    target = get_target(dialect)
+    problems = target_problems(project_of(loaded), target, loaded.settings.table_prefix)
+    if any(p.is_error for p in problems):
+        fail(problems, loaded.texts)
+    emit(problems, loaded.texts)  # warnings: what only segl's own engine supplies
     try:
         compiled = compile_run(
-            project_of(loaded),
-            moment,
-            get_target(dialect),
-            tables=OutputTables(loaded.settings.table_prefix),
+            project_of(loaded), moment, target, prefix=loaded.settings.table_prefix
         )
         return compiled.script()
     except TargetError as err:
@@ -335,8 +370,17 @@ def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) ->
 @db_option
 @as_of_option
 @lock_timeout_option
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Replace a stored run that had users even when the universe is now empty.",
+)
 def run(
-    project: tuple[str, ...], db_url: str | None, as_of: str | None, lock_timeout: float
+    project: tuple[str, ...],
+    db_url: str | None,
+    as_of: str | None,
+    lock_timeout: float,
+    allow_empty: bool,
 ) -> None:
     """Compute tags, segments and layers and store them for the as-of.
 
@@ -346,7 +390,7 @@ def run(
     moment = resolve_as_of(as_of, loaded)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
-            summary = run_loaded(loaded, engine, moment)
+            summary = run_loaded(loaded, engine, moment, allow_empty=allow_empty)
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
     order = [d.name for d in loaded.in_file_order(project_of(loaded).definitions)]

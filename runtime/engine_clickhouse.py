@@ -40,11 +40,12 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from sqlglot import exp
 
+from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.targets import get_target
 from segl.compiler.targets.clickhouse import QUERY_SETTINGS
 from segl.compiler.types import Type
-from segl.runtime.engines import Engine, EngineError, UnsupportedURL
+from segl.runtime.engines import Engine, EngineError, UnsupportedURL, sql_of
 
 SUPPORTED = (
     "chdb:///relative/dir, chdb:////absolute/dir, chdb:///:memory:, "
@@ -125,6 +126,8 @@ def _plain(value: Any) -> Any:
 class ClickHouseEngineBase(Engine):
     """What both ClickHouse engines share; subclasses run one statement at a time."""
 
+    instant_type = re.compile(r"DateTime64")
+
     def __init__(self, database: str) -> None:
         self.target = get_target("clickhouse")
         self.database = database
@@ -148,11 +151,11 @@ class ClickHouseEngineBase(Engine):
         known = self._run(f"SELECT name FROM system.settings WHERE name IN ({names})", rows=True)
         self._optional = {str(n): OPTIONAL_SETTINGS[str(n)] for (n,) in known}
 
-    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+    def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
         # no transactions: the compiled statements compute everything before they change
         # history rows (see the module docstring)
         for statement in statements:
-            self._run(statement, rows=False)
+            self._run(sql_of(statement), rows=False)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(_plain(v) for v in row) for row in self._run(sql, rows=True)]

@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlglot import exp
 
+from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.targets import get_target
 from segl.compiler.types import Type
-from segl.runtime.engines import Engine, EngineError, MissingDriver
+from segl.runtime.engines import Engine, EngineError, MissingDriver, sql_of
 
 try:
     import psycopg
@@ -43,6 +44,7 @@ def _message(err: Exception) -> str:
 
 class PostgresEngine(Engine):
     name = "postgres"
+    instant_type = re.compile(r"^timestamp(\(\d\))? with time zone$")
 
     def __init__(self, url: str, read_only: bool = False) -> None:
         self.target = get_target("postgres")
@@ -60,11 +62,11 @@ class PostgresEngine(Engine):
         if read_only:
             self.query("SET default_transaction_read_only = on")
 
-    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+    def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
         try:
             with self.connection.transaction(), self.connection.cursor() as cursor:
                 for statement in statements:
-                    cursor.execute(statement.encode("utf-8"))
+                    cursor.execute(sql_of(statement).encode("utf-8"))
         except psycopg.Error as err:
             raise EngineError(_message(err)) from None
 

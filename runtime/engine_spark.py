@@ -32,10 +32,11 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlglot import exp
 
+from segl.compiler.script import Statement
 from segl.compiler.sqlgen import ident, render, table_ref
 from segl.compiler.targets import Target, get_target
 from segl.compiler.types import Type
-from segl.runtime.engines import Engine, EngineError, MissingDriver
+from segl.runtime.engines import Engine, EngineError, MissingDriver, sql_of
 
 try:
     import pyspark  # noqa: F401
@@ -119,6 +120,8 @@ def _spark_errors() -> tuple[type[BaseException], ...]:
 
 
 class SparkEngine(Engine):
+    instant_type = re.compile(r"^timestamp$")  # TIMESTAMP (zoned), not TIMESTAMP_NTZ
+
     name = "spark"
 
     def __init__(
@@ -147,13 +150,13 @@ class SparkEngine(Engine):
         except self._errors as err:
             raise EngineError(_error_text(err)) from None
 
-    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+    def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
         """Spark has no transactions: the Spark target's statements make a run
         all-or-nothing up to the final rename swap (compiler/targets/spark.py).
         On an error the cached result is released and the error raised."""
         try:
             for statement in statements:
-                self.session.sql(statement)
+                self.session.sql(sql_of(statement))
         except self._errors as err:
             self._cleanup()
             raise EngineError(_error_text(err)) from None

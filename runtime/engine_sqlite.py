@@ -17,6 +17,7 @@ there `lower("Ä")` stays "Ä" (unless that SQLite has the ICU extension loaded)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.targets import get_target
 from segl.compiler.types import Type
@@ -54,6 +56,14 @@ def _upper(value: Stored) -> Stored:
     return value.upper() if isinstance(value, str) else value
 
 
+def _md5(value: Stored) -> Stored:
+    """md5 of the text's UTF-8 bytes as hex digits, as the other engines' md5()."""
+    if value is None:
+        return None
+    data = value if isinstance(value, bytes) else str(value).encode()
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
 def _adapt(value: Any) -> Any:
     """A Python value as SQLite stores it in segl's representation."""
     if isinstance(value, bool):
@@ -68,6 +78,7 @@ def _adapt(value: Any) -> Any:
 
 class SQLiteEngine(Engine):
     name = "sqlite"
+    instant_type = re.compile(r"")  # ISO text with its offset: any declared type holds it
 
     def __init__(self, database: str = ":memory:", read_only: bool = False) -> None:
         self.target = get_target("sqlite")
@@ -83,12 +94,13 @@ class SQLiteEngine(Engine):
                 self.connection = sqlite3.connect(uri, uri=True, isolation_level=None)
         except sqlite3.Error as err:
             raise EngineError(str(err)) from None
-        # SQLite's own lower()/upper() fold ASCII letters only; segl folds all of Unicode
-        for name, function in (("lower", _lower), ("upper", _upper)):
+        # SQLite's own lower()/upper() fold ASCII letters only; segl folds all of Unicode.
+        # SQLite has no md5(): bucket() needs it (capability MD5 of the SQLite target)
+        for name, function in (("lower", _lower), ("upper", _upper), ("md5", _md5)):
             self.connection.create_function(name, 1, function, deterministic=True)
 
     # ------------------------------------------------------------ statements
-    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+    def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
         run_in_transaction(self.connection.execute, statements, sqlite3.Error)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:

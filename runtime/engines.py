@@ -14,7 +14,10 @@ from urllib.parse import unquote, urlparse
 
 from sqlglot import exp
 
+from segl.compiler.framing import Frame
+from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.store import Kind
 from segl.compiler.targets import Target, get_target
 from segl.compiler.types import Type
 
@@ -50,13 +53,28 @@ class DatabaseLocked(EngineError):
         self.detail = detail
 
 
+def sql_of(statement: Statement) -> str:
+    """A statement's SQL: rendered now if it is rendered when it runs."""
+    return statement if isinstance(statement, str) else statement()
+
+
 class Engine(ABC):
     name: str
     target: Target
 
     @abstractmethod
-    def execute_in_transaction(self, statements: Sequence[str]) -> None:
-        """All statements or none: on any error roll back and raise EngineError."""
+    def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
+        """All statements or none: on any error roll back and raise EngineError. A
+        statement may be a function giving its SQL, called when it is its turn."""
+
+    def execute_run(self, frame: Frame, statements: Sequence[Statement]) -> None:
+        """A run's statements inside the run's frame (compiler/framing.py), as a script from
+        `segl compile` frames them: the project's zone on the session, the statements in
+        the engine's transaction, then what follows the commit."""
+        self.use_timezone(frame.timezone)
+        self.execute_in_transaction(statements)
+        for statement in frame.after_sql():
+            self.query(statement)
 
     @abstractmethod
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
@@ -81,6 +99,22 @@ class Engine(ABC):
     def fits(self, declared: Type, engine_type: str) -> bool:
         """Whether a column of this engine type can hold the declared segl type."""
         return type_fits(declared, engine_type)
+
+    # how the engine names the type of an instant column (compiler/store.py Kind.INSTANT)
+    instant_type: re.Pattern[str] = re.compile(r"TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ", re.I)
+
+    def holds(self, column_type: Type | Kind, engine_type: str) -> bool:
+        """Whether a result-store column of this engine type holds what segl writes there
+        (stricter than `fits`: a stored DATE column does not hold timestamps)."""
+        if column_type is Kind.KEY:
+            return True
+        if column_type is Kind.INSTANT:
+            return bool(self.instant_type.search(engine_type))
+        if column_type is Kind.COUNT:
+            return self.fits(Type.NUMBER, engine_type)
+        if column_type is Type.TIMESTAMP and _DATE_ONLY.fullmatch(engine_type.strip()):
+            return False
+        return self.fits(column_type, engine_type)
 
     def table_name_problem(self, table: str) -> str | None:
         """Why no table of this name can exist in this engine's catalog; None: it can."""
@@ -120,6 +154,9 @@ _DUCKDB_FITS: dict[Type, re.Pattern[str]] = {
 }
 
 
+_DATE_ONLY = re.compile(r"date|nullable\(date(32)?\)|date32", re.I)
+
+
 def type_fits(declared: Type, engine_type: str) -> bool:
     pattern = _DUCKDB_FITS.get(declared)
     return pattern is None or bool(pattern.match(engine_type.upper()))
@@ -127,7 +164,7 @@ def type_fits(declared: Type, engine_type: str) -> bool:
 
 def run_in_transaction(
     execute: Callable[[str], object],
-    statements: Sequence[str],
+    statements: Sequence[Statement],
     driver_error: type[BaseException],
     *,
     begin: str = "BEGIN",
@@ -137,7 +174,7 @@ def run_in_transaction(
     execute(begin)
     try:
         for statement in statements:
-            execute(statement)
+            execute(sql_of(statement))
     except driver_error as err:
         execute("ROLLBACK")
         raise EngineError(str(err)) from None
@@ -185,20 +222,11 @@ class DuckDBEngine(Engine):
                 time.sleep(min(delay, lock_timeout - waited))
                 delay = min(delay * 2, 1.0)
 
-    def execute_in_transaction(self, statements: Sequence[str]) -> None:
-        con = self.connection
-        before = self._persistent_tables()
-        run_in_transaction(con.execute, statements, self._error, begin="BEGIN TRANSACTION")
-        if self._persistent_tables() - before:
-            # a table created and filled in one transaction has wrong statistics until
-            # the next checkpoint (see DuckDB.after_commit in compiler/targets/duckdb.py)
-            con.execute("CHECKPOINT")
-
-    def _persistent_tables(self) -> set[tuple[str, str, str]]:
-        rows = self.connection.execute(
-            "SELECT database_name, schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
-        ).fetchall()
-        return {(str(d), str(s), str(t)) for d, s, t in rows}
+    def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
+        # a run's frame ends with CHECKPOINT (DuckDB.after_commit in compiler/targets/duckdb.py)
+        run_in_transaction(
+            self.connection.execute, statements, self._error, begin="BEGIN TRANSACTION"
+        )
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:

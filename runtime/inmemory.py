@@ -37,8 +37,7 @@ def run_on(
     """Load the rows into the engine's (empty) database, run the project, read back."""
     load_rows(engine, project, tables)
     compiled = compile_run(project, as_of, engine.target)
-    engine.use_timezone(project.timezone)
-    engine.execute_in_transaction(compiled.body_sql())
+    engine.execute_run(compiled.frame, compiled.body_sql())
     return read_result(compiled, engine)
 
 

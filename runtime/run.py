@@ -1,19 +1,24 @@
-"""Running a checked project on an engine: verify the warehouse matches the
-declared sources, execute the compiled run in one transaction, read back results."""
+"""Running a checked project on an engine: verify that the warehouse matches the declared
+sources, that its data can be read as the rules say (one row per key in a profile) and that
+the result store can take what the run writes; execute the compiled run in its frame (one
+transaction where the engine has them); summarise what it stored."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import time
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.script import CompiledRun, OutputTables, compile_run
+from segl.compiler.script import CompiledRun, RunInfo, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.runtime import store as stored
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.project import LoadedProject
 from segl.runtime.results import RunResult
@@ -97,21 +102,40 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
     return problems
 
 
-def compile_for(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> CompiledRun:
+def segl_version() -> str:
+    try:
+        return importlib.metadata.version("segl")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a checkout
+        return "unknown"
+
+
+def store_of(loaded: LoadedProject, engine: Engine) -> Store:
     assert loaded.project is not None
+    return Store(loaded.project, loaded.settings.table_prefix, engine.target.ascii_table_names)
+
+
+def compile_for(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> CompiledRun:
+    """The run as the engine will execute it: adding the columns its tables lack."""
+    assert loaded.project is not None
+    store = store_of(loaded, engine)
     return compile_run(
         loaded.project,
         as_of,
         engine.target,
-        tables=OutputTables(loaded.settings.table_prefix),
-        run_at=dt.datetime.now().replace(microsecond=0),
+        prefix=store.prefix,
+        info=RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version()),
+        existing=stored.existing_columns(engine, store),
     )
 
 
 def execute(compiled: CompiledRun, engine: Engine) -> float:
     started = time.perf_counter()
+
+    def seconds_so_far() -> float:
+        return time.perf_counter() - started
+
     try:
-        engine.execute_in_transaction(compiled.body_sql())
+        engine.execute_run(compiled.frame, compiled.timed_body(seconds_so_far))
     except EngineError as err:
         raise DiagnosticError(
             [
@@ -123,101 +147,139 @@ def execute(compiled: CompiledRun, engine: Engine) -> float:
                 )
             ]
         ) from None
-    return time.perf_counter() - started
+    return seconds_so_far()
 
 
-def run_loaded(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> RunSummary:
-    """Verify, compile, execute; raises DiagnosticError for data problems."""
+def run_loaded(
+    loaded: LoadedProject, engine: Engine, as_of: dt.datetime, *, allow_empty: bool = False
+) -> RunSummary:
+    """Verify, compile, execute; raises DiagnosticError for problems with the warehouse's
+    tables, its data or the stored results, before anything is written."""
     problems = verify_sources(loaded, engine)
     if problems:
         raise DiagnosticError(problems)
+    store = store_of(loaded, engine)
+    problems = stored.schema_problems(engine, store)
+    problems += duplicate_keys(loaded, engine)
+    if not problems and not allow_empty:
+        problems += empty_universe(loaded, engine, store, as_of)
+    if problems:
+        raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
-    engine.use_timezone(loaded.settings.config.timezone)
     seconds = execute(compiled, engine)
     return summarize(compiled, engine, seconds)
 
 
-def _as_of_filter(compiled: CompiledRun) -> exp.Expression:
-    """This project's rows for this as-of."""
-    project = compiled.target.string(compiled.plan.project.name)
-    return exp.And(
-        this=exp.EQ(this=col("as_of"), expression=compiled.as_of_literal()),
-        expression=exp.EQ(this=col("project"), expression=project),
+def _scalar(engine: Engine, query: exp.Select) -> object:
+    rows = engine.query(render(query, engine.target, pretty=False))
+    return rows[0][0] if rows else None
+
+
+def _key_present(source: ir.Source) -> exp.Expression:
+    key = exp.Is(this=col(source.user_column), expression=exp.null())
+    return exp.Not(this=exp.Paren(this=key))
+
+
+def duplicate_keys(loaded: LoadedProject, engine: Engine, shown: int = 5) -> list[Diagnostic]:
+    """A profile source holds one row per key: several rows for one key would count a user
+    several times (E0610), so the run refuses, naming sample keys."""
+    assert loaded.project is not None
+    problems: list[Diagnostic] = []
+    for source in loaded.project.sources:
+        if source.kind != "profile":
+            continue
+        key = col(source.user_column)
+        rows = exp.Count(this=exp.Star())
+        query = (
+            exp.Select(expressions=[key.copy(), rows.copy()])
+            .from_(table_ref(source.table), copy=False)
+            .where(_key_present(source), copy=False)
+            .group_by(key.copy(), copy=False)
+            .having(exp.GT(this=rows.copy(), expression=exp.Literal.number(1)), copy=False)
+            .order_by(exp.Ordered(this=rows.copy(), desc=True), key.copy(), copy=False)
+            .limit(exp.Literal.number(shown), copy=False)
+        )
+        found = engine.query(render(query, engine.target, pretty=False))
+        if not found:
+            continue
+        stmt = loaded.source_def(source.name)
+        samples = ", ".join(f"{value!r} ({int(n)} rows)" for value, n in found)
+        problems.append(
+            Diagnostic(
+                "E0610",
+                f"profile source '{source.name}' (table {source.table}) has several rows for "
+                f"one {source.user_column}: {samples}",
+                stmt.span if stmt else None,
+                (
+                    "a profile holds one row per user; remove the duplicates, or read the "
+                    "table through a view that keeps one row per key",
+                    "nothing was written",
+                ),
+            )
+        )
+    return problems
+
+
+def empty_universe(
+    loaded: LoadedProject, engine: Engine, store: Store, as_of: dt.datetime
+) -> list[Diagnostic]:
+    """A run over no users would replace a stored as-of that had users with nothing (an
+    emptied or mistyped users table): refuse unless asked (E0611)."""
+    assert loaded.project is not None
+    universe = loaded.project.source(loaded.project.universe)
+    count = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
+        table_ref(universe.table), copy=False
     )
+    if _scalar(engine, count.where(_key_present(universe), copy=False)) != 0:
+        return []
+    before = stored.StoredRuns(engine, store).users_at(as_of)
+    if not before:
+        return []
+    stmt = loaded.source_def(universe.name)
+    return [
+        Diagnostic(
+            "E0611",
+            f"the universe (table {universe.table}) has no users, and the stored run as of "
+            f"{as_of:%Y-%m-%d %H:%M:%S} has {before:,}: replacing it would lose them",
+            stmt.span if stmt else None,
+            (
+                "check the table (an empty load, a wrong view?); to replace the stored run "
+                "with an empty one, run again with --allow-empty",
+            ),
+        )
+    ]
 
 
 def _count_by(compiled: CompiledRun, table: str, keys: list[str]) -> exp.Select:
+    at = exp.EQ(this=col("as_of"), expression=compiled.as_of_literal())
     return (
         exp.Select(expressions=[*(col(k) for k in keys), exp.Count(this=exp.Star())])
         .from_(table_ref(table), copy=False)
-        .where(_as_of_filter(compiled), copy=False)
+        .where(at, copy=False)
         .group_by(*(col(k) for k in keys), copy=False)
     )
 
 
 def summarize(compiled: CompiledRun, engine: Engine, seconds: float) -> RunSummary:
-    tables, target = compiled.tables, compiled.target
+    store, target = compiled.store, compiled.target
     project = compiled.plan.project
-    users_query = (
-        exp.Select(expressions=[col("users")])
-        .from_(table_ref(tables.runs), copy=False)
-        .where(_as_of_filter(compiled), copy=False)
-    )
-    users = engine.query(render(users_query, target, pretty=False))
+    users = stored.StoredRuns(engine, store).users_at(compiled.as_of)
     sizes = dict.fromkeys((s.name for s in project.segments), 0)
     for segment, count in engine.query(
-        render(_count_by(compiled, tables.members, ["segment"]), target)
+        render(_count_by(compiled, store.members.name, ["segment"]), target)
     ):
         sizes[segment] = int(count)
     layers: dict[str, dict[str, int]] = {
         la.name: dict.fromkeys((layer.name for layer in la.layers), 0) for la in project.layerings
     }
-    query = _count_by(compiled, tables.layers, ["layering", "layer"])
+    query = _count_by(compiled, store.layers.name, ["layering", "layer"])
     for layering, layer, count in engine.query(render(query, target)):
         layers.setdefault(layering, {})[layer] = int(count)
     return RunSummary(
-        project.name,
-        compiled.as_of,
-        int(users[0][0]) if users else 0,
-        seconds,
-        sizes,
-        layers,
-        len(project.tags),
+        project.name, compiled.as_of, users or 0, seconds, sizes, layers, len(project.tags)
     )
 
 
 def read_result(compiled: CompiledRun, engine: Engine) -> RunResult:
     """Everything one run wrote for its as-of, read back from the history tables."""
-    tables, target = compiled.tables, compiled.target
-    project = compiled.plan.project
-    result = RunResult(compiled.as_of)
-    where = _as_of_filter(compiled)
-    tag_names = [t.name for t in project.tags]
-    tag_types = [t.type for t in project.tags]
-    query = (
-        exp.Select(expressions=[col("user_id"), *(col(n) for n in tag_names)])
-        .from_(table_ref(tables.tags), copy=False)
-        .where(where, copy=False)
-    )
-    result.tags = {name: {} for name in tag_names}
-    for row in engine.query(render(query, target)):
-        result.users.add(row[0])
-        for name, kind, value in zip(tag_names, tag_types, row[1:], strict=True):
-            result.tags[name][row[0]] = engine.decode(value, kind)
-    result.segments = {s.name: set() for s in project.segments}
-    members = (
-        exp.Select(expressions=[col("segment"), col("user_id")])
-        .from_(table_ref(tables.members), copy=False)
-        .where(where.copy(), copy=False)
-    )
-    for segment, user in engine.query(render(members, target)):
-        result.segments[segment].add(user)
-    result.layers = {la.name: {} for la in project.layerings}
-    layers = (
-        exp.Select(expressions=[col("layering"), col("user_id"), col("layer")])
-        .from_(table_ref(tables.layers), copy=False)
-        .where(where.copy(), copy=False)
-    )
-    for layering, user, layer in engine.query(render(layers, target)):
-        result.layers[layering][user] = layer
-    return result
+    return stored.read_result(engine, compiled.plan.project, compiled.store, compiled.as_of)

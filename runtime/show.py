@@ -9,11 +9,12 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.plan import build_plan
-from segl.compiler.script import OutputTables
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
+from segl.compiler.store import Store
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
 from segl.runtime.project import LoadedProject, in_file_order
+from segl.runtime.store import StoredRuns
 from segl.runtime.tables import format_table, share
 
 
@@ -25,54 +26,6 @@ def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engi
     query.set("expressions", [aliased(col(USER), "user_id")])
     member = exp.EQ(this=col(column), expression=engine.target.boolean(True))
     return render(query.where(member, copy=False), engine.target)
-
-
-def _this_project(project: ir.Project, engine: Engine) -> exp.Expression:
-    return exp.EQ(this=col("project"), expression=engine.target.string(project.name))
-
-
-def latest_as_of(engine: Engine, tables: OutputTables, project: ir.Project) -> dt.datetime | None:
-    if engine.columns_of(tables.runs) is None:
-        return None
-    query = (
-        exp.Select(expressions=[exp.Max(this=col("as_of"))])
-        .from_(table_ref(tables.runs), copy=False)
-        .where(_this_project(project, engine), copy=False)
-    )
-    rows = engine.query(render(query, engine.target, pretty=False))
-    value = rows[0][0] if rows else None
-    if isinstance(value, str):
-        return dt.datetime.fromisoformat(value)
-    return value if isinstance(value, dt.datetime) else None
-
-
-def stored_as_ofs(engine: Engine, tables: OutputTables, project: ir.Project) -> list[dt.datetime]:
-    query = (
-        exp.Select(expressions=[col("as_of")])
-        .from_(table_ref(tables.runs), copy=False)
-        .where(_this_project(project, engine), copy=False)
-        .order_by(exp.Ordered(this=col("as_of"), desc=True), copy=False)
-    )
-    return [row[0] for row in engine.query(render(query, engine.target, pretty=False))]
-
-
-def _require_run(
-    engine: Engine, tables: OutputTables, project: ir.Project, moment: dt.datetime
-) -> None:
-    stored = stored_as_ofs(engine, tables, project)
-    if any(str(s)[:19] == f"{moment:%Y-%m-%d %H:%M:%S}" for s in stored):
-        return
-    shown = ", ".join(str(s)[:19] for s in stored[:5]) or "none"
-    raise DiagnosticError(
-        [
-            Diagnostic(
-                "E0607",
-                f"project '{project.name}' has no stored run as of {moment:%Y-%m-%d %H:%M:%S}",
-                None,
-                (f"stored as-ofs (latest first): {shown}",),
-            )
-        ]
-    )
 
 
 def _find_segment(project: ir.Project, name: str) -> ir.Segment:
@@ -91,58 +44,58 @@ def _find_segment(project: ir.Project, name: str) -> ir.Segment:
     )
 
 
+def segment_members(engine: Engine, store: Store, name: str, as_of: dt.datetime) -> exp.Select:
+    """The stored members of one segment at an as-of."""
+    target = engine.target
+    return (
+        exp.Select(expressions=[col("user_id")])
+        .from_(table_ref(store.members.name), copy=False)
+        .where(
+            exp.and_(
+                exp.EQ(this=col("segment"), expression=target.string(name)),
+                exp.EQ(this=col("as_of"), expression=target.timestamp(as_of)),
+            ),
+            copy=False,
+        )
+    )
+
+
+def chosen_run(engine: Engine, store: Store, as_of: dt.datetime | None) -> dt.datetime:
+    """The as-of asked for (which must be stored), or the latest stored one."""
+    runs = StoredRuns(engine, store)
+    moment = as_of or runs.latest()
+    if moment is None:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0607",
+                    f"no stored results of project '{store.project.name}' in this database "
+                    f"(table {store.runs.name})",
+                    None,
+                    ("run the project first: segl run PROJECT --db URL",),
+                )
+            ]
+        )
+    runs.require(moment)
+    return moment
+
+
 def segment_report(
     loaded: LoadedProject, engine: Engine, name: str, as_of: dt.datetime | None, sample: int
 ) -> str:
     assert loaded.project is not None
     project = loaded.project
     segment = _find_segment(project, name)
-    tables = OutputTables(loaded.settings.table_prefix)
-    moment = as_of or latest_as_of(engine, tables, project)
-    if moment is None or engine.columns_of(tables.members) is None:
-        raise DiagnosticError(
-            [
-                Diagnostic(
-                    "E0607",
-                    f"no stored results in this database (table {tables.runs})",
-                    None,
-                    ("run the project first: segl run PROJECT --db URL",),
-                )
-            ]
-        )
+    store = Store(project, loaded.settings.table_prefix, engine.target.ascii_table_names)
+    moment = chosen_run(engine, store, as_of)
     target = engine.target
-    stamp = target.timestamp(moment)
-    _require_run(engine, tables, project, moment)
-    members = (
-        exp.Select(expressions=[col("user_id")])
-        .from_(table_ref(tables.members), copy=False)
-        .where(
-            exp.and_(
-                exp.EQ(this=col("segment"), expression=target.string(name)),
-                exp.EQ(this=col("as_of"), expression=stamp),
-                _this_project(project, engine),
-            ),
-            copy=False,
-        )
-    )
+    members = segment_members(engine, store, name, moment)
     count_query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
         exp.Subquery(this=members.copy(), alias=exp.TableAlias(this=exp.to_identifier("m"))),
         copy=False,
     )
     size = int(engine.query(render(count_query, target, pretty=False))[0][0])
-    users_query = (
-        exp.Select(expressions=[col("users")])
-        .from_(table_ref(tables.runs), copy=False)
-        .where(
-            exp.and_(
-                exp.EQ(this=col("as_of"), expression=stamp.copy()),
-                _this_project(project, engine),
-            ),
-            copy=False,
-        )
-    )
-    users_rows = engine.query(render(users_query, target, pretty=False))
-    users = int(users_rows[0][0]) if users_rows else 0
+    users = StoredRuns(engine, store).users_at(moment) or 0
     sample_query = members.order_by(col("user_id"), copy=False).limit(
         exp.Literal.number(sample), copy=False
     )

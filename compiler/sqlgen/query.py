@@ -99,6 +99,12 @@ class QueryBuilder:
         aggregates = [
             aliased(self.aggregate(compiler, slot), slot.column) for slot in grouped_slots
         ]
+        # where NaN is NULL already (SQLite), a null sum of values tells NaN from "no values"
+        aggregates += [
+            aliased(exp.Count(this=self.counted(compiler, slot)), _counted(slot.column))
+            for slot in grouped_slots
+            if self.target.nan_is_null and _zero_unless_nan(slot)
+        ]
         grouped = f"agg_{index}"
         query = exp.Select(expressions=[col(USER), *aggregates]).from_(
             cte_ref(source_cte), copy=False
@@ -278,7 +284,7 @@ class QueryBuilder:
                     query = query.join(cte_ref(cte), on=on, join_type="LEFT", copy=False)
                 slot = slots[column]
                 self.base_columns[slot.aggregate] = column
-                selects.append(aliased(self.with_default(slot, col(column, cte)), column))
+                selects.append(aliased(self.with_default(slot, cte), column))
         query.set("expressions", selects)
         query = query.where(
             exp.Not(
@@ -295,11 +301,15 @@ class QueryBuilder:
         self.base_columns[key] = alias
         return alias
 
-    def with_default(self, slot: AggregateSlot, value: exp.Expression) -> exp.Expression:
+    def with_default(self, slot: AggregateSlot, cte: str) -> exp.Expression:
         """Users without events get the empty-history value: 0 for count/sum, false for
         exists. Then a NaN (a sum of +inf and -inf) is null: after the default, so that it
         stays null rather than becoming 0."""
         entry = slot.aggregate.entry
+        value: exp.Expression = col(slot.column, cte)
+        if self.target.nan_is_null and _zero_unless_nan(slot):
+            some = exp.GT(this=col(_counted(slot.column), cte), expression=exp.Literal.number(0))
+            return exp.Case(ifs=[exp.If(this=some, true=value)], default=exp.Literal.number(0))
         if entry.empty is EmptyValue.ZERO:
             value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
         elif entry.empty is EmptyValue.FALSE:
@@ -406,3 +416,13 @@ def build_result_query(plan: Plan, target: Target) -> tuple[exp.Select, dict[str
     target evaluates where members are written (Target.defer_segment_flags), and those
     segments: column -> condition over the result's columns."""
     return QueryBuilder(plan, target).build(target.defer_segment_flags)
+
+
+def _zero_unless_nan(slot: AggregateSlot) -> bool:
+    """A sum: 0 over no values, null where the values give NaN."""
+    entry = slot.aggregate.entry
+    return entry.empty is EmptyValue.ZERO and entry.nan_possible
+
+
+def _counted(column: str) -> str:
+    return f"n_{column}"

@@ -14,6 +14,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from segl.compiler.capabilities import Capability, Limit
+from segl.compiler.store import Kind
 from segl.compiler.types import Type
 
 T = exp.DType
@@ -53,6 +54,12 @@ class Target:
     # leaf segments evaluated where members are written, not stored in the result table
     # (QueryBuilder.deferrable_segments); needs result columns typed exactly as the query's
     defer_segment_flags: ClassVar[bool] = False
+    # NaN is stored and computed as NULL (SQLite): NULLIF cannot see it, a sum can hide it
+    nan_is_null: ClassVar[bool] = False
+    # the longest identifier the target keeps, in UTF-8 bytes (None: no practical limit)
+    max_identifier_bytes: ClassVar[int | None] = None
+    # table names of ASCII letters, digits and _ only (the result store spells others out)
+    ascii_table_names: ClassVar[bool] = False
     # what the target cannot do (registry entries name what they need)
     limits: ClassVar[Mapping[Capability, Limit]] = {}
 
@@ -77,6 +84,16 @@ class Target:
                 Type.TIMESTAMP: T.TIMESTAMP,
             }.get(value_type, T.VARCHAR)
         )
+
+    def store_type(self, column_type: Type | Kind) -> exp.DataType:
+        """The SQL type of a result-store column (compiler/store.py)."""
+        if column_type is Kind.INSTANT:
+            return dtype(T.TIMESTAMPTZ)
+        if column_type is Kind.COUNT:
+            return dtype(T.BIGINT)
+        if column_type is Kind.KEY:  # typed from the universe's key column instead
+            raise ValueError("the key column takes the type of the universe's key")
+        return self.sql_type(column_type)
 
     def cast(self, value: exp.Expression, value_type: Type) -> exp.Expression:
         return exp.Cast(this=value, to=self.sql_type(value_type))
@@ -109,6 +126,16 @@ class Target:
     def timestamp(self, value: dt.datetime) -> exp.Expression:
         text = value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
         return self.cast(exp.Literal.string(text), Type.TIMESTAMP)
+
+    def instant(self, value: dt.datetime) -> exp.Expression:
+        """An aware datetime as an instant (`Kind.INSTANT`), written in UTC."""
+        utc = value.astimezone(dt.UTC).replace(tzinfo=None)
+        text = utc.isoformat(sep=" ", timespec="seconds") + "+00:00"
+        return exp.Cast(this=exp.Literal.string(text), to=self.store_type(Kind.INSTANT))
+
+    def current_instant(self) -> exp.Expression:
+        """The warehouse's clock as an instant, for the run log of a compiled script."""
+        return exp.Cast(this=exp.CurrentTimestamp(), to=self.store_type(Kind.INSTANT))
 
     def date(self, value: dt.date) -> exp.Expression:
         return self.cast(exp.Literal.string(value.isoformat()), Type.DATE)

@@ -12,8 +12,11 @@ so a time that the project's zone skips (02:30 on a spring-forward day) stays 02
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
+from segl.compiler.store import Kind
 from segl.compiler.targets.base import Target, fn, quoted_table
 from segl.compiler.types import Type
 
@@ -50,6 +53,26 @@ class ClickHouse(Target):
     def sql_type(self, value_type: Type) -> exp.DataType:
         # every value may be null: non-Nullable columns would store 0 / '' instead
         return _nullable(_TYPES.get(value_type, "String"))
+
+    def store_type(self, column_type: Type | Kind) -> exp.DataType:
+        if column_type is Kind.INSTANT:
+            return _nullable("DateTime64(6, 'UTC')")
+        if column_type is Kind.COUNT:
+            return _nullable("Int64")
+        return super().store_type(column_type)
+
+    def instant(self, value: dt.datetime) -> exp.Expression:
+        utc = value.astimezone(dt.UTC).replace(tzinfo=None)
+        text = exp.Literal.string(utc.isoformat(sep=" ", timespec="seconds"))
+        return exp.Cast(this=text, to=self.store_type(Kind.INSTANT))
+
+    def current_instant(self) -> exp.Expression:
+        return fn("now64", exp.Literal.number(6), exp.Literal.string("UTC"))
+
+    def session_timezone(self, timezone: str) -> exp.Expression | None:
+        # the engine sets it on its session; a script sets it for the client's session
+        zone = exp.EQ(this=exp.var("session_timezone"), expression=exp.Literal.string(timezone))
+        return exp.Set(expressions=[exp.SetItem(this=zone)])
 
     def read_column(self, column: exp.Expression, value_type: Type) -> exp.Expression:
         if value_type is not Type.TIMESTAMP:

@@ -23,6 +23,11 @@ class DuckDB(Target):
     add_column_if_not_exists = True
     defer_segment_flags = True
 
+    def session_timezone(self, timezone: str) -> exp.Expression | None:
+        # CAST(timestamptz AS TIMESTAMP) converts through the session zone
+        zone = exp.EQ(this=exp.var("TimeZone"), expression=exp.Literal.string(timezone))
+        return exp.Set(expressions=[exp.SetItem(this=zone)])
+
     def epoch(self, value: exp.Expression) -> exp.Expression:
         return exp.TimeToUnix(this=value)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -17,19 +17,33 @@ class Postgres(Target):
     name = "postgres"
     dialect = "postgres"
     add_column_if_not_exists = True
-
-    # exact decimals, for round() half away from zero and the remainder of doubles
-    numeric_type: ClassVar[str] = "NUMERIC"
+    max_identifier_bytes = 63  # NAMEDATALEN - 1: longer names are cut short, silently
 
     def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
-        # there is no remainder of doubles; numeric's is exact (an infinite dividend gives
-        # NaN, an infinite divisor the dividend, as fmod)
-        numeric = exp.DataType.build(self.numeric_type)
-        divisor = exp.Nullif(
-            this=exp.Cast(this=right, to=numeric), expression=exp.Literal.number(0)
-        )
-        remainder = exp.Mod(this=exp.Cast(this=left, to=numeric), expression=divisor)
-        return self.cast(remainder, Type.NUMBER)
+        """fmod, exactly: PostgreSQL has no remainder of doubles, and numeric's remainder of
+        their 15-digit decimal forms differs in the last bits (12.34 % 5). So each double is
+        read exactly from its IEEE bits as M * 2^E, both are scaled by 2^-min(E) to whole
+        numerics, and their numeric remainder (below 2^53) is scaled back: exact, as C's
+        fmod. A zero divisor gives null, an infinite dividend NaN, an infinite divisor the
+        dividend."""
+        x, y = _exact_double(left), _exact_double(right)
+        low = exp.Least(this=x.exponent, expressions=[y.exponent.copy()], ignore_nulls=True)
+        whole_x = _scaled(x, low)
+        whole_y = _scaled(y, low.copy())
+        # NULLIF: the planner may fold constants before CASE picks the zero divisor's branch
+        divisor = exp.Nullif(this=whole_y, expression=exp.Literal.number(0))
+        remainder = exp.Anonymous(this="MOD", expressions=[whole_x, divisor])
+        two = exp.Cast(this=exp.Literal.number(2), to=self.sql_type(Type.NUMBER))
+        scale = exp.Anonymous(this="POWER", expressions=[two, low.copy()])
+        exact = exp.Mul(this=self.cast(remainder, Type.NUMBER), expression=scale)
+        infinity = exp.Cast(this=exp.Literal.string("Infinity"), to=self.sql_type(Type.NUMBER))
+        nan = exp.Cast(this=exp.Literal.string("NaN"), to=self.sql_type(Type.NUMBER))
+        cases = [
+            (exp.EQ(this=right.copy(), expression=exp.Literal.number(0)), exp.null()),
+            (exp.EQ(this=exp.Abs(this=left.copy()), expression=infinity.copy()), nan),
+            (exp.EQ(this=exp.Abs(this=right.copy()), expression=infinity), left.copy()),
+        ]
+        return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in cases], default=exact)
 
     def ordered_text(self, value: exp.Expression) -> exp.Expression:
         # the database's default collation may be a linguistic one ('a' < 'B'): "C" is
@@ -60,8 +74,12 @@ class Postgres(Target):
 class Redshift(Postgres):
     name = "redshift"
     dialect = "redshift"
+    max_identifier_bytes = 127
     add_column_if_not_exists = False
-    numeric_type = "DECIMAL(38, 10)"  # plain DECIMAL is DECIMAL(18, 0) there
+
+    def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        # Redshift has no FLOAT8SEND to read a double's bits: its own % (compile-only)
+        return Target.modulo(self, left, right)
 
     def ordered_text(self, value: exp.Expression) -> exp.Expression:
         # Redshift has no COLLATE "C"; its default (case-sensitive) collation is byte order
@@ -72,3 +90,71 @@ class Redshift(Postgres):
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("DATE_PART", exp.Literal.string("isodow"), value)
+
+
+@dataclass(frozen=True)
+class _Double:
+    """A double as sign * mantissa * 2^exponent, read from its IEEE 754 bits."""
+
+    negative: exp.Expression
+    mantissa: exp.Expression
+    exponent: exp.Expression
+
+
+_FRACTION_BITS = 2**52 - 1
+_HIDDEN_BIT = 2**52
+
+
+def _exact_double(value: exp.Expression) -> _Double:
+    hexdigits = exp.Anonymous(
+        this="ENCODE",
+        expressions=[
+            exp.Anonymous(this="FLOAT8SEND", expressions=[value]),
+            exp.Literal.string("hex"),
+        ],
+    )
+    text = exp.DPipe(this=exp.Literal.string("x"), expression=hexdigits, safe=True)
+    bits = exp.Cast(
+        this=exp.Cast(
+            this=exp.Paren(this=text), to=exp.DataType.build("BIT(64)", dialect="postgres")
+        ),
+        to=exp.DataType.build("BIGINT"),
+    )
+    field = exp.BitwiseAnd(
+        this=exp.Paren(this=exp.BitwiseRightShift(this=bits, expression=exp.Literal.number(52))),
+        expression=exp.Literal.number(2047),
+    )
+    fraction = exp.Paren(
+        this=exp.BitwiseAnd(this=bits.copy(), expression=exp.Literal.number(_FRACTION_BITS))
+    )
+    subnormal = exp.EQ(this=exp.Paren(this=field), expression=exp.Literal.number(0))
+    mantissa = exp.Case(
+        ifs=[exp.If(this=subnormal, true=fraction)],
+        default=exp.Add(
+            this=exp.Paren(this=fraction.copy()), expression=exp.Literal.number(_HIDDEN_BIT)
+        ),
+    )
+    exponent = exp.Case(
+        ifs=[exp.If(this=subnormal.copy(), true=exp.Literal.number(-1074))],
+        default=exp.Sub(this=exp.Paren(this=field.copy()), expression=exp.Literal.number(1075)),
+    )
+    negative = exp.LT(this=bits.copy(), expression=exp.Literal.number(0))
+    return _Double(negative, mantissa, exponent)
+
+
+def _scaled(value: _Double, low: exp.Expression) -> exp.Expression:
+    """sign * mantissa * 2^(exponent - low) as an exact whole numeric."""
+    numeric = exp.DataType.build("NUMERIC")
+    power = exp.Anonymous(
+        this="POWER",
+        expressions=[
+            exp.Cast(this=exp.Literal.number(2), to=numeric),
+            exp.Sub(this=value.exponent.copy(), expression=low),
+        ],
+    )
+    magnitude = exp.Mul(this=exp.Cast(this=value.mantissa, to=numeric), expression=power)
+    signed = exp.Case(
+        ifs=[exp.If(this=value.negative, true=exp.Neg(this=exp.Paren(this=magnitude)))],
+        default=magnitude.copy(),
+    )
+    return signed

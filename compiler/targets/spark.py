@@ -38,11 +38,17 @@ class Spark(Target):
     ends_with_function = "ENDSWITH"
     transactions = False
     temp_table = False
+    ascii_table_names = True  # the session catalog and Hive metastore refuse other names
 
     def sql_type(self, value_type: Type) -> exp.DataType:
         if value_type is Type.TIMESTAMP:
             return dtype(exp.DType.TIMESTAMPNTZ)
         return super().sql_type(value_type)
+
+    def session_timezone(self, timezone: str) -> exp.Expression | None:
+        # warehouse TIMESTAMP (zoned) columns become wall-clock time through the session zone
+        zone = exp.Literal.string(timezone).sql(dialect="spark")
+        return exp.Command(this="SET", expression=f"TIME ZONE {zone}")
 
     def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         # TIMESTAMP_NTZ - TIMESTAMP_NTZ is a zone-free day-time interval, exact to the

@@ -9,6 +9,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from segl.compiler.capabilities import Capability, Limit
+from segl.compiler.store import Kind
 from segl.compiler.targets.base import T, Target, dtype, fn
 from segl.compiler.types import Type
 
@@ -16,6 +17,7 @@ from segl.compiler.types import Type
 class SQLite(Target):
     name = "sqlite"
     dialect = "sqlite"
+    nan_is_null = True
     limits: ClassVar[Mapping[Capability, Limit]] = {
         Capability.MD5: Limit(
             "SQLite has no md5(); segl's SQLite engine defines one, another SQLite client "
@@ -25,7 +27,7 @@ class SQLite(Target):
     }
 
     def nan_to_null(self, value: exp.Expression) -> exp.Expression:
-        return value  # SQLite has no NaN: it stores and computes NaN as NULL
+        return value  # SQLite has no NaN: it stores and computes NaN as NULL (nan_is_null)
 
     def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         # `%` converts both sides to integers; mod() (SQLite >= 3.35) is fmod
@@ -44,6 +46,20 @@ class SQLite(Target):
         if value_type is Type.NUMBER:
             return self.cast(column, value_type)
         return column
+
+    def store_type(self, column_type: Type | Kind) -> exp.DataType:
+        if column_type is Kind.INSTANT:  # ISO text with its UTC offset
+            return dtype(T.TEXT)
+        return super().store_type(column_type)
+
+    def instant(self, value: dt.datetime) -> exp.Expression:
+        utc = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return exp.Literal.string(utc.isoformat(sep=" ", timespec="seconds") + "+00:00")
+
+    def current_instant(self) -> exp.Expression:
+        return fn(
+            "STRFTIME", exp.Literal.string("%Y-%m-%d %H:%M:%S+00:00"), exp.Literal.string("now")
+        )
 
     def timestamp(self, value: dt.datetime) -> exp.Expression:
         text = value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")

@@ -1,0 +1,154 @@
+"""The result store: every table segl writes, defined in one place.
+
+A project's results live in tables of its own, so projects never interfere (a tag `city`
+may be a number in one project and a string in another): `<prefix><project>_tags` (one
+row per user and as-of, one column per tag, each typed as the tag), `_members` (segment
+members) and `_layers` (layer assignments). One run log, `<prefix>runs`, is shared: it
+says which project ran for which as-of, when, how, and with which rules.
+
+Every column has a declared type here; the one exception is `user_id`, which takes the
+type of the universe's key column in the warehouse (an INTEGER key stays INTEGER, so the
+results join back to the users table). Later features (journey state, outbox, report
+results, alert history) add their tables to this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from segl.compiler import ir
+from segl.compiler.types import Type
+
+DEFAULT_PREFIX = "segl_"
+
+
+class Kind(Enum):
+    """Stored kinds beyond segl's value types."""
+
+    INSTANT = "instant"  # an unambiguous point in time (a zoned timestamp)
+    COUNT = "count"  # a whole number (BIGINT)
+    KEY = "key"  # the project's user key, typed as the universe's key column
+
+
+ColumnType = Type | Kind
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    # the columns that say which run a row belongs to: a run replaces exactly those rows
+    run_keys: tuple[str, ...]
+    doc: str
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+AS_OF = Column("as_of", Type.TIMESTAMP, "the run's as-of, wall-clock time in the project's zone")
+USER = Column("user_id", Kind.KEY, "the user's key (the universe's key column)")
+
+RUN_COLUMNS = (
+    Column("project", Type.STRING, "the project's name (segl.toml)"),
+    AS_OF,
+    Column("timezone", Type.STRING, "the project's time zone: as_of is wall-clock time there"),
+    Column("run_at", Kind.INSTANT, "when the run started, an instant (UTC)"),
+    Column(
+        "duration_seconds",
+        Type.NUMBER,
+        "seconds from the start until the results were written (null for a compiled script)",
+    ),
+    Column("users", Kind.COUNT, "the users of the universe at the as-of"),
+    Column("rules_fingerprint", Type.STRING, "sha256 of the checked rules (ir.fingerprint)"),
+    Column("segl_version", Type.STRING, "the segl that wrote the run"),
+)
+
+_SAFE = re.compile(r"\w", re.UNICODE)
+_ASCII_SAFE = re.compile(r"[A-Za-z0-9_]")
+
+
+def storage_name(project: str, ascii_only: bool = False) -> str:
+    """The project's name as part of a table name: letters, digits and `_` as they are,
+    anything else (`-`, `.`; any non-ASCII letter for a catalog that allows only ASCII) as
+    `_x<hex>_`, so every name stays one plain identifier."""
+    safe = _ASCII_SAFE if ascii_only else _SAFE
+    return "".join(ch if safe.fullmatch(ch) else f"_x{ord(ch):x}_" for ch in project)
+
+
+@dataclass(frozen=True)
+class Store:
+    """The tables of one project (and the shared run log) under a prefix."""
+
+    project: ir.Project
+    prefix: str = DEFAULT_PREFIX
+    ascii_names: bool = False  # the target's catalog allows only ASCII table names
+
+    def _name(self, kind: str) -> str:
+        return f"{self.prefix}{storage_name(self.project.name, self.ascii_names)}_{kind}"
+
+    @property
+    def result(self) -> str:
+        """The run's temporary per-user result (not kept)."""
+        return self._name("result")
+
+    @property
+    def tags(self) -> Table:
+        columns = [AS_OF, USER]
+        columns += [Column(t.name, t.type, t.title or f"tag {t.name}") for t in self.project.tags]
+        return Table(
+            self._name("tags"),
+            tuple(columns),
+            ("as_of",),
+            "tag values: one row per user and as-of, one column per tag",
+        )
+
+    @property
+    def members(self) -> Table:
+        return Table(
+            self._name("members"),
+            (AS_OF, Column("segment", Type.STRING, "the segment's name"), USER),
+            ("as_of",),
+            "segment members: one row per segment, member and as-of",
+        )
+
+    @property
+    def layers(self) -> Table:
+        return Table(
+            self._name("layers"),
+            (
+                AS_OF,
+                Column("layering", Type.STRING, "the layering's name"),
+                USER,
+                Column("layer", Type.STRING, "the user's layer (the first that matches)"),
+            ),
+            ("as_of",),
+            "layer assignments: one row per layering, user and as-of (users in no layer "
+            "have no row)",
+        )
+
+    @property
+    def runs(self) -> Table:
+        return Table(
+            f"{self.prefix}runs",
+            RUN_COLUMNS,
+            ("project", "as_of"),
+            "the run log of every project: one row per project and as-of",
+        )
+
+    @property
+    def history(self) -> tuple[Table, ...]:
+        """The tables a run writes, in the order it writes them (the run log last)."""
+        return (self.tags, self.members, self.layers, self.runs)

@@ -1,0 +1,76 @@
+"""What a SQL target lacks for a project, found in the typed IR before any SQL is built:
+`segl check --dialect D` and `segl compile --dialect D` report it with the place in the
+rule files (E0501), or warn when only segl's own engine supplies it (W0501)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from segl.compiler import ir
+from segl.compiler.capabilities import Capability
+from segl.compiler.registry import OPERATOR_REQUIRES
+from segl.compiler.store import Store
+from segl.compiler.targets import Target
+from segl.dsl.diagnostics import Diagnostic, Severity, Span
+
+
+def _needs(node: ir.Expr) -> tuple[str, frozenset[Capability]]:
+    """What a node is called in a message, and the capabilities it needs."""
+    if isinstance(node, ir.Func):
+        return f"{node.name}()", node.entry.requires
+    if isinstance(node, ir.Arith):
+        return f"'{node.op}'", OPERATOR_REQUIRES.get(node.op, frozenset())
+    return "", frozenset()
+
+
+def _nodes(project: ir.Project) -> Iterator[tuple[ir.Expr, Span]]:
+    for definition in project.definitions:
+        for root in ir.definition_exprs(definition):
+            for node in ir.walk(root):
+                yield node, node.span if node.span.line else definition.span
+
+
+def target_problems(project: ir.Project, target: Target, prefix: str) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    seen: set[tuple[str, Capability]] = set()
+    for node, span in _nodes(project):
+        what, needs = _needs(node)
+        for capability in needs:
+            limit = target.limits.get(capability)
+            if limit is None or (what, capability) in seen:
+                continue
+            seen.add((what, capability))  # one report per construct and capability
+            if limit.engine_provides:
+                message = f"a {target.name} script with {what} needs {capability.value}"
+                code, severity = "W0501", Severity.WARNING
+            else:
+                message = f"{target.name} cannot run {what}"
+                code, severity = "E0501", Severity.ERROR
+            hint = f"{limit.reason}; see docs/engines.md"
+            problems.append(Diagnostic(code, f"{message}", span, (hint,), severity))
+    return problems + _name_problems(project, target, prefix)
+
+
+def _name_problems(project: ir.Project, target: Target, prefix: str) -> list[Diagnostic]:
+    """Names the target would cut short (PostgreSQL keeps 63 bytes of an identifier and
+    silently drops the rest, so two long tag names could become one column)."""
+    limit = target.max_identifier_bytes
+    if limit is None:
+        return []
+    store = Store(project, prefix, target.ascii_table_names)
+    names: list[tuple[str, Span | None]] = [(table.name, None) for table in store.history]
+    names += [(tag.name, tag.span) for tag in project.tags]
+    return [
+        Diagnostic(
+            "E0501",
+            f"'{name}' is {len(name.encode())} bytes long; {target.name} keeps only "
+            f"{limit} bytes of a name",
+            span,
+            (
+                "choose a shorter name (tag names and the project's name make table and "
+                "column names)",
+            ),
+        )
+        for name, span in names
+        if len(name.encode()) > limit
+    ]

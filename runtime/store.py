@@ -1,0 +1,181 @@
+"""The result store on an engine (the tables are defined in compiler/store.py): the run
+log, reading a run's results back, and checking, before a run writes anything, that the
+stored tables can take what it will write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.store import Kind, Store, Table
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.runtime.engines import Engine
+from segl.runtime.results import RunResult
+
+
+def _where(*conditions: exp.Expression) -> exp.Expression:
+    return exp.And(this=conditions[0], expression=conditions[1])
+
+
+class StoredRuns:
+    """What the run log of a database says about one project."""
+
+    def __init__(self, engine: Engine, store: Store) -> None:
+        self.engine = engine
+        self.store = store
+
+    @property
+    def exists(self) -> bool:
+        return self.engine.columns_of(self.store.runs.name) is not None
+
+    def _this_project(self) -> exp.Expression:
+        project = self.engine.target.string(self.store.project.name)
+        return exp.EQ(this=col("project"), expression=project)
+
+    def at(self, as_of: dt.datetime) -> exp.Expression:
+        """Rows of this as-of (a per-project table's filter)."""
+        return exp.EQ(this=col("as_of"), expression=self.engine.target.timestamp(as_of))
+
+    def as_ofs(self) -> list[dt.datetime]:
+        """Every stored as-of of the project, latest first."""
+        if not self.exists:
+            return []
+        query = (
+            exp.Select(expressions=[col("as_of")])
+            .from_(table_ref(self.store.runs.name), copy=False)
+            .where(self._this_project(), copy=False)
+            .order_by(exp.Ordered(this=col("as_of"), desc=True), copy=False)
+        )
+        rows = self.engine.query(render(query, self.engine.target, pretty=False))
+        return [self.engine.decode(row[0], Type.TIMESTAMP) for row in rows]
+
+    def latest(self) -> dt.datetime | None:
+        found = self.as_ofs()
+        return found[0] if found else None
+
+    def users_at(self, as_of: dt.datetime) -> int | None:
+        """The universe's size stored for an as-of; None when there is no such run."""
+        if not self.exists:
+            return None
+        query = (
+            exp.Select(expressions=[col("users")])
+            .from_(table_ref(self.store.runs.name), copy=False)
+            .where(_where(self._this_project(), self.at(as_of)), copy=False)
+        )
+        rows = self.engine.query(render(query, self.engine.target, pretty=False))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def require(self, as_of: dt.datetime) -> None:
+        """A diagnostic (E0607) unless the project has a stored run for the as-of."""
+        stored = self.as_ofs()
+        if as_of in stored:
+            return
+        project = self.store.project.name
+        shown = ", ".join(f"{s:%Y-%m-%d %H:%M:%S}" for s in stored[:5]) or "none"
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0607",
+                    f"project '{project}' has no stored run as of {as_of:%Y-%m-%d %H:%M:%S}",
+                    None,
+                    (f"stored as-ofs (latest first): {shown}",),
+                )
+            ]
+        )
+
+
+def existing_columns(engine: Engine, store: Store) -> dict[str, list[str]]:
+    """The columns each history table has in the database (absent tables: none)."""
+    return {t.name: list(engine.columns_of(t.name) or {}) for t in store.history}
+
+
+def schema_problems(engine: Engine, store: Store) -> list[Diagnostic]:
+    """Stored columns whose type is not the one this run writes: a tag whose type changed,
+    or a table written by an older segl. Never cast silently (E0609)."""
+    problems: list[Diagnostic] = []
+    for table in store.history:
+        live = engine.columns_of(table.name) or {}
+        by_name = {name.lower(): kind for name, kind in live.items()}
+        for column in table.columns:
+            found = by_name.get(column.name.lower())
+            if found is None or engine.holds(column.type, found):
+                continue
+            problems.append(_type_changed(engine, store, table, column.name, column.type, found))
+    return problems
+
+
+def _type_changed(
+    engine: Engine, store: Store, table: Table, name: str, wanted: Type | Kind, found: str
+) -> Diagnostic:
+    tag = next((t for t in store.project.tags if t.name == name), None)
+    target = engine.target
+    drop = exp.Alter(
+        this=table_ref(table.name),
+        kind="TABLE",
+        actions=[exp.Drop(this=exp.to_identifier(name, quoted=True), kind="COLUMN")],
+    )
+    wanted_sql = render(target.store_type(wanted), target)
+    if tag is not None:
+        return Diagnostic(
+            "E0609",
+            f"tag '{name}' is stored as {found} in {table.name}, but the rules now make it "
+            f"a {tag.type} ({wanted_sql}); segl does not convert stored history",
+            tag.span,
+            (
+                "to keep the old values, give the tag a new name (its history stays under "
+                "the old column)",
+                f"to discard them: {render(drop, target)}",
+            ),
+        )
+    renamed = exp.Alter(
+        this=table_ref(table.name),
+        kind="TABLE",
+        actions=[exp.AlterRename(this=table_ref(f"{table.name}_old"))],
+    )
+    return Diagnostic(
+        "E0609",
+        f"column {table.name}.{name} is {found}, but segl writes {wanted_sql} there: the table "
+        "was written by another version of segl or another tool",
+        None,
+        (f"keep it under another name and run again: {render(renamed, target)}",),
+    )
+
+
+def read_result(engine: Engine, project: ir.Project, store: Store, as_of: dt.datetime) -> RunResult:
+    """Everything one run wrote for its as-of, read back from the history tables."""
+    target = engine.target
+    at = StoredRuns(engine, store).at(as_of)
+    result = RunResult(as_of)
+    tags = list(project.tags)
+    query = (
+        exp.Select(expressions=[col("user_id"), *(col(t.name) for t in tags)])
+        .from_(table_ref(store.tags.name), copy=False)
+        .where(at, copy=False)
+    )
+    result.tags = {t.name: {} for t in tags}
+    for row in engine.query(render(query, target)):
+        result.users.add(row[0])
+        for tag, value in zip(tags, row[1:], strict=True):
+            result.tags[tag.name][row[0]] = engine.decode(value, tag.type)
+    result.segments = {s.name: set() for s in project.segments}
+    members = _select(store.members, ["segment", "user_id"], at)
+    for segment, user in engine.query(render(members, target)):
+        result.segments[segment].add(user)
+    result.layers = {la.name: {} for la in project.layerings}
+    layers = _select(store.layers, ["layering", "user_id", "layer"], at)
+    for layering, user, layer in engine.query(render(layers, target)):
+        result.layers[layering][user] = layer
+    return result
+
+
+def _select(table: Table, columns: Sequence[str], where: exp.Expression) -> exp.Select:
+    return (
+        exp.Select(expressions=[col(c) for c in columns])
+        .from_(table_ref(table.name), copy=False)
+        .where(where.copy(), copy=False)
+    )

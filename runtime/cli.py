@@ -43,7 +43,7 @@ from segl.runtime.project import (
     errors_first,
     load_paths,
 )
-from segl.runtime.run import run_loaded, verify_sources
+from segl.runtime.run import run_loaded, store_of, verify_sources
 from segl.runtime.tables import plural, summary_text
 
 DIALECTS = sorted(TARGETS)
@@ -439,6 +439,78 @@ def show_segment(
         except EngineError as err:
             hint = "the results tables may have been written by another tool or version"
             fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+
+
+@cli.group()
+def export() -> None:
+    """Export stored results for delivery tools."""
+
+
+@export.command(name="segment")
+@click.argument("name")
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@as_of_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "parquet"]),
+    default="csv",
+    show_default=True,
+)
+@click.option("--with", "with_tags", default="", metavar="TAG,...", help="Tags to add.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File (default: stdout).",
+)
+@lock_timeout_option
+def export_segment(
+    name: str,
+    project: str,
+    db_url: str | None,
+    as_of: str | None,
+    fmt: str,
+    with_tags: str,
+    out_file: str | None,
+    lock_timeout: float,
+) -> None:
+    """The members of a stored segment (latest run unless --as-of), with the tags asked
+    for: CSV (header, key first), JSON lines ({"user": key, tag: value}) or Parquet."""
+    from segl.runtime import export as exporting
+
+    if fmt == "parquet" and out_file is None:
+        raise click.UsageError("--format parquet needs --out FILE")
+    loaded = load_or_fail(project)
+    moment = resolve_as_of(as_of, loaded) if as_of is not None else None
+    names = [n.strip() for n in with_tags.split(",") if n.strip()]
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
+        store = store_of(loaded, engine)
+        try:
+            _, tags, rows = exporting.read_audience(
+                engine, project_of(loaded), store, name, moment, names
+            )
+        except DiagnosticError as err:
+            fail(err.diagnostics, loaded.texts)
+        except EngineError as err:
+            hint = "the results tables may have been written by another tool or version"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+    if fmt == "parquet":
+        assert out_file is not None
+        exporting.write_parquet(Path(out_file), tags, rows, exporting.key_sql_type(rows))
+        click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
+        return
+    text = exporting.as_csv(tags, rows) if fmt == "csv" else exporting.as_jsonl(tags, rows)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(out_file).write_text(text, "utf-8")
+    except OSError as err:
+        raise click.FileError(out_file, hint=err.strerror or str(err)) from None
+    click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
 
 
 @cli.command()

@@ -28,7 +28,7 @@ def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engi
     return render(query.where(member, copy=False), engine.target)
 
 
-def _find_segment(project: ir.Project, name: str) -> ir.Segment:
+def find_segment(project: ir.Project, name: str) -> ir.Segment:
     for segment in project.segments:
         if segment.name == name:
             return segment
@@ -85,7 +85,7 @@ def segment_report(
 ) -> str:
     assert loaded.project is not None
     project = loaded.project
-    segment = _find_segment(project, name)
+    segment = find_segment(project, name)
     store = Store(project, loaded.settings.table_prefix, engine.target.ascii_table_names)
     moment = chosen_run(engine, store, as_of)
     target = engine.target

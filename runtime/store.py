@@ -117,7 +117,7 @@ def _type_changed(
     drop = exp.Alter(
         this=table_ref(table.name),
         kind="TABLE",
-        actions=[exp.Drop(this=exp.to_identifier(name, quoted=True), kind="COLUMN")],
+        actions=[exp.Drop(tables=[exp.column(name, quoted=True)], kind="COLUMN")],
     )
     wanted_sql = render(target.store_type(wanted), target)
     if tag is not None:
@@ -129,7 +129,7 @@ def _type_changed(
             (
                 "to keep the old values, give the tag a new name (its history stays under "
                 "the old column)",
-                f"to discard them: {render(drop, target)}",
+                f"to discard them: {render(drop, target, pretty=False)}",
             ),
         )
     renamed = exp.Alter(
@@ -142,7 +142,7 @@ def _type_changed(
         f"column {table.name}.{name} is {found}, but segl writes {wanted_sql} there: the table "
         "was written by another version of segl or another tool",
         None,
-        (f"keep it under another name and run again: {render(renamed, target)}",),
+        (f"keep it under another name and run again: {render(renamed, target, pretty=False)}",),
     )
 
 

@@ -1,0 +1,188 @@
+"""`segl export segment`: a stored audience (its members at an as-of, and any tags asked
+for) as CSV, JSON lines or Parquet, for the delivery tools that send the campaign.
+
+- CSV: a header row, the key first (`user`), then one column per tag; null is empty.
+- JSON lines: one object per member, `{"user": key, "<tag>": value, ...}`, each value typed
+  (a number tag is a JSON number, whole numbers without ".0"; a bool tag true/false; dates
+  and timestamps ISO text; null for missing; infinities, which JSON lacks, as "Infinity" /
+  "-Infinity").
+- Parquet: the same columns, each with the tag's declared type (the key as stored).
+
+Members come in key order, so two exports of one run are byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.store import Store
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segl.runtime.engines import Engine
+from segl.runtime.show import chosen_run, find_segment
+
+FORMATS = ("csv", "jsonl", "parquet")
+KEY = "user"
+
+
+def _tags(project: ir.Project, names: Sequence[str]) -> list[ir.Tag]:
+    by_name = {t.name: t for t in project.tags}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0301",
+                    f"unknown tag '{name}' in --with",
+                    None,
+                    did_you_mean(name, by_name),
+                )
+                for name in unknown
+            ]
+        )
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def audience_query(
+    engine: Engine, store: Store, segment: str, as_of: dt.datetime, tags: Sequence[ir.Tag]
+) -> exp.Select:
+    """The members (key order) with the tags' values at the same as-of."""
+    target = engine.target
+    at = target.timestamp(as_of)
+    values = [col(t.name, "t") for t in tags]
+    query = (
+        exp.Select(expressions=[col("user_id", "m"), *values])
+        .from_(table_ref(store.members.name, "m"), copy=False)
+        .where(
+            exp.and_(
+                exp.EQ(this=col("segment", "m"), expression=target.string(segment)),
+                exp.EQ(this=col("as_of", "m"), expression=at),
+            ),
+            copy=False,
+        )
+        .order_by(col("user_id", "m"), copy=False)
+    )
+    if tags:
+        on = exp.and_(
+            exp.EQ(this=col("user_id", "t"), expression=col("user_id", "m")),
+            exp.EQ(this=col("as_of", "t"), expression=at.copy()),
+        )
+        query = query.join(table_ref(store.tags.name, "t"), on=on, join_type="LEFT", copy=False)
+    return query
+
+
+def read_audience(
+    engine: Engine,
+    project: ir.Project,
+    store: Store,
+    segment: str,
+    as_of: dt.datetime | None,
+    with_tags: Sequence[str],
+) -> tuple[dt.datetime, list[ir.Tag], list[list[Any]]]:
+    """The run's as-of, the tags asked for, and one row per member: key, tag values."""
+    find_segment(project, segment)
+    tags = _tags(project, with_tags)
+    moment = chosen_run(engine, store, as_of)
+    query = audience_query(engine, store, segment, moment, tags)
+    rows = [
+        [row[0], *(engine.decode(v, t.type) for v, t in zip(row[1:], tags, strict=True))]
+        for row in engine.query(render(query, engine.target))
+    ]
+    return moment, tags, rows
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)  # 3, not 3.0: the same number, as delivery tools expect it
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def as_jsonl(tags: Sequence[ir.Tag], rows: Sequence[Sequence[Any]]) -> str:
+    names = [KEY, *(t.name for t in tags)]
+    lines = [
+        json.dumps(
+            {n: _json_value(v) for n, v in zip(names, row, strict=True)},
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+        for row in rows
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def as_csv(tags: Sequence[ir.Tag], rows: Sequence[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([KEY, *(t.name for t in tags)])
+    writer.writerows([[_csv_value(v) for v in row] for row in rows])
+    return out.getvalue()
+
+
+_PARQUET_TYPES = {
+    Type.NUMBER: "DOUBLE",
+    Type.STRING: "VARCHAR",
+    Type.BOOL: "BOOLEAN",
+    Type.DATE: "DATE",
+    Type.TIMESTAMP: "TIMESTAMP",
+}
+
+
+def write_parquet(
+    path: Path, tags: Sequence[ir.Tag], rows: Sequence[Sequence[Any]], key_sql_type: str
+) -> None:
+    """Through an in-memory DuckDB (always installed): each column with its declared type."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        columns = [(KEY, key_sql_type), *((t.name, _PARQUET_TYPES[t.type]) for t in tags)]
+        quoted = [f'"{name.replace(chr(34), chr(34) * 2)}" {kind}' for name, kind in columns]
+        con.execute(f"CREATE TABLE audience ({', '.join(quoted)})")
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            con.executemany(f"INSERT INTO audience VALUES ({marks})", [list(r) for r in rows])
+        con.execute("COPY (SELECT * FROM audience) TO ? (FORMAT parquet)", [str(path)])
+    finally:
+        con.close()
+
+
+def key_sql_type(rows: Sequence[Sequence[Any]]) -> str:
+    """The key's Parquet type from the stored keys: whole numbers BIGINT, numbers DOUBLE,
+    anything else text."""
+    keys = [row[0] for row in rows if row[0] is not None]
+    if keys and all(isinstance(k, int) and not isinstance(k, bool) for k in keys):
+        return "BIGINT"
+    if keys and all(isinstance(k, int | float) and not isinstance(k, bool) for k in keys):
+        return "DOUBLE"
+    return "VARCHAR"

@@ -1,0 +1,405 @@
+"""The result store (compiler/store.py, runtime/store.py) and `segl export segment`:
+projects never interfere, every column has its declared type, a changed tag type or a
+damaged profile never becomes a silent cast or duplicated users, an empty universe never
+replaces stored results unasked, and exported audiences are typed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Result, db_url, read_sql
+
+from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.script import compile_run
+from segl.compiler.store import Store, storage_name
+from segl.compiler.targets import get_target
+from segl.dsl.parser import parse_program
+
+Cli = Callable[..., Result]
+AS_OF = "2026-11-01"
+
+SOURCES = """\
+source users from table "users" key user_id {
+    city: string
+    balance: number
+}
+source orders from table "orders" user user_id time paid_at {
+    amount: number
+}
+"""
+
+
+def project(write: Callable[..., Path], name: str, rules: str, folder: str | None = None) -> Path:
+    toml = f'[project]\nname = "{name}"\n'
+    return write({"sources.segl": SOURCES, "rules.segl": rules, "segl.toml": toml}, folder or name)
+
+
+def small_warehouse(path: Path, users: int = 3, extra: str = "") -> Path:
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE users AS SELECT i AS user_id, "
+        "CASE WHEN i % 2 = 0 THEN 'Beijing' ELSE 'Shanghai' END AS city, "
+        "i * 10.0 AS balance FROM range(1, ? + 1) t(i)",
+        [users],
+    )
+    con.execute(
+        "CREATE TABLE orders AS SELECT (i % ?) + 1 AS user_id, "
+        "TIMESTAMP '2026-10-01 10:00:00' + i * INTERVAL 1 HOUR AS paid_at, "
+        "i * 1.5 AS amount FROM range(0, 20) t(i)",
+        [users],
+    )
+    if extra:
+        con.execute(extra)
+    con.close()
+    return path
+
+
+# ---------------------------------------------------------------- the tables
+
+
+def _checked(text: str, name: str = "retail") -> Store:
+    parsed = parse_program(SOURCES + text, "rules.segl")
+    checked, diagnostics = check_programs([parsed], ProjectConfig(name=name))
+    assert checked is not None, diagnostics
+    return Store(checked)
+
+
+def test_every_table_is_defined_with_typed_columns() -> None:
+    store = _checked("tag city = users.city\ntag n = count(orders)\nsegment s = n > 1\n")
+    assert [t.name for t in store.history] == [
+        "segl_retail_tags",
+        "segl_retail_members",
+        "segl_retail_layers",
+        "segl_runs",
+    ]
+    tags = store.tags
+    assert tags.names == ("as_of", "user_id", "city", "n")
+    assert [c.type.value for c in tags.columns] == ["timestamp", "key", "string", "number"]
+    assert store.runs.names == (
+        "project",
+        "as_of",
+        "timezone",
+        "run_at",
+        "duration_seconds",
+        "users",
+        "rules_fingerprint",
+        "segl_version",
+    )
+    assert store.runs.run_keys == ("project", "as_of")
+
+
+@pytest.mark.parametrize(
+    ("project_name", "ascii_only", "expected"),
+    [
+        ("retail", False, "retail"),
+        ("零售", False, "零售"),
+        ("零售", True, "_x96f6__x552e_"),
+        ("my-shop.v2", False, "my_x2d_shop_x2e_v2"),
+    ],
+)
+def test_storage_names_are_one_identifier(
+    project_name: str, ascii_only: bool, expected: str
+) -> None:
+    assert storage_name(project_name, ascii_only) == expected
+
+
+def test_the_script_header_cannot_carry_sql(tmp_path: Path) -> None:
+    """A project name reaches the script only as one escaped comment line and as quoted
+    literals (segl.toml names are validated too; a name given to the compiler is not)."""
+    store = _checked("tag n = count(orders)\n", name="retail\nDROP TABLE users;\n--")
+    script = compile_run(store.project, dt.datetime(2026, 11, 1), get_target("duckdb")).script()
+    header = script.split("\n\n")[0].splitlines()
+    assert all(line.startswith("-- ") for line in header), header
+    assert "-- segl: project 'retail\\nDROP TABLE users;\\n--', target duckdb" in header
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(warehouse))
+    con.execute(script)
+    assert con.execute("SELECT count(*) FROM users").fetchall() == [(3,)]
+    con.close()
+
+
+# ---------------------------------------------------------------- projects never interfere
+
+
+def test_two_projects_with_a_tag_of_different_types(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    as_number = project(write_project, "north", "tag city = count(orders)\n")
+    as_string = project(write_project, "south", "tag city = users.city\n")
+    for root in (as_number, as_string, as_number):
+        result = cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF)
+        assert result.code == 0, result.output
+    numbers = read_sql(warehouse, "SELECT user_id, city FROM segl_north_tags ORDER BY 1")
+    strings = read_sql(warehouse, "SELECT user_id, city FROM segl_south_tags ORDER BY 1")
+    assert numbers == [(1, 7.0), (2, 7.0), (3, 6.0)]
+    assert strings == [(1, "Shanghai"), (2, "Beijing"), (3, "Shanghai")]
+    types = dict(
+        read_sql(
+            warehouse,
+            "SELECT table_name, data_type FROM information_schema.columns "
+            "WHERE column_name = 'city'",
+        )
+    )
+    assert types == {"segl_north_tags": "DOUBLE", "segl_south_tags": "VARCHAR", "users": "VARCHAR"}
+    runs = read_sql(warehouse, "SELECT project, users FROM segl_runs ORDER BY project")
+    assert runs == [("north", 3), ("south", 3)]
+
+
+def test_the_run_log_records_how_the_run_was_made(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    root = project(write_project, "north", "tag n = count(orders)\n")
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+    ((zone, run_at, seconds, fingerprint, version, kind),) = read_sql(
+        warehouse,
+        "SELECT timezone, run_at, duration_seconds, rules_fingerprint, segl_version, "
+        "typeof(run_at) FROM segl_runs",
+    )
+    assert zone == "UTC"
+    assert kind == "TIMESTAMP WITH TIME ZONE"
+    assert run_at.tzinfo is not None
+    assert abs((dt.datetime.now(dt.UTC) - run_at).total_seconds()) < 600
+    assert 0 < seconds < 60
+    assert len(fingerprint) == 64
+    assert version not in ("", None)
+    # the fingerprint follows the rules' meaning, not their layout
+    (root / "rules.segl").write_text("# the same rule\ntag   n   =   count(orders)\n", "utf-8")
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-11-02").code == 0
+    prints = read_sql(warehouse, "SELECT DISTINCT rules_fingerprint FROM segl_runs")
+    assert prints == [(fingerprint,)]
+
+
+# ---------------------------------------------------------------- a tag whose type changed
+
+
+def test_a_tag_whose_type_changed_is_refused_with_a_way_forward(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    root = project(write_project, "north", "tag city = count(orders)\n")
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+    (root / "rules.segl").write_text("tag city = users.city\n", "utf-8")
+    before = read_sql(warehouse, "SELECT * FROM segl_north_tags ORDER BY ALL")
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-11-02")
+    assert result.code == 1
+    assert (
+        "north/rules.segl:1:1: E0609 tag 'city' is stored as DOUBLE in segl_north_tags"
+        in result.err
+    )
+    assert 'ALTER TABLE "segl_north_tags" DROP COLUMN "city"' in result.err
+    assert read_sql(warehouse, "SELECT * FROM segl_north_tags ORDER BY ALL") == before
+    # the documented way forward works
+    con = duckdb.connect(str(warehouse))
+    con.execute('ALTER TABLE "segl_north_tags" DROP COLUMN "city"')
+    con.close()
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-11-02").code == 0
+
+
+def test_a_new_tag_adds_its_column_on_every_engine_kind(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """SQLite has no ADD COLUMN IF NOT EXISTS: the run adds what the table lacks."""
+    import sqlite3
+
+    path = tmp_path / "w.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE users (user_id INTEGER, city TEXT, balance REAL)")
+    con.execute("INSERT INTO users VALUES (1, 'Beijing', 1.0), (2, 'Shanghai', 2.0)")
+    con.execute("CREATE TABLE orders (user_id INTEGER, paid_at TEXT, amount REAL)")
+    con.execute("INSERT INTO orders VALUES (1, '2026-10-01 10:00:00', 5.0)")
+    con.commit()
+    con.close()
+    root = project(write_project, "north", "tag n = count(orders)\n")
+    url = f"sqlite:///{path}"
+    assert cli("run", root, "--db", url, "--as-of", AS_OF).code == 0
+    (root / "rules.segl").write_text("tag n = count(orders)\ntag spend = sum(orders.amount)\n")
+    result = cli("run", root, "--db", url, "--as-of", "2026-11-02")
+    assert result.code == 0, result.output
+    con = sqlite3.connect(path)
+    rows = con.execute("SELECT as_of, user_id, n, spend FROM segl_north_tags ORDER BY 1, 2")
+    assert rows.fetchall() == [
+        ("2026-11-01 00:00:00", 1, 1.0, None),
+        ("2026-11-01 00:00:00", 2, 0.0, None),
+        ("2026-11-02 00:00:00", 1, 1.0, 5.0),
+        ("2026-11-02 00:00:00", 2, 0.0, 0.0),
+    ]
+
+
+# ---------------------------------------------------------------- damaged data
+
+
+def test_duplicate_profile_keys_are_refused_naming_samples(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    warehouse = small_warehouse(
+        tmp_path / "w.duckdb", extra="INSERT INTO users VALUES (2, 'Beijing', 1.0), (2, 'X', 2)"
+    )
+    root = project(write_project, "north", "tag n = count(orders)\nsegment buyers = n > 0\n")
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF)
+    assert result.code == 1
+    assert (
+        "E0610 profile source 'users' (table users) has several rows for one user_id: "
+        in result.err
+    )
+    assert "2 (3 rows)" in result.err
+    assert "north/sources.segl:1:1" in result.err
+    tables = {t for (t,) in read_sql(warehouse, "SELECT table_name FROM duckdb_tables()")}
+    assert tables == {"users", "orders"}, "nothing was written"
+
+
+def test_an_empty_universe_does_not_replace_stored_users_unless_asked(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    root = project(write_project, "north", "tag n = count(orders)\nsegment buyers = n > 0\n")
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+    con = duckdb.connect(str(warehouse))
+    con.execute("DELETE FROM users")
+    con.close()
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF)
+    assert result.code == 1
+    assert "E0611 the universe (table users) has no users" in result.err
+    assert "--allow-empty" in result.err
+    assert read_sql(warehouse, "SELECT count(*) FROM segl_north_members") == [(3,)]
+    # a new as-of over the empty table is fine (nothing is replaced), and so is asking
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-11-02").code == 0
+    forced = cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF, "--allow-empty")
+    assert forced.code == 0, forced.output
+    assert read_sql(warehouse, "SELECT count(*) FROM segl_north_members") == [(0,)]
+
+
+# ---------------------------------------------------------------- export
+
+
+@pytest.fixture
+def exported(cli: Cli, write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, Path]:
+    warehouse = small_warehouse(tmp_path / "w.duckdb", users=4)
+    rules = (
+        "tag orders_n = count(orders)\ntag home = users.city\ntag rich = users.balance > 20\n"
+        "tag last_paid = max(orders.paid_at)\nsegment buyers = orders_n > 0\n"
+    )
+    root = project(write_project, "north", rules)
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-10-02").code == 0
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+    return root, warehouse
+
+
+def test_export_csv_has_a_header_and_the_key_first(cli: Cli, exported: tuple[Path, Path]) -> None:
+    root, warehouse = exported
+    result = cli(
+        "export",
+        "segment",
+        "buyers",
+        "-p",
+        root,
+        "--db",
+        db_url(warehouse),
+        "--with",
+        "orders_n,home",
+    )
+    assert result.code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.out)))
+    assert rows == [
+        ["user", "orders_n", "home"],
+        ["1", "5", "Shanghai"],
+        ["2", "5", "Beijing"],
+        ["3", "5", "Shanghai"],
+        ["4", "5", "Beijing"],
+    ]
+
+
+def test_export_jsonl_is_typed_and_defaults_to_the_latest_run(
+    cli: Cli, exported: tuple[Path, Path]
+) -> None:
+    root, warehouse = exported
+    args = [
+        "export",
+        "segment",
+        "buyers",
+        "-p",
+        root,
+        "--db",
+        db_url(warehouse),
+        "--format",
+        "jsonl",
+    ]
+    result = cli(*args, "--with", "orders_n,home,rich,last_paid")
+    assert result.code == 0, result.output
+    first = json.loads(result.out.splitlines()[0])
+    assert first == {
+        "user": 1,
+        "orders_n": 5,
+        "home": "Shanghai",
+        "rich": False,
+        "last_paid": "2026-10-02 02:00:00",
+    }
+    earlier = cli(*args, "--as-of", "2026-10-02", "--with", "orders_n")
+    assert json.loads(earlier.out.splitlines()[0]) == {"user": 1, "orders_n": 4}
+    plain = cli(*args)
+    assert [json.loads(line) for line in plain.out.splitlines()] == [
+        {"user": u} for u in (1, 2, 3, 4)
+    ]
+
+
+def test_export_parquet_columns_carry_the_declared_types(
+    cli: Cli, exported: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, warehouse = exported
+    out = tmp_path / "buyers.parquet"
+    result = cli(
+        "export",
+        "segment",
+        "buyers",
+        "-p",
+        root,
+        "--db",
+        db_url(warehouse),
+        "--format",
+        "parquet",
+        "--out",
+        out,
+        "--with",
+        "orders_n,home,rich,last_paid",
+    )
+    assert result.code == 0, result.output
+    schema = duckdb.sql(f"DESCRIBE SELECT * FROM '{out}'").fetchall()
+    assert [(name, kind) for name, kind, *_ in schema] == [
+        ("user", "BIGINT"),
+        ("orders_n", "DOUBLE"),
+        ("home", "VARCHAR"),
+        ("rich", "BOOLEAN"),
+        ("last_paid", "TIMESTAMP"),
+    ]
+    assert duckdb.sql(f"SELECT count(*) FROM '{out}'").fetchall() == [(4,)]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["segment", "bayers"], 1, "E0301 unknown segment 'bayers'"),
+        (["segment", "buyers", "--with", "ordres_n"], 1, "did you mean 'orders_n'?"),
+        (
+            ["segment", "buyers", "--as-of", "2026-09-01"],
+            1,
+            "E0607 project 'north' has no stored run",
+        ),
+        (["segment", "buyers", "--format", "parquet"], 2, "--format parquet needs --out FILE"),
+        (["segment", "buyers", "--format", "xml"], 2, "Invalid value for '--format'"),
+    ],
+)
+def test_export_bad_requests(
+    cli: Cli, exported: tuple[Path, Path], args: list[str], code: int, message: str
+) -> None:
+    root, warehouse = exported
+    result = cli("export", *args, "-p", root, "--db", db_url(warehouse))
+    assert result.code == code, result.output
+    assert message in result.output

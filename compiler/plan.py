@@ -176,8 +176,10 @@ def describe(plan: Plan) -> str:
         lines.append(f"pass over {source.name}: {scan}; group by {source.user_column}")
         for slot in event_pass.slots:
             agg = slot.aggregate
-            window = "" if slot.start is None else f" [{slot.start:%Y-%m-%d %H:%M:%S}, "
-            window += "" if slot.start is None else f"{slot.end:%Y-%m-%d %H:%M:%S})"
+            window = ""
+            if slot.start is not None or slot.end != plan.as_of:  # a window-less one has neither
+                start = "..." if slot.start is None else f"{slot.start:%Y-%m-%d %H:%M:%S}"
+                window = f" [{start}, {slot.end:%Y-%m-%d %H:%M:%S})"
             filtered = " filtered" if agg.filter is not None else ""
             lines.append(f"  {slot.column} = {agg.func}{filtered}{window}")
     for level in range(1, plan.levels + 1):

@@ -17,7 +17,7 @@ import click
 
 from segl.compiler import ir
 from segl.compiler.plan import build_plan, describe
-from segl.compiler.script import compile_run
+from segl.compiler.script import RunInfo, compile_run
 from segl.compiler.target_check import target_problems
 from segl.compiler.targets import TARGETS, Target, TargetError, get_target
 from segl.compiler.timeutil import now_in, parse_as_of
@@ -43,7 +43,7 @@ from segl.runtime.project import (
     errors_first,
     load_paths,
 )
-from segl.runtime.run import run_loaded, store_of, verify_sources
+from segl.runtime.run import run_loaded, segl_version, store_of, verify_sources
 from segl.runtime.tables import plural, summary_text
 
 DIALECTS = sorted(TARGETS)
@@ -356,7 +356,11 @@ def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) ->
     emit(problems, loaded.texts)  # warnings: what only segl's own engine supplies
     try:
         compiled = compile_run(
-            project_of(loaded), moment, target, prefix=loaded.settings.table_prefix
+            project_of(loaded),
+            moment,
+            target,
+            prefix=loaded.settings.table_prefix,
+            info=RunInfo(segl_version=segl_version()),
         )
         return compiled.script()
     except TargetError as err:

@@ -272,7 +272,7 @@ def read_settings(root: Path) -> Settings:
                 "name",
                 f"project name {given!r} {why}",
                 "a name may hold letters (any script), digits, '_', '-' and '.' (not first, "
-                "never '..'): it names the result rows and `segl compile --out` files",
+                "never '..'): it names the result tables and `segl compile --out` files",
             )
     config = ProjectConfig(
         name=given or name,

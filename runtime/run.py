@@ -16,6 +16,7 @@ from segl.compiler import ir
 from segl.compiler.script import CompiledRun, RunInfo, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
+from segl.compiler.target_check import target_problems
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime import store as stored
@@ -158,8 +159,11 @@ def run_loaded(
     problems = verify_sources(loaded, engine)
     if problems:
         raise DiagnosticError(problems)
+    assert loaded.project is not None
     store = store_of(loaded, engine)
-    problems = stored.schema_problems(engine, store)
+    found = target_problems(loaded.project, engine.target, store.prefix)
+    problems = [p for p in found if p.is_error]  # e.g. names PostgreSQL would cut short
+    problems += stored.schema_problems(engine, store)
     problems += duplicate_keys(loaded, engine)
     if not problems and not allow_empty:
         problems += empty_universe(loaded, engine, store, as_of)

@@ -98,6 +98,9 @@ def schema_problems(engine: Engine, store: Store) -> list[Diagnostic]:
     """Stored columns whose type is not the one this run writes: a tag whose type changed,
     or a table written by an older segl. Never cast silently (E0609)."""
     problems: list[Diagnostic] = []
+    old = _older_run_log(engine, store)
+    if old is not None:
+        return [old]
     for table in store.history:
         live = engine.columns_of(table.name) or {}
         by_name = {name.lower(): kind for name, kind in live.items()}
@@ -107,6 +110,33 @@ def schema_problems(engine: Engine, store: Store) -> list[Diagnostic]:
                 continue
             problems.append(_type_changed(engine, store, table, column.name, column.type, found))
     return problems
+
+
+def _older_run_log(engine: Engine, store: Store) -> Diagnostic | None:
+    """A run log without the columns this segl writes was written by an older one (0.1
+    kept `run_at` as wall-clock time): its as-ofs would pass for runs of this store."""
+    live = engine.columns_of(store.runs.name)
+    if live is None:
+        return None
+    have = {name.lower() for name in live}
+    missing = [name for name in store.runs.names if name not in have]
+    if not missing:
+        return None
+    renamed = exp.Alter(
+        this=table_ref(store.runs.name),
+        kind="TABLE",
+        actions=[exp.AlterRename(this=table_ref(f"{store.runs.name}_old"))],
+    )
+    return Diagnostic(
+        "E0609",
+        f"the run log {store.runs.name} has no column {', '.join(missing)}: it was written by "
+        "an older segl (or another tool), whose results this segl does not read",
+        None,
+        (
+            "keep it under another name and run again: "
+            + render(renamed, engine.target, pretty=False),
+        ),
+    )
 
 
 def _type_changed(

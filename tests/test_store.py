@@ -403,3 +403,22 @@ def test_export_bad_requests(
     result = cli("export", *args, "-p", root, "--db", db_url(warehouse))
     assert result.code == code, result.output
     assert message in result.output
+
+
+def test_a_run_log_of_segl_0_1_is_refused_with_a_way_forward(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    warehouse = small_warehouse(
+        tmp_path / "w.duckdb",
+        extra="CREATE TABLE segl_runs AS SELECT TIMESTAMP '2026-10-01' AS as_of, "
+        "'north' AS project, TIMESTAMP '2026-10-01 08:00:00' AS run_at, 3::BIGINT AS users",
+    )
+    root = project(write_project, "north", "tag n = count(orders)\n")
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF)
+    assert result.code == 1
+    assert "E0609 the run log segl_runs has no column timezone, duration_seconds," in result.err
+    assert 'ALTER TABLE "segl_runs" RENAME TO "segl_runs_old"' in result.err
+    con = duckdb.connect(str(warehouse))
+    con.execute('ALTER TABLE "segl_runs" RENAME TO "segl_runs_old"')
+    con.close()
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0

@@ -1,6 +1,6 @@
 """SQL targets: how each warehouse spells the few things SQL dialects disagree on.
 
-The base class (`target_base.Target`) writes portable SQL; each target module overrides
+The base class (`targets.base.Target`) writes portable SQL; each target module overrides
 only what its engine does differently or better. Anything a target cannot express raises
 `TargetError` with a named diagnostic, never silently wrong SQL.
 """

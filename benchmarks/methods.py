@@ -117,7 +117,7 @@ class HandWritten(Method):
         return f"SELECT {LAYER_COLUMNS} FROM hand_layers"
 
     def tags_of(self, user: int) -> str:
-        return f"SELECT * EXCLUDE (as_of, project) FROM hand_tags WHERE user_id = {user}"
+        return f"SELECT * EXCLUDE (as_of) FROM hand_tags WHERE user_id = {user}"
 
 
 # The columns the workload reads from each event table, each aggregated once per user: the
@@ -184,7 +184,7 @@ class Polars(Method):
     name = "polars"
     description = (
         "the workload as a hand-written polars pipeline over in-memory frames, "
-        "results written to Parquet with as_of and project, as segl and hand SQL persist theirs"
+        "results written to Parquet with as_of, as segl and hand SQL persist theirs"
     )
 
     def __init__(self, engine: DuckDBEngine, parquet: dict[str, Path], output: Path) -> None:
@@ -206,7 +206,7 @@ class Polars(Method):
         frames = self.frames
         result = run_polars(frames["users"], frames["orders"], frames["events"], AS_OF)
         self.output.mkdir(parents=True, exist_ok=True)
-        keys = [pl.lit(AS_OF).alias("as_of"), pl.lit("bench").alias("project")]
+        keys = [pl.lit(AS_OF).alias("as_of")]
         for name in ("tags", "members", "layers"):
             frame: pl.DataFrame = getattr(result, name)
             frame.select(*keys, pl.all()).write_parquet(self.output / f"{name}.parquet")

@@ -2,7 +2,7 @@
 evaluated one user at a time over precomputed tags (what a team with a generic Python
 rules library would do once its tags are in a table).
 
-Each row is one user's segl_tags values plus the three layers under the layering names.
+Each row is one user's tag values (segl_bench_tags) plus the three layers under the layering names.
 A user is a member where segl's condition is true; null is never true. rule-engine differs
 from SQL on nulls, so the rules are written to give exactly segl's members:
 - `==` and `in` with a null side are false in rule-engine (null in segl); both mean "not
@@ -176,9 +176,9 @@ def run_rule_engine(
 def rows_from_frames(tags: pl.DataFrame, layers: pl.DataFrame) -> list[dict[str, object]]:
     """Input rows for run_rule_engine: one dict per user with its tags and its layers.
 
-    tags: user_id plus one column per tag (segl_tags, or PolarsResult.tags);
-    layers: layering, user_id, layer in long form (segl_layers, or PolarsResult.layers).
+    tags: user_id plus one column per tag (segl_bench_tags, or PolarsResult.tags);
+    layers: layering, user_id, layer in long form (segl_bench_layers, or PolarsResult.layers).
     """
     wide_layers = layers.pivot(on="layering", index="user_id", values="layer")
-    tag_columns = [name for name in tags.columns if name not in ("as_of", "project")]
+    tag_columns = [name for name in tags.columns if name != "as_of"]
     return tags.select(tag_columns).join(wide_layers, on="user_id", how="left").to_dicts()

@@ -23,8 +23,8 @@ from segl.runtime.project import load_project
 from segl.runtime.run import run_loaded
 
 CHECKSUMS = {
-    "members": "SELECT segment, count(*), sum(user_id) FROM segl_members GROUP BY segment",
-    "layers": "SELECT layering, layer, count(*) FROM segl_layers GROUP BY layering, layer",
+    "members": "SELECT segment, count(*), sum(user_id) FROM segl_bench_members GROUP BY segment",
+    "layers": "SELECT layering, layer, count(*) FROM segl_bench_layers GROUP BY layering, layer",
 }
 
 
@@ -58,7 +58,7 @@ def spark_engine(warehouse: Path, scale: Scale, memory: str) -> Engine:
 
 
 def reset(engine: Engine) -> None:
-    for table in ("segl_tags", "segl_members", "segl_layers", "segl_runs"):
+    for table in ("segl_bench_tags", "segl_bench_members", "segl_bench_layers", "segl_runs"):
         engine.query(f"DROP TABLE IF EXISTS {table}")
 
 

@@ -20,7 +20,7 @@ from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from segl.dsl.parser import AGGREGATES, EXPRESSION_KEYWORDS
 from segl.dsl.perf import collector_paused
 
-RESERVED_NAMES = frozenset({"user_id", "as_of", "project"})
+RESERVED_NAMES = frozenset({"user_id", "as_of"})  # the key columns of a tags table
 KNOWN_ANNOTATIONS = ("description", "category", "owner", "kind")
 TAG_KINDS = ("static", "semi-dynamic", "dynamic", "derived")
 LOGIC_OPS = frozenset(op.value for op in LogicOp)

@@ -227,12 +227,13 @@ def _whole_spark(kind: type[exp.Floor] | type[exp.Ceil]) -> SqlBuilder:
 
 def _extreme_sql(kind: type[exp.Greatest] | type[exp.Least]) -> SqlBuilder:
     def build(call: SqlCall) -> exp.Expression:
-        args = [
-            call.target.ordered_text(call.widened(i))
-            if call.result is Type.STRING
-            else call.widened(i)
-            for i in range(len(call.args))
-        ]
+        args = [call.widened(i) for i in range(len(call.args))]
+        if call.result is Type.STRING:
+            args = [call.target.ordered_text(arg) for arg in args]
+        elif call.result in (Type.NUMBER, Type.TIMESTAMP):
+            # one type for all: ClickHouse has no common type of a count (UInt64) and a
+            # Float64, nor of a Date32 and a DateTime64
+            args = [call.target.cast(arg, call.result) for arg in args]
         return kind(this=args[0], expressions=args[1:], ignore_nulls=True)
 
     return build

@@ -288,7 +288,7 @@ def bucket_key_text(key: Value) -> str | None:
     if isinstance(key, str):
         return key
     x = num(key)
-    if x != math.floor(x) or abs(x) > MAX_EXACT_WHOLE:
+    if abs(x) > MAX_EXACT_WHOLE or x != math.floor(x):  # the size first: floor(inf) fails
         return None
     return str(int(x))
 

@@ -185,6 +185,11 @@ class SparkEngine(Engine):
 
     def columns_of(self, table: str) -> dict[str, str] | None:
         try:
+            # ask the catalog first: a query on a missing table makes pyspark log an ERROR
+            # with a Java stack trace, and segl looks up result tables that may not exist yet
+            known = self.table_name_problem(table) is None
+            if known and not self.session.catalog.tableExists(table):
+                return None
             frame = self.session.sql(self.select_star(table, limit=0))
             return {field.name: field.dataType.simpleString() for field in frame.schema.fields}
         except self._errors:

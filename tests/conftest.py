@@ -43,7 +43,20 @@ DIALECT_NAMES = [
     "trino",
     "redshift",
 ]
-OUTPUT_TABLES = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
+RUN_LOG = "segl_runs"  # the run log every project shares (compiler/store.py)
+
+
+def output_tables(project: str) -> tuple[str, str, str, str]:
+    """The tables a run of `project` writes under the default prefix (compiler/store.py):
+    the project's own tags, members and layers, then the shared run log. `project` must be a
+    plain name (letters, digits, `_`), which is used as it is."""
+    assert project.isidentifier(), project
+    return (
+        f"segl_{project}_tags",
+        f"segl_{project}_members",
+        f"segl_{project}_layers",
+        RUN_LOG,
+    )
 
 
 def db_url(path: Path) -> str:
@@ -61,6 +74,11 @@ def read_sql(path: Path, query: str) -> list[tuple[Any, ...]]:
 
 def table_names(path: Path) -> set[str]:
     return {row[0] for row in read_sql(path, "SELECT table_name FROM information_schema.tables")}
+
+
+def segl_tables(path: Path) -> set[str]:
+    """Every table under segl's default prefix: any project's results and the run log."""
+    return {name for name in table_names(path) if name.startswith("segl_")}
 
 
 def retail_sources() -> str:

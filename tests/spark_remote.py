@@ -205,12 +205,15 @@ def run_client(url: str, project: Path, cwd: Path) -> dict[str, list[list[Any]]]
 
 
 def history_rows(engine: Any) -> dict[str, list[list[Any]]]:
-    """The history tables of a run (segl_runs without its clock column), sorted, as text."""
+    """The history tables of a run of the project `remote` (its own tags, members and
+    layers; the run log without its clock columns run_at and duration_seconds), sorted, as
+    text."""
     queries = {
-        "segl_tags": "SELECT * FROM segl_tags",
-        "segl_members": "SELECT * FROM segl_members",
-        "segl_layers": "SELECT * FROM segl_layers",
-        "segl_runs": "SELECT as_of, project, users FROM segl_runs",
+        "segl_remote_tags": "SELECT * FROM segl_remote_tags",
+        "segl_remote_members": "SELECT * FROM segl_remote_members",
+        "segl_remote_layers": "SELECT * FROM segl_remote_layers",
+        "segl_runs": "SELECT as_of, project, users, timezone, rules_fingerprint, segl_version "
+        "FROM segl_runs",
     }
     return {
         table: sorted([[str(v) for v in row] for row in engine.query(sql)])

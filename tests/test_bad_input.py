@@ -17,14 +17,13 @@ from conftest import (
     DATA,
     DEMO_USERS,
     DIALECT_NAMES,
-    OUTPUT_TABLES,
     Result,
     assert_caret_under,
     db_url,
     diagnostic_block,
     locate,
     read_sql,
-    table_names,
+    segl_tables,
 )
 
 MINI = DATA / "mini"
@@ -44,7 +43,7 @@ def timed(cli: Cli, *args: str | Path) -> Result:
 
 
 def no_results_written(warehouse: Path) -> None:
-    assert not table_names(warehouse) & set(OUTPUT_TABLES), "a failed run wrote result tables"
+    assert not segl_tables(warehouse), "a failed run wrote result tables"
     assert read_sql(warehouse, "SELECT count(*) FROM users") == [(DEMO_USERS,)]
 
 
@@ -381,10 +380,10 @@ def test_string_literals_are_stored_exactly(
     result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
     assert result.code == 0, result.output
     names = ", ".join(f"s{i}" for i in range(len(AWKWARD)))
-    rows = read_sql(warehouse, f"SELECT DISTINCT {names} FROM segl_tags")
+    rows = read_sql(warehouse, f"SELECT DISTINCT {names} FROM segl_proj_tags")  # project proj
     assert rows == [tuple(value for _, value in AWKWARD.values())]
     assert read_sql(warehouse, "SELECT count(*) FROM users") == [(DEMO_USERS,)]
-    assert read_sql(warehouse, "SELECT count(*) FROM segl_members") == [(0,)]
+    assert read_sql(warehouse, "SELECT count(*) FROM segl_proj_members") == [(0,)]
 
 
 def test_string_literals_match_data_exactly(
@@ -398,7 +397,7 @@ def test_string_literals_match_data_exactly(
     root = awkward_project(write_project)
     result = timed(cli, "run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
     assert result.code == 0, result.output
-    found = read_sql(warehouse, "SELECT user_id FROM segl_members ORDER BY user_id")
+    found = read_sql(warehouse, "SELECT user_id FROM segl_proj_members ORDER BY user_id")
     assert [row[0] for row in found] == list(range(1, len(AWKWARD) + 1))
 
 
@@ -424,7 +423,7 @@ def test_compiled_duckdb_script_keeps_string_literals(
     con.execute(result.out)
     con.close()
     names = ", ".join(f"s{i}" for i in range(len(AWKWARD)))
-    rows = read_sql(warehouse, f"SELECT DISTINCT {names} FROM segl_tags")
+    rows = read_sql(warehouse, f"SELECT DISTINCT {names} FROM segl_proj_tags")  # project proj
     assert rows == [tuple(value for _, value in AWKWARD.values())]
     assert read_sql(warehouse, "SELECT count(*) FROM users") == [(DEMO_USERS,)]
 
@@ -444,18 +443,18 @@ def test_sql_keywords_as_names_run(
     assert result.code == 0, result.output
     mismatched = read_sql(
         warehouse,
-        "SELECT count(*) FROM segl_tags t JOIN users u USING (user_id) "
+        "SELECT count(*) FROM segl_proj_tags t JOIN users u USING (user_id) "
         'WHERE t."group" IS DISTINCT FROM u.city OR t."select" IS DISTINCT FROM u.balance',
     )
     assert mismatched == [(0,)]
-    assert read_sql(warehouse, "SELECT count(*) > 0 FROM segl_members") == [(True,)]
+    assert read_sql(warehouse, "SELECT count(*) > 0 FROM segl_proj_members") == [(True,)]
 
 
 @pytest.mark.parametrize("name", ["as_of", "user_id", "project", "Project"])
 def test_tag_named_like_a_results_column_is_refused_by_check_or_runs(
     cli: Cli, write_project: Callable[..., Path], warehouse: Path, name: str
 ) -> None:
-    """`segl check` and `segl run` must agree: a name that cannot be stored in segl_tags is
+    """`segl check` and `segl run` must agree: a name that cannot be stored in segl_proj_tags is
     refused offline (E0308, located); a name that check accepts must run."""
     root = write_project({"sources.segl": SOURCES, "rules.segl": f"tag {name} = users.city\n"})
     checked = timed(cli, "check", root)

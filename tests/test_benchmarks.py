@@ -15,6 +15,7 @@ from benchmarks import harness
 from benchmarks.datagen import build_scale
 from benchmarks.methods import WORKLOAD, HandWritten, Segl
 from segl.compiler import ir
+from segl.compiler.store import Store
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.project import load_project
 
@@ -52,13 +53,16 @@ def _limits() -> argparse.Namespace:
 
 def test_every_contender_computes_segl_members(small_scale: Path, tmp_path: Path) -> None:
     scale = build_scale(small_scale.parent, 3_000)
+    workload = load_project(WORKLOAD).project
+    assert workload is not None
+    members = Store(workload).members.name  # the workload's own table (project bench)
     engine = DuckDBEngine(str(small_scale))
     try:
         methods, ties = harness.build_methods(
             list(harness.ALL_METHODS), engine, scale, _limits(), tmp_path
         )
         names = [m.name for m in methods]
-        segments = engine.query("SELECT DISTINCT segment FROM segl_members")
+        segments = engine.query(f"SELECT DISTINCT segment FROM {members}")
     finally:
         engine.close()
     # build_methods raises harness.Mismatch unless all agree; all six took part, and on

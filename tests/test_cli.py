@@ -19,14 +19,15 @@ from conftest import (
     DEMO_USERS,
     DIALECT_NAMES,
     NEV,
-    OUTPUT_TABLES,
     RETAIL,
     Result,
     assert_caret_under,
     db_url,
     diagnostic_block,
     locate,
+    output_tables,
     read_sql,
+    segl_tables,
     table_names,
 )
 
@@ -45,25 +46,29 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
-def members(path: Path, as_of: str = ANCHOR) -> list[tuple[str, int]]:
+def members(path: Path, project: str, as_of: str = ANCHOR) -> list[tuple[str, int]]:
+    """The stored members of a project's segments (its table segl_<project>_members)."""
     return [
         (str(segment), int(user))
         for segment, user in read_sql(
             path,
-            "SELECT segment, user_id FROM segl_members "
+            f"SELECT segment, user_id FROM segl_{project}_members "
             f"WHERE as_of = TIMESTAMP '{as_of}' ORDER BY ALL",
         )
     ]
 
 
-def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every segl output table (ordered), to prove a failed run changed nothing."""
+def snapshot(path: Path, project: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every segl output table of the project and of the run log (ordered),
+    and which segl tables exist, to prove a failed run changed nothing."""
     tables = table_names(path)
-    return {
+    rows: dict[str, list[tuple[object, ...]]] = {
         table: read_sql(path, f"SELECT * FROM {table} ORDER BY ALL")
-        for table in OUTPUT_TABLES
+        for table in output_tables(project)
         if table in tables
     }
+    rows["segl tables"] = sorted((name,) for name in segl_tables(path))
+    return rows
 
 
 def expected_buyers(path: Path, as_of: str = ANCHOR) -> int:
@@ -268,10 +273,10 @@ def test_compile_every_dialect(cli: Cli, dialect: str) -> None:
     sql = result.out
     assert "2026-11-01" in sql
     quote = "`" if dialect in BACKTICK_DIALECTS else '"'
-    assert f"{quote}segl_members{quote}" in sql
+    assert f"{quote}segl_retail_members{quote}" in sql
     assert re.search(r"\bSELECT\b", sql)
-    for table in OUTPUT_TABLES:
-        assert table in sql, table
+    for table in output_tables("retail"):
+        assert f"{quote}{table}{quote}" in sql, table
 
 
 def test_compile_out_dir_writes_a_file(cli: Cli, tmp_path: Path) -> None:
@@ -300,16 +305,18 @@ def test_compiled_duckdb_script_runs_as_is_and_matches_segl_run(
     ran = cli("run", RETAIL, "--db", db_url(warehouse), "--as-of", ANCHOR)
     assert ran.code == 0, ran.output
 
-    from_script, from_run = members(by_script), members(warehouse)
+    # project retail: its tables segl_retail_members, segl_retail_layers, segl_retail_tags
+    from_script, from_run = members(by_script, "retail"), members(warehouse, "retail")
     assert from_script == from_run
     assert len(from_run) > 100
     layers = (
-        "SELECT layering, layer, user_id FROM segl_layers "
+        "SELECT layering, layer, user_id FROM segl_retail_layers "
         f"WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
     )
     assert read_sql(by_script, layers) == read_sql(warehouse, layers)
     tags = (
-        f"SELECT * EXCLUDE (as_of) FROM segl_tags WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
+        "SELECT * EXCLUDE (as_of) FROM segl_retail_tags "
+        f"WHERE as_of = TIMESTAMP '{ANCHOR}' ORDER BY ALL"
     )
     assert read_sql(by_script, tags) == read_sql(warehouse, tags)
 
@@ -328,34 +335,37 @@ def test_run_writes_tags_members_layers_and_runs(cli: Cli, warehouse: Path) -> N
     assert re.search(r"^buyer\s+users\s+share", out, re.M), out
 
     at = f"as_of = TIMESTAMP '{ANCHOR}'"
-    # segl_tags: one row per user, one column per tag
-    columns = {row[0] for row in read_sql(warehouse, "DESCRIBE segl_tags")}
-    assert {"as_of", "user_id", *MINI_TAGS} <= columns
+    # the project mini writes segl_mini_tags, segl_mini_members, segl_mini_layers and its
+    # row of the shared run log segl_runs, and nothing else
+    assert segl_tables(warehouse) == set(output_tables("mini"))
+    # segl_mini_tags: one row per user, one column per tag
+    columns = {row[0] for row in read_sql(warehouse, "DESCRIBE segl_mini_tags")}
+    assert columns == {"as_of", "user_id", *MINI_TAGS}
     rows, distinct = read_sql(
-        warehouse, f"SELECT count(*), count(DISTINCT user_id) FROM segl_tags WHERE {at}"
+        warehouse, f"SELECT count(*), count(DISTINCT user_id) FROM segl_mini_tags WHERE {at}"
     )[0]
     assert rows == distinct == DEMO_USERS
-    assert read_sql(warehouse, f"SELECT count(*) FROM segl_tags WHERE {at} AND purchases >= 1") == [
-        (buyers,)
-    ]
+    assert read_sql(
+        warehouse, f"SELECT count(*) FROM segl_mini_tags WHERE {at} AND purchases >= 1"
+    ) == [(buyers,)]
     # a profile tag is the user's own value
     assert read_sql(
         warehouse,
-        f"SELECT count(*) FROM segl_tags t JOIN users u USING (user_id) "
+        f"SELECT count(*) FROM segl_mini_tags t JOIN users u USING (user_id) "
         f"WHERE t.{at} AND t.city IS DISTINCT FROM u.city",
     ) == [(0,)]
 
-    # segl_members: the buyers segment is exactly the users with an order before the as-of
+    # segl_mini_members: the buyers segment is exactly the users with an order before the as-of
     assert read_sql(
         warehouse,
-        f"SELECT count(*) FROM segl_members WHERE {at} AND segment = 'buyers'",
+        f"SELECT count(*) FROM segl_mini_members WHERE {at} AND segment = 'buyers'",
     ) == [(buyers,)]
-    assert {s for s, _ in members(warehouse)} <= set(MINI_SEGMENTS)
+    assert {s for s, _ in members(warehouse, "mini")} <= set(MINI_SEGMENTS)
 
-    # segl_layers: every user in exactly one layer of each layering
+    # segl_mini_layers: every user in exactly one layer of each layering
     layer_rows = read_sql(
         warehouse,
-        f"SELECT layer, count(*) FROM segl_layers WHERE {at} AND layering = 'buyer' "
+        f"SELECT layer, count(*) FROM segl_mini_layers WHERE {at} AND layering = 'buyer' "
         "GROUP BY layer ORDER BY layer",
     )
     counts = dict(layer_rows)
@@ -364,49 +374,57 @@ def test_run_writes_tags_members_layers_and_runs(cli: Cli, warehouse: Path) -> N
     assert counts["none"] == DEMO_USERS - buyers
     assert read_sql(
         warehouse,
-        f"SELECT count(*) FROM segl_members WHERE {at} AND segment = 'heavy_buyers'",
+        f"SELECT count(*) FROM segl_mini_members WHERE {at} AND segment = 'heavy_buyers'",
     ) == [(counts["heavy"],)]
 
-    # segl_runs: one row for this as-of
-    runs = read_sql(warehouse, f"SELECT count(*) FROM segl_runs WHERE {at}")
-    assert runs == [(1,)]
+    # segl_runs: one row for this project and as-of
+    runs = read_sql(warehouse, f"SELECT project, count(*) FROM segl_runs WHERE {at} GROUP BY ALL")
+    assert runs == [("mini", 1)]
 
 
 def test_rerun_same_as_of_replaces_and_second_as_of_is_kept(cli: Cli, warehouse: Path) -> None:
     url = db_url(warehouse)
+    # project mini: tables segl_mini_tags, segl_mini_members, segl_mini_layers; run log segl_runs
     assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
-    first = members(warehouse)
+    first = members(warehouse, "mini")
     assert cli("run", MINI, "--db", url, "--as-of", ANCHOR).code == 0
-    assert members(warehouse) == first, "re-running an as-of must replace, not duplicate"
+    assert members(warehouse, "mini") == first, "re-running an as-of must replace, not duplicate"
     at = f"as_of = TIMESTAMP '{ANCHOR}'"
-    assert read_sql(warehouse, f"SELECT count(*) FROM segl_tags WHERE {at}") == [(DEMO_USERS,)]
-    assert read_sql(warehouse, f"SELECT count(*) FROM segl_runs WHERE {at}") == [(1,)]
-    assert read_sql(warehouse, f"SELECT count(*) FROM segl_layers WHERE {at}") == [(DEMO_USERS,)]
+    mini = f"project = 'mini' AND {at}"
+    assert read_sql(warehouse, f"SELECT count(*) FROM segl_mini_tags WHERE {at}") == [(DEMO_USERS,)]
+    assert read_sql(warehouse, f"SELECT count(*) FROM segl_runs WHERE {mini}") == [(1,)]
+    assert read_sql(warehouse, f"SELECT count(*) FROM segl_mini_layers WHERE {at}") == [
+        (DEMO_USERS,)
+    ]
     # the same instant written as a timestamp is the same as-of
     assert cli("run", MINI, "--db", url, "--as-of", f"{ANCHOR} 00:00:00").code == 0
-    assert members(warehouse) == first
+    assert members(warehouse, "mini") == first
     assert read_sql(warehouse, "SELECT count(*) FROM segl_runs") == [(1,)]
 
     second = cli("run", MINI, "--db", url, "--as-of", SECOND)
     assert second.code == 0, second.output
-    assert members(warehouse) == first, "a later run must not touch another as-of"
-    older = members(warehouse, SECOND)
+    assert members(warehouse, "mini") == first, "a later run must not touch another as-of"
+    older = members(warehouse, "mini", SECOND)
     assert older and older != first
     buyers_then = sum(1 for s, _ in older if s == "buyers")
     assert buyers_then == expected_buyers(warehouse, SECOND)
-    as_ofs = read_sql(warehouse, "SELECT DISTINCT CAST(as_of AS DATE) FROM segl_runs ORDER BY 1")
+    as_ofs = read_sql(
+        warehouse,
+        "SELECT DISTINCT CAST(as_of AS DATE) FROM segl_runs WHERE project = 'mini' ORDER BY 1",
+    )
     assert [str(row[0]) for row in as_ofs] == [SECOND, ANCHOR]
-    per_as_of = read_sql(warehouse, "SELECT count(*) FROM segl_tags GROUP BY as_of")
+    per_as_of = read_sql(warehouse, "SELECT count(*) FROM segl_mini_tags GROUP BY as_of")
     assert sorted(per_as_of) == [(DEMO_USERS,), (DEMO_USERS,)]
 
 
 def test_run_with_dropped_source_table_fails_and_keeps_previous_results(
     cli: Cli, warehouse: Path, tmp_path: Path
 ) -> None:
-    root = copy_project(MINI, tmp_path / "proj")
+    root = copy_project(MINI, tmp_path / "proj")  # the project mini (its segl.toml)
     url = db_url(warehouse)
     assert cli("run", root, "--db", url, "--as-of", ANCHOR).code == 0
-    before = snapshot(warehouse)
+    before = snapshot(warehouse, "mini")
+    assert before["segl_mini_members"]
     con = duckdb.connect(str(warehouse))
     con.execute("DROP TABLE events")
     con.close()
@@ -418,7 +436,7 @@ def test_run_with_dropped_source_table_fails_and_keeps_previous_results(
         line, col = locate(sources, "source events")
         block = diagnostic_block(result.err, f"proj/sources.segl:{line}:{col}: E0602 ")
         assert "'events'" in block[0]
-        assert snapshot(warehouse) == before
+        assert snapshot(warehouse, "mini") == before
 
 
 def test_run_whose_insert_fails_keeps_previous_results(
@@ -436,8 +454,8 @@ def test_run_whose_insert_fails_keeps_previous_results(
     )
     url = db_url(warehouse)
     assert cli("run", root, "--db", url, "--as-of", ANCHOR).code == 0
-    before = snapshot(warehouse)
-    assert before["segl_members"]
+    before = snapshot(warehouse, "proj")  # the project is named for its folder
+    assert before["segl_proj_members"]
 
     (root / "t.segl").write_text('tag t = users.city\nsegment s = t == "Beijing"\n', "utf-8")
     for as_of in (ANCHOR, SECOND):
@@ -445,7 +463,7 @@ def test_run_whose_insert_fails_keeps_previous_results(
         assert result.code == 1, result.output
         assert re.search(r"^(\S+: )?E0\d{3} ", result.err, re.M), result.err
         assert result.out == ""
-        assert snapshot(warehouse) == before
+        assert snapshot(warehouse, "proj") == before
 
 
 def test_run_unicode_names(cli: Cli, warehouse: Path, write_project: Callable[..., Path]) -> None:
@@ -468,14 +486,15 @@ def test_run_unicode_names(cli: Cli, warehouse: Path, write_project: Callable[..
         "WHERE u.city = '北京' AND e.name = 'visit' "
         f"AND e.ts >= TIMESTAMP '2026-08-01' AND e.ts < TIMESTAMP '{ANCHOR}'",
     )
+    # the project proj (named for its folder)
     stored = read_sql(
         warehouse,
-        f"SELECT count(*) FROM segl_members WHERE segment = '北京活跃' "
+        f"SELECT count(*) FROM segl_proj_members WHERE segment = '北京活跃' "
         f"AND as_of = TIMESTAMP '{ANCHOR}'",
     )
     assert stored == expected
     assert read_sql(
-        warehouse, f"SELECT sum(近三月访问次数) > 0 FROM segl_tags WHERE as_of = '{ANCHOR}'"
+        warehouse, f"SELECT sum(近三月访问次数) > 0 FROM segl_proj_tags WHERE as_of = '{ANCHOR}'"
     ) == [(True,)]
 
 
@@ -498,7 +517,7 @@ def test_show_segment_prints_size_sample_and_runnable_sql(cli: Cli, warehouse: P
         str(row[0])
         for row in read_sql(
             warehouse,
-            "SELECT user_id FROM segl_members WHERE segment = 'buyers' "
+            "SELECT user_id FROM segl_mini_members WHERE segment = 'buyers' "
             f"AND as_of = TIMESTAMP '{ANCHOR}' ORDER BY user_id LIMIT 3",
         )
     ]
@@ -538,7 +557,7 @@ def test_show_before_any_run_gives_a_hint(cli: Cli, warehouse: Path) -> None:
     assert result.code == 1
     assert re.search(r"E0\d{3} ", result.err)
     assert "hint:" in result.err and "segl run" in result.err
-    assert not table_names(warehouse) & set(OUTPUT_TABLES)
+    assert not segl_tables(warehouse)
 
 
 def test_show_for_an_as_of_that_was_never_run_is_an_error(cli: Cli, warehouse: Path) -> None:
@@ -672,7 +691,7 @@ def test_demo_builds_a_warehouse_and_prints_sizes(cli: Cli, tmp_path: Path) -> N
     for layering in ("lifecycle", "value_quadrant", "promo_sensitivity", "stage"):
         assert re.search(rf"^{layering}\s+users\s+share$", out, re.M), layering
     assert re.search(r"^retail: as of 2026-11-01 00:00:00, 3,000 users", out, re.M)
-    assert {"users", "orders", "events", *OUTPUT_TABLES} <= table_names(path)
+    assert {"users", "orders", "events", *output_tables("retail")} <= table_names(path)
 
     # the demo's own "next:" suggestion shows the numbers the demo printed
     size = re.search(r"^beijing_loyal\s+([\d,]+)\s", out, re.M)
@@ -759,4 +778,4 @@ def test_console_script_run_writes_results(warehouse: Path, tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert "buyers" in done.stdout
-    assert members(warehouse)
+    assert members(warehouse, "mini")

@@ -19,11 +19,11 @@ from conftest import (
     ANCHOR,
     DATA,
     NEV,
-    OUTPUT_TABLES,
     REPO,
     RETAIL,
     Result,
     db_url,
+    output_tables,
     table_names,
 )
 
@@ -115,7 +115,7 @@ def test_run_uses_an_existing_default_database(
     warehouse.rename(root / "segl.duckdb")
     result = cli("run", root, "--as-of", ANCHOR)
     assert result.code == 0, result.output
-    assert set(OUTPUT_TABLES) <= table_names(root / "segl.duckdb")
+    assert set(output_tables("proj")) <= table_names(root / "segl.duckdb")
 
 
 def test_run_on_a_missing_sqlite_file_creates_nothing(cli: Cli, tmp_path: Path) -> None:

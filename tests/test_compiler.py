@@ -167,7 +167,8 @@ def test_duckdb_result_leaves_out_flags_of_leaf_segments_over_definitions() -> N
     assert stored == {"_u", *column.values()} - deferred
     full = sqlglot.parse_one(compiled.query_sql(), read="duckdb")
     assert {e.alias_or_name for e in full.expressions} == {"_u", *column.values()}
-    members = next(s for s in compiled.body_sql() if s.startswith('INSERT INTO "segl_members"'))
+    insert = f'INSERT INTO "{compiled.store.members.name}"'
+    members = next(s for s in compiled.body_sql() if s.startswith(insert))
     assert "UNPIVOT" in members and "UNION" not in members
     segments = [s.name for s in project.segments]
     assert all(f'AS "{name}"' in members for name in segments)
@@ -178,7 +179,8 @@ def test_other_targets_store_every_flag_and_union_the_members() -> None:
     compiled = compile_run(project, AS_OF, get_target("postgres"))
     assert compiled.deferred == {}
     assert len(compiled.query.expressions) == 1 + len(compiled.plan.columns)
-    members = next(s for s in compiled.body_sql() if s.startswith('INSERT INTO "segl_members"'))
+    insert = f'INSERT INTO "{compiled.store.members.name}"'
+    members = next(s for s in compiled.body_sql() if s.startswith(insert))
     assert members.count("UNION ALL") == 5 and "UNPIVOT" not in members
 
 

@@ -25,7 +25,8 @@ from test_differential import differences
 
 from segl.compiler import ir
 from segl.compiler.checker import check_programs
-from segl.compiler.script import compile_run
+from segl.compiler.script import RunInfo, compile_run
+from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime import engine_clickhouse as ch
@@ -396,13 +397,20 @@ def test_retail_on_chdb_matches_duckdb(engine: ch.ChdbEngine, demo: dict[str, An
     # a second as-of keeps the first; rerunning an as-of replaces its rows
     run_loaded(loaded, engine, AS_OF - dt.timedelta(days=30))
     run_loaded(loaded, engine, AS_OF)
-    counts = engine.query("SELECT as_of, count() FROM segl_runs GROUP BY as_of ORDER BY as_of")
-    assert [n for _, n in counts] == [1, 1]
-    assert engine.query("SELECT count() FROM segl_tags") == [(600,)]
+    store = Store(loaded.project)
+    counts = engine.query(
+        f"SELECT project, as_of, count() FROM {store.runs.name} GROUP BY project, as_of "
+        "ORDER BY as_of"
+    )
+    assert [(project, n) for project, _, n in counts] == [("retail", 1), ("retail", 1)]
+    assert engine.query(f"SELECT count() FROM {store.tags.name}") == [(600,)]
     assert not [t for (t,) in engine.query("SHOW TABLES") if t.endswith(("__next", "_result"))]
 
 
-HISTORY = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
+def history(project: ir.Project) -> tuple[str, ...]:
+    """The history tables a run of the project writes, in the order it publishes them:
+    its tags, members and layers, then the shared run log."""
+    return tuple(table.name for table in Store(project).history)
 
 
 def _table_bytes(engine: ch.ChdbEngine, table: str) -> bytes:
@@ -411,13 +419,13 @@ def _table_bytes(engine: ch.ChdbEngine, table: str) -> bytes:
     return bytes(engine.session.query(sql, "TSVWithNamesAndTypes").bytes())
 
 
-def _history_bytes(engine: ch.ChdbEngine) -> dict[str, bytes]:
-    return {table: _table_bytes(engine, table) for table in HISTORY}
+def _history_bytes(engine: ch.ChdbEngine, tables: tuple[str, ...]) -> dict[str, bytes]:
+    return {table: _table_bytes(engine, table) for table in tables}
 
 
-def _restore(engine: ch.ChdbEngine, saved: str) -> None:
+def _restore(engine: ch.ChdbEngine, saved: str, tables: tuple[str, ...]) -> None:
     """Put back the history tables copied to `<saved><table>` (test setup, not segl)."""
-    for table in HISTORY:
+    for table in tables:
         engine.execute_in_transaction(
             [
                 f"DROP TABLE IF EXISTS `{table}`",
@@ -458,40 +466,41 @@ def test_a_failure_at_any_step_leaves_each_history_table_whole(engine: ch.ChdbEn
     history table is byte-identical to before; after it, each table is either its old or
     its new content, never a mix, and the tables flip in order. A rerun repairs."""
     project = project_of(SMALL)
+    tables = history(project)
     run_on(engine, project, _small_tables(), AS_OF - dt.timedelta(days=30))
     run_on(engine, project, _small_tables(), AS_OF)
-    before = _history_bytes(engine)
-    for table in HISTORY:
+    before = _history_bytes(engine, tables)
+    for table in tables:
         engine.execute_in_transaction(
             [
                 f"CREATE TABLE `saved_{table}` AS `{table}`",
                 f"INSERT INTO `saved_{table}` SELECT * FROM `{table}`",
             ]
         )
-    run_at = dt.datetime(2026, 11, 8, 1)
-    compiled = compile_run(project, AS_OF + dt.timedelta(days=7), engine.target, run_at=run_at)
+    info = RunInfo(run_at=dt.datetime(2026, 11, 8, 1, tzinfo=dt.UTC))
+    compiled = compile_run(project, AS_OF + dt.timedelta(days=7), engine.target, info=info)
     statements = compiled.body_sql()
     engine.execute_in_transaction(statements)
-    after = _history_bytes(engine)
-    assert all(after[t] != before[t] for t in HISTORY)
+    after = _history_bytes(engine, tables)
+    assert all(after[t] != before[t] for t in tables)
     swaps = [i for i, s in enumerate(statements) if s.startswith("EXCHANGE TABLES")]
-    assert len(swaps) == len(HISTORY)
+    assert len(swaps) == len(tables)
     for step in range(len(statements) + 1):
-        _restore(engine, "saved_")
-        assert _history_bytes(engine) == before
+        _restore(engine, "saved_", tables)
+        assert _history_bytes(engine, tables) == before
         with pytest.raises(EngineError, match="injected"):
             engine.execute_in_transaction(
                 [*statements[:step], "SELECT throwIf(1, 'injected')", *statements[step:]]
             )
         flipped = sum(1 for i in swaps if i < step)
-        expected = {t: (after if n < flipped else before)[t] for n, t in enumerate(HISTORY)}
-        assert _history_bytes(engine) == expected, f"failure before statement {step}"
+        expected = {t: (after if n < flipped else before)[t] for n, t in enumerate(tables)}
+        assert _history_bytes(engine, tables) == expected, f"failure before statement {step}"
     # what a crash mid-publish leaves behind (two tables flipped), a rerun repairs
-    _restore(engine, "saved_")
+    _restore(engine, "saved_", tables)
     with pytest.raises(EngineError):
         engine.execute_in_transaction([*statements[: swaps[2]], "SELECT throwIf(1, 'crash')"])
     engine.execute_in_transaction(statements)
-    assert _history_bytes(engine) == after
+    assert _history_bytes(engine, tables) == after
     left = [t for (t,) in engine.query("SHOW TABLES") if t.endswith(("__next", "_result"))]
     assert not left
 
@@ -504,11 +513,12 @@ def test_a_failing_query_leaves_earlier_results(
     engine.use_timezone(loaded.settings.config.timezone)
     _load(engine, demo)
     run_loaded(loaded, engine, AS_OF)
-    before = _history_bytes(engine)
+    tables = history(loaded.project)
+    before = _history_bytes(engine, tables)
     engine.query("DROP TABLE events")  # a source table went missing: the big query fails
     with pytest.raises(EngineError):
         engine.execute_in_transaction(compile_for(loaded, engine, AS_OF).body_sql())
-    assert _history_bytes(engine) == before
+    assert _history_bytes(engine, tables) == before
 
 
 def test_cli_on_a_chdb_data_directory(tmp_path: Path, demo: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ from test_differential import differences
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
-from segl.compiler.script import OutputTables, compile_run
+from segl.compiler.script import compile_run
 from segl.dsl.diagnostics import DiagnosticError
 from segl.dsl.parser import parse_program
 from segl.runtime import reference
@@ -63,9 +63,8 @@ def run_here(engine: Engine, project: ir.Project, tables: Tables, as_of: dt.date
     """Load the rows (replacing the source tables), run into fresh result tables, read back."""
     load_rows(engine, project, tables)
     prefix = f"segl_r{next(_RUNS)}_"
-    compiled = compile_run(project, as_of, engine.target, tables=OutputTables(prefix))
-    engine.use_timezone(project.timezone)
-    engine.execute_in_transaction(compiled.body_sql())
+    compiled = compile_run(project, as_of, engine.target, prefix=prefix)
+    engine.execute_run(compiled.frame, compiled.body_sql())  # the zone, then the run
     return read_result(compiled, engine)
 
 

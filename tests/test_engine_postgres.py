@@ -30,10 +30,11 @@ from segl.runtime.engines import Engine, EngineError, UnsupportedURL, connect
 from segl.runtime.inmemory import run_on
 
 DEMO_USERS = 500
+# the result tables of the project retail
 RESULT_QUERIES = {
-    "segl_members": "SELECT segment, user_id FROM segl_members",
-    "segl_layers": "SELECT layering, user_id, layer FROM segl_layers",
-    "segl_tags": "SELECT * FROM segl_tags",
+    "segl_retail_members": "SELECT segment, user_id FROM segl_retail_members",
+    "segl_retail_layers": "SELECT layering, user_id, layer FROM segl_retail_layers",
+    "segl_retail_tags": "SELECT * FROM segl_retail_tags",
 }
 
 # DuckDB column types -> PostgreSQL column types, for copying the demo warehouse
@@ -299,7 +300,7 @@ def test_retail_run_on_postgres_matches_duckdb(
     for table in RESULT_QUERIES:
         assert len(actual[table]) == len(expected[table]), table
         assert actual[table] == expected[table], table
-    assert expected["segl_members"], "the retail example has members"
+    assert expected["segl_retail_members"], "the retail example has members"
 
     checked = cli("check", RETAIL, "--db", url)
     assert checked.code == 0, checked.output
@@ -403,14 +404,24 @@ def test_missing_table_gives_e0602_and_keeps_results(
 def test_refused_run_leaves_results_untouched(
     retail_pg: tuple[str, Engine], cli: Callable[..., Result]
 ) -> None:
-    """A statement failing mid-run (here: a results table of the wrong shape) rolls back."""
+    """A statement failing mid-run (here: the run log, written last, refuses the new row)
+    rolls back; a run log of the wrong shape is refused before anything is written."""
     url, engine = retail_pg
     assert cli("run", RETAIL, "--db", url, "--as-of", ANCHOR).code == 0
     before = _pg_results(engine)
+    runs = engine.query("SELECT * FROM segl_runs")
+    engine.query("ALTER TABLE segl_runs ADD CONSTRAINT refuse_all CHECK (users < 0) NOT VALID")
+    failed = cli("run", RETAIL, "--db", url, "--as-of", ANCHOR)
+    assert failed.code != 0 and "E0605" in failed.output, failed.output
+    assert "refuse_all" in failed.output
+    assert _pg_results(engine) == before
+    assert engine.query("SELECT * FROM segl_runs") == runs
+
     engine.query("DROP TABLE segl_runs")
     engine.query("CREATE TABLE segl_runs (as_of timestamp, project text, run_at integer)")
     failed = cli("run", RETAIL, "--db", url, "--as-of", ANCHOR)
-    assert failed.code != 0 and "E0605" in failed.output
+    assert failed.code != 0 and "E0609" in failed.output, failed.output
+    assert "segl_runs.run_at" in failed.output
     assert _pg_results(engine) == before
 
 

@@ -32,7 +32,6 @@ from segl.runtime.engines import EngineError, UnsupportedURL, connect
 from segl.runtime.inmemory import run_on
 
 USERS = 200
-OUTPUT = ("segl_tags", "segl_members", "segl_layers", "segl_runs")
 
 
 # ---------------------------------------------------------------- URLs (no Spark needed)
@@ -161,20 +160,21 @@ def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted((tuple(norm(v) for v in row) for row in rows), key=repr)
 
 
+# the results of the project retail: its own tables, and its rows of the run log
+MEMBERS = "SELECT as_of, segment, user_id FROM {}segl_retail_members"
+LAYERS = "SELECT as_of, layering, user_id, layer FROM {}segl_retail_layers"
+TAGS = "SELECT * FROM {}segl_retail_tags"
+USERS_RUN = "SELECT users FROM {}segl_runs WHERE project = 'retail'"
+
+
 def duckdb_results(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return {
-            "segl_members": _rows(
-                con.execute("SELECT as_of, project, segment, user_id FROM segl_members").fetchall()
-            ),
-            "segl_layers": _rows(
-                con.execute(
-                    "SELECT as_of, project, layering, user_id, layer FROM segl_layers"
-                ).fetchall()
-            ),
-            "segl_tags": _rows(con.execute("SELECT * FROM segl_tags").fetchall()),
-            "users": con.execute("SELECT users FROM segl_runs").fetchall(),
+            "segl_retail_members": _rows(con.execute(MEMBERS.format("")).fetchall()),
+            "segl_retail_layers": _rows(con.execute(LAYERS.format("")).fetchall()),
+            "segl_retail_tags": _rows(con.execute(TAGS.format("")).fetchall()),
+            "users": con.execute(USERS_RUN.format("")).fetchall(),
         }
     finally:
         con.close()
@@ -182,17 +182,13 @@ def duckdb_results(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 def spark_results(spark: Any, database: str) -> dict[str, list[tuple[Any, ...]]]:
     def q(sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in spark.sql(sql).collect()]
+        return [tuple(r) for r in spark.sql(sql.format(f"`{database}`.")).collect()]
 
     return {
-        "segl_members": _rows(
-            q(f"SELECT as_of, project, segment, user_id FROM `{database}`.segl_members")
-        ),
-        "segl_layers": _rows(
-            q(f"SELECT as_of, project, layering, user_id, layer FROM `{database}`.segl_layers")
-        ),
-        "segl_tags": _rows(q(f"SELECT * FROM `{database}`.segl_tags")),
-        "users": q(f"SELECT users FROM `{database}`.segl_runs"),
+        "segl_retail_members": _rows(q(MEMBERS)),
+        "segl_retail_layers": _rows(q(LAYERS)),
+        "segl_retail_tags": _rows(q(TAGS)),
+        "users": q(USERS_RUN),
     }
 
 
@@ -221,12 +217,12 @@ def test_run_retail_matches_duckdb(spark: Any, demo: Path, duckdb_retail: Path, 
     got = spark_results(spark, "seg_retail_run")
     want = duckdb_results(duckdb_retail)
     assert got["users"] == want["users"] == [(USERS,)]
-    assert got["segl_members"] == want["segl_members"]
-    assert got["segl_layers"] == want["segl_layers"]
-    assert got["segl_tags"] == want["segl_tags"]
+    assert got["segl_retail_members"] == want["segl_retail_members"]
+    assert got["segl_retail_layers"] == want["segl_retail_layers"]
+    assert got["segl_retail_tags"] == want["segl_retail_tags"]
     shown = cli("show", "segment", "high_value_at_risk", "--project", RETAIL, "--db", url)
     assert shown.code == 0, shown.output
-    size = sum(1 for row in got["segl_members"] if row[2] == "high_value_at_risk")
+    size = sum(1 for row in got["segl_retail_members"] if row[1] == "high_value_at_risk")
     assert f"{size:,}" in shown.out or str(size) in shown.out, shown.out
     # no staging tables left behind
     names = {r[1] for r in spark.sql("SHOW TABLES IN seg_retail_run").collect()}
@@ -261,29 +257,31 @@ def test_compiled_script_runs_with_spark_sql_and_matches(
         spark.sql("USE default")
     got = spark_results(spark, "seg_retail_script")
     want = duckdb_results(duckdb_retail)
-    assert got["segl_members"] == want["segl_members"]
-    assert got["segl_layers"] == want["segl_layers"]
-    # tags: the same apart from run_at-free columns; segl_tags has no clock columns
-    assert got["segl_tags"] == want["segl_tags"]
+    assert got["segl_retail_members"] == want["segl_retail_members"]
+    assert got["segl_retail_layers"] == want["segl_retail_layers"]
+    # tags: all the same; the tags table has no clock columns
+    assert got["segl_retail_tags"] == want["segl_retail_tags"]
+    assert got["users"] == want["users"] == [(USERS,)]
 
 
 def test_failed_run_keeps_previous_results(spark: Any) -> None:
     engine = provider.fresh_engine(spark, "failed_run")
     assert isinstance(engine, SparkEngine)
+    # the tables of a run of a project `p`: its members, their staging copy, its result
     engine.execute_in_transaction(
-        ["CREATE TABLE `segl_members` USING PARQUET AS SELECT 1 AS `user_id`"]
+        ["CREATE TABLE `segl_p_members` USING PARQUET AS SELECT 1 AS `user_id`"]
     )
     with pytest.raises(EngineError):
         engine.execute_in_transaction(
             [
-                "CACHE TABLE `segl_result` AS SELECT 1 AS `x`",
-                "CREATE TABLE `segl_members__next` USING PARQUET AS SELECT 2 AS `user_id`",
-                "SELECT no_such_column FROM `segl_result`",
+                "CACHE TABLE `segl_p_result` AS SELECT 1 AS `x`",
+                "CREATE TABLE `segl_p_members__next` USING PARQUET AS SELECT 2 AS `user_id`",
+                "SELECT no_such_column FROM `segl_p_result`",
             ]
         )
-    assert engine.query("SELECT user_id FROM segl_members") == [(1,)]
-    assert engine.columns_of("segl_members__next") is None
-    assert engine.columns_of("segl_result") is None
+    assert engine.query("SELECT user_id FROM segl_p_members") == [(1,)]
+    assert engine.columns_of("segl_p_members__next") is None
+    assert engine.columns_of("segl_p_result") is None
 
 
 def test_ansi_traps(spark: Any) -> None:
@@ -360,4 +358,5 @@ def test_remote_run_matches_the_local_session(
     with server(tmp_path) as url:
         got = spark_remote.run_client(f"{url}/seg_remote", project, tmp_path)
     assert got == local_history
-    assert got["segl_runs"] == [["2025-03-09 12:00:00", "remote", "3"]]
+    (run,) = got["segl_runs"]
+    assert run[:4] == ["2025-03-09 12:00:00", "remote", "3", "America/New_York"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ANCHOR, OUTPUT_TABLES, RETAIL, Result
+from conftest import ANCHOR, RETAIL, RUN_LOG, Result, output_tables
 
 from segl.compiler.types import Type
 from segl.runtime.demo_data import build_demo_warehouse
@@ -147,7 +147,7 @@ def test_cli_check_run_show(cli: Callable[..., Result], sqlite_db: Path) -> None
     assert ran.code == 0, ran.output
     shown = cli("show", "segment", "beijing_loyal", "-p", RETAIL, "--db", url)
     assert shown.code == 0, shown.output
-    members = rows_of(sqlite_db, "SELECT COUNT(*) FROM segl_members")
+    members = rows_of(sqlite_db, "SELECT COUNT(*) FROM segl_retail_members")  # project retail
     assert members[0][0] > 0
 
 
@@ -159,6 +159,7 @@ def test_check_reports_a_wrong_column_type(cli: Callable[..., Result], tmp_path:
     con.close()
     project = tmp_path / "p"
     project.mkdir()
+    (project / "segl.toml").write_text("", "utf-8")  # a project is a folder with a segl.toml
     (project / "s.segl").write_text(
         'source users from table "users" key user_id {\n'
         "    city: string\n    registered_at: timestamp\n}\n"
@@ -186,11 +187,18 @@ def test_compiled_script_runs_with_sqlite3_and_matches_segl_run(
         con.executescript(script.read_text("utf-8"))
     finally:
         con.close()
-    for table in OUTPUT_TABLES:
-        if table == "segl_runs":
-            query = "SELECT as_of, project, users FROM segl_runs"
+    for table in output_tables("retail"):
+        if table == RUN_LOG:  # all but the clock's columns run_at and duration_seconds
+            query = (
+                "SELECT project, as_of, timezone, users, rules_fingerprint, segl_version "
+                f"FROM {RUN_LOG} WHERE project = 'retail'"
+            )
         else:
             query = f"SELECT * FROM {table}"
         by_run = rows_of(sqlite_db, query)
         assert by_run, table
         assert rows_of(by_script, query) == by_run, table
+    # run_at is an instant: ISO text in UTC
+    for path in (sqlite_db, by_script):
+        ((run_at,),) = rows_of(path, f"SELECT run_at FROM {RUN_LOG}")
+        assert isinstance(run_at, str) and run_at.endswith("+00:00"), run_at

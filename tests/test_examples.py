@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from segl.compiler.script import compile_run
+from segl.compiler.store import Store
 from segl.compiler.targets import TARGETS, get_target
 from segl.runtime.demo_data import DEMO_ANCHOR, build_demo_warehouse
 from segl.runtime.engines import DuckDBEngine
@@ -48,8 +49,10 @@ def test_example_checks_without_warnings(example: str) -> None:
 def test_example_compiles_for_every_dialect(example: str, dialect: str) -> None:
     loaded = load_project(ROOT / "examples" / example)
     assert loaded.project is not None
-    script = compile_run(loaded.project, DEMO_ANCHOR, get_target(dialect)).script()
-    assert "segl_members" in script
+    compiled = compile_run(loaded.project, DEMO_ANCHOR, get_target(dialect))
+    script = compiled.script()
+    assert compiled.store.members.name == f"segl_{example}_members"
+    assert compiled.store.members.name in script
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:
@@ -94,6 +97,8 @@ def test_history_keeps_other_as_ofs(warehouse: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(warehouse.read_bytes())
     loaded = load_project(ROOT / "examples" / "retail")
+    assert loaded.project is not None
+    store = Store(loaded.project)
     engine = DuckDBEngine(str(copy))
     try:
         earlier = DEMO_ANCHOR - dt.timedelta(days=30)
@@ -102,13 +107,15 @@ def test_history_keeps_other_as_ofs(warehouse: Path, tmp_path: Path) -> None:
         again = run_loaded(loaded, engine, earlier)
         assert again.segment_sizes == first.segment_sizes
         runs = engine.query(
-            "SELECT as_of FROM \"segl_runs\" WHERE project = 'retail' ORDER BY as_of"
+            f"SELECT as_of FROM \"{store.runs.name}\" WHERE project = 'retail' ORDER BY as_of"
         )
         assert [r[0] for r in runs] == [earlier, DEMO_ANCHOR]
+        # the project's own tags table holds its rows of both as-ofs
         per_user = engine.query(
-            'SELECT as_of, COUNT(*), COUNT(DISTINCT user_id) FROM "segl_tags" '
-            "WHERE project = 'retail' GROUP BY as_of"
+            f'SELECT as_of, COUNT(*), COUNT(DISTINCT user_id) FROM "{store.tags.name}" '
+            "GROUP BY as_of ORDER BY as_of"
         )
+        assert [as_of for as_of, _, _ in per_user] == [earlier, DEMO_ANCHOR]
         assert all(count == distinct == first.users for _, count, distinct in per_user)
     finally:
         engine.close()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from segl.compiler.store import Store
 from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.engines import DuckDBEngine, UnsupportedURL, connect
-from segl.runtime.project import load_project
+from segl.runtime.project import LoadedProject, load_project
 from segl.runtime.run import run_loaded
 
 RULES = """
@@ -25,6 +26,12 @@ def write_project(folder: Path, timezone: str) -> Path:
     (folder / "segl.toml").write_text(f'[project]\nname = "tz"\ntimezone = "{timezone}"\n')
     (folder / "rules.segl").write_text(RULES)
     return folder
+
+
+def store_of(loaded: LoadedProject) -> Store:
+    """The result tables of the project `tz` (segl_tz_tags, ...; the run log segl_runs)."""
+    assert loaded.project is not None
+    return Store(loaded.project)
 
 
 def test_urls(tmp_path: Path) -> None:
@@ -60,7 +67,8 @@ def test_zoned_timestamps_are_read_in_the_project_zone(
         "(2, TIMESTAMPTZ '2026-10-31 15:30:00+00', 'visit')) t(user_id, ts, name)"
     )
     summary = run_loaded(project, engine, dt.datetime(2026, 11, 1))
-    members = {r[0] for r in engine.query("SELECT user_id FROM segl_members")}
+    table = store_of(project).members.name
+    members = {r[0] for r in engine.query(f"SELECT user_id FROM {table}")}
     engine.close()
     assert summary.segment_sizes["visited"] == len(expected)
     assert members == expected
@@ -76,15 +84,19 @@ def test_failed_run_leaves_earlier_results(tmp_path: Path) -> None:
         "SELECT 1 AS user_id, TIMESTAMP '2026-10-31 12:00' AS ts, 'v' AS name"
     )
     run_loaded(project, engine, dt.datetime(2026, 11, 1))
-    before = engine.query("SELECT * FROM segl_members")
+    store = store_of(project)
+    before = engine.query(f"SELECT * FROM {store.members.name}")
+    assert before
     # the user key now collides with the stored key type: the insert fails mid-run
     con.execute("DROP TABLE users")
     con.execute("CREATE TABLE users AS SELECT 'not-a-number' AS user_id, 'x' AS city")
     with pytest.raises(DiagnosticError) as failure:
         run_loaded(project, engine, dt.datetime(2026, 11, 1))
     assert failure.value.diagnostics[0].code == "E0605"
-    assert engine.query("SELECT * FROM segl_members") == before
-    assert engine.query("SELECT COUNT(*) FROM segl_runs") == [(1,)]
+    assert engine.query(f"SELECT * FROM {store.members.name}") == before
+    assert engine.query(f"SELECT project, COUNT(*) FROM {store.runs.name} GROUP BY project") == [
+        ("tz", 1)
+    ]
     engine.close()
 
 
@@ -108,6 +120,9 @@ def test_first_run_over_many_users_is_readable_in_the_same_session(
     summary = run_loaded(project, engine, dt.datetime(2026, 11, 1))
     assert summary.users == users
     assert summary.segment_sizes == {"visited": users // 2}
-    assert engine.query("SELECT count(*) FROM segl_members WHERE user_id = 2") == [(1,)]
-    assert engine.query("SELECT min(user_id), max(user_id) FROM segl_tags") == [(0, users - 1)]
+    store = store_of(project)
+    assert engine.query(f"SELECT count(*) FROM {store.members.name} WHERE user_id = 2") == [(1,)]
+    assert engine.query(f"SELECT min(user_id), max(user_id) FROM {store.tags.name}") == [
+        (0, users - 1)
+    ]
     engine.close()

@@ -3,7 +3,7 @@
 -- than the same aggregates with FILTER on DuckDB 2.0), window bounds as literals for the
 -- as-of 2026-11-01 00:00:00, derived tags, layers and segments computed once per user,
 -- members and layers unpivoted into long tables. Output: hand_tags, hand_members,
--- hand_layers, keyed by as_of and project like segl_tags, segl_members, segl_layers.
+-- hand_layers, keyed by as_of like segl's per-project tables (segl_bench_tags, ...).
 
 CREATE OR REPLACE TEMP TABLE hand_order_aggs AS
 SELECT
@@ -163,7 +163,6 @@ WITH base AS (
 )
 SELECT
     TIMESTAMP '2026-11-01' AS as_of,
-    'bench' AS project,
     *,
     coupon_orders_180d / nullif(purchases_180d, 0) AS coupon_share_180d,
     floor(date_diff('second', last_order_at, TIMESTAMP '2026-11-01') / 86400)
@@ -204,7 +203,7 @@ SELECT
 FROM hand_tags;
 
 CREATE OR REPLACE TABLE hand_layers AS
-SELECT TIMESTAMP '2026-11-01' AS as_of, 'bench' AS project, layering, user_id, layer
+SELECT TIMESTAMP '2026-11-01' AS as_of, layering, user_id, layer
 FROM (
     UNPIVOT (SELECT user_id, lifecycle, value_quadrant, promo_sensitivity FROM hand_user_layers)
     ON lifecycle, value_quadrant, promo_sensitivity
@@ -212,7 +211,7 @@ FROM (
 );
 
 CREATE OR REPLACE TABLE hand_members AS
-SELECT TIMESTAMP '2026-11-01' AS as_of, 'bench' AS project, segment, user_id
+SELECT TIMESTAMP '2026-11-01' AS as_of, segment, user_id
 FROM (
     UNPIVOT (
         SELECT

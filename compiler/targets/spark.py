@@ -144,6 +144,8 @@ def _parquet() -> exp.Properties:
 def _null_safe(condition: exp.Expression) -> exp.Expression:
     """`a = b AND c = d` with null-safe equality, so NOT(...) keeps rows with null keys."""
     condition = condition.copy()
+    if isinstance(condition, exp.EQ):  # a single equality: the root itself
+        return exp.NullSafeEQ(this=condition.this, expression=condition.expression)
     for eq in list(condition.find_all(exp.EQ)):
         eq.replace(exp.NullSafeEQ(this=eq.this, expression=eq.expression))
     return condition

@@ -1,8 +1,8 @@
 -- segl: project 'nev', target bigquery
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
 
-CREATE TEMPORARY TABLE `segl_result` AS
+CREATE TEMPORARY TABLE `segl_nev_result` AS
 WITH `ev_0` AS (
   SELECT
     `lead_id` AS `_u`,
@@ -166,33 +166,31 @@ SELECT
   `d16`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags` AS
+CREATE TABLE IF NOT EXISTS `segl_nev_tags` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
-  CAST(`d0` AS DATETIME) AS `store_visit_at`,
-  CAST(`d1` AS DATETIME) AS `wecom_added_at`,
-  CAST(`d2` AS DATETIME) AS `test_drive_at`,
-  CAST(`d3` AS DATETIME) AS `deposit_at`,
-  CAST(`d4` AS DATETIME) AS `delivery_at`,
-  CAST(`d5` AS FLOAT64) AS `service_visits_180d`,
-  CAST(`d9` AS DATETIME) AS `last_touch_at`,
-  CAST(`d10` AS FLOAT64) AS `days_since_touch`,
-  CAST(`d14` AS FLOAT64) AS `test_drives`,
-  CAST(`d15` AS STRING) AS `deposit_store`,
-  CAST(`d16` AS FLOAT64) AS `test_drive_to_deposit_days`
-FROM `segl_result`
+  CAST(NULL AS DATETIME) AS `store_visit_at`,
+  CAST(NULL AS DATETIME) AS `wecom_added_at`,
+  CAST(NULL AS DATETIME) AS `test_drive_at`,
+  CAST(NULL AS DATETIME) AS `deposit_at`,
+  CAST(NULL AS DATETIME) AS `delivery_at`,
+  CAST(NULL AS FLOAT64) AS `service_visits_180d`,
+  CAST(NULL AS DATETIME) AS `last_touch_at`,
+  CAST(NULL AS FLOAT64) AS `days_since_touch`,
+  CAST(NULL AS FLOAT64) AS `test_drives`,
+  CAST(NULL AS STRING) AS `deposit_store`,
+  CAST(NULL AS FLOAT64) AS `test_drive_to_deposit_days`
+FROM `segl_nev_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_tags`
+DELETE FROM `segl_nev_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
-INSERT INTO `segl_tags` (
+INSERT INTO `segl_nev_tags` (
   `as_of`,
-  `project`,
   `user_id`,
   `store_visit_at`,
   `wecom_added_at`,
@@ -208,7 +206,6 @@ INSERT INTO `segl_tags` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'nev',
   `_u`,
   CAST(`d0` AS DATETIME),
   CAST(`d1` AS DATETIME),
@@ -221,102 +218,92 @@ SELECT
   CAST(`d14` AS FLOAT64),
   CAST(`d15` AS STRING),
   CAST(`d16` AS FLOAT64)
-FROM `segl_result`;
+FROM `segl_nev_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members` AS
+CREATE TABLE IF NOT EXISTS `segl_nev_members` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_members`
+DELETE FROM `segl_nev_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
-INSERT INTO `segl_members` (
+INSERT INTO `segl_nev_members` (
   `as_of`,
-  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'nev',
   'deposit_follow_up',
   `_u`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   `d7` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'nev',
   'delivery_overdue',
   `_u`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   `d8` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'nev',
   'invite_test_drive',
   `_u`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   `d11` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'nev',
   'stale_leads',
   `_u`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   `d12` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'nev',
   'douyin_hot_leads',
   `_u`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   `d13` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers` AS
+CREATE TABLE IF NOT EXISTS `segl_nev_layers` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_layers`
+DELETE FROM `segl_nev_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
-INSERT INTO `segl_layers` (
+INSERT INTO `segl_nev_layers` (
   `as_of`,
-  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'nev',
   'stage',
   `_u`,
   `d6`
-FROM `segl_result`
+FROM `segl_nev_result`
 WHERE
   NOT (
     `d6` IS NULL
@@ -324,29 +311,41 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS `segl_runs` AS
 SELECT
-  CAST(NULL AS DATETIME) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS DATETIME) AS `run_at`,
-  CAST(NULL AS INT64) AS `users`
-FROM `segl_result`
+  CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `timezone`,
+  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS FLOAT64) AS `duration_seconds`,
+  CAST(NULL AS INT64) AS `users`,
+  CAST(NULL AS STRING) AS `rules_fingerprint`,
+  CAST(NULL AS STRING) AS `segl_version`
+FROM `segl_nev_result`
 WHERE
   1 = 0;
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'nev';
+  `project` = 'nev' AND `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
 INSERT INTO `segl_runs` (
-  `as_of`,
   `project`,
+  `as_of`,
+  `timezone`,
   `run_at`,
-  `users`
+  `duration_seconds`,
+  `users`,
+  `rules_fingerprint`,
+  `segl_version`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS DATETIME),
   'nev',
-  CAST(CURRENT_TIMESTAMP() AS DATETIME),
-  CAST(COUNT(*) AS INT64)
-FROM `segl_result`;
+  CAST('2026-11-01 00:00:00' AS DATETIME),
+  'Asia/Shanghai',
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(NULL AS FLOAT64),
+  CAST(COUNT(*) AS INT64),
+  'e9b0bb63b9fb77e0680925fc6f562c6cfb920a779392908213a10ae4dea1229d',
+  'unknown'
+FROM `segl_nev_result`;
 
-DROP TABLE IF EXISTS `segl_result`;
+DROP TABLE IF EXISTS `segl_nev_result`;

@@ -1,8 +1,10 @@
 -- segl: project 'nev', target clickhouse
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
 
-CREATE OR REPLACE TABLE "segl_result"
+SET session_timezone = 'Asia/Shanghai';
+
+CREATE OR REPLACE TABLE "segl_nev_result"
 ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
@@ -216,82 +218,79 @@ SELECT
 FROM "lvl_3"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
-CREATE TABLE IF NOT EXISTS "segl_tags"
+CREATE TABLE IF NOT EXISTS "segl_nev_tags"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS Nullable(DateTime64(6, 'UTC'))) AS "store_visit_at",
-  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "wecom_added_at",
-  CAST("d2" AS Nullable(DateTime64(6, 'UTC'))) AS "test_drive_at",
-  CAST("d3" AS Nullable(DateTime64(6, 'UTC'))) AS "deposit_at",
-  CAST("d4" AS Nullable(DateTime64(6, 'UTC'))) AS "delivery_at",
-  CAST("d5" AS Nullable(Float64)) AS "service_visits_180d",
-  CAST("d9" AS Nullable(DateTime64(6, 'UTC'))) AS "last_touch_at",
-  CAST("d10" AS Nullable(Float64)) AS "days_since_touch",
-  CAST("d14" AS Nullable(Float64)) AS "test_drives",
-  CAST("d15" AS Nullable(String)) AS "deposit_store",
-  CAST("d16" AS Nullable(Float64)) AS "test_drive_to_deposit_days"
-FROM "segl_result"
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "store_visit_at",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "wecom_added_at",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "test_drive_at",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "deposit_at",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "delivery_at",
+  CAST(NULL AS Nullable(Float64)) AS "service_visits_180d",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "last_touch_at",
+  CAST(NULL AS Nullable(Float64)) AS "days_since_touch",
+  CAST(NULL AS Nullable(Float64)) AS "test_drives",
+  CAST(NULL AS Nullable(String)) AS "deposit_store",
+  CAST(NULL AS Nullable(Float64)) AS "test_drive_to_deposit_days"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_tags__next";
+DROP TABLE IF EXISTS "segl_nev_tags__next";
 
-CREATE TABLE "segl_tags__next" AS
-"segl_tags";
+CREATE TABLE "segl_nev_tags__next" AS
+"segl_nev_tags";
 
-INSERT INTO "segl_tags__next"
+INSERT INTO "segl_nev_tags__next"
 SELECT
   *
-FROM "segl_tags"
+FROM "segl_nev_tags"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'nev'
     ),
     FALSE
   );
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "store_visit_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "wecom_added_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "test_drive_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "deposit_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "delivery_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "service_visits_180d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "last_touch_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "days_since_touch" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "test_drives" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "deposit_store" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" Nullable(Float64);
 
-INSERT INTO "segl_tags__next" (
+INSERT INTO "segl_nev_tags__next" (
   "as_of",
-  "project",
   "user_id",
   "store_visit_at",
   "wecom_added_at",
@@ -307,7 +306,6 @@ INSERT INTO "segl_tags__next" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'nev',
   "_u",
   CAST("d0" AS Nullable(DateTime64(6, 'UTC'))),
   CAST("d1" AS Nullable(DateTime64(6, 'UTC'))),
@@ -320,134 +318,131 @@ SELECT
   CAST("d14" AS Nullable(Float64)),
   CAST("d15" AS Nullable(String)),
   CAST("d16" AS Nullable(Float64))
-FROM "segl_result";
+FROM "segl_nev_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members"
+CREATE TABLE IF NOT EXISTS "segl_nev_members"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_members__next";
+DROP TABLE IF EXISTS "segl_nev_members__next";
 
-CREATE TABLE "segl_members__next" AS
-"segl_members";
+CREATE TABLE "segl_nev_members__next" AS
+"segl_nev_members";
 
-INSERT INTO "segl_members__next"
+INSERT INTO "segl_nev_members__next"
 SELECT
   *
-FROM "segl_members"
+FROM "segl_nev_members"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'nev'
     ),
     FALSE
   );
 
-INSERT INTO "segl_members__next" (
+ALTER TABLE "segl_nev_members__next"
+ADD COLUMN IF NOT EXISTS "segment" Nullable(String);
+
+INSERT INTO "segl_nev_members__next" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'nev',
   'deposit_follow_up',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d7" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'nev',
   'delivery_overdue',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d8" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'nev',
   'invite_test_drive',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'nev',
   'stale_leads',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'nev',
   'douyin_hot_leads',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers"
+CREATE TABLE IF NOT EXISTS "segl_nev_layers"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS Nullable(String)) AS "layer"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_layers__next";
+DROP TABLE IF EXISTS "segl_nev_layers__next";
 
-CREATE TABLE "segl_layers__next" AS
-"segl_layers";
+CREATE TABLE "segl_nev_layers__next" AS
+"segl_nev_layers";
 
-INSERT INTO "segl_layers__next"
+INSERT INTO "segl_nev_layers__next"
 SELECT
   *
-FROM "segl_layers"
+FROM "segl_nev_layers"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'nev'
     ),
     FALSE
   );
 
-INSERT INTO "segl_layers__next" (
+ALTER TABLE "segl_nev_layers__next"
+ADD COLUMN IF NOT EXISTS "layering" Nullable(String);
+
+ALTER TABLE "segl_nev_layers__next"
+ADD COLUMN IF NOT EXISTS "layer" Nullable(String);
+
+INSERT INTO "segl_nev_layers__next" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'nev',
   'stage',
   "_u",
   "d6"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   NOT (
     "d6" IS NULL
@@ -457,11 +452,15 @@ CREATE TABLE IF NOT EXISTS "segl_runs"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "timezone",
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "run_at",
-  CAST(NULL AS Nullable(Int64)) AS "users"
-FROM "segl_result"
+  CAST(NULL AS Nullable(Float64)) AS "duration_seconds",
+  CAST(NULL AS Nullable(Int64)) AS "users",
+  CAST(NULL AS Nullable(String)) AS "rules_fingerprint",
+  CAST(NULL AS Nullable(String)) AS "segl_version"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
@@ -477,39 +476,65 @@ FROM "segl_runs"
 WHERE
   NOT COALESCE(
     (
-      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'nev'
+      "project" = 'nev'
+      AND "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
     ),
     FALSE
   );
 
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "timezone" Nullable(String);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "run_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "duration_seconds" Nullable(Float64);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "users" Nullable(Int64);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" Nullable(String);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "segl_version" Nullable(String);
+
 INSERT INTO "segl_runs__next" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'nev',
-  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime64(6, 'UTC'))),
-  CAST(COUNT(*) AS Nullable(Int64))
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  'Asia/Shanghai',
+  now64(6, 'UTC'),
+  CAST(NULL AS Nullable(Float64)),
+  CAST(COUNT(*) AS Nullable(Int64)),
+  'e9b0bb63b9fb77e0680925fc6f562c6cfb920a779392908213a10ae4dea1229d',
+  'unknown'
+FROM "segl_nev_result";
 
-EXCHANGE TABLES "segl_tags" AND "segl_tags__next";
+EXCHANGE TABLES "segl_nev_tags" AND "segl_nev_tags__next";
 
-EXCHANGE TABLES "segl_members" AND "segl_members__next";
+EXCHANGE TABLES "segl_nev_members" AND "segl_nev_members__next";
 
-EXCHANGE TABLES "segl_layers" AND "segl_layers__next";
+EXCHANGE TABLES "segl_nev_layers" AND "segl_nev_layers__next";
 
 EXCHANGE TABLES "segl_runs" AND "segl_runs__next";
 
-DROP TABLE IF EXISTS "segl_tags__next";
+DROP TABLE IF EXISTS "segl_nev_tags__next";
 
-DROP TABLE IF EXISTS "segl_members__next";
+DROP TABLE IF EXISTS "segl_nev_members__next";
 
-DROP TABLE IF EXISTS "segl_layers__next";
+DROP TABLE IF EXISTS "segl_nev_layers__next";
 
 DROP TABLE IF EXISTS "segl_runs__next";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_nev_result";

@@ -1,10 +1,12 @@
 -- segl: project 'nev', target duckdb
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
 
 BEGIN;
 
-CREATE TEMPORARY TABLE "segl_result" AS
+SET TimeZone = 'Asia/Shanghai';
+
+CREATE TEMPORARY TABLE "segl_nev_result" AS
 WITH "ev_0" AS (
   SELECT
     "lead_id" AS "_u",
@@ -154,66 +156,64 @@ SELECT
   "d16"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS TIMESTAMP) AS "store_visit_at",
-  CAST("d1" AS TIMESTAMP) AS "wecom_added_at",
-  CAST("d2" AS TIMESTAMP) AS "test_drive_at",
-  CAST("d3" AS TIMESTAMP) AS "deposit_at",
-  CAST("d4" AS TIMESTAMP) AS "delivery_at",
-  CAST("d5" AS DOUBLE) AS "service_visits_180d",
-  CAST("d9" AS TIMESTAMP) AS "last_touch_at",
-  CAST("d10" AS DOUBLE) AS "days_since_touch",
-  CAST("d14" AS DOUBLE) AS "test_drives",
-  CAST("d15" AS TEXT) AS "deposit_store",
-  CAST("d16" AS DOUBLE) AS "test_drive_to_deposit_days"
-FROM "segl_result"
+  CAST(NULL AS TIMESTAMP) AS "store_visit_at",
+  CAST(NULL AS TIMESTAMP) AS "wecom_added_at",
+  CAST(NULL AS TIMESTAMP) AS "test_drive_at",
+  CAST(NULL AS TIMESTAMP) AS "deposit_at",
+  CAST(NULL AS TIMESTAMP) AS "delivery_at",
+  CAST(NULL AS DOUBLE) AS "service_visits_180d",
+  CAST(NULL AS TIMESTAMP) AS "last_touch_at",
+  CAST(NULL AS DOUBLE) AS "days_since_touch",
+  CAST(NULL AS DOUBLE) AS "test_drives",
+  CAST(NULL AS TEXT) AS "deposit_store",
+  CAST(NULL AS DOUBLE) AS "test_drive_to_deposit_days"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "store_visit_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "wecom_added_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "test_drive_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "deposit_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "delivery_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "service_visits_180d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "last_touch_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "days_since_touch" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "test_drives" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "deposit_store" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_nev_tags"
 ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" DOUBLE;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_nev_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_nev_tags" (
   "as_of",
-  "project",
   "user_id",
   "store_visit_at",
   "wecom_added_at",
@@ -229,7 +229,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   "_u",
   CAST("d0" AS TIMESTAMP),
   CAST("d1" AS TIMESTAMP),
@@ -242,31 +241,31 @@ SELECT
   CAST("d14" AS DOUBLE),
   CAST("d15" AS TEXT),
   CAST("d16" AS DOUBLE)
-FROM "segl_result";
+FROM "segl_nev_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+ALTER TABLE "segl_nev_members"
+ADD COLUMN IF NOT EXISTS "segment" TEXT;
 
-INSERT INTO "segl_members" (
+DELETE FROM "segl_nev_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_nev_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   "_flag",
   "_u"
 FROM (
@@ -288,7 +287,7 @@ FROM (
     "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "_f2",
     "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "_f3",
     "d13" AS "_f4"
-  FROM "segl_result"
+  FROM "segl_nev_result"
 ) AS "flags"
 UNPIVOT("_set" FOR 
   "_flag" IN (
@@ -302,35 +301,38 @@ UNPIVOT("_set" FOR
 WHERE
   "_set";
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+ALTER TABLE "segl_nev_layers"
+ADD COLUMN IF NOT EXISTS "layering" TEXT;
 
-INSERT INTO "segl_layers" (
+ALTER TABLE "segl_nev_layers"
+ADD COLUMN IF NOT EXISTS "layer" TEXT;
+
+DELETE FROM "segl_nev_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_nev_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   'stage',
   "_u",
   "d6"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   NOT (
     "d6" IS NULL
@@ -338,32 +340,62 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
   CAST(NULL AS TEXT) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "run_at",
-  CAST(NULL AS BIGINT) AS "users"
-FROM "segl_result"
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "timezone",
+  CAST(NULL AS TIMESTAMPTZ) AS "run_at",
+  CAST(NULL AS DOUBLE) AS "duration_seconds",
+  CAST(NULL AS BIGINT) AS "users",
+  CAST(NULL AS TEXT) AS "rules_fingerprint",
+  CAST(NULL AS TEXT) AS "segl_version"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "timezone" TEXT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "run_at" TIMESTAMPTZ;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "duration_seconds" DOUBLE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "users" BIGINT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" TEXT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "segl_version" TEXT;
+
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  "project" = 'nev' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'nev',
-  CAST(CURRENT_TIMESTAMP AS TIMESTAMP),
-  CAST(COUNT(*) AS BIGINT)
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'Asia/Shanghai',
+  CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  'e9b0bb63b9fb77e0680925fc6f562c6cfb920a779392908213a10ae4dea1229d',
+  'unknown'
+FROM "segl_nev_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_nev_result";
 
 COMMIT;
 

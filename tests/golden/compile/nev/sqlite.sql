@@ -1,10 +1,10 @@
 -- segl: project 'nev', target sqlite
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
 
 BEGIN TRANSACTION;
 
-CREATE TEMPORARY TABLE "segl_result" AS
+CREATE TEMPORARY TABLE "segl_nev_result" AS
 WITH "ev_0" AS (
   SELECT
     "lead_id" AS "_u",
@@ -189,33 +189,31 @@ SELECT
   "d16"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_tags" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS TEXT) AS "store_visit_at",
-  CAST("d1" AS TEXT) AS "wecom_added_at",
-  CAST("d2" AS TEXT) AS "test_drive_at",
-  CAST("d3" AS TEXT) AS "deposit_at",
-  CAST("d4" AS TEXT) AS "delivery_at",
-  CAST("d5" AS REAL) AS "service_visits_180d",
-  CAST("d9" AS TEXT) AS "last_touch_at",
-  CAST("d10" AS REAL) AS "days_since_touch",
-  CAST("d14" AS REAL) AS "test_drives",
-  CAST("d15" AS TEXT) AS "deposit_store",
-  CAST("d16" AS REAL) AS "test_drive_to_deposit_days"
-FROM "segl_result"
+  CAST(NULL AS TEXT) AS "store_visit_at",
+  CAST(NULL AS TEXT) AS "wecom_added_at",
+  CAST(NULL AS TEXT) AS "test_drive_at",
+  CAST(NULL AS TEXT) AS "deposit_at",
+  CAST(NULL AS TEXT) AS "delivery_at",
+  CAST(NULL AS REAL) AS "service_visits_180d",
+  CAST(NULL AS TEXT) AS "last_touch_at",
+  CAST(NULL AS REAL) AS "days_since_touch",
+  CAST(NULL AS REAL) AS "test_drives",
+  CAST(NULL AS TEXT) AS "deposit_store",
+  CAST(NULL AS REAL) AS "test_drive_to_deposit_days"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_nev_tags"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_nev_tags" (
   "as_of",
-  "project",
   "user_id",
   "store_visit_at",
   "wecom_added_at",
@@ -231,7 +229,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   '2026-11-01 00:00:00',
-  'nev',
   "_u",
   CAST("d0" AS TEXT),
   CAST("d1" AS TEXT),
@@ -244,102 +241,92 @@ SELECT
   CAST("d14" AS REAL),
   CAST("d15" AS TEXT),
   CAST("d16" AS REAL)
-FROM "segl_result";
+FROM "segl_nev_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_members" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
+DELETE FROM "segl_nev_members"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_members" (
+INSERT INTO "segl_nev_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   '2026-11-01 00:00:00',
-  'nev',
   'deposit_follow_up',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d7" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'nev',
   'delivery_overdue',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d8" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'nev',
   'invite_test_drive',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'nev',
   'stale_leads',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'nev',
   'douyin_hot_leads',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_layers" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
+DELETE FROM "segl_nev_layers"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_layers" (
+INSERT INTO "segl_nev_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   '2026-11-01 00:00:00',
-  'nev',
   'stage',
   "_u",
   "d6"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   NOT (
     "d6" IS NULL
@@ -347,31 +334,43 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TEXT) AS "as_of",
   CAST(NULL AS TEXT) AS "project",
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "timezone",
   CAST(NULL AS TEXT) AS "run_at",
-  CAST(NULL AS INTEGER) AS "users"
-FROM "segl_result"
+  CAST(NULL AS REAL) AS "duration_seconds",
+  CAST(NULL AS INTEGER) AS "users",
+  CAST(NULL AS TEXT) AS "rules_fingerprint",
+  CAST(NULL AS TEXT) AS "segl_version"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'nev';
+  "project" = 'nev' AND "as_of" = '2026-11-01 00:00:00';
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  '2026-11-01 00:00:00',
   'nev',
-  DATETIME(CURRENT_TIMESTAMP),
-  CAST(COUNT(*) AS INTEGER)
-FROM "segl_result";
+  '2026-11-01 00:00:00',
+  'Asia/Shanghai',
+  STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
+  CAST(NULL AS REAL),
+  CAST(COUNT(*) AS INTEGER),
+  'e9b0bb63b9fb77e0680925fc6f562c6cfb920a779392908213a10ae4dea1229d',
+  'unknown'
+FROM "segl_nev_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_nev_result";
 
 COMMIT;

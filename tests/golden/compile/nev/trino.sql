@@ -1,8 +1,8 @@
 -- segl: project 'nev', target trino
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
 
-CREATE TABLE "segl_result" AS
+CREATE TABLE "segl_nev_result" AS
 WITH "ev_0" AS (
   SELECT
     "lead_id" AS "_u",
@@ -168,33 +168,31 @@ SELECT
   "d16"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS TIMESTAMP) AS "store_visit_at",
-  CAST("d1" AS TIMESTAMP) AS "wecom_added_at",
-  CAST("d2" AS TIMESTAMP) AS "test_drive_at",
-  CAST("d3" AS TIMESTAMP) AS "deposit_at",
-  CAST("d4" AS TIMESTAMP) AS "delivery_at",
-  CAST("d5" AS DOUBLE) AS "service_visits_180d",
-  CAST("d9" AS TIMESTAMP) AS "last_touch_at",
-  CAST("d10" AS DOUBLE) AS "days_since_touch",
-  CAST("d14" AS DOUBLE) AS "test_drives",
-  CAST("d15" AS VARCHAR) AS "deposit_store",
-  CAST("d16" AS DOUBLE) AS "test_drive_to_deposit_days"
-FROM "segl_result"
+  CAST(NULL AS TIMESTAMP) AS "store_visit_at",
+  CAST(NULL AS TIMESTAMP) AS "wecom_added_at",
+  CAST(NULL AS TIMESTAMP) AS "test_drive_at",
+  CAST(NULL AS TIMESTAMP) AS "deposit_at",
+  CAST(NULL AS TIMESTAMP) AS "delivery_at",
+  CAST(NULL AS DOUBLE) AS "service_visits_180d",
+  CAST(NULL AS TIMESTAMP) AS "last_touch_at",
+  CAST(NULL AS DOUBLE) AS "days_since_touch",
+  CAST(NULL AS DOUBLE) AS "test_drives",
+  CAST(NULL AS VARCHAR) AS "deposit_store",
+  CAST(NULL AS DOUBLE) AS "test_drive_to_deposit_days"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_nev_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_nev_tags" (
   "as_of",
-  "project",
   "user_id",
   "store_visit_at",
   "wecom_added_at",
@@ -210,7 +208,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   "_u",
   CAST("d0" AS TIMESTAMP),
   CAST("d1" AS TIMESTAMP),
@@ -223,102 +220,92 @@ SELECT
   CAST("d14" AS DOUBLE),
   CAST("d15" AS VARCHAR),
   CAST("d16" AS DOUBLE)
-FROM "segl_result";
+FROM "segl_nev_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
+DELETE FROM "segl_nev_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_members" (
+INSERT INTO "segl_nev_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   'deposit_follow_up',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d7" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   'delivery_overdue',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d8" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   'invite_test_drive',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   'stale_leads',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   'douyin_hot_leads',
   "_u"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   "d13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_nev_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
+DELETE FROM "segl_nev_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_layers" (
+INSERT INTO "segl_nev_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'nev',
   'stage',
   "_u",
   "d6"
-FROM "segl_result"
+FROM "segl_nev_result"
 WHERE
   NOT (
     "d6" IS NULL
@@ -326,29 +313,41 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
   CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "run_at",
-  CAST(NULL AS BIGINT) AS "users"
-FROM "segl_result"
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "timezone",
+  CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS "run_at",
+  CAST(NULL AS DOUBLE) AS "duration_seconds",
+  CAST(NULL AS BIGINT) AS "users",
+  CAST(NULL AS VARCHAR) AS "rules_fingerprint",
+  CAST(NULL AS VARCHAR) AS "segl_version"
+FROM "segl_nev_result"
 WHERE
   1 = 0;
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'nev';
+  "project" = 'nev' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'nev',
-  CAST(CURRENT_TIMESTAMP AS TIMESTAMP),
-  CAST(COUNT(*) AS BIGINT)
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'Asia/Shanghai',
+  CAST(CURRENT_TIMESTAMP AS TIMESTAMP WITH TIME ZONE),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  'e9b0bb63b9fb77e0680925fc6f562c6cfb920a779392908213a10ae4dea1229d',
+  'unknown'
+FROM "segl_nev_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_nev_result";

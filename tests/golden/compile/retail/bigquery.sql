@@ -1,8 +1,8 @@
 -- segl: project 'retail', target bigquery
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
 
-CREATE TEMPORARY TABLE `segl_result` AS
+CREATE TEMPORARY TABLE `segl_retail_result` AS
 WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
@@ -417,53 +417,51 @@ SELECT
   `d43`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags` AS
+CREATE TABLE IF NOT EXISTS `segl_retail_tags` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
-  CAST(`d0` AS FLOAT64) AS `purchases`,
-  CAST(`d1` AS DATETIME) AS `last_visit_at`,
-  CAST(`d3` AS FLOAT64) AS `purchases_180d`,
-  CAST(`d4` AS FLOAT64) AS `spend_180d`,
-  CAST(`d6` AS FLOAT64) AS `coupon_share_180d`,
-  CAST(`d7` AS FLOAT64) AS `coupon_claims_90d`,
-  CAST(`d9` AS BOOL) AS `bought_shiseido_1w`,
-  CAST(`d10` AS STRING) AS `city`,
-  CAST(`d11` AS FLOAT64) AS `visits_3m`,
-  CAST(`d13` AS STRING) AS `home_city`,
-  CAST(`d16` AS FLOAT64) AS `visits_30d`,
-  CAST(`d19` AS FLOAT64) AS `weekend_visits_90d`,
-  CAST(`d21` AS DATETIME) AS `last_order_at`,
-  CAST(`d22` AS STRING) AS `top_category`,
-  CAST(`d24` AS FLOAT64) AS `age`,
-  CAST(`d26` AS FLOAT64) AS `balance`,
-  CAST(`d27` AS STRING) AS `member_level`,
-  CAST(`d29` AS FLOAT64) AS `orders_prev_quarter`,
-  CAST(`d31` AS STRING) AS `gender`,
-  CAST(`d32` AS FLOAT64) AS `registered_days`,
-  CAST(`d33` AS FLOAT64) AS `push_clicks_30d`,
-  CAST(`d34` AS STRING) AS `preferred_channel`,
-  CAST(`d35` AS FLOAT64) AS `spend_90d`,
-  CAST(`d36` AS FLOAT64) AS `avg_order_value`,
-  CAST(`d37` AS STRING) AS `first_brand`,
-  CAST(`d38` AS FLOAT64) AS `shopping_days_90d`,
-  CAST(`d39` AS FLOAT64) AS `spend_this_year`,
-  CAST(`d40` AS FLOAT64) AS `discounted_spend_90d`,
-  CAST(`d41` AS STRING) AS `value_level`,
-  CAST(`d42` AS STRING) AS `activity_level`,
-  CAST(`d43` AS FLOAT64) AS `days_since_visit`
-FROM `segl_result`
+  CAST(NULL AS FLOAT64) AS `purchases`,
+  CAST(NULL AS DATETIME) AS `last_visit_at`,
+  CAST(NULL AS FLOAT64) AS `purchases_180d`,
+  CAST(NULL AS FLOAT64) AS `spend_180d`,
+  CAST(NULL AS FLOAT64) AS `coupon_share_180d`,
+  CAST(NULL AS FLOAT64) AS `coupon_claims_90d`,
+  CAST(NULL AS BOOL) AS `bought_shiseido_1w`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS FLOAT64) AS `visits_3m`,
+  CAST(NULL AS STRING) AS `home_city`,
+  CAST(NULL AS FLOAT64) AS `visits_30d`,
+  CAST(NULL AS FLOAT64) AS `weekend_visits_90d`,
+  CAST(NULL AS DATETIME) AS `last_order_at`,
+  CAST(NULL AS STRING) AS `top_category`,
+  CAST(NULL AS FLOAT64) AS `age`,
+  CAST(NULL AS FLOAT64) AS `balance`,
+  CAST(NULL AS STRING) AS `member_level`,
+  CAST(NULL AS FLOAT64) AS `orders_prev_quarter`,
+  CAST(NULL AS STRING) AS `gender`,
+  CAST(NULL AS FLOAT64) AS `registered_days`,
+  CAST(NULL AS FLOAT64) AS `push_clicks_30d`,
+  CAST(NULL AS STRING) AS `preferred_channel`,
+  CAST(NULL AS FLOAT64) AS `spend_90d`,
+  CAST(NULL AS FLOAT64) AS `avg_order_value`,
+  CAST(NULL AS STRING) AS `first_brand`,
+  CAST(NULL AS FLOAT64) AS `shopping_days_90d`,
+  CAST(NULL AS FLOAT64) AS `spend_this_year`,
+  CAST(NULL AS FLOAT64) AS `discounted_spend_90d`,
+  CAST(NULL AS STRING) AS `value_level`,
+  CAST(NULL AS STRING) AS `activity_level`,
+  CAST(NULL AS FLOAT64) AS `days_since_visit`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_tags`
+DELETE FROM `segl_retail_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
-INSERT INTO `segl_tags` (
+INSERT INTO `segl_retail_tags` (
   `as_of`,
-  `project`,
   `user_id`,
   `purchases`,
   `last_visit_at`,
@@ -499,7 +497,6 @@ INSERT INTO `segl_tags` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   `_u`,
   CAST(`d0` AS FLOAT64),
   CAST(`d1` AS DATETIME),
@@ -532,147 +529,132 @@ SELECT
   CAST(`d41` AS STRING),
   CAST(`d42` AS STRING),
   CAST(`d43` AS FLOAT64)
-FROM `segl_result`;
+FROM `segl_retail_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members` AS
+CREATE TABLE IF NOT EXISTS `segl_retail_members` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_members`
+DELETE FROM `segl_retail_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
-INSERT INTO `segl_members` (
+INSERT INTO `segl_retail_members` (
   `as_of`,
-  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'beijing_loyal',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d12` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'beijing_loyal_any_spelling',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d14` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'loyal_beijing',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d15` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'high_value_at_risk',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d17` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'coupon_hunters',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d18` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'weekend_browsers',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d20` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'skincare_fans_no_recent_order',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d23` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'young_new_members',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d25` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'gold_or_better',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d28` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'reactivated',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d30` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers` AS
+CREATE TABLE IF NOT EXISTS `segl_retail_layers` AS
 SELECT
   CAST(NULL AS DATETIME) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_layers`
+DELETE FROM `segl_retail_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
+  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
-INSERT INTO `segl_layers` (
+INSERT INTO `segl_retail_layers` (
   `as_of`,
-  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'lifecycle',
   `_u`,
   `d2`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   NOT (
     `d2` IS NULL
@@ -680,11 +662,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'value_quadrant',
   `_u`,
   `d5`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   NOT (
     `d5` IS NULL
@@ -692,11 +673,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
-  'retail',
   'promo_sensitivity',
   `_u`,
   `d8`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   NOT (
     `d8` IS NULL
@@ -704,29 +684,41 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS `segl_runs` AS
 SELECT
-  CAST(NULL AS DATETIME) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS DATETIME) AS `run_at`,
-  CAST(NULL AS INT64) AS `users`
-FROM `segl_result`
+  CAST(NULL AS DATETIME) AS `as_of`,
+  CAST(NULL AS STRING) AS `timezone`,
+  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS FLOAT64) AS `duration_seconds`,
+  CAST(NULL AS INT64) AS `users`,
+  CAST(NULL AS STRING) AS `rules_fingerprint`,
+  CAST(NULL AS STRING) AS `segl_version`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME) AND `project` = 'retail';
+  `project` = 'retail' AND `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
 
 INSERT INTO `segl_runs` (
-  `as_of`,
   `project`,
+  `as_of`,
+  `timezone`,
   `run_at`,
-  `users`
+  `duration_seconds`,
+  `users`,
+  `rules_fingerprint`,
+  `segl_version`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS DATETIME),
   'retail',
-  CAST(CURRENT_TIMESTAMP() AS DATETIME),
-  CAST(COUNT(*) AS INT64)
-FROM `segl_result`;
+  CAST('2026-11-01 00:00:00' AS DATETIME),
+  'Asia/Shanghai',
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(NULL AS FLOAT64),
+  CAST(COUNT(*) AS INT64),
+  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  'unknown'
+FROM `segl_retail_result`;
 
-DROP TABLE IF EXISTS `segl_result`;
+DROP TABLE IF EXISTS `segl_retail_result`;

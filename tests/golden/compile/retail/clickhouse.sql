@@ -1,8 +1,10 @@
 -- segl: project 'retail', target clickhouse
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
 
-CREATE OR REPLACE TABLE "segl_result"
+SET session_timezone = 'Asia/Shanghai';
+
+CREATE OR REPLACE TABLE "segl_retail_result"
 ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
@@ -554,162 +556,159 @@ SELECT
 FROM "lvl_3"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
-CREATE TABLE IF NOT EXISTS "segl_tags"
+CREATE TABLE IF NOT EXISTS "segl_retail_tags"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS Nullable(Float64)) AS "purchases",
-  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "last_visit_at",
-  CAST("d3" AS Nullable(Float64)) AS "purchases_180d",
-  CAST("d4" AS Nullable(Float64)) AS "spend_180d",
-  CAST("d6" AS Nullable(Float64)) AS "coupon_share_180d",
-  CAST("d7" AS Nullable(Float64)) AS "coupon_claims_90d",
-  CAST("d9" AS Nullable(Bool)) AS "bought_shiseido_1w",
-  CAST("d10" AS Nullable(String)) AS "city",
-  CAST("d11" AS Nullable(Float64)) AS "visits_3m",
-  CAST("d13" AS Nullable(String)) AS "home_city",
-  CAST("d16" AS Nullable(Float64)) AS "visits_30d",
-  CAST("d19" AS Nullable(Float64)) AS "weekend_visits_90d",
-  CAST("d21" AS Nullable(DateTime64(6, 'UTC'))) AS "last_order_at",
-  CAST("d22" AS Nullable(String)) AS "top_category",
-  CAST("d24" AS Nullable(Float64)) AS "age",
-  CAST("d26" AS Nullable(Float64)) AS "balance",
-  CAST("d27" AS Nullable(String)) AS "member_level",
-  CAST("d29" AS Nullable(Float64)) AS "orders_prev_quarter",
-  CAST("d31" AS Nullable(String)) AS "gender",
-  CAST("d32" AS Nullable(Float64)) AS "registered_days",
-  CAST("d33" AS Nullable(Float64)) AS "push_clicks_30d",
-  CAST("d34" AS Nullable(String)) AS "preferred_channel",
-  CAST("d35" AS Nullable(Float64)) AS "spend_90d",
-  CAST("d36" AS Nullable(Float64)) AS "avg_order_value",
-  CAST("d37" AS Nullable(String)) AS "first_brand",
-  CAST("d38" AS Nullable(Float64)) AS "shopping_days_90d",
-  CAST("d39" AS Nullable(Float64)) AS "spend_this_year",
-  CAST("d40" AS Nullable(Float64)) AS "discounted_spend_90d",
-  CAST("d41" AS Nullable(String)) AS "value_level",
-  CAST("d42" AS Nullable(String)) AS "activity_level",
-  CAST("d43" AS Nullable(Float64)) AS "days_since_visit"
-FROM "segl_result"
+  CAST(NULL AS Nullable(Float64)) AS "purchases",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "last_visit_at",
+  CAST(NULL AS Nullable(Float64)) AS "purchases_180d",
+  CAST(NULL AS Nullable(Float64)) AS "spend_180d",
+  CAST(NULL AS Nullable(Float64)) AS "coupon_share_180d",
+  CAST(NULL AS Nullable(Float64)) AS "coupon_claims_90d",
+  CAST(NULL AS Nullable(Bool)) AS "bought_shiseido_1w",
+  CAST(NULL AS Nullable(String)) AS "city",
+  CAST(NULL AS Nullable(Float64)) AS "visits_3m",
+  CAST(NULL AS Nullable(String)) AS "home_city",
+  CAST(NULL AS Nullable(Float64)) AS "visits_30d",
+  CAST(NULL AS Nullable(Float64)) AS "weekend_visits_90d",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "last_order_at",
+  CAST(NULL AS Nullable(String)) AS "top_category",
+  CAST(NULL AS Nullable(Float64)) AS "age",
+  CAST(NULL AS Nullable(Float64)) AS "balance",
+  CAST(NULL AS Nullable(String)) AS "member_level",
+  CAST(NULL AS Nullable(Float64)) AS "orders_prev_quarter",
+  CAST(NULL AS Nullable(String)) AS "gender",
+  CAST(NULL AS Nullable(Float64)) AS "registered_days",
+  CAST(NULL AS Nullable(Float64)) AS "push_clicks_30d",
+  CAST(NULL AS Nullable(String)) AS "preferred_channel",
+  CAST(NULL AS Nullable(Float64)) AS "spend_90d",
+  CAST(NULL AS Nullable(Float64)) AS "avg_order_value",
+  CAST(NULL AS Nullable(String)) AS "first_brand",
+  CAST(NULL AS Nullable(Float64)) AS "shopping_days_90d",
+  CAST(NULL AS Nullable(Float64)) AS "spend_this_year",
+  CAST(NULL AS Nullable(Float64)) AS "discounted_spend_90d",
+  CAST(NULL AS Nullable(String)) AS "value_level",
+  CAST(NULL AS Nullable(String)) AS "activity_level",
+  CAST(NULL AS Nullable(Float64)) AS "days_since_visit"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_tags__next";
+DROP TABLE IF EXISTS "segl_retail_tags__next";
 
-CREATE TABLE "segl_tags__next" AS
-"segl_tags";
+CREATE TABLE "segl_retail_tags__next" AS
+"segl_retail_tags";
 
-INSERT INTO "segl_tags__next"
+INSERT INTO "segl_retail_tags__next"
 SELECT
   *
-FROM "segl_tags"
+FROM "segl_retail_tags"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'retail'
     ),
     FALSE
   );
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "purchases_180d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "spend_180d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "coupon_claims_90d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "city" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "home_city" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "visits_30d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "weekend_visits_90d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "last_order_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "age" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "member_level" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "orders_prev_quarter" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "registered_days" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "push_clicks_30d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "preferred_channel" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "avg_order_value" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "first_brand" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "shopping_days_90d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "spend_this_year" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "discounted_spend_90d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "activity_level" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "days_since_visit" Nullable(Float64);
 
-INSERT INTO "segl_tags__next" (
+INSERT INTO "segl_retail_tags__next" (
   "as_of",
-  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -745,7 +744,6 @@ INSERT INTO "segl_tags__next" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   "_u",
   CAST("d0" AS Nullable(Float64)),
   CAST("d1" AS Nullable(DateTime64(6, 'UTC'))),
@@ -778,179 +776,171 @@ SELECT
   CAST("d41" AS Nullable(String)),
   CAST("d42" AS Nullable(String)),
   CAST("d43" AS Nullable(Float64))
-FROM "segl_result";
+FROM "segl_retail_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members"
+CREATE TABLE IF NOT EXISTS "segl_retail_members"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_members__next";
+DROP TABLE IF EXISTS "segl_retail_members__next";
 
-CREATE TABLE "segl_members__next" AS
-"segl_members";
+CREATE TABLE "segl_retail_members__next" AS
+"segl_retail_members";
 
-INSERT INTO "segl_members__next"
+INSERT INTO "segl_retail_members__next"
 SELECT
   *
-FROM "segl_members"
+FROM "segl_retail_members"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'retail'
     ),
     FALSE
   );
 
-INSERT INTO "segl_members__next" (
+ALTER TABLE "segl_retail_members__next"
+ADD COLUMN IF NOT EXISTS "segment" Nullable(String);
+
+INSERT INTO "segl_retail_members__next" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'beijing_loyal',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'beijing_loyal_any_spelling',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d14" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'loyal_beijing',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d15" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'high_value_at_risk',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d17" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'coupon_hunters',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d18" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'weekend_browsers',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d20" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'skincare_fans_no_recent_order',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d23" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'young_new_members',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d25" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'gold_or_better',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d28" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'reactivated',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d30" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers"
+CREATE TABLE IF NOT EXISTS "segl_retail_layers"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS Nullable(String)) AS "layer"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_layers__next";
+DROP TABLE IF EXISTS "segl_retail_layers__next";
 
-CREATE TABLE "segl_layers__next" AS
-"segl_layers";
+CREATE TABLE "segl_retail_layers__next" AS
+"segl_retail_layers";
 
-INSERT INTO "segl_layers__next"
+INSERT INTO "segl_retail_layers__next"
 SELECT
   *
-FROM "segl_layers"
+FROM "segl_retail_layers"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'retail'
     ),
     FALSE
   );
 
-INSERT INTO "segl_layers__next" (
+ALTER TABLE "segl_retail_layers__next"
+ADD COLUMN IF NOT EXISTS "layering" Nullable(String);
+
+ALTER TABLE "segl_retail_layers__next"
+ADD COLUMN IF NOT EXISTS "layer" Nullable(String);
+
+INSERT INTO "segl_retail_layers__next" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'lifecycle',
   "_u",
   "d2"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d2" IS NULL
@@ -958,11 +948,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'value_quadrant',
   "_u",
   "d5"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d5" IS NULL
@@ -970,11 +959,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d8" IS NULL
@@ -984,11 +972,15 @@ CREATE TABLE IF NOT EXISTS "segl_runs"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "timezone",
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "run_at",
-  CAST(NULL AS Nullable(Int64)) AS "users"
-FROM "segl_result"
+  CAST(NULL AS Nullable(Float64)) AS "duration_seconds",
+  CAST(NULL AS Nullable(Int64)) AS "users",
+  CAST(NULL AS Nullable(String)) AS "rules_fingerprint",
+  CAST(NULL AS Nullable(String)) AS "segl_version"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
@@ -1004,39 +996,65 @@ FROM "segl_runs"
 WHERE
   NOT COALESCE(
     (
-      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'retail'
+      "project" = 'retail'
+      AND "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
     ),
     FALSE
   );
 
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "timezone" Nullable(String);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "run_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "duration_seconds" Nullable(Float64);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "users" Nullable(Int64);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" Nullable(String);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "segl_version" Nullable(String);
+
 INSERT INTO "segl_runs__next" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'retail',
-  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime64(6, 'UTC'))),
-  CAST(COUNT(*) AS Nullable(Int64))
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  'Asia/Shanghai',
+  now64(6, 'UTC'),
+  CAST(NULL AS Nullable(Float64)),
+  CAST(COUNT(*) AS Nullable(Int64)),
+  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  'unknown'
+FROM "segl_retail_result";
 
-EXCHANGE TABLES "segl_tags" AND "segl_tags__next";
+EXCHANGE TABLES "segl_retail_tags" AND "segl_retail_tags__next";
 
-EXCHANGE TABLES "segl_members" AND "segl_members__next";
+EXCHANGE TABLES "segl_retail_members" AND "segl_retail_members__next";
 
-EXCHANGE TABLES "segl_layers" AND "segl_layers__next";
+EXCHANGE TABLES "segl_retail_layers" AND "segl_retail_layers__next";
 
 EXCHANGE TABLES "segl_runs" AND "segl_runs__next";
 
-DROP TABLE IF EXISTS "segl_tags__next";
+DROP TABLE IF EXISTS "segl_retail_tags__next";
 
-DROP TABLE IF EXISTS "segl_members__next";
+DROP TABLE IF EXISTS "segl_retail_members__next";
 
-DROP TABLE IF EXISTS "segl_layers__next";
+DROP TABLE IF EXISTS "segl_retail_layers__next";
 
 DROP TABLE IF EXISTS "segl_runs__next";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_retail_result";

@@ -1,10 +1,12 @@
 -- segl: project 'retail', target duckdb
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
 
 BEGIN;
 
-CREATE TEMPORARY TABLE "segl_result" AS
+SET TimeZone = 'Asia/Shanghai';
+
+CREATE TEMPORARY TABLE "segl_retail_result" AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
@@ -399,146 +401,144 @@ SELECT
   "d43"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS DOUBLE) AS "purchases",
-  CAST("d1" AS TIMESTAMP) AS "last_visit_at",
-  CAST("d3" AS DOUBLE) AS "purchases_180d",
-  CAST("d4" AS DOUBLE) AS "spend_180d",
-  CAST("d6" AS DOUBLE) AS "coupon_share_180d",
-  CAST("d7" AS DOUBLE) AS "coupon_claims_90d",
-  CAST("d9" AS BOOLEAN) AS "bought_shiseido_1w",
-  CAST("d10" AS TEXT) AS "city",
-  CAST("d11" AS DOUBLE) AS "visits_3m",
-  CAST("d13" AS TEXT) AS "home_city",
-  CAST("d16" AS DOUBLE) AS "visits_30d",
-  CAST("d19" AS DOUBLE) AS "weekend_visits_90d",
-  CAST("d21" AS TIMESTAMP) AS "last_order_at",
-  CAST("d22" AS TEXT) AS "top_category",
-  CAST("d24" AS DOUBLE) AS "age",
-  CAST("d26" AS DOUBLE) AS "balance",
-  CAST("d27" AS TEXT) AS "member_level",
-  CAST("d29" AS DOUBLE) AS "orders_prev_quarter",
-  CAST("d31" AS TEXT) AS "gender",
-  CAST("d32" AS DOUBLE) AS "registered_days",
-  CAST("d33" AS DOUBLE) AS "push_clicks_30d",
-  CAST("d34" AS TEXT) AS "preferred_channel",
-  CAST("d35" AS DOUBLE) AS "spend_90d",
-  CAST("d36" AS DOUBLE) AS "avg_order_value",
-  CAST("d37" AS TEXT) AS "first_brand",
-  CAST("d38" AS DOUBLE) AS "shopping_days_90d",
-  CAST("d39" AS DOUBLE) AS "spend_this_year",
-  CAST("d40" AS DOUBLE) AS "discounted_spend_90d",
-  CAST("d41" AS TEXT) AS "value_level",
-  CAST("d42" AS TEXT) AS "activity_level",
-  CAST("d43" AS DOUBLE) AS "days_since_visit"
-FROM "segl_result"
+  CAST(NULL AS DOUBLE) AS "purchases",
+  CAST(NULL AS TIMESTAMP) AS "last_visit_at",
+  CAST(NULL AS DOUBLE) AS "purchases_180d",
+  CAST(NULL AS DOUBLE) AS "spend_180d",
+  CAST(NULL AS DOUBLE) AS "coupon_share_180d",
+  CAST(NULL AS DOUBLE) AS "coupon_claims_90d",
+  CAST(NULL AS BOOLEAN) AS "bought_shiseido_1w",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS DOUBLE) AS "visits_3m",
+  CAST(NULL AS TEXT) AS "home_city",
+  CAST(NULL AS DOUBLE) AS "visits_30d",
+  CAST(NULL AS DOUBLE) AS "weekend_visits_90d",
+  CAST(NULL AS TIMESTAMP) AS "last_order_at",
+  CAST(NULL AS TEXT) AS "top_category",
+  CAST(NULL AS DOUBLE) AS "age",
+  CAST(NULL AS DOUBLE) AS "balance",
+  CAST(NULL AS TEXT) AS "member_level",
+  CAST(NULL AS DOUBLE) AS "orders_prev_quarter",
+  CAST(NULL AS TEXT) AS "gender",
+  CAST(NULL AS DOUBLE) AS "registered_days",
+  CAST(NULL AS DOUBLE) AS "push_clicks_30d",
+  CAST(NULL AS TEXT) AS "preferred_channel",
+  CAST(NULL AS DOUBLE) AS "spend_90d",
+  CAST(NULL AS DOUBLE) AS "avg_order_value",
+  CAST(NULL AS TEXT) AS "first_brand",
+  CAST(NULL AS DOUBLE) AS "shopping_days_90d",
+  CAST(NULL AS DOUBLE) AS "spend_this_year",
+  CAST(NULL AS DOUBLE) AS "discounted_spend_90d",
+  CAST(NULL AS TEXT) AS "value_level",
+  CAST(NULL AS TEXT) AS "activity_level",
+  CAST(NULL AS DOUBLE) AS "days_since_visit"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "purchases" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "last_visit_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "purchases_180d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "spend_180d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "coupon_share_180d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "coupon_claims_90d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" BOOLEAN;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "city" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "visits_3m" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "home_city" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "visits_30d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "weekend_visits_90d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "last_order_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "top_category" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "age" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "balance" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "member_level" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "orders_prev_quarter" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "gender" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "registered_days" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "push_clicks_30d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "preferred_channel" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "spend_90d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "avg_order_value" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "first_brand" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "shopping_days_90d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "spend_this_year" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "discounted_spend_90d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "value_level" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "activity_level" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "days_since_visit" DOUBLE;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_retail_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_retail_tags" (
   "as_of",
-  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -574,7 +574,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   "_u",
   CAST("d0" AS DOUBLE),
   CAST("d1" AS TIMESTAMP),
@@ -607,31 +606,31 @@ SELECT
   CAST("d41" AS TEXT),
   CAST("d42" AS TEXT),
   CAST("d43" AS DOUBLE)
-FROM "segl_result";
+FROM "segl_retail_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+ALTER TABLE "segl_retail_members"
+ADD COLUMN IF NOT EXISTS "segment" TEXT;
 
-INSERT INTO "segl_members" (
+DELETE FROM "segl_retail_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_retail_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   "_flag",
   "_u"
 FROM (
@@ -655,7 +654,7 @@ FROM (
     "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "_f7",
     "d27" IN ('gold', 'platinum') AND "d26" > 0 AS "_f8",
     "d29" = 0 AND "d3" >= 1 AND "d0" > "d3" AS "_f9"
-  FROM "segl_result"
+  FROM "segl_retail_result"
 ) AS "flags"
 UNPIVOT("_set" FOR 
   "_flag" IN (
@@ -674,35 +673,38 @@ UNPIVOT("_set" FOR
 WHERE
   "_set";
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+ALTER TABLE "segl_retail_layers"
+ADD COLUMN IF NOT EXISTS "layering" TEXT;
 
-INSERT INTO "segl_layers" (
+ALTER TABLE "segl_retail_layers"
+ADD COLUMN IF NOT EXISTS "layer" TEXT;
+
+DELETE FROM "segl_retail_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_retail_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'lifecycle',
   "_u",
   "d2"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d2" IS NULL
@@ -710,11 +712,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'value_quadrant',
   "_u",
   "d5"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d5" IS NULL
@@ -722,11 +723,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d8" IS NULL
@@ -734,32 +734,62 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
   CAST(NULL AS TEXT) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "run_at",
-  CAST(NULL AS BIGINT) AS "users"
-FROM "segl_result"
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "timezone",
+  CAST(NULL AS TIMESTAMPTZ) AS "run_at",
+  CAST(NULL AS DOUBLE) AS "duration_seconds",
+  CAST(NULL AS BIGINT) AS "users",
+  CAST(NULL AS TEXT) AS "rules_fingerprint",
+  CAST(NULL AS TEXT) AS "segl_version"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "timezone" TEXT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "run_at" TIMESTAMPTZ;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "duration_seconds" DOUBLE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "users" BIGINT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" TEXT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "segl_version" TEXT;
+
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  "project" = 'retail' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'retail',
-  CAST(CURRENT_TIMESTAMP AS TIMESTAMP),
-  CAST(COUNT(*) AS BIGINT)
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'Asia/Shanghai',
+  CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  'unknown'
+FROM "segl_retail_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_retail_result";
 
 COMMIT;
 

@@ -1,10 +1,10 @@
 -- segl: project 'retail', target snowflake
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
 
 BEGIN;
 
-CREATE TEMPORARY TABLE "segl_result" AS
+CREATE TEMPORARY TABLE "segl_retail_result" AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
@@ -419,53 +419,51 @@ SELECT
   "d43"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS DOUBLE) AS "purchases",
-  CAST("d1" AS TIMESTAMP) AS "last_visit_at",
-  CAST("d3" AS DOUBLE) AS "purchases_180d",
-  CAST("d4" AS DOUBLE) AS "spend_180d",
-  CAST("d6" AS DOUBLE) AS "coupon_share_180d",
-  CAST("d7" AS DOUBLE) AS "coupon_claims_90d",
-  CAST("d9" AS BOOLEAN) AS "bought_shiseido_1w",
-  CAST("d10" AS VARCHAR) AS "city",
-  CAST("d11" AS DOUBLE) AS "visits_3m",
-  CAST("d13" AS VARCHAR) AS "home_city",
-  CAST("d16" AS DOUBLE) AS "visits_30d",
-  CAST("d19" AS DOUBLE) AS "weekend_visits_90d",
-  CAST("d21" AS TIMESTAMP) AS "last_order_at",
-  CAST("d22" AS VARCHAR) AS "top_category",
-  CAST("d24" AS DOUBLE) AS "age",
-  CAST("d26" AS DOUBLE) AS "balance",
-  CAST("d27" AS VARCHAR) AS "member_level",
-  CAST("d29" AS DOUBLE) AS "orders_prev_quarter",
-  CAST("d31" AS VARCHAR) AS "gender",
-  CAST("d32" AS DOUBLE) AS "registered_days",
-  CAST("d33" AS DOUBLE) AS "push_clicks_30d",
-  CAST("d34" AS VARCHAR) AS "preferred_channel",
-  CAST("d35" AS DOUBLE) AS "spend_90d",
-  CAST("d36" AS DOUBLE) AS "avg_order_value",
-  CAST("d37" AS VARCHAR) AS "first_brand",
-  CAST("d38" AS DOUBLE) AS "shopping_days_90d",
-  CAST("d39" AS DOUBLE) AS "spend_this_year",
-  CAST("d40" AS DOUBLE) AS "discounted_spend_90d",
-  CAST("d41" AS VARCHAR) AS "value_level",
-  CAST("d42" AS VARCHAR) AS "activity_level",
-  CAST("d43" AS DOUBLE) AS "days_since_visit"
-FROM "segl_result"
+  CAST(NULL AS DOUBLE) AS "purchases",
+  CAST(NULL AS TIMESTAMP) AS "last_visit_at",
+  CAST(NULL AS DOUBLE) AS "purchases_180d",
+  CAST(NULL AS DOUBLE) AS "spend_180d",
+  CAST(NULL AS DOUBLE) AS "coupon_share_180d",
+  CAST(NULL AS DOUBLE) AS "coupon_claims_90d",
+  CAST(NULL AS BOOLEAN) AS "bought_shiseido_1w",
+  CAST(NULL AS VARCHAR) AS "city",
+  CAST(NULL AS DOUBLE) AS "visits_3m",
+  CAST(NULL AS VARCHAR) AS "home_city",
+  CAST(NULL AS DOUBLE) AS "visits_30d",
+  CAST(NULL AS DOUBLE) AS "weekend_visits_90d",
+  CAST(NULL AS TIMESTAMP) AS "last_order_at",
+  CAST(NULL AS VARCHAR) AS "top_category",
+  CAST(NULL AS DOUBLE) AS "age",
+  CAST(NULL AS DOUBLE) AS "balance",
+  CAST(NULL AS VARCHAR) AS "member_level",
+  CAST(NULL AS DOUBLE) AS "orders_prev_quarter",
+  CAST(NULL AS VARCHAR) AS "gender",
+  CAST(NULL AS DOUBLE) AS "registered_days",
+  CAST(NULL AS DOUBLE) AS "push_clicks_30d",
+  CAST(NULL AS VARCHAR) AS "preferred_channel",
+  CAST(NULL AS DOUBLE) AS "spend_90d",
+  CAST(NULL AS DOUBLE) AS "avg_order_value",
+  CAST(NULL AS VARCHAR) AS "first_brand",
+  CAST(NULL AS DOUBLE) AS "shopping_days_90d",
+  CAST(NULL AS DOUBLE) AS "spend_this_year",
+  CAST(NULL AS DOUBLE) AS "discounted_spend_90d",
+  CAST(NULL AS VARCHAR) AS "value_level",
+  CAST(NULL AS VARCHAR) AS "activity_level",
+  CAST(NULL AS DOUBLE) AS "days_since_visit"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_retail_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_retail_tags" (
   "as_of",
-  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -501,7 +499,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   "_u",
   CAST("d0" AS DOUBLE),
   CAST("d1" AS TIMESTAMP),
@@ -534,147 +531,132 @@ SELECT
   CAST("d41" AS VARCHAR),
   CAST("d42" AS VARCHAR),
   CAST("d43" AS DOUBLE)
-FROM "segl_result";
+FROM "segl_retail_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
+DELETE FROM "segl_retail_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_members" (
+INSERT INTO "segl_retail_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'beijing_loyal',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'beijing_loyal_any_spelling',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d14" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'loyal_beijing',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d15" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'high_value_at_risk',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d17" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'coupon_hunters',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d18" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'weekend_browsers',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d20" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'skincare_fans_no_recent_order',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d23" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'young_new_members',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d25" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'gold_or_better',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d28" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'reactivated',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d30" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "project",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
+DELETE FROM "segl_retail_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_layers" (
+INSERT INTO "segl_retail_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'lifecycle',
   "_u",
   "d2"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d2" IS NULL
@@ -682,11 +664,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'value_quadrant',
   "_u",
   "d5"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d5" IS NULL
@@ -694,11 +675,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d8" IS NULL
@@ -706,31 +686,43 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
   CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "run_at",
-  CAST(NULL AS BIGINT) AS "users"
-FROM "segl_result"
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "timezone",
+  CAST(NULL AS TIMESTAMPTZ) AS "run_at",
+  CAST(NULL AS DOUBLE) AS "duration_seconds",
+  CAST(NULL AS BIGINT) AS "users",
+  CAST(NULL AS VARCHAR) AS "rules_fingerprint",
+  CAST(NULL AS VARCHAR) AS "segl_version"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'retail';
+  "project" = 'retail' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'retail',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
-  CAST(COUNT(*) AS BIGINT)
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'Asia/Shanghai',
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMPTZ),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  'unknown'
+FROM "segl_retail_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_retail_result";
 
 COMMIT;

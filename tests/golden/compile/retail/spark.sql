@@ -1,8 +1,10 @@
 -- segl: project 'retail', target spark
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
 
-CACHE TABLE `segl_result` AS
+SET TIME ZONE 'Asia/Shanghai';
+
+CACHE TABLE `segl_retail_result` AS
 WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
@@ -431,63 +433,60 @@ SELECT
   `d43`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags`
+CREATE TABLE IF NOT EXISTS `segl_retail_tags`
 USING PARQUET AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
-  CAST(`d0` AS DOUBLE) AS `purchases`,
-  CAST(`d1` AS TIMESTAMP_NTZ) AS `last_visit_at`,
-  CAST(`d3` AS DOUBLE) AS `purchases_180d`,
-  CAST(`d4` AS DOUBLE) AS `spend_180d`,
-  CAST(`d6` AS DOUBLE) AS `coupon_share_180d`,
-  CAST(`d7` AS DOUBLE) AS `coupon_claims_90d`,
-  CAST(`d9` AS BOOLEAN) AS `bought_shiseido_1w`,
-  CAST(`d10` AS STRING) AS `city`,
-  CAST(`d11` AS DOUBLE) AS `visits_3m`,
-  CAST(`d13` AS STRING) AS `home_city`,
-  CAST(`d16` AS DOUBLE) AS `visits_30d`,
-  CAST(`d19` AS DOUBLE) AS `weekend_visits_90d`,
-  CAST(`d21` AS TIMESTAMP_NTZ) AS `last_order_at`,
-  CAST(`d22` AS STRING) AS `top_category`,
-  CAST(`d24` AS DOUBLE) AS `age`,
-  CAST(`d26` AS DOUBLE) AS `balance`,
-  CAST(`d27` AS STRING) AS `member_level`,
-  CAST(`d29` AS DOUBLE) AS `orders_prev_quarter`,
-  CAST(`d31` AS STRING) AS `gender`,
-  CAST(`d32` AS DOUBLE) AS `registered_days`,
-  CAST(`d33` AS DOUBLE) AS `push_clicks_30d`,
-  CAST(`d34` AS STRING) AS `preferred_channel`,
-  CAST(`d35` AS DOUBLE) AS `spend_90d`,
-  CAST(`d36` AS DOUBLE) AS `avg_order_value`,
-  CAST(`d37` AS STRING) AS `first_brand`,
-  CAST(`d38` AS DOUBLE) AS `shopping_days_90d`,
-  CAST(`d39` AS DOUBLE) AS `spend_this_year`,
-  CAST(`d40` AS DOUBLE) AS `discounted_spend_90d`,
-  CAST(`d41` AS STRING) AS `value_level`,
-  CAST(`d42` AS STRING) AS `activity_level`,
-  CAST(`d43` AS DOUBLE) AS `days_since_visit`
-FROM `segl_result`
+  CAST(NULL AS DOUBLE) AS `purchases`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `last_visit_at`,
+  CAST(NULL AS DOUBLE) AS `purchases_180d`,
+  CAST(NULL AS DOUBLE) AS `spend_180d`,
+  CAST(NULL AS DOUBLE) AS `coupon_share_180d`,
+  CAST(NULL AS DOUBLE) AS `coupon_claims_90d`,
+  CAST(NULL AS BOOLEAN) AS `bought_shiseido_1w`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS DOUBLE) AS `visits_3m`,
+  CAST(NULL AS STRING) AS `home_city`,
+  CAST(NULL AS DOUBLE) AS `visits_30d`,
+  CAST(NULL AS DOUBLE) AS `weekend_visits_90d`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `last_order_at`,
+  CAST(NULL AS STRING) AS `top_category`,
+  CAST(NULL AS DOUBLE) AS `age`,
+  CAST(NULL AS DOUBLE) AS `balance`,
+  CAST(NULL AS STRING) AS `member_level`,
+  CAST(NULL AS DOUBLE) AS `orders_prev_quarter`,
+  CAST(NULL AS STRING) AS `gender`,
+  CAST(NULL AS DOUBLE) AS `registered_days`,
+  CAST(NULL AS DOUBLE) AS `push_clicks_30d`,
+  CAST(NULL AS STRING) AS `preferred_channel`,
+  CAST(NULL AS DOUBLE) AS `spend_90d`,
+  CAST(NULL AS DOUBLE) AS `avg_order_value`,
+  CAST(NULL AS STRING) AS `first_brand`,
+  CAST(NULL AS DOUBLE) AS `shopping_days_90d`,
+  CAST(NULL AS DOUBLE) AS `spend_this_year`,
+  CAST(NULL AS DOUBLE) AS `discounted_spend_90d`,
+  CAST(NULL AS STRING) AS `value_level`,
+  CAST(NULL AS STRING) AS `activity_level`,
+  CAST(NULL AS DOUBLE) AS `days_since_visit`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS `segl_tags__next`;
+DROP TABLE IF EXISTS `segl_retail_tags__next`;
 
-CREATE TABLE `segl_tags__next`
+CREATE TABLE `segl_retail_tags__next`
 USING PARQUET AS
 SELECT
   *
-FROM `segl_tags`
+FROM `segl_retail_tags`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'retail'
+    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
-INSERT INTO `segl_tags__next` (
+INSERT INTO `segl_retail_tags__next` (
   `as_of`,
-  `project`,
   `user_id`,
   `purchases`,
   `last_visit_at`,
@@ -523,7 +522,6 @@ INSERT INTO `segl_tags__next` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   `_u`,
   CAST(`d0` AS DOUBLE),
   CAST(`d1` AS TIMESTAMP_NTZ),
@@ -556,167 +554,150 @@ SELECT
   CAST(`d41` AS STRING),
   CAST(`d42` AS STRING),
   CAST(`d43` AS DOUBLE)
-FROM `segl_result`;
+FROM `segl_retail_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members`
+CREATE TABLE IF NOT EXISTS `segl_retail_members`
 USING PARQUET AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS `segl_members__next`;
+DROP TABLE IF EXISTS `segl_retail_members__next`;
 
-CREATE TABLE `segl_members__next`
+CREATE TABLE `segl_retail_members__next`
 USING PARQUET AS
 SELECT
   *
-FROM `segl_members`
+FROM `segl_retail_members`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'retail'
+    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
-INSERT INTO `segl_members__next` (
+INSERT INTO `segl_retail_members__next` (
   `as_of`,
-  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'beijing_loyal',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d12` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'beijing_loyal_any_spelling',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d14` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'loyal_beijing',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d15` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'high_value_at_risk',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d17` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'coupon_hunters',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d18` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'weekend_browsers',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d20` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'skincare_fans_no_recent_order',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d23` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'young_new_members',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d25` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'gold_or_better',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d28` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'reactivated',
   `_u`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   `d30` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers`
+CREATE TABLE IF NOT EXISTS `segl_retail_layers`
 USING PARQUET AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS `segl_layers__next`;
+DROP TABLE IF EXISTS `segl_retail_layers__next`;
 
-CREATE TABLE `segl_layers__next`
+CREATE TABLE `segl_retail_layers__next`
 USING PARQUET AS
 SELECT
   *
-FROM `segl_layers`
+FROM `segl_retail_layers`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'retail'
+    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
-INSERT INTO `segl_layers__next` (
+INSERT INTO `segl_retail_layers__next` (
   `as_of`,
-  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'lifecycle',
   `_u`,
   `d2`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   NOT (
     `d2` IS NULL
@@ -724,11 +705,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'value_quadrant',
   `_u`,
   `d5`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   NOT (
     `d5` IS NULL
@@ -736,11 +716,10 @@ WHERE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'retail',
   'promo_sensitivity',
   `_u`,
   `d8`
-FROM `segl_result`
+FROM `segl_retail_result`
 WHERE
   NOT (
     `d8` IS NULL
@@ -749,11 +728,15 @@ WHERE
 CREATE TABLE IF NOT EXISTS `segl_runs`
 USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
-  CAST(NULL AS BIGINT) AS `users`
-FROM `segl_result`
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
+  CAST(NULL AS STRING) AS `timezone`,
+  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS DOUBLE) AS `duration_seconds`,
+  CAST(NULL AS BIGINT) AS `users`,
+  CAST(NULL AS STRING) AS `rules_fingerprint`,
+  CAST(NULL AS STRING) AS `segl_version`
+FROM `segl_retail_result`
 WHERE
   1 = 0;
 
@@ -766,61 +749,69 @@ SELECT
 FROM `segl_runs`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'retail'
+    `project` IS NOT DISTINCT FROM 'retail'
+    AND `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_runs__next` (
-  `as_of`,
   `project`,
+  `as_of`,
+  `timezone`,
   `run_at`,
-  `users`
+  `duration_seconds`,
+  `users`,
+  `rules_fingerprint`,
+  `segl_version`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'retail',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
-  CAST(COUNT(*) AS BIGINT)
-FROM `segl_result`;
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
+  'Asia/Shanghai',
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  'unknown'
+FROM `segl_retail_result`;
 
-DROP TABLE IF EXISTS `segl_tags__old`;
+DROP TABLE IF EXISTS `segl_retail_tags__old`;
 
-ALTER TABLE `segl_tags`
-RENAME TO `segl_tags__old`;
+ALTER TABLE `segl_retail_tags`
+RENAME TO `segl_retail_tags__old`;
 
-DROP TABLE IF EXISTS `segl_members__old`;
+DROP TABLE IF EXISTS `segl_retail_members__old`;
 
-ALTER TABLE `segl_members`
-RENAME TO `segl_members__old`;
+ALTER TABLE `segl_retail_members`
+RENAME TO `segl_retail_members__old`;
 
-DROP TABLE IF EXISTS `segl_layers__old`;
+DROP TABLE IF EXISTS `segl_retail_layers__old`;
 
-ALTER TABLE `segl_layers`
-RENAME TO `segl_layers__old`;
+ALTER TABLE `segl_retail_layers`
+RENAME TO `segl_retail_layers__old`;
 
 DROP TABLE IF EXISTS `segl_runs__old`;
 
 ALTER TABLE `segl_runs`
 RENAME TO `segl_runs__old`;
 
-ALTER TABLE `segl_tags__next`
-RENAME TO `segl_tags`;
+ALTER TABLE `segl_retail_tags__next`
+RENAME TO `segl_retail_tags`;
 
-ALTER TABLE `segl_members__next`
-RENAME TO `segl_members`;
+ALTER TABLE `segl_retail_members__next`
+RENAME TO `segl_retail_members`;
 
-ALTER TABLE `segl_layers__next`
-RENAME TO `segl_layers`;
+ALTER TABLE `segl_retail_layers__next`
+RENAME TO `segl_retail_layers`;
 
 ALTER TABLE `segl_runs__next`
 RENAME TO `segl_runs`;
 
-DROP TABLE IF EXISTS `segl_tags__old`;
+DROP TABLE IF EXISTS `segl_retail_tags__old`;
 
-DROP TABLE IF EXISTS `segl_members__old`;
+DROP TABLE IF EXISTS `segl_retail_members__old`;
 
-DROP TABLE IF EXISTS `segl_layers__old`;
+DROP TABLE IF EXISTS `segl_retail_layers__old`;
 
 DROP TABLE IF EXISTS `segl_runs__old`;
 
-DROP TABLE IF EXISTS `segl_result`;
+DROP TABLE IF EXISTS `segl_retail_result`;

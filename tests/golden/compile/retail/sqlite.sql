@@ -1,10 +1,10 @@
 -- segl: project 'retail', target sqlite
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
 
 BEGIN TRANSACTION;
 
-CREATE TEMPORARY TABLE "segl_result" AS
+CREATE TEMPORARY TABLE "segl_retail_result" AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
@@ -46,7 +46,16 @@ WITH "ev_0" AS (
         WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS REAL)
       END
-    ) AS "a13"
+    ) AS "a13",
+    COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "n_a2",
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a8",
+    COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a12",
+    COUNT(
+      CASE
+        WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
+        THEN "c0" * CAST(0.9 AS REAL)
+      END
+    ) AS "n_a13"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -172,17 +181,17 @@ WITH "ev_0" AS (
     "u"."gender" AS "p_5",
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
-    COALESCE("agg_0"."a2", 0) AS "a2",
+    CASE WHEN "agg_0"."n_a2" > 0 THEN "agg_0"."a2" ELSE 0 END AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
     "agg_0"."a5" AS "a5",
     COALESCE("agg_0"."a7", 0) AS "a7",
-    COALESCE("agg_0"."a8", 0) AS "a8",
+    CASE WHEN "agg_0"."n_a8" > 0 THEN "agg_0"."a8" ELSE 0 END AS "a8",
     "agg_0"."a9" AS "a9",
     "agg_0"."a10" AS "a10",
     COALESCE("agg_0"."a11", 0) AS "a11",
-    COALESCE("agg_0"."a12", 0) AS "a12",
-    COALESCE("agg_0"."a13", 0) AS "a13",
+    CASE WHEN "agg_0"."n_a12" > 0 THEN "agg_0"."a12" ELSE 0 END AS "a12",
+    CASE WHEN "agg_0"."n_a13" > 0 THEN "agg_0"."a13" ELSE 0 END AS "a13",
     "mf_a6"."a6" AS "a6",
     "agg_1"."a14" AS "a14",
     COALESCE("agg_1"."a15", 0) AS "a15",
@@ -410,53 +419,51 @@ SELECT
   "d43"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS REAL) AS "purchases",
-  CAST("d1" AS TEXT) AS "last_visit_at",
-  CAST("d3" AS REAL) AS "purchases_180d",
-  CAST("d4" AS REAL) AS "spend_180d",
-  CAST("d6" AS REAL) AS "coupon_share_180d",
-  CAST("d7" AS REAL) AS "coupon_claims_90d",
-  CAST("d9" AS INTEGER) AS "bought_shiseido_1w",
-  CAST("d10" AS TEXT) AS "city",
-  CAST("d11" AS REAL) AS "visits_3m",
-  CAST("d13" AS TEXT) AS "home_city",
-  CAST("d16" AS REAL) AS "visits_30d",
-  CAST("d19" AS REAL) AS "weekend_visits_90d",
-  CAST("d21" AS TEXT) AS "last_order_at",
-  CAST("d22" AS TEXT) AS "top_category",
-  CAST("d24" AS REAL) AS "age",
-  CAST("d26" AS REAL) AS "balance",
-  CAST("d27" AS TEXT) AS "member_level",
-  CAST("d29" AS REAL) AS "orders_prev_quarter",
-  CAST("d31" AS TEXT) AS "gender",
-  CAST("d32" AS REAL) AS "registered_days",
-  CAST("d33" AS REAL) AS "push_clicks_30d",
-  CAST("d34" AS TEXT) AS "preferred_channel",
-  CAST("d35" AS REAL) AS "spend_90d",
-  CAST("d36" AS REAL) AS "avg_order_value",
-  CAST("d37" AS TEXT) AS "first_brand",
-  CAST("d38" AS REAL) AS "shopping_days_90d",
-  CAST("d39" AS REAL) AS "spend_this_year",
-  CAST("d40" AS REAL) AS "discounted_spend_90d",
-  CAST("d41" AS TEXT) AS "value_level",
-  CAST("d42" AS TEXT) AS "activity_level",
-  CAST("d43" AS REAL) AS "days_since_visit"
-FROM "segl_result"
+  CAST(NULL AS REAL) AS "purchases",
+  CAST(NULL AS TEXT) AS "last_visit_at",
+  CAST(NULL AS REAL) AS "purchases_180d",
+  CAST(NULL AS REAL) AS "spend_180d",
+  CAST(NULL AS REAL) AS "coupon_share_180d",
+  CAST(NULL AS REAL) AS "coupon_claims_90d",
+  CAST(NULL AS INTEGER) AS "bought_shiseido_1w",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS REAL) AS "visits_3m",
+  CAST(NULL AS TEXT) AS "home_city",
+  CAST(NULL AS REAL) AS "visits_30d",
+  CAST(NULL AS REAL) AS "weekend_visits_90d",
+  CAST(NULL AS TEXT) AS "last_order_at",
+  CAST(NULL AS TEXT) AS "top_category",
+  CAST(NULL AS REAL) AS "age",
+  CAST(NULL AS REAL) AS "balance",
+  CAST(NULL AS TEXT) AS "member_level",
+  CAST(NULL AS REAL) AS "orders_prev_quarter",
+  CAST(NULL AS TEXT) AS "gender",
+  CAST(NULL AS REAL) AS "registered_days",
+  CAST(NULL AS REAL) AS "push_clicks_30d",
+  CAST(NULL AS TEXT) AS "preferred_channel",
+  CAST(NULL AS REAL) AS "spend_90d",
+  CAST(NULL AS REAL) AS "avg_order_value",
+  CAST(NULL AS TEXT) AS "first_brand",
+  CAST(NULL AS REAL) AS "shopping_days_90d",
+  CAST(NULL AS REAL) AS "spend_this_year",
+  CAST(NULL AS REAL) AS "discounted_spend_90d",
+  CAST(NULL AS TEXT) AS "value_level",
+  CAST(NULL AS TEXT) AS "activity_level",
+  CAST(NULL AS REAL) AS "days_since_visit"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_retail_tags"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_retail_tags" (
   "as_of",
-  "project",
   "user_id",
   "purchases",
   "last_visit_at",
@@ -492,7 +499,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   "_u",
   CAST("d0" AS REAL),
   CAST("d1" AS TEXT),
@@ -525,147 +531,132 @@ SELECT
   CAST("d41" AS TEXT),
   CAST("d42" AS TEXT),
   CAST("d43" AS REAL)
-FROM "segl_result";
+FROM "segl_retail_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
+DELETE FROM "segl_retail_members"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_members" (
+INSERT INTO "segl_retail_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'beijing_loyal',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'beijing_loyal_any_spelling',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d14" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'loyal_beijing',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d15" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'high_value_at_risk',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d17" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'coupon_hunters',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d18" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'weekend_browsers',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d20" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'skincare_fans_no_recent_order',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d23" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'young_new_members',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d25" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'gold_or_better',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d28" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'reactivated',
   "_u"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   "d30" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
+DELETE FROM "segl_retail_layers"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_layers" (
+INSERT INTO "segl_retail_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'lifecycle',
   "_u",
   "d2"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d2" IS NULL
@@ -673,11 +664,10 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'value_quadrant',
   "_u",
   "d5"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d5" IS NULL
@@ -685,11 +675,10 @@ WHERE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'retail',
   'promo_sensitivity',
   "_u",
   "d8"
-FROM "segl_result"
+FROM "segl_retail_result"
 WHERE
   NOT (
     "d8" IS NULL
@@ -697,31 +686,43 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TEXT) AS "as_of",
   CAST(NULL AS TEXT) AS "project",
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "timezone",
   CAST(NULL AS TEXT) AS "run_at",
-  CAST(NULL AS INTEGER) AS "users"
-FROM "segl_result"
+  CAST(NULL AS REAL) AS "duration_seconds",
+  CAST(NULL AS INTEGER) AS "users",
+  CAST(NULL AS TEXT) AS "rules_fingerprint",
+  CAST(NULL AS TEXT) AS "segl_version"
+FROM "segl_retail_result"
 WHERE
   1 = 0;
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'retail';
+  "project" = 'retail' AND "as_of" = '2026-11-01 00:00:00';
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  '2026-11-01 00:00:00',
   'retail',
-  DATETIME(CURRENT_TIMESTAMP),
-  CAST(COUNT(*) AS INTEGER)
-FROM "segl_result";
+  '2026-11-01 00:00:00',
+  'Asia/Shanghai',
+  STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
+  CAST(NULL AS REAL),
+  CAST(COUNT(*) AS INTEGER),
+  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  'unknown'
+FROM "segl_retail_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_retail_result";
 
 COMMIT;

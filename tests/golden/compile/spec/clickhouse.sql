@@ -1,8 +1,10 @@
 -- segl: project 'spec', target clickhouse
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
-CREATE OR REPLACE TABLE "segl_result"
+SET session_timezone = 'UTC';
+
+CREATE OR REPLACE TABLE "segl_spec_result"
 ENGINE=Memory AS
 WITH "ev_0" AS (
   SELECT
@@ -248,82 +250,79 @@ SELECT
 FROM "lvl_3"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
-CREATE TABLE IF NOT EXISTS "segl_tags"
+CREATE TABLE IF NOT EXISTS "segl_spec_tags"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS Nullable(String)) AS "gender",
-  CAST("d1" AS Nullable(String)) AS "city",
-  CAST("d2" AS Nullable(Float64)) AS "balance",
-  CAST("d3" AS Nullable(Float64)) AS "visits_3m",
-  CAST("d4" AS Nullable(Float64)) AS "purchases",
-  CAST("d5" AS Nullable(Float64)) AS "spend_90d",
-  CAST("d6" AS Nullable(DateTime64(6, 'UTC'))) AS "last_visit_at",
-  CAST("d7" AS Nullable(Bool)) AS "bought_shiseido_1w",
-  CAST("d8" AS Nullable(Float64)) AS "coupon_share_180d",
-  CAST("d9" AS Nullable(String)) AS "top_category",
-  CAST("d10" AS Nullable(String)) AS "value_level"
-FROM "segl_result"
+  CAST(NULL AS Nullable(String)) AS "gender",
+  CAST(NULL AS Nullable(String)) AS "city",
+  CAST(NULL AS Nullable(Float64)) AS "balance",
+  CAST(NULL AS Nullable(Float64)) AS "visits_3m",
+  CAST(NULL AS Nullable(Float64)) AS "purchases",
+  CAST(NULL AS Nullable(Float64)) AS "spend_90d",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "last_visit_at",
+  CAST(NULL AS Nullable(Bool)) AS "bought_shiseido_1w",
+  CAST(NULL AS Nullable(Float64)) AS "coupon_share_180d",
+  CAST(NULL AS Nullable(String)) AS "top_category",
+  CAST(NULL AS Nullable(String)) AS "value_level"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_tags__next";
+DROP TABLE IF EXISTS "segl_spec_tags__next";
 
-CREATE TABLE "segl_tags__next" AS
-"segl_tags";
+CREATE TABLE "segl_spec_tags__next" AS
+"segl_spec_tags";
 
-INSERT INTO "segl_tags__next"
+INSERT INTO "segl_spec_tags__next"
 SELECT
   *
-FROM "segl_tags"
+FROM "segl_spec_tags"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'spec'
     ),
     FALSE
   );
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "city" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "balance" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "visits_3m" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "purchases" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "last_visit_at" Nullable(DateTime64(6, 'UTC'));
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" Nullable(Bool);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "coupon_share_180d" Nullable(Float64);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "top_category" Nullable(String);
 
-ALTER TABLE "segl_tags__next"
+ALTER TABLE "segl_spec_tags__next"
 ADD COLUMN IF NOT EXISTS "value_level" Nullable(String);
 
-INSERT INTO "segl_tags__next" (
+INSERT INTO "segl_spec_tags__next" (
   "as_of",
-  "project",
   "user_id",
   "gender",
   "city",
@@ -339,7 +338,6 @@ INSERT INTO "segl_tags__next" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'spec',
   "_u",
   CAST("d0" AS Nullable(String)),
   CAST("d1" AS Nullable(String)),
@@ -352,107 +350,107 @@ SELECT
   CAST("d8" AS Nullable(Float64)),
   CAST("d9" AS Nullable(String)),
   CAST("d10" AS Nullable(String))
-FROM "segl_result";
+FROM "segl_spec_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members"
+CREATE TABLE IF NOT EXISTS "segl_spec_members"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_members__next";
+DROP TABLE IF EXISTS "segl_spec_members__next";
 
-CREATE TABLE "segl_members__next" AS
-"segl_members";
+CREATE TABLE "segl_spec_members__next" AS
+"segl_spec_members";
 
-INSERT INTO "segl_members__next"
+INSERT INTO "segl_spec_members__next"
 SELECT
   *
-FROM "segl_members"
+FROM "segl_spec_members"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'spec'
     ),
     FALSE
   );
 
-INSERT INTO "segl_members__next" (
+ALTER TABLE "segl_spec_members__next"
+ADD COLUMN IF NOT EXISTS "segment" Nullable(String);
+
+INSERT INTO "segl_spec_members__next" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'spec',
   'beijing_loyal',
   "_u"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'spec',
   'loyal_beijing',
   "_u"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   "d13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers"
+CREATE TABLE IF NOT EXISTS "segl_spec_layers"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
-  CAST(NULL AS Nullable(String)) AS "project",
   CAST(NULL AS Nullable(String)) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS Nullable(String)) AS "layer"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS "segl_layers__next";
+DROP TABLE IF EXISTS "segl_spec_layers__next";
 
-CREATE TABLE "segl_layers__next" AS
-"segl_layers";
+CREATE TABLE "segl_spec_layers__next" AS
+"segl_spec_layers";
 
-INSERT INTO "segl_layers__next"
+INSERT INTO "segl_spec_layers__next"
 SELECT
   *
-FROM "segl_layers"
+FROM "segl_spec_layers"
 WHERE
   NOT COALESCE(
     (
       "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'spec'
     ),
     FALSE
   );
 
-INSERT INTO "segl_layers__next" (
+ALTER TABLE "segl_spec_layers__next"
+ADD COLUMN IF NOT EXISTS "layering" Nullable(String);
+
+ALTER TABLE "segl_spec_layers__next"
+ADD COLUMN IF NOT EXISTS "layer" Nullable(String);
+
+INSERT INTO "segl_spec_layers__next" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
-  'spec',
   'lifecycle',
   "_u",
   "d12"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   NOT (
     "d12" IS NULL
@@ -462,11 +460,15 @@ CREATE TABLE IF NOT EXISTS "segl_runs"
 ENGINE=MergeTree
 ORDER BY () AS
 SELECT
-  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
   CAST(NULL AS Nullable(String)) AS "project",
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "timezone",
   CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "run_at",
-  CAST(NULL AS Nullable(Int64)) AS "users"
-FROM "segl_result"
+  CAST(NULL AS Nullable(Float64)) AS "duration_seconds",
+  CAST(NULL AS Nullable(Int64)) AS "users",
+  CAST(NULL AS Nullable(String)) AS "rules_fingerprint",
+  CAST(NULL AS Nullable(String)) AS "segl_version"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
@@ -482,39 +484,65 @@ FROM "segl_runs"
 WHERE
   NOT COALESCE(
     (
-      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-      AND "project" = 'spec'
+      "project" = 'spec'
+      AND "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
     ),
     FALSE
   );
 
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "timezone" Nullable(String);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "run_at" Nullable(DateTime64(6, 'UTC'));
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "duration_seconds" Nullable(Float64);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "users" Nullable(Int64);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" Nullable(String);
+
+ALTER TABLE "segl_runs__next"
+ADD COLUMN IF NOT EXISTS "segl_version" Nullable(String);
+
 INSERT INTO "segl_runs__next" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'spec',
-  CAST(CURRENT_TIMESTAMP() AS Nullable(DateTime64(6, 'UTC'))),
-  CAST(COUNT(*) AS Nullable(Int64))
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  'UTC',
+  now64(6, 'UTC'),
+  CAST(NULL AS Nullable(Float64)),
+  CAST(COUNT(*) AS Nullable(Int64)),
+  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  'unknown'
+FROM "segl_spec_result";
 
-EXCHANGE TABLES "segl_tags" AND "segl_tags__next";
+EXCHANGE TABLES "segl_spec_tags" AND "segl_spec_tags__next";
 
-EXCHANGE TABLES "segl_members" AND "segl_members__next";
+EXCHANGE TABLES "segl_spec_members" AND "segl_spec_members__next";
 
-EXCHANGE TABLES "segl_layers" AND "segl_layers__next";
+EXCHANGE TABLES "segl_spec_layers" AND "segl_spec_layers__next";
 
 EXCHANGE TABLES "segl_runs" AND "segl_runs__next";
 
-DROP TABLE IF EXISTS "segl_tags__next";
+DROP TABLE IF EXISTS "segl_spec_tags__next";
 
-DROP TABLE IF EXISTS "segl_members__next";
+DROP TABLE IF EXISTS "segl_spec_members__next";
 
-DROP TABLE IF EXISTS "segl_layers__next";
+DROP TABLE IF EXISTS "segl_spec_layers__next";
 
 DROP TABLE IF EXISTS "segl_runs__next";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_spec_result";

@@ -1,8 +1,10 @@
 -- segl: project 'spec', target databricks
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
-CREATE OR REPLACE TEMPORARY VIEW `segl_result` AS
+SET TIME ZONE 'UTC';
+
+CREATE OR REPLACE TEMPORARY VIEW `segl_spec_result` AS
 WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
@@ -183,33 +185,31 @@ SELECT
   `d13`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags` AS
+CREATE TABLE IF NOT EXISTS `segl_spec_tags` AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
-  CAST(`d0` AS STRING) AS `gender`,
-  CAST(`d1` AS STRING) AS `city`,
-  CAST(`d2` AS DOUBLE) AS `balance`,
-  CAST(`d3` AS DOUBLE) AS `visits_3m`,
-  CAST(`d4` AS DOUBLE) AS `purchases`,
-  CAST(`d5` AS DOUBLE) AS `spend_90d`,
-  CAST(`d6` AS TIMESTAMP_NTZ) AS `last_visit_at`,
-  CAST(`d7` AS BOOLEAN) AS `bought_shiseido_1w`,
-  CAST(`d8` AS DOUBLE) AS `coupon_share_180d`,
-  CAST(`d9` AS STRING) AS `top_category`,
-  CAST(`d10` AS STRING) AS `value_level`
-FROM `segl_result`
+  CAST(NULL AS STRING) AS `gender`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS DOUBLE) AS `balance`,
+  CAST(NULL AS DOUBLE) AS `visits_3m`,
+  CAST(NULL AS DOUBLE) AS `purchases`,
+  CAST(NULL AS DOUBLE) AS `spend_90d`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `last_visit_at`,
+  CAST(NULL AS BOOLEAN) AS `bought_shiseido_1w`,
+  CAST(NULL AS DOUBLE) AS `coupon_share_180d`,
+  CAST(NULL AS STRING) AS `top_category`,
+  CAST(NULL AS STRING) AS `value_level`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_tags`
+DELETE FROM `segl_spec_tags`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ);
 
-INSERT INTO `segl_tags` (
+INSERT INTO `segl_spec_tags` (
   `as_of`,
-  `project`,
   `user_id`,
   `gender`,
   `city`,
@@ -225,7 +225,6 @@ INSERT INTO `segl_tags` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   `_u`,
   CAST(`d0` AS STRING),
   CAST(`d1` AS STRING),
@@ -238,75 +237,68 @@ SELECT
   CAST(`d8` AS DOUBLE),
   CAST(`d9` AS STRING),
   CAST(`d10` AS STRING)
-FROM `segl_result`;
+FROM `segl_spec_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members` AS
+CREATE TABLE IF NOT EXISTS `segl_spec_members` AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_members`
+DELETE FROM `segl_spec_members`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ);
 
-INSERT INTO `segl_members` (
+INSERT INTO `segl_spec_members` (
   `as_of`,
-  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   'beijing_loyal',
   `_u`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   `d11` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   'loyal_beijing',
   `_u`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   `d13` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers` AS
+CREATE TABLE IF NOT EXISTS `segl_spec_layers` AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
-DELETE FROM `segl_layers`
+DELETE FROM `segl_spec_layers`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
+  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ);
 
-INSERT INTO `segl_layers` (
+INSERT INTO `segl_spec_layers` (
   `as_of`,
-  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   'lifecycle',
   `_u`,
   `d12`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   NOT (
     `d12` IS NULL
@@ -314,29 +306,41 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS `segl_runs` AS
 SELECT
-  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
-  CAST(NULL AS BIGINT) AS `users`
-FROM `segl_result`
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
+  CAST(NULL AS STRING) AS `timezone`,
+  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS DOUBLE) AS `duration_seconds`,
+  CAST(NULL AS BIGINT) AS `users`,
+  CAST(NULL AS STRING) AS `rules_fingerprint`,
+  CAST(NULL AS STRING) AS `segl_version`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
 DELETE FROM `segl_runs`
 WHERE
-  `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AND `project` = 'spec';
+  `project` = 'spec' AND `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ);
 
 INSERT INTO `segl_runs` (
-  `as_of`,
   `project`,
+  `as_of`,
+  `timezone`,
   `run_at`,
-  `users`
+  `duration_seconds`,
+  `users`,
+  `rules_fingerprint`,
+  `segl_version`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
-  CAST(COUNT(*) AS BIGINT)
-FROM `segl_result`;
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
+  'UTC',
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  'unknown'
+FROM `segl_spec_result`;
 
-DROP TABLE IF EXISTS `segl_result`;
+DROP TABLE IF EXISTS `segl_spec_result`;

@@ -1,10 +1,12 @@
 -- segl: project 'spec', target duckdb
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
 BEGIN;
 
-CREATE TEMPORARY TABLE "segl_result" AS
+SET TimeZone = 'UTC';
+
+CREATE TEMPORARY TABLE "segl_spec_result" AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
@@ -175,66 +177,64 @@ SELECT
   "d12"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_spec_tags" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS TEXT) AS "gender",
-  CAST("d1" AS TEXT) AS "city",
-  CAST("d2" AS DOUBLE) AS "balance",
-  CAST("d3" AS DOUBLE) AS "visits_3m",
-  CAST("d4" AS DOUBLE) AS "purchases",
-  CAST("d5" AS DOUBLE) AS "spend_90d",
-  CAST("d6" AS TIMESTAMP) AS "last_visit_at",
-  CAST("d7" AS BOOLEAN) AS "bought_shiseido_1w",
-  CAST("d8" AS DOUBLE) AS "coupon_share_180d",
-  CAST("d9" AS TEXT) AS "top_category",
-  CAST("d10" AS TEXT) AS "value_level"
-FROM "segl_result"
+  CAST(NULL AS TEXT) AS "gender",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS DOUBLE) AS "balance",
+  CAST(NULL AS DOUBLE) AS "visits_3m",
+  CAST(NULL AS DOUBLE) AS "purchases",
+  CAST(NULL AS DOUBLE) AS "spend_90d",
+  CAST(NULL AS TIMESTAMP) AS "last_visit_at",
+  CAST(NULL AS BOOLEAN) AS "bought_shiseido_1w",
+  CAST(NULL AS DOUBLE) AS "coupon_share_180d",
+  CAST(NULL AS TEXT) AS "top_category",
+  CAST(NULL AS TEXT) AS "value_level"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "gender" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "city" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "balance" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "visits_3m" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "purchases" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "spend_90d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "last_visit_at" TIMESTAMP;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" BOOLEAN;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "coupon_share_180d" DOUBLE;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "top_category" TEXT;
 
-ALTER TABLE "segl_tags"
+ALTER TABLE "segl_spec_tags"
 ADD COLUMN IF NOT EXISTS "value_level" TEXT;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_spec_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_spec_tags" (
   "as_of",
-  "project",
   "user_id",
   "gender",
   "city",
@@ -250,7 +250,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'spec',
   "_u",
   CAST("d0" AS TEXT),
   CAST("d1" AS TEXT),
@@ -263,31 +262,31 @@ SELECT
   CAST("d8" AS DOUBLE),
   CAST("d9" AS TEXT),
   CAST("d10" AS TEXT)
-FROM "segl_result";
+FROM "segl_spec_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_spec_members" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+ALTER TABLE "segl_spec_members"
+ADD COLUMN IF NOT EXISTS "segment" TEXT;
 
-INSERT INTO "segl_members" (
+DELETE FROM "segl_spec_members"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_spec_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'spec',
   "_flag",
   "_u"
 FROM (
@@ -295,41 +294,44 @@ FROM (
     "_u",
     "d3" >= 3 AND "d4" >= 1 AND "d1" = 'Beijing' AND NOT "d7" AS "_f0",
     "d12" = 'loyal' AND "d1" = 'Beijing' AS "_f1"
-  FROM "segl_result"
+  FROM "segl_spec_result"
 ) AS "flags"
 UNPIVOT("_set" FOR "_flag" IN ("_f0" AS "beijing_loyal", "_f1" AS "loyal_beijing"))
 WHERE
   "_set";
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_spec_layers" AS
 SELECT
   CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+ALTER TABLE "segl_spec_layers"
+ADD COLUMN IF NOT EXISTS "layering" TEXT;
 
-INSERT INTO "segl_layers" (
+ALTER TABLE "segl_spec_layers"
+ADD COLUMN IF NOT EXISTS "layer" TEXT;
+
+DELETE FROM "segl_spec_layers"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_spec_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  'spec',
   'lifecycle',
   "_u",
   "d12"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   NOT (
     "d12" IS NULL
@@ -337,32 +339,62 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
   CAST(NULL AS TEXT) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "run_at",
-  CAST(NULL AS BIGINT) AS "users"
-FROM "segl_result"
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TEXT) AS "timezone",
+  CAST(NULL AS TIMESTAMPTZ) AS "run_at",
+  CAST(NULL AS DOUBLE) AS "duration_seconds",
+  CAST(NULL AS BIGINT) AS "users",
+  CAST(NULL AS TEXT) AS "rules_fingerprint",
+  CAST(NULL AS TEXT) AS "segl_version"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "timezone" TEXT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "run_at" TIMESTAMPTZ;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "duration_seconds" DOUBLE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "users" BIGINT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" TEXT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "segl_version" TEXT;
+
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP) AND "project" = 'spec';
+  "project" = 'spec' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'spec',
-  CAST(CURRENT_TIMESTAMP AS TIMESTAMP),
-  CAST(COUNT(*) AS BIGINT)
-FROM "segl_result";
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'UTC',
+  CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  'unknown'
+FROM "segl_spec_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_spec_result";
 
 COMMIT;
 

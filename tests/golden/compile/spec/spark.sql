@@ -1,8 +1,10 @@
 -- segl: project 'spec', target spark
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
-CACHE TABLE `segl_result` AS
+SET TIME ZONE 'UTC';
+
+CACHE TABLE `segl_spec_result` AS
 WITH `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
@@ -183,43 +185,40 @@ SELECT
   `d13`
 FROM `lvl_3`;
 
-CREATE TABLE IF NOT EXISTS `segl_tags`
+CREATE TABLE IF NOT EXISTS `segl_spec_tags`
 USING PARQUET AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   `_u` AS `user_id`,
-  CAST(`d0` AS STRING) AS `gender`,
-  CAST(`d1` AS STRING) AS `city`,
-  CAST(`d2` AS DOUBLE) AS `balance`,
-  CAST(`d3` AS DOUBLE) AS `visits_3m`,
-  CAST(`d4` AS DOUBLE) AS `purchases`,
-  CAST(`d5` AS DOUBLE) AS `spend_90d`,
-  CAST(`d6` AS TIMESTAMP_NTZ) AS `last_visit_at`,
-  CAST(`d7` AS BOOLEAN) AS `bought_shiseido_1w`,
-  CAST(`d8` AS DOUBLE) AS `coupon_share_180d`,
-  CAST(`d9` AS STRING) AS `top_category`,
-  CAST(`d10` AS STRING) AS `value_level`
-FROM `segl_result`
+  CAST(NULL AS STRING) AS `gender`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS DOUBLE) AS `balance`,
+  CAST(NULL AS DOUBLE) AS `visits_3m`,
+  CAST(NULL AS DOUBLE) AS `purchases`,
+  CAST(NULL AS DOUBLE) AS `spend_90d`,
+  CAST(NULL AS TIMESTAMP_NTZ) AS `last_visit_at`,
+  CAST(NULL AS BOOLEAN) AS `bought_shiseido_1w`,
+  CAST(NULL AS DOUBLE) AS `coupon_share_180d`,
+  CAST(NULL AS STRING) AS `top_category`,
+  CAST(NULL AS STRING) AS `value_level`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS `segl_tags__next`;
+DROP TABLE IF EXISTS `segl_spec_tags__next`;
 
-CREATE TABLE `segl_tags__next`
+CREATE TABLE `segl_spec_tags__next`
 USING PARQUET AS
 SELECT
   *
-FROM `segl_tags`
+FROM `segl_spec_tags`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'spec'
+    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
-INSERT INTO `segl_tags__next` (
+INSERT INTO `segl_spec_tags__next` (
   `as_of`,
-  `project`,
   `user_id`,
   `gender`,
   `city`,
@@ -235,7 +234,6 @@ INSERT INTO `segl_tags__next` (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   `_u`,
   CAST(`d0` AS STRING),
   CAST(`d1` AS STRING),
@@ -248,95 +246,86 @@ SELECT
   CAST(`d8` AS DOUBLE),
   CAST(`d9` AS STRING),
   CAST(`d10` AS STRING)
-FROM `segl_result`;
+FROM `segl_spec_result`;
 
-CREATE TABLE IF NOT EXISTS `segl_members`
+CREATE TABLE IF NOT EXISTS `segl_spec_members`
 USING PARQUET AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `segment`,
   `_u` AS `user_id`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS `segl_members__next`;
+DROP TABLE IF EXISTS `segl_spec_members__next`;
 
-CREATE TABLE `segl_members__next`
+CREATE TABLE `segl_spec_members__next`
 USING PARQUET AS
 SELECT
   *
-FROM `segl_members`
+FROM `segl_spec_members`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'spec'
+    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
-INSERT INTO `segl_members__next` (
+INSERT INTO `segl_spec_members__next` (
   `as_of`,
-  `project`,
   `segment`,
   `user_id`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   'beijing_loyal',
   `_u`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   `d11` = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   'loyal_beijing',
   `_u`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   `d13` = TRUE;
 
-CREATE TABLE IF NOT EXISTS `segl_layers`
+CREATE TABLE IF NOT EXISTS `segl_spec_layers`
 USING PARQUET AS
 SELECT
   CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
-  CAST(NULL AS STRING) AS `project`,
   CAST(NULL AS STRING) AS `layering`,
   `_u` AS `user_id`,
   CAST(NULL AS STRING) AS `layer`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
-DROP TABLE IF EXISTS `segl_layers__next`;
+DROP TABLE IF EXISTS `segl_spec_layers__next`;
 
-CREATE TABLE `segl_layers__next`
+CREATE TABLE `segl_spec_layers__next`
 USING PARQUET AS
 SELECT
   *
-FROM `segl_layers`
+FROM `segl_spec_layers`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'spec'
+    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
-INSERT INTO `segl_layers__next` (
+INSERT INTO `segl_spec_layers__next` (
   `as_of`,
-  `project`,
   `layering`,
   `user_id`,
   `layer`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
-  'spec',
   'lifecycle',
   `_u`,
   `d12`
-FROM `segl_result`
+FROM `segl_spec_result`
 WHERE
   NOT (
     `d12` IS NULL
@@ -345,11 +334,15 @@ WHERE
 CREATE TABLE IF NOT EXISTS `segl_runs`
 USING PARQUET AS
 SELECT
-  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
   CAST(NULL AS STRING) AS `project`,
-  CAST(NULL AS TIMESTAMP_NTZ) AS `run_at`,
-  CAST(NULL AS BIGINT) AS `users`
-FROM `segl_result`
+  CAST(NULL AS TIMESTAMP_NTZ) AS `as_of`,
+  CAST(NULL AS STRING) AS `timezone`,
+  CAST(NULL AS TIMESTAMP) AS `run_at`,
+  CAST(NULL AS DOUBLE) AS `duration_seconds`,
+  CAST(NULL AS BIGINT) AS `users`,
+  CAST(NULL AS STRING) AS `rules_fingerprint`,
+  CAST(NULL AS STRING) AS `segl_version`
+FROM `segl_spec_result`
 WHERE
   1 = 0;
 
@@ -362,61 +355,69 @@ SELECT
 FROM `segl_runs`
 WHERE
   NOT (
-    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-    AND `project` IS NOT DISTINCT FROM 'spec'
+    `project` IS NOT DISTINCT FROM 'spec'
+    AND `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_runs__next` (
-  `as_of`,
   `project`,
+  `as_of`,
+  `timezone`,
   `run_at`,
-  `users`
+  `duration_seconds`,
+  `users`,
+  `rules_fingerprint`,
+  `segl_version`
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
   'spec',
-  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ),
-  CAST(COUNT(*) AS BIGINT)
-FROM `segl_result`;
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
+  'UTC',
+  CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
+  CAST(NULL AS DOUBLE),
+  CAST(COUNT(*) AS BIGINT),
+  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  'unknown'
+FROM `segl_spec_result`;
 
-DROP TABLE IF EXISTS `segl_tags__old`;
+DROP TABLE IF EXISTS `segl_spec_tags__old`;
 
-ALTER TABLE `segl_tags`
-RENAME TO `segl_tags__old`;
+ALTER TABLE `segl_spec_tags`
+RENAME TO `segl_spec_tags__old`;
 
-DROP TABLE IF EXISTS `segl_members__old`;
+DROP TABLE IF EXISTS `segl_spec_members__old`;
 
-ALTER TABLE `segl_members`
-RENAME TO `segl_members__old`;
+ALTER TABLE `segl_spec_members`
+RENAME TO `segl_spec_members__old`;
 
-DROP TABLE IF EXISTS `segl_layers__old`;
+DROP TABLE IF EXISTS `segl_spec_layers__old`;
 
-ALTER TABLE `segl_layers`
-RENAME TO `segl_layers__old`;
+ALTER TABLE `segl_spec_layers`
+RENAME TO `segl_spec_layers__old`;
 
 DROP TABLE IF EXISTS `segl_runs__old`;
 
 ALTER TABLE `segl_runs`
 RENAME TO `segl_runs__old`;
 
-ALTER TABLE `segl_tags__next`
-RENAME TO `segl_tags`;
+ALTER TABLE `segl_spec_tags__next`
+RENAME TO `segl_spec_tags`;
 
-ALTER TABLE `segl_members__next`
-RENAME TO `segl_members`;
+ALTER TABLE `segl_spec_members__next`
+RENAME TO `segl_spec_members`;
 
-ALTER TABLE `segl_layers__next`
-RENAME TO `segl_layers`;
+ALTER TABLE `segl_spec_layers__next`
+RENAME TO `segl_spec_layers`;
 
 ALTER TABLE `segl_runs__next`
 RENAME TO `segl_runs`;
 
-DROP TABLE IF EXISTS `segl_tags__old`;
+DROP TABLE IF EXISTS `segl_spec_tags__old`;
 
-DROP TABLE IF EXISTS `segl_members__old`;
+DROP TABLE IF EXISTS `segl_spec_members__old`;
 
-DROP TABLE IF EXISTS `segl_layers__old`;
+DROP TABLE IF EXISTS `segl_spec_layers__old`;
 
 DROP TABLE IF EXISTS `segl_runs__old`;
 
-DROP TABLE IF EXISTS `segl_result`;
+DROP TABLE IF EXISTS `segl_spec_result`;

@@ -1,10 +1,10 @@
 -- segl: project 'spec', target sqlite
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
--- results: segl_tags, segl_members, segl_layers, segl_runs
+-- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
 BEGIN TRANSACTION;
 
-CREATE TEMPORARY TABLE "segl_result" AS
+CREATE TEMPORARY TABLE "segl_spec_result" AS
 WITH "ev_0" AS (
   SELECT
     "user_id" AS "_u",
@@ -25,7 +25,8 @@ WITH "ev_0" AS (
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' AND NOT (
       "c2" IS NULL
     ) THEN 1 END) AS "a3",
-    COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN 1 END) AS "a4"
+    COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN 1 END) AS "a4",
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a1"
   FROM "ev_0"
   GROUP BY
     "_u"
@@ -87,7 +88,7 @@ WITH "ev_0" AS (
     CAST("u"."balance" AS REAL) AS "p_2",
     "u"."registered_at" AS "p_3",
     COALESCE("agg_0"."a0", 0) AS "a0",
-    COALESCE("agg_0"."a1", 0) AS "a1",
+    CASE WHEN "agg_0"."n_a1" > 0 THEN "agg_0"."a1" ELSE 0 END AS "a1",
     COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4", 0) AS "a4",
@@ -174,33 +175,31 @@ SELECT
   "d13"
 FROM "lvl_3";
 
-CREATE TABLE IF NOT EXISTS "segl_tags" AS
+CREATE TABLE IF NOT EXISTS "segl_spec_tags" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   "_u" AS "user_id",
-  CAST("d0" AS TEXT) AS "gender",
-  CAST("d1" AS TEXT) AS "city",
-  CAST("d2" AS REAL) AS "balance",
-  CAST("d3" AS REAL) AS "visits_3m",
-  CAST("d4" AS REAL) AS "purchases",
-  CAST("d5" AS REAL) AS "spend_90d",
-  CAST("d6" AS TEXT) AS "last_visit_at",
-  CAST("d7" AS INTEGER) AS "bought_shiseido_1w",
-  CAST("d8" AS REAL) AS "coupon_share_180d",
-  CAST("d9" AS TEXT) AS "top_category",
-  CAST("d10" AS TEXT) AS "value_level"
-FROM "segl_result"
+  CAST(NULL AS TEXT) AS "gender",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS REAL) AS "balance",
+  CAST(NULL AS REAL) AS "visits_3m",
+  CAST(NULL AS REAL) AS "purchases",
+  CAST(NULL AS REAL) AS "spend_90d",
+  CAST(NULL AS TEXT) AS "last_visit_at",
+  CAST(NULL AS INTEGER) AS "bought_shiseido_1w",
+  CAST(NULL AS REAL) AS "coupon_share_180d",
+  CAST(NULL AS TEXT) AS "top_category",
+  CAST(NULL AS TEXT) AS "value_level"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_tags"
+DELETE FROM "segl_spec_tags"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_tags" (
+INSERT INTO "segl_spec_tags" (
   "as_of",
-  "project",
   "user_id",
   "gender",
   "city",
@@ -216,7 +215,6 @@ INSERT INTO "segl_tags" (
 )
 SELECT
   '2026-11-01 00:00:00',
-  'spec',
   "_u",
   CAST("d0" AS TEXT),
   CAST("d1" AS TEXT),
@@ -229,75 +227,68 @@ SELECT
   CAST("d8" AS REAL),
   CAST("d9" AS TEXT),
   CAST("d10" AS TEXT)
-FROM "segl_result";
+FROM "segl_spec_result";
 
-CREATE TABLE IF NOT EXISTS "segl_members" AS
+CREATE TABLE IF NOT EXISTS "segl_spec_members" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "segment",
   "_u" AS "user_id"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_members"
+DELETE FROM "segl_spec_members"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_members" (
+INSERT INTO "segl_spec_members" (
   "as_of",
-  "project",
   "segment",
   "user_id"
 )
 SELECT
   '2026-11-01 00:00:00',
-  'spec',
   'beijing_loyal',
   "_u"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
-  'spec',
   'loyal_beijing',
   "_u"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   "d13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_layers" AS
+CREATE TABLE IF NOT EXISTS "segl_spec_layers" AS
 SELECT
   CAST(NULL AS TEXT) AS "as_of",
-  CAST(NULL AS TEXT) AS "project",
   CAST(NULL AS TEXT) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS TEXT) AS "layer"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_layers"
+DELETE FROM "segl_spec_layers"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
+  "as_of" = '2026-11-01 00:00:00';
 
-INSERT INTO "segl_layers" (
+INSERT INTO "segl_spec_layers" (
   "as_of",
-  "project",
   "layering",
   "user_id",
   "layer"
 )
 SELECT
   '2026-11-01 00:00:00',
-  'spec',
   'lifecycle',
   "_u",
   "d12"
-FROM "segl_result"
+FROM "segl_spec_result"
 WHERE
   NOT (
     "d12" IS NULL
@@ -305,31 +296,43 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
-  CAST(NULL AS TEXT) AS "as_of",
   CAST(NULL AS TEXT) AS "project",
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "timezone",
   CAST(NULL AS TEXT) AS "run_at",
-  CAST(NULL AS INTEGER) AS "users"
-FROM "segl_result"
+  CAST(NULL AS REAL) AS "duration_seconds",
+  CAST(NULL AS INTEGER) AS "users",
+  CAST(NULL AS TEXT) AS "rules_fingerprint",
+  CAST(NULL AS TEXT) AS "segl_version"
+FROM "segl_spec_result"
 WHERE
   1 = 0;
 
 DELETE FROM "segl_runs"
 WHERE
-  "as_of" = '2026-11-01 00:00:00' AND "project" = 'spec';
+  "project" = 'spec' AND "as_of" = '2026-11-01 00:00:00';
 
 INSERT INTO "segl_runs" (
-  "as_of",
   "project",
+  "as_of",
+  "timezone",
   "run_at",
-  "users"
+  "duration_seconds",
+  "users",
+  "rules_fingerprint",
+  "segl_version"
 )
 SELECT
-  '2026-11-01 00:00:00',
   'spec',
-  DATETIME(CURRENT_TIMESTAMP),
-  CAST(COUNT(*) AS INTEGER)
-FROM "segl_result";
+  '2026-11-01 00:00:00',
+  'UTC',
+  STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
+  CAST(NULL AS REAL),
+  CAST(COUNT(*) AS INTEGER),
+  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  'unknown'
+FROM "segl_spec_result";
 
-DROP TABLE IF EXISTS "segl_result";
+DROP TABLE IF EXISTS "segl_spec_result";
 
 COMMIT;

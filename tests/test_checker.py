@@ -133,7 +133,7 @@ segment s = lifecycle == "loyl"
         ('tag t = case when true then 1 else "x" end', "E0401"),
         ("tag t = coalesce(users.city, 1)", "E0401"),
         ("tag user_id = 1", "E0308"),
-        ("tag project = 1", "E0308"),
+        ("tag as_of = 1", "E0308"),
         ("tag date = 1", "E0308"),
         ("segment now = true", "E0308"),
         ("tag City = 1\ntag city = 2", "E0306"),

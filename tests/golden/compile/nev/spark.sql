@@ -211,7 +211,7 @@ SELECT
 FROM `segl_nev_tags`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_nev_tags__next` (
@@ -264,7 +264,7 @@ SELECT
 FROM `segl_nev_members`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_nev_members__next` (
@@ -332,7 +332,7 @@ SELECT
 FROM `segl_nev_layers`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_nev_layers__next` (

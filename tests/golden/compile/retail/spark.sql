@@ -482,7 +482,7 @@ SELECT
 FROM `segl_retail_tags`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_retail_tags__next` (
@@ -575,7 +575,7 @@ SELECT
 FROM `segl_retail_members`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_retail_members__next` (
@@ -683,7 +683,7 @@ SELECT
 FROM `segl_retail_layers`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_retail_layers__next` (

@@ -214,7 +214,7 @@ SELECT
 FROM `segl_spec_tags`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_spec_tags__next` (
@@ -267,7 +267,7 @@ SELECT
 FROM `segl_spec_members`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_spec_members__next` (
@@ -311,7 +311,7 @@ SELECT
 FROM `segl_spec_layers`
 WHERE
   NOT (
-    `as_of` = CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
+    `as_of` IS NOT DISTINCT FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   );
 
 INSERT INTO `segl_spec_layers__next` (

@@ -23,9 +23,14 @@ def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engi
     plan = build_plan(project.closure([name]), as_of)
     query = build_query(plan, engine.target)
     column = plan.column_for(name).column
-    query.set("expressions", [aliased(col(USER), "user_id")])
     member = exp.EQ(this=col(column), expression=engine.target.boolean(True))
-    return render(query.where(member, copy=False), engine.target)
+    rows = exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("r")))
+    members = (
+        exp.Select(expressions=[aliased(col(USER), "user_id")])
+        .from_(rows, copy=False)
+        .where(member, copy=False)
+    )
+    return render(members, engine.target)
 
 
 def find_segment(project: ir.Project, name: str) -> ir.Segment:

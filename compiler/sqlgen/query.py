@@ -2,7 +2,7 @@
 
 Query shape, one CTE per stage so the SQL stays readable:
   ev_<k>   one scan of an event table: user, time, the columns the aggregates read
-  evr_<k>  (only with first/last) row numbers per user for the first/last slots
+  evr_<k>  (only with first/last) each event with the user's first/last moment per slot
   agg_<k>  one GROUP BY user with a conditional aggregate per slot
   mfc_/mf_ (only with most_frequent) value counts per user, and the winner
   base     the users joined to every aggregate and profile source; empty-history defaults
@@ -16,7 +16,7 @@ import datetime as dt
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.plan import AggregateSlot, EventPass, Plan
+from segl.compiler.plan import AggregateSlot, DefinitionColumn, EventPass, Plan
 from segl.compiler.registry import AggregateShape, EmptyValue
 from segl.compiler.sqlgen.expressions import ExprCompiler
 from segl.compiler.sqlgen.nodes import (
@@ -35,6 +35,8 @@ from segl.compiler.sqlgen.nodes import (
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
 
+BARRIER = "_one"  # the one-row relation under each level (Target.level_barrier)
+
 # ---------------------------------------------------------------- the query
 
 
@@ -45,6 +47,9 @@ class QueryBuilder:
         self.ctes: list[exp.CTE] = []
         self.base_columns: dict[ir.Expr, str] = {}  # profile columns and aggregates in "base"
         self.values: dict[str, exp.Expression] = {}  # definition column -> its value
+        # definitions whose value is just another column (a base column or a definition
+        # computed in a level): column -> that column, used wherever they are referenced
+        self.aliases: dict[str, exp.Expression] = {}
 
     # ------------------------------------------------------------ event passes
     def event_pass(self, index: int, event_pass: EventPass) -> tuple[str, list[tuple[str, str]]]:
@@ -87,7 +92,7 @@ class QueryBuilder:
         source_cte = scan
         if ranked:
             source_cte = f"evr_{index}"
-            windows = [aliased(self.rank(compiler, slot), f"r_{slot.column}") for slot in ranked]
+            windows = [aliased(self.moment(compiler, slot), f"t_{slot.column}") for slot in ranked]
             star: list[exp.Expression] = [exp.Star()]
             self.add_cte(
                 source_cte,
@@ -142,40 +147,29 @@ class QueryBuilder:
         condition = self.condition(compiler, slot)
         return value if condition is None else case_when(condition, value)
 
-    def rank(self, compiler: ExprCompiler, slot: AggregateSlot) -> exp.Expression:
-        agg = slot.aggregate
-        descending = agg.func == "last"  # the PICK aggregates: first, last
-        assert agg.value is not None
-        value = compiler.compile(agg.value)
+    def moment(self, compiler: ExprCompiler, slot: AggregateSlot) -> exp.Expression:
+        """first/last: the time of the user's first (last) event the slot counts, on every
+        event row. Why a MIN/MAX over the user's rows, not a ROW_NUMBER per slot ordered by
+        time and value: the windows of all slots share one partitioning (by user, no order),
+        so the engine computes them in one pass; a ROW_NUMBER per slot partitioned by its
+        condition was one sort per slot of every column of the scan plus the row numbers
+        before it (58 first/last tags over 136k orders: 12 s of CPU; this way 1.1 s)."""
         condition = self.condition(compiler, slot)
-        partition: list[exp.Expression] = [col(USER)]
-        if condition is not None:
-            partition.append(exp.Coalesce(this=condition, expressions=[exp.false()]))
-        order = exp.Order(
-            expressions=[
-                exp.Ordered(this=col(TIME), desc=descending, nulls_first=False),
-                exp.Ordered(
-                    this=compiler.ordered(value, agg.value.type), desc=descending, nulls_first=False
-                ),
-            ]
-        )
-        return exp.Window(this=exp.RowNumber(), partition_by=partition, order=order)
+        moment = col(TIME) if condition is None else case_when(condition, col(TIME))
+        func = exp.Max if slot.aggregate.func == "last" else exp.Min  # the PICK aggregates
+        return exp.Window(this=func(this=moment), partition_by=[col(USER)])
 
     def aggregate(self, compiler: ExprCompiler, slot: AggregateSlot) -> exp.Expression:
         agg = slot.aggregate
         entry = agg.entry
         if entry.shape is AggregateShape.PICK:
+            # the smallest (largest) value among the events at the first (last) moment
             assert agg.value is not None
-            picked = exp.EQ(this=col(f"r_{slot.column}"), expression=exp.Literal.number(1))
+            at = exp.EQ(this=col(TIME), expression=col(f"t_{slot.column}"))
             condition = self.condition(compiler, slot)
-            test = (
-                picked
-                if condition is None
-                else exp.And(this=paren(condition, 2), expression=picked)
-            )
-            return self.target.only_value(
-                case_when(test, compiler.compile(agg.value)), agg.value.type
-            )
+            test = at if condition is None else exp.And(this=paren(condition, 2), expression=at)
+            value = compiler.ordered(case_when(test, compiler.compile(agg.value)), agg.value.type)
+            return self.target.extreme(value, agg.value.type, largest=agg.func == "last")
         if agg.func == "count_distinct":
             days = self.distinct_days(compiler, slot)
             if days is not None:
@@ -325,8 +319,16 @@ class QueryBuilder:
         if isinstance(node, ir.Aggregate):
             return col(self.base_columns[node])
         if isinstance(node, ir.TagRef | ir.SegmentRef | ir.LayeringRef):
-            return col(self.plan.column_for(node.name).column)
+            column = self.plan.column_for(node.name).column
+            alias = self.aliases.get(column)
+            return alias.copy() if alias is not None else col(column)
         raise TargetError(self.target.name, type(node).__name__, "a per-event value at user level")
+
+    def resolve_result_column(self, node: ir.Expr) -> exp.Expression:
+        """Definitions as the result table's columns (for conditions evaluated over it)."""
+        if isinstance(node, ir.TagRef | ir.SegmentRef | ir.LayeringRef):
+            return col(self.plan.column_for(node.name).column)
+        raise TargetError(self.target.name, type(node).__name__, "not a column of the result")
 
     def definition_value(self, compiler: ExprCompiler, definition: ir.Definition) -> exp.Expression:
         if isinstance(definition, ir.Layering):
@@ -353,32 +355,41 @@ class QueryBuilder:
             return self.target.null(Type.BOOL if isinstance(definition, ir.Segment) else Type.NULL)
         return compiler.compile(definition.expr)
 
-    def levels(self) -> str:
-        compiler = ExprCompiler(self.target, self.plan.as_of, self.resolve_user_level)
+    def levels(self, chained: list[DefinitionColumn]) -> str:
+        """One CTE per level for the definitions other definitions use, each over the row
+        of the level before; returns the last CTE ("base" if there is none)."""
+        by_level: dict[int, list[DefinitionColumn]] = {}
+        for column in chained:
+            by_level.setdefault(column.level, []).append(column)
+        barrier = self.target.level_barrier
         previous = "base"
-        for level in range(1, self.plan.levels + 1):
-            selects: list[exp.Expression] = [exp.Star()]
-            for column in self.plan.columns:
-                if column.level == level:
-                    value = self.definition_value(compiler, column.definition)
-                    self.values[column.column] = value
-                    selects.append(aliased(value, column.column))
-            name = f"lvl_{level}"
-            self.add_cte(name, exp.Select(expressions=selects).from_(cte_ref(previous), copy=False))
+        for number, level in enumerate(sorted(by_level), start=1):
+            star = exp.Column(this=exp.Star(), table=ident(previous)) if barrier else exp.Star()
+            selects: list[exp.Expression] = [star]
+            selects += [aliased(self.values[c.column], c.column) for c in by_level[level]]
+            query = exp.Select(expressions=selects).from_(cte_ref(previous), copy=False)
+            if barrier:
+                one = exp.Select(expressions=[aliased(exp.Literal.number(1), BARRIER)])
+                query = query.join(
+                    exp.Subquery(this=one, alias=exp.TableAlias(this=ident(BARRIER))),
+                    join_type="CROSS",
+                    copy=False,
+                )
+            name = f"lvl_{number}"
+            self.add_cte(name, query)
             previous = name
         return previous
 
-    def deferrable_segments(self) -> dict[str, exp.Expression]:
+    def deferrable_segments(self, used: set[str]) -> dict[str, exp.Expression]:
         """Segments no other definition uses, written over tags, segments and layerings
         only: column -> the segment's condition over the other columns of the result.
         Where members are written this condition can be evaluated instead of stored: the
         result table is then one column narrower per segment (on DuckDB storing 100 such
         flags for 345k users cost 0.3 s, evaluating them where members are written
-        ~0.03 s). Call after levels(): the conditions are the values computed there."""
-        plan = self.plan
-        used = {name for c in plan.columns for name in ir.references(c.definition)}
+        ~0.03 s). The query does not compute them at all."""
+        compiler = ExprCompiler(self.target, self.plan.as_of, self.resolve_result_column)
         deferred: dict[str, exp.Expression] = {}
-        for column in plan.columns:
+        for column in self.plan.columns:
             definition = column.definition
             if not isinstance(definition, ir.Segment) or definition.name in used:
                 continue
@@ -386,21 +397,45 @@ class QueryBuilder:
                 isinstance(n, ir.Aggregate | ir.ProfileColumn) for n in ir.walk(definition.expr)
             ):
                 continue  # it needs base columns the result does not keep
-            deferred[column.column] = self.values[column.column].copy()
+            deferred[column.column] = self.definition_value(compiler, definition)
         return deferred
 
     def build(self, defer_segments: bool = False) -> tuple[exp.Select, dict[str, exp.Expression]]:
+        """The per-user query. Only the definitions other definitions use are computed in
+        the lvl_<n> CTEs and carried up to the last; a definition that is just another
+        column (`tag spend_30d = sum(...)`, `tag city = users.city`) is that column
+        wherever it is used; every other definition is computed in the final SELECT.
+        Why: each level passes on every column below it, so the plan the engine optimizes
+        is the chain's width times its depth, and DuckDB 2.0 walks that plan once per
+        level, aggregate and join: in a 4,000-tag, 4,000-segment project the last of 13
+        levels carried 9,250 columns, this way 3,630."""
         self.base()
-        last = self.levels()
-        deferred = self.deferrable_segments() if defer_segments else {}
+        plan = self.plan
+        used = {name for c in plan.columns for name in ir.references(c.definition)}
+        deferred = self.deferrable_segments(used) if defer_segments else {}
+        compiler = ExprCompiler(self.target, plan.as_of, self.resolve_user_level)
+        chained: list[DefinitionColumn] = []
+        for column in plan.columns:
+            if column.column in deferred:
+                continue
+            value = self.definition_value(compiler, column.definition)
+            self.values[column.column] = value
+            if isinstance(value, exp.Column):
+                self.aliases[column.column] = value
+            elif column.definition.name in used:
+                chained.append(column)
+        last = self.levels(chained)
+        in_chain = {c.column for c in chained}
         outputs: list[exp.Expression] = [col(USER)]
-        for c in self.plan.columns:
+        for c in plan.columns:
             if c.column in deferred:
                 continue
             kind = c.definition.type if isinstance(c.definition, ir.Tag) else Type.STRING
             kind = Type.BOOL if isinstance(c.definition, ir.Segment) else kind
-            value = self.target.result_column(col(c.column), kind)
-            outputs.append(value if isinstance(value, exp.Column) else aliased(value, c.column))
+            computed = col(c.column) if c.column in in_chain else self.values[c.column]
+            value = self.target.result_column(computed, kind)
+            named = isinstance(value, exp.Column) and value.name == c.column
+            outputs.append(value if named else aliased(value, c.column))
         query = exp.Select(expressions=outputs).from_(cte_ref(last), copy=False)
         query.set("with_", exp.With(expressions=self.ctes))
         return self.target.finish_query(query), deferred

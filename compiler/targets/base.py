@@ -54,6 +54,10 @@ class Target:
     # leaf segments evaluated where members are written, not stored in the result table
     # (QueryBuilder.deferrable_segments); needs result columns typed exactly as the query's
     defer_segment_flags: ClassVar[bool] = False
+    # each level of definitions (sqlgen's lvl_<n>) reads the level before it cross-joined
+    # with a one-row relation, so that no projection passes another's computed columns
+    # through (see DuckDB.level_barrier)
+    level_barrier: ClassVar[bool] = False
     # NaN is stored and computed as NULL (SQLite): NULLIF cannot see it, a sum can hide it
     nan_is_null: ClassVar[bool] = False
     # the longest identifier the target keeps, in UTF-8 bytes (None: no practical limit)
@@ -228,9 +232,10 @@ class Target:
         order by code point (SPEC §3); a target whose default collation may differ says so."""
         return value
 
-    def only_value(self, value: exp.Expression, value_type: Type) -> exp.Expression:
-        """The one non-null value of a group (the row first/last picked)."""
-        return exp.Max(this=value)
+    def extreme(self, value: exp.Expression, value_type: Type, largest: bool) -> exp.Expression:
+        """The largest (smallest) non-null value of a group: the value first/last picks
+        among the events at the first (last) moment."""
+        return exp.Max(this=value) if largest else exp.Min(this=value)
 
     def distinct_days(
         self,
@@ -247,9 +252,9 @@ class Target:
         """Session settings the query needs to mean what segl means."""
         return query
 
-    def result_column(self, column: exp.Column, value_type: Type) -> exp.Expression:
-        """A definition's column in the result table (a target may need it typed)."""
-        return column
+    def result_column(self, value: exp.Expression, value_type: Type) -> exp.Expression:
+        """A definition's value in the result table (a target may need it typed)."""
+        return value
 
     # ------------------------------------------------------------ statements
     def flagged_rows(

@@ -130,10 +130,10 @@ class ClickHouse(Target):
         query.set("settings", settings)
         return query
 
-    def result_column(self, column: exp.Column, value_type: Type) -> exp.Expression:
+    def result_column(self, value: exp.Expression, value_type: Type) -> exp.Expression:
         # typed: a value that is NULL by construction has type Nullable(Nothing), which no
         # table can store, and comparisons give UInt8 where segl means Bool
-        return self.cast(column, value_type)
+        return self.cast(value, value_type)
 
     # ------------------------------------------------------------ statements
     # ClickHouse has no transactions. A run computes everything before it changes any

@@ -51,11 +51,11 @@ class Postgres(Target):
         operand = value if isinstance(value, _ATOMS) else exp.Paren(this=value)
         return exp.Collate(this=operand, expression=exp.to_identifier("C", quoted=True))
 
-    def only_value(self, value: exp.Expression, value_type: Type) -> exp.Expression:
-        # there is no MAX(boolean)
+    def extreme(self, value: exp.Expression, value_type: Type, largest: bool) -> exp.Expression:
+        # there is no MAX(boolean) or MIN(boolean)
         if value_type is Type.BOOL:
-            return fn("BOOL_OR", value)
-        return super().only_value(value, value_type)
+            return fn("BOOL_OR" if largest else "BOOL_AND", value)
+        return super().extreme(value, value_type, largest)
 
     def session_timezone(self, timezone: str) -> exp.Expression | None:
         # CAST(timestamptz AS TIMESTAMP) converts through the session zone; LOCAL: this run only

@@ -40,10 +40,7 @@ WITH "ev_0" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (
-      PARTITION BY "_u", COALESCE("c1" = 'deposit', FALSE)
-      ORDER BY "_t" DESC, "c2" DESC
-    ) AS "r_a8"
+    MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a8"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -62,7 +59,7 @@ WITH "ev_0" AS (
     ) AS "a5",
     MAX("c0") AS "a6",
     COUNT(CASE WHEN "c1" = 'test_drive' THEN 1 END) AS "a7",
-    MAX(CASE WHEN "c1" = 'deposit' AND "r_a8" = 1 THEN "c2" END) AS "a8"
+    MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a8" THEN "c2" END) AS "a8"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -97,40 +94,27 @@ WITH "ev_0" AS (
 ), "lvl_1" AS (
   SELECT
     *,
-    "a0" AS "d0",
-    "a1" AS "d1",
-    "a2" AS "d2",
-    "a3" AS "d3",
-    "a4" AS "d4",
-    "a5" AS "d5",
-    "a6" AS "d9",
-    "a7" AS "d14",
-    "a8" AS "d15"
-  FROM "base"
-), "lvl_2" AS (
-  SELECT
-    *,
     CASE
-      WHEN "d5" >= 1
+      WHEN "a5" >= 1
       THEN 'after_sales'
       WHEN NOT (
-        "d4" IS NULL
+        "a4" IS NULL
       )
       THEN 'delivered'
       WHEN NOT (
-        "d3" IS NULL
+        "a3" IS NULL
       )
       THEN 'deposit'
       WHEN NOT (
-        "d2" IS NULL
+        "a2" IS NULL
       )
       THEN 'test_drive'
       WHEN NOT (
-        "d1" IS NULL
+        "a1" IS NULL
       )
       THEN 'wecom'
       WHEN NOT (
-        "d0" IS NULL
+        "a0" IS NULL
       )
       THEN 'store_visit'
       ELSE 'lead'
@@ -138,84 +122,74 @@ WITH "ev_0" AS (
     FLOOR(
       (
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d9", 6))
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a6", 6))
         ) / 1000000.0
       ) / 86400
-    ) AS "d10",
-    FLOOR(
-      (
-        (
-          toUnixTimestamp64Micro(toDateTime64("d3", 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) AS "d16"
-  FROM "lvl_1"
-), "lvl_3" AS (
-  SELECT
-    *,
-    "d6" = 'test_drive'
-    AND (
-      FLOOR(
-        (
-          (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
-          ) / 1000000.0
-        ) / 86400
-      ) >= 7
-      AND FLOOR(
-        (
-          (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d2", 6))
-          ) / 1000000.0
-        ) / 86400
-      ) <= 21
-    ) AS "d7",
-    "d6" = 'deposit'
-    AND FLOOR(
-      (
-        (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d3", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) > 90 AS "d8",
-    (
-      "d6" = 'store_visit' OR "d6" = 'wecom'
-    ) AND "d10" <= 30 AS "d11",
-    (
-      "d6" = 'lead' OR "d6" = 'store_visit' OR "d6" = 'wecom' OR "d6" = 'test_drive'
-    )
-    AND "d10" > 60 AS "d12",
-    "p_0" = 'douyin'
-    AND FLOOR(
-      (
-        (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) <= 14
-    AND "d6" <> 'lead' AS "d13"
-  FROM "lvl_2"
+    ) AS "d10"
+  FROM "base"
 )
 SELECT
   "_u",
-  CAST("d0" AS Nullable(DateTime64(6, 'UTC'))) AS "d0",
-  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
-  CAST("d2" AS Nullable(DateTime64(6, 'UTC'))) AS "d2",
-  CAST("d3" AS Nullable(DateTime64(6, 'UTC'))) AS "d3",
-  CAST("d4" AS Nullable(DateTime64(6, 'UTC'))) AS "d4",
-  CAST("d5" AS Nullable(Float64)) AS "d5",
+  CAST("a0" AS Nullable(DateTime64(6, 'UTC'))) AS "d0",
+  CAST("a1" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("a2" AS Nullable(DateTime64(6, 'UTC'))) AS "d2",
+  CAST("a3" AS Nullable(DateTime64(6, 'UTC'))) AS "d3",
+  CAST("a4" AS Nullable(DateTime64(6, 'UTC'))) AS "d4",
+  CAST("a5" AS Nullable(Float64)) AS "d5",
   CAST("d6" AS Nullable(String)) AS "d6",
-  CAST("d7" AS Nullable(Bool)) AS "d7",
-  CAST("d8" AS Nullable(Bool)) AS "d8",
-  CAST("d9" AS Nullable(DateTime64(6, 'UTC'))) AS "d9",
+  CAST("d6" = 'test_drive'
+  AND (
+    FLOOR(
+      (
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
+        ) / 1000000.0
+      ) / 86400
+    ) >= 7
+    AND FLOOR(
+      (
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
+        ) / 1000000.0
+      ) / 86400
+    ) <= 21
+  ) AS Nullable(Bool)) AS "d7",
+  CAST("d6" = 'deposit'
+  AND FLOOR(
+    (
+      (
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a3", 6))
+      ) / 1000000.0
+    ) / 86400
+  ) > 90 AS Nullable(Bool)) AS "d8",
+  CAST("a6" AS Nullable(DateTime64(6, 'UTC'))) AS "d9",
   CAST("d10" AS Nullable(Float64)) AS "d10",
-  CAST("d11" AS Nullable(Bool)) AS "d11",
-  CAST("d12" AS Nullable(Bool)) AS "d12",
-  CAST("d13" AS Nullable(Bool)) AS "d13",
-  CAST("d14" AS Nullable(Float64)) AS "d14",
-  CAST("d15" AS Nullable(String)) AS "d15",
-  CAST("d16" AS Nullable(Float64)) AS "d16"
-FROM "lvl_3"
+  CAST((
+    "d6" = 'store_visit' OR "d6" = 'wecom'
+  ) AND "d10" <= 30 AS Nullable(Bool)) AS "d11",
+  CAST((
+    "d6" = 'lead' OR "d6" = 'store_visit' OR "d6" = 'wecom' OR "d6" = 'test_drive'
+  )
+  AND "d10" > 60 AS Nullable(Bool)) AS "d12",
+  CAST("p_0" = 'douyin'
+  AND FLOOR(
+    (
+      (
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6))
+      ) / 1000000.0
+    ) / 86400
+  ) <= 14
+  AND "d6" <> 'lead' AS Nullable(Bool)) AS "d13",
+  CAST("a7" AS Nullable(Float64)) AS "d14",
+  CAST("a8" AS Nullable(String)) AS "d15",
+  CAST(FLOOR(
+    (
+      (
+        toUnixTimestamp64Micro(toDateTime64("a3", 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
+      ) / 1000000.0
+    ) / 86400
+  ) AS Nullable(Float64)) AS "d16"
+FROM "lvl_1"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
 CREATE TABLE IF NOT EXISTS "segl_nev_tags"

@@ -18,10 +18,7 @@ WITH "ev_0" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (
-      PARTITION BY "_u", COALESCE("c1" = 'deposit', FALSE)
-      ORDER BY "_t" DESC, "c2" DESC
-    ) AS "r_a8"
+    MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a8"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -34,7 +31,7 @@ WITH "ev_0" AS (
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' AND "c1" = 'after_sales' THEN 1 END) AS "a5",
     MAX("c0") AS "a6",
     COUNT(CASE WHEN "c1" = 'test_drive' THEN 1 END) AS "a7",
-    MAX(CASE WHEN "c1" = 'deposit' AND "r_a8" = 1 THEN "c2" END) AS "a8"
+    MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a8" THEN "c2" END) AS "a8"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -62,40 +59,27 @@ WITH "ev_0" AS (
 ), "lvl_1" AS (
   SELECT
     *,
-    "a0" AS "d0",
-    "a1" AS "d1",
-    "a2" AS "d2",
-    "a3" AS "d3",
-    "a4" AS "d4",
-    "a5" AS "d5",
-    "a6" AS "d9",
-    "a7" AS "d14",
-    "a8" AS "d15"
-  FROM "base"
-), "lvl_2" AS (
-  SELECT
-    *,
     CASE
-      WHEN "d5" >= 1
+      WHEN "a5" >= 1
       THEN 'after_sales'
       WHEN NOT (
-        "d4" IS NULL
+        "a4" IS NULL
       )
       THEN 'delivered'
       WHEN NOT (
-        "d3" IS NULL
+        "a3" IS NULL
       )
       THEN 'deposit'
       WHEN NOT (
-        "d2" IS NULL
+        "a2" IS NULL
       )
       THEN 'test_drive'
       WHEN NOT (
-        "d1" IS NULL
+        "a1" IS NULL
       )
       THEN 'wecom'
       WHEN NOT (
-        "d0" IS NULL
+        "a0" IS NULL
       )
       THEN 'store_visit'
       ELSE 'lead'
@@ -104,90 +88,80 @@ WITH "ev_0" AS (
       CAST((
         CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
           CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "d9") AS INTEGER) + (
-          CAST(STRFTIME('%f', "d9") AS REAL) - CAST(STRFTIME('%S', "d9") AS INTEGER)
+        ) - CAST(STRFTIME('%s', "a6") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a6") AS REAL) - CAST(STRFTIME('%S', "a6") AS INTEGER)
         )
       ) AS REAL) / 86400
-    ) AS "d10",
-    FLOOR(
-      CAST((
-        CAST(STRFTIME('%s', "d3") AS INTEGER) + (
-          CAST(STRFTIME('%f', "d3") AS REAL) - CAST(STRFTIME('%S', "d3") AS INTEGER)
-        ) - CAST(STRFTIME('%s', "d2") AS INTEGER) + (
-          CAST(STRFTIME('%f', "d2") AS REAL) - CAST(STRFTIME('%S', "d2") AS INTEGER)
-        )
-      ) AS REAL) / 86400
-    ) AS "d16"
-  FROM "lvl_1"
-), "lvl_3" AS (
-  SELECT
-    *,
-    "d6" = 'test_drive'
-    AND (
-      FLOOR(
-        CAST((
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "d2") AS INTEGER) + (
-            CAST(STRFTIME('%f', "d2") AS REAL) - CAST(STRFTIME('%S', "d2") AS INTEGER)
-          )
-        ) AS REAL) / 86400
-      ) >= 7
-      AND FLOOR(
-        CAST((
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "d2") AS INTEGER) + (
-            CAST(STRFTIME('%f', "d2") AS REAL) - CAST(STRFTIME('%S', "d2") AS INTEGER)
-          )
-        ) AS REAL) / 86400
-      ) <= 21
-    ) AS "d7",
-    "d6" = 'deposit'
-    AND FLOOR(
-      CAST((
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "d3") AS INTEGER) + (
-          CAST(STRFTIME('%f', "d3") AS REAL) - CAST(STRFTIME('%S', "d3") AS INTEGER)
-        )
-      ) AS REAL) / 86400
-    ) > 90 AS "d8",
-    "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
-    "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "d12",
-    "p_0" = 'douyin'
-    AND FLOOR(
-      CAST((
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
-          CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
-        )
-      ) AS REAL) / 86400
-    ) <= 14
-    AND "d6" <> 'lead' AS "d13"
-  FROM "lvl_2"
+    ) AS "d10"
+  FROM "base"
 )
 SELECT
   "_u",
-  "d0",
-  "d1",
-  "d2",
-  "d3",
-  "d4",
-  "d5",
+  "a0" AS "d0",
+  "a1" AS "d1",
+  "a2" AS "d2",
+  "a3" AS "d3",
+  "a4" AS "d4",
+  "a5" AS "d5",
   "d6",
-  "d7",
-  "d8",
-  "d9",
+  "d6" = 'test_drive'
+  AND (
+    FLOOR(
+      CAST((
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        ) - CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+        )
+      ) AS REAL) / 86400
+    ) >= 7
+    AND FLOOR(
+      CAST((
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        ) - CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+        )
+      ) AS REAL) / 86400
+    ) <= 21
+  ) AS "d7",
+  "d6" = 'deposit'
+  AND FLOOR(
+    CAST((
+      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+      ) - CAST(STRFTIME('%s', "a3") AS INTEGER) + (
+        CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
+      )
+    ) AS REAL) / 86400
+  ) > 90 AS "d8",
+  "a6" AS "d9",
   "d10",
-  "d11",
-  "d12",
-  "d13",
-  "d14",
-  "d15",
-  "d16"
-FROM "lvl_3";
+  "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
+  "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "d12",
+  "p_0" = 'douyin'
+  AND FLOOR(
+    CAST((
+      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+      ) - CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
+        CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
+      )
+    ) AS REAL) / 86400
+  ) <= 14
+  AND "d6" <> 'lead' AS "d13",
+  "a7" AS "d14",
+  "a8" AS "d15",
+  FLOOR(
+    CAST((
+      CAST(STRFTIME('%s', "a3") AS INTEGER) + (
+        CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
+      ) - CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+        CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+      )
+    ) AS REAL) / 86400
+  ) AS "d16"
+FROM "lvl_1";
 
 CREATE TABLE IF NOT EXISTS "segl_nev_tags" AS
 SELECT

@@ -46,7 +46,7 @@ WITH "ev_0" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "_t" ASC, "c2" ASC) AS "r_a10"
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a10"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -100,7 +100,7 @@ WITH "ev_0" AS (
         THEN "c0"
       END
     ) AS "a9",
-    MAX(CASE WHEN "r_a10" = 1 THEN "c2" END) AS "a10",
+    MIN(CASE WHEN "_t" = "t_a10" THEN "c2" END) AS "a10",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -358,15 +358,7 @@ WITH "ev_0" AS (
 ), "lvl_1" AS (
   SELECT
     *,
-    "a0" AS "d0",
-    "a14" AS "d1",
-    "a1" AS "d3",
-    "a2" AS "d4",
     CAST("a3" AS Nullable(Float64)) / nullIf(CAST("a1" AS Nullable(Float64)), 0) AS "d6",
-    "a20" AS "d7",
-    "a4" AS "d9",
-    "p_1" AS "d10",
-    "a15" AS "d11",
     CASE
       WHEN (
         "p_1" = 'Beijing' OR "p_1" = '北京'
@@ -378,34 +370,11 @@ WITH "ev_0" AS (
       THEN 'Chengdu'
       ELSE "p_1"
     END AS "d13",
-    "a16" AS "d16",
-    "a17" AS "d19",
-    "a5" AS "d21",
-    "a6" AS "d22",
     2026 - EXTRACT(YEAR FROM "p_2") - CASE
       WHEN EXTRACT(MONTH FROM "p_2") * 100 + EXTRACT(DAY FROM "p_2") > 1101
       THEN 1
       ELSE 0
-    END AS "d24",
-    "p_3" AS "d26",
-    "p_4" AS "d27",
-    "a7" AS "d29",
-    "p_5" AS "d31",
-    FLOOR(
-      (
-        (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) AS "d32",
-    "a18" AS "d33",
-    "a19" AS "d34",
-    "a8" AS "d35",
-    "a9" AS "d36",
-    "a10" AS "d37",
-    "a11" AS "d38",
-    "a12" AS "d39",
-    "a13" AS "d40"
+    END AS "d24"
   FROM "base"
 ), "lvl_2" AS (
   SELECT
@@ -422,138 +391,126 @@ WITH "ev_0" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a14", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
-      OR "d1" IS NULL
+      OR "a14" IS NULL
       THEN 'churned'
-      WHEN "d0" >= 5
+      WHEN "a0" >= 5
       THEN 'loyal'
       ELSE 'mature'
     END AS "d2",
     CASE
-      WHEN "d3" >= 3 AND "d4" >= 3000
-      THEN 'hf_hv'
-      WHEN "d3" >= 3
-      THEN 'hf_lv'
-      WHEN "d4" >= 3000
-      THEN 'lf_hv'
-      WHEN "d3" >= 1
-      THEN 'lf_lv'
-      ELSE 'none'
-    END AS "d5",
-    CASE
-      WHEN "d3" = 0
+      WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "d7" >= 3
+      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a20" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS Nullable(Float64))
       THEN 'sensitive'
       WHEN "d6" >= CAST(0.2 AS Nullable(Float64))
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS "d8",
-    "d11" >= 3 AND "d0" >= 1 AND "d10" = 'Beijing' AND NOT "d9" AS "d12",
-    "d11" >= 3 AND "d0" >= 1 AND "d13" = 'Beijing' AND NOT "d9" AS "d14",
-    "d4" >= 3000 AND "d16" = 0 AND "d11" >= 1 AS "d17",
-    "d19" >= 3 AND "d3" = 0 AS "d20",
-    "d22" = 'skincare'
-    AND (
-      FLOOR(
-        (
-          (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
-          ) / 1000000.0
-        ) / 86400
-      ) >= 30
-      AND FLOOR(
-        (
-          (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d21", 6))
-          ) / 1000000.0
-        ) / 86400
-      ) <= 90
-    ) AS "d23",
-    (
-      "d27" = 'gold' OR "d27" = 'platinum'
-    ) AND "d26" > 0 AS "d28",
-    "d29" = 0 AND "d3" >= 1 AND "d0" > "d3" AS "d30",
-    CASE WHEN "d35" >= 5000 THEN 'high' WHEN "d35" >= 1000 THEN 'mid' ELSE 'low' END AS "d41",
-    CASE
-      WHEN "d16" >= 8
-      THEN 'high'
-      WHEN "d16" >= 2
-      THEN 'mid'
-      WHEN "d11" >= 1
-      THEN 'low'
-      ELSE 'inactive'
-    END AS "d42",
-    FLOOR(
-      (
-        (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d1", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) AS "d43"
+    END AS "d8"
   FROM "lvl_1"
-), "lvl_3" AS (
-  SELECT
-    *,
-    "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
-    (
-      "d8" = 'fanatic' OR "d8" = 'sensitive'
-    ) AND "d7" >= 3 AS "d18",
-    "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25"
-  FROM "lvl_2"
 )
 SELECT
   "_u",
-  CAST("d0" AS Nullable(Float64)) AS "d0",
-  CAST("d1" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("a0" AS Nullable(Float64)) AS "d0",
+  CAST("a14" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
   CAST("d2" AS Nullable(String)) AS "d2",
-  CAST("d3" AS Nullable(Float64)) AS "d3",
-  CAST("d4" AS Nullable(Float64)) AS "d4",
-  CAST("d5" AS Nullable(String)) AS "d5",
+  CAST("a1" AS Nullable(Float64)) AS "d3",
+  CAST("a2" AS Nullable(Float64)) AS "d4",
+  CAST(CASE
+    WHEN "a1" >= 3 AND "a2" >= 3000
+    THEN 'hf_hv'
+    WHEN "a1" >= 3
+    THEN 'hf_lv'
+    WHEN "a2" >= 3000
+    THEN 'lf_hv'
+    WHEN "a1" >= 1
+    THEN 'lf_lv'
+    ELSE 'none'
+  END AS Nullable(String)) AS "d5",
   CAST("d6" AS Nullable(Float64)) AS "d6",
-  CAST("d7" AS Nullable(Float64)) AS "d7",
+  CAST("a20" AS Nullable(Float64)) AS "d7",
   CAST("d8" AS Nullable(String)) AS "d8",
-  CAST("d9" AS Nullable(Bool)) AS "d9",
-  CAST("d10" AS Nullable(String)) AS "d10",
-  CAST("d11" AS Nullable(Float64)) AS "d11",
-  CAST("d12" AS Nullable(Bool)) AS "d12",
+  CAST("a4" AS Nullable(Bool)) AS "d9",
+  CAST("p_1" AS Nullable(String)) AS "d10",
+  CAST("a15" AS Nullable(Float64)) AS "d11",
+  CAST("a15" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d12",
   CAST("d13" AS Nullable(String)) AS "d13",
-  CAST("d14" AS Nullable(Bool)) AS "d14",
-  CAST("d15" AS Nullable(Bool)) AS "d15",
-  CAST("d16" AS Nullable(Float64)) AS "d16",
-  CAST("d17" AS Nullable(Bool)) AS "d17",
-  CAST("d18" AS Nullable(Bool)) AS "d18",
-  CAST("d19" AS Nullable(Float64)) AS "d19",
-  CAST("d20" AS Nullable(Bool)) AS "d20",
-  CAST("d21" AS Nullable(DateTime64(6, 'UTC'))) AS "d21",
-  CAST("d22" AS Nullable(String)) AS "d22",
-  CAST("d23" AS Nullable(Bool)) AS "d23",
+  CAST("a15" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d14",
+  CAST("d2" = 'loyal' AND "d13" = 'Beijing' AS Nullable(Bool)) AS "d15",
+  CAST("a16" AS Nullable(Float64)) AS "d16",
+  CAST("a2" >= 3000 AND "a16" = 0 AND "a15" >= 1 AS Nullable(Bool)) AS "d17",
+  CAST((
+    "d8" = 'fanatic' OR "d8" = 'sensitive'
+  ) AND "a20" >= 3 AS Nullable(Bool)) AS "d18",
+  CAST("a17" AS Nullable(Float64)) AS "d19",
+  CAST("a17" >= 3 AND "a1" = 0 AS Nullable(Bool)) AS "d20",
+  CAST("a5" AS Nullable(DateTime64(6, 'UTC'))) AS "d21",
+  CAST("a6" AS Nullable(String)) AS "d22",
+  CAST("a6" = 'skincare'
+  AND (
+    FLOOR(
+      (
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
+        ) / 1000000.0
+      ) / 86400
+    ) >= 30
+    AND FLOOR(
+      (
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
+        ) / 1000000.0
+      ) / 86400
+    ) <= 90
+  ) AS Nullable(Bool)) AS "d23",
   CAST("d24" AS Nullable(Float64)) AS "d24",
-  CAST("d25" AS Nullable(Bool)) AS "d25",
-  CAST("d26" AS Nullable(Float64)) AS "d26",
-  CAST("d27" AS Nullable(String)) AS "d27",
-  CAST("d28" AS Nullable(Bool)) AS "d28",
-  CAST("d29" AS Nullable(Float64)) AS "d29",
-  CAST("d30" AS Nullable(Bool)) AS "d30",
-  CAST("d31" AS Nullable(String)) AS "d31",
-  CAST("d32" AS Nullable(Float64)) AS "d32",
-  CAST("d33" AS Nullable(Float64)) AS "d33",
-  CAST("d34" AS Nullable(String)) AS "d34",
-  CAST("d35" AS Nullable(Float64)) AS "d35",
-  CAST("d36" AS Nullable(Float64)) AS "d36",
-  CAST("d37" AS Nullable(String)) AS "d37",
-  CAST("d38" AS Nullable(Float64)) AS "d38",
-  CAST("d39" AS Nullable(Float64)) AS "d39",
-  CAST("d40" AS Nullable(Float64)) AS "d40",
-  CAST("d41" AS Nullable(String)) AS "d41",
-  CAST("d42" AS Nullable(String)) AS "d42",
-  CAST("d43" AS Nullable(Float64)) AS "d43"
-FROM "lvl_3"
+  CAST("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS Nullable(Bool)) AS "d25",
+  CAST("p_3" AS Nullable(Float64)) AS "d26",
+  CAST("p_4" AS Nullable(String)) AS "d27",
+  CAST((
+    "p_4" = 'gold' OR "p_4" = 'platinum'
+  ) AND "p_3" > 0 AS Nullable(Bool)) AS "d28",
+  CAST("a7" AS Nullable(Float64)) AS "d29",
+  CAST("a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS Nullable(Bool)) AS "d30",
+  CAST("p_5" AS Nullable(String)) AS "d31",
+  CAST(FLOOR(
+    (
+      (
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
+      ) / 1000000.0
+    ) / 86400
+  ) AS Nullable(Float64)) AS "d32",
+  CAST("a18" AS Nullable(Float64)) AS "d33",
+  CAST("a19" AS Nullable(String)) AS "d34",
+  CAST("a8" AS Nullable(Float64)) AS "d35",
+  CAST("a9" AS Nullable(Float64)) AS "d36",
+  CAST("a10" AS Nullable(String)) AS "d37",
+  CAST("a11" AS Nullable(Float64)) AS "d38",
+  CAST("a12" AS Nullable(Float64)) AS "d39",
+  CAST("a13" AS Nullable(Float64)) AS "d40",
+  CAST(CASE WHEN "a8" >= 5000 THEN 'high' WHEN "a8" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d41",
+  CAST(CASE
+    WHEN "a16" >= 8
+    THEN 'high'
+    WHEN "a16" >= 2
+    THEN 'mid'
+    WHEN "a15" >= 1
+    THEN 'low'
+    ELSE 'inactive'
+  END AS Nullable(String)) AS "d42",
+  CAST(FLOOR(
+    (
+      (
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a14", 6))
+      ) / 1000000.0
+    ) / 86400
+  ) AS Nullable(Float64)) AS "d43"
+FROM "lvl_2"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags"

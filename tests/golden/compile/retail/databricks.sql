@@ -20,7 +20,7 @@ WITH `ev_0` AS (
 ), `evr_0` AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (PARTITION BY `_u` ORDER BY `_t` ASC NULLS LAST, `c2` ASC NULLS LAST) AS `r_a10`
+    MIN(`_t`) OVER (PARTITION BY `_u`) AS `t_a10`
   FROM `ev_0`
 ), `agg_0` AS (
   SELECT
@@ -52,7 +52,7 @@ WITH `ev_0` AS (
     ) AS `a7`,
     SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a8`,
     AVG(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a9`,
-    MAX(CASE WHEN `r_a10` = 1 THEN `c2` END) AS `a10`,
+    MIN(CASE WHEN `_t` = `t_a10` THEN `c2` END) AS `a10`,
     COUNT(
       DISTINCT CASE
         WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
@@ -244,15 +244,7 @@ WITH `ev_0` AS (
 ), `lvl_1` AS (
   SELECT
     *,
-    `a0` AS `d0`,
-    `a14` AS `d1`,
-    `a1` AS `d3`,
-    `a2` AS `d4`,
     TRY_DIVIDE(CAST(`a3` AS DOUBLE), CAST(`a1` AS DOUBLE)) AS `d6`,
-    `a20` AS `d7`,
-    `a4` AS `d9`,
-    `p_1` AS `d10`,
-    `a15` AS `d11`,
     CASE
       WHEN `p_1` IN ('Beijing', '北京')
       THEN 'Beijing'
@@ -260,34 +252,11 @@ WITH `ev_0` AS (
       THEN 'Chengdu'
       ELSE `p_1`
     END AS `d13`,
-    `a16` AS `d16`,
-    `a17` AS `d19`,
-    `a5` AS `d21`,
-    `a6` AS `d22`,
     2026 - EXTRACT(YEAR FROM `p_2`) - CASE
       WHEN EXTRACT(MONTH FROM `p_2`) * 100 + EXTRACT(DAY FROM `p_2`) > 1101
       THEN 1
       ELSE 0
-    END AS `d24`,
-    `p_3` AS `d26`,
-    `p_4` AS `d27`,
-    `a7` AS `d29`,
-    `p_5` AS `d31`,
-    CAST(FLOOR(
-      (
-        CAST((
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_0` AS TIMESTAMP_NTZ)
-        ) AS DECIMAL(20, 6))
-      ) / 86400
-    ) AS DOUBLE) AS `d32`,
-    `a18` AS `d33`,
-    `a19` AS `d34`,
-    `a8` AS `d35`,
-    `a9` AS `d36`,
-    `a10` AS `d37`,
-    `a11` AS `d38`,
-    `a12` AS `d39`,
-    `a13` AS `d40`
+    END AS `d24`
   FROM `base`
 ), `lvl_2` AS (
   SELECT
@@ -304,134 +273,122 @@ WITH `ev_0` AS (
       WHEN CAST(FLOOR(
         (
           CAST((
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d1` AS TIMESTAMP_NTZ)
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a14` AS TIMESTAMP_NTZ)
           ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) > 90
-      OR `d1` IS NULL
+      OR `a14` IS NULL
       THEN 'churned'
-      WHEN `d0` >= 5
+      WHEN `a0` >= 5
       THEN 'loyal'
       ELSE 'mature'
     END AS `d2`,
     CASE
-      WHEN `d3` >= 3 AND `d4` >= 3000
-      THEN 'hf_hv'
-      WHEN `d3` >= 3
-      THEN 'hf_lv'
-      WHEN `d4` >= 3000
-      THEN 'lf_hv'
-      WHEN `d3` >= 1
-      THEN 'lf_lv'
-      ELSE 'none'
-    END AS `d5`,
-    CASE
-      WHEN `d3` = 0
+      WHEN `a1` = 0
       THEN 'no_orders'
-      WHEN `d6` >= CAST(0.8 AS DOUBLE) AND `d7` >= 3
+      WHEN `d6` >= CAST(0.8 AS DOUBLE) AND `a20` >= 3
       THEN 'fanatic'
       WHEN `d6` >= CAST(0.5 AS DOUBLE)
       THEN 'sensitive'
       WHEN `d6` >= CAST(0.2 AS DOUBLE)
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS `d8`,
-    `d11` >= 3 AND `d0` >= 1 AND `d10` = 'Beijing' AND NOT `d9` AS `d12`,
-    `d11` >= 3 AND `d0` >= 1 AND `d13` = 'Beijing' AND NOT `d9` AS `d14`,
-    `d4` >= 3000 AND `d16` = 0 AND `d11` >= 1 AS `d17`,
-    `d19` >= 3 AND `d3` = 0 AS `d20`,
-    `d22` = 'skincare'
-    AND (
-      CAST(FLOOR(
-        (
-          CAST((
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d21` AS TIMESTAMP_NTZ)
-          ) AS DECIMAL(20, 6))
-        ) / 86400
-      ) AS DOUBLE) >= 30
-      AND CAST(FLOOR(
-        (
-          CAST((
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d21` AS TIMESTAMP_NTZ)
-          ) AS DECIMAL(20, 6))
-        ) / 86400
-      ) AS DOUBLE) <= 90
-    ) AS `d23`,
-    `d27` IN ('gold', 'platinum') AND `d26` > 0 AS `d28`,
-    `d29` = 0 AND `d3` >= 1 AND `d0` > `d3` AS `d30`,
-    CASE WHEN `d35` >= 5000 THEN 'high' WHEN `d35` >= 1000 THEN 'mid' ELSE 'low' END AS `d41`,
-    CASE
-      WHEN `d16` >= 8
-      THEN 'high'
-      WHEN `d16` >= 2
-      THEN 'mid'
-      WHEN `d11` >= 1
-      THEN 'low'
-      ELSE 'inactive'
-    END AS `d42`,
-    CAST(FLOOR(
-      (
-        CAST((
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d1` AS TIMESTAMP_NTZ)
-        ) AS DECIMAL(20, 6))
-      ) / 86400
-    ) AS DOUBLE) AS `d43`
+    END AS `d8`
   FROM `lvl_1`
-), `lvl_3` AS (
-  SELECT
-    *,
-    `d2` = 'loyal' AND `d13` = 'Beijing' AS `d15`,
-    `d8` IN ('fanatic', 'sensitive') AND `d7` >= 3 AS `d18`,
-    `d24` >= 18 AND `d24` <= 25 AND `d2` = 'new' AS `d25`
-  FROM `lvl_2`
 )
 SELECT
   `_u`,
-  `d0`,
-  `d1`,
+  `a0` AS `d0`,
+  `a14` AS `d1`,
   `d2`,
-  `d3`,
-  `d4`,
-  `d5`,
+  `a1` AS `d3`,
+  `a2` AS `d4`,
+  CASE
+    WHEN `a1` >= 3 AND `a2` >= 3000
+    THEN 'hf_hv'
+    WHEN `a1` >= 3
+    THEN 'hf_lv'
+    WHEN `a2` >= 3000
+    THEN 'lf_hv'
+    WHEN `a1` >= 1
+    THEN 'lf_lv'
+    ELSE 'none'
+  END AS `d5`,
   `d6`,
-  `d7`,
+  `a20` AS `d7`,
   `d8`,
-  `d9`,
-  `d10`,
-  `d11`,
-  `d12`,
+  `a4` AS `d9`,
+  `p_1` AS `d10`,
+  `a15` AS `d11`,
+  `a15` >= 3 AND `a0` >= 1 AND `p_1` = 'Beijing' AND NOT `a4` AS `d12`,
   `d13`,
-  `d14`,
-  `d15`,
-  `d16`,
-  `d17`,
-  `d18`,
-  `d19`,
-  `d20`,
-  `d21`,
-  `d22`,
-  `d23`,
+  `a15` >= 3 AND `a0` >= 1 AND `d13` = 'Beijing' AND NOT `a4` AS `d14`,
+  `d2` = 'loyal' AND `d13` = 'Beijing' AS `d15`,
+  `a16` AS `d16`,
+  `a2` >= 3000 AND `a16` = 0 AND `a15` >= 1 AS `d17`,
+  `d8` IN ('fanatic', 'sensitive') AND `a20` >= 3 AS `d18`,
+  `a17` AS `d19`,
+  `a17` >= 3 AND `a1` = 0 AS `d20`,
+  `a5` AS `d21`,
+  `a6` AS `d22`,
+  `a6` = 'skincare'
+  AND (
+    CAST(FLOOR(
+      (
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a5` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
+      ) / 86400
+    ) AS DOUBLE) >= 30
+    AND CAST(FLOOR(
+      (
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a5` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
+      ) / 86400
+    ) AS DOUBLE) <= 90
+  ) AS `d23`,
   `d24`,
-  `d25`,
-  `d26`,
-  `d27`,
-  `d28`,
-  `d29`,
-  `d30`,
-  `d31`,
-  `d32`,
-  `d33`,
-  `d34`,
-  `d35`,
-  `d36`,
-  `d37`,
-  `d38`,
-  `d39`,
-  `d40`,
-  `d41`,
-  `d42`,
-  `d43`
-FROM `lvl_3`;
+  `d24` >= 18 AND `d24` <= 25 AND `d2` = 'new' AS `d25`,
+  `p_3` AS `d26`,
+  `p_4` AS `d27`,
+  `p_4` IN ('gold', 'platinum') AND `p_3` > 0 AS `d28`,
+  `a7` AS `d29`,
+  `a7` = 0 AND `a1` >= 1 AND `a0` > `a1` AS `d30`,
+  `p_5` AS `d31`,
+  CAST(FLOOR(
+    (
+      CAST((
+        CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_0` AS TIMESTAMP_NTZ)
+      ) AS DECIMAL(20, 6))
+    ) / 86400
+  ) AS DOUBLE) AS `d32`,
+  `a18` AS `d33`,
+  `a19` AS `d34`,
+  `a8` AS `d35`,
+  `a9` AS `d36`,
+  `a10` AS `d37`,
+  `a11` AS `d38`,
+  `a12` AS `d39`,
+  `a13` AS `d40`,
+  CASE WHEN `a8` >= 5000 THEN 'high' WHEN `a8` >= 1000 THEN 'mid' ELSE 'low' END AS `d41`,
+  CASE
+    WHEN `a16` >= 8
+    THEN 'high'
+    WHEN `a16` >= 2
+    THEN 'mid'
+    WHEN `a15` >= 1
+    THEN 'low'
+    ELSE 'inactive'
+  END AS `d42`,
+  CAST(FLOOR(
+    (
+      CAST((
+        CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a14` AS TIMESTAMP_NTZ)
+      ) AS DECIMAL(20, 6))
+    ) / 86400
+  ) AS DOUBLE) AS `d43`
+FROM `lvl_2`;
 
 CREATE TABLE IF NOT EXISTS `segl_retail_tags` AS
 SELECT

@@ -187,22 +187,6 @@ WITH "ev_0" AS (
 ), "lvl_1" AS (
   SELECT
     *,
-    "p_0" AS "d0",
-    "p_1" AS "d1",
-    "p_2" AS "d2",
-    "a6" AS "d3",
-    "a0" AS "d4",
-    "a1" AS "d5",
-    "a7" AS "d6",
-    "a2" AS "d7",
-    CAST("a3" AS Nullable(Float64)) / nullIf(CAST("a4" AS Nullable(Float64)), 0) AS "d8",
-    "a5" AS "d9"
-  FROM "base"
-), "lvl_2" AS (
-  SELECT
-    *,
-    CASE WHEN "d5" >= 5000 THEN 'high' WHEN "d5" >= 1000 THEN 'mid' ELSE 'low' END AS "d10",
-    "d3" >= 3 AND "d4" >= 1 AND "d1" = 'Beijing' AND NOT "d7" AS "d11",
     CASE
       WHEN FLOOR(
         (
@@ -215,39 +199,34 @@ WITH "ev_0" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("d6", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a7", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
       THEN 'churned'
-      WHEN "d4" >= 5
+      WHEN "a0" >= 5
       THEN 'loyal'
       ELSE 'mature'
     END AS "d12"
-  FROM "lvl_1"
-), "lvl_3" AS (
-  SELECT
-    *,
-    "d12" = 'loyal' AND "d1" = 'Beijing' AS "d13"
-  FROM "lvl_2"
+  FROM "base"
 )
 SELECT
   "_u",
-  CAST("d0" AS Nullable(String)) AS "d0",
-  CAST("d1" AS Nullable(String)) AS "d1",
-  CAST("d2" AS Nullable(Float64)) AS "d2",
-  CAST("d3" AS Nullable(Float64)) AS "d3",
-  CAST("d4" AS Nullable(Float64)) AS "d4",
-  CAST("d5" AS Nullable(Float64)) AS "d5",
-  CAST("d6" AS Nullable(DateTime64(6, 'UTC'))) AS "d6",
-  CAST("d7" AS Nullable(Bool)) AS "d7",
-  CAST("d8" AS Nullable(Float64)) AS "d8",
-  CAST("d9" AS Nullable(String)) AS "d9",
-  CAST("d10" AS Nullable(String)) AS "d10",
-  CAST("d11" AS Nullable(Bool)) AS "d11",
+  CAST("p_0" AS Nullable(String)) AS "d0",
+  CAST("p_1" AS Nullable(String)) AS "d1",
+  CAST("p_2" AS Nullable(Float64)) AS "d2",
+  CAST("a6" AS Nullable(Float64)) AS "d3",
+  CAST("a0" AS Nullable(Float64)) AS "d4",
+  CAST("a1" AS Nullable(Float64)) AS "d5",
+  CAST("a7" AS Nullable(DateTime64(6, 'UTC'))) AS "d6",
+  CAST("a2" AS Nullable(Bool)) AS "d7",
+  CAST(CAST("a3" AS Nullable(Float64)) / nullIf(CAST("a4" AS Nullable(Float64)), 0) AS Nullable(Float64)) AS "d8",
+  CAST("a5" AS Nullable(String)) AS "d9",
+  CAST(CASE WHEN "a1" >= 5000 THEN 'high' WHEN "a1" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d10",
+  CAST("a6" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a2" AS Nullable(Bool)) AS "d11",
   CAST("d12" AS Nullable(String)) AS "d12",
-  CAST("d13" AS Nullable(Bool)) AS "d13"
-FROM "lvl_3"
+  CAST("d12" = 'loyal' AND "p_1" = 'Beijing' AS Nullable(Bool)) AS "d13"
+FROM "lvl_1"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
 CREATE TABLE IF NOT EXISTS "segl_spec_tags"

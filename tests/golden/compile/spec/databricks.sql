@@ -123,22 +123,6 @@ WITH `ev_0` AS (
 ), `lvl_1` AS (
   SELECT
     *,
-    `p_0` AS `d0`,
-    `p_1` AS `d1`,
-    `p_2` AS `d2`,
-    `a6` AS `d3`,
-    `a0` AS `d4`,
-    `a1` AS `d5`,
-    `a7` AS `d6`,
-    `a2` AS `d7`,
-    TRY_DIVIDE(CAST(`a3` AS DOUBLE), CAST(`a4` AS DOUBLE)) AS `d8`,
-    `a5` AS `d9`
-  FROM `base`
-), `lvl_2` AS (
-  SELECT
-    *,
-    CASE WHEN `d5` >= 5000 THEN 'high' WHEN `d5` >= 1000 THEN 'mid' ELSE 'low' END AS `d10`,
-    `d3` >= 3 AND `d4` >= 1 AND `d1` = 'Beijing' AND NOT `d7` AS `d11`,
     CASE
       WHEN CAST(FLOOR(
         (
@@ -151,39 +135,34 @@ WITH `ev_0` AS (
       WHEN CAST(FLOOR(
         (
           CAST((
-            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`d6` AS TIMESTAMP_NTZ)
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a7` AS TIMESTAMP_NTZ)
           ) AS DECIMAL(20, 6))
         ) / 86400
       ) AS DOUBLE) > 90
       THEN 'churned'
-      WHEN `d4` >= 5
+      WHEN `a0` >= 5
       THEN 'loyal'
       ELSE 'mature'
     END AS `d12`
-  FROM `lvl_1`
-), `lvl_3` AS (
-  SELECT
-    *,
-    `d12` = 'loyal' AND `d1` = 'Beijing' AS `d13`
-  FROM `lvl_2`
+  FROM `base`
 )
 SELECT
   `_u`,
-  `d0`,
-  `d1`,
-  `d2`,
-  `d3`,
-  `d4`,
-  `d5`,
-  `d6`,
-  `d7`,
-  `d8`,
-  `d9`,
-  `d10`,
-  `d11`,
+  `p_0` AS `d0`,
+  `p_1` AS `d1`,
+  `p_2` AS `d2`,
+  `a6` AS `d3`,
+  `a0` AS `d4`,
+  `a1` AS `d5`,
+  `a7` AS `d6`,
+  `a2` AS `d7`,
+  TRY_DIVIDE(CAST(`a3` AS DOUBLE), CAST(`a4` AS DOUBLE)) AS `d8`,
+  `a5` AS `d9`,
+  CASE WHEN `a1` >= 5000 THEN 'high' WHEN `a1` >= 1000 THEN 'mid' ELSE 'low' END AS `d10`,
+  `a6` >= 3 AND `a0` >= 1 AND `p_1` = 'Beijing' AND NOT `a2` AS `d11`,
   `d12`,
-  `d13`
-FROM `lvl_3`;
+  `d12` = 'loyal' AND `p_1` = 'Beijing' AS `d13`
+FROM `lvl_1`;
 
 CREATE TABLE IF NOT EXISTS `segl_spec_tags` AS
 SELECT

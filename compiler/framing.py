@@ -21,6 +21,7 @@ from segl.compiler.targets import Target
 class Frame:
     target: Target
     timezone: str
+    creates_tables: bool = True  # the run may create history tables (a script: unknown)
 
     @property
     def transactional(self) -> bool:
@@ -44,7 +45,7 @@ class Frame:
 
     def after(self) -> list[exp.Expression]:
         """Statements after the commit, outside the transaction."""
-        return self.target.after_commit()
+        return self.target.after_commit(self.creates_tables)
 
     def after_sql(self) -> list[str]:
         return [render(statement, self.target) for statement in self.after()]

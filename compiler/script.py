@@ -65,7 +65,10 @@ class CompiledRun:
 
     @property
     def frame(self) -> Frame:
-        return Frame(self.target, self.plan.project.timezone)
+        creates = self.existing is None or any(
+            not self.existing.get(table.name) for table in self.store.history
+        )
+        return Frame(self.target, self.plan.project.timezone, creates)
 
     def as_of_literal(self) -> exp.Expression:
         return self.target.timestamp(self.as_of)

@@ -308,8 +308,9 @@ class Target:
     def commit(self) -> exp.Expression | None:
         return exp.Commit() if self.transactions else None
 
-    def after_commit(self) -> list[exp.Expression]:
-        """Statements a script runs after COMMIT (outside the transaction)."""
+    def after_commit(self, creates_tables: bool) -> list[exp.Expression]:
+        """Statements run after COMMIT (outside the transaction); `creates_tables`: the
+        run may create history tables (always so for a script)."""
         return []
 
 

@@ -73,6 +73,7 @@ class _Checker:
         self.first_seen: dict[str, Span] = {}
         self.resolved: dict[str, ir.Definition] = {}
         self.failed: set[str] = set()
+        self.identity_defs: list[ast.IdentityDef] = []
 
     # ------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
@@ -104,6 +105,9 @@ class _Checker:
         if isinstance(stmt, ast.SourceDef):
             self.source_defs[stmt.name] = stmt
             self.sources[stmt.name] = self._source(stmt)
+            return
+        if isinstance(stmt, ast.IdentityDef):
+            self.identity_defs.append(stmt)
             return
         if stmt.name in EXPRESSION_KEYWORDS:
             self.error(
@@ -150,13 +154,16 @@ class _Checker:
         assert user_column is not None
         if stmt.kind == "event":
             assert stmt.time is not None
-            declared = columns.setdefault(stmt.time, Type.TIMESTAMP)
-            if declared not in TEMPORAL:
-                self.error(
-                    "E0401",
-                    f"time column '{stmt.time}' must be a date or timestamp, not {declared}",
-                    stmt.span,
-                )
+            self._special_column(stmt, columns, stmt.time, "time", TEMPORAL)
+        for role, name in (
+            ("created", stmt.created),
+            ("valid from", stmt.valid_from),
+            ("valid to", stmt.valid_to),
+        ):
+            if name is not None:
+                self._special_column(stmt, columns, name, role, TEMPORAL)
+        if stmt.zone is not None:
+            self._special_column(stmt, columns, stmt.zone, "zone", STRING_ONLY)
         return ir.Source(
             stmt.name,
             stmt.table,
@@ -165,6 +172,163 @@ class _Checker:
             stmt.time,
             tuple(columns.items()),
             stmt.span,
+            stmt.id_kind,
+            stmt.created,
+            stmt.zone,
+            stmt.valid_from,
+            stmt.valid_to,
+        )
+
+    def _special_column(
+        self,
+        stmt: ast.SourceDef,
+        columns: dict[str, Type],
+        name: str,
+        role: str,
+        allowed: frozenset[Type],
+    ) -> None:
+        """A column the source names for a role (event time, created, valid from/to,
+        zone): declared with a fitting type, or taken as the first of `allowed`."""
+        default = Type.TIMESTAMP if Type.TIMESTAMP in allowed else Type.STRING
+        declared = columns.setdefault(name, default)
+        if declared not in allowed | {Type.ANY}:
+            wanted = "a date or timestamp" if allowed == TEMPORAL else "a string"
+            span = next((c.span for c in stmt.columns if c.name == name), stmt.span)
+            self.error(
+                "E0401",
+                f"{role} column '{name}' must be {wanted}, not {declared}",
+                span,
+                f"declare it as {'timestamp' if allowed == TEMPORAL else 'string'}",
+            )
+
+    # ------------------------------------------------------------ identity
+    def identity(self) -> ir.Identity | None:
+        """The project's identity (at most one), its links and every source's ID kind."""
+        if len(self.identity_defs) > 1:
+            extra = self.identity_defs[1]
+            self.error(
+                "E0313",
+                "a project has one identity; this is a second one",
+                extra.span,
+                "list every kind and link in one identity",
+            )
+        stmt = self.identity_defs[0] if self.identity_defs else None
+        kinds = self._identity_kinds(stmt) if stmt is not None else ()
+        self._source_kinds(kinds, stmt)
+        if stmt is None:
+            return None
+        checked = [self._link(link, kinds) for link in stmt.links]
+        links = tuple(link for link in checked if link is not None)
+        if not links:
+            self.error(
+                "E0314",
+                f"identity '{stmt.name}' has no links, so every ID would be a person of its own",
+                stmt.span,
+                "link two IDs: link bindings: member_no as member, openid as openid",
+            )
+        if stmt.shared_above is not None and stmt.shared_above < 1:
+            self.error(
+                "E0314",
+                "'shared above 0' would leave every linked ID out",
+                stmt.span,
+                "e.g. shared above 50: an ID linked to more than 50 others is left out",
+            )
+        used = {s.id_kind for s in self.sources.values()}
+        used |= {k for link in links for k in (link.left_kind, link.right_kind)}
+        for kind in kinds:
+            if kind not in used:
+                self.warn(
+                    "W0006",
+                    f"no source or link holds IDs of kind '{kind}'",
+                    stmt.span,
+                    "remove the kind, or say `as " + kind + "` on the source that holds them",
+                )
+        return ir.Identity(stmt.name, kinds, links, stmt.shared_above, stmt.span)
+
+    def _identity_kinds(self, stmt: ast.IdentityDef) -> tuple[str, ...]:
+        if not stmt.kinds:
+            self.error(
+                "E0314",
+                f"identity '{stmt.name}' lists no ID kinds",
+                stmt.span,
+                "list them, the most preferred for the person key first: kinds member, "
+                "openid, device",
+            )
+        seen: list[str] = []
+        for kind in stmt.kinds:
+            if kind in seen:
+                self.error("E0310", f"ID kind '{kind}' is listed twice", stmt.span)
+            else:
+                seen.append(kind)
+        return tuple(seen)
+
+    def _source_kinds(self, kinds: tuple[str, ...], stmt: ast.IdentityDef | None) -> None:
+        """With an identity every source says which kind of ID its user column holds (and
+        the kind is one of the identity's); without one, no source names a kind."""
+        for source in self.sources.values():
+            span = self.source_defs[source.name].span
+            if source.id_kind is None and stmt is not None:
+                keyword = "key" if source.kind == "profile" else "user"
+                self.error(
+                    "E0311",
+                    f"source '{source.name}' does not say which kind of ID "
+                    f"'{source.user_column}' holds",
+                    span,
+                    f"e.g. {keyword} {source.user_column} as {kinds[0] if kinds else 'member'}",
+                )
+            elif source.id_kind is not None and stmt is None:
+                self.error(
+                    "E0312",
+                    f"ID kind '{source.id_kind}' of source '{source.name}' is declared by no "
+                    "identity",
+                    span,
+                    "declare the kinds: identity person { kinds member, openid ... }",
+                )
+            elif source.id_kind is not None and source.id_kind not in kinds:
+                self.error(
+                    "E0312",
+                    f"unknown ID kind '{source.id_kind}'",
+                    span,
+                    *did_you_mean(source.id_kind, kinds),
+                    "the identity's kinds: " + ", ".join(kinds),
+                )
+
+    def _link(self, link: ast.LinkDef, kinds: tuple[str, ...]) -> ir.IdentityLink | None:
+        source = self.sources.get(link.source)
+        if source is None:
+            self.error(
+                "E0302",
+                f"unknown source '{link.source}'",
+                link.span,
+                *did_you_mean(link.source, self.sources),
+            )
+            return None
+        ok = True
+        for column, kind in ((link.left, link.left_kind), (link.right, link.right_kind)):
+            if column != source.user_column and source.column_type(column) is None:
+                self.error(
+                    "E0303",
+                    f"source '{source.name}' has no column '{column}'",
+                    link.span,
+                    *did_you_mean(column, [c for c, _ in source.columns]),
+                )
+                ok = False
+            if kind not in kinds:
+                self.error(
+                    "E0312",
+                    f"unknown ID kind '{kind}'",
+                    link.span,
+                    *did_you_mean(kind, kinds),
+                    "the identity's kinds: " + ", ".join(kinds),
+                )
+                ok = False
+        if (link.left, link.left_kind) == (link.right, link.right_kind):
+            self.error("E0314", "a link ties an ID to itself", link.span, "name two columns")
+            ok = False
+        if not ok:
+            return None
+        return ir.IdentityLink(
+            source.name, link.left, link.left_kind, link.right, link.right_kind, link.span
         )
 
     def universe(self) -> str:
@@ -206,15 +370,36 @@ class _Checker:
         else:
             exprs = [stmt.expr]
         found: list[str] = []
-        stack = list(exprs)
+        # (node, the event source whose columns its names may be, inside an aggregate)
+        stack: list[tuple[ast.Expr, ir.Source | None]] = [(e, None) for e in exprs]
         while stack:
-            node = stack.pop()
+            node, scope = stack.pop()
             if isinstance(node, ast.Name) and node.name in self.defs and node.name not in found:
-                found.append(node.name)
+                is_column = scope is not None and scope.column_type(node.name) is not None
+                if not is_column:
+                    found.append(node.name)
             if isinstance(node, ast.Call) and node.name in AGGREGATES:
-                continue  # names inside aggregates are event columns
-            stack.extend(ast.children(node))
+                scope = self._quiet_source(node)
+            stack.extend((child, scope) for child in ast.children(node))
         return found
+
+    def _quiet_source(self, node: ast.Call) -> ir.Source | None:
+        """The event source an aggregate is over, as `aggregate_source` finds it, without
+        reporting anything (for ordering definitions; the check reports problems)."""
+        if not node.args:
+            return None
+        first = node.args[0]
+        if isinstance(first, ast.Name) and first.name in self.sources:
+            return self.sources[first.name]
+        named: list[ast.Expr] = [first, *([node.where] if node.where is not None else [])]
+        while named:
+            item = named.pop()
+            if isinstance(item, ast.ColumnRef):
+                source = self.sources.get(item.source)
+                if source is not None and source.kind == "event":
+                    return source
+            named.extend(ast.children(item))
+        return None
 
     def order(self) -> list[str]:
         """Definitions in dependency order; cycles are reported and left out."""
@@ -379,15 +564,7 @@ class _Checker:
         if scope is not None and scope.column_type(name) is not None:
             return ir.EventColumn(scope.name, name, scope.column_type(name) or Type.ANY, node.span)
         if name in self.defs:
-            if scope is not None:
-                self.error(
-                    "E0409",
-                    f"'{name}' is a per-user definition; inside an aggregate over "
-                    f"'{scope.name}' only its columns and constants can be used",
-                    node.span,
-                    f"move the condition out of the aggregate: ... and {name}",
-                )
-                return ir.Invalid(span=node.span)
+            # inside an aggregate too: the user's value as of the run (SPEC §3.6)
             return self.reference(node)
         if name in self.sources:
             source = self.sources[name]
@@ -451,14 +628,7 @@ class _Checker:
             )
             return ir.Invalid(span=node.span)
         if source.kind == "profile":
-            if scope is not None:
-                self.error(
-                    "E0409",
-                    f"inside an aggregate over '{scope.name}' only its own columns can be used",
-                    node.span,
-                    f"compare {node.source}.{node.column} outside the aggregate",
-                )
-                return ir.Invalid(span=node.span)
+            # inside an aggregate too: the user's value as of the run (a per-user value)
             return ir.ProfileColumn(source.name, node.column, column_type, node.span)
         if scope is None:
             self.error(
@@ -828,6 +998,7 @@ def _check(
 ) -> tuple[ir.Project | None, list[Diagnostic]]:
     checker = _Checker(programs, config or ProjectConfig())
     checker.collect()
+    identity = checker.identity()
     universe = checker.universe()
     order = checker.order()
     for name in order:
@@ -841,5 +1012,6 @@ def _check(
         universe,
         definitions,
         checker.config.timezone,
+        identity,
     )
     return project, checker.diagnostics

@@ -7,6 +7,7 @@ places compare equal and share one computed column.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -343,9 +344,43 @@ class Source:
     time_column: str | None
     columns: tuple[tuple[str, Type], ...]
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    id_kind: str | None = None  # the kind of ID the user column holds (identity)
+    created: str | None = None  # profiles: the column at which a row starts to exist
+    zone: str | None = None  # profiles: the column of each user's IANA time zone
+    valid_from: str | None = None  # profiles kept as history: [valid_from, valid_to)
+    valid_to: str | None = None
 
     def column_type(self, name: str) -> Type | None:
         return dict(self.columns).get(name)
+
+    @property
+    def is_history(self) -> bool:
+        """One row per version: a run reads the version valid at its as-of."""
+        return self.valid_from is not None
+
+
+@dataclass(frozen=True)
+class IdentityLink:
+    """Rows of `source` tie the ID in `left` (of kind `left_kind`) to the one in `right`."""
+
+    source: str
+    left: str
+    left_kind: str
+    right: str
+    right_kind: str
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One person across IDs (SPEC §3.1): a connected component of the links visible at the
+    as-of; the person key is the ID of the most preferred kind (`kinds[0]` first)."""
+
+    name: str
+    kinds: tuple[str, ...]
+    links: tuple[IdentityLink, ...]
+    shared_above: int | None = None  # an ID linked to more IDs than this is left out
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 def _require_per_user(what: str, expr: Expr) -> None:
@@ -430,6 +465,7 @@ class Project:
     universe: str  # the profile source whose keys are the project's users
     definitions: tuple[Definition, ...]
     timezone: str = "UTC"
+    identity: Identity | None = None
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
@@ -459,7 +495,7 @@ class Project:
                 wanted.add(name)
                 stack.extend(references(self.definition(name)))
         kept = tuple(d for d in self.definitions if d.name in wanted)
-        return Project(self.name, self.sources, self.universe, kept, self.timezone)
+        return dataclasses.replace(self, definitions=kept)
 
 
 def fingerprint(project: Project) -> str:
@@ -469,6 +505,7 @@ def fingerprint(project: Project) -> str:
     parts = {
         "sources": sorted((to_data(s) for s in project.sources), key=lambda d: d["name"]),
         "universe": project.universe,
+        "identity": to_data(project.identity),
         "definitions": sorted((to_data(d) for d in project.definitions), key=lambda d: d["name"]),
     }
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False)

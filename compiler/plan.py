@@ -4,6 +4,12 @@ The plan computes every aggregate over an event source in ONE grouped pass
 over that source (conditional aggregates), joins the per-user results to the
 users, then evaluates tags, segments and layerings level by level over that
 per-user row. Window bounds become literals here, computed from as-of.
+
+An aggregate may use per-user values inside it (`count(events where ts >=
+users.registered_at)`, a tag in its filter): its pass reads the events joined
+with those values. Profile columns are there from the start (stage 0, with the
+other aggregates); an aggregate that uses definitions has the stage of the
+deepest level it uses, and its pass runs once that level is computed.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ class EventPass:
     source: ir.Source
     slots: tuple[AggregateSlot, ...]
     columns: tuple[str, ...]  # event columns read (besides user and time)
+    # 0: with the profile; n: after the definitions of level n, whose values it uses
+    stage: int = 0
+    per_user: bool = False  # some aggregate uses a per-user value: read the events joined
 
     @property
     def lower_bound(self) -> dt.datetime | None:
@@ -87,6 +96,27 @@ def _top_level_nodes(expr: ir.Expr) -> list[ir.Expr]:
     return out
 
 
+def _inside(aggregate: ir.Aggregate) -> list[ir.Expr]:
+    return [n for part in (aggregate.value, aggregate.filter) if part for n in ir.walk(part)]
+
+
+def stage_of(aggregate: ir.Aggregate, levels: dict[str, int]) -> int:
+    """The deepest level of the definitions an aggregate uses inside it (0: none)."""
+    return max(
+        (
+            levels[node.name]
+            for node in _inside(aggregate)
+            if isinstance(node, ir.TagRef | ir.SegmentRef | ir.LayeringRef)
+        ),
+        default=0,
+    )
+
+
+def uses_per_user_values(aggregate: ir.Aggregate) -> bool:
+    per_user = ir.ProfileColumn | ir.TagRef | ir.SegmentRef | ir.LayeringRef
+    return any(isinstance(node, per_user) for node in _inside(aggregate))
+
+
 def _event_columns(aggregate: ir.Aggregate) -> list[str]:
     names: list[str] = []
     for part in (aggregate.value, aggregate.filter):
@@ -108,8 +138,15 @@ def _bounds(aggregate: ir.Aggregate, as_of: dt.datetime) -> tuple[dt.datetime | 
     return start, min(end, as_of)
 
 
+def _add_profile_column(found: dict[str, list[str]], node: ir.ProfileColumn) -> None:
+    columns = found.setdefault(node.source, [])
+    if node.column not in columns:
+        columns.append(node.column)
+
+
 def build_plan(project: ir.Project, as_of: dt.datetime) -> Plan:
-    aggregates: dict[str, list[ir.Aggregate]] = {}
+    # (source, stage) -> aggregates, in the order definitions use them
+    aggregates: dict[tuple[str, int], list[ir.Aggregate]] = {}
     profile_columns: dict[str, list[str]] = {}
     levels: dict[str, int] = {}
     columns: list[DefinitionColumn] = []
@@ -118,13 +155,16 @@ def build_plan(project: ir.Project, as_of: dt.datetime) -> Plan:
         for expr in ir.definition_exprs(definition):
             for node in _top_level_nodes(expr):
                 if isinstance(node, ir.Aggregate):
-                    found = aggregates.setdefault(node.source, [])
+                    stage = stage_of(node, levels)
+                    depth = max(depth, stage)
+                    found = aggregates.setdefault((node.source, stage), [])
                     if node not in found:
                         found.append(node)
+                    for inner in _inside(node):
+                        if isinstance(inner, ir.ProfileColumn):
+                            _add_profile_column(profile_columns, inner)
                 elif isinstance(node, ir.ProfileColumn):
-                    cols = profile_columns.setdefault(node.source, [])
-                    if node.column not in cols:
-                        cols.append(node.column)
+                    _add_profile_column(profile_columns, node)
                 elif isinstance(node, ir.TagRef | ir.SegmentRef | ir.LayeringRef):
                     depth = max(depth, levels[node.name])
         levels[definition.name] = depth + 1
@@ -132,17 +172,18 @@ def build_plan(project: ir.Project, as_of: dt.datetime) -> Plan:
 
     passes: list[EventPass] = []
     counter = 0
-    for source in project.sources:
-        if source.name not in aggregates:
-            continue
+    order = {s.name: i for i, s in enumerate(project.sources)}
+    for source_name, stage in sorted(aggregates, key=lambda k: (k[1], order[k[0]])):
+        source = project.source(source_name)
         slots: list[AggregateSlot] = []
         read: list[str] = []
-        for aggregate in aggregates[source.name]:
+        for aggregate in aggregates[(source_name, stage)]:
             start, end = _bounds(aggregate, as_of)
             slots.append(AggregateSlot(f"a{counter}", aggregate, start, end))
             counter += 1
             read += [c for c in _event_columns(aggregate) if c not in read]
-        passes.append(EventPass(source, tuple(slots), tuple(read)))
+        per_user = any(uses_per_user_values(s.aggregate) for s in slots)
+        passes.append(EventPass(source, tuple(slots), tuple(read), stage, per_user))
 
     universe = project.source(project.universe)
     profiles = tuple(
@@ -173,7 +214,11 @@ def describe(plan: Plan) -> str:
         scan = f"scan {source.table} once where {source.time_column} < as_of"
         if bound is not None:
             scan += f" and >= {bound:%Y-%m-%d %H:%M:%S}"
-        lines.append(f"pass over {source.name}: {scan}; group by {source.user_column}")
+        after = f" (after level {event_pass.stage})" if event_pass.stage else ""
+        joined = " joined with per-user values" if event_pass.per_user else ""
+        lines.append(
+            f"pass over {source.name}{after}: {scan}{joined}; group by {source.user_column}"
+        )
         for slot in event_pass.slots:
             agg = slot.aggregate
             window = ""

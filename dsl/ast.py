@@ -229,6 +229,37 @@ class SourceDef:
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    id_kind: str | None = None  # `as KIND`: which kind of ID the user column holds
+    created: str | None = None  # profiles: `created C`, when a row starts to exist
+    zone: str | None = None  # profiles: `zone Z`, the column of each user's time zone
+    valid_from: str | None = None  # profiles kept as history: `valid from A to B`
+    valid_to: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkDef:
+    """`link SOURCE: COLUMN as KIND, COLUMN as KIND`: rows of a source that tie two IDs."""
+
+    source: str
+    left: str
+    left_kind: str
+    right: str
+    right_kind: str
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class IdentityDef:
+    """`identity NAME { kinds ...; link ...; shared above N }`: one person across IDs."""
+
+    name: str
+    title: str | None
+    kinds: tuple[str, ...]  # the ID kinds, the most preferred for the person key first
+    links: tuple[LinkDef, ...]
+    shared_above: int | None  # an ID linked to more IDs than this is left out
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -269,7 +300,7 @@ class LayeringDef:
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-Statement = SourceDef | TagDef | SegmentDef | LayeringDef
+Statement = SourceDef | IdentityDef | TagDef | SegmentDef | LayeringDef
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ def _statement(stmt: ast.Statement, following: str) -> str:
     match stmt:
         case ast.SourceDef():
             lines.append(_source(stmt))
+        case ast.IdentityDef():
+            lines.append(_identity(stmt))
         case ast.TagDef(name=name, title=title, expr=expr):
             lines.append(_resolve(_definition("tag", name, title, expr), following))
         case ast.SegmentDef(name=name, title=title, expr=expr):
@@ -107,6 +109,7 @@ def _lead(stmt: ast.Statement) -> str:
         return "@"
     keyword = {
         ast.SourceDef: "source",
+        ast.IdentityDef: "identity",
         ast.TagDef: "tag",
         ast.SegmentDef: "segment",
         ast.LayeringDef: "layering",
@@ -114,11 +117,29 @@ def _lead(stmt: ast.Statement) -> str:
     return f"{keyword} {stmt.name}"
 
 
+def _source_options(source: ast.SourceDef) -> str:
+    """`as KIND`, then (profiles) `created C`, `zone Z`, `valid from A to B`."""
+    parts = [f" as {_ident(source.id_kind)}"] if source.id_kind is not None else []
+    if source.kind == "profile":
+        if source.created is not None:
+            parts.append(f" created {_ident(source.created)}")
+        if source.zone is not None:
+            parts.append(f" zone {_ident(source.zone)}")
+        if (source.valid_from is None) != (source.valid_to is None):
+            raise ValueError(f"source {source.name!r}: valid from needs both columns")
+        if source.valid_from is not None and source.valid_to is not None:
+            parts.append(f" valid from {_ident(source.valid_from)} to {_ident(source.valid_to)}")
+    elif (source.created, source.zone, source.valid_from) != (None, None, None):
+        raise ValueError(f"source {source.name!r}: only profiles have created/zone/valid")
+    return "".join(parts)
+
+
 def _source(source: ast.SourceDef) -> str:
+    options = _source_options(source)
     if source.kind == "profile" and source.key is not None:
-        kind = f"key {_ident(source.key)}"
+        kind = f"key {_ident(source.key)}{options}"
     elif source.kind == "event" and source.user is not None and source.time is not None:
-        kind = f"user {_ident(source.user)} time {_ident(source.time)}"
+        kind = f"user {_ident(source.user)}{options} time {_ident(source.time)}"
     else:
         raise ValueError(f"source {source.name!r}: kind {source.kind!r} lacks its columns")
     header = (
@@ -136,6 +157,24 @@ def _source(source: ast.SourceDef) -> str:
             lines.append(INDENT + cell)
         else:
             lines.append(INDENT + _pad(cell, width) + _comment(column.comment))
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _identity(identity: ast.IdentityDef) -> str:
+    """One item per line: the kinds (most preferred first), each link, the shared limit."""
+    lines = [f"identity {_ident(identity.name)}{_title(identity.title)} {{"]
+    if identity.kinds:
+        lines.append(f"{INDENT}kinds {', '.join(_ident(k) for k in identity.kinds)}")
+    for link in identity.links:
+        lines.append(
+            f"{INDENT}link {_ident(link.source)}: {_ident(link.left)} as {_ident(link.left_kind)}, "
+            f"{_ident(link.right)} as {_ident(link.right_kind)}"
+        )
+    if identity.shared_above is not None:
+        if identity.shared_above < 0:
+            raise ValueError("shared above needs a whole number")
+        lines.append(f"{INDENT}shared above {identity.shared_above}")
     lines.append("}")
     return "\n".join(lines)
 

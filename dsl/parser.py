@@ -7,7 +7,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -53,7 +53,7 @@ CONDITION_KEYWORDS = frozenset(
     {
         *("not", "and", "or", "in", "between", "is", "contains", "starts", "ends"),
         *("when", "then", "else", "end", "where", "since"),
-        *("tag", "segment", "source", "layering"),
+        *("tag", "segment", "source", "layering", "identity"),
     }
 )
 AGGREGATES = frozenset(
@@ -476,32 +476,100 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             )
         return ast.ColumnDef(items[0].value, type_name, None, _span(self.file, meta))
 
-    def profile_kind(
-        self, meta: Meta, items: list[Token]
-    ) -> tuple[str, str | None, str | None, str | None]:
-        return ("profile", items[0].value, None, None)
+    def id_kind(self, meta: Meta, items: list[Token]) -> _Option:
+        return _Option("as", items[0].value, items[0])
 
-    def event_kind(
-        self, meta: Meta, items: list[Token]
-    ) -> tuple[str, str | None, str | None, str | None]:
-        return ("event", None, items[0].value, items[1].value)
+    def created_option(self, meta: Meta, items: list[Token]) -> _Option:
+        return _Option("created", items[0].value, items[0])
+
+    def zone_option(self, meta: Meta, items: list[Token]) -> _Option:
+        return _Option("zone", items[0].value, items[0])
+
+    def valid_option(self, meta: Meta, items: list[Token]) -> _Option:
+        return _Option("valid from", items[0].value, items[0], items[1].value)
+
+    def profile_kind(self, meta: Meta, items: list[Any]) -> _Kind:
+        return _Kind("profile", items[0].value, None, None, self._options(items[1:]))
+
+    def event_kind(self, meta: Meta, items: list[Any]) -> _Kind:
+        options = [i for i in items if isinstance(i, _Option)]
+        user, time = (i for i in items if isinstance(i, Token))
+        return _Kind("event", None, user.value, time.value, self._options(options))
+
+    def _options(self, options: list[_Option]) -> dict[str, _Option]:
+        """By name; a repeated option is an error (the first one counts)."""
+        found: dict[str, _Option] = {}
+        for option in options:
+            if option.name in found:
+                self._problem(
+                    "E0208",
+                    f"'{option.name}' is given twice",
+                    option.token,
+                    "give each source option once",
+                )
+                continue
+            found[option.name] = option
+        return found
 
     def source_def(self, meta: Meta, items: list[Any]) -> ast.SourceDef:
         annotations, rest = _split_annotations(items)
         name: Token = rest[0]
         title, rest = _take_title(rest[1:])
         table: Token = rest[0]
-        kind, key, user, time = rest[1]
+        kind: _Kind = rest[1]
         columns = tuple(c for c in rest[2:] if isinstance(c, ast.ColumnDef))
+        options = kind.options
+        valid = options.get("valid from")
         return ast.SourceDef(
             name.value,
             title,
             self._string(table),
-            kind,
-            key,
-            user,
-            time,
+            kind.kind,
+            kind.key,
+            kind.user,
+            kind.time,
             columns,
+            annotations,
+            span=_span(self.file, meta),
+            id_kind=options["as"].value if "as" in options else None,
+            created=options["created"].value if "created" in options else None,
+            zone=options["zone"].value if "zone" in options else None,
+            valid_from=valid.value if valid else None,
+            valid_to=valid.extra if valid else None,
+        )
+
+    # ------------------------------------------------------------- identity
+    def identity_kinds(self, meta: Meta, items: list[Token]) -> _Kinds:
+        return _Kinds(tuple(item.value for item in items))
+
+    def identity_link(self, meta: Meta, items: list[Token]) -> ast.LinkDef:
+        source, left, left_kind, right, right_kind = (item.value for item in items)
+        return ast.LinkDef(source, left, left_kind, right, right_kind, _span(self.file, meta))
+
+    def identity_shared(self, meta: Meta, items: list[Token]) -> _Shared:
+        token = items[0]
+        if not token.value.isdigit() or len(token.value) > 9:
+            self._problem(
+                "E0206",
+                "'shared above' needs a whole number below a billion",
+                token,
+                "e.g. shared above 50: an ID linked to more than 50 others is left out",
+            )
+            return _Shared(None)
+        return _Shared(int(token.value))
+
+    def identity_def(self, meta: Meta, items: list[Any]) -> ast.IdentityDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        kinds = [k for item in body if isinstance(item, _Kinds) for k in item.names]
+        links = tuple(item for item in body if isinstance(item, ast.LinkDef))
+        shared = [item.limit for item in body if isinstance(item, _Shared)]
+        return ast.IdentityDef(
+            rest[0].value,
+            title,
+            tuple(kinds),
+            links,
+            shared[-1] if shared else None,
             annotations,
             span=_span(self.file, meta),
         )
@@ -542,6 +610,35 @@ class _Where:
         self.expr = expr
 
 
+@dataclass(frozen=True)
+class _Option:
+    """A source option: `as KIND`, `created C`, `zone Z`, `valid from A to B`."""
+
+    name: str
+    value: str
+    token: Token
+    extra: str | None = None
+
+
+@dataclass(frozen=True)
+class _Kind:
+    kind: str
+    key: str | None
+    user: str | None
+    time: str | None
+    options: dict[str, _Option]
+
+
+@dataclass(frozen=True)
+class _Kinds:
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Shared:
+    limit: int | None
+
+
 class _Else:
     def __init__(self, expr: ast.Expr) -> None:
         self.expr = expr
@@ -580,7 +677,7 @@ _READABLE = {
 }
 _EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LPAR", "MINUS", "NOT", "CASE", "TRUE"}
 _OPERATORS = {"AND", "OR", "CMP_OP", "ADD_OP", "MUL_OP", "IS", "BETWEEN", "CONTAINS", "IN"}
-_STATEMENTS = {"SOURCE", "TAG", "SEGMENT", "LAYERING"}
+_STATEMENTS = {"SOURCE", "IDENTITY", "TAG", "SEGMENT", "LAYERING"}
 
 
 def _terminal_text(name: str) -> str:
@@ -603,7 +700,7 @@ def _expected_words(expected: set[str]) -> str:
         words.append("an operator")
         remaining -= _OPERATORS | {"NOT", "STARTS", "ENDS"}
     if remaining >= _STATEMENTS:
-        words.append("a statement (source, tag, segment, layering)")
+        words.append("a statement (source, identity, tag, segment, layering)")
         remaining -= _STATEMENTS | {"AT"}
     words += sorted(_terminal_text(name) for name in remaining)
     if len(words) > 6:
@@ -625,7 +722,7 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
     line_start = text.rfind("\n", 0, token.start_pos or 0) + 1
     first_word = text[line_start : token.start_pos or 0].split()
-    if first_word and first_word[0] in {"tag", "segment", "source", "layering"} and line_start > 0:
+    if first_word and first_word[0] in {"tag", "segment", "source", "layering", "identity"} and line_start > 0:
         return (
             f"'{first_word[0]}' is read as a name here: the definition before it looks incomplete",
         )

@@ -397,6 +397,7 @@ def run(
             summary = run_loaded(loaded, engine, moment, allow_empty=allow_empty)
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
+    emit(summary.warnings, loaded.texts)
     order = [d.name for d in loaded.in_file_order(project_of(loaded).definitions)]
     click.echo(summary_text(summary, order))
 

@@ -15,10 +15,12 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.script import CompiledRun, RunInfo, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.sqlgen.query import profile_visibility
 from segl.compiler.store import Store
 from segl.compiler.target_check import target_problems
+from segl.compiler.timeutil import now_in
 from segl.compiler.types import Type
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity
 from segl.runtime import store as stored
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.project import LoadedProject
@@ -34,6 +36,7 @@ class RunSummary:
     segment_sizes: dict[str, int] = field(default_factory=dict)
     layer_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     tags: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def _expected_columns(source: ir.Source) -> list[tuple[str, Type | None]]:
@@ -164,14 +167,62 @@ def run_loaded(
     found = target_problems(loaded.project, engine.target, store.prefix)
     problems = [p for p in found if p.is_error]  # e.g. names PostgreSQL would cut short
     problems += stored.schema_problems(engine, store)
-    problems += duplicate_keys(loaded, engine)
+    problems += duplicate_keys(loaded, engine, as_of)
     if not problems and not allow_empty:
         problems += empty_universe(loaded, engine, store, as_of)
     if problems:
         raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
     seconds = execute(compiled, engine)
-    return summarize(compiled, engine, seconds)
+    summary = summarize(compiled, engine, seconds)
+    summary.warnings = past_without_history(loaded, as_of)
+    return summary
+
+
+# a run this far behind the clock reads the past: profiles without history say so
+PAST = dt.timedelta(days=1)
+
+
+def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
+    """A run for a past as-of reads a profile without history as it is now (W0601), and
+    a universe without `created` counts users that did not exist yet (SPEC §2.5)."""
+    assert loaded.project is not None
+    project = loaded.project
+    if as_of >= now_in(project.timezone) - PAST:
+        return []
+    warnings: list[Diagnostic] = []
+    for source in project.sources:
+        if source.kind != "profile":
+            continue
+        stmt = loaded.source_def(source.name)
+        span = stmt.span if stmt else None
+        when = f"{as_of:%Y-%m-%d %H:%M:%S}"
+        if not source.is_history:
+            warnings.append(
+                Diagnostic(
+                    "W0601",
+                    f"profile '{source.name}' has no history: a run as of {when} reads its "
+                    "values as they are now",
+                    span,
+                    (
+                        "keep its versions and declare them: "
+                        f"source {source.name} ... valid from valid_from to valid_to",
+                    ),
+                    Severity.WARNING,
+                )
+            )
+        if source.name == project.universe and source.created is None:
+            warnings.append(
+                Diagnostic(
+                    "W0601",
+                    f"universe '{source.name}' has no `created` column: a run as of {when} "
+                    "counts users created later",
+                    span,
+                    (f"name the column: source {source.name} ... created registered_at",),
+                    Severity.WARNING,
+                )
+            )
+    return warnings
 
 
 def _scalar(engine: Engine, query: exp.Select) -> object:
@@ -179,25 +230,31 @@ def _scalar(engine: Engine, query: exp.Select) -> object:
     return rows[0][0] if rows else None
 
 
-def _key_present(source: ir.Source) -> exp.Expression:
-    key = exp.Is(this=col(source.user_column), expression=exp.null())
+def _key_present(source: ir.Source, table: str = "p") -> exp.Expression:
+    key = exp.Is(this=col(source.user_column, table), expression=exp.null())
     return exp.Not(this=exp.Paren(this=key))
 
 
-def duplicate_keys(loaded: LoadedProject, engine: Engine, shown: int = 5) -> list[Diagnostic]:
-    """A profile source holds one row per key: several rows for one key would count a user
-    several times (E0610), so the run refuses, naming sample keys."""
+def duplicate_keys(
+    loaded: LoadedProject, engine: Engine, as_of: dt.datetime, shown: int = 5
+) -> list[Diagnostic]:
+    """A profile source holds one row per key at the as-of (one version, for a history):
+    several would count a user several times (E0610), so the run refuses, naming keys."""
     assert loaded.project is not None
     problems: list[Diagnostic] = []
     for source in loaded.project.sources:
         if source.kind != "profile":
             continue
-        key = col(source.user_column)
+        key = col(source.user_column, "p")
         rows = exp.Count(this=exp.Star())
+        held: exp.Expression = _key_present(source)
+        visible = profile_visibility(engine.target, source, "p", as_of)
+        if visible is not None:
+            held = exp.And(this=held, expression=visible)
         query = (
             exp.Select(expressions=[key.copy(), rows.copy()])
-            .from_(table_ref(source.table), copy=False)
-            .where(_key_present(source), copy=False)
+            .from_(table_ref(source.table, "p"), copy=False)
+            .where(held, copy=False)
             .group_by(key.copy(), copy=False)
             .having(exp.GT(this=rows.copy(), expression=exp.Literal.number(1)), copy=False)
             .order_by(exp.Ordered(this=rows.copy(), desc=True), key.copy(), copy=False)
@@ -208,18 +265,26 @@ def duplicate_keys(loaded: LoadedProject, engine: Engine, shown: int = 5) -> lis
             continue
         stmt = loaded.source_def(source.name)
         samples = ", ".join(f"{value!r} ({int(n)} rows)" for value, n in found)
-        problems.append(
-            Diagnostic(
-                "E0610",
-                f"profile source '{source.name}' (table {source.table}) has several rows for "
-                f"one {source.user_column}: {samples}",
-                stmt.span if stmt else None,
-                (
-                    "a profile holds one row per user; remove the duplicates, or read the "
-                    "table through a view that keeps one row per key",
-                    "nothing was written",
-                ),
+        if source.is_history:
+            message = (
+                f"history '{source.name}' (table {source.table}) has overlapping versions "
+                f"valid at {as_of:%Y-%m-%d %H:%M:%S} for one {source.user_column}: {samples}"
             )
+            hint = (
+                f"each version ends where the next begins: {source.valid_to} of one version "
+                f"<= {source.valid_from} of the next"
+            )
+        else:
+            message = (
+                f"profile source '{source.name}' (table {source.table}) has several rows "
+                f"for one {source.user_column}: {samples}"
+            )
+            hint = (
+                "a profile holds one row per user; remove the duplicates, or read the table "
+                "through a view that keeps one row per key"
+            )
+        problems.append(
+            Diagnostic("E0610", message, stmt.span if stmt else None, (hint, "nothing was written"))
         )
     return problems
 
@@ -232,9 +297,13 @@ def empty_universe(
     assert loaded.project is not None
     universe = loaded.project.source(loaded.project.universe)
     count = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
-        table_ref(universe.table), copy=False
+        table_ref(universe.table, "p"), copy=False
     )
-    if _scalar(engine, count.where(_key_present(universe), copy=False)) != 0:
+    held: exp.Expression = _key_present(universe)
+    visible = profile_visibility(engine.target, universe, "p", as_of)
+    if visible is not None:  # users created (and valid) at the as-of
+        held = exp.And(this=held, expression=visible)
+    if _scalar(engine, count.where(held, copy=False)) != 0:
         return []
     before = stored.StoredRuns(engine, store).users_at(as_of)
     if not before:

@@ -27,8 +27,8 @@ class SpecCase:
     title: str
     project: ir.Project
     tables: dict[str, list[Row]]
-    as_of: dt.datetime
-    expected: list[Row]  # key column first, then definition names
+    # (as-of, rows: key column first, then definition names), one per `expected at` table
+    checks: list[tuple[dt.datetime, list[Row]]]
 
     @property
     def id(self) -> str:
@@ -83,8 +83,11 @@ def _column_types(project: ir.Project) -> dict[str, Type]:
 
 
 def _project(rules: str, where: str) -> ir.Project:
+    # several profiles: the users are in `users` (as segl.toml's universe would say)
+    universe = "users" if 'source users from' in rules else None
     project, diagnostics = check_programs(
-        [parse_program(rules, where)], ProjectConfig(name="spec", timezone="UTC")
+        [parse_program(rules, where)],
+        ProjectConfig(name="spec", timezone="UTC", universe=universe),
     )
     assert project is not None, [str(d) for d in diagnostics]
     return project
@@ -96,8 +99,7 @@ def _case(file: str, title: str, lines: list[str]) -> SpecCase:
     project = _project(rules, f"{file}: {title}")
     by_table = {s.table: s for s in project.sources}
     tables: dict[str, list[Row]] = {}
-    expected: list[Row] = []
-    as_of: dt.datetime | None = None
+    checks: list[tuple[dt.datetime, list[Row]]] = []
     index = 0
     while index < len(lines):
         line = lines[index].strip()
@@ -115,14 +117,14 @@ def _case(file: str, title: str, lines: list[str]) -> SpecCase:
             ]
         else:
             assert wanted is not None
-            as_of = dt.datetime.fromisoformat(wanted.group(1))
             types = _column_types(project)
             expected = [
                 {name: value(cell, types.get(name)) for name, cell in zip(header, row, strict=True)}
                 for row in body
             ]
-    assert as_of is not None, f"{file}: {title}: no 'expected at' table"
-    return SpecCase(file, title, project, tables, as_of, expected)
+            checks.append((dt.datetime.fromisoformat(wanted.group(1)), expected))
+    assert checks, f"{file}: {title}: no 'expected at' table"
+    return SpecCase(file, title, project, tables, checks)
 
 
 def spec_cases() -> list[SpecCase]:

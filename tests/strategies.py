@@ -14,6 +14,7 @@ month ends and leap days; values are None often.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -78,8 +79,28 @@ EVENTS = ir.Source(
     "ts",
     (("user_id", NUMBER), ("ts", TIMESTAMP), ("name", STRING), ("channel", STRING)),
 )
-SOURCES = (USERS, ORDERS, EVENTS)
+# a profile kept as history: one row per version, [valid_from, valid_to)
+MEMBERSHIP = ir.Source(
+    "membership",
+    "membership",
+    "profile",
+    "user_id",
+    None,
+    (
+        ("user_id", NUMBER),
+        ("level", STRING),
+        ("points", NUMBER),
+        ("since", TIMESTAMP),
+        ("until", TIMESTAMP),
+    ),
+    valid_from="since",
+    valid_to="until",
+)
+# the universe as users exist at the as-of: created before it (SPEC §3.1)
+USERS_CREATED = dataclasses.replace(USERS, created="registered_at")
+SOURCES = (USERS, ORDERS, EVENTS, MEMBERSHIP)
 EVENT_SOURCES = (ORDERS, EVENTS)
+MEMBERSHIP_COLUMNS = (("level", STRING), ("points", NUMBER))
 
 # ---------------------------------------------------------------- vocabularies
 
@@ -281,9 +302,14 @@ class _Builder:
         if self.source is not None:
             name = self.source.name
             options += [_const(ir.EventColumn(name, c, ct)) for c, ct in self.source.columns]
-        else:
+        # per-user values: outside aggregates, and now and then inside one (the user's value
+        # as of the run next to the event's: `ts >= users.registered_at`)
+        if self.source is None or (self.env is not None and self.chance(4)):
             env = self.env or Env()
             options += [_const(ir.ProfileColumn(USERS.name, c, ct)) for c, ct in USERS.columns]
+            options += [
+                _const(ir.ProfileColumn(MEMBERSHIP.name, c, ct)) for c, ct in MEMBERSHIP_COLUMNS
+            ]
             options += [_const(ir.TagRef(name, tt)) for name, tt in env.tags]
             options += [_const(ir.SegmentRef(name)) for name in env.segments]
         typed = [make for make in options if _result_type(make) in (t, None)]
@@ -294,7 +320,7 @@ class _Builder:
         it: count/count_distinct are numbers, exists a bool, the others their value's type."""
         source = self.pick(EVENT_SOURCES)
         func = self.pick(_AGGREGATES_BY_TYPE[t])
-        inner = _Builder(self.draw, None, source)
+        inner = _Builder(self.draw, self.env, source)
         depth = self.agg_depth
         value: ir.Expr | None
         if func in ("count", "exists"):
@@ -584,8 +610,11 @@ def _definitions(
     return tuple(definitions), env
 
 
-def _project(definitions: tuple[ir.Definition, ...]) -> ir.Project:
-    return ir.Project("generated", SOURCES, USERS.name, definitions)
+def _project(definitions: tuple[ir.Definition, ...], created: bool = False) -> ir.Project:
+    """Over the fixed schema; `created`: the universe holds the users created before the
+    as-of (users.registered_at), else every row of users."""
+    users = USERS_CREATED if created else USERS
+    return ir.Project("generated", (users, *SOURCES[1:]), USERS.name, definitions)
 
 
 @st.composite
@@ -601,7 +630,7 @@ def projects(
     n_segments = draw(st.integers(1, max_segments))
     n_layerings = draw(st.integers(0, max_layerings))
     definitions, _ = _definitions(draw, n_tags, n_segments, n_layerings, depth)
-    return _project(definitions)
+    return _project(definitions, created=draw(_index(3)) == 0)
 
 
 TRICHOTOMY = ("cond_p", "cond_not_p", "cond_p_is_null")
@@ -616,7 +645,7 @@ def trichotomy_projects(draw: st.DrawFn, depth: int = 3) -> ir.Project:
     p = _Builder(draw, env, None).expr(BOOL, depth)
     exprs = (p, ir.Not(p), ir.IsNull(p, False))
     segments = tuple(ir.Segment(n, None, e) for n, e in zip(TRICHOTOMY, exprs, strict=True))
-    return _project(definitions + segments)
+    return _project(definitions + segments, created=draw(_index(3)) == 0)
 
 
 # ---------------------------------------------------------------- coverage
@@ -848,6 +877,32 @@ def _row(draw: st.DrawFn, source: ir.Source, user: object, as_of: dt.datetime) -
     return row
 
 
+def _history(draw: st.DrawFn, ids: Sequence[object], as_of: dt.datetime) -> list[dict[str, object]]:
+    """0-3 versions per key that never overlap: contiguous or with gaps, the first one
+    sometimes open at its start (null since), the last one sometimes open (null until),
+    bounds on and around the as-of and the other instants of the pool (98 is no user)."""
+    pool = timestamp_pool(as_of)
+    rows: list[dict[str, object]] = []
+    for key in ids:
+        count = draw(_index(4))
+        bounds = sorted(
+            draw(st.sets(st.sampled_from(pool), min_size=2 * count, max_size=2 * count))
+        )
+        for version in range(count):
+            start, end = bounds[2 * version], bounds[2 * version + 1]
+            if version + 1 < count and draw(_index(2)) == 0:
+                end = bounds[2 * version + 2]  # contiguous: this one ends where the next begins
+            row: dict[str, object] = {
+                "user_id": key,
+                "since": None if version == 0 and draw(_index(5)) == 0 else start,
+                "until": None if version == count - 1 and draw(_index(3)) == 0 else end,
+            }
+            for column, kind in MEMBERSHIP_COLUMNS:
+                row[column] = None if draw(_index(5)) == 0 else draw(_column_values(kind, as_of))
+            rows.append(row)
+    return rows
+
+
 @st.composite
 def tables_for(draw: st.DrawFn, as_of: dt.datetime, max_users: int = 12) -> Tables:
     """Rows per source name: 1-12 users with 0-8 orders and 0-8 events each, sometimes a
@@ -857,7 +912,7 @@ def tables_for(draw: st.DrawFn, as_of: dt.datetime, max_users: int = 12) -> Tabl
     if draw(_index(10)) == 0:
         users.append(_row(draw, USERS, None, as_of))
     owners: list[object] = [*ids, 99]  # 99 is not a user: its events must be ignored
-    tables: Tables = {USERS.name: users}
+    tables: Tables = {USERS.name: users, MEMBERSHIP.name: _history(draw, [*ids, 98], as_of)}
     for source in EVENT_SOURCES:
         rows = []
         for owner in owners:

@@ -36,6 +36,11 @@ from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
 
 BARRIER = "_one"  # the one-row relation under each level (Target.level_barrier)
+USERS_CTE = "usr"  # the universe with its profile columns (and the versions at the as-of)
+EVENTS_ALIAS = "e"  # an event table joined with per-user values
+PER_USER_ALIAS = "w"  # the per-user row an event is joined with
+# the user of an aggregate's CTE: not `_u`, so `rows.*` joined with it names `_u` once
+GROUPED_USER = "_g"
 
 # ---------------------------------------------------------------- the query
 
@@ -50,27 +55,38 @@ class QueryBuilder:
         # definitions whose value is just another column (a base column or a definition
         # computed in a level): column -> that column, used wherever they are referenced
         self.aliases: dict[str, exp.Expression] = {}
+        for event_pass in plan.passes:  # every aggregate has its column, early or late
+            for slot in event_pass.slots:
+                self.base_columns[slot.aggregate] = slot.column
 
     # ------------------------------------------------------------ event passes
-    def event_pass(self, index: int, event_pass: EventPass) -> tuple[str, list[tuple[str, str]]]:
-        """CTEs for one event source; returns the aggregate CTE and extra joins."""
+    def event_pass(
+        self, index: int, event_pass: EventPass, users: str = USERS_CTE
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """CTEs for one event source; returns the aggregate CTE and extra joins. A pass
+        whose aggregates use per-user values reads the events joined with `users` (the
+        users' CTE, or the level whose definitions it uses), which holds them."""
         source = event_pass.source
         target = self.target
         scan = f"ev_{index}"
         column_alias = {name: f"c{i}" for i, name in enumerate(event_pass.columns)}
+        # the event table's own columns, qualified where a second relation is joined
+        events = EVENTS_ALIAS if event_pass.per_user else None
         assert source.time_column is not None
         time_type = source.column_type(source.time_column) or Type.TIMESTAMP
-        raw_time = col(source.time_column)
+        raw_time = col(source.time_column, events)
         time_value = target.read_column(raw_time, time_type)
         if time_type is Type.DATE:
             time_value = target.to_timestamp(time_value)
         selects: list[exp.Expression] = [
-            aliased(col(source.user_column), USER),
+            aliased(col(source.user_column, events), USER),
             aliased(time_value, TIME),
         ]
         for name, alias in column_alias.items():
             value_type = source.column_type(name) or Type.STRING
-            selects.append(aliased(target.read_column(col(name), value_type), alias))
+            selects.append(aliased(target.read_column(col(name, events), value_type), alias))
+        per_user = self.per_user_values(event_pass, users)
+        selects += [aliased(value, alias) for alias, value in per_user.values()]
         bounds: list[exp.Expression] = [
             exp.LT(this=time_value.copy(), expression=target.timestamp(self.plan.as_of))
         ]
@@ -78,13 +94,18 @@ class QueryBuilder:
             bounds.append(
                 exp.GTE(this=time_value.copy(), expression=target.timestamp(event_pass.lower_bound))
             )
-        query = exp.Select(expressions=selects).from_(table_ref(source.table), copy=False)
+        query = exp.Select(expressions=selects).from_(table_ref(source.table, events), copy=False)
+        if event_pass.per_user:
+            on = exp.EQ(this=col(USER, PER_USER_ALIAS), expression=col(source.user_column, events))
+            query = query.join(cte_ref(users, PER_USER_ALIAS), on=on, join_type="INNER", copy=False)
         query = query.where(and_all(bounds), copy=False)
         self.add_cte(scan, query)
 
         def resolve(node: ir.Expr) -> exp.Expression:
             if isinstance(node, ir.EventColumn):
                 return col(column_alias[node.column])
+            if node in per_user:
+                return col(per_user[node][0])
             raise TargetError(target.name, type(node).__name__, "not allowed inside an aggregate")
 
         compiler = ExprCompiler(target, self.plan.as_of, resolve)
@@ -111,7 +132,7 @@ class QueryBuilder:
             if self.target.nan_is_null and _zero_unless_nan(slot)
         ]
         grouped = f"agg_{index}"
-        query = exp.Select(expressions=[col(USER), *aggregates]).from_(
+        query = exp.Select(expressions=[aliased(col(USER), GROUPED_USER), *aggregates]).from_(
             cte_ref(source_cte), copy=False
         )
         self.add_cte(grouped, query.group_by(col(USER), copy=False))
@@ -120,6 +141,25 @@ class QueryBuilder:
             if slot.aggregate.entry.shape is AggregateShape.MODE:
                 joins.append((self.most_frequent(compiler, scan, slot), slot.column))
         return grouped, joins
+
+    def per_user_values(
+        self, event_pass: EventPass, users: str
+    ) -> dict[ir.Expr, tuple[str, exp.Expression]]:
+        """The per-user values the pass's aggregates use (profile columns, definitions):
+        node -> (its column in the scan, its value read from the joined `users` row)."""
+        found: dict[ir.Expr, tuple[str, exp.Expression]] = {}
+        per_user = ir.ProfileColumn | ir.TagRef | ir.SegmentRef | ir.LayeringRef
+        for slot in event_pass.slots:
+            agg = slot.aggregate
+            for part in (agg.value, agg.filter):
+                for node in ir.walk(part) if part is not None else ():
+                    if isinstance(node, per_user) and node not in found:
+                        value = self.resolve_user_level(node)
+                        qualified = value.copy()
+                        for column in qualified.find_all(exp.Column):
+                            column.set("table", ident(PER_USER_ALIAS))
+                        found[node] = (f"u{len(found)}", qualified)
+        return found
 
     def add_cte(self, name: str, query: exp.Expression) -> None:
         self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=ident(name))))
@@ -232,7 +272,9 @@ class QueryBuilder:
             cte_ref(counts), copy=False
         )
         best = (
-            exp.Select(expressions=[col(USER), aliased(col("v"), slot.column)])
+            exp.Select(
+                expressions=[aliased(col(USER), GROUPED_USER), aliased(col("v"), slot.column)]
+            )
             .from_(
                 exp.Subquery(this=ranked, alias=exp.TableAlias(this=ident("ranked"))), copy=False
             )
@@ -242,12 +284,17 @@ class QueryBuilder:
         return winner
 
     # ------------------------------------------------------------ base row
-    def base(self) -> None:
+    def users(self) -> None:
+        """`usr`: the universe's users at the as-of with the profile columns the rules
+        read (from the universe and the other profiles, each row or version that holds)."""
         plan, target = self.plan, self.target
         universe = plan.universe.source
         selects: list[exp.Expression] = [aliased(col(universe.user_column, "u"), USER)]
         query = exp.Select()
         query = query.from_(table_ref(universe.table, "u"), copy=False)
+        universe_rows = [_key_present(col(universe.user_column, "u"))]
+        visible = profile_visibility(target, universe, "u", plan.as_of)
+        universe_rows += [visible] if visible is not None else []
         for name in plan.universe.columns:
             alias = self.new_base_column(ir.ProfileColumn(universe.name, name, Type.ANY))
             value_type = universe.column_type(name) or Type.STRING
@@ -255,9 +302,12 @@ class QueryBuilder:
         for index, join in enumerate(plan.profiles):
             alias_table = f"p{index}"
             source = join.source
-            on = exp.EQ(
+            on: exp.Expression = exp.EQ(
                 this=col(source.user_column, alias_table), expression=col(universe.user_column, "u")
             )
+            visible = profile_visibility(target, source, alias_table, plan.as_of)
+            if visible is not None:  # the version valid at the as-of, a row that exists then
+                on = exp.And(this=on, expression=visible)
             query = query.join(
                 table_ref(source.table, alias_table), on=on, join_type="LEFT", copy=False
             )
@@ -267,31 +317,39 @@ class QueryBuilder:
                 selects.append(
                     aliased(target.read_column(col(name, alias_table), value_type), alias)
                 )
+        query.set("expressions", selects)
+        self.add_cte(USERS_CTE, query.where(and_all(universe_rows), copy=False))
+
+    def base(self) -> None:
+        """`base`: the users with every aggregate that needs no definition's value."""
+        self.users()
+        early = [(i, p) for i, p in enumerate(self.plan.passes) if p.stage == 0]
+        self.add_cte("base", self.joined_aggregates(USERS_CTE, early))
+
+    def joined_aggregates(self, rows: str, passes: list[tuple[int, EventPass]]) -> exp.Select:
+        """`rows` (a CTE of users) with the aggregates of `passes` joined, each with its
+        empty-history default; the passes read per-user values from `rows`."""
+        star = exp.Column(this=exp.Star(), table=ident(rows))
+        selects: list[exp.Expression] = [star]
+        query = exp.Select().from_(cte_ref(rows), copy=False)
         joined: set[str] = set()
-        for index, event_pass in enumerate(plan.passes):
-            _, joins = self.event_pass(index, event_pass)
+        for index, event_pass in passes:
+            _, joins = self.event_pass(index, event_pass, rows)
             slots = {slot.column: slot for slot in event_pass.slots}
             for cte, column in joins:
                 if cte not in joined:
                     joined.add(cte)
-                    on = exp.EQ(this=col(USER, cte), expression=col(universe.user_column, "u"))
+                    on = exp.EQ(this=col(GROUPED_USER, cte), expression=col(USER, rows))
                     query = query.join(cte_ref(cte), on=on, join_type="LEFT", copy=False)
                 slot = slots[column]
                 self.base_columns[slot.aggregate] = column
                 selects.append(aliased(self.with_default(slot, cte), column))
         query.set("expressions", selects)
-        query = query.where(
-            exp.Not(
-                this=exp.Paren(
-                    this=exp.Is(this=col(universe.user_column, "u"), expression=exp.null())
-                )
-            ),
-            copy=False,
-        )
-        self.add_cte("base", query)
+        return query
 
     def new_base_column(self, key: ir.ProfileColumn) -> str:
-        alias = f"p_{len(self.base_columns)}"
+        profile_columns = sum(isinstance(k, ir.ProfileColumn) for k in self.base_columns)
+        alias = f"p_{profile_columns}"
         self.base_columns[key] = alias
         return alias
 
@@ -357,13 +415,26 @@ class QueryBuilder:
 
     def levels(self, chained: list[DefinitionColumn]) -> str:
         """One CTE per level for the definitions other definitions use, each over the row
-        of the level before; returns the last CTE ("base" if there is none)."""
+        of the level before; returns the last CTE ("base" if there is none). The
+        aggregates that use definitions (a pass of stage n) are joined in once level n
+        is computed, before any level that uses them (`lva_<n>`)."""
         by_level: dict[int, list[DefinitionColumn]] = {}
         for column in chained:
             by_level.setdefault(column.level, []).append(column)
+        late = [(i, p) for i, p in enumerate(self.plan.passes) if p.stage > 0]
         barrier = self.target.level_barrier
         previous = "base"
-        for number, level in enumerate(sorted(by_level), start=1):
+        number = 0
+        for level in sorted(set(by_level) | {p.stage + 1 for _, p in late}):
+            due = [(i, p) for i, p in late if p.stage < level]
+            if due:
+                late = [(i, p) for i, p in late if p.stage >= level]
+                name = f"lva_{level - 1}"
+                self.add_cte(name, self.joined_aggregates(previous, due))
+                previous = name
+            if level not in by_level:
+                continue
+            number += 1
             star = exp.Column(this=exp.Star(), table=ident(previous)) if barrier else exp.Star()
             selects: list[exp.Expression] = [star]
             selects += [aliased(self.values[c.column], c.column) for c in by_level[level]]
@@ -461,3 +532,42 @@ def _zero_unless_nan(slot: AggregateSlot) -> bool:
 
 def _counted(column: str) -> str:
     return f"n_{column}"
+
+
+def _key_present(key: exp.Expression) -> exp.Expression:
+    return exp.Not(this=exp.Paren(this=exp.Is(this=key, expression=exp.null())))
+
+
+def _instant_of(target: Target, source: ir.Source, column: str, table: str) -> exp.Expression:
+    """A date or timestamp column of a profile as a timestamp (a date is its midnight)."""
+    kind = source.column_type(column) or Type.TIMESTAMP
+    value = target.read_column(col(column, table), kind)
+    return target.to_timestamp(value) if kind is Type.DATE else value
+
+
+def profile_visibility(
+    target: Target, source: ir.Source, table: str, as_of: dt.datetime
+) -> exp.Expression | None:
+    """The rows of a profile that hold at the as-of (SPEC §3.1), or None when every row
+    does: created before it (`created`: a null time counts as always), and for a history
+    the version with valid_from <= as_of < valid_to (a null end is open, a null start is
+    since always)."""
+    at = target.timestamp(as_of)
+    parts: list[exp.Expression] = []
+
+    def bound(column: str, test: type[exp.LT] | type[exp.LTE], as_of_first: bool) -> None:
+        value = _instant_of(target, source, column, table)
+        compared = (
+            test(this=at.copy(), expression=value)
+            if as_of_first
+            else test(this=value, expression=at.copy())
+        )
+        unknown = exp.Is(this=value.copy(), expression=exp.null())
+        parts.append(exp.Paren(this=exp.Or(this=unknown, expression=compared)))
+
+    if source.created is not None:
+        bound(source.created, exp.LT, as_of_first=False)  # created < as_of
+    if source.valid_from is not None and source.valid_to is not None:
+        bound(source.valid_from, exp.LTE, as_of_first=False)  # valid_from <= as_of
+        bound(source.valid_to, exp.LT, as_of_first=True)  # as_of < valid_to
+    return and_all(parts) if parts else None

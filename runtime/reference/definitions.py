@@ -66,7 +66,8 @@ class _Run:
         self.profiles: dict[str, dict[UserKey, Row]] = {}
         for source in project.sources:
             if source.kind == "profile":
-                self.profiles[source.name] = _index_profile(source, tables.get(source.name, ()))
+                rows = tables.get(source.name, ())
+                self.profiles[source.name] = _index_profile(source, rows, as_of)
         if project.universe not in self.profiles:
             raise ValueError(f"universe {project.universe!r} is not a profile source")
         self.users: list[UserKey] = list(self.profiles[project.universe])
@@ -257,12 +258,32 @@ def _lookup(store: Mapping[str, Mapping[UserKey, Value]], name: str, kind: str) 
     return lambda u, r: values.get(u)
 
 
-def _index_profile(source: ir.Source, rows: Sequence[Row]) -> dict[UserKey, Row]:
-    """key -> row; rows with a None key are dropped. Two rows for one key are ambiguous."""
+def holds_at(source: ir.Source, row: Row, as_of: dt.datetime) -> bool:
+    """Whether a profile row holds at the as-of (SPEC §3.1): created before it (a null time
+    counts as always), and for a history the version with valid_from <= as_of < valid_to
+    (a null start is since always, a null end is open)."""
+
+    def at(column: str | None) -> dt.datetime | None:
+        value = None if column is None else row.get(column)
+        return None if value is None else instant(value)
+
+    created, start, end = at(source.created), at(source.valid_from), at(source.valid_to)
+    if created is not None and not created < as_of:
+        return False
+    if start is not None and not start <= as_of:
+        return False
+    return end is None or as_of < end
+
+
+def _index_profile(
+    source: ir.Source, rows: Sequence[Row], as_of: dt.datetime
+) -> dict[UserKey, Row]:
+    """key -> the row that holds at the as-of; rows with a None key are dropped. Two rows
+    for one key (overlapping versions of a history) are ambiguous."""
     index: dict[UserKey, Row] = {}
     for row in rows:
         key = row.get(source.user_column)
-        if key is None:
+        if key is None or not holds_at(source, row, as_of):
             continue
         if key in index:
             raise ValueError(f"profile source {source.name!r} has several rows for {key!r}")

@@ -7,7 +7,17 @@ BEGIN;
 SET LOCAL TimeZone = 'Asia/Shanghai';
 
 CREATE TEMPORARY TABLE "segl_nev_result" AS
-WITH "ev_0" AS (
+WITH "usr" AS (
+  SELECT
+    "u"."lead_id" AS "_u",
+    "u"."source_channel" AS "p_0",
+    CAST("u"."created_at" AS TIMESTAMP) AS "p_1"
+  FROM "nev_leads" AS "u"
+  WHERE
+    NOT (
+      "u"."lead_id" IS NULL
+    )
+), "ev_0" AS (
   SELECT
     "lead_id" AS "_u",
     CAST("ts" AS TIMESTAMP) AS "_t",
@@ -24,7 +34,7 @@ WITH "ev_0" AS (
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     MIN(CASE WHEN "c1" = 'store_visit' THEN "c0" END) AS "a0",
     MIN(CASE WHEN "c1" = 'add_wecom' THEN "c0" END) AS "a1",
     MIN(CASE WHEN "c1" = 'test_drive' THEN "c0" END) AS "a2",
@@ -44,9 +54,7 @@ WITH "ev_0" AS (
     "_u"
 ), "base" AS (
   SELECT
-    "u"."lead_id" AS "_u",
-    "u"."source_channel" AS "p_0",
-    CAST("u"."created_at" AS TIMESTAMP) AS "p_1",
+    "usr".*,
     "agg_0"."a0" AS "a0",
     "agg_0"."a1" AS "a1",
     "agg_0"."a2" AS "a2",
@@ -56,13 +64,9 @@ WITH "ev_0" AS (
     "agg_0"."a6" AS "a6",
     COALESCE("agg_0"."a7", 0) AS "a7",
     "agg_0"."a8" AS "a8"
-  FROM "nev_leads" AS "u"
+  FROM "usr"
   LEFT JOIN "agg_0"
-    ON "agg_0"."_u" = "u"."lead_id"
-  WHERE
-    NOT (
-      "u"."lead_id" IS NULL
-    )
+    ON "agg_0"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -384,7 +388,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ),
   CAST(NULL AS DOUBLE PRECISION),
   CAST(COUNT(*) AS BIGINT),
-  'e9b0bb63b9fb77e0680925fc6f562c6cfb920a779392908213a10ae4dea1229d',
+  'c011a36ff08e764c7ec7ed6c3b4d481eefa9c4ace361a9cd9c36dc1ea9ee93bc',
   'unknown'
 FROM "segl_nev_result";
 

@@ -6,7 +6,32 @@ SET session_timezone = 'Asia/Shanghai';
 
 CREATE OR REPLACE TABLE "segl_retail_result"
 ENGINE=Memory AS
-WITH "ev_0" AS (
+WITH "usr" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    if(
+      position(toTypeName("u"."registered_at"), 'String') > 0,
+      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) AS "p_0",
+    "u"."city" AS "p_1",
+    CAST("u"."birthday" AS Nullable(Date32)) AS "p_2",
+    if(
+      isNaN(CAST("u"."balance" AS Nullable(Float64))),
+      NULL,
+      CAST("u"."balance" AS Nullable(Float64))
+    ) AS "p_3",
+    "u"."member_level" AS "p_4",
+    "u"."gender" AS "p_5"
+  FROM "users" AS "u"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     if(
@@ -50,7 +75,7 @@ WITH "ev_0" AS (
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(1) AS "a0",
     COUNT(
       CASE
@@ -145,7 +170,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a6" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a6"
   FROM (
     SELECT
@@ -189,7 +214,7 @@ WITH "ev_0" AS (
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_1" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
     COUNT(
       CASE
@@ -247,7 +272,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a19" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a19"
   FROM (
     SELECT
@@ -289,7 +314,7 @@ WITH "ev_0" AS (
     ) >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_2" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -301,24 +326,7 @@ WITH "ev_0" AS (
     "_u"
 ), "base" AS (
   SELECT
-    "u"."user_id" AS "_u",
-    if(
-      position(toTypeName("u"."registered_at"), 'String') > 0,
-      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
-      fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-        'UTC'
-      )
-    ) AS "p_0",
-    "u"."city" AS "p_1",
-    CAST("u"."birthday" AS Nullable(Date32)) AS "p_2",
-    if(
-      isNaN(CAST("u"."balance" AS Nullable(Float64))),
-      NULL,
-      CAST("u"."balance" AS Nullable(Float64))
-    ) AS "p_3",
-    "u"."member_level" AS "p_4",
-    "u"."gender" AS "p_5",
+    "usr".*,
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
     if(isNaN(COALESCE("agg_0"."a2", 0)), NULL, COALESCE("agg_0"."a2", 0)) AS "a2",
@@ -340,21 +348,17 @@ WITH "ev_0" AS (
     COALESCE("agg_1"."a18", 0) AS "a18",
     "mf_a19"."a19" AS "a19",
     COALESCE("agg_2"."a20", 0) AS "a20"
-  FROM "users" AS "u"
+  FROM "usr"
   LEFT JOIN "agg_0"
-    ON "agg_0"."_u" = "u"."user_id"
+    ON "agg_0"."_g" = "usr"."_u"
   LEFT JOIN "mf_a6"
-    ON "mf_a6"."_u" = "u"."user_id"
+    ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
-    ON "agg_1"."_u" = "u"."user_id"
+    ON "agg_1"."_g" = "usr"."_u"
   LEFT JOIN "mf_a19"
-    ON "mf_a19"."_u" = "u"."user_id"
+    ON "mf_a19"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
-    ON "agg_2"."_u" = "u"."user_id"
-  WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    ON "agg_2"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -994,7 +998,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  '0baeb5cc97517e4b959e252dd7aa24c4c4b2eef5a1b905fee71a0c5f40ddee43',
   'unknown'
 FROM "segl_retail_result";
 

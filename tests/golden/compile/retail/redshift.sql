@@ -5,7 +5,21 @@
 BEGIN;
 
 CREATE TEMPORARY TABLE "segl_retail_result" AS
-WITH "ev_0" AS (
+WITH "usr" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
+    "u"."city" AS "p_1",
+    CAST("u"."birthday" AS DATE) AS "p_2",
+    NULLIF(CAST("u"."balance" AS DOUBLE PRECISION), CAST('NaN' AS DOUBLE PRECISION)) AS "p_3",
+    "u"."member_level" AS "p_4",
+    "u"."gender" AS "p_5"
+  FROM "users" AS "u"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     CAST("paid_at" AS TIMESTAMP) AS "_t",
@@ -24,7 +38,7 @@ WITH "ev_0" AS (
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(1) AS "a0",
     COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a1",
     SUM(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a2",
@@ -91,7 +105,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a6" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a6"
   FROM (
     SELECT
@@ -114,7 +128,7 @@ WITH "ev_0" AS (
     CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_1" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
     COUNT(
       CASE
@@ -168,7 +182,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a19" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a19"
   FROM (
     SELECT
@@ -189,20 +203,14 @@ WITH "ev_0" AS (
     AND CAST("claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
 ), "agg_2" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a20"
   FROM "ev_2"
   GROUP BY
     "_u"
 ), "base" AS (
   SELECT
-    "u"."user_id" AS "_u",
-    CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
-    "u"."city" AS "p_1",
-    CAST("u"."birthday" AS DATE) AS "p_2",
-    NULLIF(CAST("u"."balance" AS DOUBLE PRECISION), CAST('NaN' AS DOUBLE PRECISION)) AS "p_3",
-    "u"."member_level" AS "p_4",
-    "u"."gender" AS "p_5",
+    "usr".*,
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
     NULLIF(COALESCE("agg_0"."a2", 0), CAST('NaN' AS DOUBLE PRECISION)) AS "a2",
@@ -224,21 +232,17 @@ WITH "ev_0" AS (
     COALESCE("agg_1"."a18", 0) AS "a18",
     "mf_a19"."a19" AS "a19",
     COALESCE("agg_2"."a20", 0) AS "a20"
-  FROM "users" AS "u"
+  FROM "usr"
   LEFT JOIN "agg_0"
-    ON "agg_0"."_u" = "u"."user_id"
+    ON "agg_0"."_g" = "usr"."_u"
   LEFT JOIN "mf_a6"
-    ON "mf_a6"."_u" = "u"."user_id"
+    ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
-    ON "agg_1"."_u" = "u"."user_id"
+    ON "agg_1"."_g" = "usr"."_u"
   LEFT JOIN "mf_a19"
-    ON "mf_a19"."_u" = "u"."user_id"
+    ON "mf_a19"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
-    ON "agg_2"."_u" = "u"."user_id"
-  WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    ON "agg_2"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -676,7 +680,7 @@ SELECT
   CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE),
   CAST(NULL AS DOUBLE PRECISION),
   CAST(COUNT(*) AS BIGINT),
-  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  '0baeb5cc97517e4b959e252dd7aa24c4c4b2eef5a1b905fee71a0c5f40ddee43',
   'unknown'
 FROM "segl_retail_result";
 

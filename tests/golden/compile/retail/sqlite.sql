@@ -5,7 +5,21 @@
 BEGIN TRANSACTION;
 
 CREATE TEMPORARY TABLE "segl_retail_result" AS
-WITH "ev_0" AS (
+WITH "usr" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    "u"."registered_at" AS "p_0",
+    "u"."city" AS "p_1",
+    "u"."birthday" AS "p_2",
+    CAST("u"."balance" AS REAL) AS "p_3",
+    "u"."member_level" AS "p_4",
+    "u"."gender" AS "p_5"
+  FROM "users" AS "u"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     "paid_at" AS "_t",
@@ -24,7 +38,7 @@ WITH "ev_0" AS (
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(1) AS "a0",
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN 1 END) AS "a1",
     SUM(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a2",
@@ -81,7 +95,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a6" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a6"
   FROM (
     SELECT
@@ -104,7 +118,7 @@ WITH "ev_0" AS (
     "ts" < '2026-11-01 00:00:00'
 ), "agg_1" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
     COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a15",
     COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a16",
@@ -145,7 +159,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a19" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a19"
   FROM (
     SELECT
@@ -165,20 +179,14 @@ WITH "ev_0" AS (
     "claimed_at" < '2026-11-01 00:00:00' AND "claimed_at" >= '2026-08-03 00:00:00'
 ), "agg_2" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a20"
   FROM "ev_2"
   GROUP BY
     "_u"
 ), "base" AS (
   SELECT
-    "u"."user_id" AS "_u",
-    "u"."registered_at" AS "p_0",
-    "u"."city" AS "p_1",
-    "u"."birthday" AS "p_2",
-    CAST("u"."balance" AS REAL) AS "p_3",
-    "u"."member_level" AS "p_4",
-    "u"."gender" AS "p_5",
+    "usr".*,
     COALESCE("agg_0"."a0", 0) AS "a0",
     COALESCE("agg_0"."a1", 0) AS "a1",
     CASE WHEN "agg_0"."n_a2" > 0 THEN "agg_0"."a2" ELSE 0 END AS "a2",
@@ -200,21 +208,17 @@ WITH "ev_0" AS (
     COALESCE("agg_1"."a18", 0) AS "a18",
     "mf_a19"."a19" AS "a19",
     COALESCE("agg_2"."a20", 0) AS "a20"
-  FROM "users" AS "u"
+  FROM "usr"
   LEFT JOIN "agg_0"
-    ON "agg_0"."_u" = "u"."user_id"
+    ON "agg_0"."_g" = "usr"."_u"
   LEFT JOIN "mf_a6"
-    ON "mf_a6"."_u" = "u"."user_id"
+    ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
-    ON "agg_1"."_u" = "u"."user_id"
+    ON "agg_1"."_g" = "usr"."_u"
   LEFT JOIN "mf_a19"
-    ON "mf_a19"."_u" = "u"."user_id"
+    ON "mf_a19"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
-    ON "agg_2"."_u" = "u"."user_id"
-  WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    ON "agg_2"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -676,7 +680,7 @@ SELECT
   STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
   CAST(NULL AS REAL),
   CAST(COUNT(*) AS INTEGER),
-  '775f497368ba983190042675381ad592e0f52b53fda92aa84f244c5d4f565317',
+  '0baeb5cc97517e4b959e252dd7aa24c4c4b2eef5a1b905fee71a0c5f40ddee43',
   'unknown'
 FROM "segl_retail_result";
 

@@ -6,7 +6,30 @@ SET session_timezone = 'UTC';
 
 CREATE OR REPLACE TABLE "segl_spec_result"
 ENGINE=Memory AS
-WITH "ev_0" AS (
+WITH "usr" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    "u"."gender" AS "p_0",
+    "u"."city" AS "p_1",
+    if(
+      isNaN(CAST("u"."balance" AS Nullable(Float64))),
+      NULL,
+      CAST("u"."balance" AS Nullable(Float64))
+    ) AS "p_2",
+    if(
+      position(toTypeName("u"."registered_at"), 'String') > 0,
+      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) AS "p_3"
+  FROM "users" AS "u"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     if(
@@ -37,7 +60,7 @@ WITH "ev_0" AS (
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_0" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(1) AS "a0",
     SUM(
       CASE
@@ -92,7 +115,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a5" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a5"
   FROM (
     SELECT
@@ -135,7 +158,7 @@ WITH "ev_0" AS (
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_1" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -149,22 +172,7 @@ WITH "ev_0" AS (
     "_u"
 ), "base" AS (
   SELECT
-    "u"."user_id" AS "_u",
-    "u"."gender" AS "p_0",
-    "u"."city" AS "p_1",
-    if(
-      isNaN(CAST("u"."balance" AS Nullable(Float64))),
-      NULL,
-      CAST("u"."balance" AS Nullable(Float64))
-    ) AS "p_2",
-    if(
-      position(toTypeName("u"."registered_at"), 'String') > 0,
-      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
-      fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
-        'UTC'
-      )
-    ) AS "p_3",
+    "usr".*,
     COALESCE("agg_0"."a0", 0) AS "a0",
     if(isNaN(COALESCE("agg_0"."a1", 0)), NULL, COALESCE("agg_0"."a1", 0)) AS "a1",
     COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
@@ -173,17 +181,13 @@ WITH "ev_0" AS (
     "mf_a5"."a5" AS "a5",
     COALESCE("agg_1"."a6", 0) AS "a6",
     "agg_1"."a7" AS "a7"
-  FROM "users" AS "u"
+  FROM "usr"
   LEFT JOIN "agg_0"
-    ON "agg_0"."_u" = "u"."user_id"
+    ON "agg_0"."_g" = "usr"."_u"
   LEFT JOIN "mf_a5"
-    ON "mf_a5"."_u" = "u"."user_id"
+    ON "mf_a5"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
-    ON "agg_1"."_u" = "u"."user_id"
-  WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    ON "agg_1"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -504,7 +508,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  '4a517bbbea3889e02855161aa761490883b2d46c0b97788a80e4eb83d14e037d',
   'unknown'
 FROM "segl_spec_result";
 

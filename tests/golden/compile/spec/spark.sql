@@ -5,7 +5,19 @@
 SET TIME ZONE 'UTC';
 
 CACHE TABLE `segl_spec_result` AS
-WITH `ev_0` AS (
+WITH `usr` AS (
+  SELECT
+    `u`.`user_id` AS `_u`,
+    `u`.`gender` AS `p_0`,
+    `u`.`city` AS `p_1`,
+    NULLIF(CAST(`u`.`balance` AS DOUBLE), CAST('NaN' AS DOUBLE)) AS `p_2`,
+    CAST(`u`.`registered_at` AS TIMESTAMP_NTZ) AS `p_3`
+  FROM `users` AS `u`
+  WHERE
+    NOT (
+      `u`.`user_id` IS NULL
+    )
+), `ev_0` AS (
   SELECT
     `user_id` AS `_u`,
     CAST(`paid_at` AS TIMESTAMP_NTZ) AS `_t`,
@@ -18,7 +30,7 @@ WITH `ev_0` AS (
     CAST(`paid_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_0` AS (
   SELECT
-    `_u`,
+    `_u` AS `_g`,
     COUNT(1) AS `a0`,
     SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN `c0` END) AS `a1`,
     COUNT(
@@ -61,7 +73,7 @@ WITH `ev_0` AS (
     `v`
 ), `mf_a5` AS (
   SELECT
-    `_u`,
+    `_u` AS `_g`,
     `v` AS `a5`
   FROM (
     SELECT
@@ -83,7 +95,7 @@ WITH `ev_0` AS (
     CAST(`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_1` AS (
   SELECT
-    `_u`,
+    `_u` AS `_g`,
     COUNT(
       CASE
         WHEN `_t` >= CAST('2026-08-01 00:00:00' AS TIMESTAMP_NTZ) AND `c0` = 'visit'
@@ -96,11 +108,7 @@ WITH `ev_0` AS (
     `_u`
 ), `base` AS (
   SELECT
-    `u`.`user_id` AS `_u`,
-    `u`.`gender` AS `p_0`,
-    `u`.`city` AS `p_1`,
-    NULLIF(CAST(`u`.`balance` AS DOUBLE), CAST('NaN' AS DOUBLE)) AS `p_2`,
-    CAST(`u`.`registered_at` AS TIMESTAMP_NTZ) AS `p_3`,
+    `usr`.*,
     COALESCE(`agg_0`.`a0`, 0) AS `a0`,
     NULLIF(COALESCE(`agg_0`.`a1`, 0), CAST('NaN' AS DOUBLE)) AS `a1`,
     COALESCE(`agg_0`.`a2` > 0, FALSE) AS `a2`,
@@ -109,17 +117,13 @@ WITH `ev_0` AS (
     `mf_a5`.`a5` AS `a5`,
     COALESCE(`agg_1`.`a6`, 0) AS `a6`,
     `agg_1`.`a7` AS `a7`
-  FROM `users` AS `u`
+  FROM `usr`
   LEFT JOIN `agg_0`
-    ON `agg_0`.`_u` = `u`.`user_id`
+    ON `agg_0`.`_g` = `usr`.`_u`
   LEFT JOIN `mf_a5`
-    ON `mf_a5`.`_u` = `u`.`user_id`
+    ON `mf_a5`.`_g` = `usr`.`_u`
   LEFT JOIN `agg_1`
-    ON `agg_1`.`_u` = `u`.`user_id`
-  WHERE
-    NOT (
-      `u`.`user_id` IS NULL
-    )
+    ON `agg_1`.`_g` = `usr`.`_u`
 ), `lvl_1` AS (
   SELECT
     *,
@@ -355,7 +359,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  '4a517bbbea3889e02855161aa761490883b2d46c0b97788a80e4eb83d14e037d',
   'unknown'
 FROM `segl_spec_result`;
 

@@ -5,7 +5,19 @@
 BEGIN TRANSACTION;
 
 CREATE TEMPORARY TABLE "segl_spec_result" AS
-WITH "ev_0" AS (
+WITH "usr" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    "u"."gender" AS "p_0",
+    "u"."city" AS "p_1",
+    CAST("u"."balance" AS REAL) AS "p_2",
+    "u"."registered_at" AS "p_3"
+  FROM "users" AS "u"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     "paid_at" AS "_t",
@@ -18,7 +30,7 @@ WITH "ev_0" AS (
     "paid_at" < '2026-11-01 00:00:00'
 ), "agg_0" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(1) AS "a0",
     SUM(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "a1",
     COUNT(CASE WHEN "_t" >= '2026-10-25 00:00:00' AND "c1" = 'Shiseido' THEN 1 END) AS "a2",
@@ -52,7 +64,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a5" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a5"
   FROM (
     SELECT
@@ -74,7 +86,7 @@ WITH "ev_0" AS (
     "ts" < '2026-11-01 00:00:00'
 ), "agg_1" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c0" = 'visit' THEN 1 END) AS "a6",
     MAX(CASE WHEN "c0" = 'visit' THEN "c1" END) AS "a7"
   FROM "ev_1"
@@ -82,11 +94,7 @@ WITH "ev_0" AS (
     "_u"
 ), "base" AS (
   SELECT
-    "u"."user_id" AS "_u",
-    "u"."gender" AS "p_0",
-    "u"."city" AS "p_1",
-    CAST("u"."balance" AS REAL) AS "p_2",
-    "u"."registered_at" AS "p_3",
+    "usr".*,
     COALESCE("agg_0"."a0", 0) AS "a0",
     CASE WHEN "agg_0"."n_a1" > 0 THEN "agg_0"."a1" ELSE 0 END AS "a1",
     COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
@@ -95,17 +103,13 @@ WITH "ev_0" AS (
     "mf_a5"."a5" AS "a5",
     COALESCE("agg_1"."a6", 0) AS "a6",
     "agg_1"."a7" AS "a7"
-  FROM "users" AS "u"
+  FROM "usr"
   LEFT JOIN "agg_0"
-    ON "agg_0"."_u" = "u"."user_id"
+    ON "agg_0"."_g" = "usr"."_u"
   LEFT JOIN "mf_a5"
-    ON "mf_a5"."_u" = "u"."user_id"
+    ON "mf_a5"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
-    ON "agg_1"."_u" = "u"."user_id"
-  WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    ON "agg_1"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -308,7 +312,7 @@ SELECT
   STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
   CAST(NULL AS REAL),
   CAST(COUNT(*) AS INTEGER),
-  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  '4a517bbbea3889e02855161aa761490883b2d46c0b97788a80e4eb83d14e037d',
   'unknown'
 FROM "segl_spec_result";
 

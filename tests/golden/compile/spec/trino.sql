@@ -3,7 +3,19 @@
 -- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
 CREATE TABLE "segl_spec_result" AS
-WITH "ev_0" AS (
+WITH "usr" AS (
+  SELECT
+    "u"."user_id" AS "_u",
+    "u"."gender" AS "p_0",
+    "u"."city" AS "p_1",
+    IF(IS_NAN(CAST("u"."balance" AS DOUBLE)), NULL, CAST("u"."balance" AS DOUBLE)) AS "p_2",
+    CAST("u"."registered_at" AS TIMESTAMP) AS "p_3"
+  FROM "users" AS "u"
+  WHERE
+    NOT (
+      "u"."user_id" IS NULL
+    )
+), "ev_0" AS (
   SELECT
     "user_id" AS "_u",
     CAST("paid_at" AS TIMESTAMP) AS "_t",
@@ -16,7 +28,7 @@ WITH "ev_0" AS (
     CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_0" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(1) AS "a0",
     SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a1",
     COUNT(
@@ -59,7 +71,7 @@ WITH "ev_0" AS (
     "v"
 ), "mf_a5" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     "v" AS "a5"
   FROM (
     SELECT
@@ -81,7 +93,7 @@ WITH "ev_0" AS (
     CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_1" AS (
   SELECT
-    "_u",
+    "_u" AS "_g",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c0" = 'visit'
@@ -94,11 +106,7 @@ WITH "ev_0" AS (
     "_u"
 ), "base" AS (
   SELECT
-    "u"."user_id" AS "_u",
-    "u"."gender" AS "p_0",
-    "u"."city" AS "p_1",
-    IF(IS_NAN(CAST("u"."balance" AS DOUBLE)), NULL, CAST("u"."balance" AS DOUBLE)) AS "p_2",
-    CAST("u"."registered_at" AS TIMESTAMP) AS "p_3",
+    "usr".*,
     COALESCE("agg_0"."a0", 0) AS "a0",
     IF(IS_NAN(COALESCE("agg_0"."a1", 0)), NULL, COALESCE("agg_0"."a1", 0)) AS "a1",
     COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
@@ -107,17 +115,13 @@ WITH "ev_0" AS (
     "mf_a5"."a5" AS "a5",
     COALESCE("agg_1"."a6", 0) AS "a6",
     "agg_1"."a7" AS "a7"
-  FROM "users" AS "u"
+  FROM "usr"
   LEFT JOIN "agg_0"
-    ON "agg_0"."_u" = "u"."user_id"
+    ON "agg_0"."_g" = "usr"."_u"
   LEFT JOIN "mf_a5"
-    ON "mf_a5"."_u" = "u"."user_id"
+    ON "mf_a5"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
-    ON "agg_1"."_u" = "u"."user_id"
-  WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    ON "agg_1"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -312,7 +316,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP AS TIMESTAMP WITH TIME ZONE),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  '9d70a3275e6817f6d3b6b7070e6099de6867b86f4c8add87a5b346b04f89edbf',
+  '4a517bbbea3889e02855161aa761490883b2d46c0b97788a80e4eb83d14e037d',
   'unknown'
 FROM "segl_spec_result";
 

@@ -1,0 +1,256 @@
+"""Point in time and identity, as the language and the runs see them (SPEC §2.5, §3.1): the
+source options `as KIND`, `created`, `zone`, `valid from .. to ..`, the `identity`
+declaration, per-user values inside aggregates, and the run's checks and warnings. The
+values themselves are in tests/spec/point_in_time.md (every engine) and the generated
+histories of the differential tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Result, db_url
+
+from segl.compiler import ir
+from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.plan import build_plan, describe
+from segl.dsl.diagnostics import Diagnostic
+from segl.dsl.formatter import format_program
+from segl.dsl.parser import parse_program
+
+Cli = Callable[..., Result]
+
+WITH_OPTIONS = """\
+source users from table "users" key member_no as member created registered_at zone tz {
+    registered_at: timestamp
+    tz: string
+}
+
+source membership from table "membership" key member_no as member valid from since to until {
+    level: string
+}
+
+source app from table "app_events" user device_id as device time ts {
+    openid: string
+}
+
+identity person "One person across IDs" {
+    kinds member, openid, device
+    link app: device_id as device, openid as openid
+    shared above 50
+}
+"""
+
+
+def check(text: str, universe: str | None = "users") -> tuple[ir.Project | None, list[Diagnostic]]:
+    config = ProjectConfig(name="p", universe=universe)
+    return check_programs([parse_program(text, "rules.segl")], config)
+
+
+def errors(text: str) -> list[str]:
+    return [f"{d.code} {d.message}" for d in check(text)[1] if d.is_error]
+
+
+def test_source_options_and_identity_round_trip() -> None:
+    program = parse_program(WITH_OPTIONS + "tag n = count(app)\n", "rules.segl")
+    assert format_program(program) == WITH_OPTIONS + "\ntag n = count(app)\n"
+    users, membership, app = program.statements[:3]
+    assert (users.id_kind, users.created, users.zone) == ("member", "registered_at", "tz")
+    assert (membership.valid_from, membership.valid_to) == ("since", "until")
+    assert app.id_kind == "device"
+
+
+def test_the_checker_builds_sources_and_the_identity() -> None:
+    project, diagnostics = check(WITH_OPTIONS + "tag n = count(app)\n")
+    assert project is not None, diagnostics
+    users = project.source("users")
+    assert (users.created, users.zone, users.id_kind) == ("registered_at", "tz", "member")
+    assert project.source("membership").is_history
+    # the columns the options name are typed (valid from/to taken as timestamps)
+    assert project.source("membership").column_type("since") is not None
+    assert project.identity == ir.Identity(
+        "person",
+        ("member", "openid", "device"),
+        (ir.IdentityLink("app", "device_id", "device", "openid", "openid"),),
+        50,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'source users from table "u" key id created at {\n    at: string\n}\n',
+            "E0401 created column 'at' must be a date or timestamp, not string",
+        ),
+        (
+            'source users from table "u" key id zone tz {\n    tz: number\n}\n',
+            "E0401 zone column 'tz' must be a string, not number",
+        ),
+        (
+            'source users from table "u" key id valid from a to b {\n    b: bool\n}\n',
+            "E0401 valid to column 'b' must be a date or timestamp, not bool",
+        ),
+        (
+            'source users from table "u" key id as member {\n}\n',
+            "E0312 ID kind 'member' of source 'users' is declared by no identity",
+        ),
+    ],
+)
+def test_bad_source_options(text: str, message: str) -> None:
+    assert errors(text) == [message]
+
+
+def test_a_repeated_source_option_is_a_syntax_error() -> None:
+    from segl.dsl.diagnostics import DiagnosticError
+
+    with pytest.raises(DiagnosticError) as raised:
+        parse_program('source users from table "u" key id zone a zone b {\n}\n', "r.segl")
+    assert [d.code for d in raised.value.diagnostics] == ["E0208"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("key member_no as member", "key member_no"), "E0311 source 'users' does not say"),
+        (("as device time", "as devise time"), "E0312 unknown ID kind 'devise'"),
+        (("openid as openid\n", "openid as open_id\n"), "E0312 unknown ID kind 'open_id'"),
+        (("link app: device_id", "link apps: device_id"), "E0302 unknown source 'apps'"),
+        (("link app: device_id", "link app: device"), "E0303 source 'app' has no column"),
+        (("shared above 50", "shared above 0"), "E0314 'shared above 0' would leave"),
+    ],
+)
+def test_bad_identities(change: tuple[str, str], message: str) -> None:
+    text = WITH_OPTIONS.replace(*change) + "tag n = count(app)\n"
+    found = errors(text)
+    assert any(m.startswith(message) for m in found), found
+
+
+def test_one_identity_per_project_and_unused_kinds_warn() -> None:
+    twice = WITH_OPTIONS + "identity other {\n    kinds member\n}\n"
+    assert "E0313 a project has one identity; this is a second one" in errors(twice)
+    unused = WITH_OPTIONS.replace(
+        "kinds member, openid, device", "kinds member, openid, device, phone"
+    )
+    _, diagnostics = check(unused)
+    assert [d.code for d in diagnostics] == ["W0006"]
+
+
+def test_runs_refuse_an_identity_until_persons_are_resolved(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    root = write_project(
+        {
+            "rules.segl": WITH_OPTIONS + "tag n = count(app)\n",
+            "segl.toml": '[project]\nuniverse = "users"\n',
+        }
+    )
+    assert cli("check", root).code == 0
+    compiled = cli("compile", root, "--as-of", "2026-11-01")
+    assert compiled.code == 1
+    assert (
+        "E0315 identity 'person' is checked, but this segl cannot resolve persons" in compiled.err
+    )
+
+
+# ---------------------------------------------------------------- per-user values
+
+
+def test_aggregates_using_definitions_run_after_them() -> None:
+    text = (
+        'source users from table "users" key user_id {\n    registered_at: timestamp\n}\n'
+        'source events from table "events" user user_id time ts {\n    name: string\n}\n'
+        "tag first_week = count(events where days_between(users.registered_at, ts) < 7)\n"
+        "tag early = first_week >= 2\n"
+        'tag when_early = count(events where early and name == "visit")\n'
+        "segment keen = when_early > 3\n"
+    )
+    project, diagnostics = check(text)
+    assert project is not None, diagnostics
+    plan = build_plan(project, dt.datetime(2026, 11, 1))
+    assert [(p.stage, p.per_user) for p in plan.passes] == [(0, True), (2, True)]
+    assert {c.definition.name: c.level for c in plan.columns} == {
+        "first_week": 1,
+        "early": 2,
+        "when_early": 3,
+        "keen": 4,
+    }
+    text_plan = describe(plan)
+    assert "pass over events (after level 2): " in text_plan
+    assert "joined with per-user values" in text_plan
+
+
+def test_a_tag_used_inside_an_aggregate_and_named_like_a_column_is_the_column() -> None:
+    """Inside an aggregate a name is the source's column first: no dependency, no cycle."""
+    text = (
+        'source users from table "users" key user_id {\n}\n'
+        'source events from table "events" user user_id time ts {\n    name: string\n}\n'
+        'tag name = count(events where name == "visit")\n'
+    )
+    project, diagnostics = check(text)
+    assert project is not None, diagnostics
+
+
+# ---------------------------------------------------------------- the run's checks
+
+
+HISTORY_PROJECT = """\
+source users from table "users" key user_id {
+}
+
+source membership from table "membership" key user_id valid from since to until {
+    level: string
+}
+
+tag level = membership.level
+"""
+
+
+def history_warehouse(path: Path, overlapping: bool) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE users AS SELECT * FROM (VALUES (1), (2)) t(user_id)")
+    second = "TIMESTAMP '2026-09-01'" if overlapping else "TIMESTAMP '2026-10-01'"
+    con.execute(
+        "CREATE TABLE membership AS SELECT * FROM (VALUES "
+        "(1, 'bronze', TIMESTAMP '2026-01-01', TIMESTAMP '2026-10-01'), "
+        f"(1, 'gold', {second}, NULL::TIMESTAMP), "
+        "(2, 'silver', NULL::TIMESTAMP, NULL::TIMESTAMP)) t(user_id, level, since, until)"
+    )
+    con.close()
+    return path
+
+
+def test_overlapping_versions_are_refused_naming_keys(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    toml = '[project]\nname = "h"\nuniverse = "users"\n'
+    root = write_project({"rules.segl": HISTORY_PROJECT, "segl.toml": toml})
+    bad = history_warehouse(tmp_path / "bad.duckdb", overlapping=True)
+    result = cli("run", root, "--db", db_url(bad), "--as-of", "2026-09-15")
+    assert result.code == 1
+    assert (
+        "E0610 history 'membership' (table membership) has overlapping versions valid at "
+        "2026-09-15 00:00:00 for one user_id: 1 (2 rows)"
+    ) in result.err
+    # the same history is fine at an as-of where one version holds
+    assert cli("run", root, "--db", db_url(bad), "--as-of", "2026-10-15").code == 0
+    good = history_warehouse(tmp_path / "good.duckdb", overlapping=False)
+    assert cli("run", root, "--db", db_url(good), "--as-of", "2026-09-15").code == 0
+
+
+def test_a_past_run_says_which_profiles_have_no_history(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    toml = '[project]\nname = "h"\nuniverse = "users"\n'
+    root = write_project({"rules.segl": HISTORY_PROJECT, "segl.toml": toml})
+    warehouse = history_warehouse(tmp_path / "w.duckdb", overlapping=False)
+    past = cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-10-15")
+    assert past.code == 0, past.output
+    assert "W0601 warning: profile 'users' has no history: a run as of 2026-10-15" in past.err
+    assert "W0601 warning: universe 'users' has no `created` column" in past.err
+    assert "membership" not in past.err  # a history is read as it was
+    now = cli("run", root, "--db", db_url(warehouse))
+    assert now.code == 0 and "W0601" not in now.err

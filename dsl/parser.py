@@ -722,7 +722,11 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
     line_start = text.rfind("\n", 0, token.start_pos or 0) + 1
     first_word = text[line_start : token.start_pos or 0].split()
-    if first_word and first_word[0] in {"tag", "segment", "source", "layering", "identity"} and line_start > 0:
+    if (
+        first_word
+        and first_word[0] in {"tag", "segment", "source", "layering", "identity"}
+        and line_start > 0
+    ):
         return (
             f"'{first_word[0]}' is read as a name here: the definition before it looks incomplete",
         )

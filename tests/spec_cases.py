@@ -84,7 +84,7 @@ def _column_types(project: ir.Project) -> dict[str, Type]:
 
 def _project(rules: str, where: str) -> ir.Project:
     # several profiles: the users are in `users` (as segl.toml's universe would say)
-    universe = "users" if 'source users from' in rules else None
+    universe = "users" if "source users from" in rules else None
     project, diagnostics = check_programs(
         [parse_program(rules, where)],
         ProjectConfig(name="spec", timezone="UTC", universe=universe),

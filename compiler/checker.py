@@ -233,6 +233,13 @@ class _Checker:
                 stmt.span,
                 "e.g. shared above 50: an ID linked to more than 50 others is left out",
             )
+        if stmt.largest is not None and stmt.largest < 2:
+            self.error(
+                "E0314",
+                f"'at most {stmt.largest} ids per person' leaves no room for a link",
+                stmt.span,
+                "e.g. at most 1000 ids per person: a larger person fails the run",
+            )
         used = {s.id_kind for s in self.sources.values()}
         used |= {k for link in links for k in (link.left_kind, link.right_kind)}
         for kind in kinds:
@@ -243,7 +250,8 @@ class _Checker:
                     stmt.span,
                     "remove the kind, or say `as " + kind + "` on the source that holds them",
                 )
-        return ir.Identity(stmt.name, kinds, links, stmt.shared_above, stmt.span)
+        largest = stmt.largest if stmt.largest is not None else ir.DEFAULT_LARGEST_PERSON
+        return ir.Identity(stmt.name, kinds, links, stmt.shared_above, largest, stmt.span)
 
     def _identity_kinds(self, stmt: ast.IdentityDef) -> tuple[str, ...]:
         if not stmt.kinds:
@@ -284,6 +292,10 @@ class _Checker:
                     span,
                     "declare the kinds: identity person { kinds member, openid ... }",
                 )
+            elif source.id_kind is not None and not self._id_column_type(
+                source, source.user_column, span
+            ):
+                continue
             elif source.id_kind is not None and source.id_kind not in kinds:
                 self.error(
                     "E0312",
@@ -292,6 +304,20 @@ class _Checker:
                     *did_you_mean(source.id_kind, kinds),
                     "the identity's kinds: " + ", ".join(kinds),
                 )
+
+    def _id_column_type(self, source: ir.Source, column: str, span: Span) -> bool:
+        """IDs are compared as text: a string or a whole number, never a date or a flag
+        whose text differs between engines."""
+        declared = source.column_type(column)
+        if declared in (None, Type.STRING, Type.NUMBER):
+            return True
+        self.error(
+            "E0401",
+            f"ID column '{source.name}.{column}' is {declared}; IDs are strings or numbers",
+            span,
+            "declare it as string (or number), or read it through a view",
+        )
+        return False
 
     def _link(self, link: ast.LinkDef, kinds: tuple[str, ...]) -> ir.IdentityLink | None:
         source = self.sources.get(link.source)
@@ -322,6 +348,8 @@ class _Checker:
                     "the identity's kinds: " + ", ".join(kinds),
                 )
                 ok = False
+        for column in (link.left, link.right):
+            ok = self._id_column_type(source, column, link.span) and ok
         if (link.left, link.left_kind) == (link.right, link.right_kind):
             self.error("E0314", "a link ties an ID to itself", link.span, "name two columns")
             ok = False

@@ -359,6 +359,10 @@ class Source:
         return self.valid_from is not None
 
 
+# `at most N ids per person` when an identity does not say
+DEFAULT_LARGEST_PERSON = 1000
+
+
 @dataclass(frozen=True)
 class IdentityLink:
     """Rows of `source` tie the ID in `left` (of kind `left_kind`) to the one in `right`."""
@@ -380,6 +384,8 @@ class Identity:
     kinds: tuple[str, ...]
     links: tuple[IdentityLink, ...]
     shared_above: int | None = None  # an ID linked to more IDs than this is left out
+    # a person with more IDs than this fails the run: links gone wrong, never merged silently
+    largest: int = DEFAULT_LARGEST_PERSON
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.framing import Frame
+from segl.compiler.identity import IdentitySql
 from segl.compiler.plan import Plan, build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, build_result_query, col, render
 from segl.compiler.sqlgen.nodes import and_all
@@ -58,6 +59,8 @@ class CompiledRun:
     # caller knows (a run: missing columns are added with plain ADD COLUMN); None for a
     # script, which adds columns with ADD COLUMN IF NOT EXISTS where the target has it
     existing: Mapping[str, Sequence[str]] | None = None
+    # with an identity: the statements resolving persons, whose map the query joins
+    identity: IdentitySql | None = None
 
     @property
     def as_of(self) -> dt.datetime:
@@ -142,11 +145,14 @@ class CompiledRun:
         table: Table,
         values: Mapping[str, exp.Expression],
         where: exp.Expression | None = None,
+        source: str | None = None,
     ) -> exp.Select:
-        """One SELECT over the result giving a row of `table` (run keys filled in)."""
+        """One SELECT over the result (or `source`) giving a row of `table` (run keys
+        filled in)."""
         keys = self._run_key_values()
         ordered = [values[c.name] if c.name in values else keys[c.name] for c in table.columns]
-        query = exp.Select(expressions=ordered).from_(quoted_table(self.store.result), copy=False)
+        rows_from = quoted_table(source or self.store.result)
+        query = exp.Select(expressions=ordered).from_(rows_from, copy=False)
         return query.where(where, copy=False) if where is not None else query
 
     def tag_statements(self) -> list[exp.Expression]:
@@ -188,6 +194,25 @@ class CompiledRun:
         ]
         return self._history(table, rows)
 
+    def identity_statements(self) -> list[exp.Expression]:
+        """Every ID of every person, and the shared IDs left out (a project with an
+        identity): from the resolution's map and shared tables."""
+        if self.identity is None:
+            return []
+        persons, shared = self.store.persons, self.store.shared_ids
+        person_rows = self._rows(
+            persons,
+            {"person": col("person"), "kind": col("kind"), "id": col("id")},
+            source=self.identity.map,
+        )
+        count = self.target.store_type(Kind.COUNT)
+        shared_rows = self._rows(
+            shared,
+            {"id": col("n"), "links": exp.Cast(this=col("links"), to=count)},
+            source=self.identity.shared,
+        )
+        return [*self._history(persons, [person_rows]), *self._history(shared, [shared_rows])]
+
     def run_statements(self, duration: float | None = None) -> list[exp.Expression]:
         table, target, project = self.store.runs, self.target, self.plan.project
         run_at = (
@@ -214,6 +239,7 @@ class CompiledRun:
             *self.tag_statements(),
             *self.member_statements(),
             *self.layer_statements(),
+            *self.identity_statements(),
         ]
 
     def _closing(self, duration: float | None) -> list[exp.Expression]:
@@ -224,8 +250,11 @@ class CompiledRun:
         ]
 
     def body(self) -> list[exp.Expression]:
-        """Everything between BEGIN and COMMIT."""
-        return [*self._results_body(), *self._closing(None)]
+        """Everything between BEGIN and COMMIT (a script: resolving persons first, with a
+        fixed number of steps, and dropping the resolution's tables last)."""
+        resolve = self.identity.script() if self.identity is not None else []
+        cleanup = self.identity.cleanup() if self.identity is not None else []
+        return [*resolve, *self._results_body(), *self._closing(None), *cleanup]
 
     def _render(self, statements: Sequence[exp.Expression]) -> list[str]:
         with collector_paused():
@@ -236,7 +265,8 @@ class CompiledRun:
 
     def timed_body(self, seconds_so_far: Callable[[], float]) -> list[Statement]:
         """The body for an engine: the run log's statements are rendered when they run, with
-        the seconds the run has taken until then."""
+        the seconds the run has taken until then. Persons are resolved before, by the
+        runtime's loop (runtime/identity.py), which also drops their tables after."""
         results = self._render(self._results_body())
         closing_count = len(self._closing(None))
         rendered: list[str] = []  # the closing statements, rendered when the first runs
@@ -255,7 +285,8 @@ class CompiledRun:
         """The per-user query with a column for every definition (`segl debug sql`); the
         result table of a run may leave out the deferred segment flags."""
         with collector_paused():
-            return render(build_query(self.plan, self.target), self.target)
+            identity_map = self.identity.map if self.identity is not None else None
+            return render(build_query(self.plan, self.target, identity_map), self.target)
 
     def script(self) -> str:
         """A runnable script: header comments, then the framed statements."""
@@ -286,8 +317,10 @@ def compile_run(
     info: RunInfo | None = None,
     existing: Mapping[str, Sequence[str]] | None = None,
 ) -> CompiledRun:
+    store = Store(project, prefix, target.ascii_table_names)
+    identity = IdentitySql(store, target, as_of) if project.identity is not None else None
     with collector_paused():
         plan = build_plan(project, as_of)
-        query, deferred = build_result_query(plan, target)
-    store = Store(project, prefix, target.ascii_table_names)
-    return CompiledRun(plan, target, query, store, info or RunInfo(), deferred, existing)
+        identity_map = identity.map if identity is not None else None
+        query, deferred = build_result_query(plan, target, identity_map)
+    return CompiledRun(plan, target, query, store, info or RunInfo(), deferred, existing, identity)

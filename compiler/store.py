@@ -8,8 +8,10 @@ says which project ran for which as-of, when, how, and with which rules.
 
 Every column has a declared type here; the one exception is `user_id`, which takes the
 type of the universe's key column in the warehouse (an INTEGER key stays INTEGER, so the
-results join back to the users table). Later features (journey state, outbox, report
-results, alert history) add their tables to this module.
+results join back to the users table; with an identity it is the person key, a
+string). A project with an identity also keeps its persons (`_persons`: every ID of
+every person) and the shared IDs it left out (`_shared_ids`) per as-of. Later features
+(journey state, outbox, report results, alert history) add their tables to this module.
 """
 
 from __future__ import annotations
@@ -104,6 +106,11 @@ class Store:
         """The run's temporary per-user result (not kept)."""
         return self._name("result")
 
+    def identity_work(self, what: str) -> str:
+        """A temporary table of identity resolution (compiler/identity.py): links, IDs,
+        shared IDs, the edges of each step, and `map` (kind, id, person), not kept."""
+        return self._name(f"id_{what}")
+
     @property
     def tags(self) -> Table:
         columns = [AS_OF, USER]
@@ -149,6 +156,34 @@ class Store:
         )
 
     @property
+    def persons(self) -> Table:
+        return Table(
+            self._name("persons"),
+            (
+                AS_OF,
+                Column("person", Type.STRING, "the person's key (its most preferred ID)"),
+                Column("kind", Type.STRING, "the kind of one of the person's IDs"),
+                Column("id", Type.STRING, "the ID, as text"),
+            ),
+            ("as_of",),
+            "identity: every ID of every person at the as-of (a project with an identity)",
+        )
+
+    @property
+    def shared_ids(self) -> Table:
+        return Table(
+            self._name("shared_ids"),
+            (
+                AS_OF,
+                Column("id", Type.STRING, "the ID left out, as kind:text"),
+                Column("links", Kind.COUNT, "how many IDs it was linked to"),
+            ),
+            ("as_of",),
+            "identity: the IDs linked to more IDs than `shared above` allows, left out",
+        )
+
+    @property
     def history(self) -> tuple[Table, ...]:
         """The tables a run writes, in the order it writes them (the run log last)."""
-        return (self.tags, self.members, self.layers, self.runs)
+        identity = (self.persons, self.shared_ids) if self.project.identity else ()
+        return (self.tags, self.members, self.layers, *identity, self.runs)

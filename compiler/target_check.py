@@ -48,23 +48,7 @@ def target_problems(project: ir.Project, target: Target, prefix: str) -> list[Di
                 code, severity = "E0501", Severity.ERROR
             hint = f"{limit.reason}; see docs/engines.md"
             problems.append(Diagnostic(code, f"{message}", span, (hint,), severity))
-    return problems + _name_problems(project, target, prefix) + _identity_problems(project)
-
-
-def _identity_problems(project: ir.Project) -> list[Diagnostic]:
-    """Persons across IDs are checked but not resolved by runs yet: refuse rather than key
-    results by raw IDs."""
-    if project.identity is None:
-        return []
-    return [
-        Diagnostic(
-            "E0315",
-            f"identity '{project.identity.name}' is checked, but this segl cannot resolve "
-            "persons in a run or a script yet",
-            project.identity.span,
-            ("run without the identity declaration until identity resolution lands",),
-        )
-    ]
+    return problems + _name_problems(project, target, prefix)
 
 
 def _name_problems(project: ir.Project, target: Target, prefix: str) -> list[Diagnostic]:
@@ -75,6 +59,8 @@ def _name_problems(project: ir.Project, target: Target, prefix: str) -> list[Dia
         return []
     store = Store(project, prefix, target.ascii_table_names)
     names: list[tuple[str, Span | None]] = [(table.name, None) for table in store.history]
+    if project.identity is not None:  # its longest temporary table: the map
+        names.append((store.identity_work("map"), project.identity.span))
     names += [(tag.name, tag.span) for tag in project.tags]
     return [
         Diagnostic(

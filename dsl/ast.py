@@ -250,13 +250,15 @@ class LinkDef:
 
 @dataclass(frozen=True)
 class IdentityDef:
-    """`identity NAME { kinds ...; link ...; shared above N }`: one person across IDs."""
+    """`identity NAME { kinds ...; link ...; shared above N; at most N ids per person }`:
+    one person across IDs."""
 
     name: str
     title: str | None
     kinds: tuple[str, ...]  # the ID kinds, the most preferred for the person key first
     links: tuple[LinkDef, ...]
     shared_above: int | None  # an ID linked to more IDs than this is left out
+    largest: int | None = None  # a person with more IDs than this fails the run
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False, repr=False)

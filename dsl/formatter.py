@@ -162,7 +162,7 @@ def _source(source: ast.SourceDef) -> str:
 
 
 def _identity(identity: ast.IdentityDef) -> str:
-    """One item per line: the kinds (most preferred first), each link, the shared limit."""
+    """One item per line: the kinds (most preferred first), each link, the limits."""
     lines = [f"identity {_ident(identity.name)}{_title(identity.title)} {{"]
     if identity.kinds:
         lines.append(f"{INDENT}kinds {', '.join(_ident(k) for k in identity.kinds)}")
@@ -175,6 +175,10 @@ def _identity(identity: ast.IdentityDef) -> str:
         if identity.shared_above < 0:
             raise ValueError("shared above needs a whole number")
         lines.append(f"{INDENT}shared above {identity.shared_above}")
+    if identity.largest is not None:
+        if identity.largest < 0:
+            raise ValueError("at most ... ids per person needs a whole number")
+        lines.append(f"{INDENT}at most {identity.largest} ids per person")
     lines.append("}")
     return "\n".join(lines)
 

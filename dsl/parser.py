@@ -547,16 +547,18 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return ast.LinkDef(source, left, left_kind, right, right_kind, _span(self.file, meta))
 
     def identity_shared(self, meta: Meta, items: list[Token]) -> _Shared:
-        token = items[0]
+        hint = "e.g. shared above 50: an ID linked to more than 50 others is left out"
+        return _Shared(self._whole_number(items[0], "'shared above'", hint))
+
+    def identity_largest(self, meta: Meta, items: list[Token]) -> _Largest:
+        hint = "e.g. at most 1000 ids per person: a larger person fails the run"
+        return _Largest(self._whole_number(items[0], "'at most ... ids per person'", hint))
+
+    def _whole_number(self, token: Token, what: str, hint: str) -> int | None:
         if not token.value.isdigit() or len(token.value) > 9:
-            self._problem(
-                "E0206",
-                "'shared above' needs a whole number below a billion",
-                token,
-                "e.g. shared above 50: an ID linked to more than 50 others is left out",
-            )
-            return _Shared(None)
-        return _Shared(int(token.value))
+            self._problem("E0206", f"{what} needs a whole number below a billion", token, hint)
+            return None
+        return int(token.value)
 
     def identity_def(self, meta: Meta, items: list[Any]) -> ast.IdentityDef:
         annotations, rest = _split_annotations(items)
@@ -564,12 +566,14 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         kinds = [k for item in body if isinstance(item, _Kinds) for k in item.names]
         links = tuple(item for item in body if isinstance(item, ast.LinkDef))
         shared = [item.limit for item in body if isinstance(item, _Shared)]
+        largest = [item.limit for item in body if isinstance(item, _Largest)]
         return ast.IdentityDef(
             rest[0].value,
             title,
             tuple(kinds),
             links,
             shared[-1] if shared else None,
+            largest[-1] if largest else None,
             annotations,
             span=_span(self.file, meta),
         )
@@ -636,6 +640,11 @@ class _Kinds:
 
 @dataclass(frozen=True)
 class _Shared:
+    limit: int | None
+
+
+@dataclass(frozen=True)
+class _Largest:
     limit: int | None
 
 

@@ -23,6 +23,7 @@ from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity
 from segl.runtime import store as stored
 from segl.runtime.engines import Engine, EngineError
+from segl.runtime.identity import IdentityStats, Resolution
 from segl.runtime.project import LoadedProject
 from segl.runtime.results import RunResult
 
@@ -37,6 +38,7 @@ class RunSummary:
     layer_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     tags: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
+    identity: IdentityStats | None = None  # a project with an identity: its resolution
 
 
 def _expected_columns(source: ir.Source) -> list[tuple[str, Type | None]]:
@@ -132,13 +134,20 @@ def compile_for(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Co
     )
 
 
-def execute(compiled: CompiledRun, engine: Engine) -> float:
+def execute(compiled: CompiledRun, engine: Engine) -> tuple[float, IdentityStats | None]:
+    """Resolve persons (an identity), then run the compiled statements in their frame:
+    the seconds it took and what the resolution found."""
     started = time.perf_counter()
 
     def seconds_so_far() -> float:
         return time.perf_counter() - started
 
+    resolution = Resolution(compiled.identity, engine) if compiled.identity else None
+    stats = None
     try:
+        if resolution is not None:
+            engine.use_timezone(compiled.frame.timezone)  # links' times read in the zone
+            stats = resolution.run()
         engine.execute_run(compiled.frame, compiled.timed_body(seconds_so_far))
     except EngineError as err:
         raise DiagnosticError(
@@ -151,7 +160,10 @@ def execute(compiled: CompiledRun, engine: Engine) -> float:
                 )
             ]
         ) from None
-    return seconds_so_far()
+    finally:
+        if resolution is not None:
+            resolution.drop_tables()
+    return seconds_so_far(), stats
 
 
 def run_loaded(
@@ -173,9 +185,10 @@ def run_loaded(
     if problems:
         raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
-    seconds = execute(compiled, engine)
+    seconds, identity = execute(compiled, engine)
     summary = summarize(compiled, engine, seconds)
     summary.warnings = past_without_history(loaded, as_of)
+    summary.identity = identity
     return summary
 
 

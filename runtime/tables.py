@@ -78,6 +78,13 @@ def summary_text(summary: RunSummary, order: Sequence[str] | None = None) -> str
         f"{summary.seconds:.2f} s",
         "",
     ]
+    if summary.identity is not None:
+        found = summary.identity
+        lines[-1:-1] = [
+            f"identity: {plural(found.ids, 'ID')} in {plural(found.links, 'link')} make "
+            f"{plural(found.persons, 'person')} ({plural(found.rounds, 'round')}); "
+            f"{plural(found.shared, 'shared ID')} left out"
+        ]
     if summary.segment_sizes:
         sizes = summary.segment_sizes
         rows = [

@@ -41,6 +41,7 @@ identity person "One person across IDs" {
     kinds member, openid, device
     link app: device_id as device, openid as openid
     shared above 50
+    at most 500 ids per person
 }
 """
 
@@ -76,6 +77,7 @@ def test_the_checker_builds_sources_and_the_identity() -> None:
         ("member", "openid", "device"),
         (ir.IdentityLink("app", "device_id", "device", "openid", "openid"),),
         50,
+        500,
     )
 
 
@@ -121,6 +123,7 @@ def test_a_repeated_source_option_is_a_syntax_error() -> None:
         (("link app: device_id", "link apps: device_id"), "E0302 unknown source 'apps'"),
         (("link app: device_id", "link app: device"), "E0303 source 'app' has no column"),
         (("shared above 50", "shared above 0"), "E0314 'shared above 0' would leave"),
+        (("at most 500 ids", "at most 1 ids"), "E0314 'at most 1 ids per person'"),
     ],
 )
 def test_bad_identities(change: tuple[str, str], message: str) -> None:
@@ -137,23 +140,6 @@ def test_one_identity_per_project_and_unused_kinds_warn() -> None:
     )
     _, diagnostics = check(unused)
     assert [d.code for d in diagnostics] == ["W0006"]
-
-
-def test_runs_refuse_an_identity_until_persons_are_resolved(
-    cli: Cli, write_project: Callable[..., Path]
-) -> None:
-    root = write_project(
-        {
-            "rules.segl": WITH_OPTIONS + "tag n = count(app)\n",
-            "segl.toml": '[project]\nuniverse = "users"\n',
-        }
-    )
-    assert cli("check", root).code == 0
-    compiled = cli("compile", root, "--as-of", "2026-11-01")
-    assert compiled.code == 1
-    assert (
-        "E0315 identity 'person' is checked, but this segl cannot resolve persons" in compiled.err
-    )
 
 
 # ---------------------------------------------------------------- per-user values

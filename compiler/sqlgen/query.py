@@ -41,14 +41,18 @@ EVENTS_ALIAS = "e"  # an event table joined with per-user values
 PER_USER_ALIAS = "w"  # the per-user row an event is joined with
 # the user of an aggregate's CTE: not `_u`, so `rows.*` joined with it names `_u` once
 GROUPED_USER = "_g"
+# a profile's rows keyed by person (identity): the person, and 1 on their first ID's row
+PERSON, FIRST = "_pu", "_first"
 
 # ---------------------------------------------------------------- the query
 
 
 class QueryBuilder:
-    def __init__(self, plan: Plan, target: Target) -> None:
+    def __init__(self, plan: Plan, target: Target, identity_map: str | None = None) -> None:
         self.plan = plan
         self.target = target
+        # with an identity: the table of (kind, id, person) every source's rows are keyed by
+        self.identity_map = identity_map
         self.ctes: list[exp.CTE] = []
         self.base_columns: dict[ir.Expr, str] = {}  # profile columns and aggregates in "base"
         self.values: dict[str, exp.Expression] = {}  # definition column -> its value
@@ -71,17 +75,17 @@ class QueryBuilder:
         scan = f"ev_{index}"
         column_alias = {name: f"c{i}" for i, name in enumerate(event_pass.columns)}
         # the event table's own columns, qualified where a second relation is joined
-        events = EVENTS_ALIAS if event_pass.per_user else None
+        identity = self.identity_map is not None
+        events = EVENTS_ALIAS if event_pass.per_user or identity else None
         assert source.time_column is not None
         time_type = source.column_type(source.time_column) or Type.TIMESTAMP
         raw_time = col(source.time_column, events)
         time_value = target.read_column(raw_time, time_type)
         if time_type is Type.DATE:
             time_value = target.to_timestamp(time_value)
-        selects: list[exp.Expression] = [
-            aliased(col(source.user_column, events), USER),
-            aliased(time_value, TIME),
-        ]
+        # the user: the event's ID, or (identity) the person the ID belongs to
+        user = col("person", "m") if identity else col(source.user_column, events)
+        selects: list[exp.Expression] = [aliased(user, USER), aliased(time_value, TIME)]
         for name, alias in column_alias.items():
             value_type = source.column_type(name) or Type.STRING
             selects.append(aliased(target.read_column(col(name, events), value_type), alias))
@@ -95,8 +99,20 @@ class QueryBuilder:
                 exp.GTE(this=time_value.copy(), expression=target.timestamp(event_pass.lower_bound))
             )
         query = exp.Select(expressions=selects).from_(table_ref(source.table, events), copy=False)
+        if identity:
+            assert self.identity_map is not None and source.id_kind is not None
+            text = id_text(
+                target, col(source.user_column, events), source.column_type(source.user_column)
+            )
+            on = exp.and_(
+                exp.EQ(this=col("kind", "m"), expression=exp.Literal.string(source.id_kind)),
+                exp.EQ(this=col("id", "m"), expression=text),
+            )
+            query = query.join(
+                table_ref(self.identity_map, "m"), on=on, join_type="INNER", copy=False
+            )
         if event_pass.per_user:
-            on = exp.EQ(this=col(USER, PER_USER_ALIAS), expression=col(source.user_column, events))
+            on = exp.EQ(this=col(USER, PER_USER_ALIAS), expression=user.copy())
             query = query.join(cte_ref(users, PER_USER_ALIAS), on=on, join_type="INNER", copy=False)
         query = query.where(and_all(bounds), copy=False)
         self.add_cte(scan, query)
@@ -286,15 +302,23 @@ class QueryBuilder:
     # ------------------------------------------------------------ base row
     def users(self) -> None:
         """`usr`: the universe's users at the as-of with the profile columns the rules
-        read (from the universe and the other profiles, each row or version that holds)."""
+        read (from the universe and the other profiles, each row or version that holds).
+        With an identity a user is a person: the universe's IDs and every profile's rows
+        are keyed by person, each person taking the row of their smallest ID."""
         plan, target = self.plan, self.target
         universe = plan.universe.source
-        selects: list[exp.Expression] = [aliased(col(universe.user_column, "u"), USER)]
         query = exp.Select()
-        query = query.from_(table_ref(universe.table, "u"), copy=False)
-        universe_rows = [_key_present(col(universe.user_column, "u"))]
-        visible = profile_visibility(target, universe, "u", plan.as_of)
-        universe_rows += [visible] if visible is not None else []
+        if self.identity_map is None:
+            key = col(universe.user_column, "u")
+            query = query.from_(table_ref(universe.table, "u"), copy=False)
+            universe_rows = [_key_present(key.copy())]
+            visible = profile_visibility(target, universe, "u", plan.as_of)
+            universe_rows += [visible] if visible is not None else []
+        else:
+            key = col(PERSON, "u")
+            query = query.from_(self.by_person(universe, "u"), copy=False)
+            universe_rows = [exp.EQ(this=col(FIRST, "u"), expression=exp.Literal.number(1))]
+        selects: list[exp.Expression] = [aliased(key, USER)]
         for name in plan.universe.columns:
             alias = self.new_base_column(ir.ProfileColumn(universe.name, name, Type.ANY))
             value_type = universe.column_type(name) or Type.STRING
@@ -302,15 +326,24 @@ class QueryBuilder:
         for index, join in enumerate(plan.profiles):
             alias_table = f"p{index}"
             source = join.source
-            on: exp.Expression = exp.EQ(
-                this=col(source.user_column, alias_table), expression=col(universe.user_column, "u")
-            )
-            visible = profile_visibility(target, source, alias_table, plan.as_of)
-            if visible is not None:  # the version valid at the as-of, a row that exists then
-                on = exp.And(this=on, expression=visible)
-            query = query.join(
-                table_ref(source.table, alias_table), on=on, join_type="LEFT", copy=False
-            )
+            rows: exp.Expression
+            if self.identity_map is None:
+                rows = table_ref(source.table, alias_table)
+                on: exp.Expression = exp.EQ(
+                    this=col(source.user_column, alias_table), expression=key.copy()
+                )
+                visible = profile_visibility(target, source, alias_table, plan.as_of)
+                if visible is not None:  # the version valid at the as-of, a row that exists then
+                    on = exp.And(this=on, expression=visible)
+            else:
+                rows = self.by_person(source, alias_table)
+                on = exp.And(
+                    this=exp.EQ(this=col(PERSON, alias_table), expression=key.copy()),
+                    expression=exp.EQ(
+                        this=col(FIRST, alias_table), expression=exp.Literal.number(1)
+                    ),
+                )
+            query = query.join(rows, on=on, join_type="LEFT", copy=False)
             for name in join.columns:
                 alias = self.new_base_column(ir.ProfileColumn(source.name, name, Type.ANY))
                 value_type = source.column_type(name) or Type.STRING
@@ -319,6 +352,39 @@ class QueryBuilder:
                 )
         query.set("expressions", selects)
         self.add_cte(USERS_CTE, query.where(and_all(universe_rows), copy=False))
+
+    def by_person(self, source: ir.Source, alias: str) -> exp.Subquery:
+        """A profile's rows that hold at the as-of, keyed by person (identity): every column,
+        the person, and FIRST = 1 on the row of the person's smallest ID of the source's
+        kind (by code point)."""
+        assert self.identity_map is not None and source.id_kind is not None
+        target = self.target
+        key = col(source.user_column, "s")
+        text = id_text(target, key.copy(), source.column_type(source.user_column))
+        on = exp.and_(
+            exp.EQ(this=col("kind", "m"), expression=exp.Literal.string(source.id_kind)),
+            exp.EQ(this=col("id", "m"), expression=text),
+        )
+        order = exp.Order(
+            expressions=[exp.Ordered(this=target.ordered_text(col("id", "m")), nulls_first=False)]
+        )
+        first = exp.Window(this=exp.RowNumber(), partition_by=[col("person", "m")], order=order)
+        rows = [_key_present(key.copy())]
+        visible = profile_visibility(target, source, "s", self.plan.as_of)
+        rows += [visible] if visible is not None else []
+        query = (
+            exp.Select(
+                expressions=[
+                    exp.Column(this=exp.Star(), table=ident("s")),
+                    aliased(col("person", "m"), PERSON),
+                    aliased(first, FIRST),
+                ]
+            )
+            .from_(table_ref(source.table, "s"), copy=False)
+            .join(table_ref(self.identity_map, "m"), on=on, join_type="INNER", copy=False)
+            .where(and_all(rows), copy=False)
+        )
+        return exp.Subquery(this=query, alias=exp.TableAlias(this=ident(alias)))
 
     def base(self) -> None:
         """`base`: the users with every aggregate that needs no definition's value."""
@@ -512,16 +578,18 @@ class QueryBuilder:
         return self.target.finish_query(query), deferred
 
 
-def build_query(plan: Plan, target: Target) -> exp.Select:
+def build_query(plan: Plan, target: Target, identity_map: str | None = None) -> exp.Select:
     """The per-user result: `_u` and one column per definition (see plan.columns)."""
-    return QueryBuilder(plan, target).build()[0]
+    return QueryBuilder(plan, target, identity_map).build()[0]
 
 
-def build_result_query(plan: Plan, target: Target) -> tuple[exp.Select, dict[str, exp.Expression]]:
+def build_result_query(
+    plan: Plan, target: Target, identity_map: str | None = None
+) -> tuple[exp.Select, dict[str, exp.Expression]]:
     """The per-user query of a run's result table, without the flags of the segments the
     target evaluates where members are written (Target.defer_segment_flags), and those
     segments: column -> condition over the result's columns."""
-    return QueryBuilder(plan, target).build(target.defer_segment_flags)
+    return QueryBuilder(plan, target, identity_map).build(target.defer_segment_flags)
 
 
 def _zero_unless_nan(slot: AggregateSlot) -> bool:
@@ -571,3 +639,14 @@ def profile_visibility(
         bound(source.valid_from, exp.LTE, as_of_first=False)  # valid_from <= as_of
         bound(source.valid_to, exp.LT, as_of_first=True)  # as_of < valid_to
     return and_all(parts) if parts else None
+
+
+def id_text(target: Target, value: exp.Expression, declared: Type | None) -> exp.Expression:
+    """An ID column's value as the text it is compared as (identity): a number declared as
+    such as its digits (7, not 7.0; a fraction is no ID), anything else cast to text."""
+    text = exp.DataType.build("VARCHAR")
+    if declared is not Type.NUMBER:
+        return exp.Cast(this=value, to=text)
+    whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
+    digits = exp.Cast(this=exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT")), to=text)
+    return exp.Case(ifs=[exp.If(this=whole, true=digits)])

@@ -29,6 +29,7 @@ from segl.compiler.values import (
     negate,
     str_match,
 )
+from segl.runtime.reference.identity import Persons, id_text, resolve
 from segl.runtime.results import RunResult
 
 Row = Mapping[str, object]
@@ -63,11 +64,16 @@ class _Run:
     def __init__(self, project: ir.Project, tables: Tables, as_of: dt.datetime) -> None:
         self.project = project
         self.as_of = as_of
+        # with an identity, every source's user column holds IDs of persons (SPEC §3.1)
+        self.persons = resolve(project, tables, as_of) if project.identity else None
         self.profiles: dict[str, dict[UserKey, Row]] = {}
         for source in project.sources:
             if source.kind == "profile":
                 rows = tables.get(source.name, ())
-                self.profiles[source.name] = _index_profile(source, rows, as_of)
+                index = _index_profile(source, rows, as_of)
+                if self.persons is not None:
+                    index = _by_person(source, index, self.persons)
+                self.profiles[source.name] = index
         if project.universe not in self.profiles:
             raise ValueError(f"universe {project.universe!r} is not a profile source")
         self.users: list[UserKey] = list(self.profiles[project.universe])
@@ -77,6 +83,8 @@ class _Run:
         for source in project.sources:
             if source.kind == "event":
                 rows = tables.get(source.name, ())
+                if self.persons is not None:
+                    rows = _events_by_person(source, rows, self.persons)
                 self.events[source.name] = _index_events(source, rows, universe, as_of)
         self.tags: dict[str, dict[UserKey, Value]] = {}
         self.segment_values: dict[str, dict[UserKey, Value]] = {}  # three-valued
@@ -289,6 +297,34 @@ def _index_profile(
             raise ValueError(f"profile source {source.name!r} has several rows for {key!r}")
         index[key] = row
     return index
+
+
+def _by_person(
+    source: ir.Source, index: dict[UserKey, Row], persons: Persons
+) -> dict[UserKey, Row]:
+    """person -> the profile row of their smallest ID (by code point) of the source's kind."""
+    assert source.id_kind is not None
+    chosen: dict[UserKey, tuple[str, Row]] = {}
+    for key, row in index.items():
+        text = id_text(key)
+        person = persons.of.get((source.id_kind, text)) if text is not None else None
+        if person is None or text is None:
+            continue
+        if person not in chosen or text < chosen[person][0]:
+            chosen[person] = (text, row)
+    return {person: row for person, (_, row) in chosen.items()}
+
+
+def _events_by_person(source: ir.Source, rows: Sequence[Row], persons: Persons) -> list[Row]:
+    """The events whose ID belongs to a person, with the person's key as their user."""
+    assert source.id_kind is not None
+    mapped: list[Row] = []
+    for row in rows:
+        text = id_text(row.get(source.user_column))
+        person = persons.of.get((source.id_kind, text)) if text is not None else None
+        if person is not None:
+            mapped.append({**row, source.user_column: person})
+    return mapped
 
 
 def _index_events(

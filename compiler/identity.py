@@ -1,0 +1,480 @@
+"""Identity resolution in SQL (SPEC §3.1), on every target: persons as the connected
+components of the ID links visible at the as-of, computed by alternating large-star and
+small-star steps (Kiveris et al., "Connected Components in MapReduce and Beyond", 2014)
+over a table of edges. Each pair of steps is a few GROUP BYs and joins; the number of
+pairs grows with the logarithm of the graph's diameter (a chain of 100,000 links: 14),
+not with the diameter as one round per hop would.
+
+An ID is the text `kind:value` (kinds are identifiers, so the first ':' ends the kind);
+the reference is runtime/reference/identity.py. The statements create temporary tables
+(Store.identity_work); `map` (kind, id, person) is what the run's query joins to key every
+source's rows by person. `segl run` repeats the pair of steps until the edges stop
+changing (runtime/identity.py); a compiled script, which has no loop, repeats it
+SCRIPT_PAIRS times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.sqlgen.nodes import aliased, and_all, col, cte_ref, table_ref
+from segl.compiler.sqlgen.query import id_text, profile_visibility
+from segl.compiler.store import Store
+from segl.compiler.targets import Target
+from segl.compiler.types import Type
+
+SEPARATOR = ":"
+# a script has no loop: it repeats the pair of steps this often (enough for a diameter of
+# 2^24 at the pace measured on chains; a converged graph does not change any more)
+SCRIPT_PAIRS = 24
+
+
+def _node(kind: str, text: exp.Expression) -> exp.Expression:
+    return exp.DPipe(this=exp.Literal.string(kind + SEPARATOR), expression=text, safe=True)
+
+
+def _less(target: Target, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.LT(this=target.ordered_text(a), expression=target.ordered_text(b))
+
+
+def _min(target: Target, value: exp.Expression) -> exp.Expression:
+    return exp.Min(this=target.ordered_text(value))
+
+
+def _distinct(query: exp.Select) -> exp.Select:
+    query.set("distinct", exp.Distinct())
+    return query
+
+
+def _union_all(selects: Sequence[exp.Select]) -> exp.Query:
+    result: exp.Query = selects[0]
+    for select in selects[1:]:
+        result = exp.Union(this=result, expression=select, distinct=False)
+    return result
+
+
+def _subquery(query: exp.Query, alias: str) -> exp.Subquery:
+    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+@dataclass(frozen=True)
+class IdentitySql:
+    """The statements of one identity resolution at an as-of."""
+
+    store: Store
+    target: Target
+    as_of: dt.datetime
+
+    @property
+    def project(self) -> ir.Project:
+        return self.store.project
+
+    @property
+    def identity(self) -> ir.Identity:
+        assert self.project.identity is not None
+        return self.project.identity
+
+    def table(self, what: str) -> str:
+        return self.store.identity_work(what)
+
+    def edges(self, step: int) -> str:
+        return self.table(f"e{step}")
+
+    @property
+    def map(self) -> str:
+        return self.table("map")
+
+    @property
+    def shared(self) -> str:
+        return self.table("shared")
+
+    def _create(self, what: str, query: exp.Query) -> exp.Expression:
+        return self.target.create_temp_table(what, query)
+
+    def drop(self, name: str) -> exp.Expression:
+        return exp.Drop(tables=[table_ref(name)], kind="TABLE", exists=True)
+
+    # ------------------------------------------------------------ IDs and links
+    def _visible(self, source: ir.Source, alias: str) -> exp.Expression | None:
+        if source.kind == "profile":
+            return profile_visibility(self.target, source, alias, self.as_of)
+        assert source.time_column is not None
+        kind = source.column_type(source.time_column) or Type.TIMESTAMP
+        time = self.target.read_column(col(source.time_column, alias), kind)
+        if kind is Type.DATE:
+            time = self.target.to_timestamp(time)
+        return exp.LT(this=time, expression=self.target.timestamp(self.as_of))
+
+    def _ids_of(self, source: ir.Source, column: str, kind: str) -> exp.Select:
+        """(kind, id, preference) of a column's IDs in the visible rows of a source."""
+        value = col(column, "s")
+        text = id_text(self.target, value, source.column_type(column))
+        present = exp.Not(this=exp.Paren(this=exp.Is(this=value.copy(), expression=exp.null())))
+        visible = self._visible(source, "s")
+        where = and_all([present, *([visible] if visible is not None else [])])
+        return (
+            exp.Select(
+                expressions=[
+                    aliased(exp.Literal.string(kind), "kind"),
+                    aliased(text, "id"),
+                    aliased(exp.Literal.number(self.identity.kinds.index(kind)), "pref"),
+                ]
+            )
+            .from_(table_ref(source.table, "s"), copy=False)
+            .where(where, copy=False)
+        )
+
+    def _link_rows(self, link: ir.IdentityLink) -> exp.Select:
+        """Both IDs of each visible row of a link source, as nodes, the larger first."""
+        source = self.project.source(link.source)
+        target = self.target
+        left = id_text(target, col(link.left, "s"), source.column_type(link.left))
+        right = id_text(target, col(link.right, "s"), source.column_type(link.right))
+        x, y = _node(link.left_kind, left), _node(link.right_kind, right)
+        present = [
+            exp.Not(this=exp.Paren(this=exp.Is(this=side, expression=exp.null())))
+            for side in (left.copy(), right.copy())
+        ]
+        visible = self._visible(source, "s")
+        pairs = (
+            exp.Select(expressions=[aliased(x, "x"), aliased(y, "y")])
+            .from_(table_ref(source.table, "s"), copy=False)
+            .where(and_all([*present, *([visible] if visible is not None else [])]), copy=False)
+        )
+        larger = _less(target, col("y"), col("x"))
+        a = exp.Case(ifs=[exp.If(this=larger, true=col("x"))], default=col("y"))
+        b = exp.Case(ifs=[exp.If(this=larger.copy(), true=col("y"))], default=col("x"))
+        different = exp.NEQ(this=col("x"), expression=col("y"))
+        return (
+            exp.Select(expressions=[aliased(a, "a"), aliased(b, "b")])
+            .from_(_subquery(pairs, "p"), copy=False)
+            .where(different, copy=False)
+        )
+
+    def _link_ends(self) -> exp.Query:
+        """Both ends of every link (`n`): an ID once per link, so counting gives links."""
+        links = self.table("links")
+        return _union_all(
+            [
+                exp.Select(expressions=[aliased(col(side), "n")]).from_(cte_ref(links))
+                for side in ("a", "b")
+            ]
+        )
+
+    def setup(self) -> list[exp.Expression]:
+        """The links, every ID (the universe's and the links'), the shared IDs left out,
+        and the first edges."""
+        identity = self.identity
+        links = _distinct(
+            exp.Select(expressions=[col("a"), col("b")]).from_(
+                _subquery(_union_all([self._link_rows(link) for link in identity.links]), "l"),
+                copy=False,
+            )
+        )
+        universe = self.project.source(self.project.universe)
+        assert universe.id_kind is not None
+        sides = [self._ids_of(universe, universe.user_column, universe.id_kind)]
+        for link in identity.links:
+            source = self.project.source(link.source)
+            sides += [
+                self._ids_of(source, link.left, link.left_kind),
+                self._ids_of(source, link.right, link.right_kind),
+            ]
+        ids = _distinct(
+            exp.Select(
+                expressions=[
+                    aliased(_node_of(col("kind"), col("id")), "n"),
+                    col("kind"),
+                    col("id"),
+                    col("pref"),
+                ]
+            ).from_(_subquery(_union_all(sides), "i"), copy=False)
+        )
+        count = exp.Count(this=exp.Star())
+        shared = (
+            exp.Select(expressions=[col("n"), aliased(count, "links")])
+            .from_(_subquery(self._link_ends(), "d"), copy=False)
+            .group_by(col("n"), copy=False)
+        )
+        limit = identity.shared_above
+        shared = shared.having(
+            exp.GT(this=count.copy(), expression=exp.Literal.number(limit))
+            if limit is not None
+            else exp.false(),
+            copy=False,
+        )
+        left_out = exp.Select(expressions=[col("n")]).from_(cte_ref(self.shared))
+        kept = (
+            exp.Select(expressions=[col("a"), col("b")])
+            .from_(cte_ref(self.table("links")), copy=False)
+            .where(
+                exp.and_(
+                    exp.Not(this=exp.In(this=col("a"), query=exp.Subquery(this=left_out))),
+                    exp.Not(this=exp.In(this=col("b"), query=exp.Subquery(this=left_out.copy()))),
+                ),
+                copy=False,
+            )
+        )
+        return [
+            self._create(self.table("links"), links),
+            self._create(self.table("ids"), ids),
+            self._create(self.shared, shared),
+            self._create(self.edges(0), kept),
+        ]
+
+    # ------------------------------------------------------------ the steps
+    def large_star(self, step: int) -> list[exp.Expression]:
+        """For each node u, m(u) = the smallest of u and its neighbours; every neighbour v
+        larger than u is linked to m(u) instead."""
+        target, edges = self.target, self.edges(step)
+        both = _union_all(
+            [
+                exp.Select(expressions=[aliased(col("a"), "u"), aliased(col("b"), "v")]).from_(
+                    cte_ref(edges)
+                ),
+                exp.Select(expressions=[aliased(col("b"), "u"), aliased(col("a"), "v")]).from_(
+                    cte_ref(edges)
+                ),
+            ]
+        )
+        smallest = (
+            exp.Select(expressions=[col("u"), aliased(_min(target, col("v")), "mv")])
+            .from_(_subquery(both, "nb"), copy=False)
+            .group_by(col("u"), copy=False)
+        )
+        closer = _less(target, col("u", "m"), col("mv", "m"))
+        m = exp.Case(ifs=[exp.If(this=closer, true=col("u", "m"))], default=col("mv", "m"))
+        moved = _distinct(
+            exp.Select(expressions=[aliased(col("v", "n"), "a"), aliased(m, "b")])
+            .from_(_subquery(both.copy(), "n"), copy=False)
+            .join(
+                _subquery(smallest, "m"),
+                on=exp.EQ(this=col("u", "m"), expression=col("u", "n")),
+                join_type="INNER",
+                copy=False,
+            )
+            .where(_less(target, col("u", "n"), col("v", "n")), copy=False)
+        )
+        return [self._create(self.edges(step + 1), moved), self.drop(edges)]
+
+    def small_star(self, step: int) -> list[exp.Expression]:
+        """For each node u, m(u) = the smallest of u and its smaller neighbours; u and each
+        smaller neighbour other than m(u) are linked to m(u)."""
+        target, edges = self.target, self.edges(step)
+        smallest = (
+            exp.Select(expressions=[aliased(col("a"), "u"), aliased(_min(target, col("b")), "mv")])
+            .from_(cte_ref(edges), copy=False)
+            .group_by(col("a"), copy=False)
+        )
+        neighbours = (
+            exp.Select(expressions=[aliased(col("b", "e"), "a"), aliased(col("mv", "m"), "b")])
+            .from_(table_ref(edges, "e"), copy=False)
+            .join(
+                _subquery(smallest, "m"),
+                on=exp.EQ(this=col("u", "m"), expression=col("a", "e")),
+                join_type="INNER",
+                copy=False,
+            )
+            .where(exp.NEQ(this=col("b", "e"), expression=col("mv", "m")), copy=False)
+        )
+        centres = exp.Select(expressions=[aliased(col("u"), "a"), aliased(col("mv"), "b")]).from_(
+            _subquery(smallest.copy(), "c"), copy=False
+        )
+        moved = _distinct(
+            exp.Select(expressions=[col("a"), col("b")]).from_(
+                _subquery(_union_all([neighbours, centres]), "s"), copy=False
+            )
+        )
+        return [self._create(self.edges(step + 1), moved), self.drop(edges)]
+
+    def pair(self, step: int) -> list[exp.Expression]:
+        """Large-star then small-star: edges(step) becomes edges(step + 2); edges(step)
+        itself is kept for the convergence test (`unchanged`)."""
+        large = self.large_star(step)[:1]  # keep edges(step)
+        return [*large, *self.small_star(step + 1)]
+
+    def unchanged(self, step: int) -> exp.Select:
+        """One row: how many edges before a pair, after it, and in both (equal: done)."""
+        before, after = self.edges(step), self.edges(step + 2)
+        count = exp.Count(this=exp.Star())
+
+        def counted(query: exp.Select, alias: str) -> exp.Expression:
+            return aliased(exp.Subquery(this=query), alias)
+
+        both = (
+            exp.Select(expressions=[count.copy()])
+            .from_(table_ref(after, "n"), copy=False)
+            .join(
+                table_ref(before, "o"),
+                on=exp.and_(
+                    exp.EQ(this=col("a", "n"), expression=col("a", "o")),
+                    exp.EQ(this=col("b", "n"), expression=col("b", "o")),
+                ),
+                join_type="INNER",
+                copy=False,
+            )
+        )
+        return exp.Select(
+            expressions=[
+                counted(exp.Select(expressions=[count.copy()]).from_(cte_ref(before)), "before"),
+                counted(exp.Select(expressions=[count.copy()]).from_(cte_ref(after)), "after"),
+                counted(both, "kept"),
+            ]
+        )
+
+    # ------------------------------------------------------------ persons
+    def finish(self, step: int) -> list[exp.Expression]:
+        """Each ID's component (its star's centre, or itself), each component's person key
+        (its most preferred ID, ties by code point) and the map (kind, id, person)."""
+        target, kinds = self.target, self.identity.kinds
+        centre = (
+            exp.Select(expressions=[col("a"), aliased(_min(target, col("b")), "c")])
+            .from_(cte_ref(self.edges(step)), copy=False)
+            .group_by(col("a"), copy=False)
+        )
+        labels = (
+            exp.Select(
+                expressions=[
+                    col("n", "i"),
+                    col("kind", "i"),
+                    col("id", "i"),
+                    col("pref", "i"),
+                    aliased(exp.Coalesce(this=col("c", "l"), expressions=[col("n", "i")]), "c"),
+                ]
+            )
+            .from_(table_ref(self.table("ids"), "i"), copy=False)
+            .join(
+                _subquery(centre, "l"),
+                on=exp.EQ(this=col("a", "l"), expression=col("n", "i")),
+                join_type="LEFT",
+                copy=False,
+            )
+        )
+        best = (
+            exp.Select(expressions=[col("c"), aliased(exp.Min(this=col("pref")), "pref")])
+            .from_(cte_ref(self.table("labels")), copy=False)
+            .group_by(col("c"), copy=False)
+        )
+        key_id = aliased(_min(target, col("id", "l")), "id")
+        keys = (
+            exp.Select(expressions=[col("c", "l"), col("pref", "b"), key_id])
+            .from_(table_ref(self.table("labels"), "l"), copy=False)
+            .join(
+                _subquery(best, "b"),
+                on=exp.and_(
+                    exp.EQ(this=col("c", "b"), expression=col("c", "l")),
+                    exp.EQ(this=col("pref", "b"), expression=col("pref", "l")),
+                ),
+                join_type="INNER",
+                copy=False,
+            )
+            .group_by(col("c", "l"), col("pref", "b"), copy=False)
+        )
+        kind_of = exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.EQ(this=col("pref", "k"), expression=exp.Literal.number(i)),
+                    true=exp.Literal.string(kind + SEPARATOR),
+                )
+                for i, kind in enumerate(kinds)
+                if i > 0
+            ],
+            default=exp.Literal.string(""),
+        )
+        person = exp.DPipe(this=kind_of, expression=col("id", "k"), safe=True)
+        mapping = (
+            exp.Select(expressions=[col("kind", "l"), col("id", "l"), aliased(person, "person")])
+            .from_(table_ref(self.table("labels"), "l"), copy=False)
+            .join(
+                _subquery(keys, "k"),
+                on=exp.EQ(this=col("c", "k"), expression=col("c", "l")),
+                join_type="INNER",
+                copy=False,
+            )
+        )
+        return [
+            self._create(self.table("labels"), labels),
+            self._create(self.map, mapping),
+            self.drop(self.edges(step)),
+            self.drop(self.table("labels")),
+        ]
+
+    def cleanup(self, last_step: int = 0) -> list[exp.Expression]:
+        """After the run (or a failed resolution): every table of the resolution, with the
+        edges of any step up to `last_step` a failure may have left behind."""
+        names = ["links", "ids", "shared", "map", "labels"]
+        names += [f"e{step}" for step in range(last_step + 1)]
+        return [self.drop(self.table(what)) for what in names]
+
+    # ------------------------------------------------------------ what the run reports
+    def largest_persons(self, shown: int = 5) -> exp.Select:
+        """The persons with more IDs than `at most N ids per person` allows, largest first:
+        (person, ids)."""
+        count = exp.Count(this=exp.Star())
+        return (
+            exp.Select(expressions=[col("person"), aliased(count, "ids")])
+            .from_(cte_ref(self.map), copy=False)
+            .group_by(col("person"), copy=False)
+            .having(exp.GT(this=count.copy(), expression=exp.Literal.number(self.identity.largest)))
+            .order_by(exp.Ordered(this=col("ids"), desc=True), col("person"), copy=False)
+            .limit(exp.Literal.number(shown), copy=False)
+        )
+
+    def busiest_ids(self, shown: int = 5) -> exp.Select:
+        """The IDs kept in the graph with the most links, most first: (kind:id, links);
+        what `shared above` would leave out next."""
+        count = exp.Count(this=exp.Star())
+        left_out = exp.Select(expressions=[col("n")]).from_(cte_ref(self.shared))
+        return (
+            exp.Select(expressions=[col("n"), aliased(count, "links")])
+            .from_(_subquery(self._link_ends(), "d"), copy=False)
+            .where(
+                exp.Not(this=exp.In(this=col("n"), query=exp.Subquery(this=left_out))), copy=False
+            )
+            .group_by(col("n"), copy=False)
+            .order_by(exp.Ordered(this=col("links"), desc=True), col("n"), copy=False)
+            .limit(exp.Literal.number(shown), copy=False)
+        )
+
+    def counts(self) -> exp.Select:
+        """One row: the links, the IDs, the persons and the shared IDs left out."""
+
+        def counted(table: str, what: exp.Expression, alias: str) -> exp.Expression:
+            query = exp.Select(expressions=[what]).from_(cte_ref(table), copy=False)
+            return aliased(exp.Subquery(this=query), alias)
+
+        rows = exp.Count(this=exp.Star())
+        persons = exp.Count(this=exp.Distinct(expressions=[col("person")]))
+        return exp.Select(
+            expressions=[
+                counted(self.table("links"), rows, "links"),
+                counted(self.table("ids"), rows.copy(), "ids"),
+                counted(self.map, persons, "persons"),
+                counted(self.shared, rows.copy(), "shared"),
+            ]
+        )
+
+    def shared_rows(self) -> exp.Select:
+        """The shared IDs left out: (kind:id, links)."""
+        return exp.Select(expressions=[col("n"), col("links")]).from_(cte_ref(self.shared))
+
+    def script(self) -> list[exp.Expression]:
+        """The whole resolution without a loop (a script): SCRIPT_PAIRS pairs of steps;
+        `at most N ids per person` is checked by `segl run` only (a script cannot fail on
+        a condition portably)."""
+        statements = self.setup()
+        for pair in range(SCRIPT_PAIRS):
+            step = 2 * pair
+            statements += self.pair(step)
+            statements.append(self.drop(self.edges(step)))
+        return statements + self.finish(2 * SCRIPT_PAIRS)
+
+
+def _node_of(kind: exp.Expression, text: exp.Expression) -> exp.Expression:
+    with_separator = exp.DPipe(this=kind, expression=exp.Literal.string(SEPARATOR), safe=True)
+    return exp.DPipe(this=with_separator, expression=text, safe=True)

@@ -94,13 +94,17 @@ class IdentitySql:
         return self.table("shared")
 
     def _create(self, what: str, query: exp.Query) -> exp.Expression:
-        return self.target.create_temp_table(what, query)
+        return self.target.create_work_table(what, query)
 
     def drop(self, name: str) -> exp.Expression:
         return exp.Drop(tables=[table_ref(name)], kind="TABLE", exists=True)
 
+    def release(self, name: str) -> list[exp.Expression]:
+        """Drop a work table no longer needed."""
+        return [self.drop(name)]
+
     # ------------------------------------------------------------ IDs and links
-    def _visible(self, source: ir.Source, alias: str) -> exp.Expression | None:
+    def visible(self, source: ir.Source, alias: str) -> exp.Expression | None:
         if source.kind == "profile":
             return profile_visibility(self.target, source, alias, self.as_of)
         assert source.time_column is not None
@@ -115,7 +119,7 @@ class IdentitySql:
         value = col(column, "s")
         text = id_text(self.target, value, source.column_type(column))
         present = exp.Not(this=exp.Paren(this=exp.Is(this=value.copy(), expression=exp.null())))
-        visible = self._visible(source, "s")
+        visible = self.visible(source, "s")
         where = and_all([present, *([visible] if visible is not None else [])])
         return (
             exp.Select(
@@ -140,7 +144,7 @@ class IdentitySql:
             exp.Not(this=exp.Paren(this=exp.Is(this=side, expression=exp.null())))
             for side in (left.copy(), right.copy())
         ]
-        visible = self._visible(source, "s")
+        visible = self.visible(source, "s")
         pairs = (
             exp.Select(expressions=[aliased(x, "x"), aliased(y, "y")])
             .from_(table_ref(source.table, "s"), copy=False)
@@ -260,7 +264,7 @@ class IdentitySql:
             )
             .where(_less(target, col("u", "n"), col("v", "n")), copy=False)
         )
-        return [self._create(self.edges(step + 1), moved), self.drop(edges)]
+        return [self._create(self.edges(step + 1), moved), *self.release(edges)]
 
     def small_star(self, step: int) -> list[exp.Expression]:
         """For each node u, m(u) = the smallest of u and its smaller neighbours; u and each
@@ -290,7 +294,7 @@ class IdentitySql:
                 _subquery(_union_all([neighbours, centres]), "s"), copy=False
             )
         )
-        return [self._create(self.edges(step + 1), moved), self.drop(edges)]
+        return [self._create(self.edges(step + 1), moved), *self.release(edges)]
 
     def pair(self, step: int) -> list[exp.Expression]:
         """Large-star then small-star: edges(step) becomes edges(step + 2); edges(step)
@@ -340,10 +344,7 @@ class IdentitySql:
         labels = (
             exp.Select(
                 expressions=[
-                    col("n", "i"),
-                    col("kind", "i"),
-                    col("id", "i"),
-                    col("pref", "i"),
+                    *(aliased(col(name, "i"), name) for name in ("n", "kind", "id", "pref")),
                     aliased(exp.Coalesce(this=col("c", "l"), expressions=[col("n", "i")]), "c"),
                 ]
             )
@@ -362,7 +363,9 @@ class IdentitySql:
         )
         key_id = aliased(_min(target, col("id", "l")), "id")
         keys = (
-            exp.Select(expressions=[col("c", "l"), col("pref", "b"), key_id])
+            exp.Select(
+                expressions=[aliased(col("c", "l"), "c"), aliased(col("pref", "b"), "pref"), key_id]
+            )
             .from_(table_ref(self.table("labels"), "l"), copy=False)
             .join(
                 _subquery(best, "b"),
@@ -388,7 +391,13 @@ class IdentitySql:
         )
         person = exp.DPipe(this=kind_of, expression=col("id", "k"), safe=True)
         mapping = (
-            exp.Select(expressions=[col("kind", "l"), col("id", "l"), aliased(person, "person")])
+            exp.Select(
+                expressions=[
+                    aliased(col("kind", "l"), "kind"),
+                    aliased(col("id", "l"), "id"),
+                    aliased(person, "person"),
+                ]
+            )
             .from_(table_ref(self.table("labels"), "l"), copy=False)
             .join(
                 _subquery(keys, "k"),
@@ -400,8 +409,8 @@ class IdentitySql:
         return [
             self._create(self.table("labels"), labels),
             self._create(self.map, mapping),
-            self.drop(self.edges(step)),
-            self.drop(self.table("labels")),
+            *self.release(self.edges(step)),
+            *self.release(self.table("labels")),
         ]
 
     def cleanup(self, last_step: int = 0) -> list[exp.Expression]:
@@ -459,6 +468,43 @@ class IdentitySql:
             ]
         )
 
+    def why_linked(
+        self, link: ir.IdentityLink, ids: Sequence[tuple[str, str]]
+    ) -> exp.Select | None:
+        """The visible rows of a link source tying two of `ids` ((kind, text) pairs, one
+        person's): (left, right, seen, rows) per pair of IDs, `seen` the earliest event
+        time (null for a profile), oldest first; None when `ids` has no ID of one of the
+        link's kinds. For `segl show person`."""
+        source = self.project.source(link.source)
+        target = self.target
+        sides = []
+        for column, kind in ((link.left, link.left_kind), (link.right, link.right_kind)):
+            text = id_text(target, col(column, "s"), source.column_type(column))
+            texts = [target.string(t) for k, t in ids if k == kind]
+            sides.append((text, exp.In(this=text.copy(), expressions=texts) if texts else None))
+        (left, left_in), (right, right_in) = sides
+        if left_in is None or right_in is None:
+            return None
+        time: exp.Expression = exp.null()
+        if source.time_column is not None:
+            time = exp.Min(this=col(source.time_column, "s"))
+        visible = self.visible(source, "s")
+        where = and_all([left_in, right_in, *([visible] if visible is not None else [])])
+        return (
+            exp.Select(
+                expressions=[
+                    aliased(left, "l"),
+                    aliased(right, "r"),
+                    aliased(time, "seen"),
+                    aliased(exp.Count(this=exp.Star()), "n"),
+                ]
+            )
+            .from_(table_ref(source.table, "s"), copy=False)
+            .where(where, copy=False)
+            .group_by(left.copy(), right.copy(), copy=False)
+            .order_by(exp.Ordered(this=col("seen"), nulls_first=True), col("l"), col("r"))
+        )
+
     def shared_rows(self) -> exp.Select:
         """The shared IDs left out: (kind:id, links)."""
         return exp.Select(expressions=[col("n"), col("links")]).from_(cte_ref(self.shared))
@@ -471,8 +517,12 @@ class IdentitySql:
         for pair in range(SCRIPT_PAIRS):
             step = 2 * pair
             statements += self.pair(step)
-            statements.append(self.drop(self.edges(step)))
+            statements += self.release(self.edges(step))
         return statements + self.finish(2 * SCRIPT_PAIRS)
+
+    def script_cleanup(self) -> list[exp.Expression]:
+        """The end of a script: the tables `script` left."""
+        return self.cleanup()
 
 
 def _node_of(kind: exp.Expression, text: exp.Expression) -> exp.Expression:

@@ -253,7 +253,7 @@ class CompiledRun:
         """Everything between BEGIN and COMMIT (a script: resolving persons first, with a
         fixed number of steps, and dropping the resolution's tables last)."""
         resolve = self.identity.script() if self.identity is not None else []
-        cleanup = self.identity.cleanup() if self.identity is not None else []
+        cleanup = self.identity.script_cleanup() if self.identity is not None else []
         return [*resolve, *self._results_body(), *self._closing(None), *cleanup]
 
     def _render(self, statements: Sequence[exp.Expression]) -> list[str]:

@@ -446,6 +446,31 @@ def show_segment(
             fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
 
 
+@show.command(name="person")
+@click.argument("id_text", metavar="ID")
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@as_of_option
+@lock_timeout_option
+def show_person(
+    id_text: str, project: str, db_url: str | None, as_of: str | None, lock_timeout: float
+) -> None:
+    """A person's IDs and why they are linked (latest run unless --as-of). ID is the text
+    of any of their IDs, or kind:text to name its kind."""
+    from segl.runtime.persons import person_report
+
+    loaded = load_or_fail(project)
+    moment = resolve_as_of(as_of, loaded) if as_of is not None else None
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
+        try:
+            click.echo(person_report(loaded, engine, id_text, moment), nl=False)
+        except DiagnosticError as err:
+            fail(err.diagnostics, loaded.texts)
+        except EngineError as err:
+            hint = "the results tables may have been written by another tool or version"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+
+
 @cli.group()
 def export() -> None:
     """Export stored results for delivery tools."""

@@ -68,7 +68,7 @@ class Resolution:
             self.last_step = step + 2
             self._execute(self.sql.pair(step))
             before, after, kept = self._row(self.sql.unchanged(step))
-            self._execute([self.sql.drop(self.sql.edges(step))])
+            self._execute(self.sql.release(self.sql.edges(step)))
             if before == after == kept:
                 return rounds
         raise DiagnosticError([self._not_converged()])

@@ -7,11 +7,12 @@ at the as-of, in plain Python, the oracle for every engine's SQL.
   before it; a profile row that holds at it).
 - An ID linked to more other IDs than `shared above` allows is left out of the graph (a
   shared device, a test account) and reported with its number of links.
-- A person is a connected component of the remaining links, plus every ID of the
-  universe (a member without links is a person of their own). A person of more IDs than
-  `at most N ids per person` allows is an error (TooLarge), never a silent merge. Its key is the ID of the
-  most preferred kind (the identity's first kind first), ties by code point: the bare
-  text for the first kind, `kind:text` for the others.
+- A person is a connected component of the remaining links; an ID of a visible row of
+  the universe or of a link source that has no link is a person of its own. Its key is
+  the ID of the most preferred kind (the identity's first kind first), ties by code
+  point: the bare text for the first kind, `kind:text` for the others.
+- A person of more IDs than `at most N ids per person` allows is an error (TooLarge),
+  never a silent merge.
 """
 
 from __future__ import annotations
@@ -82,14 +83,22 @@ def links_at(project: ir.Project, tables: Tables, as_of: dt.datetime) -> set[tup
     return found
 
 
-def universe_ids(project: ir.Project, tables: Tables, as_of: dt.datetime) -> set[Node]:
+def known_ids(project: ir.Project, tables: Tables, as_of: dt.datetime) -> set[Node]:
+    """The IDs of the universe's visible rows and of the link sources' visible rows (an ID
+    whose partner is null is still an ID: a person of its own)."""
+    assert project.identity is not None
     universe = project.source(project.universe)
     assert universe.id_kind is not None
+    columns = [(universe, universe.user_column, universe.id_kind)]
+    for link in project.identity.links:
+        source = project.source(link.source)
+        columns += [(source, link.left, link.left_kind), (source, link.right, link.right_kind)]
     ids: set[Node] = set()
-    for row in tables.get(universe.name, ()):
-        key = id_text(row.get(universe.user_column))
-        if key is not None and visible(universe, row, as_of):
-            ids.add((universe.id_kind, key))
+    for source, column, kind in columns:
+        for row in tables.get(source.name, ()):
+            text = id_text(row.get(column))
+            if text is not None and visible(source, row, as_of):
+                ids.add((kind, text))
     return ids
 
 
@@ -112,7 +121,7 @@ def resolve(project: ir.Project, tables: Tables, as_of: dt.datetime) -> Persons:
             node = parent[node]
         return node
 
-    for node in universe_ids(project, tables, as_of) | set(neighbours):
+    for node in known_ids(project, tables, as_of):
         root(node)
     for a, b in links:
         if a not in shared and b not in shared:

@@ -102,3 +102,61 @@ def test_report_lists_every_method_with_its_ratio() -> None:
     text = harness.report(results)
     assert "segl" in text and "hand SQL" in text
     assert "0.50" in text  # hand SQL's median 1.0 over segl's 2.0
+
+
+# ---------------------------------------------------------------- identity resolution
+
+
+def test_identity_contenders_find_segls_persons(tmp_path: Path) -> None:
+    from benchmarks import identity_bench
+
+    database = identity_bench.build_links_data(tmp_path, 20_000)
+    result = identity_bench.bench_links(database, runs=1, memory=False)
+    # bench_links raises PartitionMismatch unless union-find and networkx find segl's
+    # persons; the data has links, shared IDs left out, and persons of several IDs
+    stats = result["stats"]
+    assert stats["links"] > 1_000 and stats["shared"] >= 2
+    assert stats["persons"] < stats["ids"]
+    assert set(result["runs"]) == {"segl", "extract", "union-find", "networkx"}
+    assert "large star" in result["segl_steps"]
+
+
+def test_identity_python_contenders_leave_shared_ids_out() -> None:
+    from benchmarks.identity_bench import networkx_components, partition, union_find
+
+    # a hub linked to four IDs (shared above 3) would otherwise join everyone
+    links = [("h", "a"), ("h", "b"), ("h", "c"), ("h", "d"), ("a", "x"), ("b", "y"), ("y", "z")]
+    expected = {"a": "a", "x": "a", "b": "b", "y": "b", "z": "b"}
+    assert partition(union_find(links, above=3)) == expected
+    assert partition(networkx_components(links, above=3)) == expected
+    assert len(set(partition(union_find(links, above=4)).values())) == 1
+
+
+def test_identity_chain_rounds() -> None:
+    from benchmarks.identity_bench import bench_chains
+
+    rows = bench_chains([200], runs=1)  # asserts one person of 201 IDs
+    assert [(r["length"], r["labels"]) for r in rows] == [(200, "sorted"), (200, "shuffled")]
+    assert all(2 <= r["rounds"] <= 20 for r in rows)
+
+
+# ---------------------------------------------------------------- history profile
+
+
+def test_history_variants_store_the_same_results(small_scale: Path, tmp_path: Path) -> None:
+    from benchmarks import history_bench
+
+    data, out = str(small_scale.parent), str(tmp_path / "history.json")
+    args = history_bench.parse_args(
+        ["--events", str(3_000 * 28.94), "--runs", "1", "--profile", "--data", data, "--out", out]
+    )
+    # bench raises history_bench.Mismatch unless the three variants store the same rows
+    result = history_bench.bench(args)
+    assert result["users"] == 3_000
+    history = result["history"]
+    assert history["versions_valid_at_as_of"] == history["users"] == 3_000
+    assert history["versions_per_user"] > 2 and history["versions_after_as_of"] > 0
+    assert history["versions_since_always"] > 0
+    assert set(result["variants"]) == set(history_bench.VARIANTS)
+    assert "valid_from" in result["profile"]["history"]["explain_analyze"]
+    assert set(history_bench.ratios(result)) >= set(history_bench.VARIANTS)

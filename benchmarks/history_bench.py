@@ -28,7 +28,8 @@ Each is timed as the harness times segl (benchmarks/methods.py Segl): load and c
 project, verify the sources, check for duplicate keys (overlapping versions, for the
 history), compile, run in one transaction and summarise, into history tables left in
 place (emptied between runs, not timed). Correctness first: one untimed run of each; the
-three must store the same tags, members and layers. Then `--runs` interleaved rounds
+three must store the same member levels, members and layers (up to the harness's
+floating-point ties). Then `--runs` interleaved rounds
 (main, plain, history, main, ...); medians, and the ratios of the medians.
 
 `--profile` then times the statements of the plain and history runs one at a time and
@@ -57,6 +58,7 @@ from typing import Any
 import duckdb
 
 from benchmarks.datagen import DEFAULT_DATA, build_scale, users_for
+from benchmarks.harness import FLOAT_TIE_SHARE
 from benchmarks.methods import AS_OF, WORKLOAD
 from segl.compiler import ir
 from segl.compiler.script import compile_run
@@ -207,28 +209,42 @@ class Mismatch(Exception):
 
 def results_of(variant: Variant, what: str) -> str:
     store = variant.store()
-    if what == "tags":
-        return f'SELECT * EXCLUDE (as_of) FROM "{store.tags.name}"'
+    if what == "member levels":  # the tag the variants read differently
+        return f'SELECT user_id, member_level FROM "{store.tags.name}"'
     if what == "members":
         return f'SELECT segment, user_id FROM "{store.members.name}"'
     return f'SELECT layering, user_id, layer FROM "{store.layers.name}"'
 
 
-def check_agreement(engine: DuckDBEngine, variants: Sequence[Variant]) -> dict[str, int]:
-    """Every variant stored the first one's tags, members and layers: the row counts."""
+def check_agreement(
+    engine: DuckDBEngine, variants: Sequence[Variant]
+) -> tuple[dict[str, int], list[str]]:
+    """Every variant stored the first one's member levels, members and layers: the row
+    counts, and the floating-point ties accepted. As in the harness (FLOAT_TIE_SHARE), a
+    user on a threshold of a sum of doubles can land on either side from one run to the
+    next (DuckDB adds in no fixed order): members and layers may differ in up to one row
+    per million; the member levels may not differ at all."""
     con = engine.connection
     counts: dict[str, int] = {}
+    ties: list[str] = []
     first = variants[0]
-    for what in ("tags", "members", "layers"):
+    for what in ("member levels", "members", "layers"):
         expected = results_of(first, what)
         counts[what] = int(con.execute(f"SELECT count(*) FROM ({expected})").fetchall()[0][0])
+        allowed = 0 if what == "member levels" else int(FLOAT_TIE_SHARE * counts[what])
         for other in variants[1:]:
             found = results_of(other, what)
+            rows = []
             for a, b in ((expected, found), (found, expected)):
-                rows = con.execute(f"SELECT * FROM ({a} EXCEPT ALL {b}) LIMIT 5").fetchall()
-                if rows:
-                    raise Mismatch(f"{other.name} {what} differ from {first.name}: {rows}")
-    return counts
+                rows += con.execute(f"SELECT * FROM ({a} EXCEPT ALL {b}) LIMIT 100").fetchall()
+            detail = f"{other.name} {what} differ from {first.name}: {rows[:5]}"
+            if len(rows) > allowed:
+                raise Mismatch(detail)
+            if rows:
+                ties.append(detail)
+    for tie in ties:
+        print(f"  floating-point tie: {tie}")
+    return counts, ties
 
 
 def describe_history(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -348,8 +364,12 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             for variant in variants:  # the correctness run, which creates the tables
                 wall, _ = run(engine, variant)
                 print(f"  {variant.name} (check run): {wall:.2f} s", flush=True)
-            counts = check_agreement(engine, variants)
-            print(f"  agreement: the three variants store the same rows {counts}", flush=True)
+            counts, ties = check_agreement(engine, variants)
+            print(
+                f"  agreement: the three variants store the same rows {counts},"
+                f" but {len(ties)} floating-point ties",
+                flush=True,
+            )
             timings: dict[str, dict[str, list[float]]] = {
                 v.name: {"runs": [], "cpu": []} for v in variants
             }
@@ -368,6 +388,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "event_rows": scale.event_rows,
         "history": history,
         "rows_compared": counts,
+        "floating_point_ties": ties,
         "variants": timings,
     }
     if profiled is not None:

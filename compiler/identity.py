@@ -93,7 +93,7 @@ class IdentitySql:
     def shared(self) -> str:
         return self.table("shared")
 
-    def _create(self, what: str, query: exp.Query) -> exp.Expression:
+    def _create(self, what: str, query: exp.Query) -> list[exp.Expression]:
         return self.target.create_work_table(what, query)
 
     def drop(self, name: str) -> exp.Expression:
@@ -117,7 +117,7 @@ class IdentitySql:
     def _ids_of(self, source: ir.Source, column: str, kind: str) -> exp.Select:
         """(kind, id, preference) of a column's IDs in the visible rows of a source."""
         value = col(column, "s")
-        text = id_text(self.target, value, source.column_type(column))
+        text = id_text(self.target, value, self.project.id_type(source, column, kind))
         present = exp.Not(this=exp.Paren(this=exp.Is(this=value.copy(), expression=exp.null())))
         visible = self.visible(source, "s")
         where = and_all([present, *([visible] if visible is not None else [])])
@@ -137,8 +137,10 @@ class IdentitySql:
         """Both IDs of each visible row of a link source, as nodes, the larger first."""
         source = self.project.source(link.source)
         target = self.target
-        left = id_text(target, col(link.left, "s"), source.column_type(link.left))
-        right = id_text(target, col(link.right, "s"), source.column_type(link.right))
+        left_type = self.project.id_type(source, link.left, link.left_kind)
+        right_type = self.project.id_type(source, link.right, link.right_kind)
+        left = id_text(target, col(link.left, "s"), left_type)
+        right = id_text(target, col(link.right, "s"), right_type)
         x, y = _node(link.left_kind, left), _node(link.right_kind, right)
         present = [
             exp.Not(this=exp.Paren(this=exp.Is(this=side, expression=exp.null())))
@@ -225,10 +227,10 @@ class IdentitySql:
             )
         )
         return [
-            self._create(self.table("links"), links),
-            self._create(self.table("ids"), ids),
-            self._create(self.shared, shared),
-            self._create(self.edges(0), kept),
+            *self._create(self.table("links"), links),
+            *self._create(self.table("ids"), ids),
+            *self._create(self.shared, shared),
+            *self._create(self.edges(0), kept),
         ]
 
     # ------------------------------------------------------------ the steps
@@ -264,7 +266,7 @@ class IdentitySql:
             )
             .where(_less(target, col("u", "n"), col("v", "n")), copy=False)
         )
-        return [self._create(self.edges(step + 1), moved), *self.release(edges)]
+        return self._create(self.edges(step + 1), moved)
 
     def small_star(self, step: int) -> list[exp.Expression]:
         """For each node u, m(u) = the smallest of u and its smaller neighbours; u and each
@@ -294,13 +296,13 @@ class IdentitySql:
                 _subquery(_union_all([neighbours, centres]), "s"), copy=False
             )
         )
-        return [self._create(self.edges(step + 1), moved), *self.release(edges)]
+        return self._create(self.edges(step + 1), moved)
 
     def pair(self, step: int) -> list[exp.Expression]:
         """Large-star then small-star: edges(step) becomes edges(step + 2); edges(step)
         itself is kept for the convergence test (`unchanged`)."""
-        large = self.large_star(step)[:1]  # keep edges(step)
-        return [*large, *self.small_star(step + 1)]
+        middle = self.edges(step + 1)
+        return [*self.large_star(step), *self.small_star(step + 1), *self.release(middle)]
 
     def unchanged(self, step: int) -> exp.Select:
         """One row: how many edges before a pair, after it, and in both (equal: done)."""
@@ -378,18 +380,18 @@ class IdentitySql:
             )
             .group_by(col("c", "l"), col("pref", "b"), copy=False)
         )
-        kind_of = exp.Case(
-            ifs=[
-                exp.If(
-                    this=exp.EQ(this=col("pref", "k"), expression=exp.Literal.number(i)),
-                    true=exp.Literal.string(kind + SEPARATOR),
-                )
-                for i, kind in enumerate(kinds)
-                if i > 0
-            ],
-            default=exp.Literal.string(""),
-        )
-        person = exp.DPipe(this=kind_of, expression=col("id", "k"), safe=True)
+        branches = [
+            exp.If(
+                this=exp.EQ(this=col("pref", "k"), expression=exp.Literal.number(i)),
+                true=exp.Literal.string(kind + SEPARATOR),
+            )
+            for i, kind in enumerate(kinds)
+            if i > 0
+        ]
+        person: exp.Expression = col("id", "k")  # the first kind's IDs are bare
+        if branches:
+            kind_of = exp.Case(ifs=branches, default=exp.Literal.string(""))
+            person = exp.DPipe(this=kind_of, expression=person, safe=True)
         mapping = (
             exp.Select(
                 expressions=[
@@ -407,8 +409,8 @@ class IdentitySql:
             )
         )
         return [
-            self._create(self.table("labels"), labels),
-            self._create(self.map, mapping),
+            *self._create(self.table("labels"), labels),
+            *self._create(self.map, mapping),
             *self.release(self.edges(step)),
             *self.release(self.table("labels")),
         ]
@@ -479,7 +481,7 @@ class IdentitySql:
         target = self.target
         sides = []
         for column, kind in ((link.left, link.left_kind), (link.right, link.right_kind)):
-            text = id_text(target, col(column, "s"), source.column_type(column))
+            text = id_text(target, col(column, "s"), self.project.id_type(source, column, kind))
             texts = [target.string(t) for k, t in ids if k == kind]
             sides.append((text, exp.In(this=text.copy(), expressions=texts) if texts else None))
         (left, left_in), (right, right_in) = sides

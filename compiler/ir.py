@@ -491,6 +491,25 @@ class Project:
     def layerings(self) -> tuple[Layering, ...]:
         return tuple(d for d in self.definitions if isinstance(d, Layering))
 
+    def id_columns(self) -> list[tuple[Source, str, str]]:
+        """(source, column, kind) of every column holding IDs: the user columns of sources
+        with an ID kind and both sides of each identity link."""
+        found = [(s, s.user_column, s.id_kind) for s in self.sources if s.id_kind is not None]
+        for link in self.identity.links if self.identity is not None else ():
+            source = self.source(link.source)
+            found += [(source, link.left, link.left_kind), (source, link.right, link.right_kind)]
+        return found
+
+    def id_type(self, source: Source, column: str, kind: str) -> Type | None:
+        """The type an ID column is compared as: its declared type, else the one type the
+        other columns of its kind declare (a member number declared `number` on the profile
+        is a number in the sources that do not declare their user column)."""
+        declared = source.column_type(column)
+        if declared is not None:
+            return declared
+        kinds = {s.column_type(c) for s, c, k in self.id_columns() if k == kind} - {None}
+        return kinds.pop() if len(kinds) == 1 else None
+
     def closure(self, names: list[str]) -> Project:
         """The sub-project of `names` and everything they depend on."""
         wanted: set[str] = set()

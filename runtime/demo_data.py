@@ -1,7 +1,8 @@
 """Deterministic synthetic warehouse for demos, docs and benchmarks.
 
-`build_demo_warehouse` fills a DuckDB connection with a beauty-retail CRM (users, events,
-orders, coupons) and an independent new-energy-vehicle sales funnel (nev_leads, nev_events).
+`build_demo_warehouse` fills a DuckDB connection with a beauty-retail CRM (users, their
+membership-level history, WeChat bindings, events, the app's device log, orders, coupons) and
+an independent new-energy-vehicle sales funnel (nev_leads, nev_events).
 
 Determinism is the main design constraint: the same arguments must give byte-identical tables
 on any DuckDB version and any thread count. So nothing here uses DuckDB's random(), hash() or
@@ -24,7 +25,10 @@ import duckdb
 DEMO_ANCHOR = datetime.datetime(2026, 11, 1)
 DEMO_TABLES: tuple[str, ...] = (
     "users",
+    "membership_history",
+    "wechat_bindings",
     "events",
+    "app_events",
     "orders",
     "coupons",
     "nev_leads",
@@ -153,6 +157,46 @@ _PREMIUM = (0.03, 0.5)
 # Coupon propensity levels (weights in % of users) and the chance that an order uses a coupon.
 _PROMO: tuple[tuple[str | None, int], ...] = (("0", 50), ("1", 25), ("2", 15), ("3", 10))
 _PROMO_COUPON = (0.03, 0.3, 0.65, 0.9)
+# Membership levels: a member's score is their number of orders plus a fixed bonus of 0..7;
+# each level starts with the order that lifts the score to its threshold.
+_LEVELS: tuple[tuple[str, int], ...] = (("silver", 8), ("gold", 16), ("platinum", 30))
+# Identity (examples/retail/identity.segl): member numbers, WeChat openids, app devices. Every
+# member has a WeChat openid for the brand; most bind it to their card (_BINDERS): when they
+# register, some time later, or in the bind-your-card campaign of the last _CAMPAIGN_DAYS
+# before the anchor (a run a month earlier sees fewer links). A few bind a second WeChat
+# account later.
+_BINDERS = 0.78
+_BIND_WHEN: tuple[tuple[str | None, int], ...] = (("0", 45), ("1", 35), ("2", 20))
+_CAMPAIGN_DAYS = 31
+_SECOND_OPENID = 0.04
+# Half the members use the app on devices of their own: a phone; some replaced it by a new one
+# (2 devices), some also have a tablet (3). A session is logged in with WeChat (its events carry
+# the openid) or not. On some tablets relatives who are no members log in too.
+_APP_MEMBERS = 0.5
+_DEVICES: tuple[tuple[str | None, int], ...] = (("1", 65), ("2", 27), ("3", 8))
+_LOGGED_IN = 0.75
+_FAMILY_TABLET = 0.35
+_RELATIVE_SESSION = 0.4
+# Shared devices, each logged in with more distinct openids than the retail identity's
+# `shared above 20` allows, at any as-of in the last months: a counter tablet in each
+# offline store (one per _MEMBERS_PER_TABLET members, at most one per store) and one store
+# demo device used by hundreds. Members merged through them would be one person, so the
+# generator keeps them well above the limit.
+_SHARED_ABOVE = 20
+_MEMBERS_PER_TABLET = 1000
+# Devices of app users who are no members (a third of the number of members), some logged
+# in with their own WeChat openid: anonymous persons, outside any run's universe.
+_ANONYMOUS_DEVICES = 3
+_ANONYMOUS_WECHAT = 0.4
+_APP_ACTIONS: tuple[tuple[str | None, int], ...] = (
+    ("view_product", 60),
+    ("search", 20),
+    ("add_cart", 15),
+    ("share", 5),
+)
+# ID namespaces (the top two bits of a 32-bit key): a key is unique within its kind, so the
+# IDs made from it are too (see _unique).
+_NS = 1 << 30
 _NEV_CITIES: tuple[tuple[str | None, int], ...] = (
     ("Shanghai", 18),
     ("Beijing", 14),
@@ -466,9 +510,14 @@ def _build_users(
         f"WHEN h_bal < {_u32(_TWO32 * 95 // 100)} THEN {_below('h_cents', 50_001)} "
         f"ELSE 50000 + {_below(_sq('h_cents'), 450_001)} END"
     )
+    below_level = ("normal", *(name for name, _ in _LEVELS[:-1]))
     levels = (
-        "CASE WHEN score < 8 THEN 'normal' WHEN score < 16 THEN 'silver' "
-        "WHEN score < 30 THEN 'gold' ELSE 'platinum' END"
+        "CASE "
+        + " ".join(
+            f"WHEN score < {threshold} THEN {_lit(name)}"
+            for name, (_, threshold) in zip(below_level, _LEVELS, strict=True)
+        )
+        + f" ELSE {_lit(_LEVELS[-1][0])} END"
     )
     con.execute(
         f"""
@@ -489,7 +538,7 @@ def _build_users(
                    {_pick("h_city", _CITIES)} AS city,
                    {_birthday_sql("h_bkind", "h_bday", anchor)} AS birthday,
                    {balance_cents} AS balance_cents,
-                   n_orders + {_below("h_level", 8)} AS score
+                   n_orders + {_below("h_level", 8)} AS score  -- see _build_membership
             FROM (SELECT user_id, reg_off, n_orders, {hashes} FROM {_P}u)
         )
         ORDER BY user_id
@@ -686,6 +735,211 @@ def _build_events(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> N
     )
 
 
+def _build_membership(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> None:
+    """membership_history: one row per level a member held, `valid_to` NULL for the current
+    one. A member starts `normal` at registration and moves up with the order that lifts
+    their score (orders so far plus the bonus users.member_level uses) to a level's
+    threshold, so the current version is users.member_level."""
+    bonus = _below(r.h("users_level", "user_id"), 8)
+    thresholds = ", ".join(
+        f"({_lit(name)}, {rank}, {threshold})"
+        for rank, (name, threshold) in enumerate(_LEVELS, start=1)
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE membership_history AS
+        SELECT user_id, level, {_ts("start_off", anchor_us)} AS valid_from,
+               {_ts("lead(start_off) OVER (PARTITION BY user_id ORDER BY rank)", anchor_us)}
+                   AS valid_to
+        FROM (
+            SELECT user_id, 'normal' AS level, 0 AS rank, reg_off AS start_off FROM {_P}u
+            UNION ALL
+            SELECT b.user_id, t.level, t.rank, o.off
+            FROM (SELECT user_id, {bonus} AS bonus FROM {_P}u) b
+            CROSS JOIN (VALUES {thresholds}) t(level, rank, threshold)
+            JOIN (
+                SELECT user_id, off,
+                       row_number() OVER (PARTITION BY user_id ORDER BY off DESC, k) AS nth
+                FROM {_P}o
+            ) o ON o.user_id = b.user_id AND o.nth = t.threshold - b.bonus
+        )
+        ORDER BY user_id, valid_from
+        """
+    )
+
+
+def _unique(r: _Rand, kind: str, key: str) -> str:
+    """A 32-bit value, different for every key < 2**32 of one kind: xor with a salt and
+    lowbias32 are both bijections of 32-bit words."""
+    return f"{_P}h32(xor(CAST({key} AS UBIGINT), {_u32(r.salt('id_' + kind))}))"
+
+
+def _openid(r: _Rand, key: str) -> str:
+    """WeChat openid text ('o' and 16 hex digits) of an openid key (NULL stays NULL)."""
+    return f"printf('o%08x%08x', {_unique(r, 'openid', key)}, {r.h('openid_pad', key)})"
+
+
+def _device_id(r: _Rand, key: str) -> str:
+    """Device ID text (like an advertising ID, 8-4-4 hex digits) of a device key."""
+    pad = r.h("device_pad", key)
+    return (
+        f"printf('%08X-%04X-%04X', {_unique(r, 'device', key)}, ({pad}) >> 16, "
+        f"({pad}) & {_u32(0xFFFF)})"
+    )
+
+
+def _build_identity(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, users: int) -> None:
+    """wechat_bindings (member number -> openid, when bound) and app_events (the app's device
+    log: device ID, the openid of a logged-in session, time, action).
+
+    Keys: a member's openid is key user_id, their second WeChat account 1 * _NS + user_id, a
+    relative's 2 * _NS + user_id, an anonymous app user's 3 * _NS + i; a member's device d is
+    _NS + 4 * user_id + d, a shared device 2 * _NS + s, an anonymous one 3 * _NS + i.
+    """
+    member_hashes = r.cols(
+        "id_",
+        "user_id",
+        "0",
+        *("binds", "when", "bind", "second", "second_time", "app", "devices", "split"),
+        "family",
+    )
+    campaign = _CAMPAIGN_DAYS * _DAY
+    at_registration = f"reg_off - 60 - {_below('h_bind', 600)}"
+    bind_off = (
+        f"CASE {_pick('h_when', _BIND_WHEN, raw=True)} WHEN 0 THEN {at_registration} "
+        f"WHEN 1 THEN 1 + {_below(_bend('h_bind'), 'reg_off - 1')} "
+        f"ELSE CASE WHEN reg_off > {campaign} THEN 1 + {_below('h_bind', campaign - 1)} "
+        f"ELSE {at_registration} END END"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}m AS
+        SELECT *,
+               CASE WHEN bind_off > 1 AND {_chance("h_second", _SECOND_OPENID)}
+                    THEN 1 + {_below("h_second_time", "bind_off - 1")} END AS second_off
+        FROM (
+            SELECT user_id, reg_off, lo, hi, n_visits, h_second, h_second_time,
+                   CASE WHEN {_chance("h_binds", _BINDERS)} THEN {bind_off} END AS bind_off,
+                   CASE WHEN {_chance("h_app", _APP_MEMBERS)}
+                        THEN {_pick("h_devices", _DEVICES, raw=True)} ELSE 0 END AS n_dev,
+                   lo + 1 + {_below("h_split", "hi - lo")} AS split,
+                   {_chance("h_family", _FAMILY_TABLET)} AS family
+            FROM (SELECT *, {member_hashes} FROM {_P}u)
+        )
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE wechat_bindings AS
+        SELECT user_id, {_openid(r, "okey")} AS openid, {_ts("off", anchor_us)} AS bound_at
+        FROM (
+            SELECT user_id, user_id AS okey, bind_off AS off FROM {_P}m
+            WHERE bind_off IS NOT NULL
+            UNION ALL
+            SELECT user_id, {_NS} + user_id, second_off FROM {_P}m WHERE second_off IS NOT NULL
+        )
+        ORDER BY bound_at, user_id, openid
+        """
+    )
+    # A member's devices: a phone (used all along, or until a new phone replaced it at
+    # `split`) and a tablet, each with sessions in its own part of the member's window.
+    device_hashes = r.cols("device_", "user_id", "k", "sessions")
+    devices = _fan_out(f"{_P}m", "n_dev", "user_id, lo, hi, n_visits, split, n_dev, family")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}d AS
+        SELECT user_id, d, dlo, dhi, family AND d = 2 AS family_tablet,
+               LEAST(CASE WHEN d = 2 THEN 1 + {_below("h_sessions", "1 + n_visits // 3")}
+                          ELSE 1 + n_visits * (dhi - dlo + 1) // (hi - lo + 1) // 2
+                               + {_below("h_sessions", 3)} END, {_MAX_CHILDREN}) AS n_sessions
+        FROM (
+            SELECT user_id, k AS d, lo, hi, n_visits, family, h_sessions,
+                   CASE WHEN n_dev > 1 AND k = 0 THEN split ELSE lo END AS dlo,
+                   CASE WHEN n_dev > 1 AND k = 1 THEN split - 1 ELSE hi END AS dhi
+            FROM (SELECT *, {device_hashes} FROM {devices})
+        )
+        """
+    )
+    # Shared devices: s < tablets are counter tablets, s = tablets the store demo device.
+    # Their logins are by distinct members (consecutive numbers from a random start), each
+    # after registering; as many anonymous sessions again.
+    tablets = min(len(_OFFLINE_STORES), users // _MEMBERS_PER_TABLET)
+    logins = [min(30 + users // 400, _MAX_CHILDREN)] * tablets
+    if users > _SHARED_ABOVE:
+        logins.append(min(users, 40 + users // 200, _MAX_CHILDREN))
+    shared = ", ".join(f"({s}, {n})" for s, n in enumerate(logins)) or "(0, 0)"
+    shared_devices = f"(VALUES {shared}) t(s, logins)"
+    member_sessions = _fan_out(f"{_P}d", "n_sessions", "user_id, d, dlo, dhi, family_tablet")
+    session_hashes = r.cols("session_", "user_id * 4 + d", "k", "time", "login", "relative")
+    login_hashes = r.cols("login_", "s", "k", "time")
+    start = _below(r.h("shared_start", "s"), max(users, 1))
+    shared_hashes = r.cols("shared_", "s", "k", "time")
+    anonymous = (
+        f"(SELECT i, 1 + {_below(_sq('h_sessions'), 8)} AS n_sessions, "
+        f"{_chance('h_wechat', _ANONYMOUS_WECHAT)} AS wechat "
+        f"FROM (SELECT i, {r.cols('anonymous_', 'i', '0', 'sessions', 'wechat')} "
+        f"FROM range(1, {users // _ANONYMOUS_DEVICES + 1}) t(i)))"
+    )
+    anonymous_hashes = r.cols("anonymous_session_", "i", "k", "time", "login")
+    logged_in = _chance("h_login", _LOGGED_IN)
+    two_years = 730 * _DAY
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}s AS
+        SELECT {_NS} + 4 * user_id + d AS dkey, k AS sk,
+               CASE WHEN NOT {logged_in} THEN NULL
+                    WHEN family_tablet AND {_chance("h_relative", _RELATIVE_SESSION)}
+                    THEN {2 * _NS} + user_id ELSE user_id END AS okey,
+               dlo + {_below(_bend("h_time"), "dhi - dlo + 1")} AS off
+        FROM (SELECT *, {session_hashes} FROM {member_sessions})
+        UNION ALL
+        SELECT {2 * _NS} + l.s, l.k, l.user_id, 1 + {_below("l.h_time", "u.reg_off - 1")}
+        FROM (
+            SELECT s, k, h_time, 1 + (start + k) % {max(users, 1)} AS user_id
+            FROM (SELECT *, {login_hashes}, {start} AS start
+                  FROM {_fan_out(shared_devices, "logins", "s")})
+        ) l JOIN {_P}u u USING (user_id)
+        UNION ALL
+        SELECT {2 * _NS} + s, {_MAX_CHILDREN} + k, NULL, 1 + {_below(_bend("h_time"), two_years)}
+        FROM (SELECT *, {shared_hashes} FROM {_fan_out(shared_devices, "logins // 2", "s")})
+        UNION ALL
+        SELECT {3 * _NS} + i, k, CASE WHEN wechat AND {logged_in} THEN {3 * _NS} + i END,
+               1 + {_below(_bend("h_time"), two_years)}
+        FROM (SELECT *, {anonymous_hashes} FROM {_fan_out(anonymous, "n_sessions", "i, wechat")})
+        """
+    )
+    # A session opens the app, then 0-5 actions a minute or two apart, all in one category
+    # (dropped if that would be at or after the anchor).
+    low, high = f"dkey & {_NS - 1}", "(dkey >> 30) * 2048 + sk"
+    session_draws = f"(SELECT *, {r.cols('app_session_', low, high, 'n', 'cat')} FROM {_P}s)"
+    actions = _fan_out(
+        f"(SELECT *, {_below(_sq('h_n'), 6)} AS n_actions FROM {session_draws})",
+        "n_actions",
+        "dkey, okey, off, sk, h_cat",
+    )
+    action_hashes = r.cols("app_action_", low, f"({high}) * 8 + k", "action", "gap")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE app_events AS
+        SELECT {_device_id(r, "dkey")} AS device_id, {_openid(r, "okey")} AS openid,
+               {_ts("off", anchor_us)} AS ts, name, category
+        FROM (
+            SELECT dkey, okey, off, 'app_open' AS name, NULL AS category FROM {_P}s
+            UNION ALL
+            SELECT dkey, okey, off - (k + 1) * 60 - {_below("h_gap", 60)}, name,
+                   CASE WHEN name IN ('view_product', 'add_cart')
+                        THEN {_pick("h_cat", _CATEGORIES)} END
+            FROM (
+                SELECT *, {_pick("h_action", _APP_ACTIONS)} AS name
+                FROM (SELECT *, {action_hashes} FROM {actions})
+            )
+        )
+        WHERE off >= 1
+        ORDER BY device_id, ts, name, openid NULLS LAST, category NULLS LAST
+        """
+    )
+
+
 def _stage(prev: str, h: str, p: float, gap: str) -> str:
     """Funnel step: reached with probability p given `prev`, `gap` seconds later, and only
     if that is still before the anchor (offset >= 1)."""
@@ -796,7 +1050,7 @@ def _build_nev(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, leads: 
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("fan", "u", "o", "c", "v", "p", "l"):
+    for t in ("fan", "u", "o", "c", "v", "p", "l", "m", "d", "s"):
         con.execute(f"DROP TABLE IF EXISTS temp.{_P}{t}")
     for m in ("h32", "mul", "xs"):
         con.execute(f"DROP MACRO IF EXISTS temp.{_P}{m}")
@@ -825,7 +1079,9 @@ def build_demo_warehouse(
         _build_user_latents(con, r, users)
         _build_users(con, r, anchor_us, anchor.date())
         _build_orders_and_coupons(con, r, anchor_us)
+        _build_membership(con, r, anchor_us)
         _build_events(con, r, anchor_us)
+        _build_identity(con, r, anchor_us, users)
         _build_nev(con, r, anchor_us, users // 5)
     finally:
         _drop_temps(con)

@@ -92,7 +92,7 @@ class Resolution:
             return None
         persons = ", ".join(f"{person!r} ({int(n):,} IDs)" for person, n in largest)
         busiest = self.engine.query(render(self.sql.busiest_ids(), target, pretty=False))
-        linked = ", ".join(f"{node} ({int(n):,} links)" for node, n in busiest)
+        linked = ", ".join(f"{node} ({_links(int(n))})" for node, n in busiest)
         return Diagnostic(
             "E0612",
             f"identity '{identity.name}' makes persons of more than "
@@ -110,3 +110,7 @@ class Resolution:
         tables are temporary and a broken connection drops them anyway)."""
         with contextlib.suppress(EngineError):
             self._execute(self.sql.cleanup(self.last_step))
+
+
+def _links(n: int) -> str:
+    return "1 link" if n == 1 else f"{n:,} links"

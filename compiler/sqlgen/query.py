@@ -101,9 +101,8 @@ class QueryBuilder:
         query = exp.Select(expressions=selects).from_(table_ref(source.table, events), copy=False)
         if identity:
             assert self.identity_map is not None and source.id_kind is not None
-            text = id_text(
-                target, col(source.user_column, events), source.column_type(source.user_column)
-            )
+            declared = self.plan.project.id_type(source, source.user_column, source.id_kind)
+            text = id_text(target, col(source.user_column, events), declared)
             on = exp.and_(
                 exp.EQ(this=col("kind", "m"), expression=exp.Literal.string(source.id_kind)),
                 exp.EQ(this=col("id", "m"), expression=text),
@@ -360,7 +359,8 @@ class QueryBuilder:
         assert self.identity_map is not None and source.id_kind is not None
         target = self.target
         key = col(source.user_column, "s")
-        text = id_text(target, key.copy(), source.column_type(source.user_column))
+        declared = self.plan.project.id_type(source, source.user_column, source.id_kind)
+        text = id_text(target, key.copy(), declared)
         on = exp.and_(
             exp.EQ(this=col("kind", "m"), expression=exp.Literal.string(source.id_kind)),
             exp.EQ(this=col("id", "m"), expression=text),

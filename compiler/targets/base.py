@@ -282,10 +282,10 @@ class Target:
             properties=properties if self.temp_table else None,
         )
 
-    def create_work_table(self, name: str, query: exp.Query) -> exp.Expression:
+    def create_work_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
         """A table of a multi-step computation (identity resolution), read by the next
         step and dropped once that one exists: it must not depend on the tables it read."""
-        return self.create_temp_table(name, query)
+        return [self.create_temp_table(name, query)]
 
     def replace_rows(
         self,

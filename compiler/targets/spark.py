@@ -80,13 +80,14 @@ class Spark(Target):
         # eager: the big query runs once, and its errors surface before any write
         return exp.Cache(this=quoted_table(name), lazy=False, expression=query)
 
-    def create_work_table(self, name: str, query: exp.Query) -> exp.Expression:
+    def create_work_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
         # a cached temporary view is re-analysed from its SQL text whenever read, so one
         # step's view would need every earlier step's (dropped) view, each read several
-        # times: a plain table holds its rows
-        return exp.Create(
+        # times: a plain table holds its rows. It outlives a killed driver, hence the drop.
+        create = exp.Create(
             this=quoted_table(name), kind="TABLE", expression=query, properties=_parquet()
         )
+        return [exp.Drop(tables=[quoted_table(name)], kind="TABLE", exists=True), create]
 
     def replace_rows(
         self,

@@ -83,9 +83,8 @@ class _Run:
         for source in project.sources:
             if source.kind == "event":
                 rows = tables.get(source.name, ())
-                if self.persons is not None:
-                    rows = _events_by_person(source, rows, self.persons)
-                self.events[source.name] = _index_events(source, rows, universe, as_of)
+                users = _users_of(source, rows, self.persons)
+                self.events[source.name] = _index_events(source, rows, users, universe, as_of)
         self.tags: dict[str, dict[UserKey, Value]] = {}
         self.segment_values: dict[str, dict[UserKey, Value]] = {}  # three-valued
         self.layers: dict[str, dict[UserKey, str]] = {}
@@ -315,27 +314,35 @@ def _by_person(
     return {person: row for person, (_, row) in chosen.items()}
 
 
-def _events_by_person(source: ir.Source, rows: Sequence[Row], persons: Persons) -> list[Row]:
-    """The events whose ID belongs to a person, with the person's key as their user."""
+def _users_of(
+    source: ir.Source, rows: Sequence[Row], persons: Persons | None
+) -> list[UserKey | None]:
+    """Each event's user: its user column, or with an identity the person its ID belongs
+    to (the row itself keeps the ID: `app.device_id` is still the device)."""
+    if persons is None:
+        return [row.get(source.user_column) for row in rows]
     assert source.id_kind is not None
-    mapped: list[Row] = []
+    users: list[UserKey | None] = []
     for row in rows:
         text = id_text(row.get(source.user_column))
-        person = persons.of.get((source.id_kind, text)) if text is not None else None
-        if person is not None:
-            mapped.append({**row, source.user_column: person})
-    return mapped
+        users.append(persons.of.get((source.id_kind, text)) if text is not None else None)
+    return users
 
 
 def _index_events(
-    source: ir.Source, rows: Sequence[Row], universe: set[UserKey], as_of: dt.datetime
+    source: ir.Source,
+    rows: Sequence[Row],
+    users: Sequence[UserKey | None],
+    universe: set[UserKey],
+    as_of: dt.datetime,
 ) -> dict[UserKey, tuple[list[dt.datetime], list[Row]]]:
-    """user -> (times, rows) sorted by time: only universe users' events with a time < as_of."""
+    """user -> (times, rows) sorted by time: only universe users' events with a time < as_of;
+    `users` holds each row's user."""
     if source.time_column is None:
         raise ValueError(f"event source {source.name!r} has no time column")
     visible: dict[UserKey, list[tuple[dt.datetime, Row]]] = {}
-    for row in rows:
-        user, raw_time = row.get(source.user_column), row.get(source.time_column)
+    for row, user in zip(rows, users, strict=True):
+        raw_time = row.get(source.time_column)
         if user not in universe or raw_time is None:
             continue
         time = instant(raw_time)

@@ -1,14 +1,2136 @@
 -- segl: project 'retail', target clickhouse
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
 
 SET session_timezone = 'Asia/Shanghai';
+
+CREATE OR REPLACE TABLE "segl_retail_id_links"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
+    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+  FROM (
+    SELECT
+      'member:' || CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      END AS "x",
+      'openid:' || CAST("s"."openid" AS Nullable(String)) AS "y"
+    FROM "wechat_bindings" AS "s"
+    WHERE
+      NOT (
+        CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+        END IS NULL
+      )
+      AND NOT (
+        CAST("s"."openid" AS Nullable(String)) IS NULL
+      )
+      AND if(
+        position(toTypeName("s"."bound_at"), 'String') > 0,
+        toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+        fromUnixTimestamp64Micro(
+          toUnixTimestamp64Micro(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+          'UTC'
+        )
+      ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  ) AS "p"
+  WHERE
+    "x" <> "y"
+  UNION ALL
+  SELECT
+    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
+    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+  FROM (
+    SELECT
+      'device:' || CAST("s"."device_id" AS Nullable(String)) AS "x",
+      'openid:' || CAST("s"."openid" AS Nullable(String)) AS "y"
+    FROM "app_events" AS "s"
+    WHERE
+      NOT (
+        CAST("s"."device_id" AS Nullable(String)) IS NULL
+      )
+      AND NOT (
+        CAST("s"."openid" AS Nullable(String)) IS NULL
+      )
+      AND if(
+        position(toTypeName("s"."ts"), 'String') > 0,
+        toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+        fromUnixTimestamp64Micro(
+          toUnixTimestamp64Micro(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+          'UTC'
+        )
+      ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  ) AS "p"
+  WHERE
+    "x" <> "y"
+) AS "l";
+
+CREATE OR REPLACE TABLE "segl_retail_id_ids"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "kind" || ':' || "id" AS "n",
+  "kind",
+  "id",
+  "pref"
+FROM (
+  SELECT
+    'member' AS "kind",
+    CASE
+      WHEN "s"."user_id" = FLOOR("s"."user_id")
+      THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+    END AS "id",
+    0 AS "pref"
+  FROM "users" AS "s"
+  WHERE
+    NOT (
+      "s"."user_id" IS NULL
+    )
+    AND (
+      if(
+        position(toTypeName("s"."registered_at"), 'String') > 0,
+        toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+        fromUnixTimestamp64Micro(
+          toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+          'UTC'
+        )
+      ) IS NULL
+      OR if(
+        position(toTypeName("s"."registered_at"), 'String') > 0,
+        toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+        fromUnixTimestamp64Micro(
+          toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+          'UTC'
+        )
+      ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+    )
+  UNION ALL
+  SELECT
+    'member' AS "kind",
+    CASE
+      WHEN "s"."user_id" = FLOOR("s"."user_id")
+      THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+    END AS "id",
+    0 AS "pref"
+  FROM "wechat_bindings" AS "s"
+  WHERE
+    NOT (
+      "s"."user_id" IS NULL
+    )
+    AND if(
+      position(toTypeName("s"."bound_at"), 'String') > 0,
+      toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  UNION ALL
+  SELECT
+    'openid' AS "kind",
+    CAST("s"."openid" AS Nullable(String)) AS "id",
+    1 AS "pref"
+  FROM "wechat_bindings" AS "s"
+  WHERE
+    NOT (
+      "s"."openid" IS NULL
+    )
+    AND if(
+      position(toTypeName("s"."bound_at"), 'String') > 0,
+      toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  UNION ALL
+  SELECT
+    'device' AS "kind",
+    CAST("s"."device_id" AS Nullable(String)) AS "id",
+    2 AS "pref"
+  FROM "app_events" AS "s"
+  WHERE
+    NOT (
+      "s"."device_id" IS NULL
+    )
+    AND if(
+      position(toTypeName("s"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+  UNION ALL
+  SELECT
+    'openid' AS "kind",
+    CAST("s"."openid" AS Nullable(String)) AS "id",
+    1 AS "pref"
+  FROM "app_events" AS "s"
+  WHERE
+    NOT (
+      "s"."openid" IS NULL
+    )
+    AND if(
+      position(toTypeName("s"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+) AS "i";
+
+CREATE OR REPLACE TABLE "segl_retail_id_shared"
+ENGINE=Memory AS
+SELECT
+  "n",
+  COUNT(*) AS "links"
+FROM (
+  SELECT
+    "a" AS "n"
+  FROM "segl_retail_id_links"
+  UNION ALL
+  SELECT
+    "b" AS "n"
+  FROM "segl_retail_id_links"
+) AS "d"
+GROUP BY
+  "n"
+HAVING
+  COUNT(*) > 20;
+
+CREATE OR REPLACE TABLE "segl_retail_id_e0"
+ENGINE=Memory AS
+SELECT
+  "a",
+  "b"
+FROM "segl_retail_id_links"
+WHERE
+  NOT (
+    "a" IN (
+      SELECT
+        "n"
+      FROM "segl_retail_id_shared"
+    )
+  )
+  AND NOT (
+    "b" IN (
+      SELECT
+        "n"
+      FROM "segl_retail_id_shared"
+    )
+  );
+
+CREATE OR REPLACE TABLE "segl_retail_id_e1"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e0"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e0"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e0"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e0"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e2"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e1" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e1"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e1"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e1";
+
+DROP TABLE IF EXISTS "segl_retail_id_e0";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e3"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e2"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e2"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e2"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e2"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e4"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e3" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e3"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e3"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e3";
+
+DROP TABLE IF EXISTS "segl_retail_id_e2";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e5"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e4"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e4"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e4"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e4"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e6"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e5" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e5"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e5"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e5";
+
+DROP TABLE IF EXISTS "segl_retail_id_e4";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e7"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e6"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e6"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e6"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e6"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e8"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e7" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e7"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e7"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e7";
+
+DROP TABLE IF EXISTS "segl_retail_id_e6";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e9"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e8"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e8"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e8"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e8"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e10"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e9" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e9"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e9"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e9";
+
+DROP TABLE IF EXISTS "segl_retail_id_e8";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e11"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e10"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e10"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e10"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e10"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e12"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e11" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e11"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e11"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e11";
+
+DROP TABLE IF EXISTS "segl_retail_id_e10";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e13"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e12"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e12"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e12"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e12"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e14"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e13" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e13"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e13"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e13";
+
+DROP TABLE IF EXISTS "segl_retail_id_e12";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e15"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e14"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e14"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e14"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e14"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e16"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e15" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e15"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e15"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e15";
+
+DROP TABLE IF EXISTS "segl_retail_id_e14";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e17"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e16"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e16"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e16"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e16"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e18"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e17" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e17"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e17"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e17";
+
+DROP TABLE IF EXISTS "segl_retail_id_e16";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e19"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e18"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e18"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e18"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e18"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e20"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e19" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e19"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e19"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e19";
+
+DROP TABLE IF EXISTS "segl_retail_id_e18";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e21"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e20"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e20"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e20"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e20"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e22"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e21" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e21"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e21"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e21";
+
+DROP TABLE IF EXISTS "segl_retail_id_e20";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e23"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e22"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e22"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e22"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e22"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e24"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e23" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e23"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e23"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e23";
+
+DROP TABLE IF EXISTS "segl_retail_id_e22";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e25"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e24"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e24"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e24"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e24"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e26"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e25" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e25"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e25"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e25";
+
+DROP TABLE IF EXISTS "segl_retail_id_e24";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e27"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e26"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e26"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e26"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e26"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e28"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e27" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e27"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e27"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e27";
+
+DROP TABLE IF EXISTS "segl_retail_id_e26";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e29"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e28"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e28"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e28"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e28"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e30"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e29" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e29"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e29"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e29";
+
+DROP TABLE IF EXISTS "segl_retail_id_e28";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e31"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e30"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e30"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e30"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e30"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e32"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e31" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e31"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e31"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e31";
+
+DROP TABLE IF EXISTS "segl_retail_id_e30";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e33"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e32"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e32"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e32"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e32"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e34"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e33" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e33"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e33"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e33";
+
+DROP TABLE IF EXISTS "segl_retail_id_e32";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e35"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e34"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e34"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e34"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e34"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e36"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e35" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e35"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e35"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e35";
+
+DROP TABLE IF EXISTS "segl_retail_id_e34";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e37"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e36"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e36"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e36"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e36"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e38"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e37" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e37"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e37"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e37";
+
+DROP TABLE IF EXISTS "segl_retail_id_e36";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e39"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e38"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e38"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e38"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e38"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e40"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e39" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e39"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e39"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e39";
+
+DROP TABLE IF EXISTS "segl_retail_id_e38";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e41"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e40"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e40"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e40"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e40"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e42"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e41" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e41"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e41"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e41";
+
+DROP TABLE IF EXISTS "segl_retail_id_e40";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e43"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e42"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e42"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e42"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e42"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e44"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e43" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e43"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e43"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e43";
+
+DROP TABLE IF EXISTS "segl_retail_id_e42";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e45"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e44"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e44"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e44"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e44"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e46"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e45" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e45"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e45"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e45";
+
+DROP TABLE IF EXISTS "segl_retail_id_e44";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e47"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e46"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e46"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e46"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e46"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE OR REPLACE TABLE "segl_retail_id_e48"
+ENGINE=Memory AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e47" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e47"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e47"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e47";
+
+DROP TABLE IF EXISTS "segl_retail_id_e46";
+
+CREATE OR REPLACE TABLE "segl_retail_id_labels"
+ENGINE=Memory AS
+SELECT
+  "i"."n" AS "n",
+  "i"."kind" AS "kind",
+  "i"."id" AS "id",
+  "i"."pref" AS "pref",
+  COALESCE("l"."c", "i"."n") AS "c"
+FROM "segl_retail_id_ids" AS "i"
+LEFT JOIN (
+  SELECT
+    "a",
+    MIN("b") AS "c"
+  FROM "segl_retail_id_e48"
+  GROUP BY
+    "a"
+) AS "l"
+  ON "l"."a" = "i"."n";
+
+CREATE OR REPLACE TABLE "segl_retail_id_map"
+ENGINE=Memory AS
+SELECT
+  "l"."kind" AS "kind",
+  "l"."id" AS "id",
+  CASE WHEN "k"."pref" = 1 THEN 'openid:' WHEN "k"."pref" = 2 THEN 'device:' ELSE '' END || "k"."id" AS "person"
+FROM "segl_retail_id_labels" AS "l"
+INNER JOIN (
+  SELECT
+    "l"."c" AS "c",
+    "b"."pref" AS "pref",
+    MIN("l"."id") AS "id"
+  FROM "segl_retail_id_labels" AS "l"
+  INNER JOIN (
+    SELECT
+      "c",
+      MIN("pref") AS "pref"
+    FROM "segl_retail_id_labels"
+    GROUP BY
+      "c"
+  ) AS "b"
+    ON "b"."c" = "l"."c" AND "b"."pref" = "l"."pref"
+  GROUP BY
+    "l"."c",
+    "b"."pref"
+) AS "k"
+  ON "k"."c" = "l"."c";
+
+DROP TABLE IF EXISTS "segl_retail_id_e48";
+
+DROP TABLE IF EXISTS "segl_retail_id_labels";
 
 CREATE OR REPLACE TABLE "segl_retail_result"
 ENGINE=Memory AS
 WITH "usr" AS (
   SELECT
-    "u"."user_id" AS "_u",
+    "u"."_pu" AS "_u",
     if(
       position(toTypeName("u"."registered_at"), 'String') > 0,
       toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
@@ -24,54 +2146,149 @@ WITH "usr" AS (
       NULL,
       CAST("u"."balance" AS Nullable(Float64))
     ) AS "p_3",
-    "u"."member_level" AS "p_4",
-    "u"."gender" AS "p_5"
-  FROM "users" AS "u"
+    "u"."gender" AS "p_4",
+    "p0"."level" AS "p_5"
+  FROM (
+    SELECT
+      "s".*,
+      "m"."person" AS "_pu",
+      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id") AS "_first"
+    FROM "users" AS "s"
+    INNER JOIN "segl_retail_id_map" AS "m"
+      ON "m"."kind" = 'member'
+      AND "m"."id" = CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      END
+    WHERE
+      NOT (
+        "s"."user_id" IS NULL
+      )
+      AND (
+        if(
+          position(toTypeName("s"."registered_at"), 'String') > 0,
+          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          fromUnixTimestamp64Micro(
+            toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+            'UTC'
+          )
+        ) IS NULL
+        OR if(
+          position(toTypeName("s"."registered_at"), 'String') > 0,
+          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          fromUnixTimestamp64Micro(
+            toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+            'UTC'
+          )
+        ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      )
+  ) AS "u"
+  LEFT JOIN (
+    SELECT
+      "s".*,
+      "m"."person" AS "_pu",
+      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id") AS "_first"
+    FROM "membership_history" AS "s"
+    INNER JOIN "segl_retail_id_map" AS "m"
+      ON "m"."kind" = 'member'
+      AND "m"."id" = CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      END
+    WHERE
+      NOT (
+        "s"."user_id" IS NULL
+      )
+      AND (
+        if(
+          position(toTypeName("s"."valid_from"), 'String') > 0,
+          toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+          fromUnixTimestamp64Micro(
+            toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+            'UTC'
+          )
+        ) IS NULL
+        OR if(
+          position(toTypeName("s"."valid_from"), 'String') > 0,
+          toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+          fromUnixTimestamp64Micro(
+            toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+            'UTC'
+          )
+        ) <= CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+      )
+      AND (
+        if(
+          position(toTypeName("s"."valid_to"), 'String') > 0,
+          toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+          fromUnixTimestamp64Micro(
+            toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+            'UTC'
+          )
+        ) IS NULL
+        OR CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))) < if(
+          position(toTypeName("s"."valid_to"), 'String') > 0,
+          toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+          fromUnixTimestamp64Micro(
+            toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+            'UTC'
+          )
+        )
+      )
+  ) AS "p0"
+    ON "p0"."_pu" = "u"."_pu" AND "p0"."_first" = 1
   WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    "u"."_first" = 1
 ), "ev_0" AS (
   SELECT
-    "user_id" AS "_u",
+    "m"."person" AS "_u",
     if(
-      position(toTypeName("paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      position(toTypeName("e"."paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) AS "_t",
     if(
-      isNaN(CAST("amount" AS Nullable(Float64))),
+      isNaN(CAST("e"."amount" AS Nullable(Float64))),
       NULL,
-      CAST("amount" AS Nullable(Float64))
+      CAST("e"."amount" AS Nullable(Float64))
     ) AS "c0",
-    "coupon_id" AS "c1",
-    "brand" AS "c2",
+    "e"."coupon_id" AS "c1",
+    "e"."brand" AS "c2",
     if(
-      position(toTypeName("paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      position(toTypeName("e"."paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) AS "c3",
-    "category" AS "c4"
-  FROM "orders"
+    "e"."category" AS "c4",
+    "w"."p_0" AS "u0"
+  FROM "orders" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+    END
+  INNER JOIN "usr" AS "w"
+    ON "w"."_u" = "m"."person"
   WHERE
     if(
-      position(toTypeName("paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      position(toTypeName("e"."paid_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "evr_0" AS (
   SELECT
     *,
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a10"
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a11"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -113,38 +2330,50 @@ WITH "usr" AS (
         THEN 1
       END
     ) AS "a7",
+    COUNT(
+      CASE
+        WHEN FLOOR(
+          (
+            (
+              toUnixTimestamp64Micro(toDateTime64("c3", 6)) - toUnixTimestamp64Micro(toDateTime64("u0", 6))
+            ) / 1000000.0
+          ) / 86400
+        ) < 7
+        THEN 1
+      END
+    ) AS "a8",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c0"
       END
-    ) AS "a8",
+    ) AS "a9",
     AVG(
       CASE
         WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c0"
       END
-    ) AS "a9",
-    MIN(CASE WHEN "_t" = "t_a10" THEN "c2" END) AS "a10",
+    ) AS "a10",
+    MIN(CASE WHEN "_t" = "t_a11" THEN "c2" END) AS "a11",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN CAST("c3" AS Nullable(Date32))
       END
-    ) AS "a11",
+    ) AS "a12",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-01-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c0"
       END
-    ) AS "a12",
+    ) AS "a13",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS Nullable(Float64))
       END
-    ) AS "a13"
+    ) AS "a14"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -183,53 +2412,59 @@ WITH "usr" AS (
     "r" = 1
 ), "ev_1" AS (
   SELECT
-    "user_id" AS "_u",
+    "m"."person" AS "_u",
     if(
-      position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      position(toTypeName("e"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) AS "_t",
     if(
-      position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      position(toTypeName("e"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) AS "c0",
-    "name" AS "c1",
-    "channel" AS "c2"
-  FROM "events"
+    "e"."name" AS "c1",
+    "e"."channel" AS "c2"
+  FROM "events" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+    END
   WHERE
     if(
-      position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      position(toTypeName("e"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a15",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a15",
+    ) AS "a16",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a16",
+    ) AS "a17",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -238,18 +2473,18 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a17",
+    ) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a18"
+    ) AS "a19"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a19" AS (
+), "mfc_a20" AS (
   SELECT
     "_u",
     "v",
@@ -270,45 +2505,51 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a19" AS (
+), "mf_a20" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a19"
+    "v" AS "a20"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a19"
+    FROM "mfc_a20"
   ) AS "ranked"
   WHERE
     "r" = 1
 ), "ev_2" AS (
   SELECT
-    "user_id" AS "_u",
+    "m"."person" AS "_u",
     if(
-      position(toTypeName("claimed_at"), 'String') > 0,
-      toDateTime64OrNull(toString("claimed_at"), 6, 'UTC'),
+      position(toTypeName("e"."claimed_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) AS "_t"
-  FROM "coupons"
+  FROM "coupons" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+    END
   WHERE
     if(
-      position(toTypeName("claimed_at"), 'String') > 0,
-      toDateTime64OrNull(toString("claimed_at"), 6, 'UTC'),
+      position(toTypeName("e"."claimed_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
     AND if(
-      position(toTypeName("claimed_at"), 'String') > 0,
-      toDateTime64OrNull(toString("claimed_at"), 6, 'UTC'),
+      position(toTypeName("e"."claimed_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
       fromUnixTimestamp64Micro(
-        toUnixTimestamp64Micro(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
       )
     ) >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -320,8 +2561,100 @@ WITH "usr" AS (
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN 1
       END
-    ) AS "a20"
+    ) AS "a21"
   FROM "ev_2"
+  GROUP BY
+    "_u"
+), "ev_3" AS (
+  SELECT
+    "m"."person" AS "_u",
+    if(
+      position(toTypeName("e"."bound_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) AS "_t"
+  FROM "wechat_bindings" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+    END
+  WHERE
+    if(
+      position(toTypeName("e"."bound_at"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+), "agg_3" AS (
+  SELECT
+    "_u" AS "_g",
+    COUNT(1) AS "a22"
+  FROM "ev_3"
+  GROUP BY
+    "_u"
+), "ev_4" AS (
+  SELECT
+    "m"."person" AS "_u",
+    if(
+      position(toTypeName("e"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) AS "_t",
+    if(
+      position(toTypeName("e"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) AS "c0",
+    "e"."device_id" AS "c1"
+  FROM "app_events" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS Nullable(String))
+  WHERE
+    if(
+      position(toTypeName("e"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+    AND if(
+      position(toTypeName("e"."ts"), 'String') > 0,
+      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      fromUnixTimestamp64Micro(
+        toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
+        'UTC'
+      )
+    ) >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+), "agg_4" AS (
+  SELECT
+    "_u" AS "_g",
+    COUNT(
+      DISTINCT CASE
+        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN CAST("c0" AS Nullable(Date32))
+      END
+    ) AS "a23",
+    COUNT(
+      DISTINCT CASE
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN "c1"
+      END
+    ) AS "a24"
+  FROM "ev_4"
   GROUP BY
     "_u"
 ), "base" AS (
@@ -334,20 +2667,24 @@ WITH "usr" AS (
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
     "agg_0"."a5" AS "a5",
     COALESCE("agg_0"."a7", 0) AS "a7",
-    if(isNaN(COALESCE("agg_0"."a8", 0)), NULL, COALESCE("agg_0"."a8", 0)) AS "a8",
-    if(isNaN("agg_0"."a9"), NULL, "agg_0"."a9") AS "a9",
-    "agg_0"."a10" AS "a10",
-    COALESCE("agg_0"."a11", 0) AS "a11",
-    if(isNaN(COALESCE("agg_0"."a12", 0)), NULL, COALESCE("agg_0"."a12", 0)) AS "a12",
+    COALESCE("agg_0"."a8", 0) AS "a8",
+    if(isNaN(COALESCE("agg_0"."a9", 0)), NULL, COALESCE("agg_0"."a9", 0)) AS "a9",
+    if(isNaN("agg_0"."a10"), NULL, "agg_0"."a10") AS "a10",
+    "agg_0"."a11" AS "a11",
+    COALESCE("agg_0"."a12", 0) AS "a12",
     if(isNaN(COALESCE("agg_0"."a13", 0)), NULL, COALESCE("agg_0"."a13", 0)) AS "a13",
+    if(isNaN(COALESCE("agg_0"."a14", 0)), NULL, COALESCE("agg_0"."a14", 0)) AS "a14",
     "mf_a6"."a6" AS "a6",
-    "agg_1"."a14" AS "a14",
-    COALESCE("agg_1"."a15", 0) AS "a15",
+    "agg_1"."a15" AS "a15",
     COALESCE("agg_1"."a16", 0) AS "a16",
     COALESCE("agg_1"."a17", 0) AS "a17",
     COALESCE("agg_1"."a18", 0) AS "a18",
-    "mf_a19"."a19" AS "a19",
-    COALESCE("agg_2"."a20", 0) AS "a20"
+    COALESCE("agg_1"."a19", 0) AS "a19",
+    "mf_a20"."a20" AS "a20",
+    COALESCE("agg_2"."a21", 0) AS "a21",
+    COALESCE("agg_3"."a22" > 0, FALSE) AS "a22",
+    COALESCE("agg_4"."a23", 0) AS "a23",
+    COALESCE("agg_4"."a24", 0) AS "a24"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -355,10 +2692,14 @@ WITH "usr" AS (
     ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a19"
-    ON "mf_a19"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a20"
+    ON "mf_a20"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
+  LEFT JOIN "agg_3"
+    ON "agg_3"."_g" = "usr"."_u"
+  LEFT JOIN "agg_4"
+    ON "agg_4"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -395,11 +2736,11 @@ WITH "usr" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a14", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a15", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
-      OR "a14" IS NULL
+      OR "a15" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -408,7 +2749,7 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a20" >= 3
+      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a21" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS Nullable(Float64))
       THEN 'sensitive'
@@ -421,7 +2762,7 @@ WITH "usr" AS (
 SELECT
   "_u",
   CAST("a0" AS Nullable(Float64)) AS "d0",
-  CAST("a14" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("a15" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
   CAST("d2" AS Nullable(String)) AS "d2",
   CAST("a1" AS Nullable(Float64)) AS "d3",
   CAST("a2" AS Nullable(Float64)) AS "d4",
@@ -437,22 +2778,22 @@ SELECT
     ELSE 'none'
   END AS Nullable(String)) AS "d5",
   CAST("d6" AS Nullable(Float64)) AS "d6",
-  CAST("a20" AS Nullable(Float64)) AS "d7",
+  CAST("a21" AS Nullable(Float64)) AS "d7",
   CAST("d8" AS Nullable(String)) AS "d8",
   CAST("a4" AS Nullable(Bool)) AS "d9",
   CAST("p_1" AS Nullable(String)) AS "d10",
-  CAST("a15" AS Nullable(Float64)) AS "d11",
-  CAST("a15" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d12",
+  CAST("a16" AS Nullable(Float64)) AS "d11",
+  CAST("a16" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d12",
   CAST("d13" AS Nullable(String)) AS "d13",
-  CAST("a15" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d14",
+  CAST("a16" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d14",
   CAST("d2" = 'loyal' AND "d13" = 'Beijing' AS Nullable(Bool)) AS "d15",
-  CAST("a16" AS Nullable(Float64)) AS "d16",
-  CAST("a2" >= 3000 AND "a16" = 0 AND "a15" >= 1 AS Nullable(Bool)) AS "d17",
+  CAST("a17" AS Nullable(Float64)) AS "d16",
+  CAST("a2" >= 3000 AND "a17" = 0 AND "a16" >= 1 AS Nullable(Bool)) AS "d17",
   CAST((
     "d8" = 'fanatic' OR "d8" = 'sensitive'
-  ) AND "a20" >= 3 AS Nullable(Bool)) AS "d18",
-  CAST("a17" AS Nullable(Float64)) AS "d19",
-  CAST("a17" >= 3 AND "a1" = 0 AS Nullable(Bool)) AS "d20",
+  ) AND "a21" >= 3 AS Nullable(Bool)) AS "d18",
+  CAST("a18" AS Nullable(Float64)) AS "d19",
+  CAST("a18" >= 3 AND "a1" = 0 AS Nullable(Bool)) AS "d20",
   CAST("a5" AS Nullable(DateTime64(6, 'UTC'))) AS "d21",
   CAST("a6" AS Nullable(String)) AS "d22",
   CAST("a6" = 'skincare'
@@ -475,45 +2816,52 @@ SELECT
   CAST("d24" AS Nullable(Float64)) AS "d24",
   CAST("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS Nullable(Bool)) AS "d25",
   CAST("p_3" AS Nullable(Float64)) AS "d26",
-  CAST("p_4" AS Nullable(String)) AS "d27",
+  CAST("p_5" AS Nullable(String)) AS "d27",
   CAST((
-    "p_4" = 'gold' OR "p_4" = 'platinum'
+    "p_5" = 'gold' OR "p_5" = 'platinum'
   ) AND "p_3" > 0 AS Nullable(Bool)) AS "d28",
   CAST("a7" AS Nullable(Float64)) AS "d29",
   CAST("a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS Nullable(Bool)) AS "d30",
-  CAST("p_5" AS Nullable(String)) AS "d31",
+  CAST("a8" AS Nullable(Float64)) AS "d31",
+  CAST("d2" = 'new' AND "a8" >= 2 AS Nullable(Bool)) AS "d32",
+  CAST("a9" AS Nullable(Float64)) AS "d33",
+  CAST("a23" AS Nullable(Float64)) AS "d34",
+  CAST("a23" >= 3 AND "a9" = 0 AS Nullable(Bool)) AS "d35",
+  CAST("a22" AS Nullable(Bool)) AS "d36",
+  CAST("a1" >= 1 AND NOT "a22" AS Nullable(Bool)) AS "d37",
+  CAST("p_4" AS Nullable(String)) AS "d38",
   CAST(FLOOR(
     (
       (
         toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
       ) / 1000000.0
     ) / 86400
-  ) AS Nullable(Float64)) AS "d32",
-  CAST("a18" AS Nullable(Float64)) AS "d33",
-  CAST("a19" AS Nullable(String)) AS "d34",
-  CAST("a8" AS Nullable(Float64)) AS "d35",
-  CAST("a9" AS Nullable(Float64)) AS "d36",
-  CAST("a10" AS Nullable(String)) AS "d37",
-  CAST("a11" AS Nullable(Float64)) AS "d38",
-  CAST("a12" AS Nullable(Float64)) AS "d39",
-  CAST("a13" AS Nullable(Float64)) AS "d40",
-  CAST(CASE WHEN "a8" >= 5000 THEN 'high' WHEN "a8" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d41",
+  ) AS Nullable(Float64)) AS "d39",
+  CAST("a19" AS Nullable(Float64)) AS "d40",
+  CAST("a24" AS Nullable(Float64)) AS "d41",
+  CAST("a20" AS Nullable(String)) AS "d42",
+  CAST("a10" AS Nullable(Float64)) AS "d43",
+  CAST("a11" AS Nullable(String)) AS "d44",
+  CAST("a12" AS Nullable(Float64)) AS "d45",
+  CAST("a13" AS Nullable(Float64)) AS "d46",
+  CAST("a14" AS Nullable(Float64)) AS "d47",
+  CAST(CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d48",
   CAST(CASE
-    WHEN "a16" >= 8
+    WHEN "a17" >= 8
     THEN 'high'
-    WHEN "a16" >= 2
+    WHEN "a17" >= 2
     THEN 'mid'
-    WHEN "a15" >= 1
+    WHEN "a16" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS Nullable(String)) AS "d42",
+  END AS Nullable(String)) AS "d49",
   CAST(FLOOR(
     (
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a14", 6))
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a15", 6))
       ) / 1000000.0
     ) / 86400
-  ) AS Nullable(Float64)) AS "d43"
+  ) AS Nullable(Float64)) AS "d50"
 FROM "lvl_2"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
@@ -541,11 +2889,15 @@ SELECT
   CAST(NULL AS Nullable(Float64)) AS "balance",
   CAST(NULL AS Nullable(String)) AS "member_level",
   CAST(NULL AS Nullable(Float64)) AS "orders_prev_quarter",
+  CAST(NULL AS Nullable(Float64)) AS "orders_first_week",
+  CAST(NULL AS Nullable(Float64)) AS "spend_90d",
+  CAST(NULL AS Nullable(Float64)) AS "app_days_30d",
+  CAST(NULL AS Nullable(Bool)) AS "wechat_bound",
   CAST(NULL AS Nullable(String)) AS "gender",
   CAST(NULL AS Nullable(Float64)) AS "registered_days",
   CAST(NULL AS Nullable(Float64)) AS "push_clicks_30d",
+  CAST(NULL AS Nullable(Float64)) AS "app_devices_90d",
   CAST(NULL AS Nullable(String)) AS "preferred_channel",
-  CAST(NULL AS Nullable(Float64)) AS "spend_90d",
   CAST(NULL AS Nullable(Float64)) AS "avg_order_value",
   CAST(NULL AS Nullable(String)) AS "first_brand",
   CAST(NULL AS Nullable(Float64)) AS "shopping_days_90d",
@@ -630,6 +2982,18 @@ ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "orders_prev_quarter" Nullable(Float64);
 
 ALTER TABLE "segl_retail_tags__next"
+ADD COLUMN IF NOT EXISTS "orders_first_week" Nullable(Float64);
+
+ALTER TABLE "segl_retail_tags__next"
+ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
+
+ALTER TABLE "segl_retail_tags__next"
+ADD COLUMN IF NOT EXISTS "app_days_30d" Nullable(Float64);
+
+ALTER TABLE "segl_retail_tags__next"
+ADD COLUMN IF NOT EXISTS "wechat_bound" Nullable(Bool);
+
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "gender" Nullable(String);
 
 ALTER TABLE "segl_retail_tags__next"
@@ -639,10 +3003,10 @@ ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "push_clicks_30d" Nullable(Float64);
 
 ALTER TABLE "segl_retail_tags__next"
-ADD COLUMN IF NOT EXISTS "preferred_channel" Nullable(String);
+ADD COLUMN IF NOT EXISTS "app_devices_90d" Nullable(Float64);
 
 ALTER TABLE "segl_retail_tags__next"
-ADD COLUMN IF NOT EXISTS "spend_90d" Nullable(Float64);
+ADD COLUMN IF NOT EXISTS "preferred_channel" Nullable(String);
 
 ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "avg_order_value" Nullable(Float64);
@@ -689,11 +3053,15 @@ INSERT INTO "segl_retail_tags__next" (
   "balance",
   "member_level",
   "orders_prev_quarter",
+  "orders_first_week",
+  "spend_90d",
+  "app_days_30d",
+  "wechat_bound",
   "gender",
   "registered_days",
   "push_clicks_30d",
+  "app_devices_90d",
   "preferred_channel",
-  "spend_90d",
   "avg_order_value",
   "first_brand",
   "shopping_days_90d",
@@ -724,19 +3092,23 @@ SELECT
   CAST("d26" AS Nullable(Float64)),
   CAST("d27" AS Nullable(String)),
   CAST("d29" AS Nullable(Float64)),
-  CAST("d31" AS Nullable(String)),
-  CAST("d32" AS Nullable(Float64)),
+  CAST("d31" AS Nullable(Float64)),
   CAST("d33" AS Nullable(Float64)),
-  CAST("d34" AS Nullable(String)),
-  CAST("d35" AS Nullable(Float64)),
-  CAST("d36" AS Nullable(Float64)),
-  CAST("d37" AS Nullable(String)),
-  CAST("d38" AS Nullable(Float64)),
+  CAST("d34" AS Nullable(Float64)),
+  CAST("d36" AS Nullable(Bool)),
+  CAST("d38" AS Nullable(String)),
   CAST("d39" AS Nullable(Float64)),
   CAST("d40" AS Nullable(Float64)),
-  CAST("d41" AS Nullable(String)),
+  CAST("d41" AS Nullable(Float64)),
   CAST("d42" AS Nullable(String)),
-  CAST("d43" AS Nullable(Float64))
+  CAST("d43" AS Nullable(Float64)),
+  CAST("d44" AS Nullable(String)),
+  CAST("d45" AS Nullable(Float64)),
+  CAST("d46" AS Nullable(Float64)),
+  CAST("d47" AS Nullable(Float64)),
+  CAST("d48" AS Nullable(String)),
+  CAST("d49" AS Nullable(String)),
+  CAST("d50" AS Nullable(Float64))
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members"
@@ -853,7 +3225,31 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d30" = TRUE;
+  "d30" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  'fast_starters',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d32" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  'app_browsers_no_order',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d35" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  'bind_wechat_invite',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d37" = TRUE;
 
 CREATE TABLE IF NOT EXISTS "segl_retail_layers"
 ENGINE=MergeTree
@@ -929,6 +3325,102 @@ WHERE
     "d8" IS NULL
   );
 
+CREATE TABLE IF NOT EXISTS "segl_retail_persons"
+ENGINE=MergeTree
+ORDER BY () AS
+SELECT
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "person",
+  CAST(NULL AS Nullable(String)) AS "kind",
+  CAST(NULL AS Nullable(String)) AS "id"
+FROM "segl_retail_result"
+WHERE
+  1 = 0;
+
+DROP TABLE IF EXISTS "segl_retail_persons__next";
+
+CREATE TABLE "segl_retail_persons__next" AS
+"segl_retail_persons";
+
+INSERT INTO "segl_retail_persons__next"
+SELECT
+  *
+FROM "segl_retail_persons"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+    ),
+    FALSE
+  );
+
+ALTER TABLE "segl_retail_persons__next"
+ADD COLUMN IF NOT EXISTS "person" Nullable(String);
+
+ALTER TABLE "segl_retail_persons__next"
+ADD COLUMN IF NOT EXISTS "kind" Nullable(String);
+
+ALTER TABLE "segl_retail_persons__next"
+ADD COLUMN IF NOT EXISTS "id" Nullable(String);
+
+INSERT INTO "segl_retail_persons__next" (
+  "as_of",
+  "person",
+  "kind",
+  "id"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  "person",
+  "kind",
+  "id"
+FROM "segl_retail_id_map";
+
+CREATE TABLE IF NOT EXISTS "segl_retail_shared_ids"
+ENGINE=MergeTree
+ORDER BY () AS
+SELECT
+  CAST(NULL AS Nullable(DateTime64(6, 'UTC'))) AS "as_of",
+  CAST(NULL AS Nullable(String)) AS "id",
+  CAST(NULL AS Nullable(Int64)) AS "links"
+FROM "segl_retail_result"
+WHERE
+  1 = 0;
+
+DROP TABLE IF EXISTS "segl_retail_shared_ids__next";
+
+CREATE TABLE "segl_retail_shared_ids__next" AS
+"segl_retail_shared_ids";
+
+INSERT INTO "segl_retail_shared_ids__next"
+SELECT
+  *
+FROM "segl_retail_shared_ids"
+WHERE
+  NOT COALESCE(
+    (
+      "as_of" = CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+    ),
+    FALSE
+  );
+
+ALTER TABLE "segl_retail_shared_ids__next"
+ADD COLUMN IF NOT EXISTS "id" Nullable(String);
+
+ALTER TABLE "segl_retail_shared_ids__next"
+ADD COLUMN IF NOT EXISTS "links" Nullable(Int64);
+
+INSERT INTO "segl_retail_shared_ids__next" (
+  "as_of",
+  "id",
+  "links"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  "n",
+  CAST("links" AS Nullable(Int64))
+FROM "segl_retail_id_shared";
+
 CREATE TABLE IF NOT EXISTS "segl_runs"
 ENGINE=MergeTree
 ORDER BY () AS
@@ -998,7 +3490,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  '0baeb5cc97517e4b959e252dd7aa24c4c4b2eef5a1b905fee71a0c5f40ddee43',
+  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
   'unknown'
 FROM "segl_retail_result";
 
@@ -1008,6 +3500,10 @@ EXCHANGE TABLES "segl_retail_members" AND "segl_retail_members__next";
 
 EXCHANGE TABLES "segl_retail_layers" AND "segl_retail_layers__next";
 
+EXCHANGE TABLES "segl_retail_persons" AND "segl_retail_persons__next";
+
+EXCHANGE TABLES "segl_retail_shared_ids" AND "segl_retail_shared_ids__next";
+
 EXCHANGE TABLES "segl_runs" AND "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_retail_tags__next";
@@ -1016,6 +3512,22 @@ DROP TABLE IF EXISTS "segl_retail_members__next";
 
 DROP TABLE IF EXISTS "segl_retail_layers__next";
 
+DROP TABLE IF EXISTS "segl_retail_persons__next";
+
+DROP TABLE IF EXISTS "segl_retail_shared_ids__next";
+
 DROP TABLE IF EXISTS "segl_runs__next";
 
 DROP TABLE IF EXISTS "segl_retail_result";
+
+DROP TABLE IF EXISTS "segl_retail_id_links";
+
+DROP TABLE IF EXISTS "segl_retail_id_ids";
+
+DROP TABLE IF EXISTS "segl_retail_id_shared";
+
+DROP TABLE IF EXISTS "segl_retail_id_map";
+
+DROP TABLE IF EXISTS "segl_retail_id_labels";
+
+DROP TABLE IF EXISTS "segl_retail_id_e0";

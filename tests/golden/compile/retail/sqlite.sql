@@ -1,40 +1,2093 @@
 -- segl: project 'retail', target sqlite
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
 
 BEGIN TRANSACTION;
+
+CREATE TEMPORARY TABLE "segl_retail_id_links" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
+    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+  FROM (
+    SELECT
+      'member:' || CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+      END AS "x",
+      'openid:' || CAST("s"."openid" AS TEXT) AS "y"
+    FROM "wechat_bindings" AS "s"
+    WHERE
+      NOT (
+        CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+        END IS NULL
+      )
+      AND NOT (
+        CAST("s"."openid" AS TEXT) IS NULL
+      )
+      AND "s"."bound_at" < '2026-11-01 00:00:00'
+  ) AS "p"
+  WHERE
+    "x" <> "y"
+  UNION ALL
+  SELECT
+    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
+    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+  FROM (
+    SELECT
+      'device:' || CAST("s"."device_id" AS TEXT) AS "x",
+      'openid:' || CAST("s"."openid" AS TEXT) AS "y"
+    FROM "app_events" AS "s"
+    WHERE
+      NOT (
+        CAST("s"."device_id" AS TEXT) IS NULL
+      )
+      AND NOT (
+        CAST("s"."openid" AS TEXT) IS NULL
+      )
+      AND "s"."ts" < '2026-11-01 00:00:00'
+  ) AS "p"
+  WHERE
+    "x" <> "y"
+) AS "l";
+
+CREATE TEMPORARY TABLE "segl_retail_id_ids" AS
+SELECT DISTINCT
+  "kind" || ':' || "id" AS "n",
+  "kind",
+  "id",
+  "pref"
+FROM (
+  SELECT
+    'member' AS "kind",
+    CASE
+      WHEN "s"."user_id" = FLOOR("s"."user_id")
+      THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+    END AS "id",
+    0 AS "pref"
+  FROM "users" AS "s"
+  WHERE
+    NOT (
+      "s"."user_id" IS NULL
+    )
+    AND (
+      "s"."registered_at" IS NULL OR "s"."registered_at" < '2026-11-01 00:00:00'
+    )
+  UNION ALL
+  SELECT
+    'member' AS "kind",
+    CASE
+      WHEN "s"."user_id" = FLOOR("s"."user_id")
+      THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+    END AS "id",
+    0 AS "pref"
+  FROM "wechat_bindings" AS "s"
+  WHERE
+    NOT (
+      "s"."user_id" IS NULL
+    ) AND "s"."bound_at" < '2026-11-01 00:00:00'
+  UNION ALL
+  SELECT
+    'openid' AS "kind",
+    CAST("s"."openid" AS TEXT) AS "id",
+    1 AS "pref"
+  FROM "wechat_bindings" AS "s"
+  WHERE
+    NOT (
+      "s"."openid" IS NULL
+    ) AND "s"."bound_at" < '2026-11-01 00:00:00'
+  UNION ALL
+  SELECT
+    'device' AS "kind",
+    CAST("s"."device_id" AS TEXT) AS "id",
+    2 AS "pref"
+  FROM "app_events" AS "s"
+  WHERE
+    NOT (
+      "s"."device_id" IS NULL
+    ) AND "s"."ts" < '2026-11-01 00:00:00'
+  UNION ALL
+  SELECT
+    'openid' AS "kind",
+    CAST("s"."openid" AS TEXT) AS "id",
+    1 AS "pref"
+  FROM "app_events" AS "s"
+  WHERE
+    NOT (
+      "s"."openid" IS NULL
+    ) AND "s"."ts" < '2026-11-01 00:00:00'
+) AS "i";
+
+CREATE TEMPORARY TABLE "segl_retail_id_shared" AS
+SELECT
+  "n",
+  COUNT(*) AS "links"
+FROM (
+  SELECT
+    "a" AS "n"
+  FROM "segl_retail_id_links"
+  UNION ALL
+  SELECT
+    "b" AS "n"
+  FROM "segl_retail_id_links"
+) AS "d"
+GROUP BY
+  "n"
+HAVING
+  COUNT(*) > 20;
+
+CREATE TEMPORARY TABLE "segl_retail_id_e0" AS
+SELECT
+  "a",
+  "b"
+FROM "segl_retail_id_links"
+WHERE
+  NOT "a" IN (
+    SELECT
+      "n"
+    FROM "segl_retail_id_shared"
+  )
+  AND NOT "b" IN (
+    SELECT
+      "n"
+    FROM "segl_retail_id_shared"
+  );
+
+CREATE TEMPORARY TABLE "segl_retail_id_e1" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e0"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e0"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e0"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e0"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e2" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e1" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e1"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e1"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e1";
+
+DROP TABLE IF EXISTS "segl_retail_id_e0";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e3" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e2"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e2"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e2"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e2"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e4" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e3" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e3"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e3"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e3";
+
+DROP TABLE IF EXISTS "segl_retail_id_e2";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e5" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e4"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e4"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e4"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e4"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e6" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e5" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e5"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e5"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e5";
+
+DROP TABLE IF EXISTS "segl_retail_id_e4";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e7" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e6"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e6"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e6"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e6"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e8" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e7" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e7"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e7"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e7";
+
+DROP TABLE IF EXISTS "segl_retail_id_e6";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e9" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e8"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e8"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e8"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e8"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e10" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e9" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e9"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e9"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e9";
+
+DROP TABLE IF EXISTS "segl_retail_id_e8";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e11" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e10"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e10"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e10"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e10"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e12" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e11" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e11"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e11"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e11";
+
+DROP TABLE IF EXISTS "segl_retail_id_e10";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e13" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e12"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e12"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e12"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e12"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e14" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e13" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e13"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e13"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e13";
+
+DROP TABLE IF EXISTS "segl_retail_id_e12";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e15" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e14"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e14"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e14"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e14"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e16" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e15" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e15"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e15"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e15";
+
+DROP TABLE IF EXISTS "segl_retail_id_e14";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e17" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e16"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e16"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e16"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e16"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e18" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e17" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e17"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e17"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e17";
+
+DROP TABLE IF EXISTS "segl_retail_id_e16";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e19" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e18"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e18"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e18"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e18"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e20" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e19" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e19"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e19"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e19";
+
+DROP TABLE IF EXISTS "segl_retail_id_e18";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e21" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e20"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e20"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e20"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e20"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e22" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e21" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e21"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e21"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e21";
+
+DROP TABLE IF EXISTS "segl_retail_id_e20";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e23" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e22"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e22"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e22"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e22"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e24" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e23" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e23"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e23"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e23";
+
+DROP TABLE IF EXISTS "segl_retail_id_e22";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e25" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e24"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e24"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e24"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e24"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e26" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e25" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e25"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e25"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e25";
+
+DROP TABLE IF EXISTS "segl_retail_id_e24";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e27" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e26"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e26"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e26"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e26"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e28" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e27" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e27"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e27"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e27";
+
+DROP TABLE IF EXISTS "segl_retail_id_e26";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e29" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e28"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e28"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e28"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e28"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e30" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e29" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e29"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e29"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e29";
+
+DROP TABLE IF EXISTS "segl_retail_id_e28";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e31" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e30"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e30"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e30"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e30"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e32" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e31" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e31"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e31"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e31";
+
+DROP TABLE IF EXISTS "segl_retail_id_e30";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e33" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e32"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e32"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e32"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e32"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e34" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e33" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e33"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e33"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e33";
+
+DROP TABLE IF EXISTS "segl_retail_id_e32";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e35" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e34"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e34"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e34"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e34"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e36" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e35" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e35"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e35"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e35";
+
+DROP TABLE IF EXISTS "segl_retail_id_e34";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e37" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e36"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e36"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e36"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e36"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e38" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e37" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e37"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e37"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e37";
+
+DROP TABLE IF EXISTS "segl_retail_id_e36";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e39" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e38"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e38"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e38"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e38"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e40" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e39" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e39"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e39"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e39";
+
+DROP TABLE IF EXISTS "segl_retail_id_e38";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e41" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e40"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e40"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e40"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e40"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e42" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e41" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e41"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e41"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e41";
+
+DROP TABLE IF EXISTS "segl_retail_id_e40";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e43" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e42"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e42"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e42"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e42"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e44" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e43" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e43"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e43"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e43";
+
+DROP TABLE IF EXISTS "segl_retail_id_e42";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e45" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e44"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e44"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e44"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e44"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e46" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e45" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e45"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e45"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e45";
+
+DROP TABLE IF EXISTS "segl_retail_id_e44";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e47" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e46"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e46"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e46"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e46"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TEMPORARY TABLE "segl_retail_id_e48" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e47" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e47"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e47"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e47";
+
+DROP TABLE IF EXISTS "segl_retail_id_e46";
+
+CREATE TEMPORARY TABLE "segl_retail_id_labels" AS
+SELECT
+  "i"."n" AS "n",
+  "i"."kind" AS "kind",
+  "i"."id" AS "id",
+  "i"."pref" AS "pref",
+  COALESCE("l"."c", "i"."n") AS "c"
+FROM "segl_retail_id_ids" AS "i"
+LEFT JOIN (
+  SELECT
+    "a",
+    MIN("b") AS "c"
+  FROM "segl_retail_id_e48"
+  GROUP BY
+    "a"
+) AS "l"
+  ON "l"."a" = "i"."n";
+
+CREATE TEMPORARY TABLE "segl_retail_id_map" AS
+SELECT
+  "l"."kind" AS "kind",
+  "l"."id" AS "id",
+  CASE WHEN "k"."pref" = 1 THEN 'openid:' WHEN "k"."pref" = 2 THEN 'device:' ELSE '' END || "k"."id" AS "person"
+FROM "segl_retail_id_labels" AS "l"
+INNER JOIN (
+  SELECT
+    "l"."c" AS "c",
+    "b"."pref" AS "pref",
+    MIN("l"."id") AS "id"
+  FROM "segl_retail_id_labels" AS "l"
+  INNER JOIN (
+    SELECT
+      "c",
+      MIN("pref") AS "pref"
+    FROM "segl_retail_id_labels"
+    GROUP BY
+      "c"
+  ) AS "b"
+    ON "b"."c" = "l"."c" AND "b"."pref" = "l"."pref"
+  GROUP BY
+    "l"."c",
+    "b"."pref"
+) AS "k"
+  ON "k"."c" = "l"."c";
+
+DROP TABLE IF EXISTS "segl_retail_id_e48";
+
+DROP TABLE IF EXISTS "segl_retail_id_labels";
 
 CREATE TEMPORARY TABLE "segl_retail_result" AS
 WITH "usr" AS (
   SELECT
-    "u"."user_id" AS "_u",
+    "u"."_pu" AS "_u",
     "u"."registered_at" AS "p_0",
     "u"."city" AS "p_1",
     "u"."birthday" AS "p_2",
     CAST("u"."balance" AS REAL) AS "p_3",
-    "u"."member_level" AS "p_4",
-    "u"."gender" AS "p_5"
-  FROM "users" AS "u"
+    "u"."gender" AS "p_4",
+    "p0"."level" AS "p_5"
+  FROM (
+    SELECT
+      "s".*,
+      "m"."person" AS "_pu",
+      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id" NULLS LAST) AS "_first"
+    FROM "users" AS "s"
+    INNER JOIN "segl_retail_id_map" AS "m"
+      ON "m"."kind" = 'member'
+      AND "m"."id" = CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+      END
+    WHERE
+      NOT (
+        "s"."user_id" IS NULL
+      )
+      AND (
+        "s"."registered_at" IS NULL OR "s"."registered_at" < '2026-11-01 00:00:00'
+      )
+  ) AS "u"
+  LEFT JOIN (
+    SELECT
+      "s".*,
+      "m"."person" AS "_pu",
+      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id" NULLS LAST) AS "_first"
+    FROM "membership_history" AS "s"
+    INNER JOIN "segl_retail_id_map" AS "m"
+      ON "m"."kind" = 'member'
+      AND "m"."id" = CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+      END
+    WHERE
+      NOT (
+        "s"."user_id" IS NULL
+      )
+      AND (
+        "s"."valid_from" IS NULL OR "s"."valid_from" <= '2026-11-01 00:00:00'
+      )
+      AND (
+        "s"."valid_to" IS NULL OR '2026-11-01 00:00:00' < "s"."valid_to"
+      )
+  ) AS "p0"
+    ON "p0"."_pu" = "u"."_pu" AND "p0"."_first" = 1
   WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    "u"."_first" = 1
 ), "ev_0" AS (
   SELECT
-    "user_id" AS "_u",
-    "paid_at" AS "_t",
-    CAST("amount" AS REAL) AS "c0",
-    "coupon_id" AS "c1",
-    "brand" AS "c2",
-    "paid_at" AS "c3",
-    "category" AS "c4"
-  FROM "orders"
+    "m"."person" AS "_u",
+    "e"."paid_at" AS "_t",
+    CAST("e"."amount" AS REAL) AS "c0",
+    "e"."coupon_id" AS "c1",
+    "e"."brand" AS "c2",
+    "e"."paid_at" AS "c3",
+    "e"."category" AS "c4",
+    "w"."p_0" AS "u0"
+  FROM "orders" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+    END
+  INNER JOIN "usr" AS "w"
+    ON "w"."_u" = "m"."person"
   WHERE
-    "paid_at" < '2026-11-01 00:00:00'
+    "e"."paid_at" < '2026-11-01 00:00:00'
 ), "evr_0" AS (
   SELECT
     *,
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a10"
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a11"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -50,26 +2103,40 @@ WITH "usr" AS (
     COUNT(
       CASE WHEN "_t" >= '2026-05-05 00:00:00' AND "_t" < '2026-08-03 00:00:00' THEN 1 END
     ) AS "a7",
-    SUM(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "a8",
-    AVG(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a9",
-    MIN(CASE WHEN "_t" = "t_a10" THEN "c2" END) AS "a10",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN DATE("c3") END) AS "a11",
-    SUM(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "a12",
+    COUNT(
+      CASE
+        WHEN FLOOR(
+          CAST((
+            CAST(STRFTIME('%s', "c3") AS INTEGER) + (
+              CAST(STRFTIME('%f', "c3") AS REAL) - CAST(STRFTIME('%S', "c3") AS INTEGER)
+            ) - CAST(STRFTIME('%s', "u0") AS INTEGER) + (
+              CAST(STRFTIME('%f', "u0") AS REAL) - CAST(STRFTIME('%S', "u0") AS INTEGER)
+            )
+          ) AS REAL) / 86400
+        ) < 7
+        THEN 1
+      END
+    ) AS "a8",
+    SUM(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "a9",
+    AVG(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a10",
+    MIN(CASE WHEN "_t" = "t_a11" THEN "c2" END) AS "a11",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN DATE("c3") END) AS "a12",
+    SUM(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "a13",
     SUM(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS REAL)
       END
-    ) AS "a13",
+    ) AS "a14",
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "n_a2",
-    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a8",
-    COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a12",
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a9",
+    COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a13",
     COUNT(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS REAL)
       END
-    ) AS "n_a13"
+    ) AS "n_a14"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -108,20 +2175,26 @@ WITH "usr" AS (
     "r" = 1
 ), "ev_1" AS (
   SELECT
-    "user_id" AS "_u",
-    "ts" AS "_t",
-    "ts" AS "c0",
-    "name" AS "c1",
-    "channel" AS "c2"
-  FROM "events"
+    "m"."person" AS "_u",
+    "e"."ts" AS "_t",
+    "e"."ts" AS "c0",
+    "e"."name" AS "c1",
+    "e"."channel" AS "c2"
+  FROM "events" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+    END
   WHERE
-    "ts" < '2026-11-01 00:00:00'
+    "e"."ts" < '2026-11-01 00:00:00'
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
-    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a15",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a16",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a15",
+    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a16",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a17",
     COUNT(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00'
@@ -132,12 +2205,12 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a17",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a18"
+    ) AS "a18",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a19"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a19" AS (
+), "mfc_a20" AS (
   SELECT
     "_u",
     "v",
@@ -157,31 +2230,77 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a19" AS (
+), "mf_a20" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a19"
+    "v" AS "a20"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
-    FROM "mfc_a19"
+    FROM "mfc_a20"
   ) AS "ranked"
   WHERE
     "r" = 1
 ), "ev_2" AS (
   SELECT
-    "user_id" AS "_u",
-    "claimed_at" AS "_t"
-  FROM "coupons"
+    "m"."person" AS "_u",
+    "e"."claimed_at" AS "_t"
+  FROM "coupons" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+    END
   WHERE
-    "claimed_at" < '2026-11-01 00:00:00' AND "claimed_at" >= '2026-08-03 00:00:00'
+    "e"."claimed_at" < '2026-11-01 00:00:00'
+    AND "e"."claimed_at" >= '2026-08-03 00:00:00'
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a20"
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a21"
   FROM "ev_2"
+  GROUP BY
+    "_u"
+), "ev_3" AS (
+  SELECT
+    "m"."person" AS "_u",
+    "e"."bound_at" AS "_t"
+  FROM "wechat_bindings" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+    END
+  WHERE
+    "e"."bound_at" < '2026-11-01 00:00:00'
+), "agg_3" AS (
+  SELECT
+    "_u" AS "_g",
+    COUNT(1) AS "a22"
+  FROM "ev_3"
+  GROUP BY
+    "_u"
+), "ev_4" AS (
+  SELECT
+    "m"."person" AS "_u",
+    "e"."ts" AS "_t",
+    "e"."ts" AS "c0",
+    "e"."device_id" AS "c1"
+  FROM "app_events" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS TEXT)
+  WHERE
+    "e"."ts" < '2026-11-01 00:00:00' AND "e"."ts" >= '2026-08-03 00:00:00'
+), "agg_4" AS (
+  SELECT
+    "_u" AS "_g",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-10-02 00:00:00' THEN DATE("c0") END) AS "a23",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c1" END) AS "a24"
+  FROM "ev_4"
   GROUP BY
     "_u"
 ), "base" AS (
@@ -194,20 +2313,24 @@ WITH "usr" AS (
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
     "agg_0"."a5" AS "a5",
     COALESCE("agg_0"."a7", 0) AS "a7",
-    CASE WHEN "agg_0"."n_a8" > 0 THEN "agg_0"."a8" ELSE 0 END AS "a8",
-    "agg_0"."a9" AS "a9",
+    COALESCE("agg_0"."a8", 0) AS "a8",
+    CASE WHEN "agg_0"."n_a9" > 0 THEN "agg_0"."a9" ELSE 0 END AS "a9",
     "agg_0"."a10" AS "a10",
-    COALESCE("agg_0"."a11", 0) AS "a11",
-    CASE WHEN "agg_0"."n_a12" > 0 THEN "agg_0"."a12" ELSE 0 END AS "a12",
+    "agg_0"."a11" AS "a11",
+    COALESCE("agg_0"."a12", 0) AS "a12",
     CASE WHEN "agg_0"."n_a13" > 0 THEN "agg_0"."a13" ELSE 0 END AS "a13",
+    CASE WHEN "agg_0"."n_a14" > 0 THEN "agg_0"."a14" ELSE 0 END AS "a14",
     "mf_a6"."a6" AS "a6",
-    "agg_1"."a14" AS "a14",
-    COALESCE("agg_1"."a15", 0) AS "a15",
+    "agg_1"."a15" AS "a15",
     COALESCE("agg_1"."a16", 0) AS "a16",
     COALESCE("agg_1"."a17", 0) AS "a17",
     COALESCE("agg_1"."a18", 0) AS "a18",
-    "mf_a19"."a19" AS "a19",
-    COALESCE("agg_2"."a20", 0) AS "a20"
+    COALESCE("agg_1"."a19", 0) AS "a19",
+    "mf_a20"."a20" AS "a20",
+    COALESCE("agg_2"."a21", 0) AS "a21",
+    COALESCE("agg_3"."a22" > 0, FALSE) AS "a22",
+    COALESCE("agg_4"."a23", 0) AS "a23",
+    COALESCE("agg_4"."a24", 0) AS "a24"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -215,10 +2338,14 @@ WITH "usr" AS (
     ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a19"
-    ON "mf_a19"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a20"
+    ON "mf_a20"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
+  LEFT JOIN "agg_3"
+    ON "agg_3"."_g" = "usr"."_u"
+  LEFT JOIN "agg_4"
+    ON "agg_4"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -254,12 +2381,12 @@ WITH "usr" AS (
         CAST((
           CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
             CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "a14") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a14") AS REAL) - CAST(STRFTIME('%S', "a14") AS INTEGER)
+          ) - CAST(STRFTIME('%s', "a15") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a15") AS REAL) - CAST(STRFTIME('%S', "a15") AS INTEGER)
           )
         ) AS REAL) / 86400
       ) > 90
-      OR "a14" IS NULL
+      OR "a15" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -268,7 +2395,7 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS REAL) AND "a20" >= 3
+      WHEN "d6" >= CAST(0.8 AS REAL) AND "a21" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS REAL)
       THEN 'sensitive'
@@ -281,7 +2408,7 @@ WITH "usr" AS (
 SELECT
   "_u",
   "a0" AS "d0",
-  "a14" AS "d1",
+  "a15" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -297,20 +2424,20 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a20" AS "d7",
+  "a21" AS "d7",
   "d8",
   "a4" AS "d9",
   "p_1" AS "d10",
-  "a15" AS "d11",
-  "a15" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
+  "a16" AS "d11",
+  "a16" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
   "d13",
-  "a15" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
+  "a16" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
   "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
-  "a16" AS "d16",
-  "a2" >= 3000 AND "a16" = 0 AND "a15" >= 1 AS "d17",
-  "d8" IN ('fanatic', 'sensitive') AND "a20" >= 3 AS "d18",
-  "a17" AS "d19",
-  "a17" >= 3 AND "a1" = 0 AS "d20",
+  "a17" AS "d16",
+  "a2" >= 3000 AND "a17" = 0 AND "a16" >= 1 AS "d17",
+  "d8" IN ('fanatic', 'sensitive') AND "a21" >= 3 AS "d18",
+  "a18" AS "d19",
+  "a18" >= 3 AND "a1" = 0 AS "d20",
   "a5" AS "d21",
   "a6" AS "d22",
   "a6" = 'skincare'
@@ -337,11 +2464,18 @@ SELECT
   "d24",
   "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25",
   "p_3" AS "d26",
-  "p_4" AS "d27",
-  "p_4" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
+  "p_5" AS "d27",
+  "p_5" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
   "a7" AS "d29",
   "a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS "d30",
-  "p_5" AS "d31",
+  "a8" AS "d31",
+  "d2" = 'new' AND "a8" >= 2 AS "d32",
+  "a9" AS "d33",
+  "a23" AS "d34",
+  "a23" >= 3 AND "a9" = 0 AS "d35",
+  "a22" AS "d36",
+  "a1" >= 1 AND NOT "a22" AS "d37",
+  "p_4" AS "d38",
   FLOOR(
     CAST((
       CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
@@ -350,34 +2484,34 @@ SELECT
         CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
       )
     ) AS REAL) / 86400
-  ) AS "d32",
-  "a18" AS "d33",
-  "a19" AS "d34",
-  "a8" AS "d35",
-  "a9" AS "d36",
-  "a10" AS "d37",
-  "a11" AS "d38",
-  "a12" AS "d39",
-  "a13" AS "d40",
-  CASE WHEN "a8" >= 5000 THEN 'high' WHEN "a8" >= 1000 THEN 'mid' ELSE 'low' END AS "d41",
+  ) AS "d39",
+  "a19" AS "d40",
+  "a24" AS "d41",
+  "a20" AS "d42",
+  "a10" AS "d43",
+  "a11" AS "d44",
+  "a12" AS "d45",
+  "a13" AS "d46",
+  "a14" AS "d47",
+  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d48",
   CASE
-    WHEN "a16" >= 8
+    WHEN "a17" >= 8
     THEN 'high'
-    WHEN "a16" >= 2
+    WHEN "a17" >= 2
     THEN 'mid'
-    WHEN "a15" >= 1
+    WHEN "a16" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d42",
+  END AS "d49",
   FLOOR(
     CAST((
       CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
         CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-      ) - CAST(STRFTIME('%s', "a14") AS INTEGER) + (
-        CAST(STRFTIME('%f', "a14") AS REAL) - CAST(STRFTIME('%S', "a14") AS INTEGER)
+      ) - CAST(STRFTIME('%s', "a15") AS INTEGER) + (
+        CAST(STRFTIME('%f', "a15") AS REAL) - CAST(STRFTIME('%S', "a15") AS INTEGER)
       )
     ) AS REAL) / 86400
-  ) AS "d43"
+  ) AS "d50"
 FROM "lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -402,11 +2536,15 @@ SELECT
   CAST(NULL AS REAL) AS "balance",
   CAST(NULL AS TEXT) AS "member_level",
   CAST(NULL AS REAL) AS "orders_prev_quarter",
+  CAST(NULL AS REAL) AS "orders_first_week",
+  CAST(NULL AS REAL) AS "spend_90d",
+  CAST(NULL AS REAL) AS "app_days_30d",
+  CAST(NULL AS INTEGER) AS "wechat_bound",
   CAST(NULL AS TEXT) AS "gender",
   CAST(NULL AS REAL) AS "registered_days",
   CAST(NULL AS REAL) AS "push_clicks_30d",
+  CAST(NULL AS REAL) AS "app_devices_90d",
   CAST(NULL AS TEXT) AS "preferred_channel",
-  CAST(NULL AS REAL) AS "spend_90d",
   CAST(NULL AS REAL) AS "avg_order_value",
   CAST(NULL AS TEXT) AS "first_brand",
   CAST(NULL AS REAL) AS "shopping_days_90d",
@@ -444,11 +2582,15 @@ INSERT INTO "segl_retail_tags" (
   "balance",
   "member_level",
   "orders_prev_quarter",
+  "orders_first_week",
+  "spend_90d",
+  "app_days_30d",
+  "wechat_bound",
   "gender",
   "registered_days",
   "push_clicks_30d",
+  "app_devices_90d",
   "preferred_channel",
-  "spend_90d",
   "avg_order_value",
   "first_brand",
   "shopping_days_90d",
@@ -479,19 +2621,23 @@ SELECT
   CAST("d26" AS REAL),
   CAST("d27" AS TEXT),
   CAST("d29" AS REAL),
-  CAST("d31" AS TEXT),
-  CAST("d32" AS REAL),
+  CAST("d31" AS REAL),
   CAST("d33" AS REAL),
-  CAST("d34" AS TEXT),
-  CAST("d35" AS REAL),
-  CAST("d36" AS REAL),
-  CAST("d37" AS TEXT),
-  CAST("d38" AS REAL),
+  CAST("d34" AS REAL),
+  CAST("d36" AS INTEGER),
+  CAST("d38" AS TEXT),
   CAST("d39" AS REAL),
   CAST("d40" AS REAL),
-  CAST("d41" AS TEXT),
+  CAST("d41" AS REAL),
   CAST("d42" AS TEXT),
-  CAST("d43" AS REAL)
+  CAST("d43" AS REAL),
+  CAST("d44" AS TEXT),
+  CAST("d45" AS REAL),
+  CAST("d46" AS REAL),
+  CAST("d47" AS REAL),
+  CAST("d48" AS TEXT),
+  CAST("d49" AS TEXT),
+  CAST("d50" AS REAL)
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
@@ -590,7 +2736,31 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d30" = TRUE;
+  "d30" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'fast_starters',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d32" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'app_browsers_no_order',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d35" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
+  'bind_wechat_invite',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d37" = TRUE;
 
 CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
 SELECT
@@ -645,6 +2815,57 @@ WHERE
     "d8" IS NULL
   );
 
+CREATE TABLE IF NOT EXISTS "segl_retail_persons" AS
+SELECT
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "person",
+  CAST(NULL AS TEXT) AS "kind",
+  CAST(NULL AS TEXT) AS "id"
+FROM "segl_retail_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_retail_persons"
+WHERE
+  "as_of" = '2026-11-01 00:00:00';
+
+INSERT INTO "segl_retail_persons" (
+  "as_of",
+  "person",
+  "kind",
+  "id"
+)
+SELECT
+  '2026-11-01 00:00:00',
+  "person",
+  "kind",
+  "id"
+FROM "segl_retail_id_map";
+
+CREATE TABLE IF NOT EXISTS "segl_retail_shared_ids" AS
+SELECT
+  CAST(NULL AS TEXT) AS "as_of",
+  CAST(NULL AS TEXT) AS "id",
+  CAST(NULL AS INTEGER) AS "links"
+FROM "segl_retail_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_retail_shared_ids"
+WHERE
+  "as_of" = '2026-11-01 00:00:00';
+
+INSERT INTO "segl_retail_shared_ids" (
+  "as_of",
+  "id",
+  "links"
+)
+SELECT
+  '2026-11-01 00:00:00',
+  "n",
+  CAST("links" AS INTEGER)
+FROM "segl_retail_id_shared";
+
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
   CAST(NULL AS TEXT) AS "project",
@@ -680,10 +2901,22 @@ SELECT
   STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
   CAST(NULL AS REAL),
   CAST(COUNT(*) AS INTEGER),
-  '0baeb5cc97517e4b959e252dd7aa24c4c4b2eef5a1b905fee71a0c5f40ddee43',
+  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
   'unknown'
 FROM "segl_retail_result";
 
 DROP TABLE IF EXISTS "segl_retail_result";
+
+DROP TABLE IF EXISTS "segl_retail_id_links";
+
+DROP TABLE IF EXISTS "segl_retail_id_ids";
+
+DROP TABLE IF EXISTS "segl_retail_id_shared";
+
+DROP TABLE IF EXISTS "segl_retail_id_map";
+
+DROP TABLE IF EXISTS "segl_retail_id_labels";
+
+DROP TABLE IF EXISTS "segl_retail_id_e0";
 
 COMMIT;

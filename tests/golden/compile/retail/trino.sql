@@ -1,38 +1,2105 @@
 -- segl: project 'retail', target trino
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
--- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_runs
+-- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
+
+CREATE TABLE "segl_retail_id_links" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
+    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+  FROM (
+    SELECT
+      CONCAT(
+        CAST('member:' AS VARCHAR),
+        CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CAST(CAST("s"."user_id" AS BIGINT) AS VARCHAR)
+        END AS VARCHAR)
+      ) AS "x",
+      CONCAT(CAST('openid:' AS VARCHAR), CAST(CAST("s"."openid" AS VARCHAR) AS VARCHAR)) AS "y"
+    FROM "wechat_bindings" AS "s"
+    WHERE
+      NOT (
+        CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CAST(CAST("s"."user_id" AS BIGINT) AS VARCHAR)
+        END IS NULL
+      )
+      AND NOT (
+        CAST("s"."openid" AS VARCHAR) IS NULL
+      )
+      AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+  ) AS "p"
+  WHERE
+    "x" <> "y"
+  UNION ALL
+  SELECT
+    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
+    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+  FROM (
+    SELECT
+      CONCAT(CAST('device:' AS VARCHAR), CAST(CAST("s"."device_id" AS VARCHAR) AS VARCHAR)) AS "x",
+      CONCAT(CAST('openid:' AS VARCHAR), CAST(CAST("s"."openid" AS VARCHAR) AS VARCHAR)) AS "y"
+    FROM "app_events" AS "s"
+    WHERE
+      NOT (
+        CAST("s"."device_id" AS VARCHAR) IS NULL
+      )
+      AND NOT (
+        CAST("s"."openid" AS VARCHAR) IS NULL
+      )
+      AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+  ) AS "p"
+  WHERE
+    "x" <> "y"
+) AS "l";
+
+CREATE TABLE "segl_retail_id_ids" AS
+SELECT DISTINCT
+  CONCAT(CAST("kind" AS VARCHAR), CAST(':' AS VARCHAR), CAST("id" AS VARCHAR)) AS "n",
+  "kind",
+  "id",
+  "pref"
+FROM (
+  SELECT
+    'member' AS "kind",
+    CASE
+      WHEN "s"."user_id" = FLOOR("s"."user_id")
+      THEN CAST(CAST("s"."user_id" AS BIGINT) AS VARCHAR)
+    END AS "id",
+    0 AS "pref"
+  FROM "users" AS "s"
+  WHERE
+    NOT (
+      "s"."user_id" IS NULL
+    )
+    AND (
+      CAST("s"."registered_at" AS TIMESTAMP) IS NULL
+      OR CAST("s"."registered_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    )
+  UNION ALL
+  SELECT
+    'member' AS "kind",
+    CASE
+      WHEN "s"."user_id" = FLOOR("s"."user_id")
+      THEN CAST(CAST("s"."user_id" AS BIGINT) AS VARCHAR)
+    END AS "id",
+    0 AS "pref"
+  FROM "wechat_bindings" AS "s"
+  WHERE
+    NOT (
+      "s"."user_id" IS NULL
+    )
+    AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    'openid' AS "kind",
+    CAST("s"."openid" AS VARCHAR) AS "id",
+    1 AS "pref"
+  FROM "wechat_bindings" AS "s"
+  WHERE
+    NOT (
+      "s"."openid" IS NULL
+    )
+    AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    'device' AS "kind",
+    CAST("s"."device_id" AS VARCHAR) AS "id",
+    2 AS "pref"
+  FROM "app_events" AS "s"
+  WHERE
+    NOT (
+      "s"."device_id" IS NULL
+    )
+    AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    'openid' AS "kind",
+    CAST("s"."openid" AS VARCHAR) AS "id",
+    1 AS "pref"
+  FROM "app_events" AS "s"
+  WHERE
+    NOT (
+      "s"."openid" IS NULL
+    )
+    AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+) AS "i";
+
+CREATE TABLE "segl_retail_id_shared" AS
+SELECT
+  "n",
+  COUNT(*) AS "links"
+FROM (
+  SELECT
+    "a" AS "n"
+  FROM "segl_retail_id_links"
+  UNION ALL
+  SELECT
+    "b" AS "n"
+  FROM "segl_retail_id_links"
+) AS "d"
+GROUP BY
+  "n"
+HAVING
+  COUNT(*) > 20;
+
+CREATE TABLE "segl_retail_id_e0" AS
+SELECT
+  "a",
+  "b"
+FROM "segl_retail_id_links"
+WHERE
+  NOT "a" IN (
+    SELECT
+      "n"
+    FROM "segl_retail_id_shared"
+  )
+  AND NOT "b" IN (
+    SELECT
+      "n"
+    FROM "segl_retail_id_shared"
+  );
+
+CREATE TABLE "segl_retail_id_e1" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e0"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e0"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e0"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e0"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e2" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e1" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e1"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e1"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e1";
+
+DROP TABLE IF EXISTS "segl_retail_id_e0";
+
+CREATE TABLE "segl_retail_id_e3" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e2"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e2"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e2"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e2"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e4" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e3" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e3"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e3"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e3";
+
+DROP TABLE IF EXISTS "segl_retail_id_e2";
+
+CREATE TABLE "segl_retail_id_e5" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e4"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e4"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e4"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e4"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e6" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e5" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e5"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e5"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e5";
+
+DROP TABLE IF EXISTS "segl_retail_id_e4";
+
+CREATE TABLE "segl_retail_id_e7" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e6"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e6"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e6"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e6"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e8" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e7" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e7"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e7"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e7";
+
+DROP TABLE IF EXISTS "segl_retail_id_e6";
+
+CREATE TABLE "segl_retail_id_e9" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e8"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e8"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e8"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e8"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e10" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e9" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e9"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e9"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e9";
+
+DROP TABLE IF EXISTS "segl_retail_id_e8";
+
+CREATE TABLE "segl_retail_id_e11" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e10"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e10"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e10"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e10"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e12" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e11" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e11"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e11"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e11";
+
+DROP TABLE IF EXISTS "segl_retail_id_e10";
+
+CREATE TABLE "segl_retail_id_e13" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e12"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e12"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e12"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e12"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e14" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e13" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e13"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e13"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e13";
+
+DROP TABLE IF EXISTS "segl_retail_id_e12";
+
+CREATE TABLE "segl_retail_id_e15" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e14"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e14"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e14"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e14"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e16" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e15" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e15"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e15"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e15";
+
+DROP TABLE IF EXISTS "segl_retail_id_e14";
+
+CREATE TABLE "segl_retail_id_e17" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e16"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e16"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e16"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e16"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e18" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e17" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e17"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e17"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e17";
+
+DROP TABLE IF EXISTS "segl_retail_id_e16";
+
+CREATE TABLE "segl_retail_id_e19" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e18"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e18"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e18"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e18"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e20" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e19" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e19"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e19"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e19";
+
+DROP TABLE IF EXISTS "segl_retail_id_e18";
+
+CREATE TABLE "segl_retail_id_e21" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e20"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e20"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e20"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e20"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e22" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e21" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e21"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e21"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e21";
+
+DROP TABLE IF EXISTS "segl_retail_id_e20";
+
+CREATE TABLE "segl_retail_id_e23" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e22"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e22"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e22"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e22"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e24" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e23" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e23"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e23"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e23";
+
+DROP TABLE IF EXISTS "segl_retail_id_e22";
+
+CREATE TABLE "segl_retail_id_e25" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e24"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e24"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e24"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e24"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e26" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e25" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e25"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e25"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e25";
+
+DROP TABLE IF EXISTS "segl_retail_id_e24";
+
+CREATE TABLE "segl_retail_id_e27" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e26"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e26"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e26"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e26"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e28" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e27" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e27"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e27"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e27";
+
+DROP TABLE IF EXISTS "segl_retail_id_e26";
+
+CREATE TABLE "segl_retail_id_e29" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e28"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e28"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e28"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e28"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e30" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e29" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e29"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e29"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e29";
+
+DROP TABLE IF EXISTS "segl_retail_id_e28";
+
+CREATE TABLE "segl_retail_id_e31" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e30"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e30"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e30"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e30"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e32" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e31" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e31"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e31"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e31";
+
+DROP TABLE IF EXISTS "segl_retail_id_e30";
+
+CREATE TABLE "segl_retail_id_e33" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e32"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e32"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e32"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e32"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e34" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e33" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e33"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e33"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e33";
+
+DROP TABLE IF EXISTS "segl_retail_id_e32";
+
+CREATE TABLE "segl_retail_id_e35" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e34"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e34"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e34"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e34"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e36" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e35" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e35"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e35"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e35";
+
+DROP TABLE IF EXISTS "segl_retail_id_e34";
+
+CREATE TABLE "segl_retail_id_e37" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e36"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e36"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e36"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e36"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e38" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e37" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e37"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e37"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e37";
+
+DROP TABLE IF EXISTS "segl_retail_id_e36";
+
+CREATE TABLE "segl_retail_id_e39" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e38"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e38"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e38"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e38"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e40" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e39" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e39"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e39"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e39";
+
+DROP TABLE IF EXISTS "segl_retail_id_e38";
+
+CREATE TABLE "segl_retail_id_e41" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e40"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e40"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e40"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e40"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e42" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e41" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e41"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e41"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e41";
+
+DROP TABLE IF EXISTS "segl_retail_id_e40";
+
+CREATE TABLE "segl_retail_id_e43" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e42"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e42"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e42"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e42"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e44" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e43" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e43"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e43"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e43";
+
+DROP TABLE IF EXISTS "segl_retail_id_e42";
+
+CREATE TABLE "segl_retail_id_e45" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e44"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e44"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e44"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e44"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e46" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e45" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e45"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e45"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e45";
+
+DROP TABLE IF EXISTS "segl_retail_id_e44";
+
+CREATE TABLE "segl_retail_id_e47" AS
+SELECT DISTINCT
+  "n"."v" AS "a",
+  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+FROM (
+  SELECT
+    "a" AS "u",
+    "b" AS "v"
+  FROM "segl_retail_id_e46"
+  UNION ALL
+  SELECT
+    "b" AS "u",
+    "a" AS "v"
+  FROM "segl_retail_id_e46"
+) AS "n"
+INNER JOIN (
+  SELECT
+    "u",
+    MIN("v") AS "mv"
+  FROM (
+    SELECT
+      "a" AS "u",
+      "b" AS "v"
+    FROM "segl_retail_id_e46"
+    UNION ALL
+    SELECT
+      "b" AS "u",
+      "a" AS "v"
+    FROM "segl_retail_id_e46"
+  ) AS "nb"
+  GROUP BY
+    "u"
+) AS "m"
+  ON "m"."u" = "n"."u"
+WHERE
+  "n"."u" < "n"."v";
+
+CREATE TABLE "segl_retail_id_e48" AS
+SELECT DISTINCT
+  "a",
+  "b"
+FROM (
+  SELECT
+    "e"."b" AS "a",
+    "m"."mv" AS "b"
+  FROM "segl_retail_id_e47" AS "e"
+  INNER JOIN (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e47"
+    GROUP BY
+      "a"
+  ) AS "m"
+    ON "m"."u" = "e"."a"
+  WHERE
+    "e"."b" <> "m"."mv"
+  UNION ALL
+  SELECT
+    "u" AS "a",
+    "mv" AS "b"
+  FROM (
+    SELECT
+      "a" AS "u",
+      MIN("b") AS "mv"
+    FROM "segl_retail_id_e47"
+    GROUP BY
+      "a"
+  ) AS "c"
+) AS "s";
+
+DROP TABLE IF EXISTS "segl_retail_id_e47";
+
+DROP TABLE IF EXISTS "segl_retail_id_e46";
+
+CREATE TABLE "segl_retail_id_labels" AS
+SELECT
+  "i"."n" AS "n",
+  "i"."kind" AS "kind",
+  "i"."id" AS "id",
+  "i"."pref" AS "pref",
+  COALESCE("l"."c", "i"."n") AS "c"
+FROM "segl_retail_id_ids" AS "i"
+LEFT JOIN (
+  SELECT
+    "a",
+    MIN("b") AS "c"
+  FROM "segl_retail_id_e48"
+  GROUP BY
+    "a"
+) AS "l"
+  ON "l"."a" = "i"."n";
+
+CREATE TABLE "segl_retail_id_map" AS
+SELECT
+  "l"."kind" AS "kind",
+  "l"."id" AS "id",
+  CONCAT(
+    CAST(CASE WHEN "k"."pref" = 1 THEN 'openid:' WHEN "k"."pref" = 2 THEN 'device:' ELSE '' END AS VARCHAR),
+    CAST("k"."id" AS VARCHAR)
+  ) AS "person"
+FROM "segl_retail_id_labels" AS "l"
+INNER JOIN (
+  SELECT
+    "l"."c" AS "c",
+    "b"."pref" AS "pref",
+    MIN("l"."id") AS "id"
+  FROM "segl_retail_id_labels" AS "l"
+  INNER JOIN (
+    SELECT
+      "c",
+      MIN("pref") AS "pref"
+    FROM "segl_retail_id_labels"
+    GROUP BY
+      "c"
+  ) AS "b"
+    ON "b"."c" = "l"."c" AND "b"."pref" = "l"."pref"
+  GROUP BY
+    "l"."c",
+    "b"."pref"
+) AS "k"
+  ON "k"."c" = "l"."c";
+
+DROP TABLE IF EXISTS "segl_retail_id_e48";
+
+DROP TABLE IF EXISTS "segl_retail_id_labels";
 
 CREATE TABLE "segl_retail_result" AS
 WITH "usr" AS (
   SELECT
-    "u"."user_id" AS "_u",
+    "u"."_pu" AS "_u",
     CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."birthday" AS DATE) AS "p_2",
     IF(IS_NAN(CAST("u"."balance" AS DOUBLE)), NULL, CAST("u"."balance" AS DOUBLE)) AS "p_3",
-    "u"."member_level" AS "p_4",
-    "u"."gender" AS "p_5"
-  FROM "users" AS "u"
+    "u"."gender" AS "p_4",
+    "p0"."level" AS "p_5"
+  FROM (
+    SELECT
+      "s".*,
+      "m"."person" AS "_pu",
+      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id") AS "_first"
+    FROM "users" AS "s"
+    INNER JOIN "segl_retail_id_map" AS "m"
+      ON "m"."kind" = 'member'
+      AND "m"."id" = CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS BIGINT) AS VARCHAR)
+      END
+    WHERE
+      NOT (
+        "s"."user_id" IS NULL
+      )
+      AND (
+        CAST("s"."registered_at" AS TIMESTAMP) IS NULL
+        OR CAST("s"."registered_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+      )
+  ) AS "u"
+  LEFT JOIN (
+    SELECT
+      "s".*,
+      "m"."person" AS "_pu",
+      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id") AS "_first"
+    FROM "membership_history" AS "s"
+    INNER JOIN "segl_retail_id_map" AS "m"
+      ON "m"."kind" = 'member'
+      AND "m"."id" = CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS BIGINT) AS VARCHAR)
+      END
+    WHERE
+      NOT (
+        "s"."user_id" IS NULL
+      )
+      AND (
+        CAST("s"."valid_from" AS TIMESTAMP) IS NULL
+        OR CAST("s"."valid_from" AS TIMESTAMP) <= CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+      )
+      AND (
+        CAST("s"."valid_to" AS TIMESTAMP) IS NULL
+        OR CAST('2026-11-01 00:00:00' AS TIMESTAMP) < CAST("s"."valid_to" AS TIMESTAMP)
+      )
+  ) AS "p0"
+    ON "p0"."_pu" = "u"."_pu" AND "p0"."_first" = 1
   WHERE
-    NOT (
-      "u"."user_id" IS NULL
-    )
+    "u"."_first" = 1
 ), "ev_0" AS (
   SELECT
-    "user_id" AS "_u",
-    CAST("paid_at" AS TIMESTAMP) AS "_t",
-    IF(IS_NAN(CAST("amount" AS DOUBLE)), NULL, CAST("amount" AS DOUBLE)) AS "c0",
-    "coupon_id" AS "c1",
-    "brand" AS "c2",
-    CAST("paid_at" AS TIMESTAMP) AS "c3",
-    "category" AS "c4"
-  FROM "orders"
+    "m"."person" AS "_u",
+    CAST("e"."paid_at" AS TIMESTAMP) AS "_t",
+    IF(IS_NAN(CAST("e"."amount" AS DOUBLE)), NULL, CAST("e"."amount" AS DOUBLE)) AS "c0",
+    "e"."coupon_id" AS "c1",
+    "e"."brand" AS "c2",
+    CAST("e"."paid_at" AS TIMESTAMP) AS "c3",
+    "e"."category" AS "c4",
+    "w"."p_0" AS "u0"
+  FROM "orders" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS BIGINT) AS VARCHAR)
+    END
+  INNER JOIN "usr" AS "w"
+    ON "w"."_u" = "m"."person"
   WHERE
-    CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("e"."paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "evr_0" AS (
   SELECT
     *,
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a10"
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a11"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -62,22 +2129,32 @@ WITH "usr" AS (
         THEN 1
       END
     ) AS "a7",
-    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a8",
-    AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a9",
-    MIN(CASE WHEN "_t" = "t_a10" THEN "c2" END) AS "a10",
+    COUNT(
+      CASE
+        WHEN FLOOR(
+          CAST((
+            CAST(DATE_DIFF('millisecond', "u0", "c3") AS DOUBLE) / 1000.0
+          ) AS DOUBLE) / 86400
+        ) < 7
+        THEN 1
+      END
+    ) AS "a8",
+    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a9",
+    AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a10",
+    MIN(CASE WHEN "_t" = "t_a11" THEN "c2" END) AS "a11",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
         THEN CAST("c3" AS DATE)
       END
-    ) AS "a11",
-    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a12",
+    ) AS "a12",
+    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a13",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS DOUBLE)
       END
-    ) AS "a13"
+    ) AS "a14"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -116,30 +2193,36 @@ WITH "usr" AS (
     "r" = 1
 ), "ev_1" AS (
   SELECT
-    "user_id" AS "_u",
-    CAST("ts" AS TIMESTAMP) AS "_t",
-    CAST("ts" AS TIMESTAMP) AS "c0",
-    "name" AS "c1",
-    "channel" AS "c2"
-  FROM "events"
+    "m"."person" AS "_u",
+    CAST("e"."ts" AS TIMESTAMP) AS "_t",
+    CAST("e"."ts" AS TIMESTAMP) AS "c0",
+    "e"."name" AS "c1",
+    "e"."channel" AS "c2"
+  FROM "events" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS BIGINT) AS VARCHAR)
+    END
   WHERE
-    CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a14",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a15",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a15",
+    ) AS "a16",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a16",
+    ) AS "a17",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -148,17 +2231,17 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a17",
+    ) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a18"
+    ) AS "a19"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a19" AS (
+), "mfc_a20" AS (
   SELECT
     "_u",
     "v",
@@ -178,32 +2261,85 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a19" AS (
+), "mf_a20" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a19"
+    "v" AS "a20"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a19"
+    FROM "mfc_a20"
   ) AS "ranked"
   WHERE
     "r" = 1
 ), "ev_2" AS (
   SELECT
-    "user_id" AS "_u",
-    CAST("claimed_at" AS TIMESTAMP) AS "_t"
-  FROM "coupons"
+    "m"."person" AS "_u",
+    CAST("e"."claimed_at" AS TIMESTAMP) AS "_t"
+  FROM "coupons" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS BIGINT) AS VARCHAR)
+    END
   WHERE
-    CAST("claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-    AND CAST("claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+    CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a20"
+    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a21"
   FROM "ev_2"
+  GROUP BY
+    "_u"
+), "ev_3" AS (
+  SELECT
+    "m"."person" AS "_u",
+    CAST("e"."bound_at" AS TIMESTAMP) AS "_t"
+  FROM "wechat_bindings" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'member'
+    AND "m"."id" = CASE
+      WHEN "e"."user_id" = FLOOR("e"."user_id")
+      THEN CAST(CAST("e"."user_id" AS BIGINT) AS VARCHAR)
+    END
+  WHERE
+    CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "agg_3" AS (
+  SELECT
+    "_u" AS "_g",
+    COUNT(1) AS "a22"
+  FROM "ev_3"
+  GROUP BY
+    "_u"
+), "ev_4" AS (
+  SELECT
+    "m"."person" AS "_u",
+    CAST("e"."ts" AS TIMESTAMP) AS "_t",
+    CAST("e"."ts" AS TIMESTAMP) AS "c0",
+    "e"."device_id" AS "c1"
+  FROM "app_events" AS "e"
+  INNER JOIN "segl_retail_id_map" AS "m"
+    ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS VARCHAR)
+  WHERE
+    CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("e"."ts" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+), "agg_4" AS (
+  SELECT
+    "_u" AS "_g",
+    COUNT(
+      DISTINCT CASE
+        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP)
+        THEN CAST("c0" AS DATE)
+      END
+    ) AS "a23",
+    COUNT(
+      DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c1" END
+    ) AS "a24"
+  FROM "ev_4"
   GROUP BY
     "_u"
 ), "base" AS (
@@ -216,20 +2352,24 @@ WITH "usr" AS (
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
     "agg_0"."a5" AS "a5",
     COALESCE("agg_0"."a7", 0) AS "a7",
-    IF(IS_NAN(COALESCE("agg_0"."a8", 0)), NULL, COALESCE("agg_0"."a8", 0)) AS "a8",
-    IF(IS_NAN("agg_0"."a9"), NULL, "agg_0"."a9") AS "a9",
-    "agg_0"."a10" AS "a10",
-    COALESCE("agg_0"."a11", 0) AS "a11",
-    IF(IS_NAN(COALESCE("agg_0"."a12", 0)), NULL, COALESCE("agg_0"."a12", 0)) AS "a12",
+    COALESCE("agg_0"."a8", 0) AS "a8",
+    IF(IS_NAN(COALESCE("agg_0"."a9", 0)), NULL, COALESCE("agg_0"."a9", 0)) AS "a9",
+    IF(IS_NAN("agg_0"."a10"), NULL, "agg_0"."a10") AS "a10",
+    "agg_0"."a11" AS "a11",
+    COALESCE("agg_0"."a12", 0) AS "a12",
     IF(IS_NAN(COALESCE("agg_0"."a13", 0)), NULL, COALESCE("agg_0"."a13", 0)) AS "a13",
+    IF(IS_NAN(COALESCE("agg_0"."a14", 0)), NULL, COALESCE("agg_0"."a14", 0)) AS "a14",
     "mf_a6"."a6" AS "a6",
-    "agg_1"."a14" AS "a14",
-    COALESCE("agg_1"."a15", 0) AS "a15",
+    "agg_1"."a15" AS "a15",
     COALESCE("agg_1"."a16", 0) AS "a16",
     COALESCE("agg_1"."a17", 0) AS "a17",
     COALESCE("agg_1"."a18", 0) AS "a18",
-    "mf_a19"."a19" AS "a19",
-    COALESCE("agg_2"."a20", 0) AS "a20"
+    COALESCE("agg_1"."a19", 0) AS "a19",
+    "mf_a20"."a20" AS "a20",
+    COALESCE("agg_2"."a21", 0) AS "a21",
+    COALESCE("agg_3"."a22" > 0, FALSE) AS "a22",
+    COALESCE("agg_4"."a23", 0) AS "a23",
+    COALESCE("agg_4"."a24", 0) AS "a24"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -237,10 +2377,14 @@ WITH "usr" AS (
     ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a19"
-    ON "mf_a19"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a20"
+    ON "mf_a20"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
+  LEFT JOIN "agg_3"
+    ON "agg_3"."_g" = "usr"."_u"
+  LEFT JOIN "agg_4"
+    ON "agg_4"."_g" = "usr"."_u"
 ), "lvl_1" AS (
   SELECT
     *,
@@ -270,10 +2414,10 @@ WITH "usr" AS (
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "a14", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "a15", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) > 90
-      OR "a14" IS NULL
+      OR "a15" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -282,7 +2426,7 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS DOUBLE) AND "a20" >= 3
+      WHEN "d6" >= CAST(0.8 AS DOUBLE) AND "a21" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS DOUBLE)
       THEN 'sensitive'
@@ -295,7 +2439,7 @@ WITH "usr" AS (
 SELECT
   "_u",
   "a0" AS "d0",
-  "a14" AS "d1",
+  "a15" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -311,20 +2455,20 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a20" AS "d7",
+  "a21" AS "d7",
   "d8",
   "a4" AS "d9",
   "p_1" AS "d10",
-  "a15" AS "d11",
-  "a15" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
+  "a16" AS "d11",
+  "a16" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
   "d13",
-  "a15" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
+  "a16" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
   "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
-  "a16" AS "d16",
-  "a2" >= 3000 AND "a16" = 0 AND "a15" >= 1 AS "d17",
-  "d8" IN ('fanatic', 'sensitive') AND "a20" >= 3 AS "d18",
-  "a17" AS "d19",
-  "a17" >= 3 AND "a1" = 0 AS "d20",
+  "a17" AS "d16",
+  "a2" >= 3000 AND "a17" = 0 AND "a16" >= 1 AS "d17",
+  "d8" IN ('fanatic', 'sensitive') AND "a21" >= 3 AS "d18",
+  "a18" AS "d19",
+  "a18" >= 3 AND "a1" = 0 AS "d20",
   "a5" AS "d21",
   "a6" AS "d22",
   "a6" = 'skincare'
@@ -343,39 +2487,46 @@ SELECT
   "d24",
   "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25",
   "p_3" AS "d26",
-  "p_4" AS "d27",
-  "p_4" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
+  "p_5" AS "d27",
+  "p_5" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
   "a7" AS "d29",
   "a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS "d30",
-  "p_5" AS "d31",
+  "a8" AS "d31",
+  "d2" = 'new' AND "a8" >= 2 AS "d32",
+  "a9" AS "d33",
+  "a23" AS "d34",
+  "a23" >= 3 AND "a9" = 0 AS "d35",
+  "a22" AS "d36",
+  "a1" >= 1 AND NOT "a22" AS "d37",
+  "p_4" AS "d38",
   FLOOR(
     CAST((
       CAST(DATE_DIFF('millisecond', "p_0", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
     ) AS DOUBLE) / 86400
-  ) AS "d32",
-  "a18" AS "d33",
-  "a19" AS "d34",
-  "a8" AS "d35",
-  "a9" AS "d36",
-  "a10" AS "d37",
-  "a11" AS "d38",
-  "a12" AS "d39",
-  "a13" AS "d40",
-  CASE WHEN "a8" >= 5000 THEN 'high' WHEN "a8" >= 1000 THEN 'mid' ELSE 'low' END AS "d41",
+  ) AS "d39",
+  "a19" AS "d40",
+  "a24" AS "d41",
+  "a20" AS "d42",
+  "a10" AS "d43",
+  "a11" AS "d44",
+  "a12" AS "d45",
+  "a13" AS "d46",
+  "a14" AS "d47",
+  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d48",
   CASE
-    WHEN "a16" >= 8
+    WHEN "a17" >= 8
     THEN 'high'
-    WHEN "a16" >= 2
+    WHEN "a17" >= 2
     THEN 'mid'
-    WHEN "a15" >= 1
+    WHEN "a16" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d42",
+  END AS "d49",
   FLOOR(
     CAST((
-      CAST(DATE_DIFF('millisecond', "a14", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+      CAST(DATE_DIFF('millisecond', "a15", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
     ) AS DOUBLE) / 86400
-  ) AS "d43"
+  ) AS "d50"
 FROM "lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -400,11 +2551,15 @@ SELECT
   CAST(NULL AS DOUBLE) AS "balance",
   CAST(NULL AS VARCHAR) AS "member_level",
   CAST(NULL AS DOUBLE) AS "orders_prev_quarter",
+  CAST(NULL AS DOUBLE) AS "orders_first_week",
+  CAST(NULL AS DOUBLE) AS "spend_90d",
+  CAST(NULL AS DOUBLE) AS "app_days_30d",
+  CAST(NULL AS BOOLEAN) AS "wechat_bound",
   CAST(NULL AS VARCHAR) AS "gender",
   CAST(NULL AS DOUBLE) AS "registered_days",
   CAST(NULL AS DOUBLE) AS "push_clicks_30d",
+  CAST(NULL AS DOUBLE) AS "app_devices_90d",
   CAST(NULL AS VARCHAR) AS "preferred_channel",
-  CAST(NULL AS DOUBLE) AS "spend_90d",
   CAST(NULL AS DOUBLE) AS "avg_order_value",
   CAST(NULL AS VARCHAR) AS "first_brand",
   CAST(NULL AS DOUBLE) AS "shopping_days_90d",
@@ -442,11 +2597,15 @@ INSERT INTO "segl_retail_tags" (
   "balance",
   "member_level",
   "orders_prev_quarter",
+  "orders_first_week",
+  "spend_90d",
+  "app_days_30d",
+  "wechat_bound",
   "gender",
   "registered_days",
   "push_clicks_30d",
+  "app_devices_90d",
   "preferred_channel",
-  "spend_90d",
   "avg_order_value",
   "first_brand",
   "shopping_days_90d",
@@ -477,19 +2636,23 @@ SELECT
   CAST("d26" AS DOUBLE),
   CAST("d27" AS VARCHAR),
   CAST("d29" AS DOUBLE),
-  CAST("d31" AS VARCHAR),
-  CAST("d32" AS DOUBLE),
+  CAST("d31" AS DOUBLE),
   CAST("d33" AS DOUBLE),
-  CAST("d34" AS VARCHAR),
-  CAST("d35" AS DOUBLE),
-  CAST("d36" AS DOUBLE),
-  CAST("d37" AS VARCHAR),
-  CAST("d38" AS DOUBLE),
+  CAST("d34" AS DOUBLE),
+  CAST("d36" AS BOOLEAN),
+  CAST("d38" AS VARCHAR),
   CAST("d39" AS DOUBLE),
   CAST("d40" AS DOUBLE),
-  CAST("d41" AS VARCHAR),
+  CAST("d41" AS DOUBLE),
   CAST("d42" AS VARCHAR),
-  CAST("d43" AS DOUBLE)
+  CAST("d43" AS DOUBLE),
+  CAST("d44" AS VARCHAR),
+  CAST("d45" AS DOUBLE),
+  CAST("d46" AS DOUBLE),
+  CAST("d47" AS DOUBLE),
+  CAST("d48" AS VARCHAR),
+  CAST("d49" AS VARCHAR),
+  CAST("d50" AS DOUBLE)
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
@@ -588,7 +2751,31 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d30" = TRUE;
+  "d30" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'fast_starters',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d32" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'app_browsers_no_order',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d35" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  'bind_wechat_invite',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d37" = TRUE;
 
 CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
 SELECT
@@ -643,6 +2830,57 @@ WHERE
     "d8" IS NULL
   );
 
+CREATE TABLE IF NOT EXISTS "segl_retail_persons" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "person",
+  CAST(NULL AS VARCHAR) AS "kind",
+  CAST(NULL AS VARCHAR) AS "id"
+FROM "segl_retail_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_retail_persons"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_retail_persons" (
+  "as_of",
+  "person",
+  "kind",
+  "id"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  "person",
+  "kind",
+  "id"
+FROM "segl_retail_id_map";
+
+CREATE TABLE IF NOT EXISTS "segl_retail_shared_ids" AS
+SELECT
+  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS VARCHAR) AS "id",
+  CAST(NULL AS BIGINT) AS "links"
+FROM "segl_retail_result"
+WHERE
+  1 = 0;
+
+DELETE FROM "segl_retail_shared_ids"
+WHERE
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "segl_retail_shared_ids" (
+  "as_of",
+  "id",
+  "links"
+)
+SELECT
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  "n",
+  CAST("links" AS BIGINT)
+FROM "segl_retail_id_shared";
+
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
   CAST(NULL AS VARCHAR) AS "project",
@@ -678,8 +2916,20 @@ SELECT
   CAST(CURRENT_TIMESTAMP AS TIMESTAMP WITH TIME ZONE),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  '0baeb5cc97517e4b959e252dd7aa24c4c4b2eef5a1b905fee71a0c5f40ddee43',
+  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
   'unknown'
 FROM "segl_retail_result";
 
 DROP TABLE IF EXISTS "segl_retail_result";
+
+DROP TABLE IF EXISTS "segl_retail_id_links";
+
+DROP TABLE IF EXISTS "segl_retail_id_ids";
+
+DROP TABLE IF EXISTS "segl_retail_id_shared";
+
+DROP TABLE IF EXISTS "segl_retail_id_map";
+
+DROP TABLE IF EXISTS "segl_retail_id_labels";
+
+DROP TABLE IF EXISTS "segl_retail_id_e0";

@@ -29,8 +29,10 @@ from segl.compiler.targets import Target
 from segl.compiler.types import Type
 
 SEPARATOR = ":"
-# a script has no loop: it repeats the pair of steps this often (enough for a diameter of
-# 2^24 at the pace measured on chains; a converged graph does not change any more)
+# a script has no loop: it repeats the pair of steps this often. Chains, the worst case,
+# settle in 10 pairs at 10^3 links and 20 at 10^6 (sorted labels; about 3 more per tenfold,
+# BENCHMARKS.md), far longer than `at most N ids per person` lets a run keep; a settled
+# graph does not change any more
 SCRIPT_PAIRS = 24
 
 

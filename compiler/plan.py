@@ -206,8 +206,15 @@ def describe(plan: Plan) -> str:
     lines = [f"plan for project '{plan.project.name}' as of {plan.as_of:%Y-%m-%d %H:%M:%S}"]
     universe = plan.universe.source
     lines.append(f"users: {universe.name} (table {universe.table}, key {universe.user_column})")
+    identity = plan.project.identity
+    if identity is not None:
+        lines.append(
+            f"identity {identity.name}: persons of kinds {', '.join(identity.kinds)} "
+            "resolved first; every source is read by person"
+        )
     for join in plan.profiles:
-        lines.append(f"join profile {join.source.name} on key: {', '.join(join.columns)}")
+        on = "person" if identity is not None else "key"
+        lines.append(f"join profile {join.source.name} on {on}: {', '.join(join.columns)}")
     for event_pass in plan.passes:
         source = event_pass.source
         bound = event_pass.lower_bound
@@ -216,9 +223,10 @@ def describe(plan: Plan) -> str:
             scan += f" and >= {bound:%Y-%m-%d %H:%M:%S}"
         after = f" (after level {event_pass.stage})" if event_pass.stage else ""
         joined = " joined with per-user values" if event_pass.per_user else ""
-        lines.append(
-            f"pass over {source.name}{after}: {scan}{joined}; group by {source.user_column}"
-        )
+        by = source.user_column
+        if identity is not None:
+            by = f"the person of {source.user_column} ({source.id_kind})"
+        lines.append(f"pass over {source.name}{after}: {scan}{joined}; group by {by}")
         for slot in event_pass.slots:
             agg = slot.aggregate
             window = ""

@@ -61,6 +61,20 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("store", "VARCHAR"),
         ("used_order_id", "VARCHAR"),
     ],
+    "membership_history": [
+        ("user_id", "BIGINT"),
+        ("level", "VARCHAR"),
+        ("valid_from", "TIMESTAMP"),
+        ("valid_to", "TIMESTAMP"),
+    ],
+    "wechat_bindings": [("user_id", "BIGINT"), ("openid", "VARCHAR"), ("bound_at", "TIMESTAMP")],
+    "app_events": [
+        ("device_id", "VARCHAR"),
+        ("openid", "VARCHAR"),
+        ("ts", "TIMESTAMP"),
+        ("name", "VARCHAR"),
+        ("category", "VARCHAR"),
+    ],
     "nev_leads": [
         ("lead_id", "BIGINT"),
         ("name", "VARCHAR"),
@@ -178,6 +192,9 @@ def test_keys_and_foreign_keys(wh: duckdb.DuckDBPyConnection) -> None:
         ("events", "ts"),
         ("orders", "paid_at"),
         ("coupons", "claimed_at"),
+        ("membership_history", "valid_from"),
+        ("wechat_bindings", "bound_at"),
+        ("app_events", "ts"),
         ("nev_leads", "created_at"),
         ("nev_events", "ts"),
     ],
@@ -185,6 +202,63 @@ def test_keys_and_foreign_keys(wh: duckdb.DuckDBPyConnection) -> None:
 def test_timestamps_before_anchor(wh: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
     assert _one(wh, f"SELECT count(*) FROM {table} WHERE {column} IS NULL") == 0
     assert _one(wh, f"SELECT max({column}) < {ANCHOR} FROM {table}")
+
+
+def test_membership_history_is_one_level_at_a_time(wh: duckdb.DuckDBPyConnection) -> None:
+    """Each version ends where the next begins (no overlap, no gap), the first is `normal`
+    from registration, the open one is the member's current level."""
+    gaps = """
+        SELECT count(*) FROM (
+            SELECT valid_to, lead(valid_from) OVER (PARTITION BY user_id ORDER BY valid_from) AS nxt
+            FROM membership_history
+        ) WHERE valid_to IS DISTINCT FROM nxt"""
+    assert _one(wh, gaps) == 0
+    assert _all(
+        wh,
+        "SELECT count(*), count(DISTINCT user_id) FROM membership_history WHERE valid_to IS NULL",
+    ) == [(USERS, USERS)]
+    first = """
+        SELECT count(*) FROM (
+            SELECT user_id, min(valid_from) AS since, arg_min(level, valid_from) AS level
+            FROM membership_history GROUP BY user_id
+        ) m JOIN users u USING (user_id) WHERE since <> registered_at OR level <> 'normal'"""
+    assert _one(wh, first) == 0
+    current = """
+        SELECT count(*) FROM membership_history m JOIN users u USING (user_id)
+        WHERE valid_to IS NULL AND level <> member_level"""
+    assert _one(wh, current) == 0
+    assert _one(wh, "SELECT count(DISTINCT level) FROM membership_history") == 4
+
+
+def test_identity_data(wh: duckdb.DuckDBPyConnection) -> None:
+    """WeChat bindings after registration, more of them in the last month's campaign;
+    devices of one member, of a family (two openids) and shared shop tablets with more
+    openids than the retail identity's `shared above 20`, already a month before the
+    anchor."""
+    late = """
+        SELECT count(*) FROM wechat_bindings b JOIN users u USING (user_id)
+        WHERE b.bound_at <= u.registered_at"""
+    assert _one(wh, late) == 0
+    owners = """
+        SELECT max(n) FROM (
+            SELECT count(DISTINCT user_id) AS n FROM wechat_bindings GROUP BY openid
+        )"""
+    assert _one(wh, owners) == 1
+    month = """
+        SELECT count(*) FILTER (WHERE bound_at >= TIMESTAMP '2026-10-01'),
+               count(*) FILTER (WHERE bound_at >= TIMESTAMP '2026-09-01'
+                                  AND bound_at < TIMESTAMP '2026-10-01')
+        FROM wechat_bindings"""
+    campaign, before = _all(wh, month)[0]
+    assert campaign > 2 * before > 0
+    openids = """
+        SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n = 2),
+               count(*) FILTER (WHERE n > 20)
+        FROM (SELECT device_id, count(DISTINCT openid) AS n FROM app_events
+              WHERE ts < TIMESTAMP '2026-10-01' GROUP BY device_id)"""
+    own, family, shared = _all(wh, openids)[0]
+    assert own > family > 0
+    assert 2 <= shared <= 11
 
 
 def test_registrations_span_two_years(wh: duckdb.DuckDBPyConnection) -> None:

@@ -231,7 +231,10 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
                     f"universe '{source.name}' has no `created` column: a run as of {when} "
                     "counts users created later",
                     span,
-                    (f"name the column: source {source.name} ... created registered_at",),
+                    (
+                        "name the column holding when each row was created: "
+                        f"source {source.name} ... created {_time_column_of(source)}",
+                    ),
                     Severity.WARNING,
                 )
             )
@@ -369,3 +372,9 @@ def summarize(compiled: CompiledRun, engine: Engine, seconds: float) -> RunSumma
 def read_result(compiled: CompiledRun, engine: Engine) -> RunResult:
     """Everything one run wrote for its as-of, read back from the history tables."""
     return stored.read_result(engine, compiled.plan.project, compiled.store, compiled.as_of)
+
+
+def _time_column_of(source: ir.Source) -> str:
+    """A likely `created` column for a hint: the source's first timestamp or date column."""
+    times = (Type.TIMESTAMP, Type.DATE)
+    return next((name for name, kind in source.columns if kind in times), "COLUMN")

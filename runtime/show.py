@@ -17,11 +17,16 @@ from segl.runtime.project import LoadedProject, in_file_order
 from segl.runtime.store import StoredRuns
 from segl.runtime.tables import format_table, share
 
+# the persons of the run shown, read from the stored map (a CTE of the standalone query)
+PERSONS_CTE = "persons"
+
 
 def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engine) -> str:
-    """A standalone query listing the members of one segment (and only what it needs)."""
+    """A standalone query listing the members of one segment (and only what it needs);
+    with an identity it reads the persons the run stored for that as-of."""
     plan = build_plan(project.closure([name]), as_of)
-    query = build_query(plan, engine.target)
+    identity_map = PERSONS_CTE if project.identity is not None else None
+    query = build_query(plan, engine.target, identity_map)
     column = plan.column_for(name).column
     member = exp.EQ(this=col(column), expression=engine.target.boolean(True))
     rows = exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("r")))
@@ -30,6 +35,14 @@ def segment_sql(project: ir.Project, name: str, as_of: dt.datetime, engine: Engi
         .from_(rows, copy=False)
         .where(member, copy=False)
     )
+    if identity_map is not None:
+        store = Store(project)
+        persons = (
+            exp.Select(expressions=[col("kind"), col("id"), col("person")])
+            .from_(table_ref(store.persons.name), copy=False)
+            .where(StoredRuns(engine, store).at(as_of), copy=False)
+        )
+        members = members.with_(identity_map, as_=persons, copy=False)
     return render(members, engine.target)
 
 

@@ -130,3 +130,24 @@ def test_show_person_needs_an_identity(cli: Cli, warehouse: Path) -> None:
     shown = cli("show", "person", "1", "-p", retail, "--db", db_url(warehouse))
     assert shown.code == 1
     assert "E0315 project 'nev' declares no identity" in shown.err
+
+
+def test_show_segment_sql_reads_the_stored_persons(
+    cli: Cli, identity_project: tuple[Path, str]
+) -> None:
+    """The standalone SQL of `segl show segment` groups events by the persons the run
+    stored: run on the warehouse, it gives the stored members (m2's events come from d2,
+    a device linked to them only through o3)."""
+    root, url = identity_project
+    rules = root / "rules.segl"
+    rules.write_text(RULES + "segment in_app = app_events >= 1\n", "utf-8")
+    assert cli("run", root, "--db", url, "--as-of", "2026-11-20").code == 0
+    shown = cli("show", "segment", "in_app", "-p", root, "--db", url)
+    assert shown.code == 0, shown.output
+    sql = shown.out.split("as duckdb SQL\n", 1)[1].strip().rstrip(";")
+    con = duckdb.connect(url.removeprefix("duckdb:///"), read_only=True)
+    try:
+        members = sorted(row[0] for row in con.execute(sql).fetchall())
+    finally:
+        con.close()
+    assert members == ["m1", "m2"]

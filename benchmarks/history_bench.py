@@ -50,7 +50,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -278,43 +278,67 @@ def statement_label(sql: str) -> str:
 
 
 def profile(engine: DuckDBEngine, variants: Sequence[Variant], rounds: int) -> dict[str, Any]:
-    """Where the time goes, for each variant: its run's statements one at a time (wall
-    seconds, the median of `rounds`); the users joined to the membership rows that hold at
-    the as-of alone (the compiler's own predicate, profile_visibility), materialised; the
-    run's duplicate-key check (runtime/run.py duplicate_keys); and DuckDB's EXPLAIN ANALYZE
-    of the per-user query."""
+    """Where the time goes, for each variant: its run's statements one at a time (wall and
+    CPU seconds, the median of `rounds`, the variants interleaved in each round); the users
+    joined to the membership rows that hold at the as-of alone (the compiler's own
+    predicate, profile_visibility), materialised; the run's duplicate-key check
+    (runtime/run.py duplicate_keys); and DuckDB's EXPLAIN ANALYZE of the per-user query."""
     con = engine.connection
+    compiled = {}
+    for variant in variants:
+        project = variant.loaded().project
+        assert project is not None
+        compiled[variant.name] = compile_run(project, AS_OF, engine.target)
+    statements = {
+        name: ["BEGIN TRANSACTION", *run.body_sql(), "COMMIT"] for name, run in compiled.items()
+    }
+    joins = {
+        v.name: membership_join(engine, compiled[v.name].plan.project.source("membership"))
+        for v in variants
+    }
+    timings: dict[str, dict[str, list[list[float]]]] = {
+        name: {"wall": [[] for _ in sql], "cpu": [[] for _ in sql]}
+        for name, sql in statements.items()
+    }
+    join_runs: dict[str, list[float]] = {v.name: [] for v in variants}
+    keys_runs: dict[str, list[float]] = {v.name: [] for v in variants}
+    for _ in range(rounds):
+        for variant in variants:
+            reset(engine, variant)
+            measured = timings[variant.name]
+            for index, statement in enumerate(statements[variant.name]):
+                wall, cpu = time.perf_counter(), time.process_time()
+                con.execute(statement)
+                measured["wall"][index].append(time.perf_counter() - wall)
+                measured["cpu"][index].append(time.process_time() - cpu)
+            started = time.perf_counter()
+            con.execute(joins[variant.name])
+            join_runs[variant.name].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            duplicate_keys(variant.loaded(), engine, AS_OF)
+            keys_runs[variant.name].append(time.perf_counter() - started)
     found: dict[str, Any] = {}
     for variant in variants:
-        loaded = variant.loaded()
-        project = loaded.project
-        assert project is not None
-        compiled = compile_run(project, AS_OF, engine.target)
-        statements = ["BEGIN TRANSACTION", *compiled.body_sql(), "COMMIT"]
-        times: list[list[float]] = [[] for _ in statements]
-        for _ in range(rounds):
-            reset(engine, variant)
-            for index, statement in enumerate(statements):
-                started = time.perf_counter()
-                con.execute(statement)
-                times[index].append(time.perf_counter() - started)
+        name = variant.name
+        measured = timings[name]
         steps = [
-            {"statement": statement_label(s), "seconds": statistics.median(t), "runs": t}
-            for s, t in zip(statements, times, strict=True)
+            {
+                "statement": statement_label(sql),
+                "seconds": statistics.median(wall),
+                "cpu": statistics.median(cpu),
+                "runs": wall,
+            }
+            for sql, wall, cpu in zip(
+                statements[name], measured["wall"], measured["cpu"], strict=True
+            )
         ]
-        join = membership_join(engine, project.source("membership"))
-        join_runs = _timed(lambda sql=join: con.execute(sql), rounds)  # type: ignore[misc]
-        keys_runs = _timed(
-            lambda held=loaded: duplicate_keys(held, engine, AS_OF),  # type: ignore[misc]
-            rounds,
-        )
-        found[variant.name] = {
+        query = compiled[name].query_sql()
+        found[name] = {
             "statements": steps,
-            "membership_join": {"sql": join, "runs": join_runs},
-            "duplicate_keys": {"runs": keys_runs},
+            "membership_join": {"sql": joins[name], "runs": join_runs[name]},
+            "duplicate_keys": {"runs": keys_runs[name]},
             "explain_analyze": "\n".join(
-                str(row[-1])
-                for row in con.execute(f"EXPLAIN ANALYZE {compiled.query_sql()}").fetchall()
+                str(row[-1]) for row in con.execute(f"EXPLAIN ANALYZE {query}").fetchall()
             ),
         }
     return found
@@ -331,15 +355,6 @@ def membership_join(engine: DuckDBEngine, source: ir.Source) -> str:
         "CREATE OR REPLACE TEMP TABLE membership_at AS SELECT u.user_id, p.member_level"
         f' FROM users AS u LEFT JOIN "{source.table}" AS p ON {on}'
     )
-
-
-def _timed(call: Callable[[], object], rounds: int) -> list[float]:
-    seconds = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -397,14 +412,19 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ratios(result: dict[str, Any]) -> dict[str, float]:
-    """Median of each variant ÷ median of the plain profile; and the history's ratio to
-    the plain profile within each round (the same moment of the machine)."""
+    """Median of each variant ÷ median of the plain profile; the history's ratio to the
+    plain profile within each round (the same moment of the machine), and of CPU seconds
+    (less disturbed by other work on the machine than wall time)."""
     runs = {name: entry["runs"] for name, entry in result["variants"].items()}
     base = statistics.median(runs[BASELINE])
     found = {name: statistics.median(times) / base for name, times in runs.items()}
     per_round = [h / p for h, p in zip(runs["history"], runs[BASELINE], strict=True)]
     found["history ÷ plain, median of the rounds' ratios"] = statistics.median(per_round)
     found["history ÷ main"] = statistics.median(runs["history"]) / statistics.median(runs["main"])
+    cpu = {name: entry["cpu"] for name, entry in result["variants"].items()}
+    found["history ÷ plain, CPU (medians)"] = statistics.median(cpu["history"]) / statistics.median(
+        cpu[BASELINE]
+    )
     return found
 
 
@@ -428,11 +448,12 @@ def report(result: dict[str, Any]) -> str:
         keys = statistics.median(entry["duplicate_keys"]["runs"])
         lines.append(
             f"-- {name}: users joined to their membership at the as-of alone {join:.3f} s,"
-            f" the duplicate-key check {keys:.3f} s; the run's statements (median wall s):"
+            f" the duplicate-key check {keys:.3f} s; the run's statements (median wall, CPU s):"
         )
         for step in entry["statements"]:
             if step["seconds"] >= 0.005:
-                lines.append(f"  {step['seconds']:6.2f}  {step['statement']}")
+                cpu = step.get("cpu", float("nan"))
+                lines.append(f"  {step['seconds']:6.2f} {cpu:6.2f}  {step['statement']}")
     return "\n".join(lines)
 
 

@@ -8,15 +8,20 @@ sources with `created` and `valid from .. to`), null IDs. Each scenario runs thr
 paths a run can take: `segl run`'s loop (runtime/identity.py, via runtime/run.execute) and
 a compiled script (its unrolled steps); the stored `_persons` must map every ID to the
 person the oracle finds, `_shared_ids` must hold the IDs it leaves out, and the tags,
-segments and users must be the reference evaluator's. SEGL_IDENTITY_EXAMPLES examples per
-fast engine (default 25); Spark, which spends about a second on any statement, resolves
-SEGL_IDENTITY_BATCH scenarios merged into one graph per run (default 12, disjoint by
+segments and users must be the reference evaluator's; the loop's counts (links, IDs,
+persons, shared IDs) must be the oracle's. SEGL_IDENTITY_EXAMPLES examples per fast engine
+(default 25); Spark, which spends about a second on any statement, resolves one batch of
+SEGL_IDENTITY_BATCH scenarios per variant merged into one graph (default 12, disjoint by
 relabelling their IDs), checked scenario by scenario.
-(b) A chain of 100,000 links resolves in a logarithmic number of rounds.
+(b) A chain of 100,000 links (labels sorted along it or shuffled; one kind of ID or two
+alternating) resolves in a logarithmic number of rounds on DuckDB's loop; a chain of 2,000
+links on every fast engine, through both paths.
 (c) Bad input: a person above `at most N ids per person` fails the run (E0612), naming
 persons and the busiest IDs, writing nothing and leaving no identity tables behind; shared
-IDs are reported.
-(d) The person key: the most preferred kind, ties by code point on every engine.
+IDs are reported. A fraction in a numeric ID column is counted as an ID by the loop: a
+known bug (a strict xfail).
+(d) The person key: the most preferred kind, ties by code point (not a collation's order,
+not UTF-16's) on every engine.
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ import datetime as dt
 import functools
 import itertools
 import os
+import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from engine_fixtures import ENGINE_NAMES
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 from test_differential import differences
@@ -43,15 +49,17 @@ from segl.compiler.identity import SCRIPT_PAIRS
 from segl.compiler.script import CompiledRun, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.dsl.parser import parse_program
 from segl.runtime import reference
-from segl.runtime.engines import Engine
+from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.identity import IdentityStats
 from segl.runtime.inmemory import load_rows
 from segl.runtime.project import LoadedProject, Settings
-from segl.runtime.reference.identity import Persons, id_text, resolve
+from segl.runtime.reference.identity import Persons, TooLarge, id_text, links_at, resolve
 from segl.runtime.results import RunResult
-from segl.runtime.run import execute, read_result
+from segl.runtime.run import compile_for, execute, read_result, run_loaded, store_of
 from segl.runtime.store import StoredRuns
 
 EXAMPLES = int(os.environ.get("SEGL_IDENTITY_EXAMPLES", "25"))
@@ -503,7 +511,39 @@ def disagreements(
     if actual.shared != shared_names(persons):
         problems.append(f"shared IDs {actual.shared}, expected {shared_names(persons)}")
     problems += differences(actual.result, expected, project)
+    if outcome.stats is not None and only is None:
+        problems += stats_problems(outcome.stats, project, tables)
     return problems
+
+
+def stats_problems(
+    stats: IdentityStats, project: ir.Project, tables: Mapping[str, Sequence[Mapping[str, object]]]
+) -> list[str]:
+    """How the loop's counts (the run summary's) differ from the oracle's: the links, the
+    IDs, the persons and the shared IDs left out."""
+    persons = resolve(project, tables, AS_OF)
+    ids = len(persons.of)
+    if fractions_in_ids(project, tables):
+        ids = stats.ids  # a known bug counts them: test_a_fraction_is_no_id_in_the_counts
+    expected = IdentityStats(
+        links=len(links_at(project, tables, AS_OF)),
+        ids=ids,
+        persons=len(set(persons.of.values())),
+        shared=len(persons.shared),
+        rounds=stats.rounds,
+    )
+    return [] if stats == expected else [f"counts {stats}, expected {expected}"]
+
+
+def fractions_in_ids(
+    project: ir.Project, tables: Mapping[str, Sequence[Mapping[str, object]]]
+) -> bool:
+    """Whether a numeric ID column holds a fraction (no ID) in some row."""
+    return any(
+        isinstance(value, float) and not value.is_integer()
+        for source, column, _ in id_columns(project)
+        for value in (row.get(column) for row in tables.get(source, ()))
+    )
 
 
 def _restricted(outcome: Outcome, nodes: set[Node], keys: set[str]) -> Outcome:
@@ -590,3 +630,486 @@ def test_generated_graphs(engine: Engine, scenario: Scenario) -> None:
     load_rows(engine, scenario.project, scenario.tables)
     for label, path in PATHS.items():
         assert_agrees(path(engine, scenario.project), scenario, f"{engine.name} {label}")
+
+
+# Spark spends about a second on any statement: one run resolves a batch of scenarios at
+# once, each relabelled so that no two share an ID, and each is checked on its own
+SPARK_SETTINGS = settings(IDENTITY_SETTINGS, max_examples=1)  # one batch per variant
+ID_OFFSET = 2**42  # beyond every number of NUMBERS; a double holds the sums exactly
+
+
+def relabelled(scenario: Scenario, index: int) -> Scenario:
+    """The scenario with IDs no other index has: a text ID prefixed `s<index>/` (no text of
+    TEXTS has a '/'; the order of one kind's IDs is kept), a number moved by index * 2^42
+    (a whole number stays whole, a fraction a fraction; the order of the digits changes,
+    and the oracle is asked about the relabelled rows); index 0 is left as drawn."""
+    if index == 0:
+        return scenario
+    columns: dict[str, set[str]] = {}
+    for source, column, _ in id_columns(scenario.project):
+        columns.setdefault(source, set()).add(column)
+
+    def moved(value: object) -> object:
+        if isinstance(value, str):
+            return f"s{index}/{value}"
+        if isinstance(value, int | float):
+            return value + index * ID_OFFSET
+        return value
+
+    tables = {
+        name: [
+            {k: moved(v) if k in columns.get(name, ()) else v for k, v in row.items()}
+            for row in rows
+        ]
+        for name, rows in scenario.tables.items()
+    }
+    return Scenario(scenario.variant, tables, scenario.shapes)
+
+
+def merged(batch: Sequence[Scenario]) -> Tables:
+    """The rows of every scenario of a batch (of one variant), in one set of tables."""
+    tables: Tables = {}
+    for scenario in batch:
+        for name, rows in scenario.tables.items():
+            tables.setdefault(name, []).extend(dict(row) for row in rows)
+    return tables
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("engine_name", SLOW_ENGINES, indirect=True)
+@SPARK_SETTINGS
+@given(data=st.data())
+def test_generated_graphs_spark(engine: Engine, variant: str, data: st.DataObject) -> None:
+    """A batch of SEGL_IDENTITY_BATCH scenarios of a variant merged into one graph, through
+    both paths; each scenario's IDs, persons and results checked on their own."""
+    drawn = data.draw(
+        st.lists(scenarios(variant_names=[variant]), min_size=SPARK_BATCH, max_size=SPARK_BATCH)
+    )
+    # Hypothesis first tries the simplest batch, copies of one minimal scenario: not worth
+    # the half minute a batch costs Spark (the fast engines meet that scenario anyway)
+    assume(len({repr(scenario.tables) for scenario in drawn}) > 1)
+    batch = [relabelled(scenario, index) for index, scenario in enumerate(drawn)]
+    project = variant_project(variant)
+    tables = merged(batch)
+    load_rows(engine, project, tables)
+    for label, path in PATHS.items():
+        outcome = path(engine, project)
+        if outcome.stats is not None:
+            problems = stats_problems(outcome.stats, project, tables)
+            assert not problems, f"spark {label}: " + "; ".join(problems)
+        for index, scenario in enumerate(batch):
+            note(f"scenario {index}: shapes {scenario.shapes}")
+            only = id_nodes(project, scenario.tables)
+            problems = disagreements(outcome, project, scenario.tables, only=only)
+            assert not problems, f"spark {label}, scenario {index}:\n" + "\n".join(problems[:30])
+
+
+# ---------------------------------------------------------------- (b) long chains
+#
+# A chain is the graph of largest diameter: one round per hop would take as many rounds as
+# links. Large-star/small-star takes a number of rounds growing with the logarithm of the
+# diameter. Measured with the loop on DuckDB (rounds = pairs of steps, the last changing
+# nothing; one kind of ID / alternating kinds):
+#     links      sorted  reversed  shuffled
+#     2,000       12/12     12/12     10/11
+#     100,000     18/18     18/18     15/15
+# Labels sorted along the chain (or reversed) are the slowest: the edges a pair of steps
+# leaves unchanged double per round (1, 2, 4, ..., 65,536, then all 100,000).
+
+CHAIN_LINKS = 100_000
+CHAIN_ROUNDS = 20  # at most, for 100,000 links (log2 100,000 = 16.6)
+SHORT_CHAIN_LINKS = 2_000
+SHORT_CHAIN_ROUNDS = 14  # at most, for 2,000 links (log2 2,000 = 11)
+
+
+def chain_text(alternating: bool) -> str:
+    """A chain's project: links between consecutive IDs in `hops` (from a member); with
+    alternating kinds (member, device, member, ...) the links from a device in `back`."""
+    right = "device" if alternating else "member"
+    back = (
+        """source back from table "chain_back" user a as device time seen_at {
+    a: string
+    b: string
+    seen_at: timestamp
+}
+"""
+        if alternating
+        else ""
+    )
+    back_link = "    link back: a as device, b as member\n" if alternating else ""
+    back_tag = "tag n_back = count(back)\n" if alternating else ""
+    return f"""
+source users from table "chain_users" key member_no as member {{
+    member_no: string
+}}
+source hops from table "chain_hops" user a as member time seen_at {{
+    a: string
+    b: string
+    seen_at: timestamp
+}}
+{back}identity person {{
+    kinds member, device
+    link hops: a as member, b as {right}
+{back_link}    at most 200000 ids per person
+}}
+tag n_hops = count(hops)
+{back_tag}"""
+
+
+@dataclass(frozen=True)
+class Chain:
+    labels: list[str]  # the IDs' texts in chain order
+    alternating: bool  # kinds member, device, member, ... (else all members)
+
+    def kind(self, index: int) -> str:
+        return "device" if self.alternating and index % 2 else "member"
+
+    @property
+    def tables(self) -> Tables:
+        """One link per pair of neighbours, seen before the as-of; the first ID a user."""
+        seen = AS_OF - DAY
+        hops: list[Row] = []
+        back: list[Row] = []
+        for index, (a, b) in enumerate(itertools.pairwise(self.labels)):
+            rows = back if self.kind(index) == "device" else hops
+            rows.append({"a": a, "b": b, "seen_at": seen})
+        tables: Tables = {"users": [{"member_no": self.labels[0]}], "hops": hops}
+        if self.alternating:
+            tables["back"] = back
+        return tables
+
+    def key(self) -> str:
+        """The person key: the smallest member (by code point; the texts are digits)."""
+        return min(text for index, text in enumerate(self.labels) if self.kind(index) == "member")
+
+
+def chain(links: int, order: str, alternating: bool) -> Chain:
+    """IDs 0..links as zero-padded digits, along the chain in that order, the reverse, or
+    shuffled (deterministically)."""
+    labels = [f"{index:06d}" for index in range(links + 1)]
+    if order == "shuffled":
+        random.Random(links).shuffle(labels)
+    elif order == "reversed":
+        labels.reverse()
+    return Chain(labels, alternating)
+
+
+def load_chain(engine: Engine, project: ir.Project, drawn: Chain) -> None:
+    """A chain's tables; on DuckDB column by column (row by row, 100,000 rows take a
+    minute)."""
+    tables = drawn.tables
+    for source in project.sources:
+        columns = list(source.columns)
+        rows = tables[source.name]
+        if not isinstance(engine, DuckDBEngine):
+            engine.create_table(
+                source.table, columns, [[row.get(name) for name, _ in columns] for row in rows]
+            )
+            continue
+        engine.create_table(source.table, columns, [])
+        types = {Type.STRING: "VARCHAR", Type.TIMESTAMP: "TIMESTAMP"}
+        unnested = ", ".join(f"unnest(${i + 1}::{types[t]}[])" for i, (_, t) in enumerate(columns))
+        table = render(table_ref(source.table), engine.target)
+        values = [[row.get(name) for row in rows] for name, _ in columns]
+        engine.connection.execute(f"INSERT INTO {table} SELECT {unnested}", values)
+
+
+def assert_one_person(outcome: Outcome, drawn: Chain) -> None:
+    """Every ID of the chain is one person's, keyed by its smallest member, who has every
+    link's event."""
+    key = drawn.key()
+    expected = {(drawn.kind(index), text): key for index, text in enumerate(drawn.labels)}
+    assert len(outcome.persons) == len(expected)
+    assert outcome.persons == expected
+    assert outcome.shared == {}
+    assert outcome.result.users == {key}
+    hops = sum(1 for index in range(len(drawn.labels) - 1) if drawn.kind(index) == "member")
+    assert outcome.result.tags["n_hops"] == {key: hops}
+    if drawn.alternating:
+        assert outcome.result.tags["n_back"] == {key: len(drawn.labels) - 1 - hops}
+    if outcome.stats is not None:
+        links = len(drawn.labels) - 1
+        assert outcome.stats.links == links
+        assert outcome.stats.ids == links + 1
+        assert (outcome.stats.persons, outcome.stats.shared) == (1, 0)
+
+
+@pytest.mark.parametrize("alternating", [False, True], ids=["one_kind", "alternating"])
+@pytest.mark.parametrize("order", ["sorted", "shuffled"])
+@pytest.mark.parametrize("engine_name", [n for n in FAST_ENGINES if n == "duckdb"], indirect=True)
+def test_a_long_chain_takes_few_rounds(engine: Engine, order: str, alternating: bool) -> None:
+    """100,000 links, one person: the loop settles in a logarithmic number of rounds."""
+    project = checked(chain_text(alternating))[0]
+    drawn = chain(CHAIN_LINKS, order, alternating)
+    load_chain(engine, project, drawn)
+    outcome = run_loop(engine, project)
+    assert_one_person(outcome, drawn)
+    assert outcome.stats is not None
+    assert outcome.stats.rounds <= CHAIN_ROUNDS, outcome.stats
+
+
+@pytest.mark.parametrize(
+    ("order", "alternating"),
+    [("sorted", False), ("reversed", True), ("shuffled", True)],
+    ids=["sorted", "reversed_alternating", "shuffled_alternating"],
+)
+@pytest.mark.parametrize("engine_name", FAST_ENGINES, indirect=True)
+def test_a_chain_on_every_engine(engine: Engine, order: str, alternating: bool) -> None:
+    """2,000 links, one person, through both paths: the loop in few rounds, the script's
+    SCRIPT_PAIRS pairs of steps enough."""
+    project = checked(chain_text(alternating))[0]
+    drawn = chain(SHORT_CHAIN_LINKS, order, alternating)
+    load_chain(engine, project, drawn)
+    for label, path in PATHS.items():
+        outcome = path(engine, project)
+        assert_one_person(outcome, drawn)
+        if label == "loop":
+            assert outcome.stats is not None
+            assert outcome.stats.rounds <= SHORT_CHAIN_ROUNDS, outcome.stats
+
+
+# ---------------------------------------------------------------- (c) bad input
+
+SEEN = AS_OF - DAY
+
+
+def tie(u: Node, v: Node, at: dt.datetime | None = SEEN) -> Row:
+    """A `ties` row linking two IDs of the text variant (at the as-of or later: hidden)."""
+    (ku, xu), (kv, xv) = u, v
+    if ku == kv:
+        a, b = TIE_COLUMNS[ku]
+        return {a: xu, b: xv, "tied_at": at}
+    return {TIE_COLUMNS[ku][0]: xu, TIE_COLUMNS[kv][0]: xv, "tied_at": at}
+
+
+def member(text: str) -> Node:
+    return ("member", text)
+
+
+def device(text: str) -> Node:
+    return ("device", text)
+
+
+def openid(text: str) -> Node:
+    return ("openid", text)
+
+
+def phone(text: str) -> Node:
+    return ("phone", text)
+
+
+# Person a1: device hub tied to members a1, a2, a3 (3 links: kept under `shared above 3`),
+# a1 to openid oa1, a3 to phone pa3, pa3 to openid oa3: 7 IDs. Person b1: a path b1, ob1,
+# db1, pb1, ob2: 5 IDs. Person c1: c1 and oc1. The kiosk, tied to members c1..c5 (5 links),
+# is left out. A tie of a2 and b1 at the as-of is not visible (else one person of 12 IDs).
+TOO_LARGE_TIES = [
+    tie(device("hub"), member("a1")),
+    tie(device("hub"), member("a2")),
+    tie(device("hub"), member("a3")),
+    tie(member("a1"), openid("oa1")),
+    tie(member("a3"), phone("pa3")),
+    tie(phone("pa3"), openid("oa3")),
+    tie(member("b1"), openid("ob1")),
+    tie(openid("ob1"), device("db1")),
+    tie(device("db1"), phone("pb1")),
+    tie(phone("pb1"), openid("ob2")),
+    tie(member("c1"), openid("oc1")),
+    *(tie(device("kiosk"), member(f"c{n}")) for n in range(1, 6)),
+    tie(member("a2"), member("b1"), AS_OF),
+]
+TOO_LARGE_TABLES: dict[str, list[Row]] = {
+    "users": [
+        {"member_no": m, "phone": None, "city": "北京", "registered_at": None}
+        for m in ("a1", "b1", "c1", "c2")
+    ],
+    "contacts": [],
+    "ties": TOO_LARGE_TIES,
+    "app": [{"device_id": "db1", "openid": None, "name": "visit", "ts": SEEN}],
+    "orders": [{"openid": "oa3", "amount": 10.0, "paid_at": SEEN}],
+}
+# persons above `at most 4`, largest first; the IDs kept in the graph with the most links,
+# most first, ties by their text (the kiosk, left out, is not among them)
+TOO_LARGE_MESSAGE = "identity 'person' makes persons of more than 4 IDs: 'a1' (7 IDs), 'b1' (5 IDs)"
+BUSIEST = (
+    "the IDs with the most links: device:hub (3 links), device:db1 (2 links), "
+    "member:a1 (2 links), member:a3 (2 links), member:c1 (2 links); "
+)
+
+
+def rows_at(engine: Engine, table: str, as_of: dt.datetime) -> int:
+    """How many rows a stored table holds for an as-of (0: no such table)."""
+    if engine.columns_of(table) is None:
+        return 0
+    at = exp.EQ(this=col("as_of"), expression=engine.target.timestamp(as_of))
+    query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(table_ref(table))
+    return int(engine.query(render(query.where(at), engine.target, pretty=False))[0][0])
+
+
+def stored_outcome(engine: Engine, loaded: LoadedProject) -> Outcome:
+    """What the stored run of a project as of AS_OF holds."""
+    compiled = compile_for(loaded, engine, AS_OF)
+    return Outcome(*read_identity(engine, compiled), read_result(compiled, engine))
+
+
+def refused(engine: Engine, loaded: LoadedProject) -> Diagnostic:
+    """The one diagnostic of a run that fails on `at most N ids per person`."""
+    with pytest.raises(DiagnosticError) as failed:
+        run_loaded(loaded, engine, AS_OF)
+    [diagnostic] = failed.value.diagnostics
+    assert diagnostic.code == "E0612", diagnostic
+    return diagnostic
+
+
+@pytest.mark.parametrize("engine_name", FAST_ENGINES, indirect=True)
+def test_a_person_above_the_limit_fails_the_run(engine: Engine) -> None:
+    """`segl run`'s way (run_loaded): E0612 naming the persons and the busiest IDs, nothing
+    written, no work table left, before and after a run that succeeds with a larger limit;
+    that run reports the shared kiosk as the oracle does."""
+    too_few, loaded = checked(project_text(VARIANTS["text"], largest=4))
+    with pytest.raises(TooLarge):
+        resolve(too_few, TOO_LARGE_TABLES, AS_OF)
+    load_rows(engine, too_few, TOO_LARGE_TABLES)
+    store = store_of(loaded, engine)
+
+    diagnostic = refused(engine, loaded)
+    assert diagnostic.message == TOO_LARGE_MESSAGE
+    assert diagnostic.hints[0].startswith(BUSIEST), diagnostic.hints
+    assert diagnostic.hints[-1] == "nothing was written"
+    assert "kiosk" not in diagnostic.message + "".join(diagnostic.hints)
+    # nothing written: no run, no rows in any stored table, no work table left
+    assert StoredRuns(engine, store).users_at(AS_OF) is None
+    assert {t.name: rows_at(engine, t.name, AS_OF) for t in store.history} == dict.fromkeys(
+        (t.name for t in store.history), 0
+    )
+    assert work_tables_left(engine, store) == []
+
+    # 7 IDs are allowed by `at most 7`: the run goes through, the shared kiosk reported
+    enough, allowing = checked(project_text(VARIANTS["text"], largest=7))
+    summary = run_loaded(allowing, engine, AS_OF)
+    persons = resolve(enough, TOO_LARGE_TABLES, AS_OF)
+    assert persons.shared == {device("kiosk"): 5}
+    assert summary.identity is not None
+    assert summary.identity.shared == len(persons.shared) == 1
+    assert stats_problems(summary.identity, enough, TOO_LARGE_TABLES) == []
+    before = stored_outcome(engine, allowing)
+    assert disagreements(before, enough, TOO_LARGE_TABLES) == []
+    assert before.shared == {"device:kiosk": 5}
+    assert work_tables_left(engine, store) == []
+
+    # failing again at the same as-of leaves the stored run as it was
+    assert refused(engine, loaded).message == TOO_LARGE_MESSAGE
+    assert stored_outcome(engine, allowing) == before
+    assert StoredRuns(engine, store).users_at(AS_OF) == len(before.result.users)
+    assert work_tables_left(engine, store) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: IdentitySql.setup's `ids` keeps rows whose value is present but whose ID "
+    "text is null (a fraction in a numeric ID column), one per kind after DISTINCT, so the "
+    "loop's IdentityStats.ids (the summary's 'N IDs') counts a non-ID",
+)
+@pytest.mark.parametrize("engine_name", FAST_ENGINES, indirect=True)
+def test_a_fraction_is_no_id_in_the_counts(engine: Engine) -> None:
+    """A fraction in a numeric ID column is no ID (SPEC §3.1 via the oracle): the IDs
+    counted by the loop (the run summary's "N IDs") leave it out."""
+    project = variant_project("number")
+    tables: Tables = {
+        "users": [{"member_no": 7, "phone": 2.5, "city": None, "registered_at": None}],
+        "ties": [{"openid": f"o{n}", "phone": n + 0.5, "tied_at": SEEN} for n in range(3)],
+    }
+    load_rows(engine, project, tables)
+    outcome = run_loop(engine, project)
+    assert outcome.persons == resolve(project, tables, AS_OF).of  # the persons are right
+    assert outcome.stats is not None
+    assert outcome.stats.ids == 4, outcome.stats  # member 7, openids o0 o1 o2
+
+
+# ---------------------------------------------------------------- (d) the person key
+
+KEY_PROJECT = """
+source users from table "key_users" key member_no as member {
+    member_no: string
+}
+source ties from table "key_ties" user member_no as member time seen_at {
+    member_no: string
+    member_b: string
+    openid: string
+    openid_b: string
+    device_id: string
+    device_b: string
+    seen_at: timestamp
+}
+identity person {
+    kinds member, openid, device
+    link ties: member_no as member, member_b as member
+    link ties: openid as openid, openid_b as openid
+    link ties: device_id as device, device_b as device
+    link ties: member_no as member, openid as openid
+    link ties: member_no as member, device_id as device
+    link ties: openid as openid, device_id as device
+}
+tag n_ties = count(ties)
+"""
+KEY_COLUMNS = {
+    "member": ("member_no", "member_b"),
+    "openid": ("openid", "openid_b"),
+    "device": ("device_id", "device_b"),
+}
+
+# (the IDs of one person, its key): most preferred kind first, then the smallest text by
+# code point, which neither a collation nor UTF-16 order gives
+KEYED: list[tuple[list[Node], str]] = [
+    # 'z' (U+007A) before 'é' (U+00E9); a collation puts é first
+    ([member("é"), member("z")], "z"),
+    # '～' (U+FF5E) before '😀' (U+1F600); UTF-16 puts 😀 (D83D DE00) first
+    ([openid("😀"), openid("～")], "openid:～"),
+    # CJK by code point: 上 (U+4E0A) before 北 (U+5317), both before 'ｚ' (U+FF5A)
+    ([member("北京"), member("ｚ"), member("上海")], "上海"),
+    # a member before any device, though "device:a" < "member:zz" as texts
+    ([device("a"), member("zz")], "zz"),
+    # an openid before a device; no member
+    ([device("0"), openid("～～")], "openid:～～"),
+    # upper case first
+    ([member("b"), member("a"), member("B")], "B"),
+    # devices only: 'Z' (U+005A) before 'é' and '😀'
+    ([device("é"), device("😀"), device("Z")], "device:Z"),
+    # digits as text: "10" before "9"
+    ([member("9"), member("10")], "10"),
+    # 'ä' (U+00E4) as a member before openid 'a'
+    ([openid("a"), member("ä")], "ä"),
+    # a member of no link
+    ([member("Ω")], "Ω"),
+]
+KEY_USERS = ["é", "北京", "zz", "b", "9", "ä", "Ω"]
+
+
+def key_tables() -> Tables:
+    """Each person of KEYED as a path of ties, in the order listed."""
+    ties: list[Row] = []
+    for ids, _ in KEYED:
+        for (ku, xu), (kv, xv) in itertools.pairwise(ids):
+            if ku == kv:
+                left, right = KEY_COLUMNS[ku]
+            else:
+                left, right = KEY_COLUMNS[ku][0], KEY_COLUMNS[kv][0]
+            ties.append({left: xu, right: xv, "seen_at": SEEN})
+    return {"users": [{"member_no": m} for m in KEY_USERS], "ties": ties}
+
+
+@pytest.mark.parametrize("engine_name", ENGINE_NAMES, indirect=True)
+def test_the_person_key(engine: Engine) -> None:
+    """Every engine keys each person of KEYED as listed: the stored persons, the users."""
+    project = checked(KEY_PROJECT)[0]
+    tables = key_tables()
+    expected = {node: key for ids, key in KEYED for node in ids}
+    assert resolve(project, tables, AS_OF).of == expected  # the oracle agrees
+    load_rows(engine, project, tables)
+    # Spark: the loop only (half a minute saved); its script path meets the same traps in
+    # test_generated_graphs_spark, and both paths key persons with the same statements
+    paths = {"loop": run_loop} if engine.name == "spark" else PATHS
+    for label, path in paths.items():
+        outcome = path(engine, project)
+        assert outcome.persons == expected, label
+        assert outcome.result.users == {"z", "上海", "zz", "B", "10", "ä", "Ω"}, label
+        assert disagreements(outcome, project, tables) == [], label

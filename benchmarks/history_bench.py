@@ -492,7 +492,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     results["ratios"] = ratios(results["scale"])
     results["environment"]["load_average_at_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    # ensure_ascii=False: EXPLAIN ANALYZE draws its plan with box characters
+    text = json.dumps(results, indent=2, ensure_ascii=False)
+    args.out.write_text(text + "\n", encoding="utf-8")
     print(report(results["scale"]))
     print(f"results: {args.out}")
 

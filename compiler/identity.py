@@ -53,10 +53,13 @@ def _distinct(query: exp.Select) -> exp.Select:
     return query
 
 
-def _union_all(selects: Sequence[exp.Select]) -> exp.Query:
+def _union(selects: Sequence[exp.Select], distinct: bool = False) -> exp.Query:
+    """UNION ALL of the selects, or UNION (their distinct rows)."""
+    if len(selects) == 1:
+        return _distinct(selects[0]) if distinct else selects[0]
     result: exp.Query = selects[0]
     for select in selects[1:]:
-        result = exp.Union(this=result, expression=select, distinct=False)
+        result = exp.Union(this=result, expression=select, distinct=distinct)
     return result
 
 
@@ -120,7 +123,8 @@ class IdentitySql:
         """(kind, id, preference) of a column's IDs in the visible rows of a source."""
         value = col(column, "s")
         text = id_text(self.target, value, self.project.id_type(source, column, kind))
-        present = exp.Not(this=exp.Paren(this=exp.Is(this=value.copy(), expression=exp.null())))
+        # the text, not the value: a fraction in a numeric column is no ID
+        present = exp.Not(this=exp.Paren(this=exp.Is(this=text.copy(), expression=exp.null())))
         visible = self.visible(source, "s")
         where = and_all([present, *([visible] if visible is not None else [])])
         return (
@@ -167,7 +171,7 @@ class IdentitySql:
     def _link_ends(self) -> exp.Query:
         """Both ends of every link (`n`): an ID once per link, so counting gives links."""
         links = self.table("links")
-        return _union_all(
+        return _union(
             [
                 exp.Select(expressions=[aliased(col(side), "n")]).from_(cte_ref(links))
                 for side in ("a", "b")
@@ -180,7 +184,7 @@ class IdentitySql:
         identity = self.identity
         links = _distinct(
             exp.Select(expressions=[col("a"), col("b")]).from_(
-                _subquery(_union_all([self._link_rows(link) for link in identity.links]), "l"),
+                _subquery(_union([self._link_rows(link) for link in identity.links]), "l"),
                 copy=False,
             )
         )
@@ -193,16 +197,15 @@ class IdentitySql:
                 self._ids_of(source, link.left, link.left_kind),
                 self._ids_of(source, link.right, link.right_kind),
             ]
-        ids = _distinct(
-            exp.Select(
-                expressions=[
-                    aliased(_node_of(col("kind"), col("id")), "n"),
-                    col("kind"),
-                    col("id"),
-                    col("pref"),
-                ]
-            ).from_(_subquery(_union_all(sides), "i"), copy=False)
-        )
+        # duplicates out before the node text is built: most IDs appear in many rows
+        ids = exp.Select(
+            expressions=[
+                aliased(_node_of(col("kind"), col("id")), "n"),
+                col("kind"),
+                col("id"),
+                col("pref"),
+            ]
+        ).from_(_subquery(_union(sides, distinct=True), "i"), copy=False)
         count = exp.Count(this=exp.Star())
         shared = (
             exp.Select(expressions=[col("n"), aliased(count, "links")])
@@ -240,7 +243,7 @@ class IdentitySql:
         """For each node u, m(u) = the smallest of u and its neighbours; every neighbour v
         larger than u is linked to m(u) instead."""
         target, edges = self.target, self.edges(step)
-        both = _union_all(
+        both = _union(
             [
                 exp.Select(expressions=[aliased(col("a"), "u"), aliased(col("b"), "v")]).from_(
                     cte_ref(edges)
@@ -295,7 +298,7 @@ class IdentitySql:
         )
         moved = _distinct(
             exp.Select(expressions=[col("a"), col("b")]).from_(
-                _subquery(_union_all([neighbours, centres]), "s"), copy=False
+                _subquery(_union([neighbours, centres]), "s"), copy=False
             )
         )
         return self._create(self.edges(step + 1), moved)

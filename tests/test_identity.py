@@ -18,8 +18,7 @@ alternating) resolves in a logarithmic number of rounds on DuckDB's loop; a chai
 links on every fast engine, through both paths.
 (c) Bad input: a person above `at most N ids per person` fails the run (E0612), naming
 persons and the busiest IDs, writing nothing and leaving no identity tables behind; shared
-IDs are reported. A fraction in a numeric ID column is counted as an ID by the loop: a
-known bug (a strict xfail).
+IDs are reported. A fraction in a numeric ID column is no ID, in the counts too.
 (d) The person key: the most preferred kind, ties by code point (not a collation's order,
 not UTF-16's) on every engine.
 """
@@ -522,28 +521,14 @@ def stats_problems(
     """How the loop's counts (the run summary's) differ from the oracle's: the links, the
     IDs, the persons and the shared IDs left out."""
     persons = resolve(project, tables, AS_OF)
-    ids = len(persons.of)
-    if fractions_in_ids(project, tables):
-        ids = stats.ids  # a known bug counts them: test_a_fraction_is_no_id_in_the_counts
     expected = IdentityStats(
         links=len(links_at(project, tables, AS_OF)),
-        ids=ids,
+        ids=len(persons.of),
         persons=len(set(persons.of.values())),
         shared=len(persons.shared),
         rounds=stats.rounds,
     )
     return [] if stats == expected else [f"counts {stats}, expected {expected}"]
-
-
-def fractions_in_ids(
-    project: ir.Project, tables: Mapping[str, Sequence[Mapping[str, object]]]
-) -> bool:
-    """Whether a numeric ID column holds a fraction (no ID) in some row."""
-    return any(
-        isinstance(value, float) and not value.is_integer()
-        for source, column, _ in id_columns(project)
-        for value in (row.get(column) for row in tables.get(source, ()))
-    )
 
 
 def _restricted(outcome: Outcome, nodes: set[Node], keys: set[str]) -> Outcome:
@@ -1003,12 +988,6 @@ def test_a_person_above_the_limit_fails_the_run(engine: Engine) -> None:
     assert work_tables_left(engine, store) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: IdentitySql.setup's `ids` keeps rows whose value is present but whose ID "
-    "text is null (a fraction in a numeric ID column), one per kind after DISTINCT, so the "
-    "loop's IdentityStats.ids (the summary's 'N IDs') counts a non-ID",
-)
 @pytest.mark.parametrize("engine_name", FAST_ENGINES, indirect=True)
 def test_a_fraction_is_no_id_in_the_counts(engine: Engine) -> None:
     """A fraction in a numeric ID column is no ID (SPEC §3.1 via the oracle): the IDs

@@ -55,7 +55,7 @@ FROM (
 ) AS `l`;
 
 CREATE TEMPORARY TABLE `segl_retail_id_ids` AS
-SELECT DISTINCT
+SELECT
   `kind` || ':' || `id` AS `n`,
   `kind`,
   `id`,
@@ -71,13 +71,16 @@ FROM (
   FROM `users` AS `s`
   WHERE
     NOT (
-      `s`.`user_id` IS NULL
+      CASE
+        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CAST(CAST(`s`.`user_id` AS INT64) AS STRING)
+      END IS NULL
     )
     AND (
       CAST(`s`.`registered_at` AS DATETIME) IS NULL
       OR CAST(`s`.`registered_at` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
     )
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'member' AS `kind`,
     CASE
@@ -88,10 +91,13 @@ FROM (
   FROM `wechat_bindings` AS `s`
   WHERE
     NOT (
-      `s`.`user_id` IS NULL
+      CASE
+        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CAST(CAST(`s`.`user_id` AS INT64) AS STRING)
+      END IS NULL
     )
     AND CAST(`s`.`bound_at` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'openid' AS `kind`,
     CAST(`s`.`openid` AS STRING) AS `id`,
@@ -99,10 +105,10 @@ FROM (
   FROM `wechat_bindings` AS `s`
   WHERE
     NOT (
-      `s`.`openid` IS NULL
+      CAST(`s`.`openid` AS STRING) IS NULL
     )
     AND CAST(`s`.`bound_at` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'device' AS `kind`,
     CAST(`s`.`device_id` AS STRING) AS `id`,
@@ -110,10 +116,10 @@ FROM (
   FROM `app_events` AS `s`
   WHERE
     NOT (
-      `s`.`device_id` IS NULL
+      CAST(`s`.`device_id` AS STRING) IS NULL
     )
     AND CAST(`s`.`ts` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'openid' AS `kind`,
     CAST(`s`.`openid` AS STRING) AS `id`,
@@ -121,7 +127,7 @@ FROM (
   FROM `app_events` AS `s`
   WHERE
     NOT (
-      `s`.`openid` IS NULL
+      CAST(`s`.`openid` AS STRING) IS NULL
     )
     AND CAST(`s`.`ts` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
 ) AS `i`;

@@ -73,7 +73,7 @@ FROM (
 
 CREATE OR REPLACE TABLE "segl_retail_id_ids"
 ENGINE=Memory AS
-SELECT DISTINCT
+SELECT
   "kind" || ':' || "id" AS "n",
   "kind",
   "id",
@@ -89,7 +89,10 @@ FROM (
   FROM "users" AS "s"
   WHERE
     NOT (
-      "s"."user_id" IS NULL
+      CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      END IS NULL
     )
     AND (
       if(
@@ -109,7 +112,7 @@ FROM (
         )
       ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
     )
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'member' AS "kind",
     CASE
@@ -120,7 +123,10 @@ FROM (
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      "s"."user_id" IS NULL
+      CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      END IS NULL
     )
     AND if(
       position(toTypeName("s"."bound_at"), 'String') > 0,
@@ -130,7 +136,7 @@ FROM (
         'UTC'
       )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'openid' AS "kind",
     CAST("s"."openid" AS Nullable(String)) AS "id",
@@ -138,7 +144,7 @@ FROM (
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      "s"."openid" IS NULL
+      CAST("s"."openid" AS Nullable(String)) IS NULL
     )
     AND if(
       position(toTypeName("s"."bound_at"), 'String') > 0,
@@ -148,7 +154,7 @@ FROM (
         'UTC'
       )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'device' AS "kind",
     CAST("s"."device_id" AS Nullable(String)) AS "id",
@@ -156,7 +162,7 @@ FROM (
   FROM "app_events" AS "s"
   WHERE
     NOT (
-      "s"."device_id" IS NULL
+      CAST("s"."device_id" AS Nullable(String)) IS NULL
     )
     AND if(
       position(toTypeName("s"."ts"), 'String') > 0,
@@ -166,7 +172,7 @@ FROM (
         'UTC'
       )
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
-  UNION ALL
+  UNION DISTINCT
   SELECT
     'openid' AS "kind",
     CAST("s"."openid" AS Nullable(String)) AS "id",
@@ -174,7 +180,7 @@ FROM (
   FROM "app_events" AS "s"
   WHERE
     NOT (
-      "s"."openid" IS NULL
+      CAST("s"."openid" AS Nullable(String)) IS NULL
     )
     AND if(
       position(toTypeName("s"."ts"), 'String') > 0,

@@ -63,7 +63,7 @@ DROP TABLE IF EXISTS `segl_retail_id_ids`;
 
 CREATE TABLE `segl_retail_id_ids`
 USING PARQUET AS
-SELECT DISTINCT
+SELECT
   `kind` || ':' || `id` AS `n`,
   `kind`,
   `id`,
@@ -79,13 +79,16 @@ FROM (
   FROM `users` AS `s`
   WHERE
     NOT (
-      `s`.`user_id` IS NULL
+      CASE
+        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CAST(CAST(`s`.`user_id` AS BIGINT) AS STRING)
+      END IS NULL
     )
     AND (
       CAST(`s`.`registered_at` AS TIMESTAMP_NTZ) IS NULL
       OR CAST(`s`.`registered_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
     )
-  UNION ALL
+  UNION
   SELECT
     'member' AS `kind`,
     CASE
@@ -96,10 +99,13 @@ FROM (
   FROM `wechat_bindings` AS `s`
   WHERE
     NOT (
-      `s`.`user_id` IS NULL
+      CASE
+        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CAST(CAST(`s`.`user_id` AS BIGINT) AS STRING)
+      END IS NULL
     )
     AND CAST(`s`.`bound_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-  UNION ALL
+  UNION
   SELECT
     'openid' AS `kind`,
     CAST(`s`.`openid` AS STRING) AS `id`,
@@ -107,10 +113,10 @@ FROM (
   FROM `wechat_bindings` AS `s`
   WHERE
     NOT (
-      `s`.`openid` IS NULL
+      CAST(`s`.`openid` AS STRING) IS NULL
     )
     AND CAST(`s`.`bound_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-  UNION ALL
+  UNION
   SELECT
     'device' AS `kind`,
     CAST(`s`.`device_id` AS STRING) AS `id`,
@@ -118,10 +124,10 @@ FROM (
   FROM `app_events` AS `s`
   WHERE
     NOT (
-      `s`.`device_id` IS NULL
+      CAST(`s`.`device_id` AS STRING) IS NULL
     )
     AND CAST(`s`.`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-  UNION ALL
+  UNION
   SELECT
     'openid' AS `kind`,
     CAST(`s`.`openid` AS STRING) AS `id`,
@@ -129,7 +135,7 @@ FROM (
   FROM `app_events` AS `s`
   WHERE
     NOT (
-      `s`.`openid` IS NULL
+      CAST(`s`.`openid` AS STRING) IS NULL
     )
     AND CAST(`s`.`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ) AS `i`;

@@ -59,7 +59,7 @@ FROM (
 ) AS "l";
 
 CREATE TEMPORARY TABLE "segl_retail_id_ids" AS
-SELECT DISTINCT
+SELECT
   "kind" || ':' || "id" AS "n",
   "kind",
   "id",
@@ -75,13 +75,16 @@ FROM (
   FROM "users" AS "s"
   WHERE
     NOT (
-      "s"."user_id" IS NULL
+      CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+      END IS NULL
     )
     AND (
       CAST("s"."registered_at" AS TIMESTAMP) IS NULL
       OR CAST("s"."registered_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     )
-  UNION ALL
+  UNION
   SELECT
     'member' AS "kind",
     CASE
@@ -92,10 +95,13 @@ FROM (
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      "s"."user_id" IS NULL
+      CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+      END IS NULL
     )
     AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-  UNION ALL
+  UNION
   SELECT
     'openid' AS "kind",
     CAST("s"."openid" AS TEXT) AS "id",
@@ -103,10 +109,10 @@ FROM (
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      "s"."openid" IS NULL
+      CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-  UNION ALL
+  UNION
   SELECT
     'device' AS "kind",
     CAST("s"."device_id" AS TEXT) AS "id",
@@ -114,10 +120,10 @@ FROM (
   FROM "app_events" AS "s"
   WHERE
     NOT (
-      "s"."device_id" IS NULL
+      CAST("s"."device_id" AS TEXT) IS NULL
     )
     AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-  UNION ALL
+  UNION
   SELECT
     'openid' AS "kind",
     CAST("s"."openid" AS TEXT) AS "id",
@@ -125,7 +131,7 @@ FROM (
   FROM "app_events" AS "s"
   WHERE
     NOT (
-      "s"."openid" IS NULL
+      CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ) AS "i";

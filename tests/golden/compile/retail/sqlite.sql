@@ -57,7 +57,7 @@ FROM (
 ) AS "l";
 
 CREATE TEMPORARY TABLE "segl_retail_id_ids" AS
-SELECT DISTINCT
+SELECT
   "kind" || ':' || "id" AS "n",
   "kind",
   "id",
@@ -73,12 +73,15 @@ FROM (
   FROM "users" AS "s"
   WHERE
     NOT (
-      "s"."user_id" IS NULL
+      CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+      END IS NULL
     )
     AND (
       "s"."registered_at" IS NULL OR "s"."registered_at" < '2026-11-01 00:00:00'
     )
-  UNION ALL
+  UNION
   SELECT
     'member' AS "kind",
     CASE
@@ -89,9 +92,13 @@ FROM (
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      "s"."user_id" IS NULL
-    ) AND "s"."bound_at" < '2026-11-01 00:00:00'
-  UNION ALL
+      CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+      END IS NULL
+    )
+    AND "s"."bound_at" < '2026-11-01 00:00:00'
+  UNION
   SELECT
     'openid' AS "kind",
     CAST("s"."openid" AS TEXT) AS "id",
@@ -99,9 +106,10 @@ FROM (
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      "s"."openid" IS NULL
-    ) AND "s"."bound_at" < '2026-11-01 00:00:00'
-  UNION ALL
+      CAST("s"."openid" AS TEXT) IS NULL
+    )
+    AND "s"."bound_at" < '2026-11-01 00:00:00'
+  UNION
   SELECT
     'device' AS "kind",
     CAST("s"."device_id" AS TEXT) AS "id",
@@ -109,9 +117,10 @@ FROM (
   FROM "app_events" AS "s"
   WHERE
     NOT (
-      "s"."device_id" IS NULL
-    ) AND "s"."ts" < '2026-11-01 00:00:00'
-  UNION ALL
+      CAST("s"."device_id" AS TEXT) IS NULL
+    )
+    AND "s"."ts" < '2026-11-01 00:00:00'
+  UNION
   SELECT
     'openid' AS "kind",
     CAST("s"."openid" AS TEXT) AS "id",
@@ -119,7 +128,7 @@ FROM (
   FROM "app_events" AS "s"
   WHERE
     NOT (
-      "s"."openid" IS NULL
+      CAST("s"."openid" AS TEXT) IS NULL
     ) AND "s"."ts" < '2026-11-01 00:00:00'
 ) AS "i";
 

@@ -2,7 +2,8 @@
 components of the ID links visible at the as-of, computed by alternating large-star and
 small-star steps (Kiveris et al., "Connected Components in MapReduce and Beyond", 2014)
 over a table of edges. Each pair of steps is a few GROUP BYs and joins; the number of
-pairs grows with the logarithm of the graph's diameter (a chain of 100,000 links: 14),
+pairs grows with the logarithm of the graph's diameter (a chain of 100,000 links: 17
+changing pairs with IDs sorted along it, 14 in random order),
 not with the diameter as one round per hop would.
 
 An ID is the text `kind:value` (kinds are identifiers, so the first ':' ends the kind);

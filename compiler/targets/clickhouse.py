@@ -91,6 +91,13 @@ class ClickHouse(Target):
         return fn("if", fn("isNaN", value), exp.null(), value.copy())
 
     # ------------------------------------------------------------ time
+    def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        # ClickHouse's remainder by an infinite divisor is NaN; fmod gives the dividend
+        infinite = exp.and_(fn("isInfinite", right.copy()), fn("isFinite", left.copy()))
+        return exp.Case(
+            ifs=[exp.If(this=infinite, true=left.copy())], default=super().modulo(left, right)
+        )
+
     def epoch(self, value: exp.Expression) -> exp.Expression:
         return fn("toUnixTimestamp64Micro", fn("toDateTime64", value, exp.Literal.number(6)))
 

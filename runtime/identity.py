@@ -21,7 +21,8 @@ from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine, EngineError
 
 # far beyond what a graph needs (rounds grow with the logarithm of its diameter; a chain
-# of 100,000 links takes 18 with the last, unchanged one): reaching it means something is wrong, not slow
+# of 100,000 links takes 18 with the last, unchanged one): reaching it means something is
+# wrong, not slow
 MAX_PAIRS = 64
 
 

@@ -23,6 +23,7 @@ from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
 from segl.runtime.project import LoadedProject
 from segl.runtime.show import chosen_run
+from segl.runtime.store import StoredRuns
 from segl.runtime.tables import format_table
 
 Id = tuple[str, str]  # (kind, text)
@@ -61,8 +62,7 @@ class PersonLookup:
         return self.engine.query(render(query, self.engine.target, pretty=False))
 
     def _persons_where(self, *conditions: exp.Expression) -> exp.Select:
-        target = self.engine.target
-        at = exp.EQ(this=col("as_of"), expression=target.timestamp(self.as_of))
+        at = StoredRuns(self.engine, self.store).at(self.as_of)
         return (
             exp.Select(expressions=[col("person"), col("kind"), col("id")])
             .from_(table_ref(self.store.persons.name), copy=False)
@@ -100,7 +100,7 @@ class PersonLookup:
             .from_(table_ref(self.store.shared_ids.name), copy=False)
             .where(
                 exp.and_(
-                    exp.EQ(this=col("as_of"), expression=target.timestamp(self.as_of)),
+                    StoredRuns(self.engine, self.store).at(self.as_of),
                     exp.In(this=col("id"), expressions=[target.string(n) for n in nodes]),
                 ),
                 copy=False,

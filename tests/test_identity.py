@@ -557,24 +557,12 @@ def id_nodes(
 ) -> set[Node]:
     """Every ID the tables mention, in any ID column (visible or not)."""
     nodes: set[Node] = set()
-    for source, column, kind in id_columns(project):
-        for row in tables.get(source, ()):
+    for source, column, kind in project.id_columns():
+        for row in tables.get(source.name, ()):
             text = id_text(row.get(column))
             if text is not None:
                 nodes.add((kind, text))
     return nodes
-
-
-def id_columns(project: ir.Project) -> list[tuple[str, str, str]]:
-    """(source, column, kind) of every column holding IDs."""
-    assert project.identity is not None
-    found = [(s.name, s.user_column, s.id_kind or "") for s in project.sources]
-    for link in project.identity.links:
-        found += [
-            (link.source, link.left, link.left_kind),
-            (link.source, link.right, link.right_kind),
-        ]
-    return sorted(set(found))
 
 
 def assert_agrees(outcome: Outcome, scenario: Scenario, label: str) -> None:
@@ -631,8 +619,8 @@ def relabelled(scenario: Scenario, index: int) -> Scenario:
     if index == 0:
         return scenario
     columns: dict[str, set[str]] = {}
-    for source, column, _ in id_columns(scenario.project):
-        columns.setdefault(source, set()).add(column)
+    for source, column, _ in scenario.project.id_columns():
+        columns.setdefault(source.name, set()).add(column)
 
     def moved(value: object) -> object:
         if isinstance(value, str):

@@ -253,12 +253,13 @@ def _bucket_key_text(call: SqlCall) -> exp.Expression:
     if call.types[0] is Type.STRING:
         return key
     target = call.target
-    whole = exp.And(
-        this=exp.EQ(this=key.copy(), expression=exp.Floor(this=key.copy())),
-        expression=exp.LTE(
-            this=exp.Abs(this=key.copy()), expression=exp.Literal.number(repr(v.MAX_EXACT_WHOLE))
-        ),
+    # the size first, as a CASE: FLOOR of a huge double or infinity overflows its BIGINT in
+    # Spark's ANSI mode, and AND does not promise to evaluate its left side first
+    small = exp.LTE(
+        this=exp.Abs(this=key.copy()), expression=exp.Literal.number(repr(v.MAX_EXACT_WHOLE))
     )
+    is_whole = exp.EQ(this=key.copy(), expression=exp.Floor(this=key.copy()))
+    whole = exp.Case(ifs=[exp.If(this=small, true=is_whole)], default=exp.false())
     digits = target.cast(exp.Cast(this=key.copy(), to=exp.DataType.build("BIGINT")), Type.STRING)
     return exp.Case(ifs=[exp.If(this=whole, true=digits)])
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from segl.compiler import ir, registry
+from segl.compiler.journeys.check import JourneyChecker
+from segl.compiler.journeys.model import Journeys
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp, TimeUnit, WindowKind
 from segl.compiler.registry import NUMBER_ONLY, STRING_ONLY
 from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
@@ -34,6 +36,7 @@ class ProjectConfig:
     name: str = "project"
     timezone: str = "UTC"
     universe: str | None = None
+    channels: tuple[str, ...] = ()  # journey channels beyond SPEC's ten (segl.toml)
 
 
 def _hint_for_aggregating(source: str, column: str, column_type: Type) -> str:
@@ -74,6 +77,9 @@ class _Checker:
         self.resolved: dict[str, ir.Definition] = {}
         self.failed: set[str] = set()
         self.identity_defs: list[ast.IdentityDef] = []
+        self.journey_defs: list[ast.JourneyDef] = []
+        self.holdout_defs: list[ast.HoldoutDef] = []
+        self.policy_defs: list[ast.PolicyDef] = []
 
     # ------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
@@ -91,6 +97,9 @@ class _Checker:
                 self._register(stmt)
 
     def _register(self, stmt: ast.Statement) -> None:
+        if isinstance(stmt, ast.PolicyDef):
+            self.policy_defs.append(stmt)
+            return
         lowered = stmt.name.lower()
         if lowered in self.first_seen:
             first = self.first_seen[lowered]
@@ -108,6 +117,12 @@ class _Checker:
             return
         if isinstance(stmt, ast.IdentityDef):
             self.identity_defs.append(stmt)
+            return
+        if isinstance(stmt, ast.JourneyDef):
+            self.journey_defs.append(stmt)
+            return
+        if isinstance(stmt, ast.HoldoutDef):
+            self.holdout_defs.append(stmt)
             return
         if stmt.name in EXPRESSION_KEYWORDS:
             self.error(
@@ -468,6 +483,14 @@ class _Checker:
             start.span,
             "break the cycle: one of them must not use the others",
         )
+
+    def is_definition(self, name: str) -> bool:
+        return name in self.defs
+
+    def journeys(self, universe: str) -> Journeys | None:
+        """Journeys, holdouts and the policy, once every definition is checked."""
+        checker = JourneyChecker(self, self.sources.get(universe), self.config.channels)
+        return checker.check(self.journey_defs, self.holdout_defs, self.policy_defs)
 
     # ------------------------------------------------------------ definitions
     def check_definition(self, name: str) -> None:
@@ -1031,6 +1054,7 @@ def _check(
     order = checker.order()
     for name in order:
         checker.check_definition(name)
+    journeys = checker.journeys(universe)
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
     definitions = tuple(checker.resolved[name] for name in order)
@@ -1041,5 +1065,6 @@ def _check(
         definitions,
         checker.config.timezone,
         identity,
+        journeys,
     )
     return project, checker.diagnostics

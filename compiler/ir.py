@@ -12,12 +12,15 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segl.compiler import registry
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp, TimeUnit, WindowKind
 from segl.compiler.types import Domain, Type
 from segl.dsl.diagnostics import NO_SPAN, Span
+
+if TYPE_CHECKING:
+    from segl.compiler.journeys.model import Journeys
 
 LiteralValue = float | int | str | bool | dt.date | dt.datetime | None
 
@@ -472,6 +475,8 @@ class Project:
     definitions: tuple[Definition, ...]
     timezone: str = "UTC"
     identity: Identity | None = None
+    # journeys, holdouts and the contact policy (compiler/journeys/model.py); None: none
+    journeys: Journeys | None = None
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
@@ -509,6 +514,13 @@ class Project:
             return declared
         kinds = {s.column_type(c) for s, c, k in self.id_columns() if k == kind} - {None}
         return kinds.pop() if len(kinds) == 1 else None
+
+    def with_journey_values(self) -> Project:
+        """The project with the hidden tags its journeys read (conditions, payload values,
+        the users' zones) after its own definitions: what a run with journeys computes."""
+        if self.journeys is None or not self.journeys.values:
+            return self
+        return dataclasses.replace(self, definitions=(*self.definitions, *self.journeys.values))
 
     def closure(self, names: list[str]) -> Project:
         """The sub-project of `names` and everything they depend on."""

@@ -10,8 +10,10 @@ Every column has a declared type here; the one exception is `user_id`, which tak
 type of the universe's key column in the warehouse (an INTEGER key stays INTEGER, so the
 results join back to the users table; with an identity it is the person key, a
 string). A project with an identity also keeps its persons (`_persons`: every ID of
-every person) and the shared IDs it left out (`_shared_ids`) per as-of. Later features
-(journey state, outbox, report results, alert history) add their tables to this module.
+every person) and the shared IDs it left out (`_shared_ids`) per as-of. A project with
+journeys keeps their ledger of entries, the outbox and a marker per journey run; `segl
+deliver` records its attempts. Later features (report results, alert history) add their
+tables to this module.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class Table:
 
 AS_OF = Column("as_of", Type.TIMESTAMP, "the run's as-of, wall-clock time in the project's zone")
 USER = Column("user_id", Kind.KEY, "the user's key (the universe's key column)")
+JOURNEY = Column("journey", Type.STRING, "the journey's name")
+ENTRY_AT = Column("entry_at", Type.TIMESTAMP, "the entry's time, wall-clock in the project's zone")
 
 RUN_COLUMNS = (
     Column("project", Type.STRING, "the project's name (segl.toml)"),
@@ -182,8 +186,89 @@ class Store:
             "identity: the IDs linked to more IDs than `shared above` allows, left out",
         )
 
+    # ------------------------------------------------------------ journeys
+    @property
+    def journey_entries(self) -> Table:
+        return Table(
+            self._name("journey_entries"),
+            (
+                AS_OF,
+                JOURNEY,
+                USER,
+                ENTRY_AT,
+                Column("change", Type.STRING, "enter, exit (an exit rule) or done (last step)"),
+                Column(
+                    "changed_at", Type.TIMESTAMP, "when: the entry's time, the exit's, the run's"
+                ),
+            ),
+            ("as_of",),
+            "journeys: entries as a ledger, one row per change of an entry, written by the "
+            "run at as_of (rows of as-ofs after the journey's last run are not committed)",
+        )
+
+    @property
+    def outbox(self) -> Table:
+        return Table(
+            self._name("outbox"),
+            (
+                AS_OF,
+                JOURNEY,
+                Column("step", Type.STRING, "the step"),
+                USER,
+                ENTRY_AT,
+                Column(
+                    "due_at", Type.TIMESTAMP, "when the step was due (its first allowed instant)"
+                ),
+                Column("channel", Type.STRING, "the channel"),
+                Column("template", Type.STRING, "the template"),
+                Column("payload", Type.STRING, "the payload values, a JSON object"),
+                Column("status", Type.STRING, "sent, skipped, expired, capped or held_out"),
+                Column("message_id", Type.STRING, "deterministic: the idempotency key"),
+            ),
+            ("as_of",),
+            "journeys: one row per decision (journey, user, entry, step), by the run at as_of",
+        )
+
+    @property
+    def journey_runs(self) -> Table:
+        return Table(
+            self._name("journey_runs"),
+            (
+                AS_OF,
+                JOURNEY,
+                Column("previous", Type.TIMESTAMP, "the journey's previous run (null: its first)"),
+                Column("entries", Kind.COUNT, "entries made by this run"),
+                Column("decisions", Kind.COUNT, "outbox rows written by this run"),
+            ),
+            ("as_of",),
+            "journeys: one row per journey and run that processed it; written after the "
+            "ledger and the outbox, it marks their rows of that as-of as committed",
+        )
+
+    @property
+    def deliveries(self) -> Table:
+        return Table(
+            self._name("deliveries"),
+            (
+                Column("message_id", Type.STRING, "the outbox message"),
+                Column("attempt_at", Kind.INSTANT, "when the attempt ended (UTC)"),
+                Column("destination", Type.STRING, "webhook:URL or file:PATH"),
+                Column("status", Type.STRING, "delivered or failed"),
+                Column("detail", Type.STRING, "the receiver's answer or the error"),
+            ),
+            (),
+            "journeys: every delivery attempt of `segl deliver`",
+        )
+
+    @property
+    def journey_tables(self) -> tuple[Table, ...]:
+        """The journeys' tables a run writes: the ledger and outbox before their marker."""
+        if self.project.journeys is None or not self.project.journeys.journeys:
+            return ()
+        return (self.journey_entries, self.outbox, self.journey_runs)
+
     @property
     def history(self) -> tuple[Table, ...]:
         """The tables a run writes, in the order it writes them (the run log last)."""
         identity = (self.persons, self.shared_ids) if self.project.identity else ()
-        return (self.tags, self.members, self.layers, *identity, self.runs)
+        return (self.tags, self.members, self.layers, *identity, *self.journey_tables, self.runs)

@@ -302,7 +302,166 @@ class LayeringDef:
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-Statement = SourceDef | IdentityDef | TagDef | SegmentDef | LayeringDef
+# ---------------------------------------------------------------- journeys
+
+
+@dataclass(frozen=True)
+class Duration:
+    """`7 days`, `1 hour`: a fixed span of minutes, hours, days or weeks."""
+
+    count: int
+    unit: str  # minute hour day week (month, year: rejected by the checker)
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A wall-clock time of day, `10:00`."""
+
+    text: str  # as written, validated by the parser (HH:MM, 00:00 to 24:00)
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    @property
+    def minutes(self) -> int:
+        hours, minutes = self.text.split(":")
+        return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """`orders`, `events where name == "register"`: the rows of an event source."""
+
+    source: str
+    where: Expr | None = None
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class EnterDef:
+    """`enter on S`, `enter on first S` or `enter when C`."""
+
+    kind: str  # "on" | "first" | "when"
+    event: EventRef | None = None
+    condition: Expr | None = None
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ExitDef:
+    """`exit on S` or `exit when C`."""
+
+    kind: str  # "on" | "when"
+    event: EventRef | None = None
+    condition: Expr | None = None
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ReenterDef:
+    after: Duration
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PayloadItem:
+    """`with top_category` (the tag of that name) or `with coupon = expr`."""
+
+    key: str
+    value: Expr | None = None  # None: the tag (or segment, layering) named `key`
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class StepDef:
+    name: str
+    after: Duration | None
+    within: Duration | None
+    days: str | None  # "weekend" | "weekdays"
+    between: tuple[Clock, Clock] | None
+    channel: str
+    template: str
+    payload: tuple[PayloadItem, ...] = ()
+    condition: Expr | None = None
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    channel_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # timing clauses given more than once, for the checker to report: (clause, span)
+    repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class HoldoutDef:
+    """`holdout NAME P% salt "S"`: top level (every journey) or inside a journey."""
+
+    name: str
+    percent: str  # the number as written
+    salt: str
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class JourneyDef:
+    name: str
+    title: str | None
+    enters: tuple[EnterDef, ...]
+    reenters: tuple[ReenterDef, ...]
+    exits: tuple[ExitDef, ...]
+    steps: tuple[StepDef, ...]
+    holdouts: tuple[HoldoutDef, ...] = ()
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class QuietDef:
+    """`quiet 22:00 to 08:00`: no message in these hours of the user's day."""
+
+    start: Clock
+    end: Clock
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class CapDef:
+    """`cap push 1 per day` (calendar day), `cap all 3 per 7 days` (rolling)."""
+
+    channel: str  # a channel, or "all"
+    limit: str  # the number as written
+    per: str | Duration  # "day" | "week" (calendar, in the user's zone) or a rolling span
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PriorityDef:
+    journeys: tuple[str, ...]
+    spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PolicyDef:
+    """`policy { quiet ...; cap ...; priority ... }`: the project's contact policy."""
+
+    quiet: tuple[QuietDef, ...]
+    caps: tuple[CapDef, ...]
+    priorities: tuple[PriorityDef, ...]
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+Statement = (
+    SourceDef
+    | IdentityDef
+    | TagDef
+    | SegmentDef
+    | LayeringDef
+    | JourneyDef
+    | HoldoutDef
+    | PolicyDef
+)
 
 
 @dataclass(frozen=True)
@@ -312,6 +471,22 @@ class Program:
     trailing_comments: tuple[str, ...] = ()
     # comments at the top of the file, separated from the first statement by a blank line
     header_comments: tuple[str, ...] = ()
+
+
+def journey_exprs(journey: JourneyDef) -> list[Expr]:
+    """Every expression of a journey: filters, conditions, payload values."""
+    found: list[Expr] = []
+    clauses: list[EnterDef | ExitDef] = [*journey.enters, *journey.exits]
+    for clause in clauses:
+        if clause.event is not None and clause.event.where is not None:
+            found.append(clause.event.where)
+        if clause.condition is not None:
+            found.append(clause.condition)
+    for step in journey.steps:
+        found += [item.value for item in step.payload if item.value is not None]
+        if step.condition is not None:
+            found.append(step.condition)
+    return found
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:

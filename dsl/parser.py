@@ -54,6 +54,7 @@ CONDITION_KEYWORDS = frozenset(
         *("not", "and", "or", "in", "between", "is", "contains", "starts", "ends"),
         *("when", "then", "else", "end", "where", "since"),
         *("tag", "segment", "source", "layering", "identity"),
+        *("journey", "holdout", "policy", "enter", "reenter", "exit", "step", "if", "with"),
     }
 )
 AGGREGATES = frozenset(
@@ -605,6 +606,186 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         title, _ = _take_title(items[1:])
         return ast.LayerDef(items[0].value, title, None, _span(self.file, meta))
 
+    # ------------------------------------------------------------- journeys
+    def duration(self, meta: Meta, items: list[Token]) -> ast.Duration:
+        count_token, unit_token = items
+        unit = UNITS.get(unit_token.value)
+        if unit is None:
+            self._problem(
+                "E0205",
+                f"unknown time unit '{unit_token.value}'",
+                unit_token,
+                "use minutes, hours, days or weeks",
+            )
+            unit = "day"
+        if not count_token.value.isdigit() or len(count_token.value) > 7:
+            self._problem(
+                "E0206",
+                "a duration needs a whole number below ten million",
+                count_token,
+                "e.g. after 7 days",
+            )
+            return ast.Duration(0, unit, _span(self.file, meta))
+        return ast.Duration(int(count_token.value), unit, _span(self.file, meta))
+
+    def _clock(self, token: Token) -> ast.Clock:
+        hours, minutes = (int(part) for part in token.value.split(":"))
+        if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+            self._problem(
+                "E0206",
+                f"'{token.value}' is not a time of day",
+                token,
+                "write HH:MM from 00:00 to 24:00",
+            )
+        return ast.Clock(f"{hours:02d}:{minutes:02d}", _span(self.file, token))
+
+    def event_ref(self, meta: Meta, items: list[Any]) -> ast.EventRef:
+        where = items[1].expr if len(items) > 1 else None
+        return ast.EventRef(items[0].value, where, _span(self.file, meta))
+
+    def enter_on(self, meta: Meta, items: list[Any]) -> ast.EnterDef:
+        return ast.EnterDef("on", items[0], None, _span(self.file, meta))
+
+    def enter_first(self, meta: Meta, items: list[Any]) -> ast.EnterDef:
+        return ast.EnterDef("first", items[0], None, _span(self.file, meta))
+
+    def enter_when(self, meta: Meta, items: list[Any]) -> ast.EnterDef:
+        return ast.EnterDef("when", None, items[0], _span(self.file, meta))
+
+    def reenter(self, meta: Meta, items: list[Any]) -> ast.ReenterDef:
+        return ast.ReenterDef(items[0], _span(self.file, meta))
+
+    def exit_on(self, meta: Meta, items: list[Any]) -> ast.ExitDef:
+        return ast.ExitDef("on", items[0], None, _span(self.file, meta))
+
+    def exit_when(self, meta: Meta, items: list[Any]) -> ast.ExitDef:
+        return ast.ExitDef("when", None, items[0], _span(self.file, meta))
+
+    def step_after(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("after", items[0], _span(self.file, meta))
+
+    def step_within(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("within", items[0], _span(self.file, meta))
+
+    def step_weekend(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("days", "weekend", _span(self.file, meta))
+
+    def step_weekdays(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("days", "weekdays", _span(self.file, meta))
+
+    def step_between(self, meta: Meta, items: list[Token]) -> _Timing:
+        window = (self._clock(items[0]), self._clock(items[1]))
+        return _Timing("between", window, _span(self.file, meta))
+
+    def payload(self, meta: Meta, items: list[ast.PayloadItem]) -> _Payload:
+        return _Payload(tuple(items))
+
+    def payload_item(self, meta: Meta, items: list[Any]) -> ast.PayloadItem:
+        value = items[1] if len(items) > 1 else None
+        return ast.PayloadItem(items[0].value, value, _span(self.file, meta))
+
+    def step_if(self, meta: Meta, items: list[Any]) -> _If:
+        return _If(items[0])
+
+    def step_def(self, meta: Meta, items: list[Any]) -> ast.StepDef:
+        name: Token = items[0]
+        timings = [item for item in items if isinstance(item, _Timing)]
+        found: dict[str, Any] = {}
+        repeated: list[tuple[str, Span]] = []
+        for timing in timings:
+            if timing.clause in found:
+                repeated.append((timing.clause, timing.span))
+                continue
+            found[timing.clause] = timing.value
+        rest = [item for item in items[1:] if not isinstance(item, _Timing)]
+        channel: Token = rest[0]
+        payload = next((item.items for item in rest if isinstance(item, _Payload)), ())
+        condition = next((item.expr for item in rest if isinstance(item, _If)), None)
+        return ast.StepDef(
+            name.value,
+            found.get("after"),
+            found.get("within"),
+            found.get("days"),
+            found.get("between"),
+            channel.value,
+            self._string(rest[1]),
+            payload,
+            condition,
+            span=_span(self.file, meta),
+            channel_span=_span(self.file, channel),
+            repeated=tuple(repeated),
+        )
+
+    def _percent(self, number: Token, sign: Token) -> str:
+        if sign.value != "%":
+            self._problem("E0206", "a share is written as a percentage", sign, "e.g. 5%")
+        return str(number.value)
+
+    def holdout_def(self, meta: Meta, items: list[Any]) -> ast.HoldoutDef:
+        annotations, rest = _split_annotations(items)
+        name, number, sign, salt = rest
+        return ast.HoldoutDef(
+            name.value,
+            self._percent(number, sign),
+            self._string(salt),
+            annotations,
+            span=_span(self.file, meta),
+        )
+
+    def journey_def(self, meta: Meta, items: list[Any]) -> ast.JourneyDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        return ast.JourneyDef(
+            rest[0].value,
+            title,
+            tuple(item for item in body if isinstance(item, ast.EnterDef)),
+            tuple(item for item in body if isinstance(item, ast.ReenterDef)),
+            tuple(item for item in body if isinstance(item, ast.ExitDef)),
+            tuple(item for item in body if isinstance(item, ast.StepDef)),
+            tuple(item for item in body if isinstance(item, ast.HoldoutDef)),
+            annotations,
+            span=_span(self.file, meta),
+        )
+
+    def quiet(self, meta: Meta, items: list[Token]) -> ast.QuietDef:
+        return ast.QuietDef(self._clock(items[0]), self._clock(items[1]), _span(self.file, meta))
+
+    def cap_calendar(self, meta: Meta, items: list[Token]) -> str:
+        word = UNITS.get(items[0].value, items[0].value)
+        if word not in ("day", "week"):
+            self._problem(
+                "E0205",
+                f"a cap is counted per day, per week or per a span, not per '{items[0].value}'",
+                items[0],
+                "e.g. cap push 1 per day, cap all 3 per 7 days",
+            )
+            return "day"
+        return str(word)
+
+    def cap_rolling(self, meta: Meta, items: list[Token]) -> ast.Duration:
+        return self.duration(meta, items)
+
+    def cap(self, meta: Meta, items: list[Any]) -> ast.CapDef:
+        channel, limit, per = items
+        return ast.CapDef(channel.value, str(limit.value), per, _span(self.file, meta))
+
+    def priority(self, meta: Meta, items: list[Token]) -> ast.PriorityDef:
+        return ast.PriorityDef(
+            tuple(item.value for item in items),
+            tuple(_span(self.file, item) for item in items),
+            _span(self.file, meta),
+        )
+
+    def policy_def(self, meta: Meta, items: list[Any]) -> ast.PolicyDef:
+        annotations, body = _split_annotations(items)
+        return ast.PolicyDef(
+            tuple(item for item in body if isinstance(item, ast.QuietDef)),
+            tuple(item for item in body if isinstance(item, ast.CapDef)),
+            tuple(item for item in body if isinstance(item, ast.PriorityDef)),
+            annotations,
+            span=_span(self.file, meta),
+        )
+
     def program(self, meta: Meta, items: list[ast.Statement]) -> tuple[ast.Statement, ...]:
         return tuple(items)
 
@@ -648,6 +829,25 @@ class _Largest:
     limit: int | None
 
 
+@dataclass(frozen=True)
+class _Timing:
+    """A step's timing clause: after, within, days (weekend/weekdays), between."""
+
+    clause: str
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True)
+class _Payload:
+    items: tuple[ast.PayloadItem, ...]
+
+
+@dataclass(frozen=True)
+class _If:
+    expr: ast.Expr
+
+
 class _Else:
     def __init__(self, expr: ast.Expr) -> None:
         self.expr = expr
@@ -687,6 +887,7 @@ _READABLE = {
 _EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LPAR", "MINUS", "NOT", "CASE", "TRUE"}
 _OPERATORS = {"AND", "OR", "CMP_OP", "ADD_OP", "MUL_OP", "IS", "BETWEEN", "CONTAINS", "IN"}
 _STATEMENTS = {"SOURCE", "IDENTITY", "TAG", "SEGMENT", "LAYERING"}
+_JOURNEY_STATEMENTS = {"JOURNEY", "HOLDOUT", "POLICY"}
 
 
 def _terminal_text(name: str) -> str:
@@ -709,8 +910,8 @@ def _expected_words(expected: set[str]) -> str:
         words.append("an operator")
         remaining -= _OPERATORS | {"NOT", "STARTS", "ENDS"}
     if remaining >= _STATEMENTS:
-        words.append("a statement (source, identity, tag, segment, layering)")
-        remaining -= _STATEMENTS | {"AT"}
+        words.append("a statement (source, identity, tag, segment, layering, journey, ...)")
+        remaining -= _STATEMENTS | _JOURNEY_STATEMENTS | {"AT"}
     words += sorted(_terminal_text(name) for name in remaining)
     if len(words) > 6:
         words = [*words[:6], "..."]
@@ -965,6 +1166,8 @@ def _statement_exprs(stmt: ast.Statement) -> list[ast.Expr]:
         return [stmt.expr]
     if isinstance(stmt, ast.LayeringDef):
         return [layer.condition for layer in stmt.layers if layer.condition is not None]
+    if isinstance(stmt, ast.JourneyDef):
+        return ast.journey_exprs(stmt)
     return []
 
 

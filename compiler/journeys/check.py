@@ -1,0 +1,450 @@
+"""Checking journeys, holdouts and the contact policy (SPEC §2.6, §2.8): syntax tree to
+`model.Journeys`, with diagnostics E0701-E0712.
+
+It runs after the project's definitions are checked, with the project checker's
+expression checking (`ExprChecker`), so a journey's conditions are typed exactly as a
+segment's. Each condition and payload value becomes a hidden tag (model.hidden_name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Sequence
+from typing import Protocol
+
+from segl.compiler import ir
+from segl.compiler.journeys import model
+from segl.compiler.types import Type
+from segl.dsl import ast
+from segl.dsl.diagnostics import Span
+
+UNIT_SPANS = {
+    "minute": dt.timedelta(minutes=1),
+    "hour": dt.timedelta(hours=1),
+    "day": dt.timedelta(days=1),
+    "week": dt.timedelta(weeks=1),
+}
+
+
+class ExprChecker(Protocol):
+    """What the project's checker lends: reporting, and typing expressions."""
+
+    sources: dict[str, ir.Source]
+
+    def error(self, code: str, message: str, span: Span | None, *hints: str) -> None: ...
+
+    def warn(self, code: str, message: str, span: Span | None, *hints: str) -> None: ...
+
+    def expr(self, node: ast.Expr, scope: ir.Source | None) -> ir.Expr: ...
+
+    def condition(self, node: ast.Expr, scope: ir.Source | None, what: str) -> ir.Expr: ...
+
+    def is_definition(self, name: str) -> bool: ...
+
+
+def _closest(name: str, candidates: Sequence[str]) -> tuple[str, ...]:
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return tuple(f"did you mean '{c}'?" for c in found)
+
+
+class JourneyChecker:
+    def __init__(
+        self,
+        checker: ExprChecker,
+        universe: ir.Source | None,
+        channels: Sequence[str] = (),
+    ) -> None:
+        self.checker = checker
+        self.universe = universe
+        self.channels = (*model.CHANNELS, *(c for c in channels if c not in model.CHANNELS))
+        self.values: list[ir.Tag] = []
+
+    def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
+        self.checker.error(code, message, span, *hints)
+
+    # ------------------------------------------------------------ the whole
+    def check(
+        self,
+        journeys: Sequence[ast.JourneyDef],
+        holdouts: Sequence[ast.HoldoutDef],
+        policies: Sequence[ast.PolicyDef],
+    ) -> model.Journeys | None:
+        if not journeys and not holdouts and not policies:
+            return None
+        policy = self._policy(policies)
+        quiet, priority = policy.quiet, policy.priority
+        order = self._priorities(journeys, priority)
+        checked = [self._journey(j, order[j.name], quiet) for j in journeys]
+        zone = self._zone_value()
+        return model.Journeys(
+            tuple(checked),
+            tuple(self._holdout(h, None) for h in holdouts),
+            quiet,
+            policy.caps,
+            tuple(self.values),
+            zone,
+        )
+
+    def _zone_value(self) -> str | None:
+        if self.universe is None or self.universe.zone is None:
+            return None
+        name = model.hidden_name("", "zone")
+        column = ir.ProfileColumn(self.universe.name, self.universe.zone, Type.STRING)
+        self.values.append(ir.Tag(name, None, column))
+        return name
+
+    def _hidden(self, journey: str, what: str, expr: ir.Expr) -> str:
+        name = model.hidden_name(journey, what)
+        self.values.append(ir.Tag(name, None, expr))
+        return name
+
+    # ------------------------------------------------------------ policy
+    def _policy(self, policies: Sequence[ast.PolicyDef]) -> _Policy:
+        for extra in policies[1:]:
+            self.error(
+                "E0711",
+                "a project has one contact policy",
+                extra.span,
+                "merge the `policy` blocks into one",
+            )
+        if not policies:
+            return _Policy(None, (), ())
+        stmt = policies[0]
+        quiet = None
+        for index, item in enumerate(stmt.quiet):
+            if index:
+                self.error("E0711", "quiet hours are given twice", item.span, "keep one `quiet`")
+                continue
+            if item.start.minutes % model.DAY_MINUTES == item.end.minutes % model.DAY_MINUTES:
+                self.error(
+                    "E0705",
+                    "quiet hours that start and end at the same time leave no time to send",
+                    item.span,
+                    "e.g. quiet 22:00 to 08:00",
+                )
+                continue
+            quiet = (item.start.minutes % model.DAY_MINUTES, item.end.minutes)
+        caps = tuple(cap for item in stmt.caps if (cap := self._cap(item)) is not None)
+        names = tuple(name for item in stmt.priorities for name in item.journeys)
+        return _Policy(quiet, caps, names, stmt.priorities)
+
+    def _cap(self, item: ast.CapDef) -> model.Cap | None:
+        if item.channel != model.ALL_CHANNELS and not self._known_channel(item.channel, item.span):
+            return None
+        if not item.limit.isdigit() or len(item.limit) > 9:
+            self.error(
+                "E0705", "a cap is a whole number of messages", item.span, "e.g. cap sms 2 per day"
+            )
+            return None
+        limit = int(item.limit)
+        if limit == 0:
+            self.error(
+                "E0705",
+                f"a cap of 0 messages means channel '{item.channel}' is never used",
+                item.span,
+                "remove the steps that send there, or allow at least 1",
+            )
+            return None
+        if isinstance(item.per, ast.Duration):
+            span = self._duration(item.per)
+            if span is None or span <= dt.timedelta(0):
+                self.error("E0705", "a rolling cap needs a span longer than 0", item.span)
+                return None
+            return model.Cap(item.channel, limit, None, span, item.span)
+        return model.Cap(item.channel, limit, item.per, None, item.span)
+
+    def _priorities(
+        self, journeys: Sequence[ast.JourneyDef], priority: _Priority
+    ) -> dict[str, int]:
+        known = [j.name for j in journeys]
+        listed: list[str] = []
+        for name, span in priority.named():
+            if name not in known:
+                self.error(
+                    "E0706",
+                    f"priority names '{name}', which is not a journey",
+                    span,
+                    *_closest(name, known),
+                )
+            elif name in listed:
+                self.error("E0706", f"journey '{name}' is named twice in the priority", span)
+            else:
+                listed.append(name)
+        ordered = listed + [name for name in known if name not in listed]
+        return {name: index for index, name in enumerate(ordered)}
+
+    # ------------------------------------------------------------ journeys
+    def _journey(
+        self, stmt: ast.JourneyDef, priority: int, quiet: tuple[int, int] | None
+    ) -> model.Journey:
+        name = stmt.name
+        enter_on, first, enter_when = self._entry(stmt)
+        reenter = None
+        for index, item in enumerate(stmt.reenters):
+            if index:
+                self.error("E0711", "`reenter` is given twice", item.span, "keep one")
+                continue
+            reenter = self._duration(item.after)
+        exit_on: list[model.EventTrigger] = []
+        exit_when: list[str] = []
+        for index, clause in enumerate(stmt.exits):
+            if clause.event is not None:
+                trigger = self._trigger(clause.event, f"exit of journey '{name}'")
+                if trigger is not None:
+                    exit_on.append(trigger)
+            elif clause.condition is not None:
+                expr = self.checker.condition(clause.condition, None, f"exit of journey '{name}'")
+                exit_when.append(self._hidden(name, f"exit{index}", expr))
+        if not stmt.steps:
+            self.error(
+                "E0701",
+                f"journey '{name}' has no step",
+                stmt.span,
+                'add one: step hello after 1 hour: send sms "hello"',
+            )
+        steps = self._steps(stmt, quiet)
+        holdouts = tuple(self._holdout(h, name) for h in stmt.holdouts)
+        return model.Journey(
+            name,
+            stmt.title,
+            priority,
+            enter_on,
+            first,
+            enter_when,
+            reenter,
+            tuple(exit_on),
+            tuple(exit_when),
+            steps,
+            holdouts,
+            stmt.span,
+        )
+
+    def _entry(self, stmt: ast.JourneyDef) -> tuple[model.EventTrigger | None, bool, str | None]:
+        if not stmt.enters:
+            self.error(
+                "E0701",
+                f"journey '{stmt.name}' has no `enter`",
+                stmt.span,
+                "say who enters: enter on SOURCE, enter on first SOURCE or enter when CONDITION",
+            )
+            return None, False, None
+        for extra in stmt.enters[1:]:
+            self.error(
+                "E0711",
+                f"journey '{stmt.name}' has more than one `enter`",
+                extra.span,
+                "a journey has one entry rule: combine conditions with `or`",
+            )
+        clause = stmt.enters[0]
+        what = f"entry of journey '{stmt.name}'"
+        if clause.event is not None:
+            return self._trigger(clause.event, what), clause.kind == "first", None
+        assert clause.condition is not None
+        expr = self.checker.condition(clause.condition, None, what)
+        return None, False, self._hidden(stmt.name, "enter", expr)
+
+    def _trigger(self, ref: ast.EventRef, what: str) -> model.EventTrigger | None:
+        source = self.checker.sources.get(ref.source)
+        if source is None:
+            events = [s.name for s in self.checker.sources.values() if s.kind == "event"]
+            hint = _closest(ref.source, events) or (
+                ("event sources: " + ", ".join(events),) if events else ()
+            )
+            self.error(
+                "E0702", f"unknown event source '{ref.source}' in the {what}", ref.span, *hint
+            )
+            return None
+        if source.kind != "event":
+            self.error(
+                "E0702",
+                f"'{ref.source}' is a profile source: the {what} needs events",
+                ref.span,
+                "use an event source (one with `user ... time ...`), or `enter when` a condition",
+            )
+            return None
+        flt = None
+        if ref.where is not None:
+            flt = self.checker.condition(ref.where, source, f"the filter of the {what}")
+            if any(isinstance(n, ir.Aggregate) for n in ir.walk(flt)):
+                self.error(
+                    "E0703",
+                    f"the filter of the {what} reads each event: it cannot aggregate",
+                    ref.where.span,
+                    "name the aggregate as a tag and use `enter when` / `exit when`",
+                )
+        return model.EventTrigger(source.name, flt)
+
+    # ------------------------------------------------------------ steps
+    def _steps(self, stmt: ast.JourneyDef, quiet: tuple[int, int] | None) -> tuple[model.Step, ...]:
+        steps: list[model.Step] = []
+        seen: set[str] = set()
+        for step in stmt.steps:
+            if step.name in seen:
+                self.error(
+                    "E0711", f"step '{step.name}' appears twice in journey '{stmt.name}'", step.span
+                )
+                continue
+            seen.add(step.name)
+            checked = self._step(stmt.name, step, len(steps), quiet)
+            if checked is not None:
+                steps.append(checked)
+        return tuple(steps)
+
+    def _step(
+        self, journey: str, step: ast.StepDef, index: int, quiet: tuple[int, int] | None
+    ) -> model.Step | None:
+        for clause, span in step.repeated:
+            self.error(
+                "E0711", f"`{clause}` is given twice in step '{step.name}'", span, "keep one"
+            )
+        self._known_channel(step.channel, step.channel_span)
+        after = self._duration(step.after) if step.after is not None else dt.timedelta(0)
+        within = self._duration(step.within) if step.within is not None else None
+        if after is None:
+            return None
+        if within is not None and within <= after:
+            shown = f"within {_spoken(step.within)}" if step.within else "within"
+            self.error(
+                "E0704",
+                f"step '{step.name}' can never be sent: it expires ({shown}) before it is due "
+                f"(after {_spoken(step.after) if step.after else '0 minutes'})",
+                step.span,
+                "`within` counts from the entry, like `after`: make it longer than `after`",
+            )
+        allowed = self._allowed(step, quiet)
+        if not any(allowed.allows(day, minute) for day in range(1, 8) for minute in range(0, 1440)):
+            self.error(
+                "E0704",
+                f"step '{step.name}' can never be sent: its window lies inside the quiet hours",
+                step.span,
+                "move the window out of the policy's quiet hours",
+            )
+        condition = None
+        what = f"the condition of step '{step.name}'"
+        if step.condition is not None:
+            expr = self.checker.condition(step.condition, None, what)
+            condition = self._hidden(journey, f"{step.name}{model.HIDDEN}if", expr)
+        payload = self._payload(journey, step)
+        return model.Step(
+            step.name,
+            index,
+            after,
+            within,
+            allowed,
+            step.channel,
+            step.template,
+            condition,
+            payload,
+            step.span,
+        )
+
+    def _allowed(self, step: ast.StepDef, quiet: tuple[int, int] | None) -> model.Allowed:
+        start = end = None
+        if step.between is not None:
+            first, last = step.between
+            start, end = first.minutes % model.DAY_MINUTES, last.minutes
+            if start == end % model.DAY_MINUTES:
+                self.error(
+                    "E0704",
+                    f"step '{step.name}' can never be sent: its window "
+                    f"between {first.text} and {last.text} is empty",
+                    first.span,
+                    "the end is exclusive: e.g. between 10:00 and 20:00",
+                )
+        quiet_start, quiet_end = quiet if quiet is not None else (None, None)
+        return model.Allowed(step.days, start, end, quiet_start, quiet_end)
+
+    def _payload(self, journey: str, step: ast.StepDef) -> tuple[tuple[str, str], ...]:
+        found: list[tuple[str, str]] = []
+        for item in step.payload:
+            if any(key == item.key for key, _ in found):
+                self.error("E0707", f"payload key '{item.key}' is given twice", item.span)
+                continue
+            node = item.value if item.value is not None else ast.Name(item.key, item.span)
+            expr = self.checker.expr(node, None)
+            if expr.type is Type.NULL:
+                self.error("E0707", f"payload value '{item.key}' is always null", item.span)
+            what = f"{step.name}{model.HIDDEN}{item.key}"
+            found.append((item.key, self._hidden(journey, what, expr)))
+        return tuple(found)
+
+    def _known_channel(self, channel: str, span: Span | None) -> bool:
+        if channel in self.channels:
+            return True
+        self.error(
+            "E0708",
+            f"unknown channel '{channel}'",
+            span,
+            *_closest(channel, self.channels),
+            "channels: " + ", ".join(self.channels) + " (more in segl.toml: [journeys] channels)",
+        )
+        return False
+
+    # ------------------------------------------------------------ durations, holdouts
+    def _duration(self, duration: ast.Duration) -> dt.timedelta | None:
+        span = UNIT_SPANS.get(duration.unit)
+        if span is None:
+            self.error(
+                "E0709",
+                f"a journey's durations have a fixed length: {duration.unit}s do not",
+                duration.span,
+                "count in days or weeks: e.g. after 30 days",
+            )
+            return None
+        return duration.count * span
+
+    def _holdout(self, stmt: ast.HoldoutDef, journey: str | None) -> model.Holdout:
+        share = 0.0
+        try:
+            share = float(stmt.percent) / 100
+        except ValueError:
+            share = -1.0
+        if not 0 < share < 1:
+            self.error(
+                "E0710",
+                f"holdout '{stmt.name}' must hold more than 0% and less than 100% of the users",
+                stmt.span,
+                'e.g. holdout control 5% salt "control-2026"',
+            )
+        if not stmt.salt:
+            self.error(
+                "E0710",
+                f"holdout '{stmt.name}' needs a salt",
+                stmt.span,
+                "a fixed text that makes this holdout's users different from another's",
+            )
+        return model.Holdout(stmt.name, share, stmt.salt, journey, stmt.span)
+
+
+def _spoken(duration: ast.Duration | None) -> str:
+    if duration is None:
+        return ""
+    unit = duration.unit if duration.count == 1 else duration.unit + "s"
+    return f"{duration.count} {unit}"
+
+
+class _Priority:
+    def __init__(self, items: Sequence[ast.PriorityDef] = ()) -> None:
+        self.items = items
+
+    def named(self) -> list[tuple[str, Span | None]]:
+        found: list[tuple[str, Span | None]] = []
+        for item in self.items:
+            spans = item.spans or tuple(item.span for _ in item.journeys)
+            found += list(zip(item.journeys, spans, strict=True))
+        return found
+
+
+class _Policy:
+    def __init__(
+        self,
+        quiet: tuple[int, int] | None,
+        caps: tuple[model.Cap, ...],
+        names: tuple[str, ...],
+        priorities: Sequence[ast.PriorityDef] = (),
+    ) -> None:
+        self.quiet = quiet
+        self.caps = caps
+        self.names = names
+        self.priority = _Priority(priorities)

@@ -1,0 +1,100 @@
+"""The SQL a journey run reads from the warehouse (SPEC §3.2): each user's first matching
+event of a trigger in an interval, the hidden per-user values of the users it concerns,
+and the journey state of the result store. Decisions are taken by the runtime
+(runtime/journeys.py) from these facts; nothing here knows a connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.journeys import model
+from segl.compiler.plan import Plan
+from segl.compiler.sqlgen.expressions import ExprCompiler
+from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, table_ref
+from segl.compiler.sqlgen.query import id_text
+from segl.compiler.targets import Target, TargetError
+from segl.compiler.targets.base import quoted_table
+from segl.compiler.types import Type
+
+EVENTS, MAP, RESULT = "e", "m", "r"
+
+
+def first_events(
+    plan: Plan,
+    target: Target,
+    trigger: model.EventTrigger,
+    start: dt.datetime | None,
+    end: dt.datetime,
+    result: str,
+    identity_map: str | None,
+    ever_first: bool = False,
+) -> exp.Select:
+    """(user, time of the user's first matching event in [start, end)) for users of the
+    run's universe. `ever_first`: only users whose first matching event *ever* (before
+    `end`) lies in the interval (`enter on first`)."""
+    project = plan.project
+    source = project.source(trigger.source)
+    assert source.time_column is not None
+    time_type = source.column_type(source.time_column) or Type.TIMESTAMP
+    time_value = target.read_column(col(source.time_column, EVENTS), time_type)
+    if time_type is Type.DATE:
+        time_value = target.to_timestamp(time_value)
+    user = col("person", MAP) if identity_map is not None else col(source.user_column, EVENTS)
+    conditions: list[exp.Expression] = [
+        exp.LT(this=time_value.copy(), expression=target.timestamp(end))
+    ]
+    if start is not None and not ever_first:
+        conditions.append(exp.GTE(this=time_value.copy(), expression=target.timestamp(start)))
+    if trigger.filter is not None:
+        conditions.append(_filter(plan, target, source, trigger.filter))
+    first = exp.Min(this=time_value.copy())
+    query = (
+        exp.Select(expressions=[aliased(user, USER), aliased(first, "_t")])
+        .from_(table_ref(source.table, EVENTS), copy=False)
+        .join(
+            quoted_table(result).as_(RESULT),
+            on=exp.EQ(this=col(USER, RESULT), expression=user.copy()),
+            join_type="INNER",
+            copy=False,
+        )
+    )
+    if identity_map is not None:
+        assert source.id_kind is not None
+        declared = project.id_type(source, source.user_column, source.id_kind)
+        text = id_text(target, col(source.user_column, EVENTS), declared)
+        on = exp.and_(
+            exp.EQ(this=col("kind", MAP), expression=exp.Literal.string(source.id_kind)),
+            exp.EQ(this=col("id", MAP), expression=text),
+        )
+        query = query.join(table_ref(identity_map, MAP), on=on, join_type="INNER", copy=False)
+    query = query.where(and_all(conditions), copy=False).group_by(user.copy(), copy=False)
+    if ever_first and start is not None:
+        query = query.having(exp.GTE(this=first.copy(), expression=target.timestamp(start)))
+    return query
+
+
+def _filter(plan: Plan, target: Target, source: ir.Source, flt: ir.Expr) -> exp.Expression:
+    def resolve(node: ir.Expr) -> exp.Expression:
+        if isinstance(node, ir.EventColumn):
+            value_type = source.column_type(node.column) or Type.STRING
+            return target.read_column(col(node.column, EVENTS), value_type)
+        raise TargetError(target.name, type(node).__name__, "not allowed in a journey's filter")
+
+    compiled = ExprCompiler(target, plan.as_of, resolve).compile(flt)
+    return exp.EQ(this=exp.Paren(this=compiled), expression=target.boolean(True))
+
+
+def values_of(
+    plan: Plan, result: str, names: list[str], where: exp.Expression | None
+) -> exp.Select:
+    """(user, the hidden values `names`) from the run's result."""
+    columns = [col(plan.column_for(name).column) for name in names]
+    query = exp.Select(expressions=[col(USER), *columns]).from_(quoted_table(result), copy=False)
+    return query.where(where, copy=False) if where is not None else query
+
+
+def is_true(plan: Plan, target: Target, name: str) -> exp.Expression:
+    return exp.EQ(this=col(plan.column_for(name).column), expression=target.boolean(True))

@@ -129,16 +129,20 @@ class CompiledRun:
         )
         return exp.Alter(this=quoted_table(table.name), kind="TABLE", actions=[definition])
 
-    def _history(self, table: Table, rows: list[exp.Select]) -> list[exp.Expression]:
-        """Create the table if needed, add missing columns, delete this run's old rows,
-        insert the new ones (each target replaces rows its own way: replace_rows)."""
+    def _history(
+        self, table: Table, rows: list[exp.Select], match: exp.Expression | None = None
+    ) -> list[exp.Expression]:
+        """Create the table if needed, add missing columns, delete this run's old rows (or
+        those `match` names), insert the new ones (each target replaces rows its own way:
+        replace_rows)."""
         setup = [self._create(table), *self._added_columns(table)]
         insert = None
         if rows:
             names = [exp.to_identifier(name, quoted=True) for name in table.names]
             schema = exp.Schema(this=quoted_table(table.name), expressions=names)
             insert = exp.Insert(this=schema, expression=_union(rows))
-        return self.target.replace_rows(table.name, setup, self.match_run(table), insert)
+        replaced = match if match is not None else self.match_run(table)
+        return self.target.replace_rows(table.name, setup, replaced, insert)
 
     def _rows(
         self,
@@ -158,9 +162,10 @@ class CompiledRun:
     def tag_statements(self) -> list[exp.Expression]:
         table = self.store.tags
         values: dict[str, exp.Expression] = {"user_id": col(USER)}
+        stored = {tag.name for tag in self.store.project.tags}  # not journeys' hidden values
         for column in self.plan.columns:
             definition = column.definition
-            if isinstance(definition, ir.Tag):
+            if isinstance(definition, ir.Tag) and definition.name in stored:
                 values[definition.name] = self.target.cast(col(column.column), definition.type)
         return self._history(table, [self._rows(table, values)])
 
@@ -213,6 +218,16 @@ class CompiledRun:
         )
         return [*self._history(persons, [person_rows]), *self._history(shared, [shared_rows])]
 
+    def journey_statements(self, match: exp.Expression) -> list[exp.Expression]:
+        """The journeys' tables from the work tables the runtime staged (its decisions):
+        rows `match` names (this run's, and any a killed run left uncommitted) replaced."""
+        statements: list[exp.Expression] = []
+        for table in self.store.journey_tables:
+            values = {c.name: col(c.name) for c in table.columns if c.name not in table.run_keys}
+            rows = self._rows(table, values, source=self.store.journey_work(table))
+            statements += self._history(table, [rows], match)
+        return statements
+
     def run_statements(self, duration: float | None = None) -> list[exp.Expression]:
         table, target, project = self.store.runs, self.target, self.plan.project
         run_at = (
@@ -263,7 +278,9 @@ class CompiledRun:
     def body_sql(self) -> list[str]:
         return self._render(self.body())
 
-    def timed_body(self, seconds_so_far: Callable[[], float]) -> list[Statement]:
+    def timed_body(
+        self, seconds_so_far: Callable[[], float], journeys: Sequence[Statement] = ()
+    ) -> list[Statement]:
         """The body for an engine: the run log's statements are rendered when they run, with
         the seconds the run has taken until then. Persons are resolved before, by the
         runtime's loop (runtime/identity.py), which also drops their tables after."""
@@ -279,7 +296,7 @@ class CompiledRun:
 
             return later
 
-        return [*results, *(closing(i) for i in range(closing_count))]
+        return [*results, *journeys, *(closing(i) for i in range(closing_count))]
 
     def query_sql(self) -> str:
         """The per-user query with a column for every definition (`segl debug sql`); the
@@ -320,7 +337,7 @@ def compile_run(
     store = Store(project, prefix, target.ascii_table_names)
     identity = IdentitySql(store, target, as_of) if project.identity is not None else None
     with collector_paused():
-        plan = build_plan(project, as_of)
+        plan = build_plan(project.with_journey_values(), as_of)
         identity_map = identity.map if identity is not None else None
         query, deferred = build_result_query(plan, target, identity_map)
     return CompiledRun(plan, target, query, store, info or RunInfo(), deferred, existing, identity)

@@ -115,6 +115,10 @@ class Store:
         shared IDs, the edges of each step, and `map` (kind, id, person), not kept."""
         return self._name(f"id_{what}")
 
+    def journey_work(self, table: Table) -> str:
+        """The work table a run stages a journey table's new rows in (not kept)."""
+        return self._name(f"jw_{table.name.rsplit('_', 1)[-1]}")
+
     @property
     def tags(self) -> Table:
         columns = [AS_OF, USER]

@@ -24,6 +24,7 @@ from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity
 from segl.runtime import store as stored
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.identity import IdentityStats, Resolution
+from segl.runtime.journeys import JourneyRun, JourneyStats
 from segl.runtime.project import LoadedProject
 from segl.runtime.results import RunResult
 
@@ -39,6 +40,8 @@ class RunSummary:
     tags: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
     identity: IdentityStats | None = None  # a project with an identity: its resolution
+    journeys: dict[str, JourneyStats] | None = None  # a project with journeys: what they did
+    journeys_skipped: bool = False  # the as-of is not after the journeys' last run
 
 
 def _expected_columns(source: ir.Source) -> list[tuple[str, Type | None]]:
@@ -134,9 +137,12 @@ def compile_for(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Co
     )
 
 
-def execute(compiled: CompiledRun, engine: Engine) -> tuple[float, IdentityStats | None]:
-    """Resolve persons (an identity), then run the compiled statements in their frame:
-    the seconds it took and what the resolution found."""
+def execute(
+    compiled: CompiledRun, engine: Engine
+) -> tuple[float, IdentityStats | None, JourneyRun | None]:
+    """Resolve persons (an identity), then run the compiled statements in their frame,
+    deciding journeys inside it: the seconds it took, what the resolution found, and the
+    journeys' work."""
     started = time.perf_counter()
 
     def seconds_so_far() -> float:
@@ -144,11 +150,16 @@ def execute(compiled: CompiledRun, engine: Engine) -> tuple[float, IdentityStats
 
     resolution = Resolution(compiled.identity, engine) if compiled.identity else None
     stats = None
+    journeys = None
+    if compiled.store.journey_tables:
+        identity_map = compiled.identity.map if compiled.identity is not None else None
+        journeys = JourneyRun(compiled, engine, identity_map)
     try:
         if resolution is not None:
             engine.use_timezone(compiled.frame.timezone)  # links' times read in the zone
             stats = resolution.run()
-        engine.execute_run(compiled.frame, compiled.timed_body(seconds_so_far))
+        work = journeys.statements() if journeys is not None else []
+        engine.execute_run(compiled.frame, compiled.timed_body(seconds_so_far, work))
     except EngineError as err:
         raise DiagnosticError(
             [
@@ -163,7 +174,9 @@ def execute(compiled: CompiledRun, engine: Engine) -> tuple[float, IdentityStats
     finally:
         if resolution is not None:
             resolution.drop_tables()
-    return seconds_so_far(), stats
+        if journeys is not None:
+            journeys.drop_work_tables()
+    return seconds_so_far(), stats, journeys
 
 
 def run_loaded(
@@ -185,10 +198,14 @@ def run_loaded(
     if problems:
         raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
-    seconds, identity = execute(compiled, engine)
+    seconds, identity, journeys = execute(compiled, engine)
     summary = summarize(compiled, engine, seconds)
     summary.warnings = past_without_history(loaded, as_of)
     summary.identity = identity
+    if journeys is not None:
+        summary.journeys = journeys.stats
+        summary.journeys_skipped = journeys.skipped
+        summary.warnings += journeys.summary_warnings()
     return summary
 
 
@@ -351,7 +368,7 @@ def _count_by(compiled: CompiledRun, table: str, keys: list[str]) -> exp.Select:
 
 def summarize(compiled: CompiledRun, engine: Engine, seconds: float) -> RunSummary:
     store, target = compiled.store, compiled.target
-    project = compiled.plan.project
+    project = store.project
     users = stored.StoredRuns(engine, store).users_at(compiled.as_of)
     sizes = dict.fromkeys((s.name for s in project.segments), 0)
     for segment, count in engine.query(

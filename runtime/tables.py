@@ -96,4 +96,21 @@ def summary_text(summary: RunSummary, order: Sequence[str] | None = None) -> str
         counts = summary.layer_counts[layering]
         rows = [(layer, n, share(n, summary.users)) for layer, n in counts.items()]
         lines += [format_table([layering, "users", "share"], rows), ""]
+    lines += _journey_lines(summary)
     return "\n".join(lines).rstrip() + "\n"
+
+
+JOURNEY_COLUMNS = ("sent", "skipped", "expired", "capped", "held_out")
+
+
+def _journey_lines(summary: RunSummary) -> list[str]:
+    if summary.journeys is None:
+        return []
+    if summary.journeys_skipped:
+        return ["journeys: already decided up to this as-of (a later run decides more)", ""]
+    rows = [
+        (name, stats.entries, stats.exits, *(stats.statuses.get(s, 0) for s in JOURNEY_COLUMNS))
+        for name, stats in summary.journeys.items()
+    ]
+    headers = ["journey", "entries", "exits", *JOURNEY_COLUMNS]
+    return [format_table(headers, rows), ""]

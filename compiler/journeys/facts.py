@@ -76,6 +76,26 @@ def first_events(
     return query
 
 
+def events_in(
+    plan: Plan,
+    target: Target,
+    trigger: model.EventTrigger,
+    start: dt.datetime,
+    end: dt.datetime,
+    result: str,
+    identity_map: str | None,
+) -> exp.Select:
+    """(user, time) of every matching event in [start, end) of the run's users: an exit
+    needs the first one after each entry, which may be later than the first one."""
+    grouped = first_events(plan, target, trigger, start, end, result, identity_map)
+    user, first = grouped.expressions
+    time = first.this.this.copy()  # MIN(<time>) AS _t -> <time>
+    rows = grouped.copy()
+    rows.set("group", None)
+    rows.set("expressions", [user.copy(), aliased(time, "_t")])
+    return rows
+
+
 def _filter(plan: Plan, target: Target, source: ir.Source, flt: ir.Expr) -> exp.Expression:
     def resolve(node: ir.Expr) -> exp.Expression:
         if isinstance(node, ir.EventColumn):

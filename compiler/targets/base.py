@@ -302,6 +302,11 @@ class Target:
         """Statements after every history table is written, before the result is dropped."""
         return []
 
+    def journey_lock(self, table: str) -> str | None:
+        """SQL taking a lock, inside the run's transaction, that two runs deciding journeys
+        at once cannot both hold (None: the engine serialises writers itself)."""
+        return None
+
     def session_timezone(self, timezone: str) -> exp.Expression | None:
         """A statement (after BEGIN) that makes a script read zoned timestamps in the
         project's zone, as `Engine.use_timezone` does for `segl run`; None: not needed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -18,6 +19,12 @@ class Postgres(Target):
     dialect = "postgres"
     add_column_if_not_exists = True
     max_identifier_bytes = 63  # NAMEDATALEN - 1: longer names are cut short, silently
+
+    def journey_lock(self, table: str) -> str | None:
+        # a transaction-scoped advisory lock keyed by the table name: a second run waits,
+        # then sees the first one's journey runs and decides nothing twice
+        key = int.from_bytes(hashlib.sha256(table.encode()).digest()[:8], "big", signed=True)
+        return f"SELECT pg_advisory_xact_lock({key})"
 
     def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         """fmod, exactly: PostgreSQL has no remainder of doubles, and numeric's remainder of

@@ -1,0 +1,557 @@
+"""A run's journey work (SPEC §3.2, docs/journeys.md): inside the run's transaction, read
+the committed journey state and the facts of the interval since each journey's previous
+run, decide entries, exits and steps, apply holdouts and caps, and stage the new ledger,
+outbox and marker rows; the compiled run's statements then write them with the tags.
+
+Only the decisions are taken here, in Python, over the few rows a run concerns (new
+events, active entries): a step's time in the user's zone needs the tz database, which
+not every engine has per row. The facts come from SQL (compiler/journeys/facts.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sqlglot import exp
+
+from segl.compiler.journeys import facts, model, timing
+from segl.compiler.script import CompiledRun, Statement
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.sqlgen.nodes import and_all
+from segl.compiler.store import Kind, Table
+from segl.compiler.types import Type
+from segl.compiler.values import bucket_key_text, bucket_of
+from segl.dsl.diagnostics import Diagnostic, Severity
+from segl.runtime.engines import Engine, EngineError
+
+NOOP = "SELECT 1"
+Row = list[object]
+UserValues = dict[str, object]  # one user's hidden values by name
+
+
+@dataclass
+class Entry:
+    user: object
+    entry_at: dt.datetime
+    new: bool  # made by this run
+    ended: bool = False
+    decided: set[str] = field(default_factory=set)  # steps already in the outbox
+
+
+@dataclass
+class JourneyStats:
+    """What a run did for one journey (the run summary prints it)."""
+
+    entries: int = 0
+    exits: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass
+class _Candidate:
+    journey: model.Journey
+    step: model.Step
+    entry: Entry
+    due_at: dt.datetime
+    user_zone: ZoneInfo
+    values: dict[str, object]
+
+
+class JourneyRun:
+    """The journey work of one run on one engine."""
+
+    def __init__(self, compiled: CompiledRun, engine: Engine, identity_map: str | None) -> None:
+        self.compiled = compiled
+        self.engine = engine
+        self.identity_map = identity_map
+        self.store = compiled.store
+        project = compiled.store.project
+        assert project.journeys is not None
+        self.project = project
+        self.journeys = project.journeys
+        self.as_of = compiled.as_of
+        self.zone = ZoneInfo(project.timezone)
+        self.skipped = False
+        self.last: dt.datetime | None = None  # the latest committed journey run
+        self.stats: dict[str, JourneyStats] = {}
+        self.warnings: list[Diagnostic] = []
+        self._rendered: list[str] = []
+        self._unknown_zones: set[str] = set()
+
+    # ------------------------------------------------------------ statements
+    def statements(self) -> list[Statement]:
+        """`prepare` (it decides and stages), then the writes, rendered once it has run."""
+        count = len(self.compiled.journey_statements(exp.false()))
+
+        def write(index: int) -> Statement:
+            def later() -> str:
+                if self.skipped:
+                    return NOOP
+                if not self._rendered:
+                    match = self._uncommitted()
+                    sql = [
+                        render(s, self.compiled.target)
+                        for s in self.compiled.journey_statements(match)
+                    ]
+                    self._rendered.extend(sql)
+                return self._rendered[index]
+
+            return later
+
+        return [self.prepare, *(write(i) for i in range(count))]
+
+    def _uncommitted(self) -> exp.Expression:
+        """This run's rows and any a killed run left after the last committed one."""
+        if self.last is None:
+            return exp.true()
+        return exp.GT(this=col("as_of"), expression=self.compiled.target.timestamp(self.last))
+
+    def prepare(self) -> str:
+        target = self.compiled.target
+        lock = target.journey_lock(self.store.journey_runs.name)
+        if lock is not None:
+            self.engine.query(lock)
+        previous = self._previous_runs()
+        self.last = max(previous.values(), default=None)
+        if self.last is not None and self.as_of <= self.last:
+            self.skipped = True  # decided once: an earlier (or the same) as-of changes nothing
+            return NOOP
+        ledger, outbox, markers = self._decide(previous)
+        self._stage(self.store.journey_entries, ledger)
+        self._stage(self.store.outbox, outbox)
+        self._stage(self.store.journey_runs, markers)
+        return NOOP
+
+    # ------------------------------------------------------------ reading
+    def _exists(self, table: Table) -> bool:
+        return self.engine.columns_of(table.name) is not None
+
+    def _select(
+        self, table: Table, columns: Sequence[str], where: exp.Expression
+    ) -> list[tuple[object, ...]]:
+        query = (
+            exp.Select(expressions=[col(c) for c in columns])
+            .from_(table_ref(table.name), copy=False)
+            .where(where, copy=False)
+        )
+        return self.engine.query(render(query, self.compiled.target, pretty=False))
+
+    def _committed(self, table: Table) -> exp.Expression:
+        if self.last is None:
+            return exp.false()
+        return exp.LTE(this=col("as_of"), expression=self.compiled.target.timestamp(self.last))
+
+    def _previous_runs(self) -> dict[str, dt.datetime]:
+        table = self.store.journey_runs
+        if not self._exists(table):
+            return {}
+        rows = self._select(table, ["journey", "as_of"], exp.true())
+        found: dict[str, dt.datetime] = {}
+        for name, as_of in rows:
+            journey, when = str(name), self.engine.decode(as_of, Type.TIMESTAMP)
+            if journey not in found or when > found[journey]:
+                found[journey] = when
+        return found
+
+    def _of_journey(self, journey: str) -> exp.Expression:
+        named = exp.EQ(this=col("journey"), expression=self.compiled.target.string(journey))
+        both = exp.and_(named, self._committed(self.store.journey_entries))
+        return cast(exp.Expression, both)
+
+    def _entries(self, journey: model.Journey) -> dict[object, list[Entry]]:
+        """Every committed entry of the journey by user, oldest first."""
+        table = self.store.journey_entries
+        if self.last is None or not self._exists(table):
+            return {}
+        rows = self._select(
+            table, ["user_id", "entry_at", "change"], self._of_journey(journey.name)
+        )
+        by_key: dict[tuple[object, dt.datetime], Entry] = {}
+        for user, entry_at, change in rows:
+            when = self.engine.decode(entry_at, Type.TIMESTAMP)
+            entry = by_key.setdefault((user, when), Entry(user, when, new=False))
+            if change != "enter":
+                entry.ended = True
+        active = {(e.user, e.entry_at) for e in by_key.values() if not e.ended}
+        if active and self._exists(self.store.outbox):
+            decided = self._select(
+                self.store.outbox, ["user_id", "entry_at", "step"], self._of_journey(journey.name)
+            )
+            for user, entry_at, step in decided:
+                key = (user, self.engine.decode(entry_at, Type.TIMESTAMP))
+                if key in active:
+                    by_key[key].decided.add(str(step))
+        users: dict[object, list[Entry]] = defaultdict(list)
+        for entry in sorted(by_key.values(), key=lambda e: e.entry_at):
+            users[entry.user].append(entry)
+        return users
+
+    def _first_events(
+        self, trigger: model.EventTrigger, start: dt.datetime | None, first: bool = False
+    ) -> dict[object, dt.datetime]:
+        query = facts.first_events(
+            self.compiled.plan,
+            self.compiled.target,
+            trigger,
+            start,
+            self.as_of,
+            self.store.result,
+            self.identity_map,
+            ever_first=first,
+        )
+        rows = self.engine.query(render(query, self.compiled.target, pretty=False))
+        return {user: self.engine.decode(when, Type.TIMESTAMP) for user, when in rows}
+
+    def _values(self, names: list[str], where: exp.Expression | None) -> dict[object, UserValues]:
+        if not names:
+            return {}
+        plan = self.compiled.plan
+        query = facts.values_of(plan, self.store.result, names, where)
+        types = [plan.column_for(n).definition for n in names]
+        found: dict[object, UserValues] = {}
+        for row in self.engine.query(render(query, self.compiled.target, pretty=False)):
+            found[row[0]] = {
+                name: self.engine.decode(value, definition.type)  # type: ignore[union-attr]
+                for name, definition, value in zip(names, types, row[1:], strict=True)
+            }
+        return found
+
+    # ------------------------------------------------------------ deciding
+    def _decide(self, previous: dict[str, dt.datetime]) -> tuple[list[Row], list[Row], list[Row]]:
+        ledger: list[list[object]] = []
+        candidates: list[_Candidate] = []
+        decisions: list[model.Decision] = []
+        markers: list[list[object]] = []
+        entries_by_journey: dict[str, dict[object, list[Entry]]] = {}
+        for journey in self.journeys.journeys:
+            stats = self.stats.setdefault(journey.name, JourneyStats())
+            users = self._entries(journey)
+            entries_by_journey[journey.name] = users
+            start = previous.get(journey.name)
+            new = self._enter(journey, users, start)
+            stats.entries = len(new)
+            ledger += [[journey.name, e.user, e.entry_at, "enter", e.entry_at] for e in new]
+            active = [e for entries in users.values() for e in entries if not e.ended]
+            values = self._values(self._value_names(journey), self._users_where(active))
+            exits = self._exits(journey, active, start, values)
+            stats.exits = len(exits)
+            for entry, when in exits:
+                entry.ended = True
+                ledger.append([journey.name, entry.user, entry.entry_at, "exit", when])
+            for entry in active:
+                if not entry.ended:
+                    decisions += self._steps(journey, entry, values, candidates)
+        decisions += self._apply_caps(candidates)
+        for journey in self.journeys.journeys:
+            for entries in entries_by_journey[journey.name].values():
+                for entry in entries:
+                    if not entry.ended and len(entry.decided) == len(journey.steps):
+                        ledger.append(
+                            [journey.name, entry.user, entry.entry_at, "done", self.as_of]
+                        )
+        for decision in decisions:
+            self.stats[decision.journey].statuses[decision.status] += 1
+        for journey in self.journeys.journeys:
+            made = sum(1 for d in decisions if d.journey == journey.name)
+            stats = self.stats[journey.name]
+            markers.append([journey.name, previous.get(journey.name), stats.entries, made])
+        return ledger, [self._outbox_row(d) for d in decisions], markers
+
+    def _value_names(self, journey: model.Journey) -> list[str]:
+        names = [*journey.exit_when]
+        for step in journey.steps:
+            names += [step.condition] if step.condition else []
+            names += [hidden for _, hidden in step.payload]
+        if self.journeys.zone_value is not None:
+            names.append(self.journeys.zone_value)
+        return list(dict.fromkeys(names))
+
+    def _users_where(self, active: Sequence[Entry]) -> exp.Expression | None:
+        users = sorted({e.user for e in active}, key=model.user_text)
+        if not users:
+            return exp.false()
+        target = self.compiled.target
+        literals = [target.string(u) if isinstance(u, str) else target.number(u) for u in users]  # type: ignore[arg-type]
+        return exp.In(this=col("_u"), expressions=literals)
+
+    def _may_enter(self, journey: model.Journey, entries: list[Entry]) -> bool:
+        if not entries:
+            return True
+        last = entries[-1]
+        if not last.ended or journey.reenter is None:
+            return False
+        return last.entry_at + journey.reenter <= self.as_of
+
+    def _enter(
+        self, journey: model.Journey, users: dict[object, list[Entry]], start: dt.datetime | None
+    ) -> list[Entry]:
+        found: dict[object, dt.datetime] = {}
+        if journey.enter_on is not None and start is not None:
+            found = self._first_events(journey.enter_on, start, journey.enter_first)
+        elif journey.enter_when is not None:
+            where = facts.is_true(self.compiled.plan, self.compiled.target, journey.enter_when)
+            found = {user: self.as_of for user in self._values([journey.enter_when], where)}
+        new: list[Entry] = []
+        for user in sorted(found, key=model.user_text):
+            entries = users.get(user, [])
+            if self._may_enter(journey, entries):
+                entry = Entry(user, found[user], new=True)
+                users.setdefault(user, []).append(entry)
+                new.append(entry)
+        return new
+
+    def _exits(
+        self,
+        journey: model.Journey,
+        active: Sequence[Entry],
+        start: dt.datetime | None,
+        values: dict[object, UserValues],
+    ) -> list[tuple[Entry, dt.datetime]]:
+        by_user = {e.user: e for e in active}
+        firsts: dict[object, dt.datetime] = {}
+        if start is not None:
+            for trigger in journey.exit_on:
+                for user, when in self._exit_events(trigger, start, by_user).items():
+                    firsts[user] = min(when, firsts.get(user, when))
+        for name in journey.exit_when:
+            for user, entry in by_user.items():
+                if not entry.new and values.get(user, {}).get(name) is True:
+                    firsts[user] = min(self.as_of, firsts.get(user, self.as_of))
+        return [(by_user[user], when) for user, when in firsts.items()]
+
+    def _exit_events(
+        self, trigger: model.EventTrigger, start: dt.datetime, by_user: dict[object, Entry]
+    ) -> dict[object, dt.datetime]:
+        """Each active entry's first matching event strictly after it, before the run."""
+        found: dict[object, dt.datetime] = {}
+        if not by_user:
+            return found
+        query = facts.events_in(
+            self.compiled.plan,
+            self.compiled.target,
+            trigger,
+            start,
+            self.as_of,
+            self.store.result,
+            self.identity_map,
+        )
+        for user, when in self.engine.query(render(query, self.compiled.target, pretty=False)):
+            entry = by_user.get(user)
+            time = self.engine.decode(when, Type.TIMESTAMP)
+            if (
+                entry is not None
+                and time > entry.entry_at
+                and (user not in found or time < found[user])
+            ):
+                found[user] = time
+        return found
+
+    def _user_zone(self, values: UserValues) -> ZoneInfo:
+        name = self.journeys.zone_value
+        if name is None:
+            return self.zone
+        found = timing.zone_or_none(values.get(name))
+        if found is None:
+            if values.get(name) is not None:
+                self._unknown_zones.add(str(values.get(name)))
+            return self.zone
+        return found
+
+    def _steps(
+        self,
+        journey: model.Journey,
+        entry: Entry,
+        values: dict[object, UserValues],
+        candidates: list[_Candidate],
+    ) -> list[model.Decision]:
+        mine = values.get(entry.user, {})
+        user_zone = self._user_zone(mine)
+        now = timing.to_instant(self.as_of, self.zone)
+        decided: list[model.Decision] = []
+        for step in journey.steps:
+            if step.name in entry.decided:
+                continue
+            base = timing.to_instant(entry.entry_at + step.after, self.zone)
+            due = timing.next_allowed(base, user_zone, step.allowed)
+            due_wall = timing.to_wall(due if due is not None else base, self.zone)
+            if step.within is not None and self.as_of >= entry.entry_at + step.within:
+                decided.append(self._decision(journey, step, entry, due_wall, model.EXPIRED, mine))
+                continue
+            if due is None or due > now or not timing.allowed_at(now, user_zone, step.allowed):
+                continue
+            if step.condition is not None and mine.get(step.condition) is not True:
+                decided.append(self._decision(journey, step, entry, due_wall, model.SKIPPED, mine))
+            elif self._held_out(journey, entry.user):
+                decided.append(self._decision(journey, step, entry, due_wall, model.HELD_OUT, mine))
+            else:
+                candidates.append(_Candidate(journey, step, entry, due_wall, user_zone, mine))
+                entry.decided.add(step.name)
+        for decision in decided:
+            entry.decided.add(decision.step)
+        return decided
+
+    def _held_out(self, journey: model.Journey, user: object) -> bool:
+        key = bucket_key_text(user)
+        if key is None:
+            return False
+        return any(bucket_of(key, h.salt) < h.share for h in self.journeys.holdouts_of(journey))
+
+    def _decision(
+        self,
+        journey: model.Journey,
+        step: model.Step,
+        entry: Entry,
+        due_at: dt.datetime,
+        status: str,
+        values: UserValues,
+    ) -> model.Decision:
+        payload = tuple((key, values.get(hidden)) for key, hidden in step.payload)
+        return model.Decision(
+            journey.name,
+            step.name,
+            entry.user,
+            entry.entry_at,
+            due_at,
+            self.as_of,
+            step.channel,
+            step.template,
+            status,
+            payload,
+        )
+
+    # ------------------------------------------------------------ caps
+    def _apply_caps(self, candidates: list[_Candidate]) -> list[model.Decision]:
+        candidates.sort(
+            key=lambda c: (
+                c.journey.priority,
+                c.due_at,
+                model.user_text(c.entry.user),
+                c.step.index,
+            )
+        )
+        sent = self._sent_before({c.entry.user for c in candidates})
+        now = timing.to_instant(self.as_of, self.zone)
+        decisions: list[model.Decision] = []
+        for c in candidates:
+            history = sent[c.entry.user]
+            full = any(
+                self._count(cap, history, c.step.channel, c.user_zone, now) >= cap.limit
+                for cap in self.journeys.caps
+                if cap.channel in (model.ALL_CHANNELS, c.step.channel)
+            )
+            status = model.CAPPED if full else model.SENT
+            if not full:
+                history.append((c.step.channel, self.as_of))
+            decisions.append(self._decision(c.journey, c.step, c.entry, c.due_at, status, c.values))
+        return decisions
+
+    def _count(
+        self,
+        cap: model.Cap,
+        history: Iterable[tuple[str, dt.datetime]],
+        channel: str,
+        user_zone: ZoneInfo,
+        now: dt.datetime,
+    ) -> int:
+        today = now.astimezone(user_zone).date()
+        count = 0
+        for sent_channel, run_at in history:
+            if cap.channel != model.ALL_CHANNELS and sent_channel != cap.channel:
+                continue
+            if cap.rolling is not None:
+                count += self.as_of - cap.rolling < run_at <= self.as_of
+                continue
+            day = timing.to_instant(run_at, self.zone).astimezone(user_zone).date()
+            if cap.calendar == "week":
+                count += day.isocalendar()[:2] == today.isocalendar()[:2]
+            else:
+                count += day == today
+        return count
+
+    def _sent_before(self, users: set[object]) -> dict[object, list[tuple[str, dt.datetime]]]:
+        sent: dict[object, list[tuple[str, dt.datetime]]] = defaultdict(list)
+        if not users or not self.journeys.caps or self.last is None:
+            return sent
+        if not self._exists(self.store.outbox):
+            return sent
+        spans = [c.rolling for c in self.journeys.caps if c.rolling is not None]
+        since = self.as_of - max([dt.timedelta(days=9), *spans])
+        target = self.compiled.target
+        where = and_all(
+            [
+                exp.EQ(this=col("status"), expression=target.string(model.SENT)),
+                exp.GT(this=col("as_of"), expression=target.timestamp(since)),
+                self._committed(self.store.outbox),
+            ]
+        )
+        columns = ["user_id", "channel", "as_of"]
+        for user, channel, as_of in self._select(self.store.outbox, columns, where):
+            if user in users:
+                sent[user].append((str(channel), self.engine.decode(as_of, Type.TIMESTAMP)))
+        return sent
+
+    def drop_work_tables(self) -> None:
+        """The staged rows are not kept (after the commit, or a failed run)."""
+        for table in self.store.journey_tables:
+            drop = exp.Drop(
+                tables=[table_ref(self.store.journey_work(table))], kind="TABLE", exists=True
+            )
+            # a failed run's connection may be unusable: the next run replaces them
+            with contextlib.suppress(EngineError):
+                self.engine.query(render(drop, self.compiled.target, pretty=False))
+
+    # ------------------------------------------------------------ staging
+    def _outbox_row(self, d: model.Decision) -> list[object]:
+        payload = json.dumps(dict(d.payload), ensure_ascii=False, default=str, sort_keys=False)
+        message = d.message_id(self.project.name)
+        return [
+            d.journey,
+            d.step,
+            d.user,
+            d.entry_at,
+            d.due_at,
+            d.channel,
+            d.template,
+            payload,
+            d.status,
+            message,
+        ]
+
+    def _stage(self, table: Table, rows: list[list[object]]) -> None:
+        columns = [
+            (c.name, self._type_of(c.type)) for c in table.columns if c.name not in table.run_keys
+        ]
+        self.engine.create_table(self.store.journey_work(table), columns, rows)
+
+    def _type_of(self, kind: Type | Kind) -> Type:
+        if isinstance(kind, Type):
+            return kind
+        return self._key_type() if kind is Kind.KEY else Type.NUMBER
+
+    def _key_type(self) -> Type:
+        if self.project.identity is not None:
+            return Type.STRING
+        universe = self.project.source(self.project.universe)
+        return universe.column_type(universe.user_column) or Type.STRING
+
+    def summary_warnings(self) -> list[Diagnostic]:
+        if not self._unknown_zones:
+            return []
+        names = ", ".join(sorted(self._unknown_zones)[:5])
+        return [
+            Diagnostic(
+                "W0701",
+                f"unknown time zone names in the users' zone column: {names}; those users' "
+                "steps were timed in the project's zone",
+                None,
+                ("use IANA names such as Asia/Shanghai or America/New_York",),
+                Severity.WARNING,
+            )
+        ]

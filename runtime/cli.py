@@ -471,6 +471,66 @@ def show_person(
             fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
 
 
+@show.command(name="outbox")
+@click.argument("project_arg", metavar="[PROJECT]", required=False)
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@click.option("--journey", "journey", default=None, help="Only this journey.")
+@as_of_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+)
+@lock_timeout_option
+def show_outbox(
+    project_arg: str | None,
+    project: str,
+    db_url: str | None,
+    journey: str | None,
+    as_of: str | None,
+    fmt: str,
+    lock_timeout: float,
+) -> None:
+    """The journeys' committed decisions (runs up to --as-of): one per journey, user,
+    entry and step, with its status and message id."""
+    from segl.runtime.outbox import as_json, read_outbox
+    from segl.runtime.run import store_of
+    from segl.runtime.tables import format_table
+
+    loaded = load_or_fail(project_arg or project)
+    assert loaded.project is not None
+    names = [j.name for j in loaded.project.journeys.journeys] if loaded.project.journeys else []
+    if journey is not None and journey not in names:
+        fail(
+            [
+                Diagnostic(
+                    "E0301", f"unknown journey '{journey}'", None, _journey_hint(journey, names)
+                )
+            ]
+        )
+    moment = resolve_as_of(as_of, loaded) if as_of is not None else None
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
+        try:
+            rows = read_outbox(engine, store_of(loaded, engine), journey, moment)
+        except EngineError as err:
+            hint = "the results tables may have been written by another tool or version"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(as_json(row))
+        return
+    columns = ["run_at", "journey", "step", "user", "channel", "template", "status"]
+    table = [[f"{r[c]:%Y-%m-%d %H:%M}" if c == "run_at" else r[c] for c in columns] for r in rows]
+    click.echo(format_table(columns, table))
+    click.echo(f"{len(rows):,} decisions")
+
+
+def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
+    import difflib
+
+    found = [f"did you mean '{n}'?" for n in difflib.get_close_matches(name, names, n=1)]
+    return (*found, "journeys: " + (", ".join(names) or "none"))
+
+
 @cli.group()
 def export() -> None:
     """Export stored results for delivery tools."""

@@ -1,0 +1,194 @@
+"""`segl run` with journeys on DuckDB (SPEC §2.6, §3.2): hand-computed timelines of the
+canonical journeys, the outbox's JSON keys, re-runs that decide nothing twice, a user
+zone across the weekend, holdouts and caps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Result, db_url
+
+Cli = Callable[..., Result]
+
+RULES = """\
+source users from table "users" key user_id zone tz {
+    user_id: number
+    tz: string
+}
+source events from table "events" user user_id time ts { name: string }
+source orders from table "orders" user user_id time ts { amount: number }
+tag visits_3m = count(events where name == "visit" in last 90 days)
+tag purchases = count(orders)
+tag top_category = "lipstick"
+tag last_visit_at = max(events.ts where name == "visit")
+
+journey onboarding "New user, first two weeks" {
+    enter on events where name == "register"
+    exit on orders
+    step welcome after 1 hour: send wecom "welcome_pack"
+    step group_buy after 7 days: send community "new_user_group_buy"
+    step lottery after 14 days: send push "lottery" if visits_3m >= 1
+}
+
+journey thanks "Thanks after every purchase" {
+    enter on orders
+    reenter after 0 days
+    step thank_you within 24 hours: send wecom "thanks_and_match" with top_category
+}
+
+journey winback "Dormant user wake-up" {
+    enter when days_since(last_visit_at) >= 30
+    reenter after 90 days
+    exit on events where name == "visit"
+    step wake on weekend between 10:00 and 20:00: send push "winback_coupon"
+}
+"""
+
+TABLES = [
+    "CREATE TABLE users (user_id BIGINT, tz VARCHAR)",
+    # 1: registers; 2: registers then buys (exits onboarding); 3: dormant, in New York;
+    # 4: buys twice within one interval (thanks once)
+    "INSERT INTO users VALUES (1, NULL), (2, 'Asia/Shanghai'), (3, 'America/New_York'),"
+    " (4, 'Not/AZone')",
+    "CREATE TABLE events (user_id BIGINT, ts TIMESTAMP, name VARCHAR)",
+    "INSERT INTO events VALUES (1, '2026-11-02 10:00:00', 'register'),"
+    " (2, '2026-11-02 11:00:00', 'register'), (3, '2026-09-01 12:00:00', 'visit'),"
+    " (1, '2026-11-03 09:00:00', 'visit')",
+    "CREATE TABLE orders (user_id BIGINT, ts TIMESTAMP, amount DOUBLE)",
+    "INSERT INTO orders VALUES (2, '2026-11-02 11:30:00', 10), (4, '2026-11-02 12:00:00', 5),"
+    " (4, '2026-11-02 12:10:00', 7)",
+]
+
+RUNS = ["2026-11-02 10:00", "2026-11-02 12:30", "2026-11-06 12:00", "2026-11-07 12:00"]
+
+
+@pytest.fixture
+def project(write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, str]:
+    toml = '[project]\nname = "shop"\ntimezone = "Asia/Shanghai"\n'
+    root = write_project({"rules.segl": RULES, "segl.toml": toml})
+    path = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in TABLES:
+        con.execute(statement)
+    con.close()
+    return root, db_url(path)
+
+
+def outbox(cli: Cli, root: Path, url: str, *extra: str) -> list[dict[str, object]]:
+    shown = cli("show", "outbox", root, "--db", url, "--format", "jsonl", *extra)
+    assert shown.code == 0, shown.output
+    return [json.loads(line) for line in shown.out.splitlines()]
+
+
+def run_all(cli: Cli, root: Path, url: str, runs: list[str] = RUNS) -> None:
+    for as_of in runs:
+        ran = cli("run", root, "--db", url, "--as-of", as_of)
+        assert ran.code == 0, ran.output
+
+
+def test_the_canonical_journeys_over_four_runs(cli: Cli, project: tuple[Path, str]) -> None:
+    root, url = project
+    run_all(cli, root, url)
+    decided = {(d["journey"], d["step"], d["user"]): d for d in outbox(cli, root, url)}
+    # user 1 registered at 10:00: welcome due 11:00, sent by the 12:30 run
+    welcome = decided[("onboarding", "welcome", 1)]
+    assert (welcome["entry_at"], welcome["due_at"], welcome["run_at"], welcome["status"]) == (
+        "2026-11-02 10:00:00",
+        "2026-11-02 11:00:00",
+        "2026-11-02 12:30:00",
+        "sent",
+    )
+    # user 2 bought at 11:30, before the welcome was due (12:00): the exit cancels it
+    assert ("onboarding", "welcome", 2) not in decided
+    # thanks: user 4's second order in the same interval is ignored; payload as of the send
+    thanks = [d for d in decided.values() if d["journey"] == "thanks"]
+    assert sorted((d["user"], d["entry_at"]) for d in thanks) == [
+        (2, "2026-11-02 11:30:00"),
+        (4, "2026-11-02 12:00:00"),
+    ]
+    assert all(d["payload"] == {"top_category": "lipstick"} for d in thanks)
+    # winback: user 3 (last visit 09-01) enters at the first run (Sunday 21:00 in New York,
+    # past the window); Saturday 11-07 12:00 in
+    # Shanghai is Friday 23:00 in New York: not yet the weekend there, so nothing is sent
+    assert ("winback", "wake", 3) not in decided
+    keys = list(next(iter(decided.values())))
+    assert keys == [
+        "journey", "step", "user", "entry_at", "due_at", "run_at",
+        "channel", "template", "status", "message_id", "payload",
+    ]  # fmt: skip
+
+
+def test_the_weekend_comes_in_the_users_zone(cli: Cli, project: tuple[Path, str]) -> None:
+    root, url = project
+    run_all(cli, root, url, [*RUNS, "2026-11-08 02:00", "2026-11-09 00:00"])
+    wake = [d for d in outbox(cli, root, url) if d["journey"] == "winback"]
+    # Sunday 02:00 Shanghai is Saturday 13:00 in New York: allowed, due Saturday 10:00 NY
+    # (23:00 Saturday Shanghai); user 1 (no zone, visited 11-03) never entered
+    assert [(d["user"], d["due_at"], d["run_at"], d["status"]) for d in wake] == [
+        (3, "2026-11-07 23:00:00", "2026-11-08 02:00:00", "sent")
+    ]
+
+
+def test_runs_at_or_before_the_last_decide_nothing(cli: Cli, project: tuple[Path, str]) -> None:
+    root, url = project
+    run_all(cli, root, url)
+    before = outbox(cli, root, url)
+    for as_of in (RUNS[-1], RUNS[1]):
+        ran = cli("run", root, "--db", url, "--as-of", as_of)
+        assert ran.code == 0, ran.output
+        assert "journeys: already decided" in ran.out
+    assert outbox(cli, root, url) == before
+    ids = [d["message_id"] for d in before]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_fresh_schedule_gives_the_same_message_ids(
+    cli: Cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, url = project
+    run_all(cli, root, url)
+    first = outbox(cli, root, url)
+    copy = tmp_path / "again.duckdb"
+    con = duckdb.connect(str(copy))
+    for statement in TABLES:
+        con.execute(statement)
+    con.close()
+    run_all(cli, root, db_url(copy))
+    assert outbox(cli, root, db_url(copy)) == first
+
+
+def test_holdouts_and_caps(cli: Cli, project: tuple[Path, str]) -> None:
+    root, url = project
+    rules = (root / "rules.segl").read_text()
+    policy = '\nholdout everyone 99.99% salt "all"\npolicy {\n    cap wecom 1 per day\n}\n'
+    (root / "rules.segl").write_text(rules + policy)
+    run_all(cli, root, url)
+    statuses = {d["status"] for d in outbox(cli, root, url) if d["status"] != "expired"}
+    assert statuses == {"held_out"}
+    (root / "rules.segl").write_text(rules + "\npolicy {\n    cap wecom 1 per day\n}\n")
+    fresh = root.parent / "capped.duckdb"
+    con = duckdb.connect(str(fresh))
+    for statement in TABLES:
+        con.execute(statement)
+    con.close()
+    run_all(cli, root, db_url(fresh))
+    on_the_second = [
+        (d["journey"], d["user"], d["status"])
+        for d in outbox(cli, root, db_url(fresh))
+        if d["run_at"] == "2026-11-02 12:30:00" and d["channel"] == "wecom"
+    ]
+    # user 1's welcome goes out; user 2's thanks and user 4's thanks are their first wecom
+    assert sorted(on_the_second, key=str) == sorted(
+        [("onboarding", 1, "sent"), ("thanks", 2, "sent"), ("thanks", 4, "sent")], key=str
+    )
+
+
+def test_unknown_journey_and_no_journeys(cli: Cli, project: tuple[Path, str]) -> None:
+    root, url = project
+    shown = cli("show", "outbox", root, "--db", url, "--journey", "thank")
+    assert shown.code == 1
+    assert "did you mean 'thanks'?" in shown.output

@@ -143,9 +143,12 @@ class SQLiteEngine(Engine):
             if rows:
                 marks = ", ".join("?" for _ in columns)
                 insert = f"INSERT INTO {render(table_ref(table), self.target)} VALUES ({marks})"
-                self.connection.execute("BEGIN")
+                inside = self.connection.in_transaction  # a run staging its journey rows
+                if not inside:
+                    self.connection.execute("BEGIN")
                 self.connection.executemany(insert, [[_adapt(v) for v in r] for r in rows])
-                self.connection.execute("COMMIT")
+                if not inside:
+                    self.connection.execute("COMMIT")
         except sqlite3.Error as err:
             if self.connection.in_transaction:
                 self.connection.execute("ROLLBACK")

@@ -49,6 +49,41 @@ def evaluate(project: ir.Project, tables: Tables, as_of: dt.datetime) -> RunResu
     return _Run(project, tables, as_of).run()
 
 
+# A user's times of the events of one source that pass a filter, ascending.
+EventTimes = dict[UserKey, list[dt.datetime]]
+
+
+def evaluate_with_events(
+    project: ir.Project,
+    tables: Tables,
+    as_of: dt.datetime,
+    triggers: Sequence[tuple[str, ir.Expr | None]],
+) -> tuple[RunResult, list[EventTimes]]:
+    """`evaluate`, and for each (event source, filter) the times of each user's events
+    visible at `as_of` (the rows an aggregate over the source sees) where the filter is
+    exactly TRUE (None: every event). The filter is compiled as an aggregate's filter is:
+    it reads the event's columns and per-user values (tags, evaluated first)."""
+    if as_of.tzinfo is not None:
+        raise ValueError("as_of must be a naive wall-clock time in the project's zone")
+    run = _Run(project, tables, as_of)
+    result = run.run()
+    return result, [_matching_times(run, source, flt) for source, flt in triggers]
+
+
+def _matching_times(run: _Run, source: str, flt: ir.Expr | None) -> EventTimes:
+    if source not in run.events:
+        raise ValueError(f"{source!r} is not an event source")
+    keep = None if flt is None else run.compile(flt, source)
+    matching: EventTimes = {}
+    for user, (times, rows) in run.events[source].items():
+        picked = [
+            t for t, row in zip(times, rows, strict=True) if keep is None or keep(user, row) is True
+        ]
+        if picked:
+            matching[user] = picked
+    return matching
+
+
 def call_function(func: ir.Func, args: Sequence[Value], as_of: dt.datetime) -> Value:
     """A registry function under its null rule."""
     entry = func.entry

@@ -379,11 +379,9 @@ class _Simulation:
 
     def _decision(self, due: _Due, status: str, view: _View) -> Decision:
         step = due.step
-        payload = (
-            tuple((key, view.value(tag, due.user)) for key, tag in step.payload)
-            if status == SENT
-            else ()
-        )
+        # as of the deciding run, whatever the status: the outbox row of a message not sent
+        # still says what it would have carried
+        payload = tuple((key, view.value(tag, due.user)) for key, tag in step.payload)
         return Decision(
             journey=due.journey.name,
             step=step.name,

@@ -44,6 +44,8 @@ _UNITS = frozenset({"minute", "hour", "day", "week", "month", "year"})
 _NAME = re.compile(r"[^\W\d]\w*")
 _NUMBER = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
 _DIGITS = re.compile(r"\d+")
+_CLOCK = re.compile(r"\d\d:\d\d")
+MAX_DURATION = 9_999_999  # the parser takes at most seven digits (E0206)
 
 # `x between 1 and 2` followed by `<word> ago` is read by the lexer as the window
 # `between 1 and 2 <unit> ago`. Such upper bounds are first written between NUL marks
@@ -84,7 +86,7 @@ def format_expr(expr: ast.Expr) -> str:
 
 def _statement(stmt: ast.Statement, following: str) -> str:
     lines = [_comment(c) for c in stmt.comments]
-    lines += [f"@{_ident(a.key)} {_string(a.value)}" for a in stmt.annotations]
+    lines += [_annotation(a) for a in stmt.annotations]
     match stmt:
         case ast.SourceDef():
             lines.append(_source(stmt))
@@ -96,6 +98,12 @@ def _statement(stmt: ast.Statement, following: str) -> str:
             lines.append(_resolve(_definition("segment", name, title, expr), following))
         case ast.LayeringDef():
             lines.append(_resolve(_layering(stmt), following))
+        case ast.JourneyDef():
+            lines.append(_resolve(_journey(stmt), following))
+        case ast.HoldoutDef():
+            lines.append(_holdout(stmt))
+        case ast.PolicyDef():
+            lines.append(_policy(stmt))
         case _:
             raise ValueError(f"not a statement: {stmt!r}")
     return "\n".join(lines)
@@ -107,12 +115,16 @@ def _lead(stmt: ast.Statement) -> str:
         return "#"
     if stmt.annotations:
         return "@"
+    if isinstance(stmt, ast.PolicyDef):  # the one statement without a name
+        return "policy {"
     keyword = {
         ast.SourceDef: "source",
         ast.IdentityDef: "identity",
         ast.TagDef: "tag",
         ast.SegmentDef: "segment",
         ast.LayeringDef: "layering",
+        ast.JourneyDef: "journey",
+        ast.HoldoutDef: "holdout",
     }.get(type(stmt), "")
     return f"{keyword} {stmt.name}"
 
@@ -243,6 +255,144 @@ def _layering(layering: ast.LayeringDef) -> str:
         previous = layer
     lines.append("}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ journeys
+
+
+def _journey(journey: ast.JourneyDef) -> str:
+    """One clause per line. The tree keeps each kind of clause apart, not their mutual
+    order, so the layout is fixed: entries, re-entry, exits, holdouts, then the steps."""
+    lines = [f"journey {_ident(journey.name)}{_title(journey.title)} {{"]
+    lines += [INDENT + _trigger("enter", enter) for enter in journey.enters]
+    lines += [f"{INDENT}reenter after {_duration(r.after)}" for r in journey.reenters]
+    lines += [INDENT + _trigger("exit", exit_) for exit_ in journey.exits]
+    for holdout in journey.holdouts:
+        lines += _inner_holdout(holdout)
+    lines += [INDENT + _step(step) for step in journey.steps]
+    return _block(lines)
+
+
+def _trigger(keyword: str, clause: ast.EnterDef | ast.ExitDef) -> str:
+    """`enter on [first] S [where F]`, `enter when C`, `exit on S [where F]`, `exit when C`."""
+    kinds = ("on", "first", "when") if keyword == "enter" else ("on", "when")
+    if clause.kind not in kinds:
+        raise ValueError(f"unknown kind of {keyword}: {clause.kind!r}")
+    if clause.kind == "when":
+        if clause.condition is None or clause.event is not None:
+            raise ValueError(f"'{keyword} when' needs a condition and no event")
+        return f"{keyword} when {_condition(clause.condition)}"
+    if clause.event is None or clause.condition is not None:
+        raise ValueError(f"'{keyword} on' needs an event and no condition")
+    if clause.kind == "on" and keyword == "enter" and clause.event.source == "first":
+        raise ValueError("a source named 'first' after 'enter on' is read as the keyword")
+    first = " first" if clause.kind == "first" else ""
+    return f"{keyword} on{first} {_event(clause.event)}"
+
+
+def _event(event: ast.EventRef) -> str:
+    where = "" if event.where is None else " where " + _condition(event.where)
+    return _ident(event.source) + where
+
+
+def _step(step: ast.StepDef) -> str:
+    """`step NAME <timing>: send CHANNEL "template" [with ...] [if C]` on one line."""
+    head = " ".join([f"step {_ident(step.name)}", *_timings(step)])
+    text = f"{head}: send {_ident(step.channel)} {_string(step.template)}"
+    if step.payload:
+        text += " with " + ", ".join(_payload_item(item) for item in step.payload)
+    if step.condition is not None:
+        text += " if " + _condition(step.condition)
+    return text
+
+
+def _timings(step: ast.StepDef) -> list[str]:
+    """The timing clauses in one fixed order (the parser takes any order)."""
+    found: list[str] = []
+    if step.after is not None:
+        found.append("after " + _duration(step.after))
+    if step.within is not None:
+        found.append("within " + _duration(step.within))
+    if step.days is not None:
+        if step.days not in ("weekend", "weekdays"):
+            raise ValueError(f"step {step.name!r}: days must be weekend or weekdays")
+        found.append("on " + step.days)
+    if step.between is not None:
+        start, end = step.between
+        found.append(f"between {_clock(start)} and {_clock(end)}")
+    return found
+
+
+def _payload_item(item: ast.PayloadItem) -> str:
+    if item.value is None:
+        return _ident(item.key)
+    return f"{_ident(item.key)} = {_condition(item.value)}"
+
+
+def _holdout(holdout: ast.HoldoutDef) -> str:
+    if not _NUMBER.fullmatch(holdout.percent):
+        raise ValueError(f"holdout {holdout.name!r}: not a number: {holdout.percent!r}")
+    return f"holdout {_ident(holdout.name)} {holdout.percent}% salt {_string(holdout.salt)}"
+
+
+def _inner_holdout(holdout: ast.HoldoutDef) -> list[str]:
+    """A journey's own holdout: a comment inside the body leads the whole journey."""
+    if holdout.comments:
+        raise ValueError(f"holdout {holdout.name!r} inside a journey cannot keep comments")
+    return [*(INDENT + _annotation(a) for a in holdout.annotations), INDENT + _holdout(holdout)]
+
+
+def _policy(policy: ast.PolicyDef) -> str:
+    """Quiet hours, then caps, then priorities, one per line."""
+    lines = ["policy {"]
+    lines += [f"{INDENT}quiet {_clock(q.start)} to {_clock(q.end)}" for q in policy.quiet]
+    lines += [INDENT + _cap(cap) for cap in policy.caps]
+    lines += [INDENT + _priority(priority) for priority in policy.priorities]
+    return _block(lines)
+
+
+def _cap(cap: ast.CapDef) -> str:
+    if not _NUMBER.fullmatch(cap.limit):
+        raise ValueError(f"cap {cap.channel!r}: not a number: {cap.limit!r}")
+    if isinstance(cap.per, ast.Duration):
+        per = _duration(cap.per)
+    elif cap.per in ("day", "week"):
+        per = cap.per
+    else:
+        raise ValueError(f"cap {cap.channel!r}: per {cap.per!r} is not day, week or a span")
+    return f"cap {_ident(cap.channel)} {cap.limit} per {per}"
+
+
+def _priority(priority: ast.PriorityDef) -> str:
+    if not priority.journeys:
+        raise ValueError("priority needs at least one journey")
+    return "priority " + ", ".join(_ident(name) for name in priority.journeys)
+
+
+def _duration(duration: ast.Duration) -> str:
+    if not 0 <= duration.count <= MAX_DURATION:
+        raise ValueError(f"a duration must be a whole number up to {MAX_DURATION}")
+    return f"{duration.count} {_unit(duration.unit, plural=duration.count != 1)}"
+
+
+def _clock(clock: ast.Clock) -> str:
+    """`HH:MM` as the parser spells it (two digits each), from 00:00 to 24:00."""
+    if not _CLOCK.fullmatch(clock.text) or int(clock.text[3:]) > 59 or clock.minutes > 24 * 60:
+        raise ValueError(f"not a time of day: {clock.text!r}")
+    return clock.text
+
+
+def _condition(expr: ast.Expr) -> str:
+    """An expression where a whole condition may start, inside a `{}` block."""
+    _check_depth(expr)
+    return _expr(expr, OR, INDENT, lead=True)
+
+
+def _block(lines: list[str]) -> str:
+    """A header line and its items, closed by `}`; an empty body stays on one line."""
+    if len(lines) == 1:
+        return lines[0] + "}"
+    return "\n".join([*lines, "}"])
 
 
 # ------------------------------------------------------------------ expressions
@@ -432,6 +582,10 @@ def _reference(name: str, lead: bool) -> str:
     if name in EXPR_START_KEYWORDS or (lead and name == "not"):
         raise ValueError(f"{name!r} cannot be referred to here: it is read as a keyword")
     return _ident(name)
+
+
+def _annotation(annotation: ast.Annotation) -> str:
+    return f"@{_ident(annotation.key)} {_string(annotation.value)}"
 
 
 def _string(value: str) -> str:

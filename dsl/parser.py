@@ -54,7 +54,7 @@ CONDITION_KEYWORDS = frozenset(
         *("not", "and", "or", "in", "between", "is", "contains", "starts", "ends"),
         *("when", "then", "else", "end", "where", "since"),
         *("tag", "segment", "source", "layering", "identity"),
-        *("journey", "holdout", "policy", "enter", "reenter", "exit", "step", "if", "with"),
+        *("journey", "holdout", "policy", "enter", "reenter", "exit", "step", "if"),
     }
 )
 AGGREGATES = frozenset(
@@ -883,11 +883,18 @@ _READABLE = {
     "IN_LAST": "'in last'",
     "WINDOW_BETWEEN": "'between N and M <unit> ago'",
     "$END": "the end of the file",
+    "CLOCK": "a time of day (HH:MM)",
 }
 _EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LPAR", "MINUS", "NOT", "CASE", "TRUE"}
 _OPERATORS = {"AND", "OR", "CMP_OP", "ADD_OP", "MUL_OP", "IS", "BETWEEN", "CONTAINS", "IN"}
 _STATEMENTS = {"SOURCE", "IDENTITY", "TAG", "SEGMENT", "LAYERING"}
 _JOURNEY_STATEMENTS = {"JOURNEY", "HOLDOUT", "POLICY"}
+_DEFINITION_WORDS = {word.lower() for word in _STATEMENTS | _JOURNEY_STATEMENTS}
+_JOURNEY_CLAUSES = {"enter", "reenter", "exit", "step"}
+_JOURNEY_ITEMS = {word.upper() for word in _JOURNEY_CLAUSES} | {"HOLDOUT"}
+_POLICY_CLAUSES = {"quiet", "cap", "priority"}
+_AFTER_CHANNEL = re.compile(r"\bsend\s+\w+\s*$")
+_AFTER_COUNT = re.compile(r"\b(after|within|per)\s+\d+\s*$")
 
 
 def _terminal_text(name: str) -> str:
@@ -909,9 +916,16 @@ def _expected_words(expected: set[str]) -> str:
     if len(_OPERATORS & remaining) >= 4:
         words.append("an operator")
         remaining -= _OPERATORS | {"NOT", "STARTS", "ENDS"}
+    if remaining == {"MUL_OP"}:  # only after a holdout's share, where '*' and '/' are wrong
+        return "'%'"
     if remaining >= _STATEMENTS:
-        words.append("a statement (source, identity, tag, segment, layering, journey, ...)")
+        words.append(
+            "a statement (source, identity, tag, segment, layering, journey, holdout, policy)"
+        )
         remaining -= _STATEMENTS | _JOURNEY_STATEMENTS | {"AT"}
+    if remaining >= _JOURNEY_ITEMS:
+        words.append("a journey clause (enter, reenter, exit, step, holdout)")
+        remaining -= _JOURNEY_ITEMS | {"AT"}
     words += sorted(_terminal_text(name) for name in remaining)
     if len(words) > 6:
         words = [*words[:6], "..."]
@@ -930,16 +944,18 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     value = str(token.value)
     if value == "where":
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
-    line_start = text.rfind("\n", 0, token.start_pos or 0) + 1
-    first_word = text[line_start : token.start_pos or 0].split()
-    if (
-        first_word
-        and first_word[0] in {"tag", "segment", "source", "layering", "identity"}
-        and line_start > 0
-    ):
-        return (
-            f"'{first_word[0]}' is read as a name here: the definition before it looks incomplete",
-        )
+    position = len(text) if token.type == "$END" else token.start_pos or 0
+    found = _journey_hints(token, expected, text[:position]) or _glued_hint(token, text)
+    if found:
+        return found
+    line_start = text.rfind("\n", 0, position) + 1
+    before = text[line_start:position].split()
+    # `tag a = 1 +` then `tag b = ...`: the second `tag` was taken as an operand, and
+    # its name is the unexpected token (a keyword read as such expects a name next)
+    if len(before) == 1 and line_start > 0 and "NAME" not in expected:
+        what = "clause" if before[0] in _JOURNEY_CLAUSES else "definition"
+        if before[0] in _DEFINITION_WORDS | _JOURNEY_CLAUSES:
+            return (f"'{before[0]}' is read as a name here: the {what} before it looks incomplete",)
     if value == "=" and "CMP_OP" in expected:
         return ("use '==' to compare",)
     if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:
@@ -947,8 +963,46 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     keyword_in_place_of_name = "NAME" in expected and token.type not in {"NAME", "$END"}
     if keyword_in_place_of_name and value.isidentifier():
         return (f"'{value}' is a keyword here; choose another name",)
-    if token.type in _STATEMENTS and expected & (_OPERATORS | _EXPRESSION_START):
+    statement = token.type in _STATEMENTS | _JOURNEY_STATEMENTS
+    if statement and expected & (_OPERATORS | _EXPRESSION_START):
         return ("the previous definition is incomplete",)
+    return ()
+
+
+def _glued_hint(token: Token, text: str) -> tuple[str, ...]:
+    """`on weekends`: the lexer took the keyword `weekend` from the front of the word and
+    rejected the rest, so the unexpected token is the word's tail."""
+    start = token.start_pos or 0
+    if token.type == "$END" or start == 0 or not str(token.value)[:1].isalnum():
+        return ()
+    head_start = start
+    while head_start > 0 and _wordlike(text[head_start - 1]):
+        head_start -= 1
+    head, tail = text[head_start:start], str(token.value)
+    if not head:
+        return ()
+    if head.isdigit():
+        return (f"put a space between '{head}' and '{tail}'",)
+    return (f"'{head}{tail}' is read as '{head}' followed by '{tail}': did you mean '{head}'?",)
+
+
+def _journey_hints(token: Token, expected: set[str], before: str) -> tuple[str, ...]:
+    """Hints for the journey and policy syntax; `before` is the text up to the token."""
+    value = str(token.value)
+    if expected == {"MUL_OP"}:
+        return ('a holdout\'s share is a percentage: holdout NAME 5% salt "..."',)
+    if expected == {"SEND"}:
+        return ('a step ends in a message: step NAME ...: send CHANNEL "template"',)
+    if expected == {"STRING"} and _AFTER_CHANNEL.search(before):
+        return ('name the template after the channel: send push "template_name"',)
+    if expected == {"NAME"} and _AFTER_COUNT.search(before):
+        return ("a duration needs a unit: minutes, hours, days or weeks (e.g. after 7 days)",)
+    if token.type != value.upper():  # not read as a keyword: a name, a number, ...
+        return ()
+    if value in _JOURNEY_CLAUSES and "STEP" not in expected:
+        return (f"'{value}' only goes inside a journey: journey NAME {{ ... }}",)
+    if value in _POLICY_CLAUSES and "CAP" not in expected:
+        return (f"'{value}' only goes inside the policy: policy {{ ... }}",)
     return ()
 
 

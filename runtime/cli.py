@@ -531,6 +531,101 @@ def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
     return (*found, "journeys: " + (", ".join(names) or "none"))
 
 
+@cli.command()
+@click.argument("project", default=".", required=False, type=click.Path(), metavar="[PROJECT]")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="webhook:URL|file:PATH",
+    help="Where to send: POST each message to URL, or append it to PATH as a JSON line.",
+)
+@db_option
+@click.option("--journey", "journey", default=None, help="Only this journey's messages.")
+@click.option(
+    "--attempts",
+    type=click.IntRange(min=1, max=100),
+    default=5,
+    show_default=True,
+    help="Tries per message before the delivery stops.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True, max=3600),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long the webhook has to connect and answer.",
+)
+@click.option(
+    "--backoff",
+    type=click.FloatRange(min=0, max=3600),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait before the first retry, doubled before each next one.",
+)
+@click.option(
+    "--retry-failed", is_flag=True, help="Send again messages the receiver refused before."
+)
+@lock_timeout_option
+def deliver(
+    project: str,
+    to: str,
+    db_url: str | None,
+    journey: str | None,
+    attempts: int,
+    timeout: float,
+    backoff: float,
+    retry_failed: bool,
+    lock_timeout: float,
+) -> None:
+    """Send the journeys' undelivered sent messages, oldest run first: one JSON object
+    each, its message id as Idempotency-Key. Every attempt is recorded, so a delivery
+    that was stopped resumes where it left off (docs/journeys.md, Delivery)."""
+    from segl.runtime import delivery
+
+    try:
+        destination = delivery.parse_destination(to)
+    except delivery.BadDestination as err:
+        hint = "e.g. --to webhook:https://crm.example.com/segl or --to file:messages.jsonl"
+        fail([Diagnostic("E0721", str(err), None, (hint,))], usage=True)
+    loaded = load_or_fail(project)
+    journeys = project_of(loaded).journeys
+    names = [j.name for j in journeys.journeys] if journeys else []
+    if journey is not None and journey not in names:
+        hints = _journey_hint(journey, names)
+        fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
+    policy = delivery.RetryPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
+
+    def retrying(event: delivery.Retrying) -> None:
+        click.echo(
+            f"message {event.message_id}: attempt {event.attempt}/{event.attempts} failed "
+            f"({event.detail}); retrying in {event.delay:g} s",
+            err=True,
+        )
+
+    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
+        try:
+            report = delivery.Delivery(
+                engine,
+                store_of(loaded, engine),
+                destination,
+                policy,
+                journey=journey,
+                retry_failed=retry_failed,
+                on_retry=retrying,
+                user_agent=f"segl/{segl_version()}",
+            ).run()
+        except EngineError as err:
+            hint = "the outbox or deliveries table may have been written by another tool"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+    click.echo(report.summary())
+    if not report.ok:
+        message, hints = delivery.describe_failure(report, destination)
+        fail([Diagnostic("E0720", message, None, hints)])
+
+
 @cli.group()
 def export() -> None:
     """Export stored results for delivery tools."""

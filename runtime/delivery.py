@@ -1,0 +1,516 @@
+"""`segl deliver`: send the outbox's sent messages to a webhook or a file, at least once.
+
+Every committed outbox row with status `sent` that has no `delivered` row in the
+deliveries table (compiler/store.py) is sent, oldest run first, as the JSON object
+`segl show outbox --format jsonl` prints, with its message id as `Idempotency-Key`. Each
+attempt's outcome is one INSERT into the deliveries table, committed right after the
+attempt, so a delivery killed half-way resumes where it stopped. A message delivered but
+not yet recorded when the process died is sent again with the same key: receivers
+deduplicate by `Idempotency-Key` (the contract, docs/journeys.md "Delivery").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import os
+import re
+import stat
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlglot import exp
+
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.store import Store, Table
+from segl.compiler.targets import Target
+from segl.runtime.engines import Engine
+from segl.runtime.outbox import as_json, read_outbox
+
+DELIVERED = "delivered"
+FAILED = "failed"
+# the detail of a failed attempt the receiver refused for good starts with this: later
+# deliveries skip such messages unless asked to retry them (the status column only says
+# delivered or failed, so the detail carries the difference)
+REFUSED = "refused"
+MAX_DETAIL = 300  # characters of a receiver's answer kept in the detail column
+# 408 Request Timeout and 429 Too Many Requests are worth another try; so is every 5xx
+RETRY_STATUSES = frozenset({408, 429})
+# answers about the destination, not the message (a wrong URL or token, a redirect): every
+# message would get the same, so the delivery stops without marking any refused
+DESTINATION_STATUSES = frozenset({401, 403, 404, 405, 407, 410})
+
+
+class BadDestination(ValueError):
+    """A --to value that names no destination segl can write to."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    kind: Literal["webhook", "file"]
+    target: str  # the URL or the path
+
+    @property
+    def label(self) -> str:
+        """How the destination is recorded and shown: a URL without its password and query
+        (either may hold a token that has no place in a table or a log)."""
+        if self.kind == "file":
+            return f"file:{self.target}"
+        return f"webhook:{redacted(self.target)}"
+
+
+def redacted(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    if parts.username is not None:
+        host = f"{parts.username}:***@{host}" if parts.password else f"{parts.username}@{host}"
+    return urlunsplit((parts.scheme, host, parts.path, "***" if parts.query else "", ""))
+
+
+def parse_destination(text: str) -> Destination:
+    """`webhook:http(s)://...` or `file:PATH`; raises BadDestination saying what is wrong."""
+    kind, colon, rest = text.partition(":")
+    if not colon or kind not in ("webhook", "file"):
+        raise BadDestination(
+            f"--to {text!r} names no destination: it starts with webhook: or file:"
+        )
+    if kind == "webhook":
+        return Destination("webhook", _webhook_url(rest))
+    return Destination("file", _file_path(rest))
+
+
+def _webhook_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is no number raises here
+    except ValueError as err:
+        raise BadDestination(f"--to webhook:{url}: not a URL ({err})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadDestination(f"--to webhook:{redacted(url)}: not an http:// or https:// URL")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise BadDestination("--to webhook:URL: the URL has spaces or control characters")
+    return url
+
+
+def _file_path(path: str) -> str:
+    if not path:
+        raise BadDestination("--to file: needs a path, e.g. --to file:outbox.jsonl")
+    file = Path(path)
+    if file.is_dir():
+        raise BadDestination(f"--to file:{path}: is a folder")
+    if not file.absolute().parent.is_dir():
+        raise BadDestination(f"--to file:{path}: no folder {file.absolute().parent}")
+    return path
+
+
+# ---------------------------------------------------------------- attempts
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # per message, the first included
+    backoff: float = 0.5  # seconds before the first retry, doubled before each next one
+    timeout: float = 10.0  # seconds the receiver has to connect and answer (per socket wait)
+    max_delay: float = 30.0  # no wait between attempts is longer (Retry-After included)
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """The wait after failed attempt `attempt` (1-based). One sender at a time sends
+        one message at a time, so there is no herd for jitter to spread."""
+        wanted = self.backoff * (1 << (attempt - 1))
+        if retry_after is not None:
+            wanted = max(wanted, retry_after)
+        return min(wanted, self.max_delay)
+
+
+Verdict = Literal[
+    "delivered",
+    "retry",  # worth another attempt: the destination may recover (5xx, 408, 429, timeouts)
+    "refused",  # the receiver refused this message for good (other 4xx): not retried
+    "stop",  # the destination is misconfigured: no message can get through as it is
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    detail: str
+    retry_after: float | None = None  # seconds the receiver asked us to wait
+
+
+Sender = Callable[[str, bytes], Outcome]  # (message id, JSON body) -> outcome
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # urllib turns a redirected POST into a GET without the body, whose 200 would pass
+    # for a delivery: a redirect is an answer (refused) instead
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def webhook_sender(url: str, timeout: float, user_agent: str = "segl") -> Sender:
+    opener = urllib.request.build_opener(_NoRedirects)
+
+    def send(message_id: str, body: bytes) -> Outcome:
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Idempotency-Key": message_id,
+                "User-Agent": user_agent,
+            },
+        )
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                return _answer(response.status, response.reason, response.headers, response)
+        except urllib.error.HTTPError as err:  # a non-2xx answer
+            with err:
+                return _answer(err.code, str(err.reason), err.headers, err)
+        except TimeoutError:
+            return Outcome("retry", f"no answer within {timeout:g} s")
+        except urllib.error.URLError as err:  # could not connect (or timed out connecting)
+            reason = err.reason
+            if isinstance(reason, TimeoutError):
+                return Outcome("retry", f"no answer within {timeout:g} s")
+            return Outcome("retry", f"cannot reach the webhook: {reason}")
+        except (OSError, http.client.HTTPException) as err:  # reset, broken answer
+            return Outcome("retry", f"the connection failed: {type(err).__name__}: {err}")
+        except ValueError as err:  # a host name the IDNA codec refuses, and the like
+            return Outcome("stop", f"cannot use the URL: {err}")
+
+    return send
+
+
+class _Body(Protocol):
+    def read(self, amt: int, /) -> bytes: ...
+
+
+def _answer(status: int, reason: str, headers: Message, body: _Body) -> Outcome:
+    try:
+        text = body.read(MAX_DETAIL).decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException):
+        text = ""  # the status is the answer; a body cut short changes nothing
+    detail = f"HTTP {status} {reason}".strip()
+    if 300 <= status < 400:
+        detail += f" to {headers.get('Location', '?')}: post to the final URL instead"
+    elif text.strip():
+        detail += f": {text.strip()}"
+    detail = _one_line(detail)
+    if 200 <= status < 300:
+        return Outcome("delivered", detail)
+    if status in RETRY_STATUSES or status >= 500:
+        return Outcome("retry", detail, _retry_after(headers))
+    if status < 400 or status in DESTINATION_STATUSES:
+        return Outcome("stop", detail)
+    return Outcome("refused", detail)
+
+
+def _retry_after(headers: Message) -> float | None:
+    value = headers.get("Retry-After", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # an HTTP date (rare) or nothing: the backoff decides
+    return seconds if 0 <= seconds < float("inf") else None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(" ", text)[:MAX_DETAIL]
+
+
+class FileSender:
+    """Appends one JSON line per message, on disk (fsync) before it counts as delivered."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._checked = False
+
+    def __call__(self, message_id: str, body: bytes) -> Outcome:
+        try:
+            # read-write: the first write looks at the file's last byte
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                # a pipe or a terminal (file:/dev/stdout) has no last byte and no fsync
+                regular = stat.S_ISREG(os.fstat(fd).st_mode)
+                if regular and not self._checked:
+                    self._end_torn_line(fd)
+                    self._checked = True
+                _write_all(fd, body + b"\n")
+                if regular:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as err:
+            return Outcome("retry", f"cannot write {self.path}: {err.strerror or err}")
+        return Outcome("delivered", f"appended to {self.path}")
+
+    def _end_torn_line(self, fd: int) -> None:
+        """A crash mid-write (power loss) can leave a line without its newline: end it, so
+        the torn line stays on its own and the next message starts a line."""
+        size = os.fstat(fd).st_size
+        if size > 0 and os.pread(fd, 1, size - 1) != b"\n":
+            _write_all(fd, b"\n")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def sender_for(destination: Destination, policy: RetryPolicy, user_agent: str) -> Sender:
+    if destination.kind == "file":
+        return FileSender(destination.target)
+    return webhook_sender(destination.target, policy.timeout, user_agent)
+
+
+# ---------------------------------------------------------------- the deliveries table
+
+
+class DeliveryLog:
+    """The deliveries table of a project: one row per attempt."""
+
+    def __init__(self, engine: Engine, store: Store) -> None:
+        self.engine = engine
+        self.table = store.deliveries
+
+    @property
+    def target(self) -> Target:
+        return self.engine.target
+
+    def ensure(self) -> None:
+        if self.engine.columns_of(self.table.name) is None:
+            create = _create_table(self.table, self.target)
+            self.engine.execute_in_transaction([render(create, self.target, pretty=False)])
+
+    def states(self) -> dict[str, str]:
+        """message id -> `delivered`, or `refused` when the receiver refused it for good
+        (by any destination: a message id names one message wherever it goes)."""
+        if self.engine.columns_of(self.table.name) is None:
+            return {}
+        query = exp.Select(expressions=[col("message_id"), col("status"), col("detail")]).from_(
+            table_ref(self.table.name)
+        )
+        found: dict[str, str] = {}
+        for message_id, status, detail in self.engine.query(render(query, self.target, False)):
+            key = str(message_id)
+            if status == DELIVERED:
+                found[key] = DELIVERED
+            elif str(detail or "").startswith(REFUSED) and found.get(key) != DELIVERED:
+                found[key] = REFUSED
+        return found
+
+    def record(self, message_id: str, destination: str, status: str, detail: str) -> None:
+        """One attempt, committed at once: what is recorded survives a kill."""
+        values = [
+            self.target.string(message_id),
+            self.target.instant(dt.datetime.now(dt.UTC).replace(microsecond=0)),
+            self.target.string(destination),
+            self.target.string(status),
+            self.target.string(detail),
+        ]
+        insert = exp.Insert(
+            this=exp.Schema(
+                this=table_ref(self.table.name),
+                expressions=[exp.to_identifier(n, quoted=True) for n in self.table.names],
+            ),
+            expression=exp.Values(expressions=[exp.Tuple(expressions=values)]),
+        )
+        self.engine.execute_in_transaction([render(insert, self.target, pretty=False)])
+
+
+def _create_table(table: Table, target: Target) -> exp.Create:
+    """CREATE TABLE IF NOT EXISTS, each column typed as compiler/store.py declares it."""
+    schema = exp.Schema(
+        this=table_ref(table.name),
+        expressions=[
+            exp.ColumnDef(
+                this=exp.to_identifier(c.name, quoted=True), kind=target.store_type(c.type)
+            )
+            for c in table.columns
+        ],
+    )
+    return exp.Create(this=schema, kind="TABLE", exists=True, properties=_properties(target))
+
+
+def _properties(target: Target) -> exp.Properties | None:
+    # a kept table needs a table engine on ClickHouse and a file format on Spark (the run's
+    # history tables are made the same way: compiler/targets/clickhouse.py, spark.py)
+    lineage = target.lineage()
+    if "clickhouse" in lineage:
+        order = exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))])
+        return exp.Properties(expressions=[exp.EngineProperty(this=exp.var("MergeTree")), order])
+    if "spark" in lineage:
+        return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
+    return None
+
+
+# ---------------------------------------------------------------- delivering
+
+
+@dataclass
+class Report:
+    delivered: int = 0  # by this delivery
+    failed: int = 0  # messages this delivery could not deliver
+    already: int = 0  # delivered before
+    refused_before: int = 0  # refused for good before, not retried
+    not_tried: int = 0  # left for the next delivery: it stopped at a receiver that is down
+    last_error: str | None = None
+    refused_ids: list[str] = field(default_factory=list)
+    stopped: Verdict | None = None  # why it stopped early: `retry` (down) or `stop`
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.not_tried == 0
+
+    @property
+    def undelivered(self) -> int:
+        return self.failed + self.not_tried
+
+    def summary(self) -> str:
+        parts = [
+            f"delivered {self.delivered:,}",
+            f"failed {self.failed:,}",
+            f"already delivered {self.already:,}",
+        ]
+        if self.not_tried:
+            parts.append(f"not tried {self.not_tried:,}")
+        if self.refused_before:
+            parts.append(f"refused before {self.refused_before:,} (not retried)")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """A failed attempt that will be tried again (for progress output)."""
+
+    message_id: str
+    attempt: int
+    attempts: int
+    detail: str
+    delay: float
+
+
+@dataclass
+class Delivery:
+    """One `segl deliver`: which messages, where, and how hard to try."""
+
+    engine: Engine
+    store: Store
+    destination: Destination
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    journey: str | None = None
+    retry_failed: bool = False
+    send: Sender | None = None  # default: the destination's sender
+    sleep: Callable[[float], None] = time.sleep
+    on_retry: Callable[[Retrying], None] | None = None
+    user_agent: str = "segl"
+
+    def run(self) -> Report:
+        log = DeliveryLog(self.engine, self.store)
+        report = Report()
+        todo = self._pending(log.states(), report)
+        if todo:  # a project with nothing to send gets no table
+            log.ensure()
+        send = self.send or sender_for(self.destination, self.policy, self.user_agent)
+        for index, (message_id, body) in enumerate(todo):
+            outcome = self._deliver_one(log, send, message_id, body)
+            if outcome.verdict == "delivered":
+                report.delivered += 1
+                continue
+            report.failed += 1
+            report.last_error = outcome.detail
+            if outcome.verdict == "refused":
+                report.refused_ids.append(message_id)
+                continue
+            # the destination is down (every attempt failed) or misconfigured: each remaining
+            # message would fail the same way, after attempts x timeout apiece; they wait, in
+            # order, for the next delivery
+            report.stopped = outcome.verdict
+            report.not_tried = len(todo) - index - 1
+            break
+        return report
+
+    def _pending(self, states: dict[str, str], report: Report) -> list[tuple[str, bytes]]:
+        """The sent messages to deliver, oldest run first (read_outbox's order)."""
+        todo: list[tuple[str, bytes]] = []
+        seen: set[str] = set()
+        for decision in read_outbox(self.engine, self.store, self.journey):
+            message_id = str(decision["message_id"])
+            if decision["status"] != "sent" or message_id in seen:
+                continue  # one message id is sent once per delivery, whatever the table says
+            seen.add(message_id)
+            state = states.get(message_id)
+            if state == DELIVERED:
+                report.already += 1
+            elif state == REFUSED and not self.retry_failed:
+                report.refused_before += 1
+            else:
+                todo.append((message_id, as_json(decision).encode("utf-8")))
+        return todo
+
+    def _deliver_one(self, log: DeliveryLog, send: Sender, message_id: str, body: bytes) -> Outcome:
+        attempts = self.policy.attempts
+        for attempt in range(1, attempts + 1):
+            outcome = send(message_id, body)
+            status, detail = self._row(outcome, attempt)
+            log.record(message_id, self.destination.label, status, detail)
+            if outcome.verdict != "retry" or attempt == attempts:
+                return outcome
+            delay = self.policy.delay(attempt, outcome.retry_after)
+            if self.on_retry is not None:
+                self.on_retry(Retrying(message_id, attempt, attempts, outcome.detail, delay))
+            self.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
+
+    def _row(self, outcome: Outcome, attempt: int) -> tuple[str, str]:
+        """The status and detail an attempt is recorded with."""
+        if outcome.verdict == "delivered":
+            return DELIVERED, outcome.detail
+        if outcome.verdict == "refused":
+            return FAILED, f"{REFUSED} (not retried): {outcome.detail}"
+        if outcome.verdict == "stop":
+            return FAILED, f"stopped: {outcome.detail}"
+        return FAILED, f"attempt {attempt}/{self.policy.attempts}: {outcome.detail}"
+
+
+def describe_failure(report: Report, destination: Destination) -> tuple[str, tuple[str, ...]]:
+    """The message and hints of E0720 for a delivery that left messages undelivered."""
+    count = report.undelivered
+    noun = "message" if count == 1 else "messages"
+    message = (
+        f"{count:,} {noun} could not be delivered to {destination.label}; "
+        f"last error: {report.last_error}"
+    )
+    hints: list[str] = []
+    if report.stopped == "stop":
+        hints.append(
+            "that answer is about the destination, not the message (a wrong URL or token, "
+            "a redirect): fix --to and run `segl deliver` again; no message was marked refused"
+        )
+    elif report.stopped == "retry":
+        hints.append(
+            "the destination did not take a message after every attempt, so the delivery "
+            "stopped there; once it is back, run `segl deliver` again: it resumes with the "
+            "undelivered messages (more tries: --attempts, a longer wait: --timeout)"
+        )
+    if report.refused_ids:
+        shown = ", ".join(report.refused_ids[:3]) + (", ..." if len(report.refused_ids) > 3 else "")
+        hints.append(
+            f"the receiver refused {len(report.refused_ids):,} for good ({shown}); later "
+            "deliveries skip them unless run with --retry-failed"
+        )
+    return message, tuple(hints)

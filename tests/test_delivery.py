@@ -1,0 +1,432 @@
+"""`segl deliver` against a real HTTP server on the loopback that fails, refuses and hangs
+on purpose, and to a file: every sent message arrives, and exactly once per
+Idempotency-Key after the receiver's deduplication; a delivery killed half-way resumes
+without losing a message; a webhook that never answers gets a diagnostic, not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from conftest import Result, db_url, read_sql
+
+from segl.runtime.delivery import Destination, RetryPolicy, parse_destination
+
+Cli = Callable[..., Result]
+
+RULES = """\
+source users from table "users" key user_id { user_id: number }
+source events from table "events" user user_id time ts { name: string }
+tag visits = count(events where name == "visit")
+
+journey welcome "Welcome" {
+    enter on events where name == "register"
+    step hello: send push "hello"
+    step vip: send sms "vip" if visits >= 1
+}
+"""
+
+TABLES = [
+    "CREATE TABLE users (user_id BIGINT)",
+    "INSERT INTO users SELECT range FROM range(1, 31)",
+    "CREATE TABLE events (user_id BIGINT, ts TIMESTAMP, name VARCHAR)",
+    # users 1-20 register before the second run, 21-30 before the third; user 3 visited
+    "INSERT INTO events SELECT range, TIMESTAMP '2026-11-02 01:00:00' + range * INTERVAL 1 MINUTE,"
+    " 'register' FROM range(1, 21)",
+    "INSERT INTO events SELECT range, TIMESTAMP '2026-11-03 01:00:00' + range * INTERVAL 1 MINUTE,"
+    " 'register' FROM range(21, 31)",
+    "INSERT INTO events VALUES (3, '2026-11-01 10:00:00', 'visit')",
+]
+
+RUNS = ["2026-11-02", "2026-11-03", "2026-11-04"]  # the first run only starts the journey
+DELIVERIES = "segl_shop_deliveries"
+FAST = ("--backoff", "0.001", "--timeout", "5")
+
+
+# ---------------------------------------------------------------- the receiver
+
+
+@dataclass
+class Receiver:
+    """A webhook that records every request and answers as its mode says: `ok`, `flaky`
+    (503 the first `fail_first` times per key), `hang` (no answer until released),
+    `missing` (404), or 400 for the keys in `reject`. `accepted` lists the keys it
+    answered 2xx, in order: deduplicated by key, that is what it processed."""
+
+    mode: str = "ok"
+    fail_first: int = 0
+    delay: float = 0.0  # seconds before a 2xx answer
+    reject: set[str] = field(default_factory=set)
+    received: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+    def answer(self, key: str, body: dict[str, Any], content_type: str) -> int | None:
+        with self.lock:
+            self.received.append((key, body, content_type))
+            tries = sum(1 for k, _, _ in self.received if k == key)
+        if key in self.reject:
+            return 400
+        if self.mode == "missing":
+            return 404
+        if self.mode == "hang":
+            self.release.wait(30)
+            return None
+        if self.mode == "flaky" and tries <= self.fail_first:
+            return 503
+        time.sleep(self.delay)
+        with self.lock:
+            self.accepted.append(key)
+        return 200
+
+    def keys(self) -> Counter[str]:
+        return Counter(key for key, _, _ in self.received)
+
+
+def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            size = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(size))
+            key = self.headers.get("Idempotency-Key", "")
+            status = receiver.answer(key, body, self.headers.get("Content-Type", ""))
+            if status is None:
+                return  # the client gave up long ago
+            text = b"ok" if status == 200 else b"nope: bad template"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet test output
+
+    return Handler
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client killed or timed out mid-request: expected here, not worth a trace
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    # a proxy from the environment must not stand between the client and the loopback
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    found = Receiver()
+    server = QuietServer(("127.0.0.1", 0), handler_for(found))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    found.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    yield found
+    found.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+# ---------------------------------------------------------------- the project
+
+
+@pytest.fixture
+def project(write_project: Callable[..., Path], tmp_path: Path, cli: Cli) -> tuple[Path, str]:
+    """A project whose journey runs left 31 sent (and 29 skipped) messages in the outbox."""
+    toml = '[project]\nname = "shop"\ntimezone = "Asia/Shanghai"\n'
+    root = write_project({"rules.segl": RULES, "segl.toml": toml})
+    path = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in TABLES:
+        con.execute(statement)
+    con.close()
+    url = db_url(path)
+    for as_of in RUNS:
+        ran = cli("run", root, "--db", url, "--as-of", as_of)
+        assert ran.code == 0, ran.output
+    return root, url
+
+
+def outbox(cli: Cli, root: Path, url: str) -> list[dict[str, Any]]:
+    shown = cli("show", "outbox", root, "--db", url, "--format", "jsonl")
+    assert shown.code == 0, shown.output
+    return [json.loads(line) for line in shown.out.splitlines()]
+
+
+def sent(cli: Cli, root: Path, url: str) -> list[dict[str, Any]]:
+    return [d for d in outbox(cli, root, url) if d["status"] == "sent"]
+
+
+def deliveries(url: str) -> list[tuple[Any, ...]]:
+    path = Path(url.removeprefix("duckdb:///"))
+    query = f"SELECT message_id, destination, status, detail FROM {DELIVERIES} ORDER BY attempt_at"
+    return read_sql(path, query)
+
+
+def delivered_ids(url: str) -> Counter[str]:
+    return Counter(row[0] for row in deliveries(url) if row[2] == "delivered")
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_every_sent_message_arrives_once_with_its_key(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    root, url = project
+    messages = sent(cli, root, url)
+    assert len(messages) == 31
+    hook = receiver.url + "?token=s3cret"
+    done = cli("deliver", root, "--db", url, "--to", f"webhook:{hook}", *FAST)
+    assert done.code == 0, done.output
+    assert done.out.strip() == "delivered 31, failed 0, already delivered 0"
+    # one request per message, each with its own key, in run order; the body is what
+    # `segl show outbox --format jsonl` prints
+    assert Counter(receiver.accepted) == Counter(m["message_id"] for m in messages)
+    assert max(receiver.keys().values()) == 1
+    assert [body for _, body, _ in receiver.received] == messages
+    assert all(key == body["message_id"] for key, body, _ in receiver.received)
+    assert {ctype for _, _, ctype in receiver.received} == {"application/json"}
+    runs = [body["run_at"] for _, body, _ in receiver.received]
+    assert runs == sorted(runs) and len(set(runs)) == 2
+    # recorded: one delivered row per message; the token is kept out of the table
+    rows = deliveries(url)
+    assert {row[2] for row in rows} == {"delivered"} and len(rows) == 31
+    assert {row[1] for row in rows} == {f"webhook:{receiver.url}?***"}
+    assert "s3cret" not in done.output
+    again = cli("deliver", root, "--db", url, "--to", f"webhook:{hook}", *FAST)
+    assert again.code == 0, again.output
+    assert again.out.strip() == "delivered 0, failed 0, already delivered 31"
+    assert len(receiver.received) == 31
+
+
+def test_503s_are_retried_with_backoff_until_accepted(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    root, url = project
+    receiver.mode, receiver.fail_first = "flaky", 2
+    done = cli("deliver", root, "--db", url, "--to", f"webhook:{receiver.url}", *FAST)
+    assert done.code == 0, done.output
+    assert "delivered 31, failed 0" in done.out
+    assert "attempt 1/5 failed (HTTP 503" in done.err and "retrying in 0.001 s" in done.err
+    ids = {m["message_id"] for m in sent(cli, root, url)}
+    assert set(receiver.keys().values()) == {3}  # two 503s, then accepted
+    assert Counter(receiver.accepted) == Counter(ids)
+    rows = deliveries(url)
+    assert Counter(row[2] for row in rows) == {"failed": 62, "delivered": 31}
+    failed = [row[3] for row in rows if row[2] == "failed"]
+    assert all(d.startswith(("attempt 1/5: HTTP 503", "attempt 2/5: HTTP 503")) for d in failed)
+
+
+def test_a_refused_message_is_recorded_and_not_retried(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    root, url = project
+    messages = sent(cli, root, url)
+    refused = {messages[3]["message_id"], messages[7]["message_id"]}
+    receiver.reject = set(refused)
+    to = f"webhook:{receiver.url}"
+    done = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert done.code == 1, done.output
+    assert "delivered 29, failed 2, already delivered 0" in done.out
+    assert "E0720 2 messages could not be delivered" in done.err
+    assert "HTTP 400" in done.err and "--retry-failed" in done.err
+    assert Counter(receiver.keys()[k] for k in refused) == {1: 2}  # 4xx: never retried
+    failed = [row for row in deliveries(url) if row[2] == "failed"]
+    assert {row[0] for row in failed} == refused
+    assert all(row[3].startswith("refused (not retried): HTTP 400") for row in failed)
+    # a later delivery leaves them alone (and exits 0: they were reported)
+    again = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert again.code == 0, again.output
+    assert "already delivered 29, refused before 2 (not retried)" in again.out
+    assert len(receiver.received) == 31
+    # ... unless asked to retry them
+    receiver.reject.clear()
+    retried = cli("deliver", root, "--db", url, "--to", to, "--retry-failed", *FAST)
+    assert retried.code == 0, retried.output
+    assert "delivered 2, failed 0, already delivered 29" in retried.out
+    assert Counter(receiver.accepted) == Counter(m["message_id"] for m in messages)
+
+
+def test_a_webhook_that_never_answers_gets_a_diagnostic(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    root, url = project
+    receiver.mode = "hang"
+    to = f"webhook:{receiver.url}"
+    options = ("--timeout", "0.2", "--attempts", "2", "--backoff", "0.01")
+    started = time.monotonic()
+    done = cli("deliver", root, "--db", url, "--to", to, *options)
+    assert time.monotonic() - started < 10  # it stops at the first message, not 31 x 2
+    assert done.code == 1, done.output  # and the cli fixture saw no traceback
+    assert "delivered 0, failed 1, already delivered 0, not tried 30" in done.out
+    assert "E0720 31 messages could not be delivered" in done.err
+    assert "no answer within 0.2 s" in done.err and "run `segl deliver` again" in done.err
+    first = sent(cli, root, url)[0]["message_id"]
+    assert receiver.keys() == {first: 2}
+    assert [(row[0], row[2]) for row in deliveries(url)] == [(first, "failed")] * 2
+    # once it answers, every message arrives exactly once: none lost, none twice
+    receiver.mode = "ok"
+    resumed = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert resumed.code == 0, resumed.output
+    assert Counter(receiver.accepted) == Counter(m["message_id"] for m in sent(cli, root, url))
+
+
+def test_a_wrong_url_stops_the_delivery_without_refusing_messages(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    root, url = project
+    receiver.mode = "missing"  # 404: about the URL, not about the message
+    to = f"webhook:{receiver.url}"
+    done = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert done.code == 1, done.output
+    assert "delivered 0, failed 1, already delivered 0, not tried 30" in done.out
+    assert "HTTP 404" in done.err and "no message was marked refused" in done.err
+    assert len(receiver.received) == 1  # not retried: another try gets the same answer
+    assert [row[3][:21] for row in deliveries(url)] == ["stopped: HTTP 404 Not"]
+    receiver.mode = "ok"  # fixed: everything goes out, nothing needs --retry-failed
+    fixed = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert fixed.code == 0, fixed.output
+    assert "delivered 31, failed 0, already delivered 0" in fixed.out
+
+
+def test_a_webhook_nobody_listens_on(cli: Cli, project: tuple[Path, str]) -> None:
+    root, url = project
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    to = f"webhook:http://127.0.0.1:{port}/hook"
+    done = cli("deliver", root, "--db", url, "--to", to, "--attempts", "2", *FAST)
+    assert done.code == 1, done.output
+    assert "E0720 31 messages could not be delivered" in done.err
+    assert "cannot reach the webhook" in done.err
+    assert delivered_ids(url) == Counter()
+
+
+def test_a_delivery_killed_half_way_resumes_without_loss(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver, tmp_path: Path
+) -> None:
+    root, url = project
+    receiver.delay = 0.05  # slow enough to be killed in the middle
+    to = f"webhook:{receiver.url}"
+    command = [sys.executable, "-m", "segl.runtime.cli", "deliver", str(root), "--db", url]
+    process = subprocess.Popen(
+        [*command, "--to", to, *FAST],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(receiver.accepted) < 5 and time.monotonic() < deadline:
+            assert process.poll() is None, "the delivery ended before it was killed"
+            time.sleep(0.01)
+        assert len(receiver.accepted) >= 5
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    before = len(receiver.accepted)
+    assert 5 <= before < 31
+    resumed = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert resumed.code == 0, resumed.output
+    ids = Counter(m["message_id"] for m in sent(cli, root, url))
+    # every message arrived; deduplicated by key, each exactly once; at most the one in
+    # flight when the process died (delivered, not yet recorded) came twice
+    assert set(receiver.accepted) == set(ids)
+    twice = [key for key, n in Counter(receiver.accepted).items() if n > 1]
+    assert len(twice) <= 1 and all(Counter(receiver.accepted)[k] == 2 for k in twice)
+    assert delivered_ids(url) == ids  # one delivered row per message
+
+
+def test_delivered_but_not_recorded_is_sent_again_with_its_key(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    root, url = project
+    to = f"webhook:{receiver.url}"
+    assert cli("deliver", root, "--db", url, "--to", to, *FAST).code == 0
+    # as if the process died after the receiver's 200, before the INSERT
+    lost = sent(cli, root, url)[-1]["message_id"]
+    con = duckdb.connect(url.removeprefix("duckdb:///"))
+    con.execute(f"DELETE FROM {DELIVERIES} WHERE message_id = ?", [lost])
+    con.close()
+    again = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert again.code == 0, again.output
+    assert "delivered 1, failed 0, already delivered 30" in again.out
+    assert [k for k, n in Counter(receiver.accepted).items() if n > 1] == [lost]
+    assert len(set(receiver.accepted)) == 31  # after deduplication by key: once each
+
+
+def test_a_file_destination(cli: Cli, project: tuple[Path, str], tmp_path: Path) -> None:
+    root, url = project
+    target = tmp_path / "messages.jsonl"
+    target.write_text('{"torn": ')  # a line a crash cut short: it stays on its own
+    done = cli("deliver", root, "--db", url, "--to", f"file:{target}")
+    assert done.code == 0, done.output
+    lines = target.read_text("utf-8").splitlines()
+    assert lines[0] == '{"torn": '
+    assert [json.loads(line) for line in lines[1:]] == sent(cli, root, url)
+    again = cli("deliver", root, "--db", url, "--to", f"file:{target}")
+    assert again.code == 0 and "already delivered 31" in again.out
+    assert len(target.read_text("utf-8").splitlines()) == 32
+    # delivered is delivered, wherever to: a webhook gets nothing more
+    assert cli("deliver", root, "--db", url, "--to", "webhook:http://127.0.0.1:9/").code == 0
+
+
+@pytest.mark.parametrize(
+    ("to", "says"),
+    [
+        ("smtp:ops@example.com", "names no destination"),
+        ("webhook:ftp://example.com/x", "not an http:// or https:// URL"),
+        ("webhook:", "not an http:// or https:// URL"),
+        ("file:", "needs a path"),
+        ("file:no/such/folder/x.jsonl", "no folder"),
+    ],
+)
+def test_a_bad_destination_is_a_usage_error(
+    cli: Cli, project: tuple[Path, str], to: str, says: str
+) -> None:
+    root, url = project
+    done = cli("deliver", root, "--db", url, "--to", to)
+    assert done.code == 2, done.output
+    assert "E0721" in done.err and says in done.err
+
+
+def test_usage_errors_and_an_unknown_journey(cli: Cli, project: tuple[Path, str]) -> None:
+    root, url = project
+    assert cli("deliver", root, "--db", url).code == 2  # no --to
+    assert cli("deliver", root, "--to", "file:x", "--attempts", "0").code == 2
+    unknown = cli("deliver", root, "--db", url, "--to", "file:x.jsonl", "--journey", "welcom")
+    assert unknown.code == 1
+    assert "did you mean 'welcome'?" in unknown.err
+
+
+def test_the_backoff_doubles_and_is_capped() -> None:
+    policy = RetryPolicy(attempts=5, backoff=0.5, timeout=1, max_delay=3)
+    assert [policy.delay(n, None) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 3.0]
+    assert policy.delay(1, 2.5) == 2.5  # Retry-After, when longer
+    assert policy.delay(1, 100) == 3
+
+
+def test_a_webhook_label_hides_secrets() -> None:
+    found = parse_destination("webhook:https://bot:pa55@hooks.example.com:8443/in?key=abc")
+    assert found == Destination("webhook", "https://bot:pa55@hooks.example.com:8443/in?key=abc")
+    assert found.label == "webhook:https://bot:***@hooks.example.com:8443/in?***"

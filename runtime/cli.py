@@ -44,6 +44,7 @@ from segl.runtime.project import (
     load_paths,
 )
 from segl.runtime.run import run_loaded, segl_version, store_of, verify_sources
+from segl.runtime.schedule import BadCadence, Cadence, Interrupted, Ran, Scheduler, StopSignals
 from segl.runtime.tables import plural, summary_text
 
 DIALECTS = sorted(TARGETS)
@@ -369,6 +370,16 @@ def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) ->
         )
 
 
+def _cadence(ctx: click.Context, param: click.Parameter, value: str | None) -> Cadence | None:
+    """`--every`: a cadence (runtime/schedule.py); a bad one is a usage error, exit 2."""
+    if value is None:
+        return None
+    try:
+        return Cadence.parse(value)
+    except BadCadence as err:
+        raise click.BadParameter(str(err), ctx, param) from None
+
+
 @cli.command()
 @project_argument
 @db_option
@@ -379,19 +390,48 @@ def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) ->
     is_flag=True,
     help="Replace a stored run that had users even when the universe is now empty.",
 )
+@click.option(
+    "--every",
+    "every",
+    callback=_cadence,
+    default=None,
+    metavar="DURATION",
+    help="Run on a cadence (15m, 1h, 1d) at its multiples in the project's zone, until "
+    "Ctrl-C or SIGTERM.",
+)
 def run(
     project: tuple[str, ...],
     db_url: str | None,
     as_of: str | None,
     lock_timeout: float,
     allow_empty: bool,
+    every: Cadence | None,
 ) -> None:
     """Compute tags, segments and layers and store them for the as-of.
 
     The database must exist (segl never creates an empty one: `segl demo` builds a demo
-    warehouse)."""
+    warehouse). With --every, run at every aligned instant of the cadence as it passes
+    (docs/journeys.md, Scheduling)."""
+    if every is not None and as_of is not None:
+        raise click.UsageError(
+            "--every and --as-of exclude each other: each scheduled run's as-of is its "
+            "instant of the cadence (for one run at a chosen as-of, leave out --every)"
+        )
     loaded = load_or_fail(project)
-    moment = resolve_as_of(as_of, loaded)
+    if every is not None:
+        _run_every(project, loaded, every, db_url, lock_timeout, allow_empty)
+        return
+    _run_once(loaded, db_url, resolve_as_of(as_of, loaded), lock_timeout, allow_empty)
+
+
+def _run_once(
+    loaded: LoadedProject,
+    db_url: str | None,
+    moment: dt.datetime,
+    lock_timeout: float,
+    allow_empty: bool,
+) -> None:
+    """One run at `moment`: its warnings, then its summary (Failed when it failed)."""
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
             summary = run_loaded(loaded, engine, moment, allow_empty=allow_empty)
@@ -400,6 +440,62 @@ def run(
     emit(summary.warnings, loaded.texts)
     order = [d.name for d in loaded.in_file_order(project_of(loaded).definitions)]
     click.echo(summary_text(summary, order))
+
+
+def _run_every(
+    project: tuple[str, ...],
+    loaded: LoadedProject,
+    cadence: Cadence,
+    db_url: str | None,
+    lock_timeout: float,
+    allow_empty: bool,
+) -> None:
+    """`run --every`: a run at each instant of the cadence until SIGINT or SIGTERM. Each
+    run reads the rules afresh (as a `segl run` from cron would, so an edit takes effect at
+    the next run); a failed run is reported and the schedule goes on."""
+    from segl.compiler.timeutil import zone
+
+    timezone = loaded.settings.config.timezone
+    # a mistyped --db fails now, once, rather than at every instant
+    with open_engine(db_url, loaded, lock_timeout=lock_timeout):
+        pass
+    current: list[dt.datetime] = []  # the as-of of the run in progress, for a stop message
+
+    def one(ran: Ran) -> None:
+        current[:] = [ran.as_of]
+        if ran.missed:
+            missed = plural(ran.missed, "earlier instant")
+            click.echo(f"catching up: one run as of {ran.as_of:%Y-%m-%d %H:%M} for {missed}")
+        try:
+            _run_once(load_or_fail(project), db_url, ran.as_of, lock_timeout, allow_empty)
+        except Failed:
+            click.echo(f"the run as of {ran.as_of:%Y-%m-%d %H:%M} failed; the schedule goes on")
+        current.clear()
+
+    def waiting(upcoming: dt.datetime) -> None:
+        click.echo(f"next run as of {upcoming:%Y-%m-%d %H:%M} ({timezone})")
+
+    with StopSignals() as stop:
+        # said once the signals are handled: a supervisor may stop it from this line on
+        click.echo(f"running every {cadence} in {timezone} until Ctrl-C or SIGTERM")
+        scheduler = Scheduler(
+            cadence,
+            one,
+            now=lambda: dt.datetime.now(zone(timezone)).replace(tzinfo=None),
+            stop=stop,
+            waiting=waiting,
+        )
+        try:
+            scheduler.run_until_stopped()
+        except Interrupted:
+            click.echo(
+                f"stopped by a second {stop.name} during the run as of "
+                f"{current[0]:%Y-%m-%d %H:%M}: that run was abandoned and rolled back",
+                err=True,
+            )
+            raise  # a KeyboardInterrupt: exit code 2
+    last = f", the last as of {scheduler.last:%Y-%m-%d %H:%M}" if scheduler.last else ""
+    click.echo(f"stopped by {stop.name} between runs after {plural(scheduler.runs, 'run')}{last}")
 
 
 @cli.group()
@@ -524,6 +620,51 @@ def show_outbox(
     click.echo(f"{len(rows):,} decisions")
 
 
+@show.command(name="journey")
+@click.argument("journey")
+@click.argument("project_arg", metavar="[PROJECT]", required=False)
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@as_of_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@lock_timeout_option
+def show_journey(
+    journey: str,
+    project_arg: str | None,
+    project: str,
+    db_url: str | None,
+    as_of: str | None,
+    fmt: str,
+    lock_timeout: float,
+) -> None:
+    """What a journey's committed runs (up to --as-of) did: entries made, active, exited
+    and completed; per step the messages sent, skipped, expired, capped and held out; its
+    last run."""
+    from segl.runtime.outbox import journey_report, report_data, report_text
+
+    loaded = load_or_fail(project_arg or project)
+    journeys = project_of(loaded).journeys
+    found = {j.name: j for j in journeys.journeys} if journeys else {}
+    if journey not in found:
+        hints = _journey_hint(journey, list(found))
+        fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
+    steps = [step.name for step in found[journey].steps]
+    moment = resolve_as_of(as_of, loaded) if as_of is not None else None
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
+        try:
+            report = journey_report(engine, store_of(loaded, engine), journey, steps, moment)
+        except EngineError as err:
+            hint = "the results tables may have been written by another tool or version"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+    title = found[journey].title
+    if fmt == "json":
+        click.echo(json.dumps(report_data(report, title), ensure_ascii=False, indent=2))
+        return
+    click.echo(report_text(report, title), nl=False)
+
+
 def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
     import difflib
 
@@ -624,6 +765,79 @@ def deliver(
     if not report.ok:
         message, hints = delivery.describe_failure(report, destination)
         fail([Diagnostic("E0720", message, None, hints)])
+
+
+@cli.command()
+@click.argument("names", metavar="JOURNEY...", nargs=-1, required=True)
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@click.option("--from", "start", required=True, metavar="T", help="The first run's as-of.")
+@click.option("--to", "end", required=True, metavar="T", help="Runs before this as-of.")
+@click.option("--every", "every", required=True, metavar="D", help="The cadence: 15m, 1h, 1d.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+)
+@lock_timeout_option
+def simulate(
+    names: tuple[str, ...],
+    project: str,
+    db_url: str | None,
+    start: str,
+    end: str,
+    every: str,
+    fmt: str,
+    lock_timeout: float,
+) -> None:
+    """Replay journeys over history as runs every D from --from to --to would decide them,
+    in scratch tables (never the real state or outbox): sends per step, channel and day."""
+    from segl.runtime import simulate as sim
+    from segl.runtime.outbox import as_json
+    from segl.runtime.tables import format_table
+
+    loaded = load_or_fail(project)
+    assert loaded.project is not None
+    known = [j.name for j in loaded.project.journeys.journeys] if loaded.project.journeys else []
+    for name in names:
+        if name not in known:
+            fail(
+                [Diagnostic("E0301", f"unknown journey '{name}'", None, _journey_hint(name, known))]
+            )
+    try:
+        moments = sim.instants(
+            resolve_as_of(start, loaded), resolve_as_of(end, loaded), sim.parse_every(every)
+        )
+    except ValueError as err:
+        fail(
+            [
+                Diagnostic(
+                    "E0102", str(err), None, ("e.g. --from 2026-09-01 --to 2026-12-01 --every 1h",)
+                )
+            ],
+            usage=True,
+        )
+    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
+        try:
+            decisions = sim.only(sim.simulate(loaded, engine, moments), list(names))
+        except DiagnosticError as err:
+            fail(err.diagnostics, loaded.texts)
+    if fmt == "jsonl":
+        for decision in decisions:
+            click.echo(as_json(decision))
+        return
+    headers = [
+        "journey",
+        "step",
+        "channel",
+        "day",
+        "sent",
+        "skipped",
+        "expired",
+        "capped",
+        "held_out",
+    ]
+    click.echo(format_table(headers, sim.summary_rows(decisions)))
+    span = f"{moments[0]:%Y-%m-%d %H:%M} to {moments[-1]:%Y-%m-%d %H:%M}"
+    click.echo(f"{len(moments):,} runs from {span}: {len(decisions):,} decisions")
 
 
 @cli.group()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -92,15 +91,10 @@ class JourneyRun:
 
         def write(index: int) -> Statement:
             def later() -> str:
-                if self.skipped:
-                    return NOOP
                 if not self._rendered:
-                    match = self._uncommitted()
-                    sql = [
-                        render(s, self.compiled.target)
-                        for s in self.compiled.journey_statements(match)
-                    ]
-                    self._rendered.extend(sql)
+                    match = exp.false() if self.skipped else self._uncommitted()
+                    statements = self.compiled.journey_statements(match)
+                    self._rendered.extend(render(s, self.compiled.target) for s in statements)
                 return self._rendered[index]
 
             return later
@@ -121,7 +115,11 @@ class JourneyRun:
         previous = self._previous_runs()
         self.last = max(previous.values(), default=None)
         if self.last is not None and self.as_of <= self.last:
-            self.skipped = True  # decided once: an earlier (or the same) as-of changes nothing
+            # decided once: an earlier (or the same) as-of changes nothing; the writes keep
+            # every row and add none (engines that publish by swapping tables need them)
+            self.skipped = True
+            for table in self.store.journey_tables:
+                self._stage(table, [])
             return NOOP
         ledger, outbox, markers = self._decide(previous)
         self._stage(self.store.journey_entries, ledger)
@@ -509,7 +507,7 @@ class JourneyRun:
 
     # ------------------------------------------------------------ staging
     def _outbox_row(self, d: model.Decision) -> list[object]:
-        payload = json.dumps(dict(d.payload), ensure_ascii=False, default=str, sort_keys=False)
+        payload = model.payload_json(d.payload)
         message = d.message_id(self.project.name)
         return [
             d.journey,

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import os
+import signal
 import time
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.script import CompiledRun, RunInfo, compile_run
+from segl.compiler.script import CompiledRun, RunInfo, Statement, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.sqlgen.query import profile_visibility
 from segl.compiler.store import Store
@@ -159,7 +161,8 @@ def execute(
             engine.use_timezone(compiled.frame.timezone)  # links' times read in the zone
             stats = resolution.run()
         work = journeys.statements() if journeys is not None else []
-        engine.execute_run(compiled.frame, compiled.timed_body(seconds_so_far, work))
+        body = with_fault(compiled.timed_body(seconds_so_far, work))
+        engine.execute_run(compiled.frame, body)
     except EngineError as err:
         raise DiagnosticError(
             [
@@ -177,6 +180,27 @@ def execute(
         if journeys is not None:
             journeys.drop_work_tables()
     return seconds_so_far(), stats, journeys
+
+
+# Fault injection for the exactly-once tests (tests/test_journeys_kill.py): with this set
+# to N, the run kills its own process with SIGKILL just before statement N mod (count + 1)
+# of its body, the last point being after every statement, before the commit.
+KILL_AT = "SEGL_FAULT_KILL_AT"
+
+
+def with_fault(body: list[Statement]) -> list[Statement]:
+    at = os.environ.get(KILL_AT)
+    if at is None:
+        return body
+    point = int(at) % (len(body) + 1)
+
+    def killed() -> str:
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    if point == len(body):
+        return [*body, killed]  # the commit never comes
+    return [*body[:point], killed, *body[point:]]
 
 
 def run_loaded(

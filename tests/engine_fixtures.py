@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -101,6 +101,21 @@ def engine(
         yield instance
     finally:
         instance.close()
+
+
+@pytest.fixture
+def postgres_url(engine_providers: Providers) -> Callable[[], str]:
+    """URLs of new empty schemas on the session's PostgreSQL server (for tests that need
+    several connections, or child processes, on one schema)."""
+    module = provider("postgres")
+
+    def fresh() -> str:
+        server = engine_providers.handle("postgres")
+        engine_providers.counter += 1
+        url: str = server.url(module.fresh_schema(server, f"u{engine_providers.counter}"))  # type: ignore[attr-defined]
+        return url
+
+    return fresh
 
 
 def limit_for(engine_name: str, item: pytest.Item) -> str | None:

@@ -196,3 +196,22 @@ def message_id(project: str, journey: str, user: object, entry_at: dt.datetime, 
 
     parts = (project, journey, user_text(user), entry_at.isoformat(sep=" "), step)
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
+def payload_value(value: object) -> object:
+    """A payload value as JSON holds it: a whole number as an integer (every engine reads
+    numbers as doubles; `3`, not `3.0`), dates and times as ISO text."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def payload_json(payload: tuple[tuple[str, object], ...]) -> str:
+    """The outbox's payload column: a JSON object in the declared order of its keys."""
+    import json
+
+    return json.dumps({k: payload_value(v) for k, v in payload}, ensure_ascii=False)

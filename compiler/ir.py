@@ -545,6 +545,8 @@ def fingerprint(project: Project) -> str:
         "identity": to_data(project.identity),
         "definitions": sorted((to_data(d) for d in project.definitions), key=lambda d: d["name"]),
     }
+    if project.journeys is not None:  # projects without journeys keep their fingerprint
+        parts["journeys"] = to_data(project.journeys)
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -565,6 +567,8 @@ def to_data(value: Any) -> Any:
         return [to_data(v) for v in value]
     if isinstance(value, Type):
         return value.value
+    if isinstance(value, dt.timedelta):  # a journey's durations: whole seconds
+        return int(value.total_seconds())
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     return value

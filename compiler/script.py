@@ -61,6 +61,17 @@ class CompiledRun:
     existing: Mapping[str, Sequence[str]] | None = None
     # with an identity: the statements resolving persons, whose map the query joins
     identity: IdentitySql | None = None
+    # the runtime decides journeys inside the run (runtime/journeys.py) and writes their
+    # tables; a script cannot (the decisions need the tz database), so it leaves them out
+    decides_journeys: bool = False
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """The history tables this run writes, in order (the run log last)."""
+        if self.decides_journeys:
+            return self.store.history
+        skipped = {t.name for t in self.store.journey_tables}
+        return tuple(t for t in self.store.history if t.name not in skipped)
 
     @property
     def as_of(self) -> dt.datetime:
@@ -69,7 +80,7 @@ class CompiledRun:
     @property
     def frame(self) -> Frame:
         creates = self.existing is None or any(
-            not self.existing.get(table.name) for table in self.store.history
+            not self.existing.get(table.name) for table in self.tables
         )
         return Frame(self.target, self.plan.project.timezone, creates)
 
@@ -260,7 +271,7 @@ class CompiledRun:
     def _closing(self, duration: float | None) -> list[exp.Expression]:
         return [
             *self.run_statements(duration),
-            *self.target.finish_run([t.name for t in self.store.history]),
+            *self.target.finish_run([t.name for t in self.tables]),
             exp.Drop(tables=[quoted_table(self.store.result)], kind="TABLE", exists=True),
         ]
 
@@ -308,12 +319,18 @@ class CompiledRun:
     def script(self) -> str:
         """A runnable script: header comments, then the framed statements."""
         project = self.plan.project
-        tables = ", ".join(t.name for t in self.store.history)
+        tables = ", ".join(t.name for t in self.tables)
+        journeys = project.journeys is not None and bool(project.journeys.journeys)
         header = [
             f"segl: project {project.name!r}, target {self.target.name}",
             f"as of {self.as_of:%Y-%m-%d %H:%M:%S} ({project.timezone}); "
             "window bounds below are literals computed from it",
             f"results: {tables}",
+            *(
+                ["journeys are decided by `segl run` only: this script leaves them out"]
+                if journeys
+                else []
+            ),
         ]
         return self.frame.script(header, self.body_sql())
 

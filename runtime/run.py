@@ -129,7 +129,7 @@ def compile_for(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Co
     """The run as the engine will execute it: adding the columns its tables lack."""
     assert loaded.project is not None
     store = store_of(loaded, engine)
-    return compile_run(
+    compiled = compile_run(
         loaded.project,
         as_of,
         engine.target,
@@ -137,6 +137,8 @@ def compile_for(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Co
         info=RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version()),
         existing=stored.existing_columns(engine, store),
     )
+    compiled.decides_journeys = True
+    return compiled
 
 
 def execute(
@@ -153,7 +155,7 @@ def execute(
     resolution = Resolution(compiled.identity, engine) if compiled.identity else None
     stats = None
     journeys = None
-    if compiled.store.journey_tables:
+    if compiled.decides_journeys and compiled.store.journey_tables:
         identity_map = compiled.identity.map if compiled.identity is not None else None
         journeys = JourneyRun(compiled, engine, identity_map)
     try:

@@ -66,6 +66,7 @@ def simulate(
         for moment in moments:
             info = RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version())
             compiled = compile_run(project, moment, engine.target, prefix=prefix, info=info)
+            compiled.decides_journeys = True
             execute(compiled, engine)
         return read_outbox(engine, store)
     finally:

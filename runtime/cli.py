@@ -276,6 +276,8 @@ def check(
             plural(len(p.segments), "segment"),
             plural(len(p.layerings), "layering"),
         ]
+        if p.journeys is not None and p.journeys.journeys:
+            counts.append(plural(len(p.journeys.journeys), "journey"))
         click.echo("ok: " + ", ".join(counts))
 
 
@@ -452,13 +454,11 @@ def _run_every(
 ) -> None:
     """`run --every`: a run at each instant of the cadence until SIGINT or SIGTERM. Each
     run reads the rules afresh (as a `segl run` from cron would, so an edit takes effect at
-    the next run); a failed run is reported and the schedule goes on."""
+    the next run). A failed first run ends the schedule (exit 1: the setup is wrong, a
+    mistyped --db say); a later failed run is reported and the schedule goes on."""
     from segl.compiler.timeutil import zone
 
     timezone = loaded.settings.config.timezone
-    # a mistyped --db fails now, once, rather than at every instant
-    with open_engine(db_url, loaded, lock_timeout=lock_timeout):
-        pass
     current: list[dt.datetime] = []  # the as-of of the run in progress, for a stop message
 
     def one(ran: Ran) -> None:
@@ -469,6 +469,9 @@ def _run_every(
         try:
             _run_once(load_or_fail(project), db_url, ran.as_of, lock_timeout, allow_empty)
         except Failed:
+            if scheduler.runs == 0:
+                click.echo("the first run failed: the schedule stops", err=True)
+                raise
             click.echo(f"the run as of {ran.as_of:%Y-%m-%d %H:%M} failed; the schedule goes on")
         current.clear()
 

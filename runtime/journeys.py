@@ -59,6 +59,7 @@ class _Candidate:
     step: model.Step
     entry: Entry
     due_at: dt.datetime
+    due_instant: dt.datetime  # the order of caps: a repeated hour's wall times are not
     user_zone: ZoneInfo
     values: dict[str, object]
 
@@ -389,7 +390,8 @@ class JourneyRun:
             elif self._held_out(journey, entry.user):
                 decided.append(self._decision(journey, step, entry, due_wall, model.HELD_OUT, mine))
             else:
-                candidates.append(_Candidate(journey, step, entry, due_wall, user_zone, mine))
+                candidate = _Candidate(journey, step, entry, due_wall, due, user_zone, mine)
+                candidates.append(candidate)
                 entry.decided.add(step.name)
         for decision in decided:
             entry.decided.add(decision.step)
@@ -429,7 +431,7 @@ class JourneyRun:
         candidates.sort(
             key=lambda c: (
                 c.journey.priority,
-                c.due_at,
+                c.due_instant,
                 model.user_text(c.entry.user),
                 c.step.index,
             )

@@ -29,6 +29,7 @@ TABLES = {
     "project": ("name", "timezone", "universe"),
     "database": ("url",),
     "output": ("prefix",),
+    "journeys": ("channels",),
 }
 
 
@@ -109,7 +110,13 @@ def _toml_position(error: tomllib.TOMLDecodeError) -> tuple[int, int]:
     return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
 
 
-_KIND_WORDS = {str: "string", int: "whole number", bool: "true or false", dict: "table"}
+_KIND_WORDS = {
+    str: "string",
+    int: "whole number",
+    bool: "true or false",
+    dict: "table",
+    list: "list",
+}
 _HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]]*?)\s*\]\]?\s*(#.*)?$")
 
 
@@ -278,8 +285,26 @@ def read_settings(root: Path) -> Settings:
         name=given or name,
         timezone=timezone,
         universe=toml.get("project", "universe", str),
+        channels=_channels(toml),
     )
     return Settings(config, toml.get("database", "url", str), prefix, folder=root)
+
+
+_CHANNEL = re.compile(r"[^\W\d]\w*")
+
+
+def _channels(toml: _Toml) -> tuple[str, ...]:
+    """[journeys] channels: the names journeys may send on beyond SPEC's ten."""
+    given = toml.get("journeys", "channels", list) or []
+    for value in given:
+        if not isinstance(value, str) or not _CHANNEL.fullmatch(value) or value == "all":
+            raise toml.error(
+                "journeys",
+                "channels",
+                f"channel {value!r} in [journeys] channels of {CONFIG_FILE} is not a name",
+                'channels are names: letters, digits and _, e.g. channels = ["line", "email"]',
+            )
+    return tuple(given)
 
 
 # ---------------------------------------------------------------- loading

@@ -4,7 +4,8 @@ lost. The run kills itself at a chosen statement of its body (runtime/run.py KIL
 a real SIGKILL), in a forked child of the test process (fast: nothing to import).
 
 DuckDB, SQLite and PostgreSQL: at least 200 kill points across a schedule each
-(SEGL_KILL_POINTS, default 8 per run over 25 runs); ClickHouse (chdb on disk): one per run.
+(SEGL_KILL_POINTS, default 8 per run over 25 runs); ClickHouse (chdb on disk, `segl run`
+as a subprocess): 2 per run over 6 runs.
 Also: two runs at once on PostgreSQL decide every message once.
 """
 
@@ -14,6 +15,8 @@ import datetime as dt
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -174,3 +177,56 @@ def test_two_runs_at_once_decide_once_on_postgres(postgres_url: Callable[[], str
         assert snapshot(engine, loaded) == expected
     finally:
         engine.close()
+
+
+# ClickHouse (chdb on disk, no transactions: markers written last): every step in its own
+# process, since chdb keeps one session per process.
+CHDB_SCHEDULE = SCHEDULE[:6]
+CHDB_SCRIPT = """
+import json, sys, datetime as dt
+sys.path.insert(0, {tests!r})
+from test_journeys_kill import COLUMNS, warehouse_rows
+from segl.runtime.engines import connect
+engine = connect({url!r})
+for name, rows in warehouse_rows().items():
+    engine.create_table(name, COLUMNS[name], rows)
+engine.close()
+"""
+
+
+def _segl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "segl.runtime.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+
+def _chdb_schedule(root: Path, url: str, kills_per_run: int) -> tuple[list[str], int]:
+    fill = CHDB_SCRIPT.format(tests=str(Path(__file__).parent), url=url)
+    subprocess.run([sys.executable, "-c", fill], check=True, timeout=600)
+    kills = 0
+    rng = random.Random(5)
+    for as_of in CHDB_SCHEDULE:
+        moment = f"{as_of:%Y-%m-%d %H:%M:%S}"
+        for _ in range(kills_per_run):
+            env = {**os.environ, KILL_AT: str(rng.randrange(0, 10_000))}
+            done = _segl("run", str(root), "--db", url, "--as-of", moment, env=env)
+            assert done.returncode == -signal.SIGKILL, done.stderr
+            kills += 1
+        done = _segl("run", str(root), "--db", url, "--as-of", moment)
+        assert done.returncode == 0, done.stdout + done.stderr
+    shown = _segl("show", "outbox", str(root), "--db", url, "--format", "jsonl")
+    assert shown.returncode == 0, shown.stderr
+    return sorted(shown.stdout.splitlines()), kills
+
+
+def test_killed_runs_decide_exactly_once_on_clickhouse(tmp_path: Path) -> None:
+    from test_journeys_run import RULES
+
+    root = tmp_path / "shop"
+    root.mkdir()
+    (root / "rules.segl").write_text(RULES)
+    (root / "segl.toml").write_text('[project]\nname = "shop"\ntimezone = "Asia/Shanghai"\n')
+    expected, _ = _chdb_schedule(root, f"chdb:///{tmp_path / 'baseline'}", 0)
+    found, kills = _chdb_schedule(root, f"chdb:///{tmp_path / 'killed'}", 2)
+    assert kills == 2 * len(CHDB_SCHEDULE)
+    assert len(expected) > 5
+    assert found == expected

@@ -31,6 +31,7 @@ def first_events(
     result: str,
     identity_map: str | None,
     ever_first: bool = False,
+    universe_only: bool = True,
 ) -> exp.Select:
     """(user, time of the user's first matching event in [start, end)) for users of the
     run's universe. `ever_first`: only users whose first matching event *ever* (before
@@ -51,16 +52,12 @@ def first_events(
     if trigger.filter is not None:
         conditions.append(_filter(plan, target, source, trigger.filter))
     first = exp.Min(this=time_value.copy())
-    query = (
-        exp.Select(expressions=[aliased(user, USER), aliased(first, "_t")])
-        .from_(table_ref(source.table, EVENTS), copy=False)
-        .join(
-            quoted_table(result).as_(RESULT),
-            on=exp.EQ(this=col(USER, RESULT), expression=user.copy()),
-            join_type="INNER",
-            copy=False,
-        )
+    query = exp.Select(expressions=[aliased(user, USER), aliased(first, "_t")]).from_(
+        table_ref(source.table, EVENTS), copy=False
     )
+    if universe_only:  # entries: users of the run's universe
+        same = exp.EQ(this=col(USER, RESULT), expression=user.copy())
+        query = query.join(quoted_table(result).as_(RESULT), on=same, join_type="INNER", copy=False)
     if identity_map is not None:
         assert source.id_kind is not None
         declared = project.id_type(source, source.user_column, source.id_kind)
@@ -85,9 +82,12 @@ def events_in(
     result: str,
     identity_map: str | None,
 ) -> exp.Select:
-    """(user, time) of every matching event in [start, end) of the run's users: an exit
-    needs the first one after each entry, which may be later than the first one."""
-    grouped = first_events(plan, target, trigger, start, end, result, identity_map)
+    """(user, time) of every matching event in [start, end): an exit needs the first one
+    after each entry, which may be later than the first one. Users who left the universe
+    keep their entries, so their events count too."""
+    grouped = first_events(
+        plan, target, trigger, start, end, result, identity_map, universe_only=False
+    )
     user, first = grouped.expressions
     time = first.this.this.copy()  # MIN(<time>) AS _t -> <time>
     rows = grouped.copy()

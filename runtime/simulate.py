@@ -26,6 +26,7 @@ from segl.runtime.engines import Engine
 from segl.runtime.outbox import read_outbox
 from segl.runtime.project import LoadedProject
 from segl.runtime.run import execute, segl_version
+from segl.runtime.schedule import Cadence
 
 MAX_INSTANTS = 100_000
 
@@ -102,27 +103,8 @@ def with_project(loaded: LoadedProject, project: ir.Project) -> LoadedProject:
     return dataclasses.replace(loaded, project=project)
 
 
-_UNITS = {
-    "m": dt.timedelta(minutes=1),
-    "min": dt.timedelta(minutes=1),
-    "minute": dt.timedelta(minutes=1),
-    "h": dt.timedelta(hours=1),
-    "hour": dt.timedelta(hours=1),
-    "d": dt.timedelta(days=1),
-    "day": dt.timedelta(days=1),
-    "w": dt.timedelta(weeks=1),
-    "week": dt.timedelta(weeks=1),
-}
-
 
 def parse_every(text: str) -> dt.timedelta:
-    """`15m`, `1h`, `1d`, `2w`, or `6 hours`: a cadence longer than 0."""
-    import re
-
-    match = re.fullmatch(r"\s*(\d{1,7})\s*([a-z]+?)s?\s*", text.lower())
-    if match is None or match.group(2) not in _UNITS:
-        raise ValueError(f"'{text}' is not a duration: e.g. 15m, 1h, 1d, 2w")
-    span = int(match.group(1)) * _UNITS[match.group(2)]
-    if span <= dt.timedelta(0):
-        raise ValueError("the cadence must be longer than 0")
-    return span
+    """`15m`, `1h`, `1d`, `2w`: the cadences `segl run --every` takes (BadCadence, a
+    ValueError, otherwise)."""
+    return Cadence.parse(text).step

@@ -164,36 +164,42 @@ class JourneyRun:
         both = exp.and_(named, self._committed(self.store.journey_entries))
         return cast(exp.Expression, both)
 
-    def _entries(self, journey: model.Journey) -> dict[object, list[Entry]]:
-        """Every committed entry of the journey by user, oldest first."""
+    def _active(self, journey: model.Journey) -> list[Entry]:
+        """The journey's committed entries that have not ended, with their decided steps."""
         table = self.store.journey_entries
         if self.last is None or not self._exists(table):
-            return {}
-        rows = self._select(
-            table, ["user_id", "entry_at", "change"], self._of_journey(journey.name)
-        )
-        by_key: dict[tuple[object, dt.datetime], Entry] = {}
-        for user, entry_at, change in rows:
+            return []
+        target = self.compiled.target
+        query = facts.active_entries(target, table.name, journey.name, self.last)
+        active: dict[tuple[object, dt.datetime], Entry] = {}
+        for user, entry_at in self.engine.query(render(query, target, pretty=False)):
             when = self.engine.decode(entry_at, Type.TIMESTAMP)
-            entry = by_key.setdefault((user, when), Entry(user, when, new=False))
-            if change != "enter":
-                entry.ended = True
-        active = {(e.user, e.entry_at) for e in by_key.values() if not e.ended}
+            active[(user, when)] = Entry(user, when, new=False)
         if active and self._exists(self.store.outbox):
-            decided = self._select(
-                self.store.outbox, ["user_id", "entry_at", "step"], self._of_journey(journey.name)
-            )
-            for user, entry_at, step in decided:
+            oldest = min(entry.entry_at for entry in active.values())
+            since = exp.GTE(this=col("entry_at"), expression=target.timestamp(oldest))
+            where = and_all([self._of_journey(journey.name), since])
+            columns = ["user_id", "entry_at", "step"]
+            for user, entry_at, step in self._select(self.store.outbox, columns, where):
                 key = (user, self.engine.decode(entry_at, Type.TIMESTAMP))
                 if key in active:
-                    by_key[key].decided.add(str(step))
-        users: dict[object, list[Entry]] = defaultdict(list)
-        for entry in sorted(by_key.values(), key=lambda e: e.entry_at):
-            users[entry.user].append(entry)
-        return users
+                    active[key].decided.add(str(step))
+        return sorted(active.values(), key=lambda e: (e.entry_at, model.user_text(e.user)))
+
+    def _blocked(self, journey: model.Journey) -> exp.Select | None:
+        """Users who may not enter now (None: nobody ever entered)."""
+        table = self.store.journey_entries
+        if self.last is None or not self._exists(table):
+            return None
+        target = self.compiled.target
+        return facts.blocked_users(target, table.name, journey, self.last, self.as_of)
 
     def _first_events(
-        self, trigger: model.EventTrigger, start: dt.datetime | None, first: bool = False
+        self,
+        trigger: model.EventTrigger,
+        start: dt.datetime | None,
+        first: bool,
+        blocked: exp.Select | None,
     ) -> dict[object, dt.datetime]:
         query = facts.first_events(
             self.compiled.plan,
@@ -204,6 +210,7 @@ class JourneyRun:
             self.store.result,
             self.identity_map,
             ever_first=first,
+            blocked=blocked,
         )
         rows = self.engine.query(render(query, self.compiled.target, pretty=False))
         return {user: self.engine.decode(when, Type.TIMESTAMP) for user, when in rows}
@@ -228,16 +235,17 @@ class JourneyRun:
         candidates: list[_Candidate] = []
         decisions: list[model.Decision] = []
         markers: list[list[object]] = []
-        entries_by_journey: dict[str, dict[object, list[Entry]]] = {}
+        entries_by_journey: dict[str, list[Entry]] = {}
         for journey in self.journeys.journeys:
             stats = self.stats.setdefault(journey.name, JourneyStats())
-            users = self._entries(journey)
-            entries_by_journey[journey.name] = users
             start = previous.get(journey.name)
-            new = self._enter(journey, users, start)
+            old = self._active(journey)
+            busy = {e.user for e in old}  # a user has at most one active entry
+            new = [e for e in self._enter(journey, start) if e.user not in busy]
             stats.entries = len(new)
             ledger += [[journey.name, e.user, e.entry_at, "enter", e.entry_at] for e in new]
-            active = [e for entries in users.values() for e in entries if not e.ended]
+            active = [*old, *new]
+            entries_by_journey[journey.name] = active
             values = self._values(self._value_names(journey), self._users_where(active))
             exits = self._exits(journey, active, start, values)
             stats.exits = len(exits)
@@ -249,12 +257,9 @@ class JourneyRun:
                     decisions += self._steps(journey, entry, values, candidates)
         decisions += self._apply_caps(candidates)
         for journey in self.journeys.journeys:
-            for entries in entries_by_journey[journey.name].values():
-                for entry in entries:
-                    if not entry.ended and len(entry.decided) == len(journey.steps):
-                        ledger.append(
-                            [journey.name, entry.user, entry.entry_at, "done", self.as_of]
-                        )
+            for entry in entries_by_journey[journey.name]:
+                if not entry.ended and len(entry.decided) == len(journey.steps):
+                    ledger.append([journey.name, entry.user, entry.entry_at, "done", self.as_of])
         for decision in decisions:
             self.stats[decision.journey].statuses[decision.status] += 1
         for journey in self.journeys.journeys:
@@ -280,31 +285,20 @@ class JourneyRun:
         literals = [target.string(u) if isinstance(u, str) else target.number(u) for u in users]  # type: ignore[arg-type]
         return exp.In(this=col("_u"), expressions=literals)
 
-    def _may_enter(self, journey: model.Journey, entries: list[Entry]) -> bool:
-        if not entries:
-            return True
-        last = entries[-1]
-        if not last.ended or journey.reenter is None:
-            return False
-        return last.entry_at + journey.reenter <= self.as_of
-
-    def _enter(
-        self, journey: model.Journey, users: dict[object, list[Entry]], start: dt.datetime | None
-    ) -> list[Entry]:
+    def _enter(self, journey: model.Journey, start: dt.datetime | None) -> list[Entry]:
+        """New entries: users who may enter (the SQL leaves the others out) and whose
+        entry rule holds in the interval, at most one each."""
+        blocked = self._blocked(journey)
         found: dict[object, dt.datetime] = {}
         if journey.enter_on is not None and start is not None:
-            found = self._first_events(journey.enter_on, start, journey.enter_first)
+            found = self._first_events(journey.enter_on, start, journey.enter_first, blocked)
         elif journey.enter_when is not None:
-            where = facts.is_true(self.compiled.plan, self.compiled.target, journey.enter_when)
+            plan, target = self.compiled.plan, self.compiled.target
+            where = facts.is_true(plan, target, journey.enter_when)
+            if blocked is not None:
+                where = and_all([where, facts.not_in(col("_u"), blocked)])
             found = {user: self.as_of for user in self._values([journey.enter_when], where)}
-        new: list[Entry] = []
-        for user in sorted(found, key=model.user_text):
-            entries = users.get(user, [])
-            if self._may_enter(journey, entries):
-                entry = Entry(user, found[user], new=True)
-                users.setdefault(user, []).append(entry)
-                new.append(entry)
-        return new
+        return [Entry(user, found[user], new=True) for user in sorted(found, key=model.user_text)]
 
     def _exits(
         self,

@@ -32,6 +32,7 @@ def first_events(
     identity_map: str | None,
     ever_first: bool = False,
     universe_only: bool = True,
+    blocked: exp.Select | None = None,
 ) -> exp.Select:
     """(user, time of the user's first matching event in [start, end)) for users of the
     run's universe. `ever_first`: only users whose first matching event *ever* (before
@@ -51,6 +52,8 @@ def first_events(
         conditions.append(exp.GTE(this=time_value.copy(), expression=target.timestamp(start)))
     if trigger.filter is not None:
         conditions.append(_filter(plan, target, source, trigger.filter))
+    if blocked is not None:  # users who may not enter (blocked_users)
+        conditions.append(not_in(user, blocked))
     first = exp.Min(this=time_value.copy())
     query = exp.Select(expressions=[aliased(user, USER), aliased(first, "_t")]).from_(
         table_ref(source.table, EVENTS), copy=False
@@ -71,6 +74,10 @@ def first_events(
     if ever_first and start is not None:
         query = query.having(exp.GTE(this=first.copy(), expression=target.timestamp(start)))
     return query
+
+
+def not_in(user: exp.Expression, users: exp.Select) -> exp.Expression:
+    return exp.Not(this=exp.Paren(this=exp.In(this=user.copy(), query=exp.Subquery(this=users))))
 
 
 def events_in(
@@ -118,3 +125,53 @@ def values_of(
 
 def is_true(plan: Plan, target: Target, name: str) -> exp.Expression:
     return exp.EQ(this=col(plan.column_for(name).column), expression=target.boolean(True))
+
+
+def ledger_of(target: Target, journey: str, last: dt.datetime) -> exp.Expression:
+    """The committed ledger rows of a journey (runs up to the last marker)."""
+    named = exp.EQ(this=col("journey"), expression=target.string(journey))
+    committed = exp.LTE(this=col("as_of"), expression=target.timestamp(last))
+    return and_all([named, committed])
+
+
+def _ended(target: Target) -> exp.Expression:
+    """Per (user, entry) group: how many of its ledger rows end it (exit or done)."""
+    ends = exp.If(
+        this=exp.NEQ(this=col("change"), expression=target.string("enter")),
+        true=exp.Literal.number(1),
+    )
+    return exp.Sum(this=exp.Case(ifs=[ends], default=exp.Literal.number(0)))
+
+
+def active_entries(target: Target, entries: str, journey: str, last: dt.datetime) -> exp.Select:
+    """(user, entry time) of the journey's entries that have not ended."""
+    keys = [col("user_id"), col("entry_at")]
+    return (
+        exp.Select(expressions=[k.copy() for k in keys])
+        .from_(table_ref(entries), copy=False)
+        .where(ledger_of(target, journey, last), copy=False)
+        .group_by(*keys, copy=False)
+        .having(exp.EQ(this=_ended(target), expression=exp.Literal.number(0)), copy=False)
+    )
+
+
+def blocked_users(
+    target: Target,
+    entries: str,
+    journey: model.Journey,
+    last: dt.datetime,
+    as_of: dt.datetime,
+) -> exp.Select:
+    """Users who may not enter the journey at `as_of` (SPEC §3.2): without `reenter`,
+    everyone who ever entered; with `reenter after D`, those with an entry that has not
+    ended or that began after `as_of - D`."""
+    query = exp.Select(expressions=[col("user_id")]).from_(table_ref(entries), copy=False)
+    query = query.where(ledger_of(target, journey.name, last), copy=False)
+    if journey.reenter is None:
+        return query.distinct(copy=False)
+    recent = exp.GT(
+        this=exp.Max(this=col("entry_at")), expression=target.timestamp(as_of - journey.reenter)
+    )
+    open_entry = exp.EQ(this=_ended(target), expression=exp.Literal.number(0))
+    grouped = query.group_by(col("user_id"), col("entry_at"), copy=False)
+    return grouped.having(exp.Or(this=open_entry, expression=recent), copy=False)

@@ -150,6 +150,22 @@ class SparkEngine(Engine):
         except self._errors as err:
             raise EngineError(_error_text(err)) from None
 
+    def recover_publish(self, tables: Sequence[str]) -> None:
+        """A run publishes by renaming each table to `<t>__old`, then each `<t>__next` to
+        `<t>` (compiler/targets/spark.py finish_run). Killed in between, a table may exist
+        only as `<t>__old`: rename it back, the table as before the killed run (the tables
+        already renamed from `__next` are a prefix of the run's order, so the journeys'
+        markers are never newer than the outbox)."""
+        for table in tables:
+            old = f"{table}__old"
+            if self.columns_of(table) is None and self.columns_of(old) is not None:
+                rename = exp.Alter(
+                    this=table_ref(old),
+                    kind="TABLE",
+                    actions=[exp.AlterRename(this=table_ref(table))],
+                )
+                self.query(render(rename, self.target))
+
     def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
         """Spark has no transactions: the Spark target's statements make a run
         all-or-nothing up to the final rename swap (compiler/targets/spark.py).

@@ -76,6 +76,12 @@ class Engine(ABC):
         for statement in frame.after_sql():
             self.query(statement)
 
+    def recover_publish(self, tables: Sequence[str]) -> None:
+        """Repair what a run killed while publishing its tables left behind, before the
+        next run reads them (engines without transactions; see engine_spark.py). Engines
+        with transactions, and ClickHouse's atomic table swaps, leave nothing to repair."""
+        return None
+
     @abstractmethod
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 

@@ -159,6 +159,7 @@ def execute(
         identity_map = compiled.identity.map if compiled.identity is not None else None
         journeys = JourneyRun(compiled, engine, identity_map)
     try:
+        engine.recover_publish([t.name for t in compiled.tables])
         if resolution is not None:
             engine.use_timezone(compiled.frame.timezone)  # links' times read in the zone
             stats = resolution.run()

@@ -5,7 +5,7 @@ a real SIGKILL), in a forked child of the test process (fast: nothing to import)
 
 DuckDB, SQLite and PostgreSQL: at least 200 kill points across a schedule each
 (SEGL_KILL_POINTS, default 8 per run over 25 runs); ClickHouse (chdb on disk, `segl run`
-as a subprocess): 2 per run over 5 runs.
+as a subprocess): 2 per run over 5 runs; Spark (a Spark Connect server): 1 per run over 3.
 Also: two runs at once on PostgreSQL decide every message once.
 """
 
@@ -199,12 +199,16 @@ def _segl(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
 
 
-def _chdb_schedule(root: Path, url: str, kills_per_run: int) -> tuple[list[str], int]:
+def _subprocess_schedule(
+    root: Path, url: str, schedule: list[dt.datetime], kills_per_run: int
+) -> tuple[list[str], int]:
+    """Fill the warehouse, then run `segl run` per instant in its own process, killed
+    `kills_per_run` times first; the final outbox as JSON lines, and the kills."""
     fill = CHDB_SCRIPT.format(tests=str(Path(__file__).parent), url=url)
     subprocess.run([sys.executable, "-c", fill], check=True, timeout=600)
     kills = 0
     rng = random.Random(5)
-    for as_of in CHDB_SCHEDULE:
+    for as_of in schedule:
         moment = f"{as_of:%Y-%m-%d %H:%M:%S}"
         for _ in range(kills_per_run):
             env = {**os.environ, KILL_AT: str(rng.randrange(0, 10_000))}
@@ -218,15 +222,54 @@ def _chdb_schedule(root: Path, url: str, kills_per_run: int) -> tuple[list[str],
     return sorted(shown.stdout.splitlines()), kills
 
 
-def test_killed_runs_decide_exactly_once_on_clickhouse(tmp_path: Path) -> None:
+def _project_folder(tmp_path: Path) -> Path:
     from test_journeys_run import RULES
 
     root = tmp_path / "shop"
     root.mkdir()
     (root / "rules.segl").write_text(RULES)
     (root / "segl.toml").write_text('[project]\nname = "shop"\ntimezone = "Asia/Shanghai"\n')
-    expected, _ = _chdb_schedule(root, f"chdb:///{tmp_path / 'baseline'}", 0)
-    found, kills = _chdb_schedule(root, f"chdb:///{tmp_path / 'killed'}", 2)
+    return root
+
+
+def duckdb_lines(schedule: list[dt.datetime]) -> list[str]:
+    """The uninterrupted schedule's outbox, as `segl show outbox --format jsonl` prints it,
+    on an in-process DuckDB (every engine writes the same: test_journeys_differential)."""
+    from segl.runtime.engines import DuckDBEngine
+    from segl.runtime.outbox import as_json
+
+    loaded = loaded_project()
+    engine = DuckDBEngine()
+    try:
+        fill(engine)
+        for as_of in schedule:
+            run_loaded(loaded, engine, as_of)
+        return sorted(as_json(d) for d in read_outbox(engine, store_of(loaded, engine)))
+    finally:
+        engine.close()
+
+
+def test_killed_runs_decide_exactly_once_on_clickhouse(tmp_path: Path) -> None:
+    root = _project_folder(tmp_path)
+    expected = duckdb_lines(CHDB_SCHEDULE)
+    found, kills = _subprocess_schedule(root, f"chdb:///{tmp_path / 'killed'}", CHDB_SCHEDULE, 2)
     assert kills == 2 * len(CHDB_SCHEDULE)
+    assert len(expected) > 5
+    assert found == expected
+
+
+# Spark (no transactions: markers written last) through a real Spark Connect server, so
+# that the state outlives each killed client: one kill per run over 3 runs.
+SPARK_SCHEDULE = SCHEDULE[::12]
+
+
+def test_killed_runs_decide_exactly_once_on_spark(tmp_path: Path) -> None:
+    import spark_remote
+
+    root = _project_folder(tmp_path)
+    expected = duckdb_lines(SPARK_SCHEDULE)
+    with spark_remote.connect_server(tmp_path) as url:
+        found, kills = _subprocess_schedule(root, f"{url}/kkill", SPARK_SCHEDULE, 1)
+    assert kills == len(SPARK_SCHEDULE)
     assert len(expected) > 5
     assert found == expected

@@ -10,7 +10,6 @@ not the project's other tags, segments and layerings.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import secrets
 from collections import Counter
@@ -97,11 +96,6 @@ def summary_rows(decisions: list[dict[str, Any]]) -> list[list[object]]:
 
 def only(decisions: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
     return [d for d in decisions if d["journey"] in names]
-
-
-def with_project(loaded: LoadedProject, project: ir.Project) -> LoadedProject:
-    return dataclasses.replace(loaded, project=project)
-
 
 
 def parse_every(text: str) -> dt.timedelta:

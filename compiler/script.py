@@ -240,7 +240,7 @@ class CompiledRun:
         return statements
 
     def run_statements(self, duration: float | None = None) -> list[exp.Expression]:
-        table, target, project = self.store.runs, self.target, self.plan.project
+        table, target, project = self.store.runs, self.target, self.store.project
         run_at = (
             target.instant(self.info.run_at)
             if self.info.run_at is not None

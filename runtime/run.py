@@ -415,7 +415,7 @@ def summarize(compiled: CompiledRun, engine: Engine, seconds: float) -> RunSumma
 
 def read_result(compiled: CompiledRun, engine: Engine) -> RunResult:
     """Everything one run wrote for its as-of, read back from the history tables."""
-    return stored.read_result(engine, compiled.plan.project, compiled.store, compiled.as_of)
+    return stored.read_result(engine, compiled.store.project, compiled.store, compiled.as_of)
 
 
 def _time_column_of(source: ir.Source) -> str:

@@ -58,9 +58,6 @@ def first_events(
     query = exp.Select(expressions=[aliased(user, USER), aliased(first, "_t")]).from_(
         table_ref(source.table, EVENTS), copy=False
     )
-    if universe_only:  # entries: users of the run's universe
-        same = exp.EQ(this=col(USER, RESULT), expression=user.copy())
-        query = query.join(quoted_table(result).as_(RESULT), on=same, join_type="INNER", copy=False)
     if identity_map is not None:
         assert source.id_kind is not None
         declared = project.id_type(source, source.user_column, source.id_kind)
@@ -70,6 +67,9 @@ def first_events(
             exp.EQ(this=col("id", MAP), expression=text),
         )
         query = query.join(table_ref(identity_map, MAP), on=on, join_type="INNER", copy=False)
+    if universe_only:  # entries: users of the run's universe
+        same = exp.EQ(this=col(USER, RESULT), expression=user.copy())
+        query = query.join(quoted_table(result).as_(RESULT), on=same, join_type="INNER", copy=False)
     query = query.where(and_all(conditions), copy=False).group_by(user.copy(), copy=False)
     if ever_first and start is not None:
         query = query.having(exp.GTE(this=first.copy(), expression=target.timestamp(start)))

@@ -81,6 +81,23 @@ _CITIES: tuple[tuple[str | None, int], ...] = (
     ("Xi'an", 5),
     (None, 2),
 )
+# The member's IANA time zone (users.tz, the retail universe's `zone`: journey steps are timed
+# in it). Most members live in China; a few abroad; some profiles have none (the project's zone
+# is used) and a handful hold a name the tz database does not know (W0701: the project's zone
+# too). Weights per 10,000 members.
+_ZONES: tuple[tuple[str | None, int], ...] = (
+    ("Asia/Shanghai", 9_150),
+    (None, 600),
+    ("America/New_York", 60),
+    ("America/Los_Angeles", 40),
+    ("Europe/London", 50),
+    ("Europe/Paris", 25),
+    ("Asia/Tokyo", 30),
+    ("Asia/Singapore", 35),
+    ("Asia/Beijing", 4),  # not a tz database name (Beijing time is Asia/Shanghai)
+    ("GMT+8", 3),
+    ("北京时间", 3),
+)
 _BRANDS: tuple[tuple[str | None, int], ...] = (
     ("Shiseido", 15),
     ("Estee Lauder", 14),
@@ -492,7 +509,7 @@ def _build_users(
         "user_id",
         "0",
         *("surname", "gender", "city", "g1", "g2", "glen", "bkind", "bday", "bal", "cents"),
-        "level",
+        *("level", "tz"),
     )
     f_chars, m_chars = _list(list(_GIVEN_F)), _list(list(_GIVEN_M))
     both = _list(list(_GIVEN_F + _GIVEN_M))
@@ -530,7 +547,8 @@ def _build_users(
                {_ts("reg_off", anchor_us)} AS registered_at,
                CAST(balance_cents AS DOUBLE) / 100 AS balance,
                -- membership follows spending (order count) plus some noise
-               {levels} AS member_level
+               {levels} AS member_level,
+               tz
         FROM (
             SELECT user_id, reg_off, h_g1, h_g2, h_glen,
                    {_pick("h_surname", _SURNAMES)} AS surname,
@@ -538,7 +556,8 @@ def _build_users(
                    {_pick("h_city", _CITIES)} AS city,
                    {_birthday_sql("h_bkind", "h_bday", anchor)} AS birthday,
                    {balance_cents} AS balance_cents,
-                   n_orders + {_below("h_level", 8)} AS score  -- see _build_membership
+                   n_orders + {_below("h_level", 8)} AS score,  -- see _build_membership
+                   {_pick("h_tz", _ZONES)} AS tz
             FROM (SELECT user_id, reg_off, n_orders, {hashes} FROM {_P}u)
         )
         ORDER BY user_id

@@ -160,3 +160,48 @@ def test_history_variants_store_the_same_results(small_scale: Path, tmp_path: Pa
     assert set(result["variants"]) == set(history_bench.VARIANTS)
     assert "valid_from" in result["profile"]["history"]["explain_analyze"]
     assert set(history_bench.ratios(result)) >= set(history_bench.VARIANTS)
+
+
+# ---------------------------------------------------------------- journeys
+
+
+def test_journeys_bench_runs_the_same_decisions(small_scale: Path, tmp_path: Path) -> None:
+    from benchmarks import journeys_bench
+
+    events = str(3_000 * 28.94)
+    args = journeys_bench.parse_args(
+        [
+            *("--events", events, "--days", "2", "--runs", "1", "--first-runs", "1"),
+            *("--base-events", events, "--new", "3e3", "--history", "9e4", "1.5e5"),
+            *("--schedule-runs", "2", "--memory-limit", "1GB"),
+            *("--data", str(small_scale.parent), "--out", str(tmp_path / "journeys.json")),
+        ]
+    )
+    # steady raises journeys_bench.Mismatch unless both projects store the same members and
+    # layers and every run at T (the runtime's staging and the columnar what-if) writes the
+    # same outbox and ledger rows
+    steady = journeys_bench.steady(args)
+    assert steady["users"] == 3_000
+    assert sum(steady["state_before"]["active_entries"].values()) > 0
+    assert steady["written_at_as_of"]["outbox_rows"] > 0
+    timed = steady["rounds"]["journeys"][0]
+    assert timed["prepare"] > 0 and timed["journey_sql"] >= timed["prepare"]
+    assert any("staging" in label for label in timed["contexts"])
+    assert set(journeys_bench.steady_summary(steady)["rounds"]) >= {
+        "plain_wall",
+        "journeys",
+        "journeys, columnar staging",
+    }
+    # history raises Mismatch unless every history size writes the same rows at T
+    history = journeys_bench.history_part(args)
+    sizes = history["sizes"]
+    rows = [s["built"]["history_rows"] for s in sizes.values()]
+    assert rows == pytest.approx([90_000, 150_000], rel=0.01)
+    assert len({s["built"]["new_rows"] for s in sizes.values()}) == 1
+    summary = journeys_bench.history_summary(history)
+    assert summary["90000"]["journeys"]["prepare_vs_smallest"] == 1.0
+    text = journeys_bench.report(
+        {"steady": steady, "steady_summary": journeys_bench.steady_summary(steady)}
+        | {"history": history, "history_summary": summary}
+    )
+    assert "columnar staging" in text and "history rows" in text

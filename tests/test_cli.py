@@ -662,7 +662,7 @@ def test_catalog_json(cli: Cli) -> None:
     assert result.code == 0, result.output
     rows = json.loads(result.out)
     by_name = {row["name"]: row for row in rows}
-    assert len(by_name) == 35 + 13 + 3
+    assert len(by_name) == 37 + 13 + 3
     balance = by_name["balance"]
     assert balance["kind"] == "tag"
     assert balance["title"] == "Account balance"

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+from segl.compiler.journeys.timing import zone_or_none
+from segl.compiler.values import bucket_key_text, bucket_of
+from segl.runtime.demo import SCHEDULES, run_demo
 from segl.runtime.demo_data import (
     DEMO_ANCHOR,
     DEMO_TABLES,
@@ -17,11 +22,13 @@ from segl.runtime.demo_data import (
     describe_demo_warehouse,
 )
 from segl.runtime.engines import DuckDBEngine
+from segl.runtime.outbox import committed_runs, read_outbox
 from segl.runtime.project import load_project
-from segl.runtime.run import RunSummary, run_loaded
+from segl.runtime.run import RunSummary, run_loaded, store_of
 
 USERS = 5_000
-RETAIL = Path(__file__).resolve().parents[1] / "examples" / "retail"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+RETAIL = EXAMPLES / "retail"
 ANCHOR = "TIMESTAMP '2026-11-01 00:00:00'"
 
 SCHEMA: dict[str, list[tuple[str, str]]] = {
@@ -34,6 +41,7 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("registered_at", "TIMESTAMP"),
         ("balance", "DOUBLE"),
         ("member_level", "VARCHAR"),
+        ("tz", "VARCHAR"),
     ],
     "events": [
         ("user_id", "BIGINT"),
@@ -343,6 +351,20 @@ def test_user_attributes(wh: duckdb.DuckDBPyConnection) -> None:
     assert _one(wh, "SELECT count(*) FROM users WHERE balance != round(balance, 2)") == 0
 
 
+def test_user_zones(wh: duckdb.DuckDBPyConnection) -> None:
+    """users.tz, the retail universe's `zone`: most members live in China, a few abroad,
+    some profiles have none and a handful a name the tz database does not know (W0701)."""
+    zones: dict[str | None, int] = dict(_all(wh, "SELECT tz, count(*) FROM users GROUP BY ALL"))
+    assert 0.88 < zones["Asia/Shanghai"] / USERS < 0.95
+    assert 0.03 < zones[None] / USERS < 0.09
+    known = {z: n for z, n in zones.items() if z is not None and zone_or_none(z) is not None}
+    abroad = {z: n for z, n in known.items() if z != "Asia/Shanghai"}
+    assert {"America/New_York", "Europe/London"} <= set(abroad)
+    assert 0.01 < sum(abroad.values()) / USERS < 0.04
+    unknown = sum(n for z, n in zones.items() if z is not None and z not in known)
+    assert 1 <= unknown <= USERS // 200
+
+
 def test_recent_shiseido_orders(wh: duckdb.DuckDBPyConnection) -> None:
     recent = f"""
         SELECT count(*) FROM orders
@@ -587,3 +609,104 @@ def test_custom_anchor_and_validation() -> None:
     with pytest.raises(ValueError):
         build_demo_warehouse(con, users=-1)
     con.close()
+
+
+# ------------------------------------------------------------------ the demo's journeys
+
+RETAIL_JOURNEYS = ["onboarding", "thanks", "winback", "first_purchase", "beauty_new_member"]
+NEV_JOURNEYS = ["test_drive_follow_up", "delivery_progress"]
+
+
+@dataclass
+class Demo:
+    printed: str
+    outbox: dict[str, list[dict[str, Any]]]  # project -> decisions
+    runs: dict[str, set[tuple[str, datetime.datetime]]]  # project -> (journey, as-of)
+    zones: dict[str, str | None]  # retail member -> users.tz
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """`segl demo` at 5,000 members: the examples' journeys on its schedules."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    printed: list[str] = []
+    printed.append(run_demo(path, USERS, printed.append))
+    engine = DuckDBEngine(str(path), read_only=True)
+    try:
+        outbox, runs = {}, {}
+        for project in ("retail", "nev"):
+            store = store_of(load_project(EXAMPLES / project), engine)
+            outbox[project] = read_outbox(engine, store)
+            runs[project] = committed_runs(engine, store)
+        zones = {str(user): tz for user, tz in engine.query("SELECT user_id, tz FROM users")}
+    finally:
+        engine.close()
+    return Demo("\n".join(printed), outbox, runs, zones)
+
+
+def test_demo_journeys_run_on_their_schedules(demo: Demo) -> None:
+    for project, journeys in (("retail", RETAIL_JOURNEYS), ("nev", NEV_JOURNEYS)):
+        instants = [*SCHEDULES[project].instants(), DEMO_ANCHOR]
+        assert instants[0] < DEMO_ANCHOR - datetime.timedelta(days=1)
+        expected = {(journey, at) for journey in journeys for at in instants}
+        assert demo.runs[project] == expected, project
+
+
+def test_demo_sends_on_every_journey_once(demo: Demo) -> None:
+    for project, journeys in (("retail", RETAIL_JOURNEYS), ("nev", NEV_JOURNEYS)):
+        sent = [d for d in demo.outbox[project] if d["status"] == "sent"]
+        assert {d["journey"] for d in sent} == set(journeys), project
+        for journey in journeys:  # the demo's table: sends per journey, step and channel
+            row = rf"^{project}\s+{journey}\s+\w+\s+\w+\s+[1-9][\d,]*\s"
+            assert re.search(row, demo.printed, re.M), (journey, demo.printed)
+    # the NEV follow-up: one to two weeks after the test drive, never later
+    for d in demo.outbox["nev"]:
+        if d["journey"] == "test_drive_follow_up" and d["status"] == "sent":
+            waited = d["run_at"] - d["entry_at"]
+            assert datetime.timedelta(days=7) <= waited < datetime.timedelta(days=14), d
+    ids = [d["message_id"] for decisions in demo.outbox.values() for d in decisions]
+    assert len(ids) == len(set(ids))
+    decided = [
+        (p, d["journey"], d["user"], d["entry_at"], d["step"])
+        for p, decisions in demo.outbox.items()
+        for d in decisions
+    ]
+    assert len(decided) == len(set(decided))
+
+
+def test_demo_messages_respect_the_members_hours(demo: Demo) -> None:
+    """No message in the quiet hours (22:00 to 08:00) of the member's own zone; members
+    abroad get theirs at runs in China's night; an unknown or missing zone is read as the
+    project's."""
+    shanghai = zone_or_none("Asia/Shanghai")
+    assert shanghai is not None
+    at_night = []
+    for d in demo.outbox["retail"]:
+        if d["status"] != "sent":
+            continue
+        zone = zone_or_none(demo.zones[d["user"]]) or shanghai
+        local = d["run_at"].replace(tzinfo=shanghai).astimezone(zone)
+        assert 8 <= local.hour < 22, (d, zone)
+        if not 8 <= d["run_at"].hour < 22:
+            at_night.append(zone)
+    assert at_night and shanghai not in at_night
+    assert "W0701 unknown time zone names" in demo.printed
+
+
+def test_demo_payloads_and_holdout(demo: Demo) -> None:
+    decisions = demo.outbox["retail"]
+    thanks = [d["payload"] for d in decisions if d["journey"] == "thanks"]
+    assert thanks and all(list(p) == ["top_category", "match"] for p in thanks)
+    matches = {p["match"] for p in thanks}
+    assert {"makeup", "skincare"} <= matches <= {"makeup", "skincare", "bodycare", "fragrance"}
+    coupons = {d["payload"]["coupon_value"] for d in decisions if d["journey"] == "winback"}
+    assert coupons == {10, 20, 50, 100}
+    # the global holdout: exactly the members with bucket(user, "global-2026") < 5%
+    for d in decisions:
+        if d["status"] in ("sent", "capped", "held_out"):
+            held = bucket_of(bucket_key_text(d["user"]) or "", "global-2026") < 0.05
+            assert (d["status"] == "held_out") == held, d
+    held_out = sum(d["status"] == "held_out" for d in decisions)
+    assert 0.03 < held_out / len(decisions) < 0.07
+    follow_ups = [d["payload"] for d in demo.outbox["nev"] if d["step"] == "consultant"]
+    assert follow_ups and all(p["model"] and p["store"] for p in follow_ups)

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from segl.compiler.journeys import model
 from segl.compiler.script import compile_run
 from segl.compiler.store import Store
 from segl.compiler.targets import TARGETS, get_target
@@ -128,3 +129,82 @@ def test_examples_are_in_canonical_format() -> None:
     from segl.runtime.cli import main
 
     assert main(["fmt", "--check", str(ROOT / "examples")]) == 0
+
+
+def _journeys(example: str) -> model.Journeys:
+    loaded = load_project(ROOT / "examples" / example)
+    assert loaded.ok and loaded.diagnostics == [], loaded.diagnostics
+    assert loaded.project is not None and loaded.project.journeys is not None
+    return loaded.project.journeys
+
+
+def _steps(journey: model.Journey) -> list[tuple[str, dt.timedelta, str, str]]:
+    return [(s.name, s.after, s.channel, s.template) for s in journey.steps]
+
+
+HOUR, DAY = dt.timedelta(hours=1), dt.timedelta(days=1)
+
+
+def test_retail_journeys_are_the_sops_of_the_spec() -> None:
+    """SPEC §1.5 and §2.6: the four canonical journeys as written there (thanks and winback
+    with their payloads: a complementary product, a personalised coupon), the beauty
+    brand's first two weeks, a global holdout and the contact policy."""
+    journeys = _journeys("retail")
+    found = {j.name: j for j in journeys.journeys}
+    assert list(found) == ["onboarding", "thanks", "winback", "first_purchase", "beauty_new_member"]
+    onboarding = found["onboarding"]
+    assert onboarding.enter_on is not None and onboarding.enter_on.source == "events"
+    assert [t.source for t in onboarding.exit_on] == ["orders"]
+    assert _steps(onboarding) == [
+        ("welcome", HOUR, "wecom", "welcome_pack"),
+        ("group_buy", 7 * DAY, "community", "new_user_group_buy"),
+        ("lottery", 14 * DAY, "push", "lottery"),
+    ]
+    assert onboarding.steps[2].condition is not None
+    thanks = found["thanks"]
+    assert thanks.enter_on == model.EventTrigger("orders") and thanks.reenter == dt.timedelta(0)
+    (thank_you,) = thanks.steps
+    assert (thank_you.within, thank_you.channel) == (24 * HOUR, "wecom")
+    assert [key for key, _ in thank_you.payload] == ["top_category", "match"]
+    winback = found["winback"]
+    assert winback.enter_when is not None and winback.reenter == 90 * DAY
+    (wake,) = winback.steps
+    assert (wake.allowed.days, wake.allowed.start, wake.allowed.end) == ("weekend", 600, 1200)
+    assert [key for key, _ in wake.payload] == ["top_category", "coupon_value"]
+    first = found["first_purchase"]
+    assert first.enter_first and first.enter_on == model.EventTrigger("orders")
+    assert _steps(first) == [
+        ("vip_group", DAY, "community", "vip_group_invite"),
+        ("matched", 7 * DAY, "wecom", "one_to_one_match"),
+        ("countdown", 21 * DAY, "sms", "coupon_countdown"),
+        ("old_customer", 30 * DAY, "wechat_oa", "member_day"),
+    ]
+    beauty = found["beauty_new_member"]
+    assert [s.after for s in beauty.steps] == [dt.timedelta(0), 7 * DAY, 14 * DAY]
+    assert [(h.name, h.share, h.salt) for h in journeys.holdouts] == [
+        ("global_control", 0.05, "global-2026")
+    ]
+    assert journeys.quiet == (22 * 60, 8 * 60)
+    caps = {(c.channel, c.limit, c.calendar, c.rolling) for c in journeys.caps}
+    assert ("push", 1, "day", None) in caps and ("all", 3, None, 7 * DAY) in caps
+    by_priority = sorted(journeys.journeys, key=lambda j: j.priority)
+    assert [j.name for j in by_priority][:2] == ["thanks", "first_purchase"]
+    assert journeys.zone_value is not None  # users.tz: steps are timed in the member's zone
+
+
+def test_nev_journeys_follow_the_leads() -> None:
+    """SPEC §1.6: a deposit follow-up one to two weeks after the test drive, ended by the
+    deposit; delivery progress while the customer waits, ended by the delivery."""
+    found = {j.name: j for j in _journeys("nev").journeys}
+    assert list(found) == ["test_drive_follow_up", "delivery_progress"]
+    follow_up = found["test_drive_follow_up"]
+    assert follow_up.enter_on is not None and follow_up.enter_on.source == "stages"
+    assert [t.source for t in follow_up.exit_on] == ["stages"]
+    consultant = follow_up.steps[0]
+    assert (consultant.after, consultant.within) == (7 * DAY, 14 * DAY)
+    assert all(s.within == 14 * DAY for s in follow_up.steps)
+    delivery = found["delivery_progress"]
+    assert [t.source for t in delivery.exit_on] == ["stages"]
+    assert len(delivery.steps) >= 3
+    afters = [s.after for s in delivery.steps]
+    assert afters == sorted(afters) and afters[-1] > 60 * DAY

@@ -1,6 +1,7 @@
 -- segl: project 'nev', target clickhouse
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
+-- journeys are decided by `segl run` only: this script leaves them out
 
 SET session_timezone = 'Asia/Shanghai';
 
@@ -43,7 +44,8 @@ WITH "usr" AS (
       )
     ) AS "c0",
     "stage" AS "c1",
-    "store" AS "c2"
+    "store" AS "c2",
+    "model" AS "c3"
   FROM "nev_events"
   WHERE
     if(
@@ -57,7 +59,10 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a8"
+    MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a8",
+    MAX(CASE WHEN "c1" = 'test_drive' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a9",
+    MAX(CASE WHEN "c1" = 'test_drive' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a10",
+    MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a11"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -76,7 +81,10 @@ WITH "usr" AS (
     ) AS "a5",
     MAX("c0") AS "a6",
     COUNT(CASE WHEN "c1" = 'test_drive' THEN 1 END) AS "a7",
-    MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a8" THEN "c2" END) AS "a8"
+    MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a8" THEN "c2" END) AS "a8",
+    MAX(CASE WHEN "c1" = 'test_drive' AND "_t" = "t_a9" THEN "c3" END) AS "a9",
+    MAX(CASE WHEN "c1" = 'test_drive' AND "_t" = "t_a10" THEN "c2" END) AS "a10",
+    MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a11" THEN "c3" END) AS "a11"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -91,7 +99,10 @@ WITH "usr" AS (
     COALESCE("agg_0"."a5", 0) AS "a5",
     "agg_0"."a6" AS "a6",
     COALESCE("agg_0"."a7", 0) AS "a7",
-    "agg_0"."a8" AS "a8"
+    "agg_0"."a8" AS "a8",
+    "agg_0"."a9" AS "a9",
+    "agg_0"."a10" AS "a10",
+    "agg_0"."a11" AS "a11"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -192,7 +203,18 @@ SELECT
         toUnixTimestamp64Micro(toDateTime64("a3", 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
       ) / 1000000.0
     ) / 86400
-  ) AS Nullable(Float64)) AS "d16"
+  ) AS Nullable(Float64)) AS "d16",
+  CAST("a9" AS Nullable(String)) AS "d17",
+  CAST("a10" AS Nullable(String)) AS "d18",
+  CAST("a11" AS Nullable(String)) AS "d19",
+  CAST("a9" AS Nullable(String)) AS "d20",
+  CAST("a10" AS Nullable(String)) AS "d21",
+  CAST("a9" AS Nullable(String)) AS "d22",
+  CAST("a11" AS Nullable(String)) AS "d23",
+  CAST("a8" AS Nullable(String)) AS "d24",
+  CAST("a11" AS Nullable(String)) AS "d25",
+  CAST("a11" AS Nullable(String)) AS "d26",
+  CAST("a8" AS Nullable(String)) AS "d27"
 FROM "lvl_1"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
@@ -212,7 +234,10 @@ SELECT
   CAST(NULL AS Nullable(Float64)) AS "days_since_touch",
   CAST(NULL AS Nullable(Float64)) AS "test_drives",
   CAST(NULL AS Nullable(String)) AS "deposit_store",
-  CAST(NULL AS Nullable(Float64)) AS "test_drive_to_deposit_days"
+  CAST(NULL AS Nullable(Float64)) AS "test_drive_to_deposit_days",
+  CAST(NULL AS Nullable(String)) AS "test_drive_model",
+  CAST(NULL AS Nullable(String)) AS "test_drive_store",
+  CAST(NULL AS Nullable(String)) AS "deposit_model"
 FROM "segl_nev_result"
 WHERE
   1 = 0;
@@ -267,6 +292,15 @@ ADD COLUMN IF NOT EXISTS "deposit_store" Nullable(String);
 ALTER TABLE "segl_nev_tags__next"
 ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" Nullable(Float64);
 
+ALTER TABLE "segl_nev_tags__next"
+ADD COLUMN IF NOT EXISTS "test_drive_model" Nullable(String);
+
+ALTER TABLE "segl_nev_tags__next"
+ADD COLUMN IF NOT EXISTS "test_drive_store" Nullable(String);
+
+ALTER TABLE "segl_nev_tags__next"
+ADD COLUMN IF NOT EXISTS "deposit_model" Nullable(String);
+
 INSERT INTO "segl_nev_tags__next" (
   "as_of",
   "user_id",
@@ -280,7 +314,10 @@ INSERT INTO "segl_nev_tags__next" (
   "days_since_touch",
   "test_drives",
   "deposit_store",
-  "test_drive_to_deposit_days"
+  "test_drive_to_deposit_days",
+  "test_drive_model",
+  "test_drive_store",
+  "deposit_model"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -295,7 +332,10 @@ SELECT
   CAST("d10" AS Nullable(Float64)),
   CAST("d14" AS Nullable(Float64)),
   CAST("d15" AS Nullable(String)),
-  CAST("d16" AS Nullable(Float64))
+  CAST("d16" AS Nullable(Float64)),
+  CAST("d17" AS Nullable(String)),
+  CAST("d18" AS Nullable(String)),
+  CAST("d19" AS Nullable(String))
 FROM "segl_nev_result";
 
 CREATE TABLE IF NOT EXISTS "segl_nev_members"
@@ -495,7 +535,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  'c011a36ff08e764c7ec7ed6c3b4d481eefa9c4ace361a9cd9c36dc1ea9ee93bc',
+  '32f512bff1f974407b13dc05d616dad7cf21a4d4d08425a1db8e6ec377996837',
   'unknown'
 FROM "segl_nev_result";
 

@@ -1,6 +1,7 @@
 -- segl: project 'nev', target spark
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
+-- journeys are decided by `segl run` only: this script leaves them out
 
 SET TIME ZONE 'Asia/Shanghai';
 
@@ -21,14 +22,18 @@ WITH `usr` AS (
     CAST(`ts` AS TIMESTAMP_NTZ) AS `_t`,
     CAST(`ts` AS TIMESTAMP_NTZ) AS `c0`,
     `stage` AS `c1`,
-    `store` AS `c2`
+    `store` AS `c2`,
+    `model` AS `c3`
   FROM `nev_events`
   WHERE
     CAST(`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `evr_0` AS (
   SELECT
     *,
-    MAX(CASE WHEN `c1` = 'deposit' THEN `_t` END) OVER (PARTITION BY `_u`) AS `t_a8`
+    MAX(CASE WHEN `c1` = 'deposit' THEN `_t` END) OVER (PARTITION BY `_u`) AS `t_a8`,
+    MAX(CASE WHEN `c1` = 'test_drive' THEN `_t` END) OVER (PARTITION BY `_u`) AS `t_a9`,
+    MAX(CASE WHEN `c1` = 'test_drive' THEN `_t` END) OVER (PARTITION BY `_u`) AS `t_a10`,
+    MAX(CASE WHEN `c1` = 'deposit' THEN `_t` END) OVER (PARTITION BY `_u`) AS `t_a11`
   FROM `ev_0`
 ), `agg_0` AS (
   SELECT
@@ -46,7 +51,10 @@ WITH `usr` AS (
     ) AS `a5`,
     MAX(`c0`) AS `a6`,
     COUNT(CASE WHEN `c1` = 'test_drive' THEN 1 END) AS `a7`,
-    MAX(CASE WHEN `c1` = 'deposit' AND `_t` = `t_a8` THEN `c2` END) AS `a8`
+    MAX(CASE WHEN `c1` = 'deposit' AND `_t` = `t_a8` THEN `c2` END) AS `a8`,
+    MAX(CASE WHEN `c1` = 'test_drive' AND `_t` = `t_a9` THEN `c3` END) AS `a9`,
+    MAX(CASE WHEN `c1` = 'test_drive' AND `_t` = `t_a10` THEN `c2` END) AS `a10`,
+    MAX(CASE WHEN `c1` = 'deposit' AND `_t` = `t_a11` THEN `c3` END) AS `a11`
   FROM `evr_0`
   GROUP BY
     `_u`
@@ -61,7 +69,10 @@ WITH `usr` AS (
     COALESCE(`agg_0`.`a5`, 0) AS `a5`,
     `agg_0`.`a6` AS `a6`,
     COALESCE(`agg_0`.`a7`, 0) AS `a7`,
-    `agg_0`.`a8` AS `a8`
+    `agg_0`.`a8` AS `a8`,
+    `agg_0`.`a9` AS `a9`,
+    `agg_0`.`a10` AS `a10`,
+    `agg_0`.`a11` AS `a11`
   FROM `usr`
   LEFT JOIN `agg_0`
     ON `agg_0`.`_g` = `usr`.`_u`
@@ -157,7 +168,18 @@ SELECT
         CAST(`a3` AS TIMESTAMP_NTZ) - CAST(`a2` AS TIMESTAMP_NTZ)
       ) AS DECIMAL(20, 6))
     ) / 86400
-  ) AS DOUBLE) AS `d16`
+  ) AS DOUBLE) AS `d16`,
+  `a9` AS `d17`,
+  `a10` AS `d18`,
+  `a11` AS `d19`,
+  `a9` AS `d20`,
+  `a10` AS `d21`,
+  `a9` AS `d22`,
+  `a11` AS `d23`,
+  `a8` AS `d24`,
+  `a11` AS `d25`,
+  `a11` AS `d26`,
+  `a8` AS `d27`
 FROM `lvl_1`;
 
 CREATE TABLE IF NOT EXISTS `segl_nev_tags`
@@ -175,7 +197,10 @@ SELECT
   CAST(NULL AS DOUBLE) AS `days_since_touch`,
   CAST(NULL AS DOUBLE) AS `test_drives`,
   CAST(NULL AS STRING) AS `deposit_store`,
-  CAST(NULL AS DOUBLE) AS `test_drive_to_deposit_days`
+  CAST(NULL AS DOUBLE) AS `test_drive_to_deposit_days`,
+  CAST(NULL AS STRING) AS `test_drive_model`,
+  CAST(NULL AS STRING) AS `test_drive_store`,
+  CAST(NULL AS STRING) AS `deposit_model`
 FROM `segl_nev_result`
 WHERE
   1 = 0;
@@ -205,7 +230,10 @@ INSERT INTO `segl_nev_tags__next` (
   `days_since_touch`,
   `test_drives`,
   `deposit_store`,
-  `test_drive_to_deposit_days`
+  `test_drive_to_deposit_days`,
+  `test_drive_model`,
+  `test_drive_store`,
+  `deposit_model`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ),
@@ -220,7 +248,10 @@ SELECT
   CAST(`d10` AS DOUBLE),
   CAST(`d14` AS DOUBLE),
   CAST(`d15` AS STRING),
-  CAST(`d16` AS DOUBLE)
+  CAST(`d16` AS DOUBLE),
+  CAST(`d17` AS STRING),
+  CAST(`d18` AS STRING),
+  CAST(`d19` AS STRING)
 FROM `segl_nev_result`;
 
 CREATE TABLE IF NOT EXISTS `segl_nev_members`
@@ -375,7 +406,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  'c011a36ff08e764c7ec7ed6c3b4d481eefa9c4ace361a9cd9c36dc1ea9ee93bc',
+  '32f512bff1f974407b13dc05d616dad7cf21a4d4d08425a1db8e6ec377996837',
   'unknown'
 FROM `segl_nev_result`;
 

@@ -1,6 +1,7 @@
 -- segl: project 'retail', target bigquery
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
+-- journeys are decided by `segl run` only: this script leaves them out
 
 CREATE TEMPORARY TABLE `segl_retail_id_links` AS
 SELECT DISTINCT
@@ -2025,7 +2026,8 @@ WITH `usr` AS (
     CAST(`u`.`birthday` AS DATE) AS `p_2`,
     IF(IS_NAN(CAST(`u`.`balance` AS FLOAT64)), NULL, CAST(`u`.`balance` AS FLOAT64)) AS `p_3`,
     `u`.`gender` AS `p_4`,
-    `p0`.`level` AS `p_5`
+    `u`.`tz` AS `p_5`,
+    `p0`.`level` AS `p_6`
   FROM (
     SELECT
       `s`.*,
@@ -2099,7 +2101,8 @@ WITH `usr` AS (
 ), `evr_0` AS (
   SELECT
     *,
-    MIN(`_t`) OVER (PARTITION BY `_u`) AS `t_a11`
+    MAX(`_t`) OVER (PARTITION BY `_u`) AS `t_a11`,
+    MIN(`_t`) OVER (PARTITION BY `_u`) AS `t_a12`
   FROM `ev_0`
 ), `agg_0` AS (
   SELECT
@@ -2139,20 +2142,21 @@ WITH `usr` AS (
     ) AS `a8`,
     SUM(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME) THEN `c0` END) AS `a9`,
     AVG(CASE WHEN `_t` >= CAST('2026-05-05 00:00:00' AS DATETIME) THEN `c0` END) AS `a10`,
-    MIN(CASE WHEN `_t` = `t_a11` THEN `c2` END) AS `a11`,
+    MAX(CASE WHEN `_t` = `t_a11` THEN `c4` END) AS `a11`,
+    MIN(CASE WHEN `_t` = `t_a12` THEN `c2` END) AS `a12`,
     COUNT(
       DISTINCT CASE
         WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME)
         THEN CAST(`c3` AS DATE)
       END
-    ) AS `a12`,
-    SUM(CASE WHEN `_t` >= CAST('2026-01-01 00:00:00' AS DATETIME) THEN `c0` END) AS `a13`,
+    ) AS `a13`,
+    SUM(CASE WHEN `_t` >= CAST('2026-01-01 00:00:00' AS DATETIME) THEN `c0` END) AS `a14`,
     SUM(
       CASE
         WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME) AND `c1` IS NULL
         THEN `c0` * CAST(0.9 AS FLOAT64)
       END
-    ) AS `a14`
+    ) AS `a15`
   FROM `evr_0`
   GROUP BY
     `_u`
@@ -2208,19 +2212,19 @@ WITH `usr` AS (
 ), `agg_1` AS (
   SELECT
     `_u` AS `_g`,
-    MAX(CASE WHEN `c1` = 'visit' THEN `c0` END) AS `a15`,
+    MAX(CASE WHEN `c1` = 'visit' THEN `c0` END) AS `a16`,
     COUNT(
       CASE
         WHEN `_t` >= CAST('2026-08-01 00:00:00' AS DATETIME) AND `c1` = 'visit'
         THEN 1
       END
-    ) AS `a16`,
+    ) AS `a17`,
     COUNT(
       CASE
         WHEN `_t` >= CAST('2026-10-02 00:00:00' AS DATETIME) AND `c1` = 'visit'
         THEN 1
       END
-    ) AS `a17`,
+    ) AS `a18`,
     COUNT(
       CASE
         WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME)
@@ -2229,17 +2233,17 @@ WITH `usr` AS (
         )
         THEN 1
       END
-    ) AS `a18`,
+    ) AS `a19`,
     COUNT(
       CASE
         WHEN `_t` >= CAST('2026-10-02 00:00:00' AS DATETIME) AND `c1` = 'push_click'
         THEN 1
       END
-    ) AS `a19`
+    ) AS `a20`
   FROM `ev_1`
   GROUP BY
     `_u`
-), `mfc_a20` AS (
+), `mfc_a21` AS (
   SELECT
     `_u`,
     `v`,
@@ -2259,16 +2263,16 @@ WITH `usr` AS (
   GROUP BY
     `_u`,
     `v`
-), `mf_a20` AS (
+), `mf_a21` AS (
   SELECT
     `_u` AS `_g`,
-    `v` AS `a20`
+    `v` AS `a21`
   FROM (
     SELECT
       `_u`,
       `v`,
       ROW_NUMBER() OVER (PARTITION BY `_u` ORDER BY `n` DESC, `v` ASC NULLS LAST) AS `r`
-    FROM `mfc_a20`
+    FROM `mfc_a21`
   ) AS `ranked`
   WHERE
     `r` = 1
@@ -2289,7 +2293,7 @@ WITH `usr` AS (
 ), `agg_2` AS (
   SELECT
     `_u` AS `_g`,
-    COUNT(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME) THEN 1 END) AS `a21`
+    COUNT(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME) THEN 1 END) AS `a22`
   FROM `ev_2`
   GROUP BY
     `_u`
@@ -2309,7 +2313,7 @@ WITH `usr` AS (
 ), `agg_3` AS (
   SELECT
     `_u` AS `_g`,
-    COUNT(1) AS `a22`
+    COUNT(1) AS `a23`
   FROM `ev_3`
   GROUP BY
     `_u`
@@ -2333,8 +2337,8 @@ WITH `usr` AS (
         WHEN `_t` >= CAST('2026-10-02 00:00:00' AS DATETIME)
         THEN CAST(`c0` AS DATE)
       END
-    ) AS `a23`,
-    COUNT(DISTINCT CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME) THEN `c1` END) AS `a24`
+    ) AS `a24`,
+    COUNT(DISTINCT CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS DATETIME) THEN `c1` END) AS `a25`
   FROM `ev_4`
   GROUP BY
     `_u`
@@ -2352,20 +2356,21 @@ WITH `usr` AS (
     IF(IS_NAN(COALESCE(`agg_0`.`a9`, 0)), NULL, COALESCE(`agg_0`.`a9`, 0)) AS `a9`,
     IF(IS_NAN(`agg_0`.`a10`), NULL, `agg_0`.`a10`) AS `a10`,
     `agg_0`.`a11` AS `a11`,
-    COALESCE(`agg_0`.`a12`, 0) AS `a12`,
-    IF(IS_NAN(COALESCE(`agg_0`.`a13`, 0)), NULL, COALESCE(`agg_0`.`a13`, 0)) AS `a13`,
+    `agg_0`.`a12` AS `a12`,
+    COALESCE(`agg_0`.`a13`, 0) AS `a13`,
     IF(IS_NAN(COALESCE(`agg_0`.`a14`, 0)), NULL, COALESCE(`agg_0`.`a14`, 0)) AS `a14`,
+    IF(IS_NAN(COALESCE(`agg_0`.`a15`, 0)), NULL, COALESCE(`agg_0`.`a15`, 0)) AS `a15`,
     `mf_a6`.`a6` AS `a6`,
-    `agg_1`.`a15` AS `a15`,
-    COALESCE(`agg_1`.`a16`, 0) AS `a16`,
+    `agg_1`.`a16` AS `a16`,
     COALESCE(`agg_1`.`a17`, 0) AS `a17`,
     COALESCE(`agg_1`.`a18`, 0) AS `a18`,
     COALESCE(`agg_1`.`a19`, 0) AS `a19`,
-    `mf_a20`.`a20` AS `a20`,
-    COALESCE(`agg_2`.`a21`, 0) AS `a21`,
-    COALESCE(`agg_3`.`a22` > 0, FALSE) AS `a22`,
-    COALESCE(`agg_4`.`a23`, 0) AS `a23`,
-    COALESCE(`agg_4`.`a24`, 0) AS `a24`
+    COALESCE(`agg_1`.`a20`, 0) AS `a20`,
+    `mf_a21`.`a21` AS `a21`,
+    COALESCE(`agg_2`.`a22`, 0) AS `a22`,
+    COALESCE(`agg_3`.`a23` > 0, FALSE) AS `a23`,
+    COALESCE(`agg_4`.`a24`, 0) AS `a24`,
+    COALESCE(`agg_4`.`a25`, 0) AS `a25`
   FROM `usr`
   LEFT JOIN `agg_0`
     ON `agg_0`.`_g` = `usr`.`_u`
@@ -2373,8 +2378,8 @@ WITH `usr` AS (
     ON `mf_a6`.`_g` = `usr`.`_u`
   LEFT JOIN `agg_1`
     ON `agg_1`.`_g` = `usr`.`_u`
-  LEFT JOIN `mf_a20`
-    ON `mf_a20`.`_g` = `usr`.`_u`
+  LEFT JOIN `mf_a21`
+    ON `mf_a21`.`_g` = `usr`.`_u`
   LEFT JOIN `agg_2`
     ON `agg_2`.`_g` = `usr`.`_u`
   LEFT JOIN `agg_3`
@@ -2410,10 +2415,10 @@ WITH `usr` AS (
       THEN 'new'
       WHEN FLOOR(
         (
-          DATETIME_DIFF(CAST('2026-11-01 00:00:00' AS DATETIME), `a15`, MICROSECOND) / 1000000.0
+          DATETIME_DIFF(CAST('2026-11-01 00:00:00' AS DATETIME), `a16`, MICROSECOND) / 1000000.0
         ) / 86400
       ) > 90
-      OR `a15` IS NULL
+      OR `a16` IS NULL
       THEN 'churned'
       WHEN `a0` >= 5
       THEN 'loyal'
@@ -2422,20 +2427,32 @@ WITH `usr` AS (
     CASE
       WHEN `a1` = 0
       THEN 'no_orders'
-      WHEN `d6` >= CAST(0.8 AS FLOAT64) AND `a21` >= 3
+      WHEN `d6` >= CAST(0.8 AS FLOAT64) AND `a22` >= 3
       THEN 'fanatic'
       WHEN `d6` >= CAST(0.5 AS FLOAT64)
       THEN 'sensitive'
       WHEN `d6` >= CAST(0.2 AS FLOAT64)
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS `d8`
+    END AS `d8`,
+    CASE
+      WHEN `a11` = 'skincare'
+      THEN 'makeup'
+      WHEN `a11` = 'makeup'
+      THEN 'skincare'
+      WHEN `a11` = 'fragrance'
+      THEN 'bodycare'
+      WHEN `a11` = 'haircare'
+      THEN 'bodycare'
+      WHEN `a11` = 'bodycare'
+      THEN 'fragrance'
+    END AS `d52`
   FROM `lvl_1`
 )
 SELECT
   `_u`,
   `a0` AS `d0`,
-  `a15` AS `d1`,
+  `a16` AS `d1`,
   `d2`,
   `a1` AS `d3`,
   `a2` AS `d4`,
@@ -2451,20 +2468,20 @@ SELECT
     ELSE 'none'
   END AS `d5`,
   `d6`,
-  `a21` AS `d7`,
+  `a22` AS `d7`,
   `d8`,
   `a4` AS `d9`,
   `p_1` AS `d10`,
-  `a16` AS `d11`,
-  `a16` >= 3 AND `a0` >= 1 AND `p_1` = 'Beijing' AND NOT `a4` AS `d12`,
+  `a17` AS `d11`,
+  `a17` >= 3 AND `a0` >= 1 AND `p_1` = 'Beijing' AND NOT `a4` AS `d12`,
   `d13`,
-  `a16` >= 3 AND `a0` >= 1 AND `d13` = 'Beijing' AND NOT `a4` AS `d14`,
+  `a17` >= 3 AND `a0` >= 1 AND `d13` = 'Beijing' AND NOT `a4` AS `d14`,
   `d2` = 'loyal' AND `d13` = 'Beijing' AS `d15`,
-  `a17` AS `d16`,
-  `a2` >= 3000 AND `a17` = 0 AND `a16` >= 1 AS `d17`,
-  `d8` IN ('fanatic', 'sensitive') AND `a21` >= 3 AS `d18`,
-  `a18` AS `d19`,
-  `a18` >= 3 AND `a1` = 0 AS `d20`,
+  `a18` AS `d16`,
+  `a2` >= 3000 AND `a18` = 0 AND `a17` >= 1 AS `d17`,
+  `d8` IN ('fanatic', 'sensitive') AND `a22` >= 3 AS `d18`,
+  `a19` AS `d19`,
+  `a19` >= 3 AND `a1` = 0 AS `d20`,
   `a5` AS `d21`,
   `a6` AS `d22`,
   `a6` = 'skincare'
@@ -2483,46 +2500,68 @@ SELECT
   `d24`,
   `d24` >= 18 AND `d24` <= 25 AND `d2` = 'new' AS `d25`,
   `p_3` AS `d26`,
-  `p_5` AS `d27`,
-  `p_5` IN ('gold', 'platinum') AND `p_3` > 0 AS `d28`,
+  `p_6` AS `d27`,
+  `p_6` IN ('gold', 'platinum') AND `p_3` > 0 AS `d28`,
   `a7` AS `d29`,
   `a7` = 0 AND `a1` >= 1 AND `a0` > `a1` AS `d30`,
   `a8` AS `d31`,
   `d2` = 'new' AND `a8` >= 2 AS `d32`,
   `a9` AS `d33`,
-  `a23` AS `d34`,
-  `a23` >= 3 AND `a9` = 0 AS `d35`,
-  `a22` AS `d36`,
-  `a1` >= 1 AND NOT `a22` AS `d37`,
+  `a24` AS `d34`,
+  `a24` >= 3 AND `a9` = 0 AS `d35`,
+  `a23` AS `d36`,
+  `a1` >= 1 AND NOT `a23` AS `d37`,
   `p_4` AS `d38`,
   FLOOR(
     (
       DATETIME_DIFF(CAST('2026-11-01 00:00:00' AS DATETIME), `p_0`, MICROSECOND) / 1000000.0
     ) / 86400
   ) AS `d39`,
-  `a19` AS `d40`,
-  `a24` AS `d41`,
-  `a20` AS `d42`,
+  `a20` AS `d40`,
+  `a25` AS `d41`,
+  `a21` AS `d42`,
   `a10` AS `d43`,
   `a11` AS `d44`,
   `a12` AS `d45`,
   `a13` AS `d46`,
   `a14` AS `d47`,
-  CASE WHEN `a9` >= 5000 THEN 'high' WHEN `a9` >= 1000 THEN 'mid' ELSE 'low' END AS `d48`,
+  `a15` AS `d48`,
+  CASE WHEN `a9` >= 5000 THEN 'high' WHEN `a9` >= 1000 THEN 'mid' ELSE 'low' END AS `d49`,
   CASE
-    WHEN `a17` >= 8
+    WHEN `a18` >= 8
     THEN 'high'
-    WHEN `a17` >= 2
+    WHEN `a18` >= 2
     THEN 'mid'
-    WHEN `a16` >= 1
+    WHEN `a17` >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS `d49`,
+  END AS `d50`,
   FLOOR(
     (
-      DATETIME_DIFF(CAST('2026-11-01 00:00:00' AS DATETIME), `a15`, MICROSECOND) / 1000000.0
+      DATETIME_DIFF(CAST('2026-11-01 00:00:00' AS DATETIME), `a16`, MICROSECOND) / 1000000.0
     ) / 86400
-  ) AS `d50`
+  ) AS `d51`,
+  `d52`,
+  `a17` >= 1 AS `d53`,
+  `a6` AS `d54`,
+  `d52` AS `d55`,
+  FLOOR(
+    (
+      DATETIME_DIFF(CAST('2026-11-01 00:00:00' AS DATETIME), `a16`, MICROSECOND) / 1000000.0
+    ) / 86400
+  ) >= 30 AS `d56`,
+  `a6` AS `d57`,
+  CASE
+    WHEN `a10` >= 800
+    THEN 100
+    WHEN `a10` >= 400
+    THEN 50
+    WHEN `a10` >= 150
+    THEN 20
+    ELSE 10
+  END AS `d58`,
+  `a0` = 1 AS `d59`,
+  `p_5` AS `d60`
 FROM `lvl_2`;
 
 CREATE TABLE IF NOT EXISTS `segl_retail_tags` AS
@@ -2557,13 +2596,15 @@ SELECT
   CAST(NULL AS FLOAT64) AS `app_devices_90d`,
   CAST(NULL AS STRING) AS `preferred_channel`,
   CAST(NULL AS FLOAT64) AS `avg_order_value`,
+  CAST(NULL AS STRING) AS `last_order_category`,
   CAST(NULL AS STRING) AS `first_brand`,
   CAST(NULL AS FLOAT64) AS `shopping_days_90d`,
   CAST(NULL AS FLOAT64) AS `spend_this_year`,
   CAST(NULL AS FLOAT64) AS `discounted_spend_90d`,
   CAST(NULL AS STRING) AS `value_level`,
   CAST(NULL AS STRING) AS `activity_level`,
-  CAST(NULL AS FLOAT64) AS `days_since_visit`
+  CAST(NULL AS FLOAT64) AS `days_since_visit`,
+  CAST(NULL AS STRING) AS `complementary_category`
 FROM `segl_retail_result`
 WHERE
   1 = 0;
@@ -2603,13 +2644,15 @@ INSERT INTO `segl_retail_tags` (
   `app_devices_90d`,
   `preferred_channel`,
   `avg_order_value`,
+  `last_order_category`,
   `first_brand`,
   `shopping_days_90d`,
   `spend_this_year`,
   `discounted_spend_90d`,
   `value_level`,
   `activity_level`,
-  `days_since_visit`
+  `days_since_visit`,
+  `complementary_category`
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS DATETIME),
@@ -2643,12 +2686,14 @@ SELECT
   CAST(`d42` AS STRING),
   CAST(`d43` AS FLOAT64),
   CAST(`d44` AS STRING),
-  CAST(`d45` AS FLOAT64),
+  CAST(`d45` AS STRING),
   CAST(`d46` AS FLOAT64),
   CAST(`d47` AS FLOAT64),
-  CAST(`d48` AS STRING),
+  CAST(`d48` AS FLOAT64),
   CAST(`d49` AS STRING),
-  CAST(`d50` AS FLOAT64)
+  CAST(`d50` AS STRING),
+  CAST(`d51` AS FLOAT64),
+  CAST(`d52` AS STRING)
 FROM `segl_retail_result`;
 
 CREATE TABLE IF NOT EXISTS `segl_retail_members` AS
@@ -2912,7 +2957,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP() AS TIMESTAMP),
   CAST(NULL AS FLOAT64),
   CAST(COUNT(*) AS INT64),
-  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
+  '09a857fa0b6d4eca06b870d7419377e8516f2a091347a4cad893b114ad9e7820',
   'unknown'
 FROM `segl_retail_result`;
 

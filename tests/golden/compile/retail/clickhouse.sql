@@ -1,6 +1,7 @@
 -- segl: project 'retail', target clickhouse
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
+-- journeys are decided by `segl run` only: this script leaves them out
 
 SET session_timezone = 'Asia/Shanghai';
 
@@ -2153,7 +2154,8 @@ WITH "usr" AS (
       CAST("u"."balance" AS Nullable(Float64))
     ) AS "p_3",
     "u"."gender" AS "p_4",
-    "p0"."level" AS "p_5"
+    "u"."tz" AS "p_5",
+    "p0"."level" AS "p_6"
   FROM (
     SELECT
       "s".*,
@@ -2294,7 +2296,8 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a11"
+    MAX("_t") OVER (PARTITION BY "_u") AS "t_a11",
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a12"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -2360,26 +2363,27 @@ WITH "usr" AS (
         THEN "c0"
       END
     ) AS "a10",
-    MIN(CASE WHEN "_t" = "t_a11" THEN "c2" END) AS "a11",
+    MAX(CASE WHEN "_t" = "t_a11" THEN "c4" END) AS "a11",
+    MIN(CASE WHEN "_t" = "t_a12" THEN "c2" END) AS "a12",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN CAST("c3" AS Nullable(Date32))
       END
-    ) AS "a12",
+    ) AS "a13",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-01-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c0"
       END
-    ) AS "a13",
+    ) AS "a14",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS Nullable(Float64))
       END
-    ) AS "a14"
+    ) AS "a15"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -2456,21 +2460,21 @@ WITH "usr" AS (
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a15",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a16",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a16",
+    ) AS "a17",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a17",
+    ) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -2479,18 +2483,18 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a18",
+    ) AS "a19",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a19"
+    ) AS "a20"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a20" AS (
+), "mfc_a21" AS (
   SELECT
     "_u",
     "v",
@@ -2511,16 +2515,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a20" AS (
+), "mf_a21" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a20"
+    "v" AS "a21"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a20"
+    FROM "mfc_a21"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2567,7 +2571,7 @@ WITH "usr" AS (
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN 1
       END
-    ) AS "a21"
+    ) AS "a22"
   FROM "ev_2"
   GROUP BY
     "_u"
@@ -2601,7 +2605,7 @@ WITH "usr" AS (
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a22"
+    COUNT(1) AS "a23"
   FROM "ev_3"
   GROUP BY
     "_u"
@@ -2653,13 +2657,13 @@ WITH "usr" AS (
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN CAST("c0" AS Nullable(Date32))
       END
-    ) AS "a23",
+    ) AS "a24",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c1"
       END
-    ) AS "a24"
+    ) AS "a25"
   FROM "ev_4"
   GROUP BY
     "_u"
@@ -2677,20 +2681,21 @@ WITH "usr" AS (
     if(isNaN(COALESCE("agg_0"."a9", 0)), NULL, COALESCE("agg_0"."a9", 0)) AS "a9",
     if(isNaN("agg_0"."a10"), NULL, "agg_0"."a10") AS "a10",
     "agg_0"."a11" AS "a11",
-    COALESCE("agg_0"."a12", 0) AS "a12",
-    if(isNaN(COALESCE("agg_0"."a13", 0)), NULL, COALESCE("agg_0"."a13", 0)) AS "a13",
+    "agg_0"."a12" AS "a12",
+    COALESCE("agg_0"."a13", 0) AS "a13",
     if(isNaN(COALESCE("agg_0"."a14", 0)), NULL, COALESCE("agg_0"."a14", 0)) AS "a14",
+    if(isNaN(COALESCE("agg_0"."a15", 0)), NULL, COALESCE("agg_0"."a15", 0)) AS "a15",
     "mf_a6"."a6" AS "a6",
-    "agg_1"."a15" AS "a15",
-    COALESCE("agg_1"."a16", 0) AS "a16",
+    "agg_1"."a16" AS "a16",
     COALESCE("agg_1"."a17", 0) AS "a17",
     COALESCE("agg_1"."a18", 0) AS "a18",
     COALESCE("agg_1"."a19", 0) AS "a19",
-    "mf_a20"."a20" AS "a20",
-    COALESCE("agg_2"."a21", 0) AS "a21",
-    COALESCE("agg_3"."a22" > 0, FALSE) AS "a22",
-    COALESCE("agg_4"."a23", 0) AS "a23",
-    COALESCE("agg_4"."a24", 0) AS "a24"
+    COALESCE("agg_1"."a20", 0) AS "a20",
+    "mf_a21"."a21" AS "a21",
+    COALESCE("agg_2"."a22", 0) AS "a22",
+    COALESCE("agg_3"."a23" > 0, FALSE) AS "a23",
+    COALESCE("agg_4"."a24", 0) AS "a24",
+    COALESCE("agg_4"."a25", 0) AS "a25"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -2698,8 +2703,8 @@ WITH "usr" AS (
     ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a20"
-    ON "mf_a20"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a21"
+    ON "mf_a21"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
   LEFT JOIN "agg_3"
@@ -2742,11 +2747,11 @@ WITH "usr" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a15", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a16", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
-      OR "a15" IS NULL
+      OR "a16" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -2755,20 +2760,32 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a21" >= 3
+      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a22" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS Nullable(Float64))
       THEN 'sensitive'
       WHEN "d6" >= CAST(0.2 AS Nullable(Float64))
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS "d8"
+    END AS "d8",
+    CASE
+      WHEN "a11" = 'skincare'
+      THEN 'makeup'
+      WHEN "a11" = 'makeup'
+      THEN 'skincare'
+      WHEN "a11" = 'fragrance'
+      THEN 'bodycare'
+      WHEN "a11" = 'haircare'
+      THEN 'bodycare'
+      WHEN "a11" = 'bodycare'
+      THEN 'fragrance'
+    END AS "d52"
   FROM "lvl_1"
 )
 SELECT
   "_u",
   CAST("a0" AS Nullable(Float64)) AS "d0",
-  CAST("a15" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("a16" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
   CAST("d2" AS Nullable(String)) AS "d2",
   CAST("a1" AS Nullable(Float64)) AS "d3",
   CAST("a2" AS Nullable(Float64)) AS "d4",
@@ -2784,22 +2801,22 @@ SELECT
     ELSE 'none'
   END AS Nullable(String)) AS "d5",
   CAST("d6" AS Nullable(Float64)) AS "d6",
-  CAST("a21" AS Nullable(Float64)) AS "d7",
+  CAST("a22" AS Nullable(Float64)) AS "d7",
   CAST("d8" AS Nullable(String)) AS "d8",
   CAST("a4" AS Nullable(Bool)) AS "d9",
   CAST("p_1" AS Nullable(String)) AS "d10",
-  CAST("a16" AS Nullable(Float64)) AS "d11",
-  CAST("a16" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d12",
+  CAST("a17" AS Nullable(Float64)) AS "d11",
+  CAST("a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d12",
   CAST("d13" AS Nullable(String)) AS "d13",
-  CAST("a16" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d14",
+  CAST("a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d14",
   CAST("d2" = 'loyal' AND "d13" = 'Beijing' AS Nullable(Bool)) AS "d15",
-  CAST("a17" AS Nullable(Float64)) AS "d16",
-  CAST("a2" >= 3000 AND "a17" = 0 AND "a16" >= 1 AS Nullable(Bool)) AS "d17",
+  CAST("a18" AS Nullable(Float64)) AS "d16",
+  CAST("a2" >= 3000 AND "a18" = 0 AND "a17" >= 1 AS Nullable(Bool)) AS "d17",
   CAST((
     "d8" = 'fanatic' OR "d8" = 'sensitive'
-  ) AND "a21" >= 3 AS Nullable(Bool)) AS "d18",
-  CAST("a18" AS Nullable(Float64)) AS "d19",
-  CAST("a18" >= 3 AND "a1" = 0 AS Nullable(Bool)) AS "d20",
+  ) AND "a22" >= 3 AS Nullable(Bool)) AS "d18",
+  CAST("a19" AS Nullable(Float64)) AS "d19",
+  CAST("a19" >= 3 AND "a1" = 0 AS Nullable(Bool)) AS "d20",
   CAST("a5" AS Nullable(DateTime64(6, 'UTC'))) AS "d21",
   CAST("a6" AS Nullable(String)) AS "d22",
   CAST("a6" = 'skincare'
@@ -2822,19 +2839,19 @@ SELECT
   CAST("d24" AS Nullable(Float64)) AS "d24",
   CAST("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS Nullable(Bool)) AS "d25",
   CAST("p_3" AS Nullable(Float64)) AS "d26",
-  CAST("p_5" AS Nullable(String)) AS "d27",
+  CAST("p_6" AS Nullable(String)) AS "d27",
   CAST((
-    "p_5" = 'gold' OR "p_5" = 'platinum'
+    "p_6" = 'gold' OR "p_6" = 'platinum'
   ) AND "p_3" > 0 AS Nullable(Bool)) AS "d28",
   CAST("a7" AS Nullable(Float64)) AS "d29",
   CAST("a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS Nullable(Bool)) AS "d30",
   CAST("a8" AS Nullable(Float64)) AS "d31",
   CAST("d2" = 'new' AND "a8" >= 2 AS Nullable(Bool)) AS "d32",
   CAST("a9" AS Nullable(Float64)) AS "d33",
-  CAST("a23" AS Nullable(Float64)) AS "d34",
-  CAST("a23" >= 3 AND "a9" = 0 AS Nullable(Bool)) AS "d35",
-  CAST("a22" AS Nullable(Bool)) AS "d36",
-  CAST("a1" >= 1 AND NOT "a22" AS Nullable(Bool)) AS "d37",
+  CAST("a24" AS Nullable(Float64)) AS "d34",
+  CAST("a24" >= 3 AND "a9" = 0 AS Nullable(Bool)) AS "d35",
+  CAST("a23" AS Nullable(Bool)) AS "d36",
+  CAST("a1" >= 1 AND NOT "a23" AS Nullable(Bool)) AS "d37",
   CAST("p_4" AS Nullable(String)) AS "d38",
   CAST(FLOOR(
     (
@@ -2843,31 +2860,55 @@ SELECT
       ) / 1000000.0
     ) / 86400
   ) AS Nullable(Float64)) AS "d39",
-  CAST("a19" AS Nullable(Float64)) AS "d40",
-  CAST("a24" AS Nullable(Float64)) AS "d41",
-  CAST("a20" AS Nullable(String)) AS "d42",
+  CAST("a20" AS Nullable(Float64)) AS "d40",
+  CAST("a25" AS Nullable(Float64)) AS "d41",
+  CAST("a21" AS Nullable(String)) AS "d42",
   CAST("a10" AS Nullable(Float64)) AS "d43",
   CAST("a11" AS Nullable(String)) AS "d44",
-  CAST("a12" AS Nullable(Float64)) AS "d45",
+  CAST("a12" AS Nullable(String)) AS "d45",
   CAST("a13" AS Nullable(Float64)) AS "d46",
   CAST("a14" AS Nullable(Float64)) AS "d47",
-  CAST(CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d48",
+  CAST("a15" AS Nullable(Float64)) AS "d48",
+  CAST(CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d49",
   CAST(CASE
-    WHEN "a17" >= 8
+    WHEN "a18" >= 8
     THEN 'high'
-    WHEN "a17" >= 2
+    WHEN "a18" >= 2
     THEN 'mid'
-    WHEN "a16" >= 1
+    WHEN "a17" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS Nullable(String)) AS "d49",
+  END AS Nullable(String)) AS "d50",
   CAST(FLOOR(
     (
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a15", 6))
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a16", 6))
       ) / 1000000.0
     ) / 86400
-  ) AS Nullable(Float64)) AS "d50"
+  ) AS Nullable(Float64)) AS "d51",
+  CAST("d52" AS Nullable(String)) AS "d52",
+  CAST("a17" >= 1 AS Nullable(Bool)) AS "d53",
+  CAST("a6" AS Nullable(String)) AS "d54",
+  CAST("d52" AS Nullable(String)) AS "d55",
+  CAST(FLOOR(
+    (
+      (
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a16", 6))
+      ) / 1000000.0
+    ) / 86400
+  ) >= 30 AS Nullable(Bool)) AS "d56",
+  CAST("a6" AS Nullable(String)) AS "d57",
+  CAST(CASE
+    WHEN "a10" >= 800
+    THEN 100
+    WHEN "a10" >= 400
+    THEN 50
+    WHEN "a10" >= 150
+    THEN 20
+    ELSE 10
+  END AS Nullable(Float64)) AS "d58",
+  CAST("a0" = 1 AS Nullable(Bool)) AS "d59",
+  CAST("p_5" AS Nullable(String)) AS "d60"
 FROM "lvl_2"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
@@ -2905,13 +2946,15 @@ SELECT
   CAST(NULL AS Nullable(Float64)) AS "app_devices_90d",
   CAST(NULL AS Nullable(String)) AS "preferred_channel",
   CAST(NULL AS Nullable(Float64)) AS "avg_order_value",
+  CAST(NULL AS Nullable(String)) AS "last_order_category",
   CAST(NULL AS Nullable(String)) AS "first_brand",
   CAST(NULL AS Nullable(Float64)) AS "shopping_days_90d",
   CAST(NULL AS Nullable(Float64)) AS "spend_this_year",
   CAST(NULL AS Nullable(Float64)) AS "discounted_spend_90d",
   CAST(NULL AS Nullable(String)) AS "value_level",
   CAST(NULL AS Nullable(String)) AS "activity_level",
-  CAST(NULL AS Nullable(Float64)) AS "days_since_visit"
+  CAST(NULL AS Nullable(Float64)) AS "days_since_visit",
+  CAST(NULL AS Nullable(String)) AS "complementary_category"
 FROM "segl_retail_result"
 WHERE
   1 = 0;
@@ -3018,6 +3061,9 @@ ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "avg_order_value" Nullable(Float64);
 
 ALTER TABLE "segl_retail_tags__next"
+ADD COLUMN IF NOT EXISTS "last_order_category" Nullable(String);
+
+ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "first_brand" Nullable(String);
 
 ALTER TABLE "segl_retail_tags__next"
@@ -3037,6 +3083,9 @@ ADD COLUMN IF NOT EXISTS "activity_level" Nullable(String);
 
 ALTER TABLE "segl_retail_tags__next"
 ADD COLUMN IF NOT EXISTS "days_since_visit" Nullable(Float64);
+
+ALTER TABLE "segl_retail_tags__next"
+ADD COLUMN IF NOT EXISTS "complementary_category" Nullable(String);
 
 INSERT INTO "segl_retail_tags__next" (
   "as_of",
@@ -3069,13 +3118,15 @@ INSERT INTO "segl_retail_tags__next" (
   "app_devices_90d",
   "preferred_channel",
   "avg_order_value",
+  "last_order_category",
   "first_brand",
   "shopping_days_90d",
   "spend_this_year",
   "discounted_spend_90d",
   "value_level",
   "activity_level",
-  "days_since_visit"
+  "days_since_visit",
+  "complementary_category"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3109,12 +3160,14 @@ SELECT
   CAST("d42" AS Nullable(String)),
   CAST("d43" AS Nullable(Float64)),
   CAST("d44" AS Nullable(String)),
-  CAST("d45" AS Nullable(Float64)),
+  CAST("d45" AS Nullable(String)),
   CAST("d46" AS Nullable(Float64)),
   CAST("d47" AS Nullable(Float64)),
-  CAST("d48" AS Nullable(String)),
+  CAST("d48" AS Nullable(Float64)),
   CAST("d49" AS Nullable(String)),
-  CAST("d50" AS Nullable(Float64))
+  CAST("d50" AS Nullable(String)),
+  CAST("d51" AS Nullable(Float64)),
+  CAST("d52" AS Nullable(String))
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members"
@@ -3496,7 +3549,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
+  '09a857fa0b6d4eca06b870d7419377e8516f2a091347a4cad893b114ad9e7820',
   'unknown'
 FROM "segl_retail_result";
 

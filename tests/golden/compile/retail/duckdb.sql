@@ -1,6 +1,7 @@
 -- segl: project 'retail', target duckdb
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
+-- journeys are decided by `segl run` only: this script leaves them out
 
 BEGIN;
 
@@ -2029,7 +2030,8 @@ WITH "usr" AS (
     CAST("u"."birthday" AS DATE) AS "p_2",
     NULLIF(CAST("u"."balance" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "p_3",
     "u"."gender" AS "p_4",
-    "p0"."level" AS "p_5"
+    "u"."tz" AS "p_5",
+    "p0"."level" AS "p_6"
   FROM (
     SELECT
       "s".*,
@@ -2103,7 +2105,8 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a11"
+    MAX("_t") OVER (PARTITION BY "_u") AS "t_a11",
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a12"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -2138,7 +2141,8 @@ WITH "usr" AS (
     ) / 86400) < 7 THEN 1 END) AS "a8",
     SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a9",
     AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a10",
-    MIN(CASE WHEN "_t" = "t_a11" THEN "c2" END) AS "a11",
+    MAX(CASE WHEN "_t" = "t_a11" THEN "c4" END) AS "a11",
+    MIN(CASE WHEN "_t" = "t_a12" THEN "c2" END) AS "a12",
     BIT_COUNT(
       BIT_OR(
         CASE
@@ -2146,14 +2150,14 @@ WITH "usr" AS (
           THEN CAST(1 AS INT128) << CAST(DATE_DIFF('DAY', CAST('2026-08-03' AS DATE), CAST("c3" AS DATE)) AS INT128)
         END
       )
-    ) AS "a12",
-    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a13",
+    ) AS "a13",
+    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a14",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS DOUBLE)
       END
-    ) AS "a14"
+    ) AS "a15"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -2209,19 +2213,19 @@ WITH "usr" AS (
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a15",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a16",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a16",
+    ) AS "a17",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a17",
+    ) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2230,17 +2234,17 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a18",
+    ) AS "a19",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a19"
+    ) AS "a20"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a20" AS (
+), "mfc_a21" AS (
   SELECT
     "_u",
     "v",
@@ -2260,16 +2264,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a20" AS (
+), "mf_a21" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a20"
+    "v" AS "a21"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a20"
+    FROM "mfc_a21"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2290,7 +2294,7 @@ WITH "usr" AS (
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a21"
+    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a22"
   FROM "ev_2"
   GROUP BY
     "_u"
@@ -2310,7 +2314,7 @@ WITH "usr" AS (
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a22"
+    COUNT(1) AS "a23"
   FROM "ev_3"
   GROUP BY
     "_u"
@@ -2336,10 +2340,10 @@ WITH "usr" AS (
           THEN CAST(1 AS INT128) << CAST(DATE_DIFF('DAY', CAST('2026-10-02' AS DATE), CAST("c0" AS DATE)) AS INT128)
         END
       )
-    ) AS "a23",
+    ) AS "a24",
     COUNT(
       DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c1" END
-    ) AS "a24"
+    ) AS "a25"
   FROM "ev_4"
   GROUP BY
     "_u"
@@ -2357,20 +2361,21 @@ WITH "usr" AS (
     NULLIF(COALESCE("agg_0"."a9", 0), CAST('NaN' AS DOUBLE)) AS "a9",
     NULLIF("agg_0"."a10", CAST('NaN' AS DOUBLE)) AS "a10",
     "agg_0"."a11" AS "a11",
-    COALESCE("agg_0"."a12", 0) AS "a12",
-    NULLIF(COALESCE("agg_0"."a13", 0), CAST('NaN' AS DOUBLE)) AS "a13",
+    "agg_0"."a12" AS "a12",
+    COALESCE("agg_0"."a13", 0) AS "a13",
     NULLIF(COALESCE("agg_0"."a14", 0), CAST('NaN' AS DOUBLE)) AS "a14",
+    NULLIF(COALESCE("agg_0"."a15", 0), CAST('NaN' AS DOUBLE)) AS "a15",
     "mf_a6"."a6" AS "a6",
-    "agg_1"."a15" AS "a15",
-    COALESCE("agg_1"."a16", 0) AS "a16",
+    "agg_1"."a16" AS "a16",
     COALESCE("agg_1"."a17", 0) AS "a17",
     COALESCE("agg_1"."a18", 0) AS "a18",
     COALESCE("agg_1"."a19", 0) AS "a19",
-    "mf_a20"."a20" AS "a20",
-    COALESCE("agg_2"."a21", 0) AS "a21",
-    COALESCE("agg_3"."a22" > 0, FALSE) AS "a22",
-    COALESCE("agg_4"."a23", 0) AS "a23",
-    COALESCE("agg_4"."a24", 0) AS "a24"
+    COALESCE("agg_1"."a20", 0) AS "a20",
+    "mf_a21"."a21" AS "a21",
+    COALESCE("agg_2"."a22", 0) AS "a22",
+    COALESCE("agg_3"."a23" > 0, FALSE) AS "a23",
+    COALESCE("agg_4"."a24", 0) AS "a24",
+    COALESCE("agg_4"."a25", 0) AS "a25"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -2378,8 +2383,8 @@ WITH "usr" AS (
     ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a20"
-    ON "mf_a20"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a21"
+    ON "mf_a21"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
   LEFT JOIN "agg_3"
@@ -2416,9 +2421,9 @@ WITH "usr" AS (
       ) / 86400) <= 30
       THEN 'new'
       WHEN FLOOR((
-        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a15")
+        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a16")
       ) / 86400) > 90
-      OR "a15" IS NULL
+      OR "a16" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -2427,14 +2432,26 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS DOUBLE) AND "a21" >= 3
+      WHEN "d6" >= CAST(0.8 AS DOUBLE) AND "a22" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS DOUBLE)
       THEN 'sensitive'
       WHEN "d6" >= CAST(0.2 AS DOUBLE)
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS "d8"
+    END AS "d8",
+    CASE
+      WHEN "a11" = 'skincare'
+      THEN 'makeup'
+      WHEN "a11" = 'makeup'
+      THEN 'skincare'
+      WHEN "a11" = 'fragrance'
+      THEN 'bodycare'
+      WHEN "a11" = 'haircare'
+      THEN 'bodycare'
+      WHEN "a11" = 'bodycare'
+      THEN 'fragrance'
+    END AS "d52"
   FROM "lvl_1"
   CROSS JOIN (
     SELECT
@@ -2444,7 +2461,7 @@ WITH "usr" AS (
 SELECT
   "_u",
   "a0" AS "d0",
-  "a15" AS "d1",
+  "a16" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -2460,49 +2477,69 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a21" AS "d7",
+  "a22" AS "d7",
   "d8",
   "a4" AS "d9",
   "p_1" AS "d10",
-  "a16" AS "d11",
+  "a17" AS "d11",
   "d13",
-  "a17" AS "d16",
-  "a18" AS "d19",
+  "a18" AS "d16",
+  "a19" AS "d19",
   "a5" AS "d21",
   "a6" AS "d22",
   "d24",
   "p_3" AS "d26",
-  "p_5" AS "d27",
+  "p_6" AS "d27",
   "a7" AS "d29",
   "a8" AS "d31",
   "a9" AS "d33",
-  "a23" AS "d34",
-  "a22" AS "d36",
+  "a24" AS "d34",
+  "a23" AS "d36",
   "p_4" AS "d38",
   FLOOR((
     EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("p_0")
   ) / 86400) AS "d39",
-  "a19" AS "d40",
-  "a24" AS "d41",
-  "a20" AS "d42",
+  "a20" AS "d40",
+  "a25" AS "d41",
+  "a21" AS "d42",
   "a10" AS "d43",
   "a11" AS "d44",
   "a12" AS "d45",
   "a13" AS "d46",
   "a14" AS "d47",
-  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d48",
+  "a15" AS "d48",
+  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d49",
   CASE
-    WHEN "a17" >= 8
+    WHEN "a18" >= 8
     THEN 'high'
-    WHEN "a17" >= 2
+    WHEN "a18" >= 2
     THEN 'mid'
-    WHEN "a16" >= 1
+    WHEN "a17" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d49",
+  END AS "d50",
   FLOOR((
-    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a15")
-  ) / 86400) AS "d50"
+    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a16")
+  ) / 86400) AS "d51",
+  "d52",
+  "a17" >= 1 AS "d53",
+  "a6" AS "d54",
+  "d52" AS "d55",
+  FLOOR((
+    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a16")
+  ) / 86400) >= 30 AS "d56",
+  "a6" AS "d57",
+  CASE
+    WHEN "a10" >= 800
+    THEN 100
+    WHEN "a10" >= 400
+    THEN 50
+    WHEN "a10" >= 150
+    THEN 20
+    ELSE 10
+  END AS "d58",
+  "a0" = 1 AS "d59",
+  "p_5" AS "d60"
 FROM "lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -2537,13 +2574,15 @@ SELECT
   CAST(NULL AS DOUBLE) AS "app_devices_90d",
   CAST(NULL AS TEXT) AS "preferred_channel",
   CAST(NULL AS DOUBLE) AS "avg_order_value",
+  CAST(NULL AS TEXT) AS "last_order_category",
   CAST(NULL AS TEXT) AS "first_brand",
   CAST(NULL AS DOUBLE) AS "shopping_days_90d",
   CAST(NULL AS DOUBLE) AS "spend_this_year",
   CAST(NULL AS DOUBLE) AS "discounted_spend_90d",
   CAST(NULL AS TEXT) AS "value_level",
   CAST(NULL AS TEXT) AS "activity_level",
-  CAST(NULL AS DOUBLE) AS "days_since_visit"
+  CAST(NULL AS DOUBLE) AS "days_since_visit",
+  CAST(NULL AS TEXT) AS "complementary_category"
 FROM "segl_retail_result"
 WHERE
   1 = 0;
@@ -2633,6 +2672,9 @@ ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "avg_order_value" DOUBLE;
 
 ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "last_order_category" TEXT;
+
+ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "first_brand" TEXT;
 
 ALTER TABLE "segl_retail_tags"
@@ -2652,6 +2694,9 @@ ADD COLUMN IF NOT EXISTS "activity_level" TEXT;
 
 ALTER TABLE "segl_retail_tags"
 ADD COLUMN IF NOT EXISTS "days_since_visit" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "complementary_category" TEXT;
 
 DELETE FROM "segl_retail_tags"
 WHERE
@@ -2688,13 +2733,15 @@ INSERT INTO "segl_retail_tags" (
   "app_devices_90d",
   "preferred_channel",
   "avg_order_value",
+  "last_order_category",
   "first_brand",
   "shopping_days_90d",
   "spend_this_year",
   "discounted_spend_90d",
   "value_level",
   "activity_level",
-  "days_since_visit"
+  "days_since_visit",
+  "complementary_category"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
@@ -2728,12 +2775,14 @@ SELECT
   CAST("d42" AS TEXT),
   CAST("d43" AS DOUBLE),
   CAST("d44" AS TEXT),
-  CAST("d45" AS DOUBLE),
+  CAST("d45" AS TEXT),
   CAST("d46" AS DOUBLE),
   CAST("d47" AS DOUBLE),
-  CAST("d48" AS TEXT),
+  CAST("d48" AS DOUBLE),
   CAST("d49" AS TEXT),
-  CAST("d50" AS DOUBLE)
+  CAST("d50" AS TEXT),
+  CAST("d51" AS DOUBLE),
+  CAST("d52" AS TEXT)
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
@@ -2985,7 +3034,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
+  '09a857fa0b6d4eca06b870d7419377e8516f2a091347a4cad893b114ad9e7820',
   'unknown'
 FROM "segl_retail_result";
 

@@ -1,6 +1,7 @@
 -- segl: project 'retail', target redshift
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
+-- journeys are decided by `segl run` only: this script leaves them out
 
 BEGIN;
 
@@ -2027,7 +2028,8 @@ WITH "usr" AS (
     CAST("u"."birthday" AS DATE) AS "p_2",
     NULLIF(CAST("u"."balance" AS DOUBLE PRECISION), CAST('NaN' AS DOUBLE PRECISION)) AS "p_3",
     "u"."gender" AS "p_4",
-    "p0"."level" AS "p_5"
+    "u"."tz" AS "p_5",
+    "p0"."level" AS "p_6"
   FROM (
     SELECT
       "s".*,
@@ -2101,7 +2103,8 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a11"
+    MAX("_t") OVER (PARTITION BY "_u") AS "t_a11",
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a12"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -2143,20 +2146,21 @@ WITH "usr" AS (
     ) AS "a8",
     SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a9",
     AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a10",
-    MIN(CASE WHEN "_t" = "t_a11" THEN "c2" END) AS "a11",
+    MAX(CASE WHEN "_t" = "t_a11" THEN "c4" END) AS "a11",
+    MIN(CASE WHEN "_t" = "t_a12" THEN "c2" END) AS "a12",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
         THEN CAST("c3" AS DATE)
       END
-    ) AS "a12",
-    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a13",
+    ) AS "a13",
+    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a14",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS DOUBLE PRECISION)
       END
-    ) AS "a14"
+    ) AS "a15"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -2212,19 +2216,19 @@ WITH "usr" AS (
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a15",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a16",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a16",
+    ) AS "a17",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a17",
+    ) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2233,17 +2237,17 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a18",
+    ) AS "a19",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a19"
+    ) AS "a20"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a20" AS (
+), "mfc_a21" AS (
   SELECT
     "_u",
     "v",
@@ -2263,16 +2267,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a20" AS (
+), "mf_a21" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a20"
+    "v" AS "a21"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
-    FROM "mfc_a20"
+    FROM "mfc_a21"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2293,7 +2297,7 @@ WITH "usr" AS (
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a21"
+    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a22"
   FROM "ev_2"
   GROUP BY
     "_u"
@@ -2313,7 +2317,7 @@ WITH "usr" AS (
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a22"
+    COUNT(1) AS "a23"
   FROM "ev_3"
   GROUP BY
     "_u"
@@ -2337,10 +2341,10 @@ WITH "usr" AS (
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP)
         THEN CAST("c0" AS DATE)
       END
-    ) AS "a23",
+    ) AS "a24",
     COUNT(
       DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c1" END
-    ) AS "a24"
+    ) AS "a25"
   FROM "ev_4"
   GROUP BY
     "_u"
@@ -2358,20 +2362,21 @@ WITH "usr" AS (
     NULLIF(COALESCE("agg_0"."a9", 0), CAST('NaN' AS DOUBLE PRECISION)) AS "a9",
     NULLIF("agg_0"."a10", CAST('NaN' AS DOUBLE PRECISION)) AS "a10",
     "agg_0"."a11" AS "a11",
-    COALESCE("agg_0"."a12", 0) AS "a12",
-    NULLIF(COALESCE("agg_0"."a13", 0), CAST('NaN' AS DOUBLE PRECISION)) AS "a13",
+    "agg_0"."a12" AS "a12",
+    COALESCE("agg_0"."a13", 0) AS "a13",
     NULLIF(COALESCE("agg_0"."a14", 0), CAST('NaN' AS DOUBLE PRECISION)) AS "a14",
+    NULLIF(COALESCE("agg_0"."a15", 0), CAST('NaN' AS DOUBLE PRECISION)) AS "a15",
     "mf_a6"."a6" AS "a6",
-    "agg_1"."a15" AS "a15",
-    COALESCE("agg_1"."a16", 0) AS "a16",
+    "agg_1"."a16" AS "a16",
     COALESCE("agg_1"."a17", 0) AS "a17",
     COALESCE("agg_1"."a18", 0) AS "a18",
     COALESCE("agg_1"."a19", 0) AS "a19",
-    "mf_a20"."a20" AS "a20",
-    COALESCE("agg_2"."a21", 0) AS "a21",
-    COALESCE("agg_3"."a22" > 0, FALSE) AS "a22",
-    COALESCE("agg_4"."a23", 0) AS "a23",
-    COALESCE("agg_4"."a24", 0) AS "a24"
+    COALESCE("agg_1"."a20", 0) AS "a20",
+    "mf_a21"."a21" AS "a21",
+    COALESCE("agg_2"."a22", 0) AS "a22",
+    COALESCE("agg_3"."a23" > 0, FALSE) AS "a23",
+    COALESCE("agg_4"."a24", 0) AS "a24",
+    COALESCE("agg_4"."a25", 0) AS "a25"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -2379,8 +2384,8 @@ WITH "usr" AS (
     ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a20"
-    ON "mf_a20"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a21"
+    ON "mf_a21"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
   LEFT JOIN "agg_3"
@@ -2416,10 +2421,10 @@ WITH "usr" AS (
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "a15")
+          EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "a16")
         ) AS DOUBLE PRECISION) / 86400
       ) > 90
-      OR "a15" IS NULL
+      OR "a16" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -2428,20 +2433,32 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS DOUBLE PRECISION) AND "a21" >= 3
+      WHEN "d6" >= CAST(0.8 AS DOUBLE PRECISION) AND "a22" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS DOUBLE PRECISION)
       THEN 'sensitive'
       WHEN "d6" >= CAST(0.2 AS DOUBLE PRECISION)
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS "d8"
+    END AS "d8",
+    CASE
+      WHEN "a11" = 'skincare'
+      THEN 'makeup'
+      WHEN "a11" = 'makeup'
+      THEN 'skincare'
+      WHEN "a11" = 'fragrance'
+      THEN 'bodycare'
+      WHEN "a11" = 'haircare'
+      THEN 'bodycare'
+      WHEN "a11" = 'bodycare'
+      THEN 'fragrance'
+    END AS "d52"
   FROM "lvl_1"
 )
 SELECT
   "_u",
   "a0" AS "d0",
-  "a15" AS "d1",
+  "a16" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -2457,20 +2474,20 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a21" AS "d7",
+  "a22" AS "d7",
   "d8",
   "a4" AS "d9",
   "p_1" AS "d10",
-  "a16" AS "d11",
-  "a16" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
+  "a17" AS "d11",
+  "a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
   "d13",
-  "a16" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
+  "a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
   "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
-  "a17" AS "d16",
-  "a2" >= 3000 AND "a17" = 0 AND "a16" >= 1 AS "d17",
-  "d8" IN ('fanatic', 'sensitive') AND "a21" >= 3 AS "d18",
-  "a18" AS "d19",
-  "a18" >= 3 AND "a1" = 0 AS "d20",
+  "a18" AS "d16",
+  "a2" >= 3000 AND "a18" = 0 AND "a17" >= 1 AS "d17",
+  "d8" IN ('fanatic', 'sensitive') AND "a22" >= 3 AS "d18",
+  "a19" AS "d19",
+  "a19" >= 3 AND "a1" = 0 AS "d20",
   "a5" AS "d21",
   "a6" AS "d22",
   "a6" = 'skincare'
@@ -2489,46 +2506,68 @@ SELECT
   "d24",
   "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25",
   "p_3" AS "d26",
-  "p_5" AS "d27",
-  "p_5" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
+  "p_6" AS "d27",
+  "p_6" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
   "a7" AS "d29",
   "a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS "d30",
   "a8" AS "d31",
   "d2" = 'new' AND "a8" >= 2 AS "d32",
   "a9" AS "d33",
-  "a23" AS "d34",
-  "a23" >= 3 AND "a9" = 0 AS "d35",
-  "a22" AS "d36",
-  "a1" >= 1 AND NOT "a22" AS "d37",
+  "a24" AS "d34",
+  "a24" >= 3 AND "a9" = 0 AS "d35",
+  "a23" AS "d36",
+  "a1" >= 1 AND NOT "a23" AS "d37",
   "p_4" AS "d38",
   FLOOR(
     CAST((
       EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "p_0")
     ) AS DOUBLE PRECISION) / 86400
   ) AS "d39",
-  "a19" AS "d40",
-  "a24" AS "d41",
-  "a20" AS "d42",
+  "a20" AS "d40",
+  "a25" AS "d41",
+  "a21" AS "d42",
   "a10" AS "d43",
   "a11" AS "d44",
   "a12" AS "d45",
   "a13" AS "d46",
   "a14" AS "d47",
-  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d48",
+  "a15" AS "d48",
+  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d49",
   CASE
-    WHEN "a17" >= 8
+    WHEN "a18" >= 8
     THEN 'high'
-    WHEN "a17" >= 2
+    WHEN "a18" >= 2
     THEN 'mid'
-    WHEN "a16" >= 1
+    WHEN "a17" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d49",
+  END AS "d50",
   FLOOR(
     CAST((
-      EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "a15")
+      EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "a16")
     ) AS DOUBLE PRECISION) / 86400
-  ) AS "d50"
+  ) AS "d51",
+  "d52",
+  "a17" >= 1 AS "d53",
+  "a6" AS "d54",
+  "d52" AS "d55",
+  FLOOR(
+    CAST((
+      EXTRACT(EPOCH FROM CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EXTRACT(EPOCH FROM "a16")
+    ) AS DOUBLE PRECISION) / 86400
+  ) >= 30 AS "d56",
+  "a6" AS "d57",
+  CASE
+    WHEN "a10" >= 800
+    THEN 100
+    WHEN "a10" >= 400
+    THEN 50
+    WHEN "a10" >= 150
+    THEN 20
+    ELSE 10
+  END AS "d58",
+  "a0" = 1 AS "d59",
+  "p_5" AS "d60"
 FROM "lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -2563,13 +2602,15 @@ SELECT
   CAST(NULL AS DOUBLE PRECISION) AS "app_devices_90d",
   CAST(NULL AS VARCHAR) AS "preferred_channel",
   CAST(NULL AS DOUBLE PRECISION) AS "avg_order_value",
+  CAST(NULL AS VARCHAR) AS "last_order_category",
   CAST(NULL AS VARCHAR) AS "first_brand",
   CAST(NULL AS DOUBLE PRECISION) AS "shopping_days_90d",
   CAST(NULL AS DOUBLE PRECISION) AS "spend_this_year",
   CAST(NULL AS DOUBLE PRECISION) AS "discounted_spend_90d",
   CAST(NULL AS VARCHAR) AS "value_level",
   CAST(NULL AS VARCHAR) AS "activity_level",
-  CAST(NULL AS DOUBLE PRECISION) AS "days_since_visit"
+  CAST(NULL AS DOUBLE PRECISION) AS "days_since_visit",
+  CAST(NULL AS VARCHAR) AS "complementary_category"
 FROM "segl_retail_result"
 WHERE
   1 = 0;
@@ -2609,13 +2650,15 @@ INSERT INTO "segl_retail_tags" (
   "app_devices_90d",
   "preferred_channel",
   "avg_order_value",
+  "last_order_category",
   "first_brand",
   "shopping_days_90d",
   "spend_this_year",
   "discounted_spend_90d",
   "value_level",
   "activity_level",
-  "days_since_visit"
+  "days_since_visit",
+  "complementary_category"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
@@ -2649,12 +2692,14 @@ SELECT
   CAST("d42" AS VARCHAR),
   CAST("d43" AS DOUBLE PRECISION),
   CAST("d44" AS VARCHAR),
-  CAST("d45" AS DOUBLE PRECISION),
+  CAST("d45" AS VARCHAR),
   CAST("d46" AS DOUBLE PRECISION),
   CAST("d47" AS DOUBLE PRECISION),
-  CAST("d48" AS VARCHAR),
+  CAST("d48" AS DOUBLE PRECISION),
   CAST("d49" AS VARCHAR),
-  CAST("d50" AS DOUBLE PRECISION)
+  CAST("d50" AS VARCHAR),
+  CAST("d51" AS DOUBLE PRECISION),
+  CAST("d52" AS VARCHAR)
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
@@ -2918,7 +2963,7 @@ SELECT
   CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE),
   CAST(NULL AS DOUBLE PRECISION),
   CAST(COUNT(*) AS BIGINT),
-  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
+  '09a857fa0b6d4eca06b870d7419377e8516f2a091347a4cad893b114ad9e7820',
   'unknown'
 FROM "segl_retail_result";
 

@@ -1,6 +1,7 @@
 -- segl: project 'retail', target sqlite
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
+-- journeys are decided by `segl run` only: this script leaves them out
 
 BEGIN TRANSACTION;
 
@@ -2025,7 +2026,8 @@ WITH "usr" AS (
     "u"."birthday" AS "p_2",
     CAST("u"."balance" AS REAL) AS "p_3",
     "u"."gender" AS "p_4",
-    "p0"."level" AS "p_5"
+    "u"."tz" AS "p_5",
+    "p0"."level" AS "p_6"
   FROM (
     SELECT
       "s".*,
@@ -2096,7 +2098,8 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a11"
+    MAX("_t") OVER (PARTITION BY "_u") AS "t_a11",
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a12"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -2128,24 +2131,25 @@ WITH "usr" AS (
     ) AS "a8",
     SUM(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "a9",
     AVG(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a10",
-    MIN(CASE WHEN "_t" = "t_a11" THEN "c2" END) AS "a11",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN DATE("c3") END) AS "a12",
-    SUM(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "a13",
+    MAX(CASE WHEN "_t" = "t_a11" THEN "c4" END) AS "a11",
+    MIN(CASE WHEN "_t" = "t_a12" THEN "c2" END) AS "a12",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN DATE("c3") END) AS "a13",
+    SUM(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "a14",
     SUM(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS REAL)
       END
-    ) AS "a14",
+    ) AS "a15",
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "n_a2",
     COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a9",
-    COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a13",
+    COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a14",
     COUNT(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS REAL)
       END
-    ) AS "n_a14"
+    ) AS "n_a15"
   FROM "evr_0"
   GROUP BY
     "_u"
@@ -2201,9 +2205,9 @@ WITH "usr" AS (
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a15",
-    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a16",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a17",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a16",
+    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a17",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00'
@@ -2214,12 +2218,12 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a18",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a19"
+    ) AS "a19",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a20"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a20" AS (
+), "mfc_a21" AS (
   SELECT
     "_u",
     "v",
@@ -2239,16 +2243,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a20" AS (
+), "mf_a21" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a20"
+    "v" AS "a21"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
-    FROM "mfc_a20"
+    FROM "mfc_a21"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2269,7 +2273,7 @@ WITH "usr" AS (
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a21"
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a22"
   FROM "ev_2"
   GROUP BY
     "_u"
@@ -2289,7 +2293,7 @@ WITH "usr" AS (
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a22"
+    COUNT(1) AS "a23"
   FROM "ev_3"
   GROUP BY
     "_u"
@@ -2307,8 +2311,8 @@ WITH "usr" AS (
 ), "agg_4" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-10-02 00:00:00' THEN DATE("c0") END) AS "a23",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c1" END) AS "a24"
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-10-02 00:00:00' THEN DATE("c0") END) AS "a24",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c1" END) AS "a25"
   FROM "ev_4"
   GROUP BY
     "_u"
@@ -2326,20 +2330,21 @@ WITH "usr" AS (
     CASE WHEN "agg_0"."n_a9" > 0 THEN "agg_0"."a9" ELSE 0 END AS "a9",
     "agg_0"."a10" AS "a10",
     "agg_0"."a11" AS "a11",
-    COALESCE("agg_0"."a12", 0) AS "a12",
-    CASE WHEN "agg_0"."n_a13" > 0 THEN "agg_0"."a13" ELSE 0 END AS "a13",
+    "agg_0"."a12" AS "a12",
+    COALESCE("agg_0"."a13", 0) AS "a13",
     CASE WHEN "agg_0"."n_a14" > 0 THEN "agg_0"."a14" ELSE 0 END AS "a14",
+    CASE WHEN "agg_0"."n_a15" > 0 THEN "agg_0"."a15" ELSE 0 END AS "a15",
     "mf_a6"."a6" AS "a6",
-    "agg_1"."a15" AS "a15",
-    COALESCE("agg_1"."a16", 0) AS "a16",
+    "agg_1"."a16" AS "a16",
     COALESCE("agg_1"."a17", 0) AS "a17",
     COALESCE("agg_1"."a18", 0) AS "a18",
     COALESCE("agg_1"."a19", 0) AS "a19",
-    "mf_a20"."a20" AS "a20",
-    COALESCE("agg_2"."a21", 0) AS "a21",
-    COALESCE("agg_3"."a22" > 0, FALSE) AS "a22",
-    COALESCE("agg_4"."a23", 0) AS "a23",
-    COALESCE("agg_4"."a24", 0) AS "a24"
+    COALESCE("agg_1"."a20", 0) AS "a20",
+    "mf_a21"."a21" AS "a21",
+    COALESCE("agg_2"."a22", 0) AS "a22",
+    COALESCE("agg_3"."a23" > 0, FALSE) AS "a23",
+    COALESCE("agg_4"."a24", 0) AS "a24",
+    COALESCE("agg_4"."a25", 0) AS "a25"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
@@ -2347,8 +2352,8 @@ WITH "usr" AS (
     ON "mf_a6"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a20"
-    ON "mf_a20"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a21"
+    ON "mf_a21"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
   LEFT JOIN "agg_3"
@@ -2390,12 +2395,12 @@ WITH "usr" AS (
         CAST((
           CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
             CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "a15") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a15") AS REAL) - CAST(STRFTIME('%S', "a15") AS INTEGER)
+          ) - CAST(STRFTIME('%s', "a16") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
           )
         ) AS REAL) / 86400
       ) > 90
-      OR "a15" IS NULL
+      OR "a16" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -2404,20 +2409,32 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS REAL) AND "a21" >= 3
+      WHEN "d6" >= CAST(0.8 AS REAL) AND "a22" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS REAL)
       THEN 'sensitive'
       WHEN "d6" >= CAST(0.2 AS REAL)
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS "d8"
+    END AS "d8",
+    CASE
+      WHEN "a11" = 'skincare'
+      THEN 'makeup'
+      WHEN "a11" = 'makeup'
+      THEN 'skincare'
+      WHEN "a11" = 'fragrance'
+      THEN 'bodycare'
+      WHEN "a11" = 'haircare'
+      THEN 'bodycare'
+      WHEN "a11" = 'bodycare'
+      THEN 'fragrance'
+    END AS "d52"
   FROM "lvl_1"
 )
 SELECT
   "_u",
   "a0" AS "d0",
-  "a15" AS "d1",
+  "a16" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -2433,20 +2450,20 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a21" AS "d7",
+  "a22" AS "d7",
   "d8",
   "a4" AS "d9",
   "p_1" AS "d10",
-  "a16" AS "d11",
-  "a16" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
+  "a17" AS "d11",
+  "a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
   "d13",
-  "a16" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
+  "a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
   "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
-  "a17" AS "d16",
-  "a2" >= 3000 AND "a17" = 0 AND "a16" >= 1 AS "d17",
-  "d8" IN ('fanatic', 'sensitive') AND "a21" >= 3 AS "d18",
-  "a18" AS "d19",
-  "a18" >= 3 AND "a1" = 0 AS "d20",
+  "a18" AS "d16",
+  "a2" >= 3000 AND "a18" = 0 AND "a17" >= 1 AS "d17",
+  "d8" IN ('fanatic', 'sensitive') AND "a22" >= 3 AS "d18",
+  "a19" AS "d19",
+  "a19" >= 3 AND "a1" = 0 AS "d20",
   "a5" AS "d21",
   "a6" AS "d22",
   "a6" = 'skincare'
@@ -2473,17 +2490,17 @@ SELECT
   "d24",
   "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25",
   "p_3" AS "d26",
-  "p_5" AS "d27",
-  "p_5" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
+  "p_6" AS "d27",
+  "p_6" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
   "a7" AS "d29",
   "a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS "d30",
   "a8" AS "d31",
   "d2" = 'new' AND "a8" >= 2 AS "d32",
   "a9" AS "d33",
-  "a23" AS "d34",
-  "a23" >= 3 AND "a9" = 0 AS "d35",
-  "a22" AS "d36",
-  "a1" >= 1 AND NOT "a22" AS "d37",
+  "a24" AS "d34",
+  "a24" >= 3 AND "a9" = 0 AS "d35",
+  "a23" AS "d36",
+  "a1" >= 1 AND NOT "a23" AS "d37",
   "p_4" AS "d38",
   FLOOR(
     CAST((
@@ -2494,33 +2511,59 @@ SELECT
       )
     ) AS REAL) / 86400
   ) AS "d39",
-  "a19" AS "d40",
-  "a24" AS "d41",
-  "a20" AS "d42",
+  "a20" AS "d40",
+  "a25" AS "d41",
+  "a21" AS "d42",
   "a10" AS "d43",
   "a11" AS "d44",
   "a12" AS "d45",
   "a13" AS "d46",
   "a14" AS "d47",
-  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d48",
+  "a15" AS "d48",
+  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d49",
   CASE
-    WHEN "a17" >= 8
+    WHEN "a18" >= 8
     THEN 'high'
-    WHEN "a17" >= 2
+    WHEN "a18" >= 2
     THEN 'mid'
-    WHEN "a16" >= 1
+    WHEN "a17" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d49",
+  END AS "d50",
   FLOOR(
     CAST((
       CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
         CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-      ) - CAST(STRFTIME('%s', "a15") AS INTEGER) + (
-        CAST(STRFTIME('%f', "a15") AS REAL) - CAST(STRFTIME('%S', "a15") AS INTEGER)
+      ) - CAST(STRFTIME('%s', "a16") AS INTEGER) + (
+        CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
       )
     ) AS REAL) / 86400
-  ) AS "d50"
+  ) AS "d51",
+  "d52",
+  "a17" >= 1 AS "d53",
+  "a6" AS "d54",
+  "d52" AS "d55",
+  FLOOR(
+    CAST((
+      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+      ) - CAST(STRFTIME('%s', "a16") AS INTEGER) + (
+        CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
+      )
+    ) AS REAL) / 86400
+  ) >= 30 AS "d56",
+  "a6" AS "d57",
+  CASE
+    WHEN "a10" >= 800
+    THEN 100
+    WHEN "a10" >= 400
+    THEN 50
+    WHEN "a10" >= 150
+    THEN 20
+    ELSE 10
+  END AS "d58",
+  "a0" = 1 AS "d59",
+  "p_5" AS "d60"
 FROM "lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -2555,13 +2598,15 @@ SELECT
   CAST(NULL AS REAL) AS "app_devices_90d",
   CAST(NULL AS TEXT) AS "preferred_channel",
   CAST(NULL AS REAL) AS "avg_order_value",
+  CAST(NULL AS TEXT) AS "last_order_category",
   CAST(NULL AS TEXT) AS "first_brand",
   CAST(NULL AS REAL) AS "shopping_days_90d",
   CAST(NULL AS REAL) AS "spend_this_year",
   CAST(NULL AS REAL) AS "discounted_spend_90d",
   CAST(NULL AS TEXT) AS "value_level",
   CAST(NULL AS TEXT) AS "activity_level",
-  CAST(NULL AS REAL) AS "days_since_visit"
+  CAST(NULL AS REAL) AS "days_since_visit",
+  CAST(NULL AS TEXT) AS "complementary_category"
 FROM "segl_retail_result"
 WHERE
   1 = 0;
@@ -2601,13 +2646,15 @@ INSERT INTO "segl_retail_tags" (
   "app_devices_90d",
   "preferred_channel",
   "avg_order_value",
+  "last_order_category",
   "first_brand",
   "shopping_days_90d",
   "spend_this_year",
   "discounted_spend_90d",
   "value_level",
   "activity_level",
-  "days_since_visit"
+  "days_since_visit",
+  "complementary_category"
 )
 SELECT
   '2026-11-01 00:00:00',
@@ -2641,12 +2688,14 @@ SELECT
   CAST("d42" AS TEXT),
   CAST("d43" AS REAL),
   CAST("d44" AS TEXT),
-  CAST("d45" AS REAL),
+  CAST("d45" AS TEXT),
   CAST("d46" AS REAL),
   CAST("d47" AS REAL),
-  CAST("d48" AS TEXT),
+  CAST("d48" AS REAL),
   CAST("d49" AS TEXT),
-  CAST("d50" AS REAL)
+  CAST("d50" AS TEXT),
+  CAST("d51" AS REAL),
+  CAST("d52" AS TEXT)
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
@@ -2910,7 +2959,7 @@ SELECT
   STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
   CAST(NULL AS REAL),
   CAST(COUNT(*) AS INTEGER),
-  '2e83ee66f2176dc7447e50a5cb1aa81016703f191c95edaa4784e02c49edf3d5',
+  '09a857fa0b6d4eca06b870d7419377e8516f2a091347a4cad893b114ad9e7820',
   'unknown'
 FROM "segl_retail_result";
 

@@ -372,12 +372,15 @@ class JourneyRun:
             if step.name in entry.decided:
                 continue
             base = timing.to_instant(entry.entry_at + step.after, self.zone)
+            expired = step.within is not None and self.as_of >= entry.entry_at + step.within
+            if not expired and (base > now or not timing.allowed_at(now, user_zone, step.allowed)):
+                continue  # not due, or the run is outside the step's window: no search
             due = timing.next_allowed(base, user_zone, step.allowed)
             due_wall = timing.to_wall(due if due is not None else base, self.zone)
-            if step.within is not None and self.as_of >= entry.entry_at + step.within:
+            if expired:
                 decided.append(self._decision(journey, step, entry, due_wall, model.EXPIRED, mine))
                 continue
-            if due is None or due > now or not timing.allowed_at(now, user_zone, step.allowed):
+            if due is None or due > now:
                 continue
             if step.condition is not None and mine.get(step.condition) is not True:
                 decided.append(self._decision(journey, step, entry, due_wall, model.SKIPPED, mine))

@@ -62,7 +62,7 @@ the sizes are compared at the same moments of the machine.
 
 `--profile` adds one more run at T of the journeys project per staging under cProfile
 (the top functions), with DuckDB's EXPLAIN ANALYZE of every query prepare sends that
-takes longer than 50 ms.
+takes longer than 0.1 s.
 
 Run: .venv/bin/python -m benchmarks.journeys_bench --quick    (both parts, small: ~6 min)
      .venv/bin/python -m benchmarks.journeys_bench --part steady --events 1e7 --runs 5
@@ -116,7 +116,7 @@ T = dt.datetime(2026, 10, 31, 12)  # a Saturday: the week's winback entries are 
 DAY = dt.timedelta(days=1)
 COPY_SHIFT_DAYS = 728  # 104 weeks: a shifted copy keeps every weekday
 VARIANTS = ("plain", "journeys")
-EXPLAIN_ABOVE = 0.05  # seconds: queries of a profiled run explained
+EXPLAIN_ABOVE = 0.1  # seconds: queries of a profiled run explained
 EVENT_TABLES = (("events", "ts"), ("orders", "paid_at"))
 
 
@@ -237,6 +237,13 @@ def statement_label(sql: str, width: int = 110) -> str:
     return re.sub(r"\s+", " ", sql).strip()[:width]
 
 
+PLAN_WIDTH = 160  # a plan's lines are cut here: an IN list of 10^4 users fills a box
+
+
+def shortened(plan: str) -> str:
+    return "\n".join(line.rstrip()[:PLAN_WIDTH] for line in plan.splitlines())
+
+
 @contextlib.contextmanager
 def probing(probe: Probe) -> Iterator[None]:
     """Wrap JourneyRun.prepare, .statements and the steps of prepare named in CONTEXTS for
@@ -288,8 +295,8 @@ def probing(probe: Probe) -> Iterator[None]:
                     {
                         "context": probe.label(),
                         "seconds": seconds,
-                        "sql": sql,
-                        "plan": "\n".join(str(row[-1]) for row in plan),
+                        "sql": statement_label(sql, PLAN_WIDTH * 3),
+                        "plan": shortened("\n".join(str(row[-1]) for row in plan)),
                     }
                 )
             return rows
@@ -995,13 +1002,54 @@ def history_summary(result: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def context_medians(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """The median seconds of each labelled step of prepare over the runs."""
-    labels = {label for run in runs for label in run["contexts"]}
-    return {
-        label: statistics.median(run["contexts"].get(label, 0.0) for run in runs)
-        for label in sorted(labels)
+def breakdown(run: dict[str, Any]) -> dict[str, float]:
+    """Where one run's prepare went: its queries by kind, the staging, the caps, and the
+    rest of prepare (deciding entries, exits and steps in Python)."""
+    queries = run["queries"]
+
+    def seconds(*parts: str) -> float:
+        return float(sum(q["seconds"] for q in queries if any(p in q["context"] for p in parts)))
+
+    found = {
+        "event queries (enter on, exit on)": seconds("events ("),
+        "per-user values": seconds("per-user values"),
+        "active entries (ledger, outbox)": seconds("active entries", "ledger and outbox"),
+        "other queries": 0.0,
+        "staging": run["contexts"].get("staging", 0.0),
     }
+    found["other queries"] = (
+        sum(q["seconds"] for q in queries) - sum(found.values()) + (found["staging"])
+    )
+    caps = run["contexts"].get("caps", 0.0) - seconds("messages sent before")
+    found["caps (Python)"] = caps
+    found["deciding (Python: the rest of prepare)"] = run["prepare"] - sum(found.values())
+    found["prepare"] = run["prepare"]
+    return found
+
+
+def breakdown_medians(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
+    found = [breakdown(run) for run in runs]
+    return {key: statistics.median(f[key] for f in found) for key in found[0]}
+
+
+def query_medians(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """The median seconds of the queries prepare sent, by the step that sent them."""
+    labels = sorted({q["context"] for run in runs for q in run["queries"]})
+    return {
+        label: statistics.median(
+            sum(q["seconds"] for q in run["queries"] if q["context"] == label) for run in runs
+        )
+        for label in labels
+    }
+
+
+def _where_it_goes(lines: list[str], title: str, runs: Sequence[dict[str, Any]]) -> None:
+    lines.append(f"{title}: prepare, median seconds")
+    for label, value in breakdown_medians(runs).items():
+        lines.append(f"  {value:8.3f}  {label}")
+    lines.append("  its queries, by the step that sent them:")
+    for label, value in query_medians(runs).items():
+        lines.append(f"  {value:8.3f}    {label}")
 
 
 def report(results: dict[str, Any]) -> str:
@@ -1026,9 +1074,7 @@ def report(results: dict[str, Any]) -> str:
                     f" {m['staged_rows']:,} rows staged"
                 )
         for name in _journey_modes(result["rounds"]):
-            lines.append(f"{name}, run at T: prepare, median seconds per step:")
-            for label, seconds in context_medians(result["rounds"][name]).items():
-                lines.append(f"  {seconds:7.3f}  {label}")
+            _where_it_goes(lines, f"{name}, run at T", result["rounds"][name])
     if "history" in results:
         history = results["history"]
         lines.append(
@@ -1053,9 +1099,7 @@ def report(results: dict[str, Any]) -> str:
                 )
         for size, entry in history["sizes"].items():
             for name in _journey_modes(entry["rounds"]):
-                lines.append(f"history {int(size):,}, {name}: prepare, median seconds per step:")
-                for label, seconds in context_medians(entry["rounds"][name]).items():
-                    lines.append(f"  {seconds:7.3f}  {label}")
+                _where_it_goes(lines, f"history {int(size):,}, {name}", entry["rounds"][name])
     return "\n".join(lines)
 
 
@@ -1146,6 +1190,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     history_args.add_argument("--layout", choices=("user", "time"), default="user")
     history_args.add_argument("--memory-limit", default="6GB", help="per warehouse")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--report", type=Path, help="print the tables of a results file")
     args = parser.parse_args(argv)
     quick = args.quick
     defaults: dict[str, Any] = {
@@ -1165,6 +1210,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.report is not None:  # the tables of a results file, again
+        print(report(json.loads(args.report.read_text(encoding="utf-8"))))
+        return
     results: dict[str, Any] = {"environment": environment(), "runs": args.runs}
     if args.part in ("steady", "both"):
         results["steady"] = steady(args)

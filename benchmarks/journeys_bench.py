@@ -625,7 +625,11 @@ def steady(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"  round {round_number + 1}/{args.runs}: {_listed(rounds)}", flush=True)
             profiled = {
                 how: profile_run(engine, variants["journeys"], as_of, how)
-                for how in ({m.staging for m in found_modes} if args.profile else set())
+                for how in (
+                    {m.staging for m in found_modes if m.variant == "journeys"}
+                    if args.profile
+                    else set()
+                )
             }
         finally:
             engine.close()
@@ -866,7 +870,7 @@ def history_part(args: argparse.Namespace) -> dict[str, Any]:
                         how: profile_run(
                             warehouse.engine, warehouse.variants["journeys"], interval.as_of, how
                         )
-                        for how in {m.staging for m in found_modes}
+                        for how in {m.staging for m in found_modes if m.variant == "journeys"}
                     }
                 results["sizes"][str(warehouse.history)] = entry
         finally:

@@ -116,7 +116,8 @@ def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(text)
 
         def log_message(self, format: str, *args: Any) -> None:
-            pass  # quiet test output
+            # kept on the server rather than printed: quiet test output
+            getattr(self.server, "log", []).append(format % args)
 
     return Handler
 
@@ -124,8 +125,14 @@ def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.log: list[str] = []
+        self.dropped = 0  # requests whose client was killed or timed out mid-request
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client killed or timed out mid-request: expected here, not worth a trace
+        # expected here (killed or timed-out clients): counted, not printed as a trace
+        self.dropped += 1
 
 
 @pytest.fixture

@@ -280,7 +280,12 @@ class CompiledRun:
         fixed number of steps, and dropping the resolution's tables last)."""
         resolve = self.identity.script() if self.identity is not None else []
         cleanup = self.identity.script_cleanup() if self.identity is not None else []
-        return [*resolve, *self._results_body(), *self._closing(None), *cleanup]
+        return [*self._lock(), *resolve, *self._results_body(), *self._closing(None), *cleanup]
+
+    def _lock(self) -> list[exp.Expression]:
+        """The project's run lock, where the engine has one (keyed by its run log's name)."""
+        lock = self.target.run_lock(self.store.runs.name)
+        return [lock] if lock is not None else []
 
     def _render(self, statements: Sequence[exp.Expression]) -> list[str]:
         with collector_paused():
@@ -295,7 +300,7 @@ class CompiledRun:
         """The body for an engine: the run log's statements are rendered when they run, with
         the seconds the run has taken until then. Persons are resolved before, by the
         runtime's loop (runtime/identity.py), which also drops their tables after."""
-        results = self._render(self._results_body())
+        results = self._render([*self._lock(), *self._results_body()])
         closing_count = len(self._closing(None))
         rendered: list[str] = []  # the closing statements, rendered when the first runs
 

@@ -109,10 +109,6 @@ class JourneyRun:
         return exp.GT(this=col("as_of"), expression=self.compiled.target.timestamp(self.last))
 
     def prepare(self) -> str:
-        target = self.compiled.target
-        lock = target.journey_lock(self.store.journey_runs.name)
-        if lock is not None:
-            self.engine.query(lock)
         previous = self._previous_runs()
         self.last = max(previous.values(), default=None)
         if self.last is not None and self.as_of <= self.last:

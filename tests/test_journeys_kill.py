@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,7 @@ def run_in_child(url: str, loaded: LoadedProject, as_of: dt.datetime, kill_at: i
             run_loaded(loaded, engine, as_of)
             engine.close()
         except BaseException:
+            traceback.print_exc()  # the parent's assertion then shows why
             code = 3
         os._exit(code)
     _, status = os.waitpid(pid, 0)

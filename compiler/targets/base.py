@@ -302,9 +302,10 @@ class Target:
         """Statements after every history table is written, before the result is dropped."""
         return []
 
-    def journey_lock(self, table: str) -> str | None:
-        """SQL taking a lock, inside the run's transaction, that two runs deciding journeys
-        at once cannot both hold (None: the engine serialises writers itself)."""
+    def run_lock(self, name: str) -> exp.Expression | None:
+        """A statement, first in the run's transaction, taking a lock keyed by `name` that
+        two runs of one project at once cannot both hold (None: the engine serialises
+        writers itself, or has no transactions to hold a lock in)."""
         return None
 
     def session_timezone(self, timezone: str) -> exp.Expression | None:

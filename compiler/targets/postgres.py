@@ -20,11 +20,12 @@ class Postgres(Target):
     add_column_if_not_exists = True
     max_identifier_bytes = 63  # NAMEDATALEN - 1: longer names are cut short, silently
 
-    def journey_lock(self, table: str) -> str | None:
-        # a transaction-scoped advisory lock keyed by the table name: a second run waits,
-        # then sees the first one's journey runs and decides nothing twice
-        key = int.from_bytes(hashlib.sha256(table.encode()).digest()[:8], "big", signed=True)
-        return f"SELECT pg_advisory_xact_lock({key})"
+    def run_lock(self, name: str) -> exp.Expression:
+        # a transaction-scoped advisory lock: a second run waits before its first CREATE
+        # TABLE (two at once collide in the catalog), then sees the first one's results and
+        # journey runs, and decides nothing twice
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        return exp.select(exp.func("pg_advisory_xact_lock", exp.Literal.number(key)))
 
     def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         """fmod, exactly: PostgreSQL has no remainder of doubles, and numeric's remainder of
@@ -83,6 +84,11 @@ class Redshift(Postgres):
     dialect = "redshift"
     max_identifier_bytes = 127
     add_column_if_not_exists = False
+
+    def run_lock(self, name: str) -> None:
+        # Redshift has no advisory locks; its serializable isolation refuses the second of
+        # two conflicting runs instead, which then changes nothing
+        return None
 
     def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         # Redshift has no FLOAT8SEND to read a double's bits: its own % (compile-only)

@@ -7,6 +7,9 @@ BEGIN;
 
 SET LOCAL TimeZone = 'Asia/Shanghai';
 
+SELECT
+  PG_ADVISORY_XACT_LOCK(-4565183566491944511);
+
 CREATE TEMPORARY TABLE "segl_nev_result" AS
 WITH "usr" AS (
   SELECT

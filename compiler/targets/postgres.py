@@ -20,7 +20,7 @@ class Postgres(Target):
     add_column_if_not_exists = True
     max_identifier_bytes = 63  # NAMEDATALEN - 1: longer names are cut short, silently
 
-    def run_lock(self, name: str) -> exp.Expression:
+    def run_lock(self, name: str) -> exp.Expression | None:
         # a transaction-scoped advisory lock: a second run waits before its first CREATE
         # TABLE (two at once collide in the catalog), then sees the first one's results and
         # journey runs, and decides nothing twice

@@ -31,6 +31,9 @@ from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
 
 NOOP = "SELECT 1"
+# a step is due no earlier than entry + after in the project's zone; comparing wall clocks
+# instead of instants may be off by a DST change: a day's margin (_steps tests exactly)
+_ZONE_MARGIN = dt.timedelta(days=1)
 Row = list[object]
 UserValues = dict[str, object]  # one user's hidden values by name
 
@@ -42,6 +45,7 @@ class Entry:
     new: bool  # made by this run
     ended: bool = False
     decided: set[str] = field(default_factory=set)  # steps already in the outbox
+    next_check: dt.datetime | None = None  # cached by JourneyRun._may_decide
 
 
 @dataclass
@@ -84,6 +88,7 @@ class JourneyRun:
         self.warnings: list[Diagnostic] = []
         self._rendered: list[str] = []
         self._unknown_zones: set[str] = set()
+        self.entries_by_journey: dict[str, list[Entry]] = {}  # after _decide: every entry
 
     # ------------------------------------------------------------ statements
     def statements(self) -> list[Statement]:
@@ -242,13 +247,15 @@ class JourneyRun:
             ledger += [[journey.name, e.user, e.entry_at, "enter", e.entry_at] for e in new]
             active = [*old, *new]
             entries_by_journey[journey.name] = active
-            values = self._values(self._value_names(journey), self._users_where(active))
+            deciding = [e for e in active if self._may_decide(journey, e)]
+            concerned = active if journey.exit_when else deciding
+            values = self._values(self._value_names(journey), self._users_where(concerned))
             exits = self._exits(journey, active, start, values)
             stats.exits = len(exits)
             for entry, when in exits:
                 entry.ended = True
                 ledger.append([journey.name, entry.user, entry.entry_at, "exit", when])
-            for entry in active:
+            for entry in deciding:
                 if not entry.ended:
                     decisions += self._steps(journey, entry, values, candidates)
         decisions += self._apply_caps(candidates)
@@ -258,11 +265,23 @@ class JourneyRun:
                     ledger.append([journey.name, entry.user, entry.entry_at, "done", self.as_of])
         for decision in decisions:
             self.stats[decision.journey].statuses[decision.status] += 1
+        self.entries_by_journey = entries_by_journey
         for journey in self.journeys.journeys:
             made = sum(1 for d in decisions if d.journey == journey.name)
             stats = self.stats[journey.name]
             markers.append([journey.name, previous.get(journey.name), stats.entries, made])
         return ledger, [self._outbox_row(d) for d in decisions], markers
+
+    def _may_decide(self, journey: model.Journey, entry: Entry) -> bool:
+        """Whether this run may decide a step of the entry: one not decided yet is due by
+        the wall clock (give or take a day) or expires. Only these entries' values are
+        read and their steps searched."""
+        if entry.next_check is None:
+            pending = [s for s in journey.steps if s.name not in entry.decided]
+            checks = [entry.entry_at + s.after - _ZONE_MARGIN for s in pending]
+            checks += [entry.entry_at + s.within for s in pending if s.within is not None]
+            entry.next_check = min(checks, default=dt.datetime.max)
+        return entry.next_check <= self.as_of
 
     def _value_names(self, journey: model.Journey) -> list[str]:
         names = [*journey.exit_when]
@@ -388,6 +407,7 @@ class JourneyRun:
                 entry.decided.add(step.name)
         for decision in decided:
             entry.decided.add(decision.step)
+        entry.next_check = None  # its pending steps may have changed
         return decided
 
     def _held_out(self, journey: model.Journey, user: object) -> bool:

@@ -48,6 +48,7 @@ def allowed_at(instant: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> bool:
     return allowed.allows(local.isoweekday(), local.hour * 60 + local.minute)
 
 
+@lru_cache(maxsize=1 << 16)  # a run's entries share a few entry times, zones and steps
 def next_allowed(start: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> dt.datetime | None:
     """The first instant at or after `start` (UTC) allowed in `zone`; None within 15 days."""
     if allowed.always:

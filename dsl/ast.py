@@ -452,6 +452,117 @@ class PolicyDef:
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
+# ---------------------------------------------------------------- reports and experiments
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """`users.city` (a profile column), `uses_coupons` (a tag, segment or layering) or
+    `coupon_type` (a column of a report's rows): a value to group by."""
+
+    source: str | None  # `S.col`: S; a bare name: None
+    name: str
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.name if self.source is None else f"{self.source}.{self.name}"
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """`step NAME: S [where F] [within D]`: `within` bounds it from the previous step."""
+
+    name: str
+    event: EventRef
+    within: Duration | None = None
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FunnelDef:
+    name: str
+    title: str | None
+    within: Duration | None  # bounds every step from the first
+    by: Dimension | None
+    by_entry: bool  # `by entry S.col`: a column of the entry event
+    steps: tuple[FunnelStep, ...]
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # header options given more than once, for the checker to report: (option, span)
+    repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RetentionDef:
+    name: str
+    title: str | None
+    cohort: EventRef | None
+    first: bool  # `cohort first S`: only the user's first-ever cohort event
+    returns: EventRef | None  # `return S`
+    period: str | None  # "day" | "week" | "month"
+    periods: int | None
+    rolling: bool = False
+    on_or_after: bool = False
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    periods_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """`name = expr` in a report, `metric name = expr` in an experiment."""
+
+    name: str
+    expr: Expr
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ReportDef:
+    """`report NAME over users|S [where C] [window] [by D, ...] { metric = ... }`."""
+
+    name: str
+    title: str | None
+    over: str
+    where: Expr | None
+    window: Window | None
+    by: tuple[Dimension, ...]
+    metrics: tuple[MetricDef, ...]
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    over_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ArmDef:
+    name: str
+    percent: str  # the number as written
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ExperimentDef:
+    name: str
+    title: str | None
+    population: Expr | None
+    salt: str | None
+    arms: tuple[ArmDef, ...]
+    metrics: tuple[MetricDef, ...]
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # `population` or `salt` given more than once, for the checker to report
+    repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+
+
+ReportStatement = FunnelDef | RetentionDef | ReportDef | ExperimentDef
+
+
 Statement = (
     SourceDef
     | IdentityDef
@@ -461,6 +572,10 @@ Statement = (
     | JourneyDef
     | HoldoutDef
     | PolicyDef
+    | FunnelDef
+    | RetentionDef
+    | ReportDef
+    | ExperimentDef
 )
 
 
@@ -487,6 +602,25 @@ def journey_exprs(journey: JourneyDef) -> list[Expr]:
         if step.condition is not None:
             found.append(step.condition)
     return found
+
+
+def report_exprs(stmt: ReportStatement) -> list[Expr]:
+    """Every expression of a funnel, retention, report or experiment."""
+    refs: list[EventRef] = []
+    found: list[Expr] = []
+    match stmt:
+        case FunnelDef(steps=steps):
+            refs = [step.event for step in steps]
+        case RetentionDef(cohort=cohort, returns=returns):
+            refs = [ref for ref in (cohort, returns) if ref is not None]
+        case ReportDef(where=where, window=window, metrics=metrics):
+            found += [] if where is None else [where]
+            found += [window.start] if isinstance(window, SinceWindow) else []
+            found += [metric.expr for metric in metrics]
+        case ExperimentDef(population=population, metrics=metrics):
+            found += [] if population is None else [population]
+            found += [metric.expr for metric in metrics]
+    return found + [ref.where for ref in refs if ref.where is not None]
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:

@@ -45,6 +45,7 @@ _NAME = re.compile(r"[^\W\d]\w*")
 _NUMBER = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
 _DIGITS = re.compile(r"\d+")
 _CLOCK = re.compile(r"\d\d:\d\d")
+_STARTS_WITH_WHERE = re.compile(r"where(?!\w)")
 MAX_DURATION = 9_999_999  # the parser takes at most seven digits (E0206)
 
 # `x between 1 and 2` followed by `<word> ago` is read by the lexer as the window
@@ -104,6 +105,14 @@ def _statement(stmt: ast.Statement, following: str) -> str:
             lines.append(_holdout(stmt))
         case ast.PolicyDef():
             lines.append(_policy(stmt))
+        case ast.FunnelDef():
+            lines.append(_resolve(_funnel(stmt), following))
+        case ast.RetentionDef():
+            lines.append(_resolve(_retention(stmt), following))
+        case ast.ReportDef():
+            lines.append(_resolve(_report(stmt), following))
+        case ast.ExperimentDef():
+            lines.append(_resolve(_experiment(stmt), following))
         case _:
             raise ValueError(f"not a statement: {stmt!r}")
     return "\n".join(lines)
@@ -125,6 +134,10 @@ def _lead(stmt: ast.Statement) -> str:
         ast.LayeringDef: "layering",
         ast.JourneyDef: "journey",
         ast.HoldoutDef: "holdout",
+        ast.FunnelDef: "funnel",
+        ast.RetentionDef: "retention",
+        ast.ReportDef: "report",
+        ast.ExperimentDef: "experiment",
     }.get(type(stmt), "")
     return f"{keyword} {stmt.name}"
 
@@ -369,6 +382,106 @@ def _priority(priority: ast.PriorityDef) -> str:
     return "priority " + ", ".join(_ident(name) for name in priority.journeys)
 
 
+# ------------------------------------------------------------------ reports
+
+
+def _funnel(funnel: ast.FunnelDef) -> str:
+    """The header holds the funnel's window and split; one step per line."""
+    header = f"funnel {_ident(funnel.name)}{_title(funnel.title)}"
+    if funnel.within is not None:
+        header += " within " + _duration(funnel.within)
+    if funnel.by is not None:
+        header += " by " + _funnel_by(funnel.by, funnel.by_entry)
+    elif funnel.by_entry:
+        raise ValueError(f"funnel {funnel.name!r}: `by entry` needs a column")
+    lines = [header + " {"]
+    for step in funnel.steps:
+        within = "" if step.within is None else " within " + _duration(step.within)
+        lines.append(f"{INDENT}step {_ident(step.name)}: {_event(step.event)}{within}")
+    return _block(lines)
+
+
+def _funnel_by(by: ast.Dimension, entry: bool) -> str:
+    if entry:
+        if by.source is None:
+            raise ValueError("`by entry` names a column of the entry event: S.col")
+        return f"entry {_ident(by.source)}.{_ident(by.name)}"
+    if by.source is None and by.name == "entry":
+        raise ValueError("a dimension named 'entry' is read as `by entry`")
+    return _dimension(by)
+
+
+def _dimension(dimension: ast.Dimension) -> str:
+    if dimension.source is None:
+        return _ident(dimension.name)
+    return f"{_ident(dimension.source)}.{_ident(dimension.name)}"
+
+
+def _retention(retention: ast.RetentionDef) -> str:
+    """One clause per line in a fixed order: cohort, return, by, periods, rolling, on or
+    after."""
+    lines = [f"retention {_ident(retention.name)}{_title(retention.title)} {{"]
+    if retention.cohort is not None:
+        first = " first" if retention.first else ""
+        if not retention.first and retention.cohort.source == "first":
+            raise ValueError("a source named 'first' after 'cohort' is read as the keyword")
+        lines.append(f"{INDENT}cohort{first} {_event(retention.cohort)}")
+    elif retention.first:
+        raise ValueError(f"retention {retention.name!r}: `first` needs a cohort")
+    if retention.returns is not None:
+        lines.append(f"{INDENT}return {_event(retention.returns)}")
+    if retention.period is not None:
+        if retention.period not in ("day", "week", "month"):
+            raise ValueError(f"retention {retention.name!r}: by {retention.period!r}")
+        lines.append(f"{INDENT}by {retention.period}")
+    if retention.periods is not None:
+        if not 0 <= retention.periods < 10**9:
+            raise ValueError(f"retention {retention.name!r}: periods {retention.periods}")
+        lines.append(f"{INDENT}periods {retention.periods}")
+    if retention.rolling:
+        lines.append(f"{INDENT}rolling")
+    if retention.on_or_after:
+        lines.append(f"{INDENT}on or after")
+    return _block(lines)
+
+
+def _report(report: ast.ReportDef) -> str:
+    header = f"report {_ident(report.name)}{_title(report.title)} over {_ident(report.over)}"
+    if report.where is not None:
+        header += " where " + _condition(report.where)
+    if report.window is not None:
+        header += " " + _window(report.window, "")
+    if report.by:
+        header += " by " + ", ".join(_dimension(d) for d in report.by)
+    return _block([header + " {", *_metrics(report.metrics, "")])
+
+
+def _metrics(metrics: tuple[ast.MetricDef, ...], keyword: str) -> list[str]:
+    """`name = expr` lines. Without a keyword in front, a metric's name follows the previous
+    metric's expression, where words such as `and` are read as operators."""
+    lines: list[str] = []
+    for index, metric in enumerate(metrics):
+        if not keyword and index and metric.name in AFTER_EXPR_KEYWORDS:
+            raise ValueError(f"metric {metric.name!r} would be read as a keyword")
+        lines.append(f"{INDENT}{keyword}{_ident(metric.name)} = {_condition(metric.expr)}")
+    return lines
+
+
+def _experiment(experiment: ast.ExperimentDef) -> str:
+    """Population, salt, the arms in their order, the metrics in theirs."""
+    lines = [f"experiment {_ident(experiment.name)}{_title(experiment.title)} {{"]
+    if experiment.population is not None:
+        lines.append(f"{INDENT}population {_condition(experiment.population)}")
+    if experiment.salt is not None:
+        lines.append(f"{INDENT}salt {_string(experiment.salt)}")
+    for arm in experiment.arms:
+        if not _NUMBER.fullmatch(arm.percent):
+            raise ValueError(f"arm {arm.name!r}: not a number: {arm.percent!r}")
+        lines.append(f"{INDENT}arm {_ident(arm.name)} {arm.percent}%")
+    lines += _metrics(experiment.metrics, "metric ")
+    return _block(lines)
+
+
 def _duration(duration: ast.Duration) -> str:
     if not 0 <= duration.count <= MAX_DURATION:
         raise ValueError(f"a duration must be a whole number up to {MAX_DURATION}")
@@ -526,11 +639,15 @@ def _call(expr: ast.Call, indent: str, lead: bool) -> str:
         name = "date"  # `date(x)` is its own rule in the grammar, with the same tree
     else:
         name = _reference(expr.name, lead)
-    if not expr.args and (expr.where is not None or expr.window is not None):
-        raise ValueError(f"{expr.name}(): 'where' and windows need an argument before them")
-    text = ", ".join(_expr(arg, OR, indent, lead=True) for arg in expr.args)
+    if not expr.args and expr.window is not None:
+        raise ValueError(f"{expr.name}(): a window needs an argument before it")
+    args = [_expr(arg, OR, indent, lead=True) for arg in expr.args]
+    if args and _STARTS_WITH_WHERE.match(args[0]):
+        args[0] = f"({args[0]})"  # right after `(`, the word `where` opens a filter
+    text = ", ".join(args)
     if expr.where is not None:
-        text += " where " + _expr(expr.where, OR, indent, lead=True)
+        where = "where " + _expr(expr.where, OR, indent, lead=True)
+        text = f"{text} {where}" if text else where
     if expr.window is not None:
         text += " " + _window(expr.window, indent)
     return f"{name}({text})"

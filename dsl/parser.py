@@ -25,6 +25,7 @@ from lark.tree import Meta
 from segl.dsl import ast
 from segl.dsl.diagnostics import (
     BIDI_CONTROLS,
+    NO_SPAN,
     Diagnostic,
     DiagnosticError,
     Severity,
@@ -55,6 +56,8 @@ CONDITION_KEYWORDS = frozenset(
         *("when", "then", "else", "end", "where", "since"),
         *("tag", "segment", "source", "layering", "identity"),
         *("journey", "holdout", "policy", "enter", "reenter", "exit", "step", "if"),
+        *("funnel", "retention", "report", "experiment", "within", "by", "cohort", "return"),
+        *("periods", "rolling", "on", "population", "salt", "arm", "metric"),
     }
 )
 AGGREGATES = frozenset(
@@ -71,6 +74,9 @@ AGGREGATES = frozenset(
         "most_frequent",
     }
 )
+# Aggregates only a report's metrics have (SPEC §3.6); they take `where` like the others.
+REPORT_AGGREGATES = frozenset({"share", "median", "percentile"})
+PERIODS = ("day", "week", "month")  # retention's calendar periods
 UNITS = {
     "minute": "minute",
     "minutes": "minute",
@@ -370,7 +376,8 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         window: ast.Window | None = None
         if len(items) > 1:
             args, where, window = items[1]
-        if (where is not None or window is not None) and name.value not in AGGREGATES:
+        aggregate = name.value in AGGREGATES | REPORT_AGGREGATES
+        if (where is not None or window is not None) and not aggregate:
             self._problem(
                 "E0206",
                 f"'where' and windows only go inside aggregates, not in {name.value}()",
@@ -786,6 +793,155 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             span=_span(self.file, meta),
         )
 
+    # ------------------------------------------------------------- reports
+    def dimension(self, meta: Meta, items: list[Token]) -> ast.Dimension:
+        if len(items) == 2:
+            return ast.Dimension(items[0].value, items[1].value, _span(self.file, meta))
+        return ast.Dimension(None, items[0].value, _span(self.file, meta))
+
+    def funnel_within(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("within", items[0], _span(self.file, meta))
+
+    def funnel_by(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("by", (items[0], False), _span(self.file, meta))
+
+    def funnel_by_entry(self, meta: Meta, items: list[Token]) -> _Timing:
+        column = ast.Dimension(items[0].value, items[1].value, _span(self.file, meta))
+        return _Timing("by", (column, True), _span(self.file, meta))
+
+    def step_window(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("within", items[0], _span(self.file, meta))
+
+    def funnel_step(self, meta: Meta, items: list[Any]) -> ast.FunnelStep:
+        within = items[2].value if len(items) > 2 else None
+        return ast.FunnelStep(items[0].value, items[1], within, _span(self.file, meta))
+
+    def funnel_def(self, meta: Meta, items: list[Any]) -> ast.FunnelDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        options, repeated = _first_of_each([i for i in body if isinstance(i, _Timing)])
+        by, by_entry = options.get("by", (None, False))
+        return ast.FunnelDef(
+            rest[0].value,
+            title,
+            options.get("within"),
+            by,
+            by_entry,
+            tuple(item for item in body if isinstance(item, ast.FunnelStep)),
+            annotations,
+            span=_span(self.file, meta),
+            repeated=repeated,
+        )
+
+    def cohort_any(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("cohort", (items[0], False), _span(self.file, meta))
+
+    def cohort_first(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("cohort", (items[0], True), _span(self.file, meta))
+
+    def retention_return(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("return", items[0], _span(self.file, meta))
+
+    def retention_by(self, meta: Meta, items: list[Token]) -> _Timing:
+        word = UNITS.get(items[0].value, items[0].value)
+        if word not in PERIODS:
+            self._problem(
+                "E0205",
+                f"retention is counted by day, week or month, not by '{items[0].value}'",
+                items[0],
+                *did_you_mean(items[0].value, PERIODS),
+                "e.g. by week",
+            )
+            word = "day"
+        return _Timing("by", word, _span(self.file, meta))
+
+    def retention_periods(self, meta: Meta, items: list[Token]) -> _Timing:
+        hint = "e.g. periods 7: the seven periods after the cohort's"
+        count = self._whole_number(items[0], "'periods'", hint)
+        return _Timing("periods", count, _span(self.file, items[0]))
+
+    def retention_rolling(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("rolling", True, _span(self.file, meta))
+
+    def retention_on_or_after(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("on or after", True, _span(self.file, meta))
+
+    def retention_def(self, meta: Meta, items: list[Any]) -> ast.RetentionDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        options, repeated = _first_of_each(body)
+        cohort, first = options.get("cohort", (None, False))
+        periods = next((i for i in body if i.clause == "periods"), None)
+        return ast.RetentionDef(
+            rest[0].value,
+            title,
+            cohort,
+            first,
+            options.get("return"),
+            options.get("by"),
+            options.get("periods"),
+            bool(options.get("rolling", False)),
+            bool(options.get("on or after", False)),
+            annotations,
+            span=_span(self.file, meta),
+            periods_span=periods.span if periods is not None else NO_SPAN,
+            repeated=repeated,
+        )
+
+    def metric_def(self, meta: Meta, items: list[Any]) -> ast.MetricDef:
+        return ast.MetricDef(items[0].value, items[1], _span(self.file, meta))
+
+    def report_by(self, meta: Meta, items: list[ast.Dimension]) -> _Dimensions:
+        return _Dimensions(tuple(items))
+
+    def report_def(self, meta: Meta, items: list[Any]) -> ast.ReportDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        over: Token = body[0]
+        windows = (ast.LastWindow, ast.AgoWindow, ast.SinceWindow)
+        window: ast.Window | None = next((i for i in body if isinstance(i, windows)), None)
+        return ast.ReportDef(
+            rest[0].value,
+            title,
+            over.value,
+            next((i.expr for i in body if isinstance(i, _Where)), None),
+            window,
+            next((i.items for i in body if isinstance(i, _Dimensions)), ()),
+            tuple(i for i in body if isinstance(i, ast.MetricDef)),
+            annotations,
+            span=_span(self.file, meta),
+            over_span=_span(self.file, over),
+        )
+
+    def population(self, meta: Meta, items: list[Any]) -> _Timing:
+        return _Timing("population", items[0], _span(self.file, meta))
+
+    def experiment_salt(self, meta: Meta, items: list[Token]) -> _Timing:
+        return _Timing("salt", self._string(items[0]), _span(self.file, meta))
+
+    def arm(self, meta: Meta, items: list[Token]) -> ast.ArmDef:
+        name, number, sign = items
+        return ast.ArmDef(name.value, self._percent(number, sign), _span(self.file, meta))
+
+    def experiment_metric(self, meta: Meta, items: list[ast.MetricDef]) -> ast.MetricDef:
+        return replace(items[0], span=_span(self.file, meta))
+
+    def experiment_def(self, meta: Meta, items: list[Any]) -> ast.ExperimentDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        options, repeated = _first_of_each([i for i in body if isinstance(i, _Timing)])
+        return ast.ExperimentDef(
+            rest[0].value,
+            title,
+            options.get("population"),
+            options.get("salt"),
+            tuple(i for i in body if isinstance(i, ast.ArmDef)),
+            tuple(i for i in body if isinstance(i, ast.MetricDef)),
+            annotations,
+            span=_span(self.file, meta),
+            repeated=repeated,
+        )
+
     def program(self, meta: Meta, items: list[ast.Statement]) -> tuple[ast.Statement, ...]:
         return tuple(items)
 
@@ -848,6 +1004,23 @@ class _If:
     expr: ast.Expr
 
 
+@dataclass(frozen=True)
+class _Dimensions:
+    items: tuple[ast.Dimension, ...]
+
+
+def _first_of_each(options: list[_Timing]) -> tuple[dict[str, Any], tuple[tuple[str, Span], ...]]:
+    """Clauses by name, the first of each kind; the repeated ones for the checker."""
+    found: dict[str, Any] = {}
+    repeated: list[tuple[str, Span]] = []
+    for option in options:
+        if option.clause in found:
+            repeated.append((option.clause, option.span))
+        else:
+            found[option.clause] = option.value
+    return found, tuple(repeated)
+
+
 class _Else:
     def __init__(self, expr: ast.Expr) -> None:
         self.expr = expr
@@ -889,7 +1062,10 @@ _EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LPAR", "MINUS", "NOT", "CASE",
 _OPERATORS = {"AND", "OR", "CMP_OP", "ADD_OP", "MUL_OP", "IS", "BETWEEN", "CONTAINS", "IN"}
 _STATEMENTS = {"SOURCE", "IDENTITY", "TAG", "SEGMENT", "LAYERING"}
 _JOURNEY_STATEMENTS = {"JOURNEY", "HOLDOUT", "POLICY"}
-_DEFINITION_WORDS = {word.lower() for word in _STATEMENTS | _JOURNEY_STATEMENTS}
+_REPORT_STATEMENTS = {"FUNNEL", "RETENTION", "REPORT", "EXPERIMENT"}
+_DEFINITION_WORDS = {
+    word.lower() for word in _STATEMENTS | _JOURNEY_STATEMENTS | _REPORT_STATEMENTS
+}
 _JOURNEY_CLAUSES = {"enter", "reenter", "exit", "step"}
 _JOURNEY_ITEMS = {word.upper() for word in _JOURNEY_CLAUSES} | {"HOLDOUT"}
 _POLICY_CLAUSES = {"quiet", "cap", "priority"}
@@ -920,9 +1096,10 @@ def _expected_words(expected: set[str]) -> str:
         return "'%'"
     if remaining >= _STATEMENTS:
         words.append(
-            "a statement (source, identity, tag, segment, layering, journey, holdout, policy)"
+            "a statement (source, identity, tag, segment, layering, journey, holdout, policy, "
+            "funnel, retention, report, experiment)"
         )
-        remaining -= _STATEMENTS | _JOURNEY_STATEMENTS | {"AT"}
+        remaining -= _STATEMENTS | _JOURNEY_STATEMENTS | _REPORT_STATEMENTS | {"AT"}
     if remaining >= _JOURNEY_ITEMS:
         words.append("a journey clause (enter, reenter, exit, step, holdout)")
         remaining -= _JOURNEY_ITEMS | {"AT"}
@@ -963,7 +1140,7 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     keyword_in_place_of_name = "NAME" in expected and token.type not in {"NAME", "$END"}
     if keyword_in_place_of_name and value.isidentifier():
         return (f"'{value}' is a keyword here; choose another name",)
-    statement = token.type in _STATEMENTS | _JOURNEY_STATEMENTS
+    statement = token.type in _STATEMENTS | _JOURNEY_STATEMENTS | _REPORT_STATEMENTS
     if statement and expected & (_OPERATORS | _EXPRESSION_START):
         return ("the previous definition is incomplete",)
     return ()
@@ -1222,6 +1399,8 @@ def _statement_exprs(stmt: ast.Statement) -> list[ast.Expr]:
         return [layer.condition for layer in stmt.layers if layer.condition is not None]
     if isinstance(stmt, ast.JourneyDef):
         return ast.journey_exprs(stmt)
+    if isinstance(stmt, ast.FunnelDef | ast.RetentionDef | ast.ReportDef | ast.ExperimentDef):
+        return ast.report_exprs(stmt)
     return []
 
 

@@ -16,6 +16,8 @@ from segl.compiler.journeys.check import JourneyChecker
 from segl.compiler.journeys.model import Journeys
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp, TimeUnit, WindowKind
 from segl.compiler.registry import NUMBER_ONLY, STRING_ONLY
+from segl.compiler.reports.check import ReportChecker
+from segl.compiler.reports.model import Reports
 from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
@@ -80,6 +82,7 @@ class _Checker:
         self.journey_defs: list[ast.JourneyDef] = []
         self.holdout_defs: list[ast.HoldoutDef] = []
         self.policy_defs: list[ast.PolicyDef] = []
+        self.report_defs: list[ast.ReportStatement] = []
 
     # ------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
@@ -99,6 +102,10 @@ class _Checker:
     def _register(self, stmt: ast.Statement) -> None:
         if isinstance(stmt, ast.PolicyDef):
             self.policy_defs.append(stmt)
+            return
+        if isinstance(stmt, ast.FunnelDef | ast.RetentionDef | ast.ReportDef | ast.ExperimentDef):
+            # a namespace of their own: `report coupons over coupons` (SPEC §2.7)
+            self.report_defs.append(stmt)
             return
         lowered = stmt.name.lower()
         if lowered in self.first_seen:
@@ -487,10 +494,18 @@ class _Checker:
     def is_definition(self, name: str) -> bool:
         return name in self.defs
 
+    @property
+    def definition_names(self) -> list[str]:
+        return list(self.defs)
+
     def journeys(self, universe: str) -> Journeys | None:
         """Journeys, holdouts and the policy, once every definition is checked."""
         checker = JourneyChecker(self, self.sources.get(universe), self.config.channels)
         return checker.check(self.journey_defs, self.holdout_defs, self.policy_defs)
+
+    def reports(self, universe: str) -> Reports | None:
+        """Funnels, retention, reports and experiments, once every definition is checked."""
+        return ReportChecker(self, universe).check(self.report_defs)
 
     # ------------------------------------------------------------ definitions
     def check_definition(self, name: str) -> None:
@@ -828,6 +843,14 @@ class _Checker:
         if node.name in AGGREGATES:
             return self.aggregate(node, scope)
         entry = registry.FUNCTIONS.get(node.name)
+        if entry is None and node.name in registry.REPORT_AGGREGATES:
+            self.error(
+                "E0304",
+                f"{node.name}() aggregates the rows of a report; tags cannot use it",
+                node.span,
+                "use it in a report: report r over users { m = " + node.name + "(...) }",
+            )
+            return ir.Invalid(span=node.span)
         if entry is None:
             self.error(
                 "E0304",
@@ -1055,6 +1078,7 @@ def _check(
     for name in order:
         checker.check_definition(name)
     journeys = checker.journeys(universe)
+    reports = checker.reports(universe)
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
     definitions = tuple(checker.resolved[name] for name in order)
@@ -1066,5 +1090,6 @@ def _check(
         checker.config.timezone,
         identity,
         journeys,
+        reports,
     )
     return project, checker.diagnostics

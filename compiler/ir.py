@@ -21,6 +21,7 @@ from segl.dsl.diagnostics import NO_SPAN, Span
 
 if TYPE_CHECKING:
     from segl.compiler.journeys.model import Journeys
+    from segl.compiler.reports.model import Reports
 
 LiteralValue = float | int | str | bool | dt.date | dt.datetime | None
 
@@ -118,7 +119,7 @@ class Aggregate:
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.func not in registry.AGGREGATES:
+        if self.func not in registry.TAG_AGGREGATES:  # not those only reports have
             raise ValueError(f"unknown aggregate {self.func!r}")
         if self.value is None and not self.entry.counts_rows:
             raise ValueError(f"{self.func}() needs a value")
@@ -477,6 +478,8 @@ class Project:
     identity: Identity | None = None
     # journeys, holdouts and the contact policy (compiler/journeys/model.py); None: none
     journeys: Journeys | None = None
+    # funnels, retention, reports and experiments (compiler/reports/model.py); None: none
+    reports: Reports | None = None
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
@@ -547,6 +550,8 @@ def fingerprint(project: Project) -> str:
     }
     if project.journeys is not None:  # projects without journeys keep their fingerprint
         parts["journeys"] = to_data(project.journeys)
+    if project.reports is not None:  # likewise projects without reports
+        parts["reports"] = to_data(project.reports)
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -567,7 +572,7 @@ def to_data(value: Any) -> Any:
         return [to_data(v) for v in value]
     if isinstance(value, Type):
         return value.value
-    if isinstance(value, dt.timedelta):  # a journey's durations: whole seconds
+    if isinstance(value, dt.timedelta):  # durations of journeys and funnels: whole seconds
         return int(value.total_seconds())
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()

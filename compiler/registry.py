@@ -550,6 +550,21 @@ class Aggregate:
     result: Type | None = None  # None: the value's type
     nan_possible: bool = False  # a sum of +inf and -inf is NaN: null
     compares: bool = False  # min/max order strings by code point
+    # where it may be written: in tags (over one user's events) and in the metrics of
+    # reports (over a report's rows, SPEC §3.6)
+    in_tags: bool = True
+    in_reports: bool = False
+    # constant numbers after the value (percentile's fraction), each in [low, high]
+    constants: tuple[tuple[float, float], ...] = ()
+    # the reference when it takes constants: (picked, constants) -> value
+    reference_with: Callable[[v.Picked, Sequence[float]], v.Value] | None = None
+
+    def fold(self, constants: Sequence[float] = ()) -> AggregateReference:
+        """The reference over one group's picked values, with its constants bound."""
+        with_constants = self.reference_with
+        if with_constants is None:
+            return self.reference
+        return lambda picked: with_constants(picked, constants)
 
 
 def _count_sql(target: Target, value: exp.Expression, kind: Type) -> exp.Expression:
@@ -576,6 +591,7 @@ AGGREGATES: dict[str, Aggregate] = {
             sql=_count_sql,
             counts_rows=True,
             result=Type.NUMBER,
+            in_reports=True,
         ),
         Aggregate(
             "exists",
@@ -593,6 +609,7 @@ AGGREGATES: dict[str, Aggregate] = {
             "the number of distinct non-null values",
             sql=lambda target, value, kind: exp.Count(this=exp.Distinct(expressions=[value])),
             result=Type.NUMBER,
+            in_reports=True,
         ),
         Aggregate(
             "sum",
@@ -603,6 +620,7 @@ AGGREGATES: dict[str, Aggregate] = {
             value_types=NUMBER_ONLY,
             result=Type.NUMBER,
             nan_possible=True,
+            in_reports=True,
         ),
         Aggregate(
             "avg",
@@ -613,6 +631,7 @@ AGGREGATES: dict[str, Aggregate] = {
             value_types=NUMBER_ONLY,
             result=Type.NUMBER,
             nan_possible=True,
+            in_reports=True,
         ),
         Aggregate(
             "min",
@@ -622,6 +641,7 @@ AGGREGATES: dict[str, Aggregate] = {
             sql=_extreme_agg(exp.Min),
             value_types=ORDERED,
             compares=True,
+            in_reports=True,
         ),
         Aggregate(
             "max",
@@ -631,6 +651,7 @@ AGGREGATES: dict[str, Aggregate] = {
             sql=_extreme_agg(exp.Max),
             value_types=ORDERED,
             compares=True,
+            in_reports=True,
         ),
         Aggregate(
             "first",
@@ -653,10 +674,45 @@ AGGREGATES: dict[str, Aggregate] = {
             "the most frequent value (ties: the smallest)",
             shape=AggregateShape.MODE,
         ),
+        # only over a report's rows (SPEC §3.6); SQL generation of reports is not built yet
+        Aggregate(
+            "share",
+            v.share_of,
+            EmptyValue.NULL,
+            "the share of rows where the condition is TRUE",
+            value_types=frozenset({Type.BOOL}),
+            result=Type.NUMBER,
+            in_tags=False,
+            in_reports=True,
+        ),
+        Aggregate(
+            "median",
+            v.median_of,
+            EmptyValue.NULL,
+            "the median of the values (interpolated between the middle two)",
+            value_types=NUMBER_ONLY,
+            result=Type.NUMBER,
+            in_tags=False,
+            in_reports=True,
+        ),
+        Aggregate(
+            "percentile",
+            v.median_of,
+            EmptyValue.NULL,
+            "the value below which a fraction p of the values lie (interpolated)",
+            value_types=NUMBER_ONLY,
+            result=Type.NUMBER,
+            in_tags=False,
+            in_reports=True,
+            constants=((0.0, 1.0),),
+            reference_with=lambda picked, constants: v.percentile_of(picked, constants[0]),
+        ),
     )
 }
+TAG_AGGREGATES = frozenset(name for name, entry in AGGREGATES.items() if entry.in_tags)
+REPORT_AGGREGATES = frozenset(name for name, entry in AGGREGATES.items() if entry.in_reports)
 
-ALL_CALLABLE = sorted({*FUNCTIONS, *AGGREGATES})
+ALL_CALLABLE = sorted({*FUNCTIONS, *TAG_AGGREGATES})
 
 # operators that need a capability some targets lack
 OPERATOR_REQUIRES: dict[ArithOp, frozenset[Capability]] = {

@@ -363,3 +363,34 @@ def most_frequent(picked: Picked) -> Value:
     counts = Counter(values)
     top = max(counts.values())
     return min(value for value, count in counts.items() if count == top)
+
+
+# Aggregates over a report's rows (SPEC §3.6): the picked values are one per row.
+
+
+def share_of(picked: Picked) -> Value:
+    """Rows where the condition is TRUE over all rows (a null condition counts as not TRUE);
+    over no rows: null (0 / 0)."""
+    if not picked:
+        return None
+    return sum(1 for _, value in picked if value is True) / len(picked)
+
+
+def percentile_of(picked: Picked, fraction: float) -> Value:
+    """The continuous percentile of the non-null values (PERCENTILE_CONT): the value at
+    position fraction * (n - 1) of the sorted values, interpolated linearly between the two
+    values around it; over no values: null."""
+    values = sorted(num(v) for v in present(picked))
+    if not values:
+        return None
+    position = fraction * (len(values) - 1)
+    below = math.floor(position)
+    above = min(below + 1, len(values) - 1)
+    low, high = values[below], values[above]
+    if low == high:  # also keeps infinities: inf - inf would be NaN
+        return low
+    return not_nan(low + (high - low) * (position - below))
+
+
+def median_of(picked: Picked) -> Value:
+    return percentile_of(picked, 0.5)

@@ -4,6 +4,8 @@ functions' errors; literals that no double can hold; typed IR operators."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from segl.compiler import ir, registry
@@ -13,7 +15,7 @@ from segl.compiler.sqlgen import render
 from segl.compiler.targets import TARGETS, get_target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic
-from segl.dsl.parser import AGGREGATES, parse_program
+from segl.dsl.parser import AGGREGATES, REPORT_AGGREGATES, parse_program
 
 SOURCES = """
 source users from table "users" key user_id {
@@ -37,7 +39,26 @@ def errors(text: str) -> list[str]:
 
 
 def test_the_parser_and_the_registry_know_the_same_aggregates() -> None:
-    assert set(registry.AGGREGATES) == set(AGGREGATES)
+    assert registry.TAG_AGGREGATES == AGGREGATES
+    assert registry.REPORT_AGGREGATES - AGGREGATES == REPORT_AGGREGATES
+    assert {"count", "sum", "avg", "min", "max", "count_distinct"} <= registry.REPORT_AGGREGATES
+
+
+def test_report_aggregates_fold_rows() -> None:
+    rows = [(dt.datetime(2026, 1, 1), x) for x in (1.0, None, 4.0, 2.0, 3.0)]
+    assert registry.aggregate("median").fold()(rows) == 2.5
+    assert registry.aggregate("percentile").fold([0.9])(rows) == pytest.approx(3.7)
+    assert registry.aggregate("percentile").fold([0.0])(rows) == 1.0
+    assert registry.aggregate("median").fold()([]) is None
+    truth = [(dt.datetime(2026, 1, 1), x) for x in (True, False, None, True)]
+    assert registry.aggregate("share").fold()(truth) == 0.5
+    assert registry.aggregate("share").fold()([]) is None
+
+
+def test_report_aggregates_are_not_tag_functions() -> None:
+    assert errors("tag t = median(1)\n") == [
+        "E0304 median() aggregates the rows of a report; tags cannot use it"
+    ]
 
 
 def test_every_function_has_what_every_stage_needs() -> None:

@@ -84,6 +84,42 @@ def _matching_times(run: _Run, source: str, flt: ir.Expr | None) -> EventTimes:
     return matching
 
 
+class Evaluation:
+    """A project evaluated at an as-of, for what computes more than its definitions
+    (reports): the users, each event source's rows visible at the as-of, and expressions
+    compiled over them with the definitions' values."""
+
+    def __init__(self, run: _Run, result: RunResult) -> None:
+        self._run = run
+        self.result = result
+        self.as_of = run.as_of
+        self.users = run.users
+
+    def events(self, source: str) -> Mapping[UserKey, tuple[list[dt.datetime], list[Row]]]:
+        """user -> (times ascending, rows) of the source's events before the as-of."""
+        if source not in self._run.events:
+            raise ValueError(f"{source!r} is not an event source")
+        return self._run.events[source]
+
+    def per_user(self, expr: ir.Expr) -> Callable[[UserKey], Value]:
+        """A per-user expression (tags, profile columns, inline aggregates) as of the run."""
+        compiled = self._run.compile(expr)
+        return lambda user: compiled(user, None)
+
+    def per_row(self, expr: ir.Expr, source: str) -> Callable[[UserKey, Row], Value]:
+        """An expression over one event of `source` (and its user's values)."""
+        compiled = self._run.compile(expr, source)
+        return lambda user, row: compiled(user, row)
+
+
+def evaluate_all(project: ir.Project, tables: Tables, as_of: dt.datetime) -> Evaluation:
+    """`evaluate`, keeping what further evaluation over the same rows needs."""
+    if as_of.tzinfo is not None:
+        raise ValueError("as_of must be a naive wall-clock time in the project's zone")
+    run = _Run(project, tables, as_of)
+    return Evaluation(run, run.run())
+
+
 def call_function(func: ir.Func, args: Sequence[Value], as_of: dt.datetime) -> Value:
     """A registry function under its null rule."""
     entry = func.entry

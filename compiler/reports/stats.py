@@ -1,0 +1,197 @@
+"""The statistics of experiments (SPEC §3.3): Welch's t interval for a difference of
+means, the unpooled normal interval for a difference of proportions, relative lift, and
+the chi-square p-value of a sample-ratio mismatch.
+
+Written with the standard library's `math` and `statistics` (scipy is no dependency of
+segl, and these need only the regularized incomplete beta and gamma functions, computed
+with the continued fractions of Numerical Recipes §6.2 and §6.4). Shared by the reference
+evaluator and whatever computes experiments from an engine's per-arm sums.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+CONFIDENCE = 0.95
+SRM_THRESHOLD = 0.001  # a sample-ratio mismatch is flagged below this p-value
+_EPSILON = 1e-15
+_TINY = 1e-300
+_MAX_ITERATIONS = 10_000
+
+
+# ---------------------------------------------------------------- special functions
+
+
+def _guard(value: float) -> float:
+    """Lentz's method: a denominator of exactly zero is replaced by a tiny number."""
+    return value if abs(value) > _TINY else _TINY
+
+
+def _continued_beta(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz)."""
+    c, d = 1.0, 1.0 / _guard(1.0 - (a + b) * x / (a + 1.0))
+    h = d
+    for m in range(1, _MAX_ITERATIONS):
+        even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        for numerator in (even, odd):
+            d = 1.0 / _guard(1.0 + numerator * d)
+            c = _guard(1.0 + numerator / c)
+            h *= d * c
+        if abs(d * c - 1.0) < _EPSILON:
+            return h
+    raise ArithmeticError("the incomplete beta function did not converge")
+
+
+def incomplete_beta(a: float, b: float, x: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), for a, b > 0 and 0 <= x <= 1."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _continued_beta(a, b, x) / a
+    return 1.0 - front * _continued_beta(b, a, 1.0 - x) / b
+
+
+def upper_gamma(a: float, x: float) -> float:
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
+    if x <= 0.0:
+        return 1.0
+    log_front = -x + a * math.log(x) - math.lgamma(a)
+    if x < a + 1.0:  # the series of P converges fast here
+        term = total = 1.0 / a
+        denominator = a
+        for _ in range(_MAX_ITERATIONS):
+            denominator += 1.0
+            term *= x / denominator
+            total += term
+            if abs(term) < abs(total) * _EPSILON:
+                return 1.0 - total * math.exp(log_front)
+        raise ArithmeticError("the incomplete gamma series did not converge")
+    b = x + 1.0 - a  # the continued fraction of Q (modified Lentz)
+    c, d = 1.0 / _TINY, 1.0 / b
+    h = d
+    for i in range(1, _MAX_ITERATIONS):
+        an = -i * (i - a)
+        b += 2.0
+        d = 1.0 / _guard(an * d + b)
+        c = _guard(b + an / c)
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < _EPSILON:
+            return math.exp(log_front) * h
+    raise ArithmeticError("the incomplete gamma fraction did not converge")
+
+
+def student_t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with `df` (possibly fractional) degrees of freedom."""
+    tail = 0.5 * incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t > 0 else tail
+
+
+def student_t_quantile(probability: float, df: float) -> float:
+    """The t with P(T <= t) = probability (0.5 < probability < 1), by bisection: the CDF is
+    monotone, and 200 halvings of [0, 1e6] pin t far below a double's precision."""
+    low, high = 0.0, 1e6
+    for _ in range(200):
+        middle = (low + high) / 2.0
+        if student_t_cdf(middle, df) < probability:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2.0
+
+
+def chi_square_p(statistic: float, df: int) -> float:
+    """P(X >= statistic) for a chi-square with `df` degrees of freedom."""
+    return upper_gamma(df / 2.0, statistic / 2.0)
+
+
+# ---------------------------------------------------------------- comparisons
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What an arm's metric needs: how many values, their mean and sample variance."""
+
+    count: int
+    mean: float | None
+    variance: float | None  # with n - 1 in the denominator; None below two values
+
+
+def summarise(values: Sequence[float]) -> Summary:
+    if not values:
+        return Summary(0, None, None)
+    mean = math.fsum(values) / len(values)
+    if len(values) < 2:
+        return Summary(len(values), mean, None)
+    variance = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
+    return Summary(len(values), mean, variance)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """An arm against control: the difference of means, its confidence interval and the
+    relative lift (difference over control's mean); None where undefined."""
+
+    diff: float | None
+    ci_low: float | None
+    ci_high: float | None
+    lift: float | None
+
+
+def _lift(diff: float | None, control: float | None) -> float | None:
+    if diff is None or control is None or control == 0:
+        return None
+    return diff / control
+
+
+def welch(arm: Summary, control: Summary) -> Difference:
+    """Difference of means with Welch's t interval (sample variances, fractional degrees of
+    freedom). Without two values on each side there is no interval; with no spread at all
+    the interval is the difference itself."""
+    if arm.mean is None or control.mean is None:
+        return Difference(None, None, None, None)
+    diff = arm.mean - control.mean
+    lift = _lift(diff, control.mean)
+    if arm.variance is None or control.variance is None:
+        return Difference(diff, None, None, lift)
+    a, c = arm.variance / arm.count, control.variance / control.count
+    if a + c == 0:
+        return Difference(diff, diff, diff, lift)
+    df = (a + c) ** 2 / (a * a / (arm.count - 1) + c * c / (control.count - 1))
+    margin = student_t_quantile(0.5 + CONFIDENCE / 2, df) * math.sqrt(a + c)
+    return Difference(diff, diff - margin, diff + margin, lift)
+
+
+def proportions(arm: tuple[int, int], control: tuple[int, int]) -> Difference:
+    """Difference of two shares (successes, users) with the unpooled normal interval."""
+    (arm_hits, arm_n), (control_hits, control_n) = arm, control
+    if arm_n == 0 or control_n == 0:
+        return Difference(None, None, None, None)
+    p, q = arm_hits / arm_n, control_hits / control_n
+    diff = p - q
+    se = math.sqrt(p * (1 - p) / arm_n + q * (1 - q) / control_n)
+    margin = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2) * se
+    return Difference(diff, diff - margin, diff + margin, _lift(diff, q))
+
+
+def sample_ratio_p(counts: Sequence[int], weights: Sequence[float]) -> float | None:
+    """The chi-square p-value of the arms' sizes against their declared weights (None
+    without users)."""
+    total = sum(counts)
+    if total == 0:
+        return None
+    statistic = math.fsum(
+        (observed - total * weight) ** 2 / (total * weight)
+        for observed, weight in zip(counts, weights, strict=True)
+    )
+    return chi_square_p(statistic, len(counts) - 1)

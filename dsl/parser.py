@@ -1070,6 +1070,7 @@ _JOURNEY_CLAUSES = {"enter", "reenter", "exit", "step"}
 _JOURNEY_ITEMS = {word.upper() for word in _JOURNEY_CLAUSES} | {"HOLDOUT"}
 _POLICY_CLAUSES = {"quiet", "cap", "priority"}
 _AFTER_CHANNEL = re.compile(r"\bsend\s+\w+\s*$")
+_AFTER_ARM = re.compile(r"\barm\s+\w+\s+[\d.eE+-]+\s*$")
 _AFTER_COUNT = re.compile(r"\b(after|within|per)\s+\d+\s*$")
 
 
@@ -1166,6 +1167,8 @@ def _glued_hint(token: Token, text: str) -> tuple[str, ...]:
 def _journey_hints(token: Token, expected: set[str], before: str) -> tuple[str, ...]:
     """Hints for the journey and policy syntax; `before` is the text up to the token."""
     value = str(token.value)
+    if expected == {"MUL_OP"} and _AFTER_ARM.search(before):
+        return ("an arm's weight is a percentage: arm NAME 45%",)
     if expected == {"MUL_OP"}:
         return ('a holdout\'s share is a percentage: holdout NAME 5% salt "..."',)
     if expected == {"SEND"}:

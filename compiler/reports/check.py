@@ -110,12 +110,17 @@ class ReportChecker:
 
     def _twice(self, names: Sequence[tuple[str, Span]], kind: str, what: str) -> set[str]:
         """Names given twice (E0806); returns the names seen."""
-        seen: set[str] = set()
+        seen: dict[str, Span] = {}
         for name, span in names:
             if name in seen:
-                self.error("E0806", f"{kind} '{name}' appears twice in {what}", span)
-            seen.add(name)
-        return seen
+                self.error(
+                    "E0806",
+                    f"{kind} '{name}' appears twice in {what}",
+                    span,
+                    f"the first is on line {seen[name].line}; give each {kind} its own name",
+                )
+            seen.setdefault(name, span)
+        return set(seen)
 
     # ------------------------------------------------------------ shared parts
     def _event(self, ref: ast.EventRef, what: str) -> model.EventMatch | None:
@@ -438,8 +443,13 @@ class ReportChecker:
         for metric in stmt.metrics:
             later.discard(metric.name)
             if metric.name in known or metric.name in dimensions:
-                kind = "metric" if metric.name in known else "dimension"
-                self.error("E0806", f"{kind} '{metric.name}' appears twice in {what}", metric.span)
+                kind = "a metric" if metric.name in known else "a dimension"
+                self.error(
+                    "E0806",
+                    f"'{metric.name}' is already {kind} of {what}",
+                    metric.span,
+                    "a row holds each dimension and metric under its name: rename one",
+                )
                 failed = True
                 continue
             expr = self._metric_expr(metric.expr, _Rows(stmt.name, scope), known, later)

@@ -4,7 +4,9 @@ canonical layout and round trips of the formatter, and every diagnostic of the c
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -28,6 +30,8 @@ from segl.dsl import ast
 from segl.dsl.diagnostics import DiagnosticError
 from segl.dsl.formatter import format_program
 from segl.dsl.parser import parse_expr, parse_program
+
+REPO = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- SPEC §2.7 and §2.8
 
@@ -214,6 +218,13 @@ def test_spec_reports_and_experiment_parse_to_the_expected_trees() -> None:
 @pytest.mark.parametrize("text", [SPEC_2_7, SPEC_2_8], ids=["2.7", "2.8"])
 def test_spec_examples_are_in_the_canonical_layout(text: str) -> None:
     assert assert_round_trip(text) == text
+
+
+def test_the_docs_example_is_in_the_canonical_layout() -> None:
+    docs = (REPO / "docs" / "reports.md").read_text("utf-8")
+    example = re.search(r"^```\n(funnel .*?)^```$", docs, re.M | re.S)
+    assert example is not None
+    assert assert_round_trip(example.group(1)) == example.group(1)
 
 
 def test_spec_examples_check_into_the_model() -> None:

@@ -629,8 +629,8 @@ class ReportChecker:
                         node.span,
                         f"{node.source}.{node.column} is a per-event value, but the rows of "
                         f"report '{rows.report}' are users",
-                        f"aggregate it per user (avg(sum({node.source}.{node.column}))) or "
-                        f"report over {node.source}",
+                        f"aggregate it per user inside: e.g. sum(sum({node.source}.{node.column}))"
+                        f", or report over {node.source}",
                     )
                 if source.name != rows.scope.name:
                     return (

@@ -20,20 +20,20 @@ from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
+from segl.compiler import ir
 from segl.compiler.journeys import facts, model, timing
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.nodes import and_all
+from segl.compiler.sqlgen.nodes import USER, and_all
 from segl.compiler.store import Kind, Table
+from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.compiler.values import bucket_key_text, bucket_of
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
 
 NOOP = "SELECT 1"
-# a step is due no earlier than entry + after in the project's zone; comparing wall clocks
-# instead of instants may be off by a DST change: a day's margin (_steps tests exactly)
-_ZONE_MARGIN = dt.timedelta(days=1)
+NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 Row = list[object]
 UserValues = dict[str, object]  # one user's hidden values by name
 
@@ -45,7 +45,10 @@ class Entry:
     new: bool  # made by this run
     ended: bool = False
     decided: set[str] = field(default_factory=set)  # steps already in the outbox
-    next_check: dt.datetime | None = None  # cached by JourneyRun._may_decide
+    # JourneyRun._may_decide's cache: the first instant a pending step is due (UTC), and
+    # the first wall time one expires; steps waiting for their window: when it opens
+    next_check: tuple[dt.datetime, dt.datetime] | None = None
+    waits: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +85,7 @@ class JourneyRun:
         self.journeys = project.journeys
         self.as_of = compiled.as_of
         self.zone = ZoneInfo(project.timezone)
+        self.now = timing.to_instant(self.as_of, self.zone)
         self.skipped = False
         self.last: dt.datetime | None = None  # the latest committed journey run
         self.stats: dict[str, JourneyStats] = {}
@@ -249,7 +253,7 @@ class JourneyRun:
             entries_by_journey[journey.name] = active
             deciding = [e for e in active if self._may_decide(journey, e)]
             concerned = active if journey.exit_when else deciding
-            values = self._values(self._value_names(journey), self._users_where(concerned))
+            values = self._values_of(self._value_names(journey), concerned)
             exits = self._exits(journey, active, start, values)
             stats.exits = len(exits)
             for entry, when in exits:
@@ -273,15 +277,21 @@ class JourneyRun:
         return ledger, [self._outbox_row(d) for d in decisions], markers
 
     def _may_decide(self, journey: model.Journey, entry: Entry) -> bool:
-        """Whether this run may decide a step of the entry: one not decided yet is due by
-        the wall clock (give or take a day) or expires. Only these entries' values are
-        read and their steps searched."""
+        """Whether this run may decide a step of the entry: one not decided yet is due
+        (its window open, as far as earlier runs found) or expires. Only these entries'
+        values are read and their steps searched (_steps decides)."""
         if entry.next_check is None:
             pending = [s for s in journey.steps if s.name not in entry.decided]
-            checks = [entry.entry_at + s.after - _ZONE_MARGIN for s in pending]
-            checks += [entry.entry_at + s.within for s in pending if s.within is not None]
-            entry.next_check = min(checks, default=dt.datetime.max)
-        return entry.next_check <= self.as_of
+            dues = [entry.waits.get(s.name) or self._base(entry, s) for s in pending]
+            expiries = [entry.entry_at + s.within for s in pending if s.within is not None]
+            entry.next_check = (min(dues, default=NEVER), min(expiries, default=dt.datetime.max))
+        due, expiry = entry.next_check
+        return due <= self.now or expiry <= self.as_of
+
+    def _base(self, entry: Entry, step: model.Step) -> dt.datetime:
+        """The instant a step is due at the earliest: `after` its entry, in the project's
+        zone (its window, in the user's, may make it later)."""
+        return timing.to_instant(entry.entry_at + step.after, self.zone)
 
     def _value_names(self, journey: model.Journey) -> list[str]:
         names = [*journey.exit_when]
@@ -292,13 +302,12 @@ class JourneyRun:
             names.append(self.journeys.zone_value)
         return list(dict.fromkeys(names))
 
-    def _users_where(self, active: Sequence[Entry]) -> exp.Expression | None:
-        users = sorted({e.user for e in active}, key=model.user_text)
-        if not users:
-            return exp.false()
-        target = self.compiled.target
-        literals = [target.string(u) if isinstance(u, str) else target.number(u) for u in users]  # type: ignore[arg-type]
-        return exp.In(this=col("_u"), expressions=literals)
+    def _values_of(self, names: list[str], entries: Sequence[Entry]) -> dict[object, UserValues]:
+        """The hidden values `names` of the entries' users."""
+        users = sorted({e.user for e in entries}, key=model.user_text)
+        if not users or not names:
+            return {}
+        return self._values(names, users_in(self.compiled.target, users))
 
     def _enter(self, journey: model.Journey, start: dt.datetime | None) -> list[Entry]:
         """New entries: users who may enter (the SQL leaves the others out) and whose
@@ -381,15 +390,17 @@ class JourneyRun:
     ) -> list[model.Decision]:
         mine = values.get(entry.user, {})
         user_zone = self._user_zone(mine)
-        now = timing.to_instant(self.as_of, self.zone)
+        now = self.now
         decided: list[model.Decision] = []
         for step in journey.steps:
             if step.name in entry.decided:
                 continue
-            base = timing.to_instant(entry.entry_at + step.after, self.zone)
+            base = self._base(entry, step)
             expired = step.within is not None and self.as_of >= entry.entry_at + step.within
             if not expired and (base > now or not timing.allowed_at(now, user_zone, step.allowed)):
-                continue  # not due, or the run is outside the step's window: no search
+                if base <= now:
+                    entry.waits[step.name] = self._waits_until(step, base, user_zone)
+                continue  # not due, or the run is outside the step's window
             due = timing.next_allowed(base, user_zone, step.allowed)
             due_wall = timing.to_wall(due if due is not None else base, self.zone)
             if expired:
@@ -409,6 +420,15 @@ class JourneyRun:
             entry.decided.add(decision.step)
         entry.next_check = None  # its pending steps may have changed
         return decided
+
+    def _waits_until(self, step: model.Step, base: dt.datetime, user_zone: ZoneInfo) -> dt.datetime:
+        """When a due step outside its window is next worth looking at (an instant): with
+        the project's zone for every user, when its window opens (never: until it
+        expires); with a zone per user, at every run (the user's zone may change)."""
+        if self.journeys.zone_value is not None:
+            return self.now
+        due = timing.next_allowed(base, user_zone, step.allowed)
+        return NEVER if due is None else due
 
     def _held_out(self, journey: model.Journey, user: object) -> bool:
         key = bucket_key_text(user)
@@ -450,7 +470,7 @@ class JourneyRun:
             )
         )
         sent = self._sent_before({c.entry.user for c in candidates})
-        now = timing.to_instant(self.as_of, self.zone)
+        now = self.now
         decisions: list[model.Decision] = []
         for c in candidates:
             history = sent[c.entry.user]
@@ -544,15 +564,7 @@ class JourneyRun:
         self.engine.create_table(self.store.journey_work(table), columns, rows)
 
     def _type_of(self, kind: Type | Kind) -> Type:
-        if isinstance(kind, Type):
-            return kind
-        return self._key_type() if kind is Kind.KEY else Type.NUMBER
-
-    def _key_type(self) -> Type:
-        if self.project.identity is not None:
-            return Type.STRING
-        universe = self.project.source(self.project.universe)
-        return universe.column_type(universe.user_column) or Type.STRING
+        return column_type(self.project, kind)
 
     def summary_warnings(self) -> list[Diagnostic]:
         if not self._unknown_zones:
@@ -568,3 +580,21 @@ class JourneyRun:
                 Severity.WARNING,
             )
         ]
+
+
+def column_type(project: ir.Project, kind: Type | Kind) -> Type:
+    """The type a journey table's column is staged with."""
+    if isinstance(kind, Type):
+        return kind
+    if kind is Kind.KEY:
+        if project.identity is not None:
+            return Type.STRING
+        universe = project.source(project.universe)
+        return universe.column_type(universe.user_column) or Type.STRING
+    return Type.TIMESTAMP if kind is Kind.INSTANT else Type.NUMBER
+
+
+def users_in(target: Target, users: Sequence[object]) -> exp.Expression:
+    """`_u IN (<users>)`."""
+    literals = [target.string(u) if isinstance(u, str) else target.number(u) for u in users]  # type: ignore[arg-type]
+    return exp.In(this=col(USER), expressions=literals)

@@ -1,33 +1,55 @@
 """`segl simulate JOURNEY --from A --to B --every D` (SPEC §3.2): replay journeys over
-history as real runs at A, A+D, ... (< B) would have decided them, in scratch tables that
-are dropped afterwards: never the real state or outbox.
+history as real runs at A, A+D, ... (< B) would have decided them, never touching the real
+state or outbox.
+
+Set-based, not a loop of runs: the events that enter and end journeys are read once for
+the whole span [A, B) (one query per trigger) and sliced per instant in memory; the
+journey state (entries, decided steps, messages sent for the caps) is kept in memory; per
+instant only the per-user values the decisions need are computed: the `enter when`
+conditions over the universe (users who may not enter left out by the database), the
+values of the users with a step due, and who is in the universe among the users with a
+new event. The decisions themselves are the runtime's (runtime/journeys.py), so a
+simulation gives exactly what runs at those instants write (tests/test_simulate.py).
 
 Every journey of the project is replayed (caps are shared across journeys, so one
-journey's sends depend on the others'); only the named ones are reported. Each instant
-computes just the per-user values the journeys read (the closure of their hidden tags),
-not the project's other tags, segments and layerings.
+journey's sends depend on the others'); only the named ones are reported. A project with
+an identity, or whose triggers' filters depend on the as-of, is replayed run by run
+instead (persons are resolved per run; such filters cannot be read once), in scratch
+tables that are dropped afterwards.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
+import json
 import secrets
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.script import RunInfo, compile_run
-from segl.compiler.sqlgen import render, table_ref
-from segl.compiler.store import Store
+from segl.compiler.journeys import facts, model
+from segl.compiler.plan import Plan, build_plan
+from segl.compiler.script import CompiledRun, RunInfo, compile_run
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.sqlgen.nodes import USER, and_all
+from segl.compiler.sqlgen.query import QueryBuilder
+from segl.compiler.store import Kind, Store
+from segl.compiler.targets import Target
+from segl.compiler.types import Type
 from segl.runtime.engines import Engine
+from segl.runtime.journeys import Entry, JourneyRun, Row, UserValues, column_type
 from segl.runtime.outbox import read_outbox
 from segl.runtime.project import LoadedProject
 from segl.runtime.run import execute, segl_version
 from segl.runtime.schedule import Cadence
 
 MAX_INSTANTS = 100_000
+Event = tuple[dt.datetime, object]  # (time, user), sorted by time
 
 
 def instants(start: dt.datetime, end: dt.datetime, every: dt.timedelta) -> list[dt.datetime]:
@@ -56,11 +78,366 @@ def journeys_only(project: ir.Project) -> ir.Project:
 def simulate(
     loaded: LoadedProject, engine: Engine, moments: list[dt.datetime]
 ) -> list[dict[str, Any]]:
-    """Every decision of runs at `moments` on an empty journey state, read back from
-    scratch tables which are dropped before returning."""
+    """Every decision of runs at `moments` on an empty journey state."""
     assert loaded.project is not None and loaded.project.journeys is not None
     project = journeys_only(loaded.project)
     prefix = f"{loaded.settings.table_prefix}sim{secrets.token_hex(4)}_"
+    if not moments:
+        return []
+    simulation = Simulation(project, engine, prefix, moments)
+    if project.identity is not None or not simulation.triggers_read_once():
+        return replayed(project, engine, prefix, moments)
+    return simulation.run()
+
+
+# ---------------------------------------------------------------- set-based
+
+
+class Simulation:
+    """The journey state of a simulation, in memory, and the facts of its whole span."""
+
+    def __init__(
+        self, project: ir.Project, engine: Engine, prefix: str, moments: list[dt.datetime]
+    ) -> None:
+        assert project.journeys is not None
+        self.project = project
+        self.journeys = project.journeys
+        self.engine = engine
+        self.target = engine.target
+        self.prefix = prefix
+        self.moments = moments
+        self.store = Store(project, prefix, self.target.ascii_table_names)
+        self.with_values = project.with_journey_values()
+        self.previous: dict[str, dt.datetime] = {}
+        self.active: dict[str, list[Entry]] = {j.name: [] for j in self.journeys.journeys}
+        self.active_users: dict[str, set[object]] = {j.name: set() for j in self.journeys.journeys}
+        self.last_entry: dict[str, dict[object, dt.datetime]] = defaultdict(dict)
+        self.sent: dict[object, list[tuple[str, dt.datetime]]] = defaultdict(list)
+        self.decisions: list[dict[str, Any]] = []
+        self.events: dict[tuple[model.EventTrigger, bool], list[Event]] = {}
+        self._queries: dict[tuple[tuple[str, ...], dt.datetime, bool], tuple[Plan, exp.Select]] = {}
+        self.ledger_written = False  # the scratch ledger table exists
+        self.users_table = f"{prefix}users"  # the users whose values an instant reads
+
+    # ------------------------------------------------------------ the span's events
+    def _triggers(self) -> list[tuple[model.EventTrigger, bool]]:
+        """Every (trigger, first-ever?) the journeys read."""
+        found: list[tuple[model.EventTrigger, bool]] = []
+        for journey in self.journeys.journeys:
+            if journey.enter_on is not None:
+                found.append((journey.enter_on, journey.enter_first))
+            found += [(trigger, False) for trigger in journey.exit_on]
+        return list(dict.fromkeys(found))
+
+    def _trigger_query(self, trigger: model.EventTrigger, first: bool, as_of: dt.datetime) -> str:
+        plan = build_plan(self.project, as_of)
+        start, end = self.moments[0], self.moments[-1]
+        if first:  # each user's first matching event ever, when it lies in the span
+            query = facts.first_events(
+                plan, self.target, trigger, start, end, "", None, ever_first=True,
+                universe_only=False,
+            )  # fmt: skip
+        else:
+            query = facts.events_in(plan, self.target, trigger, start, end, "", None)
+        return render(query, self.target, pretty=False)
+
+    def triggers_read_once(self) -> bool:
+        """Whether every trigger reads the same rows whatever the as-of (its filter uses
+        no as-of-relative function), so that it can be read once for the span."""
+        first, last = self.moments[0], self.moments[-1] + dt.timedelta(days=400)
+        return all(
+            self._trigger_query(trigger, ever, first) == self._trigger_query(trigger, ever, last)
+            for trigger, ever in self._triggers()
+        )
+
+    def _read_events(self) -> None:
+        for trigger, first in self._triggers():
+            sql = self._trigger_query(trigger, first, self.moments[-1])
+            rows = [
+                (self.engine.decode(when, Type.TIMESTAMP), user)
+                for user, when in self.engine.query(sql)
+            ]
+            rows.sort(key=lambda row: (row[0], model.user_text(row[1])))
+            self.events[(trigger, first)] = rows
+
+    def slice(
+        self, trigger: model.EventTrigger, first: bool, start: dt.datetime, end: dt.datetime
+    ) -> list[Event]:
+        """The trigger's events (or first-ever events) in [start, end)."""
+        rows = self.events[(trigger, first)]
+        low = bisect.bisect_left(rows, start, key=lambda row: row[0])
+        high = bisect.bisect_left(rows, end, key=lambda row: row[0])
+        return rows[low:high]
+
+    # ------------------------------------------------------------ per-user values
+    def per_user(
+        self, names: Sequence[str], as_of: dt.datetime, staged: bool = False
+    ) -> tuple[Plan, exp.Select]:
+        """The per-user query of just these hidden values (and the universe) at `as_of`;
+        `staged`: of the users `values` staged only."""
+        key = (tuple(names), as_of, staged)
+        if key not in self._queries:
+            reduced = dataclasses.replace(self.with_values.closure(list(names)), journeys=None)
+            plan = build_plan(reduced, as_of)
+            only = self._staged_users() if staged else None
+            query, _ = QueryBuilder(plan, self.target, None, only).build(False)
+            self._queries = {k: v for k, v in self._queries.items() if k[1] == as_of}
+            self._queries[key] = (plan, query)
+        return self._queries[key]
+
+    def _staged_users(self) -> exp.Select:
+        return exp.Select(expressions=[col(USER)]).from_(table_ref(self.users_table))
+
+    def values(
+        self,
+        names: Sequence[str],
+        as_of: dt.datetime,
+        users: Sequence[object] | None = None,
+        where: exp.Expression | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """(user, values) at `as_of` of the universe's users (of `users` only: their values
+        are computed from their rows alone) that `where` keeps."""
+        if users is not None:
+            if not users:
+                return []
+            key = column_type(self.project, Kind.KEY)
+            self.engine.create_table(self.users_table, [(USER, key)], [[u] for u in users])
+        plan, query = self.per_user(names, as_of, staged=users is not None)
+        columns = [col(plan.column_for(name).column) for name in names]
+        outer = exp.Select(expressions=[col(USER), *columns]).from_(
+            exp.Subquery(this=query, alias=exp.to_identifier("r")), copy=False
+        )
+        if where is not None:
+            outer = outer.where(where, copy=False)
+        return self.engine.query(render(outer, self.target, pretty=False))
+
+    # ------------------------------------------------------------ state
+    def blocked(self, journey: model.Journey, user: object, as_of: dt.datetime) -> bool:
+        """Whether the user may not enter the journey now (SPEC §3.2; facts.blocked_users)."""
+        if user in self.active_users[journey.name]:
+            return True
+        last = self.last_entry[journey.name].get(user)
+        if last is None:
+            return False
+        return journey.reenter is None or last > as_of - journey.reenter
+
+    def blocked_sql(self, journey: model.Journey, as_of: dt.datetime) -> exp.Select | None:
+        """The same, as a query over the scratch ledger (for `enter when`'s query)."""
+        last = self.previous.get(journey.name)
+        if last is None or not self.ledger_written:
+            return None
+        return facts.blocked_users(
+            self.target, self.store.journey_entries.name, journey, last, as_of
+        )
+
+    def sent_since(self, users: set[object], since: dt.datetime) -> dict[object, list[Any]]:
+        found: dict[object, list[tuple[str, dt.datetime]]] = defaultdict(list)
+        for user in users:
+            found[user] = [(c, at) for c, at in self.sent.get(user, ()) if at > since]
+        return found
+
+    def apply(
+        self, run: SimulatedRun, ledger: list[list[object]], outbox: list[list[object]]
+    ) -> None:
+        """What the run decided becomes the state the next instant reads."""
+        as_of = run.as_of
+        for journey in self.journeys.journeys:
+            entries = run.entries_by_journey[journey.name]
+            for entry in entries:
+                if entry.new:
+                    self.last_entry[journey.name][entry.user] = entry.entry_at
+                    entry.new = False
+            live = [e for e in entries if not e.ended and len(e.decided) < len(journey.steps)]
+            self.active[journey.name] = live
+            self.active_users[journey.name] = {e.user for e in live}
+            self.previous[journey.name] = as_of
+        for row in outbox:
+            decision = outbox_dict(row, as_of)
+            self.decisions.append(decision)
+            if decision["status"] == model.SENT:
+                self.sent[decision["user"]].append((str(decision["channel"]), as_of))
+        when = {j.name for j in self.journeys.journeys if j.enter_when is not None}
+        rows = [[as_of, *row] for row in ledger if row[0] in when]
+        if rows:
+            self._append_ledger(rows)
+
+    def _append_ledger(self, rows: list[list[object]]) -> None:
+        """The scratch ledger in the database: `enter when` leaves out blocked users there."""
+        table = self.store.journey_entries
+        columns = [(c.name, column_type(self.project, c.type)) for c in table.columns]
+        delta = f"{table.name}_new"  # engines' create_table replaces: new rows, then copied
+        if not self.ledger_written:
+            self.engine.create_table(table.name, columns, rows)
+            self.ledger_written = True
+            return
+        self.engine.create_table(delta, columns, rows)
+        copy = exp.Select(expressions=[exp.Star()]).from_(table_ref(delta))
+        self.engine.query(render(exp.insert(copy, table_ref(table.name)), self.target))
+
+    # ------------------------------------------------------------ the replay
+    def run(self) -> list[dict[str, Any]]:
+        try:
+            self._read_events()
+            for moment in self.moments:
+                self._decide_at(moment)
+        finally:
+            drop_tables(self.engine, self._scratch_tables())
+        self.decisions.sort(
+            key=lambda d: (d["run_at"], d["journey"], str(d["user"]), d["entry_at"], d["step"])
+        )
+        return self.decisions
+
+    def _decide_at(self, as_of: dt.datetime) -> None:
+        info = RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version())
+        compiled = compile_run(self.project, as_of, self.target, prefix=self.prefix, info=info)
+        run = SimulatedRun(compiled, self.engine, self)
+        run.last = max(self.previous.values(), default=None)
+        for journey in self.journeys.journeys:
+            if journey.enter_when is not None:
+                run.entering[journey.name] = self._entering_when(journey, journey.enter_when, as_of)
+        run.known = self._values_of(run, self._concerned(run))
+        ledger, outbox, _ = run.decide(dict(self.previous))
+        self.apply(run, ledger, outbox)
+
+    def _entering_when(
+        self, journey: model.Journey, condition: str, as_of: dt.datetime
+    ) -> list[object]:
+        """The users for whom `enter when` holds now, but those who may not enter."""
+        plan, _ = self.per_user([condition], as_of)
+        where = facts.is_true(plan, self.target, condition)
+        blocked = self.blocked_sql(journey, as_of)
+        if blocked is not None:
+            where = and_all([where, facts.not_in(col(USER), blocked)])
+        return [row[0] for row in self.values([condition], as_of, where=where)]
+
+    def _concerned(self, run: SimulatedRun) -> list[object]:
+        """The users whose values the instant may read: those with an entering event since
+        their journey's previous instant (in the universe?), those entering by a condition,
+        and those with an entry that may decide a step (every entry, with `exit when`)."""
+        found: dict[object, None] = {}
+        for journey in self.journeys.journeys:
+            start = self.previous.get(journey.name)
+            if journey.enter_on is not None and start is not None:
+                events = self.slice(journey.enter_on, journey.enter_first, start, run.as_of)
+                found.update((user, None) for _, user in events)
+            found.update((user, None) for user in run.entering.get(journey.name, ()))
+            for entry in self.active[journey.name]:
+                if journey.exit_when or run.may_decide(journey, entry):
+                    found[entry.user] = None
+        return list(found)
+
+    def _values_of(self, run: SimulatedRun, users: list[object]) -> dict[object, UserValues]:
+        """Every hidden value any journey reads, of these users that are in the universe."""
+        names = list(dict.fromkeys(n for j in self.journeys.journeys for n in run.value_names(j)))
+        plan, _ = self.per_user(names, run.as_of, staged=True)
+        types = [plan.column_for(n).definition.type for n in names]  # type: ignore[union-attr]
+        return {
+            row[0]: {
+                name: self.engine.decode(value, value_type)
+                for name, value_type, value in zip(names, types, row[1:], strict=True)
+            }
+            for row in self.values(names, run.as_of, users)
+        }
+
+    def _scratch_tables(self) -> list[str]:
+        name = self.store.journey_entries.name
+        return [name, f"{name}_new", self.users_table]
+
+
+class SimulatedRun(JourneyRun):
+    """A run's decisions (JourneyRun's) over the simulation's state and facts."""
+
+    def __init__(self, compiled: CompiledRun, engine: Engine, simulation: Simulation) -> None:
+        super().__init__(compiled, engine, None)
+        self.simulation = simulation
+        self.entering: dict[str, list[object]] = {}  # by journey: `enter when` holds
+        self.known: dict[object, UserValues] = {}  # the values of users in the universe
+
+    def may_decide(self, journey: model.Journey, entry: Entry) -> bool:
+        return self._may_decide(journey, entry)
+
+    def value_names(self, journey: model.Journey) -> list[str]:
+        return self._value_names(journey)
+
+    def decide(self, previous: dict[str, dt.datetime]) -> tuple[list[Row], list[Row], list[Row]]:
+        return self._decide(previous)
+
+    def _active(self, journey: model.Journey) -> list[Entry]:
+        return self.simulation.active[journey.name]
+
+    def _enter(self, journey: model.Journey, start: dt.datetime | None) -> list[Entry]:
+        found: dict[object, dt.datetime] = {}
+        if journey.enter_on is not None and start is not None:
+            found = self._entered_on(journey, journey.enter_on, start)
+        elif journey.enter_when is not None:
+            found = dict.fromkeys(self.entering[journey.name], self.as_of)
+        return [Entry(user, found[user], new=True) for user in sorted(found, key=model.user_text)]
+
+    def _entered_on(
+        self, journey: model.Journey, trigger: model.EventTrigger, start: dt.datetime
+    ) -> dict[object, dt.datetime]:
+        """Each user's first event of the interval (first ever: `enter on first`), for
+        users who may enter and are in the universe now."""
+        sim = self.simulation
+        firsts: dict[object, dt.datetime] = {}
+        for when, user in sim.slice(trigger, journey.enter_first, start, self.as_of):
+            if user not in firsts and not sim.blocked(journey, user, self.as_of):
+                firsts[user] = when
+        return {u: t for u, t in firsts.items() if u in self.known}
+
+    def _values_of(self, names: list[str], entries: Sequence[Entry]) -> dict[object, UserValues]:
+        known = self.known
+        return {
+            e.user: {name: known[e.user][name] for name in names}
+            for e in entries
+            if e.user in known
+        }
+
+    def _exit_events(
+        self, trigger: model.EventTrigger, start: dt.datetime, by_user: dict[object, Entry]
+    ) -> dict[object, dt.datetime]:
+        found: dict[object, dt.datetime] = {}
+        for time, user in self.simulation.slice(trigger, False, start, self.as_of):
+            entry = by_user.get(user)
+            if entry is not None and time > entry.entry_at and user not in found:
+                found[user] = time  # the slice is in time order: the first one
+        return found
+
+    def _sent_before(self, users: set[object]) -> dict[object, list[tuple[str, dt.datetime]]]:
+        spans = [c.rolling for c in self.journeys.caps if c.rolling is not None]
+        since = self.as_of - max([dt.timedelta(days=9), *spans])
+        return self.simulation.sent_since(users, since)
+
+    @property
+    def target(self) -> Target:
+        return self.compiled.target
+
+
+def outbox_dict(row: list[object], as_of: dt.datetime) -> dict[str, Any]:
+    """An outbox row as `read_outbox` gives it back."""
+    journey, step, user, entry_at, due_at, channel, template, payload, status, message = row
+    return {
+        "journey": journey,
+        "step": step,
+        "user": user,
+        "entry_at": entry_at,
+        "due_at": due_at,
+        "run_at": as_of,
+        "channel": channel,
+        "template": template,
+        "status": status,
+        "message_id": message,
+        "payload": json.loads(str(payload)) if payload else {},
+    }
+
+
+# ---------------------------------------------------------------- run by run
+
+
+def replayed(
+    project: ir.Project, engine: Engine, prefix: str, moments: list[dt.datetime]
+) -> list[dict[str, Any]]:
+    """Every decision of real runs at `moments` in scratch tables, dropped afterwards."""
     store = Store(project, prefix, engine.target.ascii_table_names)
     try:
         for moment in moments:
@@ -70,15 +447,21 @@ def simulate(
             execute(compiled, engine)
         return read_outbox(engine, store)
     finally:
-        drop_store(engine, store)
+        drop_tables(engine, store_tables(store))
 
 
-def drop_store(engine: Engine, store: Store) -> None:
+def store_tables(store: Store) -> list[str]:
     names = [t.name for t in store.history]
-    names += [store.journey_work(t) for t in store.journey_tables]
+    return names + [store.journey_work(t) for t in store.journey_tables]
+
+
+def drop_tables(engine: Engine, names: Sequence[str]) -> None:
     for name in names:
         drop = exp.Drop(tables=[table_ref(name)], kind="TABLE", exists=True)
         engine.query(render(drop, engine.target, pretty=False))
+
+
+# ---------------------------------------------------------------- reporting
 
 
 def summary_rows(decisions: list[dict[str, Any]]) -> list[list[object]]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 from conftest import Result
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +21,7 @@ from test_journeys_run import project  # noqa: F401 - a fixture
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.outbox import read_outbox
 from segl.runtime.run import store_of
+from segl.runtime import simulate as simulation
 from segl.runtime.simulate import instants, parse_every, simulate
 
 Cli = Callable[..., Result]
@@ -44,7 +47,7 @@ def regular(draw: st.DrawFn) -> Scenario:
 
 
 @settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("SEGL_SIMULATE_EXAMPLES", "40")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -56,9 +59,16 @@ def test_simulation_is_what_real_runs_write(scenario: Scenario) -> None:
     try:
         expected = actual(real, scenario, loaded)
         before = sorted(real.query("SELECT table_name FROM information_schema.tables"))
-        # simulate on the database that holds the real runs: it must not touch them
-        simulated = simulate(loaded, real, scenario.runs)
+        # simulate on the database that holds the real runs: it must not touch them;
+        # set-based (these projects have no identity), never replaying runs
+        with mock.patch.object(simulation, "replayed", side_effect=AssertionError("replayed")):
+            simulated = simulate(loaded, real, scenario.runs)
         assert decisions_of(simulated) == expected
+        # the replay of runs in scratch tables (identities) gives the same
+        assert loaded.project is not None
+        project = simulation.journeys_only(loaded.project)
+        replayed = simulation.replayed(project, real, "segl_replay_", scenario.runs)
+        assert decisions_of(replayed) == expected
         after = sorted(real.query("SELECT table_name FROM information_schema.tables"))
         assert after == before
         assert decisions_of(read_outbox(real, store_of(loaded, real))) == expected

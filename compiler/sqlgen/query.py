@@ -48,11 +48,20 @@ PERSON, FIRST = "_pu", "_first"
 
 
 class QueryBuilder:
-    def __init__(self, plan: Plan, target: Target, identity_map: str | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        target: Target,
+        identity_map: str | None = None,
+        only_users: exp.Select | None = None,
+    ) -> None:
         self.plan = plan
         self.target = target
         # with an identity: the table of (kind, id, person) every source's rows are keyed by
         self.identity_map = identity_map
+        # just these users (a query of one column; `segl simulate`): a user's values come
+        # from their own rows alone, so they are the same as in the whole universe's query
+        self.only_users = only_users
         self.ctes: list[exp.CTE] = []
         self.base_columns: dict[ir.Expr, str] = {}  # profile columns and aggregates in "base"
         self.values: dict[str, exp.Expression] = {}  # definition column -> its value
@@ -98,6 +107,7 @@ class QueryBuilder:
             bounds.append(
                 exp.GTE(this=time_value.copy(), expression=target.timestamp(event_pass.lower_bound))
             )
+        bounds += self.restricted(user)
         query = exp.Select(expressions=selects).from_(table_ref(source.table, events), copy=False)
         if identity:
             assert self.identity_map is not None and source.id_kind is not None
@@ -317,6 +327,7 @@ class QueryBuilder:
             key = col(PERSON, "u")
             query = query.from_(self.by_person(universe, "u"), copy=False)
             universe_rows = [exp.EQ(this=col(FIRST, "u"), expression=exp.Literal.number(1))]
+        universe_rows += self.restricted(key)
         selects: list[exp.Expression] = [aliased(key, USER)]
         for name in plan.universe.columns:
             alias = self.new_base_column(ir.ProfileColumn(universe.name, name, Type.ANY))
@@ -351,6 +362,12 @@ class QueryBuilder:
                 )
         query.set("expressions", selects)
         self.add_cte(USERS_CTE, query.where(and_all(universe_rows), copy=False))
+
+    def restricted(self, user: exp.Expression) -> list[exp.Expression]:
+        """The condition keeping only `only_users`' rows, if there is one."""
+        if self.only_users is None:
+            return []
+        return [exp.In(this=user.copy(), query=exp.Subquery(this=self.only_users.copy()))]
 
     def by_person(self, source: ir.Source, alias: str) -> exp.Subquery:
         """A profile's rows that hold at the as-of, keyed by person (identity): every column,

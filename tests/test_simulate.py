@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from test_journeys_differential import Scenario, actual, loaded_of, scenarios
 from test_journeys_run import project  # noqa: F401 - a fixture
 
+from segl.runtime import simulate as simulation
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.outbox import read_outbox
 from segl.runtime.run import store_of
-from segl.runtime import simulate as simulation
 from segl.runtime.simulate import instants, parse_every, simulate
 
 Cli = Callable[..., Result]

@@ -91,7 +91,7 @@ class JourneyRun:
         self.stats: dict[str, JourneyStats] = {}
         self.warnings: list[Diagnostic] = []
         self._rendered: list[str] = []
-        self._unknown_zones: set[str] = set()
+        self._unknown_zones: dict[str, set[object]] = defaultdict(set)  # name -> users
         self.entries_by_journey: dict[str, list[Entry]] = {}  # after _decide: every entry
 
     # ------------------------------------------------------------ statements
@@ -370,14 +370,14 @@ class JourneyRun:
                 found[user] = time
         return found
 
-    def _user_zone(self, values: UserValues) -> ZoneInfo:
+    def _user_zone(self, user: object, values: UserValues) -> ZoneInfo:
         name = self.journeys.zone_value
         if name is None:
             return self.zone
         found = timing.zone_or_none(values.get(name))
         if found is None:
             if values.get(name) is not None:
-                self._unknown_zones.add(str(values.get(name)))
+                self._unknown_zones[str(values.get(name))].add(user)
             return self.zone
         return found
 
@@ -389,7 +389,7 @@ class JourneyRun:
         candidates: list[_Candidate],
     ) -> list[model.Decision]:
         mine = values.get(entry.user, {})
-        user_zone = self._user_zone(mine)
+        user_zone = self._user_zone(entry.user, mine)
         now = self.now
         decided: list[model.Decision] = []
         for step in journey.steps:
@@ -570,11 +570,12 @@ class JourneyRun:
         if not self._unknown_zones:
             return []
         names = ", ".join(sorted(self._unknown_zones)[:5])
+        users = len(set().union(*self._unknown_zones.values()))
         return [
             Diagnostic(
                 "W0701",
-                f"unknown time zone names in the users' zone column: {names}; those users' "
-                "steps were timed in the project's zone",
+                f"unknown time zone names in the users' zone column: {names}; the steps of "
+                f"{users:,} user{'s' if users != 1 else ''} were timed in the project's zone",
                 None,
                 ("use IANA names such as Asia/Shanghai or America/New_York",),
                 Severity.WARNING,

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
@@ -76,13 +76,21 @@ class LoadedProject:
         return in_file_order(definitions, [program.file for program in self.programs])
 
 
-def in_file_order(
-    definitions: Iterable[ir.Definition], files: Sequence[str] = ()
-) -> list[ir.Definition]:
+class Written(Protocol):
+    """Anything written somewhere in a rule file: a definition, a journey."""
+
+    @property
+    def span(self) -> Span: ...
+
+
+WrittenT = TypeVar("WrittenT", bound=Written)
+
+
+def in_file_order(definitions: Iterable[WrittenT], files: Sequence[str] = ()) -> list[WrittenT]:
     """Sort by file (the order of `files`, then by name), line and column."""
     rank = {name: index for index, name in enumerate(files)}
 
-    def key(definition: ir.Definition) -> tuple[int, str, int, int]:
+    def key(definition: WrittenT) -> tuple[int, str, int, int]:
         span = definition.span
         return (rank.get(span.file, len(rank)), span.file, span.line, span.column)
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from segl.compiler import ir
+from segl.compiler.journeys import model
 from segl.compiler.plan import build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
 from segl.compiler.store import Store
@@ -132,7 +133,7 @@ def segment_report(
 
 
 CatalogRow = dict[str, object]
-CATALOG_KINDS = ("tag", "segment", "layering")
+CATALOG_KINDS = ("tag", "segment", "layering", "journey")
 
 
 def _kind_of(definition: ir.Definition) -> tuple[str, str]:
@@ -169,7 +170,23 @@ def catalog_rows(project: ir.Project, files: Sequence[str] = ()) -> list[Catalog
             }
         )
     rows.sort(key=lambda row: CATALOG_KINDS.index(str(row["kind"])))  # stable: file order
+    journeys = project.journeys.journeys if project.journeys is not None else ()
+    rows += [_journey_row(journey) for journey in in_file_order(journeys, files)]
     return rows
+
+
+def _journey_row(journey: model.Journey) -> CatalogRow:
+    """A journey: its entry rule and steps (name, channel, template, in order)."""
+    steps = [{"name": s.name, "channel": s.channel, "template": s.template} for s in journey.steps]
+    return {
+        "kind": "journey",
+        "name": journey.name,
+        "title": journey.title,
+        "steps": steps,
+        "steps_text": ", ".join(f"{s['name']} ({s['channel']})" for s in steps),
+        "file": journey.span.file,
+        "line": journey.span.line,
+    }
 
 
 # columns of `segl catalog` per kind: (header, key of the row)
@@ -189,6 +206,11 @@ _CATALOG_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("title", "title"),
         ("owner", "owner"),
         ("description", "description"),
+    ],
+    "journey": [
+        ("journey", "name"),
+        ("title", "title"),
+        ("steps", "steps_text"),
     ],
     "layering": [
         ("layering / layer", "name"),
@@ -219,4 +241,4 @@ def catalog_text(rows: Sequence[CatalogRow]) -> str:
                 table.append(cells)
         if table:
             blocks.append(format_table([header for header, _ in columns], table))
-    return "\n\n".join(blocks) + "\n" if blocks else "(no tags, segments or layerings)\n"
+    return "\n\n".join(blocks) + "\n" if blocks else "(no tags, segments, layerings or journeys)\n"

@@ -637,12 +637,17 @@ def test_debug_sql_other_dialect(cli: Cli, dialect: str) -> None:
 
 
 def test_catalog_text(cli: Cli) -> None:
-    """One table per kind: tags, segments, layerings (with their layers)."""
+    """One table per kind: tags, segments, layerings (with their layers), journeys."""
     result = cli("catalog", RETAIL)
     assert result.code == 0, result.output
     sections = result.out.split("\n\n")
-    assert [s.split()[0] for s in sections] == ["tag", "segment", "layering"]
-    tags, segments, layerings = (s.splitlines() for s in sections)
+    assert [s.split()[0] for s in sections] == ["tag", "segment", "layering", "journey"]
+    tags, segments, layerings, journeys = (s.splitlines() for s in sections)
+    assert journeys[0].split() == ["journey", "title", "steps"]
+    assert any(
+        re.match(r"^onboarding\s+New user, first two weeks\s+welcome \(wecom\), group_buy", line)
+        for line in journeys
+    ), journeys
     assert tags[0].split() == ["tag", "type", "category", "kind", "title", "owner", "description"]
     assert {"category", "title", "owner", "description"} <= set(segments[0].split())
     balance = next(line for line in tags if re.match(r"^balance\s", line))
@@ -662,7 +667,11 @@ def test_catalog_json(cli: Cli) -> None:
     assert result.code == 0, result.output
     rows = json.loads(result.out)
     by_name = {row["name"]: row for row in rows}
-    assert len(by_name) == 37 + 13 + 3
+    assert len(by_name) == 37 + 13 + 3 + 5
+    assert by_name["winback"]["kind"] == "journey"
+    assert by_name["winback"]["steps"] == [
+        {"name": "wake", "channel": "push", "template": "winback_coupon"}
+    ]
     balance = by_name["balance"]
     assert balance["kind"] == "tag"
     assert balance["title"] == "Account balance"

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test install-bench lint typecheck pytest bench bench-full clean
+.PHONY: demo test install install-test install-browser install-bench lint typecheck pytest bench bench-full clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,22 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e . --config-settings editable_mode=strict
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python install-browser
 	$(BIN)/pip install --quiet -e '.[test]' --config-settings editable_mode=strict
+
+# tests/test_report_html.py loads the HTML report in a real headless Chromium: Debian's
+# chromium, with fonts-noto-cjk so Chinese labels render. Installed with apt-get on CI
+# (CI=true) or when running as root; elsewhere the test fails saying how to install them.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+install-browser:
+	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
+	elif [ "$${CI:-}" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+		SUDO=$$([ "$$(id -u)" = "0" ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BROWSER_PACKAGES); \
+	else \
+		echo "note: tests/test_report_html.py needs: apt-get install $(BROWSER_PACKAGES)"; \
+	fi
 
 install-bench: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]' --config-settings editable_mode=strict

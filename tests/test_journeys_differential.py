@@ -279,8 +279,6 @@ def test_the_engines_agree_with_the_reference(engine: Engine) -> None:
     )
     @given(scenarios(groups))
     def check(scenario: Scenario) -> None:
-        fresh = f"{engine.name}"
-        del fresh
         _reset(engine)
         check_scenario(engine, scenario)
 

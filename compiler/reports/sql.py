@@ -1,0 +1,759 @@
+"""The SQL of funnels and retention (SPEC §3.4-3.5, docs/reports.md): sqlglot queries whose
+small aggregated rows give exactly what the reference evaluator
+(runtime/reference/reports.py) computes. runtime/reports.py runs them and shapes the JSON;
+nothing here knows a connection.
+
+Times: warehouse timestamps are wall-clock times in the project's zone; durations
+(`within`, rolling days and weeks, the time between steps) are elapsed time between
+instants. Each event's instant is computed in SQL as epoch seconds: the seconds from
+1970-01-01 to its wall time minus the zone's UTC offset at that wall time, read from a
+small table of the zone's offset changes built here from the tz database (a wall time in
+a skipped or repeated hour takes the offset before the change, as Python's `fold=0`).
+Every comparison of times and every duration is made between these numbers, so it is the
+same on every engine and needs no engine time-zone function.
+
+Funnels enumerate chains step by step (one join per step, each chain row carrying the
+identity of its events, so a chain never uses one event twice); every order that picks a
+chain (the earliest-completing one, the entry of `by entry`) is total: ties left by it are
+between rows that give the same result, so results never depend on row order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.plan import build_plan
+from segl.compiler.reports import model
+from segl.compiler.sqlgen.expressions import ExprCompiler
+from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref, ident, table_ref
+from segl.compiler.sqlgen.query import QueryBuilder
+from segl.compiler.targets import Target, TargetError
+from segl.compiler.types import Type
+
+EPOCH = dt.datetime(1970, 1, 1)
+FIRST_YEAR = 1970  # the zone's offset changes are tabled from here
+PER_USER = "pu"  # the per-user query (universe users, hidden values)
+ZONE = "tz"  # the zone's offset changes: (lo, hi, off) for walls in [lo, hi)
+HIDDEN = "_segl_report_"  # hidden tags: per-user values reports read
+LEAVES = (ir.ProfileColumn, ir.TagRef, ir.SegmentRef, ir.LayeringRef, ir.Aggregate)
+UNIT_SECONDS = {"day": 86400, "week": 7 * 86400}
+
+
+# ---------------------------------------------------------------- the zone
+
+
+@dataclasses.dataclass(frozen=True)
+class ZoneOffsets:
+    """A zone's UTC offsets (seconds) by wall time: `initial` before the first change;
+    from `changes[i][0]` on (a wall time), `changes[i][1]`."""
+
+    initial: int
+    changes: tuple[tuple[dt.datetime, int], ...]
+
+    def offset(self, wall: dt.datetime) -> int:
+        current = self.initial
+        for start, offset in self.changes:
+            if wall < start:
+                break
+            current = offset
+        return current
+
+
+@cache
+def zone_offsets(zone_name: str, last_year: int) -> ZoneOffsets:
+    """The offset changes of a zone from 1970 to the end of `last_year`. A change at the
+    instant T from offset o1 to o2 starts at the wall time T + max(o1, o2): a wall time in
+    the skipped hour (spring forward) or in the repeated hour (fall back) keeps o1, which
+    is how Python reads it with fold=0 (the reference's reading)."""
+    zone = ZoneInfo(zone_name)
+
+    def offset_at(utc: dt.datetime) -> int:
+        shift = utc.replace(tzinfo=dt.UTC).astimezone(zone).utcoffset()
+        return int(shift.total_seconds()) if shift is not None else 0
+
+    day = dt.timedelta(days=1)
+    moment = dt.datetime(FIRST_YEAR, 1, 1)
+    end = dt.datetime(last_year + 1, 1, 1)
+    initial = previous = offset_at(moment)
+    changes: list[tuple[dt.datetime, int]] = []
+    while moment < end:
+        following = moment + day
+        current = offset_at(following)
+        if current != previous:
+            low, high = moment, following  # offset_at(low) == previous, offset_at(high) != previous
+            while (high - low) > dt.timedelta(seconds=1):
+                middle = low + (high - low) // 2
+                middle = middle.replace(microsecond=0)
+                if offset_at(middle) == previous:
+                    low = middle
+                else:
+                    high = middle
+            current = offset_at(high)
+            changes.append((high + dt.timedelta(seconds=max(previous, current)), current))
+            previous = current
+        moment = following
+    return ZoneOffsets(initial, tuple(changes))
+
+
+class Clock:
+    """Wall times (timestamps) to instants (epoch seconds, a number) in SQL."""
+
+    def __init__(self, target: Target, zone_name: str, last_year: int) -> None:
+        self.target = target
+        self.offsets = zone_offsets(zone_name, last_year)
+        self.joins = 0
+
+    def cte(self) -> exp.Query | None:
+        """The table of offset changes, or None when the zone has one offset."""
+        changes = self.offsets.changes
+        if not changes:
+            return None
+        rows: list[exp.Query] = []
+        for index, (start, offset) in enumerate(changes):
+            end = changes[index + 1][0] if index + 1 < len(changes) else None
+            if end is None:
+                continue
+            rows.append(
+                exp.Select(
+                    expressions=[
+                        aliased(self.target.timestamp(start), "lo"),
+                        aliased(self.target.timestamp(end), "hi"),
+                        aliased(self.target.number(offset), "off"),
+                    ]
+                )
+            )
+        if not rows:  # one change: no interval between two changes
+            rows.append(
+                exp.Select(
+                    expressions=[
+                        aliased(self.target.timestamp(changes[0][0]), "lo"),
+                        aliased(self.target.timestamp(changes[0][0]), "hi"),
+                        aliased(self.target.number(changes[0][1]), "off"),
+                    ]
+                )
+            )
+        union: exp.Query = rows[0]
+        for row in rows[1:]:
+            union = exp.Union(this=union, expression=row, distinct=False)
+        return union
+
+    def seconds(self, wall: exp.Expression) -> exp.Expression:
+        """Seconds from 1970-01-01 to a wall time, as if it were UTC."""
+        return self.target.seconds_between(self.target.timestamp(EPOCH), wall)
+
+    def instant(self, query: exp.Select, wall: exp.Expression) -> tuple[exp.Select, exp.Expression]:
+        """`query` with the zone's offset at `wall` joined, and the instant of `wall`."""
+        changes = self.offsets.changes
+        if not changes:
+            return query, exp.Sub(
+                this=self.seconds(wall), expression=self.target.number(self.offsets.initial)
+            )
+        self.joins += 1
+        alias = f"tz{self.joins}"
+        on = exp.and_(
+            exp.GTE(this=wall.copy(), expression=col("lo", alias)),
+            exp.LT(this=wall.copy(), expression=col("hi", alias)),
+        )
+        query = query.join(cte_ref(ZONE, alias), on=on, join_type="LEFT", copy=False)
+        outside = exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.LT(this=wall.copy(), expression=self.target.timestamp(changes[0][0])),
+                    true=self.target.number(self.offsets.initial),
+                )
+            ],
+            default=self.target.number(changes[-1][1]),
+        )
+        offset = exp.Coalesce(this=col("off", alias), expressions=[outside])
+        return query, exp.Sub(this=self.seconds(wall), expression=exp.Paren(this=offset))
+
+    def at(self, wall: dt.datetime) -> float:
+        """The instant of a wall time known when compiling."""
+        return (wall - EPOCH).total_seconds() - self.offsets.offset(wall)
+
+
+# ---------------------------------------------------------------- events
+
+
+class _Query:
+    """The CTEs of one report query: the per-user query, the zone, the event scans."""
+
+    def __init__(
+        self,
+        project: ir.Project,
+        as_of: dt.datetime,
+        target: Target,
+        per_user: Sequence[ir.Expr],
+        matches: Sequence[model.EventMatch],
+        last_year: int,
+    ) -> None:
+        if project.identity is not None:
+            raise TargetError(target.name, "report", "funnels and retention with an identity")
+        self.project = project
+        self.as_of = as_of
+        self.target = target
+        self.clock = Clock(target, project.timezone, last_year)
+        self.ctes: list[exp.CTE] = []
+        # per-user values (split values, filters' tags and profile columns): hidden tags
+        leaves: list[ir.Expr] = list(per_user)
+        for match in matches:
+            for node in ir.walk(match.filter) if match.filter is not None else ():
+                if isinstance(node, LEAVES) and node not in leaves:
+                    leaves.append(node)
+        self.hidden: dict[ir.Expr, str] = {}
+        tags: list[ir.Tag] = []
+        for index, leaf in enumerate(leaves):
+            if leaf in self.hidden:
+                continue
+            tag = ir.Tag(f"{HIDDEN}{index}", None, leaf)
+            tags.append(tag)
+            self.hidden[leaf] = tag.name
+        extended = dataclasses.replace(project, definitions=(*project.definitions, *tags))
+        plan = build_plan(extended.closure([t.name for t in tags]), as_of)
+        self.columns = {leaf: plan.column_for(name).column for leaf, name in self.hidden.items()}
+        self.add(PER_USER, QueryBuilder(plan, target).build()[0])
+        zone = self.clock.cte()
+        if zone is not None:
+            self.add(ZONE, zone)
+        self.scans: dict[str, str] = {}
+
+    def add(self, name: str, query: exp.Expression | exp.Query) -> None:
+        self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=ident(name))))
+
+    def per_user(self, expr: ir.Expr, table: str) -> exp.Expression:
+        """A per-user value of a user's row in `table` (the per-user query joined)."""
+
+        if expr in self.columns:
+            return col(self.columns[expr], table)
+
+        def resolve(node: ir.Expr) -> exp.Expression:
+            if node in self.columns:
+                return col(self.columns[node], table)
+            raise TargetError(self.target.name, type(node).__name__, "not a per-user value")
+
+        return ExprCompiler(self.target, self.as_of, resolve).compile(expr)
+
+    def scan(self, source_name: str) -> str:
+        """A CTE of a source's events before the as-of, of users of the universe: `_u`,
+        `_w` (wall time), `_a` (instant), `_i` (the row's identity among the user's rows),
+        the declared columns, and the per-user values filters read (`h<n>`)."""
+        if source_name in self.scans:
+            return self.scans[source_name]
+        target, source = self.target, self.project.source(source_name)
+        assert source.time_column is not None
+        time_type = source.column_type(source.time_column) or Type.TIMESTAMP
+        wall = target.read_column(col(source.time_column, "e"), time_type)
+        if time_type is Type.DATE:
+            wall = target.to_timestamp(wall)
+        user = col(source.user_column, "e")
+        query = exp.Select().from_(table_ref(source.table, "e"), copy=False)
+        query = query.join(
+            cte_ref(PER_USER, PER_USER),
+            on=exp.EQ(this=col(USER, PER_USER), expression=user.copy()),
+            join_type="INNER",
+            copy=False,
+        )
+        query, instant = self.clock.instant(query, wall)
+        columns = [target.read_column(col(name, "e"), kind) for name, kind in source.columns]
+        order = [exp.Ordered(this=wall.copy(), nulls_first=False)] + [
+            exp.Ordered(
+                this=target.ordered_text(value.copy()) if kind is Type.STRING else value.copy(),
+                nulls_first=False,
+            )
+            for value, (_, kind) in zip(columns, source.columns, strict=True)
+        ]
+        identity = exp.Window(
+            this=exp.RowNumber(), partition_by=[user.copy()], order=exp.Order(expressions=order)
+        )
+        selects: list[exp.Expression] = [
+            aliased(user, USER),
+            aliased(wall.copy(), "_w"),
+            aliased(instant, "_a"),
+            aliased(identity, "_i"),
+        ]
+        selects += [
+            aliased(value, f"c_{name}")
+            for value, (name, _) in zip(columns, source.columns, strict=True)
+        ]
+        selects += [
+            aliased(col(column, PER_USER), f"h_{column}") for column in self.columns.values()
+        ]
+        query.set("expressions", selects)
+        query = query.where(
+            exp.LT(this=wall.copy(), expression=target.timestamp(self.as_of)), copy=False
+        )
+        name = f"src{len(self.scans)}"
+        self.add(name, query)
+        self.scans[source_name] = name
+        return name
+
+    def matching(
+        self,
+        name: str,
+        match: model.EventMatch,
+        extra: Sequence[exp.Expression] = (),
+        columns: Sequence[str] = (),
+    ) -> None:
+        """A CTE `name` of the events of `match`: `_u`, `_w`, `_a`, `_i`, and `columns`
+        (declared columns of the source, as `c_<column>`)."""
+        scan = self.scan(match.source)
+        conditions = list(extra)
+        if match.filter is not None:
+            source = self.project.source(match.source)
+
+            def resolve(node: ir.Expr) -> exp.Expression:
+                if isinstance(node, ir.EventColumn) and source.column_type(node.column):
+                    return col(f"c_{node.column}")
+                if node in self.columns:
+                    return col(f"h_{self.columns[node]}")
+                raise TargetError(self.target.name, type(node).__name__, "in a report's filter")
+
+            compiled = ExprCompiler(self.target, self.as_of, resolve).compile(match.filter)
+            conditions.append(
+                exp.EQ(this=exp.Paren(this=compiled), expression=self.target.boolean(True))
+            )
+        selects = [col(c) for c in (USER, "_w", "_a", "_i")] + [col(f"c_{c}") for c in columns]
+        query = exp.Select(expressions=selects).from_(cte_ref(scan), copy=False)
+        if conditions:
+            query = query.where(and_all(conditions), copy=False)
+        self.add(name, query)
+
+    def finish(self, query: exp.Select) -> exp.Select:
+        query.set("with_", exp.With(expressions=self.ctes))
+        return self.target.finish_query(query)
+
+
+def _number(value: float) -> exp.Expression:
+    return exp.Literal.number(repr(value) if not float(value).is_integer() else int(value))
+
+
+def _count() -> exp.Expression:
+    return exp.Count(this=exp.Star())
+
+
+def _flag(condition: exp.Expression) -> exp.Expression:
+    return exp.Case(
+        ifs=[exp.If(this=condition, true=exp.Literal.number(1))], default=exp.Literal.number(0)
+    )
+
+
+# ---------------------------------------------------------------- funnels
+
+FUNNEL_COUNTS, FUNNEL_DURATIONS = 0, 1
+
+
+def window_seconds(funnel: model.Funnel) -> float | None:
+    """How long after its first event an entry's chances last (SPEC §3.4, censoring): the
+    funnel's window, or the sum of the steps' windows when every later step has one (the
+    shorter of the two); None: forever."""
+    ends: list[float] = []
+    if funnel.within is not None:
+        ends.append(funnel.within.total_seconds())
+    windows = [step.within for step in funnel.steps[1:]]
+    if all(w is not None for w in windows):
+        ends.append(sum(w.total_seconds() for w in windows if w is not None))
+    return min(ends) if ends else None
+
+
+def funnel_query(
+    project: ir.Project,
+    funnel: model.Funnel,
+    as_of: dt.datetime,
+    target: Target,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> exp.Select:
+    """Rows (`_k` the group's value, `_part`, `_s`, `_x`, `_n`) of a funnel's users whose
+    first step falls in the entry range [start, end) (wall times in the project's zone):
+    `_part` 0: `_n` users whose furthest step is `_s` (1-based), censored when `_x` is 1;
+    `_part` 1: `_n` users who reached step `_s` (0-based, from 1) `_x` seconds after the
+    previous step of their earliest-completing furthest chain. `_k` is null without `by`."""
+    split = funnel.split
+    per_user = [split.value] if split is not None and split.value is not None else []
+    entry_column = split.entry_column if split is not None else None
+    q = _Query(project, as_of, target, per_user, [s.event for s in funnel.steps], as_of.year + 1)
+    count = len(funnel.steps)
+    entry_range: list[exp.Expression] = [
+        exp.GTE(this=col("_w"), expression=target.timestamp(start)),
+        exp.LT(this=col("_w"), expression=target.timestamp(end)),
+    ]
+    for index, step in enumerate(funnel.steps):
+        extra = entry_range if index == 0 else []
+        columns = [entry_column] if index == 0 and entry_column is not None else []
+        q.matching(f"st{index}", step.event, extra, columns)
+    # chains of 1..count steps: c<d> holds (_u, i0, a0, ..., i<d-1>, a<d-1>, _v)
+    entry_value = col(f"c_{entry_column}", "s") if entry_column is not None else exp.null()
+    first = exp.Select(
+        expressions=[
+            col(USER, "s"),
+            aliased(col("_i", "s"), "i0"),
+            aliased(col("_a", "s"), "a0"),
+            aliased(entry_value, "_v"),
+        ]
+    ).from_(cte_ref("st0", "s"), copy=False)
+    q.add("c1", first)
+    funnel_window = None if funnel.within is None else funnel.within.total_seconds()
+    for depth in range(1, count):
+        step = funnel.steps[depth]
+        previous = col(f"a{depth - 1}", "c")
+        on: list[exp.Expression] = [
+            exp.EQ(this=col(USER, "s"), expression=col(USER, "c")),
+            exp.GTE(this=col("_a", "s"), expression=previous.copy()),
+        ]
+        if funnel_window is not None:
+            limit = exp.Add(this=col("a0", "c"), expression=_number(funnel_window))
+            on.append(exp.LT(this=col("_a", "s"), expression=limit))
+        if step.within is not None:
+            limit = exp.Add(this=previous.copy(), expression=_number(step.within.total_seconds()))
+            on.append(exp.LT(this=col("_a", "s"), expression=limit))
+        for earlier in range(depth):  # distinct events: never the same row twice
+            if funnel.steps[earlier].event.source == step.event.source:
+                on.append(exp.NEQ(this=col("_i", "s"), expression=col(f"i{earlier}", "c")))
+        carried: list[exp.Expression] = [col(USER, "c")]
+        for earlier in range(depth):
+            carried += [col(f"i{earlier}", "c"), col(f"a{earlier}", "c")]
+        carried += [
+            col("_v", "c"),
+            aliased(col("_i", "s"), f"i{depth}"),
+            aliased(col("_a", "s"), f"a{depth}"),
+        ]
+        chain = (
+            exp.Select(expressions=carried)
+            .from_(cte_ref(f"c{depth}", "c"), copy=False)
+            .join(cte_ref(f"st{depth}", "s"), on=and_all(on), join_type="INNER", copy=False)
+        )
+        q.add(f"c{depth + 1}", chain)
+    number_null = target.null(Type.NUMBER)
+    union: exp.Query | None = None
+    for depth in range(1, count + 1):
+        times = [
+            aliased(col(f"a{i}") if i < depth else number_null.copy(), f"a{i}")
+            for i in range(count)
+        ]
+        part = exp.Select(
+            expressions=[col(USER), aliased(exp.Literal.number(depth), "_d"), *times, col("_v")]
+        ).from_(cte_ref(f"c{depth}"), copy=False)
+        union = part if union is None else exp.Union(this=union, expression=part, distinct=False)
+    assert union is not None
+    q.add("chains", union)
+    reached = exp.Window(this=exp.Max(this=col("_d")), partition_by=[col(USER)])
+    q.add(
+        "ranked",
+        exp.Select(expressions=[exp.Star(), aliased(reached, "_r")]).from_(
+            cte_ref("chains"), copy=False
+        ),
+    )
+    # the earliest-completing furthest chain: smallest times read from the last step back
+    completing = exp.Order(
+        expressions=[
+            exp.Ordered(this=col(f"a{i}"), nulls_first=False) for i in reversed(range(count))
+        ]
+    )
+    # `by entry`: the earliest first event of a furthest chain, then the smallest value
+    value = col("_v")
+    ordered_value = target.ordered_text(value) if _entry_is_text(project, funnel) else value
+    entering = exp.Order(
+        expressions=[
+            exp.Ordered(this=col("a0"), nulls_first=False),
+            exp.Ordered(this=ordered_value, nulls_first=False),
+        ]
+    )
+    best = exp.Select(
+        expressions=[
+            col(USER),
+            col("_r"),
+            *[col(f"a{i}") for i in range(count)],
+            col("_v"),
+            aliased(
+                exp.Window(this=exp.RowNumber(), partition_by=[col(USER)], order=completing), "_n"
+            ),
+            aliased(
+                exp.Window(this=exp.RowNumber(), partition_by=[col(USER)], order=entering), "_m"
+            ),
+        ]
+    ).from_(cte_ref("ranked"), copy=False)
+    q.add("best", best.where(exp.EQ(this=col("_d"), expression=col("_r")), copy=False))
+    last_entry = (
+        exp.Select(expressions=[col(USER), aliased(exp.Max(this=col("a0")), "_l")])
+        .from_(cte_ref("c1"), copy=False)
+        .group_by(col(USER), copy=False)
+    )
+    q.add("entries", last_entry)
+    # one row per user: furthest step, its chain's times, censored, the group's value
+    unfinished = exp.LT(this=col("_r", "t"), expression=exp.Literal.number(count))
+    window = window_seconds(funnel)
+    open_window: exp.Expression = exp.true()
+    if window is not None:
+        open_window = exp.GT(
+            this=exp.Add(this=col("_l", "l"), expression=_number(window)),
+            expression=_number(q.clock.at(as_of)),
+        )
+    key: exp.Expression = exp.null()
+    if split is not None and split.value is not None:
+        key = q.per_user(split.value, PER_USER)
+    elif entry_column is not None:
+        key = col("_v", "v")
+    users = (
+        exp.Select(
+            expressions=[
+                col(USER, "t"),
+                col("_r", "t"),
+                *[col(f"a{i}", "t") for i in range(count)],
+                aliased(_flag(exp.And(this=unfinished, expression=open_window)), "_c"),
+                aliased(key, "_k"),
+            ]
+        )
+        .from_(cte_ref("best", "t"), copy=False)
+        .join(
+            cte_ref("best", "v"),
+            on=exp.and_(
+                exp.EQ(this=col(USER, "v"), expression=col(USER, "t")),
+                exp.EQ(this=col("_m", "v"), expression=exp.Literal.number(1)),
+            ),
+            join_type="INNER",
+            copy=False,
+        )
+        .join(
+            cte_ref("entries", "l"),
+            on=exp.EQ(this=col(USER, "l"), expression=col(USER, "t")),
+            join_type="INNER",
+            copy=False,
+        )
+        .join(
+            cte_ref(PER_USER, PER_USER),
+            on=exp.EQ(this=col(USER, PER_USER), expression=col(USER, "t")),
+            join_type="INNER",
+            copy=False,
+        )
+        .where(exp.EQ(this=col("_n", "t"), expression=exp.Literal.number(1)), copy=False)
+    )
+    q.add("users", users)
+    number = Type.NUMBER
+    counts = (
+        exp.Select(
+            expressions=[
+                col("_k"),
+                aliased(exp.Literal.number(FUNNEL_COUNTS), "_part"),
+                aliased(col("_r"), "_s"),
+                aliased(target.cast(col("_c"), number), "_x"),
+                aliased(_count(), "_n"),
+            ]
+        )
+        .from_(cte_ref("users"), copy=False)
+        .group_by(col("_k"), col("_r"), col("_c"), copy=False)
+    )
+    result: exp.Query = counts
+    for index in range(1, count):
+        gap = exp.Sub(this=col(f"a{index}"), expression=col(f"a{index - 1}"))
+        durations = (
+            exp.Select(
+                expressions=[
+                    col("_k"),
+                    aliased(exp.Literal.number(FUNNEL_DURATIONS), "_part"),
+                    aliased(exp.Literal.number(index), "_s"),
+                    aliased(target.cast(gap, number), "_x"),
+                    aliased(_count(), "_n"),
+                ]
+            )
+            .from_(cte_ref("users"), copy=False)
+            .where(exp.GT(this=col("_r"), expression=exp.Literal.number(index)), copy=False)
+            .group_by(col("_k"), gap.copy(), copy=False)
+        )
+        result = exp.Union(this=result, expression=durations, distinct=False)
+    q.add("result", result)
+    return q.finish(exp.Select(expressions=[exp.Star()]).from_(cte_ref("result"), copy=False))
+
+
+def _entry_is_text(project: ir.Project, funnel: model.Funnel) -> bool:
+    split = funnel.split
+    if split is None or split.entry_column is None:
+        return False
+    source = project.source(funnel.steps[0].event.source)
+    return source.column_type(split.entry_column) is Type.STRING
+
+
+# ---------------------------------------------------------------- retention
+
+
+def retention_query(
+    project: ir.Project,
+    retention: model.Retention,
+    as_of: dt.datetime,
+    target: Target,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> exp.Select:
+    """Rows (`_p` the cohort's period start, a date; `_k` 1..periods; `_size`; `_n`
+    retained; `_open` 1 when some member's period k has not ended at the as-of), one per
+    cohort and period. [start, end): the cohort instants kept (wall times)."""
+    months = retention.periods if retention.period == "month" else retention.periods // 4 + 1
+    q = _Query(
+        project,
+        as_of,
+        target,
+        [],
+        [retention.cohort, retention.returns],
+        as_of.year + 2 + months // 12,
+    )
+    q.matching("coh", retention.cohort)
+    q.matching("ret", retention.returns)
+    period = _period_start(target, retention.period, col("_w"))
+    partition = [col(USER)] if retention.first else [col(USER), period.copy()]
+    ordered = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=partition,
+        order=exp.Order(expressions=[exp.Ordered(this=col("_w"), nulls_first=False)]),
+    )
+    q.add(
+        "picked",
+        exp.Select(
+            expressions=[
+                col(USER),
+                col("_w"),
+                col("_a"),
+                aliased(period, "_p"),
+                aliased(ordered, "_o"),
+            ]
+        ).from_(cte_ref("coh"), copy=False),
+    )
+    kept: list[exp.Expression] = [exp.EQ(this=col("_o"), expression=exp.Literal.number(1))]
+    if start is not None:
+        kept.append(exp.GTE(this=col("_w"), expression=target.timestamp(start)))
+    if end is not None:
+        kept.append(exp.LT(this=col("_w"), expression=target.timestamp(end)))
+    q.add(
+        "members",
+        exp.Select(expressions=[col(USER), col("_w"), col("_a"), col("_p")])
+        .from_(cte_ref("picked"), copy=False)
+        .where(and_all(kept), copy=False),
+    )
+    ks = [
+        exp.Select(expressions=[aliased(exp.Literal.number(k), "k")])
+        for k in range(1, retention.periods + 1)
+    ]
+    periods: exp.Query = ks[0]
+    for k_select in ks[1:]:
+        periods = exp.Union(this=periods, expression=k_select, distinct=False)
+    q.add("ks", periods)
+    k = col("k", "ks")
+    grid = exp.Select().from_(cte_ref("members", "m"), copy=False)
+    grid = grid.join(cte_ref("ks", "ks"), join_type="CROSS", copy=False)
+    base: list[exp.Expression] = [col(USER, "m"), col("_p", "m"), k]
+    if retention.rolling and retention.period in UNIT_SECONDS:
+        unit = exp.Literal.number(UNIT_SECONDS[retention.period])
+        low = exp.Add(this=col("_a", "m"), expression=exp.Mul(this=k.copy(), expression=unit))
+        high = exp.Add(
+            this=col("_a", "m"),
+            expression=exp.Mul(
+                this=exp.Paren(this=exp.Add(this=k.copy(), expression=exp.Literal.number(1))),
+                expression=unit.copy(),
+            ),
+        )
+        q.add("cells", grid.select(*base, aliased(low, "_lo"), aliased(high, "_hi"), copy=False))
+    else:
+        if retention.rolling:  # calendar months from the user's own cohort time, clamped
+            origin: exp.Expression = col("_w", "m")
+        else:
+            origin = target.to_timestamp(col("_p", "m"))
+        unit_name = retention.period.upper()
+        low_wall = _shift(origin, k.copy(), unit_name)
+        high_wall = _shift(
+            origin, exp.Add(this=k.copy(), expression=exp.Literal.number(1)), unit_name
+        )
+        walls = grid.select(
+            *base,
+            aliased(target.to_timestamp(low_wall), "_lw"),
+            aliased(target.to_timestamp(high_wall), "_hw"),
+            copy=False,
+        )
+        q.add("walls", walls)
+        cells = exp.Select().from_(cte_ref("walls", "w"), copy=False)
+        cells, low_at = q.clock.instant(cells, col("_lw", "w"))
+        cells, high_at = q.clock.instant(cells, col("_hw", "w"))
+        selects = [col(USER, "w"), col("_p", "w"), col("k", "w")]
+        q.add(
+            "cells",
+            cells.select(*selects, aliased(low_at, "_lo"), aliased(high_at, "_hi"), copy=False),
+        )
+    as_of_at = _number(q.clock.at(as_of))
+    keys = [col("_p"), col("k")]
+    q.add(
+        "stats",
+        exp.Select(
+            expressions=[
+                *keys,
+                aliased(_count(), "_size"),
+                aliased(exp.Max(this=_flag(exp.GT(this=col("_hi"), expression=as_of_at))), "_open"),
+            ]
+        )
+        .from_(cte_ref("cells"), copy=False)
+        .group_by(*[key.copy() for key in keys], copy=False),
+    )
+    on: list[exp.Expression] = [
+        exp.EQ(this=col(USER, "r"), expression=col(USER, "c")),
+        exp.GTE(this=col("_a", "r"), expression=col("_lo", "c")),
+    ]
+    if not retention.on_or_after:
+        on.append(exp.LT(this=col("_a", "r"), expression=col("_hi", "c")))
+    hits = (
+        exp.Select(
+            expressions=[
+                col("_p", "c"),
+                col("k", "c"),
+                aliased(exp.Count(this=exp.Distinct(expressions=[col(USER, "c")])), "_n"),
+            ]
+        )
+        .from_(cte_ref("cells", "c"), copy=False)
+        .join(cte_ref("ret", "r"), on=and_all(on), join_type="INNER", copy=False)
+        .group_by(col("_p", "c"), col("k", "c"), copy=False)
+    )
+    q.add("hits", hits)
+    final = (
+        exp.Select(
+            expressions=[
+                col("_p", "s"),
+                col("k", "s"),
+                col("_size", "s"),
+                aliased(
+                    exp.Coalesce(this=col("_n", "h"), expressions=[exp.Literal.number(0)]), "_n"
+                ),
+                col("_open", "s"),
+            ]
+        )
+        .from_(cte_ref("stats", "s"), copy=False)
+        .join(
+            cte_ref("hits", "h"),
+            on=exp.and_(
+                exp.EQ(this=col("_p", "h"), expression=col("_p", "s")),
+                exp.EQ(this=col("k", "h"), expression=col("k", "s")),
+            ),
+            join_type="LEFT",
+            copy=False,
+        )
+    )
+    return q.finish(final)
+
+
+def _period_start(target: Target, period: str, wall: exp.Expression) -> exp.Expression:
+    """The calendar period holding a wall time, as the date it starts on (weeks: Monday)."""
+    day = target.to_date(wall)
+    if period == "day":
+        return day
+    unit = exp.var(period.upper())
+    truncated = exp.DateTrunc(this=day, unit=unit)  # type: ignore[no-untyped-call]
+    return target.to_date(truncated)
+
+
+def _shift(value: exp.Expression, count: exp.Expression, unit: str) -> exp.Expression:
+    """A time `count` days, weeks or calendar months later (months clamp at month end)."""
+    if unit == "WEEK":
+        count = exp.Mul(this=exp.Paren(this=count), expression=exp.Literal.number(7))
+        unit = "DAY"
+    return exp.DateAdd(this=value.copy(), expression=exp.Paren(this=count), unit=exp.var(unit))

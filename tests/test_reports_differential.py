@@ -123,7 +123,7 @@ def funnels(draw: st.DrawFn) -> str:
 @st.composite
 def retentions(draw: st.DrawFn) -> str:
     cohort = draw(st.sampled_from(STEP_EVENTS[:6]))
-    returns = draw(st.sampled_from(STEP_EVENTS[:6]))
+    returns = draw(st.sampled_from(["events", "orders", *STEP_EVENTS[:6]]))
     first = draw(st.booleans())
     lines = [
         f"    cohort {'first ' if first else ''}{cohort}",
@@ -144,8 +144,10 @@ def data(
 ) -> dict[str, list[dict[str, Any]]]:
     """A few users with events at a handful of shared moments (ties), some exactly on a
     DST change or a month's last minute."""
+    days = st.sampled_from(range(-2, span_days + 1))  # sampled: spread over the span
+    minutes = st.sampled_from([0, 1, 59, 150, 600, 1439])
     pool = [
-        base + dt.timedelta(minutes=draw(st.integers(-2 * 1440, span_days * 1440)))
+        base + dt.timedelta(days=draw(days), minutes=draw(minutes))
         for _ in range(draw(st.integers(2, moments)))
     ]
     pool += [base.replace(hour=0) + dt.timedelta(days=1, hours=2, minutes=30)]  # DST hour
@@ -181,7 +183,7 @@ def funnel_scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario(
         SOURCES + draw(funnels()),
         draw(st.sampled_from(ZONES)),
-        draw(data(base, 10)),
+        draw(data(base, 4)),
         as_of,
         start,
         end,
@@ -193,7 +195,7 @@ def retention_scenarios(draw: st.DrawFn) -> Scenario:
     base = draw(st.sampled_from(BASES))
     rules = SOURCES + draw(retentions())
     span = next(days for unit, days in SPANS.items() if f"by {unit}" in rules)
-    as_of = base + dt.timedelta(hours=draw(st.integers(span * 8, span * 30)))
+    as_of = base + dt.timedelta(hours=draw(st.integers(span * 16, span * 40)))
     start = end = None
     if draw(st.integers(0, 3)) == 0:
         start = base + dt.timedelta(days=draw(st.integers(-2, 10)))

@@ -12,8 +12,9 @@ results join back to the users table; with an identity it is the person key, a
 string). A project with an identity also keeps its persons (`_persons`: every ID of
 every person) and the shared IDs it left out (`_shared_ids`) per as-of. A project with
 journeys keeps their ledger of entries, the outbox and a marker per journey run; `segl
-deliver` records its attempts. Later features (report results, alert history) add their
-tables to this module.
+deliver` records its attempts. `segl report` keeps every result it computes
+(`_report_results`: one row per report and as-of, the result as JSON text). Later
+features (alert history) add their tables to this module.
 """
 
 from __future__ import annotations
@@ -262,6 +263,34 @@ class Store:
             ),
             (),
             "journeys: every delivery attempt of `segl deliver`",
+        )
+
+    # ------------------------------------------------------------ reports
+    @property
+    def report_results(self) -> Table:
+        return Table(
+            self._name("report_results"),
+            (
+                AS_OF,
+                Column(
+                    "report",
+                    Type.STRING,
+                    "the funnel's, retention's, report's or experiment's name",
+                ),
+                Column("kind", Type.STRING, "funnel, retention, report or experiment"),
+                Column(
+                    "range_from",
+                    Type.TIMESTAMP,
+                    "a funnel's entry range or a retention's cohort range: its start (null: none)",
+                ),
+                Column("range_to", Type.TIMESTAMP, "the range's end, exclusive (null: none)"),
+                Column("result", Type.STRING, "the result, the JSON object `segl report` prints"),
+                Column("run_at", Kind.INSTANT, "when `segl report` computed it, an instant (UTC)"),
+                Column("segl_version", Type.STRING, "the segl that computed it"),
+            ),
+            ("report", "as_of"),
+            "reports: one row per report and as-of, written by `segl report` (a report run "
+            "again for the same as-of replaces its row)",
         )
 
     @property

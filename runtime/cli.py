@@ -843,6 +843,172 @@ def simulate(
     click.echo(f"{len(moments):,} runs from {span}: {len(decisions):,} decisions")
 
 
+def _split_report_arguments(
+    arguments: tuple[str, ...], project: str | None
+) -> tuple[list[str], str]:
+    """NAME... [PROJECT]: the last argument is the project when it is a folder, a .segl file
+    or a path (has a /); without it (or with -p) the project is -p's or the current folder."""
+    names = list(arguments)
+    if project is None and names:
+        last = names[-1]
+        if Path(last).is_dir() or last.endswith(".segl") or "/" in last:
+            return names[:-1], last
+    return names, project or "."
+
+
+@cli.command()
+@click.argument("arguments", nargs=-1, metavar="[NAME...] [PROJECT]")
+@click.option("--project", "-p", "project", default=None, type=click.Path())
+@db_option
+@as_of_option
+@click.option("--from", "start", default=None, metavar="T", help="Funnel entries / cohorts from.")
+@click.option("--to", "end", default=None, metavar="T", help="... up to (exclusive).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--out", "out", default=None, type=click.Path(), help="Write to FILE.")
+@lock_timeout_option
+def report(
+    arguments: tuple[str, ...],
+    project: str | None,
+    db_url: str | None,
+    as_of: str | None,
+    start: str | None,
+    end: str | None,
+    fmt: str,
+    out: str | None,
+    lock_timeout: float,
+) -> None:
+    """Run funnels, retention, reports and experiments (every one unless NAMEs are given),
+    keep the results as history keyed by as-of, and print them as text, JSON or HTML."""
+    from segl.runtime import report_command as rc
+    from segl.runtime.report_html import context_of, render_html
+
+    names, folder = _split_report_arguments(arguments, project)
+    loaded = load_or_fail(folder)
+    checked = project_of(loaded)
+    moment = resolve_as_of(as_of, loaded)
+    low = None if start is None else _range_bound("--from", start, loaded)
+    high = None if end is None else _range_bound("--to", end, loaded)
+    try:
+        chosen = rc.choose(checked, names)
+    except DiagnosticError as err:
+        fail(err.diagnostics, loaded.texts)
+    problems = rc.check_range(moment, low, high)
+    if problems:
+        fail(problems)
+    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
+        try:
+            _sources_or_fail(loaded, engine)
+            results = [rc.compute(engine, checked, c, moment, low, high) for c in chosen]
+            ranges = [
+                _stored_range(c.kind, r, low, high) for c, r in zip(chosen, results, strict=True)
+            ]
+            rc.store_results(
+                engine, store_of(loaded, engine), results, moment, ranges, segl_version()
+            )
+        except DiagnosticError as err:
+            fail(err.diagnostics, loaded.texts)
+        except EngineError as err:
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None)])
+    if fmt == "json":
+        text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "html":
+        title = f"segl report: {checked.name} as of {moment:%Y-%m-%d %H:%M}"
+        text = render_html(results, context_of(checked, sql=None, title=title))
+    else:
+        text = rc.results_text(results, rc.titles_of(checked))
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as err:
+        fail([Diagnostic("E0605", f"cannot write {out}: {err.strerror or err}", None)])
+    click.echo(f"wrote {plural(len(results), 'result')} to {out}", err=True)
+
+
+def _sources_or_fail(loaded: LoadedProject, engine: Engine) -> None:
+    problems = verify_sources(loaded, engine)
+    if any(d.is_error for d in problems):
+        fail(problems, loaded.texts)
+
+
+def _range_bound(option: str, text: str, loaded: LoadedProject) -> dt.datetime:
+    try:
+        return parse_as_of(text, loaded.settings.config.timezone)
+    except (ValueError, OverflowError) as err:
+        hint = f"e.g. {option} 2026-10-01 or {option} '2026-10-01 10:00:00'"
+        fail([Diagnostic("E0601", f"bad {option}: {err}", None, (hint,))], usage=True)
+
+
+def _stored_range(
+    kind: str, result: dict[str, object], low: dt.datetime | None, high: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The range a stored result covers: a funnel's entry range (its default when no
+    --from/--to), a retention's cohort range; none for reports and experiments."""
+    if kind == "funnel":
+        start, end = result.get("from"), result.get("to")
+        return (
+            dt.datetime.fromisoformat(str(start)) if start is not None else low,
+            dt.datetime.fromisoformat(str(end)) if end is not None else high,
+        )
+    if kind == "retention":
+        return low, high
+    return None, None
+
+
+@show.command(name="assignments")
+@click.argument("experiment")
+@click.argument("project_arg", metavar="[PROJECT]", required=False)
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@as_of_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+)
+@lock_timeout_option
+def show_assignments(
+    experiment: str,
+    project_arg: str | None,
+    project: str,
+    db_url: str | None,
+    as_of: str | None,
+    fmt: str,
+    lock_timeout: float,
+) -> None:
+    """Each user of an experiment's population with their arm at the as-of."""
+    from segl.runtime.reference.reports import json_value
+    from segl.runtime.report_command import assignments
+    from segl.runtime.tables import format_table
+
+    loaded = load_or_fail(project_arg or project)
+    checked = project_of(loaded)
+    moment = resolve_as_of(as_of, loaded)
+    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
+        try:
+            _sources_or_fail(loaded, engine)
+            pairs = assignments(engine, checked, experiment, moment)
+        except DiagnosticError as err:
+            fail(err.diagnostics, loaded.texts)
+        except EngineError as err:
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None)])
+    if fmt == "jsonl":
+        for user, arm in pairs:
+            click.echo(json.dumps({"user": json_value(user), "arm": arm}, ensure_ascii=False))
+        return
+    click.echo(format_table(["user", "arm"], [[user, arm] for user, arm in pairs]))
+    counts: dict[str, int] = {}
+    for _, arm in pairs:
+        counts[arm] = counts.get(arm, 0) + 1
+    shown = ", ".join(f"{arm} {n:,}" for arm, n in counts.items())
+    click.echo(f"{plural(len(pairs), 'user')} assigned" + (f": {shown}" if shown else ""))
+
+
 @cli.group()
 def export() -> None:
     """Export stored results for delivery tools."""

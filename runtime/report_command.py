@@ -1,0 +1,452 @@
+"""`segl report`: run a project's funnels, retention, reports and experiments on an engine
+(runtime/reports.py), keep every result as history keyed by as-of (the `_report_results`
+table of compiler/store.py) and show them as text, JSON (docs/reports.md) or an HTML page
+(runtime/report_html.py); and `segl show assignments`.
+
+A report run again for an as-of replaces its stored row: the old rows of the reports run
+are deleted and the new ones inserted in one transaction (on ClickHouse and Spark, which
+have none, by each target's `replace_rows`: a staged table swapped in at the end)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.reports import model
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.store import Store, Table
+from segl.compiler.targets import Target
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.runtime.engines import Engine
+from segl.runtime.tables import format_table
+
+Json = dict[str, Any]
+KINDS = ("funnel", "retention", "report", "experiment")
+RANGED = ("funnel", "retention")  # the kinds --from/--to bound
+
+
+@dataclass(frozen=True)
+class Chosen:
+    name: str
+    kind: str
+
+
+def defined(project: ir.Project) -> list[Chosen]:
+    """Every funnel, retention, report and experiment of the project, kind by kind."""
+    reports = project.reports or model.Reports()
+    groups: Sequence[tuple[str, Sequence[Any]]] = (
+        ("funnel", reports.funnels),
+        ("retention", reports.retentions),
+        ("report", reports.reports),
+        ("experiment", reports.experiments),
+    )
+    return [Chosen(d.name, kind) for kind, group in groups for d in group]
+
+
+def choose(project: ir.Project, names: Sequence[str]) -> list[Chosen]:
+    """The reports named (all when none is), in the order named; E0301 for an unknown
+    name (with the closest one), E0820 when the project defines none."""
+    known = defined(project)
+    if not known:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0820",
+                    f"project '{project.name}' defines no funnel, retention, report or "
+                    "experiment: nothing to report",
+                    None,
+                    ("define one (docs/reports.md), e.g. funnel f { step a: ... step b: ... }",),
+                )
+            ]
+        )
+    by_name = {c.name: c for c in known}
+    problems = []
+    for name in names:
+        if name not in by_name:
+            close = difflib.get_close_matches(name, list(by_name), n=1)
+            hints = [f"did you mean '{close[0]}'?"] if close else []
+            hints.append("reports: " + ", ".join(by_name))
+            problems.append(Diagnostic("E0301", f"unknown report '{name}'", None, tuple(hints)))
+    if problems:
+        raise DiagnosticError(problems)
+    return [by_name[name] for name in dict.fromkeys(names)] if names else known
+
+
+def check_range(
+    as_of: dt.datetime, start: dt.datetime | None, end: dt.datetime | None
+) -> list[Diagnostic]:
+    """E0821: --to not after --from, or a range that starts after the as-of (nothing in
+    it has happened yet: its report would be silently empty)."""
+    example = "e.g. --from 2026-10-01 --to 2026-11-01 (entries or cohorts in [from, to))"
+    if start is not None and end is not None and end <= start:
+        return [
+            Diagnostic(
+                "E0821",
+                f"--to {end:%Y-%m-%d %H:%M:%S} is not after --from {start:%Y-%m-%d %H:%M:%S}",
+                None,
+                (example,),
+            )
+        ]
+    if start is not None and start >= as_of:
+        return [
+            Diagnostic(
+                "E0821",
+                f"--from {start:%Y-%m-%d %H:%M:%S} is not before the as-of "
+                f"{as_of:%Y-%m-%d %H:%M:%S}: the range is in the future",
+                None,
+                ("pass an earlier --from, or a later --as-of", example),
+            )
+        ]
+    return []
+
+
+def compute(
+    engine: Engine,
+    project: ir.Project,
+    chosen: Chosen,
+    as_of: dt.datetime,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> Json:
+    """One result, the JSON object of docs/reports.md."""
+    from segl.runtime import reports
+
+    if chosen.kind == "funnel":
+        return reports.run_funnel(engine, project, chosen.name, as_of, start, end)
+    if chosen.kind == "retention":
+        return reports.run_retention(engine, project, chosen.name, as_of, start, end)
+    if chosen.kind == "report":
+        run_report: Callable[..., Json] = _engine_function("run_report", "reports")
+        return run_report(engine, project, chosen.name, as_of, start, end)
+    run_experiment: Callable[..., Json] = _engine_function("run_experiment", "experiments")
+    return run_experiment(engine, project, chosen.name, as_of)
+
+
+def _engine_function(name: str, what: str) -> Callable[..., Any]:
+    """A function of runtime/reports.py looked up when called: reports and experiments
+    run there (E0822 while the engine cannot run that kind yet)."""
+    from segl.runtime import reports
+
+    found: Callable[..., Any] | None = getattr(reports, name, None)
+    if found is None:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0822",
+                    f"this segl cannot compute {what} on a database yet",
+                    None,
+                    ("run the funnels and retention by name: segl report NAME...",),
+                )
+            ]
+        )
+    return found
+
+
+def assignments(
+    engine: Engine, project: ir.Project, experiment: str, as_of: dt.datetime
+) -> list[tuple[Any, str]]:
+    """(user, arm) of an experiment at the as-of; E0301 for an unknown experiment."""
+
+    names = [e.name for e in (project.reports or model.Reports()).experiments]
+    if experiment not in names:
+        close = difflib.get_close_matches(experiment, names, n=1)
+        hints = [f"did you mean '{close[0]}'?"] if close else []
+        hints.append("experiments: " + (", ".join(names) or "none"))
+        raise DiagnosticError(
+            [Diagnostic("E0301", f"unknown experiment '{experiment}'", None, tuple(hints))]
+        )
+    of: Callable[..., list[tuple[Any, str]]] = _engine_function(
+        "experiment_assignments", "experiment assignments"
+    )
+    return list(of(engine, project, experiment, as_of))
+
+
+# ---------------------------------------------------------------- the history table
+
+
+def _create(table: Table, target: Target) -> exp.Create:
+    """CREATE TABLE IF NOT EXISTS, each column typed as compiler/store.py declares it
+    (with the table engine ClickHouse and the file format Spark need for a kept table)."""
+    schema = exp.Schema(
+        this=table_ref(table.name),
+        expressions=[
+            exp.ColumnDef(
+                this=exp.to_identifier(c.name, quoted=True), kind=target.store_type(c.type)
+            )
+            for c in table.columns
+        ],
+    )
+    properties = None
+    lineage = target.lineage()
+    if "clickhouse" in lineage:
+        order = exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))])
+        properties = exp.Properties(
+            expressions=[exp.EngineProperty(this=exp.var("MergeTree")), order]
+        )
+    elif "spark" in lineage:
+        properties = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
+    return exp.Create(this=schema, kind="TABLE", exists=True, properties=properties)
+
+
+def _schema_problem(engine: Engine, table: Table) -> Diagnostic | None:
+    """E0609 when a stored table of this name lacks a column or holds another type."""
+    live = engine.columns_of(table.name)
+    if live is None:
+        return None
+    by_name = {name.lower(): kind for name, kind in live.items()}
+    for column in table.columns:
+        found = by_name.get(column.name.lower())
+        if found is not None and engine.holds(column.type, found):
+            continue
+        renamed = exp.Alter(
+            this=table_ref(table.name),
+            kind="TABLE",
+            actions=[exp.AlterRename(this=table_ref(f"{table.name}_old"))],
+        )
+        what = "has no column" if found is None else f"has {found} in column"
+        return Diagnostic(
+            "E0609",
+            f"{table.name} {what} {column.name}: it was written by another version of segl "
+            "or another tool",
+            None,
+            (
+                "keep it under another name and run again: "
+                + render(renamed, engine.target, pretty=False),
+            ),
+        )
+    return None
+
+
+def _typed(target: Target, value: exp.Expression | None, column_type: Any) -> exp.Expression:
+    if value is None:
+        return exp.Cast(this=exp.null(), to=target.store_type(column_type))
+    return value
+
+
+def store_results(
+    engine: Engine,
+    store: Store,
+    results: Sequence[Json],
+    as_of: dt.datetime,
+    ranges: Sequence[tuple[dt.datetime | None, dt.datetime | None]],
+    version: str,
+) -> None:
+    """Keep the results for the as-of: each report's earlier row of that as-of replaced,
+    all in one transaction."""
+    table = store.report_results
+    target = engine.target
+    problem = _schema_problem(engine, table)
+    if problem is not None:
+        raise DiagnosticError([problem])
+    if not results:
+        return
+    if engine.columns_of(table.name) is None:
+        engine.execute_in_transaction([render(_create(table, target), target, pretty=False)])
+    run_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    selects: list[exp.Query] = []
+    for result, (start, end) in zip(results, ranges, strict=True):
+        values: dict[str, exp.Expression] = {
+            "as_of": target.timestamp(as_of),
+            "report": target.string(str(result["name"])),
+            "kind": target.string(str(result["kind"])),
+            "range_from": _typed(
+                target, None if start is None else target.timestamp(start), Type.TIMESTAMP
+            ),
+            "range_to": _typed(
+                target, None if end is None else target.timestamp(end), Type.TIMESTAMP
+            ),
+            "result": target.string(json.dumps(result, ensure_ascii=False, sort_keys=False)),
+            "run_at": target.instant(run_at),
+            "segl_version": target.string(version),
+        }
+        selects.append(
+            exp.Select(
+                expressions=[
+                    exp.alias_(
+                        exp.Cast(this=values[c.name], to=target.store_type(c.type)),
+                        c.name,
+                        quoted=True,
+                    )
+                    for c in table.columns
+                ]
+            )
+        )
+    query = selects[0]
+    for select in selects[1:]:
+        query = exp.Union(this=query, expression=select, distinct=False)
+    insert = exp.Insert(
+        this=exp.Schema(
+            this=table_ref(table.name),
+            expressions=[exp.to_identifier(n, quoted=True) for n in table.names],
+        ),
+        expression=query,
+    )
+    names = exp.In(this=col("report"), expressions=[target.string(str(r["name"])) for r in results])
+    match = exp.And(
+        this=exp.EQ(this=col("as_of"), expression=target.timestamp(as_of)), expression=names
+    )
+    statements = [
+        *target.replace_rows(table.name, [], match, insert),
+        *target.finish_run([table.name]),
+    ]
+    engine.execute_in_transaction([render(s, target, pretty=False) for s in statements])
+
+
+@dataclass(frozen=True)
+class Stored:
+    as_of: dt.datetime
+    report: str
+    kind: str
+    range_from: dt.datetime | None
+    range_to: dt.datetime | None
+    result: Json
+
+
+def read_results(engine: Engine, store: Store, report: str | None = None) -> list[Stored]:
+    """The stored results (of one report), oldest as-of first."""
+    table = store.report_results
+    if engine.columns_of(table.name) is None:
+        return []
+    names = ["as_of", "report", "kind", "range_from", "range_to", "result"]
+    query = exp.Select(expressions=[col(n) for n in names]).from_(table_ref(table.name))
+    if report is not None:
+        query = query.where(exp.EQ(this=col("report"), expression=engine.target.string(report)))
+    query = query.order_by(col("as_of"), col("report"))
+    found = []
+    for as_of, name, kind, start, end, text in engine.query(render(query, engine.target)):
+        found.append(
+            Stored(
+                engine.decode(as_of, Type.TIMESTAMP),
+                str(name),
+                str(kind),
+                None if start is None else engine.decode(start, Type.TIMESTAMP),
+                None if end is None else engine.decode(end, Type.TIMESTAMP),
+                json.loads(text),
+            )
+        )
+    return found
+
+
+# ---------------------------------------------------------------- text
+
+
+def _rate(value: Any) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _duration(seconds: Any) -> str:
+    if seconds is None:
+        return "-"
+    whole = round(float(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+
+
+def _key(key: Json) -> str:
+    return ", ".join(f"{k}={_number(v)}" for k, v in key.items()) or "(all)"
+
+
+def result_text(result: Json, title: str | None = None) -> str:
+    """One result as a readable table, under a heading naming it."""
+    kind = result.get("kind")
+    heading = f"{kind} {result['name']}" + (f" - {title}" if title else "")
+    lines = [heading, "=" * min(len(heading) + 4, 80)]
+    if kind == "funnel":
+        lines.append(f"entries from {result['from']} to {result['to']}, as of {result['as_of']}")
+        header = ["group", "step", "users", "from first", "from previous", "median time"]
+        rows = [
+            [
+                _key(group["key"]),
+                step["name"],
+                _number(step["users"]),
+                _rate(step["rate_from_first"]),
+                _rate(step["rate_from_previous"]),
+                _duration(step["median_seconds_from_previous"]),
+            ]
+            for group in result["groups"]
+            for step in group["steps"]
+        ]
+        lines.append(format_table(header, rows))
+        censored = result["groups"][0]["censored"] if result["groups"] else 0
+        lines.append(f"censored (window still open at the as-of): {censored:,}")
+    elif kind == "retention":
+        lines.append(f"as of {result['as_of']} (-: a period not over yet)")
+        cohorts = result["cohorts"]
+        width = max((len(c["retained"]) for c in cohorts), default=0)
+        header = ["cohort", "size", *(str(k) for k in range(1, width + 1))]
+        lines.append(
+            format_table(
+                header,
+                [
+                    [c["cohort"], _number(c["size"]), *(_number(n) for n in c["retained"])]
+                    for c in cohorts
+                ],
+            )
+        )
+    elif kind == "experiment":
+        lines.append(f"salt {result.get('salt')}, control {result.get('control')}")
+        header = ["arm", "users", "metric", "mean", "diff", "95% CI", "lift"]
+        rows = []
+        for arm in result["arms"]:
+            for metric, values in arm["metrics"].items():
+                low, high = values["ci_low"], values["ci_high"]
+                ci = "-" if low is None or high is None else f"[{low:.4g}, {high:.4g}]"
+                rows.append(
+                    [
+                        arm["arm"],
+                        _number(arm["users"]),
+                        metric,
+                        _number(values["mean"]),
+                        _number(values["diff"]),
+                        ci,
+                        _rate(values["lift"]),
+                    ]
+                )
+        lines.append(format_table(header, rows))
+        srm = result.get("srm_p")
+        verdict = " (sample ratio mismatch!)" if result.get("srm_mismatch") else ""
+        lines.append(f"sample-ratio-mismatch p: {_number(srm)}{verdict}")
+    else:
+        rows_of = result.get("rows", [])
+        header = list(dict.fromkeys(key for row in rows_of for key in row))
+        lines.append(format_table(header, [[_number(r.get(k)) for k in header] for r in rows_of]))
+    return "\n".join(lines) + "\n"
+
+
+def results_text(results: Sequence[Json], titles: dict[str, str | None]) -> str:
+    return "\n".join(result_text(r, titles.get(str(r["name"]))) for r in results)
+
+
+def titles_of(project: ir.Project) -> dict[str, str | None]:
+    reports = project.reports or model.Reports()
+    found: dict[str, str | None] = {}
+    for group in (reports.funnels, reports.retentions, reports.reports, reports.experiments):
+        for definition in group:
+            found[definition.name] = getattr(definition, "title", None)
+    return found

@@ -1,0 +1,299 @@
+"""`segl report` and `segl show assignments` (runtime/report_command.py) through the CLI on
+a DuckDB file and on SQLite: text, JSON and HTML output, the JSON equal to the reference
+evaluator's, the history table keyed by as-of (a re-run replaces, a later as-of adds), and
+bad input (unknown names, a range backwards or in the future, no database, no reports)
+as diagnostics with exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Result
+
+from segl.compiler.store import Store
+from segl.compiler.types import Type
+from segl.runtime.engines import Engine, connect
+from segl.runtime.project import load_paths
+from segl.runtime.reference.reports import evaluate_report
+from segl.runtime.report_command import read_results, store_results
+
+Cli = Callable[..., Result]
+
+RULES = """\
+source users from table "users" key user_id {
+    user_id: string
+    city: string
+}
+source events from table "events" user user_id time ts {
+    name: string
+    channel: string
+}
+source orders from table "orders" user user_id time paid_at { amount: number }
+
+tag buyer = exists(orders in last 90 days)
+
+funnel 推送 "推送活动: 触达、点击、购买" within 3 days by users.city {
+    step reached: events where name == "push_sent"
+    step clicked: events where name == "push_click" within 1 day
+    step bought: orders
+}
+
+retention repurchase "Weekly repurchase" {
+    cohort first orders
+    return orders
+    by week
+    periods 3
+}
+"""
+TOML = '[project]\nname = "shop"\ntimezone = "Asia/Shanghai"\n'
+COLUMNS = {
+    "users": [("user_id", Type.STRING), ("city", Type.STRING)],
+    "events": [
+        ("user_id", Type.STRING),
+        ("ts", Type.TIMESTAMP),
+        ("name", Type.STRING),
+        ("channel", Type.STRING),
+    ],
+    "orders": [("user_id", Type.STRING), ("paid_at", Type.TIMESTAMP), ("amount", Type.NUMBER)],
+}
+BASE = dt.datetime(2026, 10, 5, 9)
+
+
+def _tables() -> dict[str, list[dict[str, Any]]]:
+    cities = ["北京", "上海", None]
+    tables: dict[str, list[dict[str, Any]]] = {"users": [], "events": [], "orders": []}
+    for n in range(12):
+        user = f"u{n}"
+        tables["users"].append({"user_id": user, "city": cities[n % 3]})
+        sent = BASE + dt.timedelta(days=n % 5, hours=n)
+        tables["events"].append({"user_id": user, "ts": sent, "name": "push_sent", "channel": "p"})
+        if n % 2 == 0:
+            click = sent + dt.timedelta(hours=2 + n)
+            tables["events"].append(
+                {"user_id": user, "ts": click, "name": "push_click", "channel": "p"}
+            )
+            if n % 4 == 0:
+                tables["orders"].append(
+                    {"user_id": user, "paid_at": click + dt.timedelta(hours=5), "amount": 10.0}
+                )
+        if n % 3 == 0:
+            for week in (0, 1, 3):
+                tables["orders"].append(
+                    {
+                        "user_id": user,
+                        "paid_at": BASE + dt.timedelta(days=7 * week + n),
+                        "amount": 5.0 + n,
+                    }
+                )
+    return tables
+
+
+TABLES = _tables()
+AS_OF = "2026-11-01"
+LATER = "2026-11-08"
+
+
+def _warehouse(kind: str, write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, str]:
+    root = write_project({"rules.segl": RULES, "segl.toml": TOML})
+    if kind == "duckdb":
+        url = f"duckdb:///{(tmp_path / 'wh.duckdb').resolve()}"
+    else:
+        url = f"sqlite:///{(tmp_path / 'wh.db').resolve()}"
+    engine = connect(url)
+    try:
+        for name, columns in COLUMNS.items():
+            rows = [[row.get(c) for c, _ in columns] for row in TABLES[name]]
+            engine.create_table(name, columns, rows)
+    finally:
+        engine.close()
+    return root, url
+
+
+@pytest.fixture
+def setup(write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, str]:
+    """The project on a DuckDB file (funnels and retention compile for DuckDB only so
+    far: compiler/reports/sql.py)."""
+    return _warehouse("duckdb", write_project, tmp_path)
+
+
+@pytest.fixture(params=["duckdb", "sqlite"])
+def either(
+    request: pytest.FixtureRequest, write_project: Callable[..., Path], tmp_path: Path
+) -> tuple[Path, str]:
+    return _warehouse(request.param, write_project, tmp_path)
+
+
+def _report_json(cli: Cli, root: Path, url: str, *extra: str) -> list[dict[str, Any]]:
+    ran = cli("report", *extra, str(root), "--db", url, "--format", "json")
+    assert ran.code == 0, ran.output
+    data: list[dict[str, Any]] = json.loads(ran.out)
+    return data
+
+
+def _stored(root: Path, url: str) -> list[Any]:
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None
+    engine: Engine = connect(url, create=False)
+    try:
+        store = Store(loaded.project, "segl_", engine.target.ascii_table_names)
+        return read_results(engine, store)
+    finally:
+        engine.close()
+
+
+def test_json_equals_the_reference(cli: Cli, setup: tuple[Path, str]) -> None:
+    root, url = setup
+    got = _report_json(
+        cli, root, url, "--as-of", AS_OF, "--from", "2026-10-01", "--to", "2026-10-20"
+    )
+    assert [r["name"] for r in got] == ["推送", "repurchase"]
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None
+    as_of, start, end = (
+        dt.datetime(2026, 11, 1),
+        dt.datetime(2026, 10, 1),
+        dt.datetime(2026, 10, 20),
+    )
+    want = [
+        evaluate_report(loaded.project, TABLES, name, as_of, start, end)
+        for name in ("推送", "repurchase")
+    ]
+    assert got == want
+    funnel = got[0]
+    assert funnel["kind"] == "funnel" and funnel["groups"][0]["key"] == {}
+    assert [s["users"] for s in funnel["groups"][0]["steps"]] == [12, 6, 3]
+    assert {"city": "北京"} in [g["key"] for g in funnel["groups"]]
+    step = funnel["groups"][0]["steps"][1]
+    assert set(step) == {
+        "name",
+        "users",
+        "rate_from_first",
+        "rate_from_previous",
+        "median_seconds_from_previous",
+    }
+    retention = got[1]
+    assert retention["kind"] == "retention"
+    assert all(set(c) == {"cohort", "size", "retained"} for c in retention["cohorts"])
+    assert sum(c["size"] for c in retention["cohorts"]) == 6  # u0, u3, u4, u6, u8, u9
+
+
+def test_text_output(cli: Cli, setup: tuple[Path, str]) -> None:
+    root, url = setup
+    ran = cli("report", str(root), "--db", url, "--as-of", "2026-10-25", "--from", "2026-10-01")
+    assert ran.code == 0, ran.output
+    assert "funnel 推送 - 推送活动: 触达、点击、购买" in ran.out
+    assert "from previous" in ran.out and "50.0%" in ran.out
+    assert "retention repurchase - Weekly repurchase" in ran.out
+    # cohorts whose later weeks are not over at the as-of show `-`
+    cohort_lines = [line for line in ran.out.splitlines() if line.startswith("2026-10-")]
+    assert cohort_lines and any(line.rstrip().endswith("-") for line in cohort_lines)
+
+
+def test_one_report_by_name_and_html(cli: Cli, setup: tuple[Path, str], tmp_path: Path) -> None:
+    root, url = setup
+    page = tmp_path / "report.html"
+    ran = cli(
+        "report", "repurchase", str(root), "--db", url, "--as-of", AS_OF, "--format", "html",
+        "--out", str(page),
+    )  # fmt: skip
+    assert ran.code == 0, ran.output
+    text = page.read_text("utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Weekly repurchase" in text
+    assert "推送" not in text  # only the report named
+    assert [s.report for s in _stored(root, url)] == ["repurchase"]
+
+
+def test_history_is_keyed_by_as_of(cli: Cli, setup: tuple[Path, str]) -> None:
+    root, url = setup
+    first = _report_json(cli, root, url, "--as-of", AS_OF)
+    _report_json(cli, root, url, "--as-of", AS_OF)  # again: replaces
+    stored = _stored(root, url)
+    assert [(s.as_of, s.report) for s in stored] == [
+        (dt.datetime(2026, 11, 1), "repurchase"),
+        (dt.datetime(2026, 11, 1), "推送"),
+    ]
+    by_name = {s.report: s for s in stored}
+    assert by_name["推送"].result == first[0] and by_name["repurchase"].result == first[1]
+    # the funnel's default entry range (the 30 days before the as-of) is stored with it
+    assert by_name["推送"].range_from == dt.datetime(2026, 10, 2)
+    assert by_name["推送"].range_to == dt.datetime(2026, 11, 1)
+    assert by_name["repurchase"].range_from is None and by_name["repurchase"].kind == "retention"
+    # one report again at the same as-of with another range: only its row is replaced
+    _report_json(cli, root, url, "推送", "--as-of", AS_OF, "--from", "2026-10-06")
+    stored = _stored(root, url)
+    assert len(stored) == 2
+    again = next(s for s in stored if s.report == "推送")
+    assert (
+        again.range_from == dt.datetime(2026, 10, 6)
+        and again.result["from"] == "2026-10-06 00:00:00"
+    )
+    # a later as-of adds rows
+    later = _report_json(cli, root, url, "--as-of", LATER)
+    stored = _stored(root, url)
+    assert len(stored) == 4
+    assert [s.result for s in stored if s.as_of == dt.datetime(2026, 11, 8)] == [
+        later[1],
+        later[0],
+    ]
+
+
+def _failed(ran: Result, code: str) -> None:
+    assert ran.code == 1, ran.output
+    assert code in ran.err
+    assert "Traceback" not in ran.output and "internal error" not in ran.output
+
+
+def test_bad_input(cli: Cli, either: tuple[Path, str], write_project: Callable[..., Path]) -> None:
+    root, url = either
+    unknown = cli("report", "repurchse", str(root), "--db", url, "--as-of", AS_OF)
+    _failed(unknown, "E0301")
+    assert "did you mean 'repurchase'?" in unknown.err
+    backwards = cli("report", str(root), "--db", url, "--from", "2026-10-10", "--to", "2026-10-01")
+    _failed(backwards, "E0821")
+    future = cli("report", str(root), "--db", url, "--as-of", AS_OF, "--from", "2026-12-01")
+    _failed(future, "E0821")
+    missing = cli("report", str(root), "--db", f"duckdb:///{root / 'nope.duckdb'}")
+    _failed(missing, "E0605")
+    assert not (root / "nope.duckdb").exists()
+    bare = write_project({"rules.segl": RULES.split("tag buyer")[0], "segl.toml": TOML}, "bare")
+    _failed(cli("report", str(bare), "--db", url, "--as-of", AS_OF), "E0820")
+    bad_date = cli("report", str(root), "--db", url, "--from", "2026-13-01")
+    assert bad_date.code == 2 and "E0601" in bad_date.err
+    no_experiment = cli("show", "assignments", "price_test", str(root), "--db", url)
+    _failed(no_experiment, "E0301")
+    assert _stored(root, url) == []  # nothing was written by any of these
+
+
+def test_the_history_table_on_each_engine(either: tuple[Path, str]) -> None:
+    """store_results replaces a report's row of an as-of in one transaction and keeps the
+    rows of other reports and as-ofs; the JSON text (Chinese included) reads back as it
+    was written."""
+    root, url = either
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None
+    as_of, later = dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 8)
+    funnel = {"name": "推送", "kind": "funnel", "groups": [{"key": {"city": "北京"}}]}
+    retention = {"name": "repurchase", "kind": "retention", "cohorts": []}
+    span = (dt.datetime(2026, 10, 1), dt.datetime(2026, 10, 20))
+    engine = connect(url, create=False)
+    try:
+        store = Store(loaded.project, "segl_", engine.target.ascii_table_names)
+        store_results(engine, store, [funnel, retention], as_of, [span, (None, None)], "t")
+        store_results(engine, store, [{**funnel, "v": 2}], as_of, [span], "t")
+        store_results(engine, store, [retention], later, [(None, None)], "t")
+        stored = read_results(engine, store)
+    finally:
+        engine.close()
+    assert [(s.as_of, s.report, s.kind) for s in stored] == [
+        (as_of, "repurchase", "retention"),
+        (as_of, "推送", "funnel"),
+        (later, "repurchase", "retention"),
+    ]
+    assert stored[1].result == {**funnel, "v": 2}
+    assert (stored[1].range_from, stored[1].range_to) == span
+    assert stored[0].range_from is None and stored[0].range_to is None

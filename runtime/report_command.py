@@ -26,7 +26,7 @@ from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
-from segl.runtime.tables import format_table
+from segl.runtime.tables import display_width, format_table
 
 Json = dict[str, Any]
 KINDS = ("funnel", "retention", "report", "experiment")
@@ -369,14 +369,15 @@ def _duration(seconds: Any) -> str:
 
 
 def _key(key: Json) -> str:
-    return ", ".join(f"{k}={_number(v)}" for k, v in key.items()) or "(all)"
+    shown = ", ".join(f"{k}={'null' if v is None else _number(v)}" for k, v in key.items())
+    return shown or "(all)"
 
 
 def result_text(result: Json, title: str | None = None) -> str:
     """One result as a readable table, under a heading naming it."""
     kind = result.get("kind")
     heading = f"{kind} {result['name']}" + (f" - {title}" if title else "")
-    lines = [heading, "=" * min(len(heading) + 4, 80)]
+    lines = [heading, "=" * min(display_width(heading), 80)]
     if kind == "funnel":
         lines.append(f"entries from {result['from']} to {result['to']}, as of {result['as_of']}")
         header = ["group", "step", "users", "from first", "from previous", "median time"]

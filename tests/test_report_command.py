@@ -20,7 +20,7 @@ from segl.compiler.types import Type
 from segl.runtime.engines import Engine, connect
 from segl.runtime.project import load_paths
 from segl.runtime.reference.reports import evaluate_report
-from segl.runtime.report_command import read_results, store_results
+from segl.runtime.report_command import read_results, results_text, store_results, titles_of
 
 Cli = Callable[..., Result]
 
@@ -297,3 +297,47 @@ def test_the_history_table_on_each_engine(either: tuple[Path, str]) -> None:
     assert stored[1].result == {**funnel, "v": 2}
     assert (stored[1].range_from, stored[1].range_to) == span
     assert stored[0].range_from is None and stored[0].range_to is None
+
+
+EXTRA = """
+report 城市 "Orders by city" over orders by users.city {
+    orders_count = count()
+    revenue = sum(amount)
+}
+
+segment everyone = users.user_id is not null
+experiment price "5 off vs 10 off" {
+    population everyone
+    salt "price-test"
+    arm control 50%
+    arm half_off 50%
+    metric spend = sum(orders.amount)
+    metric bought = share(exists(orders))
+}
+"""
+
+
+def test_text_of_reports_and_experiments(write_project: Callable[..., Path]) -> None:
+    """The text tables of the two kinds the engine does not compute yet, from the
+    reference evaluator's results (the same JSON shapes)."""
+    root = write_project({"rules.segl": RULES + EXTRA, "segl.toml": TOML}, "extra")
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None, loaded.diagnostics
+    as_of = dt.datetime(2026, 11, 1)
+    rows = evaluate_report(loaded.project, TABLES, "城市", as_of)
+    arms = evaluate_report(loaded.project, TABLES, "price", as_of)
+    text = results_text([rows, arms], titles_of(loaded.project))
+    lines = text.splitlines()
+    assert "report 城市 - Orders by city" in lines
+    header = next(line for line in lines if line.startswith("city"))
+    assert header.split() == ["city", "orders_count", "revenue"]
+    beijing = next(line for line in lines if line.startswith("北京"))
+    want = next(r for r in rows["rows"] if r["city"] == "北京")
+    assert beijing.split() == ["北京", str(want["orders_count"]), f"{want['revenue']:,.4g}"]
+    assert "experiment price - 5 off vs 10 off" in lines
+    assert "salt price-test, control control" in lines
+    control = next(line for line in lines if line.startswith("control") and "spend" in line)
+    assert control.split()[-3:] == ["-", "-", "-"]  # no diff, interval or lift for control
+    treated = next(line for line in lines if line.startswith("half_off") and "bought" in line)
+    assert "[" in treated and treated.rstrip().endswith("%")
+    assert any(line.startswith("sample-ratio-mismatch p: ") for line in lines)

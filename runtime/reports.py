@@ -1,21 +1,27 @@
-"""Funnels and retention on an engine (SPEC §3.4-3.5): the queries of
-compiler/reports/sql.py run through `Engine.query`, their small aggregated rows shaped into
-the JSON of the reference evaluator (runtime/reference/reports.py, docs/reports.md).
-Rates and medians are computed here from per-group counts and histograms of durations."""
+"""Funnels, retention and reports on an engine (SPEC §3.4-3.6): the queries
+of compiler/reports/sql.py and report_sql.py run through `Engine.query`,
+their small aggregated rows shaped into the JSON of the reference evaluator
+(runtime/reference/reports.py, docs/reports.md). Rates and medians are computed here from
+per-group counts and histograms of durations; a report's metrics from its per-group
+aggregates with the reference's value functions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from segl.compiler import ir
 from segl.compiler.ops import TimeUnit, WindowKind
 from segl.compiler.reports import model
+from segl.compiler.reports.report_sql import aggregates_of, columns_of, report_query
 from segl.compiler.reports.sql import FUNNEL_COUNTS, funnel_query, retention_query
 from segl.compiler.sqlgen import render
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
+from segl.compiler.values import arith, conform, negate, not_nan
 from segl.runtime.engines import Engine
 from segl.runtime.reference.reports import DEFAULT_ENTRY_DAYS, json_value
 
@@ -188,3 +194,118 @@ def run_retention(
             for day, (size, cells) in sorted(cohorts.items())
         ],
     }
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _report_named(project: ir.Project, definition: str | model.Report) -> model.Report:
+    if isinstance(definition, model.Report):
+        return definition
+    for report in _reports(project).reports:
+        if report.name == definition:
+            return report
+    raise ValueError(f"no report named {definition!r}")
+
+
+def run_report(
+    engine: Engine,
+    project: ir.Project,
+    definition: str | model.Report,
+    as_of: dt.datetime,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> Json:
+    """The report at `as_of` (a naive wall time in the project's zone): the reference's JSON
+    shape, one row per group in the order of its dimension values (null last). `start` and
+    `end` are accepted for a uniform call from `segl report` and bound nothing: a report's
+    rows are bounded by its own window (SPEC §3.6), as in the reference."""
+    del start, end
+    report = _report_named(project, definition)
+    engine.use_timezone(project.timezone)
+    query = report_query(project, report, as_of, engine.target)
+    aggregates = aggregates_of(report)
+    width = len(report.dimensions)
+    lines: list[tuple[tuple[Any, ...], Json]] = []
+    for row in engine.query(render(query, engine.target)):
+        key = tuple(
+            conform(engine.decode(value, d.value.type), d.value.type)
+            for value, d in zip(row[:width], report.dimensions, strict=True)
+        )
+        values: dict[model.RowAggregate, Any] = {}
+        place = width
+        for aggregate in aggregates:
+            cells = row[place : place + columns_of(aggregate)]
+            values[aggregate] = _aggregate_value(engine, aggregate, cells)
+            place += columns_of(aggregate)
+        line: Json = {d.name: json_value(v) for d, v in zip(report.dimensions, key, strict=True)}
+        metrics: dict[str, Any] = {}
+        for metric in report.metrics:
+            metrics[metric.name] = _metric(metric.expr, values, metrics)
+        line.update((name, json_value(value)) for name, value in metrics.items())
+        lines.append((key, line))
+    lines.sort(key=lambda pair: tuple(_order_key(v) for v in pair[0]))
+    return {
+        "name": report.name,
+        "kind": "report",
+        "over": report.over,
+        "as_of": json_value(as_of),
+        "rows": [line for _, line in lines],
+    }
+
+
+def _number_or_none(value: Any) -> float | None:
+    """A number read back from an aggregate; NaN (inf - inf) is null."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def _aggregate_value(engine: Engine, aggregate: model.RowAggregate, cells: Sequence[Any]) -> Any:
+    """One aggregate of one group from its columns (compiler/reports/report_sql.py), as the
+    registry's reference fold gives it."""
+    func = aggregate.func
+    if func in ("count", "count_distinct"):
+        return float(cells[0] or 0)
+    if func == "sum":
+        return 0.0 if cells[0] is None else _number_or_none(cells[0])
+    if func == "avg":
+        total, count = cells
+        if not count:
+            return None
+        number = _number_or_none(total)
+        return None if number is None else not_nan(number / int(count))
+    if func == "share":
+        hits, rows = cells
+        return None if not rows else int(hits or 0) / int(rows)
+    if func in ("median", "percentile"):
+        count, low, high = cells
+        if not count:
+            return None
+        fraction = aggregate.constants[0] if func == "percentile" else 0.5
+        position = fraction * (int(count) - 1)
+        below = math.floor(position)
+        low, high = float(low), float(high)
+        if low == high:
+            return low
+        return not_nan(low + (high - low) * (position - below))
+    value_type = aggregate.value.type if aggregate.value is not None else Type.NUMBER
+    return conform(engine.decode(cells[0], value_type), value_type)
+
+
+def _metric(
+    expr: model.MetricExpr, values: Mapping[model.RowAggregate, Any], earlier: Mapping[str, Any]
+) -> Any:
+    match expr:
+        case model.MetricNumber(value=number):
+            return number
+        case model.MetricRef(name=name):
+            return earlier[name]
+        case model.MetricNeg(operand=operand):
+            return negate(_metric(operand, values, earlier))
+        case model.MetricArith(op=op, left=left, right=right):
+            return arith(op, _metric(left, values, earlier), _metric(right, values, earlier))
+        case model.RowAggregate():
+            return values[expr]
+    raise ValueError(f"cannot evaluate {expr!r}")

@@ -1,0 +1,225 @@
+"""The SQL of `report ... over users|S` (SPEC §3.6, docs/reports.md): one sqlglot query
+whose rows, one per group, hold the group's dimension values and, per aggregate of the
+report's metrics, the few numbers runtime/reports.py needs to give exactly what the
+reference evaluator (runtime/reference/reports.py) computes. Arithmetic between metrics,
+averages, shares and the interpolation of percentiles are done there, in Python, with the
+reference's own value functions, so nulls, division by zero and NaN mean the same.
+
+Per aggregate (`columns_of`): count, count_distinct, min, max and sum give their SQL
+aggregate; avg gives (sum, count); share gives (rows where the condition is TRUE, rows);
+median and percentile give (n, the value at index floor(p * (n - 1)), the value at the next
+index), the indexes picked by ROW_NUMBER over the group's non-null values in order.
+
+Rows of a report over users are the universe's users (per-user values computed by the
+per-user query as hidden tags); rows of a report over an event source are its events before
+the as-of (and in the report's window) of users of the universe, with the per-user values
+they read joined from the per-user query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from sqlglot import exp
+
+from segl.compiler import ir, registry
+from segl.compiler.reports import model
+from segl.compiler.reports.sql import LEAVES, PER_USER, _Query
+from segl.compiler.sqlgen.expressions import ExprCompiler
+from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref
+from segl.compiler.targets import Target, TargetError
+from segl.compiler.timeutil import window_bounds
+from segl.compiler.types import Type
+
+# how many result columns each aggregate gives (see the module's docstring)
+COLUMNS = {"avg": 2, "share": 2, "median": 3, "percentile": 3}
+
+
+def columns_of(aggregate: model.RowAggregate) -> int:
+    return COLUMNS.get(aggregate.func, 1)
+
+
+def aggregates_of(report: model.Report) -> list[model.RowAggregate]:
+    """The report's aggregates, each once, in the order of its metrics."""
+    found: list[model.RowAggregate] = []
+
+    def visit(expr: model.MetricExpr) -> Iterator[model.RowAggregate]:
+        match expr:
+            case model.RowAggregate():
+                yield expr
+            case model.MetricNeg(operand=operand):
+                yield from visit(operand)
+            case model.MetricArith(left=left, right=right):
+                yield from visit(left)
+                yield from visit(right)
+
+    for metric in report.metrics:
+        for aggregate in visit(metric.expr):
+            if aggregate not in found:
+                found.append(aggregate)
+    return found
+
+
+def _expressions(report: model.Report) -> list[ir.Expr]:
+    exprs: list[ir.Expr] = [d.value for d in report.dimensions]
+    if report.where is not None:
+        exprs.append(report.where)
+    for aggregate in aggregates_of(report):
+        exprs += [e for e in (aggregate.value, aggregate.filter) if e is not None]
+    return exprs
+
+
+def _is_true(target: Target, condition: exp.Expression) -> exp.Expression:
+    return exp.EQ(this=exp.Paren(this=condition), expression=target.boolean(True))
+
+
+def _one_if(condition: exp.Expression) -> exp.Expression:
+    return exp.Case(
+        ifs=[exp.If(this=condition, true=exp.Literal.number(1))], default=exp.Literal.number(0)
+    )
+
+
+def report_query(
+    project: ir.Project, report: model.Report, as_of: dt.datetime, target: Target
+) -> exp.Select:
+    """Rows `d0..d<n-1>` (the dimensions) then the columns of each aggregate of
+    `aggregates_of(report)` in order, `columns_of` each; one row per group (one row in all
+    without dimensions, also over no rows)."""
+    exprs = _expressions(report)
+    if report.over_users:
+        q = _Query(project, as_of, target, exprs, [], as_of.year + 1)
+
+        def compile_row(expr: ir.Expr) -> exp.Expression:
+            return q.per_user(expr, PER_USER)
+
+        rows = exp.Select().from_(cte_ref(PER_USER, PER_USER), copy=False)
+        conditions: list[exp.Expression] = []
+    else:
+        leaves: list[ir.Expr] = []
+        for expr in exprs:
+            for node in ir.walk(expr):
+                if isinstance(node, LEAVES) and node not in leaves:
+                    leaves.append(node)
+        q = _Query(project, as_of, target, leaves, [], as_of.year + 1)
+        source = project.source(report.over)
+        time_type = source.column_type(source.time_column or "") or Type.TIMESTAMP
+        table = q.scan(report.over)
+
+        def compile_row(expr: ir.Expr) -> exp.Expression:
+            def resolve(node: ir.Expr) -> exp.Expression:
+                if isinstance(node, ir.EventColumn) and node.source == report.over:
+                    if source.column_type(node.column) is not None:
+                        return col(f"c_{node.column}", "r")
+                    if node.column == source.time_column:
+                        wall = col("_w", "r")
+                        return target.to_date(wall) if time_type is Type.DATE else wall
+                    if node.column == source.user_column:
+                        return col(USER, "r")
+                if node in q.columns:
+                    return col(f"h_{q.columns[node]}", "r")
+                raise TargetError(target.name, type(node).__name__, "in a report")
+
+            return ExprCompiler(target, as_of, resolve).compile(expr)
+
+        rows = exp.Select().from_(cte_ref(table, "r"), copy=False)
+        conditions = []
+        if report.window is not None:
+            w = report.window
+            low, high = window_bounds(w.kind, w.unit, w.start_count, w.end_count, w.since, as_of)
+            if low is not None:
+                conditions.append(exp.GTE(this=col("_w", "r"), expression=target.timestamp(low)))
+            conditions.append(exp.LT(this=col("_w", "r"), expression=target.timestamp(high)))
+    if report.where is not None:
+        conditions.append(_is_true(target, compile_row(report.where)))
+    dims = [f"d{i}" for i in range(len(report.dimensions))]
+    selects: list[exp.Expression] = [
+        aliased(compile_row(d.value), name) for d, name in zip(report.dimensions, dims, strict=True)
+    ]
+    aggregates = aggregates_of(report)
+    for index, aggregate in enumerate(aggregates):
+        kept = None if aggregate.filter is None else _is_true(target, compile_row(aggregate.filter))
+        if aggregate.value is None:  # count(): the rows themselves
+            value: exp.Expression = exp.Literal.number(1)
+        elif aggregate.func == "share":
+            value = _one_if(_is_true(target, compile_row(aggregate.value)))
+        else:
+            value = compile_row(aggregate.value)
+        if kept is not None:
+            value = exp.Case(ifs=[exp.If(this=kept, true=value)])
+        selects.append(aliased(value, f"v{index}"))
+        if aggregate.func == "share":
+            counted = _one_if(kept) if kept is not None else exp.Literal.number(1)
+            selects.append(aliased(counted, f"f{index}"))
+    rows.set("expressions", selects)
+    if conditions:
+        rows = rows.where(and_all(conditions), copy=False)
+    q.add("rrows", rows)
+    ranked: list[exp.Expression] = [exp.Star()]
+    for index, aggregate in enumerate(aggregates):
+        if aggregate.func in ("median", "percentile"):
+            value = col(f"v{index}")
+            order = exp.Order(expressions=[exp.Ordered(this=value, nulls_first=False)])
+            partition = [col(d) for d in dims]
+            ranked.append(
+                aliased(
+                    exp.Window(this=exp.RowNumber(), partition_by=partition, order=order),
+                    f"r{index}",
+                )
+            )
+            ranked.append(
+                aliased(
+                    exp.Window(
+                        this=exp.Count(this=value.copy()), partition_by=[col(d) for d in dims]
+                    ),
+                    f"n{index}",
+                )
+            )
+    q.add("rranked", exp.Select(expressions=ranked).from_(cte_ref("rrows"), copy=False))
+    outs: list[exp.Expression] = [col(d) for d in dims]
+    for index, aggregate in enumerate(aggregates):
+        outs += _aggregate_columns(target, aggregate, index)
+    final = exp.Select(expressions=outs).from_(cte_ref("rranked"), copy=False)
+    if dims:
+        final = final.group_by(*[col(d) for d in dims], copy=False)
+    return q.finish(final)
+
+
+def _aggregate_columns(
+    target: Target, aggregate: model.RowAggregate, index: int
+) -> list[exp.Expression]:
+    value = col(f"v{index}")
+    func = aggregate.func
+    if func == "share":
+        return [exp.Sum(this=value), exp.Sum(this=col(f"f{index}"))]
+    if func == "avg":
+        return [exp.Sum(this=value), exp.Count(this=value.copy())]
+    if func in ("median", "percentile"):
+        fraction = aggregate.constants[0] if func == "percentile" else 0.5
+        count = col(f"n{index}")
+        last = exp.Sub(this=count, expression=exp.Literal.number(1))
+        position = exp.Mul(
+            this=exp.Paren(this=last.copy()),
+            expression=target.cast(target.number(fraction), Type.NUMBER),
+        )
+        below = exp.Floor(this=position)
+        after = exp.Add(this=below.copy(), expression=exp.Literal.number(1))
+        above = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=after.copy(), expression=last.copy()), true=last.copy())],
+            default=after,
+        )
+        rank = exp.Sub(this=col(f"r{index}"), expression=exp.Literal.number(1))
+
+        def at(place: exp.Expression) -> exp.Expression:
+            picked = exp.and_(
+                exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())),
+                exp.EQ(this=rank.copy(), expression=place),
+            )
+            return exp.Max(this=exp.Case(ifs=[exp.If(this=picked, true=value.copy())]))
+
+        return [exp.Max(this=count.copy()), at(below), at(above)]
+    entry = registry.aggregate(func)
+    if entry.sql is None:
+        raise TargetError(target.name, func, "in a report")
+    value_type = aggregate.value.type if aggregate.value is not None else Type.NUMBER
+    return [entry.sql(target, value, value_type)]

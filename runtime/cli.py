@@ -911,6 +911,12 @@ def report(
             rc.store_results(
                 engine, store_of(loaded, engine), results, moment, ranges, segl_version()
             )
+            sql: dict[str, str] = {}
+            if fmt == "html":
+                for c in chosen:
+                    query = rc.sql_text(engine, checked, c, moment, low, high)
+                    if query is not None:
+                        sql[c.name] = query
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except EngineError as err:
@@ -919,7 +925,7 @@ def report(
         text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "html":
         title = f"segl report: {checked.name} as of {moment:%Y-%m-%d %H:%M}"
-        text = render_html(results, context_of(checked, sql=None, title=title))
+        text = render_html(results, context_of(checked, sql=sql, title=title))
     else:
         text = rc.results_text(results, rc.titles_of(checked))
     if out is None:

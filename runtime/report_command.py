@@ -130,6 +130,32 @@ def compute(
     return run_experiment(engine, project, chosen.name, as_of)
 
 
+def sql_text(
+    engine: Engine,
+    project: ir.Project,
+    chosen: Chosen,
+    as_of: dt.datetime,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> str | None:
+    """The SQL a funnel or retention runs (for the HTML page's "SQL" section); None for
+    the other kinds."""
+    from segl.compiler.reports.sql import funnel_query, retention_query
+    from segl.runtime.reports import entry_range
+
+    reports = project.reports or model.Reports()
+    if chosen.kind == "funnel":
+        funnel = next(f for f in reports.funnels if f.name == chosen.name)
+        low, high = entry_range(as_of, start, end)
+        query = funnel_query(project, funnel, as_of, engine.target, low, high)
+    elif chosen.kind == "retention":
+        retention = next(r for r in reports.retentions if r.name == chosen.name)
+        query = retention_query(project, retention, as_of, engine.target, start, end)
+    else:
+        return None
+    return render(query, engine.target)
+
+
 def _engine_function(name: str, what: str) -> Callable[..., Any]:
     """A function of runtime/reports.py looked up when called: reports and experiments
     run there (E0822 while the engine cannot run that kind yet)."""

@@ -205,6 +205,7 @@ def test_one_report_by_name_and_html(cli: Cli, setup: tuple[Path, str], tmp_path
     text = page.read_text("utf-8")
     assert text.startswith("<!DOCTYPE html>") and "Weekly repurchase" in text
     assert "推送" not in text  # only the report named
+    assert "SELECT" in text and "(reference evaluator)" not in text  # the SQL behind it
     assert [s.report for s in _stored(root, url)] == ["repurchase"]
 
 

@@ -342,3 +342,28 @@ def test_text_of_reports_and_experiments(write_project: Callable[..., Path]) -> 
     treated = next(line for line in lines if line.startswith("half_off") and "bought" in line)
     assert "[" in treated and treated.rstrip().endswith("%")
     assert any(line.startswith("sample-ratio-mismatch p: ") for line in lines)
+
+
+def test_a_report_through_the_cli_equals_the_reference(
+    cli: Cli, setup: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, url = setup
+    rules = RULES + EXTRA.split("segment everyone")[0]
+    (root / "rules.segl").write_text(rules, "utf-8")
+    got = _report_json(cli, root, url, "城市", "--as-of", AS_OF)
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None
+    want = evaluate_report(loaded.project, TABLES, "城市", dt.datetime(2026, 11, 1))
+    assert got == [want]
+    assert {"city": "北京", "orders_count": 11, "revenue": 99} in got[0]["rows"]
+    text = cli("report", "城市", str(root), "--db", url, "--as-of", AS_OF)
+    assert text.code == 0, text.output
+    assert "report 城市 - Orders by city" in text.out
+    # every kind at once, stored under one as-of
+    everything = _report_json(cli, root, url, "--as-of", LATER)
+    assert [r["kind"] for r in everything] == ["funnel", "retention", "report"]
+    assert sorted(s.report for s in _stored(root, url) if s.as_of == dt.datetime(2026, 11, 8)) == [
+        "repurchase",
+        "城市",
+        "推送",
+    ]

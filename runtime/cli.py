@@ -17,6 +17,7 @@ import click
 
 from segl.compiler import ir
 from segl.compiler.plan import build_plan, describe
+from segl.compiler.reports import model
 from segl.compiler.script import RunInfo, compile_run
 from segl.compiler.target_check import target_problems
 from segl.compiler.targets import TARGETS, Target, TargetError, get_target
@@ -938,6 +939,10 @@ def report(
     click.echo(f"wrote {plural(len(results), 'result')} to {out}", err=True)
 
 
+def _experiments(project: ir.Project) -> list[model.Experiment]:
+    return list(project.reports.experiments) if project.reports else []
+
+
 def _sources_or_fail(loaded: LoadedProject, engine: Engine) -> None:
     problems = verify_sources(loaded, engine)
     if any(d.is_error for d in problems):
@@ -1008,10 +1013,9 @@ def show_assignments(
             click.echo(json.dumps({"user": json_value(user), "arm": arm}, ensure_ascii=False))
         return
     click.echo(format_table(["user", "arm"], [[user, arm] for user, arm in pairs]))
-    counts: dict[str, int] = {}
-    for _, arm in pairs:
-        counts[arm] = counts.get(arm, 0) + 1
-    shown = ", ".join(f"{arm} {n:,}" for arm, n in counts.items())
+    arms = [a.name for e in _experiments(checked) if e.name == experiment for a in e.arms]
+    counts = {arm: sum(1 for _, a in pairs if a == arm) for arm in arms}
+    shown = ", ".join(f"{arm} {n:,}" for arm, n in counts.items() if n)
     click.echo(f"{plural(len(pairs), 'user')} assigned" + (f": {shown}" if shown else ""))
 
 

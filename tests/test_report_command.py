@@ -270,26 +270,23 @@ def test_bad_input(cli: Cli, either: tuple[Path, str], write_project: Callable[.
     assert _stored(root, url) == []  # nothing was written by any of these
 
 
-def test_the_history_table_on_each_engine(either: tuple[Path, str]) -> None:
-    """store_results replaces a report's row of an as-of in one transaction and keeps the
-    rows of other reports and as-ofs; the JSON text (Chinese included) reads back as it
-    was written."""
-    root, url = either
-    loaded = load_paths([str(root)])
+def test_the_history_table_on_every_engine(
+    engine: Engine, write_project: Callable[..., Path]
+) -> None:
+    """store_results replaces a report's row of an as-of in one transaction (a staged
+    table swapped in on ClickHouse and Spark) and keeps the rows of other reports and
+    as-ofs; the JSON text (Chinese and quotes included) reads back as it was written."""
+    loaded = load_paths([str(write_project({"rules.segl": RULES, "segl.toml": TOML}))])
     assert loaded.project is not None
     as_of, later = dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 8)
-    funnel = {"name": "推送", "kind": "funnel", "groups": [{"key": {"city": "北京"}}]}
+    funnel = {"name": "推送", "kind": "funnel", "groups": [{"key": {"city": "北'京"}}]}
     retention = {"name": "repurchase", "kind": "retention", "cohorts": []}
     span = (dt.datetime(2026, 10, 1), dt.datetime(2026, 10, 20))
-    engine = connect(url, create=False)
-    try:
-        store = Store(loaded.project, "segl_", engine.target.ascii_table_names)
-        store_results(engine, store, [funnel, retention], as_of, [span, (None, None)], "t")
-        store_results(engine, store, [{**funnel, "v": 2}], as_of, [span], "t")
-        store_results(engine, store, [retention], later, [(None, None)], "t")
-        stored = read_results(engine, store)
-    finally:
-        engine.close()
+    store = Store(loaded.project, "segl_", engine.target.ascii_table_names)
+    store_results(engine, store, [funnel, retention], as_of, [span, (None, None)], "t")
+    store_results(engine, store, [{**funnel, "v": 2}], as_of, [span], "t")
+    store_results(engine, store, [retention], later, [(None, None)], "t")
+    stored = read_results(engine, store)
     assert [(s.as_of, s.report, s.kind) for s in stored] == [
         (as_of, "repurchase", "retention"),
         (as_of, "推送", "funnel"),

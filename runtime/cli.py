@@ -920,6 +920,9 @@ def report(
                         sql[c.name] = query
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
+        except TargetError as err:
+            hint = f"{engine.name} lacks this for now; see docs/reports.md"
+            fail([Diagnostic(err.code, str(err), None, (hint,))])
         except EngineError as err:
             fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None)])
     if fmt == "json":
@@ -1006,6 +1009,9 @@ def show_assignments(
             pairs = assignments(engine, checked, experiment, moment)
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
+        except TargetError as err:
+            hint = f"{engine.name} lacks this for now; see docs/reports.md"
+            fail([Diagnostic(err.code, str(err), None, (hint,))])
         except EngineError as err:
             fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None)])
     if fmt == "jsonl":

@@ -364,3 +364,33 @@ def test_a_report_through_the_cli_equals_the_reference(
         "城市",
         "推送",
     ]
+
+
+IDENTITY_RULES = """\
+source users from table "users" key user_id as member {
+    user_id: string
+    city: string
+}
+source orders from table "orders" user user_id as member time paid_at { amount: number }
+identity person {
+    kinds member, phone
+    link users: user_id as member, city as phone
+}
+funnel f {
+    step a: orders
+    step b: orders where amount > 5
+}
+"""
+
+
+def test_what_the_engine_cannot_compute_is_a_diagnostic(
+    cli: Cli, setup: tuple[Path, str], write_project: Callable[..., Path]
+) -> None:
+    """Funnels and retention of a project with an identity do not compile yet (E0501):
+    a diagnostic, exit code 1, nothing stored."""
+    _, url = setup
+    root = write_project({"rules.segl": IDENTITY_RULES, "segl.toml": TOML}, "persons")
+    ran = cli("report", str(root), "--db", url, "--as-of", AS_OF)
+    _failed(ran, "E0501")
+    assert "funnels and retention with an identity" in ran.err
+    assert _stored(root, url) == []

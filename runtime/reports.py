@@ -1,9 +1,10 @@
-"""Funnels, retention and reports on an engine (SPEC §3.4-3.6): the queries
-of compiler/reports/sql.py and report_sql.py run through `Engine.query`,
+"""Funnels, retention, reports and experiments on an engine (SPEC §3.3-3.6): the queries
+of compiler/reports/sql.py, report_sql.py and experiment_sql.py run through `Engine.query`,
 their small aggregated rows shaped into the JSON of the reference evaluator
 (runtime/reference/reports.py, docs/reports.md). Rates and medians are computed here from
 per-group counts and histograms of durations; a report's metrics from its per-group
-aggregates with the reference's value functions."""
+aggregates with the reference's value functions; an experiment's statistics
+(compiler/reports/stats.py) from per-arm histograms of per-user values."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ from typing import Any
 
 from segl.compiler import ir
 from segl.compiler.ops import TimeUnit, WindowKind
-from segl.compiler.reports import model
+from segl.compiler.reports import model, stats
+from segl.compiler.reports.experiment_sql import (
+    USERS_ROW,
+    assignment_query,
+    experiment_query,
+    key_type,
+)
 from segl.compiler.reports.report_sql import aggregates_of, columns_of, report_query
 from segl.compiler.reports.sql import FUNNEL_COUNTS, funnel_query, retention_query
 from segl.compiler.sqlgen import render
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
-from segl.compiler.values import arith, conform, negate, not_nan
+from segl.compiler.values import arith, bucket_key_text, conform, negate, not_nan
 from segl.runtime.engines import Engine
 from segl.runtime.reference.reports import DEFAULT_ENTRY_DAYS, json_value
 
@@ -309,3 +316,120 @@ def _metric(
         case model.RowAggregate():
             return values[expr]
     raise ValueError(f"cannot evaluate {expr!r}")
+
+
+# ---------------------------------------------------------------- experiments
+
+
+def _experiment_named(project: ir.Project, definition: str | model.Experiment) -> model.Experiment:
+    if isinstance(definition, model.Experiment):
+        return definition
+    for experiment in _reports(project).experiments:
+        if experiment.name == definition:
+            return experiment
+    raise ValueError(f"no experiment named {definition!r}")
+
+
+def user_text(user: object) -> str:
+    """A user key as text: what it is hashed as (a whole number as its digits)."""
+    text = bucket_key_text(user) if isinstance(user, str | int | float) else None
+    return text if text is not None else str(user)
+
+
+def experiment_assignments(
+    engine: Engine,
+    project: ir.Project,
+    definition: str | model.Experiment,
+    as_of: dt.datetime,
+) -> list[tuple[object, str]]:
+    """(user, arm) of every user of the population at `as_of`, by bucket(user, salt)
+    (SPEC §3.3), sorted by the user's text."""
+    experiment = _experiment_named(project, definition)
+    engine.use_timezone(project.timezone)
+    query = assignment_query(project, experiment, as_of, engine.target)
+    kind = key_type(project)
+    found = [
+        (engine.decode(user, kind), str(arm))
+        for user, arm in engine.query(render(query, engine.target))
+    ]
+    return sorted(found, key=lambda pair: user_text(pair[0]))
+
+
+def run_experiment(
+    engine: Engine,
+    project: ir.Project,
+    definition: str | model.Experiment,
+    as_of: dt.datetime,
+    assigned: Mapping[object, str] | None = None,
+) -> Json:
+    """The experiment at `as_of`: per arm its users and each metric's mean, difference to
+    control with its 95% interval and lift; the sample-ratio-mismatch p-value. `assigned`:
+    earlier assignments, which stick. The reference's JSON shape; the statistics are
+    computed here (compiler/reports/stats.py) from per-arm histograms of per-user values."""
+    experiment = _experiment_named(project, definition)
+    engine.use_timezone(project.timezone)
+    query = experiment_query(project, experiment, as_of, engine.target, assigned)
+    users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}
+    # (arm, metric) -> the arm's users' values of the metric (null: None)
+    values: dict[tuple[str, int], list[float | None]] = {}
+    for arm, metric, value, count in engine.query(render(query, engine.target)):
+        if int(metric) == USERS_ROW:
+            users[str(arm)] = int(count)
+        else:
+            number = _number_or_none(value)
+            values.setdefault((str(arm), int(metric)), []).extend([number] * int(count))
+    control = experiment.control
+    arms: list[Json] = []
+    for arm in experiment.arms:
+        metrics: Json = {}
+        for index, metric in enumerate(experiment.metrics):
+            metrics[metric.name] = _arm_metric(
+                metric,
+                values.get((arm.name, index), []),
+                values.get((control, index), []),
+                arm.name == control,
+            )
+        arms.append({"arm": arm.name, "users": users[arm.name], "metrics": metrics})
+    counts = [users[arm.name] for arm in experiment.arms]
+    srm = stats.sample_ratio_p(counts, [arm.weight for arm in experiment.arms])
+    return {
+        "name": experiment.name,
+        "kind": "experiment",
+        "salt": experiment.salt,
+        "control": control,
+        "as_of": json_value(as_of),
+        "arms": arms,
+        "srm_p": srm,
+        "srm_mismatch": srm is not None and srm < stats.SRM_THRESHOLD,
+    }
+
+
+def _arm_metric(
+    metric: model.ExperimentMetric,
+    values: Sequence[float | None],
+    control: Sequence[float | None],
+    is_control: bool,
+) -> Json:
+    """One arm's metric (SPEC §3.3): a share's values are 1 (TRUE) or 0 per user; a mean's
+    nulls are left out, as SQL does."""
+    if metric.kind == model.SHARE:
+        hits, control_hits = _ones(values), _ones(control)
+        mean = hits / len(values) if values else None
+        difference = stats.proportions((hits, len(values)), (control_hits, len(control)))
+    else:
+        summary = stats.summarise([v for v in values if v is not None])
+        mean = summary.mean
+        difference = stats.welch(summary, stats.summarise([v for v in control if v is not None]))
+    if is_control:
+        return {"mean": mean, "diff": None, "ci_low": None, "ci_high": None, "lift": None}
+    return {
+        "mean": mean,
+        "diff": difference.diff,
+        "ci_low": difference.ci_low,
+        "ci_high": difference.ci_high,
+        "lift": difference.lift,
+    }
+
+
+def _ones(values: Sequence[float | None]) -> int:
+    return sum(1 for value in values if value == 1)

@@ -32,8 +32,9 @@ from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime.engines import DuckDBEngine
-from segl.runtime.reference.reports import evaluate_report
-from segl.runtime.reports import run_report
+from segl.runtime.reference.definitions import evaluate_all
+from segl.runtime.reference.reports import assignments, evaluate_report, experiment
+from segl.runtime.reports import experiment_assignments, run_experiment, run_report, user_text
 
 EXAMPLES = int(os.environ.get("SEGL_REPORT_EXAMPLES", "300"))
 SOURCES = """\
@@ -116,9 +117,11 @@ class Scenario:
 
 
 @st.composite
-def data(draw: st.DrawFn, users: int = 6) -> dict[str, list[dict[str, Any]]]:
+def data(draw: st.DrawFn, fewest: int = 0, most: int = 8) -> dict[str, list[dict[str, Any]]]:
+    """Users (sampled counts: spread, not shrunk towards none) with orders at shared
+    moments (ties), some at or after the as-of."""
     tables: dict[str, list[dict[str, Any]]] = {"users": [], "orders": []}
-    for number in range(draw(st.integers(0, users))):
+    for number in range(draw(st.sampled_from(range(fewest, most + 1)))):
         user = f"u{number}" if number % 3 else f"用户{number}"
         tables["users"].append(
             {
@@ -190,13 +193,8 @@ def reports(draw: st.DrawFn) -> str:
     if not over_users:
         window = draw(st.sampled_from(WINDOWS))
         header += f" {window}" if window else ""
-    dimensions = draw(
-        st.lists(
-            st.sampled_from(USER_DIMENSIONS if over_users else ORDER_DIMENSIONS),
-            max_size=2,
-            unique=True,
-        )
-    )
+    pool = USER_DIMENSIONS if over_users else ORDER_DIMENSIONS
+    dimensions = draw(st.permutations(pool))[: draw(st.sampled_from([0, 1, 1, 2]))]
     if dimensions:
         header += " by " + ", ".join(dimensions)
     lines: list[str] = []
@@ -215,7 +213,56 @@ def reports(draw: st.DrawFn) -> str:
 
 @st.composite
 def report_scenarios(draw: st.DrawFn) -> Scenario:
-    return Scenario(SOURCES + draw(reports()), draw(data()))
+    return Scenario(SOURCES + draw(reports()), draw(data(fewest=1)))
+
+
+SALTS = ["price-test", "价格测试-2026-11", "a:b", "😀", "0"]
+WEIGHTS = {2: [[50, 50], [10, 90], [12.5, 87.5]], 3: [[10, 45, 45], [1, 1, 98]], 4: [[25] * 4]}
+
+
+@st.composite
+def experiments(draw: st.DrawFn) -> tuple[str, list[str]]:
+    count = draw(st.integers(2, 4))
+    weights = draw(st.sampled_from(WEIGHTS[count]))
+    names = ["control", "a", "b", "c"][:count]
+    if draw(st.booleans()):
+        names = ["first", *names[1:]]  # no arm named control: the first is
+    population = draw(st.sampled_from(["true", *USER_CONDITIONS, "not buyer"]))
+    metrics = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "users.balance",
+                    "spend",
+                    "mean_amount",
+                    "purchases * 1.5",
+                    "avg(orders.amount in last 7 days)",
+                    "share(buyer)",
+                    "share(users.balance >= 7)",
+                    "share(exists(orders in last 2 days))",
+                ]
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    lines = [f"    population {population}", f'    salt "{draw(st.sampled_from(SALTS))}"']
+    lines += [f"    arm {name} {weight}%" for name, weight in zip(names, weights, strict=True)]
+    lines += [f"    metric x{index} = {metric}" for index, metric in enumerate(metrics)]
+    return "experiment exp {\n" + "\n".join(lines) + "\n}\n", names
+
+
+@st.composite
+def experiment_scenarios(draw: st.DrawFn) -> Scenario:
+    rules, names = draw(experiments())
+    tables = draw(data(fewest=4, most=30))
+    assigned = None
+    if tables["users"] and draw(st.booleans()):  # earlier assignments stick
+        users = [row["user_id"] for row in tables["users"]]
+        chosen = draw(st.lists(st.sampled_from(users), max_size=4, unique=True))
+        arms = [*names, "removed_arm"]
+        assigned = {user: draw(st.sampled_from(arms)) for user in chosen}
+    return Scenario(SOURCES + rules, tables, assigned)
 
 
 @pytest.fixture(scope="module")
@@ -248,5 +295,24 @@ def test_reports_on_duckdb_agree_with_the_reference(engine: DuckDBEngine) -> Non
         want = evaluate_report(project, scenario.tables, "rep", AS_OF)
         got = run_report(engine, project, "rep", AS_OF)
         assert got == want, scenario.rules
+
+    check()
+
+
+def test_experiments_on_duckdb_agree_with_the_reference(engine: DuckDBEngine) -> None:
+    @CHECKS
+    @given(experiment_scenarios())
+    def check(scenario: Scenario) -> None:
+        project = checked(scenario)
+        load(engine, scenario)
+        definition = (project.reports.experiments if project.reports else ())[0]
+        evaluation = evaluate_all(project, scenario.tables, AS_OF)
+        want = experiment(evaluation, definition, scenario.assigned)
+        got = run_experiment(engine, project, "exp", AS_OF, scenario.assigned)
+        assert got == want, (scenario.rules, scenario.assigned)
+        expected = assignments(evaluation, definition)
+        assert experiment_assignments(engine, project, "exp", AS_OF) == sorted(
+            expected.items(), key=lambda pair: user_text(pair[0])
+        )
 
     check()

@@ -1,0 +1,230 @@
+"""The SQL of experiments (SPEC §3.3, docs/reports.md): assignment by bucket(user, salt)
+and the per-arm values runtime/reports.py computes the statistics from.
+
+A user's bucket is the registry's `bucket` (the same md5 expression every `bucket(...)` in
+a rule compiles to, proven by golden vectors on every target) of the universe's key and
+the salt. Arms take consecutive ranges [low, high) of [0, 1); the bucket is k / 2^32 for a
+whole k, so `low <= bucket < high` is compared exactly as `ceil(low * 2^32) <= k <
+ceil(high * 2^32)`, whole numbers every engine reads the same (no decimal literal whose
+reading as a double might differ).
+
+Earlier assignments stick: they are given as rows (user, arm) and win over the bucket; a
+user with none is assigned when the population condition is TRUE. An earlier assignment to
+an arm no longer declared is left out. The result (`experiment_query`) is a histogram per
+arm: (`_arm`, `_m` -1, null, users) and per metric m (`_arm`, m, value, users with it),
+a share's value being 1 where its condition is TRUE and 0 otherwise; per-user values of
+sticky users outside the universe are null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+
+from sqlglot import exp
+
+from segl.compiler import ir, registry
+from segl.compiler.reports import model
+from segl.compiler.reports.sql import PER_USER, _Query
+from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref
+from segl.compiler.targets import Target
+from segl.compiler.types import Type
+
+SCALE = 2**32
+USERS_ROW = -1  # `_m` of an arm's count of users
+
+
+def key_type(project: ir.Project) -> Type:
+    universe = project.source(project.universe)
+    return universe.column_type(universe.user_column) or Type.STRING
+
+
+def bucket_sql(
+    project: ir.Project, target: Target, as_of: dt.datetime, salt: str
+) -> exp.Expression:
+    """bucket(user key, salt) of a row of the per-user query."""
+    entry = registry.function("bucket")
+    call = registry.SqlCall(
+        target=target,
+        as_of=as_of,
+        args=[col(USER, PER_USER), target.string(salt)],
+        types=[key_type(project), Type.STRING],
+        constants=[registry.NOT_CONSTANT, salt],
+        result=Type.NUMBER,
+    )
+    return entry.builder(target)(call)
+
+
+def _arm_of(target: Target, bucket: exp.Expression, experiment: model.Experiment) -> exp.Expression:
+    whole = exp.Mul(this=exp.Paren(this=bucket), expression=exp.Literal.number(SCALE))
+    ifs: list[exp.If] = []
+    for arm in experiment.arms:
+        low, high = math.ceil(arm.low * SCALE), math.ceil(arm.high * SCALE)
+        inside = exp.and_(
+            exp.GTE(this=whole.copy(), expression=exp.Literal.number(low)),
+            exp.LT(this=whole.copy(), expression=exp.Literal.number(high)),
+        )
+        ifs.append(exp.If(this=inside, true=target.string(arm.name)))
+    return exp.Case(ifs=ifs)
+
+
+def _literal(target: Target, value: object) -> exp.Expression:
+    if isinstance(value, str):
+        return target.string(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return target.number(value)
+    raise ValueError(f"a user key that is no text or number: {value!r}")
+
+
+def _assigned(q: _Query, project: ir.Project, assigned: Mapping[object, str]) -> None:
+    """A CTE `asg` (`_u`, `_arm`) of the earlier assignments (also to arms since removed:
+    their users are not assigned again)."""
+    target = q.target
+    rows: list[exp.Query] = [
+        exp.Select(
+            expressions=[
+                aliased(target.cast(_literal(target, user), key_type(project)), USER),
+                aliased(target.string(arm), "_arm"),
+            ]
+        )
+        for user, arm in assigned.items()
+    ]
+    if not rows:  # none: an empty table of the right types
+        rows = [
+            exp.Select(
+                expressions=[
+                    aliased(target.null(key_type(project)), USER),
+                    aliased(target.null(Type.STRING), "_arm"),
+                ]
+            ).where(exp.false(), copy=False)
+        ]
+    union: exp.Query = rows[0]
+    for row in rows[1:]:
+        union = exp.Union(this=union, expression=row, distinct=False)
+    q.add("asg", union)
+
+
+def _members(
+    project: ir.Project,
+    experiment: model.Experiment,
+    as_of: dt.datetime,
+    target: Target,
+    assigned: Mapping[object, str] | None,
+) -> _Query:
+    """The CTEs up to `fresh` (users assigned by their bucket now) and, with `assigned`,
+    `members` (`_u`, `_arm`: every user of an arm)."""
+    values = [experiment.population, *[metric.value for metric in experiment.metrics]]
+    q = _Query(project, as_of, target, values, [], as_of.year + 1)
+    population = exp.EQ(
+        this=exp.Paren(this=q.per_user(experiment.population, PER_USER)),
+        expression=target.boolean(True),
+    )
+    arm = _arm_of(target, bucket_sql(project, target, as_of, experiment.salt), experiment)
+    fresh = exp.Select(expressions=[col(USER, PER_USER), aliased(arm, "_arm")]).from_(
+        cte_ref(PER_USER, PER_USER), copy=False
+    )
+    conditions: list[exp.Expression] = [population]
+    if assigned is not None:
+        _assigned(q, project, assigned)
+        fresh = fresh.join(
+            cte_ref("asg", "s"),
+            on=exp.EQ(this=col(USER, "s"), expression=col(USER, PER_USER)),
+            join_type="LEFT",
+            copy=False,
+        )
+        conditions.append(exp.Is(this=col(USER, "s"), expression=exp.null()))
+    q.add("bucketed", fresh.where(and_all(conditions), copy=False))
+    q.add(
+        "fresh",
+        exp.Select(expressions=[col(USER), col("_arm")])
+        .from_(cte_ref("bucketed"), copy=False)
+        .where(exp.Not(this=exp.Is(this=col("_arm"), expression=exp.null())), copy=False),
+    )
+    members: exp.Query = exp.Select(expressions=[col(USER), col("_arm")]).from_(
+        cte_ref("fresh"), copy=False
+    )
+    if assigned is not None:
+        declared = exp.In(
+            this=col("_arm"), expressions=[target.string(arm.name) for arm in experiment.arms]
+        )
+        sticky = (
+            exp.Select(expressions=[col(USER), col("_arm")])
+            .from_(cte_ref("asg"), copy=False)
+            .where(declared, copy=False)
+        )
+        members = exp.Union(this=members, expression=sticky, distinct=False)
+    q.add("members", members)
+    return q
+
+
+def assignment_query(
+    project: ir.Project, experiment: model.Experiment, as_of: dt.datetime, target: Target
+) -> exp.Select:
+    """Rows (`_u`, `_arm`): the users of the population and their arm by bucket."""
+    q = _members(project, experiment, as_of, target, None)
+    return q.finish(
+        exp.Select(expressions=[col(USER), col("_arm")]).from_(cte_ref("fresh"), copy=False)
+    )
+
+
+def experiment_query(
+    project: ir.Project,
+    experiment: model.Experiment,
+    as_of: dt.datetime,
+    target: Target,
+    assigned: Mapping[object, str] | None = None,
+) -> exp.Select:
+    """Rows (`_arm`, `_m`, `_x`, `_n`): per arm its users (`_m` -1) and per metric (`_m`
+    its index) how many of its users have the value `_x` (see the module's docstring)."""
+    q = _members(project, experiment, as_of, target, assigned)
+    selects: list[exp.Expression] = [col(USER, "m"), col("_arm", "m")]
+    for index, metric in enumerate(experiment.metrics):
+        value = q.per_user(metric.value, PER_USER)
+        if metric.kind == model.SHARE:
+            true = exp.EQ(this=exp.Paren(this=value), expression=target.boolean(True))
+            value = exp.Case(
+                ifs=[exp.If(this=true, true=exp.Literal.number(1))],
+                default=exp.Literal.number(0),
+            )
+        selects.append(aliased(target.cast(value, Type.NUMBER), f"x{index}"))
+    q.add(
+        "valued",
+        exp.Select(expressions=selects)
+        .from_(cte_ref("members", "m"), copy=False)
+        .join(
+            cte_ref(PER_USER, PER_USER),
+            on=exp.EQ(this=col(USER, PER_USER), expression=col(USER, "m")),
+            join_type="LEFT",
+            copy=False,
+        ),
+    )
+    count = exp.Count(this=exp.Star())
+    result: exp.Query = (
+        exp.Select(
+            expressions=[
+                col("_arm"),
+                aliased(exp.Literal.number(USERS_ROW), "_m"),
+                aliased(target.null(Type.NUMBER), "_x"),
+                aliased(count, "_n"),
+            ]
+        )
+        .from_(cte_ref("valued"), copy=False)
+        .group_by(col("_arm"), copy=False)
+    )
+    for index in range(len(experiment.metrics)):
+        histogram = (
+            exp.Select(
+                expressions=[
+                    col("_arm"),
+                    aliased(exp.Literal.number(index), "_m"),
+                    aliased(col(f"x{index}"), "_x"),
+                    aliased(count.copy(), "_n"),
+                ]
+            )
+            .from_(cte_ref("valued"), copy=False)
+            .group_by(col("_arm"), col(f"x{index}"), copy=False)
+        )
+        result = exp.Union(this=result, expression=histogram, distinct=False)
+    q.add("result", result)
+    return q.finish(exp.Select(expressions=[exp.Star()]).from_(cte_ref("result"), copy=False))

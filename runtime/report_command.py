@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,10 +124,8 @@ def compute(
     if chosen.kind == "retention":
         return reports.run_retention(engine, project, chosen.name, as_of, start, end)
     if chosen.kind == "report":
-        run_report: Callable[..., Json] = _engine_function("run_report", "reports")
-        return run_report(engine, project, chosen.name, as_of, start, end)
-    run_experiment: Callable[..., Json] = _engine_function("run_experiment", "experiments")
-    return run_experiment(engine, project, chosen.name, as_of)
+        return reports.run_report(engine, project, chosen.name, as_of, start, end)
+    return reports.run_experiment(engine, project, chosen.name, as_of)
 
 
 def sql_text(
@@ -156,30 +154,11 @@ def sql_text(
     return render(query, engine.target)
 
 
-def _engine_function(name: str, what: str) -> Callable[..., Any]:
-    """A function of runtime/reports.py looked up when called: reports and experiments
-    run there (E0822 while the engine cannot run that kind yet)."""
-    from segl.runtime import reports
-
-    found: Callable[..., Any] | None = getattr(reports, name, None)
-    if found is None:
-        raise DiagnosticError(
-            [
-                Diagnostic(
-                    "E0822",
-                    f"this segl cannot compute {what} on a database yet",
-                    None,
-                    ("run the funnels and retention by name: segl report NAME...",),
-                )
-            ]
-        )
-    return found
-
-
 def assignments(
     engine: Engine, project: ir.Project, experiment: str, as_of: dt.datetime
 ) -> list[tuple[Any, str]]:
     """(user, arm) of an experiment at the as-of; E0301 for an unknown experiment."""
+    from segl.runtime.reports import experiment_assignments
 
     names = [e.name for e in (project.reports or model.Reports()).experiments]
     if experiment not in names:
@@ -189,10 +168,7 @@ def assignments(
         raise DiagnosticError(
             [Diagnostic("E0301", f"unknown experiment '{experiment}'", None, tuple(hints))]
         )
-    of: Callable[..., list[tuple[Any, str]]] = _engine_function(
-        "experiment_assignments", "experiment assignments"
-    )
-    return list(of(engine, project, experiment, as_of))
+    return [(user, arm) for user, arm in experiment_assignments(engine, project, experiment, as_of)]
 
 
 # ---------------------------------------------------------------- the history table

@@ -17,6 +17,7 @@ from conftest import Result
 
 from segl.compiler.store import Store
 from segl.compiler.types import Type
+from segl.compiler.values import bucket_of
 from segl.runtime.engines import Engine, connect
 from segl.runtime.project import load_paths
 from segl.runtime.reference.reports import evaluate_report
@@ -364,6 +365,38 @@ def test_a_report_through_the_cli_equals_the_reference(
         "城市",
         "推送",
     ]
+
+
+def test_an_experiment_and_its_assignments(cli: Cli, setup: tuple[Path, str]) -> None:
+    root, url = setup
+    (root / "rules.segl").write_text(RULES + EXTRA, "utf-8")
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None and loaded.project.reports is not None
+    got = _report_json(cli, root, url, "price", "--as-of", AS_OF)
+    want = evaluate_report(loaded.project, TABLES, "price", dt.datetime(2026, 11, 1))
+    assert got == [want]
+    assert sum(arm["users"] for arm in got[0]["arms"]) == 12
+    text = cli("report", "price", str(root), "--db", url, "--as-of", AS_OF)
+    assert text.code == 0, text.output
+    assert "experiment price - 5 off vs 10 off" in text.out
+    assert "sample-ratio-mismatch p: " in text.out
+    # assignments: every user of the population with the arm of bucket(user, salt)
+    shown = cli("show", "assignments", "price", str(root), "--db", url, "--format", "jsonl")
+    assert shown.code == 0, shown.output
+    pairs = [json.loads(line) for line in shown.out.splitlines()]
+    definition = next(e for e in loaded.project.reports.experiments if e.name == "price")
+    assert {p["user"]: p["arm"] for p in pairs} == {
+        f"u{n}": definition.arm_of(bucket_of(f"u{n}", "price-test")) for n in range(12)
+    }
+    assert all(set(p) == {"user", "arm"} for p in pairs)
+    table = cli("show", "assignments", "price", "-p", str(root), "--db", url)
+    assert table.code == 0, table.output
+    counts = {arm["arm"]: arm["users"] for arm in got[0]["arms"]}
+    summary = ", ".join(f"{arm} {n}" for arm, n in counts.items() if n)
+    assert table.out.splitlines()[-1] == f"12 users assigned: {summary}"
+    unknown = cli("show", "assignments", "prise", str(root), "--db", url)
+    _failed(unknown, "E0301")
+    assert "did you mean 'price'?" in unknown.err
 
 
 IDENTITY_RULES = """\

@@ -862,8 +862,10 @@ def _split_report_arguments(
 @click.option("--project", "-p", "project", default=None, type=click.Path())
 @db_option
 @as_of_option
-@click.option("--from", "start", default=None, metavar="T", help="Funnel entries / cohorts from.")
-@click.option("--to", "end", default=None, metavar="T", help="... up to (exclusive).")
+@click.option(
+    "--from", "start", default=None, metavar="T", help="Funnel entries and cohorts from T."
+)
+@click.option("--to", "end", default=None, metavar="T", help="... up to T (exclusive).")
 @click.option(
     "--format",
     "fmt",
@@ -871,7 +873,9 @@ def _split_report_arguments(
     default="text",
     show_default=True,
 )
-@click.option("--out", "out", default=None, type=click.Path(), help="Write to FILE.")
+@click.option(
+    "--out", "out", default=None, type=click.Path(), metavar="FILE", help="Write to FILE."
+)
 @lock_timeout_option
 def report(
     arguments: tuple[str, ...],

@@ -174,6 +174,7 @@ def test_journeys_bench_runs_the_same_decisions(small_scale: Path, tmp_path: Pat
             *("--events", events, "--days", "2", "--runs", "1", "--first-runs", "1"),
             *("--base-events", events, "--new", "3e3", "--history", "9e4", "1.5e5"),
             *("--schedule-runs", "2", "--memory-limit", "1GB"),
+            *("--staging", "runtime", "columnar"),
             *("--data", str(small_scale.parent), "--out", str(tmp_path / "journeys.json")),
         ]
     )

@@ -10,7 +10,6 @@ have none, by each target's `replace_rows`: a staged table swapped in at the end
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
 from segl.runtime.tables import display_width, format_table
 
@@ -71,9 +70,7 @@ def choose(project: ir.Project, names: Sequence[str]) -> list[Chosen]:
     problems = []
     for name in names:
         if name not in by_name:
-            close = difflib.get_close_matches(name, list(by_name), n=1)
-            hints = [f"did you mean '{close[0]}'?"] if close else []
-            hints.append("reports: " + ", ".join(by_name))
+            hints = [*did_you_mean(name, by_name), "reports: " + ", ".join(by_name)]
             problems.append(Diagnostic("E0301", f"unknown report '{name}'", None, tuple(hints)))
     if problems:
         raise DiagnosticError(problems)
@@ -162,9 +159,7 @@ def assignments(
 
     names = [e.name for e in (project.reports or model.Reports()).experiments]
     if experiment not in names:
-        close = difflib.get_close_matches(experiment, names, n=1)
-        hints = [f"did you mean '{close[0]}'?"] if close else []
-        hints.append("experiments: " + (", ".join(names) or "none"))
+        hints = [*did_you_mean(experiment, names), "experiments: " + (", ".join(names) or "none")]
         raise DiagnosticError(
             [Diagnostic("E0301", f"unknown experiment '{experiment}'", None, tuple(hints))]
         )

@@ -420,15 +420,7 @@ def _arm_metric(
         summary = stats.summarise([v for v in values if v is not None])
         mean = summary.mean
         difference = stats.welch(summary, stats.summarise([v for v in control if v is not None]))
-    if is_control:
-        return {"mean": mean, "diff": None, "ci_low": None, "ci_high": None, "lift": None}
-    return {
-        "mean": mean,
-        "diff": difference.diff,
-        "ci_low": difference.ci_low,
-        "ci_high": difference.ci_high,
-        "lift": difference.lift,
-    }
+    return stats.arm_metric(mean, None if is_control else difference)
 
 
 def _ones(values: Sequence[float | None]) -> int:

@@ -154,6 +154,19 @@ def _lift(diff: float | None, control: float | None) -> float | None:
     return diff / control
 
 
+def arm_metric(mean: float | None, difference: Difference | None) -> dict[str, float | None]:
+    """An arm's metric as the JSON shows it: the control arm (no difference) has nulls."""
+    if difference is None:
+        return {"mean": mean, "diff": None, "ci_low": None, "ci_high": None, "lift": None}
+    return {
+        "mean": mean,
+        "diff": difference.diff,
+        "ci_low": difference.ci_low,
+        "ci_high": difference.ci_high,
+        "lift": difference.lift,
+    }
+
+
 def welch(arm: Summary, control: Summary) -> Difference:
     """Difference of means with Welch's t interval (sample variances, fractional degrees of
     freedom). Without two values on each side there is no interval; with no spread at all

@@ -630,15 +630,7 @@ def _arm_metric(
         difference = stats.welch(
             summary, stats.summarise([float(v) for v in control if v is not None])
         )
-    if is_control:
-        return {"mean": mean, "diff": None, "ci_low": None, "ci_high": None, "lift": None}
-    return {
-        "mean": mean,
-        "diff": difference.diff,
-        "ci_low": difference.ci_low,
-        "ci_high": difference.ci_high,
-        "lift": difference.lift,
-    }
+    return stats.arm_metric(mean, None if is_control else difference)
 
 
 def _hits(values: Sequence[Value]) -> int:

@@ -20,6 +20,7 @@ from segl.compiler.types import Domain, Type
 from segl.dsl.diagnostics import NO_SPAN, Span
 
 if TYPE_CHECKING:
+    from segl.compiler.alerts.model import Alerts
     from segl.compiler.journeys.model import Journeys
     from segl.compiler.reports.model import Reports
 
@@ -480,6 +481,8 @@ class Project:
     journeys: Journeys | None = None
     # funnels, retention, reports and experiments (compiler/reports/model.py); None: none
     reports: Reports | None = None
+    # alerts over the stored history (compiler/alerts/model.py); None: none
+    alerts: Alerts | None = None
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
@@ -552,6 +555,8 @@ def fingerprint(project: Project) -> str:
         parts["journeys"] = to_data(project.journeys)
     if project.reports is not None:  # likewise projects without reports
         parts["reports"] = to_data(project.reports)
+    if project.alerts is not None:  # likewise projects without alerts
+        parts["alerts"] = to_data(project.alerts)
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -729,6 +729,27 @@ BAD = [
         "experiment 'e' has 1 arm; it needs a control and at least one more",
     ),
     (
+        "report r over orders {\n    m = max(store) + 1\n}\n",
+        "E0809",
+        2,
+        9,
+        "`+` needs numbers, but this metric of report 'r' is a string",
+    ),
+    (
+        "report r over orders {\n    last_store = max(store)\n    k = 2 * last_store\n}\n",
+        "E0809",
+        3,
+        13,
+        "`*` needs numbers, but this metric of report 'r' is a string",
+    ),
+    (
+        "report r over orders {\n    m = -min(paid_at)\n}\n",
+        "E0809",
+        2,
+        10,
+        "`-` needs numbers, but this metric of report 'r' is a timestamp",
+    ),
+    (
         experiment("a 50%, b 50%", "buyers"),
         "E0809",
         6,

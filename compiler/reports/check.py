@@ -437,7 +437,7 @@ class ReportChecker:
     ) -> tuple[model.Metric, ...] | None:
         what = f"report '{stmt.name}'"
         later = {m.name for m in stmt.metrics}
-        known: list[str] = []
+        known: dict[str, Type] = {}  # the metrics above, with the type of their values
         checked: list[model.Metric] = []
         failed = False
         for metric in stmt.metrics:
@@ -457,11 +457,11 @@ class ReportChecker:
                 failed = True
             else:
                 checked.append(model.Metric(metric.name, expr))
-            known.append(metric.name)
+            known[metric.name] = Type.ANY if expr is None else _metric_type(expr, known)
         return None if failed or not checked else tuple(checked)
 
     def _metric_expr(
-        self, node: ast.Expr, rows: _Rows, known: list[str], later: set[str]
+        self, node: ast.Expr, rows: _Rows, known: dict[str, Type], later: set[str]
     ) -> model.MetricExpr | None:
         """Arithmetic over aggregates of the rows, numbers and earlier metrics."""
         match node:
@@ -482,10 +482,13 @@ class ReportChecker:
                 return None
             case ast.Unary(op="-", operand=operand):
                 inner = self._metric_expr(operand, rows, known, later)
+                inner = self._arithmetic_operand(inner, operand, "-", rows, known)
                 return None if inner is None else model.MetricNeg(inner)
             case ast.Binary(op=op, left=left, right=right) if op in ARITH_OPS:
                 lhs = self._metric_expr(left, rows, known, later)
                 rhs = self._metric_expr(right, rows, known, later)
+                lhs = self._arithmetic_operand(lhs, left, op, rows, known)
+                rhs = self._arithmetic_operand(rhs, right, op, rows, known)
                 return (
                     None if lhs is None or rhs is None else model.MetricArith(ArithOp(op), lhs, rhs)
                 )
@@ -494,7 +497,32 @@ class ReportChecker:
         self._not_a_metric(node, rows, known)
         return None
 
-    def _not_a_metric(self, node: ast.Expr, rows: _Rows, known: list[str]) -> None:
+    def _arithmetic_operand(
+        self,
+        expr: model.MetricExpr | None,
+        node: ast.Expr,
+        op: str,
+        rows: _Rows,
+        known: dict[str, Type],
+    ) -> model.MetricExpr | None:
+        """Arithmetic takes numbers: a text, time or true/false metric (max of a text
+        column, min of a timestamp) is E0809 here, not an engine's error at run time."""
+        if expr is None:
+            return None
+        kind = _metric_type(expr, known)
+        if kind in (Type.NUMBER, Type.ANY, Type.NULL):
+            return expr
+        self.error(
+            "E0809",
+            f"`{op}` needs numbers, but this metric of report '{rows.report}' is a {kind}",
+            node.span,
+            'count or measure it instead: e.g. count_distinct(x), share(x == "...")'
+            if kind is Type.STRING
+            else "arithmetic on metrics takes numbers: count, sum, avg, share, ...",
+        )
+        return None
+
+    def _not_a_metric(self, node: ast.Expr, rows: _Rows, known: dict[str, Type]) -> None:
         if isinstance(node, ast.Call) and node.name in AGGREGATES:
             self.error(
                 "E0808",
@@ -745,6 +773,20 @@ class ReportChecker:
         )
         self.error("E0809", f"{label} is a {value.type}, not a number", node.span, hint)
         return None
+
+
+def _metric_type(expr: model.MetricExpr, known: dict[str, Type]) -> Type:
+    """The type of a metric's values: an aggregate's result (min/max keep their value's
+    type), a number for arithmetic and constants, an earlier metric's own type."""
+    match expr:
+        case model.RowAggregate(func=func, value=value):
+            result = registry.AGGREGATES[func].result
+            if result is not None:
+                return result
+            return Type.NUMBER if value is None else value.type
+        case model.MetricRef(name=name):
+            return known.get(name, Type.ANY)
+    return Type.NUMBER
 
 
 class _Rows:

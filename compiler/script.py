@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from segl.compiler import ir
+from segl.compiler.fingerprints import definitions_json
 from segl.compiler.framing import Frame
 from segl.compiler.identity import IdentitySql
 from segl.compiler.plan import Plan, build_plan
@@ -268,6 +269,7 @@ class CompiledRun:
             *self.identity_statements(),
         ]
 
+            "definitions": target.string(definitions_json(project)),
     def _closing(self, duration: float | None) -> list[exp.Expression]:
         return [
             *self.run_statements(duration),

@@ -81,7 +81,16 @@ RUN_COLUMNS = (
     Column("users", Kind.COUNT, "the users of the universe at the as-of"),
     Column("rules_fingerprint", Type.STRING, "sha256 of the checked rules (ir.fingerprint)"),
     Column("segl_version", Type.STRING, "the segl that wrote the run"),
+    Column(
+        "definitions",
+        Type.STRING,
+        "JSON object: each tag, segment and layering -> the fingerprint of its meaning "
+        "(compiler/fingerprints.py); null in runs of a segl before 0.3",
+    ),
 )
+# run log columns a newer segl added: an older run log lacks them, and a run adds them
+# (its old rows read null) instead of refusing the run log as foreign (E0609)
+ADDED_RUN_COLUMNS = ("definitions",)
 
 _SAFE = re.compile(r"\w", re.UNICODE)
 _ASCII_SAFE = re.compile(r"[A-Za-z0-9_]")

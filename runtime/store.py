@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.store import Kind, Store, Table
+from segl.compiler.store import ADDED_RUN_COLUMNS, Kind, Store, Table
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
@@ -119,7 +119,7 @@ def _older_run_log(engine: Engine, store: Store) -> Diagnostic | None:
     if live is None:
         return None
     have = {name.lower() for name in live}
-    missing = [name for name in store.runs.names if name not in have]
+    missing = [n for n in store.runs.names if n not in have and n not in ADDED_RUN_COLUMNS]
     if not missing:
         return None
     renamed = exp.Alter(

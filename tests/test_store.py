@@ -91,6 +91,7 @@ def test_every_table_is_defined_with_typed_columns() -> None:
         "users",
         "rules_fingerprint",
         "segl_version",
+        "definitions",
     )
     assert store.runs.run_keys == ("project", "as_of")
 
@@ -422,3 +423,22 @@ def test_a_run_log_of_segl_0_1_is_refused_with_a_way_forward(
     con.execute('ALTER TABLE "segl_runs" RENAME TO "segl_runs_old"')
     con.close()
     assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+
+
+def test_a_run_log_without_definition_fingerprints_gains_the_column(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A run log of segl 0.2 (no `definitions`) keeps working: the run adds the column, the
+    old row reads null (an unknown fingerprint), the new row holds every definition's."""
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    root = project(write_project, "north", "tag n = count(orders)\nsegment s = n > 1\n")
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-10-25").code == 0
+    con = duckdb.connect(str(warehouse))
+    con.execute('ALTER TABLE "segl_runs" DROP COLUMN "definitions"')
+    con.close()
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+    con = duckdb.connect(str(warehouse))
+    rows = con.execute('SELECT as_of, "definitions" FROM segl_runs ORDER BY as_of').fetchall()
+    con.close()
+    assert rows[0][1] is None
+    assert sorted(json.loads(rows[1][1])) == ["n", "s"]

@@ -292,7 +292,8 @@ SELECT
   CAST(NULL AS DOUBLE PRECISION) AS "duration_seconds",
   CAST(NULL AS BIGINT) AS "users",
   CAST(NULL AS VARCHAR) AS "rules_fingerprint",
-  CAST(NULL AS VARCHAR) AS "segl_version"
+  CAST(NULL AS VARCHAR) AS "segl_version",
+  CAST(NULL AS VARCHAR) AS "definitions"
 FROM "segl_spec_result"
 WHERE
   1 = 0;
@@ -309,7 +310,8 @@ INSERT INTO "segl_runs" (
   "duration_seconds",
   "users",
   "rules_fingerprint",
-  "segl_version"
+  "segl_version",
+  "definitions"
 )
 SELECT
   'spec',
@@ -319,7 +321,8 @@ SELECT
   CAST(NULL AS DOUBLE PRECISION),
   CAST(COUNT(*) AS BIGINT),
   '4a517bbbea3889e02855161aa761490883b2d46c0b97788a80e4eb83d14e037d',
-  'unknown'
+  'unknown',
+  '{"balance": "2c59bcf5cfa9f4f8", "beijing_loyal": "61ab1ade49e61ef7", "bought_shiseido_1w": "4518aad56ed19214", "city": "9aee588242a23196", "coupon_share_180d": "935260041ac857f5", "gender": "443be76210ae049b", "last_visit_at": "6c98d38d4788908a", "lifecycle": "678f6485abb7676d", "loyal_beijing": "b60fdde03551c17d", "purchases": "ea659ec15178247d", "spend_90d": "093ed7a45812b673", "top_category": "feab6644b5e54a85", "value_level": "3eced886b5e45c76", "visits_3m": "8fe5c08d0eb0c193"}'
 FROM "segl_spec_result";
 
 DROP TABLE IF EXISTS "segl_spec_result";

@@ -1,0 +1,80 @@
+"""Fingerprints of each definition's meaning, kept with every run (the run log's
+`definitions` column) so that comparing two stored runs (a migration matrix, an alert's
+`moved` or `change`) can tell whether a layering or segment still means what it meant.
+
+A definition's fingerprint covers what decides its values: the definition, every tag,
+segment and layering it uses (transitively), the sources those read, the universe's
+source, the identity and the project's time zone. Titles and meta data are left out
+(renaming a layer's title does not change who is in it); so are journeys, reports and
+alerts, and definitions it does not use (adding an unrelated tag changes nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from segl.compiler import ir
+
+# hex digits kept per fingerprint: enough to tell two definitions apart, short enough
+# that a run log row of a project with hundreds of definitions stays small
+DIGITS = 16
+
+_NOT_MEANING = frozenset({"title", "meta"})
+
+
+def _meaning(value: Any) -> Any:
+    """ir.to_data without titles and meta data."""
+    if isinstance(value, dict):
+        return {k: _meaning(v) for k, v in value.items() if k not in _NOT_MEANING}
+    if isinstance(value, list):
+        return [_meaning(v) for v in value]
+    return value
+
+
+def _sources_read(definitions: tuple[ir.Definition, ...]) -> set[str]:
+    found: set[str] = set()
+    for definition in definitions:
+        for expr in ir.definition_exprs(definition):
+            for node in ir.walk(expr):
+                if isinstance(node, ir.Aggregate | ir.ProfileColumn | ir.EventColumn):
+                    found.add(node.source)
+    return found
+
+
+def definition_fingerprint(project: ir.Project, name: str) -> str:
+    used = project.closure([name]).definitions
+    sources = _sources_read(used) | {project.universe}
+    parts = {
+        "definition": name,
+        "definitions": sorted((_meaning(ir.to_data(d)) for d in used), key=lambda d: d["name"]),
+        "sources": sorted(
+            (ir.to_data(s) for s in project.sources if s.name in sources),
+            key=lambda d: d["name"],
+        ),
+        "universe": project.universe,
+        "identity": ir.to_data(project.identity),
+        "timezone": project.timezone,
+    }
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGITS]
+
+
+def definition_fingerprints(project: ir.Project) -> dict[str, str]:
+    """Every tag, segment and layering of the project: its fingerprint."""
+    return {d.name: definition_fingerprint(project, d.name) for d in project.definitions}
+
+
+def definitions_json(project: ir.Project) -> str:
+    """The run log's `definitions` value: a JSON object, name -> fingerprint."""
+    return json.dumps(definition_fingerprints(project), sort_keys=True, ensure_ascii=False)
+
+
+def parse_definitions(text: str | None) -> dict[str, str] | None:
+    """A stored `definitions` value read back; None for a run stored before the column
+    existed (or by a compiled script of such a segl)."""
+    if text is None or text == "":
+        return None
+    data = json.loads(text)
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None

@@ -144,14 +144,18 @@ def _as_dict(diag: Diagnostic) -> dict[str, object]:
     }
 
 
-def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+def render_json(diagnostics: Sequence[Diagnostic], counts: Mapping[str, int] | None = None) -> str:
+    """One JSON document; `counts` (what a project defines, given when it checked clean)
+    is added under "counts"."""
     errors = sum(1 for d in diagnostics if d.is_error)
-    payload = {
+    payload: dict[str, object] = {
         "ok": errors == 0,
         "errors": errors,
         "warnings": len(diagnostics) - errors,
         "diagnostics": [_as_dict(d) for d in diagnostics],
     }
+    if counts is not None:
+        payload["counts"] = dict(counts)
     # json escapes C0 controls itself (newlines outside strings are its layout); DEL, C1,
     # separators and bidi controls it leaves raw: escape them, the data stays the same
     text = json.dumps(payload, ensure_ascii=False, indent=2)

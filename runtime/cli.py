@@ -265,21 +265,47 @@ def check(
     if db_url is not None:
         with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
             diagnostics += verify_sources(loaded, engine)
-    emit(diagnostics, loaded.texts, fmt)
-    if any(d.is_error for d in diagnostics):
+    failed = any(d.is_error for d in diagnostics)
+    counts = None if failed else definition_counts(loaded)
+    if fmt == "json":
+        click.echo(render_json(errors_first(diagnostics), counts))
+    else:
+        emit(diagnostics, loaded.texts, fmt)
+    if counts is None:
         raise Failed
     if fmt == "text":
-        p = project_of(loaded)
-        counts = [
-            plural(len(loaded.programs), "file"),
-            plural(len(p.sources), "source"),
-            plural(len(p.tags), "tag"),
-            plural(len(p.segments), "segment"),
-            plural(len(p.layerings), "layering"),
-        ]
-        if p.journeys is not None and p.journeys.journeys:
-            counts.append(plural(len(p.journeys.journeys), "journey"))
-        click.echo("ok: " + ", ".join(counts))
+        click.echo("ok: " + counts_text(counts))
+
+
+# What `segl check` counts: the first five always, the others when the project has any.
+ALWAYS_COUNTED = ("files", "sources", "tags", "segments", "layerings")
+
+
+def definition_counts(loaded: LoadedProject) -> dict[str, int]:
+    """How many of each kind of definition a checked project holds (segl check's summary)."""
+    p = project_of(loaded)
+    reports = p.reports
+    return {
+        "files": len(loaded.programs),
+        "sources": len(p.sources),
+        "tags": len(p.tags),
+        "segments": len(p.segments),
+        "layerings": len(p.layerings),
+        "journeys": len(p.journeys.journeys) if p.journeys is not None else 0,
+        "funnels": len(reports.funnels) if reports is not None else 0,
+        "retentions": len(reports.retentions) if reports is not None else 0,
+        "reports": len(reports.reports) if reports is not None else 0,
+        "experiments": len(reports.experiments) if reports is not None else 0,
+    }
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """`8 files, 7 sources, ..., 1 funnel`: kinds beyond the first five only when present."""
+    return ", ".join(
+        plural(count, kind[:-1], kind)
+        for kind, count in counts.items()
+        if kind in ALWAYS_COUNTED or count
+    )
 
 
 @cli.command(name="compile")

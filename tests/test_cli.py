@@ -101,12 +101,76 @@ def test_check_examples_json_ok(cli: Cli, project: Path) -> None:
     assert payload["ok"] is True
     assert payload["errors"] == 0
     assert payload["diagnostics"] == []
+    assert payload["counts"]["files"] == len(list(project.glob("*.segl")))
 
 
 def test_check_mini_project_passes(cli: Cli) -> None:
     result = cli("check", MINI)
     assert result.code == 0, result.output
     assert result.out == "ok: 4 files, 3 sources, 4 tags, 3 segments, 1 layering\n"
+
+
+MINI_REPORTS = """\
+funnel visit_to_order {
+    step visited: events where name == "visit"
+    step bought: orders within 7 days
+}
+
+retention weekly {
+    cohort first orders
+    return orders
+    by week
+    periods 4
+}
+
+report by_city over users by city {
+    users = count()
+    buyers = count(where purchases >= 1)
+}
+
+report spend over orders {
+    orders = count()
+}
+
+experiment coupon_test {
+    population buyers
+    salt "coupon-test"
+    arm control 50%
+    arm coupon 50%
+    metric spend = spend_90d
+}
+"""
+
+
+def test_check_counts_reports_and_experiments(cli: Cli, tmp_path: Path) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    (project / "reports.segl").write_text(MINI_REPORTS, "utf-8")
+    text = cli("check", project)
+    assert text.code == 0, text.output
+    assert text.out == (
+        "ok: 5 files, 3 sources, 4 tags, 3 segments, 1 layering, 1 funnel, 1 retention, "
+        "2 reports, 1 experiment\n"
+    )
+    as_json = cli("check", project, "--format", "json")
+    assert as_json.code == 0, as_json.output
+    assert json.loads(as_json.out)["counts"] == {
+        "files": 5,
+        "sources": 3,
+        "tags": 4,
+        "segments": 3,
+        "layerings": 1,
+        "journeys": 0,
+        "funnels": 1,
+        "retentions": 1,
+        "reports": 2,
+        "experiments": 1,
+    }
+
+
+def test_check_json_has_no_counts_when_it_fails(cli: Cli, broken_retail: Path) -> None:
+    payload = json.loads(cli("check", broken_retail, "--format", "json").out)
+    assert payload["ok"] is False and "counts" not in payload
 
 
 BROKEN_SEGMENTS = """\

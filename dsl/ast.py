@@ -175,6 +175,31 @@ class Case:
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class PercentLit:
+    """`5%` in an alert's condition: the number 0.05 (the text is the number before `%`)."""
+
+    text: str
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class AlertCall:
+    """A number read from stored runs, in an alert's condition (SPEC §2.9):
+    `moved(L, from "a", to "b", over 7 days)`, `change(x, over D)`, `size(S)`,
+    `share(L, "layer")`, `users()`, `conversion(F)`, `retained(R, 1)`; also a journey's
+    `enter on moved(L, from "a", to "b")`. The named arguments may come in any order."""
+
+    name: str
+    args: tuple[Expr, ...]
+    origin: StringLit | None = None  # `from "a"`
+    destination: StringLit | None = None  # `to "b"`
+    over: Duration | None = None  # `over 7 days`
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # named arguments given more than once, for the checker to report: (word, span)
+    repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+
+
 Expr = (
     NumberLit
     | StringLit
@@ -194,6 +219,8 @@ Expr = (
     | StringMatch
     | Call
     | Case
+    | PercentLit
+    | AlertCall
 )
 
 # ---------------------------------------------------------------- statements
@@ -338,12 +365,14 @@ class EventRef:
 
 @dataclass(frozen=True)
 class EnterDef:
-    """`enter on S`, `enter on first S` or `enter when C`."""
+    """`enter on S`, `enter on first S`, `enter when C` or `enter on moved(L, from "a",
+    to "b")`."""
 
-    kind: str  # "on" | "first" | "when"
+    kind: str  # "on" | "first" | "when" | "moved"
     event: EventRef | None = None
     condition: Expr | None = None
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    moved: AlertCall | None = None  # kind "moved"
 
 
 @dataclass(frozen=True)
@@ -563,6 +592,26 @@ class ExperimentDef:
 ReportStatement = FunnelDef | RetentionDef | ReportDef | ExperimentDef
 
 
+# ---------------------------------------------------------------- alerts
+
+
+@dataclass(frozen=True)
+class AlertDef:
+    """`alert NAME ["title"] = CONDITION [cooldown D] [repeat every D]` (SPEC §2.9): the
+    condition is built of numbers, percentages, `AlertCall`s and operators."""
+
+    name: str
+    title: str | None
+    condition: Expr
+    cooldown: Duration | None = None
+    repeat: Duration | None = None
+    annotations: tuple[Annotation, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # `cooldown` or `repeat` given more than once, for the checker to report
+    repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+
+
 Statement = (
     SourceDef
     | IdentityDef
@@ -576,6 +625,7 @@ Statement = (
     | RetentionDef
     | ReportDef
     | ExperimentDef
+    | AlertDef
 )
 
 
@@ -636,6 +686,8 @@ def children(expr: Expr) -> tuple[Expr, ...]:
             return (operand, low, high)
         case IsNull(operand=operand):
             return (operand,)
+        case AlertCall(args=args):
+            return args
         case Call(args=args, where=where, window=window):
             extra: list[Expr] = [] if where is None else [where]
             if isinstance(window, SinceWindow):

@@ -113,6 +113,8 @@ def _statement(stmt: ast.Statement, following: str) -> str:
             lines.append(_resolve(_report(stmt), following))
         case ast.ExperimentDef():
             lines.append(_resolve(_experiment(stmt), following))
+        case ast.AlertDef():
+            lines.append(_alert(stmt))
         case _:
             raise ValueError(f"not a statement: {stmt!r}")
     return "\n".join(lines)
@@ -138,6 +140,7 @@ def _lead(stmt: ast.Statement) -> str:
         ast.RetentionDef: "retention",
         ast.ReportDef: "report",
         ast.ExperimentDef: "experiment",
+        ast.AlertDef: "alert",
     }.get(type(stmt), "")
     return f"{keyword} {stmt.name}"
 
@@ -287,10 +290,19 @@ def _journey(journey: ast.JourneyDef) -> str:
 
 
 def _trigger(keyword: str, clause: ast.EnterDef | ast.ExitDef) -> str:
-    """`enter on [first] S [where F]`, `enter when C`, `exit on S [where F]`, `exit when C`."""
-    kinds = ("on", "first", "when") if keyword == "enter" else ("on", "when")
+    """`enter on [first] S [where F]`, `enter when C`, `enter on moved(...)`, `exit on S
+    [where F]`, `exit when C`."""
+    kinds = ("on", "first", "when", "moved") if keyword == "enter" else ("on", "when")
     if clause.kind not in kinds:
         raise ValueError(f"unknown kind of {keyword}: {clause.kind!r}")
+    if isinstance(clause, ast.EnterDef) and (clause.kind == "moved") != (clause.moved is not None):
+        raise ValueError("'enter on moved(...)' needs the move, and only that kind of entry")
+    if isinstance(clause, ast.EnterDef) and clause.moved is not None:
+        if clause.event is not None or clause.condition is not None:
+            raise ValueError("'enter on moved(...)' has no event and no condition")
+        if clause.moved.name == "first":
+            raise ValueError("a function named 'first' after 'enter on' is read as the keyword")
+        return f"{keyword} on {_alert_call(clause.moved)}"
     if clause.kind == "when":
         if clause.condition is None or clause.event is not None:
             raise ValueError(f"'{keyword} when' needs a condition and no event")
@@ -480,6 +492,108 @@ def _experiment(experiment: ast.ExperimentDef) -> str:
         lines.append(f"{INDENT}arm {_ident(arm.name)} {arm.percent}%")
     lines += _metrics(experiment.metrics, "metric ")
     return _block(lines)
+
+
+# ------------------------------------------------------------------ alerts
+
+# In an alert's condition these words are keywords wherever an operand starts (and `not`
+# where a whole condition starts); `from`, `to` and `over` where a call's argument starts.
+_ALERT_OPERAND_KEYWORDS = frozenset({"true", "false", "null"})
+_ALERT_ARGUMENT_KEYWORD = re.compile(r"(from|to|over)(?!\w)")
+
+
+def _alert(alert: ast.AlertDef) -> str:
+    """`alert NAME "title" = CONDITION cooldown D repeat every D`: on one line if it fits;
+    otherwise the condition goes below the header (a long and/or chain broken before its
+    operators), and the options follow on the condition's last line or their own."""
+    _check_depth(alert.condition)
+    header = f"alert {_ident(alert.name)}{_title(alert.title)} ="
+    text = _alert_expr(alert.condition, OR, lead=True)
+    options = []
+    if alert.cooldown is not None:
+        options.append("cooldown " + _duration(alert.cooldown))
+    if alert.repeat is not None:
+        options.append("repeat every " + _duration(alert.repeat))
+    tail = "".join(" " + option for option in options)
+    if _width(f"{header} {text}{tail}") <= LINE_LIMIT:
+        return f"{header} {text}{tail}"
+    body = INDENT + text
+    if _width(body) > LINE_LIMIT and isinstance(alert.condition, ast.Binary):
+        level = _BINARY_LEVEL.get(alert.condition.op)
+        if level in (OR, AND):
+            body = _alert_chain(alert.condition, level)
+    last = body.rsplit("\n", 1)[-1]
+    if options and _width(last + tail) > LINE_LIMIT:
+        return f"{header}\n{body}\n{INDENT}{tail.lstrip()}"
+    return f"{header}\n{body}{tail}"
+
+
+def _alert_chain(expr: ast.Binary, level: int) -> str:
+    """The operands of a top-level `and`/`or` chain, one line each after the first."""
+    first, rest = _flatten(expr)
+    lines = [INDENT + _alert_expr(first, level, lead=True)]
+    lines += [f"{INDENT}{op} {_alert_expr(operand, level + 1, lead=True)}" for op, operand in rest]
+    return "\n".join(lines)
+
+
+def _alert_expr(expr: ast.Expr, need: int, *, lead: bool) -> str:
+    """An alert's condition: only literals, names, alert calls and operators."""
+    if _level(expr) < need:
+        return "(" + _alert_bare(expr, lead=True) + ")"
+    return _alert_bare(expr, lead=lead)
+
+
+def _alert_bare(expr: ast.Expr, *, lead: bool) -> str:
+    match expr:
+        case ast.NumberLit() | ast.StringLit() | ast.BoolLit() | ast.NullLit():
+            return _bare(expr, "", lead=lead)
+        case ast.PercentLit(text=text):
+            if not _NUMBER.fullmatch(text):
+                raise ValueError(f"not a percentage: {text!r}")
+            return f"{text}%"
+        case ast.Name(name=name):
+            return _alert_name(name, lead)
+        case ast.AlertCall():
+            return _alert_call(expr, lead)
+        case ast.Unary(op="not", operand=operand):
+            return "not " + _alert_expr(operand, NOT, lead=True)
+        case ast.Unary(op="-", operand=operand):
+            text = _alert_expr(operand, NEG, lead=False)
+            return "- " + text if text.startswith("-") else "-" + text
+        case ast.Binary(op=op, left=left, right=right) if op in _BINARY_LEVEL:
+            level = _BINARY_LEVEL[op]
+            if level == CMP:
+                return (
+                    f"{_alert_expr(left, ADD, lead=lead)} {op} "
+                    f"{_alert_expr(right, ADD, lead=False)}"
+                )
+            first, rest = _flatten(expr)
+            parts = [_alert_expr(first, level, lead=lead)]
+            for each, operand in rest:
+                parts.append(f"{each} {_alert_expr(operand, level + 1, lead=level <= AND)}")
+            return " ".join(parts)
+    raise ValueError(f"not an alert's condition: {expr!r}")
+
+
+def _alert_name(name: str, lead: bool) -> str:
+    if name in _ALERT_OPERAND_KEYWORDS or (lead and name == "not"):
+        raise ValueError(f"{name!r} cannot be referred to here: it is read as a keyword")
+    return _ident(name)
+
+
+def _alert_call(call: ast.AlertCall, lead: bool = False) -> str:
+    """`name(positional, ..., from "a", to "b", over D)`: the named arguments last."""
+    args = []
+    for arg in call.args:
+        text = _alert_expr(arg, OR, lead=True)
+        args.append(f"({text})" if _ALERT_ARGUMENT_KEYWORD.match(text) else text)
+    if call.origin is not None:
+        args.append("from " + _string(call.origin.value))
+    if call.destination is not None:
+        args.append("to " + _string(call.destination.value))
+    if call.over is not None:
+        args.append("over " + _duration(call.over))
+    return f"{_alert_name(call.name, lead)}({', '.join(args)})"
 
 
 def _duration(duration: ast.Duration) -> str:

@@ -57,7 +57,7 @@ CONDITION_KEYWORDS = frozenset(
         *("tag", "segment", "source", "layering", "identity"),
         *("journey", "holdout", "policy", "enter", "reenter", "exit", "step", "if"),
         *("funnel", "retention", "report", "experiment", "within", "by", "cohort", "return"),
-        *("periods", "rolling", "on", "population", "salt", "arm", "metric"),
+        *("periods", "rolling", "on", "population", "salt", "arm", "metric", "alert"),
     }
 )
 AGGREGATES = frozenset(
@@ -653,6 +653,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def enter_on(self, meta: Meta, items: list[Any]) -> ast.EnterDef:
         return ast.EnterDef("on", items[0], None, _span(self.file, meta))
 
+    def enter_moved(self, meta: Meta, items: list[ast.AlertCall]) -> ast.EnterDef:
+        return ast.EnterDef("moved", span=_span(self.file, meta), moved=items[0])
+
     def enter_first(self, meta: Meta, items: list[Any]) -> ast.EnterDef:
         return ast.EnterDef("first", items[0], None, _span(self.file, meta))
 
@@ -942,6 +945,55 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             repeated=repeated,
         )
 
+    # ------------------------------------------------------------- alerts
+    def percent(self, meta: Meta, items: list[Token]) -> ast.PercentLit:
+        return ast.PercentLit(items[0].value[:-1], _span(self.file, meta))
+
+    def arg_from(self, meta: Meta, items: list[Token]) -> _Timing:
+        value = ast.StringLit(self._string(items[0]), _span(self.file, items[0]))
+        return _Timing("from", value, _span(self.file, meta))
+
+    def arg_to(self, meta: Meta, items: list[Token]) -> _Timing:
+        value = ast.StringLit(self._string(items[0]), _span(self.file, items[0]))
+        return _Timing("to", value, _span(self.file, meta))
+
+    def arg_over(self, meta: Meta, items: list[ast.Duration]) -> _Timing:
+        return _Timing("over", items[0], _span(self.file, meta))
+
+    def alert_call(self, meta: Meta, items: list[Any]) -> ast.AlertCall:
+        name: Token = items[0]
+        named, repeated = _first_of_each([i for i in items[1:] if isinstance(i, _Timing)])
+        return ast.AlertCall(
+            name.value,
+            tuple(i for i in items[1:] if not isinstance(i, _Timing)),
+            named.get("from"),
+            named.get("to"),
+            named.get("over"),
+            _span(self.file, meta),
+            repeated,
+        )
+
+    def alert_cooldown(self, meta: Meta, items: list[ast.Duration]) -> _Timing:
+        return _Timing("cooldown", items[0], _span(self.file, meta))
+
+    def alert_repeat(self, meta: Meta, items: list[ast.Duration]) -> _Timing:
+        return _Timing("repeat every", items[0], _span(self.file, meta))
+
+    def alert_def(self, meta: Meta, items: list[Any]) -> ast.AlertDef:
+        annotations, rest = _split_annotations(items)
+        title, body = _take_title(rest[1:])
+        options, repeated = _first_of_each([i for i in body[1:] if isinstance(i, _Timing)])
+        return ast.AlertDef(
+            rest[0].value,
+            title,
+            body[0],
+            options.get("cooldown"),
+            options.get("repeat every"),
+            annotations,
+            span=_span(self.file, meta),
+            repeated=repeated,
+        )
+
     def program(self, meta: Meta, items: list[ast.Statement]) -> tuple[ast.Statement, ...]:
         return tuple(items)
 
@@ -1062,7 +1114,7 @@ _EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LPAR", "MINUS", "NOT", "CASE",
 _OPERATORS = {"AND", "OR", "CMP_OP", "ADD_OP", "MUL_OP", "IS", "BETWEEN", "CONTAINS", "IN"}
 _STATEMENTS = {"SOURCE", "IDENTITY", "TAG", "SEGMENT", "LAYERING"}
 _JOURNEY_STATEMENTS = {"JOURNEY", "HOLDOUT", "POLICY"}
-_REPORT_STATEMENTS = {"FUNNEL", "RETENTION", "REPORT", "EXPERIMENT"}
+_REPORT_STATEMENTS = {"FUNNEL", "RETENTION", "REPORT", "EXPERIMENT", "ALERT"}
 _DEFINITION_WORDS = {
     word.lower() for word in _STATEMENTS | _JOURNEY_STATEMENTS | _REPORT_STATEMENTS
 }
@@ -1098,7 +1150,7 @@ def _expected_words(expected: set[str]) -> str:
     if remaining >= _STATEMENTS:
         words.append(
             "a statement (source, identity, tag, segment, layering, journey, holdout, policy, "
-            "funnel, retention, report, experiment)"
+            "funnel, retention, report, experiment, alert)"
         )
         remaining -= _STATEMENTS | _JOURNEY_STATEMENTS | _REPORT_STATEMENTS | {"AT"}
     if remaining >= _JOURNEY_ITEMS:
@@ -1404,6 +1456,8 @@ def _statement_exprs(stmt: ast.Statement) -> list[ast.Expr]:
         return ast.journey_exprs(stmt)
     if isinstance(stmt, ast.FunnelDef | ast.RetentionDef | ast.ReportDef | ast.ExperimentDef):
         return ast.report_exprs(stmt)
+    if isinstance(stmt, ast.AlertDef):
+        return [stmt.condition]
     return []
 
 

@@ -71,7 +71,8 @@ class CompiledRun:
         """The history tables this run writes, in order (the run log last)."""
         if self.decides_journeys:
             return self.store.history
-        skipped = {t.name for t in self.store.journey_tables}
+        # a script decides no journey and evaluates no alert (runtime/alerts.py)
+        skipped = {t.name for t in (*self.store.journey_tables, *self.store.alert_tables)}
         return tuple(t for t in self.store.history if t.name not in skipped)
 
     @property
@@ -240,6 +241,17 @@ class CompiledRun:
             statements += self._history(table, [rows], match)
         return statements
 
+    def alert_statements(self, match: exp.Expression) -> list[exp.Expression]:
+        """The alerts' history rows from the work table the runtime staged them in
+        (runtime/alerts.py): the rows `match` names (this run's, and any a killed run left
+        without a run log row) replaced."""
+        statements: list[exp.Expression] = []
+        for table in self.store.alert_tables:
+            values = {c.name: col(c.name) for c in table.columns if c.name not in table.run_keys}
+            rows = self._rows(table, values, source=self.store.alert_work)
+            statements += self._history(table, [rows], match)
+        return statements
+
     def run_statements(self, duration: float | None = None) -> list[exp.Expression]:
         table, target, project = self.store.runs, self.target, self.store.project
         run_at = (
@@ -336,6 +348,11 @@ class CompiledRun:
             *(
                 ["journeys are decided by `segl run` only: this script leaves them out"]
                 if journeys
+                else []
+            ),
+            *(
+                ["alerts are evaluated by `segl run` only: this script leaves them out"]
+                if self.store.alert_tables
                 else []
             ),
         ]

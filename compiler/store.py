@@ -13,8 +13,8 @@ string). A project with an identity also keeps its persons (`_persons`: every ID
 every person) and the shared IDs it left out (`_shared_ids`) per as-of. A project with
 journeys keeps their ledger of entries, the outbox and a marker per journey run; `segl
 deliver` records its attempts. `segl report` keeps every result it computes
-(`_report_results`: one row per report and as-of, the result as JSON text). Later
-features (alert history) add their tables to this module.
+(`_report_results`: one row per report and as-of, the result as JSON text). A project
+with alerts keeps their history (`_alerts`: one row per alert and run).
 """
 
 from __future__ import annotations
@@ -302,6 +302,54 @@ class Store:
             "again for the same as-of replaces its row)",
         )
 
+    # ------------------------------------------------------------ alerts
+    @property
+    def alerts(self) -> Table:
+        return Table(
+            self._name("alerts"),
+            (
+                AS_OF,
+                Column("alert", Type.STRING, "the alert's name"),
+                Column("title", Type.STRING, "the alert's title at the run (null: none)"),
+                Column("state", Type.STRING, "firing, ok or unknown"),
+                Column(
+                    "value",
+                    Type.NUMBER,
+                    "the measured side of the condition when it is one comparison, else null",
+                ),
+                Column("threshold", Type.NUMBER, "the other side (the constant), else null"),
+                Column(
+                    "reference_as_of",
+                    Type.TIMESTAMP,
+                    "the reference run its `moved` / `change` compared with (null: none)",
+                ),
+                Column(
+                    "firing_since", Type.TIMESTAMP, "the as-of this firing began (null: not firing)"
+                ),
+                Column(
+                    "notification_id",
+                    Type.STRING,
+                    "the notification this run sends (deterministic; null: none)",
+                ),
+                Column("detail", Type.STRING, "why the state is unknown, or a remark (null: none)"),
+            ),
+            ("as_of",),
+            "alerts: one row per alert and run, written by the run at as_of before its run "
+            "log row (rows of as-ofs without a run log row are not committed)",
+        )
+
+    @property
+    def alert_work(self) -> str:
+        """The work table a run stages its alert rows in (not kept)."""
+        return self._name("aw_alerts")
+
+    @property
+    def alert_tables(self) -> tuple[Table, ...]:
+        """The alerts' table a run writes (a project with alerts)."""
+        if self.project.alerts is None or not self.project.alerts.alerts:
+            return ()
+        return (self.alerts,)
+
     @property
     def journey_tables(self) -> tuple[Table, ...]:
         """The journeys' tables a run writes: the ledger and outbox before their marker."""
@@ -313,4 +361,12 @@ class Store:
     def history(self) -> tuple[Table, ...]:
         """The tables a run writes, in the order it writes them (the run log last)."""
         identity = (self.persons, self.shared_ids) if self.project.identity else ()
-        return (self.tags, self.members, self.layers, *identity, *self.journey_tables, self.runs)
+        return (
+            self.tags,
+            self.members,
+            self.layers,
+            *identity,
+            *self.journey_tables,
+            *self.alert_tables,
+            self.runs,
+        )

@@ -505,6 +505,9 @@ def _run_every(
     def waiting(upcoming: dt.datetime) -> None:
         click.echo(f"next run as of {upcoming:%Y-%m-%d %H:%M} ({timezone})")
 
+    from segl.runtime.alerts import cadence_warnings
+
+    emit(cadence_warnings(project_of(loaded), cadence.step, str(cadence)), loaded.texts)
     with StopSignals() as stop:
         # said once the signals are handled: a supervisor may stop it from this line on
         click.echo(f"running every {cadence} in {timezone} until Ctrl-C or SIGTERM")
@@ -795,6 +798,47 @@ def deliver(
     if not report.ok:
         message, hints = delivery.describe_failure(report, destination)
         fail([Diagnostic("E0720", message, None, hints)])
+
+
+@cli.command(name="alerts")
+@click.argument("project_arg", metavar="[PROJECT]", required=False)
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-on-firing", is_flag=True, help="Exit 1 while any alert is firing (cron, CI)."
+)
+@lock_timeout_option
+def alerts_command(
+    project_arg: str | None,
+    project: str,
+    db_url: str | None,
+    fmt: str,
+    fail_on_firing: bool,
+    lock_timeout: float,
+) -> None:
+    """The latest state of every alert: firing, ok or unknown, with its value and
+    threshold as the latest run found them (docs/monitoring.md)."""
+    import json
+
+    from segl.runtime import alerts
+
+    loaded = load_or_fail(project_arg or project)
+    checked = project_of(loaded)
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
+        try:
+            latest = alerts.latest_states(engine, store_of(loaded, engine))
+        except EngineError as err:
+            hint = "the alert history may have been written by another tool or version"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+    if fmt == "json":
+        click.echo(json.dumps(alerts.listing(checked, latest), ensure_ascii=False, indent=2))
+    else:
+        click.echo(alerts.listing_text(checked, latest), nl=False)
+    if fail_on_firing and any(row is not None and row.state == alerts.FIRING for row in latest):
+        raise Failed
 
 
 @cli.command()

@@ -1,4 +1,5 @@
-"""`segl deliver`: send the outbox's sent messages to a webhook or a file, at least once.
+"""`segl deliver`: send the outbox's sent messages and the alerts' notifications to a
+webhook or a file, at least once.
 
 Every committed outbox row with status `sent` that has no `delivered` row in the
 deliveries table (compiler/store.py) is sent, oldest run first, as the JSON object
@@ -6,7 +7,9 @@ deliveries table (compiler/store.py) is sent, oldest run first, as the JSON obje
 attempt's outcome is one INSERT into the deliveries table, committed right after the
 attempt, so a delivery killed half-way resumes where it stopped. A message delivered but
 not yet recorded when the process died is sent again with the same key: receivers
-deduplicate by `Idempotency-Key` (the contract, docs/journeys.md "Delivery").
+deduplicate by `Idempotency-Key` (the contract, docs/journeys.md "Delivery"). An alert's
+notification (a committed alert history row with a notification id) is sent the same
+way, as the JSON object of runtime/alerts.py notification_body (docs/monitoring.md).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlglot import exp
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
+from segl.runtime.alerts import notifications
 from segl.runtime.engines import Engine
 from segl.runtime.outbox import as_json, read_outbox
 
@@ -444,13 +448,26 @@ class Delivery:
             break
         return report
 
+    def _messages(self) -> list[tuple[str, str]]:
+        """(message id, JSON body) of the journeys' sent messages and the alerts'
+        notifications (runtime/alerts.py), oldest run first (a journey's before an
+        alert's of the same run); `--journey` leaves the alerts out."""
+        found: list[tuple[dt.datetime, str, str]] = [
+            (decision["run_at"], str(decision["message_id"]), as_json(decision))
+            for decision in read_outbox(self.engine, self.store, self.journey)
+            if decision["status"] == "sent"
+        ]
+        if self.journey is None:
+            found += notifications(self.engine, self.store)
+        found.sort(key=lambda message: message[0])  # stable: the outbox's order kept
+        return [(message_id, body) for _, message_id, body in found]
+
     def _pending(self, states: dict[str, str], report: Report) -> list[tuple[str, bytes]]:
-        """The sent messages to deliver, oldest run first (read_outbox's order)."""
+        """The messages to deliver, oldest run first."""
         todo: list[tuple[str, bytes]] = []
         seen: set[str] = set()
-        for decision in read_outbox(self.engine, self.store, self.journey):
-            message_id = str(decision["message_id"])
-            if decision["status"] != "sent" or message_id in seen:
+        for message_id, body in self._messages():
+            if message_id in seen:
                 continue  # one message id is sent once per delivery, whatever the table says
             seen.add(message_id)
             state = states.get(message_id)
@@ -459,7 +476,7 @@ class Delivery:
             elif state == REFUSED and not self.retry_failed:
                 report.refused_before += 1
             else:
-                todo.append((message_id, as_json(decision).encode("utf-8")))
+                todo.append((message_id, body.encode("utf-8")))
         return todo
 
     def _deliver_one(self, log: DeliveryLog, send: Sender, message_id: str, body: bytes) -> Outcome:

@@ -24,6 +24,7 @@ from segl.compiler.timeutil import now_in
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity
 from segl.runtime import store as stored
+from segl.runtime.alerts import AlertOutcome, AlertRun
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.identity import IdentityStats, Resolution
 from segl.runtime.journeys import JourneyRun, JourneyStats
@@ -44,6 +45,7 @@ class RunSummary:
     identity: IdentityStats | None = None  # a project with an identity: its resolution
     journeys: dict[str, JourneyStats] | None = None  # a project with journeys: what they did
     journeys_skipped: bool = False  # the as-of is not after the journeys' last run
+    alerts: list[AlertOutcome] | None = None  # a project with alerts: each one's state
 
 
 def _expected_columns(source: ir.Source) -> list[tuple[str, Type | None]]:
@@ -141,12 +143,20 @@ def compile_for(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> Co
     return compiled
 
 
-def execute(
-    compiled: CompiledRun, engine: Engine
-) -> tuple[float, IdentityStats | None, JourneyRun | None]:
+@dataclass
+class Executed:
+    """What `execute` did besides writing the results."""
+
+    seconds: float
+    identity: IdentityStats | None
+    journeys: JourneyRun | None
+    alerts: AlertRun | None
+
+
+def execute(compiled: CompiledRun, engine: Engine) -> Executed:
     """Resolve persons (an identity), then run the compiled statements in their frame,
-    deciding journeys inside it: the seconds it took, what the resolution found, and the
-    journeys' work."""
+    deciding journeys and evaluating alerts inside it: the seconds it took, what the
+    resolution found, the journeys' and the alerts' work."""
     started = time.perf_counter()
 
     def seconds_so_far() -> float:
@@ -158,12 +168,16 @@ def execute(
     if compiled.decides_journeys and compiled.store.journey_tables:
         identity_map = compiled.identity.map if compiled.identity is not None else None
         journeys = JourneyRun(compiled, engine, identity_map)
+    alerts = None
+    if compiled.decides_journeys and compiled.store.alert_tables:
+        alerts = AlertRun(compiled, engine)
     try:
         engine.recover_publish([t.name for t in compiled.tables])
         if resolution is not None:
             engine.use_timezone(compiled.frame.timezone)  # links' times read in the zone
             stats = resolution.run()
         work = journeys.statements() if journeys is not None else []
+        work += alerts.statements() if alerts is not None else []  # after the journeys
         body = with_fault(compiled.timed_body(seconds_so_far, work))
         engine.execute_run(compiled.frame, body)
     except EngineError as err:
@@ -182,7 +196,9 @@ def execute(
             resolution.drop_tables()
         if journeys is not None:
             journeys.drop_work_tables()
-    return seconds_so_far(), stats, journeys
+        if alerts is not None:
+            alerts.drop_work_table()
+    return Executed(seconds_so_far(), stats, journeys, alerts)
 
 
 # Fault injection for the exactly-once tests (tests/test_journeys_kill.py): with this set
@@ -225,10 +241,14 @@ def run_loaded(
     if problems:
         raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
-    seconds, identity, journeys = execute(compiled, engine)
-    summary = summarize(compiled, engine, seconds)
+    done = execute(compiled, engine)
+    journeys = done.journeys
+    summary = summarize(compiled, engine, done.seconds)
     summary.warnings = past_without_history(loaded, as_of)
-    summary.identity = identity
+    summary.identity = done.identity
+    if done.alerts is not None:
+        summary.alerts = done.alerts.outcomes
+        summary.warnings += done.alerts.warnings
     if journeys is not None:
         summary.journeys = journeys.stats
         summary.journeys_skipped = journeys.skipped

@@ -97,6 +97,10 @@ def summary_text(summary: RunSummary, order: Sequence[str] | None = None) -> str
         rows = [(layer, n, share(n, summary.users)) for layer, n in counts.items()]
         lines += [format_table([layering, "users", "share"], rows), ""]
     lines += _journey_lines(summary)
+    if summary.alerts is not None:
+        from segl.runtime.alerts import summary_lines
+
+        lines += summary_lines(summary.alerts)
     return "\n".join(lines).rstrip() + "\n"
 
 

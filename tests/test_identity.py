@@ -465,7 +465,7 @@ def _compiled(engine: Engine, project: ir.Project, as_of: dt.datetime) -> Compil
 def run_loop(engine: Engine, project: ir.Project, as_of: dt.datetime = AS_OF) -> Outcome:
     """`segl run`'s way (the tables already loaded): the resolution loop, then the run."""
     compiled = _compiled(engine, project, as_of)
-    _, stats, _ = execute(compiled, engine)
+    stats = execute(compiled, engine).identity
     assert work_tables_left(engine, compiled.store) == []
     return Outcome(*read_identity(engine, compiled), read_result(compiled, engine), stats)
 

@@ -1,0 +1,578 @@
+"""A run's alerts (SPEC §3.7, docs/monitoring.md): inside the run's transaction, after the
+run's results (tags, members, layers, journeys) are written and before its run log row,
+read every alert's leaves from the stored results (runtime/alert_values.py), evaluate each
+condition with three-valued logic (compiler/alerts/evaluate.py), step the alert's state
+machine from its previous history row, and stage one history row per alert; the compiled
+run's statements then write them (CompiledRun.alert_statements).
+
+Engines without transactions (ClickHouse, Spark) publish the run log row last: a history
+row whose as-of has no run log row was left by a killed run. It is never read as a
+previous state, never listed, never notified, and the next run replaces it.
+
+The state machine, per alert, at a run at T:
+- the state is `firing` when the condition is TRUE, `ok` when FALSE, `unknown` when NULL;
+- `firing_since` carries over from the previous row (the alert's committed row with the
+  greatest as-of before T) while it keeps firing, else it is T;
+- a notification is due when the alert starts firing (firing_since == T) and none was
+  sent within its cooldown before T, or, with `repeat every D`, when it keeps firing and
+  the latest notification of this firing (or its start, when none was sent) is D or more
+  before T. Its id is deterministic: sha256 over (project, alert, T).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.alerts.evaluate import holds, measured_op, sides
+from segl.compiler.alerts.model import Alert, Change, Leaf, Moved, leaves
+from segl.compiler.script import CompiledRun, Statement
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.store import Store
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, Severity
+from segl.runtime.engines import Engine, EngineError
+from segl.runtime.store import StoredRuns
+
+FIRING = "firing"
+OK = "ok"
+UNKNOWN = "unknown"
+STATES = (FIRING, OK, UNKNOWN)
+NOOP = "SELECT 1"
+NULL_VALUE = "null value (a share over no users, a change from 0, a division by zero)"
+NOT_EVALUATED = "not evaluated yet: no run since the alert was added"
+# a reference run older than T - over by more than `over` again is reported (W0902)
+STALE_FACTOR = 1
+
+
+class Reading(Protocol):
+    """A leaf's value at a run (runtime/alert_values.py LeafValue)."""
+
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def reference_as_of(self) -> dt.datetime | None: ...
+    @property
+    def unknown(self) -> str | None: ...
+
+
+LeafValues = Callable[[Engine, Store, ir.Project, dt.datetime, Sequence[Leaf]], Mapping[Leaf, Any]]
+
+
+def default_leaf_values() -> LeafValues:
+    """The leaves read from an engine's stored results (runtime/alert_values.py)."""
+    from segl.runtime.alert_values import leaf_values
+
+    return leaf_values
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One row of the alert history (compiler/store.py Store.alerts)."""
+
+    as_of: dt.datetime
+    alert: str
+    title: str | None
+    state: str
+    value: float | None
+    threshold: float | None
+    reference_as_of: dt.datetime | None
+    firing_since: dt.datetime | None
+    notification_id: str | None
+    detail: str | None
+
+    def staged(self) -> list[object]:
+        return [
+            self.alert,
+            self.title,
+            self.state,
+            self.value,
+            self.threshold,
+            self.reference_as_of,
+            self.firing_since,
+            self.notification_id,
+            self.detail,
+        ]
+
+
+def notification_id(project: str, alert: str, as_of: dt.datetime) -> str:
+    """Deterministic per (project, alert, as-of): the delivery's idempotency key, made as
+    journey message ids are (sha256 of the parts joined by NUL, the first 32 hex digits)."""
+    parts = (project, alert, as_of.isoformat(sep=" "))
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- the state machine
+
+
+def _reference(alert: Alert, readings: Mapping[Leaf, Reading]) -> dt.datetime | None:
+    """The reference run of the condition's first leaf that compared with one."""
+    for leaf in leaves(alert.condition):
+        reading = readings.get(leaf)
+        if reading is not None and reading.reference_as_of is not None:
+            return reading.reference_as_of
+    return None
+
+
+def _unknown_detail(alert: Alert, readings: Mapping[Leaf, Reading]) -> str:
+    reasons = [
+        reading.unknown
+        for leaf in leaves(alert.condition)
+        if (reading := readings.get(leaf)) is not None and reading.unknown
+    ]
+    missing = [leaf for leaf in leaves(alert.condition) if leaf not in readings]
+    if missing:
+        reasons.append(f"no value for {len(missing)} of its numbers")
+    return "; ".join(dict.fromkeys(reasons)) or NULL_VALUE
+
+
+def stale_references(
+    alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, Reading]
+) -> list[tuple[dt.timedelta, dt.datetime]]:
+    """(over, reference run) of the leaves whose reference run is much older than
+    T - over: runs are missing, and the comparison spans longer than the rule says."""
+    found: list[tuple[dt.timedelta, dt.datetime]] = []
+    for leaf in leaves(alert.condition):
+        reading = readings.get(leaf)
+        if not isinstance(leaf, Moved | Change) or reading is None:
+            continue
+        reference = reading.reference_as_of
+        if reference is not None and reference < as_of - leaf.over * (1 + STALE_FACTOR):
+            found.append((leaf.over, reference))
+    return found
+
+
+def _stale_detail(as_of: dt.datetime, stale: Sequence[tuple[dt.timedelta, dt.datetime]]) -> str:
+    over, reference = stale[0]
+    return (
+        f"the reference run {reference:%Y-%m-%d %H:%M:%S} is {_span(as_of - over - reference)} "
+        f"older than {as_of - over:%Y-%m-%d %H:%M:%S} (as-of - over): the comparison spans "
+        f"{_span(as_of - reference)}"
+    )
+
+
+def _span(delta: dt.timedelta) -> str:
+    """`7 days`, `6 hours`, `15 minutes`, `1.5 hours`."""
+    for unit, size in (("day", dt.timedelta(days=1)), ("hour", dt.timedelta(hours=1))):
+        if delta >= size and delta % size == dt.timedelta(0):
+            count = delta // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    if delta < dt.timedelta(hours=1):
+        minutes = delta / dt.timedelta(minutes=1)
+        return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+    hours = delta / dt.timedelta(hours=1)
+    return f"{hours:g} hours"
+
+
+def _notifies(
+    alert: Alert, as_of: dt.datetime, firing_since: dt.datetime, earlier: Sequence[AlertRow]
+) -> bool:
+    notified = [row.as_of for row in earlier if row.notification_id is not None]
+    if firing_since == as_of:  # a new firing: once, unless one was sent within the cooldown
+        cooldown = alert.cooldown
+        return cooldown is None or not any(as_of - cooldown < t < as_of for t in notified)
+    if alert.repeat is None:
+        return False
+    last = max((t for t in notified if t >= firing_since), default=firing_since)
+    return last <= as_of - alert.repeat
+
+
+def decide(
+    project: str,
+    alert: Alert,
+    as_of: dt.datetime,
+    readings: Mapping[Leaf, Reading],
+    earlier: Sequence[AlertRow],
+) -> AlertRow:
+    """The alert's history row at `as_of`, given its leaves' readings and its committed
+    rows before `as_of` (in as-of order)."""
+    values = {leaf: readings[leaf].value for leaf in leaves(alert.condition) if leaf in readings}
+    truth = holds(alert.condition, values)
+    state = FIRING if truth is True else OK if truth is False else UNKNOWN
+    measured = sides(alert.condition, values)
+    previous = earlier[-1] if earlier else None
+    firing_since: dt.datetime | None = None
+    if state == FIRING:
+        carried = previous.firing_since if previous and previous.state == FIRING else None
+        firing_since = carried or as_of
+    notify = firing_since is not None and _notifies(alert, as_of, firing_since, earlier)
+    detail: str | None = None
+    if state == UNKNOWN:
+        detail = _unknown_detail(alert, readings)
+    elif stale := stale_references(alert, as_of, readings):
+        detail = _stale_detail(as_of, stale)
+    return AlertRow(
+        as_of,
+        alert.name,
+        alert.title,
+        state,
+        measured.value,
+        measured.threshold,
+        _reference(alert, readings),
+        firing_since,
+        notification_id(project, alert.name, as_of) if notify else None,
+        detail,
+    )
+
+
+# ---------------------------------------------------------------- reading the history
+
+
+_COLUMNS = (
+    "as_of",
+    "alert",
+    "title",
+    "state",
+    "value",
+    "threshold",
+    "reference_as_of",
+    "firing_since",
+    "notification_id",
+    "detail",
+)
+
+
+def _time(engine: Engine, value: object) -> dt.datetime | None:
+    return None if value is None else engine.decode(value, Type.TIMESTAMP)
+
+
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def read_history(
+    engine: Engine, store: Store, where: exp.Expression | None = None
+) -> tuple[list[AlertRow], set[dt.datetime]]:
+    """The committed rows of the alert history (as-of order, then alert) and the as-ofs
+    of rows without a run log row (left by a killed run on an engine without transactions)."""
+    table = store.alerts
+    if engine.columns_of(table.name) is None:
+        return [], set()
+    committed = set(StoredRuns(engine, store).as_ofs())
+    query = exp.Select(expressions=[col(c) for c in _COLUMNS]).from_(
+        table_ref(table.name), copy=False
+    )
+    if where is not None:
+        query = query.where(where, copy=False)
+    rows: list[AlertRow] = []
+    uncommitted: set[dt.datetime] = set()
+    for found in engine.query(render(query, engine.target, pretty=False)):
+        as_of = engine.decode(found[0], Type.TIMESTAMP)
+        if as_of not in committed:
+            uncommitted.add(as_of)
+            continue
+        rows.append(
+            AlertRow(
+                as_of,
+                str(found[1]),
+                _text(found[2]),
+                str(found[3]),
+                _number(found[4]),
+                _number(found[5]),
+                _time(engine, found[6]),
+                _time(engine, found[7]),
+                _text(found[8]),
+                _text(found[9]),
+            )
+        )
+    rows.sort(key=lambda r: (r.as_of, r.alert))
+    return rows, uncommitted
+
+
+def latest_states(engine: Engine, store: Store) -> list[AlertRow | None]:
+    """Every alert of the rules (in their order): its latest committed row, None when it
+    has none yet."""
+    alerts = store.project.alerts.alerts if store.project.alerts else ()
+    latest: dict[str, AlertRow] = {}
+    for row in read_history(engine, store)[0]:
+        latest[row.alert] = row
+    return [latest.get(alert.name) for alert in alerts]
+
+
+# ---------------------------------------------------------------- notifications
+
+
+def notification_body(project: str, row: AlertRow) -> dict[str, Any]:
+    """The JSON object `segl deliver` sends for a notification (docs/monitoring.md)."""
+    return {
+        "message_id": row.notification_id,
+        "project": project,
+        "alert": row.alert,
+        "title": row.title,
+        "state": row.state,
+        "value": row.value,
+        "threshold": row.threshold,
+        "as_of": _shown(row.as_of),
+        "firing_since": _shown(row.firing_since),
+        "reference_as_of": _shown(row.reference_as_of),
+        "detail": row.detail,
+    }
+
+
+def notifications(engine: Engine, store: Store) -> list[tuple[dt.datetime, str, str]]:
+    """(as-of, notification id, JSON body) of every committed notification, oldest first."""
+    if store.project.alerts is None or engine.columns_of(store.alerts.name) is None:
+        return []
+    named = exp.Not(this=exp.Is(this=col("notification_id"), expression=exp.null()))
+    rows, _ = read_history(engine, store, named)
+    project = store.project.name
+    return [
+        (
+            row.as_of,
+            str(row.notification_id),
+            json.dumps(notification_body(project, row), ensure_ascii=False),
+        )
+        for row in rows
+    ]
+
+
+def _shown(value: dt.datetime | None) -> str | None:
+    return None if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
+
+
+# ---------------------------------------------------------------- text
+
+
+def _number_text(value: float | None) -> str:
+    return "null" if value is None else f"{value:.4g}"
+
+
+def state_text(row: AlertRow, op: str | None) -> str:
+    """`firing since T: 0.0833 > 0.05 (reference run R), notified (id)`, one line."""
+    text = row.state
+    if row.state == FIRING and row.firing_since is not None:
+        text += f" since {_shown(row.firing_since)}"
+    parts: list[str] = []
+    if op is not None and (row.value is not None or row.threshold is not None):
+        holds = {FIRING: "", OK: " is false", UNKNOWN: " is unknown"}[row.state]
+        parts.append(f"{_number_text(row.value)} {op} {_number_text(row.threshold)}{holds}")
+    if row.reference_as_of is not None:
+        parts.append(f"reference run {_shown(row.reference_as_of)}")
+    if row.detail:
+        parts.append(row.detail)
+    if row.notification_id is not None:
+        parts.append(f"notification {row.notification_id}")
+    return text + (": " + "; ".join(parts) if parts else "")
+
+
+def summary_lines(outcomes: Sequence[AlertOutcome]) -> list[str]:
+    """The run summary's lines: one per alert."""
+    if not outcomes:
+        return []
+    return [f"alert {o.row.alert}: {state_text(o.row, o.op)}" for o in outcomes] + [""]
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def cadence_warnings(project: ir.Project, cadence: dt.timedelta, every: str) -> list[Diagnostic]:
+    """W0901: an alert comparing with a run `over` before, where the runs come less often:
+    its reference run is older than the rule says at every run."""
+    warnings: list[Diagnostic] = []
+    for alert in project.alerts.alerts if project.alerts else ():
+        shorter = sorted(
+            {leaf.over for leaf in leaves(alert.condition) if isinstance(leaf, Moved | Change)}
+        )
+        if not shorter or shorter[0] >= cadence:
+            continue
+        warnings.append(
+            Diagnostic(
+                "W0901",
+                f"alert '{alert.name}' compares with the run {_span(shorter[0])} before, but "
+                f"runs come every {every}: its reference run is up to {_span(cadence)} old "
+                "instead",
+                alert.span,
+                (f"use `over {_span(cadence)}` or more, or run more often",),
+                Severity.WARNING,
+            )
+        )
+    return warnings
+
+
+# ---------------------------------------------------------------- segl alerts
+
+
+def listing(project: ir.Project, latest: Sequence[AlertRow | None]) -> list[dict[str, Any]]:
+    """`segl alerts --format json`: each alert of the rules with its latest state (an
+    alert no run evaluated yet is unknown, with no as-of)."""
+    alerts = project.alerts.alerts if project.alerts else ()
+    shown: list[dict[str, Any]] = []
+    for alert, row in zip(alerts, latest, strict=True):
+        if row is None:
+            shown.append(
+                {
+                    "alert": alert.name,
+                    "title": alert.title,
+                    "state": UNKNOWN,
+                    "value": None,
+                    "threshold": None,
+                    "as_of": None,
+                    "firing_since": None,
+                    "reference_as_of": None,
+                    "notification_id": None,
+                    "detail": NOT_EVALUATED,
+                }
+            )
+            continue
+        body = notification_body(project.name, row)
+        del body["message_id"], body["project"]
+        shown.append({**body, "notification_id": row.notification_id})
+    return shown
+
+
+def listing_text(project: ir.Project, latest: Sequence[AlertRow | None]) -> str:
+    """`segl alerts`: a table of the alerts' latest states, then how many fire."""
+    from segl.runtime.tables import format_table, plural
+
+    alerts = project.alerts.alerts if project.alerts else ()
+    if not alerts:
+        return f"project '{project.name}' has no alerts\n"
+    rows: list[list[object]] = []
+    for alert, row in zip(alerts, latest, strict=True):
+        if row is None:
+            rows.append([alert.name, UNKNOWN, "-", "-", NOT_EVALUATED])
+            continue
+        op = measured_op(alert.condition) or "vs"
+        compared = (
+            f"{_number_text(row.value)} {op} {_number_text(row.threshold)}"
+            if row.value is not None or row.threshold is not None
+            else "-"
+        )
+        notes = [f"since {_shown(row.firing_since)}"] if row.firing_since else []
+        if row.reference_as_of is not None:
+            notes.append(f"reference run {_shown(row.reference_as_of)}")
+        notes += [row.detail] if row.detail else []
+        rows.append([alert.name, row.state, _shown(row.as_of), compared, "; ".join(notes)])
+    table = format_table(["alert", "state", "as of", "value", "note"], rows)
+    firing = sum(1 for row in latest if row is not None and row.state == FIRING)
+    return f"{table}\n{plural(len(alerts), 'alert')}, {firing:,} firing\n"
+
+
+# ---------------------------------------------------------------- the run's work
+
+
+@dataclass
+class AlertOutcome:
+    """What a run found for one alert (the run summary prints it)."""
+
+    row: AlertRow
+    op: str | None  # the comparison between value and threshold, as the summary shows it
+
+
+@dataclass
+class AlertRun:
+    """The alert work of one run on one engine."""
+
+    compiled: CompiledRun
+    engine: Engine
+    values: LeafValues | None = None  # default: runtime/alert_values.py leaf_values
+    outcomes: list[AlertOutcome] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    _rendered: list[str] = field(default_factory=list)
+    _match: exp.Expression | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.compiled.store
+
+    @property
+    def project(self) -> ir.Project:
+        return self.compiled.store.project
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        return self.project.alerts.alerts if self.project.alerts else ()
+
+    def statements(self) -> list[Statement]:
+        """`prepare` (it evaluates and stages), then the writes, rendered once it ran."""
+        count = len(self.compiled.alert_statements(exp.false()))
+
+        def write(index: int) -> Statement:
+            def later() -> str:
+                if not self._rendered:
+                    match = self._match if self._match is not None else exp.false()
+                    statements = self.compiled.alert_statements(match)
+                    self._rendered.extend(render(s, self.compiled.target) for s in statements)
+                return self._rendered[index]
+
+            return later
+
+        return [self.prepare, *(write(i) for i in range(count))]
+
+    def prepare(self) -> str:
+        as_of = self.compiled.as_of
+        history, uncommitted = read_history(self.engine, self.store)
+        earlier: dict[str, list[AlertRow]] = defaultdict(list)
+        for row in history:
+            if row.as_of < as_of:
+                earlier[row.alert].append(row)
+        readings = self._readings(as_of)
+        for alert in self.alerts:
+            row = decide(self.project.name, alert, as_of, readings, earlier[alert.name])
+            self.outcomes.append(AlertOutcome(row, measured_op(alert.condition)))
+            self.warnings += _stale_warning(alert, as_of, readings)
+        self._match = self._replaced(as_of, uncommitted)
+        self._stage([o.row for o in self.outcomes])
+        return NOOP
+
+    def _readings(self, as_of: dt.datetime) -> Mapping[Leaf, Reading]:
+        wanted: list[Leaf] = []
+        for alert in self.alerts:
+            wanted += [leaf for leaf in leaves(alert.condition) if leaf not in wanted]
+        values = self.values or default_leaf_values()
+        return values(self.engine, self.store, self.project, as_of, wanted)
+
+    def _replaced(self, as_of: dt.datetime, uncommitted: Iterable[dt.datetime]) -> exp.Expression:
+        """This run's rows and those of killed runs (no run log row)."""
+        target = self.compiled.target
+        times = sorted({as_of, *uncommitted})
+        return exp.In(this=col("as_of"), expressions=[target.timestamp(t) for t in times])
+
+    def _stage(self, rows: Sequence[AlertRow]) -> None:
+        table = self.store.alerts
+        columns = [(c.name, _staged_type(c.type)) for c in table.columns if c.name != "as_of"]
+        self.engine.create_table(self.store.alert_work, columns, [r.staged() for r in rows])
+
+    def drop_work_table(self) -> None:
+        drop = exp.Drop(tables=[table_ref(self.store.alert_work)], kind="TABLE", exists=True)
+        # a failed run's connection may be unusable: the next run replaces the table
+        with contextlib.suppress(EngineError):
+            self.engine.query(render(drop, self.compiled.target, pretty=False))
+
+
+def _staged_type(kind: object) -> Type:
+    assert isinstance(kind, Type), "the alert history has only value-typed columns"
+    return kind
+
+
+def _stale_warning(
+    alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, Reading]
+) -> list[Diagnostic]:
+    stale = stale_references(alert, as_of, readings)
+    if not stale:
+        return []
+    return [
+        Diagnostic(
+            "W0902",
+            f"alert '{alert.name}': {_stale_detail(as_of, stale)}",
+            alert.span,
+            (
+                "runs are missing between the two; run on a cadence at most as long as the "
+                "alert's `over` (segl run --every)",
+            ),
+            Severity.WARNING,
+        )
+    ]

@@ -1,0 +1,391 @@
+"""Alerts (SPEC §3.7, docs/monitoring.md): the three-valued evaluation of a condition, the
+state machine (fires once per firing, stays firing while true, cooldown, repeat), and
+the alert run inside `segl run` on DuckDB: history rows in the run's transaction, the run
+summary, `segl alerts`, and notifications through `segl deliver`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from segl.compiler import ir
+from segl.compiler.alerts.evaluate import Sides, evaluate, holds, measured_op, sides
+from segl.compiler.alerts.model import (
+    Alert,
+    Alerts,
+    Arith,
+    Compare,
+    Const,
+    Leaf,
+    Logic,
+    Neg,
+    Not,
+    Size,
+    Users,
+)
+from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.ops import ArithOp, CompareOp, LogicOp
+from segl.compiler.store import Store
+from segl.compiler.types import Type
+from segl.dsl.parser import parse_program
+from segl.runtime import alerts as alert_run
+from segl.runtime.alerts import FIRING, OK, UNKNOWN, AlertRow, decide, notification_id
+from segl.runtime.delivery import Delivery, Destination
+from segl.runtime.engines import DuckDBEngine, Engine
+from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.run import run_loaded, store_of
+from segl.runtime.tables import summary_text
+
+T = dt.datetime
+DAY = dt.timedelta(days=1)
+
+# ---------------------------------------------------------------- evaluation
+
+A, B = Users(), Size(segment="active")
+
+
+def c(value: float) -> Const:
+    return Const(value)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "and_", "or_"),
+    [
+        (True, True, True, True),
+        (True, False, False, True),
+        (True, None, None, True),
+        (False, None, False, None),
+        (None, None, None, None),
+        (False, False, False, False),
+    ],
+)
+def test_and_or_are_kleene(
+    left: bool | None, right: bool | None, and_: bool | None, or_: bool | None
+) -> None:
+    def truth(value: bool | None) -> Compare:
+        # TRUE: A > 0; FALSE: A < 0; NULL: B > 0 with B null
+        if value is None:
+            return Compare(CompareOp.GT, B, c(0))
+        return Compare(CompareOp.GT if value else CompareOp.LT, A, c(0))
+
+    values: dict[Leaf, float | None] = {A: 1.0, B: None}
+    for op, expected in ((LogicOp.AND, and_), (LogicOp.OR, or_)):
+        assert holds(Logic(op, truth(left), truth(right)), values) is expected
+        assert holds(Logic(op, truth(right), truth(left)), values) is expected
+    negated = holds(Not(truth(left)), values)
+    assert negated is (None if left is None else not left)
+
+
+def test_null_propagates_through_arithmetic_and_comparisons() -> None:
+    values: dict[Leaf, float | None] = {A: 4.0, B: None}
+    assert evaluate(Arith(ArithOp.ADD, A, B), values) is None
+    assert evaluate(Neg(B), values) is None
+    assert holds(Compare(CompareOp.EQ, B, B), values) is None
+    assert holds(Compare(CompareOp.NE, A, B), values) is None
+    assert evaluate(Arith(ArithOp.DIV, A, c(0)), values) is None  # division by zero
+    assert evaluate(Arith(ArithOp.MOD, A, c(0)), values) is None
+    assert evaluate(Arith(ArithOp.MOD, c(-7), c(3)), values) == -1.0  # the dividend's sign
+    assert evaluate(Arith(ArithOp.DIV, A, c(8)), values) == 0.5
+    inf = {A: math.inf, B: math.inf}
+    assert evaluate(Arith(ArithOp.SUB, A, B), inf) is None  # inf - inf is NaN: null
+    assert holds(Compare(CompareOp.GT, A, c(1e300)), inf) is True
+    assert evaluate(A, {A: math.nan}) is None  # NaN read as null
+    assert evaluate(A, {}) is None  # a leaf without a value
+
+
+def test_sides_are_value_and_threshold() -> None:
+    values: dict[Leaf, float | None] = {A: 10.0, B: 3.0}
+    slide = Compare(CompareOp.GT, Arith(ArithOp.DIV, B, A), c(0.05))
+    assert sides(slide, values) == Sides(0.3, 0.05)
+    assert measured_op(slide) == ">"
+    flipped = Compare(CompareOp.LT, c(0.05), Arith(ArithOp.DIV, B, A))
+    assert sides(flipped, values) == Sides(0.3, 0.05)
+    assert measured_op(flipped) == ">"
+    both = Logic(LogicOp.AND, slide, flipped)
+    assert sides(both, values) == Sides(None, None)
+    assert measured_op(both) is None
+
+
+# ---------------------------------------------------------------- the state machine
+
+
+@dataclasses.dataclass(frozen=True)
+class Reading:
+    value: float | None
+    reference_as_of: dt.datetime | None = None
+    unknown: str | None = None
+
+
+START = T(2026, 11, 1)
+
+
+def fold(alert: Alert, values: Sequence[float | None], start: T = START) -> list[AlertRow]:
+    """The alert at weekly runs whose users() are `values` (None: unknown)."""
+    rows: list[AlertRow] = []
+    for week, value in enumerate(values):
+        as_of = start + week * 7 * DAY
+        reason = "no stored run as of ... or before" if value is None else None
+        reading = {A: Reading(value, None, reason)}
+        rows.append(decide("shop", alert, as_of, reading, rows))
+    return rows
+
+
+def notified(rows: Sequence[AlertRow]) -> list[int]:
+    return [i for i, row in enumerate(rows) if row.notification_id is not None]
+
+
+def test_fires_once_per_firing_and_stays_firing() -> None:
+    alert = Alert("many", "Many users", Compare(CompareOp.GT, A, c(5)))
+    rows = fold(alert, [None, 6, 7, 8, 1, None, 9, 9])
+    assert [r.state for r in rows] == [UNKNOWN, FIRING, FIRING, FIRING, OK, UNKNOWN, FIRING, FIRING]
+    assert notified(rows) == [1, 6]
+    assert rows[3].firing_since == rows[1].as_of
+    assert rows[7].firing_since == rows[6].as_of
+    assert rows[4].firing_since is None
+    assert rows[0].detail == "no stored run as of ... or before"
+    assert (rows[2].value, rows[2].threshold) == (7.0, 5.0)
+    assert rows[1].notification_id == notification_id("shop", "many", rows[1].as_of)
+    assert len({r.notification_id for r in rows if r.notification_id}) == 2
+
+
+def test_cooldown_suppresses_a_new_firing_soon_after_a_notification() -> None:
+    alert = Alert("many", None, Compare(CompareOp.GT, A, c(5)), cooldown=21 * DAY)
+    # fires at week 1, clears, fires again at week 3 (14 days after a notification:
+    # suppressed), clears, fires at week 5 (28 days after the last one: notified)
+    rows = fold(alert, [1, 6, 1, 6, 1, 6, 6])
+    assert notified(rows) == [1, 5]
+    assert rows[3].state == FIRING and rows[3].firing_since == rows[3].as_of
+
+
+def test_repeat_notifies_again_while_firing() -> None:
+    alert = Alert("many", None, Compare(CompareOp.GT, A, c(5)), repeat=14 * DAY)
+    rows = fold(alert, [6, 6, 6, 6, 6, 1, 6])
+    assert notified(rows) == [0, 2, 4, 6]
+    suppressed = Alert("many", None, alert.condition, cooldown=21 * DAY, repeat=14 * DAY)
+    # the second firing (week 2) falls in the cooldown: its repeat counts from its start
+    assert notified(fold(suppressed, [6, 1, 6, 6, 6, 6])) == [0, 4]
+
+
+def test_unknown_detail_names_the_reasons_or_a_null() -> None:
+    alert = Alert("ratio", None, Compare(CompareOp.LT, Arith(ArithOp.DIV, B, A), c(0.5)))
+    row = decide("shop", alert, T(2026, 11, 1), {A: Reading(0.0), B: Reading(0.0)}, [])
+    assert row.state == UNKNOWN and row.detail == alert_run.NULL_VALUE
+    gone = "layering 'q' changed between the runs"
+    row = decide("shop", alert, T(2026, 11, 1), {A: Reading(None, None, gone), B: Reading(1)}, [])
+    assert row.state == UNKNOWN and row.detail == gone
+
+
+def test_a_stale_reference_run_is_said() -> None:
+    from segl.compiler.alerts.model import Change
+
+    change = Change(A, over=7 * DAY)
+    alert = Alert("drop", None, Compare(CompareOp.LT, change, c(-0.2)))
+    as_of = T(2026, 11, 29)
+    fresh = {change: Reading(-0.5, T(2026, 11, 22))}
+    assert decide("shop", alert, as_of, fresh, []).detail is None
+    stale = {change: Reading(-0.5, T(2026, 11, 1))}
+    row = decide("shop", alert, as_of, stale, [])
+    assert row.state == FIRING and row.reference_as_of == T(2026, 11, 1)
+    assert row.detail is not None and "21 days older than 2026-11-22" in str(row.detail)
+    warnings = alert_run._stale_warning(alert, as_of, stale)
+    assert [w.code for w in warnings] == ["W0902"]
+    assert alert_run.cadence_warnings(_with_alerts(alert), 14 * DAY, "2w")[0].code == "W0901"
+    assert alert_run.cadence_warnings(_with_alerts(alert), 7 * DAY, "1w") == []
+
+
+# ---------------------------------------------------------------- a run on DuckDB
+
+RULES = """\
+source users from table "users" key user_id { user_id: number }
+source orders from table "orders" user user_id time ts { amount: number }
+tag orders_7d = count(orders in last 7 days)
+segment active = orders_7d >= 1
+"""
+
+
+def _loaded() -> LoadedProject:
+    program = parse_program(RULES, "rules.segl")
+    config = ProjectConfig(name="shop", timezone="UTC", universe="users")
+    project, diagnostics = check_programs([program], config)
+    assert project is not None, [str(d) for d in diagnostics]
+    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+
+
+def _with_alerts(*alerts: Alert) -> ir.Project:
+    loaded = _loaded()
+    assert loaded.project is not None
+    return dataclasses.replace(loaded.project, alerts=Alerts(tuple(alerts)))
+
+
+FEW_ACTIVE = Alert("few_active", "Few active users", Compare(CompareOp.LT, B, c(3)))
+HALF = Alert(
+    "half_inactive",
+    None,
+    Compare(CompareOp.LT, Arith(ArithOp.DIV, B, A), c(0.5)),
+)
+NOBODY = Alert(
+    "nobody",
+    None,
+    Logic(LogicOp.AND, Compare(CompareOp.GT, A, c(0)), Compare(CompareOp.EQ, B, c(0))),
+)
+
+
+def counted_leaves(
+    engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime, leaves: Sequence[Leaf]
+) -> Mapping[Leaf, Reading]:
+    """users() and size(segment) counted from the run's stored rows (the run's own rows
+    are written in the same transaction before the alerts read them)."""
+    at = f"as_of = TIMESTAMP '{as_of:%Y-%m-%d %H:%M:%S}'"
+    found: dict[Leaf, Reading] = {}
+    for leaf in leaves:
+        if isinstance(leaf, Users):
+            query = f'SELECT count(*) FROM "{store.tags.name}" WHERE {at}'
+        else:
+            assert isinstance(leaf, Size)
+            query = (
+                f'SELECT count(*) FROM "{store.members.name}" WHERE {at} '
+                f"AND segment = '{leaf.segment}'"
+            )
+        found[leaf] = Reading(float(engine.query(query)[0][0]))
+    return found
+
+
+ORDERS = [
+    [1, T(2026, 11, 1, 10), 5.0],
+    [2, T(2026, 11, 2, 10), 5.0],
+    [3, T(2026, 11, 3, 10), 5.0],
+    [4, T(2026, 11, 3, 10), 5.0],
+    [1, T(2026, 11, 20, 10), 5.0],
+]
+RUNS = [T(2026, 11, 5), T(2026, 11, 12), T(2026, 11, 19), T(2026, 11, 26)]
+
+
+@pytest.fixture
+def shop(monkeypatch: pytest.MonkeyPatch) -> tuple[LoadedProject, DuckDBEngine]:
+    monkeypatch.setattr(alert_run, "default_leaf_values", lambda: counted_leaves)
+    loaded = _loaded()
+    loaded.project = _with_alerts(FEW_ACTIVE, HALF, NOBODY)
+    engine = DuckDBEngine()
+    engine.create_table("users", [("user_id", Type.NUMBER)], [[u] for u in range(1, 7)])
+    columns = [("user_id", Type.NUMBER), ("ts", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+    engine.create_table("orders", columns, ORDERS)
+    return loaded, engine
+
+
+def test_a_run_keeps_alert_history_and_summarises_it(
+    shop: tuple[LoadedProject, DuckDBEngine],
+) -> None:
+    loaded, engine = shop
+    summaries = [run_loaded(loaded, engine, as_of) for as_of in RUNS]
+    store = store_of(loaded, engine)
+    rows, uncommitted = alert_run.read_history(engine, store)
+    assert uncommitted == set()
+    by = {(r.alert, r.as_of): r for r in rows}
+    # active users: 4 at 11-05, 0 at 11-12, 0 at 11-19, 1 at 11-26
+    assert [by["few_active", t].state for t in RUNS] == [OK, FIRING, FIRING, FIRING]
+    assert [by["few_active", t].value for t in RUNS] == [4.0, 0.0, 0.0, 1.0]
+    assert [by["nobody", t].state for t in RUNS] == [OK, FIRING, FIRING, OK]
+    assert by["few_active", RUNS[3]].firing_since == RUNS[1]
+    assert [t for t in RUNS if by["few_active", t].notification_id] == [RUNS[1]]
+    assert [t for t in RUNS if by["nobody", t].notification_id] == [RUNS[1]]
+    assert summaries[1].alerts is not None
+    text = summary_text(summaries[1])
+    assert "alert few_active: firing since 2026-11-12 00:00:00: 0 < 3; notification" in text
+    assert "alert half_inactive: firing since 2026-11-12 00:00:00: 0 < 0.5" in text
+    # a re-run replaces its own row, and decides alike (the same notification id)
+    again = run_loaded(loaded, engine, RUNS[1])
+    assert again.alerts is not None
+    assert again.alerts[0].row == by["few_active", RUNS[1]]
+    assert len(alert_run.read_history(engine, store)[0]) == len(rows)
+    latest = alert_run.latest_states(engine, store)
+    assert [r.state if r else None for r in latest] == [FIRING, FIRING, OK]
+
+
+def test_rows_of_a_killed_run_are_not_read_and_are_replaced(
+    shop: tuple[LoadedProject, DuckDBEngine],
+) -> None:
+    """An engine without transactions may keep history rows of a run killed before its
+    run log row: they are no previous state, and the next run removes them."""
+    loaded, engine = shop
+    run_loaded(loaded, engine, RUNS[0])
+    store = store_of(loaded, engine)
+    orphan = T(2026, 11, 9)
+    engine.query(
+        f'INSERT INTO "{store.alerts.name}" (as_of, alert, state, firing_since, notification_id)'
+        f" VALUES (TIMESTAMP '{orphan}', 'few_active', 'firing', TIMESTAMP '{orphan}', 'x')"
+    )
+    assert alert_run.read_history(engine, store)[1] == {orphan}
+    assert all(n[1] != "x" for n in alert_run.notifications(engine, store))
+    run_loaded(loaded, engine, RUNS[1])
+    rows, uncommitted = alert_run.read_history(engine, store)
+    assert uncommitted == set()
+    few = [r for r in rows if r.alert == "few_active"]
+    assert few[-1].firing_since == RUNS[1]  # not carried over from the orphan
+    assert few[-1].notification_id is not None
+
+
+def test_deliver_sends_each_notification_once(
+    shop: tuple[LoadedProject, DuckDBEngine], tmp_path: Path
+) -> None:
+    loaded, engine = shop
+    for as_of in RUNS:
+        run_loaded(loaded, engine, as_of)
+    store = store_of(loaded, engine)
+    out = tmp_path / "out.jsonl"
+    report = Delivery(engine, store, Destination("file", str(out))).run()
+    assert report.delivered == 3 and report.ok
+    sent = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(m["alert"] for m in sent) == ["few_active", "half_inactive", "nobody"]
+    first = next(m for m in sent if m["alert"] == "few_active")
+    assert first == {
+        "message_id": notification_id("shop", "few_active", RUNS[1]),
+        "project": "shop",
+        "alert": "few_active",
+        "title": "Few active users",
+        "state": "firing",
+        "value": 0.0,
+        "threshold": 3.0,
+        "as_of": "2026-11-12 00:00:00",
+        "firing_since": "2026-11-12 00:00:00",
+        "reference_as_of": None,
+        "detail": None,
+    }
+    again = Delivery(engine, store, Destination("file", str(out))).run()
+    assert (again.delivered, again.already) == (0, 3)
+    assert len(out.read_text().splitlines()) == 3
+
+
+def test_listing_json_and_text(shop: tuple[LoadedProject, DuckDBEngine]) -> None:
+    loaded, engine = shop
+    assert loaded.project is not None
+    store = store_of(loaded, engine)
+    before = alert_run.listing(loaded.project, alert_run.latest_states(engine, store))
+    assert [(a["alert"], a["state"], a["as_of"]) for a in before] == [
+        ("few_active", UNKNOWN, None),
+        ("half_inactive", UNKNOWN, None),
+        ("nobody", UNKNOWN, None),
+    ]
+    run_loaded(loaded, engine, RUNS[1])
+    latest = alert_run.latest_states(engine, store)
+    shown = alert_run.listing(loaded.project, latest)
+    assert shown[0] == {
+        "alert": "few_active",
+        "title": "Few active users",
+        "state": FIRING,
+        "value": 0.0,
+        "threshold": 3.0,
+        "as_of": "2026-11-12 00:00:00",
+        "firing_since": "2026-11-12 00:00:00",
+        "reference_as_of": None,
+        "detail": None,
+        "notification_id": notification_id("shop", "few_active", RUNS[1]),
+    }
+    text = alert_run.listing_text(loaded.project, latest)
+    assert "few_active     firing  2026-11-12 00:00:00  0 < 3" in text
+    assert text.endswith("3 alerts, 3 firing\n")

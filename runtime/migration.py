@@ -1,0 +1,366 @@
+"""Migration between two stored runs (SPEC §2.9, §3.7): how the users of a layering moved
+from its layers at one as-of to its layers at another.
+
+The matrix is one query over the stored results, the same on every engine: the universe
+of each run (its rows in the tags table) and its layer assignments (the layers table)
+stacked with UNION ALL and folded per user, so a user is in the universe of a run or not
+without an outer join (ClickHouse fills the missing side of one with defaults). A user in
+the universe at `to` but not at `from` moves from `(new)`; one at `from` but not at `to`
+moves to `(left)`; a user of the universe in no layer is in `(none)`.
+
+Two runs are compared only when the layering means the same at both: the run log keeps
+each definition's fingerprint (compiler/fingerprints.py). A run stored before those
+fingerprints existed is comparable only when the whole rules' fingerprint is the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from segl.compiler import ir
+from segl.compiler.alerts.model import LEFT, NEW, NONE
+from segl.compiler.fingerprints import parse_definitions
+from segl.compiler.sqlgen import aliased, col, render, table_ref
+from segl.compiler.store import Store
+from segl.compiler.targets import Target
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.runtime.engines import Engine
+from segl.runtime.store import StoredRuns
+
+FROM_SIDE = 1
+TO_SIDE = 2
+
+
+@dataclass(frozen=True)
+class Cell:
+    origin: str
+    destination: str
+    users: int
+    share: float | None  # of the origin's users (its row); None when the row is empty
+
+
+@dataclass
+class Matrix:
+    """Users per (layer at `from_as_of`, layer at `to_as_of`)."""
+
+    layering: str
+    from_as_of: dt.datetime
+    to_as_of: dt.datetime
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    layers: tuple[str, ...] = ()  # the layering's layers in their declared order
+
+    def row_total(self, origin: str) -> int:
+        return sum(n for (a, _), n in self.counts.items() if a == origin)
+
+    def column_total(self, destination: str) -> int:
+        return sum(n for (_, b), n in self.counts.items() if b == destination)
+
+    def share(self, origin: str, destination: str) -> float | None:
+        total = self.row_total(origin)
+        return self.counts.get((origin, destination), 0) / total if total else None
+
+    def origins(self) -> list[str]:
+        """The rows: every layer, then (none) and (new) when they hold users."""
+        return _ordered(self.layers, {a for a, _ in self.counts}, (NONE, NEW))
+
+    def destinations(self) -> list[str]:
+        """The columns: every layer, then (none) and (left) when they hold users."""
+        return _ordered(self.layers, {b for _, b in self.counts}, (NONE, LEFT))
+
+    def cells(self) -> list[Cell]:
+        """Every cell holding users, row by row."""
+        return [
+            Cell(a, b, self.counts[(a, b)], self.share(a, b))
+            for a in self.origins()
+            for b in self.destinations()
+            if self.counts.get((a, b))
+        ]
+
+    @property
+    def users(self) -> int:
+        return sum(self.counts.values())
+
+
+def _ordered(layers: Sequence[str], present: set[str], extra: Sequence[str]) -> list[str]:
+    """Declared layers first; stored ones no longer declared (a run of older rules with the
+    same fingerprint cannot have them, but a foreign table could) by name; then `extra`."""
+    unknown = sorted(present - set(layers) - set(extra))
+    return [*layers, *unknown, *(e for e in extra if e in present)]
+
+
+# ---------------------------------------------------------------- the query
+
+
+def _run_rows(
+    store: Store, target: Target, layering: str, as_of: dt.datetime, side: int
+) -> list[exp.Select]:
+    """A run's universe (one row per user, no layer) and its layer rows, marked by side."""
+    at = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
+    marker = aliased(exp.Literal.number(side), "side")
+    no_layer = exp.Cast(this=exp.null(), to=target.store_type(Type.STRING))
+    universe = (
+        exp.Select(expressions=[col("user_id"), marker.copy(), aliased(no_layer, "layer")])
+        .from_(table_ref(store.tags.name), copy=False)
+        .where(at.copy(), copy=False)
+    )
+    this_layering = exp.EQ(this=col("layering"), expression=target.string(layering))
+    layers = (
+        exp.Select(expressions=[col("user_id"), marker, aliased(col("layer"), "layer")])
+        .from_(table_ref(store.layers.name), copy=False)
+        .where(exp.And(this=at, expression=this_layering), copy=False)
+    )
+    return [universe, layers]
+
+
+def _on_side(side: int, then: exp.Expression, otherwise: exp.Expression | None) -> exp.Case:
+    is_side = exp.EQ(this=col("side"), expression=exp.Literal.number(side))
+    return exp.Case(ifs=[exp.If(this=is_side, true=then)], default=otherwise)
+
+
+def _label(present: str, layer: str, absent: str, target: Target) -> exp.Case:
+    """`absent` for a user not in that run's universe, else the layer or (none)."""
+    missing = exp.EQ(this=col(present), expression=exp.Literal.number(0))
+    no_layer = exp.Is(this=col(layer), expression=exp.null())
+    return exp.Case(
+        ifs=[
+            exp.If(this=missing, true=target.string(absent)),
+            exp.If(this=no_layer, true=target.string(NONE)),
+        ],
+        default=col(layer),
+    )
+
+
+def matrix_query(
+    store: Store, target: Target, layering: str, from_as_of: dt.datetime, to_as_of: dt.datetime
+) -> exp.Select:
+    """(origin, destination, users) of a layering between two stored runs."""
+    stacked = [
+        *_run_rows(store, target, layering, from_as_of, FROM_SIDE),
+        *_run_rows(store, target, layering, to_as_of, TO_SIDE),
+    ]
+    union: exp.Query = stacked[0]
+    for select in stacked[1:]:
+        union = exp.Union(this=union, expression=select, distinct=False)
+    one, zero = exp.Literal.number(1), exp.Literal.number(0)
+    per_user = (
+        exp.Select(
+            expressions=[
+                col("user_id"),
+                aliased(exp.Max(this=_on_side(FROM_SIDE, one.copy(), zero.copy())), "in_from"),
+                aliased(exp.Max(this=_on_side(FROM_SIDE, col("layer"), None)), "from_layer"),
+                aliased(exp.Max(this=_on_side(TO_SIDE, one.copy(), zero.copy())), "in_to"),
+                aliased(exp.Max(this=_on_side(TO_SIDE, col("layer"), None)), "to_layer"),
+            ]
+        )
+        .from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+        .group_by(col("user_id"), copy=False)
+    )
+    labelled = exp.Select(
+        expressions=[
+            aliased(_label("in_from", "from_layer", NEW, target), "origin"),
+            aliased(_label("in_to", "to_layer", LEFT, target), "destination"),
+        ]
+    ).from_(exp.Subquery(this=per_user, alias=exp.TableAlias(this=exp.to_identifier("u"))))
+    return (
+        exp.Select(expressions=[col("origin"), col("destination"), exp.Count(this=exp.Star())])
+        .from_(exp.Subquery(this=labelled, alias=exp.TableAlias(this=exp.to_identifier("m"))))
+        .group_by(col("origin"), col("destination"), copy=False)
+    )
+
+
+def read_matrix(
+    engine: Engine,
+    store: Store,
+    layering: ir.Layering,
+    from_as_of: dt.datetime,
+    to_as_of: dt.datetime,
+) -> Matrix:
+    """The matrix as stored, without checking that the runs are comparable (see
+    `migration`)."""
+    query = matrix_query(store, engine.target, layering.name, from_as_of, to_as_of)
+    matrix = Matrix(layering.name, from_as_of, to_as_of, layers=_layer_names(layering))
+    for origin, destination, users in engine.query(render(query, engine.target, pretty=False)):
+        matrix.counts[(str(origin), str(destination))] = int(users)
+    return matrix
+
+
+def _layer_names(layering: ir.Layering) -> tuple[str, ...]:
+    return tuple(layer.name for layer in layering.layers)
+
+
+# ---------------------------------------------------------------- comparable runs
+
+
+@dataclass(frozen=True)
+class RunFingerprints:
+    rules: str | None  # the whole rules' fingerprint
+    definitions: dict[str, str] | None  # None: stored before the column existed
+
+
+def stored_fingerprints(engine: Engine, store: Store) -> dict[dt.datetime, RunFingerprints]:
+    """The fingerprints every stored run of the project recorded (one query)."""
+    runs = StoredRuns(engine, store)
+    live = engine.columns_of(store.runs.name)
+    if live is None:
+        return {}
+    have = {name.lower() for name in live}
+    wanted = [col("as_of"), col("rules_fingerprint")]
+    if "definitions" in have:
+        wanted.append(col("definitions"))
+    project = exp.EQ(this=col("project"), expression=engine.target.string(store.project.name))
+    query = (
+        exp.Select(expressions=wanted)
+        .from_(table_ref(store.runs.name), copy=False)
+        .where(project, copy=False)
+    )
+    found: dict[dt.datetime, RunFingerprints] = {}
+    for row in engine.query(render(query, runs.engine.target, pretty=False)):
+        as_of = engine.decode(row[0], Type.TIMESTAMP)
+        definitions = parse_definitions(row[2]) if len(row) > 2 else None
+        found[as_of] = RunFingerprints(row[1], definitions)
+    return found
+
+
+def change_reason(
+    name: str,
+    kind: str,
+    earlier: tuple[dt.datetime, RunFingerprints],
+    later: tuple[dt.datetime, RunFingerprints],
+) -> str | None:
+    """Why the definition `name` cannot be compared between two runs; None when it can.
+    Shared by the engine and the reference evaluator (runtime/reference/migration.py)."""
+    (a, fa), (b, fb) = earlier, later
+    between = f"between the runs as of {a:%Y-%m-%d %H:%M:%S} and {b:%Y-%m-%d %H:%M:%S}"
+    if fa.definitions is not None and fb.definitions is not None:
+        if fa.definitions.get(name) == fb.definitions.get(name) is not None:
+            return None
+        if name not in fa.definitions:
+            return f"{kind} '{name}' is not defined in the run as of {a:%Y-%m-%d %H:%M:%S}"
+        return f"{kind} '{name}' changed {between}"
+    if fa.rules is not None and fa.rules == fb.rules:
+        return None  # the same rules: every definition means the same
+    return (
+        f"{kind} '{name}' cannot be compared {between}: the rules changed and a run stored "
+        "by an older segl has no fingerprint per definition"
+    )
+
+
+def nearest(
+    stored: Iterable[dt.datetime], wanted: dt.datetime, count: int = 3
+) -> list[dt.datetime]:
+    """The stored as-ofs closest to `wanted`, in time order."""
+    closest = sorted(stored, key=lambda s: abs((s - wanted).total_seconds()))[:count]
+    return sorted(closest)
+
+
+def require_stored(
+    stored: Sequence[dt.datetime], as_of: dt.datetime, option: str, project: str
+) -> None:
+    """E0607 unless `as_of` is a stored run's, naming the nearest ones."""
+    if as_of in stored:
+        return
+    shown = ", ".join(f"{s:%Y-%m-%d %H:%M:%S}" for s in nearest(stored, as_of)) or "none"
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                "E0607",
+                f"project '{project}' has no stored run as of {as_of:%Y-%m-%d %H:%M:%S} ({option})",
+                None,
+                (f"the nearest stored as-ofs: {shown}",),
+            )
+        ]
+    )
+
+
+def migration(
+    engine: Engine,
+    store: Store,
+    layering: ir.Layering,
+    from_as_of: dt.datetime,
+    to_as_of: dt.datetime,
+) -> Matrix:
+    """The matrix between two stored runs: E0607 when either is not stored, E0920 when the
+    layering's definition differs between them (never a silent comparison)."""
+    fingerprints = stored_fingerprints(engine, store)
+    project = store.project.name
+    require_stored(sorted(fingerprints), from_as_of, "--from", project)
+    require_stored(sorted(fingerprints), to_as_of, "--to", project)
+    reason = change_reason(
+        layering.name,
+        "layering",
+        (from_as_of, fingerprints[from_as_of]),
+        (to_as_of, fingerprints[to_as_of]),
+    )
+    if reason is not None:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0920",
+                    reason,
+                    layering.span,
+                    (
+                        "a migration compares users of the same definition; pick two runs "
+                        "of the current rules (segl show migration --from/--to), or run "
+                        "the earlier as-of again with these rules",
+                    ),
+                )
+            ]
+        )
+    return read_matrix(engine, store, layering, from_as_of, to_as_of)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def as_json(matrix: Matrix) -> dict[str, object]:
+    """The JSON `segl show migration` prints (a public interface: docs/cli.md)."""
+    return {
+        "layering": matrix.layering,
+        "from": f"{matrix.from_as_of:%Y-%m-%d %H:%M:%S}",
+        "to": f"{matrix.to_as_of:%Y-%m-%d %H:%M:%S}",
+        "users": matrix.users,
+        "cells": [
+            {"from": c.origin, "to": c.destination, "users": c.users, "share": c.share}
+            for c in matrix.cells()
+        ],
+        "from_totals": {a: matrix.row_total(a) for a in matrix.origins()},
+        "to_totals": {b: matrix.column_total(b) for b in matrix.destinations()},
+    }
+
+
+def _share_text(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
+
+
+def as_text(matrix: Matrix, title: str | None = None) -> str:
+    """The matrix with counts and, under each count, its share of the row."""
+    from segl.runtime.tables import format_table
+
+    heading = f"layering {matrix.layering}" + (f' "{title}"' if title else "")
+    columns = ["from \\ to", *matrix.destinations(), "total"]
+    rows: list[list[object]] = []
+    for origin in matrix.origins():
+        counts = [f"{matrix.counts.get((origin, b), 0):,}" for b in matrix.destinations()]
+        rows.append([origin, *counts, f"{matrix.row_total(origin):,}"])
+        shares = [_share_text(matrix.share(origin, b)) for b in matrix.destinations()]
+        rows.append(["", *shares, ""])
+    totals = [f"{matrix.column_total(b):,}" for b in matrix.destinations()]
+    rows.append(["total", *totals, f"{matrix.users:,}"])
+    lines = [
+        heading,
+        f"from     {matrix.from_as_of:%Y-%m-%d %H:%M:%S}",
+        f"to       {matrix.to_as_of:%Y-%m-%d %H:%M:%S}",
+        "",
+        format_table(columns, rows),
+        "",
+        "rows: the layer at 'from'; columns: the layer at 'to'; under each count its share "
+        "of the row.",
+        f"{NEW}: not in the universe at 'from'; {LEFT}: no longer in it at 'to'; "
+        f"{NONE}: in the universe, in no layer.",
+    ]
+    return "\n".join(lines)

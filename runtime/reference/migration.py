@@ -1,0 +1,73 @@
+"""Migration matrices and alert leaf values in plain Python, from RunResults (one per
+stored as-of), independent of the SQL of runtime/migration.py and runtime/alert_values.py
+(the differential test holds them equal). The semantics (SPEC §3.7) are in those modules'
+docstrings; what both sides share is only the arithmetic of a value from its counts
+(alert_values.LeafComputer) and the wording of the unknown reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from segl.compiler import ir
+from segl.compiler.alerts.model import LEFT, NEW, NONE, Leaf, ReportValue
+from segl.runtime.alert_values import Counts, LeafComputer, LeafValue, report_number
+from segl.runtime.migration import Matrix, RunFingerprints
+from segl.runtime.reference.definitions import Tables
+from segl.runtime.results import RunResult
+
+
+def reference_matrix(layering: ir.Layering, earlier: RunResult, later: RunResult) -> Matrix:
+    """Users per (layer at `earlier`, layer at `later`), (new)/(left)/(none) as in SQL."""
+    assigned_then = earlier.layers.get(layering.name, {})
+    assigned_now = later.layers.get(layering.name, {})
+    counts: Counter[tuple[str, str]] = Counter()
+    for user in earlier.users | later.users:
+        origin = assigned_then.get(user, NONE) if user in earlier.users else NEW
+        destination = assigned_now.get(user, NONE) if user in later.users else LEFT
+        counts[(origin, destination)] += 1
+    layers = tuple(layer.name for layer in layering.layers)
+    return Matrix(layering.name, earlier.as_of, later.as_of, dict(counts), layers)
+
+
+def reference_counts(run: RunResult) -> Counts:
+    layers: Counter[tuple[str, str]] = Counter()
+    for layering, assigned in run.layers.items():
+        for layer in assigned.values():
+            layers[(layering, layer)] += 1
+    return Counts(len(run.users), run.segment_sizes(), dict(layers))
+
+
+def reference_leaf_values(
+    runs: Mapping[dt.datetime, RunResult],
+    fingerprints: Mapping[dt.datetime, Mapping[str, str]],
+    project: ir.Project,
+    as_of: dt.datetime,
+    leaves: Sequence[Leaf],
+    tables: Tables | None = None,
+) -> dict[Leaf, LeafValue]:
+    """Every leaf at the run at `as_of` (which `runs` holds) over the stored runs `runs`;
+    `fingerprints`: each run's definition fingerprints. `tables`: the warehouse, needed
+    only for ReportValue leaves (computed by runtime/reference/reports.py)."""
+    layerings = {la.name: la for la in project.layerings}
+
+    def report(leaf: ReportValue, at: dt.datetime) -> float | None:
+        from segl.runtime.reference.reports import evaluate_report
+        from segl.runtime.reports import entry_range
+
+        if tables is None:
+            raise ValueError("a ReportValue leaf needs the tables")
+        span = entry_range(at, None, None) if leaf.kind == "funnel" else (None, None)
+        return report_number(evaluate_report(project, tables, leaf.report, at, *span), leaf)
+
+    known = {at: RunFingerprints(None, dict(fp)) for at, fp in fingerprints.items()}
+    computer = LeafComputer(
+        as_of,
+        list(runs),
+        known,
+        lambda at: reference_counts(runs[at]),
+        lambda name, a, b: reference_matrix(layerings[name], runs[a], runs[b]),
+        report,
+    )
+    return {leaf: computer.value(leaf) for leaf in leaves}

@@ -68,13 +68,6 @@ class Reading(Protocol):
 LeafValues = Callable[[Engine, Store, ir.Project, dt.datetime, Sequence[Leaf]], Mapping[Leaf, Any]]
 
 
-def default_leaf_values() -> LeafValues:
-    """The leaves read from an engine's stored results (runtime/alert_values.py)."""
-    from segl.runtime.alert_values import leaf_values
-
-    return leaf_values
-
-
 @dataclass(frozen=True)
 class AlertRow:
     """One row of the alert history (compiler/store.py Store.alerts)."""
@@ -479,6 +472,7 @@ class AlertRun:
     compiled: CompiledRun
     engine: Engine
     values: LeafValues | None = None  # default: runtime/alert_values.py leaf_values
+    report_runs: Any = None  # runtime/alert_values.py ReportRuns of the default values
     outcomes: list[AlertOutcome] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     _rendered: list[str] = field(default_factory=list)
@@ -532,8 +526,23 @@ class AlertRun:
         wanted: list[Leaf] = []
         for alert in self.alerts:
             wanted += [leaf for leaf in leaves(alert.condition) if leaf not in wanted]
-        values = self.values or default_leaf_values()
-        return values(self.engine, self.store, self.project, as_of, wanted)
+        if self.values is not None:
+            return self.values(self.engine, self.store, self.project, as_of, wanted)
+        from segl.runtime.alert_values import compute_leaf_values
+
+        found, self.report_runs = compute_leaf_values(
+            self.engine, self.store, self.project, as_of, wanted
+        )
+        return found
+
+    def keep_report_results(self, version: str) -> None:
+        """The report results computed for ReportValue leaves at the run's as-of, stored
+        as `segl report` stores them (after the run committed: their own transaction)."""
+        if self.report_runs is None:
+            return
+        from segl.runtime.alert_values import keep_report_results
+
+        keep_report_results(self.engine, self.store, self.report_runs, version)
 
     def _replaced(self, as_of: dt.datetime, uncommitted: Iterable[dt.datetime]) -> exp.Expression:
         """This run's rows and those of killed runs (no run log row)."""

@@ -247,6 +247,7 @@ def run_loaded(
     summary.warnings = past_without_history(loaded, as_of)
     summary.identity = done.identity
     if done.alerts is not None:
+        done.alerts.keep_report_results(segl_version())
         summary.alerts = done.alerts.outcomes
         summary.warnings += done.alerts.warnings
     if journeys is not None:

@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -31,13 +31,12 @@ from segl.compiler.alerts.model import (
 )
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp
-from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime import alerts as alert_run
 from segl.runtime.alerts import FIRING, OK, UNKNOWN, AlertRow, decide, notification_id
 from segl.runtime.delivery import Delivery, Destination
-from segl.runtime.engines import DuckDBEngine, Engine
+from segl.runtime.engines import DuckDBEngine
 from segl.runtime.project import LoadedProject, Settings
 from segl.runtime.run import run_loaded, store_of
 from segl.runtime.tables import summary_text
@@ -236,26 +235,6 @@ NOBODY = Alert(
 )
 
 
-def counted_leaves(
-    engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime, leaves: Sequence[Leaf]
-) -> Mapping[Leaf, Reading]:
-    """users() and size(segment) counted from the run's stored rows (the run's own rows
-    are written in the same transaction before the alerts read them)."""
-    at = f"as_of = TIMESTAMP '{as_of:%Y-%m-%d %H:%M:%S}'"
-    found: dict[Leaf, Reading] = {}
-    for leaf in leaves:
-        if isinstance(leaf, Users):
-            query = f'SELECT count(*) FROM "{store.tags.name}" WHERE {at}'
-        else:
-            assert isinstance(leaf, Size)
-            query = (
-                f'SELECT count(*) FROM "{store.members.name}" WHERE {at} '
-                f"AND segment = '{leaf.segment}'"
-            )
-        found[leaf] = Reading(float(engine.query(query)[0][0]))
-    return found
-
-
 ORDERS = [
     [1, T(2026, 11, 1, 10), 5.0],
     [2, T(2026, 11, 2, 10), 5.0],
@@ -267,8 +246,7 @@ RUNS = [T(2026, 11, 5), T(2026, 11, 12), T(2026, 11, 19), T(2026, 11, 26)]
 
 
 @pytest.fixture
-def shop(monkeypatch: pytest.MonkeyPatch) -> tuple[LoadedProject, DuckDBEngine]:
-    monkeypatch.setattr(alert_run, "default_leaf_values", lambda: counted_leaves)
+def shop() -> tuple[LoadedProject, DuckDBEngine]:
     loaded = _loaded()
     loaded.project = _with_alerts(FEW_ACTIVE, HALF, NOBODY)
     engine = DuckDBEngine()

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from segl.compiler import ir, registry
+from segl.compiler.alerts.check import AlertChecker
+from segl.compiler.alerts.model import Alerts
 from segl.compiler.journeys.check import JourneyChecker
 from segl.compiler.journeys.model import Journeys
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp, TimeUnit, WindowKind
@@ -83,6 +85,7 @@ class _Checker:
         self.holdout_defs: list[ast.HoldoutDef] = []
         self.policy_defs: list[ast.PolicyDef] = []
         self.report_defs: list[ast.ReportStatement] = []
+        self.alert_defs: list[ast.AlertDef] = []
 
     # ------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
@@ -106,6 +109,10 @@ class _Checker:
         if isinstance(stmt, ast.FunnelDef | ast.RetentionDef | ast.ReportDef | ast.ExperimentDef):
             # a namespace of their own: `report coupons over coupons` (SPEC §2.7)
             self.report_defs.append(stmt)
+            return
+        if isinstance(stmt, ast.AlertDef):  # a namespace of their own, never referred to
+            self.alert_defs.append(stmt)
+            self._check_annotations(stmt.annotations)
             return
         lowered = stmt.name.lower()
         if lowered in self.first_seen:
@@ -506,6 +513,10 @@ class _Checker:
     def reports(self, universe: str) -> Reports | None:
         """Funnels, retention, reports and experiments, once every definition is checked."""
         return ReportChecker(self, universe).check(self.report_defs)
+
+    def alerts(self) -> Alerts | None:
+        """Alerts, once the definitions, funnels and retentions they read are known."""
+        return AlertChecker(self).check(self.alert_defs)
 
     # ------------------------------------------------------------ definitions
     def check_definition(self, name: str) -> None:
@@ -1079,6 +1090,7 @@ def _check(
         checker.check_definition(name)
     journeys = checker.journeys(universe)
     reports = checker.reports(universe)
+    alerts = checker.alerts()
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
     definitions = tuple(checker.resolved[name] for name in order)
@@ -1091,5 +1103,6 @@ def _check(
         identity,
         journeys,
         reports,
+        alerts,
     )
     return project, checker.diagnostics

@@ -296,6 +296,7 @@ def definition_counts(loaded: LoadedProject) -> dict[str, int]:
         "retentions": len(reports.retentions) if reports is not None else 0,
         "reports": len(reports.reports) if reports is not None else 0,
         "experiments": len(reports.experiments) if reports is not None else 0,
+        "alerts": len(p.alerts.alerts) if p.alerts is not None else 0,
     }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from segl.compiler import ir
+from segl.compiler.alerts.model import Alert
 from segl.compiler.journeys import model
 from segl.compiler.plan import build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
@@ -133,7 +134,7 @@ def segment_report(
 
 
 CatalogRow = dict[str, object]
-CATALOG_KINDS = ("tag", "segment", "layering", "journey")
+CATALOG_KINDS = ("tag", "segment", "layering", "journey", "alert")
 
 
 def _kind_of(definition: ir.Definition) -> tuple[str, str]:
@@ -172,7 +173,37 @@ def catalog_rows(project: ir.Project, files: Sequence[str] = ()) -> list[Catalog
     rows.sort(key=lambda row: CATALOG_KINDS.index(str(row["kind"])))  # stable: file order
     journeys = project.journeys.journeys if project.journeys is not None else ()
     rows += [_journey_row(journey) for journey in in_file_order(journeys, files)]
+    alerts = project.alerts.alerts if project.alerts is not None else ()
+    rows += [_alert_row(alert) for alert in in_file_order(alerts, files)]
     return rows
+
+
+def _alert_row(alert: Alert) -> CatalogRow:
+    """An alert: its title, cooldown and repeat (`5 days`), and its metadata."""
+    meta = dict(alert.meta)
+    return {
+        "kind": "alert",
+        "name": alert.name,
+        "title": alert.title,
+        "cooldown": _span_text(alert.cooldown),
+        "repeat": _span_text(alert.repeat),
+        "owner": meta.get("owner"),
+        "description": meta.get("description"),
+        "file": alert.span.file,
+        "line": alert.span.line,
+    }
+
+
+def _span_text(span: dt.timedelta | None) -> str | None:
+    """A cooldown or repeat in its largest whole unit: `7 days`, `90 minutes`."""
+    if span is None:
+        return None
+    minutes = int(span.total_seconds()) // 60
+    for unit, size in (("week", 7 * 24 * 60), ("day", 24 * 60), ("hour", 60), ("minute", 1)):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return str(span)
 
 
 def _journey_row(journey: model.Journey) -> CatalogRow:
@@ -212,6 +243,14 @@ _CATALOG_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("title", "title"),
         ("steps", "steps_text"),
     ],
+    "alert": [
+        ("alert", "name"),
+        ("title", "title"),
+        ("cooldown", "cooldown"),
+        ("repeat every", "repeat"),
+        ("owner", "owner"),
+        ("description", "description"),
+    ],
     "layering": [
         ("layering / layer", "name"),
         ("category", "category"),
@@ -241,4 +280,4 @@ def catalog_text(rows: Sequence[CatalogRow]) -> str:
                 table.append(cells)
         if table:
             blocks.append(format_table([header for header, _ in columns], table))
-    return "\n\n".join(blocks) + "\n" if blocks else "(no tags, segments, layerings or journeys)\n"
+    return "\n\n".join(blocks) + "\n" if blocks else "(no tags, segments, layerings, journeys or alerts)\n"

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from segl.compiler import ir
+from segl.compiler.alerts.check import Definition, layer_move
+from segl.compiler.alerts.model import LayerMove
 from segl.compiler.journeys import model
 from segl.compiler.types import Type
 from segl.dsl import ast
@@ -31,6 +33,12 @@ class ExprChecker(Protocol):
     """What the project's checker lends: reporting, and typing expressions."""
 
     sources: dict[str, ir.Source]
+
+    @property
+    def defs(self) -> Mapping[str, Definition]: ...
+
+    @property
+    def report_defs(self) -> Sequence[ast.ReportStatement]: ...
 
     def error(self, code: str, message: str, span: Span | None, *hints: str) -> None: ...
 
@@ -179,7 +187,7 @@ class JourneyChecker:
         self, stmt: ast.JourneyDef, priority: int, quiet: tuple[int, int] | None
     ) -> model.Journey:
         name = stmt.name
-        enter_on, first, enter_when = self._entry(stmt)
+        enter_on, first, enter_when, enter_moved = self._entry(stmt)
         reenter = None
         for index, item in enumerate(stmt.reenters):
             if index:
@@ -218,17 +226,21 @@ class JourneyChecker:
             steps,
             holdouts,
             stmt.span,
+            enter_moved,
         )
 
-    def _entry(self, stmt: ast.JourneyDef) -> tuple[model.EventTrigger | None, bool, str | None]:
+    def _entry(
+        self, stmt: ast.JourneyDef
+    ) -> tuple[model.EventTrigger | None, bool, str | None, LayerMove | None]:
         if not stmt.enters:
             self.error(
                 "E0701",
                 f"journey '{stmt.name}' has no `enter`",
                 stmt.span,
-                "say who enters: enter on SOURCE, enter on first SOURCE or enter when CONDITION",
+                "say who enters: enter on SOURCE, enter on first SOURCE, enter when CONDITION "
+                'or enter on moved(LAYERING, from "layer", to "layer")',
             )
-            return None, False, None
+            return None, False, None, None
         for extra in stmt.enters[1:]:
             self.error(
                 "E0711",
@@ -238,11 +250,38 @@ class JourneyChecker:
             )
         clause = stmt.enters[0]
         what = f"entry of journey '{stmt.name}'"
+        if clause.moved is not None:
+            return None, False, None, self._moved(clause.moved, what)
         if clause.event is not None:
-            return self._trigger(clause.event, what), clause.kind == "first", None
+            return self._trigger(clause.event, what), clause.kind == "first", None, None
         assert clause.condition is not None
         expr = self.checker.condition(clause.condition, None, what)
-        return None, False, self._hidden(stmt.name, "enter", expr)
+        return None, False, self._hidden(stmt.name, "enter", expr), None
+
+    def _moved(self, call: ast.AlertCall, what: str) -> LayerMove | None:
+        """`enter on moved(L, from "a", to "b")`: between a run and the run before it."""
+        usage = 'enter on moved(LAYERING, from "layer", to "layer")'
+        if call.name != "moved" or len(call.args) != 1 or call.over is not None:
+            self.error(
+                "E0909",
+                f"the {what} can only follow a move between layers",
+                call.span,
+                f"write {usage} (no `over`: the move is between a run and the one before)",
+            )
+            return None
+        if call.origin is None or call.destination is None or call.repeated:
+            self.error("E0909", f"the {what} names one `from` and one `to`", call.span, usage)
+            return None
+        move = layer_move(self.checker, call, allow_left=False)
+        if move is not None and move.origin == move.destination:
+            self.error(
+                "E0909",
+                f"the {what} moves from '{move.origin}' to itself: that is no move",
+                call.span,
+                "name two different layers",
+            )
+            return None
+        return move
 
     def _trigger(self, ref: ast.EventRef, what: str) -> model.EventTrigger | None:
         source = self.checker.sources.get(ref.source)

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from segl.compiler import ir
+from segl.compiler.alerts.model import LayerMove
 from segl.dsl.diagnostics import NO_SPAN, Span
 
 # The channels of SPEC §2.6; segl.toml adds more (`[journeys] channels = [...]`).
@@ -116,6 +117,9 @@ class Journey:
     steps: tuple[Step, ...]
     holdouts: tuple[Holdout, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # `enter on moved(L, from "a", to "b")`: users in `a` at the run before and in `b` at
+    # this run enter (checked only: no run reads it yet)
+    enter_moved: LayerMove | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,590 @@
+"""Checking alerts (SPEC §2.9, §3.7): syntax trees to `model.Alerts`, with diagnostics
+E0901-E0908 (E0920 and up, and W09xx, belong to running them).
+
+An alert's condition is typed on its own small scale: every leaf is a number, a
+comparison or `and`/`or`/`not` a condition, and the whole must be a condition. Names are
+resolved against the project's definitions and its funnels and retentions as written
+(not as checked), so a funnel with a mistake of its own does not also make every alert
+over it "unknown". `layer_move` checks a journey's `enter on moved(L, from "a", to "b")`
+with the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from segl.compiler.alerts import model
+from segl.compiler.ops import ArithOp, CompareOp, LogicOp
+from segl.dsl import ast
+from segl.dsl.diagnostics import Span, did_you_mean
+
+UNIT_SPANS = {
+    "minute": dt.timedelta(minutes=1),
+    "hour": dt.timedelta(hours=1),
+    "day": dt.timedelta(days=1),
+    "week": dt.timedelta(weeks=1),
+}
+MAX_LITERAL_DIGITS = 400  # as the project checker: beyond every double
+# How each function is written, for hints.
+USAGE = {
+    "moved": 'moved(LAYERING, from "layer", to "layer", over 7 days)',
+    "change": "change(size(SEGMENT), over 7 days)",
+    "size": 'size(SEGMENT) or size(LAYERING, "layer")',
+    "share": 'share(LAYERING, "layer")',
+    "users": "users()",
+    "conversion": 'conversion(FUNNEL) or conversion(FUNNEL, "step")',
+    "retained": "retained(RETENTION, 1)",
+}
+FUNCTIONS = tuple(USAGE)
+NAMED = ("from", "to", "over")
+NUMBER, CONDITION = "number", "condition"
+
+Definition = ast.TagDef | ast.SegmentDef | ast.LayeringDef
+
+
+class Names(Protocol):
+    """What the project's checker lends: reporting, and the definitions as written."""
+
+    @property
+    def defs(self) -> Mapping[str, Definition]: ...
+
+    @property
+    def report_defs(self) -> Sequence[ast.ReportStatement]: ...
+
+    def error(self, code: str, message: str, span: Span | None, *hints: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """A checked sub-condition: its node (None when it failed) and what it is."""
+
+    node: model.AlertExpr | None
+    kind: str | None  # NUMBER, CONDITION, or None when it failed (no second error)
+
+
+_FAILED = _Typed(None, None)
+
+
+def _kind_word(kind: str | None) -> str:
+    return "a condition (true or false)" if kind == CONDITION else "a number"
+
+
+class AlertChecker:
+    def __init__(self, names: Names) -> None:
+        self.names = names
+
+    def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
+        self.names.error(code, message, span, *(h for h in hints if h))
+
+    # ------------------------------------------------------------ the whole
+    def check(self, statements: Sequence[ast.AlertDef]) -> model.Alerts | None:
+        if not statements:
+            return None
+        seen: dict[str, Span] = {}
+        alerts: list[model.Alert] = []
+        for stmt in statements:
+            first = seen.get(stmt.name.lower())
+            if first is not None:
+                self.error(
+                    "E0908",
+                    f"alert '{stmt.name}' is defined more than once (names ignore case)",
+                    stmt.span,
+                    f"first defined at {first.file}:{first.line}",
+                )
+                continue
+            seen[stmt.name.lower()] = stmt.span
+            alert = self._alert(stmt)
+            if alert is not None:
+                alerts.append(alert)
+        return model.Alerts(tuple(alerts))
+
+    def _alert(self, stmt: ast.AlertDef) -> model.Alert | None:
+        for clause, span in stmt.repeated:
+            self.error(
+                "E0908", f"`{clause}` is given twice in alert '{stmt.name}'", span, "keep one"
+            )
+        checked = self._expr(stmt.condition)
+        if checked.kind == NUMBER:
+            self.error(
+                "E0906",
+                f"the condition of alert '{stmt.name}' is a number, not true or false",
+                stmt.condition.span,
+                "compare it with a threshold: e.g. ... > 5%",
+            )
+        cooldown = self._option(stmt.cooldown, "cooldown", "cooldown 1 day")
+        repeat = self._option(stmt.repeat, "repeat every", "repeat every 1 day")
+        if checked.node is None or checked.kind != CONDITION:
+            return None
+        meta = tuple((a.key, a.value) for a in stmt.annotations)
+        return model.Alert(stmt.name, stmt.title, checked.node, cooldown, repeat, meta, stmt.span)
+
+    def _option(
+        self, duration: ast.Duration | None, what: str, example: str
+    ) -> dt.timedelta | None:
+        if duration is None:
+            return None
+        return self._duration(duration, what, example)
+
+    def _duration(self, duration: ast.Duration, what: str, example: str) -> dt.timedelta | None:
+        """A positive fixed span: minutes, hours, days or weeks (a timedelta)."""
+        unit = UNIT_SPANS.get(duration.unit)
+        if unit is None:
+            self.error(
+                "E0907",
+                f"`{what}` needs a fixed length: {duration.unit}s do not have one",
+                duration.span,
+                f"count in days or weeks: e.g. {example.replace('1 day', '30 days')}",
+            )
+            return None
+        if duration.count <= 0:
+            self.error("E0907", f"`{what}` must be longer than 0", duration.span, f"e.g. {example}")
+            return None
+        return duration.count * unit
+
+    # ------------------------------------------------------------ the condition
+    def _expr(self, node: ast.Expr) -> _Typed:
+        match node:
+            case ast.NumberLit(text=text):
+                return self._constant(text, 1.0, node.span)
+            case ast.PercentLit(text=text):
+                return self._constant(text, 0.01, node.span)
+            case ast.StringLit(value=value):
+                hint = "drop the quotes" if _reads_as_number(value) else "thresholds are numbers"
+                self.error(
+                    "E0906",
+                    f'"{value}" is a string: an alert compares numbers',
+                    node.span,
+                    f"{hint}: e.g. > 5% or > 1000",
+                )
+                return _FAILED
+            case ast.BoolLit() | ast.NullLit():
+                word = "null" if isinstance(node, ast.NullLit) else str(node.value).lower()
+                self.error(
+                    "E0906",
+                    f"'{word}' has no place in an alert's condition: it compares numbers",
+                    node.span,
+                    "compare a number of the runs with a threshold: e.g. size(S) < 1000",
+                )
+                return _FAILED
+            case ast.Name(name=name):
+                self._bare_name(name, node.span)
+                return _FAILED
+            case ast.AlertCall():
+                leaf = self._leaf(node)
+                return _Typed(leaf, NUMBER) if leaf is not None else _FAILED
+            case ast.Unary(op="-", operand=operand):
+                return self._negation(operand, node.span)
+            case ast.Unary(op="not", operand=operand):
+                inner = self._operand(operand, CONDITION, "`not`")
+                return _Typed(model.Not(inner) if inner else None, CONDITION)
+            case ast.Binary(op=op, left=left, right=right):
+                return self._binary(op, left, right)
+        self.error("E0906", "this has no place in an alert's condition", node.span)
+        return _FAILED
+
+    def _constant(self, text: str, scale: float, span: Span) -> _Typed:
+        digits = text.split("e")[0].split("E")[0].split(".")[0].lstrip("0")
+        value = float(text) * scale if len(digits) <= MAX_LITERAL_DIGITS else math.inf
+        if not math.isfinite(value):
+            self.error(
+                "E0906",
+                "this number is too large: alerts compute with doubles, and literals must be "
+                "finite",
+                span,
+                "use a smaller number",
+            )
+            return _FAILED
+        return _Typed(model.Const(value), NUMBER)
+
+    def _negation(self, operand: ast.Expr, span: Span) -> _Typed:
+        inner = self._operand(operand, NUMBER, "`-`")
+        if isinstance(inner, model.Const):
+            return _Typed(model.Const(-inner.value), NUMBER)  # `-20%` is the number -0.2
+        return _Typed(model.Neg(inner) if inner else None, NUMBER)
+
+    def _operand(self, node: ast.Expr, wanted: str, operator: str) -> model.AlertExpr | None:
+        """A side of an operator that needs a number or a condition."""
+        checked = self._expr(node)
+        if checked.kind is None or checked.kind == wanted:
+            return checked.node
+        if wanted == NUMBER:
+            message = f"{operator} needs numbers, but this is a condition (true or false)"
+            hint = "compare numbers of the runs, then combine the comparisons with and/or"
+        else:
+            message = f"{operator} needs conditions, but this is a number"
+            hint = "compare it with a threshold: e.g. ... > 5%"
+        self.error("E0906", message, node.span, hint)
+        return None
+
+    def _binary(self, op: str, left: ast.Expr, right: ast.Expr) -> _Typed:
+        if op in ("and", "or"):
+            a, b = (
+                self._operand(left, CONDITION, f"`{op}`"),
+                self._operand(right, CONDITION, f"`{op}`"),
+            )
+            node = model.Logic(LogicOp(op), a, b) if a and b else None
+            return _Typed(node, CONDITION)
+        a, b = self._operand(left, NUMBER, f"`{op}`"), self._operand(right, NUMBER, f"`{op}`")
+        if op in {c.value for c in CompareOp}:
+            return _Typed(model.Compare(CompareOp(op), a, b) if a and b else None, CONDITION)
+        return _Typed(model.Arith(ArithOp(op), a, b) if a and b else None, NUMBER)
+
+    def _bare_name(self, name: str, span: Span) -> None:
+        """A name alone: say which number of it was probably meant."""
+        definition = self.names.defs.get(name)
+        report = self._report(name)
+        if isinstance(definition, ast.SegmentDef):
+            hint = f"its number of members: size({name})"
+        elif isinstance(definition, ast.LayeringDef):
+            hint = f'a layer\'s share: share({name}, "{definition.layers[0].name}")'
+        elif isinstance(report, ast.FunnelDef):
+            hint = f"its conversion: conversion({name})"
+        elif isinstance(report, ast.RetentionDef):
+            hint = f"its first period's retention: retained({name}, 1)"
+        else:
+            hint = "functions: " + ", ".join(USAGE.values())
+        self.error(
+            "E0901",
+            f"'{name}' alone is not a number of a run",
+            span,
+            *did_you_mean(name, FUNCTIONS),
+            hint,
+        )
+
+    # ------------------------------------------------------------ leaves
+    def _leaf(self, call: ast.AlertCall) -> model.Leaf | None:
+        if call.name not in USAGE:
+            self.error(
+                "E0901",
+                f"unknown function '{call.name}' in an alert's condition",
+                call.span,
+                *did_you_mean(call.name, FUNCTIONS),
+                "functions: " + ", ".join(FUNCTIONS),
+            )
+            return None
+        for word, span in call.repeated:
+            self.error("E0908", f"`{word}` is given twice in {call.name}()", span, "keep one")
+        if not self._named_arguments(call, ("from", "to", "over") if call.name == "moved" else ()):
+            return None
+        match call.name:
+            case "moved":
+                return self._moved(call)
+            case "change":
+                return self._change(call)
+            case "users":
+                return model.Users() if self._arity(call, 0) else None
+            case "size" | "share":
+                return self._size_or_share(call)
+            case "conversion":
+                return self._conversion(call)
+            case _:
+                return self._retained(call)
+
+    def _named_arguments(self, call: ast.AlertCall, allowed: tuple[str, ...]) -> bool:
+        """`from`/`to` only in moved(), `over` only in moved() and change()."""
+        if call.name == "change":
+            allowed = ("over",)
+        given = {
+            "from": call.origin.span if call.origin else None,
+            "to": call.destination.span if call.destination else None,
+            "over": call.over.span if call.over else None,
+        }
+        fine = True
+        for word, span in given.items():
+            if span is not None and word not in allowed:
+                where = "moved()" if word != "over" else "moved() and change()"
+                self.error(
+                    "E0901",
+                    f"`{word}` has no meaning in {call.name}(): it only goes in {where}",
+                    span,
+                    f"write {USAGE[call.name]}",
+                )
+                fine = False
+        for word in allowed:
+            if given[word] is None:
+                example = {"from": 'from "layer"', "to": 'to "layer"', "over": "over 7 days"}
+                self.error(
+                    "E0901",
+                    f"{call.name}() needs `{example[word]}`",
+                    call.span,
+                    f"write {USAGE[call.name]}",
+                )
+                fine = False
+        return fine
+
+    def _arity(self, call: ast.AlertCall, *counts: int) -> bool:
+        if len(call.args) in counts:
+            return True
+        wanted = " or ".join(str(c) for c in counts)
+        self.error(
+            "E0901",
+            f"{call.name}() takes {wanted} argument{'s' if counts != (1,) else ''} "
+            f"before the named ones, not {len(call.args)}",
+            call.span,
+            f"write {USAGE[call.name]}",
+        )
+        return False
+
+    def _name_argument(self, call: ast.AlertCall, index: int, what: str) -> ast.Name | None:
+        arg = call.args[index]
+        if isinstance(arg, ast.Name):
+            return arg
+        self.error(
+            "E0901",
+            f"the argument of {call.name}() here is the name of a {what}",
+            arg.span,
+            f"write {USAGE[call.name]}",
+        )
+        return None
+
+    def _string_argument(self, call: ast.AlertCall, index: int, what: str) -> ast.StringLit | None:
+        arg = call.args[index]
+        if isinstance(arg, ast.StringLit):
+            return arg
+        self.error(
+            "E0901",
+            f"the {what} is written as a string here",
+            arg.span,
+            f"write {USAGE[call.name]}",
+        )
+        return None
+
+    def _moved(self, call: ast.AlertCall) -> model.Moved | None:
+        if not self._arity(call, 1):
+            return None
+        move = layer_move(self.names, call, allow_left=True)
+        over = self._duration(call.over, "over", "over 7 days") if call.over else None
+        if move is None or over is None:
+            return None
+        return model.Moved(move.layering, move.origin, move.destination, over)
+
+    def _change(self, call: ast.AlertCall) -> model.Change | None:
+        if not self._arity(call, 1):
+            return None
+        over = self._duration(call.over, "over", "over 7 days") if call.over else None
+        inner = call.args[0]
+        if not isinstance(inner, ast.AlertCall) or inner.name in ("moved", "change"):
+            what = f"{inner.name}()" if isinstance(inner, ast.AlertCall) else "this"
+            self.error(
+                "E0901",
+                f"change() compares a number of two runs; {what} is not one",
+                inner.span,
+                "write change(X, over D) with X one of size(...), share(...), users(), "
+                "conversion(...), retained(...)",
+            )
+            return None
+        value = self._leaf(inner)
+        if value is None or over is None:
+            return None
+        assert isinstance(value, model.Users | model.Size | model.Share | model.ReportValue)
+        return model.Change(value, over)
+
+    def _size_or_share(self, call: ast.AlertCall) -> model.Size | model.Share | None:
+        counts = (1, 2) if call.name == "size" else (2,)
+        if not self._arity(call, *counts):
+            return None
+        if len(call.args) == 1:
+            name = self._name_argument(call, 0, "segment")
+            segment = self._segment(name) if name is not None else None
+            return model.Size(segment=segment) if segment is not None else None
+        name = self._name_argument(call, 0, "layering")
+        label = self._string_argument(call, 1, "layer")
+        layers = self._layering(name) if name is not None else None
+        if layers is None or label is None or name is None:
+            return None
+        if not _known_layer(self.names, name.name, layers, label, "layer"):
+            return None
+        if call.name == "size":
+            return model.Size(layering=name.name, layer=label.value)
+        return model.Share(name.name, label.value)
+
+    def _conversion(self, call: ast.AlertCall) -> model.ReportValue | None:
+        if not self._arity(call, 1, 2):
+            return None
+        name = self._name_argument(call, 0, "funnel")
+        funnel = self._report_of(name, ast.FunnelDef, "funnel") if name else None
+        step = self._string_argument(call, 1, "step") if len(call.args) == 2 else None
+        if funnel is None or name is None or (len(call.args) == 2 and step is None):
+            return None
+        assert isinstance(funnel, ast.FunnelDef)
+        steps = [s.name for s in funnel.steps]
+        if step is not None and step.value not in steps:
+            self.error(
+                "E0905",
+                f"funnel '{funnel.name}' has no step '{step.value}'",
+                step.span,
+                *did_you_mean(step.value, steps),
+                "its steps: " + ", ".join(steps),
+            )
+            return None
+        if step is not None and steps and step.value == steps[0]:
+            self.error(
+                "E0905",
+                f"conversion to the first step of funnel '{funnel.name}' is always 100%",
+                step.span,
+                "name a later step: " + ", ".join(steps[1:]),
+            )
+            return None
+        return model.ReportValue(funnel.name, "funnel", step.value if step else None)
+
+    def _retained(self, call: ast.AlertCall) -> model.ReportValue | None:
+        if not self._arity(call, 2):
+            return None
+        name = self._name_argument(call, 0, "retention")
+        retention = self._report_of(name, ast.RetentionDef, "retention") if name else None
+        period = call.args[1]
+        if retention is None:
+            return None
+        assert isinstance(retention, ast.RetentionDef)
+        last = retention.periods
+        whole = isinstance(period, ast.NumberLit) and period.text.isdigit()
+        number = int(period.text) if whole and isinstance(period, ast.NumberLit) else None
+        if number is None or number < 1 or (last is not None and number > last):
+            shown = period.text if isinstance(period, ast.NumberLit) else "this"
+            bounds = f"1 to {last}" if last is not None else "1 and up"
+            self.error(
+                "E0905",
+                f"retention '{retention.name}' has no period {shown}: its periods are {bounds}",
+                period.span,
+                f"period 1 is the first after the cohort's: e.g. retained({retention.name}, 1)",
+            )
+            return None
+        return model.ReportValue(retention.name, "retention", period=number)
+
+    # ------------------------------------------------------------ names
+    def _segment(self, name: ast.Name) -> str | None:
+        definition = self.names.defs.get(name.name)
+        if isinstance(definition, ast.SegmentDef):
+            return name.name
+        segments = [n for n, d in self.names.defs.items() if isinstance(d, ast.SegmentDef)]
+        if isinstance(definition, ast.LayeringDef):
+            first = definition.layers[0].name
+            message = f"'{name.name}' is a layering, not a segment"
+            hints: tuple[str, ...] = (f'count one of its layers: size({name.name}, "{first}")',)
+        elif isinstance(definition, ast.TagDef):
+            message = f"'{name.name}' is a tag, not a segment"
+            hints = ("define a segment over it and count that: size(SEGMENT)",)
+        else:
+            message = f"unknown segment '{name.name}'"
+            hints = did_you_mean(name.name, segments) or (
+                ("segments: " + ", ".join(segments),) if segments else ()
+            )
+        self.error("E0904", message, name.span, *hints)
+        return None
+
+    def _layering(self, name: ast.Name) -> tuple[str, ...] | None:
+        return layering_layers(self.names, name)
+
+    def _report(self, name: str) -> ast.ReportStatement | None:
+        return next((r for r in self.names.report_defs if r.name == name), None)
+
+    def _report_of(
+        self, name: ast.Name, kind: type[ast.FunnelDef] | type[ast.RetentionDef], word: str
+    ) -> ast.ReportStatement | None:
+        found = self._report(name.name)
+        if isinstance(found, kind):
+            return found
+        same = [r.name for r in self.names.report_defs if isinstance(r, kind)]
+        if isinstance(found, ast.FunnelDef):
+            hints: tuple[str, ...] = (f"read its conversion with conversion({name.name})",)
+            message = f"'{name.name}' is a funnel, not a {word}"
+        elif isinstance(found, ast.RetentionDef):
+            hints = (f"read its retention with retained({name.name}, 1)",)
+            message = f"'{name.name}' is a retention, not a {word}"
+        elif found is not None:
+            hints = (f"alerts read funnels and retentions; {word}s: " + ", ".join(same),)
+            message = f"'{name.name}' is a {type(found).__name__[:-3].lower()}, not a {word}"
+        else:
+            message = f"unknown {word} '{name.name}'"
+            hints = did_you_mean(name.name, same) or (
+                (f"{word}s: " + ", ".join(same),) if same else (f"the project has no {word}",)
+            )
+        self.error("E0905", message, name.span, *hints)
+        return None
+
+
+# ---------------------------------------------------------------- shared with journeys
+
+
+def layering_layers(names: Names, name: ast.Name) -> tuple[str, ...] | None:
+    """The layers of the layering `name`, or None (reported, E0902)."""
+    definition = names.defs.get(name.name)
+    if isinstance(definition, ast.LayeringDef):
+        return tuple(layer.name for layer in definition.layers)
+    layerings = [n for n, d in names.defs.items() if isinstance(d, ast.LayeringDef)]
+    if definition is not None:
+        kind = "segment" if isinstance(definition, ast.SegmentDef) else "tag"
+        message = f"'{name.name}' is a {kind}, not a layering"
+    else:
+        message = f"unknown layering '{name.name}'"
+    hints = did_you_mean(name.name, layerings) or (
+        ("layerings: " + ", ".join(layerings),) if layerings else ("the project has no layering",)
+    )
+    names.error("E0902", message, name.span, *hints)
+    return None
+
+
+def _known_layer(
+    names: Names, layering: str, layers: tuple[str, ...], label: ast.StringLit, role: str
+) -> bool:
+    if label.value in layers:
+        return True
+    if label.value in (model.NEW, model.LEFT, model.NONE):
+        message = f"'{label.value}' is not a layer: it cannot be the {role} here"
+        hints: tuple[str, ...] = (
+            f'\'{model.LEFT}\' is only a destination: moved(L, from "a", to "{model.LEFT}", '
+            "over D)",
+            "layers of '" + layering + "': " + ", ".join(layers),
+        )
+    else:
+        message = f"layering '{layering}' has no layer '{label.value}'"
+        hints = (
+            *did_you_mean(label.value, layers),
+            "its layers: " + ", ".join(layers),
+        )
+    names.error("E0903", message, label.span, *hints)
+    return False
+
+
+def layer_move(names: Names, call: ast.AlertCall, *, allow_left: bool) -> model.LayerMove | None:
+    """`moved(L, from "a", to "b")`: a layering, a layer of it, and a layer (or, in an
+    alert, `(left)`). Reports each problem; None when there is one."""
+    layering = call.args[0] if call.args else None
+    if not isinstance(layering, ast.Name):
+        names.error(
+            "E0901",
+            "moved() starts with the name of a layering",
+            call.span,
+            f"write {USAGE['moved']}",
+        )
+        return None
+    layers = layering_layers(names, layering)
+    if layers is None or call.origin is None or call.destination is None:
+        return None
+    fine = _known_layer(names, layering.name, layers, call.origin, "origin (`from`)")
+    destination = call.destination
+    if not allow_left and destination.value == model.LEFT:
+        names.error(
+            "E0903",
+            f"'{model.LEFT}' cannot be entered: users who left the universe enter no journey",
+            destination.span,
+            "layers of '" + layering.name + "': " + ", ".join(layers),
+        )
+        return None
+    if not (allow_left and destination.value == model.LEFT):
+        fine = _known_layer(names, layering.name, layers, destination, "destination") and fine
+    if not fine:
+        return None
+    return model.LayerMove(layering.name, call.origin.value, destination.value)
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text.strip().removesuffix("%"))
+    except ValueError:
+        return False
+    return True

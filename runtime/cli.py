@@ -706,6 +706,75 @@ def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
     return (*found, "journeys: " + (", ".join(names) or "none"))
 
 
+@show.command(name="migration")
+@click.argument("layering")
+@click.argument("project_arg", metavar="[PROJECT]", required=False)
+@click.option("--project", "-p", "project", default=".", type=click.Path())
+@db_option
+@click.option("--from", "from_text", required=True, help="The earlier stored run's as-of.")
+@click.option("--to", "to_text", required=True, help="The later stored run's as-of.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--out", "out", default=None, type=click.Path(), help="Write the page here (html).")
+@lock_timeout_option
+def show_migration(
+    layering: str,
+    project_arg: str | None,
+    project: str,
+    db_url: str | None,
+    from_text: str,
+    to_text: str,
+    fmt: str,
+    out: str | None,
+    lock_timeout: float,
+) -> None:
+    """How the users of a layering moved between two stored runs: the transition matrix
+    with counts and shares of each origin layer, (new) and (left) for users entering and
+    leaving the universe (docs/monitoring.md)."""
+    from segl.dsl.diagnostics import did_you_mean
+    from segl.runtime import migration
+    from segl.runtime.run import store_of
+
+    loaded = load_or_fail(project_arg or project)
+    layerings = {la.name: la for la in project_of(loaded).layerings}
+    if layering not in layerings:
+        hints = (
+            *did_you_mean(layering, layerings),
+            "layerings: " + (", ".join(layerings) or "none"),
+        )
+        fail([Diagnostic("E0301", f"unknown layering '{layering}'", None, hints)])
+    if fmt == "html" and out is None:
+        raise click.UsageError("--format html needs --out FILE")
+    earlier = _range_bound("--from", from_text, loaded)
+    later = _range_bound("--to", to_text, loaded)
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
+        try:
+            store = store_of(loaded, engine)
+            matrix = migration.migration(engine, store, layerings[layering], earlier, later)
+        except DiagnosticError as err:
+            fail(err.diagnostics, loaded.texts)
+        except EngineError as err:
+            hint = "the results tables may have been written by another tool or version"
+            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+    title = layerings[layering].title
+    if fmt == "json":
+        click.echo(json.dumps(migration.as_json(matrix), ensure_ascii=False, indent=2))
+    elif fmt == "html":
+        from segl.runtime.report_html import migration_page
+
+        assert out is not None
+        page = migration_page(matrix, title, project_of(loaded).timezone)
+        Path(out).write_text(page, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(migration.as_text(matrix, title))
+
+
 @cli.command()
 @click.argument("project", default=".", required=False, type=click.Path(), metavar="[PROJECT]")
 @click.option(

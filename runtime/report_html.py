@@ -316,6 +316,7 @@ _FOOTERS: dict[str, Callable[[Json, Definition | None], list[str]]] = {
     "retention": _retention_footer,
     "report": _report_footer,
     "experiment": _experiment_footer,
+    "migration": lambda result, _: _migration_footer(result),
 }
 
 
@@ -344,6 +345,8 @@ def rows_table(result: Json, definition: Definition | None) -> tuple[list[str], 
     """The result's rows as a table: a header and its cells (None: an incomplete
     retention cell, shown as such)."""
     kind = result.get("kind")
+    if kind == "migration":
+        return _migration_rows(result)
     if kind == "funnel":
         header = [
             "group",
@@ -732,4 +735,104 @@ _FIGURES: dict[str, Callable[[Json, Definition | None], Figure]] = {
     "retention": _retention_figure,
     "report": _report_figure,
     "experiment": _experiment_figure,
+    "migration": lambda result, _: _migration_figure(result),
 }
+
+
+# ---------------------------------------------------------------- migration
+
+
+def migration_result(matrix_json: Json) -> Json:
+    """A `segl show migration` JSON object (runtime/migration.py as_json) as a result of
+    this page: kind "migration", named by its layering, as of its later run."""
+    return {
+        **matrix_json,
+        "kind": "migration",
+        "name": matrix_json["layering"],
+        "as_of": matrix_json["to"],
+    }
+
+
+def _period(moment: str) -> str:
+    """A run's as-of as a node's period: month-day (and the time when it is not midnight)."""
+    when = dt.datetime.fromisoformat(moment)
+    return f"{when:%m-%d}" if when.time() == dt.time() else f"{when:%m-%d %H:%M}"
+
+
+def _migration_figure(result: Json) -> Figure:
+    """A Sankey of period-qualified layers (`hf_lv · 11-01` -> `lf_lv · 11-08`) beside the
+    matrix as a heatmap of shares of the origin row (counts as text)."""
+    before, after = _period(result["from"]), _period(result["to"])
+    origins = list(result["from_totals"])
+    destinations = list(result["to_totals"])
+    labels = [f"{o} · {before}" for o in origins] + [f"{d} · {after}" for d in destinations]
+    cells = result["cells"]
+    sankey: Json = {
+        "type": "sankey",
+        "domain": {"x": [0.0, 0.5], "y": [0.0, 1.0]},
+        "node": {"label": labels, "pad": 14, "thickness": 14},
+        "link": {
+            "source": [origins.index(c["from"]) for c in cells],
+            "target": [len(origins) + destinations.index(c["to"]) for c in cells],
+            "value": [c["users"] for c in cells],
+            "customdata": [_percent(c["share"]) for c in cells],
+            "hovertemplate": "%{source.label} → %{target.label}: %{value} users "
+            "(%{customdata} of the origin)<extra></extra>",
+        },
+    }
+    found = {(c["from"], c["to"]): c for c in cells}
+    shares = [
+        [(found[(o, d)]["share"] if (o, d) in found else 0.0) for d in destinations]
+        for o in origins
+    ]
+    counts = [
+        [str(found[(o, d)]["users"]) if (o, d) in found else "0" for d in destinations]
+        for o in origins
+    ]
+    heatmap: Json = {
+        "type": "heatmap",
+        "x": [f"{d} · {after}" for d in destinations],
+        "y": [f"{o} · {before}" for o in origins],
+        "z": shares,
+        "text": counts,
+        "texttemplate": "%{text}",
+        "zmin": 0,
+        "zmax": 1,
+        "colorscale": "Blues",
+        "showscale": False,
+        "hovertemplate": "%{y} → %{x}: %{text} users (%{z:.1%} of the row)<extra></extra>",
+        "xaxis": "x",
+        "yaxis": "y",
+    }
+    layout: Json = {
+        "height": max(320, 60 * len(origins) + 120),
+        "xaxis": {"domain": [0.6, 1.0], "side": "top"},
+        "yaxis": {"autorange": "reversed"},
+        "margin": {"l": 30, "r": 30, "t": 60, "b": 30},
+    }
+    return [sankey, heatmap], layout
+
+
+def _migration_footer(result: Json) -> list[str]:
+    return [
+        f"users of layering {result['layering']} at the run as of {result['from']} (left, "
+        f"rows) and at the run as of {result['to']} (right, columns); a share is of the "
+        "origin's users (its row)",
+        "(new): in the universe at the later run, not at the earlier; (left): in it at the "
+        "earlier, not at the later; (none): in the universe, in no layer",
+    ]
+
+
+def _migration_rows(result: Json) -> tuple[list[str], list[list[Any]]]:
+    header = ["from", "to", "users", "share"]
+    return header, [[c["from"], c["to"], c["users"], c["share"]] for c in result["cells"]]
+
+
+def migration_page(matrix: Any, title: str | None = None, timezone: str = "UTC") -> str:
+    """The page of `segl show migration --format html`: the matrix of runtime/migration.py
+    drawn as a Sankey and a heatmap, with its rows and the semantics in the footer."""
+    from segl.runtime.migration import as_json
+
+    result = migration_result(as_json(matrix))
+    heading = f"migration of {matrix.layering}" + (f" ({title})" if title else "")
+    return render_html([result], {"title": heading, "timezone": timezone})

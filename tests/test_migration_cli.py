@@ -1,0 +1,226 @@
+"""`segl show migration` (docs/monitoring.md): the matrix between two stored runs as text,
+JSON and an HTML page, with (new) and (left); bad input (an unknown layering, an as-of
+without a stored run, a layering whose definition changed between the runs) is a
+diagnostic, never a silent comparison."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Result, db_url
+
+Cli = Callable[..., Result]
+
+SOURCES = """\
+source users from table "users" key user_id created created_at {
+    created_at: timestamp
+}
+source orders from table "orders" user user_id time paid_at { amount: number }
+tag n = count(orders in last 7 days)
+"""
+LAYERING = """\
+layering tier "Order frequency" {
+    often when n >= 2
+    once when n >= 1
+}
+"""
+EARLY, LATE = "2026-11-01", "2026-11-08"
+
+
+def warehouse(path: Path) -> Path:
+    """Users 1-4 exist from October, user 5 from Nov 3 (new at the later run); user 1
+    orders twice in the week before Nov 1 and not since (often -> none), user 2 once before
+    and twice after (once -> often), user 3 never (none -> none), user 4 once in each week
+    (once -> once)."""
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE users AS SELECT * FROM (VALUES (1, TIMESTAMP '2026-10-01'), "
+        "(2, TIMESTAMP '2026-10-01'), (3, TIMESTAMP '2026-10-01'), (4, TIMESTAMP '2026-10-01'), "
+        "(5, TIMESTAMP '2026-11-03')) t(user_id, created_at)"
+    )
+    con.execute(
+        "CREATE TABLE orders AS SELECT * FROM (VALUES "
+        "(1, TIMESTAMP '2026-10-28 10:00:00', 5.0), (1, TIMESTAMP '2026-10-29 10:00:00', 5.0), "
+        "(2, TIMESTAMP '2026-10-30 10:00:00', 5.0), (2, TIMESTAMP '2026-11-04 10:00:00', 5.0), "
+        "(2, TIMESTAMP '2026-11-05 10:00:00', 5.0), (4, TIMESTAMP '2026-10-30 10:00:00', 5.0), "
+        "(4, TIMESTAMP '2026-11-06 10:00:00', 5.0)) t(user_id, paid_at, amount)"
+    )
+    con.close()
+    return path
+
+
+@pytest.fixture
+def stored(cli: Cli, write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, str]:
+    root = write_project({"rules.segl": SOURCES + LAYERING, "segl.toml": '[project]\nname = "m"\n'})
+    url = db_url(warehouse(tmp_path / "w.duckdb"))
+    for as_of in (EARLY, LATE):
+        result = cli("run", root, "--db", url, "--as-of", as_of)
+        assert result.code == 0, result.output
+    return root, url
+
+
+def test_the_matrix_as_json(cli: Cli, stored: tuple[Path, str]) -> None:
+    root, url = stored
+    result = cli(
+        "show",
+        "migration",
+        "tier",
+        root,
+        "--db",
+        url,
+        "--from",
+        EARLY,
+        "--to",
+        LATE,
+        "--format",
+        "json",
+    )
+    assert result.code == 0, result.output
+    data = json.loads(result.out)
+    assert (data["layering"], data["from"], data["to"]) == (
+        "tier",
+        "2026-11-01 00:00:00",
+        "2026-11-08 00:00:00",
+    )
+    cells = {(c["from"], c["to"]): (c["users"], c["share"]) for c in data["cells"]}
+    assert cells == {
+        ("often", "(none)"): (1, 1.0),
+        ("once", "often"): (1, 0.5),
+        ("once", "once"): (1, 0.5),
+        ("(none)", "(none)"): (1, 1.0),
+        ("(new)", "(none)"): (1, 1.0),
+    }
+    assert data["users"] == 5 and data["from_totals"]["once"] == 2
+
+
+def test_the_matrix_as_text(cli: Cli, stored: tuple[Path, str]) -> None:
+    root, url = stored
+    result = cli("show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", LATE)
+    assert result.code == 0, result.output
+    assert 'layering tier "Order frequency"' in result.out
+    lines = result.out.splitlines()
+    once = next(line for line in lines if line.startswith("once"))
+    assert once.split()[:4] == ["once", "1", "1", "0"]  # often, once, (none)
+    assert "50.0%" in lines[lines.index(once) + 1]
+    assert "(new): not in the universe at 'from'" in result.out
+
+
+def test_a_left_user_is_counted_as_left(cli: Cli, stored: tuple[Path, str]) -> None:
+    """From the later run back to the earlier, user 5 (not there yet) is (left)."""
+    root, url = stored
+    result = cli(
+        "show",
+        "migration",
+        "tier",
+        root,
+        "--db",
+        url,
+        "--from",
+        LATE,
+        "--to",
+        EARLY,
+        "--format",
+        "json",
+    )
+    cells = {(c["from"], c["to"]): c["users"] for c in json.loads(result.out)["cells"]}
+    assert cells[("(none)", "(left)")] == 1
+
+
+def test_the_matrix_as_an_html_page(cli: Cli, stored: tuple[Path, str], tmp_path: Path) -> None:
+    root, url = stored
+    out = tmp_path / "m.html"
+    args = ("--from", EARLY, "--to", LATE, "--format", "html", "--out", out)
+    result = cli("show", "migration", "tier", root, "--db", url, *args)
+    assert result.code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert '"type": "sankey"' in page and "once · 11-01" in page and "often · 11-08" in page
+    assert "(left): in it at the earlier, not at the later" in page
+    missing = cli(
+        "show",
+        "migration",
+        "tier",
+        root,
+        "--db",
+        url,
+        "--from",
+        EARLY,
+        "--to",
+        LATE,
+        "--format",
+        "html",
+    )
+    assert missing.code == 2 and "--format html needs --out FILE" in missing.output
+
+
+def test_an_unknown_layering_gets_a_did_you_mean(cli: Cli, stored: tuple[Path, str]) -> None:
+    root, url = stored
+    result = cli("show", "migration", "tiers", root, "--db", url, "--from", EARLY, "--to", LATE)
+    assert result.code == 1
+    assert "E0301 unknown layering 'tiers'" in result.err and "did you mean 'tier'?" in result.err
+
+
+def test_an_as_of_without_a_stored_run_lists_the_nearest(
+    cli: Cli, stored: tuple[Path, str]
+) -> None:
+    root, url = stored
+    result = cli(
+        "show", "migration", "tier", root, "--db", url, "--from", "2026-11-02", "--to", LATE
+    )
+    assert result.code == 1
+    assert "E0607 project 'm' has no stored run as of 2026-11-02 00:00:00 (--from)" in result.err
+    assert "the nearest stored as-ofs: 2026-11-01 00:00:00, 2026-11-08 00:00:00" in result.err
+    bad = cli(
+        "show", "migration", "tier", root, "--db", url, "--from", "yesterday-ish", "--to", LATE
+    )
+    assert bad.code == 2 and "E0601 bad --from" in bad.err
+
+
+def test_a_changed_layering_is_never_compared(cli: Cli, stored: tuple[Path, str]) -> None:
+    root, url = stored
+    (root / "rules.segl").write_text(
+        SOURCES + LAYERING.replace("n >= 2", "n >= 3"), encoding="utf-8"
+    )
+    assert cli("run", root, "--db", url, "--as-of", "2026-11-09").code == 0
+    result = cli(
+        "show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", "2026-11-09"
+    )
+    assert result.code == 1
+    assert (
+        "E0920 layering 'tier' changed between the runs as of 2026-11-01 00:00:00 and "
+        "2026-11-09 00:00:00" in result.err
+    )
+    # a title is no change of meaning; nor is a tag the layering does not use
+    retitled = LAYERING.replace("Order frequency", "Frequency").replace("n >= 2", "n >= 3")
+    (root / "rules.segl").write_text(
+        SOURCES + retitled + "tag m = count(orders)\n", encoding="utf-8"
+    )
+    assert cli("run", root, "--db", url, "--as-of", "2026-11-10").code == 0
+    same = cli(
+        "show", "migration", "tier", root, "--db", url, "--from", "2026-11-09", "--to", "2026-11-10"
+    )
+    assert same.code == 0, same.output
+
+
+def test_runs_without_fingerprints_compare_only_under_the_same_rules(
+    cli: Cli, stored: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Rows of a run log older than the `definitions` column: the same rules fingerprint
+    compares, a different one is E0920 (never assumed comparable)."""
+    root, url = stored
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("UPDATE segl_runs SET definitions = NULL")
+    con.close()
+    assert (
+        cli("show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", LATE).code == 0
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(
+        "UPDATE segl_runs SET rules_fingerprint = 'older' WHERE as_of = TIMESTAMP '2026-11-01'"
+    )
+    con.close()
+    result = cli("show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", LATE)
+    assert result.code == 1 and "E0920 layering 'tier' cannot be compared" in result.err

@@ -799,6 +799,7 @@ def _migration_figure(result: Json) -> Figure:
         "zmin": 0,
         "zmax": 1,
         "colorscale": "Blues",
+        "reversescale": True,  # plotly's Blues runs from dark to light: 0 light
         "showscale": False,
         "hovertemplate": "%{y} → %{x}: %{text} users (%{z:.1%} of the row)<extra></extra>",
         "xaxis": "x",

@@ -270,3 +270,74 @@ def test_incomplete_retention_cells_are_null_never_zero(results: list[dict[str, 
         for cell, retained in zip(row, cohort["retained"], strict=True):
             assert (cell is None) == (retained is None)
     assert hatch["name"] == INCOMPLETE and hatch["fillpattern"]["shape"] == "/"
+
+
+# ---------------------------------------------------------------- migration (docs/monitoring.md)
+
+
+def _migration_page() -> tuple[str, Any]:
+    """A quadrant matrix between Nov 1 and Nov 8: users staying, sliding, new and left."""
+    from segl.compiler.alerts.model import LEFT, NEW
+    from segl.runtime.migration import Matrix
+    from segl.runtime.report_html import migration_page
+
+    layers = ("hf_hv", "hf_lv", "lf_hv", "lf_lv")
+    counts = {
+        ("hf_lv", "hf_lv"): 40, ("hf_lv", "lf_lv"): 12, ("hf_lv", LEFT): 3,
+        ("hf_hv", "hf_hv"): 9, ("lf_lv", "lf_lv"): 30, (NEW, "lf_lv"): 7, ("lf_hv", "hf_hv"): 2,
+    }  # fmt: skip
+    matrix = Matrix("value_quadrant", D(2026, 11, 1), D(2026, 11, 8), counts, layers)
+    return migration_page(matrix, "频次 x 价值", "Asia/Shanghai"), matrix
+
+
+def test_the_migration_figure_is_valid_for_plotly() -> None:
+    from segl.runtime.migration import as_json
+    from segl.runtime.report_html import migration_result
+
+    _, matrix = _migration_page()
+    spec = figure(migration_result(as_json(matrix)))
+    go.Figure(spec)
+    sankey, heatmap = spec["data"]
+    assert "hf_lv · 11-01" in sankey["node"]["label"] and "lf_lv · 11-08" in sankey["node"]["label"]
+    assert sum(sankey["link"]["value"]) == matrix.users
+    hf_lv = heatmap["y"].index("hf_lv · 11-01")
+    assert heatmap["z"][hf_lv][heatmap["x"].index("lf_lv · 11-08")] == pytest.approx(12 / 55)
+
+
+def test_the_migration_page_draws_in_chromium(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    page, _ = _migration_page()
+    file = tmp_path / "migration.html"
+    file.write_text(page, encoding="utf-8")
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            tab = browser.new_page(viewport={"width": 1200, "height": 900})
+            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            tab.on("pageerror", lambda e: errors.append(str(e)))
+            tab.on("request", lambda r: requests.append(r.url))
+            tab.goto(file.as_uri())
+            tab.wait_for_function("document.body.dataset.rendered !== undefined")
+            assert tab.evaluate("document.body.dataset.rendered") == "true", errors
+            nodes = tab.eval_on_selector_all("#chart-0 .sankey-node", "n => n.length")
+            # origins: four layers and (new); destinations: four and (left), less lf_hv at
+            # 11-08, which nobody reached (plotly draws no node without a link)
+            assert nodes == 5 + 4
+            text = tab.inner_text("#chart-0")
+            assert "hf_lv · 11-01" in text and "(left) · 11-08" in text
+            assert tab.eval_on_selector_all("#chart-0 .hm", "h => h.length") == 1  # the heatmap
+            footer = tab.inner_text("footer.semantics")
+            assert "(new): in the universe at the later run" in footer
+            assert "2026-11-01 00:00:00" in footer and "time zone Asia/Shanghai" in footer
+            assert "频次 x 价值" in tab.inner_text("h1")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(ARTIFACTS / "migration.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert requests == [file.as_uri()], "the page fetched something besides itself"

@@ -349,7 +349,7 @@ def state_text(row: AlertRow, op: str | None) -> str:
     if row.state == FIRING and row.firing_since is not None:
         text += f" since {_shown(row.firing_since)}"
     parts: list[str] = []
-    if op is not None and (row.value is not None or row.threshold is not None):
+    if op is not None and row.value is not None:
         holds = {FIRING: "", OK: " is false", UNKNOWN: " is unknown"}[row.state]
         parts.append(f"{_number_text(row.value)} {op} {_number_text(row.threshold)}{holds}")
     if row.reference_as_of is not None:

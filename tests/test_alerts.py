@@ -20,10 +20,12 @@ from segl.compiler.alerts.model import (
     Alert,
     Alerts,
     Arith,
+    Change,
     Compare,
     Const,
     Leaf,
     Logic,
+    Moved,
     Neg,
     Not,
     Size,
@@ -36,7 +38,7 @@ from segl.dsl.parser import parse_program
 from segl.runtime import alerts as alert_run
 from segl.runtime.alerts import FIRING, OK, UNKNOWN, AlertRow, decide, notification_id
 from segl.runtime.delivery import Delivery, Destination
-from segl.runtime.engines import DuckDBEngine
+from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.project import LoadedProject, Settings
 from segl.runtime.run import run_loaded, store_of
 from segl.runtime.tables import summary_text
@@ -181,8 +183,6 @@ def test_unknown_detail_names_the_reasons_or_a_null() -> None:
 
 
 def test_a_stale_reference_run_is_said() -> None:
-    from segl.compiler.alerts.model import Change
-
     change = Change(A, over=7 * DAY)
     alert = Alert("drop", None, Compare(CompareOp.LT, change, c(-0.2)))
     as_of = T(2026, 11, 29)
@@ -367,3 +367,93 @@ def test_listing_json_and_text(shop: tuple[LoadedProject, DuckDBEngine]) -> None
     text = alert_run.listing_text(loaded.project, latest)
     assert "few_active     firing  2026-11-12 00:00:00  0 < 3" in text
     assert text.endswith("3 alerts, 3 firing\n")
+
+
+# ---------------------------------------------------------------- the worked timeline
+
+SLIDE_RULES = """\
+source users from table "users" key user_id { user_id: number }
+source orders from table "orders" user user_id time ts { amount: number }
+tag orders_30d = count(orders in last 30 days)
+tag spend_30d = sum(orders.amount in last 30 days)
+segment loyal = orders_30d >= 3
+layering value_quadrant "Frequency x value" {
+    hf_hv when orders_30d >= 3 and spend_30d >= 1000
+    hf_lv when orders_30d >= 3
+    lf_hv when spend_30d >= 1000
+    lf_lv otherwise
+}
+"""
+WEEK = 7 * DAY
+SLIDE = Alert(
+    "quadrant_slide",
+    "High-freq low-value users sliding to low-freq low-value",
+    Compare(CompareOp.GT, Moved("value_quadrant", "hf_lv", "lf_lv", WEEK), c(0.05)),
+)
+SHRINKING = Alert(
+    "loyal_shrinking", None, Compare(CompareOp.LT, Change(Size(segment="loyal"), WEEK), c(-0.2))
+)
+# 20 users order every 6 days from September; some stop, and slide about 18 days later
+STOPS = {1: T(2026, 10, 20), 2: T(2026, 10, 20), 3: T(2026, 10, 27), 4: T(2026, 10, 27)}
+STOPS |= dict.fromkeys(range(5, 9), T(2026, 11, 10))
+WEEKLY = [T(2026, 11, day) for day in (1, 8, 15, 22, 29)]
+
+
+def slide_loaded(*alerts: Alert) -> LoadedProject:
+    program = parse_program(SLIDE_RULES, "rules.segl")
+    config = ProjectConfig(name="shop", timezone="UTC", universe="users")
+    project, diagnostics = check_programs([program], config)
+    assert project is not None, [str(d) for d in diagnostics]
+    project = dataclasses.replace(project, alerts=Alerts(alerts))
+    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+
+
+def slide_fill(engine: Engine) -> None:
+    engine.create_table("users", [("user_id", Type.NUMBER)], [[u] for u in range(1, 21)])
+    orders = []
+    for user in range(1, 21):
+        moment = T(2026, 9, 1, 12) + dt.timedelta(hours=user)
+        while moment < STOPS.get(user, T(2026, 12, 1)):
+            orders.append([user, moment, 20.0])
+            moment += dt.timedelta(days=6)
+    columns = [("user_id", Type.NUMBER), ("ts", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+    engine.create_table("orders", columns, orders)
+
+
+def slide_shop(*alerts: Alert) -> tuple[LoadedProject, DuckDBEngine]:
+    engine = DuckDBEngine()
+    slide_fill(engine)
+    return slide_loaded(*alerts), engine
+
+
+def test_the_worked_timeline_of_docs_monitoring() -> None:
+    """The timeline docs/monitoring.md shows, run by run."""
+    cooled = dataclasses.replace(SLIDE, name="slide_cooled", cooldown=28 * DAY)
+    loaded, engine = slide_shop(SLIDE, SHRINKING, cooled)
+    lines = []
+    for as_of in WEEKLY:
+        summary = run_loaded(loaded, engine, as_of)
+        lines += [line for line in summary_text(summary).splitlines() if line.startswith("alert")]
+    rows, _ = alert_run.read_history(engine, store_of(loaded, engine))
+    table = {
+        name: [(r.state, r.value, r.firing_since, r.notification_id is not None)
+               for r in rows if r.alert == name]
+        for name in ("quadrant_slide", "loyal_shrinking", "slide_cooled")
+    }  # fmt: skip
+    nov = {day: T(2026, 11, day) for day in (8, 29)}
+    assert table["quadrant_slide"] == [
+        (UNKNOWN, None, None, False),
+        (FIRING, 0.1, nov[8], True),
+        (FIRING, 2 / 18, nov[8], False),  # stays firing: no second notification
+        (OK, 0.0, None, False),
+        (FIRING, 0.25, nov[29], True),  # a new firing: notified again
+    ]
+    assert [state for state, *_ in table["loyal_shrinking"]] == [UNKNOWN, OK, OK, OK, FIRING]
+    assert [n for *_, n in table["slide_cooled"]] == [False, True, False, False, False]
+    assert lines[0] == (
+        "alert quadrant_slide: unknown: no stored run as of 2026-10-25 00:00:00 or before"
+    )
+    assert lines[3] == (
+        "alert quadrant_slide: firing since 2026-11-08 00:00:00: 0.1 > 0.05; reference run "
+        f"2026-11-01 00:00:00; notification {notification_id('shop', 'quadrant_slide', nov[8])}"
+    )

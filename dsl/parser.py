@@ -1109,6 +1109,7 @@ _READABLE = {
     "WINDOW_BETWEEN": "'between N and M <unit> ago'",
     "$END": "the end of the file",
     "CLOCK": "a time of day (HH:MM)",
+    "PERCENT": "a percentage (5%)",
 }
 _EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LPAR", "MINUS", "NOT", "CASE", "TRUE"}
 _OPERATORS = {"AND", "OR", "CMP_OP", "ADD_OP", "MUL_OP", "IS", "BETWEEN", "CONTAINS", "IN"}
@@ -1123,7 +1124,11 @@ _JOURNEY_ITEMS = {word.upper() for word in _JOURNEY_CLAUSES} | {"HOLDOUT"}
 _POLICY_CLAUSES = {"quiet", "cap", "priority"}
 _AFTER_CHANNEL = re.compile(r"\bsend\s+\w+\s*$")
 _AFTER_ARM = re.compile(r"\barm\s+\w+\s+[\d.eE+-]+\s*$")
-_AFTER_COUNT = re.compile(r"\b(after|within|per)\s+\d+\s*$")
+_AFTER_COUNT = re.compile(r"\b(after|within|per|over|cooldown|every)\s+\d+\s*$")
+_AFTER_FROM_OR_TO = re.compile(r"\b(from|to)\s*$")
+_SPACED_PERCENT = re.compile(r"\d\s+%\s*$")
+# the text before a token lies in an alert: the last statement that starts a line is one
+_IN_ALERT = re.compile(r"(?:^|\n)alert\b(?:(?!\n\S).)*\Z", re.S)
 
 
 def _terminal_text(name: str) -> str:
@@ -1142,6 +1147,7 @@ def _expected_words(expected: set[str]) -> str:
     if len(_EXPRESSION_START & remaining) >= 4:
         words.append("an expression")
         remaining -= _EXPRESSION_START | {"FALSE", "NULL", "NOW", "TODAY", "DATE", "TIMESTAMP"}
+        remaining -= {"PERCENT"}  # in an alert's condition
     if len(_OPERATORS & remaining) >= 4:
         words.append("an operator")
         remaining -= _OPERATORS | {"NOT", "STARTS", "ENDS"}
@@ -1175,7 +1181,11 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     if value == "where":
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
     position = len(text) if token.type == "$END" else token.start_pos or 0
-    found = _journey_hints(token, expected, text[:position]) or _glued_hint(token, text)
+    found = (
+        _alert_hints(expected, text[:position])
+        or _journey_hints(token, expected, text[:position])
+        or _glued_hint(token, text)
+    )
     if found:
         return found
     line_start = text.rfind("\n", 0, position) + 1
@@ -1214,6 +1224,17 @@ def _glued_hint(token: Token, text: str) -> tuple[str, ...]:
     if head.isdigit():
         return (f"put a space between '{head}' and '{tail}'",)
     return (f"'{head}{tail}' is read as '{head}' followed by '{tail}': did you mean '{head}'?",)
+
+
+def _alert_hints(expected: set[str], before: str) -> tuple[str, ...]:
+    """Hints for an alert's condition; `before` is the text up to the unexpected token."""
+    if not _IN_ALERT.search(before):
+        return ()
+    if expected == {"STRING"} and (match := _AFTER_FROM_OR_TO.search(before)):
+        return (f'name the layer as a string: {match.group(1)} "hf_lv"',)
+    if _SPACED_PERCENT.search(before) and "PERCENT" in expected:
+        return ("a percentage is written without a space before '%': 5%",)
+    return ()
 
 
 def _journey_hints(token: Token, expected: set[str], before: str) -> tuple[str, ...]:

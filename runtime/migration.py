@@ -339,11 +339,9 @@ def _share_text(share: float | None) -> str:
 
 def as_text(matrix: Matrix, title: str | None = None) -> str:
     """The matrix with counts and, under each count, its share of the row."""
-    from segl.runtime.tables import format_table
-
     heading = f"layering {matrix.layering}" + (f' "{title}"' if title else "")
     columns = ["from \\ to", *matrix.destinations(), "total"]
-    rows: list[list[object]] = []
+    rows: list[list[str]] = []
     for origin in matrix.origins():
         counts = [f"{matrix.counts.get((origin, b), 0):,}" for b in matrix.destinations()]
         rows.append([origin, *counts, f"{matrix.row_total(origin):,}"])
@@ -356,7 +354,7 @@ def as_text(matrix: Matrix, title: str | None = None) -> str:
         f"from     {matrix.from_as_of:%Y-%m-%d %H:%M:%S}",
         f"to       {matrix.to_as_of:%Y-%m-%d %H:%M:%S}",
         "",
-        format_table(columns, rows),
+        _aligned(columns, rows),
         "",
         "rows: the layer at 'from'; columns: the layer at 'to'; under each count its share "
         "of the row.",
@@ -364,3 +362,21 @@ def as_text(matrix: Matrix, title: str | None = None) -> str:
         f"{NONE}: in the universe, in no layer.",
     ]
     return "\n".join(lines)
+
+
+def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The first column left-aligned (layer names, CJK-wide), the numbers right-aligned."""
+    from segl.runtime.tables import display_width
+
+    table = [list(header), *rows]
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = []
+        for i, text in enumerate(row):
+            gap = " " * (widths[i] - display_width(text))
+            cells.append(text + gap if i == 0 else gap + text)
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])

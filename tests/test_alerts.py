@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from test_delivery import Receiver, receiver  # noqa: F401 - the fixture
 
 from segl.compiler import ir
 from segl.compiler.alerts.evaluate import Sides, evaluate, holds, measured_op, sides
@@ -37,7 +38,7 @@ from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime import alerts as alert_run
 from segl.runtime.alerts import FIRING, OK, UNKNOWN, AlertRow, decide, notification_id
-from segl.runtime.delivery import Delivery, Destination
+from segl.runtime.delivery import Delivery, Destination, RetryPolicy
 from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.project import LoadedProject, Settings
 from segl.runtime.run import run_loaded, store_of
@@ -399,8 +400,8 @@ STOPS |= dict.fromkeys(range(5, 9), T(2026, 11, 10))
 WEEKLY = [T(2026, 11, day) for day in (1, 8, 15, 22, 29)]
 
 
-def slide_loaded(*alerts: Alert) -> LoadedProject:
-    program = parse_program(SLIDE_RULES, "rules.segl")
+def slide_loaded(*alerts: Alert, rules: str = SLIDE_RULES) -> LoadedProject:
+    program = parse_program(rules, "rules.segl")
     config = ProjectConfig(name="shop", timezone="UTC", universe="users")
     project, diagnostics = check_programs([program], config)
     assert project is not None, [str(d) for d in diagnostics]
@@ -456,4 +457,74 @@ def test_the_worked_timeline_of_docs_monitoring() -> None:
     assert lines[3] == (
         "alert quadrant_slide: firing since 2026-11-08 00:00:00: 0.1 > 0.05; reference run "
         f"2026-11-01 00:00:00; notification {notification_id('shop', 'quadrant_slide', nov[8])}"
+    )
+
+
+# ---------------------------------------------------------------- notifications by webhook
+
+WINBACK = """\
+journey winback "Winback" {
+    enter when orders_30d < 3
+    step hello: send push "winback"
+}
+"""
+
+
+def test_one_delivery_sends_journey_messages_and_alert_notifications(
+    receiver: Receiver,  # noqa: F811 - the fixture of test_delivery
+) -> None:
+    """`segl deliver` to a real HTTP server that fails each key's first attempt: every
+    journey message and every notification arrives, oldest run first, each processed
+    once per Idempotency-Key and recorded as delivered once."""
+    receiver.mode, receiver.fail_first = "flaky", 1
+    program = parse_program(SLIDE_RULES + WINBACK, "rules.segl")
+    config = ProjectConfig(name="shop", timezone="UTC", universe="users")
+    project, diagnostics = check_programs([program], config)
+    assert project is not None, [str(d) for d in diagnostics]
+    project = dataclasses.replace(project, alerts=Alerts((SLIDE, SHRINKING)))
+    loaded = LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    engine = DuckDBEngine()
+    slide_fill(engine)
+    for as_of in WEEKLY:
+        run_loaded(loaded, engine, as_of)
+    store = store_of(loaded, engine)
+    notifications = [m for _, m, _ in alert_run.notifications(engine, store)]
+    assert len(notifications) == 3
+    policy = RetryPolicy(attempts=3, backoff=0.001, timeout=5)
+    destination = Destination("webhook", receiver.url)
+    report = Delivery(engine, store, destination, policy).run()
+    assert report.ok and report.failed == 0
+    bodies = {key: body for key, body, _ in receiver.received}
+    alert_keys = [key for key in receiver.accepted if "alert" in bodies[key]]
+    journey_keys = [key for key in receiver.accepted if "journey" in bodies[key]]
+    assert alert_keys == notifications  # oldest run first
+    assert len(journey_keys) == report.delivered - 3 > 0
+    assert set(receiver.keys().values()) == {2}  # a 503, then accepted: twice per key
+    assert bodies[notifications[0]]["alert"] == "quadrant_slide"
+    assert bodies[notifications[0]]["as_of"] == "2026-11-08 00:00:00"
+    as_ofs = [bodies[k].get("as_of") or bodies[k]["run_at"] for k in receiver.accepted]
+    assert as_ofs == sorted(as_ofs)
+    recorded = engine.query(
+        f'SELECT message_id, count(*) FROM "{store.deliveries.name}" '
+        "WHERE status = 'delivered' GROUP BY message_id"
+    )
+    assert {str(m) for m, _ in recorded} == set(receiver.accepted)
+    assert {int(n) for _, n in recorded} == {1}
+    again = Delivery(engine, store, destination, policy).run()
+    assert (again.delivered, again.already) == (0, report.delivered)
+
+
+def test_an_alert_over_a_changed_layering_is_unknown_and_says_so() -> None:
+    loaded, engine = slide_shop(SLIDE)
+    run_loaded(loaded, engine, WEEKLY[0])
+    looser = SLIDE_RULES.replace("hf_lv when orders_30d >= 3", "hf_lv when orders_30d >= 2")
+    assert looser != SLIDE_RULES
+    changed = slide_loaded(SLIDE, rules=looser)
+    summary = run_loaded(changed, engine, WEEKLY[1])
+    assert summary.alerts is not None
+    row = summary.alerts[0].row
+    assert row.state == UNKNOWN and row.reference_as_of == WEEKLY[0]
+    assert row.detail is not None and "value_quadrant" in row.detail and "changed" in row.detail
+    assert f"alert quadrant_slide: unknown: reference run 2026-11-01 00:00:00; {row.detail}" in (
+        summary_text(summary)
     )

@@ -13,8 +13,10 @@ string). A project with an identity also keeps its persons (`_persons`: every ID
 every person) and the shared IDs it left out (`_shared_ids`) per as-of. A project with
 journeys keeps their ledger of entries, the outbox and a marker per journey run; `segl
 deliver` records its attempts. `segl report` keeps every result it computes
-(`_report_results`: one row per report and as-of, the result as JSON text). A project
-with alerts keeps their history (`_alerts`: one row per alert and run).
+(`_report_results`: one row per report and as-of, the result as JSON text) and the
+experiments' sticky assignments (`_experiment_assignments`: one row per experiment, salt
+and user). A project with alerts keeps their history (`_alerts`: one row per alert and
+run).
 """
 
 from __future__ import annotations
@@ -300,6 +302,27 @@ class Store:
             ("report", "as_of"),
             "reports: one row per report and as-of, written by `segl report` (a report run "
             "again for the same as-of replaces its row)",
+        )
+
+    @property
+    def experiment_assignments(self) -> Table:
+        return Table(
+            self._name("experiment_assignments"),
+            (
+                Column("experiment", Type.STRING, "the experiment's name"),
+                Column("salt", Type.STRING, "its salt (a new salt is a new experiment)"),
+                USER,
+                Column("arm", Type.STRING, "the arm the user was assigned to, for good"),
+                Column(
+                    "assigned_at",
+                    Type.TIMESTAMP,
+                    "the as-of of the `segl report` that first saw the user in the population",
+                ),
+                Column("run_at", Kind.INSTANT, "when that `segl report` ran, an instant (UTC)"),
+            ),
+            ("experiment", "salt", "user_id"),
+            "experiments: one row per experiment, salt and user, written once when the user "
+            "is first in the population and never changed (sticky, SPEC §3.3)",
         )
 
     # ------------------------------------------------------------ alerts

@@ -1049,13 +1049,12 @@ def report(
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
             _sources_or_fail(loaded, engine)
-            results = [rc.compute(engine, checked, c, moment, low, high) for c in chosen]
+            store = store_of(loaded, engine)
+            results = [rc.compute(engine, checked, c, moment, low, high, store) for c in chosen]
             ranges = [
                 _stored_range(c.kind, r, low, high) for c, r in zip(chosen, results, strict=True)
             ]
-            rc.store_results(
-                engine, store_of(loaded, engine), results, moment, ranges, segl_version()
-            )
+            rc.store_results(engine, store, results, moment, ranges, segl_version())
             sql: dict[str, str] = {}
             if fmt == "html":
                 for c in chosen:
@@ -1150,7 +1149,7 @@ def show_assignments(
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
             _sources_or_fail(loaded, engine)
-            pairs = assignments(engine, checked, experiment, moment)
+            rows = assignments(engine, store_of(loaded, engine), checked, experiment, moment)
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except TargetError as err:
@@ -1159,14 +1158,17 @@ def show_assignments(
         except EngineError as err:
             fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None)])
     if fmt == "jsonl":
-        for user, arm in pairs:
+        for user, arm, _ in rows:
             click.echo(json.dumps({"user": json_value(user), "arm": arm}, ensure_ascii=False))
         return
-    click.echo(format_table(["user", "arm"], [[user, arm] for user, arm in pairs]))
+    since = [[user, arm, "-" if at is None else f"{at:%Y-%m-%d %H:%M}"] for user, arm, at in rows]
+    click.echo(format_table(["user", "arm", "assigned"], since))
     arms = [a.name for e in _experiments(checked) if e.name == experiment for a in e.arms]
-    counts = {arm: sum(1 for _, a in pairs if a == arm) for arm in arms}
+    counts = {arm: sum(1 for _, a, _ in rows if a == arm) for arm in arms}
     shown = ", ".join(f"{arm} {n:,}" for arm, n in counts.items() if n)
-    click.echo(f"{plural(len(pairs), 'user')} assigned" + (f": {shown}" if shown else ""))
+    fresh = sum(1 for _, _, at in rows if at is None)
+    note = f" ({fresh:,} not stored yet: assigned by the next segl report)" if fresh else ""
+    click.echo(f"{plural(len(rows), 'user')} assigned" + (f": {shown}" if shown else "") + note)
 
 
 @cli.group()

@@ -112,9 +112,12 @@ def compute(
     as_of: dt.datetime,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    store: Store | None = None,
 ) -> Json:
-    """One result, the JSON object of docs/reports.md."""
+    """One result, the JSON object of docs/reports.md. With `store`, an experiment first
+    records its new assignments there and then runs over the stored ones (sticky)."""
     from segl.runtime import reports
+    from segl.runtime.assignments import run_sticky_experiment
 
     if chosen.kind == "funnel":
         return reports.run_funnel(engine, project, chosen.name, as_of, start, end)
@@ -122,6 +125,8 @@ def compute(
         return reports.run_retention(engine, project, chosen.name, as_of, start, end)
     if chosen.kind == "report":
         return reports.run_report(engine, project, chosen.name, as_of, start, end)
+    if store is not None:
+        return run_sticky_experiment(engine, store, project, chosen.name, as_of)
     return reports.run_experiment(engine, project, chosen.name, as_of)
 
 
@@ -152,10 +157,12 @@ def sql_text(
 
 
 def assignments(
-    engine: Engine, project: ir.Project, experiment: str, as_of: dt.datetime
-) -> list[tuple[Any, str]]:
-    """(user, arm) of an experiment at the as-of; E0301 for an unknown experiment."""
-    from segl.runtime.reports import experiment_assignments
+    engine: Engine, store: Store, project: ir.Project, experiment: str, as_of: dt.datetime
+) -> list[tuple[Any, str, dt.datetime | None]]:
+    """(user, arm, assigned_at) of an experiment at the as-of: the stored assignments made
+    by then, and the population's users without one by bucket (assigned_at None); E0301
+    for an unknown experiment."""
+    from segl.runtime.assignments import assignments_at
 
     names = [e.name for e in (project.reports or model.Reports()).experiments]
     if experiment not in names:
@@ -163,7 +170,7 @@ def assignments(
         raise DiagnosticError(
             [Diagnostic("E0301", f"unknown experiment '{experiment}'", None, tuple(hints))]
         )
-    return [(user, arm) for user, arm in experiment_assignments(engine, project, experiment, as_of)]
+    return assignments_at(engine, store, project, experiment, as_of)
 
 
 # ---------------------------------------------------------------- the history table

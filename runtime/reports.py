@@ -14,6 +14,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlglot import exp
+
 from segl.compiler import ir
 from segl.compiler.ops import TimeUnit, WindowKind
 from segl.compiler.reports import model, stats
@@ -24,7 +26,7 @@ from segl.compiler.reports.experiment_sql import (
     key_type,
 )
 from segl.compiler.reports.report_sql import aggregates_of, columns_of, report_query
-from segl.compiler.reports.sql import FUNNEL_COUNTS, funnel_query, retention_query
+from segl.compiler.reports.sql import FUNNEL_COUNTS, STEP_PREFIX, funnel_query, retention_query
 from segl.compiler.sqlgen import render
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
@@ -361,14 +363,19 @@ def run_experiment(
     definition: str | model.Experiment,
     as_of: dt.datetime,
     assigned: Mapping[object, str] | None = None,
+    stored: exp.Query | None = None,
 ) -> Json:
     """The experiment at `as_of`: per arm its users and each metric's mean, difference to
     control with its 95% interval and lift; the sample-ratio-mismatch p-value. `assigned`:
-    earlier assignments, which stick. The reference's JSON shape; the statistics are
+    earlier assignments, which stick; or `stored`, a query of them (`_u`, `_arm`), the
+    stored table (runtime/assignments.py). The reference's JSON shape; the statistics are
     computed here (compiler/reports/stats.py) from per-arm histograms of per-user values."""
     experiment = _experiment_named(project, definition)
     engine.use_timezone(project.timezone)
-    query = experiment_query(project, experiment, as_of, engine.target, assigned)
+    earlier = {} if stored is not None else assigned
+    query = experiment_query(project, experiment, as_of, engine.target, earlier)
+    if stored is not None:
+        query = _reading_assignments(query, stored)
     users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}
     # (arm, metric) -> the arm's users' values of the metric (null: None)
     values: dict[tuple[str, int], list[float | None]] = {}
@@ -402,6 +409,17 @@ def run_experiment(
         "srm_p": srm,
         "srm_mismatch": srm is not None and srm < stats.SRM_THRESHOLD,
     }
+
+
+def _reading_assignments(query: exp.Select, stored: exp.Query) -> exp.Select:
+    """The experiment's query with its earlier assignments (the CTE `asg` that
+    experiment_sql builds from literal rows) read from `stored` instead: a table of any
+    size, no statement of thousands of literals."""
+    for cte in query.find_all(exp.CTE):
+        if cte.alias_or_name in (STEP_PREFIX + "asg", "asg"):
+            cte.set("this", stored.copy())
+            return query
+    raise ValueError("the experiment's query has no CTE of earlier assignments (asg)")
 
 
 def _arm_metric(

@@ -588,13 +588,20 @@ def experiment(
     for user, arm_name in arm_of.items():
         if arm_name in members:  # an earlier assignment to an arm since removed: left out
             members[arm_name].append(user)
-    metric_values = {m.name: evaluation.per_user(m.value) for m in definition.metrics}
+    universe = set(evaluation.users)
+    per_user = {m.name: evaluation.per_user(m.value) for m in definition.metrics}
+
+    def value(metric: str, user: UserKey) -> Value:
+        # a sticky user no longer in the universe stays in their arm but has no values at
+        # the as-of: left out of means, not TRUE in shares (docs/reports.md)
+        return per_user[metric](user) if user in universe else None
+
     arms: list[Json] = []
     for arm in definition.arms:
         metrics: Json = {}
         for metric in definition.metrics:
-            values = [metric_values[metric.name](user) for user in members[arm.name]]
-            control = [metric_values[metric.name](u) for u in members[definition.control]]
+            values = [value(metric.name, user) for user in members[arm.name]]
+            control = [value(metric.name, u) for u in members[definition.control]]
             metrics[metric.name] = _arm_metric(
                 metric, values, control, arm.name == definition.control
             )

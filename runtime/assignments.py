@@ -1,0 +1,200 @@
+"""Sticky experiment assignments (SPEC §3.3, docs/reports.md): the
+`<prefix><project>_experiment_assignments` table of compiler/store.py.
+
+`segl report` records, for each experiment it runs at an as-of, the users of the population
+who have no row yet for the experiment and its salt, with the arm of bucket(user, salt) and
+the as-of as `assigned_at`; a user's row is never changed afterwards. The experiment then
+reads its users from the rows assigned at or before the as-of, so a user keeps their arm
+when they leave the population or the weights change, and a run for a past as-of sees only
+the assignments made by then. Everything happens in SQL: the new rows are an INSERT ...
+SELECT from the assignment query, the experiment's query reads the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlglot import exp
+
+from segl.compiler.ir import Project
+from segl.compiler.reports import model
+from segl.compiler.reports.experiment_sql import assignment_query, key_type
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.sqlgen.nodes import USER, and_all
+from segl.compiler.store import Kind, Store, Table
+from segl.compiler.targets import Target
+from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.runtime.engines import Engine
+from segl.runtime.reports import (
+    _experiment_named,
+    experiment_assignments,
+    run_experiment,
+    user_text,
+)
+
+Json = dict[str, Any]
+
+
+def _create(table: Table, target: Target, project: Project) -> exp.Create:
+    """CREATE TABLE IF NOT EXISTS with the user column typed as the universe's key."""
+    columns = [
+        exp.ColumnDef(
+            this=exp.to_identifier(c.name, quoted=True),
+            kind=target.sql_type(key_type(project))
+            if c.type is Kind.KEY
+            else target.store_type(c.type),
+        )
+        for c in table.columns
+    ]
+    properties = None
+    lineage = target.lineage()
+    if "clickhouse" in lineage:
+        order = exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))])
+        properties = exp.Properties(
+            expressions=[exp.EngineProperty(this=exp.var("MergeTree")), order]
+        )
+    elif "spark" in lineage:
+        properties = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
+    schema = exp.Schema(this=table_ref(table.name), expressions=columns)
+    return exp.Create(this=schema, kind="TABLE", exists=True, properties=properties)
+
+
+def _check_schema(engine: Engine, table: Table) -> bool:
+    """Whether the table exists; E0609 when it exists without segl's columns."""
+    live = engine.columns_of(table.name)
+    if live is None:
+        return False
+    by_name = {name.lower(): kind for name, kind in live.items()}
+    for column in table.columns:
+        found = by_name.get(column.name.lower())
+        if found is None or not engine.holds(column.type, found):
+            what = "has no column" if found is None else f"has {found} in column"
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "E0609",
+                        f"{table.name} {what} {column.name}: it was written by another "
+                        "version of segl or another tool",
+                        None,
+                        (f"keep it under another name (ALTER TABLE {table.name} RENAME ...)",),
+                    )
+                ]
+            )
+    return True
+
+
+def _of_experiment(
+    target: Target, experiment: model.Experiment, as_of: dt.datetime | None
+) -> exp.Expression:
+    """The rows of this experiment and salt (assigned at or before `as_of`, when given)."""
+    conditions: list[exp.Expression] = [
+        exp.EQ(this=col("experiment"), expression=target.string(experiment.name)),
+        exp.EQ(this=col("salt"), expression=target.string(experiment.salt)),
+    ]
+    if as_of is not None:
+        conditions.append(exp.LTE(this=col("assigned_at"), expression=target.timestamp(as_of)))
+    return and_all(conditions)
+
+
+def stored_query(
+    store: Store, target: Target, experiment: model.Experiment, as_of: dt.datetime | None
+) -> exp.Select:
+    """(`_u`, `_arm`): the stored assignments of the experiment by `as_of` (all: None)."""
+    return (
+        exp.Select(
+            expressions=[
+                exp.alias_(col("user_id"), USER, quoted=True),
+                exp.alias_(col("arm"), "_arm", quoted=True),
+            ]
+        )
+        .from_(table_ref(store.experiment_assignments.name), copy=False)
+        .where(_of_experiment(target, experiment, as_of), copy=False)
+    )
+
+
+def record_assignments(
+    engine: Engine,
+    store: Store,
+    project: Project,
+    definition: str | model.Experiment,
+    as_of: dt.datetime,
+) -> None:
+    """Write a row for each user of the population at `as_of` who has none yet for the
+    experiment and its salt (at any as-of): the arm of bucket(user, salt), for good."""
+    experiment = _experiment_named(project, definition)
+    table = store.experiment_assignments
+    target = engine.target
+    if not _check_schema(engine, table):
+        engine.execute_in_transaction([render(_create(table, target, project), target)])
+    engine.use_timezone(project.timezone)
+    fresh = assignment_query(project, experiment, as_of, target)
+    settings = fresh.args.get("settings")  # ClickHouse: the query's settings go outside
+    fresh.set("settings", None)
+    known = exp.Select(expressions=[col("user_id")]).from_(table_ref(table.name), copy=False)
+    known = known.where(_of_experiment(target, experiment, None), copy=False)
+    run_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    values = {
+        "experiment": target.string(experiment.name),
+        "salt": target.string(experiment.salt),
+        "user_id": col(USER, "f"),
+        "arm": col("_arm", "f"),
+        "assigned_at": target.timestamp(as_of),
+        "run_at": target.instant(run_at),
+    }
+    select = (
+        exp.Select(expressions=[exp.alias_(values[n], n, quoted=True) for n in table.names])
+        .from_(exp.Subquery(this=fresh, alias=exp.TableAlias(this=exp.to_identifier("f"))))
+        .where(exp.Not(this=col(USER, "f").isin(query=known)), copy=False)
+    )
+    if settings:
+        select.set("settings", settings)
+    insert = exp.Insert(
+        this=exp.Schema(
+            this=table_ref(table.name),
+            expressions=[exp.to_identifier(n, quoted=True) for n in table.names],
+        ),
+        expression=select,
+    )
+    engine.execute_in_transaction([render(insert, target)])
+
+
+def run_sticky_experiment(
+    engine: Engine,
+    store: Store,
+    project: Project,
+    definition: str | model.Experiment,
+    as_of: dt.datetime,
+) -> Json:
+    """Record the new assignments of `as_of`, then the experiment over the stored ones."""
+    experiment = _experiment_named(project, definition)
+    record_assignments(engine, store, project, experiment, as_of)
+    stored = stored_query(store, engine.target, experiment, as_of)
+    return run_experiment(engine, project, experiment, as_of, stored=stored)
+
+
+def assignments_at(
+    engine: Engine,
+    store: Store,
+    project: Project,
+    definition: str | model.Experiment,
+    as_of: dt.datetime,
+) -> list[tuple[object, str, dt.datetime | None]]:
+    """(user, arm, assigned_at) at `as_of`: the stored assignments made by then, and the
+    users of the population without one with their arm by bucket (assigned_at None: the
+    next `segl report` stores them). Only reads; sorted by the user's text."""
+    experiment = _experiment_named(project, definition)
+    table = store.experiment_assignments
+    found: dict[object, tuple[str, dt.datetime | None]] = {}
+    if _check_schema(engine, table):
+        query = stored_query(store, engine.target, experiment, as_of)
+        query.select(col("assigned_at"), copy=False)
+        kind = key_type(project)
+        for user, arm, assigned_at in engine.query(render(query, engine.target)):
+            when = engine.decode(assigned_at, Type.TIMESTAMP)
+            found[engine.decode(user, kind)] = (str(arm), when)
+    for user, arm in experiment_assignments(engine, project, experiment, as_of):
+        found.setdefault(user, (arm, None))
+    rows = [(user, arm, when) for user, (arm, when) in found.items()]
+    return sorted(rows, key=lambda row: user_text(row[0]))

@@ -1,0 +1,166 @@
+"""Sticky experiment assignments (SPEC §3.3, runtime/assignments.py) on the engine matrix:
+`segl report`'s path records each user of the population once, with the arm of
+bucket(user, salt), and never changes it; a later run keeps the arm of a user who left the
+population, or the universe, or whose arm's weight changed; a run for an earlier as-of sees
+only the assignments made by then. Every result equals the reference evaluator's given the
+assignments read back from the table, including sticky users outside the universe."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from segl.compiler import ir
+from segl.compiler.reports import model
+from segl.compiler.store import Store
+from segl.compiler.types import Type
+from segl.compiler.values import bucket_of
+from segl.runtime.assignments import assignments_at, record_assignments, run_sticky_experiment
+from segl.runtime.engines import Engine
+from segl.runtime.project import load_paths
+from segl.runtime.reference.reports import evaluate_report
+
+SOURCES = """\
+source users from table "users" key user_id {
+    user_id: string
+    city: string
+}
+source orders from table "orders" user user_id time paid_at { amount: number }
+
+tag spend = sum(orders.amount)
+"""
+EXPERIMENT = """
+segment chosen = users.city == "{city}"
+experiment price "5 off vs 10 off" {{
+    population chosen
+    salt "{salt}"
+    arm control {control}%
+    arm ten_off {treated}%
+    metric spend = spend
+    metric bought = share(exists(orders))
+}}
+"""
+TOML = '[project]\nname = "shop"\ntimezone = "Asia/Shanghai"\n'
+COLUMNS = {
+    "users": [("user_id", Type.STRING), ("city", Type.STRING)],
+    "orders": [("user_id", Type.STRING), ("paid_at", Type.TIMESTAMP), ("amount", Type.NUMBER)],
+}
+FIRST, SECOND, EARLIER = (
+    dt.datetime(2026, 11, 1),
+    dt.datetime(2026, 11, 8),
+    dt.datetime(2026, 10, 1),
+)
+LEAVER = "u3"  # assigned at FIRST, deleted from the users table before SECOND
+
+
+def _tables() -> dict[str, list[dict[str, Any]]]:
+    tables: dict[str, list[dict[str, Any]]] = {"users": [], "orders": []}
+    for n in range(40):
+        user = f"u{n}"
+        tables["users"].append({"user_id": user, "city": "北京" if n % 2 else "上海"})
+        for k in range(n % 4):
+            paid = dt.datetime(2026, 10, 10 + k, 9 + n % 7)
+            tables["orders"].append({"user_id": user, "paid_at": paid, "amount": 5.0 + n + k})
+    tables["users"][3]["city"] = "北京"  # the leaver is in the first population
+    return tables
+
+
+def _project(
+    write_project: Callable[..., Path],
+    folder: str,
+    city: str,
+    control: int,
+    salt: str = "price-sticky",
+) -> ir.Project:
+    rules = SOURCES + EXPERIMENT.format(
+        city=city, control=control, treated=100 - control, salt=salt
+    )
+    root = write_project({"rules.segl": rules, "segl.toml": TOML}, folder)
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None, loaded.diagnostics
+    return loaded.project
+
+
+def _experiment(project: ir.Project) -> model.Experiment:
+    assert project.reports is not None
+    return project.reports.experiments[0]
+
+
+def _fill(engine: Engine, tables: dict[str, list[dict[str, Any]]]) -> None:
+    for name, columns in COLUMNS.items():
+        engine.create_table(name, columns, [[row[c] for c, _ in columns] for row in tables[name]])
+
+
+def _stored(
+    engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime
+) -> dict[object, str]:
+    rows = assignments_at(engine, store, project, "price", as_of)
+    return {user: arm for user, arm, at in rows if at is not None}
+
+
+def test_assignments_stick_and_agree_with_the_reference(
+    engine: Engine, write_project: Callable[..., Path]
+) -> None:
+    tables = _tables()
+    _fill(engine, tables)
+    first = _project(write_project, "v1", "北京", 50)
+    store = Store(first, "segl_", engine.target.ascii_table_names)
+    beijing = [r["user_id"] for r in tables["users"] if r["city"] == "北京"]
+
+    # the first run: every user of the population assigned by bucket, stored
+    got = run_sticky_experiment(engine, store, first, "price", FIRST)
+    stored = _stored(engine, store, first, FIRST)
+    arm_of = _experiment(first).arm_of
+    assert stored == {u: arm_of(bucket_of(u, "price-sticky")) for u in beijing}
+    assert got == evaluate_report(first, tables, "price", FIRST, assigned=stored)
+    assert sum(arm["users"] for arm in got["arms"]) == len(beijing)
+
+    # a run for an earlier as-of sees no assignment made after it, and stores none for
+    # users who already have one
+    before = assignments_at(engine, store, first, "price", EARLIER)
+    assert all(at is None for _, _, at in before)
+    record_assignments(engine, store, first, "price", EARLIER)
+    assert _stored(engine, store, first, EARLIER) == {}
+    assert _stored(engine, store, first, FIRST) == stored
+
+    # the population moves to Shanghai, the weights to 10/90, the leaver leaves the universe
+    second = _project(write_project, "v2", "上海", 10)
+    tables["users"] = [r for r in tables["users"] if r["user_id"] != LEAVER]
+    _fill(engine, tables)
+    got = run_sticky_experiment(engine, store, second, "price", SECOND)
+    after = _stored(engine, store, second, SECOND)
+    shanghai = [r["user_id"] for r in tables["users"] if r["city"] == "上海"]
+    new_arm = _experiment(second).arm_of
+    assert after == {
+        **stored,  # kept, the leaver's too
+        **{u: new_arm(bucket_of(u, "price-sticky")) for u in shanghai},
+    }
+    assert any(stored[u] != new_arm(bucket_of(str(u), "price-sticky")) for u in stored), (
+        "some user's arm would differ under the new weights: the test shows stickiness"
+    )
+    assert after[LEAVER] == stored[LEAVER]
+    assert got == evaluate_report(second, tables, "price", SECOND, assigned=after)
+    assert sum(arm["users"] for arm in got["arms"]) == len(after)
+
+    # running SECOND again changes nothing
+    again = run_sticky_experiment(engine, store, second, "price", SECOND)
+    assert again == got
+    assert _stored(engine, store, second, SECOND) == after
+
+
+def test_a_new_salt_is_a_new_experiment(engine: Engine, write_project: Callable[..., Path]) -> None:
+    tables = _tables()
+    _fill(engine, tables)
+    project = _project(write_project, "v1", "北京", 50)
+    store = Store(project, "segl_", engine.target.ascii_table_names)
+    record_assignments(engine, store, project, "price", FIRST)
+    resalted = _project(write_project, "v2", "北京", 50, "price-sticky-2")
+    rows = assignments_at(engine, store, resalted, "price", FIRST)
+    assert rows and all(at is None for _, _, at in rows)  # nothing stored under the new salt
+    arm_of = _experiment(resalted).arm_of
+    assert {u: a for u, a, _ in rows} == {
+        u: arm_of(bucket_of(u, "price-sticky-2"))
+        for u in (r["user_id"] for r in tables["users"] if r["city"] == "北京")
+    }

@@ -7,8 +7,8 @@ runtime/alert_values.py, over results stored by `segl run`'s machinery) and on t
 reference (runtime/reference/migration.py over RunResults of the reference evaluator).
 
 SEGL_MIGRATION_EXAMPLES sets the number of examples on DuckDB (default 200); SQLite and
-PostgreSQL run a quarter of it (at least 10), ClickHouse and Spark (seconds per statement)
-a twentieth (at least 3), which keeps each under about two minutes.
+PostgreSQL run a quarter of it (at least 10), ClickHouse a fortieth and Spark a hundredth
+(at least 2; seconds per statement), which keeps each under about two minutes.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ from segl.runtime.results import RunResult
 from segl.runtime.run import run_loaded, store_of
 
 EXAMPLES = int(os.environ.get("SEGL_MIGRATION_EXAMPLES", "200"))
-SLOW_ENGINES = {"clickhouse", "spark"}
+# ClickHouse and Spark take seconds per statement (a run is dozens): one example per this
+# many of DuckDB's, at least 2 (measured: ClickHouse ~16 s, Spark ~40 s per example)
+SLOW_ENGINES = {"clickhouse": 40, "spark": 100}
 
 SOURCES = """\
 source users from table "users" key user_id valid from valid_from to valid_to {
@@ -174,7 +176,7 @@ def _examples(engine_name: str) -> int:
     if engine_name == "duckdb":
         return EXAMPLES
     if engine_name in SLOW_ENGINES:
-        return max(3, EXAMPLES // 20)
+        return max(2, EXAMPLES // SLOW_ENGINES[engine_name])
     return max(10, EXAMPLES // 4)
 
 

@@ -26,7 +26,7 @@ from segl.compiler.reports.experiment_sql import (
     key_type,
 )
 from segl.compiler.reports.report_sql import aggregates_of, columns_of, report_query
-from segl.compiler.reports.sql import FUNNEL_COUNTS, STEP_PREFIX, funnel_query, retention_query
+from segl.compiler.reports.sql import FUNNEL_COUNTS, funnel_query, retention_query
 from segl.compiler.sqlgen import render
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
@@ -416,7 +416,7 @@ def _reading_assignments(query: exp.Select, stored: exp.Query) -> exp.Select:
     experiment_sql builds from literal rows) read from `stored` instead: a table of any
     size, no statement of thousands of literals."""
     for cte in query.find_all(exp.CTE):
-        if cte.alias_or_name in (STEP_PREFIX + "asg", "asg"):
+        if cte.alias_or_name == "asg" or cte.alias_or_name.endswith("_asg"):
             cte.set("this", stored.copy())
             return query
     raise ValueError("the experiment's query has no CTE of earlier assignments (asg)")

@@ -503,9 +503,10 @@ _ALERT_ARGUMENT_KEYWORD = re.compile(r"(from|to|over)(?!\w)")
 
 
 def _alert(alert: ast.AlertDef) -> str:
-    """`alert NAME "title" = CONDITION cooldown D repeat every D`: on one line if it fits;
-    otherwise the condition goes below the header (a long and/or chain broken before its
-    operators), and the options follow on the condition's last line or their own."""
+    """`alert NAME "title" = CONDITION cooldown D repeat every D`: on one line if it fits.
+    Otherwise the options go on a line of their own, below the condition; the condition
+    stays on the header line if it fits there, else goes below it (a long and/or chain
+    broken before its operators)."""
     _check_depth(alert.condition)
     header = f"alert {_ident(alert.name)}{_title(alert.title)} ="
     text = _alert_expr(alert.condition, OR, lead=True)
@@ -514,18 +515,21 @@ def _alert(alert: ast.AlertDef) -> str:
         options.append("cooldown " + _duration(alert.cooldown))
     if alert.repeat is not None:
         options.append("repeat every " + _duration(alert.repeat))
-    tail = "".join(" " + option for option in options)
-    if _width(f"{header} {text}{tail}") <= LINE_LIMIT:
-        return f"{header} {text}{tail}"
-    body = INDENT + text
-    if _width(body) > LINE_LIMIT and isinstance(alert.condition, ast.Binary):
-        level = _BINARY_LEVEL.get(alert.condition.op)
-        if level in (OR, AND):
-            body = _alert_chain(alert.condition, level)
-    last = body.rsplit("\n", 1)[-1]
-    if options and _width(last + tail) > LINE_LIMIT:
-        return f"{header}\n{body}\n{INDENT}{tail.lstrip()}"
-    return f"{header}\n{body}{tail}"
+    tail = " ".join(options)
+    if _width(f"{header} {text} {tail}".rstrip()) <= LINE_LIMIT:
+        return f"{header} {text} {tail}".rstrip()
+    if _width(f"{header} {text}") <= LINE_LIMIT:
+        lines = f"{header} {text}"
+    elif _width(INDENT + text) <= LINE_LIMIT or not _chained(alert.condition):
+        lines = f"{header}\n{INDENT}{text}"
+    else:
+        assert isinstance(alert.condition, ast.Binary)
+        lines = f"{header}\n{_alert_chain(alert.condition, _BINARY_LEVEL[alert.condition.op])}"
+    return f"{lines}\n{INDENT}{tail}" if tail else lines
+
+
+def _chained(expr: ast.Expr) -> bool:
+    return isinstance(expr, ast.Binary) and _BINARY_LEVEL.get(expr.op) in (OR, AND)
 
 
 def _alert_chain(expr: ast.Binary, level: int) -> str:

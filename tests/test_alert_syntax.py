@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -333,8 +334,25 @@ def test_the_canonical_layout_of_long_alerts() -> None:
         'alert b "A long title that takes room" =\n'
         '    moved(value_quadrant, from "hf_lv", to "lf_lv", over 7 days) > 5%\n'
         "    and change(size(beijing_loyal), over 7 days) < -20%\n"
-        "    and users() > 100000 cooldown 2 days repeat every 1 day\n"
+        "    and users() > 100000\n"
+        "    cooldown 2 days repeat every 1 day\n"
     )
+
+
+def test_the_docs_examples_are_in_the_canonical_layout() -> None:
+    docs = (REPO / "docs" / "language.md").read_text("utf-8")
+    section = docs[docs.index("## 17. Alerts") :]
+    examples = re.findall(r"^```\n((?:alert|journey) .*?)^```$", section, re.M | re.S)
+    assert len(examples) == 2
+    for example in examples:
+        assert assert_round_trip(example) == example
+    project, diagnostics, _ = check("\n".join(examples))
+    assert project is not None and project.alerts is not None, diagnostics
+    assert [a.name for a in project.alerts.alerts] == [
+        "quadrant_slide",
+        "loyal_shrinking",
+        "few_buyers",
+    ]
 
 
 # ---------------------------------------------------------------- formatter properties
@@ -532,13 +550,13 @@ CHECK_ERRORS = [
      "1e999", "E0906", "this number is too large", "use a smaller number"),
     ('alert a = moved(value_quadrant, from "hf_lv", to "lf_lv", over 1 month) > 5%',
      "1 month", "E0907", "`over` needs a fixed length: months do not have one",
-     "count in days or weeks"),
+     "count in days: e.g. over 30 days"),
     ("alert a = change(users(), over 0 days) > 5%",
      "0 days", "E0907", "`over` must be longer than 0", "e.g. over 7 days"),
     ("alert a = users() > 1 cooldown 0 hours",
      "0 hours", "E0907", "`cooldown` must be longer than 0", "e.g. cooldown 1 day"),
     ("alert a = users() > 1 repeat every 1 year",
-     "1 year", "E0907", "`repeat every` needs a fixed length", "repeat every 30 days"),
+     "1 year", "E0907", "`repeat every` needs a fixed length", "repeat every 365 days"),
     ("alert a = users() > 1 cooldown 1 day cooldown 2 days",
      "cooldown 2 days", "E0908", "`cooldown` is given twice in alert 'a'", "keep one"),
     ("alert a = change(users(), over 1 day, over 2 days) > 1",

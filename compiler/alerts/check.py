@@ -132,12 +132,13 @@ class AlertChecker:
     def _duration(self, duration: ast.Duration, what: str, example: str) -> dt.timedelta | None:
         """A positive fixed span: minutes, hours, days or weeks (a timedelta)."""
         unit = UNIT_SPANS.get(duration.unit)
-        if unit is None:
+        if unit is None:  # months and years: a timedelta has no such unit
+            days = duration.count * (365 if duration.unit == "year" else 30)
             self.error(
                 "E0907",
                 f"`{what}` needs a fixed length: {duration.unit}s do not have one",
                 duration.span,
-                f"count in days or weeks: e.g. {example.replace('1 day', '30 days')}",
+                f"count in days: e.g. {what} {days} days",
             )
             return None
         if duration.count <= 0:

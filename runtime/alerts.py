@@ -22,6 +22,7 @@ The state machine, per alert, at a run at T:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,7 +38,8 @@ from segl.compiler.alerts.evaluate import holds, measured_op, sides
 from segl.compiler.alerts.model import Alert, Change, Leaf, Moved, leaves
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.store import Store
+from segl.compiler.store import Store, Table
+from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
@@ -457,6 +459,33 @@ def listing_text(project: ir.Project, latest: Sequence[AlertRow | None]) -> str:
 # ---------------------------------------------------------------- the run's work
 
 
+@dataclass(frozen=True)
+class RunWritten(Store):
+    """The store as the run sees it before it publishes: its results (tags, members,
+    layers) where its statements wrote them, which on engines that publish by swapping
+    tables (ClickHouse, Spark) is the staging table holding the kept rows and the new
+    ones. The run log and the alert history are read as committed."""
+
+    target: Target | None = None
+
+    def _written(self, table: Table) -> Table:
+        if self.target is None:
+            return table
+        return dataclasses.replace(table, name=self.target.staged_table(table.name))
+
+    @property
+    def tags(self) -> Table:
+        return self._written(super().tags)
+
+    @property
+    def members(self) -> Table:
+        return self._written(super().members)
+
+    @property
+    def layers(self) -> Table:
+        return self._written(super().layers)
+
+
 @dataclass
 class AlertOutcome:
     """What a run found for one alert (the run summary prints it)."""
@@ -481,6 +510,10 @@ class AlertRun:
     @property
     def store(self) -> Store:
         return self.compiled.store
+
+    @property
+    def target(self) -> Target:
+        return self.compiled.target
 
     @property
     def project(self) -> ir.Project:
@@ -530,8 +563,9 @@ class AlertRun:
             return self.values(self.engine, self.store, self.project, as_of, wanted)
         from segl.runtime.alert_values import compute_leaf_values
 
+        written = RunWritten(self.project, self.store.prefix, self.store.ascii_names, self.target)
         found, self.report_runs = compute_leaf_values(
-            self.engine, self.store, self.project, as_of, wanted
+            self.engine, written, self.project, as_of, wanted
         )
         return found
 

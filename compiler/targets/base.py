@@ -302,6 +302,12 @@ class Target:
         """Statements after every history table is written, before the result is dropped."""
         return []
 
+    def staged_table(self, table: str) -> str:
+        """Where a run's statements have written a history table's new content before
+        `finish_run` publishes it: the table itself, or a staging table (engines that
+        publish by swapping tables). Work inside the run (alerts) reads it there."""
+        return table
+
     def run_lock(self, name: str) -> exp.Expression | None:
         """A statement, first in the run's transaction, taking a lock keyed by `name` that
         two runs of one project at once cannot both hold (None: the engine serialises

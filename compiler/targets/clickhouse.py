@@ -194,6 +194,9 @@ class ClickHouse(Target):
             statements.append(insert)
         return statements
 
+    def staged_table(self, table: str) -> str:
+        return _staged(table)
+
     def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
         swaps = [_exchange(table, _staged(table), self) for table in history_tables]
         # after the swap `<table>__next` holds the previous content

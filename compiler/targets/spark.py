@@ -121,6 +121,9 @@ class Spark(Target):
             statements.append(insert)
         return statements
 
+    def staged_table(self, table: str) -> str:
+        return f"{table}__next"  # replace_rows builds it, finish_run renames it
+
     def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
         statements: list[exp.Expression] = []
         for table in history_tables:
@@ -178,6 +181,9 @@ class Databricks(Spark):
 
     def finish_run(self, history_tables: list[str]) -> list[exp.Expression]:
         return []
+
+    def staged_table(self, table: str) -> str:
+        return table  # Delta tables are written in place
 
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
         # serverless Databricks has no CACHE TABLE: a temporary view

@@ -1,0 +1,88 @@
+"""`segl run`, `segl alerts` and `segl deliver` with alerts written in rule files (SPEC
+§2.9's canonical alerts): the run summary's lines, the JSON and text listing, the exit
+code of --fail-on-firing, and the notifications delivered to a file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Result
+from test_alerts import SLIDE_RULES, WEEKLY, slide_fill
+
+from segl.runtime.alerts import notification_id
+from segl.runtime.engines import DuckDBEngine
+
+Cli = Callable[..., Result]
+
+ALERTS = """\
+alert quadrant_slide "High-freq low-value users sliding to low-freq low-value" =
+    moved(value_quadrant, from "hf_lv", to "lf_lv", over 7 days) > 5%
+
+alert loyal_shrinking = change(size(loyal), over 7 days) < -20%
+"""
+
+
+def test_alerts_from_rule_files(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    toml = '[project]\nname = "shop"\ntimezone = "UTC"\n'
+    root = write_project({"rules.segl": SLIDE_RULES + "\n" + ALERTS, "segl.toml": toml})
+    path = tmp_path / "shop.duckdb"
+    engine = DuckDBEngine(str(path))
+    slide_fill(engine)
+    engine.close()
+    url = f"duckdb:///{path}"
+
+    before = cli("alerts", root, "--db", url, "--fail-on-firing")
+    assert before.code == 0, before.output
+    assert "not evaluated yet" in before.out
+    outputs = []
+    for as_of in WEEKLY[:2]:
+        ran = cli("run", root, "--db", url, "--as-of", f"{as_of:%Y-%m-%d}")
+        assert ran.code == 0, ran.output
+        outputs.append(ran.out)
+    assert (
+        "alert quadrant_slide: unknown: no stored run as of 2026-10-25 00:00:00 or before"
+        in outputs[0]
+    )
+    assert "alert quadrant_slide: firing since 2026-11-08 00:00:00: 0.1 > 0.05" in outputs[1]
+    assert "alert loyal_shrinking: ok: -0.1 < -0.2 is false" in outputs[1]
+
+    shown = cli("alerts", root, "--db", url, "--format", "json")
+    assert shown.code == 0, shown.output
+    listed = json.loads(shown.out)
+    assert [
+        {k: a[k] for k in ("alert", "state", "value", "threshold", "as_of")} for a in listed
+    ] == [
+        {
+            "alert": "quadrant_slide",
+            "state": "firing",
+            "value": 0.1,
+            "threshold": 0.05,
+            "as_of": "2026-11-08 00:00:00",
+        },
+        {
+            "alert": "loyal_shrinking",
+            "state": "ok",
+            "value": -0.1,
+            "threshold": -0.2,
+            "as_of": "2026-11-08 00:00:00",
+        },
+    ]
+    failing = cli("alerts", root, "--db", url, "--fail-on-firing")
+    assert failing.code == 1
+    assert "2 alerts, 1 firing" in failing.out
+
+    out = tmp_path / "notifications.jsonl"
+    delivered = cli("deliver", root, "--db", url, "--to", f"file:{out}")
+    assert delivered.code == 0, delivered.output
+    assert delivered.out.startswith("delivered 1, failed 0")
+    sent = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [m["message_id"] for m in sent] == [notification_id("shop", "quadrant_slide", WEEKLY[1])]
+
+    # the slide clears at the next runs: no longer firing, the flag passes
+    for as_of in WEEKLY[2:4]:
+        assert cli("run", root, "--db", url, "--as-of", f"{as_of:%Y-%m-%d}").code == 0
+    assert cli("alerts", root, "--db", url, "--fail-on-firing").code == 0

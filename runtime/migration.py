@@ -30,7 +30,6 @@ from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
-from segl.runtime.store import StoredRuns
 
 FROM_SIDE = 1
 TO_SIDE = 2
@@ -203,14 +202,13 @@ class RunFingerprints:
 
 
 def stored_fingerprints(engine: Engine, store: Store) -> dict[dt.datetime, RunFingerprints]:
-    """The fingerprints every stored run of the project recorded (one query)."""
-    runs = StoredRuns(engine, store)
+    """The fingerprints every stored run of the project recorded (one query; a run log
+    without the `definitions` column: none per definition)."""
     live = engine.columns_of(store.runs.name)
     if live is None:
         return {}
-    have = {name.lower() for name in live}
     wanted = [col("as_of"), col("rules_fingerprint")]
-    if "definitions" in have:
+    if "definitions" in {name.lower() for name in live}:
         wanted.append(col("definitions"))
     project = exp.EQ(this=col("project"), expression=engine.target.string(store.project.name))
     query = (
@@ -219,10 +217,9 @@ def stored_fingerprints(engine: Engine, store: Store) -> dict[dt.datetime, RunFi
         .where(project, copy=False)
     )
     found: dict[dt.datetime, RunFingerprints] = {}
-    for row in engine.query(render(query, runs.engine.target, pretty=False)):
-        as_of = engine.decode(row[0], Type.TIMESTAMP)
+    for row in engine.query(render(query, engine.target, pretty=False)):
         definitions = parse_definitions(row[2]) if len(row) > 2 else None
-        found[as_of] = RunFingerprints(row[1], definitions)
+        found[engine.decode(row[0], Type.TIMESTAMP)] = RunFingerprints(row[1], definitions)
     return found
 
 

@@ -140,3 +140,37 @@ def test_a_changed_definition_makes_its_leaves_unknown_on_both_sides() -> None:
         RUNS[2]: definition_fingerprints(after.project),
     }
     assert reference_leaf_values(runs, fingerprints, after.project, RUNS[2], leaves) == got
+
+
+def test_a_fingerprint_changes_with_what_the_definition_depends_on_only() -> None:
+    """compiler/fingerprints.py: the layering's fingerprint follows its conditions, the
+    tags they use (transitively), the sources those read and the zone; not titles, meta,
+    unrelated definitions or sources, nor the layout of the rules."""
+    rules = (
+        RULES + "tag spend = sum(orders.amount)\n" + LAYERING.replace("sum(orders.amount)", "spend")
+    )
+
+    def spenders(text: str, timezone: str = "Asia/Shanghai") -> str:
+        program = parse_program(text, "rules.segl")
+        config = ProjectConfig(name="vals", timezone=timezone, universe="users")
+        project, diagnostics = check_programs([program], config)
+        assert project is not None, [f"{d.code} {d.message}" for d in diagnostics]
+        return definition_fingerprints(project)["spenders"]
+
+    base = spenders(rules)
+    same = [
+        rules.replace("layering spenders {", 'layering spenders "Spend tiers" {'),
+        rules + "tag visits = count(events)\n",
+        rules.replace("segment buyers = exists(orders)", "segment buyers = count(orders) >= 1"),
+        rules.replace("    small when", "\n    small  when"),
+    ]
+    changed = [
+        rules.replace(">= 100", ">= 99"),
+        rules.replace(
+            "tag spend = sum(orders.amount)", "tag spend = sum(orders.amount in last 30 days)"
+        ),
+        rules.replace("    amount: number\n", "    amount: number\n    coupon: string\n"),
+    ]
+    assert all(spenders(text) == base for text in same)
+    assert all(spenders(text) != base for text in changed)
+    assert spenders(rules, timezone="UTC") != base

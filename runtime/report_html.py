@@ -829,11 +829,15 @@ def _migration_rows(result: Json) -> tuple[list[str], list[list[Any]]]:
     return header, [[c["from"], c["to"], c["users"], c["share"]] for c in result["cells"]]
 
 
-def migration_page(matrix: Any, title: str | None = None, timezone: str = "UTC") -> str:
+def migration_page(
+    matrix: Any, title: str | None = None, timezone: str = "UTC", sql: str | None = None
+) -> str:
     """The page of `segl show migration --format html`: the matrix of runtime/migration.py
-    drawn as a Sankey and a heatmap, with its rows and the semantics in the footer."""
+    drawn as a Sankey and a heatmap, with its rows, the semantics in the footer and the
+    SQL that counted it."""
     from segl.runtime.migration import as_json
 
     result = migration_result(as_json(matrix))
     heading = f"migration of {matrix.layering}" + (f" ({title})" if title else "")
-    return render_html([result], {"title": heading, "timezone": timezone})
+    context = {"title": heading, "timezone": timezone, "sql": {matrix.layering: sql or NO_SQL}}
+    return render_html([result], context)

@@ -139,6 +139,7 @@ def test_the_matrix_as_an_html_page(cli: Cli, stored: tuple[Path, str], tmp_path
     page = out.read_text(encoding="utf-8")
     assert '"type": "sankey"' in page and "once · 11-01" in page and "often · 11-08" in page
     assert "(left): in it at the earlier, not at the later" in page
+    assert "UNION ALL" in page  # the SQL that counted it, in the page's details
     missing = cli(
         "show",
         "migration",

@@ -736,6 +736,7 @@ def show_migration(
     """How the users of a layering moved between two stored runs: the transition matrix
     with counts and shares of each origin layer, (new) and (left) for users entering and
     leaving the universe (docs/monitoring.md)."""
+    from segl.compiler.sqlgen import render
     from segl.dsl.diagnostics import did_you_mean
     from segl.runtime import migration
     from segl.runtime.run import store_of
@@ -756,6 +757,8 @@ def show_migration(
         try:
             store = store_of(loaded, engine)
             matrix = migration.migration(engine, store, layerings[layering], earlier, later)
+            query = migration.matrix_query(store, engine.target, layering, earlier, later)
+            sql = render(query, engine.target)
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except EngineError as err:
@@ -768,7 +771,7 @@ def show_migration(
         from segl.runtime.report_html import migration_page
 
         assert out is not None
-        page = migration_page(matrix, title, project_of(loaded).timezone)
+        page = migration_page(matrix, title, project_of(loaded).timezone, sql)
         Path(out).write_text(page, encoding="utf-8")
         click.echo(f"wrote {out}")
     else:

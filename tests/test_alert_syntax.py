@@ -524,6 +524,8 @@ CHECK_ERRORS = [
      "retained(repurchase, 1)"),
     ("alert a = retained(repurchase, 0) < 10%",
      "0", "E0905", "has no period 0", "period 1 is the first after the cohort's"),
+    ("alert a = retained(repurchase, " + "9" * 60 + ") < 10%",
+     "9" * 60, "E0905", "has no period 999999... (60 digits)", None),
     ("alert a = retained(repurchase, 1.5) < 10%",
      "1.5", "E0905", "has no period 1.5", None),
     ('alert a = size(beijing_loyal) > "5%"',
@@ -639,6 +641,29 @@ def test_a_destination_may_be_left_and_origin_equal_destination() -> None:
     assert model.leaves(stay.condition) == [
         model.Moved("value_quadrant", "hf_lv", "hf_lv", dt.timedelta(days=30))
     ]
+
+
+NOISE = (
+    *("alert", "a", "=", "moved", "change", "size", "share", "users", "conversion"),
+    *("retained", "(", ")", ",", "from", "to", "over", "7", "days", "months", "5%", "5", "%"),
+    *("-", "+", "*", "/", ">", "<=", "==", "and", "or", "not", "true", "null", '"hf_lv"'),
+    *('"(left)"', "value_quadrant", "beijing_loyal", "purchase", "repurchase", "cooldown"),
+    *("repeat", "every", "0", "1e999", "9" * 5000, "\n", "#", "journey", "enter", "on", "{"),
+)
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(NOISE), max_size=30).map(" ".join))
+def test_alert_token_soup_never_crashes_the_parser_or_the_checker(text: str) -> None:
+    """Either a checked project or diagnostics with a code and a place, never another
+    exception: `alert a =` and the soup, after the definitions the names refer to."""
+    for program in (f"alert a = {text}\n", f"alert a = users() > 1 {text}\n", text + "\n"):
+        try:
+            _, diagnostics, _ = check(program)
+        except DiagnosticError as err:
+            diagnostics = err.diagnostics
+        for diag in diagnostics:
+            assert diag.code.startswith(("E0", "W0")) and diag.span is not None, diag
 
 
 # ---------------------------------------------------------------- journeys: enter on moved

@@ -442,10 +442,14 @@ class AlertChecker:
             return None
         assert isinstance(retention, ast.RetentionDef)
         last = retention.periods
-        whole = isinstance(period, ast.NumberLit) and period.text.isdigit()
+        # at most 9 digits: int() refuses very long digit strings, and no retention is longer
+        whole = (
+            isinstance(period, ast.NumberLit) and period.text.isdigit() and len(period.text) < 10
+        )
         number = int(period.text) if whole and isinstance(period, ast.NumberLit) else None
         if number is None or number < 1 or (last is not None and number > last):
             shown = period.text if isinstance(period, ast.NumberLit) else "this"
+            shown = shown if len(shown) <= 12 else f"{shown[:6]}... ({len(shown):,} digits)"
             bounds = f"1 to {last}" if last is not None else "1 and up"
             self.error(
                 "E0905",

@@ -280,4 +280,6 @@ def catalog_text(rows: Sequence[CatalogRow]) -> str:
                 table.append(cells)
         if table:
             blocks.append(format_table([header for header, _ in columns], table))
-    return "\n\n".join(blocks) + "\n" if blocks else "(no tags, segments, layerings, journeys or alerts)\n"
+    if not blocks:
+        return "(no tags, segments, layerings, journeys or alerts)\n"
+    return "\n\n".join(blocks) + "\n"

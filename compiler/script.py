@@ -269,6 +269,7 @@ class CompiledRun:
             "users": count,
             "rules_fingerprint": target.string(ir.fingerprint(project)),
             "segl_version": target.string(self.info.segl_version),
+            "definitions": target.string(definitions_json(project)),
         }
         return self._history(table, [self._rows(table, values)])
 
@@ -281,7 +282,6 @@ class CompiledRun:
             *self.identity_statements(),
         ]
 
-            "definitions": target.string(definitions_json(project)),
     def _closing(self, duration: float | None) -> list[exp.Expression]:
         return [
             *self.run_statements(duration),

@@ -1055,7 +1055,8 @@ def report(
             store = store_of(loaded, engine)
             results = [rc.compute(engine, checked, c, moment, low, high, store) for c in chosen]
             ranges = [
-                _stored_range(c.kind, r, low, high) for c, r in zip(chosen, results, strict=True)
+                rc.stored_range(c.kind, r, low, high)
+                for c, r in zip(chosen, results, strict=True)
             ]
             rc.store_results(engine, store, results, moment, ranges, segl_version())
             sql: dict[str, str] = {}
@@ -1104,22 +1105,6 @@ def _range_bound(option: str, text: str, loaded: LoadedProject) -> dt.datetime:
     except (ValueError, OverflowError) as err:
         hint = f"e.g. {option} 2026-10-01 or {option} '2026-10-01 10:00:00'"
         fail([Diagnostic("E0601", f"bad {option}: {err}", None, (hint,))], usage=True)
-
-
-def _stored_range(
-    kind: str, result: dict[str, object], low: dt.datetime | None, high: dt.datetime | None
-) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The range a stored result covers: a funnel's entry range (its default when no
-    --from/--to), a retention's cohort range; none for reports and experiments."""
-    if kind == "funnel":
-        start, end = result.get("from"), result.get("to")
-        return (
-            dt.datetime.fromisoformat(str(start)) if start is not None else low,
-            dt.datetime.fromisoformat(str(end)) if end is not None else high,
-        )
-    if kind == "retention":
-        return low, high
-    return None, None
 
 
 @show.command(name="assignments")

@@ -130,6 +130,22 @@ def compute(
     return reports.run_experiment(engine, project, chosen.name, as_of)
 
 
+def stored_range(
+    kind: str, result: Json, low: dt.datetime | None, high: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The range a stored result covers: a funnel's entry range (its default when no
+    --from/--to), a retention's cohort range; none for reports and experiments."""
+    if kind == "funnel":
+        start, end = result.get("from"), result.get("to")
+        return (
+            dt.datetime.fromisoformat(str(start)) if start is not None else low,
+            dt.datetime.fromisoformat(str(end)) if end is not None else high,
+        )
+    if kind == "retention":
+        return low, high
+    return None, None
+
+
 def sql_text(
     engine: Engine,
     project: ir.Project,

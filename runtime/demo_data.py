@@ -168,6 +168,15 @@ _FACE_VALUES: tuple[tuple[str | None, int], ...] = (
 _BUYERS: tuple[tuple[str | None, int], ...] = (("0", 39), ("1", 7), ("2", 52), ("3", 2))
 _REGULAR_DAYS = (18, 45)
 _FREQUENT_DAYS = (7, 16)
+# The slide (SPEC 1.4, 2.9): some regular buyers of modest baskets, members for long enough,
+# slow down to an order every _SLIDER_DAYS and then stop: their last three orders are two
+# periods apart and the oldest of them leaves the 180-day window of the retail quadrants
+# (examples/retail/layerings.segl) in the week before the anchor, so a run at the anchor sees
+# them move from high-frequency low-value (3 orders) to low-frequency low-value (2).
+_SLIDERS = 0.13  # of the eligible regular buyers
+_SLIDER_DAYS = (50, 60)
+_SLIDE_WINDOW_DAYS = 180
+_SLIDE_WEEK = 7
 # Share of repeat buyers and of the others whose baskets are premium (big orders): big
 # one-off purchases (gift sets, a new serum) are the "potential" low-frequency high-value users.
 _PREMIUM = (0.03, 0.5)
@@ -438,13 +447,15 @@ def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) ->
         "user_id",
         "0",
         *("reg", "lapsed", "visits", "buyer", "period", "phase", "premium", "promo", "spare"),
-        *("push", "fav", "home"),
+        *("push", "fav", "home", "slide"),
     )
     buyer = _pick("h_buyer", _BUYERS, raw=True)
     period = (
-        f"CASE buyer WHEN 2 THEN {_REGULAR_DAYS[0] * _DAY} + "
+        f"CASE WHEN slider THEN {_SLIDER_DAYS[0] * _DAY} + "
+        f"{_below('h_period', (_SLIDER_DAYS[1] - _SLIDER_DAYS[0]) * _DAY)} "
+        f"WHEN buyer = 2 THEN {_REGULAR_DAYS[0] * _DAY} + "
         f"{_below('h_period', (_REGULAR_DAYS[1] - _REGULAR_DAYS[0]) * _DAY)} "
-        f"WHEN 3 THEN {_FREQUENT_DAYS[0] * _DAY} + "
+        f"WHEN buyer = 3 THEN {_FREQUENT_DAYS[0] * _DAY} + "
         f"{_below('h_period', (_FREQUENT_DAYS[1] - _FREQUENT_DAYS[0]) * _DAY)} END"
     )
     # The number of k with _repeat_due(k) >= lo.
@@ -452,12 +463,19 @@ def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) ->
         "CASE WHEN first_off - lo < 2 * (period // 4) THEN 1 + (first_off - lo) // (period // 4) "
         "ELSE 3 + (first_off - 2 * (period // 4) - lo) // period END"
     )
+    # A slider's orders: every period back from the last, whose offset puts the one two
+    # periods earlier inside the last week of the 180-day window.
+    window, week = _SLIDE_WINDOW_DAYS * _DAY, _SLIDE_WEEK * _DAY
+    last_off = (
+        f"CASE WHEN slider THEN {window} + 3600 + {_below('h_phase', week - 7200)} - 2 * period END"
+    )
     promo = _pick("h_promo", _PROMO, raw=True)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_P}u AS
-        SELECT user_id, reg_off, lo, hi, n_visits, period, first_off,
-               CASE WHEN period IS NOT NULL THEN {repeat_orders}
+        SELECT user_id, reg_off, lo, hi, n_visits, period, first_off, last_off,
+               CASE WHEN last_off IS NOT NULL THEN 1 + (hi - last_off) // period
+                    WHEN period IS NOT NULL THEN {repeat_orders}
                     -- one-off buyers: 1-3 orders, at most one per 3 days of tenure
                     WHEN buyer = 1
                     THEN LEAST(1 + {_below("h_period", 3)}, 1 + reg_off // {3 * _DAY})
@@ -466,7 +484,8 @@ def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) ->
         FROM (
             SELECT *,
                    -- a repeat buyer's first order comes within 3 days of registering
-                   hi - {_below("h_phase", f"LEAST({3 * _DAY}, hi - lo + 1)")} AS first_off
+                   hi - {_below("h_phase", f"LEAST({3 * _DAY}, hi - lo + 1)")} AS first_off,
+                   {last_off} AS last_off
             FROM (
                 SELECT *,
                        CASE WHEN lapsed AND reg_off > {90 * _DAY + 7200} THEN {90 * _DAY + 1}
@@ -477,7 +496,14 @@ def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) ->
                              1 + reg_off // {_DAY // 4}) AS n_visits,
                        {period} AS period
                 FROM (
-                    SELECT user_id, h_phase, h_period,
+                  SELECT *,
+                         -- sliders: regular buyers of modest baskets, active, members for
+                         -- longer than the window and a week (three orders fit)
+                         buyer = 2 AND NOT premium AND NOT lapsed
+                         AND reg_off > {window + week + 3 * _DAY}
+                         AND {_chance("h_slide", _SLIDERS)} AS slider
+                  FROM (
+                    SELECT user_id, h_phase, h_period, h_slide,
                            3600 + {_below(_bend("h_reg"), 730 * _DAY - 3600)} AS reg_off,
                            {_chance("h_lapsed", 0.16)} AS lapsed,
                            {_tail("h_visits", 2.76, _MAX_CHILDREN)} AS visits_raw,
@@ -493,6 +519,7 @@ def _build_user_latents(con: duckdb.DuckDBPyConnection, r: _Rand, users: int) ->
                            {_pick("h_fav", _BRANDS)} AS fav_brand,
                            {_pick("h_home", _STORES)} AS home_store
                     FROM (SELECT user_id, {hashes} FROM range(1, {users + 1}) t(user_id))
+                  )
                 )
             )
         )
@@ -594,6 +621,7 @@ def _build_order_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
     due = _repeat_due("k")
     off = (
         f"CASE WHEN period IS NULL THEN lo + {_below('h_time', 'hi - lo + 1')} "
+        "WHEN last_off IS NOT NULL THEN last_off + (n_orders - 1 - k) * period "
         "WHEN k = 0 THEN first_off "
         f"ELSE {due} - {_below('h_time', f'LEAST(({gap}) // 2, {due} - lo + 1)')} END"
     )
@@ -602,7 +630,8 @@ def _build_order_lines(con: duckdb.DuckDBPyConnection, r: _Rand) -> None:
     lines = _fan_out(
         f"{_P}u",
         "n_orders",
-        "user_id, lo, hi, period, first_off, premium, promo, fav_brand, home_store",
+        "user_id, lo, hi, period, first_off, last_off, n_orders, premium, promo, fav_brand, "
+        "home_store",
     )
     con.execute(
         f"""

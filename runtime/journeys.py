@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlglot import exp
 
 from segl.compiler import ir
+from segl.compiler.fingerprints import definition_fingerprint
 from segl.compiler.journeys import facts, model, timing
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
@@ -31,6 +32,7 @@ from segl.compiler.types import Type
 from segl.compiler.values import bucket_key_text, bucket_of
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
+from segl.runtime.migration import RunFingerprints, change_reason, stored_fingerprints
 
 NOOP = "SELECT 1"
 NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -322,7 +324,50 @@ class JourneyRun:
             if blocked is not None:
                 where = and_all([where, facts.not_in(col("_u"), blocked)])
             found = {user: self.as_of for user in self._values([journey.enter_when], where)}
+        elif journey.enter_moved is not None and start is not None:
+            found = {user: self.as_of for user in self._moved(journey, start, blocked)}
         return [Entry(user, found[user], new=True) for user in sorted(found, key=model.user_text)]
+
+    def _moved(
+        self, journey: model.Journey, start: dt.datetime, blocked: exp.Select | None
+    ) -> list[object]:
+        """Users who were in the move's origin layer at the journey's previous run and are
+        in its destination now; nobody when the layering's definition changed between the
+        two runs (comparing them would invent moves: W0702)."""
+        move = journey.enter_moved
+        assert move is not None
+        changed = self._layering_changed(move.layering, start)
+        if changed is not None:
+            self.warnings.append(
+                Diagnostic(
+                    "W0702",
+                    f"journey '{journey.name}' entered nobody by tier moves: {changed}",
+                    journey.span,
+                    ("moves are read again from the next run on, against this one",),
+                    Severity.WARNING,
+                )
+            )
+            return []
+        query = facts.moved_users(
+            self.compiled.plan,
+            self.compiled.target,
+            self.store.result,
+            self.store.layers.name,
+            move,
+            start,
+            blocked,
+        )
+        return [row[0] for row in self.engine.query(render(query, self.compiled.target))]
+
+    def _layering_changed(self, layering: str, start: dt.datetime) -> str | None:
+        stored = stored_fingerprints(self.engine, self.store)
+        if start not in stored:
+            return f"no stored run as of {start:%Y-%m-%d %H:%M:%S} to compare with"
+        now = RunFingerprints(
+            ir.fingerprint(self.project),
+            {layering: definition_fingerprint(self.project, layering)},
+        )
+        return change_reason(layering, "layering", (start, stored[start]), (self.as_of, now))
 
     def _exits(
         self,
@@ -568,7 +613,7 @@ class JourneyRun:
 
     def summary_warnings(self) -> list[Diagnostic]:
         if not self._unknown_zones:
-            return []
+            return self.warnings
         names = ", ".join(sorted(self._unknown_zones)[:5])
         users = len(set().union(*self._unknown_zones.values()))
         return [
@@ -579,7 +624,8 @@ class JourneyRun:
                 None,
                 ("use IANA names such as Asia/Shanghai or America/New_York",),
                 Severity.WARNING,
-            )
+            ),
+            *self.warnings,
         ]
 
 

@@ -13,8 +13,9 @@ simulation gives exactly what runs at those instants write (tests/test_simulate.
 
 Every journey of the project is replayed (caps are shared across journeys, so one
 journey's sends depend on the others'); only the named ones are reported. A project with
-an identity, or whose triggers' filters depend on the as-of, is replayed run by run
-instead (persons are resolved per run; such filters cannot be read once), in scratch
+an identity, whose triggers' filters depend on the as-of, or with a journey entered by
+tier moves is replayed run by run instead (persons are resolved per run; such filters
+cannot be read once; a move compares the layers stored by consecutive runs), in scratch
 tables that are dropped afterwards.
 """
 
@@ -72,7 +73,15 @@ def journeys_only(project: ir.Project) -> ir.Project:
     used: list[str] = []
     for value in project.journeys.values:
         used += [name for name in ir.references(value) if name not in used]
+    used += [name for name in moved_layerings(project) if name not in used]
     return project.closure(used)
+
+
+def moved_layerings(project: ir.Project) -> list[str]:
+    """The layerings whose tier moves enter journeys (`enter on moved(L, ...)`)."""
+    assert project.journeys is not None
+    moves = (j.enter_moved for j in project.journeys.journeys)
+    return list(dict.fromkeys(move.layering for move in moves if move is not None))
 
 
 def simulate(
@@ -85,7 +94,11 @@ def simulate(
     if not moments:
         return []
     simulation = Simulation(project, engine, prefix, moments)
-    if project.identity is not None or not simulation.triggers_read_once():
+    if (
+        project.identity is not None
+        or moved_layerings(project)  # a move compares the layers of consecutive runs
+        or not simulation.triggers_read_once()
+    ):
         return replayed(project, engine, prefix, moments)
     return simulation.run()
 

@@ -1,5 +1,6 @@
 """Differential property test of journeys (SPEC §3.2): generated journeys x generated data
-(DST, weekends, month ends, events at run instants) x generated schedules (irregular
+(DST, weekends, month ends, events at run instants; users moving between the tiers of a
+layering, which `enter on moved(...)` reads) x generated schedules (irregular
 cadences, gaps of days, runs exactly at an event's time) give the same outbox on the
 reference evaluator (runtime/reference/journeys.py) and on each engine.
 
@@ -48,6 +49,11 @@ source orders from table "orders" user user_id time ts { amount: number }
 tag visits = count(events where name == "visit" in last 7 days)
 tag spend = sum(orders.amount)
 tag last_seen = max(events.ts)
+layering activity {
+    engaged when visits >= 1 and spend > 5
+    browsing when visits >= 1
+    idle otherwise
+}
 """
 ZONES = [None, "Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Sydney", "Bad/Zone"]
 PROJECT_ZONES = ["UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin"]
@@ -114,6 +120,8 @@ def journeys(draw: st.DrawFn, name: str) -> str:
                 'enter on events where name != "view"',
                 "enter when visits >= 1",
                 "enter when spend > 5 or visits == 0",
+                'enter on moved(activity, from "browsing", to "idle")',
+                'enter on moved(activity, from "idle", to "engaged")',
             ]
         )
     )

@@ -10,6 +10,7 @@ import datetime as dt
 from sqlglot import exp
 
 from segl.compiler import ir
+from segl.compiler.alerts.model import LayerMove
 from segl.compiler.journeys import model
 from segl.compiler.plan import Plan
 from segl.compiler.sqlgen.expressions import ExprCompiler
@@ -121,6 +122,39 @@ def values_of(
     columns = [col(plan.column_for(name).column) for name in names]
     query = exp.Select(expressions=[col(USER), *columns]).from_(quoted_table(result), copy=False)
     return query.where(where, copy=False) if where is not None else query
+
+
+def moved_users(
+    plan: Plan,
+    target: Target,
+    result: str,
+    layers: str,
+    move: LayerMove,
+    previous: dt.datetime,
+    blocked: exp.Select | None,
+) -> exp.Select:
+    """Users of the run's result in layer `move.destination` who were in `move.origin` at
+    the run as of `previous` (the journey's previous run, whose layers are stored)."""
+    was = exp.Select(expressions=[col("user_id")]).from_(table_ref(layers), copy=False)
+    was = was.where(
+        and_all(
+            [
+                exp.EQ(this=col("as_of"), expression=target.timestamp(previous)),
+                exp.EQ(this=col("layering"), expression=target.string(move.layering)),
+                exp.EQ(this=col("layer"), expression=target.string(move.origin)),
+            ]
+        ),
+        copy=False,
+    )
+    now = col(plan.column_for(move.layering).column)
+    conditions: list[exp.Expression] = [
+        exp.EQ(this=now, expression=target.string(move.destination)),
+        exp.In(this=col(USER), query=exp.Subquery(this=was)),
+    ]
+    if blocked is not None:
+        conditions.append(not_in(col(USER), blocked))
+    query = exp.Select(expressions=[col(USER)]).from_(quoted_table(result), copy=False)
+    return query.where(and_all(conditions), copy=False)
 
 
 def is_true(plan: Plan, target: Target, name: str) -> exp.Expression:

@@ -228,6 +228,7 @@ class _Simulation:
         # journey -> user -> their last entry (earlier ones are over and matter no more)
         self.entries: dict[str, dict[UserKey, _Entry]] = {j.name: {} for j in journeys.journeys}
         self.sent: list[_Sent] = []
+        self.prior: RunResult | None = None  # the previous run's results (tier moves)
 
     def run(self, at: dt.datetime, previous: dt.datetime | None) -> list[Decision]:
         view = self._view(at)
@@ -248,6 +249,7 @@ class _Simulation:
         for due, _ in decided:
             due.entry.decided.add(due.step.index)
         self._end_finished()
+        self.prior = view.result
         decided.sort(key=lambda pair: pair[0].order())
         return [self._decision(due, status, view) for due, status in decided]
 
@@ -276,6 +278,8 @@ class _Simulation:
             if not _may_enter(journey, entries.get(user), view.at):
                 continue
             at = _entry_time(journey, user, view, previous)
+            if at is None and _moved(journey, user, self.prior, view):
+                at = view.at
             if at is not None:
                 entries[user] = _Entry(at=at, made_by=view.at)
 
@@ -430,6 +434,16 @@ def _entry_time(
     if journey.enter_when is not None and view.is_true(journey.enter_when, user):
         return view.at
     return None
+
+
+def _moved(journey: Journey, user: UserKey, prior: RunResult | None, view: _View) -> bool:
+    """`enter on moved(L, from a, to b)`: in layer a at the previous run, in b now (at the
+    journey's first run there is no previous run: nobody moved)."""
+    move = journey.enter_moved
+    if move is None or prior is None:
+        return False
+    before = prior.layers.get(move.layering, {}).get(user)
+    return before == move.origin and view.result.layers[move.layering].get(user) == move.destination
 
 
 def _exits(journey: Journey, user: UserKey, entry: _Entry, view: _View) -> bool:

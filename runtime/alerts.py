@@ -443,7 +443,7 @@ def listing_text(project: ir.Project, latest: Sequence[AlertRow | None]) -> str:
         op = measured_op(alert.condition) or "vs"
         compared = (
             f"{_number_text(row.value)} {op} {_number_text(row.threshold)}"
-            if row.value is not None or row.threshold is not None
+            if row.value is not None
             else "-"
         )
         notes = [f"since {_shown(row.firing_since)}"] if row.firing_since else []

@@ -165,6 +165,7 @@ def test_check_counts_reports_and_experiments(cli: Cli, tmp_path: Path) -> None:
         "retentions": 1,
         "reports": 2,
         "experiments": 1,
+        "alerts": 0,
     }
 
 

@@ -208,3 +208,34 @@ def test_journeys_bench_runs_the_same_decisions(small_scale: Path, tmp_path: Pat
         | {"history": history, "history_summary": summary}
     )
     assert "columnar staging" in text and "history rows" in text
+
+
+# ---------------------------------------------------------------- alerts
+
+
+def test_alerts_bench_runs_the_same_alerts(small_scale: Path, tmp_path: Path) -> None:
+    from benchmarks import alerts_bench
+
+    args = alerts_bench.parse_args(
+        [
+            *("--events", str(3_000 * 28.94), "--runs", "2"),
+            *("--data", str(small_scale.parent), "--out", str(tmp_path / "alerts.json")),
+        ]
+    )
+    # bench raises alerts_bench.Mismatch unless both projects store the same members and
+    # layers, both rounds decide the same alerts and the slide's value is the matrix's cell
+    result = alerts_bench.bench(args)
+    assert result["users"] == 3_000
+    alerts = result["alerts_at_as_of"]
+    assert set(alerts) == {"quadrant_slide", "loyal_shrinking", "few_high_value"}
+    # the reference run of `over 7 days` was found: the slide and the change are known
+    assert alerts["quadrant_slide"]["reference_as_of"] == str(result["reference_as_of"])
+    assert alerts["loyal_shrinking"]["value"] is not None
+    assert result["slide_share"] == pytest.approx(alerts["quadrant_slide"]["value"])
+    assert result["matrix"]["users"] >= 3_000
+    assert all(r["alerts_prepare"] > 0 for r in result["rounds"]["alerts"])
+    assert all("alerts_prepare" not in r for r in result["rounds"]["plain"])
+    summary = alerts_bench.summary(result)
+    assert len(summary["ratio_same_round"]) == 2 and len(result["command_seconds"]) == 2
+    text = alerts_bench.report({"result": result, "summary": summary})
+    assert "segl show migration" in text and "÷ plain" in text

@@ -177,7 +177,7 @@ def run_reports(
         if (text := rc.sql_text(engine, project, c, DEMO_ANCHOR, start, DEMO_ANCHOR))
     }
     title = f"segl report: {project.name} as of {DEMO_ANCHOR:%Y-%m-%d %H:%M}"
-    page = db_path.with_name(db_path.stem + "_report.html")
+    page = db_path.resolve().with_name(db_path.stem + "_report.html")
     page.write_text(render_html(results, context_of(project, sql=sql, title=title)), "utf-8")
     seconds = time.perf_counter() - started
     echo(

@@ -846,7 +846,7 @@ def test_demo_prints_and_stores_the_retail_reports(demo: Demo) -> None:
     assert {c.kind for c in chosen} == {"funnel", "retention", "report", "experiment"}
     for c in chosen:
         assert f"\n{c.kind} {c.name} - " in demo.printed, c
-    page = demo.path.with_name(demo.path.stem + "_report.html")
+    page = demo.path.resolve().with_name(demo.path.stem + "_report.html")
     assert f"the reports as an HTML page (charts, the rows and the SQL behind them): {page}" in (
         demo.printed
     )

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import Result
 from test_alerts import SLIDE_RULES, WEEKLY, slide_fill
 
@@ -86,3 +87,40 @@ def test_alerts_from_rule_files(
     for as_of in WEEKLY[2:4]:
         assert cli("run", root, "--db", url, "--as-of", f"{as_of:%Y-%m-%d}").code == 0
     assert cli("alerts", root, "--db", url, "--fail-on-firing").code == 0
+
+
+class _NoRuns:
+    """A scheduler stopped before its first instant: `run --every` only starts."""
+
+    runs = 0
+    last = None
+
+    def __init__(self, *args: object, **options: object) -> None:
+        pass
+
+    def run_until_stopped(self) -> None:
+        return None
+
+
+def test_every_longer_than_an_alerts_over_warns(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segl.runtime import cli as cli_module
+
+    toml = '[project]\nname = "shop"\ntimezone = "UTC"\n'
+    rules = SLIDE_RULES + "\n" + ALERTS
+    root = write_project({"rules.segl": rules, "segl.toml": toml})
+    path = tmp_path / "shop.duckdb"
+    DuckDBEngine(str(path)).close()
+    monkeypatch.setattr(cli_module, "Scheduler", _NoRuns)
+    ran = cli("run", root, "--db", f"duckdb:///{path}", "--every", "2w")
+    assert ran.code == 0, ran.output
+    line = rules.splitlines().index(ALERTS.splitlines()[0]) + 1
+    assert (
+        f"rules.segl:{line}:1: W0901 warning: alert 'quadrant_slide' compares with the run "
+        "7 days before, but runs come every 2w: its reference run is up to 14 days old instead"
+    ) in ran.output
+    assert "hint: use `over 14 days` or more, or run more often" in ran.output
+    assert ran.output.count("W0901") == 2  # loyal_shrinking too
+    daily = cli("run", root, "--db", f"duckdb:///{path}", "--every", "1d")
+    assert daily.code == 0 and "W0901" not in daily.output

@@ -528,3 +528,15 @@ def test_an_alert_over_a_changed_layering_is_unknown_and_says_so() -> None:
     assert f"alert quadrant_slide: unknown: reference run 2026-11-01 00:00:00; {row.detail}" in (
         summary_text(summary)
     )
+
+
+def test_a_compiled_script_leaves_alerts_out() -> None:
+    from segl.compiler.script import compile_run
+    from segl.compiler.targets import get_target
+
+    project = _with_alerts(FEW_ACTIVE)
+    compiled = compile_run(project, RUNS[0], get_target("duckdb"))
+    assert Store(project).alerts.name not in [t.name for t in compiled.tables]
+    script = compiled.script()
+    assert "alerts are evaluated by `segl run` only" in script
+    assert "segl_shop_alerts" not in script

@@ -34,6 +34,7 @@ from segl.compiler.alerts.model import (
 )
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp
+from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime import alerts as alert_run

@@ -788,7 +788,12 @@ def show_migration(
     help="Where to send: POST each message to URL, or append it to PATH as a JSON line.",
 )
 @db_option
-@click.option("--journey", "journey", default=None, help="Only this journey's messages.")
+@click.option(
+    "--journey",
+    "journey",
+    default=None,
+    help="Only this journey's messages (no alert notifications).",
+)
 @click.option(
     "--attempts",
     type=click.IntRange(min=1, max=100),
@@ -827,9 +832,10 @@ def deliver(
     retry_failed: bool,
     lock_timeout: float,
 ) -> None:
-    """Send the journeys' undelivered sent messages, oldest run first: one JSON object
-    each, its message id as Idempotency-Key. Every attempt is recorded, so a delivery
-    that was stopped resumes where it left off (docs/journeys.md, Delivery)."""
+    """Send the journeys' undelivered sent messages and the alerts' notifications, oldest
+    run first: one JSON object each, its message id as Idempotency-Key. Every attempt is
+    recorded, so a delivery that was stopped resumes where it left off (docs/journeys.md,
+    Delivery; docs/monitoring.md, Notification)."""
     from segl.runtime import delivery
 
     try:
@@ -880,9 +886,7 @@ def deliver(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--fail-on-firing", is_flag=True, help="Exit 1 while any alert is firing (cron, CI)."
-)
+@click.option("--fail-on-firing", is_flag=True, help="Exit 1 while any alert is firing (cron, CI).")
 @lock_timeout_option
 def alerts_command(
     project_arg: str | None,

@@ -95,17 +95,34 @@ def write_variants(root: Path) -> dict[str, Variant]:
 
 
 @contextlib.contextmanager
-def timing_alerts(seconds: list[float]) -> Iterator[None]:
-    """Wrap AlertRun.prepare for the duration: each call's wall seconds go to `seconds`."""
+def timing_alerts(
+    seconds: list[tuple[float, float]], queries: list[dict[str, Any]]
+) -> Iterator[None]:
+    """Wrap AlertRun.prepare for the duration: each call's wall and CPU seconds (of every
+    thread of this process: DuckDB's too) go to `seconds`, each query it sends (its
+    seconds, rows and start) to `queries`."""
     original = AlertRun.prepare
 
     @functools.wraps(original)
     def prepare(run: AlertRun) -> str:
-        started = time.perf_counter()
+        engine = run.engine
+        query = engine.query
+
+        def logged(sql: str) -> list[tuple[Any, ...]]:
+            started = time.perf_counter()
+            rows = query(sql)
+            seconds = time.perf_counter() - started
+            label = " ".join(sql.split())[:160]
+            queries.append({"seconds": seconds, "rows": len(rows), "sql": label})
+            return rows
+
+        engine.query = logged  # type: ignore[method-assign]
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return original(run)
         finally:
-            seconds.append(time.perf_counter() - started)
+            seconds.append((time.perf_counter() - started, time.process_time() - cpu))
+            del engine.query
 
     AlertRun.prepare = prepare  # type: ignore[method-assign]
     try:
@@ -118,15 +135,18 @@ def measure(engine: DuckDBEngine, variant: Variant, as_of: dt.datetime) -> dict[
     """One run at `as_of` after deleting what the variant wrote there: wall, CPU of this
     process, the 1-minute load average at its start, the alerts' prepare and outcomes."""
     reset_at(engine, variant, as_of)
-    prepared: list[float] = []
+    prepared: list[tuple[float, float]] = []
+    queries: list[dict[str, Any]] = []
     load = os.getloadavg()[0]
-    with timing_alerts(prepared):
+    with timing_alerts(prepared, queries):
         wall, cpu = time.perf_counter(), time.process_time()
         summary = run_loaded(variant.loaded(), engine, as_of)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     found: dict[str, Any] = {"wall": wall, "cpu": cpu, "load": load}
     if summary.alerts is not None:
-        found["alerts_prepare"] = sum(prepared)
+        found["alerts_prepare"] = sum(wall for wall, _ in prepared)
+        found["alerts_prepare_cpu"] = sum(cpu for _, cpu in prepared)
+        found["alerts_queries"] = queries
         found["alerts"] = {
             o.row.alert: {
                 "state": o.row.state,
@@ -141,18 +161,18 @@ def measure(engine: DuckDBEngine, variant: Variant, as_of: dt.datetime) -> dict[
 
 def matrix_in_process(
     engine: DuckDBEngine, variant: Variant, earlier: dt.datetime, later: dt.datetime
-) -> tuple[float, migration.Matrix]:
+) -> tuple[float, float, migration.Matrix]:
     """What `segl show migration` does once the project is loaded and the database open:
     the fingerprints' check, the matrix, its SQL rendered, the text table."""
     loaded = variant.loaded()
     assert loaded.project is not None
     layering = next(la for la in loaded.project.layerings if la.name == LAYERING)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     store = store_of(loaded, engine)
     matrix = migration.migration(engine, store, layering, earlier, later)
     render(migration.matrix_query(store, engine.target, LAYERING, earlier, later), engine.target)
     migration.as_text(matrix, layering.title)
-    return time.perf_counter() - started, matrix
+    return time.perf_counter() - started, time.process_time() - cpu, matrix
 
 
 def matrix_command(
@@ -244,13 +264,17 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             print(f"  reference runs: {_walls(reference_runs)}", flush=True)
             rounds: dict[str, list[dict[str, Any]]] = {n: [] for n in VARIANTS}
             matrix_seconds: list[float] = []
+            matrix_cpu: list[float] = []
             command_seconds: list[float] = []
             matrix = None
             for number in range(args.runs):
                 for name in ordered(number):
                     rounds[name].append(measure(engine, variants[name], as_of))
-                seconds, matrix = matrix_in_process(engine, variants["alerts"], reference, as_of)
+                seconds, cpu, matrix = matrix_in_process(
+                    engine, variants["alerts"], reference, as_of
+                )
                 matrix_seconds.append(seconds)
+                matrix_cpu.append(cpu)
                 engine.close()  # the command opens the file read-only, in its own process
                 command_seconds.append(matrix_command(work, variants["alerts"], reference, as_of))
                 engine = DuckDBEngine(str(work))
@@ -279,6 +303,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "reference_runs": reference_runs,
         "rounds": rounds,
         "matrix_seconds": matrix_seconds,
+        "matrix_cpu": matrix_cpu,
         "command_seconds": command_seconds,
     }
 
@@ -314,6 +339,23 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "with_matrix_ratio_median": statistics.median(
             (a["wall"] + m) / p["wall"] for p, a, m, _ in rounds
         ),
+        # the same, from the parts measured directly (less exposed to the noise of two
+        # whole runs): alert prepare + matrix over the run without, wall and CPU
+        "added_share_median": statistics.median(
+            (a["alerts_prepare"] + m) / p["wall"] for p, a, m, _ in rounds
+        ),
+        "added_cpu_share_median": statistics.median(
+            (a["alerts_prepare_cpu"] + m) / p["cpu"]
+            for p, a, m in zip(plain, alerts, result["matrix_cpu"], strict=True)
+        ),
+        "plain_cpu": statistics.median(r["cpu"] for r in plain),
+        "alerts_cpu": statistics.median(r["cpu"] for r in alerts),
+        "alerts_prepare_cpu": statistics.median(r["alerts_prepare_cpu"] for r in alerts),
+        "alerts_query_seconds": statistics.median(
+            sum(q["seconds"] for q in r["alerts_queries"]) for r in alerts
+        ),
+        "alerts_queries": len(alerts[0]["alerts_queries"]),
+        "matrix_cpu": statistics.median(result["matrix_cpu"]),
         "load": [r["load"] for r in plain + alerts],
     }
 
@@ -326,7 +368,8 @@ def report(results: dict[str, Any]) -> str:
         f" {result['as_of']}, reference {result['reference_as_of']}",
         f"plain   {s['plain_wall']:.2f} s  runs " + " ".join(f"{r['wall']:.2f}" for r in plain),
         f"alerts  {s['alerts_wall']:.2f} s  runs " + " ".join(f"{r['wall']:.2f}" for r in alerts),
-        f"  alert prepare {s['alerts_prepare']:.3f} s ({s['prepare_share_median']:.1%} of plain)",
+        f"  alert prepare {s['alerts_prepare']:.3f} s ({s['prepare_share_median']:.1%} of plain),"
+        f" its {s['alerts_queries']} queries {s['alerts_query_seconds']:.3f} s",
         f"  ÷ plain, same round: {s['ratio_same_round_median']:.3f}"
         f" (rounds " + " ".join(f"{x:.3f}" for x in s["ratio_same_round"]) + ")"
         f", CPU {s['ratio_cpu_same_round_median']:.3f}",
@@ -335,6 +378,9 @@ def report(results: dict[str, Any]) -> str:
         f"segl show migration (process) {s['command']:.2f} s ({s['command_share_median']:.1%} of"
         f" plain); runs " + " ".join(f"{x:.2f}" for x in result["command_seconds"]),
         f"(alerts run + matrix) ÷ plain, same round: {s['with_matrix_ratio_median']:.3f}",
+        f"(alert prepare + matrix) ÷ plain, same round: {s['added_share_median']:.3f};"
+        f" in CPU seconds {s['added_cpu_share_median']:.3f} (plain CPU {s['plain_cpu']:.2f} s,"
+        f" prepare {s['alerts_prepare_cpu']:.3f} s, matrix {s['matrix_cpu']:.3f} s)",
         "alerts at T: " + json.dumps(result["alerts_at_as_of"]),
         f"load at the starts: {min(s['load']):.2f}-{max(s['load']):.2f}",
     ]

@@ -187,9 +187,14 @@ def decide(
     as_of: dt.datetime,
     readings: Mapping[Leaf, Reading],
     earlier: Sequence[AlertRow],
+    later: dt.datetime | None = None,
+    replaced: AlertRow | None = None,
 ) -> AlertRow:
     """The alert's history row at `as_of`, given its leaves' readings and its committed
-    rows before `as_of` (in as-of order)."""
+    rows before `as_of` (in as-of order). `later`: the as-of of its latest committed row
+    after `as_of`: a run filling in the past makes no new notification (its firing is
+    history). `replaced`: the row of `as_of` this run replaces, whose notification is
+    kept while the alert fires."""
     values = {leaf: readings[leaf].value for leaf in leaves(alert.condition) if leaf in readings}
     truth = holds(alert.condition, values)
     state = FIRING if truth is True else OK if truth is False else UNKNOWN
@@ -205,6 +210,14 @@ def decide(
         detail = _unknown_detail(alert, readings)
     elif stale := stale_references(alert, as_of, readings):
         detail = _stale_detail(as_of, stale)
+    # a run again at an as-of keeps the notification its row had while it still fires:
+    # it may be delivered already (and its id is the same)
+    kept = replaced is not None and replaced.notification_id is not None
+    notify = notify or (kept and state == FIRING)
+    if notify and later is not None and not kept:
+        notify = False
+        note = f"a run of the past (the alert was evaluated as of {_shown(later)}): not notified"
+        detail = f"{detail}; {note}" if detail else note
     return AlertRow(
         as_of,
         alert.name,
@@ -547,8 +560,14 @@ class AlertRun:
             if row.as_of < as_of:
                 earlier[row.alert].append(row)
         readings = self._readings(as_of)
+        latest = {row.alert: row.as_of for row in history}  # in as-of order: the last
         for alert in self.alerts:
-            row = decide(self.project.name, alert, as_of, readings, earlier[alert.name])
+            after = latest.get(alert.name)
+            later = after if after is not None and after > as_of else None
+            replaced = next((r for r in history if (r.alert, r.as_of) == (alert.name, as_of)), None)
+            row = decide(
+                self.project.name, alert, as_of, readings, earlier[alert.name], later, replaced
+            )
             self.outcomes.append(AlertOutcome(row, measured_op(alert.condition)))
             self.warnings += _stale_warning(alert, as_of, readings)
         self._match = self._replaced(as_of, uncommitted)

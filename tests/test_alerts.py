@@ -541,3 +541,24 @@ def test_a_compiled_script_leaves_alerts_out() -> None:
     script = compiled.script()
     assert "alerts are evaluated by `segl run` only" in script
     assert "segl_shop_alerts" not in script
+
+
+def test_a_run_of_the_past_keeps_history_but_notifies_nobody() -> None:
+    loaded, engine = slide_shop(SLIDE)
+    for as_of in (WEEKLY[0], WEEKLY[4]):
+        run_loaded(loaded, engine, as_of)
+    summary = run_loaded(loaded, engine, WEEKLY[1])  # filled in afterwards
+    assert summary.alerts is not None
+    row = summary.alerts[0].row
+    assert (row.state, row.firing_since, row.notification_id) == (FIRING, WEEKLY[1], None)
+    assert row.detail == (
+        "a run of the past (the alert was evaluated as of 2026-11-29 00:00:00): not notified"
+    )
+    sent = alert_run.notifications(engine, store_of(loaded, engine))
+    assert [as_of for as_of, _, _ in sent] == [WEEKLY[4]]
+    # the latest as-of run again: now the firing began at the filled-in run, but the
+    # notification its row had is kept (it may have been delivered)
+    again = run_loaded(loaded, engine, WEEKLY[4])
+    assert again.alerts is not None
+    row = again.alerts[0].row
+    assert (row.firing_since, row.notification_id) == (WEEKLY[1], sent[0][1])

@@ -1,5 +1,6 @@
 """`segl demo`: a deterministic synthetic retail warehouse, and the examples run on it,
-their journeys decided by runs on a schedule over the demo's last days."""
+their journeys decided by runs on a schedule over the demo's last days, their alerts
+and a layering's migration against a run a week earlier."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from pathlib import Path
 
 from segl.compiler import ir
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.runtime import alerts
+from segl.runtime import migration as mg
 from segl.runtime import report_command as rc
 from segl.runtime.demo_data import DEMO_ANCHOR, build_demo_warehouse
 from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.outbox import read_outbox
 from segl.runtime.project import LoadedProject, load_project
-from segl.runtime.report_html import context_of, render_html
+from segl.runtime.report_html import context_of, migration_result, render_html
 from segl.runtime.run import run_loaded, segl_version, store_of
 from segl.runtime.tables import JOURNEY_COLUMNS, format_table, plural, summary_text
 
@@ -62,6 +65,26 @@ SCHEDULES = {
 }
 
 
+@dataclass(frozen=True)
+class Monitoring:
+    """A run `before` the demo's as-of, then the migration of `layering` from it to the
+    run as of the demo's as-of."""
+
+    before: dt.timedelta
+    layering: str
+
+    @property
+    def reference(self) -> dt.datetime:
+        return DEMO_ANCHOR - self.before
+
+
+# The retail rules ran a week before the demo's as-of too, before their journeys were
+# written (a journey's first run is its own: that run leaves the schedule's journeys as they
+# were): the reference run of the alerts' `over 7 days`, so the run as of the demo's as-of
+# sees the slide of high-frequency low-value buyers of the demo data's last week (SPEC §2.9).
+MONITORING = {"retail": Monitoring(dt.timedelta(days=7), "value_quadrant")}
+
+
 def examples_dir() -> Path:
     return Path(str(resources.files("segl.examples")))
 
@@ -70,6 +93,13 @@ def _fresh(path: Path) -> None:
     for stale in (path, path.with_name(path.name + ".wal")):
         if stale.exists():
             stale.unlink()
+
+
+def without_journeys(loaded: LoadedProject) -> LoadedProject:
+    """The project as it was before its journeys were written (the same definitions, so the
+    same fingerprints: the runs compare)."""
+    assert loaded.project is not None
+    return dataclasses.replace(loaded, project=dataclasses.replace(loaded.project, journeys=None))
 
 
 @dataclass
@@ -89,6 +119,7 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
     engine = DuckDBEngine(str(db_path))
     scheduled: list[_Journeys] = []
     warnings: dict[tuple[str, str], Diagnostic] = {}
+    matrices: list[tuple[mg.Matrix, str]] = []  # drawn on the HTML page, with their SQL
     try:
         started = time.perf_counter()
         counts = build_demo_warehouse(engine.connection, users=users)
@@ -101,6 +132,14 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
                 raise DiagnosticError(loaded.diagnostics)
             assert loaded.project is not None
             schedule = SCHEDULES.get(name) if loaded.project.journeys is not None else None
+            watch = MONITORING.get(name)
+            if watch is not None:
+                echo(
+                    f"{name}: a run as of {watch.reference:%Y-%m-%d %H:%M}, a week before, of "
+                    "the rules before their journeys were written: the reference run of the "
+                    "alerts' `over 7 days` and of the migration below"
+                )
+                run_loaded(without_journeys(loaded), engine, watch.reference)
             started = time.perf_counter()
             if schedule is not None:
                 instants = schedule.instants()
@@ -119,9 +158,11 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
                 seconds = time.perf_counter() - started
                 scheduled.append(_Journeys(loaded, schedule, len(instants) + 1, seconds))
             echo(summary_text(summary, [d.name for d in in_file_order]))
+            if watch is not None:
+                matrices.append(show_monitoring(engine, loaded, watch, echo))
         if scheduled:
             echo(journeys_text(engine, scheduled, list(warnings.values())))
-        page = run_reports(engine, load_project(examples_dir() / "retail"), db_path, echo)
+        page = run_reports(engine, load_project(examples_dir() / "retail"), db_path, echo, matrices)
     finally:
         engine.close()
     url = f"duckdb:///{db_path}"
@@ -131,6 +172,14 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
         f"  segl show segment beijing_loyal -p examples/retail --db {url} "
         f"--as-of {DEMO_ANCHOR:%Y-%m-%d}",
     ]
+    for name, watch in MONITORING.items():
+        lines += [
+            "the alerts' latest states, and the migration drawn as a Sankey on its own page:",
+            f"  segl alerts -p examples/{name} --db {url}",
+            f"  segl show migration {watch.layering} -p examples/{name} --db {url} "
+            f"--from {watch.reference:%Y-%m-%d} --to {DEMO_ANCHOR:%Y-%m-%d} "
+            f"--format html --out {watch.layering}.html",
+        ]
     if scheduled:
         lines += [
             "the journeys' messages, one JSON object each, and one journey's delivered to a file:",
@@ -141,13 +190,43 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def show_monitoring(
+    engine: Engine, loaded: LoadedProject, watch: Monitoring, echo: Callable[[str], None]
+) -> tuple[mg.Matrix, str]:
+    """Print the migration of the watched layering from the week-earlier run to the demo's
+    as-of (`segl show migration`) and the alerts' latest states (`segl alerts`); return the
+    matrix and the SQL that counted it, for the HTML page."""
+    from segl.compiler.sqlgen import render
+
+    project = loaded.project
+    assert project is not None
+    store = store_of(loaded, engine)
+    layering = next(la for la in project.layerings if la.name == watch.layering)
+    matrix = mg.migration(engine, store, layering, watch.reference, DEMO_ANCHOR)
+    query = mg.matrix_query(store, engine.target, layering.name, watch.reference, DEMO_ANCHOR)
+    echo(
+        f"{project.name}: how the users of {layering.name} moved from the run as of "
+        f"{watch.reference:%Y-%m-%d %H:%M} to the run as of {DEMO_ANCHOR:%Y-%m-%d %H:%M} "
+        "(segl show migration)\n"
+    )
+    echo(mg.as_text(matrix, layering.title))
+    echo(f"{project.name}: the alerts' latest states (segl alerts)\n")
+    echo(alerts.listing_text(project, alerts.latest_states(engine, store)))
+    return matrix, render(query, engine.target)
+
+
 def run_reports(
-    engine: Engine, loaded: LoadedProject, db_path: Path, echo: Callable[[str], None]
+    engine: Engine,
+    loaded: LoadedProject,
+    db_path: Path,
+    echo: Callable[[str], None],
+    matrices: list[tuple[mg.Matrix, str]] | None = None,
 ) -> Path:
     """The project's funnels, retention, reports and experiments as of the demo's as-of,
     as `segl report` runs them (stored, the experiments' assignments too): printed as text
-    and written as the HTML page next to the database, whose path is returned. Funnels'
-    entries and retention's cohorts are the last weeks' (`_report_span`)."""
+    and written as the HTML page next to the database, whose path is returned, with the
+    `matrices` drawn last (a Sankey and the matrix each). Funnels' entries and retention's
+    cohorts are the last weeks' (`_report_span`)."""
     if not loaded.ok or loaded.project is None:
         raise DiagnosticError(loaded.diagnostics)
     project = loaded.project
@@ -178,7 +257,10 @@ def run_reports(
     }
     title = f"segl report: {project.name} as of {DEMO_ANCHOR:%Y-%m-%d %H:%M}"
     page = db_path.resolve().with_name(db_path.stem + "_report.html")
-    page.write_text(render_html(results, context_of(project, sql=sql, title=title)), "utf-8")
+    drawn = [migration_result(mg.as_json(matrix)) for matrix, _ in matrices or []]
+    sql.update({matrix.layering: text for matrix, text in matrices or []})
+    context = context_of(project, sql=sql, title=title)
+    page.write_text(render_html([*results, *drawn], context), "utf-8")
     seconds = time.perf_counter() - started
     echo(
         f"{project.name}: {plural(len(results), 'report')} as of "

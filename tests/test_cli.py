@@ -787,6 +787,43 @@ def test_demo_builds_a_warehouse_and_prints_sizes(cli: Cli, tmp_path: Path) -> N
     assert shown.code == 0, shown.output
     assert re.search(rf"^size\s+{size.group(1)} of 3,000 users", shown.out, re.M), shown.out
 
+    # the slide of the demo data's last week: quadrant_slide fires in the run summary, with
+    # the value `segl alerts` lists and the share of the matrix `segl show migration` counts
+    # between the two runs the demo suggests (the same cell printed in the demo's matrix)
+    listed = cli("alerts", "-p", RETAIL, "--db", db_url(path), "--format", "json")
+    assert listed.code == 0, listed.output
+    slide = next(a for a in json.loads(listed.out) if a["alert"] == "quadrant_slide")
+    assert slide["state"] == "firing" and slide["value"] > slide["threshold"] == 0.05
+    assert re.search(
+        rf"^alert quadrant_slide: firing since {ANCHOR} 00:00:00: {slide['value']:.4g} > 0.05;",
+        out,
+        re.M,
+    ), out
+    suggested = re.search(r"segl show migration value_quadrant .* --from (\S+) --to (\S+)", out)
+    assert suggested is not None, out
+    since, until = suggested.groups()
+    moved = cli(
+        "show",
+        "migration",
+        "value_quadrant",
+        "-p",
+        RETAIL,
+        "--db",
+        db_url(path),
+        "--from",
+        since,
+        "--to",
+        until,
+        "--format",
+        "json",
+    )
+    assert moved.code == 0, moved.output
+    assert (json.loads(moved.out)["from"][:10], until) == (slide["reference_as_of"][:10], ANCHOR)
+    cells = {(c["from"], c["to"]): c for c in json.loads(moved.out)["cells"]}
+    assert cells[("hf_lv", "lf_lv")]["share"] == pytest.approx(slide["value"])
+    users = cells[("hf_lv", "lf_lv")]["users"]
+    assert re.search(rf"^hf_lv(\s+[\d,]+){{3}}\s+{users:,}\s", out, re.M), out
+
 
 # ------------------------------------------------------------------- usage errors
 

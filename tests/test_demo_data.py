@@ -860,3 +860,75 @@ def test_demo_prints_and_stores_the_retail_reports(demo: Demo) -> None:
         engine.close()
     assert sorted(row[0] for row in stored) == sorted(names)
     assert assigned[0][0] > 0
+
+
+def _printed_matrix_row(printed: str, origin: str) -> dict[str, tuple[int, str]]:
+    """The demo's migration matrix, row `origin`: destination -> (users, share text)."""
+    lines = printed.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("from \\ to "))
+    columns = lines[header].split()[3:]
+    row = next(i for i in range(header, len(lines)) if lines[i].split()[:1] == [origin])
+    counts = [int(n.replace(",", "")) for n in lines[row].split()[1:]]
+    shares = lines[row + 1].split()
+    assert len(counts) == len(columns) and len(shares) == len(columns) - 1  # no total share
+    return {c: (n, s) for c, n, s in zip(columns, counts, [*shares, ""], strict=True)}
+
+
+def test_demo_shows_the_slide_as_a_migration_and_a_firing_alert(demo: Demo) -> None:
+    """The demo runs retail a week before its as-of too: the run summary shows
+    quadrant_slide firing with the share of the week-earlier run's hf_lv members in lf_lv at
+    the as-of, counted here from the stored layers; the migration matrix printed and drawn
+    on the HTML page holds the same count; skincare_fans_shrinking fires with the fall of
+    the stored segment."""
+    from segl.runtime.alerts import FIRING, latest_states
+
+    loaded = load_project(RETAIL)
+    assert loaded.project is not None and loaded.project.alerts is not None
+    engine = DuckDBEngine(str(demo.path), read_only=True)
+    try:
+        store = store_of(loaded, engine)
+        layers = engine.query(
+            f'SELECT as_of, user_id, layer FROM "{store.layers.name}" '
+            "WHERE layering = 'value_quadrant'"
+        )
+        members = engine.query(
+            f'SELECT as_of, count(*) FROM "{store.members.name}" '
+            "WHERE segment = 'skincare_fans_no_recent_order' GROUP BY as_of"
+        )
+        latest = latest_states(engine, store)
+    finally:
+        engine.close()
+    alerts = loaded.project.alerts.alerts
+    states = {alert.name: row for alert, row in zip(alerts, latest, strict=True)}
+
+    before = {user for at, user, layer in layers if at == WEEK_BEFORE and layer == "hf_lv"}
+    now_lf_lv = {user for at, user, layer in layers if at == DEMO_ANCHOR and layer == "lf_lv"}
+    moved = len(before & now_lf_lv)
+    share = moved / len(before)
+    slide = states["quadrant_slide"]
+    assert slide is not None and slide.state == FIRING
+    assert slide.as_of == DEMO_ANCHOR and slide.reference_as_of == WEEK_BEFORE
+    assert slide.value is not None and slide.value > 0.05
+    assert slide.value == pytest.approx(share) and slide.threshold == pytest.approx(0.05)
+    assert re.search(
+        rf"^alert quadrant_slide: firing since {DEMO_ANCHOR:%Y-%m-%d %H:%M:%S}: "
+        rf"{slide.value:.4g} > 0.05; reference run {WEEK_BEFORE:%Y-%m-%d %H:%M:%S}",
+        demo.printed,
+        re.M,
+    ), demo.printed
+    assert re.search(rf"^quadrant_slide\s+firing\s+{DEMO_ANCHOR:%Y-%m-%d}", demo.printed, re.M)
+
+    row = _printed_matrix_row(demo.printed, "hf_lv")
+    assert row["lf_lv"] == (moved, f"{share:.1%}")
+    assert row["total"][0] == len(before)
+
+    sizes = {at: n for at, n in members}
+    fall = (sizes[DEMO_ANCHOR] - sizes[WEEK_BEFORE]) / sizes[WEEK_BEFORE]
+    shrinking = states["skincare_fans_shrinking"]
+    assert shrinking is not None and shrinking.state == FIRING and fall < -0.2
+    assert shrinking.value == pytest.approx(fall)
+
+    page = demo.path.resolve().with_name(demo.path.stem + "_report.html")
+    html = page.read_text("utf-8")
+    assert 'data-kind="migration" data-name="value_quadrant"' in html
+    assert f"hf_lv · {WEEK_BEFORE:%m-%d}" in html and f"lf_lv · {DEMO_ANCHOR:%m-%d}" in html

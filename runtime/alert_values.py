@@ -17,8 +17,11 @@ and Spark write that last, as the commit marker):
   retained at `period` of its latest cohort whose cell is complete. For `change` the same
   is computed at R (with the current definition: comparable by construction).
 
-A leaf is unknown (value None, `unknown` saying why) without a reference run, or when the
-definition it reads changed between R and T (the run log's fingerprints).
+A leaf is unknown (value None, `unknown` saying why) without a reference run, when the
+definition it reads changed between R and T (the run log's fingerprints), or when the
+report it reads cannot be computed on the engine: the compiler's refusal (E0501), or no
+persons stored at that run for a project with an identity (E0822), both found before
+the report's SQL runs, so the run goes on (`ReportUnknown`).
 """
 
 from __future__ import annotations
@@ -35,11 +38,18 @@ from segl.compiler.alerts.model import Change, Leaf, Moved, Number, ReportValue,
 from segl.compiler.fingerprints import definition_fingerprints
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
+from segl.compiler.targets import TargetError
+from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.engines import Engine
 from segl.runtime.migration import Matrix, RunFingerprints, change_reason, read_matrix
 from segl.runtime.migration import stored_fingerprints as read_fingerprints
 
 Json = Any
+
+
+class ReportUnknown(Exception):
+    """A report a leaf reads cannot be computed on the engine (found before its SQL ran):
+    the leaf is unknown, with this reason, and the run goes on."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,15 @@ class LeafComputer:
         )
 
     def value(self, leaf: Leaf) -> LeafValue:
+        try:
+            return self._value(leaf)
+        except ReportUnknown as unknown:
+            reference = None
+            if isinstance(leaf, Moved | Change):
+                reference = reference_run(self.stored, self.as_of, leaf.over)
+            return LeafValue(None, reference, str(unknown))
+
+    def _value(self, leaf: Leaf) -> LeafValue:
         match leaf:
             case Moved(over=over) | Change(over=over):
                 reference = reference_run(self.stored, self.as_of, over)
@@ -226,8 +245,10 @@ class ReportRuns:
     """ReportValues computed on the engine, keeping each result computed at the run's as-of
     so the caller can store it in the report results table (`keep_report_results`)."""
 
-    def __init__(self, engine: Engine, project: ir.Project, as_of: dt.datetime) -> None:
-        self.engine, self.project, self.as_of = engine, project, as_of
+    def __init__(
+        self, engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime
+    ) -> None:
+        self.engine, self.store, self.project, self.as_of = engine, store, project, as_of
         self.results: dict[str, tuple[Json, tuple[dt.datetime | None, dt.datetime | None]]] = {}
         self._by_run: dict[tuple[str, dt.datetime], Json] = {}
 
@@ -236,13 +257,27 @@ class ReportRuns:
 
         key = (leaf.report, as_of)
         if key not in self._by_run:
-            if leaf.kind == "funnel":
-                start, end = reports.entry_range(as_of, None, None)
-                result = reports.run_funnel(self.engine, self.project, leaf.report, as_of)
-                span: tuple[dt.datetime | None, dt.datetime | None] = (start, end)
-            else:
-                result = reports.run_retention(self.engine, self.project, leaf.report, as_of)
-                span = (None, None)
+            engine, project = self.engine, self.project
+            try:  # both refusals come before any of the report's SQL is sent
+                persons = reports.persons_at(engine, self.store, project, as_of)
+                if leaf.kind == "funnel":
+                    start, end = reports.entry_range(as_of, None, None)
+                    result = reports.run_funnel(
+                        engine, project, leaf.report, as_of, persons=persons
+                    )
+                    span: tuple[dt.datetime | None, dt.datetime | None] = (start, end)
+                else:
+                    result = reports.run_retention(
+                        engine, project, leaf.report, as_of, persons=persons
+                    )
+                    span = (None, None)
+            except TargetError as err:
+                raise ReportUnknown(f"{leaf.kind} {leaf.report}: {err.code} {err}") from err
+            except DiagnosticError as err:
+                first = err.diagnostics[0]
+                raise ReportUnknown(
+                    f"{leaf.kind} {leaf.report}: {first.code} {first.message}"
+                ) from err
             self._by_run[key] = result
             if as_of == self.as_of:
                 self.results[leaf.report] = (result, span)
@@ -257,7 +292,7 @@ def compute_leaf_values(
     # this run's own fingerprints are the rules' (its run log row may not be written yet)
     fingerprints[as_of] = RunFingerprints(ir.fingerprint(project), definition_fingerprints(project))
     layerings = {la.name: la for la in project.layerings}
-    report_runs = ReportRuns(engine, project, as_of)
+    report_runs = ReportRuns(engine, store, project, as_of)
     computer = LeafComputer(
         as_of,
         list(fingerprints),

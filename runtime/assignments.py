@@ -30,6 +30,7 @@ from segl.runtime.engines import Engine
 from segl.runtime.reports import (
     _experiment_named,
     experiment_assignments,
+    persons_at,
     run_experiment,
     user_text,
 )
@@ -129,7 +130,9 @@ def record_assignments(
     if not _check_schema(engine, table):
         engine.execute_in_transaction([render(_create(table, target, project), target)])
     engine.use_timezone(project.timezone)
-    fresh = assignment_query(project, experiment, as_of, target)
+    fresh = assignment_query(
+        project, experiment, as_of, target, persons_at(engine, store, project, as_of)
+    )
     settings = fresh.args.get("settings")  # ClickHouse: the query's settings go outside
     fresh.set("settings", None)
     known = exp.Select(expressions=[col("user_id")]).from_(table_ref(table.name), copy=False)
@@ -171,7 +174,8 @@ def run_sticky_experiment(
     experiment = _experiment_named(project, definition)
     record_assignments(engine, store, project, experiment, as_of)
     stored = stored_query(store, engine.target, experiment, as_of)
-    return run_experiment(engine, project, experiment, as_of, stored=stored)
+    persons = persons_at(engine, store, project, as_of)
+    return run_experiment(engine, project, experiment, as_of, stored=stored, persons=persons)
 
 
 def assignments_at(
@@ -194,7 +198,8 @@ def assignments_at(
         for user, arm, assigned_at in engine.query(render(query, engine.target)):
             when = engine.decode(assigned_at, Type.TIMESTAMP)
             found[engine.decode(user, kind)] = (str(arm), when)
-    for user, arm in experiment_assignments(engine, project, experiment, as_of):
+    persons = persons_at(engine, store, project, as_of)
+    for user, arm in experiment_assignments(engine, project, experiment, as_of, persons):
         found.setdefault(user, (arm, None))
     rows = [(user, arm, when) for user, (arm, when) in found.items()]
     return sorted(rows, key=lambda row: user_text(row[0]))

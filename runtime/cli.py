@@ -1066,7 +1066,7 @@ def report(
             sql: dict[str, str] = {}
             if fmt == "html":
                 for c in chosen:
-                    query = rc.sql_text(engine, checked, c, moment, low, high)
+                    query = rc.sql_text(engine, checked, c, moment, low, high, store)
                     if query is not None:
                         sql[c.name] = query
         except DiagnosticError as err:

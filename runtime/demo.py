@@ -232,13 +232,6 @@ def run_reports(
     if not loaded.ok or loaded.project is None:
         raise DiagnosticError(loaded.diagnostics)
     project = loaded.project
-    note = ""
-    if project.identity is not None:
-        # the engines do not compile reports over an identity's persons yet (E0501); the
-        # demo's reports read only sources keyed by member, and every demo person holds
-        # one member, so per member is what per person would give here
-        project = dataclasses.replace(project, identity=None)
-        note = " (per member: reports over the identity's persons are not compiled yet)"
     store = store_of(loaded, engine)
     started = time.perf_counter()
     chosen = rc.defined(project)
@@ -255,7 +248,7 @@ def run_reports(
     sql = {
         c.name: text
         for c, start in zip(chosen, spans, strict=True)
-        if (text := rc.sql_text(engine, project, c, DEMO_ANCHOR, start, DEMO_ANCHOR))
+        if (text := rc.sql_text(engine, project, c, DEMO_ANCHOR, start, DEMO_ANCHOR, store))
     }
     title = f"segl report: {project.name} as of {DEMO_ANCHOR:%Y-%m-%d %H:%M}"
     page = db_path.resolve().with_name(db_path.stem + "_report.html")
@@ -266,7 +259,7 @@ def run_reports(
     seconds = time.perf_counter() - started
     echo(
         f"{project.name}: {plural(len(results), 'report')} as of "
-        f"{DEMO_ANCHOR:%Y-%m-%d %H:%M}{note}, in {seconds:.1f} s\n"
+        f"{DEMO_ANCHOR:%Y-%m-%d %H:%M}, in {seconds:.1f} s\n"
     )
     echo(rc.results_text(results, rc.titles_of(project)))
     return page

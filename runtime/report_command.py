@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -26,6 +26,9 @@ from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
 from segl.runtime.tables import display_width, format_table
+
+if TYPE_CHECKING:
+    from segl.compiler.reports.sql import Persons
 
 Json = dict[str, Any]
 KINDS = ("funnel", "retention", "report", "experiment")
@@ -115,19 +118,35 @@ def compute(
     store: Store | None = None,
 ) -> Json:
     """One result, the JSON object of docs/reports.md. With `store`, an experiment first
-    records its new assignments there and then runs over the stored ones (sticky)."""
+    records its new assignments there and then runs over the stored ones (sticky). A
+    project with an identity needs `store`: its users are the persons stored by the latest
+    run at or before the as-of (E0822 when there is none)."""
     from segl.runtime import reports
     from segl.runtime.assignments import run_sticky_experiment
 
-    if chosen.kind == "funnel":
-        return reports.run_funnel(engine, project, chosen.name, as_of, start, end)
-    if chosen.kind == "retention":
-        return reports.run_retention(engine, project, chosen.name, as_of, start, end)
-    if chosen.kind == "report":
-        return reports.run_report(engine, project, chosen.name, as_of, start, end)
-    if store is not None:
+    if store is not None and chosen.kind == "experiment":
         return run_sticky_experiment(engine, store, project, chosen.name, as_of)
-    return reports.run_experiment(engine, project, chosen.name, as_of)
+    persons = _persons(engine, store, project, as_of)
+    if chosen.kind == "funnel":
+        return reports.run_funnel(engine, project, chosen.name, as_of, start, end, persons)
+    if chosen.kind == "retention":
+        return reports.run_retention(engine, project, chosen.name, as_of, start, end, persons)
+    if chosen.kind == "report":
+        return reports.run_report(engine, project, chosen.name, as_of, start, end, persons)
+    return reports.run_experiment(engine, project, chosen.name, as_of, persons=persons)
+
+
+def _persons(
+    engine: Engine, store: Store | None, project: ir.Project, as_of: dt.datetime
+) -> Persons | None:
+    """The persons a project with an identity's reports read (None without one)."""
+    from segl.runtime.reports import persons_at
+
+    if project.identity is None:
+        return None
+    if store is None:
+        raise ValueError("the reports of a project with an identity read a run's persons")
+    return persons_at(engine, store, project, as_of)
 
 
 def stored_range(
@@ -153,9 +172,10 @@ def sql_text(
     as_of: dt.datetime,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    store: Store | None = None,
 ) -> str | None:
     """The SQL a funnel or retention runs (for the HTML page's "SQL" section); None for
-    the other kinds."""
+    the other kinds. `store`: where a project with an identity's persons are."""
     from segl.compiler.reports.sql import funnel_query, retention_query
     from segl.runtime.reports import entry_range
 
@@ -163,10 +183,12 @@ def sql_text(
     if chosen.kind == "funnel":
         funnel = next(f for f in reports.funnels if f.name == chosen.name)
         low, high = entry_range(as_of, start, end)
-        query = funnel_query(project, funnel, as_of, engine.target, low, high)
+        persons = _persons(engine, store, project, as_of)
+        query = funnel_query(project, funnel, as_of, engine.target, low, high, persons)
     elif chosen.kind == "retention":
         retention = next(r for r in reports.retentions if r.name == chosen.name)
-        query = retention_query(project, retention, as_of, engine.target, start, end)
+        persons = _persons(engine, store, project, as_of)
+        query = retention_query(project, retention, as_of, engine.target, start, end, persons)
     else:
         return None
     return render(query, engine.target)

@@ -26,11 +26,13 @@ from segl.compiler.reports.experiment_sql import (
     key_type,
 )
 from segl.compiler.reports.report_sql import aggregates_of, columns_of, report_query
-from segl.compiler.reports.sql import FUNNEL_COUNTS, funnel_query, retention_query
-from segl.compiler.sqlgen import render
+from segl.compiler.reports.sql import FUNNEL_COUNTS, Persons, funnel_query, retention_query
+from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.store import Store
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
 from segl.compiler.values import arith, bucket_key_text, conform, negate, not_nan
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
 from segl.runtime.reference.reports import DEFAULT_ENTRY_DAYS, json_value
 
@@ -71,6 +73,61 @@ def _order_key(value: Any) -> tuple[int, Any]:
     return (1, "") if value is None else (0, value)
 
 
+def persons_at(
+    engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime
+) -> Persons | None:
+    """Where the reports of a project with an identity read their persons: those stored by
+    the latest run at or before `as_of` (None without an identity). A run is known by its
+    run log row or by its persons (a run still writing: ClickHouse and Spark write the run
+    log last, and alerts compute their reports before that). E0822 when there is none: a
+    report's users are the persons a run resolved (docs/reports.md)."""
+    if project.identity is None:
+        return None
+    target = engine.target
+    runs = [
+        _latest(
+            store.runs.name, exp.EQ(this=col("project"), expression=target.string(project.name))
+        ),
+        _latest(store.persons.name),
+    ]
+    latest = None
+    for table, query in runs:
+        if engine.columns_of(table) is None:
+            continue
+        bounded = query.where(
+            exp.LTE(this=col("as_of"), expression=target.timestamp(as_of)), copy=False
+        )
+        found = engine.query(render(bounded, target, pretty=False))
+        if found and found[0][0] is not None:
+            stored = engine.decode(found[0][0], Type.TIMESTAMP)
+            latest = stored if latest is None else max(latest, stored)
+    if latest is None or engine.columns_of(store.persons.name) is None:
+        raise DiagnosticError([no_persons(project, as_of)])
+    return Persons(store.persons.name, latest)
+
+
+def _latest(table: str, *conditions: exp.Expression) -> tuple[str, exp.Select]:
+    query = exp.Select(expressions=[exp.Max(this=col("as_of"))]).from_(table_ref(table))
+    for condition in conditions:
+        query = query.where(condition, copy=False)
+    return table, query
+
+
+def no_persons(project: ir.Project, as_of: dt.datetime) -> Diagnostic:
+    identity = project.identity
+    assert identity is not None
+    return Diagnostic(
+        "E0822",
+        f"no run of {project.name} as of {as_of:%Y-%m-%d %H:%M:%S} or before has stored "
+        f"the persons of identity '{identity.name}'",
+        None,
+        (
+            "a report's users are the persons a run resolved: run `segl run` for that "
+            "as-of (or an earlier one) first",
+        ),
+    )
+
+
 def run_funnel(
     engine: Engine,
     project: ir.Project,
@@ -78,13 +135,15 @@ def run_funnel(
     as_of: dt.datetime,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    persons: Persons | None = None,
 ) -> Json:
     """The funnel at `as_of` (a naive wall time in the project's zone), its first step in
-    [start, end): the reference's JSON shape."""
+    [start, end): the reference's JSON shape. `persons`: a project with an identity's
+    (`persons_at`)."""
     funnel = _funnel_named(project, definition)
     start, end = entry_range(as_of, start, end)
     engine.use_timezone(project.timezone)
-    query = funnel_query(project, funnel, as_of, engine.target, start, end)
+    query = funnel_query(project, funnel, as_of, engine.target, start, end, persons)
     rows = engine.query(render(query, engine.target))
     count = len(funnel.steps)
     # group value -> (users per furthest step, censored, durations per step)
@@ -178,12 +237,13 @@ def run_retention(
     as_of: dt.datetime,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    persons: Persons | None = None,
 ) -> Json:
     """The retention at `as_of`, cohorts whose instants lie in [start, end) (both optional):
     the reference's JSON shape, null for a cell not over at the as-of."""
     retention = _retention_named(project, definition)
     engine.use_timezone(project.timezone)
-    query = retention_query(project, retention, as_of, engine.target, start, end)
+    query = retention_query(project, retention, as_of, engine.target, start, end, persons)
     rows = engine.query(render(query, engine.target))
     cohorts: dict[dt.date, tuple[int, list[int | None]]] = {}
     for period, k, size, retained, still_open in rows:
@@ -224,6 +284,7 @@ def run_report(
     as_of: dt.datetime,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    persons: Persons | None = None,
 ) -> Json:
     """The report at `as_of` (a naive wall time in the project's zone): the reference's JSON
     shape, one row per group in the order of its dimension values (null last). `start` and
@@ -232,7 +293,7 @@ def run_report(
     del start, end
     report = _report_named(project, definition)
     engine.use_timezone(project.timezone)
-    query = report_query(project, report, as_of, engine.target)
+    query = report_query(project, report, as_of, engine.target, persons)
     aggregates = aggregates_of(report)
     width = len(report.dimensions)
     lines: list[tuple[tuple[Any, ...], Json]] = []
@@ -343,12 +404,13 @@ def experiment_assignments(
     project: ir.Project,
     definition: str | model.Experiment,
     as_of: dt.datetime,
+    persons: Persons | None = None,
 ) -> list[tuple[object, str]]:
     """(user, arm) of every user of the population at `as_of`, by bucket(user, salt)
     (SPEC §3.3), sorted by the user's text."""
     experiment = _experiment_named(project, definition)
     engine.use_timezone(project.timezone)
-    query = assignment_query(project, experiment, as_of, engine.target)
+    query = assignment_query(project, experiment, as_of, engine.target, persons)
     kind = key_type(project)
     found = [
         (engine.decode(user, kind), str(arm))
@@ -364,6 +426,7 @@ def run_experiment(
     as_of: dt.datetime,
     assigned: Mapping[object, str] | None = None,
     stored: exp.Query | None = None,
+    persons: Persons | None = None,
 ) -> Json:
     """The experiment at `as_of`: per arm its users and each metric's mean, difference to
     control with its 95% interval and lift; the sample-ratio-mismatch p-value. `assigned`:
@@ -373,7 +436,7 @@ def run_experiment(
     experiment = _experiment_named(project, definition)
     engine.use_timezone(project.timezone)
     earlier = {} if stored is not None else assigned
-    query = experiment_query(project, experiment, as_of, engine.target, earlier)
+    query = experiment_query(project, experiment, as_of, engine.target, earlier, persons)
     if stored is not None:
         query = _reading_assignments(query, stored)
     users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}

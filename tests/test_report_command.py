@@ -416,14 +416,23 @@ funnel f {
 """
 
 
-def test_what_the_engine_cannot_compute_is_a_diagnostic(
+def test_a_project_with_an_identity_reports_the_persons_of_a_run(
     cli: Cli, setup: tuple[Path, str], write_project: Callable[..., Path]
 ) -> None:
-    """Funnels and retention of a project with an identity do not compile yet (E0501):
-    a diagnostic, exit code 1, nothing stored."""
+    """A project with an identity counts persons, those of the latest run at or before
+    the as-of: before any run E0822 says to run first (exit code 1, nothing stored); after
+    `segl run` the funnel counts persons (the users of one city are one person)."""
     _, url = setup
     root = write_project({"rules.segl": IDENTITY_RULES, "segl.toml": TOML}, "persons")
     ran = cli("report", str(root), "--db", url, "--as-of", AS_OF)
-    _failed(ran, "E0501")
-    assert "funnels and retention with an identity" in ran.err
+    _failed(ran, "E0822")
+    assert "segl run" in ran.err
     assert _stored(root, url) == []
+    assert cli("run", str(root), "--db", url, "--as-of", AS_OF).code == 0
+    ran = cli("report", str(root), "--db", url, "--as-of", AS_OF, "--format", "json")
+    assert ran.code == 0, ran.output
+    (funnel,) = json.loads(ran.out)
+    # six members ordered in the entry range: u0, u3, u6, u9 of 北京 (one person), u4 of
+    # 上海 (the person of 上海) and u8 without a city (a person of their own)
+    assert funnel["groups"][0]["steps"][0]["users"] == 3
+    assert [r.report for r in _stored(root, url)] == ["f"]

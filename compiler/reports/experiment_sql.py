@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from segl.compiler import ir, registry
 from segl.compiler.reports import model
-from segl.compiler.reports.sql import PER_USER, _Query
+from segl.compiler.reports.sql import PER_USER, Persons, _Query
 from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
@@ -36,6 +36,8 @@ USERS_ROW = -1  # `_m` of an arm's count of users
 
 
 def key_type(project: ir.Project) -> Type:
+    if project.identity is not None:  # a person's key is text
+        return Type.STRING
     universe = project.source(project.universe)
     return universe.column_type(universe.user_column) or Type.STRING
 
@@ -111,11 +113,12 @@ def _members(
     as_of: dt.datetime,
     target: Target,
     assigned: Mapping[object, str] | None,
+    persons: Persons | None = None,
 ) -> _Query:
     """The CTEs up to `fresh` (users assigned by their bucket now) and, with `assigned`,
     `members` (`_u`, `_arm`: every user of an arm)."""
     values = [experiment.population, *[metric.value for metric in experiment.metrics]]
-    q = _Query(project, as_of, target, values, [], as_of.year + 1)
+    q = _Query(project, as_of, target, values, [], as_of.year + 1, persons)
     population = exp.EQ(
         this=exp.Paren(this=q.per_user(experiment.population, PER_USER)),
         expression=target.boolean(True),
@@ -159,10 +162,14 @@ def _members(
 
 
 def assignment_query(
-    project: ir.Project, experiment: model.Experiment, as_of: dt.datetime, target: Target
+    project: ir.Project,
+    experiment: model.Experiment,
+    as_of: dt.datetime,
+    target: Target,
+    persons: Persons | None = None,
 ) -> exp.Select:
     """Rows (`_u`, `_arm`): the users of the population and their arm by bucket."""
-    q = _members(project, experiment, as_of, target, None)
+    q = _members(project, experiment, as_of, target, None, persons)
     return q.finish(
         exp.Select(expressions=[col(USER), col("_arm")]).from_(cte_ref("fresh"), copy=False)
     )
@@ -174,10 +181,11 @@ def experiment_query(
     as_of: dt.datetime,
     target: Target,
     assigned: Mapping[object, str] | None = None,
+    persons: Persons | None = None,
 ) -> exp.Select:
     """Rows (`_arm`, `_m`, `_x`, `_n`): per arm its users (`_m` -1) and per metric (`_m`
     its index) how many of its users have the value `_x` (see the module's docstring)."""
-    q = _members(project, experiment, as_of, target, assigned)
+    q = _members(project, experiment, as_of, target, assigned, persons)
     selects: list[exp.Expression] = [col(USER, "m"), col("_arm", "m")]
     for index, metric in enumerate(experiment.metrics):
         value = q.per_user(metric.value, PER_USER)

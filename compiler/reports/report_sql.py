@@ -25,9 +25,9 @@ from sqlglot import exp
 
 from segl.compiler import ir, registry
 from segl.compiler.reports import model
-from segl.compiler.reports.sql import LEAVES, PER_USER, _Query
+from segl.compiler.reports.sql import LEAVES, PER_USER, Persons, _Query
 from segl.compiler.sqlgen.expressions import ExprCompiler
-from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref
+from segl.compiler.sqlgen.nodes import aliased, and_all, col, cte_ref
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
@@ -81,14 +81,18 @@ def _one_if(condition: exp.Expression) -> exp.Expression:
 
 
 def report_query(
-    project: ir.Project, report: model.Report, as_of: dt.datetime, target: Target
+    project: ir.Project,
+    report: model.Report,
+    as_of: dt.datetime,
+    target: Target,
+    persons: Persons | None = None,
 ) -> exp.Select:
     """Rows `d0..d<n-1>` (the dimensions) then the columns of each aggregate of
     `aggregates_of(report)` in order, `columns_of` each; one row per group (one row in all
     without dimensions, also over no rows)."""
     exprs = _expressions(report)
     if report.over_users:
-        q = _Query(project, as_of, target, exprs, [], as_of.year + 1)
+        q = _Query(project, as_of, target, exprs, [], as_of.year + 1, persons)
 
         def compile_row(expr: ir.Expr) -> exp.Expression:
             return q.per_user(expr, PER_USER)
@@ -101,7 +105,7 @@ def report_query(
             for node in ir.walk(expr):
                 if isinstance(node, LEAVES) and node not in leaves:
                     leaves.append(node)
-        q = _Query(project, as_of, target, leaves, [], as_of.year + 1)
+        q = _Query(project, as_of, target, leaves, [], as_of.year + 1, persons)
         source = project.source(report.over)
         time_type = source.column_type(source.time_column or "") or Type.TIMESTAMP
         table = q.scan(report.over)
@@ -114,8 +118,8 @@ def report_query(
                     if node.column == source.time_column:
                         wall = col("_w", "r")
                         return target.to_date(wall) if time_type is Type.DATE else wall
-                    if node.column == source.user_column:
-                        return col(USER, "r")
+                    if node.column == source.user_column:  # the row's own ID
+                        return col("_id", "r")
                 if node in q.columns:
                     return col(f"h_{q.columns[node]}", "r")
                 raise TargetError(target.name, type(node).__name__, "in a report")

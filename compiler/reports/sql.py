@@ -33,7 +33,7 @@ from segl.compiler.plan import build_plan
 from segl.compiler.reports import model
 from segl.compiler.sqlgen.expressions import ExprCompiler
 from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref, ident, table_ref
-from segl.compiler.sqlgen.query import QueryBuilder
+from segl.compiler.sqlgen.query import QueryBuilder, id_text
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
 
@@ -44,6 +44,25 @@ ZONE = "tz"  # the zone's offset changes: (lo, hi, off) for walls in [lo, hi)
 HIDDEN = "_segl_report_"  # hidden tags: per-user values reports read
 LEAVES = (ir.ProfileColumn, ir.TagRef, ir.SegmentRef, ir.LayeringRef, ir.Aggregate)
 UNIT_SECONDS = {"day": 86400, "week": 7 * 86400}
+PERSONS = "persons"  # a project with an identity: the CTE of (kind, id, person) of a run
+
+
+@dataclasses.dataclass(frozen=True)
+class Persons:
+    """Where a report of a project with an identity reads its persons: the rows of the
+    store's persons table `table` stored by the run at `as_of` (docs/reports.md)."""
+
+    table: str
+    as_of: dt.datetime
+
+    def rows(self, target: Target) -> exp.Select:
+        """(kind, id, person) of every ID of every person of that run."""
+        at = exp.EQ(this=col("as_of"), expression=target.timestamp(self.as_of))
+        return (
+            exp.Select(expressions=[col("kind"), col("id"), col("person")])
+            .from_(table_ref(self.table), copy=False)
+            .where(at, copy=False)
+        )
 
 
 # ---------------------------------------------------------------- the zone
@@ -193,14 +212,21 @@ class _Query:
         per_user: Sequence[ir.Expr],
         matches: Sequence[model.EventMatch],
         last_year: int,
+        persons: Persons | None = None,
     ) -> None:
-        if project.identity is not None:
-            raise TargetError(target.name, "report", "funnels and retention with an identity")
+        if (project.identity is None) != (persons is None):
+            raise ValueError("a report reads persons exactly when its project has an identity")
         self.project = project
         self.as_of = as_of
         self.target = target
         self.clock = Clock(target, project.timezone, last_year)
         self.ctes: list[exp.CTE] = []
+        # with an identity every user is a person: the per-user query and the event scans
+        # key rows by the person their ID belongs to, as a run does (compiler/sqlgen/query.py)
+        self.identity_map: str | None = None
+        if persons is not None:
+            self.add(PERSONS, persons.rows(target))
+            self.identity_map = self.ctes[-1].alias_or_name
         # per-user values (split values, filters' tags and profile columns): hidden tags
         leaves: list[ir.Expr] = list(per_user)
         for match in matches:
@@ -218,7 +244,7 @@ class _Query:
         extended = dataclasses.replace(project, definitions=(*project.definitions, *tags))
         plan = build_plan(extended.closure([t.name for t in tags]), as_of)
         self.columns = {leaf: plan.column_for(name).column for leaf, name in self.hidden.items()}
-        self.add(PER_USER, QueryBuilder(plan, target).build()[0])
+        self.add(PER_USER, QueryBuilder(plan, target, self.identity_map).build()[0])
         zone = self.clock.cte()
         if zone is not None:
             self.add(ZONE, zone)
@@ -243,7 +269,8 @@ class _Query:
     def scan(self, source_name: str) -> str:
         """A CTE of a source's events before the as-of, of users of the universe: `_u`,
         `_w` (wall time), `_a` (instant), `_i` (the row's identity among the user's rows),
-        the declared columns, and the per-user values filters read (`h<n>`)."""
+        `_id` (the row's own ID: `_u` unless the user is a person), the declared columns,
+        and the per-user values filters read (`h<n>`)."""
         if source_name in self.scans:
             return self.scans[source_name]
         target, source = self.target, self.project.source(source_name)
@@ -252,8 +279,7 @@ class _Query:
         wall = target.read_column(col(source.time_column, "e"), time_type)
         if time_type is Type.DATE:
             wall = target.to_timestamp(wall)
-        user = col(source.user_column, "e")
-        query = exp.Select().from_(table_ref(source.table, "e"), copy=False)
+        query, user = self._events_by_user(source)
         query = query.join(
             cte_ref(PER_USER, PER_USER),
             on=exp.EQ(this=col(USER, PER_USER), expression=user.copy()),
@@ -277,6 +303,7 @@ class _Query:
             aliased(wall.copy(), "_w"),
             aliased(instant, "_a"),
             aliased(identity, "_i"),
+            aliased(col(source.user_column, "e"), "_id"),
         ]
         selects += [
             aliased(value, f"c_{name}")
@@ -293,6 +320,24 @@ class _Query:
         self.add(name, query)
         self.scans[source_name] = name
         return name
+
+    def _events_by_user(self, source: ir.Source) -> tuple[exp.Select, exp.Expression]:
+        """A source's rows (`e`) and their user: the user column, or with an identity the
+        person its ID belongs to (an inner join: a row whose ID is no person's is left out,
+        as in a run)."""
+        query = exp.Select().from_(table_ref(source.table, "e"), copy=False)
+        if self.identity_map is None:
+            return query, col(source.user_column, "e")
+        assert source.id_kind is not None
+        declared = self.project.id_type(source, source.user_column, source.id_kind)
+        own_id = col(source.user_column, "e")
+        on = exp.and_(
+            exp.EQ(this=col("kind", "m"), expression=exp.Literal.string(source.id_kind)),
+            exp.EQ(this=col("id", "m"), expression=id_text(self.target, own_id, declared)),
+        )
+        persons = cte_ref(self.identity_map, "m")
+        query = query.join(persons, on=on, join_type="INNER", copy=False)
+        return query, col("person", "m")
 
     def matching(
         self,
@@ -369,6 +414,7 @@ def funnel_query(
     target: Target,
     start: dt.datetime,
     end: dt.datetime,
+    persons: Persons | None = None,
 ) -> exp.Select:
     """Rows (`_k` the group's value, `_part`, `_s`, `_x`, `_n`) of a funnel's users whose
     first step falls in the entry range [start, end) (wall times in the project's zone):
@@ -378,7 +424,8 @@ def funnel_query(
     split = funnel.split
     per_user = [split.value] if split is not None and split.value is not None else []
     entry_column = split.entry_column if split is not None else None
-    q = _Query(project, as_of, target, per_user, [s.event for s in funnel.steps], as_of.year + 1)
+    matches = [s.event for s in funnel.steps]
+    q = _Query(project, as_of, target, per_user, matches, as_of.year + 1, persons)
     count = len(funnel.steps)
     entry_range: list[exp.Expression] = [
         exp.GTE(this=col("_w"), expression=target.timestamp(start)),
@@ -589,6 +636,7 @@ def retention_query(
     target: Target,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    persons: Persons | None = None,
 ) -> exp.Select:
     """Rows (`_p` the cohort's period start, a date; `_k` 1..periods; `_size`; `_n`
     retained; `_open` 1 when some member's period k has not ended at the as-of), one per
@@ -601,6 +649,7 @@ def retention_query(
         [],
         [retention.cohort, retention.returns],
         as_of.year + 2 + months // 12,
+        persons,
     )
     q.matching("coh", retention.cohort)
     q.matching("ret", retention.returns)

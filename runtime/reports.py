@@ -103,7 +103,31 @@ def persons_at(
             latest = stored if latest is None else max(latest, stored)
     if latest is None or engine.columns_of(store.persons.name) is None:
         raise DiagnosticError([no_persons(project, as_of)])
+    if _run_without_persons(engine, store, project, latest):
+        raise DiagnosticError([no_persons(project, as_of, latest)])
     return Persons(store.persons.name, latest)
+
+
+def _run_without_persons(
+    engine: Engine, store: Store, project: ir.Project, run: dt.datetime
+) -> bool:
+    """Whether the run as of `run` had users but stored no persons: it ran before the
+    project declared its identity, and its users were IDs, not persons."""
+    target = engine.target
+    at = exp.EQ(this=col("as_of"), expression=target.timestamp(run))
+    persons = _latest(store.persons.name, at)[1]
+    if engine.query(render(persons, target, pretty=False))[0][0] is not None:
+        return False
+    if engine.columns_of(store.runs.name) is None:
+        return False
+    of_project = exp.EQ(this=col("project"), expression=target.string(project.name))
+    users = (
+        exp.Select(expressions=[col("users")])
+        .from_(table_ref(store.runs.name), copy=False)
+        .where(exp.and_(of_project, at), copy=False)
+    )
+    found = engine.query(render(users, target, pretty=False))
+    return bool(found) and int(found[0][0] or 0) > 0
 
 
 def _latest(table: str, *conditions: exp.Expression) -> tuple[str, exp.Select]:
@@ -113,13 +137,25 @@ def _latest(table: str, *conditions: exp.Expression) -> tuple[str, exp.Select]:
     return table, query
 
 
-def no_persons(project: ir.Project, as_of: dt.datetime) -> Diagnostic:
+def no_persons(
+    project: ir.Project, as_of: dt.datetime, without: dt.datetime | None = None
+) -> Diagnostic:
+    """E0822: no run at or before `as_of`, or the latest one (`without`) stored no persons."""
     identity = project.identity
     assert identity is not None
+    message = (
+        f"no run of {project.name} as of {as_of:%Y-%m-%d %H:%M:%S} or before has stored "
+        f"the persons of identity '{identity.name}'"
+    )
+    if without is not None:
+        message = (
+            f"the run of {project.name} as of {without:%Y-%m-%d %H:%M:%S} (the latest at or "
+            f"before {as_of:%Y-%m-%d %H:%M:%S}) stored no persons of identity "
+            f"'{identity.name}': it ran before the identity was declared"
+        )
     return Diagnostic(
         "E0822",
-        f"no run of {project.name} as of {as_of:%Y-%m-%d %H:%M:%S} or before has stored "
-        f"the persons of identity '{identity.name}'",
+        message,
         None,
         (
             "a report's users are the persons a run resolved: run `segl run` for that "

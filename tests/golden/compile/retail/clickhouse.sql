@@ -2,6 +2,7 @@
 -- as of 2026-11-01 00:00:00 (Asia/Shanghai); window bounds below are literals computed from it
 -- results: segl_retail_tags, segl_retail_members, segl_retail_layers, segl_retail_persons, segl_retail_shared_ids, segl_runs
 -- journeys are decided by `segl run` only: this script leaves them out
+-- alerts are evaluated by `segl run` only: this script leaves them out
 
 SET session_timezone = 'Asia/Shanghai';
 
@@ -3554,7 +3555,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  '09a857fa0b6d4eca06b870d7419377e8516f2a091347a4cad893b114ad9e7820',
+  'b17f3ead042f8dca308887c563c6af53d237691372a97ae6ad212edc02c7c0de',
   'unknown',
   '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "segl_retail_result";

@@ -124,7 +124,7 @@ def timing_alerts(
             seconds.append((time.perf_counter() - started, time.process_time() - cpu))
             del engine.query
 
-    AlertRun.prepare = prepare  # type: ignore[method-assign]
+    AlertRun.prepare = prepare  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

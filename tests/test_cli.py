@@ -702,12 +702,18 @@ def test_debug_sql_other_dialect(cli: Cli, dialect: str) -> None:
 
 
 def test_catalog_text(cli: Cli) -> None:
-    """One table per kind: tags, segments, layerings (with their layers), journeys."""
+    """One table per kind: tags, segments, layerings (with their layers), journeys, alerts."""
     result = cli("catalog", RETAIL)
     assert result.code == 0, result.output
     sections = result.out.split("\n\n")
-    assert [s.split()[0] for s in sections] == ["tag", "segment", "layering", "journey"]
-    tags, segments, layerings, journeys = (s.splitlines() for s in sections)
+    kinds = ["tag", "segment", "layering", "journey", "alert"]
+    assert [s.split()[0] for s in sections] == kinds
+    tags, segments, layerings, journeys, alerts = (s.splitlines() for s in sections)
+    assert any(
+        re.match(r"^quadrant_slide\s+High-freq low-value users sliding to low-freq", line)
+        for line in alerts
+    ), alerts
+    assert any(re.match(r"^churn_share\s.*\s1 week\s", line) for line in alerts), alerts
     assert journeys[0].split() == ["journey", "title", "steps"]
     assert any(
         re.match(r"^onboarding\s+New user, first two weeks\s+welcome \(wecom\), group_buy", line)
@@ -732,8 +738,10 @@ def test_catalog_json(cli: Cli) -> None:
     assert result.code == 0, result.output
     rows = json.loads(result.out)
     by_name = {row["name"]: row for row in rows}
-    assert len(by_name) == 37 + 13 + 3 + 5
+    assert len(by_name) == 37 + 13 + 3 + 5 + 3
     assert by_name["winback"]["kind"] == "journey"
+    churn = by_name["churn_share"]
+    assert (churn["kind"], churn["cooldown"], churn["repeat"]) == ("alert", "1 week", None)
     assert by_name["winback"]["steps"] == [
         {"name": "wake", "channel": "push", "template": "winback_coupon"}
     ]

@@ -280,7 +280,7 @@ def test_catalog_text_shows_descriptions_and_layers(cli: Cli) -> None:
     assert result.code == 0, result.output
     out = result.out
     headers = [line.split()[0] for line in out.splitlines() if re.match(r"^\S.*  title", line)]
-    assert headers == ["tag", "segment", "layering", "journey"], out
+    assert headers == ["tag", "segment", "layering", "journey", "alert"], out
     assert "Whole years since the birthday, on the as-of date" in out
     assert "The same audience, counting both spellings of the city" in out
     lines = out.splitlines()

@@ -100,7 +100,7 @@ def timing_alerts(
 ) -> Iterator[None]:
     """Wrap AlertRun.prepare for the duration: each call's wall and CPU seconds (of every
     thread of this process: DuckDB's too) go to `seconds`, each query it sends (its
-    seconds, rows and start) to `queries`."""
+    seconds, rows and the start of its SQL) to `queries`."""
     original = AlertRun.prepare
 
     @functools.wraps(original)

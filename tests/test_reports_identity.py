@@ -17,6 +17,7 @@ example).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,7 @@ from test_identity import AS_OF, VARIANTS, Scenario, checked, project_text, scen
 from segl.compiler import ir
 from segl.compiler.alerts.model import ReportValue
 from segl.compiler.reports import model
+from segl.compiler.types import Type
 from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.alert_values import compute_leaf_values
 from segl.runtime.engines import Engine, connect
@@ -314,3 +316,38 @@ def test_a_report_leaf_at_a_run_before_the_identity_is_unknown_and_the_run_goes_
     # two persons ordered (北京: u0, u2, u4; 上海: u1, u3, u5); no order is above 5
     low = states["conversion_low"]
     assert (low.state, low.value) == ("firing", 0.0), low
+
+
+def test_a_report_the_compiler_refuses_makes_its_leaf_unknown_and_the_run_goes_on() -> None:
+    """The compiler's refusal (E0501, raised while the report's SQL is built, before any of
+    it is sent) makes the leaf unknown with the refusal, and the run completes. No checked
+    rule reaches a refusal on the five engines today, so the funnel's step is given a
+    filter the report SQL cannot read (a column of another source), past the checker."""
+    _, loaded = checked(SOURCES_BY_MEMBER.format(kind=" as member") + IDENTITY, name="refused")
+    project = loaded.project
+    assert project is not None and project.reports is not None
+    (funnel,) = project.reports.funnels
+    foreign = ir.EventColumn("users", "city", Type.STRING)
+    step = dataclasses.replace(
+        funnel.steps[1],
+        event=model.EventMatch("orders", ir.Compare("==", foreign, ir.Literal("x", Type.STRING))),
+    )
+    refused = dataclasses.replace(funnel, steps=(funnel.steps[0], step))
+    reports = dataclasses.replace(project.reports, funnels=(refused,))
+    loaded = dataclasses.replace(loaded, project=dataclasses.replace(project, reports=reports))
+    tables = {
+        "users": [{"user_id": "u1", "city": "北京"}],
+        "orders": [{"user_id": "u1", "paid_at": AS_OF - dt.timedelta(days=1), "amount": 9}],
+    }
+    engine = connect("duckdb:///:memory:")
+    try:
+        load_rows(engine, project, tables)
+        summary = run_loaded(loaded, engine, AS_OF)
+    finally:
+        engine.close()
+    states = {outcome.row.alert: outcome.row for outcome in summary.alerts or []}
+    for name in ("conversion_up", "conversion_low"):
+        assert states[name].state == "unknown", states[name]
+    detail = states["conversion_low"].detail
+    assert detail is not None and "E0501" in detail and "report's filter" in detail, detail
+    assert summary.users == 1

@@ -22,7 +22,7 @@ from segl.compiler.reports import model
 from segl.compiler.reports.experiment_sql import assignment_query, key_type
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.sqlgen.nodes import USER, and_all
-from segl.compiler.store import Kind, Store, Table
+from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
@@ -34,32 +34,9 @@ from segl.runtime.reports import (
     run_experiment,
     user_text,
 )
+from segl.runtime.store import create_kept_table
 
 Json = dict[str, Any]
-
-
-def _create(table: Table, target: Target, project: Project) -> exp.Create:
-    """CREATE TABLE IF NOT EXISTS with the user column typed as the universe's key."""
-    columns = [
-        exp.ColumnDef(
-            this=exp.to_identifier(c.name, quoted=True),
-            kind=target.sql_type(key_type(project))
-            if c.type is Kind.KEY
-            else target.store_type(c.type),
-        )
-        for c in table.columns
-    ]
-    properties = None
-    lineage = target.lineage()
-    if "clickhouse" in lineage:
-        order = exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))])
-        properties = exp.Properties(
-            expressions=[exp.EngineProperty(this=exp.var("MergeTree")), order]
-        )
-    elif "spark" in lineage:
-        properties = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
-    schema = exp.Schema(this=table_ref(table.name), expressions=columns)
-    return exp.Create(this=schema, kind="TABLE", exists=True, properties=properties)
 
 
 def _check_schema(engine: Engine, table: Table) -> bool:
@@ -128,7 +105,8 @@ def record_assignments(
     table = store.experiment_assignments
     target = engine.target
     if not _check_schema(engine, table):
-        engine.execute_in_transaction([render(_create(table, target, project), target)])
+        create = create_kept_table(table, target, key_type(project))
+        engine.execute_in_transaction([render(create, target)])
     engine.use_timezone(project.timezone)
     fresh = assignment_query(
         project, experiment, as_of, target, persons_at(engine, store, project, as_of)

@@ -32,11 +32,12 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlglot import exp
 
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.store import Store, Table
+from segl.compiler.store import Store
 from segl.compiler.targets import Target
 from segl.runtime.alerts import notifications
 from segl.runtime.engines import Engine
 from segl.runtime.outbox import as_json, read_outbox
+from segl.runtime.store import create_kept_table
 
 DELIVERED = "delivered"
 FAILED = "failed"
@@ -297,7 +298,7 @@ class DeliveryLog:
 
     def ensure(self) -> None:
         if self.engine.columns_of(self.table.name) is None:
-            create = _create_table(self.table, self.target)
+            create = create_kept_table(self.table, self.target)
             self.engine.execute_in_transaction([render(create, self.target, pretty=False)])
 
     def states(self) -> dict[str, str]:
@@ -334,32 +335,6 @@ class DeliveryLog:
             expression=exp.Values(expressions=[exp.Tuple(expressions=values)]),
         )
         self.engine.execute_in_transaction([render(insert, self.target, pretty=False)])
-
-
-def _create_table(table: Table, target: Target) -> exp.Create:
-    """CREATE TABLE IF NOT EXISTS, each column typed as compiler/store.py declares it."""
-    schema = exp.Schema(
-        this=table_ref(table.name),
-        expressions=[
-            exp.ColumnDef(
-                this=exp.to_identifier(c.name, quoted=True), kind=target.store_type(c.type)
-            )
-            for c in table.columns
-        ],
-    )
-    return exp.Create(this=schema, kind="TABLE", exists=True, properties=_properties(target))
-
-
-def _properties(target: Target) -> exp.Properties | None:
-    # a kept table needs a table engine on ClickHouse and a file format on Spark (the run's
-    # history tables are made the same way: compiler/targets/clickhouse.py, spark.py)
-    lineage = target.lineage()
-    if "clickhouse" in lineage:
-        order = exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))])
-        return exp.Properties(expressions=[exp.EngineProperty(this=exp.var("MergeTree")), order])
-    if "spark" in lineage:
-        return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
-    return None
 
 
 # ---------------------------------------------------------------- delivering

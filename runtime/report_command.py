@@ -25,6 +25,7 @@ from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
+from segl.runtime.store import create_kept_table
 from segl.runtime.tables import display_width, format_table
 
 if TYPE_CHECKING:
@@ -214,30 +215,6 @@ def assignments(
 # ---------------------------------------------------------------- the history table
 
 
-def _create(table: Table, target: Target) -> exp.Create:
-    """CREATE TABLE IF NOT EXISTS, each column typed as compiler/store.py declares it
-    (with the table engine ClickHouse and the file format Spark need for a kept table)."""
-    schema = exp.Schema(
-        this=table_ref(table.name),
-        expressions=[
-            exp.ColumnDef(
-                this=exp.to_identifier(c.name, quoted=True), kind=target.store_type(c.type)
-            )
-            for c in table.columns
-        ],
-    )
-    properties = None
-    lineage = target.lineage()
-    if "clickhouse" in lineage:
-        order = exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))])
-        properties = exp.Properties(
-            expressions=[exp.EngineProperty(this=exp.var("MergeTree")), order]
-        )
-    elif "spark" in lineage:
-        properties = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
-    return exp.Create(this=schema, kind="TABLE", exists=True, properties=properties)
-
-
 def _schema_problem(engine: Engine, table: Table) -> Diagnostic | None:
     """E0609 when a stored table of this name lacks a column or holds another type."""
     live = engine.columns_of(table.name)
@@ -291,7 +268,8 @@ def store_results(
     if not results:
         return
     if engine.columns_of(table.name) is None:
-        engine.execute_in_transaction([render(_create(table, target), target, pretty=False)])
+        create = create_kept_table(table, target)
+        engine.execute_in_transaction([render(create, target, pretty=False)])
     run_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     selects: list[exp.Query] = []
     for result, (start, end) in zip(results, ranges, strict=True):

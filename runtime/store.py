@@ -12,6 +12,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import ADDED_RUN_COLUMNS, Kind, Store, Table
+from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
@@ -209,3 +210,36 @@ def _select(table: Table, columns: Sequence[str], where: exp.Expression) -> exp.
         .from_(table_ref(table.name), copy=False)
         .where(where.copy(), copy=False)
     )
+
+
+def create_kept_table(table: Table, target: Target, key: Type | None = None) -> exp.Create:
+    """CREATE TABLE IF NOT EXISTS for a table segl keeps outside a run (deliveries, report
+    results, assignments), each column typed as compiler/store.py declares it; the user
+    key typed `key` (the universe's key type). ClickHouse needs a table engine and Spark a
+    file format for a kept table (the run's history tables are made the same way:
+    compiler/targets/clickhouse.py, spark.py)."""
+
+    def column_type(kind: Type | Kind) -> exp.DataType:
+        if kind is Kind.KEY:
+            assert key is not None, f"{table.name} has a user key: give its type"
+            return target.sql_type(key)
+        return target.store_type(kind)
+
+    schema = exp.Schema(
+        this=table_ref(table.name),
+        expressions=[
+            exp.ColumnDef(this=exp.to_identifier(c.name, quoted=True), kind=column_type(c.type))
+            for c in table.columns
+        ],
+    )
+    return exp.Create(this=schema, kind="TABLE", exists=True, properties=_kept_properties(target))
+
+
+def _kept_properties(target: Target) -> exp.Properties | None:
+    lineage = target.lineage()
+    if "clickhouse" in lineage:
+        order = exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=[]))])
+        return exp.Properties(expressions=[exp.EngineProperty(this=exp.var("MergeTree")), order])
+    if "spark" in lineage:
+        return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
+    return None

@@ -43,8 +43,13 @@ typecheck: install-test
 	$(BIN)/mypy -p segl.dsl -p segl.compiler -p segl.runtime
 	$(BIN)/mypy benchmarks
 
+# Two pytest workers (pytest-xdist): most of a test's time is single-threaded Python (the
+# reference evaluator, hypothesis, SQL generation), so two cores run two tests at once;
+# each worker starts the engines it needs (PostgreSQL, Spark) once. PYTEST_WORKERS=0 runs
+# everything in one process.
+PYTEST_WORKERS ?= 2
 pytest: install-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 

@@ -2,37 +2,38 @@
 definitions (2-4 funnel steps with and without funnel and step windows, `by` a per-user
 value or an entry column; retention by day, week or month, `first`, `rolling`, `on or
 after`) x generated events (ties at equal timestamps, month ends, DST changes in the
-project's zone, empty cohorts) give exactly the same JSON from the SQL run on DuckDB
-(runtime/reports.py) as from the reference evaluator (runtime/reference/reports.py).
+project's zone, empty cohorts) give exactly the same JSON from the SQL run on each of the
+five engines (runtime/reports.py) as from the reference evaluator
+(runtime/reference/reports.py).
 
-SEGL_REPORT_EXAMPLES sets the number of examples per kind (default 300). One in-memory
-DuckDB engine is reused; each example replaces its tables.
+How many examples each engine checks: tests/report_matrix.py (SEGL_REPORT_EXAMPLES on
+DuckDB, default 300; SEGL_REPORT_ENGINE_EXAMPLES definitions on each other engine, default
+100, several per loaded dataset). Each test uses one engine; each example replaces its
+tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from report_matrix import checks, definitions_per_dataset, loading
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.reports.sql import zone_offsets
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
-from segl.runtime.engines import DuckDBEngine
+from segl.runtime.engines import Engine
 from segl.runtime.reference.reports import evaluate_report
 from segl.runtime.reports import run_funnel, run_retention
 
-EXAMPLES = int(os.environ.get("SEGL_REPORT_EXAMPLES", "300"))
 SOURCES = """\
 source users from table "users" key user_id {
     user_id: string
@@ -80,33 +81,31 @@ STEP_EVENTS = [
 ]
 SPANS = {"day": 8, "week": 35, "month": 150}  # days of events a retention example spans
 WINDOWS = ["30 minutes", "1 hour", "2 hours", "1 day", "2 days", "1 week"]
-CHECKS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+
+
+Range = tuple[dt.datetime | None, dt.datetime | None]  # an entry range [start, end)
 
 
 @dataclass(frozen=True)
 class Scenario:
+    """Definitions `d0`, `d1`, ... over one dataset, each with its entry range."""
+
     rules: str
     timezone: str
     tables: dict[str, list[dict[str, Any]]]
     as_of: dt.datetime
-    start: dt.datetime | None
-    end: dt.datetime | None
+    ranges: tuple[Range, ...]
 
 
 @st.composite
-def funnels(draw: st.DrawFn) -> str:
+def funnels(draw: st.DrawFn, name: str) -> str:
     count = draw(st.integers(2, 4))
     lines = []
     for index in range(count):
         event = draw(st.sampled_from(STEP_EVENTS))
         within = draw(st.sampled_from([None, *WINDOWS])) if index else None
         lines.append(f"    step s{index}: {event}" + (f" within {within}" if within else ""))
-    header = "funnel f"
+    header = f"funnel {name}"
     funnel_window = draw(st.sampled_from([None, *WINDOWS]))
     if funnel_window:
         header += f" within {funnel_window}"
@@ -121,7 +120,7 @@ def funnels(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def retentions(draw: st.DrawFn) -> str:
+def retentions(draw: st.DrawFn, name: str) -> str:
     cohort = draw(st.sampled_from(STEP_EVENTS[:6]))
     returns = draw(st.sampled_from(["events", "orders", *STEP_EVENTS[:6]]))
     first = draw(st.booleans())
@@ -135,7 +134,7 @@ def retentions(draw: st.DrawFn) -> str:
         lines.append("    rolling")
     if draw(st.booleans()):
         lines.append("    on or after")
-    return "retention r {\n" + "\n".join(lines) + "\n}\n"
+    return f"retention {name} {{\n" + "\n".join(lines) + "\n}\n"
 
 
 @st.composite
@@ -174,41 +173,47 @@ def data(
 
 
 @st.composite
-def funnel_scenarios(draw: st.DrawFn) -> Scenario:
-    base = draw(st.sampled_from(BASES))
-    as_of = base + dt.timedelta(hours=draw(st.integers(1, 10 * 24)))
+def funnel_range(draw: st.DrawFn, base: dt.datetime) -> Range:
     ranged = draw(st.booleans())
     start = base - dt.timedelta(hours=draw(st.integers(0, 48))) if ranged else None
     end = start + dt.timedelta(hours=draw(st.integers(1, 6 * 24))) if start else None
+    return start, end
+
+
+@st.composite
+def funnel_scenarios(draw: st.DrawFn, count: int = 1) -> Scenario:
+    base = draw(st.sampled_from(BASES))
+    as_of = base + dt.timedelta(hours=draw(st.integers(1, 10 * 24)))
+    ranges = tuple(draw(funnel_range(base)) for _ in range(count))
+    definitions = "".join(draw(funnels(f"d{index}")) for index in range(count))
     return Scenario(
-        SOURCES + draw(funnels()),
+        SOURCES + definitions,
         draw(st.sampled_from(ZONES)),
         draw(data(base, 4)),
         as_of,
-        start,
-        end,
+        ranges,
     )
 
 
 @st.composite
-def retention_scenarios(draw: st.DrawFn) -> Scenario:
-    base = draw(st.sampled_from(BASES))
-    rules = SOURCES + draw(retentions())
-    span = next(days for unit, days in SPANS.items() if f"by {unit}" in rules)
-    as_of = base + dt.timedelta(hours=draw(st.integers(span * 16, span * 40)))
+def retention_range(draw: st.DrawFn, base: dt.datetime) -> Range:
     start = end = None
     if draw(st.integers(0, 3)) == 0:
         start = base + dt.timedelta(days=draw(st.integers(-2, 10)))
         end = start + dt.timedelta(days=draw(st.integers(0, 40)))
+    return start, end
+
+
+@st.composite
+def retention_scenarios(draw: st.DrawFn, count: int = 1) -> Scenario:
+    base = draw(st.sampled_from(BASES))
+    definitions = "".join(draw(retentions(f"d{index}")) for index in range(count))
+    span = max(days for unit, days in SPANS.items() if f"by {unit}" in definitions)
+    as_of = base + dt.timedelta(hours=draw(st.integers(span * 16, span * 40)))
+    ranges = tuple(draw(retention_range(base)) for _ in range(count))
     tables = draw(data(base, span, moments=12, events=9))
-    return Scenario(rules, draw(st.sampled_from(ZONES)), tables, as_of, start, end)
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[DuckDBEngine]:
-    duckdb = DuckDBEngine()
-    yield duckdb
-    duckdb.close()
+    zone = draw(st.sampled_from(ZONES))
+    return Scenario(SOURCES + definitions, zone, tables, as_of, ranges)
 
 
 def checked(scenario: Scenario) -> ir.Project:
@@ -218,37 +223,37 @@ def checked(scenario: Scenario) -> ir.Project:
     return project
 
 
-def load(engine: DuckDBEngine, scenario: Scenario) -> None:
-    for name, columns in COLUMNS.items():
-        rows = [[row.get(c) for c, _ in columns] for row in scenario.tables[name]]
-        random.Random(len(rows)).shuffle(rows)  # row order must not matter
-        engine.create_table(name, columns, rows)
+def load(engine: Engine, scenario: Scenario) -> None:
+    with loading(engine):
+        for name, columns in COLUMNS.items():
+            rows = [[row.get(c) for c, _ in columns] for row in scenario.tables[name]]
+            random.Random(len(rows)).shuffle(rows)  # row order must not matter
+            engine.create_table(name, columns, rows)
 
 
-def compare(engine: DuckDBEngine, scenario: Scenario, kind: str) -> None:
+def compare(engine: Engine, scenario: Scenario, kind: str) -> None:
     project = checked(scenario)
     load(engine, scenario)
-    name = "f" if kind == "funnel" else "r"
-    want = evaluate_report(
-        project, scenario.tables, name, scenario.as_of, scenario.start, scenario.end
-    )
     run = run_funnel if kind == "funnel" else run_retention
-    got = run(engine, project, name, scenario.as_of, scenario.start, scenario.end)
-    assert got == want, (scenario.rules, scenario.timezone, scenario.as_of)
+    for index, (start, end) in enumerate(scenario.ranges):
+        name = f"d{index}"
+        want = evaluate_report(project, scenario.tables, name, scenario.as_of, start, end)
+        got = run(engine, project, name, scenario.as_of, start, end)
+        assert got == want, (name, scenario.rules, scenario.timezone, scenario.as_of)
 
 
-def test_funnels_on_duckdb_agree_with_the_reference(engine: DuckDBEngine) -> None:
-    @CHECKS
-    @given(funnel_scenarios())
+def test_funnels_agree_with_the_reference(engine: Engine, engine_name: str) -> None:
+    @checks(engine_name)
+    @given(funnel_scenarios(definitions_per_dataset(engine_name)))
     def check(scenario: Scenario) -> None:
         compare(engine, scenario, "funnel")
 
     check()
 
 
-def test_retention_on_duckdb_agrees_with_the_reference(engine: DuckDBEngine) -> None:
-    @CHECKS
-    @given(retention_scenarios())
+def test_retention_agrees_with_the_reference(engine: Engine, engine_name: str) -> None:
+    @checks(engine_name)
+    @given(retention_scenarios(definitions_per_dataset(engine_name)))
     def check(scenario: Scenario) -> None:
         compare(engine, scenario, "retention")
 

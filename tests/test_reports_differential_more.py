@@ -3,40 +3,39 @@ reports (over users or an event source, `where`, windows, dimensions of profile 
 tags, every report aggregate, arithmetic between metrics) and experiments (2-4 arms,
 weights, salts with Chinese text, populations, number and share metrics, sticky earlier
 assignments, empty arms) x generated rows (nulls, ties, empty groups) give exactly the same
-JSON from the SQL run on DuckDB (runtime/reports.py) as from the reference evaluator
-(runtime/reference/reports.py), and the same assignments.
+JSON from the SQL run on each of the five engines (runtime/reports.py) as from the
+reference evaluator (runtime/reference/reports.py), and the same assignments.
 
 Numbers in the data are small dyadic fractions, so every sum is exact in any order of
 addition: SQL's SUM then equals the reference's exact sum, and every result is compared
 with `==` (the statistics are computed in Python from the same values on both sides).
 
-SEGL_REPORT_EXAMPLES sets the number of examples per kind (default 300). One in-memory
-DuckDB engine is reused; each example replaces its tables.
+How many examples each engine checks: tests/report_matrix.py (SEGL_REPORT_EXAMPLES on
+DuckDB, default 300; SEGL_REPORT_ENGINE_EXAMPLES definitions on each other engine, default
+100, several per loaded dataset). Each test uses one engine; each example replaces its
+tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from report_matrix import checks, definitions_per_dataset, loading
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
-from segl.runtime.engines import DuckDBEngine
+from segl.runtime.engines import Engine
 from segl.runtime.reference.definitions import evaluate_all
 from segl.runtime.reference.reports import assignments, evaluate_report, experiment
 from segl.runtime.reports import experiment_assignments, run_experiment, run_report, user_text
 
-EXAMPLES = int(os.environ.get("SEGL_REPORT_EXAMPLES", "300"))
 SOURCES = """\
 source users from table "users" key user_id {
     user_id: string
@@ -101,19 +100,15 @@ USER_DIMENSIONS = ["users.city", "buyer", "purchases", "users.balance"]
 ORDER_DIMENSIONS = ["kind", "users.city", "buyer", "amount"]
 WINDOWS = [None, "in last 7 days", "in last 2 days", 'since date "2026-10-30"']
 
-CHECKS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
 
 @dataclass(frozen=True)
 class Scenario:
+    """Definitions `d0`, `d1`, ... over one dataset; an experiment's earlier assignments."""
+
     rules: str
     tables: dict[str, list[dict[str, Any]]]
-    assigned: dict[str, str] | None = None
+    count: int
+    assigned: tuple[dict[str, str] | None, ...] = ()
 
 
 @st.composite
@@ -184,9 +179,9 @@ def aggregates(draw: st.DrawFn, over_users: bool) -> tuple[str, bool]:
 
 
 @st.composite
-def reports(draw: st.DrawFn) -> str:
+def reports(draw: st.DrawFn, name: str) -> str:
     over_users = draw(st.booleans())
-    header = "report rep over " + ("users" if over_users else "orders")
+    header = f"report {name} over " + ("users" if over_users else "orders")
     conditions = USER_CONDITIONS if over_users else ORDER_CONDITIONS
     if draw(st.booleans()):
         header += f" where {draw(st.sampled_from(conditions))}"
@@ -212,8 +207,9 @@ def reports(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def report_scenarios(draw: st.DrawFn) -> Scenario:
-    return Scenario(SOURCES + draw(reports()), draw(data(fewest=1)))
+def report_scenarios(draw: st.DrawFn, count: int = 1) -> Scenario:
+    definitions = "".join(draw(reports(f"d{index}")) for index in range(count))
+    return Scenario(SOURCES + definitions, draw(data(fewest=1)), count)
 
 
 SALTS = ["price-test", "价格测试-2026-11", "a:b", "😀", "0"]
@@ -221,7 +217,7 @@ WEIGHTS = {2: [[50, 50], [10, 90], [12.5, 87.5]], 3: [[10, 45, 45], [1, 1, 98]],
 
 
 @st.composite
-def experiments(draw: st.DrawFn) -> tuple[str, list[str]]:
+def experiments(draw: st.DrawFn, name: str) -> tuple[str, list[str]]:
     count = draw(st.integers(2, 4))
     weights = draw(st.sampled_from(WEIGHTS[count]))
     names = ["control", "a", "b", "c"][:count]
@@ -249,27 +245,24 @@ def experiments(draw: st.DrawFn) -> tuple[str, list[str]]:
     lines = [f"    population {population}", f'    salt "{draw(st.sampled_from(SALTS))}"']
     lines += [f"    arm {name} {weight}%" for name, weight in zip(names, weights, strict=True)]
     lines += [f"    metric x{index} = {metric}" for index, metric in enumerate(metrics)]
-    return "experiment exp {\n" + "\n".join(lines) + "\n}\n", names
+    return f"experiment {name} {{\n" + "\n".join(lines) + "\n}\n", names
 
 
 @st.composite
-def experiment_scenarios(draw: st.DrawFn) -> Scenario:
-    rules, names = draw(experiments())
+def experiment_scenarios(draw: st.DrawFn, count: int = 1) -> Scenario:
+    drawn = [draw(experiments(f"d{index}")) for index in range(count)]
     tables = draw(data(fewest=4, most=30))
-    assigned = None
-    if tables["users"] and draw(st.booleans()):  # earlier assignments stick
-        users = [row["user_id"] for row in tables["users"]]
-        chosen = draw(st.lists(st.sampled_from(users), max_size=4, unique=True))
-        arms = [*names, "removed_arm"]
-        assigned = {user: draw(st.sampled_from(arms)) for user in chosen}
-    return Scenario(SOURCES + rules, tables, assigned)
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[DuckDBEngine]:
-    duckdb = DuckDBEngine()
-    yield duckdb
-    duckdb.close()
+    users = [row["user_id"] for row in tables["users"]]
+    assigned: list[dict[str, str] | None] = []
+    for _, names in drawn:
+        sticky = None
+        if users and draw(st.booleans()):  # earlier assignments stick
+            chosen = draw(st.lists(st.sampled_from(users), max_size=4, unique=True))
+            arms = [*names, "removed_arm"]
+            sticky = {user: draw(st.sampled_from(arms)) for user in chosen}
+        assigned.append(sticky)
+    rules = SOURCES + "".join(rules for rules, _ in drawn)
+    return Scenario(rules, tables, count, tuple(assigned))
 
 
 def checked(scenario: Scenario) -> ir.Project:
@@ -279,40 +272,43 @@ def checked(scenario: Scenario) -> ir.Project:
     return project
 
 
-def load(engine: DuckDBEngine, scenario: Scenario) -> None:
-    for name, columns in COLUMNS.items():
-        rows = [[row.get(c) for c, _ in columns] for row in scenario.tables[name]]
-        random.Random(len(rows)).shuffle(rows)  # row order must not matter
-        engine.create_table(name, columns, rows)
+def load(engine: Engine, scenario: Scenario) -> None:
+    with loading(engine):
+        for name, columns in COLUMNS.items():
+            rows = [[row.get(c) for c, _ in columns] for row in scenario.tables[name]]
+            random.Random(len(rows)).shuffle(rows)  # row order must not matter
+            engine.create_table(name, columns, rows)
 
 
-def test_reports_on_duckdb_agree_with_the_reference(engine: DuckDBEngine) -> None:
-    @CHECKS
-    @given(report_scenarios())
+def test_reports_agree_with_the_reference(engine: Engine, engine_name: str) -> None:
+    @checks(engine_name)
+    @given(report_scenarios(definitions_per_dataset(engine_name)))
     def check(scenario: Scenario) -> None:
         project = checked(scenario)
         load(engine, scenario)
-        want = evaluate_report(project, scenario.tables, "rep", AS_OF)
-        got = run_report(engine, project, "rep", AS_OF)
-        assert got == want, scenario.rules
+        for index in range(scenario.count):
+            want = evaluate_report(project, scenario.tables, f"d{index}", AS_OF)
+            got = run_report(engine, project, f"d{index}", AS_OF)
+            assert got == want, (f"d{index}", scenario.rules)
 
     check()
 
 
-def test_experiments_on_duckdb_agree_with_the_reference(engine: DuckDBEngine) -> None:
-    @CHECKS
-    @given(experiment_scenarios())
+def test_experiments_agree_with_the_reference(engine: Engine, engine_name: str) -> None:
+    @checks(engine_name)
+    @given(experiment_scenarios(definitions_per_dataset(engine_name)))
     def check(scenario: Scenario) -> None:
         project = checked(scenario)
         load(engine, scenario)
-        definition = (project.reports.experiments if project.reports else ())[0]
         evaluation = evaluate_all(project, scenario.tables, AS_OF)
-        want = experiment(evaluation, definition, scenario.assigned)
-        got = run_experiment(engine, project, "exp", AS_OF, scenario.assigned)
-        assert got == want, (scenario.rules, scenario.assigned)
-        expected = assignments(evaluation, definition)
-        assert experiment_assignments(engine, project, "exp", AS_OF) == sorted(
-            expected.items(), key=lambda pair: user_text(pair[0])
-        )
+        definitions = project.reports.experiments if project.reports else ()
+        for definition, assigned in zip(definitions, scenario.assigned, strict=True):
+            want = experiment(evaluation, definition, assigned)
+            got = run_experiment(engine, project, definition.name, AS_OF, assigned)
+            assert got == want, (definition.name, scenario.rules, assigned)
+            expected = assignments(evaluation, definition)
+            assert experiment_assignments(engine, project, definition.name, AS_OF) == sorted(
+                expected.items(), key=lambda pair: user_text(pair[0])
+            )
 
     check()

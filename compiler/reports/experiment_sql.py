@@ -26,8 +26,8 @@ from sqlglot import exp
 
 from segl.compiler import ir, registry
 from segl.compiler.reports import model
-from segl.compiler.reports.sql import PER_USER, Persons, _Query
-from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref
+from segl.compiler.reports.sql import PER_USER, Persons, _Query, step_ref
+from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 
@@ -125,13 +125,13 @@ def _members(
     )
     arm = _arm_of(target, bucket_sql(project, target, as_of, experiment.salt), experiment)
     fresh = exp.Select(expressions=[col(USER, PER_USER), aliased(arm, "_arm")]).from_(
-        cte_ref(PER_USER, PER_USER), copy=False
+        step_ref(PER_USER, PER_USER), copy=False
     )
     conditions: list[exp.Expression] = [population]
     if assigned is not None:
         _assigned(q, project, assigned)
         fresh = fresh.join(
-            cte_ref("asg", "s"),
+            step_ref("asg", "s"),
             on=exp.EQ(this=col(USER, "s"), expression=col(USER, PER_USER)),
             join_type="LEFT",
             copy=False,
@@ -141,11 +141,11 @@ def _members(
     q.add(
         "fresh",
         exp.Select(expressions=[col(USER), col("_arm")])
-        .from_(cte_ref("bucketed"), copy=False)
+        .from_(step_ref("bucketed"), copy=False)
         .where(exp.Not(this=exp.Is(this=col("_arm"), expression=exp.null())), copy=False),
     )
     members: exp.Query = exp.Select(expressions=[col(USER), col("_arm")]).from_(
-        cte_ref("fresh"), copy=False
+        step_ref("fresh"), copy=False
     )
     if assigned is not None:
         declared = exp.In(
@@ -153,7 +153,7 @@ def _members(
         )
         sticky = (
             exp.Select(expressions=[col(USER), col("_arm")])
-            .from_(cte_ref("asg"), copy=False)
+            .from_(step_ref("asg"), copy=False)
             .where(declared, copy=False)
         )
         members = exp.Union(this=members, expression=sticky, distinct=False)
@@ -171,7 +171,7 @@ def assignment_query(
     """Rows (`_u`, `_arm`): the users of the population and their arm by bucket."""
     q = _members(project, experiment, as_of, target, None, persons)
     return q.finish(
-        exp.Select(expressions=[col(USER), col("_arm")]).from_(cte_ref("fresh"), copy=False)
+        exp.Select(expressions=[col(USER), col("_arm")]).from_(step_ref("fresh"), copy=False)
     )
 
 
@@ -199,9 +199,9 @@ def experiment_query(
     q.add(
         "valued",
         exp.Select(expressions=selects)
-        .from_(cte_ref("members", "m"), copy=False)
+        .from_(step_ref("members", "m"), copy=False)
         .join(
-            cte_ref(PER_USER, PER_USER),
+            step_ref(PER_USER, PER_USER),
             on=exp.EQ(this=col(USER, PER_USER), expression=col(USER, "m")),
             join_type="LEFT",
             copy=False,
@@ -217,7 +217,7 @@ def experiment_query(
                 aliased(count, "_n"),
             ]
         )
-        .from_(cte_ref("valued"), copy=False)
+        .from_(step_ref("valued"), copy=False)
         .group_by(col("_arm"), copy=False)
     )
     for index in range(len(experiment.metrics)):
@@ -230,9 +230,9 @@ def experiment_query(
                     aliased(count.copy(), "_n"),
                 ]
             )
-            .from_(cte_ref("valued"), copy=False)
+            .from_(step_ref("valued"), copy=False)
             .group_by(col("_arm"), col(f"x{index}"), copy=False)
         )
         result = exp.Union(this=result, expression=histogram, distinct=False)
     q.add("result", result)
-    return q.finish(exp.Select(expressions=[exp.Star()]).from_(cte_ref("result"), copy=False))
+    return q.finish(exp.Select(expressions=[exp.Star()]).from_(step_ref("result"), copy=False))

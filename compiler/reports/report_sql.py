@@ -25,9 +25,9 @@ from sqlglot import exp
 
 from segl.compiler import ir, registry
 from segl.compiler.reports import model
-from segl.compiler.reports.sql import LEAVES, PER_USER, Persons, _Query
+from segl.compiler.reports.sql import LEAVES, PER_USER, Persons, _Query, step_ref
 from segl.compiler.sqlgen.expressions import ExprCompiler
-from segl.compiler.sqlgen.nodes import aliased, and_all, col, cte_ref
+from segl.compiler.sqlgen.nodes import aliased, and_all, col
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
@@ -97,7 +97,7 @@ def report_query(
         def compile_row(expr: ir.Expr) -> exp.Expression:
             return q.per_user(expr, PER_USER)
 
-        rows = exp.Select().from_(cte_ref(PER_USER, PER_USER), copy=False)
+        rows = exp.Select().from_(step_ref(PER_USER, PER_USER), copy=False)
         conditions: list[exp.Expression] = []
     else:
         leaves: list[ir.Expr] = []
@@ -126,7 +126,7 @@ def report_query(
 
             return ExprCompiler(target, as_of, resolve).compile(expr)
 
-        rows = exp.Select().from_(cte_ref(table, "r"), copy=False)
+        rows = exp.Select().from_(step_ref(table, "r"), copy=False)
         conditions = []
         if report.window is not None:
             w = report.window
@@ -179,11 +179,11 @@ def report_query(
                     f"n{index}",
                 )
             )
-    q.add("rranked", exp.Select(expressions=ranked).from_(cte_ref("rrows"), copy=False))
+    q.add("rranked", exp.Select(expressions=ranked).from_(step_ref("rrows"), copy=False))
     outs: list[exp.Expression] = [col(d) for d in dims]
     for index, aggregate in enumerate(aggregates):
         outs += _aggregate_columns(target, aggregate, index)
-    final = exp.Select(expressions=outs).from_(cte_ref("rranked"), copy=False)
+    final = exp.Select(expressions=outs).from_(step_ref("rranked"), copy=False)
     if dims:
         final = final.group_by(*[col(d) for d in dims], copy=False)
     return q.finish(final)

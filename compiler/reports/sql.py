@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -42,6 +43,10 @@ FIRST_YEAR = 1970  # the zone's offset changes are tabled from here
 PER_USER = "pu"  # the per-user query (universe users, hidden values)
 ZONE = "tz"  # the zone's offset changes: (lo, hi, off) for walls in [lo, hi)
 HIDDEN = "_segl_report_"  # hidden tags: per-user values reports read
+# every CTE of a report query is named with this prefix: SQLite sees a CTE's name in every
+# CTE of its WITH, also the earlier ones, so a CTE named like a warehouse table (`users`)
+# would hide that table from the per-user query ("circular reference")
+STEP_PREFIX = "segl_q_"
 LEAVES = (ir.ProfileColumn, ir.TagRef, ir.SegmentRef, ir.LayeringRef, ir.Aggregate)
 UNIT_SECONDS = {"day": 86400, "week": 7 * 86400}
 PERSONS = "persons"  # a project with an identity: the CTE of (kind, id, person) of a run
@@ -63,6 +68,11 @@ class Persons:
             .from_(table_ref(self.table), copy=False)
             .where(at, copy=False)
         )
+
+
+def step_ref(name: str, alias: str | None = None) -> exp.Table:
+    """A reference to the report query's CTE `name` (added by `_Query.add`)."""
+    return cte_ref(STEP_PREFIX + name, alias)
 
 
 # ---------------------------------------------------------------- the zone
@@ -134,34 +144,15 @@ class Clock:
         changes = self.offsets.changes
         if not changes:
             return None
-        rows: list[exp.Query] = []
-        for index, (start, offset) in enumerate(changes):
-            end = changes[index + 1][0] if index + 1 < len(changes) else None
-            if end is None:
-                continue
-            rows.append(
-                exp.Select(
-                    expressions=[
-                        aliased(self.target.timestamp(start), "lo"),
-                        aliased(self.target.timestamp(end), "hi"),
-                        aliased(self.target.number(offset), "off"),
-                    ]
-                )
-            )
+        target = self.target
+        rows: list[list[exp.Expression]] = [
+            [target.timestamp(start), target.timestamp(end), target.number(offset)]
+            for (start, offset), (end, _) in itertools.pairwise(changes)
+        ]
         if not rows:  # one change: no interval between two changes
-            rows.append(
-                exp.Select(
-                    expressions=[
-                        aliased(self.target.timestamp(changes[0][0]), "lo"),
-                        aliased(self.target.timestamp(changes[0][0]), "hi"),
-                        aliased(self.target.number(changes[0][1]), "off"),
-                    ]
-                )
-            )
-        union: exp.Query = rows[0]
-        for row in rows[1:]:
-            union = exp.Union(this=union, expression=row, distinct=False)
-        return union
+            start, offset = changes[0]
+            rows = [[target.timestamp(start), target.timestamp(start), target.number(offset)]]
+        return target.constant_rows(["lo", "hi", "off"], rows)
 
     def seconds(self, wall: exp.Expression) -> exp.Expression:
         """Seconds from 1970-01-01 to a wall time, as if it were UTC."""
@@ -180,7 +171,7 @@ class Clock:
             exp.GTE(this=wall.copy(), expression=col("lo", alias)),
             exp.LT(this=wall.copy(), expression=col("hi", alias)),
         )
-        query = query.join(cte_ref(ZONE, alias), on=on, join_type="LEFT", copy=False)
+        query = query.join(step_ref(ZONE, alias), on=on, join_type="LEFT", copy=False)
         outside = exp.Case(
             ifs=[
                 exp.If(
@@ -251,7 +242,8 @@ class _Query:
         self.scans: dict[str, str] = {}
 
     def add(self, name: str, query: exp.Expression | exp.Query) -> None:
-        self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=ident(name))))
+        alias = exp.TableAlias(this=ident(STEP_PREFIX + name))
+        self.ctes.append(exp.CTE(this=query, alias=alias))
 
     def per_user(self, expr: ir.Expr, table: str) -> exp.Expression:
         """A per-user value of a user's row in `table` (the per-user query joined)."""
@@ -281,7 +273,7 @@ class _Query:
             wall = target.to_timestamp(wall)
         query, user = self._events_by_user(source)
         query = query.join(
-            cte_ref(PER_USER, PER_USER),
+            step_ref(PER_USER, PER_USER),
             on=exp.EQ(this=col(USER, PER_USER), expression=user.copy()),
             join_type="INNER",
             copy=False,
@@ -365,7 +357,7 @@ class _Query:
                 exp.EQ(this=exp.Paren(this=compiled), expression=self.target.boolean(True))
             )
         selects = [col(c) for c in (USER, "_w", "_a", "_i")] + [col(f"c_{c}") for c in columns]
-        query = exp.Select(expressions=selects).from_(cte_ref(scan), copy=False)
+        query = exp.Select(expressions=selects).from_(step_ref(scan), copy=False)
         if conditions:
             query = query.where(and_all(conditions), copy=False)
         self.add(name, query)
@@ -444,7 +436,7 @@ def funnel_query(
             aliased(col("_a", "s"), "a0"),
             aliased(entry_value, "_v"),
         ]
-    ).from_(cte_ref("st0", "s"), copy=False)
+    ).from_(step_ref("st0", "s"), copy=False)
     q.add("c1", first)
     funnel_window = None if funnel.within is None else funnel.within.total_seconds()
     for depth in range(1, count):
@@ -473,8 +465,8 @@ def funnel_query(
         ]
         chain = (
             exp.Select(expressions=carried)
-            .from_(cte_ref(f"c{depth}", "c"), copy=False)
-            .join(cte_ref(f"st{depth}", "s"), on=and_all(on), join_type="INNER", copy=False)
+            .from_(step_ref(f"c{depth}", "c"), copy=False)
+            .join(step_ref(f"st{depth}", "s"), on=and_all(on), join_type="INNER", copy=False)
         )
         q.add(f"c{depth + 1}", chain)
     number_null = target.null(Type.NUMBER)
@@ -486,7 +478,7 @@ def funnel_query(
         ]
         part = exp.Select(
             expressions=[col(USER), aliased(exp.Literal.number(depth), "_d"), *times, col("_v")]
-        ).from_(cte_ref(f"c{depth}"), copy=False)
+        ).from_(step_ref(f"c{depth}"), copy=False)
         union = part if union is None else exp.Union(this=union, expression=part, distinct=False)
     assert union is not None
     q.add("chains", union)
@@ -494,7 +486,7 @@ def funnel_query(
     q.add(
         "ranked",
         exp.Select(expressions=[exp.Star(), aliased(reached, "_r")]).from_(
-            cte_ref("chains"), copy=False
+            step_ref("chains"), copy=False
         ),
     )
     # the earliest-completing furthest chain: smallest times read from the last step back
@@ -525,11 +517,11 @@ def funnel_query(
                 exp.Window(this=exp.RowNumber(), partition_by=[col(USER)], order=entering), "_m"
             ),
         ]
-    ).from_(cte_ref("ranked"), copy=False)
+    ).from_(step_ref("ranked"), copy=False)
     q.add("best", best.where(exp.EQ(this=col("_d"), expression=col("_r")), copy=False))
     last_entry = (
         exp.Select(expressions=[col(USER), aliased(exp.Max(this=col("a0")), "_l")])
-        .from_(cte_ref("c1"), copy=False)
+        .from_(step_ref("c1"), copy=False)
         .group_by(col(USER), copy=False)
     )
     q.add("entries", last_entry)
@@ -549,17 +541,17 @@ def funnel_query(
         key = col("_v", "v")
     users = (
         exp.Select(
-            expressions=[
-                col(USER, "t"),
-                col("_r", "t"),
-                *[col(f"a{i}", "t") for i in range(count)],
+            expressions=[  # each named: ClickHouse names a bare `t._r` of a join `t._r`
+                aliased(col(USER, "t"), USER),
+                aliased(col("_r", "t"), "_r"),
+                *[aliased(col(f"a{i}", "t"), f"a{i}") for i in range(count)],
                 aliased(_flag(exp.And(this=unfinished, expression=open_window)), "_c"),
                 aliased(key, "_k"),
             ]
         )
-        .from_(cte_ref("best", "t"), copy=False)
+        .from_(step_ref("best", "t"), copy=False)
         .join(
-            cte_ref("best", "v"),
+            step_ref("best", "v"),
             on=exp.and_(
                 exp.EQ(this=col(USER, "v"), expression=col(USER, "t")),
                 exp.EQ(this=col("_m", "v"), expression=exp.Literal.number(1)),
@@ -568,13 +560,13 @@ def funnel_query(
             copy=False,
         )
         .join(
-            cte_ref("entries", "l"),
+            step_ref("entries", "l"),
             on=exp.EQ(this=col(USER, "l"), expression=col(USER, "t")),
             join_type="INNER",
             copy=False,
         )
         .join(
-            cte_ref(PER_USER, PER_USER),
+            step_ref(PER_USER, PER_USER),
             on=exp.EQ(this=col(USER, PER_USER), expression=col(USER, "t")),
             join_type="INNER",
             copy=False,
@@ -593,7 +585,7 @@ def funnel_query(
                 aliased(_count(), "_n"),
             ]
         )
-        .from_(cte_ref("users"), copy=False)
+        .from_(step_ref("users"), copy=False)
         .group_by(col("_k"), col("_r"), col("_c"), copy=False)
     )
     result: exp.Query = counts
@@ -609,13 +601,13 @@ def funnel_query(
                     aliased(_count(), "_n"),
                 ]
             )
-            .from_(cte_ref("users"), copy=False)
+            .from_(step_ref("users"), copy=False)
             .where(exp.GT(this=col("_r"), expression=exp.Literal.number(index)), copy=False)
             .group_by(col("_k"), gap.copy(), copy=False)
         )
         result = exp.Union(this=result, expression=durations, distinct=False)
     q.add("result", result)
-    return q.finish(exp.Select(expressions=[exp.Star()]).from_(cte_ref("result"), copy=False))
+    return q.finish(exp.Select(expressions=[exp.Star()]).from_(step_ref("result"), copy=False))
 
 
 def _entry_is_text(project: ir.Project, funnel: model.Funnel) -> bool:
@@ -670,7 +662,7 @@ def retention_query(
                 aliased(period, "_p"),
                 aliased(ordered, "_o"),
             ]
-        ).from_(cte_ref("coh"), copy=False),
+        ).from_(step_ref("coh"), copy=False),
     )
     kept: list[exp.Expression] = [exp.EQ(this=col("_o"), expression=exp.Literal.number(1))]
     if start is not None:
@@ -680,7 +672,7 @@ def retention_query(
     q.add(
         "members",
         exp.Select(expressions=[col(USER), col("_w"), col("_a"), col("_p")])
-        .from_(cte_ref("picked"), copy=False)
+        .from_(step_ref("picked"), copy=False)
         .where(and_all(kept), copy=False),
     )
     ks = [
@@ -692,8 +684,8 @@ def retention_query(
         periods = exp.Union(this=periods, expression=k_select, distinct=False)
     q.add("ks", periods)
     k = col("k", "ks")
-    grid = exp.Select().from_(cte_ref("members", "m"), copy=False)
-    grid = grid.join(cte_ref("ks", "ks"), join_type="CROSS", copy=False)
+    grid = exp.Select().from_(step_ref("members", "m"), copy=False)
+    grid = grid.join(step_ref("ks", "ks"), join_type="CROSS", copy=False)
     base: list[exp.Expression] = [col(USER, "m"), col("_p", "m"), k]
     if retention.rolling and retention.period in UNIT_SECONDS:
         unit = exp.Literal.number(UNIT_SECONDS[retention.period])
@@ -712,9 +704,9 @@ def retention_query(
         else:
             origin = target.to_timestamp(col("_p", "m"))
         unit_name = retention.period.upper()
-        low_wall = _shift(origin, k.copy(), unit_name)
+        low_wall = _shift(target, origin, k.copy(), unit_name)
         high_wall = _shift(
-            origin, exp.Add(this=k.copy(), expression=exp.Literal.number(1)), unit_name
+            target, origin, exp.Add(this=k.copy(), expression=exp.Literal.number(1)), unit_name
         )
         walls = grid.select(
             *base,
@@ -723,7 +715,7 @@ def retention_query(
             copy=False,
         )
         q.add("walls", walls)
-        cells = exp.Select().from_(cte_ref("walls", "w"), copy=False)
+        cells = exp.Select().from_(step_ref("walls", "w"), copy=False)
         cells, low_at = q.clock.instant(cells, col("_lw", "w"))
         cells, high_at = q.clock.instant(cells, col("_hw", "w"))
         selects = [col(USER, "w"), col("_p", "w"), col("k", "w")]
@@ -742,7 +734,7 @@ def retention_query(
                 aliased(exp.Max(this=_flag(exp.GT(this=col("_hi"), expression=as_of_at))), "_open"),
             ]
         )
-        .from_(cte_ref("cells"), copy=False)
+        .from_(step_ref("cells"), copy=False)
         .group_by(*[key.copy() for key in keys], copy=False),
     )
     on: list[exp.Expression] = [
@@ -759,8 +751,8 @@ def retention_query(
                 aliased(exp.Count(this=exp.Distinct(expressions=[col(USER, "c")])), "_n"),
             ]
         )
-        .from_(cte_ref("cells", "c"), copy=False)
-        .join(cte_ref("ret", "r"), on=and_all(on), join_type="INNER", copy=False)
+        .from_(step_ref("cells", "c"), copy=False)
+        .join(step_ref("ret", "r"), on=and_all(on), join_type="INNER", copy=False)
         .group_by(col("_p", "c"), col("k", "c"), copy=False)
     )
     q.add("hits", hits)
@@ -776,9 +768,9 @@ def retention_query(
                 col("_open", "s"),
             ]
         )
-        .from_(cte_ref("stats", "s"), copy=False)
+        .from_(step_ref("stats", "s"), copy=False)
         .join(
-            cte_ref("hits", "h"),
+            step_ref("hits", "h"),
             on=exp.and_(
                 exp.EQ(this=col("_p", "h"), expression=col("_p", "s")),
                 exp.EQ(this=col("k", "h"), expression=col("k", "s")),
@@ -795,14 +787,14 @@ def _period_start(target: Target, period: str, wall: exp.Expression) -> exp.Expr
     day = target.to_date(wall)
     if period == "day":
         return day
-    unit = exp.var(period.upper())
-    truncated = exp.DateTrunc(this=day, unit=unit)  # type: ignore[no-untyped-call]
-    return target.to_date(truncated)
+    return target.period_start(period.upper(), day)
 
 
-def _shift(value: exp.Expression, count: exp.Expression, unit: str) -> exp.Expression:
+def _shift(
+    target: Target, value: exp.Expression, count: exp.Expression, unit: str
+) -> exp.Expression:
     """A time `count` days, weeks or calendar months later (months clamp at month end)."""
     if unit == "WEEK":
         count = exp.Mul(this=exp.Paren(this=count), expression=exp.Literal.number(7))
         unit = "DAY"
-    return exp.DateAdd(this=value.copy(), expression=exp.Paren(this=count), unit=exp.var(unit))
+    return target.shift_time(value.copy(), count, unit)

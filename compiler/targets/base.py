@@ -201,6 +201,15 @@ class Target:
     def extract(self, part: str, value: exp.Expression) -> exp.Expression:
         return exp.Extract(this=exp.var(part), expression=value)
 
+    def period_start(self, unit: str, day: exp.Expression) -> exp.Expression:
+        """The first day (a date) of the calendar WEEK (Monday) or MONTH holding a date."""
+        return self.to_date(exp.DateTrunc(this=day, unit=exp.var(unit)))  # type: ignore[no-untyped-call]
+
+    def shift_time(self, value: exp.Expression, count: exp.Expression, unit: str) -> exp.Expression:
+        """A timestamp `count` (a whole-number expression) DAYs or calendar MONTHs later;
+        a month's day past the end of the month it lands in clamps to that month's last."""
+        return exp.DateAdd(this=value, expression=exp.Paren(this=count), unit=exp.var(unit))
+
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return self.extract("ISODOW", value)
 
@@ -247,6 +256,22 @@ class Target:
         """An aggregate counting the distinct values of `day` (a date known to lie in
         `days` days from `first`) where `condition` holds; None: use COUNT(DISTINCT)."""
         return None
+
+    def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:
+        """A small table of rows of expressions known when compiling (at least one row)."""
+        selects: list[exp.Query] = [
+            exp.Select(
+                expressions=[
+                    exp.Alias(this=v, alias=exp.to_identifier(n, quoted=True))
+                    for v, n in zip(row, names, strict=True)
+                ]
+            )
+            for row in rows
+        ]
+        union = selects[0]
+        for select in selects[1:]:
+            union = exp.Union(this=union, expression=select, distinct=False)
+        return union
 
     def finish_query(self, query: exp.Select) -> exp.Select:
         """Session settings the query needs to mean what segl means."""

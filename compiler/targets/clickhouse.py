@@ -129,6 +129,19 @@ class ClickHouse(Target):
             chain = exp.Or(this=chain, expression=test)
         return exp.Paren(this=chain)
 
+    def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:
+        # the VALUES table function (columns c1, c2, ... typed from the values): a UNION ALL
+        # of a hundred one-row SELECTs (a zone's offset changes), inlined wherever a CTE
+        # reading it is, exceeds ClickHouse's 10,000 query plan optimisations
+        values = exp.Anonymous(
+            this="VALUES", expressions=[exp.Tuple(expressions=row) for row in rows]
+        )
+        columns = [
+            exp.Alias(this=exp.column(f"c{index + 1}"), alias=exp.to_identifier(name, quoted=True))
+            for index, name in enumerate(names)
+        ]
+        return exp.Select(expressions=columns).from_(exp.Table(this=values), copy=False)
+
     def finish_query(self, query: exp.Select) -> exp.Select:
         settings = [
             exp.EQ(this=exp.var(name), expression=exp.Literal.number(value))

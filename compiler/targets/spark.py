@@ -57,6 +57,18 @@ class Spark(Target):
         interval = exp.Sub(this=self.to_timestamp(end), expression=self.to_timestamp(start))
         return exp.Cast(this=exp.Paren(this=interval), to=_SECONDS.copy())
 
+    def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:
+        # one inline table: Spark plans a UNION ALL of a hundred one-row SELECTs (a zone's
+        # offset changes) slowly, again wherever a CTE reading it is inlined
+        values = exp.Values(
+            expressions=[exp.Tuple(expressions=row) for row in rows],
+            alias=exp.TableAlias(
+                this=exp.to_identifier("v"),
+                columns=[exp.to_identifier(n, quoted=True) for n in names],
+            ),
+        )
+        return exp.Select(expressions=[exp.Star()]).from_(values, copy=False)
+
     def epoch(self, value: exp.Expression) -> exp.Expression:
         # wall-clock seconds since 1970-01-01 00:00, independent of the session zone
         epoch = exp.Cast(

@@ -89,6 +89,44 @@ class SQLite(Target):
         text = fn("STRFTIME", exp.Literal.string(codes[part]), value)
         return exp.Cast(this=text, to=dtype(T.INT))
 
+    def period_start(self, unit: str, day: exp.Expression) -> exp.Expression:
+        # no DATE_TRUNC: date modifiers ('weekday 0' is the Sunday on or after the day)
+        modifiers = ("weekday 0", "-6 days") if unit == "WEEK" else ("start of month",)
+        return fn("DATE", day, *[exp.Literal.string(m) for m in modifiers])
+
+    def shift_time(self, value: exp.Expression, count: exp.Expression, unit: str) -> exp.Expression:
+        def whole(code: str, of: exp.Expression) -> exp.Expression:
+            text = fn("STRFTIME", exp.Literal.string(code), of.copy())
+            return exp.Cast(this=text, to=dtype(T.INT))
+
+        if unit == "DAY":  # DATETIME keeps the time of day (DATE(x, '+n days') drops it)
+            days = exp.DPipe(this=exp.Paren(this=count), expression=exp.Literal.string(" days"))
+            return fn("DATETIME", value, days)
+        # '+n months' overflows (Jan 31 + 1 month is Mar 3): the month is computed from a
+        # month index, the day clamped to that month's last
+        index = exp.Add(
+            this=exp.Add(
+                this=exp.Mul(this=whole("%Y", value), expression=exp.Literal.number(12)),
+                expression=exp.Sub(this=whole("%m", value), expression=exp.Literal.number(1)),
+            ),
+            expression=exp.Paren(this=count),
+        )
+        year = exp.Div(this=exp.Paren(this=index), expression=exp.Literal.number(12))
+        month = exp.Add(
+            this=exp.Mod(this=exp.Paren(this=index.copy()), expression=exp.Literal.number(12)),
+            expression=exp.Literal.number(1),
+        )
+        first = fn("PRINTF", exp.Literal.string("%04d-%02d-01"), year, month)
+        last = whole("%d", fn("DATE", first, *map(exp.Literal.string, ("+1 month", "-1 day"))))
+        day = fn("MIN", whole("%d", value), last)
+        wall = fn("PRINTF", exp.Literal.string("%04d-%02d-%02d "), year.copy(), month.copy(), day)
+        return fn(
+            "DATETIME",
+            exp.DPipe(
+                this=wall, expression=fn("STRFTIME", exp.Literal.string("%H:%M:%S"), value.copy())
+            ),
+        )
+
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         # %w is 0 = Sunday .. 6 = Saturday
         weekday = exp.Cast(this=fn("STRFTIME", exp.Literal.string("%w"), value), to=dtype(T.INT))

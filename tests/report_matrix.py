@@ -1,0 +1,57 @@
+"""How many generated examples the differential report tests (test_reports_differential*.py)
+check on each engine, and how.
+
+DuckDB runs `SEGL_REPORT_EXAMPLES` examples per kind (default 300), each one dataset and
+one definition. Every other engine checks `SEGL_REPORT_ENGINE_EXAMPLES` definitions per
+kind (default 100) on a quarter as many datasets: each hypothesis example loads one
+dataset and checks `DEFINITIONS_PER_DATASET` generated definitions against it, since
+loading tables costs more than a query on ClickHouse and Spark (on Spark the sources are
+temporary views over inline rows, no table is written).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from hypothesis import HealthCheck, settings
+
+from segl.runtime.engines import Engine
+
+DUCKDB_EXAMPLES = int(os.environ.get("SEGL_REPORT_EXAMPLES", "300"))
+ENGINE_EXAMPLES = int(os.environ.get("SEGL_REPORT_ENGINE_EXAMPLES", "100"))
+DEFINITIONS_PER_DATASET = 4
+
+
+def definitions_per_dataset(engine_name: str) -> int:
+    return 1 if engine_name == "duckdb" else DEFINITIONS_PER_DATASET
+
+
+def checks(engine_name: str) -> settings:
+    """Hypothesis settings: enough datasets for the engine's count of definitions."""
+    if engine_name == "duckdb":
+        datasets = DUCKDB_EXAMPLES
+    else:
+        datasets = math.ceil(ENGINE_EXAMPLES / DEFINITIONS_PER_DATASET)
+    return settings(
+        max_examples=max(1, datasets),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+@contextmanager
+def loading(engine: Engine) -> Iterator[None]:
+    """Tables created inside are Spark temporary views over inline rows (cheap, no files);
+    other engines create real tables."""
+    previous = getattr(engine, "sources_as_views", None)
+    if previous is not None:
+        engine.sources_as_views = True  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if previous is not None:
+            engine.sources_as_views = previous  # type: ignore[attr-defined]

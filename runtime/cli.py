@@ -1059,8 +1059,7 @@ def report(
             store = store_of(loaded, engine)
             results = [rc.compute(engine, checked, c, moment, low, high, store) for c in chosen]
             ranges = [
-                rc.stored_range(c.kind, r, low, high)
-                for c, r in zip(chosen, results, strict=True)
+                rc.stored_range(c.kind, r, low, high) for c, r in zip(chosen, results, strict=True)
             ]
             rc.store_results(engine, store, results, moment, ranges, segl_version())
             sql: dict[str, str] = {}

@@ -175,24 +175,34 @@ def sql_text(
     end: dt.datetime | None = None,
     store: Store | None = None,
 ) -> str | None:
-    """The SQL a funnel or retention runs (for the HTML page's "SQL" section); None for
-    the other kinds. `store`: where a project with an identity's persons are."""
+    """The SQL a result's numbers come from (for the HTML page's "SQL" section), as
+    `compute` runs it: an experiment's over the stored assignments when `store` is given
+    (`compute` recorded them first). `store`: where a project with an identity's persons
+    are."""
+    from segl.compiler.reports.report_sql import report_query
     from segl.compiler.reports.sql import funnel_query, retention_query
-    from segl.runtime.reports import entry_range
+    from segl.runtime.assignments import stored_query
+    from segl.runtime.reports import entry_range, experiment_sql
 
     reports = project.reports or model.Reports()
+    target = engine.target
+    persons = _persons(engine, store, project, as_of)
+    query: exp.Expression
     if chosen.kind == "funnel":
         funnel = next(f for f in reports.funnels if f.name == chosen.name)
         low, high = entry_range(as_of, start, end)
-        persons = _persons(engine, store, project, as_of)
-        query = funnel_query(project, funnel, as_of, engine.target, low, high, persons)
+        query = funnel_query(project, funnel, as_of, target, low, high, persons)
     elif chosen.kind == "retention":
         retention = next(r for r in reports.retentions if r.name == chosen.name)
-        persons = _persons(engine, store, project, as_of)
-        query = retention_query(project, retention, as_of, engine.target, start, end, persons)
+        query = retention_query(project, retention, as_of, target, start, end, persons)
+    elif chosen.kind == "report":
+        report = next(r for r in reports.reports if r.name == chosen.name)
+        query = report_query(project, report, as_of, target, persons)
     else:
-        return None
-    return render(query, engine.target)
+        experiment = next(e for e in reports.experiments if e.name == chosen.name)
+        stored = stored_query(store, target, experiment, as_of) if store is not None else None
+        query = experiment_sql(target, project, experiment, as_of, None, stored, persons)
+    return render(query, target)
 
 
 def assignments(

@@ -29,6 +29,7 @@ from segl.compiler.reports.report_sql import aggregates_of, columns_of, report_q
 from segl.compiler.reports.sql import FUNNEL_COUNTS, Persons, funnel_query, retention_query
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
+from segl.compiler.targets import Target
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
 from segl.compiler.values import arith, bucket_key_text, conform, negate, not_nan
@@ -455,6 +456,21 @@ def experiment_assignments(
     return sorted(found, key=lambda pair: user_text(pair[0]))
 
 
+def experiment_sql(
+    target: Target,
+    project: ir.Project,
+    experiment: model.Experiment,
+    as_of: dt.datetime,
+    assigned: Mapping[object, str] | None = None,
+    stored: exp.Query | None = None,
+    persons: Persons | None = None,
+) -> exp.Select:
+    """The query run_experiment runs (and `segl report --format html` shows)."""
+    earlier = {} if stored is not None else assigned
+    query = experiment_query(project, experiment, as_of, target, earlier, persons)
+    return _reading_assignments(query, stored) if stored is not None else query
+
+
 def run_experiment(
     engine: Engine,
     project: ir.Project,
@@ -471,10 +487,7 @@ def run_experiment(
     computed here (compiler/reports/stats.py) from per-arm histograms of per-user values."""
     experiment = _experiment_named(project, definition)
     engine.use_timezone(project.timezone)
-    earlier = {} if stored is not None else assigned
-    query = experiment_query(project, experiment, as_of, engine.target, earlier, persons)
-    if stored is not None:
-        query = _reading_assignments(query, stored)
+    query = experiment_sql(engine.target, project, experiment, as_of, assigned, stored, persons)
     users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}
     # (arm, metric) -> the arm's users' values of the metric (null: None)
     values: dict[tuple[str, int], list[float | None]] = {}

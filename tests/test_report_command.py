@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from segl.runtime.engines import Engine, connect
 from segl.runtime.project import load_paths
 from segl.runtime.reference.reports import evaluate_report
 from segl.runtime.report_command import read_results, results_text, store_results, titles_of
+from segl.runtime.report_html import NO_SQL
 
 Cli = Callable[..., Result]
 
@@ -317,7 +319,7 @@ experiment price "5 off vs 10 off" {
 
 
 def test_text_of_reports_and_experiments(write_project: Callable[..., Path]) -> None:
-    """The text tables of the two kinds the engine does not compute yet, from the
+    """The text tables of reports and experiments, here from the
     reference evaluator's results (the same JSON shapes)."""
     root = write_project({"rules.segl": RULES + EXTRA, "segl.toml": TOML}, "extra")
     loaded = load_paths([str(root)])
@@ -436,3 +438,24 @@ def test_a_project_with_an_identity_reports_the_persons_of_a_run(
     # 上海 (the person of 上海) and u8 without a city (a person of their own)
     assert funnel["groups"][0]["steps"][0]["users"] == 3
     assert [r.report for r in _stored(root, url)] == ["f"]
+
+
+def test_the_html_page_shows_the_sql_behind_every_kind(
+    cli: Cli, setup: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A funnel, a retention, a report and a sticky experiment: each section of the page
+    holds the SQL its numbers came from (the experiment's reads the stored assignments)."""
+    root, url = setup
+    (root / "rules.segl").write_text(RULES + EXTRA, "utf-8")
+    page = tmp_path / "all.html"
+    ran = cli(
+        "report", str(root), "--db", url, "--as-of", AS_OF, "--format", "html", "--out", str(page)
+    )
+    assert ran.code == 0, ran.output
+    text = page.read_text("utf-8")
+    sections = re.findall(
+        r'<details class="sql"><summary>SQL</summary><pre>(.*?)</pre>', text, re.S
+    )
+    assert len(sections) == 4, sections
+    assert all("SELECT" in sql and NO_SQL not in sql for sql in sections)
+    assert "experiment_assignments" in sections[-1]

@@ -239,3 +239,46 @@ def test_alerts_bench_runs_the_same_alerts(small_scale: Path, tmp_path: Path) ->
     assert len(summary["ratio_same_round"]) == 2 and len(result["command_seconds"]) == 2
     text = alerts_bench.report({"result": result, "summary": summary})
     assert "segl show migration" in text and "÷ plain" in text
+
+
+# ---------------------------------------------------------------- reports (issue 12)
+
+
+def test_reports_bench_checks_segl_against_the_hand_written_sql(
+    small_scale: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import reports_bench
+
+    args = reports_bench.parse_args(
+        [
+            *("--events", str(3_000 * 28.94), "--runs", "1", "--explain"),
+            *("--data", str(small_scale.parent), "--out", str(tmp_path / "reports.json")),
+        ]
+    )
+    # bench raises reports_bench.Mismatch unless segl's funnel and retention equal the
+    # hand-written SQL's (every step's users, rates, medians, censored; every cohort's
+    # size and cells, nulls included) and each report alone equals it in one invocation
+    result = reports_bench.bench(args)
+    part = result["funnel_and_retention"]
+    steps = part["funnel"]["steps"]
+    assert [s["name"] for s in steps] == ["pushed", "clicked", "visited", "carted", "ordered"]
+    assert steps[0]["users"] > steps[1]["users"] > 0
+    assert part["retention_cohorts"] > 0
+    # windowFunnel's semantics differ, but its entries are the funnel's first step
+    assert part["window_funnel"]["users_per_step"][0] == steps[0]["users"]
+    assert "ASOF_JOIN" in part["explain"]["funnel hand"]
+    summary = result["summary"]
+    assert set(summary["ratios"]) >= {"funnel segl / hand", "funnel segl / windowFunnel"}
+    calls = summary["invocations"]
+    assert set(calls["single_medians"]) == set(reports_bench.RETAIL)
+    assert calls["all / most expensive"] > 0
+    assert "all / most expensive" in reports_bench.report(result)
+
+    # a hand-written query of other semantics (a window one day shorter) is caught
+    wrong = tmp_path / "wrong_funnel.sql"
+    text = reports_bench.FUNNEL_SQL.read_text("utf-8")
+    wrong.write_text(text.replace("to_seconds($window)", "to_seconds($window - 86400)"))
+    monkeypatch.setattr(reports_bench, "FUNNEL_SQL", wrong)
+    args.skip_invocations, args.skip_chdb = True, True
+    with pytest.raises(reports_bench.Mismatch, match="funnel"):
+        reports_bench.bench(args)

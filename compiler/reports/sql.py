@@ -240,6 +240,9 @@ class _Query:
         if zone is not None:
             self.add(ZONE, zone)
         self.scans: dict[str, str] = {}
+        # wall times outside [low, high) can be in no result (a funnel's chains): left out of
+        # the scans, before the per-user row numbers are computed over them
+        self.scan_range: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
 
     def add(self, name: str, query: exp.Expression | exp.Query) -> None:
         alias = exp.TableAlias(this=ident(STEP_PREFIX + name))
@@ -305,9 +308,15 @@ class _Query:
             aliased(col(column, PER_USER), f"h_{column}") for column in self.columns.values()
         ]
         query.set("expressions", selects)
-        query = query.where(
-            exp.LT(this=wall.copy(), expression=target.timestamp(self.as_of)), copy=False
-        )
+        bounds: list[exp.Expression] = [
+            exp.LT(this=wall.copy(), expression=target.timestamp(self.as_of))
+        ]
+        low, high = self.scan_range
+        if low is not None:
+            bounds.append(exp.GTE(this=wall.copy(), expression=target.timestamp(low)))
+        if high is not None and high < self.as_of:
+            bounds.append(exp.LT(this=wall.copy(), expression=target.timestamp(high)))
+        query = query.where(and_all(bounds), copy=False)
         name = f"src{len(self.scans)}"
         self.add(name, query)
         self.scans[source_name] = name
@@ -399,6 +408,33 @@ def window_seconds(funnel: model.Funnel) -> float | None:
     return min(ends) if ends else None
 
 
+# more than any two UTC offsets differ (-12:00 to +14:00): a wall time this far before
+# another is an earlier instant in every zone, across any change of offset
+OFFSET_MARGIN = dt.timedelta(days=2)
+
+
+def chain_walls(
+    funnel: model.Funnel, start: dt.datetime, end: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Wall times every event of a chain lies in: its first event's wall time is in the
+    entry range [start, end) and every later one is at or after that instant and, with a
+    window, before that instant plus the window (SPEC §3.4); widened by OFFSET_MARGIN on
+    both sides, as the offset at an event's wall time may differ from the entry's."""
+    window = window_seconds(funnel)
+    low = _shifted(start, -OFFSET_MARGIN)
+    if window is None:
+        return low, None
+    return low, _shifted(end, dt.timedelta(seconds=window) + OFFSET_MARGIN)
+
+
+def _shifted(moment: dt.datetime, by: dt.timedelta) -> dt.datetime | None:
+    """`moment + by`, or None (no bound) past the calendar's ends."""
+    try:
+        return moment + by
+    except OverflowError:
+        return None
+
+
 def funnel_query(
     project: ir.Project,
     funnel: model.Funnel,
@@ -418,6 +454,7 @@ def funnel_query(
     entry_column = split.entry_column if split is not None else None
     matches = [s.event for s in funnel.steps]
     q = _Query(project, as_of, target, per_user, matches, as_of.year + 1, persons)
+    q.scan_range = chain_walls(funnel, start, end)
     count = len(funnel.steps)
     entry_range: list[exp.Expression] = [
         exp.GTE(this=col("_w"), expression=target.timestamp(start)),

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlglot import exp
 
 from segl.compiler import ir
+from segl.compiler.ops import CompareOp, LogicOp
 from segl.compiler.plan import build_plan
 from segl.compiler.reports import model
 from segl.compiler.sqlgen.expressions import ExprCompiler
@@ -435,6 +436,38 @@ def _shifted(moment: dt.datetime, by: dt.timedelta) -> dt.datetime | None:
         return None
 
 
+def may_match_one_row(first: model.EventMatch, second: model.EventMatch) -> bool:
+    """Whether one row can match both: the same source, and no column that the filters
+    pin (`column == literal` in their top-level `and`s) to two different values."""
+    if first.source != second.source:
+        return False
+    pinned, other = _pinned(first), _pinned(second)
+    return all(pinned[column] == other[column] for column in pinned.keys() & other.keys())
+
+
+def _pinned(match: model.EventMatch) -> dict[str, object]:
+    """The columns a filter holds to one string, number or boolean literal (only where
+    the filter is TRUE: a null column matches neither)."""
+    pinned: dict[str, object] = {}
+    pending = [match.filter] if match.filter is not None else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ir.Logic) and node.op is LogicOp.AND:
+            pending += [node.left, node.right]
+        elif isinstance(node, ir.Compare) and node.op is CompareOp.EQ:
+            for column, value in ((node.left, node.right), (node.right, node.left)):
+                if (
+                    isinstance(column, ir.EventColumn)
+                    and column.source == match.source
+                    and isinstance(value, ir.Literal)
+                    and value.type in (Type.STRING, Type.NUMBER, Type.BOOL)
+                    and value.value is not None
+                    and column.column not in pinned
+                ):
+                    pinned[column.column] = value.value
+    return pinned
+
+
 def funnel_query(
     project: ir.Project,
     funnel: model.Funnel,
@@ -455,7 +488,7 @@ def funnel_query(
     matches = [s.event for s in funnel.steps]
     q = _Query(project, as_of, target, per_user, matches, as_of.year + 1, persons)
     q.scan_range = chain_walls(funnel, start, end)
-    count = len(funnel.steps)
+    steps, count = funnel.steps, len(funnel.steps)
     entry_range: list[exp.Expression] = [
         exp.GTE(this=col("_w"), expression=target.timestamp(start)),
         exp.LT(this=col("_w"), expression=target.timestamp(end)),
@@ -466,10 +499,17 @@ def funnel_query(
         q.matching(f"st{index}", step.event, extra, columns)
     # chains of 1..count steps: c<d> holds (_u, i0, a0, ..., i<d-1>, a<d-1>, _v)
     entry_value = col(f"c_{entry_column}", "s") if entry_column is not None else exp.null()
+    # shared[i][j]: steps i < j may match one row, so a chain must not use it for both;
+    # without such a pair no row identity is read, and the engine need not number the rows
+    shared = [
+        [i < j and may_match_one_row(steps[i].event, steps[j].event) for j in range(count)]
+        for i in range(count)
+    ]
+    identity = [aliased(col("_i", "s"), "i0")] if any(shared[0]) else []
     first = exp.Select(
         expressions=[
             col(USER, "s"),
-            aliased(col("_i", "s"), "i0"),
+            *identity,
             aliased(col("_a", "s"), "a0"),
             aliased(entry_value, "_v"),
         ]
@@ -490,16 +530,16 @@ def funnel_query(
             limit = exp.Add(this=previous.copy(), expression=_number(step.within.total_seconds()))
             on.append(exp.LT(this=col("_a", "s"), expression=limit))
         for earlier in range(depth):  # distinct events: never the same row twice
-            if funnel.steps[earlier].event.source == step.event.source:
+            if shared[earlier][depth]:
                 on.append(exp.NEQ(this=col("_i", "s"), expression=col(f"i{earlier}", "c")))
         carried: list[exp.Expression] = [col(USER, "c")]
         for earlier in range(depth):
-            carried += [col(f"i{earlier}", "c"), col(f"a{earlier}", "c")]
-        carried += [
-            col("_v", "c"),
-            aliased(col("_i", "s"), f"i{depth}"),
-            aliased(col("_a", "s"), f"a{depth}"),
-        ]
+            kept: list[exp.Expression] = [col(f"i{earlier}", "c")] if any(shared[earlier]) else []
+            carried += [*kept, col(f"a{earlier}", "c")]
+        carried += [col("_v", "c")]
+        if any(shared[depth]):
+            carried.append(aliased(col("_i", "s"), f"i{depth}"))
+        carried.append(aliased(col("_a", "s"), f"a{depth}"))
         chain = (
             exp.Select(expressions=carried)
             .from_(step_ref(f"c{depth}", "c"), copy=False)

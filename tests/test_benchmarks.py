@@ -272,6 +272,7 @@ def test_reports_bench_checks_segl_against_the_hand_written_sql(
     calls = summary["invocations"]
     assert set(calls["single_medians"]) == set(reports_bench.RETAIL)
     assert calls["all / most expensive"] > 0
+    assert set(summary["in_process"]["medians"]) == set(reports_bench.RETAIL)
     assert "all / most expensive" in reports_bench.report(result)
 
     # a hand-written query of other semantics (a window one day shorter) is caught

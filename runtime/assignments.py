@@ -25,8 +25,9 @@ from segl.compiler.sqlgen.nodes import USER, and_all
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError
+from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.engines import Engine
+from segl.runtime.report_command import schema_problem
 from segl.runtime.reports import (
     _experiment_named,
     experiment_assignments,
@@ -41,26 +42,10 @@ Json = dict[str, Any]
 
 def _check_schema(engine: Engine, table: Table) -> bool:
     """Whether the table exists; E0609 when it exists without segl's columns."""
-    live = engine.columns_of(table.name)
-    if live is None:
-        return False
-    by_name = {name.lower(): kind for name, kind in live.items()}
-    for column in table.columns:
-        found = by_name.get(column.name.lower())
-        if found is None or not engine.holds(column.type, found):
-            what = "has no column" if found is None else f"has {found} in column"
-            raise DiagnosticError(
-                [
-                    Diagnostic(
-                        "E0609",
-                        f"{table.name} {what} {column.name}: it was written by another "
-                        "version of segl or another tool",
-                        None,
-                        (f"keep it under another name (ALTER TABLE {table.name} RENAME ...)",),
-                    )
-                ]
-            )
-    return True
+    problem = schema_problem(engine, table)
+    if problem is not None:
+        raise DiagnosticError([problem])
+    return engine.columns_of(table.name) is not None
 
 
 def _of_experiment(

@@ -225,7 +225,7 @@ def assignments(
 # ---------------------------------------------------------------- the history table
 
 
-def _schema_problem(engine: Engine, table: Table) -> Diagnostic | None:
+def schema_problem(engine: Engine, table: Table) -> Diagnostic | None:
     """E0609 when a stored table of this name lacks a column or holds another type."""
     live = engine.columns_of(table.name)
     if live is None:
@@ -272,7 +272,7 @@ def store_results(
     all in one transaction."""
     table = store.report_results
     target = engine.target
-    problem = _schema_problem(engine, table)
+    problem = schema_problem(engine, table)
     if problem is not None:
         raise DiagnosticError([problem])
     if not results:

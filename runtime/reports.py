@@ -466,9 +466,8 @@ def experiment_sql(
     persons: Persons | None = None,
 ) -> exp.Select:
     """The query run_experiment runs (and `segl report --format html` shows)."""
-    earlier = {} if stored is not None else assigned
-    query = experiment_query(project, experiment, as_of, target, earlier, persons)
-    return _reading_assignments(query, stored) if stored is not None else query
+    earlier = stored if stored is not None else assigned
+    return experiment_query(project, experiment, as_of, target, earlier, persons)
 
 
 def run_experiment(
@@ -521,17 +520,6 @@ def run_experiment(
         "srm_p": srm,
         "srm_mismatch": srm is not None and srm < stats.SRM_THRESHOLD,
     }
-
-
-def _reading_assignments(query: exp.Select, stored: exp.Query) -> exp.Select:
-    """The experiment's query with its earlier assignments (the CTE `asg` that
-    experiment_sql builds from literal rows) read from `stored` instead: a table of any
-    size, no statement of thousands of literals."""
-    for cte in query.find_all(exp.CTE):
-        if cte.alias_or_name == "asg" or cte.alias_or_name.endswith("_asg"):
-            cte.set("this", stored.copy())
-            return query
-    raise ValueError("the experiment's query has no CTE of earlier assignments (asg)")
 
 
 def _arm_metric(

@@ -8,7 +8,8 @@ whole k, so `low <= bucket < high` is compared exactly as `ceil(low * 2^32) <= k
 ceil(high * 2^32)`, whole numbers every engine reads the same (no decimal literal whose
 reading as a double might differ).
 
-Earlier assignments stick: they are given as rows (user, arm) and win over the bucket; a
+Earlier assignments stick: they are given as rows (user, arm), or as a query of them (the
+stored table, runtime/assignments.py), and win over the bucket; a
 user with none is assigned when the population condition is TRUE. An earlier assignment to
 an arm no longer declared is left out. The result (`experiment_query`) is a histogram per
 arm: (`_arm`, `_m` -1, null, users) and per metric m (`_arm`, m, value, users with it),
@@ -33,6 +34,9 @@ from segl.compiler.types import Type
 
 SCALE = 2**32
 USERS_ROW = -1  # `_m` of an arm's count of users
+
+# earlier assignments: rows user -> arm, or a query of rows (`_u`, `_arm`)
+Assigned = Mapping[object, str] | exp.Query
 
 
 def key_type(project: ir.Project) -> Type:
@@ -79,9 +83,13 @@ def _literal(target: Target, value: object) -> exp.Expression:
     raise ValueError(f"a user key that is no text or number: {value!r}")
 
 
-def _assigned(q: _Query, project: ir.Project, assigned: Mapping[object, str]) -> None:
+def _assigned(q: _Query, project: ir.Project, assigned: Assigned) -> None:
     """A CTE `asg` (`_u`, `_arm`) of the earlier assignments (also to arms since removed:
-    their users are not assigned again)."""
+    their users are not assigned again): `assigned` itself when a query (a table of any
+    size, no statement of thousands of literals), else its rows as literals."""
+    if isinstance(assigned, exp.Query):
+        q.add("asg", assigned.copy())
+        return
     target = q.target
     rows: list[exp.Query] = [
         exp.Select(
@@ -112,7 +120,7 @@ def _members(
     experiment: model.Experiment,
     as_of: dt.datetime,
     target: Target,
-    assigned: Mapping[object, str] | None,
+    assigned: Assigned | None,
     persons: Persons | None = None,
 ) -> _Query:
     """The CTEs up to `fresh` (users assigned by their bucket now) and, with `assigned`,
@@ -180,7 +188,7 @@ def experiment_query(
     experiment: model.Experiment,
     as_of: dt.datetime,
     target: Target,
-    assigned: Mapping[object, str] | None = None,
+    assigned: Assigned | None = None,
     persons: Persons | None = None,
 ) -> exp.Select:
     """Rows (`_arm`, `_m`, `_x`, `_n`): per arm its users (`_m` -1) and per metric (`_m`

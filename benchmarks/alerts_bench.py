@@ -54,7 +54,7 @@ from typing import Any
 from benchmarks.datagen import DEFAULT_DATA, build_scale, users_for
 from benchmarks.harness import FLOAT_TIE_SHARE
 from benchmarks.journeys_bench import Variant, environment, reset_at
-from benchmarks.methods import WORKLOAD
+from benchmarks.methods import copy_workload
 from segl.compiler.sqlgen import render
 from segl.runtime import migration
 from segl.runtime.alerts import AlertRun
@@ -79,15 +79,8 @@ def write_variants(root: Path) -> dict[str, Variant]:
     """The workload as `bench_plain`, and with the alerts as `bench_alerts`."""
     variants: dict[str, Variant] = {}
     for name in VARIANTS:
-        folder = root / f"bench_{name}"
-        shutil.copytree(WORKLOAD, folder)
-        config = folder / "segl.toml"
-        text = config.read_text(encoding="utf-8")
-        assert 'name = "bench"' in text, "the workload's project name changed"
-        config.write_text(text.replace('name = "bench"', f'name = "bench_{name}"'), "utf-8")
-        if name == "alerts":
-            shutil.copyfile(ALERTS_FILE, folder / ALERTS_FILE.name)
-        variants[name] = Variant(name, folder)
+        extra = ALERTS_FILE if name == "alerts" else None
+        variants[name] = Variant(name, copy_workload(root, f"bench_{name}", extra))
     return variants
 
 

@@ -59,7 +59,7 @@ import duckdb
 
 from benchmarks.datagen import DEFAULT_DATA, build_scale, users_for
 from benchmarks.harness import FLOAT_TIE_SHARE
-from benchmarks.methods import AS_OF, WORKLOAD
+from benchmarks.methods import AS_OF, copy_workload
 from segl.compiler import ir
 from segl.compiler.script import compile_run
 from segl.compiler.sqlgen import render
@@ -166,11 +166,7 @@ def write_variants(root: Path) -> list[Variant]:
         ("plain profile", "bench_plain", PLAIN_SOURCE),
         ("history", "bench_history", HISTORY_SOURCE),
     ):
-        folder = root / project
-        shutil.copytree(WORKLOAD, folder)
-        config = folder / "segl.toml"
-        text = config.read_text(encoding="utf-8")
-        config.write_text(text.replace('name = "bench"', f'name = "{project}"'), "utf-8")
+        folder = copy_workload(root, project)
         if source is not None:
             (folder / "membership.segl").write_text(source, encoding="utf-8")
             tags = folder / "tags_profile.segl"

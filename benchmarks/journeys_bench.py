@@ -97,7 +97,7 @@ from sqlglot import exp
 
 from benchmarks.datagen import DEFAULT_DATA, Scale, build_scale, users_for
 from benchmarks.harness import FLOAT_TIE_SHARE
-from benchmarks.methods import WORKLOAD
+from benchmarks.methods import copy_workload
 from segl.compiler.journeys import model
 from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.store import Store
@@ -139,15 +139,8 @@ def write_variants(root: Path) -> dict[str, Variant]:
     """The workload as `bench_plain`, and with the journeys as `bench_journeys`."""
     variants: dict[str, Variant] = {}
     for name in VARIANTS:
-        folder = root / f"bench_{name}"
-        shutil.copytree(WORKLOAD, folder)
-        config = folder / "segl.toml"
-        text = config.read_text(encoding="utf-8")
-        assert 'name = "bench"' in text, "the workload's project name changed"
-        config.write_text(text.replace('name = "bench"', f'name = "bench_{name}"'), "utf-8")
-        if name == "journeys":
-            shutil.copyfile(JOURNEYS_FILE, folder / JOURNEYS_FILE.name)
-        variants[name] = Variant(name, folder)
+        extra = JOURNEYS_FILE if name == "journeys" else None
+        variants[name] = Variant(name, copy_workload(root, f"bench_{name}", extra))
     return variants
 
 

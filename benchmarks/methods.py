@@ -10,6 +10,7 @@ connection, so that even 10^8-event results are compared inside DuckDB, not in P
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -31,6 +32,20 @@ MEMBER_COLUMNS = "segment, user_id"
 # segl's result tables for the workload's project ("bench"; compiler/store.py)
 SEGL_TAGS, SEGL_MEMBERS, SEGL_LAYERS = "segl_bench_tags", "segl_bench_members", "segl_bench_layers"
 LAYER_COLUMNS = "layering, user_id, layer"
+
+
+def copy_workload(root: Path, project: str, extra: Path | None = None) -> Path:
+    """The workload copied to `root / project` as project `project` (its own result
+    tables), with the file `extra` (journeys, alerts, reports) added."""
+    folder = root / project
+    shutil.copytree(WORKLOAD, folder)
+    config = folder / "segl.toml"
+    text = config.read_text(encoding="utf-8")
+    assert 'name = "bench"' in text, "the workload's project name changed"
+    config.write_text(text.replace('name = "bench"', f'name = "{project}"'), "utf-8")
+    if extra is not None:
+        shutil.copyfile(extra, folder / extra.name)
+    return folder
 
 
 class Method(ABC):

@@ -59,7 +59,7 @@ from typing import Any
 
 from benchmarks.datagen import DEFAULT_DATA, Scale, build_scale, users_for
 from benchmarks.journeys_bench import environment
-from benchmarks.methods import WORKLOAD
+from benchmarks.methods import copy_workload
 from segl.compiler import ir
 from segl.compiler.reports import model
 from segl.compiler.reports.sql import funnel_query, retention_query
@@ -101,14 +101,7 @@ class Mismatch(Exception):
 
 def write_project(root: Path) -> Path:
     """The workload with the reports, as project `bench_reports`, under `root`."""
-    folder = root / "bench_reports"
-    shutil.copytree(WORKLOAD, folder)
-    config = folder / "segl.toml"
-    text = config.read_text(encoding="utf-8")
-    assert 'name = "bench"' in text, "the workload's project name changed"
-    config.write_text(text.replace('name = "bench"', 'name = "bench_reports"'), "utf-8")
-    shutil.copyfile(REPORTS_FILE, folder / REPORTS_FILE.name)
-    return folder
+    return copy_workload(root, "bench_reports", REPORTS_FILE)
 
 
 def checked_project(folder: Path) -> ir.Project:

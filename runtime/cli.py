@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import NoReturn
 
 import click
+from click.decorators import FC
 
 from segl.compiler import ir
 from segl.compiler.plan import build_plan, describe
@@ -212,6 +213,15 @@ as_of_option = click.option(
     "--as-of", "as_of", default=None, help="As-of date or timestamp (project time zone)."
 )
 db_option = click.option("--db", "db_url", default=None, help="Database URL (default: segl.toml).")
+
+
+def format_option(*choices: str) -> Callable[[FC], FC]:
+    """`--format` as `fmt`, one of `choices`, the first the default."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True
+    )
+
+
 LOCK_TIMEOUT = 30.0
 lock_timeout_option = click.option(
     "--lock-timeout",
@@ -233,13 +243,7 @@ def cli() -> None:
 @cli.command()
 @project_argument
 @db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "github")
 @click.option(
     "--dialect",
     type=click.Choice(DIALECTS),
@@ -607,9 +611,7 @@ def show_person(
 @db_option
 @click.option("--journey", "journey", default=None, help="Only this journey.")
 @as_of_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
-)
+@format_option("text", "jsonl")
 @lock_timeout_option
 def show_outbox(
     project_arg: str | None,
@@ -660,9 +662,7 @@ def show_outbox(
 @click.option("--project", "-p", "project", default=".", type=click.Path())
 @db_option
 @as_of_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json")
 @lock_timeout_option
 def show_journey(
     journey: str,
@@ -713,13 +713,7 @@ def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
 @db_option
 @click.option("--from", "from_text", required=True, help="The earlier stored run's as-of.")
 @click.option("--to", "to_text", required=True, help="The later stored run's as-of.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "html"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "html")
 @click.option("--out", "out", default=None, type=click.Path(), help="Write the page here (html).")
 @lock_timeout_option
 def show_migration(
@@ -883,9 +877,7 @@ def deliver(
 @click.argument("project_arg", metavar="[PROJECT]", required=False)
 @click.option("--project", "-p", "project", default=".", type=click.Path())
 @db_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json")
 @click.option("--fail-on-firing", is_flag=True, help="Exit 1 while any alert is firing (cron, CI).")
 @lock_timeout_option
 def alerts_command(
@@ -925,9 +917,7 @@ def alerts_command(
 @click.option("--from", "start", required=True, metavar="T", help="The first run's as-of.")
 @click.option("--to", "end", required=True, metavar="T", help="Runs before this as-of.")
 @click.option("--every", "every", required=True, metavar="D", help="The cadence: 15m, 1h, 1d.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
-)
+@format_option("text", "jsonl")
 @lock_timeout_option
 def simulate(
     names: tuple[str, ...],
@@ -1013,13 +1003,7 @@ def _split_report_arguments(
     "--from", "start", default=None, metavar="T", help="Funnel entries and cohorts from T."
 )
 @click.option("--to", "end", default=None, metavar="T", help="... up to T (exclusive).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "html"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "html")
 @click.option(
     "--out", "out", default=None, type=click.Path(), metavar="FILE", help="Write to FILE."
 )
@@ -1116,9 +1100,7 @@ def _range_bound(option: str, text: str, loaded: LoadedProject) -> dt.datetime:
 @click.option("--project", "-p", "project", default=".", type=click.Path())
 @db_option
 @as_of_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
-)
+@format_option("text", "jsonl")
 @lock_timeout_option
 def show_assignments(
     experiment: str,
@@ -1172,13 +1154,7 @@ def export() -> None:
 @click.option("--project", "-p", "project", default=".", type=click.Path())
 @db_option
 @as_of_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "jsonl", "parquet"]),
-    default="csv",
-    show_default=True,
-)
+@format_option("csv", "jsonl", "parquet")
 @click.option("--with", "with_tags", default="", metavar="TAG,...", help="Tags to add.")
 @click.option(
     "--out",

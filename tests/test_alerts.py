@@ -38,6 +38,7 @@ from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime import alerts as alert_run
+from segl.runtime.alert_values import LeafValue as Reading
 from segl.runtime.alerts import FIRING, OK, UNKNOWN, AlertRow, decide, notification_id
 from segl.runtime.delivery import Delivery, Destination, RetryPolicy
 from segl.runtime.engines import DuckDBEngine, Engine
@@ -97,6 +98,8 @@ def test_null_propagates_through_arithmetic_and_comparisons() -> None:
     assert evaluate(Arith(ArithOp.DIV, A, c(8)), values) == 0.5
     inf = {A: math.inf, B: math.inf}
     assert evaluate(Arith(ArithOp.SUB, A, B), inf) is None  # inf - inf is NaN: null
+    assert evaluate(Arith(ArithOp.MOD, A, c(2)), inf) is None  # no remainder of inf: null
+    assert evaluate(Arith(ArithOp.MOD, c(3), B), inf) == 3.0  # an infinite divisor leaves 3
     assert holds(Compare(CompareOp.GT, A, c(1e300)), inf) is True
     assert evaluate(A, {A: math.nan}) is None  # NaN read as null
     assert evaluate(A, {}) is None  # a leaf without a value
@@ -116,13 +119,6 @@ def test_sides_are_value_and_threshold() -> None:
 
 
 # ---------------------------------------------------------------- the state machine
-
-
-@dataclasses.dataclass(frozen=True)
-class Reading:
-    value: float | None
-    reference_as_of: dt.datetime | None = None
-    unknown: str | None = None
 
 
 START = T(2026, 11, 1)

@@ -11,8 +11,7 @@ an operation whose result is NaN (`inf - inf`) is null.
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from segl.compiler.alerts.model import (
@@ -25,76 +24,37 @@ from segl.compiler.alerts.model import (
     Neg,
     Not,
 )
-from segl.compiler.ops import ArithOp, CompareOp, LogicOp
+from segl.compiler.ops import CompareOp
+from segl.compiler.values import LOGIC, arith, compare, kleene_not, negate
 
 Value = float | bool | None
-
-_COMPARE: dict[CompareOp, Callable[[float, float], bool]] = {
-    CompareOp.EQ: operator.eq,
-    CompareOp.NE: operator.ne,
-    CompareOp.LT: operator.lt,
-    CompareOp.LE: operator.le,
-    CompareOp.GT: operator.gt,
-    CompareOp.GE: operator.ge,
-}
-
-
-def _arith(op: ArithOp, left: float, right: float) -> float | None:
-    if op in (ArithOp.DIV, ArithOp.MOD) and right == 0:
-        return None
-    if op is ArithOp.ADD:
-        result = left + right
-    elif op is ArithOp.SUB:
-        result = left - right
-    elif op is ArithOp.MUL:
-        result = left * right
-    elif op is ArithOp.DIV:
-        result = left / right
-    else:
-        result = math.fmod(left, right)  # SQL's remainder has the dividend's sign
-    return None if math.isnan(result) else result
 
 
 def _number(value: Value) -> float | None:
     return None if value is None else float(value)
 
 
-def _logic(op: LogicOp, left: Value, right: Value) -> bool | None:
-    """Kleene's and/or: a FALSE decides `and`, a TRUE decides `or`, whatever the other."""
-    decisive = op is LogicOp.OR
-    if left is decisive or right is decisive:
-        return decisive
-    if left is None or right is None:
-        return None
-    return not decisive
-
-
 def evaluate(expr: AlertExpr, values: Mapping[Leaf, float | None]) -> Value:
-    """The value of a condition (or of one of its sides) given every leaf's value."""
+    """The value of a condition (or of one of its sides) given every leaf's value, with
+    the operators of the reference evaluator (compiler/values.py)."""
+    result: Value
     match expr:
         case Const(value=v):
-            return v
+            result = v
         case Arith(op=op, left=a, right=b):
-            left, right = _number(evaluate(a, values)), _number(evaluate(b, values))
-            if left is None or right is None:
-                return None
-            return _arith(op, left, right)
+            result = arith(op, evaluate(a, values), evaluate(b, values))
         case Neg(operand=o):
-            inner = _number(evaluate(o, values))
-            return None if inner is None else -inner
+            result = negate(evaluate(o, values))
         case Compare(op=op, left=a, right=b):
-            left, right = _number(evaluate(a, values)), _number(evaluate(b, values))
-            if left is None or right is None:
-                return None
-            return _COMPARE[op](left, right)
+            result = compare(op, evaluate(a, values), evaluate(b, values))
         case Logic(op=op, left=a, right=b):
-            return _logic(op, evaluate(a, values), evaluate(b, values))
+            result = LOGIC[op](evaluate(a, values), evaluate(b, values))
         case Not(operand=o):
-            inner = evaluate(o, values)
-            return None if inner is None else not inner
+            result = kleene_not(evaluate(o, values))
         case _:
             found = values.get(expr)
-            return None if found is None or math.isnan(found) else float(found)
+            result = None if found is None or math.isnan(found) else float(found)
+    return result
 
 
 def holds(expr: AlertExpr, values: Mapping[Leaf, float | None]) -> bool | None:

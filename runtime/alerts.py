@@ -27,9 +27,9 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -45,6 +45,9 @@ from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.store import StoredRuns
 
+if TYPE_CHECKING:
+    from segl.runtime.alert_values import LeafValue, ReportRuns
+
 FIRING = "firing"
 OK = "ok"
 UNKNOWN = "unknown"
@@ -54,20 +57,6 @@ NULL_VALUE = "null value (a share over no users, a change from 0, a division by 
 NOT_EVALUATED = "not evaluated yet: no run since the alert was added"
 # a reference run older than T - over by more than `over` again is reported (W0902)
 STALE_FACTOR = 1
-
-
-class Reading(Protocol):
-    """A leaf's value at a run (runtime/alert_values.py LeafValue)."""
-
-    @property
-    def value(self) -> float | None: ...
-    @property
-    def reference_as_of(self) -> dt.datetime | None: ...
-    @property
-    def unknown(self) -> str | None: ...
-
-
-LeafValues = Callable[[Engine, Store, ir.Project, dt.datetime, Sequence[Leaf]], Mapping[Leaf, Any]]
 
 
 @dataclass(frozen=True)
@@ -109,7 +98,7 @@ def notification_id(project: str, alert: str, as_of: dt.datetime) -> str:
 # ---------------------------------------------------------------- the state machine
 
 
-def _reference(alert: Alert, readings: Mapping[Leaf, Reading]) -> dt.datetime | None:
+def _reference(alert: Alert, readings: Mapping[Leaf, LeafValue]) -> dt.datetime | None:
     """The reference run of the condition's first leaf that compared with one."""
     for leaf in leaves(alert.condition):
         reading = readings.get(leaf)
@@ -118,7 +107,7 @@ def _reference(alert: Alert, readings: Mapping[Leaf, Reading]) -> dt.datetime | 
     return None
 
 
-def _unknown_detail(alert: Alert, readings: Mapping[Leaf, Reading]) -> str:
+def _unknown_detail(alert: Alert, readings: Mapping[Leaf, LeafValue]) -> str:
     reasons = [
         reading.unknown
         for leaf in leaves(alert.condition)
@@ -131,7 +120,7 @@ def _unknown_detail(alert: Alert, readings: Mapping[Leaf, Reading]) -> str:
 
 
 def stale_references(
-    alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, Reading]
+    alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, LeafValue]
 ) -> list[tuple[dt.timedelta, dt.datetime]]:
     """(over, reference run) of the leaves whose reference run is much older than
     T - over: runs are missing, and the comparison spans longer than the rule says."""
@@ -185,7 +174,7 @@ def decide(
     project: str,
     alert: Alert,
     as_of: dt.datetime,
-    readings: Mapping[Leaf, Reading],
+    readings: Mapping[Leaf, LeafValue],
     earlier: Sequence[AlertRow],
     later: dt.datetime | None = None,
     replaced: AlertRow | None = None,
@@ -513,8 +502,7 @@ class AlertRun:
 
     compiled: CompiledRun
     engine: Engine
-    values: LeafValues | None = None  # default: runtime/alert_values.py leaf_values
-    report_runs: Any = None  # runtime/alert_values.py ReportRuns of the default values
+    report_runs: ReportRuns | None = None  # the reports computed for ReportValue leaves
     outcomes: list[AlertOutcome] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     _rendered: list[str] = field(default_factory=list)
@@ -574,12 +562,10 @@ class AlertRun:
         self._stage([o.row for o in self.outcomes])
         return NOOP
 
-    def _readings(self, as_of: dt.datetime) -> Mapping[Leaf, Reading]:
+    def _readings(self, as_of: dt.datetime) -> Mapping[Leaf, LeafValue]:
         wanted: list[Leaf] = []
         for alert in self.alerts:
             wanted += [leaf for leaf in leaves(alert.condition) if leaf not in wanted]
-        if self.values is not None:
-            return self.values(self.engine, self.store, self.project, as_of, wanted)
         from segl.runtime.alert_values import compute_leaf_values
 
         written = RunWritten(self.project, self.store.prefix, self.store.ascii_names, self.target)
@@ -621,7 +607,7 @@ def _staged_type(kind: object) -> Type:
 
 
 def _stale_warning(
-    alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, Reading]
+    alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, LeafValue]
 ) -> list[Diagnostic]:
     stale = stale_references(alert, as_of, readings)
     if not stale:

@@ -15,7 +15,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from segl.compiler.alerts import model
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp
@@ -44,6 +44,7 @@ NAMED = ("from", "to", "over")
 NUMBER, CONDITION = "number", "condition"
 
 Definition = ast.TagDef | ast.SegmentDef | ast.LayeringDef
+_Arg = TypeVar("_Arg", ast.Name, ast.StringLit)
 
 
 class Names(Protocol):
@@ -269,7 +270,7 @@ class AlertChecker:
             return None
         for word, span in call.repeated:
             self.error("E0908", f"`{word}` is given twice in {call.name}()", span, "keep one")
-        if not self._named_arguments(call, ("from", "to", "over") if call.name == "moved" else ()):
+        if not self._named_arguments(call):
             return None
         match call.name:
             case "moved":
@@ -285,10 +286,9 @@ class AlertChecker:
             case _:
                 return self._retained(call)
 
-    def _named_arguments(self, call: ast.AlertCall, allowed: tuple[str, ...]) -> bool:
+    def _named_arguments(self, call: ast.AlertCall) -> bool:
         """`from`/`to` only in moved(), `over` only in moved() and change()."""
-        if call.name == "change":
-            allowed = ("over",)
+        allowed = {"moved": NAMED, "change": ("over",)}.get(call.name, ())
         given = {
             "from": call.origin.span if call.origin else None,
             "to": call.destination.span if call.destination else None,
@@ -331,34 +331,26 @@ class AlertChecker:
         return False
 
     def _name_argument(self, call: ast.AlertCall, index: int, what: str) -> ast.Name | None:
-        arg = call.args[index]
-        if isinstance(arg, ast.Name):
-            return arg
-        self.error(
-            "E0901",
-            f"the argument of {call.name}() here is the name of a {what}",
-            arg.span,
-            f"write {USAGE[call.name]}",
-        )
-        return None
+        message = f"the argument of {call.name}() here is the name of a {what}"
+        return self._argument(call, index, ast.Name, message)
 
     def _string_argument(self, call: ast.AlertCall, index: int, what: str) -> ast.StringLit | None:
+        return self._argument(call, index, ast.StringLit, f"the {what} is written as a string here")
+
+    def _argument(
+        self, call: ast.AlertCall, index: int, kind: type[_Arg], message: str
+    ) -> _Arg | None:
         arg = call.args[index]
-        if isinstance(arg, ast.StringLit):
+        if isinstance(arg, kind):
             return arg
-        self.error(
-            "E0901",
-            f"the {what} is written as a string here",
-            arg.span,
-            f"write {USAGE[call.name]}",
-        )
+        self.error("E0901", message, arg.span, f"write {USAGE[call.name]}")
         return None
 
     def _moved(self, call: ast.AlertCall) -> model.Moved | None:
         if not self._arity(call, 1):
             return None
         move = layer_move(self.names, call, allow_left=True)
-        over = self._duration(call.over, "over", "over 7 days") if call.over else None
+        over = self._option(call.over, "over", "over 7 days")
         if move is None or over is None:
             return None
         return model.Moved(move.layering, move.origin, move.destination, over)
@@ -366,7 +358,7 @@ class AlertChecker:
     def _change(self, call: ast.AlertCall) -> model.Change | None:
         if not self._arity(call, 1):
             return None
-        over = self._duration(call.over, "over", "over 7 days") if call.over else None
+        over = self._option(call.over, "over", "over 7 days")
         inner = call.args[0]
         if not isinstance(inner, ast.AlertCall) or inner.name in ("moved", "change"):
             what = f"{inner.name}()" if isinstance(inner, ast.AlertCall) else "this"
@@ -394,7 +386,7 @@ class AlertChecker:
             return model.Size(segment=segment) if segment is not None else None
         name = self._name_argument(call, 0, "layering")
         label = self._string_argument(call, 1, "layer")
-        layers = self._layering(name) if name is not None else None
+        layers = layering_layers(self.names, name) if name is not None else None
         if layers is None or label is None or name is None:
             return None
         if not _known_layer(self.names, name.name, layers, label, "layer"):
@@ -480,9 +472,6 @@ class AlertChecker:
             )
         self.error("E0904", message, name.span, *hints)
         return None
-
-    def _layering(self, name: ast.Name) -> tuple[str, ...] | None:
-        return layering_layers(self.names, name)
 
     def _report(self, name: str) -> ast.ReportStatement | None:
         return next((r for r in self.names.report_defs if r.name == name), None)

@@ -31,6 +31,13 @@ layering tier "Order frequency" {
 EARLY, LATE = "2026-11-01", "2026-11-08"
 
 
+def migration(
+    cli: Cli, root: Path, url: str, *args: object, start: str = EARLY, end: str = LATE
+) -> Result:
+    """`segl show migration tier ROOT --db URL --from START --to END ARGS...`."""
+    return cli("show", "migration", "tier", root, "--db", url, "--from", start, "--to", end, *args)
+
+
 def warehouse(path: Path) -> Path:
     """Users 1-4 exist from October, user 5 from Nov 3 (new at the later run); user 1
     orders twice in the week before Nov 1 and not since (often -> none), user 2 once before
@@ -65,20 +72,7 @@ def stored(cli: Cli, write_project: Callable[..., Path], tmp_path: Path) -> tupl
 
 def test_the_matrix_as_json(cli: Cli, stored: tuple[Path, str]) -> None:
     root, url = stored
-    result = cli(
-        "show",
-        "migration",
-        "tier",
-        root,
-        "--db",
-        url,
-        "--from",
-        EARLY,
-        "--to",
-        LATE,
-        "--format",
-        "json",
-    )
+    result = migration(cli, root, url, "--format", "json")
     assert result.code == 0, result.output
     data = json.loads(result.out)
     assert (data["layering"], data["from"], data["to"]) == (
@@ -99,7 +93,7 @@ def test_the_matrix_as_json(cli: Cli, stored: tuple[Path, str]) -> None:
 
 def test_the_matrix_as_text(cli: Cli, stored: tuple[Path, str]) -> None:
     root, url = stored
-    result = cli("show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", LATE)
+    result = migration(cli, root, url)
     assert result.code == 0, result.output
     assert 'layering tier "Order frequency"' in result.out
     lines = result.out.splitlines()
@@ -112,20 +106,7 @@ def test_the_matrix_as_text(cli: Cli, stored: tuple[Path, str]) -> None:
 def test_a_left_user_is_counted_as_left(cli: Cli, stored: tuple[Path, str]) -> None:
     """From the later run back to the earlier, user 5 (not there yet) is (left)."""
     root, url = stored
-    result = cli(
-        "show",
-        "migration",
-        "tier",
-        root,
-        "--db",
-        url,
-        "--from",
-        LATE,
-        "--to",
-        EARLY,
-        "--format",
-        "json",
-    )
+    result = migration(cli, root, url, "--format", "json", start=LATE, end=EARLY)
     cells = {(c["from"], c["to"]): c["users"] for c in json.loads(result.out)["cells"]}
     assert cells[("(none)", "(left)")] == 1
 
@@ -133,27 +114,14 @@ def test_a_left_user_is_counted_as_left(cli: Cli, stored: tuple[Path, str]) -> N
 def test_the_matrix_as_an_html_page(cli: Cli, stored: tuple[Path, str], tmp_path: Path) -> None:
     root, url = stored
     out = tmp_path / "m.html"
-    args = ("--from", EARLY, "--to", LATE, "--format", "html", "--out", out)
-    result = cli("show", "migration", "tier", root, "--db", url, *args)
+    args = ("--format", "html", "--out", out)
+    result = migration(cli, root, url, *args)
     assert result.code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert '"type": "sankey"' in page and "once · 11-01" in page and "often · 11-08" in page
     assert "(left): in it at the earlier, not at the later" in page
     assert "UNION ALL" in page  # the SQL that counted it, in the page's details
-    missing = cli(
-        "show",
-        "migration",
-        "tier",
-        root,
-        "--db",
-        url,
-        "--from",
-        EARLY,
-        "--to",
-        LATE,
-        "--format",
-        "html",
-    )
+    missing = migration(cli, root, url, "--format", "html")
     assert missing.code == 2 and "--format html needs --out FILE" in missing.output
 
 
@@ -168,15 +136,11 @@ def test_an_as_of_without_a_stored_run_lists_the_nearest(
     cli: Cli, stored: tuple[Path, str]
 ) -> None:
     root, url = stored
-    result = cli(
-        "show", "migration", "tier", root, "--db", url, "--from", "2026-11-02", "--to", LATE
-    )
+    result = migration(cli, root, url, start="2026-11-02")
     assert result.code == 1
     assert "E0607 project 'm' has no stored run as of 2026-11-02 00:00:00 (--from)" in result.err
     assert "the nearest stored as-ofs: 2026-11-01 00:00:00, 2026-11-08 00:00:00" in result.err
-    bad = cli(
-        "show", "migration", "tier", root, "--db", url, "--from", "yesterday-ish", "--to", LATE
-    )
+    bad = migration(cli, root, url, start="yesterday-ish")
     assert bad.code == 2 and "E0601 bad --from" in bad.err
 
 
@@ -186,9 +150,7 @@ def test_a_changed_layering_is_never_compared(cli: Cli, stored: tuple[Path, str]
         SOURCES + LAYERING.replace("n >= 2", "n >= 3"), encoding="utf-8"
     )
     assert cli("run", root, "--db", url, "--as-of", "2026-11-09").code == 0
-    result = cli(
-        "show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", "2026-11-09"
-    )
+    result = migration(cli, root, url, end="2026-11-09")
     assert result.code == 1
     assert (
         "E0920 layering 'tier' changed between the runs as of 2026-11-01 00:00:00 and "
@@ -200,9 +162,7 @@ def test_a_changed_layering_is_never_compared(cli: Cli, stored: tuple[Path, str]
         SOURCES + retitled + "tag m = count(orders)\n", encoding="utf-8"
     )
     assert cli("run", root, "--db", url, "--as-of", "2026-11-10").code == 0
-    same = cli(
-        "show", "migration", "tier", root, "--db", url, "--from", "2026-11-09", "--to", "2026-11-10"
-    )
+    same = migration(cli, root, url, start="2026-11-09", end="2026-11-10")
     assert same.code == 0, same.output
 
 
@@ -215,13 +175,11 @@ def test_runs_without_fingerprints_compare_only_under_the_same_rules(
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("UPDATE segl_runs SET definitions = NULL")
     con.close()
-    assert (
-        cli("show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", LATE).code == 0
-    )
+    assert migration(cli, root, url).code == 0
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(
         "UPDATE segl_runs SET rules_fingerprint = 'older' WHERE as_of = TIMESTAMP '2026-11-01'"
     )
     con.close()
-    result = cli("show", "migration", "tier", root, "--db", url, "--from", EARLY, "--to", LATE)
+    result = migration(cli, root, url)
     assert result.code == 1 and "E0920 layering 'tier' cannot be compared" in result.err

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+import random
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
@@ -55,3 +57,17 @@ def loading(engine: Engine) -> Iterator[None]:
     finally:
         if previous is not None:
             engine.sources_as_views = previous  # type: ignore[attr-defined]
+
+
+def load_tables(
+    engine: Engine,
+    columns: Mapping[str, Sequence[tuple[str, Any]]],
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> None:
+    """Each table of `columns` with its rows of `tables`, in a shuffled order (row order
+    must not matter)."""
+    with loading(engine):
+        for name, declared in columns.items():
+            rows = [[row.get(c) for c, _ in declared] for row in tables[name]]
+            random.Random(len(rows)).shuffle(rows)
+            engine.create_table(name, declared, rows)

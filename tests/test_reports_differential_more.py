@@ -19,13 +19,12 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
-import random
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from report_matrix import checks, definitions_per_dataset, loading
+from report_matrix import checks, definitions_per_dataset, load_tables
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
@@ -273,11 +272,7 @@ def checked(scenario: Scenario) -> ir.Project:
 
 
 def load(engine: Engine, scenario: Scenario) -> None:
-    with loading(engine):
-        for name, columns in COLUMNS.items():
-            rows = [[row.get(c) for c, _ in columns] for row in scenario.tables[name]]
-            random.Random(len(rows)).shuffle(rows)  # row order must not matter
-            engine.create_table(name, columns, rows)
+    load_tables(engine, COLUMNS, scenario.tables)
 
 
 def test_reports_agree_with_the_reference(engine: Engine, engine_name: str) -> None:

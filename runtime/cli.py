@@ -78,6 +78,14 @@ def fail(
     raise UsageFailed if usage else Failed
 
 
+FOREIGN_RESULTS = "the results tables may have been written by another tool or version"
+
+
+def refused(engine: Engine, err: EngineError, *hints: str) -> NoReturn:
+    """E0605: the database refused a statement (tables of another tool or version)."""
+    fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, hints)])
+
+
 def _config_texts(diagnostics: list[Diagnostic]) -> dict[str, str]:
     """The text of segl.toml for diagnostics that point into it (to show the line)."""
     texts: dict[str, str] = {}
@@ -576,8 +584,7 @@ def show_segment(
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except EngineError as err:
-            hint = "the results tables may have been written by another tool or version"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(engine, err, FOREIGN_RESULTS)
 
 
 @show.command(name="person")
@@ -601,8 +608,7 @@ def show_person(
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except EngineError as err:
-            hint = "the results tables may have been written by another tool or version"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(engine, err, FOREIGN_RESULTS)
 
 
 @show.command(name="outbox")
@@ -644,8 +650,7 @@ def show_outbox(
         try:
             rows = read_outbox(engine, store_of(loaded, engine), journey, moment)
         except EngineError as err:
-            hint = "the results tables may have been written by another tool or version"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(engine, err, FOREIGN_RESULTS)
     if fmt == "jsonl":
         for row in rows:
             click.echo(as_json(row))
@@ -690,8 +695,7 @@ def show_journey(
         try:
             report = journey_report(engine, store_of(loaded, engine), journey, steps, moment)
         except EngineError as err:
-            hint = "the results tables may have been written by another tool or version"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(engine, err, FOREIGN_RESULTS)
     title = found[journey].title
     if fmt == "json":
         click.echo(json.dumps(report_data(report, title), ensure_ascii=False, indent=2))
@@ -756,8 +760,7 @@ def show_migration(
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except EngineError as err:
-            hint = "the results tables may have been written by another tool or version"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(engine, err, FOREIGN_RESULTS)
     title = layerings[layering].title
     if fmt == "json":
         click.echo(json.dumps(migration.as_json(matrix), ensure_ascii=False, indent=2))
@@ -865,8 +868,9 @@ def deliver(
                 user_agent=f"segl/{segl_version()}",
             ).run()
         except EngineError as err:
-            hint = "the outbox or deliveries table may have been written by another tool"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(
+                engine, err, "the outbox or deliveries table may have been written by another tool"
+            )
     click.echo(report.summary())
     if not report.ok:
         message, hints = delivery.describe_failure(report, destination)
@@ -900,8 +904,9 @@ def alerts_command(
         try:
             latest = alerts.latest_states(engine, store_of(loaded, engine))
         except EngineError as err:
-            hint = "the alert history may have been written by another tool or version"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(
+                engine, err, "the alert history may have been written by another tool or version"
+            )
     if fmt == "json":
         click.echo(json.dumps(alerts.listing(checked, latest), ensure_ascii=False, indent=2))
     else:
@@ -1058,7 +1063,7 @@ def report(
             hint = f"{engine.name} lacks this for now; see docs/reports.md"
             fail([Diagnostic(err.code, str(err), None, (hint,))])
         except EngineError as err:
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None)])
+            refused(engine, err)
     if fmt == "json":
         text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "html":
@@ -1129,7 +1134,7 @@ def show_assignments(
             hint = f"{engine.name} lacks this for now; see docs/reports.md"
             fail([Diagnostic(err.code, str(err), None, (hint,))])
         except EngineError as err:
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None)])
+            refused(engine, err)
     if fmt == "jsonl":
         for user, arm, _ in rows:
             click.echo(json.dumps({"user": json_value(user), "arm": arm}, ensure_ascii=False))
@@ -1192,8 +1197,7 @@ def export_segment(
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except EngineError as err:
-            hint = "the results tables may have been written by another tool or version"
-            fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, (hint,))])
+            refused(engine, err, FOREIGN_RESULTS)
     if fmt == "parquet":
         assert out_file is not None
         exporting.write_parquet(Path(out_file), tags, rows, exporting.key_sql_type(rows))

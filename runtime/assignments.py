@@ -20,6 +20,7 @@ from sqlglot import exp
 from segl.compiler.ir import Project
 from segl.compiler.reports import model
 from segl.compiler.reports.experiment_sql import assignment_query, key_type
+from segl.compiler.reports.sql import Persons
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.sqlgen.nodes import USER, and_all
 from segl.compiler.store import Store, Table
@@ -83,9 +84,10 @@ def record_assignments(
     project: Project,
     definition: str | model.Experiment,
     as_of: dt.datetime,
-) -> None:
+) -> Persons | None:
     """Write a row for each user of the population at `as_of` who has none yet for the
-    experiment and its salt (at any as-of): the arm of bucket(user, salt), for good."""
+    experiment and its salt (at any as-of): the arm of bucket(user, salt), for good.
+    Returns the persons it read (`persons_at`), for the experiment run after it."""
     experiment = _experiment_named(project, definition)
     table = store.experiment_assignments
     target = engine.target
@@ -93,9 +95,8 @@ def record_assignments(
         create = create_kept_table(table, target, key_type(project))
         engine.execute_in_transaction([render(create, target)])
     engine.use_timezone(project.timezone)
-    fresh = assignment_query(
-        project, experiment, as_of, target, persons_at(engine, store, project, as_of)
-    )
+    persons = persons_at(engine, store, project, as_of)
+    fresh = assignment_query(project, experiment, as_of, target, persons)
     settings = fresh.args.get("settings")  # ClickHouse: the query's settings go outside
     fresh.set("settings", None)
     known = exp.Select(expressions=[col("user_id")]).from_(table_ref(table.name), copy=False)
@@ -124,6 +125,7 @@ def record_assignments(
         expression=select,
     )
     engine.execute_in_transaction([render(insert, target)])
+    return persons
 
 
 def run_sticky_experiment(
@@ -135,9 +137,8 @@ def run_sticky_experiment(
 ) -> Json:
     """Record the new assignments of `as_of`, then the experiment over the stored ones."""
     experiment = _experiment_named(project, definition)
-    record_assignments(engine, store, project, experiment, as_of)
+    persons = record_assignments(engine, store, project, experiment, as_of)
     stored = stored_query(store, engine.target, experiment, as_of)
-    persons = persons_at(engine, store, project, as_of)
     return run_experiment(engine, project, experiment, as_of, stored=stored, persons=persons)
 
 

@@ -221,6 +221,7 @@ as_of_option = click.option(
     "--as-of", "as_of", default=None, help="As-of date or timestamp (project time zone)."
 )
 db_option = click.option("--db", "db_url", default=None, help="Database URL (default: segl.toml).")
+project_option = click.option("--project", "-p", "project", default=".", type=click.Path())
 
 
 def format_option(*choices: str) -> Callable[[FC], FC]:
@@ -554,7 +555,7 @@ MAX_SAMPLE = 10_000
 
 @show.command(name="segment")
 @click.argument("name")
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @as_of_option
 @click.option(
@@ -589,7 +590,7 @@ def show_segment(
 
 @show.command(name="person")
 @click.argument("id_text", metavar="ID")
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @as_of_option
 @lock_timeout_option
@@ -613,7 +614,7 @@ def show_person(
 
 @show.command(name="outbox")
 @click.argument("project_arg", metavar="[PROJECT]", required=False)
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @click.option("--journey", "journey", default=None, help="Only this journey.")
 @as_of_option
@@ -664,7 +665,7 @@ def show_outbox(
 @show.command(name="journey")
 @click.argument("journey")
 @click.argument("project_arg", metavar="[PROJECT]", required=False)
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @as_of_option
 @format_option("text", "json")
@@ -713,7 +714,7 @@ def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
 @show.command(name="migration")
 @click.argument("layering")
 @click.argument("project_arg", metavar="[PROJECT]", required=False)
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @click.option("--from", "from_text", required=True, help="The earlier stored run's as-of.")
 @click.option("--to", "to_text", required=True, help="The later stored run's as-of.")
@@ -879,7 +880,7 @@ def deliver(
 
 @cli.command(name="alerts")
 @click.argument("project_arg", metavar="[PROJECT]", required=False)
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @format_option("text", "json")
 @click.option("--fail-on-firing", is_flag=True, help="Exit 1 while any alert is firing (cron, CI).")
@@ -917,7 +918,7 @@ def alerts_command(
 
 @cli.command()
 @click.argument("names", metavar="JOURNEY...", nargs=-1, required=True)
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @click.option("--from", "start", required=True, metavar="T", help="The first run's as-of.")
 @click.option("--to", "end", required=True, metavar="T", help="Runs before this as-of.")
@@ -1102,7 +1103,7 @@ def _range_bound(option: str, text: str, loaded: LoadedProject) -> dt.datetime:
 @show.command(name="assignments")
 @click.argument("experiment")
 @click.argument("project_arg", metavar="[PROJECT]", required=False)
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @as_of_option
 @format_option("text", "jsonl")
@@ -1156,7 +1157,7 @@ def export() -> None:
 
 @export.command(name="segment")
 @click.argument("name")
-@click.option("--project", "-p", "project", default=".", type=click.Path())
+@project_option
 @db_option
 @as_of_option
 @format_option("csv", "jsonl", "parquet")

@@ -949,13 +949,16 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def percent(self, meta: Meta, items: list[Token]) -> ast.PercentLit:
         return ast.PercentLit(items[0].value[:-1], _span(self.file, meta))
 
-    def arg_from(self, meta: Meta, items: list[Token]) -> _Timing:
+    def _layer_argument(self, name: str, meta: Meta, items: list[Token]) -> _Timing:
+        """`from "a"` / `to "b"` in an alert call: the layer as a string literal."""
         value = ast.StringLit(self._string(items[0]), _span(self.file, items[0]))
-        return _Timing("from", value, _span(self.file, meta))
+        return _Timing(name, value, _span(self.file, meta))
+
+    def arg_from(self, meta: Meta, items: list[Token]) -> _Timing:
+        return self._layer_argument("from", meta, items)
 
     def arg_to(self, meta: Meta, items: list[Token]) -> _Timing:
-        value = ast.StringLit(self._string(items[0]), _span(self.file, items[0]))
-        return _Timing("to", value, _span(self.file, meta))
+        return self._layer_argument("to", meta, items)
 
     def arg_over(self, meta: Meta, items: list[ast.Duration]) -> _Timing:
         return _Timing("over", items[0], _span(self.file, meta))

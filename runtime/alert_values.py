@@ -216,7 +216,7 @@ class LeafComputer:
 
 
 def _count_by(
-    store: Store, engine: Engine, table: str, keys: list[str], as_of: dt.datetime
+    engine: Engine, table: str, keys: list[str], as_of: dt.datetime
 ) -> list[tuple[Any, ...]]:
     at = exp.EQ(this=col("as_of"), expression=engine.target.timestamp(as_of))
     query = (
@@ -231,9 +231,9 @@ def _count_by(
 
 def stored_counts(engine: Engine, store: Store, as_of: dt.datetime) -> Counts:
     """Users, segment sizes and layer counts stored for an as-of (three small queries)."""
-    users = _count_by(store, engine, store.tags.name, [], as_of)
-    segments = _count_by(store, engine, store.members.name, ["segment"], as_of)
-    layers = _count_by(store, engine, store.layers.name, ["layering", "layer"], as_of)
+    users = _count_by(engine, store.tags.name, [], as_of)
+    segments = _count_by(engine, store.members.name, ["segment"], as_of)
+    layers = _count_by(engine, store.layers.name, ["layering", "layer"], as_of)
     return Counts(
         int(users[0][0]) if users else 0,
         {str(s): int(n) for s, n in segments},

@@ -19,12 +19,10 @@ from segl.compiler import ir
 from segl.compiler.alerts.evaluate import holds, sides
 from segl.compiler.alerts.model import Alert, Leaf, leaves
 from segl.runtime.alert_values import LeafValue
+from segl.runtime.alerts import NULL_VALUE  # a null condition without an unknown leaf
 from segl.runtime.reference.definitions import Tables
 from segl.runtime.reference.migration import reference_leaf_values
 from segl.runtime.results import RunResult
-
-# the wording of a null condition without an unknown leaf (runtime/alerts.py says the same)
-NULL_VALUE = "null value (a share over no users, a change from 0, a division by zero)"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ and Spark write that last, as the commit marker):
   `Share`: a layer's users over the universe (null when empty).
 - `Moved(L, a, b, over D)`: the reference run R is the latest stored run with
   `as_of <= T - D`; among the users in `a` at R, the share in `b` at T (`(left)`: no longer
-  in the universe). One matrix query per (R, layering), whatever the number of leaves.
+  in the universe). One query per (R, layering, a), whatever the number of leaves: the
+  matrix's row of `a`, reading only the users in `a` at R.
 - `Change(x, over D)`: `(x(T) - x(R)) / x(R)`, null when x(R) is 0 or null.
 - `ReportValue`: computed at T with runtime/reports.py over the report's default range (a
   funnel: entries in the 30 days before T; a retention: every cohort); a funnel's
@@ -34,14 +35,28 @@ from typing import Any
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.alerts.model import Change, Leaf, Moved, Number, ReportValue, Share, Size, Users
+from segl.compiler.alerts.model import (
+    Change,
+    Leaf,
+    Moved,
+    Number,
+    ReportValue,
+    Share,
+    Size,
+    Users,
+)
 from segl.compiler.fingerprints import definition_fingerprints
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.targets import TargetError
 from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.engines import Engine
-from segl.runtime.migration import Matrix, RunFingerprints, change_reason, read_matrix
+from segl.runtime.migration import (
+    Matrix,
+    RunFingerprints,
+    change_reason,
+    read_origin_row,
+)
 from segl.runtime.migration import stored_fingerprints as read_fingerprints
 
 Json = Any
@@ -143,7 +158,7 @@ class LeafComputer:
         stored: Sequence[dt.datetime],
         fingerprints: Mapping[dt.datetime, RunFingerprints],
         counts: Callable[[dt.datetime], Counts],
-        matrix: Callable[[str, dt.datetime, dt.datetime], Matrix],
+        matrix: Callable[[str, dt.datetime, dt.datetime, str], Matrix],
         report: Callable[[ReportValue, dt.datetime], float | None],
     ) -> None:
         self.as_of = as_of
@@ -151,7 +166,7 @@ class LeafComputer:
         self.fingerprints = fingerprints
         self._counts_fn, self._matrix_fn, self._report_fn = counts, matrix, report
         self._counts: dict[dt.datetime, Counts] = {}
-        self._matrices: dict[tuple[str, dt.datetime], Matrix] = {}
+        self._matrices: dict[tuple[str, dt.datetime, str], Matrix] = {}
         self._reports: dict[tuple[ReportValue, dt.datetime], float | None] = {}
 
     def counts(self, as_of: dt.datetime) -> Counts:
@@ -201,9 +216,11 @@ class LeafComputer:
                 if reason is not None:
                     return LeafValue(None, reference, reason)
                 if isinstance(leaf, Moved):
-                    key = (leaf.layering, reference)
+                    key = (leaf.layering, reference, leaf.origin)
                     if key not in self._matrices:
-                        self._matrices[key] = self._matrix_fn(leaf.layering, reference, self.as_of)
+                        self._matrices[key] = self._matrix_fn(
+                            leaf.layering, reference, self.as_of, leaf.origin
+                        )
                     return LeafValue(moved_value(self._matrices[key], leaf), reference)
                 now = self.number(leaf.value, self.as_of)
                 then = self.number(leaf.value, reference)
@@ -215,30 +232,65 @@ class LeafComputer:
 # ---------------------------------------------------------------- on an engine
 
 
+@dataclass(frozen=True)
+class CountsWanted:
+    """What the Users, Size and Share leaves of a run read: the universe's size or not, the
+    segments and the layerings, so a run counts only those rows."""
+
+    users: bool
+    segments: frozenset[str]
+    layerings: frozenset[str]
+
+    @classmethod
+    def of(cls, leaves: Sequence[Leaf]) -> CountsWanted:
+        numbers = [leaf.value if isinstance(leaf, Change) else leaf for leaf in leaves]
+        return cls(
+            any(isinstance(n, Users | Share) for n in numbers),
+            frozenset(n.segment for n in numbers if isinstance(n, Size) and n.segment),
+            frozenset(n.layering for n in numbers if isinstance(n, Size | Share) and n.layering),
+        )
+
+
 def _count_by(
-    engine: Engine, table: str, keys: list[str], as_of: dt.datetime
+    engine: Engine,
+    table: str,
+    key: str | None,
+    as_of: dt.datetime,
+    among: frozenset[str] = frozenset(),
+    more_keys: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
-    at = exp.EQ(this=col("as_of"), expression=engine.target.timestamp(as_of))
+    """Rows of `table` at `as_of` ([key, *more_keys, count] per group), `key` among
+    `among` only."""
+    target = engine.target
+    keys = [] if key is None else [key, *more_keys]
+    where: exp.Expression = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
+    if key is not None:
+        listed = [target.string(value) for value in sorted(among)]
+        where = exp.And(this=where, expression=exp.In(this=col(key), expressions=listed))
     query = (
         exp.Select(expressions=[*(col(k) for k in keys), exp.Count(this=exp.Star())])
         .from_(table_ref(table), copy=False)
-        .where(at, copy=False)
+        .where(where, copy=False)
     )
     if keys:
         query = query.group_by(*(col(k) for k in keys), copy=False)
     return engine.query(render(query, engine.target, pretty=False))
 
 
-def stored_counts(engine: Engine, store: Store, as_of: dt.datetime) -> Counts:
-    """Users, segment sizes and layer counts stored for an as-of (three small queries)."""
-    users = _count_by(engine, store.tags.name, [], as_of)
-    segments = _count_by(engine, store.members.name, ["segment"], as_of)
-    layers = _count_by(engine, store.layers.name, ["layering", "layer"], as_of)
-    return Counts(
-        int(users[0][0]) if users else 0,
-        {str(s): int(n) for s, n in segments},
-        {(str(a), str(b)): int(n) for a, b, n in layers},
-    )
+def stored_counts(engine: Engine, store: Store, as_of: dt.datetime, wanted: CountsWanted) -> Counts:
+    """The universe's size, segment sizes and layer counts stored for an as-of, as far as
+    `wanted` (at most three small queries)."""
+    counts = Counts()
+    if wanted.users:
+        users = _count_by(engine, store.tags.name, None, as_of)
+        counts.users = int(users[0][0]) if users else 0
+    if wanted.segments:
+        found = _count_by(engine, store.members.name, "segment", as_of, wanted.segments)
+        counts.segments = {str(s): int(n) for s, n in found}
+    if wanted.layerings:
+        found = _count_by(engine, store.layers.name, "layering", as_of, wanted.layerings, ["layer"])
+        counts.layers = {(str(a), str(b)): int(n) for a, b, n in found}
+    return counts
 
 
 class ReportRuns:
@@ -292,13 +344,14 @@ def compute_leaf_values(
     # this run's own fingerprints are the rules' (its run log row may not be written yet)
     fingerprints[as_of] = RunFingerprints(ir.fingerprint(project), definition_fingerprints(project))
     layerings = {la.name: la for la in project.layerings}
+    wanted = CountsWanted.of(leaves)
     report_runs = ReportRuns(engine, store, project, as_of)
     computer = LeafComputer(
         as_of,
         list(fingerprints),
         fingerprints,
-        lambda at: stored_counts(engine, store, at),
-        lambda name, a, b: read_matrix(engine, store, layerings[name], a, b),
+        lambda at: stored_counts(engine, store, at, wanted),
+        lambda name, a, b, origin: read_origin_row(engine, store, layerings[name], origin, a, b),
         report_runs,
     )
     return {leaf: computer.value(leaf) for leaf in leaves}, report_runs

@@ -33,6 +33,7 @@ from segl.runtime.engines import Engine
 
 FROM_SIDE = 1
 TO_SIDE = 2
+LAYER_SIDE = 3  # the origin row's users in a layer at `to` (origin_row_query)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,92 @@ def matrix_query(
         .from_(exp.Subquery(this=labelled, alias=exp.TableAlias(this=exp.to_identifier("m"))))
         .group_by(col("origin"), col("destination"), copy=False)
     )
+
+
+def origin_row_query(
+    store: Store,
+    target: Target,
+    layering: str,
+    origin: str,
+    from_as_of: dt.datetime,
+    to_as_of: dt.datetime,
+) -> exp.Select:
+    """(side, layer, users) of the users in the layer `origin` at `from_as_of`: side 1 all
+    of them, side 2 those in the universe at `to_as_of`, side 3 those in a layer then (per
+    layer). One row of the matrix costs reads of those users only, not of both runs'
+    universes: what an alert's `moved` needs at every run."""
+    from_at = exp.EQ(this=col("as_of"), expression=target.timestamp(from_as_of))
+    to_at = exp.EQ(this=col("as_of"), expression=target.timestamp(to_as_of))
+    this_layering = exp.EQ(this=col("layering"), expression=target.string(layering))
+    in_origin = exp.EQ(this=col("layer"), expression=target.string(origin))
+
+    def origin_users(*columns: exp.Expression) -> exp.Select:
+        return (
+            exp.Select(expressions=list(columns))
+            .from_(table_ref(store.layers.name), copy=False)
+            .where(exp.and_(from_at.copy(), this_layering.copy(), in_origin.copy()), copy=False)
+        )
+
+    def among_origin(condition: exp.Expression) -> exp.Expression:
+        users = exp.In(this=col("user_id"), query=exp.Subquery(this=origin_users(col("user_id"))))
+        return exp.And(this=condition, expression=users)
+
+    no_layer = exp.Cast(this=exp.null(), to=target.store_type(Type.STRING))
+    sides = [
+        origin_users(
+            aliased(exp.Literal.number(FROM_SIDE), "side"), aliased(col("layer"), "layer")
+        ),
+        exp.Select(
+            expressions=[aliased(exp.Literal.number(TO_SIDE), "side"), aliased(no_layer, "layer")]
+        )
+        .from_(table_ref(store.tags.name), copy=False)
+        .where(among_origin(to_at.copy()), copy=False),
+        exp.Select(
+            expressions=[
+                aliased(exp.Literal.number(LAYER_SIDE), "side"),
+                aliased(col("layer"), "layer"),
+            ]
+        )
+        .from_(table_ref(store.layers.name), copy=False)
+        .where(
+            among_origin(exp.And(this=to_at.copy(), expression=this_layering.copy())), copy=False
+        ),
+    ]
+    union: exp.Query = sides[0]
+    for select in sides[1:]:
+        union = exp.Union(this=union, expression=select, distinct=False)
+    return (
+        exp.Select(expressions=[col("side"), col("layer"), exp.Count(this=exp.Star())])
+        .from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+        .group_by(col("side"), col("layer"), copy=False)
+    )
+
+
+def read_origin_row(
+    engine: Engine,
+    store: Store,
+    layering: ir.Layering,
+    origin: str,
+    from_as_of: dt.datetime,
+    to_as_of: dt.datetime,
+) -> Matrix:
+    """The matrix's row of `origin` (a declared layer, not (new) or (none)) as stored: the
+    cells of the full matrix that start in it, with the same counts."""
+    query = origin_row_query(store, engine.target, layering.name, origin, from_as_of, to_as_of)
+    in_origin = in_universe = 0
+    destinations: dict[str, int] = {}
+    for side, layer, users in engine.query(render(query, engine.target, pretty=False)):
+        if int(side) == FROM_SIDE:
+            in_origin += int(users)
+        elif int(side) == TO_SIDE:
+            in_universe += int(users)
+        else:
+            destinations[str(layer)] = int(users)
+    destinations[NONE] = in_universe - sum(destinations.values())
+    destinations[LEFT] = in_origin - in_universe
+    matrix = Matrix(layering.name, from_as_of, to_as_of, layers=_layer_names(layering))
+    matrix.counts = {(origin, b): n for b, n in destinations.items() if n}
+    return matrix
 
 
 def read_matrix(

@@ -32,7 +32,7 @@ from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime.alert_values import leaf_values
 from segl.runtime.engines import Engine
-from segl.runtime.migration import read_matrix
+from segl.runtime.migration import read_matrix, read_origin_row
 from segl.runtime.project import LoadedProject, Settings
 from segl.runtime.reference import evaluate
 from segl.runtime.reference.migration import reference_leaf_values, reference_matrix
@@ -176,6 +176,10 @@ def check_scenario(engine: Engine, scenario: Scenario) -> None:
                     layering, reference_runs[earlier], reference_runs[as_of]
                 )
                 assert matrix.counts == expected.counts, (earlier, as_of, scenario)
+                for origin in scenario.layers:  # the row an alert's `moved` reads alone
+                    row = read_origin_row(engine, store, layering, origin, earlier, as_of)
+                    wanted = {k: n for k, n in expected.counts.items() if k[0] == origin}
+                    assert row.counts == wanted, (origin, earlier, as_of, scenario)
 
 
 def _examples(engine_name: str) -> int:

@@ -67,7 +67,7 @@ def reference_leaf_values(
         list(runs),
         known,
         lambda at: reference_counts(runs[at]),
-        lambda name, a, b: reference_matrix(layerings[name], runs[a], runs[b]),
+        lambda name, a, b, _origin: reference_matrix(layerings[name], runs[a], runs[b]),
         report,
     )
     return {leaf: computer.value(leaf) for leaf in leaves}

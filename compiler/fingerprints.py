@@ -11,6 +11,7 @@ alerts, and definitions it does not use (adding an unrelated tag changes nothing
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -44,26 +45,36 @@ def _sources_read(definitions: tuple[ir.Definition, ...]) -> set[str]:
 
 
 def definition_fingerprint(project: ir.Project, name: str) -> str:
-    used = project.closure([name]).definitions
-    sources = _sources_read(used) | {project.universe}
-    parts = {
-        "definition": name,
-        "definitions": sorted((_meaning(ir.to_data(d)) for d in used), key=lambda d: d["name"]),
-        "sources": sorted(
-            (ir.to_data(s) for s in project.sources if s.name in sources),
-            key=lambda d: d["name"],
-        ),
-        "universe": project.universe,
-        "identity": ir.to_data(project.identity),
-        "timezone": project.timezone,
-    }
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:DIGITS]
+    return definition_fingerprints(project)[name]
 
 
 def definition_fingerprints(project: ir.Project) -> dict[str, str]:
     """Every tag, segment and layering of the project: its fingerprint."""
-    return {d.name: definition_fingerprint(project, d.name) for d in project.definitions}
+    return dict(_fingerprints(project))
+
+
+@functools.lru_cache(maxsize=4)  # a run asks for them up to three times (log, alerts, journeys)
+def _fingerprints(project: ir.Project) -> tuple[tuple[str, str], ...]:
+    # each definition's and source's data once, not once per definition that uses it
+    meanings = {d.name: _meaning(ir.to_data(d)) for d in project.definitions}
+    sources = {s.name: ir.to_data(s) for s in project.sources}
+    identity = ir.to_data(project.identity)
+
+    def fingerprint(name: str) -> str:
+        used = project.closure([name]).definitions
+        read = _sources_read(used) | {project.universe}
+        parts = {
+            "definition": name,
+            "definitions": sorted((meanings[d.name] for d in used), key=lambda d: d["name"]),
+            "sources": sorted((sources[s] for s in read if s in sources), key=lambda d: d["name"]),
+            "universe": project.universe,
+            "identity": identity,
+            "timezone": project.timezone,
+        }
+        text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:DIGITS]
+
+    return tuple((d.name, fingerprint(d.name)) for d in project.definitions)
 
 
 def definitions_json(project: ir.Project) -> str:

@@ -2,8 +2,8 @@
 from its layers at one as-of to its layers at another.
 
 The matrix is one query over the stored results, the same on every engine: the universe
-of each run (its rows in the tags table) and its layer assignments (the layers table)
-stacked with UNION ALL and folded per user, so a user is in the universe of a run or not
+of each run (its rows in the tags table) and its layer assignments (the layers table),
+each table read once for both runs, stacked with UNION ALL and folded per user, so a user is in the universe of a run or not
 without an outer join (ClickHouse fills the missing side of one with defaults). A user in
 the universe at `to` but not at `from` moves from `(new)`; one at `from` but not at `to`
 moves to `(left)`; a user of the universe in no layer is in `(none)`.
@@ -96,30 +96,32 @@ def _ordered(layers: Sequence[str], present: set[str], extra: Sequence[str]) -> 
 # ---------------------------------------------------------------- the query
 
 
-def _run_rows(
-    store: Store, target: Target, layering: str, as_of: dt.datetime, side: int
+def _runs_rows(
+    store: Store, target: Target, layering: str, as_ofs: Sequence[dt.datetime]
 ) -> list[exp.Select]:
-    """A run's universe (one row per user, no layer) and its layer rows, marked by side."""
-    at = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
-    marker = aliased(exp.Literal.number(side), "side")
+    """Both runs' universes (one row per user and run, no layer) and their layer rows, each
+    with its as-of: one scan of each table for both runs."""
+    at = exp.In(this=col("as_of"), expressions=[target.timestamp(t) for t in sorted(set(as_ofs))])
     no_layer = exp.Cast(this=exp.null(), to=target.store_type(Type.STRING))
     universe = (
-        exp.Select(expressions=[col("user_id"), marker.copy(), aliased(no_layer, "layer")])
+        exp.Select(expressions=[col("user_id"), col("as_of"), aliased(no_layer, "layer")])
         .from_(table_ref(store.tags.name), copy=False)
         .where(at.copy(), copy=False)
     )
     this_layering = exp.EQ(this=col("layering"), expression=target.string(layering))
     layers = (
-        exp.Select(expressions=[col("user_id"), marker, aliased(col("layer"), "layer")])
+        exp.Select(expressions=[col("user_id"), col("as_of"), col("layer")])
         .from_(table_ref(store.layers.name), copy=False)
         .where(exp.And(this=at, expression=this_layering), copy=False)
     )
     return [universe, layers]
 
 
-def _on_side(side: int, then: exp.Expression, otherwise: exp.Expression | None) -> exp.Case:
-    is_side = exp.EQ(this=col("side"), expression=exp.Literal.number(side))
-    return exp.Case(ifs=[exp.If(this=is_side, true=then)], default=otherwise)
+def _at_run(
+    target: Target, as_of: dt.datetime, then: exp.Expression, otherwise: exp.Expression | None
+) -> exp.Case:
+    is_run = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
+    return exp.Case(ifs=[exp.If(this=is_run, true=then)], default=otherwise)
 
 
 def _label(present: str, layer: str, absent: str, target: Target) -> exp.Case:
@@ -139,22 +141,22 @@ def matrix_query(
     store: Store, target: Target, layering: str, from_as_of: dt.datetime, to_as_of: dt.datetime
 ) -> exp.Select:
     """(origin, destination, users) of a layering between two stored runs."""
-    stacked = [
-        *_run_rows(store, target, layering, from_as_of, FROM_SIDE),
-        *_run_rows(store, target, layering, to_as_of, TO_SIDE),
-    ]
-    union: exp.Query = stacked[0]
-    for select in stacked[1:]:
-        union = exp.Union(this=union, expression=select, distinct=False)
+    universe, layers = _runs_rows(store, target, layering, (from_as_of, to_as_of))
+    union = exp.Union(this=universe, expression=layers, distinct=False)
     one, zero = exp.Literal.number(1), exp.Literal.number(0)
+    runs = (("from", from_as_of), ("to", to_as_of))
     per_user = (
         exp.Select(
             expressions=[
                 col("user_id"),
-                aliased(exp.Max(this=_on_side(FROM_SIDE, one.copy(), zero.copy())), "in_from"),
-                aliased(exp.Max(this=_on_side(FROM_SIDE, col("layer"), None)), "from_layer"),
-                aliased(exp.Max(this=_on_side(TO_SIDE, one.copy(), zero.copy())), "in_to"),
-                aliased(exp.Max(this=_on_side(TO_SIDE, col("layer"), None)), "to_layer"),
+                *(
+                    aliased(exp.Max(this=_at_run(target, at, one.copy(), zero.copy())), f"in_{s}")
+                    for s, at in runs
+                ),
+                *(
+                    aliased(exp.Max(this=_at_run(target, at, col("layer"), None)), f"{s}_layer")
+                    for s, at in runs
+                ),
             ]
         )
         .from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("r"))))

@@ -15,6 +15,7 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,11 +27,20 @@ from report_matrix import checks, definitions_per_dataset, load_tables
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
-from segl.compiler.reports.sql import zone_offsets
+from segl.compiler.reports.sql import (
+    ZoneOffsets,
+    gap_periods,
+    return_period,
+    zone_offsets,
+)
+from segl.compiler.sqlgen import render
+from segl.compiler.targets import get_target
+from segl.compiler.timeutil import shift_months
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
-from segl.runtime.engines import Engine
+from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.reference.reports import evaluate_report
+from segl.runtime.reference.reports import period_start as reference_period_start
 from segl.runtime.reports import run_funnel, run_retention
 
 SOURCES = """\
@@ -79,6 +89,59 @@ STEP_EVENTS = [
     'events where channel == users.city or name == "a"',
 ]
 SPANS = {"day": 8, "week": 35, "month": 150}  # days of events a retention example spans
+# Clocks that skip the wall times just before a period's first midnight: a return there
+# falls, by its instant, in the next period, not in its wall time's (compiler/reports/sql.py,
+# gap_periods). (zone, period, base, skipped wall times, wall times beside them)
+GAPS = [
+    # 2026-03-28 23:00 -> Sunday 00:00 (Greenland since 2023): days
+    (
+        "America/Nuuk",
+        "day",
+        dt.datetime(2026, 3, 27, 12),
+        [dt.datetime(2026, 3, 28, 23), dt.datetime(2026, 3, 28, 23, 40)],
+        [dt.datetime(2026, 3, 29), dt.datetime(2026, 3, 28, 22, 59)],
+    ),
+    # 1971-04-25 23:00 -> Monday 00:00: weeks
+    (
+        "Africa/Algiers",
+        "week",
+        dt.datetime(1971, 4, 20, 12),
+        [dt.datetime(1971, 4, 25, 23, 30)],
+        [dt.datetime(1971, 4, 26, 0, 30)],
+    ),
+    # 1979-03-31 23:00 -> April 1 00:00: months
+    (
+        "Europe/Sofia",
+        "month",
+        dt.datetime(1979, 3, 1, 12),
+        [dt.datetime(1979, 3, 31, 23, 1)],
+        [dt.datetime(1979, 4, 1, 0, 59)],
+    ),
+    # December 30 2011 skipped entirely (-10:00 to +14:00): days
+    (
+        "Pacific/Apia",
+        "day",
+        dt.datetime(2011, 12, 28, 12),
+        [dt.datetime(2011, 12, 30, 1), dt.datetime(2011, 12, 30, 18)],
+        [dt.datetime(2011, 12, 31, 9, 59)],
+    ),
+    # December 31 1994 skipped entirely: months
+    (
+        "Pacific/Kiritimati",
+        "month",
+        dt.datetime(1994, 12, 1, 12),
+        [dt.datetime(1994, 12, 31, 12)],
+        [dt.datetime(1995, 1, 1, 9)],
+    ),
+    # the skipped hour starts at midnight (2018-11-04 00:00 -> 01:00): no correction
+    (
+        "America/Sao_Paulo",
+        "day",
+        dt.datetime(2018, 11, 2, 12),
+        [dt.datetime(2018, 11, 4), dt.datetime(2018, 11, 4, 0, 30)],
+        [dt.datetime(2018, 11, 4, 1)],
+    ),
+]
 WINDOWS = ["30 minutes", "1 hour", "2 hours", "1 day", "2 days", "1 week"]
 
 
@@ -119,14 +182,14 @@ def funnels(draw: st.DrawFn, name: str) -> str:
 
 
 @st.composite
-def retentions(draw: st.DrawFn, name: str) -> str:
+def retentions(draw: st.DrawFn, name: str, period: str | None = None) -> str:
     cohort = draw(st.sampled_from(STEP_EVENTS[:6]))
     returns = draw(st.sampled_from(["events", "orders", *STEP_EVENTS[:6]]))
     first = draw(st.booleans())
     lines = [
         f"    cohort {'first ' if first else ''}{cohort}",
         f"    return {returns}",
-        f"    by {draw(st.sampled_from(['day', 'week', 'month']))}",
+        f"    by {period or draw(st.sampled_from(['day', 'week', 'month']))}",
         f"    periods {draw(st.integers(1, 5))}",
     ]
     if draw(st.booleans()):
@@ -138,10 +201,15 @@ def retentions(draw: st.DrawFn, name: str) -> str:
 
 @st.composite
 def data(
-    draw: st.DrawFn, base: dt.datetime, span_days: int, moments: int = 7, events: int = 5
+    draw: st.DrawFn,
+    base: dt.datetime,
+    span_days: int,
+    moments: int = 7,
+    events: int = 5,
+    extra: Sequence[dt.datetime] = (),
 ) -> dict[str, list[dict[str, Any]]]:
     """A few users with events at a handful of shared moments (ties), some exactly on a
-    DST change or a month's last minute."""
+    DST change or a month's last minute, and at the `extra` moments."""
     days = st.sampled_from(range(-2, span_days + 1))  # sampled: spread over the span
     minutes = st.sampled_from([0, 1, 59, 150, 600, 1439])
     pool = [
@@ -149,6 +217,7 @@ def data(
         for _ in range(draw(st.integers(2, moments)))
     ]
     pool += [base.replace(hour=0) + dt.timedelta(days=1, hours=2, minutes=30)]  # DST hour
+    pool += extra
     times = st.sampled_from(pool)
     tables: dict[str, list[dict[str, Any]]] = {"users": [], "events": [], "orders": []}
     for number in range(draw(st.integers(1, 5))):
@@ -205,13 +274,21 @@ def retention_range(draw: st.DrawFn, base: dt.datetime) -> Range:
 
 @st.composite
 def retention_scenarios(draw: st.DrawFn, count: int = 1) -> Scenario:
-    base = draw(st.sampled_from(BASES))
-    definitions = "".join(draw(retentions(f"d{index}")) for index in range(count))
+    """A third of them in a zone of GAPS, by its period, with many moments in its skipped
+    wall times, some beside them, the others spread over about three periods."""
+    case = draw(st.sampled_from(range(3 * len(GAPS))))  # sampled: spread, not shrunk
+    if case < len(GAPS):
+        zone, period, base, skipped, beside = GAPS[case]
+    else:
+        zone, period, base = draw(st.sampled_from(ZONES)), None, draw(st.sampled_from(BASES))
+        skipped = beside = []
+    definitions = "".join(draw(retentions(f"d{index}", period)) for index in range(count))
     span = max(days for unit, days in SPANS.items() if f"by {unit}" in definitions)
     as_of = base + dt.timedelta(hours=draw(st.integers(span * 16, span * 40)))
     ranges = tuple(draw(retention_range(base)) for _ in range(count))
-    tables = draw(data(base, span, moments=12, events=9))
-    zone = draw(st.sampled_from(ZONES))
+    extra = [*skipped, *skipped, *skipped, *beside]
+    spread = span // 3 if period else span
+    tables = draw(data(base, spread, moments=12, events=9, extra=extra))
     return Scenario(SOURCES + definitions, zone, tables, as_of, ranges)
 
 
@@ -270,3 +347,67 @@ def test_the_zone_table_reads_wall_times_as_the_reference_does(zone: str) -> Non
     ]
     assert wrong == []
     assert len([c for c in offsets.changes if c[0].year == 2026]) == 2
+
+
+def _last_period_at_or_before(offsets: ZoneOffsets, period: str, wall: dt.datetime) -> dt.date:
+    """By brute force: the latest first midnight P of a period whose instant I(P) is at or
+    before the instant of `wall`: the period whose cell [I(P), I(next P)) holds it."""
+    at = offsets.instant(wall)
+    start = reference_period_start(wall - dt.timedelta(days=3), period)
+    found = None
+    while start < wall + dt.timedelta(days=3):
+        if offsets.instant(start) <= at:
+            found = start.date()
+        start = (
+            shift_months(start, 1)
+            if period == "month"
+            else start + dt.timedelta(days=7 if period == "week" else 1)
+        )
+    assert found is not None
+    return found
+
+
+# a made-up zone whose skipped half hour holds a midnight (none of the tz database does)
+STRADDLING = ZoneOffsets(
+    0, ((dt.datetime(2026, 3, 2, 0, 15), 1800), (dt.datetime(2026, 10, 5, 1), 0))
+)
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+@pytest.mark.parametrize(
+    "zone",
+    [*sorted({zone for zone, *_ in GAPS}), "America/New_York", "Asia/Singapore", "made-up"],
+)
+def test_returns_fall_in_the_period_of_their_instant(zone: str, period: str) -> None:
+    """The period `return_period` gives a return (SQL, on DuckDB), for every 15 minutes
+    within 26 hours of each of a zone's offset changes: the period whose cell holds its
+    instant, as the reference compares them (not always its wall time's)."""
+    offsets = STRADDLING if zone == "made-up" else zone_offsets(zone, 2030)
+    gaps = gap_periods(offsets, period, dt.datetime(2031, 1, 1))
+    assert gaps is not None
+    walls = [
+        change + dt.timedelta(minutes=15 * step)
+        for change, _ in offsets.changes
+        for step in range(-26 * 4, 26 * 4)
+    ]
+    target = get_target("duckdb")
+    rows = ", ".join(f"(TIMESTAMP '{wall}', {offsets.instant(wall)})" for wall in walls)
+    bucket = render(return_period(target, period, gaps), target)
+    engine = DuckDBEngine()
+    found = engine.query(f"SELECT _w, {bucket} FROM (VALUES {rows}) AS t(_w, _a) ORDER BY _w")
+    wrong = [
+        (wall, day)
+        for wall, day in found
+        if day != _last_period_at_or_before(offsets, period, wall)
+    ]
+    assert wrong == []
+    if zone == "made-up" and period == "day":
+        assert [gap.later for gap in gaps] == [((1772409600.0, dt.date(2026, 3, 2)),)]
+
+
+def test_a_zone_without_offset_changes_compiles_no_correction() -> None:
+    """UTC (the benchmark's zone): a return's period is its wall time's, no CASE."""
+    target = get_target("duckdb")
+    for period in ("day", "week", "month"):
+        assert gap_periods(zone_offsets("UTC", 2030), period, dt.datetime(2031, 1, 1)) == ()
+        assert "CASE" not in render(return_period(target, period, ()), target)

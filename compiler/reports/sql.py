@@ -16,6 +16,11 @@ Funnels enumerate chains step by step (one join per step, each chain row carryin
 identity of its events, so a chain never uses one event twice); every order that picks a
 chain (the earliest-completing one, the entry of `by entry`) is total: ties left by it are
 between rows that give the same result, so results never depend on row order.
+
+Retention by calendar periods buckets each return into its period and joins on it, as a
+hand-written query would, reading the instant only of the few returns whose wall time a
+zone skips next to a period's start (`gap_periods`); rolling periods join each member's
+cells with the member's returns on their instants.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from segl.compiler.reports import model
 from segl.compiler.sqlgen.expressions import ExprCompiler
 from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref, ident, table_ref
 from segl.compiler.sqlgen.query import QueryBuilder, id_text
+from segl.compiler.store import Kind
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
 
@@ -94,6 +100,10 @@ class ZoneOffsets:
                 break
             current = offset
         return current
+
+    def instant(self, wall: dt.datetime) -> float:
+        """Epoch seconds of a wall time, as `Clock.instant` computes them in SQL."""
+        return (wall - EPOCH).total_seconds() - self.offset(wall)
 
 
 @cache
@@ -187,7 +197,7 @@ class Clock:
 
     def at(self, wall: dt.datetime) -> float:
         """The instant of a wall time known when compiling."""
-        return (wall - EPOCH).total_seconds() - self.offsets.offset(wall)
+        return self.offsets.instant(wall)
 
 
 # ---------------------------------------------------------------- events
@@ -270,6 +280,78 @@ class _Query:
         if source_name in self.scans:
             return self.scans[source_name]
         target, source = self.target, self.project.source(source_name)
+        query, user, wall, instant, columns = self._rows(source)
+        assert instant is not None
+        order = [exp.Ordered(this=wall.copy(), nulls_first=False)] + [
+            exp.Ordered(
+                this=target.ordered_text(value.copy()) if kind is Type.STRING else value.copy(),
+                nulls_first=False,
+            )
+            for value, (_, kind) in zip(columns.values(), source.columns, strict=True)
+        ]
+        identity = exp.Window(
+            this=exp.RowNumber(), partition_by=[user.copy()], order=exp.Order(expressions=order)
+        )
+        selects: list[exp.Expression] = [
+            aliased(user, USER),
+            aliased(wall.copy(), "_w"),
+            aliased(instant, "_a"),
+            aliased(identity, "_i"),
+            aliased(col(source.user_column, "e"), "_id"),
+        ]
+        selects += [aliased(value, f"c_{name}") for name, value in columns.items()]
+        selects += [
+            aliased(col(column, PER_USER), f"h_{column}") for column in self.columns.values()
+        ]
+        query.set("expressions", selects)
+        query = query.where(and_all(self._bounds(wall)), copy=False)
+        name = f"src{len(self.scans)}"
+        self.add(name, query)
+        self.scans[source_name] = name
+        return name
+
+    def events(self, name: str, match: model.EventMatch, instants: bool = True) -> None:
+        """A CTE `name` of the events of `match` before the as-of, of users of the
+        universe (`_u`, `_w`, and unless `instants` is false `_a`; no row identity), read
+        by a scan of its own with the match's filter in it: the engine reads only the
+        matching rows, where a scan shared by two matches (`matching`) is read whole, and
+        materialized by DuckDB, which materializes a CTE read twice."""
+        source = self.project.source(match.source)
+        query, user, wall, instant, columns = self._rows(source, instants)
+        selects = [aliased(user, USER), aliased(wall.copy(), "_w")]
+        if instant is not None:
+            selects.append(aliased(instant, "_a"))
+        query.set("expressions", selects)
+        conditions = self._bounds(wall)
+        if match.filter is not None:
+
+            def resolve(node: ir.Expr) -> exp.Expression:
+                if isinstance(node, ir.EventColumn) and node.column in columns:
+                    return columns[node.column].copy()
+                if node in self.columns:
+                    return col(self.columns[node], PER_USER)
+                raise TargetError(self.target.name, type(node).__name__, "in a report's filter")
+
+            compiled = ExprCompiler(self.target, self.as_of, resolve).compile(match.filter)
+            conditions.append(
+                exp.EQ(this=exp.Paren(this=compiled), expression=self.target.boolean(True))
+            )
+        self.add(name, query.where(and_all(conditions), copy=False))
+
+    def _rows(
+        self, source: ir.Source, instants: bool = True
+    ) -> tuple[
+        exp.Select,
+        exp.Expression,
+        exp.Expression,
+        exp.Expression | None,
+        dict[str, exp.Expression],
+    ]:
+        """A source's rows of users of the universe (the per-user query joined, and the
+        zone's offset unless `instants` is false): the query without its columns, the
+        user, the wall time, the instant (None without `instants`), and the declared
+        columns by name."""
+        target = self.target
         assert source.time_column is not None
         time_type = source.column_type(source.time_column) or Type.TIMESTAMP
         wall = target.read_column(col(source.time_column, "e"), time_type)
@@ -282,33 +364,15 @@ class _Query:
             join_type="INNER",
             copy=False,
         )
-        query, instant = self.clock.instant(query, wall)
-        columns = [target.read_column(col(name, "e"), kind) for name, kind in source.columns]
-        order = [exp.Ordered(this=wall.copy(), nulls_first=False)] + [
-            exp.Ordered(
-                this=target.ordered_text(value.copy()) if kind is Type.STRING else value.copy(),
-                nulls_first=False,
-            )
-            for value, (_, kind) in zip(columns, source.columns, strict=True)
-        ]
-        identity = exp.Window(
-            this=exp.RowNumber(), partition_by=[user.copy()], order=exp.Order(expressions=order)
-        )
-        selects: list[exp.Expression] = [
-            aliased(user, USER),
-            aliased(wall.copy(), "_w"),
-            aliased(instant, "_a"),
-            aliased(identity, "_i"),
-            aliased(col(source.user_column, "e"), "_id"),
-        ]
-        selects += [
-            aliased(value, f"c_{name}")
-            for value, (name, _) in zip(columns, source.columns, strict=True)
-        ]
-        selects += [
-            aliased(col(column, PER_USER), f"h_{column}") for column in self.columns.values()
-        ]
-        query.set("expressions", selects)
+        instant = None
+        if instants:
+            query, instant = self.clock.instant(query, wall)
+        columns = {name: target.read_column(col(name, "e"), kind) for name, kind in source.columns}
+        return query, user, wall, instant, columns
+
+    def _bounds(self, wall: exp.Expression) -> list[exp.Expression]:
+        """Wall times before the as-of, and in `scan_range`."""
+        target = self.target
         bounds: list[exp.Expression] = [
             exp.LT(this=wall.copy(), expression=target.timestamp(self.as_of))
         ]
@@ -317,11 +381,7 @@ class _Query:
             bounds.append(exp.GTE(this=wall.copy(), expression=target.timestamp(low)))
         if high is not None and high < self.as_of:
             bounds.append(exp.LT(this=wall.copy(), expression=target.timestamp(high)))
-        query = query.where(and_all(bounds), copy=False)
-        name = f"src{len(self.scans)}"
-        self.add(name, query)
-        self.scans[source_name] = name
-        return name
+        return bounds
 
     def _events_by_user(self, source: ir.Source) -> tuple[exp.Select, exp.Expression]:
         """A source's rows (`e`) and their user: the user column, or with an identity the
@@ -709,7 +769,11 @@ def retention_query(
 ) -> exp.Select:
     """Rows (`_p` the cohort's period start, a date; `_k` 1..periods; `_size`; `_n`
     retained; `_open` 1 when some member's period k has not ended at the as-of), one per
-    cohort and period. [start, end): the cohort instants kept (wall times)."""
+    cohort and period. [start, end): the cohort instants kept (wall times).
+
+    Calendar periods bucket each return into its period and join on the period
+    (`_calendar_cells`); rolling periods join each member's cells with the member's
+    returns on their instants (`_member_cells`)."""
     months = retention.periods if retention.period == "month" else retention.periods // 4 + 1
     q = _Query(
         project,
@@ -720,8 +784,12 @@ def retention_query(
         as_of.year + 2 + months // 12,
         persons,
     )
-    q.matching("coh", retention.cohort)
-    q.matching("ret", retention.returns)
+    # None: rolling periods (or a zone whose changes are too close for `gap_periods`)
+    gaps = None if retention.rolling else gap_periods(q.clock.offsets, retention.period, as_of)
+    # instants: of rolling cohorts; of returns compared with rolling cells, or bucketed by
+    # their instant (a skipped wall time of a made-up zone's: none of the tz database's)
+    q.events("coh", retention.cohort, instants=gaps is None)
+    q.events("ret", retention.returns, instants=gaps is None or any(g.later for g in gaps))
     period = _period_start(target, retention.period, col("_w"))
     partition = [col(USER)] if retention.first else [col(USER), period.copy()]
     ordered = exp.Window(
@@ -729,13 +797,14 @@ def retention_query(
         partition_by=partition,
         order=exp.Order(expressions=[exp.Ordered(this=col("_w"), nulls_first=False)]),
     )
+    instant = [col("_a")] if gaps is None else []
     q.add(
         "picked",
         exp.Select(
             expressions=[
                 col(USER),
                 col("_w"),
-                col("_a"),
+                *instant,
                 aliased(period, "_p"),
                 aliased(ordered, "_o"),
             ]
@@ -748,7 +817,7 @@ def retention_query(
         kept.append(exp.LT(this=col("_w"), expression=target.timestamp(end)))
     q.add(
         "members",
-        exp.Select(expressions=[col(USER), col("_w"), col("_a"), col("_p")])
+        exp.Select(expressions=[col(USER), col("_w"), *[c.copy() for c in instant], col("_p")])
         .from_(step_ref("picked"), copy=False)
         .where(and_all(kept), copy=False),
     )
@@ -760,6 +829,41 @@ def retention_query(
     for k_select in ks[1:]:
         periods = exp.Union(this=periods, expression=k_select, distinct=False)
     q.add("ks", periods)
+    if gaps is None:
+        _member_cells(q, retention)
+    else:
+        _calendar_cells(q, retention, gaps)
+    final = (
+        exp.Select(
+            expressions=[
+                col("_p", "s"),
+                col("k", "s"),
+                col("_size", "s"),
+                aliased(
+                    exp.Coalesce(this=col("_n", "h"), expressions=[exp.Literal.number(0)]), "_n"
+                ),
+                col("_open", "s"),
+            ]
+        )
+        .from_(step_ref("stats", "s"), copy=False)
+        .join(
+            step_ref("hits", "h"),
+            on=exp.and_(
+                exp.EQ(this=col("_p", "h"), expression=col("_p", "s")),
+                exp.EQ(this=col("k", "h"), expression=col("k", "s")),
+            ),
+            join_type="LEFT",
+            copy=False,
+        )
+    )
+    return q.finish(final)
+
+
+def _member_cells(q: _Query, retention: model.Retention) -> None:
+    """`stats` and `hits` from every member's cells `[_lo, _hi)` (instants) joined with the
+    member's returns on `_lo <= _a < _hi`: rolling periods, which start at each member's
+    own cohort time (and calendar periods in a zone `gap_periods` cannot bucket)."""
+    target = q.target
     k = col("k", "ks")
     grid = exp.Select().from_(step_ref("members", "m"), copy=False)
     grid = grid.join(step_ref("ks", "ks"), join_type="CROSS", copy=False)
@@ -800,7 +904,7 @@ def retention_query(
             "cells",
             cells.select(*selects, aliased(low_at, "_lo"), aliased(high_at, "_hi"), copy=False),
         )
-    as_of_at = _number(q.clock.at(as_of))
+    as_of_at = _number(q.clock.at(q.as_of))
     keys = [col("_p"), col("k")]
     q.add(
         "stats",
@@ -833,30 +937,249 @@ def retention_query(
         .group_by(col("_p", "c"), col("k", "c"), copy=False)
     )
     q.add("hits", hits)
-    final = (
+
+
+def _calendar_cells(q: _Query, retention: model.Retention, gaps: Sequence[GapPeriod]) -> None:
+    """`stats` and `hits` of calendar periods, as a hand-written query would compute them.
+    A cohort's cells are the same for all its members, so `stats` is computed once per
+    cohort and period (`_open` from the instant the period ends). Each return is bucketed
+    into its period (`return_period`), a member is paired with the user's distinct return
+    periods, and the pair's `k` is the number of periods from the cohort's to the
+    return's: the member is retained in cell k. With `on or after`, the member is paired
+    with the user's latest return period only, and counts in every cell up to its `k`."""
+    target = q.target
+    q.add(
+        "sizes",
+        exp.Select(expressions=[col("_p"), aliased(_count(), "_size")])
+        .from_(step_ref("members"), copy=False)
+        .group_by(col("_p"), copy=False),
+    )
+    k = col("k", "ks")
+    end = _shift(
+        target,
+        target.to_timestamp(col("_p", "c")),
+        exp.Add(this=k.copy(), expression=exp.Literal.number(1)),
+        retention.period.upper(),
+    )
+    walls = (
         exp.Select(
-            expressions=[
-                col("_p", "s"),
-                col("k", "s"),
-                col("_size", "s"),
-                aliased(
-                    exp.Coalesce(this=col("_n", "h"), expressions=[exp.Literal.number(0)]), "_n"
-                ),
-                col("_open", "s"),
+            expressions=[  # each named: ClickHouse names a bare `c._p` of a join `c._p`
+                aliased(col("_p", "c"), "_p"),
+                aliased(k.copy(), "k"),
+                aliased(col("_size", "c"), "_size"),
+                aliased(target.to_timestamp(end), "_hw"),
             ]
         )
-        .from_(step_ref("stats", "s"), copy=False)
+        .from_(step_ref("sizes", "c"), copy=False)
+        .join(step_ref("ks", "ks"), join_type="CROSS", copy=False)
+    )
+    q.add("walls", walls)
+    stats = exp.Select().from_(step_ref("walls", "w"), copy=False)
+    stats, high_at = q.clock.instant(stats, col("_hw", "w"))
+    is_open = _flag(exp.GT(this=high_at, expression=_number(q.clock.at(q.as_of))))
+    names = ("_p", "k", "_size")
+    stats.set("expressions", [*[aliased(col(n, "w"), n) for n in names], aliased(is_open, "_open")])
+    q.add("stats", stats)
+    bucket = return_period(target, retention.period, gaps)
+    if retention.on_or_after:  # the latest return period of each user
+        returned = (
+            exp.Select(expressions=[col(USER), aliased(exp.Max(this=bucket), "_b")])
+            .from_(step_ref("ret"), copy=False)
+            .group_by(col(USER), copy=False)
+        )
+    else:  # each user's distinct return periods
+        returned = (
+            exp.Select(expressions=[col(USER), aliased(bucket, "_b")])
+            .from_(step_ref("ret"), copy=False)
+            .distinct(copy=False)
+        )
+    q.add("returned", returned)
+    ahead = _periods_between(target, retention.period, col("_p", "m"), col("_b", "r"))
+    pairs = (
+        exp.Select(expressions=[aliased(col("_p", "m"), "_p"), aliased(ahead, "k")])
+        .from_(step_ref("members", "m"), copy=False)
         .join(
-            step_ref("hits", "h"),
-            on=exp.and_(
-                exp.EQ(this=col("_p", "h"), expression=col("_p", "s")),
-                exp.EQ(this=col("k", "h"), expression=col("k", "s")),
-            ),
-            join_type="LEFT",
+            step_ref("returned", "r"),
+            on=exp.EQ(this=col(USER, "r"), expression=col(USER, "m")),
+            join_type="INNER",
             copy=False,
         )
     )
-    return q.finish(final)
+    q.add("pairs", pairs)
+    one = exp.Literal.number(1)
+    if not retention.on_or_after:
+        in_cells = exp.and_(
+            exp.GTE(this=col("k"), expression=one),
+            exp.LTE(this=col("k"), expression=exp.Literal.number(retention.periods)),
+        )
+        hits = (
+            exp.Select(expressions=[col("_p"), col("k"), aliased(_count(), "_n")])
+            .from_(step_ref("pairs"), copy=False)
+            .where(in_cells, copy=False)
+            .group_by(col("_p"), col("k"), copy=False)
+        )
+        q.add("hits", hits)
+        return
+    # members by how far their latest return is, then each cell up to there
+    reach = (
+        exp.Select(expressions=[col("_p"), col("k"), aliased(_count(), "_n")])
+        .from_(step_ref("pairs"), copy=False)
+        .where(exp.GTE(this=col("k"), expression=one), copy=False)
+        .group_by(col("_p"), col("k"), copy=False)
+    )
+    q.add("reach", reach)
+    hits = (
+        exp.Select(
+            expressions=[
+                aliased(col("_p", "r"), "_p"),
+                aliased(col("k", "ks"), "k"),
+                aliased(exp.Sum(this=col("_n", "r")), "_n"),
+            ]
+        )
+        .from_(step_ref("reach", "r"), copy=False)
+        .join(step_ref("ks", "ks"), join_type="CROSS", copy=False)
+        .where(exp.GTE(this=col("k", "r"), expression=col("k", "ks")), copy=False)
+        .group_by(col("_p", "r"), col("k", "ks"), copy=False)
+    )
+    q.add("hits", hits)
+
+
+def _periods_between(
+    target: Target, period: str, first: exp.Expression, second: exp.Expression
+) -> exp.Expression:
+    """How many calendar periods from one period's first day (a date) to another's, a whole
+    number: days or weeks from the seconds between their midnights (no zone: both read as
+    UTC, so a multiple of the unit), months from their years and months."""
+    if period == "month":
+
+        def index(day: exp.Expression) -> exp.Expression:
+            year = exp.Mul(this=target.extract("YEAR", day), expression=exp.Literal.number(12))
+            return exp.Paren(this=exp.Add(this=year, expression=target.extract("MONTH", day)))
+
+        count: exp.Expression = exp.Sub(this=index(second), expression=index(first))
+    else:
+        seconds = target.seconds_between(target.to_timestamp(first), target.to_timestamp(second))
+        unit = exp.Literal.number(UNIT_SECONDS[period])
+        count = exp.Div(this=exp.Paren(this=seconds), expression=unit)
+    return exp.Cast(this=count, to=target.store_type(Kind.COUNT))
+
+
+@dataclasses.dataclass(frozen=True)
+class GapPeriod:
+    """Return times whose wall time lies in [low, high), around a change of offset whose
+    skipped wall times are next to a period's start, where the period holding a wall time
+    and the period holding its instant differ: their period is the last of `later`
+    (instant, first day) whose instant is at or before theirs, or else `first`."""
+
+    low: dt.datetime
+    high: dt.datetime
+    first: dt.date
+    later: tuple[tuple[float, dt.date], ...]
+
+
+def gap_periods(
+    offsets: ZoneOffsets, period: str, until: dt.datetime
+) -> tuple[GapPeriod, ...] | None:
+    """Where the calendar period holding a return's wall time is not the one its instant
+    falls in, for returns before the wall time `until`; None when the zone's changes are
+    too close together for the argument below (then returns are compared with each cell's
+    instants; no zone of the tz database is, from 1970 on).
+
+    A return is in the cell [I(P_k), I(P_k+1)) (SPEC §3.5, instants I of the periods'
+    first midnights; `zone_offsets`) exactly when the last period start P with
+    I(P) <= I(w) is P_k, w being its wall time: I is nondecreasing on period starts. That
+    P is the period holding w (the last P <= w) unless some period start B and w are in
+    opposite orders as wall times and as instants. I(w) = w - off(w), so for B > w,
+    I(B) - I(w) = (B - w) - (sum of the offset changes d at walls c in (w, B]) (for w > B
+    likewise). When consecutive changes are at least |d1| + |d2| apart, the sum over two
+    or more changes is less than (B - w), so the orders differ only across a single change
+    with d > 0 (a skipped hour), at least (B - w): then both w and B lie within d of its
+    wall c (c - d <= w < c + d and c - d < B < c + d). Every other return is in the period
+    of its wall time; those in [c - d, c + d), whose instants are [I(c), I(c) + d), are
+    bucketed here by their instant, for the changes with a period start in (c - d, c + d)
+    (changes at or near a midnight; none in a zone without changes, such as UTC)."""
+    previous = offsets.initial
+    changes: list[tuple[dt.datetime, int]] = []
+    for wall, offset in offsets.changes:
+        changes.append((wall, offset - previous))
+        previous = offset
+    day = dt.timedelta(days=1)
+    for (one_wall, one), (other_wall, other) in itertools.pairwise(changes):
+        if (other_wall - one_wall).total_seconds() < abs(one) + abs(other):
+            return None
+    if any(abs(shift) > day.total_seconds() for _, shift in changes):
+        return None  # I might decrease from one period start to the next
+    found: list[GapPeriod] = []
+    for wall, shift in changes:
+        width = dt.timedelta(seconds=shift)
+        low, high = wall - width, wall + width
+        if shift <= 0 or low >= until:
+            continue
+        boundary = _period_floor(low, period)
+        if boundary <= low:
+            boundary = _next_period(boundary, period)
+        if boundary >= high:
+            continue  # no period starts next to the skipped wall times
+        lowest = offsets.instant(wall)  # the returns' instants are [lowest, lowest + shift)
+        current = _period_floor(low - 2 * day, period)
+        first, later = current, list[tuple[float, dt.date]]()
+        assert offsets.instant(first) <= lowest
+        while True:
+            current = _next_period(current, period)
+            at = offsets.instant(current)
+            if at >= lowest + shift:
+                break
+            if at <= lowest:
+                first = current
+            else:
+                later.append((at, current.date()))
+        found.append(GapPeriod(low, high, first.date(), tuple(later)))
+    return tuple(found)
+
+
+def return_period(target: Target, period: str, gaps: Sequence[GapPeriod]) -> exp.Expression:
+    """The first day of the calendar period a return (`_w`, `_a`) falls in, by instant:
+    the period of its wall time, except in `gaps` (`gap_periods`)."""
+    plain = _period_start(target, period, col("_w"))
+    if not gaps:
+        return plain
+    ifs: list[exp.Expression] = []
+    for gap in gaps:
+        inside = exp.and_(
+            exp.GTE(this=col("_w"), expression=target.timestamp(gap.low)),
+            exp.LT(this=col("_w"), expression=target.timestamp(gap.high)),
+        )
+        value = target.date(gap.first)
+        if gap.later:
+            value = exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.GTE(this=col("_a"), expression=_number(at)),
+                        true=target.date(day),
+                    )
+                    for at, day in reversed(gap.later)
+                ],
+                default=value,
+            )
+        ifs.append(exp.If(this=inside, true=value))
+    return exp.Case(ifs=ifs, default=plain)
+
+
+def _period_floor(wall: dt.datetime, period: str) -> dt.datetime:
+    """The first midnight of the calendar period holding a wall time (weeks: Monday)."""
+    day = dt.datetime(wall.year, wall.month, wall.day)
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_period(start: dt.datetime, period: str) -> dt.datetime:
+    """The first midnight of the period after the one starting at `start`."""
+    if period == "month":
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start + dt.timedelta(days=7 if period == "week" else 1)
 
 
 def _period_start(target: Target, period: str, wall: exp.Expression) -> exp.Expression:

@@ -53,6 +53,13 @@ class Postgres(Target):
         ]
         return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in cases], default=exact)
 
+    def period_start(self, unit: str, day: exp.Expression) -> exp.Expression:
+        # DATE_TRUNC of a date truncates it as a timestamptz, its midnight in the session
+        # zone: a midnight the zone skips (Pacific/Kiritimati on 1994-12-31) moves to the
+        # next day. Of a timestamp, no zone is involved
+        truncated = exp.DateTrunc(this=self.to_timestamp(day), unit=exp.var(unit))  # type: ignore[no-untyped-call]
+        return self.to_date(truncated)
+
     def ordered_text(self, value: exp.Expression) -> exp.Expression:
         # the database's default collation may be a linguistic one ('a' < 'B'): "C" is
         # byte order, which for UTF-8 is code point order

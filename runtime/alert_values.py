@@ -35,28 +35,14 @@ from typing import Any
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.alerts.model import (
-    Change,
-    Leaf,
-    Moved,
-    Number,
-    ReportValue,
-    Share,
-    Size,
-    Users,
-)
+from segl.compiler.alerts.model import Change, Leaf, Moved, Number, ReportValue, Share, Size, Users
 from segl.compiler.fingerprints import definition_fingerprints
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.targets import TargetError
 from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.engines import Engine
-from segl.runtime.migration import (
-    Matrix,
-    RunFingerprints,
-    change_reason,
-    read_origin_row,
-)
+from segl.runtime.migration import Matrix, RunFingerprints, change_reason, read_origin_row
 from segl.runtime.migration import stored_fingerprints as read_fingerprints
 
 Json = Any
@@ -254,19 +240,17 @@ class CountsWanted:
 def _count_by(
     engine: Engine,
     table: str,
-    key: str | None,
     as_of: dt.datetime,
-    among: frozenset[str] = frozenset(),
-    more_keys: Sequence[str] = (),
+    keys: Sequence[str] = (),
+    first_key_in: frozenset[str] = frozenset(),
 ) -> list[tuple[Any, ...]]:
-    """Rows of `table` at `as_of` ([key, *more_keys, count] per group), `key` among
-    `among` only."""
+    """The rows of `table` at `as_of` counted by `keys`, those whose first key is in
+    `first_key_in` only (all rows when it is empty)."""
     target = engine.target
-    keys = [] if key is None else [key, *more_keys]
     where: exp.Expression = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
-    if key is not None:
-        listed = [target.string(value) for value in sorted(among)]
-        where = exp.And(this=where, expression=exp.In(this=col(key), expressions=listed))
+    if keys and first_key_in:
+        listed = [target.string(value) for value in sorted(first_key_in)]
+        where = exp.And(this=where, expression=exp.In(this=col(keys[0]), expressions=listed))
     query = (
         exp.Select(expressions=[*(col(k) for k in keys), exp.Count(this=exp.Star())])
         .from_(table_ref(table), copy=False)
@@ -282,13 +266,14 @@ def stored_counts(engine: Engine, store: Store, as_of: dt.datetime, wanted: Coun
     `wanted` (at most three small queries)."""
     counts = Counts()
     if wanted.users:
-        users = _count_by(engine, store.tags.name, None, as_of)
+        users = _count_by(engine, store.tags.name, as_of)
         counts.users = int(users[0][0]) if users else 0
     if wanted.segments:
-        found = _count_by(engine, store.members.name, "segment", as_of, wanted.segments)
+        found = _count_by(engine, store.members.name, as_of, ["segment"], wanted.segments)
         counts.segments = {str(s): int(n) for s, n in found}
     if wanted.layerings:
-        found = _count_by(engine, store.layers.name, "layering", as_of, wanted.layerings, ["layer"])
+        keys = ["layering", "layer"]
+        found = _count_by(engine, store.layers.name, as_of, keys, wanted.layerings)
         counts.layers = {(str(a), str(b)): int(n) for a, b, n in found}
     return counts
 

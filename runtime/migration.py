@@ -3,10 +3,11 @@ from its layers at one as-of to its layers at another.
 
 The matrix is one query over the stored results, the same on every engine: the universe
 of each run (its rows in the tags table) and its layer assignments (the layers table),
-each table read once for both runs, stacked with UNION ALL and folded per user, so a user is in the universe of a run or not
-without an outer join (ClickHouse fills the missing side of one with defaults). A user in
-the universe at `to` but not at `from` moves from `(new)`; one at `from` but not at `to`
-moves to `(left)`; a user of the universe in no layer is in `(none)`.
+each table read once for both runs, stacked with UNION ALL and folded per user, so a
+user is in the universe of a run or not without an outer join (ClickHouse fills the
+missing side of one with defaults). A user in the universe at `to` but not at `from`
+moves from `(new)`; one at `from` but not at `to` moves to `(left)`; a user of the
+universe in no layer is in `(none)`.
 
 Two runs are compared only when the layering means the same at both: the run log keeps
 each definition's fingerprint (compiler/fingerprints.py). A run stored before those

@@ -310,14 +310,20 @@ class _Query:
         self.scans[source_name] = name
         return name
 
-    def events(self, name: str, match: model.EventMatch, instants: bool = True) -> None:
+    def events(
+        self, name: str, match: model.EventMatch, instants: bool = True, universe: bool = True
+    ) -> None:
         """A CTE `name` of the events of `match` before the as-of, of users of the
         universe (`_u`, `_w`, and unless `instants` is false `_a`; no row identity), read
         by a scan of its own with the match's filter in it: the engine reads only the
         matching rows, where a scan shared by two matches (`matching`) is read whole, and
-        materialized by DuckDB, which materializes a CTE read twice."""
+        materialized by DuckDB, which materializes a CTE read twice. `universe` false: of
+        any user, unless the filter reads per-user values (for a caller that joins the
+        events with users of the universe anyway)."""
         source = self.project.source(match.source)
-        query, user, wall, instant, columns = self._rows(source, instants)
+        if match.filter is not None and any(node in self.columns for node in ir.walk(match.filter)):
+            universe = True
+        query, user, wall, instant, columns = self._rows(source, instants, universe)
         selects = [aliased(user, USER), aliased(wall.copy(), "_w")]
         if instant is not None:
             selects.append(aliased(instant, "_a"))
@@ -339,7 +345,7 @@ class _Query:
         self.add(name, query.where(and_all(conditions), copy=False))
 
     def _rows(
-        self, source: ir.Source, instants: bool = True
+        self, source: ir.Source, instants: bool = True, universe: bool = True
     ) -> tuple[
         exp.Select,
         exp.Expression,
@@ -347,10 +353,10 @@ class _Query:
         exp.Expression | None,
         dict[str, exp.Expression],
     ]:
-        """A source's rows of users of the universe (the per-user query joined, and the
-        zone's offset unless `instants` is false): the query without its columns, the
-        user, the wall time, the instant (None without `instants`), and the declared
-        columns by name."""
+        """A source's rows of users of the universe (the per-user query joined, unless
+        `universe` is false), with the zone's offset unless `instants` is false: the query
+        without its columns, the user, the wall time, the instant (None without
+        `instants`), and the declared columns by name."""
         target = self.target
         assert source.time_column is not None
         time_type = source.column_type(source.time_column) or Type.TIMESTAMP
@@ -358,12 +364,13 @@ class _Query:
         if time_type is Type.DATE:
             wall = target.to_timestamp(wall)
         query, user = self._events_by_user(source)
-        query = query.join(
-            step_ref(PER_USER, PER_USER),
-            on=exp.EQ(this=col(USER, PER_USER), expression=user.copy()),
-            join_type="INNER",
-            copy=False,
-        )
+        if universe:
+            query = query.join(
+                step_ref(PER_USER, PER_USER),
+                on=exp.EQ(this=col(USER, PER_USER), expression=user.copy()),
+                join_type="INNER",
+                copy=False,
+            )
         instant = None
         if instants:
             query, instant = self.clock.instant(query, wall)
@@ -789,7 +796,9 @@ def retention_query(
     # instants: of rolling cohorts; of returns compared with rolling cells, or bucketed by
     # their instant (a skipped wall time of a made-up zone's: none of the tz database's)
     q.events("coh", retention.cohort, instants=gaps is None)
-    q.events("ret", retention.returns, instants=gaps is None or any(g.later for g in gaps))
+    # calendar returns are joined with the members, who are users of the universe
+    later = gaps is None or any(g.later for g in gaps)
+    q.events("ret", retention.returns, instants=later, universe=gaps is None)
     period = _period_start(target, retention.period, col("_w"))
     partition = [col(USER)] if retention.first else [col(USER), period.copy()]
     ordered = exp.Window(

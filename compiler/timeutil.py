@@ -42,6 +42,17 @@ def shift_months(moment: dt.datetime, months: int) -> dt.datetime:
     return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
 
 
+def calendar_period_start(wall: dt.datetime, period: str) -> dt.datetime:
+    """The first midnight of the calendar period (`day`, `week` from Monday, `month`)
+    holding a wall time."""
+    day = dt.datetime(wall.year, wall.month, wall.day)
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
 def shift(moment: dt.datetime, count: int, unit: str) -> dt.datetime:
     """`moment` moved `count` units into the past (negative: the future).
     Raises TimeRangeError when the result is outside the years 1 to 9999."""

@@ -35,12 +35,11 @@ from segl.compiler.reports.sql import (
 )
 from segl.compiler.sqlgen import render
 from segl.compiler.targets import get_target
-from segl.compiler.timeutil import shift_months
+from segl.compiler.timeutil import calendar_period_start, shift_months
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.reference.reports import evaluate_report
-from segl.runtime.reference.reports import period_start as reference_period_start
 from segl.runtime.reports import run_funnel, run_retention
 
 SOURCES = """\
@@ -353,7 +352,7 @@ def _last_period_at_or_before(offsets: ZoneOffsets, period: str, wall: dt.dateti
     """By brute force: the latest first midnight P of a period whose instant I(P) is at or
     before the instant of `wall`: the period whose cell [I(P), I(next P)) holds it."""
     at = offsets.instant(wall)
-    start = reference_period_start(wall - dt.timedelta(days=3), period)
+    start = calendar_period_start(wall - dt.timedelta(days=3), period)
     found = None
     while start < wall + dt.timedelta(days=3):
         if offsets.instant(start) <= at:

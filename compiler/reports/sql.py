@@ -43,6 +43,7 @@ from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref, ide
 from segl.compiler.sqlgen.query import QueryBuilder, id_text
 from segl.compiler.store import Kind
 from segl.compiler.targets import Target, TargetError
+from segl.compiler.timeutil import calendar_period_start
 from segl.compiler.types import Type
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -1124,13 +1125,13 @@ def gap_periods(
         low, high = wall - width, wall + width
         if shift <= 0 or low >= until:
             continue
-        boundary = _period_floor(low, period)
+        boundary = calendar_period_start(low, period)
         if boundary <= low:
             boundary = _next_period(boundary, period)
         if boundary >= high:
             continue  # no period starts next to the skipped wall times
         lowest = offsets.instant(wall)  # the returns' instants are [lowest, lowest + shift)
-        current = _period_floor(low - 2 * day, period)
+        current = calendar_period_start(low - 2 * day, period)
         first, later = current, list[tuple[float, dt.date]]()
         assert offsets.instant(first) <= lowest
         while True:
@@ -1172,16 +1173,6 @@ def return_period(target: Target, period: str, gaps: Sequence[GapPeriod]) -> exp
             )
         ifs.append(exp.If(this=inside, true=value))
     return exp.Case(ifs=ifs, default=plain)
-
-
-def _period_floor(wall: dt.datetime, period: str) -> dt.datetime:
-    """The first midnight of the calendar period holding a wall time (weeks: Monday)."""
-    day = dt.datetime(wall.year, wall.month, wall.day)
-    if period == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return day
 
 
 def _next_period(start: dt.datetime, period: str) -> dt.datetime:

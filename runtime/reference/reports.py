@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from segl.compiler import ir, registry
 from segl.compiler.ops import TimeUnit, WindowKind
 from segl.compiler.reports import model, stats
-from segl.compiler.timeutil import shift_months, window_bounds
+from segl.compiler.timeutil import calendar_period_start, shift_months, window_bounds
 from segl.compiler.types import Type
 from segl.compiler.values import arith, bucket_key_text, bucket_of, conform, negate
 from segl.runtime.reference.definitions import (
@@ -314,17 +314,6 @@ def _rate(count: int, base: int) -> float | None:
 # ---------------------------------------------------------------- retention
 
 
-def period_start(wall: dt.datetime, period: str) -> dt.datetime:
-    """The calendar period (in the project's zone) holding a wall time: its first
-    midnight; weeks start on Monday."""
-    day = dt.datetime(wall.year, wall.month, wall.day)
-    if period == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return day
-
-
 def _shift(start: dt.datetime, count: int, period: str) -> dt.datetime:
     if period == "month":
         return shift_months(start, count)
@@ -371,7 +360,7 @@ def _cohorts(
         picked = events[:1] if definition.first else events
         seen: set[dt.datetime] = set()
         for event in picked:
-            period = period_start(event.wall, definition.period)
+            period = calendar_period_start(event.wall, definition.period)
             if period in seen:
                 continue
             seen.add(period)

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
-from segl.compiler import ir
+from segl.compiler import ir, timeutil
 from segl.compiler.ops import CompareOp, LogicOp
 from segl.compiler.plan import build_plan
 from segl.compiler.reports import model
@@ -1054,6 +1054,11 @@ def _calendar_cells(q: _Query, retention: model.Retention, gaps: Sequence[GapPer
     q.add("hits", hits)
 
 
+def _one_period_later(start: dt.datetime, period: str) -> dt.datetime:
+    """The first midnight of the period after the one starting at `start`."""
+    return timeutil.shift(start, -1, period)  # shift counts into the past
+
+
 def _periods_between(
     target: Target, period: str, first: exp.Expression, second: exp.Expression
 ) -> exp.Expression:
@@ -1127,15 +1132,16 @@ def gap_periods(
             continue
         boundary = calendar_period_start(low, period)
         if boundary <= low:
-            boundary = _next_period(boundary, period)
+            boundary = _one_period_later(boundary, period)
         if boundary >= high:
             continue  # no period starts next to the skipped wall times
         lowest = offsets.instant(wall)  # the returns' instants are [lowest, lowest + shift)
         current = calendar_period_start(low - 2 * day, period)
-        first, later = current, list[tuple[float, dt.date]]()
+        first = current
+        later: list[tuple[float, dt.date]] = []
         assert offsets.instant(first) <= lowest
         while True:
-            current = _next_period(current, period)
+            current = _one_period_later(current, period)
             at = offsets.instant(current)
             if at >= lowest + shift:
                 break
@@ -1173,13 +1179,6 @@ def return_period(target: Target, period: str, gaps: Sequence[GapPeriod]) -> exp
             )
         ifs.append(exp.If(this=inside, true=value))
     return exp.Case(ifs=ifs, default=plain)
-
-
-def _next_period(start: dt.datetime, period: str) -> dt.datetime:
-    """The first midnight of the period after the one starting at `start`."""
-    if period == "month":
-        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return start + dt.timedelta(days=7 if period == "week" else 1)
 
 
 def _period_start(target: Target, period: str, wall: exp.Expression) -> exp.Expression:

@@ -63,7 +63,9 @@ def bucket_sql(
 
 
 def _arm_of(target: Target, bucket: exp.Expression, experiment: model.Experiment) -> exp.Expression:
-    whole = exp.Mul(this=exp.Paren(this=bucket), expression=exp.Literal.number(SCALE))
+    """The arm whose range holds `bucket` (a column: the md5 is computed once per user,
+    not once per comparison)."""
+    whole = exp.Mul(this=bucket, expression=exp.Literal.number(SCALE))
     ifs: list[exp.If] = []
     for arm in experiment.arms:
         low, high = math.ceil(arm.low * SCALE), math.ceil(arm.high * SCALE)
@@ -131,8 +133,8 @@ def _members(
         this=exp.Paren(this=q.per_user(experiment.population, PER_USER)),
         expression=target.boolean(True),
     )
-    arm = _arm_of(target, bucket_sql(project, target, as_of, experiment.salt), experiment)
-    fresh = exp.Select(expressions=[col(USER, PER_USER), aliased(arm, "_arm")]).from_(
+    bucket = bucket_sql(project, target, as_of, experiment.salt)
+    fresh = exp.Select(expressions=[col(USER, PER_USER), aliased(bucket, "_b")]).from_(
         step_ref(PER_USER, PER_USER), copy=False
     )
     conditions: list[exp.Expression] = [population]
@@ -146,10 +148,14 @@ def _members(
         )
         conditions.append(exp.Is(this=col(USER, "s"), expression=exp.null()))
     q.add("bucketed", fresh.where(and_all(conditions), copy=False))
+    armed = exp.Select(
+        expressions=[col(USER), aliased(_arm_of(target, col("_b"), experiment), "_arm")]
+    ).from_(step_ref("bucketed"), copy=False)
+    q.add("armed", armed)
     q.add(
         "fresh",
         exp.Select(expressions=[col(USER), col("_arm")])
-        .from_(step_ref("bucketed"), copy=False)
+        .from_(step_ref("armed"), copy=False)
         .where(exp.Not(this=exp.Is(this=col("_arm"), expression=exp.null())), copy=False),
     )
     members: exp.Query = exp.Select(expressions=[col(USER), col("_arm")]).from_(

@@ -627,43 +627,7 @@ def funnel_query(
         union = part if union is None else exp.Union(this=union, expression=part, distinct=False)
     assert union is not None
     q.add("chains", union)
-    reached = exp.Window(this=exp.Max(this=col("_d")), partition_by=[col(USER)])
-    q.add(
-        "ranked",
-        exp.Select(expressions=[exp.Star(), aliased(reached, "_r")]).from_(
-            step_ref("chains"), copy=False
-        ),
-    )
-    # the earliest-completing furthest chain: smallest times read from the last step back
-    completing = exp.Order(
-        expressions=[
-            exp.Ordered(this=col(f"a{i}"), nulls_first=False) for i in reversed(range(count))
-        ]
-    )
-    # `by entry`: the earliest first event of a furthest chain, then the smallest value
-    value = col("_v")
-    ordered_value = target.ordered_text(value) if _entry_is_text(project, funnel) else value
-    entering = exp.Order(
-        expressions=[
-            exp.Ordered(this=col("a0"), nulls_first=False),
-            exp.Ordered(this=ordered_value, nulls_first=False),
-        ]
-    )
-    best = exp.Select(
-        expressions=[
-            col(USER),
-            col("_r"),
-            *[col(f"a{i}") for i in range(count)],
-            col("_v"),
-            aliased(
-                exp.Window(this=exp.RowNumber(), partition_by=[col(USER)], order=completing), "_n"
-            ),
-            aliased(
-                exp.Window(this=exp.RowNumber(), partition_by=[col(USER)], order=entering), "_m"
-            ),
-        ]
-    ).from_(step_ref("ranked"), copy=False)
-    q.add("best", best.where(exp.EQ(this=col("_d"), expression=col("_r")), copy=False))
+    _best_chains(q, project, funnel, count, entry_column)
     last_entry = (
         exp.Select(expressions=[col(USER), aliased(exp.Max(this=col("a0")), "_l")])
         .from_(step_ref("c1"), copy=False)
@@ -680,10 +644,11 @@ def funnel_query(
             expression=_number(q.clock.at(as_of)),
         )
     key: exp.Expression = exp.null()
+    key_from_entry = False
     if split is not None and split.value is not None:
         key = q.per_user(split.value, PER_USER)
     elif entry_column is not None:
-        key = col("_v", "v")
+        key, key_from_entry = col("_v", "v"), True
     users = (
         exp.Select(
             expressions=[  # each named: ClickHouse names a bare `t._r` of a join `t._r`
@@ -695,15 +660,6 @@ def funnel_query(
             ]
         )
         .from_(step_ref("best", "t"), copy=False)
-        .join(
-            step_ref("best", "v"),
-            on=exp.and_(
-                exp.EQ(this=col(USER, "v"), expression=col(USER, "t")),
-                exp.EQ(this=col("_m", "v"), expression=exp.Literal.number(1)),
-            ),
-            join_type="INNER",
-            copy=False,
-        )
         .join(
             step_ref("entries", "l"),
             on=exp.EQ(this=col(USER, "l"), expression=col(USER, "t")),
@@ -718,6 +674,12 @@ def funnel_query(
         )
         .where(exp.EQ(this=col("_n", "t"), expression=exp.Literal.number(1)), copy=False)
     )
+    if key_from_entry:  # the value of the user's entry chain (`_m` 1), another row
+        on_entry = exp.and_(
+            exp.EQ(this=col(USER, "v"), expression=col(USER, "t")),
+            exp.EQ(this=col("_m", "v"), expression=exp.Literal.number(1)),
+        )
+        users = users.join(step_ref("best", "v"), on=on_entry, join_type="INNER", copy=False)
     q.add("users", users)
     number = Type.NUMBER
     counts = (
@@ -753,6 +715,63 @@ def funnel_query(
         result = exp.Union(this=result, expression=durations, distinct=False)
     q.add("result", result)
     return q.finish(exp.Select(expressions=[exp.Star()]).from_(step_ref("result"), copy=False))
+
+
+def _best_chains(
+    q: _Query,
+    project: ir.Project,
+    funnel: model.Funnel,
+    count: int,
+    entry_column: str | None,
+) -> None:
+    """`best`: each user's chains (CTE `chains`) with `_r`, the furthest step the user
+    reached, and `_n` 1 on the earliest-completing furthest chain (smallest times read from
+    the last step back); with `by entry`, `_m` 1 on the furthest chain with the earliest
+    first event, then the smallest value. Without `by entry` one sort per user (furthest
+    first); with it the furthest chains are kept first, so its two sorts see only those."""
+    completing = [exp.Ordered(this=col(f"a{i}"), nulls_first=False) for i in reversed(range(count))]
+    times = [col(f"a{i}") for i in range(count)]
+    if entry_column is None:
+        furthest = exp.Ordered(this=col("_d"), desc=True)
+        order = exp.Order(expressions=[furthest, *completing])
+        numbered = exp.Window(this=exp.RowNumber(), partition_by=[col(USER)], order=order)
+        best = exp.Select(
+            expressions=[
+                col(USER),
+                aliased(col("_d"), "_r"),
+                *times,
+                col("_v"),
+                aliased(numbered, "_n"),
+            ]
+        ).from_(step_ref("chains"), copy=False)
+        q.add("best", best)
+        return
+    reached = exp.Window(this=exp.Max(this=col("_d")), partition_by=[col(USER)])
+    q.add(
+        "ranked",
+        exp.Select(expressions=[exp.Star(), aliased(reached, "_r")]).from_(
+            step_ref("chains"), copy=False
+        ),
+    )
+    value = col("_v")
+    ordered_value = q.target.ordered_text(value) if _entry_is_text(project, funnel) else value
+    entering = [
+        exp.Ordered(this=col("a0"), nulls_first=False),
+        exp.Ordered(this=ordered_value, nulls_first=False),
+    ]
+    windows = [
+        aliased(
+            exp.Window(
+                this=exp.RowNumber(), partition_by=[col(USER)], order=exp.Order(expressions=order)
+            ),
+            name,
+        )
+        for name, order in (("_n", completing), ("_m", entering))
+    ]
+    best = exp.Select(expressions=[col(USER), col("_r"), *times, col("_v"), *windows]).from_(
+        step_ref("ranked"), copy=False
+    )
+    q.add("best", best.where(exp.EQ(this=col("_d"), expression=col("_r")), copy=False))
 
 
 def _entry_is_text(project: ir.Project, funnel: model.Funnel) -> bool:
@@ -953,9 +972,9 @@ def _calendar_cells(q: _Query, retention: model.Retention, gaps: Sequence[GapPer
     """`stats` and `hits` of calendar periods, as a hand-written query would compute them.
     A cohort's cells are the same for all its members, so `stats` is computed once per
     cohort and period (`_open` from the instant the period ends). Each return is bucketed
-    into its period (`return_period`), a member is paired with the user's distinct return
-    periods, and the pair's `k` is the number of periods from the cohort's to the
-    return's: the member is retained in cell k. With `on or after`, the member is paired
+    into its period (`return_period`), a member is paired with the user's returns, and the
+    pair's `k` is the number of periods from the cohort's to the return's: the member is
+    retained in cell k (distinct members per cell). With `on or after`, the member is paired
     with the user's latest return period only, and counts in every cell up to its `k`."""
     target = q.target
     q.add(
@@ -991,50 +1010,21 @@ def _calendar_cells(q: _Query, retention: model.Retention, gaps: Sequence[GapPer
     stats.set("expressions", [*[aliased(col(n, "w"), n) for n in names], aliased(is_open, "_open")])
     q.add("stats", stats)
     bucket = return_period(target, retention.period, gaps)
-    if retention.on_or_after:  # the latest return period of each user
-        returned = (
-            exp.Select(expressions=[col(USER), aliased(exp.Max(this=bucket), "_b")])
-            .from_(step_ref("ret"), copy=False)
-            .group_by(col(USER), copy=False)
-        )
-    else:  # each user's distinct return periods
-        returned = (
-            exp.Select(expressions=[col(USER), aliased(bucket, "_b")])
-            .from_(step_ref("ret"), copy=False)
-            .distinct(copy=False)
-        )
-    q.add("returned", returned)
-    ahead = _periods_between(target, retention.period, col("_p", "m"), col("_b", "r"))
-    pairs = (
-        exp.Select(expressions=[aliased(col("_p", "m"), "_p"), aliased(ahead, "k")])
-        .from_(step_ref("members", "m"), copy=False)
-        .join(
-            step_ref("returned", "r"),
-            on=exp.EQ(this=col(USER, "r"), expression=col(USER, "m")),
-            join_type="INNER",
-            copy=False,
-        )
-    )
-    q.add("pairs", pairs)
-    one = exp.Literal.number(1)
     if not retention.on_or_after:
-        in_cells = exp.and_(
-            exp.GTE(this=col("k"), expression=one),
-            exp.LTE(this=col("k"), expression=exp.Literal.number(retention.periods)),
-        )
+        _return_pairs(q, retention, bucket)
         hits = (
             exp.Select(expressions=[col("_p"), col("k"), aliased(_count(), "_n")])
             .from_(step_ref("pairs"), copy=False)
-            .where(in_cells, copy=False)
             .group_by(col("_p"), col("k"), copy=False)
         )
         q.add("hits", hits)
         return
     # members by how far their latest return is, then each cell up to there
+    _latest_return_pairs(q, retention, bucket)
     reach = (
         exp.Select(expressions=[col("_p"), col("k"), aliased(_count(), "_n")])
         .from_(step_ref("pairs"), copy=False)
-        .where(exp.GTE(this=col("k"), expression=one), copy=False)
+        .where(exp.GTE(this=col("k"), expression=exp.Literal.number(1)), copy=False)
         .group_by(col("_p"), col("k"), copy=False)
     )
     q.add("reach", reach)
@@ -1052,6 +1042,59 @@ def _calendar_cells(q: _Query, retention: model.Retention, gaps: Sequence[GapPer
         .group_by(col("_p", "r"), col("k", "ks"), copy=False)
     )
     q.add("hits", hits)
+
+
+def _member_returns(q: _Query, retention: model.Retention, returned: str, user: bool) -> exp.Select:
+    """Members joined with the users' return periods (CTE `returned`: `_u`, `_b`): `_p`,
+    `k` (periods from the cohort's to the return's) and, with `user`, the member."""
+    ahead = _periods_between(q.target, retention.period, col("_p", "m"), col("_b", "r"))
+    selects = [aliased(col("_p", "m"), "_p"), aliased(ahead, "k")]
+    if user:
+        selects.insert(0, aliased(col(USER, "m"), USER))
+    return (
+        exp.Select(expressions=selects)
+        .from_(step_ref("members", "m"), copy=False)
+        .join(
+            step_ref(returned, "r"),
+            on=exp.EQ(this=col(USER, "r"), expression=col(USER, "m")),
+            join_type="INNER",
+            copy=False,
+        )
+    )
+
+
+def _return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression) -> None:
+    """`pairs`: each member's distinct cells (`_u`, `_p`, `k` in 1..periods) it returned
+    in. The returns are joined with the members before DISTINCT, and only the cells' are
+    kept: the distinct (user, period) pairs of every return are many more (DuckDB at
+    10^8 events: 20 M pairs against a few million in cells, BENCHMARKS.md)."""
+    q.add(
+        "returned",
+        exp.Select(expressions=[col(USER), aliased(bucket, "_b")]).from_(
+            step_ref("ret"), copy=False
+        ),
+    )
+    pairs = _member_returns(q, retention, "returned", user=True)
+    in_cells = exp.and_(
+        exp.GTE(this=col("k"), expression=exp.Literal.number(1)),
+        exp.LTE(this=col("k"), expression=exp.Literal.number(retention.periods)),
+    )
+    inside = exp.Select(expressions=[exp.Star()]).from_(
+        exp.Subquery(this=pairs, alias=exp.TableAlias(this=exp.to_identifier("j"))), copy=False
+    )
+    q.add("pairs", inside.where(in_cells, copy=False).distinct(copy=False))
+
+
+def _latest_return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression) -> None:
+    """`pairs` (`_p`, `k`) of `on or after`: each member with the user's latest return
+    period."""
+    q.add(
+        "returned",
+        exp.Select(expressions=[col(USER), aliased(exp.Max(this=bucket), "_b")])
+        .from_(step_ref("ret"), copy=False)
+        .group_by(col(USER), copy=False),
+    )
+    q.add("pairs", _member_returns(q, retention, "returned", user=False))
 
 
 def _one_period_later(start: dt.datetime, period: str) -> dt.datetime:

@@ -1056,22 +1056,26 @@ def _calendar_cells(q: _Query, retention: model.Retention, gaps: Sequence[GapPer
     q.add("hits", hits)
 
 
-def _member_returns(q: _Query, retention: model.Retention, returned: str, user: bool) -> exp.Select:
-    """Members joined with the users' return periods (CTE `returned`: `_u`, `_b`): `_p`,
-    `k` (periods from the cohort's to the return's) and, with `user`, the member."""
+def _member_returns(
+    q: _Query,
+    retention: model.Retention,
+    returned: str,
+    user: bool,
+    members: str = "members",
+    bounds: Sequence[exp.Expression] = (),
+) -> exp.Select:
+    """Members (CTE `members`: `_u`, `_p`) joined with the users' return periods (CTE
+    `returned`: `_u`, `_b`) on the user and `bounds`: `_p`, `k` (periods from the cohort's
+    to the return's) and, with `user`, the member."""
     ahead = _periods_between(q.target, retention.period, col("_p", "m"), col("_b", "r"))
     selects = [aliased(col("_p", "m"), "_p"), aliased(ahead, "k")]
     if user:
         selects.insert(0, aliased(col(USER, "m"), USER))
+    on = [exp.EQ(this=col(USER, "r"), expression=col(USER, "m")), *bounds]
     return (
         exp.Select(expressions=selects)
-        .from_(step_ref("members", "m"), copy=False)
-        .join(
-            step_ref(returned, "r"),
-            on=exp.EQ(this=col(USER, "r"), expression=col(USER, "m")),
-            join_type="INNER",
-            copy=False,
-        )
+        .from_(step_ref(members, "m"), copy=False)
+        .join(step_ref(returned, "r"), on=and_all(on), join_type="INNER", copy=False)
     )
 
 
@@ -1086,7 +1090,25 @@ def _return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression)
             step_ref("ret"), copy=False
         ),
     )
-    pairs = _member_returns(q, retention, "returned", user=True)
+    # the first day after the cells, once per member: the join compares dates, and `k` is
+    # computed only for the returns in cells
+    after = _shift(
+        q.target,
+        q.target.to_timestamp(col("_p")),
+        exp.Literal.number(retention.periods + 1),
+        retention.period.upper(),
+    )
+    q.add(
+        "spans",
+        exp.Select(
+            expressions=[col(USER), col("_p"), aliased(q.target.to_date(after), "_e")]
+        ).from_(step_ref("members"), copy=False),
+    )
+    in_spans: list[exp.Expression] = [
+        exp.GT(this=col("_b", "r"), expression=col("_p", "m")),
+        exp.LT(this=col("_b", "r"), expression=col("_e", "m")),
+    ]
+    pairs = _member_returns(q, retention, "returned", True, "spans", in_spans)
     in_cells = exp.and_(
         exp.GTE(this=col("k"), expression=exp.Literal.number(1)),
         exp.LTE(this=col("k"), expression=exp.Literal.number(retention.periods)),

@@ -277,7 +277,8 @@ class _Query:
         return ExprCompiler(self.target, self.as_of, resolve).compile(expr)
 
     def scan(self, source_name: str) -> str:
-        """A CTE of a source's events before the as-of, of users of the universe: `_u`,
+        """A CTE of a source's events before the as-of, of users of the universe (of every
+        user when `scan_universe` is false; no per-user values then): `_u`,
         `_w` (wall time), `_a` (instant), `_i` (the row's identity among the user's rows),
         `_id` (the row's own ID: `_u` unless the user is a person), the declared columns,
         and the per-user values filters read (`h<n>`)."""
@@ -656,11 +657,10 @@ def funnel_query(
             expression=_number(q.clock.at(as_of)),
         )
     key: exp.Expression = exp.null()
-    key_from_entry = False
     if split is not None and split.value is not None:
         key = q.per_user(split.value, PER_USER)
     elif entry_column is not None:
-        key, key_from_entry = col("_v", "v"), True
+        key = col("_v", "v")
     users = (
         exp.Select(
             expressions=[  # each named: ClickHouse names a bare `t._r` of a join `t._r`
@@ -686,7 +686,7 @@ def funnel_query(
         )
         .where(exp.EQ(this=col("_n", "t"), expression=exp.Literal.number(1)), copy=False)
     )
-    if key_from_entry:  # the value of the user's entry chain (`_m` 1), another row
+    if entry_column is not None:  # the value of the user's entry chain (`_m` 1), another row
         on_entry = exp.and_(
             exp.EQ(this=col(USER, "v"), expression=col(USER, "t")),
             exp.EQ(this=col("_m", "v"), expression=exp.Literal.number(1)),
@@ -1108,15 +1108,10 @@ def _return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression)
         exp.GT(this=col("_b", "r"), expression=col("_p", "m")),
         exp.LT(this=col("_b", "r"), expression=col("_e", "m")),
     ]
+    # both are first days of periods: after the cohort's and before the day after the last
+    # cell is exactly 1 <= k <= periods
     pairs = _member_returns(q, retention, "returned", True, "spans", in_spans)
-    in_cells = exp.and_(
-        exp.GTE(this=col("k"), expression=exp.Literal.number(1)),
-        exp.LTE(this=col("k"), expression=exp.Literal.number(retention.periods)),
-    )
-    inside = exp.Select(expressions=[exp.Star()]).from_(
-        exp.Subquery(this=pairs, alias=exp.TableAlias(this=exp.to_identifier("j"))), copy=False
-    )
-    q.add("pairs", inside.where(in_cells, copy=False).distinct(copy=False))
+    q.add("pairs", pairs.distinct(copy=False))
 
 
 def _latest_return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression) -> None:

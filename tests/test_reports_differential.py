@@ -331,6 +331,23 @@ def test_retention_agrees_with_the_reference(engine: Engine, engine_name: str) -
     check()
 
 
+def test_a_rolling_month_keeps_the_time_of_day(engine: Engine, engine_name: str) -> None:
+    """A rolling month from a cohort event at 22:00 ends at 22:00 (found on Spark, whose
+    ADD_MONTHS returned a date: the last cell ended at midnight, closed before the as-of)."""
+    rules = SOURCES + (
+        'retention d0 {\n    cohort events where name == "a"\n    return events\n'
+        "    by month\n    periods 3\n    rolling\n}\n"
+    )
+    event = {"user_id": "u0", "ts": dt.datetime(2026, 4, 22, 22), "name": "a", "channel": None}
+    tables: dict[str, list[dict[str, Any]]] = {
+        "users": [{"user_id": "u0", "city": None}],
+        "events": [event],
+        "orders": [],
+    }
+    scenario = Scenario(rules, "UTC", tables, dt.datetime(2026, 8, 22), ((None, None),))
+    compare(engine, scenario, "retention")
+
+
 @pytest.mark.parametrize("zone", ["America/New_York", "Europe/Berlin", "Australia/Sydney"])
 def test_the_zone_table_reads_wall_times_as_the_reference_does(zone: str) -> None:
     """Every wall time, also in a skipped or repeated hour, gets the offset Python gives it

@@ -88,6 +88,11 @@ class Spark(Target):
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return iso_from_sunday_based(fn("DAYOFWEEK", value))
 
+    def shift_time(self, value: exp.Expression, count: exp.Expression, unit: str) -> exp.Expression:
+        # ADD_MONTHS and DATE_ADD return a DATE: a rolling month from 22:00 would end at
+        # midnight; TIMESTAMPADD keeps the time of day and clamps at month end
+        return fn("TIMESTAMPADD", exp.var(unit), exp.Paren(this=count), value)
+
     def create_temp_table(self, name: str, query: exp.Query) -> exp.Expression:
         # eager: the big query runs once, and its errors surface before any write
         return exp.Cache(this=quoted_table(name), lazy=False, expression=query)

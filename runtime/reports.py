@@ -488,14 +488,15 @@ def run_experiment(
     engine.use_timezone(project.timezone)
     query = experiment_sql(engine.target, project, experiment, as_of, assigned, stored, persons)
     users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}
-    # (arm, metric) -> the arm's users' values of the metric (null: None)
-    values: dict[tuple[str, int], list[float | None]] = {}
+    # (arm, metric) -> the histogram of the arm's users' values of the metric (null: None)
+    values: dict[tuple[str, int], list[tuple[float | None, int]]] = {}
     for arm, metric, value, count in engine.query(render(query, engine.target)):
         if int(metric) == USERS_ROW:
             users[str(arm)] = int(count)
         else:
-            number = _number_or_none(value)
-            values.setdefault((str(arm), int(metric)), []).extend([number] * int(count))
+            values.setdefault((str(arm), int(metric)), []).append(
+                (_number_or_none(value), int(count))
+            )
     control = experiment.control
     arms: list[Json] = []
     for arm in experiment.arms:
@@ -522,24 +523,36 @@ def run_experiment(
     }
 
 
+Histogram = Sequence[tuple[float | None, int]]
+
+
 def _arm_metric(
     metric: model.ExperimentMetric,
-    values: Sequence[float | None],
-    control: Sequence[float | None],
+    values: Histogram,
+    control: Histogram,
     is_control: bool,
 ) -> Json:
-    """One arm's metric (SPEC §3.3): a share's values are 1 (TRUE) or 0 per user; a mean's
-    nulls are left out, as SQL does."""
+    """One arm's metric (SPEC §3.3) from the histograms of the arm's and control's values:
+    a share's values are 1 (TRUE) or 0 per user; a mean's nulls are left out, as SQL does."""
     if metric.kind == model.SHARE:
         hits, control_hits = _ones(values), _ones(control)
-        mean = hits / len(values) if values else None
-        difference = stats.proportions((hits, len(values)), (control_hits, len(control)))
+        users, control_users = _users(values), _users(control)
+        mean = hits / users if users else None
+        difference = stats.proportions((hits, users), (control_hits, control_users))
     else:
-        summary = stats.summarise([v for v in values if v is not None])
+        summary = stats.summarise_counts(_numbers(values))
         mean = summary.mean
-        difference = stats.welch(summary, stats.summarise([v for v in control if v is not None]))
+        difference = stats.welch(summary, stats.summarise_counts(_numbers(control)))
     return stats.arm_metric(mean, None if is_control else difference)
 
 
-def _ones(values: Sequence[float | None]) -> int:
-    return sum(1 for value in values if value == 1)
+def _users(histogram: Histogram) -> int:
+    return sum(times for _, times in histogram)
+
+
+def _ones(histogram: Histogram) -> int:
+    return sum(times for value, times in histogram if value == 1)
+
+
+def _numbers(histogram: Histogram) -> list[tuple[float, int]]:
+    return [(value, times) for value, times in histogram if value is not None]

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
@@ -673,6 +675,25 @@ def test_welch_interval_against_a_known_value() -> None:
     assert stats.student_t_quantile(0.975, 2.5) == pytest.approx(3.5746548420036817, rel=1e-9)
     one_value = stats.welch(stats.summarise([1.0]), stats.summarise([1.0, 2.0]))
     assert (one_value.diff, one_value.ci_low, one_value.ci_high) == (-0.5, None, None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+            st.integers(min_value=1, max_value=50),
+        ),
+        max_size=20,
+    )
+)
+def test_a_histogram_summarises_as_its_repeated_values(
+    histogram: list[tuple[float, int]],
+) -> None:
+    """The engine's experiment reads each arm's values as (value, users) rows: the summary
+    of the histogram is the summary of the values repeated, to the last bit."""
+    repeated = [value for value, times in histogram for _ in range(times)]
+    assert stats.summarise_counts(histogram) == stats.summarise(repeated)
 
 
 def test_proportion_interval_against_a_known_value() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat, starmap
 from statistics import NormalDist
 
 CONFIDENCE = 0.95
@@ -99,10 +100,13 @@ def student_t_cdf(t: float, df: float) -> float:
 
 def student_t_quantile(probability: float, df: float) -> float:
     """The t with P(T <= t) = probability (0.5 < probability < 1), by bisection: the CDF is
-    monotone, and 200 halvings of [0, 1e6] pin t far below a double's precision."""
+    monotone, and at most 200 halvings of [0, 1e6] pin t far below a double's precision;
+    once the bounds are neighbouring doubles the middle is one of them and nothing moves."""
     low, high = 0.0, 1e6
     for _ in range(200):
         middle = (low + high) / 2.0
+        if middle in (low, high):
+            break
         if student_t_cdf(middle, df) < probability:
             low = middle
         else:
@@ -135,6 +139,25 @@ def summarise(values: Sequence[float]) -> Summary:
         return Summary(len(values), mean, None)
     variance = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
     return Summary(len(values), mean, variance)
+
+
+def summarise_counts(histogram: Sequence[tuple[float, int]]) -> Summary:
+    """`summarise` of the values each repeated its count times, without building that
+    list: `fsum` is exact, so the sums are those of the repeated values (an engine returns
+    an arm's values as a histogram; one user's value per row would cost a Python object
+    each)."""
+    count = sum(times for _, times in histogram)
+    if count == 0:
+        return Summary(0, None, None)
+    mean = math.fsum(_repeated(histogram)) / count
+    if count < 2:
+        return Summary(count, mean, None)
+    deviations = [((value - mean) ** 2, times) for value, times in histogram]
+    return Summary(count, mean, math.fsum(_repeated(deviations)) / (count - 1))
+
+
+def _repeated(histogram: Sequence[tuple[float, int]]) -> chain[float]:
+    return chain.from_iterable(starmap(repeat, histogram))
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,9 @@ def zone_offsets(zone_name: str, last_year: int) -> ZoneOffsets:
 
     day = dt.timedelta(days=1)
     moment = dt.datetime(FIRST_YEAR, 1, 1)
-    end = dt.datetime(last_year + 1, 1, 1)
+    # the last day Python can step past is 9999-12-30 (an --as-of in the year 9999 asks for
+    # the offsets up to the end of the year 10000)
+    end = dt.datetime(last_year + 1, 1, 1) if last_year < dt.MAXYEAR else dt.datetime.max - day
     initial = previous = offset_at(moment)
     changes: list[tuple[dt.datetime, int]] = []
     while moment < end:
@@ -475,9 +477,9 @@ FUNNEL_COUNTS, FUNNEL_DURATIONS = 0, 1
 
 
 def window_seconds(funnel: model.Funnel) -> float | None:
-    """How long after its first event an entry's chances last (SPEC §3.4, censoring): the
-    funnel's window, or the sum of the steps' windows when every later step has one (the
-    shorter of the two); None: forever."""
+    """How long after its first event a chain's events can lie (SPEC §3.4): the funnel's
+    window, or the sum of the steps' windows when every later step has one (the shorter of
+    the two); None: forever. A bound on what to read, not the censoring window."""
     ends: list[float] = []
     if funnel.within is not None:
         ends.append(funnel.within.total_seconds())
@@ -649,11 +651,12 @@ def funnel_query(
     q.add("entries", last_entry)
     # one row per user: furthest step, its chain's times, censored, the group's value
     unfinished = exp.LT(this=col("_r", "t"), expression=exp.Literal.number(count))
-    window = window_seconds(funnel)
+    # censored (SPEC §3.4): unfinished while the window of one of the user's entries, the
+    # funnel's `within` from the entry, is still open; without one it never closes
     open_window: exp.Expression = exp.true()
-    if window is not None:
+    if funnel.within is not None:
         open_window = exp.GT(
-            this=exp.Add(this=col("_l", "l"), expression=_number(window)),
+            this=exp.Add(this=col("_l", "l"), expression=_number(funnel.within.total_seconds())),
             expression=_number(q.clock.at(as_of)),
         )
     key: exp.Expression = exp.null()

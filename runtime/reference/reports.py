@@ -184,15 +184,9 @@ class _FunnelSearch:
             yield event
 
     def window_end(self, first: dt.datetime) -> dt.datetime | None:
-        """When an entry's chances end: the funnel's window, or the sum of the steps'
-        windows when every later step has one; None: never."""
-        ends: list[dt.datetime] = []
-        if self.funnel.within is not None:
-            ends.append(first + self.funnel.within)
-        windows = [step.within for step in self.funnel.steps[1:]]
-        if all(w is not None for w in windows):
-            ends.append(first + sum((w for w in windows if w is not None), dt.timedelta(0)))
-        return min(ends) if ends else None
+        """When an entry's window closes (SPEC §3.4, censoring): the funnel's `within`
+        after its first event; None: never (a funnel without one)."""
+        return None if self.funnel.within is None else first + self.funnel.within
 
 
 def _by_entry_key(

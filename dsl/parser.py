@@ -1184,6 +1184,8 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     if value == "where":
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
     position = len(text) if token.type == "$END" else token.start_pos or 0
+    if value == "-" and expected == {"NUMBER"}:
+        return ("a duration, a weight, a share or a count is never negative: e.g. after 2 days",)
     found = (
         _alert_hints(expected, text[:position])
         or _journey_hints(token, expected, text[:position])

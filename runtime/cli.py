@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from click.decorators import FC
@@ -170,7 +171,18 @@ def open_engine(
             ]
         )
     except EngineError as err:
-        fail([Diagnostic("E0605", f"cannot open {chosen}: {err}", None)])
+        hint = (
+            "check that the URL names a database of its kind (duckdb:/// a DuckDB file, "
+            "sqlite:/// a SQLite file) that is reachable"
+        )
+        if not read_only and any(
+            words in str(err) for words in ("Read-only file system", "Permission denied")
+        ):
+            hint = (
+                "this command writes to the database (results, journey state or scratch "
+                "tables): the file and its folder must be writable"
+            )
+        fail([Diagnostic("E0605", f"cannot open {chosen}: {err}", None, (hint,))])
     try:
         yield engine
     finally:
@@ -231,11 +243,24 @@ def format_option(*choices: str) -> Callable[[FC], FC]:
     )
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds in a range; unlike click's FloatRange, "nan" is refused (every
+    comparison with NaN is false, so the range let it through)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        converted = super().convert(value, param, ctx)
+        if isinstance(converted, float) and math.isnan(converted):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return converted
+
+
 LOCK_TIMEOUT = 30.0
 lock_timeout_option = click.option(
     "--lock-timeout",
     "lock_timeout",
-    type=click.FloatRange(min=0, max=24 * 3600),
+    type=Seconds(min=0, max=24 * 3600),
     default=LOCK_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
@@ -719,7 +744,9 @@ def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
 @click.option("--from", "from_text", required=True, help="The earlier stored run's as-of.")
 @click.option("--to", "to_text", required=True, help="The later stored run's as-of.")
 @format_option("text", "json", "html")
-@click.option("--out", "out", default=None, type=click.Path(), help="Write the page here (html).")
+@click.option(
+    "--out", "out", default=None, type=click.Path(), help="Write the output here (html needs it)."
+)
 @lock_timeout_option
 def show_migration(
     layering: str,
@@ -764,16 +791,18 @@ def show_migration(
             refused(engine, err, FOREIGN_RESULTS)
     title = layerings[layering].title
     if fmt == "json":
-        click.echo(json.dumps(migration.as_json(matrix), ensure_ascii=False, indent=2))
+        text = json.dumps(migration.as_json(matrix), ensure_ascii=False, indent=2) + "\n"
     elif fmt == "html":
         from segl.runtime.report_html import migration_page
 
-        assert out is not None
-        page = migration_page(matrix, title, project_of(loaded).timezone, sql)
-        Path(out).write_text(page, encoding="utf-8")
-        click.echo(f"wrote {out}")
+        text = migration_page(matrix, title, project_of(loaded).timezone, sql)
     else:
-        click.echo(migration.as_text(matrix, title))
+        text = migration.as_text(matrix, title) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    write_out(out, text)
+    click.echo(f"wrote {out}")
 
 
 @cli.command()
@@ -801,7 +830,7 @@ def show_migration(
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True, max=3600),
+    type=Seconds(min=0, min_open=True, max=3600),
     default=10.0,
     show_default=True,
     metavar="SECONDS",
@@ -809,7 +838,7 @@ def show_migration(
 )
 @click.option(
     "--backoff",
-    type=click.FloatRange(min=0, max=3600),
+    type=Seconds(min=0, max=3600),
     default=0.5,
     show_default=True,
     metavar="SECONDS",
@@ -949,10 +978,9 @@ def simulate(
             fail(
                 [Diagnostic("E0301", f"unknown journey '{name}'", None, _journey_hint(name, known))]
             )
+    first, last = _range_bound("--from", start, loaded), _range_bound("--to", end, loaded)
     try:
-        moments = sim.instants(
-            resolve_as_of(start, loaded), resolve_as_of(end, loaded), sim.parse_every(every)
-        )
+        moments = sim.instants(first, last, sim.parse_every(every))
     except ValueError as err:
         fail(
             [
@@ -1040,7 +1068,7 @@ def report(
         chosen = rc.choose(checked, names)
     except DiagnosticError as err:
         fail(err.diagnostics, loaded.texts)
-    problems = rc.check_range(moment, low, high)
+    problems = rc.check_range(moment, low, high, [c.kind for c in chosen])
     if problems:
         fail(problems)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
@@ -1075,11 +1103,20 @@ def report(
     if out is None:
         click.echo(text, nl=False)
         return
+    write_out(out, text)
+    click.echo(f"wrote {plural(len(results), 'result')} to {out}", err=True)
+
+
+def write_out(out: str, text: str) -> None:
+    """--out FILE: the whole output, or E0605 (nothing else printed) when it cannot be
+    written: a folder, a missing folder, no permission, a full disk."""
+    if not out:
+        fail([Diagnostic("E0605", "--out needs a file name", None, ("e.g. --out result.html",))])
     try:
         Path(out).write_text(text, encoding="utf-8")
     except OSError as err:
-        fail([Diagnostic("E0605", f"cannot write {out}: {err.strerror or err}", None)])
-    click.echo(f"wrote {plural(len(results), 'result')} to {out}", err=True)
+        hint = "--out names a file in an existing folder that segl may write to"
+        fail([Diagnostic("E0605", f"cannot write {out}: {err.strerror or err}", None, (hint,))])
 
 
 def _experiments(project: ir.Project) -> list[model.Experiment]:
@@ -1201,7 +1238,10 @@ def export_segment(
             refused(engine, err, FOREIGN_RESULTS)
     if fmt == "parquet":
         assert out_file is not None
-        exporting.write_parquet(Path(out_file), tags, rows, exporting.key_sql_type(rows))
+        try:
+            exporting.write_parquet(Path(out_file), tags, rows, exporting.key_sql_type(rows))
+        except OSError as err:
+            raise click.FileError(out_file, hint=str(err)) from None
         click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
         return
     text = exporting.as_csv(tags, rows) if fmt == "csv" else exporting.as_jsonl(tags, rows)
@@ -1293,7 +1333,13 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
 
 @cli.command()
 @click.option("--db", "db_path", default="segl_demo.duckdb", show_default=True)
-@click.option("--users", default=100_000, show_default=True, help="How many users to generate.")
+@click.option(
+    "--users",
+    type=click.IntRange(min=0, max=50_000_000),
+    default=100_000,
+    show_default=True,
+    help="How many users to generate.",
+)
 def demo(db_path: str, users: int) -> None:
     """Build a synthetic retail warehouse in DuckDB and run the examples on it."""
     from segl.runtime.demo import run_demo

@@ -74,6 +74,8 @@ class Destination:
 def redacted(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     if parts.username is not None:

@@ -89,7 +89,30 @@ def examples_dir() -> Path:
     return Path(str(resources.files("segl.examples")))
 
 
+DUCKDB_MAGIC = b"DUCK"  # at bytes 8..12 of every DuckDB database file
+
+
 def _fresh(path: Path) -> None:
+    """Remove the DuckDB file at `path` (and its WAL) to build anew; E0605 when `path` is a
+    folder, is in a missing folder, or is a file that is not a DuckDB database (the demo
+    replaces a warehouse, never someone's other file)."""
+    hint = "choose another --db, e.g. --db segl_demo.duckdb"
+    problem = None
+    if path.is_dir():
+        problem = f"--db {path} is a folder"
+    elif not path.absolute().parent.is_dir():
+        problem = f"--db {path}: there is no folder {path.absolute().parent}"
+    elif path.exists() and path.stat().st_size > 0:
+        try:
+            with path.open("rb") as file:
+                header = file.read(12)
+        except OSError as err:
+            header, problem = b"", f"cannot read --db {path}: {err.strerror or err}"
+        if problem is None and header[8:12] != DUCKDB_MAGIC:
+            problem = f"--db {path} is not a DuckDB database: segl demo replaces only a warehouse"
+            hint = "the file was left as it is; " + hint
+    if problem is not None:
+        raise DiagnosticError([Diagnostic("E0605", problem, None, (hint,))])
     for stale in (path, path.with_name(path.name + ".wal")):
         if stale.exists():
             stale.unlink()

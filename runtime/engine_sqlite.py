@@ -92,6 +92,9 @@ class SQLiteEngine(Engine):
                 mode = "ro" if read_only else "rwc"
                 uri = f"{Path(database).resolve().as_uri()}?mode={mode}"
                 self.connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+                # SQLite opens any file lazily: read its header now, so that a file that is
+                # not a database is refused here (not taken for a database without tables)
+                self.connection.execute("PRAGMA schema_version").fetchall()
         except sqlite3.Error as err:
             raise EngineError(str(err)) from None
         # SQLite's own lower()/upper() fold ASCII letters only; segl folds all of Unicode.

@@ -161,7 +161,8 @@ _PARQUET_TYPES = {
 def write_parquet(
     path: Path, tags: Sequence[ir.Tag], rows: Sequence[Sequence[Any]], key_sql_type: str
 ) -> None:
-    """Through an in-memory DuckDB (always installed): each column with its declared type."""
+    """Through an in-memory DuckDB (always installed): each column with its declared type.
+    OSError when the file cannot be written (a missing folder, no permission)."""
     import duckdb
 
     con = duckdb.connect()
@@ -173,6 +174,8 @@ def write_parquet(
             marks = ", ".join("?" for _ in columns)
             con.executemany(f"INSERT INTO audience VALUES ({marks})", [list(r) for r in rows])
         con.execute("COPY (SELECT * FROM audience) TO ? (FORMAT parquet)", [str(path)])
+    except duckdb.IOException as err:
+        raise OSError(str(err).removeprefix("IO Error: ")) from None
     finally:
         con.close()
 

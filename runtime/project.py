@@ -195,7 +195,7 @@ class _Toml:
                 key,
                 f"'{key}' in [{table}] of {CONFIG_FILE} must be a {_KIND_WORDS[kind]}, "
                 f"not {_describe(value)}",
-                f'e.g. {key} = "..."' if kind is str else f"e.g. {key} = 1",
+                _EXAMPLES.get(kind.__name__, "e.g. {key} = 1").format(key=key),
             )
         return value
 
@@ -210,6 +210,9 @@ class _Toml:
                         f"'{key}' belongs in the [{table}] table of {CONFIG_FILE}",
                         f"move it below a [{table}] line",
                     )
+
+
+_EXAMPLES = {"str": 'e.g. {key} = "..."', "list": 'e.g. {key} = ["line", "email"]'}
 
 
 def _describe(value: object) -> str:

@@ -82,11 +82,29 @@ def choose(project: ir.Project, names: Sequence[str]) -> list[Chosen]:
 
 
 def check_range(
-    as_of: dt.datetime, start: dt.datetime | None, end: dt.datetime | None
+    as_of: dt.datetime,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    kinds: Sequence[str] = (),
 ) -> list[Diagnostic]:
     """E0821: --to not after --from, or a range that starts after the as-of (nothing in
-    it has happened yet: its report would be silently empty)."""
+    it has happened yet: its report would be silently empty). With a funnel among `kinds`,
+    a --to alone must be after the funnel's default start (30 days before the as-of)."""
     example = "e.g. --from 2026-10-01 --to 2026-11-01 (entries or cohorts in [from, to))"
+    if start is None and end is not None and "funnel" in kinds:
+        from segl.runtime.reports import entry_range
+
+        default_start, _ = entry_range(as_of, None, None)
+        if end <= default_start:
+            return [
+                Diagnostic(
+                    "E0821",
+                    f"--to {end:%Y-%m-%d %H:%M:%S} is not after a funnel's default --from "
+                    f"{default_start:%Y-%m-%d %H:%M:%S} (30 days before the as-of)",
+                    None,
+                    ("pass --from too, or a later --to", example),
+                )
+            ]
     if start is not None and end is not None and end <= start:
         return [
             Diagnostic(
@@ -440,6 +458,8 @@ def result_text(result: Json, title: str | None = None) -> str:
                 ],
             )
         )
+        if not cohorts:
+            lines.append("no cohort: no user had the cohort event in the range")
     elif kind == "experiment":
         lines.append(f"salt {result.get('salt')}, control {result.get('control')}")
         header = ["arm", "users", "metric", "mean", "diff", "95% CI", "lift"]
@@ -466,7 +486,12 @@ def result_text(result: Json, title: str | None = None) -> str:
     else:
         rows_of = result.get("rows", [])
         header = list(dict.fromkeys(key for row in rows_of for key in row))
-        lines.append(format_table(header, [[_number(r.get(k)) for k in header] for r in rows_of]))
+        if not rows_of:
+            over = result.get("over")
+            lines.append(f"no rows: no {over or 'row'} matched at the as-of")
+        else:
+            table = [[_number(r.get(k)) for k in header] for r in rows_of]
+            lines.append(format_table(header, table))
     return "\n".join(lines) + "\n"
 
 

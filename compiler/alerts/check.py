@@ -29,6 +29,8 @@ UNIT_SPANS = {
     "week": dt.timedelta(weeks=1),
 }
 MAX_LITERAL_DIGITS = 400  # as the project checker: beyond every double
+# the longest over, cooldown or repeat: the as-of minus it stays after the year 1
+MAX_DURATION = dt.timedelta(days=36_500)
 # How each function is written, for hints.
 USAGE = {
     "moved": 'moved(LAYERING, from "layer", to "layer", over 7 days)',
@@ -145,6 +147,14 @@ class AlertChecker:
         if duration.count <= 0:
             self.error("E0907", f"`{what}` must be longer than 0", duration.span, f"e.g. {example}")
             return None
+        if duration.count * unit > MAX_DURATION:
+            self.error(
+                "E0907",
+                f"`{what}` is at most {MAX_DURATION.days:,} days (100 years)",
+                duration.span,
+                f"e.g. {example}",
+            )
+            return None
         return duration.count * unit
 
     # ------------------------------------------------------------ the condition
@@ -232,8 +242,35 @@ class AlertChecker:
             return _Typed(node, CONDITION)
         a, b = self._operand(left, NUMBER, f"`{op}`"), self._operand(right, NUMBER, f"`{op}`")
         if op in {c.value for c in CompareOp}:
+            if (
+                a
+                and b
+                and not (self._fraction_bound(a, b, right) and self._fraction_bound(b, a, left))
+            ):
+                return _FAILED
             return _Typed(model.Compare(CompareOp(op), a, b) if a and b else None, CONDITION)
         return _Typed(model.Arith(ArithOp(op), a, b) if a and b else None, NUMBER)
+
+    def _fraction_bound(
+        self, value: model.AlertExpr, threshold: model.AlertExpr, node: ast.Expr
+    ) -> bool:
+        """A share (share, moved, conversion, retained) compared with a constant outside
+        0%..100% gives a condition that never changes: E0906 (False) instead of an alert
+        that silently never (or always) fires."""
+        fraction = isinstance(value, model.Share | model.Moved | model.ReportValue)
+        if not fraction or not isinstance(threshold, model.Const):
+            return True
+        if 0.0 <= threshold.value <= 1.0:
+            return True
+        self.error(
+            "E0906",
+            f"{threshold.value * 100:g}% is outside 0% to 100%: a share compared with it "
+            "gives the same answer at every run",
+            node.span,
+            "a share(), moved(), conversion() or retained() is between 0% and 100%; to watch "
+            'how it grows, use change(...): e.g. change(share(L, "a"), over 7 days) > 50%',
+        )
+        return False
 
     def _bare_name(self, name: str, span: Span) -> None:
         """A name alone: say which number of it was probably meant."""

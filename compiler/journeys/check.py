@@ -27,6 +27,9 @@ UNIT_SPANS = {
     "day": dt.timedelta(days=1),
     "week": dt.timedelta(weeks=1),
 }
+# a journey's longest duration: the as-of plus or minus it must stay within the years 1 to
+# 9999 (the parser allows ten million of any unit)
+MAX_DURATION = dt.timedelta(days=36_500)
 
 
 class ExprChecker(Protocol):
@@ -431,7 +434,16 @@ class JourneyChecker:
                 "count in days or weeks: e.g. after 30 days",
             )
             return None
-        return duration.count * span
+        length = duration.count * span
+        if length > MAX_DURATION:
+            self.error(
+                "E0709",
+                f"a journey's durations are at most {MAX_DURATION.days:,} days (100 years)",
+                duration.span,
+                "e.g. after 30 days, reenter after 365 days",
+            )
+            return None
+        return length
 
     def _holdout(self, stmt: ast.HoldoutDef, journey: str | None) -> model.Holdout:
         share = 0.0

@@ -28,6 +28,7 @@ UNIT_SPANS = {
     "day": dt.timedelta(days=1),
     "week": dt.timedelta(weeks=1),
 }
+MAX_PERIODS = 1_000  # a retention's periods: more makes a query that runs for minutes
 ARITH_OPS = frozenset(op.value for op in ArithOp)
 REPORT_AGGREGATE_LIST = ", ".join(sorted(registry.REPORT_AGGREGATES))
 
@@ -323,12 +324,19 @@ class ReportChecker:
                 stmt.periods_span,
                 "e.g. periods 7",
             )
+        elif stmt.periods is not None and stmt.periods > MAX_PERIODS:
+            self.error(
+                "E0807",
+                f"{what} counts {stmt.periods:,} periods; at most {MAX_PERIODS:,}",
+                stmt.periods_span,
+                "count in a longer unit: e.g. by month, periods 24",
+            )
         if (
             cohort is None
             or returns is None
             or stmt.period is None
             or stmt.periods is None
-            or stmt.periods <= 0
+            or not 0 < stmt.periods <= MAX_PERIODS
         ):
             return None
         return model.Retention(

@@ -1,0 +1,474 @@
+"""Bad input for the newer commands and rules (journeys, reports, experiments, holdouts,
+alerts, migration, simulate, export), found by a robustness sweep of the command line:
+each gives a diagnostic with its code (at file:line:col with a caret when it is in a rule
+file), a non-zero exit code, never a traceback or an internal error (the `cli` fixture
+checks both), and writes nothing it should not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import (
+    ANCHOR,
+    DATA,
+    Result,
+    assert_caret_under,
+    db_url,
+    diagnostic_block,
+    read_sql,
+    segl_tables,
+)
+
+MINI = DATA / "mini"
+SOURCES = (MINI / "sources.segl").read_text("utf-8")
+TAGS = (MINI / "tags.segl").read_text("utf-8")
+LAYERINGS = (MINI / "layerings.segl").read_text("utf-8")
+SEGMENTS = (MINI / "segments.segl").read_text("utf-8")
+FUNNEL = """funnel f "Visit to order" within 7 days {
+    step visited: events where name == "visit"
+    step paid: orders within 3 days
+}
+"""
+JOURNEY = """journey welcome "Welcome" {
+    enter on orders
+    step hello after 1 day: send push "hello"
+}
+"""
+
+Cli = Callable[..., Result]
+WriteProject = Callable[..., Path]
+
+
+def project(write_project: WriteProject, rules: str = "", **extra: str) -> Path:
+    """The mini project (sources, tags, layerings, segments) with `rules` in rules.segl."""
+    files: dict[str, str | bytes | None] = {
+        "sources.segl": SOURCES,
+        "tags.segl": TAGS,
+        "layerings.segl": LAYERINGS,
+        "segments.segl": SEGMENTS,
+        **extra,
+    }
+    if rules:
+        files["rules.segl"] = rules
+    return write_project(files)
+
+
+def located(result: Result, text: str, span: str, code: str, after: str = "") -> list[str]:
+    """The diagnostic `code` at the first occurrence of `span` in rules.segl (after the
+    first occurrence of `after`), with a caret under it; its lines."""
+    offset = text.index(span, text.index(after))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    block = diagnostic_block(result.err, f"proj/rules.segl:{line}:{column}: {code} ")
+    assert_caret_under(block, span, column=column)
+    return block
+
+
+# ---------------------------------------------------------------- segl report
+
+
+def test_report_as_of_in_the_year_9999(
+    cli: Cli, write_project: WriteProject, warehouse: Path
+) -> None:
+    """The reports' zone offsets were computed up to the year after the as-of: 10000."""
+    rules = 'report spend "Spend" over orders {\n    total = sum(amount)\n}\n'
+    root = project(write_project, rules)
+    result = cli("report", "spend", root, "--db", db_url(warehouse), "--as-of", "9999-12-31")
+    assert result.code == 0, result.output
+    assert result.out.startswith("report spend - Spend\n"), result.out
+
+
+def test_report_to_alone_before_a_funnels_default_from(
+    cli: Cli, write_project: WriteProject, warehouse: Path
+) -> None:
+    """A --to before the funnel's default --from (30 days before the as-of) gave an empty
+    funnel "from 2026-10-02 to 2026-09-01" with exit code 0."""
+    root = project(write_project, FUNNEL)
+    url = db_url(warehouse)
+    result = cli("report", "f", root, "--db", url, "--as-of", ANCHOR, "--to", "2026-09-01")
+    assert result.code == 1, result.output
+    assert re.search(
+        r"^E0821 --to 2026-09-01 00:00:00 is not after a funnel's default", result.err, re.M
+    ), result.err
+    assert "hint: pass --from too" in result.err
+    assert result.out == ""
+    assert not segl_tables(warehouse), "a refused report stored results"
+    # with --from it is a range like any other
+    given = cli(
+        "report", "f", root, "--db", url, "--as-of", ANCHOR, "--from", "2026-08-01",
+        "--to", "2026-09-01", "--format", "json",
+    )  # fmt: skip
+    assert given.code == 0, given.output
+    assert '"from": "2026-08-01 00:00:00"' in given.out
+
+
+def test_empty_report_and_retention_say_so(
+    cli: Cli, write_project: WriteProject, warehouse: Path
+) -> None:
+    """A report without rows printed its heading and blank lines; a retention without
+    cohorts only its header: now a line says that nothing matched."""
+    rules = (
+        'report rich "t" over users where users.balance > 1e15 by users.city {\n'
+        "    n = count()\n}\n"
+        'retention never "t" {\n    cohort first events where name == "no such event"\n'
+        "    return orders\n    by week\n    periods 4\n}\n"
+    )
+    root = project(write_project, rules)
+    result = cli("report", "rich", "never", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert result.code == 0, result.output
+    assert "\nno rows: no users matched at the as-of\n" in result.out, result.out
+    assert "\nno cohort: no user had the cohort event in the range\n" in result.out, result.out
+
+
+def test_report_out_without_a_file_name(
+    cli: Cli, write_project: WriteProject, warehouse: Path
+) -> None:
+    root = project(write_project, FUNNEL)
+    result = cli("report", "f", root, "--db", db_url(warehouse), "--as-of", ANCHOR, "--out", "")
+    assert result.code == 1, result.output
+    assert re.search(r"^E0605 --out needs a file name$", result.err, re.M), result.err
+    assert result.out == ""
+
+
+# ---------------------------------------------------------------- segl simulate
+
+
+@pytest.mark.parametrize(
+    "start,end,option",
+    [("2026-13-01", "2026-11-01", "--from"), ("2026-10-01", "2026-02-30", "--to")],
+)
+def test_simulate_bad_range_names_its_option(
+    cli: Cli, write_project: WriteProject, warehouse: Path, start: str, end: str, option: str
+) -> None:
+    """A bad --from or --to of simulate was reported as a bad --as-of."""
+    root = project(write_project, JOURNEY)
+    result = cli(
+        "simulate", "welcome", "-p", root, "--db", db_url(warehouse),
+        "--from", start, "--to", end, "--every", "1d",
+    )  # fmt: skip
+    assert result.code == 2, result.output
+    assert re.search(rf"^E0601 bad {option}: ", result.err, re.M), result.err
+    assert "--as-of" not in result.err
+    assert result.out == ""
+    assert not segl_tables(warehouse)
+
+
+# ---------------------------------------------------------------- segl show migration
+
+
+@pytest.fixture
+def two_runs(cli: Cli, write_project: WriteProject, warehouse: Path) -> tuple[Path, str]:
+    root = project(write_project)
+    url = db_url(warehouse)
+    for as_of in ("2026-10-25", ANCHOR):
+        ran = cli("run", root, "--db", url, "--as-of", as_of)
+        assert ran.code == 0, ran.output
+    return root, url
+
+
+@pytest.mark.parametrize("where", ["folder", "missing-folder"])
+def test_show_migration_out_that_cannot_be_written(
+    cli: Cli, two_runs: tuple[Path, str], tmp_path: Path, where: str
+) -> None:
+    """--out naming a folder, or a file in a missing folder, was an internal error."""
+    root, url = two_runs
+    out = tmp_path if where == "folder" else tmp_path / "nowhere" / "m.html"
+    result = cli(
+        "show", "migration", "buyer", "-p", root, "--db", url, "--from", "2026-10-25",
+        "--to", ANCHOR, "--format", "html", "--out", out,
+    )  # fmt: skip
+    assert result.code == 1, result.output
+    assert re.search(rf"^E0605 cannot write {re.escape(str(out))}: ", result.err, re.M), result.err
+    assert "hint: --out names a file" in result.err
+    assert result.out == ""
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_show_migration_out_is_written_in_every_format(
+    cli: Cli, two_runs: tuple[Path, str], tmp_path: Path
+) -> None:
+    """--out with text or json was ignored: the matrix went to standard output."""
+    root, url = two_runs
+    for fmt in ("text", "json"):
+        out = tmp_path / f"matrix.{fmt}"
+        result = cli(
+            "show", "migration", "buyer", "-p", root, "--db", url, "--from", "2026-10-25",
+            "--to", ANCHOR, "--format", fmt, "--out", out,
+        )  # fmt: skip
+        assert result.code == 0, result.output
+        assert result.out == f"wrote {out}\n"
+        written = out.read_text("utf-8")
+        assert "heavy" in written and written.endswith("\n")
+        assert written.lstrip().startswith("{" if fmt == "json" else "layering buyer")
+
+
+# ---------------------------------------------------------------- segl export
+
+
+def test_export_parquet_into_a_missing_folder(
+    cli: Cli, two_runs: tuple[Path, str], tmp_path: Path
+) -> None:
+    """DuckDB's IOException from COPY ... TO was an internal error."""
+    root, url = two_runs
+    out = tmp_path / "nowhere" / "buyers.parquet"
+    result = cli(
+        "export", "segment", "buyers", "-p", root, "--db", url, "--format", "parquet", "--out", out
+    )
+    assert result.code == 2, result.output
+    assert f"Could not open file '{out}'" in result.err, result.err
+    assert not out.parent.exists()
+
+
+# ---------------------------------------------------------------- database URLs
+
+
+def test_sqlite_url_naming_a_text_file(cli: Cli, tmp_path: Path) -> None:
+    """SQLite opens any file lazily: a text file was taken for an empty database, and the
+    run said that every source table is missing (E0602)."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n", "utf-8")
+    result = cli("run", MINI, "--db", f"sqlite:///{notes}", "--as-of", ANCHOR)
+    assert result.code == 1, result.output
+    assert re.search(
+        r"^E0605 cannot open sqlite:///.*: file is not a database$", result.err, re.M
+    ), result.err
+    assert "E0602" not in result.err
+    assert "hint: check that the URL names a database of its kind" in result.err
+    assert notes.read_text("utf-8") == "not a database\n"
+
+
+def test_duckdb_url_naming_a_text_file_has_a_hint(cli: Cli, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n", "utf-8")
+    result = cli("run", MINI, "--db", f"duckdb:///{notes}", "--as-of", ANCHOR)
+    assert result.code == 1, result.output
+    assert re.search(r"^E0605 cannot open duckdb:///", result.err, re.M), result.err
+    assert "hint: check that the URL names a database of its kind" in result.err
+    assert notes.read_text("utf-8") == "not a database\n"
+
+
+# ---------------------------------------------------------------- rules
+
+
+NEGATIVE = {
+    "holdout": 'holdout h -5% salt "x"\n',
+    "step-after": JOURNEY.replace("after 1 day", "after -1 day"),
+    "arm-weight": (
+        'experiment e "t" {\n    population purchases >= 1\n    salt "s"\n'
+        "    arm control -10%\n    arm b 110%\n    metric m = count(orders in last 30 days)\n}\n"
+    ),
+    "report-window": 'report r "t" over orders in last -30 days {\n    n = count()\n}\n',
+}
+
+
+@pytest.mark.parametrize("rules", list(NEGATIVE.values()), ids=list(NEGATIVE))
+def test_negative_numbers_have_a_hint(cli: Cli, write_project: WriteProject, rules: str) -> None:
+    root = project(write_project, rules)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    block = located(result, rules, "-", "E0202")
+    assert (
+        "  hint: a duration, a weight, a share or a count is never negative: e.g. after 2 days"
+        in block
+    )
+
+
+SHARES = {
+    "share-above-100": ('alert a = share(buyer, "heavy") > 250%\n', "250%", "250%"),
+    "moved-below-0": (
+        'alert a = -5% < moved(buyer, from "light", to "heavy", over 7 days)\n',
+        "-5%",
+        "-5%",
+    ),
+    "conversion-above-1": ("alert a = conversion(f) < 1.5\n", "1.5", "150%"),
+}
+
+
+@pytest.mark.parametrize("rules,span,shown", list(SHARES.values()), ids=list(SHARES))
+def test_alert_share_against_a_threshold_outside_0_to_100_percent(
+    cli: Cli, write_project: WriteProject, warehouse: Path, rules: str, span: str, shown: str
+) -> None:
+    """A share compared with 250% never fires (and with -5% always does): it was accepted."""
+    text = FUNNEL + rules
+    root = project(write_project, text)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    block = located(result, text, span, "E0906")
+    assert f"E0906 {shown} is outside 0% to 100%" in block[0]
+    assert any("change(" in line for line in block[3:]), block
+    ran = cli("run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert ran.code == 1 and "E0906" in ran.err
+    assert not segl_tables(warehouse)
+
+
+def test_alert_share_at_the_bounds_is_accepted(cli: Cli, write_project: WriteProject) -> None:
+    rules = (
+        'alert a = share(buyer, "heavy") >= 100%'
+        ' or moved(buyer, from "light", to "heavy", over 7 days) > 0%\n'
+    )
+    result = cli("check", project(write_project, rules))
+    assert result.code == 0, result.output
+
+
+def test_retention_with_too_many_periods(
+    cli: Cli, write_project: WriteProject, warehouse: Path
+) -> None:
+    """periods 100000 passed the checks and its report ran for minutes."""
+    text = (
+        'retention r "t" {\n    cohort first orders\n    return orders\n'
+        "    by day\n    periods 100000\n}\n"
+    )
+    root = project(write_project, text)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    block = located(result, text, "100000", "E0807")
+    assert "counts 100,000 periods; at most 1,000" in block[0]
+    reported = cli("report", "r", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert reported.code == 1 and "E0807" in reported.err
+    assert not segl_tables(warehouse)
+    fine = project(write_project, text.replace("100000", "1000"))
+    assert cli("check", fine).code == 0
+
+
+HUGE_JOURNEY = """journey big "t" {
+    enter on orders
+    reenter after 9999999 days
+    step hello after 9999999 days within 9999999 weeks: send push "hello"
+}
+"""
+
+
+def test_journey_durations_beyond_the_calendar(
+    cli: Cli, write_project: WriteProject, warehouse: Path
+) -> None:
+    """after/within/reenter of millions of days passed the checks, then `run` and
+    `simulate` stopped with an internal error (OverflowError: date value out of range)."""
+    root = project(write_project, HUGE_JOURNEY)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    for span, after in (
+        ("9999999 days", "reenter"),
+        ("9999999 days", "step"),
+        ("9999999 weeks", ""),
+    ):
+        block = located(result, HUGE_JOURNEY, span, "E0709", after)
+        assert "at most 36,500 days (100 years)" in block[0]
+    url = db_url(warehouse)
+    ran = cli("run", root, "--db", url, "--as-of", ANCHOR)
+    assert ran.code == 1 and "E0709" in ran.err
+    simulated = cli(
+        "simulate", "big", "-p", root, "--db", url, "--from", "2026-10-01", "--to", ANCHOR,
+        "--every", "1d",
+    )  # fmt: skip
+    assert simulated.code == 1 and "E0709" in simulated.err
+    assert simulated.out == ""
+    assert not segl_tables(warehouse)
+    assert read_sql(warehouse, "SELECT count(*) FROM users")[0][0] > 0
+
+
+HUGE_ALERT = """alert big = change(size(buyers), over 9999999 weeks) < -20%
+    cooldown 9999999 weeks
+    repeat every 9999999 weeks
+"""
+
+
+def test_alert_durations_beyond_the_calendar(
+    cli: Cli, write_project: WriteProject, warehouse: Path
+) -> None:
+    """`over 9999999 weeks` passed the checks, then `run` stopped with an internal error
+    looking for the reference run (as-of - over)."""
+    root = project(write_project, HUGE_ALERT)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    for what, after in (("over", "over"), ("cooldown", "cooldown"), ("repeat every", "repeat")):
+        block = located(result, HUGE_ALERT, "9999999 weeks", "E0907", after)
+        assert f"E0907 `{what}` is at most 36,500 days (100 years)" in block[0]
+    ran = cli("run", root, "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert ran.code == 1 and "E0907" in ran.err
+    assert not segl_tables(warehouse)
+
+
+def test_segl_toml_channels_not_a_list(cli: Cli, write_project: WriteProject) -> None:
+    """The hint said `e.g. channels = 1`."""
+    root = project(write_project, JOURNEY, **{"segl.toml": '[journeys]\nchannels = "line"\n'})
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    block = diagnostic_block(result.err, "proj/segl.toml:2:1: E0105 ")
+    assert "must be a list, not a string" in block[0]
+    assert '  hint: e.g. channels = ["line", "email"]' in block
+
+
+# ---------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", MINI, "--as-of", ANCHOR, "--lock-timeout", "nan"],
+        ["deliver", MINI, "--to", "file:out.jsonl", "--timeout", "nan"],
+        ["deliver", MINI, "--to", "file:out.jsonl", "--backoff", "NaN"],
+    ],
+    ids=["lock-timeout", "timeout", "backoff"],
+)
+def test_seconds_that_are_not_a_number(cli: Cli, tmp_path: Path, args: list[str | Path]) -> None:
+    """click's FloatRange lets "nan" through (every comparison with NaN is false):
+    `deliver --timeout nan` then blamed the webhook URL, `--backoff nan` was taken."""
+    result = cli(*args, "--db", f"duckdb:///{tmp_path / 'none.duckdb'}")
+    assert result.code == 2, result.output
+    assert re.search(
+        r"Invalid value for '--[a-z-]+': '(nan|NaN)' is not a number of seconds", result.err
+    ), result.err
+    assert result.out == ""
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_ipv6_webhook_keeps_its_brackets_when_shown() -> None:
+    """The label of a webhook at an IPv6 address dropped the brackets: http://::1:8080/."""
+    from segl.runtime.delivery import parse_destination
+
+    destination = parse_destination("webhook:http://user:secret@[::1]:8080/hook?token=t")
+    assert destination.label == "webhook:http://user:***@[::1]:8080/hook?***"
+
+
+# ---------------------------------------------------------------- segl demo
+
+
+@pytest.mark.parametrize("users", ["-5", "99999999999"])
+def test_demo_users_out_of_range(cli: Cli, tmp_path: Path, users: str) -> None:
+    """Was an internal error (ValueError from the generator)."""
+    path = tmp_path / "demo.duckdb"
+    result = cli("demo", "--db", path, "--users", users)
+    assert result.code == 2, result.output
+    assert f"Invalid value for '--users': {users} is not in the range" in result.err
+    assert not path.exists()
+
+
+def test_demo_never_replaces_a_file_that_is_not_a_warehouse(cli: Cli, tmp_path: Path) -> None:
+    """`segl demo --db notes.txt` deleted the text file and wrote a warehouse there."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", "utf-8")
+    result = cli("demo", "--db", notes, "--users", "10")
+    assert result.code == 1, result.output
+    assert re.search(r"^E0605 --db .*notes\.txt is not a DuckDB database", result.err, re.M)
+    assert "hint: the file was left as it is" in result.err
+    assert notes.read_text("utf-8") == "my notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("where", ["folder", "missing-folder"])
+def test_demo_db_that_cannot_be_a_file(cli: Cli, tmp_path: Path, where: str) -> None:
+    """A folder was an internal error (IsADirectoryError), a missing folder too
+    (EngineError from DuckDB)."""
+    path = tmp_path / "adir" if where == "folder" else tmp_path / "nowhere" / "demo.duckdb"
+    if where == "folder":
+        path.mkdir()
+    result = cli("demo", "--db", path, "--users", "10")
+    assert result.code == 1, result.output
+    assert re.search(r"^E0605 --db ", result.err, re.M), result.err
+    assert "hint: choose another --db" in result.err
+    assert result.out == ""
+    assert not (tmp_path / "nowhere").exists()
+    assert not (tmp_path / "adir_report.html").exists()

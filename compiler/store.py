@@ -223,6 +223,23 @@ class Store:
         )
 
     @property
+    def holdout_assignments(self) -> Table:
+        return Table(
+            self._name("holdout_assignments"),
+            (
+                AS_OF,
+                Column("holdout", Type.STRING, "the holdout's name"),
+                Column("salt", Type.STRING, "its salt (a new salt is a new holdout)"),
+                USER,
+                Column("held_out", Type.BOOL, "whether the user is held out, for good"),
+            ),
+            ("as_of",),
+            "holdouts: one row per holdout, salt and user, written by the run that first "
+            "decided a message of the user under the holdout and never changed (sticky, SPEC "
+            "§2.8: a later change of its share moves nobody)",
+        )
+
+    @property
     def outbox(self) -> Table:
         return Table(
             self._name("outbox"),
@@ -375,10 +392,14 @@ class Store:
 
     @property
     def journey_tables(self) -> tuple[Table, ...]:
-        """The journeys' tables a run writes: the ledger and outbox before their marker."""
-        if self.project.journeys is None or not self.project.journeys.journeys:
+        """The journeys' tables a run writes: the ledger, the outbox and the holdouts'
+        assignments (a project with holdouts) before their marker."""
+        journeys = self.project.journeys
+        if journeys is None or not journeys.journeys:
             return ()
-        return (self.journey_entries, self.outbox, self.journey_runs)
+        with_holdouts = journeys.holdouts or any(j.holdouts for j in journeys.journeys)
+        holdouts = (self.holdout_assignments,) if with_holdouts else ()
+        return (self.journey_entries, self.outbox, *holdouts, self.journey_runs)
 
     @property
     def history(self) -> tuple[Table, ...]:

@@ -992,9 +992,11 @@ def simulate(
         )
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
-            decisions = sim.only(sim.simulate(loaded, engine, moments), list(names))
+            warnings: list[Diagnostic] = []
+            decisions = sim.only(sim.simulate(loaded, engine, moments, warnings), list(names))
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
+    emit(warnings, loaded.texts)
     if fmt == "jsonl":
         for decision in decisions:
             click.echo(as_json(decision))

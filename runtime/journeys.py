@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +75,10 @@ class _Candidate:
     values: dict[str, object]
 
 
+# (holdout, salt, user) -> whether the user is held out (sticky, SPEC §2.8)
+HoldoutAssignments = dict[tuple[str, str, object], bool]
+
+
 class JourneyRun:
     """The journey work of one run on one engine."""
 
@@ -95,6 +101,11 @@ class JourneyRun:
         self._rendered: list[str] = []
         self._unknown_zones: dict[str, set[object]] = defaultdict(set)  # name -> users
         self.entries_by_journey: dict[str, list[Entry]] = {}  # after _decide: every entry
+        # (holdout, salt, user) -> held out: the sticky assignments of the users whose
+        # steps this run decides (stored ones read first), and this run's first ones
+        self.assigned: HoldoutAssignments = {}
+        self._assignments_read: set[object] = set()  # users whose stored ones were read
+        self.new_assignments: list[list[object]] = []
 
     # ------------------------------------------------------------ statements
     def statements(self) -> list[Statement]:
@@ -130,9 +141,14 @@ class JourneyRun:
                 self._stage(table, [])
             return NOOP
         ledger, outbox, markers = self._decide(previous)
-        self._stage(self.store.journey_entries, ledger)
-        self._stage(self.store.outbox, outbox)
-        self._stage(self.store.journey_runs, markers)
+        staged = {
+            self.store.journey_entries.name: ledger,
+            self.store.outbox.name: outbox,
+            self.store.holdout_assignments.name: self.new_assignments,
+            self.store.journey_runs.name: markers,
+        }
+        for table in self.store.journey_tables:
+            self._stage(table, staged[table.name])
         return NOOP
 
     # ------------------------------------------------------------ reading
@@ -261,6 +277,7 @@ class JourneyRun:
             for entry, when in exits:
                 entry.ended = True
                 ledger.append([journey.name, entry.user, entry.entry_at, "exit", when])
+            self._read_assignments(journey, [e for e in deciding if not e.ended])
             for entry in deciding:
                 if not entry.ended:
                     decisions += self._steps(journey, entry, values, candidates)
@@ -476,10 +493,62 @@ class JourneyRun:
         return NEVER if due is None else due
 
     def _held_out(self, journey: model.Journey, user: object) -> bool:
+        """SPEC §2.8, §3.3: in a holdout when bucket(user, salt) < P/100 the first time a
+        message of the user is decided under it, and for good after (sticky). A key with
+        no agreed text (a fractional number) has a null bucket, so is in no holdout."""
         key = bucket_key_text(user)
-        if key is None:
+        holdouts = self.journeys.holdouts_of(journey)
+        if key is None or not holdouts:
             return False
-        return any(bucket_of(key, h.salt) < h.share for h in self.journeys.holdouts_of(journey))
+        assigned = self.assigned
+        held = False
+        for holdout in holdouts:
+            found = assigned.get((holdout.name, holdout.salt, user))
+            if found is None:
+                found = bucket_of(key, holdout.salt) < holdout.share
+                assigned[(holdout.name, holdout.salt, user)] = found
+                self.new_assignments.append([holdout.name, holdout.salt, user, found])
+            held = held or found
+        return held
+
+    def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
+        """The committed holdout assignments of the entries' users (once per user), before
+        the run decides their steps: those `_held_out` finds are kept."""
+        if not self.journeys.holdouts_of(journey):
+            return
+        users = sorted({e.user for e in entries} - self._assignments_read, key=model.user_text)
+        self._assignments_read.update(users)
+        if users:
+            self.assigned.update(self._stored_assignments(users))
+
+    def _stored_assignments(self, users: Sequence[object]) -> HoldoutAssignments:
+        """The users' committed assignments under the project's holdouts (their names and
+        salts)."""
+        table = self.store.holdout_assignments
+        if self.last is None or table not in self.store.journey_tables or not self._exists(table):
+            return {}
+        target = self.compiled.target
+        holdouts = {
+            *self.journeys.holdouts,
+            *(h for j in self.journeys.journeys for h in j.holdouts),
+        }
+        named: list[exp.Expression] = [
+            and_all(
+                [
+                    exp.EQ(this=col("holdout"), expression=target.string(h.name)),
+                    exp.EQ(this=col("salt"), expression=target.string(h.salt)),
+                ]
+            )
+            for h in sorted(holdouts, key=lambda h: (h.name, h.salt))
+        ]
+        any_named = functools.reduce(lambda a, b: exp.Or(this=a, expression=b), named)
+        stored_users = users_in(target, users, column="user_id")
+        where = and_all([self._committed(table), exp.Paren(this=any_named), stored_users])
+        columns = ["holdout", "salt", "user_id", "held_out"]
+        return {
+            (str(holdout), str(salt), user): bool(held)
+            for holdout, salt, user, held in self._select(table, columns, where)
+        }
 
     def _decision(
         self,
@@ -612,21 +681,36 @@ class JourneyRun:
         return column_type(self.project, kind)
 
     def summary_warnings(self) -> list[Diagnostic]:
-        if not self._unknown_zones:
-            return self.warnings
-        names = ", ".join(sorted(self._unknown_zones)[:5])
-        users = len(set().union(*self._unknown_zones.values()))
-        return [
-            Diagnostic(
-                "W0701",
-                f"unknown time zone names in the users' zone column: {names}; the steps of "
-                f"{users:,} user{'s' if users != 1 else ''} were timed in the project's zone",
-                None,
-                ("use IANA names such as Asia/Shanghai or America/New_York",),
-                Severity.WARNING,
-            ),
-            *self.warnings,
-        ]
+        return [*unknown_zone_warnings(self._unknown_zones), *self.warnings]
+
+    @property
+    def unknown_zones(self) -> dict[str, set[object]]:
+        """Zone names in the users' zone column the tz database does not know -> users."""
+        return self._unknown_zones
+
+
+def unknown_zone_warnings(unknown: dict[str, set[object]]) -> list[Diagnostic]:
+    """W0701 for the unknown zone names (each quoted, so an empty or padded name shows)."""
+    if not unknown:
+        return []
+    names = ", ".join(_quoted_zone(name) for name in sorted(unknown)[:5])
+    more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+    users = len(set().union(*unknown.values()))
+    return [
+        Diagnostic(
+            "W0701",
+            f"unknown time zone names in the users' zone column: {names}{more}; the steps of "
+            f"{users:,} user{'s' if users != 1 else ''} were timed in the project's zone",
+            None,
+            ("use IANA names such as Asia/Shanghai or America/New_York",),
+            Severity.WARNING,
+        )
+    ]
+
+
+def _quoted_zone(name: str, longest: int = 40) -> str:
+    shown = name if len(name) <= longest else name[:longest] + "…"
+    return json.dumps(shown, ensure_ascii=False)
 
 
 def column_type(project: ir.Project, kind: Type | Kind) -> Type:
@@ -641,7 +725,7 @@ def column_type(project: ir.Project, kind: Type | Kind) -> Type:
     return Type.TIMESTAMP if kind is Kind.INSTANT else Type.NUMBER
 
 
-def users_in(target: Target, users: Sequence[object]) -> exp.Expression:
-    """`_u IN (<users>)`."""
+def users_in(target: Target, users: Sequence[object], column: str = USER) -> exp.Expression:
+    """`_u IN (<users>)` (or another column's)."""
     literals = [target.string(u) if isinstance(u, str) else target.number(u) for u in users]  # type: ignore[arg-type]
-    return exp.In(this=col(USER), expressions=literals)
+    return exp.In(this=col(column), expressions=literals)

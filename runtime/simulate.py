@@ -42,8 +42,17 @@ from segl.compiler.sqlgen.query import QueryBuilder
 from segl.compiler.store import Kind, Store
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
+from segl.dsl.diagnostics import Diagnostic
 from segl.runtime.engines import Engine
-from segl.runtime.journeys import Entry, JourneyRun, Row, UserValues, column_type
+from segl.runtime.journeys import (
+    Entry,
+    HoldoutAssignments,
+    JourneyRun,
+    Row,
+    UserValues,
+    column_type,
+    unknown_zone_warnings,
+)
 from segl.runtime.outbox import read_outbox
 from segl.runtime.project import LoadedProject
 from segl.runtime.run import execute, segl_version
@@ -85,22 +94,31 @@ def moved_layerings(project: ir.Project) -> list[str]:
 
 
 def simulate(
-    loaded: LoadedProject, engine: Engine, moments: list[dt.datetime]
+    loaded: LoadedProject,
+    engine: Engine,
+    moments: list[dt.datetime],
+    warnings: list[Diagnostic] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every decision of runs at `moments` on an empty journey state."""
+    """Every decision of runs at `moments` on an empty journey state; what the runs would
+    have warned about (W0701: unknown zone names) is added to `warnings`."""
     assert loaded.project is not None and loaded.project.journeys is not None
     project = journeys_only(loaded.project)
     prefix = f"{loaded.settings.table_prefix}sim{secrets.token_hex(4)}_"
     if not moments:
         return []
     simulation = Simulation(project, engine, prefix, moments)
+    unknown_zones: dict[str, set[object]] = {}
     if (
         project.identity is not None
         or moved_layerings(project)  # a move compares the layers of consecutive runs
         or not simulation.triggers_read_once()
     ):
-        return replayed(project, engine, prefix, moments)
-    return simulation.run()
+        decisions = replayed(project, engine, prefix, moments, unknown_zones)
+    else:
+        decisions = simulation.run(unknown_zones)
+    if warnings is not None:
+        warnings += unknown_zone_warnings(unknown_zones)
+    return decisions
 
 
 # ---------------------------------------------------------------- set-based
@@ -126,6 +144,7 @@ class Simulation:
         self.active_users: dict[str, set[object]] = {j.name: set() for j in self.journeys.journeys}
         self.last_entry: dict[str, dict[object, dt.datetime]] = defaultdict(dict)
         self.sent: dict[object, list[tuple[str, dt.datetime]]] = defaultdict(list)
+        self.holdouts: HoldoutAssignments = {}  # the sticky holdout assignments so far
         self.decisions: list[dict[str, Any]] = []
         self.events: dict[tuple[model.EventTrigger, bool], list[Event]] = {}
         self._queries: dict[tuple[tuple[str, ...], dt.datetime, bool], tuple[Plan, exp.Select]] = {}
@@ -288,11 +307,14 @@ class Simulation:
         self.engine.query(render(exp.insert(copy, table_ref(table.name)), self.target))
 
     # ------------------------------------------------------------ the replay
-    def run(self) -> list[dict[str, Any]]:
+    def run(self, unknown_zones: dict[str, set[object]]) -> list[dict[str, Any]]:
+        """The decisions of every instant; the users' unknown zone names into
+        `unknown_zones`."""
         try:
             self._read_events()
             for moment in self.moments:
-                self._decide_at(moment)
+                run = self._decide_at(moment)
+                _merge_zones(unknown_zones, run.unknown_zones)
         finally:
             drop_tables(self.engine, self._scratch_tables())
         self.decisions.sort(
@@ -300,7 +322,7 @@ class Simulation:
         )
         return self.decisions
 
-    def _decide_at(self, as_of: dt.datetime) -> None:
+    def _decide_at(self, as_of: dt.datetime) -> SimulatedRun:
         info = RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version())
         compiled = compile_run(self.project, as_of, self.target, prefix=self.prefix, info=info)
         run = SimulatedRun(compiled, self.engine, self)
@@ -311,6 +333,7 @@ class Simulation:
         run.known = self._values_of(run, self._concerned(run))
         ledger, outbox, _ = run.decide(dict(self.previous))
         self.apply(run, ledger, outbox)
+        return run
 
     def _entering_when(
         self, journey: model.Journey, condition: str, as_of: dt.datetime
@@ -363,6 +386,7 @@ class SimulatedRun(JourneyRun):
     def __init__(self, compiled: CompiledRun, engine: Engine, simulation: Simulation) -> None:
         super().__init__(compiled, engine, None)
         self.simulation = simulation
+        self.assigned = simulation.holdouts  # sticky across the instants, as stored rows
         self.entering: dict[str, list[object]] = {}  # by journey: `enter when` holds
         self.known: dict[object, UserValues] = {}  # the values of users in the universe
 
@@ -377,6 +401,9 @@ class SimulatedRun(JourneyRun):
 
     def _active(self, journey: model.Journey) -> list[Entry]:
         return self.simulation.active[journey.name]
+
+    def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
+        pass  # self.assigned is the simulation's: every earlier instant's assignments
 
     def _enter(self, journey: model.Journey, start: dt.datetime | None) -> list[Entry]:
         found: dict[object, dt.datetime] = {}
@@ -448,19 +475,31 @@ def outbox_dict(row: list[object], as_of: dt.datetime) -> dict[str, Any]:
 
 
 def replayed(
-    project: ir.Project, engine: Engine, prefix: str, moments: list[dt.datetime]
+    project: ir.Project,
+    engine: Engine,
+    prefix: str,
+    moments: list[dt.datetime],
+    unknown_zones: dict[str, set[object]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every decision of real runs at `moments` in scratch tables, dropped afterwards."""
+    """Every decision of real runs at `moments` in scratch tables, dropped afterwards; the
+    users' unknown zone names into `unknown_zones`."""
     store = Store(project, prefix, engine.target.ascii_table_names)
     try:
         for moment in moments:
             info = RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version())
             compiled = compile_run(project, moment, engine.target, prefix=prefix, info=info)
             compiled.decides_journeys = True
-            execute(compiled, engine)
+            done = execute(compiled, engine)
+            if done.journeys is not None and unknown_zones is not None:
+                _merge_zones(unknown_zones, done.journeys.unknown_zones)
         return read_outbox(engine, store)
     finally:
         drop_tables(engine, store_tables(store))
+
+
+def _merge_zones(into: dict[str, set[object]], found: dict[str, set[object]]) -> None:
+    for name, users in found.items():
+        into.setdefault(name, set()).update(users)
 
 
 def store_tables(store: Store) -> list[str]:

@@ -43,8 +43,8 @@ SCHEDULE = [
 ]
 
 
-def loaded_project() -> LoadedProject:
-    program = parse_program(RULES, "rules.segl")
+def loaded_project(rules: str = RULES) -> LoadedProject:
+    program = parse_program(rules, "rules.segl")
     config = ProjectConfig(name="shop", timezone="Asia/Shanghai", universe="users")
     project, diagnostics = check_programs([program], config)
     assert project is not None, [str(d) for d in diagnostics]
@@ -119,3 +119,31 @@ def reference_outbox(loaded: LoadedProject) -> list[tuple[object, ...]]:
         return comparable(read_outbox(duck, store_of(loaded, duck)))
     finally:
         duck.close()
+
+
+def test_holdout_assignments_stick_on_every_engine(engine: Engine) -> None:
+    """SPEC §2.8: a holdout's assignment is written once and then sticky. bucket(u,
+    "hold-2026"): user 2 0.6938, user 3 0.4186, user 4 0.4798. At 50% user 4 is held out
+    at its first thanks (the 11-02 12:30 run); the share then falls to 40%, which would
+    let 0.4798 through, but user 4 stays held out; user 3, first decided under 40%
+    (winback, the weekend runs), is not held out; user 2 never was."""
+    holdout = '\nholdout control {}% salt "hold-2026"\n'
+    before, after = (loaded_project(RULES + holdout.format(p)) for p in (50, 40))
+    assert before.project is not None
+    load_tables(engine, before.project)
+    for as_of in SCHEDULE[:3]:
+        run_loaded(before, engine, as_of)
+    for as_of in SCHEDULE[3:]:
+        run_loaded(after, engine, as_of)
+    decided = read_outbox(engine, store_of(after, engine))
+    statuses = sorted(
+        (str(d["journey"]), int(float(str(d["user"]))), str(d["entry_at"]), str(d["status"]))
+        for d in decided
+        if float(str(d["user"])) in (2, 3, 4)
+    )
+    assert statuses == [
+        ("thanks", 2, "2026-11-02 11:30:00", "sent"),
+        ("thanks", 4, "2026-11-02 12:00:00", "held_out"),
+        ("thanks", 4, "2026-11-06 18:00:00", "held_out"),
+        ("winback", 3, str(statuses[-1][2]), "sent"),
+    ]

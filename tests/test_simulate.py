@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
+import duckdb
 from conftest import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -137,3 +138,26 @@ def test_the_command(cli: Cli, project: tuple[Path, str]) -> None:  # noqa: F811
         failed = cli(*args)
         assert failed.code == code, failed.output
         assert "Traceback" not in failed.output
+
+
+def test_unknown_zone_names_are_warned_about_quoted_by_run_and_simulate(
+    cli: Cli,
+    project: tuple[Path, str],  # noqa: F811
+) -> None:
+    """W0701 names every unknown zone name quoted (an empty or padded one shows), whether
+    a real run or a simulation timed the steps in the project's zone."""
+    root, url = project
+    con = duckdb.connect(url.removeprefix("duckdb:///"))
+    con.execute("UPDATE users SET tz = 'Mars/Olympus ' WHERE user_id = 1")
+    con.execute("UPDATE users SET tz = '' WHERE user_id = 3")
+    con.close()
+    expected = 'unknown time zone names in the users\' zone column: "", "Mars/Olympus "'
+    simulated = cli(
+        "simulate", "onboarding", "-p", root, "--db", url,
+        "--from", "2026-11-02 10:00", "--to", "2026-11-04", "--every", "6h",
+    )  # fmt: skip
+    assert simulated.code == 0, simulated.output
+    assert "W0701" in simulated.err and expected in simulated.err
+    ran = cli("run", root, "--db", url, "--as-of", "2026-11-03 12:00")
+    assert ran.code == 0, ran.output
+    assert "W0701" in ran.err and 'zone column: ""' in ran.err  # user 3's step only

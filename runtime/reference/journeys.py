@@ -229,6 +229,8 @@ class _Simulation:
         self.entries: dict[str, dict[UserKey, _Entry]] = {j.name: {} for j in journeys.journeys}
         self.sent: list[_Sent] = []
         self.prior: RunResult | None = None  # the previous run's results (tier moves)
+        # (holdout, salt, user) -> held out, from the first decision under it (sticky)
+        self.assigned: dict[tuple[str, str, UserKey], bool] = {}
 
     def run(self, at: dt.datetime, previous: dt.datetime | None) -> list[Decision]:
         view = self._view(at)
@@ -333,12 +335,20 @@ class _Simulation:
         return SENT
 
     def _held_out(self, journey: Journey, user: UserKey) -> bool:
-        """SPEC §3.3: in a holdout when bucket(user, salt) < P/100. A key with no agreed
-        text (a fractional number) has a null bucket, so is in no holdout."""
+        """SPEC §2.8, §3.3: in a holdout when bucket(user, salt) < P/100 the first time a
+        message of the user is decided under it, and for good after (sticky: a later
+        change of P moves nobody). A key with no agreed text (a fractional number) has a
+        null bucket, so is in no holdout."""
         key = bucket_key_text(user)
         if key is None:
             return False
-        return any(bucket_of(key, h.salt) < h.share for h in self.journeys.holdouts_of(journey))
+        held = False
+        for holdout in self.journeys.holdouts_of(journey):
+            assignment = (holdout.name, holdout.salt, user)
+            if assignment not in self.assigned:
+                self.assigned[assignment] = bucket_of(key, holdout.salt) < holdout.share
+            held = held or self.assigned[assignment]
+        return held
 
     # ------------------------------------------------------------ 4. caps
 

@@ -387,7 +387,10 @@ def segl_command(*arguments: str) -> Json:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, text=True)
+    # as an installed segl starts: with its modules' bytecode cached (a machine that sets
+    # PYTHONDONTWRITEBYTECODE would compile every module at every start)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

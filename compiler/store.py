@@ -223,20 +223,19 @@ class Store:
         )
 
     @property
-    def holdout_assignments(self) -> Table:
+    def holdout_shares(self) -> Table:
         return Table(
-            self._name("holdout_assignments"),
+            self._name("holdout_shares"),
             (
                 AS_OF,
                 Column("holdout", Type.STRING, "the holdout's name"),
                 Column("salt", Type.STRING, "its salt (a new salt is a new holdout)"),
-                USER,
-                Column("held_out", Type.BOOL, "whether the user is held out, for good"),
+                Column("share", Type.NUMBER, "its share at the run, P/100"),
             ),
             ("as_of",),
-            "holdouts: one row per holdout, salt and user, written by the run that first "
-            "decided a message of the user under the holdout and never changed (sticky, SPEC "
-            "§2.8: a later change of its share moves nobody)",
+            "holdouts: one row per holdout and run, its share then. A user's assignment is "
+            "bucket(user, salt) < the share at the run of their first decision under the "
+            "holdout (the outbox dates it) and never changes (sticky, SPEC §2.8)",
         )
 
     @property
@@ -393,12 +392,12 @@ class Store:
     @property
     def journey_tables(self) -> tuple[Table, ...]:
         """The journeys' tables a run writes: the ledger, the outbox and the holdouts'
-        assignments (a project with holdouts) before their marker."""
+        shares (a project with holdouts) before their marker."""
         journeys = self.project.journeys
         if journeys is None or not journeys.journeys:
             return ()
         with_holdouts = journeys.holdouts or any(j.holdouts for j in journeys.journeys)
-        holdouts = (self.holdout_assignments,) if with_holdouts else ()
+        holdouts = (self.holdout_shares,) if with_holdouts else ()
         return (self.journey_entries, self.outbox, *holdouts, self.journey_runs)
 
     @property

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -77,6 +76,8 @@ class _Candidate:
 
 # (holdout, salt, user) -> whether the user is held out (sticky, SPEC §2.8)
 HoldoutAssignments = dict[tuple[str, str, object], bool]
+# (holdout, salt) -> the (as_of, share) of the committed runs, oldest first
+ShareHistory = dict[tuple[str, str], list[tuple[dt.datetime, float]]]
 
 
 class JourneyRun:
@@ -102,10 +103,10 @@ class JourneyRun:
         self._unknown_zones: dict[str, set[object]] = defaultdict(set)  # name -> users
         self.entries_by_journey: dict[str, list[Entry]] = {}  # after _decide: every entry
         # (holdout, salt, user) -> held out: the sticky assignments of the users whose
-        # steps this run decides (stored ones read first), and this run's first ones
+        # steps this run decides (those fixed by an earlier run read first)
         self.assigned: HoldoutAssignments = {}
-        self._assignments_read: set[object] = set()  # users whose stored ones were read
-        self.new_assignments: list[list[object]] = []
+        self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
+        self._shares: ShareHistory | None = None  # the committed shares, read once
 
     # ------------------------------------------------------------ statements
     def statements(self) -> list[Statement]:
@@ -144,7 +145,7 @@ class JourneyRun:
         staged = {
             self.store.journey_entries.name: ledger,
             self.store.outbox.name: outbox,
-            self.store.holdout_assignments.name: self.new_assignments,
+            self.store.holdout_shares.name: self._share_rows(),
             self.store.journey_runs.name: markers,
         }
         for table in self.store.journey_tables:
@@ -493,62 +494,98 @@ class JourneyRun:
         return NEVER if due is None else due
 
     def _held_out(self, journey: model.Journey, user: object) -> bool:
-        """SPEC §2.8, §3.3: in a holdout when bucket(user, salt) < P/100 the first time a
-        message of the user is decided under it, and for good after (sticky). A key with
-        no agreed text (a fractional number) has a null bucket, so is in no holdout."""
+        """SPEC §2.8, §3.3: in a holdout when bucket(user, salt) < its share at the run
+        that first decided a message of the user under it (this run: the share now), and
+        for good after (sticky). A key with no agreed text (a fractional number) has a
+        null bucket, so is in no holdout."""
         key = bucket_key_text(user)
         holdouts = self.journeys.holdouts_of(journey)
         if key is None or not holdouts:
             return False
-        assigned = self.assigned
         held = False
         for holdout in holdouts:
-            found = assigned.get((holdout.name, holdout.salt, user))
+            assignment = (holdout.name, holdout.salt, user)
+            found = self.assigned.get(assignment)
             if found is None:
-                found = bucket_of(key, holdout.salt) < holdout.share
-                assigned[(holdout.name, holdout.salt, user)] = found
-                self.new_assignments.append([holdout.name, holdout.salt, user, found])
+                found = self.assigned[assignment] = bucket_of(key, holdout.salt) < holdout.share
             held = held or found
         return held
 
-    def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
-        """The committed holdout assignments of the entries' users (once per user), before
-        the run decides their steps: those `_held_out` finds are kept."""
-        if not self.journeys.holdouts_of(journey):
-            return
-        users = sorted({e.user for e in entries} - self._assignments_read, key=model.user_text)
-        self._assignments_read.update(users)
-        if users:
-            self.assigned.update(self._stored_assignments(users))
+    def _share_rows(self) -> list[list[object]]:
+        """This run's share of every holdout of the project."""
+        return [[h.name, h.salt, h.share] for h in self._project_holdouts()]
 
-    def _stored_assignments(self, users: Sequence[object]) -> HoldoutAssignments:
-        """The users' committed assignments under the project's holdouts (their names and
-        salts)."""
-        table = self.store.holdout_assignments
-        if self.last is None or table not in self.store.journey_tables or not self._exists(table):
-            return {}
+    def _project_holdouts(self) -> list[model.Holdout]:
+        journeys = self.journeys
+        found = {*journeys.holdouts, *(h for j in journeys.journeys for h in j.holdouts)}
+        return sorted(found, key=lambda h: (h.name, h.salt))
+
+    def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
+        """Before the run decides the entries' steps: under each holdout of the journey
+        whose share has changed since its first run, the users' assignments fixed by
+        their first decision under it. While a share never changed, every assignment is
+        bucket < share: nothing to read."""
+        for holdout in self.journeys.holdouts_of(journey):
+            shares = self._share_history().get((holdout.name, holdout.salt), [])
+            if all(share == holdout.share for _, share in shares):
+                continue
+            read = self._assignments_read.setdefault((holdout.name, holdout.salt), set())
+            users = sorted({e.user for e in entries} - read, key=model.user_text)
+            read.update(users)
+            if users:
+                self._assign_from_history(holdout, shares, users)
+
+    def _share_history(self) -> ShareHistory:
+        """(holdout, salt) -> the committed runs' (as_of, share), oldest first."""
+        if self._shares is None:
+            self._shares = {}
+            table = self.store.holdout_shares
+            stored = table in self.store.journey_tables and self._exists(table)
+            if self.last is not None and stored:
+                columns = ["holdout", "salt", "as_of", "share"]
+                rows = self._select(table, columns, self._committed(table))
+                for name, salt, as_of, share in rows:
+                    when = self.engine.decode(as_of, Type.TIMESTAMP)
+                    found = (when, float(str(share)))
+                    self._shares.setdefault((str(name), str(salt)), []).append(found)
+            for history in self._shares.values():
+                history.sort()
+        return self._shares
+
+    def _assign_from_history(
+        self, holdout: model.Holdout, shares: list[tuple[dt.datetime, float]], users: list[object]
+    ) -> None:
+        """The users' first committed decision under the holdout (a message that reached
+        its check: sent, capped or held out, in a journey it covers, from its first run)
+        fixes their assignment with the share of that run."""
         target = self.compiled.target
-        holdouts = {
-            *self.journeys.holdouts,
-            *(h for j in self.journeys.journeys for h in j.holdouts),
-        }
-        named: list[exp.Expression] = [
-            and_all(
-                [
-                    exp.EQ(this=col("holdout"), expression=target.string(h.name)),
-                    exp.EQ(this=col("salt"), expression=target.string(h.salt)),
-                ]
-            )
-            for h in sorted(holdouts, key=lambda h: (h.name, h.salt))
+        covered = [
+            j.name for j in self.journeys.journeys if holdout in self.journeys.holdouts_of(j)
         ]
-        any_named = functools.reduce(lambda a, b: exp.Or(this=a, expression=b), named)
-        stored_users = users_in(target, users, column="user_id")
-        where = and_all([self._committed(table), exp.Paren(this=any_named), stored_users])
-        columns = ["holdout", "salt", "user_id", "held_out"]
-        return {
-            (str(holdout), str(salt), user): bool(held)
-            for holdout, salt, user, held in self._select(table, columns, where)
-        }
+        checked = (model.SENT, model.CAPPED, model.HELD_OUT)
+        table = self.store.outbox
+        where = and_all(
+            [
+                self._committed(table),
+                exp.GTE(this=col("as_of"), expression=target.timestamp(shares[0][0])),
+                exp.In(this=col("status"), expressions=[target.string(s) for s in checked]),
+                exp.In(this=col("journey"), expressions=[target.string(n) for n in covered]),
+                users_in(target, users, column="user_id"),
+            ]
+        )
+        query = (
+            exp.Select(expressions=[col("user_id"), exp.Min(this=col("as_of"))])
+            .from_(table_ref(table.name), copy=False)
+            .where(where, copy=False)
+            .group_by(col("user_id"), copy=False)
+        )
+        share_at = dict(shares)
+        for user, first in self.engine.query(render(query, target, pretty=False)):
+            key = bucket_key_text(user)
+            if key is not None:
+                share = share_at.get(self.engine.decode(first, Type.TIMESTAMP), shares[0][1])
+                held = bucket_of(key, holdout.salt) < share
+                self.assigned[(holdout.name, holdout.salt, user)] = held
 
     def _decision(
         self,

@@ -301,7 +301,7 @@ def _reset(engine: Engine) -> None:
 
     tables = [
         "segl_diff_tags", "segl_diff_members", "segl_diff_layers", "segl_diff_journey_entries",
-        "segl_diff_outbox", "segl_diff_holdout_assignments", "segl_diff_journey_runs",
+        "segl_diff_outbox", "segl_diff_holdout_shares", "segl_diff_journey_runs",
         "segl_runs",
     ]  # fmt: skip
     for table in tables:

@@ -386,7 +386,7 @@ class SimulatedRun(JourneyRun):
     def __init__(self, compiled: CompiledRun, engine: Engine, simulation: Simulation) -> None:
         super().__init__(compiled, engine, None)
         self.simulation = simulation
-        self.assigned = simulation.holdouts  # sticky across the instants, as stored rows
+        self.assigned = simulation.holdouts  # fixed at the first instant deciding a user
         self.entering: dict[str, list[object]] = {}  # by journey: `enter when` holds
         self.known: dict[object, UserValues] = {}  # the values of users in the universe
 

@@ -403,7 +403,8 @@ class SimulatedRun(JourneyRun):
         return self.simulation.active[journey.name]
 
     def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
-        pass  # self.assigned is the simulation's: every earlier instant's assignments
+        """Nothing to read: `self.assigned` is the simulation's own dict, which holds every
+        earlier instant's assignments (a run reads them from the shares and the outbox)."""
 
     def _enter(self, journey: model.Journey, start: dt.datetime | None) -> list[Entry]:
         found: dict[object, dt.datetime] = {}

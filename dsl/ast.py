@@ -340,6 +340,11 @@ class Duration:
     unit: str  # minute hour day week (month, year: rejected by the checker)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
+    @property
+    def spoken(self) -> str:
+        """As a diagnostic says it: `1 day`, `3 hours`."""
+        return f"{self.count} {self.unit if self.count == 1 else self.unit + 's'}"
+
 
 @dataclass(frozen=True)
 class Clock:

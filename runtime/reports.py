@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -187,8 +186,11 @@ def run_funnel(
     furthest: dict[Any, list[int]] = {}
     censored: dict[Any, int] = {}
     durations: dict[Any, dict[int, list[tuple[float, int]]]] = {}
-    for key, part, step, value, users in rows:
-        key = _decoded(engine, project, funnel, key)
+    decoded: dict[Any, Any] = {}  # a group's value comes in many rows: decoded once
+    for raw, part, step, value, users in rows:
+        if raw not in decoded:
+            decoded[raw] = _decoded(engine, project, funnel, raw)
+        key = decoded[raw]
         furthest.setdefault(key, [0] * (count + 1))
         censored.setdefault(key, 0)
         durations.setdefault(key, {})
@@ -243,21 +245,16 @@ def _group(
     reached = [sum(at_step[s] for s in range(i + 1, count + 1)) for i in range(count)]
     steps: list[Json] = []
     for index, step in enumerate(funnel.steps):
-        values = [
-            value
-            for m in members
-            for value, times in durations[m].get(index, [])
-            for _ in range(times)
-        ]
+        median = stats.histogram_median(
+            pair for m in members for pair in durations[m].get(index, [])
+        )
         steps.append(
             {
                 "name": step.name,
                 "users": reached[index],
                 "rate_from_first": _rate(reached[index], reached[0]),
                 "rate_from_previous": _rate(reached[index], reached[index - 1]) if index else None,
-                "median_seconds_from_previous": statistics.median(sorted(values))
-                if values
-                else None,
+                "median_seconds_from_previous": median,
             }
         )
     return {"key": key, "steps": steps, "censored": sum(censored[m] for m in members)}

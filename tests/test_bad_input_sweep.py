@@ -472,3 +472,60 @@ def test_demo_db_that_cannot_be_a_file(cli: Cli, tmp_path: Path, where: str) -> 
     assert result.out == ""
     assert not (tmp_path / "nowhere").exists()
     assert not (tmp_path / "adir_report.html").exists()
+
+
+EMPTY_WINDOW = """journey never "An empty window" {
+    enter on orders
+    step hello between 10:00 and 10:00: send push "hello"
+}
+"""
+QUIET_WINDOW = """policy {
+    quiet 22:00 to 08:00
+}
+
+journey night "A window inside the quiet hours" {
+    enter on orders
+    step hello between 23:00 and 07:00: send push "hello"
+}
+"""
+
+
+def test_an_empty_between_window_is_one_error(cli: Cli, write_project: WriteProject) -> None:
+    """`between 10:00 and 10:00` was also said to lie inside quiet hours the project did
+    not have: one E0704 now, at the window's start."""
+    result = cli("check", project(write_project, EMPTY_WINDOW))
+    assert result.code == 1, result.output
+    block = located(result, EMPTY_WINDOW, "10:00", "E0704")
+    assert "its window between 10:00 and 10:00 is empty" in block[0]
+    assert result.err.count("E0704") == 1 and "quiet" not in result.err
+
+
+def test_a_window_inside_the_quiet_hours_is_still_refused(
+    cli: Cli, write_project: WriteProject
+) -> None:
+    result = cli("check", project(write_project, QUIET_WINDOW))
+    assert result.code == 1, result.output
+    step = 'step hello between 23:00 and 07:00: send push "hello"'
+    block = located(result, QUIET_WINDOW, step, "E0704")
+    assert "its window lies inside the quiet hours" in block[0]
+    assert result.err.count("E0704") == 1
+
+
+LOOSE_STEP = """funnel f "Visit to order" within 7 days {
+    step visited: events where name == "visit"
+    step paid: orders within 1 week
+}
+"""
+
+
+def test_a_step_window_that_never_limits_is_a_warning(
+    cli: Cli, write_project: WriteProject
+) -> None:
+    """A step's `within` at least the funnel's was accepted silently (W0801 now): the
+    check still passes, the funnel runs with the funnel's window."""
+    result = cli("check", project(write_project, LOOSE_STEP))
+    assert result.code == 0, result.output
+    block = located(result, LOOSE_STEP, "1 week", "W0801 warning:")
+    assert "waits up to 1 week, but the funnel's window of 7 days" in block[0]
+    tighter = cli("check", project(write_project, LOOSE_STEP.replace("1 week", "6 days")))
+    assert tighter.code == 0 and "W0801" not in tighter.err

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import math
 import random
+import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -694,6 +695,27 @@ def test_a_histogram_summarises_as_its_repeated_values(
     of the histogram is the summary of the values repeated, to the last bit."""
     repeated = [value for value, times in histogram for _ in range(times)]
     assert stats.summarise_counts(histogram) == stats.summarise(repeated)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            # durations in seconds, fractions too; few distinct values, so rows repeat them
+            st.sampled_from([0.0, 0.5, 1.0, 3.25, 60.0, 86_399.999, 604_799.0, 1e9]),
+            st.integers(min_value=1, max_value=7),
+        ),
+        max_size=12,
+    )
+)
+def test_a_histogram_median_is_the_median_of_its_repeated_values(
+    histogram: list[tuple[float, int]],
+) -> None:
+    """A funnel reads its step durations as (seconds, users) rows, a value possibly in
+    several rows (one per group): their median is `statistics.median` of the values."""
+    repeated = sorted(value for value, times in histogram for _ in range(times))
+    expected = statistics.median(repeated) if repeated else None
+    assert stats.histogram_median(histogram) == expected
 
 
 def test_proportion_interval_against_a_known_value() -> None:

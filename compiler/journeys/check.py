@@ -8,6 +8,7 @@ segment's. Each condition and payload value becomes a hidden tag (model.hidden_n
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 from collections.abc import Mapping, Sequence
@@ -346,16 +347,19 @@ class JourneyChecker:
         if after is None:
             return None
         if within is not None and within <= after:
-            shown = f"within {_spoken(step.within)}" if step.within else "within"
+            shown = f"within {step.within.spoken}" if step.within else "within"
             self.error(
                 "E0704",
                 f"step '{step.name}' can never be sent: it expires ({shown}) before it is due "
-                f"(after {_spoken(step.after) if step.after else '0 minutes'})",
+                f"(after {step.after.spoken if step.after else '0 minutes'})",
                 step.span,
                 "`within` counts from the entry, like `after`: make it longer than `after`",
             )
         allowed = self._allowed(step, quiet)
-        if not any(allowed.allows(day, minute) for day in range(1, 8) for minute in range(0, 1440)):
+        # only a window that allows some time alone can lie inside the quiet hours (an
+        # empty `between` has its own E0704)
+        own = dataclasses.replace(allowed, quiet_start=None, quiet_end=None)
+        if _ever(own) and not _ever(allowed):
             self.error(
                 "E0704",
                 f"step '{step.name}' can never be sent: its window lies inside the quiet hours",
@@ -468,11 +472,9 @@ class JourneyChecker:
         return model.Holdout(stmt.name, share, stmt.salt, journey, stmt.span)
 
 
-def _spoken(duration: ast.Duration | None) -> str:
-    if duration is None:
-        return ""
-    unit = duration.unit if duration.count == 1 else duration.unit + "s"
-    return f"{duration.count} {unit}"
+def _ever(allowed: model.Allowed) -> bool:
+    """Whether a message may go out at some minute of some day of the week."""
+    return any(allowed.allows(day, minute) for day in range(1, 8) for minute in range(1440))
 
 
 class _Priority:

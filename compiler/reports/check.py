@@ -43,6 +43,8 @@ class ExprChecker(Protocol):
 
     def error(self, code: str, message: str, span: Span | None, *hints: str) -> None: ...
 
+    def warn(self, code: str, message: str, span: Span | None, *hints: str) -> None: ...
+
     def expr(self, node: ast.Expr, scope: ir.Source | None) -> ir.Expr: ...
 
     def condition(self, node: ast.Expr, scope: ir.Source | None, what: str) -> ir.Expr: ...
@@ -185,7 +187,27 @@ class ReportChecker:
         if len(stmt.steps) < 2 or any(step is None for step in steps):
             return None
         checked = tuple(step for step in steps if step is not None)
+        if within is not None:
+            self._windows_that_never_bind(stmt, within)
         return model.Funnel(stmt.name, stmt.title, checked, within, split, stmt.span)
+
+    def _windows_that_never_bind(self, stmt: ast.FunnelDef, within: dt.timedelta) -> None:
+        """W0801: a step's `within` at least the funnel's never limits anything, since the
+        previous step comes at or after the entry and the funnel's window closes first."""
+        assert stmt.within is not None
+        for step in stmt.steps[1:]:
+            if step.within is None:
+                continue
+            length = self._duration(step.within, "a step's window")
+            if length is not None and length >= within:
+                self.checker.warn(
+                    "W0801",
+                    f"step '{step.name}' of funnel '{stmt.name}' waits up to "
+                    f"{step.within.spoken}, but the funnel's window of "
+                    f"{stmt.within.spoken} from the entry closes first: it never limits",
+                    step.within.span,
+                    "make the step's window shorter than the funnel's, or leave it out",
+                )
 
     def _step(
         self, stmt: ast.FunnelDef, index: int, step: ast.FunnelStep

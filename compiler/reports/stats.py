@@ -1,6 +1,7 @@
 """The statistics of experiments (SPEC §3.3): Welch's t interval for a difference of
 means, the unpooled normal interval for a difference of proportions, relative lift, and
-the chi-square p-value of a sample-ratio mismatch.
+the chi-square p-value of a sample-ratio mismatch; and the median of a histogram (a
+funnel's durations between steps come from an engine as (seconds, users) rows).
 
 Written with the standard library's `math` and `statistics` (scipy is no dependency of
 segl, and these need only the regularized incomplete beta and gamma functions, computed
@@ -11,7 +12,7 @@ evaluator and whatever computes experiments from an engine's per-arm sums.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat, starmap
 from statistics import NormalDist
@@ -154,6 +155,29 @@ def summarise_counts(histogram: Sequence[tuple[float, int]]) -> Summary:
         return Summary(count, mean, None)
     deviations = [((value - mean) ** 2, times) for value, times in histogram]
     return Summary(count, mean, math.fsum(_repeated(deviations)) / (count - 1))
+
+
+def histogram_median(histogram: Iterable[tuple[float, int]]) -> float | None:
+    """`statistics.median` of the values each repeated its count times (a value may come
+    in several rows), without building that list: a funnel step's durations are as many
+    as its users. None when there are none."""
+    counts: dict[float, int] = {}
+    for value, times in histogram:
+        counts[value] = counts.get(value, 0) + times
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    middle = ((total - 1) // 2, total // 2)  # the same index twice when `total` is odd
+    picked: list[float] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(picked) < 2 and middle[len(picked)] < seen:
+            picked.append(value)
+        if len(picked) == 2:
+            break
+    low, high = picked
+    return low if total % 2 else (low + high) / 2
 
 
 def _repeated(histogram: Sequence[tuple[float, int]]) -> chain[float]:

@@ -64,6 +64,10 @@ class Target:
     max_identifier_bytes: ClassVar[int | None] = None
     # table names of ASCII letters, digits and _ only (the result store spells others out)
     ascii_table_names: ClassVar[bool] = False
+    # a CTE read twice is computed once (DuckDB, PostgreSQL and SQLite materialise it);
+    # where every reference is inlined (ClickHouse, Spark, Trino, BigQuery) a second reader
+    # doubles the query tree, and ClickHouse refuses a tree over 500,000 nodes
+    ctes_computed_once: ClassVar[bool] = False
     # what the target cannot do (registry entries name what they need)
     limits: ClassVar[Mapping[Capability, Limit]] = {}
 

@@ -30,6 +30,7 @@ class DuckDB(Target):
     # with one row is not a projection, so the walk stops there (0.5 s); executing it
     # costs nothing measurable.
     level_barrier = True
+    ctes_computed_once = True
 
     def session_timezone(self, timezone: str) -> exp.Expression | None:
         # CAST(timestamptz AS TIMESTAMP) converts through the session zone

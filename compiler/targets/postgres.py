@@ -19,6 +19,7 @@ class Postgres(Target):
     dialect = "postgres"
     add_column_if_not_exists = True
     max_identifier_bytes = 63  # NAMEDATALEN - 1: longer names are cut short, silently
+    ctes_computed_once = True
 
     def run_lock(self, name: str) -> exp.Expression | None:
         # a transaction-scoped advisory lock: a second run waits before its first CREATE

@@ -25,6 +25,7 @@ class SQLite(Target):
             engine_provides=True,
         )
     }
+    ctes_computed_once = True
 
     def nan_to_null(self, value: exp.Expression) -> exp.Expression:
         return value  # SQLite has no NaN: it stores and computes NaN as NULL (nan_is_null)

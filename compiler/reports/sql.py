@@ -789,8 +789,8 @@ def _furthest_chains(target: Target, count: int) -> exp.Select:
     a window over every chain was the query's costliest operator); elsewhere a second
     reader of `chains` would double the query tree, so by a window."""
     if not target.ctes_computed_once:
-        reached = exp.Window(this=exp.Max(this=col("_d")), partition_by=[col(USER)])
-        return exp.Select(expressions=[exp.Star(), aliased(reached, "_r")]).from_(
+        furthest = exp.Window(this=exp.Max(this=col("_d")), partition_by=[col(USER)])
+        return exp.Select(expressions=[exp.Star(), aliased(furthest, "_r")]).from_(
             step_ref("chains"), copy=False
         )
     reached = (

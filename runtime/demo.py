@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -87,6 +88,15 @@ MONITORING = {"retail": Monitoring(dt.timedelta(days=7), "value_quadrant")}
 
 def examples_dir() -> Path:
     return Path(str(resources.files("segl.examples")))
+
+
+def shown_example(name: str) -> str:
+    """How the closing hints name an example project: `examples/NAME` where the current
+    folder has it (a checkout, as `make demo` runs), else the installed copy's path."""
+    local = Path("examples") / name
+    if (local / "segl.toml").is_file():
+        return local.as_posix()
+    return shlex.quote(str((examples_dir() / name).resolve()))
 
 
 DUCKDB_MAGIC = b"DUCK"  # at bytes 8..12 of every DuckDB database file
@@ -191,25 +201,26 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
     finally:
         engine.close()
     url = f"duckdb:///{db_path}"
+    retail = shown_example("retail")
     lines = [
         f"the reports as an HTML page (charts, the rows and the SQL behind them): {page}",
         "next: see one audience, its members and its SQL:",
-        f"  segl show segment beijing_loyal -p examples/retail --db {url} "
+        f"  segl show segment beijing_loyal -p {retail} --db {url} "
         f"--as-of {DEMO_ANCHOR:%Y-%m-%d}",
     ]
     for name, watch in MONITORING.items():
         lines += [
             "the alerts' latest states, and the migration drawn as a Sankey on its own page:",
-            f"  segl alerts -p examples/{name} --db {url}",
-            f"  segl show migration {watch.layering} -p examples/{name} --db {url} "
+            f"  segl alerts -p {shown_example(name)} --db {url}",
+            f"  segl show migration {watch.layering} -p {shown_example(name)} --db {url} "
             f"--from {watch.reference:%Y-%m-%d} --to {DEMO_ANCHOR:%Y-%m-%d} "
             f"--format html --out {watch.layering}.html",
         ]
     if scheduled:
         lines += [
             "the journeys' messages, one JSON object each, and one journey's delivered to a file:",
-            f"  segl show outbox -p examples/retail --db {url} --format jsonl",
-            f"  segl deliver examples/retail --db {url} --journey first_purchase "
+            f"  segl show outbox -p {retail} --db {url} --format jsonl",
+            f"  segl deliver {retail} --db {url} --journey first_purchase "
             "--to file:retail_messages.jsonl",
         ]
     return "\n".join(lines) + "\n"

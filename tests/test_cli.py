@@ -773,6 +773,20 @@ def test_catalog_mini_json(cli: Cli) -> None:
 # -------------------------------------------------------------------------- demo
 
 
+def test_the_demo_hints_name_an_example_that_exists_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`segl demo` run outside a checkout suggested `-p examples/retail`, which was not
+    there: the hints name the installed examples then."""
+    from segl.runtime.demo import shown_example
+
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    assert shown_example("retail") == "examples/retail"
+    monkeypatch.chdir(tmp_path)
+    installed = Path(shown_example("retail"))
+    assert installed.is_absolute() and (installed / "segl.toml").is_file()
+
+
 def test_demo_builds_a_warehouse_and_prints_sizes(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "demo.duckdb"
     result = cli("demo", "--db", path, "--users", "3000")

@@ -205,8 +205,7 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
     lines = [
         f"the reports as an HTML page (charts, the rows and the SQL behind them): {page}",
         "next: see one audience, its members and its SQL:",
-        f"  segl show segment beijing_loyal -p {retail} --db {url} "
-        f"--as-of {DEMO_ANCHOR:%Y-%m-%d}",
+        f"  segl show segment beijing_loyal -p {retail} --db {url} --as-of {DEMO_ANCHOR:%Y-%m-%d}",
     ]
     for name, watch in MONITORING.items():
         lines += [

@@ -132,6 +132,8 @@ def _grammar_cache(grammar: str) -> str | bool:
     rebuilds on any difference, a missing file or a damaged one). False, no cache, where
     that folder cannot be made or is not the user's alone: lark's cache is a pickle."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):  # no home folder known ("~" stays "~"): not the cwd either
+        return False
     folder = os.path.join(base, "segl")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)

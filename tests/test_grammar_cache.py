@@ -69,6 +69,9 @@ def test_no_cache_where_the_folder_is_shared_or_cannot_be_made(
     blocked.write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert _grammar_cache("grammar") is False
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # never a folder in the cwd
+    monkeypatch.chdir(tmp_path)
+    assert _grammar_cache("grammar") is False and not (tmp_path / "relative").exists()
     parsed = parse_in_a_process(blocked)  # and the parser is built without one
     assert parsed.returncode == 0 and parsed.stderr == "" and "Binary(" in parsed.stdout
 

@@ -134,12 +134,16 @@ def run_sticky_experiment(
     project: Project,
     definition: str | model.Experiment,
     as_of: dt.datetime,
+    ran: list[str] | None = None,
 ) -> Json:
-    """Record the new assignments of `as_of`, then the experiment over the stored ones."""
+    """Record the new assignments of `as_of`, then the experiment over the stored ones
+    (its SQL appended to `ran`)."""
     experiment = _experiment_named(project, definition)
     persons = record_assignments(engine, store, project, experiment, as_of)
     stored = stored_query(store, engine.target, experiment, as_of)
-    return run_experiment(engine, project, experiment, as_of, stored=stored, persons=persons)
+    return run_experiment(
+        engine, project, experiment, as_of, stored=stored, persons=persons, ran=ran
+    )
 
 
 def assignments_at(

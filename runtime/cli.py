@@ -1077,17 +1077,15 @@ def report(
         try:
             _sources_or_fail(loaded, engine)
             store = store_of(loaded, engine)
-            results = [rc.compute(engine, checked, c, moment, low, high, store) for c in chosen]
+            ran: dict[str, list[str]] = {c.name: [] for c in chosen}
+            results = [
+                rc.compute(engine, checked, c, moment, low, high, store, ran[c.name])
+                for c in chosen
+            ]
             ranges = [
                 rc.stored_range(c.kind, r, low, high) for c, r in zip(chosen, results, strict=True)
             ]
             rc.store_results(engine, store, results, moment, ranges, segl_version())
-            sql: dict[str, str] = {}
-            if fmt == "html":
-                for c in chosen:
-                    query = rc.sql_text(engine, checked, c, moment, low, high, store)
-                    if query is not None:
-                        sql[c.name] = query
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except TargetError as err:
@@ -1099,6 +1097,7 @@ def report(
         text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "html":
         title = f"segl report: {checked.name} as of {moment:%Y-%m-%d %H:%M}"
+        sql = {name: texts[-1] for name, texts in ran.items() if texts}
         text = render_html(results, context_of(checked, sql=sql, title=title))
     else:
         text = rc.results_text(results, rc.titles_of(checked))

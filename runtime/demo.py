@@ -269,8 +269,9 @@ def run_reports(
     started = time.perf_counter()
     chosen = rc.defined(project)
     spans = [_report_span(project, c) for c in chosen]
+    ran: dict[str, list[str]] = {c.name: [] for c in chosen}
     results = [
-        rc.compute(engine, project, c, DEMO_ANCHOR, start, DEMO_ANCHOR, store)
+        rc.compute(engine, project, c, DEMO_ANCHOR, start, DEMO_ANCHOR, store, ran[c.name])
         for c, start in zip(chosen, spans, strict=True)
     ]
     ranges = [
@@ -278,11 +279,7 @@ def run_reports(
         for c, r, start in zip(chosen, results, spans, strict=True)
     ]
     rc.store_results(engine, store, results, DEMO_ANCHOR, ranges, segl_version())
-    sql = {
-        c.name: text
-        for c, start in zip(chosen, spans, strict=True)
-        if (text := rc.sql_text(engine, project, c, DEMO_ANCHOR, start, DEMO_ANCHOR, store))
-    }
+    sql = {name: texts[-1] for name, texts in ran.items() if texts}
     title = f"segl report: {project.name} as of {DEMO_ANCHOR:%Y-%m-%d %H:%M}"
     page = db_path.resolve().with_name(db_path.stem + "_report.html")
     drawn = [migration_result(mg.as_json(matrix)) for matrix, _ in matrices or []]

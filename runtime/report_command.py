@@ -135,8 +135,10 @@ def compute(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     store: Store | None = None,
+    ran: list[str] | None = None,
 ) -> Json:
-    """One result, the JSON object of docs/reports.md. With `store`, an experiment first
+    """One result, the JSON object of docs/reports.md; the SQL its numbers come from is
+    appended to `ran` (the HTML page's "SQL" section). With `store`, an experiment first
     records its new assignments there and then runs over the stored ones (sticky). A
     project with an identity needs `store`: its users are the persons stored by the latest
     run at or before the as-of (E0822 when there is none)."""
@@ -144,15 +146,16 @@ def compute(
     from segl.runtime.assignments import run_sticky_experiment
 
     if store is not None and chosen.kind == "experiment":
-        return run_sticky_experiment(engine, store, project, chosen.name, as_of)
+        return run_sticky_experiment(engine, store, project, chosen.name, as_of, ran)
     persons = _persons(engine, store, project, as_of)
+    name = chosen.name
     if chosen.kind == "funnel":
-        return reports.run_funnel(engine, project, chosen.name, as_of, start, end, persons)
+        return reports.run_funnel(engine, project, name, as_of, start, end, persons, ran)
     if chosen.kind == "retention":
-        return reports.run_retention(engine, project, chosen.name, as_of, start, end, persons)
+        return reports.run_retention(engine, project, name, as_of, start, end, persons, ran)
     if chosen.kind == "report":
-        return reports.run_report(engine, project, chosen.name, as_of, start, end, persons)
-    return reports.run_experiment(engine, project, chosen.name, as_of, persons=persons)
+        return reports.run_report(engine, project, name, as_of, start, end, persons, ran)
+    return reports.run_experiment(engine, project, name, as_of, persons=persons, ran=ran)
 
 
 def _persons(
@@ -182,45 +185,6 @@ def stored_range(
     if kind == "retention":
         return low, high
     return None, None
-
-
-def sql_text(
-    engine: Engine,
-    project: ir.Project,
-    chosen: Chosen,
-    as_of: dt.datetime,
-    start: dt.datetime | None = None,
-    end: dt.datetime | None = None,
-    store: Store | None = None,
-) -> str | None:
-    """The SQL a result's numbers come from (for the HTML page's "SQL" section), as
-    `compute` runs it: an experiment's over the stored assignments when `store` is given
-    (`compute` recorded them first). `store`: where a project with an identity's persons
-    are."""
-    from segl.compiler.reports.report_sql import report_query
-    from segl.compiler.reports.sql import funnel_query, retention_query
-    from segl.runtime.assignments import stored_query
-    from segl.runtime.reports import entry_range, experiment_sql
-
-    reports = project.reports or model.Reports()
-    target = engine.target
-    persons = _persons(engine, store, project, as_of)
-    query: exp.Expression
-    if chosen.kind == "funnel":
-        funnel = next(f for f in reports.funnels if f.name == chosen.name)
-        low, high = entry_range(as_of, start, end)
-        query = funnel_query(project, funnel, as_of, target, low, high, persons)
-    elif chosen.kind == "retention":
-        retention = next(r for r in reports.retentions if r.name == chosen.name)
-        query = retention_query(project, retention, as_of, target, start, end, persons)
-    elif chosen.kind == "report":
-        report = next(r for r in reports.reports if r.name == chosen.name)
-        query = report_query(project, report, as_of, target, persons)
-    else:
-        experiment = next(e for e in reports.experiments if e.name == chosen.name)
-        stored = stored_query(store, target, experiment, as_of) if store is not None else None
-        query = experiment_sql(target, project, experiment, as_of, None, stored, persons)
-    return render(query, target)
 
 
 def assignments(

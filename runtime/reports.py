@@ -73,6 +73,15 @@ def _order_key(value: Any) -> tuple[int, Any]:
     return (1, "") if value is None else (0, value)
 
 
+def _run(engine: Engine, query: exp.Expression, ran: list[str] | None) -> list[tuple[Any, ...]]:
+    """The rows of a result's query; its SQL appended to `ran` (the HTML page shows the
+    SQL that ran)."""
+    sql = render(query, engine.target)
+    if ran is not None:
+        ran.append(sql)
+    return engine.query(sql)
+
+
 def persons_at(
     engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime
 ) -> Persons | None:
@@ -172,6 +181,7 @@ def run_funnel(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     persons: Persons | None = None,
+    ran: list[str] | None = None,
 ) -> Json:
     """The funnel at `as_of` (a naive wall time in the project's zone), its first step in
     [start, end): the reference's JSON shape. `persons`: a project with an identity's
@@ -180,7 +190,7 @@ def run_funnel(
     start, end = entry_range(as_of, start, end)
     engine.use_timezone(project.timezone)
     query = funnel_query(project, funnel, as_of, engine.target, start, end, persons)
-    rows = engine.query(render(query, engine.target))
+    rows = _run(engine, query, ran)
     count = len(funnel.steps)
     # group value -> (users per furthest step, censored, durations per step)
     furthest: dict[Any, list[int]] = {}
@@ -272,13 +282,14 @@ def run_retention(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     persons: Persons | None = None,
+    ran: list[str] | None = None,
 ) -> Json:
     """The retention at `as_of`, cohorts whose instants lie in [start, end) (both optional):
     the reference's JSON shape, null for a cell not over at the as-of."""
     retention = _retention_named(project, definition)
     engine.use_timezone(project.timezone)
     query = retention_query(project, retention, as_of, engine.target, start, end, persons)
-    rows = engine.query(render(query, engine.target))
+    rows = _run(engine, query, ran)
     cohorts: dict[dt.date, tuple[int, list[int | None]]] = {}
     for period, k, size, retained, still_open in rows:
         day = engine.decode(period, Type.DATE)
@@ -319,6 +330,7 @@ def run_report(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     persons: Persons | None = None,
+    ran: list[str] | None = None,
 ) -> Json:
     """The report at `as_of` (a naive wall time in the project's zone): the reference's JSON
     shape, one row per group in the order of its dimension values (null last). `start` and
@@ -331,7 +343,7 @@ def run_report(
     aggregates = aggregates_of(report)
     width = len(report.dimensions)
     lines: list[tuple[tuple[Any, ...], Json]] = []
-    for row in engine.query(render(query, engine.target)):
+    for row in _run(engine, query, ran):
         key = tuple(
             conform(engine.decode(value, d.value.type), d.value.type)
             for value, d in zip(row[:width], report.dimensions, strict=True)
@@ -475,6 +487,7 @@ def run_experiment(
     assigned: Mapping[object, str] | None = None,
     stored: exp.Query | None = None,
     persons: Persons | None = None,
+    ran: list[str] | None = None,
 ) -> Json:
     """The experiment at `as_of`: per arm its users and each metric's mean, difference to
     control with its 95% interval and lift; the sample-ratio-mismatch p-value. `assigned`:
@@ -487,7 +500,7 @@ def run_experiment(
     users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}
     # (arm, metric) -> the histogram of the arm's users' values of the metric (null: None)
     values: dict[tuple[str, int], list[tuple[float | None, int]]] = {}
-    for arm, metric, value, count in engine.query(render(query, engine.target)):
+    for arm, metric, value, count in _run(engine, query, ran):
         if int(metric) == USERS_ROW:
             users[str(arm)] = int(count)
         else:

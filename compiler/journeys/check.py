@@ -359,7 +359,7 @@ class JourneyChecker:
         # only a window that allows some time alone can lie inside the quiet hours (an
         # empty `between` has its own E0704)
         own = dataclasses.replace(allowed, quiet_start=None, quiet_end=None)
-        if _ever(own) and not _ever(allowed):
+        if not _ever(allowed) and _ever(own):
             self.error(
                 "E0704",
                 f"step '{step.name}' can never be sent: its window lies inside the quiet hours",

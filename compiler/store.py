@@ -396,8 +396,7 @@ class Store:
         journeys = self.project.journeys
         if journeys is None or not journeys.journeys:
             return ()
-        with_holdouts = journeys.holdouts or any(j.holdouts for j in journeys.journeys)
-        holdouts = (self.holdout_shares,) if with_holdouts else ()
+        holdouts = (self.holdout_shares,) if journeys.all_holdouts else ()
         return (self.journey_entries, self.outbox, *holdouts, self.journey_runs)
 
     @property

@@ -513,12 +513,7 @@ class JourneyRun:
 
     def _share_rows(self) -> list[list[object]]:
         """This run's share of every holdout of the project."""
-        return [[h.name, h.salt, h.share] for h in self._project_holdouts()]
-
-    def _project_holdouts(self) -> list[model.Holdout]:
-        journeys = self.journeys
-        found = {*journeys.holdouts, *(h for j in journeys.journeys for h in j.holdouts)}
-        return sorted(found, key=lambda h: (h.name, h.salt))
+        return [[h.name, h.salt, h.share] for h in self.journeys.all_holdouts]
 
     def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
         """Before the run decides the entries' steps: under each holdout of the journey

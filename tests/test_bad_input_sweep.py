@@ -529,3 +529,13 @@ def test_a_step_window_that_never_limits_is_a_warning(
     assert "waits up to 1 week, but the funnel's window of 7 days" in block[0]
     tighter = cli("check", project(write_project, LOOSE_STEP.replace("1 week", "6 days")))
     assert tighter.code == 0 and "W0801" not in tighter.err
+
+
+def test_a_bad_step_window_is_reported_once(cli: Cli, write_project: WriteProject) -> None:
+    """A month-long step window (no fixed length) under a funnel window: one E0807 (the
+    W0801 check read the step's window a second time and reported it again)."""
+    rules = LOOSE_STEP.replace("1 week", "1 month")
+    result = cli("check", project(write_project, rules))
+    assert result.code == 1, result.output
+    located(result, rules, "1 month", "E0807")
+    assert result.err.count("E0807") == 1 and "W0801" not in result.err

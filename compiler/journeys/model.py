@@ -152,6 +152,12 @@ class Journeys:
     def holdouts_of(self, journey: Journey) -> tuple[Holdout, ...]:
         return (*self.holdouts, *journey.holdouts)
 
+    @property
+    def all_holdouts(self) -> tuple[Holdout, ...]:
+        """Every holdout of the project, global and per journey, each once, by (name, salt)."""
+        found = {*self.holdouts, *(h for j in self.journeys for h in j.holdouts)}
+        return tuple(sorted(found, key=lambda h: (h.name, h.salt)))
+
 
 HIDDEN = "·"  # hidden tag names hold it: no rule file name can
 

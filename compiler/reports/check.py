@@ -188,18 +188,17 @@ class ReportChecker:
             return None
         checked = tuple(step for step in steps if step is not None)
         if within is not None:
-            self._windows_that_never_bind(stmt, within)
+            self._windows_that_never_bind(stmt, checked, within)
         return model.Funnel(stmt.name, stmt.title, checked, within, split, stmt.span)
 
-    def _windows_that_never_bind(self, stmt: ast.FunnelDef, within: dt.timedelta) -> None:
+    def _windows_that_never_bind(
+        self, stmt: ast.FunnelDef, checked: tuple[model.FunnelStep, ...], within: dt.timedelta
+    ) -> None:
         """W0801: a step's `within` at least the funnel's never limits anything, since the
         previous step comes at or after the entry and the funnel's window closes first."""
         assert stmt.within is not None
-        for step in stmt.steps[1:]:
-            if step.within is None:
-                continue
-            length = self._duration(step.within, "a step's window")
-            if length is not None and length >= within:
+        for step, found in zip(stmt.steps, checked, strict=True):
+            if step.within is not None and found.within is not None and found.within >= within:
                 self.checker.warn(
                     "W0801",
                     f"step '{step.name}' of funnel '{stmt.name}' waits up to "

@@ -483,6 +483,10 @@ class Project:
     reports: Reports | None = None
     # alerts over the stored history (compiler/alerts/model.py); None: none
     alerts: Alerts | None = None
+    # the universe key column's type in the warehouse when the rules leave it undeclared
+    # (set by the runtime once it has seen the table; not part of the fingerprint): the
+    # tables segl stages users in take it, or an integer key would be staged as text
+    key: Type | None = None
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)

@@ -255,7 +255,9 @@ def _bucket_key_text(call: SqlCall) -> exp.Expression:
     target = call.target
     # the size first, as a CASE: FLOOR of a huge double or infinity overflows its BIGINT in
     # Spark's ANSI mode, and AND does not promise to evaluate its left side first
-    small = exp.LTE(
+    # below 2^53: a key read as a double has lost its last digits from there (2^53 + 1
+    # reads as 2^53, whose digits are another key's)
+    small = exp.LT(
         this=exp.Abs(this=key.copy()), expression=exp.Literal.number(repr(v.MAX_EXACT_WHOLE))
     )
     is_whole = exp.EQ(this=key.copy(), expression=exp.Floor(this=key.copy()))

@@ -132,6 +132,17 @@ class Store:
         return self._name(f"jw_{table.name.rsplit('_', 1)[-1]}")
 
     @property
+    def journey_users_work(self) -> str:
+        """The work table a run stages a long list of users in, to read their values or
+        outbox rows by a join rather than an `IN` list of literals (not kept)."""
+        return self._name("jw_users")
+
+    @property
+    def journey_work_tables(self) -> tuple[str, ...]:
+        """Every work table a journey run may stage (dropped after it)."""
+        return (*(self.journey_work(t) for t in self.journey_tables), self.journey_users_work)
+
+    @property
     def tags(self) -> Table:
         columns = [AS_OF, USER]
         columns += [Column(t.name, t.type, t.title or f"tag {t.name}") for t in self.project.tags]

@@ -21,6 +21,9 @@ import math
 import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from itertools import chain, repeat, starmap
 from typing import Any
 
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp
@@ -51,6 +54,15 @@ def conform(value: Value, type_: Type) -> Value:
     if type_ is Type.DATE:
         return value.date() if type(value) is dt.datetime else value
     return value
+
+
+def percent_fraction(text: str) -> float:
+    """A literal `P%` as the double nearest P/100 (`35% == 0.35`; float(P) * 0.01 is
+    0.35000000000000003). Text that is no number raises ValueError."""
+    try:
+        return float(Decimal(text) / 100)
+    except ArithmeticError:  # beyond decimal's exponents (or not a number): as a float
+        return float(text) / 100
 
 
 def not_nan(value: float) -> float | None:
@@ -283,12 +295,13 @@ def _comparable(args: Sequence[Value]) -> list[Value]:
 
 
 def bucket_key_text(key: Value) -> str | None:
-    """The text a key is hashed as: a string as it is; a whole number (up to 2**53) as its
-    digits (`7`, not `7.0`); any other number has no agreed spelling: null."""
+    """The text a key is hashed as: a string as it is; a whole number below 2**53 in
+    magnitude as its digits (`7`, not `7.0`); any other number has no agreed spelling (from
+    2**53 on, a key read as a double is no longer its own: 2**53 + 1 reads as 2**53): null."""
     if isinstance(key, str):
         return key
     x = num(key)
-    if abs(x) > MAX_EXACT_WHOLE or x != math.floor(x):  # the size first: floor(inf) fails
+    if abs(x) >= MAX_EXACT_WHOLE or x != math.floor(x):  # the size first: floor(inf) fails
         return None
     return str(int(x))
 
@@ -319,13 +332,37 @@ def present(picked: Picked) -> list[Value]:
 def exact_sum(values: Sequence[float]) -> float | None:
     """The sum as if exact (so the order of addition cannot matter), with infinities as
     IEEE adds them: +inf and -inf together are NaN, hence null."""
-    infinite = {v for v in values if math.isinf(v)}
+    return exact_total([(value, 1) for value in values])
+
+
+def exact_total(counted: Sequence[tuple[float, int]], divisor: int = 1) -> float | None:
+    """The sum of each value repeated its count times, as if exact and rounded once (over
+    `divisor`: a mean); infinities as IEEE adds them (+inf and -inf together are NaN, hence
+    null); a result beyond the doubles is an infinity of its sign."""
+    infinite = {value for value, _ in counted if math.isinf(value)}
     if infinite:
         return infinite.pop() if len(infinite) == 1 else None
     try:
-        return math.fsum(values)
-    except OverflowError:  # the exact sum is beyond the doubles
-        return math.copysign(math.inf, sum(values))
+        return math.fsum(chain.from_iterable(starmap(repeat, counted))) / divisor
+    except OverflowError:  # a partial sum left the doubles: add exactly, round once
+        total = sum((Fraction(value) * times for value, times in counted), Fraction(0))
+        try:
+            return float(total / divisor)
+        except OverflowError:
+            return math.inf if total > 0 else -math.inf
+
+
+def interpolated(low: float, high: float, fraction: float) -> float | None:
+    """`low + (high - low) * fraction`, a continuous percentile between the two values
+    around its position: `low` itself at a whole position or between equal values (also
+    infinities: inf - inf would be NaN), and no overflow where only `high - low` is beyond
+    the doubles; NaN is null."""
+    if fraction == 0 or low == high:
+        return low
+    step = high - low
+    if math.isinf(step) and math.isfinite(low) and math.isfinite(high):
+        return low * (1 - fraction) + high * fraction
+    return not_nan(low + step * fraction)
 
 
 def sum_of(picked: Picked) -> Value:
@@ -386,10 +423,7 @@ def percentile_of(picked: Picked, fraction: float) -> Value:
     position = fraction * (len(values) - 1)
     below = math.floor(position)
     above = min(below + 1, len(values) - 1)
-    low, high = values[below], values[above]
-    if low == high:  # also keeps infinities: inf - inf would be NaN
-        return low
-    return not_nan(low + (high - low) * (position - below))
+    return interpolated(values[below], values[above], position - below)
 
 
 def median_of(picked: Picked) -> Value:

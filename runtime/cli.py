@@ -1075,7 +1075,7 @@ def report(
         fail(problems)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
-            _sources_or_fail(loaded, engine)
+            checked = _sources_or_fail(loaded, engine)
             store = store_of(loaded, engine)
             ran: dict[str, list[str]] = {c.name: [] for c in chosen}
             results = [
@@ -1124,10 +1124,12 @@ def _experiments(project: ir.Project) -> list[model.Experiment]:
     return list(project.reports.experiments) if project.reports else []
 
 
-def _sources_or_fail(loaded: LoadedProject, engine: Engine) -> None:
+def _sources_or_fail(loaded: LoadedProject, engine: Engine) -> ir.Project:
+    """The project, its sources verified (and its key's type read, ir.Project.key)."""
     problems = verify_sources(loaded, engine)
     if any(d.is_error for d in problems):
         fail(problems, loaded.texts)
+    return project_of(loaded)
 
 
 def _range_bound(option: str, text: str, loaded: LoadedProject) -> dt.datetime:
@@ -1165,7 +1167,7 @@ def show_assignments(
     moment = resolve_as_of(as_of, loaded)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
-            _sources_or_fail(loaded, engine)
+            checked = _sources_or_fail(loaded, engine)
             rows = assignments(engine, store_of(loaded, engine), checked, experiment, moment)
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)

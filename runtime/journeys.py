@@ -36,12 +36,15 @@ from segl.runtime.engines import Engine, EngineError
 from segl.runtime.migration import RunFingerprints, change_reason, stored_fingerprints
 
 NOOP = "SELECT 1"
+# more users than this are staged in a work table and read by a join: an `IN` list of
+# 10^4 literals costs more to build, render and parse than the query it filters
+STAGED_USERS_FROM = 1_000
 NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 Row = list[object]
 UserValues = dict[str, object]  # one user's hidden values by name
 
 
-@dataclass
+@dataclass(slots=True)  # a run holds one per active entry: 10^4-10^5
 class Entry:
     user: object
     entry_at: dt.datetime
@@ -107,6 +110,14 @@ class JourneyRun:
         self.assigned: HoldoutAssignments = {}
         self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
         self._shares: ShareHistory | None = None  # the committed shares, read once
+        self._key: Type | None = None
+
+    @property
+    def key(self) -> Type:
+        """The user key's type (read from the warehouse once when undeclared)."""
+        if self._key is None:
+            self._key = key_type(self.project, self.engine)
+        return self._key
 
     # ------------------------------------------------------------ statements
     def statements(self) -> list[Statement]:
@@ -327,7 +338,16 @@ class JourneyRun:
         users = sorted({e.user for e in entries}, key=model.user_text)
         if not users or not names:
             return {}
-        return self._values(names, users_in(self.compiled.target, users))
+        return self._values(names, self._users_in(users))
+
+    def _users_in(self, users: Sequence[object], column: str = USER) -> exp.Expression:
+        """`column IN (<users>)`: literals for a few users, else a staged work table."""
+        if len(users) < STAGED_USERS_FROM:
+            return users_in(self.compiled.target, users, column)
+        table = self.store.journey_users_work
+        self.engine.create_table(table, [("user_id", self.key)], [[user] for user in users])
+        staged = exp.Select(expressions=[col("user_id")]).from_(table_ref(table), copy=False)
+        return exp.In(this=col(column), query=exp.Subquery(this=staged))
 
     def _enter(self, journey: model.Journey, start: dt.datetime | None) -> list[Entry]:
         """New entries: users who may enter (the SQL leaves the others out) and whose
@@ -498,16 +518,14 @@ class JourneyRun:
         that first decided a message of the user under it (this run: the share now), and
         for good after (sticky). A key with no agreed text (a fractional number) has a
         null bucket, so is in no holdout."""
-        key = bucket_key_text(user)
-        holdouts = self.journeys.holdouts_of(journey)
-        if key is None or not holdouts:
-            return False
         held = False
-        for holdout in holdouts:
+        for holdout in self.journeys.holdouts_of(journey):
             assignment = (holdout.name, holdout.salt, user)
             found = self.assigned.get(assignment)
             if found is None:
-                found = self.assigned[assignment] = bucket_of(key, holdout.salt) < holdout.share
+                key = bucket_key_text(user)
+                found = key is not None and bucket_of(key, holdout.salt) < holdout.share
+                self.assigned[assignment] = found
             held = held or found
         return held
 
@@ -565,7 +583,7 @@ class JourneyRun:
                 exp.GTE(this=col("as_of"), expression=target.timestamp(shares[0][0])),
                 exp.In(this=col("status"), expressions=[target.string(s) for s in checked]),
                 exp.In(this=col("journey"), expressions=[target.string(n) for n in covered]),
-                users_in(target, users, column="user_id"),
+                self._users_in(users, column="user_id"),
             ]
         )
         query = (
@@ -610,18 +628,21 @@ class JourneyRun:
         candidates.sort(
             key=lambda c: (
                 c.journey.priority,
-                c.due_instant,
+                c.due_instant.replace(tzinfo=None),  # UTC: naive times compare faster
                 model.user_text(c.entry.user),
                 c.step.index,
             )
         )
         sent = self._sent_before({c.entry.user for c in candidates})
         now = self.now
+        # a cap counts some of the user's sends: fewer sends than the lowest limit fill none
+        lowest = min((cap.limit for cap in self.journeys.caps), default=0)
+        days: dict[tuple[dt.datetime, ZoneInfo], dt.date] = {}  # the runs' local days
         decisions: list[model.Decision] = []
         for c in candidates:
             history = sent[c.entry.user]
-            full = any(
-                self._count(cap, history, c.step.channel, c.user_zone, now) >= cap.limit
+            full = len(history) >= lowest and any(
+                self._count(cap, history, c.step.channel, c.user_zone, now, days) >= cap.limit
                 for cap in self.journeys.caps
                 if cap.channel in (model.ALL_CHANNELS, c.step.channel)
             )
@@ -638,6 +659,7 @@ class JourneyRun:
         channel: str,
         user_zone: ZoneInfo,
         now: dt.datetime,
+        days: dict[tuple[dt.datetime, ZoneInfo], dt.date],
     ) -> int:
         today = now.astimezone(user_zone).date()
         count = 0
@@ -647,7 +669,10 @@ class JourneyRun:
             if cap.rolling is not None:
                 count += self.as_of - cap.rolling < run_at <= self.as_of
                 continue
-            day = timing.to_instant(run_at, self.zone).astimezone(user_zone).date()
+            day = days.get((run_at, user_zone))
+            if day is None:
+                local = timing.to_instant(run_at, self.zone).astimezone(user_zone)
+                day = days[(run_at, user_zone)] = local.date()
             if cap.calendar == "week":
                 count += day.isocalendar()[:2] == today.isocalendar()[:2]
             else:
@@ -678,10 +703,8 @@ class JourneyRun:
 
     def drop_work_tables(self) -> None:
         """The staged rows are not kept (after the commit, or a failed run)."""
-        for table in self.store.journey_tables:
-            drop = exp.Drop(
-                tables=[table_ref(self.store.journey_work(table))], kind="TABLE", exists=True
-            )
+        for name in self.store.journey_work_tables:
+            drop = exp.Drop(tables=[table_ref(name)], kind="TABLE", exists=True)
             # a failed run's connection may be unusable: the next run replaces them
             with contextlib.suppress(EngineError):
                 self.engine.query(render(drop, self.compiled.target, pretty=False))
@@ -710,7 +733,7 @@ class JourneyRun:
         self.engine.create_table(self.store.journey_work(table), columns, rows)
 
     def _type_of(self, kind: Type | Kind) -> Type:
-        return column_type(self.project, kind)
+        return column_type(kind, self.key)
 
     def summary_warnings(self) -> list[Diagnostic]:
         return [*unknown_zone_warnings(self._unknown_zones), *self.warnings]
@@ -745,16 +768,32 @@ def _quoted_zone(name: str, longest: int = 40) -> str:
     return json.dumps(shown, ensure_ascii=False)
 
 
-def column_type(project: ir.Project, kind: Type | Kind) -> Type:
-    """The type a journey table's column is staged with."""
+def column_type(kind: Type | Kind, key: Type) -> Type:
+    """The type a journey table's column is staged with (`key`: the user key's)."""
     if isinstance(kind, Type):
         return kind
     if kind is Kind.KEY:
-        if project.identity is not None:
-            return Type.STRING
-        universe = project.source(project.universe)
-        return universe.column_type(universe.user_column) or Type.STRING
+        return key
     return Type.TIMESTAMP if kind is Kind.INSTANT else Type.NUMBER
+
+
+def key_type(project: ir.Project, engine: Engine) -> Type:
+    """The user key's type: a person's is text; else the universe key column's declared
+    type, or, undeclared, what the warehouse holds there (staged as text, an integer
+    column's keys would not compare with the column's own)."""
+    if project.identity is not None:
+        return Type.STRING
+    universe = project.source(project.universe)
+    declared = universe.column_type(universe.user_column) or project.key
+    if declared is not None:
+        return declared
+    return warehouse_key_type(engine, engine.columns_of(universe.table), universe.user_column)
+
+
+def warehouse_key_type(engine: Engine, columns: dict[str, str] | None, key: str) -> Type:
+    """What an undeclared key column of these columns holds: numbers or text."""
+    found = (columns or {}).get(key)
+    return Type.NUMBER if found is not None and engine.fits(Type.NUMBER, found) else Type.STRING
 
 
 def users_in(target: Target, users: Sequence[object], column: str = USER) -> exp.Expression:

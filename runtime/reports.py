@@ -31,7 +31,7 @@ from segl.compiler.store import Store
 from segl.compiler.targets import Target
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
-from segl.compiler.values import arith, bucket_key_text, conform, negate, not_nan
+from segl.compiler.values import arith, bucket_key_text, conform, interpolated, negate, not_nan
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
 from segl.runtime.reference.reports import DEFAULT_ENTRY_DAYS, json_value
@@ -401,11 +401,7 @@ def _aggregate_value(engine: Engine, aggregate: model.RowAggregate, cells: Seque
             return None
         fraction = aggregate.constants[0] if func == "percentile" else 0.5
         position = fraction * (int(count) - 1)
-        below = math.floor(position)
-        low, high = float(low), float(high)
-        if low == high:
-            return low
-        return not_nan(low + (high - low) * (position - below))
+        return interpolated(float(low), float(high), position - math.floor(position))
     value_type = aggregate.value.type if aggregate.value is not None else Type.NUMBER
     return conform(engine.decode(cells[0], value_type), value_type)
 

@@ -10,7 +10,7 @@ import importlib.metadata
 import os
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
@@ -27,7 +27,7 @@ from segl.runtime import store as stored
 from segl.runtime.alerts import AlertOutcome, AlertRun
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.identity import IdentityStats, Resolution
-from segl.runtime.journeys import JourneyRun, JourneyStats
+from segl.runtime.journeys import JourneyRun, JourneyStats, warehouse_key_type
 from segl.runtime.project import LoadedProject
 from segl.runtime.results import RunResult
 
@@ -57,13 +57,18 @@ def _expected_columns(source: ir.Source) -> list[tuple[str, Type | None]]:
 
 
 def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
-    """Every declared table and column exists in the warehouse with a fitting type."""
+    """Every declared table and column exists in the warehouse with a fitting type. The
+    project then knows its universe key's type in the warehouse if its rules do not say
+    (ir.Project.key)."""
     assert loaded.project is not None
     problems: list[Diagnostic] = []
     for source in loaded.project.sources:
         stmt = loaded.source_def(source.name)
         span = stmt.span if stmt else None
         actual = engine.columns_of(source.table)
+        if source.name == loaded.project.universe and actual is not None:
+            key = warehouse_key_type(engine, actual, source.user_column)
+            loaded.project = replace(loaded.project, key=key)
         refused = engine.table_name_problem(source.table) if actual is None else None
         if refused is not None:
             problems.append(

@@ -51,6 +51,7 @@ from segl.runtime.journeys import (
     Row,
     UserValues,
     column_type,
+    key_type,
     unknown_zone_warnings,
 )
 from segl.runtime.outbox import read_outbox
@@ -106,6 +107,7 @@ def simulate(
     prefix = f"{loaded.settings.table_prefix}sim{secrets.token_hex(4)}_"
     if not moments:
         return []
+    engine.use_timezone(project.timezone)  # zoned columns read as the runs read them (SPEC §3)
     simulation = Simulation(project, engine, prefix, moments)
     unknown_zones: dict[str, set[object]] = {}
     if (
@@ -150,6 +152,7 @@ class Simulation:
         self._queries: dict[tuple[tuple[str, ...], dt.datetime, bool], tuple[Plan, exp.Select]] = {}
         self.ledger_written = False  # the scratch ledger table exists
         self.users_table = f"{prefix}users"  # the users whose values an instant reads
+        self.key = key_type(project, engine)
 
     # ------------------------------------------------------------ the span's events
     def _triggers(self) -> list[tuple[model.EventTrigger, bool]]:
@@ -232,7 +235,7 @@ class Simulation:
         if users is not None:
             if not users:
                 return []
-            key = column_type(self.project, Kind.KEY)
+            key = column_type(Kind.KEY, self.key)
             self.engine.create_table(self.users_table, [(USER, key)], [[u] for u in users])
         plan, query = self.per_user(names, as_of, staged=users is not None)
         columns = [col(plan.column_for(name).column) for name in names]
@@ -296,7 +299,7 @@ class Simulation:
     def _append_ledger(self, rows: list[list[object]]) -> None:
         """The scratch ledger in the database: `enter when` leaves out blocked users there."""
         table = self.store.journey_entries
-        columns = [(c.name, column_type(self.project, c.type)) for c in table.columns]
+        columns = [(c.name, column_type(c.type, self.key)) for c in table.columns]
         delta = f"{table.name}_new"  # engines' create_table replaces: new rows, then copied
         if not self.ledger_written:
             self.engine.create_table(table.name, columns, rows)
@@ -505,7 +508,7 @@ def _merge_zones(into: dict[str, set[object]], found: dict[str, set[object]]) ->
 
 def store_tables(store: Store) -> list[str]:
     names = [t.name for t in store.history]
-    return names + [store.journey_work(t) for t in store.journey_tables]
+    return names + list(store.journey_work_tables)
 
 
 def drop_tables(engine: Engine, names: Sequence[str]) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,20 @@ def test_spec_alerts_check_into_the_model() -> None:
         model.Const(-0.2),  # `-20%` is folded into one number
     )
     assert (shrinking.cooldown, shrinking.repeat) == (None, None)
+
+
+@pytest.mark.parametrize("percent", ["35", "41", "57", "70", "95", "12.3", "0.7"])
+def test_a_percent_is_the_double_nearest_its_hundredth(percent: str) -> None:
+    """`35%` is 0.35, the double a share of 35 in 100 is (35 * 0.01 is 0.35000000000000003:
+    the alert `share(...) >= 35%` would not fire at exactly 35 %), and `-35%` its negation."""
+    nearest = float(Decimal(percent) / 100)
+    alerts = checked_alerts(
+        f'alert at = share(value_quadrant, "lf_lv") >= {percent}%\n'
+        f"alert below = change(size(beijing_loyal), over 1 week) < -{percent}%"
+    )
+    at, below = alerts.alerts
+    assert at.condition.right == model.Const(nearest)  # type: ignore[union-attr]
+    assert below.condition.right == model.Const(-nearest)  # type: ignore[union-attr]
 
 
 def test_the_fingerprint_counts_alerts_only_when_present() -> None:

@@ -511,6 +511,28 @@ def test_a_window_inside_the_quiet_hours_is_still_refused(
     assert result.err.count("E0704") == 1
 
 
+PER_USER_TRIGGER = """journey j "A per-user value in an event filter" {
+    enter on orders where amount > 10 and purchases >= 1
+    exit on events where users.city == "Beijing"
+    step hello: send push "hello"
+}
+"""
+
+
+def test_a_trigger_filter_reading_a_per_user_value_is_refused_by_check(
+    cli: Cli, write_project: WriteProject
+) -> None:
+    """An `enter on` / `exit on` filter is evaluated on each event row: a tag or profile
+    column in it passed `segl check` and then failed every run ("cannot compile TagRef");
+    now E0703 at the filter, with the way to say it."""
+    result = cli("check", project(write_project, PER_USER_TRIGGER))
+    assert result.code == 1, result.output
+    entry = located(result, PER_USER_TRIGGER, "amount > 10 and purchases >= 1", "E0703")
+    assert "per-user value" in entry[0] and "`enter when`" in "\n".join(entry)
+    located(result, PER_USER_TRIGGER, 'users.city == "Beijing"', "E0703")
+    assert result.err.count("E0703") == 2
+
+
 LOOSE_STEP = """funnel f "Visit to order" within 7 days {
     step visited: events where name == "visit"
     step paid: orders within 1 week

@@ -164,3 +164,45 @@ def test_a_new_salt_is_a_new_experiment(engine: Engine, write_project: Callable[
         u: arm_of(bucket_of(u, "price-sticky-2"))
         for u in (r["user_id"] for r in tables["users"] if r["city"] == "北京")
     }
+
+
+def test_an_undeclared_integer_key_is_stored_as_the_warehouse_types_it(
+    engine: Engine, write_project: Callable[..., Path]
+) -> None:
+    """SPEC §2.1's users source does not declare its key column: once the sources are
+    verified, the assignments table's key takes the warehouse column's type (numbers
+    here), so the stored assignments compare with the users (as text they would not, on
+    DuckDB or PostgreSQL), and a second run of the experiment reads them back."""
+    from segl.runtime.run import store_of, verify_sources
+
+    rules = """\
+source users from table "users" key user_id {
+    city: string
+}
+source orders from table "orders" user user_id time paid_at { amount: number }
+
+tag spend = sum(orders.amount)
+experiment price {
+    population spend >= 0
+    salt "numbers"
+    arm control 50%
+    arm ten_off 50%
+    metric spend = spend
+}
+"""
+    root = write_project({"rules.segl": rules, "segl.toml": TOML}, "numbers")
+    loaded = load_paths([str(root)])
+    users = [[n, "北京"] for n in range(1, 21)]
+    engine.create_table("users", [("user_id", Type.NUMBER), ("city", Type.STRING)], users)
+    orders = [[n, dt.datetime(2026, 10, 10), float(n)] for n in range(1, 21)]
+    columns = [("user_id", Type.NUMBER), ("paid_at", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+    engine.create_table("orders", columns, orders)
+    assert verify_sources(loaded, engine) == []
+    assert loaded.project is not None and loaded.project.key is Type.NUMBER
+    store = store_of(loaded, engine)
+    first = run_sticky_experiment(engine, store, loaded.project, "price", FIRST)
+    again = run_sticky_experiment(engine, store, loaded.project, "price", SECOND)
+    assert sum(arm["users"] for arm in first["arms"]) == 20
+    assert [arm["users"] for arm in again["arms"]] == [arm["users"] for arm in first["arms"]]
+    stored = _stored(engine, store, loaded.project, SECOND)
+    assert {float(str(user)) for user in stored} == {float(n) for n in range(1, 21)}

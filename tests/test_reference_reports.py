@@ -692,9 +692,37 @@ def test_a_histogram_summarises_as_its_repeated_values(
     histogram: list[tuple[float, int]],
 ) -> None:
     """The engine's experiment reads each arm's values as (value, users) rows: the summary
-    of the histogram is the summary of the values repeated, to the last bit."""
+    of the histogram is that of the values repeated (`statistics`' exact mean and sample
+    variance), whatever the order of the rows."""
     repeated = [value for value, times in histogram for _ in range(times)]
-    assert stats.summarise_counts(histogram) == stats.summarise(repeated)
+    summary = stats.summarise_counts(histogram)
+    assert summary == stats.summarise_counts(histogram[::-1])
+    assert summary.count == len(repeated)
+    if repeated:
+        assert summary.mean == pytest.approx(statistics.fmean(repeated), rel=1e-15, abs=1e-300)
+    if len(repeated) >= 2:
+        exact = statistics.variance(repeated)
+        assert summary.variance == pytest.approx(exact, rel=1e-9, abs=1e-6)
+
+
+def test_experiment_statistics_take_infinities_and_huge_values() -> None:
+    """±inf are numbers (SPEC §3): an arm of infinities has an infinite mean and no
+    interval; +inf with -inf has no mean (NaN is null), nor a difference; sums beyond the
+    doubles are exact (1e308 three times: mean 1e308), and no NaN reaches the JSON."""
+    inf = math.inf
+    assert stats.summarise([inf, inf]) == stats.Summary(2, inf, None)
+    assert stats.summarise([inf, -inf]) == stats.Summary(2, None, None)
+    assert stats.summarise([1e308] * 3) == stats.Summary(3, 1e308, 0.0)
+    assert stats.summarise([-1e308, -1e308, 1e308, 1e308, 1e308]).mean == 2e307
+    control = stats.summarise([1.0, 2.0])
+    infinite = stats.welch(stats.summarise([inf, inf]), control)
+    assert infinite == stats.Difference(inf, None, None, inf)
+    undefined = stats.welch(stats.summarise([inf, -inf]), control)
+    assert undefined == stats.Difference(None, None, None, None)
+    both = stats.welch(stats.summarise([inf, inf]), stats.summarise([inf, 1.0]))
+    assert both == stats.Difference(None, None, None, None)  # inf - inf
+    huge = stats.welch(stats.summarise([1e308, -1e308, 1e308]), control)
+    assert huge.diff is not None and math.isfinite(huge.diff) and huge.ci_low is None
 
 
 @settings(max_examples=300, deadline=None)
@@ -753,3 +781,18 @@ def test_the_special_functions_against_known_values() -> None:
 def test_a_name_that_is_no_report_is_an_error() -> None:
     with pytest.raises(ValueError, match="no funnel"):
         run(PRICE_TEST, {"users": []}, "nope", AS_OF)
+
+
+def test_sums_and_percentiles_do_not_overflow_on_the_way() -> None:
+    """A sum whose partial sums leave the doubles is still the exact sum (fsum gives up:
+    "intermediate overflow"), and a percentile at a whole position is that value, even
+    where the distance to its neighbour is beyond the doubles (inf * 0 would be NaN)."""
+    from segl.compiler.values import exact_sum, interpolated, percentile_of
+
+    assert exact_sum([-1e308, -1e308, 1e308, 1e308, 1e308]) == 1e308
+    assert exact_sum([1e308, 1e308]) == math.inf and exact_sum([-1e308, -1e308]) == -math.inf
+    picked = [(dt.datetime(2026, 1, 1), v) for v in (-1e308, -1e308, 1e308, 1e308, 1e308)]
+    assert percentile_of(picked[:3], 0.5) == -1e308
+    assert percentile_of(picked, 0.25) == -1e308
+    assert interpolated(-1e308, 1e308, 0.5) == 0.0
+    assert interpolated(1.0, 3.0, 0.25) == 1.5

@@ -14,6 +14,7 @@ from pathlib import Path
 from unittest import mock
 
 import duckdb
+import pytest
 from conftest import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -161,3 +162,106 @@ def test_unknown_zone_names_are_warned_about_quoted_by_run_and_simulate(
     ran = cli("run", root, "--db", url, "--as-of", "2026-11-03 12:00")
     assert ran.code == 0, ran.output
     assert "W0701" in ran.err and 'zone column: ""' in ran.err  # user 3's step only
+
+
+UNDECLARED_KEY = """
+source users from table "users" key user_id {
+    city: string
+}
+source events from table "events" user user_id time ts {
+    name: string
+}
+tag visits = count(events where name == "visit")
+journey hello {
+    enter on events where name == "register"
+    reenter after 0 days
+    step hi after 1 hour: send push "hello" if visits >= 0
+    step again after 2 hours: send push "again"
+}
+policy {
+    cap push 1 per day
+}
+"""
+
+
+def test_an_undeclared_integer_key_is_staged_with_its_own_type(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The universe's key column is not in its schema and holds integers: the users a
+    simulation or a run stages (STAGED_USERS_FROM 0: every list) are typed as the column
+    is, not as text, which DuckDB refuses to compare with it; both give the same sends."""
+    from segl.runtime import journeys
+
+    monkeypatch.setattr(journeys, "STAGED_USERS_FROM", 0)
+    (tmp_path / "segl.toml").write_text('[project]\nname = "keys"\n', "utf-8")
+    (tmp_path / "rules.segl").write_text(UNDECLARED_KEY, "utf-8")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE users (user_id INTEGER, city VARCHAR)")
+    con.execute("INSERT INTO users VALUES (1, 'a'), (2, 'b')")
+    con.execute("CREATE TABLE events (user_id INTEGER, ts TIMESTAMP, name VARCHAR)")
+    con.execute(
+        "INSERT INTO events VALUES (1, '2026-10-05 10:00', 'register'), "
+        "(2, '2026-10-05 11:00', 'register'), (1, '2026-10-06 09:00', 'visit')"
+    )
+    con.close()
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    span = ["--from", "2026-10-05 09:00", "--to", "2026-10-07", "--every", "3h"]
+    simulated = cli("simulate", "hello", "-p", tmp_path, "--db", url, "--format", "jsonl", *span)
+    assert simulated.code == 0, simulated.output
+    expected = [json.loads(line) for line in simulated.out.splitlines()]
+    assert {(d["user"], d["step"], d["status"]) for d in expected} == {
+        (1, "hi", "sent"), (1, "again", "capped"), (2, "hi", "sent"), (2, "again", "capped"),
+    }  # fmt: skip
+    moment = dt.datetime(2026, 10, 5, 9)
+    while moment < dt.datetime(2026, 10, 7):
+        ran = cli("run", tmp_path, "--db", url, "--as-of", f"{moment:%Y-%m-%d %H:%M}")
+        assert ran.code == 0, ran.output
+        moment += dt.timedelta(hours=3)
+    shown = cli("show", "outbox", tmp_path, "--db", url, "--format", "jsonl")
+    written = [json.loads(line) for line in shown.out.splitlines()]
+    key = ("journey", "step", "user", "entry_at", "due_at", "run_at", "status", "message_id")
+    assert sorted(tuple(d[k] for k in key) for d in written) == sorted(
+        tuple(d[k] for k in key) for d in expected
+    )
+
+
+ZONED = """
+source users from table "users" key user_id {
+    user_id: number
+}
+source events from table "events" user user_id time ts {
+    name: string
+}
+journey zoned {
+    enter on events where name == "t"
+    step s: send wecom "t"
+}
+"""
+
+
+def test_a_zoned_trigger_column_is_read_in_the_project_zone_as_runs_read_it(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """SPEC §3: a timestamp whose type carries a zone is read as wall time in the project's
+    zone. The simulation read a TIMESTAMPTZ event in the session's zone (UTC here), so it
+    entered at 02:30 where the runs enter at 10:30 (Asia/Shanghai)."""
+    (tmp_path / "segl.toml").write_text(
+        '[project]\nname = "zoned"\ntimezone = "Asia/Shanghai"\n', "utf-8"
+    )
+    (tmp_path / "rules.segl").write_text(ZONED, "utf-8")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE users (user_id INTEGER)")
+    con.execute("INSERT INTO users VALUES (1)")
+    con.execute("CREATE TABLE events (user_id INTEGER, ts TIMESTAMPTZ, name VARCHAR)")
+    con.execute("INSERT INTO events VALUES (1, '2026-03-02 02:30:00+00', 't')")
+    con.close()
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    span = ["--from", "2026-03-02 10:00", "--to", "2026-03-02 12:00", "--every", "30m"]
+    simulated = cli("simulate", "zoned", "-p", tmp_path, "--db", url, "--format", "jsonl", *span)
+    assert simulated.code == 0, simulated.output
+    [decision] = [json.loads(line) for line in simulated.out.splitlines()]
+    assert (decision["entry_at"], decision["run_at"]) == (
+        "2026-03-02 10:30:00",
+        "2026-03-02 11:00:00",
+    )

@@ -14,6 +14,7 @@ from spec_cases import SpecCase, spec_cases
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.script import compile_run
+from segl.compiler.values import bucket_key_text
 from segl.dsl.parser import parse_program
 from segl.runtime import reference
 from segl.runtime.engines import Engine
@@ -135,3 +136,29 @@ def test_bucket_golden_vectors(engine: Engine) -> None:
     case = SpecCase("bucket", "golden vectors", project, {"users": rows}, [(AS_OF, [])])
     result = run_on(engine, case, AS_OF)
     assert result.tags["b"] == {i: hashlib_bucket(k, SALT) for i, k in enumerate(GOLDEN_KEYS)}
+
+
+NUMBER_KEYS = [7, -5, 2**53 - 1, 2**53, 10**18]
+
+
+def test_a_number_key_hashes_its_digits_below_2_to_the_53(engine: Engine) -> None:
+    """A whole-number key is hashed as its digits while a double holds it exactly; from
+    2**53 on its bucket is null (2**53 + 1 reads as 2**53: its digits are another key's)."""
+    text = (
+        'source users from table "users" key user_id {\n    user_id: number\n}\n'
+        'tag b = bucket(users.user_id, "s")\n'
+    )
+    project, diagnostics = check_programs(
+        [parse_program(text, "bucket.segl")], ProjectConfig(name="bucket")
+    )
+    assert project is not None, diagnostics
+    rows = [{"user_id": key} for key in NUMBER_KEYS]
+    expected = [hashlib_bucket(str(key), "s") if abs(key) < 2**53 else None for key in NUMBER_KEYS]
+    assert bucket_key_text(2**53 + 1) is None and bucket_key_text(2**53 - 1) == str(2**53 - 1)
+    case = SpecCase("bucket", "number keys", project, {"users": rows}, [(AS_OF, [])])
+    for result in (
+        reference.evaluate(project, {"users": rows}, AS_OF),
+        run_on(engine, case, AS_OF),
+    ):
+        found = {float(key): value for key, value in result.tags["b"].items()}  # type: ignore[arg-type]
+        assert [found[float(key)] for key in NUMBER_KEYS] == expected

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from segl.compiler.alerts import model
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp
+from segl.compiler.values import percent_fraction
 from segl.dsl import ast
 from segl.dsl.diagnostics import Span, did_you_mean
 
@@ -161,9 +162,9 @@ class AlertChecker:
     def _expr(self, node: ast.Expr) -> _Typed:
         match node:
             case ast.NumberLit(text=text):
-                return self._constant(text, 1.0, node.span)
+                return self._constant(text, node.span)
             case ast.PercentLit(text=text):
-                return self._constant(text, 0.01, node.span)
+                return self._constant(text, node.span, percent=True)
             case ast.StringLit(value=value):
                 hint = "drop the quotes" if _reads_as_number(value) else "thresholds are numbers"
                 self.error(
@@ -198,9 +199,11 @@ class AlertChecker:
         self.error("E0906", "this has no place in an alert's condition", node.span)
         return _FAILED
 
-    def _constant(self, text: str, scale: float, span: Span) -> _Typed:
+    def _constant(self, text: str, span: Span, percent: bool = False) -> _Typed:
         digits = text.split("e")[0].split("E")[0].split(".")[0].lstrip("0")
-        value = float(text) * scale if len(digits) <= MAX_LITERAL_DIGITS else math.inf
+        value = math.inf
+        if len(digits) <= MAX_LITERAL_DIGITS:
+            value = percent_fraction(text) if percent else float(text)
         if not math.isfinite(value):
             self.error(
                 "E0906",

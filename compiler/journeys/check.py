@@ -19,6 +19,7 @@ from segl.compiler.alerts.check import Definition, layer_move
 from segl.compiler.alerts.model import LayerMove
 from segl.compiler.journeys import model
 from segl.compiler.types import Type
+from segl.compiler.values import percent_fraction
 from segl.dsl import ast
 from segl.dsl.diagnostics import Span
 
@@ -31,6 +32,10 @@ UNIT_SPANS = {
 # a journey's longest duration: the as-of plus or minus it must stay within the years 1 to
 # 9999 (the parser allows ten million of any unit)
 MAX_DURATION = dt.timedelta(days=36_500)
+
+
+# what a trigger's filter may not read: it is evaluated on each event row alone
+PER_USER_VALUES = (ir.ProfileColumn, ir.TagRef, ir.SegmentRef, ir.LayeringRef)
 
 
 class ExprChecker(Protocol):
@@ -309,12 +314,22 @@ class JourneyChecker:
         flt = None
         if ref.where is not None:
             flt = self.checker.condition(ref.where, source, f"the filter of the {what}")
-            if any(isinstance(n, ir.Aggregate) for n in ir.walk(flt)):
+            nodes = list(ir.walk(flt))
+            if any(isinstance(n, ir.Aggregate) for n in nodes):
                 self.error(
                     "E0703",
                     f"the filter of the {what} reads each event: it cannot aggregate",
                     ref.where.span,
                     "name the aggregate as a tag and use `enter when` / `exit when`",
+                )
+            elif any(isinstance(n, PER_USER_VALUES) for n in nodes):
+                self.error(
+                    "E0703",
+                    f"the filter of the {what} reads each event's own columns: a tag, "
+                    f"segment, layering or profile column is a per-user value",
+                    ref.where.span,
+                    "test per-user values with `enter when` / `exit when` a condition, or "
+                    "in a step's `if`",
                 )
         return model.EventTrigger(source.name, flt)
 
@@ -452,7 +467,7 @@ class JourneyChecker:
     def _holdout(self, stmt: ast.HoldoutDef, journey: str | None) -> model.Holdout:
         share = 0.0
         try:
-            share = float(stmt.percent) / 100
+            share = percent_fraction(stmt.percent)
         except ValueError:
             share = -1.0
         if not 0 < share < 1:

@@ -9,6 +9,7 @@ hidden tag holding their value.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from segl.compiler import ir
@@ -220,8 +221,12 @@ def payload_value(value: object) -> object:
     return value
 
 
+# one encoder for every row: json.dumps(..., ensure_ascii=False) builds one per call
+_PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def payload_json(payload: tuple[tuple[str, object], ...]) -> str:
     """The outbox's payload column: a JSON object in the declared order of its keys."""
-    import json
-
-    return json.dumps({k: payload_value(v) for k, v in payload}, ensure_ascii=False)
+    if not payload:
+        return "{}"
+    return _PAYLOAD_ENCODER.encode({k: payload_value(v) for k, v in payload})

@@ -43,7 +43,7 @@ def key_type(project: ir.Project) -> Type:
     if project.identity is not None:  # a person's key is text
         return Type.STRING
     universe = project.source(project.universe)
-    return universe.column_type(universe.user_column) or Type.STRING
+    return universe.column_type(universe.user_column) or project.key or Type.STRING
 
 
 def bucket_sql(

@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat, starmap
 from statistics import NormalDist
+
+from segl.compiler.values import exact_total, not_nan
 
 CONFIDENCE = 0.95
 SRM_THRESHOLD = 0.001  # a sample-ratio mismatch is flagged below this p-value
@@ -133,28 +134,25 @@ class Summary:
 
 
 def summarise(values: Sequence[float]) -> Summary:
-    if not values:
-        return Summary(0, None, None)
-    mean = math.fsum(values) / len(values)
-    if len(values) < 2:
-        return Summary(len(values), mean, None)
-    variance = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
-    return Summary(len(values), mean, variance)
+    return summarise_counts([(value, 1) for value in values])
 
 
 def summarise_counts(histogram: Sequence[tuple[float, int]]) -> Summary:
-    """`summarise` of the values each repeated its count times, without building that
-    list: `fsum` is exact, so the sums are those of the repeated values (an engine returns
-    an arm's values as a histogram; one user's value per row would cost a Python object
-    each)."""
+    """The count, mean and variance of the values each repeated its count times, without
+    building that list (an engine returns an arm's values as a histogram; one user's value
+    per row would cost a Python object each). The sums are exact (values.exact_total), so
+    the order of the rows cannot matter. Infinities are numbers: +inf and -inf together
+    have no mean (NaN: null), and an infinite mean no variance."""
     count = sum(times for _, times in histogram)
     if count == 0:
         return Summary(0, None, None)
-    mean = math.fsum(_repeated(histogram)) / count
-    if count < 2:
+    total = exact_total(histogram, count)  # the mean
+    mean = None if total is None else not_nan(total)
+    if count < 2 or mean is None or math.isinf(mean):
         return Summary(count, mean, None)
-    deviations = [((value - mean) ** 2, times) for value, times in histogram]
-    return Summary(count, mean, math.fsum(_repeated(deviations)) / (count - 1))
+    deviations = [((value - mean) * (value - mean), times) for value, times in histogram]
+    spread = exact_total(deviations)
+    return Summary(count, mean, None if spread is None else spread / (count - 1))
 
 
 def histogram_median(histogram: Iterable[tuple[float, int]]) -> float | None:
@@ -180,10 +178,6 @@ def histogram_median(histogram: Iterable[tuple[float, int]]) -> float | None:
     return low if total % 2 else (low + high) / 2
 
 
-def _repeated(histogram: Sequence[tuple[float, int]]) -> chain[float]:
-    return chain.from_iterable(starmap(repeat, histogram))
-
-
 @dataclass(frozen=True)
 class Difference:
     """An arm against control: the difference of means, its confidence interval and the
@@ -198,7 +192,7 @@ class Difference:
 def _lift(diff: float | None, control: float | None) -> float | None:
     if diff is None or control is None or control == 0:
         return None
-    return diff / control
+    return not_nan(diff / control)
 
 
 def arm_metric(mean: float | None, difference: Difference | None) -> dict[str, float | None]:
@@ -220,14 +214,18 @@ def welch(arm: Summary, control: Summary) -> Difference:
     the interval is the difference itself."""
     if arm.mean is None or control.mean is None:
         return Difference(None, None, None, None)
-    diff = arm.mean - control.mean
+    diff = not_nan(arm.mean - control.mean)  # inf - inf
+    if diff is None:
+        return Difference(None, None, None, None)
     lift = _lift(diff, control.mean)
     if arm.variance is None or control.variance is None:
         return Difference(diff, None, None, lift)
     a, c = arm.variance / arm.count, control.variance / control.count
     if a + c == 0:
         return Difference(diff, diff, diff, lift)
-    df = (a + c) ** 2 / (a * a / (arm.count - 1) + c * c / (control.count - 1))
+    df = (a + c) * (a + c) / (a * a / (arm.count - 1) + c * c / (control.count - 1))
+    if not (math.isfinite(a + c) and math.isfinite(df) and df > 0):
+        return Difference(diff, None, None, lift)  # a spread beyond the doubles: no interval
     margin = student_t_quantile(0.5 + CONFIDENCE / 2, df) * math.sqrt(a + c)
     return Difference(diff, diff - margin, diff + margin, lift)
 

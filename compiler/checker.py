@@ -35,6 +35,15 @@ ARITH_OPS = frozenset(op.value for op in ArithOp)
 MAX_LITERAL_DIGITS = 400
 
 
+def _wanted_hint(allowed: frozenset[Type]) -> str:
+    """A hint for a value of the wrong type where `allowed` types are wanted."""
+    if allowed == frozenset({Type.BOOL}):
+        return 'a condition compares or tests: e.g. visits_30d >= 3, city == "Beijing"'
+    if Type.NUMBER in allowed:
+        return "a number comes from a count, a sum, a number column or arithmetic"
+    return "the types of values are described in docs/language.md"
+
+
 @dataclass(frozen=True)
 class ProjectConfig:
     name: str = "project"
@@ -177,7 +186,12 @@ class _Checker:
         columns: dict[str, Type] = {}
         for col in stmt.columns:
             if col.name in columns:
-                self.error("E0310", f"column '{col.name}' is declared twice", col.span)
+                self.error(
+                    "E0310",
+                    f"column '{col.name}' is declared twice",
+                    col.span,
+                    "declare each column once: remove one of them",
+                )
             columns[col.name] = COLUMN_TYPES.get(col.type_name, Type.ANY)
         user_column = stmt.key if stmt.kind == "profile" else stmt.user
         assert user_column is not None
@@ -294,7 +308,9 @@ class _Checker:
         seen: list[str] = []
         for kind in stmt.kinds:
             if kind in seen:
-                self.error("E0310", f"ID kind '{kind}' is listed twice", stmt.span)
+                self.error(
+                    "E0310", f"ID kind '{kind}' is listed twice", stmt.span, "list each kind once"
+                )
             else:
                 seen.append(kind)
         return tuple(seen)
@@ -526,7 +542,12 @@ class _Checker:
         if isinstance(stmt, ast.TagDef):
             expr = self.expr(stmt.expr, None)
             if expr.type is Type.NULL:
-                self.error("E0401", f"tag '{name}' is always null", stmt.expr.span)
+                self.error(
+                    "E0401",
+                    f"tag '{name}' is always null",
+                    stmt.expr.span,
+                    "a tag computes a value from columns or other tags: e.g. tag n = count(orders)",
+                )
             definition = ir.Tag(name, stmt.title, expr, meta, stmt.span)
         elif isinstance(stmt, ast.SegmentDef):
             expr = self.condition(stmt.expr, None, f"segment '{name}'")
@@ -541,7 +562,12 @@ class _Checker:
         otherwise_at: Span | None = None
         for layer in stmt.layers:
             if layer.name in seen:
-                self.error("E0310", f"layer '{layer.name}' appears twice", layer.span)
+                self.error(
+                    "E0310",
+                    f"layer '{layer.name}' appears twice",
+                    layer.span,
+                    "a user is in the first layer whose condition holds: name each layer once",
+                )
             seen.add(layer.name)
             if otherwise_at is not None:
                 self.warn(
@@ -633,7 +659,12 @@ class _Checker:
         if expr.type in allowed or expr.type in (Type.NULL, Type.ANY):
             return expr
         wanted = " or ".join(sorted(t.value for t in allowed))
-        self.error("E0401", f"{what} needs a {wanted}, but this is a {expr.type}", node.span)
+        self.error(
+            "E0401",
+            f"{what} needs a {wanted}, but this is a {expr.type}",
+            node.span,
+            _wanted_hint(allowed),
+        )
         return ir.Invalid(span=node.span)
 
     def name(self, node: ast.Name, scope: ir.Source | None) -> ir.Expr:
@@ -757,7 +788,12 @@ class _Checker:
             )
             return ir.Invalid(span=node.span)
         if node.op not in ("==", "!=") and common is Type.BOOL:
-            self.error("E0401", f"'{node.op}' does not order true and false", node.span)
+            self.error(
+                "E0401",
+                f"'{node.op}' does not order true and false",
+                node.span,
+                "compare booleans with == or !=, or test them directly: x and not y",
+            )
             return ir.Invalid(span=node.span)
         if Type.NULL in (left.type, right.type):
             self.warn(
@@ -809,6 +845,7 @@ class _Checker:
                     "E0401",
                     f"list item is a {item.type}, but the value is a {operand.type}",
                     item_node.span,
+                    f"every item of the list is a {operand.type}, as the value is",
                 )
                 item = ir.Invalid(span=item_node.span)
             items.append(item)
@@ -894,7 +931,8 @@ class _Checker:
             problem = entry.validate([a.type for a in args], constants)
             if problem is not None:
                 index, message = problem
-                self.error("E0401", message, node.args[index].span)
+                hint = f"{node.name}() is described in docs/language.md"
+                self.error("E0401", message, node.args[index].span, hint)
                 return ir.Invalid(span=node.span)
         if node.name == "hour" and args[0].type is Type.DATE:
             self.warn("W0004", "hour() of a date is always 0", node.span)
@@ -910,6 +948,7 @@ class _Checker:
                     "E0401",
                     f"{node.name}() arguments disagree: {result} and {arg.type}",
                     arg_node.span,
+                    f"give {node.name}() values of one type (a date counts as its midnight)",
                 )
                 return None
             result = common
@@ -1027,13 +1066,19 @@ class _Checker:
         if entry.result in (Type.NUMBER, Type.BOOL) and entry.value_types == registry.ANY_VALUE:
             return entry.result  # count, exists, count_distinct: any value
         if value_type is Type.NULL:
-            self.error("E0401", f"{node.name}() of null is always null", node.span)
+            self.error(
+                "E0401",
+                f"{node.name}() of null is always null",
+                node.span,
+                f"give {node.name}() a column or an expression: e.g. {node.name}(orders.amount)",
+            )
             return Type.ANY
         if value_type not in entry.value_types | {Type.ANY}:
             message = f"{node.name}() cannot order a {value_type}"
             if entry.value_types == NUMBER_ONLY:
                 message = f"{node.name}() needs a number, but this is a {value_type}"
-            self.error("E0401", message, node.span)
+            wanted = " or ".join(sorted(t.value for t in entry.value_types))
+            self.error("E0401", message, node.span, f"{node.name}() takes a {wanted}")
             return Type.ANY
         return entry.result or value_type
 
@@ -1043,11 +1088,21 @@ class _Checker:
                 return None
             case ast.LastWindow(count=count, unit=unit):
                 if count <= 0:
-                    self.error("E0406", "a window must be at least 1 unit long", node.span)
+                    self.error(
+                        "E0406",
+                        "a window must be at least 1 unit long",
+                        node.span,
+                        "e.g. in last 7 days",
+                    )
                 return ir.Window(WindowKind.LAST, TimeUnit(unit), count, 0)
             case ast.AgoWindow(start=start, end=end, unit=unit):
                 if start == end:
-                    self.error("E0406", "the window is empty: both ends are equal", node.span)
+                    self.error(
+                        "E0406",
+                        "the window is empty: both ends are equal",
+                        node.span,
+                        "e.g. between 30 and 7 days ago",
+                    )
                 return ir.Window(WindowKind.AGO, TimeUnit(unit), start, end)
             case ast.SinceWindow(start=start):
                 moment = self.since_moment(start)

@@ -1236,7 +1236,31 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     statement = token.type in _STATEMENTS | _JOURNEY_STATEMENTS | _REPORT_STATEMENTS
     if statement and expected & (_OPERATORS | _EXPRESSION_START):
         return ("the previous definition is incomplete",)
-    return ()
+    return (_syntax_hint(token, expected),)
+
+
+def _syntax_hint(token: Token | None, expected: set[str]) -> str:
+    """The hint of a syntax error no more particular hint fits."""
+    value = str(token.value) if token is not None else ""
+    if token is not None and token.type == "CMP_OP" and "AND" in expected:
+        return f"comparisons do not chain: join two with 'and', e.g. 1 {value} x and x {value} 5"
+    if expected == {"RPAR"}:
+        return "a '(' before this is not closed: close it with ')'"
+    if "RPAR" in expected and token is not None and token.type in _STATEMENTS:
+        return "the previous statement is incomplete: is a '(' of it not closed?"
+    if token is not None and token.type == "$END":
+        return "the last statement is incomplete: finish it, or remove it"
+    if expected == {"NAME"}:
+        return "a name goes here: letters, digits and '_', not starting with a digit"
+    if expected & _STATEMENTS:
+        return (
+            "each statement starts with its keyword: source, tag NAME = ..., segment NAME "
+            "= ..., layering NAME { ... }, journey, funnel, ...; comments start with '#' "
+            "(docs/language.md)"
+        )
+    if len(expected) == 1:
+        return f"write {_expected_words(expected)} here (docs/language.md shows the form)"
+    return "docs/language.md shows the form of each statement and expression"
 
 
 def _glued_hint(token: Token, text: str) -> tuple[str, ...]:
@@ -1311,6 +1335,12 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
             hints = ("statements need no ';'",)
         elif char in BIDI_CONTROLS:
             hints = (_BIDI_HINT,)
+        elif char == "^":
+            hints = ("there is no power operator: multiply, e.g. x * x",)
+        elif char.isprintable():
+            hints = (f"'{char}' has no meaning outside a string or a comment (after '#')",)
+        else:
+            hints = ("remove this invisible character (it may come from a copy and paste)",)
         shown = repr(char)[1:-1] if char else "end of file"
         return Diagnostic("E0201", f"unexpected character '{shown}'", span, hints)
     if isinstance(err, UnexpectedToken):
@@ -1327,10 +1357,12 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
     if isinstance(err, UnexpectedEOF):
         lines = _content_lines(text)
         span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
-        return Diagnostic(
-            "E0202", f"unexpected end of file; expected {_expected_words(set(err.expected))}", span
-        )
-    return Diagnostic("E0202", "syntax error", Span(file, line, column, line, column + 1))
+        expected_words = _expected_words(set(err.expected))
+        hint = "the last statement is incomplete: finish it, or remove it"
+        message = f"unexpected end of file; expected {expected_words}"
+        return Diagnostic("E0202", message, span, (hint,))
+    hint = _syntax_hint(None, set())
+    return Diagnostic("E0202", "syntax error", Span(file, line, column, line, column + 1), (hint,))
 
 
 def _glued_diagnostic(err: _GluedWords, file: str) -> Diagnostic:

@@ -340,9 +340,7 @@ def load_project(path: str | Path) -> LoadedProject:
     The command line uses `load_paths`, which also requires a folder to hold segl.toml."""
     root = Path(path)
     if not root.exists():
-        raise DiagnosticError(
-            [Diagnostic("E0104", f"no such project folder or file: {root}", None)]
-        )
+        raise DiagnosticError([_no_such_path(root)])
     settings = read_settings(root if root.is_dir() else root.parent)
     return _load(LoadedProject(root, settings), rule_files(root))
 
@@ -368,6 +366,11 @@ def _shown(folder: Path) -> Path:
         return folder
 
 
+def _no_such_path(path: Path) -> Diagnostic:
+    hint = "give a folder holding segl.toml, or .segl files (the current folder by default)"
+    return Diagnostic("E0104", f"no such project folder or file: {path}", None, (hint,))
+
+
 def load_paths(paths: Sequence[str | Path]) -> LoadedProject:
     """What the command line loads: one project folder, which must hold segl.toml (all
     .segl files below it), or one or more rule files named explicitly. Raises
@@ -375,9 +378,7 @@ def load_paths(paths: Sequence[str | Path]) -> LoadedProject:
     roots = [Path(p) for p in paths] or [Path(".")]
     missing = [r for r in roots if not r.exists()]
     if missing:
-        raise DiagnosticError(
-            [Diagnostic("E0104", f"no such project folder or file: {r}", None) for r in missing]
-        )
+        raise DiagnosticError([_no_such_path(r) for r in missing])
     folders = [r for r in roots if r.is_dir()]
     if folders and len(roots) > 1:
         raise DiagnosticError(

@@ -294,7 +294,8 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
                     Severity.WARNING,
                 )
             )
-        if source.name == project.universe and source.created is None:
+        # a history universe's users are those with a version valid at the as-of
+        if source.name == project.universe and source.created is None and not source.is_history:
             warnings.append(
                 Diagnostic(
                     "W0601",

@@ -280,6 +280,7 @@ def _parse_or_diagnose(text: str) -> None:
         for diag in err.diagnostics:
             assert diag.code.startswith("E0"), diag
             assert diag.span is not None, diag
+            assert diag.hints, diag  # SPEC §4: the source line, a caret and a hint
         return
     assert isinstance(result, ast.Program)
 

@@ -240,3 +240,17 @@ def test_a_past_run_says_which_profiles_have_no_history(
     assert "membership" not in past.err  # a history is read as it was
     now = cli("run", root, "--db", db_url(warehouse))
     assert now.code == 0 and "W0601" not in now.err
+
+
+def test_a_history_universe_is_not_said_to_lack_a_created_column(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A universe kept as a history counts the users with a version valid at the as-of
+    (SPEC §2.5): no W0601 "counts users created later" for it, which was false."""
+    toml = '[project]\nname = "h"\nuniverse = "membership"\n'
+    root = write_project({"rules.segl": HISTORY_PROJECT, "segl.toml": toml})
+    warehouse = history_warehouse(tmp_path / "w.duckdb", overlapping=False)
+    past = cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-10-15")
+    assert past.code == 0, past.output
+    assert "`created`" not in past.err
+    assert "W0601 warning: profile 'users' has no history" in past.err

@@ -196,7 +196,12 @@ class AlertChecker:
                 return _Typed(model.Not(inner) if inner else None, CONDITION)
             case ast.Binary(op=op, left=left, right=right):
                 return self._binary(op, left, right)
-        self.error("E0906", "this has no place in an alert's condition", node.span)
+        self.error(
+            "E0906",
+            "this has no place in an alert's condition",
+            node.span,
+            'an alert compares numbers of the runs: e.g. moved(L, "a", "b", over 7 days) > 5%',
+        )
         return _FAILED
 
     def _constant(self, text: str, span: Span, percent: bool = False) -> _Typed:

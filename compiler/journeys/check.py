@@ -166,7 +166,12 @@ class JourneyChecker:
         if isinstance(item.per, ast.Duration):
             span = self._duration(item.per)
             if span is None or span <= dt.timedelta(0):
-                self.error("E0705", "a rolling cap needs a span longer than 0", item.span)
+                self.error(
+                    "E0705",
+                    "a rolling cap needs a span longer than 0",
+                    item.span,
+                    "e.g. cap push 1 per 24 hours",
+                )
                 return None
             return model.Cap(item.channel, limit, None, span, item.span)
         return model.Cap(item.channel, limit, item.per, None, item.span)
@@ -185,7 +190,12 @@ class JourneyChecker:
                     *_closest(name, known),
                 )
             elif name in listed:
-                self.error("E0706", f"journey '{name}' is named twice in the priority", span)
+                self.error(
+                    "E0706",
+                    f"journey '{name}' is named twice in the priority",
+                    span,
+                    "name each journey once, the most important first",
+                )
             else:
                 listed.append(name)
         ordered = listed + [name for name in known if name not in listed]
@@ -340,7 +350,10 @@ class JourneyChecker:
         for step in stmt.steps:
             if step.name in seen:
                 self.error(
-                    "E0711", f"step '{step.name}' appears twice in journey '{stmt.name}'", step.span
+                    "E0711",
+                    f"step '{step.name}' appears twice in journey '{stmt.name}'",
+                    step.span,
+                    "give each step of a journey its own name",
                 )
                 continue
             seen.add(step.name)
@@ -420,12 +433,22 @@ class JourneyChecker:
         found: list[tuple[str, str]] = []
         for item in step.payload:
             if any(key == item.key for key, _ in found):
-                self.error("E0707", f"payload key '{item.key}' is given twice", item.span)
+                self.error(
+                    "E0707",
+                    f"payload key '{item.key}' is given twice",
+                    item.span,
+                    "give each payload key once: with coupon = ..., amount = ...",
+                )
                 continue
             node = item.value if item.value is not None else ast.Name(item.key, item.span)
             expr = self.checker.expr(node, None)
             if expr.type is Type.NULL:
-                self.error("E0707", f"payload value '{item.key}' is always null", item.span)
+                self.error(
+                    "E0707",
+                    f"payload value '{item.key}' is always null",
+                    item.span,
+                    "a payload value is a tag or an expression over tags: with coupon = spend",
+                )
             what = f"{step.name}{model.HIDDEN}{item.key}"
             found.append((item.key, self._hidden(journey, what, expr)))
         return tuple(found)

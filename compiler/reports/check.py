@@ -621,7 +621,10 @@ class ReportChecker:
         if value.type not in entry.value_types | {Type.ANY, Type.NULL}:
             wanted = " or ".join(sorted(t.value for t in entry.value_types))
             self.error(
-                "E0401", f"{node.name}() needs a {wanted}, but this is a {value.type}", arg.span
+                "E0401",
+                f"{node.name}() needs a {wanted}, but this is a {value.type}",
+                arg.span,
+                f"{node.name}() takes a {wanted} value: a column or an expression of one",
             )
             return None
         return value

@@ -1209,6 +1209,9 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     if value == "where":
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
     position = len(text) if token.type == "$END" else token.start_pos or 0
+    line_before = text[text.rfind("\n", 0, position) + 1 : position]
+    if value == "with" and " if " in f" {line_before}" and "send" in line_before:
+        return ('a step\'s payload comes before its condition: send CH "t" with a, b if C',)
     if value == "-" and expected == {"NUMBER"}:
         return ("a duration, a weight, a share or a count is never negative: e.g. after 2 days",)
     found = (

@@ -644,6 +644,13 @@ BAD_INPUT = [
         "looks incomplete",
     ),
     (in_journey("enter on"), "}", "E0202", "unexpected '}'", None),
+    (
+        in_journey('step s: send push "t" if x >= 1 with x'),
+        "with",
+        "E0202",
+        "unexpected 'with'",
+        "payload comes before its condition",
+    ),
     ("journey j {\n    enter on orders\n", None, "E0202", "unexpected end of file", None),
 ]
 

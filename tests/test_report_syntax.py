@@ -783,6 +783,20 @@ def test_each_diagnostic_with_its_place(
     assert diagnostic.hints, "every report diagnostic carries a hint"
 
 
+def test_a_percentile_with_a_filter_is_shown_how_it_is_written() -> None:
+    """`percentile(x where C)` lacks its fraction: the hint shows a call that checks (it
+    said `percentile(x)`, which does not)."""
+    text = "report r over orders {\n    p = percentile(amount where amount > 1)\n}\n"
+    programs = [parse_program(SPEC_SOURCES + RULES, "sources.segl"), parse_program(text, "r.segl")]
+    _, diagnostics = check_programs(programs)
+    (diagnostic,) = diagnostics
+    assert diagnostic.code == "E0402"
+    written = diagnostic.hints[0].split("or ")[-1]
+    fixed = f"report r over orders {{\n    p = {written}\n}}\n"
+    programs[1] = parse_program(fixed, "r.segl")
+    assert check_programs(programs)[0] is not None, written
+
+
 def test_unknown_names_have_a_did_you_mean() -> None:
     cases = {
         "report r over order {\n    n = count()\n}\n": "did you mean 'orders'?",

@@ -596,7 +596,7 @@ class ReportChecker:
                 "E0402",
                 f"{node.name}() takes {wanted} argument(s) in a report, not {len(node.args)}",
                 node.span,
-                "count() counts the rows" if entry.counts_rows else f"e.g. {node.name}(x)",
+                "count() counts the rows" if entry.counts_rows else _arguments_example(node.name),
             )
             return None
         if self._wrong_domain(node, rows):
@@ -827,6 +827,13 @@ class _Rows:
     def __init__(self, report: str, scope: ir.Source | None) -> None:
         self.report = report
         self.scope = scope
+
+
+def _arguments_example(name: str) -> str:
+    """How a report's aggregate is called (a filter goes after the last argument)."""
+    if name == "percentile":
+        return "e.g. percentile(amount, 0.9), or percentile(amount, 0.9 where coupon_id is null)"
+    return f"e.g. {name}(amount), or {name}(amount where coupon_id is null)"
 
 
 def _decimal(text: str) -> Decimal | None:

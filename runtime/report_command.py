@@ -207,6 +207,19 @@ def assignments(
 # ---------------------------------------------------------------- the history table
 
 
+def unassigned_lines(result: Json) -> list[str]:
+    """A warning when users of an experiment's population are in no arm (their key has no
+    bucket: docs/semantics.md)."""
+    count = int(result.get("unassigned") or 0)
+    if not count:
+        return []
+    return [
+        f"warning: {count:,} user{'s' if count != 1 else ''} of the population in no arm: "
+        "their key has no bucket (a number with a fraction, or from 2^53 on); keep such keys "
+        "in a text column"
+    ]
+
+
 def schema_problem(engine: Engine, table: Table) -> Diagnostic | None:
     """E0609 when a stored table of this name lacks a column or holds another type."""
     live = engine.columns_of(table.name)
@@ -447,6 +460,7 @@ def result_text(result: Json, title: str | None = None) -> str:
         srm = result.get("srm_p")
         verdict = " (sample ratio mismatch!)" if result.get("srm_mismatch") else ""
         lines.append(f"sample-ratio-mismatch p: {_number(srm)}{verdict}")
+        lines += unassigned_lines(result)
     else:
         rows_of = result.get("rows", [])
         header = list(dict.fromkeys(key for row in rows_of for key in row))

@@ -25,6 +25,7 @@ from typing import Any
 
 from segl.compiler import ir
 from segl.compiler.reports import model
+from segl.runtime.report_command import unassigned_lines
 
 Json = dict[str, Any]
 Definition = model.Funnel | model.Retention | model.Report | model.Experiment
@@ -308,7 +309,7 @@ def _experiment_footer(result: Json, definition: Definition | None) -> list[str]
     srm_text = "n/a" if srm is None else f"{srm:.4g}"
     prefix = "WARNING sample-ratio mismatch: " if result.get("srm_mismatch") else ""
     lines.append(f"{prefix}sample-ratio check p = {srm_text} (flagged below 0.001)")
-    return lines
+    return lines + unassigned_lines(result)
 
 
 _FOOTERS: dict[str, Callable[[Json, Definition | None], list[str]]] = {

@@ -19,6 +19,7 @@ from segl.compiler import ir
 from segl.compiler.ops import TimeUnit, WindowKind
 from segl.compiler.reports import model, stats
 from segl.compiler.reports.experiment_sql import (
+    UNASSIGNED_ROW,
     USERS_ROW,
     assignment_query,
     experiment_query,
@@ -496,9 +497,12 @@ def run_experiment(
     users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}
     # (arm, metric) -> the histogram of the arm's users' values of the metric (null: None)
     values: dict[tuple[str, int], list[tuple[float | None, int]]] = {}
+    unassigned = 0
     for arm, metric, value, count in _run(engine, query, ran):
         if int(metric) == USERS_ROW:
             users[str(arm)] = int(count)
+        elif int(metric) == UNASSIGNED_ROW:
+            unassigned = int(count)
         else:
             values.setdefault((str(arm), int(metric)), []).append(
                 (_number_or_none(value), int(count))
@@ -526,6 +530,7 @@ def run_experiment(
         "arms": arms,
         "srm_p": srm,
         "srm_mismatch": srm is not None and srm < stats.SRM_THRESHOLD,
+        "unassigned": unassigned,
     }
 
 

@@ -34,6 +34,9 @@ from segl.compiler.types import Type
 
 SCALE = 2**32
 USERS_ROW = -1  # `_m` of an arm's count of users
+# `_m` of the count of the population's users that no arm can take: their key has no
+# bucket (a fraction, or a number from 2^53 on: compiler/values.py bucket_key_text)
+UNASSIGNED_ROW = -2
 
 # earlier assignments: rows user -> arm, or a query of rows (`_u`, `_arm`)
 Assigned = Mapping[object, str] | exp.Query
@@ -248,5 +251,16 @@ def experiment_query(
             .group_by(col("_arm"), col(f"x{index}"), copy=False)
         )
         result = exp.Union(this=result, expression=histogram, distinct=False)
+    unassigned = exp.Select(
+        expressions=[
+            aliased(target.null(Type.STRING), "_arm"),
+            aliased(exp.Literal.number(UNASSIGNED_ROW), "_m"),
+            aliased(target.null(Type.NUMBER), "_x"),
+            aliased(count.copy(), "_n"),
+        ]
+    ).from_(step_ref("armed", "a"), copy=False)
+    # qualified: ClickHouse would read `_arm` in WHERE as this select's own null `_arm`
+    unassigned = unassigned.where(exp.Is(this=col("_arm", "a"), expression=exp.null()), copy=False)
+    result = exp.Union(this=result, expression=unassigned, distinct=False)
     q.add("result", result)
     return q.finish(exp.Select(expressions=[exp.Star()]).from_(step_ref("result"), copy=False))

@@ -559,6 +559,21 @@ def assignments(
     return result
 
 
+def unassignable(
+    evaluation: Evaluation,
+    definition: model.Experiment,
+    assigned: Mapping[UserKey, str] | None = None,
+) -> int:
+    """The users of the population without an assignment whose key has no bucket."""
+    in_population = evaluation.per_user(definition.population)
+    earlier = assigned or {}
+    return sum(
+        1
+        for user in evaluation.users
+        if user not in earlier and in_population(user) is True and bucket_key_text(user) is None
+    )
+
+
 def experiment(
     evaluation: Evaluation,
     definition: model.Experiment,
@@ -600,6 +615,7 @@ def experiment(
         "arms": arms,
         "srm_p": srm,
         "srm_mismatch": srm is not None and srm < stats.SRM_THRESHOLD,
+        "unassigned": unassignable(evaluation, definition, assigned),
     }
 
 

@@ -807,7 +807,8 @@ def show_migration(
 
 
 @cli.command()
-@click.argument("project", default=".", required=False, type=click.Path(), metavar="[PROJECT]")
+@click.argument("project_arg", metavar="[PROJECT]", required=False, type=click.Path())
+@project_option
 @click.option(
     "--to",
     "to",
@@ -850,6 +851,7 @@ def show_migration(
 )
 @lock_timeout_option
 def deliver(
+    project_arg: str | None,
     project: str,
     to: str,
     db_url: str | None,
@@ -871,7 +873,7 @@ def deliver(
     except delivery.BadDestination as err:
         hint = "e.g. --to webhook:https://crm.example.com/segl or --to file:messages.jsonl"
         fail([Diagnostic("E0721", str(err), None, (hint,))], usage=True)
-    loaded = load_or_fail(project)
+    loaded = load_or_fail(project_arg or project)
     journeys = project_of(loaded).journeys
     names = [j.name for j in journeys.journeys] if journeys else []
     if journey is not None and journey not in names:
@@ -947,8 +949,8 @@ def alerts_command(
 
 
 @cli.command()
-@click.argument("names", metavar="JOURNEY...", nargs=-1, required=True)
-@project_option
+@click.argument("arguments", metavar="JOURNEY... [PROJECT]", nargs=-1, required=True)
+@click.option("--project", "-p", "project", default=None, type=click.Path())
 @db_option
 @click.option("--from", "start", required=True, metavar="T", help="The first run's as-of.")
 @click.option("--to", "end", required=True, metavar="T", help="Runs before this as-of.")
@@ -956,8 +958,8 @@ def alerts_command(
 @format_option("text", "jsonl")
 @lock_timeout_option
 def simulate(
-    names: tuple[str, ...],
-    project: str,
+    arguments: tuple[str, ...],
+    project: str | None,
     db_url: str | None,
     start: str,
     end: str,
@@ -966,12 +968,17 @@ def simulate(
     lock_timeout: float,
 ) -> None:
     """Replay journeys over history as runs every D from --from to --to would decide them,
-    in scratch tables (never the real state or outbox): sends per step, channel and day."""
+    in scratch tables (never the real state or outbox): sends per step, channel and day.
+    PROJECT, after the journeys, is a folder or .segl files (default: -p or the current
+    folder)."""
     from segl.runtime import simulate as sim
     from segl.runtime.outbox import as_json
     from segl.runtime.tables import format_table
 
-    loaded = load_or_fail(project)
+    names, folder = _split_report_arguments(arguments, project)
+    if not names:
+        raise click.UsageError("name at least one journey: segl simulate JOURNEY... [PROJECT]")
+    loaded = load_or_fail(folder)
     assert loaded.project is not None
     known = [j.name for j in loaded.project.journeys.journeys] if loaded.project.journeys else []
     for name in names:
@@ -983,15 +990,10 @@ def simulate(
     try:
         moments = sim.instants(first, last, sim.parse_every(every))
     except ValueError as err:
-        fail(
-            [
-                Diagnostic(
-                    "E0102", str(err), None, ("e.g. --from 2026-09-01 --to 2026-12-01 --every 1h",)
-                )
-            ],
-            usage=True,
-        )
+        hint = "e.g. --from 2026-09-01 --to 2026-12-01 --every 1h"
+        fail([Diagnostic("E0601", str(err), None, (hint,))], usage=True)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
+        _sources_or_fail(loaded, engine)
         try:
             warnings: list[Diagnostic] = []
             decisions = sim.only(sim.simulate(loaded, engine, moments, warnings), list(names))

@@ -260,8 +260,9 @@ def test_a_refused_message_is_recorded_and_not_retried(
     failed = [row for row in deliveries(url) if row[2] == "failed"]
     assert {row[0] for row in failed} == refused
     assert all(row[3].startswith("refused (not retried): HTTP 400") for row in failed)
-    # a later delivery leaves them alone (and exits 0: they were reported)
-    again = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    # a later delivery leaves them alone (and exits 0: they were reported); -p names the
+    # project as in every other command
+    again = cli("deliver", "-p", root, "--db", url, "--to", to, *FAST)
     assert again.code == 0, again.output
     assert "already delivered 29, refused before 2 (not retried)" in again.out
     assert len(receiver.received) == 31

@@ -128,9 +128,20 @@ def test_the_command(cli: Cli, project: tuple[Path, str]) -> None:  # noqa: F811
     )  # fmt: skip
     sent = [json.loads(line) for line in lines.out.splitlines()]
     assert {d["journey"] for d in sent} == {"thanks"}
+    # SPEC §4: `segl simulate JOURNEY [PROJECT]`, the project after the journeys
+    positional = cli(
+        "simulate", "thanks", root, "--db", url, "--format", "jsonl",
+        "--from", "2026-11-02 10:00", "--to", "2026-11-10", "--every", "6h",
+    )  # fmt: skip
+    assert positional.code == 0 and positional.out == lines.out, positional.output
     # nothing was written for real
     outbox = cli("show", "outbox", root, "--db", url, "--format", "jsonl")
     assert outbox.code == 0 and outbox.out == ""
+    backwards = cli(
+        "simulate", "thanks", "-p", root, "--db", url,
+        "--from", "2026-11-03", "--to", "2026-11-02", "--every", "1h",
+    )  # fmt: skip
+    assert backwards.code == 2 and "E0601 --to must be after --from" in backwards.err
     for bad, code in ((["--every", "0m"], 2), (["--every", "banana"], 2), (["nope"], 1)):
         args = ["simulate", *(bad if bad == ["nope"] else ["thanks", *bad]), "-p", root]
         args += ["--db", url, "--from", "2026-11-02", "--to", "2026-11-03"]

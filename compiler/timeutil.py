@@ -92,11 +92,19 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
     if moment.tzinfo is not None:
         project_zone = zone(timezone)
         try:
-            moment = moment.astimezone(project_zone).replace(tzinfo=None)
+            local = moment.astimezone(project_zone)
         except (OverflowError, ValueError):
             raise TimeRangeError(
                 f"'{text}' is outside the years 1 to 9999 in the project's time zone ({timezone})"
             ) from None
+        if local.fold:  # the second of two equal wall times (the clocks went back)
+            raise ValueError(
+                f"'{text}' is the second {local:%H:%M:%S} of {local:%Y-%m-%d} in {timezone} "
+                "(the clocks went back): runs are kept by their wall time in the project's "
+                "zone, where it would be read as the first; choose an instant outside the "
+                "repeated hour"
+            )
+        moment = local.replace(tzinfo=None)
     return moment
 
 

@@ -86,6 +86,13 @@ def test_as_of_parsing_uses_the_project_zone() -> None:
     assert parse_as_of("2026-11-01T00:00:00+00:00", "Asia/Shanghai") == dt.datetime(2026, 11, 1, 8)
     with pytest.raises(ValueError, match="not a date or timestamp"):
         parse_as_of("yesterday", "UTC")
+    # the repeated hour of a fall-back: its first pass is the wall time runs are kept by;
+    # the second pass would be read as the first (an hour earlier), so it is refused
+    new_york = "America/New_York"
+    assert parse_as_of("2026-11-01T05:30:00Z", new_york) == dt.datetime(2026, 11, 1, 1, 30)
+    assert parse_as_of("2026-11-01 01:30", new_york) == dt.datetime(2026, 11, 1, 1, 30)
+    with pytest.raises(ValueError, match="the second 01:30:00 of 2026-11-01"):
+        parse_as_of("2026-11-01T06:30:00Z", new_york)
 
 
 # ---------------------------------------------------------------- plan

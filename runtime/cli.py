@@ -31,6 +31,7 @@ from segl.dsl.diagnostics import (
     render_json,
     render_text,
 )
+from segl.runtime import json_text
 from segl.runtime.engines import (
     DatabaseLocked,
     Engine,
@@ -792,7 +793,7 @@ def show_migration(
             refused(engine, err, FOREIGN_RESULTS)
     title = layerings[layering].title
     if fmt == "json":
-        text = json.dumps(migration.as_json(matrix), ensure_ascii=False, indent=2) + "\n"
+        text = json_text.dumps(migration.as_json(matrix), indent=2) + "\n"
     elif fmt == "html":
         from segl.runtime.report_html import migration_page
 
@@ -927,7 +928,6 @@ def alerts_command(
 ) -> None:
     """The latest state of every alert: firing, ok or unknown, with its value and
     threshold as the latest run found them (docs/monitoring.md)."""
-    import json
 
     from segl.runtime import alerts
 
@@ -941,7 +941,7 @@ def alerts_command(
                 engine, err, "the alert history may have been written by another tool or version"
             )
     if fmt == "json":
-        click.echo(json.dumps(alerts.listing(checked, latest), ensure_ascii=False, indent=2))
+        click.echo(json_text.dumps(alerts.listing(checked, latest), indent=2))
     else:
         click.echo(alerts.listing_text(checked, latest), nl=False)
     if fail_on_firing and any(row is not None and row.state == alerts.FIRING for row in latest):
@@ -1097,7 +1097,7 @@ def report(
         except EngineError as err:
             refused(engine, err)
     if fmt == "json":
-        text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
+        text = json_text.dumps(results, indent=2) + "\n"
     elif fmt == "html":
         title = f"segl report: {checked.name} as of {moment:%Y-%m-%d %H:%M}"
         sql = {name: texts[-1] for name, texts in ran.items() if texts}

@@ -16,6 +16,7 @@ from sqlglot import exp
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.types import Type
+from segl.runtime import json_text
 from segl.runtime.engines import Engine
 from segl.runtime.tables import format_table, plural
 
@@ -96,7 +97,7 @@ def as_json(decision: dict[str, Any]) -> str:
     user = shown["user"]
     if isinstance(user, float) and user.is_integer():
         shown["user"] = int(user)
-    return json.dumps(shown, ensure_ascii=False, default=str)
+    return json_text.dumps(shown, default=str)
 
 
 # ---------------------------------------------------------------- segl show journey

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -459,3 +460,17 @@ def test_the_html_page_shows_the_sql_behind_every_kind(
     assert len(sections) == 4, sections
     assert all("SELECT" in sql and NO_SQL not in sql for sql in sections)
     assert "experiment_assignments" in sections[-1]
+
+
+def test_printed_json_is_standard_json_with_infinities_as_strings() -> None:
+    """JSON has no infinities or NaN: what segl prints for other tools (reports, alerts,
+    migrations, the outbox) spells ±inf "Infinity" / "-Infinity", as `segl export` does,
+    and NaN null, at any depth, so a strict parser reads it."""
+    from segl.runtime import json_text
+
+    value = {"rows": [{"s": math.inf, "m": -math.inf, "n": math.nan, "x": 1.5}], "k": (1, "北")}
+    text = json_text.dumps(value)
+    assert json.loads(text, parse_constant=lambda name: pytest.fail(name)) == {
+        "rows": [{"s": "Infinity", "m": "-Infinity", "n": None, "x": 1.5}],
+        "k": [1, "北"],
+    }

@@ -386,7 +386,10 @@ def _aggregate_value(engine: Engine, aggregate: model.RowAggregate, cells: Seque
     if func in ("count", "count_distinct"):
         return float(cells[0] or 0)
     if func == "sum":
-        return 0.0 if cells[0] is None else _number_or_none(cells[0])
+        total, count = cells
+        if not count:
+            return 0.0  # no values
+        return None if total is None else _number_or_none(total)  # +inf and -inf: null
     if func == "avg":
         total, count = cells
         if not count:

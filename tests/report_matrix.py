@@ -71,3 +71,20 @@ def load_tables(
             rows = [[row.get(c) for c, _ in declared] for row in tables[name]]
             random.Random(len(rows)).shuffle(rows)
             engine.create_table(name, declared, rows)
+
+
+def same_up_to_rounding(got: Any, want: Any, relative: float = 1e-12) -> bool:
+    """Equal JSON, floats within `relative` of each other: an engine adds a report's sums
+    and averages in its own order (docs/reports.md: "within rounding"), the reference
+    exactly; a last-bit difference is rounding, any other difference is not."""
+    if isinstance(got, float) and isinstance(want, float):
+        return got == want or math.isclose(got, want, rel_tol=relative, abs_tol=1e-300)
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(
+            same_up_to_rounding(got[k], want[k], relative) for k in got
+        )
+    if isinstance(got, list) and isinstance(want, list):
+        return len(got) == len(want) and all(
+            same_up_to_rounding(g, w, relative) for g, w in zip(got, want, strict=True)
+        )
+    return bool(got == want)

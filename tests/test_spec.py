@@ -162,3 +162,47 @@ def test_a_number_key_hashes_its_digits_below_2_to_the_53(engine: Engine) -> Non
     ):
         found = {float(key): value for key, value in result.tags["b"].items()}  # type: ignore[arg-type]
         assert [found[float(key)] for key in NUMBER_KEYS] == expected
+
+
+ROUNDED = [2.675, -2.675, 1.005, 0.125, 2.5, -2.5, 0.285, 1.255, 12.25, 1e300]
+
+
+def test_round_is_the_reference_round_on_every_engine(engine: Engine) -> None:
+    """round(x, n) is half away from zero of the double x * 10**n (docs/semantics.md): 2.675
+    * 100 is the double 267.5, so 2.68 (DuckDB's own ROUND gives 2.67), while 1.005 * 100 is
+    100.49999999999999, so 1.0."""
+    text = (
+        'source users from table "users" key user_id {\n    user_id: number\n    x: number\n}\n'
+        "tag r2 = round(users.x, 2)\ntag r0 = round(users.x)\n"
+    )
+    project, diagnostics = check_programs([parse_program(text, "r.segl")], ProjectConfig(name="r"))
+    assert project is not None, diagnostics
+    rows = [{"user_id": i, "x": x} for i, x in enumerate(ROUNDED)]
+    expected = reference.evaluate(project, {"users": rows}, AS_OF)
+    assert expected.tags["r2"][0] == 2.68 and expected.tags["r2"][2] == 1.0
+    case = SpecCase("round", "halves", project, {"users": rows}, [(AS_OF, [])])
+    found = run_on(engine, case, AS_OF)
+    for tag in ("r2", "r0"):
+        assert {int(k): v for k, v in found.tags[tag].items()} == expected.tags[tag], tag  # type: ignore[call-overload]
+
+
+def test_count_distinct_counts_the_two_zeros_once_on_every_engine(engine: Engine) -> None:
+    """0.0 and -0.0 are one value (they are equal); ClickHouse's DISTINCT told them apart."""
+    text = (
+        'source users from table "users" key user_id {\n    user_id: number\n}\n'
+        'source orders from table "orders" user user_id time paid_at {\n    amount: number\n}\n'
+        "tag amounts = count_distinct(orders.amount)\n"
+    )
+    project, diagnostics = check_programs([parse_program(text, "z.segl")], ProjectConfig(name="z"))
+    assert project is not None, diagnostics
+    paid = dt.datetime(2026, 10, 1)
+    tables = {
+        "users": [{"user_id": 1}],
+        "orders": [
+            {"user_id": 1, "paid_at": paid, "amount": amount} for amount in (0.0, -0.0, 1.0)
+        ],
+    }
+    case = SpecCase("count_distinct", "zeros", project, tables, [(AS_OF, [])])
+    assert reference.evaluate(project, tables, AS_OF).tags["amounts"] == {1: 2.0}
+    found = run_on(engine, case, AS_OF)
+    assert {int(k): v for k, v in found.tags["amounts"].items()} == {1: 2.0}  # type: ignore[call-overload]

@@ -5,8 +5,8 @@ reference evaluator (runtime/reference/reports.py) computes. Arithmetic between 
 averages, shares and the interpolation of percentiles are done there, in Python, with the
 reference's own value functions, so nulls, division by zero and NaN mean the same.
 
-Per aggregate (`columns_of`): count, count_distinct, min, max and sum give their SQL
-aggregate; avg gives (sum, count); share gives (rows where the condition is TRUE, rows);
+Per aggregate (`columns_of`): count, count_distinct, min and max give their SQL
+aggregate; sum and avg give (sum, count); share gives (rows where the condition is TRUE, rows);
 median and percentile give (n, the value at index floor(p * (n - 1)), the value at the next
 index), the indexes picked by ROW_NUMBER over the group's non-null values in order.
 
@@ -33,7 +33,7 @@ from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
 
 # how many result columns each aggregate gives (see the module's docstring)
-COLUMNS = {"avg": 2, "share": 2, "median": 3, "percentile": 3}
+COLUMNS = {"sum": 2, "avg": 2, "share": 2, "median": 3, "percentile": 3}
 
 
 def columns_of(aggregate: model.RowAggregate) -> int:
@@ -196,7 +196,9 @@ def _aggregate_columns(
     func = aggregate.func
     if func == "share":
         return [exp.Sum(this=value), exp.Sum(this=col(f"f{index}"))]
-    if func == "avg":
+    if func in ("sum", "avg"):
+        # the count tells a sum of +inf and -inf (NaN: SQLite stores it as NULL) from a sum
+        # of no values (0)
         return [exp.Sum(this=value), exp.Count(this=value.copy())]
     if func in ("median", "percentile"):
         fraction = aggregate.constants[0] if func == "percentile" else 0.5

@@ -80,7 +80,10 @@ class SQLite(Target):
             return exp.Cast(this=fn("STRFTIME", exp.Literal.string(code), value), to=dtype(kind))
 
         fraction = exp.Sub(this=part("%f", T.DOUBLE), expression=part("%S", T.INT))
-        return exp.Add(this=part("%s", T.BIGINT), expression=exp.Paren(this=fraction))
+        # in parentheses: `a - epoch(b)` must subtract b's fraction too
+        return exp.Paren(
+            this=exp.Add(this=part("%s", T.BIGINT), expression=exp.Paren(this=fraction))
+        )
 
     def to_date(self, value: exp.Expression) -> exp.Expression:
         return fn("DATE", value)

@@ -30,7 +30,7 @@ from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
-from segl.runtime.show import chosen_run, find_segment
+from segl.runtime.show import chosen_run, find_segment, key_order
 
 FORMATS = ("csv", "jsonl", "parquet")
 KEY = "user"
@@ -71,7 +71,7 @@ def audience_query(
             ),
             copy=False,
         )
-        .order_by(col("user_id", "m"), copy=False)
+        .order_by(key_order(target, store.project, col("user_id", "m")), copy=False)
     )
     if tags:
         on = exp.and_(

@@ -13,6 +13,8 @@ from segl.compiler.journeys import model
 from segl.compiler.plan import build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
 from segl.compiler.store import Store
+from segl.compiler.targets import Target
+from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
 from segl.runtime.project import LoadedProject, in_file_order
@@ -100,6 +102,17 @@ def chosen_run(engine: Engine, store: Store, as_of: dt.datetime | None) -> dt.da
     return moment
 
 
+def key_order(target: Target, project: ir.Project, key: exp.Expression) -> exp.Expression:
+    """The user key as members are listed in: text keys by code point (SPEC §3), which a
+    PostgreSQL database's own collation may not be (`U10` before `u01`, or after); a key
+    of unknown type as the engine orders it."""
+    universe = project.source(project.universe)
+    kind = universe.column_type(universe.user_column) or project.key
+    if project.identity is not None or kind is Type.STRING:
+        return target.ordered_text(key)
+    return key
+
+
 def segment_report(
     loaded: LoadedProject, engine: Engine, name: str, as_of: dt.datetime | None, sample: int
 ) -> str:
@@ -116,7 +129,7 @@ def segment_report(
     )
     size = int(engine.query(render(count_query, target, pretty=False))[0][0])
     users = StoredRuns(engine, store).users_at(moment) or 0
-    sample_query = members.order_by(col("user_id"), copy=False).limit(
+    sample_query = members.order_by(key_order(target, project, col("user_id")), copy=False).limit(
         exp.Literal.number(sample), copy=False
     )
     sampled = [str(row[0]) for row in engine.query(render(sample_query, target, pretty=False))]

@@ -58,6 +58,7 @@ from segl.runtime.outbox import read_outbox
 from segl.runtime.project import LoadedProject
 from segl.runtime.run import execute, segl_version
 from segl.runtime.schedule import Cadence
+from segl.runtime.store import create_kept_table
 
 MAX_INSTANTS = 100_000
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time
@@ -302,9 +303,11 @@ class Simulation:
         columns = [(c.name, column_type(c.type, self.key)) for c in table.columns]
         delta = f"{table.name}_new"  # engines' create_table replaces: new rows, then copied
         if not self.ledger_written:
-            self.engine.create_table(table.name, columns, rows)
+            # typed as the real ledger (ClickHouse's work tables keep times as text, which
+            # its comparisons with timestamps refuse)
+            create = create_kept_table(table, self.target, self.key)
+            self.engine.query(render(create, self.target))
             self.ledger_written = True
-            return
         self.engine.create_table(delta, columns, rows)
         copy = exp.Select(expressions=[exp.Star()]).from_(table_ref(delta))
         self.engine.query(render(exp.insert(copy, table_ref(table.name)), self.target))

@@ -522,3 +522,26 @@ def test_readme_tour_rule_file_is_formatted(cli: Cli, write_project: Callable[..
     assert result.code == 0, result.output
     checked = cli("check", root)
     assert checked.out == "ok: 1 file, 3 sources, 3 tags, 1 segment, 0 layerings\n"
+
+
+def test_members_are_listed_by_code_point_on_postgres() -> None:
+    """A text key is ordered by code point (SPEC §3) where members are listed (export, the
+    sample of `show segment`): on PostgreSQL with COLLATE "C" (its database collation may
+    put `u01` before `U10`); a number key, or one of unknown type, is ordered as it is."""
+    from segl.compiler.checker import ProjectConfig, check_programs
+    from segl.compiler.sqlgen import col, render
+    from segl.compiler.targets import get_target
+    from segl.compiler.types import Type
+    from segl.dsl.parser import parse_program
+    from segl.runtime.show import key_order
+
+    postgres = get_target("postgres")
+    for declared, collated in (("string", True), ("number", False), (None, False)):
+        columns = f"    user_id: {declared}\n" if declared else ""
+        text = f'source users from table "users" key user_id {{\n{columns}}}\n'
+        project, _ = check_programs([parse_program(text, "k.segl")], ProjectConfig(name="k"))
+        assert project is not None
+        shown = render(key_order(postgres, project, col("user_id")), postgres)
+        assert ('COLLATE "C"' in shown) is collated, (declared, shown)
+    project = project.__class__(**{**project.__dict__, "key": Type.STRING})
+    assert 'COLLATE "C"' in render(key_order(postgres, project, col("user_id")), postgres)

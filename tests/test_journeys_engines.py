@@ -158,3 +158,16 @@ def test_holdout_assignments_stick_on_every_engine(
         ("winback", 3, str(statuses[-1][2]), "sent"),
     ]
     assert engine.columns_of(store_of(after, engine).journey_users_work) is None
+
+
+def test_a_simulation_is_the_schedule_of_runs_on_every_engine(engine: Engine) -> None:
+    """`segl simulate` over the schedule's instants decides what the runs decide (SPEC
+    §3.2), on every engine: the scratch ledger that `enter when` reads is typed as the real
+    one (ClickHouse refused comparing its text times with a timestamp)."""
+    from segl.runtime.simulate import simulate
+
+    loaded = loaded_project()
+    assert loaded.project is not None
+    load_tables(engine, loaded.project)
+    simulated = simulate(loaded, engine, SCHEDULE)
+    assert comparable(simulated) == reference_outbox(loaded)

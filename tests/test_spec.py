@@ -206,3 +206,22 @@ def test_count_distinct_counts_the_two_zeros_once_on_every_engine(engine: Engine
     assert reference.evaluate(project, tables, AS_OF).tags["amounts"] == {1: 2.0}
     found = run_on(engine, case, AS_OF)
     assert {int(k): v for k, v in found.tags["amounts"].items()} == {1: 2.0}  # type: ignore[call-overload]
+
+
+def test_elapsed_time_subtracts_the_earlier_fraction_on_every_engine(engine: Engine) -> None:
+    """hours_since(t) for t = 00:00:00.5 a day and an hour before the as-of is 24 (24.99...
+    hours, rounded down); SQLite gave 25: its epoch() of t was not parenthesised, so
+    `a - epoch(t)` added t's fraction."""
+    text = (
+        'source users from table "users" key user_id {\n'
+        "    user_id: number\n    registered_at: timestamp\n}\n"
+        "tag h = hours_since(users.registered_at)\n"
+    )
+    project, diagnostics = check_programs([parse_program(text, "h.segl")], ProjectConfig(name="h"))
+    assert project is not None, diagnostics
+    as_of = dt.datetime(2026, 10, 25, 1)
+    rows = [{"user_id": 1, "registered_at": dt.datetime(2026, 10, 24, 0, 0, 0, 500000)}]
+    case = SpecCase("elapsed", "fraction", project, {"users": rows}, [(as_of, [])])
+    assert reference.evaluate(project, {"users": rows}, as_of).tags["h"] == {1: 24.0}
+    found = run_on(engine, case, as_of)
+    assert {int(k): v for k, v in found.tags["h"].items()} == {1: 24.0}  # type: ignore[call-overload]

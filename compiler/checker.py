@@ -574,6 +574,7 @@ class _Checker:
                     "W0002",
                     f"layer '{layer.name}' can never match: 'otherwise' comes before it",
                     layer.span,
+                    "the first matching layer wins: put 'otherwise' last",
                 )
             condition = None
             if layer.condition is None:
@@ -935,7 +936,12 @@ class _Checker:
                 self.error("E0401", message, node.args[index].span, hint)
                 return ir.Invalid(span=node.span)
         if node.name == "hour" and args[0].type is Type.DATE:
-            self.warn("W0004", "hour() of a date is always 0", node.span)
+            self.warn(
+                "W0004",
+                "hour() of a date is always 0",
+                node.span,
+                "hour() of a timestamp column gives its hour",
+            )
         return ir.Func(node.name, args, result, node.span)
 
     def common_type(self, node: ast.Call, args: tuple[ir.Expr, ...]) -> Type | None:

@@ -261,11 +261,17 @@ def read_settings(root: Path) -> Settings:
     except tomllib.TOMLDecodeError as err:
         line, column = _toml_position(err)
         problem = _config_error(
-            path, f"{CONFIG_FILE} is not valid TOML: {err}", line=line, column=column
+            path,
+            f"{CONFIG_FILE} is not valid TOML: {err}",
+            'e.g. [project] on its own line, then name = "shop" and timezone = "Asia/Shanghai"',
+            line=line,
+            column=column,
         )
         raise DiagnosticError([problem]) from None
     except UnicodeDecodeError:
-        problem = _config_error(path, f"{CONFIG_FILE} is not valid UTF-8")
+        problem = _config_error(
+            path, f"{CONFIG_FILE} is not valid UTF-8", "save it as UTF-8"
+        )
         raise DiagnosticError([problem]) from None
     toml = _Toml(path, text, data)
     for table in TABLES:

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import itertools
 import math
+from typing import Any
 
 import pytest
 from spec_cases import SpecCase, spec_cases
@@ -164,6 +165,22 @@ def test_a_number_key_hashes_its_digits_below_2_to_the_53(engine: Engine) -> Non
         assert [found[float(key)] for key in NUMBER_KEYS] == expected
 
 
+def _both(
+    engine: Engine,
+    rules: str,
+    tables: dict[str, list[dict[str, Any]]],
+    tag: str,
+    as_of: dt.datetime = AS_OF,
+) -> tuple[dict[object, object], dict[int, object]]:
+    """A tag's values by the reference and by the engine (keys as ints) for these rules."""
+    project, diagnostics = check_programs([parse_program(rules, "t.segl")], ProjectConfig(name="t"))
+    assert project is not None, diagnostics
+    expected = reference.evaluate(project, tables, as_of).tags[tag]
+    case = SpecCase(tag, "values", project, tables, [(as_of, [])])
+    found = run_on(engine, case, as_of).tags[tag]
+    return expected, {int(k): v for k, v in found.items()}  # type: ignore[call-overload]
+
+
 ROUNDED = [2.675, -2.675, 1.005, 0.125, 2.5, -2.5, 0.285, 1.255, 12.25, 1e300]
 
 
@@ -171,57 +188,37 @@ def test_round_is_the_reference_round_on_every_engine(engine: Engine) -> None:
     """round(x, n) is half away from zero of the double x * 10**n (docs/semantics.md): 2.675
     * 100 is the double 267.5, so 2.68 (DuckDB's own ROUND gives 2.67), while 1.005 * 100 is
     100.49999999999999, so 1.0."""
-    text = (
-        'source users from table "users" key user_id {\n    user_id: number\n    x: number\n}\n'
-        "tag r2 = round(users.x, 2)\ntag r0 = round(users.x)\n"
-    )
-    project, diagnostics = check_programs([parse_program(text, "r.segl")], ProjectConfig(name="r"))
-    assert project is not None, diagnostics
-    rows = [{"user_id": i, "x": x} for i, x in enumerate(ROUNDED)]
-    expected = reference.evaluate(project, {"users": rows}, AS_OF)
-    assert expected.tags["r2"][0] == 2.68 and expected.tags["r2"][2] == 1.0
-    case = SpecCase("round", "halves", project, {"users": rows}, [(AS_OF, [])])
-    found = run_on(engine, case, AS_OF)
-    for tag in ("r2", "r0"):
-        assert {int(k): v for k, v in found.tags[tag].items()} == expected.tags[tag], tag  # type: ignore[call-overload]
+    rules = 'source users from table "users" key user_id {\n    user_id: number\n    x: number\n}\n'
+    tables = {"users": [{"user_id": i, "x": x} for i, x in enumerate(ROUNDED)]}
+    expected, found = _both(engine, rules + "tag r2 = round(users.x, 2)\n", tables, "r2")
+    assert expected[0] == 2.68 and expected[2] == 1.0 and found == expected
+    expected, found = _both(engine, rules + "tag r0 = round(users.x)\n", tables, "r0")
+    assert found == expected
 
 
 def test_count_distinct_counts_the_two_zeros_once_on_every_engine(engine: Engine) -> None:
     """0.0 and -0.0 are one value (they are equal); ClickHouse's DISTINCT told them apart."""
-    text = (
+    rules = (
         'source users from table "users" key user_id {\n    user_id: number\n}\n'
         'source orders from table "orders" user user_id time paid_at {\n    amount: number\n}\n'
         "tag amounts = count_distinct(orders.amount)\n"
     )
-    project, diagnostics = check_programs([parse_program(text, "z.segl")], ProjectConfig(name="z"))
-    assert project is not None, diagnostics
     paid = dt.datetime(2026, 10, 1)
-    tables = {
-        "users": [{"user_id": 1}],
-        "orders": [
-            {"user_id": 1, "paid_at": paid, "amount": amount} for amount in (0.0, -0.0, 1.0)
-        ],
-    }
-    case = SpecCase("count_distinct", "zeros", project, tables, [(AS_OF, [])])
-    assert reference.evaluate(project, tables, AS_OF).tags["amounts"] == {1: 2.0}
-    found = run_on(engine, case, AS_OF)
-    assert {int(k): v for k, v in found.tags["amounts"].items()} == {1: 2.0}  # type: ignore[call-overload]
+    orders = [{"user_id": 1, "paid_at": paid, "amount": a} for a in (0.0, -0.0, 1.0)]
+    tables = {"users": [{"user_id": 1}], "orders": orders}
+    assert _both(engine, rules, tables, "amounts") == ({1: 2.0}, {1: 2.0})
 
 
 def test_elapsed_time_subtracts_the_earlier_fraction_on_every_engine(engine: Engine) -> None:
     """hours_since(t) for t = 00:00:00.5 a day and an hour before the as-of is 24 (24.99...
     hours, rounded down); SQLite gave 25: its epoch() of t was not parenthesised, so
     `a - epoch(t)` added t's fraction."""
-    text = (
+    rules = (
         'source users from table "users" key user_id {\n'
         "    user_id: number\n    registered_at: timestamp\n}\n"
         "tag h = hours_since(users.registered_at)\n"
     )
-    project, diagnostics = check_programs([parse_program(text, "h.segl")], ProjectConfig(name="h"))
-    assert project is not None, diagnostics
+    registered = dt.datetime(2026, 10, 24, 0, 0, 0, 500000)
+    tables = {"users": [{"user_id": 1, "registered_at": registered}]}
     as_of = dt.datetime(2026, 10, 25, 1)
-    rows = [{"user_id": 1, "registered_at": dt.datetime(2026, 10, 24, 0, 0, 0, 500000)}]
-    case = SpecCase("elapsed", "fraction", project, {"users": rows}, [(as_of, [])])
-    assert reference.evaluate(project, {"users": rows}, as_of).tags["h"] == {1: 24.0}
-    found = run_on(engine, case, as_of)
-    assert {int(k): v for k, v in found.tags["h"].items()} == {1: 24.0}  # type: ignore[call-overload]
+    assert _both(engine, rules, tables, "h", as_of) == ({1: 24.0}, {1: 24.0})

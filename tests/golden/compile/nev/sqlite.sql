@@ -101,10 +101,14 @@ WITH "usr" AS (
     END AS "d6",
     FLOOR(
       CAST((
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "a6") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a6") AS REAL) - CAST(STRFTIME('%S', "a6") AS INTEGER)
+        (
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          )
+        ) - (
+          CAST(STRFTIME('%s', "a6") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a6") AS REAL) - CAST(STRFTIME('%S', "a6") AS INTEGER)
+          )
         )
       ) AS REAL) / 86400
     ) AS "d10"
@@ -123,19 +127,27 @@ SELECT
   AND (
     FLOOR(
       CAST((
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+        (
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          )
+        ) - (
+          CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+          )
         )
       ) AS REAL) / 86400
     ) >= 7
     AND FLOOR(
       CAST((
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+        (
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          )
+        ) - (
+          CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+          )
         )
       ) AS REAL) / 86400
     ) <= 21
@@ -143,10 +155,14 @@ SELECT
   "d6" = 'deposit'
   AND FLOOR(
     CAST((
-      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-      ) - CAST(STRFTIME('%s', "a3") AS INTEGER) + (
-        CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
+      (
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        )
+      ) - (
+        CAST(STRFTIME('%s', "a3") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
+        )
       )
     ) AS REAL) / 86400
   ) > 90 AS "d8",
@@ -157,10 +173,14 @@ SELECT
   "p_0" = 'douyin'
   AND FLOOR(
     CAST((
-      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-      ) - CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
-        CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
+      (
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        )
+      ) - (
+        CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
+          CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
+        )
       )
     ) AS REAL) / 86400
   ) <= 14
@@ -169,10 +189,14 @@ SELECT
   "a8" AS "d15",
   FLOOR(
     CAST((
-      CAST(STRFTIME('%s', "a3") AS INTEGER) + (
-        CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
-      ) - CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-        CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+      (
+        CAST(STRFTIME('%s', "a3") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
+        )
+      ) - (
+        CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+        )
       )
     ) AS REAL) / 86400
   ) AS "d16",

@@ -2120,10 +2120,14 @@ WITH "usr" AS (
       CASE
         WHEN FLOOR(
           CAST((
-            CAST(STRFTIME('%s', "c3") AS INTEGER) + (
-              CAST(STRFTIME('%f', "c3") AS REAL) - CAST(STRFTIME('%S', "c3") AS INTEGER)
-            ) - CAST(STRFTIME('%s', "u0") AS INTEGER) + (
-              CAST(STRFTIME('%f', "u0") AS REAL) - CAST(STRFTIME('%S', "u0") AS INTEGER)
+            (
+              CAST(STRFTIME('%s', "c3") AS INTEGER) + (
+                CAST(STRFTIME('%f', "c3") AS REAL) - CAST(STRFTIME('%S', "c3") AS INTEGER)
+              )
+            ) - (
+              CAST(STRFTIME('%s', "u0") AS INTEGER) + (
+                CAST(STRFTIME('%f', "u0") AS REAL) - CAST(STRFTIME('%S', "u0") AS INTEGER)
+              )
             )
           ) AS REAL) / 86400
         ) < 7
@@ -2384,20 +2388,28 @@ WITH "usr" AS (
     CASE
       WHEN FLOOR(
         CAST((
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
-            CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
+              CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
+            )
           )
         ) AS REAL) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "a16") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "a16") AS INTEGER) + (
+              CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
+            )
           )
         ) AS REAL) / 86400
       ) > 90
@@ -2471,19 +2483,27 @@ SELECT
   AND (
     FLOOR(
       CAST((
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "a5") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
+        (
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          )
+        ) - (
+          CAST(STRFTIME('%s', "a5") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
+          )
         )
       ) AS REAL) / 86400
     ) >= 30
     AND FLOOR(
       CAST((
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        ) - CAST(STRFTIME('%s', "a5") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
+        (
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          )
+        ) - (
+          CAST(STRFTIME('%s', "a5") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
+          )
         )
       ) AS REAL) / 86400
     ) <= 90
@@ -2505,10 +2525,14 @@ SELECT
   "p_4" AS "d38",
   FLOOR(
     CAST((
-      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-      ) - CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
-        CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
+      (
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        )
+      ) - (
+        CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
+          CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
+        )
       )
     ) AS REAL) / 86400
   ) AS "d39",
@@ -2533,10 +2557,14 @@ SELECT
   END AS "d50",
   FLOOR(
     CAST((
-      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-      ) - CAST(STRFTIME('%s', "a16") AS INTEGER) + (
-        CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
+      (
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        )
+      ) - (
+        CAST(STRFTIME('%s', "a16") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
+        )
       )
     ) AS REAL) / 86400
   ) AS "d51",
@@ -2546,10 +2574,14 @@ SELECT
   "d52" AS "d55",
   FLOOR(
     CAST((
-      CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-        CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-      ) - CAST(STRFTIME('%s', "a16") AS INTEGER) + (
-        CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
+      (
+        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+        )
+      ) - (
+        CAST(STRFTIME('%s', "a16") AS INTEGER) + (
+          CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
+        )
       )
     ) AS REAL) / 86400
   ) >= 30 AS "d56",

@@ -116,20 +116,28 @@ WITH "usr" AS (
     CASE
       WHEN FLOOR(
         CAST((
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "p_3") AS INTEGER) + (
-            CAST(STRFTIME('%f', "p_3") AS REAL) - CAST(STRFTIME('%S', "p_3") AS INTEGER)
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "p_3") AS INTEGER) + (
+              CAST(STRFTIME('%f', "p_3") AS REAL) - CAST(STRFTIME('%S', "p_3") AS INTEGER)
+            )
           )
         ) AS REAL) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          ) - CAST(STRFTIME('%s', "a7") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a7") AS REAL) - CAST(STRFTIME('%S', "a7") AS INTEGER)
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "a7") AS INTEGER) + (
+              CAST(STRFTIME('%f', "a7") AS REAL) - CAST(STRFTIME('%S', "a7") AS INTEGER)
+            )
           )
         ) AS REAL) / 86400
       ) > 90

@@ -269,9 +269,7 @@ def read_settings(root: Path) -> Settings:
         )
         raise DiagnosticError([problem]) from None
     except UnicodeDecodeError:
-        problem = _config_error(
-            path, f"{CONFIG_FILE} is not valid UTF-8", "save it as UTF-8"
-        )
+        problem = _config_error(path, f"{CONFIG_FILE} is not valid UTF-8", "save it as UTF-8")
         raise DiagnosticError([problem]) from None
     toml = _Toml(path, text, data)
     for table in TABLES:

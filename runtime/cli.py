@@ -152,7 +152,9 @@ def open_engine(
             on_wait=waiting,
         )
     except UnsupportedURL as err:
-        hint = "e.g. --db duckdb:///warehouse.duckdb, sqlite:///w.db, postgresql://host/db"
+        hint = (
+            err.hint or "e.g. --db duckdb:///warehouse.duckdb, sqlite:///w.db, postgresql://host/db"
+        )
         fail([Diagnostic("E0606", str(err), None, (hint,))])
     except NoDatabase as err:
         fail([_no_database(url, loaded, chosen, err.path)])

@@ -45,7 +45,7 @@ from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.targets import get_target
 from segl.compiler.targets.clickhouse import QUERY_SETTINGS
 from segl.compiler.types import Type
-from segl.runtime.engines import Engine, EngineError, UnsupportedURL, sql_of
+from segl.runtime.engines import DRIVER_HINT, Engine, EngineError, UnsupportedURL, sql_of
 
 SUPPORTED = (
     "chdb:///relative/dir, chdb:////absolute/dir, chdb:///:memory:, "
@@ -211,7 +211,7 @@ def _chdb_session(path: str) -> Any:
     try:
         chdb_session: Any = importlib.import_module("chdb.session")
     except ImportError:
-        raise UnsupportedURL(f"chdb needs the chdb driver: {INSTALL_HINT}") from None
+        raise UnsupportedURL(f"chdb needs the chdb driver: {INSTALL_HINT}", DRIVER_HINT) from None
     if "session" in _chdb:
         if _chdb["path"] != path:
             raise EngineError(
@@ -375,7 +375,7 @@ def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) 
             import clickhouse_connect
         except ImportError:
             raise UnsupportedURL(
-                f"clickhouse needs the clickhouse-connect driver: {INSTALL_HINT}"
+                f"clickhouse needs the clickhouse-connect driver: {INSTALL_HINT}", DRIVER_HINT
             ) from None
         arguments = parse_server_url(url)
         connect: Callable[..., Any] = clickhouse_connect.get_client

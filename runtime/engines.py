@@ -32,7 +32,14 @@ class EngineError(Exception):
 
 
 class UnsupportedURL(Exception):
-    pass
+    """A URL segl cannot open; `hint` says what to do instead (None: show the URL forms)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+DRIVER_HINT = "the engine drivers are optional extras; install this one and run again"
 
 
 class NoDatabase(EngineError):
@@ -343,7 +350,8 @@ def connect(
         module = importlib.import_module(module_name)
     except MissingDriver as missing:
         raise UnsupportedURL(
-            f"{url.split(':')[0]} needs the {missing.package} driver: pip install 'segl[{extra}]'"
+            f"{url.split(':')[0]} needs the {missing.package} driver: pip install 'segl[{extra}]'",
+            DRIVER_HINT,
         ) from None
     engine: Engine = module.open_engine(url, base=base, read_only=read_only)
     return engine

@@ -32,7 +32,14 @@ from segl.dsl.parser import parse_program
 from segl.runtime import engine_clickhouse as ch
 from segl.runtime import reference
 from segl.runtime.cli import main
-from segl.runtime.engines import DuckDBEngine, Engine, EngineError, UnsupportedURL, connect
+from segl.runtime.engines import (
+    DRIVER_HINT,
+    DuckDBEngine,
+    Engine,
+    EngineError,
+    UnsupportedURL,
+    connect,
+)
 from segl.runtime.inmemory import run_on
 from segl.runtime.project import load_project
 from segl.runtime.run import compile_for, read_result, run_loaded
@@ -107,7 +114,9 @@ def test_missing_driver_on_the_command_line(
     code = main(["check", str(RETAIL), "--db", "clickhouse://localhost/db"])
     err = capsys.readouterr().err.strip()
     assert code != 0
-    assert "pip install 'segl[clickhouse]'" in err and len(err.splitlines()) == 1, err
+    first, hint = err.splitlines()
+    assert first.endswith("pip install 'segl[clickhouse]'"), err
+    assert hint.strip() == f"hint: {DRIVER_HINT}", err
 
 
 def test_unreachable_server_is_an_engine_error() -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
+from segl.compiler.journeys import model
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.types import Type
@@ -85,7 +86,7 @@ def read_outbox(
                 "payload": json.loads(row[10]) if row[10] else {},
             }
         )
-    found.sort(key=lambda d: (d["run_at"], d["journey"], str(d["user"]), d["entry_at"], d["step"]))
+    found.sort(key=model.decision_order)
     return found
 
 

@@ -323,9 +323,7 @@ class Simulation:
                 _merge_zones(unknown_zones, run.unknown_zones)
         finally:
             drop_tables(self.engine, self._scratch_tables())
-        self.decisions.sort(
-            key=lambda d: (d["run_at"], d["journey"], str(d["user"]), d["entry_at"], d["step"])
-        )
+        self.decisions.sort(key=model.decision_order)
         return self.decisions
 
     def _decide_at(self, as_of: dt.datetime) -> SimulatedRun:

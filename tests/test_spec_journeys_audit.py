@@ -1903,3 +1903,23 @@ def test_zoned_event_times(tmp_path: Path) -> None:
         ("weekend_promo", "promo", 2, "2026-11-07 01:00:00", "2026-11-07 08:00:00",
          "2026-11-07 09:00:00", "push", "weekend_promo", "sent"),
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# 37. The outbox lists number keys in numeric order (docs/cli.md "segl show outbox":
+#     oldest run first, then journey, user, entry and step).
+
+
+def test_number_keys_are_listed_in_numeric_order(tmp_path: Path) -> None:
+    root, url = build(
+        tmp_path,
+        INSTANT_RULES,
+        users=[(10, None), (2, None), (1, None)],
+        events=[(u, "2026-11-02 10:00:00", "register") for u in (10, 2, 1)],
+    )
+    schedule(root, url, ["2026-11-02 09:00", "2026-11-02 12:00"])
+    listed = [(d["step"], d["user"]) for d in raw_outbox(root, url)]
+    assert listed == [("later", 1), ("now", 1), ("later", 2), ("now", 2)] + [
+        ("later", 10),
+        ("now", 10),
+    ]

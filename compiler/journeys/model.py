@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from segl.compiler import ir
 from segl.compiler.alerts.model import LayerMove
@@ -198,6 +199,19 @@ def user_text(user: object) -> str:
     if isinstance(user, float) and user.is_integer():
         return str(int(user))
     return str(user)
+
+
+def user_order(user: object) -> tuple[int, float | int | str]:
+    """How decisions list users: number keys in numeric order, text keys by code point."""
+    if isinstance(user, bool) or not isinstance(user, int | float):
+        return (1, str(user))
+    return (0, user)
+
+
+def decision_order(decision: dict[str, Any]) -> tuple[object, ...]:
+    """The outbox's order: oldest run first, then journey, user, entry and step."""
+    user = user_order(decision["user"])
+    return (decision["run_at"], decision["journey"], user, decision["entry_at"], decision["step"])
 
 
 def message_id(project: str, journey: str, user: object, entry_at: dt.datetime, step: str) -> str:

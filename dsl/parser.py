@@ -1206,10 +1206,12 @@ def _found(token: Token) -> str:
 
 def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str, ...]:
     value = str(token.value)
-    if value == "where":
-        return ("'where' only goes inside an aggregate: count(orders where ...)",)
     position = len(text) if token.type == "$END" else token.start_pos or 0
     line_before = text[text.rfind("\n", 0, position) + 1 : position]
+    if value == "where":
+        if re.search(r"\breport\b.*\bover\b", line_before):
+            return ("a report's 'where' comes before its window: over S where C in last 30 days",)
+        return ("'where' only goes inside an aggregate: count(orders where ...)",)
     if value == "with" and " if " in f" {line_before}" and "send" in line_before:
         return ('a step\'s payload comes before its condition: send CH "t" with a, b if C',)
     if value == "-" and expected == {"NUMBER"}:

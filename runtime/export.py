@@ -30,7 +30,7 @@ from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
-from segl.runtime.show import chosen_run, find_segment, key_order
+from segl.runtime.show import chosen_run, find_segment, key_order, stored_state
 
 FORMATS = ("csv", "jsonl", "parquet")
 KEY = "user"
@@ -49,6 +49,17 @@ def _tags(project: ir.Project, names: Sequence[str]) -> list[ir.Tag]:
                     did_you_mean(name, by_name),
                 )
                 for name in unknown
+            ]
+        )
+    if KEY in names:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0308",
+                    f"tag '{KEY}' cannot be exported: '{KEY}' is the column of the member's key",
+                    None,
+                    ("rename the tag (e.g. user_name), or leave it out of --with",),
+                )
             ]
         )
     return [by_name[n] for n in dict.fromkeys(names)]
@@ -94,6 +105,8 @@ def read_audience(
     find_segment(project, segment)
     tags = _tags(project, with_tags)
     moment = chosen_run(engine, store, as_of)
+    stored_state(engine, store, moment, "segment", [segment])
+    stored_state(engine, store, moment, "tag", [t.name for t in tags])
     query = audience_query(engine, store, segment, moment, tags)
     rows = [
         [row[0], *(engine.decode(v, t.type) for v, t in zip(row[1:], tags, strict=True))]

@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.alerts.model import Alert
+from segl.compiler.fingerprints import definition_fingerprint
 from segl.compiler.journeys import model
 from segl.compiler.plan import build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
@@ -17,6 +18,7 @@ from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
+from segl.runtime.migration import stored_fingerprints
 from segl.runtime.project import LoadedProject, in_file_order
 from segl.runtime.store import StoredRuns
 from segl.runtime.tables import format_table, share
@@ -102,6 +104,36 @@ def chosen_run(engine: Engine, store: Store, as_of: dt.datetime | None) -> dt.da
     return moment
 
 
+def stored_state(
+    engine: Engine, store: Store, moment: dt.datetime, kind: str, names: Sequence[str]
+) -> list[str]:
+    """E0607 when the run as of `moment` did not compute one of the definitions (added to
+    the rules later: its stored members or values would be empty or missing); the names
+    whose definition changed since that run (its stored results are the old rules')."""
+    stored = stored_fingerprints(engine, store).get(moment)
+    if stored is None or stored.definitions is None:
+        return []  # a run log from before per-definition fingerprints: nothing to compare
+    missing = [name for name in names if name not in stored.definitions]
+    if missing:
+        when = f"{moment:%Y-%m-%d %H:%M:%S}"
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E0607",
+                    f"{kind} '{name}' was not computed by the run as of {when}: it is newer "
+                    "than that run's rules",
+                    None,
+                    (f"run the project again as of {when}, or choose a later run with --as-of",),
+                )
+                for name in missing
+            ]
+        )
+    current = store.project
+    return [
+        name for name in names if stored.definitions[name] != definition_fingerprint(current, name)
+    ]
+
+
 def key_order(target: Target, project: ir.Project, key: exp.Expression) -> exp.Expression:
     """The user key as members are listed in: text keys by code point (SPEC §3), which a
     PostgreSQL database's own collation may not be (`U10` before `u01`, or after); a key
@@ -121,6 +153,7 @@ def segment_report(
     segment = find_segment(project, name)
     store = Store(project, loaded.settings.table_prefix, engine.target.ascii_table_names)
     moment = chosen_run(engine, store, as_of)
+    changed = stored_state(engine, store, moment, "segment", [name])
     target = engine.target
     members = segment_members(engine, store, name, moment)
     count_query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
@@ -139,6 +172,14 @@ def segment_report(
         f"as of    {moment:%Y-%m-%d %H:%M:%S}",
         f"size     {size:,} of {users:,} users ({share(size, users)})",
         f"sample   {', '.join(sampled) if sampled else '(none)'}",
+        *(
+            [
+                "note     its definition changed since this run: these are the members the run "
+                "stored, the SQL below is of the current rules"
+            ]
+            if changed
+            else []
+        ),
         "",
         f"-- the members of {name}, as {engine.name} SQL",
         segment_sql(project, name, moment, engine) + ";",

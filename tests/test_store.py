@@ -406,6 +406,31 @@ def test_export_bad_requests(
     assert message in result.output
 
 
+def test_show_and_export_refuse_what_the_stored_run_never_computed(
+    cli: Cli, exported: tuple[Path, Path]
+) -> None:
+    root, warehouse = exported
+    rules = (root / "rules.segl").read_text("utf-8")
+    added = "segment everyone = orders_n >= 0\ntag twice = orders_n * 2\ntag user = users.city\n"
+    changed = rules.replace("segment buyers = orders_n > 0", "segment buyers = orders_n > 4")
+    (root / "rules.segl").write_text(changed + added, "utf-8")
+    where = ["-p", root, "--db", db_url(warehouse)]
+    shown = cli("show", "segment", "everyone", *where)
+    assert shown.code == 1, shown.output
+    assert "E0607 segment 'everyone' was not computed by the run as of" in shown.err
+    exported_new = cli("export", "segment", "everyone", *where)
+    assert exported_new.code == 1 and "E0607 segment 'everyone'" in exported_new.err
+    new_tag = cli("export", "segment", "buyers", *where, "--with", "twice")
+    assert new_tag.code == 1 and "E0607 tag 'twice' was not computed" in new_tag.err
+    clash = cli("export", "segment", "buyers", *where, "--with", "user")
+    assert clash.code == 1 and "E0308 tag 'user' cannot be exported" in clash.err
+    # a definition changed since the run: its stored members, said so
+    stored = cli("show", "segment", "buyers", *where)
+    assert stored.code == 0, stored.output
+    assert "size     4 of 4 users" in stored.out
+    assert "note     its definition changed since this run" in stored.out
+
+
 def test_a_run_log_of_segl_0_1_is_refused_with_a_way_forward(
     cli: Cli, write_project: Callable[..., Path], tmp_path: Path
 ) -> None:

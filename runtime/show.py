@@ -182,6 +182,8 @@ def segment_report(
         ),
         "",
         f"-- the members of {name}, as {engine.name} SQL",
+        f"-- zoned times are read in the project's zone: the session's zone must be "
+        f"{project.timezone}",
         segment_sql(project, name, moment, engine) + ";",
     ]
     return "\n".join(lines)

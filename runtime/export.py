@@ -30,7 +30,7 @@ from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
-from segl.runtime.show import chosen_run, find_segment, key_order, stored_state
+from segl.runtime.show import changed_since_run, chosen_run, find_segment, key_order
 
 FORMATS = ("csv", "jsonl", "parquet")
 KEY = "user"
@@ -105,8 +105,9 @@ def read_audience(
     find_segment(project, segment)
     tags = _tags(project, with_tags)
     moment = chosen_run(engine, store, as_of)
-    stored_state(engine, store, moment, "segment", [segment])
-    stored_state(engine, store, moment, "tag", [t.name for t in tags])
+    changed_since_run(
+        engine, store, moment, [("segment", segment), *(("tag", t.name) for t in tags)]
+    )
     query = audience_query(engine, store, segment, moment, tags)
     rows = [
         [row[0], *(engine.decode(v, t.type) for v, t in zip(row[1:], tags, strict=True))]

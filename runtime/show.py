@@ -104,33 +104,32 @@ def chosen_run(engine: Engine, store: Store, as_of: dt.datetime | None) -> dt.da
     return moment
 
 
-def stored_state(
-    engine: Engine, store: Store, moment: dt.datetime, kind: str, names: Sequence[str]
+def changed_since_run(
+    engine: Engine, store: Store, moment: dt.datetime, wanted: Sequence[tuple[str, str]]
 ) -> list[str]:
-    """E0607 when the run as of `moment` did not compute one of the definitions (added to
-    the rules later: its stored members or values would be empty or missing); the names
-    whose definition changed since that run (its stored results are the old rules')."""
+    """The (kind, name) definitions of `wanted` whose definition changed since the run as
+    of `moment` (its stored results are the old rules'); E0607 when that run did not
+    compute one of them (added to the rules later: no stored members or values)."""
     stored = stored_fingerprints(engine, store).get(moment)
     if stored is None or stored.definitions is None:
         return []  # a run log from before per-definition fingerprints: nothing to compare
-    missing = [name for name in names if name not in stored.definitions]
-    if missing:
-        when = f"{moment:%Y-%m-%d %H:%M:%S}"
-        raise DiagnosticError(
-            [
-                Diagnostic(
-                    "E0607",
-                    f"{kind} '{name}' was not computed by the run as of {when}: it is newer "
-                    "than that run's rules",
-                    None,
-                    (f"run the project again as of {when}, or choose a later run with --as-of",),
-                )
-                for name in missing
-            ]
+    computed = stored.definitions
+    when = f"{moment:%Y-%m-%d %H:%M:%S}"
+    missing = [
+        Diagnostic(
+            "E0607",
+            f"{kind} '{name}' was not computed by the run as of {when}: it is newer than that "
+            "run's rules",
+            None,
+            (f"run the project again as of {when}, or choose a later run with --as-of",),
         )
-    current = store.project
+        for kind, name in wanted
+        if name not in computed
+    ]
+    if missing:
+        raise DiagnosticError(missing)
     return [
-        name for name in names if stored.definitions[name] != definition_fingerprint(current, name)
+        name for _, name in wanted if computed[name] != definition_fingerprint(store.project, name)
     ]
 
 
@@ -153,7 +152,7 @@ def segment_report(
     segment = find_segment(project, name)
     store = Store(project, loaded.settings.table_prefix, engine.target.ascii_table_names)
     moment = chosen_run(engine, store, as_of)
-    changed = stored_state(engine, store, moment, "segment", [name])
+    changed = changed_since_run(engine, store, moment, [("segment", name)])
     target = engine.target
     members = segment_members(engine, store, name, moment)
     count_query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
@@ -172,14 +171,13 @@ def segment_report(
         f"as of    {moment:%Y-%m-%d %H:%M:%S}",
         f"size     {size:,} of {users:,} users ({share(size, users)})",
         f"sample   {', '.join(sampled) if sampled else '(none)'}",
-        *(
-            [
-                "note     its definition changed since this run: these are the members the run "
-                "stored, the SQL below is of the current rules"
-            ]
-            if changed
-            else []
-        ),
+    ]
+    if changed:
+        lines.append(
+            "note     its definition changed since this run: these are the members the run "
+            "stored, the SQL below is of the current rules"
+        )
+    lines += [
         "",
         f"-- the members of {name}, as {engine.name} SQL",
         f"-- zoned times are read in the project's zone: the session's zone must be "

@@ -429,6 +429,7 @@ def test_show_and_export_refuse_what_the_stored_run_never_computed(
     assert stored.code == 0, stored.output
     assert "size     4 of 4 users" in stored.out
     assert "note     its definition changed since this run" in stored.out
+    assert "-- zoned times are read in the project's zone: the session's zone must be" in stored.out
 
 
 def test_a_run_log_of_segl_0_1_is_refused_with_a_way_forward(

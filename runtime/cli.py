@@ -355,7 +355,9 @@ def counts_text(counts: dict[str, int]) -> str:
 @project_argument
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True)
 @as_of_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None)
+@click.option(
+    "--out", "out_dir", default=None, metavar="DIR", help="Write DIR/<project>.<dialect>.sql."
+)
 def compile_command(
     project: tuple[str, ...], dialect: str, as_of: str | None, out_dir: str | None
 ) -> None:
@@ -372,7 +374,12 @@ def compile_command(
         folder.mkdir(parents=True, exist_ok=True)
         target_file.write_text(script, "utf-8")
     except OSError as err:
-        raise click.FileError(str(target_file), hint=err.strerror or str(err)) from None
+        if folder.exists() and not folder.is_dir():
+            message = f"--out {folder} is not a folder"
+        else:
+            message = f"cannot write {target_file}: {err.strerror or err}"
+        hint = "--out names a folder (made if missing) that segl may write to"
+        fail([Diagnostic("E0605", message, None, (hint,))])
     click.echo(f"wrote {target_file}")
 
 

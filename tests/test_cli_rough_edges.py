@@ -469,6 +469,22 @@ def test_a_folder_name_with_a_space_still_compiles(
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["my project.duckdb.sql"]
 
 
+def test_compile_out_that_cannot_be_a_folder_is_e0605(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_project({"segl.toml": "", "rules.segl": SOURCES})
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a folder\n")
+    result = cli("compile", root, "--out", a_file)
+    assert result.code == 1, result.output
+    assert result.err.startswith(f"E0605 --out {a_file} is not a folder"), result.err
+    assert "hint: --out names a folder" in result.err
+    assert a_file.read_text() == "not a folder\n"
+    inside = cli("compile", root, "--out", a_file / "sub")
+    assert inside.code == 1 and "E0605" in inside.err, inside.output
+    assert "Traceback" not in result.output + inside.output
+
+
 @pytest.mark.parametrize("name", ["../x", "a/b", "..", ".", "x\0y"])
 def test_compile_never_writes_outside_out(tmp_path: Path, name: str) -> None:
     with pytest.raises(Failed):

@@ -815,7 +815,20 @@ class _Checker:
             return ('write dates as date "2026-11-01"',)
         return ()
 
+    def _layering_behind(self, node: ir.Expr) -> ir.Expr:
+        """`node`, or the layering a tag that only renames one stands for (`tag lc =
+        lifecycle`, through any number of such tags)."""
+        seen: set[str] = set()
+        while isinstance(node, ir.TagRef) and node.name not in seen:
+            seen.add(node.name)
+            tag = self.resolved.get(node.name)
+            if not isinstance(tag, ir.Tag):
+                break
+            node = tag.expr
+        return node
+
     def _check_layer_names(self, maybe_layering: ir.Expr, values: tuple[ir.Expr, ...]) -> None:
+        maybe_layering = self._layering_behind(maybe_layering)
         if not isinstance(maybe_layering, ir.LayeringRef):
             return
         layering = self.resolved.get(maybe_layering.name)

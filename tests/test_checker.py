@@ -105,6 +105,14 @@ segment s = lifecycle == "loyl"
     assert codes('layering l { a when true }\nsegment s = l in ["a", "b"]') == ["E0305"]
 
 
+def test_unknown_layer_name_through_tags_that_rename_the_layering() -> None:
+    renamed = "layering l { a when true\n b otherwise }\ntag l1 = l\ntag l2 = l1\n"
+    assert codes(renamed + 'segment s = l2 == "c"') == ["E0305"]
+    assert codes('segment s = l2 in ["a", "c"]\n' + renamed) == ["E0305"]
+    assert codes(renamed + 'segment s = l2 == "b"') == []
+    assert codes(renamed + 'tag u = upper(l1)\nsegment s = u == "c"') == []  # not a rename
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [

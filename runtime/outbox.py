@@ -58,7 +58,7 @@ def read_outbox(
     as_of: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Committed decisions (of one journey; of runs at or before `as_of`), in run order,
-    then journey, user, entry and step."""
+    then journey, user, entry, due time and step."""
     committed = committed_runs(engine, store)
     columns = ["as_of", "journey", "step", "user_id", "entry_at", "due_at", "channel"]
     columns += ["template", "status", "message_id", "payload"]

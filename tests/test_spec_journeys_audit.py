@@ -1906,8 +1906,9 @@ def test_zoned_event_times(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# 37. The outbox lists number keys in numeric order (docs/cli.md "segl show outbox":
-#     oldest run first, then journey, user, entry and step).
+# 37. The outbox lists number keys in numeric order, and an entry's steps in the order
+#     they fall due (docs/cli.md "segl show outbox": oldest run first, then journey,
+#     user, entry, due time and step).
 
 
 def test_number_keys_are_listed_in_numeric_order(tmp_path: Path) -> None:
@@ -1920,4 +1921,4 @@ def test_number_keys_are_listed_in_numeric_order(tmp_path: Path) -> None:
     schedule(root, url, ["2026-11-02 09:00", "2026-11-02 12:00"])
     listed = [(d["step"], d["user"]) for d in raw_outbox(root, url)]
     assert [user for _, user in listed] == [1, 1, 2, 2, 10, 10]
-    assert [step for step, _ in listed] == ["later", "now"] * 3
+    assert [step for step, _ in listed] == ["now", "later"] * 3  # due 10:00, then 11:00

@@ -209,9 +209,11 @@ def user_order(user: object) -> tuple[int, float | int | str]:
 
 
 def decision_order(decision: dict[str, Any]) -> tuple[object, ...]:
-    """The outbox's order: oldest run first, then journey, user, entry and step."""
+    """The outbox's order: oldest run first, then journey, user, entry, the step's due time
+    (an entry's steps in the order they fall due, not by name) and step."""
     user = user_order(decision["user"])
-    return (decision["run_at"], decision["journey"], user, decision["entry_at"], decision["step"])
+    entry = (decision["entry_at"], decision["due_at"], decision["step"])
+    return (decision["run_at"], decision["journey"], user, *entry)
 
 
 def message_id(project: str, journey: str, user: object, entry_at: dt.datetime, step: str) -> str:

@@ -17,9 +17,10 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.script import CompiledRun, RunInfo, Statement, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.query import profile_visibility
+from segl.compiler.sqlgen.query import key_present, profile_visibility
 from segl.compiler.store import Store
 from segl.compiler.target_check import target_problems
+from segl.compiler.targets import Target
 from segl.compiler.timeutil import now_in
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity
@@ -317,9 +318,12 @@ def _scalar(engine: Engine, query: exp.Select) -> object:
     return rows[0][0] if rows else None
 
 
-def _key_present(source: ir.Source, table: str = "p") -> exp.Expression:
-    key = exp.Is(this=col(source.user_column, table), expression=exp.null())
-    return exp.Not(this=exp.Paren(this=key))
+def _key_present(project: ir.Project, target: Target, source: ir.Source) -> exp.Expression:
+    """A profile row with a key (not null, not NaN: compiler key_present), in table `p`."""
+    key_type = source.column_type(source.user_column)
+    if source.name == project.universe:
+        key_type = key_type or project.key
+    return key_present(target, col(source.user_column, "p"), key_type)
 
 
 def duplicate_keys(
@@ -334,7 +338,7 @@ def duplicate_keys(
             continue
         key = col(source.user_column, "p")
         rows = exp.Count(this=exp.Star())
-        held: exp.Expression = _key_present(source)
+        held = _key_present(loaded.project, engine.target, source)
         visible = profile_visibility(engine.target, source, "p", as_of)
         if visible is not None:
             held = exp.And(this=held, expression=visible)
@@ -386,7 +390,7 @@ def empty_universe(
     count = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
         table_ref(universe.table, "p"), copy=False
     )
-    held: exp.Expression = _key_present(universe)
+    held = _key_present(loaded.project, engine.target, universe)
     visible = profile_visibility(engine.target, universe, "p", as_of)
     if visible is not None:  # users created (and valid) at the as-of
         held = exp.And(this=held, expression=visible)

@@ -29,6 +29,7 @@ import dataclasses
 import datetime as dt
 import functools
 import itertools
+import math
 import os
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -990,6 +991,34 @@ def test_a_fraction_is_no_id_in_the_counts(engine: Engine) -> None:
     assert outcome.persons == resolve(project, tables, AS_OF).of  # the persons are right
     assert outcome.stats is not None
     assert outcome.stats.ids == 4, outcome.stats  # member 7, openids o0 o1 o2
+
+
+ODD_NUMBERS = [math.nan, math.inf, -math.inf, 2.0**63, -1e21]  # none of them an ID
+
+
+@pytest.mark.parametrize("engine_name", FAST_ENGINES, indirect=True)
+def test_nan_infinite_and_huge_numbers_are_no_id(engine: Engine) -> None:
+    """NaN, an infinity or a number outside the 64-bit range in a numeric ID column is no
+    ID (docs/semantics.md "IDs"), as in the reference: the run does not stop on it (a cast
+    to BIGINT refused them), its rows link nothing and a universe row keyed by one is no
+    user."""
+    project = variant_project("number")
+    odd_users = [
+        {"member_no": odd, "phone": 10.0 + n, "city": None, "registered_at": None}
+        for n, odd in enumerate(ODD_NUMBERS)
+    ]
+    member_7 = {"member_no": 7.0, "phone": 2.0, "city": None, "registered_at": None}
+    odd_ties = [{"phone": odd, "openid": f"o{n}"} for n, odd in enumerate(ODD_NUMBERS)]
+    odd_ties += [{"member_no": odd, "openid": "o7"} for odd in ODD_NUMBERS]
+    tables: Tables = {
+        "users": [member_7, *odd_users],
+        "ties": [tie | {"tied_at": SEEN} for tie in odd_ties],
+    }
+    load_rows(engine, project, tables)
+    outcome = run_loop(engine, project)
+    assert disagreements(outcome, project, tables) == []
+    assert outcome.result.users == {"2"}  # member 7's person, keyed by its phone
+    assert outcome.persons[("openid", "o7")] != outcome.persons[("member", "7")]
 
 
 # ---------------------------------------------------------------- (d) the person key

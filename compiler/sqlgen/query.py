@@ -320,7 +320,8 @@ class QueryBuilder:
         if self.identity_map is None:
             key = col(universe.user_column, "u")
             query = query.from_(table_ref(universe.table, "u"), copy=False)
-            universe_rows = [_key_present(key.copy())]
+            key_type = universe.column_type(universe.user_column) or plan.project.key
+            universe_rows = [key_present(target, key.copy(), key_type)]
             visible = profile_visibility(target, universe, "u", plan.as_of)
             universe_rows += [visible] if visible is not None else []
         else:
@@ -386,7 +387,7 @@ class QueryBuilder:
             expressions=[exp.Ordered(this=target.ordered_text(col("id", "m")), nulls_first=False)]
         )
         first = exp.Window(this=exp.RowNumber(), partition_by=[col("person", "m")], order=order)
-        rows = [_key_present(key.copy())]
+        rows = [key_present(target, key.copy(), declared)]
         visible = profile_visibility(target, source, "s", self.plan.as_of)
         rows += [visible] if visible is not None else []
         query = (
@@ -619,8 +620,11 @@ def _counted(column: str) -> str:
     return f"n_{column}"
 
 
-def _key_present(key: exp.Expression) -> exp.Expression:
-    return exp.Not(this=exp.Paren(this=exp.Is(this=key, expression=exp.null())))
+def key_present(target: Target, key: exp.Expression, key_type: Type | None) -> exp.Expression:
+    """A row with a user key: not null, and for a number key not NaN (read as null, SPEC
+    §3: such rows are not users)."""
+    tested = target.nan_to_null(key) if key_type is Type.NUMBER else key
+    return exp.Not(this=exp.Paren(this=exp.Is(this=tested, expression=exp.null())))
 
 
 def _instant_of(target: Target, source: ir.Source, column: str, table: str) -> exp.Expression:
@@ -664,6 +668,13 @@ def id_text(target: Target, value: exp.Expression, declared: Type | None) -> exp
     text = exp.DataType.build("VARCHAR")
     if declared is not Type.NUMBER:
         return exp.Cast(this=value, to=text)
+    # whole and within BIGINT's range (NaN compares as the largest number or as false,
+    # so it is outside; SQLite stores it as null). The cast only ever sees such values, 0
+    # for the others: ClickHouse computes both branches and casts null's hidden value too
     whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
-    digits = exp.Cast(this=exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT")), to=text)
-    return exp.Case(ifs=[exp.If(this=whole, true=digits)])
+    low = exp.GTE(this=value.copy(), expression=target.number(-(2**63)))
+    high = exp.LT(this=value.copy(), expression=target.number(2**63))
+    is_id = and_all([whole, low, high])
+    castable = exp.Case(ifs=[exp.If(this=is_id, true=value.copy())], default=exp.Literal.number(0))
+    digits = exp.Cast(this=exp.Cast(this=castable, to=exp.DataType.build("BIGINT")), to=text)
+    return exp.Case(ifs=[exp.If(this=is_id.copy(), true=digits)])

@@ -356,12 +356,12 @@ def holds_at(source: ir.Source, row: Row, as_of: dt.datetime) -> bool:
 def _index_profile(
     source: ir.Source, rows: Sequence[Row], as_of: dt.datetime
 ) -> dict[UserKey, Row]:
-    """key -> the row that holds at the as-of; rows with a None key are dropped. Two rows
-    for one key (overlapping versions of a history) are ambiguous."""
+    """key -> the row that holds at the as-of; rows with a None (or NaN) key are dropped.
+    Two rows for one key (overlapping versions of a history) are ambiguous."""
     index: dict[UserKey, Row] = {}
     for row in rows:
         key = row.get(source.user_column)
-        if key is None or not holds_at(source, row, as_of):
+        if key is None or key != key or not holds_at(source, row, as_of):
             continue
         if key in index:
             raise ValueError(f"profile source {source.name!r} has several rows for {key!r}")

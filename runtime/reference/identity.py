@@ -31,11 +31,12 @@ Node = tuple[str, str]  # (kind, text)
 
 def id_text(value: object) -> str | None:
     """An ID value as the text it is compared as (None: no ID). A number is its digits
-    (7, not 7.0); a fraction is no ID (compiler/sqlgen/query.py id_text)."""
+    (7, not 7.0); a fraction, NaN, an infinity and a number outside the 64-bit integer
+    range are no ID (compiler/sqlgen/query.py id_text)."""
     if value is None:
         return None
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else None
+        return str(int(value)) if value.is_integer() and -(2**63) <= value < 2**63 else None
     return str(value)
 
 

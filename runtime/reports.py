@@ -209,7 +209,10 @@ def run_funnel(
             furthest[key][int(step)] += int(users)
             censored[key] += int(users) if value and int(value) == 1 else 0
         else:
-            durations[key].setdefault(int(step), []).append((float(value), int(users)))
+            # the engines subtract epoch seconds as doubles (about 1.8e9, so a few 1e-8 s
+            # off); times are whole microseconds, the reference's durations exact ones
+            seconds = round(float(value), 6)
+            durations[key].setdefault(int(step), []).append((seconds, int(users)))
     groups = [_group({}, funnel, list(furthest), furthest, censored, durations)]
     if funnel.split is not None:
         for key in sorted(furthest, key=_order_key):

@@ -592,6 +592,7 @@ class ExperimentDef:
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
     # `population` or `salt` given more than once, for the checker to report
     repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+    salt_span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 ReportStatement = FunnelDef | RetentionDef | ReportDef | ExperimentDef

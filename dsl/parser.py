@@ -957,7 +957,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def experiment_def(self, meta: Meta, items: list[Any]) -> ast.ExperimentDef:
         annotations, rest = _split_annotations(items)
         title, body = _take_title(rest[1:])
-        options, repeated = _first_of_each([i for i in body if isinstance(i, _Timing)])
+        timings = [i for i in body if isinstance(i, _Timing)]
+        options, repeated = _first_of_each(timings)
+        salt = next((t for t in timings if t.clause == "salt"), None)
         return ast.ExperimentDef(
             rest[0].value,
             title,
@@ -968,6 +970,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             annotations,
             span=_span(self.file, meta),
             repeated=repeated,
+            salt_span=salt.span if salt is not None else NO_SPAN,
         )
 
     # ------------------------------------------------------------- alerts

@@ -640,8 +640,8 @@ BAD = [
         "E0804",
         1,
         26,
-        "unknown dimension 'coupon_typ' of report 'r': not a tag, segment, layering or column "
-        "of 'coupons'",
+        "unknown dimension 'coupon_typ' of report 'r': not a tag, segment or layering, nor a "
+        "column of 'coupons'",
     ),
     (
         "report r over coupons by orders.amount {\n    n = count()\n}\n",
@@ -729,6 +729,20 @@ BAD = [
         "experiment 'e' has 1 arm; it needs a control and at least one more",
     ),
     (
+        experiment("control 50%, b 50%").replace('salt "s"', 'salt ""'),
+        "E0801",
+        3,
+        5,
+        "the salt of experiment 'e' is empty",
+    ),
+    (
+        experiment("control 50%, b 50%").replace('    salt "s"\n', ""),
+        "E0801",
+        1,
+        1,
+        "experiment 'e' needs a salt",
+    ),
+    (
         "report r over orders {\n    m = max(store) + 1\n}\n",
         "E0809",
         2,
@@ -807,6 +821,8 @@ def test_unknown_names_have_a_did_you_mean() -> None:
             "did you mean 'channel'?"
         ),
         "funnel f {\n    step a: event\n    step b: orders\n}\n": "did you mean 'events'?",
+        # a profile column written without its source
+        "report r over users by city {\n    n = count()\n}\n": "did you mean 'users.city'?",
         "report r over users {\n    buyers = count()\n    rate = buyer / 2\n}\n": (
             "did you mean 'buyers'?"
         ),

@@ -306,14 +306,27 @@ class ReportChecker:
             return None
         candidates = [*self.checker.definition_names]
         candidates += [c for c, _ in scope.columns] if scope is not None else []
+        kinds = "a tag, segment or layering" + (
+            f", nor a column of '{scope.name}'" if scope is not None else ""
+        )
         self.error(
             "E0804",
-            f"unknown dimension '{name}' of {what}: not a tag, segment, layering"
-            + (f" or column of '{scope.name}'" if scope is not None else ""),
+            f"unknown dimension '{name}' of {what}: not {kinds}",
             dim.span,
-            *did_you_mean(name, candidates),
+            *(did_you_mean(name, candidates) or self._profile_columns_named(name)),
         )
         return None
+
+    def _profile_columns_named(self, name: str) -> tuple[str, ...]:
+        """`did you mean 'users.city'?` for a profile column written without its source."""
+        found = [
+            f"{source.name}.{name}"
+            for source in self.checker.sources.values()
+            if source.kind == "profile" and source.column_type(name) is not None
+        ]
+        if not found:
+            return ()
+        return ("did you mean " + " or ".join(f"'{f}'" for f in found) + "?",)
 
     # ------------------------------------------------------------ retention
     def _retention(self, stmt: ast.RetentionDef) -> model.Retention | None:
@@ -714,10 +727,11 @@ class ReportChecker:
         else:
             population = self.checker.condition(stmt.population, None, f"the population of {what}")
         if not stmt.salt:
+            empty = stmt.salt is not None
             self.error(
                 "E0801",
-                f"{what} needs a salt",
-                stmt.span,
+                f"the salt of {what} is empty" if empty else f"{what} needs a salt",
+                stmt.salt_span if empty else stmt.span,
                 'a fixed text that makes its arms independent of others: salt "price-test-2026-11"',
             )
         arms = self._arms(stmt, what)

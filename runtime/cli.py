@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import math
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -1197,6 +1198,10 @@ def show_assignments(
     arms = [a.name for e in _experiments(checked) if e.name == experiment for a in e.arms]
     counts = {arm: sum(1 for _, a, _ in rows if a == arm) for arm in arms}
     shown = ", ".join(f"{arm} {n:,}" for arm, n in counts.items() if n)
+    removed = Counter(a for _, a, _ in rows if a not in counts)  # stored, no longer declared
+    if removed:
+        gone = ", ".join(f"{arm} {n:,}" for arm, n in sorted(removed.items()))
+        shown += f"; arms no longer in the rules: {gone}"
     fresh = sum(1 for _, _, at in rows if at is None)
     note = f" ({fresh:,} not stored yet: assigned by the next segl report)" if fresh else ""
     click.echo(f"{plural(len(rows), 'user')} assigned" + (f": {shown}" if shown else "") + note)

@@ -400,6 +400,14 @@ def test_an_experiment_and_its_assignments(cli: Cli, setup: tuple[Path, str]) ->
     unknown = cli("show", "assignments", "prise", str(root), "--db", url)
     _failed(unknown, "E0301")
     assert "did you mean 'price'?" in unknown.err
+    # an arm renamed in the rules: its stored users are listed as such, not lost from the sum
+    (root / "rules.segl").write_text(RULES + EXTRA.replace("half_off", "ten_off"), "utf-8")
+    renamed = cli("show", "assignments", "price", "-p", str(root), "--db", url)
+    assert renamed.code == 0, renamed.output
+    assert renamed.out.splitlines()[-1] == (
+        f"12 users assigned: control {counts['control']}; "
+        f"arms no longer in the rules: half_off {counts['half_off']}"
+    )
 
 
 IDENTITY_RULES = """\

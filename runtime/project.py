@@ -8,7 +8,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -16,7 +16,7 @@ from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.timeutil import zone
 from segl.dsl import ast
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span, did_you_mean
 from segl.dsl.parser import bidi_warnings, decode_source, parse_program
 
 CONFIG_FILE = "segl.toml"
@@ -41,6 +41,7 @@ class Settings:
     database_url: str | None = None
     table_prefix: str = "segl_"
     folder: Path | None = None  # where segl.toml is (or would be): relative URLs start there
+    warnings: tuple[Diagnostic, ...] = ()  # W0105: keys of segl.toml that segl ignores
 
 
 @dataclass
@@ -211,6 +212,36 @@ class _Toml:
                         f"move it below a [{table}] line",
                     )
 
+    def ignored_keys(self) -> list[Diagnostic]:
+        """W0105 for a key of a known table segl does not know (`timezon`), and for a table
+        named like a known one (`[projekt]`): both would be ignored, silently changing
+        the zone or the database. Other tables (another tool's) are left alone."""
+        found: list[Diagnostic] = []
+        for table, keys in TABLES.items():
+            for key in self.table(table):
+                if key not in keys:
+                    found.append(
+                        self.warning(
+                            table,
+                            key,
+                            f"unknown key '{key}' in [{table}] of {CONFIG_FILE}: ignored",
+                            *(did_you_mean(key, keys) or (f"its keys: {', '.join(keys)}",)),
+                        )
+                    )
+        for name in self.data:
+            close = did_you_mean(name, TABLES)
+            if name not in TABLES and isinstance(self.data[name], dict) and close:
+                message = f"unknown table [{name}] of {CONFIG_FILE}: ignored"
+                found.append(self.warning(None, name, message, *close))
+        return found
+
+    def warning(self, table: str | None, key: str, message: str, *hints: str) -> Diagnostic:
+        line, column, end = _place(self.text, table, key)
+        problem = _config_error(
+            self.path, message, *hints, line=line, column=column, end_column=end
+        )
+        return replace(problem, code="W0105", severity=Severity.WARNING)
+
 
 _EXAMPLES = {"str": 'e.g. {key} = "..."', "list": 'e.g. {key} = ["line", "email"]'}
 
@@ -302,7 +333,8 @@ def read_settings(root: Path) -> Settings:
         universe=toml.get("project", "universe", str),
         channels=_channels(toml),
     )
-    return Settings(config, toml.get("database", "url", str), prefix, folder=root)
+    url = toml.get("database", "url", str)
+    return Settings(config, url, prefix, folder=root, warnings=tuple(toml.ignored_keys()))
 
 
 _CHANNEL = re.compile(r"[^\W\d]\w*")
@@ -450,6 +482,10 @@ def projects_below(folder: Path, depth: int = 3, limit: int = 5) -> list[Path]:
 
 def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
     root = loaded.root
+    for warning in loaded.settings.warnings:  # with segl.toml's text, to show the line
+        loaded.diagnostics.append(warning)
+        if warning.span is not None and warning.span.file not in loaded.texts:
+            loaded.texts[warning.span.file] = Path(warning.span.file).read_text("utf-8")
     if not files:
         loaded.diagnostics.append(
             Diagnostic(

@@ -519,6 +519,25 @@ def test_segl_toml_of_the_wrong_shape_is_e0105_on_its_line(
     assert "hint:" in result.err
 
 
+def test_keys_of_segl_toml_that_segl_ignores_are_w0105(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    """A mistyped key (the zone would silently be UTC) or table is a warning on its line;
+    another tool's table is not."""
+    toml = '[project]\ntimezon = "Asia/Shanghai"\n\n[databse]\nurl = "x"\n\n[tool.x]\ny = 1\n'
+    root = project(write_project, "tag purchases = count(orders)\n", toml)
+    result = cli("check", root)
+    assert result.code == 0, result.output
+    found = re.findall(r"^proj/segl\.toml:(\d+):1: W0105 warning: (.*)$", result.err, re.M)
+    assert found == [
+        ("2", "unknown key 'timezon' in [project] of segl.toml: ignored"),
+        ("4", "unknown table [databse] of segl.toml: ignored"),
+    ], result.err
+    assert "did you mean 'timezone'?" in result.err
+    assert "did you mean 'database'?" in result.err
+    assert "    timezon = " in result.err  # the line itself is shown
+
+
 # ------------------------------------------------------------- 12. README tour
 
 

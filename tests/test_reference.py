@@ -155,7 +155,8 @@ def test_segment_members_are_the_users_where_it_is_exactly_true() -> None:
     )
     assert result.users == {1, 2, 3}
     assert result.tags["vip"] == {1: True, 2: False, 3: None}
-    assert result.segments == {"is_vip": {1}, "not_vip": {2}, "via_ref": {2}}
+    # a referenced segment is its membership: user 3 is not in is_vip, so in via_ref
+    assert result.segments == {"is_vip": {1}, "not_vip": {2}, "via_ref": {2, 3}}
 
 
 # ---------------------------------------------------------------- comparisons, arithmetic

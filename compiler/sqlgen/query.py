@@ -493,8 +493,14 @@ class QueryBuilder:
             if not ifs:
                 return default
             return exp.Case(ifs=ifs, default=default)
+        if isinstance(definition, ir.Segment):
+            # a segment's value is membership (SPEC §3: in it only where the rule is TRUE),
+            # so a rule, report or journey that reads it sees true or false, never null
+            rule = definition.expr
+            truth = self.target.null(Type.BOOL) if _is_null(rule) else compiler.compile(rule)
+            return exp.Coalesce(this=truth, expressions=[self.target.boolean(False)])
         if _is_null(definition.expr):  # typed, so that later uses of the column resolve
-            return self.target.null(Type.BOOL if isinstance(definition, ir.Segment) else Type.NULL)
+            return self.target.null(Type.NULL)
         return compiler.compile(definition.expr)
 
     def levels(self, chained: list[DefinitionColumn]) -> str:

@@ -157,7 +157,7 @@ class _Run:
                 users = _users_of(source, rows, self.persons)
                 self.events[source.name] = _index_events(source, rows, users, universe, as_of)
         self.tags: dict[str, dict[UserKey, Value]] = {}
-        self.segment_values: dict[str, dict[UserKey, Value]] = {}  # three-valued
+        self.segment_values: dict[str, dict[UserKey, Value]] = {}  # membership: True/False
         self.layers: dict[str, dict[UserKey, str]] = {}
         self._aggregates: dict[ir.Aggregate, Eval] = {}
 
@@ -170,9 +170,9 @@ class _Run:
                 self.tags[definition.name] = result.tags[definition.name] = values
             elif isinstance(definition, ir.Segment):
                 fn = self.compile(definition.expr)
-                truth = {u: fn(u, None) for u in self.users}
+                truth = {u: fn(u, None) is True for u in self.users}
                 self.segment_values[definition.name] = truth
-                result.segments[definition.name] = {u for u, v in truth.items() if v is True}
+                result.segments[definition.name] = {u for u, v in truth.items() if v}
             else:
                 assigned = self._assign_layers(definition)
                 self.layers[definition.name] = result.layers[definition.name] = assigned

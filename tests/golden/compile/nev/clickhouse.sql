@@ -22,7 +22,7 @@ WITH "usr" AS (
   FROM "nev_leads" AS "u"
   WHERE
     NOT (
-      "u"."lead_id" IS NULL
+      if(isNaN("u"."lead_id"), NULL, "u"."lead_id") IS NULL
     )
 ), "ev_0" AS (
   SELECT
@@ -152,49 +152,61 @@ SELECT
   CAST("a4" AS Nullable(DateTime64(6, 'UTC'))) AS "d4",
   CAST("a5" AS Nullable(Float64)) AS "d5",
   CAST("d6" AS Nullable(String)) AS "d6",
-  CAST("d6" = 'test_drive'
-  AND (
-    FLOOR(
-      (
+  CAST(COALESCE(
+    "d6" = 'test_drive'
+    AND (
+      FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) >= 7
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
+          ) / 1000000.0
+        ) / 86400
+      ) >= 7
+      AND FLOOR(
+        (
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
+          ) / 1000000.0
+        ) / 86400
+      ) <= 21
+    ),
+    FALSE
+  ) AS Nullable(Bool)) AS "d7",
+  CAST(COALESCE(
+    "d6" = 'deposit'
     AND FLOOR(
       (
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a2", 6))
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a3", 6))
         ) / 1000000.0
       ) / 86400
-    ) <= 21
-  ) AS Nullable(Bool)) AS "d7",
-  CAST("d6" = 'deposit'
-  AND FLOOR(
-    (
-      (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a3", 6))
-      ) / 1000000.0
-    ) / 86400
-  ) > 90 AS Nullable(Bool)) AS "d8",
+    ) > 90,
+    FALSE
+  ) AS Nullable(Bool)) AS "d8",
   CAST("a6" AS Nullable(DateTime64(6, 'UTC'))) AS "d9",
   CAST("d10" AS Nullable(Float64)) AS "d10",
-  CAST((
+  CAST(COALESCE((
     "d6" = 'store_visit' OR "d6" = 'wecom'
-  ) AND "d10" <= 30 AS Nullable(Bool)) AS "d11",
-  CAST((
-    "d6" = 'lead' OR "d6" = 'store_visit' OR "d6" = 'wecom' OR "d6" = 'test_drive'
-  )
-  AND "d10" > 60 AS Nullable(Bool)) AS "d12",
-  CAST("p_0" = 'douyin'
-  AND FLOOR(
+  ) AND "d10" <= 30, FALSE) AS Nullable(Bool)) AS "d11",
+  CAST(COALESCE(
     (
+      "d6" = 'lead' OR "d6" = 'store_visit' OR "d6" = 'wecom' OR "d6" = 'test_drive'
+    )
+    AND "d10" > 60,
+    FALSE
+  ) AS Nullable(Bool)) AS "d12",
+  CAST(COALESCE(
+    "p_0" = 'douyin'
+    AND FLOOR(
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6))
-      ) / 1000000.0
-    ) / 86400
-  ) <= 14
-  AND "d6" <> 'lead' AS Nullable(Bool)) AS "d13",
+        (
+          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_1", 6))
+        ) / 1000000.0
+      ) / 86400
+    ) <= 14
+    AND "d6" <> 'lead',
+    FALSE
+  ) AS Nullable(Bool)) AS "d13",
   CAST("a7" AS Nullable(Float64)) AS "d14",
   CAST("a8" AS Nullable(String)) AS "d15",
   CAST(FLOOR(

@@ -14,7 +14,7 @@ WITH `usr` AS (
   FROM `nev_leads` AS `u`
   WHERE
     NOT (
-      `u`.`lead_id` IS NULL
+      NULLIF(`u`.`lead_id`, CAST('NaN' AS DOUBLE)) IS NULL
     )
 ), `ev_0` AS (
   SELECT
@@ -122,44 +122,53 @@ SELECT
   `a4` AS `d4`,
   `a5` AS `d5`,
   `d6`,
-  `d6` = 'test_drive'
-  AND (
-    CAST(FLOOR(
-      (
-        CAST((
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a2` AS TIMESTAMP_NTZ)
-        ) AS DECIMAL(20, 6))
-      ) / 86400
-    ) AS DOUBLE) >= 7
+  COALESCE(
+    `d6` = 'test_drive'
+    AND (
+      CAST(FLOOR(
+        (
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a2` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
+        ) / 86400
+      ) AS DOUBLE) >= 7
+      AND CAST(FLOOR(
+        (
+          CAST((
+            CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a2` AS TIMESTAMP_NTZ)
+          ) AS DECIMAL(20, 6))
+        ) / 86400
+      ) AS DOUBLE) <= 21
+    ),
+    FALSE
+  ) AS `d7`,
+  COALESCE(
+    `d6` = 'deposit'
     AND CAST(FLOOR(
       (
         CAST((
-          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a2` AS TIMESTAMP_NTZ)
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a3` AS TIMESTAMP_NTZ)
         ) AS DECIMAL(20, 6))
       ) / 86400
-    ) AS DOUBLE) <= 21
-  ) AS `d7`,
-  `d6` = 'deposit'
-  AND CAST(FLOOR(
-    (
-      CAST((
-        CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`a3` AS TIMESTAMP_NTZ)
-      ) AS DECIMAL(20, 6))
-    ) / 86400
-  ) AS DOUBLE) > 90 AS `d8`,
+    ) AS DOUBLE) > 90,
+    FALSE
+  ) AS `d8`,
   `a6` AS `d9`,
   `d10`,
-  `d6` IN ('store_visit', 'wecom') AND `d10` <= 30 AS `d11`,
-  `d6` IN ('lead', 'store_visit', 'wecom', 'test_drive') AND `d10` > 60 AS `d12`,
-  `p_0` = 'douyin'
-  AND CAST(FLOOR(
-    (
-      CAST((
-        CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_1` AS TIMESTAMP_NTZ)
-      ) AS DECIMAL(20, 6))
-    ) / 86400
-  ) AS DOUBLE) <= 14
-  AND `d6` <> 'lead' AS `d13`,
+  COALESCE(`d6` IN ('store_visit', 'wecom') AND `d10` <= 30, FALSE) AS `d11`,
+  COALESCE(`d6` IN ('lead', 'store_visit', 'wecom', 'test_drive') AND `d10` > 60, FALSE) AS `d12`,
+  COALESCE(
+    `p_0` = 'douyin'
+    AND CAST(FLOOR(
+      (
+        CAST((
+          CAST(CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ) AS TIMESTAMP_NTZ) - CAST(`p_1` AS TIMESTAMP_NTZ)
+        ) AS DECIMAL(20, 6))
+      ) / 86400
+    ) AS DOUBLE) <= 14
+    AND `d6` <> 'lead',
+    FALSE
+  ) AS `d13`,
   `a7` AS `d14`,
   `a8` AS `d15`,
   CAST(FLOOR(

@@ -16,7 +16,7 @@ WITH "usr" AS (
   FROM "nev_leads" AS "u"
   WHERE
     NOT (
-      "u"."lead_id" IS NULL
+      NULLIF("u"."lead_id", CAST('NaN' AS DOUBLE)) IS NULL
     )
 ), "ev_0" AS (
   SELECT
@@ -126,11 +126,14 @@ SELECT
   "d6",
   "a6" AS "d9",
   "d10",
-  "p_0" = 'douyin'
-  AND FLOOR((
-    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("p_1")
-  ) / 86400) <= 14
-  AND "d6" <> 'lead' AS "d13",
+  COALESCE(
+    "p_0" = 'douyin'
+    AND FLOOR((
+      EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("p_1")
+    ) / 86400) <= 14
+    AND "d6" <> 'lead',
+    FALSE
+  ) AS "d13",
   "a7" AS "d14",
   "a8" AS "d15",
   FLOOR((
@@ -282,21 +285,27 @@ SELECT
 FROM (
   SELECT
     "_u",
-    "d6" = 'test_drive'
-    AND (
-      FLOOR((
-        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d2")
-      ) / 86400) >= 7
-      AND FLOOR((
-        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d2")
-      ) / 86400) <= 21
+    COALESCE(
+      "d6" = 'test_drive'
+      AND (
+        FLOOR((
+          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d2")
+        ) / 86400) >= 7
+        AND FLOOR((
+          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d2")
+        ) / 86400) <= 21
+      ),
+      FALSE
     ) AS "_f0",
-    "d6" = 'deposit'
-    AND FLOOR((
-      EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d3")
-    ) / 86400) > 90 AS "_f1",
-    "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "_f2",
-    "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "_f3",
+    COALESCE(
+      "d6" = 'deposit'
+      AND FLOOR((
+        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d3")
+      ) / 86400) > 90,
+      FALSE
+    ) AS "_f1",
+    COALESCE("d6" IN ('store_visit', 'wecom') AND "d10" <= 30, FALSE) AS "_f2",
+    COALESCE("d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60, FALSE) AS "_f3",
     "d13" AS "_f4"
   FROM "segl_nev_result"
 ) AS "flags"

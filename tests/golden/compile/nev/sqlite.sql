@@ -123,21 +123,40 @@ SELECT
   "a4" AS "d4",
   "a5" AS "d5",
   "d6",
-  "d6" = 'test_drive'
-  AND (
-    FLOOR(
-      CAST((
-        (
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+  COALESCE(
+    "d6" = 'test_drive'
+    AND (
+      FLOOR(
+        CAST((
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+              CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+            )
           )
-        ) - (
-          CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+        ) AS REAL) / 86400
+      ) >= 7
+      AND FLOOR(
+        CAST((
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "a2") AS INTEGER) + (
+              CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+            )
           )
-        )
-      ) AS REAL) / 86400
-    ) >= 7
+        ) AS REAL) / 86400
+      ) <= 21
+    ),
+    FALSE
+  ) AS "d7",
+  COALESCE(
+    "d6" = 'deposit'
     AND FLOOR(
       CAST((
         (
@@ -145,46 +164,36 @@ SELECT
             CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
           )
         ) - (
-          CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
+          CAST(STRFTIME('%s', "a3") AS INTEGER) + (
+            CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
           )
         )
       ) AS REAL) / 86400
-    ) <= 21
-  ) AS "d7",
-  "d6" = 'deposit'
-  AND FLOOR(
-    CAST((
-      (
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        )
-      ) - (
-        CAST(STRFTIME('%s', "a3") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
-        )
-      )
-    ) AS REAL) / 86400
-  ) > 90 AS "d8",
+    ) > 90,
+    FALSE
+  ) AS "d8",
   "a6" AS "d9",
   "d10",
-  "d6" IN ('store_visit', 'wecom') AND "d10" <= 30 AS "d11",
-  "d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60 AS "d12",
-  "p_0" = 'douyin'
-  AND FLOOR(
-    CAST((
-      (
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+  COALESCE("d6" IN ('store_visit', 'wecom') AND "d10" <= 30, FALSE) AS "d11",
+  COALESCE("d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60, FALSE) AS "d12",
+  COALESCE(
+    "p_0" = 'douyin'
+    AND FLOOR(
+      CAST((
+        (
+          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+          )
+        ) - (
+          CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
+            CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
+          )
         )
-      ) - (
-        CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
-          CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
-        )
-      )
-    ) AS REAL) / 86400
-  ) <= 14
-  AND "d6" <> 'lead' AS "d13",
+      ) AS REAL) / 86400
+    ) <= 14
+    AND "d6" <> 'lead',
+    FALSE
+  ) AS "d13",
   "a7" AS "d14",
   "a8" AS "d15",
   FLOOR(

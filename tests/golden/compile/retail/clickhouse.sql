@@ -19,7 +19,19 @@ FROM (
     SELECT
       'member:' || CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id"
+          ELSE 0
+        END AS Nullable(Int64)) AS Nullable(String))
       END AS "x",
       'openid:' || CAST("s"."openid" AS Nullable(String)) AS "y"
     FROM "wechat_bindings" AS "s"
@@ -27,7 +39,19 @@ FROM (
       NOT (
         CASE
           WHEN "s"."user_id" = FLOOR("s"."user_id")
-          THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN CAST(CAST(CASE
+            WHEN "s"."user_id" = FLOOR("s"."user_id")
+            AND "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+            THEN "s"."user_id"
+            ELSE 0
+          END AS Nullable(Int64)) AS Nullable(String))
         END IS NULL
       )
       AND NOT (
@@ -85,7 +109,19 @@ FROM (
     'member' AS "kind",
     CASE
       WHEN "s"."user_id" = FLOOR("s"."user_id")
-      THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      AND "s"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS Nullable(Float64))
+      )
+      AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+      THEN CAST(CAST(CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "s"."user_id"
+        ELSE 0
+      END AS Nullable(Int64)) AS Nullable(String))
     END AS "id",
     0 AS "pref"
   FROM "users" AS "s"
@@ -93,7 +129,19 @@ FROM (
     NOT (
       CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id"
+          ELSE 0
+        END AS Nullable(Int64)) AS Nullable(String))
       END IS NULL
     )
     AND (
@@ -119,7 +167,19 @@ FROM (
     'member' AS "kind",
     CASE
       WHEN "s"."user_id" = FLOOR("s"."user_id")
-      THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      AND "s"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS Nullable(Float64))
+      )
+      AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+      THEN CAST(CAST(CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "s"."user_id"
+        ELSE 0
+      END AS Nullable(Int64)) AS Nullable(String))
     END AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
@@ -127,7 +187,19 @@ FROM (
     NOT (
       CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id"
+          ELSE 0
+        END AS Nullable(Int64)) AS Nullable(String))
       END IS NULL
     )
     AND if(
@@ -2167,11 +2239,23 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id"
+          ELSE 0
+        END AS Nullable(Int64)) AS Nullable(String))
       END
     WHERE
       NOT (
-        "s"."user_id" IS NULL
+        if(isNaN("s"."user_id"), NULL, "s"."user_id") IS NULL
       )
       AND (
         if(
@@ -2202,11 +2286,23 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS Nullable(Int64)) AS Nullable(String))
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id"
+          ELSE 0
+        END AS Nullable(Int64)) AS Nullable(String))
       END
     WHERE
       NOT (
-        "s"."user_id" IS NULL
+        if(isNaN("s"."user_id"), NULL, "s"."user_id") IS NULL
       )
       AND (
         if(
@@ -2281,7 +2377,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS Nullable(Float64))
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id"
+        ELSE 0
+      END AS Nullable(Int64)) AS Nullable(String))
     END
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
@@ -2447,7 +2555,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS Nullable(Float64))
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id"
+        ELSE 0
+      END AS Nullable(Int64)) AS Nullable(String))
     END
   WHERE
     if(
@@ -2545,7 +2665,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS Nullable(Float64))
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id"
+        ELSE 0
+      END AS Nullable(Int64)) AS Nullable(String))
     END
   WHERE
     if(
@@ -2592,7 +2724,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS Nullable(Int64)) AS Nullable(String))
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS Nullable(Float64))
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id"
+        ELSE 0
+      END AS Nullable(Int64)) AS Nullable(String))
     END
   WHERE
     if(
@@ -2807,52 +2951,55 @@ SELECT
   CAST("a4" AS Nullable(Bool)) AS "d9",
   CAST("p_1" AS Nullable(String)) AS "d10",
   CAST("a17" AS Nullable(Float64)) AS "d11",
-  CAST("a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d12",
+  CAST(COALESCE("a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4", FALSE) AS Nullable(Bool)) AS "d12",
   CAST("d13" AS Nullable(String)) AS "d13",
-  CAST("a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS Nullable(Bool)) AS "d14",
-  CAST("d2" = 'loyal' AND "d13" = 'Beijing' AS Nullable(Bool)) AS "d15",
+  CAST(COALESCE("a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4", FALSE) AS Nullable(Bool)) AS "d14",
+  CAST(COALESCE("d2" = 'loyal' AND "d13" = 'Beijing', FALSE) AS Nullable(Bool)) AS "d15",
   CAST("a18" AS Nullable(Float64)) AS "d16",
-  CAST("a2" >= 3000 AND "a18" = 0 AND "a17" >= 1 AS Nullable(Bool)) AS "d17",
-  CAST((
+  CAST(COALESCE("a2" >= 3000 AND "a18" = 0 AND "a17" >= 1, FALSE) AS Nullable(Bool)) AS "d17",
+  CAST(COALESCE((
     "d8" = 'fanatic' OR "d8" = 'sensitive'
-  ) AND "a22" >= 3 AS Nullable(Bool)) AS "d18",
+  ) AND "a22" >= 3, FALSE) AS Nullable(Bool)) AS "d18",
   CAST("a19" AS Nullable(Float64)) AS "d19",
-  CAST("a19" >= 3 AND "a1" = 0 AS Nullable(Bool)) AS "d20",
+  CAST(COALESCE("a19" >= 3 AND "a1" = 0, FALSE) AS Nullable(Bool)) AS "d20",
   CAST("a5" AS Nullable(DateTime64(6, 'UTC'))) AS "d21",
   CAST("a6" AS Nullable(String)) AS "d22",
-  CAST("a6" = 'skincare'
-  AND (
-    FLOOR(
-      (
+  CAST(COALESCE(
+    "a6" = 'skincare'
+    AND (
+      FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) >= 30
-    AND FLOOR(
-      (
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
+          ) / 1000000.0
+        ) / 86400
+      ) >= 30
+      AND FLOOR(
         (
-          toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
-        ) / 1000000.0
-      ) / 86400
-    ) <= 90
+          (
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
+          ) / 1000000.0
+        ) / 86400
+      ) <= 90
+    ),
+    FALSE
   ) AS Nullable(Bool)) AS "d23",
   CAST("d24" AS Nullable(Float64)) AS "d24",
-  CAST("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS Nullable(Bool)) AS "d25",
+  CAST(COALESCE("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new', FALSE) AS Nullable(Bool)) AS "d25",
   CAST("p_3" AS Nullable(Float64)) AS "d26",
   CAST("p_6" AS Nullable(String)) AS "d27",
-  CAST((
+  CAST(COALESCE((
     "p_6" = 'gold' OR "p_6" = 'platinum'
-  ) AND "p_3" > 0 AS Nullable(Bool)) AS "d28",
+  ) AND "p_3" > 0, FALSE) AS Nullable(Bool)) AS "d28",
   CAST("a7" AS Nullable(Float64)) AS "d29",
-  CAST("a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS Nullable(Bool)) AS "d30",
+  CAST(COALESCE("a7" = 0 AND "a1" >= 1 AND "a0" > "a1", FALSE) AS Nullable(Bool)) AS "d30",
   CAST("a8" AS Nullable(Float64)) AS "d31",
-  CAST("d2" = 'new' AND "a8" >= 2 AS Nullable(Bool)) AS "d32",
+  CAST(COALESCE("d2" = 'new' AND "a8" >= 2, FALSE) AS Nullable(Bool)) AS "d32",
   CAST("a9" AS Nullable(Float64)) AS "d33",
   CAST("a24" AS Nullable(Float64)) AS "d34",
-  CAST("a24" >= 3 AND "a9" = 0 AS Nullable(Bool)) AS "d35",
+  CAST(COALESCE("a24" >= 3 AND "a9" = 0, FALSE) AS Nullable(Bool)) AS "d35",
   CAST("a23" AS Nullable(Bool)) AS "d36",
-  CAST("a1" >= 1 AND NOT "a23" AS Nullable(Bool)) AS "d37",
+  CAST(COALESCE("a1" >= 1 AND NOT "a23", FALSE) AS Nullable(Bool)) AS "d37",
   CAST("p_4" AS Nullable(String)) AS "d38",
   CAST(FLOOR(
     (

@@ -20,7 +20,19 @@ FROM (
     SELECT
       'member:' || CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS BIGINT) AS TEXT)
       END AS "x",
       'openid:' || CAST("s"."openid" AS TEXT) AS "y"
     FROM "wechat_bindings" AS "s"
@@ -28,7 +40,19 @@ FROM (
       NOT (
         CASE
           WHEN "s"."user_id" = FLOOR("s"."user_id")
-          THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN CAST(CAST(CASE
+            WHEN "s"."user_id" = FLOOR("s"."user_id")
+            AND "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id"
+            ELSE 0
+          END AS BIGINT) AS TEXT)
         END IS NULL
       )
       AND NOT (
@@ -71,7 +95,19 @@ FROM (
     'member' AS "kind",
     CASE
       WHEN "s"."user_id" = FLOOR("s"."user_id")
-      THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+      AND "s"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS DOUBLE)
+      )
+      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+      THEN CAST(CAST(CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id"
+        ELSE 0
+      END AS BIGINT) AS TEXT)
     END AS "id",
     0 AS "pref"
   FROM "users" AS "s"
@@ -79,7 +115,19 @@ FROM (
     NOT (
       CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS BIGINT) AS TEXT)
       END IS NULL
     )
     AND (
@@ -91,7 +139,19 @@ FROM (
     'member' AS "kind",
     CASE
       WHEN "s"."user_id" = FLOOR("s"."user_id")
-      THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+      AND "s"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS DOUBLE)
+      )
+      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+      THEN CAST(CAST(CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id"
+        ELSE 0
+      END AS BIGINT) AS TEXT)
     END AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
@@ -99,7 +159,19 @@ FROM (
     NOT (
       CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS BIGINT) AS TEXT)
       END IS NULL
     )
     AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
@@ -2043,11 +2115,23 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS BIGINT) AS TEXT)
       END
     WHERE
       NOT (
-        "s"."user_id" IS NULL
+        NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
       )
       AND (
         CAST("s"."registered_at" AS TIMESTAMP) IS NULL
@@ -2064,11 +2148,23 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS BIGINT) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS BIGINT) AS TEXT)
       END
     WHERE
       NOT (
-        "s"."user_id" IS NULL
+        NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
       )
       AND (
         CAST("s"."valid_from" AS TIMESTAMP) IS NULL
@@ -2097,7 +2193,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS BIGINT) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS DOUBLE)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS BIGINT) AS TEXT)
     END
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
@@ -2207,7 +2315,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS BIGINT) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS DOUBLE)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS BIGINT) AS TEXT)
     END
   WHERE
     CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
@@ -2287,7 +2407,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS BIGINT) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS DOUBLE)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS BIGINT) AS TEXT)
     END
   WHERE
     CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
@@ -2308,7 +2440,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS BIGINT) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS DOUBLE)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS DOUBLE)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS BIGINT) AS TEXT)
     END
   WHERE
     CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
@@ -2814,27 +2958,30 @@ SELECT
 FROM (
   SELECT
     "_u",
-    "d11" >= 3 AND "d0" >= 1 AND "d10" = 'Beijing' AND NOT "d9" AS "_f0",
-    "d11" >= 3 AND "d0" >= 1 AND "d13" = 'Beijing' AND NOT "d9" AS "_f1",
-    "d2" = 'loyal' AND "d13" = 'Beijing' AS "_f2",
-    "d4" >= 3000 AND "d16" = 0 AND "d11" >= 1 AS "_f3",
-    "d8" IN ('fanatic', 'sensitive') AND "d7" >= 3 AS "_f4",
-    "d19" >= 3 AND "d3" = 0 AS "_f5",
-    "d22" = 'skincare'
-    AND (
-      FLOOR((
-        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
-      ) / 86400) >= 30
-      AND FLOOR((
-        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
-      ) / 86400) <= 90
+    COALESCE("d11" >= 3 AND "d0" >= 1 AND "d10" = 'Beijing' AND NOT "d9", FALSE) AS "_f0",
+    COALESCE("d11" >= 3 AND "d0" >= 1 AND "d13" = 'Beijing' AND NOT "d9", FALSE) AS "_f1",
+    COALESCE("d2" = 'loyal' AND "d13" = 'Beijing', FALSE) AS "_f2",
+    COALESCE("d4" >= 3000 AND "d16" = 0 AND "d11" >= 1, FALSE) AS "_f3",
+    COALESCE("d8" IN ('fanatic', 'sensitive') AND "d7" >= 3, FALSE) AS "_f4",
+    COALESCE("d19" >= 3 AND "d3" = 0, FALSE) AS "_f5",
+    COALESCE(
+      "d22" = 'skincare'
+      AND (
+        FLOOR((
+          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
+        ) / 86400) >= 30
+        AND FLOOR((
+          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
+        ) / 86400) <= 90
+      ),
+      FALSE
     ) AS "_f6",
-    "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "_f7",
-    "d27" IN ('gold', 'platinum') AND "d26" > 0 AS "_f8",
-    "d29" = 0 AND "d3" >= 1 AND "d0" > "d3" AS "_f9",
-    "d2" = 'new' AND "d31" >= 2 AS "_f10",
-    "d34" >= 3 AND "d33" = 0 AS "_f11",
-    "d3" >= 1 AND NOT "d36" AS "_f12"
+    COALESCE("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new', FALSE) AS "_f7",
+    COALESCE("d27" IN ('gold', 'platinum') AND "d26" > 0, FALSE) AS "_f8",
+    COALESCE("d29" = 0 AND "d3" >= 1 AND "d0" > "d3", FALSE) AS "_f9",
+    COALESCE("d2" = 'new' AND "d31" >= 2, FALSE) AS "_f10",
+    COALESCE("d34" >= 3 AND "d33" = 0, FALSE) AS "_f11",
+    COALESCE("d3" >= 1 AND NOT "d36", FALSE) AS "_f12"
   FROM "segl_retail_result"
 ) AS "flags"
 UNPIVOT("_set" FOR 

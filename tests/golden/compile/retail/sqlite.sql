@@ -18,7 +18,19 @@ FROM (
     SELECT
       'member:' || CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS INTEGER) AS TEXT)
       END AS "x",
       'openid:' || CAST("s"."openid" AS TEXT) AS "y"
     FROM "wechat_bindings" AS "s"
@@ -26,7 +38,19 @@ FROM (
       NOT (
         CASE
           WHEN "s"."user_id" = FLOOR("s"."user_id")
-          THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN CAST(CAST(CASE
+            WHEN "s"."user_id" = FLOOR("s"."user_id")
+            AND "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS REAL)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+            THEN "s"."user_id"
+            ELSE 0
+          END AS INTEGER) AS TEXT)
         END IS NULL
       )
       AND NOT (
@@ -69,7 +93,19 @@ FROM (
     'member' AS "kind",
     CASE
       WHEN "s"."user_id" = FLOOR("s"."user_id")
-      THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+      AND "s"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS REAL)
+      )
+      AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+      THEN CAST(CAST(CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "s"."user_id"
+        ELSE 0
+      END AS INTEGER) AS TEXT)
     END AS "id",
     0 AS "pref"
   FROM "users" AS "s"
@@ -77,7 +113,19 @@ FROM (
     NOT (
       CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS INTEGER) AS TEXT)
       END IS NULL
     )
     AND (
@@ -88,7 +136,19 @@ FROM (
     'member' AS "kind",
     CASE
       WHEN "s"."user_id" = FLOOR("s"."user_id")
-      THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+      AND "s"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS REAL)
+      )
+      AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+      THEN CAST(CAST(CASE
+        WHEN "s"."user_id" = FLOOR("s"."user_id")
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "s"."user_id"
+        ELSE 0
+      END AS INTEGER) AS TEXT)
     END AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
@@ -96,7 +156,19 @@ FROM (
     NOT (
       CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS INTEGER) AS TEXT)
       END IS NULL
     )
     AND "s"."bound_at" < '2026-11-01 00:00:00'
@@ -2039,7 +2111,19 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS INTEGER) AS TEXT)
       END
     WHERE
       NOT (
@@ -2059,7 +2143,19 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
         WHEN "s"."user_id" = FLOOR("s"."user_id")
-        THEN CAST(CAST("s"."user_id" AS INTEGER) AS TEXT)
+        AND "s"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN CAST(CAST(CASE
+          WHEN "s"."user_id" = FLOOR("s"."user_id")
+          AND "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id"
+          ELSE 0
+        END AS INTEGER) AS TEXT)
       END
     WHERE
       NOT (
@@ -2090,7 +2186,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS REAL)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS INTEGER) AS TEXT)
     END
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
@@ -2203,7 +2311,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS REAL)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS INTEGER) AS TEXT)
     END
   WHERE
     "e"."ts" < '2026-11-01 00:00:00'
@@ -2270,7 +2390,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS REAL)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS INTEGER) AS TEXT)
     END
   WHERE
     "e"."claimed_at" < '2026-11-01 00:00:00'
@@ -2291,7 +2423,19 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
       WHEN "e"."user_id" = FLOOR("e"."user_id")
-      THEN CAST(CAST("e"."user_id" AS INTEGER) AS TEXT)
+      AND "e"."user_id" >= (
+        -CAST(9.223372036854776e+18 AS REAL)
+      )
+      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+      THEN CAST(CAST(CASE
+        WHEN "e"."user_id" = FLOOR("e"."user_id")
+        AND "e"."user_id" >= (
+          -CAST(9.223372036854776e+18 AS REAL)
+        )
+        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id"
+        ELSE 0
+      END AS INTEGER) AS TEXT)
     END
   WHERE
     "e"."bound_at" < '2026-11-01 00:00:00'
@@ -2468,60 +2612,63 @@ SELECT
   "a4" AS "d9",
   "p_1" AS "d10",
   "a17" AS "d11",
-  "a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4" AS "d12",
+  COALESCE("a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4", FALSE) AS "d12",
   "d13",
-  "a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4" AS "d14",
-  "d2" = 'loyal' AND "d13" = 'Beijing' AS "d15",
+  COALESCE("a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4", FALSE) AS "d14",
+  COALESCE("d2" = 'loyal' AND "d13" = 'Beijing', FALSE) AS "d15",
   "a18" AS "d16",
-  "a2" >= 3000 AND "a18" = 0 AND "a17" >= 1 AS "d17",
-  "d8" IN ('fanatic', 'sensitive') AND "a22" >= 3 AS "d18",
+  COALESCE("a2" >= 3000 AND "a18" = 0 AND "a17" >= 1, FALSE) AS "d17",
+  COALESCE("d8" IN ('fanatic', 'sensitive') AND "a22" >= 3, FALSE) AS "d18",
   "a19" AS "d19",
-  "a19" >= 3 AND "a1" = 0 AS "d20",
+  COALESCE("a19" >= 3 AND "a1" = 0, FALSE) AS "d20",
   "a5" AS "d21",
   "a6" AS "d22",
-  "a6" = 'skincare'
-  AND (
-    FLOOR(
-      CAST((
-        (
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+  COALESCE(
+    "a6" = 'skincare'
+    AND (
+      FLOOR(
+        CAST((
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "a5") AS INTEGER) + (
+              CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
+            )
           )
-        ) - (
-          CAST(STRFTIME('%s', "a5") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
+        ) AS REAL) / 86400
+      ) >= 30
+      AND FLOOR(
+        CAST((
+          (
+            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
+              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
+            )
+          ) - (
+            CAST(STRFTIME('%s', "a5") AS INTEGER) + (
+              CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
+            )
           )
-        )
-      ) AS REAL) / 86400
-    ) >= 30
-    AND FLOOR(
-      CAST((
-        (
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          )
-        ) - (
-          CAST(STRFTIME('%s', "a5") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
-          )
-        )
-      ) AS REAL) / 86400
-    ) <= 90
+        ) AS REAL) / 86400
+      ) <= 90
+    ),
+    FALSE
   ) AS "d23",
   "d24",
-  "d24" >= 18 AND "d24" <= 25 AND "d2" = 'new' AS "d25",
+  COALESCE("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new', FALSE) AS "d25",
   "p_3" AS "d26",
   "p_6" AS "d27",
-  "p_6" IN ('gold', 'platinum') AND "p_3" > 0 AS "d28",
+  COALESCE("p_6" IN ('gold', 'platinum') AND "p_3" > 0, FALSE) AS "d28",
   "a7" AS "d29",
-  "a7" = 0 AND "a1" >= 1 AND "a0" > "a1" AS "d30",
+  COALESCE("a7" = 0 AND "a1" >= 1 AND "a0" > "a1", FALSE) AS "d30",
   "a8" AS "d31",
-  "d2" = 'new' AND "a8" >= 2 AS "d32",
+  COALESCE("d2" = 'new' AND "a8" >= 2, FALSE) AS "d32",
   "a9" AS "d33",
   "a24" AS "d34",
-  "a24" >= 3 AND "a9" = 0 AS "d35",
+  COALESCE("a24" >= 3 AND "a9" = 0, FALSE) AS "d35",
   "a23" AS "d36",
-  "a1" >= 1 AND NOT "a23" AS "d37",
+  COALESCE("a1" >= 1 AND NOT "a23", FALSE) AS "d37",
   "p_4" AS "d38",
   FLOOR(
     CAST((

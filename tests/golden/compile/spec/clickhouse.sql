@@ -227,9 +227,9 @@ SELECT
   CAST(CAST("a3" AS Nullable(Float64)) / nullIf(CAST("a4" AS Nullable(Float64)), 0) AS Nullable(Float64)) AS "d8",
   CAST("a5" AS Nullable(String)) AS "d9",
   CAST(CASE WHEN "a1" >= 5000 THEN 'high' WHEN "a1" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d10",
-  CAST("a6" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a2" AS Nullable(Bool)) AS "d11",
+  CAST(COALESCE("a6" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a2", FALSE) AS Nullable(Bool)) AS "d11",
   CAST("d12" AS Nullable(String)) AS "d12",
-  CAST("d12" = 'loyal' AND "p_1" = 'Beijing' AS Nullable(Bool)) AS "d13"
+  CAST(COALESCE("d12" = 'loyal' AND "p_1" = 'Beijing', FALSE) AS Nullable(Bool)) AS "d13"
 FROM "lvl_1"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 

@@ -279,8 +279,8 @@ SELECT
 FROM (
   SELECT
     "_u",
-    "d3" >= 3 AND "d4" >= 1 AND "d1" = 'Beijing' AND NOT "d7" AS "_f0",
-    "d12" = 'loyal' AND "d1" = 'Beijing' AS "_f1"
+    COALESCE("d3" >= 3 AND "d4" >= 1 AND "d1" = 'Beijing' AND NOT "d7", FALSE) AS "_f0",
+    COALESCE("d12" = 'loyal' AND "d1" = 'Beijing', FALSE) AS "_f1"
   FROM "segl_spec_result"
 ) AS "flags"
 UNPIVOT("_set" FOR "_flag" IN ("_f0" AS "beijing_loyal", "_f1" AS "loyal_beijing"))

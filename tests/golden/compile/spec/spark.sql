@@ -163,9 +163,9 @@ SELECT
   TRY_DIVIDE(CAST(`a3` AS DOUBLE), CAST(`a4` AS DOUBLE)) AS `d8`,
   `a5` AS `d9`,
   CASE WHEN `a1` >= 5000 THEN 'high' WHEN `a1` >= 1000 THEN 'mid' ELSE 'low' END AS `d10`,
-  `a6` >= 3 AND `a0` >= 1 AND `p_1` = 'Beijing' AND NOT `a2` AS `d11`,
+  COALESCE(`a6` >= 3 AND `a0` >= 1 AND `p_1` = 'Beijing' AND NOT `a2`, FALSE) AS `d11`,
   `d12`,
-  `d12` = 'loyal' AND `p_1` = 'Beijing' AS `d13`
+  COALESCE(`d12` = 'loyal' AND `p_1` = 'Beijing', FALSE) AS `d13`
 FROM `lvl_1`;
 
 CREATE TABLE IF NOT EXISTS `segl_spec_tags`

@@ -1391,6 +1391,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (BrokenPipeError, KeyboardInterrupt):
         return 2
+    except OverflowError as err:  # a date near year 1 or 9999, shifted past the calendar
+        hint = (
+            "a date computed from the as-of (a window's start, a period's end) falls outside "
+            "the years 1 to 9999: use an as-of further from those years"
+        )
+        emit([Diagnostic("E0601", f"a date is out of range: {err}", None, (hint,))], {})
+        return 2
     except Exception as err:
         click.echo(
             f"segl: internal error: {type(err).__name__}: {err}\n"

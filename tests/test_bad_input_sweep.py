@@ -25,6 +25,7 @@ from conftest import (
 MINI = DATA / "mini"
 SOURCES = (MINI / "sources.segl").read_text("utf-8")
 TAGS = (MINI / "tags.segl").read_text("utf-8")
+MINI_TOML = (MINI / "segl.toml").read_text("utf-8")
 LAYERINGS = (MINI / "layerings.segl").read_text("utf-8")
 SEGMENTS = (MINI / "segments.segl").read_text("utf-8")
 FUNNEL = """funnel f "Visit to order" within 7 days {
@@ -79,6 +80,25 @@ def test_report_as_of_in_the_year_9999(
     result = cli("report", "spend", root, "--db", db_url(warehouse), "--as-of", "9999-12-31")
     assert result.code == 0, result.output
     assert result.out.startswith("report spend - Spend\n"), result.out
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31 23:59:59"])
+def test_a_run_whose_windows_leave_the_calendar_is_e0601(
+    cli: Cli, write_project: WriteProject, warehouse: Path, as_of: str
+) -> None:
+    """A journey's times before the year 1 (or after 9999) in UTC were an internal error
+    (OverflowError); nothing may be stored."""
+    rules = (
+        'journey hi {\n    enter on events where name == "visit"\n    step now: send sms "hi"\n}\n'
+    )
+    shanghai = MINI_TOML.replace('timezone = "UTC"', 'timezone = "Asia/Shanghai"')
+    zone = shanghai if as_of.startswith("0001") else MINI_TOML.replace("UTC", "America/Lima")
+    root = project(write_project, rules, **{"segl.toml": zone})
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", as_of)
+    assert result.code == 2, result.output
+    assert "E0601 a date is out of range" in result.err, result.err
+    assert "internal error" not in result.err
+    assert not segl_tables(warehouse), "a refused run stored results"
 
 
 def test_report_to_alone_before_a_funnels_default_from(

@@ -1323,16 +1323,19 @@ def debug(stage: str, project: tuple[str, ...], dialect: str, as_of: str | None)
 def fmt(paths: tuple[str, ...], check_only: bool) -> None:
     """Format rule files in place (or check that they are formatted)."""
     from segl.dsl.formatter import format_program
-    from segl.dsl.parser import decode_source, parse_program
-    from segl.runtime.project import rule_files
+    from segl.dsl.parser import parse_program
+    from segl.runtime.project import no_such_path, read_rule_file, rule_files
 
     changed: list[Path] = []
     problems: list[Diagnostic] = []
     texts: dict[str, str] = {}
     for root in paths or (".",):
+        if not Path(root).exists() and not Path(root).is_symlink():
+            problems.append(no_such_path(Path(root)))
+            continue
         for file in rule_files(Path(root)):
             try:
-                text = decode_source(file.read_bytes(), str(file))
+                text = read_rule_file(file, str(file))
                 texts[str(file)] = text
                 formatted = format_program(parse_program(text, str(file)))
             except DiagnosticError as err:

@@ -365,9 +365,26 @@ def _label(path: Path, root: Path | None = None) -> str:
 
 
 def rule_files(root: Path) -> list[Path]:
+    """The .segl files of a folder (or the file itself), with the ones that cannot be read
+    (a broken link, a pipe), which `read_rule_file` refuses rather than skipping them."""
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*.segl") if p.is_file())
+    return sorted(p for p in root.rglob("*.segl") if not p.is_dir())
+
+
+def read_rule_file(file: Path, label: str) -> str:
+    """A rule file's text; E0104 for one that is not a regular readable file."""
+    try:
+        if not file.is_file():
+            why = "a broken link" if file.is_symlink() and not file.exists() else "not a file"
+            raise OSError(why)
+        data = file.read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        hint = "a rule file is a regular, readable .segl file; remove or fix this one"
+        problem = Diagnostic("E0104", f"cannot read {label}: {reason}", None, (hint,))
+        raise DiagnosticError([problem]) from None
+    return decode_source(data, label)
 
 
 def load_project(path: str | Path) -> LoadedProject:
@@ -376,7 +393,7 @@ def load_project(path: str | Path) -> LoadedProject:
     The command line uses `load_paths`, which also requires a folder to hold segl.toml."""
     root = Path(path)
     if not root.exists():
-        raise DiagnosticError([_no_such_path(root)])
+        raise DiagnosticError([no_such_path(root)])
     settings = read_settings(root if root.is_dir() else root.parent)
     return _load(LoadedProject(root, settings), rule_files(root))
 
@@ -402,7 +419,7 @@ def _shown(folder: Path) -> Path:
         return folder
 
 
-def _no_such_path(path: Path) -> Diagnostic:
+def no_such_path(path: Path) -> Diagnostic:
     hint = "give a folder holding segl.toml, or .segl files (the current folder by default)"
     return Diagnostic("E0104", f"no such project folder or file: {path}", None, (hint,))
 
@@ -414,7 +431,7 @@ def load_paths(paths: Sequence[str | Path]) -> LoadedProject:
     roots = [Path(p) for p in paths] or [Path(".")]
     missing = [r for r in roots if not r.exists()]
     if missing:
-        raise DiagnosticError([_no_such_path(r) for r in missing])
+        raise DiagnosticError([no_such_path(r) for r in missing])
     folders = [r for r in roots if r.is_dir()]
     if folders and len(roots) > 1:
         raise DiagnosticError(
@@ -499,7 +516,7 @@ def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
     for file in files:
         label = _label(file, root)
         try:
-            text = decode_source(file.read_bytes(), label)
+            text = read_rule_file(file, label)
             loaded.texts[label] = text
             loaded.diagnostics.extend(bidi_warnings(text, label))
             loaded.programs.append(parse_program(text, label))

@@ -5,6 +5,7 @@ project names and segl.toml, packaging, and the README tour."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -536,6 +537,24 @@ def test_keys_of_segl_toml_that_segl_ignores_are_w0105(
     assert "did you mean 'timezone'?" in result.err
     assert "did you mean 'database'?" in result.err
     assert "    timezon = " in result.err  # the line itself is shown
+
+
+def test_rule_files_that_cannot_be_read_are_e0104_not_skipped(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A broken link or a pipe named *.segl was skipped silently (check said ok); `fmt`
+    of a path that does not exist said nothing and exited 0."""
+    root = project(write_project, "tag purchases = count(orders)\n")
+    (root / "gone.segl").symlink_to(tmp_path / "nowhere.segl")
+    os.mkfifo(root / "pipe.segl")
+    for command in ("check", "fmt"):
+        result = cli(command, root)
+        assert result.code == 1, result.output
+        assert re.search(r"E0104 cannot read \S*proj/gone.segl: a broken link", result.err)
+        assert re.search(r"E0104 cannot read \S*proj/pipe.segl: not a file", result.err)
+    missing = cli("fmt", tmp_path / "no_such_folder")
+    assert missing.code == 1, missing.output
+    assert "E0104 no such project folder or file" in missing.err
 
 
 # ------------------------------------------------------------- 12. README tour

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -87,6 +88,29 @@ FOREIGN_RESULTS = "the results tables may have been written by another tool or v
 def refused(engine: Engine, err: EngineError, *hints: str) -> NoReturn:
     """E0605: the database refused a statement (tables of another tool or version)."""
     fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, hints)])
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt, so that clean-ups in `finally` run (a
+    simulation's scratch tables); an error the stopped query raises afterwards (DuckDB's
+    "Query interrupted") is that stop too."""
+    received: list[int] = []
+
+    def stop(number: int, _frame: object) -> None:
+        received.append(number)
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, stop) for number in StopSignals.SIGNALS}
+    try:
+        yield
+    except Exception:
+        if received:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _config_texts(diagnostics: list[Diagnostic]) -> dict[str, str]:
@@ -1006,9 +1030,13 @@ def simulate(
         _sources_or_fail(loaded, engine)
         try:
             warnings: list[Diagnostic] = []
-            decisions = sim.only(sim.simulate(loaded, engine, moments, warnings), list(names))
+            with stopped_by_signals():
+                decisions = sim.only(sim.simulate(loaded, engine, moments, warnings), list(names))
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
+        except KeyboardInterrupt:
+            click.echo("segl simulate: stopped; its scratch tables are removed", err=True)
+            raise UsageFailed from None
     emit(warnings, loaded.texts)
     if fmt == "jsonl":
         for decision in decisions:

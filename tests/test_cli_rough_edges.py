@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
 import time
 import tomllib
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,7 @@ from conftest import (
     table_names,
 )
 
-from segl.runtime.cli import Failed, script_path
+from segl.runtime.cli import Failed, script_path, stopped_by_signals
 from segl.runtime.engines import NoDatabase, connect, database_file
 from segl.runtime.project import project_name_problem
 from segl.runtime.tables import plural
@@ -599,3 +601,26 @@ def test_members_are_listed_by_code_point_on_postgres() -> None:
         assert ('COLLATE "C"' in shown) is collated, (declared, shown)
     project = project.__class__(**{**project.__dict__, "key": Type.STRING})
     assert 'COLLATE "C"' in render(key_order(postgres, project, col("user_id")), postgres)
+
+
+def test_a_stop_signal_interrupts_so_that_clean_ups_run() -> None:
+    """`segl simulate` under SIGTERM left its scratch tables (no clean-up ran), and under
+    SIGINT DuckDB's "Query interrupted" was reported as an internal error: within
+    stopped_by_signals both are a KeyboardInterrupt, and the handlers come back after."""
+    before = signal.getsignal(signal.SIGTERM)
+    cleaned: list[str] = []
+    with pytest.raises(KeyboardInterrupt), stopped_by_signals():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this ends
+        finally:
+            cleaned.append("dropped")
+    assert cleaned == ["dropped"]
+    assert signal.getsignal(signal.SIGTERM) is before
+    with pytest.raises(KeyboardInterrupt), stopped_by_signals():
+        with suppress(KeyboardInterrupt):  # as DuckDB turns it into its own error
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        raise RuntimeError("Query interrupted")
+    with pytest.raises(RuntimeError), stopped_by_signals():
+        raise RuntimeError("no signal: an error like any other")

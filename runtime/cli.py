@@ -1247,13 +1247,7 @@ def export() -> None:
 @as_of_option
 @format_option("csv", "jsonl", "parquet")
 @click.option("--with", "with_tags", default="", metavar="TAG,...", help="Tags to add.")
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="File (default: stdout).",
-)
+@click.option("--out", "out_file", default=None, metavar="FILE", help="File (default: stdout).")
 @lock_timeout_option
 def export_segment(
     name: str,
@@ -1289,17 +1283,15 @@ def export_segment(
         try:
             exporting.write_parquet(Path(out_file), tags, rows, exporting.key_sql_type(rows))
         except OSError as err:
-            raise click.FileError(out_file, hint=str(err)) from None
+            hint = "--out names a file in an existing folder that segl may write to"
+            fail([Diagnostic("E0605", f"cannot write {out_file}: {err}", None, (hint,))])
         click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
         return
     text = exporting.as_csv(tags, rows) if fmt == "csv" else exporting.as_jsonl(tags, rows)
     if out_file is None:
         click.echo(text, nl=False)
         return
-    try:
-        Path(out_file).write_text(text, "utf-8")
-    except OSError as err:
-        raise click.FileError(out_file, hint=err.strerror or str(err)) from None
+    write_out(out_file, text)
     click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
 
 

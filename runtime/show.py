@@ -56,16 +56,16 @@ def find_segment(project: ir.Project, name: str) -> ir.Segment:
     for segment in project.segments:
         if segment.name == name:
             return segment
-    raise DiagnosticError(
-        [
-            Diagnostic(
-                "E0301",
-                f"unknown segment '{name}'",
-                None,
-                did_you_mean(name, [s.name for s in project.segments]),
-            )
-        ]
-    )
+    names = [s.name for s in project.segments]
+    other = next((d for d in project.definitions if d.name == name), None)
+    if other is not None:  # a tag or a layering: it has no members
+        kind = "tag" if isinstance(other, ir.Tag) else "layering"
+        hints: tuple[str, ...] = (f"'{name}' is a {kind}; a segment is a condition on it",)
+    else:
+        listed = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        hints = did_you_mean(name, names) or ((f"its segments: {listed}",) if names else ())
+    hints = hints or ("the project has no segments",)
+    raise DiagnosticError([Diagnostic("E0301", f"unknown segment '{name}'", None, hints)])
 
 
 def segment_members(engine: Engine, store: Store, name: str, as_of: dt.datetime) -> exp.Select:

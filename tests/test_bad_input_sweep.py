@@ -231,15 +231,18 @@ def test_show_migration_out_is_written_in_every_format(
 def test_export_parquet_into_a_missing_folder(
     cli: Cli, two_runs: tuple[Path, str], tmp_path: Path
 ) -> None:
-    """DuckDB's IOException from COPY ... TO was an internal error."""
+    """DuckDB's IOException from COPY ... TO was an internal error; then click's file
+    error (exit 2). Now E0605, as every --out that cannot be written, for every format."""
     root, url = two_runs
-    out = tmp_path / "nowhere" / "buyers.parquet"
-    result = cli(
-        "export", "segment", "buyers", "-p", root, "--db", url, "--format", "parquet", "--out", out
-    )
-    assert result.code == 2, result.output
-    assert f"Could not open file '{out}'" in result.err, result.err
-    assert not out.parent.exists()
+    for fmt in ("parquet", "csv", "jsonl"):
+        out = tmp_path / "nowhere" / f"buyers.{fmt}"
+        args = ("export", "segment", "buyers", "-p", root, "--db", url, "--format", fmt)
+        result = cli(*args, "--out", out)
+        assert result.code == 1, result.output
+        assert result.err.startswith(f"E0605 cannot write {out}: "), result.err
+        assert "hint: --out names a file in an existing folder" in result.err
+        assert result.out == ""
+        assert not out.parent.exists()
 
 
 # ---------------------------------------------------------------- database URLs

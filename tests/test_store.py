@@ -387,6 +387,9 @@ def test_export_parquet_columns_carry_the_declared_types(
     ("args", "code", "message"),
     [
         (["segment", "bayers"], 1, "E0301 unknown segment 'bayers'"),
+        (["segment", "bayers"], 1, "did you mean 'buyers'?"),
+        (["segment", "orders_n"], 1, "'orders_n' is a tag; a segment is a condition on it"),
+        (["segment", "nothing_alike"], 1, "hint: its segments: buyers"),
         (["segment", "buyers", "--with", "ordres_n"], 1, "did you mean 'orders_n'?"),
         (
             ["segment", "buyers", "--as-of", "2026-09-01"],

@@ -72,6 +72,7 @@ HERE = Path(__file__).parent
 REPORTS_FILE = HERE / "workload_reports" / "reports.segl"
 FUNNEL_SQL = HERE / "sql" / "reports_funnel.sql"
 RETENTION_SQL = HERE / "sql" / "reports_retention.sql"
+RETENTION_DISTINCT_SQL = HERE / "sql" / "reports_retention_distinct.sql"
 RESULTS = HERE / "results"
 AS_OF = dt.datetime(2026, 11, 1)
 FUNNEL, RETENTION = "push_to_order", "visits_12w"
@@ -169,10 +170,10 @@ def hand_funnel(engine: DuckDBEngine, project: ir.Project, as_of: dt.datetime) -
     }
 
 
-def hand_retention(engine: DuckDBEngine, project: ir.Project, as_of: dt.datetime) -> Json:
-    """benchmarks/sql/reports_retention.sql, its rows shaped as segl's cohorts."""
-    del project
-    rows = engine.connection.execute(RETENTION_SQL.read_text("utf-8"), {"as_of": as_of})
+def hand_retention(engine: DuckDBEngine, as_of: dt.datetime, query: Path = RETENTION_SQL) -> Json:
+    """benchmarks/sql/reports_retention.sql (or another hand-written form), its rows shaped
+    as segl's cohorts."""
+    rows = engine.connection.execute(query.read_text("utf-8"), {"as_of": as_of})
     cohorts: dict[dt.date, Json] = {}
     for cohort, size, k, retained in rows.fetchall():
         day = cohort.date() if isinstance(cohort, dt.datetime) else cohort
@@ -269,7 +270,8 @@ def funnel_and_retention(args: argparse.Namespace, scale: Scale, project: ir.Pro
         "funnel segl": lambda: segl_funnel(engine, project, AS_OF),
         "funnel hand": lambda: hand_funnel(engine, project, AS_OF),
         "retention segl": lambda: segl_retention(engine, project, AS_OF),
-        "retention hand": lambda: hand_retention(engine, project, AS_OF),
+        "retention hand": lambda: hand_retention(engine, AS_OF),
+        "retention hand distinct": lambda: hand_retention(engine, AS_OF, RETENTION_DISTINCT_SQL),
     }
     if not args.skip_chdb:
         contenders["funnel windowFunnel"] = lambda: window_funnel(chdb_sql)
@@ -283,6 +285,7 @@ def funnel_and_retention(args: argparse.Namespace, scale: Scale, project: ir.Pro
                 print(f"  round {round_number + 1} {name}: {measured['wall']:.2f} s", flush=True)
             check_equal("funnel", found["funnel segl"], found["funnel hand"])
             check_equal("retention", found["retention segl"], found["retention hand"])
+            check_equal("retention", found["retention segl"], found["retention hand distinct"])
         explained = explain(engine, project) if args.explain else {}
         compiled = compile_seconds(engine, project)
     finally:
@@ -486,6 +489,10 @@ def summary(result: Json) -> Json:
             "retention segl / hand": medians["retention segl"]["wall"]
             / medians["retention hand"]["wall"],
         }
+        if "retention hand distinct" in medians:  # results files before 2026-12-03 lack it
+            ratios["retention segl / hand distinct"] = (
+                medians["retention segl"]["wall"] / medians["retention hand distinct"]["wall"]
+            )
         if "funnel windowFunnel" in medians:
             ratios["funnel segl / windowFunnel"] = (
                 medians["funnel segl"]["wall"] / medians["funnel windowFunnel"]["wall"]

@@ -293,10 +293,16 @@ def hex_prefix_value(target: Target, hexdigits: exp.Expression, count: int) -> e
 
 
 def _bucket_sql(call: SqlCall) -> exp.Expression:
-    target = call.target
+    return bucket_of_text(call.target, call.args[1], _bucket_key_text(call))
+
+
+def bucket_of_text(
+    target: Target, salt: exp.Expression, key_text: exp.Expression
+) -> exp.Expression:
+    """SPEC §3.3's number in [0, 1) of a key already spelled as text (null: null)."""
     hashed = exp.DPipe(
-        this=exp.DPipe(this=call.args[1], expression=exp.Literal.string(":")),
-        expression=_bucket_key_text(call),
+        this=exp.DPipe(this=salt, expression=exp.Literal.string(":")),
+        expression=key_text,
         safe=True,
     )
     number = hex_prefix_value(target, target.md5_hex(hashed), 8)

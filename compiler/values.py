@@ -306,6 +306,23 @@ def bucket_key_text(key: Value) -> str | None:
     return str(int(x))
 
 
+def key_text(key: Value) -> str | None:
+    """The text a user key is hashed as (holdouts and experiments, SPEC §3.3) and compared
+    as (identity): a string as it is; a whole number within the 64-bit integer range as its
+    digits (`7`, not `7.0`); a fraction, NaN, an infinity or a number outside that range has
+    no agreed spelling: None. Unlike a value's `bucket_key_text`, every digit counts: a key
+    is read as the warehouse holds it (a BIGINT snowflake ID stays exact), not as a double
+    (compiler/sqlgen/query.py id_text is the same in SQL)."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        whole = key.is_integer() and -(2**63) <= key < 2**63
+        return str(int(key)) if whole else None
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key) if -(2**63) <= key < 2**63 else None
+    return None if key is None else str(key)
+
+
 def bucket_of(key_text: str, salt: str) -> float:
     """SPEC §3.3: the first 8 hex digits of md5(utf8(salt + ":" + key)) as a fraction of
     2**32, in [0, 1)."""

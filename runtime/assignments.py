@@ -19,7 +19,8 @@ from sqlglot import exp
 
 from segl.compiler.ir import Project
 from segl.compiler.reports import model
-from segl.compiler.reports.experiment_sql import assignment_query, key_type
+from segl.compiler.reports.experiment_sql import assignment_query
+from segl.compiler.reports.experiment_sql import key_type as value_key_type
 from segl.compiler.reports.sql import Persons
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.sqlgen.nodes import USER, and_all
@@ -36,7 +37,7 @@ from segl.runtime.reports import (
     run_experiment,
     user_text,
 )
-from segl.runtime.store import create_kept_table
+from segl.runtime.store import create_kept_table, key_type
 
 Json = dict[str, Any]
 
@@ -92,7 +93,7 @@ def record_assignments(
     table = store.experiment_assignments
     target = engine.target
     if not _check_schema(engine, table):
-        create = create_kept_table(table, target, key_type(project))
+        create = create_kept_table(table, target, key_type(project, engine))
         engine.execute_in_transaction([render(create, target)])
     engine.use_timezone(project.timezone)
     persons = persons_at(engine, store, project, as_of)
@@ -162,7 +163,7 @@ def assignments_at(
     if _check_schema(engine, table):
         query = stored_query(store, engine.target, experiment, as_of)
         query.select(col("assigned_at"), copy=False)
-        kind = key_type(project)
+        kind = value_key_type(project)
         for user, arm, assigned_at in engine.query(render(query, engine.target)):
             when = engine.decode(assigned_at, Type.TIMESTAMP)
             found[engine.decode(user, kind)] = (str(arm), when)

@@ -1157,8 +1157,12 @@ def write_out(out: str, text: str) -> None:
     try:
         Path(out).write_text(text, encoding="utf-8")
     except OSError as err:
-        hint = "--out names a file in an existing folder that segl may write to"
-        fail([Diagnostic("E0605", f"cannot write {out}: {err.strerror or err}", None, (hint,))])
+        cannot_write(out, err)
+
+
+def cannot_write(out: str, err: OSError) -> NoReturn:
+    hint = "--out names a file in an existing folder that segl may write to"
+    fail([Diagnostic("E0605", f"cannot write {out}: {err.strerror or err}", None, (hint,))])
 
 
 def _experiments(project: ir.Project) -> list[model.Experiment]:
@@ -1283,8 +1287,7 @@ def export_segment(
         try:
             exporting.write_parquet(Path(out_file), tags, rows, exporting.key_sql_type(rows))
         except OSError as err:
-            hint = "--out names a file in an existing folder that segl may write to"
-            fail([Diagnostic("E0605", f"cannot write {out_file}: {err}", None, (hint,))])
+            cannot_write(out_file, err)
         click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
         return
     text = exporting.as_csv(tags, rows) if fmt == "csv" else exporting.as_jsonl(tags, rows)

@@ -42,6 +42,7 @@ from sqlglot import exp
 
 from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.store import ColumnType, Kind
 from segl.compiler.targets import get_target
 from segl.compiler.targets.clickhouse import QUERY_SETTINGS
 from segl.compiler.types import Type
@@ -72,7 +73,8 @@ OPTIONAL_SETTINGS: dict[str, Any] = {"allow_lossy_numeric_supertype": 1}
 # session_timezone (23.6) is the newest feature segl's SQL relies on
 MIN_SERVER_VERSION = (23, 6)
 
-_CREATED_TYPES = {
+_CREATED_TYPES: dict[ColumnType, str] = {
+    Kind.COUNT: "Int64",  # whole numbers: counts and integer user keys, every digit
     Type.NUMBER: "Float64",
     Type.STRING: "String",
     Type.BOOL: "Bool",
@@ -177,7 +179,7 @@ class ClickHouseEngineBase(Engine):
         return clickhouse_type_fits(declared, engine_type)
 
     def create_table(
-        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
         ref = render(table_ref(table), self.target)
         defs = ", ".join(

@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.store import ColumnType
 from segl.compiler.targets import get_target
 from segl.compiler.types import Type
 from segl.runtime.engines import Engine, EngineError, MissingDriver, sql_of
@@ -101,7 +102,7 @@ class PostgresEngine(Engine):
         return pattern is None or bool(pattern.match(engine_type.lower()))
 
     def create_table(
-        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
         definition = self.table_definition(table, columns)
         drop = render(exp.Drop(tables=[table_ref(table)], kind="TABLE", exists=True), self.target)

@@ -34,6 +34,7 @@ from sqlglot import exp
 
 from segl.compiler.script import Statement
 from segl.compiler.sqlgen import ident, render, table_ref
+from segl.compiler.store import ColumnType, Kind
 from segl.compiler.targets import Target, get_target
 from segl.compiler.types import Type
 from segl.runtime.engines import Engine, EngineError, MissingDriver, sql_of
@@ -223,7 +224,7 @@ class SparkEngine(Engine):
         return pattern is None or bool(pattern.match(engine_type.lower()))
 
     def create_table(
-        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
         name = render(table_ref(table), self.target)
         if self.sources_as_views and "." not in table:
@@ -238,13 +239,15 @@ class SparkEngine(Engine):
         except self._errors as err:
             raise EngineError(_error_text(err)) from None
 
-    def _values(self, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]) -> str:
+    def _values(
+        self, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
+    ) -> str:
         """`SELECT * FROM VALUES (...), ... AS v(names)` of typed literals (typed nulls too,
         so no column is left untyped); no rows: one null row, filtered out."""
         typed = [
             [_literal(self.target, v, kind) for v, (_, kind) in zip(row, columns, strict=True)]
             for row in rows
-        ] or [[self.target.null(kind) for _, kind in columns]]
+        ] or [[_literal(self.target, None, kind) for _, kind in columns]]
         values = exp.Values(
             expressions=[exp.Tuple(expressions=row) for row in typed],
             alias=exp.TableAlias(this=ident("v"), columns=[ident(name) for name, _ in columns]),
@@ -263,7 +266,8 @@ class SparkEngine(Engine):
         """Sessions are shared per process (creating one takes seconds): leave it running."""
 
 
-_SPARK_TYPES: dict[Type, str] = {
+_SPARK_TYPES: dict[ColumnType, str] = {
+    Kind.COUNT: "LongType",  # whole numbers: counts and integer user keys, every digit
     Type.NUMBER: "DoubleType",
     Type.STRING: "StringType",
     Type.BOOL: "BooleanType",
@@ -272,7 +276,7 @@ _SPARK_TYPES: dict[Type, str] = {
 }
 
 
-def _schema(columns: Sequence[tuple[str, Type]]) -> Any:
+def _schema(columns: Sequence[tuple[str, ColumnType]]) -> Any:
     from pyspark.sql import types as st
 
     return st.StructType(
@@ -284,7 +288,7 @@ def _schema(columns: Sequence[tuple[str, Type]]) -> Any:
 
 
 def _python_rows(
-    columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+    columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
 ) -> list[list[Any]]:
     """Rows for createDataFrame: numbers as floats (a DoubleType column refuses ints)."""
     numbers = [i for i, (_, kind) in enumerate(columns) if kind is Type.NUMBER]
@@ -307,8 +311,12 @@ def _number_text(number: float) -> str:
     return repr(number)
 
 
-def _literal(target: Target, value: Any, kind: Type) -> exp.Expression:
+def _literal(target: Target, value: Any, kind: ColumnType) -> exp.Expression:
     """A Python value as a SQL literal of its declared type."""
+    if isinstance(kind, Kind):  # a whole number (BIGINT)
+        assert kind is Kind.COUNT, f"{kind} is never staged"
+        number = exp.null() if value is None else exp.Literal.number(str(int(value)))
+        return exp.Cast(this=number, to=target.store_type(kind))
     if value is None:
         return target.null(kind)
     if kind is Type.NUMBER:

@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.store import ColumnType
 from segl.compiler.targets import get_target
 from segl.compiler.types import Type
 from segl.runtime.engines import Engine, EngineError, UnsupportedURL, run_in_transaction
@@ -135,7 +136,7 @@ class SQLiteEngine(Engine):
         return bool(pattern.search(engine_type.upper()))
 
     def create_table(
-        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
         definition = self.table_definition(table, columns)
         drop = render(exp.Drop(tables=[table_ref(table)], kind="TABLE", exists=True), self.target)

@@ -17,7 +17,7 @@ from sqlglot import exp
 from segl.compiler.framing import Frame
 from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
-from segl.compiler.store import Kind
+from segl.compiler.store import ColumnType, Kind
 from segl.compiler.targets import Target, get_target
 from segl.compiler.types import Type
 
@@ -98,7 +98,7 @@ class Engine(ABC):
 
     @abstractmethod
     def create_table(
-        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
         """Create (or replace) a table and fill it: used by tests and the demo."""
 
@@ -133,12 +133,14 @@ class Engine(ABC):
         """Why no table of this name can exist in this engine's catalog; None: it can."""
         return None
 
-    def table_definition(self, table: str, columns: Sequence[tuple[str, Type]]) -> exp.Schema:
+    def table_definition(self, table: str, columns: Sequence[tuple[str, ColumnType]]) -> exp.Schema:
         """`table (col type, ...)` in this engine's types, for `create_table`."""
         return exp.Schema(
             this=table_ref(table),
             expressions=[
-                exp.ColumnDef(this=exp.to_identifier(n, quoted=True), kind=self.target.sql_type(t))
+                exp.ColumnDef(
+                    this=exp.to_identifier(n, quoted=True), kind=self.target.store_type(t)
+                )
                 for n, t in columns
             ],
         )
@@ -168,6 +170,19 @@ _DUCKDB_FITS: dict[Type, re.Pattern[str]] = {
 
 
 _DATE_ONLY = re.compile(r"date|nullable\(date(32)?\)|date32", re.I)
+# the integer types of the five engines, ClickHouse's wrapped or not; 64 bits at most:
+# unsigned and 128-bit keys beyond BIGINT are not whole numbers segl can stage
+_INTEGER = re.compile(
+    r"(nullable\(|lowcardinality\()*"
+    r"(tinyint|smallint|int|integer|bigint|long|short|byte|int(8|16|32|64)|uint(8|16|32))"
+    r"\)*",
+    re.I,
+)
+
+
+def integer_type(engine_type: str) -> bool:
+    """Whether an engine's column type holds whole numbers only, each exactly in a BIGINT."""
+    return bool(_INTEGER.fullmatch(engine_type.strip()))
 
 
 def type_fits(declared: Type, engine_type: str) -> bool:
@@ -258,7 +273,7 @@ class DuckDBEngine(Engine):
         }
 
     def create_table(
-        self, table: str, columns: Sequence[tuple[str, Type]], rows: Sequence[Sequence[Any]]
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
         definition = self.table_definition(table, columns)
         create = render(exp.Create(this=definition, kind="TABLE", replace=True), self.target)
@@ -268,7 +283,7 @@ class DuckDBEngine(Engine):
             # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)
             lists = [list(values) for values in zip(*rows, strict=True)]
             unnested = ", ".join(
-                f"unnest(CAST(? AS {render(self.target.sql_type(t), self.target)}[]))"
+                f"unnest(CAST(? AS {render(self.target.store_type(t), self.target)}[]))"
                 for _, t in columns
             )
             insert = f"INSERT INTO {render(table_ref(table), self.target)} SELECT {unnested}"

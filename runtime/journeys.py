@@ -27,13 +27,15 @@ from segl.compiler.journeys import facts, model, timing
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.sqlgen.nodes import USER, and_all
-from segl.compiler.store import Kind, Table
+from segl.compiler.sqlgen.query import key_literal
+from segl.compiler.store import ColumnType, Kind, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
-from segl.compiler.values import bucket_key_text, bucket_of
+from segl.compiler.values import bucket_of, key_text
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.migration import RunFingerprints, change_reason, stored_fingerprints
+from segl.runtime.store import key_type
 
 NOOP = "SELECT 1"
 # more users than this are staged in a work table and read by a join: an `IN` list of
@@ -110,10 +112,10 @@ class JourneyRun:
         self.assigned: HoldoutAssignments = {}
         self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
         self._shares: ShareHistory | None = None  # the committed shares, read once
-        self._key: Type | None = None
+        self._key: ColumnType | None = None
 
     @property
-    def key(self) -> Type:
+    def key(self) -> ColumnType:
         """The user key's type (read from the warehouse once when undeclared)."""
         if self._key is None:
             self._key = key_type(self.project, self.engine)
@@ -523,7 +525,7 @@ class JourneyRun:
             assignment = (holdout.name, holdout.salt, user)
             found = self.assigned.get(assignment)
             if found is None:
-                key = bucket_key_text(user)
+                key = key_text(user)
                 found = key is not None and bucket_of(key, holdout.salt) < holdout.share
                 self.assigned[assignment] = found
             held = held or found
@@ -594,7 +596,7 @@ class JourneyRun:
         )
         share_at = dict(shares)
         for user, first in self.engine.query(render(query, target, pretty=False)):
-            key = bucket_key_text(user)
+            key = key_text(user)
             if key is not None:
                 share = share_at.get(self.engine.decode(first, Type.TIMESTAMP), shares[0][1])
                 held = bucket_of(key, holdout.salt) < share
@@ -732,7 +734,7 @@ class JourneyRun:
         ]
         self.engine.create_table(self.store.journey_work(table), columns, rows)
 
-    def _type_of(self, kind: Type | Kind) -> Type:
+    def _type_of(self, kind: Type | Kind) -> ColumnType:
         return column_type(kind, self.key)
 
     def summary_warnings(self) -> list[Diagnostic]:
@@ -768,7 +770,7 @@ def _quoted_zone(name: str, longest: int = 40) -> str:
     return json.dumps(shown, ensure_ascii=False)
 
 
-def column_type(kind: Type | Kind, key: Type) -> Type:
+def column_type(kind: Type | Kind, key: ColumnType) -> ColumnType:
     """The type a journey table's column is staged with (`key`: the user key's)."""
     if isinstance(kind, Type):
         return kind
@@ -777,26 +779,7 @@ def column_type(kind: Type | Kind, key: Type) -> Type:
     return Type.TIMESTAMP if kind is Kind.INSTANT else Type.NUMBER
 
 
-def key_type(project: ir.Project, engine: Engine) -> Type:
-    """The user key's type: a person's is text; else the universe key column's declared
-    type, or, undeclared, what the warehouse holds there (staged as text, an integer
-    column's keys would not compare with the column's own)."""
-    if project.identity is not None:
-        return Type.STRING
-    universe = project.source(project.universe)
-    declared = universe.column_type(universe.user_column) or project.key
-    if declared is not None:
-        return declared
-    return warehouse_key_type(engine, engine.columns_of(universe.table), universe.user_column)
-
-
-def warehouse_key_type(engine: Engine, columns: dict[str, str] | None, key: str) -> Type:
-    """What an undeclared key column of these columns holds: numbers or text."""
-    found = (columns or {}).get(key)
-    return Type.NUMBER if found is not None and engine.fits(Type.NUMBER, found) else Type.STRING
-
-
 def users_in(target: Target, users: Sequence[object], column: str = USER) -> exp.Expression:
     """`_u IN (<users>)` (or another column's)."""
-    literals = [target.string(u) if isinstance(u, str) else target.number(u) for u in users]  # type: ignore[arg-type]
+    literals = [key_literal(target, u) for u in users]
     return exp.In(this=col(column), expressions=literals)

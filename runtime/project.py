@@ -42,6 +42,7 @@ class Settings:
     table_prefix: str = "segl_"
     folder: Path | None = None  # where segl.toml is (or would be): relative URLs start there
     warnings: tuple[Diagnostic, ...] = ()  # W0105: keys of segl.toml that segl ignores
+    text: str = ""  # segl.toml's text, to show a warning's line
 
 
 @dataclass
@@ -334,7 +335,8 @@ def read_settings(root: Path) -> Settings:
         channels=_channels(toml),
     )
     url = toml.get("database", "url", str)
-    return Settings(config, url, prefix, folder=root, warnings=tuple(toml.ignored_keys()))
+    warnings = tuple(toml.ignored_keys())
+    return Settings(config, url, prefix, folder=root, warnings=warnings, text=text)
 
 
 _CHANNEL = re.compile(r"[^\W\d]\w*")
@@ -502,7 +504,7 @@ def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
     for warning in loaded.settings.warnings:  # with segl.toml's text, to show the line
         loaded.diagnostics.append(warning)
         if warning.span is not None and warning.span.file not in loaded.texts:
-            loaded.texts[warning.span.file] = Path(warning.span.file).read_text("utf-8")
+            loaded.texts[warning.span.file] = loaded.settings.text
     if not files:
         loaded.diagnostics.append(
             Diagnostic(

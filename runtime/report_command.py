@@ -215,8 +215,8 @@ def unassigned_lines(result: Json) -> list[str]:
         return []
     return [
         f"warning: {count:,} user{'s' if count != 1 else ''} of the population in no arm: "
-        "their key has no bucket (a number with a fraction, or from 2^53 on); keep such keys "
-        "in a text column"
+        "their key has no bucket (a number with a fraction, or outside the 64-bit integer "
+        "range); keep such keys in an integer or text column"
     ]
 
 

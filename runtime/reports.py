@@ -32,7 +32,7 @@ from segl.compiler.store import Store
 from segl.compiler.targets import Target
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
-from segl.compiler.values import arith, bucket_key_text, conform, interpolated, negate, not_nan
+from segl.compiler.values import arith, conform, interpolated, key_text, negate, not_nan
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
 from segl.runtime.reference.reports import DEFAULT_ENTRY_DAYS, json_value
@@ -444,7 +444,7 @@ def _experiment_named(project: ir.Project, definition: str | model.Experiment) -
 
 def user_text(user: object) -> str:
     """A user key as text: what it is hashed as (a whole number as its digits)."""
-    text = bucket_key_text(user) if isinstance(user, str | int | float) else None
+    text = key_text(user)
     return text if text is not None else str(user)
 
 

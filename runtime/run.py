@@ -28,7 +28,7 @@ from segl.runtime import store as stored
 from segl.runtime.alerts import AlertOutcome, AlertRun
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.identity import IdentityStats, Resolution
-from segl.runtime.journeys import JourneyRun, JourneyStats, warehouse_key_type
+from segl.runtime.journeys import JourneyRun, JourneyStats
 from segl.runtime.project import LoadedProject
 from segl.runtime.results import RunResult
 
@@ -68,7 +68,7 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
         span = stmt.span if stmt else None
         actual = engine.columns_of(source.table)
         if source.name == loaded.project.universe and actual is not None:
-            key = warehouse_key_type(engine, actual, source.user_column)
+            key = stored.warehouse_key_type(engine, actual, source.user_column)
             loaded.project = replace(loaded.project, key=key)
         refused = engine.table_name_problem(source.table) if actual is None else None
         if refused is not None:

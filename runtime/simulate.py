@@ -51,14 +51,13 @@ from segl.runtime.journeys import (
     Row,
     UserValues,
     column_type,
-    key_type,
     unknown_zone_warnings,
 )
 from segl.runtime.outbox import read_outbox
 from segl.runtime.project import LoadedProject
 from segl.runtime.run import execute, segl_version
 from segl.runtime.schedule import Cadence
-from segl.runtime.store import create_kept_table
+from segl.runtime.store import create_kept_table, key_type
 
 MAX_INSTANTS = 100_000
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time

@@ -11,11 +11,11 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.store import ADDED_RUN_COLUMNS, Kind, Store, Table
+from segl.compiler.store import ADDED_RUN_COLUMNS, ColumnType, Kind, Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
-from segl.runtime.engines import Engine
+from segl.runtime.engines import Engine, integer_type
 from segl.runtime.results import RunResult
 
 
@@ -212,17 +212,17 @@ def _select(table: Table, columns: Sequence[str], where: exp.Expression) -> exp.
     )
 
 
-def create_kept_table(table: Table, target: Target, key: Type | None = None) -> exp.Create:
+def create_kept_table(table: Table, target: Target, key: ColumnType | None = None) -> exp.Create:
     """CREATE TABLE IF NOT EXISTS for a table segl keeps outside a run (deliveries, report
     results, assignments), each column typed as compiler/store.py declares it; the user
-    key typed `key` (the universe's key type). ClickHouse needs a table engine and Spark a
+    key typed `key` (runtime/journeys.py key_type). ClickHouse needs a table engine and Spark a
     file format for a kept table (the run's history tables are made the same way:
     compiler/targets/clickhouse.py, spark.py)."""
 
     def column_type(kind: Type | Kind) -> exp.DataType:
         if kind is Kind.KEY:
             assert key is not None, f"{table.name} has a user key: give its type"
-            return target.sql_type(key)
+            return target.store_type(key)
         return target.store_type(kind)
 
     schema = exp.Schema(
@@ -243,3 +243,30 @@ def _kept_properties(target: Target) -> exp.Properties | None:
     if "spark" in lineage:
         return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
     return None
+
+
+def key_type(project: ir.Project, engine: Engine) -> ColumnType:
+    """How the user keys segl stages and keeps are typed: a person's as text; keys the
+    warehouse holds in an integer column as BIGINTs (Kind.COUNT: a double would turn the
+    snowflake ID 2^60 + 1 into 2^60, another user); else the universe key column's declared
+    type, or, undeclared, what the warehouse holds there (staged as text, an integer
+    column's keys would not compare with the column's own)."""
+    if project.identity is not None:
+        return Type.STRING
+    universe = project.source(project.universe)
+    declared = universe.column_type(universe.user_column) or project.key
+    if declared is Type.STRING:
+        return declared
+    columns = engine.columns_of(universe.table)
+    found = (columns or {}).get(universe.user_column)
+    if found is not None and integer_type(found):
+        return Kind.COUNT
+    if declared is not None:
+        return declared
+    return warehouse_key_type(engine, columns, universe.user_column)
+
+
+def warehouse_key_type(engine: Engine, columns: dict[str, str] | None, key: str) -> Type:
+    """What an undeclared key column of these columns holds: numbers or text."""
+    found = (columns or {}).get(key)
+    return Type.NUMBER if found is not None and engine.fits(Type.NUMBER, found) else Type.STRING

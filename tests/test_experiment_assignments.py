@@ -211,9 +211,10 @@ experiment price {
 def test_users_whose_key_has_no_bucket_are_counted_as_unassigned(
     engine: Engine, write_project: Callable[..., Path]
 ) -> None:
-    """A number key with a fraction, or from 2**53 on, has no bucket (docs/semantics.md):
-    no arm can take its user. The experiment says how many (`unassigned`, the same as the
-    reference's) instead of leaving them out silently, and the text warns."""
+    """A number key with a fraction, or outside the 64-bit integer range, has no bucket
+    (docs/semantics.md): no arm can take its user (2**53, a whole double, is its digits).
+    The experiment says how many (`unassigned`, the same as the reference's) instead of
+    leaving them out silently, and the text warns."""
     from segl.runtime.report_command import unassigned_lines
     from segl.runtime.run import store_of, verify_sources
 
@@ -231,13 +232,13 @@ experiment price {
 """
     root = write_project({"rules.segl": rules, "segl.toml": TOML}, "fractions")
     loaded = load_paths([str(root)])
-    keys = [1, 2, 3, 4.5, 2**53]
+    keys = [1, 2, 3, 4.5, 2.0**53, 1e19]
     engine.create_table("users", [("user_id", Type.NUMBER)], [[k] for k in keys])
     assert verify_sources(loaded, engine) == []
     assert loaded.project is not None
     got = run_sticky_experiment(engine, store_of(loaded, engine), loaded.project, "price", FIRST)
     assert got["unassigned"] == 2
-    assert sum(arm["users"] for arm in got["arms"]) == 3
+    assert sum(arm["users"] for arm in got["arms"]) == 4
     tables = {"users": [{"user_id": k} for k in keys]}
     assert evaluate_report(loaded.project, tables, "price", FIRST)["unassigned"] == 2
     assert "2 users of the population in no arm" in unassigned_lines(got)[0]

@@ -30,6 +30,7 @@ from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.reports.sql import (
     ZoneOffsets,
     gap_periods,
+    retention_query,
     return_period,
     zone_offsets,
 )
@@ -430,3 +431,49 @@ def test_a_zone_without_offset_changes_compiles_no_correction() -> None:
     for period in ("day", "week", "month"):
         assert gap_periods(zone_offsets("UTC", 2030), period, dt.datetime(2031, 1, 1)) == ()
         assert "CASE" not in render(return_period(target, period, ()), target)
+
+
+@pytest.mark.parametrize("periods", [5, 62, 63, 126, 127, 150])
+def test_many_periods_count_as_bits_or_distinct_pairs(periods: int) -> None:
+    """On DuckDB a member's cells are the bits of one integer, OR-ed per member
+    (`Target.bit_mask_type`: BIGINT to 62 periods, HUGEINT to 126), beyond that DISTINCT
+    (member, cell) pairs: each agrees with the reference at the masks' edges (returns in
+    cells 1, 62, 63, 64, 126, 127 and 128 and past the last), within a day and across
+    users; `first` and not, so a member may return many times in one cell."""
+    base = dt.datetime(2026, 1, 5, 9)
+    offsets = [0, 1, 2, 62, 63, 64, 126, 127, 128, 149, 150, 151, 200]
+    events = [
+        {"user_id": f"u{u}", "ts": base + dt.timedelta(days=d + u, hours=h), "name": "v"}
+        for u in range(3)
+        for d in offsets[u:]
+        for h in (0, 5)
+    ]
+    events += [
+        {"user_id": f"u{u}", "ts": base + dt.timedelta(days=u), "name": "a"} for u in (0, 1, 2, 3)
+    ]
+    tables: dict[str, list[dict[str, Any]]] = {
+        "users": [{"user_id": f"u{u}", "city": None} for u in range(4)],
+        "events": [e | {"channel": None} for e in events],
+        "orders": [],
+    }
+    rules = SOURCES + "".join(
+        f'retention d{i} {{\n    cohort {first}events where name == "a"\n'
+        f'    return events where name == "v"\n    by day\n    periods {periods}\n}}\n'
+        for i, first in enumerate(["", "first "])
+    )
+    as_of = base + dt.timedelta(days=300)
+    scenario = Scenario(rules, "UTC", tables, as_of, ((None, None),))
+    project = checked(scenario)
+    assert project.reports is not None
+    duckdb = get_target("duckdb")
+    sql = render(retention_query(project, project.reports.retentions[0], as_of, duckdb), duckdb)
+    assert ("BIT_OR" in sql) == (periods <= 126), sql
+    engine = DuckDBEngine()
+    try:
+        load(engine, scenario)
+        for name in ("d0", "d1"):
+            got = run_retention(engine, project, name, as_of)
+            assert got == evaluate_report(project, tables, name, as_of)
+            assert sum(sum(c for c in cohort["retained"] if c) for cohort in got["cohorts"]) > 3
+    finally:
+        engine.close()

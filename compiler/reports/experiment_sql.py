@@ -29,13 +29,14 @@ from segl.compiler import ir, registry
 from segl.compiler.reports import model
 from segl.compiler.reports.sql import PER_USER, Persons, _Query, step_ref
 from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col
+from segl.compiler.sqlgen.query import id_text, key_literal
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 
 SCALE = 2**32
 USERS_ROW = -1  # `_m` of an arm's count of users
 # `_m` of the count of the population's users that no arm can take: their key has no
-# bucket (a fraction, or a number from 2^53 on: compiler/values.py bucket_key_text)
+# bucket (a fraction, or a number outside the 64-bit integer range: values.key_text)
 UNASSIGNED_ROW = -2
 
 # earlier assignments: rows user -> arm, or a query of rows (`_u`, `_arm`)
@@ -52,17 +53,10 @@ def key_type(project: ir.Project) -> Type:
 def bucket_sql(
     project: ir.Project, target: Target, as_of: dt.datetime, salt: str
 ) -> exp.Expression:
-    """bucket(user key, salt) of a row of the per-user query."""
-    entry = registry.function("bucket")
-    call = registry.SqlCall(
-        target=target,
-        as_of=as_of,
-        args=[col(USER, PER_USER), target.string(salt)],
-        types=[key_type(project), Type.STRING],
-        constants=[registry.NOT_CONSTANT, salt],
-        result=Type.NUMBER,
-    )
-    return entry.builder(target)(call)
+    """bucket(user key, salt) of a row of the per-user query: the key exactly as the
+    warehouse holds it (a BIGINT key's every digit: compiler/values.py key_text)."""
+    key = id_text(target, col(USER, PER_USER), key_type(project))
+    return registry.bucket_of_text(target, target.string(salt), key)
 
 
 def _arm_of(target: Target, bucket: exp.Expression, experiment: model.Experiment) -> exp.Expression:
@@ -80,12 +74,13 @@ def _arm_of(target: Target, bucket: exp.Expression, experiment: model.Experiment
     return exp.Case(ifs=ifs)
 
 
-def _literal(target: Target, value: object) -> exp.Expression:
-    if isinstance(value, str):
-        return target.string(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return target.number(value)
-    raise ValueError(f"a user key that is no text or number: {value!r}")
+def _key_value(target: Target, project: ir.Project, user: object) -> exp.Expression:
+    """A stored assignment's key, typed as the universe's: an integer as its own literal
+    (a BIGINT; cast to a double, 2^60 + 1 would meet the key 2^60)."""
+    literal = key_literal(target, user)
+    if isinstance(user, int) and not isinstance(user, bool):
+        return literal
+    return target.cast(literal, key_type(project))
 
 
 def _assigned(q: _Query, project: ir.Project, assigned: Assigned) -> None:
@@ -99,7 +94,7 @@ def _assigned(q: _Query, project: ir.Project, assigned: Assigned) -> None:
     rows: list[exp.Query] = [
         exp.Select(
             expressions=[
-                aliased(target.cast(_literal(target, user), key_type(project)), USER),
+                aliased(_key_value(target, project, user), USER),
                 aliased(target.string(arm), "_arm"),
             ]
         )

@@ -1054,13 +1054,11 @@ def _calendar_cells(q: _Query, retention: model.Retention, gaps: Sequence[GapPer
     q.add("stats", stats)
     bucket = return_period(target, retention.period, gaps)
     if not retention.on_or_after:
-        _return_pairs(q, retention, bucket)
-        hits = (
-            exp.Select(expressions=[col("_p"), col("k"), aliased(_count(), "_n")])
-            .from_(step_ref("pairs"), copy=False)
-            .group_by(col("_p"), col("k"), copy=False)
-        )
-        q.add("hits", hits)
+        mask = target.bit_mask_type(retention.periods + 1)
+        if mask is None:
+            _return_pairs(q, retention, bucket)
+        else:
+            _return_masks(q, retention, bucket, mask)
         return
     # members by how far their latest return is, then each cell up to there
     _latest_return_pairs(q, retention, bucket)
@@ -1110,11 +1108,11 @@ def _member_returns(
     )
 
 
-def _return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression) -> None:
-    """`pairs`: each member's distinct cells (`_u`, `_p`, `k` in 1..periods) it returned
-    in. The returns are joined with the members before DISTINCT, and only the cells' are
-    kept: the distinct (user, period) pairs of every return are many more (DuckDB at
-    10^8 events: 20 M pairs against a few million in cells, BENCHMARKS.md)."""
+def _returns_in_cells(q: _Query, retention: model.Retention, bucket: exp.Expression) -> exp.Select:
+    """Each member's returns in its cells: `_u`, `_p`, `k` in 1..periods, a row per return.
+    The returns are joined with the members before anything is made distinct, and only the
+    cells' are kept: the distinct (user, period) pairs of every return are many more
+    (DuckDB at 10^8 events: 20 M pairs against a few million in cells, BENCHMARKS.md)."""
     q.add(
         "returned",
         exp.Select(expressions=[col(USER), aliased(bucket, "_b")]).from_(
@@ -1141,8 +1139,61 @@ def _return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression)
     ]
     # both are first days of periods: after the cohort's and before the day after the last
     # cell is exactly 1 <= k <= periods
-    pairs = _member_returns(q, retention, "returned", True, "spans", in_spans)
-    q.add("pairs", pairs.distinct(copy=False))
+    return _member_returns(q, retention, "returned", True, "spans", in_spans)
+
+
+def _return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression) -> None:
+    """`hits` from `pairs`, each member's distinct cells (`_u`, `_p`, `k`) it returned in."""
+    q.add("pairs", _returns_in_cells(q, retention, bucket).distinct(copy=False))
+    hits = (
+        exp.Select(expressions=[col("_p"), col("k"), aliased(_count(), "_n")])
+        .from_(step_ref("pairs"), copy=False)
+        .group_by(col("_p"), col("k"), copy=False)
+    )
+    q.add("hits", hits)
+
+
+def _return_masks(
+    q: _Query, retention: model.Retention, bucket: exp.Expression, mask: exp.DataType
+) -> None:
+    """`hits` as `_return_pairs` computes them, from one integer per member whose bit k is
+    set when the member returned in cell k (`Target.bit_mask_type`): a BIT_OR per member
+    instead of a DISTINCT over its pairs, then each cell counts the members with its bit."""
+    q.add("returns_k", _returns_in_cells(q, retention, bucket))
+    bit = exp.BitwiseLeftShift(
+        this=exp.Cast(this=exp.Literal.number(1), to=mask.copy()),
+        expression=exp.Cast(this=col("k"), to=mask.copy()),
+    )
+    q.add(
+        "masks",
+        exp.Select(expressions=[col(USER), col("_p"), aliased(exp.BitwiseOrAgg(this=bit), "_m")])
+        .from_(step_ref("returns_k"), copy=False)
+        .group_by(col(USER), col("_p"), copy=False),
+    )
+    k = exp.Cast(this=col("k", "ks"), to=mask.copy())
+    has_bit = exp.EQ(
+        this=exp.Paren(
+            this=exp.BitwiseAnd(
+                this=exp.Paren(this=exp.BitwiseRightShift(this=col("_m", "m"), expression=k)),
+                expression=exp.Literal.number(1),
+            )
+        ),
+        expression=exp.Literal.number(1),
+    )
+    hits = (
+        exp.Select(
+            expressions=[
+                aliased(col("_p", "m"), "_p"),
+                aliased(col("k", "ks"), "k"),
+                aliased(_count(), "_n"),
+            ]
+        )
+        .from_(step_ref("masks", "m"), copy=False)
+        .join(step_ref("ks", "ks"), join_type="CROSS", copy=False)
+        .where(has_bit, copy=False)
+        .group_by(col("_p", "m"), col("k", "ks"), copy=False)
+    )
+    q.add("hits", hits)
 
 
 def _latest_return_pairs(q: _Query, retention: model.Retention, bucket: exp.Expression) -> None:

@@ -677,10 +677,23 @@ def id_text(target: Target, value: exp.Expression, declared: Type | None) -> exp
     # whole and within BIGINT's range (NaN compares as the largest number or as false,
     # so it is outside; SQLite stores it as null). The cast only ever sees such values, 0
     # for the others: ClickHouse computes both branches and casts null's hidden value too
-    whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
     low = exp.GTE(this=value.copy(), expression=target.number(-(2**63)))
     high = exp.LT(this=value.copy(), expression=target.number(2**63))
-    is_id = and_all([whole, low, high])
+    # the size first, as a CASE: Spark's FLOOR of a double is a BIGINT, which overflows
+    # beyond 2^63 in its ANSI mode, and AND does not promise to evaluate its left side first
+    whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
+    is_id = exp.Case(ifs=[exp.If(this=and_all([low, high]), true=whole)], default=exp.false())
     castable = exp.Case(ifs=[exp.If(this=is_id, true=value.copy())], default=exp.Literal.number(0))
     digits = exp.Cast(this=exp.Cast(this=castable, to=exp.DataType.build("BIGINT")), to=text)
     return exp.Case(ifs=[exp.If(this=is_id.copy(), true=digits)])
+
+
+def key_literal(target: Target, user: object) -> exp.Expression:
+    """A user key as a SQL literal, exactly: an integer's every digit (`target.number`
+    would write one from 2^53 on as a double)."""
+    if isinstance(user, str):
+        return target.string(user)
+    if isinstance(user, int) and not isinstance(user, bool):
+        literal = exp.Literal.number(abs(user))
+        return exp.Paren(this=exp.Neg(this=literal)) if user < 0 else literal
+    return target.number(user)  # type: ignore[arg-type]

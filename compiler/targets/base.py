@@ -261,6 +261,12 @@ class Target:
         `days` days from `first`) where `condition` holds; None: use COUNT(DISTINCT)."""
         return None
 
+    def bit_mask_type(self, bits: int) -> exp.DataType | None:
+        """An integer type whose bits 0..bits-1 a query may set with `<<` and OR together
+        with BIT_OR (a retention's periods per member); None: no such aggregate here, or
+        not worth it (the query takes DISTINCT rows instead)."""
+        return None
+
     def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:
         """A small table of rows of expressions known when compiling (at least one row)."""
         selects: list[exp.Query] = [

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from segl.compiler import ir
-from segl.compiler.values import instant
+from segl.compiler.values import instant, key_text
 
 Row = Mapping[str, object]
 Tables = Mapping[str, Sequence[Row]]
@@ -30,14 +30,10 @@ Node = tuple[str, str]  # (kind, text)
 
 
 def id_text(value: object) -> str | None:
-    """An ID value as the text it is compared as (None: no ID). A number is its digits
-    (7, not 7.0); a fraction, NaN, an infinity and a number outside the 64-bit integer
-    range are no ID (compiler/sqlgen/query.py id_text)."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and -(2**63) <= value < 2**63 else None
-    return str(value)
+    """An ID value as the text it is compared as (None: no ID): compiler/values.py
+    key_text (a fraction, NaN, an infinity and a number outside the 64-bit integer range
+    are no ID)."""
+    return key_text(value)
 
 
 def person_key(kinds: Sequence[str], node: Node) -> str:

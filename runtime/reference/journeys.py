@@ -37,7 +37,7 @@ from segl.compiler.journeys.model import (
     Step,
     user_text,
 )
-from segl.compiler.values import bucket_key_text, bucket_of
+from segl.compiler.values import bucket_of, key_text
 from segl.runtime.reference.definitions import (
     EventTimes,
     Tables,
@@ -339,7 +339,7 @@ class _Simulation:
         message of the user is decided under it, and for good after (sticky: a later
         change of P moves nobody). A key with no agreed text (a fractional number) has a
         null bucket, so is in no holdout."""
-        key = bucket_key_text(user)
+        key = key_text(user)
         if key is None:
             return False
         held = False

@@ -24,7 +24,7 @@ from segl.compiler.ops import TimeUnit, WindowKind
 from segl.compiler.reports import model, stats
 from segl.compiler.timeutil import calendar_period_start, shift_months, window_bounds
 from segl.compiler.types import Type
-from segl.compiler.values import arith, bucket_key_text, bucket_of, conform, negate
+from segl.compiler.values import arith, bucket_of, conform, key_text, negate
 from segl.runtime.reference.definitions import (
     Evaluation,
     Row,
@@ -552,7 +552,7 @@ def assignments(
     for user in evaluation.users:
         if user in result or in_population(user) is not True:
             continue
-        key = bucket_key_text(user)
+        key = key_text(user)
         arm = None if key is None else definition.arm_of(bucket_of(key, definition.salt))
         if arm is not None:
             result[user] = arm
@@ -570,7 +570,7 @@ def unassignable(
     return sum(
         1
         for user in evaluation.users
-        if user not in earlier and in_population(user) is True and bucket_key_text(user) is None
+        if user not in earlier and in_population(user) is True and key_text(user) is None
     )
 
 

@@ -15,17 +15,23 @@ FROM (
   FROM (
     SELECT
       'member:' || CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS FLOAT64)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS INT64) AS STRING)
@@ -35,17 +41,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
-          )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN CAST(CAST(CASE
-            WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            AND `s`.`user_id` >= (
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
               -CAST(9.223372036854776e+18 AS FLOAT64)
             )
             AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN `s`.`user_id` >= (
+                -CAST(9.223372036854776e+18 AS FLOAT64)
+              )
+              AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+              THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+              ELSE FALSE
+            END
             THEN `s`.`user_id`
             ELSE 0
           END AS INT64) AS STRING)
@@ -90,17 +102,23 @@ FROM (
   SELECT
     'member' AS `kind`,
     CASE
-      WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-      AND `s`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS FLOAT64)
-      )
-      AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-      THEN CAST(CAST(CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
+      WHEN CASE
+        WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
         )
         AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS FLOAT64)
+          )
+          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         THEN `s`.`user_id`
         ELSE 0
       END AS INT64) AS STRING)
@@ -110,17 +128,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS FLOAT64)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS INT64) AS STRING)
@@ -134,17 +158,23 @@ FROM (
   SELECT
     'member' AS `kind`,
     CASE
-      WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-      AND `s`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS FLOAT64)
-      )
-      AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-      THEN CAST(CAST(CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
+      WHEN CASE
+        WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
         )
         AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS FLOAT64)
+          )
+          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         THEN `s`.`user_id`
         ELSE 0
       END AS INT64) AS STRING)
@@ -154,17 +184,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS FLOAT64)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS INT64) AS STRING)
@@ -2110,17 +2146,23 @@ WITH `usr` AS (
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS FLOAT64)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS INT64) AS STRING)
@@ -2143,17 +2185,23 @@ WITH `usr` AS (
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS FLOAT64)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS INT64) AS STRING)
@@ -2188,17 +2236,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS FLOAT64)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS FLOAT64)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS INT64) AS STRING)
@@ -2313,17 +2367,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS FLOAT64)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS FLOAT64)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS INT64) AS STRING)
@@ -2405,17 +2465,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS FLOAT64)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS FLOAT64)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS INT64) AS STRING)
@@ -2438,17 +2504,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS FLOAT64)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS FLOAT64)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS INT64) AS STRING)

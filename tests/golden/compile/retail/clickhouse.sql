@@ -18,17 +18,23 @@ FROM (
   FROM (
     SELECT
       'member:' || CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS Nullable(Int64)) AS Nullable(String))
@@ -38,17 +44,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN CAST(CAST(CASE
-            WHEN "s"."user_id" = FLOOR("s"."user_id")
-            AND "s"."user_id" >= (
+          WHEN CASE
+            WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS Nullable(Float64))
             )
             AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN "s"."user_id" >= (
+                -CAST(9.223372036854776e+18 AS Nullable(Float64))
+              )
+              AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             THEN "s"."user_id"
             ELSE 0
           END AS Nullable(Int64)) AS Nullable(String))
@@ -108,17 +120,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS Nullable(Float64))
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS Nullable(Int64)) AS Nullable(String))
@@ -128,17 +146,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS Nullable(Int64)) AS Nullable(String))
@@ -166,17 +190,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS Nullable(Float64))
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS Nullable(Int64)) AS Nullable(String))
@@ -186,17 +216,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS Nullable(Int64)) AS Nullable(String))
@@ -2238,17 +2274,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS Nullable(Int64)) AS Nullable(String))
@@ -2285,17 +2327,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS Nullable(Int64)) AS Nullable(String))
@@ -2376,17 +2424,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS Nullable(Float64))
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS Nullable(Int64)) AS Nullable(String))
@@ -2554,17 +2608,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS Nullable(Float64))
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS Nullable(Int64)) AS Nullable(String))
@@ -2664,17 +2724,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS Nullable(Float64))
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS Nullable(Int64)) AS Nullable(String))
@@ -2723,17 +2789,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS Nullable(Float64))
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS Nullable(Int64)) AS Nullable(String))

@@ -19,17 +19,23 @@ FROM (
   FROM (
     SELECT
       'member:' || CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS TEXT)
@@ -39,17 +45,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN CAST(CAST(CASE
-            WHEN "s"."user_id" = FLOOR("s"."user_id")
-            AND "s"."user_id" >= (
+          WHEN CASE
+            WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
             )
             AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN "s"."user_id" >= (
+                -CAST(9.223372036854776e+18 AS DOUBLE)
+              )
+              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             THEN "s"."user_id"
             ELSE 0
           END AS BIGINT) AS TEXT)
@@ -94,17 +106,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS TEXT)
@@ -114,17 +132,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS TEXT)
@@ -138,17 +162,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS TEXT)
@@ -158,17 +188,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS TEXT)
@@ -2114,17 +2150,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS TEXT)
@@ -2147,17 +2189,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS TEXT)
@@ -2192,17 +2240,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS TEXT)
@@ -2314,17 +2368,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS TEXT)
@@ -2406,17 +2466,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS TEXT)
@@ -2439,17 +2505,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS TEXT)

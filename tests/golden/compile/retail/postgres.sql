@@ -22,17 +22,23 @@ FROM (
   FROM (
     SELECT
       'member:' || CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -42,17 +48,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN CAST(CAST(CASE
-            WHEN "s"."user_id" = FLOOR("s"."user_id")
-            AND "s"."user_id" >= (
+          WHEN CASE
+            WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
             )
             AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN "s"."user_id" >= (
+                -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+              )
+              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             THEN "s"."user_id"
             ELSE 0
           END AS BIGINT) AS VARCHAR)
@@ -97,17 +109,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -117,17 +135,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -141,17 +165,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -161,17 +191,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2117,17 +2153,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2150,17 +2192,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2195,17 +2243,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2322,17 +2376,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2414,17 +2474,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2447,17 +2513,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)

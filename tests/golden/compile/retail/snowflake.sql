@@ -17,17 +17,23 @@ FROM (
   FROM (
     SELECT
       'member:' || CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -37,17 +43,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN CAST(CAST(CASE
-            WHEN "s"."user_id" = FLOOR("s"."user_id")
-            AND "s"."user_id" >= (
+          WHEN CASE
+            WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
             )
             AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN "s"."user_id" >= (
+                -CAST(9.223372036854776e+18 AS DOUBLE)
+              )
+              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             THEN "s"."user_id"
             ELSE 0
           END AS BIGINT) AS VARCHAR)
@@ -92,17 +104,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -112,17 +130,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -136,17 +160,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -156,17 +186,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2112,17 +2148,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2145,17 +2187,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2190,17 +2238,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2317,17 +2371,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2409,17 +2469,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2442,17 +2508,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)

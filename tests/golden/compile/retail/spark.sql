@@ -20,17 +20,23 @@ FROM (
   FROM (
     SELECT
       'member:' || CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS BIGINT) AS STRING)
@@ -40,17 +46,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN CAST(CAST(CASE
-            WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            AND `s`.`user_id` >= (
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
             )
             AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN `s`.`user_id` >= (
+                -CAST(9.223372036854776e+18 AS DOUBLE)
+              )
+              AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+              THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+              ELSE FALSE
+            END
             THEN `s`.`user_id`
             ELSE 0
           END AS BIGINT) AS STRING)
@@ -98,17 +110,23 @@ FROM (
   SELECT
     'member' AS `kind`,
     CASE
-      WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-      AND `s`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
+      WHEN CASE
+        WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         THEN `s`.`user_id`
         ELSE 0
       END AS BIGINT) AS STRING)
@@ -118,17 +136,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS BIGINT) AS STRING)
@@ -142,17 +166,23 @@ FROM (
   SELECT
     'member' AS `kind`,
     CASE
-      WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-      AND `s`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
+      WHEN CASE
+        WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         THEN `s`.`user_id`
         ELSE 0
       END AS BIGINT) AS STRING)
@@ -162,17 +192,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS BIGINT) AS STRING)
@@ -2274,17 +2310,23 @@ WITH `usr` AS (
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS BIGINT) AS STRING)
@@ -2307,17 +2349,23 @@ WITH `usr` AS (
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CASE
-        WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-        AND `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          AND `s`.`user_id` >= (
+        WHEN CASE
+          WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN `s`.`user_id` >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           THEN `s`.`user_id`
           ELSE 0
         END AS BIGINT) AS STRING)
@@ -2352,17 +2400,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS BIGINT) AS STRING)
@@ -2481,17 +2535,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS BIGINT) AS STRING)
@@ -2575,17 +2635,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS BIGINT) AS STRING)
@@ -2608,17 +2674,23 @@ WITH `usr` AS (
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CASE
-      WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-      AND `e`.`user_id` >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-        AND `e`.`user_id` >= (
+      WHEN CASE
+        WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN `e`.`user_id` >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         THEN `e`.`user_id`
         ELSE 0
       END AS BIGINT) AS STRING)

@@ -17,17 +17,23 @@ FROM (
   FROM (
     SELECT
       'member:' || CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS REAL)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS INTEGER) AS TEXT)
@@ -37,17 +43,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN CAST(CAST(CASE
-            WHEN "s"."user_id" = FLOOR("s"."user_id")
-            AND "s"."user_id" >= (
+          WHEN CASE
+            WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS REAL)
             )
             AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN "s"."user_id" >= (
+                -CAST(9.223372036854776e+18 AS REAL)
+              )
+              AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             THEN "s"."user_id"
             ELSE 0
           END AS INTEGER) AS TEXT)
@@ -92,17 +104,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS REAL)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS INTEGER) AS TEXT)
@@ -112,17 +130,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS REAL)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS INTEGER) AS TEXT)
@@ -135,17 +159,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS REAL)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS INTEGER) AS TEXT)
@@ -155,17 +185,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS REAL)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS INTEGER) AS TEXT)
@@ -2110,17 +2146,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS REAL)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS INTEGER) AS TEXT)
@@ -2142,17 +2184,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS REAL)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS INTEGER) AS TEXT)
@@ -2185,17 +2233,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS REAL)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS INTEGER) AS TEXT)
@@ -2310,17 +2364,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS REAL)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS INTEGER) AS TEXT)
@@ -2389,17 +2449,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS REAL)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS INTEGER) AS TEXT)
@@ -2422,17 +2488,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS REAL)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS REAL)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS INTEGER) AS TEXT)

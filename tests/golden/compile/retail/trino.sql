@@ -17,17 +17,23 @@ FROM (
       CONCAT(
         CAST('member:' AS VARCHAR),
         CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN CAST(CAST(CASE
-            WHEN "s"."user_id" = FLOOR("s"."user_id")
-            AND "s"."user_id" >= (
+          WHEN CASE
+            WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
             )
             AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN "s"."user_id" >= (
+                -CAST(9.223372036854776e+18 AS DOUBLE)
+              )
+              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             THEN "s"."user_id"
             ELSE 0
           END AS BIGINT) AS VARCHAR)
@@ -38,17 +44,23 @@ FROM (
     WHERE
       NOT (
         CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN CAST(CAST(CASE
-            WHEN "s"."user_id" = FLOOR("s"."user_id")
-            AND "s"."user_id" >= (
+          WHEN CASE
+            WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
             )
             AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST(CAST(CASE
+            WHEN CASE
+              WHEN "s"."user_id" >= (
+                -CAST(9.223372036854776e+18 AS DOUBLE)
+              )
+              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             THEN "s"."user_id"
             ELSE 0
           END AS BIGINT) AS VARCHAR)
@@ -93,17 +105,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -113,17 +131,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -137,17 +161,23 @@ FROM (
   SELECT
     'member' AS "kind",
     CASE
-      WHEN "s"."user_id" = FLOOR("s"."user_id")
-      AND "s"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
+      WHEN CASE
+        WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "s"."user_id" = FLOOR("s"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "s"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         THEN "s"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -157,17 +187,23 @@ FROM (
   WHERE
     NOT (
       CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2116,17 +2152,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2149,17 +2191,23 @@ WITH "usr" AS (
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
       AND "m"."id" = CASE
-        WHEN "s"."user_id" = FLOOR("s"."user_id")
-        AND "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
-        )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN CAST(CAST(CASE
-          WHEN "s"."user_id" = FLOOR("s"."user_id")
-          AND "s"."user_id" >= (
+        WHEN CASE
+          WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
           )
           AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
+        THEN CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           THEN "s"."user_id"
           ELSE 0
         END AS BIGINT) AS VARCHAR)
@@ -2194,17 +2242,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2321,17 +2375,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2413,17 +2473,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)
@@ -2446,17 +2512,23 @@ WITH "usr" AS (
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CASE
-      WHEN "e"."user_id" = FLOOR("e"."user_id")
-      AND "e"."user_id" >= (
-        -CAST(9.223372036854776e+18 AS DOUBLE)
-      )
-      AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-      THEN CAST(CAST(CASE
-        WHEN "e"."user_id" = FLOOR("e"."user_id")
-        AND "e"."user_id" >= (
+      WHEN CASE
+        WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
         )
         AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+        THEN "e"."user_id" = FLOOR("e"."user_id")
+        ELSE FALSE
+      END
+      THEN CAST(CAST(CASE
+        WHEN CASE
+          WHEN "e"."user_id" >= (
+            -CAST(9.223372036854776e+18 AS DOUBLE)
+          )
+          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         THEN "e"."user_id"
         ELSE 0
       END AS BIGINT) AS VARCHAR)

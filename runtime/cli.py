@@ -10,6 +10,7 @@ import json
 import math
 import signal
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -1030,13 +1031,18 @@ def simulate(
         _sources_or_fail(loaded, engine)
         try:
             warnings: list[Diagnostic] = []
+            progress = _simulate_progress(len(moments))
             with stopped_by_signals():
-                decisions = sim.only(sim.simulate(loaded, engine, moments, warnings), list(names))
+                simulated = sim.simulate(loaded, engine, moments, warnings, progress)
+                decisions = sim.only(simulated, list(names))
         except DiagnosticError as err:
             fail(err.diagnostics, loaded.texts)
         except KeyboardInterrupt:
             click.echo("segl simulate: stopped; its scratch tables are removed", err=True)
             raise UsageFailed from None
+        finally:
+            if progress is not None:
+                click.echo("\r\033[K", nl=False, err=True)  # the progress line cleared
     emit(warnings, loaded.texts)
     if fmt == "jsonl":
         for decision in decisions:
@@ -1147,6 +1153,24 @@ def report(
         return
     write_out(out, text)
     click.echo(f"wrote {plural(len(results), 'result')} to {out}", err=True)
+
+
+def _simulate_progress(total: int) -> Callable[[int, dt.datetime], None] | None:
+    """On a terminal, `instant 120 of 2,160 (2026-08-07 11:00)` rewritten in place on
+    stderr, at most ten times a second (a long simulation takes minutes); else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    shown = 0.0
+
+    def show(done: int, moment: dt.datetime) -> None:
+        nonlocal shown
+        now = time.monotonic()
+        if now - shown >= 0.1 or done == total:
+            shown = now
+            line = f"\rsegl simulate: instant {done:,} of {total:,} ({moment:%Y-%m-%d %H:%M})"
+            click.echo(line + "\033[K", nl=False, err=True)
+
+    return show
 
 
 def write_out(out: str, text: str) -> None:

@@ -27,7 +27,7 @@ import datetime as dt
 import json
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -94,14 +94,19 @@ def moved_layerings(project: ir.Project) -> list[str]:
     return list(dict.fromkeys(move.layering for move in moves if move is not None))
 
 
+Progress = Callable[[int, dt.datetime], None]  # (instants done, the last one)
+
+
 def simulate(
     loaded: LoadedProject,
     engine: Engine,
     moments: list[dt.datetime],
     warnings: list[Diagnostic] | None = None,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Every decision of runs at `moments` on an empty journey state; what the runs would
-    have warned about (W0701: unknown zone names) is added to `warnings`."""
+    have warned about (W0701: unknown zone names) is added to `warnings`; `progress` is
+    called after each instant."""
     assert loaded.project is not None and loaded.project.journeys is not None
     project = journeys_only(loaded.project)
     prefix = f"{loaded.settings.table_prefix}sim{secrets.token_hex(4)}_"
@@ -115,9 +120,9 @@ def simulate(
         or moved_layerings(project)  # a move compares the layers of consecutive runs
         or not simulation.triggers_read_once()
     ):
-        decisions = replayed(project, engine, prefix, moments, unknown_zones)
+        decisions = replayed(project, engine, prefix, moments, unknown_zones, progress)
     else:
-        decisions = simulation.run(unknown_zones)
+        decisions = simulation.run(unknown_zones, progress)
     if warnings is not None:
         warnings += unknown_zone_warnings(unknown_zones)
     return decisions
@@ -312,14 +317,18 @@ class Simulation:
         self.engine.query(render(exp.insert(copy, table_ref(table.name)), self.target))
 
     # ------------------------------------------------------------ the replay
-    def run(self, unknown_zones: dict[str, set[object]]) -> list[dict[str, Any]]:
+    def run(
+        self, unknown_zones: dict[str, set[object]], progress: Progress | None = None
+    ) -> list[dict[str, Any]]:
         """The decisions of every instant; the users' unknown zone names into
         `unknown_zones`."""
         try:
             self._read_events()
-            for moment in self.moments:
+            for done, moment in enumerate(self.moments, 1):
                 run = self._decide_at(moment)
                 _merge_zones(unknown_zones, run.unknown_zones)
+                if progress is not None:
+                    progress(done, moment)
         finally:
             drop_tables(self.engine, self._scratch_tables())
         self.decisions.sort(key=model.decision_order)
@@ -484,18 +493,21 @@ def replayed(
     prefix: str,
     moments: list[dt.datetime],
     unknown_zones: dict[str, set[object]] | None = None,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Every decision of real runs at `moments` in scratch tables, dropped afterwards; the
     users' unknown zone names into `unknown_zones`."""
     store = Store(project, prefix, engine.target.ascii_table_names)
     try:
-        for moment in moments:
+        for done, moment in enumerate(moments, 1):
             info = RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version())
             compiled = compile_run(project, moment, engine.target, prefix=prefix, info=info)
             compiled.decides_journeys = True
-            done = execute(compiled, engine)
-            if done.journeys is not None and unknown_zones is not None:
-                _merge_zones(unknown_zones, done.journeys.unknown_zones)
+            ran = execute(compiled, engine)
+            if ran.journeys is not None and unknown_zones is not None:
+                _merge_zones(unknown_zones, ran.journeys.unknown_zones)
+            if progress is not None:
+                progress(done, moment)
         return read_outbox(engine, store)
     finally:
         drop_tables(engine, store_tables(store))

@@ -276,3 +276,23 @@ def test_a_zoned_trigger_column_is_read_in_the_project_zone_as_runs_read_it(
         "2026-03-02 10:30:00",
         "2026-03-02 11:00:00",
     )
+
+
+def test_a_simulation_shows_its_progress_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long simulation says how far it is, on stderr, one line rewritten in place; piped
+    or redirected it prints nothing of the kind (the output stays the table or JSON)."""
+    import sys
+
+    from segl.runtime import cli
+
+    assert cli._simulate_progress(3) is None  # pytest's stderr is no terminal
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    show = cli._simulate_progress(2160)
+    assert show is not None
+    show(1, dt.datetime(2026, 8, 2, 12))
+    show(2160, dt.datetime(2026, 10, 31, 11))
+    err = capsys.readouterr().err
+    assert err.startswith("\rsegl simulate: instant 1 of 2,160 (2026-08-02 12:00)\033[K")
+    assert err.endswith("\rsegl simulate: instant 2,160 of 2,160 (2026-10-31 11:00)\033[K")

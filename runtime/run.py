@@ -449,7 +449,15 @@ def read_result(compiled: CompiledRun, engine: Engine) -> RunResult:
     return stored.read_result(engine, compiled.store.project, compiled.store, compiled.as_of)
 
 
+# what a `created` column's name tends to say; a birthday is a date but no such column
+CREATED_WORDS = ("creat", "regist", "signup", "sign_up", "join", "open", "since", "first")
+
+
 def _time_column_of(source: ir.Source) -> str:
-    """A likely `created` column for a hint: the source's first timestamp or date column."""
-    times = (Type.TIMESTAMP, Type.DATE)
-    return next((name for name, kind in source.columns if kind in times), "COLUMN")
+    """A likely `created` column for a hint: a timestamp column whose name says so (then a
+    date column whose name says so), else `COLUMN`."""
+    for kind in (Type.TIMESTAMP, Type.DATE):
+        for name, column_type in source.columns:
+            if column_type is kind and any(word in name.lower() for word in CREATED_WORDS):
+                return name
+    return "COLUMN"

@@ -254,3 +254,23 @@ def test_a_history_universe_is_not_said_to_lack_a_created_column(
     assert past.code == 0, past.output
     assert "`created`" not in past.err
     assert "W0601 warning: profile 'users' has no history" in past.err
+
+
+@pytest.mark.parametrize(
+    ("columns", "hinted"),
+    [
+        ("birthday: date\n    registered_at: timestamp", "registered_at"),
+        ("birthday: date\n    joined_on: date", "joined_on"),
+        ("birthday: date\n    last_login: timestamp", "COLUMN"),
+    ],
+)
+def test_the_created_hint_names_a_column_that_says_so(columns: str, hinted: str) -> None:
+    """W0601's hint for a universe without `created` proposes a column whose name says
+    when the row was created, never the first date it finds (a birthday)."""
+    from segl.runtime.run import _time_column_of
+
+    rules = f'source users from table "users" key user_id {{\n    {columns}\n}}\n'
+    config = ProjectConfig(name="h", timezone="UTC", universe="users")
+    project, diagnostics = check_programs([parse_program(rules, "r.segl")], config)
+    assert project is not None, diagnostics
+    assert _time_column_of(project.source("users")) == hinted

@@ -675,17 +675,15 @@ def id_text(target: Target, value: exp.Expression, declared: Type | None) -> exp
     if declared is not Type.NUMBER:
         return exp.Cast(this=value, to=text)
     # whole and within BIGINT's range (NaN compares as the largest number or as false,
-    # so it is outside; SQLite stores it as null). The cast only ever sees such values, 0
-    # for the others: ClickHouse computes both branches and casts null's hidden value too
+    # so it is outside; SQLite stores it as null); the cast only ever sees such values
     low = exp.GTE(this=value.copy(), expression=target.number(-(2**63)))
     high = exp.LT(this=value.copy(), expression=target.number(2**63))
     # the size first, as a CASE: Spark's FLOOR of a double is a BIGINT, which overflows
     # beyond 2^63 in its ANSI mode, and AND does not promise to evaluate its left side first
     whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
     is_id = exp.Case(ifs=[exp.If(this=and_all([low, high]), true=whole)], default=exp.false())
-    castable = exp.Case(ifs=[exp.If(this=is_id, true=value.copy())], default=exp.Literal.number(0))
-    digits = exp.Cast(this=exp.Cast(this=castable, to=exp.DataType.build("BIGINT")), to=text)
-    return exp.Case(ifs=[exp.If(this=is_id.copy(), true=digits)])
+    whole_number = target.guarded_cast(value.copy(), is_id, exp.DataType.build("BIGINT"))
+    return exp.Cast(this=whole_number, to=text)
 
 
 def key_literal(target: Target, user: object) -> exp.Expression:

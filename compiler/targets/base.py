@@ -261,6 +261,13 @@ class Target:
         `days` days from `first`) where `condition` holds; None: use COUNT(DISTINCT)."""
         return None
 
+    def guarded_cast(
+        self, value: exp.Expression, condition: exp.Expression, to: exp.DataType
+    ) -> exp.Expression:
+        """`value` cast to `to` where `condition` holds (the values the cast accepts), else
+        null: the cast never sees the others."""
+        return exp.Case(ifs=[exp.If(this=condition, true=exp.Cast(this=value, to=to))])
+
     def bit_mask_type(self, bits: int) -> exp.DataType | None:
         """An integer type whose bits 0..bits-1 a query may set with `<<` and OR together
         with BIT_OR (a retention's periods per member); None: no such aggregate here, or

@@ -54,6 +54,14 @@ class ClickHouse(Target):
         # every value may be null: non-Nullable columns would store 0 / '' instead
         return _nullable(_TYPES.get(value_type, "String"))
 
+    def guarded_cast(
+        self, value: exp.Expression, condition: exp.Expression, to: exp.DataType
+    ) -> exp.Expression:
+        """ClickHouse computes every branch of a CASE, and casts a null's hidden value too:
+        the cast gets 0 wherever `condition` fails."""
+        castable = exp.Case(ifs=[exp.If(this=condition, true=value)], default=exp.Literal.number(0))
+        return super().guarded_cast(castable, condition.copy(), to)
+
     def store_type(self, column_type: Type | Kind) -> exp.DataType:
         if column_type is Kind.INSTANT:
             return _nullable("DateTime64(6, 'UTC')")

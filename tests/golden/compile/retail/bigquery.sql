@@ -14,7 +14,7 @@ FROM (
     CASE WHEN `y` < `x` THEN `y` ELSE `x` END AS `b`
   FROM (
     SELECT
-      'member:' || CASE
+      'member:' || CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -23,24 +23,13 @@ FROM (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS FLOAT64)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS INT64) AS STRING)
-      END AS `x`,
+        THEN CAST(`s`.`user_id` AS INT64)
+      END AS STRING) AS `x`,
       'openid:' || CAST(`s`.`openid` AS STRING) AS `y`
     FROM `wechat_bindings` AS `s`
     WHERE
       NOT (
-        CASE
+        CAST(CASE
           WHEN CASE
             WHEN `s`.`user_id` >= (
               -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -49,19 +38,8 @@ FROM (
             THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN `s`.`user_id` >= (
-                -CAST(9.223372036854776e+18 AS FLOAT64)
-              )
-              AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-              THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-              ELSE FALSE
-            END
-            THEN `s`.`user_id`
-            ELSE 0
-          END AS INT64) AS STRING)
-        END IS NULL
+          THEN CAST(`s`.`user_id` AS INT64)
+        END AS STRING) IS NULL
       )
       AND NOT (
         CAST(`s`.`openid` AS STRING) IS NULL
@@ -101,7 +79,7 @@ SELECT
 FROM (
   SELECT
     'member' AS `kind`,
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -110,24 +88,13 @@ FROM (
         THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
-          )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `s`.`user_id`
-        ELSE 0
-      END AS INT64) AS STRING)
-    END AS `id`,
+      THEN CAST(`s`.`user_id` AS INT64)
+    END AS STRING) AS `id`,
     0 AS `pref`
   FROM `users` AS `s`
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -136,19 +103,8 @@ FROM (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS FLOAT64)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS INT64) AS STRING)
-      END IS NULL
+        THEN CAST(`s`.`user_id` AS INT64)
+      END AS STRING) IS NULL
     )
     AND (
       CAST(`s`.`registered_at` AS DATETIME) IS NULL
@@ -157,7 +113,7 @@ FROM (
   UNION DISTINCT
   SELECT
     'member' AS `kind`,
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -166,24 +122,13 @@ FROM (
         THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
-          )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `s`.`user_id`
-        ELSE 0
-      END AS INT64) AS STRING)
-    END AS `id`,
+      THEN CAST(`s`.`user_id` AS INT64)
+    END AS STRING) AS `id`,
     0 AS `pref`
   FROM `wechat_bindings` AS `s`
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -192,19 +137,8 @@ FROM (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS FLOAT64)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS INT64) AS STRING)
-      END IS NULL
+        THEN CAST(`s`.`user_id` AS INT64)
+      END AS STRING) IS NULL
     )
     AND CAST(`s`.`bound_at` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
   UNION DISTINCT
@@ -2145,7 +2079,7 @@ WITH `usr` AS (
     FROM `users` AS `s`
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
-      AND `m`.`id` = CASE
+      AND `m`.`id` = CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -2154,19 +2088,8 @@ WITH `usr` AS (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS FLOAT64)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS INT64) AS STRING)
-      END
+        THEN CAST(`s`.`user_id` AS INT64)
+      END AS STRING)
     WHERE
       NOT (
         IF(IS_NAN(`s`.`user_id`), NULL, `s`.`user_id`) IS NULL
@@ -2184,7 +2107,7 @@ WITH `usr` AS (
     FROM `membership_history` AS `s`
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
-      AND `m`.`id` = CASE
+      AND `m`.`id` = CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -2193,19 +2116,8 @@ WITH `usr` AS (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS FLOAT64)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS INT64) AS STRING)
-      END
+        THEN CAST(`s`.`user_id` AS INT64)
+      END AS STRING)
     WHERE
       NOT (
         IF(IS_NAN(`s`.`user_id`), NULL, `s`.`user_id`) IS NULL
@@ -2235,7 +2147,7 @@ WITH `usr` AS (
   FROM `orders` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -2244,19 +2156,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS INT64) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS INT64)
+    END AS STRING)
   INNER JOIN `usr` AS `w`
     ON `w`.`_u` = `m`.`person`
   WHERE
@@ -2366,7 +2267,7 @@ WITH `usr` AS (
   FROM `events` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -2375,19 +2276,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS INT64) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS INT64)
+    END AS STRING)
   WHERE
     CAST(`e`.`ts` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
 ), `agg_1` AS (
@@ -2464,7 +2354,7 @@ WITH `usr` AS (
   FROM `coupons` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -2473,19 +2363,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS INT64) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS INT64)
+    END AS STRING)
   WHERE
     CAST(`e`.`claimed_at` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
     AND CAST(`e`.`claimed_at` AS DATETIME) >= CAST('2026-08-03 00:00:00' AS DATETIME)
@@ -2503,7 +2382,7 @@ WITH `usr` AS (
   FROM `wechat_bindings` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS FLOAT64)
@@ -2512,19 +2391,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS INT64) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS INT64)
+    END AS STRING)
   WHERE
     CAST(`e`.`bound_at` AS DATETIME) < CAST('2026-11-01 00:00:00' AS DATETIME)
 ), `agg_3` AS (

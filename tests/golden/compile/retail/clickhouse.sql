@@ -17,7 +17,7 @@ FROM (
     CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
   FROM (
     SELECT
-      'member:' || CASE
+      'member:' || CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -26,7 +26,7 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
+        THEN CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -37,13 +37,13 @@ FROM (
           END
           THEN "s"."user_id"
           ELSE 0
-        END AS Nullable(Int64)) AS Nullable(String))
-      END AS "x",
+        END AS Nullable(Int64))
+      END AS Nullable(String)) AS "x",
       'openid:' || CAST("s"."openid" AS Nullable(String)) AS "y"
     FROM "wechat_bindings" AS "s"
     WHERE
       NOT (
-        CASE
+        CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -52,7 +52,7 @@ FROM (
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
+          THEN CAST(CASE
             WHEN CASE
               WHEN "s"."user_id" >= (
                 -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -63,8 +63,8 @@ FROM (
             END
             THEN "s"."user_id"
             ELSE 0
-          END AS Nullable(Int64)) AS Nullable(String))
-        END IS NULL
+          END AS Nullable(Int64))
+        END AS Nullable(String)) IS NULL
       )
       AND NOT (
         CAST("s"."openid" AS Nullable(String)) IS NULL
@@ -119,7 +119,7 @@ SELECT
 FROM (
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -128,7 +128,7 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
+      THEN CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -139,13 +139,13 @@ FROM (
         END
         THEN "s"."user_id"
         ELSE 0
-      END AS Nullable(Int64)) AS Nullable(String))
-    END AS "id",
+      END AS Nullable(Int64))
+    END AS Nullable(String)) AS "id",
     0 AS "pref"
   FROM "users" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -154,7 +154,7 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
+        THEN CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -165,8 +165,8 @@ FROM (
           END
           THEN "s"."user_id"
           ELSE 0
-        END AS Nullable(Int64)) AS Nullable(String))
-      END IS NULL
+        END AS Nullable(Int64))
+      END AS Nullable(String)) IS NULL
     )
     AND (
       if(
@@ -189,7 +189,7 @@ FROM (
   UNION DISTINCT
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -198,7 +198,7 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
+      THEN CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -209,13 +209,13 @@ FROM (
         END
         THEN "s"."user_id"
         ELSE 0
-      END AS Nullable(Int64)) AS Nullable(String))
-    END AS "id",
+      END AS Nullable(Int64))
+    END AS Nullable(String)) AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -224,7 +224,7 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
+        THEN CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -235,8 +235,8 @@ FROM (
           END
           THEN "s"."user_id"
           ELSE 0
-        END AS Nullable(Int64)) AS Nullable(String))
-      END IS NULL
+        END AS Nullable(Int64))
+      END AS Nullable(String)) IS NULL
     )
     AND if(
       position(toTypeName("s"."bound_at"), 'String') > 0,
@@ -2273,7 +2273,7 @@ WITH "usr" AS (
     FROM "users" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2282,7 +2282,7 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
+        THEN CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2293,8 +2293,8 @@ WITH "usr" AS (
           END
           THEN "s"."user_id"
           ELSE 0
-        END AS Nullable(Int64)) AS Nullable(String))
-      END
+        END AS Nullable(Int64))
+      END AS Nullable(String))
     WHERE
       NOT (
         if(isNaN("s"."user_id"), NULL, "s"."user_id") IS NULL
@@ -2326,7 +2326,7 @@ WITH "usr" AS (
     FROM "membership_history" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2335,7 +2335,7 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
+        THEN CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2346,8 +2346,8 @@ WITH "usr" AS (
           END
           THEN "s"."user_id"
           ELSE 0
-        END AS Nullable(Int64)) AS Nullable(String))
-      END
+        END AS Nullable(Int64))
+      END AS Nullable(String))
     WHERE
       NOT (
         if(isNaN("s"."user_id"), NULL, "s"."user_id") IS NULL
@@ -2423,7 +2423,7 @@ WITH "usr" AS (
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2432,7 +2432,7 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
+      THEN CAST(CASE
         WHEN CASE
           WHEN "e"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2443,8 +2443,8 @@ WITH "usr" AS (
         END
         THEN "e"."user_id"
         ELSE 0
-      END AS Nullable(Int64)) AS Nullable(String))
-    END
+      END AS Nullable(Int64))
+    END AS Nullable(String))
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
@@ -2607,7 +2607,7 @@ WITH "usr" AS (
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2616,7 +2616,7 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
+      THEN CAST(CASE
         WHEN CASE
           WHEN "e"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2627,8 +2627,8 @@ WITH "usr" AS (
         END
         THEN "e"."user_id"
         ELSE 0
-      END AS Nullable(Int64)) AS Nullable(String))
-    END
+      END AS Nullable(Int64))
+    END AS Nullable(String))
   WHERE
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
@@ -2723,7 +2723,7 @@ WITH "usr" AS (
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2732,7 +2732,7 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
+      THEN CAST(CASE
         WHEN CASE
           WHEN "e"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2743,8 +2743,8 @@ WITH "usr" AS (
         END
         THEN "e"."user_id"
         ELSE 0
-      END AS Nullable(Int64)) AS Nullable(String))
-    END
+      END AS Nullable(Int64))
+    END AS Nullable(String))
   WHERE
     if(
       position(toTypeName("e"."claimed_at"), 'String') > 0,
@@ -2788,7 +2788,7 @@ WITH "usr" AS (
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2797,7 +2797,7 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
+      THEN CAST(CASE
         WHEN CASE
           WHEN "e"."user_id" >= (
             -CAST(9.223372036854776e+18 AS Nullable(Float64))
@@ -2808,8 +2808,8 @@ WITH "usr" AS (
         END
         THEN "e"."user_id"
         ELSE 0
-      END AS Nullable(Int64)) AS Nullable(String))
-    END
+      END AS Nullable(Int64))
+    END AS Nullable(String))
   WHERE
     if(
       position(toTypeName("e"."bound_at"), 'String') > 0,

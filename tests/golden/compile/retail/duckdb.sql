@@ -18,7 +18,7 @@ FROM (
     CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
   FROM (
     SELECT
-      'member:' || CASE
+      'member:' || CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -27,24 +27,13 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS TEXT)
-      END AS "x",
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS TEXT) AS "x",
       'openid:' || CAST("s"."openid" AS TEXT) AS "y"
     FROM "wechat_bindings" AS "s"
     WHERE
       NOT (
-        CASE
+        CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -53,19 +42,8 @@ FROM (
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN "s"."user_id" >= (
-                -CAST(9.223372036854776e+18 AS DOUBLE)
-              )
-              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-              THEN "s"."user_id" = FLOOR("s"."user_id")
-              ELSE FALSE
-            END
-            THEN "s"."user_id"
-            ELSE 0
-          END AS BIGINT) AS TEXT)
-        END IS NULL
+          THEN CAST("s"."user_id" AS BIGINT)
+        END AS TEXT) IS NULL
       )
       AND NOT (
         CAST("s"."openid" AS TEXT) IS NULL
@@ -105,7 +83,7 @@ SELECT
 FROM (
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -114,24 +92,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS TEXT)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS TEXT) AS "id",
     0 AS "pref"
   FROM "users" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -140,19 +107,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS TEXT)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS TEXT) IS NULL
     )
     AND (
       CAST("s"."registered_at" AS TIMESTAMP) IS NULL
@@ -161,7 +117,7 @@ FROM (
   UNION
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -170,24 +126,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS TEXT)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS TEXT) AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -196,19 +141,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS TEXT)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS TEXT) IS NULL
     )
     AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
   UNION
@@ -2149,7 +2083,7 @@ WITH "usr" AS (
     FROM "users" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2158,19 +2092,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS TEXT)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS TEXT)
     WHERE
       NOT (
         NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
@@ -2188,7 +2111,7 @@ WITH "usr" AS (
     FROM "membership_history" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2197,19 +2120,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS TEXT)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS TEXT)
     WHERE
       NOT (
         NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
@@ -2239,7 +2151,7 @@ WITH "usr" AS (
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2248,19 +2160,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS TEXT)
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
@@ -2367,7 +2268,7 @@ WITH "usr" AS (
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2376,19 +2277,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS TEXT)
   WHERE
     CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_1" AS (
@@ -2465,7 +2355,7 @@ WITH "usr" AS (
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2474,19 +2364,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS TEXT)
   WHERE
     CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2504,7 +2383,7 @@ WITH "usr" AS (
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2513,19 +2392,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS TEXT)
   WHERE
     CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_3" AS (

@@ -21,7 +21,7 @@ FROM (
     CASE WHEN "y" COLLATE "C" < "x" COLLATE "C" THEN "y" ELSE "x" END AS "b"
   FROM (
     SELECT
-      'member:' || CASE
+      'member:' || CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -30,24 +30,13 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END AS "x",
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) AS "x",
       'openid:' || CAST("s"."openid" AS VARCHAR) AS "y"
     FROM "wechat_bindings" AS "s"
     WHERE
       NOT (
-        CASE
+        CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -56,19 +45,8 @@ FROM (
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN "s"."user_id" >= (
-                -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-              )
-              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-              THEN "s"."user_id" = FLOOR("s"."user_id")
-              ELSE FALSE
-            END
-            THEN "s"."user_id"
-            ELSE 0
-          END AS BIGINT) AS VARCHAR)
-        END IS NULL
+          THEN CAST("s"."user_id" AS BIGINT)
+        END AS VARCHAR) IS NULL
       )
       AND NOT (
         CAST("s"."openid" AS VARCHAR) IS NULL
@@ -108,7 +86,7 @@ SELECT
 FROM (
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -117,24 +95,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS VARCHAR) AS "id",
     0 AS "pref"
   FROM "users" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -143,19 +110,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) IS NULL
     )
     AND (
       CAST("s"."registered_at" AS TIMESTAMP) IS NULL
@@ -164,7 +120,7 @@ FROM (
   UNION
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -173,24 +129,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS VARCHAR) AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -199,19 +144,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) IS NULL
     )
     AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
   UNION
@@ -2152,7 +2086,7 @@ WITH "usr" AS (
     FROM "users" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -2161,19 +2095,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR)
     WHERE
       NOT (
         NULLIF("s"."user_id", CAST('NaN' AS DOUBLE PRECISION)) IS NULL
@@ -2191,7 +2114,7 @@ WITH "usr" AS (
     FROM "membership_history" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -2200,19 +2123,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR)
     WHERE
       NOT (
         NULLIF("s"."user_id", CAST('NaN' AS DOUBLE PRECISION)) IS NULL
@@ -2242,7 +2154,7 @@ WITH "usr" AS (
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -2251,19 +2163,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
@@ -2375,7 +2276,7 @@ WITH "usr" AS (
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -2384,19 +2285,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_1" AS (
@@ -2473,7 +2363,7 @@ WITH "usr" AS (
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -2482,19 +2372,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2512,7 +2391,7 @@ WITH "usr" AS (
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
@@ -2521,19 +2400,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_3" AS (

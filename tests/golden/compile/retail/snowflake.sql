@@ -16,7 +16,7 @@ FROM (
     CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
   FROM (
     SELECT
-      'member:' || CASE
+      'member:' || CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -25,24 +25,13 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END AS "x",
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) AS "x",
       'openid:' || CAST("s"."openid" AS VARCHAR) AS "y"
     FROM "wechat_bindings" AS "s"
     WHERE
       NOT (
-        CASE
+        CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -51,19 +40,8 @@ FROM (
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN "s"."user_id" >= (
-                -CAST(9.223372036854776e+18 AS DOUBLE)
-              )
-              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-              THEN "s"."user_id" = FLOOR("s"."user_id")
-              ELSE FALSE
-            END
-            THEN "s"."user_id"
-            ELSE 0
-          END AS BIGINT) AS VARCHAR)
-        END IS NULL
+          THEN CAST("s"."user_id" AS BIGINT)
+        END AS VARCHAR) IS NULL
       )
       AND NOT (
         CAST("s"."openid" AS VARCHAR) IS NULL
@@ -103,7 +81,7 @@ SELECT
 FROM (
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -112,24 +90,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS VARCHAR) AS "id",
     0 AS "pref"
   FROM "users" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -138,19 +105,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) IS NULL
     )
     AND (
       CAST("s"."registered_at" AS TIMESTAMP) IS NULL
@@ -159,7 +115,7 @@ FROM (
   UNION
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -168,24 +124,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS VARCHAR) AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -194,19 +139,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) IS NULL
     )
     AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
   UNION
@@ -2147,7 +2081,7 @@ WITH "usr" AS (
     FROM "users" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2156,19 +2090,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR)
     WHERE
       NOT (
         NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
@@ -2186,7 +2109,7 @@ WITH "usr" AS (
     FROM "membership_history" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2195,19 +2118,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR)
     WHERE
       NOT (
         NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
@@ -2237,7 +2149,7 @@ WITH "usr" AS (
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2246,19 +2158,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
@@ -2370,7 +2271,7 @@ WITH "usr" AS (
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2379,19 +2280,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_1" AS (
@@ -2468,7 +2358,7 @@ WITH "usr" AS (
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2477,19 +2367,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2507,7 +2386,7 @@ WITH "usr" AS (
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2516,19 +2395,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_3" AS (

@@ -19,7 +19,7 @@ FROM (
     CASE WHEN `y` < `x` THEN `y` ELSE `x` END AS `b`
   FROM (
     SELECT
-      'member:' || CASE
+      'member:' || CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -28,24 +28,13 @@ FROM (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS BIGINT) AS STRING)
-      END AS `x`,
+        THEN CAST(`s`.`user_id` AS BIGINT)
+      END AS STRING) AS `x`,
       'openid:' || CAST(`s`.`openid` AS STRING) AS `y`
     FROM `wechat_bindings` AS `s`
     WHERE
       NOT (
-        CASE
+        CAST(CASE
           WHEN CASE
             WHEN `s`.`user_id` >= (
               -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -54,19 +43,8 @@ FROM (
             THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN `s`.`user_id` >= (
-                -CAST(9.223372036854776e+18 AS DOUBLE)
-              )
-              AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-              THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-              ELSE FALSE
-            END
-            THEN `s`.`user_id`
-            ELSE 0
-          END AS BIGINT) AS STRING)
-        END IS NULL
+          THEN CAST(`s`.`user_id` AS BIGINT)
+        END AS STRING) IS NULL
       )
       AND NOT (
         CAST(`s`.`openid` AS STRING) IS NULL
@@ -109,7 +87,7 @@ SELECT
 FROM (
   SELECT
     'member' AS `kind`,
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -118,24 +96,13 @@ FROM (
         THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `s`.`user_id`
-        ELSE 0
-      END AS BIGINT) AS STRING)
-    END AS `id`,
+      THEN CAST(`s`.`user_id` AS BIGINT)
+    END AS STRING) AS `id`,
     0 AS `pref`
   FROM `users` AS `s`
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -144,19 +111,8 @@ FROM (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS BIGINT) AS STRING)
-      END IS NULL
+        THEN CAST(`s`.`user_id` AS BIGINT)
+      END AS STRING) IS NULL
     )
     AND (
       CAST(`s`.`registered_at` AS TIMESTAMP_NTZ) IS NULL
@@ -165,7 +121,7 @@ FROM (
   UNION
   SELECT
     'member' AS `kind`,
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN `s`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -174,24 +130,13 @@ FROM (
         THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `s`.`user_id`
-        ELSE 0
-      END AS BIGINT) AS STRING)
-    END AS `id`,
+      THEN CAST(`s`.`user_id` AS BIGINT)
+    END AS STRING) AS `id`,
     0 AS `pref`
   FROM `wechat_bindings` AS `s`
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -200,19 +145,8 @@ FROM (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS BIGINT) AS STRING)
-      END IS NULL
+        THEN CAST(`s`.`user_id` AS BIGINT)
+      END AS STRING) IS NULL
     )
     AND CAST(`s`.`bound_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
   UNION
@@ -2309,7 +2243,7 @@ WITH `usr` AS (
     FROM `users` AS `s`
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
-      AND `m`.`id` = CASE
+      AND `m`.`id` = CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2318,19 +2252,8 @@ WITH `usr` AS (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS BIGINT) AS STRING)
-      END
+        THEN CAST(`s`.`user_id` AS BIGINT)
+      END AS STRING)
     WHERE
       NOT (
         NULLIF(`s`.`user_id`, CAST('NaN' AS DOUBLE)) IS NULL
@@ -2348,7 +2271,7 @@ WITH `usr` AS (
     FROM `membership_history` AS `s`
     INNER JOIN `segl_retail_id_map` AS `m`
       ON `m`.`kind` = 'member'
-      AND `m`.`id` = CASE
+      AND `m`.`id` = CAST(CASE
         WHEN CASE
           WHEN `s`.`user_id` >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2357,19 +2280,8 @@ WITH `usr` AS (
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
-            ELSE FALSE
-          END
-          THEN `s`.`user_id`
-          ELSE 0
-        END AS BIGINT) AS STRING)
-      END
+        THEN CAST(`s`.`user_id` AS BIGINT)
+      END AS STRING)
     WHERE
       NOT (
         NULLIF(`s`.`user_id`, CAST('NaN' AS DOUBLE)) IS NULL
@@ -2399,7 +2311,7 @@ WITH `usr` AS (
   FROM `orders` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2408,19 +2320,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS BIGINT) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS BIGINT)
+    END AS STRING)
   INNER JOIN `usr` AS `w`
     ON `w`.`_u` = `m`.`person`
   WHERE
@@ -2534,7 +2435,7 @@ WITH `usr` AS (
   FROM `events` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2543,19 +2444,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS BIGINT) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS BIGINT)
+    END AS STRING)
   WHERE
     CAST(`e`.`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_1` AS (
@@ -2634,7 +2524,7 @@ WITH `usr` AS (
   FROM `coupons` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2643,19 +2533,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS BIGINT) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS BIGINT)
+    END AS STRING)
   WHERE
     CAST(`e`.`claimed_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
     AND CAST(`e`.`claimed_at` AS TIMESTAMP_NTZ) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
@@ -2673,7 +2552,7 @@ WITH `usr` AS (
   FROM `wechat_bindings` AS `e`
   INNER JOIN `segl_retail_id_map` AS `m`
     ON `m`.`kind` = 'member'
-    AND `m`.`id` = CASE
+    AND `m`.`id` = CAST(CASE
       WHEN CASE
         WHEN `e`.`user_id` >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2682,19 +2561,8 @@ WITH `usr` AS (
         THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN `e`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
-          ELSE FALSE
-        END
-        THEN `e`.`user_id`
-        ELSE 0
-      END AS BIGINT) AS STRING)
-    END
+      THEN CAST(`e`.`user_id` AS BIGINT)
+    END AS STRING)
   WHERE
     CAST(`e`.`bound_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
 ), `agg_3` AS (

@@ -16,7 +16,7 @@ FROM (
     CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
   FROM (
     SELECT
-      'member:' || CASE
+      'member:' || CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
@@ -25,24 +25,13 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS REAL)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS INTEGER) AS TEXT)
-      END AS "x",
+        THEN CAST("s"."user_id" AS INTEGER)
+      END AS TEXT) AS "x",
       'openid:' || CAST("s"."openid" AS TEXT) AS "y"
     FROM "wechat_bindings" AS "s"
     WHERE
       NOT (
-        CASE
+        CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
               -CAST(9.223372036854776e+18 AS REAL)
@@ -51,19 +40,8 @@ FROM (
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN "s"."user_id" >= (
-                -CAST(9.223372036854776e+18 AS REAL)
-              )
-              AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-              THEN "s"."user_id" = FLOOR("s"."user_id")
-              ELSE FALSE
-            END
-            THEN "s"."user_id"
-            ELSE 0
-          END AS INTEGER) AS TEXT)
-        END IS NULL
+          THEN CAST("s"."user_id" AS INTEGER)
+        END AS TEXT) IS NULL
       )
       AND NOT (
         CAST("s"."openid" AS TEXT) IS NULL
@@ -103,7 +81,7 @@ SELECT
 FROM (
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
@@ -112,24 +90,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS INTEGER) AS TEXT)
-    END AS "id",
+      THEN CAST("s"."user_id" AS INTEGER)
+    END AS TEXT) AS "id",
     0 AS "pref"
   FROM "users" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
@@ -138,19 +105,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS REAL)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS INTEGER) AS TEXT)
-      END IS NULL
+        THEN CAST("s"."user_id" AS INTEGER)
+      END AS TEXT) IS NULL
     )
     AND (
       "s"."registered_at" IS NULL OR "s"."registered_at" < '2026-11-01 00:00:00'
@@ -158,7 +114,7 @@ FROM (
   UNION
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
@@ -167,24 +123,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS INTEGER) AS TEXT)
-    END AS "id",
+      THEN CAST("s"."user_id" AS INTEGER)
+    END AS TEXT) AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
@@ -193,19 +138,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS REAL)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS INTEGER) AS TEXT)
-      END IS NULL
+        THEN CAST("s"."user_id" AS INTEGER)
+      END AS TEXT) IS NULL
     )
     AND "s"."bound_at" < '2026-11-01 00:00:00'
   UNION
@@ -2145,7 +2079,7 @@ WITH "usr" AS (
     FROM "users" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
@@ -2154,19 +2088,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS REAL)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS INTEGER) AS TEXT)
-      END
+        THEN CAST("s"."user_id" AS INTEGER)
+      END AS TEXT)
     WHERE
       NOT (
         "s"."user_id" IS NULL
@@ -2183,7 +2106,7 @@ WITH "usr" AS (
     FROM "membership_history" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS REAL)
@@ -2192,19 +2115,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS REAL)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS INTEGER) AS TEXT)
-      END
+        THEN CAST("s"."user_id" AS INTEGER)
+      END AS TEXT)
     WHERE
       NOT (
         "s"."user_id" IS NULL
@@ -2232,7 +2144,7 @@ WITH "usr" AS (
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
@@ -2241,19 +2153,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS INTEGER) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS INTEGER)
+    END AS TEXT)
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
@@ -2363,7 +2264,7 @@ WITH "usr" AS (
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
@@ -2372,19 +2273,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS INTEGER) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS INTEGER)
+    END AS TEXT)
   WHERE
     "e"."ts" < '2026-11-01 00:00:00'
 ), "agg_1" AS (
@@ -2448,7 +2338,7 @@ WITH "usr" AS (
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
@@ -2457,19 +2347,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS INTEGER) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS INTEGER)
+    END AS TEXT)
   WHERE
     "e"."claimed_at" < '2026-11-01 00:00:00'
     AND "e"."claimed_at" >= '2026-08-03 00:00:00'
@@ -2487,7 +2366,7 @@ WITH "usr" AS (
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS REAL)
@@ -2496,19 +2375,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS INTEGER) AS TEXT)
-    END
+      THEN CAST("e"."user_id" AS INTEGER)
+    END AS TEXT)
   WHERE
     "e"."bound_at" < '2026-11-01 00:00:00'
 ), "agg_3" AS (

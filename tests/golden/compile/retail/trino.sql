@@ -16,6 +16,22 @@ FROM (
     SELECT
       CONCAT(
         CAST('member:' AS VARCHAR),
+        CAST(CAST(CASE
+          WHEN CASE
+            WHEN "s"."user_id" >= (
+              -CAST(9.223372036854776e+18 AS DOUBLE)
+            )
+            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
+          THEN CAST("s"."user_id" AS BIGINT)
+        END AS VARCHAR) AS VARCHAR)
+      ) AS "x",
+      CONCAT(CAST('openid:' AS VARCHAR), CAST(CAST("s"."openid" AS VARCHAR) AS VARCHAR)) AS "y"
+    FROM "wechat_bindings" AS "s"
+    WHERE
+      NOT (
         CAST(CASE
           WHEN CASE
             WHEN "s"."user_id" >= (
@@ -25,46 +41,8 @@ FROM (
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN "s"."user_id" >= (
-                -CAST(9.223372036854776e+18 AS DOUBLE)
-              )
-              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-              THEN "s"."user_id" = FLOOR("s"."user_id")
-              ELSE FALSE
-            END
-            THEN "s"."user_id"
-            ELSE 0
-          END AS BIGINT) AS VARCHAR)
-        END AS VARCHAR)
-      ) AS "x",
-      CONCAT(CAST('openid:' AS VARCHAR), CAST(CAST("s"."openid" AS VARCHAR) AS VARCHAR)) AS "y"
-    FROM "wechat_bindings" AS "s"
-    WHERE
-      NOT (
-        CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN CAST(CAST(CASE
-            WHEN CASE
-              WHEN "s"."user_id" >= (
-                -CAST(9.223372036854776e+18 AS DOUBLE)
-              )
-              AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-              THEN "s"."user_id" = FLOOR("s"."user_id")
-              ELSE FALSE
-            END
-            THEN "s"."user_id"
-            ELSE 0
-          END AS BIGINT) AS VARCHAR)
-        END IS NULL
+          THEN CAST("s"."user_id" AS BIGINT)
+        END AS VARCHAR) IS NULL
       )
       AND NOT (
         CAST("s"."openid" AS VARCHAR) IS NULL
@@ -104,7 +82,7 @@ SELECT
 FROM (
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -113,24 +91,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS VARCHAR) AS "id",
     0 AS "pref"
   FROM "users" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -139,19 +106,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) IS NULL
     )
     AND (
       CAST("s"."registered_at" AS TIMESTAMP) IS NULL
@@ -160,7 +116,7 @@ FROM (
   UNION
   SELECT
     'member' AS "kind",
-    CASE
+    CAST(CASE
       WHEN CASE
         WHEN "s"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -169,24 +125,13 @@ FROM (
         THEN "s"."user_id" = FLOOR("s"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
-          ELSE FALSE
-        END
-        THEN "s"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END AS "id",
+      THEN CAST("s"."user_id" AS BIGINT)
+    END AS VARCHAR) AS "id",
     0 AS "pref"
   FROM "wechat_bindings" AS "s"
   WHERE
     NOT (
-      CASE
+      CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -195,19 +140,8 @@ FROM (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END IS NULL
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR) IS NULL
     )
     AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
   UNION
@@ -2151,7 +2085,7 @@ WITH "usr" AS (
     FROM "users" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2160,19 +2094,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR)
     WHERE
       NOT (
         IF(IS_NAN("s"."user_id"), NULL, "s"."user_id") IS NULL
@@ -2190,7 +2113,7 @@ WITH "usr" AS (
     FROM "membership_history" AS "s"
     INNER JOIN "segl_retail_id_map" AS "m"
       ON "m"."kind" = 'member'
-      AND "m"."id" = CASE
+      AND "m"."id" = CAST(CASE
         WHEN CASE
           WHEN "s"."user_id" >= (
             -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2199,19 +2122,8 @@ WITH "usr" AS (
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
-        THEN CAST(CAST(CASE
-          WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
-            )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
-            ELSE FALSE
-          END
-          THEN "s"."user_id"
-          ELSE 0
-        END AS BIGINT) AS VARCHAR)
-      END
+        THEN CAST("s"."user_id" AS BIGINT)
+      END AS VARCHAR)
     WHERE
       NOT (
         IF(IS_NAN("s"."user_id"), NULL, "s"."user_id") IS NULL
@@ -2241,7 +2153,7 @@ WITH "usr" AS (
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2250,19 +2162,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
@@ -2374,7 +2275,7 @@ WITH "usr" AS (
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2383,19 +2284,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_1" AS (
@@ -2472,7 +2362,7 @@ WITH "usr" AS (
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2481,19 +2371,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2511,7 +2390,7 @@ WITH "usr" AS (
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
-    AND "m"."id" = CASE
+    AND "m"."id" = CAST(CASE
       WHEN CASE
         WHEN "e"."user_id" >= (
           -CAST(9.223372036854776e+18 AS DOUBLE)
@@ -2520,19 +2399,8 @@ WITH "usr" AS (
         THEN "e"."user_id" = FLOOR("e"."user_id")
         ELSE FALSE
       END
-      THEN CAST(CAST(CASE
-        WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
-          )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "e"."user_id" = FLOOR("e"."user_id")
-          ELSE FALSE
-        END
-        THEN "e"."user_id"
-        ELSE 0
-      END AS BIGINT) AS VARCHAR)
-    END
+      THEN CAST("e"."user_id" AS BIGINT)
+    END AS VARCHAR)
   WHERE
     CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
 ), "agg_3" AS (

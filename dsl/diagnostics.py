@@ -6,7 +6,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 
@@ -25,6 +25,7 @@ class Span:
 
 NO_SPAN = Span("<none>", 0, 0, 0, 0)
 MAX_SHOWN = 200  # characters of a source line (and its caret) shown under a diagnostic
+LEAD = 60  # characters shown before a span that starts past MAX_SHOWN
 
 
 class Severity(Enum):
@@ -109,6 +110,22 @@ def _caret_line(source_line: str, span: Span) -> str:
     return prefix + "^" * max(sum(_width(ch) for ch in underlined), 1)
 
 
+def _excerpt(source_line: str, span: Span) -> tuple[str, str]:
+    """The source line and its caret line, each cut to MAX_SHOWN characters. When the span
+    starts further right than that, the line's head is cut instead (shown as `…`), so the
+    caret stays in view with LEAD characters before it."""
+    start = max(span.column - 1, 0)
+    if sum(_width(ch) for ch in source_line[:start]) < MAX_SHOWN - LEAD:
+        shown, caret = visible(source_line, "\t"), _caret_line(source_line, span)
+        return shown[:MAX_SHOWN], caret[:MAX_SHOWN]
+    skip = start - LEAD
+    end_column = span.end_column - skip if span.end_line == span.line else span.end_column
+    shifted = replace(span, column=span.column - skip, end_column=end_column)
+    tail = source_line[skip:]
+    shown, caret = visible(tail, "\t"), _caret_line(tail, shifted)
+    return "…" + shown[: MAX_SHOWN - 1], " " + caret[: MAX_SHOWN - 1]
+
+
 def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -> str:
     """`file:line:col: CODE message`, the source line, a caret under the span, hints.
     Control and bidi characters are shown as `<U+XXXX>`, never written raw."""
@@ -120,10 +137,8 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -
         if diag.span is not None and text is not None and diag.span.line > 0:
             lines_of_file = source_lines(text)
             if diag.span.line <= len(lines_of_file):
-                source_line = lines_of_file[diag.span.line - 1]
-                shown = visible(source_line, "\t")
-                lines.append(f"    {shown[:MAX_SHOWN]}")
-                lines.append(f"    {_caret_line(source_line, diag.span)[:MAX_SHOWN]}")
+                shown, caret = _excerpt(lines_of_file[diag.span.line - 1], diag.span)
+                lines += [f"    {shown}", f"    {caret}"]
         lines.extend("  hint: " + visible(hint, "\t\n") for hint in diag.hints)
         blocks.append("\n".join(lines))
     return "\n".join(blocks)

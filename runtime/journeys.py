@@ -116,7 +116,8 @@ class JourneyRun:
 
     @property
     def key(self) -> ColumnType:
-        """The user key's type (read from the warehouse once when undeclared)."""
+        """How user keys are staged (runtime/store.py key_type: the warehouse's key column
+        type read once)."""
         if self._key is None:
             self._key = key_type(self.project, self.engine)
         return self._key

@@ -464,3 +464,25 @@ def test_check_warns_about_bidi_characters_in_comments(
         block[1] == "    segment vip = count(orders) >= 10 # <U+202E> 3 >= )sredro(tnuoc <U+202C>"
     )
     assert_caret_under(block, "<U+202E>")
+
+
+@pytest.mark.parametrize("before", [150, 400, 5000])
+def test_a_span_far_right_on_a_long_line_keeps_its_caret_in_view(before: int) -> None:
+    """A line longer than MAX_SHOWN is cut; when the span starts past the cut, the head of
+    the line is cut instead (`…`), so the caret still sits under the span."""
+    line = "x" * before + "北oops" + "y" * 300
+    start = before + 1
+    diag = Diagnostic("E0301", "unknown", Span("f", 1, start, 1, start + 5))
+    shown, carets = render_text([diag], {"f": line}).split("\n")[1:3]
+    assert len(shown) <= 4 + 200 and len(carets) <= 4 + 200
+    at = carets.index("^")
+    assert carets[at:].rstrip() == "^" * 6  # 北 is two cells wide
+    # the characters above the caret are the span's
+    cells = 0
+    for index, char in enumerate(shown):
+        if cells == at:
+            assert shown[index:].startswith("北oops"), shown
+            break
+        cells += 2 if char == "北" else 1
+    else:
+        raise AssertionError(f"no character at cell {at}: {shown!r}")

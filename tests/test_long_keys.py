@@ -126,3 +126,30 @@ def test_a_key_literal_is_exact(dialect: str) -> None:
     rendered = render(exp.Tuple(expressions=[key_literal(target, u) for u in users]), target)
     assert str(BASE + 3) in rendered and f"-{BASE + 3}" in rendered
     assert "'u-1'" in rendered and "7.5" in rendered
+
+
+@pytest.mark.parametrize(
+    ("engine_type", "integer"),
+    [
+        ("BIGINT", True),
+        ("INTEGER", True),
+        ("int", True),
+        ("Int64", True),
+        ("Nullable(Int64)", True),
+        ("LowCardinality(Nullable(UInt32))", True),
+        ("bigint", True),
+        ("UBIGINT", False),  # beyond BIGINT: not staged as one
+        ("UInt64", False),
+        ("HUGEINT", False),
+        ("DOUBLE", False),
+        ("DECIMAL(18,0)", False),
+        ("VARCHAR", False),
+        ("INTERVAL", False),
+    ],
+)
+def test_integer_key_columns_are_told_by_their_engine_type(engine_type: str, integer: bool) -> None:
+    """Which warehouse key columns are staged as BIGINT (runtime/store.py key_type): whole
+    numbers that a BIGINT holds, in each engine's spelling."""
+    from segl.runtime.engines import integer_type
+
+    assert integer_type(engine_type) is integer

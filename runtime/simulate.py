@@ -397,6 +397,7 @@ class SimulatedRun(JourneyRun):
 
     def __init__(self, compiled: CompiledRun, engine: Engine, simulation: Simulation) -> None:
         super().__init__(compiled, engine, None)
+        self._key = simulation.key  # read from the warehouse once, not at every instant
         self.simulation = simulation
         self.assigned = simulation.holdouts  # fixed at the first instant deciding a user
         self.entering: dict[str, list[object]] = {}  # by journey: `enter when` holds

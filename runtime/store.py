@@ -215,7 +215,7 @@ def _select(table: Table, columns: Sequence[str], where: exp.Expression) -> exp.
 def create_kept_table(table: Table, target: Target, key: ColumnType | None = None) -> exp.Create:
     """CREATE TABLE IF NOT EXISTS for a table segl keeps outside a run (deliveries, report
     results, assignments), each column typed as compiler/store.py declares it; the user
-    key typed `key` (runtime/journeys.py key_type). ClickHouse needs a table engine and Spark a
+    key typed `key` (`key_type` below). ClickHouse needs a table engine and Spark a
     file format for a kept table (the run's history tables are made the same way:
     compiler/targets/clickhouse.py, spark.py)."""
 

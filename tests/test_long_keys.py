@@ -7,23 +7,20 @@ users. Keys that differ in their last digit stay apart."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from sqlglot import exp
+from test_journeys_engines import loaded_project
 
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.sqlgen import render
 from segl.compiler.sqlgen.query import key_literal
 from segl.compiler.store import Kind
 from segl.compiler.targets import get_target
 from segl.compiler.types import Type
 from segl.compiler.values import bucket_of
-from segl.dsl.parser import parse_program
 from segl.runtime.assignments import assignments_at, run_sticky_experiment
 from segl.runtime.engines import Engine
 from segl.runtime.outbox import read_outbox
-from segl.runtime.project import LoadedProject, Settings
 from segl.runtime.run import run_loaded, store_of
 from segl.runtime.simulate import simulate
 
@@ -57,14 +54,6 @@ ORDERED_AT = T(2026, 11, 2, 9)
 RUNS = [T(2026, 11, 2, 8), T(2026, 11, 2, 12)]
 
 
-def _loaded() -> LoadedProject:
-    program = parse_program(RULES, "rules.segl")
-    config = ProjectConfig(name="shop", timezone="Asia/Shanghai", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
-
-
 def _fill(engine: Engine) -> None:
     users = [[key, "北京"] for key in KEYS]
     engine.create_table("users", [("user_id", Kind.COUNT), ("city", Type.STRING)], users)
@@ -85,7 +74,7 @@ def test_long_integer_keys_keep_every_digit(
     from segl.runtime import journeys
 
     monkeypatch.setattr(journeys, "STAGED_USERS_FROM", 0)
-    loaded = _loaded()
+    loaded = loaded_project(RULES)  # project shop, zone Asia/Shanghai, universe users
     assert loaded.project is not None
     _fill(engine)
     for as_of in RUNS:

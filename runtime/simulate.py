@@ -27,19 +27,19 @@ import datetime as dt
 import json
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.journeys import facts, model
+from segl.compiler.journeys import facts, model, rolling
 from segl.compiler.plan import Plan, build_plan
 from segl.compiler.script import CompiledRun, RunInfo, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.sqlgen.nodes import USER, and_all
 from segl.compiler.sqlgen.query import QueryBuilder
-from segl.compiler.store import Kind, Store
+from segl.compiler.store import ColumnType, Kind, Store
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic
@@ -57,10 +57,12 @@ from segl.runtime.outbox import read_outbox
 from segl.runtime.project import LoadedProject
 from segl.runtime.run import execute, segl_version
 from segl.runtime.schedule import Cadence
-from segl.runtime.store import create_kept_table, key_type
+from segl.runtime.store import key_type
 
 MAX_INSTANTS = 100_000
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time
+# a per-user query: (values, as-of, of the staged users only?, with stored passes?)
+QueryKey = tuple[tuple[str, ...], dt.datetime, bool, bool]
 
 
 def instants(start: dt.datetime, end: dt.datetime, every: dt.timedelta) -> list[dt.datetime]:
@@ -154,9 +156,11 @@ class Simulation:
         self.holdouts: HoldoutAssignments = {}  # the sticky holdout assignments so far
         self.decisions: list[dict[str, Any]] = []
         self.events: dict[tuple[model.EventTrigger, bool], list[Event]] = {}
-        self._queries: dict[tuple[tuple[str, ...], dt.datetime, bool], tuple[Plan, exp.Select]] = {}
-        self.ledger_written = False  # the scratch ledger table exists
+        self._queries: dict[QueryKey, tuple[Plan, exp.Select]] = {}
+        self.snapshots: dict[str, SurelyBlocked] = {}  # by `enter when` journey
         self.users_table = f"{prefix}users"  # the users whose values an instant reads
+        self.rolled: dict[str, Rolled] = {}  # by `enter when` condition
+        self.span_copies: dict[str, str] = {}  # source -> its span's rows (rolling.span_rows)
         self.key = key_type(project, engine)
 
     # ------------------------------------------------------------ the span's events
@@ -210,17 +214,25 @@ class Simulation:
         return rows[low:high]
 
     # ------------------------------------------------------------ per-user values
+    def plan_of(self, names: Sequence[str], as_of: dt.datetime) -> Plan:
+        """The plan of just these hidden values (and the universe) at `as_of`."""
+        reduced = dataclasses.replace(self.with_values.closure(list(names)), journeys=None)
+        return build_plan(reduced, as_of)
+
     def per_user(
-        self, names: Sequence[str], as_of: dt.datetime, staged: bool = False
+        self,
+        names: Sequence[str],
+        as_of: dt.datetime,
+        staged: bool = False,
+        stored: Mapping[int, exp.Select | exp.Union] | None = None,
     ) -> tuple[Plan, exp.Select]:
         """The per-user query of just these hidden values (and the universe) at `as_of`;
-        `staged`: of the users `values` staged only."""
-        key = (tuple(names), as_of, staged)
+        `staged`: of the users `values` staged only; `stored`: passes read from tables."""
+        key = (tuple(names), as_of, staged, bool(stored))
         if key not in self._queries:
-            reduced = dataclasses.replace(self.with_values.closure(list(names)), journeys=None)
-            plan = build_plan(reduced, as_of)
+            plan = self.plan_of(names, as_of)
             only = self._staged_users() if staged else None
-            query, _ = QueryBuilder(plan, self.target, None, only).build(False)
+            query, _ = QueryBuilder(plan, self.target, None, only, stored).build(False)
             self._queries = {k: v for k, v in self._queries.items() if k[1] == as_of}
             self._queries[key] = (plan, query)
         return self._queries[key]
@@ -234,6 +246,7 @@ class Simulation:
         as_of: dt.datetime,
         users: Sequence[object] | None = None,
         where: exp.Expression | None = None,
+        stored: Mapping[int, exp.Select | exp.Union] | None = None,
     ) -> list[tuple[Any, ...]]:
         """(user, values) at `as_of` of the universe's users (of `users` only: their values
         are computed from their rows alone) that `where` keeps."""
@@ -242,7 +255,7 @@ class Simulation:
                 return []
             key = column_type(Kind.KEY, self.key)
             self.engine.create_table(self.users_table, [(USER, key)], [[u] for u in users])
-        plan, query = self.per_user(names, as_of, staged=users is not None)
+        plan, query = self.per_user(names, as_of, users is not None, stored)
         columns = [col(plan.column_for(name).column) for name in names]
         outer = exp.Select(expressions=[col(USER), *columns]).from_(
             exp.Subquery(this=query, alias=exp.to_identifier("r")), copy=False
@@ -261,14 +274,16 @@ class Simulation:
             return False
         return journey.reenter is None or last > as_of - journey.reenter
 
-    def blocked_sql(self, journey: model.Journey, as_of: dt.datetime) -> exp.Select | None:
-        """The same, as a query over the scratch ledger (for `enter when`'s query)."""
-        last = self.previous.get(journey.name)
-        if last is None or not self.ledger_written:
-            return None
-        return facts.blocked_users(
-            self.target, self.store.journey_entries.name, journey, last, as_of
-        )
+    def surely_blocked(self, journey: model.Journey, as_of: dt.datetime) -> exp.Select | None:
+        """Users who may not enter the journey now, most of those who entered it (see
+        SurelyBlocked)."""
+        found = self.snapshots.get(journey.name)
+        if found is None:
+            number = list(self.journeys.journeys).index(journey)
+            table = f"{self.prefix}blocked{number}"
+            found = SurelyBlocked(self.engine, table, self.key, journey.reenter)
+            self.snapshots[journey.name] = found
+        return found.query(self.last_entry[journey.name], as_of)
 
     def sent_since(self, users: set[object], since: dt.datetime) -> dict[object, list[Any]]:
         found: dict[object, list[tuple[str, dt.datetime]]] = defaultdict(list)
@@ -286,6 +301,8 @@ class Simulation:
             for entry in entries:
                 if entry.new:
                     self.last_entry[journey.name][entry.user] = entry.entry_at
+                    if journey.name in self.snapshots:
+                        self.snapshots[journey.name].pending.append((entry.user, entry.entry_at))
                     entry.new = False
             live = [e for e in entries if not e.ended and len(e.decided) < len(journey.steps)]
             self.active[journey.name] = live
@@ -296,25 +313,6 @@ class Simulation:
             self.decisions.append(decision)
             if decision["status"] == model.SENT:
                 self.sent[decision["user"]].append((str(decision["channel"]), as_of))
-        when = {j.name for j in self.journeys.journeys if j.enter_when is not None}
-        rows = [[as_of, *row] for row in ledger if row[0] in when]
-        if rows:
-            self._append_ledger(rows)
-
-    def _append_ledger(self, rows: list[list[object]]) -> None:
-        """The scratch ledger in the database: `enter when` leaves out blocked users there."""
-        table = self.store.journey_entries
-        columns = [(c.name, column_type(c.type, self.key)) for c in table.columns]
-        delta = f"{table.name}_new"  # engines' create_table replaces: new rows, then copied
-        if not self.ledger_written:
-            # typed as the real ledger (ClickHouse's work tables keep times as text, which
-            # its comparisons with timestamps refuse)
-            create = create_kept_table(table, self.target, self.key)
-            self.engine.query(render(create, self.target))
-            self.ledger_written = True
-        self.engine.create_table(delta, columns, rows)
-        copy = exp.Select(expressions=[exp.Star()]).from_(table_ref(delta))
-        self.engine.query(render(exp.insert(copy, table_ref(table.name)), self.target))
 
     # ------------------------------------------------------------ the replay
     def run(
@@ -351,12 +349,62 @@ class Simulation:
         self, journey: model.Journey, condition: str, as_of: dt.datetime
     ) -> list[object]:
         """The users for whom `enter when` holds now, but those who may not enter."""
-        plan, _ = self.per_user([condition], as_of)
+        plan = self.plan_of([condition], as_of)
+        stored = self._roll(condition, plan)
         where = facts.is_true(plan, self.target, condition)
-        blocked = self.blocked_sql(journey, as_of)
+        blocked = self.surely_blocked(journey, as_of)
         if blocked is not None:
             where = and_all([where, facts.not_in(col(USER), blocked)])
-        return [row[0] for row in self.values([condition], as_of, where=where)]
+        found = self.values([condition], as_of, where=where, stored=stored)
+        return [row[0] for row in found if not self.blocked(journey, row[0], as_of)]
+
+    def _roll(self, condition: str, plan: Plan) -> dict[int, exp.Select | exp.Union]:
+        """The condition's rolling passes (compiler/journeys/rolling.py) at the plan's
+        as-of: pass index -> the query of its grouped rows. Stored as of the first
+        instant, then again once a day of new events has gathered."""
+        state = self.rolled.get(condition)
+        if state is None:
+            state = self.rolled[condition] = Rolled(len(self.rolled), rolling.rolling_passes(plan))
+        as_of = plan.as_of
+        compact = state.as_of is None or as_of - state.as_of >= rolling.COMPACT_AFTER
+        spans = {index: self._span_copy(plan.passes[index].source) for index in state.passes}
+        if compact and state.passes:
+            for index, span in spans.items():
+                self._store_rolled(state, plan, index, span)
+            state.as_of = as_of
+            state.generation += 1
+        since = state.as_of
+        return {
+            index: rolling.current_rows(plan, self.target, index, state.tables[index], since, span)
+            for index, span in spans.items()
+            if since is not None
+        }
+
+    def _store_rolled(self, state: Rolled, plan: Plan, index: int, span: str) -> None:
+        """A rolling pass's grouped rows as of the plan's as-of into a new table (a table
+        is made from the other of its two names), the old one dropped."""
+        table = f"{self.prefix}roll{state.number}_{index}_{state.generation % 2}"
+        old = state.tables.get(index)
+        if old is None or state.as_of is None:
+            query = rolling.first_rows(plan, self.target, index)
+        else:
+            query = rolling.compacted(plan, self.target, index, old, state.as_of, span)
+        for statement in self.target.create_work_table(table, query):
+            self.engine.query(render(statement, self.target, pretty=False))
+        if old is not None:
+            drop_tables(self.engine, [old])
+        state.tables[index] = table
+
+    def _span_copy(self, source: ir.Source) -> str:
+        """The source's rows of the simulation's span in time order, copied once."""
+        table = self.span_copies.get(source.name)
+        if table is None:
+            table = f"{self.prefix}span{len(self.span_copies)}"
+            rows = rolling.span_rows(self.target, source, self.moments[0], self.moments[-1])
+            for statement in self.target.create_work_table(table, rows):
+                self.engine.query(render(statement, self.target, pretty=False))
+            self.span_copies[source.name] = table
+        return table
 
     def _concerned(self, run: SimulatedRun) -> list[object]:
         """The users whose values the instant may read: those with an entering event since
@@ -388,8 +436,80 @@ class Simulation:
         }
 
     def _scratch_tables(self) -> list[str]:
-        name = self.store.journey_entries.name
-        return [name, f"{name}_new", self.users_table]
+        rolled = [table for state in self.rolled.values() for table in state.tables.values()]
+        blocked = [table for snapshot in self.snapshots.values() for table in snapshot.tables]
+        return [self.users_table, *rolled, *self.span_copies.values(), *blocked]
+
+
+@dataclasses.dataclass
+class Rolled:
+    """An `enter when` condition's rolling passes: the tables holding their grouped rows
+    as of an earlier instant (two names taken in turn: a table is made from the other)."""
+
+    number: int  # in the names of its tables
+    passes: list[int]
+    tables: dict[int, str] = dataclasses.field(default_factory=dict)
+    as_of: dt.datetime | None = None
+    generation: int = 0
+
+
+class SurelyBlocked:
+    """A journey's users who may not enter it again before `expires` (None: never), in a
+    scratch table: `enter when`'s query leaves them out, so that it returns few users,
+    and Simulation.blocked decides the rest exactly. Entries made since it was written
+    wait in `pending` and are appended once there are many; once the first of its users
+    may enter again, it is written anew, without those who may enter within a day."""
+
+    NEW_ENTRIES = 2_000  # pending entries that `blocked` filters one by one at most
+    HORIZON = dt.timedelta(days=1)
+
+    def __init__(
+        self, engine: Engine, table: str, key: ColumnType, reenter: dt.timedelta | None
+    ) -> None:
+        self.engine, self.table, self.reenter = engine, table, reenter
+        self.columns = [(USER, column_type(Kind.KEY, key))]
+        self.written = False
+        self.expires: dt.datetime | None = None
+        self.pending: list[tuple[object, dt.datetime]] = []
+
+    def query(self, entered: dict[object, dt.datetime], as_of: dt.datetime) -> exp.Select | None:
+        """Its users (None: nobody yet), entries up to `entered` (user -> last entry)."""
+        if not self.written or (self.expires is not None and as_of >= self.expires):
+            self._write(list(entered.items()), as_of, replace=True)
+        elif len(self.pending) > self.NEW_ENTRIES:
+            self._write(self.pending, as_of, replace=False)
+        if not self.written:
+            return None
+        return exp.Select(expressions=[col(USER)]).from_(table_ref(self.table))
+
+    def _write(
+        self, entries: list[tuple[object, dt.datetime]], as_of: dt.datetime, replace: bool
+    ) -> None:
+        self.pending = []
+        if not entries:
+            return
+        if self.reenter is None:
+            users = [[user] for user, _ in entries]
+        else:
+            horizon, reenter = as_of + self.HORIZON, self.reenter
+            until = {user: last + reenter for user, last in entries if last + reenter > horizon}
+            users = [[user] for user in until]
+            ends = [min(until.values())] if until else []
+            kept = [] if replace or self.expires is None else [self.expires]
+            self.expires = min([*kept, *ends], default=None)
+        if replace or not self.written:
+            self.engine.create_table(self.table, self.columns, users)
+        elif users:
+            delta = f"{self.table}_new"
+            self.engine.create_table(delta, self.columns, users)
+            rows = exp.Select(expressions=[exp.Star()]).from_(table_ref(delta))
+            insert = exp.insert(rows, table_ref(self.table))
+            self.engine.query(render(insert, self.engine.target, pretty=False))
+        self.written = True
+
+    @property
+    def tables(self) -> list[str]:
+        return [self.table, f"{self.table}_new"]
 
 
 class SimulatedRun(JourneyRun):

@@ -49,6 +49,7 @@ source orders from table "orders" user user_id time ts { amount: number }
 tag visits = count(events where name == "visit" in last 7 days)
 tag spend = sum(orders.amount)
 tag last_seen = max(events.ts)
+tag registered = exists(events where name == "register")
 layering activity {
     engaged when visits >= 1 and spend > 5
     browsing when visits >= 1
@@ -120,6 +121,7 @@ def journeys(draw: st.DrawFn, name: str) -> str:
                 'enter on events where name != "view"',
                 "enter when visits >= 1",
                 "enter when spend > 5 or visits == 0",
+                "enter when registered and hours_since(last_seen) >= 20",
                 'enter on moved(activity, from "browsing", to "idle")',
                 'enter on moved(activity, from "idle", to "engaged")',
             ]

@@ -12,6 +12,7 @@ Query shape, one CTE per stage so the SQL stays readable:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from sqlglot import exp
 
@@ -54,6 +55,7 @@ class QueryBuilder:
         target: Target,
         identity_map: str | None = None,
         only_users: exp.Select | None = None,
+        stored_passes: Mapping[int, exp.Select | exp.Union] | None = None,
     ) -> None:
         self.plan = plan
         self.target = target
@@ -62,6 +64,10 @@ class QueryBuilder:
         # just these users (a query of one column; `segl simulate`): a user's values come
         # from their own rows alone, so they are the same as in the whole universe's query
         self.only_users = only_users
+        # pass index -> a query of that pass's grouped rows from tables `segl simulate`
+        # keeps up to date across instants (compiler/journeys/rolling.py): read instead of
+        # the pass; its own CTEs, named apart from the builder's, join the builder's
+        self.stored_passes = stored_passes or {}
         self.ctes: list[exp.CTE] = []
         self.base_columns: dict[ir.Expr, str] = {}  # profile columns and aggregates in "base"
         self.values: dict[str, exp.Expression] = {}  # definition column -> its value
@@ -79,6 +85,15 @@ class QueryBuilder:
         """CTEs for one event source; returns the aggregate CTE and extra joins. A pass
         whose aggregates use per-user values reads the events joined with `users` (the
         users' CTE, or the level whose definitions it uses), which holds them."""
+        stored = self.stored_passes.get(index)
+        if stored is not None:
+            body = stored.copy()
+            inner = body.args.get("with_")
+            body.set("with_", None)
+            self.ctes += list(inner.expressions) if inner is not None else []
+            grouped = f"agg_{index}"
+            self.add_cte(grouped, body)
+            return grouped, [(grouped, slot.column) for slot in event_pass.slots]
         source = event_pass.source
         target = self.target
         scan = f"ev_{index}"
@@ -86,12 +101,7 @@ class QueryBuilder:
         # the event table's own columns, qualified where a second relation is joined
         identity = self.identity_map is not None
         events = EVENTS_ALIAS if event_pass.per_user or identity else None
-        assert source.time_column is not None
-        time_type = source.column_type(source.time_column) or Type.TIMESTAMP
-        raw_time = col(source.time_column, events)
-        time_value = target.read_column(raw_time, time_type)
-        if time_type is Type.DATE:
-            time_value = target.to_timestamp(time_value)
+        time_value = event_time(target, source, events)
         # the user: the event's ID, or (identity) the person the ID belongs to
         user = col("person", "m") if identity else col(source.user_column, events)
         selects: list[exp.Expression] = [aliased(user, USER), aliased(time_value, TIME)]
@@ -166,6 +176,15 @@ class QueryBuilder:
             if slot.aggregate.entry.shape is AggregateShape.MODE:
                 joins.append((self.most_frequent(compiler, scan, slot), slot.column))
         return grouped, joins
+
+    def grouped_rows(self, event_pass: EventPass, number: int) -> exp.Select:
+        """The grouped rows (GROUPED_USER, then each slot's column) of one pass alone, as
+        the per-user query reads them, its CTEs numbered `number`."""
+        grouped, joins = self.event_pass(number, event_pass)
+        columns = [col(GROUPED_USER), *(col(column) for _, column in joins)]
+        query = exp.Select(expressions=columns).from_(cte_ref(grouped), copy=False)
+        query.set("with_", exp.With(expressions=self.ctes))
+        return query
 
     def per_user_values(
         self, event_pass: EventPass, users: str
@@ -614,6 +633,14 @@ def build_result_query(
     target evaluates where members are written (Target.defer_segment_flags), and those
     segments: column -> condition over the result's columns."""
     return QueryBuilder(plan, target, identity_map).build(target.defer_segment_flags)
+
+
+def event_time(target: Target, source: ir.Source, table: str | None = None) -> exp.Expression:
+    """An event row's time as a timestamp in the project's zone (a date: its midnight)."""
+    assert source.time_column is not None
+    time_type = source.column_type(source.time_column) or Type.TIMESTAMP
+    time_value = target.read_column(col(source.time_column, table), time_type)
+    return target.to_timestamp(time_value) if time_type is Type.DATE else time_value
 
 
 def _zero_unless_nan(slot: AggregateSlot) -> bool:

@@ -160,7 +160,9 @@ class Simulation:
         self.snapshots: dict[str, SurelyBlocked] = {}  # by `enter when` journey
         self.users_table = f"{prefix}users"  # the users whose values an instant reads
         self.rolled: dict[str, Rolled] = {}  # by `enter when` condition
-        self.span_copies: dict[str, str] = {}  # source -> its span's rows (rolling.span_rows)
+        # (source, start) -> its rows from start to the last instant (rolling.span_rows)
+        self.span_copies: dict[tuple[str, dt.datetime], str] = {}
+        self._first_plans: dict[tuple[str, ...], Plan] = {}  # by values, at the first instant
         self.key = key_type(project, engine)
 
     # ------------------------------------------------------------ the span's events
@@ -232,10 +234,29 @@ class Simulation:
         if key not in self._queries:
             plan = self.plan_of(names, as_of)
             only = self._staged_users() if staged else None
-            query, _ = QueryBuilder(plan, self.target, None, only, stored).build(False)
+            read = self._windows_from_copies(names, plan)
+            query, _ = QueryBuilder(read, self.target, None, only, stored).build(False)
             self._queries = {k: v for k, v in self._queries.items() if k[1] == as_of}
             self._queries[key] = (plan, query)
         return self._queries[key]
+
+    def _windows_from_copies(self, names: Sequence[str], plan: Plan) -> Plan:
+        """The plan with each pass whose aggregates all have a window reading a copy of
+        the rows in time order that its windows hold at any instant (from its lower bound
+        at the first instant): each instant's scan then skips the rows before its window,
+        where the source, in any order, would be read whole every instant."""
+        first = self._first_plans.get(tuple(names))
+        if first is None:
+            first = self._first_plans[tuple(names)] = self.plan_of(names, self.moments[0])
+        passes = []
+        for at_first, event_pass in zip(first.passes, plan.passes, strict=True):
+            start = at_first.lower_bound
+            if start is not None:
+                source = event_pass.source
+                copy = dataclasses.replace(source, table=self._span_copy(source, start))
+                event_pass = dataclasses.replace(event_pass, source=copy)
+            passes.append(event_pass)
+        return dataclasses.replace(plan, passes=tuple(passes))
 
     def _staged_users(self) -> exp.Select:
         return exp.Select(expressions=[col(USER)]).from_(table_ref(self.users_table))
@@ -367,7 +388,8 @@ class Simulation:
             state = self.rolled[condition] = Rolled(len(self.rolled), rolling.rolling_passes(plan))
         as_of = plan.as_of
         compact = state.as_of is None or as_of - state.as_of >= rolling.COMPACT_AFTER
-        spans = {index: self._span_copy(plan.passes[index].source) for index in state.passes}
+        first = self.moments[0]
+        spans = {index: self._span_copy(plan.passes[index].source, first) for index in state.passes}
         if compact and state.passes:
             for index, span in spans.items():
                 self._store_rolled(state, plan, index, span)
@@ -395,15 +417,15 @@ class Simulation:
             drop_tables(self.engine, [old])
         state.tables[index] = table
 
-    def _span_copy(self, source: ir.Source) -> str:
-        """The source's rows of the simulation's span in time order, copied once."""
-        table = self.span_copies.get(source.name)
+    def _span_copy(self, source: ir.Source, start: dt.datetime) -> str:
+        """The source's rows from `start` to the last instant in time order, copied once."""
+        table = self.span_copies.get((source.name, start))
         if table is None:
             table = f"{self.prefix}span{len(self.span_copies)}"
-            rows = rolling.span_rows(self.target, source, self.moments[0], self.moments[-1])
+            rows = rolling.span_rows(self.target, source, start, self.moments[-1])
             for statement in self.target.create_work_table(table, rows):
                 self.engine.query(render(statement, self.target, pretty=False))
-            self.span_copies[source.name] = table
+            self.span_copies[(source.name, start)] = table
         return table
 
     def _concerned(self, run: SimulatedRun) -> list[object]:

@@ -53,7 +53,7 @@ class Entry:
     new: bool  # made by this run
     ended: bool = False
     decided: set[str] = field(default_factory=set)  # steps already in the outbox
-    # JourneyRun._may_decide's cache: the first instant a pending step is due (UTC), and
+    # JourneyRun._deciding's cache: the first instant a pending step is due (UTC), and
     # the first wall time one expires; steps waiting for their window: when it opens
     next_check: tuple[dt.datetime, dt.datetime] | None = None
     waits: dict[str, dt.datetime] = field(default_factory=dict)
@@ -278,13 +278,13 @@ class JourneyRun:
             stats = self.stats.setdefault(journey.name, JourneyStats())
             start = previous.get(journey.name)
             old = self._active(journey)
-            busy = {e.user for e in old}  # a user has at most one active entry
+            busy = self._busy(journey, old)  # a user has at most one active entry
             new = [e for e in self._enter(journey, start) if e.user not in busy]
             stats.entries = len(new)
             ledger += [[journey.name, e.user, e.entry_at, "enter", e.entry_at] for e in new]
             active = [*old, *new]
             entries_by_journey[journey.name] = active
-            deciding = [e for e in active if self._may_decide(journey, e)]
+            deciding = self._deciding(journey, active)
             concerned = active if journey.exit_when else deciding
             values = self._values_of(self._value_names(journey), concerned)
             exits = self._exits(journey, active, start, values)
@@ -310,17 +310,32 @@ class JourneyRun:
             markers.append([journey.name, previous.get(journey.name), stats.entries, made])
         return ledger, [self._outbox_row(d) for d in decisions], markers
 
-    def _may_decide(self, journey: model.Journey, entry: Entry) -> bool:
-        """Whether this run may decide a step of the entry: one not decided yet is due
-        (its window open, as far as earlier runs found) or expires. Only these entries'
-        values are read and their steps searched (_steps decides)."""
-        if entry.next_check is None:
-            pending = [s for s in journey.steps if s.name not in entry.decided]
-            dues = [entry.waits.get(s.name) or self._base(entry, s) for s in pending]
-            expiries = [entry.entry_at + s.within for s in pending if s.within is not None]
-            entry.next_check = (min(dues, default=NEVER), min(expiries, default=dt.datetime.max))
-        due, expiry = entry.next_check
-        return due <= self.now or expiry <= self.as_of
+    def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> set[object]:
+        """The users with an active entry in the journey."""
+        return {e.user for e in active}
+
+    def _deciding(self, journey: model.Journey, entries: Sequence[Entry]) -> list[Entry]:
+        """The entries this run may decide a step of: one not decided yet is due (its
+        window open, as far as earlier runs found) or expires. Only these entries' values
+        are read and their steps searched (_steps decides). One loop over every active
+        entry at every run, so it is written for speed."""
+        now, as_of = self.now, self.as_of
+        found = []
+        for entry in entries:
+            check = entry.next_check
+            if check is None:
+                check = entry.next_check = self._next_check(journey, entry)
+            if check[0] <= now or check[1] <= as_of:
+                found.append(entry)
+        return found
+
+    def _next_check(self, journey: model.Journey, entry: Entry) -> tuple[dt.datetime, dt.datetime]:
+        """The first instant a pending step of the entry is due (UTC), and the first wall
+        time one expires (Entry.next_check)."""
+        pending = [s for s in journey.steps if s.name not in entry.decided]
+        dues = [entry.waits.get(s.name) or self._base(entry, s) for s in pending]
+        expiries = [entry.entry_at + s.within for s in pending if s.within is not None]
+        return min(dues, default=NEVER), min(expiries, default=dt.datetime.max)
 
     def _base(self, entry: Entry, step: model.Step) -> dt.datetime:
         """The instant a step is due at the earliest: `after` its entry, in the project's

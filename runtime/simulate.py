@@ -439,9 +439,9 @@ class Simulation:
                 events = self.slice(journey.enter_on, journey.enter_first, start, run.as_of)
                 found.update((user, None) for _, user in events)
             found.update((user, None) for user in run.entering.get(journey.name, ()))
-            for entry in self.active[journey.name]:
-                if journey.exit_when or run.may_decide(journey, entry):
-                    found[entry.user] = None
+            active = self.active[journey.name]
+            deciding = active if journey.exit_when else run.deciding(journey, active)
+            found.update((entry.user, None) for entry in deciding)
         return list(found)
 
     def _values_of(self, run: SimulatedRun, users: list[object]) -> dict[object, UserValues]:
@@ -545,8 +545,11 @@ class SimulatedRun(JourneyRun):
         self.entering: dict[str, list[object]] = {}  # by journey: `enter when` holds
         self.known: dict[object, UserValues] = {}  # the values of users in the universe
 
-    def may_decide(self, journey: model.Journey, entry: Entry) -> bool:
-        return self._may_decide(journey, entry)
+    def deciding(self, journey: model.Journey, entries: Sequence[Entry]) -> list[Entry]:
+        return self._deciding(journey, entries)
+
+    def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> set[object]:
+        return self.simulation.active_users[journey.name]  # the users of `active`
 
     def value_names(self, journey: model.Journey) -> list[str]:
         return self._value_names(journey)

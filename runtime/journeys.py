@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -304,10 +304,12 @@ class JourneyRun:
         for decision in decisions:
             self.stats[decision.journey].statuses[decision.status] += 1
         self.entries_by_journey = entries_by_journey
+        made = Counter(d.journey for d in decisions)
         for journey in self.journeys.journeys:
-            made = sum(1 for d in decisions if d.journey == journey.name)
             stats = self.stats[journey.name]
-            markers.append([journey.name, previous.get(journey.name), stats.entries, made])
+            markers.append(
+                [journey.name, previous.get(journey.name), stats.entries, made[journey.name]]
+            )
         return ledger, [self._outbox_row(d) for d in decisions], markers
 
     def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> set[object]:

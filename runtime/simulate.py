@@ -60,6 +60,7 @@ from segl.runtime.schedule import Cadence
 from segl.runtime.store import key_type
 
 MAX_INSTANTS = 100_000
+NO_RESULT_QUERY = exp.select(exp.Literal.number(1))  # see Simulation._decide_at
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time
 # a per-user query: (values, as-of, of the staged users only?, with stored passes?)
 QueryKey = tuple[tuple[str, ...], dt.datetime, bool, bool]
@@ -355,7 +356,9 @@ class Simulation:
 
     def _decide_at(self, as_of: dt.datetime) -> SimulatedRun:
         info = RunInfo(dt.datetime.now(dt.UTC).replace(microsecond=0), segl_version())
-        compiled = compile_run(self.project, as_of, self.target, prefix=self.prefix, info=info)
+        # what compile_run gives but the result query, which a simulation never runs
+        plan = build_plan(self.with_values, as_of)
+        compiled = CompiledRun(plan, self.target, NO_RESULT_QUERY, self.store, info)
         run = SimulatedRun(compiled, self.engine, self)
         run.last = max(self.previous.values(), default=None)
         for journey in self.journeys.journeys:

@@ -162,8 +162,10 @@ def test_holdout_assignments_stick_on_every_engine(
 
 def test_a_simulation_is_the_schedule_of_runs_on_every_engine(engine: Engine) -> None:
     """`segl simulate` over the schedule's instants decides what the runs decide (SPEC
-    §3.2), on every engine: the scratch ledger that `enter when` reads is typed as the real
-    one (ClickHouse refused comparing its text times with a timestamp)."""
+    §3.2), on every engine: winback's `last_visit_at` (a max without a window) is rolled
+    forward across instants in scratch tables (compiler/journeys/rolling.py), stored
+    again after gaps of days and merged with the new events within a day (10:00 to
+    12:30, 12:00 to 02:00)."""
     from segl.runtime.simulate import simulate
 
     loaded = loaded_project()

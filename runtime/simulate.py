@@ -313,9 +313,7 @@ class Simulation:
             found[user] = [(c, at) for c, at in self.sent.get(user, ()) if at > since]
         return found
 
-    def apply(
-        self, run: SimulatedRun, ledger: list[list[object]], outbox: list[list[object]]
-    ) -> None:
+    def apply(self, run: SimulatedRun, outbox: list[list[object]]) -> None:
         """What the run decided becomes the state the next instant reads."""
         as_of = run.as_of
         for journey in self.journeys.journeys:
@@ -365,8 +363,8 @@ class Simulation:
             if journey.enter_when is not None:
                 run.entering[journey.name] = self._entering_when(journey, journey.enter_when, as_of)
         run.known = self._values_of(run, self._concerned(run))
-        ledger, outbox, _ = run.decide(dict(self.previous))
-        self.apply(run, ledger, outbox)
+        _, outbox, _ = run.decide(dict(self.previous))
+        self.apply(run, outbox)
         return run
 
     def _entering_when(

@@ -296,3 +296,48 @@ def test_a_simulation_shows_its_progress_on_a_terminal_only(
     err = capsys.readouterr().err
     assert err.startswith("\rsegl simulate: instant 1 of 2,160 (2026-08-02 12:00)\033[K")
     assert err.endswith("\rsegl simulate: instant 2,160 of 2,160 (2026-10-31 11:00)\033[K")
+
+
+ROLLING_RULES = """\
+source users from table "users" key user_id { user_id: number }
+source events from table "events" user user_id time ts { name: string  page: string }
+source orders from table "orders" user user_id time ts { amount: number }
+source visits from table "visits" user user_id time ts { page: string }
+tag seen = count(events.page)
+tag registered = exists(events where name == "register")
+tag last_seen = max(events.ts)
+tag spend = sum(orders.amount)
+tag first_page = min(visits.page)
+tag recent = count(visits in last 7 days)
+"""
+
+
+@pytest.mark.parametrize(
+    ("condition", "rolls"),
+    [
+        ("seen >= 1 and registered and hours_since(last_seen) >= 20", ["events"]),
+        ("spend > 5", []),  # partial float sums may differ in the last bits: not rolled
+        ('first_page == "home" or recent >= 1', []),  # text extremes, a window
+    ],
+)
+def test_which_enter_when_aggregates_roll_forward(condition: str, rolls: list[str]) -> None:
+    """compiler/journeys/rolling.py: counts (of any values), `exists` and the min/max of
+    numbers and times without a window are kept across instants; sums, text extremes
+    and windowed aggregates are computed again."""
+    from segl.compiler.checker import ProjectConfig, check_programs
+    from segl.compiler.journeys.rolling import rolling_passes
+    from segl.compiler.plan import build_plan
+    from segl.dsl.parser import parse_program
+
+    rules = (
+        f'{ROLLING_RULES}journey j {{\n    enter when {condition}\n    step s: send push "t"\n}}\n'
+    )
+    config = ProjectConfig(name="roll", timezone="UTC", universe="users")
+    checked, diagnostics = check_programs([parse_program(rules, "rules.segl")], config)
+    assert checked is not None, [str(d) for d in diagnostics]
+    assert checked.journeys is not None
+    hidden = checked.journeys.journeys[0].enter_when
+    assert hidden is not None
+    reduced = dataclasses.replace(checked.with_journey_values().closure([hidden]), journeys=None)
+    plan = build_plan(reduced, dt.datetime(2026, 11, 1))
+    assert [plan.passes[i].source.name for i in rolling_passes(plan)] == rolls

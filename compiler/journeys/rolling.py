@@ -50,7 +50,8 @@ def _rolls(slot: AggregateSlot) -> bool:
     if slot.start is not None or aggregate.func not in MERGES:
         return False
     value = aggregate.value
-    return value is None or value.type in EXTREME_TYPES
+    counts = MERGES[aggregate.func] is exp.Sum  # of rows or of non-null values: any type
+    return counts or value is None or value.type in EXTREME_TYPES
 
 
 def rolling_passes(plan: Plan) -> list[int]:

@@ -298,6 +298,50 @@ def test_a_simulation_shows_its_progress_on_a_terminal_only(
     assert err.endswith("\rsegl simulate: instant 2,160 of 2,160 (2026-10-31 11:00)\033[K")
 
 
+def test_a_rolled_aggregate_takes_the_events_between_instants() -> None:
+    """The `enter when` condition's `last_seen` (a max of event times) is rolled forward:
+    stored as of 08:00, merged within the day with the visits since. User 1 visits at
+    05:00 and 09:30: at 10:00 its last visit is 09:30 (not 2 hours ago: no entry), at
+    12:00 it is (an entry); user 2, who never comes back, enters at every instant. A
+    merge that kept the stored value (or the smaller one) would enter user 1 at 10:00."""
+    import test_journeys_engines
+    from test_journeys_differential import SOURCES
+
+    t = dt.datetime
+    rules = SOURCES + (
+        "journey back {\n    enter when registered and hours_since(last_seen) >= 2\n"
+        '    reenter after 0 days\n    step s: send push "t"\n}\n'
+    )
+    scenario = Scenario(
+        rules,
+        "UTC",
+        [[1, None], [2, None]],
+        [
+            [1, t(2026, 5, 4, 5), "register"],
+            [1, t(2026, 5, 4, 9, 30), "visit"],
+            [2, t(2026, 5, 4, 1), "register"],
+        ],
+        [],
+        [t(2026, 5, 4, 8), t(2026, 5, 4, 10), t(2026, 5, 4, 12)],
+    )
+    loaded = test_journeys_engines.loaded_project(rules)  # not loaded_of: no `assume` here
+    real = DuckDBEngine()
+    try:
+        expected = actual(real, scenario, loaded)
+        simulated = decisions_of(simulate(loaded, real, scenario.runs))
+    finally:
+        real.close()
+    entered = sorted((d[2], d[5]) for d in simulated)
+    assert entered == [
+        (1.0, t(2026, 5, 4, 8)),
+        (1.0, t(2026, 5, 4, 12)),
+        (2.0, t(2026, 5, 4, 8)),
+        (2.0, t(2026, 5, 4, 10)),
+        (2.0, t(2026, 5, 4, 12)),
+    ]
+    assert simulated == expected
+
+
 ROLLING_RULES = """\
 source users from table "users" key user_id { user_id: number }
 source events from table "events" user user_id time ts { name: string  page: string }

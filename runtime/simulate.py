@@ -158,6 +158,7 @@ class Simulation:
         self.decisions: list[dict[str, Any]] = []
         self.events: dict[tuple[model.EventTrigger, bool], list[Event]] = {}
         self._queries: dict[QueryKey, tuple[Plan, exp.Select]] = {}
+        self._plans: dict[tuple[tuple[str, ...], dt.datetime], Plan] = {}  # this instant's
         self.snapshots: dict[str, SurelyBlocked] = {}  # by `enter when` journey
         self.users_table = f"{prefix}users"  # the users whose values an instant reads
         self.rolled: dict[str, Rolled] = {}  # by `enter when` condition
@@ -218,9 +219,14 @@ class Simulation:
 
     # ------------------------------------------------------------ per-user values
     def plan_of(self, names: Sequence[str], as_of: dt.datetime) -> Plan:
-        """The plan of just these hidden values (and the universe) at `as_of`."""
-        reduced = dataclasses.replace(self.with_values.closure(list(names)), journeys=None)
-        return build_plan(reduced, as_of)
+        """The plan of just these hidden values (and the universe) at `as_of`, built once
+        (`enter when` reads it, then its per-user query)."""
+        key = (tuple(names), as_of)
+        if key not in self._plans:
+            reduced = dataclasses.replace(self.with_values.closure(list(names)), journeys=None)
+            self._plans = {k: v for k, v in self._plans.items() if k[1] == as_of}
+            self._plans[key] = build_plan(reduced, as_of)
+        return self._plans[key]
 
     def per_user(
         self,
@@ -387,20 +393,19 @@ class Simulation:
         state = self.rolled.get(condition)
         if state is None:
             state = self.rolled[condition] = Rolled(len(self.rolled), rolling.rolling_passes(plan))
-        as_of = plan.as_of
-        compact = state.as_of is None or as_of - state.as_of >= rolling.COMPACT_AFTER
+        if not state.passes:
+            return {}
         first = self.moments[0]
         spans = {index: self._span_copy(plan.passes[index].source, first) for index in state.passes}
-        if compact and state.passes:
+        if state.as_of is None or plan.as_of - state.as_of >= rolling.COMPACT_AFTER:
             for index, span in spans.items():
                 self._store_rolled(state, plan, index, span)
-            state.as_of = as_of
+            state.as_of = plan.as_of
             state.generation += 1
         since = state.as_of
         return {
             index: rolling.current_rows(plan, self.target, index, state.tables[index], since, span)
             for index, span in spans.items()
-            if since is not None
         }
 
     def _store_rolled(self, state: Rolled, plan: Plan, index: int, span: str) -> None:
@@ -412,11 +417,14 @@ class Simulation:
             query = rolling.first_rows(plan, self.target, index)
         else:
             query = rolling.compacted(plan, self.target, index, old, state.as_of, span)
-        for statement in self.target.create_work_table(table, query):
-            self.engine.query(render(statement, self.target, pretty=False))
+        self._create_work_table(table, query)
         if old is not None:
             drop_tables(self.engine, [old])
         state.tables[index] = table
+
+    def _create_work_table(self, table: str, query: exp.Select) -> None:
+        for statement in self.target.create_work_table(table, query):
+            self.engine.query(render(statement, self.target, pretty=False))
 
     def _span_copy(self, source: ir.Source, start: dt.datetime) -> str:
         """The source's rows from `start` to the last instant in time order, copied once."""
@@ -424,8 +432,7 @@ class Simulation:
         if table is None:
             table = f"{self.prefix}span{len(self.span_copies)}"
             rows = rolling.span_rows(self.target, source, start, self.moments[-1])
-            for statement in self.target.create_work_table(table, rows):
-                self.engine.query(render(statement, self.target, pretty=False))
+            self._create_work_table(table, rows)
             self.span_copies[(source.name, start)] = table
         return table
 

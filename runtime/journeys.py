@@ -14,8 +14,9 @@ import contextlib
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -106,7 +107,8 @@ class JourneyRun:
         self.warnings: list[Diagnostic] = []
         self._rendered: list[str] = []
         self._unknown_zones: dict[str, set[object]] = defaultdict(set)  # name -> users
-        self.entries_by_journey: dict[str, list[Entry]] = {}  # after _decide: every entry
+        # after _decide, by journey: the entries it made, may have decided or ended
+        self.touched: dict[str, list[Entry]] = {}
         # (holdout, salt, user) -> held out: the sticky assignments of the users whose
         # steps this run decides (those fixed by an earlier run read first)
         self.assigned: HoldoutAssignments = {}
@@ -273,7 +275,8 @@ class JourneyRun:
         candidates: list[_Candidate] = []
         decisions: list[model.Decision] = []
         markers: list[list[object]] = []
-        entries_by_journey: dict[str, list[Entry]] = {}
+        finishing: dict[str, Iterable[Entry]] = {}
+        self.touched = {}
         for journey in self.journeys.journeys:
             stats = self.stats.setdefault(journey.name, JourneyStats())
             start = previous.get(journey.name)
@@ -282,12 +285,10 @@ class JourneyRun:
             new = [e for e in self._enter(journey, start) if e.user not in busy]
             stats.entries = len(new)
             ledger += [[journey.name, e.user, e.entry_at, "enter", e.entry_at] for e in new]
-            active = [*old, *new]
-            entries_by_journey[journey.name] = active
-            deciding = self._deciding(journey, active)
-            concerned = active if journey.exit_when else deciding
+            deciding = self._deciding(journey, old, new)
+            concerned = [*old, *new] if journey.exit_when else deciding
             values = self._values_of(self._value_names(journey), concerned)
-            exits = self._exits(journey, active, start, values)
+            exits = self._exits(journey, self._by_user(journey, old, new), start, values)
             stats.exits = len(exits)
             for entry, when in exits:
                 entry.ended = True
@@ -296,14 +297,15 @@ class JourneyRun:
             for entry in deciding:
                 if not entry.ended:
                     decisions += self._steps(journey, entry, values, candidates)
+            finishing[journey.name] = self._finishing(journey, old, new, deciding)
+            self.touched[journey.name] = [*new, *deciding, *(entry for entry, _ in exits)]
         decisions += self._apply_caps(candidates)
         for journey in self.journeys.journeys:
-            for entry in entries_by_journey[journey.name]:
+            for entry in finishing[journey.name]:
                 if not entry.ended and len(entry.decided) == len(journey.steps):
                     ledger.append([journey.name, entry.user, entry.entry_at, "done", self.as_of])
         for decision in decisions:
             self.stats[decision.journey].statuses[decision.status] += 1
-        self.entries_by_journey = entries_by_journey
         made = Counter(d.journey for d in decisions)
         for journey in self.journeys.journeys:
             stats = self.stats[journey.name]
@@ -312,18 +314,37 @@ class JourneyRun:
             )
         return ledger, [self._outbox_row(d) for d in decisions], markers
 
-    def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> set[object]:
+    def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> Collection[object]:
         """The users with an active entry in the journey."""
         return {e.user for e in active}
 
-    def _deciding(self, journey: model.Journey, entries: Sequence[Entry]) -> list[Entry]:
+    def _by_user(
+        self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
+    ) -> Mapping[object, Entry]:
+        """The journey's active entries by user (one each)."""
+        return {e.user: e for e in chain(old, new)}
+
+    def _finishing(
+        self,
+        journey: model.Journey,
+        old: Sequence[Entry],
+        new: Sequence[Entry],
+        deciding: Sequence[Entry],
+    ) -> Iterable[Entry]:
+        """The entries that may have no step left once the run has decided: every active
+        one (an old entry's journey may have lost steps since it was decided)."""
+        return chain(old, new)
+
+    def _deciding(
+        self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
+    ) -> list[Entry]:
         """The entries this run may decide a step of: one not decided yet is due (its
         window open, as far as earlier runs found) or expires. Only these entries' values
         are read and their steps searched (_steps decides). One loop over every active
         entry at every run, so it is written for speed."""
         now, as_of = self.now, self.as_of
         found = []
-        for entry in entries:
+        for entry in chain(old, new):
             check = entry.next_check
             if check is None:
                 check = entry.next_check = self._next_check(journey, entry)
@@ -430,11 +451,10 @@ class JourneyRun:
     def _exits(
         self,
         journey: model.Journey,
-        active: Sequence[Entry],
+        by_user: Mapping[object, Entry],
         start: dt.datetime | None,
         values: dict[object, UserValues],
     ) -> list[tuple[Entry, dt.datetime]]:
-        by_user = {e.user: e for e in active}
         firsts: dict[object, dt.datetime] = {}
         if start is not None:
             for trigger in journey.exit_on:
@@ -447,7 +467,7 @@ class JourneyRun:
         return [(by_user[user], when) for user, when in firsts.items()]
 
     def _exit_events(
-        self, trigger: model.EventTrigger, start: dt.datetime, by_user: dict[object, Entry]
+        self, trigger: model.EventTrigger, start: dt.datetime, by_user: Mapping[object, Entry]
     ) -> dict[object, dt.datetime]:
         """Each active entry's first matching event strictly after it, before the run."""
         found: dict[object, dt.datetime] = {}

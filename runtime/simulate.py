@@ -24,10 +24,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import heapq
+import itertools
 import json
 import secrets
-from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections import ChainMap, Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -45,6 +47,7 @@ from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic
 from segl.runtime.engines import Engine
 from segl.runtime.journeys import (
+    NEVER,
     Entry,
     HoldoutAssignments,
     JourneyRun,
@@ -64,6 +67,7 @@ NO_RESULT_QUERY = exp.select(exp.Literal.number(1))  # see Simulation._decide_at
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time
 # a per-user query: (values, as-of, of the staged users only?, with stored passes?)
 QueryKey = tuple[tuple[str, ...], dt.datetime, bool, bool]
+Check = tuple[dt.datetime, dt.datetime]  # Entry.next_check
 
 
 def instants(start: dt.datetime, end: dt.datetime, every: dt.timedelta) -> list[dt.datetime]:
@@ -150,8 +154,10 @@ class Simulation:
         self.store = Store(project, prefix, self.target.ascii_table_names)
         self.with_values = project.with_journey_values()
         self.previous: dict[str, dt.datetime] = {}
-        self.active: dict[str, list[Entry]] = {j.name: [] for j in self.journeys.journeys}
-        self.active_users: dict[str, set[object]] = {j.name: set() for j in self.journeys.journeys}
+        # by journey: the active entries by user, in the order the runs read them, and
+        # by the instant each is next worth deciding
+        self.active: dict[str, dict[object, Entry]] = {j.name: {} for j in self.journeys.journeys}
+        self.due: dict[str, DueIndex] = {j.name: DueIndex() for j in self.journeys.journeys}
         self.last_entry: dict[str, dict[object, dt.datetime]] = defaultdict(dict)
         self.sent: dict[object, list[tuple[str, dt.datetime]]] = defaultdict(list)
         self.holdouts: HoldoutAssignments = {}  # the sticky holdout assignments so far
@@ -295,7 +301,7 @@ class Simulation:
     # ------------------------------------------------------------ state
     def blocked(self, journey: model.Journey, user: object, as_of: dt.datetime) -> bool:
         """Whether the user may not enter the journey now (SPEC §3.2; facts.blocked_users)."""
-        if user in self.active_users[journey.name]:
+        if user in self.active[journey.name]:
             return True
         last = self.last_entry[journey.name].get(user)
         if last is None:
@@ -320,19 +326,28 @@ class Simulation:
         return found
 
     def apply(self, run: SimulatedRun, outbox: list[list[object]]) -> None:
-        """What the run decided becomes the state the next instant reads."""
+        """What the run decided becomes the state the next instant reads. Only the entries
+        the run touched change: those it made, may have decided or ended."""
         as_of = run.as_of
         for journey in self.journeys.journeys:
-            entries = run.entries_by_journey[journey.name]
-            for entry in entries:
+            active, due = self.active[journey.name], self.due[journey.name]
+            snapshot = self.snapshots.get(journey.name)
+            touched = {e.user: e for e in run.touched[journey.name]}  # one entry a user
+            for entry in touched.values():
                 if entry.new:
                     self.last_entry[journey.name][entry.user] = entry.entry_at
-                    if journey.name in self.snapshots:
-                        self.snapshots[journey.name].pending.append((entry.user, entry.entry_at))
+                    if snapshot is not None:
+                        snapshot.pending.append((entry.user, entry.entry_at))
                     entry.new = False
-            live = [e for e in entries if not e.ended and len(e.decided) < len(journey.steps)]
-            self.active[journey.name] = live
-            self.active_users[journey.name] = {e.user for e in live}
+                if entry.ended or len(entry.decided) >= len(journey.steps):
+                    if active.get(entry.user) is entry:
+                        del active[entry.user]
+                    entry.next_check = None  # its items in the index are stale
+                else:
+                    active[entry.user] = entry  # a new one after the old, as runs read them
+                    if entry.next_check is None:
+                        entry.next_check = run.next_check(journey, entry)
+                    due.push(entry, entry.next_check)
             self.previous[journey.name] = as_of
         for row in outbox:
             decision = outbox_dict(row, as_of)
@@ -447,8 +462,10 @@ class Simulation:
                 events = self.slice(journey.enter_on, journey.enter_first, start, run.as_of)
                 found.update((user, None) for _, user in events)
             found.update((user, None) for user in run.entering.get(journey.name, ()))
-            active = self.active[journey.name]
-            deciding = active if journey.exit_when else run.deciding(journey, active)
+            if journey.exit_when:
+                deciding: Iterable[Entry] = self.active[journey.name].values()
+            else:
+                deciding = run.due_entries(journey)
             found.update((entry.user, None) for entry in deciding)
         return list(found)
 
@@ -542,6 +559,36 @@ class SurelyBlocked:
         return [self.table, f"{self.table}_new"]
 
 
+class DueIndex:
+    """A journey's active entries by when each is next worth deciding (Entry.next_check:
+    a step due, or one expiring), so that an instant takes the entries it may decide
+    instead of looking at every active one. An entry has an item in each heap at most
+    once valid: the one holding its current check (stale items are skipped)."""
+
+    def __init__(self) -> None:
+        self.due: list[tuple[dt.datetime, int, Entry, Check]] = []  # by instant (UTC)
+        self.expiring: list[tuple[dt.datetime, int, Entry, Check]] = []  # by wall time
+        self.counter = itertools.count()  # ties: never compare entries
+
+    def push(self, entry: Entry, check: Check) -> None:
+        due, expires = check
+        if due != NEVER:
+            heapq.heappush(self.due, (due, next(self.counter), entry, check))
+        if expires != dt.datetime.max:
+            heapq.heappush(self.expiring, (expires, next(self.counter), entry, check))
+
+    def pop(self, now: dt.datetime, as_of: dt.datetime) -> list[Entry]:
+        """The entries due by the instant `now` or expiring by the wall time `as_of` (as
+        JourneyRun._deciding finds them), in the order runs read active entries."""
+        found: dict[int, Entry] = {}
+        for heap, bound in ((self.due, now), (self.expiring, as_of)):
+            while heap and heap[0][0] <= bound:
+                _, _, entry, check = heapq.heappop(heap)
+                if entry.next_check is check:
+                    found[id(entry)] = entry
+        return sorted(found.values(), key=lambda e: (e.entry_at, model.user_text(e.user)))
+
+
 class SimulatedRun(JourneyRun):
     """A run's decisions (JourneyRun's) over the simulation's state and facts."""
 
@@ -552,12 +599,41 @@ class SimulatedRun(JourneyRun):
         self.assigned = simulation.holdouts  # fixed at the first instant deciding a user
         self.entering: dict[str, list[object]] = {}  # by journey: `enter when` holds
         self.known: dict[object, UserValues] = {}  # the values of users in the universe
+        self._due: dict[str, list[Entry]] = {}  # by journey: due_entries
 
-    def deciding(self, journey: model.Journey, entries: Sequence[Entry]) -> list[Entry]:
-        return self._deciding(journey, entries)
+    def due_entries(self, journey: model.Journey) -> list[Entry]:
+        """The journey's active entries this run may decide (taken from the index once)."""
+        found = self._due.get(journey.name)
+        if found is None:
+            found = self.simulation.due[journey.name].pop(self.now, self.as_of)
+            self._due[journey.name] = found
+        return found
 
-    def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> set[object]:
-        return self.simulation.active_users[journey.name]  # the users of `active`
+    def _deciding(
+        self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
+    ) -> list[Entry]:
+        return [*self.due_entries(journey), *super()._deciding(journey, (), new)]
+
+    def _finishing(
+        self,
+        journey: model.Journey,
+        old: Sequence[Entry],
+        new: Sequence[Entry],
+        deciding: Sequence[Entry],
+    ) -> Iterable[Entry]:
+        """Only the entries it decided, and new ones: no journey changes in a simulation."""
+        return [*self.due_entries(journey), *new]
+
+    def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> Collection[object]:
+        return self.simulation.active[journey.name]  # the users of `active`
+
+    def _by_user(
+        self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
+    ) -> Mapping[object, Entry]:
+        return ChainMap({e.user: e for e in new}, self.simulation.active[journey.name])
+
+    def next_check(self, journey: model.Journey, entry: Entry) -> tuple[dt.datetime, dt.datetime]:
+        return self._next_check(journey, entry)
 
     def value_names(self, journey: model.Journey) -> list[str]:
         return self._value_names(journey)
@@ -566,7 +642,7 @@ class SimulatedRun(JourneyRun):
         return self._decide(previous)
 
     def _active(self, journey: model.Journey) -> list[Entry]:
-        return self.simulation.active[journey.name]
+        return list(self.simulation.active[journey.name].values())
 
     def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
         """Nothing to read: `self.assigned` is the simulation's own dict, which holds every
@@ -601,7 +677,7 @@ class SimulatedRun(JourneyRun):
         }
 
     def _exit_events(
-        self, trigger: model.EventTrigger, start: dt.datetime, by_user: dict[object, Entry]
+        self, trigger: model.EventTrigger, start: dt.datetime, by_user: Mapping[object, Entry]
     ) -> dict[object, dt.datetime]:
         found: dict[object, dt.datetime] = {}
         for time, user in self.simulation.slice(trigger, False, start, self.as_of):

@@ -288,7 +288,7 @@ class Simulation:
             if not users:
                 return []
             key = column_type(Kind.KEY, self.key)
-            self.engine.create_table(self.users_table, [(USER, key)], [[u] for u in users])
+            self.engine.create_scratch_table(self.users_table, [(USER, key)], [[u] for u in users])
         plan, query = self.per_user(names, as_of, users is not None, stored)
         columns = [col(plan.column_for(name).column) for name in names]
         outer = exp.Select(expressions=[col(USER), *columns]).from_(
@@ -545,10 +545,10 @@ class SurelyBlocked:
             kept = [] if replace or self.expires is None else [self.expires]
             self.expires = min([*kept, *ends], default=None)
         if replace or not self.written:
-            self.engine.create_table(self.table, self.columns, users)
+            self.engine.create_scratch_table(self.table, self.columns, users)
         elif users:
             delta = f"{self.table}_new"
-            self.engine.create_table(delta, self.columns, users)
+            self.engine.create_scratch_table(delta, self.columns, users)
             rows = exp.Select(expressions=[exp.Star()]).from_(table_ref(delta))
             insert = exp.insert(rows, table_ref(self.table))
             self.engine.query(render(insert, self.engine.target, pretty=False))

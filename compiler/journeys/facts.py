@@ -14,7 +14,7 @@ from segl.compiler.alerts.model import LayerMove
 from segl.compiler.journeys import model
 from segl.compiler.plan import Plan
 from segl.compiler.sqlgen.expressions import ExprCompiler
-from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, table_ref
+from segl.compiler.sqlgen.nodes import USER, add_join, aliased, and_all, col, table_ref
 from segl.compiler.sqlgen.query import id_text
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.targets.base import quoted_table
@@ -67,10 +67,10 @@ def first_events(
             exp.EQ(this=col("kind", MAP), expression=exp.Literal.string(source.id_kind)),
             exp.EQ(this=col("id", MAP), expression=text),
         )
-        query = query.join(table_ref(identity_map, MAP), on=on, join_type="INNER", copy=False)
+        query = add_join(query, table_ref(identity_map, MAP), "INNER", on)
     if universe_only:  # entries: users of the run's universe
         same = exp.EQ(this=col(USER, RESULT), expression=user.copy())
-        query = query.join(quoted_table(result).as_(RESULT), on=same, join_type="INNER", copy=False)
+        query = add_join(query, quoted_table(result).as_(RESULT), "INNER", same)
     query = query.where(and_all(conditions), copy=False).group_by(user.copy(), copy=False)
     if ever_first and start is not None:
         query = query.having(exp.GTE(this=first.copy(), expression=target.timestamp(start)))

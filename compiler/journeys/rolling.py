@@ -25,7 +25,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.plan import AggregateSlot, Plan
 from segl.compiler.sqlgen import col, table_ref
-from segl.compiler.sqlgen.nodes import aliased, and_all
+from segl.compiler.sqlgen.nodes import add_join, aliased, and_all
 from segl.compiler.sqlgen.query import GROUPED_USER, QueryBuilder, event_time
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
@@ -142,27 +142,21 @@ def current_rows(
     recent = _recent_rows(plan, target, index, since, span, RECENT_NUMBER + index)
     recent_cte = recent.args["from_"].this.name  # the recent pass's grouped CTE
     user = exp.EQ(this=col(GROUPED_USER, RECENT), expression=col(GROUPED_USER, STORED))
-    old = (
-        exp.Select(
-            expressions=[
-                col(GROUPED_USER, STORED),
-                *(aliased(_merged(slot), slot.column) for slot in event_pass.slots),
-            ]
-        )
-        .from_(table_ref(stored, STORED), copy=False)
-        .join(table_ref(recent_cte, RECENT), on=user, join_type="LEFT", copy=False)
-    )
-    new = (
-        exp.Select(
-            expressions=[
-                col(GROUPED_USER, RECENT),
-                *(col(slot.column, RECENT) for slot in event_pass.slots),
-            ]
-        )
-        .from_(table_ref(recent_cte, RECENT), copy=False)
-        .join(table_ref(stored, STORED), on=user.copy(), join_type="LEFT", copy=False)
-        .where(exp.Is(this=col(GROUPED_USER, STORED), expression=exp.Null()), copy=False)
-    )
+    old = exp.Select(
+        expressions=[
+            col(GROUPED_USER, STORED),
+            *(aliased(_merged(slot), slot.column) for slot in event_pass.slots),
+        ]
+    ).from_(table_ref(stored, STORED), copy=False)
+    old = add_join(old, table_ref(recent_cte, RECENT), "LEFT", user)
+    new = exp.Select(
+        expressions=[
+            col(GROUPED_USER, RECENT),
+            *(col(slot.column, RECENT) for slot in event_pass.slots),
+        ]
+    ).from_(table_ref(recent_cte, RECENT), copy=False)
+    new = add_join(new, table_ref(stored, STORED), "LEFT", user.copy())
+    new = new.where(exp.Is(this=col(GROUPED_USER, STORED), expression=exp.Null()), copy=False)
     query = exp.union(old, new, distinct=False)
     query.set("with_", recent.args.get("with_"))
     return query

@@ -24,6 +24,7 @@ from segl.compiler.sqlgen.nodes import (
     TIME,
     USER,
     _is_null,
+    add_join,
     aliased,
     and_all,
     case_when,
@@ -127,12 +128,10 @@ class QueryBuilder:
                 exp.EQ(this=col("kind", "m"), expression=exp.Literal.string(source.id_kind)),
                 exp.EQ(this=col("id", "m"), expression=text),
             )
-            query = query.join(
-                table_ref(self.identity_map, "m"), on=on, join_type="INNER", copy=False
-            )
+            query = add_join(query, table_ref(self.identity_map, "m"), "INNER", on)
         if event_pass.per_user:
             on = exp.EQ(this=col(USER, PER_USER_ALIAS), expression=user.copy())
-            query = query.join(cte_ref(users, PER_USER_ALIAS), on=on, join_type="INNER", copy=False)
+            query = add_join(query, cte_ref(users, PER_USER_ALIAS), "INNER", on)
         query = query.where(and_all(bounds), copy=False)
         self.add_cte(scan, query)
 
@@ -373,7 +372,7 @@ class QueryBuilder:
                         this=col(FIRST, alias_table), expression=exp.Literal.number(1)
                     ),
                 )
-            query = query.join(rows, on=on, join_type="LEFT", copy=False)
+            query = add_join(query, rows, "LEFT", on)
             for name in join.columns:
                 alias = self.new_base_column(ir.ProfileColumn(source.name, name, Type.ANY))
                 value_type = source.column_type(name) or Type.STRING
@@ -409,18 +408,15 @@ class QueryBuilder:
         rows = [key_present(target, key.copy(), declared)]
         visible = profile_visibility(target, source, "s", self.plan.as_of)
         rows += [visible] if visible is not None else []
-        query = (
-            exp.Select(
-                expressions=[
-                    exp.Column(this=exp.Star(), table=ident("s")),
-                    aliased(col("person", "m"), PERSON),
-                    aliased(first, FIRST),
-                ]
-            )
-            .from_(table_ref(source.table, "s"), copy=False)
-            .join(table_ref(self.identity_map, "m"), on=on, join_type="INNER", copy=False)
-            .where(and_all(rows), copy=False)
-        )
+        query = exp.Select(
+            expressions=[
+                exp.Column(this=exp.Star(), table=ident("s")),
+                aliased(col("person", "m"), PERSON),
+                aliased(first, FIRST),
+            ]
+        ).from_(table_ref(source.table, "s"), copy=False)
+        query = add_join(query, table_ref(self.identity_map, "m"), "INNER", on)
+        query = query.where(and_all(rows), copy=False)
         return exp.Subquery(this=query, alias=exp.TableAlias(this=ident(alias)))
 
     def base(self) -> None:
@@ -443,7 +439,7 @@ class QueryBuilder:
                 if cte not in joined:
                     joined.add(cte)
                     on = exp.EQ(this=col(GROUPED_USER, cte), expression=col(USER, rows))
-                    query = query.join(cte_ref(cte), on=on, join_type="LEFT", copy=False)
+                    query = add_join(query, cte_ref(cte), "LEFT", on)
                 slot = slots[column]
                 self.base_columns[slot.aggregate] = column
                 selects.append(aliased(self.with_default(slot, cte), column))
@@ -550,11 +546,8 @@ class QueryBuilder:
             query = exp.Select(expressions=selects).from_(cte_ref(previous), copy=False)
             if barrier:
                 one = exp.Select(expressions=[aliased(exp.Literal.number(1), BARRIER)])
-                query = query.join(
-                    exp.Subquery(this=one, alias=exp.TableAlias(this=ident(BARRIER))),
-                    join_type="CROSS",
-                    copy=False,
-                )
+                barrier_row = exp.Subquery(this=one, alias=exp.TableAlias(this=ident(BARRIER)))
+                query = add_join(query, barrier_row, "CROSS")
             name = f"lvl_{number}"
             self.add_cte(name, query)
             previous = name

@@ -6,6 +6,7 @@ transaction where the engine has them); summarise what it stored."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.metadata
 import os
 import signal
@@ -121,6 +122,7 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
     return problems
 
 
+@functools.cache  # a simulation makes a run at every instant
 def segl_version() -> str:
     try:
         return importlib.metadata.version("segl")

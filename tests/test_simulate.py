@@ -23,6 +23,7 @@ from test_journeys_run import project  # noqa: F401 - a fixture
 
 from segl.runtime import simulate as simulation
 from segl.runtime.engines import DuckDBEngine
+from segl.runtime.journeys import Entry
 from segl.runtime.outbox import read_outbox
 from segl.runtime.run import store_of
 from segl.runtime.simulate import instants, parse_every, simulate
@@ -385,3 +386,30 @@ def test_which_enter_when_aggregates_roll_forward(condition: str, rolls: list[st
     reduced = dataclasses.replace(checked.with_journey_values().closure([hidden]), journeys=None)
     plan = build_plan(reduced, dt.datetime(2026, 11, 1))
     assert [plan.passes[i].source.name for i in rolling_passes(plan)] == rolls
+
+
+def test_the_due_index_gives_the_entries_due_or_expiring_once_each() -> None:
+    """An instant takes from the index exactly the entries JourneyRun._deciding would find
+    (a step due by the instant, or one expiring by the wall time), each once, in the order
+    runs read active entries; items of an entry whose check has changed are skipped."""
+    utc = dt.UTC
+    never, no_expiry = simulation.NEVER, dt.datetime.max
+    index = simulation.DueIndex()
+    at = dt.datetime(2026, 3, 1, 12)
+
+    def entry(user: str, due: dt.datetime | None, expires: dt.datetime | None) -> Entry:
+        found = Entry(user, at, new=False)
+        check = (due.replace(tzinfo=utc) if due else never, expires or no_expiry)
+        found.next_check = check
+        index.push(found, check)
+        return found
+
+    due_now = entry("b", at, None)
+    due_later = entry("c", at + dt.timedelta(hours=2), None)
+    expiring = entry("a", None, at)
+    both = entry("d", at, at)
+    changed = entry("e", at, None)
+    changed.next_check = (at.replace(tzinfo=utc) + dt.timedelta(days=1), no_expiry)  # decided
+    assert index.pop(at.replace(tzinfo=utc), at) == [expiring, due_now, both]
+    assert index.pop(at.replace(tzinfo=utc), at) == []  # taken once
+    assert index.pop((at + dt.timedelta(hours=2)).replace(tzinfo=utc), at) == [due_later]

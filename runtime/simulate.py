@@ -64,9 +64,9 @@ from segl.runtime.schedule import Cadence
 from segl.runtime.store import key_type
 
 MAX_INSTANTS = 100_000
-# Python's full collections go through every object kept so far (the decisions: 10^6 over
-# the benchmark's 2,160 instants); left to themselves they ran 65 times and took 64 of 355
-# s. A simulation runs one every so many instants instead (young ones as usual).
+# Python's full collections go through every object kept so far (10^6 decisions over the
+# benchmark's 2,160 instants): left to themselves, 65 of them took 64 of 355 s. A
+# simulation runs one every so many instants instead (the young ones as usual).
 FULL_COLLECTION_EVERY = 240
 NO_RESULT_QUERY = exp.select(exp.Literal.number(1))  # see Simulation._decide_at
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import json
 import os
 from collections.abc import Callable
@@ -116,11 +117,13 @@ def test_instants_and_cadences() -> None:
 
 def test_the_command(cli: Cli, project: tuple[Path, str]) -> None:  # noqa: F811
     root, url = project
+    collector = gc.get_threshold()
     shown = cli(
         "simulate", "onboarding", "thanks", "-p", root, "--db", url,
         "--from", "2026-11-02 10:00", "--to", "2026-11-10", "--every", "6h",
     )  # fmt: skip
     assert shown.code == 0, shown.output
+    assert gc.get_threshold() == collector  # a simulation runs its own full collections
     assert "31 runs from 2026-11-02 10:00 to 2026-11-09 22:00" in shown.out
     assert "onboarding  welcome" in shown.out
     lines = cli(

@@ -297,7 +297,7 @@ class JourneyRun:
             for entry in deciding:
                 if not entry.ended:
                     decisions += self._steps(journey, entry, values, candidates)
-            finishing[journey.name] = self._finishing(journey, old, new, deciding)
+            finishing[journey.name] = self._finishing(journey, old, new)
             self.touched[journey.name] = [*new, *deciding, *(entry for entry, _ in exits)]
         decisions += self._apply_caps(candidates)
         for journey in self.journeys.journeys:
@@ -325,11 +325,7 @@ class JourneyRun:
         return {e.user: e for e in chain(old, new)}
 
     def _finishing(
-        self,
-        journey: model.Journey,
-        old: Sequence[Entry],
-        new: Sequence[Entry],
-        deciding: Sequence[Entry],
+        self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
     ) -> Iterable[Entry]:
         """The entries that may have no step left once the run has decided: every active
         one (an old entry's journey may have lost steps since it was decided)."""

@@ -630,11 +630,7 @@ class SimulatedRun(JourneyRun):
         return [*self.due_entries(journey), *super()._deciding(journey, (), new)]
 
     def _finishing(
-        self,
-        journey: model.Journey,
-        old: Sequence[Entry],
-        new: Sequence[Entry],
-        deciding: Sequence[Entry],
+        self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
     ) -> Iterable[Entry]:
         """Only the entries it decided, and new ones: no journey changes in a simulation."""
         return [*self.due_entries(journey), *new]

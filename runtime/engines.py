@@ -287,8 +287,8 @@ class DuckDBEngine(Engine):
     def create_scratch_table(
         self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
-        # in memory: a table of the database file is written to its log (11 ms a table of
-        # 2,000 keys in a simulation's hourly instants, against 3 ms)
+        # in memory: a table of the database file is written to its log (BENCHMARKS.md,
+        # simulate: about 11 ms an instant in a simulation's profile)
         self._create_table(table, columns, rows, temporary=True)
 
     def _create_table(

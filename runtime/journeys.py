@@ -45,6 +45,9 @@ STAGED_USERS_FROM = 1_000
 NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 Row = list[object]
 UserValues = dict[str, object]  # one user's hidden values by name
+# Entry.next_check: the first instant a pending step is due (UTC), the first wall time one
+# expires
+Check = tuple[dt.datetime, dt.datetime]
 
 
 @dataclass(slots=True)  # a run holds one per active entry: 10^4-10^5
@@ -56,8 +59,13 @@ class Entry:
     decided: set[str] = field(default_factory=set)  # steps already in the outbox
     # JourneyRun._deciding's cache: the first instant a pending step is due (UTC), and
     # the first wall time one expires; steps waiting for their window: when it opens
-    next_check: tuple[dt.datetime, dt.datetime] | None = None
+    next_check: Check | None = None
     waits: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def entry_order(entry: Entry) -> tuple[dt.datetime, str]:
+    """The order a run reads its active entries in: by entry time, then user."""
+    return entry.entry_at, model.user_text(entry.user)
 
 
 @dataclass
@@ -224,7 +232,7 @@ class JourneyRun:
                 key = (user, self.engine.decode(entry_at, Type.TIMESTAMP))
                 if key in active:
                     active[key].decided.add(str(step))
-        return sorted(active.values(), key=lambda e: (e.entry_at, model.user_text(e.user)))
+        return sorted(active.values(), key=entry_order)
 
     def _blocked(self, journey: model.Journey) -> exp.Select | None:
         """Users who may not enter now (None: nobody ever entered)."""
@@ -348,7 +356,7 @@ class JourneyRun:
                 found.append(entry)
         return found
 
-    def _next_check(self, journey: model.Journey, entry: Entry) -> tuple[dt.datetime, dt.datetime]:
+    def _next_check(self, journey: model.Journey, entry: Entry) -> Check:
         """The first instant a pending step of the entry is due (UTC), and the first wall
         time one expires (Entry.next_check)."""
         pending = [s for s in journey.steps if s.name not in entry.decided]

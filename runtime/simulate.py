@@ -49,12 +49,14 @@ from segl.dsl.diagnostics import Diagnostic
 from segl.runtime.engines import Engine
 from segl.runtime.journeys import (
     NEVER,
+    Check,
     Entry,
     HoldoutAssignments,
     JourneyRun,
     Row,
     UserValues,
     column_type,
+    entry_order,
     unknown_zone_warnings,
 )
 from segl.runtime.outbox import read_outbox
@@ -72,7 +74,6 @@ NO_RESULT_QUERY = exp.select(exp.Literal.number(1))  # see Simulation._decide_at
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time
 # a per-user query: (values, as-of, of the staged users only?, with stored passes?)
 QueryKey = tuple[tuple[str, ...], dt.datetime, bool, bool]
-Check = tuple[dt.datetime, dt.datetime]  # Entry.next_check
 
 
 def instants(start: dt.datetime, end: dt.datetime, every: dt.timedelta) -> list[dt.datetime]:
@@ -601,7 +602,7 @@ class DueIndex:
                 _, _, entry, check = heapq.heappop(heap)
                 if entry.next_check is check:
                     found[id(entry)] = entry
-        return sorted(found.values(), key=lambda e: (e.entry_at, model.user_text(e.user)))
+        return sorted(found.values(), key=entry_order)
 
 
 class SimulatedRun(JourneyRun):
@@ -643,7 +644,7 @@ class SimulatedRun(JourneyRun):
     ) -> Mapping[object, Entry]:
         return ChainMap({e.user: e for e in new}, self.simulation.active[journey.name])
 
-    def next_check(self, journey: model.Journey, entry: Entry) -> tuple[dt.datetime, dt.datetime]:
+    def next_check(self, journey: model.Journey, entry: Entry) -> Check:
         return self._next_check(journey, entry)
 
     def value_names(self, journey: model.Journey) -> list[str]:

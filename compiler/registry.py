@@ -266,32 +266,6 @@ def _bucket_key_text(call: SqlCall) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=whole, true=digits)])
 
 
-HEX_DIGITS = "0123456789abcdef"
-
-
-def hex_prefix_value(target: Target, hexdigits: exp.Expression, count: int) -> exp.Expression:
-    """The number the first `count` lowercase hex digits spell, from each digit's position
-    in "0123456789abcdef": the same portable expression on every target (no dialect's
-    own hex parsing, whose spellings and integer widths differ)."""
-    total: exp.Expression | None = None
-    for index in range(count):
-        digit = exp.Substring(
-            this=hexdigits.copy(),
-            start=exp.Literal.number(index + 1),
-            length=exp.Literal.number(1),
-        )
-        position = exp.StrPosition(this=exp.Literal.string(HEX_DIGITS), substr=digit)
-        # BIGINT: 15 * 16^7 is beyond a 32-bit integer (PostgreSQL's int4 would overflow)
-        value = exp.Cast(
-            this=exp.Sub(this=position, expression=exp.Literal.number(1)),
-            to=exp.DataType.build("BIGINT"),
-        )
-        term = exp.Mul(this=value, expression=exp.Literal.number(16 ** (count - 1 - index)))
-        total = term if total is None else exp.Add(this=total, expression=term)
-    assert total is not None
-    return total
-
-
 def _bucket_sql(call: SqlCall) -> exp.Expression:
     return bucket_of_text(call.target, call.args[1], _bucket_key_text(call))
 
@@ -305,7 +279,7 @@ def bucket_of_text(
         expression=key_text,
         safe=True,
     )
-    number = hex_prefix_value(target, target.md5_hex(hashed), 8)
+    number = target.hex_prefix_value(target.md5_hex(hashed), 8)
     return exp.Div(
         this=target.cast(exp.Paren(this=number), Type.NUMBER),
         expression=exp.Literal.number("4294967296.0"),

@@ -3,6 +3,7 @@ chosen by a URL; DuckDB (embedded) is the default."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 import time
@@ -25,6 +26,11 @@ SUPPORTED_URLS = (
     "duckdb:///file.duckdb, sqlite:///file.db, postgresql://user@host/db, chdb:///path, "
     "clickhouse://user@host:8123/db, spark://local, sc://host:15002"
 )
+
+
+# rows from which `DuckDBEngine.create_table` stages through Arrow (below: lists, which
+# spare importing pyarrow, about 0.15 s, where it would not pay)
+ARROW_FROM_ROWS = 2_000
 
 
 class EngineError(Exception):
@@ -239,6 +245,7 @@ class DuckDBEngine(Engine):
             raise NoDatabase(database)
         self.target = get_target("duckdb")
         self._error = duckdb.Error
+        self._registered = 0  # Arrow tables registered for staging, for unique names
         started = time.monotonic()
         delay = 0.05
         while True:
@@ -302,16 +309,51 @@ class DuckDBEngine(Engine):
         temp = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
         create = exp.Create(this=definition, kind="TABLE", replace=True, properties=temp)
         self.connection.execute(render(create, self.target))
-        if rows:
-            # one statement of a list per column: executemany inserts a row per statement,
-            # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)
-            lists = [list(values) for values in zip(*rows, strict=True)]
-            unnested = ", ".join(
-                f"unnest(CAST(? AS {render(self.target.store_type(t), self.target)}[]))"
-                for _, t in columns
+        if not rows:
+            return
+        lists = [list(values) for values in zip(*rows, strict=True)]
+        into = render(table_ref(table), self.target)
+        if len(rows) >= ARROW_FROM_ROWS and self._insert_arrow(into, columns, lists):
+            return
+        # one statement of a list per column: executemany inserts a row per statement,
+        # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)
+        types = [render(self.target.store_type(t), self.target) for _, t in columns]
+        unnested = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
+        self.connection.execute(f"INSERT INTO {into} SELECT {unnested}", lists)
+
+    def _insert_arrow(
+        self, into: str, columns: Sequence[tuple[str, ColumnType]], lists: Sequence[list[Any]]
+    ) -> bool:
+        """Insert the columns through an Arrow table, which DuckDB scans without converting
+        each Python value on its own (7x faster than lists: BENCHMARKS.md, journeys).
+        False, having inserted nothing, when Arrow cannot hold a column (an integer beyond
+        64 bits, mixed kinds of values) or would read it otherwise (times with a zone):
+        the caller inserts the lists instead."""
+        import pyarrow
+
+        kinds = [t for _, t in columns]
+        timed = (
+            v for v, t in zip(lists, kinds, strict=True) if t in (Type.TIMESTAMP, Kind.INSTANT)
+        )
+        if any(_zoned(values) for values in timed):
+            return False
+        types = [render(self.target.store_type(t), self.target) for t in kinds]
+        try:
+            data = pyarrow.table(
+                [pyarrow.array(values) for values in lists],
+                names=[f"c{i}" for i in range(len(lists))],
             )
-            insert = f"INSERT INTO {render(table_ref(table), self.target)} SELECT {unnested}"
-            self.connection.execute(insert, lists)
+        except (pyarrow.ArrowException, OverflowError):
+            return False
+        self._registered += 1
+        view = f"segl_staged_rows_{self._registered}"
+        casts = ", ".join(f'CAST("c{i}" AS {t})' for i, t in enumerate(types))
+        self.connection.register(view, data)
+        try:
+            self.connection.execute(f'INSERT INTO {into} SELECT {casts} FROM "{view}"')
+        finally:
+            self.connection.unregister(view)
+        return True
 
     def use_timezone(self, timezone: str) -> None:
         # CAST(timestamptz AS TIMESTAMP) converts through the session zone
@@ -319,6 +361,12 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _zoned(values: Sequence[Any]) -> bool:
+    """Times with a zone: Arrow would read a naive one among them as UTC, where DuckDB
+    reads a list's through the session's zone (the lists keep DuckDB's reading)."""
+    return any(isinstance(v, dt.datetime) and v.tzinfo is not None for v in values)
 
 
 def is_lock_conflict(error: BaseException) -> bool:

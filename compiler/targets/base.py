@@ -20,6 +20,9 @@ from segl.compiler.types import Type
 T = exp.DType
 
 
+HEX_DIGITS = "0123456789abcdef"
+
+
 class TargetError(Exception):
     """A construct the target cannot run; carries the E05xx code."""
 
@@ -182,6 +185,28 @@ class Target:
     def md5_hex(self, text: exp.Expression) -> exp.Expression:
         """The md5 of the UTF-8 bytes of `text` as 32 lowercase hex digits."""
         return exp.MD5(this=text)
+
+    def hex_prefix_value(self, hexdigits: exp.Expression, count: int) -> exp.Expression:
+        """The number the first `count` (at most 15) lowercase hex digits spell, from each
+        digit's position in "0123456789abcdef": the same portable expression on every
+        target (dialects' own hex parsing differs in spelling and integer widths)."""
+        total: exp.Expression | None = None
+        for index in range(count):
+            digit = exp.Substring(
+                this=hexdigits.copy(),
+                start=exp.Literal.number(index + 1),
+                length=exp.Literal.number(1),
+            )
+            position = exp.StrPosition(this=exp.Literal.string(HEX_DIGITS), substr=digit)
+            # BIGINT: 15 * 16^7 is beyond a 32-bit integer (PostgreSQL's int4 would overflow)
+            value = exp.Cast(
+                this=exp.Sub(this=position, expression=exp.Literal.number(1)),
+                to=exp.DataType.build("BIGINT"),
+            )
+            term = exp.Mul(this=value, expression=exp.Literal.number(16 ** (count - 1 - index)))
+            total = term if total is None else exp.Add(this=total, expression=term)
+        assert total is not None
+        return total
 
     # ------------------------------------------------------------ time
     def to_timestamp(self, value: exp.Expression) -> exp.Expression:

@@ -40,6 +40,16 @@ class DuckDB(Target):
     def epoch(self, value: exp.Expression) -> exp.Expression:
         return exp.TimeToUnix(this=value)
 
+    def hex_prefix_value(self, hexdigits: exp.Expression, count: int) -> exp.Expression:
+        """DuckDB reads a `0x` string as a hexadecimal integer. Why: the portable sum of
+        digit positions repeats the hashed expression once per digit (8 MD5s a bucket),
+        0.16 s against 0.09 s for 345,000 users' buckets."""
+        prefix = exp.Substring(
+            this=hexdigits, start=exp.Literal.number(1), length=exp.Literal.number(count)
+        )
+        hexadecimal = exp.DPipe(this=exp.Literal.string("0x"), expression=prefix)
+        return exp.Cast(this=hexadecimal, to=dtype(T.BIGINT))
+
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
         return fn("ISODOW", value)
 

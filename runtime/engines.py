@@ -28,9 +28,11 @@ SUPPORTED_URLS = (
 )
 
 
-# rows from which `DuckDBEngine.create_table` stages through Arrow (below: lists, which
-# spare importing pyarrow, about 0.15 s, where it would not pay)
-ARROW_FROM_ROWS = 2_000
+# values (rows x columns) from which `DuckDBEngine.create_table` stages through Arrow,
+# which saves about 1 us a value; below, lists spare importing pyarrow where that would
+# not pay: 0.1 s, or 0.3 s where pandas is installed (pyarrow imports it to inspect its
+# inputs)
+ARROW_FROM_VALUES = 100_000
 
 
 class EngineError(Exception):
@@ -313,7 +315,9 @@ class DuckDBEngine(Engine):
             return
         lists = [list(values) for values in zip(*rows, strict=True)]
         into = render(table_ref(table), self.target)
-        if len(rows) >= ARROW_FROM_ROWS and self._insert_arrow(into, columns, lists):
+        if len(rows) * len(columns) >= ARROW_FROM_VALUES and self._insert_arrow(
+            into, columns, lists
+        ):
             return
         # one statement of a list per column: executemany inserts a row per statement,
         # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)

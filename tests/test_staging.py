@@ -1,7 +1,7 @@
 """DuckDBEngine.create_table stages rows two ways: lists (one `unnest` per column) for a
-few rows, an Arrow table from ARROW_FROM_ROWS rows on. Both must store the same values
-(journey ledgers and outboxes go through it), and a column Arrow cannot hold falls back
-to the lists."""
+few rows, an Arrow table from ARROW_FROM_VALUES values (rows x columns) on. Both must
+store the same values (journey ledgers and outboxes go through it), and a column Arrow
+cannot hold falls back to the lists."""
 
 from __future__ import annotations
 
@@ -45,16 +45,16 @@ rows = st.tuples(
 def staged(
     rows: Sequence[Sequence[Any]], columns: Sequence[tuple[str, ColumnType]], arrow_from: int
 ) -> list[tuple[Any, ...]]:
-    """The table's rows after create_table, with Arrow used from `arrow_from` rows."""
+    """The table's rows after create_table, with Arrow used from `arrow_from` values."""
     engine = DuckDBEngine()
     try:
         engine.use_timezone("Asia/Shanghai")  # instants convert through the session zone
-        saved = engines.ARROW_FROM_ROWS
-        engines.ARROW_FROM_ROWS = arrow_from
+        saved = engines.ARROW_FROM_VALUES
+        engines.ARROW_FROM_VALUES = arrow_from
         try:
             engine.create_table("t", columns, rows)
         finally:
-            engines.ARROW_FROM_ROWS = saved
+            engines.ARROW_FROM_VALUES = saved
         return engine.query('SELECT * FROM "t"')
     finally:
         engine.close()
@@ -70,7 +70,7 @@ def comparable(table: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(rows, min_size=1, max_size=30))
 def test_arrow_and_lists_store_the_same_values(found: list[tuple[Any, ...]]) -> None:
-    by_lists = staged(found, COLUMNS, arrow_from=len(found) + 1)
+    by_lists = staged(found, COLUMNS, arrow_from=len(found) * len(COLUMNS) + 1)
     by_arrow = staged(found, COLUMNS, arrow_from=1)
     assert comparable(by_arrow) == comparable(by_lists)
     assert len(by_arrow) == len(found)
@@ -80,9 +80,9 @@ def test_many_rows_go_through_arrow_and_keep_their_order_and_types() -> None:
     start = dt.datetime(2026, 3, 29, 0, 30)
     found = [
         (i, f"用户{i}", i / 3, i % 2 == 0, start.date(), start + dt.timedelta(minutes=i), None)
-        for i in range(engines.ARROW_FROM_ROWS + 5)
+        for i in range(engines.ARROW_FROM_VALUES // len(COLUMNS) + 5)
     ]
-    table = staged(found, COLUMNS, arrow_from=engines.ARROW_FROM_ROWS)
+    table = staged(found, COLUMNS, arrow_from=engines.ARROW_FROM_VALUES)
     assert table == [(*row[:6], None) for row in found]
 
 
@@ -96,6 +96,6 @@ def test_a_column_arrow_cannot_hold_falls_back_to_lists() -> None:
 def test_a_value_of_the_wrong_kind_is_refused_either_way() -> None:
     """A text where a timestamp goes: DuckDB's own conversion error on both paths."""
     found = [(1, "a", 1.0, True, None, "not a time", None)]
-    for arrow_from in (1, 2):
+    for arrow_from in (1, len(found[0]) + 1):
         with pytest.raises(duckdb.ConversionException, match="not a time"):
             staged(found, COLUMNS, arrow_from=arrow_from)

@@ -80,6 +80,16 @@ def _one_if(condition: exp.Expression) -> exp.Expression:
     )
 
 
+def _window(
+    report: model.Report, as_of: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The report's `in ...` window as wall times [low, high) (None: unbounded)."""
+    if report.window is None:
+        return None, None
+    w = report.window
+    return window_bounds(w.kind, w.unit, w.start_count, w.end_count, w.since, as_of)
+
+
 def report_query(
     project: ir.Project,
     report: model.Report,
@@ -108,7 +118,10 @@ def report_query(
         q = _Query(project, as_of, target, leaves, [], as_of.year + 1, persons)
         source = project.source(report.over)
         time_type = source.column_type(source.time_column or "") or Type.TIMESTAMP
-        table = q.scan(report.over)
+        window = _window(report, as_of)
+        # the scan reads the window's rows only; a report needs no row identity
+        q.scan_range = window
+        table = q.scan(report.over, identity=False)
 
         def compile_row(expr: ir.Expr) -> exp.Expression:
             def resolve(node: ir.Expr) -> exp.Expression:
@@ -128,11 +141,10 @@ def report_query(
 
         rows = exp.Select().from_(step_ref(table, "r"), copy=False)
         conditions = []
-        if report.window is not None:
-            w = report.window
-            low, high = window_bounds(w.kind, w.unit, w.start_count, w.end_count, w.since, as_of)
-            if low is not None:
-                conditions.append(exp.GTE(this=col("_w", "r"), expression=target.timestamp(low)))
+        low, high = window
+        if low is not None:
+            conditions.append(exp.GTE(this=col("_w", "r"), expression=target.timestamp(low)))
+        if high is not None:
             conditions.append(exp.LT(this=col("_w", "r"), expression=target.timestamp(high)))
     if report.where is not None:
         conditions.append(_is_true(target, compile_row(report.where)))

@@ -278,14 +278,17 @@ class _Query:
 
         return ExprCompiler(self.target, self.as_of, resolve).compile(expr)
 
-    def scan(self, source_name: str) -> str:
+    def scan(self, source_name: str, identity: bool = True) -> str:
         """A CTE of a source's events before the as-of, of users of the universe (of every
         user when `scan_universe` is false; no per-user values then): `_u`,
-        `_w` (wall time), `_a` (instant), `_i` (the row's identity among the user's rows),
-        `_id` (the row's own ID: `_u` unless the user is a person), the declared columns,
-        and the per-user values filters read (`h<n>`)."""
-        if source_name in self.scans:
-            return self.scans[source_name]
+        `_w` (wall time), `_a` (instant), `_i` (the row's identity among the user's rows;
+        left out when `identity` is false: its window over each user's rows would be
+        computed before any filter on the scan), `_id` (the row's own ID: `_u` unless the
+        user is a person), the declared columns, and the per-user values filters read
+        (`h<n>`)."""
+        key = source_name if identity else f"{source_name} without identity"
+        if key in self.scans:
+            return self.scans[key]
         target, source = self.target, self.project.source(source_name)
         query, user, wall, instant, columns = self._rows(source, universe=self.scan_universe)
         assert instant is not None
@@ -296,14 +299,14 @@ class _Query:
             )
             for value, (_, kind) in zip(columns.values(), source.columns, strict=True)
         ]
-        identity = exp.Window(
+        row_identity = exp.Window(
             this=exp.RowNumber(), partition_by=[user.copy()], order=exp.Order(expressions=order)
         )
         selects: list[exp.Expression] = [
             aliased(user, USER),
             aliased(wall.copy(), "_w"),
             aliased(instant, "_a"),
-            aliased(identity, "_i"),
+            *([aliased(row_identity, "_i")] if identity else []),
             aliased(col(source.user_column, "e"), "_id"),
         ]
         selects += [aliased(value, f"c_{name}") for name, value in columns.items()]
@@ -315,7 +318,7 @@ class _Query:
         query = query.where(and_all(self._bounds(wall)), copy=False)
         name = f"src{len(self.scans)}"
         self.add(name, query)
-        self.scans[source_name] = name
+        self.scans[key] = name
         return name
 
     def events(

@@ -247,7 +247,6 @@ class DuckDBEngine(Engine):
             raise NoDatabase(database)
         self.target = get_target("duckdb")
         self._error = duckdb.Error
-        self._registered = 0  # Arrow tables registered for staging, for unique names
         started = time.monotonic()
         delay = 0.05
         while True:
@@ -315,18 +314,23 @@ class DuckDBEngine(Engine):
             return
         lists = [list(values) for values in zip(*rows, strict=True)]
         into = render(table_ref(table), self.target)
+        kinds = [kind for _, kind in columns]
+        types = [render(self.target.store_type(kind), self.target) for kind in kinds]
         if len(rows) * len(columns) >= ARROW_FROM_VALUES and self._insert_arrow(
-            into, columns, lists
+            into, kinds, types, lists
         ):
             return
         # one statement of a list per column: executemany inserts a row per statement,
         # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)
-        types = [render(self.target.store_type(t), self.target) for _, t in columns]
         unnested = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
         self.connection.execute(f"INSERT INTO {into} SELECT {unnested}", lists)
 
     def _insert_arrow(
-        self, into: str, columns: Sequence[tuple[str, ColumnType]], lists: Sequence[list[Any]]
+        self,
+        into: str,
+        kinds: Sequence[ColumnType],
+        types: Sequence[str],
+        lists: Sequence[list[Any]],
     ) -> bool:
         """Insert the columns through an Arrow table, which DuckDB scans without converting
         each Python value on its own (7x faster than lists: BENCHMARKS.md, journeys).
@@ -335,13 +339,11 @@ class DuckDBEngine(Engine):
         the caller inserts the lists instead."""
         import pyarrow
 
-        kinds = [t for _, t in columns]
         timed = (
             v for v, t in zip(lists, kinds, strict=True) if t in (Type.TIMESTAMP, Kind.INSTANT)
         )
         if any(_zoned(values) for values in timed):
             return False
-        types = [render(self.target.store_type(t), self.target) for t in kinds]
         try:
             data = pyarrow.table(
                 [pyarrow.array(values) for values in lists],
@@ -349,8 +351,7 @@ class DuckDBEngine(Engine):
             )
         except (pyarrow.ArrowException, OverflowError):
             return False
-        self._registered += 1
-        view = f"segl_staged_rows_{self._registered}"
+        view = "segl_staged_rows"  # registered for this statement only
         casts = ", ".join(f'CAST("c{i}" AS {t})' for i, t in enumerate(types))
         self.connection.register(view, data)
         try:

@@ -27,6 +27,7 @@ from report_matrix import checks, definitions_per_dataset, load_tables
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.reports.report_sql import report_query
 from segl.compiler.reports.sql import (
     ZoneOffsets,
     gap_periods,
@@ -477,3 +478,25 @@ def test_many_periods_count_as_bits_or_distinct_pairs(periods: int) -> None:
             assert sum(sum(c for c in cohort["retained"] if c) for cohort in got["cohorts"]) > 3
     finally:
         engine.close()
+
+
+def test_a_report_over_a_source_scans_its_window_with_no_row_numbers() -> None:
+    """The report's scan reads only the rows of its window and numbers no user's rows (a
+    funnel's row identity): computed before the window's filter, that window function
+    read the whole history. A median still numbers its group's values."""
+    as_of = dt.datetime(2026, 11, 1)
+    rules = SOURCES + (
+        "report by_channel over events in last 30 days by channel {\n    n = count()\n}\n"
+        "report middle over orders in last 30 days {\n    m = median(amount)\n}\n"
+    )
+    project = checked(Scenario(rules, "UTC", {}, as_of, ((None, None),)))
+    assert project.reports is not None
+    duckdb = get_target("duckdb")
+    counted, middle = (
+        render(report_query(project, report, as_of, duckdb), duckdb)
+        for report in project.reports.reports
+    )
+    assert "ROW_NUMBER" not in counted, counted
+    scan = counted[counted.index('"segl_q_src0" AS') : counted.index('"segl_q_rrows" AS')]
+    assert "CAST('2026-10-02 00:00:00' AS TIMESTAMP)" in scan, scan
+    assert middle.count("ROW_NUMBER") == 1, middle  # the median's rank over its values

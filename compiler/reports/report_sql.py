@@ -118,9 +118,8 @@ def report_query(
         q = _Query(project, as_of, target, leaves, [], as_of.year + 1, persons)
         source = project.source(report.over)
         time_type = source.column_type(source.time_column or "") or Type.TIMESTAMP
-        window = _window(report, as_of)
         # the scan reads the window's rows only; a report needs no row identity
-        q.scan_range = window
+        q.scan_range = _window(report, as_of)
         table = q.scan(report.over, identity=False)
 
         def compile_row(expr: ir.Expr) -> exp.Expression:
@@ -141,11 +140,6 @@ def report_query(
 
         rows = exp.Select().from_(step_ref(table, "r"), copy=False)
         conditions = []
-        low, high = window
-        if low is not None:
-            conditions.append(exp.GTE(this=col("_w", "r"), expression=target.timestamp(low)))
-        if high is not None:
-            conditions.append(exp.LT(this=col("_w", "r"), expression=target.timestamp(high)))
     if report.where is not None:
         conditions.append(_is_true(target, compile_row(report.where)))
     dims = [f"d{i}" for i in range(len(report.dimensions))]

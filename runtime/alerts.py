@@ -10,7 +10,8 @@ row whose as-of has no run log row was left by a killed run. It is never read as
 previous state, never listed, never notified, and the next run replaces it.
 
 The state machine, per alert, at a run at T:
-- the state is `firing` when the condition is TRUE, `ok` when FALSE, `unknown` when NULL;
+- the state is `firing` when the condition is TRUE, `ok` when FALSE, `unknown` when NULL
+  or when one of its numbers cannot be known (no reference run: SPEC §3.7);
 - `firing_since` carries over from the previous row (the alert's committed row with the
   greatest as-of before T) while it keeps firing, else it is T;
 - a notification is due when the alert starts firing (firing_since == T) and none was
@@ -107,6 +108,13 @@ def _reference(alert: Alert, readings: Mapping[Leaf, LeafValue]) -> dt.datetime 
     return None
 
 
+def _cannot_be_known(alert: Alert, readings: Mapping[Leaf, LeafValue]) -> bool:
+    return any(
+        leaf not in readings or readings[leaf].unknown is not None
+        for leaf in leaves(alert.condition)
+    )
+
+
 def _unknown_detail(alert: Alert, readings: Mapping[Leaf, LeafValue]) -> str:
     reasons = [
         reading.unknown
@@ -185,7 +193,10 @@ def decide(
     history). `replaced`: the row of `as_of` this run replaces, whose notification is
     kept while the alert fires."""
     values = {leaf: readings[leaf].value for leaf in leaves(alert.condition) if leaf in readings}
-    truth = holds(alert.condition, values)
+    # a number that cannot be known (no reference run, a changed definition, a report the
+    # engine cannot compute) makes the whole alert unknown, whatever the rest says (SPEC
+    # §3.7); a null (a share of no users) is a value, and three-valued logic takes it
+    truth = None if _cannot_be_known(alert, readings) else holds(alert.condition, values)
     state = FIRING if truth is True else OK if truth is False else UNKNOWN
     measured = sides(alert.condition, values)
     previous = earlier[-1] if earlier else None

@@ -721,7 +721,7 @@ def show_outbox(
     columns = ["run_at", "journey", "step", "user", "channel", "template", "status"]
     table = [[f"{r[c]:%Y-%m-%d %H:%M}" if c == "run_at" else r[c] for c in columns] for r in rows]
     click.echo(format_table(columns, table))
-    click.echo(f"{len(rows):,} decisions")
+    click.echo(plural(len(rows), "decision"))
 
 
 @show.command(name="journey")
@@ -1061,7 +1061,7 @@ def simulate(
     ]
     click.echo(format_table(headers, sim.summary_rows(decisions)))
     span = f"{moments[0]:%Y-%m-%d %H:%M} to {moments[-1]:%Y-%m-%d %H:%M}"
-    click.echo(f"{len(moments):,} runs from {span}: {len(decisions):,} decisions")
+    click.echo(f"{plural(len(moments), 'run')} from {span}: {plural(len(decisions), 'decision')}")
 
 
 def _split_report_arguments(

@@ -180,6 +180,22 @@ def test_unknown_detail_names_the_reasons_or_a_null() -> None:
     assert row.state == UNKNOWN and row.detail == gone
 
 
+def test_a_number_that_cannot_be_known_makes_the_alert_unknown_whatever_the_rest_says() -> None:
+    """SPEC §3.7: "without a reference run, an alert is unknown (not firing) and says so",
+    also where three-valued logic would decide it (`x or TRUE`, `x and FALSE`); a null
+    value (a share of no users) is not unknown, and `or` takes it as SQL does."""
+    missing = "no stored run as of 2026-10-25 00:00:00 or before"
+    unknowable = {A: Reading(None, None, missing), B: Reading(10)}
+    holds, fails = Compare(CompareOp.GT, B, c(5)), Compare(CompareOp.LT, B, c(5))
+    moved_up = Compare(CompareOp.GT, A, c(0.05))
+    for condition in (Logic(LogicOp.OR, moved_up, holds), Logic(LogicOp.AND, moved_up, fails)):
+        row = decide("shop", Alert("slide", None, condition), T(2026, 11, 1), unknowable, [])
+        assert (row.state, row.detail, row.notification_id) == (UNKNOWN, missing, None)
+    null_share = {A: Reading(None), B: Reading(10)}
+    either = Alert("slide", None, Logic(LogicOp.OR, moved_up, holds))
+    assert decide("shop", either, T(2026, 11, 1), null_share, []).state == FIRING
+
+
 def test_a_stale_reference_run_is_said() -> None:
     change = Change(A, over=7 * DAY)
     alert = Alert("drop", None, Compare(CompareOp.LT, change, c(-0.2)))

@@ -48,7 +48,8 @@ experiment price "5 off vs 10 off" {
 }
 """
 BASE = 2**60  # a snowflake ID of today is about 2^60.6
-KEYS = [7, *(BASE + n for n in range(1, 13)), 2**63 - 4096]
+# the ends of BIGINT's range too: compared as doubles, 2^63 - 512 and above round to 2^63
+KEYS = [7, *(BASE + n for n in range(1, 13)), 2**63 - 4096, 2**63 - 512, 2**63 - 1, -(2**63)]
 T = dt.datetime
 ORDERED_AT = T(2026, 11, 2, 9)
 RUNS = [T(2026, 11, 2, 8), T(2026, 11, 2, 12)]

@@ -8,8 +8,8 @@ alert_values.py` on an engine, `runtime/reference/migration.py` in Python) and t
 evaluates the tree in Python with SQL's three-valued logic (`compiler/alerts/evaluate.py`).
 
 The reference run of a leaf with `over D` is the latest stored run of the project with
-`as_of <= T - D`; without one the leaf is unknown, and so is the alert unless the rest of
-its condition decides it.
+`as_of <= T - D`; without one the leaf is unknown, and so is the alert, whatever the rest
+of its condition says (SPEC §3.7).
 """
 
 from __future__ import annotations

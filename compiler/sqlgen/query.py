@@ -695,13 +695,21 @@ def id_text(target: Target, value: exp.Expression, declared: Type | None) -> exp
     if declared is not Type.NUMBER:
         return exp.Cast(this=value, to=text)
     # whole and within BIGINT's range (NaN compares as the largest number or as false,
-    # so it is outside; SQLite stores it as null); the cast only ever sees such values
-    low = exp.GTE(this=value.copy(), expression=target.number(-(2**63)))
-    high = exp.LT(this=value.copy(), expression=target.number(2**63))
+    # so it is outside; SQLite stores it as null); the cast only ever sees such values.
+    # The range is compared exactly (Target.exactly_comparable): in DOUBLE, DuckDB,
+    # PostgreSQL and Spark would round the BIGINT 2^63 - 1 up to 2^63 (then out of range).
+    small = exp.and_(  # not ABS: the BIGINT -2^63 has no absolute value
+        exp.LT(this=value.copy(), expression=target.number(1e19)),
+        exp.GT(this=value.copy(), expression=target.number(-1e19)),
+    )
+    exact = target.exactly_comparable(value.copy())
+    low = exp.GTE(this=exact, expression=key_literal(target, -(2**63)))
+    high = exp.LT(this=exact.copy(), expression=exp.Literal.number(2**63))
     # the size first, as a CASE: Spark's FLOOR of a double is a BIGINT, which overflows
     # beyond 2^63 in its ANSI mode, and AND does not promise to evaluate its left side first
     whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
-    is_id = exp.Case(ifs=[exp.If(this=and_all([low, high]), true=whole)], default=exp.false())
+    in_range = exp.Case(ifs=[exp.If(this=and_all([low, high]), true=whole)], default=exp.false())
+    is_id = exp.Case(ifs=[exp.If(this=small, true=in_range)], default=exp.false())
     whole_number = target.guarded_cast(value.copy(), is_id, exp.DataType.build("BIGINT"))
     return exp.Cast(this=whole_number, to=text)
 

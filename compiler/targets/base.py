@@ -186,6 +186,12 @@ class Target:
         """The md5 of the UTF-8 bytes of `text` as 32 lowercase hex digits."""
         return exp.MD5(this=text)
 
+    def exactly_comparable(self, number: exp.Expression) -> exp.Expression:
+        """A BIGINT or double as a type that compares exactly with whole numbers up to
+        2^63 (a number within 10^19): compared as doubles, the BIGINT 2^63 - 1 would round
+        to 2^63."""
+        return exp.Cast(this=number, to=exp.DataType.build("DECIMAL(38, 0)"))
+
     def hex_prefix_value(self, hexdigits: exp.Expression, count: int) -> exp.Expression:
         """The number the first `count` (at most 15) lowercase hex digits spell, from each
         digit's position in "0123456789abcdef": the same portable expression on every

@@ -34,6 +34,10 @@ class SQLite(Target):
         # `%` converts both sides to integers; mod() (SQLite >= 3.35) is fmod
         return fn("MOD", left, exp.Nullif(this=right, expression=exp.Literal.number(0)))
 
+    def exactly_comparable(self, number: exp.Expression) -> exp.Expression:
+        # SQLite compares integers and reals exactly; it has no DECIMAL (sqlglot writes REAL)
+        return number
+
     def md5_hex(self, text: exp.Expression) -> exp.Expression:
         return fn("md5", text)
 

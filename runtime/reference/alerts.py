@@ -103,7 +103,10 @@ def fold_alerts(
         plain = {leaf: values[leaf].value for leaf in wanted}
         for alert in alerts:
             walk = walks[alert.name]
-            truth = holds(alert.condition, plain)
+            # SPEC §3.7: a number that cannot be known (no reference run) makes the alert
+            # unknown, whatever three-valued logic would make of the rest
+            unknowable = any(values[leaf].unknown for leaf in leaves(alert.condition))
+            truth = None if unknowable else holds(alert.condition, plain)
             state = "unknown" if truth is None else "firing" if truth else "ok"
             walk.since = (walk.since or as_of) if state == "firing" else None
             notify = state == "firing" and _due(alert, walk, as_of)

@@ -393,6 +393,14 @@ def _duration(seconds: Any) -> str:
     return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
+def _censored(groups: list[Json]) -> str:
+    """The total's censored users, then each group's when the funnel is split."""
+    if not groups:
+        return "0"
+    split = [f"{_key(g['key'])} {g['censored']:,}" for g in groups[1:]]
+    return f"{groups[0]['censored']:,}" + (f" ({', '.join(split)})" if split else "")
+
+
 def _key(key: Json) -> str:
     shown = ", ".join(f"{k}={'null' if v is None else _number(v)}" for k, v in key.items())
     return shown or "(all)"
@@ -419,8 +427,7 @@ def result_text(result: Json, title: str | None = None) -> str:
             for step in group["steps"]
         ]
         lines.append(format_table(header, rows))
-        censored = result["groups"][0]["censored"] if result["groups"] else 0
-        lines.append(f"censored (window still open at the as-of): {censored:,}")
+        lines.append(f"censored (window still open at the as-of): {_censored(result['groups'])}")
     elif kind == "retention":
         lines.append(f"as of {result['as_of']} (-: a period not over yet)")
         cohorts = result["cohorts"]

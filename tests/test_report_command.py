@@ -192,6 +192,9 @@ def test_text_output(cli: Cli, setup: tuple[Path, str]) -> None:
     assert ran.code == 0, ran.output
     assert "funnel 推送 - 推送活动: 触达、点击、购买" in ran.out
     assert "from previous" in ran.out and "50.0%" in ran.out
+    # the funnel is split by city: the total's censored users, then each city's
+    censored = next(line for line in ran.out.splitlines() if line.startswith("censored"))
+    assert re.fullmatch(r"censored \(window still open at the as-of\): \d+ \(city=.+\)", censored)
     assert "retention repurchase - Weekly repurchase" in ran.out
     # cohorts whose later weeks are not over at the as-of show `-`
     cohort_lines = [line for line in ran.out.splitlines() if line.startswith("2026-10-")]

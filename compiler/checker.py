@@ -23,7 +23,7 @@ from segl.compiler.reports.model import Reports
 from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
-from segl.dsl.parser import AGGREGATES, EXPRESSION_KEYWORDS
+from segl.dsl.parser import AGGREGATES, CONDITION_KEYWORDS, EXPRESSION_KEYWORDS
 from segl.dsl.perf import collector_paused
 
 RESERVED_NAMES = frozenset({"user_id", "as_of"})  # the key columns of a tags table
@@ -694,6 +694,11 @@ class _Checker:
         owners = [s.name for s in self.sources.values() if s.column_type(node.name) is not None]
         if not hints and owners:
             hints.append(f"did you mean '{owners[0]}.{node.name}'?")
+        if not hints and node.name.lower() in CONDITION_KEYWORDS:
+            # `a >= 3 and and`: the second `and` is read as a name, where an operand goes
+            hints.append(
+                f"'{node.name}' is a keyword, read here where an operand goes: one is missing"
+            )
         if scope is not None:
             message = f"unknown name '{node.name}' (not a column of '{scope.name}')"
         else:
@@ -813,6 +818,10 @@ class _Checker:
             return ("use days_since(...), hours_since(...) or days_between(a, b) for durations",)
         if Type.STRING in types and types & TEMPORAL:
             return ('write dates as date "2026-11-01"',)
+        if types == {Type.STRING, Type.NUMBER}:
+            return ('compare like with like: a string with a string ("3"), a number with a number',)
+        if Type.BOOL in types:
+            return ("a condition is true or false: use it alone, or `not ...`",)
         return ()
 
     def _layering_behind(self, node: ir.Expr) -> ir.Expr:

@@ -21,6 +21,7 @@ import math
 import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from decimal import Decimal
 from fractions import Fraction
 from itertools import chain, repeat, starmap
@@ -356,6 +357,10 @@ def exact_total(counted: Sequence[tuple[float, int]], divisor: int = 1) -> float
     """The sum of each value repeated its count times, as if exact and rounded once (over
     `divisor`: a mean); infinities as IEEE adds them (+inf and -inf together are NaN, hence
     null); a result beyond the doubles is an infinity of its sign."""
+    with suppress(OverflowError, ValueError):  # the common case first: finite values
+        finite = math.fsum(chain.from_iterable(starmap(repeat, counted)))
+        if math.isfinite(finite):  # then no value was infinite (fsum would say inf or nan)
+            return finite / divisor
     infinite = {value for value, _ in counted if math.isinf(value)}
     if infinite:
         return infinite.pop() if len(infinite) == 1 else None

@@ -572,6 +572,8 @@ def _run_every(
         try:
             _run_once(load_or_fail(project), db_url, ran.as_of, lock_timeout, allow_empty)
         except Failed:
+            if stop.interrupted:  # the engine's error for the query the signal interrupted
+                raise Interrupted from None
             if scheduler.runs == 0:
                 click.echo("the first run failed: the schedule stops", err=True)
                 raise
@@ -596,15 +598,25 @@ def _run_every(
         )
         try:
             scheduler.run_until_stopped()
+        except Exception as err:
+            if not stop.interrupted:
+                raise
+            # DuckDB reports the query a signal interrupted as its own RuntimeError
+            _abandoned(stop, current)
+            raise Interrupted from err
         except Interrupted:
-            click.echo(
-                f"stopped by a second {stop.name} during the run as of "
-                f"{current[0]:%Y-%m-%d %H:%M}: that run was abandoned and rolled back",
-                err=True,
-            )
+            _abandoned(stop, current)
             raise  # a KeyboardInterrupt: exit code 2
     last = f", the last as of {scheduler.last:%Y-%m-%d %H:%M}" if scheduler.last else ""
     click.echo(f"stopped by {stop.name} between runs after {plural(scheduler.runs, 'run')}{last}")
+
+
+def _abandoned(stop: StopSignals, current: list[dt.datetime]) -> None:
+    click.echo(
+        f"stopped by a second {stop.name} during the run as of "
+        f"{current[0]:%Y-%m-%d %H:%M}: that run was abandoned and rolled back",
+        err=True,
+    )
 
 
 @cli.group()

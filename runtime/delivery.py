@@ -14,11 +14,15 @@ way, as the JSON object of runtime/alerts.py notification_body (docs/monitoring.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
 import http.client
 import os
 import re
+import socket
 import stat
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sqlglot import exp
 
@@ -126,7 +130,7 @@ def _file_path(path: str) -> str:
 class RetryPolicy:
     attempts: int = 5  # per message, the first included
     backoff: float = 0.5  # seconds before the first retry, doubled before each next one
-    timeout: float = 10.0  # seconds the receiver has to connect and answer (per socket wait)
+    timeout: float = 10.0  # seconds an attempt has to connect and be answered in full
     max_delay: float = 30.0  # no wait between attempts is longer (Retry-After included)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
@@ -163,39 +167,109 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Sockets:
+    """The sockets an attempt opened, so that its deadline can shut them: a socket's own
+    timeout bounds each wait, and a receiver sending its answer a byte at a time would
+    never meet it."""
+
+    def __init__(self) -> None:
+        self.opened: list[socket.socket] = []
+        self.expired = False
+
+    def shut(self) -> None:
+        self.expired = True
+        for opened in self.opened:
+            with contextlib.suppress(OSError):
+                opened.shutdown(socket.SHUT_RDWR)
+
+    def handlers(self) -> list[urllib.request.BaseHandler]:
+        sockets = self
+
+        class Plain(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.opened.append(self.sock)
+
+        class Secure(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.opened.append(self.sock)
+
+        class PlainHandler(urllib.request.HTTPHandler):
+            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Plain, req)
+
+        class SecureHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Secure, req)
+
+        return [PlainHandler(), SecureHandler(), _NoRedirects()]
+
+
+def _credentials(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without a `user:password@` (urllib would take it for part of the host
+    name), and the Basic authorization header it stands for."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, {}
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    token = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    return urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
+
+
 def webhook_sender(url: str, timeout: float, user_agent: str = "segl") -> Sender:
-    opener = urllib.request.build_opener(_NoRedirects)
+    bare, authorization = _credentials(url)
 
     def send(message_id: str, body: bytes) -> Outcome:
         request = urllib.request.Request(
-            url,
+            bare,
             data=body,
             method="POST",
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": message_id,
                 "User-Agent": user_agent,
+                **authorization,
             },
         )
+        sockets = _Sockets()
+        # `timeout` bounds the whole attempt: connecting, and the answer to its last byte
+        deadline = threading.Timer(timeout, sockets.shut)
+        deadline.start()
         try:
-            with opener.open(request, timeout=timeout) as response:
-                return _answer(response.status, response.reason, response.headers, response)
-        except urllib.error.HTTPError as err:  # a non-2xx answer
-            with err:
-                return _answer(err.code, str(err.reason), err.headers, err)
-        except TimeoutError:
+            outcome = _attempt(urllib.request.build_opener(*sockets.handlers()), request, timeout)
+        finally:
+            deadline.cancel()
+        if sockets.expired and outcome.verdict != "delivered":  # cut short by the deadline
             return Outcome("retry", f"no answer within {timeout:g} s")
-        except urllib.error.URLError as err:  # could not connect (or timed out connecting)
-            reason = err.reason
-            if isinstance(reason, TimeoutError):
-                return Outcome("retry", f"no answer within {timeout:g} s")
-            return Outcome("retry", f"cannot reach the webhook: {reason}")
-        except (OSError, http.client.HTTPException) as err:  # reset, broken answer
-            return Outcome("retry", f"the connection failed: {type(err).__name__}: {err}")
-        except ValueError as err:  # a host name the IDNA codec refuses, and the like
-            return Outcome("stop", f"cannot use the URL: {err}")
+        return outcome
 
     return send
+
+
+def _attempt(
+    opener: urllib.request.OpenerDirector, request: urllib.request.Request, timeout: float
+) -> Outcome:
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return _answer(response.status, response.reason, response.headers, response)
+    except urllib.error.HTTPError as err:  # a non-2xx answer
+        with err:
+            return _answer(err.code, str(err.reason), err.headers, err)
+    except TimeoutError:
+        return Outcome("retry", f"no answer within {timeout:g} s")
+    except urllib.error.URLError as err:  # could not connect (or timed out connecting)
+        reason = err.reason
+        if isinstance(reason, TimeoutError):
+            return Outcome("retry", f"no answer within {timeout:g} s")
+        return Outcome("retry", f"cannot reach the webhook: {reason}")
+    except (OSError, http.client.HTTPException) as err:  # reset, broken answer
+        return Outcome("retry", f"the connection failed: {type(err).__name__}: {err}")
+    except ValueError as err:  # a host name the IDNA codec refuses, and the like
+        return Outcome("stop", f"cannot use the URL: {err}")
 
 
 class _Body(Protocol):

@@ -134,6 +134,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.received: int | None = None  # the first stop signal
+        self.interrupted = False  # a second signal interrupted a run
         self._listening = False
         self._busy = False
         self._previous: dict[int, object] = {}
@@ -153,7 +154,9 @@ class StopSignals:
 
     def __exit__(self, *exc: object) -> None:
         for number, handler in self._previous.items():
-            signal.signal(number, handler)  # type: ignore[arg-type]
+            # once stopping, a further Ctrl-C must not kill the exit (and its exit code)
+            stopping = self.received is not None
+            signal.signal(number, signal.SIG_IGN if stopping else handler)  # type: ignore[arg-type]
 
     @contextmanager
     def listening(self) -> Iterator[None]:
@@ -183,6 +186,8 @@ class StopSignals:
         if not self._busy:
             raise Stop
         if again:
+            # the engine may raise its own error for the interrupted query instead
+            self.interrupted = True
             raise Interrupted
 
     def _handle(self, number: int, frame: FrameType | None) -> None:

@@ -66,6 +66,27 @@ def test_unknown_tag_with_did_you_mean() -> None:
     assert diag.span is not None and (diag.span.line, diag.span.column) == (15, 13)
 
 
+def test_a_keyword_where_an_operand_goes_says_one_is_missing() -> None:
+    diag = only_error("tag visits_3m = count(events)\nsegment s = visits_3m >= 3 and and")
+    assert diag.code == "E0301"
+    assert diag.hints == ("'and' is a keyword, read here where an operand goes: one is missing",)
+
+
+@pytest.mark.parametrize(
+    ("rule", "hint"),
+    [
+        ("users.city > 3", "a string with a string"),
+        ("users.city == 3", "a string with a string"),
+        ("users.vip == 1", "a condition is true or false"),
+    ],
+)
+def test_comparing_unlike_types_gets_a_hint(rule: str, hint: str) -> None:
+    source = 'source users from table "users" key user_id {\n city: string\n vip: bool\n}\n'
+    diagnostics = check_programs([parse_program(f"{source}segment s = {rule}\n", "t.segl")])[1]
+    assert [d.code for d in diagnostics] == ["E0401"]
+    assert any(hint in h for h in diagnostics[0].hints), diagnostics[0].hints
+
+
 def test_profile_column_without_source_gets_a_hint() -> None:
     diag = only_error('segment s = city == "Beijing"')
     assert diag.hints == ("did you mean 'users.city'?",)

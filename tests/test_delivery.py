@@ -6,6 +6,7 @@ without losing a message; a webhook that never answers gets a diagnostic, not a 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -25,7 +26,7 @@ import duckdb
 import pytest
 from conftest import Result, db_url, read_sql
 
-from segl.runtime.delivery import Destination, RetryPolicy, parse_destination
+from segl.runtime.delivery import Destination, RetryPolicy, parse_destination, webhook_sender
 
 Cli = Callable[..., Result]
 
@@ -68,7 +69,7 @@ class Receiver:
     `missing` (404), or 400 for the keys in `reject`. `accepted` lists the keys it
     answered 2xx, in order: deduplicated by key, that is what it processed."""
 
-    mode: str = "ok"
+    mode: str = "ok"  # also `drip`: a 200 answer one byte every `delay` seconds
     fail_first: int = 0
     delay: float = 0.0  # seconds before a 2xx answer
     reject: set[str] = field(default_factory=set)
@@ -77,6 +78,7 @@ class Receiver:
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    authorizations: list[str] = field(default_factory=list)
 
     def answer(self, key: str, body: dict[str, Any], content_type: str) -> int | None:
         with self.lock:
@@ -106,6 +108,10 @@ def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             size = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(size))
             key = self.headers.get("Idempotency-Key", "")
+            receiver.authorizations.append(self.headers.get("Authorization", ""))
+            if receiver.mode == "drip":
+                self.drip(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                return
             status = receiver.answer(key, body, self.headers.get("Content-Type", ""))
             if status is None:
                 return  # the client gave up long ago
@@ -114,6 +120,12 @@ def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(text)))
             self.end_headers()
             self.wfile.write(text)
+
+        def drip(self, answer: bytes) -> None:
+            for index in range(len(answer)):
+                self.wfile.write(answer[index : index + 1])
+                self.wfile.flush()
+                time.sleep(receiver.delay)
 
         def log_message(self, format: str, *args: Any) -> None:
             # kept on the server rather than printed: quiet test output
@@ -272,6 +284,28 @@ def test_a_refused_message_is_recorded_and_not_retried(
     assert retried.code == 0, retried.output
     assert "delivered 2, failed 0, already delivered 29" in retried.out
     assert Counter(receiver.accepted) == Counter(m["message_id"] for m in messages)
+
+
+def test_the_timeout_bounds_a_whole_attempt(receiver: Receiver) -> None:
+    """A receiver sending its answer a byte every 0.1 s meets every socket wait of 0.5 s,
+    but not the attempt's 0.5 s: cut, and tried again later (never waited on for ever)."""
+    receiver.mode, receiver.delay = "drip", 0.1
+    started = time.monotonic()
+    outcome = webhook_sender(receiver.url, timeout=0.5)("m-1", b"{}")
+    assert time.monotonic() - started < 2.5  # the answer would take about 4 s
+    assert (outcome.verdict, outcome.detail) == ("retry", "no answer within 0.5 s")
+    receiver.delay = 0.001
+    assert webhook_sender(receiver.url, timeout=5)("m-1", b"{}").verdict == "delivered"
+
+
+def test_a_url_with_a_user_and_password_authenticates(receiver: Receiver) -> None:
+    """`http://user:password@host/...`: the credentials go in a Basic authorization header
+    (urllib would read them as part of the host name); escapes are undone."""
+    with_user = receiver.url.replace("http://", "http://bob:p%40ss@")
+    assert webhook_sender(with_user, timeout=5)("m-1", b"{}").verdict == "delivered"
+    assert receiver.authorizations == ["Basic " + base64.b64encode(b"bob:p@ss").decode()]
+    assert webhook_sender(receiver.url, timeout=5)("m-2", b"{}").verdict == "delivered"
+    assert receiver.authorizations[-1] == ""  # none without credentials
 
 
 def test_a_webhook_that_never_answers_gets_a_diagnostic(

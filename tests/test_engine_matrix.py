@@ -499,6 +499,22 @@ CASES = [
             "hours": {k: 25 * k for k in range(1, 41)},
         },
     ),
+    Case(
+        "layer_after_otherwise",  # W0002: it never matches, `otherwise` takes the rest
+        """
+        layering l {
+            high when users.score > 100
+            rest otherwise
+            low when users.score > 0
+        }
+        segment in_rest = l == "rest"
+        segment in_low = l == "low"
+        """,
+        [person(1, score=5), person(2, score=-5), person(3, score=500), person(4)],
+        [],
+        T(2026, 11, 1),
+        segments={"in_rest": {1, 2, 4}, "in_low": set()},
+    ),
 ]
 
 

@@ -151,6 +151,37 @@ def test_cli_check_run_show(cli: Callable[..., Result], sqlite_db: Path) -> None
     assert members[0][0] > 0
 
 
+def test_dates_in_an_undeclared_time_column_are_their_midnight(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """SQLite keeps times as text: an event's time column holding dates (not declared
+    `date`, so read as a timestamp) must still hide the as-of's day and bound windows at
+    midnight, as DuckDB's DATE column does."""
+    db = tmp_path / "w.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE users (user_id INTEGER)")
+    con.execute("INSERT INTO users VALUES (1)")
+    con.execute("CREATE TABLE visits (user_id INTEGER, day TEXT, v REAL)")
+    con.executemany("INSERT INTO visits VALUES (1, ?, ?)", [("2024-03-01", 1), ("2024-03-31", 2)])
+    con.commit()
+    con.close()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "segl.toml").write_text('[project]\nname = "dates"\n', "utf-8")
+    (project / "s.segl").write_text(
+        'source users from table "users" key user_id {\n}\n'
+        'source visits from table "visits" user user_id time day {\n    v: number\n}\n'
+        "tag seen = count(visits)\n"
+        "tag on_the_day = count(visits between 30 and 29 days ago)\n"
+        "tag latest = last(visits.v)\n",
+        "utf-8",
+    )
+    ran = cli("run", project, "--db", f"sqlite:///{db}", "--as-of", "2024-03-31")
+    assert ran.code == 0, ran.output
+    tags = rows_of(db, "SELECT seen, on_the_day, latest FROM segl_dates_tags")
+    assert tags == [(1.0, 1.0, 1.0)]
+
+
 def test_check_reports_a_wrong_column_type(cli: Callable[..., Result], tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     con = sqlite3.connect(db)

@@ -266,6 +266,36 @@ def test_signal_handlers_are_restored() -> None:
     assert signal.getsignal(signal.SIGTERM) is before
 
 
+def test_a_second_stop_is_told_even_when_the_engine_raises_its_own_error() -> None:
+    """DuckDB turns the Interrupted raised in its query into its own RuntimeError: the
+    flag still says the run was interrupted (the command then says it was abandoned)."""
+    stop = StopSignals()
+
+    def run(ran: Ran) -> None:
+        stop.request()
+        try:
+            stop.request()
+        except Interrupted:
+            raise RuntimeError("Query interrupted") from None
+
+    scheduler = Scheduler(Cadence.parse("1h"), run, now=FakeClock(T(2026, 11, 2)).now, stop=stop)
+    with pytest.raises(RuntimeError):
+        scheduler.run_until_stopped()
+    assert stop.interrupted
+
+
+def test_once_stopping_further_signals_are_ignored_until_the_exit() -> None:
+    """A Ctrl-C right after the stop message must not kill the process's clean exit."""
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with StopSignals() as stop:
+            stop.request(signal.SIGINT)  # not listening: recorded only
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)  # ignored: no KeyboardInterrupt
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 # ---------------------------------------------------------------- the command
 
 

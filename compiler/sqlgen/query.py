@@ -489,17 +489,20 @@ class QueryBuilder:
 
     def definition_value(self, compiler: ExprCompiler, definition: ir.Definition) -> exp.Expression:
         if isinstance(definition, ir.Layering):
-            ifs = [
-                exp.If(
-                    this=self.target.null(Type.BOOL)
+            # the first matching layer wins, and `otherwise` matches everyone: the layers
+            # after it never match (W0002), so the CASE ends with it
+            ifs: list[exp.If] = []
+            fallback: str | None = None
+            for layer in definition.layers:
+                if layer.condition is None:
+                    fallback = layer.name
+                    break
+                test = (
+                    self.target.null(Type.BOOL)
                     if layer.condition.type is Type.NULL
-                    else compiler.compile(layer.condition),
-                    true=self.target.string(layer.name),
+                    else compiler.compile(layer.condition)
                 )
-                for layer in definition.layers
-                if layer.condition is not None
-            ]
-            fallback = next((la.name for la in definition.layers if la.condition is None), None)
+                ifs.append(exp.If(this=test, true=self.target.string(layer.name)))
             default = (
                 self.target.string(fallback)
                 if fallback is not None

@@ -50,6 +50,13 @@ class SQLite(Target):
     def read_column(self, column: exp.Expression, value_type: Type) -> exp.Expression:
         if value_type is Type.NUMBER:
             return self.cast(column, value_type)
+        if value_type is Type.TIMESTAMP:
+            # a date's text where a timestamp goes (an event's time column holding dates,
+            # not declared `date`) is its midnight: '2024-03-31' sorts before
+            # '2024-03-31 00:00:00' as text, so an event of the as-of's day would be seen
+            padded = exp.DPipe(this=column.copy(), expression=exp.Literal.string(" 00:00:00"))
+            date_only = exp.EQ(this=fn("LENGTH", column.copy()), expression=exp.Literal.number(10))
+            return exp.Case(ifs=[exp.If(this=date_only, true=padded)], default=column)
         return column
 
     def store_type(self, column_type: Type | Kind) -> exp.DataType:

@@ -25,7 +25,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.sqlgen.nodes import aliased, and_all, col, cte_ref, table_ref
 from segl.compiler.sqlgen.query import id_text, profile_visibility
-from segl.compiler.store import Store
+from segl.compiler.store import IDENTITY_WORK, Store
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 
@@ -424,8 +424,7 @@ class IdentitySql:
     def cleanup(self, last_step: int = 0) -> list[exp.Expression]:
         """After the run (or a failed resolution): every table of the resolution, with the
         edges of any step up to `last_step` a failure may have left behind."""
-        names = ["links", "ids", "shared", "map", "labels"]
-        names += [f"e{step}" for step in range(last_step + 1)]
+        names = [*IDENTITY_WORK, *(f"e{step}" for step in range(last_step + 1))]
         return [self.drop(self.table(what)) for what in names]
 
     # ------------------------------------------------------------ what the run reports

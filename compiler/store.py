@@ -29,6 +29,8 @@ from segl.compiler import ir
 from segl.compiler.types import Type
 
 DEFAULT_PREFIX = "segl_"
+# identity resolution's temporary tables (`identity_work`), besides one of edges per step
+IDENTITY_WORK = ("links", "ids", "shared", "map", "labels")
 
 
 class Kind(Enum):
@@ -409,6 +411,25 @@ class Store:
             return ()
         holdouts = (self.holdout_shares,) if journeys.all_holdouts else ()
         return (self.journey_entries, self.outbox, *holdouts, self.journey_runs)
+
+    @property
+    def every_table_name(self) -> tuple[str, ...]:
+        """Every table segl may write for the project, kept or not: a run's (history), its
+        work tables, the reports' results and assignments, the deliveries (what a target
+        with a name limit must be able to name: compiler/target_check.py)."""
+        names = [table.name for table in self.history]
+        reports = self.project.reports
+        if reports is not None and reports.names():
+            names.append(self.report_results.name)
+        if reports is not None and reports.experiments:
+            names.append(self.experiment_assignments.name)
+        if self.journey_tables:
+            names += self.journey_work_tables
+        if self.journey_tables or self.alert_tables:
+            names.append(self.deliveries.name)
+        if self.project.identity is not None:
+            names += [self.identity_work(what) for what in IDENTITY_WORK]
+        return tuple(dict.fromkeys(names))
 
     @property
     def history(self) -> tuple[Table, ...]:

@@ -32,14 +32,15 @@ def _nodes(project: ir.Project) -> Iterator[tuple[ir.Expr, Span]]:
 
 def target_problems(project: ir.Project, target: Target, prefix: str) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
-    seen: set[tuple[str, Capability]] = set()
+    seen: set[tuple[str, Capability, int, int]] = set()
     for node, span in _nodes(project):
         what, needs = _needs(node)
         for capability in needs:
             limit = target.limits.get(capability)
-            if limit is None or (what, capability) in seen:
+            place = (what, capability, span.line, span.column)
+            if limit is None or place in seen:
                 continue
-            seen.add((what, capability))  # one report per construct and capability
+            seen.add(place)  # one report per place: each is to be rewritten
             if limit.engine_provides:
                 message = f"a {target.name} script with {what} needs {capability.value}"
                 code, severity = "W0501", Severity.WARNING
@@ -58,9 +59,7 @@ def _name_problems(project: ir.Project, target: Target, prefix: str) -> list[Dia
     if limit is None:
         return []
     store = Store(project, prefix, target.ascii_table_names)
-    names: list[tuple[str, Span | None]] = [(table.name, None) for table in store.history]
-    if project.identity is not None:  # its longest temporary table: the map
-        names.append((store.identity_work("map"), project.identity.span))
+    names: list[tuple[str, Span | None]] = [(name, None) for name in store.every_table_name]
     names += [(tag.name, tag.span) for tag in project.tags]
     return [
         Diagnostic(

@@ -486,3 +486,16 @@ def test_a_span_far_right_on_a_long_line_keeps_its_caret_in_view(before: int) ->
         cells += 2 if char == "北" else 1
     else:
         raise AssertionError(f"no character at cell {at}: {shown!r}")
+
+
+@pytest.mark.parametrize("name", ["localtime", "posixrules"])
+def test_a_host_dependent_zone_name_is_no_zone(name: str) -> None:
+    """`localtime` is a file of the tz folder standing for the host's own zone: a project
+    or a user in it would be timed differently on each machine, so it is unknown (the
+    project's: E0102 in segl.toml; a user's: the project's zone, W0701)."""
+    from segl.compiler.journeys.timing import zone_or_none
+    from segl.compiler.timeutil import zone
+
+    assert zone_or_none(name) is None
+    with pytest.raises(ValueError, match="unknown time zone"):
+        zone(name)

@@ -193,6 +193,37 @@ def test_capabilities_a_target_lacks_are_found_before_rendering() -> None:
     assert target_problems(project, get_target("duckdb"), "segl_") == []
 
 
+def test_each_place_a_target_cannot_run_is_reported() -> None:
+    from segl.compiler.target_check import target_problems
+
+    project, _ = check("tag a = users.balance % 2\ntag b = users.balance % 3\n")
+    assert project is not None
+    found = target_problems(project, get_target("bigquery"), "segl_")
+    assert [(d.code, d.span.line if d.span else None) for d in found] == [
+        ("E0501", 11),
+        ("E0501", 12),
+    ]
+
+
+def test_every_table_segl_writes_is_checked_against_the_name_limit() -> None:
+    """An experiment's assignments table has the longest suffix of a report project: with
+    a 40-character project name it is beyond PostgreSQL's 63 bytes, the others are not."""
+    import dataclasses
+
+    from segl.compiler.target_check import target_problems
+
+    rules = (
+        'experiment e { population users.balance > 0 salt "s" arm control 50% arm b 50% '
+        "metric m = users.balance }\n"
+    )
+    project, _ = check(rules)
+    assert project is not None
+    project = dataclasses.replace(project, name="r" * 40)
+    found = target_problems(project, get_target("postgres"), "segl_")
+    table = "segl_" + "r" * 40 + "_experiment_assignments"
+    assert [d.message.split(";")[0] for d in found] == [f"'{table}' is 68 bytes long"]
+
+
 def test_long_names_are_refused_for_postgres() -> None:
     from segl.compiler.target_check import target_problems
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from segl.compiler.journeys.model import Allowed
+from segl.compiler.timeutil import HOST_ZONE_NAMES
 
 UTC = dt.UTC
 HORIZON = dt.timedelta(days=15)  # no allowed instant within this: never (checked rules)
@@ -24,7 +25,7 @@ _MAX_JUMPS = 200
 @lru_cache(maxsize=4096)
 def zone_or_none(name: str | None) -> ZoneInfo | None:
     """The zone of that name, or None when the tz database does not know it."""
-    if not name:
+    if not name or name in HOST_ZONE_NAMES:
         return None
     try:
         return ZoneInfo(name)

@@ -10,7 +10,11 @@ WITH "usr" AS (
   SELECT
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
-    "u"."created_at" AS "p_1"
+    CASE
+      WHEN LENGTH("u"."created_at") = 10
+      THEN "u"."created_at" || ' 00:00:00'
+      ELSE "u"."created_at"
+    END AS "p_1"
   FROM "nev_leads" AS "u"
   WHERE
     NOT (
@@ -19,14 +23,14 @@ WITH "usr" AS (
 ), "ev_0" AS (
   SELECT
     "lead_id" AS "_u",
-    "ts" AS "_t",
-    "ts" AS "c0",
+    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "_t",
+    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "c0",
     "stage" AS "c1",
     "store" AS "c2",
     "model" AS "c3"
   FROM "nev_events"
   WHERE
-    "ts" < '2026-11-01 00:00:00'
+    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END < '2026-11-01 00:00:00'
 ), "evr_0" AS (
   SELECT
     *,

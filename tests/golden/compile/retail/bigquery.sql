@@ -16,11 +16,18 @@ FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
+          WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS FLOAT64)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS INT64)
@@ -31,11 +38,18 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS FLOAT64)
+            WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+            AND `s`.`user_id` > (
+              -CAST(1e+19 AS FLOAT64)
             )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            THEN CASE
+              WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+                -9223372036854775808
+              )
+              AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+              THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST(`s`.`user_id` AS INT64)
@@ -81,11 +95,18 @@ FROM (
     'member' AS `kind`,
     CAST(CASE
       WHEN CASE
-        WHEN `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
+        WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+        AND `s`.`user_id` > (
+          -CAST(1e+19 AS FLOAT64)
         )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CASE
+          WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+            -9223372036854775808
+          )
+          AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`s`.`user_id` AS INT64)
@@ -96,11 +117,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
+          WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS FLOAT64)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS INT64)
@@ -115,11 +143,18 @@ FROM (
     'member' AS `kind`,
     CAST(CASE
       WHEN CASE
-        WHEN `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
+        WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+        AND `s`.`user_id` > (
+          -CAST(1e+19 AS FLOAT64)
         )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CASE
+          WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+            -9223372036854775808
+          )
+          AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`s`.`user_id` AS INT64)
@@ -130,11 +165,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
+          WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS FLOAT64)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS INT64)
@@ -2081,11 +2123,18 @@ WITH `usr` AS (
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
+          WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS FLOAT64)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS INT64)
@@ -2109,11 +2158,18 @@ WITH `usr` AS (
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS FLOAT64)
+          WHEN `s`.`user_id` < CAST(1e+19 AS FLOAT64)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS FLOAT64)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS INT64)
@@ -2149,11 +2205,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
+        WHEN `e`.`user_id` < CAST(1e+19 AS FLOAT64)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS FLOAT64)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS INT64)
@@ -2269,11 +2332,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
+        WHEN `e`.`user_id` < CAST(1e+19 AS FLOAT64)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS FLOAT64)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS INT64)
@@ -2356,11 +2426,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
+        WHEN `e`.`user_id` < CAST(1e+19 AS FLOAT64)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS FLOAT64)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS INT64)
@@ -2384,11 +2461,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS FLOAT64)
+        WHEN `e`.`user_id` < CAST(1e+19 AS FLOAT64)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS FLOAT64)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS FLOAT64)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS INT64)

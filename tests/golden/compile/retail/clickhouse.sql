@@ -19,20 +19,34 @@ FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS Nullable(Float64))
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN "s"."user_id"
@@ -45,20 +59,34 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS Nullable(Float64))
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST(CASE
             WHEN CASE
-              WHEN "s"."user_id" >= (
-                -CAST(9.223372036854776e+18 AS Nullable(Float64))
+              WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+              AND "s"."user_id" > (
+                -CAST(1e+19 AS Nullable(Float64))
               )
-              AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-              THEN "s"."user_id" = FLOOR("s"."user_id")
+              THEN CASE
+                WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+                  -9223372036854775808
+                )
+                AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+                THEN "s"."user_id" = FLOOR("s"."user_id")
+                ELSE FALSE
+              END
               ELSE FALSE
             END
             THEN "s"."user_id"
@@ -121,20 +149,34 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS Nullable(Float64))
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN "s"."user_id"
@@ -147,20 +189,34 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS Nullable(Float64))
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN "s"."user_id"
@@ -191,20 +247,34 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS Nullable(Float64))
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN "s"."user_id"
@@ -217,20 +287,34 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS Nullable(Float64))
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN "s"."user_id"
@@ -2275,20 +2359,34 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS Nullable(Float64))
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN "s"."user_id"
@@ -2328,20 +2426,34 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS Nullable(Float64))
+            WHEN "s"."user_id" < CAST(1e+19 AS Nullable(Float64))
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS Nullable(Float64))
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS Nullable(Decimal(38, 0))) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN "s"."user_id"
@@ -2425,20 +2537,34 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS Nullable(Float64))
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(CASE
         WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "e"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          THEN CASE
+            WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "e"."user_id" = FLOOR("e"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN "e"."user_id"
@@ -2609,20 +2735,34 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS Nullable(Float64))
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(CASE
         WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "e"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          THEN CASE
+            WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "e"."user_id" = FLOOR("e"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN "e"."user_id"
@@ -2725,20 +2865,34 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS Nullable(Float64))
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(CASE
         WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "e"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          THEN CASE
+            WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "e"."user_id" = FLOOR("e"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN "e"."user_id"
@@ -2790,20 +2944,34 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS Nullable(Float64))
+        WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS Nullable(Float64))
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(CASE
         WHEN CASE
-          WHEN "e"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS Nullable(Float64))
+          WHEN "e"."user_id" < CAST(1e+19 AS Nullable(Float64))
+          AND "e"."user_id" > (
+            -CAST(1e+19 AS Nullable(Float64))
           )
-          AND "e"."user_id" < CAST(9.223372036854776e+18 AS Nullable(Float64))
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          THEN CASE
+            WHEN CAST("e"."user_id" AS Nullable(Decimal(38, 0))) >= (
+              -9223372036854775808
+            )
+            AND CAST("e"."user_id" AS Nullable(Decimal(38, 0))) < 9223372036854775808
+            THEN "e"."user_id" = FLOOR("e"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN "e"."user_id"

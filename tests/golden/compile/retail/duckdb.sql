@@ -20,11 +20,18 @@ FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -35,11 +42,18 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
+            WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS DOUBLE)
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST("s"."user_id" AS BIGINT)
@@ -85,11 +99,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -100,11 +121,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -119,11 +147,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -134,11 +169,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2085,11 +2127,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2113,11 +2162,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2153,11 +2209,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2270,11 +2333,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2357,11 +2427,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2385,11 +2462,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)

@@ -23,11 +23,18 @@ FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -38,11 +45,18 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS DOUBLE PRECISION)
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST("s"."user_id" AS BIGINT)
@@ -88,11 +102,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -103,11 +124,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -122,11 +150,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -137,11 +172,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2088,11 +2130,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2116,11 +2165,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2156,11 +2212,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2278,11 +2341,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2365,11 +2435,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2393,11 +2470,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)

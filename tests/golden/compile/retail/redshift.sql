@@ -18,11 +18,18 @@ FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -33,11 +40,18 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+            WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS DOUBLE PRECISION)
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST("s"."user_id" AS BIGINT)
@@ -83,11 +97,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -98,11 +119,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -117,11 +145,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -132,11 +167,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2083,11 +2125,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2111,11 +2160,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE PRECISION)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2151,11 +2207,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2273,11 +2336,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2360,11 +2430,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2388,11 +2465,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE PRECISION)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE PRECISION)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE PRECISION)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)

@@ -21,11 +21,18 @@ FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS BIGINT)
@@ -36,11 +43,18 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN `s`.`user_id` >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
+            WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+            AND `s`.`user_id` > (
+              -CAST(1e+19 AS DOUBLE)
             )
-            AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            THEN CASE
+              WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+                -9223372036854775808
+              )
+              AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+              THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST(`s`.`user_id` AS BIGINT)
@@ -89,11 +103,18 @@ FROM (
     'member' AS `kind`,
     CAST(CASE
       WHEN CASE
-        WHEN `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+        AND `s`.`user_id` > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CASE
+          WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`s`.`user_id` AS BIGINT)
@@ -104,11 +125,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS BIGINT)
@@ -123,11 +151,18 @@ FROM (
     'member' AS `kind`,
     CAST(CASE
       WHEN CASE
-        WHEN `s`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+        AND `s`.`user_id` > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+        THEN CASE
+          WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`s`.`user_id` AS BIGINT)
@@ -138,11 +173,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS BIGINT)
@@ -2245,11 +2287,18 @@ WITH `usr` AS (
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS BIGINT)
@@ -2273,11 +2322,18 @@ WITH `usr` AS (
       ON `m`.`kind` = 'member'
       AND `m`.`id` = CAST(CASE
         WHEN CASE
-          WHEN `s`.`user_id` >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN `s`.`user_id` < CAST(1e+19 AS DOUBLE)
+          AND `s`.`user_id` > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND `s`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+          THEN CASE
+            WHEN CAST(`s`.`user_id` AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST(`s`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST(`s`.`user_id` AS BIGINT)
@@ -2313,11 +2369,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN `e`.`user_id` < CAST(1e+19 AS DOUBLE)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS BIGINT)
@@ -2437,11 +2500,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN `e`.`user_id` < CAST(1e+19 AS DOUBLE)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS BIGINT)
@@ -2526,11 +2596,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN `e`.`user_id` < CAST(1e+19 AS DOUBLE)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS BIGINT)
@@ -2554,11 +2631,18 @@ WITH `usr` AS (
     ON `m`.`kind` = 'member'
     AND `m`.`id` = CAST(CASE
       WHEN CASE
-        WHEN `e`.`user_id` >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN `e`.`user_id` < CAST(1e+19 AS DOUBLE)
+        AND `e`.`user_id` > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND `e`.`user_id` < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+        THEN CASE
+          WHEN CAST(`e`.`user_id` AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST(`e`.`user_id` AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST(`e`.`user_id` AS BIGINT)

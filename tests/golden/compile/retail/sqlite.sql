@@ -18,11 +18,18 @@ FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
+          WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS REAL)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN "s"."user_id" >= (
+              -9223372036854775808
+            )
+            AND "s"."user_id" < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS INTEGER)
@@ -33,11 +40,18 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS REAL)
+            WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS REAL)
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN "s"."user_id" >= (
+                -9223372036854775808
+              )
+              AND "s"."user_id" < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST("s"."user_id" AS INTEGER)
@@ -46,7 +60,11 @@ FROM (
       AND NOT (
         CAST("s"."openid" AS TEXT) IS NULL
       )
-      AND "s"."bound_at" < '2026-11-01 00:00:00'
+      AND CASE
+        WHEN LENGTH("s"."bound_at") = 10
+        THEN "s"."bound_at" || ' 00:00:00'
+        ELSE "s"."bound_at"
+      END < '2026-11-01 00:00:00'
   ) AS "p"
   WHERE
     "x" <> "y"
@@ -66,7 +84,7 @@ FROM (
       AND NOT (
         CAST("s"."openid" AS TEXT) IS NULL
       )
-      AND "s"."ts" < '2026-11-01 00:00:00'
+      AND CASE WHEN LENGTH("s"."ts") = 10 THEN "s"."ts" || ' 00:00:00' ELSE "s"."ts" END < '2026-11-01 00:00:00'
   ) AS "p"
   WHERE
     "x" <> "y"
@@ -83,11 +101,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
+        WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS REAL)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN "s"."user_id" >= (
+            -9223372036854775808
+          )
+          AND "s"."user_id" < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS INTEGER)
@@ -98,29 +123,52 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
+          WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS REAL)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN "s"."user_id" >= (
+              -9223372036854775808
+            )
+            AND "s"."user_id" < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS INTEGER)
       END AS TEXT) IS NULL
     )
     AND (
-      "s"."registered_at" IS NULL OR "s"."registered_at" < '2026-11-01 00:00:00'
+      CASE
+        WHEN LENGTH("s"."registered_at") = 10
+        THEN "s"."registered_at" || ' 00:00:00'
+        ELSE "s"."registered_at"
+      END IS NULL
+      OR CASE
+        WHEN LENGTH("s"."registered_at") = 10
+        THEN "s"."registered_at" || ' 00:00:00'
+        ELSE "s"."registered_at"
+      END < '2026-11-01 00:00:00'
     )
   UNION
   SELECT
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
+        WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS REAL)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN "s"."user_id" >= (
+            -9223372036854775808
+          )
+          AND "s"."user_id" < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS INTEGER)
@@ -131,17 +179,28 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
+          WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS REAL)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN "s"."user_id" >= (
+              -9223372036854775808
+            )
+            AND "s"."user_id" < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS INTEGER)
       END AS TEXT) IS NULL
     )
-    AND "s"."bound_at" < '2026-11-01 00:00:00'
+    AND CASE
+      WHEN LENGTH("s"."bound_at") = 10
+      THEN "s"."bound_at" || ' 00:00:00'
+      ELSE "s"."bound_at"
+    END < '2026-11-01 00:00:00'
   UNION
   SELECT
     'openid' AS "kind",
@@ -152,7 +211,11 @@ FROM (
     NOT (
       CAST("s"."openid" AS TEXT) IS NULL
     )
-    AND "s"."bound_at" < '2026-11-01 00:00:00'
+    AND CASE
+      WHEN LENGTH("s"."bound_at") = 10
+      THEN "s"."bound_at" || ' 00:00:00'
+      ELSE "s"."bound_at"
+    END < '2026-11-01 00:00:00'
   UNION
   SELECT
     'device' AS "kind",
@@ -163,7 +226,7 @@ FROM (
     NOT (
       CAST("s"."device_id" AS TEXT) IS NULL
     )
-    AND "s"."ts" < '2026-11-01 00:00:00'
+    AND CASE WHEN LENGTH("s"."ts") = 10 THEN "s"."ts" || ' 00:00:00' ELSE "s"."ts" END < '2026-11-01 00:00:00'
   UNION
   SELECT
     'openid' AS "kind",
@@ -173,7 +236,8 @@ FROM (
   WHERE
     NOT (
       CAST("s"."openid" AS TEXT) IS NULL
-    ) AND "s"."ts" < '2026-11-01 00:00:00'
+    )
+    AND CASE WHEN LENGTH("s"."ts") = 10 THEN "s"."ts" || ' 00:00:00' ELSE "s"."ts" END < '2026-11-01 00:00:00'
 ) AS "i";
 
 CREATE TEMPORARY TABLE "segl_retail_id_shared" AS
@@ -2064,7 +2128,11 @@ CREATE TEMPORARY TABLE "segl_retail_result" AS
 WITH "usr" AS (
   SELECT
     "u"."_pu" AS "_u",
-    "u"."registered_at" AS "p_0",
+    CASE
+      WHEN LENGTH("u"."registered_at") = 10
+      THEN "u"."registered_at" || ' 00:00:00'
+      ELSE "u"."registered_at"
+    END AS "p_0",
     "u"."city" AS "p_1",
     "u"."birthday" AS "p_2",
     CAST("u"."balance" AS REAL) AS "p_3",
@@ -2081,11 +2149,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
+          WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS REAL)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN "s"."user_id" >= (
+              -9223372036854775808
+            )
+            AND "s"."user_id" < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS INTEGER)
@@ -2095,7 +2170,16 @@ WITH "usr" AS (
         "s"."user_id" IS NULL
       )
       AND (
-        "s"."registered_at" IS NULL OR "s"."registered_at" < '2026-11-01 00:00:00'
+        CASE
+          WHEN LENGTH("s"."registered_at") = 10
+          THEN "s"."registered_at" || ' 00:00:00'
+          ELSE "s"."registered_at"
+        END IS NULL
+        OR CASE
+          WHEN LENGTH("s"."registered_at") = 10
+          THEN "s"."registered_at" || ' 00:00:00'
+          ELSE "s"."registered_at"
+        END < '2026-11-01 00:00:00'
       )
   ) AS "u"
   LEFT JOIN (
@@ -2108,11 +2192,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS REAL)
+          WHEN "s"."user_id" < CAST(1e+19 AS REAL)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS REAL)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN "s"."user_id" >= (
+              -9223372036854775808
+            )
+            AND "s"."user_id" < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS INTEGER)
@@ -2122,10 +2213,28 @@ WITH "usr" AS (
         "s"."user_id" IS NULL
       )
       AND (
-        "s"."valid_from" IS NULL OR "s"."valid_from" <= '2026-11-01 00:00:00'
+        CASE
+          WHEN LENGTH("s"."valid_from") = 10
+          THEN "s"."valid_from" || ' 00:00:00'
+          ELSE "s"."valid_from"
+        END IS NULL
+        OR CASE
+          WHEN LENGTH("s"."valid_from") = 10
+          THEN "s"."valid_from" || ' 00:00:00'
+          ELSE "s"."valid_from"
+        END <= '2026-11-01 00:00:00'
       )
       AND (
-        "s"."valid_to" IS NULL OR '2026-11-01 00:00:00' < "s"."valid_to"
+        CASE
+          WHEN LENGTH("s"."valid_to") = 10
+          THEN "s"."valid_to" || ' 00:00:00'
+          ELSE "s"."valid_to"
+        END IS NULL
+        OR '2026-11-01 00:00:00' < CASE
+          WHEN LENGTH("s"."valid_to") = 10
+          THEN "s"."valid_to" || ' 00:00:00'
+          ELSE "s"."valid_to"
+        END
       )
   ) AS "p0"
     ON "p0"."_pu" = "u"."_pu" AND "p0"."_first" = 1
@@ -2134,11 +2243,19 @@ WITH "usr" AS (
 ), "ev_0" AS (
   SELECT
     "m"."person" AS "_u",
-    "e"."paid_at" AS "_t",
+    CASE
+      WHEN LENGTH("e"."paid_at") = 10
+      THEN "e"."paid_at" || ' 00:00:00'
+      ELSE "e"."paid_at"
+    END AS "_t",
     CAST("e"."amount" AS REAL) AS "c0",
     "e"."coupon_id" AS "c1",
     "e"."brand" AS "c2",
-    "e"."paid_at" AS "c3",
+    CASE
+      WHEN LENGTH("e"."paid_at") = 10
+      THEN "e"."paid_at" || ' 00:00:00'
+      ELSE "e"."paid_at"
+    END AS "c3",
     "e"."category" AS "c4",
     "w"."p_0" AS "u0"
   FROM "orders" AS "e"
@@ -2146,11 +2263,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
+        WHEN "e"."user_id" < CAST(1e+19 AS REAL)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS REAL)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN "e"."user_id" >= (
+            -9223372036854775808
+          )
+          AND "e"."user_id" < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS INTEGER)
@@ -2158,7 +2282,11 @@ WITH "usr" AS (
   INNER JOIN "usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
-    "e"."paid_at" < '2026-11-01 00:00:00'
+    CASE
+      WHEN LENGTH("e"."paid_at") = 10
+      THEN "e"."paid_at" || ' 00:00:00'
+      ELSE "e"."paid_at"
+    END < '2026-11-01 00:00:00'
 ), "evr_0" AS (
   SELECT
     *,
@@ -2257,8 +2385,8 @@ WITH "usr" AS (
 ), "ev_1" AS (
   SELECT
     "m"."person" AS "_u",
-    "e"."ts" AS "_t",
-    "e"."ts" AS "c0",
+    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "_t",
+    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "c0",
     "e"."name" AS "c1",
     "e"."channel" AS "c2"
   FROM "events" AS "e"
@@ -2266,17 +2394,24 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
+        WHEN "e"."user_id" < CAST(1e+19 AS REAL)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS REAL)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN "e"."user_id" >= (
+            -9223372036854775808
+          )
+          AND "e"."user_id" < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS INTEGER)
     END AS TEXT)
   WHERE
-    "e"."ts" < '2026-11-01 00:00:00'
+    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END < '2026-11-01 00:00:00'
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
@@ -2334,24 +2469,43 @@ WITH "usr" AS (
 ), "ev_2" AS (
   SELECT
     "m"."person" AS "_u",
-    "e"."claimed_at" AS "_t"
+    CASE
+      WHEN LENGTH("e"."claimed_at") = 10
+      THEN "e"."claimed_at" || ' 00:00:00'
+      ELSE "e"."claimed_at"
+    END AS "_t"
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
+        WHEN "e"."user_id" < CAST(1e+19 AS REAL)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS REAL)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN "e"."user_id" >= (
+            -9223372036854775808
+          )
+          AND "e"."user_id" < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS INTEGER)
     END AS TEXT)
   WHERE
-    "e"."claimed_at" < '2026-11-01 00:00:00'
-    AND "e"."claimed_at" >= '2026-08-03 00:00:00'
+    CASE
+      WHEN LENGTH("e"."claimed_at") = 10
+      THEN "e"."claimed_at" || ' 00:00:00'
+      ELSE "e"."claimed_at"
+    END < '2026-11-01 00:00:00'
+    AND CASE
+      WHEN LENGTH("e"."claimed_at") = 10
+      THEN "e"."claimed_at" || ' 00:00:00'
+      ELSE "e"."claimed_at"
+    END >= '2026-08-03 00:00:00'
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
@@ -2362,23 +2516,38 @@ WITH "usr" AS (
 ), "ev_3" AS (
   SELECT
     "m"."person" AS "_u",
-    "e"."bound_at" AS "_t"
+    CASE
+      WHEN LENGTH("e"."bound_at") = 10
+      THEN "e"."bound_at" || ' 00:00:00'
+      ELSE "e"."bound_at"
+    END AS "_t"
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS REAL)
+        WHEN "e"."user_id" < CAST(1e+19 AS REAL)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS REAL)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS REAL)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN "e"."user_id" >= (
+            -9223372036854775808
+          )
+          AND "e"."user_id" < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS INTEGER)
     END AS TEXT)
   WHERE
-    "e"."bound_at" < '2026-11-01 00:00:00'
+    CASE
+      WHEN LENGTH("e"."bound_at") = 10
+      THEN "e"."bound_at" || ' 00:00:00'
+      ELSE "e"."bound_at"
+    END < '2026-11-01 00:00:00'
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
@@ -2389,14 +2558,15 @@ WITH "usr" AS (
 ), "ev_4" AS (
   SELECT
     "m"."person" AS "_u",
-    "e"."ts" AS "_t",
-    "e"."ts" AS "c0",
+    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "_t",
+    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "c0",
     "e"."device_id" AS "c1"
   FROM "app_events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS TEXT)
   WHERE
-    "e"."ts" < '2026-11-01 00:00:00' AND "e"."ts" >= '2026-08-03 00:00:00'
+    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END < '2026-11-01 00:00:00'
+    AND CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END >= '2026-08-03 00:00:00'
 ), "agg_4" AS (
   SELECT
     "_u" AS "_g",

@@ -18,11 +18,18 @@ FROM (
         CAST('member:' AS VARCHAR),
         CAST(CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
+            WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS DOUBLE)
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST("s"."user_id" AS BIGINT)
@@ -34,11 +41,18 @@ FROM (
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" >= (
-              -CAST(9.223372036854776e+18 AS DOUBLE)
+            WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+            AND "s"."user_id" > (
+              -CAST(1e+19 AS DOUBLE)
             )
-            AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            THEN CASE
+              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+                -9223372036854775808
+              )
+              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+              THEN "s"."user_id" = FLOOR("s"."user_id")
+              ELSE FALSE
+            END
             ELSE FALSE
           END
           THEN CAST("s"."user_id" AS BIGINT)
@@ -84,11 +98,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -99,11 +120,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -118,11 +146,18 @@ FROM (
     'member' AS "kind",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "s"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "s"."user_id" = FLOOR("s"."user_id")
+        THEN CASE
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "s"."user_id" = FLOOR("s"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("s"."user_id" AS BIGINT)
@@ -133,11 +168,18 @@ FROM (
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2087,11 +2129,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2115,11 +2164,18 @@ WITH "usr" AS (
       ON "m"."kind" = 'member'
       AND "m"."id" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" >= (
-            -CAST(9.223372036854776e+18 AS DOUBLE)
+          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
+          AND "s"."user_id" > (
+            -CAST(1e+19 AS DOUBLE)
           )
-          AND "s"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          THEN CASE
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              -9223372036854775808
+            )
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "s"."user_id" = FLOOR("s"."user_id")
+            ELSE FALSE
+          END
           ELSE FALSE
         END
         THEN CAST("s"."user_id" AS BIGINT)
@@ -2155,11 +2211,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2277,11 +2340,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2364,11 +2434,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)
@@ -2392,11 +2469,18 @@ WITH "usr" AS (
     ON "m"."kind" = 'member'
     AND "m"."id" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" >= (
-          -CAST(9.223372036854776e+18 AS DOUBLE)
+        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
+        AND "e"."user_id" > (
+          -CAST(1e+19 AS DOUBLE)
         )
-        AND "e"."user_id" < CAST(9.223372036854776e+18 AS DOUBLE)
-        THEN "e"."user_id" = FLOOR("e"."user_id")
+        THEN CASE
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+            -9223372036854775808
+          )
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "e"."user_id" = FLOOR("e"."user_id")
+          ELSE FALSE
+        END
         ELSE FALSE
       END
       THEN CAST("e"."user_id" AS BIGINT)

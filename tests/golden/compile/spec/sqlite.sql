@@ -11,7 +11,11 @@ WITH "usr" AS (
     "u"."gender" AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."balance" AS REAL) AS "p_2",
-    "u"."registered_at" AS "p_3"
+    CASE
+      WHEN LENGTH("u"."registered_at") = 10
+      THEN "u"."registered_at" || ' 00:00:00'
+      ELSE "u"."registered_at"
+    END AS "p_3"
   FROM "users" AS "u"
   WHERE
     NOT (
@@ -20,14 +24,14 @@ WITH "usr" AS (
 ), "ev_0" AS (
   SELECT
     "user_id" AS "_u",
-    "paid_at" AS "_t",
+    CASE WHEN LENGTH("paid_at") = 10 THEN "paid_at" || ' 00:00:00' ELSE "paid_at" END AS "_t",
     CAST("amount" AS REAL) AS "c0",
     "brand" AS "c1",
     "coupon_id" AS "c2",
     "category" AS "c3"
   FROM "orders"
   WHERE
-    "paid_at" < '2026-11-01 00:00:00'
+    CASE WHEN LENGTH("paid_at") = 10 THEN "paid_at" || ' 00:00:00' ELSE "paid_at" END < '2026-11-01 00:00:00'
 ), "agg_0" AS (
   SELECT
     "_u" AS "_g",
@@ -78,12 +82,12 @@ WITH "usr" AS (
 ), "ev_1" AS (
   SELECT
     "user_id" AS "_u",
-    "ts" AS "_t",
+    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "_t",
     "name" AS "c0",
-    "ts" AS "c1"
+    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "c1"
   FROM "events"
   WHERE
-    "ts" < '2026-11-01 00:00:00'
+    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END < '2026-11-01 00:00:00'
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",

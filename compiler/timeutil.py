@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 # The years datetime can hold, as a months index (year * 12 + month - 1).
@@ -113,13 +114,23 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
 HOST_ZONE_NAMES = frozenset({"localtime", "posixrules"})
 
 
-def zone(name: str) -> ZoneInfo:
+@lru_cache(maxsize=4096)
+def zone_or_none(name: str | None) -> ZoneInfo | None:
+    """The zone of that name, or None when the tz database does not know it (or the name
+    stands for the host's zone)."""
+    if not name or name in HOST_ZONE_NAMES:
+        return None
     try:
-        if name in HOST_ZONE_NAMES:
-            raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{name}'") from None
+    except (ValueError, OSError, KeyError):  # malformed, a folder, not found
+        return None
+
+
+def zone(name: str) -> ZoneInfo:
+    found = zone_or_none(name)
+    if found is None:
+        raise ValueError(f"unknown time zone '{name}'")
+    return found
 
 
 def now_in(timezone: str) -> dt.datetime:

@@ -15,24 +15,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from segl.compiler.journeys.model import Allowed
-from segl.compiler.timeutil import HOST_ZONE_NAMES
+from segl.compiler.timeutil import zone_or_none as zone_or_none  # the users' zones
 
 UTC = dt.UTC
 HORIZON = dt.timedelta(days=15)  # no allowed instant within this: never (checked rules)
 _MAX_JUMPS = 200
-
-
-@lru_cache(maxsize=4096)
-def zone_or_none(name: str | None) -> ZoneInfo | None:
-    """The zone of that name, or None when the tz database does not know it."""
-    if not name or name in HOST_ZONE_NAMES:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError (OSError-free)
-        return None
-    except KeyError:
-        return None
 
 
 def to_instant(wall: dt.datetime, zone: ZoneInfo) -> dt.datetime:

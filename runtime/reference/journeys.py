@@ -37,7 +37,7 @@ from segl.compiler.journeys.model import (
     Step,
     user_text,
 )
-from segl.compiler.timeutil import HOST_ZONE_NAMES
+from segl.compiler.timeutil import zone_or_none
 from segl.compiler.values import bucket_of, key_text
 from segl.runtime.reference.definitions import (
     EventTimes,
@@ -90,12 +90,8 @@ def _check_runs(runs: Sequence[dt.datetime]) -> None:
 def user_zone(name: Value, project_zone: ZoneInfo) -> ZoneInfo:
     """The zone a user's `zone` value names; the project's for a null, a non-text value or
     a name the tz database does not know (docs/journeys.md "Time zones": never a crash)."""
-    if not isinstance(name, str) or name in HOST_ZONE_NAMES:  # the host's zone: unknown
-        return project_zone
-    try:
-        return ZoneInfo(name)
-    except (LookupError, ValueError, OSError):  # not found, malformed, a directory
-        return project_zone
+    found = zone_or_none(name) if isinstance(name, str) else None
+    return project_zone if found is None else found
 
 
 def allowed_at(moment: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> bool:

@@ -140,9 +140,17 @@ class Store:
         return self._name("jw_users")
 
     @property
+    def journey_moves_work(self) -> str:
+        """The work table a run with an identity stages the journey state's stale keys in
+        (key, person now), for the `may not enter` query to read them as persons (not
+        kept)."""
+        return self._name("jw_moves")
+
+    @property
     def journey_work_tables(self) -> tuple[str, ...]:
         """Every work table a journey run may stage (dropped after it)."""
-        return (*(self.journey_work(t) for t in self.journey_tables), self.journey_users_work)
+        staged = (*(self.journey_work(t) for t in self.journey_tables), self.journey_users_work)
+        return (*staged, self.journey_moves_work)
 
     @property
     def tags(self) -> Table:

@@ -27,7 +27,7 @@ from segl.compiler.fingerprints import definition_fingerprint
 from segl.compiler.journeys import facts, model, timing
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.nodes import USER, and_all
+from segl.compiler.sqlgen.nodes import USER, add_join, and_all
 from segl.compiler.sqlgen.query import key_literal
 from segl.compiler.store import ColumnType, Kind, Table
 from segl.compiler.targets import Target
@@ -52,9 +52,12 @@ Check = tuple[dt.datetime, dt.datetime]
 
 @dataclass(slots=True)  # a run holds one per active entry: 10^4-10^5
 class Entry:
-    user: object
+    user: object  # the person now (its values, zone, caps, holdouts and messages)
     entry_at: dt.datetime
     new: bool  # made by this run
+    # with an identity, the key its ledger rows are under when that is no person's key any
+    # more (the person it entered as merged into another since): None, `user`
+    stored: object = None
     ended: bool = False
     decided: set[str] = field(default_factory=set)  # steps already in the outbox
     # JourneyRun._deciding's cache: the first instant a pending step is due (UTC), and
@@ -68,12 +71,24 @@ def entry_order(entry: Entry) -> tuple[dt.datetime, str]:
     return entry.entry_at, model.user_text(entry.user)
 
 
+def ledger_key(entry: Entry) -> object:
+    """The key the entry's ledger rows are under."""
+    return entry.user if entry.stored is None else entry.stored
+
+
+def merge_order(entry: Entry) -> tuple[dt.datetime, str]:
+    """Which of a person's active entries stays when persons merged: the earliest, then
+    the smallest key it was made under."""
+    return entry.entry_at, model.user_text(ledger_key(entry))
+
+
 @dataclass
 class JourneyStats:
     """What a run did for one journey (the run summary prints it)."""
 
     entries: int = 0
     exits: int = 0
+    merged: int = 0  # active entries ended because their persons merged
     statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -123,6 +138,10 @@ class JourneyRun:
         self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
         self._shares: ShareHistory | None = None  # the committed shares, read once
         self._key: ColumnType | None = None
+        # with an identity: the committed state's keys that are no person's key any more ->
+        # the person each belongs to now (read once the last run is known)
+        self.moves: dict[object, object] = {}
+        self._moves_staged = False
 
     @property
     def key(self) -> ColumnType:
@@ -165,6 +184,7 @@ class JourneyRun:
             for table in self.store.journey_tables:
                 self._stage(table, [])
             return NOOP
+        self.moves = self._stale_keys()
         ledger, outbox, markers = self._decide(previous)
         staged = {
             self.store.journey_entries.name: ledger,
@@ -219,20 +239,24 @@ class JourneyRun:
             return []
         target = self.compiled.target
         query = facts.active_entries(target, table.name, journey.name, self.last)
-        active: dict[tuple[object, dt.datetime], Entry] = {}
+        moves = self.moves
+        active: dict[tuple[object, dt.datetime], list[Entry]] = defaultdict(list)
         for user, entry_at in self.engine.query(render(query, target, pretty=False)):
             when = self.engine.decode(entry_at, Type.TIMESTAMP)
-            active[(user, when)] = Entry(user, when, new=False)
+            entry = Entry(moves.get(user, user), when, new=False)
+            entry.stored = user if user in moves else None
+            active[(entry.user, when)].append(entry)
         if active and self._exists(self.store.outbox):
-            oldest = min(entry.entry_at for entry in active.values())
+            oldest = min(when for _, when in active)
             since = exp.GTE(this=col("entry_at"), expression=target.timestamp(oldest))
             where = and_all([self._of_journey(journey.name), since])
             columns = ["user_id", "entry_at", "step"]
+            # a step decided under any key of the person, for an entry at the same time
             for user, entry_at, step in self._select(self.store.outbox, columns, where):
-                key = (user, self.engine.decode(entry_at, Type.TIMESTAMP))
-                if key in active:
-                    active[key].decided.add(str(step))
-        return sorted(active.values(), key=entry_order)
+                key = (moves.get(user, user), self.engine.decode(entry_at, Type.TIMESTAMP))
+                for entry in active.get(key, ()):
+                    entry.decided.add(str(step))
+        return sorted(chain.from_iterable(active.values()), key=entry_order)
 
     def _blocked(self, journey: model.Journey) -> exp.Select | None:
         """Users who may not enter now (None: nobody ever entered)."""
@@ -240,7 +264,8 @@ class JourneyRun:
         if self.last is None or not self._exists(table):
             return None
         target = self.compiled.target
-        return facts.blocked_users(target, table.name, journey, self.last, self.as_of)
+        blocked = facts.blocked_users(target, table.name, journey, self.last, self.as_of)
+        return self._as_persons(blocked)
 
     def _first_events(
         self,
@@ -288,7 +313,11 @@ class JourneyRun:
         for journey in self.journeys.journeys:
             stats = self.stats.setdefault(journey.name, JourneyStats())
             start = previous.get(journey.name)
-            old = self._active(journey)
+            old, merged = self._merge(self._active(journey))
+            stats.merged = len(merged)
+            ledger += [
+                [journey.name, ledger_key(e), e.entry_at, "merged", self.as_of] for e in merged
+            ]
             busy = self._busy(journey, old)  # a user has at most one active entry
             new = [e for e in self._enter(journey, start) if e.user not in busy]
             stats.entries = len(new)
@@ -300,7 +329,7 @@ class JourneyRun:
             stats.exits = len(exits)
             for entry, when in exits:
                 entry.ended = True
-                ledger.append([journey.name, entry.user, entry.entry_at, "exit", when])
+                ledger.append([journey.name, ledger_key(entry), entry.entry_at, "exit", when])
             self._read_assignments(journey, [e for e in deciding if not e.ended])
             for entry in deciding:
                 if not entry.ended:
@@ -311,7 +340,8 @@ class JourneyRun:
         for journey in self.journeys.journeys:
             for entry in finishing[journey.name]:
                 if not entry.ended and len(entry.decided) == len(journey.steps):
-                    ledger.append([journey.name, entry.user, entry.entry_at, "done", self.as_of])
+                    done = [journey.name, ledger_key(entry), entry.entry_at, "done", self.as_of]
+                    ledger.append(done)
         for decision in decisions:
             self.stats[decision.journey].statuses[decision.status] += 1
         made = Counter(d.journey for d in decisions)
@@ -321,6 +351,58 @@ class JourneyRun:
                 [journey.name, previous.get(journey.name), stats.entries, made[journey.name]]
             )
         return ledger, [self._outbox_row(d) for d in decisions], markers
+
+    def _merge(self, active: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+        """A person has at most one active entry (SPEC §3.2): when persons merged since
+        their entries were made, the earliest stays (merge_order) and the others end at
+        this run, their steps not yet decided cancelled. (kept, ended)"""
+        if not self.moves:
+            return active, []  # every key is one person's: one active entry each
+        by_person: dict[object, list[Entry]] = defaultdict(list)
+        for entry in active:
+            by_person[entry.user].append(entry)
+        kept: list[Entry] = []
+        ended: list[Entry] = []
+        for entries in by_person.values():
+            entries.sort(key=merge_order)
+            kept.append(entries[0])
+            ended += entries[1:]
+        return sorted(kept, key=entry_order), ended
+
+    def _stale_keys(self) -> dict[object, object]:
+        """With an identity, the keys of the committed journey state that are no person's
+        key now, each with the person its ID belongs to (the first kind's reading of a
+        text that reads as two IDs, then the smallest person)."""
+        identity = self.project.identity
+        if identity is None or self.identity_map is None or self.last is None:
+            return {}
+        kept = [t.name for t in (self.store.journey_entries, self.store.outbox) if self._exists(t)]
+        if not kept:
+            return {}
+        target = self.compiled.target
+        query = facts.stale_keys(target, kept, self.identity_map, identity.kinds[0], self.last)
+        found: dict[object, tuple[int, str, object]] = {}
+        for key, person, later_kind in self.engine.query(render(query, target, pretty=False)):
+            choice = (int(later_kind), model.user_text(person), person)
+            if key not in found or choice < found[key]:
+                found[key] = choice
+        return {key: choice[2] for key, choice in found.items()}
+
+    def _as_persons(self, keys: exp.Select) -> exp.Select:
+        """The persons of the stored keys `keys` selects (a stale key: its person now)."""
+        if not self.moves:
+            return keys
+        table = self.store.journey_moves_work
+        if not self._moves_staged:
+            rows = [[key, person] for key, person in self.moves.items()]
+            self.engine.create_table(table, [("user_id", self.key), ("person", self.key)], rows)
+            self._moves_staged = True
+        person = exp.Coalesce(this=col("person", "w"), expressions=[col("user_id", "b")])
+        query = exp.Select(expressions=[exp.alias_(person, "user_id")]).from_(
+            exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.to_identifier("b"))), copy=False
+        )
+        on = exp.EQ(this=col("user_id", "w"), expression=col("user_id", "b"))
+        return add_join(query, table_ref(table, "w"), "LEFT", on)
 
     def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> Collection[object]:
         """The users with an active entry in the journey."""
@@ -740,7 +822,9 @@ class JourneyRun:
             ]
         )
         columns = ["user_id", "channel", "as_of"]
-        for user, channel, as_of in self._select(self.store.outbox, columns, where):
+        moves = self.moves
+        for key, channel, as_of in self._select(self.store.outbox, columns, where):
+            user = moves.get(key, key)  # sent to any key of the person
             if user in users:
                 sent[user].append((str(channel), self.engine.decode(as_of, Type.TIMESTAMP)))
         return sent

@@ -129,12 +129,13 @@ class JourneyReport:
     entries: int = 0
     exited: int = 0
     completed: int = 0
+    merged: int = 0  # active entries ended because their persons merged (identity)
     steps: dict[str, dict[str, int]] = field(default_factory=dict)  # step -> status -> n
 
     @property
     def active(self) -> int:
         # an entry ends once (an exit or its last step, never both): the rest are active
-        return self.entries - self.exited - self.completed
+        return self.entries - self.exited - self.completed - self.merged
 
 
 def journey_report(
@@ -159,6 +160,7 @@ def journey_report(
     report.entries = changes.get("enter", 0)
     report.exited = changes.get("exit", 0)
     report.completed = changes.get("done", 0)
+    report.merged = changes.get("merged", 0)
     report.steps = {step: dict.fromkeys(STATUSES, 0) for step in steps}
     for (step, status), count in _step_counts(engine, store, journey, counted).items():
         found = report.steps.setdefault(step, dict.fromkeys(STATUSES, 0))
@@ -267,6 +269,7 @@ def report_data(report: JourneyReport, title: str | None) -> dict[str, Any]:
         "active": report.active,
         "exited": report.exited,
         "completed": report.completed,
+        "merged": report.merged,
         "steps": [{"step": step, **counts} for step, counts in report.steps.items()],
     }
 
@@ -286,6 +289,7 @@ def report_text(report: JourneyReport, title: str | None) -> str:
     lines.append(
         f"entries    {report.entries:,} made: {report.active:,} active, "
         f"{report.exited:,} exited, {report.completed:,} completed"
+        + (f", {report.merged:,} merged" if report.merged else "")
     )
     rows = [[step, *(counts.get(s, 0) for s in STATUSES)] for step, counts in report.steps.items()]
     lines += ["", format_table(["step", *STATUSES], rows)]

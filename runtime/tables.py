@@ -117,4 +117,11 @@ def _journey_lines(summary: RunSummary) -> list[str]:
         for name, stats in summary.journeys.items()
     ]
     headers = ["journey", "entries", "exits", *JOURNEY_COLUMNS]
-    return [format_table(headers, rows), ""]
+    merged = [
+        f"journey {name}: {stats.merged:,} active "
+        f"entr{'y' if stats.merged == 1 else 'ies'} of merged persons ended "
+        "(the earliest of each person's stays)"
+        for name, stats in summary.journeys.items()
+        if stats.merged
+    ]
+    return [format_table(headers, rows), *merged, ""]

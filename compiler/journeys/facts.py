@@ -209,3 +209,48 @@ def blocked_users(
     open_entry = exp.EQ(this=_ended(target), expression=exp.Literal.number(0))
     grouped = query.group_by(col("user_id"), col("entry_at"), copy=False)
     return grouped.having(exp.Or(this=open_entry, expression=recent), copy=False)
+
+
+def stale_keys(
+    target: Target, kept: list[str], identity_map: str, first_kind: str, last: dt.datetime
+) -> exp.Select:
+    """(key, person, 0 for an ID of the first kind else 1) for the keys the committed rows
+    of the tables `kept` are under that are no person's key any more (a later link merged
+    their person into another, or gave it a more preferred ID): each with the person its
+    ID belongs to now. A key is an ID written as a person key: bare for the identity's
+    first kind, `kind:id` for the others (compiler/identity.py); the rare text that reads
+    both ways has a row for each, and the runtime prefers the first kind."""
+    committed = exp.LTE(this=col("as_of"), expression=target.timestamp(last))
+    stored = [
+        exp.Select(expressions=[col("user_id")])
+        .from_(table_ref(name), copy=False)
+        .where(committed.copy(), copy=False)
+        for name in kept
+    ]
+    keys: exp.Query = stored[0].distinct(copy=False)
+    for select in stored[1:]:
+        keys = exp.Union(this=keys, expression=select, distinct=True)
+    first = exp.EQ(this=col("kind", MAP), expression=exp.Literal.string(first_kind))
+    form = exp.Case(
+        ifs=[exp.If(this=first.copy(), true=col("id", MAP))],
+        default=exp.DPipe(
+            this=exp.DPipe(this=col("kind", MAP), expression=exp.Literal.string(":"), safe=True),
+            expression=col("id", MAP),
+            safe=True,
+        ),
+    )
+    later = exp.Case(
+        ifs=[exp.If(this=first.copy(), true=exp.Literal.number(0))],
+        default=exp.Literal.number(1),
+    )
+    persons = exp.Select(expressions=[col("person")]).from_(table_ref(identity_map), copy=False)
+    query = exp.Select(
+        expressions=[col("user_id", "k"), col("person", MAP), aliased(later, "later_kind")]
+    ).from_(exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.to_identifier("k"))), copy=False)
+    query = add_join(
+        query,
+        table_ref(identity_map, MAP),
+        "INNER",
+        exp.EQ(this=col("user_id", "k"), expression=form),
+    )
+    return query.where(not_in(col("user_id", "k"), persons), copy=False)

@@ -137,3 +137,20 @@ def resolve(project: ir.Project, tables: Tables, as_of: dt.datetime) -> Persons:
         for node in members:
             persons.of[node] = key
     return persons
+
+
+def stale_keys(kinds: Sequence[str], persons: Persons) -> dict[str, str]:
+    """Each ID written as a person key (person_key) that is no person's key, with the
+    person the ID belongs to: where journey state kept under a key made by an earlier run
+    belongs now. A text that reads as two IDs (`wx:1` as a first-kind ID and as `wx` ID 1)
+    takes the first kind's person, then the smallest."""
+    keys = set(persons.of.values())
+    found: dict[str, tuple[int, str]] = {}
+    for node, person in persons.of.items():
+        form = person_key(kinds, node)
+        if form in keys:
+            continue
+        choice = (0 if node[0] == kinds[0] else 1, person)
+        if form not in found or choice < found[form]:
+            found[form] = choice
+    return {form: person for form, (_, person) in found.items()}

@@ -46,6 +46,7 @@ from segl.runtime.reference.definitions import (
     Value,
     evaluate_with_events,
 )
+from segl.runtime.reference.identity import resolve, stale_keys
 from segl.runtime.results import RunResult
 
 UTC = dt.UTC
@@ -147,10 +148,13 @@ class _Clock:
 
 @dataclass(eq=False)
 class _Entry:
-    """A user's entry into a journey: its time, the run that made it, the steps decided."""
+    """A user's entry into a journey: its time, the run that made it, the steps decided,
+    and the key of the person it entered as (a later run may find that key merged into
+    another person)."""
 
     at: dt.datetime
     made_by: dt.datetime
+    key: UserKey
     decided: set[int] = field(default_factory=set)
     ended: bool = False
 
@@ -196,6 +200,13 @@ class _View:
     times: dict[EventTrigger, EventTimes]
     zone_value: str | None
     project_zone: ZoneInfo
+    # with an identity: every ID written as a person key that is no person's key now ->
+    # the person it belongs to (runtime/reference/identity.py stale_keys)
+    moves: dict[UserKey, UserKey] = field(default_factory=dict)
+
+    def person(self, key: UserKey) -> UserKey:
+        """The person a key of an earlier run's state belongs to now."""
+        return self.moves.get(key, key)
 
     def value(self, tag: str, user: UserKey) -> Value:
         return self.result.tags[tag].get(user)
@@ -222,8 +233,14 @@ class _Simulation:
         self.tables = tables
         self.clock = _Clock(project.timezone)
         self.triggers = _triggers(journeys)
-        # journey -> user -> their last entry (earlier ones are over and matter no more)
+        # journey -> user -> their active entry, else their last (earlier ones are over)
         self.entries: dict[str, dict[UserKey, _Entry]] = {j.name: {} for j in journeys.journeys}
+        # with an identity, journey -> every entry made, and (user decided for, entry time)
+        # -> the steps decided: persons merge, so entries are found again at every run
+        self.made: dict[str, list[_Entry]] = {j.name: [] for j in journeys.journeys}
+        self.record: dict[str, dict[tuple[UserKey, dt.datetime], set[int]]] = {
+            j.name: {} for j in journeys.journeys
+        }
         self.sent: list[_Sent] = []
         self.prior: RunResult | None = None  # the previous run's results (tier moves)
         # (holdout, salt, user) -> held out, from the first decision under it (sticky)
@@ -234,6 +251,8 @@ class _Simulation:
         decided: list[tuple[_Due, str]] = []
         wanting: list[_Due] = []
         for journey in self.journeys.journeys:
+            if self.project.identity is not None:
+                self._follow_persons(journey, view)
             entries = self.entries[journey.name]
             self._enter(journey, entries, view, previous)
             self._exit(journey, entries, view)
@@ -247,6 +266,8 @@ class _Simulation:
             decided.append((due, self._cap_or_send(due, view)))
         for due, _ in decided:
             due.entry.decided.add(due.step.index)
+            record = self.record[due.journey.name]
+            record.setdefault((due.user, due.entry.at), set()).add(due.step.index)
         self._end_finished()
         self.prior = view.result
         decided.sort(key=lambda pair: pair[0].order())
@@ -255,6 +276,10 @@ class _Simulation:
     def _view(self, at: dt.datetime) -> _View:
         triggers = [(t.source, t.filter) for t in self.triggers]
         result, times = evaluate_with_events(self.project, self.tables, at, triggers)
+        identity = self.project.identity
+        moves: dict[UserKey, UserKey] = {}
+        if identity is not None:
+            moves = dict(stale_keys(identity.kinds, resolve(self.project, self.tables, at)))
         return _View(
             at=at,
             instant=self.clock.instant(at),
@@ -262,7 +287,36 @@ class _Simulation:
             times=dict(zip(self.triggers, times, strict=True)),
             zone_value=self.journeys.zone_value,
             project_zone=self.clock.zone,
+            moves=moves,
         )
+
+    # ------------------------------------------------------------ 0. persons
+
+    def _follow_persons(self, journey: Journey, view: _View) -> None:
+        """With an identity, the entries by the person each one's key belongs to now. A
+        person with more than one active entry (their persons merged) keeps the earliest
+        (then the smallest key) and the others end here, their undecided steps cancelled.
+        A kept entry's decided steps are those decided for an entry of the person, under
+        any of its keys, at the same entry time."""
+        groups: dict[UserKey, list[_Entry]] = {}
+        for entry in self.made[journey.name]:
+            groups.setdefault(view.person(entry.key), []).append(entry)
+        record = self.record[journey.name]
+        current: dict[UserKey, _Entry] = {}
+        for person, entries in groups.items():
+            active = sorted(
+                (e for e in entries if not e.ended), key=lambda e: (e.at, user_text(e.key))
+            )
+            for merged in active[1:]:
+                merged.ended = True
+            if not active:
+                current[person] = max(entries, key=lambda e: e.at)
+                continue
+            kept = current[person] = active[0]
+            for (user, at), steps in record.items():
+                if at == kept.at and view.person(user) == person:
+                    kept.decided |= steps
+        self.entries[journey.name] = current
 
     # ------------------------------------------------------------ 1. entries
 
@@ -280,7 +334,8 @@ class _Simulation:
             if at is None and _moved(journey, user, self.prior, view):
                 at = view.at
             if at is not None:
-                entries[user] = _Entry(at=at, made_by=view.at)
+                entries[user] = _Entry(at=at, made_by=view.at, key=user)
+                self.made[journey.name].append(entries[user])
 
     # ------------------------------------------------------------ 2. exits
 
@@ -361,7 +416,7 @@ class _Simulation:
         count = sum(
             1
             for sent in self.sent
-            if sent.user == due.user
+            if view.person(sent.user) == due.user
             and cap.channel in (ALL_CHANNELS, sent.channel)
             and self._in_span(cap, sent.run_at, view.at, due.zone)
         )

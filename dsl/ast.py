@@ -227,6 +227,21 @@ Expr = (
 
 
 @dataclass(frozen=True)
+class CommentPlace:
+    """Where a comment inside a statement stood, so that `segl fmt` can put it back: at
+    the end of the statement's `line`-th line of code (counting from 0), or on a line of
+    its own before it. `lines`: the statement's lines of code (annotations included)."""
+
+    line: int
+    end_of_line: bool
+    lines: int
+
+
+# per comment of a statement (in order): where it stood inside it; None: before it
+CommentPlaces = tuple[CommentPlace | None, ...]
+
+
+@dataclass(frozen=True)
 class Annotation:
     """`@key "value"` before a statement: description, category, owner, kind."""
 
@@ -255,6 +270,7 @@ class SourceDef:
     columns: tuple[ColumnDef, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
     id_kind: str | None = None  # `as KIND`: which kind of ID the user column holds
     created: str | None = None  # profiles: `created C`, when a row starts to exist
@@ -288,6 +304,7 @@ class IdentityDef:
     largest: int | None = None  # a person with more IDs than this fails the run
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -298,6 +315,7 @@ class TagDef:
     expr: Expr
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -308,6 +326,7 @@ class SegmentDef:
     expr: Expr
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -326,6 +345,7 @@ class LayeringDef:
     layers: tuple[LayerDef, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -431,6 +451,7 @@ class HoldoutDef:
     salt: str
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -445,6 +466,7 @@ class JourneyDef:
     holdouts: tuple[HoldoutDef, ...] = ()
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -483,6 +505,7 @@ class PolicyDef:
     priorities: tuple[PriorityDef, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -523,6 +546,7 @@ class FunnelDef:
     steps: tuple[FunnelStep, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
     # header options given more than once, for the checker to report: (option, span)
     repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
@@ -541,6 +565,7 @@ class RetentionDef:
     on_or_after: bool = False
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
     periods_span: Span = field(default=NO_SPAN, compare=False, repr=False)
     repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
@@ -568,6 +593,7 @@ class ReportDef:
     metrics: tuple[MetricDef, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
     over_span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
@@ -589,6 +615,7 @@ class ExperimentDef:
     metrics: tuple[MetricDef, ...]
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
     # `population` or `salt` given more than once, for the checker to report
     repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
@@ -613,6 +640,7 @@ class AlertDef:
     repeat: Duration | None = None
     annotations: tuple[Annotation, ...] = ()
     comments: tuple[str, ...] = ()
+    places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
     # `cooldown` or `repeat` given more than once, for the checker to report
     repeated: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)

@@ -65,9 +65,11 @@ def format_program(program: ast.Program) -> str:
     blocks: list[str] = []
     if program.header_comments and statements:
         blocks.append("\n".join(_comment(c) for c in program.header_comments))
-    for index, stmt in enumerate(statements):
-        following = "\n\n" + _lead(statements[index + 1]) if index + 1 < len(statements) else ""
-        blocks.append(_statement(stmt, following))
+    # from the last: a `between` bound is settled against the text that follows it
+    texts: list[str] = []
+    for stmt in reversed(statements):
+        texts.append(_statement(stmt, "\n\n" + texts[-1] if texts else ""))
+    blocks += reversed(texts)
     trailing = program.trailing_comments
     if not statements:  # a file of comments only: they all read back as trailing
         trailing = program.header_comments + trailing
@@ -86,63 +88,70 @@ def format_expr(expr: ast.Expr) -> str:
 
 
 def _statement(stmt: ast.Statement, following: str) -> str:
-    lines = [_comment(c) for c in stmt.comments]
-    lines += [_annotation(a) for a in stmt.annotations]
+    code = [_annotation(a) for a in stmt.annotations]
+    code += _definition(stmt, following).split("\n")
+    return "\n".join(_with_comments(stmt, code))
+
+
+def _definition(stmt: ast.Statement, following: str) -> str:
     match stmt:
         case ast.SourceDef():
-            lines.append(_source(stmt))
+            return _source(stmt)
         case ast.IdentityDef():
-            lines.append(_identity(stmt))
+            return _identity(stmt)
         case ast.TagDef(name=name, title=title, expr=expr):
-            lines.append(_resolve(_definition("tag", name, title, expr), following))
+            return _resolve(_definition_line("tag", name, title, expr), following)
         case ast.SegmentDef(name=name, title=title, expr=expr):
-            lines.append(_resolve(_definition("segment", name, title, expr), following))
+            return _resolve(_definition_line("segment", name, title, expr), following)
         case ast.LayeringDef():
-            lines.append(_resolve(_layering(stmt), following))
+            return _resolve(_layering(stmt), following)
         case ast.JourneyDef():
-            lines.append(_resolve(_journey(stmt), following))
+            return _resolve(_journey(stmt), following)
         case ast.HoldoutDef():
-            lines.append(_holdout(stmt))
+            return _holdout(stmt)
         case ast.PolicyDef():
-            lines.append(_policy(stmt))
+            return _policy(stmt)
         case ast.FunnelDef():
-            lines.append(_resolve(_funnel(stmt), following))
+            return _resolve(_funnel(stmt), following)
         case ast.RetentionDef():
-            lines.append(_resolve(_retention(stmt), following))
+            return _resolve(_retention(stmt), following)
         case ast.ReportDef():
-            lines.append(_resolve(_report(stmt), following))
+            return _resolve(_report(stmt), following)
         case ast.ExperimentDef():
-            lines.append(_resolve(_experiment(stmt), following))
+            return _resolve(_experiment(stmt), following)
         case ast.AlertDef():
-            lines.append(_alert(stmt))
+            return _alert(stmt)
         case _:
             raise ValueError(f"not a statement: {stmt!r}")
-    return "\n".join(lines)
 
 
-def _lead(stmt: ast.Statement) -> str:
-    """The first words of a statement's text: enough to see what follows the one before."""
-    if stmt.comments:
-        return "#"
-    if stmt.annotations:
-        return "@"
-    if isinstance(stmt, ast.PolicyDef):  # the one statement without a name
-        return "policy {"
-    keyword = {
-        ast.SourceDef: "source",
-        ast.IdentityDef: "identity",
-        ast.TagDef: "tag",
-        ast.SegmentDef: "segment",
-        ast.LayeringDef: "layering",
-        ast.JourneyDef: "journey",
-        ast.HoldoutDef: "holdout",
-        ast.FunnelDef: "funnel",
-        ast.RetentionDef: "retention",
-        ast.ReportDef: "report",
-        ast.ExperimentDef: "experiment",
-        ast.AlertDef: "alert",
-    }.get(type(stmt), "")
-    return f"{keyword} {stmt.name}"
+def _with_comments(stmt: ast.Statement, code: list[str]) -> list[str]:
+    """The statement's lines of code with its comments: those that stood before it first;
+    those that stood inside it back where they stood (at the end of a line, aligned two
+    spaces after the longest such line, or on lines of their own) when the statement
+    keeps its lines of code, else before it too, in their order."""
+    places = stmt.places
+    if len(places) != len(stmt.comments):  # a tree not read from a file
+        places = (None,) * len(stmt.comments)
+    fits = all(p is None or (p.lines == len(code) and p.line < len(code)) for p in places)
+    pairs = list(zip(places, stmt.comments, strict=True))
+    lines = [_comment(text) for place, text in pairs if place is None or not fits]
+    inside = [(place, text) for place, text in pairs if place is not None and fits]
+    ends = {place.line: text for place, text in inside if place.end_of_line}
+    width = max((_width(code[line]) + 2 for line in ends), default=0)
+    for index, line in enumerate(code):
+        for place, text in inside:
+            if place.line == index and not place.end_of_line:
+                lines.append(_own_line_indent(line) + _comment(text))
+        lines.append(_pad(line, width) + _comment(ends[index]) if index in ends else line)
+    return lines
+
+
+def _own_line_indent(line: str) -> str:
+    """A comment on a line of its own is indented as the code after it (inside a block
+    whose closing brace follows, one level deeper)."""
+    indent = line[: len(line) - len(line.lstrip())]
+    return indent + INDENT if line.lstrip().startswith("}") else indent
 
 
 def _source_options(source: ast.SourceDef) -> str:
@@ -211,7 +220,7 @@ def _identity(identity: ast.IdentityDef) -> str:
     return "\n".join(lines)
 
 
-def _definition(keyword: str, name: str, title: str | None, expr: ast.Expr) -> str:
+def _definition_line(keyword: str, name: str, title: str | None, expr: ast.Expr) -> str:
     """`tag`/`segment`: on one line if it fits. Otherwise a chain of `and`, `or` or
     arithmetic goes below the header, broken before its operators; any other one-line
     expression just moves below the header."""

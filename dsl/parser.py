@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import os
@@ -1437,15 +1438,40 @@ def _header_comments(statements: tuple[ast.Statement, ...], text: str) -> tuple[
     return tuple(header)
 
 
+def _code_lines(text: str, comments: list[tuple[int, int, str]]) -> set[int]:
+    """The numbers of the lines that hold code (something before any comment)."""
+    starts = {line: column for line, column, _ in comments}
+    found: set[int] = set()
+    for number, content in enumerate(source_lines(text), start=1):
+        if number in starts:
+            content = content[: starts[number] - 1]
+        if content.strip():
+            found.add(number)
+    return found
+
+
+def _place(stmt: ast.Statement, line: int, code: set[int]) -> ast.CommentPlace | None:
+    """Where a comment at `line` stands inside the statement (None: before it)."""
+    span = stmt.span
+    if not span.line <= line <= span.end_line:
+        return None
+    lines = [n for n in range(span.line, span.end_line + 1) if n in code]
+    return ast.CommentPlace(bisect.bisect_left(lines, line), line in code, len(lines))
+
+
 def _attach_comments(
     statements: tuple[ast.Statement, ...], text: str, skip: int = 0
 ) -> tuple[tuple[ast.Statement, ...], tuple[str, ...]]:
-    """Comments before or inside a statement lead it; a comment after a column
-    definition on the same line stays with that column; the rest trail the file."""
+    """Comments before or inside a statement belong to it (with where inside it each one
+    stood, for `segl fmt`); a comment after a column definition on the same line stays
+    with that column; the rest trail the file."""
+    comments = _comments(text)
+    code = _code_lines(text, comments)
     leading: dict[int, list[str]] = {i: [] for i in range(len(statements))}
+    places: dict[int, list[ast.CommentPlace | None]] = {i: [] for i in range(len(statements))}
     column_notes: dict[tuple[int, int], str] = {}
     trailing: list[str] = []
-    for line, column, body in _comments(text)[skip:]:
+    for line, column, body in comments[skip:]:
         owner = next((i for i, s in enumerate(statements) if s.span.end_line >= line), None)
         if owner is None:
             trailing.append(body)
@@ -1464,6 +1490,7 @@ def _attach_comments(
                 column_notes[(owner, col_index)] = body
                 continue
         leading[owner].append(body)
+        places[owner].append(_place(stmt, line, code))
     result: list[ast.Statement] = []
     for index, stmt in enumerate(statements):
         if isinstance(stmt, ast.SourceDef):
@@ -1472,7 +1499,7 @@ def _attach_comments(
                 for k, col in enumerate(stmt.columns)
             )
             stmt = replace(stmt, columns=columns)
-        result.append(replace(stmt, comments=tuple(leading[index])))
+        result.append(replace(stmt, comments=tuple(leading[index]), places=tuple(places[index])))
     return tuple(result), tuple(trailing)
 
 

@@ -417,17 +417,16 @@ segment b = a and  # inside an expression
     assert formatted == (
         "# leading one\n"
         "# leading two\n"
-        "# after the tag\n"
-        "tag a = 1\n"
+        "tag a = 1  # after the tag\n"
         "\n"
-        "# inside the block\n"
         'source s from table "t" key k {\n'
+        "    # inside the block\n"
         "    x: string                 # about x\n"
         "    longer_name: number\n"
         "    y: date                   # about y\n"
         "}\n"
         "\n"
-        "# inside an expression\n"
+        "# inside an expression\n"  # its line is gone: it goes before the segment
         "segment b = a and c\n"
         "\n"
         "# trailing\n"
@@ -440,7 +439,52 @@ segment b = a and  # inside an expression
 def test_comment_characters_survive() -> None:
     text = '# "quoted" \\ and # again\ntag t = "# in a string"  # 中文注释\n'
     formatted = assert_round_trip(text)
-    assert formatted.startswith('# "quoted" \\ and # again\n# 中文注释\ntag t = "# in a string"')
+    assert formatted.startswith('# "quoted" \\ and # again\ntag t = "# in a string"  # 中文注释')
+
+
+def test_comments_inside_blocks_stay_where_they_stood() -> None:
+    """End-of-line comments of a layering's layers and a journey's clauses stay on their
+    lines (aligned two spaces after the longest), comments on their own lines stay
+    between the same lines; the statement's leading comments lead it."""
+    text = """\
+# lifecycle
+layering life "Lifecycle" {
+    # most valuable first
+    vip when visits >= 10     # regulars
+    active when visits >= 3 # some
+    idle otherwise
+    # nothing else
+}
+journey onboarding {
+    enter on events where name == "register"   # sign-ups only
+    # welcome first
+    step welcome after 1 hour: send wecom "welcome_pack"
+    step tips after 1 day: send sms "tips"  # a day later
+}
+@owner "crm"
+segment heavy = visits >= 20 # heavy users
+"""
+    formatted = assert_round_trip(text)
+    assert formatted == (
+        "# lifecycle\n"
+        'layering life "Lifecycle" {\n'
+        "    # most valuable first\n"
+        "    vip     when visits >= 10  # regulars\n"
+        "    active  when visits >= 3   # some\n"
+        "    idle    otherwise\n"
+        "    # nothing else\n"
+        "}\n"
+        "\n"
+        "journey onboarding {\n"
+        '    enter on events where name == "register"  # sign-ups only\n'
+        "    # welcome first\n"
+        '    step welcome after 1 hour: send wecom "welcome_pack"\n'
+        '    step tips after 1 day: send sms "tips"    # a day later\n'
+        "}\n"
+        "\n"
+        '@owner "crm"\n'
+        "segment heavy = visits >= 20  # heavy users\n"
+    )
 
 
 def test_annotations_keep_their_order_on_their_own_lines() -> None:

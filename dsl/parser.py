@@ -1229,6 +1229,13 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         return found
     line_start = text.rfind("\n", 0, position) + 1
     before = text[line_start:position].split()
+    # `a >= 3 and or a < 1`: `or` was taken as a name (keywords are names elsewhere), so
+    # the unexpected token is the one after it
+    if len(before) >= 2 and before[-1] in ("and", "or") and before[-2] in ("and", "or", "not"):
+        return (
+            f"'{before[-1]}' right after '{before[-2]}' is read as a name: an operand is "
+            f"missing between them, e.g. a >= 3 {before[-2]} b {before[-1]} c",
+        )
     # `tag a = 1 +` then `tag b = ...`: the second `tag` was taken as an operand, and
     # its name is the unexpected token (a keyword read as such expects a name next)
     if len(before) == 1 and line_start > 0 and "NAME" not in expected:

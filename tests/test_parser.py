@@ -542,6 +542,9 @@ SYNTAX_ERRORS = [
     ("tag t = 1 +", "E0202", 1, 12, "unexpected end of file; expected an expression", None),
     ("segment s = (a and b", "E0202", 1, 21, "expected ')'", None),
     ("segment s = a == b == c", "E0202", 1, 20, "unexpected '=='", None),
+    # `or` after `and` is read as a name (keywords are names elsewhere): `a` is unexpected
+    ("segment s = a >= 3 and or a < 1", "E0202", 1, 27, "unexpected 'a'", "missing between"),
+    ("segment s = a and not or b", "E0202", 1, 26, "unexpected 'b'", "'or' right after 'not'"),
     ("segment s = a where b", "E0202", 1, 15, "unexpected 'where'", None),
     ("tag t 1", "E0202", 1, 7, "expected '=' or a string", None),
     ("layering l { }", "E0202", 1, 14, "unexpected '}'", None),

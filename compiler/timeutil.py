@@ -105,8 +105,27 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
                 "zone, where it would be read as the first; choose an instant outside the "
                 "repeated hour"
             )
-        moment = local.replace(tzinfo=None)
+        return local.replace(tzinfo=None)
+    after_gap = _after_gap(moment, timezone) if len(cleaned) > 10 else None
+    if after_gap is not None:  # (a date stands for the start of its day, whenever that is)
+        raise ValueError(
+            f"'{text}' does not exist in {timezone}: the clocks went forward over it on "
+            f"{moment:%Y-%m-%d}; write {after_gap:%H:%M:%S} for the instant it would name, or "
+            "another time"
+        )
     return moment
+
+
+def _after_gap(wall: dt.datetime, timezone: str) -> dt.datetime | None:
+    """For a wall time the zone's clocks skipped (spring forward), the wall time of the
+    instant it names at the offset before the gap; None when it exists."""
+    zone_info = zone(timezone)
+    try:
+        moment = wall.replace(tzinfo=zone_info, fold=0).astimezone(dt.UTC)
+        back = moment.astimezone(zone_info).replace(tzinfo=None)
+    except (OverflowError, ValueError):  # at the ends of the calendar: no DST there
+        return None
+    return None if back == wall else back
 
 
 # files of the tz database's folder that name no zone of their own: `localtime` is the

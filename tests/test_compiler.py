@@ -93,6 +93,13 @@ def test_as_of_parsing_uses_the_project_zone() -> None:
     assert parse_as_of("2026-11-01 01:30", new_york) == dt.datetime(2026, 11, 1, 1, 30)
     with pytest.raises(ValueError, match="the second 01:30:00 of 2026-11-01"):
         parse_as_of("2026-11-01T06:30:00Z", new_york)
+    # the skipped hour of a spring-forward never was: refused, naming the instant it
+    # would name; a date is the start of its day, whenever that is
+    with pytest.raises(ValueError, match=r"does not exist in America/New_York.*write 03:30:00"):
+        parse_as_of("2026-03-08 02:30", new_york)
+    assert parse_as_of("2026-03-08T07:30:00Z", new_york) == dt.datetime(2026, 3, 8, 3, 30)
+    assert parse_as_of("2026-03-08 03:00", new_york) == dt.datetime(2026, 3, 8, 3)
+    assert parse_as_of("2026-09-06", "America/Santiago") == dt.datetime(2026, 9, 6)
 
 
 # ---------------------------------------------------------------- plan

@@ -262,7 +262,7 @@ class _Checker:
             return None
         checked = [self._link(link, kinds) for link in stmt.links]
         links = tuple(link for link in checked if link is not None)
-        if not links:
+        if not stmt.links:  # (links with errors have their own diagnostics)
             self.error(
                 "E0314",
                 f"identity '{stmt.name}' has no links, so every ID would be a person of its own",

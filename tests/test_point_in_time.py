@@ -130,6 +130,8 @@ def test_bad_identities(change: tuple[str, str], message: str) -> None:
     text = WITH_OPTIONS.replace(*change) + "tag n = count(app)\n"
     found = errors(text)
     assert any(m.startswith(message) for m in found), found
+    # a link with an error is reported as such, not also as a missing link
+    assert not any("has no links" in m for m in found), found
 
 
 def test_one_identity_per_project_and_unused_kinds_warn() -> None:

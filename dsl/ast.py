@@ -230,11 +230,13 @@ Expr = (
 class CommentPlace:
     """Where a comment inside a statement stood, so that `segl fmt` can put it back: at
     the end of the statement's `line`-th line of code (counting from 0), or on a line of
-    its own before it. `lines`: the statement's lines of code (annotations included)."""
+    its own before it. `code`: the statement's lines of code as written (annotations
+    included), each without its comment and whitespace: a comment goes back only into
+    the same lines."""
 
     line: int
     end_of_line: bool
-    lines: int
+    code: tuple[str, ...]
 
 
 # per comment of a statement (in order): where it stood inside it; None: before it

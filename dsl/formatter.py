@@ -13,7 +13,8 @@ import re
 import unicodedata
 
 from segl.dsl import ast
-from segl.dsl.parser import CONDITION_KEYWORDS, EXPRESSION_KEYWORDS
+from segl.dsl.diagnostics import source_lines
+from segl.dsl.parser import CONDITION_KEYWORDS, EXPRESSION_KEYWORDS, code_of
 
 LINE_LIMIT = 100
 INDENT = "    "
@@ -133,7 +134,9 @@ def _with_comments(stmt: ast.Statement, code: list[str]) -> list[str]:
     places = stmt.places
     if len(places) != len(stmt.comments):  # a tree not read from a file
         places = (None,) * len(stmt.comments)
-    fits = all(p is None or (p.lines == len(code) and p.line < len(code)) for p in places)
+    written = code_of("\n".join(code))  # (a column's comment is in its line already)
+    same = len(written) == len(code)  # no blank line: the indices are the code's lines
+    fits = all(p is None or (same and p.code == written and p.line < len(code)) for p in places)
     pairs = list(zip(places, stmt.comments, strict=True))
     lines = [_comment(text) for place, text in pairs if place is None or not fits]
     inside = [(place, text) for place, text in pairs if place is not None and fits]
@@ -151,7 +154,8 @@ def _own_line_indent(line: str) -> str:
     """A comment on a line of its own is indented as the code after it (inside a block
     whose closing brace follows, one level deeper)."""
     indent = line[: len(line) - len(line.lstrip())]
-    return indent + INDENT if line.lstrip().startswith("}") else indent
+    closing = line.lstrip().startswith("}") or line.strip() == "end"
+    return indent + INDENT if closing else indent
 
 
 def _source_options(source: ast.SourceDef) -> str:
@@ -844,9 +848,13 @@ def _title(title: str | None) -> str:
 
 
 def _comment(text: str) -> str:
-    if "\n" in text or text != text.strip():
-        raise ValueError(f"a comment must be one line without outer spaces: {text!r}")
-    return f"# {text}" if text else "#"
+    """`# text`; a comment that starts with '#' or '!' (a banner, `#!`) stays glued to
+    its '#', and spaces after the usual one (commented-out rules) are kept."""
+    if len(source_lines(text)) > 1 or text != text.rstrip():
+        raise ValueError(f"a comment must be one line without trailing spaces: {text!r}")
+    if not text:
+        return "#"
+    return f"#{text}" if text[0] in "#!" else f"# {text}"
 
 
 def _unit(unit: str, *, plural: bool) -> str:

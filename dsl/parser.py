@@ -1407,14 +1407,24 @@ _COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"|#[^\n]*')
 
 
 def _comments(text: str) -> list[tuple[int, int, str]]:
-    """(line, column, text) of each comment; strings are skipped so '#' in them is not one."""
+    """(line, column, text) of each comment; strings are skipped so '#' in them is not one.
+    The text is what follows '#' less the one space that usually parts it from it and
+    any trailing whitespace: indentation inside it (commented-out rules) is kept."""
     found: list[tuple[int, int, str]] = []
     for match in _COMMENT_SCAN.finditer(text):
         if match.group(0).startswith("#"):
             line = text.count("\n", 0, match.start()) + 1
             column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-            found.append((line, column, match.group(0)[1:].strip()))
+            body = match.group(0)[1:].rstrip()
+            found.append((line, column, body[1:] if body.startswith(" ") else body))
     return found
+
+
+def code_of(text: str) -> tuple[str, ...]:
+    """The lines of code of a statement's text, each without its comment and whitespace."""
+    bare = _COMMENT_SCAN.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), text)
+    squeezed = (re.sub(r"\s+", "", line) for line in source_lines(bare))
+    return tuple(line for line in squeezed if line)
 
 
 def _content_lines(text: str) -> list[str]:
@@ -1457,13 +1467,29 @@ def _code_lines(text: str, comments: list[tuple[int, int, str]]) -> set[int]:
     return found
 
 
-def _place(stmt: ast.Statement, line: int, code: set[int]) -> ast.CommentPlace | None:
+def _place(stmt: ast.Statement, line: int, code: set[int], text: str) -> ast.CommentPlace | None:
     """Where a comment at `line` stands inside the statement (None: before it)."""
     span = stmt.span
     if not span.line <= line <= span.end_line:
         return None
     lines = [n for n in range(span.line, span.end_line + 1) if n in code]
-    return ast.CommentPlace(bisect.bisect_left(lines, line), line in code, len(lines))
+    written = code_of(text[span.start : span.end])
+    return ast.CommentPlace(bisect.bisect_left(lines, line), line in code, written)
+
+
+def _column_noted(stmt: ast.SourceDef, line: int, column: int, text: str) -> int | None:
+    """The column definition a comment at (line, column) follows on its line: the last
+    one before it, with nothing but spaces between (`{ a: string }  # x` is not a's)."""
+    before = [
+        (c.span.end_column, k)
+        for k, c in enumerate(stmt.columns)
+        if c.span.end_line == line and c.span.end_column <= column
+    ]
+    if not before:
+        return None
+    end, index = max(before)
+    content = source_lines(text)[line - 1]
+    return index if not content[end - 1 : column - 1].strip() else None
 
 
 def _attach_comments(
@@ -1485,19 +1511,12 @@ def _attach_comments(
             continue
         stmt = statements[owner]
         if isinstance(stmt, ast.SourceDef):
-            col_index = next(
-                (
-                    k
-                    for k, c in enumerate(stmt.columns)
-                    if c.span.end_line == line and c.span.end_column <= column
-                ),
-                None,
-            )
+            col_index = _column_noted(stmt, line, column, text)
             if col_index is not None:
                 column_notes[(owner, col_index)] = body
                 continue
         leading[owner].append(body)
-        places[owner].append(_place(stmt, line, code))
+        places[owner].append(_place(stmt, line, code, text))
     result: list[ast.Statement] = []
     for index, stmt in enumerate(statements):
         if isinstance(stmt, ast.SourceDef):

@@ -208,7 +208,12 @@ layering tier{ 高 "High" when spend >= 1000 low otherwise }
 def test_empty_program_and_comment_only_program() -> None:
     assert fmt("") == ""
     assert fmt("  \n\n") == ""
-    assert fmt("#a\n#  b  \n#\n") == "# a\n# b\n#\n"
+    # one space after '#', trailing spaces dropped; more spaces (indented, commented-out
+    # rules) and a banner's '#'s kept
+    assert fmt("#a\n#  b  \n#\n") == "# a\n#  b\n#\n"
+    assert fmt("#### section ####\n#    a when x > 1\n#!x\n") == (
+        "#### section ####\n#    a when x > 1\n#!x\n"
+    )
 
 
 def test_source_without_columns_and_event_source() -> None:
@@ -627,7 +632,7 @@ UNPRINTABLE = [
         ),
     ),
     ast.Program("t", (ast.TagDef("t", None, ast.NullLit(), comments=("a\nb",)),)),
-    ast.Program("t", (ast.TagDef("t", None, ast.NullLit(), comments=(" padded",)),)),
+    ast.Program("t", (ast.TagDef("t", None, ast.NullLit(), comments=("padded ",)),)),
     ast.Program("t", (ast.SourceDef("s", None, "t", "profile", None, None, None, ()),)),
 ]
 
@@ -663,3 +668,40 @@ def test_header_comment_block_keeps_its_blank_line() -> None:
 def test_comments_only_file_round_trips() -> None:
     program = parse_program("# nothing yet\n\n", "c.segl")
     assert parse_program(format_program(program), "c.segl") == program
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a clause the layout moves: its comments cannot follow it, they lead the journey
+        (
+            'journey j {\n    enter on orders  # entry\n    step a: send push "a"\n'
+            "    exit on orders  # stop\n}\n",
+            "# entry\n# stop\njourney j {\n    enter on orders\n    exit on orders\n"
+            '    step a: send push "a"\n}\n',
+        ),
+        # a condition broken elsewhere, with as many lines: the comments lead it too
+        (
+            "layering l {\n    a when x > 1  # about a\n      and y > 2\n    b otherwise }\n",
+            "# about a\nlayering l {\n    a  when x > 1 and y > 2\n    b  otherwise\n}\n",
+        ),
+        # after a one-line source's brace: the source's, not its column's
+        (
+            'source u from table "u" key k { a: string }  # one line\n',
+            '# one line\nsource u from table "u" key k {\n    a: string\n}\n',
+        ),
+        # after two columns on one line: the last one's
+        (
+            'source o from table "o" key k { x: number  y: string  # y only\n}\n',
+            'source o from table "o" key k {\n    x: number\n'
+            "    y: string                 # y only\n}\n",
+        ),
+        # before `end`: indented as the branches
+        (
+            'tag v = case\n    when x > 1 then "a"\n    when x > 0 then "b"\n    # last\nend\n',
+            'tag v = case\n    when x > 1 then "a"\n    when x > 0 then "b"\n    # last\nend\n',
+        ),
+    ],
+)
+def test_comments_go_back_only_into_the_same_lines(text: str, expected: str) -> None:
+    assert assert_round_trip(text) == expected

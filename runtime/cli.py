@@ -1400,10 +1400,12 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
             except DiagnosticError as err:
                 problems += err.diagnostics
                 continue
+            if _windows_lines(text):  # a file with Windows line endings keeps them
+                formatted = formatted.replace("\n", "\r\n")
             if formatted != text:
                 changed.append(file)
                 if not check_only:
-                    file.write_text(formatted, "utf-8")
+                    file.write_text(formatted, "utf-8", newline="")
     if problems:
         fail(problems, texts)
     verb = "would reformat" if check_only else "reformatted"
@@ -1411,6 +1413,12 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
         click.echo(f"{verb} {file}")
     if check_only and changed:
         raise Failed
+
+
+def _windows_lines(text: str) -> bool:
+    """Whether the file's first line ends in CR LF."""
+    first = text.find("\n")
+    return first > 0 and text[first - 1] == "\r"
 
 
 @cli.command()

@@ -394,6 +394,16 @@ def test_fmt_rewrites_journeys_and_then_finds_nothing_to_change(
     assert checked.code == 0, checked.output
 
 
+def test_fmt_keeps_windows_line_endings(cli: Cli, write_project: Callable[..., Path]) -> None:
+    """A file with CR LF line endings is formatted with them (a Windows checkout's
+    `fmt --check` in CI found every file to reformat)."""
+    root = write_project({"rules.segl": MESSY.replace("\n", "\r\n")})
+    assert cli("fmt", root).code == 0
+    assert (root / "rules.segl").read_bytes() == CANONICAL.replace("\n", "\r\n").encode()
+    checked = cli("fmt", "--check", root)
+    assert checked.code == 0, checked.output
+
+
 def test_fmt_reports_a_bad_journey_without_a_traceback(
     cli: Cli, write_project: Callable[..., Path]
 ) -> None:

@@ -239,8 +239,15 @@ class CommentPlace:
     code: tuple[str, ...]
 
 
-# per comment of a statement (in order): where it stood inside it; None: before it
-CommentPlaces = tuple[CommentPlace | None, ...]
+@dataclass(frozen=True)
+class CommentBefore:
+    """A comment that stood before its statement, with a blank line after it (a section
+    heading, kept apart from what follows)."""
+
+
+# per comment of a statement (in order): where it stood inside it; CommentBefore or None:
+# before it (None: right above the next comment or the statement)
+CommentPlaces = tuple[CommentPlace | CommentBefore | None, ...]
 
 
 @dataclass(frozen=True)

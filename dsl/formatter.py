@@ -136,10 +136,15 @@ def _with_comments(stmt: ast.Statement, code: list[str]) -> list[str]:
         places = (None,) * len(stmt.comments)
     written = code_of("\n".join(code))  # (a column's comment is in its line already)
     same = len(written) == len(code)  # no blank line: the indices are the code's lines
-    fits = all(p is None or (same and p.code == written and p.line < len(code)) for p in places)
+    inner = [p for p in places if isinstance(p, ast.CommentPlace)]
+    fits = all(same and p.code == written and p.line < len(code) for p in inner)
     pairs = list(zip(places, stmt.comments, strict=True))
-    lines = [_comment(text) for place, text in pairs if place is None or not fits]
-    inside = [(place, text) for place, text in pairs if place is not None and fits]
+    lines: list[str] = []
+    for place, text in pairs:
+        if not isinstance(place, ast.CommentPlace) or not fits:
+            lines.append(_comment(text))
+            lines += [""] if isinstance(place, ast.CommentBefore) else []
+    inside = [(p, text) for p, text in pairs if isinstance(p, ast.CommentPlace) and fits]
     ends = {place.line: text for place, text in inside if place.end_of_line}
     width = max((_width(code[line]) + 2 for line in ends), default=0)
     for index, line in enumerate(code):

@@ -1467,10 +1467,16 @@ def _code_lines(text: str, comments: list[tuple[int, int, str]]) -> set[int]:
     return found
 
 
-def _place(stmt: ast.Statement, line: int, code: set[int], text: str) -> ast.CommentPlace | None:
-    """Where a comment at `line` stands inside the statement (None: before it)."""
+def _place(
+    stmt: ast.Statement, line: int, code: set[int], text: str
+) -> ast.CommentPlace | ast.CommentBefore | None:
+    """Where a comment at `line` stands inside the statement (before it: CommentBefore
+    when a blank line follows it, else None)."""
     span = stmt.span
-    if not span.line <= line <= span.end_line:
+    if line < span.line:
+        following = source_lines(text)[line] if line < len(source_lines(text)) else ""
+        return ast.CommentBefore() if not following.strip() else None
+    if line > span.end_line:
         return None
     lines = [n for n in range(span.line, span.end_line + 1) if n in code]
     written = code_of(text[span.start : span.end])
@@ -1501,7 +1507,9 @@ def _attach_comments(
     comments = _comments(text)
     code = _code_lines(text, comments)
     leading: dict[int, list[str]] = {i: [] for i in range(len(statements))}
-    places: dict[int, list[ast.CommentPlace | None]] = {i: [] for i in range(len(statements))}
+    places: dict[int, list[ast.CommentPlace | ast.CommentBefore | None]] = {
+        i: [] for i in range(len(statements))
+    }
     column_notes: dict[tuple[int, int], str] = {}
     trailing: list[str] = []
     for line, column, body in comments[skip:]:

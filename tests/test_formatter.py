@@ -696,6 +696,11 @@ def test_comments_only_file_round_trips() -> None:
             'source o from table "o" key k {\n    x: number\n'
             "    y: string                 # y only\n}\n",
         ),
+        # a section heading keeps one blank line after it
+        (
+            "tag a = 1\n\n# ===== Segments =====\n\n\n# about b\nsegment b = a > 0\n",
+            "tag a = 1\n\n# ===== Segments =====\n\n# about b\nsegment b = a > 0\n",
+        ),
         # before `end`: indented as the branches
         (
             'tag v = case\n    when x > 1 then "a"\n    when x > 0 then "b"\n    # last\nend\n',

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_journeys_differential import STARTS, journeys, policies
+from test_journeys_differential import STARTS, SUPPRESSED, journeys, policies
 
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.journeys.model import payload_json
@@ -266,9 +266,6 @@ def scenarios(draw: st.DrawFn, groups: int = 1) -> Scenario:
         for name, rows in draw(group(start, runs, f"g{index}")).items():
             tables[name] += rows
     return Scenario(rules, draw(st.sampled_from(["UTC", "Asia/Shanghai"])), tables, runs)
-
-
-SUPPRESSED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
 def _examples(engine_name: str) -> int:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.sqlgen.nodes import aliased, and_all, col, cte_ref, table_ref
+from segl.compiler.sqlgen.nodes import aliased, and_all, col, cte_ref, subquery, table_ref
 from segl.compiler.sqlgen.query import id_text, profile_visibility
 from segl.compiler.store import IDENTITY_WORK, Store
 from segl.compiler.targets import Target
@@ -62,10 +62,6 @@ def _union(selects: Sequence[exp.Select], distinct: bool = False) -> exp.Query:
     for select in selects[1:]:
         result = exp.Union(this=result, expression=select, distinct=distinct)
     return result
-
-
-def _subquery(query: exp.Query, alias: str) -> exp.Subquery:
-    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
 @dataclass(frozen=True)
@@ -165,7 +161,7 @@ class IdentitySql:
         different = exp.NEQ(this=col("x"), expression=col("y"))
         return (
             exp.Select(expressions=[aliased(a, "a"), aliased(b, "b")])
-            .from_(_subquery(pairs, "p"), copy=False)
+            .from_(subquery(pairs, "p"), copy=False)
             .where(different, copy=False)
         )
 
@@ -185,7 +181,7 @@ class IdentitySql:
         identity = self.identity
         links = _distinct(
             exp.Select(expressions=[col("a"), col("b")]).from_(
-                _subquery(_union([self._link_rows(link) for link in identity.links]), "l"),
+                subquery(_union([self._link_rows(link) for link in identity.links]), "l"),
                 copy=False,
             )
         )
@@ -206,11 +202,11 @@ class IdentitySql:
                 col("id"),
                 col("pref"),
             ]
-        ).from_(_subquery(_union(sides, distinct=True), "i"), copy=False)
+        ).from_(subquery(_union(sides, distinct=True), "i"), copy=False)
         count = exp.Count(this=exp.Star())
         shared = (
             exp.Select(expressions=[col("n"), aliased(count, "links")])
-            .from_(_subquery(self._link_ends(), "d"), copy=False)
+            .from_(subquery(self._link_ends(), "d"), copy=False)
             .group_by(col("n"), copy=False)
         )
         limit = identity.shared_above
@@ -256,16 +252,16 @@ class IdentitySql:
         )
         smallest = (
             exp.Select(expressions=[col("u"), aliased(_min(target, col("v")), "mv")])
-            .from_(_subquery(both, "nb"), copy=False)
+            .from_(subquery(both, "nb"), copy=False)
             .group_by(col("u"), copy=False)
         )
         closer = _less(target, col("u", "m"), col("mv", "m"))
         m = exp.Case(ifs=[exp.If(this=closer, true=col("u", "m"))], default=col("mv", "m"))
         moved = _distinct(
             exp.Select(expressions=[aliased(col("v", "n"), "a"), aliased(m, "b")])
-            .from_(_subquery(both.copy(), "n"), copy=False)
+            .from_(subquery(both.copy(), "n"), copy=False)
             .join(
-                _subquery(smallest, "m"),
+                subquery(smallest, "m"),
                 on=exp.EQ(this=col("u", "m"), expression=col("u", "n")),
                 join_type="INNER",
                 copy=False,
@@ -287,7 +283,7 @@ class IdentitySql:
             exp.Select(expressions=[aliased(col("b", "e"), "a"), aliased(col("mv", "m"), "b")])
             .from_(table_ref(edges, "e"), copy=False)
             .join(
-                _subquery(smallest, "m"),
+                subquery(smallest, "m"),
                 on=exp.EQ(this=col("u", "m"), expression=col("a", "e")),
                 join_type="INNER",
                 copy=False,
@@ -295,11 +291,11 @@ class IdentitySql:
             .where(exp.NEQ(this=col("b", "e"), expression=col("mv", "m")), copy=False)
         )
         centres = exp.Select(expressions=[aliased(col("u"), "a"), aliased(col("mv"), "b")]).from_(
-            _subquery(smallest.copy(), "c"), copy=False
+            subquery(smallest.copy(), "c"), copy=False
         )
         moved = _distinct(
             exp.Select(expressions=[col("a"), col("b")]).from_(
-                _subquery(_union([neighbours, centres]), "s"), copy=False
+                subquery(_union([neighbours, centres]), "s"), copy=False
             )
         )
         return self._create(self.edges(step + 1), moved)
@@ -358,7 +354,7 @@ class IdentitySql:
             )
             .from_(table_ref(self.table("ids"), "i"), copy=False)
             .join(
-                _subquery(centre, "l"),
+                subquery(centre, "l"),
                 on=exp.EQ(this=col("a", "l"), expression=col("n", "i")),
                 join_type="LEFT",
                 copy=False,
@@ -376,7 +372,7 @@ class IdentitySql:
             )
             .from_(table_ref(self.table("labels"), "l"), copy=False)
             .join(
-                _subquery(best, "b"),
+                subquery(best, "b"),
                 on=exp.and_(
                     exp.EQ(this=col("c", "b"), expression=col("c", "l")),
                     exp.EQ(this=col("pref", "b"), expression=col("pref", "l")),
@@ -408,7 +404,7 @@ class IdentitySql:
             )
             .from_(table_ref(self.table("labels"), "l"), copy=False)
             .join(
-                _subquery(keys, "k"),
+                subquery(keys, "k"),
                 on=exp.EQ(this=col("c", "k"), expression=col("c", "l")),
                 join_type="INNER",
                 copy=False,
@@ -448,7 +444,7 @@ class IdentitySql:
         left_out = exp.Select(expressions=[col("n")]).from_(cte_ref(self.shared))
         return (
             exp.Select(expressions=[col("n"), aliased(count, "links")])
-            .from_(_subquery(self._link_ends(), "d"), copy=False)
+            .from_(subquery(self._link_ends(), "d"), copy=False)
             .where(
                 exp.Not(this=exp.In(this=col("n"), query=exp.Subquery(this=left_out))), copy=False
             )

@@ -1455,11 +1455,11 @@ def _header_comments(statements: tuple[ast.Statement, ...], text: str) -> tuple[
     return tuple(header)
 
 
-def _code_lines(text: str, comments: list[tuple[int, int, str]]) -> set[int]:
+def _code_lines(lines: list[str], comments: list[tuple[int, int, str]]) -> set[int]:
     """The numbers of the lines that hold code (something before any comment)."""
     starts = {line: column for line, column, _ in comments}
     found: set[int] = set()
-    for number, content in enumerate(source_lines(text), start=1):
+    for number, content in enumerate(lines, start=1):
         if number in starts:
             content = content[: starts[number] - 1]
         if content.strip():
@@ -1467,23 +1467,33 @@ def _code_lines(text: str, comments: list[tuple[int, int, str]]) -> set[int]:
     return found
 
 
-def _place(
-    stmt: ast.Statement, line: int, code: set[int], text: str
-) -> ast.CommentPlace | ast.CommentBefore | None:
-    """Where a comment at `line` stands inside the statement (before it: CommentBefore
-    when a blank line follows it, else None)."""
-    span = stmt.span
-    if line < span.line:
-        following = source_lines(text)[line] if line < len(source_lines(text)) else ""
-        return ast.CommentBefore() if not following.strip() else None
-    if line > span.end_line:
-        return None
-    lines = [n for n in range(span.line, span.end_line + 1) if n in code]
-    written = code_of(text[span.start : span.end])
-    return ast.CommentPlace(bisect.bisect_left(lines, line), line in code, written)
+class _Places:
+    """Where each comment stands relative to its statement, over the file's lines (each
+    statement's code read once, however many comments it holds)."""
+
+    def __init__(self, text: str, lines: list[str], comments: list[tuple[int, int, str]]):
+        self.text = text
+        self.lines = lines
+        self.code = _code_lines(lines, comments)
+        self._written: dict[int, tuple[str, ...]] = {}  # id of a statement -> its code_of
+
+    def of(self, stmt: ast.Statement, line: int) -> ast.CommentPlace | ast.CommentBefore | None:
+        """Where a comment at `line` stands inside the statement (before it:
+        CommentBefore when a blank line follows it, else None)."""
+        span = stmt.span
+        if line < span.line:
+            following = self.lines[line] if line < len(self.lines) else ""
+            return ast.CommentBefore() if not following.strip() else None
+        if line > span.end_line:
+            return None
+        numbers = [n for n in range(span.line, span.end_line + 1) if n in self.code]
+        written = self._written.get(id(stmt))
+        if written is None:
+            written = self._written[id(stmt)] = code_of(self.text[span.start : span.end])
+        return ast.CommentPlace(bisect.bisect_left(numbers, line), line in self.code, written)
 
 
-def _column_noted(stmt: ast.SourceDef, line: int, column: int, text: str) -> int | None:
+def _column_noted(stmt: ast.SourceDef, line: int, column: int, lines: list[str]) -> int | None:
     """The column definition a comment at (line, column) follows on its line: the last
     one before it, with nothing but spaces between (`{ a: string }  # x` is not a's)."""
     before = [
@@ -1494,7 +1504,7 @@ def _column_noted(stmt: ast.SourceDef, line: int, column: int, text: str) -> int
     if not before:
         return None
     end, index = max(before)
-    content = source_lines(text)[line - 1]
+    content = lines[line - 1]
     return index if not content[end - 1 : column - 1].strip() else None
 
 
@@ -1505,7 +1515,8 @@ def _attach_comments(
     stood, for `segl fmt`); a comment after a column definition on the same line stays
     with that column; the rest trail the file."""
     comments = _comments(text)
-    code = _code_lines(text, comments)
+    lines = source_lines(text)
+    where = _Places(text, lines, comments)
     leading: dict[int, list[str]] = {i: [] for i in range(len(statements))}
     places: dict[int, list[ast.CommentPlace | ast.CommentBefore | None]] = {
         i: [] for i in range(len(statements))
@@ -1519,12 +1530,12 @@ def _attach_comments(
             continue
         stmt = statements[owner]
         if isinstance(stmt, ast.SourceDef):
-            col_index = _column_noted(stmt, line, column, text)
+            col_index = _column_noted(stmt, line, column, lines)
             if col_index is not None:
                 column_notes[(owner, col_index)] = body
                 continue
         leading[owner].append(body)
-        places[owner].append(_place(stmt, line, code, text))
+        places[owner].append(where.of(stmt, line))
     result: list[ast.Statement] = []
     for index, stmt in enumerate(statements):
         if isinstance(stmt, ast.SourceDef):

@@ -27,7 +27,7 @@ from segl.compiler.fingerprints import definition_fingerprint
 from segl.compiler.journeys import facts, model, timing
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.nodes import USER, add_join, and_all
+from segl.compiler.sqlgen.nodes import USER, and_all
 from segl.compiler.sqlgen.query import key_literal
 from segl.compiler.store import ColumnType, Kind, Table
 from segl.compiler.targets import Target
@@ -397,12 +397,7 @@ class JourneyRun:
             rows = [[key, person] for key, person in self.moves.items()]
             self.engine.create_table(table, [("user_id", self.key), ("person", self.key)], rows)
             self._moves_staged = True
-        person = exp.Coalesce(this=col("person", "w"), expressions=[col("user_id", "b")])
-        query = exp.Select(expressions=[exp.alias_(person, "user_id")]).from_(
-            exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.to_identifier("b"))), copy=False
-        )
-        on = exp.EQ(this=col("user_id", "w"), expression=col("user_id", "b"))
-        return add_join(query, table_ref(table, "w"), "LEFT", on)
+        return facts.as_persons(keys, table)
 
     def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> Collection[object]:
         """The users with an active entry in the journey."""

@@ -118,9 +118,8 @@ def _journey_lines(summary: RunSummary) -> list[str]:
     ]
     headers = ["journey", "entries", "exits", *JOURNEY_COLUMNS]
     merged = [
-        f"journey {name}: {stats.merged:,} active "
-        f"entr{'y' if stats.merged == 1 else 'ies'} of merged persons ended "
-        "(the earliest of each person's stays)"
+        f"journey {name}: {plural(stats.merged, 'active entry', 'active entries')} of merged "
+        "persons ended (the earliest of each person's stays)"
         for name, stats in summary.journeys.items()
         if stats.merged
     ]

@@ -14,7 +14,15 @@ from segl.compiler.alerts.model import LayerMove
 from segl.compiler.journeys import model
 from segl.compiler.plan import Plan
 from segl.compiler.sqlgen.expressions import ExprCompiler
-from segl.compiler.sqlgen.nodes import USER, add_join, aliased, and_all, col, table_ref
+from segl.compiler.sqlgen.nodes import (
+    USER,
+    add_join,
+    aliased,
+    and_all,
+    col,
+    subquery,
+    table_ref,
+)
 from segl.compiler.sqlgen.query import id_text
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.targets.base import quoted_table
@@ -246,7 +254,7 @@ def stale_keys(
     persons = exp.Select(expressions=[col("person")]).from_(table_ref(identity_map), copy=False)
     query = exp.Select(
         expressions=[col("user_id", "k"), col("person", MAP), aliased(later, "later_kind")]
-    ).from_(exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.to_identifier("k"))), copy=False)
+    ).from_(subquery(keys, "k"), copy=False)
     query = add_join(
         query,
         table_ref(identity_map, MAP),
@@ -254,3 +262,14 @@ def stale_keys(
         exp.EQ(this=col("user_id", "k"), expression=form),
     )
     return query.where(not_in(col("user_id", "k"), persons), copy=False)
+
+
+def as_persons(keys: exp.Select, moves: str) -> exp.Select:
+    """The persons of the stored keys `keys` selects: a stale key's from the work table
+    `moves` (user_id, person), any other key itself."""
+    person = exp.Coalesce(this=col("person", "w"), expressions=[col("user_id", "b")])
+    query = exp.Select(expressions=[aliased(person, "user_id")]).from_(
+        subquery(keys, "b"), copy=False
+    )
+    on = exp.EQ(this=col("user_id", "w"), expression=col("user_id", "b"))
+    return add_join(query, table_ref(moves, "w"), "LEFT", on)

@@ -56,6 +56,11 @@ def add_join(
     return query
 
 
+def subquery(query: exp.Query, alias: str) -> exp.Subquery:
+    """`(query) AS alias`, to select from."""
+    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
 def aliased(expr: exp.Expression, name: str) -> exp.Alias:
     return exp.Alias(this=expr, alias=ident(name))
 

@@ -424,30 +424,40 @@ class IdentitySql:
         return [self.drop(self.table(what)) for what in names]
 
     # ------------------------------------------------------------ what the run reports
-    def largest_persons(self, shown: int = 5) -> exp.Select:
-        """The persons with more IDs than `at most N ids per person` allows, largest first:
-        (person, ids)."""
+    def _too_large(self) -> exp.Select:
+        """The persons with more IDs than `at most N ids per person` allows: (person, ids)."""
         count = exp.Count(this=exp.Star())
         return (
             exp.Select(expressions=[col("person"), aliased(count, "ids")])
             .from_(cte_ref(self.map), copy=False)
             .group_by(col("person"), copy=False)
             .having(exp.GT(this=count.copy(), expression=exp.Literal.number(self.identity.largest)))
+        )
+
+    def largest_persons(self, shown: int = 5) -> exp.Select:
+        """The persons too large (_too_large), largest first: (person, ids)."""
+        return (
+            self._too_large()
             .order_by(exp.Ordered(this=col("ids"), desc=True), col("person"), copy=False)
             .limit(exp.Literal.number(shown), copy=False)
         )
 
     def busiest_ids(self, shown: int = 5) -> exp.Select:
-        """The IDs kept in the graph with the most links, most first: (kind:id, links);
-        what `shared above` would leave out next."""
+        """The IDs of the persons too large with the most links, most first: (kind:id,
+        links); what `shared above` would leave out next. The shared IDs are no person's."""
         count = exp.Count(this=exp.Star())
-        left_out = exp.Select(expressions=[col("n")]).from_(cte_ref(self.shared))
+        too_large = exp.Select(expressions=[col("person")]).from_(
+            subquery(self._too_large(), "t"), copy=False
+        )
+        theirs = (
+            exp.Select(expressions=[_node_of(col("kind"), col("id"))])
+            .from_(cte_ref(self.map), copy=False)
+            .where(exp.In(this=col("person"), query=exp.Subquery(this=too_large)), copy=False)
+        )
         return (
             exp.Select(expressions=[col("n"), aliased(count, "links")])
             .from_(subquery(self._link_ends(), "d"), copy=False)
-            .where(
-                exp.Not(this=exp.In(this=col("n"), query=exp.Subquery(this=left_out))), copy=False
-            )
+            .where(exp.In(this=col("n"), query=exp.Subquery(this=theirs)), copy=False)
             .group_by(col("n"), copy=False)
             .order_by(exp.Ordered(this=col("links"), desc=True), col("n"), copy=False)
             .limit(exp.Literal.number(shown), copy=False)

@@ -1370,8 +1370,13 @@ def debug(stage: str, project: tuple[str, ...], dialect: str, as_of: str | None)
     if stage == "plan":
         click.echo(describe(build_plan(p, moment)))
         return
+    target = get_target(dialect)
+    problems = target_problems(p, target, loaded.settings.table_prefix)
+    if any(problem.is_error for problem in problems):
+        fail(problems, loaded.texts)  # as `segl compile`: the construct's place, not SQL
+    emit(problems, loaded.texts)
     try:
-        click.echo(compile_run(p, moment, get_target(dialect)).query_sql())
+        click.echo(compile_run(p, moment, target).query_sql())
     except TargetError as err:
         fail([Diagnostic(err.code, str(err), None)])
 

@@ -345,6 +345,24 @@ def test_compile_every_dialect(cli: Cli, dialect: str) -> None:
         assert f"{quote}{table}{quote}" in sql, table
 
 
+@pytest.mark.parametrize("command", [("compile",), ("debug", "sql")])
+def test_a_construct_the_dialect_cannot_run_is_refused_at_its_place(
+    cli: Cli, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`segl compile` and `segl debug sql` both refuse BigQuery's MOD of a number (E0501
+    at the `%`, exit 1), rather than print SQL the warehouse would reject."""
+    project = tmp_path / "mod"
+    project.mkdir()
+    (project / "segl.toml").write_text('[project]\nname = "mod"\n', "utf-8")
+    rules = 'source users from table "users" key user_id {\n    age: number\n}\n'
+    (project / "rules.segl").write_text(rules + "tag odd = users.age % 2\n", "utf-8")
+    result = cli(*command, project, "--dialect", "bigquery", "--as-of", ANCHOR)
+    assert result.code == 1, result.output
+    assert result.out == ""
+    assert "rules.segl:4:11: E0501 bigquery cannot run '%'" in result.err
+    assert "^^^" in result.err
+
+
 def test_compile_out_dir_writes_a_file(cli: Cli, tmp_path: Path) -> None:
     out_dir = tmp_path / "out" / "sql"
     result = cli("compile", NEV, "--dialect", "postgres", "--as-of", ANCHOR, "--out", out_dir)

@@ -315,6 +315,23 @@ class _Checker:
                 seen.append(kind)
         return tuple(seen)
 
+    def _likely_kind(self, column: str, kinds: tuple[str, ...], stmt: ast.IdentityDef) -> str:
+        """The kind a column most likely holds, for a hint: a kind a column of that name is
+        said to hold elsewhere (a source, a link), else the longest kind its name contains
+        (`device_id`: device), else the most preferred."""
+        said = [s.id_kind for s in self.sources.values() if s.user_column == column]
+        for link in stmt.links:
+            said += [link.left_kind] if link.left == column else []
+            said += [link.right_kind] if link.right == column else []
+        known = [kind for kind in said if kind in kinds]
+        if known:
+            return known[0]
+        letters = "".join(c for c in column.lower() if c.isalnum())  # open_id: openid
+        contained = [kind for kind in kinds if kind.lower() in letters]
+        if contained:
+            return max(contained, key=len)
+        return kinds[0] if kinds else "member"
+
     def _source_kinds(self, kinds: tuple[str, ...], stmt: ast.IdentityDef | None) -> None:
         """With an identity every source says which kind of ID its user column holds (and
         the kind is one of the identity's); without one, no source names a kind."""
@@ -327,7 +344,8 @@ class _Checker:
                     f"source '{source.name}' does not say which kind of ID "
                     f"'{source.user_column}' holds",
                     span,
-                    f"e.g. {keyword} {source.user_column} as {kinds[0] if kinds else 'member'}",
+                    f"e.g. {keyword} {source.user_column} as "
+                    f"{self._likely_kind(source.user_column, kinds, stmt)}",
                 )
             elif source.id_kind is not None and stmt is None:
                 self.error(

@@ -134,6 +134,28 @@ def test_bad_identities(change: tuple[str, str], message: str) -> None:
     assert not any("has no links" in m for m in found), found
 
 
+def test_a_source_without_a_kind_gets_the_likely_kind_in_its_hint() -> None:
+    """E0311's hint: the kind a column of that name holds elsewhere, else the kind the
+    column's name contains, else the most preferred."""
+    text = (
+        'source users from table "users" key member_no as member {\n}\n'
+        'source orders from table "orders" user member_no time t {\n}\n'
+        'source app from table "app" user device_id time t {\n    member_no: string\n}\n'
+        'source wx from table "wx" user open_id time t {\n}\n'
+        'source pos from table "pos" user till time t {\n}\n'
+        "identity person {\n    kinds member, device, openid\n"
+        "    link app: member_no as member, device_id as device\n}\n"
+    )
+    _, diagnostics = check(text)
+    hints = {d.message.split("'")[1]: d.hints[0] for d in diagnostics if d.code == "E0311"}
+    assert hints == {
+        "orders": "e.g. user member_no as member",
+        "app": "e.g. user device_id as device",
+        "wx": "e.g. user open_id as openid",
+        "pos": "e.g. user till as member",
+    }
+
+
 def test_one_identity_per_project_and_unused_kinds_warn() -> None:
     twice = WITH_OPTIONS + "identity other {\n    kinds member\n}\n"
     assert "E0313 a project has one identity; this is a second one" in errors(twice)

@@ -679,6 +679,8 @@ class Program:
     trailing_comments: tuple[str, ...] = ()
     # comments at the top of the file, separated from the first statement by a blank line
     header_comments: tuple[str, ...] = ()
+    # the trailing comments with a blank line before them (not the first), for `segl fmt`
+    trailing_breaks: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
 
 def journey_exprs(journey: JourneyDef) -> list[Expr]:

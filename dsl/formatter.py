@@ -72,11 +72,22 @@ def format_program(program: ast.Program) -> str:
         texts.append(_statement(stmt, "\n\n" + texts[-1] if texts else ""))
     blocks += reversed(texts)
     trailing = program.trailing_comments
+    breaks = program.trailing_breaks
     if not statements:  # a file of comments only: they all read back as trailing
         trailing = program.header_comments + trailing
+        breaks = tuple(i + len(program.header_comments) for i in breaks)
     if trailing:
-        blocks.append("\n".join(_comment(c) for c in trailing))
+        blocks.append(_trailing(trailing, set(breaks)))
     return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def _trailing(comments: tuple[str, ...], breaks: set[int]) -> str:
+    """The comments at the file's end, a line each, with one blank line where they had
+    any (`breaks`: the indexes of those after one)."""
+    lines = [_comment(c) for c in comments]
+    return lines[0] + "".join(
+        ("\n\n" if i in breaks else "\n") + line for i, line in enumerate(lines[1:], start=1)
+    )
 
 
 def format_expr(expr: ast.Expr) -> str:

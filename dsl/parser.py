@@ -1510,10 +1510,11 @@ def _column_noted(stmt: ast.SourceDef, line: int, column: int, lines: list[str])
 
 def _attach_comments(
     statements: tuple[ast.Statement, ...], text: str, skip: int = 0
-) -> tuple[tuple[ast.Statement, ...], tuple[str, ...]]:
+) -> tuple[tuple[ast.Statement, ...], tuple[str, ...], tuple[int, ...]]:
     """Comments before or inside a statement belong to it (with where inside it each one
     stood, for `segl fmt`); a comment after a column definition on the same line stays
-    with that column; the rest trail the file."""
+    with that column; the rest trail the file (with the indexes of those after a blank
+    line: only blank lines can part them)."""
     comments = _comments(text)
     lines = source_lines(text)
     where = _Places(text, lines, comments)
@@ -1523,10 +1524,15 @@ def _attach_comments(
     }
     column_notes: dict[tuple[int, int], str] = {}
     trailing: list[str] = []
+    breaks: list[int] = []
+    last_trailing = None
     for line, column, body in comments[skip:]:
         owner = next((i for i, s in enumerate(statements) if s.span.end_line >= line), None)
         if owner is None:
+            if last_trailing is not None and line > last_trailing + 1:
+                breaks.append(len(trailing))
             trailing.append(body)
+            last_trailing = line
             continue
         stmt = statements[owner]
         if isinstance(stmt, ast.SourceDef):
@@ -1545,7 +1551,7 @@ def _attach_comments(
             )
             stmt = replace(stmt, columns=columns)
         result.append(replace(stmt, comments=tuple(leading[index]), places=tuple(places[index])))
-    return tuple(result), tuple(trailing)
+    return tuple(result), tuple(trailing), tuple(breaks)
 
 
 # ------------------------------------------------------------------ bidi controls
@@ -1653,8 +1659,8 @@ def _parse_program(text: str, file: str) -> ast.Program:
     if deep:
         raise DiagnosticError(deep)
     header = _header_comments(statements, text)
-    statements, trailing = _attach_comments(statements, text, skip=len(header))
-    return ast.Program(file, statements, trailing, header)
+    statements, trailing, breaks = _attach_comments(statements, text, skip=len(header))
+    return ast.Program(file, statements, trailing, header, breaks)
 
 
 def parse_expr(text: str, file: str = "<expr>") -> ast.Expr:

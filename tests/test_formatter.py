@@ -441,6 +441,15 @@ segment b = a and  # inside an expression
     assert program.trailing_comments == ("trailing",)
 
 
+@pytest.mark.parametrize("code", ["tag a = 1\n\n", ""])
+def test_blank_lines_between_comments_at_the_end_stay(code: str) -> None:
+    """Comments at a file's end (or a file of comments only) keep one blank line where
+    they had one or more, and none where they had none."""
+    text = code + "# one\n# two\n\n\n# three\n\n# four\n"
+    formatted = assert_round_trip(text)
+    assert formatted == code + "# one\n# two\n\n# three\n\n# four\n"
+
+
 def test_comment_characters_survive() -> None:
     text = '# "quoted" \\ and # again\ntag t = "# in a string"  # 中文注释\n'
     formatted = assert_round_trip(text)

@@ -116,6 +116,12 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
     return moment
 
 
+def skipped(wall: dt.datetime, timezone: str) -> bool:
+    """Whether the zone's clocks skipped a wall time (spring forward): no instant has it,
+    and `--as-of` refuses it."""
+    return _after_gap(wall, timezone) is not None
+
+
 def _after_gap(wall: dt.datetime, timezone: str) -> dt.datetime | None:
     """For a wall time the zone's clocks skipped (spring forward), the wall time of the
     instant it names at the offset before the gap; None when it exists."""

@@ -1035,7 +1035,7 @@ def simulate(
             )
     first, last = _range_bound("--from", start, loaded), _range_bound("--to", end, loaded)
     try:
-        moments = sim.instants(first, last, sim.parse_every(every))
+        moments = sim.instants(first, last, sim.parse_every(every), loaded.settings.config.timezone)
     except ValueError as err:
         hint = "e.g. --from 2026-09-01 --to 2026-12-01 --every 1h"
         fail([Diagnostic("E0601", str(err), None, (hint,))], usage=True)

@@ -44,6 +44,7 @@ from segl.compiler.sqlgen.nodes import USER, and_all
 from segl.compiler.sqlgen.query import QueryBuilder
 from segl.compiler.store import ColumnType, Kind, Store
 from segl.compiler.targets import Target
+from segl.compiler.timeutil import skipped
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic
 from segl.runtime.engines import Engine
@@ -76,8 +77,11 @@ Event = tuple[dt.datetime, object]  # (time, user), sorted by time
 QueryKey = tuple[tuple[str, ...], dt.datetime, bool, bool]
 
 
-def instants(start: dt.datetime, end: dt.datetime, every: dt.timedelta) -> list[dt.datetime]:
-    """A, A+D, ... before B."""
+def instants(
+    start: dt.datetime, end: dt.datetime, every: dt.timedelta, timezone: str = "UTC"
+) -> list[dt.datetime]:
+    """A, A+D, ... before B (wall times in the project's zone), but those the zone's
+    clocks skipped: no run can be made there (`--as-of` refuses them)."""
     if every <= dt.timedelta(0):
         raise ValueError("--every must be longer than 0")
     if end <= start:
@@ -86,7 +90,7 @@ def instants(start: dt.datetime, end: dt.datetime, every: dt.timedelta) -> list[
     if count > MAX_INSTANTS:
         raise ValueError(f"{count:,} instants: at most {MAX_INSTANTS:,}; use a longer --every")
     found = [start + every * i for i in range(count)]
-    return [moment for moment in found if moment < end]
+    return [moment for moment in found if moment < end and not skipped(moment, timezone)]
 
 
 def journeys_only(project: ir.Project) -> ir.Project:

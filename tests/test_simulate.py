@@ -110,6 +110,11 @@ def test_instants_and_cadences() -> None:
         start + dt.timedelta(hours=1),
         start + dt.timedelta(hours=2),
     ]
+    # the hour New York's clocks skip is no instant: no run there (`--as-of` refuses it)
+    spring = dt.datetime(2026, 3, 8)
+    hourly = instants(spring, spring + dt.timedelta(hours=5), parse_every("1h"), "America/New_York")
+    assert [moment.hour for moment in hourly] == [0, 1, 3, 4]
+    assert len(instants(spring, spring + dt.timedelta(hours=5), parse_every("1h"))) == 5
     assert parse_every("15m") == dt.timedelta(minutes=15)
     assert parse_every("6 hours") == dt.timedelta(hours=6)
     assert parse_every("2w") == dt.timedelta(weeks=2)

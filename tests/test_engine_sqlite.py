@@ -182,6 +182,29 @@ def test_dates_in_an_undeclared_time_column_are_their_midnight(
     assert tags == [(1.0, 1.0, 1.0)]
 
 
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("2026-10-11 23:59:59.9996", 1791763199.9996),  # '%s' alone rounds it up a second
+        ("2026-10-11 23:59:59.123456", 1791763199.123456),  # finer than SQLite's ms
+        ("2026-10-11 23:59:59", 1791763199),
+        ("2026-10-11", 1791676800),  # a date: its midnight
+    ],
+)
+def test_epoch_keeps_the_fraction_of_a_second_as_written(text: str, seconds: float) -> None:
+    """Funnel windows, medians and rolling retention measure time by `epoch`: it must
+    read a timestamp's fraction as written, as the other engines do."""
+    from sqlglot import exp
+
+    from segl.compiler.sqlgen import render
+    from segl.compiler.targets import get_target
+
+    target = get_target("sqlite")
+    query = exp.select(target.epoch(exp.Literal.string(text)))
+    [(found,)] = sqlite3.connect(":memory:").execute(render(query, target)).fetchall()
+    assert found == pytest.approx(seconds, abs=1e-7)
+
+
 def test_check_reports_a_wrong_column_type(cli: Callable[..., Result], tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     con = sqlite3.connect(db)

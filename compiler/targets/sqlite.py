@@ -84,16 +84,29 @@ class SQLite(Target):
         return fn("DATETIME", value)
 
     def epoch(self, value: exp.Expression) -> exp.Expression:
-        # whole seconds as an exact integer ('%s'), plus the milliseconds ('%f' is SS.SSS
-        # minus '%S' SS); JULIANDAY arithmetic is a double off by microseconds, so floor()
-        # of an elapsed time exactly on a day or hour boundary would come out one short
-        def part(code: str, kind: exp.DType) -> exp.Expression:
-            return exp.Cast(this=fn("STRFTIME", exp.Literal.string(code), value), to=dtype(kind))
-
-        fraction = exp.Sub(this=part("%f", T.DOUBLE), expression=part("%S", T.INT))
+        # whole seconds as an exact integer ('%s'; JULIANDAY arithmetic is a double off by
+        # microseconds, so floor() of an elapsed time exactly on a day or hour boundary
+        # would come out one short), plus the fraction read from the text itself: SQLite's
+        # date functions round it to milliseconds, and '%s' rounds `23:59:59.9996` up to
+        # the next second while '%S' does not. DATETIME() keeps the text's whole seconds.
+        whole = fn("STRFTIME", exp.Literal.string("%s"), fn("DATETIME", value.copy()))
+        has_fraction = exp.EQ(
+            this=fn("SUBSTR", value.copy(), exp.Literal.number(20), exp.Literal.number(1)),
+            expression=exp.Literal.string("."),
+        )
+        # CAST reads the longest number the text starts with: '0.9996' of '.9996'
+        digits = exp.DPipe(
+            this=exp.Literal.string("0"),
+            expression=fn("SUBSTR", value.copy(), exp.Literal.number(20)),
+            safe=True,
+        )
+        fraction = exp.Case(
+            ifs=[exp.If(this=has_fraction, true=exp.Cast(this=digits, to=dtype(T.DOUBLE)))],
+            default=exp.Literal.number(0),
+        )
         # in parentheses: `a - epoch(b)` must subtract b's fraction too
         return exp.Paren(
-            this=exp.Add(this=part("%s", T.BIGINT), expression=exp.Paren(this=fraction))
+            this=exp.Add(this=exp.Cast(this=whole, to=dtype(T.BIGINT)), expression=fraction)
         )
 
     def to_date(self, value: exp.Expression) -> exp.Expression:

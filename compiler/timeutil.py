@@ -85,6 +85,8 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
     try:
         if len(cleaned) == 10:
             return as_datetime(dt.date.fromisoformat(cleaned))
+        if cleaned[10:11] not in (" ", "T"):  # fromisoformat reads `2026-03-09+05:00` as 05:00
+            raise ValueError(text)
         moment = dt.datetime.fromisoformat(cleaned)
     except ValueError:
         raise ValueError(

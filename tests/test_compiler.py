@@ -86,6 +86,10 @@ def test_as_of_parsing_uses_the_project_zone() -> None:
     assert parse_as_of("2026-11-01T00:00:00+00:00", "Asia/Shanghai") == dt.datetime(2026, 11, 1, 8)
     with pytest.raises(ValueError, match="not a date or timestamp"):
         parse_as_of("yesterday", "UTC")
+    # a date with an offset is no time of day (Python would read `+05:00` as 05:00)
+    for dated in ("2026-03-09+05:00", "2026-03-09Z", "2026-03-09-0500"):
+        with pytest.raises(ValueError, match="not a date or timestamp"):
+            parse_as_of(dated, "UTC")
     # the repeated hour of a fall-back: its first pass is the wall time runs are kept by;
     # the second pass would be read as the first (an hour earlier), so it is refused
     new_york = "America/New_York"

@@ -534,6 +534,37 @@ def test_a_window_inside_the_quiet_hours_is_still_refused(
     assert result.err.count("E0704") == 1
 
 
+def test_a_window_of_the_whole_day_is_allowed(cli: Cli, write_project: WriteProject) -> None:
+    """`between 00:00 and 24:00` is the whole day (E0206 itself says HH:MM runs to 24:00),
+    not an empty window."""
+    whole_day = EMPTY_WINDOW.replace("10:00 and 10:00", "00:00 and 24:00")
+    result = cli("check", project(write_project, whole_day))
+    assert result.code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("quiet", "message"),
+    [
+        ("00:00 to 24:00", "quiet hours over the whole day leave no time to send"),
+        ("22:00 to 22:00", "quiet hours that start and end at the same time are no period"),
+    ],
+)
+def test_quiet_hours_of_no_or_every_time_say_which(
+    cli: Cli, write_project: WriteProject, quiet: str, message: str
+) -> None:
+    result = cli("check", project(write_project, QUIET_WINDOW.replace("22:00 to 08:00", quiet)))
+    assert result.code == 1, result.output
+    assert f"E0705 {message}" in result.err
+
+
+def test_a_cap_over_months_is_one_error(cli: Cli, write_project: WriteProject) -> None:
+    """Months have no fixed length (E0709); the span was also called not longer than 0."""
+    capped = QUIET_WINDOW.replace("quiet 22:00 to 08:00", "cap push 1 per 1 month")
+    result = cli("check", project(write_project, capped))
+    assert result.code == 1, result.output
+    assert "E0709" in result.err and "E0705" not in result.err, result.err
+
+
 PER_USER_TRIGGER = """journey j "A per-user value in an event filter" {
     enter on orders where amount > 10 and purchases >= 1
     exit on events where users.city == "Beijing"

@@ -134,9 +134,12 @@ class JourneyChecker:
                 self.error("E0711", "quiet hours are given twice", item.span, "keep one `quiet`")
                 continue
             if item.start.minutes % model.DAY_MINUTES == item.end.minutes % model.DAY_MINUTES:
+                whole_day = item.start.minutes != item.end.minutes  # 00:00 to 24:00
                 self.error(
                     "E0705",
-                    "quiet hours that start and end at the same time leave no time to send",
+                    "quiet hours over the whole day leave no time to send"
+                    if whole_day
+                    else "quiet hours that start and end at the same time are no period",
                     item.span,
                     "e.g. quiet 22:00 to 08:00",
                 )
@@ -165,7 +168,9 @@ class JourneyChecker:
             return None
         if isinstance(item.per, ast.Duration):
             span = self._duration(item.per)
-            if span is None or span <= dt.timedelta(0):
+            if span is None:
+                return None  # _duration said why
+            if span <= dt.timedelta(0):
                 self.error(
                     "E0705",
                     "a rolling cap needs a span longer than 0",
@@ -418,7 +423,9 @@ class JourneyChecker:
         if step.between is not None:
             first, last = step.between
             start, end = first.minutes % model.DAY_MINUTES, last.minutes
-            if start == end % model.DAY_MINUTES:
+            if start == 0 and end == model.DAY_MINUTES:
+                start = end = None  # between 00:00 and 24:00: the whole day, no window
+            elif start == end % model.DAY_MINUTES:
                 self.error(
                     "E0704",
                     f"step '{step.name}' can never be sent: its window "

@@ -1473,14 +1473,26 @@ def main(argv: list[str] | None = None) -> int:
         )
         emit([Diagnostic("E0601", f"a date is out of range: {err}", None, (hint,))], {})
         return 2
+    except OSError as err:  # a path the system refuses (too long, a loop of links, ...)
+        if err.filename is None:
+            return _internal_error(err)
+        where = str(err.filename)
+        shown = where if len(where) <= 80 else f"{where[:40]}...{where[-30:]}"
+        problem = f"cannot use {shown}: {err.strerror or err}"
+        emit([Diagnostic("E0605", problem, None, ("choose another path",))], {})
+        return 1
     except Exception as err:
-        click.echo(
-            f"segl: internal error: {type(err).__name__}: {err}\n"
-            "this is a bug in segl; please report it with the command you ran",
-            err=True,
-        )
-        return 2
+        return _internal_error(err)
     return 0
+
+
+def _internal_error(err: BaseException) -> int:
+    click.echo(
+        f"segl: internal error: {type(err).__name__}: {err}\n"
+        "this is a bug in segl; please report it with the command you ran",
+        err=True,
+    )
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -534,6 +534,26 @@ def test_a_window_inside_the_quiet_hours_is_still_refused(
     assert result.err.count("E0704") == 1
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "--db", "duckdb:///{long}.duckdb"),
+        ("run", "--db", "sqlite:///{long}.db"),
+        ("compile", "--out", "{long}"),
+    ],
+)
+def test_a_path_the_system_refuses_is_a_diagnostic(
+    cli: Cli, write_project: WriteProject, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A file name longer than the system allows was an internal error (exit 2)."""
+    root = project(write_project, EMPTY_WINDOW.replace("10:00 and 10:00", "10:00 and 11:00"))
+    long = str(tmp_path / ("a" * 300))
+    result = cli(command[0], root, *(part.format(long=long) for part in command[1:]))
+    assert result.code == 1, result.output
+    assert "E0605 cannot use " in result.err and "File name too long" in result.err
+    assert "internal error" not in result.err
+
+
 def test_a_window_of_the_whole_day_is_allowed(cli: Cli, write_project: WriteProject) -> None:
     """`between 00:00 and 24:00` is the whole day (E0206 itself says HH:MM runs to 24:00),
     not an empty window."""

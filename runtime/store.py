@@ -11,7 +11,14 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.store import ADDED_RUN_COLUMNS, ColumnType, Kind, Store, Table
+from segl.compiler.store import (
+    ADDED_RUN_COLUMNS,
+    ColumnType,
+    Kind,
+    Store,
+    Table,
+    storage_name,
+)
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
@@ -99,7 +106,7 @@ def schema_problems(engine: Engine, store: Store) -> list[Diagnostic]:
     """Stored columns whose type is not the one this run writes: a tag whose type changed,
     or a table written by an older segl. Never cast silently (E0609)."""
     problems: list[Diagnostic] = []
-    old = _older_run_log(engine, store)
+    old = _older_run_log(engine, store) or _same_tables(engine, store)
     if old is not None:
         return [old]
     for table in store.history:
@@ -111,6 +118,32 @@ def schema_problems(engine: Engine, store: Store) -> list[Diagnostic]:
                 continue
             problems.append(_type_changed(engine, store, table, column.name, column.type, found))
     return problems
+
+
+def _same_tables(engine: Engine, store: Store) -> Diagnostic | None:
+    """Another project of the run log whose tables have this project's names, but for
+    their case (`shop`, `Shop`: one table where the catalog ignores case) or the spelling
+    of a character (`crm-2026` is stored as `crm_x2d_2026`): the runs would overwrite each
+    other's history."""
+    if engine.columns_of(store.runs.name) is None:
+        return None
+    query = exp.select(col("project")).from_(table_ref(store.runs.name)).distinct()
+    ours = store.project.name
+    stem = storage_name(ours, store.ascii_names)
+    for (other,) in engine.query(render(query, engine.target, pretty=False)):
+        theirs = storage_name(str(other), store.ascii_names)
+        if str(other) != ours and theirs.lower() == stem.lower():
+            return Diagnostic(
+                "E0608",
+                f"project '{ours}' would write the tables of project '{other}' "
+                f"({store.prefix}{theirs}_...), which share this database",
+                None,
+                (
+                    "name the project otherwise (`name` in segl.toml), or give one of them "
+                    "its own `[output] prefix`",
+                ),
+            )
+    return None
 
 
 def _older_run_log(engine: Engine, store: Store) -> Diagnostic | None:

@@ -154,6 +154,22 @@ def test_two_projects_with_a_tag_of_different_types(
     assert runs == [("north", 3), ("south", 3)]
 
 
+@pytest.mark.parametrize(("first", "second"), [("shop", "Shop"), ("crm-2026", "crm_x2d_2026")])
+def test_two_projects_whose_tables_would_be_one_are_refused(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path, first: str, second: str
+) -> None:
+    """Table names that differ only by case are one table in DuckDB, and `-` is stored as
+    `_x2d_`: the second project would overwrite the first one's history (E0608)."""
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    one = project(write_project, first, "tag n = count(orders)\n", "one")
+    other = project(write_project, second, "tag n = count(orders)\n", "other")
+    assert cli("run", one, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+    refused = cli("run", other, "--db", db_url(warehouse), "--as-of", AS_OF)
+    assert refused.code == 1, refused.output
+    assert f"E0608 project '{second}' would write the tables of project '{first}'" in refused.err
+    assert read_sql(warehouse, "SELECT project FROM segl_runs") == [(first,)]
+
+
 def test_the_run_log_records_how_the_run_was_made(
     cli: Cli, write_project: Callable[..., Path], tmp_path: Path
 ) -> None:

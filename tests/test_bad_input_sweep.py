@@ -554,6 +554,18 @@ def test_a_path_the_system_refuses_is_a_diagnostic(
     assert "internal error" not in result.err
 
 
+def test_a_priority_naming_a_journey_in_another_case_suggests_it(
+    cli: Cli, write_project: WriteProject
+) -> None:
+    rules = EMPTY_WINDOW.replace("journey never", "journey Never").replace(
+        "10:00 and 10:00", "10:00 and 11:00"
+    )
+    result = cli("check", project(write_project, "policy {\n    priority never\n}\n\n" + rules))
+    assert result.code == 1, result.output
+    assert "E0706 priority names 'never', which is not a journey" in result.err
+    assert "did you mean 'Never'?" in result.err
+
+
 def test_a_window_of_the_whole_day_is_allowed(cli: Cli, write_project: WriteProject) -> None:
     """`between 00:00 and 24:00` is the whole day (E0206 itself says HH:MM runs to 24:00),
     not an empty window."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -21,7 +20,7 @@ from segl.compiler.journeys import model
 from segl.compiler.types import Type
 from segl.compiler.values import percent_fraction
 from segl.dsl import ast
-from segl.dsl.diagnostics import Span
+from segl.dsl.diagnostics import Span, did_you_mean
 
 UNIT_SPANS = {
     "minute": dt.timedelta(minutes=1),
@@ -58,11 +57,6 @@ class ExprChecker(Protocol):
     def condition(self, node: ast.Expr, scope: ir.Source | None, what: str) -> ir.Expr: ...
 
     def is_definition(self, name: str) -> bool: ...
-
-
-def _closest(name: str, candidates: Sequence[str]) -> tuple[str, ...]:
-    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return tuple(f"did you mean '{c}'?" for c in found)
 
 
 class JourneyChecker:
@@ -192,7 +186,7 @@ class JourneyChecker:
                     "E0706",
                     f"priority names '{name}', which is not a journey",
                     span,
-                    *_closest(name, known),
+                    *did_you_mean(name, known),
                 )
             elif name in listed:
                 self.error(
@@ -311,7 +305,7 @@ class JourneyChecker:
         source = self.checker.sources.get(ref.source)
         if source is None:
             events = [s.name for s in self.checker.sources.values() if s.kind == "event"]
-            hint = _closest(ref.source, events) or (
+            hint = did_you_mean(ref.source, events) or (
                 ("event sources: " + ", ".join(events),) if events else ()
             )
             self.error(
@@ -467,7 +461,7 @@ class JourneyChecker:
             "E0708",
             f"unknown channel '{channel}'",
             span,
-            *_closest(channel, self.channels),
+            *did_you_mean(channel, self.channels),
             "channels: " + ", ".join(self.channels) + " (more in segl.toml: [journeys] channels)",
         )
         return False

@@ -823,6 +823,11 @@ def test_unknown_names_have_a_did_you_mean() -> None:
         "funnel f {\n    step a: event\n    step b: orders\n}\n": "did you mean 'events'?",
         # a profile column written without its source
         "report r over users by city {\n    n = count()\n}\n": "did you mean 'users.city'?",
+        # a column of an event source: the rows of a report over that source have it
+        "report r over users by amount {\n    n = count()\n}\n": (
+            "'amount' is a column of the events of 'orders': a report over orders groups its "
+            "rows by it (`over orders by amount`)"
+        ),
         "report r over users {\n    buyers = count()\n    rate = buyer / 2\n}\n": (
             "did you mean 'buyers'?"
         ),

@@ -313,9 +313,28 @@ class ReportChecker:
             "E0804",
             f"unknown dimension '{name}' of {what}: not {kinds}",
             dim.span,
-            *(did_you_mean(name, candidates) or self._profile_columns_named(name)),
+            *(
+                did_you_mean(name, candidates)
+                or self._profile_columns_named(name)
+                or self._event_columns_named(name)
+            ),
         )
         return None
+
+    def _event_columns_named(self, name: str) -> tuple[str, ...]:
+        """Where a bare name is a column of event sources: a report over those rows may
+        group by it (a report over users groups by per-user values only)."""
+        found = [
+            source.name
+            for source in self.checker.sources.values()
+            if source.kind == "event" and source.column_type(name) is not None
+        ]
+        if not found:
+            return ()
+        return (
+            f"'{name}' is a column of the events of {' and '.join(map(repr, found))}: a "
+            f"report over {found[0]} groups its rows by it (`over {found[0]} by {name}`)",
+        )
 
     def _profile_columns_named(self, name: str) -> tuple[str, ...]:
         """`did you mean 'users.city'?` for a profile column written without its source."""

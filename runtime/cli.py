@@ -77,9 +77,13 @@ def emit(diagnostics: list[Diagnostic], texts: dict[str, str], fmt: str = "text"
 
 
 def fail(
-    diagnostics: list[Diagnostic], texts: dict[str, str] | None = None, *, usage: bool = False
+    diagnostics: list[Diagnostic],
+    texts: dict[str, str] | None = None,
+    *,
+    usage: bool = False,
+    fmt: str = "text",
 ) -> NoReturn:
-    emit(diagnostics, texts or {})
+    emit(diagnostics, texts or {}, fmt)
     raise UsageFailed if usage else Failed
 
 
@@ -154,11 +158,17 @@ def resolve_as_of(text: str | None, loaded: LoadedProject) -> dt.datetime:
 
 @contextmanager
 def open_engine(
-    url: str | None, loaded: LoadedProject, *, read_only: bool = False, lock_timeout: float = 0.0
+    url: str | None,
+    loaded: LoadedProject,
+    *,
+    read_only: bool = False,
+    lock_timeout: float = 0.0,
+    fmt: str = "text",
 ) -> Iterator[Engine]:
     """The database of --db, else segl.toml's, else the default. It must exist: no
     command but `segl demo` creates a database file (a mistyped path would leave an empty
-    one behind). A DuckDB file held by another process is waited for up to lock_timeout."""
+    one behind). A DuckDB file held by another process is waited for up to lock_timeout.
+    Its diagnostics are written in `fmt` (`segl check --format json|github`)."""
     chosen = url or loaded.settings.database_url or DEFAULT_DB_URL
     base = None if url else loaded.folder
 
@@ -181,9 +191,9 @@ def open_engine(
         hint = (
             err.hint or "e.g. --db duckdb:///warehouse.duckdb, sqlite:///w.db, postgresql://host/db"
         )
-        fail([Diagnostic("E0606", str(err), None, (hint,))])
+        fail([Diagnostic("E0606", str(err), None, (hint,))], fmt=fmt)
     except NoDatabase as err:
-        fail([_no_database(url, loaded, chosen, err.path)])
+        fail([_no_database(url, loaded, chosen, err.path)], fmt=fmt)
     except DatabaseLocked as err:
         fail(
             [
@@ -198,7 +208,8 @@ def open_engine(
                         "--lock-timeout SECONDS",
                     ),
                 )
-            ]
+            ],
+            fmt=fmt,
         )
     except EngineError as err:
         hint = (
@@ -212,7 +223,7 @@ def open_engine(
                 "this command writes to the database (results, journey state or scratch "
                 "tables): the file and its folder must be writable"
             )
-        fail([Diagnostic("E0605", f"cannot open {chosen}: {err}", None, (hint,))])
+        fail([Diagnostic("E0605", f"cannot open {chosen}: {err}", None, (hint,))], fmt=fmt)
     try:
         yield engine
     finally:
@@ -331,7 +342,9 @@ def check(
     if dialect is not None:
         diagnostics += dialect_problems(loaded, get_target(dialect))
     if db_url is not None:
-        with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
+        with open_engine(
+            db_url, loaded, read_only=True, lock_timeout=lock_timeout, fmt=fmt
+        ) as engine:
             diagnostics += verify_sources(loaded, engine)
     failed = any(d.is_error for d in diagnostics)
     counts = None if failed else definition_counts(loaded)

@@ -174,6 +174,21 @@ def test_check_json_has_no_counts_when_it_fails(cli: Cli, broken_retail: Path) -
     assert payload["ok"] is False and "counts" not in payload
 
 
+@pytest.mark.parametrize("url", ["duckdb:///no/such/wh.duckdb", "mysql://host/db"])
+def test_check_reports_a_database_it_cannot_open_in_its_format(
+    cli: Cli, tmp_path: Path, url: str
+) -> None:
+    """E0605 / E0606 of --db are a JSON document (or a GitHub annotation) as any other
+    diagnostic of `segl check --format json|github`, not text on stderr only."""
+    as_json = cli("check", RETAIL, "--db", url, "--format", "json")
+    assert as_json.code == 1, as_json.output
+    payload = json.loads(as_json.out)
+    assert payload["ok"] is False
+    assert [d["code"] for d in payload["diagnostics"]] in (["E0605"], ["E0606"])
+    as_github = cli("check", RETAIL, "--db", url, "--format", "github")
+    assert as_github.code == 1 and as_github.out.startswith("::error title=E060"), as_github.out
+
+
 BROKEN_SEGMENTS = """\
 segment typo_tag = visit_3m >= 3
 segment typo_layer = lifecycle == "loyl"

@@ -539,6 +539,22 @@ class _Checker:
     def definition_names(self) -> list[str]:
         return list(self.defs)
 
+    def zones_off_the_universe(self, universe: str) -> None:
+        """`zone Z` is read on the universe only (the users' zones): on another source it
+        would be ignored without a word (W0703)."""
+        if not universe:
+            return  # no universe: its own error
+        for source in self.sources.values():
+            if source.zone is not None and source.name != universe:
+                self.warn(
+                    "W0703",
+                    f"source '{source.name}' names a zone column, but only the universe's "
+                    f"('{universe}') is read: its zone '{source.zone}' is ignored",
+                    self.source_defs[source.name].span,
+                    f"give the universe the users' zones (source {universe} ... zone COLUMN), "
+                    "or remove this `zone`",
+                )
+
     def journeys(self, universe: str) -> Journeys | None:
         """Journeys, holdouts and the policy, once every definition is checked."""
         checker = JourneyChecker(self, self.sources.get(universe), self.config.channels)
@@ -1186,6 +1202,7 @@ def _check(
     checker.collect()
     identity = checker.identity()
     universe = checker.universe()
+    checker.zones_off_the_universe(universe)
     order = checker.order()
     for name in order:
         checker.check_definition(name)

@@ -156,6 +156,22 @@ def test_a_source_without_a_kind_gets_the_likely_kind_in_its_hint() -> None:
     }
 
 
+def test_a_zone_off_the_universe_warns_that_it_is_ignored() -> None:
+    text = (
+        'source users from table "users" key user_id zone tz {\n    tz: string\n}\n'
+        'source prefs from table "prefs" key user_id zone ptz {\n    ptz: string\n}\n'
+    )
+    project, diagnostics = check(text)
+    assert project is not None
+    assert [(d.code, d.message) for d in diagnostics] == [
+        (
+            "W0703",
+            "source 'prefs' names a zone column, but only the universe's ('users') is read: "
+            "its zone 'ptz' is ignored",
+        )
+    ]
+
+
 def test_one_identity_per_project_and_unused_kinds_warn() -> None:
     twice = WITH_OPTIONS + "identity other {\n    kinds member\n}\n"
     assert "E0313 a project has one identity; this is a second one" in errors(twice)

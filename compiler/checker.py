@@ -23,6 +23,7 @@ from segl.compiler.reports.model import Reports
 from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
+from segl.dsl.formatter import format_expr
 from segl.dsl.parser import AGGREGATES, CONDITION_KEYWORDS, EXPRESSION_KEYWORDS
 from segl.dsl.perf import collector_paused
 
@@ -1049,12 +1050,26 @@ class _Checker:
                 f"e.g. {node.name}({source.name}.<column>)",
             )
             return ir.Invalid(span=node.span)
+        if node.name == "count" and value is not None and value.type is Type.BOOL:
+            self._count_of_a_condition(node, source)
         flt = None
         if node.where is not None:
             flt = self.condition(node.where, source, "'where'")
         window = self.window(node.window)
         result = self.aggregate_type(node, value)
         return ir.Aggregate(node.name, source.name, value, flt, window, result, node.span)
+
+    def _count_of_a_condition(self, node: ast.Call, source: ir.Source) -> None:
+        """`count(orders.brand == "x")` counts the rows where the comparison is not null,
+        true or false alike (as SQL's COUNT): almost always meant as a filter (W0007)."""
+        arg = node.args[0]
+        self.warn(
+            "W0007",
+            "count() of a condition counts the rows where it is true or false (not null), "
+            "not the rows where it holds",
+            node.span,
+            f"count the rows where it holds: count({source.name} where {format_expr(arg)})",
+        )
 
     def aggregate_source(self, node: ast.Call) -> ir.Source | None:
         arg = node.args[0]

@@ -156,6 +156,23 @@ def test_a_source_without_a_kind_gets_the_likely_kind_in_its_hint() -> None:
     }
 
 
+def test_count_of_a_condition_warns_that_it_counts_false_rows_too() -> None:
+    """`count(orders.brand == "x")` is SQL's COUNT of a value: rows where the comparison
+    is true or false. W0007 shows the filter it likely means (which checks clean)."""
+    sources = (
+        'source users from table "users" key user_id {\n    city: string\n}\n'
+        'source orders from table "orders" user user_id time t {\n    brand: string\n}\n'
+    )
+    _, diagnostics = check(sources + 'tag n = count(orders.brand == "x")\n')
+    [warning] = diagnostics
+    assert warning.code == "W0007"
+    assert warning.hints == (
+        'count the rows where it holds: count(orders where orders.brand == "x")',
+    )
+    _, clean = check(sources + 'tag n = count(orders where orders.brand == "x")\n')
+    assert clean == []
+
+
 def test_a_zone_off_the_universe_warns_that_it_is_ignored() -> None:
     text = (
         'source users from table "users" key user_id zone tz {\n    tz: string\n}\n'

@@ -282,13 +282,22 @@ def project_name_problem(name: str) -> str | None:
     return None
 
 
+def _zone_named(name: str) -> tuple[str, ...]:
+    """`did you mean 'UTC'?` for a zone name in another case (tz names are case-sensitive)."""
+    import zoneinfo
+
+    return did_you_mean(
+        name, [z for z in zoneinfo.available_timezones() if z.lower() == name.lower()]
+    )
+
+
 def read_settings(root: Path) -> Settings:
     path = root / CONFIG_FILE
     name = root.resolve().name or "project"
     if not path.exists():
         return Settings(ProjectConfig(name=name), folder=root)
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8").removeprefix("\ufeff")  # a BOM, as Notepad saves
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line, column = _toml_position(err)
@@ -312,7 +321,10 @@ def read_settings(root: Path) -> Settings:
         zone(timezone)
     except ValueError:
         raise toml.error(
-            "project", "timezone", f"unknown time zone '{timezone}'", "e.g. Asia/Shanghai or UTC"
+            "project",
+            "timezone",
+            f"unknown time zone '{timezone}'",
+            *(_zone_named(timezone) or ("e.g. Asia/Shanghai or UTC",)),
         ) from None
     prefix = toml.get("output", "prefix", str) or "segl_"
     if not prefix.replace("_", "a").isalnum():

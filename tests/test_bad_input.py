@@ -211,6 +211,21 @@ def test_bad_segl_toml(
     no_results_written(warehouse)
 
 
+def test_segl_toml_saved_with_a_bom_reads_and_a_zone_in_another_case_is_suggested(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    """Notepad saves UTF-8 with a byte-order mark (rule files allow one); tz names are
+    case-sensitive, so `utc` is refused, naming `UTC`."""
+    toml = '\ufeff[project]\nname = "bom"\ntimezone = "Asia/Shanghai"\n'
+    root = write_project({"segl.toml": toml, "sources.segl": SOURCES, "tags.segl": TAGS})
+    assert timed(cli, "check", root).code == 0
+    (root / "segl.toml").write_text('[project]\ntimezone = "utc"\n', "utf-8")
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    assert "E0105 unknown time zone 'utc'" in result.err
+    assert "hint: did you mean 'UTC'?" in result.err
+
+
 def test_bad_segl_toml_as_github_annotation(cli: Cli, write_project: Callable[..., Path]) -> None:
     root = write_project({"segl.toml": BAD_TOML["not-toml"][0], "sources.segl": SOURCES})
     result = timed(cli, "check", root, "--format", "github")

@@ -1077,9 +1077,10 @@ class _Checker:
             return self._event_source(self.sources[arg.name], arg.span)
         if isinstance(arg, ast.Name):
             events = [s.name for s in self.sources.values() if s.kind == "event"]
+            known = self.is_definition(arg.name)  # a tag: `count(visits)` is no aggregate
             self.error(
                 "E0302",
-                f"'{arg.name}' is not an event source",
+                f"'{arg.name}' is not an event source" if known else f"unknown source '{arg.name}'",
                 arg.span,
                 *did_you_mean(arg.name, events),
                 f"{node.name}() aggregates an event source: {node.name}(orders where ...)",

@@ -72,7 +72,18 @@ CASES = {
         "tag n = cnt(orders)\n", "E0304", "cnt(orders)", ["did you mean 'count'?"]
     ),
     "unknown-column": Case("tag c = users.citi\n", "E0303", "users.citi", ["did you mean 'city'?"]),
-    "unknown-source": Case("tag c = count(order)\n", "E0302", "order", ["did you mean 'orders'?"]),
+    "unknown-source": Case(
+        "tag c = count(order)\n",
+        "E0302",
+        "order",
+        ["unknown source 'order'", "did you mean 'orders'?"],
+    ),
+    "a-tag-as-source": Case(
+        "tag d = count(cc)\ntag cc = count(orders)\n",
+        "E0302",
+        "cc",
+        ["'cc' is not an event source"],
+    ),
     "unknown-layer": Case(
         'layering lv { big when purchases >= 5  small otherwise }\nsegment s = lv == "bgi"\n',
         "E0305",

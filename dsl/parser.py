@@ -1215,6 +1215,10 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     if value == "where":
         if re.search(r"\breport\b.*\bover\b", line_before):
             return ("a report's 'where' comes before its window: over S where C in last 30 days",)
+        inside = line_before.count("(") > line_before.count(")")
+        if inside and re.search(r"\b(in last|since|between|ago)\b", line_before):
+            return ("an aggregate's 'where' comes before its window: sum(orders.amount where "
+                    "brand == \"x\" in last 30 days)",)  # fmt: skip
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
     if value == "with" and " if " in f" {line_before}" and "send" in line_before:
         return ('a step\'s payload comes before its condition: send CH "t" with a, b if C',)

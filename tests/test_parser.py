@@ -546,6 +546,15 @@ SYNTAX_ERRORS = [
     ("segment s = a >= 3 and or a < 1", "E0202", 1, 27, "unexpected 'a'", "missing between"),
     ("segment s = a and not or b", "E0202", 1, 26, "unexpected 'b'", "'or' right after 'not'"),
     ("segment s = a where b", "E0202", 1, 15, "unexpected 'where'", None),
+    # an aggregate's window before its filter: the order, not "only inside an aggregate"
+    (
+        "tag t = sum(o.x in last 3 days where y)",
+        "E0202",
+        1,
+        32,
+        "unexpected 'where'",
+        "an aggregate's 'where' comes before its window",
+    ),
     ("tag t 1", "E0202", 1, 7, "expected '=' or a string", None),
     ("layering l { }", "E0202", 1, 14, "unexpected '}'", None),
     # `and` continues the condition (`x and when`), so `y` is a layer without `when`

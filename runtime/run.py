@@ -64,10 +64,13 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
     (ir.Project.key)."""
     assert loaded.project is not None
     problems: list[Diagnostic] = []
+    found_columns: dict[str, dict[str, str]] = {}
     for source in loaded.project.sources:
         stmt = loaded.source_def(source.name)
         span = stmt.span if stmt else None
         actual = engine.columns_of(source.table)
+        if actual is not None:
+            found_columns[source.name] = actual
         if source.name == loaded.project.universe and actual is not None:
             key = stored.warehouse_key_type(engine, actual, source.user_column)
             loaded.project = replace(loaded.project, key=key)
@@ -119,7 +122,50 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
                         ("fix the declaration or cast the column in a view",),
                     )
                 )
+    if not problems and loaded.project.identity is None:
+        problems += _keys_of_another_kind(loaded, engine, found_columns)
     return problems
+
+
+def _keys_of_another_kind(
+    loaded: LoadedProject, engine: Engine, found: dict[str, dict[str, str]]
+) -> list[Diagnostic]:
+    """A source whose user column holds numbers where the universe's key holds text (or
+    the reverse): the engines would join them differently (DuckDB and SQLite compare
+    '007' and 7 as equal, ClickHouse refuses), so no engine may (E0604)."""
+    project = loaded.project
+    assert project is not None
+    universe = project.source(project.universe)
+    key_kind = _key_kind(engine, universe, found.get(universe.name, {}))
+    problems: list[Diagnostic] = []
+    for source in project.sources:
+        kind = _key_kind(engine, source, found.get(source.name, {}))
+        if source.name == universe.name or kind is key_kind:
+            continue
+        stmt = loaded.source_def(source.name)
+        problems.append(
+            Diagnostic(
+                "E0604",
+                f"user column '{source.table}.{source.user_column}' of source '{source.name}' "
+                f"holds {_KEY_WORDS[kind]}, but the universe's key "
+                f"'{universe.table}.{universe.user_column}' holds {_KEY_WORDS[key_kind]}: "
+                "their rows would not join the same way on every engine",
+                stmt.span if stmt else None,
+                ("give both the same type (cast one in a view)",),
+            )
+        )
+    return problems
+
+
+_KEY_WORDS = {Type.NUMBER: "numbers", Type.STRING: "text"}
+
+
+def _key_kind(engine: Engine, source: ir.Source, columns: dict[str, str]) -> Type:
+    """Numbers or text: what a source's user column holds (declared, else as stored)."""
+    declared = source.column_type(source.user_column)
+    if declared in (Type.NUMBER, Type.STRING):
+        return declared
+    return stored.warehouse_key_type(engine, columns, source.user_column)
 
 
 @functools.cache  # a simulation makes a run at every instant

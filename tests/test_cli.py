@@ -296,6 +296,49 @@ def test_check_reports_syntax_errors_of_several_files_in_one_run(
     assert_caret_under(block, "=", column=13)
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_user_column_of_another_kind_than_the_key_is_refused(
+    cli: Cli, tmp_path: Path, engine: str
+) -> None:
+    """Text keys and number user columns join differently per engine ('007' = 7 on
+    DuckDB and SQLite, an error on ClickHouse): E0604 on every engine, nothing written."""
+    import sqlite3
+
+    path = tmp_path / f"w.{engine}"
+    con = duckdb.connect(str(path)) if engine == "duckdb" else sqlite3.connect(path)
+    con.execute("CREATE TABLE users (user_id VARCHAR)")
+    con.execute("INSERT INTO users VALUES ('007')")
+    con.execute("CREATE TABLE orders (user_id DOUBLE, paid_at TIMESTAMP)")
+    con.execute("INSERT INTO orders VALUES (7, '2026-10-01 10:00:00')")
+    con.commit()
+    con.close()
+    project = tmp_path / "keys"
+    project.mkdir()
+    (project / "segl.toml").write_text('[project]\nname = "keys"\n', "utf-8")
+    (project / "rules.segl").write_text(
+        'source users from table "users" key user_id {\n}\n'
+        'source orders from table "orders" user user_id time paid_at {\n}\n'
+        "tag n = count(orders)\n",
+        "utf-8",
+    )
+    url = f"{engine}:///{path}"
+    said = (
+        "rules.segl:3:1: E0604 user column 'orders.user_id' of source 'orders' holds numbers, "
+        "but the universe's key 'users.user_id' holds text"
+    )
+    checked = cli("check", project, "--db", url)
+    ran = cli("run", project, "--db", url, "--as-of", ANCHOR)
+    for result in (checked, ran):
+        assert result.code == 1, result.output
+        assert said in result.err
+    con = duckdb.connect(str(path)) if engine == "duckdb" else sqlite3.connect(path)
+    catalog = "information_schema.tables" if engine == "duckdb" else "sqlite_master"
+    column = "table_name" if engine == "duckdb" else "name"
+    written = con.execute(f"SELECT {column} FROM {catalog} WHERE {column} LIKE 'segl%'")
+    assert written.fetchall() == []  # nothing written
+    con.close()
+
+
 def test_check_db_verifies_tables_columns_and_types(
     cli: Cli, warehouse: Path, tmp_path: Path
 ) -> None:

@@ -401,6 +401,19 @@ def _censored(groups: list[Json]) -> str:
     return f"{groups[0]['censored']:,}" + (f" ({', '.join(split)})" if split else "")
 
 
+def cohort_range(result: Json) -> str:
+    """The cohorts a retention result holds: those whose cohort event lies in [from, to)
+    (`--from`/`--to`; each end optional)."""
+    start, end = result.get("from"), result.get("to")
+    if start is None and end is None:
+        return "every cohort (no --from/--to)"
+    if end is None:
+        return f"cohorts from {start} on"
+    if start is None:
+        return f"cohorts before {end}"
+    return f"cohorts from {start} to {end}"
+
+
 def _key(key: Json) -> str:
     shown = ", ".join(f"{k}={'null' if v is None else _number(v)}" for k, v in key.items())
     return shown or "(all)"
@@ -429,7 +442,7 @@ def result_text(result: Json, title: str | None = None) -> str:
         lines.append(format_table(header, rows))
         lines.append(f"censored (window still open at the as-of): {_censored(result['groups'])}")
     elif kind == "retention":
-        lines.append(f"as of {result['as_of']} (-: a period not over yet)")
+        lines.append(f"{cohort_range(result)}, as of {result['as_of']} (-: a period not over yet)")
         cohorts = result["cohorts"]
         width = max((len(c["retained"]) for c in cohorts), default=0)
         header = ["cohort", "size", *(str(k) for k in range(1, width + 1))]

@@ -5,8 +5,9 @@ Self-contained means it works offline: plotly.js is inlined once from the `plotl
 package, there is no font, image or script fetched from anywhere (a Content-Security-Policy
 in the page forbids it), and Chinese text renders with the system's CJK fonts (the font
 stack names "Noto Sans CJK SC"). Every chart has a footer stating what it measured (entry
-range, windows, as-of, time zone, censored users, salt: whatever applies) and <details>
-holding its rows and the SQL behind it.
+or cohort range, the events and their filters as rule text, windows, periods, as-of, time
+zone, censored users, salt: whatever applies) and <details> holding its rows and the SQL
+behind it.
 
 User text (names, titles, labels, SQL) only reaches the page through `html.escape`, and
 chart data only as JSON in a `<script type="application/json">` block whose `<`, `>` and
@@ -24,7 +25,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from segl.compiler import ir
+from segl.compiler.ops import WindowKind
 from segl.compiler.reports import model
+from segl.dsl import ast
+from segl.dsl.formatter import format_expr
 from segl.runtime.report_command import unassigned_lines
 
 Json = dict[str, Any]
@@ -212,6 +216,122 @@ def _warning(line: str) -> str:
     return ' class="warning"' if line.startswith("WARNING") else ""
 
 
+# ---------------------------------------------------------------- conditions as rule text
+
+UNPRINTABLE = "(a condition that cannot be printed)"
+
+
+def condition_text(expr: ir.Expr) -> str:
+    """A checked condition as rule text, on one line, as `segl fmt` writes it.
+
+    The checked model keeps conditions as typed IR, not as written, so the condition is
+    turned back into the syntax tree it was checked from and printed by the formatter
+    (`format_expr`). The IR is that tree with names resolved; only `x between a and b`
+    comes back as `x >= a and x <= b`, which is what the checker reads it as. Columns of
+    the event source a filter is over are written bare (`name`), and qualified inside an
+    aggregate's value, which they name the source of (`sum(orders.amount in last 30 days)`).
+    """
+    try:
+        text = format_expr(_syntax(expr, qualify=False))
+    except ValueError:  # a node no rule text holds (not in a checked project)
+        return UNPRINTABLE
+    return " ".join(line.strip() for line in text.splitlines())  # a multi-line `case`
+
+
+def event_text(match: model.EventMatch) -> str:
+    """The rows of an event source as a funnel step or a retention clause writes them:
+    `events where name == "visit"`, or `orders` without a filter."""
+    if match.filter is None:
+        return match.source
+    return f"{match.source} where {condition_text(match.filter)}"
+
+
+def _number_syntax(number: float) -> ast.Expr:
+    if number < 0:
+        return ast.Unary("-", _number_syntax(-number))
+    if number.is_integer() and number < 2**53:
+        return ast.NumberLit(str(int(number)))
+    return ast.NumberLit(repr(number))  # 0.1, 1e+20: the shortest text of the double
+
+
+def _literal_syntax(value: ir.LiteralValue) -> ast.Expr:
+    if value is None:
+        return ast.NullLit()
+    if isinstance(value, bool):
+        return ast.BoolLit(value)
+    if isinstance(value, dt.datetime):
+        return ast.TimestampLit(value.isoformat(sep=" "))
+    if isinstance(value, dt.date):
+        return ast.DateLit(value.isoformat())
+    if isinstance(value, int | float):
+        return _number_syntax(float(value))
+    return ast.StringLit(value)
+
+
+def _window_syntax(window: ir.Window | None) -> ast.Window | None:
+    if window is None:
+        return None
+    unit = str(window.unit.value)
+    if window.kind is WindowKind.LAST:
+        return ast.LastWindow(window.start_count, unit)
+    if window.kind is WindowKind.AGO:
+        return ast.AgoWindow(window.start_count, window.end_count, unit)
+    since = window.since
+    if since is None:
+        raise ValueError("a `since` window without its instant")
+    if since.time() == dt.time():
+        return ast.SinceWindow(ast.DateLit(since.date().isoformat()))
+    return ast.SinceWindow(ast.TimestampLit(since.isoformat(sep=" ")))
+
+
+def _syntax(expr: ir.Expr, qualify: bool) -> ast.Expr:
+    """The syntax tree `expr` was checked from; `qualify`: event columns as
+    `source.column` (inside an aggregate's value)."""
+    match expr:
+        case ir.Literal(value=value):
+            return _literal_syntax(value)
+        case ir.AsOf():
+            return ast.Now()
+        case ir.AsOfDate():
+            return ast.Today()
+        case ir.ProfileColumn(source=source, column=column):
+            return ast.ColumnRef(source, column)
+        case ir.EventColumn(source=source, column=column):
+            return ast.ColumnRef(source, column) if qualify else ast.Name(column)
+        case ir.TagRef(name=name) | ir.SegmentRef(name=name) | ir.LayeringRef(name=name):
+            return ast.Name(name)
+        case ir.Aggregate(func=func, source=source, value=value, filter=flt, window=window):
+            arg = ast.Name(source) if value is None else _syntax(value, qualify=True)
+            where = None if flt is None else _syntax(flt, qualify=False)
+            return ast.Call(func, (arg,), where, _window_syntax(window))
+        case ir.Not(operand=operand):
+            return ast.Unary("not", _syntax(operand, qualify))
+        case ir.Neg(operand=operand):
+            return ast.Unary("-", _syntax(operand, qualify))
+        case ir.Logic(op=op, left=left, right=right):
+            return ast.Binary(op.value, _syntax(left, qualify), _syntax(right, qualify))
+        case ir.Compare(op=op, left=left, right=right):
+            return ast.Binary(op.value, _syntax(left, qualify), _syntax(right, qualify))
+        case ir.Arith(op=op, left=left, right=right):
+            return ast.Binary(op.value, _syntax(left, qualify), _syntax(right, qualify))
+        case ir.InList(operand=operand, items=items, negated=negated):
+            listed = tuple(_syntax(item, qualify) for item in items)
+            return ast.InList(_syntax(operand, qualify), listed, negated)
+        case ir.IsNull(operand=operand, negated=negated):
+            return ast.IsNull(_syntax(operand, qualify), negated)
+        case ir.StrMatch(op=op, left=left, right=right):
+            return ast.StringMatch(op.value, _syntax(left, qualify), _syntax(right, qualify))
+        case ir.Func(name=name, args=args):
+            return ast.Call(name, tuple(_syntax(arg, qualify) for arg in args))
+        case ir.Case(whens=whens, otherwise=otherwise):
+            branches = tuple(
+                ast.When(_syntax(when, qualify), _syntax(then, qualify)) for when, then in whens
+            )
+            rest = None if otherwise is None else _syntax(otherwise, qualify)
+            return ast.Case(branches, rest)
+    raise ValueError(f"not a condition of rule text: {expr!r}")
+
+
 # ---------------------------------------------------------------- footers
 
 
@@ -230,6 +350,9 @@ def _funnel_footer(result: Json, definition: Definition | None) -> list[str]:
         "and from the previous step",
     ]
     if isinstance(definition, model.Funnel):
+        lines.append(
+            "steps: " + "; ".join(f"{s.name}: {event_text(s.event)}" for s in definition.steps)
+        )
         lines.append("windows: " + _funnel_windows(definition))
         if definition.split is not None:
             how = "entry event's column" if definition.split.entry_column else "per-user value"
@@ -255,18 +378,26 @@ def _funnel_windows(definition: model.Funnel) -> str:
 
 def _retention_footer(result: Json, definition: Definition | None) -> list[str]:
     lines = []
-    if isinstance(definition, model.Retention):
-        periods = (
-            "rolling periods from each user's cohort instant"
-            if definition.rolling
-            else ("calendar periods (weeks from Monday)")
-        )
+    if "from" in result or "to" in result:  # results stored before the range was kept lack it
+        start, end = result.get("from"), result.get("to")
         lines.append(
-            f"cohort: {'first ' if definition.first else ''}{definition.cohort.source} event; "
-            f"return: {definition.returns.source} event; by {definition.period}, "
-            f"{definition.periods} periods, {periods}"
+            f"cohort range [{'no start' if start is None else start}, "
+            f"{'no end' if end is None else end}): the cohorts whose cohort event lies in it"
+            + (" (--from/--to not given: every cohort)" if start is None and end is None else "")
+        )
+    if isinstance(definition, model.Retention):
+        cohort = event_text(definition.cohort)
+        lines.append(
+            f"cohort: first {cohort} (each user's first-ever such event)"
+            if definition.first
+            else f"cohort: {cohort} (every period with such an event is a cohort of the user)"
+        )
+        lines.append(f"return: {event_text(definition.returns)}")
+        periods = _retention_periods(definition)
+        lines.append(
+            f"by {definition.period}, {definition.periods} periods: {periods}"
             + (
-                "; retained: a return in the period or any later one"
+                "; on or after: retained in period k by a return in the period or any later one"
                 if definition.on_or_after
                 else ""
             )
@@ -281,6 +412,32 @@ def _retention_footer(result: Json, definition: Definition | None) -> list[str]:
     return lines
 
 
+_CALENDAR_PERIODS = {
+    "day": "calendar days",
+    "week": "calendar weeks (from Monday)",
+    "month": "calendar months",
+}
+_ROLLING_PERIODS = {
+    "day": "24 hours",
+    "week": "7 days",
+    "month": "a calendar month (clamped at the month's end)",
+}
+
+
+def _retention_periods(definition: model.Retention) -> str:
+    """What a period is (SPEC §3.5): calendar periods in the project's zone after the
+    cohort's, or rolling ones from each user's own cohort instant."""
+    if definition.rolling:
+        return (
+            f"rolling periods of {_ROLLING_PERIODS[definition.period]} from each user's "
+            "cohort instant"
+        )
+    return (
+        f"{_CALENDAR_PERIODS[definition.period]} in the project's time zone, period k being "
+        "the k-th after the cohort's"
+    )
+
+
 def _report_footer(result: Json, definition: Definition | None) -> list[str]:
     over = result.get("over", "?")
     lines = [f"over {over}: one row per {'user' if over == 'users' else 'event of ' + over}"]
@@ -288,7 +445,7 @@ def _report_footer(result: Json, definition: Definition | None) -> list[str]:
         if definition.window is not None:
             lines.append(f"window: {_window(definition.window)}")
         if definition.where is not None:
-            lines.append("rows filtered by the report's where condition")
+            lines.append(f"rows where {condition_text(definition.where)}")
         if definition.dimensions:
             dims = ", ".join(d.name for d in definition.dimensions)
             lines.append(f"grouped by {dims}; null is a group of its own")

@@ -306,6 +306,8 @@ def run_retention(
     return {
         "name": retention.name,
         "kind": "retention",
+        "from": json_value(start),  # the cohort range [from, to); null: unbounded
+        "to": json_value(end),
         "as_of": json_value(as_of),
         "cohorts": [
             {"cohort": day.isoformat(), "size": size, "retained": cells}

@@ -120,8 +120,7 @@ def _warehouse(kind: str, write_project: Callable[..., Path], tmp_path: Path) ->
 
 @pytest.fixture
 def setup(write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, str]:
-    """The project on a DuckDB file (funnels and retention compile for DuckDB only so
-    far: compiler/reports/sql.py)."""
+    """The project on a DuckDB file (`either`: on DuckDB and on SQLite)."""
     return _warehouse("duckdb", write_project, tmp_path)
 
 
@@ -186,6 +185,25 @@ def test_json_equals_the_reference(cli: Cli, setup: tuple[Path, str]) -> None:
     assert sum(c["size"] for c in retention["cohorts"]) == 6  # u0, u3, u4, u6, u8, u9
 
 
+def test_retention_json_states_its_cohort_range(cli: Cli, either: tuple[Path, str]) -> None:
+    """A retention's `from`/`to` are its cohort range as given (null: an end not given), in
+    the format of a funnel's entry range; on DuckDB and on SQLite, which run both."""
+    root, url = either
+    ranged = _report_json(
+        cli, root, url, "--as-of", AS_OF, "--from", "2026-10-01", "--to", "2026-10-20"
+    )
+    funnel, retention = ranged
+    assert list(retention) == ["name", "kind", "from", "to", "as_of", "cohorts"]
+    assert (retention["from"], retention["to"]) == (funnel["from"], funnel["to"])
+    assert (retention["from"], retention["to"]) == ("2026-10-01 00:00:00", "2026-10-20 00:00:00")
+    assert retention["cohorts"]
+    (opened,) = _report_json(cli, root, url, "repurchase", "--as-of", AS_OF, "--from", "2026-10-08")
+    assert (opened["from"], opened["to"]) == ("2026-10-08 00:00:00", None)
+    (every,) = _report_json(cli, root, url, "repurchase", "--as-of", AS_OF)
+    assert (every["from"], every["to"]) == (None, None)
+    assert sum(c["size"] for c in every["cohorts"]) > sum(c["size"] for c in opened["cohorts"])
+
+
 def test_text_output(cli: Cli, setup: tuple[Path, str]) -> None:
     root, url = setup
     ran = cli("report", str(root), "--db", url, "--as-of", "2026-10-25", "--from", "2026-10-01")
@@ -196,6 +214,8 @@ def test_text_output(cli: Cli, setup: tuple[Path, str]) -> None:
     censored = next(line for line in ran.out.splitlines() if line.startswith("censored"))
     assert re.fullmatch(r"censored \(window still open at the as-of\): \d+ \(city=.+\)", censored)
     assert "retention repurchase - Weekly repurchase" in ran.out
+    # the cohort range, as the funnel states its entries
+    assert "cohorts from 2026-10-01 00:00:00 on, as of 2026-10-25 00:00:00" in ran.out
     # cohorts whose later weeks are not over at the as-of show `-`
     cohort_lines = [line for line in ran.out.splitlines() if line.startswith("2026-10-")]
     assert cohort_lines and any(line.rstrip().endswith("-") for line in cohort_lines)
@@ -213,6 +233,8 @@ def test_one_report_by_name_and_html(cli: Cli, setup: tuple[Path, str], tmp_path
     assert text.startswith("<!DOCTYPE html>") and "Weekly repurchase" in text
     assert "推送" not in text  # only the report named
     assert "SELECT" in text and "(reference evaluator)" not in text  # the SQL behind it
+    assert "cohort range [no start, no end)" in text and "cohort: first orders" in text
+    assert "calendar weeks (from Monday)" in text
     assert [s.report for s in _stored(root, url)] == ["repurchase"]
 
 

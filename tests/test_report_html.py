@@ -29,10 +29,13 @@ from segl.runtime.reference.reports import evaluate_report
 from segl.runtime.report_html import (
     INCOMPLETE,
     NO_SQL,
+    condition_text,
     context_of,
+    event_text,
     figure,
     render_html,
     script_json,
+    semantics,
 )
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "artifacts" / "report_html"
@@ -270,6 +273,171 @@ def test_incomplete_retention_cells_are_null_never_zero(results: list[dict[str, 
         for cell, retained in zip(row, cohort["retained"], strict=True):
             assert (cell is None) == (retained is None)
     assert hatch["name"] == INCOMPLETE and hatch["fillpattern"]["shape"] == "/"
+
+
+# ---------------------------------------------------------------- footers: what each chart measured
+
+FOOTER_RULES = """
+source users from table "users" key user_id {
+    user_id: string
+    city: string
+}
+source events from table "events" user user_id time ts {
+    name: string
+    amount: number
+}
+source orders from table "orders" user user_id time paid_at {
+    amount: number
+}
+
+tag spend = sum(orders.amount in last 30 days)
+segment vip = spend >= 100
+
+retention day_calendar {
+    cohort first events where name == "register"
+    return events where name == "visit"
+    by day periods 7
+}
+retention day_rolling { cohort first events return events by day periods 7 rolling }
+retention week_calendar { cohort events where name == "a" return events by week periods 4 }
+retention week_rolling { cohort first events return events by week periods 4 rolling }
+retention month_calendar { cohort first orders return orders by month periods 6 }
+retention month_rolling {
+    cohort first orders return orders by month periods 6 rolling on or after
+}
+retention other_filter {
+    cohort first events where name == "register"
+    return events where name == "buy"
+    by day periods 7
+}
+retention odd_text {
+    cohort first events where name == "<b>&\\"x\\"" or amount < 3
+    return events by day periods 2
+}
+
+funnel steps {
+    step seen: events where name == "view" and amount >= 2.5
+    step bought: orders where amount between 10 and 20 within 1 day
+}
+
+report over_users over users where vip and users.city != "北京" by users.city { n = count() }
+report over_orders over orders where amount > 5 and not (amount in [7, 8]) in last 30 days {
+    n = count()
+}
+"""
+
+
+def _footer_project() -> ir.Project:
+    checked, diagnostics = check_programs(
+        [parse_program(FOOTER_RULES, "footers.segl")], ProjectConfig(timezone="Asia/Shanghai")
+    )
+    assert checked is not None, [f"{d.code} {d.message}" for d in diagnostics]
+    return checked
+
+
+def _footer(name: str, **result: Any) -> str:
+    """The footer's lines of result `name` (its JSON: `result`), as one text."""
+    definition = context_of(_footer_project())["definitions"][name]
+    kind = {"Retention": "retention", "Funnel": "funnel", "Report": "report"}
+    shown = {"name": name, "kind": kind[type(definition).__name__], "as_of": "x", **result}
+    return "\n".join(semantics(shown, definition, "Asia/Shanghai"))
+
+
+def test_a_retention_footer_says_what_a_period_is() -> None:
+    """Calendar days, weeks from Monday or months; rolling 24 hours, 7 days or calendar
+    months from each user's cohort instant; `on or after` when set."""
+    want = {
+        "day_calendar": "by day, 7 periods: calendar days in the project's time zone",
+        "day_rolling": "by day, 7 periods: rolling periods of 24 hours from each user's cohort",
+        "week_calendar": "by week, 4 periods: calendar weeks (from Monday) in the project's",
+        "week_rolling": "by week, 4 periods: rolling periods of 7 days from each user's cohort",
+        "month_calendar": "by month, 6 periods: calendar months in the project's time zone",
+        "month_rolling": "by month, 6 periods: rolling periods of a calendar month (clamped",
+    }
+    for name, text in want.items():
+        footer = _footer(name, cohorts=[])
+        assert text in footer, footer
+        assert ("from Monday" in footer) == (name == "week_calendar"), footer
+        assert ("on or after" in footer) == (name == "month_rolling"), footer
+        assert ("first-ever" in footer) == (name != "week_calendar"), footer
+
+
+def test_a_retention_footer_states_its_cohort_range() -> None:
+    ranged = _footer("month_calendar", cohorts=[], **{"from": "2026-09-28 00:00:00", "to": None})
+    assert "cohort range [2026-09-28 00:00:00, no end)" in ranged
+    both = {"from": "2026-09-28 00:00:00", "to": "2026-10-20 00:00:00"}
+    assert "cohort range [2026-09-28 00:00:00, 2026-10-20 00:00:00)" in _footer(
+        "month_calendar", cohorts=[], **both
+    )
+    every = _footer("month_calendar", cohorts=[], **{"from": None, "to": None})
+    assert "(--from/--to not given: every cohort)" in every
+
+
+def test_footers_show_each_filter_as_rule_text() -> None:
+    first = _footer("day_calendar", cohorts=[])
+    assert 'cohort: first events where name == "register"' in first
+    assert 'return: events where name == "visit"' in first
+    other = _footer("other_filter", cohorts=[])
+    assert 'return: events where name == "buy"' in other and first != other
+    assert "cohort: first events (" in _footer("day_rolling", cohorts=[])  # no filter
+    funnel = _footer("steps", groups=[], **{"from": "a", "to": "b"})
+    assert (
+        'steps: seen: events where name == "view" and amount >= 2.5; '
+        "bought: orders where amount >= 10 and amount <= 20"
+    ) in funnel
+    assert "bought within 1 day of the previous step" in funnel
+
+
+def test_a_report_footer_gives_its_where_condition() -> None:
+    users = _footer("over_users", rows=[], over="users")
+    assert 'rows where vip and users.city != "北京"' in users
+    orders = _footer("over_orders", rows=[], over="orders")
+    assert "rows where amount > 5 and not amount in [7, 8]" in orders
+    assert "window: the last 30 days before the as-of" in orders
+
+
+def test_a_filter_in_a_footer_is_escaped_in_the_page() -> None:
+    project = _footer_project()
+    result = {"name": "odd_text", "kind": "retention", "as_of": "x", "cohorts": []}
+    page = render_html([result], context_of(project))
+    written = 'cohort: first events where name == "<b>&\\"x\\"" or amount < 3'
+    assert html.escape(written, quote=False) in page
+    assert "<b>&" not in page
+
+
+def test_conditions_read_back_as_the_same_condition() -> None:
+    """The footer's text of each filter, written back into the rules, checks to the very
+    same definitions: it is the condition, not a paraphrase."""
+    project = _footer_project()
+    reports = project.reports
+    assert reports is not None
+    lines = [FOOTER_RULES.split("retention day_calendar")[0]]
+    for retention in reports.retentions:
+        lines.append(
+            f"retention {retention.name} {{ cohort {'first ' if retention.first else ''}"
+            f"{event_text(retention.cohort)} return {event_text(retention.returns)} "
+            f"by {retention.period} periods {retention.periods}"
+            f"{' rolling' if retention.rolling else ''}"
+            f"{' on or after' if retention.on_or_after else ''} }}"
+        )
+    seen, bought = reports.funnels[0].steps
+    lines.append(
+        f"funnel steps {{ step seen: {event_text(seen.event)} "
+        f"step bought: {event_text(bought.event)} within 1 day }}"
+    )
+    for report in reports.reports:
+        assert report.where is not None
+        window = " in last 30 days" if report.window is not None else ""
+        by = " by users.city" if report.dimensions else ""
+        lines.append(
+            f"report {report.name} over {report.over} where {condition_text(report.where)}"
+            f"{window}{by} {{ n = count() }}"
+        )
+    again, diagnostics = check_programs(
+        [parse_program("\n".join(lines), "again.segl")], ProjectConfig(timezone="Asia/Shanghai")
+    )
+    assert again is not None, [f"{d.code} {d.message}" for d in diagnostics]
+    assert again.reports == reports
 
 
 # ---------------------------------------------------------------- migration (docs/monitoring.md)

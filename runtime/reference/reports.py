@@ -400,6 +400,8 @@ def retention(
     return {
         "name": definition.name,
         "kind": "retention",
+        "from": json_value(start),  # the cohort range [from, to); null: unbounded
+        "to": json_value(end),
         "as_of": json_value(evaluation.as_of),
         "cohorts": cohorts,
     }

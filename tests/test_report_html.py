@@ -24,14 +24,13 @@ import pytest
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.reports.rule_text import condition_text, event_text
 from segl.dsl.parser import parse_program
 from segl.runtime.reference.reports import evaluate_report
 from segl.runtime.report_html import (
     INCOMPLETE,
     NO_SQL,
-    condition_text,
     context_of,
-    event_text,
     figure,
     render_html,
     script_json,

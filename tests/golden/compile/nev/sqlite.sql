@@ -106,13 +106,17 @@ WITH "usr" AS (
     FLOOR(
       CAST((
         (
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          )
+          CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+            WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+            THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+            ELSE 0
+          END
         ) - (
-          CAST(STRFTIME('%s', "a6") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a6") AS REAL) - CAST(STRFTIME('%S', "a6") AS INTEGER)
-          )
+          CAST(STRFTIME('%s', DATETIME("a6")) AS INTEGER) + CASE
+            WHEN SUBSTR("a6", 20, 1) = '.'
+            THEN CAST('0' || SUBSTR("a6", 20) AS REAL)
+            ELSE 0
+          END
         )
       ) AS REAL) / 86400
     ) AS "d10"
@@ -133,26 +137,34 @@ SELECT
       FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-              CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("a2")) AS INTEGER) + CASE
+              WHEN SUBSTR("a2", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a2", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) >= 7
       AND FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-              CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("a2")) AS INTEGER) + CASE
+              WHEN SUBSTR("a2", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a2", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) <= 21
@@ -164,13 +176,17 @@ SELECT
     AND FLOOR(
       CAST((
         (
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          )
+          CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+            WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+            THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+            ELSE 0
+          END
         ) - (
-          CAST(STRFTIME('%s', "a3") AS INTEGER) + (
-            CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
-          )
+          CAST(STRFTIME('%s', DATETIME("a3")) AS INTEGER) + CASE
+            WHEN SUBSTR("a3", 20, 1) = '.'
+            THEN CAST('0' || SUBSTR("a3", 20) AS REAL)
+            ELSE 0
+          END
         )
       ) AS REAL) / 86400
     ) > 90,
@@ -185,13 +201,17 @@ SELECT
     AND FLOOR(
       CAST((
         (
-          CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-            CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-          )
+          CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+            WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+            THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+            ELSE 0
+          END
         ) - (
-          CAST(STRFTIME('%s', "p_1") AS INTEGER) + (
-            CAST(STRFTIME('%f', "p_1") AS REAL) - CAST(STRFTIME('%S', "p_1") AS INTEGER)
-          )
+          CAST(STRFTIME('%s', DATETIME("p_1")) AS INTEGER) + CASE
+            WHEN SUBSTR("p_1", 20, 1) = '.'
+            THEN CAST('0' || SUBSTR("p_1", 20) AS REAL)
+            ELSE 0
+          END
         )
       ) AS REAL) / 86400
     ) <= 14
@@ -203,13 +223,17 @@ SELECT
   FLOOR(
     CAST((
       (
-        CAST(STRFTIME('%s', "a3") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a3") AS REAL) - CAST(STRFTIME('%S', "a3") AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME("a3")) AS INTEGER) + CASE
+          WHEN SUBSTR("a3", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a3", 20) AS REAL)
+          ELSE 0
+        END
       ) - (
-        CAST(STRFTIME('%s', "a2") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a2") AS REAL) - CAST(STRFTIME('%S', "a2") AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME("a2")) AS INTEGER) + CASE
+          WHEN SUBSTR("a2", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a2", 20) AS REAL)
+          ELSE 0
+        END
       )
     ) AS REAL) / 86400
   ) AS "d16",

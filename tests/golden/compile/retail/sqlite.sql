@@ -2312,13 +2312,17 @@ WITH "usr" AS (
         WHEN FLOOR(
           CAST((
             (
-              CAST(STRFTIME('%s', "c3") AS INTEGER) + (
-                CAST(STRFTIME('%f', "c3") AS REAL) - CAST(STRFTIME('%S', "c3") AS INTEGER)
-              )
+              CAST(STRFTIME('%s', DATETIME("c3")) AS INTEGER) + CASE
+                WHEN SUBSTR("c3", 20, 1) = '.'
+                THEN CAST('0' || SUBSTR("c3", 20) AS REAL)
+                ELSE 0
+              END
             ) - (
-              CAST(STRFTIME('%s', "u0") AS INTEGER) + (
-                CAST(STRFTIME('%f', "u0") AS REAL) - CAST(STRFTIME('%S', "u0") AS INTEGER)
-              )
+              CAST(STRFTIME('%s', DATETIME("u0")) AS INTEGER) + CASE
+                WHEN SUBSTR("u0", 20, 1) = '.'
+                THEN CAST('0' || SUBSTR("u0", 20) AS REAL)
+                ELSE 0
+              END
             )
           ) AS REAL) / 86400
         ) < 7
@@ -2643,13 +2647,17 @@ WITH "usr" AS (
       WHEN FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
-              CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("p_0")) AS INTEGER) + CASE
+              WHEN SUBSTR("p_0", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("p_0", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) <= 30
@@ -2657,13 +2665,17 @@ WITH "usr" AS (
       WHEN FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "a16") AS INTEGER) + (
-              CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("a16")) AS INTEGER) + CASE
+              WHEN SUBSTR("a16", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a16", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) > 90
@@ -2739,26 +2751,34 @@ SELECT
       FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "a5") AS INTEGER) + (
-              CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("a5")) AS INTEGER) + CASE
+              WHEN SUBSTR("a5", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a5", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) >= 30
       AND FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "a5") AS INTEGER) + (
-              CAST(STRFTIME('%f', "a5") AS REAL) - CAST(STRFTIME('%S', "a5") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("a5")) AS INTEGER) + CASE
+              WHEN SUBSTR("a5", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a5", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) <= 90
@@ -2783,13 +2803,17 @@ SELECT
   FLOOR(
     CAST((
       (
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+          WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+          THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+          ELSE 0
+        END
       ) - (
-        CAST(STRFTIME('%s', "p_0") AS INTEGER) + (
-          CAST(STRFTIME('%f', "p_0") AS REAL) - CAST(STRFTIME('%S', "p_0") AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME("p_0")) AS INTEGER) + CASE
+          WHEN SUBSTR("p_0", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("p_0", 20) AS REAL)
+          ELSE 0
+        END
       )
     ) AS REAL) / 86400
   ) AS "d39",
@@ -2815,13 +2839,17 @@ SELECT
   FLOOR(
     CAST((
       (
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+          WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+          THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+          ELSE 0
+        END
       ) - (
-        CAST(STRFTIME('%s', "a16") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME("a16")) AS INTEGER) + CASE
+          WHEN SUBSTR("a16", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a16", 20) AS REAL)
+          ELSE 0
+        END
       )
     ) AS REAL) / 86400
   ) AS "d51",
@@ -2832,13 +2860,17 @@ SELECT
   FLOOR(
     CAST((
       (
-        CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-          CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+          WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+          THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+          ELSE 0
+        END
       ) - (
-        CAST(STRFTIME('%s', "a16") AS INTEGER) + (
-          CAST(STRFTIME('%f', "a16") AS REAL) - CAST(STRFTIME('%S', "a16") AS INTEGER)
-        )
+        CAST(STRFTIME('%s', DATETIME("a16")) AS INTEGER) + CASE
+          WHEN SUBSTR("a16", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a16", 20) AS REAL)
+          ELSE 0
+        END
       )
     ) AS REAL) / 86400
   ) >= 30 AS "d56",

@@ -121,13 +121,17 @@ WITH "usr" AS (
       WHEN FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "p_3") AS INTEGER) + (
-              CAST(STRFTIME('%f', "p_3") AS REAL) - CAST(STRFTIME('%S', "p_3") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("p_3")) AS INTEGER) + CASE
+              WHEN SUBSTR("p_3", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("p_3", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) <= 30
@@ -135,13 +139,17 @@ WITH "usr" AS (
       WHEN FLOOR(
         CAST((
           (
-            CAST(STRFTIME('%s', '2026-11-01 00:00:00') AS INTEGER) + (
-              CAST(STRFTIME('%f', '2026-11-01 00:00:00') AS REAL) - CAST(STRFTIME('%S', '2026-11-01 00:00:00') AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME('2026-11-01 00:00:00')) AS INTEGER) + CASE
+              WHEN SUBSTR('2026-11-01 00:00:00', 20, 1) = '.'
+              THEN CAST('0' || SUBSTR('2026-11-01 00:00:00', 20) AS REAL)
+              ELSE 0
+            END
           ) - (
-            CAST(STRFTIME('%s', "a7") AS INTEGER) + (
-              CAST(STRFTIME('%f', "a7") AS REAL) - CAST(STRFTIME('%S', "a7") AS INTEGER)
-            )
+            CAST(STRFTIME('%s', DATETIME("a7")) AS INTEGER) + CASE
+              WHEN SUBSTR("a7", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a7", 20) AS REAL)
+              ELSE 0
+            END
           )
         ) AS REAL) / 86400
       ) > 90

@@ -88,8 +88,12 @@ def test_failed_run_leaves_earlier_results(tmp_path: Path) -> None:
     before = engine.query(f"SELECT * FROM {store.members.name}")
     assert before
     # the user key now collides with the stored key type: the insert fails mid-run
+    # (the events' user column too: a key of another kind than its events' is refused
+    # before anything runs, E0604)
     con.execute("DROP TABLE users")
     con.execute("CREATE TABLE users AS SELECT 'not-a-number' AS user_id, 'x' AS city")
+    con.execute("UPDATE events SET user_id = NULL")
+    con.execute("ALTER TABLE events ALTER user_id TYPE VARCHAR")
     with pytest.raises(DiagnosticError) as failure:
         run_loaded(project, engine, dt.datetime(2026, 11, 1))
     assert failure.value.diagnostics[0].code == "E0605"

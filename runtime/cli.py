@@ -467,12 +467,19 @@ def dialect_problems(
     return problems
 
 
-def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) -> str:
+def runnable_on(loaded: LoadedProject, dialect: str) -> Target:
+    """The dialect's target, once the project needs nothing it cannot run: E0501 at each
+    construct it lacks (exit 1); warnings for what only segl's own engine supplies."""
     target = get_target(dialect)
     problems = target_problems(project_of(loaded), target, loaded.settings.table_prefix)
     if any(p.is_error for p in problems):
         fail(problems, loaded.texts)
-    emit(problems, loaded.texts)  # warnings: what only segl's own engine supplies
+    emit(problems, loaded.texts)
+    return target
+
+
+def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) -> str:
+    target = runnable_on(loaded, dialect)
     try:
         compiled = compile_run(
             project_of(loaded),
@@ -1383,11 +1390,7 @@ def debug(stage: str, project: tuple[str, ...], dialect: str, as_of: str | None)
     if stage == "plan":
         click.echo(describe(build_plan(p, moment)))
         return
-    target = get_target(dialect)
-    problems = target_problems(p, target, loaded.settings.table_prefix)
-    if any(problem.is_error for problem in problems):
-        fail(problems, loaded.texts)  # as `segl compile`: the construct's place, not SQL
-    emit(problems, loaded.texts)
+    target = runnable_on(loaded, dialect)  # as `segl compile`: the construct's place
     try:
         click.echo(compile_run(p, moment, target).query_sql())
     except TargetError as err:

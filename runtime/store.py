@@ -106,9 +106,11 @@ def schema_problems(engine: Engine, store: Store) -> list[Diagnostic]:
     """Stored columns whose type is not the one this run writes: a tag whose type changed,
     or a table written by an older segl. Never cast silently (E0609)."""
     problems: list[Diagnostic] = []
-    old = _older_run_log(engine, store) or _same_tables(engine, store)
-    if old is not None:
-        return [old]
+    run_log = engine.columns_of(store.runs.name)
+    if run_log is not None:
+        old = _older_run_log(engine, store, run_log) or _same_tables(engine, store)
+        if old is not None:
+            return [old]
     for table in store.history:
         live = engine.columns_of(table.name) or {}
         by_name = {name.lower(): kind for name, kind in live.items()}
@@ -124,9 +126,7 @@ def _same_tables(engine: Engine, store: Store) -> Diagnostic | None:
     """Another project of the run log whose tables have this project's names, but for
     their case (`shop`, `Shop`: one table where the catalog ignores case) or the spelling
     of a character (`crm-2026` is stored as `crm_x2d_2026`): the runs would overwrite each
-    other's history."""
-    if engine.columns_of(store.runs.name) is None:
-        return None
+    other's history. The run log exists."""
     query = exp.select(col("project")).from_(table_ref(store.runs.name)).distinct()
     ours = store.project.name
     stem = storage_name(ours, store.ascii_names)
@@ -146,12 +146,10 @@ def _same_tables(engine: Engine, store: Store) -> Diagnostic | None:
     return None
 
 
-def _older_run_log(engine: Engine, store: Store) -> Diagnostic | None:
-    """A run log without the columns this segl writes was written by an older one (0.1
-    kept `run_at` as wall-clock time): its as-ofs would pass for runs of this store."""
-    live = engine.columns_of(store.runs.name)
-    if live is None:
-        return None
+def _older_run_log(engine: Engine, store: Store, live: dict[str, str]) -> Diagnostic | None:
+    """A run log (its columns: `live`) without the columns this segl writes was written by
+    an older one (0.1 kept `run_at` as wall-clock time): its as-ofs would pass for runs of
+    this store."""
     have = {name.lower() for name in live}
     missing = [n for n in store.runs.names if n not in have and n not in ADDED_RUN_COLUMNS]
     if not missing:

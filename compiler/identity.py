@@ -368,7 +368,11 @@ class IdentitySql:
         key_id = aliased(_min(target, col("id", "l")), "id")
         keys = (
             exp.Select(
-                expressions=[aliased(col("c", "l"), "c"), aliased(col("pref", "b"), "pref"), key_id]
+                expressions=[
+                    aliased(col("c", "l"), "c"),
+                    aliased(col("kind", "l"), "kind"),
+                    key_id,
+                ]
             )
             .from_(table_ref(self.table("labels"), "l"), copy=False)
             .join(
@@ -380,20 +384,9 @@ class IdentitySql:
                 join_type="INNER",
                 copy=False,
             )
-            .group_by(col("c", "l"), col("pref", "b"), copy=False)
+            .group_by(col("c", "l"), col("kind", "l"), copy=False)
         )
-        branches = [
-            exp.If(
-                this=exp.EQ(this=col("pref", "k"), expression=exp.Literal.number(i)),
-                true=exp.Literal.string(kind + SEPARATOR),
-            )
-            for i, kind in enumerate(kinds)
-            if i > 0
-        ]
-        person: exp.Expression = col("id", "k")  # the first kind's IDs are bare
-        if branches:
-            kind_of = exp.Case(ifs=branches, default=exp.Literal.string(""))
-            person = exp.DPipe(this=kind_of, expression=person, safe=True)
+        person = person_key_sql(target, kinds, col("kind", "k"), col("id", "k"))
         mapping = (
             exp.Select(
                 expressions=[
@@ -536,6 +529,18 @@ class IdentitySql:
     def script_cleanup(self) -> list[exp.Expression]:
         """The end of a script: the tables `script` left."""
         return self.cleanup()
+
+
+def person_key_sql(
+    target: Target, kinds: Sequence[str], kind: exp.Expression, text: exp.Expression
+) -> exp.Expression:
+    """An ID (`kind`, `text`) written as a person key: the bare text for the identity's
+    first kind, `kind:text` for the others, and for a first-kind text that starts like a
+    key of some kind (`device:d1` as a member number), so that no two IDs share a key."""
+    prefixed = [target.starts_with(text.copy(), exp.Literal.string(k + SEPARATOR)) for k in kinds]
+    first = exp.EQ(this=kind.copy(), expression=exp.Literal.string(kinds[0]))
+    bare = exp.and_(first, exp.Not(this=exp.Paren(this=exp.or_(*prefixed))))
+    return exp.Case(ifs=[exp.If(this=bare, true=text.copy())], default=_node_of(kind, text))
 
 
 def _node_of(kind: exp.Expression, text: exp.Expression) -> exp.Expression:

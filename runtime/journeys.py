@@ -371,8 +371,7 @@ class JourneyRun:
 
     def _stale_keys(self) -> dict[object, object]:
         """With an identity, the keys of the committed journey state that are no person's
-        key now, each with the person its ID belongs to (the first kind's reading of a
-        text that reads as two IDs, then the smallest person)."""
+        key now, each with the person its ID belongs to."""
         identity = self.project.identity
         if identity is None or self.identity_map is None or self.last is None:
             return {}
@@ -380,13 +379,8 @@ class JourneyRun:
         if not kept:
             return {}
         target = self.compiled.target
-        query = facts.stale_keys(target, kept, self.identity_map, identity.kinds[0], self.last)
-        found: dict[object, tuple[int, str, object]] = {}
-        for key, person, later_kind in self.engine.query(render(query, target, pretty=False)):
-            choice = (int(later_kind), model.user_text(person), person)
-            if key not in found or choice < found[key]:
-                found[key] = choice
-        return {key: choice[2] for key, choice in found.items()}
+        query = facts.stale_keys(target, kept, self.identity_map, identity.kinds, self.last)
+        return dict(self.engine.query(render(query, target, pretty=False)))
 
     def _as_persons(self, keys: exp.Select) -> exp.Select:
         """The persons of the stored keys `keys` selects (a stale key: its person now)."""

@@ -1076,8 +1076,14 @@ KEYED: list[tuple[list[Node], str]] = [
     ([openid("a"), member("ä")], "ä"),
     # a member of no link
     ([member("Ω")], "Ω"),
+    # a member whose text starts like a device's key, and that device: two persons, two
+    # keys (bare, the member would be keyed as the device)
+    ([member("device:d1")], "member:device:d1"),
+    ([device("d1"), device("d2")], "device:d1"),
+    # a member whose text starts like its own kind's key
+    ([member("member:x"), openid("o")], "member:member:x"),
 ]
-KEY_USERS = ["é", "北京", "zz", "b", "9", "ä", "Ω"]
+KEY_USERS = ["é", "北京", "zz", "b", "9", "ä", "Ω", "device:d1", "member:x"]
 
 
 def key_tables() -> Tables:
@@ -1107,5 +1113,6 @@ def test_the_person_key(engine: Engine) -> None:
     for label, path in paths.items():
         outcome = path(engine, project)
         assert outcome.persons == expected, label
-        assert outcome.result.users == {"z", "上海", "zz", "B", "10", "ä", "Ω"}, label
+        users = {"z", "上海", "zz", "B", "10", "ä", "Ω", "member:device:d1", "member:member:x"}
+        assert outcome.result.users == users, label
         assert disagreements(outcome, project, tables) == [], label

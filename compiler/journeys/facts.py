@@ -6,11 +6,13 @@ and the journey state of the result store. Decisions are taken by the runtime
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.alerts.model import LayerMove
+from segl.compiler.identity import person_key_sql
 from segl.compiler.journeys import model
 from segl.compiler.plan import Plan
 from segl.compiler.sqlgen.expressions import ExprCompiler
@@ -220,14 +222,12 @@ def blocked_users(
 
 
 def stale_keys(
-    target: Target, kept: list[str], identity_map: str, first_kind: str, last: dt.datetime
+    target: Target, kept: list[str], identity_map: str, kinds: Sequence[str], last: dt.datetime
 ) -> exp.Select:
-    """(key, person, 0 for an ID of the first kind else 1) for the keys the committed rows
-    of the tables `kept` are under that are no person's key any more (a later link merged
-    their person into another, or gave it a more preferred ID): each with the person its
-    ID belongs to now. A key is an ID written as a person key: bare for the identity's
-    first kind, `kind:id` for the others (compiler/identity.py); the rare text that reads
-    both ways has a row for each, and the runtime prefers the first kind."""
+    """(key, person) for the keys the committed rows of the tables `kept` are under that
+    are no person's key any more (a later link merged their person into another, or gave
+    it a more preferred ID): each with the person its ID belongs to now. A key is one ID
+    written as a person key (compiler/identity.py person_key_sql), so it has one row."""
     committed = exp.LTE(this=col("as_of"), expression=target.timestamp(last))
     stored = [
         exp.Select(expressions=[col("user_id")])
@@ -238,23 +238,11 @@ def stale_keys(
     keys: exp.Query = stored[0].distinct(copy=False)
     for select in stored[1:]:
         keys = exp.Union(this=keys, expression=select, distinct=True)
-    first = exp.EQ(this=col("kind", MAP), expression=exp.Literal.string(first_kind))
-    form = exp.Case(
-        ifs=[exp.If(this=first.copy(), true=col("id", MAP))],
-        default=exp.DPipe(
-            this=exp.DPipe(this=col("kind", MAP), expression=exp.Literal.string(":"), safe=True),
-            expression=col("id", MAP),
-            safe=True,
-        ),
-    )
-    later = exp.Case(
-        ifs=[exp.If(this=first.copy(), true=exp.Literal.number(0))],
-        default=exp.Literal.number(1),
-    )
+    form = person_key_sql(target, kinds, col("kind", MAP), col("id", MAP))
     persons = exp.Select(expressions=[col("person")]).from_(table_ref(identity_map), copy=False)
-    query = exp.Select(
-        expressions=[col("user_id", "k"), col("person", MAP), aliased(later, "later_kind")]
-    ).from_(subquery(keys, "k"), copy=False)
+    query = exp.Select(expressions=[col("user_id", "k"), col("person", MAP)]).from_(
+        subquery(keys, "k"), copy=False
+    )
     query = add_join(
         query,
         table_ref(identity_map, MAP),

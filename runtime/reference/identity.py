@@ -10,7 +10,8 @@ at the as-of, in plain Python, the oracle for every engine's SQL.
 - A person is a connected component of the remaining links; an ID of a visible row of
   the universe or of a link source that has no link is a person of its own. Its key is
   the ID of the most preferred kind (the identity's first kind first), ties by code
-  point: the bare text for the first kind, `kind:text` for the others.
+  point: the bare text for the first kind, `kind:text` for the others (and for a
+  first-kind text that starts like one: `device:d1` as a member is `member:device:d1`).
 - A person of more IDs than `at most N ids per person` allows is an error (TooLarge),
   never a silent merge.
 """
@@ -37,8 +38,12 @@ def id_text(value: object) -> str | None:
 
 
 def person_key(kinds: Sequence[str], node: Node) -> str:
+    """The ID written as a person key: the bare text for the first kind, `kind:text` for
+    the others and for a first-kind text that starts like a key of some kind, so that no
+    two IDs share a key."""
     kind, text = node
-    return text if kind == kinds[0] else f"{kind}:{text}"
+    prefixed = any(text.startswith(f"{k}:") for k in kinds)
+    return text if kind == kinds[0] and not prefixed else f"{kind}:{text}"
 
 
 class TooLarge(ValueError):
@@ -142,15 +147,11 @@ def resolve(project: ir.Project, tables: Tables, as_of: dt.datetime) -> Persons:
 def stale_keys(kinds: Sequence[str], persons: Persons) -> dict[str, str]:
     """Each ID written as a person key (person_key) that is no person's key, with the
     person the ID belongs to: where journey state kept under a key made by an earlier run
-    belongs now. A text that reads as two IDs (`wx:1` as a first-kind ID and as `wx` ID 1)
-    takes the first kind's person, then the smallest."""
+    belongs now (person_key is one-to-one: a key is one ID's)."""
     keys = set(persons.of.values())
-    found: dict[str, tuple[int, str]] = {}
+    found: dict[str, str] = {}
     for node, person in persons.of.items():
         form = person_key(kinds, node)
-        if form in keys:
-            continue
-        choice = (0 if node[0] == kinds[0] else 1, person)
-        if form not in found or choice < found[form]:
-            found[form] = choice
-    return {form: person for form, (_, person) in found.items()}
+        if form not in keys:
+            found[form] = person
+    return found

@@ -2299,12 +2299,21 @@ ENGINE=Memory AS
 SELECT
   "l"."kind" AS "kind",
   "l"."id" AS "id",
-  CASE WHEN "k"."pref" = 1 THEN 'openid:' WHEN "k"."pref" = 2 THEN 'device:' ELSE '' END || "k"."id" AS "person"
+  CASE
+    WHEN "k"."kind" = 'member'
+    AND NOT (
+      startsWith("k"."id", 'member:')
+      OR startsWith("k"."id", 'openid:')
+      OR startsWith("k"."id", 'device:')
+    )
+    THEN "k"."id"
+    ELSE "k"."kind" || ':' || "k"."id"
+  END AS "person"
 FROM "segl_retail_id_labels" AS "l"
 INNER JOIN (
   SELECT
     "l"."c" AS "c",
-    "b"."pref" AS "pref",
+    "l"."kind" AS "kind",
     MIN("l"."id") AS "id"
   FROM "segl_retail_id_labels" AS "l"
   INNER JOIN (
@@ -2318,7 +2327,7 @@ INNER JOIN (
     ON "b"."c" = "l"."c" AND "b"."pref" = "l"."pref"
   GROUP BY
     "l"."c",
-    "b"."pref"
+    "l"."kind"
 ) AS "k"
   ON "k"."c" = "l"."c";
 

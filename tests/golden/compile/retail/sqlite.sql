@@ -2097,12 +2097,21 @@ CREATE TEMPORARY TABLE "segl_retail_id_map" AS
 SELECT
   "l"."kind" AS "kind",
   "l"."id" AS "id",
-  CASE WHEN "k"."pref" = 1 THEN 'openid:' WHEN "k"."pref" = 2 THEN 'device:' ELSE '' END || "k"."id" AS "person"
+  CASE
+    WHEN "k"."kind" = 'member'
+    AND NOT (
+      SUBSTRING("k"."id", 1, LENGTH('member:')) = 'member:'
+      OR SUBSTRING("k"."id", 1, LENGTH('openid:')) = 'openid:'
+      OR SUBSTRING("k"."id", 1, LENGTH('device:')) = 'device:'
+    )
+    THEN "k"."id"
+    ELSE "k"."kind" || ':' || "k"."id"
+  END AS "person"
 FROM "segl_retail_id_labels" AS "l"
 INNER JOIN (
   SELECT
     "l"."c" AS "c",
-    "b"."pref" AS "pref",
+    "l"."kind" AS "kind",
     MIN("l"."id") AS "id"
   FROM "segl_retail_id_labels" AS "l"
   INNER JOIN (
@@ -2116,7 +2125,7 @@ INNER JOIN (
     ON "b"."c" = "l"."c" AND "b"."pref" = "l"."pref"
   GROUP BY
     "l"."c",
-    "b"."pref"
+    "l"."kind"
 ) AS "k"
   ON "k"."c" = "l"."c";
 

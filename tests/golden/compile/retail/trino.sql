@@ -2078,15 +2078,21 @@ CREATE TABLE "segl_retail_id_map" AS
 SELECT
   "l"."kind" AS "kind",
   "l"."id" AS "id",
-  CONCAT(
-    CAST(CASE WHEN "k"."pref" = 1 THEN 'openid:' WHEN "k"."pref" = 2 THEN 'device:' ELSE '' END AS VARCHAR),
-    CAST("k"."id" AS VARCHAR)
-  ) AS "person"
+  CASE
+    WHEN "k"."kind" = 'member'
+    AND NOT (
+      SUBSTR("k"."id", 1, LENGTH('member:')) = 'member:'
+      OR SUBSTR("k"."id", 1, LENGTH('openid:')) = 'openid:'
+      OR SUBSTR("k"."id", 1, LENGTH('device:')) = 'device:'
+    )
+    THEN "k"."id"
+    ELSE CONCAT(CAST("k"."kind" AS VARCHAR), CAST(':' AS VARCHAR), CAST("k"."id" AS VARCHAR))
+  END AS "person"
 FROM "segl_retail_id_labels" AS "l"
 INNER JOIN (
   SELECT
     "l"."c" AS "c",
-    "b"."pref" AS "pref",
+    "l"."kind" AS "kind",
     MIN("l"."id") AS "id"
   FROM "segl_retail_id_labels" AS "l"
   INNER JOIN (
@@ -2100,7 +2106,7 @@ INNER JOIN (
     ON "b"."c" = "l"."c" AND "b"."pref" = "l"."pref"
   GROUP BY
     "l"."c",
-    "b"."pref"
+    "l"."kind"
 ) AS "k"
   ON "k"."c" = "l"."c";
 

@@ -14,6 +14,7 @@ import unicodedata
 
 from segl.dsl import ast
 from segl.dsl.diagnostics import source_lines
+from segl.dsl.names import NAME
 from segl.dsl.parser import CONDITION_KEYWORDS, EXPRESSION_KEYWORDS, code_of
 
 LINE_LIMIT = 100
@@ -42,7 +43,6 @@ _STRING_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_wit
 EXPR_START_KEYWORDS = EXPRESSION_KEYWORDS
 AFTER_EXPR_KEYWORDS = CONDITION_KEYWORDS
 _UNITS = frozenset({"minute", "hour", "day", "week", "month", "year"})
-_NAME = re.compile(r"[^\W\d]\w*")
 _NUMBER = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
 _DIGITS = re.compile(r"\d+")
 _CLOCK = re.compile(r"\d\d:\d\d")
@@ -836,7 +836,7 @@ def _case(expr: ast.Case, indent: str) -> str:
 
 
 def _ident(name: str) -> str:
-    if not _NAME.fullmatch(name):
+    if not NAME.fullmatch(name):
         raise ValueError(f"not a valid name: {name!r}")
     return name
 

@@ -37,6 +37,7 @@ from segl.dsl.diagnostics import (
     did_you_mean,
     source_lines,
 )
+from segl.dsl.names import NAME_PATTERN
 from segl.dsl.perf import collector_paused
 
 MAX_FILE_BYTES = 1 << 20
@@ -110,9 +111,14 @@ MAX_WINDOW = {
 }
 
 
+GRAMMAR_NAME = r"/[^\W\d]\w*/"  # NAME in grammar.lark
+
+
 @cache
 def _lark() -> Lark:
     grammar = resources.files("segl.dsl").joinpath("grammar.lark").read_text("utf-8")
+    # the grammar's NAME is Python's `\w` words; names take combining marks too (names.py)
+    grammar = grammar.replace(GRAMMAR_NAME, f"/{NAME_PATTERN}/")
     return Lark(
         grammar,
         parser="lalr",

@@ -14,9 +14,11 @@ from typing import Any, Protocol, TypeVar
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.journeys.model import ALL_CHANNELS, CHANNELS
 from segl.compiler.timeutil import zone
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span, did_you_mean
+from segl.dsl.names import NAME
 from segl.dsl.parser import bidi_warnings, decode_source, parse_program
 
 CONFIG_FILE = "segl.toml"
@@ -351,19 +353,33 @@ def read_settings(root: Path) -> Settings:
     return Settings(config, url, prefix, folder=root, warnings=warnings, text=text)
 
 
-_CHANNEL = re.compile(r"[^\W\d]\w*")
-
-
 def _channels(toml: _Toml) -> tuple[str, ...]:
     """[journeys] channels: the names journeys may send on beyond SPEC's ten."""
     given = toml.get("journeys", "channels", list) or []
+    seen = {channel.casefold(): channel for channel in CHANNELS}  # SPEC's ten
     for value in given:
-        if not isinstance(value, str) or not _CHANNEL.fullmatch(value) or value == "all":
+        if not isinstance(value, str) or not NAME.fullmatch(value):
             raise toml.error(
                 "journeys",
                 "channels",
                 f"channel {value!r} in [journeys] channels of {CONFIG_FILE} is not a name",
                 'channels are names: letters, digits and _, e.g. channels = ["line", "email"]',
+            )
+        if value.casefold() == ALL_CHANNELS:
+            raise toml.error(
+                "journeys",
+                "channels",
+                f"channel {value!r} in [journeys] channels of {CONFIG_FILE} is reserved",
+                f"`cap {ALL_CHANNELS} ...` caps every channel at once; name the channel otherwise",
+            )
+        other = seen.setdefault(value.casefold(), value)
+        if other != value:
+            raise toml.error(
+                "journeys",
+                "channels",
+                f"channels {other!r} and {value!r} in [journeys] channels of {CONFIG_FILE} "
+                "differ only in case",
+                "a channel is written to the outbox as it is named: keep one spelling",
             )
     return tuple(given)
 

@@ -207,17 +207,23 @@ def assignments(
 # ---------------------------------------------------------------- the history table
 
 
-def unassigned_lines(result: Json) -> list[str]:
-    """A warning when users of an experiment's population are in no arm (their key has no
-    bucket: docs/semantics.md)."""
+def experiment_warnings(result: Json) -> list[str]:
+    """Warnings under an experiment's table: an empty population (every value is null),
+    users of the population in no arm (their key has no bucket: docs/semantics.md)."""
+    lines = []
+    if not any(arm.get("users") for arm in result.get("arms", [])):
+        lines.append(
+            "warning: the experiment has no users at the as-of: its population is empty (or "
+            "nobody was assigned by then), so every mean, difference and interval is null"
+        )
     count = int(result.get("unassigned") or 0)
-    if not count:
-        return []
-    return [
-        f"warning: {count:,} user{'s' if count != 1 else ''} of the population in no arm: "
-        "their key has no bucket (a number with a fraction, or outside the 64-bit integer "
-        "range); keep such keys in an integer or text column"
-    ]
+    if count:
+        lines.append(
+            f"warning: {count:,} user{'s' if count != 1 else ''} of the population in no "
+            "arm: their key has no bucket (a number with a fraction, or outside the 64-bit "
+            "integer range); keep such keys in an integer or text column"
+        )
+    return lines
 
 
 def schema_problem(engine: Engine, table: Table) -> Diagnostic | None:
@@ -480,7 +486,7 @@ def result_text(result: Json, title: str | None = None) -> str:
         srm = result.get("srm_p")
         verdict = " (sample ratio mismatch!)" if result.get("srm_mismatch") else ""
         lines.append(f"sample-ratio-mismatch p: {_number(srm)}{verdict}")
-        lines += unassigned_lines(result)
+        lines += experiment_warnings(result)
     else:
         rows_of = result.get("rows", [])
         header = list(dict.fromkeys(key for row in rows_of for key in row))

@@ -27,7 +27,7 @@ from typing import Any
 from segl.compiler import ir
 from segl.compiler.reports import model
 from segl.compiler.reports.rule_text import condition_text, event_text
-from segl.runtime.report_command import unassigned_lines
+from segl.runtime.report_command import experiment_warnings
 
 Json = dict[str, Any]
 Definition = model.Funnel | model.Retention | model.Report | model.Experiment
@@ -348,7 +348,7 @@ def _experiment_footer(result: Json, definition: Definition | None) -> list[str]
     srm_text = "n/a" if srm is None else f"{srm:.4g}"
     prefix = "WARNING sample-ratio mismatch: " if result.get("srm_mismatch") else ""
     lines.append(f"{prefix}sample-ratio check p = {srm_text} (flagged below 0.001)")
-    return lines + unassigned_lines(result)
+    return lines + experiment_warnings(result)
 
 
 _FOOTERS: dict[str, Callable[[Json, Definition | None], list[str]]] = {

@@ -424,6 +424,28 @@ def test_segl_toml_channels_not_a_list(cli: Cli, write_project: WriteProject) ->
     assert '  hint: e.g. channels = ["line", "email"]' in block
 
 
+@pytest.mark.parametrize(
+    ("channels", "message", "hint"),
+    [
+        ('["all"]', "channel 'all' in [journeys] channels of segl.toml is reserved", "cap all"),
+        ('["Line", "line"]', "channels 'Line' and 'line' in [journeys] channels", "one spelling"),
+        ('["SMS"]', "channels 'sms' and 'SMS' in [journeys] channels", "one spelling"),
+    ],
+    ids=["reserved", "case", "case-of-a-builtin"],
+)
+def test_segl_toml_channels_reserved_or_differing_in_case(
+    cli: Cli, write_project: WriteProject, channels: str, message: str, hint: str
+) -> None:
+    """`all` said "is not a name"; `Line` and `line` were two channels."""
+    toml = f"[journeys]\nchannels = {channels}\n"
+    root = project(write_project, JOURNEY, **{"segl.toml": toml})
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    block = diagnostic_block(result.err, "proj/segl.toml:2:1: E0105 ")
+    assert message in block[0]
+    assert hint in block[-1]
+
+
 # ---------------------------------------------------------------- options
 
 

@@ -215,7 +215,7 @@ def test_users_whose_key_has_no_bucket_are_counted_as_unassigned(
     (docs/semantics.md): no arm can take its user (2**53, a whole double, is its digits).
     The experiment says how many (`unassigned`, the same as the reference's) instead of
     leaving them out silently, and the text warns."""
-    from segl.runtime.report_command import unassigned_lines
+    from segl.runtime.report_command import experiment_warnings
     from segl.runtime.run import store_of, verify_sources
 
     rules = """\
@@ -241,4 +241,11 @@ experiment price {
     assert sum(arm["users"] for arm in got["arms"]) == 4
     tables = {"users": [{"user_id": k} for k in keys]}
     assert evaluate_report(loaded.project, tables, "price", FIRST)["unassigned"] == 2
-    assert "2 users of the population in no arm" in unassigned_lines(got)[0]
+    assert experiment_warnings(got) == [
+        "warning: 2 users of the population in no arm: their key has no bucket (a number "
+        "with a fraction, or outside the 64-bit integer range); keep such keys in an integer "
+        "or text column"
+    ]
+    empty = {**got, "arms": [{**arm, "users": 0} for arm in got["arms"]], "unassigned": 0}
+    assert len(experiment_warnings(empty)) == 1
+    assert "the experiment has no users at the as-of" in experiment_warnings(empty)[0]

@@ -3,6 +3,8 @@ codes, hints and rendered text (golden files under tests/golden/errors/)."""
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from golden import GOLDEN, assert_golden
 
 from segl.dsl import ast
 from segl.dsl.diagnostics import DiagnosticError, Span, render_text
+from segl.dsl.names import MARK_RANGES, NAME
 from segl.dsl.parser import MAX_FILE_BYTES, decode_source, parse_expr, parse_program
 
 ERRORS = GOLDEN / "errors"
@@ -169,6 +172,28 @@ def test_unicode_definitions_and_strings() -> None:
     assert isinstance(segment, ast.SegmentDef)
     assert segment.title == "北京的忠实客户"
     assert sx(segment.expr) == "(and (>= 近三月访问次数 3) (== city '北京'))"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ลูกค้า", "ग्राहक", "cafe\u0301", "_x\u20dd", "ผู้ใช้_2"],
+    ids=["thai", "devanagari", "nfd-accent", "enclosing-mark", "thai-digits"],
+)
+def test_names_take_combining_marks(name: str) -> None:
+    """SPEC §2: identifiers may be any Unicode; Thai and Devanagari words hold combining
+    marks (Mn, Mc), which Python's `\\w` leaves out."""
+    program = parse_program(f"tag {name} = users.x\nsegment s = {name} > 1\n")
+    tag, segment = program.statements
+    assert isinstance(tag, ast.TagDef) and tag.name == name
+    assert isinstance(segment, ast.SegmentDef) and sx(segment.expr) == f"(> {name} 1)"
+
+
+def test_the_mark_ranges_are_unicodes() -> None:
+    """names.MARK_RANGES lists exactly the combining marks of this Python's Unicode."""
+    marks = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c))[0] == "M"]
+    listed = [c for first, last in MARK_RANGES for c in range(first, last + 1)]
+    assert listed == marks
+    assert not NAME.fullmatch("\u0301a")  # a mark does not start a name
 
 
 # ---------------------------------------------------------------- operators

@@ -220,6 +220,21 @@ CASES = [
         },
     ),
     Case(
+        # a function's argument that is an operation (age is `year - year - correction`)
+        # went unparenthesised into round's own arithmetic: `a - b - c * 10.0`
+        "operation_as_argument",
+        """
+        tag r = round(age(timestamp "2025-02-28 02:30:00"), 1)
+        tag m = 3 % round(age(timestamp "2025-02-28 02:30:00"), 1)
+        tag s = round(days_since(users.registered_at) - 0.5, 0)
+        tag e = abs(age(users.birthday) - 20)
+        """,
+        [person(1, birthday=dt.date(2000, 4, 1), registered_at=T(2024, 3, 1))],
+        [],
+        T(2024, 3, 31),
+        tags={"r": {1: -1.0}, "m": {1: 0.0}, "s": {1: 30.0}, "e": {1: 3.0}},
+    ),
+    Case(
         "month_end",
         """
         tag n1m = count(orders in last 1 months)

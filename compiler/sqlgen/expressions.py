@@ -171,7 +171,9 @@ class ExprCompiler:
                 return self.target.null(expr.type)
         elif any(_is_null(a) for a in args):
             return self.target.null(expr.type)
-        compiled = [self.compile(a) for a in args]
+        # builders compose their arguments into arithmetic of their own (round scales by
+        # 10^digits): an argument that is itself an operation goes in parentheses
+        compiled = [paren(self.compile(a)) for a in args]
         call = SqlCall(
             self.target,
             self.as_of,

@@ -12,6 +12,7 @@ from segl.compiler.alerts.model import Alert
 from segl.compiler.fingerprints import definition_fingerprint
 from segl.compiler.journeys import model
 from segl.compiler.plan import build_plan
+from segl.compiler.reports import model as reports_model
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.targets import Target
@@ -188,7 +189,7 @@ def segment_report(
 
 
 CatalogRow = dict[str, object]
-CATALOG_KINDS = ("tag", "segment", "layering", "journey", "alert")
+CATALOG_KINDS = ("tag", "segment", "layering", "journey", "report", "alert")
 
 
 def _kind_of(definition: ir.Definition) -> tuple[str, str]:
@@ -227,9 +228,64 @@ def catalog_rows(project: ir.Project, files: Sequence[str] = ()) -> list[Catalog
     rows.sort(key=lambda row: CATALOG_KINDS.index(str(row["kind"])))  # stable: file order
     journeys = project.journeys.journeys if project.journeys is not None else ()
     rows += [_journey_row(journey) for journey in in_file_order(journeys, files)]
+    rows += _report_rows(project.reports, files)
     alerts = project.alerts.alerts if project.alerts is not None else ()
     rows += [_alert_row(alert) for alert in in_file_order(alerts, files)]
     return rows
+
+
+ReportDefinition = (
+    reports_model.Funnel | reports_model.Retention | reports_model.Report | reports_model.Experiment
+)
+
+
+def _report_rows(reports: reports_model.Reports | None, files: Sequence[str]) -> list[CatalogRow]:
+    """Funnels, retentions, reports and experiments together, in file order: each with
+    its kind and what it measures in a few words."""
+    if reports is None:
+        return []
+    every: list[ReportDefinition] = [
+        *reports.funnels,
+        *reports.retentions,
+        *reports.reports,
+        *reports.experiments,
+    ]
+    return [_report_row(definition) for definition in in_file_order(every, files)]
+
+
+def _report_row(definition: ReportDefinition) -> CatalogRow:
+    if isinstance(definition, reports_model.Funnel):
+        kind = "funnel"
+        within = f" within {_span_text(definition.within)}" if definition.within else ""
+        summary = f"{len(definition.steps)} steps{within}: " + ", ".join(
+            step.name for step in definition.steps
+        )
+    elif isinstance(definition, reports_model.Retention):
+        kind = "retention"
+        rolling = ", rolling" if definition.rolling else ""
+        summary = f"by {definition.period}, {definition.periods} periods{rolling}"
+    elif isinstance(definition, reports_model.Report):
+        kind = "report"
+        by = ", ".join(d.name for d in definition.dimensions)
+        summary = (
+            f"over {definition.over}"
+            + (f" by {by}" if by else "")
+            + ": "
+            + ", ".join(m.name for m in definition.metrics)
+        )
+    else:
+        kind = "experiment"
+        arms = ", ".join(f"{arm.name} {arm.weight:.0%}" for arm in definition.arms)
+        summary = f"salt {definition.salt!r}: {arms}"
+    return {
+        "kind": "report",
+        "name": definition.name,
+        "report_kind": kind,
+        "title": definition.title,
+        "summary": summary,
+        "file": definition.span.file,
+        "line": definition.span.line,
+    }
 
 
 def _alert_row(alert: Alert) -> CatalogRow:
@@ -297,6 +353,12 @@ _CATALOG_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("title", "title"),
         ("steps", "steps_text"),
     ],
+    "report": [
+        ("report", "name"),
+        ("kind", "report_kind"),
+        ("title", "title"),
+        ("measures", "summary"),
+    ],
     "alert": [
         ("alert", "name"),
         ("title", "title"),
@@ -335,5 +397,5 @@ def catalog_text(rows: Sequence[CatalogRow]) -> str:
         if table:
             blocks.append(format_table([header for header, _ in columns], table))
     if not blocks:
-        return "(no tags, segments, layerings, journeys or alerts)\n"
+        return "(no tags, segments, layerings, journeys, reports or alerts)\n"
     return "\n\n".join(blocks) + "\n"

@@ -778,13 +778,26 @@ def test_debug_sql_other_dialect(cli: Cli, dialect: str) -> None:
 
 
 def test_catalog_text(cli: Cli) -> None:
-    """One table per kind: tags, segments, layerings (with their layers), journeys, alerts."""
+    """One table per kind: tags, segments, layerings (with their layers), journeys,
+    reports (funnels, retentions, reports and experiments), alerts."""
     result = cli("catalog", RETAIL)
     assert result.code == 0, result.output
     sections = result.out.split("\n\n")
-    kinds = ["tag", "segment", "layering", "journey", "alert"]
+    kinds = ["tag", "segment", "layering", "journey", "report", "alert"]
     assert [s.split()[0] for s in sections] == kinds
-    tags, segments, layerings, journeys, alerts = (s.splitlines() for s in sections)
+    tags, segments, layerings, journeys, reports, alerts = (s.splitlines() for s in sections)
+    assert reports[0].split() == ["report", "kind", "title", "measures"]
+    expected = [
+        r"^browse_to_buy\s+funnel\s+Visit, cart, order\s+"
+        r"3 steps within 1 week: visited, carted, paid$",
+        r"^new_member_7d\s+retention\s+.*\s+by day, 7 periods$",
+        r"^coupons\s+report\s+Coupons by type and face value\s+"
+        r"over coupons by coupon_type, face_value: ",
+        r"^price_test\s+experiment\s+5 off vs 10 off\s+"
+        r"salt 'price-test-2026-10': control 10%, five_off 45%, ten_off 45%$",
+    ]
+    for pattern in expected:
+        assert any(re.match(pattern, line) for line in reports), (pattern, reports)
     assert any(
         re.match(r"^quadrant_slide\s+High-freq low-value users sliding to low-freq", line)
         for line in alerts
@@ -814,8 +827,12 @@ def test_catalog_json(cli: Cli) -> None:
     assert result.code == 0, result.output
     rows = json.loads(result.out)
     by_name = {row["name"]: row for row in rows}
-    assert len(by_name) == 37 + 13 + 3 + 5 + 3
+    assert len(by_name) == 37 + 14 + 3 + 5 + 11 + 3
     assert by_name["winback"]["kind"] == "journey"
+    repurchase = by_name["repurchase"]
+    assert (repurchase["kind"], repurchase["report_kind"]) == ("report", "retention")
+    assert repurchase["summary"] == "by month, 6 periods"
+    assert repurchase["file"].endswith("reports.segl")
     churn = by_name["churn_share"]
     assert (churn["kind"], churn["cooldown"], churn["repeat"]) == ("alert", "1 week", None)
     assert by_name["winback"]["steps"] == [

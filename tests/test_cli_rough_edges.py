@@ -263,19 +263,22 @@ def test_catalog_groups_kinds_in_file_order_with_layers(cli: Cli) -> None:
     rows = json.loads(cli("catalog", NEV, "--format", "json").out)
     kinds = [row["kind"] for row in rows]
     # nev defines a layering between tags: the catalog used to print them interleaved
-    assert kinds == sorted(kinds, key=["tag", "segment", "layering", "journey"].index), kinds
+    order = ["tag", "segment", "layering", "journey", "report"]
+    assert kinds == sorted(kinds, key=order.index), kinds
     files = sorted({row["file"] for row in rows})
-    for kind in ("tag", "segment", "layering", "journey"):
+    for kind in order:
         places = [(files.index(r["file"]), r["line"]) for r in rows if r["kind"] == kind]
         assert places == sorted(places), kind
     stage = next(row for row in rows if row["name"] == "stage")
     assert stage["layers"] and {"name", "title"} == set(stage["layers"][0])
-    definitions = [row for row in rows if row["kind"] != "journey"]
+    definitions = [row for row in rows if row["kind"] not in ("journey", "report")]
     assert all(row["layers"] is None for row in definitions if row["kind"] != "layering")
     old_keys = {"kind", "name", "type", "title", "category", "owner", "description"}
     assert all(old_keys | {"tag_kind", "file", "line", "layers"} == set(row) for row in definitions)
     journey_keys = {"kind", "name", "title", "steps", "steps_text", "file", "line"}
     assert [set(row) for row in rows if row["kind"] == "journey"] == [journey_keys] * 2
+    report_keys = {"kind", "name", "report_kind", "title", "summary", "file", "line"}
+    assert [set(row) for row in rows if row["kind"] == "report"] == [report_keys]
 
 
 def test_catalog_text_shows_descriptions_and_layers(cli: Cli) -> None:
@@ -283,7 +286,7 @@ def test_catalog_text_shows_descriptions_and_layers(cli: Cli) -> None:
     assert result.code == 0, result.output
     out = result.out
     headers = [line.split()[0] for line in out.splitlines() if re.match(r"^\S.*  title", line)]
-    assert headers == ["tag", "segment", "layering", "journey", "alert"], out
+    assert headers == ["tag", "segment", "layering", "journey", "report", "alert"], out
     assert "Whole years since the birthday, on the as-of date" in out
     assert "The same audience, counting both spellings of the city" in out
     lines = out.splitlines()

@@ -2594,8 +2594,8 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MAX("_t") OVER (PARTITION BY "_u") AS "t_a11",
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a12"
+    MAX("_t") OVER (PARTITION BY "_u") AS "t_a13",
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a14"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -2624,19 +2624,33 @@ WITH "usr" AS (
     ) AS "a3",
     COUNT(
       CASE
+        WHEN "_t" >= CAST('2025-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "_t" < CAST('2026-07-04 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "a4",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-07-04 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        AND "_t" < CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "a5",
+    COUNT(
+      CASE
         WHEN "_t" >= CAST('2026-10-25 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c2" = 'Shiseido'
         THEN 1
       END
-    ) AS "a4",
-    MAX("c3") AS "a5",
+    ) AS "a6",
+    MAX("c3") AS "a7",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "_t" < CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN 1
       END
-    ) AS "a7",
+    ) AS "a9",
     COUNT(
       CASE
         WHEN FLOOR(
@@ -2648,44 +2662,44 @@ WITH "usr" AS (
         ) < 7
         THEN 1
       END
-    ) AS "a8",
+    ) AS "a10",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c0"
       END
-    ) AS "a9",
+    ) AS "a11",
     AVG(
       CASE
         WHEN "_t" >= CAST('2026-05-05 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c0"
       END
-    ) AS "a10",
-    MAX(CASE WHEN "_t" = "t_a11" THEN "c4" END) AS "a11",
-    MIN(CASE WHEN "_t" = "t_a12" THEN "c2" END) AS "a12",
+    ) AS "a12",
+    MAX(CASE WHEN "_t" = "t_a13" THEN "c4" END) AS "a13",
+    MIN(CASE WHEN "_t" = "t_a14" THEN "c2" END) AS "a14",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN CAST("c3" AS Nullable(Date32))
       END
-    ) AS "a13",
+    ) AS "a15",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-01-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c0"
       END
-    ) AS "a14",
+    ) AS "a16",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS Nullable(Float64))
       END
-    ) AS "a15"
+    ) AS "a17"
   FROM "evr_0"
   GROUP BY
     "_u"
-), "mfc_a6" AS (
+), "mfc_a8" AS (
   SELECT
     "_u",
     "v",
@@ -2705,16 +2719,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a6" AS (
+), "mf_a8" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a6"
+    "v" AS "a8"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a6"
+    FROM "mfc_a8"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2790,21 +2804,21 @@ WITH "usr" AS (
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a16",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a17",
+    ) AS "a19",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a18",
+    ) AS "a20",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -2813,18 +2827,18 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a19",
+    ) AS "a21",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a20"
+    ) AS "a22"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a21" AS (
+), "mfc_a23" AS (
   SELECT
     "_u",
     "v",
@@ -2845,16 +2859,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a21" AS (
+), "mf_a23" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a21"
+    "v" AS "a23"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a21"
+    FROM "mfc_a23"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2933,7 +2947,7 @@ WITH "usr" AS (
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN 1
       END
-    ) AS "a22"
+    ) AS "a24"
   FROM "ev_2"
   GROUP BY
     "_u"
@@ -2999,7 +3013,7 @@ WITH "usr" AS (
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a23"
+    COUNT(1) AS "a25"
   FROM "ev_3"
   GROUP BY
     "_u"
@@ -3051,13 +3065,13 @@ WITH "usr" AS (
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN CAST("c0" AS Nullable(Date32))
       END
-    ) AS "a24",
+    ) AS "a26",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c1"
       END
-    ) AS "a25"
+    ) AS "a27"
   FROM "ev_4"
   GROUP BY
     "_u"
@@ -3069,36 +3083,38 @@ WITH "usr" AS (
     if(isNaN(COALESCE("agg_0"."a2", 0)), NULL, COALESCE("agg_0"."a2", 0)) AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
-    "agg_0"."a5" AS "a5",
-    COALESCE("agg_0"."a7", 0) AS "a7",
-    COALESCE("agg_0"."a8", 0) AS "a8",
-    if(isNaN(COALESCE("agg_0"."a9", 0)), NULL, COALESCE("agg_0"."a9", 0)) AS "a9",
-    if(isNaN("agg_0"."a10"), NULL, "agg_0"."a10") AS "a10",
-    "agg_0"."a11" AS "a11",
-    "agg_0"."a12" AS "a12",
-    COALESCE("agg_0"."a13", 0) AS "a13",
-    if(isNaN(COALESCE("agg_0"."a14", 0)), NULL, COALESCE("agg_0"."a14", 0)) AS "a14",
-    if(isNaN(COALESCE("agg_0"."a15", 0)), NULL, COALESCE("agg_0"."a15", 0)) AS "a15",
-    "mf_a6"."a6" AS "a6",
-    "agg_1"."a16" AS "a16",
-    COALESCE("agg_1"."a17", 0) AS "a17",
-    COALESCE("agg_1"."a18", 0) AS "a18",
+    COALESCE("agg_0"."a5" > 0, FALSE) AS "a5",
+    COALESCE("agg_0"."a6" > 0, FALSE) AS "a6",
+    "agg_0"."a7" AS "a7",
+    COALESCE("agg_0"."a9", 0) AS "a9",
+    COALESCE("agg_0"."a10", 0) AS "a10",
+    if(isNaN(COALESCE("agg_0"."a11", 0)), NULL, COALESCE("agg_0"."a11", 0)) AS "a11",
+    if(isNaN("agg_0"."a12"), NULL, "agg_0"."a12") AS "a12",
+    "agg_0"."a13" AS "a13",
+    "agg_0"."a14" AS "a14",
+    COALESCE("agg_0"."a15", 0) AS "a15",
+    if(isNaN(COALESCE("agg_0"."a16", 0)), NULL, COALESCE("agg_0"."a16", 0)) AS "a16",
+    if(isNaN(COALESCE("agg_0"."a17", 0)), NULL, COALESCE("agg_0"."a17", 0)) AS "a17",
+    "mf_a8"."a8" AS "a8",
+    "agg_1"."a18" AS "a18",
     COALESCE("agg_1"."a19", 0) AS "a19",
     COALESCE("agg_1"."a20", 0) AS "a20",
-    "mf_a21"."a21" AS "a21",
-    COALESCE("agg_2"."a22", 0) AS "a22",
-    COALESCE("agg_3"."a23" > 0, FALSE) AS "a23",
-    COALESCE("agg_4"."a24", 0) AS "a24",
-    COALESCE("agg_4"."a25", 0) AS "a25"
+    COALESCE("agg_1"."a21", 0) AS "a21",
+    COALESCE("agg_1"."a22", 0) AS "a22",
+    "mf_a23"."a23" AS "a23",
+    COALESCE("agg_2"."a24", 0) AS "a24",
+    COALESCE("agg_3"."a25" > 0, FALSE) AS "a25",
+    COALESCE("agg_4"."a26", 0) AS "a26",
+    COALESCE("agg_4"."a27", 0) AS "a27"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a6"
-    ON "mf_a6"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a8"
+    ON "mf_a8"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a21"
-    ON "mf_a21"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a23"
+    ON "mf_a23"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
   LEFT JOIN "agg_3"
@@ -3119,12 +3135,12 @@ WITH "usr" AS (
       )
       THEN 'Chengdu'
       ELSE "p_1"
-    END AS "d13",
+    END AS "d14",
     2026 - EXTRACT(YEAR FROM "p_2") - CASE
       WHEN EXTRACT(MONTH FROM "p_2") * 100 + EXTRACT(DAY FROM "p_2") > 1101
       THEN 1
       ELSE 0
-    END AS "d24"
+    END AS "d25"
   FROM "base"
 ), "lvl_2" AS (
   SELECT
@@ -3141,11 +3157,11 @@ WITH "usr" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a16", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a18", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
-      OR "a16" IS NULL
+      OR "a18" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -3154,7 +3170,7 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a22" >= 3
+      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a24" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS Nullable(Float64))
       THEN 'sensitive'
@@ -3163,23 +3179,23 @@ WITH "usr" AS (
       ELSE 'indifferent'
     END AS "d8",
     CASE
-      WHEN "a11" = 'skincare'
+      WHEN "a13" = 'skincare'
       THEN 'makeup'
-      WHEN "a11" = 'makeup'
+      WHEN "a13" = 'makeup'
       THEN 'skincare'
-      WHEN "a11" = 'fragrance'
+      WHEN "a13" = 'fragrance'
       THEN 'bodycare'
-      WHEN "a11" = 'haircare'
+      WHEN "a13" = 'haircare'
       THEN 'bodycare'
-      WHEN "a11" = 'bodycare'
+      WHEN "a13" = 'bodycare'
       THEN 'fragrance'
-    END AS "d52"
+    END AS "d53"
   FROM "lvl_1"
 )
 SELECT
   "_u",
   CAST("a0" AS Nullable(Float64)) AS "d0",
-  CAST("a16" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("a18" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
   CAST("d2" AS Nullable(String)) AS "d2",
   CAST("a1" AS Nullable(Float64)) AS "d3",
   CAST("a2" AS Nullable(Float64)) AS "d4",
@@ -3195,117 +3211,118 @@ SELECT
     ELSE 'none'
   END AS Nullable(String)) AS "d5",
   CAST("d6" AS Nullable(Float64)) AS "d6",
-  CAST("a22" AS Nullable(Float64)) AS "d7",
+  CAST("a24" AS Nullable(Float64)) AS "d7",
   CAST("d8" AS Nullable(String)) AS "d8",
-  CAST("a4" AS Nullable(Bool)) AS "d9",
-  CAST("p_1" AS Nullable(String)) AS "d10",
-  CAST("a17" AS Nullable(Float64)) AS "d11",
-  CAST(COALESCE("a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4", FALSE) AS Nullable(Bool)) AS "d12",
-  CAST("d13" AS Nullable(String)) AS "d13",
-  CAST(COALESCE("a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4", FALSE) AS Nullable(Bool)) AS "d14",
-  CAST(COALESCE("d2" = 'loyal' AND "d13" = 'Beijing', FALSE) AS Nullable(Bool)) AS "d15",
-  CAST("a18" AS Nullable(Float64)) AS "d16",
-  CAST(COALESCE("a2" >= 3000 AND "a18" = 0 AND "a17" >= 1, FALSE) AS Nullable(Bool)) AS "d17",
+  CAST(COALESCE("a4" AND NOT "a5", FALSE) AS Nullable(Bool)) AS "d9",
+  CAST("a6" AS Nullable(Bool)) AS "d10",
+  CAST("p_1" AS Nullable(String)) AS "d11",
+  CAST("a19" AS Nullable(Float64)) AS "d12",
+  CAST(COALESCE("a19" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a6", FALSE) AS Nullable(Bool)) AS "d13",
+  CAST("d14" AS Nullable(String)) AS "d14",
+  CAST(COALESCE("a19" >= 3 AND "a0" >= 1 AND "d14" = 'Beijing' AND NOT "a6", FALSE) AS Nullable(Bool)) AS "d15",
+  CAST(COALESCE("d2" = 'loyal' AND "d14" = 'Beijing', FALSE) AS Nullable(Bool)) AS "d16",
+  CAST("a20" AS Nullable(Float64)) AS "d17",
+  CAST(COALESCE("a2" >= 3000 AND "a20" = 0 AND "a19" >= 1, FALSE) AS Nullable(Bool)) AS "d18",
   CAST(COALESCE((
     "d8" = 'fanatic' OR "d8" = 'sensitive'
-  ) AND "a22" >= 3, FALSE) AS Nullable(Bool)) AS "d18",
-  CAST("a19" AS Nullable(Float64)) AS "d19",
-  CAST(COALESCE("a19" >= 3 AND "a1" = 0, FALSE) AS Nullable(Bool)) AS "d20",
-  CAST("a5" AS Nullable(DateTime64(6, 'UTC'))) AS "d21",
-  CAST("a6" AS Nullable(String)) AS "d22",
+  ) AND "a24" >= 3, FALSE) AS Nullable(Bool)) AS "d19",
+  CAST("a21" AS Nullable(Float64)) AS "d20",
+  CAST(COALESCE("a21" >= 3 AND "a1" = 0, FALSE) AS Nullable(Bool)) AS "d21",
+  CAST("a7" AS Nullable(DateTime64(6, 'UTC'))) AS "d22",
+  CAST("a8" AS Nullable(String)) AS "d23",
   CAST(COALESCE(
-    "a6" = 'skincare'
+    "a8" = 'skincare'
     AND (
       FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a7", 6))
           ) / 1000000.0
         ) / 86400
       ) >= 30
       AND FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a5", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a7", 6))
           ) / 1000000.0
         ) / 86400
       ) <= 90
     ),
     FALSE
-  ) AS Nullable(Bool)) AS "d23",
-  CAST("d24" AS Nullable(Float64)) AS "d24",
-  CAST(COALESCE("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new', FALSE) AS Nullable(Bool)) AS "d25",
-  CAST("p_3" AS Nullable(Float64)) AS "d26",
-  CAST("p_6" AS Nullable(String)) AS "d27",
+  ) AS Nullable(Bool)) AS "d24",
+  CAST("d25" AS Nullable(Float64)) AS "d25",
+  CAST(COALESCE("d25" >= 18 AND "d25" <= 25 AND "d2" = 'new', FALSE) AS Nullable(Bool)) AS "d26",
+  CAST("p_3" AS Nullable(Float64)) AS "d27",
+  CAST("p_6" AS Nullable(String)) AS "d28",
   CAST(COALESCE((
     "p_6" = 'gold' OR "p_6" = 'platinum'
-  ) AND "p_3" > 0, FALSE) AS Nullable(Bool)) AS "d28",
-  CAST("a7" AS Nullable(Float64)) AS "d29",
-  CAST(COALESCE("a7" = 0 AND "a1" >= 1 AND "a0" > "a1", FALSE) AS Nullable(Bool)) AS "d30",
-  CAST("a8" AS Nullable(Float64)) AS "d31",
-  CAST(COALESCE("d2" = 'new' AND "a8" >= 2, FALSE) AS Nullable(Bool)) AS "d32",
-  CAST("a9" AS Nullable(Float64)) AS "d33",
-  CAST("a24" AS Nullable(Float64)) AS "d34",
-  CAST(COALESCE("a24" >= 3 AND "a9" = 0, FALSE) AS Nullable(Bool)) AS "d35",
-  CAST("a23" AS Nullable(Bool)) AS "d36",
-  CAST(COALESCE("a1" >= 1 AND NOT "a23", FALSE) AS Nullable(Bool)) AS "d37",
-  CAST("p_4" AS Nullable(String)) AS "d38",
+  ) AND "p_3" > 0, FALSE) AS Nullable(Bool)) AS "d29",
+  CAST("a9" AS Nullable(Float64)) AS "d30",
+  CAST(COALESCE("a9" = 0 AND "a1" >= 1 AND "a0" > "a1", FALSE) AS Nullable(Bool)) AS "d31",
+  CAST("a10" AS Nullable(Float64)) AS "d32",
+  CAST(COALESCE("d2" = 'new' AND "a10" >= 2, FALSE) AS Nullable(Bool)) AS "d33",
+  CAST("a11" AS Nullable(Float64)) AS "d34",
+  CAST("a26" AS Nullable(Float64)) AS "d35",
+  CAST(COALESCE("a26" >= 3 AND "a11" = 0, FALSE) AS Nullable(Bool)) AS "d36",
+  CAST("a25" AS Nullable(Bool)) AS "d37",
+  CAST(COALESCE("a1" >= 1 AND NOT "a25", FALSE) AS Nullable(Bool)) AS "d38",
+  CAST("p_4" AS Nullable(String)) AS "d39",
   CAST(FLOOR(
     (
       (
         toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("p_0", 6))
       ) / 1000000.0
     ) / 86400
-  ) AS Nullable(Float64)) AS "d39",
-  CAST("a20" AS Nullable(Float64)) AS "d40",
-  CAST("a25" AS Nullable(Float64)) AS "d41",
-  CAST("a21" AS Nullable(String)) AS "d42",
-  CAST("a10" AS Nullable(Float64)) AS "d43",
-  CAST("a11" AS Nullable(String)) AS "d44",
-  CAST("a12" AS Nullable(String)) AS "d45",
-  CAST("a13" AS Nullable(Float64)) AS "d46",
-  CAST("a14" AS Nullable(Float64)) AS "d47",
-  CAST("a15" AS Nullable(Float64)) AS "d48",
-  CAST(CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d49",
+  ) AS Nullable(Float64)) AS "d40",
+  CAST("a22" AS Nullable(Float64)) AS "d41",
+  CAST("a27" AS Nullable(Float64)) AS "d42",
+  CAST("a23" AS Nullable(String)) AS "d43",
+  CAST("a12" AS Nullable(Float64)) AS "d44",
+  CAST("a13" AS Nullable(String)) AS "d45",
+  CAST("a14" AS Nullable(String)) AS "d46",
+  CAST("a15" AS Nullable(Float64)) AS "d47",
+  CAST("a16" AS Nullable(Float64)) AS "d48",
+  CAST("a17" AS Nullable(Float64)) AS "d49",
+  CAST(CASE WHEN "a11" >= 5000 THEN 'high' WHEN "a11" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d50",
   CAST(CASE
-    WHEN "a18" >= 8
+    WHEN "a20" >= 8
     THEN 'high'
-    WHEN "a18" >= 2
+    WHEN "a20" >= 2
     THEN 'mid'
-    WHEN "a17" >= 1
+    WHEN "a19" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS Nullable(String)) AS "d50",
+  END AS Nullable(String)) AS "d51",
   CAST(FLOOR(
     (
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a16", 6))
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a18", 6))
       ) / 1000000.0
     ) / 86400
-  ) AS Nullable(Float64)) AS "d51",
-  CAST("d52" AS Nullable(String)) AS "d52",
-  CAST("a17" >= 1 AS Nullable(Bool)) AS "d53",
-  CAST("a6" AS Nullable(String)) AS "d54",
-  CAST("d52" AS Nullable(String)) AS "d55",
+  ) AS Nullable(Float64)) AS "d52",
+  CAST("d53" AS Nullable(String)) AS "d53",
+  CAST("a19" >= 1 AS Nullable(Bool)) AS "d54",
+  CAST("a8" AS Nullable(String)) AS "d55",
+  CAST("d53" AS Nullable(String)) AS "d56",
   CAST(FLOOR(
     (
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a16", 6))
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a18", 6))
       ) / 1000000.0
     ) / 86400
-  ) >= 30 AS Nullable(Bool)) AS "d56",
-  CAST("a6" AS Nullable(String)) AS "d57",
+  ) >= 30 AS Nullable(Bool)) AS "d57",
+  CAST("a8" AS Nullable(String)) AS "d58",
   CAST(CASE
-    WHEN "a10" >= 800
+    WHEN "a12" >= 800
     THEN 100
-    WHEN "a10" >= 400
+    WHEN "a12" >= 400
     THEN 50
-    WHEN "a10" >= 150
+    WHEN "a12" >= 150
     THEN 20
     ELSE 10
-  END AS Nullable(Float64)) AS "d58",
-  CAST("a0" = 1 AS Nullable(Bool)) AS "d59",
-  CAST("p_5" AS Nullable(String)) AS "d60"
+  END AS Nullable(Float64)) AS "d59",
+  CAST("a0" = 1 AS Nullable(Bool)) AS "d60",
+  CAST("p_5" AS Nullable(String)) AS "d61"
 FROM "lvl_2"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
@@ -3534,37 +3551,37 @@ SELECT
   CAST("d4" AS Nullable(Float64)),
   CAST("d6" AS Nullable(Float64)),
   CAST("d7" AS Nullable(Float64)),
-  CAST("d9" AS Nullable(Bool)),
-  CAST("d10" AS Nullable(String)),
-  CAST("d11" AS Nullable(Float64)),
-  CAST("d13" AS Nullable(String)),
-  CAST("d16" AS Nullable(Float64)),
-  CAST("d19" AS Nullable(Float64)),
-  CAST("d21" AS Nullable(DateTime64(6, 'UTC'))),
-  CAST("d22" AS Nullable(String)),
-  CAST("d24" AS Nullable(Float64)),
-  CAST("d26" AS Nullable(Float64)),
-  CAST("d27" AS Nullable(String)),
-  CAST("d29" AS Nullable(Float64)),
-  CAST("d31" AS Nullable(Float64)),
-  CAST("d33" AS Nullable(Float64)),
+  CAST("d10" AS Nullable(Bool)),
+  CAST("d11" AS Nullable(String)),
+  CAST("d12" AS Nullable(Float64)),
+  CAST("d14" AS Nullable(String)),
+  CAST("d17" AS Nullable(Float64)),
+  CAST("d20" AS Nullable(Float64)),
+  CAST("d22" AS Nullable(DateTime64(6, 'UTC'))),
+  CAST("d23" AS Nullable(String)),
+  CAST("d25" AS Nullable(Float64)),
+  CAST("d27" AS Nullable(Float64)),
+  CAST("d28" AS Nullable(String)),
+  CAST("d30" AS Nullable(Float64)),
+  CAST("d32" AS Nullable(Float64)),
   CAST("d34" AS Nullable(Float64)),
-  CAST("d36" AS Nullable(Bool)),
-  CAST("d38" AS Nullable(String)),
-  CAST("d39" AS Nullable(Float64)),
+  CAST("d35" AS Nullable(Float64)),
+  CAST("d37" AS Nullable(Bool)),
+  CAST("d39" AS Nullable(String)),
   CAST("d40" AS Nullable(Float64)),
   CAST("d41" AS Nullable(Float64)),
-  CAST("d42" AS Nullable(String)),
-  CAST("d43" AS Nullable(Float64)),
-  CAST("d44" AS Nullable(String)),
+  CAST("d42" AS Nullable(Float64)),
+  CAST("d43" AS Nullable(String)),
+  CAST("d44" AS Nullable(Float64)),
   CAST("d45" AS Nullable(String)),
-  CAST("d46" AS Nullable(Float64)),
+  CAST("d46" AS Nullable(String)),
   CAST("d47" AS Nullable(Float64)),
   CAST("d48" AS Nullable(Float64)),
-  CAST("d49" AS Nullable(String)),
+  CAST("d49" AS Nullable(Float64)),
   CAST("d50" AS Nullable(String)),
-  CAST("d51" AS Nullable(Float64)),
-  CAST("d52" AS Nullable(String))
+  CAST("d51" AS Nullable(String)),
+  CAST("d52" AS Nullable(Float64)),
+  CAST("d53" AS Nullable(String))
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members"
@@ -3605,11 +3622,19 @@ INSERT INTO "segl_retail_members__next" (
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
+  'lapsed_buyers',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d9" = TRUE
+UNION ALL
+SELECT
+  CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
   'beijing_loyal',
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d12" = TRUE
+  "d13" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3617,7 +3642,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d14" = TRUE
+  "d15" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3625,7 +3650,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d15" = TRUE
+  "d16" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3633,7 +3658,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d17" = TRUE
+  "d18" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3641,7 +3666,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d18" = TRUE
+  "d19" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3649,7 +3674,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d20" = TRUE
+  "d21" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3657,7 +3682,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d23" = TRUE
+  "d24" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3665,7 +3690,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d25" = TRUE
+  "d26" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3673,7 +3698,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d28" = TRUE
+  "d29" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3681,7 +3706,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d30" = TRUE
+  "d31" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3689,7 +3714,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d32" = TRUE
+  "d33" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3697,7 +3722,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d35" = TRUE
+  "d36" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))),
@@ -3705,7 +3730,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d37" = TRUE;
+  "d38" = TRUE;
 
 CREATE TABLE IF NOT EXISTS "segl_retail_layers"
 ENGINE=MergeTree
@@ -3951,9 +3976,9 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  'b17f3ead042f8dca308887c563c6af53d237691372a97ae6ad212edc02c7c0de',
+  '2cc58c7da59b720985dac05fac0cb379bad7791c09ddccded3db1f0ead55018c',
   'unknown',
-  '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
+  '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "segl_retail_result";
 
 EXCHANGE TABLES "segl_retail_tags" AND "segl_retail_tags__next";

@@ -2241,8 +2241,8 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MAX("_t") OVER (PARTITION BY "_u") AS "t_a11",
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a12"
+    MAX("_t") OVER (PARTITION BY "_u") AS "t_a13",
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a14"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -2260,25 +2260,39 @@ WITH "usr" AS (
     ) AS "a3",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "c2" = 'Shiseido'
+        WHEN "_t" >= CAST('2025-11-01 00:00:00' AS TIMESTAMP)
+        AND "_t" < CAST('2026-07-04 00:00:00' AS TIMESTAMP)
         THEN 1
       END
     ) AS "a4",
-    MAX("c3") AS "a5",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-07-04 00:00:00' AS TIMESTAMP)
+        AND "_t" < CAST('2026-10-02 00:00:00' AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS "a5",
+    COUNT(
+      CASE
+        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "c2" = 'Shiseido'
+        THEN 1
+      END
+    ) AS "a6",
+    MAX("c3") AS "a7",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
         AND "_t" < CAST('2026-08-03 00:00:00' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "a7",
+    ) AS "a9",
     COUNT(CASE WHEN FLOOR((
       EPOCH("c3") - EPOCH("u0")
-    ) / 86400) < 7 THEN 1 END) AS "a8",
-    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a9",
-    AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a10",
-    MAX(CASE WHEN "_t" = "t_a11" THEN "c4" END) AS "a11",
-    MIN(CASE WHEN "_t" = "t_a12" THEN "c2" END) AS "a12",
+    ) / 86400) < 7 THEN 1 END) AS "a10",
+    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a11",
+    AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a12",
+    MAX(CASE WHEN "_t" = "t_a13" THEN "c4" END) AS "a13",
+    MIN(CASE WHEN "_t" = "t_a14" THEN "c2" END) AS "a14",
     BIT_COUNT(
       BIT_OR(
         CASE
@@ -2286,18 +2300,18 @@ WITH "usr" AS (
           THEN CAST(1 AS INT128) << CAST(DATE_DIFF('DAY', CAST('2026-08-03' AS DATE), CAST("c3" AS DATE)) AS INT128)
         END
       )
-    ) AS "a13",
-    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a14",
+    ) AS "a15",
+    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a16",
     SUM(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS DOUBLE)
       END
-    ) AS "a15"
+    ) AS "a17"
   FROM "evr_0"
   GROUP BY
     "_u"
-), "mfc_a6" AS (
+), "mfc_a8" AS (
   SELECT
     "_u",
     "v",
@@ -2317,16 +2331,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a6" AS (
+), "mf_a8" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a6"
+    "v" AS "a8"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a6"
+    FROM "mfc_a8"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2363,19 +2377,19 @@ WITH "usr" AS (
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a16",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a17",
+    ) AS "a19",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a18",
+    ) AS "a20",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2384,17 +2398,17 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a19",
+    ) AS "a21",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a20"
+    ) AS "a22"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a21" AS (
+), "mfc_a23" AS (
   SELECT
     "_u",
     "v",
@@ -2414,16 +2428,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a21" AS (
+), "mf_a23" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a21"
+    "v" AS "a23"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a21"
+    FROM "mfc_a23"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2458,7 +2472,7 @@ WITH "usr" AS (
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a22"
+    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a24"
   FROM "ev_2"
   GROUP BY
     "_u"
@@ -2492,7 +2506,7 @@ WITH "usr" AS (
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a23"
+    COUNT(1) AS "a25"
   FROM "ev_3"
   GROUP BY
     "_u"
@@ -2518,10 +2532,10 @@ WITH "usr" AS (
           THEN CAST(1 AS INT128) << CAST(DATE_DIFF('DAY', CAST('2026-10-02' AS DATE), CAST("c0" AS DATE)) AS INT128)
         END
       )
-    ) AS "a24",
+    ) AS "a26",
     COUNT(
       DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c1" END
-    ) AS "a25"
+    ) AS "a27"
   FROM "ev_4"
   GROUP BY
     "_u"
@@ -2533,36 +2547,38 @@ WITH "usr" AS (
     NULLIF(COALESCE("agg_0"."a2", 0), CAST('NaN' AS DOUBLE)) AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
-    "agg_0"."a5" AS "a5",
-    COALESCE("agg_0"."a7", 0) AS "a7",
-    COALESCE("agg_0"."a8", 0) AS "a8",
-    NULLIF(COALESCE("agg_0"."a9", 0), CAST('NaN' AS DOUBLE)) AS "a9",
-    NULLIF("agg_0"."a10", CAST('NaN' AS DOUBLE)) AS "a10",
-    "agg_0"."a11" AS "a11",
-    "agg_0"."a12" AS "a12",
-    COALESCE("agg_0"."a13", 0) AS "a13",
-    NULLIF(COALESCE("agg_0"."a14", 0), CAST('NaN' AS DOUBLE)) AS "a14",
-    NULLIF(COALESCE("agg_0"."a15", 0), CAST('NaN' AS DOUBLE)) AS "a15",
-    "mf_a6"."a6" AS "a6",
-    "agg_1"."a16" AS "a16",
-    COALESCE("agg_1"."a17", 0) AS "a17",
-    COALESCE("agg_1"."a18", 0) AS "a18",
+    COALESCE("agg_0"."a5" > 0, FALSE) AS "a5",
+    COALESCE("agg_0"."a6" > 0, FALSE) AS "a6",
+    "agg_0"."a7" AS "a7",
+    COALESCE("agg_0"."a9", 0) AS "a9",
+    COALESCE("agg_0"."a10", 0) AS "a10",
+    NULLIF(COALESCE("agg_0"."a11", 0), CAST('NaN' AS DOUBLE)) AS "a11",
+    NULLIF("agg_0"."a12", CAST('NaN' AS DOUBLE)) AS "a12",
+    "agg_0"."a13" AS "a13",
+    "agg_0"."a14" AS "a14",
+    COALESCE("agg_0"."a15", 0) AS "a15",
+    NULLIF(COALESCE("agg_0"."a16", 0), CAST('NaN' AS DOUBLE)) AS "a16",
+    NULLIF(COALESCE("agg_0"."a17", 0), CAST('NaN' AS DOUBLE)) AS "a17",
+    "mf_a8"."a8" AS "a8",
+    "agg_1"."a18" AS "a18",
     COALESCE("agg_1"."a19", 0) AS "a19",
     COALESCE("agg_1"."a20", 0) AS "a20",
-    "mf_a21"."a21" AS "a21",
-    COALESCE("agg_2"."a22", 0) AS "a22",
-    COALESCE("agg_3"."a23" > 0, FALSE) AS "a23",
-    COALESCE("agg_4"."a24", 0) AS "a24",
-    COALESCE("agg_4"."a25", 0) AS "a25"
+    COALESCE("agg_1"."a21", 0) AS "a21",
+    COALESCE("agg_1"."a22", 0) AS "a22",
+    "mf_a23"."a23" AS "a23",
+    COALESCE("agg_2"."a24", 0) AS "a24",
+    COALESCE("agg_3"."a25" > 0, FALSE) AS "a25",
+    COALESCE("agg_4"."a26", 0) AS "a26",
+    COALESCE("agg_4"."a27", 0) AS "a27"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a6"
-    ON "mf_a6"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a8"
+    ON "mf_a8"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a21"
-    ON "mf_a21"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a23"
+    ON "mf_a23"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
   LEFT JOIN "agg_3"
@@ -2579,12 +2595,12 @@ WITH "usr" AS (
       WHEN "p_1" IN ('Chengdu', '成都')
       THEN 'Chengdu'
       ELSE "p_1"
-    END AS "d13",
+    END AS "d14",
     2026 - EXTRACT(YEAR FROM "p_2") - CASE
       WHEN EXTRACT(MONTH FROM "p_2") * 100 + EXTRACT(DAY FROM "p_2") > 1101
       THEN 1
       ELSE 0
-    END AS "d24"
+    END AS "d25"
   FROM "base"
   CROSS JOIN (
     SELECT
@@ -2599,9 +2615,9 @@ WITH "usr" AS (
       ) / 86400) <= 30
       THEN 'new'
       WHEN FLOOR((
-        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a16")
+        EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a18")
       ) / 86400) > 90
-      OR "a16" IS NULL
+      OR "a18" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -2610,7 +2626,7 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS DOUBLE) AND "a22" >= 3
+      WHEN "d6" >= CAST(0.8 AS DOUBLE) AND "a24" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS DOUBLE)
       THEN 'sensitive'
@@ -2619,17 +2635,17 @@ WITH "usr" AS (
       ELSE 'indifferent'
     END AS "d8",
     CASE
-      WHEN "a11" = 'skincare'
+      WHEN "a13" = 'skincare'
       THEN 'makeup'
-      WHEN "a11" = 'makeup'
+      WHEN "a13" = 'makeup'
       THEN 'skincare'
-      WHEN "a11" = 'fragrance'
+      WHEN "a13" = 'fragrance'
       THEN 'bodycare'
-      WHEN "a11" = 'haircare'
+      WHEN "a13" = 'haircare'
       THEN 'bodycare'
-      WHEN "a11" = 'bodycare'
+      WHEN "a13" = 'bodycare'
       THEN 'fragrance'
-    END AS "d52"
+    END AS "d53"
   FROM "lvl_1"
   CROSS JOIN (
     SELECT
@@ -2639,7 +2655,7 @@ WITH "usr" AS (
 SELECT
   "_u",
   "a0" AS "d0",
-  "a16" AS "d1",
+  "a18" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -2655,69 +2671,70 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a22" AS "d7",
+  "a24" AS "d7",
   "d8",
-  "a4" AS "d9",
-  "p_1" AS "d10",
-  "a17" AS "d11",
-  "d13",
-  "a18" AS "d16",
-  "a19" AS "d19",
-  "a5" AS "d21",
-  "a6" AS "d22",
-  "d24",
-  "p_3" AS "d26",
-  "p_6" AS "d27",
-  "a7" AS "d29",
-  "a8" AS "d31",
-  "a9" AS "d33",
-  "a24" AS "d34",
-  "a23" AS "d36",
-  "p_4" AS "d38",
+  COALESCE("a4" AND NOT "a5", FALSE) AS "d9",
+  "a6" AS "d10",
+  "p_1" AS "d11",
+  "a19" AS "d12",
+  "d14",
+  "a20" AS "d17",
+  "a21" AS "d20",
+  "a7" AS "d22",
+  "a8" AS "d23",
+  "d25",
+  "p_3" AS "d27",
+  "p_6" AS "d28",
+  "a9" AS "d30",
+  "a10" AS "d32",
+  "a11" AS "d34",
+  "a26" AS "d35",
+  "a25" AS "d37",
+  "p_4" AS "d39",
   FLOOR((
     EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("p_0")
-  ) / 86400) AS "d39",
-  "a20" AS "d40",
-  "a25" AS "d41",
-  "a21" AS "d42",
-  "a10" AS "d43",
-  "a11" AS "d44",
-  "a12" AS "d45",
-  "a13" AS "d46",
-  "a14" AS "d47",
-  "a15" AS "d48",
-  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d49",
+  ) / 86400) AS "d40",
+  "a22" AS "d41",
+  "a27" AS "d42",
+  "a23" AS "d43",
+  "a12" AS "d44",
+  "a13" AS "d45",
+  "a14" AS "d46",
+  "a15" AS "d47",
+  "a16" AS "d48",
+  "a17" AS "d49",
+  CASE WHEN "a11" >= 5000 THEN 'high' WHEN "a11" >= 1000 THEN 'mid' ELSE 'low' END AS "d50",
   CASE
-    WHEN "a18" >= 8
+    WHEN "a20" >= 8
     THEN 'high'
-    WHEN "a18" >= 2
+    WHEN "a20" >= 2
     THEN 'mid'
-    WHEN "a17" >= 1
+    WHEN "a19" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d50",
+  END AS "d51",
   FLOOR((
-    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a16")
-  ) / 86400) AS "d51",
-  "d52",
-  "a17" >= 1 AS "d53",
-  "a6" AS "d54",
-  "d52" AS "d55",
+    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a18")
+  ) / 86400) AS "d52",
+  "d53",
+  "a19" >= 1 AS "d54",
+  "a8" AS "d55",
+  "d53" AS "d56",
   FLOOR((
-    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a16")
-  ) / 86400) >= 30 AS "d56",
-  "a6" AS "d57",
+    EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("a18")
+  ) / 86400) >= 30 AS "d57",
+  "a8" AS "d58",
   CASE
-    WHEN "a10" >= 800
+    WHEN "a12" >= 800
     THEN 100
-    WHEN "a10" >= 400
+    WHEN "a12" >= 400
     THEN 50
-    WHEN "a10" >= 150
+    WHEN "a12" >= 150
     THEN 20
     ELSE 10
-  END AS "d58",
-  "a0" = 1 AS "d59",
-  "p_5" AS "d60"
+  END AS "d59",
+  "a0" = 1 AS "d60",
+  "p_5" AS "d61"
 FROM "lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -2930,37 +2947,37 @@ SELECT
   CAST("d4" AS DOUBLE),
   CAST("d6" AS DOUBLE),
   CAST("d7" AS DOUBLE),
-  CAST("d9" AS BOOLEAN),
-  CAST("d10" AS TEXT),
-  CAST("d11" AS DOUBLE),
-  CAST("d13" AS TEXT),
-  CAST("d16" AS DOUBLE),
-  CAST("d19" AS DOUBLE),
-  CAST("d21" AS TIMESTAMP),
-  CAST("d22" AS TEXT),
-  CAST("d24" AS DOUBLE),
-  CAST("d26" AS DOUBLE),
-  CAST("d27" AS TEXT),
-  CAST("d29" AS DOUBLE),
-  CAST("d31" AS DOUBLE),
-  CAST("d33" AS DOUBLE),
+  CAST("d10" AS BOOLEAN),
+  CAST("d11" AS TEXT),
+  CAST("d12" AS DOUBLE),
+  CAST("d14" AS TEXT),
+  CAST("d17" AS DOUBLE),
+  CAST("d20" AS DOUBLE),
+  CAST("d22" AS TIMESTAMP),
+  CAST("d23" AS TEXT),
+  CAST("d25" AS DOUBLE),
+  CAST("d27" AS DOUBLE),
+  CAST("d28" AS TEXT),
+  CAST("d30" AS DOUBLE),
+  CAST("d32" AS DOUBLE),
   CAST("d34" AS DOUBLE),
-  CAST("d36" AS BOOLEAN),
-  CAST("d38" AS TEXT),
-  CAST("d39" AS DOUBLE),
+  CAST("d35" AS DOUBLE),
+  CAST("d37" AS BOOLEAN),
+  CAST("d39" AS TEXT),
   CAST("d40" AS DOUBLE),
   CAST("d41" AS DOUBLE),
-  CAST("d42" AS TEXT),
-  CAST("d43" AS DOUBLE),
-  CAST("d44" AS TEXT),
+  CAST("d42" AS DOUBLE),
+  CAST("d43" AS TEXT),
+  CAST("d44" AS DOUBLE),
   CAST("d45" AS TEXT),
-  CAST("d46" AS DOUBLE),
+  CAST("d46" AS TEXT),
   CAST("d47" AS DOUBLE),
   CAST("d48" AS DOUBLE),
-  CAST("d49" AS TEXT),
+  CAST("d49" AS DOUBLE),
   CAST("d50" AS TEXT),
-  CAST("d51" AS DOUBLE),
-  CAST("d52" AS TEXT)
+  CAST("d51" AS TEXT),
+  CAST("d52" AS DOUBLE),
+  CAST("d53" AS TEXT)
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
@@ -2991,47 +3008,49 @@ SELECT
 FROM (
   SELECT
     "_u",
-    COALESCE("d11" >= 3 AND "d0" >= 1 AND "d10" = 'Beijing' AND NOT "d9", FALSE) AS "_f0",
-    COALESCE("d11" >= 3 AND "d0" >= 1 AND "d13" = 'Beijing' AND NOT "d9", FALSE) AS "_f1",
-    COALESCE("d2" = 'loyal' AND "d13" = 'Beijing', FALSE) AS "_f2",
-    COALESCE("d4" >= 3000 AND "d16" = 0 AND "d11" >= 1, FALSE) AS "_f3",
-    COALESCE("d8" IN ('fanatic', 'sensitive') AND "d7" >= 3, FALSE) AS "_f4",
-    COALESCE("d19" >= 3 AND "d3" = 0, FALSE) AS "_f5",
+    "d9" AS "_f0",
+    COALESCE("d12" >= 3 AND "d0" >= 1 AND "d11" = 'Beijing' AND NOT "d10", FALSE) AS "_f1",
+    COALESCE("d12" >= 3 AND "d0" >= 1 AND "d14" = 'Beijing' AND NOT "d10", FALSE) AS "_f2",
+    COALESCE("d2" = 'loyal' AND "d14" = 'Beijing', FALSE) AS "_f3",
+    COALESCE("d4" >= 3000 AND "d17" = 0 AND "d12" >= 1, FALSE) AS "_f4",
+    COALESCE("d8" IN ('fanatic', 'sensitive') AND "d7" >= 3, FALSE) AS "_f5",
+    COALESCE("d20" >= 3 AND "d3" = 0, FALSE) AS "_f6",
     COALESCE(
-      "d22" = 'skincare'
+      "d23" = 'skincare'
       AND (
         FLOOR((
-          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
+          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d22")
         ) / 86400) >= 30
         AND FLOOR((
-          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d21")
+          EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("d22")
         ) / 86400) <= 90
       ),
       FALSE
-    ) AS "_f6",
-    COALESCE("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new', FALSE) AS "_f7",
-    COALESCE("d27" IN ('gold', 'platinum') AND "d26" > 0, FALSE) AS "_f8",
-    COALESCE("d29" = 0 AND "d3" >= 1 AND "d0" > "d3", FALSE) AS "_f9",
-    COALESCE("d2" = 'new' AND "d31" >= 2, FALSE) AS "_f10",
-    COALESCE("d34" >= 3 AND "d33" = 0, FALSE) AS "_f11",
-    COALESCE("d3" >= 1 AND NOT "d36", FALSE) AS "_f12"
+    ) AS "_f7",
+    COALESCE("d25" >= 18 AND "d25" <= 25 AND "d2" = 'new', FALSE) AS "_f8",
+    COALESCE("d28" IN ('gold', 'platinum') AND "d27" > 0, FALSE) AS "_f9",
+    COALESCE("d30" = 0 AND "d3" >= 1 AND "d0" > "d3", FALSE) AS "_f10",
+    COALESCE("d2" = 'new' AND "d32" >= 2, FALSE) AS "_f11",
+    COALESCE("d35" >= 3 AND "d34" = 0, FALSE) AS "_f12",
+    COALESCE("d3" >= 1 AND NOT "d37", FALSE) AS "_f13"
   FROM "segl_retail_result"
 ) AS "flags"
 UNPIVOT("_set" FOR 
   "_flag" IN (
-    "_f0" AS "beijing_loyal",
-    "_f1" AS "beijing_loyal_any_spelling",
-    "_f2" AS "loyal_beijing",
-    "_f3" AS "high_value_at_risk",
-    "_f4" AS "coupon_hunters",
-    "_f5" AS "weekend_browsers",
-    "_f6" AS "skincare_fans_no_recent_order",
-    "_f7" AS "young_new_members",
-    "_f8" AS "gold_or_better",
-    "_f9" AS "reactivated",
-    "_f10" AS "fast_starters",
-    "_f11" AS "app_browsers_no_order",
-    "_f12" AS "bind_wechat_invite"
+    "_f0" AS "lapsed_buyers",
+    "_f1" AS "beijing_loyal",
+    "_f2" AS "beijing_loyal_any_spelling",
+    "_f3" AS "loyal_beijing",
+    "_f4" AS "high_value_at_risk",
+    "_f5" AS "coupon_hunters",
+    "_f6" AS "weekend_browsers",
+    "_f7" AS "skincare_fans_no_recent_order",
+    "_f8" AS "young_new_members",
+    "_f9" AS "gold_or_better",
+    "_f10" AS "reactivated",
+    "_f11" AS "fast_starters",
+    "_f12" AS "app_browsers_no_order",
+    "_f13" AS "bind_wechat_invite"
   )
 )
 WHERE
@@ -3220,9 +3239,9 @@ SELECT
   CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  'b17f3ead042f8dca308887c563c6af53d237691372a97ae6ad212edc02c7c0de',
+  '2cc58c7da59b720985dac05fac0cb379bad7791c09ddccded3db1f0ead55018c',
   'unknown',
-  '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
+  '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "segl_retail_result";
 
 DROP TABLE IF EXISTS "segl_retail_result";

@@ -2299,8 +2299,8 @@ WITH "usr" AS (
 ), "evr_0" AS (
   SELECT
     *,
-    MAX("_t") OVER (PARTITION BY "_u") AS "t_a11",
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a12"
+    MAX("_t") OVER (PARTITION BY "_u") AS "t_a13",
+    MIN("_t") OVER (PARTITION BY "_u") AS "t_a14"
   FROM "ev_0"
 ), "agg_0" AS (
   SELECT
@@ -2311,11 +2311,17 @@ WITH "usr" AS (
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' AND NOT (
       "c1" IS NULL
     ) THEN 1 END) AS "a3",
-    COUNT(CASE WHEN "_t" >= '2026-10-25 00:00:00' AND "c2" = 'Shiseido' THEN 1 END) AS "a4",
-    MAX("c3") AS "a5",
+    COUNT(
+      CASE WHEN "_t" >= '2025-11-01 00:00:00' AND "_t" < '2026-07-04 00:00:00' THEN 1 END
+    ) AS "a4",
+    COUNT(
+      CASE WHEN "_t" >= '2026-07-04 00:00:00' AND "_t" < '2026-10-02 00:00:00' THEN 1 END
+    ) AS "a5",
+    COUNT(CASE WHEN "_t" >= '2026-10-25 00:00:00' AND "c2" = 'Shiseido' THEN 1 END) AS "a6",
+    MAX("c3") AS "a7",
     COUNT(
       CASE WHEN "_t" >= '2026-05-05 00:00:00' AND "_t" < '2026-08-03 00:00:00' THEN 1 END
-    ) AS "a7",
+    ) AS "a9",
     COUNT(
       CASE
         WHEN FLOOR(
@@ -2337,32 +2343,32 @@ WITH "usr" AS (
         ) < 7
         THEN 1
       END
-    ) AS "a8",
-    SUM(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "a9",
-    AVG(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a10",
-    MAX(CASE WHEN "_t" = "t_a11" THEN "c4" END) AS "a11",
-    MIN(CASE WHEN "_t" = "t_a12" THEN "c2" END) AS "a12",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN DATE("c3") END) AS "a13",
-    SUM(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "a14",
+    ) AS "a10",
+    SUM(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "a11",
+    AVG(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "a12",
+    MAX(CASE WHEN "_t" = "t_a13" THEN "c4" END) AS "a13",
+    MIN(CASE WHEN "_t" = "t_a14" THEN "c2" END) AS "a14",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN DATE("c3") END) AS "a15",
+    SUM(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "a16",
     SUM(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS REAL)
       END
-    ) AS "a15",
+    ) AS "a17",
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "n_a2",
-    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a9",
-    COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a14",
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a11",
+    COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a16",
     COUNT(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00' AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS REAL)
       END
-    ) AS "n_a15"
+    ) AS "n_a17"
   FROM "evr_0"
   GROUP BY
     "_u"
-), "mfc_a6" AS (
+), "mfc_a8" AS (
   SELECT
     "_u",
     "v",
@@ -2382,16 +2388,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a6" AS (
+), "mf_a8" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a6"
+    "v" AS "a8"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
-    FROM "mfc_a6"
+    FROM "mfc_a8"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2428,9 +2434,9 @@ WITH "usr" AS (
 ), "agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a16",
-    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a17",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a18",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
+    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a19",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a20",
     COUNT(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00'
@@ -2441,12 +2447,12 @@ WITH "usr" AS (
         )
         THEN 1
       END
-    ) AS "a19",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a20"
+    ) AS "a21",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a22"
   FROM "ev_1"
   GROUP BY
     "_u"
-), "mfc_a21" AS (
+), "mfc_a23" AS (
   SELECT
     "_u",
     "v",
@@ -2466,16 +2472,16 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a21" AS (
+), "mf_a23" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a21"
+    "v" AS "a23"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
-    FROM "mfc_a21"
+    FROM "mfc_a23"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -2522,7 +2528,7 @@ WITH "usr" AS (
 ), "agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a22"
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a24"
   FROM "ev_2"
   GROUP BY
     "_u"
@@ -2564,7 +2570,7 @@ WITH "usr" AS (
 ), "agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a23"
+    COUNT(1) AS "a25"
   FROM "ev_3"
   GROUP BY
     "_u"
@@ -2583,8 +2589,8 @@ WITH "usr" AS (
 ), "agg_4" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-10-02 00:00:00' THEN DATE("c0") END) AS "a24",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c1" END) AS "a25"
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-10-02 00:00:00' THEN DATE("c0") END) AS "a26",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c1" END) AS "a27"
   FROM "ev_4"
   GROUP BY
     "_u"
@@ -2596,36 +2602,38 @@ WITH "usr" AS (
     CASE WHEN "agg_0"."n_a2" > 0 THEN "agg_0"."a2" ELSE 0 END AS "a2",
     COALESCE("agg_0"."a3", 0) AS "a3",
     COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
-    "agg_0"."a5" AS "a5",
-    COALESCE("agg_0"."a7", 0) AS "a7",
-    COALESCE("agg_0"."a8", 0) AS "a8",
-    CASE WHEN "agg_0"."n_a9" > 0 THEN "agg_0"."a9" ELSE 0 END AS "a9",
-    "agg_0"."a10" AS "a10",
-    "agg_0"."a11" AS "a11",
+    COALESCE("agg_0"."a5" > 0, FALSE) AS "a5",
+    COALESCE("agg_0"."a6" > 0, FALSE) AS "a6",
+    "agg_0"."a7" AS "a7",
+    COALESCE("agg_0"."a9", 0) AS "a9",
+    COALESCE("agg_0"."a10", 0) AS "a10",
+    CASE WHEN "agg_0"."n_a11" > 0 THEN "agg_0"."a11" ELSE 0 END AS "a11",
     "agg_0"."a12" AS "a12",
-    COALESCE("agg_0"."a13", 0) AS "a13",
-    CASE WHEN "agg_0"."n_a14" > 0 THEN "agg_0"."a14" ELSE 0 END AS "a14",
-    CASE WHEN "agg_0"."n_a15" > 0 THEN "agg_0"."a15" ELSE 0 END AS "a15",
-    "mf_a6"."a6" AS "a6",
-    "agg_1"."a16" AS "a16",
-    COALESCE("agg_1"."a17", 0) AS "a17",
-    COALESCE("agg_1"."a18", 0) AS "a18",
+    "agg_0"."a13" AS "a13",
+    "agg_0"."a14" AS "a14",
+    COALESCE("agg_0"."a15", 0) AS "a15",
+    CASE WHEN "agg_0"."n_a16" > 0 THEN "agg_0"."a16" ELSE 0 END AS "a16",
+    CASE WHEN "agg_0"."n_a17" > 0 THEN "agg_0"."a17" ELSE 0 END AS "a17",
+    "mf_a8"."a8" AS "a8",
+    "agg_1"."a18" AS "a18",
     COALESCE("agg_1"."a19", 0) AS "a19",
     COALESCE("agg_1"."a20", 0) AS "a20",
-    "mf_a21"."a21" AS "a21",
-    COALESCE("agg_2"."a22", 0) AS "a22",
-    COALESCE("agg_3"."a23" > 0, FALSE) AS "a23",
-    COALESCE("agg_4"."a24", 0) AS "a24",
-    COALESCE("agg_4"."a25", 0) AS "a25"
+    COALESCE("agg_1"."a21", 0) AS "a21",
+    COALESCE("agg_1"."a22", 0) AS "a22",
+    "mf_a23"."a23" AS "a23",
+    COALESCE("agg_2"."a24", 0) AS "a24",
+    COALESCE("agg_3"."a25" > 0, FALSE) AS "a25",
+    COALESCE("agg_4"."a26", 0) AS "a26",
+    COALESCE("agg_4"."a27", 0) AS "a27"
   FROM "usr"
   LEFT JOIN "agg_0"
     ON "agg_0"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a6"
-    ON "mf_a6"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a8"
+    ON "mf_a8"."_g" = "usr"."_u"
   LEFT JOIN "agg_1"
     ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a21"
-    ON "mf_a21"."_g" = "usr"."_u"
+  LEFT JOIN "mf_a23"
+    ON "mf_a23"."_g" = "usr"."_u"
   LEFT JOIN "agg_2"
     ON "agg_2"."_g" = "usr"."_u"
   LEFT JOIN "agg_3"
@@ -2642,12 +2650,12 @@ WITH "usr" AS (
       WHEN "p_1" IN ('Chengdu', '成都')
       THEN 'Chengdu'
       ELSE "p_1"
-    END AS "d13",
+    END AS "d14",
     2026 - CAST(STRFTIME('%Y', "p_2") AS INTEGER) - CASE
       WHEN CAST(STRFTIME('%m', "p_2") AS INTEGER) * 100 + CAST(STRFTIME('%d', "p_2") AS INTEGER) > 1101
       THEN 1
       ELSE 0
-    END AS "d24"
+    END AS "d25"
   FROM "base"
 ), "lvl_2" AS (
   SELECT
@@ -2680,15 +2688,15 @@ WITH "usr" AS (
               ELSE 0
             END
           ) - (
-            CAST(STRFTIME('%s', DATETIME("a16")) AS INTEGER) + CASE
-              WHEN SUBSTR("a16", 20, 1) = '.'
-              THEN CAST('0' || SUBSTR("a16", 20) AS REAL)
+            CAST(STRFTIME('%s', DATETIME("a18")) AS INTEGER) + CASE
+              WHEN SUBSTR("a18", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a18", 20) AS REAL)
               ELSE 0
             END
           )
         ) AS REAL) / 86400
       ) > 90
-      OR "a16" IS NULL
+      OR "a18" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -2697,7 +2705,7 @@ WITH "usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS REAL) AND "a22" >= 3
+      WHEN "d6" >= CAST(0.8 AS REAL) AND "a24" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS REAL)
       THEN 'sensitive'
@@ -2706,23 +2714,23 @@ WITH "usr" AS (
       ELSE 'indifferent'
     END AS "d8",
     CASE
-      WHEN "a11" = 'skincare'
+      WHEN "a13" = 'skincare'
       THEN 'makeup'
-      WHEN "a11" = 'makeup'
+      WHEN "a13" = 'makeup'
       THEN 'skincare'
-      WHEN "a11" = 'fragrance'
+      WHEN "a13" = 'fragrance'
       THEN 'bodycare'
-      WHEN "a11" = 'haircare'
+      WHEN "a13" = 'haircare'
       THEN 'bodycare'
-      WHEN "a11" = 'bodycare'
+      WHEN "a13" = 'bodycare'
       THEN 'fragrance'
-    END AS "d52"
+    END AS "d53"
   FROM "lvl_1"
 )
 SELECT
   "_u",
   "a0" AS "d0",
-  "a16" AS "d1",
+  "a18" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -2738,24 +2746,25 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a22" AS "d7",
+  "a24" AS "d7",
   "d8",
-  "a4" AS "d9",
-  "p_1" AS "d10",
-  "a17" AS "d11",
-  COALESCE("a17" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a4", FALSE) AS "d12",
-  "d13",
-  COALESCE("a17" >= 3 AND "a0" >= 1 AND "d13" = 'Beijing' AND NOT "a4", FALSE) AS "d14",
-  COALESCE("d2" = 'loyal' AND "d13" = 'Beijing', FALSE) AS "d15",
-  "a18" AS "d16",
-  COALESCE("a2" >= 3000 AND "a18" = 0 AND "a17" >= 1, FALSE) AS "d17",
-  COALESCE("d8" IN ('fanatic', 'sensitive') AND "a22" >= 3, FALSE) AS "d18",
-  "a19" AS "d19",
-  COALESCE("a19" >= 3 AND "a1" = 0, FALSE) AS "d20",
-  "a5" AS "d21",
-  "a6" AS "d22",
+  COALESCE("a4" AND NOT "a5", FALSE) AS "d9",
+  "a6" AS "d10",
+  "p_1" AS "d11",
+  "a19" AS "d12",
+  COALESCE("a19" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a6", FALSE) AS "d13",
+  "d14",
+  COALESCE("a19" >= 3 AND "a0" >= 1 AND "d14" = 'Beijing' AND NOT "a6", FALSE) AS "d15",
+  COALESCE("d2" = 'loyal' AND "d14" = 'Beijing', FALSE) AS "d16",
+  "a20" AS "d17",
+  COALESCE("a2" >= 3000 AND "a20" = 0 AND "a19" >= 1, FALSE) AS "d18",
+  COALESCE("d8" IN ('fanatic', 'sensitive') AND "a24" >= 3, FALSE) AS "d19",
+  "a21" AS "d20",
+  COALESCE("a21" >= 3 AND "a1" = 0, FALSE) AS "d21",
+  "a7" AS "d22",
+  "a8" AS "d23",
   COALESCE(
-    "a6" = 'skincare'
+    "a8" = 'skincare'
     AND (
       FLOOR(
         CAST((
@@ -2766,9 +2775,9 @@ SELECT
               ELSE 0
             END
           ) - (
-            CAST(STRFTIME('%s', DATETIME("a5")) AS INTEGER) + CASE
-              WHEN SUBSTR("a5", 20, 1) = '.'
-              THEN CAST('0' || SUBSTR("a5", 20) AS REAL)
+            CAST(STRFTIME('%s', DATETIME("a7")) AS INTEGER) + CASE
+              WHEN SUBSTR("a7", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a7", 20) AS REAL)
               ELSE 0
             END
           )
@@ -2783,9 +2792,9 @@ SELECT
               ELSE 0
             END
           ) - (
-            CAST(STRFTIME('%s', DATETIME("a5")) AS INTEGER) + CASE
-              WHEN SUBSTR("a5", 20, 1) = '.'
-              THEN CAST('0' || SUBSTR("a5", 20) AS REAL)
+            CAST(STRFTIME('%s', DATETIME("a7")) AS INTEGER) + CASE
+              WHEN SUBSTR("a7", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a7", 20) AS REAL)
               ELSE 0
             END
           )
@@ -2793,22 +2802,22 @@ SELECT
       ) <= 90
     ),
     FALSE
-  ) AS "d23",
-  "d24",
-  COALESCE("d24" >= 18 AND "d24" <= 25 AND "d2" = 'new', FALSE) AS "d25",
-  "p_3" AS "d26",
-  "p_6" AS "d27",
-  COALESCE("p_6" IN ('gold', 'platinum') AND "p_3" > 0, FALSE) AS "d28",
-  "a7" AS "d29",
-  COALESCE("a7" = 0 AND "a1" >= 1 AND "a0" > "a1", FALSE) AS "d30",
-  "a8" AS "d31",
-  COALESCE("d2" = 'new' AND "a8" >= 2, FALSE) AS "d32",
-  "a9" AS "d33",
-  "a24" AS "d34",
-  COALESCE("a24" >= 3 AND "a9" = 0, FALSE) AS "d35",
-  "a23" AS "d36",
-  COALESCE("a1" >= 1 AND NOT "a23", FALSE) AS "d37",
-  "p_4" AS "d38",
+  ) AS "d24",
+  "d25",
+  COALESCE("d25" >= 18 AND "d25" <= 25 AND "d2" = 'new', FALSE) AS "d26",
+  "p_3" AS "d27",
+  "p_6" AS "d28",
+  COALESCE("p_6" IN ('gold', 'platinum') AND "p_3" > 0, FALSE) AS "d29",
+  "a9" AS "d30",
+  COALESCE("a9" = 0 AND "a1" >= 1 AND "a0" > "a1", FALSE) AS "d31",
+  "a10" AS "d32",
+  COALESCE("d2" = 'new' AND "a10" >= 2, FALSE) AS "d33",
+  "a11" AS "d34",
+  "a26" AS "d35",
+  COALESCE("a26" >= 3 AND "a11" = 0, FALSE) AS "d36",
+  "a25" AS "d37",
+  COALESCE("a1" >= 1 AND NOT "a25", FALSE) AS "d38",
+  "p_4" AS "d39",
   FLOOR(
     CAST((
       (
@@ -2825,26 +2834,26 @@ SELECT
         END
       )
     ) AS REAL) / 86400
-  ) AS "d39",
-  "a20" AS "d40",
-  "a25" AS "d41",
-  "a21" AS "d42",
-  "a10" AS "d43",
-  "a11" AS "d44",
-  "a12" AS "d45",
-  "a13" AS "d46",
-  "a14" AS "d47",
-  "a15" AS "d48",
-  CASE WHEN "a9" >= 5000 THEN 'high' WHEN "a9" >= 1000 THEN 'mid' ELSE 'low' END AS "d49",
+  ) AS "d40",
+  "a22" AS "d41",
+  "a27" AS "d42",
+  "a23" AS "d43",
+  "a12" AS "d44",
+  "a13" AS "d45",
+  "a14" AS "d46",
+  "a15" AS "d47",
+  "a16" AS "d48",
+  "a17" AS "d49",
+  CASE WHEN "a11" >= 5000 THEN 'high' WHEN "a11" >= 1000 THEN 'mid' ELSE 'low' END AS "d50",
   CASE
-    WHEN "a18" >= 8
+    WHEN "a20" >= 8
     THEN 'high'
-    WHEN "a18" >= 2
+    WHEN "a20" >= 2
     THEN 'mid'
-    WHEN "a17" >= 1
+    WHEN "a19" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d50",
+  END AS "d51",
   FLOOR(
     CAST((
       (
@@ -2854,18 +2863,18 @@ SELECT
           ELSE 0
         END
       ) - (
-        CAST(STRFTIME('%s', DATETIME("a16")) AS INTEGER) + CASE
-          WHEN SUBSTR("a16", 20, 1) = '.'
-          THEN CAST('0' || SUBSTR("a16", 20) AS REAL)
+        CAST(STRFTIME('%s', DATETIME("a18")) AS INTEGER) + CASE
+          WHEN SUBSTR("a18", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a18", 20) AS REAL)
           ELSE 0
         END
       )
     ) AS REAL) / 86400
-  ) AS "d51",
-  "d52",
-  "a17" >= 1 AS "d53",
-  "a6" AS "d54",
-  "d52" AS "d55",
+  ) AS "d52",
+  "d53",
+  "a19" >= 1 AS "d54",
+  "a8" AS "d55",
+  "d53" AS "d56",
   FLOOR(
     CAST((
       (
@@ -2875,26 +2884,26 @@ SELECT
           ELSE 0
         END
       ) - (
-        CAST(STRFTIME('%s', DATETIME("a16")) AS INTEGER) + CASE
-          WHEN SUBSTR("a16", 20, 1) = '.'
-          THEN CAST('0' || SUBSTR("a16", 20) AS REAL)
+        CAST(STRFTIME('%s', DATETIME("a18")) AS INTEGER) + CASE
+          WHEN SUBSTR("a18", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a18", 20) AS REAL)
           ELSE 0
         END
       )
     ) AS REAL) / 86400
-  ) >= 30 AS "d56",
-  "a6" AS "d57",
+  ) >= 30 AS "d57",
+  "a8" AS "d58",
   CASE
-    WHEN "a10" >= 800
+    WHEN "a12" >= 800
     THEN 100
-    WHEN "a10" >= 400
+    WHEN "a12" >= 400
     THEN 50
-    WHEN "a10" >= 150
+    WHEN "a12" >= 150
     THEN 20
     ELSE 10
-  END AS "d58",
-  "a0" = 1 AS "d59",
-  "p_5" AS "d60"
+  END AS "d59",
+  "a0" = 1 AS "d60",
+  "p_5" AS "d61"
 FROM "lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -2996,37 +3005,37 @@ SELECT
   CAST("d4" AS REAL),
   CAST("d6" AS REAL),
   CAST("d7" AS REAL),
-  CAST("d9" AS INTEGER),
-  CAST("d10" AS TEXT),
-  CAST("d11" AS REAL),
-  CAST("d13" AS TEXT),
-  CAST("d16" AS REAL),
-  CAST("d19" AS REAL),
-  CAST("d21" AS TEXT),
+  CAST("d10" AS INTEGER),
+  CAST("d11" AS TEXT),
+  CAST("d12" AS REAL),
+  CAST("d14" AS TEXT),
+  CAST("d17" AS REAL),
+  CAST("d20" AS REAL),
   CAST("d22" AS TEXT),
-  CAST("d24" AS REAL),
-  CAST("d26" AS REAL),
-  CAST("d27" AS TEXT),
-  CAST("d29" AS REAL),
-  CAST("d31" AS REAL),
-  CAST("d33" AS REAL),
+  CAST("d23" AS TEXT),
+  CAST("d25" AS REAL),
+  CAST("d27" AS REAL),
+  CAST("d28" AS TEXT),
+  CAST("d30" AS REAL),
+  CAST("d32" AS REAL),
   CAST("d34" AS REAL),
-  CAST("d36" AS INTEGER),
-  CAST("d38" AS TEXT),
-  CAST("d39" AS REAL),
+  CAST("d35" AS REAL),
+  CAST("d37" AS INTEGER),
+  CAST("d39" AS TEXT),
   CAST("d40" AS REAL),
   CAST("d41" AS REAL),
-  CAST("d42" AS TEXT),
-  CAST("d43" AS REAL),
-  CAST("d44" AS TEXT),
+  CAST("d42" AS REAL),
+  CAST("d43" AS TEXT),
+  CAST("d44" AS REAL),
   CAST("d45" AS TEXT),
-  CAST("d46" AS REAL),
+  CAST("d46" AS TEXT),
   CAST("d47" AS REAL),
   CAST("d48" AS REAL),
-  CAST("d49" AS TEXT),
+  CAST("d49" AS REAL),
   CAST("d50" AS TEXT),
-  CAST("d51" AS REAL),
-  CAST("d52" AS TEXT)
+  CAST("d51" AS TEXT),
+  CAST("d52" AS REAL),
+  CAST("d53" AS TEXT)
 FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
@@ -3049,11 +3058,19 @@ INSERT INTO "segl_retail_members" (
 )
 SELECT
   '2026-11-01 00:00:00',
+  'lapsed_buyers',
+  "_u"
+FROM "segl_retail_result"
+WHERE
+  "d9" = TRUE
+UNION ALL
+SELECT
+  '2026-11-01 00:00:00',
   'beijing_loyal',
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d12" = TRUE
+  "d13" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3061,7 +3078,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d14" = TRUE
+  "d15" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3069,7 +3086,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d15" = TRUE
+  "d16" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3077,7 +3094,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d17" = TRUE
+  "d18" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3085,7 +3102,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d18" = TRUE
+  "d19" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3093,7 +3110,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d20" = TRUE
+  "d21" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3101,7 +3118,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d23" = TRUE
+  "d24" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3109,7 +3126,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d25" = TRUE
+  "d26" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3117,7 +3134,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d28" = TRUE
+  "d29" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3125,7 +3142,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d30" = TRUE
+  "d31" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3133,7 +3150,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d32" = TRUE
+  "d33" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3141,7 +3158,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d35" = TRUE
+  "d36" = TRUE
 UNION ALL
 SELECT
   '2026-11-01 00:00:00',
@@ -3149,7 +3166,7 @@ SELECT
   "_u"
 FROM "segl_retail_result"
 WHERE
-  "d37" = TRUE;
+  "d38" = TRUE;
 
 CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
 SELECT
@@ -3292,9 +3309,9 @@ SELECT
   STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
   CAST(NULL AS REAL),
   CAST(COUNT(*) AS INTEGER),
-  'b17f3ead042f8dca308887c563c6af53d237691372a97ae6ad212edc02c7c0de',
+  '2cc58c7da59b720985dac05fac0cb379bad7791c09ddccded3db1f0ead55018c',
   'unknown',
-  '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
+  '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "segl_retail_result";
 
 DROP TABLE IF EXISTS "segl_retail_result";

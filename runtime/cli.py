@@ -36,6 +36,8 @@ from segl.dsl.diagnostics import (
 )
 from segl.runtime import json_text
 from segl.runtime.engines import (
+    LOCKED_WORDS,
+    READ_ONLY_WORDS,
     DatabaseLocked,
     Engine,
     EngineError,
@@ -91,8 +93,10 @@ FOREIGN_RESULTS = "the results tables may have been written by another tool or v
 
 
 def refused(engine: Engine, err: EngineError, *hints: str) -> NoReturn:
-    """E0605: the database refused a statement (tables of another tool or version)."""
-    fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, hints)])
+    """E0605: the database refused a statement (tables of another tool or version, unless
+    the engine's words say what else: EngineError.hint)."""
+    told = (err.hint,) if err.hint is not None else hints
+    fail([Diagnostic("E0605", f"the {engine.name} database refused: {err}", None, told)])
 
 
 @contextmanager
@@ -216,13 +220,13 @@ def open_engine(
             "check that the URL names a database of its kind (duckdb:/// a DuckDB file, "
             "sqlite:/// a SQLite file) that is reachable"
         )
-        if not read_only and any(
-            words in str(err) for words in ("Read-only file system", "Permission denied")
-        ):
+        if not read_only and any(words in str(err) for words in READ_ONLY_WORDS):
             hint = (
                 "this command writes to the database (results, journey state or scratch "
                 "tables): the file and its folder must be writable"
             )
+        elif any(words in str(err) for words in LOCKED_WORDS):
+            hint = err.hint or hint
         fail([Diagnostic("E0605", f"cannot open {chosen}: {err}", None, (hint,))], fmt=fmt)
     try:
         yield engine

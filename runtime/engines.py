@@ -40,6 +40,25 @@ TIMES = (Type.TIMESTAMP, Kind.INSTANT)
 class EngineError(Exception):
     """A database refused something; the message is the engine's own words."""
 
+    @property
+    def hint(self) -> str | None:
+        """What to do, where the engine's words say it plainly: a file another process
+        holds (SQLite waits `timeout` seconds, then says "database is locked"), a file
+        or folder that cannot be written."""
+        text = str(self)
+        if any(words in text for words in LOCKED_WORDS):
+            return (
+                "another process holds the database file (a `segl run`, a delivery or "
+                "another tool writing to it): try again when it is done"
+            )
+        if any(words in text for words in READ_ONLY_WORDS):
+            return "the database file and its folder must be writable by this user"
+        return None
+
+
+LOCKED_WORDS = ("database is locked", "database table is locked")
+READ_ONLY_WORDS = ("readonly database", "Read-only file system", "Permission denied")
+
 
 class UnsupportedURL(Exception):
     """A URL segl cannot open; `hint` says what to do instead (None: show the URL forms)."""

@@ -241,7 +241,10 @@ def execute(compiled: CompiledRun, engine: Engine) -> Executed:
                     "E0605",
                     f"the {engine.name} database refused the run: {err}",
                     None,
-                    ("nothing was written; earlier results are unchanged",),
+                    (
+                        *((err.hint,) if err.hint is not None else ()),
+                        "nothing was written; earlier results are unchanged",
+                    ),
                 )
             ]
         ) from None

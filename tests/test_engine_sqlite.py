@@ -136,6 +136,27 @@ def test_execute_in_transaction_is_all_or_nothing() -> None:
         engine.close()
 
 
+def test_a_file_another_process_holds_is_said_plainly(tmp_path: Path) -> None:
+    """SQLite waits (5 s), then says only "database is locked": the hint says who holds
+    it and what to do (it said the tables might be another tool's)."""
+    path = tmp_path / "held.sqlite"
+    engine = open_engine(f"sqlite:///{path}")
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        engine.create_table("t", [("x", Type.NUMBER)], [[1]])
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(EngineError, match="database is locked") as caught:
+            engine.execute_in_transaction(['INSERT INTO "t" VALUES (2)'])
+        assert caught.value.hint is not None
+        assert caught.value.hint.startswith("another process holds the database file")
+    finally:
+        holder.close()
+        engine.close()
+    read_only = EngineError("attempt to write a readonly database")
+    assert read_only.hint == "the database file and its folder must be writable by this user"
+    assert EngineError("no such table: t").hint is None
+
+
 # ---------------------------------------------------------------- the CLI
 
 

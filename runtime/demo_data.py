@@ -31,6 +31,7 @@ DEMO_TABLES: tuple[str, ...] = (
     "app_events",
     "orders",
     "coupons",
+    "coupon_issues",
     "nev_leads",
     "nev_events",
 )
@@ -1098,10 +1099,103 @@ def _build_nev(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int, leads: 
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("fan", "u", "o", "c", "v", "p", "l", "m", "d", "s"):
+    for t in ("fan", "u", "o", "c", "v", "p", "l", "m", "d", "s", "pt"):
         con.execute(f"DROP TABLE IF EXISTS temp.{_P}{t}")
     for m in ("h32", "mul", "xs"):
         con.execute(f"DROP MACRO IF EXISTS temp.{_P}{m}")
+
+
+# Coupon issuance (examples/retail/reports.segl): every claimed coupon was issued before its
+# claim, and others were issued and never claimed, less often the bigger the face value
+# (the claim rate's denominator). The price test (SPEC §2.8, examples/retail's `price_test`)
+# began _PRICE_TEST_DAYS before the anchor: the buyers who had lapsed then (an order in the
+# year before, none in the 90 days before the test) are split by bucket(member, salt) as the
+# experiment declares (control 10%: nothing; five_off 45%: a 5-off coupon; ten_off 45%: a
+# 10-off one), and whether a coupon is claimed and redeemed depends on its arm.
+_UNCLAIMED: tuple[tuple[float, float], ...] = ((5, 0.5), (10, 0.4), (20, 0.3), (50, 0.2))
+_PRICE_TEST_SALT = "price-test-2026-10"
+_PRICE_TEST_DAYS = 30
+_PRICE_TEST_ARMS: tuple[tuple[str, float, int, float, float], ...] = (
+    # arm, bucket below, face value, P(claimed), P(redeemed | claimed)
+    ("control", 0.10, 0, 0.0, 0.0),
+    ("five_off", 0.55, 5, 0.35, 0.30),
+    ("ten_off", 1.00, 10, 0.55, 0.50),
+)
+
+
+def _price_test_bucket(user: str) -> str:
+    """SPEC §3.3's bucket of a member number in DuckDB SQL: the first 8 hex digits of
+    md5(salt + ":" + key) over 2^32 (the person key of a member is its bare number)."""
+    digest = f"md5('{_PRICE_TEST_SALT}:' || CAST({user} AS VARCHAR))"
+    return f"CAST(('0x' || substr({digest}, 1, 8)) AS UBIGINT) / {float(_TWO32)}"
+
+
+def _build_coupon_issues(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> None:
+    """`coupon_issues`: the claimed coupons' issues, the unclaimed ones, the price test's."""
+    start = _PRICE_TEST_DAYS * _DAY
+    unclaimed = " ".join(f"WHEN face_value <= {face} THEN {p}" for face, p in _UNCLAIMED)
+    arm = " ".join(f"WHEN bucket < {below} THEN '{name}'" for name, below, *_ in _PRICE_TEST_ARMS)
+    face = " ".join(f"WHEN '{name}' THEN {value}" for name, _, value, _, _ in _PRICE_TEST_ARMS)
+    claims = " ".join(f"WHEN '{name}' THEN {p}" for name, _, _, p, _ in _PRICE_TEST_ARMS)
+    redeems = " ".join(f"WHEN '{name}' THEN {p}" for name, *_, p in _PRICE_TEST_ARMS)
+    issue_hashes = r.cols("issue_", "cseq", "0", "lead", "unclaimed")
+    test_hashes = r.cols("ptest_", "user_id", "0", "issued", "claimed", "redeemed", "gap")
+    anchor = f"make_timestamp({anchor_us})"
+    test_start = f"{anchor} - INTERVAL {_PRICE_TEST_DAYS} DAY"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_P}pt AS
+        SELECT user_id, arm, {_below("h_issued", 12 * 3600)} AS issued_gap,
+               h_claimed / {float(_TWO32)} < (CASE arm {claims} END) AS claimed,
+               h_redeemed / {float(_TWO32)} < (CASE arm {redeems} END) AS redeemed,
+               {_below("h_gap", (_PRICE_TEST_DAYS - 2) * _DAY)} AS use_gap,
+               CASE arm {face} END AS face_value
+        FROM (
+            SELECT user_id, CASE {arm} END AS arm, {test_hashes}
+            FROM (
+                SELECT user_id, {_price_test_bucket("user_id")} AS bucket
+                FROM orders
+                GROUP BY user_id
+                HAVING count(*) FILTER (WHERE paid_at >= {anchor} - INTERVAL 365 DAY
+                                        AND paid_at < {anchor} - INTERVAL 120 DAY) > 0
+                   AND count(*) FILTER (WHERE paid_at >= {anchor} - INTERVAL 120 DAY
+                                        AND paid_at < {test_start}) = 0
+            )
+        )
+        WHERE arm <> 'control'
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE coupon_issues AS
+        SELECT printf('I%08d', row_number() OVER (ORDER BY issued_at, user_id, campaign,
+                                                  claimed_at NULLS LAST)) AS issue_id,
+               user_id, issued_at, campaign, coupon_type, face_value, claimed_at, used_at
+        FROM (
+            SELECT c.user_id, c.claimed_at - to_seconds({_below("h_lead", 3 * _DAY)})
+                       AS issued_at,
+                   'store' AS campaign, c.coupon_type, c.face_value, c.claimed_at,
+                   o.paid_at AS used_at
+            FROM (SELECT *, {issue_hashes}
+                  FROM (SELECT *, CAST(substr(coupon_id, 2) AS BIGINT) AS cseq FROM coupons)) c
+            LEFT JOIN orders o ON o.order_id = c.used_order_id
+            UNION ALL
+            SELECT c.user_id, c.claimed_at - to_seconds({_below("h_lead", 3 * _DAY)}),
+                   'store', c.coupon_type, c.face_value, NULL, NULL
+            FROM (SELECT *, {issue_hashes}
+                  FROM (SELECT *, CAST(substr(coupon_id, 2) AS BIGINT) AS cseq FROM coupons)) c
+            WHERE h_unclaimed / {float(_TWO32)} < (CASE {unclaimed} ELSE 0.1 END)
+            UNION ALL
+            SELECT user_id, {_ts(f"{start} - issued_gap", anchor_us)}, 'price_test',
+                   'full_reduction', CAST(face_value AS DOUBLE),
+                   CASE WHEN claimed THEN {_ts(f"{start} - issued_gap - 3600", anchor_us)} END,
+                   CASE WHEN claimed AND redeemed
+                        THEN {_ts(f"{start} - issued_gap - 7200 - use_gap", anchor_us)} END
+            FROM {_P}pt
+        )
+        ORDER BY issue_id
+        """
+    )
 
 
 def build_demo_warehouse(
@@ -1127,6 +1221,7 @@ def build_demo_warehouse(
         _build_user_latents(con, r, users)
         _build_users(con, r, anchor_us, anchor.date())
         _build_orders_and_coupons(con, r, anchor_us)
+        _build_coupon_issues(con, r, anchor_us)
         _build_membership(con, r, anchor_us)
         _build_events(con, r, anchor_us)
         _build_identity(con, r, anchor_us, users)

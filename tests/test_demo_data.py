@@ -69,6 +69,16 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("store", "VARCHAR"),
         ("used_order_id", "VARCHAR"),
     ],
+    "coupon_issues": [
+        ("issue_id", "VARCHAR"),
+        ("user_id", "BIGINT"),
+        ("issued_at", "TIMESTAMP"),
+        ("campaign", "VARCHAR"),
+        ("coupon_type", "VARCHAR"),
+        ("face_value", "DOUBLE"),
+        ("claimed_at", "TIMESTAMP"),
+        ("used_at", "TIMESTAMP"),
+    ],
     "membership_history": [
         ("user_id", "BIGINT"),
         ("level", "VARCHAR"),
@@ -539,6 +549,45 @@ def test_coupons_consistent_with_orders(wh: duckdb.DuckDBPyConnection) -> None:
     # Coupon hunters: a few users hold far more coupons than the typical user.
     per_user = "SELECT user_id, count(*) AS n FROM coupons GROUP BY user_id"
     assert _one(wh, f"SELECT max(n) > 10 * median(n) FROM ({per_user})")
+
+
+def test_coupon_issues_give_the_claim_rate_a_denominator(wh: duckdb.DuckDBPyConnection) -> None:
+    """Every claimed coupon was issued first, some never claimed; issued, claimed and used
+    in that order, before the anchor."""
+    store = "SELECT count(*) FROM coupon_issues WHERE campaign = 'store'"
+    assert _one(wh, f"{store} AND claimed_at IS NOT NULL") == _one(
+        wh, "SELECT count(*) FROM coupons"
+    )
+    assert _one(wh, f"{store} AND claimed_at IS NULL") > 0
+    order = """SELECT count(*) FROM coupon_issues WHERE issued_at > claimed_at
+               OR claimed_at > used_at OR (used_at IS NOT NULL AND claimed_at IS NULL)
+               OR used_at >= TIMESTAMP '2026-11-01'"""
+    assert _one(wh, order) == 0
+    assert _one(wh, "SELECT count(DISTINCT issue_id) = count(*) FROM coupon_issues")
+
+
+def test_the_price_test_issued_its_coupons_by_the_experiments_buckets(
+    wh: duckdb.DuckDBPyConnection,
+) -> None:
+    """examples/retail's price_test (salt, control 10%, five_off 45%, ten_off 45%): the
+    demo issued a 5-off coupon to five_off's members and a 10-off one to ten_off's, by the
+    same bucket as segl (SPEC §3.3, Python's hashlib here), none to control; the ten_off
+    coupons are redeemed more often, so the experiment shows a real effect."""
+    rows = _all(
+        wh,
+        "SELECT user_id, face_value, used_at IS NOT NULL FROM coupon_issues "
+        "WHERE campaign = 'price_test'",
+    )
+    assert len(rows) > 50
+    for user, face, _ in rows:
+        bucket = bucket_of(str(user), "price-test-2026-10")
+        assert face == (5.0 if 0.10 <= bucket < 0.55 else 10.0), (user, bucket)
+        assert bucket >= 0.10, (user, bucket)
+    rate = {
+        face: sum(used for _, f, used in rows if f == face) / sum(1 for r in rows if r[1] == face)
+        for face in (5.0, 10.0)
+    }
+    assert rate[10.0] > rate[5.0] > 0
 
 
 def test_nev_funnel(wh: duckdb.DuckDBPyConnection) -> None:

@@ -827,7 +827,7 @@ def test_catalog_json(cli: Cli) -> None:
     assert result.code == 0, result.output
     rows = json.loads(result.out)
     by_name = {row["name"]: row for row in rows}
-    assert len(by_name) == 37 + 14 + 3 + 5 + 13 + 3
+    assert len(by_name) == 37 + 14 + 3 + 5 + 14 + 3
     assert by_name["winback"]["kind"] == "journey"
     repurchase = by_name["repurchase"]
     assert (repurchase["kind"], repurchase["report_kind"]) == ("report", "retention")

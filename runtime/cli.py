@@ -1362,8 +1362,8 @@ def export_segment(
 @project_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def catalog(project: tuple[str, ...], fmt: str) -> None:
-    """List tags, segments, layerings (with their layers), journeys (with their steps)
-    and alerts, each group in file order, with their metadata."""
+    """List tags, segments, layerings (with their layers), journeys (with their steps),
+    funnels, retentions, reports and experiments, and alerts, each group in file order."""
     from segl.runtime.show import catalog_rows, catalog_text
 
     loaded = load_or_fail(project)

@@ -1168,8 +1168,9 @@ def _build_coupon_issues(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: in
     con.execute(
         f"""
         CREATE OR REPLACE TABLE coupon_issues AS
-        SELECT printf('I%08d', row_number() OVER (ORDER BY issued_at, user_id, campaign,
-                                                  claimed_at NULLS LAST)) AS issue_id,
+        SELECT printf('I%08d', row_number() OVER (
+                   ORDER BY issued_at, user_id, campaign, claimed_at NULLS LAST,
+                            used_at NULLS LAST, coupon_type, face_value)) AS issue_id,
                user_id, issued_at, campaign, coupon_type, face_value, claimed_at, used_at
         FROM (
             SELECT c.user_id, c.claimed_at - to_seconds({_below("h_lead", 3 * _DAY)})

@@ -21,6 +21,11 @@ import zlib
 from collections.abc import Sequence
 
 import duckdb
+from sqlglot import exp
+
+from segl.compiler.registry import bucket_of_text
+from segl.compiler.sqlgen import render
+from segl.compiler.targets import get_target
 
 DEMO_ANCHOR = datetime.datetime(2026, 11, 1)
 DEMO_TABLES: tuple[str, ...] = (
@@ -1124,10 +1129,12 @@ _PRICE_TEST_ARMS: tuple[tuple[str, float, int, float, float], ...] = (
 
 
 def _price_test_bucket(user: str) -> str:
-    """SPEC §3.3's bucket of a member number in DuckDB SQL: the first 8 hex digits of
-    md5(salt + ":" + key) over 2^32 (the person key of a member is its bare number)."""
-    digest = f"md5('{_PRICE_TEST_SALT}:' || CAST({user} AS VARCHAR))"
-    return f"CAST(('0x' || substr({digest}, 1, 8)) AS UBIGINT) / {float(_TWO32)}"
+    """SPEC §3.3's bucket of a member number, as segl's DuckDB SQL computes it (the person
+    key of a member is its bare number)."""
+    key = exp.Cast(this=exp.column(user), to=exp.DataType.build("VARCHAR"))
+    duckdb_sql = get_target("duckdb")
+    bucket = bucket_of_text(duckdb_sql, exp.Literal.string(_PRICE_TEST_SALT), key)
+    return render(bucket, duckdb_sql, pretty=False)
 
 
 def _build_coupon_issues(con: duckdb.DuckDBPyConnection, r: _Rand, anchor_us: int) -> None:

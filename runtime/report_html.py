@@ -26,7 +26,7 @@ from typing import Any
 
 from segl.compiler import ir
 from segl.compiler.reports import model
-from segl.compiler.reports.rule_text import condition_text, event_text
+from segl.compiler.reports.rule_text import condition_text, event_text, weights_text
 from segl.runtime.report_command import experiment_warnings
 
 Json = dict[str, Any]
@@ -338,7 +338,7 @@ def _report_footer(result: Json, definition: Definition | None) -> list[str]:
 def _experiment_footer(result: Json, definition: Definition | None) -> list[str]:
     lines = [f"salt {result.get('salt')!r}; control arm {result.get('control')}"]
     if isinstance(definition, model.Experiment):
-        weights = ", ".join(f"{arm.name} {arm.weight:.0%}" for arm in definition.arms)
+        weights = weights_text(definition)
         lines.append(f"declared weights: {weights}")
     lines.append(
         "bars: difference to control with its 95% interval (Welch's t for means, normal "

@@ -13,6 +13,7 @@ from segl.compiler.fingerprints import definition_fingerprint
 from segl.compiler.journeys import model
 from segl.compiler.plan import build_plan
 from segl.compiler.reports import model as reports_model
+from segl.compiler.reports.rule_text import weights_text
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.targets import Target
@@ -275,8 +276,7 @@ def _report_row(definition: ReportDefinition) -> CatalogRow:
         )
     else:
         kind = "experiment"
-        arms = ", ".join(f"{arm.name} {arm.weight:.0%}" for arm in definition.arms)
-        summary = f"salt {definition.salt!r}: {arms}"
+        summary = f"salt {definition.salt!r}: {weights_text(definition)}"
     return {
         "kind": "report",
         "name": definition.name,

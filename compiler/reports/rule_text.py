@@ -31,6 +31,11 @@ def condition_text(expr: ir.Expr) -> str:
     return " ".join(line.strip() for line in text.splitlines())  # a multi-line `case`
 
 
+def weights_text(experiment: model.Experiment) -> str:
+    """The arms with their declared weights, in order: `control 10%, ten_off 90%`."""
+    return ", ".join(f"{arm.name} {arm.weight:.0%}" for arm in experiment.arms)
+
+
 def event_text(match: model.EventMatch) -> str:
     """The rows of an event source as a funnel step or a retention clause writes them:
     `events where name == "visit"`, or `orders` without a filter."""

@@ -113,6 +113,15 @@ def test_sides_are_value_and_threshold() -> None:
     flipped = Compare(CompareOp.LT, c(0.05), Arith(ArithOp.DIV, B, A))
     assert sides(flipped, values) == Sides(0.3, 0.05)
     assert measured_op(flipped) == ">"
+    # a threshold written first as arithmetic of constants (1 / 5, -(10% * 2)) is still one
+    fifth = Compare(CompareOp.LT, Arith(ArithOp.DIV, c(1), c(5)), Arith(ArithOp.DIV, B, A))
+    assert sides(fifth, values) == Sides(0.3, 0.2)
+    assert measured_op(fifth) == ">"
+    negated = Compare(CompareOp.GT, Neg(Arith(ArithOp.MUL, c(0.1), c(2))), Neg(B))
+    assert sides(negated, values) == Sides(-3.0, -0.2)
+    assert measured_op(negated) == "<"
+    constants = Compare(CompareOp.LT, Arith(ArithOp.DIV, c(1), c(5)), c(1))
+    assert sides(constants, values) == Sides(0.2, 1.0)  # nothing measured: as written
     both = Logic(LogicOp.AND, slide, flipped)
     assert sides(both, values) == Sides(None, None)
     assert measured_op(both) is None

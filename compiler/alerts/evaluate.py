@@ -74,12 +74,12 @@ class Sides:
 
 def sides(expr: AlertExpr, values: Mapping[Leaf, float | None]) -> Sides:
     """The two sides of a top-level comparison: the value first, the threshold second. A
-    comparison written with its constant first (`5% < moved(...)`) keeps the constant as
-    the threshold, so `value` is always the measured side."""
+    comparison written with its constant first (`5% < moved(...)`, `1 / 5 < moved(...)`)
+    keeps the constant as the threshold, so `value` is always the measured side."""
     if not isinstance(expr, Compare):
         return Sides(None, None)
     left, right = expr.left, expr.right
-    if isinstance(left, Const) and not isinstance(right, Const):
+    if _constant_first(expr):
         left, right = right, left
     return Sides(_number(evaluate(left, values)), _number(evaluate(right, values)))
 
@@ -97,6 +97,23 @@ def measured_op(expr: AlertExpr) -> str | None:
     first (`5% < moved(...)` gives `>`); None unless the condition is one comparison."""
     if not isinstance(expr, Compare):
         return None
-    if isinstance(expr.left, Const) and not isinstance(expr.right, Const):
+    if _constant_first(expr):
         return str(_MIRRORED.get(expr.op, expr.op))
     return str(expr.op)
+
+
+def _constant_first(comparison: Compare) -> bool:
+    """Whether the comparison is written threshold first: its left side reads no number of
+    a run (a constant, or arithmetic of constants: `1 / 5`, `10% * 2`) and its right does."""
+    return _is_constant(comparison.left) and not _is_constant(comparison.right)
+
+
+def _is_constant(expr: AlertExpr) -> bool:
+    match expr:
+        case Const():
+            return True
+        case Arith(left=a, right=b):
+            return _is_constant(a) and _is_constant(b)
+        case Neg(operand=o):
+            return _is_constant(o)
+    return False

@@ -92,6 +92,11 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
         raise ValueError(
             f"'{text}' is not a date or timestamp; use YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'"
         ) from None
+    if moment.microsecond:  # runs are kept, named and shown to the second
+        raise ValueError(
+            f"'{text}' has a fraction of a second: as-ofs are whole seconds; write "
+            f"{moment:%Y-%m-%d %H:%M:%S} or the next second"
+        )
     if moment.tzinfo is not None:
         project_zone = zone(timezone)
         try:

@@ -83,6 +83,10 @@ def test_window_bounds_are_half_open_and_relative_to_as_of() -> None:
 def test_as_of_parsing_uses_the_project_zone() -> None:
     assert parse_as_of("2026-11-01", "Asia/Shanghai") == dt.datetime(2026, 11, 1)
     assert parse_as_of("2026-11-01 08:00:00", "UTC") == dt.datetime(2026, 11, 1, 8)
+    for fraction in ("2026-11-20 10:30:00.5", "2026-11-20T10:30:00.000001+08:00"):
+        with pytest.raises(ValueError, match="fraction of a second"):
+            parse_as_of(fraction, "UTC")  # runs are shown to the second: one could not be named
+    assert parse_as_of("2026-11-20 10:30:00.000", "UTC") == dt.datetime(2026, 11, 20, 10, 30)
     assert parse_as_of("2026-11-01T00:00:00+00:00", "Asia/Shanghai") == dt.datetime(2026, 11, 1, 8)
     with pytest.raises(ValueError, match="not a date or timestamp"):
         parse_as_of("yesterday", "UTC")

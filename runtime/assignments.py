@@ -156,7 +156,8 @@ def assignments_at(
 ) -> list[tuple[object, str, dt.datetime | None]]:
     """(user, arm, assigned_at) at `as_of`: the stored assignments made by then, and the
     users of the population without one with their arm by bucket (assigned_at None: the
-    next `segl report` stores them). Only reads; sorted by the user's text."""
+    next `segl report` stores them). Only reads; sorted by user (numbers by value, as a
+    person reads them: 2 before 10)."""
     experiment = _experiment_named(project, definition)
     table = store.experiment_assignments
     found: dict[object, tuple[str, dt.datetime | None]] = {}
@@ -171,4 +172,10 @@ def assignments_at(
     for user, arm in experiment_assignments(engine, project, experiment, as_of, persons):
         found.setdefault(user, (arm, None))
     rows = [(user, arm, when) for user, (arm, when) in found.items()]
-    return sorted(rows, key=lambda row: user_text(row[0]))
+    return sorted(rows, key=lambda row: _user_order(row[0]))
+
+
+def _user_order(user: object) -> tuple[int, float, str]:
+    if isinstance(user, int | float) and not isinstance(user, bool):
+        return (0, user, "")  # Python compares ints and floats exactly
+    return (1, 0.0, user_text(user))

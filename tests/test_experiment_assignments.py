@@ -97,6 +97,8 @@ def _stored(
     engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime
 ) -> dict[object, str]:
     rows = assignments_at(engine, store, project, "price", as_of)
+    users = [user for user, _, _ in rows]
+    assert users == sorted(users), users  # number keys by value (2 before 10), not as text
     return {user: arm for user, arm, at in rows if at is not None}
 
 

@@ -101,6 +101,7 @@ def test_long_integer_keys_keep_every_digit(
     expected = {key: arm_of(bucket_of(str(key), "long-keys-price")) for key in KEYS}
     stored = assignments_at(engine, store, loaded.project, "price", RUNS[-1])
     assert {_exact(user): arm for user, arm, _ in stored} == expected
+    assert [_exact(user) for user, _, _ in stored] == sorted(KEYS)  # by value, not as text
     assert len(set(expected.values())) == 2, "both arms occur: the test shows hashing"
     assert [arm["users"] for arm in got["arms"]] == [
         sum(1 for arm in expected.values() if arm == name) for name in ("control", "ten_off")

@@ -137,6 +137,21 @@ def test_one_scan_per_event_source_for_fifty_tags() -> None:
         assert tables.count("users") == 1, (target, tables)
 
 
+def test_nan_is_guarded_once_around_a_tree_of_arithmetic() -> None:
+    """A sum of 24 sums (each may be infinite, so the total may be inf - inf) has one NaN
+    guard, around the whole sum: a guard per `+` nested exponentially (a sum of 20 tags ran
+    DuckDB out of memory while planning; other targets copy the value into each guard)."""
+    tags = [f"tag t{i} = sum(orders.amount in last {i + 1} days)" for i in range(24)]
+    without = checked(SOURCES + "\n".join(tags))
+    tags.append("tag total = " + " + ".join(f"t{i}" for i in range(24)))
+    project = checked(SOURCES + "\n".join(tags))
+    for target, guard in [("duckdb", "NULLIF("), ("clickhouse", "isNaN("), ("bigquery", "IS_NAN(")]:
+        sql = compile_run(project, AS_OF, get_target(target)).query_sql()
+        before = compile_run(without, AS_OF, get_target(target)).query_sql()
+        assert sql.count(guard) == before.count(guard) + 1, target
+        assert len(sql) < len(before) + 1_000, (target, len(sql) - len(before))
+
+
 def test_identical_aggregates_share_one_column() -> None:
     project = checked(
         SOURCES

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import math
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -233,6 +234,31 @@ CASES = [
         [],
         T(2024, 3, 31),
         tags={"r": {1: -1.0}, "m": {1: 0.0}, "s": {1: 30.0}, "e": {1: 3.0}},
+    ),
+    Case(
+        # NaN is null once, around a whole tree of arithmetic (a guard at every level
+        # nested exponentially): NaN made deep inside still reads as null at its root
+        "nan_inside_arithmetic",
+        """
+        tag nan_deep = (users.score - users.score) * 2 + 1
+        tag zero_inf = users.score * 0 + 5
+        tag guarded = coalesce((users.score - users.score) + 1, -1)
+        tag fine = users.score / 1e300 + users.score / 1e300
+        """
+        + "".join(f"tag t{i} = users.score * {i + 1}\n" for i in range(24))
+        + "tag total = "
+        + " + ".join(f"t{i}" for i in range(24)),
+        # an infinity in the data (PostgreSQL refuses to overflow into one)
+        [person(1, score=math.inf), person(2, score=1.0), person(3)],
+        [],
+        T(2024, 3, 31),
+        tags={
+            "nan_deep": {1: None, 2: 1.0, 3: None},
+            "zero_inf": {1: None, 2: 5.0, 3: None},
+            "guarded": {1: -1.0, 2: 1.0, 3: -1.0},
+            "fine": {1: math.inf, 2: 2e-300, 3: None},
+            "total": {1: math.inf, 2: 300.0, 3: None},
+        },
     ),
     Case(
         "month_end",

@@ -145,19 +145,31 @@ class ExprCompiler:
         return self.target.ordered_text(value) if value_type is Type.STRING else value
 
     def arithmetic(self, expr: ir.Arith) -> exp.Expression:
+        """An operation, with NaN as null once, around the whole tree of arithmetic: NaN
+        goes through + - * / % as null does (either way the result is NaN or null), and a
+        guard at every level would nest (NULLIF's planning in DuckDB, a copy per level
+        elsewhere): exponential in the depth, a sum of 20 tags out of memory."""
+        built = self._operation(expr)
+        if _is_null(expr.left) or _is_null(expr.right) or not may_give_nan(expr):
+            return built
+        return self.target.nan_to_null(built)
+
+    def _operation(self, expr: ir.Arith) -> exp.Expression:
         if _is_null(expr.left) or _is_null(expr.right):  # "NULL + NULL" has no operator
             return self.target.null(expr.type)
         level = 5 if expr.op in (ArithOp.ADD, ArithOp.SUB) else 6
-        left = paren(self.compile(expr.left), level)
-        right = paren(self.compile(expr.right), level, right=True)
-        built: exp.Expression
+        left = paren(self._operand(expr.left), level)
+        right = paren(self._operand(expr.right), level, right=True)
         if expr.op is ArithOp.DIV:
-            built = self.target.divide(left, right)
-        elif expr.op is ArithOp.MOD:
-            built = self.target.modulo(left, right)
-        else:
-            built = ARITHMETIC[expr.op](this=left, expression=right)
-        return built if nan_impossible(expr) else self.target.nan_to_null(built)
+            return self.target.divide(left, right)
+        if expr.op is ArithOp.MOD:
+            return self.target.modulo(left, right)
+        built: exp.Expression = ARITHMETIC[expr.op](this=left, expression=right)
+        return built
+
+    def _operand(self, expr: ir.Expr) -> exp.Expression:
+        """An operand of an operation: another operation without its own NaN guard."""
+        return self._operation(expr) if isinstance(expr, ir.Arith) else self.compile(expr)
 
     def function(self, expr: ir.Func) -> exp.Expression:
         """A registry function. Functions are null in, null out (coalesce aside): a null
@@ -234,6 +246,13 @@ def bounded(expr: ir.Expr) -> bool:
 
 def _nonzero_literal(expr: ir.Expr) -> bool:
     return isinstance(expr, ir.Literal) and bounded(expr) and expr.value != 0
+
+
+def may_give_nan(expr: ir.Arith) -> bool:
+    """Whether the operation or one below it in the same tree of arithmetic may give NaN
+    (their results reach it unguarded: ExprCompiler.arithmetic)."""
+    below = (side for side in (expr.left, expr.right) if isinstance(side, ir.Arith))
+    return not nan_impossible(expr) or any(may_give_nan(side) for side in below)
 
 
 def nan_impossible(expr: ir.Arith) -> bool:

@@ -402,11 +402,19 @@ def is_lock_conflict(error: BaseException) -> bool:
     return "Could not set lock on file" in text or "Conflicting lock" in text
 
 
+def url_scheme(url: str) -> str:
+    """The scheme of a database URL, lower case; UnsupportedURL for one that cannot be
+    parsed (`postgresql://u@[::1`: an unclosed IPv6 address)."""
+    try:
+        return urlparse(url).scheme.lower()
+    except ValueError as err:
+        raise UnsupportedURL(f"'{url}' is not a valid URL: {err}") from None
+
+
 def database_file(url: str, base: Path | None = None) -> Path | None:
     """The local file (or chdb folder) a URL names, None for in-memory databases and
     servers. Relative paths are taken from `base`."""
-    parsed = urlparse(url)
-    scheme = parsed.scheme.lower()
+    scheme = url_scheme(url)
     if scheme in ("duckdb", "sqlite", "chdb"):
         rest = url[len(scheme) + 1 :]
         if scheme != "duckdb" and not rest.startswith("//"):
@@ -442,8 +450,7 @@ def connect(
     file = database_file(url, base)
     if file is not None and (read_only or not create) and not file.exists():
         raise NoDatabase(str(file))
-    parsed = urlparse(url)
-    scheme = parsed.scheme.lower()
+    scheme = url_scheme(url)
     if scheme == "duckdb":
         # like SQLAlchemy: duckdb:///relative.duckdb, duckdb:////absolute.duckdb
         rest = url[len("duckdb:") :]

@@ -368,10 +368,15 @@ def test_wrongly_typed_column_at_run_time(
     no_results_written(warehouse)
 
 
-def test_unsupported_database_url(cli: Cli) -> None:
-    result = timed(cli, "run", MINI, "--db", "oracle://scott:tiger@db/orcl", "--as-of", ANCHOR)
+@pytest.mark.parametrize(
+    "url", ["oracle://scott:tiger@db/orcl", "postgresql://x:y@[::1/z", "clickhouse://u@[::1"]
+)
+def test_unsupported_database_url(cli: Cli, url: str) -> None:
+    """An unknown scheme, or a URL that cannot be parsed (an unclosed IPv6 address was an
+    internal error), is E0606."""
+    result = timed(cli, "run", MINI, "--db", url, "--as-of", ANCHOR)
     assert result.code == 1
-    assert re.search(r"^E060\d ", result.err, re.M), result.err
+    assert re.search(r"^E0606 ", result.err, re.M), result.err
 
 
 # ------------------------------------------------------------ string literals

@@ -1408,12 +1408,15 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
     """Format rule files in place (or check that they are formatted)."""
     from segl.dsl.formatter import format_program
     from segl.dsl.parser import parse_program
-    from segl.runtime.project import no_such_path, read_rule_file, rule_files
+    from segl.runtime.project import empty_path, no_such_path, read_rule_file, rule_files
 
     changed: list[Path] = []
     problems: list[Diagnostic] = []
     texts: dict[str, str] = {}
     for root in paths or (".",):
+        if root == "":
+            problems.append(empty_path())
+            continue
         if not Path(root).exists() and not Path(root).is_symlink():
             problems.append(no_such_path(Path(root)))
             continue

@@ -397,7 +397,7 @@ def _label(path: Path, root: Path | None = None) -> str:
 def rule_files(root: Path) -> list[Path]:
     """The .segl files of a folder (or the file itself), with the ones that cannot be read
     (a broken link, a pipe), which `read_rule_file` refuses rather than skipping them."""
-    if root.is_file():
+    if not root.is_dir():  # a file, or a device or pipe that read_rule_file refuses
         return [root]
     return sorted(p for p in root.rglob("*.segl") if not p.is_dir())
 
@@ -454,10 +454,19 @@ def no_such_path(path: Path) -> Diagnostic:
     return Diagnostic("E0104", f"no such project folder or file: {path}", None, (hint,))
 
 
+def empty_path() -> Diagnostic:
+    """E0104 for an argument '' (an unset shell variable): not the current folder, which
+    `segl fmt` would rewrite."""
+    hint = "give a folder holding segl.toml, or .segl files; leave the argument out for the current folder"
+    return Diagnostic("E0104", "an empty path names no project folder or file", None, (hint,))
+
+
 def load_paths(paths: Sequence[str | Path]) -> LoadedProject:
     """What the command line loads: one project folder, which must hold segl.toml (all
     .segl files below it), or one or more rule files named explicitly. Raises
     DiagnosticError (E0104, E0106) when the paths are not that."""
+    if any(str(p) == "" for p in paths):
+        raise DiagnosticError([empty_path()])
     roots = [Path(p) for p in paths] or [Path(".")]
     missing = [r for r in roots if not r.exists()]
     if missing:

@@ -627,3 +627,23 @@ def test_a_stop_signal_interrupts_so_that_clean_ups_run() -> None:
         raise RuntimeError("Query interrupted")
     with pytest.raises(RuntimeError), stopped_by_signals():
         raise RuntimeError("no signal: an error like any other")
+
+
+@pytest.mark.parametrize("command", ["fmt", "check"])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    cli: Cli, tmp_path: Path, command: str
+) -> None:
+    """`segl fmt "$FILE"` with FILE unset must not rewrite every rule file below here."""
+    messy = tmp_path / "messy.segl"
+    messy.write_text("tag   x=1\n", "utf-8")
+    result = cli(command, "")
+    assert result.code == 1, result.output
+    assert "E0104 an empty path" in result.err
+    assert messy.read_text("utf-8") == "tag   x=1\n"
+
+
+def test_fmt_refuses_what_is_not_a_file(cli: Cli) -> None:
+    for what in ("--check", None):
+        result = cli("fmt", *([what] if what else []), "/dev/null")
+        assert result.code == 1, result.output
+        assert "E0104 cannot read /dev/null: not a file" in result.err

@@ -457,7 +457,10 @@ def no_such_path(path: Path) -> Diagnostic:
 def empty_path() -> Diagnostic:
     """E0104 for an argument '' (an unset shell variable): not the current folder, which
     `segl fmt` would rewrite."""
-    hint = "give a folder holding segl.toml, or .segl files; leave the argument out for the current folder"
+    hint = (
+        "give a folder holding segl.toml, or .segl files; leave the argument out for the "
+        "current folder"
+    )
     return Diagnostic("E0104", "an empty path names no project folder or file", None, (hint,))
 
 

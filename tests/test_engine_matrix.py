@@ -592,6 +592,49 @@ def test_edge_case(engine: Engine, case: Case) -> None:
     _check_case(case, run_here(engine, project, tables, case.as_of), engine.name)
 
 
+def test_tables_named_like_the_query_stages(engine: Engine) -> None:
+    """Warehouse tables called `usr`, `base`, `ev_0`, `agg_0` and `lvl_1` (the run query's
+    stage names once; SQLite read such a table inside the stage of its name as the stage:
+    "circular reference")."""
+    project, diagnostics = check_programs(
+        [
+            parse_program(
+                """
+        source usr from table "usr" key user_id { city: string }
+        source base from table "base" user user_id time ts { amount: number }
+        source ev from table "ev_0" user user_id time ts { name: string }
+        source agg from table "agg_0" key user_id { level: number }
+        source lvl from table "lvl_1" user user_id time ts { kind: string }
+        tag spend = sum(base.amount)
+        tag visits = count(ev where name == "visit")
+        tag level = agg.level
+        tag kinds = count_distinct(lvl.kind)
+        tag big = spend + visits > 3
+        """,
+                "case.segl",
+            )
+        ],
+        ProjectConfig(name="stages", timezone="UTC", universe="usr"),
+    )
+    assert project is not None, [str(d) for d in diagnostics]
+    when = dt.datetime(2026, 10, 1)
+    tables: Tables = {
+        "usr": [{"user_id": 1, "city": "a"}, {"user_id": 2, "city": "b"}],
+        "base": [{"user_id": 1, "ts": when, "amount": 5.0}],
+        "ev": [
+            {"user_id": 1, "ts": when, "name": "visit"},
+            {"user_id": 2, "ts": when, "name": "x"},
+        ],
+        "agg": [{"user_id": 2, "level": 3.0}],
+        "lvl": [{"user_id": 2, "ts": when, "kind": "k"}],
+    }
+    got = run_here(engine, project, tables, dt.datetime(2026, 11, 1))
+    expected = reference.evaluate(project, tables, dt.datetime(2026, 11, 1))
+    assert not differences(got, expected, project)
+    assert got.tags["spend"] == {1: 5.0, 2: 0.0}
+    assert got.tags["level"] == {1: None, 2: 3.0}
+
+
 # ---------------------------------------------------------------- (c) differential
 
 MATRIX_SETTINGS = settings(

@@ -1,6 +1,8 @@
 """Plan to sqlglot expression trees (never SQL text), then to SQL for a target.
 
-Query shape, one CTE per stage so the SQL stays readable:
+Query shape, one CTE per stage so the SQL stays readable (each name starts with segl_, as
+no source table's does: SQLite reads a table name inside a CTE of that name as the CTE):
+  usr      the universe with its profile columns
   ev_<k>   one scan of an event table: user, time, the columns the aggregates read
   evr_<k>  (only with first/last) each event with the user's first/last moment per slot
   agg_<k>  one GROUP BY user with a conditional aggregate per slot
@@ -38,7 +40,11 @@ from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
 
 BARRIER = "_one"  # the one-row relation under each level (Target.level_barrier)
-USERS_CTE = "usr"  # the universe with its profile columns (and the versions at the as-of)
+CTE_PREFIX = "segl_"  # no source table is named so (SQLite would read a CTE of its name)
+BASE_CTE = f"{CTE_PREFIX}base"  # the users with their profile columns and first aggregates
+USERS_CTE = (
+    f"{CTE_PREFIX}usr"  # the universe with its profile columns (and the versions at the as-of)
+)
 EVENTS_ALIAS = "e"  # an event table joined with per-user values
 PER_USER_ALIAS = "w"  # the per-user row an event is joined with
 # the user of an aggregate's CTE: not `_u`, so `rows.*` joined with it names `_u` once
@@ -92,12 +98,12 @@ class QueryBuilder:
             inner = body.args.get("with_")
             body.set("with_", None)
             self.ctes += list(inner.expressions) if inner is not None else []
-            grouped = f"agg_{index}"
+            grouped = f"{CTE_PREFIX}agg_{index}"
             self.add_cte(grouped, body)
             return grouped, [(grouped, slot.column) for slot in event_pass.slots]
         source = event_pass.source
         target = self.target
-        scan = f"ev_{index}"
+        scan = f"{CTE_PREFIX}ev_{index}"
         column_alias = {name: f"c{i}" for i, name in enumerate(event_pass.columns)}
         # the event table's own columns, qualified where a second relation is joined
         identity = self.identity_map is not None
@@ -146,7 +152,7 @@ class QueryBuilder:
         ranked = [s for s in event_pass.slots if s.aggregate.entry.shape is AggregateShape.PICK]
         source_cte = scan
         if ranked:
-            source_cte = f"evr_{index}"
+            source_cte = f"{CTE_PREFIX}evr_{index}"
             windows = [aliased(self.moment(compiler, slot), f"t_{slot.column}") for slot in ranked]
             star: list[exp.Expression] = [exp.Star()]
             self.add_cte(
@@ -165,7 +171,7 @@ class QueryBuilder:
             for slot in grouped_slots
             if self.target.nan_is_null and _zero_unless_nan(slot)
         ]
-        grouped = f"agg_{index}"
+        grouped = f"{CTE_PREFIX}agg_{index}"
         query = exp.Select(expressions=[aliased(col(USER), GROUPED_USER), *aggregates]).from_(
             cte_ref(source_cte), copy=False
         )
@@ -286,7 +292,7 @@ class QueryBuilder:
         """Count each value per user, keep the most frequent (ties: the smallest)."""
         agg = slot.aggregate
         assert agg.value is not None
-        counts, winner = f"mfc_{slot.column}", f"mf_{slot.column}"
+        counts, winner = f"{CTE_PREFIX}mfc_{slot.column}", f"{CTE_PREFIX}mf_{slot.column}"
         # the values in a subquery first, so they are grouped by name, never by position
         values = exp.Select(
             expressions=[col(USER), aliased(compiler.compile(agg.value), "v")]
@@ -423,7 +429,7 @@ class QueryBuilder:
         """`base`: the users with every aggregate that needs no definition's value."""
         self.users()
         early = [(i, p) for i, p in enumerate(self.plan.passes) if p.stage == 0]
-        self.add_cte("base", self.joined_aggregates(USERS_CTE, early))
+        self.add_cte(BASE_CTE, self.joined_aggregates(USERS_CTE, early))
 
     def joined_aggregates(self, rows: str, passes: list[tuple[int, EventPass]]) -> exp.Select:
         """`rows` (a CTE of users) with the aggregates of `passes` joined, each with its
@@ -531,7 +537,7 @@ class QueryBuilder:
             by_level.setdefault(column.level, []).append(column)
         late = [(i, p) for i, p in enumerate(self.plan.passes) if p.stage > 0]
         barrier = self.target.level_barrier
-        previous = "base"
+        previous = BASE_CTE
         number = 0
         for level in sorted(set(by_level) | {p.stage + 1 for _, p in late}):
             due = [(i, p) for i, p in late if p.stage < level]
@@ -551,7 +557,7 @@ class QueryBuilder:
                 one = exp.Select(expressions=[aliased(exp.Literal.number(1), BARRIER)])
                 barrier_row = exp.Subquery(this=one, alias=exp.TableAlias(this=ident(BARRIER)))
                 query = add_join(query, barrier_row, "CROSS")
-            name = f"lvl_{number}"
+            name = f"{CTE_PREFIX}lvl_{number}"
             self.add_cte(name, query)
             previous = name
         return previous

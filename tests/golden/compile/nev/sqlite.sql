@@ -6,7 +6,7 @@
 BEGIN TRANSACTION;
 
 CREATE TEMPORARY TABLE "segl_nev_result" AS
-WITH "usr" AS (
+WITH "segl_usr" AS (
   SELECT
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
@@ -20,7 +20,7 @@ WITH "usr" AS (
     NOT (
       "u"."lead_id" IS NULL
     )
-), "ev_0" AS (
+), "segl_ev_0" AS (
   SELECT
     "lead_id" AS "_u",
     CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "_t",
@@ -31,15 +31,15 @@ WITH "usr" AS (
   FROM "nev_events"
   WHERE
     CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END < '2026-11-01 00:00:00'
-), "evr_0" AS (
+), "segl_evr_0" AS (
   SELECT
     *,
     MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a8",
     MAX(CASE WHEN "c1" = 'test_drive' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a9",
     MAX(CASE WHEN "c1" = 'test_drive' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a10",
     MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a11"
-  FROM "ev_0"
-), "agg_0" AS (
+  FROM "segl_ev_0"
+), "segl_agg_0" AS (
   SELECT
     "_u" AS "_g",
     MIN(CASE WHEN "c1" = 'store_visit' THEN "c0" END) AS "a0",
@@ -54,28 +54,28 @@ WITH "usr" AS (
     MAX(CASE WHEN "c1" = 'test_drive' AND "_t" = "t_a9" THEN "c3" END) AS "a9",
     MAX(CASE WHEN "c1" = 'test_drive' AND "_t" = "t_a10" THEN "c2" END) AS "a10",
     MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a11" THEN "c3" END) AS "a11"
-  FROM "evr_0"
+  FROM "segl_evr_0"
   GROUP BY
     "_u"
-), "base" AS (
+), "segl_base" AS (
   SELECT
-    "usr".*,
-    "agg_0"."a0" AS "a0",
-    "agg_0"."a1" AS "a1",
-    "agg_0"."a2" AS "a2",
-    "agg_0"."a3" AS "a3",
-    "agg_0"."a4" AS "a4",
-    COALESCE("agg_0"."a5", 0) AS "a5",
-    "agg_0"."a6" AS "a6",
-    COALESCE("agg_0"."a7", 0) AS "a7",
-    "agg_0"."a8" AS "a8",
-    "agg_0"."a9" AS "a9",
-    "agg_0"."a10" AS "a10",
-    "agg_0"."a11" AS "a11"
-  FROM "usr"
-  LEFT JOIN "agg_0"
-    ON "agg_0"."_g" = "usr"."_u"
-), "lvl_1" AS (
+    "segl_usr".*,
+    "segl_agg_0"."a0" AS "a0",
+    "segl_agg_0"."a1" AS "a1",
+    "segl_agg_0"."a2" AS "a2",
+    "segl_agg_0"."a3" AS "a3",
+    "segl_agg_0"."a4" AS "a4",
+    COALESCE("segl_agg_0"."a5", 0) AS "a5",
+    "segl_agg_0"."a6" AS "a6",
+    COALESCE("segl_agg_0"."a7", 0) AS "a7",
+    "segl_agg_0"."a8" AS "a8",
+    "segl_agg_0"."a9" AS "a9",
+    "segl_agg_0"."a10" AS "a10",
+    "segl_agg_0"."a11" AS "a11"
+  FROM "segl_usr"
+  LEFT JOIN "segl_agg_0"
+    ON "segl_agg_0"."_g" = "segl_usr"."_u"
+), "segl_lvl_1" AS (
   SELECT
     *,
     CASE
@@ -120,7 +120,7 @@ WITH "usr" AS (
         )
       ) AS REAL) / 86400
     ) AS "d10"
-  FROM "base"
+  FROM "segl_base"
 )
 SELECT
   "_u",
@@ -248,7 +248,7 @@ SELECT
   "a11" AS "d25",
   "a11" AS "d26",
   "a8" AS "d27"
-FROM "lvl_1";
+FROM "segl_lvl_1";
 
 CREATE TABLE IF NOT EXISTS "segl_nev_tags" AS
 SELECT

@@ -2116,7 +2116,7 @@ DROP TABLE IF EXISTS "segl_retail_id_e48";
 DROP TABLE IF EXISTS "segl_retail_id_labels";
 
 CREATE TEMPORARY TABLE "segl_retail_result" AS
-WITH "usr" AS (
+WITH "segl_usr" AS (
   SELECT
     "u"."_pu" AS "_u",
     CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
@@ -2203,7 +2203,7 @@ WITH "usr" AS (
     ON "p0"."_pu" = "u"."_pu" AND "p0"."_first" = 1
   WHERE
     "u"."_first" = 1
-), "ev_0" AS (
+), "segl_ev_0" AS (
   SELECT
     "m"."person" AS "_u",
     CAST("e"."paid_at" AS TIMESTAMP) AS "_t",
@@ -2234,17 +2234,17 @@ WITH "usr" AS (
       END
       THEN CAST("e"."user_id" AS BIGINT)
     END AS TEXT)
-  INNER JOIN "usr" AS "w"
+  INNER JOIN "segl_usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
     CAST("e"."paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "evr_0" AS (
+), "segl_evr_0" AS (
   SELECT
     *,
     MAX("_t") OVER (PARTITION BY "_u") AS "t_a13",
     MIN("_t") OVER (PARTITION BY "_u") AS "t_a14"
-  FROM "ev_0"
-), "agg_0" AS (
+  FROM "segl_ev_0"
+), "segl_agg_0" AS (
   SELECT
     "_u" AS "_g",
     COUNT(1) AS "a0",
@@ -2308,10 +2308,10 @@ WITH "usr" AS (
         THEN "c0" * CAST(0.9 AS DOUBLE)
       END
     ) AS "a17"
-  FROM "evr_0"
+  FROM "segl_evr_0"
   GROUP BY
     "_u"
-), "mfc_a8" AS (
+), "segl_mfc_a8" AS (
   SELECT
     "_u",
     "v",
@@ -2320,7 +2320,7 @@ WITH "usr" AS (
     SELECT
       "_u",
       "c4" AS "v"
-    FROM "ev_0"
+    FROM "segl_ev_0"
     WHERE
       "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
   ) AS "vals"
@@ -2331,7 +2331,7 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a8" AS (
+), "segl_mf_a8" AS (
   SELECT
     "_u" AS "_g",
     "v" AS "a8"
@@ -2340,11 +2340,11 @@ WITH "usr" AS (
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a8"
+    FROM "segl_mfc_a8"
   ) AS "ranked"
   WHERE
     "r" = 1
-), "ev_1" AS (
+), "segl_ev_1" AS (
   SELECT
     "m"."person" AS "_u",
     CAST("e"."ts" AS TIMESTAMP) AS "_t",
@@ -2374,7 +2374,7 @@ WITH "usr" AS (
     END AS TEXT)
   WHERE
     CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "agg_1" AS (
+), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
     MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
@@ -2405,10 +2405,10 @@ WITH "usr" AS (
         THEN 1
       END
     ) AS "a22"
-  FROM "ev_1"
+  FROM "segl_ev_1"
   GROUP BY
     "_u"
-), "mfc_a23" AS (
+), "segl_mfc_a23" AS (
   SELECT
     "_u",
     "v",
@@ -2417,7 +2417,7 @@ WITH "usr" AS (
     SELECT
       "_u",
       "c2" AS "v"
-    FROM "ev_1"
+    FROM "segl_ev_1"
     WHERE
       "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
   ) AS "vals"
@@ -2428,7 +2428,7 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a23" AS (
+), "segl_mf_a23" AS (
   SELECT
     "_u" AS "_g",
     "v" AS "a23"
@@ -2437,11 +2437,11 @@ WITH "usr" AS (
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a23"
+    FROM "segl_mfc_a23"
   ) AS "ranked"
   WHERE
     "r" = 1
-), "ev_2" AS (
+), "segl_ev_2" AS (
   SELECT
     "m"."person" AS "_u",
     CAST("e"."claimed_at" AS TIMESTAMP) AS "_t"
@@ -2469,14 +2469,14 @@ WITH "usr" AS (
   WHERE
     CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
-), "agg_2" AS (
+), "segl_agg_2" AS (
   SELECT
     "_u" AS "_g",
     COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a24"
-  FROM "ev_2"
+  FROM "segl_ev_2"
   GROUP BY
     "_u"
-), "ev_3" AS (
+), "segl_ev_3" AS (
   SELECT
     "m"."person" AS "_u",
     CAST("e"."bound_at" AS TIMESTAMP) AS "_t"
@@ -2503,14 +2503,14 @@ WITH "usr" AS (
     END AS TEXT)
   WHERE
     CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "agg_3" AS (
+), "segl_agg_3" AS (
   SELECT
     "_u" AS "_g",
     COUNT(1) AS "a25"
-  FROM "ev_3"
+  FROM "segl_ev_3"
   GROUP BY
     "_u"
-), "ev_4" AS (
+), "segl_ev_4" AS (
   SELECT
     "m"."person" AS "_u",
     CAST("e"."ts" AS TIMESTAMP) AS "_t",
@@ -2522,7 +2522,7 @@ WITH "usr" AS (
   WHERE
     CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     AND CAST("e"."ts" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
-), "agg_4" AS (
+), "segl_agg_4" AS (
   SELECT
     "_u" AS "_g",
     BIT_COUNT(
@@ -2536,58 +2536,58 @@ WITH "usr" AS (
     COUNT(
       DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c1" END
     ) AS "a27"
-  FROM "ev_4"
+  FROM "segl_ev_4"
   GROUP BY
     "_u"
-), "base" AS (
+), "segl_base" AS (
   SELECT
-    "usr".*,
-    COALESCE("agg_0"."a0", 0) AS "a0",
-    COALESCE("agg_0"."a1", 0) AS "a1",
-    NULLIF(COALESCE("agg_0"."a2", 0), CAST('NaN' AS DOUBLE)) AS "a2",
-    COALESCE("agg_0"."a3", 0) AS "a3",
-    COALESCE("agg_0"."a4" > 0, FALSE) AS "a4",
-    COALESCE("agg_0"."a5" > 0, FALSE) AS "a5",
-    COALESCE("agg_0"."a6" > 0, FALSE) AS "a6",
-    "agg_0"."a7" AS "a7",
-    COALESCE("agg_0"."a9", 0) AS "a9",
-    COALESCE("agg_0"."a10", 0) AS "a10",
-    NULLIF(COALESCE("agg_0"."a11", 0), CAST('NaN' AS DOUBLE)) AS "a11",
-    NULLIF("agg_0"."a12", CAST('NaN' AS DOUBLE)) AS "a12",
-    "agg_0"."a13" AS "a13",
-    "agg_0"."a14" AS "a14",
-    COALESCE("agg_0"."a15", 0) AS "a15",
-    NULLIF(COALESCE("agg_0"."a16", 0), CAST('NaN' AS DOUBLE)) AS "a16",
-    NULLIF(COALESCE("agg_0"."a17", 0), CAST('NaN' AS DOUBLE)) AS "a17",
-    "mf_a8"."a8" AS "a8",
-    "agg_1"."a18" AS "a18",
-    COALESCE("agg_1"."a19", 0) AS "a19",
-    COALESCE("agg_1"."a20", 0) AS "a20",
-    COALESCE("agg_1"."a21", 0) AS "a21",
-    COALESCE("agg_1"."a22", 0) AS "a22",
-    "mf_a23"."a23" AS "a23",
-    COALESCE("agg_2"."a24", 0) AS "a24",
-    COALESCE("agg_3"."a25" > 0, FALSE) AS "a25",
-    COALESCE("agg_4"."a26", 0) AS "a26",
-    COALESCE("agg_4"."a27", 0) AS "a27"
-  FROM "usr"
-  LEFT JOIN "agg_0"
-    ON "agg_0"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a8"
-    ON "mf_a8"."_g" = "usr"."_u"
-  LEFT JOIN "agg_1"
-    ON "agg_1"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a23"
-    ON "mf_a23"."_g" = "usr"."_u"
-  LEFT JOIN "agg_2"
-    ON "agg_2"."_g" = "usr"."_u"
-  LEFT JOIN "agg_3"
-    ON "agg_3"."_g" = "usr"."_u"
-  LEFT JOIN "agg_4"
-    ON "agg_4"."_g" = "usr"."_u"
-), "lvl_1" AS (
+    "segl_usr".*,
+    COALESCE("segl_agg_0"."a0", 0) AS "a0",
+    COALESCE("segl_agg_0"."a1", 0) AS "a1",
+    NULLIF(COALESCE("segl_agg_0"."a2", 0), CAST('NaN' AS DOUBLE)) AS "a2",
+    COALESCE("segl_agg_0"."a3", 0) AS "a3",
+    COALESCE("segl_agg_0"."a4" > 0, FALSE) AS "a4",
+    COALESCE("segl_agg_0"."a5" > 0, FALSE) AS "a5",
+    COALESCE("segl_agg_0"."a6" > 0, FALSE) AS "a6",
+    "segl_agg_0"."a7" AS "a7",
+    COALESCE("segl_agg_0"."a9", 0) AS "a9",
+    COALESCE("segl_agg_0"."a10", 0) AS "a10",
+    NULLIF(COALESCE("segl_agg_0"."a11", 0), CAST('NaN' AS DOUBLE)) AS "a11",
+    NULLIF("segl_agg_0"."a12", CAST('NaN' AS DOUBLE)) AS "a12",
+    "segl_agg_0"."a13" AS "a13",
+    "segl_agg_0"."a14" AS "a14",
+    COALESCE("segl_agg_0"."a15", 0) AS "a15",
+    NULLIF(COALESCE("segl_agg_0"."a16", 0), CAST('NaN' AS DOUBLE)) AS "a16",
+    NULLIF(COALESCE("segl_agg_0"."a17", 0), CAST('NaN' AS DOUBLE)) AS "a17",
+    "segl_mf_a8"."a8" AS "a8",
+    "segl_agg_1"."a18" AS "a18",
+    COALESCE("segl_agg_1"."a19", 0) AS "a19",
+    COALESCE("segl_agg_1"."a20", 0) AS "a20",
+    COALESCE("segl_agg_1"."a21", 0) AS "a21",
+    COALESCE("segl_agg_1"."a22", 0) AS "a22",
+    "segl_mf_a23"."a23" AS "a23",
+    COALESCE("segl_agg_2"."a24", 0) AS "a24",
+    COALESCE("segl_agg_3"."a25" > 0, FALSE) AS "a25",
+    COALESCE("segl_agg_4"."a26", 0) AS "a26",
+    COALESCE("segl_agg_4"."a27", 0) AS "a27"
+  FROM "segl_usr"
+  LEFT JOIN "segl_agg_0"
+    ON "segl_agg_0"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_mf_a8"
+    ON "segl_mf_a8"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_agg_1"
+    ON "segl_agg_1"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_mf_a23"
+    ON "segl_mf_a23"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_agg_2"
+    ON "segl_agg_2"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_agg_3"
+    ON "segl_agg_3"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_agg_4"
+    ON "segl_agg_4"."_g" = "segl_usr"."_u"
+), "segl_lvl_1" AS (
   SELECT
-    "base".*,
+    "segl_base".*,
     CAST("a3" AS DOUBLE) / NULLIF(CAST("a1" AS DOUBLE), 0) AS "d6",
     CASE
       WHEN "p_1" IN ('Beijing', '北京')
@@ -2601,14 +2601,14 @@ WITH "usr" AS (
       THEN 1
       ELSE 0
     END AS "d25"
-  FROM "base"
+  FROM "segl_base"
   CROSS JOIN (
     SELECT
       1 AS "_one"
   ) AS "_one"
-), "lvl_2" AS (
+), "segl_lvl_2" AS (
   SELECT
-    "lvl_1".*,
+    "segl_lvl_1".*,
     CASE
       WHEN FLOOR((
         EPOCH(CAST('2026-11-01 00:00:00' AS TIMESTAMP)) - EPOCH("p_0")
@@ -2646,7 +2646,7 @@ WITH "usr" AS (
       WHEN "a13" = 'bodycare'
       THEN 'fragrance'
     END AS "d53"
-  FROM "lvl_1"
+  FROM "segl_lvl_1"
   CROSS JOIN (
     SELECT
       1 AS "_one"
@@ -2735,7 +2735,7 @@ SELECT
   END AS "d59",
   "a0" = 1 AS "d60",
   "p_5" AS "d61"
-FROM "lvl_2";
+FROM "segl_lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
 SELECT

@@ -2276,7 +2276,7 @@ DROP TABLE IF EXISTS `segl_retail_id_e48`;
 DROP TABLE IF EXISTS `segl_retail_id_labels`;
 
 CACHE TABLE `segl_retail_result` AS
-WITH `usr` AS (
+WITH `segl_usr` AS (
   SELECT
     `u`.`_pu` AS `_u`,
     CAST(`u`.`registered_at` AS TIMESTAMP_NTZ) AS `p_0`,
@@ -2363,7 +2363,7 @@ WITH `usr` AS (
     ON `p0`.`_pu` = `u`.`_pu` AND `p0`.`_first` = 1
   WHERE
     `u`.`_first` = 1
-), `ev_0` AS (
+), `segl_ev_0` AS (
   SELECT
     `m`.`person` AS `_u`,
     CAST(`e`.`paid_at` AS TIMESTAMP_NTZ) AS `_t`,
@@ -2394,17 +2394,17 @@ WITH `usr` AS (
       END
       THEN CAST(`e`.`user_id` AS BIGINT)
     END AS STRING)
-  INNER JOIN `usr` AS `w`
+  INNER JOIN `segl_usr` AS `w`
     ON `w`.`_u` = `m`.`person`
   WHERE
     CAST(`e`.`paid_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-), `evr_0` AS (
+), `segl_evr_0` AS (
   SELECT
     *,
     MAX(`_t`) OVER (PARTITION BY `_u`) AS `t_a13`,
     MIN(`_t`) OVER (PARTITION BY `_u`) AS `t_a14`
-  FROM `ev_0`
-), `agg_0` AS (
+  FROM `segl_ev_0`
+), `segl_agg_0` AS (
   SELECT
     `_u` AS `_g`,
     COUNT(1) AS `a0`,
@@ -2475,10 +2475,10 @@ WITH `usr` AS (
         THEN `c0` * CAST(0.9 AS DOUBLE)
       END
     ) AS `a17`
-  FROM `evr_0`
+  FROM `segl_evr_0`
   GROUP BY
     `_u`
-), `mfc_a8` AS (
+), `segl_mfc_a8` AS (
   SELECT
     `_u`,
     `v`,
@@ -2487,7 +2487,7 @@ WITH `usr` AS (
     SELECT
       `_u`,
       `c4` AS `v`
-    FROM `ev_0`
+    FROM `segl_ev_0`
     WHERE
       `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ)
   ) AS `vals`
@@ -2498,7 +2498,7 @@ WITH `usr` AS (
   GROUP BY
     `_u`,
     `v`
-), `mf_a8` AS (
+), `segl_mf_a8` AS (
   SELECT
     `_u` AS `_g`,
     `v` AS `a8`
@@ -2507,11 +2507,11 @@ WITH `usr` AS (
       `_u`,
       `v`,
       ROW_NUMBER() OVER (PARTITION BY `_u` ORDER BY `n` DESC, `v` ASC NULLS LAST) AS `r`
-    FROM `mfc_a8`
+    FROM `segl_mfc_a8`
   ) AS `ranked`
   WHERE
     `r` = 1
-), `ev_1` AS (
+), `segl_ev_1` AS (
   SELECT
     `m`.`person` AS `_u`,
     CAST(`e`.`ts` AS TIMESTAMP_NTZ) AS `_t`,
@@ -2541,7 +2541,7 @@ WITH `usr` AS (
     END AS STRING)
   WHERE
     CAST(`e`.`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-), `agg_1` AS (
+), `segl_agg_1` AS (
   SELECT
     `_u` AS `_g`,
     MAX(CASE WHEN `c1` = 'visit' THEN `c0` END) AS `a18`,
@@ -2574,10 +2574,10 @@ WITH `usr` AS (
         THEN 1
       END
     ) AS `a22`
-  FROM `ev_1`
+  FROM `segl_ev_1`
   GROUP BY
     `_u`
-), `mfc_a23` AS (
+), `segl_mfc_a23` AS (
   SELECT
     `_u`,
     `v`,
@@ -2586,7 +2586,7 @@ WITH `usr` AS (
     SELECT
       `_u`,
       `c2` AS `v`
-    FROM `ev_1`
+    FROM `segl_ev_1`
     WHERE
       `_t` >= CAST('2026-05-05 00:00:00' AS TIMESTAMP_NTZ) AND `c1` = 'visit'
   ) AS `vals`
@@ -2597,7 +2597,7 @@ WITH `usr` AS (
   GROUP BY
     `_u`,
     `v`
-), `mf_a23` AS (
+), `segl_mf_a23` AS (
   SELECT
     `_u` AS `_g`,
     `v` AS `a23`
@@ -2606,11 +2606,11 @@ WITH `usr` AS (
       `_u`,
       `v`,
       ROW_NUMBER() OVER (PARTITION BY `_u` ORDER BY `n` DESC, `v` ASC NULLS LAST) AS `r`
-    FROM `mfc_a23`
+    FROM `segl_mfc_a23`
   ) AS `ranked`
   WHERE
     `r` = 1
-), `ev_2` AS (
+), `segl_ev_2` AS (
   SELECT
     `m`.`person` AS `_u`,
     CAST(`e`.`claimed_at` AS TIMESTAMP_NTZ) AS `_t`
@@ -2638,14 +2638,14 @@ WITH `usr` AS (
   WHERE
     CAST(`e`.`claimed_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
     AND CAST(`e`.`claimed_at` AS TIMESTAMP_NTZ) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
-), `agg_2` AS (
+), `segl_agg_2` AS (
   SELECT
     `_u` AS `_g`,
     COUNT(CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN 1 END) AS `a24`
-  FROM `ev_2`
+  FROM `segl_ev_2`
   GROUP BY
     `_u`
-), `ev_3` AS (
+), `segl_ev_3` AS (
   SELECT
     `m`.`person` AS `_u`,
     CAST(`e`.`bound_at` AS TIMESTAMP_NTZ) AS `_t`
@@ -2672,14 +2672,14 @@ WITH `usr` AS (
     END AS STRING)
   WHERE
     CAST(`e`.`bound_at` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
-), `agg_3` AS (
+), `segl_agg_3` AS (
   SELECT
     `_u` AS `_g`,
     COUNT(1) AS `a25`
-  FROM `ev_3`
+  FROM `segl_ev_3`
   GROUP BY
     `_u`
-), `ev_4` AS (
+), `segl_ev_4` AS (
   SELECT
     `m`.`person` AS `_u`,
     CAST(`e`.`ts` AS TIMESTAMP_NTZ) AS `_t`,
@@ -2691,7 +2691,7 @@ WITH `usr` AS (
   WHERE
     CAST(`e`.`ts` AS TIMESTAMP_NTZ) < CAST('2026-11-01 00:00:00' AS TIMESTAMP_NTZ)
     AND CAST(`e`.`ts` AS TIMESTAMP_NTZ) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ)
-), `agg_4` AS (
+), `segl_agg_4` AS (
   SELECT
     `_u` AS `_g`,
     COUNT(
@@ -2703,56 +2703,56 @@ WITH `usr` AS (
     COUNT(
       DISTINCT CASE WHEN `_t` >= CAST('2026-08-03 00:00:00' AS TIMESTAMP_NTZ) THEN `c1` END
     ) AS `a27`
-  FROM `ev_4`
+  FROM `segl_ev_4`
   GROUP BY
     `_u`
-), `base` AS (
+), `segl_base` AS (
   SELECT
-    `usr`.*,
-    COALESCE(`agg_0`.`a0`, 0) AS `a0`,
-    COALESCE(`agg_0`.`a1`, 0) AS `a1`,
-    NULLIF(COALESCE(`agg_0`.`a2`, 0), CAST('NaN' AS DOUBLE)) AS `a2`,
-    COALESCE(`agg_0`.`a3`, 0) AS `a3`,
-    COALESCE(`agg_0`.`a4` > 0, FALSE) AS `a4`,
-    COALESCE(`agg_0`.`a5` > 0, FALSE) AS `a5`,
-    COALESCE(`agg_0`.`a6` > 0, FALSE) AS `a6`,
-    `agg_0`.`a7` AS `a7`,
-    COALESCE(`agg_0`.`a9`, 0) AS `a9`,
-    COALESCE(`agg_0`.`a10`, 0) AS `a10`,
-    NULLIF(COALESCE(`agg_0`.`a11`, 0), CAST('NaN' AS DOUBLE)) AS `a11`,
-    NULLIF(`agg_0`.`a12`, CAST('NaN' AS DOUBLE)) AS `a12`,
-    `agg_0`.`a13` AS `a13`,
-    `agg_0`.`a14` AS `a14`,
-    COALESCE(`agg_0`.`a15`, 0) AS `a15`,
-    NULLIF(COALESCE(`agg_0`.`a16`, 0), CAST('NaN' AS DOUBLE)) AS `a16`,
-    NULLIF(COALESCE(`agg_0`.`a17`, 0), CAST('NaN' AS DOUBLE)) AS `a17`,
-    `mf_a8`.`a8` AS `a8`,
-    `agg_1`.`a18` AS `a18`,
-    COALESCE(`agg_1`.`a19`, 0) AS `a19`,
-    COALESCE(`agg_1`.`a20`, 0) AS `a20`,
-    COALESCE(`agg_1`.`a21`, 0) AS `a21`,
-    COALESCE(`agg_1`.`a22`, 0) AS `a22`,
-    `mf_a23`.`a23` AS `a23`,
-    COALESCE(`agg_2`.`a24`, 0) AS `a24`,
-    COALESCE(`agg_3`.`a25` > 0, FALSE) AS `a25`,
-    COALESCE(`agg_4`.`a26`, 0) AS `a26`,
-    COALESCE(`agg_4`.`a27`, 0) AS `a27`
-  FROM `usr`
-  LEFT JOIN `agg_0`
-    ON `agg_0`.`_g` = `usr`.`_u`
-  LEFT JOIN `mf_a8`
-    ON `mf_a8`.`_g` = `usr`.`_u`
-  LEFT JOIN `agg_1`
-    ON `agg_1`.`_g` = `usr`.`_u`
-  LEFT JOIN `mf_a23`
-    ON `mf_a23`.`_g` = `usr`.`_u`
-  LEFT JOIN `agg_2`
-    ON `agg_2`.`_g` = `usr`.`_u`
-  LEFT JOIN `agg_3`
-    ON `agg_3`.`_g` = `usr`.`_u`
-  LEFT JOIN `agg_4`
-    ON `agg_4`.`_g` = `usr`.`_u`
-), `lvl_1` AS (
+    `segl_usr`.*,
+    COALESCE(`segl_agg_0`.`a0`, 0) AS `a0`,
+    COALESCE(`segl_agg_0`.`a1`, 0) AS `a1`,
+    NULLIF(COALESCE(`segl_agg_0`.`a2`, 0), CAST('NaN' AS DOUBLE)) AS `a2`,
+    COALESCE(`segl_agg_0`.`a3`, 0) AS `a3`,
+    COALESCE(`segl_agg_0`.`a4` > 0, FALSE) AS `a4`,
+    COALESCE(`segl_agg_0`.`a5` > 0, FALSE) AS `a5`,
+    COALESCE(`segl_agg_0`.`a6` > 0, FALSE) AS `a6`,
+    `segl_agg_0`.`a7` AS `a7`,
+    COALESCE(`segl_agg_0`.`a9`, 0) AS `a9`,
+    COALESCE(`segl_agg_0`.`a10`, 0) AS `a10`,
+    NULLIF(COALESCE(`segl_agg_0`.`a11`, 0), CAST('NaN' AS DOUBLE)) AS `a11`,
+    NULLIF(`segl_agg_0`.`a12`, CAST('NaN' AS DOUBLE)) AS `a12`,
+    `segl_agg_0`.`a13` AS `a13`,
+    `segl_agg_0`.`a14` AS `a14`,
+    COALESCE(`segl_agg_0`.`a15`, 0) AS `a15`,
+    NULLIF(COALESCE(`segl_agg_0`.`a16`, 0), CAST('NaN' AS DOUBLE)) AS `a16`,
+    NULLIF(COALESCE(`segl_agg_0`.`a17`, 0), CAST('NaN' AS DOUBLE)) AS `a17`,
+    `segl_mf_a8`.`a8` AS `a8`,
+    `segl_agg_1`.`a18` AS `a18`,
+    COALESCE(`segl_agg_1`.`a19`, 0) AS `a19`,
+    COALESCE(`segl_agg_1`.`a20`, 0) AS `a20`,
+    COALESCE(`segl_agg_1`.`a21`, 0) AS `a21`,
+    COALESCE(`segl_agg_1`.`a22`, 0) AS `a22`,
+    `segl_mf_a23`.`a23` AS `a23`,
+    COALESCE(`segl_agg_2`.`a24`, 0) AS `a24`,
+    COALESCE(`segl_agg_3`.`a25` > 0, FALSE) AS `a25`,
+    COALESCE(`segl_agg_4`.`a26`, 0) AS `a26`,
+    COALESCE(`segl_agg_4`.`a27`, 0) AS `a27`
+  FROM `segl_usr`
+  LEFT JOIN `segl_agg_0`
+    ON `segl_agg_0`.`_g` = `segl_usr`.`_u`
+  LEFT JOIN `segl_mf_a8`
+    ON `segl_mf_a8`.`_g` = `segl_usr`.`_u`
+  LEFT JOIN `segl_agg_1`
+    ON `segl_agg_1`.`_g` = `segl_usr`.`_u`
+  LEFT JOIN `segl_mf_a23`
+    ON `segl_mf_a23`.`_g` = `segl_usr`.`_u`
+  LEFT JOIN `segl_agg_2`
+    ON `segl_agg_2`.`_g` = `segl_usr`.`_u`
+  LEFT JOIN `segl_agg_3`
+    ON `segl_agg_3`.`_g` = `segl_usr`.`_u`
+  LEFT JOIN `segl_agg_4`
+    ON `segl_agg_4`.`_g` = `segl_usr`.`_u`
+), `segl_lvl_1` AS (
   SELECT
     *,
     TRY_DIVIDE(CAST(`a3` AS DOUBLE), CAST(`a1` AS DOUBLE)) AS `d6`,
@@ -2768,8 +2768,8 @@ WITH `usr` AS (
       THEN 1
       ELSE 0
     END AS `d25`
-  FROM `base`
-), `lvl_2` AS (
+  FROM `segl_base`
+), `segl_lvl_2` AS (
   SELECT
     *,
     CASE
@@ -2817,7 +2817,7 @@ WITH `usr` AS (
       WHEN `a13` = 'bodycare'
       THEN 'fragrance'
     END AS `d53`
-  FROM `lvl_1`
+  FROM `segl_lvl_1`
 )
 SELECT
   `_u`,
@@ -2946,7 +2946,7 @@ SELECT
   END AS `d59`,
   `a0` = 1 AS `d60`,
   `p_5` AS `d61`
-FROM `lvl_2`;
+FROM `segl_lvl_2`;
 
 CREATE TABLE IF NOT EXISTS `segl_retail_tags`
 USING PARQUET AS

@@ -5,7 +5,7 @@
 BEGIN TRANSACTION;
 
 CREATE TEMPORARY TABLE "segl_spec_result" AS
-WITH "usr" AS (
+WITH "segl_usr" AS (
   SELECT
     "u"."user_id" AS "_u",
     "u"."gender" AS "p_0",
@@ -21,7 +21,7 @@ WITH "usr" AS (
     NOT (
       "u"."user_id" IS NULL
     )
-), "ev_0" AS (
+), "segl_ev_0" AS (
   SELECT
     "user_id" AS "_u",
     CASE WHEN LENGTH("paid_at") = 10 THEN "paid_at" || ' 00:00:00' ELSE "paid_at" END AS "_t",
@@ -32,7 +32,7 @@ WITH "usr" AS (
   FROM "orders"
   WHERE
     CASE WHEN LENGTH("paid_at") = 10 THEN "paid_at" || ' 00:00:00' ELSE "paid_at" END < '2026-11-01 00:00:00'
-), "agg_0" AS (
+), "segl_agg_0" AS (
   SELECT
     "_u" AS "_g",
     COUNT(1) AS "a0",
@@ -43,10 +43,10 @@ WITH "usr" AS (
     ) THEN 1 END) AS "a3",
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN 1 END) AS "a4",
     COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a1"
-  FROM "ev_0"
+  FROM "segl_ev_0"
   GROUP BY
     "_u"
-), "mfc_a5" AS (
+), "segl_mfc_a5" AS (
   SELECT
     "_u",
     "v",
@@ -55,7 +55,7 @@ WITH "usr" AS (
     SELECT
       "_u",
       "c3" AS "v"
-    FROM "ev_0"
+    FROM "segl_ev_0"
     WHERE
       "_t" >= '2026-05-05 00:00:00'
   ) AS "vals"
@@ -66,7 +66,7 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a5" AS (
+), "segl_mf_a5" AS (
   SELECT
     "_u" AS "_g",
     "v" AS "a5"
@@ -75,11 +75,11 @@ WITH "usr" AS (
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
-    FROM "mfc_a5"
+    FROM "segl_mfc_a5"
   ) AS "ranked"
   WHERE
     "r" = 1
-), "ev_1" AS (
+), "segl_ev_1" AS (
   SELECT
     "user_id" AS "_u",
     CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "_t",
@@ -88,33 +88,33 @@ WITH "usr" AS (
   FROM "events"
   WHERE
     CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END < '2026-11-01 00:00:00'
-), "agg_1" AS (
+), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
     COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c0" = 'visit' THEN 1 END) AS "a6",
     MAX(CASE WHEN "c0" = 'visit' THEN "c1" END) AS "a7"
-  FROM "ev_1"
+  FROM "segl_ev_1"
   GROUP BY
     "_u"
-), "base" AS (
+), "segl_base" AS (
   SELECT
-    "usr".*,
-    COALESCE("agg_0"."a0", 0) AS "a0",
-    CASE WHEN "agg_0"."n_a1" > 0 THEN "agg_0"."a1" ELSE 0 END AS "a1",
-    COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
-    COALESCE("agg_0"."a3", 0) AS "a3",
-    COALESCE("agg_0"."a4", 0) AS "a4",
-    "mf_a5"."a5" AS "a5",
-    COALESCE("agg_1"."a6", 0) AS "a6",
-    "agg_1"."a7" AS "a7"
-  FROM "usr"
-  LEFT JOIN "agg_0"
-    ON "agg_0"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a5"
-    ON "mf_a5"."_g" = "usr"."_u"
-  LEFT JOIN "agg_1"
-    ON "agg_1"."_g" = "usr"."_u"
-), "lvl_1" AS (
+    "segl_usr".*,
+    COALESCE("segl_agg_0"."a0", 0) AS "a0",
+    CASE WHEN "segl_agg_0"."n_a1" > 0 THEN "segl_agg_0"."a1" ELSE 0 END AS "a1",
+    COALESCE("segl_agg_0"."a2" > 0, FALSE) AS "a2",
+    COALESCE("segl_agg_0"."a3", 0) AS "a3",
+    COALESCE("segl_agg_0"."a4", 0) AS "a4",
+    "segl_mf_a5"."a5" AS "a5",
+    COALESCE("segl_agg_1"."a6", 0) AS "a6",
+    "segl_agg_1"."a7" AS "a7"
+  FROM "segl_usr"
+  LEFT JOIN "segl_agg_0"
+    ON "segl_agg_0"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_mf_a5"
+    ON "segl_mf_a5"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_agg_1"
+    ON "segl_agg_1"."_g" = "segl_usr"."_u"
+), "segl_lvl_1" AS (
   SELECT
     *,
     CASE
@@ -158,7 +158,7 @@ WITH "usr" AS (
       THEN 'loyal'
       ELSE 'mature'
     END AS "d12"
-  FROM "base"
+  FROM "segl_base"
 )
 SELECT
   "_u",
@@ -176,7 +176,7 @@ SELECT
   COALESCE("a6" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a2", FALSE) AS "d11",
   "d12",
   COALESCE("d12" = 'loyal' AND "p_1" = 'Beijing', FALSE) AS "d13"
-FROM "lvl_1";
+FROM "segl_lvl_1";
 
 CREATE TABLE IF NOT EXISTS "segl_spec_tags" AS
 SELECT

@@ -3,7 +3,7 @@
 -- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
 CREATE TABLE "segl_spec_result" AS
-WITH "usr" AS (
+WITH "segl_usr" AS (
   SELECT
     "u"."user_id" AS "_u",
     "u"."gender" AS "p_0",
@@ -15,7 +15,7 @@ WITH "usr" AS (
     NOT (
       "u"."user_id" IS NULL
     )
-), "ev_0" AS (
+), "segl_ev_0" AS (
   SELECT
     "user_id" AS "_u",
     CAST("paid_at" AS TIMESTAMP) AS "_t",
@@ -26,7 +26,7 @@ WITH "usr" AS (
   FROM "orders"
   WHERE
     CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "agg_0" AS (
+), "segl_agg_0" AS (
   SELECT
     "_u" AS "_g",
     COUNT(1) AS "a0",
@@ -46,10 +46,10 @@ WITH "usr" AS (
       END
     ) AS "a3",
     COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a4"
-  FROM "ev_0"
+  FROM "segl_ev_0"
   GROUP BY
     "_u"
-), "mfc_a5" AS (
+), "segl_mfc_a5" AS (
   SELECT
     "_u",
     "v",
@@ -58,7 +58,7 @@ WITH "usr" AS (
     SELECT
       "_u",
       "c3" AS "v"
-    FROM "ev_0"
+    FROM "segl_ev_0"
     WHERE
       "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
   ) AS "vals"
@@ -69,7 +69,7 @@ WITH "usr" AS (
   GROUP BY
     "_u",
     "v"
-), "mf_a5" AS (
+), "segl_mf_a5" AS (
   SELECT
     "_u" AS "_g",
     "v" AS "a5"
@@ -78,11 +78,11 @@ WITH "usr" AS (
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "mfc_a5"
+    FROM "segl_mfc_a5"
   ) AS "ranked"
   WHERE
     "r" = 1
-), "ev_1" AS (
+), "segl_ev_1" AS (
   SELECT
     "user_id" AS "_u",
     CAST("ts" AS TIMESTAMP) AS "_t",
@@ -91,7 +91,7 @@ WITH "usr" AS (
   FROM "events"
   WHERE
     CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "agg_1" AS (
+), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
     COUNT(
@@ -101,28 +101,28 @@ WITH "usr" AS (
       END
     ) AS "a6",
     MAX(CASE WHEN "c0" = 'visit' THEN "c1" END) AS "a7"
-  FROM "ev_1"
+  FROM "segl_ev_1"
   GROUP BY
     "_u"
-), "base" AS (
+), "segl_base" AS (
   SELECT
-    "usr".*,
-    COALESCE("agg_0"."a0", 0) AS "a0",
-    IF(IS_NAN(COALESCE("agg_0"."a1", 0)), NULL, COALESCE("agg_0"."a1", 0)) AS "a1",
-    COALESCE("agg_0"."a2" > 0, FALSE) AS "a2",
-    COALESCE("agg_0"."a3", 0) AS "a3",
-    COALESCE("agg_0"."a4", 0) AS "a4",
-    "mf_a5"."a5" AS "a5",
-    COALESCE("agg_1"."a6", 0) AS "a6",
-    "agg_1"."a7" AS "a7"
-  FROM "usr"
-  LEFT JOIN "agg_0"
-    ON "agg_0"."_g" = "usr"."_u"
-  LEFT JOIN "mf_a5"
-    ON "mf_a5"."_g" = "usr"."_u"
-  LEFT JOIN "agg_1"
-    ON "agg_1"."_g" = "usr"."_u"
-), "lvl_1" AS (
+    "segl_usr".*,
+    COALESCE("segl_agg_0"."a0", 0) AS "a0",
+    IF(IS_NAN(COALESCE("segl_agg_0"."a1", 0)), NULL, COALESCE("segl_agg_0"."a1", 0)) AS "a1",
+    COALESCE("segl_agg_0"."a2" > 0, FALSE) AS "a2",
+    COALESCE("segl_agg_0"."a3", 0) AS "a3",
+    COALESCE("segl_agg_0"."a4", 0) AS "a4",
+    "segl_mf_a5"."a5" AS "a5",
+    COALESCE("segl_agg_1"."a6", 0) AS "a6",
+    "segl_agg_1"."a7" AS "a7"
+  FROM "segl_usr"
+  LEFT JOIN "segl_agg_0"
+    ON "segl_agg_0"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_mf_a5"
+    ON "segl_mf_a5"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_agg_1"
+    ON "segl_agg_1"."_g" = "segl_usr"."_u"
+), "segl_lvl_1" AS (
   SELECT
     *,
     CASE
@@ -142,7 +142,7 @@ WITH "usr" AS (
       THEN 'loyal'
       ELSE 'mature'
     END AS "d12"
-  FROM "base"
+  FROM "segl_base"
 )
 SELECT
   "_u",
@@ -160,7 +160,7 @@ SELECT
   COALESCE("a6" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a2", FALSE) AS "d11",
   "d12",
   COALESCE("d12" = 'loyal' AND "p_1" = 'Beijing', FALSE) AS "d13"
-FROM "lvl_1";
+FROM "segl_lvl_1";
 
 CREATE TABLE IF NOT EXISTS "segl_spec_tags" AS
 SELECT

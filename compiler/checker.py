@@ -184,6 +184,13 @@ class _Checker:
                 )
 
     def _source(self, stmt: ast.SourceDef) -> ir.Source:
+        if not stmt.table.strip():
+            self.error(
+                "E0204",
+                f"source '{stmt.name}' names an empty table",
+                stmt.span,
+                'name the warehouse table (or view) it reads, e.g. from table "orders"',
+            )
         columns: dict[str, Type] = {}
         for col in stmt.columns:
             if col.name in columns:

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 # The years datetime can hold, as a months index (year * 12 + month - 1).
+# what --as-of takes (docs/cli.md): a date, or a date and a time to the minute or second,
+# optionally with an offset; not the other ISO 8601 forms (week dates, an hour alone)
+_AS_OF_FORM = re.compile(
+    r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:?\d{2})?)?"
+)
 _FIRST_MONTH = dt.MINYEAR * 12
 _LAST_MONTH = dt.MAXYEAR * 12 + 11
 
@@ -83,6 +89,8 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
     moment, seen in the project's zone, falls outside the years 1 to 9999)."""
     cleaned = text.strip().replace("Z", "+00:00")
     try:
+        if not _AS_OF_FORM.fullmatch(cleaned):
+            raise ValueError(text)
         if len(cleaned) == 10:
             return as_datetime(dt.date.fromisoformat(cleaned))
         if cleaned[10:11] not in (" ", "T"):  # fromisoformat reads `2026-03-09+05:00` as 05:00

@@ -318,8 +318,12 @@ def read_settings(root: Path) -> Settings:
     for table in TABLES:
         toml.table(table)
     toml.misplaced_keys()
-    timezone = toml.get("project", "timezone", str) or "UTC"
+    timezone = toml.get("project", "timezone", str)
+    if timezone is None:
+        timezone = "UTC"  # not given; an empty one ("") is refused below
     try:
+        if not timezone.strip():
+            raise ValueError("empty")
         zone(timezone)
     except ValueError:
         raise toml.error(

@@ -235,6 +235,10 @@ def test_segl_toml_saved_with_a_bom_reads_and_a_zone_in_another_case_is_suggeste
     assert result.code == 1
     assert "E0105 unknown time zone 'utc'" in result.err
     assert "hint: did you mean 'UTC'?" in result.err
+    (root / "segl.toml").write_text('[project]\ntimezone = ""\n', "utf-8")  # not UTC unsaid
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    assert "E0105 unknown time zone ''" in result.err
 
 
 def test_bad_segl_toml_as_github_annotation(cli: Cli, write_project: Callable[..., Path]) -> None:

@@ -257,3 +257,11 @@ def test_ir_definitions_refuse_per_event_values() -> None:
         ir.Segment("s", None, ir.Compare(">", amount, ir.Literal(1, Type.NUMBER)))
     inside = ir.Aggregate("sum", "orders", amount, None, None, Type.NUMBER)
     assert ir.Tag("t", None, inside).type is Type.NUMBER
+
+
+def test_a_source_over_an_empty_table_name() -> None:
+    """`from table ""` would compile to FROM "" and fail only on a database."""
+    error = only_error('source visits from table "" user user_id time ts { page: string }')
+    assert error.code == "E0204"
+    assert "empty table" in error.message
+    assert codes('source visits from table " " user user_id time ts { page: string }') == ["E0204"]

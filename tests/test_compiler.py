@@ -87,6 +87,10 @@ def test_as_of_parsing_uses_the_project_zone() -> None:
         with pytest.raises(ValueError, match="fraction of a second"):
             parse_as_of(fraction, "UTC")  # runs are shown to the second: one could not be named
     assert parse_as_of("2026-11-20 10:30:00.000", "UTC") == dt.datetime(2026, 11, 20, 10, 30)
+    for other_iso in ("2026-W44-1", "2026-11-01T10", "20261101", "2026-305"):
+        with pytest.raises(ValueError, match="not a date or timestamp"):
+            parse_as_of(other_iso, "UTC")  # ISO 8601 forms docs/cli.md does not list
+    assert parse_as_of("2026-11-01T02:00:00-0500", "UTC") == dt.datetime(2026, 11, 1, 7)
     assert parse_as_of("2026-11-01T00:00:00+00:00", "Asia/Shanghai") == dt.datetime(2026, 11, 1, 8)
     with pytest.raises(ValueError, match="not a date or timestamp"):
         parse_as_of("yesterday", "UTC")

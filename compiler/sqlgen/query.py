@@ -42,9 +42,8 @@ from segl.compiler.types import Type
 BARRIER = "_one"  # the one-row relation under each level (Target.level_barrier)
 CTE_PREFIX = "segl_"  # no source table is named so (SQLite would read a CTE of its name)
 BASE_CTE = f"{CTE_PREFIX}base"  # the users with their profile columns and first aggregates
-USERS_CTE = (
-    f"{CTE_PREFIX}usr"  # the universe with its profile columns (and the versions at the as-of)
-)
+# the universe with its profile columns (and the versions at the as-of)
+USERS_CTE = f"{CTE_PREFIX}usr"
 EVENTS_ALIAS = "e"  # an event table joined with per-user values
 PER_USER_ALIAS = "w"  # the per-user row an event is joined with
 # the user of an aggregate's CTE: not `_u`, so `rows.*` joined with it names `_u` once

@@ -14,12 +14,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
-# The years datetime can hold, as a months index (year * 12 + month - 1).
 # what --as-of takes (docs/cli.md): a date, or a date and a time to the minute or second,
-# optionally with an offset; not the other ISO 8601 forms (week dates, an hour alone)
+# optionally with an offset; not the other ISO 8601 forms (week dates, an hour alone, a
+# date with an offset, which fromisoformat would read as a time)
 _AS_OF_FORM = re.compile(
     r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:?\d{2})?)?"
 )
+# The years datetime can hold, as a months index (year * 12 + month - 1).
 _FIRST_MONTH = dt.MINYEAR * 12
 _LAST_MONTH = dt.MAXYEAR * 12 + 11
 
@@ -93,8 +94,6 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
             raise ValueError(text)
         if len(cleaned) == 10:
             return as_datetime(dt.date.fromisoformat(cleaned))
-        if cleaned[10:11] not in (" ", "T"):  # fromisoformat reads `2026-03-09+05:00` as 05:00
-            raise ValueError(text)
         moment = dt.datetime.fromisoformat(cleaned)
     except ValueError:
         raise ValueError(

@@ -320,10 +320,8 @@ def read_settings(root: Path) -> Settings:
     toml.misplaced_keys()
     timezone = toml.get("project", "timezone", str)
     if timezone is None:
-        timezone = "UTC"  # not given; an empty one ("") is refused below
+        timezone = "UTC"  # not given; an empty one ("") is no zone, refused below
     try:
-        if not timezone.strip():
-            raise ValueError("empty")
         zone(timezone)
     except ValueError:
         raise toml.error(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from segl.compiler import ir
+from segl.compiler.hoisting import hoist_repeated_arguments
 from segl.compiler.timeutil import window_bounds
 
 
@@ -145,6 +146,7 @@ def _add_profile_column(found: dict[str, list[str]], node: ir.ProfileColumn) -> 
 
 
 def build_plan(project: ir.Project, as_of: dt.datetime) -> Plan:
+    project = hoist_repeated_arguments(project)  # nested rounds: one level each
     # (source, stage) -> aggregates, in the order definitions use them
     aggregates: dict[tuple[str, int], list[ir.Aggregate]] = {}
     profile_columns: dict[str, list[str]] = {}

@@ -13,6 +13,8 @@ also serves Redshift (a subclass) unless Redshift has its own.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -96,6 +98,9 @@ class Function:
     requires: frozenset[Capability] = frozenset()
     # a problem with constant arguments: (argument index, message) or None
     validate: Callable[[Sequence[Type], Sequence[object]], tuple[int, str] | None] | None = None
+    # its SQL repeats an argument (round's exact halves, the null guard of greatest), so
+    # calls nested in its arguments would multiply the SQL: compiler/hoisting.py
+    repeats_arguments: bool = False
 
     def arity_text(self) -> str:
         low, high = len(self.params) - self.optional, len(self.params)
@@ -170,27 +175,53 @@ def _round_exact(call: SqlCall) -> exp.Expression:
     sign(s) * (floor(|s|) + (|s| - floor(|s|) >= 0.5)) / 10^digits, s = value * 10^digits.
     For targets whose ROUND rounds half to even (ClickHouse) or rounds a decimal form of the
     double (SQLite, PostgreSQL's numeric: ROUND(1.005, 2) is 1.01 there, but the double
-    1.005 is below 1.005)."""
-    scale = exp.Literal.number(repr(10.0 ** _round_digits(call)))
-    scaled = exp.Paren(this=exp.Mul(this=call.args[0], expression=scale))
-    magnitude = exp.Abs(this=scaled)
-    whole = exp.Floor(this=magnitude.copy())
-    up = exp.GTE(
-        this=exp.Sub(this=magnitude.copy(), expression=whole.copy()),
-        expression=exp.Literal.number("0.5"),
+    1.005 is below 1.005).
+
+    The value appears 4 times (6 with decimals), no more: nested rounds multiply it."""
+    digits = _round_digits(call)
+    value = call.args[0]
+    scale = exp.Literal.number(repr(10.0**digits))
+    scaled = exp.Paren(this=exp.Mul(this=value, expression=scale)) if digits else value
+    whole = exp.Floor(this=exp.Abs(this=scaled.copy()))
+    fraction = exp.Sub(this=exp.Abs(this=scaled.copy()), expression=whole.copy())
+    half_up = exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.GTE(this=fraction, expression=exp.Literal.number("0.5")),
+                true=exp.Literal.number(1),
+            )
+        ],
+        default=exp.Literal.number(0),
     )
-    one_more = exp.Add(this=whole.copy(), expression=exp.Literal.number(1))
-    rounded = exp.Case(ifs=[exp.If(this=up, true=one_more)], default=whole)
     negative = exp.LT(this=scaled.copy(), expression=exp.Literal.number(0))
-    signed = exp.Case(
-        ifs=[exp.If(this=negative, true=exp.Neg(this=rounded.copy()))], default=rounded
+    sign = exp.Case(
+        ifs=[exp.If(this=negative, true=exp.Literal.number(-1))], default=exp.Literal.number(1)
     )
-    infinite = exp.GT(
-        this=magnitude.copy(), expression=exp.Literal.number("1.7976931348623157e308")
-    )
-    exact = exp.Div(this=signed, expression=scale.copy())
-    # a number too large to carry decimals (or infinite) stays as it is
-    return exp.Case(ifs=[exp.If(this=infinite, true=call.args[0].copy())], default=exact)
+    # exact: the sign times a whole double; -1 * 0.0 is -0.0, as copysign gives
+    signed = exp.Mul(this=sign, expression=exp.Paren(this=exp.Add(this=whole, expression=half_up)))
+    if not digits:
+        return signed  # |value| is a double: floor(inf) is inf, so infinities stay
+    return _unless_too_large(value, digits, exp.Div(this=signed, expression=scale.copy()))
+
+
+def _unless_too_large(
+    value: exp.Expression, digits: int, rounded: exp.Expression
+) -> exp.Expression:
+    """A number too large to carry decimals (its scaled value infinite) stays as it is;
+    told by the value, since PostgreSQL refuses a product that overflows."""
+    limit = exp.Literal.number(repr(largest_scalable(10.0**digits)))
+    too_large = exp.GT(this=exp.Abs(this=value.copy()), expression=limit)
+    return exp.Case(ifs=[exp.If(this=too_large, true=value.copy())], default=rounded)
+
+
+def largest_scalable(scale: float) -> float:
+    """The largest double whose product with `scale` is finite."""
+    found = sys.float_info.max / scale
+    while math.isfinite(math.nextafter(found, math.inf) * scale):
+        found = math.nextafter(found, math.inf)
+    while not math.isfinite(found * scale):
+        found = math.nextafter(found, 0.0)
+    return found
 
 
 def _round_spark(call: SqlCall) -> exp.Expression:
@@ -207,7 +238,8 @@ def _round_spark(call: SqlCall) -> exp.Expression:
         return exp.Round(this=number, decimals=exp.Literal.number(0))
     scale = target.cast(exp.Literal.number(repr(10.0**digits)), Type.NUMBER)
     rounded = exp.Round(this=exp.Mul(this=number, expression=scale), decimals=exp.Literal.number(0))
-    return exp.Div(this=rounded, expression=scale.copy())
+    exact = exp.Div(this=rounded, expression=scale.copy())
+    return _unless_too_large(number, digits, exact)
 
 
 def _whole_spark(kind: type[exp.Floor] | type[exp.Ceil]) -> SqlBuilder:
@@ -433,6 +465,7 @@ FUNCTIONS: dict[str, Function] = {
                 "sqlite": _round_exact,
                 "spark": _round_spark,
             },
+            repeats_arguments=True,
         ),
         Function(
             "floor",
@@ -463,6 +496,7 @@ FUNCTIONS: dict[str, Function] = {
             min_args=2,
             sql_strict=False,
             compares=True,
+            repeats_arguments=True,
         ),
         Function(
             "least",
@@ -475,6 +509,7 @@ FUNCTIONS: dict[str, Function] = {
             min_args=2,
             sql_strict=False,
             compares=True,
+            repeats_arguments=True,
         ),
         Function(
             "coalesce",

@@ -1058,6 +1058,10 @@ def simulate(
                 [Diagnostic("E0301", f"unknown journey '{name}'", None, _journey_hint(name, known))]
             )
     first, last = _range_bound("--from", start, loaded), _range_bound("--to", end, loaded)
+    if last <= first:  # a bad range, as `segl report` says it (exit code 1)
+        message = f"--to {last:%Y-%m-%d %H:%M:%S} is not after --from {first:%Y-%m-%d %H:%M:%S}"
+        hint = "e.g. --from 2026-09-01 --to 2026-12-01 --every 1h (instants in [from, to))"
+        fail([Diagnostic("E0821", message, None, (hint,))])
     try:
         moments = sim.instants(first, last, sim.parse_every(every), loaded.settings.config.timezone)
     except ValueError as err:

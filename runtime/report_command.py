@@ -24,6 +24,7 @@ from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segl.runtime import json_text
 from segl.runtime.engines import Engine
 from segl.runtime.store import create_kept_table
 from segl.runtime.tables import display_width, format_table
@@ -294,7 +295,7 @@ def store_results(
             "range_to": _typed(
                 target, None if end is None else target.timestamp(end), Type.TIMESTAMP
             ),
-            "result": target.string(json.dumps(result, ensure_ascii=False, sort_keys=False)),
+            "result": target.string(json_text.dumps(result)),  # standard JSON, as printed
             "run_at": target.instant(run_at),
             "segl_version": target.string(version),
         }

@@ -27,6 +27,7 @@ from typing import Any
 from segl.compiler import ir
 from segl.compiler.reports import model
 from segl.compiler.reports.rule_text import condition_text, event_text, weights_text
+from segl.runtime import json_text
 from segl.runtime.report_command import experiment_warnings
 
 Json = dict[str, Any]
@@ -109,8 +110,9 @@ def render_html(results: Sequence[Json], context: Mapping[str, Any]) -> str:
 
 def script_json(value: Any) -> str:
     """JSON safe inside a <script> element: `<`, `>`, `&` and the JS line separators as
-    escapes, which JSON.parse reads back unchanged."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    escapes, which JSON.parse reads back unchanged; ±infinity as the strings of
+    runtime/json_text.py (JSON has no infinities)."""
+    text = json_text.dumps(value)
     for char, escape in (
         ("<", "\\u003c"),
         (">", "\\u003e"),

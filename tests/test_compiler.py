@@ -156,6 +156,43 @@ def test_nan_is_guarded_once_around_a_tree_of_arithmetic() -> None:
         assert len(sql) < len(before) + 1_000, (target, len(sql) - len(before))
 
 
+def test_nested_rounds_and_extremes_grow_the_sql_linearly() -> None:
+    """round's SQL names its value six times and greatest's null guard twice, so each
+    nested call multiplied the SQL (five rounds: 6^5 copies, more than SQLite parses); an
+    argument holding another such call is computed a level below (compiler/hoisting.py),
+    never stored, and the values are the reference's."""
+
+    def nested(depth: int) -> str:
+        rounds = "sum(orders.amount)"
+        extremes = "count(orders)"
+        for level in range(depth):
+            rounds = f"round({rounds} * 1.1 + {level}, 2)"
+            extremes = f"greatest(least({extremes}, {level + 3}) - 1, {level})"
+        return f"tag deep = {rounds}\nsegment many = {extremes} > 2\n"
+
+    sizes = []
+    for depth in (2, 4, 8, 16):
+        project = checked(SOURCES + nested(depth))
+        run = compile_run(project, AS_OF, get_target("sqlite"))
+        sizes.append(len(run.query_sql()))
+        stored = " ".join(run.body_sql())
+        assert "#" not in stored.replace(run.query_sql(), ""), depth  # hidden: not stored
+    assert sizes[3] < 2.5 * sizes[2] < 6.25 * sizes[1], sizes  # linear, not exponential
+    project = checked(SOURCES + nested(5))
+    amounts = [19.99, 2.675, None, 1e300, -0.49999999999999994, 333.335]
+    orders = [
+        {"user_id": u, "paid_at": AS_OF - dt.timedelta(days=u + i), "amount": a, "brand": "x"}
+        for u in (1, 2, 3)
+        for i, a in enumerate(amounts[u - 1 :: 3] * u)
+    ]
+    users: list[dict[str, object]] = [{"user_id": u, "city": None} for u in (1, 2, 3, 4)]
+    tables = {"users": users, "orders": orders, "events": []}
+    expected = reference.evaluate(project, tables, AS_OF)
+    actual = run_in_memory(project, tables, AS_OF)
+    assert actual.tags == expected.tags and actual.segments == expected.segments
+    assert set(actual.tags) == {"deep"}
+
+
 def test_identical_aggregates_share_one_column() -> None:
     project = checked(
         SOURCES

@@ -498,6 +498,40 @@ CASES = [
         tags={"r0": {1: 3.0, 2: -3.0, 3: 0.0, 4: None}, "r1": {1: 2.5, 2: -2.5, 3: 0.3, 4: None}},
     ),
     Case(
+        # half away from zero of the exact double (0.49999999999999994 is below a half), a
+        # value too large to carry decimals kept as it is, 2^52 + 1 whole, rounds nested
+        "rounding_edges",
+        """
+        tag r0 = round(users.score, 0)
+        tag r2 = round(users.score, 2)
+        tag r10 = round(users.score, 10)
+        tag nested = round(round(round(round(users.score * 1.1, 2) * 1.1, 2) * 1.1, 2) * 1.1, 2)
+        """,
+        [
+            person(1, score=0.49999999999999994),
+            person(2, score=-0.49999999999999994),
+            person(3, score=2.675),
+            person(4, score=1e300),
+            person(5, score=4503599627370497.0),
+            person(6, score=-7.45),
+        ],
+        [],
+        T(2026, 11, 1),
+        tags={
+            "r0": {1: 0.0, 2: 0.0, 3: 3.0, 4: 1e300, 5: 4503599627370497.0, 6: -7.0},
+            "r2": {1: 0.5, 2: -0.5, 3: 2.68, 4: 1e300, 5: 4503599627370497.0, 6: -7.45},
+            "r10": {1: 0.5, 2: -0.5, 3: 2.675, 4: 1e300, 5: 4503599627370497.0, 6: -7.45},
+            "nested": {
+                1: 0.74,
+                2: -0.74,
+                3: 3.91,
+                4: 1.4641000000000008e300,
+                5: 6593720214433146.0,
+                6: -10.91,
+            },
+        },
+    ),
+    Case(
         "string_order",
         """
         segment above_upper = users.city > "Z"

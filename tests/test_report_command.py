@@ -507,3 +507,43 @@ def test_printed_json_is_standard_json_with_infinities_as_strings() -> None:
         "rows": [{"s": "Infinity", "m": "-Infinity", "n": None, "x": 1.5}],
         "k": [1, "北"],
     }
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
+def test_an_infinite_value_in_the_html_page_and_the_stored_json(
+    cli: Cli, kind: str, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """±infinity is an ordinary number (SPEC §3): the HTML page is written, and the history
+    table keeps the standard JSON segl prints ("Infinity"), which a strict parser and
+    SQLite's JSON functions read."""
+    rules = """
+source users from table "users" key user_id { user_id: string }
+source orders from table "orders" user user_id time paid_at { amount: number }
+report total over orders { s = sum(amount)  top = max(amount)  low = min(0 - amount) }
+"""
+    root = write_project({"rules.segl": rules, "segl.toml": '[project]\nname = "inf"\n'})
+    name = "wh.duckdb" if kind == "duckdb" else "wh.db"
+    url = f"{kind}:///{(tmp_path / name).resolve()}"
+    engine = connect(url)
+    try:
+        engine.create_table("users", [("user_id", Type.STRING)], [["p"]])
+        columns = [("user_id", Type.STRING), ("paid_at", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+        engine.create_table("orders", columns, [["p", dt.datetime(2026, 10, 2), math.inf]])
+    finally:
+        engine.close()
+    page = tmp_path / "page.html"
+    common = [str(root), "--db", url, "--as-of", "2026-10-11"]
+    ran = cli("report", *common, "--format", "html", "--out", str(page))
+    assert ran.code == 0, ran.output
+    assert "<td>inf</td>" in page.read_text("utf-8")
+    printed = _report_json(cli, root, url, "--as-of", "2026-10-11")
+    expected = [{"s": "Infinity", "top": "Infinity", "low": "-Infinity"}]
+    assert printed[0]["rows"] == expected
+    engine = connect(url, create=False)
+    try:
+        stored = engine.query("SELECT result FROM segl_inf_report_results")
+    finally:
+        engine.close()
+    for (text,) in stored:
+        kept = json.loads(str(text), parse_constant=lambda name: pytest.fail(name))
+        assert kept["rows"] == expected

@@ -205,11 +205,11 @@ def decide(
         carried = previous.firing_since if previous and previous.state == FIRING else None
         firing_since = carried or as_of
     notify = firing_since is not None and _notifies(alert, as_of, firing_since, earlier)
-    detail: str | None = None
-    if state == UNKNOWN:
-        detail = _unknown_detail(alert, readings)
-    elif stale := stale_references(alert, as_of, readings):
-        detail = _stale_detail(as_of, stale)
+    # why it is unknown, then an old reference run (W0902 says so in every state)
+    remarks = [_unknown_detail(alert, readings)] if state == UNKNOWN else []
+    if stale := stale_references(alert, as_of, readings):
+        remarks.append(_stale_detail(as_of, stale))
+    detail = "; ".join(remarks) if remarks else None
     # a run again at an as-of keeps the notification its row had while it still fires:
     # it may be delivered already (and its id is the same)
     kept = replaced is not None and replaced.notification_id is not None

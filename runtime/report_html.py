@@ -795,16 +795,34 @@ def migration_result(matrix_json: Json) -> Json:
     }
 
 
-def _period(moment: str) -> str:
-    """A run's as-of as a node's period: month-day (and the time when it is not midnight)."""
-    when = dt.datetime.fromisoformat(moment)
-    return f"{when:%m-%d}" if when.time() == dt.time() else f"{when:%m-%d %H:%M}"
+# the shortest of these that tells two runs apart labels their periods (as-ofs are whole
+# seconds, so the last always does)
+_PERIOD_FORMS = ("%m-%d", "%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def _periods(first: str, second: str) -> tuple[str, str]:
+    """Two runs' as-ofs as their nodes' periods: month-day, the time when either is not
+    midnight, the year when they are a year apart, the seconds when only they differ."""
+    times = [dt.datetime.fromisoformat(moment) for moment in (first, second)]
+    midnight = all(when.time() == dt.time() for when in times)
+    for form in _PERIOD_FORMS:
+        if midnight == ("%H" in form) and form != _PERIOD_FORMS[-1]:
+            continue  # the time is shown when, and only when, an as-of is not midnight
+        shown = [_padded_year(when, form) for when in times]
+        if shown[0] != shown[1] or form == _PERIOD_FORMS[-1]:
+            return shown[0], shown[1]
+    raise AssertionError("unreachable: the last form is always returned")
+
+
+def _padded_year(when: dt.datetime, form: str) -> str:
+    """strftime, with a year of four digits before the year 1000 too."""
+    return when.strftime(form.replace("%Y", f"{when.year:04d}"))
 
 
 def _migration_figure(result: Json) -> Figure:
     """A Sankey of period-qualified layers (`hf_lv · 11-01` -> `lf_lv · 11-08`) beside the
     matrix as a heatmap of shares of the origin row (counts as text)."""
-    before, after = _period(result["from"]), _period(result["to"])
+    before, after = _periods(result["from"], result["to"])
     origins = list(result["from_totals"])
     destinations = list(result["to_totals"])
     labels = [f"{o} · {before}" for o in origins] + [f"{d} · {after}" for d in destinations]

@@ -543,6 +543,11 @@ CHECK_ERRORS = [
      "9" * 60, "E0905", "has no period 999999... (60 digits)", None),
     ("alert a = retained(repurchase, 1.5) < 10%",
      "1.5", "E0905", "has no period 1.5", None),
+    ("alert a = retained(repurchase, -1) < 10%",
+     "-1", "E0905", "retention 'repurchase' needs its period as a whole number: its periods "
+     "are 1 to 6", "retained(repurchase, 1)"),
+    ("alert a = retained(repurchase, 1 + 1) < 10%",
+     "1 + 1", "E0905", "needs its period as a whole number", None),
     ('alert a = size(beijing_loyal) > "5%"',
      '"5%"', "E0906", '"5%" is a string: an alert compares numbers', "drop the quotes"),
     ('alert a = size(beijing_loyal) > "many"',

@@ -217,6 +217,11 @@ def test_a_stale_reference_run_is_said() -> None:
     assert row.detail is not None and "21 days older than 2026-11-22" in str(row.detail)
     warnings = alert_run._stale_warning(alert, as_of, stale)
     assert [w.code for w in warnings] == ["W0902"]
+    # unknown (a null change: nothing at the reference run), and said stale as well
+    unknown = decide("shop", alert, as_of, {change: Reading(None, T(2026, 11, 1))}, [])
+    assert unknown.state == UNKNOWN and unknown.detail is not None
+    assert unknown.detail.startswith(alert_run.NULL_VALUE), unknown.detail
+    assert "21 days older than 2026-11-22" in unknown.detail
     assert alert_run.cadence_warnings(_with_alerts(alert), 14 * DAY, "2w")[0].code == "W0901"
     assert alert_run.cadence_warnings(_with_alerts(alert), 7 * DAY, "1w") == []
 

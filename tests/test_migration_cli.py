@@ -183,3 +183,17 @@ def test_runs_without_fingerprints_compare_only_under_the_same_rules(
     con.close()
     result = migration(cli, root, url)
     assert result.code == 1 and "E0920 layering 'tier' cannot be compared" in result.err
+
+
+def test_sankey_periods_tell_the_two_runs_apart() -> None:
+    """docs/monitoring.md: nodes are period-qualified (`hf_lv · 11-01`), with the time when
+    an as-of is not midnight; runs a year apart show their years, runs seconds apart their
+    seconds, so origin and destination nodes never share a label."""
+    from segl.runtime.report_html import _periods
+
+    assert _periods("2026-11-01 00:00:00", "2026-11-08 00:00:00") == ("11-01", "11-08")
+    assert _periods("2026-11-01 00:00:00", "2026-11-08 10:30:00") == ("11-01 00:00", "11-08 10:30")
+    assert _periods("2025-11-08 00:00:00", "2026-11-08 00:00:00") == ("2025-11-08", "2026-11-08")
+    seconds = _periods("2026-11-08 10:59:00", "2026-11-08 10:59:59")
+    assert seconds == ("2026-11-08 10:59:00", "2026-11-08 10:59:59")
+    assert _periods("0001-01-01 00:00:00", "0002-01-01 00:00:00") == ("0001-01-01", "0002-01-01")

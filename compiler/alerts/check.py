@@ -485,12 +485,16 @@ class AlertChecker:
         )
         number = int(period.text) if whole and isinstance(period, ast.NumberLit) else None
         if number is None or number < 1 or (last is not None and number > last):
-            shown = period.text if isinstance(period, ast.NumberLit) else "this"
-            shown = shown if len(shown) <= 12 else f"{shown[:6]}... ({len(shown):,} digits)"
             bounds = f"1 to {last}" if last is not None else "1 and up"
+            if isinstance(period, ast.NumberLit):
+                shown = period.text
+                shown = shown if len(shown) <= 12 else f"{shown[:6]}... ({len(shown):,} digits)"
+                problem = f"retention '{retention.name}' has no period {shown}"
+            else:  # -1, an expression, a string, a percentage: a period is a whole number
+                problem = f"retention '{retention.name}' needs its period as a whole number"
             self.error(
                 "E0905",
-                f"retention '{retention.name}' has no period {shown}: its periods are {bounds}",
+                f"{problem}: its periods are {bounds}",
                 period.span,
                 f"period 1 is the first after the cohort's: e.g. retained({retention.name}, 1)",
             )

@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import duckdb
@@ -201,6 +202,74 @@ def test_dates_in_an_undeclared_time_column_are_their_midnight(
     assert ran.code == 0, ran.output
     tags = rows_of(db, "SELECT seen, on_the_day, latest FROM segl_dates_tags")
     assert tags == [(1.0, 1.0, 1.0)]
+
+
+def test_fractions_written_with_trailing_zeros_are_the_same_instant(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """'2026-11-01 00:00:00.000000' is the instant '2026-11-01 00:00:00' (and '.500000' is
+    '.5'), although the texts differ and sort apart: a history version starting at the
+    as-of holds, equal times are equal, windows and `max` order by time, as on DuckDB."""
+    rows = {
+        "users": [(1, "2026-10-31 00:00:00.000000"), (2, "2026-10-31 12:00:00.500000")],
+        "membership": [
+            (1, "old", "2026-01-01 00:00:00.000000", "2026-11-01 00:00:00.000000"),
+            (1, "new", "2026-11-01 00:00:00.000000", None),
+            (2, "only", "2026-11-01 00:00:00.000001", None),  # not yet valid
+        ],
+        "visits": [
+            (1, "2026-10-31 23:59:59.900000"),
+            (1, "2026-10-31 23:59:59.91"),
+            (2, "2026-10-25 00:00:00.000000"),  # the window's first instant
+            (2, "2026-11-01 00:00:00.000000"),  # the as-of: not yet seen
+        ],
+    }
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "segl.toml").write_text('[project]\nname = "frac"\nuniverse = "users"\n', "utf-8")
+    (project / "s.segl").write_text(
+        'source users from table "users" key user_id created reg { reg: timestamp }\n'
+        'source membership from table "membership" key user_id valid from vf to vt {\n'
+        "    level: string\n}\n"
+        'source visits from table "visits" user user_id time ts { }\n'
+        "tag level = membership.level\n"
+        'tag at_midnight = users.reg == timestamp "2026-10-31 00:00:00"\n'
+        'tag half = users.reg >= timestamp "2026-10-31 12:00:00.5"\n'
+        "tag last_visit = max(visits.ts)\n"
+        "tag week = count(visits in last 7 days)\n",
+        "utf-8",
+    )
+    found = {}
+    for kind in ("sqlite", "duckdb"):
+        db = tmp_path / f"w.{kind}"
+        if kind == "sqlite":
+            con: Any = sqlite3.connect(db)
+        else:
+            con = duckdb.connect(str(db))
+        con.execute("CREATE TABLE users (user_id INTEGER, reg TIMESTAMP)")
+        con.execute(
+            "CREATE TABLE membership (user_id INTEGER, level TEXT, vf TIMESTAMP, vt TIMESTAMP)"
+        )
+        con.execute("CREATE TABLE visits (user_id INTEGER, ts TIMESTAMP)")
+        for table, values in rows.items():
+            marks = ", ".join("?" * len(values[0]))
+            con.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+        con.commit()
+        con.close()
+        ran = cli("run", project, "--db", f"{kind}:///{db}", "--as-of", "2026-11-01")
+        assert ran.code == 0, ran.output
+        query = "SELECT user_id, level, at_midnight, half, last_visit, week FROM segl_frac_tags"
+        if kind == "sqlite":
+            found[kind] = rows_of(db, query + " ORDER BY user_id")
+        else:
+            with duckdb.connect(str(db)) as read:
+                found[kind] = read.execute(query + " ORDER BY user_id").fetchall()
+    assert [row[:4] for row in found["sqlite"]] == [(1, "new", 1, 0), (2, None, 0, 1)]
+    assert [row[:4] for row in found["duckdb"]] == [(1, "new", True, False), (2, None, False, True)]
+    latest = [dt.datetime.fromisoformat(str(row[4])) for row in found["sqlite"]]
+    assert latest == [dt.datetime(2026, 10, 31, 23, 59, 59, 910000), dt.datetime(2026, 10, 25)]
+    assert [row[4] for row in found["duckdb"]] == latest
+    assert [row[5] for row in found["sqlite"]] == [row[5] for row in found["duckdb"]] == [2, 1]
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,21 @@ class SQLite(Target):
             # '2024-03-31 00:00:00' as text, so an event of the as-of's day would be seen
             padded = exp.DPipe(this=column.copy(), expression=exp.Literal.string(" 00:00:00"))
             date_only = exp.EQ(this=fn("LENGTH", column.copy()), expression=exp.Literal.number(10))
-            return exp.Case(ifs=[exp.If(this=date_only, true=padded)], default=column)
+            # a fraction without its trailing zeros ('.500000' is '.5', '.000000' nothing),
+            # as timestamp() writes literals: then text order is time order
+            has_fraction = exp.EQ(
+                this=fn("SUBSTR", column.copy(), exp.Literal.number(20), exp.Literal.number(1)),
+                expression=exp.Literal.string("."),
+            )
+            trimmed = fn(
+                "RTRIM",
+                fn("RTRIM", column.copy(), exp.Literal.string("0")),
+                exp.Literal.string("."),
+            )
+            return exp.Case(
+                ifs=[exp.If(this=date_only, true=padded), exp.If(this=has_fraction, true=trimmed)],
+                default=column,
+            )
         return column
 
     def store_type(self, column_type: Type | Kind) -> exp.DataType:
@@ -74,7 +88,10 @@ class SQLite(Target):
         )
 
     def timestamp(self, value: dt.datetime) -> exp.Expression:
-        text = value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+        """ISO text, its fraction without trailing zeros (as read_column reads columns)."""
+        text = value.isoformat(sep=" ", timespec="seconds")
+        if value.microsecond:
+            text += f".{value.microsecond:06d}".rstrip("0")
         return exp.Literal.string(text)
 
     def date(self, value: dt.date) -> exp.Expression:

@@ -13,6 +13,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("u"."created_at") = 10
       THEN "u"."created_at" || ' 00:00:00'
+      WHEN SUBSTR("u"."created_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("u"."created_at", '0'), '.')
       ELSE "u"."created_at"
     END AS "p_1"
   FROM "nev_leads" AS "u"
@@ -23,14 +25,32 @@ WITH "segl_usr" AS (
 ), "segl_ev_0" AS (
   SELECT
     "lead_id" AS "_u",
-    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "_t",
-    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "c0",
+    CASE
+      WHEN LENGTH("ts") = 10
+      THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("ts", '0'), '.')
+      ELSE "ts"
+    END AS "_t",
+    CASE
+      WHEN LENGTH("ts") = 10
+      THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("ts", '0'), '.')
+      ELSE "ts"
+    END AS "c0",
     "stage" AS "c1",
     "store" AS "c2",
     "model" AS "c3"
   FROM "nev_events"
   WHERE
-    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END < '2026-11-01 00:00:00'
+    CASE
+      WHEN LENGTH("ts") = 10
+      THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("ts", '0'), '.')
+      ELSE "ts"
+    END < '2026-11-01 00:00:00'
 ), "segl_evr_0" AS (
   SELECT
     *,

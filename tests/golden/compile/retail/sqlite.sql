@@ -63,6 +63,8 @@ FROM (
       AND CASE
         WHEN LENGTH("s"."bound_at") = 10
         THEN "s"."bound_at" || ' 00:00:00'
+        WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
+        THEN RTRIM(RTRIM("s"."bound_at", '0'), '.')
         ELSE "s"."bound_at"
       END < '2026-11-01 00:00:00'
   ) AS "p"
@@ -84,7 +86,13 @@ FROM (
       AND NOT (
         CAST("s"."openid" AS TEXT) IS NULL
       )
-      AND CASE WHEN LENGTH("s"."ts") = 10 THEN "s"."ts" || ' 00:00:00' ELSE "s"."ts" END < '2026-11-01 00:00:00'
+      AND CASE
+        WHEN LENGTH("s"."ts") = 10
+        THEN "s"."ts" || ' 00:00:00'
+        WHEN SUBSTR("s"."ts", 20, 1) = '.'
+        THEN RTRIM(RTRIM("s"."ts", '0'), '.')
+        ELSE "s"."ts"
+      END < '2026-11-01 00:00:00'
   ) AS "p"
   WHERE
     "x" <> "y"
@@ -144,11 +152,15 @@ FROM (
       CASE
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
+        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+        THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
         ELSE "s"."registered_at"
       END IS NULL
       OR CASE
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
+        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+        THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
         ELSE "s"."registered_at"
       END < '2026-11-01 00:00:00'
     )
@@ -199,6 +211,8 @@ FROM (
     AND CASE
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
+      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("s"."bound_at", '0'), '.')
       ELSE "s"."bound_at"
     END < '2026-11-01 00:00:00'
   UNION
@@ -214,6 +228,8 @@ FROM (
     AND CASE
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
+      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("s"."bound_at", '0'), '.')
       ELSE "s"."bound_at"
     END < '2026-11-01 00:00:00'
   UNION
@@ -226,7 +242,13 @@ FROM (
     NOT (
       CAST("s"."device_id" AS TEXT) IS NULL
     )
-    AND CASE WHEN LENGTH("s"."ts") = 10 THEN "s"."ts" || ' 00:00:00' ELSE "s"."ts" END < '2026-11-01 00:00:00'
+    AND CASE
+      WHEN LENGTH("s"."ts") = 10
+      THEN "s"."ts" || ' 00:00:00'
+      WHEN SUBSTR("s"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("s"."ts", '0'), '.')
+      ELSE "s"."ts"
+    END < '2026-11-01 00:00:00'
   UNION
   SELECT
     'openid' AS "kind",
@@ -237,7 +259,13 @@ FROM (
     NOT (
       CAST("s"."openid" AS TEXT) IS NULL
     )
-    AND CASE WHEN LENGTH("s"."ts") = 10 THEN "s"."ts" || ' 00:00:00' ELSE "s"."ts" END < '2026-11-01 00:00:00'
+    AND CASE
+      WHEN LENGTH("s"."ts") = 10
+      THEN "s"."ts" || ' 00:00:00'
+      WHEN SUBSTR("s"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("s"."ts", '0'), '.')
+      ELSE "s"."ts"
+    END < '2026-11-01 00:00:00'
 ) AS "i";
 
 CREATE TEMPORARY TABLE "segl_retail_id_shared" AS
@@ -2140,6 +2168,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
+      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("u"."registered_at", '0'), '.')
       ELSE "u"."registered_at"
     END AS "p_0",
     "u"."city" AS "p_1",
@@ -2182,11 +2212,15 @@ WITH "segl_usr" AS (
         CASE
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
+          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+          THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
           ELSE "s"."registered_at"
         END IS NULL
         OR CASE
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
+          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+          THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
           ELSE "s"."registered_at"
         END < '2026-11-01 00:00:00'
       )
@@ -2225,11 +2259,15 @@ WITH "segl_usr" AS (
         CASE
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
+          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
+          THEN RTRIM(RTRIM("s"."valid_from", '0'), '.')
           ELSE "s"."valid_from"
         END IS NULL
         OR CASE
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
+          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
+          THEN RTRIM(RTRIM("s"."valid_from", '0'), '.')
           ELSE "s"."valid_from"
         END <= '2026-11-01 00:00:00'
       )
@@ -2237,11 +2275,15 @@ WITH "segl_usr" AS (
         CASE
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
+          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
+          THEN RTRIM(RTRIM("s"."valid_to", '0'), '.')
           ELSE "s"."valid_to"
         END IS NULL
         OR '2026-11-01 00:00:00' < CASE
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
+          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
+          THEN RTRIM(RTRIM("s"."valid_to", '0'), '.')
           ELSE "s"."valid_to"
         END
       )
@@ -2255,6 +2297,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."paid_at", '0'), '.')
       ELSE "e"."paid_at"
     END AS "_t",
     CAST("e"."amount" AS REAL) AS "c0",
@@ -2263,6 +2307,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."paid_at", '0'), '.')
       ELSE "e"."paid_at"
     END AS "c3",
     "e"."category" AS "c4",
@@ -2294,6 +2340,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."paid_at", '0'), '.')
       ELSE "e"."paid_at"
     END < '2026-11-01 00:00:00'
 ), "segl_evr_0" AS (
@@ -2404,8 +2452,20 @@ WITH "segl_usr" AS (
 ), "segl_ev_1" AS (
   SELECT
     "m"."person" AS "_u",
-    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "_t",
-    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "c0",
+    CASE
+      WHEN LENGTH("e"."ts") = 10
+      THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      ELSE "e"."ts"
+    END AS "_t",
+    CASE
+      WHEN LENGTH("e"."ts") = 10
+      THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      ELSE "e"."ts"
+    END AS "c0",
     "e"."name" AS "c1",
     "e"."channel" AS "c2"
   FROM "events" AS "e"
@@ -2430,7 +2490,13 @@ WITH "segl_usr" AS (
       THEN CAST("e"."user_id" AS INTEGER)
     END AS TEXT)
   WHERE
-    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END < '2026-11-01 00:00:00'
+    CASE
+      WHEN LENGTH("e"."ts") = 10
+      THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      ELSE "e"."ts"
+    END < '2026-11-01 00:00:00'
 ), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
@@ -2491,6 +2557,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."claimed_at", '0'), '.')
       ELSE "e"."claimed_at"
     END AS "_t"
   FROM "coupons" AS "e"
@@ -2518,11 +2586,15 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."claimed_at", '0'), '.')
       ELSE "e"."claimed_at"
     END < '2026-11-01 00:00:00'
     AND CASE
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."claimed_at", '0'), '.')
       ELSE "e"."claimed_at"
     END >= '2026-08-03 00:00:00'
 ), "segl_agg_2" AS (
@@ -2538,6 +2610,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."bound_at", '0'), '.')
       ELSE "e"."bound_at"
     END AS "_t"
   FROM "wechat_bindings" AS "e"
@@ -2565,6 +2639,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."bound_at", '0'), '.')
       ELSE "e"."bound_at"
     END < '2026-11-01 00:00:00'
 ), "segl_agg_3" AS (
@@ -2577,15 +2653,39 @@ WITH "segl_usr" AS (
 ), "segl_ev_4" AS (
   SELECT
     "m"."person" AS "_u",
-    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "_t",
-    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END AS "c0",
+    CASE
+      WHEN LENGTH("e"."ts") = 10
+      THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      ELSE "e"."ts"
+    END AS "_t",
+    CASE
+      WHEN LENGTH("e"."ts") = 10
+      THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      ELSE "e"."ts"
+    END AS "c0",
     "e"."device_id" AS "c1"
   FROM "app_events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS TEXT)
   WHERE
-    CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END < '2026-11-01 00:00:00'
-    AND CASE WHEN LENGTH("e"."ts") = 10 THEN "e"."ts" || ' 00:00:00' ELSE "e"."ts" END >= '2026-08-03 00:00:00'
+    CASE
+      WHEN LENGTH("e"."ts") = 10
+      THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      ELSE "e"."ts"
+    END < '2026-11-01 00:00:00'
+    AND CASE
+      WHEN LENGTH("e"."ts") = 10
+      THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      ELSE "e"."ts"
+    END >= '2026-08-03 00:00:00'
 ), "segl_agg_4" AS (
   SELECT
     "_u" AS "_g",

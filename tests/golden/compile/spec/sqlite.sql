@@ -14,6 +14,8 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
+      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("u"."registered_at", '0'), '.')
       ELSE "u"."registered_at"
     END AS "p_3"
   FROM "users" AS "u"
@@ -24,14 +26,26 @@ WITH "segl_usr" AS (
 ), "segl_ev_0" AS (
   SELECT
     "user_id" AS "_u",
-    CASE WHEN LENGTH("paid_at") = 10 THEN "paid_at" || ' 00:00:00' ELSE "paid_at" END AS "_t",
+    CASE
+      WHEN LENGTH("paid_at") = 10
+      THEN "paid_at" || ' 00:00:00'
+      WHEN SUBSTR("paid_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("paid_at", '0'), '.')
+      ELSE "paid_at"
+    END AS "_t",
     CAST("amount" AS REAL) AS "c0",
     "brand" AS "c1",
     "coupon_id" AS "c2",
     "category" AS "c3"
   FROM "orders"
   WHERE
-    CASE WHEN LENGTH("paid_at") = 10 THEN "paid_at" || ' 00:00:00' ELSE "paid_at" END < '2026-11-01 00:00:00'
+    CASE
+      WHEN LENGTH("paid_at") = 10
+      THEN "paid_at" || ' 00:00:00'
+      WHEN SUBSTR("paid_at", 20, 1) = '.'
+      THEN RTRIM(RTRIM("paid_at", '0'), '.')
+      ELSE "paid_at"
+    END < '2026-11-01 00:00:00'
 ), "segl_agg_0" AS (
   SELECT
     "_u" AS "_g",
@@ -82,12 +96,30 @@ WITH "segl_usr" AS (
 ), "segl_ev_1" AS (
   SELECT
     "user_id" AS "_u",
-    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "_t",
+    CASE
+      WHEN LENGTH("ts") = 10
+      THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("ts", '0'), '.')
+      ELSE "ts"
+    END AS "_t",
     "name" AS "c0",
-    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END AS "c1"
+    CASE
+      WHEN LENGTH("ts") = 10
+      THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("ts", '0'), '.')
+      ELSE "ts"
+    END AS "c1"
   FROM "events"
   WHERE
-    CASE WHEN LENGTH("ts") = 10 THEN "ts" || ' 00:00:00' ELSE "ts" END < '2026-11-01 00:00:00'
+    CASE
+      WHEN LENGTH("ts") = 10
+      THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.'
+      THEN RTRIM(RTRIM("ts", '0'), '.')
+      ELSE "ts"
+    END < '2026-11-01 00:00:00'
 ), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",

@@ -367,7 +367,8 @@ class _Checker:
                 source, source.user_column, span
             ):
                 continue
-            elif source.id_kind is not None and source.id_kind not in kinds:
+            elif source.id_kind is not None and kinds and source.id_kind not in kinds:
+                # (no kinds at all is E0314 on the identity: one error, not one per source)
                 self.error(
                     "E0312",
                     f"unknown ID kind '{source.id_kind}'",
@@ -410,7 +411,7 @@ class _Checker:
                     *did_you_mean(column, [c for c, _ in source.columns]),
                 )
                 ok = False
-            if kind not in kinds:
+            if kinds and kind not in kinds:  # no kinds at all: E0314 on the identity
                 self.error(
                     "E0312",
                     f"unknown ID kind '{kind}'",

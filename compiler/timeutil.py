@@ -100,9 +100,12 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
             f"'{text}' is not a date or timestamp; use YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'"
         ) from None
     if moment.microsecond:  # runs are kept, named and shown to the second
+        whole = moment.replace(microsecond=0)
+        # with its offset, or it would name another instant (local to the project's zone)
+        shown = whole.isoformat(sep=" ") if whole.tzinfo else f"{whole:%Y-%m-%d %H:%M:%S}"
         raise ValueError(
             f"'{text}' has a fraction of a second: as-ofs are whole seconds; write "
-            f"{moment:%Y-%m-%d %H:%M:%S} or the next second"
+            f"'{shown}' or the next second"
         )
     if moment.tzinfo is not None:
         project_zone = zone(timezone)

@@ -18,7 +18,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.script import CompiledRun, RunInfo, Statement, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.query import key_present, profile_visibility
+from segl.compiler.sqlgen.query import id_text, key_present, profile_visibility
 from segl.compiler.store import Store
 from segl.compiler.target_check import target_problems
 from segl.compiler.targets import Target
@@ -387,9 +387,17 @@ def duplicate_keys(
     for source in loaded.project.sources:
         if source.kind != "profile":
             continue
-        key = col(source.user_column, "p")
+        key: exp.Expression = col(source.user_column, "p")
         rows = exp.Count(this=exp.Star())
         held = _key_present(loaded.project, engine.target, source)
+        if loaded.project.identity is not None and source.id_kind is not None:
+            # rows of one ID: a key that is no ID (7.5, an infinity) links nothing and is
+            # nobody's row, so never one user counted twice (docs/semantics.md)
+            declared = loaded.project.id_type(source, source.user_column, source.id_kind)
+            key = id_text(engine.target, key, declared)
+            held = exp.And(
+                this=held, expression=exp.Not(this=exp.Is(this=key.copy(), expression=exp.null()))
+            )
         visible = profile_visibility(engine.target, source, "p", as_of)
         if visible is not None:
             held = exp.And(this=held, expression=visible)

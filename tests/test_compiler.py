@@ -83,9 +83,14 @@ def test_window_bounds_are_half_open_and_relative_to_as_of() -> None:
 def test_as_of_parsing_uses_the_project_zone() -> None:
     assert parse_as_of("2026-11-01", "Asia/Shanghai") == dt.datetime(2026, 11, 1)
     assert parse_as_of("2026-11-01 08:00:00", "UTC") == dt.datetime(2026, 11, 1, 8)
-    for fraction in ("2026-11-20 10:30:00.5", "2026-11-20T10:30:00.000001+08:00"):
-        with pytest.raises(ValueError, match="fraction of a second"):
+    for fraction, whole in [
+        ("2026-11-20 10:30:00.5", "'2026-11-20 10:30:00'"),
+        ("2026-11-20T10:30:00.000001+08:00", "'2026-11-20 10:30:00+08:00'"),  # the same instant
+        ("2026-10-31T16:00:00.5Z", "'2026-10-31 16:00:00+00:00'"),
+    ]:
+        with pytest.raises(ValueError, match="fraction of a second") as refused:
             parse_as_of(fraction, "UTC")  # runs are shown to the second: one could not be named
+        assert f"write {whole} or the next second" in str(refused.value)
     assert parse_as_of("2026-11-20 10:30:00.000", "UTC") == dt.datetime(2026, 11, 20, 10, 30)
     for other_iso in ("2026-W44-1", "2026-11-01T10", "20261101", "2026-305"):
         with pytest.raises(ValueError, match="not a date or timestamp"):

@@ -8,8 +8,8 @@ import datetime as dt
 import shutil
 import sqlite3
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest

@@ -134,6 +134,19 @@ def test_bad_identities(change: tuple[str, str], message: str) -> None:
     assert not any("has no links" in m for m in found), found
 
 
+def test_an_identity_without_kinds_is_one_error_not_one_per_kind_used() -> None:
+    """`identity p { }`: E0314 says it lists no kinds; the sources' and links' kinds are
+    not each also an unknown kind with an empty list of the identity's kinds."""
+    text = (
+        'source users from table "users" key member_no as member {\n}\n'
+        'source app from table "app" user device_id as device time t {\n    m: string\n}\n'
+        "identity p {\n    link app: m as member, device_id as device\n}\n"
+    )
+    found = errors(text)
+    assert [m.split(" ")[0] for m in found] == ["E0314"], found
+    assert "lists no ID kinds" in found[0]
+
+
 def test_a_source_without_a_kind_gets_the_likely_kind_in_its_hint() -> None:
     """E0311's hint: the kind a column of that name holds elsewhere, else the kind the
     column's name contains, else the most preferred."""

@@ -487,3 +487,35 @@ def test_a_run_log_without_definition_fingerprints_gains_the_column(
     con.close()
     assert rows[0][1] is None
     assert sorted(json.loads(rows[1][1])) == ["n", "s"]
+
+
+def test_keys_that_are_no_id_are_no_duplicates_under_an_identity(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """docs/semantics.md: a fraction or an infinity in a numeric ID column is no ID, its
+    rows are nobody's, and "one such row never stops a run": two of them are no
+    duplicate (E0610 looks at the IDs), while 7 and 7.0, one ID, still are."""
+    rules = """
+source users from table "users" key member_no as member { member_no: number  city: string }
+source app from table "app" user device as device time ts { member_no: number }
+identity person {
+    kinds member, device
+    link app: member_no as member, device as device
+}
+tag city = users.city
+"""
+    root = write_project({"rules.segl": rules, "segl.toml": '[project]\nname = "ids"\n'})
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE users (member_no DOUBLE, city VARCHAR)")
+        con.execute("CREATE TABLE app (device VARCHAR, member_no DOUBLE, ts TIMESTAMP)")
+        con.execute("INSERT INTO app VALUES ('d', 1, TIMESTAMP '2026-09-01 00:00:00')")
+        odd = "(7.5, 'a'), (7.5, 'b'), ('inf', 'c'), ('inf', 'd')"
+        con.execute(f"INSERT INTO users VALUES (1, 'one'), {odd}")
+    ran = cli("run", root, "--db", db_url(path), "--as-of", AS_OF)
+    assert ran.code == 0, ran.output
+    assert read_sql(path, "SELECT user_id, city FROM segl_ids_tags") == [("1", "one")]
+    with duckdb.connect(str(path)) as con:
+        con.execute("INSERT INTO users VALUES (7, 'x'), (7.0, 'y')")
+    again = cli("run", root, "--db", db_url(path), "--as-of", "2026-11-02")
+    assert again.code == 1 and "E0610" in again.err and "'7' (2 rows)" in again.err, again.err

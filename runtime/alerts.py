@@ -143,7 +143,17 @@ def stale_references(
     return found
 
 
-def _stale_detail(as_of: dt.datetime, stale: Sequence[tuple[dt.timedelta, dt.datetime]]) -> str:
+def with_stale_remark(
+    detail: str | None, alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, LeafValue]
+) -> str | None:
+    """An alert's detail (why it is unknown, or None) and, when its reference run is much
+    older than T - over, that remark too: W0902 says so in every state."""
+    stale = stale_references(alert, as_of, readings)
+    remarks = [r for r in (detail, stale_detail(as_of, stale) if stale else None) if r]
+    return "; ".join(remarks) if remarks else None
+
+
+def stale_detail(as_of: dt.datetime, stale: Sequence[tuple[dt.timedelta, dt.datetime]]) -> str:
     over, reference = stale[0]
     return (
         f"the reference run {reference:%Y-%m-%d %H:%M:%S} is {_span(as_of - over - reference)} "
@@ -205,11 +215,8 @@ def decide(
         carried = previous.firing_since if previous and previous.state == FIRING else None
         firing_since = carried or as_of
     notify = firing_since is not None and _notifies(alert, as_of, firing_since, earlier)
-    # why it is unknown, then an old reference run (W0902 says so in every state)
-    remarks = [_unknown_detail(alert, readings)] if state == UNKNOWN else []
-    if stale := stale_references(alert, as_of, readings):
-        remarks.append(_stale_detail(as_of, stale))
-    detail = "; ".join(remarks) if remarks else None
+    why = _unknown_detail(alert, readings) if state == UNKNOWN else None
+    detail = with_stale_remark(why, alert, as_of, readings)
     # a run again at an as-of keeps the notification its row had while it still fires:
     # it may be delivered already (and its id is the same)
     kept = replaced is not None and replaced.notification_id is not None
@@ -626,7 +633,7 @@ def _stale_warning(
     return [
         Diagnostic(
             "W0902",
-            f"alert '{alert.name}': {_stale_detail(as_of, stale)}",
+            f"alert '{alert.name}': {stale_detail(as_of, stale)}",
             alert.span,
             (
                 "runs are missing between the two; run on a cadence at most as long as the "

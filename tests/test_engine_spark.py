@@ -314,6 +314,29 @@ def test_spark_agrees_with_reference(spark: Any, scenario: Scenario) -> None:
     assert not problems, "\n".join(problems[:20])
 
 
+def test_a_batch_with_nested_rounds_agrees_with_the_reference(spark: Any) -> None:
+    """Nested round/greatest arguments are hidden definitions of the plan
+    (compiler/hoisting.py): a batch reads the project's own definitions only, as the
+    stored results hold them."""
+    from segl.compiler.checker import check_programs
+    from segl.dsl.parser import parse_program
+
+    text = (
+        'source users from table "users" key user_id { x: number }\n'
+        "tag deep = round(round(users.x * 1.1, 2) * 1.1, 2)\n"
+        "segment big = greatest(least(deep, 3), 1) > 2\n"
+    )
+    project, diagnostics = check_programs([parse_program(text, "t.segl")])
+    assert project is not None, diagnostics
+    tables = {"users": [{"user_id": 1, "x": 2.675}, {"user_id": 2, "x": 1.0}, {"user_id": 3}]}
+    as_of = dt.datetime(2026, 11, 1)
+    engine = provider.fresh_engine(spark, "nested")
+    [actual] = provider.run_batch(engine, [(project, tables, as_of)])
+    expected = reference.evaluate(project, tables, as_of)
+    assert not differences(actual, expected, project)
+    assert set(actual.tags) == {"deep"} and actual.tags["deep"] == {1: 3.23, 2: 1.21, 3: None}
+
+
 def test_timestamps_round_trip_as_wall_clock(spark: Any) -> None:
     from segl.compiler.types import Type
 

@@ -56,19 +56,35 @@ class SQLite(Target):
             # '2024-03-31 00:00:00' as text, so an event of the as-of's day would be seen
             padded = exp.DPipe(this=column.copy(), expression=exp.Literal.string(" 00:00:00"))
             date_only = exp.EQ(this=fn("LENGTH", column.copy()), expression=exp.Literal.number(10))
-            # a fraction without its trailing zeros ('.500000' is '.5', '.000000' nothing),
-            # as timestamp() writes literals: then text order is time order
+            # a fraction as timestamp() writes literals (and Python's isoformat values):
+            # six digits, none when they are all zeros; then text order is time order
             has_fraction = exp.EQ(
                 this=fn("SUBSTR", column.copy(), exp.Literal.number(20), exp.Literal.number(1)),
                 expression=exp.Literal.string("."),
             )
-            trimmed = fn(
-                "RTRIM",
-                fn("RTRIM", column.copy(), exp.Literal.string("0")),
-                exp.Literal.string("."),
+            digits = fn("SUBSTR", column.copy(), exp.Literal.number(21))
+            whole = fn("SUBSTR", column.copy(), exp.Literal.number(1), exp.Literal.number(19))
+            zeros = exp.EQ(
+                this=fn("RTRIM", digits.copy(), exp.Literal.string("0")),
+                expression=exp.Literal.string(""),
+            )
+            six = fn(
+                "SUBSTR",
+                exp.DPipe(this=digits.copy(), expression=exp.Literal.string("000000"), safe=True),
+                exp.Literal.number(1),
+                exp.Literal.number(6),
+            )
+            fraction = exp.DPipe(
+                this=exp.DPipe(this=whole.copy(), expression=exp.Literal.string("."), safe=True),
+                expression=six,
+                safe=True,
             )
             return exp.Case(
-                ifs=[exp.If(this=date_only, true=padded), exp.If(this=has_fraction, true=trimmed)],
+                ifs=[
+                    exp.If(this=date_only, true=padded),
+                    exp.If(this=exp.and_(has_fraction, zeros), true=whole),
+                    exp.If(this=has_fraction, true=fraction),
+                ],
                 default=column,
             )
         return column
@@ -88,10 +104,9 @@ class SQLite(Target):
         )
 
     def timestamp(self, value: dt.datetime) -> exp.Expression:
-        """ISO text, its fraction without trailing zeros (as read_column reads columns)."""
-        text = value.isoformat(sep=" ", timespec="seconds")
-        if value.microsecond:
-            text += f".{value.microsecond:06d}".rstrip("0")
+        """ISO text: six digits of fraction, none for a whole second (read_column reads
+        columns so, and Python's isoformat writes staged values so)."""
+        text = value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
         return exp.Literal.string(text)
 
     def date(self, value: dt.date) -> exp.Expression:

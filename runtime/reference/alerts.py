@@ -19,7 +19,10 @@ from segl.compiler import ir
 from segl.compiler.alerts.evaluate import holds, sides
 from segl.compiler.alerts.model import Alert, Leaf, leaves
 from segl.runtime.alert_values import LeafValue
-from segl.runtime.alerts import NULL_VALUE  # a null condition without an unknown leaf
+from segl.runtime.alerts import (  # a null condition without an unknown leaf; the W0902 remark
+    NULL_VALUE,
+    with_stale_remark,
+)
 from segl.runtime.reference.definitions import Tables
 from segl.runtime.reference.migration import reference_leaf_values
 from segl.runtime.results import RunResult
@@ -37,7 +40,9 @@ class ReferenceState:
     reference_as_of: dt.datetime | None
     firing_since: dt.datetime | None
     notification_id: str | None
-    detail: str | None  # why it is unknown (None for firing and ok)
+    # why it is unknown, and that its reference run is stale (None for firing and ok with
+    # a recent reference run)
+    detail: str | None
 
 
 @dataclass
@@ -123,7 +128,12 @@ def fold_alerts(
                     _reference_run(alert, values),
                     walk.since,
                     _notification(project.name, alert.name, as_of) if notify else None,
-                    _why_unknown(alert, values) if state == "unknown" else None,
+                    with_stale_remark(
+                        _why_unknown(alert, values) if state == "unknown" else None,
+                        alert,
+                        as_of,
+                        values,
+                    ),
                 )
             )
     return states

@@ -109,8 +109,11 @@ def _outputs(compiled: CompiledRun) -> list[tuple[str, str, Type, exp.Expression
     a tag cast to its type, a segment's membership, a layering's layer."""
     target = compiled.target
     outputs: list[tuple[str, str, Type, exp.Expression]] = []
+    stored = {d.name for d in compiled.store.project.definitions}  # not hidden ones
     for column in compiled.plan.columns:
         definition, value = column.definition, col(column.column)
+        if definition.name not in stored:
+            continue
         if isinstance(definition, ir.Tag):
             kind = _slot(definition.type)
             outputs.append(("t", definition.name, kind, target.cast(value, definition.type)))
@@ -158,7 +161,7 @@ def _unpivoted(compiled: CompiledRun, scenario: int) -> exp.Select:
 
 
 def _empty_result(compiled: CompiledRun) -> RunResult:
-    project = compiled.plan.project
+    project = compiled.store.project
     result = RunResult(compiled.as_of)
     result.tags = {t.name: {} for t in project.tags}
     result.segments = {s.name: set() for s in project.segments}
@@ -186,7 +189,7 @@ def run_batch(engine: Engine, cases: Sequence[Case]) -> list[RunResult]:
     branches = [_unpivoted(c, index) for index, c in enumerate(compiled)]
     union = functools.reduce(lambda a, b: exp.Union(this=a, expression=b, distinct=False), branches)
     results = [_empty_result(c) for c in compiled]
-    types = [{t.name: t.type for t in c.plan.project.tags} for c in compiled]
+    types = [{t.name: t.type for t in c.store.project.tags} for c in compiled]
     for scenario, user, kind, name, *slots in engine.query(render(union, engine.target)):
         result = results[scenario]
         if kind == "u":

@@ -14,7 +14,10 @@ WITH "segl_usr" AS (
       WHEN LENGTH("u"."created_at") = 10
       THEN "u"."created_at" || ' 00:00:00'
       WHEN SUBSTR("u"."created_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("u"."created_at", '0'), '.')
+      AND RTRIM(SUBSTR("u"."created_at", 21), '0') = ''
+      THEN SUBSTR("u"."created_at", 1, 19)
+      WHEN SUBSTR("u"."created_at", 20, 1) = '.'
+      THEN SUBSTR("u"."created_at", 1, 19) || '.' || SUBSTR(SUBSTR("u"."created_at", 21) || '000000', 1, 6)
       ELSE "u"."created_at"
     END AS "p_1"
   FROM "nev_leads" AS "u"
@@ -28,15 +31,19 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
+      THEN SUBSTR("ts", 1, 19)
       WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("ts", '0'), '.')
+      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
       ELSE "ts"
     END AS "_t",
     CASE
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
+      THEN SUBSTR("ts", 1, 19)
       WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("ts", '0'), '.')
+      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
       ELSE "ts"
     END AS "c0",
     "stage" AS "c1",
@@ -47,8 +54,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
+      THEN SUBSTR("ts", 1, 19)
       WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("ts", '0'), '.')
+      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
       ELSE "ts"
     END < '2026-11-01 00:00:00'
 ), "segl_evr_0" AS (

@@ -64,7 +64,10 @@ FROM (
         WHEN LENGTH("s"."bound_at") = 10
         THEN "s"."bound_at" || ' 00:00:00'
         WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-        THEN RTRIM(RTRIM("s"."bound_at", '0'), '.')
+        AND RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
+        THEN SUBSTR("s"."bound_at", 1, 19)
+        WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
+        THEN SUBSTR("s"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
         ELSE "s"."bound_at"
       END < '2026-11-01 00:00:00'
   ) AS "p"
@@ -89,8 +92,10 @@ FROM (
       AND CASE
         WHEN LENGTH("s"."ts") = 10
         THEN "s"."ts" || ' 00:00:00'
+        WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
+        THEN SUBSTR("s"."ts", 1, 19)
         WHEN SUBSTR("s"."ts", 20, 1) = '.'
-        THEN RTRIM(RTRIM("s"."ts", '0'), '.')
+        THEN SUBSTR("s"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
         ELSE "s"."ts"
       END < '2026-11-01 00:00:00'
   ) AS "p"
@@ -153,14 +158,20 @@ FROM (
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
         WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-        THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
+        AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+        THEN SUBSTR("s"."registered_at", 1, 19)
+        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+        THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
         ELSE "s"."registered_at"
       END IS NULL
       OR CASE
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
         WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-        THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
+        AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+        THEN SUBSTR("s"."registered_at", 1, 19)
+        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+        THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
         ELSE "s"."registered_at"
       END < '2026-11-01 00:00:00'
     )
@@ -212,7 +223,10 @@ FROM (
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("s"."bound_at", '0'), '.')
+      AND RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
+      THEN SUBSTR("s"."bound_at", 1, 19)
+      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
+      THEN SUBSTR("s"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
       ELSE "s"."bound_at"
     END < '2026-11-01 00:00:00'
   UNION
@@ -229,7 +243,10 @@ FROM (
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("s"."bound_at", '0'), '.')
+      AND RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
+      THEN SUBSTR("s"."bound_at", 1, 19)
+      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
+      THEN SUBSTR("s"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
       ELSE "s"."bound_at"
     END < '2026-11-01 00:00:00'
   UNION
@@ -245,8 +262,10 @@ FROM (
     AND CASE
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
+      WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
+      THEN SUBSTR("s"."ts", 1, 19)
       WHEN SUBSTR("s"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("s"."ts", '0'), '.')
+      THEN SUBSTR("s"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
       ELSE "s"."ts"
     END < '2026-11-01 00:00:00'
   UNION
@@ -262,8 +281,10 @@ FROM (
     AND CASE
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
+      WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
+      THEN SUBSTR("s"."ts", 1, 19)
       WHEN SUBSTR("s"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("s"."ts", '0'), '.')
+      THEN SUBSTR("s"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
       ELSE "s"."ts"
     END < '2026-11-01 00:00:00'
 ) AS "i";
@@ -2169,7 +2190,10 @@ WITH "segl_usr" AS (
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
       WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("u"."registered_at", '0'), '.')
+      AND RTRIM(SUBSTR("u"."registered_at", 21), '0') = ''
+      THEN SUBSTR("u"."registered_at", 1, 19)
+      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
+      THEN SUBSTR("u"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("u"."registered_at", 21) || '000000', 1, 6)
       ELSE "u"."registered_at"
     END AS "p_0",
     "u"."city" AS "p_1",
@@ -2213,14 +2237,20 @@ WITH "segl_usr" AS (
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
           WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-          THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
+          AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+          THEN SUBSTR("s"."registered_at", 1, 19)
+          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+          THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
           ELSE "s"."registered_at"
         END IS NULL
         OR CASE
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
           WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-          THEN RTRIM(RTRIM("s"."registered_at", '0'), '.')
+          AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+          THEN SUBSTR("s"."registered_at", 1, 19)
+          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
+          THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
           ELSE "s"."registered_at"
         END < '2026-11-01 00:00:00'
       )
@@ -2260,14 +2290,20 @@ WITH "segl_usr" AS (
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
-          THEN RTRIM(RTRIM("s"."valid_from", '0'), '.')
+          AND RTRIM(SUBSTR("s"."valid_from", 21), '0') = ''
+          THEN SUBSTR("s"."valid_from", 1, 19)
+          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
+          THEN SUBSTR("s"."valid_from", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_from", 21) || '000000', 1, 6)
           ELSE "s"."valid_from"
         END IS NULL
         OR CASE
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
-          THEN RTRIM(RTRIM("s"."valid_from", '0'), '.')
+          AND RTRIM(SUBSTR("s"."valid_from", 21), '0') = ''
+          THEN SUBSTR("s"."valid_from", 1, 19)
+          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
+          THEN SUBSTR("s"."valid_from", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_from", 21) || '000000', 1, 6)
           ELSE "s"."valid_from"
         END <= '2026-11-01 00:00:00'
       )
@@ -2276,14 +2312,20 @@ WITH "segl_usr" AS (
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
-          THEN RTRIM(RTRIM("s"."valid_to", '0'), '.')
+          AND RTRIM(SUBSTR("s"."valid_to", 21), '0') = ''
+          THEN SUBSTR("s"."valid_to", 1, 19)
+          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
+          THEN SUBSTR("s"."valid_to", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_to", 21) || '000000', 1, 6)
           ELSE "s"."valid_to"
         END IS NULL
         OR '2026-11-01 00:00:00' < CASE
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
-          THEN RTRIM(RTRIM("s"."valid_to", '0'), '.')
+          AND RTRIM(SUBSTR("s"."valid_to", 21), '0') = ''
+          THEN SUBSTR("s"."valid_to", 1, 19)
+          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
+          THEN SUBSTR("s"."valid_to", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_to", 21) || '000000', 1, 6)
           ELSE "s"."valid_to"
         END
       )
@@ -2297,8 +2339,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
+      THEN SUBSTR("e"."paid_at", 1, 19)
       WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."paid_at", '0'), '.')
+      THEN SUBSTR("e"."paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
       ELSE "e"."paid_at"
     END AS "_t",
     CAST("e"."amount" AS REAL) AS "c0",
@@ -2307,8 +2351,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
+      THEN SUBSTR("e"."paid_at", 1, 19)
       WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."paid_at", '0'), '.')
+      THEN SUBSTR("e"."paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
       ELSE "e"."paid_at"
     END AS "c3",
     "e"."category" AS "c4",
@@ -2340,8 +2386,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
+      WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
+      THEN SUBSTR("e"."paid_at", 1, 19)
       WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."paid_at", '0'), '.')
+      THEN SUBSTR("e"."paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
       ELSE "e"."paid_at"
     END < '2026-11-01 00:00:00'
 ), "segl_evr_0" AS (
@@ -2455,15 +2503,19 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+      THEN SUBSTR("e"."ts", 1, 19)
       WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
       ELSE "e"."ts"
     END AS "_t",
     CASE
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+      THEN SUBSTR("e"."ts", 1, 19)
       WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
       ELSE "e"."ts"
     END AS "c0",
     "e"."name" AS "c1",
@@ -2493,8 +2545,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+      THEN SUBSTR("e"."ts", 1, 19)
       WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
       ELSE "e"."ts"
     END < '2026-11-01 00:00:00'
 ), "segl_agg_1" AS (
@@ -2558,7 +2612,10 @@ WITH "segl_usr" AS (
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
       WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."claimed_at", '0'), '.')
+      AND RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
+      THEN SUBSTR("e"."claimed_at", 1, 19)
+      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
+      THEN SUBSTR("e"."claimed_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
       ELSE "e"."claimed_at"
     END AS "_t"
   FROM "coupons" AS "e"
@@ -2587,14 +2644,20 @@ WITH "segl_usr" AS (
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
       WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."claimed_at", '0'), '.')
+      AND RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
+      THEN SUBSTR("e"."claimed_at", 1, 19)
+      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
+      THEN SUBSTR("e"."claimed_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
       ELSE "e"."claimed_at"
     END < '2026-11-01 00:00:00'
     AND CASE
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
       WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."claimed_at", '0'), '.')
+      AND RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
+      THEN SUBSTR("e"."claimed_at", 1, 19)
+      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
+      THEN SUBSTR("e"."claimed_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
       ELSE "e"."claimed_at"
     END >= '2026-08-03 00:00:00'
 ), "segl_agg_2" AS (
@@ -2611,7 +2674,10 @@ WITH "segl_usr" AS (
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."bound_at", '0'), '.')
+      AND RTRIM(SUBSTR("e"."bound_at", 21), '0') = ''
+      THEN SUBSTR("e"."bound_at", 1, 19)
+      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
+      THEN SUBSTR("e"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."bound_at", 21) || '000000', 1, 6)
       ELSE "e"."bound_at"
     END AS "_t"
   FROM "wechat_bindings" AS "e"
@@ -2640,7 +2706,10 @@ WITH "segl_usr" AS (
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."bound_at", '0'), '.')
+      AND RTRIM(SUBSTR("e"."bound_at", 21), '0') = ''
+      THEN SUBSTR("e"."bound_at", 1, 19)
+      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
+      THEN SUBSTR("e"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."bound_at", 21) || '000000', 1, 6)
       ELSE "e"."bound_at"
     END < '2026-11-01 00:00:00'
 ), "segl_agg_3" AS (
@@ -2656,15 +2725,19 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+      THEN SUBSTR("e"."ts", 1, 19)
       WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
       ELSE "e"."ts"
     END AS "_t",
     CASE
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+      THEN SUBSTR("e"."ts", 1, 19)
       WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
       ELSE "e"."ts"
     END AS "c0",
     "e"."device_id" AS "c1"
@@ -2675,15 +2748,19 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+      THEN SUBSTR("e"."ts", 1, 19)
       WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
       ELSE "e"."ts"
     END < '2026-11-01 00:00:00'
     AND CASE
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
+      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+      THEN SUBSTR("e"."ts", 1, 19)
       WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("e"."ts", '0'), '.')
+      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
       ELSE "e"."ts"
     END >= '2026-08-03 00:00:00'
 ), "segl_agg_4" AS (

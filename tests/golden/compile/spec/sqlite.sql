@@ -15,7 +15,10 @@ WITH "segl_usr" AS (
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
       WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("u"."registered_at", '0'), '.')
+      AND RTRIM(SUBSTR("u"."registered_at", 21), '0') = ''
+      THEN SUBSTR("u"."registered_at", 1, 19)
+      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
+      THEN SUBSTR("u"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("u"."registered_at", 21) || '000000', 1, 6)
       ELSE "u"."registered_at"
     END AS "p_3"
   FROM "users" AS "u"
@@ -29,8 +32,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
+      WHEN SUBSTR("paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("paid_at", 21), '0') = ''
+      THEN SUBSTR("paid_at", 1, 19)
       WHEN SUBSTR("paid_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("paid_at", '0'), '.')
+      THEN SUBSTR("paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("paid_at", 21) || '000000', 1, 6)
       ELSE "paid_at"
     END AS "_t",
     CAST("amount" AS REAL) AS "c0",
@@ -42,8 +47,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
+      WHEN SUBSTR("paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("paid_at", 21), '0') = ''
+      THEN SUBSTR("paid_at", 1, 19)
       WHEN SUBSTR("paid_at", 20, 1) = '.'
-      THEN RTRIM(RTRIM("paid_at", '0'), '.')
+      THEN SUBSTR("paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("paid_at", 21) || '000000', 1, 6)
       ELSE "paid_at"
     END < '2026-11-01 00:00:00'
 ), "segl_agg_0" AS (
@@ -99,16 +106,20 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
+      THEN SUBSTR("ts", 1, 19)
       WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("ts", '0'), '.')
+      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
       ELSE "ts"
     END AS "_t",
     "name" AS "c0",
     CASE
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
+      THEN SUBSTR("ts", 1, 19)
       WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("ts", '0'), '.')
+      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
       ELSE "ts"
     END AS "c1"
   FROM "events"
@@ -116,8 +127,10 @@ WITH "segl_usr" AS (
     CASE
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
+      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
+      THEN SUBSTR("ts", 1, 19)
       WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN RTRIM(RTRIM("ts", '0'), '.')
+      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
       ELSE "ts"
     END < '2026-11-01 00:00:00'
 ), "segl_agg_1" AS (

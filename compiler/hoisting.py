@@ -37,10 +37,6 @@ def hoist_repeated_arguments(project: ir.Project) -> ir.Project:
     return dataclasses.replace(project, definitions=tuple(definitions))
 
 
-def is_hidden(name: str) -> bool:
-    return HIDDEN_MARK in name
-
-
 class _Hoister:
     def __init__(self, owner: str) -> None:
         self.owner = owner

@@ -1059,9 +1059,10 @@ def simulate(
             )
     first, last = _range_bound("--from", start, loaded), _range_bound("--to", end, loaded)
     if last <= first:  # a bad range, as `segl report` says it (exit code 1)
-        message = f"--to {last:%Y-%m-%d %H:%M:%S} is not after --from {first:%Y-%m-%d %H:%M:%S}"
+        from segl.runtime.report_command import backwards_range
+
         hint = "e.g. --from 2026-09-01 --to 2026-12-01 --every 1h (instants in [from, to))"
-        fail([Diagnostic("E0821", message, None, (hint,))])
+        fail([backwards_range(first, last, hint)])
     try:
         moments = sim.instants(first, last, sim.parse_every(every), loaded.settings.config.timezone)
     except ValueError as err:

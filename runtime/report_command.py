@@ -82,6 +82,12 @@ def choose(project: ir.Project, names: Sequence[str]) -> list[Chosen]:
     return [by_name[name] for name in dict.fromkeys(names)] if names else known
 
 
+def backwards_range(start: dt.datetime, end: dt.datetime, example: str) -> Diagnostic:
+    """E0821 for a --to not after its --from (segl report, segl simulate)."""
+    message = f"--to {end:%Y-%m-%d %H:%M:%S} is not after --from {start:%Y-%m-%d %H:%M:%S}"
+    return Diagnostic("E0821", message, None, (example,))
+
+
 def check_range(
     as_of: dt.datetime,
     start: dt.datetime | None,
@@ -107,14 +113,7 @@ def check_range(
                 )
             ]
     if start is not None and end is not None and end <= start:
-        return [
-            Diagnostic(
-                "E0821",
-                f"--to {end:%Y-%m-%d %H:%M:%S} is not after --from {start:%Y-%m-%d %H:%M:%S}",
-                None,
-                (example,),
-            )
-        ]
+        return [backwards_range(start, end, example)]
     if start is not None and start >= as_of:
         return [
             Diagnostic(

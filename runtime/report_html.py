@@ -805,13 +805,13 @@ def _periods(first: str, second: str) -> tuple[str, str]:
     midnight, the year when they are a year apart, the seconds when only they differ."""
     times = [dt.datetime.fromisoformat(moment) for moment in (first, second)]
     midnight = all(when.time() == dt.time() for when in times)
-    for form in _PERIOD_FORMS:
-        if midnight == ("%H" in form) and form != _PERIOD_FORMS[-1]:
-            continue  # the time is shown when, and only when, an as-of is not midnight
-        shown = [_padded_year(when, form) for when in times]
-        if shown[0] != shown[1] or form == _PERIOD_FORMS[-1]:
-            return shown[0], shown[1]
-    raise AssertionError("unreachable: the last form is always returned")
+    # the time is shown when, and only when, an as-of is not midnight
+    forms = [f for f in _PERIOD_FORMS[:-1] if midnight != ("%H" in f)] + [_PERIOD_FORMS[-1]]
+    for form in forms:
+        before, after = (_padded_year(when, form) for when in times)
+        if before != after:
+            break
+    return before, after
 
 
 def _padded_year(when: dt.datetime, form: str) -> str:

@@ -19,10 +19,9 @@ from segl.compiler import ir
 from segl.compiler.alerts.evaluate import holds, sides
 from segl.compiler.alerts.model import Alert, Leaf, leaves
 from segl.runtime.alert_values import LeafValue
-from segl.runtime.alerts import (  # a null condition without an unknown leaf; the W0902 remark
-    NULL_VALUE,
-    with_stale_remark,
-)
+
+# a null condition without an unknown leaf; the W0902 remark, as a run adds it
+from segl.runtime.alerts import NULL_VALUE, with_stale_remark
 from segl.runtime.reference.definitions import Tables
 from segl.runtime.reference.migration import reference_leaf_values
 from segl.runtime.results import RunResult

@@ -46,10 +46,11 @@ typecheck: install-test
 # Two pytest workers (pytest-xdist): most of a test's time is single-threaded Python (the
 # reference evaluator, hypothesis, SQL generation), so two cores run two tests at once;
 # each worker starts the engines it needs (PostgreSQL, Spark) once. PYTEST_WORKERS=0 runs
-# everything in one process.
+# everything in one process. Tests go out one at a time to whichever worker is free, the
+# slowest first (tests/conftest.py SLOWEST_FIRST), so neither worker is left idle at the end.
 PYTEST_WORKERS ?= 2
 pytest: install-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 1
 
 test: lint typecheck pytest
 

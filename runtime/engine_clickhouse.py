@@ -28,10 +28,12 @@ a server needs ClickHouse 23.6 or newer (`session_timezone`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import math
 import re
+import uuid
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,6 +44,7 @@ from sqlglot import exp
 
 from segl.compiler.script import Statement
 from segl.compiler.sqlgen import render, table_ref
+from segl.compiler.sqlgen.staging import shared_ctes
 from segl.compiler.store import ColumnType, Kind
 from segl.compiler.targets import get_target
 from segl.compiler.targets.clickhouse import QUERY_SETTINGS
@@ -161,6 +164,48 @@ class ClickHouseEngineBase(Engine):
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(_plain(v) for v in row) for row in self._run(sql, rows=True)]
+
+    def query_built(self, query: exp.Expression) -> list[tuple[Any, ...]]:
+        """ClickHouse plans a CTE again wherever it is read: each CTE read more than once
+        is computed first into a temporary table (the session's own, never stored) that
+        the rest reads (compiler/sqlgen/staging.py)."""
+        shared = shared_ctes(query)
+        if shared is None:
+            return super().query_built(query)
+        prefix = f"segl_cte_{uuid.uuid4().hex[:12]}_"
+        readers: dict[str, exp.Expression] = {}
+        created: list[str] = []
+        try:
+            for name in shared.shared:
+                body = shared.statement(name, readers)
+                readers[name] = self._stage(prefix + name, body, created)
+            return self.query(render(shared.statement(None, readers), self.target))
+        finally:
+            for table in created:
+                with contextlib.suppress(EngineError):  # a broken session drops them itself
+                    self._run(f"DROP TEMPORARY TABLE IF EXISTS {table}", rows=False)
+
+    def _stage(self, name: str, body: exp.Expression, created: list[str]) -> exp.Expression:
+        """The rows of `body` in the temporary table `name` (appended to `created`), and
+        the query that reads them back as `body` gives them. A column of NULLs by
+        construction has the type Nullable(Nothing), which no table can hold: it is left
+        out and read back as NULL (a body of nothing else is read as it is)."""
+        sql = render(body, self.target)
+        columns = [(str(row[0]), str(row[1])) for row in self._run(f"DESCRIBE ({sql})", rows=True)]
+        kept = [exp.to_identifier(n, quoted=True) for n, kind in columns if "Nothing" not in kind]
+        if not kept:
+            return body
+        table = render(table_ref(name), self.target)
+        stored = ", ".join(render(c, self.target) for c in kept)
+        self._run(f"CREATE TEMPORARY TABLE {table} AS SELECT {stored} FROM ({sql})", rows=False)
+        created.append(table)
+        read = [
+            exp.column(exp.to_identifier(n, quoted=True))
+            if "Nothing" not in kind
+            else exp.alias_(exp.null(), exp.to_identifier(n, quoted=True))
+            for n, kind in columns
+        ]
+        return exp.Select(expressions=read).from_(table_ref(name), copy=False)
 
     def _split(self, table: str) -> tuple[str, str]:
         parts = table.split(".")

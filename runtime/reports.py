@@ -77,10 +77,9 @@ def _order_key(value: Any) -> tuple[int, Any]:
 def _run(engine: Engine, query: exp.Expression, ran: list[str] | None) -> list[tuple[Any, ...]]:
     """The rows of a result's query; its SQL appended to `ran` (the HTML page shows the
     SQL that ran)."""
-    sql = render(query, engine.target)
     if ran is not None:
-        ran.append(sql)
-    return engine.query(sql)
+        ran.append(render(query, engine.target))
+    return engine.query_built(query)
 
 
 def persons_at(

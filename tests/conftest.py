@@ -189,3 +189,39 @@ def assert_caret_under(block: list[str], span_text: str, column: int | None = No
     assert source[start : start + len(span_text)] == span_text, block
     assert carets.strip() == "^" * len(span_text), block
     assert carets.index("^") == start, block
+
+
+# ---------------------------------------------------------------- scheduling
+# The slowest tests of a clean-clone CI run (pytest --durations), collected first: the
+# Makefile has xdist send one test at a time to whichever worker is free, so the long ones
+# are shared between the two workers from the start and the tail is short tests (a long
+# test left for the end keeps one worker busy while the other idles). A name here that no
+# longer matches anything only loses its place; the order of everything else is kept.
+SLOWEST_FIRST = (
+    "test_differential.py::test_sql_agrees_with_reference",
+    "test_journeys_differential.py::test_the_engines_agree_with_the_reference",
+    "test_reports_differential.py::test_funnels_agree_with_the_reference",
+    "test_engine_matrix.py::test_differential",
+    "test_journeys_kill.py::test_killed_runs_decide_exactly_once_on_spark",
+    "test_reports_differential_more.py::test_experiments_agree_with_the_reference",
+    "test_engine_spark.py",
+    "test_identity.py::test_generated_graphs",
+    "test_alerts_differential.py::test_alert_states_agree_with_the_reference",
+    "test_journeys_identity.py::test_the_engines_agree_with_the_reference",
+    "test_differential.py::test_condition_not_condition_and_is_null_partition_users",
+    "test_journeys_engines.py",
+    "test_migration_differential.py::test_the_engines_agree_with_the_reference",
+    "test_engine_matrix.py",
+)
+
+
+def _slowness_rank(item: pytest.Item) -> int:
+    name = item.nodeid.removeprefix("tests/")
+    for rank, prefix in enumerate(SLOWEST_FIRST):
+        if name.startswith(prefix):
+            return rank
+    return len(SLOWEST_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_slowness_rank)  # stable: the rest keep their order

@@ -166,9 +166,10 @@ class ClickHouseEngineBase(Engine):
         return [tuple(_plain(v) for v in row) for row in self._run(sql, rows=True)]
 
     def query_built(self, query: exp.Expression) -> list[tuple[Any, ...]]:
-        """ClickHouse plans a CTE again wherever it is read: each CTE read more than once
-        is computed first into a temporary table (the session's own, never stored) that
-        the rest reads (compiler/sqlgen/staging.py)."""
+        """ClickHouse plans a CTE again wherever it is read: each CTE read often is
+        computed first into a temporary table (the session's own, never stored) that the
+        rest reads (compiler/sqlgen/staging.py). Where the session may not create one (a
+        read-only user), the query runs as it is."""
         shared = shared_ctes(query)
         if shared is None:
             return super().query_built(query)
@@ -176,9 +177,12 @@ class ClickHouseEngineBase(Engine):
         readers: dict[str, exp.Expression] = {}
         created: list[str] = []
         try:
-            for name in shared.shared:
-                body = shared.statement(name, readers)
-                readers[name] = self._stage(prefix + name, body, created)
+            try:
+                for name in shared.shared:
+                    body = shared.statement(name, readers)
+                    readers[name] = self._stage(prefix + name, body, created)
+            except EngineError:
+                return super().query_built(query)  # its own error, if it has one
             return self.query(render(shared.statement(None, readers), self.target))
         finally:
             for table in created:

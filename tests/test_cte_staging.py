@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from segl.compiler.sqlgen.staging import STAGED_FROM_COPIES, shared_ctes
 from segl.runtime import engine_clickhouse as ch
-from segl.runtime.engines import Engine
+from segl.runtime.engines import Engine, EngineError
 
 # c is inlined 4 times (twice in d, which the SELECT reads twice); b once per copy of c;
 # a once per copy of b and once in the SELECT
@@ -88,3 +88,20 @@ def test_chdb_gives_the_rows_of_the_inlined_query_and_drops_its_tables(
     assert len(created) == 1 and "nothing" not in created[0].split(" FROM ")[0]
     temporary = "SELECT name FROM system.tables WHERE is_temporary"
     assert engine.query(temporary) == []
+
+
+def test_where_no_table_may_be_created_the_query_runs_as_it_is(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only user's session refuses CREATE TEMPORARY TABLE (injected here): the
+    report still gets its rows, from the query as it is."""
+    assert isinstance(engine, ch.ChdbEngine)
+    run = engine._run
+
+    def refusing(sql: str, *, rows: bool) -> list[tuple[object, ...]]:
+        if sql.startswith("CREATE TEMPORARY TABLE"):
+            raise EngineError("Code: 164. DB::Exception: Cannot execute query in readonly mode")
+        return run(sql, rows=rows)
+
+    monkeypatch.setattr(engine, "_run", refusing)
+    assert engine.query_built(parsed(CHAIN)) == [(1, 1, None, 2)]

@@ -589,12 +589,17 @@ def _count_sql(target: Target, value: exp.Expression, kind: Type) -> exp.Express
     return exp.Count(this=value)
 
 
+def one_zero(value: exp.Expression, kind: Type) -> exp.Expression:
+    """A number with -0.0 made 0.0 (`+ 0.0`), where values are told apart: DISTINCT and
+    GROUP BY on ClickHouse compare a double's bits, so -0.0 and 0.0 would be two values
+    (SPEC §3: numbers compare numerically; the reference holds them as one)."""
+    if kind is not Type.NUMBER:
+        return value
+    return exp.Add(this=exp.Paren(this=value), expression=exp.Literal.number("0.0"))
+
+
 def _count_distinct_sql(target: Target, value: exp.Expression, kind: Type) -> exp.Expression:
-    # -0.0 + 0.0 is 0.0: one value, as the reference's set holds it (ClickHouse's DISTINCT
-    # tells the two zeros apart by their bits)
-    if kind is Type.NUMBER:
-        value = exp.Add(this=exp.Paren(this=value), expression=exp.Literal.number("0.0"))
-    return exp.Count(this=exp.Distinct(expressions=[value]))
+    return exp.Count(this=exp.Distinct(expressions=[one_zero(value, kind)]))
 
 
 def _extreme_agg(

@@ -335,3 +335,47 @@ def test_a_sum_of_both_infinities_is_null_on_every_engine(engine: Engine) -> Non
         {"kind": "none", "s": 0.0, "m": None},
     ]
     assert got == evaluate_report(project, tables, "r", AS_OF)
+
+
+def test_negative_zero_is_zero_in_groups_and_most_frequent_on_every_engine(
+    engine: Engine,
+) -> None:
+    """-0.0 and 0.0 are one number (SPEC §3): one group of a report, one value of
+    `most_frequent` (ClickHouse's GROUP BY compared their bits: two groups, and three
+    zeros split 2 + 1 lost to three fives)."""
+    rules = SOURCES + (
+        "tag rounded = round(users.balance)\n"
+        "tag usual = most_frequent(round(orders.amount))\n"
+        "report by_rounded over users by rounded {\n    n = count()\n}\n"
+        "report by_usual over users by usual {\n    n = count()\n}\n"
+        "report by_amount over orders by amount {\n    n = count()\n}\n"
+    )
+    paid = AS_OF - dt.timedelta(days=1)
+    order = {"used_at": None, "paid_at": paid, "kind": None}
+    amounts = [-0.2, 0.3, 0.4, 5.0, 5.0, 5.0, -0.0, 0.0]
+    tables: dict[str, list[dict[str, Any]]] = {
+        "users": [
+            {"user_id": u, "city": None, "balance": b, "joined": None}
+            for u, b in (("a", -0.2), ("b", 0.2), ("c", 0.4))
+        ],
+        "orders": [{**order, "user_id": "a", "amount": a} for a in amounts],
+    }
+    scenario = Scenario(rules, tables, 1)
+    project = checked(scenario)
+    load(engine, scenario)
+    assert [r["n"] for r in run_report(engine, project, "by_rounded", AS_OF)["rows"]] == [3]
+    # a's amounts round to 0 five times (-0.2, -0.0, 0.0, 0.3, 0.4), to 5 three times
+    usual = run_report(engine, project, "by_usual", AS_OF)["rows"]
+    assert [(r["usual"], r["n"]) for r in usual] == [(0.0, 1), (None, 2)]
+    by_amount = run_report(engine, project, "by_amount", AS_OF)["rows"]
+    assert [(r["amount"], r["n"]) for r in by_amount] == [
+        (-0.2, 1),
+        (0.0, 2),
+        (0.3, 1),
+        (0.4, 1),
+        (5.0, 3),
+    ]
+    for name in ("by_rounded", "by_usual", "by_amount"):
+        assert run_report(engine, project, name, AS_OF) == evaluate_report(
+            project, tables, name, AS_OF
+        )

@@ -144,7 +144,8 @@ def report_query(
         conditions.append(_is_true(target, compile_row(report.where)))
     dims = [f"d{i}" for i in range(len(report.dimensions))]
     selects: list[exp.Expression] = [
-        aliased(compile_row(d.value), name) for d, name in zip(report.dimensions, dims, strict=True)
+        aliased(registry.one_zero(compile_row(d.value), d.value.type), name)
+        for d, name in zip(report.dimensions, dims, strict=True)
     ]
     aggregates = aggregates_of(report)
     for index, aggregate in enumerate(aggregates):

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
-from segl.compiler import ir, timeutil
+from segl.compiler import ir, registry, timeutil
 from segl.compiler.ops import CompareOp, LogicOp
 from segl.compiler.plan import build_plan
 from segl.compiler.reports import model
@@ -664,9 +664,10 @@ def funnel_query(
         )
     key: exp.Expression = exp.null()
     if split is not None and split.value is not None:
-        key = q.per_user(split.value, PER_USER)
+        key = registry.one_zero(q.per_user(split.value, PER_USER), split.value.type)
     elif entry_column is not None:
-        key = col("_v", "v")
+        kind = project.source(steps[0].event.source).column_type(entry_column)
+        key = registry.one_zero(col("_v", "v"), kind or Type.STRING)
     users = (
         exp.Select(
             expressions=[  # each named: ClickHouse names a bare `t._r` of a join `t._r`

@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.plan import AggregateSlot, DefinitionColumn, EventPass, Plan
-from segl.compiler.registry import AggregateShape, EmptyValue
+from segl.compiler.registry import AggregateShape, EmptyValue, one_zero
 from segl.compiler.sqlgen.expressions import ExprCompiler
 from segl.compiler.sqlgen.nodes import (
     TIME,
@@ -294,7 +294,10 @@ class QueryBuilder:
         counts, winner = f"{CTE_PREFIX}mfc_{slot.column}", f"{CTE_PREFIX}mf_{slot.column}"
         # the values in a subquery first, so they are grouped by name, never by position
         values = exp.Select(
-            expressions=[col(USER), aliased(compiler.compile(agg.value), "v")]
+            expressions=[
+                col(USER),
+                aliased(one_zero(compiler.compile(agg.value), agg.value.type), "v"),
+            ]
         ).from_(cte_ref(scan), copy=False)
         condition = self.condition(compiler, slot)
         if condition is not None:

@@ -38,6 +38,9 @@ class Kind(Enum):
 
     INSTANT = "instant"  # an unambiguous point in time (a zoned timestamp)
     COUNT = "count"  # a whole number (BIGINT)
+    # a user key of an unsigned 64-bit column (DuckDB's UBIGINT, ClickHouse's UInt64):
+    # 2^63 and above fit no BIGINT, 2^53 + 1 no double
+    WIDE_KEY = "wide key"
     KEY = "key"  # the project's user key, typed as the universe's key column
 
 

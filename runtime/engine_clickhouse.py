@@ -78,6 +78,7 @@ MIN_SERVER_VERSION = (23, 6)
 
 _CREATED_TYPES: dict[ColumnType, str] = {
     Kind.COUNT: "Int64",  # whole numbers: counts and integer user keys, every digit
+    Kind.WIDE_KEY: "UInt64",  # the keys of an unsigned 64-bit column
     Type.NUMBER: "Float64",
     Type.STRING: "String",
     Type.BOOL: "Bool",

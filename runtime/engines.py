@@ -165,7 +165,7 @@ class Engine(ABC):
             return True
         if column_type is Kind.INSTANT:
             return bool(self.instant_type.search(engine_type))
-        if column_type is Kind.COUNT:
+        if column_type in (Kind.COUNT, Kind.WIDE_KEY):
             return self.fits(Type.NUMBER, engine_type)
         if column_type is Type.TIMESTAMP and _DATE_ONLY.fullmatch(engine_type.strip()):
             return False
@@ -232,6 +232,14 @@ _INTEGER = re.compile(
 def integer_type(engine_type: str) -> bool:
     """Whether an engine's column type holds whole numbers only, each exactly in a BIGINT."""
     return bool(_INTEGER.fullmatch(engine_type.strip()))
+
+
+_UNSIGNED_64 = re.compile(r"(nullable\(|lowcardinality\()*(ubigint|uint64)\)*", re.I)
+
+
+def unsigned_64_type(engine_type: str) -> bool:
+    """Whether an engine's column type holds whole numbers from 0 to 2^64 - 1."""
+    return bool(_UNSIGNED_64.fullmatch(engine_type.strip()))
 
 
 def type_fits(declared: Type, engine_type: str) -> bool:

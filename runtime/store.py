@@ -22,7 +22,7 @@ from segl.compiler.store import (
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
-from segl.runtime.engines import Engine, integer_type
+from segl.runtime.engines import Engine, integer_type, unsigned_64_type
 from segl.runtime.results import RunResult
 
 
@@ -292,6 +292,8 @@ def key_type(project: ir.Project, engine: Engine) -> ColumnType:
     found = (columns or {}).get(universe.user_column)
     if found is not None and integer_type(found):
         return Kind.COUNT
+    if found is not None and unsigned_64_type(found):
+        return Kind.WIDE_KEY
     if declared is not None:
         return declared
     return warehouse_key_type(engine, columns, universe.user_column)

@@ -71,6 +71,10 @@ class Target:
     # where every reference is inlined (ClickHouse, Spark, Trino, BigQuery) a second reader
     # doubles the query tree, and ClickHouse refuses a tree over 500,000 nodes
     ctes_computed_once: ClassVar[bool] = False
+    # a string column may be an enumerated type (DuckDB's ENUM, PostgreSQL's CREATE TYPE
+    # ... AS ENUM), which compares and sorts by its declared order: read as text (a cast
+    # of a text column to text costs nothing). ClickHouse's Enum: ClickHouse.read_column
+    enum_columns: ClassVar[bool] = False
     # what the target cannot do (registry entries name what they need)
     limits: ClassVar[Mapping[Capability, Limit]] = {}
 
@@ -102,6 +106,8 @@ class Target:
             return dtype(T.TIMESTAMPTZ)
         if column_type is Kind.COUNT:
             return dtype(T.BIGINT)
+        if column_type is Kind.WIDE_KEY:
+            return exp.DataType.build("DECIMAL(20, 0)")
         if column_type is Kind.KEY:  # typed from the universe's key column instead
             raise ValueError("the key column takes the type of the universe's key")
         return self.sql_type(column_type)
@@ -115,6 +121,8 @@ class Target:
         if value_type is Type.NUMBER:
             return self.nan_to_null(self.cast(column, value_type))
         if value_type in (Type.DATE, Type.TIMESTAMP):
+            return self.cast(column, value_type)
+        if value_type is Type.STRING and self.enum_columns:
             return self.cast(column, value_type)
         return column
 

@@ -36,6 +36,25 @@ _TYPES = {
 }
 
 
+def _type_named(column: exp.Expression, *names: str) -> exp.Expression:
+    """Whether the column's type name holds one of `names` (a constant per column)."""
+    kind = fn("toTypeName", column.copy())
+    zero = exp.Literal.number(0)
+    found = [
+        exp.GT(this=fn("position", kind.copy(), exp.Literal.string(n)), expression=zero.copy())
+        for n in names
+    ]
+    return found[0] if len(found) == 1 else exp.Paren(this=exp.or_(*found))
+
+
+def _text(column: exp.Expression) -> exp.Expression:
+    """An Enum's value as its name, a FixedString's without the NUL bytes padding it: text,
+    as SPEC §3 compares it (by code point; an Enum compares by its number, a FixedString
+    with its padding)."""
+    text = exp.Cast(this=column.copy(), to=_nullable("String"))
+    return fn("replaceRegexpOne", text, exp.Literal.string(r"\x00+$"), exp.Literal.string(""))
+
+
 def _nullable(name: str) -> exp.DataType:
     return exp.DataType.build(f"Nullable({name})", dialect="clickhouse")
 
@@ -67,6 +86,8 @@ class ClickHouse(Target):
             return _nullable("DateTime64(6, 'UTC')")
         if column_type is Kind.COUNT:
             return _nullable("Int64")
+        if column_type is Kind.WIDE_KEY:
+            return _nullable("UInt64")
         return super().store_type(column_type)
 
     def instant(self, value: dt.datetime) -> exp.Expression:
@@ -83,14 +104,14 @@ class ClickHouse(Target):
         return exp.Set(expressions=[exp.SetItem(this=zone)])
 
     def read_column(self, column: exp.Expression, value_type: Type) -> exp.Expression:
-        if value_type is not Type.TIMESTAMP:
-            return super().read_column(column, value_type)
         # one expression for every column type: the type name is a constant, so ClickHouse
         # evaluates only the branch that fits the column
-        is_text = exp.GT(
-            this=fn("position", fn("toTypeName", column), exp.Literal.string("String")),
-            expression=exp.Literal.number(0),
-        )
+        if value_type is Type.STRING:
+            coded = _type_named(column, "Enum", "FixedString")
+            return fn("if", coded, _text(column), column.copy())
+        if value_type is not Type.TIMESTAMP:
+            return super().read_column(column, value_type)
+        is_text = _type_named(column, "String")
         return fn("if", is_text, _wall_clock_text(column.copy()), _instant_as_local(column.copy()))
 
     # ------------------------------------------------------------ arithmetic

@@ -6,7 +6,9 @@ import datetime as dt
 
 from sqlglot import exp
 
+from segl.compiler.store import Kind
 from segl.compiler.targets.base import T, Target, dtype, fn
+from segl.compiler.types import Type
 
 # the columns an UNPIVOT of flags produces (the result table's own are _u, aN, dN, p_N)
 FLAG_NAME = "_flag"
@@ -17,6 +19,7 @@ HUGEINT_DAY_BITS = 127  # the bits of a signed 128-bit integer below its sign bi
 class DuckDB(Target):
     name = "duckdb"
     dialect = "duckdb"
+    enum_columns = True
     contains_function = "CONTAINS"
     starts_with_function = "STARTS_WITH"
     ends_with_function = "SUFFIX"
@@ -31,6 +34,11 @@ class DuckDB(Target):
     # costs nothing measurable.
     level_barrier = True
     ctes_computed_once = True
+
+    def store_type(self, column_type: Type | Kind) -> exp.DataType:
+        if column_type is Kind.WIDE_KEY:
+            return dtype(T.UBIGINT)
+        return super().store_type(column_type)
 
     def session_timezone(self, timezone: str) -> exp.Expression | None:
         # CAST(timestamptz AS TIMESTAMP) converts through the session zone

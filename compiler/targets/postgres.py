@@ -17,6 +17,7 @@ _ATOMS = (exp.Column, exp.Literal, exp.Cast, exp.Case, exp.Func, exp.Paren)
 class Postgres(Target):
     name = "postgres"
     dialect = "postgres"
+    enum_columns = True
     add_column_if_not_exists = True
     max_identifier_bytes = 63  # NAMEDATALEN - 1: longer names are cut short, silently
     ctes_computed_once = True
@@ -90,6 +91,7 @@ class Postgres(Target):
 class Redshift(Postgres):
     name = "redshift"
     dialect = "redshift"
+    enum_columns = False  # no enums; its TEXT is VARCHAR(256), which would truncate
     max_identifier_bytes = 127
     add_column_if_not_exists = False
 

@@ -10,7 +10,14 @@ ENGINE=Memory AS
 WITH "segl_usr" AS (
   SELECT
     "u"."lead_id" AS "_u",
-    "u"."source_channel" AS "p_0",
+    if(
+      (
+        position(toTypeName("u"."source_channel"), 'Enum') > 0
+        OR position(toTypeName("u"."source_channel"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("u"."source_channel" AS Nullable(String)), '\\x00+$', ''),
+      "u"."source_channel"
+    ) AS "p_0",
     if(
       position(toTypeName("u"."created_at"), 'String') > 0,
       toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC'),
@@ -43,9 +50,30 @@ WITH "segl_usr" AS (
         'UTC'
       )
     ) AS "c0",
-    "stage" AS "c1",
-    "store" AS "c2",
-    "model" AS "c3"
+    if(
+      (
+        position(toTypeName("stage"), 'Enum') > 0
+        OR position(toTypeName("stage"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("stage" AS Nullable(String)), '\\x00+$', ''),
+      "stage"
+    ) AS "c1",
+    if(
+      (
+        position(toTypeName("store"), 'Enum') > 0
+        OR position(toTypeName("store"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("store" AS Nullable(String)), '\\x00+$', ''),
+      "store"
+    ) AS "c2",
+    if(
+      (
+        position(toTypeName("model"), 'Enum') > 0
+        OR position(toTypeName("model"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("model" AS Nullable(String)), '\\x00+$', ''),
+      "model"
+    ) AS "c3"
   FROM "nev_events"
   WHERE
     if(

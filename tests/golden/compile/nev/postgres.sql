@@ -14,7 +14,7 @@ CREATE TEMPORARY TABLE "segl_nev_result" AS
 WITH "segl_usr" AS (
   SELECT
     "u"."lead_id" AS "_u",
-    "u"."source_channel" AS "p_0",
+    CAST("u"."source_channel" AS VARCHAR) AS "p_0",
     CAST("u"."created_at" AS TIMESTAMP) AS "p_1"
   FROM "nev_leads" AS "u"
   WHERE
@@ -26,9 +26,9 @@ WITH "segl_usr" AS (
     "lead_id" AS "_u",
     CAST("ts" AS TIMESTAMP) AS "_t",
     CAST("ts" AS TIMESTAMP) AS "c0",
-    "stage" AS "c1",
-    "store" AS "c2",
-    "model" AS "c3"
+    CAST("stage" AS VARCHAR) AS "c1",
+    CAST("store" AS VARCHAR) AS "c2",
+    CAST("model" AS VARCHAR) AS "c3"
   FROM "nev_events"
   WHERE
     CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)

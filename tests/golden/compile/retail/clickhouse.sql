@@ -2348,16 +2348,44 @@ WITH "segl_usr" AS (
         'UTC'
       )
     ) AS "p_0",
-    "u"."city" AS "p_1",
+    if(
+      (
+        position(toTypeName("u"."city"), 'Enum') > 0
+        OR position(toTypeName("u"."city"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("u"."city" AS Nullable(String)), '\\x00+$', ''),
+      "u"."city"
+    ) AS "p_1",
     CAST("u"."birthday" AS Nullable(Date32)) AS "p_2",
     if(
       isNaN(CAST("u"."balance" AS Nullable(Float64))),
       NULL,
       CAST("u"."balance" AS Nullable(Float64))
     ) AS "p_3",
-    "u"."gender" AS "p_4",
-    "u"."tz" AS "p_5",
-    "p0"."level" AS "p_6"
+    if(
+      (
+        position(toTypeName("u"."gender"), 'Enum') > 0
+        OR position(toTypeName("u"."gender"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("u"."gender" AS Nullable(String)), '\\x00+$', ''),
+      "u"."gender"
+    ) AS "p_4",
+    if(
+      (
+        position(toTypeName("u"."tz"), 'Enum') > 0
+        OR position(toTypeName("u"."tz"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("u"."tz" AS Nullable(String)), '\\x00+$', ''),
+      "u"."tz"
+    ) AS "p_5",
+    if(
+      (
+        position(toTypeName("p0"."level"), 'Enum') > 0
+        OR position(toTypeName("p0"."level"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("p0"."level" AS Nullable(String)), '\\x00+$', ''),
+      "p0"."level"
+    ) AS "p_6"
   FROM (
     SELECT
       "s".*,
@@ -2529,8 +2557,22 @@ WITH "segl_usr" AS (
       NULL,
       CAST("e"."amount" AS Nullable(Float64))
     ) AS "c0",
-    "e"."coupon_id" AS "c1",
-    "e"."brand" AS "c2",
+    if(
+      (
+        position(toTypeName("e"."coupon_id"), 'Enum') > 0
+        OR position(toTypeName("e"."coupon_id"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("e"."coupon_id" AS Nullable(String)), '\\x00+$', ''),
+      "e"."coupon_id"
+    ) AS "c1",
+    if(
+      (
+        position(toTypeName("e"."brand"), 'Enum') > 0
+        OR position(toTypeName("e"."brand"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("e"."brand" AS Nullable(String)), '\\x00+$', ''),
+      "e"."brand"
+    ) AS "c2",
     if(
       position(toTypeName("e"."paid_at"), 'String') > 0,
       toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
@@ -2539,7 +2581,14 @@ WITH "segl_usr" AS (
         'UTC'
       )
     ) AS "c3",
-    "e"."category" AS "c4",
+    if(
+      (
+        position(toTypeName("e"."category"), 'Enum') > 0
+        OR position(toTypeName("e"."category"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("e"."category" AS Nullable(String)), '\\x00+$', ''),
+      "e"."category"
+    ) AS "c4",
     "w"."p_0" AS "u0"
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
@@ -2751,8 +2800,22 @@ WITH "segl_usr" AS (
         'UTC'
       )
     ) AS "c0",
-    "e"."name" AS "c1",
-    "e"."channel" AS "c2"
+    if(
+      (
+        position(toTypeName("e"."name"), 'Enum') > 0
+        OR position(toTypeName("e"."name"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("e"."name" AS Nullable(String)), '\\x00+$', ''),
+      "e"."name"
+    ) AS "c1",
+    if(
+      (
+        position(toTypeName("e"."channel"), 'Enum') > 0
+        OR position(toTypeName("e"."channel"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("e"."channel" AS Nullable(String)), '\\x00+$', ''),
+      "e"."channel"
+    ) AS "c2"
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
@@ -3036,7 +3099,14 @@ WITH "segl_usr" AS (
         'UTC'
       )
     ) AS "c0",
-    "e"."device_id" AS "c1"
+    if(
+      (
+        position(toTypeName("e"."device_id"), 'Enum') > 0
+        OR position(toTypeName("e"."device_id"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("e"."device_id" AS Nullable(String)), '\\x00+$', ''),
+      "e"."device_id"
+    ) AS "c1"
   FROM "app_events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS Nullable(String))

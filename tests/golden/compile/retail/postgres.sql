@@ -2123,12 +2123,12 @@ WITH "segl_usr" AS (
   SELECT
     "u"."_pu" AS "_u",
     CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
-    "u"."city" AS "p_1",
+    CAST("u"."city" AS VARCHAR) AS "p_1",
     CAST("u"."birthday" AS DATE) AS "p_2",
     NULLIF(CAST("u"."balance" AS DOUBLE PRECISION), CAST('NaN' AS DOUBLE PRECISION)) AS "p_3",
-    "u"."gender" AS "p_4",
-    "u"."tz" AS "p_5",
-    "p0"."level" AS "p_6"
+    CAST("u"."gender" AS VARCHAR) AS "p_4",
+    CAST("u"."tz" AS VARCHAR) AS "p_5",
+    CAST("p0"."level" AS VARCHAR) AS "p_6"
   FROM (
     SELECT
       "s".*,
@@ -2211,10 +2211,10 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     CAST("e"."paid_at" AS TIMESTAMP) AS "_t",
     NULLIF(CAST("e"."amount" AS DOUBLE PRECISION), CAST('NaN' AS DOUBLE PRECISION)) AS "c0",
-    "e"."coupon_id" AS "c1",
-    "e"."brand" AS "c2",
+    CAST("e"."coupon_id" AS VARCHAR) AS "c1",
+    CAST("e"."brand" AS VARCHAR) AS "c2",
     CAST("e"."paid_at" AS TIMESTAMP) AS "c3",
-    "e"."category" AS "c4",
+    CAST("e"."category" AS VARCHAR) AS "c4",
     "w"."p_0" AS "u0"
   FROM "orders" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
@@ -2357,8 +2357,8 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     CAST("e"."ts" AS TIMESTAMP) AS "_t",
     CAST("e"."ts" AS TIMESTAMP) AS "c0",
-    "e"."name" AS "c1",
-    "e"."channel" AS "c2"
+    CAST("e"."name" AS VARCHAR) AS "c1",
+    CAST("e"."channel" AS VARCHAR) AS "c2"
   FROM "events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
@@ -2523,7 +2523,7 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     CAST("e"."ts" AS TIMESTAMP) AS "_t",
     CAST("e"."ts" AS TIMESTAMP) AS "c0",
-    "e"."device_id" AS "c1"
+    CAST("e"."device_id" AS VARCHAR) AS "c1"
   FROM "app_events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS VARCHAR)

@@ -9,8 +9,22 @@ ENGINE=Memory AS
 WITH "segl_usr" AS (
   SELECT
     "u"."user_id" AS "_u",
-    "u"."gender" AS "p_0",
-    "u"."city" AS "p_1",
+    if(
+      (
+        position(toTypeName("u"."gender"), 'Enum') > 0
+        OR position(toTypeName("u"."gender"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("u"."gender" AS Nullable(String)), '\\x00+$', ''),
+      "u"."gender"
+    ) AS "p_0",
+    if(
+      (
+        position(toTypeName("u"."city"), 'Enum') > 0
+        OR position(toTypeName("u"."city"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("u"."city" AS Nullable(String)), '\\x00+$', ''),
+      "u"."city"
+    ) AS "p_1",
     if(
       isNaN(CAST("u"."balance" AS Nullable(Float64))),
       NULL,
@@ -45,9 +59,30 @@ WITH "segl_usr" AS (
       NULL,
       CAST("amount" AS Nullable(Float64))
     ) AS "c0",
-    "brand" AS "c1",
-    "coupon_id" AS "c2",
-    "category" AS "c3"
+    if(
+      (
+        position(toTypeName("brand"), 'Enum') > 0
+        OR position(toTypeName("brand"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("brand" AS Nullable(String)), '\\x00+$', ''),
+      "brand"
+    ) AS "c1",
+    if(
+      (
+        position(toTypeName("coupon_id"), 'Enum') > 0
+        OR position(toTypeName("coupon_id"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("coupon_id" AS Nullable(String)), '\\x00+$', ''),
+      "coupon_id"
+    ) AS "c2",
+    if(
+      (
+        position(toTypeName("category"), 'Enum') > 0
+        OR position(toTypeName("category"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("category" AS Nullable(String)), '\\x00+$', ''),
+      "category"
+    ) AS "c3"
   FROM "orders"
   WHERE
     if(
@@ -137,7 +172,14 @@ WITH "segl_usr" AS (
         'UTC'
       )
     ) AS "_t",
-    "name" AS "c0",
+    if(
+      (
+        position(toTypeName("name"), 'Enum') > 0
+        OR position(toTypeName("name"), 'FixedString') > 0
+      ),
+      replaceRegexpOne(CAST("name" AS Nullable(String)), '\\x00+$', ''),
+      "name"
+    ) AS "c0",
     if(
       position(toTypeName("ts"), 'String') > 0,
       toDateTime64OrNull(toString("ts"), 6, 'UTC'),

@@ -10,8 +10,8 @@ CREATE TEMPORARY TABLE "segl_spec_result" AS
 WITH "segl_usr" AS (
   SELECT
     "u"."user_id" AS "_u",
-    "u"."gender" AS "p_0",
-    "u"."city" AS "p_1",
+    CAST("u"."gender" AS TEXT) AS "p_0",
+    CAST("u"."city" AS TEXT) AS "p_1",
     NULLIF(CAST("u"."balance" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "p_2",
     CAST("u"."registered_at" AS TIMESTAMP) AS "p_3"
   FROM "users" AS "u"
@@ -24,9 +24,9 @@ WITH "segl_usr" AS (
     "user_id" AS "_u",
     CAST("paid_at" AS TIMESTAMP) AS "_t",
     NULLIF(CAST("amount" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "c0",
-    "brand" AS "c1",
-    "coupon_id" AS "c2",
-    "category" AS "c3"
+    CAST("brand" AS TEXT) AS "c1",
+    CAST("coupon_id" AS TEXT) AS "c2",
+    CAST("category" AS TEXT) AS "c3"
   FROM "orders"
   WHERE
     CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
@@ -90,7 +90,7 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CAST("ts" AS TIMESTAMP) AS "_t",
-    "name" AS "c0",
+    CAST("name" AS TEXT) AS "c0",
     CAST("ts" AS TIMESTAMP) AS "c1"
   FROM "events"
   WHERE

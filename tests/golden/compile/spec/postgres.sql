@@ -13,8 +13,8 @@ CREATE TEMPORARY TABLE "segl_spec_result" AS
 WITH "segl_usr" AS (
   SELECT
     "u"."user_id" AS "_u",
-    "u"."gender" AS "p_0",
-    "u"."city" AS "p_1",
+    CAST("u"."gender" AS VARCHAR) AS "p_0",
+    CAST("u"."city" AS VARCHAR) AS "p_1",
     NULLIF(CAST("u"."balance" AS DOUBLE PRECISION), CAST('NaN' AS DOUBLE PRECISION)) AS "p_2",
     CAST("u"."registered_at" AS TIMESTAMP) AS "p_3"
   FROM "users" AS "u"
@@ -27,9 +27,9 @@ WITH "segl_usr" AS (
     "user_id" AS "_u",
     CAST("paid_at" AS TIMESTAMP) AS "_t",
     NULLIF(CAST("amount" AS DOUBLE PRECISION), CAST('NaN' AS DOUBLE PRECISION)) AS "c0",
-    "brand" AS "c1",
-    "coupon_id" AS "c2",
-    "category" AS "c3"
+    CAST("brand" AS VARCHAR) AS "c1",
+    CAST("coupon_id" AS VARCHAR) AS "c2",
+    CAST("category" AS VARCHAR) AS "c3"
   FROM "orders"
   WHERE
     CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
@@ -93,7 +93,7 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CAST("ts" AS TIMESTAMP) AS "_t",
-    "name" AS "c0",
+    CAST("name" AS VARCHAR) AS "c0",
     CAST("ts" AS TIMESTAMP) AS "c1"
   FROM "events"
   WHERE

@@ -1,0 +1,94 @@
+"""User keys in an unsigned 64-bit column (DuckDB's UBIGINT, ClickHouse's UInt64, the
+only engines of the five with one): the journey state, the outbox and the experiment
+assignments keep every digit (Kind.WIDE_KEY). Stored as doubles, 2^60 + 1 was written as
+2^60 (a user who does not exist), so the same user entered a journey twice; 2^64 - 1 and
+2^64 - 2 became one key; and ClickHouse refused every experiment over such keys (no
+common type of UInt64 and the stored Float64)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from providers import clickhouse, duckdb
+
+from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.types import Type
+from segl.dsl.parser import parse_program
+from segl.runtime.assignments import run_sticky_experiment
+from segl.runtime.engines import Engine
+from segl.runtime.outbox import read_outbox
+from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.run import run_loaded, store_of
+
+RULES = """
+source users from table "users" key user_id { user_id: number }
+source events from table "events" user user_id time ts { name: string }
+journey welcome {
+    enter on events where name == "register"
+    step hello: send sms "hello"
+}
+experiment ex {
+    population true
+    salt "wide"
+    arm control 50%
+    arm treat 50%
+    metric visits = count(events)
+}
+"""
+KEYS = [1, 2**60 + 1, 2**60 + 3, 2**64 - 2, 2**64 - 1]
+UNSIGNED = {"duckdb": "UBIGINT", "clickhouse": "Nullable(UInt64)"}
+START = dt.datetime(2026, 10, 31)
+
+
+@pytest.fixture(params=sorted(UNSIGNED))
+def wide(request: pytest.FixtureRequest) -> Iterator[tuple[str, Engine]]:
+    provider = {"duckdb": duckdb, "clickhouse": clickhouse}[request.param]
+    engine = provider.fresh_engine(provider.start(), request.node.name)
+    yield request.param, engine
+    if hasattr(provider, "drop"):
+        provider.drop(engine)
+
+
+def load(name: str, engine: Engine, events: list[list[object]]) -> None:
+    """users and events with the keys as the unsigned type (created as text, then retyped
+    where the engine can alter a column, else rebuilt)."""
+    kind = UNSIGNED[name]
+    engine.create_table("users", [("user_id", Type.STRING)], [[str(k)] for k in KEYS])
+    columns = [("user_id", Type.STRING), ("ts", Type.TIMESTAMP), ("name", Type.STRING)]
+    engine.create_table("events", columns, [[str(e[0]), *e[1:]] for e in events])
+    for table in ("users", "events"):
+        if name == "clickhouse":
+            engine.query(f"ALTER TABLE {table} MODIFY COLUMN user_id {kind}")
+        else:
+            engine.query(f"ALTER TABLE {table} ALTER user_id TYPE {kind}")
+
+
+def loaded() -> LoadedProject:
+    program = parse_program(RULES, "rules.segl")
+    config = ProjectConfig(name="wide", timezone="UTC", universe="users")
+    project, diagnostics = check_programs([program], config)
+    assert project is not None, diagnostics
+    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+
+
+def test_journeys_and_assignments_keep_every_digit(wide: tuple[str, Engine]) -> None:
+    name, engine = wide
+    project = loaded()
+    registered = [[k, START + dt.timedelta(hours=12), "register"] for k in KEYS]
+    again = [[2**60 + 1, START + dt.timedelta(days=1, hours=12), "register"]]
+    load(name, engine, registered + again)
+    for day in range(3):  # the first run starts the journey; entries come after it
+        run_loaded(project, engine, START + dt.timedelta(days=day), allow_empty=True)
+    decisions = read_outbox(engine, store_of(project, engine))
+    # one entry each, ever (no reenter): the second register of 2^60 + 1 enters nobody
+    assert sorted(int(d["user"]) for d in decisions) == KEYS
+    assert project.project is not None
+    store = store_of(project, engine)
+    result = run_sticky_experiment(engine, store, project.project, "ex", START)
+    # hashed with every digit up to 2^63 - 1; beyond the signed 64-bit range no bucket
+    # (docs/reports.md: not assigned)
+    assert sum(arm["users"] for arm in result["arms"]) == 3
+    assert result["unassigned"] == 2

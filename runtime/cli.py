@@ -1480,6 +1480,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     try:
         cli.main(args=argv, prog_name="segl", standalone_mode=False)
+    except SystemExit:
+        if _output_closed():  # click's way of ending after a broken pipe: exit 1
+            return 0
+        raise
     except UsageFailed:
         return 2
     except Failed:
@@ -1492,7 +1496,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 2
-    except (BrokenPipeError, KeyboardInterrupt):
+    except BrokenPipeError:  # the reader closed the output (`| head`): what it read is whole
+        return 0
+    except KeyboardInterrupt:
         return 2
     except OverflowError as err:  # a date near year 1 or 9999, shifted past the calendar
         hint = (
@@ -1512,6 +1518,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         return _internal_error(err)
     return 0
+
+
+def _output_closed() -> bool:
+    """Whether the command stopped because the reader of its output closed it (click
+    then wraps the standard streams so that nothing more is written)."""
+    return type(sys.stdout).__name__ == "_PacifyFlushWrapper"
 
 
 def _internal_error(err: BaseException) -> int:

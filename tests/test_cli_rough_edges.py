@@ -4,6 +4,8 @@ project names and segl.toml, packaging, and the README tour."""
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import re
@@ -30,7 +32,7 @@ from conftest import (
     table_names,
 )
 
-from segl.runtime.cli import Failed, script_path, stopped_by_signals
+from segl.runtime.cli import Failed, main, script_path, stopped_by_signals
 from segl.runtime.engines import NoDatabase, connect, database_file
 from segl.runtime.project import project_name_problem
 from segl.runtime.tables import plural
@@ -647,3 +649,21 @@ def test_fmt_refuses_what_is_not_a_file(cli: Cli) -> None:
         result = cli("fmt", *([what] if what else []), "/dev/null")
         assert result.code == 1, result.output
         assert "E0104 cannot read /dev/null: not a file" in result.err
+
+
+def test_a_reader_closing_the_output_early_ends_the_command_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`segl ... | head -1`: exit 0 and nothing on stderr (click ended such a command
+    with 1, a "rule or data error", under `set -o pipefail` a failed CI step). The
+    output here is a stream whose reader has gone after 100 characters."""
+
+    class ClosedEarly(io.StringIO):
+        def write(self, text: str) -> int:
+            if self.tell() + len(text) > 100:  # the reader took 100 characters and left
+                raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+            return super().write(text)
+
+    monkeypatch.setattr(sys, "stdout", ClosedEarly())
+    assert main(["compile", str(RETAIL), "--as-of", "2026-11-01"]) == 0
+    assert capsys.readouterr().err == ""

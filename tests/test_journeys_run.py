@@ -5,6 +5,7 @@ zone across the weekend, holdouts and caps."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -192,3 +193,13 @@ def test_unknown_journey_and_no_journeys(cli: Cli, project: tuple[Path, str]) ->
     shown = cli("show", "outbox", root, "--db", url, "--journey", "thank")
     assert shown.code == 1
     assert "did you mean 'thanks'?" in shown.output
+
+
+def test_payload_infinities_are_standard_json() -> None:
+    """The outbox's payload column parses in any JSON reader (SQLite's json_valid was 0
+    for a bare Infinity): ±infinity as text, as the printed JSON and `segl export` write it."""
+    from segl.compiler.journeys.model import payload_json
+
+    text = payload_json((("score", math.inf), ("low", -math.inf), ("n", 3.0), ("nan", math.nan)))
+    assert text == '{"score": "Infinity", "low": "-Infinity", "n": 3, "nan": null}'
+    assert json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name}"))

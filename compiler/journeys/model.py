@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,9 +228,15 @@ def message_id(project: str, journey: str, user: object, entry_at: dt.datetime, 
 
 def payload_value(value: object) -> object:
     """A payload value as JSON holds it: a whole number as an integer (every engine reads
-    numbers as doubles; `3`, not `3.0`), dates and times as ISO text."""
+    numbers as doubles; `3`, not `3.0`), ±infinity as the text "Infinity" / "-Infinity"
+    (standard JSON has no infinities: the column must parse in any JSON reader; as `segl
+    export` and the printed JSON write it), dates and times as ISO text."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
+    if isinstance(value, float) and math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, float) and math.isnan(value):  # read as null (SPEC §3)
+        return None
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -238,7 +245,7 @@ def payload_value(value: object) -> object:
 
 
 # one encoder for every row: json.dumps(..., ensure_ascii=False) builds one per call
-_PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def payload_json(payload: tuple[tuple[str, object], ...]) -> str:

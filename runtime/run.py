@@ -24,7 +24,7 @@ from segl.compiler.target_check import target_problems
 from segl.compiler.targets import Target
 from segl.compiler.timeutil import now_in
 from segl.compiler.types import Type
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 from segl.runtime import store as stored
 from segl.runtime.alerts import AlertOutcome, AlertRun
 from segl.runtime.engines import Engine, EngineError
@@ -122,9 +122,34 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
                         ("fix the declaration or cast the column in a view",),
                     )
                 )
+            elif name == source.user_column and loaded.project.identity is None:
+                problems += _key_column_problems(engine, source, found, column_span)
     if not problems and loaded.project.identity is None:
         problems += _keys_of_another_kind(loaded, engine, found_columns)
     return problems
+
+
+def _key_column_problems(
+    engine: Engine, source: ir.Source, found: str, span: Span | None
+) -> list[Diagnostic]:
+    """E0604 for a user column whose keys segl cannot keep exactly (a UUID, a date, an
+    integer wider than 64 bits: runtime/store.py key_column_problem)."""
+    problem = stored.key_column_problem(engine, found)
+    if problem is None:
+        return []
+    column = f"{source.table}.{source.user_column}"
+    return [
+        Diagnostic(
+            "E0604",
+            f"column '{column}', the user key of source '{source.name}', is {found} in the "
+            f"database: {problem}",
+            span,
+            (
+                "read it through a view that casts it to BIGINT or to text (and declare it "
+                f"`{source.user_column}: string`)",
+            ),
+        )
+    ]
 
 
 def _keys_of_another_kind(

@@ -5,6 +5,7 @@ stored tables can take what it will write."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from sqlglot import exp
@@ -297,6 +298,29 @@ def key_type(project: ir.Project, engine: Engine) -> ColumnType:
     if declared is not None:
         return declared
     return warehouse_key_type(engine, columns, universe.user_column)
+
+
+# whole numbers wider than 64 bits; decimals of more digits than a double holds exactly
+_WIDE_INTEGER = re.compile(r"(nullable\()*(u?hugeint|u?int(128|256))\)*", re.I)
+_LONG_DECIMAL = re.compile(r"(nullable\()*(decimal|numeric)\((1[6-9]|[2-9]\d)\s*,\s*0\)\)*", re.I)
+
+
+def key_column_problem(engine: Engine, engine_type: str) -> str | None:
+    """Why segl cannot keep the user keys of a column of this type exactly, each one user
+    (None: it can). Keys are kept as 64-bit integers, as text, or as doubles (a floating
+    or narrow decimal column's own numbers); a wider integer would be staged as a double,
+    where 2^60 + 1 is 2^60, and messages would go to another user."""
+    if integer_type(engine_type) or unsigned_64_type(engine_type):
+        return None
+    if _WIDE_INTEGER.fullmatch(engine_type.strip()):
+        return "its integers may be wider than 64 bits, which segl cannot keep exactly"
+    if _LONG_DECIMAL.fullmatch(engine_type.strip()):
+        return (
+            "a decimal of more than 15 digits is read as a double, in which two keys may become one"
+        )
+    if engine.fits(Type.NUMBER, engine_type) or engine.fits(Type.STRING, engine_type):
+        return None
+    return "a user key must be a number or text"
 
 
 def warehouse_key_type(engine: Engine, columns: dict[str, str] | None, key: str) -> Type:

@@ -92,3 +92,31 @@ def test_journeys_and_assignments_keep_every_digit(wide: tuple[str, Engine]) -> 
     # (docs/reports.md: not assigned)
     assert sum(arm["users"] for arm in result["arms"]) == 3
     assert result["unassigned"] == 2
+
+
+REFUSED = {
+    "duckdb": ["HUGEINT", "UHUGEINT", "DECIMAL(20,0)", "DECIMAL(16,0)", "UUID", "DATE"],
+    "clickhouse": ["Int128", "UInt256", "Nullable(Decimal(20, 0))", "UUID", "Date"],
+}
+KEPT = {
+    "duckdb": ["BIGINT", "UBIGINT", "DECIMAL(15,0)", "DOUBLE", "INTEGER"],
+    "clickhouse": ["Int64", "Nullable(UInt64)", "Float64", "UInt32", "Nullable(Int32)"],
+}
+
+
+def test_key_columns_segl_cannot_keep_exactly_are_refused(wide: tuple[str, Engine]) -> None:
+    """A user column of UUIDs, dates or integers wider than 64 bits (and decimals of more
+    digits than a double holds) is E0604 at `check --db` and every run: staged as doubles,
+    two such keys became one user, and a UUID or a date ended the run with an internal
+    error."""
+    from segl.runtime.run import verify_sources
+
+    name, engine = wide
+    for kind, refused in [(k, True) for k in REFUSED[name]] + [(k, False) for k in KEPT[name]]:
+        tail = " ENGINE = Memory" if name == "clickhouse" else ""
+        time, text = ("DateTime64(6)", "String") if name == "clickhouse" else ("TIMESTAMP", "TEXT")
+        for table, columns in (("users", ""), ("events", f", ts {time}, name {text}")):
+            engine.query(f"DROP TABLE IF EXISTS {table}")
+            engine.query(f"CREATE TABLE {table} (user_id {kind}{columns}){tail}")
+        codes = [d.code for d in verify_sources(loaded(), engine)]
+        assert ("E0604" in codes) is refused, (kind, codes)

@@ -120,3 +120,17 @@ def test_key_columns_segl_cannot_keep_exactly_are_refused(wide: tuple[str, Engin
             engine.query(f"CREATE TABLE {table} (user_id {kind}{columns}){tail}")
         codes = [d.code for d in verify_sources(loaded(), engine)]
         assert ("E0604" in codes) is refused, (kind, codes)
+
+
+def test_an_infinite_key_is_a_literal_every_engine_reads(engine: Engine) -> None:
+    """A key of a floating column may be ±infinity (an ordinary number, SPEC §3): as a
+    literal (the `IN` list of the users a journey run reads) it was written `inf`, which
+    DuckDB and SQLite read as a column name."""
+    from segl.compiler.sqlgen import render
+    from segl.compiler.sqlgen.query import key_literal
+
+    high, low = (render(key_literal(engine.target, v), engine.target) for v in (INF, -INF))
+    assert engine.query(f"SELECT {high}, {low}") == [(INF, -INF)]
+
+
+INF = float("inf")

@@ -14,6 +14,7 @@ no source table's does: SQLite reads a table name inside a CTE of that name as t
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 
 from sqlglot import exp
@@ -733,4 +734,6 @@ def key_literal(target: Target, user: object) -> exp.Expression:
     if isinstance(user, int) and not isinstance(user, bool):
         literal = exp.Literal.number(abs(user))
         return exp.Paren(this=exp.Neg(this=literal)) if user < 0 else literal
+    if isinstance(user, float) and math.isinf(user):  # a key of the data: any number
+        return target.infinity(user < 0)
     return target.number(user)  # type: ignore[arg-type]

@@ -136,6 +136,11 @@ class Target:
         # a negative literal is a negation in parentheses: "- -3" must never print as "--3"
         return exp.Paren(this=exp.Neg(this=literal)) if value < 0 else literal
 
+    def infinity(self, negative: bool) -> exp.Expression:
+        """±infinity, a value of the data (a key, say): no literal spells it portably."""
+        text = exp.Literal.string("-Infinity" if negative else "Infinity")
+        return self.cast(text, Type.NUMBER)
+
     def string(self, value: str) -> exp.Expression:
         return exp.Literal.string(value)
 

@@ -89,6 +89,12 @@ class SQLite(Target):
             )
         return column
 
+    def infinity(self, negative: bool) -> exp.Expression:
+        # SQLite reads no 'Infinity' text as a number; a literal past the largest double
+        # is infinite
+        literal = exp.Literal.number("9e999")
+        return exp.Paren(this=exp.Neg(this=literal)) if negative else literal
+
     def store_type(self, column_type: Type | Kind) -> exp.DataType:
         if column_type is Kind.INSTANT:  # ISO text with its UTC offset
             return dtype(T.TEXT)

@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 import re
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 # what --as-of takes (docs/cli.md): a date, or a date and a time to the minute or second,
@@ -156,11 +156,19 @@ def _after_gap(wall: dt.datetime, timezone: str) -> dt.datetime | None:
 HOST_ZONE_NAMES = frozenset({"localtime", "posixrules"})
 
 
+@lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """The zone names of the tz database, as the engines know them: without the host's
+    zone and without the folders of variants (`right/UTC` counts leap seconds, `posix/...`
+    repeats the zones), which ZoneInfo opens as files but no engine knows."""
+    return frozenset(available_timezones()) - HOST_ZONE_NAMES
+
+
 @lru_cache(maxsize=4096)
 def zone_or_none(name: str | None) -> ZoneInfo | None:
     """The zone of that name, or None when the tz database does not know it (or the name
-    stands for the host's zone)."""
-    if not name or name in HOST_ZONE_NAMES:
+    stands for the host's zone, or a variant no engine knows)."""
+    if not name or name not in known_zones():
         return None
     try:
         return ZoneInfo(name)

@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.journeys.model import ALL_CHANNELS, CHANNELS
-from segl.compiler.timeutil import zone
+from segl.compiler.timeutil import known_zones, zone
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span, did_you_mean
 from segl.dsl.names import NAME
@@ -286,11 +286,8 @@ def project_name_problem(name: str) -> str | None:
 
 def _zone_named(name: str) -> tuple[str, ...]:
     """`did you mean 'UTC'?` for a zone name in another case (tz names are case-sensitive)."""
-    import zoneinfo
-
-    return did_you_mean(
-        name, [z for z in zoneinfo.available_timezones() if z.lower() == name.lower()]
-    )
+    plain = name.split("/", 1)[1] if name.startswith(("right/", "posix/")) else name
+    return did_you_mean(plain, [z for z in known_zones() if z.lower() == plain.lower()])
 
 
 def read_settings(root: Path) -> Settings:

@@ -21,6 +21,7 @@ import click
 from click.decorators import FC
 
 from segl.compiler import ir
+from segl.compiler.journeys.model import user_text
 from segl.compiler.plan import build_plan, describe
 from segl.compiler.reports import model
 from segl.compiler.script import RunInfo, compile_run
@@ -144,6 +145,20 @@ def load_or_fail(paths: tuple[str, ...] | str, fmt: str = "text") -> LoadedProje
     return loaded
 
 
+def one_project(argument: str | None, option: str) -> str:
+    """The project of a command that takes it as an argument or as -p (default "."): two
+    different ones are a usage error (commands took one or the other silently, `deliver`
+    sending the other project's messages)."""
+    if argument is None:
+        return option
+    if option not in (".", argument):
+        raise click.UsageError(
+            f"two projects given: {argument!r} and -p {option!r}; give one, as an argument "
+            "or with -p"
+        )
+    return argument
+
+
 def project_of(loaded: LoadedProject) -> ir.Project:
     assert loaded.project is not None
     return loaded.project
@@ -173,6 +188,10 @@ def open_engine(
     command but `segl demo` creates a database file (a mistyped path would leave an empty
     one behind). A DuckDB file held by another process is waited for up to lock_timeout.
     Its diagnostics are written in `fmt` (`segl check --format json|github`)."""
+    if url is not None and not url.strip():  # `--db "$UNSET"`: never the default quietly
+        problem = "--db is empty: give a database URL, or leave --db out for segl.toml's"
+        hint = "e.g. --db duckdb:///warehouse.duckdb (an unset shell variable gives '')"
+        fail([Diagnostic("E0606", problem, None, (hint,))], usage=True, fmt=fmt)
     chosen = url or loaded.settings.database_url or DEFAULT_DB_URL
     base = None if url else loaded.folder
 
@@ -733,7 +752,7 @@ def show_outbox(
     from segl.runtime.run import store_of
     from segl.runtime.tables import format_table
 
-    loaded = load_or_fail(project_arg or project)
+    loaded = load_or_fail(one_project(project_arg, project))
     assert loaded.project is not None
     names = [j.name for j in loaded.project.journeys.journeys] if loaded.project.journeys else []
     if journey is not None and journey not in names:
@@ -755,7 +774,7 @@ def show_outbox(
             click.echo(as_json(row))
         return
     columns = ["run_at", "journey", "step", "user", "channel", "template", "status"]
-    table = [[f"{r[c]:%Y-%m-%d %H:%M}" if c == "run_at" else r[c] for c in columns] for r in rows]
+    table = [[_outbox_cell(r, c) for c in columns] for r in rows]
     click.echo(format_table(columns, table))
     click.echo(plural(len(rows), "decision"))
 
@@ -782,7 +801,7 @@ def show_journey(
     last run."""
     from segl.runtime.outbox import journey_report, report_data, report_text
 
-    loaded = load_or_fail(project_arg or project)
+    loaded = load_or_fail(one_project(project_arg, project))
     journeys = project_of(loaded).journeys
     found = {j.name: j for j in journeys.journeys} if journeys else {}
     if journey not in found:
@@ -800,6 +819,14 @@ def show_journey(
         click.echo(json.dumps(report_data(report, title), ensure_ascii=False, indent=2))
         return
     click.echo(report_text(report, title), nl=False)
+
+
+def _outbox_cell(row: dict[str, Any], column: str) -> object:
+    """A cell of `segl show outbox`'s table: a user key as its digits (an ID, never
+    `13,800,138,000`), the run's time to the minute."""
+    if column == "run_at":
+        return f"{row[column]:%Y-%m-%d %H:%M}"
+    return user_text(row[column]) if column == "user" else row[column]
 
 
 def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
@@ -840,7 +867,7 @@ def show_migration(
     from segl.runtime import migration
     from segl.runtime.run import store_of
 
-    loaded = load_or_fail(project_arg or project)
+    loaded = load_or_fail(one_project(project_arg, project))
     layerings = {la.name: la for la in project_of(loaded).layerings}
     if layering not in layerings:
         hints = (
@@ -945,7 +972,7 @@ def deliver(
     except delivery.BadDestination as err:
         hint = "e.g. --to webhook:https://crm.example.com/segl or --to file:messages.jsonl"
         fail([Diagnostic("E0721", str(err), None, (hint,))], usage=True)
-    loaded = load_or_fail(project_arg or project)
+    loaded = load_or_fail(one_project(project_arg, project))
     journeys = project_of(loaded).journeys
     names = [j.name for j in journeys.journeys] if journeys else []
     if journey is not None and journey not in names:
@@ -1002,7 +1029,7 @@ def alerts_command(
 
     from segl.runtime import alerts
 
-    loaded = load_or_fail(project_arg or project)
+    loaded = load_or_fail(one_project(project_arg, project))
     checked = project_of(loaded)
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         try:
@@ -1272,7 +1299,7 @@ def show_assignments(
     from segl.runtime.report_command import assignments
     from segl.runtime.tables import format_table
 
-    loaded = load_or_fail(project_arg or project)
+    loaded = load_or_fail(one_project(project_arg, project))
     checked = project_of(loaded)
     moment = resolve_as_of(as_of, loaded)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
@@ -1290,7 +1317,10 @@ def show_assignments(
         for user, arm, _ in rows:
             click.echo(json.dumps({"user": json_value(user), "arm": arm}, ensure_ascii=False))
         return
-    since = [[user, arm, "-" if at is None else f"{at:%Y-%m-%d %H:%M}"] for user, arm, at in rows]
+    since = [
+        [user_text(user), arm, "-" if at is None else f"{at:%Y-%m-%d %H:%M}"]
+        for user, arm, at in rows
+    ]
     click.echo(format_table(["user", "arm", "assigned"], since))
     arms = [a.name for e in _experiments(checked) if e.name == experiment for a in e.arms]
     counts = {arm: sum(1 for _, a, _ in rows if a == arm) for arm in arms}

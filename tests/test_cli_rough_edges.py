@@ -4,6 +4,7 @@ project names and segl.toml, packaging, and the README tour."""
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import io
 import json
@@ -667,3 +668,38 @@ def test_a_reader_closing_the_output_early_ends_the_command_quietly(
     monkeypatch.setattr(sys, "stdout", ClosedEarly())
     assert main(["compile", str(RETAIL), "--as-of", "2026-11-01"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_user_keys_in_text_tables_are_their_digits() -> None:
+    """A key is an ID (a phone number, a snowflake ID): `show outbox` and `show
+    assignments` printed it with thousands separators, which copied is another ID."""
+    from segl.runtime.cli import _outbox_cell
+    from segl.runtime.tables import format_table
+
+    row = {"user": 13800138000, "run_at": dt.datetime(2026, 11, 1, 9, 30), "step": "hi"}
+    assert _outbox_cell(row, "user") == "13800138000"
+    assert _outbox_cell({**row, "user": 2.0**60}, "user") == str(2**60)
+    assert _outbox_cell(row, "run_at") == "2026-11-01 09:30"
+    assert "13800138000" in format_table(["user"], [[_outbox_cell(row, "user")]])
+
+
+def test_an_empty_db_is_a_usage_error(cli: Cli) -> None:
+    """`--db "$STAGING_DB"` with the variable unset: refused (exit 2), never the default
+    database or segl.toml's quietly."""
+    for command in (["check", str(RETAIL)], ["run", str(RETAIL), "--as-of", ANCHOR]):
+        result = cli(*command, "--db", "")
+        assert result.code == 2 and "E0606 --db is empty" in result.err, result
+
+
+def test_a_project_given_twice_is_a_usage_error(cli: Cli) -> None:
+    """`segl deliver proj -p other`: the argument won silently (the other project's
+    messages delivered); two different projects are refused, the same one twice is one."""
+    for command in (
+        ["show", "outbox"],
+        ["show", "journey", "welcome"],
+        ["deliver", "--to", "file:x"],
+    ):
+        result = cli(*command, str(RETAIL), "-p", str(NEV), "--db", "duckdb:///nowhere.duckdb")
+        assert result.code == 2 and "two projects given" in result.err, (command, result)
+    same = cli("show", "outbox", str(RETAIL), "-p", str(RETAIL), "--db", "duckdb:///no.duckdb")
+    assert "two projects given" not in same.err

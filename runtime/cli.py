@@ -45,6 +45,7 @@ from segl.runtime.engines import (
     NoDatabase,
     UnsupportedURL,
     connect,
+    database_file,
 )
 from segl.runtime.project import (
     CONFIG_FILE,
@@ -877,6 +878,8 @@ def show_migration(
         fail([Diagnostic("E0301", f"unknown layering '{layering}'", None, hints)])
     if fmt == "html" and out is None:
         raise click.UsageError("--format html needs --out FILE")
+    if out is not None:
+        not_the_database(out, db_url, loaded, "--out")
     earlier = _range_bound("--from", from_text, loaded)
     later = _range_bound("--to", to_text, loaded)
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
@@ -973,6 +976,8 @@ def deliver(
         hint = "e.g. --to webhook:https://crm.example.com/segl or --to file:messages.jsonl"
         fail([Diagnostic("E0721", str(err), None, (hint,))], usage=True)
     loaded = load_or_fail(one_project(project_arg, project))
+    if destination.kind == "file":
+        not_the_database(destination.target, db_url, loaded, "--to file:")
     journeys = project_of(loaded).journeys
     names = [j.name for j in journeys.journeys] if journeys else []
     if journey is not None and journey not in names:
@@ -1177,6 +1182,8 @@ def report(
 
     names, folder = _split_report_arguments(arguments, project)
     loaded = load_or_fail(folder)
+    if out is not None:
+        not_the_database(out, db_url, loaded, "--out")
     checked = project_of(loaded)
     moment = resolve_as_of(as_of, loaded)
     low = None if start is None else _range_bound("--from", start, loaded)
@@ -1250,6 +1257,20 @@ def write_out(out: str, text: str) -> None:
         Path(out).write_text(text, encoding="utf-8")
     except OSError as err:
         cannot_write(out, err)
+
+
+def not_the_database(out: str, db_url: str | None, loaded: LoadedProject, option: str) -> None:
+    """E0605 when an output file is the database itself (or a file of its chdb folder):
+    `export --out wh.duckdb` replaced the warehouse with a CSV, and `deliver --to
+    file:wh.duckdb` recorded messages delivered that no file kept."""
+    chosen = db_url or loaded.settings.database_url or DEFAULT_DB_URL
+    database = database_file(chosen, None if db_url else loaded.folder)
+    if database is None or not out:
+        return
+    target, data = Path(out).resolve(), database.resolve()
+    if target == data or (data.is_dir() and data in target.parents):
+        hint = "write the output to a file of its own"
+        fail([Diagnostic("E0605", f"{option} {out} is the database {chosen}", None, (hint,))])
 
 
 def cannot_write(out: str, err: OSError) -> NoReturn:
@@ -1365,6 +1386,8 @@ def export_segment(
     if fmt == "parquet" and out_file is None:
         raise click.UsageError("--format parquet needs --out FILE")
     loaded = load_or_fail(project)
+    if out_file is not None:
+        not_the_database(out_file, db_url, loaded, "--out")
     moment = resolve_as_of(as_of, loaded) if as_of is not None else None
     names = [n.strip() for n in with_tags.split(",") if n.strip()]
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:

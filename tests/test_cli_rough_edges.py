@@ -703,3 +703,19 @@ def test_a_project_given_twice_is_a_usage_error(cli: Cli) -> None:
         assert result.code == 2 and "two projects given" in result.err, (command, result)
     same = cli("show", "outbox", str(RETAIL), "-p", str(RETAIL), "--db", "duckdb:///no.duckdb")
     assert "two projects given" not in same.err
+
+
+def test_an_output_file_that_is_the_database_is_refused(cli: Cli, warehouse: Path) -> None:
+    """`export --out wh.duckdb` replaced the warehouse with a CSV; `deliver --to
+    file:wh.duckdb` recorded messages delivered that no file kept: E0605, nothing written."""
+    url = db_url(warehouse)
+    before = warehouse.read_bytes()
+    commands = [
+        ["export", "segment", "x", "-p", str(RETAIL), "--out", str(warehouse)],
+        ["deliver", str(RETAIL), "--to", f"file:{warehouse}"],
+        ["report", str(RETAIL), "--out", str(warehouse)],
+    ]
+    for command in commands:
+        result = cli(*command, "--db", url)
+        assert result.code == 1 and "is the database" in result.err, (command, result)
+    assert warehouse.read_bytes() == before

@@ -326,7 +326,7 @@ def run_loaded(
     done = execute(compiled, engine)
     journeys = done.journeys
     summary = summarize(compiled, engine, done.seconds)
-    summary.warnings = past_without_history(loaded, as_of)
+    summary.warnings = past_without_history(loaded, as_of) + future_journeys(loaded, as_of)
     summary.identity = done.identity
     if done.alerts is not None:
         done.alerts.keep_report_results(segl_version())
@@ -387,6 +387,34 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
                 )
             )
     return warnings
+
+
+# a run this far ahead of the clock is no clock skew: a mistyped year, say
+FUTURE = dt.timedelta(hours=1)
+
+
+def future_journeys(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
+    """W0602: a run for an as-of in the future decides the journeys up to it, and every
+    later run at an earlier as-of decides nothing (SPEC §3.2): a mistyped `--as-of
+    2027-11-02` for 2026 silently stops the journeys until that date."""
+    assert loaded.project is not None
+    project = loaded.project
+    if project.journeys is None or as_of <= now_in(project.timezone) + FUTURE:
+        return []
+    when = f"{as_of:%Y-%m-%d %H:%M:%S}"
+    return [
+        Diagnostic(
+            "W0602",
+            f"the journeys were decided up to {when}, which is in the future: runs as of an "
+            "earlier time will decide none of them",
+            None,
+            (
+                "if the as-of was a mistake, remove this run's journey rows before the next "
+                "run (docs/journeys.md, Scheduling)",
+            ),
+            Severity.WARNING,
+        )
+    ]
 
 
 def _scalar(engine: Engine, query: exp.Select) -> object:

@@ -719,3 +719,16 @@ def test_an_output_file_that_is_the_database_is_refused(cli: Cli, warehouse: Pat
         result = cli(*command, "--db", url)
         assert result.code == 1 and "is the database" in result.err, (command, result)
     assert warehouse.read_bytes() == before
+
+
+def test_a_run_in_the_future_warns_that_journeys_are_decided_up_to_it(
+    cli: Cli, warehouse: Path
+) -> None:
+    """A mistyped year (`--as-of 2027-...` for 2026) decided the journeys a year ahead
+    without a word; every real run after it then decided nothing (W0602)."""
+    later = (dt.datetime.now() + dt.timedelta(days=400)).strftime("%Y-%m-%d")
+    result = cli("run", str(RETAIL), "--db", db_url(warehouse), "--as-of", later)
+    assert result.code == 0 and "W0602" in result.err, result
+    assert "journeys.md, Scheduling" in result.err
+    now = cli("run", str(RETAIL), "--db", db_url(warehouse), "--as-of", ANCHOR)
+    assert "W0602" not in now.err

@@ -86,7 +86,7 @@ def instants(
         raise ValueError("--every must be longer than 0")
     if end <= start:
         raise ValueError("--to must be after --from")
-    count = int((end - start) / every) + 1
+    count = -((start - end) // every)  # those before B: the ceiling of (B - A) / D
     if count > MAX_INSTANTS:
         raise ValueError(f"{count:,} instants: at most {MAX_INSTANTS:,}; use a longer --every")
     found = [start + every * i for i in range(count)]

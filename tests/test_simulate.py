@@ -118,6 +118,12 @@ def test_instants_and_cadences() -> None:
     assert parse_every("15m") == dt.timedelta(minutes=15)
     assert parse_every("6 hours") == dt.timedelta(hours=6)
     assert parse_every("2w") == dt.timedelta(weeks=2)
+    # the limit counts the instants before --to: 100,000 exactly is allowed (one more
+    # was counted when --to fell on an instant)
+    minute = parse_every("1m")
+    assert len(instants(start, start + minute * 100_000, minute)) == 100_000
+    with pytest.raises(ValueError, match="100,001 instants"):
+        instants(start, start + minute * 100_000 + dt.timedelta(seconds=1), minute)
 
 
 def test_the_command(cli: Cli, project: tuple[Path, str]) -> None:  # noqa: F811

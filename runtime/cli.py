@@ -431,6 +431,9 @@ def compile_command(
     if out_dir is None:
         click.echo(script, nl=False)
         return
+    if not out_dir.strip():  # `--out "$UNSET"`: never the current folder quietly
+        hint = "e.g. --out sql (a folder, made if missing)"
+        fail([Diagnostic("E0605", "--out needs a folder name", None, (hint,))])
     folder = Path(out_dir)
     target_file = script_path(folder, project_of(loaded).name, dialect)
     try:
@@ -1251,7 +1254,7 @@ def _simulate_progress(total: int) -> Callable[[int, dt.datetime], None] | None:
 def write_out(out: str, text: str) -> None:
     """--out FILE: the whole output, or E0605 (nothing else printed) when it cannot be
     written: a folder, a missing folder, no permission, a full disk."""
-    if not out:
+    if not out.strip():
         fail([Diagnostic("E0605", "--out needs a file name", None, ("e.g. --out result.html",))])
     try:
         Path(out).write_text(text, encoding="utf-8")
@@ -1260,9 +1263,14 @@ def write_out(out: str, text: str) -> None:
 
 
 def not_the_database(out: str, db_url: str | None, loaded: LoadedProject, option: str) -> None:
-    """E0605 when an output file is the database itself (or a file of its chdb folder):
-    `export --out wh.duckdb` replaced the warehouse with a CSV, and `deliver --to
-    file:wh.duckdb` recorded messages delivered that no file kept."""
+    """E0605 when an output file is empty (`--out "$UNSET"`) or is the database itself
+    (or a file of its chdb folder): `export --out wh.duckdb` replaced the warehouse with a
+    CSV, and `deliver --to file:wh.duckdb` recorded messages delivered that no file
+    kept. Checked before any work, so a long report is not computed for nothing."""
+    if not out.strip():
+        fail(
+            [Diagnostic("E0605", f"{option} needs a file name", None, ("e.g. --out result.json",))]
+        )
     chosen = db_url or loaded.settings.database_url or DEFAULT_DB_URL
     database = database_file(chosen, None if db_url else loaded.folder)
     if database is None or not out:
@@ -1385,6 +1393,8 @@ def export_segment(
 
     if fmt == "parquet" and out_file is None:
         raise click.UsageError("--format parquet needs --out FILE")
+    if out_file is not None and not out_file.strip():
+        fail([Diagnostic("E0605", "--out needs a file name", None, ("e.g. --out buyers.csv",))])
     loaded = load_or_fail(project)
     if out_file is not None:
         not_the_database(out_file, db_url, loaded, "--out")

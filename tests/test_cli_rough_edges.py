@@ -732,3 +732,30 @@ def test_a_run_in_the_future_warns_that_journeys_are_decided_up_to_it(
     assert "journeys.md, Scheduling" in result.err
     now = cli("run", str(RETAIL), "--db", db_url(warehouse), "--as-of", ANCHOR)
     assert "W0602" not in now.err
+
+
+def test_an_empty_out_is_refused_by_every_command(cli: Cli, warehouse: Path) -> None:
+    """`--out ""` (an unset variable): compile wrote into the current folder, export said
+    "cannot write : File exists"; each now says that --out needs a name (E0605)."""
+    url = db_url(warehouse)
+    commands = [
+        ["compile", str(RETAIL), "--out", ""],
+        ["export", "segment", "x", "-p", str(RETAIL), "--db", url, "--out", ""],
+        [
+            "export",
+            "segment",
+            "x",
+            "-p",
+            str(RETAIL),
+            "--db",
+            url,
+            "--format",
+            "parquet",
+            "--out",
+            " ",
+        ],
+        ["report", str(RETAIL), "--db", url, "--out", ""],
+    ]
+    for command in commands:
+        result = cli(*command)
+        assert result.code == 1 and "E0605 --out needs a" in result.err, (command, result)

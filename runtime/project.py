@@ -501,9 +501,10 @@ def not_a_project(folder: Path) -> Diagnostic:
     if project_name_problem(name) is not None:
         name = "my_project"
     hints = []
-    below = projects_below(folder)
+    below = projects_below(folder, limit=6)
     if below:
-        hints.append("projects below it: " + ", ".join(str(_shown(p.resolve())) for p in below))
+        listed = ", ".join(str(_shown(p.resolve())) for p in below[:5])
+        hints.append("projects below it: " + listed + (", ..." if len(below) > 5 else ""))
     hints += [
         f"to make it a project, create {here / CONFIG_FILE} holding the two lines "
         f'[project] and name = "{name}"',

@@ -759,3 +759,16 @@ def test_an_empty_out_is_refused_by_every_command(cli: Cli, warehouse: Path) -> 
     for command in commands:
         result = cli(*command)
         assert result.code == 1 and "E0605 --out needs a" in result.err, (command, result)
+
+
+def test_the_projects_below_a_folder_say_when_there_are_more(cli: Cli, tmp_path: Path) -> None:
+    """The E0106 hint names five projects below the folder, then "..." when there are
+    more (a sixth was left out without a word)."""
+    (tmp_path / "loose.segl").write_text("tag t = 1\n")
+    for index in range(6):
+        (tmp_path / f"p{index}").mkdir()
+        (tmp_path / f"p{index}" / "segl.toml").write_text(f'[project]\nname = "p{index}"\n')
+    result = cli("check", str(tmp_path))
+    assert result.code == 1 and "p4, ..." in result.err and "p5" not in result.err, result.err
+    (tmp_path / "p5" / "segl.toml").unlink()
+    assert "..." not in cli("check", str(tmp_path)).err

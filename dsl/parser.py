@@ -317,7 +317,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         text = self._string(items[0])
         try:
             dt.date.fromisoformat(text)
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
                 raise ValueError(text)
         except ValueError:
             self._problem(
@@ -327,7 +327,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def timestamp_lit(self, meta: Meta, items: list[Token]) -> ast.TimestampLit:
         text = self._string(items[0])
-        pattern = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+        pattern = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
         try:
             if not re.fullmatch(pattern, text):
                 raise ValueError(text)

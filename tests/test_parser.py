@@ -780,3 +780,16 @@ def test_golden_error_cases_exist() -> None:
     assert len(_golden_cases()) >= 20
     for path in _golden_cases():
         assert path.with_suffix(".txt").exists(), path
+
+
+def test_digits_of_other_scripts_are_no_numbers() -> None:
+    """Only 0-9 write a number: `٣` (Arabic-Indic three) and full-width `１２` were read
+    as 3 and 12 (the grammar's \\d matched any Unicode digit)."""
+    for text in (
+        "tag a = \u0663\n",
+        "tag b = \uff11\uff12\n",
+        "tag c = count(x in last \u0661\u0662 days)\n",
+    ):
+        with pytest.raises(DiagnosticError) as raised:
+            parse_program(text, "r.segl")
+        assert raised.value.diagnostics[0].code == "E0201", text

@@ -53,7 +53,7 @@ ref_names = any_names.filter(lambda n: n not in EXPR_START_KEYWORDS and n != "no
 
 # ---------------------------------------------------------------- literals
 
-numbers = st.from_regex(r"\d{1,4}(\.\d{1,3})?([eE][+-]?\d{1,2})?", fullmatch=True)
+numbers = st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?", fullmatch=True)
 # Any text without control characters (the parser rejects them); quotes, backslashes,
 # '#', Unicode and spaces all need to survive.
 string_values = st.text(

@@ -346,3 +346,42 @@ def test_compiled_script_runs_with_sqlite3_and_matches_segl_run(
     for path in (sqlite_db, by_script):
         ((run_at,),) = rows_of(path, f"SELECT run_at FROM {RUN_LOG}")
         assert isinstance(run_at, str) and run_at.endswith("+00:00"), run_at
+
+
+def test_text_that_is_no_time_reads_as_null() -> None:
+    """SQLite keeps any text in any column: a time column's 'abc' or '...10:00:00x' is
+    null (as on ClickHouse), not a time that sorts among the others ('abc' was stored as
+    a tag's timestamp and then broke `segl export` and journey runs: internal errors)."""
+    from segl.compiler.checker import check_programs
+    from segl.dsl.parser import parse_program
+    from segl.runtime import reference
+    from segl.runtime.inmemory import run_on
+
+    rules = """
+source users from table "users" key user_id { user_id: number  joined: timestamp }
+source orders from table "orders" user user_id time paid_at { amount: number }
+tag joined = users.joined
+tag orders_seen = count(orders)
+tag latest = max(orders.paid_at)
+"""
+    project, diagnostics = check_programs([parse_program(rules, "r.segl")])
+    assert project is not None, diagnostics
+    as_of = dt.datetime(2026, 11, 1)
+    users = [{"user_id": 1, "joined": "abc"}, {"user_id": 2, "joined": "2026-01-02 03:04:05"}]
+    times = ["2026-10-01 10:00:00", "2026-10-02 10:00:00x", "", "abc"]
+    orders = [{"user_id": 1, "paid_at": t, "amount": 1.0} for t in times]
+    engine = SQLiteEngine(":memory:")
+    got = run_on(engine, project, {"users": users, "orders": orders}, as_of)
+    assert got.tags["joined"] == {1: None, 2: dt.datetime(2026, 1, 2, 3, 4, 5)}
+    assert got.tags["orders_seen"] == {1: 1, 2: 0}
+    assert got.tags["latest"] == {1: dt.datetime(2026, 10, 1, 10), 2: None}
+    parsed = [
+        {**o, "paid_at": dt.datetime(2026, 10, 1, 10) if i == 0 else None}
+        for i, o in enumerate(orders)
+    ]
+    people = [
+        {**users[0], "joined": None},
+        {**users[1], "joined": dt.datetime(2026, 1, 2, 3, 4, 5)},
+    ]
+    expected = reference.evaluate(project, {"users": people, "orders": parsed}, as_of)
+    assert got.tags == expected.tags

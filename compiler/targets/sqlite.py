@@ -79,8 +79,12 @@ class SQLite(Target):
                 expression=six,
                 safe=True,
             )
+            # text that is no time ('abc', '2026-10-15 10:00:00x') is null, as on
+            # ClickHouse: it sorted among the times and broke reading them back
+            no_time = exp.Is(this=fn("DATETIME", column.copy()), expression=exp.null())
             return exp.Case(
                 ifs=[
+                    exp.If(this=no_time, true=exp.null()),
                     exp.If(this=date_only, true=padded),
                     exp.If(this=exp.and_(has_fraction, zeros), true=whole),
                     exp.If(this=has_fraction, true=fraction),

@@ -11,6 +11,8 @@ WITH "segl_usr" AS (
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
     CASE
+      WHEN DATETIME("u"."created_at") IS NULL
+      THEN NULL
       WHEN LENGTH("u"."created_at") = 10
       THEN "u"."created_at" || ' 00:00:00'
       WHEN SUBSTR("u"."created_at", 20, 1) = '.'
@@ -29,6 +31,8 @@ WITH "segl_usr" AS (
   SELECT
     "lead_id" AS "_u",
     CASE
+      WHEN DATETIME("ts") IS NULL
+      THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
       WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
@@ -38,6 +42,8 @@ WITH "segl_usr" AS (
       ELSE "ts"
     END AS "_t",
     CASE
+      WHEN DATETIME("ts") IS NULL
+      THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
       WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
@@ -52,6 +58,8 @@ WITH "segl_usr" AS (
   FROM "nev_events"
   WHERE
     CASE
+      WHEN DATETIME("ts") IS NULL
+      THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
       WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''

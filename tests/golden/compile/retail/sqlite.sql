@@ -61,6 +61,8 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
+        WHEN DATETIME("s"."bound_at") IS NULL
+        THEN NULL
         WHEN LENGTH("s"."bound_at") = 10
         THEN "s"."bound_at" || ' 00:00:00'
         WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
@@ -90,6 +92,8 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
+        WHEN DATETIME("s"."ts") IS NULL
+        THEN NULL
         WHEN LENGTH("s"."ts") = 10
         THEN "s"."ts" || ' 00:00:00'
         WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
@@ -155,6 +159,8 @@ FROM (
     )
     AND (
       CASE
+        WHEN DATETIME("s"."registered_at") IS NULL
+        THEN NULL
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
         WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
@@ -165,6 +171,8 @@ FROM (
         ELSE "s"."registered_at"
       END IS NULL
       OR CASE
+        WHEN DATETIME("s"."registered_at") IS NULL
+        THEN NULL
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
         WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
@@ -220,6 +228,8 @@ FROM (
       END AS TEXT) IS NULL
     )
     AND CASE
+      WHEN DATETIME("s"."bound_at") IS NULL
+      THEN NULL
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
@@ -240,6 +250,8 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
+      WHEN DATETIME("s"."bound_at") IS NULL
+      THEN NULL
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
@@ -260,6 +272,8 @@ FROM (
       CAST("s"."device_id" AS TEXT) IS NULL
     )
     AND CASE
+      WHEN DATETIME("s"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
       WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
@@ -279,6 +293,8 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
+      WHEN DATETIME("s"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
       WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
@@ -2187,6 +2203,8 @@ WITH "segl_usr" AS (
   SELECT
     "u"."_pu" AS "_u",
     CASE
+      WHEN DATETIME("u"."registered_at") IS NULL
+      THEN NULL
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
       WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
@@ -2234,6 +2252,8 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
+          WHEN DATETIME("s"."registered_at") IS NULL
+          THEN NULL
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
           WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
@@ -2244,6 +2264,8 @@ WITH "segl_usr" AS (
           ELSE "s"."registered_at"
         END IS NULL
         OR CASE
+          WHEN DATETIME("s"."registered_at") IS NULL
+          THEN NULL
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
           WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
@@ -2287,6 +2309,8 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
+          WHEN DATETIME("s"."valid_from") IS NULL
+          THEN NULL
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
@@ -2297,6 +2321,8 @@ WITH "segl_usr" AS (
           ELSE "s"."valid_from"
         END IS NULL
         OR CASE
+          WHEN DATETIME("s"."valid_from") IS NULL
+          THEN NULL
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
@@ -2309,6 +2335,8 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
+          WHEN DATETIME("s"."valid_to") IS NULL
+          THEN NULL
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
@@ -2319,6 +2347,8 @@ WITH "segl_usr" AS (
           ELSE "s"."valid_to"
         END IS NULL
         OR '2026-11-01 00:00:00' < CASE
+          WHEN DATETIME("s"."valid_to") IS NULL
+          THEN NULL
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
           WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
@@ -2337,6 +2367,8 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
+      WHEN DATETIME("e"."paid_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
       WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
@@ -2349,6 +2381,8 @@ WITH "segl_usr" AS (
     "e"."coupon_id" AS "c1",
     "e"."brand" AS "c2",
     CASE
+      WHEN DATETIME("e"."paid_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
       WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
@@ -2384,6 +2418,8 @@ WITH "segl_usr" AS (
     ON "w"."_u" = "m"."person"
   WHERE
     CASE
+      WHEN DATETIME("e"."paid_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
       WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
@@ -2501,6 +2537,8 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
+      WHEN DATETIME("e"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
       WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
@@ -2510,6 +2548,8 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END AS "_t",
     CASE
+      WHEN DATETIME("e"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
       WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
@@ -2543,6 +2583,8 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
+      WHEN DATETIME("e"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
       WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
@@ -2609,6 +2651,8 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
+      WHEN DATETIME("e"."claimed_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
       WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
@@ -2641,6 +2685,8 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
+      WHEN DATETIME("e"."claimed_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
       WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
@@ -2651,6 +2697,8 @@ WITH "segl_usr" AS (
       ELSE "e"."claimed_at"
     END < '2026-11-01 00:00:00'
     AND CASE
+      WHEN DATETIME("e"."claimed_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
       WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
@@ -2671,6 +2719,8 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
+      WHEN DATETIME("e"."bound_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
@@ -2703,6 +2753,8 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
+      WHEN DATETIME("e"."bound_at") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
       WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
@@ -2723,6 +2775,8 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
+      WHEN DATETIME("e"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
       WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
@@ -2732,6 +2786,8 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END AS "_t",
     CASE
+      WHEN DATETIME("e"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
       WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
@@ -2746,6 +2802,8 @@ WITH "segl_usr" AS (
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS TEXT)
   WHERE
     CASE
+      WHEN DATETIME("e"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
       WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
@@ -2755,6 +2813,8 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END < '2026-11-01 00:00:00'
     AND CASE
+      WHEN DATETIME("e"."ts") IS NULL
+      THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
       WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''

@@ -12,6 +12,8 @@ WITH "segl_usr" AS (
     "u"."city" AS "p_1",
     CAST("u"."balance" AS REAL) AS "p_2",
     CASE
+      WHEN DATETIME("u"."registered_at") IS NULL
+      THEN NULL
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
       WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
@@ -30,6 +32,8 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
+      WHEN DATETIME("paid_at") IS NULL
+      THEN NULL
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
       WHEN SUBSTR("paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("paid_at", 21), '0') = ''
@@ -45,6 +49,8 @@ WITH "segl_usr" AS (
   FROM "orders"
   WHERE
     CASE
+      WHEN DATETIME("paid_at") IS NULL
+      THEN NULL
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
       WHEN SUBSTR("paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("paid_at", 21), '0') = ''
@@ -104,6 +110,8 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
+      WHEN DATETIME("ts") IS NULL
+      THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
       WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
@@ -114,6 +122,8 @@ WITH "segl_usr" AS (
     END AS "_t",
     "name" AS "c0",
     CASE
+      WHEN DATETIME("ts") IS NULL
+      THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
       WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
@@ -125,6 +135,8 @@ WITH "segl_usr" AS (
   FROM "events"
   WHERE
     CASE
+      WHEN DATETIME("ts") IS NULL
+      THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
       WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''

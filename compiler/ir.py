@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -492,7 +493,13 @@ class Project:
         return next(s for s in self.sources if s.name == name)
 
     def definition(self, name: str) -> Definition:
-        return next(d for d in self.definitions if d.name == name)
+        return self._by_name[name]
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Definition]:
+        """Definitions by name, built once (a project of 10^3 chained tags looked each one
+        up by a scan: compiling took 12 s)."""
+        return {d.name: d for d in self.definitions}
 
     @property
     def tags(self) -> tuple[Tag, ...]:

@@ -174,3 +174,24 @@ def test_a_fingerprint_changes_with_what_the_definition_depends_on_only() -> Non
     assert all(spenders(text) == base for text in same)
     assert all(spenders(text) != base for text in changed)
     assert spenders(rules, timezone="UTC") != base
+
+
+def test_fingerprints_read_each_definitions_closure_in_any_order() -> None:
+    """Each definition's fingerprint covers what it depends on, found once per definition
+    (a chain of 10^3 tags compiled in 12 s when each closure was searched anew): the
+    closures are those ir.Project.closure finds, with rules written before what they read."""
+    from segl.compiler.fingerprints import _closures
+
+    chain = "".join(f"tag t{i} = t{i + 1} + 1\n" for i in range(40)) + "tag t40 = count(orders)\n"
+    diamond = "tag a = b + c\ntag b = d * 2\ntag c = d - 1\ntag d = sum(orders.amount)\n"
+    program = parse_program(RULES + chain + diamond, "rules.segl")
+    config = ProjectConfig(name="vals", timezone="UTC", universe="users")
+    project, diagnostics = check_programs([program], config)
+    assert project is not None, [f"{d.code} {d.message}" for d in diagnostics]
+    closures = _closures(project)
+    for definition in project.definitions:
+        direct = {d.name for d in project.closure([definition.name]).definitions}
+        assert closures[definition.name] == direct, definition.name
+    assert len(closures["t0"]) == 41 and closures["a"] == {"a", "b", "c", "d"}
+    found = definition_fingerprints(project)
+    assert found["t0"] != found["t1"] and found["b"] != found["c"]

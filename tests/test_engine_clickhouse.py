@@ -597,3 +597,27 @@ def test_chdb_agrees_with_reference(scenario: Scenario) -> None:
     expected = reference.evaluate(scenario.project, scenario.tables, scenario.as_of)
     problems = differences(got, expected, scenario.project)
     assert not problems, "\n".join(problems[:20])
+
+
+def test_a_decimal_column_reads_as_the_nearest_double(engine: ch.ChdbEngine) -> None:
+    """ClickHouse's Decimal to Float64 is not correctly rounded (Decimal(38,18) 84050.35
+    gave 84050.34999999999, about a quarter of money amounts at scale 18: `balance >=
+    84050.35` missed the user); the decimal's text read as a double is the nearest one,
+    as DuckDB and Python read it."""
+    project = project_of(
+        """
+source users from table "users" key user_id { user_id: number  balance: number }
+tag b = users.balance
+segment rich = users.balance >= 84050.35
+"""
+    )
+    amounts = ["84050.35", "0.1", "99999.99", "12345.67"]
+    engine.create_table("users", [("user_id", Type.NUMBER), ("balance", Type.STRING)], [])
+    engine.query("ALTER TABLE users MODIFY COLUMN balance Nullable(Decimal(38, 18))")
+    values = ", ".join(f"({i}, '{a}')" for i, a in enumerate(amounts)) + ", (9, NULL)"
+    engine.query(f"INSERT INTO users VALUES {values}")
+    compiled = compile_run(project, AS_OF, engine.target)
+    engine.execute_run(compiled.frame, compiled.body_sql())
+    got = read_result(compiled, engine)
+    assert got.tags["b"] == {0: 84050.35, 1: 0.1, 2: 99999.99, 3: 12345.67, 9: None}
+    assert got.segments["rich"] == {0, 2}

@@ -109,6 +109,12 @@ class ClickHouse(Target):
         if value_type is Type.STRING:
             coded = _type_named(column, "Enum", "FixedString")
             return fn("if", coded, _text(column), column.copy())
+        if value_type is Type.NUMBER:
+            # a Decimal to Float64 is not the nearest double (Decimal(38,18) 84050.35 gave
+            # 84050.34999999999); its exact text read as a double is
+            exact = fn("toFloat64OrNull", fn("toString", column.copy()))
+            read = fn("if", _type_named(column, "Decimal"), exact, self.cast(column, value_type))
+            return self.nan_to_null(read)
         if value_type is not Type.TIMESTAMP:
             return super().read_column(column, value_type)
         is_text = _type_named(column, "String")

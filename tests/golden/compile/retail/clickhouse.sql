@@ -2358,9 +2358,19 @@ WITH "segl_usr" AS (
     ) AS "p_1",
     CAST("u"."birthday" AS Nullable(Date32)) AS "p_2",
     if(
-      isNaN(CAST("u"."balance" AS Nullable(Float64))),
+      isNaN(
+        if(
+          position(toTypeName("u"."balance"), 'Decimal') > 0,
+          toFloat64OrNull(toString("u"."balance")),
+          CAST("u"."balance" AS Nullable(Float64))
+        )
+      ),
       NULL,
-      CAST("u"."balance" AS Nullable(Float64))
+      if(
+        position(toTypeName("u"."balance"), 'Decimal') > 0,
+        toFloat64OrNull(toString("u"."balance")),
+        CAST("u"."balance" AS Nullable(Float64))
+      )
     ) AS "p_3",
     if(
       (
@@ -2553,9 +2563,19 @@ WITH "segl_usr" AS (
       )
     ) AS "_t",
     if(
-      isNaN(CAST("e"."amount" AS Nullable(Float64))),
+      isNaN(
+        if(
+          position(toTypeName("e"."amount"), 'Decimal') > 0,
+          toFloat64OrNull(toString("e"."amount")),
+          CAST("e"."amount" AS Nullable(Float64))
+        )
+      ),
       NULL,
-      CAST("e"."amount" AS Nullable(Float64))
+      if(
+        position(toTypeName("e"."amount"), 'Decimal') > 0,
+        toFloat64OrNull(toString("e"."amount")),
+        CAST("e"."amount" AS Nullable(Float64))
+      )
     ) AS "c0",
     if(
       (

@@ -26,9 +26,19 @@ WITH "segl_usr" AS (
       "u"."city"
     ) AS "p_1",
     if(
-      isNaN(CAST("u"."balance" AS Nullable(Float64))),
+      isNaN(
+        if(
+          position(toTypeName("u"."balance"), 'Decimal') > 0,
+          toFloat64OrNull(toString("u"."balance")),
+          CAST("u"."balance" AS Nullable(Float64))
+        )
+      ),
       NULL,
-      CAST("u"."balance" AS Nullable(Float64))
+      if(
+        position(toTypeName("u"."balance"), 'Decimal') > 0,
+        toFloat64OrNull(toString("u"."balance")),
+        CAST("u"."balance" AS Nullable(Float64))
+      )
     ) AS "p_2",
     if(
       position(toTypeName("u"."registered_at"), 'String') > 0,
@@ -55,9 +65,19 @@ WITH "segl_usr" AS (
       )
     ) AS "_t",
     if(
-      isNaN(CAST("amount" AS Nullable(Float64))),
+      isNaN(
+        if(
+          position(toTypeName("amount"), 'Decimal') > 0,
+          toFloat64OrNull(toString("amount")),
+          CAST("amount" AS Nullable(Float64))
+        )
+      ),
       NULL,
-      CAST("amount" AS Nullable(Float64))
+      if(
+        position(toTypeName("amount"), 'Decimal') > 0,
+        toFloat64OrNull(toString("amount")),
+        CAST("amount" AS Nullable(Float64))
+      )
     ) AS "c0",
     if(
       (

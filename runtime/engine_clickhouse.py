@@ -290,14 +290,22 @@ def close_chdb() -> None:
 class ChdbEngine(ClickHouseEngineBase):
     name = "chdb"
 
-    def __init__(self, path: str = "", database: str = "default", read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str = "",
+        database: str = "default",
+        read_only: bool = False,
+        create: bool = True,
+    ) -> None:
+        """`create=False` (every command but the tests' own set-up): the database must
+        exist (a mistyped `?database=` left an empty one behind)."""
         super().__init__(database)
         self.session = _chdb_session(path)
         self.read_only = read_only
         quoted = render(exp.to_identifier(database, quoted=True), self.target)
         exists = f"SELECT 1 FROM system.databases WHERE name = {_string(database)}"
         try:
-            if not read_only:
+            if not read_only and create:
                 self.session.query(f"CREATE DATABASE IF NOT EXISTS {quoted}")
             elif not str(self.session.query(exists, "CSV")).strip():
                 raise EngineError(
@@ -415,13 +423,15 @@ def parse_chdb_url(url: str, base: Path | None) -> tuple[str, str]:
     return path, query.get("database", "default")
 
 
-def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
+def open_engine(
+    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+) -> Engine:
     scheme = url.split(":", 1)[0].lower()
     if scheme == "chdb":
         path, database = parse_chdb_url(url, base)
         if read_only and path and not Path(path).exists():
             raise EngineError(f"no chdb data at {path}")
-        return ChdbEngine(path, database, read_only=read_only)
+        return ChdbEngine(path, database, read_only=read_only, create=create)
     if scheme == "clickhouse":
         try:
             import clickhouse_connect

@@ -133,6 +133,10 @@ class PostgresEngine(Engine):
         self.connection.close()
 
 
-def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
-    """An engine for a postgresql:// (or postgres://) URL; `base` is not used."""
+def open_engine(
+    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+) -> Engine:
+    """An engine for a postgresql:// (or postgres://) URL; `base` is not used, nor
+    `create` (segl never creates a server's database)."""
+    del create
     return PostgresEngine(url, read_only=read_only)

@@ -367,7 +367,10 @@ def parse_url(url: str) -> dict[str, str]:
     return {"kind": "master", "master": f"spark://{netloc}", "database": database}
 
 
-def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
+def open_engine(
+    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+) -> Engine:
+    del create  # segl never creates a Spark database
     spec = parse_url(url)
     try:
         if spec["kind"] == "connect":

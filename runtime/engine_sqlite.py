@@ -181,7 +181,10 @@ def decode(value: Any, value_type: Type) -> Any:
     return value
 
 
-def open_engine(url: str, *, base: Path | None = None, read_only: bool = False) -> Engine:
+def open_engine(
+    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+) -> Engine:
+    del create  # connect() checks that the file exists where it must
     rest = url[len("sqlite:") :]
     if not rest.startswith("//"):
         raise UnsupportedURL(f"segl cannot connect to '{url}'; supported: {SUPPORTED}")

@@ -495,7 +495,7 @@ def connect(
             f"{url.split(':')[0]} needs the {missing.package} driver: pip install 'segl[{extra}]'",
             DRIVER_HINT,
         ) from None
-    engine: Engine = module.open_engine(url, base=base, read_only=read_only)
+    engine: Engine = module.open_engine(url, base=base, read_only=read_only, create=create)
     return engine
 
 

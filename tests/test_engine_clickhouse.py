@@ -574,6 +574,24 @@ def test_cli_on_a_chdb_data_directory(tmp_path: Path, demo: dict[str, Any]) -> N
     )
     assert shown.returncode == 0, shown.stderr
     assert "gold_or_better" in shown.stdout
+    # a mistyped database is refused, and not left behind empty
+    typo = [*segl, "run", str(RETAIL), "--db", f"{url}?database=typo", "--as-of", "2026-11-01"]
+    refused = subprocess.run(typo, capture_output=True, text=True, env=env)
+    assert refused.returncode == 1 and "no database 'typo'" in refused.stderr
+    listed = "print(connect(sys.argv[1]).query('SELECT name FROM system.databases'))"
+    databases = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys\nfrom segl.runtime.engines import connect\n{listed}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert "typo" not in databases.stdout and "default" in databases.stdout
 
 
 # ---------------------------------------------------------------- differential

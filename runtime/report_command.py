@@ -88,6 +88,10 @@ def backwards_range(start: dt.datetime, end: dt.datetime, example: str) -> Diagn
     return Diagnostic("E0821", message, None, (example,))
 
 
+# the kinds a --from/--to bounds (entries, cohorts); reports and experiments have none
+RANGED = ("funnel", "retention")
+
+
 def check_range(
     as_of: dt.datetime,
     start: dt.datetime | None,
@@ -95,8 +99,9 @@ def check_range(
     kinds: Sequence[str] = (),
 ) -> list[Diagnostic]:
     """E0821: --to not after --from, or a range that starts after the as-of (nothing in
-    it has happened yet: its report would be silently empty). With a funnel among `kinds`,
-    a --to alone must be after the funnel's default start (30 days before the as-of)."""
+    it has happened yet: its report would be silently empty), unless none of `kinds` is
+    bounded by a range. With a funnel among `kinds`, a --to alone must be after the
+    funnel's default start (30 days before the as-of)."""
     example = "e.g. --from 2026-10-01 --to 2026-11-01 (entries or cohorts in [from, to))"
     if start is None and end is not None and "funnel" in kinds:
         from segl.runtime.reports import entry_range
@@ -114,7 +119,8 @@ def check_range(
             ]
     if start is not None and end is not None and end <= start:
         return [backwards_range(start, end, example)]
-    if start is not None and start >= as_of:
+    ranged = not kinds or any(kind in RANGED for kind in kinds)
+    if start is not None and start >= as_of and ranged:  # reports and experiments: no range
         return [
             Diagnostic(
                 "E0821",

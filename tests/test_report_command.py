@@ -547,3 +547,18 @@ report total over orders { s = sum(amount)  top = max(amount)  low = min(0 - amo
     for (text,) in stored:
         kept = json.loads(str(text), parse_constant=lambda name: pytest.fail(name))
         assert kept["rows"] == expected
+
+
+def test_a_range_in_the_future_is_refused_only_where_a_range_bounds_something() -> None:
+    """--from/--to bound funnels' entries and retention cohorts; a report over rows or an
+    experiment has no range, so a future --from was refused (E0821) for a check that did
+    not concern them. A --to before the --from is refused whatever the reports."""
+    from segl.runtime.report_command import check_range
+
+    as_of = dt.datetime(2026, 11, 1)
+    future, later = dt.datetime(2026, 11, 5), dt.datetime(2026, 11, 9)
+    assert check_range(as_of, future, later, ["report", "experiment"]) == []
+    for kinds in (["funnel"], ["retention", "report"], []):
+        assert [d.code for d in check_range(as_of, future, later, kinds)] == ["E0821"]
+    backwards = check_range(as_of, later, future, ["report"])
+    assert [d.code for d in backwards] == ["E0821"]

@@ -759,20 +759,16 @@ def show_outbox(
     loaded = load_or_fail(one_project(project_arg, project))
     assert loaded.project is not None
     names = [j.name for j in loaded.project.journeys.journeys] if loaded.project.journeys else []
-    if journey is not None and journey not in names:
-        fail(
-            [
-                Diagnostic(
-                    "E0301", f"unknown journey '{journey}'", None, _journey_hint(journey, names)
-                )
-            ]
-        )
     moment = resolve_as_of(as_of, loaded) if as_of is not None else None
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         try:
             rows = read_outbox(engine, store_of(loaded, engine), journey, moment)
         except EngineError as err:
             refused(engine, err, FOREIGN_RESULTS)
+    # a journey no longer in the rules still has its decisions (a retired one): shown
+    if journey is not None and journey not in names and not rows:
+        hints = _journey_hint(journey, names)
+        fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
     if fmt == "jsonl":
         for row in rows:
             click.echo(as_json(row))

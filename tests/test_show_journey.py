@@ -253,3 +253,21 @@ def test_a_project_without_journeys(cli: Cli, write_project: Callable[..., Path]
     shown = cli("show", "journey", "onboarding", root)
     assert shown.code == 1
     assert "journeys: none" in shown.err
+
+
+def test_a_retired_journeys_decisions_are_still_shown(cli: Cli, project: tuple[Path, str]) -> None:
+    """`show outbox --journey J` for a journey taken out of the rules: its stored decisions
+    (which an unfiltered `show outbox` lists and `deliver` sends) are shown, not E0301;
+    a name neither in the rules nor in the outbox stays E0301."""
+    root, url = project
+    run_all(cli, root, url)
+    before = cli("show", "outbox", root, "--db", url, "--journey", "thanks", "--format", "jsonl")
+    assert before.code == 0 and before.out.strip(), before.output
+    rules = (root / "rules.segl").read_text("utf-8")
+    start = rules.index("journey thanks")
+    end = rules.index("\n}\n", start) + 3
+    (root / "rules.segl").write_text(rules[:start] + rules[end:], "utf-8")
+    after = cli("show", "outbox", root, "--db", url, "--journey", "thanks", "--format", "jsonl")
+    assert after.code == 0 and after.out == before.out, after.output
+    unknown = cli("show", "outbox", root, "--db", url, "--journey", "thanx")
+    assert unknown.code == 1 and "E0301 unknown journey 'thanx'" in unknown.err

@@ -347,6 +347,34 @@ tag seen_hour = hour(users.seen)
 # ---------------------------------------------------------------- the retail example
 
 
+def test_text_that_reads_as_another_time_is_null(engine: ch.ChdbEngine) -> None:
+    """ClickHouse parses text times leniently: '2026-02-30' was March 2, '24:30:00' the
+    next day, '' the epoch (an order at 1970-01-01, 20,758 days ago). Text is a time only
+    when its date and clock read back as written; the rest is null, as SQLite reads it."""
+    engine.query(
+        "CREATE TABLE users (user_id Int64, at Nullable(String)) "
+        "ENGINE = MergeTree ORDER BY tuple()"
+    )
+    written = [
+        "2026-02-30 10:00:00", "2026-02-28 24:30:00", "", "2026-02-28 10:00",
+        "2026-02-28 10:00:00", "2026-02-28", "2026-02-28T10:00:00.25", "1970-01-01 00:00:00",
+    ]  # fmt: skip
+    values = ", ".join(f"({i}, '{text}')" for i, text in enumerate(written))
+    engine.query(f"INSERT INTO users VALUES {values}")
+    project = project_of(
+        'source users from table "users" key user_id { user_id: number  at: timestamp }\n'
+        "tag at = users.at\n"
+    )
+    compiled = compile_run(project, dt.datetime(2026, 11, 1), engine.target)
+    engine.execute_in_transaction(compiled.body_sql())
+    got = read_result(compiled, engine).tags["at"]
+    assert got == {
+        0: None, 1: None, 2: None, 3: None,
+        4: dt.datetime(2026, 2, 28, 10), 5: dt.datetime(2026, 2, 28),
+        6: dt.datetime(2026, 2, 28, 10, 0, 0, 250000), 7: dt.datetime(1970, 1, 1),
+    }  # fmt: skip
+
+
 def _demo_rows() -> dict[str, tuple[list[tuple[str, Type]], list[tuple[Any, ...]]]]:
     """The demo warehouse (300 users, built in DuckDB) as typed rows."""
     from segl.runtime.demo_data import build_demo_warehouse

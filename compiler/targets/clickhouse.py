@@ -274,13 +274,21 @@ def _exchange(first: str, second: str, target: Target) -> exp.Expression:
 
 
 def _wall_clock_text(column: exp.Expression) -> exp.Expression:
-    """Naive text as that wall-clock time labelled UTC; text that is no time is null."""
-    return fn(
-        "toDateTime64OrNull",
-        fn("toString", column),
-        exp.Literal.number(6),
-        exp.Literal.string("UTC"),
-    )
+    """Naive text as that wall-clock time labelled UTC; text that is no time is null,
+    also what ClickHouse reads leniently: a time is kept only when its date and clock
+    read back as written ('2026-02-30' was March 2, '24:30:00' the next day, '' 1970)."""
+    text = fn("toString", column)
+    parsed = fn("toDateTime64OrNull", text, exp.Literal.number(6), exp.Literal.string("UTC"))
+
+    def part(value: exp.Expression, start: int, length: int) -> exp.Expression:
+        return fn("substring", value, exp.Literal.number(start), exp.Literal.number(length))
+
+    written = fn("toString", parsed.copy())
+    same_date = exp.EQ(this=part(written, 1, 10), expression=part(text.copy(), 1, 10))
+    date_only = exp.EQ(this=fn("length", text.copy()), expression=exp.Literal.number(10))
+    same_clock = exp.EQ(this=part(written.copy(), 12, 8), expression=part(text.copy(), 12, 8))
+    kept = exp.and_(same_date, exp.Paren(this=exp.or_(date_only, same_clock)))
+    return fn("if", kept, parsed.copy(), exp.null())
 
 
 def _instant_as_local(column: exp.Expression) -> exp.Expression:

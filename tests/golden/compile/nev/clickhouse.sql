@@ -20,7 +20,15 @@ WITH "segl_usr" AS (
     ) AS "p_0",
     if(
       position(toTypeName("u"."created_at"), 'String') > 0,
-      toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC')), 1, 10) = substring(toString("u"."created_at"), 1, 10)
+        AND (
+          length(toString("u"."created_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC')), 12, 8) = substring(toString("u"."created_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."created_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -36,7 +44,15 @@ WITH "segl_usr" AS (
     "lead_id" AS "_u",
     if(
       position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        AND (
+          length(toString("ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -44,7 +60,15 @@ WITH "segl_usr" AS (
     ) AS "_t",
     if(
       position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        AND (
+          length(toString("ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -78,7 +102,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        AND (
+          length(toString("ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'

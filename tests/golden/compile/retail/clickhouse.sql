@@ -99,7 +99,15 @@ FROM (
       )
       AND if(
         position(toTypeName("s"."bound_at"), 'String') > 0,
-        toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+        if(
+          substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."bound_at"), 1, 10)
+          AND (
+            length(toString("s"."bound_at")) = 10
+            OR substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."bound_at"), 12, 8)
+          ),
+          toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+          NULL
+        ),
         fromUnixTimestamp64Micro(
           toUnixTimestamp64Micro(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
           'UTC'
@@ -126,7 +134,15 @@ FROM (
       )
       AND if(
         position(toTypeName("s"."ts"), 'String') > 0,
-        toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+        if(
+          substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 1, 10) = substring(toString("s"."ts"), 1, 10)
+          AND (
+            length(toString("s"."ts")) = 10
+            OR substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 12, 8) = substring(toString("s"."ts"), 12, 8)
+          ),
+          toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+          NULL
+        ),
         fromUnixTimestamp64Micro(
           toUnixTimestamp64Micro(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
           'UTC'
@@ -227,7 +243,15 @@ FROM (
     AND (
       if(
         position(toTypeName("s"."registered_at"), 'String') > 0,
-        toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+        if(
+          substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+          AND (
+            length(toString("s"."registered_at")) = 10
+            OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+          ),
+          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          NULL
+        ),
         fromUnixTimestamp64Micro(
           toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
           'UTC'
@@ -235,7 +259,15 @@ FROM (
       ) IS NULL
       OR if(
         position(toTypeName("s"."registered_at"), 'String') > 0,
-        toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+        if(
+          substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+          AND (
+            length(toString("s"."registered_at")) = 10
+            OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+          ),
+          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          NULL
+        ),
         fromUnixTimestamp64Micro(
           toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
           'UTC'
@@ -324,7 +356,15 @@ FROM (
     )
     AND if(
       position(toTypeName("s"."bound_at"), 'String') > 0,
-      toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."bound_at"), 1, 10)
+        AND (
+          length(toString("s"."bound_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."bound_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -342,7 +382,15 @@ FROM (
     )
     AND if(
       position(toTypeName("s"."bound_at"), 'String') > 0,
-      toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."bound_at"), 1, 10)
+        AND (
+          length(toString("s"."bound_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."bound_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -360,7 +408,15 @@ FROM (
     )
     AND if(
       position(toTypeName("s"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 1, 10) = substring(toString("s"."ts"), 1, 10)
+        AND (
+          length(toString("s"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 12, 8) = substring(toString("s"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -378,7 +434,15 @@ FROM (
     )
     AND if(
       position(toTypeName("s"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 1, 10) = substring(toString("s"."ts"), 1, 10)
+        AND (
+          length(toString("s"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 12, 8) = substring(toString("s"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2342,7 +2406,15 @@ WITH "segl_usr" AS (
     "u"."_pu" AS "_u",
     if(
       position(toTypeName("u"."registered_at"), 'String') > 0,
-      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("u"."registered_at"), 1, 10)
+        AND (
+          length(toString("u"."registered_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("u"."registered_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2447,7 +2519,15 @@ WITH "segl_usr" AS (
       AND (
         if(
           position(toTypeName("s"."registered_at"), 'String') > 0,
-          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          if(
+            substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+            AND (
+              length(toString("s"."registered_at")) = 10
+              OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+            ),
+            toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+            NULL
+          ),
           fromUnixTimestamp64Micro(
             toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
             'UTC'
@@ -2455,7 +2535,15 @@ WITH "segl_usr" AS (
         ) IS NULL
         OR if(
           position(toTypeName("s"."registered_at"), 'String') > 0,
-          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          if(
+            substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+            AND (
+              length(toString("s"."registered_at")) = 10
+              OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+            ),
+            toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+            NULL
+          ),
           fromUnixTimestamp64Micro(
             toUnixTimestamp64Micro(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
             'UTC'
@@ -2514,7 +2602,15 @@ WITH "segl_usr" AS (
       AND (
         if(
           position(toTypeName("s"."valid_from"), 'String') > 0,
-          toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+          if(
+            substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_from"), 1, 10)
+            AND (
+              length(toString("s"."valid_from")) = 10
+              OR substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_from"), 12, 8)
+            ),
+            toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+            NULL
+          ),
           fromUnixTimestamp64Micro(
             toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) * 1000000,
             'UTC'
@@ -2522,7 +2618,15 @@ WITH "segl_usr" AS (
         ) IS NULL
         OR if(
           position(toTypeName("s"."valid_from"), 'String') > 0,
-          toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+          if(
+            substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_from"), 1, 10)
+            AND (
+              length(toString("s"."valid_from")) = 10
+              OR substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_from"), 12, 8)
+            ),
+            toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+            NULL
+          ),
           fromUnixTimestamp64Micro(
             toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_from" AS Nullable(DateTime64(6))), timezone())) * 1000000,
             'UTC'
@@ -2532,7 +2636,15 @@ WITH "segl_usr" AS (
       AND (
         if(
           position(toTypeName("s"."valid_to"), 'String') > 0,
-          toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+          if(
+            substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_to"), 1, 10)
+            AND (
+              length(toString("s"."valid_to")) = 10
+              OR substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_to"), 12, 8)
+            ),
+            toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+            NULL
+          ),
           fromUnixTimestamp64Micro(
             toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) * 1000000,
             'UTC'
@@ -2540,7 +2652,15 @@ WITH "segl_usr" AS (
         ) IS NULL
         OR CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))) < if(
           position(toTypeName("s"."valid_to"), 'String') > 0,
-          toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+          if(
+            substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_to"), 1, 10)
+            AND (
+              length(toString("s"."valid_to")) = 10
+              OR substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_to"), 12, 8)
+            ),
+            toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+            NULL
+          ),
           fromUnixTimestamp64Micro(
             toUnixTimestamp64Micro(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("s"."valid_to" AS Nullable(DateTime64(6))), timezone())) * 1000000,
             'UTC'
@@ -2556,7 +2676,15 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     if(
       position(toTypeName("e"."paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."paid_at"), 1, 10)
+        AND (
+          length(toString("e"."paid_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."paid_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2595,7 +2723,15 @@ WITH "segl_usr" AS (
     ) AS "c2",
     if(
       position(toTypeName("e"."paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."paid_at"), 1, 10)
+        AND (
+          length(toString("e"."paid_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."paid_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2654,7 +2790,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("e"."paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."paid_at"), 1, 10)
+        AND (
+          length(toString("e"."paid_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."paid_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2806,7 +2950,15 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        AND (
+          length(toString("e"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2814,7 +2966,15 @@ WITH "segl_usr" AS (
     ) AS "_t",
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        AND (
+          length(toString("e"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2878,7 +3038,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        AND (
+          length(toString("e"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -2960,7 +3128,15 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     if(
       position(toTypeName("e"."claimed_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."claimed_at"), 1, 10)
+        AND (
+          length(toString("e"."claimed_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."claimed_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3008,7 +3184,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("e"."claimed_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."claimed_at"), 1, 10)
+        AND (
+          length(toString("e"."claimed_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."claimed_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3016,7 +3200,15 @@ WITH "segl_usr" AS (
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
     AND if(
       position(toTypeName("e"."claimed_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."claimed_at"), 1, 10)
+        AND (
+          length(toString("e"."claimed_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."claimed_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."claimed_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3039,7 +3231,15 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     if(
       position(toTypeName("e"."bound_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."bound_at"), 1, 10)
+        AND (
+          length(toString("e"."bound_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."bound_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3087,7 +3287,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("e"."bound_at"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."bound_at"), 1, 10)
+        AND (
+          length(toString("e"."bound_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."bound_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."bound_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3105,7 +3313,15 @@ WITH "segl_usr" AS (
     "m"."person" AS "_u",
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        AND (
+          length(toString("e"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3113,7 +3329,15 @@ WITH "segl_usr" AS (
     ) AS "_t",
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        AND (
+          length(toString("e"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3133,7 +3357,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        AND (
+          length(toString("e"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -3141,7 +3373,15 @@ WITH "segl_usr" AS (
     ) < CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
     AND if(
       position(toTypeName("e"."ts"), 'String') > 0,
-      toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        AND (
+          length(toString("e"."ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("e"."ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'

@@ -42,7 +42,15 @@ WITH "segl_usr" AS (
     ) AS "p_2",
     if(
       position(toTypeName("u"."registered_at"), 'String') > 0,
-      toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("u"."registered_at"), 1, 10)
+        AND (
+          length(toString("u"."registered_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("u"."registered_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("u"."registered_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -58,7 +66,15 @@ WITH "segl_usr" AS (
     "user_id" AS "_u",
     if(
       position(toTypeName("paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 1, 10) = substring(toString("paid_at"), 1, 10)
+        AND (
+          length(toString("paid_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 12, 8) = substring(toString("paid_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -107,7 +123,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("paid_at"), 'String') > 0,
-      toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 1, 10) = substring(toString("paid_at"), 1, 10)
+        AND (
+          length(toString("paid_at")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 12, 8) = substring(toString("paid_at"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("paid_at" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -186,7 +210,15 @@ WITH "segl_usr" AS (
     "user_id" AS "_u",
     if(
       position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        AND (
+          length(toString("ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -202,7 +234,15 @@ WITH "segl_usr" AS (
     ) AS "c0",
     if(
       position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        AND (
+          length(toString("ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'
@@ -212,7 +252,15 @@ WITH "segl_usr" AS (
   WHERE
     if(
       position(toTypeName("ts"), 'String') > 0,
-      toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+      if(
+        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        AND (
+          length(toString("ts")) = 10
+          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+        ),
+        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        NULL
+      ),
       fromUnixTimestamp64Micro(
         toUnixTimestamp64Micro(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) + timeZoneOffset(toTimeZone(CAST("ts" AS Nullable(DateTime64(6))), timezone())) * 1000000,
         'UTC'

@@ -49,7 +49,15 @@ from segl.compiler.store import ColumnType, Kind
 from segl.compiler.targets import get_target
 from segl.compiler.targets.clickhouse import QUERY_SETTINGS
 from segl.compiler.types import Type
-from segl.runtime.engines import DRIVER_HINT, Engine, EngineError, UnsupportedURL, sql_of
+from segl.runtime.engines import (
+    DRIVER_HINT,
+    Engine,
+    EngineError,
+    UnsupportedURL,
+    integer_type,
+    sql_of,
+    unsigned_64_type,
+)
 
 SUPPORTED = (
     "chdb:///relative/dir, chdb:////absolute/dir, chdb:///:memory:, "
@@ -67,6 +75,7 @@ _FITS: dict[Type, re.Pattern[str]] = {
     Type.TIMESTAMP: re.compile(r"^(DateTime(64)?(\(.*\))?|Date|Date32|String)$"),
 }
 _WRAPPER = re.compile(r"^(Nullable|LowCardinality)\((.*)\)$")
+_FLOAT = re.compile(r"(Nullable\()?(B?Float(16|32|64))\)?")
 
 # settings that only newer ClickHouse versions know (and need): set where known.
 # ClickHouse 25+ infers Variant(Float64, Int64) for coalesce(integer, double), which sum()
@@ -227,6 +236,17 @@ class ClickHouseEngineBase(Engine):
 
     def fits(self, declared: Type, engine_type: str) -> bool:
         return clickhouse_type_fits(declared, engine_type)
+
+    def joins_keys(self, engine_type: str, other: str) -> bool:
+        # no common type of an integer and a float (NO_COMMON_TYPE in the JOIN's ON)
+        def whole(kind: str) -> bool:
+            return integer_type(kind) or unsigned_64_type(kind)
+
+        def floating(kind: str) -> bool:
+            return bool(_FLOAT.fullmatch(kind.strip()))
+
+        one_each = (whole(engine_type) and floating(other), floating(engine_type) and whole(other))
+        return not any(one_each)
 
     def create_table(
         self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]

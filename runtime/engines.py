@@ -158,6 +158,11 @@ class Engine(ABC):
     # how the engine names the type of an instant column (compiler/store.py Kind.INSTANT)
     instant_type: re.Pattern[str] = re.compile(r"TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ", re.I)
 
+    def joins_keys(self, engine_type: str, other: str) -> bool:
+        """Whether user keys of these two column types join (both numbers or both text,
+        runtime/run.py checks first): on most engines they do."""
+        return True
+
     def holds(self, column_type: Type | Kind, engine_type: str) -> bool:
         """Whether a result-store column of this engine type holds what segl writes there
         (stricter than `fits`: a stored DATE column does not hold timestamps)."""

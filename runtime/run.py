@@ -165,7 +165,10 @@ def _keys_of_another_kind(
     problems: list[Diagnostic] = []
     for source in project.sources:
         kind = _key_kind(engine, source, found.get(source.name, {}))
-        if source.name == universe.name or kind is key_kind:
+        if source.name == universe.name:
+            continue
+        if kind is key_kind:
+            problems += _unjoinable_numbers(loaded, engine, source, universe, found)
             continue
         stmt = loaded.source_def(source.name)
         problems.append(
@@ -180,6 +183,32 @@ def _keys_of_another_kind(
             )
         )
     return problems
+
+
+def _unjoinable_numbers(
+    loaded: LoadedProject,
+    engine: Engine,
+    source: ir.Source,
+    universe: ir.Source,
+    found: dict[str, dict[str, str]],
+) -> list[Diagnostic]:
+    """E0604 on an engine that joins no integer key column with a floating one
+    (ClickHouse: "no supertype for types Float64, Int64", the run failed after check)."""
+    theirs = found.get(source.name, {}).get(source.user_column)
+    ours = found.get(universe.name, {}).get(universe.user_column)
+    if theirs is None or ours is None or engine.joins_keys(theirs, ours):
+        return []
+    stmt = loaded.source_def(source.name)
+    return [
+        Diagnostic(
+            "E0604",
+            f"user column '{source.table}.{source.user_column}' of source '{source.name}' is "
+            f"{theirs}, the universe's key '{universe.table}.{universe.user_column}' {ours}: "
+            f"{engine.name} cannot join an integer key with a floating one",
+            stmt.span if stmt else None,
+            ("give both the same type (cast one in a view)",),
+        )
+    ]
 
 
 _KEY_WORDS = {Type.NUMBER: "numbers", Type.STRING: "text"}

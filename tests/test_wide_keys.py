@@ -134,3 +134,28 @@ def test_an_infinite_key_is_a_literal_every_engine_reads(engine: Engine) -> None
 
 
 INF = float("inf")
+
+
+def test_clickhouse_refuses_float_user_columns_against_integer_keys() -> None:
+    """ClickHouse joins no integer key with a floating one ("no supertype for types
+    Float64, Int64"): `check --db` passed and every run failed; now E0604 on ClickHouse
+    only (DuckDB joins them, 2.0 as 2)."""
+    from segl.runtime.run import verify_sources
+
+    engine = clickhouse.fresh_engine(clickhouse.start(), "float_keys")
+    try:
+        for events_key, refused in (
+            ("Float64", True),
+            ("Int32", False),
+            ("Nullable(Float64)", True),
+        ):
+            for table, kind, more in (
+                ("users", "Int64", ""),
+                ("events", events_key, ", ts DateTime64(6), name String"),
+            ):
+                engine.query(f"DROP TABLE IF EXISTS {table}")
+                engine.query(f"CREATE TABLE {table} (user_id {kind}{more}) ENGINE = Memory")
+            codes = [d.code for d in verify_sources(loaded(), engine)]
+            assert ("E0604" in codes) is refused, (events_key, codes)
+    finally:
+        clickhouse.drop(engine)

@@ -590,12 +590,14 @@ def _count_sql(target: Target, value: exp.Expression, kind: Type) -> exp.Express
 
 
 def one_zero(value: exp.Expression, kind: Type) -> exp.Expression:
-    """A number with -0.0 made 0.0 (`+ 0.0`), where values are told apart: DISTINCT and
-    GROUP BY on ClickHouse compare a double's bits, so -0.0 and 0.0 would be two values
-    (SPEC §3: numbers compare numerically; the reference holds them as one)."""
+    """A number with -0.0 made 0, where values are told apart: DISTINCT and GROUP BY on
+    ClickHouse compare a double's bits, so -0.0 and 0.0 would be two values (SPEC §3:
+    numbers compare numerically; the reference holds them as one). A CASE keeps the
+    value's type (`x + 0.0` made DuckDB's integers DECIMAL: 0.0 is a decimal literal)."""
     if kind is not Type.NUMBER:
         return value
-    return exp.Add(this=exp.Paren(this=value), expression=exp.Literal.number("0.0"))
+    zero = exp.EQ(this=value.copy(), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=zero, true=exp.Literal.number(0))], default=value)
 
 
 def _count_distinct_sql(target: Target, value: exp.Expression, kind: Type) -> exp.Expression:

@@ -100,6 +100,11 @@ def engine(
     try:
         yield instance
     finally:
+        # a provider's `drop` frees what the test left in a session other tests share
+        # (Spark's temporary views would shadow another test's tables of the same name)
+        drop = getattr(provider(engine_name), "drop", None)
+        if drop is not None:
+            drop(instance)
         instance.close()
 
 

@@ -72,6 +72,22 @@ def fresh_engine(handle: object, label: str) -> Engine:
     return SparkEngine(handle, database)
 
 
+def drop(engine: Engine) -> None:
+    """Free a fresh engine's database and the session's temporary views: the session is
+    the process's, and a view named `users` left by one test shadows the `users` table of
+    every later one (a test copying the demo warehouse read another test's rows)."""
+    from segl.runtime.engine_spark import SparkEngine
+
+    assert isinstance(engine, SparkEngine)
+    session = engine.session
+    # SHOW VIEWS: the catalog's listTables fails to decode some temporary views
+    for row in session.sql("SHOW VIEWS").collect():
+        if row["isTemporary"]:
+            session.catalog.dropTempView(row["viewName"])
+    session.sql("USE default")
+    session.sql(f"DROP DATABASE IF EXISTS `{engine.database}` CASCADE")
+
+
 def stop(handle: object) -> None:
     handle.stop()  # type: ignore[attr-defined]
     warehouse = _state.get("warehouse")

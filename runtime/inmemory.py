@@ -3,15 +3,11 @@ of the differential tests, and a quick way to try rules on a handful of rows."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import itertools
-import threading
 from collections.abc import Mapping, Sequence
 
 from segl.compiler import ir
 from segl.compiler.script import compile_run
-from segl.compiler.targets import get_target
 from segl.compiler.types import Type
 from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.results import RunResult
@@ -54,43 +50,8 @@ def run_in_memory(
 ) -> RunResult:
     if dialect != "duckdb":
         raise ValueError(f"in-memory runs use DuckDB, not {dialect}")
-    engine = ScratchDatabase()
+    engine = DuckDBEngine(":memory:")
     try:
         return run_on(engine, project, tables, as_of)
     finally:
         engine.close()
-
-
-_SHARED = threading.local()  # the thread's DuckDB connection, opened on first use
-_NAMES = itertools.count()
-
-
-class ScratchDatabase(DuckDBEngine):
-    """A fresh in-memory database, attached to the thread's one DuckDB connection for as
-    long as the engine is open. Attaching costs about a millisecond where opening a
-    connection costs about 20 (the differential tests evaluate thousands of projects)."""
-
-    def __init__(self) -> None:  # the shared connection, not one of its own
-        import duckdb
-
-        connection = getattr(_SHARED, "connection", None)
-        if connection is None:
-            connection = _SHARED.connection = duckdb.connect(":memory:")
-        self.target = get_target("duckdb")
-        self._error = duckdb.Error
-        self.connection = connection
-        self.database = f"segl_scratch_{next(_NAMES)}"
-        connection.execute(f"ATTACH ':memory:' AS {self.database}")
-        connection.execute(f"USE {self.database}")
-
-    def close(self) -> None:
-        """Detach the database, leaving the connection as a new one is: no transaction,
-        no temporary table, the default time zone."""
-        with contextlib.suppress(self._error):
-            self.connection.execute("ROLLBACK")  # a failed run's, if any is open
-        temporary = "SELECT table_name FROM duckdb_tables() WHERE temporary"
-        for (name,) in self.connection.execute(temporary).fetchall():
-            self.connection.execute(f'DROP TABLE temp.main."{name}"')
-        self.connection.execute("USE memory")
-        self.connection.execute(f"DETACH {self.database}")
-        self.connection.execute("RESET TimeZone")

@@ -287,7 +287,9 @@ def _wall_clock_text(column: exp.Expression) -> exp.Expression:
     same_date = exp.EQ(this=part(written, 1, 10), expression=part(text.copy(), 1, 10))
     date_only = exp.EQ(this=fn("length", text.copy()), expression=exp.Literal.number(10))
     same_clock = exp.EQ(this=part(written.copy(), 12, 8), expression=part(text.copy(), 12, 8))
-    kept = exp.and_(same_date, exp.Paren(this=exp.or_(date_only, same_clock)))
+    kept = exp.And(
+        this=same_date, expression=exp.Paren(this=exp.Or(this=date_only, expression=same_clock))
+    )
     return fn("if", kept, parsed.copy(), exp.null())
 
 

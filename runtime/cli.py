@@ -193,8 +193,7 @@ def open_engine(
         problem = "--db is empty: give a database URL, or leave --db out for segl.toml's"
         hint = "e.g. --db duckdb:///warehouse.duckdb (an unset shell variable gives '')"
         fail([Diagnostic("E0606", problem, None, (hint,))], usage=True, fmt=fmt)
-    chosen = url or loaded.settings.database_url or DEFAULT_DB_URL
-    base = None if url else loaded.folder
+    chosen, base = chosen_database(url, loaded)
 
     def waiting(detail: str) -> None:
         click.echo(
@@ -1249,13 +1248,19 @@ def _simulate_progress(total: int) -> Callable[[int, dt.datetime], None] | None:
 
 def write_out(out: str, text: str) -> None:
     """--out FILE: the whole output, or E0605 (nothing else printed) when it cannot be
-    written: a folder, a missing folder, no permission, a full disk."""
-    if not out.strip():
-        fail([Diagnostic("E0605", "--out needs a file name", None, ("e.g. --out result.html",))])
+    written: a folder, a missing folder, no permission, a full disk (an empty name and
+    the database itself were refused before any work: not_the_database)."""
     try:
         Path(out).write_text(text, encoding="utf-8")
     except OSError as err:
         cannot_write(out, err)
+
+
+def chosen_database(url: str | None, loaded: LoadedProject) -> tuple[str, Path | None]:
+    """The database URL a command opens: --db, else segl.toml's, else the default; and the
+    folder its relative paths are taken from (none for --db: the current one)."""
+    chosen = url or loaded.settings.database_url or DEFAULT_DB_URL
+    return chosen, None if url else loaded.folder
 
 
 def not_the_database(out: str, db_url: str | None, loaded: LoadedProject, option: str) -> None:
@@ -1267,9 +1272,9 @@ def not_the_database(out: str, db_url: str | None, loaded: LoadedProject, option
         fail(
             [Diagnostic("E0605", f"{option} needs a file name", None, ("e.g. --out result.json",))]
         )
-    chosen = db_url or loaded.settings.database_url or DEFAULT_DB_URL
-    database = database_file(chosen, None if db_url else loaded.folder)
-    if database is None or not out:
+    chosen, base = chosen_database(db_url, loaded)
+    database = database_file(chosen, base)
+    if database is None:
         return
     target, data = Path(out).resolve(), database.resolve()
     if target == data or (data.is_dir() and data in target.parents):
@@ -1389,8 +1394,6 @@ def export_segment(
 
     if fmt == "parquet" and out_file is None:
         raise click.UsageError("--format parquet needs --out FILE")
-    if out_file is not None and not out_file.strip():
-        fail([Diagnostic("E0605", "--out needs a file name", None, ("e.g. --out buyers.csv",))])
     loaded = load_or_fail(project)
     if out_file is not None:
         not_the_database(out_file, db_url, loaded, "--out")

@@ -733,10 +733,13 @@ class _Checker:
         candidates = list(self.defs)
         if scope is not None:
             candidates += [c for c, _ in scope.columns]
-        hints = list(did_you_mean(node.name, candidates))
+        # a source's column of exactly this name is the likelier intent than a name that
+        # is merely close (`tag city_tag = city` suggested the tag itself)
         owners = [s.name for s in self.sources.values() if s.column_type(node.name) is not None]
-        if not hints and owners:
-            hints.append(f"did you mean '{owners[0]}.{node.name}'?")
+        if owners:
+            hints = [f"did you mean '{owners[0]}.{node.name}'?"]
+        else:
+            hints = list(did_you_mean(node.name, candidates))
         if not hints and node.name.lower() in CONDITION_KEYWORDS:
             # `a >= 3 and and`: the second `and` is read as a name, where an operand goes
             hints.append(

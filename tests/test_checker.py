@@ -92,6 +92,12 @@ def test_profile_column_without_source_gets_a_hint() -> None:
     assert diag.hints == ("did you mean 'users.city'?",)
 
 
+def test_a_column_of_the_exact_name_wins_over_a_close_tag_name() -> None:
+    # `city_tag` is close to `city` too (and is the tag being defined): not the hint
+    diag = only_error("tag city_tag = city")
+    assert diag.hints == ("did you mean 'users.city'?",)
+
+
 def test_per_event_value_needs_an_aggregate() -> None:
     diag = only_error("segment s = orders.amount > 5")
     assert diag.code == "E0403"

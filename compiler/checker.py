@@ -166,7 +166,17 @@ class _Checker:
         self._check_annotations(stmt.annotations)
 
     def _check_annotations(self, annotations: tuple[ast.Annotation, ...]) -> None:
+        seen: set[str] = set()
         for note in annotations:
+            if note.key in seen and note.key in KNOWN_ANNOTATIONS:
+                # the catalog keeps one value: the earlier one would vanish unnoticed
+                self.warn(
+                    "W0001",
+                    f"annotation '@{note.key}' given twice: the last one is kept",
+                    note.span,
+                    "keep one (several owners or categories go in one string)",
+                )
+            seen.add(note.key)
             if note.key not in KNOWN_ANNOTATIONS:
                 self.warn(
                     "W0001",

@@ -189,6 +189,16 @@ def test_warnings_do_not_block() -> None:
     assert sorted(d.code for d in diagnostics) == ["W0001", "W0002", "W0003"]
 
 
+def test_a_repeated_annotation_is_a_warning_naming_the_one_kept() -> None:
+    project, diagnostics = check('@owner "crm"\n@category "basic"\n@owner "growth"\ntag t = 1')
+    assert project is not None
+    assert dict(project.definition("t").meta)["owner"] == "growth"
+    assert [(d.code, d.message) for d in diagnostics] == [
+        ("W0001", "annotation '@owner' given twice: the last one is kept")
+    ]
+    assert diagnostics[0].span is not None and diagnostics[0].span.line == SOURCES.count("\n") + 3
+
+
 def test_every_problem_is_reported_in_one_run() -> None:
     files = [
         parse_program(SOURCES, "sources.segl"),

@@ -1071,7 +1071,7 @@ class _Checker:
                 f"e.g. {node.name}({source.name}.<column>)",
             )
             return ir.Invalid(span=node.span)
-        if node.name == "count" and value is not None and value.type is Type.BOOL:
+        if node.name in ("count", "exists") and value is not None and value.type is Type.BOOL:
             self._count_of_a_condition(node, source)
         flt = None
         if node.where is not None:
@@ -1082,14 +1082,18 @@ class _Checker:
 
     def _count_of_a_condition(self, node: ast.Call, source: ir.Source) -> None:
         """`count(orders.brand == "x")` counts the rows where the comparison is not null,
-        true or false alike (as SQL's COUNT): almost always meant as a filter (W0007)."""
-        arg = node.args[0]
+        true or false alike (as SQL's COUNT), and `exists(...)` of one is true where such a
+        row exists: almost always meant as a filter (W0007)."""
+        arg, name = node.args[0], node.name
+        holds = (
+            "count the rows where it holds" if name == "count" else "ask for a row where it holds"
+        )
         self.warn(
             "W0007",
-            "count() of a condition counts the rows where it is true or false (not null), "
-            "not the rows where it holds",
+            f"{name}() of a condition {'counts' if name == 'count' else 'looks for'} the rows "
+            "where it is true or false (not null), not the rows where it holds",
             node.span,
-            f"count the rows where it holds: count({source.name} where {format_expr(arg)})",
+            f"{holds}: {name}({source.name} where {format_expr(arg)})",
         )
 
     def aggregate_source(self, node: ast.Call) -> ir.Source | None:

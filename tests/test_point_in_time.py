@@ -184,6 +184,15 @@ def test_count_of_a_condition_warns_that_it_counts_false_rows_too() -> None:
     )
     _, clean = check(sources + 'tag n = count(orders where orders.brand == "x")\n')
     assert clean == []
+    # exists() of a condition: true for every user with a brand on some order
+    _, diagnostics = check(sources + 'tag n = exists(orders.brand == "x")\n')
+    [warning] = diagnostics
+    assert warning.code == "W0007"
+    assert warning.hints == (
+        'ask for a row where it holds: exists(orders where orders.brand == "x")',
+    )
+    _, clean = check(sources + 'tag n = exists(orders where orders.brand == "x")\n')
+    assert clean == []
 
 
 def test_a_zone_off_the_universe_warns_that_it_is_ignored() -> None:

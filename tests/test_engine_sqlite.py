@@ -358,30 +358,43 @@ def test_text_that_is_no_time_reads_as_null() -> None:
     from segl.runtime.inmemory import run_on
 
     rules = """
-source users from table "users" key user_id { user_id: number  joined: timestamp }
+source users from table "users" key user_id { user_id: number  joined: timestamp  born: date }
 source orders from table "orders" user user_id time paid_at { amount: number }
 tag joined = users.joined
 tag orders_seen = count(orders)
 tag latest = max(orders.paid_at)
+tag born = users.born
 """
     project, diagnostics = check_programs([parse_program(rules, "r.segl")])
     assert project is not None, diagnostics
     as_of = dt.datetime(2026, 11, 1)
-    users = [{"user_id": 1, "joined": "abc"}, {"user_id": 2, "joined": "2026-01-02 03:04:05"}]
-    times = ["2026-10-01 10:00:00", "2026-10-02 10:00:00x", "", "abc"]
+    users = [
+        {"user_id": 1, "joined": "abc", "born": "1990-02-29"},
+        {"user_id": 2, "joined": "2026-01-02 03:04:05", "born": "1992-02-29"},
+    ]
+    # and days no calendar has, or hour 24 (SQLite's DATETIME() keeps them as written)
+    times = [
+        "2026-10-01 10:00:00",
+        "2026-10-02 10:00:00x",
+        "",
+        "abc",
+        "2026-10-31 23:00:00",  # the only valid one after 10-01: `latest`
+        "2026-02-30 10:00:00",
+        "2026-10-31 24:00:00",
+        "2026-11-31",
+    ]
     orders = [{"user_id": 1, "paid_at": t, "amount": 1.0} for t in times]
     engine = SQLiteEngine(":memory:")
     got = run_on(engine, project, {"users": users, "orders": orders}, as_of)
     assert got.tags["joined"] == {1: None, 2: dt.datetime(2026, 1, 2, 3, 4, 5)}
-    assert got.tags["orders_seen"] == {1: 1, 2: 0}
-    assert got.tags["latest"] == {1: dt.datetime(2026, 10, 1, 10), 2: None}
-    parsed = [
-        {**o, "paid_at": dt.datetime(2026, 10, 1, 10) if i == 0 else None}
-        for i, o in enumerate(orders)
-    ]
+    assert got.tags["born"] == {1: None, 2: dt.date(1992, 2, 29)}
+    assert got.tags["orders_seen"] == {1: 2, 2: 0}
+    assert got.tags["latest"] == {1: dt.datetime(2026, 10, 31, 23), 2: None}
+    valid = {0: dt.datetime(2026, 10, 1, 10), 4: dt.datetime(2026, 10, 31, 23)}
+    parsed = [{**o, "paid_at": valid.get(i)} for i, o in enumerate(orders)]
     people = [
-        {**users[0], "joined": None},
-        {**users[1], "joined": dt.datetime(2026, 1, 2, 3, 4, 5)},
+        {**users[0], "joined": None, "born": None},
+        {**users[1], "joined": dt.datetime(2026, 1, 2, 3, 4, 5), "born": dt.date(1992, 2, 29)},
     ]
     expected = reference.evaluate(project, {"users": people, "orders": parsed}, as_of)
     assert got.tags == expected.tags

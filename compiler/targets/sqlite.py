@@ -80,8 +80,10 @@ class SQLite(Target):
                 safe=True,
             )
             # text that is no time ('abc', '2026-10-15 10:00:00x') is null, as on
-            # ClickHouse: it sorted among the times and broke reading them back
-            no_time = exp.Is(this=fn("DATETIME", column.copy()), expression=exp.null())
+            # ClickHouse: it sorted among the times and broke reading them back; so is a
+            # day no calendar has ('2026-02-30') and hour 24, which DATETIME() keeps as
+            # written and a '+0 days' modifier carries into the next month or day
+            no_time = _no_calendar_time(column, "DATETIME")
             return exp.Case(
                 ifs=[
                     exp.If(this=no_time, true=exp.null()),
@@ -89,6 +91,11 @@ class SQLite(Target):
                     exp.If(this=exp.and_(has_fraction, zeros), true=whole),
                     exp.If(this=has_fraction, true=fraction),
                 ],
+                default=column,
+            )
+        if value_type is Type.DATE:  # '2026-02-30' and 'abc' are no dates either
+            return exp.Case(
+                ifs=[exp.If(this=_no_calendar_time(column, "DATE"), true=exp.null())],
                 default=column,
             )
         return column
@@ -212,3 +219,14 @@ class SQLite(Target):
     def widen_date(self, value: exp.Expression) -> exp.Expression:
         # '2024-03-31' and '2024-03-31 00:00:00' differ as text: spell midnight out
         return self.to_timestamp(value)
+
+
+def _no_calendar_time(column: exp.Expression, function: str) -> exp.Expression:
+    """Whether a column's text is no time of the calendar: text SQLite cannot read (null),
+    or a day no calendar has ('2026-02-30') or hour 24, which DATETIME() and DATE() keep as
+    written and a '+0 days' modifier carries into the next month or day."""
+    as_read = fn(function, column.copy())
+    carried = fn(function, column.copy(), exp.Literal.string("+0 days"))
+    return exp.Coalesce(
+        this=exp.NEQ(this=as_read, expression=carried), expressions=[exp.Literal.number(1)]
+    )

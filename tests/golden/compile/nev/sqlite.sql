@@ -11,7 +11,7 @@ WITH "segl_usr" AS (
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
     CASE
-      WHEN DATETIME("u"."created_at") IS NULL
+      WHEN COALESCE(DATETIME("u"."created_at") <> DATETIME("u"."created_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("u"."created_at") = 10
       THEN "u"."created_at" || ' 00:00:00'
@@ -31,7 +31,7 @@ WITH "segl_usr" AS (
   SELECT
     "lead_id" AS "_u",
     CASE
-      WHEN DATETIME("ts") IS NULL
+      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -42,7 +42,7 @@ WITH "segl_usr" AS (
       ELSE "ts"
     END AS "_t",
     CASE
-      WHEN DATETIME("ts") IS NULL
+      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -58,7 +58,7 @@ WITH "segl_usr" AS (
   FROM "nev_events"
   WHERE
     CASE
-      WHEN DATETIME("ts") IS NULL
+      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'

@@ -61,7 +61,7 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
-        WHEN DATETIME("s"."bound_at") IS NULL
+        WHEN COALESCE(DATETIME("s"."bound_at") <> DATETIME("s"."bound_at", '+0 days'), 1)
         THEN NULL
         WHEN LENGTH("s"."bound_at") = 10
         THEN "s"."bound_at" || ' 00:00:00'
@@ -92,7 +92,7 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
-        WHEN DATETIME("s"."ts") IS NULL
+        WHEN COALESCE(DATETIME("s"."ts") <> DATETIME("s"."ts", '+0 days'), 1)
         THEN NULL
         WHEN LENGTH("s"."ts") = 10
         THEN "s"."ts" || ' 00:00:00'
@@ -159,7 +159,7 @@ FROM (
     )
     AND (
       CASE
-        WHEN DATETIME("s"."registered_at") IS NULL
+        WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
         THEN NULL
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
@@ -171,7 +171,7 @@ FROM (
         ELSE "s"."registered_at"
       END IS NULL
       OR CASE
-        WHEN DATETIME("s"."registered_at") IS NULL
+        WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
         THEN NULL
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
@@ -228,7 +228,7 @@ FROM (
       END AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."bound_at") IS NULL
+      WHEN COALESCE(DATETIME("s"."bound_at") <> DATETIME("s"."bound_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
@@ -250,7 +250,7 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."bound_at") IS NULL
+      WHEN COALESCE(DATETIME("s"."bound_at") <> DATETIME("s"."bound_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
@@ -272,7 +272,7 @@ FROM (
       CAST("s"."device_id" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."ts") IS NULL
+      WHEN COALESCE(DATETIME("s"."ts") <> DATETIME("s"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
@@ -293,7 +293,7 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."ts") IS NULL
+      WHEN COALESCE(DATETIME("s"."ts") <> DATETIME("s"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
@@ -2203,7 +2203,7 @@ WITH "segl_usr" AS (
   SELECT
     "u"."_pu" AS "_u",
     CASE
-      WHEN DATETIME("u"."registered_at") IS NULL
+      WHEN COALESCE(DATETIME("u"."registered_at") <> DATETIME("u"."registered_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
@@ -2215,7 +2215,11 @@ WITH "segl_usr" AS (
       ELSE "u"."registered_at"
     END AS "p_0",
     "u"."city" AS "p_1",
-    "u"."birthday" AS "p_2",
+    CASE
+      WHEN COALESCE(DATE("u"."birthday") <> DATE("u"."birthday", '+0 days'), 1)
+      THEN NULL
+      ELSE "u"."birthday"
+    END AS "p_2",
     CAST("u"."balance" AS REAL) AS "p_3",
     "u"."gender" AS "p_4",
     "u"."tz" AS "p_5",
@@ -2252,7 +2256,7 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN DATETIME("s"."registered_at") IS NULL
+          WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
           THEN NULL
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
@@ -2264,7 +2268,7 @@ WITH "segl_usr" AS (
           ELSE "s"."registered_at"
         END IS NULL
         OR CASE
-          WHEN DATETIME("s"."registered_at") IS NULL
+          WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
           THEN NULL
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
@@ -2309,7 +2313,7 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN DATETIME("s"."valid_from") IS NULL
+          WHEN COALESCE(DATETIME("s"."valid_from") <> DATETIME("s"."valid_from", '+0 days'), 1)
           THEN NULL
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
@@ -2321,7 +2325,7 @@ WITH "segl_usr" AS (
           ELSE "s"."valid_from"
         END IS NULL
         OR CASE
-          WHEN DATETIME("s"."valid_from") IS NULL
+          WHEN COALESCE(DATETIME("s"."valid_from") <> DATETIME("s"."valid_from", '+0 days'), 1)
           THEN NULL
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
@@ -2335,7 +2339,7 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN DATETIME("s"."valid_to") IS NULL
+          WHEN COALESCE(DATETIME("s"."valid_to") <> DATETIME("s"."valid_to", '+0 days'), 1)
           THEN NULL
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
@@ -2347,7 +2351,7 @@ WITH "segl_usr" AS (
           ELSE "s"."valid_to"
         END IS NULL
         OR '2026-11-01 00:00:00' < CASE
-          WHEN DATETIME("s"."valid_to") IS NULL
+          WHEN COALESCE(DATETIME("s"."valid_to") <> DATETIME("s"."valid_to", '+0 days'), 1)
           THEN NULL
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
@@ -2367,7 +2371,7 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."paid_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."paid_at") <> DATETIME("e"."paid_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
@@ -2381,7 +2385,7 @@ WITH "segl_usr" AS (
     "e"."coupon_id" AS "c1",
     "e"."brand" AS "c2",
     CASE
-      WHEN DATETIME("e"."paid_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."paid_at") <> DATETIME("e"."paid_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
@@ -2418,7 +2422,7 @@ WITH "segl_usr" AS (
     ON "w"."_u" = "m"."person"
   WHERE
     CASE
-      WHEN DATETIME("e"."paid_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."paid_at") <> DATETIME("e"."paid_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
@@ -2537,7 +2541,7 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
+      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2548,7 +2552,7 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END AS "_t",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
+      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2583,7 +2587,7 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
+      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2651,7 +2655,7 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."claimed_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."claimed_at") <> DATETIME("e"."claimed_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
@@ -2685,7 +2689,7 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."claimed_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."claimed_at") <> DATETIME("e"."claimed_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
@@ -2697,7 +2701,7 @@ WITH "segl_usr" AS (
       ELSE "e"."claimed_at"
     END < '2026-11-01 00:00:00'
     AND CASE
-      WHEN DATETIME("e"."claimed_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."claimed_at") <> DATETIME("e"."claimed_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
@@ -2719,7 +2723,7 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."bound_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."bound_at") <> DATETIME("e"."bound_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
@@ -2753,7 +2757,7 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."bound_at") IS NULL
+      WHEN COALESCE(DATETIME("e"."bound_at") <> DATETIME("e"."bound_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
@@ -2775,7 +2779,7 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
+      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2786,7 +2790,7 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END AS "_t",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
+      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2802,7 +2806,7 @@ WITH "segl_usr" AS (
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
+      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2813,7 +2817,7 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END < '2026-11-01 00:00:00'
     AND CASE
-      WHEN DATETIME("e"."ts") IS NULL
+      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'

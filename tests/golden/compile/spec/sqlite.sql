@@ -12,7 +12,7 @@ WITH "segl_usr" AS (
     "u"."city" AS "p_1",
     CAST("u"."balance" AS REAL) AS "p_2",
     CASE
-      WHEN DATETIME("u"."registered_at") IS NULL
+      WHEN COALESCE(DATETIME("u"."registered_at") <> DATETIME("u"."registered_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
@@ -32,7 +32,7 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
-      WHEN DATETIME("paid_at") IS NULL
+      WHEN COALESCE(DATETIME("paid_at") <> DATETIME("paid_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
@@ -49,7 +49,7 @@ WITH "segl_usr" AS (
   FROM "orders"
   WHERE
     CASE
-      WHEN DATETIME("paid_at") IS NULL
+      WHEN COALESCE(DATETIME("paid_at") <> DATETIME("paid_at", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
@@ -110,7 +110,7 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
-      WHEN DATETIME("ts") IS NULL
+      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -122,7 +122,7 @@ WITH "segl_usr" AS (
     END AS "_t",
     "name" AS "c0",
     CASE
-      WHEN DATETIME("ts") IS NULL
+      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -135,7 +135,7 @@ WITH "segl_usr" AS (
   FROM "events"
   WHERE
     CASE
-      WHEN DATETIME("ts") IS NULL
+      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'

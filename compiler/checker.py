@@ -756,6 +756,7 @@ class _Checker:
                 f"'{node.name}' is a keyword, read here where an operand goes: one is missing"
             )
         if scope is not None:
+            hints += _undeclared_key_hint(scope, node.name)
             message = f"unknown name '{node.name}' (not a column of '{scope.name}')"
         else:
             message = f"unknown tag, segment or layering '{node.name}'"
@@ -788,8 +789,7 @@ class _Checker:
         column_type = source.column_type(node.column)
         if column_type is None:
             hints = list(did_you_mean(node.column, [c for c, _ in source.columns]))
-            if node.column == source.user_column:
-                hints.append(f"declare it in the source to use it: {node.column}: number")
+            hints += _undeclared_key_hint(source, node.column)
             self.error(
                 "E0303",
                 f"source '{source.name}' has no column '{node.column}'",
@@ -1265,3 +1265,16 @@ def _check(
         alerts,
     )
     return project, checker.diagnostics
+
+
+def _undeclared_key_hint(source: ir.Source, column: str) -> list[str]:
+    """A source's key or user column is read by segl but is a value only when declared
+    among its columns (of the type the table holds: segl cannot tell numbers from text
+    before it sees the database)."""
+    if column != source.user_column:
+        return []
+    return [
+        f"'{column}' is the {'user' if source.kind == 'event' else 'key'} column of "
+        f"'{source.name}': declare it among its columns to read it: {column}: string (or "
+        "number, as the table holds it)"
+    ]

@@ -1475,7 +1475,13 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
     """Format rule files in place (or check that they are formatted)."""
     from segl.dsl.formatter import format_program
     from segl.dsl.parser import parse_program
-    from segl.runtime.project import empty_path, no_such_path, read_rule_file, rule_files
+    from segl.runtime.project import (
+        empty_path,
+        no_rule_files,
+        no_such_path,
+        read_rule_file,
+        rule_files,
+    )
 
     changed: list[Path] = []
     problems: list[Diagnostic] = []
@@ -1487,7 +1493,10 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
         if not Path(root).exists() and not Path(root).is_symlink():
             problems.append(no_such_path(Path(root)))
             continue
-        for file in rule_files(Path(root)):
+        files = rule_files(Path(root))
+        if not files:  # `fmt --check` of the wrong folder must not pass in CI
+            problems.append(no_rule_files(Path(root)))
+        for file in files:
             try:
                 text = read_rule_file(file, str(file))
                 texts[str(file)] = text

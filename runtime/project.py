@@ -546,14 +546,7 @@ def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
         if warning.span is not None and warning.span.file not in loaded.texts:
             loaded.texts[warning.span.file] = loaded.settings.text
     if not files:
-        loaded.diagnostics.append(
-            Diagnostic(
-                "E0103",
-                f"no .segl rule files in {root}",
-                None,
-                ("a project is a folder with a segl.toml and .segl files; see examples/retail",),
-            )
-        )
+        loaded.diagnostics.append(no_rule_files(root))
         return loaded
     for file in files:
         label = _label(file, root)
@@ -570,6 +563,15 @@ def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
     loaded.diagnostics.extend(diagnostics)
     loaded.project = project
     return loaded
+
+
+def no_rule_files(folder: Path) -> Diagnostic:
+    return Diagnostic(
+        "E0103",
+        f"no .segl rule files in {folder}",
+        None,
+        ("a project is a folder with a segl.toml and .segl files; see examples/retail",),
+    )
 
 
 def errors_first(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -92,6 +92,18 @@ def test_profile_column_without_source_gets_a_hint() -> None:
     assert diag.hints == ("did you mean 'users.city'?",)
 
 
+def test_an_undeclared_key_column_says_to_declare_it() -> None:
+    diag = only_error("tag members = users.user_id")
+    assert diag.code == "E0303"
+    assert diag.hints[-1] == (
+        "'user_id' is the key column of 'users': declare it among its columns to read it: "
+        "user_id: string (or number, as the table holds it)"
+    )
+    diag = only_error("tag buyers = count(orders where user_id > 0)")
+    assert diag.code == "E0301"
+    assert diag.hints[-1].startswith("'user_id' is the user column of 'orders': declare it")
+
+
 def test_a_column_of_the_exact_name_wins_over_a_close_tag_name() -> None:
     # `city_tag` is close to `city` too (and is the tag being defined): not the hint
     diag = only_error("tag city_tag = city")

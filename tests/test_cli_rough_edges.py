@@ -563,6 +563,13 @@ def test_rule_files_that_cannot_be_read_are_e0104_not_skipped(
     missing = cli("fmt", tmp_path / "no_such_folder")
     assert missing.code == 1, missing.output
     assert "E0104 no such project folder or file" in missing.err
+    # a folder without rule files: as `check` says (`fmt --check` of the wrong folder
+    # passed a CI job, printing nothing)
+    (tmp_path / "empty").mkdir()
+    for arguments in (("fmt",), ("fmt", "--check"), ("check",)):
+        empty = cli(*arguments, tmp_path / "empty")
+        assert empty.code == 1, (arguments, empty.output)
+        assert "E0103 no .segl rule files in" in empty.err, (arguments, empty.err)
 
 
 # ------------------------------------------------------------- 12. README tour

@@ -840,8 +840,18 @@ def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
 @click.argument("project_arg", metavar="[PROJECT]", required=False)
 @project_option
 @db_option
-@click.option("--from", "from_text", required=True, help="The earlier stored run's as-of.")
-@click.option("--to", "to_text", required=True, help="The later stored run's as-of.")
+@click.option(
+    "--from", "from_text", required=True, help="The as-of of the stored run the users move from."
+)
+@click.option(
+    "--to",
+    "to_text",
+    required=True,
+    help=(
+        "The as-of of the stored run they move to (earlier than --from: the matrix "
+        "backwards in time)."
+    ),
+)
 @format_option("text", "json", "html")
 @click.option(
     "--out", "out", default=None, type=click.Path(), help="Write the output here (html needs it)."

@@ -556,6 +556,30 @@ def test_a_window_inside_the_quiet_hours_is_still_refused(
     assert result.err.count("E0704") == 1
 
 
+NEVER_TRUE = """journey nudge "A step never TRUE, a template with no name" {
+    enter on orders
+    step nameless: send sms ""
+    step dead: send sms "x" if null
+    step off: send sms "x" if false
+}
+"""
+
+
+def test_a_condition_never_true_and_an_empty_template_are_refused(
+    cli: Cli, write_project: WriteProject
+) -> None:
+    """`if null` made every decision `skipped`, `send sms ""` asked the channel for no
+    template: both passed `segl check`."""
+    result = cli("check", project(write_project, NEVER_TRUE))
+    assert result.code == 1, result.output
+    nameless = located(result, NEVER_TRUE, 'step nameless: send sms ""', "E0712")
+    assert "step 'nameless' sends an empty template name" in nameless[0]
+    dead = located(result, NEVER_TRUE, "null", "E0704")
+    assert "its condition is always null, never TRUE" in dead[0]
+    off = located(result, NEVER_TRUE, "false", "E0704")
+    assert "its condition is always false, never TRUE" in off[0]
+
+
 @pytest.mark.parametrize(
     "command",
     [

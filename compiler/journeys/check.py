@@ -393,10 +393,25 @@ class JourneyChecker:
                 step.span,
                 "move the window out of the policy's quiet hours",
             )
+        if not step.template.strip():
+            self.error(
+                "E0712",
+                f"step '{step.name}' sends an empty template name",
+                step.span,
+                f'name the template the channel renders: send {step.channel} "welcome_coupon"',
+            )
         condition = None
         what = f"the condition of step '{step.name}'"
         if step.condition is not None:
             expr = self.checker.condition(step.condition, None, what)
+            if isinstance(expr, ir.Literal) and expr.value is not True:
+                self.error(
+                    "E0704",
+                    f"step '{step.name}' can never be sent: its condition is always "
+                    f"{'false' if expr.value is False else 'null'}, never TRUE",
+                    step.condition.span,
+                    "a step's `if` is a condition over tags: if purchases == 1",
+                )
             condition = self._hidden(journey, f"{step.name}{model.HIDDEN}if", expr)
         payload = self._payload(journey, step)
         return model.Step(

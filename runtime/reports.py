@@ -515,15 +515,13 @@ def run_experiment(
                 (_number_or_none(value), int(count))
             )
     control = experiment.control
+    summaries = _Summaries(values)
     arms: list[Json] = []
     for arm in experiment.arms:
         metrics: Json = {}
         for index, metric in enumerate(experiment.metrics):
             metrics[metric.name] = _arm_metric(
-                metric,
-                values.get((arm.name, index), []),
-                values.get((control, index), []),
-                arm.name == control,
+                metric, summaries, (arm.name, index), (control, index), arm.name == control
             )
         arms.append({"arm": arm.name, "users": users[arm.name], "metrics": metrics})
     counts = [users[arm.name] for arm in experiment.arms]
@@ -544,23 +542,42 @@ def run_experiment(
 Histogram = Sequence[tuple[float | None, int]]
 
 
+class _Summaries:
+    """Each (arm, metric)'s histogram summarised once: control's is every other arm's
+    baseline (its exact sums expand one value per user)."""
+
+    def __init__(self, values: Mapping[tuple[str, int], Histogram]) -> None:
+        self.values = values
+        self._summaries: dict[tuple[str, int], stats.Summary] = {}
+
+    def histogram(self, key: tuple[str, int]) -> Histogram:
+        return self.values.get(key, [])
+
+    def summary(self, key: tuple[str, int]) -> stats.Summary:
+        if key not in self._summaries:
+            self._summaries[key] = stats.summarise_counts(_numbers(self.histogram(key)))
+        return self._summaries[key]
+
+
 def _arm_metric(
     metric: model.ExperimentMetric,
-    values: Histogram,
-    control: Histogram,
+    summaries: _Summaries,
+    arm: tuple[str, int],
+    control: tuple[str, int],
     is_control: bool,
 ) -> Json:
     """One arm's metric (SPEC §3.3) from the histograms of the arm's and control's values:
     a share's values are 1 (TRUE) or 0 per user; a mean's nulls are left out, as SQL does."""
     if metric.kind == model.SHARE:
-        hits, control_hits = _ones(values), _ones(control)
-        users, control_users = _users(values), _users(control)
+        values, baseline = summaries.histogram(arm), summaries.histogram(control)
+        hits, control_hits = _ones(values), _ones(baseline)
+        users, control_users = _users(values), _users(baseline)
         mean = hits / users if users else None
         difference = stats.proportions((hits, users), (control_hits, control_users))
     else:
-        summary = stats.summarise_counts(_numbers(values))
+        summary = summaries.summary(arm)
         mean = summary.mean
-        difference = stats.welch(summary, stats.summarise_counts(_numbers(control)))
+        difference = stats.welch(summary, summaries.summary(control))
     return stats.arm_metric(mean, None if is_control else difference)
 
 

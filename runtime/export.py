@@ -13,11 +13,10 @@ Members come in key order, so two exports of one run are byte-identical.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -156,11 +155,25 @@ def _csv_value(value: Any) -> str:
 
 
 def as_csv(tags: Sequence[ir.Tag], rows: Sequence[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([KEY, *(t.name for t in tags)])
-    writer.writerows([[_csv_value(v) for v in row] for row in rows])
-    return out.getvalue()
+    lines = [_csv_line([KEY, *(t.name for t in tags)])]
+    lines += [_csv_line([_csv_value(v) for v in row]) for row in rows]
+    return "".join(lines)
+
+
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def _csv_line(fields: Sequence[str]) -> str:
+    """One CSV record ending in "\n" (RFC 4180 quoting): a field holding a comma, a quote
+    or a line break of either kind is quoted. Python's csv module quotes a lone "\r" only
+    when it is part of the line terminator, and readers split the record there."""
+    if list(fields) == [""]:  # a record of one empty field is not an empty line
+        return '""\n'
+    quoted = (
+        '"' + field.replace('"', '""') + '"' if _CSV_SPECIAL.search(field) else field
+        for field in fields
+    )
+    return ",".join(quoted) + "\n"
 
 
 _PARQUET_TYPES = {

@@ -378,7 +378,8 @@ tag born = users.born
         "2026-10-02 10:00:00x",
         "",
         "abc",
-        "2026-10-31 23:00:00",  # the only valid one after 10-01: `latest`
+        "2026-10-31 23:00:00",  # valid
+        "2026-10-31 23:59:59.9999",  # valid, the latest (not carried into 11-01)
         "2026-02-30 10:00:00",
         "2026-10-31 24:00:00",
         "2026-11-31",
@@ -388,9 +389,10 @@ tag born = users.born
     got = run_on(engine, project, {"users": users, "orders": orders}, as_of)
     assert got.tags["joined"] == {1: None, 2: dt.datetime(2026, 1, 2, 3, 4, 5)}
     assert got.tags["born"] == {1: None, 2: dt.date(1992, 2, 29)}
-    assert got.tags["orders_seen"] == {1: 2, 2: 0}
-    assert got.tags["latest"] == {1: dt.datetime(2026, 10, 31, 23), 2: None}
-    valid = {0: dt.datetime(2026, 10, 1, 10), 4: dt.datetime(2026, 10, 31, 23)}
+    latest = dt.datetime(2026, 10, 31, 23, 59, 59, 999900)
+    assert got.tags["orders_seen"] == {1: 3, 2: 0}
+    assert got.tags["latest"] == {1: latest, 2: None}
+    valid = {0: dt.datetime(2026, 10, 1, 10), 4: dt.datetime(2026, 10, 31, 23), 5: latest}
     parsed = [{**o, "paid_at": valid.get(i)} for i, o in enumerate(orders)]
     people = [
         {**users[0], "joined": None, "born": None},

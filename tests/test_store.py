@@ -334,6 +334,29 @@ def test_export_csv_has_a_header_and_the_key_first(cli: Cli, exported: tuple[Pat
     ]
 
 
+@pytest.mark.parametrize("reader", ["python", "duckdb"])
+def test_export_csv_quotes_every_line_break(reader: str, tmp_path: Path) -> None:
+    """A lone carriage return was written unquoted (Python's csv module quotes it only
+    when it is part of the line terminator): readers split that record in two."""
+    from segl.compiler.ir import Literal, Tag
+    from segl.compiler.types import Type
+    from segl.runtime.export import as_csv
+
+    note = Tag("note", None, Literal("x", Type.STRING))
+    keys = ["cr\rkey", "lf\nkey", "crlf\r\nkey", 'q"uote', "com,ma", " spaced ", "", "plain"]
+    notes = ["a\rb", "x", None, "", '"', "\r", "ok", "\n"]
+    text = as_csv([note], list(zip(keys, notes, strict=True)))
+    path = tmp_path / "out.csv"
+    path.write_text(text, "utf-8", newline="")
+    if reader == "python":
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    else:
+        query = f"SELECT * FROM read_csv('{path}', header=true, all_varchar=true, quote='\"')"
+        rows = [["user", "note"], *[[k or "", n or ""] for k, n in duckdb.sql(query).fetchall()]]
+    assert rows == [["user", "note"], *[[k, n or ""] for k, n in zip(keys, notes, strict=True)]]
+
+
 def test_export_jsonl_is_typed_and_defaults_to_the_latest_run(
     cli: Cli, exported: tuple[Path, Path]
 ) -> None:

@@ -224,9 +224,14 @@ class SQLite(Target):
 def _no_calendar_time(column: exp.Expression, function: str) -> exp.Expression:
     """Whether a column's text is no time of the calendar: text SQLite cannot read (null),
     or a day no calendar has ('2026-02-30') or hour 24, which DATETIME() and DATE() keep as
-    written and a '+0 days' modifier carries into the next month or day."""
-    as_read = fn(function, column.copy())
-    carried = fn(function, column.copy(), exp.Literal.string("+0 days"))
-    return exp.Coalesce(
+    written and a '+0 days' modifier carries into the next month or day. The modifier is
+    applied to the whole seconds only: it rounds a fraction of .9995 or more up to the next
+    second (and 23:59:59.9999 into the next day)."""
+    unreadable = exp.Is(this=fn(function, column.copy()), expression=exp.null())
+    whole = fn("SUBSTR", column.copy(), exp.Literal.number(1), exp.Literal.number(19))
+    as_read = fn(function, whole)
+    carried = fn(function, whole.copy(), exp.Literal.string("+0 days"))
+    moved = exp.Coalesce(
         this=exp.NEQ(this=as_read, expression=carried), expressions=[exp.Literal.number(1)]
     )
+    return exp.Or(this=unreadable, expression=moved)

@@ -11,7 +11,11 @@ WITH "segl_usr" AS (
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
     CASE
-      WHEN COALESCE(DATETIME("u"."created_at") <> DATETIME("u"."created_at", '+0 days'), 1)
+      WHEN DATETIME("u"."created_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("u"."created_at", 1, 19)) <> DATETIME(SUBSTR("u"."created_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("u"."created_at") = 10
       THEN "u"."created_at" || ' 00:00:00'
@@ -31,7 +35,8 @@ WITH "segl_usr" AS (
   SELECT
     "lead_id" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
+      WHEN DATETIME("ts") IS NULL
+      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -42,7 +47,8 @@ WITH "segl_usr" AS (
       ELSE "ts"
     END AS "_t",
     CASE
-      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
+      WHEN DATETIME("ts") IS NULL
+      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -58,7 +64,8 @@ WITH "segl_usr" AS (
   FROM "nev_events"
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
+      WHEN DATETIME("ts") IS NULL
+      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'

@@ -61,7 +61,11 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
-        WHEN COALESCE(DATETIME("s"."bound_at") <> DATETIME("s"."bound_at", '+0 days'), 1)
+        WHEN DATETIME("s"."bound_at") IS NULL
+        OR COALESCE(
+          DATETIME(SUBSTR("s"."bound_at", 1, 19)) <> DATETIME(SUBSTR("s"."bound_at", 1, 19), '+0 days'),
+          1
+        )
         THEN NULL
         WHEN LENGTH("s"."bound_at") = 10
         THEN "s"."bound_at" || ' 00:00:00'
@@ -92,7 +96,11 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
-        WHEN COALESCE(DATETIME("s"."ts") <> DATETIME("s"."ts", '+0 days'), 1)
+        WHEN DATETIME("s"."ts") IS NULL
+        OR COALESCE(
+          DATETIME(SUBSTR("s"."ts", 1, 19)) <> DATETIME(SUBSTR("s"."ts", 1, 19), '+0 days'),
+          1
+        )
         THEN NULL
         WHEN LENGTH("s"."ts") = 10
         THEN "s"."ts" || ' 00:00:00'
@@ -159,7 +167,11 @@ FROM (
     )
     AND (
       CASE
-        WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
+        WHEN DATETIME("s"."registered_at") IS NULL
+        OR COALESCE(
+          DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
+          1
+        )
         THEN NULL
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
@@ -171,7 +183,11 @@ FROM (
         ELSE "s"."registered_at"
       END IS NULL
       OR CASE
-        WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
+        WHEN DATETIME("s"."registered_at") IS NULL
+        OR COALESCE(
+          DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
+          1
+        )
         THEN NULL
         WHEN LENGTH("s"."registered_at") = 10
         THEN "s"."registered_at" || ' 00:00:00'
@@ -228,7 +244,11 @@ FROM (
       END AS TEXT) IS NULL
     )
     AND CASE
-      WHEN COALESCE(DATETIME("s"."bound_at") <> DATETIME("s"."bound_at", '+0 days'), 1)
+      WHEN DATETIME("s"."bound_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("s"."bound_at", 1, 19)) <> DATETIME(SUBSTR("s"."bound_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
@@ -250,7 +270,11 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN COALESCE(DATETIME("s"."bound_at") <> DATETIME("s"."bound_at", '+0 days'), 1)
+      WHEN DATETIME("s"."bound_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("s"."bound_at", 1, 19)) <> DATETIME(SUBSTR("s"."bound_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("s"."bound_at") = 10
       THEN "s"."bound_at" || ' 00:00:00'
@@ -272,7 +296,11 @@ FROM (
       CAST("s"."device_id" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN COALESCE(DATETIME("s"."ts") <> DATETIME("s"."ts", '+0 days'), 1)
+      WHEN DATETIME("s"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("s"."ts", 1, 19)) <> DATETIME(SUBSTR("s"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
@@ -293,7 +321,11 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN COALESCE(DATETIME("s"."ts") <> DATETIME("s"."ts", '+0 days'), 1)
+      WHEN DATETIME("s"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("s"."ts", 1, 19)) <> DATETIME(SUBSTR("s"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("s"."ts") = 10
       THEN "s"."ts" || ' 00:00:00'
@@ -2203,7 +2235,11 @@ WITH "segl_usr" AS (
   SELECT
     "u"."_pu" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("u"."registered_at") <> DATETIME("u"."registered_at", '+0 days'), 1)
+      WHEN DATETIME("u"."registered_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("u"."registered_at", 1, 19)) <> DATETIME(SUBSTR("u"."registered_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
@@ -2216,7 +2252,11 @@ WITH "segl_usr" AS (
     END AS "p_0",
     "u"."city" AS "p_1",
     CASE
-      WHEN COALESCE(DATE("u"."birthday") <> DATE("u"."birthday", '+0 days'), 1)
+      WHEN DATE("u"."birthday") IS NULL
+      OR COALESCE(
+        DATE(SUBSTR("u"."birthday", 1, 19)) <> DATE(SUBSTR("u"."birthday", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       ELSE "u"."birthday"
     END AS "p_2",
@@ -2256,7 +2296,11 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
+          WHEN DATETIME("s"."registered_at") IS NULL
+          OR COALESCE(
+            DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
+            1
+          )
           THEN NULL
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
@@ -2268,7 +2312,11 @@ WITH "segl_usr" AS (
           ELSE "s"."registered_at"
         END IS NULL
         OR CASE
-          WHEN COALESCE(DATETIME("s"."registered_at") <> DATETIME("s"."registered_at", '+0 days'), 1)
+          WHEN DATETIME("s"."registered_at") IS NULL
+          OR COALESCE(
+            DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
+            1
+          )
           THEN NULL
           WHEN LENGTH("s"."registered_at") = 10
           THEN "s"."registered_at" || ' 00:00:00'
@@ -2313,7 +2361,11 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN COALESCE(DATETIME("s"."valid_from") <> DATETIME("s"."valid_from", '+0 days'), 1)
+          WHEN DATETIME("s"."valid_from") IS NULL
+          OR COALESCE(
+            DATETIME(SUBSTR("s"."valid_from", 1, 19)) <> DATETIME(SUBSTR("s"."valid_from", 1, 19), '+0 days'),
+            1
+          )
           THEN NULL
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
@@ -2325,7 +2377,11 @@ WITH "segl_usr" AS (
           ELSE "s"."valid_from"
         END IS NULL
         OR CASE
-          WHEN COALESCE(DATETIME("s"."valid_from") <> DATETIME("s"."valid_from", '+0 days'), 1)
+          WHEN DATETIME("s"."valid_from") IS NULL
+          OR COALESCE(
+            DATETIME(SUBSTR("s"."valid_from", 1, 19)) <> DATETIME(SUBSTR("s"."valid_from", 1, 19), '+0 days'),
+            1
+          )
           THEN NULL
           WHEN LENGTH("s"."valid_from") = 10
           THEN "s"."valid_from" || ' 00:00:00'
@@ -2339,7 +2395,11 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN COALESCE(DATETIME("s"."valid_to") <> DATETIME("s"."valid_to", '+0 days'), 1)
+          WHEN DATETIME("s"."valid_to") IS NULL
+          OR COALESCE(
+            DATETIME(SUBSTR("s"."valid_to", 1, 19)) <> DATETIME(SUBSTR("s"."valid_to", 1, 19), '+0 days'),
+            1
+          )
           THEN NULL
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
@@ -2351,7 +2411,11 @@ WITH "segl_usr" AS (
           ELSE "s"."valid_to"
         END IS NULL
         OR '2026-11-01 00:00:00' < CASE
-          WHEN COALESCE(DATETIME("s"."valid_to") <> DATETIME("s"."valid_to", '+0 days'), 1)
+          WHEN DATETIME("s"."valid_to") IS NULL
+          OR COALESCE(
+            DATETIME(SUBSTR("s"."valid_to", 1, 19)) <> DATETIME(SUBSTR("s"."valid_to", 1, 19), '+0 days'),
+            1
+          )
           THEN NULL
           WHEN LENGTH("s"."valid_to") = 10
           THEN "s"."valid_to" || ' 00:00:00'
@@ -2371,7 +2435,11 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("e"."paid_at") <> DATETIME("e"."paid_at", '+0 days'), 1)
+      WHEN DATETIME("e"."paid_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."paid_at", 1, 19)) <> DATETIME(SUBSTR("e"."paid_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
@@ -2385,7 +2453,11 @@ WITH "segl_usr" AS (
     "e"."coupon_id" AS "c1",
     "e"."brand" AS "c2",
     CASE
-      WHEN COALESCE(DATETIME("e"."paid_at") <> DATETIME("e"."paid_at", '+0 days'), 1)
+      WHEN DATETIME("e"."paid_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."paid_at", 1, 19)) <> DATETIME(SUBSTR("e"."paid_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
@@ -2422,7 +2494,11 @@ WITH "segl_usr" AS (
     ON "w"."_u" = "m"."person"
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("e"."paid_at") <> DATETIME("e"."paid_at", '+0 days'), 1)
+      WHEN DATETIME("e"."paid_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."paid_at", 1, 19)) <> DATETIME(SUBSTR("e"."paid_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."paid_at") = 10
       THEN "e"."paid_at" || ' 00:00:00'
@@ -2541,7 +2617,11 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
+      WHEN DATETIME("e"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2552,7 +2632,11 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END AS "_t",
     CASE
-      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
+      WHEN DATETIME("e"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2587,7 +2671,11 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
+      WHEN DATETIME("e"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2655,7 +2743,11 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("e"."claimed_at") <> DATETIME("e"."claimed_at", '+0 days'), 1)
+      WHEN DATETIME("e"."claimed_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."claimed_at", 1, 19)) <> DATETIME(SUBSTR("e"."claimed_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
@@ -2689,7 +2781,11 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("e"."claimed_at") <> DATETIME("e"."claimed_at", '+0 days'), 1)
+      WHEN DATETIME("e"."claimed_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."claimed_at", 1, 19)) <> DATETIME(SUBSTR("e"."claimed_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
@@ -2701,7 +2797,11 @@ WITH "segl_usr" AS (
       ELSE "e"."claimed_at"
     END < '2026-11-01 00:00:00'
     AND CASE
-      WHEN COALESCE(DATETIME("e"."claimed_at") <> DATETIME("e"."claimed_at", '+0 days'), 1)
+      WHEN DATETIME("e"."claimed_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."claimed_at", 1, 19)) <> DATETIME(SUBSTR("e"."claimed_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."claimed_at") = 10
       THEN "e"."claimed_at" || ' 00:00:00'
@@ -2723,7 +2823,11 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("e"."bound_at") <> DATETIME("e"."bound_at", '+0 days'), 1)
+      WHEN DATETIME("e"."bound_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."bound_at", 1, 19)) <> DATETIME(SUBSTR("e"."bound_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
@@ -2757,7 +2861,11 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("e"."bound_at") <> DATETIME("e"."bound_at", '+0 days'), 1)
+      WHEN DATETIME("e"."bound_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."bound_at", 1, 19)) <> DATETIME(SUBSTR("e"."bound_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."bound_at") = 10
       THEN "e"."bound_at" || ' 00:00:00'
@@ -2779,7 +2887,11 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
+      WHEN DATETIME("e"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2790,7 +2902,11 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END AS "_t",
     CASE
-      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
+      WHEN DATETIME("e"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2806,7 +2922,11 @@ WITH "segl_usr" AS (
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS TEXT)
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
+      WHEN DATETIME("e"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'
@@ -2817,7 +2937,11 @@ WITH "segl_usr" AS (
       ELSE "e"."ts"
     END < '2026-11-01 00:00:00'
     AND CASE
-      WHEN COALESCE(DATETIME("e"."ts") <> DATETIME("e"."ts", '+0 days'), 1)
+      WHEN DATETIME("e"."ts") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("e"."ts") = 10
       THEN "e"."ts" || ' 00:00:00'

@@ -12,7 +12,11 @@ WITH "segl_usr" AS (
     "u"."city" AS "p_1",
     CAST("u"."balance" AS REAL) AS "p_2",
     CASE
-      WHEN COALESCE(DATETIME("u"."registered_at") <> DATETIME("u"."registered_at", '+0 days'), 1)
+      WHEN DATETIME("u"."registered_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("u"."registered_at", 1, 19)) <> DATETIME(SUBSTR("u"."registered_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("u"."registered_at") = 10
       THEN "u"."registered_at" || ' 00:00:00'
@@ -32,7 +36,11 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("paid_at") <> DATETIME("paid_at", '+0 days'), 1)
+      WHEN DATETIME("paid_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("paid_at", 1, 19)) <> DATETIME(SUBSTR("paid_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
@@ -49,7 +57,11 @@ WITH "segl_usr" AS (
   FROM "orders"
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("paid_at") <> DATETIME("paid_at", '+0 days'), 1)
+      WHEN DATETIME("paid_at") IS NULL
+      OR COALESCE(
+        DATETIME(SUBSTR("paid_at", 1, 19)) <> DATETIME(SUBSTR("paid_at", 1, 19), '+0 days'),
+        1
+      )
       THEN NULL
       WHEN LENGTH("paid_at") = 10
       THEN "paid_at" || ' 00:00:00'
@@ -110,7 +122,8 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
-      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
+      WHEN DATETIME("ts") IS NULL
+      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -122,7 +135,8 @@ WITH "segl_usr" AS (
     END AS "_t",
     "name" AS "c0",
     CASE
-      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
+      WHEN DATETIME("ts") IS NULL
+      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'
@@ -135,7 +149,8 @@ WITH "segl_usr" AS (
   FROM "events"
   WHERE
     CASE
-      WHEN COALESCE(DATETIME("ts") <> DATETIME("ts", '+0 days'), 1)
+      WHEN DATETIME("ts") IS NULL
+      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
       THEN NULL
       WHEN LENGTH("ts") = 10
       THEN "ts" || ' 00:00:00'

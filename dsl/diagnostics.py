@@ -110,18 +110,31 @@ def _caret_line(source_line: str, span: Span) -> str:
     return prefix + "^" * max(sum(_width(ch) for ch in underlined), 1)
 
 
+def _narrower_than(text: str, limit: int) -> bool:
+    """Whether `text` takes fewer than `limit` terminal cells (measured up to the limit)."""
+    cells = 0
+    for char in text:
+        cells += _width(char)
+        if cells >= limit:
+            return False
+    return True
+
+
 def _excerpt(source_line: str, span: Span) -> tuple[str, str]:
     """The source line and its caret line, each cut to MAX_SHOWN characters. When the span
     starts further right than that, the line's head is cut instead (shown as `…`), so the
     caret stays in view with LEAD characters before it."""
     start = max(span.column - 1, 0)
-    if sum(_width(ch) for ch in source_line[:start]) < MAX_SHOWN - LEAD:
-        shown, caret = visible(source_line, "\t"), _caret_line(source_line, span)
+    # only the MAX_SHOWN characters shown are measured and escaped: a line of 10^5
+    # characters with thousands of diagnostics was quadratic
+    if _narrower_than(source_line[:start], MAX_SHOWN - LEAD):
+        line = source_line[:MAX_SHOWN]
+        shown, caret = visible(line, "\t"), _caret_line(line, span)
         return shown[:MAX_SHOWN], caret[:MAX_SHOWN]
     skip = start - LEAD
     end_column = span.end_column - skip if span.end_line == span.line else span.end_column
     shifted = replace(span, column=span.column - skip, end_column=end_column)
-    tail = source_line[skip:]
+    tail = source_line[skip : skip + MAX_SHOWN]
     shown, caret = visible(tail, "\t"), _caret_line(tail, shifted)
     return "…" + shown[: MAX_SHOWN - 1], " " + caret[: MAX_SHOWN - 1]
 
@@ -130,12 +143,15 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -
     """`file:line:col: CODE message`, the source line, a caret under the span, hints.
     Control and bidi characters are shown as `<U+XXXX>`, never written raw."""
     blocks: list[str] = []
+    split: dict[str, list[str]] = {}  # each file split once, however many diagnostics
     for diag in diagnostics:
         label = "" if diag.is_error else "warning: "
         lines = [visible(f"{diag.location()}{diag.code} {label}{diag.message}", "\t\n")]
         text = sources.get(diag.span.file) if diag.span else None
         if diag.span is not None and text is not None and diag.span.line > 0:
-            lines_of_file = source_lines(text)
+            if diag.span.file not in split:
+                split[diag.span.file] = source_lines(text)
+            lines_of_file = split[diag.span.file]
             if diag.span.line <= len(lines_of_file):
                 shown, caret = _excerpt(lines_of_file[diag.span.line - 1], diag.span)
                 lines += [f"    {shown}", f"    {caret}"]

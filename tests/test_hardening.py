@@ -488,6 +488,31 @@ def test_a_span_far_right_on_a_long_line_keeps_its_caret_in_view(before: int) ->
         raise AssertionError(f"no character at cell {at}: {shown!r}")
 
 
+def test_many_diagnostics_on_one_long_line_measure_only_what_is_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each diagnostic measured and escaped the whole line: an `in` list of 60,000 strings
+    against a number (60,000 E0401 on a line of 0.5 MB) took minutes to print."""
+    from segl.dsl import diagnostics
+
+    line = ", ".join(f'"{i}"' for i in range(3_000))
+    spans = [m.start() + 1 for m in re.finditer('"', line)][::2]
+    found = [Diagnostic("E0401", "type", Span("f", 1, at, 1, at + 3)) for at in spans]
+    measured = 0
+    width = diagnostics._width
+
+    def counted(char: str) -> int:
+        nonlocal measured
+        measured += 1
+        return width(char)
+
+    monkeypatch.setattr(diagnostics, "_width", counted)
+    rendered = render_text(found, {"f": line}).split("\n")
+    assert len(rendered) == 3 * len(found)
+    assert measured <= len(found) * 3 * 200  # a few lines of MAX_SHOWN cells each
+    assert rendered[-2].startswith("    …") and rendered[-2].endswith('"2999"')
+
+
 @pytest.mark.parametrize("name", ["localtime", "posixrules"])
 def test_a_host_dependent_zone_name_is_no_zone(name: str) -> None:
     """`localtime` is a file of the tz folder standing for the host's own zone: a project

@@ -46,6 +46,7 @@ from segl.runtime.engines import (
     UnsupportedURL,
     connect,
     database_file,
+    shown_url,
 )
 from segl.runtime.project import (
     CONFIG_FILE,
@@ -194,10 +195,11 @@ def open_engine(
         hint = "e.g. --db duckdb:///warehouse.duckdb (an unset shell variable gives '')"
         fail([Diagnostic("E0606", problem, None, (hint,))], usage=True, fmt=fmt)
     chosen, base = chosen_database(url, loaded)
+    shown = shown_url(chosen)  # without its password: diagnostics reach CI logs
 
     def waiting(detail: str) -> None:
         click.echo(
-            f"waiting up to {lock_timeout:g} s for {chosen}: another process holds it",
+            f"waiting up to {lock_timeout:g} s for {shown}: another process holds it",
             err=True,
         )
 
@@ -222,7 +224,7 @@ def open_engine(
             [
                 Diagnostic(
                     "E0605",
-                    f"cannot open {chosen}: another process holds the database file "
+                    f"cannot open {shown}: another process holds the database file "
                     f"{err.path} (waited {err.waited:.1f} s)",
                     None,
                     (
@@ -235,10 +237,7 @@ def open_engine(
             fmt=fmt,
         )
     except EngineError as err:
-        hint = (
-            "check that the URL names a database of its kind (duckdb:/// a DuckDB file, "
-            "sqlite:/// a SQLite file) that is reachable"
-        )
+        hint = _unreachable_hint(chosen)
         if not read_only and any(words in str(err) for words in READ_ONLY_WORDS):
             hint = (
                 "this command writes to the database (results, journey state or scratch "
@@ -246,11 +245,24 @@ def open_engine(
             )
         elif any(words in str(err) for words in LOCKED_WORDS):
             hint = err.hint or hint
-        fail([Diagnostic("E0605", f"cannot open {chosen}: {err}", None, (hint,))], fmt=fmt)
+        said = str(err).replace(chosen, shown)
+        fail([Diagnostic("E0605", f"cannot open {shown}: {said}", None, (hint,))], fmt=fmt)
     try:
         yield engine
     finally:
         engine.close()
+
+
+def _unreachable_hint(url: str) -> str:
+    if database_file(url) is not None:
+        return (
+            "check that the URL names a database of its kind (duckdb:/// a DuckDB file, "
+            "sqlite:/// a SQLite file) that is reachable"
+        )
+    return (
+        "check the URL's host, port, database, user and password, and that the server "
+        "accepts connections from this machine"
+    )
 
 
 def _shown(path: Path | str) -> str:

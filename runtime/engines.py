@@ -437,6 +437,17 @@ def url_scheme(url: str) -> str:
         raise UnsupportedURL(f"'{url}' is not a valid URL: {err}") from None
 
 
+_SECRET_PARAMETER = re.compile(r"([?&](?:password|passwd|pwd|token|secret)[^=&]*=)[^&#]*", re.I)
+_USER_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^/@:?#]*):[^/@?#]*@", re.I)
+
+
+def shown_url(url: str) -> str:
+    """A database URL as diagnostics show it: its password, and the values of query
+    parameters named like one (`?password=`, `&token=`), as `***` (a connection error is
+    printed to CI logs and cron mail); the rest as given."""
+    return _SECRET_PARAMETER.sub(r"\1***", _USER_PASSWORD.sub(r"\1:***@", url))
+
+
 def database_file(url: str, base: Path | None = None) -> Path | None:
     """The local file (or chdb folder) a URL names, None for in-memory databases and
     servers. Relative paths are taken from `base`."""

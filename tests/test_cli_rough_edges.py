@@ -698,6 +698,24 @@ def test_an_empty_db_is_a_usage_error(cli: Cli) -> None:
         assert result.code == 2 and "E0606 --db is empty" in result.err, result
 
 
+def test_a_database_password_is_never_printed(cli: Cli) -> None:
+    """`cannot open postgresql://alice:S3cret@...` went to CI logs and cron mail, with a
+    hint about DuckDB and SQLite files."""
+    from segl.runtime.engines import shown_url
+
+    url = "postgresql://alice:S3cret@127.0.0.1:1/wh?sslmode=disable&password=S3cret"
+    result = cli("check", str(RETAIL), "--db", url)
+    assert result.code == 1, result.output
+    assert "S3cret" not in result.output
+    assert "E0605 cannot open postgresql://alice:***@127.0.0.1:1/wh?" in result.err
+    assert "check the URL's host, port, database, user and password" in result.err
+    assert shown_url("duckdb:///w.duckdb") == "duckdb:///w.duckdb"
+    assert (
+        shown_url("clickhouse://u:p@h:9000/db?secure=1") == "clickhouse://u:***@h:9000/db?secure=1"
+    )
+    assert shown_url("postgresql://u@h/db?token=t&user=u") == "postgresql://u@h/db?token=***&user=u"
+
+
 def test_a_project_given_twice_is_a_usage_error(cli: Cli) -> None:
     """`segl deliver proj -p other`: the argument won silently (the other project's
     messages delivered); two different projects are refused, the same one twice is one."""

@@ -1600,6 +1600,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         emit([Diagnostic("E0601", f"a date is out of range: {err}", None, (hint,))], {})
         return 2
+    except EngineError as err:  # a statement no command expected to fail (a timeout)
+        hint = (
+            err.hint
+            or "the database's own words say why (a timeout, a permission, a lost connection)"
+        )
+        emit([Diagnostic("E0605", f"the database refused: {err}", None, (hint,))], {})
+        return 1
     except OSError as err:  # a path the system refuses (too long, a loop of links, ...)
         if err.filename is None:
             return _internal_error(err)

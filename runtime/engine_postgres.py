@@ -93,8 +93,14 @@ class PostgresEngine(Engine):
                     "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
                     [found[0]],
                 ).fetchall()
-        except psycopg.Error:
-            return None  # e.g. a schema name that is not valid
+        except (psycopg.errors.InvalidName, psycopg.errors.SyntaxError):
+            return None  # a name no table can have ("bad name", a.b.c.d)
+        except psycopg.errors.FeatureNotSupported:
+            return None  # db.schema.table: another database's, never readable here
+        except psycopg.Error as err:
+            # a timeout or a dropped connection is no missing table (it was taken for one:
+            # E0602 for tables that exist, an outbox of "0 decisions", alerts not evaluated)
+            raise EngineError(_message(err)) from None
         return {str(column): str(kind) for column, kind in rows}
 
     def fits(self, declared: Type, engine_type: str) -> bool:

@@ -155,6 +155,39 @@ def test_connect_by_url_and_describe_tables(pg_server: provider.Server) -> None:
         engine.close()
 
 
+def test_a_table_it_may_not_look_up_is_no_missing_table(
+    pg_server: provider.Server, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Any error looking a table up (a schema the role may not use, a timeout, a dropped
+    connection) was taken for a missing table: E0602 for tables that exist, an outbox of
+    "0 decisions", alerts "not evaluated yet"."""
+    schema = provider.fresh_schema(pg_server, "lookup")
+    owner = connect(pg_server.url(schema))
+    try:
+        owner.query("CREATE TABLE users (id integer)")
+        owner.query("DROP ROLE IF EXISTS segl_no_usage")
+        owner.query("CREATE ROLE segl_no_usage LOGIN")
+    finally:
+        owner.close()
+    url = pg_server.url(schema).replace("postgres@", "segl_no_usage@")
+    engine = connect(url)
+    try:
+        with pytest.raises(EngineError, match=f"permission denied for schema {schema}"):
+            engine.columns_of(f"{schema}.users")
+        assert engine.columns_of("bad name") is None  # no table can have it
+        assert engine.columns_of("a.b.c.d") is None
+    finally:
+        engine.close()
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    rules = f'source users from table "{schema}.users" key id {{ }}\n'
+    (tmp_path / "p" / "r.segl").write_text(rules, "utf-8")
+    result = cli("check", "p", "--db", url)
+    assert result.code == 1, result.output
+    assert f"E0605 the database refused: permission denied for schema {schema}" in result.err
+    assert "E0602" not in result.err
+
+
 def test_standard_conforming_strings_off_is_refused(pg_server: provider.Server) -> None:
     url = pg_server.url() + "&options=" + "-c%20standard_conforming_strings%3Doff"
     with pytest.raises(EngineError, match="standard_conforming_strings"):

@@ -18,6 +18,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +110,21 @@ def read_audience(
     )
     query = audience_query(engine, store, segment, moment, tags)
     rows = [
-        [row[0], *(engine.decode(v, t.type) for v, t in zip(row[1:], tags, strict=True))]
+        [
+            _plain_key(row[0]),
+            *(engine.decode(v, t.type) for v, t in zip(row[1:], tags, strict=True)),
+        ]
         for row in engine.query(render(query, engine.target))
     ]
     return moment, tags, rows
+
+
+def _plain_key(key: Any) -> Any:
+    """A stored key as a number JSON and Parquet take: a decimal key column (PostgreSQL's
+    numeric(10,0)) comes back as Decimal, which the JSON encoder refused."""
+    if isinstance(key, Decimal):
+        return int(key) if key == key.to_integral_value() else float(key)
+    return key
 
 
 def _json_value(value: Any) -> Any:

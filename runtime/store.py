@@ -303,6 +303,8 @@ def key_type(project: ir.Project, engine: Engine) -> ColumnType:
 # whole numbers wider than 64 bits; decimals of more digits than a double holds exactly
 _WIDE_INTEGER = re.compile(r"(nullable\()*(u?hugeint|u?int(128|256))\)*", re.I)
 _LONG_DECIMAL = re.compile(r"(nullable\()*(decimal|numeric)\((1[6-9]|[2-9]\d)\s*,\s*0\)\)*", re.I)
+# PostgreSQL's `numeric` without a precision holds up to 131,072 digits
+_UNBOUNDED_DECIMAL = re.compile(r"(decimal|numeric)", re.I)
 
 
 def key_column_problem(engine: Engine, engine_type: str) -> str | None:
@@ -317,6 +319,11 @@ def key_column_problem(engine: Engine, engine_type: str) -> str | None:
     if _LONG_DECIMAL.fullmatch(engine_type.strip()):
         return (
             "a decimal of more than 15 digits is read as a double, in which two keys may become one"
+        )
+    if _UNBOUNDED_DECIMAL.fullmatch(engine_type.strip()):
+        return (
+            "a decimal without a declared precision may hold more than 15 digits, read as a "
+            "double, in which two keys may become one"
         )
     if engine.fits(Type.NUMBER, engine_type) or engine.fits(Type.STRING, engine_type):
         return None

@@ -188,6 +188,44 @@ def test_a_table_it_may_not_look_up_is_no_missing_table(
     assert "E0602" not in result.err
 
 
+def test_decimal_keys_are_refused_or_exported_as_numbers(
+    pg_engine: Engine, pg_server: provider.Server, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A plain `numeric` key (any number of digits) passed `check --db`: 2^60 and 2^60 + 1
+    became one user; a numeric(10,0) key made `export --format jsonl` an internal error
+    (the driver's Decimal)."""
+    from segl.runtime.store import key_column_problem
+
+    schema = pg_engine.query("SELECT current_schema()")[0][0]
+    for kind, refused in [
+        ("numeric", True),
+        ("numeric(20,0)", True),
+        ("uuid", True),
+        ("numeric(10,0)", False),
+        ("bigint", False),
+        ("numeric(12,2)", False),
+    ]:
+        pg_engine.query("DROP TABLE IF EXISTS k")
+        pg_engine.query(f"CREATE TABLE k (id {kind})")
+        found = (pg_engine.columns_of("k") or {})["id"]
+        assert (key_column_problem(pg_engine, found) is not None) is refused, kind
+    pg_engine.query("DROP TABLE IF EXISTS k")
+    pg_engine.query("CREATE TABLE users (id numeric(10,0), city text)")
+    pg_engine.query("INSERT INTO users VALUES (1, 'Beijing'), (2, 'Shanghai'), (3, 'Beijing')")
+    url = pg_server.url(str(schema))
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    rules = (
+        'source users from table "users" key id { city: string }\n'
+        'segment bj = users.city == "Beijing"\n'
+    )
+    (tmp_path / "p" / "r.segl").write_text(rules, "utf-8")
+    assert cli("run", "p", "--db", url, "--as-of", "2026-01-01").code == 0
+    result = cli("export", "segment", "bj", "-p", "p", "--db", url, "--format", "jsonl")
+    assert result.code == 0, result.output
+    assert result.out == '{"user": 1}\n{"user": 3}\n'
+
+
 def test_standard_conforming_strings_off_is_refused(pg_server: provider.Server) -> None:
     url = pg_server.url() + "&options=" + "-c%20standard_conforming_strings%3Doff"
     with pytest.raises(EngineError, match="standard_conforming_strings"):

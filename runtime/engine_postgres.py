@@ -26,11 +26,23 @@ except ImportError:  # pragma: no cover - the driver is an optional extra
 # character(n) and citext are left out: they compare ignoring trailing blanks or case.
 _FITS: dict[Type, re.Pattern[str]] = {
     Type.NUMBER: re.compile(r"^(smallint|integer|bigint|real|double precision|numeric(\(.*\))?)$"),
-    Type.STRING: re.compile(r"^(text|character varying(\(\d+\))?)$"),
+    Type.STRING: re.compile(r"^(text|character varying(\(\d+\))?|enum .+)$"),
     Type.BOOL: re.compile(r"^boolean$"),
     Type.DATE: re.compile(r"^date$"),
     Type.TIMESTAMP: re.compile(r"^(timestamp(\(\d\))? with(out)? time zone|date)$"),
 }
+
+
+# A table's columns and their types as format_type writes them; an enum as `enum NAME`
+# (read as text: segl casts string columns to VARCHAR), a domain as its base type
+_COLUMNS = (
+    "SELECT a.attname, CASE t.typtype "
+    "WHEN 'e' THEN 'enum ' || format_type(a.atttypid, a.atttypmod) "
+    "WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod) "
+    "ELSE format_type(a.atttypid, a.atttypmod) END "
+    "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+    "WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+)
 
 
 def _message(err: Exception) -> str:
@@ -88,11 +100,7 @@ class PostgresEngine(Engine):
                 found = cursor.execute("SELECT to_regclass(%s)::oid", [name]).fetchone()
                 if found is None or found[0] is None:
                     return None
-                rows = cursor.execute(
-                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                    "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-                    [found[0]],
-                ).fetchall()
+                rows = cursor.execute(_COLUMNS, [found[0]]).fetchall()
         except (psycopg.errors.InvalidName, psycopg.errors.SyntaxError):
             return None  # a name no table can have ("bad name", a.b.c.d)
         except psycopg.errors.FeatureNotSupported:

@@ -74,6 +74,10 @@ def test_enumerated_and_fixed_text_compare_as_text(engine: Engine, engine_name: 
     )
     for statement in RETYPED.get(engine_name, []):
         engine.query(statement)
+    # `check --db` takes them as strings (PostgreSQL's enum types were E0604)
+    for table, column in (("users", "lvl"), ("users", "code"), ("ev", "tier")):
+        found = (engine.columns_of(table) or {})[column]
+        assert engine.fits(Type.STRING, found), (table, column, found)
     compiled = compile_run(project, AS_OF, engine.target)
     engine.execute_run(compiled.frame, compiled.body_sql())
     got = read_result(compiled, engine)

@@ -71,14 +71,17 @@ class UsageFailed(Failed):
 
 
 def emit(diagnostics: list[Diagnostic], texts: dict[str, str], fmt: str = "text") -> None:
+    """Print diagnostics. A reader gone away (`2>&1 | head -5`) is no reason to stop: the
+    command goes on, and a failure still ends it with its own exit status (not 0)."""
     ordered = errors_first(diagnostics)
-    if fmt == "json":
-        click.echo(render_json(ordered))
-    elif fmt == "github":
-        if ordered:
-            click.echo(render_github(ordered))
-    elif ordered:
-        click.echo(render_text(ordered, texts), err=True)
+    with suppress(BrokenPipeError):
+        if fmt == "json":
+            click.echo(render_json(ordered))
+        elif fmt == "github":
+            if ordered:
+                click.echo(render_github(ordered))
+        elif ordered:
+            click.echo(render_text(ordered, texts), err=True)
 
 
 def fail(

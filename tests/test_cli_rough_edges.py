@@ -677,6 +677,22 @@ def test_a_reader_closing_the_output_early_ends_the_command_quietly(
     assert capsys.readouterr().err == ""
 
 
+def test_a_failure_whose_reader_is_gone_still_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`segl deliver ... 2>&1 | head -5` in a cron wrapper: the failure's diagnostics met
+    a closed pipe, and the command ended with 0 as if `| head` had taken what it wanted."""
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stderr", Closed())
+    (tmp_path / "empty").mkdir()
+    assert main(["check", str(tmp_path / "empty")]) == 1  # E0103, unseen
+    assert main(["check", str(RETAIL), "--db", str(tmp_path / "nowhere.duckdb")]) == 1
+
+
 def test_user_keys_in_text_tables_are_their_digits() -> None:
     """A key is an ID (a phone number, a snowflake ID): `show outbox` and `show
     assignments` printed it with thousands separators, which copied is another ID."""

@@ -123,11 +123,13 @@ def _narrower_than(text: str, limit: int) -> bool:
 def _excerpt(source_line: str, span: Span) -> tuple[str, str]:
     """The source line and its caret line, each cut to MAX_SHOWN characters. When the span
     starts further right than that, the line's head is cut instead (shown as `…`), so the
-    caret stays in view with LEAD characters before it."""
+    caret stays in view with LEAD characters before it. A line shown whole is never cut
+    (escaped control characters make a short line wide)."""
     start = max(span.column - 1, 0)
     # only the MAX_SHOWN characters shown are measured and escaped: a line of 10^5
     # characters with thousands of diagnostics was quadratic
-    if _narrower_than(source_line[:start], MAX_SHOWN - LEAD):
+    whole = len(source_line) <= MAX_SHOWN and len(visible(source_line, "\t")) <= MAX_SHOWN
+    if whole or _narrower_than(source_line[:start], MAX_SHOWN - LEAD):
         line = source_line[:MAX_SHOWN]
         shown, caret = visible(line, "\t"), _caret_line(line, span)
         return shown[:MAX_SHOWN], caret[:MAX_SHOWN]

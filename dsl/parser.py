@@ -1421,9 +1421,11 @@ def _comments(text: str) -> list[tuple[int, int, str]]:
     The text is what follows '#' less the one space that usually parts it from it and
     any trailing whitespace: indentation inside it (commented-out rules) is kept."""
     found: list[tuple[int, int, str]] = []
+    line, counted = 1, 0  # newlines counted up to `counted`: each comment counts on from there
     for match in _COMMENT_SCAN.finditer(text):
         if match.group(0).startswith("#"):
-            line = text.count("\n", 0, match.start()) + 1
+            line += text.count("\n", counted, match.start())
+            counted = match.start()
             column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
             body = match.group(0)[1:].rstrip()
             found.append((line, column, body[1:] if body.startswith(" ") else body))

@@ -54,10 +54,38 @@ class EngineError(Exception):
             )
         if any(words in text for words in READ_ONLY_WORDS):
             return "the database file and its folder must be writable by this user"
+        for words, hint in SIZE_LIMITS:
+            if words in text:
+                return hint
         return None
 
 
 LOCKED_WORDS = ("database is locked", "database table is locked")
+# an engine's limits on the size of one query, which a run's SQL may pass (docs/engines.md)
+SIZE_LIMITS = (
+    (
+        "TOO_DEEP_SUBQUERIES",
+        "ClickHouse plans at most `max_subquery_depth` (100) nested queries: derived tags "
+        "chained about that deep (t2 = t1 + 1, t3 = t2 + 1, ...); shorten the chain, or "
+        "raise the setting in the profile of segl's user on the server",
+    ),
+    (
+        "Max query size exceeded",
+        "the run's SQL is longer than ClickHouse's `max_query_size` (256 KiB): thousands "
+        "of segments or an `in` list of thousands of values; raise the setting in the "
+        "profile of segl's user on the server, or split the project",
+    ),
+    (
+        "Max expression depth limit",
+        "DuckDB reads expressions at most 1,000 deep: derived tags chained about that deep "
+        "(t2 = t1 + 1, t3 = t2 + 1, ...); shorten the chain",
+    ),
+    (
+        "Expression tree is too large",
+        "SQLite reads expressions at most 1,000 deep: derived tags chained about that "
+        "deep, or a very long condition; shorten it",
+    ),
+)
 READ_ONLY_WORDS = ("readonly database", "Read-only file system", "Permission denied")
 
 

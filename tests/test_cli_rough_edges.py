@@ -693,6 +693,33 @@ def test_a_failure_whose_reader_is_gone_still_fails(
     assert main(["check", str(RETAIL), "--db", str(tmp_path / "nowhere.duckdb")]) == 1
 
 
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        (
+            "Code: 162. DB::Exception: Too deep subqueries. Maximum: 100. (TOO_DEEP_SUBQUERIES)",
+            "max_subquery_depth",
+        ),
+        (
+            "Code: 62. DB::Exception: Max query size exceeded (can be increased with ...)",
+            "max_query_size",
+        ),
+        (
+            'Max expression depth limit of 1000 exceeded. Use "SET max_expression_depth TO x"',
+            "DuckDB",
+        ),
+        ("Expression tree is too large (maximum depth 1000)", "SQLite"),
+    ],
+)
+def test_an_engine_size_limit_gets_a_hint_naming_its_cause(said: str, named: str) -> None:
+    """A raw E0605 named no cause and suggested a setting segl gives no way to set."""
+    from segl.runtime.engines import EngineError
+
+    hint = EngineError(said).hint
+    assert hint is not None and named in hint, hint
+    assert "derived tags" in hint or "segments" in hint, hint
+
+
 def test_user_keys_in_text_tables_are_their_digits() -> None:
     """A key is an ID (a phone number, a snowflake ID): `show outbox` and `show
     assignments` printed it with thousands separators, which copied is another ID."""

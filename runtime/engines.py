@@ -61,6 +61,7 @@ class EngineError(Exception):
 
 
 LOCKED_WORDS = ("database is locked", "database table is locked")
+READ_ONLY_WORDS = ("readonly database", "Read-only file system", "Permission denied")
 # an engine's limits on the size of one query, which a run's SQL may pass (docs/engines.md)
 SIZE_LIMITS = (
     (
@@ -86,7 +87,6 @@ SIZE_LIMITS = (
         "deep, or a very long condition; shorten it",
     ),
 )
-READ_ONLY_WORDS = ("readonly database", "Read-only file system", "Permission denied")
 
 
 class UnsupportedURL(Exception):

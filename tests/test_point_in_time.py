@@ -169,29 +169,26 @@ def test_a_source_without_a_kind_gets_the_likely_kind_in_its_hint() -> None:
     }
 
 
-def test_count_of_a_condition_warns_that_it_counts_false_rows_too() -> None:
+@pytest.mark.parametrize(
+    ("func", "hint"),
+    [
+        ("count", "count the rows where it holds"),
+        # exists() of a condition: true for every user with a brand on some order
+        ("exists", "ask for a row where it holds"),
+    ],
+)
+def test_count_of_a_condition_warns_that_it_counts_false_rows_too(func: str, hint: str) -> None:
     """`count(orders.brand == "x")` is SQL's COUNT of a value: rows where the comparison
     is true or false. W0007 shows the filter it likely means (which checks clean)."""
     sources = (
         'source users from table "users" key user_id {\n    city: string\n}\n'
         'source orders from table "orders" user user_id time t {\n    brand: string\n}\n'
     )
-    _, diagnostics = check(sources + 'tag n = count(orders.brand == "x")\n')
+    _, diagnostics = check(sources + f'tag n = {func}(orders.brand == "x")\n')
     [warning] = diagnostics
     assert warning.code == "W0007"
-    assert warning.hints == (
-        'count the rows where it holds: count(orders where orders.brand == "x")',
-    )
-    _, clean = check(sources + 'tag n = count(orders where orders.brand == "x")\n')
-    assert clean == []
-    # exists() of a condition: true for every user with a brand on some order
-    _, diagnostics = check(sources + 'tag n = exists(orders.brand == "x")\n')
-    [warning] = diagnostics
-    assert warning.code == "W0007"
-    assert warning.hints == (
-        'ask for a row where it holds: exists(orders where orders.brand == "x")',
-    )
-    _, clean = check(sources + 'tag n = exists(orders where orders.brand == "x")\n')
+    assert warning.hints == (f'{hint}: {func}(orders where orders.brand == "x")',)
+    _, clean = check(sources + f'tag n = {func}(orders where orders.brand == "x")\n')
     assert clean == []
 
 

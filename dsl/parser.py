@@ -189,7 +189,9 @@ class _WordBoundaries:
 
 
 def decode_source(data: bytes, path: str) -> str:
-    """Bytes of a rule file to text, or a diagnostic for too large / not UTF-8."""
+    """Bytes of a rule file to text, or a diagnostic for too large / not UTF-8. A lone
+    "\\r" (classic Mac line endings) becomes "\\n": editors show it as a line break, and
+    left alone it would make the file one line, a comment hiding all that follows."""
     if len(data) > MAX_FILE_BYTES:
         raise DiagnosticError(
             [
@@ -217,7 +219,10 @@ def decode_source(data: bytes, path: str) -> str:
                 )
             ]
         ) from None
-    return text.removeprefix("\ufeff")
+    return _LONE_CR.sub("\n", text.removeprefix("\ufeff"))
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 # ------------------------------------------------------------------ transform

@@ -472,6 +472,16 @@ def test_byte_order_mark_is_dropped() -> None:
     assert decode_source(b"\xef\xbb\xbftag t = 1", "b.segl") == "tag t = 1"
 
 
+def test_classic_mac_line_endings_are_line_breaks() -> None:
+    """A file saved with lone "\\r" line endings: each is a line break (a comment ends at
+    it), Windows "\\r\\n" endings stay as they are."""
+    text = decode_source(b"# about a\rtag a = 1\r\ntag b = 2\r", "mac.segl")
+    assert text == "# about a\ntag a = 1\r\ntag b = 2\n"
+    program = parse_program(text, "mac.segl")
+    assert [s.name for s in program.statements] == ["a", "b"]  # type: ignore[attr-defined]
+    assert program.statements[1].span.line == 3
+
+
 # ---------------------------------------------------------------- comments
 
 

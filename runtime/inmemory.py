@@ -50,7 +50,7 @@ def run_in_memory(
 ) -> RunResult:
     if dialect != "duckdb":
         raise ValueError(f"in-memory runs use DuckDB, not {dialect}")
-    engine = DuckDBEngine(":memory:")
+    engine = DuckDBEngine.scratch()
     try:
         return run_on(engine, project, tables, as_of)
     finally:

@@ -130,3 +130,25 @@ def test_first_run_over_many_users_is_readable_in_the_same_session(
         (0, users - 1)
     ]
     engine.close()
+
+
+def test_scratch_databases_are_fresh_and_their_own() -> None:
+    """DuckDBEngine.scratch: one DuckDB instance, a new empty database per engine, with its
+    own session zone; a database is gone once its engine is closed, even one closed in the
+    middle of a transaction."""
+    first, second = DuckDBEngine.scratch(), DuckDBEngine.scratch()
+    first.use_timezone("Asia/Shanghai")
+    first.query("CREATE TABLE t AS SELECT 1 AS x")
+    assert first.columns_of("t") == {"x": "INTEGER"}
+    assert second.columns_of("t") is None
+    assert second.query("SELECT current_setting('TimeZone')") != [("Asia/Shanghai",)]
+    first.query("BEGIN TRANSACTION")
+    first.query("INSERT INTO t VALUES (2)")
+    name = first.query("SELECT current_database()")[0][0]
+    first.close()
+    databases = {row[0] for row in second.query("SELECT database_name FROM duckdb_databases()")}
+    assert name not in databases
+    third = DuckDBEngine.scratch()
+    assert third.columns_of("t") is None
+    second.close()
+    third.close()

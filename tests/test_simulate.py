@@ -60,7 +60,7 @@ def regular(draw: st.DrawFn) -> Scenario:
 @given(regular())
 def test_simulation_is_what_real_runs_write(scenario: Scenario) -> None:
     loaded = loaded_of(scenario)
-    real = DuckDBEngine()
+    real = DuckDBEngine.scratch()
     try:
         expected = actual(real, scenario, loaded)
         before = sorted(real.query("SELECT table_name FROM information_schema.tables"))
@@ -93,7 +93,7 @@ def test_the_replay_of_runs_is_what_real_runs_write(scenario: Scenario) -> None:
     """The slower way, for projects with an identity: runs in scratch tables."""
     loaded = loaded_of(scenario)
     assert loaded.project is not None
-    real = DuckDBEngine()
+    real = DuckDBEngine.scratch()
     try:
         expected = actual(real, scenario, loaded)
         project = simulation.journeys_only(loaded.project)
@@ -341,7 +341,7 @@ def test_a_rolled_aggregate_takes_the_events_between_instants() -> None:
         [t(2026, 5, 4, 8), t(2026, 5, 4, 10), t(2026, 5, 4, 12)],
     )
     loaded = test_journeys_engines.loaded_project(rules)  # not loaded_of: no `assume` here
-    real = DuckDBEngine()
+    real = DuckDBEngine.scratch()
     try:
         expected = actual(real, scenario, loaded)
         simulated = decisions_of(simulate(loaded, real, scenario.runs))

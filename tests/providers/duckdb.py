@@ -1,4 +1,4 @@
-"""DuckDB for the engine matrix: an in-memory database per engine (nothing to start)."""
+"""DuckDB for the engine matrix: a scratch in-memory database per engine (nothing to start)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def start() -> object:
 
 
 def fresh_engine(handle: object, label: str) -> Engine:
-    return DuckDBEngine(":memory:")
+    return DuckDBEngine.scratch()
 
 
 def stop(handle: object) -> None:

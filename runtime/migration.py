@@ -9,6 +9,13 @@ missing side of one with defaults). A user in the universe at `to` but not at `f
 moves from `(new)`; one at `from` but not at `to` moves to `(left)`; a user of the
 universe in no layer is in `(none)`.
 
+With an identity, a person's key can change between the runs (a later link merges it into
+a person whose key is preferred): each user of `from` is followed to the person its key's
+ID belongs to at `to` (the persons stored by that run), so a re-keyed person stays, and is
+neither `(left)` nor `(new)`. Persons merged between the runs are each a user of their row,
+and each arrives in the layer of the person they merged into: a column can then count more
+users than its layer holds at `to` (docs/monitoring.md).
+
 Two runs are compared only when the layering means the same at both: the run log keeps
 each definition's fingerprint (compiler/fingerprints.py). A run stored before those
 fingerprints existed is comparable only when the whole rules' fingerprint is the same.
@@ -25,7 +32,9 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.alerts.model import LEFT, NEW, NONE
 from segl.compiler.fingerprints import parse_definitions
+from segl.compiler.identity import person_key_sql
 from segl.compiler.sqlgen import aliased, col, render, table_ref
+from segl.compiler.sqlgen.nodes import add_join, subquery
 from segl.compiler.store import Store
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
@@ -142,6 +151,8 @@ def matrix_query(
     store: Store, target: Target, layering: str, from_as_of: dt.datetime, to_as_of: dt.datetime
 ) -> exp.Select:
     """(origin, destination, users) of a layering between two stored runs."""
+    if store.project.identity is not None:
+        return followed_query(store, target, layering, from_as_of, to_as_of)
     universe, layers = _runs_rows(store, target, layering, (from_as_of, to_as_of))
     union = exp.Union(this=universe, expression=layers, distinct=False)
     one, zero = exp.Literal.number(1), exp.Literal.number(0)
@@ -173,6 +184,104 @@ def matrix_query(
         exp.Select(expressions=[col("origin"), col("destination"), exp.Count(this=exp.Star())])
         .from_(exp.Subquery(this=labelled, alias=exp.TableAlias(this=exp.to_identifier("m"))))
         .group_by(col("origin"), col("destination"), copy=False)
+    )
+
+
+def _universe_with_layers(
+    store: Store, target: Target, layering: str, as_of: dt.datetime
+) -> exp.Select:
+    """(user_id, in_layer) of each user in the run's universe, the layer null for none
+    (not named `layer`: ClickHouse would read a `MAX(layer)` beside it as its alias)."""
+    universe, layers = _runs_rows(store, target, layering, (as_of,))
+    union = exp.Union(this=universe, expression=layers, distinct=False)
+    return (
+        exp.Select(expressions=[col("user_id"), aliased(exp.Max(this=col("layer")), "in_layer")])
+        .from_(subquery(union, "r"), copy=False)
+        .group_by(col("user_id"), copy=False)
+    )
+
+
+def _key_owners(store: Store, target: Target, as_of: dt.datetime) -> exp.Select:
+    """(user_id, person): every ID of the run's persons written as a person key (a key
+    is one ID's, compiler/identity.py person_key_sql), with the person it belongs to."""
+    identity = store.project.identity
+    assert identity is not None
+    key = person_key_sql(target, identity.kinds, col("kind"), col("id"))
+    at = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
+    return (
+        exp.Select(expressions=[aliased(key, "user_id"), col("person")])
+        .from_(table_ref(store.persons.name), copy=False)
+        .where(at, copy=False)
+    )
+
+
+def followed_query(
+    store: Store,
+    target: Target,
+    layering: str,
+    from_as_of: dt.datetime,
+    to_as_of: dt.datetime,
+    origin: str | None = None,
+) -> exp.Select:
+    """(origin, destination, users) with an identity: each user of `from` (of the layer
+    `origin` only, when given) followed to its person at `to`; the users of `to` no user
+    of `from` was followed to are (new) (left out for one origin's row)."""
+    before = _universe_with_layers(store, target, layering, from_as_of)
+    if origin is not None:
+        before = before.having(
+            exp.EQ(this=exp.Max(this=col("layer")), expression=target.string(origin)), copy=False
+        )
+    person = exp.Coalesce(this=col("person", "o"), expressions=[col("user_id", "b")])
+    followed = exp.Select(
+        expressions=[aliased(col("in_layer", "b"), "from_layer"), aliased(person, "person")]
+    ).from_(subquery(before, "b"), copy=False)
+    owner = subquery(_key_owners(store, target, to_as_of), "o")
+    on_key = exp.EQ(this=col("user_id", "o"), expression=col("user_id", "b"))
+    followed = add_join(followed, owner, "LEFT", on_key)
+
+    from_label = exp.Coalesce(this=col("from_layer", "f"), expressions=[target.string(NONE)])
+    moved = exp.Select(
+        expressions=[aliased(from_label, "origin"), aliased(_destination(target), "destination")]
+    ).from_(subquery(followed, "f"), copy=False)
+    after = subquery(_universe_with_layers(store, target, layering, to_as_of), "t")
+    on_person = exp.EQ(this=col("user_id", "t"), expression=col("person", "f"))
+    rows: exp.Query = add_join(moved, after, "LEFT", on_person)
+    if origin is None:
+        reached = exp.Select(expressions=[col("person")]).from_(
+            subquery(followed.copy(), "g"), copy=False
+        )
+        arrived = (
+            exp.Select(
+                expressions=[
+                    aliased(target.string(NEW), "origin"),
+                    aliased(_destination(target), "destination"),
+                ]
+            )
+            .from_(after.copy(), copy=False)
+            .where(
+                exp.Not(this=exp.In(this=col("user_id", "t"), query=exp.Subquery(this=reached))),
+                copy=False,
+            )
+        )
+        rows = exp.Union(this=rows, expression=arrived, distinct=False)
+    return (
+        exp.Select(expressions=[col("origin"), col("destination"), exp.Count(this=exp.Star())])
+        .from_(subquery(rows, "m"), copy=False)
+        .group_by(col("origin"), col("destination"), copy=False)
+    )
+
+
+def _destination(target: Target) -> exp.Case:
+    """The label at `to` of the user `t` (outer-joined): (left) when missing, else its
+    layer or (none)."""
+    gone = exp.Is(this=col("user_id", "t"), expression=exp.null())
+    no_layer = exp.Is(this=col("in_layer", "t"), expression=exp.null())
+    return exp.Case(
+        ifs=[
+            exp.If(this=gone, true=target.string(LEFT)),
+            exp.If(this=no_layer, true=target.string(NONE)),
+        ],
+        default=col("in_layer", "t"),
     )
 
 
@@ -245,6 +354,11 @@ def read_origin_row(
 ) -> Matrix:
     """The matrix's row of `origin` (a declared layer, not (new) or (none)) as stored: the
     cells of the full matrix that start in it, with the same counts."""
+    if store.project.identity is not None:
+        query = followed_query(
+            store, engine.target, layering.name, from_as_of, to_as_of, origin=origin
+        )
+        return _read(engine, query, layering, from_as_of, to_as_of)
     query = origin_row_query(store, engine.target, layering.name, origin, from_as_of, to_as_of)
     in_origin = in_universe = 0
     destinations: dict[str, int] = {}
@@ -272,6 +386,17 @@ def read_matrix(
     """The matrix as stored, without checking that the runs are comparable (see
     `migration`)."""
     query = matrix_query(store, engine.target, layering.name, from_as_of, to_as_of)
+    return _read(engine, query, layering, from_as_of, to_as_of)
+
+
+def _read(
+    engine: Engine,
+    query: exp.Select,
+    layering: ir.Layering,
+    from_as_of: dt.datetime,
+    to_as_of: dt.datetime,
+) -> Matrix:
+    """The matrix of a query of (origin, destination, users)."""
     matrix = Matrix(layering.name, from_as_of, to_as_of, layers=_layer_names(layering))
     for origin, destination, users in engine.query(render(query, engine.target, pretty=False)):
         matrix.counts[(str(origin), str(destination))] = int(users)

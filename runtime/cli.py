@@ -6,6 +6,7 @@ errors. Bad input never shows a traceback."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import math
 import signal
@@ -156,12 +157,22 @@ def one_project(argument: str | None, option: str) -> str:
     sending the other project's messages)."""
     if argument is None:
         return option
-    if option not in (".", argument):
+    if option != "." and not _same_path(option, argument):
         raise click.UsageError(
             f"two projects given: {argument!r} and -p {option!r}; give one, as an argument "
             "or with -p"
         )
     return argument
+
+
+def _same_path(one: str, other: str) -> bool:
+    """Two spellings of one folder or file (`retail`, `./retail/`)."""
+    if one == other:
+        return True
+    try:
+        return Path(one).resolve() == Path(other).resolve()
+    except (OSError, RuntimeError):  # a loop of links: compared as written
+        return False
 
 
 def project_of(loaded: LoadedProject) -> ir.Project:
@@ -1357,7 +1368,7 @@ def show_assignments(
     loaded = load_or_fail(one_project(project_arg, project))
     checked = project_of(loaded)
     moment = resolve_as_of(as_of, loaded)
-    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
+    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         try:
             checked = _sources_or_fail(loaded, engine)
             rows = assignments(engine, store_of(loaded, engine), checked, experiment, moment)
@@ -1572,6 +1583,10 @@ def demo(db_path: str, users: int) -> None:
 # ---------------------------------------------------------------- entry point
 
 
+# errors of writing the standard output (it has no file name): a full disk, a failing device
+_WRITE_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     try:
@@ -1611,6 +1626,11 @@ def main(argv: list[str] | None = None) -> int:
         emit([Diagnostic("E0605", f"the database refused: {err}", None, (hint,))], {})
         return 1
     except OSError as err:  # a path the system refuses (too long, a loop of links, ...)
+        if err.filename is None and err.errno in _WRITE_REFUSED:  # the output (> /dev/full)
+            problem = f"cannot write the output: {err.strerror or err}"
+            hint = "free some space, or write elsewhere (--out FILE where the command has it)"
+            emit([Diagnostic("E0605", problem, None, (hint,))], {})
+            return 1
         if err.filename is None:
             return _internal_error(err)
         where = str(err.filename)

@@ -355,7 +355,7 @@ def run_loaded(
     done = execute(compiled, engine)
     journeys = done.journeys
     summary = summarize(compiled, engine, done.seconds)
-    summary.warnings = past_without_history(loaded, as_of) + future_journeys(loaded, as_of)
+    summary.warnings = past_without_history(loaded, as_of) + future_as_of(loaded, as_of)
     summary.identity = done.identity
     if done.alerts is not None:
         done.alerts.keep_report_results(segl_version())
@@ -422,27 +422,38 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
 FUTURE = dt.timedelta(hours=1)
 
 
-def future_journeys(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
+def future_as_of(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
     """W0602: a run for an as-of in the future decides the journeys up to it, and every
-    later run at an earlier as-of decides nothing (SPEC §3.2): a mistyped `--as-of
-    2027-11-02` for 2026 silently stops the journeys until that date."""
+    later run at an earlier as-of decides nothing (SPEC §3.2); its alerts' rows are the
+    latest, and every later run at an earlier as-of is a run of the past that notifies
+    nothing (docs/monitoring.md): a mistyped `--as-of 2027-11-02` for 2026 silently stops
+    both until that date."""
     assert loaded.project is not None
     project = loaded.project
-    if project.journeys is None or as_of <= now_in(project.timezone) + FUTURE:
+    if as_of <= now_in(project.timezone) + FUTURE:
         return []
     when = f"{as_of:%Y-%m-%d %H:%M:%S}"
-    return [
-        Diagnostic(
-            "W0602",
-            f"the journeys were decided up to {when}, which is in the future: runs as of an "
-            "earlier time will decide none of them",
-            None,
+    stopped = []
+    if project.journeys is not None:
+        stopped.append(
             (
+                f"the journeys were decided up to {when}, which is in the future: runs as of "
+                "an earlier time will decide none of them",
                 "if the as-of was a mistake, remove this run's journey rows before the next "
                 "run (docs/journeys.md, Scheduling)",
-            ),
-            Severity.WARNING,
+            )
         )
+    if project.alerts is not None:
+        stopped.append(
+            (
+                f"the alerts were evaluated as of {when}, which is in the future: runs as of "
+                "an earlier time will notify none of them",
+                "if the as-of was a mistake, delete this as-of's rows of the alerts table "
+                "before the next run (docs/monitoring.md, Runs out of order)",
+            )
+        )
+    return [
+        Diagnostic("W0602", message, None, (hint,), Severity.WARNING) for message, hint in stopped
     ]
 
 

@@ -693,6 +693,23 @@ def test_a_failure_whose_reader_is_gone_still_fails(
     assert main(["check", str(RETAIL), "--db", str(tmp_path / "nowhere.duckdb")]) == 1
 
 
+def test_a_full_disk_under_the_output_is_a_diagnostic_not_a_bug(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`segl compile ... > /dev/full`: the system refuses the write (ENOSPC, no file name);
+    it was reported as an internal error, "a bug in segl", exit 2."""
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        sys_stdout, sys.stdout = sys.stdout, full
+        try:
+            code = main(["compile", str(RETAIL), "--as-of", "2026-11-01"])
+        finally:
+            sys.stdout = sys_stdout
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "E0605 cannot write the output: No space left on device" in err
+    assert "internal error" not in err
+
+
 @pytest.mark.parametrize(
     ("said", "named"),
     [
@@ -771,6 +788,9 @@ def test_a_project_given_twice_is_a_usage_error(cli: Cli) -> None:
         assert result.code == 2 and "two projects given" in result.err, (command, result)
     same = cli("show", "outbox", str(RETAIL), "-p", str(RETAIL), "--db", "duckdb:///no.duckdb")
     assert "two projects given" not in same.err
+    # the same folder spelled two ways is one project too
+    spelled = cli("show", "outbox", f"{RETAIL}/", "-p", f"{RETAIL}/../retail", "--db", "x.duckdb")
+    assert "two projects given" not in spelled.err and spelled.code == 1, spelled
 
 
 def test_an_output_file_that_is_the_database_is_refused(cli: Cli, warehouse: Path) -> None:
@@ -798,6 +818,9 @@ def test_a_run_in_the_future_warns_that_journeys_are_decided_up_to_it(
     result = cli("run", str(RETAIL), "--db", db_url(warehouse), "--as-of", later)
     assert result.code == 0 and "W0602" in result.err, result
     assert "journeys.md, Scheduling" in result.err
+    # and the alerts: every real run until then would be a run of the past, never notified
+    assert "the alerts were evaluated as of" in result.err
+    assert "monitoring.md, Runs out of order" in result.err
     now = cli("run", str(RETAIL), "--db", db_url(warehouse), "--as-of", ANCHOR)
     assert "W0602" not in now.err
 

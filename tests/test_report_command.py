@@ -6,11 +6,14 @@ as diagnostics with exit code 1, never a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -395,6 +398,25 @@ def test_a_report_through_the_cli_equals_the_reference(
     ]
 
 
+@contextlib.contextmanager
+def _reader_holding(path: str) -> Iterator[None]:
+    """Another process holding the DuckDB file open read-only (a dashboard): a command that
+    opens it for writing is refused while it does."""
+    hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); print(1)"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", hold + "; sys.stdout.flush(); sys.stdin.read()", path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "1"
+        yield
+    finally:
+        reader.kill()
+        reader.wait()
+
+
 def test_an_experiment_and_its_assignments(cli: Cli, setup: tuple[Path, str]) -> None:
     root, url = setup
     (root / "rules.segl").write_text(RULES + EXTRA, "utf-8")
@@ -422,6 +444,10 @@ def test_an_experiment_and_its_assignments(cli: Cli, setup: tuple[Path, str]) ->
     counts = {arm["arm"]: arm["users"] for arm in got[0]["arms"]}
     summary = ", ".join(f"{arm} {n}" for arm, n in counts.items() if n)
     assert table.out.splitlines()[-1] == f"12 users assigned: {summary}"
+    # it only reads: it runs while another process has the file open read-only
+    with _reader_holding(url.removeprefix("duckdb:///")):
+        beside = cli("show", "assignments", "price", str(root), "--db", url)
+    assert beside.code == 0, beside.output
     unknown = cli("show", "assignments", "prise", str(root), "--db", url)
     _failed(unknown, "E0301")
     assert "did you mean 'price'?" in unknown.err

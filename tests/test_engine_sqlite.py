@@ -400,3 +400,52 @@ tag born = users.born
     ]
     expected = reference.evaluate(project, {"users": people, "orders": parsed}, as_of)
     assert got.tags == expected.tags
+
+
+def test_iso_forms_of_a_time_read_as_that_time_and_zoned_text_as_null() -> None:
+    """A time written the ISO way with a `T`, or without seconds, is that time (it sorted
+    after every space-separated time of its day: an event an hour before the as-of was
+    in the future); text with an offset or a `Z` is null, as on ClickHouse (windows read
+    its wall time, DATETIME() its UTC); a date column's text is a day ('2000' was the
+    Julian day 2000) or the day of a time."""
+    from segl.compiler.checker import check_programs
+    from segl.dsl.parser import parse_program
+    from segl.runtime.inmemory import run_on
+
+    rules = """
+source users from table "users" key user_id { user_id: number  born: date }
+source events from table "events" user user_id time ts { name: string }
+tag seen = count(events)
+tag last_hour = count(events in last 1 hours)
+tag latest = max(events.ts)
+tag last_name = last(events.name)
+tag born = users.born
+"""
+    project, diagnostics = check_programs([parse_program(rules, "r.segl")])
+    assert project is not None, diagnostics
+    as_of = dt.datetime(2026, 3, 10, 12)
+    users = [
+        {"user_id": 1, "born": "2000"},
+        {"user_id": 2, "born": "2000-03-10 13:00:00"},
+        {"user_id": 3, "born": "2000-03-10T13:00:00+08:00"},
+    ]
+    events = [
+        {"user_id": 1, "ts": "2026-03-10T10:30:00", "name": "a"},
+        {"user_id": 1, "ts": "2026-03-10 10:45:00", "name": "b"},
+        {"user_id": 2, "ts": "2026-03-10T11:30:00.250", "name": "c"},
+        {"user_id": 2, "ts": "2026-03-10 11:15", "name": "d"},
+        {"user_id": 3, "ts": "2026-03-10 11:30:00+08:00", "name": "e"},
+        {"user_id": 3, "ts": "2026-03-10 11:45:00.5Z", "name": "f"},
+        {"user_id": 3, "ts": "2026-03-10T12:00", "name": "g"},  # at the as-of: not seen
+    ]
+    engine = SQLiteEngine(":memory:")
+    got = run_on(engine, project, {"users": users, "events": events}, as_of)
+    assert got.tags["seen"] == {1: 2, 2: 2, 3: 0}
+    assert got.tags["last_hour"] == {1: 0, 2: 2, 3: 0}
+    assert got.tags["latest"] == {
+        1: dt.datetime(2026, 3, 10, 10, 45),
+        2: dt.datetime(2026, 3, 10, 11, 30, 0, 250000),
+        3: None,
+    }
+    assert got.tags["last_name"] == {1: "b", 2: "c", 3: None}
+    assert got.tags["born"] == {1: None, 2: dt.date(2000, 3, 10), 3: None}

@@ -51,53 +51,9 @@ class SQLite(Target):
         if value_type is Type.NUMBER:
             return self.cast(column, value_type)
         if value_type is Type.TIMESTAMP:
-            # a date's text where a timestamp goes (an event's time column holding dates,
-            # not declared `date`) is its midnight: '2024-03-31' sorts before
-            # '2024-03-31 00:00:00' as text, so an event of the as-of's day would be seen
-            padded = exp.DPipe(this=column.copy(), expression=exp.Literal.string(" 00:00:00"))
-            date_only = exp.EQ(this=fn("LENGTH", column.copy()), expression=exp.Literal.number(10))
-            # a fraction as timestamp() writes literals (and Python's isoformat values):
-            # six digits, none when they are all zeros; then text order is time order
-            has_fraction = exp.EQ(
-                this=fn("SUBSTR", column.copy(), exp.Literal.number(20), exp.Literal.number(1)),
-                expression=exp.Literal.string("."),
-            )
-            digits = fn("SUBSTR", column.copy(), exp.Literal.number(21))
-            whole = fn("SUBSTR", column.copy(), exp.Literal.number(1), exp.Literal.number(19))
-            zeros = exp.EQ(
-                this=fn("RTRIM", digits.copy(), exp.Literal.string("0")),
-                expression=exp.Literal.string(""),
-            )
-            six = fn(
-                "SUBSTR",
-                exp.DPipe(this=digits.copy(), expression=exp.Literal.string("000000"), safe=True),
-                exp.Literal.number(1),
-                exp.Literal.number(6),
-            )
-            fraction = exp.DPipe(
-                this=exp.DPipe(this=whole.copy(), expression=exp.Literal.string("."), safe=True),
-                expression=six,
-                safe=True,
-            )
-            # text that is no time ('abc', '2026-10-15 10:00:00x') is null, as on
-            # ClickHouse: it sorted among the times and broke reading them back; so is a
-            # day no calendar has ('2026-02-30') and hour 24, which DATETIME() keeps as
-            # written and a '+0 days' modifier carries into the next month or day
-            no_time = _no_calendar_time(column, "DATETIME")
-            return exp.Case(
-                ifs=[
-                    exp.If(this=no_time, true=exp.null()),
-                    exp.If(this=date_only, true=padded),
-                    exp.If(this=exp.and_(has_fraction, zeros), true=whole),
-                    exp.If(this=has_fraction, true=fraction),
-                ],
-                default=column,
-            )
-        if value_type is Type.DATE:  # '2026-02-30' and 'abc' are no dates either
-            return exp.Case(
-                ifs=[exp.If(this=_no_calendar_time(column, "DATE"), true=exp.null())],
-                default=column,
-            )
+            return _timestamp_read(column)
+        if value_type is Type.DATE:
+            return _date_read(column)
         return column
 
     def infinity(self, negative: bool) -> exp.Expression:
@@ -221,17 +177,93 @@ class SQLite(Target):
         return self.to_timestamp(value)
 
 
-def _no_calendar_time(column: exp.Expression, function: str) -> exp.Expression:
-    """Whether a column's text is no time of the calendar: text SQLite cannot read (null),
-    or a day no calendar has ('2026-02-30') or hour 24, which DATETIME() and DATE() keep as
-    written and a '+0 days' modifier carries into the next month or day. The modifier is
-    applied to the whole seconds only: it rounds a fraction of .9995 or more up to the next
-    second (and 23:59:59.9999 into the next day)."""
-    unreadable = exp.Is(this=fn(function, column.copy()), expression=exp.null())
-    whole = fn("SUBSTR", column.copy(), exp.Literal.number(1), exp.Literal.number(19))
-    as_read = fn(function, whole)
-    carried = fn(function, whole.copy(), exp.Literal.string("+0 days"))
-    moved = exp.Coalesce(
-        this=exp.NEQ(this=as_read, expression=carried), expressions=[exp.Literal.number(1)]
+_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+_MINUTE = _DAY + "[ T][0-9][0-9]:[0-9][0-9]"
+_SECOND = _MINUTE + ":[0-9][0-9]"
+
+
+def _glob(text: exp.Expression, pattern: str) -> exp.Expression:
+    return exp.Glob(this=text.copy(), expression=exp.Literal.string(pattern))
+
+
+def _substr(text: exp.Expression, start: int, length: int | None = None) -> exp.Expression:
+    bounds = [exp.Literal.number(start), *([exp.Literal.number(length)] if length else [])]
+    return fn("SUBSTR", text.copy(), *bounds)
+
+
+def _joined(*parts: exp.Expression) -> exp.Expression:
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = exp.DPipe(this=joined, expression=part, safe=True)
+    return joined
+
+
+def _on_calendar(text: exp.Expression, function: str) -> exp.Expression:
+    """Whether `text` (`YYYY-MM-DD[ HH:MM:SS]`) is a day or time of the calendar: DATETIME()
+    and DATE() keep '2026-02-30' and hour 24 as written, and a '+0 days' modifier carries
+    them into the next month or day; text they cannot read gives null (not true)."""
+    return exp.EQ(this=fn(function, text.copy(), exp.Literal.string("+0 days")), expression=text)
+
+
+def _to_the_second(column: exp.Expression) -> exp.Expression:
+    """Whether a text is `YYYY-MM-DD HH:MM:SS` (or with a `T`), a fraction of digits or none."""
+    rest = _substr(column, 20)
+    digits = _substr(column, 21)
+    fraction = exp.and_(_glob(rest, ".[0-9]*"), exp.Not(this=_glob(digits, "*[^0-9]*")))
+    return exp.and_(
+        _glob(_substr(column, 1, 19), _SECOND),
+        exp.or_(exp.EQ(this=rest.copy(), expression=exp.Literal.string("")), fraction),
     )
-    return exp.Or(this=unreadable, expression=moved)
+
+
+def _timestamp_read(column: exp.Expression) -> exp.Expression:
+    """A time column's text as segl reads and writes times (engines.md): a day
+    `YYYY-MM-DD` is its midnight; `YYYY-MM-DD HH:MM:SS` (or with a `T` between day and
+    time, or without seconds, the ISO ways) is that time, its fraction six digits, none
+    when all are zeros, so that text order is time order; anything else is null: an
+    offset or a `Z` (SQLite has no zones: DATETIME() read it as UTC where windows
+    compared its wall time), a number, a day no calendar has ('2026-02-30'), hour 24,
+    'abc'. Written with a `T`, a time sorted after every time of its day."""
+    day = _substr(column, 1, 10)
+    midnight = _joined(column.copy(), exp.Literal.string(" 00:00:00"))
+    to_minute = _joined(day.copy(), exp.Literal.string(" "), _substr(column, 12, 5))
+    minute = _joined(to_minute, exp.Literal.string(":00"))
+    whole = _joined(day, exp.Literal.string(" "), _substr(column, 12, 8))
+    digits = _substr(column, 21)
+    no_fraction = exp.EQ(
+        this=fn("RTRIM", digits.copy(), exp.Literal.string("0")), expression=exp.Literal.string("")
+    )
+    six = _substr(_joined(digits.copy(), exp.Literal.string("000000")), 1, 6)
+    precise = exp.Case(
+        ifs=[exp.If(this=no_fraction, true=whole.copy())],
+        default=_joined(whole.copy(), exp.Literal.string("."), six),
+    )
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.and_(_glob(column, _DAY), _on_calendar(midnight, "DATETIME")),
+                true=midnight.copy(),
+            ),
+            exp.If(
+                this=exp.and_(_glob(column, _MINUTE), _on_calendar(minute, "DATETIME")),
+                true=minute.copy(),
+            ),
+            exp.If(
+                this=exp.and_(_to_the_second(column), _on_calendar(whole, "DATETIME")),
+                true=precise,
+            ),
+        ],
+        default=exp.null(),
+    )
+
+
+def _date_read(column: exp.Expression) -> exp.Expression:
+    """A date column's text: `YYYY-MM-DD`, or the day of a time's text (a date column
+    holding times, in a form `_timestamp_read` reads); anything else null ('2000' was
+    read as the Julian day 2000, '2026-02-30' as written)."""
+    day = _substr(column, 1, 10)
+    shaped = exp.or_(_glob(column, _DAY), _glob(column, _MINUTE), _to_the_second(column))
+    return exp.Case(
+        ifs=[exp.If(this=exp.and_(shaped, _on_calendar(day, "DATE")), true=day.copy())],
+        default=exp.null(),
+    )

@@ -11,20 +11,35 @@ WITH "segl_usr" AS (
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
     CASE
-      WHEN DATETIME("u"."created_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("u"."created_at", 1, 19)) <> DATETIME(SUBSTR("u"."created_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("u"."created_at") = 10
+      WHEN "u"."created_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("u"."created_at" || ' 00:00:00', '+0 days') = "u"."created_at" || ' 00:00:00'
       THEN "u"."created_at" || ' 00:00:00'
-      WHEN SUBSTR("u"."created_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("u"."created_at", 21), '0') = ''
-      THEN SUBSTR("u"."created_at", 1, 19)
-      WHEN SUBSTR("u"."created_at", 20, 1) = '.'
-      THEN SUBSTR("u"."created_at", 1, 19) || '.' || SUBSTR(SUBSTR("u"."created_at", 21) || '000000', 1, 6)
-      ELSE "u"."created_at"
+      WHEN "u"."created_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("u"."created_at", 1, 10) || ' ' || SUBSTR("u"."created_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("u"."created_at", 1, 10) || ' ' || SUBSTR("u"."created_at", 12, 5) || ':00'
+      THEN SUBSTR("u"."created_at", 1, 10) || ' ' || SUBSTR("u"."created_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("u"."created_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("u"."created_at", 20) = ''
+          OR (
+            SUBSTR("u"."created_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("u"."created_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(
+        SUBSTR("u"."created_at", 1, 10) || ' ' || SUBSTR("u"."created_at", 12, 8),
+        '+0 days'
+      ) = SUBSTR("u"."created_at", 1, 10) || ' ' || SUBSTR("u"."created_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("u"."created_at", 21), '0') = ''
+        THEN SUBSTR("u"."created_at", 1, 10) || ' ' || SUBSTR("u"."created_at", 12, 8)
+        ELSE SUBSTR("u"."created_at", 1, 10) || ' ' || SUBSTR("u"."created_at", 12, 8) || '.' || SUBSTR(SUBSTR("u"."created_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "p_1"
   FROM "nev_leads" AS "u"
   WHERE
@@ -35,28 +50,52 @@ WITH "segl_usr" AS (
   SELECT
     "lead_id" AS "_u",
     CASE
-      WHEN DATETIME("ts") IS NULL
-      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
-      THEN NULL
-      WHEN LENGTH("ts") = 10
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("ts" || ' 00:00:00', '+0 days') = "ts" || ' 00:00:00'
       THEN "ts" || ' 00:00:00'
-      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
-      THEN SUBSTR("ts", 1, 19)
-      WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
-      ELSE "ts"
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00', '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("ts", 20) = ''
+          OR (
+            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("ts", 21), '0') = ''
+        THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+        ELSE SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t",
     CASE
-      WHEN DATETIME("ts") IS NULL
-      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
-      THEN NULL
-      WHEN LENGTH("ts") = 10
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("ts" || ' 00:00:00', '+0 days') = "ts" || ' 00:00:00'
       THEN "ts" || ' 00:00:00'
-      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
-      THEN SUBSTR("ts", 1, 19)
-      WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
-      ELSE "ts"
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00', '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("ts", 20) = ''
+          OR (
+            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("ts", 21), '0') = ''
+        THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+        ELSE SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "c0",
     "stage" AS "c1",
     "store" AS "c2",
@@ -64,16 +103,28 @@ WITH "segl_usr" AS (
   FROM "nev_events"
   WHERE
     CASE
-      WHEN DATETIME("ts") IS NULL
-      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
-      THEN NULL
-      WHEN LENGTH("ts") = 10
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("ts" || ' 00:00:00', '+0 days') = "ts" || ' 00:00:00'
       THEN "ts" || ' 00:00:00'
-      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
-      THEN SUBSTR("ts", 1, 19)
-      WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
-      ELSE "ts"
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00', '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("ts", 20) = ''
+          OR (
+            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("ts", 21), '0') = ''
+        THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+        ELSE SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
 ), "segl_evr_0" AS (
   SELECT

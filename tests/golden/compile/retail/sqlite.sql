@@ -61,20 +61,32 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
-        WHEN DATETIME("s"."bound_at") IS NULL
-        OR COALESCE(
-          DATETIME(SUBSTR("s"."bound_at", 1, 19)) <> DATETIME(SUBSTR("s"."bound_at", 1, 19), '+0 days'),
-          1
-        )
-        THEN NULL
-        WHEN LENGTH("s"."bound_at") = 10
+        WHEN "s"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        AND DATETIME("s"."bound_at" || ' 00:00:00', '+0 days') = "s"."bound_at" || ' 00:00:00'
         THEN "s"."bound_at" || ' 00:00:00'
-        WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-        AND RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
-        THEN SUBSTR("s"."bound_at", 1, 19)
-        WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-        THEN SUBSTR("s"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
-        ELSE "s"."bound_at"
+        WHEN "s"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+        AND DATETIME(
+          SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00',
+          '+0 days'
+        ) = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00'
+        THEN SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00'
+        WHEN (
+          SUBSTR("s"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+          AND (
+            SUBSTR("s"."bound_at", 20) = ''
+            OR (
+              SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
+            )
+          )
+        )
+        AND DATETIME(SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8), '+0 days') = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
+        THEN CASE
+          WHEN RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
+          THEN SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
+          ELSE SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
+        END
+        ELSE NULL
       END < '2026-11-01 00:00:00'
   ) AS "p"
   WHERE
@@ -96,19 +108,28 @@ FROM (
         CAST("s"."openid" AS TEXT) IS NULL
       )
       AND CASE
-        WHEN DATETIME("s"."ts") IS NULL
-        OR COALESCE(
-          DATETIME(SUBSTR("s"."ts", 1, 19)) <> DATETIME(SUBSTR("s"."ts", 1, 19), '+0 days'),
-          1
-        )
-        THEN NULL
-        WHEN LENGTH("s"."ts") = 10
+        WHEN "s"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        AND DATETIME("s"."ts" || ' 00:00:00', '+0 days') = "s"."ts" || ' 00:00:00'
         THEN "s"."ts" || ' 00:00:00'
-        WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
-        THEN SUBSTR("s"."ts", 1, 19)
-        WHEN SUBSTR("s"."ts", 20, 1) = '.'
-        THEN SUBSTR("s"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
-        ELSE "s"."ts"
+        WHEN "s"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+        AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00'
+        THEN SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00'
+        WHEN (
+          SUBSTR("s"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+          AND (
+            SUBSTR("s"."ts", 20) = ''
+            OR (
+              SUBSTR("s"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
+            )
+          )
+        )
+        AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8), '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
+        THEN CASE
+          WHEN RTRIM(SUBSTR("s"."ts", 21), '0') = ''
+          THEN SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
+          ELSE SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
+        END
+        ELSE NULL
       END < '2026-11-01 00:00:00'
   ) AS "p"
   WHERE
@@ -167,36 +188,66 @@ FROM (
     )
     AND (
       CASE
-        WHEN DATETIME("s"."registered_at") IS NULL
-        OR COALESCE(
-          DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
-          1
-        )
-        THEN NULL
-        WHEN LENGTH("s"."registered_at") = 10
+        WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        AND DATETIME("s"."registered_at" || ' 00:00:00', '+0 days') = "s"."registered_at" || ' 00:00:00'
         THEN "s"."registered_at" || ' 00:00:00'
-        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-        AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
-        THEN SUBSTR("s"."registered_at", 1, 19)
-        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-        THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
-        ELSE "s"."registered_at"
+        WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+        AND DATETIME(
+          SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00',
+          '+0 days'
+        ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+        THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+        WHEN (
+          SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+          AND (
+            SUBSTR("s"."registered_at", 20) = ''
+            OR (
+              SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
+            )
+          )
+        )
+        AND DATETIME(
+          SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8),
+          '+0 days'
+        ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+        THEN CASE
+          WHEN RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+          THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+          ELSE SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
+        END
+        ELSE NULL
       END IS NULL
       OR CASE
-        WHEN DATETIME("s"."registered_at") IS NULL
-        OR COALESCE(
-          DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
-          1
-        )
-        THEN NULL
-        WHEN LENGTH("s"."registered_at") = 10
+        WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        AND DATETIME("s"."registered_at" || ' 00:00:00', '+0 days') = "s"."registered_at" || ' 00:00:00'
         THEN "s"."registered_at" || ' 00:00:00'
-        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-        AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
-        THEN SUBSTR("s"."registered_at", 1, 19)
-        WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-        THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
-        ELSE "s"."registered_at"
+        WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+        AND DATETIME(
+          SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00',
+          '+0 days'
+        ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+        THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+        WHEN (
+          SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+          AND (
+            SUBSTR("s"."registered_at", 20) = ''
+            OR (
+              SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
+            )
+          )
+        )
+        AND DATETIME(
+          SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8),
+          '+0 days'
+        ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+        THEN CASE
+          WHEN RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+          THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+          ELSE SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
+        END
+        ELSE NULL
       END < '2026-11-01 00:00:00'
     )
   UNION
@@ -244,20 +295,32 @@ FROM (
       END AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."bound_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("s"."bound_at", 1, 19)) <> DATETIME(SUBSTR("s"."bound_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("s"."bound_at") = 10
+      WHEN "s"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("s"."bound_at" || ' 00:00:00', '+0 days') = "s"."bound_at" || ' 00:00:00'
       THEN "s"."bound_at" || ' 00:00:00'
-      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
-      THEN SUBSTR("s"."bound_at", 1, 19)
-      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-      THEN SUBSTR("s"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
-      ELSE "s"."bound_at"
+      WHEN "s"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00'
+      THEN SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("s"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("s"."bound_at", 20) = ''
+          OR (
+            SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8), '+0 days') = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
+        THEN SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
+        ELSE SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
   UNION
   SELECT
@@ -270,20 +333,32 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."bound_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("s"."bound_at", 1, 19)) <> DATETIME(SUBSTR("s"."bound_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("s"."bound_at") = 10
+      WHEN "s"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("s"."bound_at" || ' 00:00:00', '+0 days') = "s"."bound_at" || ' 00:00:00'
       THEN "s"."bound_at" || ' 00:00:00'
-      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
-      THEN SUBSTR("s"."bound_at", 1, 19)
-      WHEN SUBSTR("s"."bound_at", 20, 1) = '.'
-      THEN SUBSTR("s"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
-      ELSE "s"."bound_at"
+      WHEN "s"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00'
+      THEN SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("s"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("s"."bound_at", 20) = ''
+          OR (
+            SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8), '+0 days') = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("s"."bound_at", 21), '0') = ''
+        THEN SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
+        ELSE SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8) || '.' || SUBSTR(SUBSTR("s"."bound_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
   UNION
   SELECT
@@ -296,19 +371,28 @@ FROM (
       CAST("s"."device_id" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("s"."ts", 1, 19)) <> DATETIME(SUBSTR("s"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("s"."ts") = 10
+      WHEN "s"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("s"."ts" || ' 00:00:00', '+0 days') = "s"."ts" || ' 00:00:00'
       THEN "s"."ts" || ' 00:00:00'
-      WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
-      THEN SUBSTR("s"."ts", 1, 19)
-      WHEN SUBSTR("s"."ts", 20, 1) = '.'
-      THEN SUBSTR("s"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
-      ELSE "s"."ts"
+      WHEN "s"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00'
+      THEN SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("s"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("s"."ts", 20) = ''
+          OR (
+            SUBSTR("s"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8), '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("s"."ts", 21), '0') = ''
+        THEN SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
+        ELSE SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
   UNION
   SELECT
@@ -321,19 +405,28 @@ FROM (
       CAST("s"."openid" AS TEXT) IS NULL
     )
     AND CASE
-      WHEN DATETIME("s"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("s"."ts", 1, 19)) <> DATETIME(SUBSTR("s"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("s"."ts") = 10
+      WHEN "s"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("s"."ts" || ' 00:00:00', '+0 days') = "s"."ts" || ' 00:00:00'
       THEN "s"."ts" || ' 00:00:00'
-      WHEN SUBSTR("s"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("s"."ts", 21), '0') = ''
-      THEN SUBSTR("s"."ts", 1, 19)
-      WHEN SUBSTR("s"."ts", 20, 1) = '.'
-      THEN SUBSTR("s"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
-      ELSE "s"."ts"
+      WHEN "s"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00'
+      THEN SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("s"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("s"."ts", 20) = ''
+          OR (
+            SUBSTR("s"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8), '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("s"."ts", 21), '0') = ''
+        THEN SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
+        ELSE SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("s"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
 ) AS "i";
 
@@ -2235,30 +2328,55 @@ WITH "segl_usr" AS (
   SELECT
     "u"."_pu" AS "_u",
     CASE
-      WHEN DATETIME("u"."registered_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("u"."registered_at", 1, 19)) <> DATETIME(SUBSTR("u"."registered_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("u"."registered_at") = 10
+      WHEN "u"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("u"."registered_at" || ' 00:00:00', '+0 days') = "u"."registered_at" || ' 00:00:00'
       THEN "u"."registered_at" || ' 00:00:00'
-      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("u"."registered_at", 21), '0') = ''
-      THEN SUBSTR("u"."registered_at", 1, 19)
-      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
-      THEN SUBSTR("u"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("u"."registered_at", 21) || '000000', 1, 6)
-      ELSE "u"."registered_at"
+      WHEN "u"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 5) || ':00'
+      THEN SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("u"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("u"."registered_at", 20) = ''
+          OR (
+            SUBSTR("u"."registered_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("u"."registered_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(
+        SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8),
+        '+0 days'
+      ) = SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("u"."registered_at", 21), '0') = ''
+        THEN SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8)
+        ELSE SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8) || '.' || SUBSTR(SUBSTR("u"."registered_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "p_0",
     "u"."city" AS "p_1",
     CASE
-      WHEN DATE("u"."birthday") IS NULL
-      OR COALESCE(
-        DATE(SUBSTR("u"."birthday", 1, 19)) <> DATE(SUBSTR("u"."birthday", 1, 19), '+0 days'),
-        1
+      WHEN (
+        "u"."birthday" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        OR "u"."birthday" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+        OR (
+          SUBSTR("u"."birthday", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+          AND (
+            SUBSTR("u"."birthday", 20) = ''
+            OR (
+              SUBSTR("u"."birthday", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("u"."birthday", 21) GLOB '*[^0-9]*'
+            )
+          )
+        )
       )
-      THEN NULL
-      ELSE "u"."birthday"
+      AND DATE(SUBSTR("u"."birthday", 1, 10), '+0 days') = SUBSTR("u"."birthday", 1, 10)
+      THEN SUBSTR("u"."birthday", 1, 10)
+      ELSE NULL
     END AS "p_2",
     CAST("u"."balance" AS REAL) AS "p_3",
     "u"."gender" AS "p_4",
@@ -2296,36 +2414,66 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN DATETIME("s"."registered_at") IS NULL
-          OR COALESCE(
-            DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
-            1
-          )
-          THEN NULL
-          WHEN LENGTH("s"."registered_at") = 10
+          WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+          AND DATETIME("s"."registered_at" || ' 00:00:00', '+0 days') = "s"."registered_at" || ' 00:00:00'
           THEN "s"."registered_at" || ' 00:00:00'
-          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-          AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
-          THEN SUBSTR("s"."registered_at", 1, 19)
-          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-          THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
-          ELSE "s"."registered_at"
+          WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+          AND DATETIME(
+            SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00',
+            '+0 days'
+          ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+          THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+          WHEN (
+            SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+            AND (
+              SUBSTR("s"."registered_at", 20) = ''
+              OR (
+                SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+                AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
+              )
+            )
+          )
+          AND DATETIME(
+            SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8),
+            '+0 days'
+          ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+          THEN CASE
+            WHEN RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+            THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+            ELSE SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
+          END
+          ELSE NULL
         END IS NULL
         OR CASE
-          WHEN DATETIME("s"."registered_at") IS NULL
-          OR COALESCE(
-            DATETIME(SUBSTR("s"."registered_at", 1, 19)) <> DATETIME(SUBSTR("s"."registered_at", 1, 19), '+0 days'),
-            1
-          )
-          THEN NULL
-          WHEN LENGTH("s"."registered_at") = 10
+          WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+          AND DATETIME("s"."registered_at" || ' 00:00:00', '+0 days') = "s"."registered_at" || ' 00:00:00'
           THEN "s"."registered_at" || ' 00:00:00'
-          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-          AND RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
-          THEN SUBSTR("s"."registered_at", 1, 19)
-          WHEN SUBSTR("s"."registered_at", 20, 1) = '.'
-          THEN SUBSTR("s"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
-          ELSE "s"."registered_at"
+          WHEN "s"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+          AND DATETIME(
+            SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00',
+            '+0 days'
+          ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+          THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 5) || ':00'
+          WHEN (
+            SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+            AND (
+              SUBSTR("s"."registered_at", 20) = ''
+              OR (
+                SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+                AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
+              )
+            )
+          )
+          AND DATETIME(
+            SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8),
+            '+0 days'
+          ) = SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+          THEN CASE
+            WHEN RTRIM(SUBSTR("s"."registered_at", 21), '0') = ''
+            THEN SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8)
+            ELSE SUBSTR("s"."registered_at", 1, 10) || ' ' || SUBSTR("s"."registered_at", 12, 8) || '.' || SUBSTR(SUBSTR("s"."registered_at", 21) || '000000', 1, 6)
+          END
+          ELSE NULL
         END < '2026-11-01 00:00:00'
       )
   ) AS "u"
@@ -2361,70 +2509,124 @@ WITH "segl_usr" AS (
       )
       AND (
         CASE
-          WHEN DATETIME("s"."valid_from") IS NULL
-          OR COALESCE(
-            DATETIME(SUBSTR("s"."valid_from", 1, 19)) <> DATETIME(SUBSTR("s"."valid_from", 1, 19), '+0 days'),
-            1
-          )
-          THEN NULL
-          WHEN LENGTH("s"."valid_from") = 10
+          WHEN "s"."valid_from" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+          AND DATETIME("s"."valid_from" || ' 00:00:00', '+0 days') = "s"."valid_from" || ' 00:00:00'
           THEN "s"."valid_from" || ' 00:00:00'
-          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
-          AND RTRIM(SUBSTR("s"."valid_from", 21), '0') = ''
-          THEN SUBSTR("s"."valid_from", 1, 19)
-          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
-          THEN SUBSTR("s"."valid_from", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_from", 21) || '000000', 1, 6)
-          ELSE "s"."valid_from"
+          WHEN "s"."valid_from" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+          AND DATETIME(
+            SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 5) || ':00',
+            '+0 days'
+          ) = SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 5) || ':00'
+          THEN SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 5) || ':00'
+          WHEN (
+            SUBSTR("s"."valid_from", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+            AND (
+              SUBSTR("s"."valid_from", 20) = ''
+              OR (
+                SUBSTR("s"."valid_from", 20) GLOB '.[0-9]*'
+                AND NOT SUBSTR("s"."valid_from", 21) GLOB '*[^0-9]*'
+              )
+            )
+          )
+          AND DATETIME(
+            SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8),
+            '+0 days'
+          ) = SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8)
+          THEN CASE
+            WHEN RTRIM(SUBSTR("s"."valid_from", 21), '0') = ''
+            THEN SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8)
+            ELSE SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8) || '.' || SUBSTR(SUBSTR("s"."valid_from", 21) || '000000', 1, 6)
+          END
+          ELSE NULL
         END IS NULL
         OR CASE
-          WHEN DATETIME("s"."valid_from") IS NULL
-          OR COALESCE(
-            DATETIME(SUBSTR("s"."valid_from", 1, 19)) <> DATETIME(SUBSTR("s"."valid_from", 1, 19), '+0 days'),
-            1
-          )
-          THEN NULL
-          WHEN LENGTH("s"."valid_from") = 10
+          WHEN "s"."valid_from" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+          AND DATETIME("s"."valid_from" || ' 00:00:00', '+0 days') = "s"."valid_from" || ' 00:00:00'
           THEN "s"."valid_from" || ' 00:00:00'
-          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
-          AND RTRIM(SUBSTR("s"."valid_from", 21), '0') = ''
-          THEN SUBSTR("s"."valid_from", 1, 19)
-          WHEN SUBSTR("s"."valid_from", 20, 1) = '.'
-          THEN SUBSTR("s"."valid_from", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_from", 21) || '000000', 1, 6)
-          ELSE "s"."valid_from"
+          WHEN "s"."valid_from" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+          AND DATETIME(
+            SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 5) || ':00',
+            '+0 days'
+          ) = SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 5) || ':00'
+          THEN SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 5) || ':00'
+          WHEN (
+            SUBSTR("s"."valid_from", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+            AND (
+              SUBSTR("s"."valid_from", 20) = ''
+              OR (
+                SUBSTR("s"."valid_from", 20) GLOB '.[0-9]*'
+                AND NOT SUBSTR("s"."valid_from", 21) GLOB '*[^0-9]*'
+              )
+            )
+          )
+          AND DATETIME(
+            SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8),
+            '+0 days'
+          ) = SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8)
+          THEN CASE
+            WHEN RTRIM(SUBSTR("s"."valid_from", 21), '0') = ''
+            THEN SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8)
+            ELSE SUBSTR("s"."valid_from", 1, 10) || ' ' || SUBSTR("s"."valid_from", 12, 8) || '.' || SUBSTR(SUBSTR("s"."valid_from", 21) || '000000', 1, 6)
+          END
+          ELSE NULL
         END <= '2026-11-01 00:00:00'
       )
       AND (
         CASE
-          WHEN DATETIME("s"."valid_to") IS NULL
-          OR COALESCE(
-            DATETIME(SUBSTR("s"."valid_to", 1, 19)) <> DATETIME(SUBSTR("s"."valid_to", 1, 19), '+0 days'),
-            1
-          )
-          THEN NULL
-          WHEN LENGTH("s"."valid_to") = 10
+          WHEN "s"."valid_to" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+          AND DATETIME("s"."valid_to" || ' 00:00:00', '+0 days') = "s"."valid_to" || ' 00:00:00'
           THEN "s"."valid_to" || ' 00:00:00'
-          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
-          AND RTRIM(SUBSTR("s"."valid_to", 21), '0') = ''
-          THEN SUBSTR("s"."valid_to", 1, 19)
-          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
-          THEN SUBSTR("s"."valid_to", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_to", 21) || '000000', 1, 6)
-          ELSE "s"."valid_to"
+          WHEN "s"."valid_to" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+          AND DATETIME(
+            SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 5) || ':00',
+            '+0 days'
+          ) = SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 5) || ':00'
+          THEN SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 5) || ':00'
+          WHEN (
+            SUBSTR("s"."valid_to", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+            AND (
+              SUBSTR("s"."valid_to", 20) = ''
+              OR (
+                SUBSTR("s"."valid_to", 20) GLOB '.[0-9]*'
+                AND NOT SUBSTR("s"."valid_to", 21) GLOB '*[^0-9]*'
+              )
+            )
+          )
+          AND DATETIME(SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8), '+0 days') = SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8)
+          THEN CASE
+            WHEN RTRIM(SUBSTR("s"."valid_to", 21), '0') = ''
+            THEN SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8)
+            ELSE SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8) || '.' || SUBSTR(SUBSTR("s"."valid_to", 21) || '000000', 1, 6)
+          END
+          ELSE NULL
         END IS NULL
         OR '2026-11-01 00:00:00' < CASE
-          WHEN DATETIME("s"."valid_to") IS NULL
-          OR COALESCE(
-            DATETIME(SUBSTR("s"."valid_to", 1, 19)) <> DATETIME(SUBSTR("s"."valid_to", 1, 19), '+0 days'),
-            1
-          )
-          THEN NULL
-          WHEN LENGTH("s"."valid_to") = 10
+          WHEN "s"."valid_to" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+          AND DATETIME("s"."valid_to" || ' 00:00:00', '+0 days') = "s"."valid_to" || ' 00:00:00'
           THEN "s"."valid_to" || ' 00:00:00'
-          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
-          AND RTRIM(SUBSTR("s"."valid_to", 21), '0') = ''
-          THEN SUBSTR("s"."valid_to", 1, 19)
-          WHEN SUBSTR("s"."valid_to", 20, 1) = '.'
-          THEN SUBSTR("s"."valid_to", 1, 19) || '.' || SUBSTR(SUBSTR("s"."valid_to", 21) || '000000', 1, 6)
-          ELSE "s"."valid_to"
+          WHEN "s"."valid_to" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+          AND DATETIME(
+            SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 5) || ':00',
+            '+0 days'
+          ) = SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 5) || ':00'
+          THEN SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 5) || ':00'
+          WHEN (
+            SUBSTR("s"."valid_to", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+            AND (
+              SUBSTR("s"."valid_to", 20) = ''
+              OR (
+                SUBSTR("s"."valid_to", 20) GLOB '.[0-9]*'
+                AND NOT SUBSTR("s"."valid_to", 21) GLOB '*[^0-9]*'
+              )
+            )
+          )
+          AND DATETIME(SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8), '+0 days') = SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8)
+          THEN CASE
+            WHEN RTRIM(SUBSTR("s"."valid_to", 21), '0') = ''
+            THEN SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8)
+            ELSE SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8) || '.' || SUBSTR(SUBSTR("s"."valid_to", 21) || '000000', 1, 6)
+          END
+          ELSE NULL
         END
       )
   ) AS "p0"
@@ -2435,37 +2637,63 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."paid_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."paid_at", 1, 19)) <> DATETIME(SUBSTR("e"."paid_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."paid_at") = 10
+      WHEN "e"."paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."paid_at" || ' 00:00:00', '+0 days') = "e"."paid_at" || ' 00:00:00'
       THEN "e"."paid_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
-      THEN SUBSTR("e"."paid_at", 1, 19)
-      WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
-      THEN SUBSTR("e"."paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
-      ELSE "e"."paid_at"
+      WHEN "e"."paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."paid_at", 20) = ''
+          OR (
+            SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8), '+0 days') = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
+        THEN SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
+        ELSE SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t",
     CAST("e"."amount" AS REAL) AS "c0",
     "e"."coupon_id" AS "c1",
     "e"."brand" AS "c2",
     CASE
-      WHEN DATETIME("e"."paid_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."paid_at", 1, 19)) <> DATETIME(SUBSTR("e"."paid_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."paid_at") = 10
+      WHEN "e"."paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."paid_at" || ' 00:00:00', '+0 days') = "e"."paid_at" || ' 00:00:00'
       THEN "e"."paid_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
-      THEN SUBSTR("e"."paid_at", 1, 19)
-      WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
-      THEN SUBSTR("e"."paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
-      ELSE "e"."paid_at"
+      WHEN "e"."paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."paid_at", 20) = ''
+          OR (
+            SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8), '+0 days') = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
+        THEN SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
+        ELSE SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "c3",
     "e"."category" AS "c4",
     "w"."p_0" AS "u0"
@@ -2494,19 +2722,32 @@ WITH "segl_usr" AS (
     ON "w"."_u" = "m"."person"
   WHERE
     CASE
-      WHEN DATETIME("e"."paid_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."paid_at", 1, 19)) <> DATETIME(SUBSTR("e"."paid_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."paid_at") = 10
+      WHEN "e"."paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."paid_at" || ' 00:00:00', '+0 days') = "e"."paid_at" || ' 00:00:00'
       THEN "e"."paid_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
-      THEN SUBSTR("e"."paid_at", 1, 19)
-      WHEN SUBSTR("e"."paid_at", 20, 1) = '.'
-      THEN SUBSTR("e"."paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
-      ELSE "e"."paid_at"
+      WHEN "e"."paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."paid_at", 20) = ''
+          OR (
+            SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8), '+0 days') = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."paid_at", 21), '0') = ''
+        THEN SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
+        ELSE SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."paid_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
 ), "segl_evr_0" AS (
   SELECT
@@ -2617,34 +2858,52 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."ts") = 10
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."ts" || ' 00:00:00', '+0 days') = "e"."ts" || ' 00:00:00'
       THEN "e"."ts" || ' 00:00:00'
-      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
-      THEN SUBSTR("e"."ts", 1, 19)
-      WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
-      ELSE "e"."ts"
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."ts", 20) = ''
+          OR (
+            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+        THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+        ELSE SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."ts") = 10
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."ts" || ' 00:00:00', '+0 days') = "e"."ts" || ' 00:00:00'
       THEN "e"."ts" || ' 00:00:00'
-      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
-      THEN SUBSTR("e"."ts", 1, 19)
-      WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
-      ELSE "e"."ts"
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."ts", 20) = ''
+          OR (
+            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+        THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+        ELSE SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "c0",
     "e"."name" AS "c1",
     "e"."channel" AS "c2"
@@ -2671,19 +2930,28 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."ts") = 10
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."ts" || ' 00:00:00', '+0 days') = "e"."ts" || ' 00:00:00'
       THEN "e"."ts" || ' 00:00:00'
-      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
-      THEN SUBSTR("e"."ts", 1, 19)
-      WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
-      ELSE "e"."ts"
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."ts", 20) = ''
+          OR (
+            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+        THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+        ELSE SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
 ), "segl_agg_1" AS (
   SELECT
@@ -2743,20 +3011,35 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."claimed_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."claimed_at", 1, 19)) <> DATETIME(SUBSTR("e"."claimed_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."claimed_at") = 10
+      WHEN "e"."claimed_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."claimed_at" || ' 00:00:00', '+0 days') = "e"."claimed_at" || ' 00:00:00'
       THEN "e"."claimed_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
-      THEN SUBSTR("e"."claimed_at", 1, 19)
-      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      THEN SUBSTR("e"."claimed_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
-      ELSE "e"."claimed_at"
+      WHEN "e"."claimed_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."claimed_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."claimed_at", 20) = ''
+          OR (
+            SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(
+        SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8),
+        '+0 days'
+      ) = SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
+        THEN SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8)
+        ELSE SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t"
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
@@ -2781,36 +3064,66 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."claimed_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."claimed_at", 1, 19)) <> DATETIME(SUBSTR("e"."claimed_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."claimed_at") = 10
+      WHEN "e"."claimed_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."claimed_at" || ' 00:00:00', '+0 days') = "e"."claimed_at" || ' 00:00:00'
       THEN "e"."claimed_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
-      THEN SUBSTR("e"."claimed_at", 1, 19)
-      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      THEN SUBSTR("e"."claimed_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
-      ELSE "e"."claimed_at"
+      WHEN "e"."claimed_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."claimed_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."claimed_at", 20) = ''
+          OR (
+            SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(
+        SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8),
+        '+0 days'
+      ) = SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
+        THEN SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8)
+        ELSE SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
     AND CASE
-      WHEN DATETIME("e"."claimed_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."claimed_at", 1, 19)) <> DATETIME(SUBSTR("e"."claimed_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."claimed_at") = 10
+      WHEN "e"."claimed_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."claimed_at" || ' 00:00:00', '+0 days') = "e"."claimed_at" || ' 00:00:00'
       THEN "e"."claimed_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
-      THEN SUBSTR("e"."claimed_at", 1, 19)
-      WHEN SUBSTR("e"."claimed_at", 20, 1) = '.'
-      THEN SUBSTR("e"."claimed_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
-      ELSE "e"."claimed_at"
+      WHEN "e"."claimed_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."claimed_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."claimed_at", 20) = ''
+          OR (
+            SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(
+        SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8),
+        '+0 days'
+      ) = SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."claimed_at", 21), '0') = ''
+        THEN SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8)
+        ELSE SUBSTR("e"."claimed_at", 1, 10) || ' ' || SUBSTR("e"."claimed_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."claimed_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END >= '2026-08-03 00:00:00'
 ), "segl_agg_2" AS (
   SELECT
@@ -2823,20 +3136,32 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."bound_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."bound_at", 1, 19)) <> DATETIME(SUBSTR("e"."bound_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."bound_at") = 10
+      WHEN "e"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."bound_at" || ' 00:00:00', '+0 days') = "e"."bound_at" || ' 00:00:00'
       THEN "e"."bound_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("e"."bound_at", 21), '0') = ''
-      THEN SUBSTR("e"."bound_at", 1, 19)
-      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
-      THEN SUBSTR("e"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."bound_at", 21) || '000000', 1, 6)
-      ELSE "e"."bound_at"
+      WHEN "e"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."bound_at", 20) = ''
+          OR (
+            SUBSTR("e"."bound_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."bound_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8), '+0 days') = SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."bound_at", 21), '0') = ''
+        THEN SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8)
+        ELSE SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."bound_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t"
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
@@ -2861,20 +3186,32 @@ WITH "segl_usr" AS (
     END AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."bound_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."bound_at", 1, 19)) <> DATETIME(SUBSTR("e"."bound_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."bound_at") = 10
+      WHEN "e"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."bound_at" || ' 00:00:00', '+0 days') = "e"."bound_at" || ' 00:00:00'
       THEN "e"."bound_at" || ' 00:00:00'
-      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("e"."bound_at", 21), '0') = ''
-      THEN SUBSTR("e"."bound_at", 1, 19)
-      WHEN SUBSTR("e"."bound_at", 20, 1) = '.'
-      THEN SUBSTR("e"."bound_at", 1, 19) || '.' || SUBSTR(SUBSTR("e"."bound_at", 21) || '000000', 1, 6)
-      ELSE "e"."bound_at"
+      WHEN "e"."bound_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 5) || ':00'
+      THEN SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."bound_at", 20) = ''
+          OR (
+            SUBSTR("e"."bound_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("e"."bound_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8), '+0 days') = SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."bound_at", 21), '0') = ''
+        THEN SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8)
+        ELSE SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8) || '.' || SUBSTR(SUBSTR("e"."bound_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
 ), "segl_agg_3" AS (
   SELECT
@@ -2887,34 +3224,52 @@ WITH "segl_usr" AS (
   SELECT
     "m"."person" AS "_u",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."ts") = 10
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."ts" || ' 00:00:00', '+0 days') = "e"."ts" || ' 00:00:00'
       THEN "e"."ts" || ' 00:00:00'
-      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
-      THEN SUBSTR("e"."ts", 1, 19)
-      WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
-      ELSE "e"."ts"
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."ts", 20) = ''
+          OR (
+            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+        THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+        ELSE SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t",
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."ts") = 10
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."ts" || ' 00:00:00', '+0 days') = "e"."ts" || ' 00:00:00'
       THEN "e"."ts" || ' 00:00:00'
-      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
-      THEN SUBSTR("e"."ts", 1, 19)
-      WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
-      ELSE "e"."ts"
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."ts", 20) = ''
+          OR (
+            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+        THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+        ELSE SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "c0",
     "e"."device_id" AS "c1"
   FROM "app_events" AS "e"
@@ -2922,34 +3277,52 @@ WITH "segl_usr" AS (
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS TEXT)
   WHERE
     CASE
-      WHEN DATETIME("e"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."ts") = 10
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."ts" || ' 00:00:00', '+0 days') = "e"."ts" || ' 00:00:00'
       THEN "e"."ts" || ' 00:00:00'
-      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
-      THEN SUBSTR("e"."ts", 1, 19)
-      WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
-      ELSE "e"."ts"
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."ts", 20) = ''
+          OR (
+            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+        THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+        ELSE SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
     AND CASE
-      WHEN DATETIME("e"."ts") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("e"."ts", 1, 19)) <> DATETIME(SUBSTR("e"."ts", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("e"."ts") = 10
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("e"."ts" || ' 00:00:00', '+0 days') = "e"."ts" || ' 00:00:00'
       THEN "e"."ts" || ' 00:00:00'
-      WHEN SUBSTR("e"."ts", 20, 1) = '.' AND RTRIM(SUBSTR("e"."ts", 21), '0') = ''
-      THEN SUBSTR("e"."ts", 1, 19)
-      WHEN SUBSTR("e"."ts", 20, 1) = '.'
-      THEN SUBSTR("e"."ts", 1, 19) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
-      ELSE "e"."ts"
+      WHEN "e"."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00', '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("e"."ts", 20) = ''
+          OR (
+            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("e"."ts", 21), '0') = ''
+        THEN SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
+        ELSE SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8) || '.' || SUBSTR(SUBSTR("e"."ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END >= '2026-08-03 00:00:00'
 ), "segl_agg_4" AS (
   SELECT

@@ -12,20 +12,35 @@ WITH "segl_usr" AS (
     "u"."city" AS "p_1",
     CAST("u"."balance" AS REAL) AS "p_2",
     CASE
-      WHEN DATETIME("u"."registered_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("u"."registered_at", 1, 19)) <> DATETIME(SUBSTR("u"."registered_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("u"."registered_at") = 10
+      WHEN "u"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("u"."registered_at" || ' 00:00:00', '+0 days') = "u"."registered_at" || ' 00:00:00'
       THEN "u"."registered_at" || ' 00:00:00'
-      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
-      AND RTRIM(SUBSTR("u"."registered_at", 21), '0') = ''
-      THEN SUBSTR("u"."registered_at", 1, 19)
-      WHEN SUBSTR("u"."registered_at", 20, 1) = '.'
-      THEN SUBSTR("u"."registered_at", 1, 19) || '.' || SUBSTR(SUBSTR("u"."registered_at", 21) || '000000', 1, 6)
-      ELSE "u"."registered_at"
+      WHEN "u"."registered_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(
+        SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 5) || ':00',
+        '+0 days'
+      ) = SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 5) || ':00'
+      THEN SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("u"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("u"."registered_at", 20) = ''
+          OR (
+            SUBSTR("u"."registered_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("u"."registered_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(
+        SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8),
+        '+0 days'
+      ) = SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("u"."registered_at", 21), '0') = ''
+        THEN SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8)
+        ELSE SUBSTR("u"."registered_at", 1, 10) || ' ' || SUBSTR("u"."registered_at", 12, 8) || '.' || SUBSTR(SUBSTR("u"."registered_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "p_3"
   FROM "users" AS "u"
   WHERE
@@ -36,19 +51,29 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
-      WHEN DATETIME("paid_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("paid_at", 1, 19)) <> DATETIME(SUBSTR("paid_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("paid_at") = 10
+      WHEN "paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("paid_at" || ' 00:00:00', '+0 days') = "paid_at" || ' 00:00:00'
       THEN "paid_at" || ' 00:00:00'
-      WHEN SUBSTR("paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("paid_at", 21), '0') = ''
-      THEN SUBSTR("paid_at", 1, 19)
-      WHEN SUBSTR("paid_at", 20, 1) = '.'
-      THEN SUBSTR("paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("paid_at", 21) || '000000', 1, 6)
-      ELSE "paid_at"
+      WHEN "paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 5) || ':00', '+0 days') = SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 5) || ':00'
+      THEN SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("paid_at", 20) = ''
+          OR (
+            SUBSTR("paid_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("paid_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8), '+0 days') = SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("paid_at", 21), '0') = ''
+        THEN SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8)
+        ELSE SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8) || '.' || SUBSTR(SUBSTR("paid_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t",
     CAST("amount" AS REAL) AS "c0",
     "brand" AS "c1",
@@ -57,19 +82,29 @@ WITH "segl_usr" AS (
   FROM "orders"
   WHERE
     CASE
-      WHEN DATETIME("paid_at") IS NULL
-      OR COALESCE(
-        DATETIME(SUBSTR("paid_at", 1, 19)) <> DATETIME(SUBSTR("paid_at", 1, 19), '+0 days'),
-        1
-      )
-      THEN NULL
-      WHEN LENGTH("paid_at") = 10
+      WHEN "paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("paid_at" || ' 00:00:00', '+0 days') = "paid_at" || ' 00:00:00'
       THEN "paid_at" || ' 00:00:00'
-      WHEN SUBSTR("paid_at", 20, 1) = '.' AND RTRIM(SUBSTR("paid_at", 21), '0') = ''
-      THEN SUBSTR("paid_at", 1, 19)
-      WHEN SUBSTR("paid_at", 20, 1) = '.'
-      THEN SUBSTR("paid_at", 1, 19) || '.' || SUBSTR(SUBSTR("paid_at", 21) || '000000', 1, 6)
-      ELSE "paid_at"
+      WHEN "paid_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 5) || ':00', '+0 days') = SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 5) || ':00'
+      THEN SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("paid_at", 20) = ''
+          OR (
+            SUBSTR("paid_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("paid_at", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8), '+0 days') = SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("paid_at", 21), '0') = ''
+        THEN SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8)
+        ELSE SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8) || '.' || SUBSTR(SUBSTR("paid_at", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
 ), "segl_agg_0" AS (
   SELECT
@@ -122,43 +157,79 @@ WITH "segl_usr" AS (
   SELECT
     "user_id" AS "_u",
     CASE
-      WHEN DATETIME("ts") IS NULL
-      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
-      THEN NULL
-      WHEN LENGTH("ts") = 10
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("ts" || ' 00:00:00', '+0 days') = "ts" || ' 00:00:00'
       THEN "ts" || ' 00:00:00'
-      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
-      THEN SUBSTR("ts", 1, 19)
-      WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
-      ELSE "ts"
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00', '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("ts", 20) = ''
+          OR (
+            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("ts", 21), '0') = ''
+        THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+        ELSE SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "_t",
     "name" AS "c0",
     CASE
-      WHEN DATETIME("ts") IS NULL
-      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
-      THEN NULL
-      WHEN LENGTH("ts") = 10
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("ts" || ' 00:00:00', '+0 days') = "ts" || ' 00:00:00'
       THEN "ts" || ' 00:00:00'
-      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
-      THEN SUBSTR("ts", 1, 19)
-      WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
-      ELSE "ts"
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00', '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("ts", 20) = ''
+          OR (
+            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("ts", 21), '0') = ''
+        THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+        ELSE SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END AS "c1"
   FROM "events"
   WHERE
     CASE
-      WHEN DATETIME("ts") IS NULL
-      OR COALESCE(DATETIME(SUBSTR("ts", 1, 19)) <> DATETIME(SUBSTR("ts", 1, 19), '+0 days'), 1)
-      THEN NULL
-      WHEN LENGTH("ts") = 10
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+      AND DATETIME("ts" || ' 00:00:00', '+0 days') = "ts" || ' 00:00:00'
       THEN "ts" || ' 00:00:00'
-      WHEN SUBSTR("ts", 20, 1) = '.' AND RTRIM(SUBSTR("ts", 21), '0') = ''
-      THEN SUBSTR("ts", 1, 19)
-      WHEN SUBSTR("ts", 20, 1) = '.'
-      THEN SUBSTR("ts", 1, 19) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
-      ELSE "ts"
+      WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00', '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 5) || ':00'
+      WHEN (
+        SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
+        AND (
+          SUBSTR("ts", 20) = ''
+          OR (
+            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
+          )
+        )
+      )
+      AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+      THEN CASE
+        WHEN RTRIM(SUBSTR("ts", 21), '0') = ''
+        THEN SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
+        ELSE SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8) || '.' || SUBSTR(SUBSTR("ts", 21) || '000000', 1, 6)
+      END
+      ELSE NULL
     END < '2026-11-01 00:00:00'
 ), "segl_agg_1" AS (
   SELECT

@@ -129,6 +129,23 @@ class SQLiteEngine(Engine):
             pass
         return {name: declared.get(name, "") for name in names}
 
+    def mixed_keys(self, table: str, column: str, engine_type: str) -> str | None:
+        # a declared type's affinity stores '1' as 1 (INTEGER) or 1 as '1' (TEXT); without
+        # one both are kept as written, and GROUP BY keeps them apart (one user, two rows)
+        if engine_type != "":
+            return None
+        name = render(exp.to_identifier(column, quoted=True), self.target)
+        source = render(table_ref(table), self.target)
+        kinds = {
+            str(kind)
+            for (kind,) in self.query(
+                f"SELECT DISTINCT typeof({name}) FROM {source} WHERE {name} IS NOT NULL"
+            )
+        }
+        if "text" in kinds and kinds & {"integer", "real"}:
+            return "it holds both numbers and text, so 1 and '1' would be two users"
+        return None
+
     def fits(self, declared: Type, engine_type: str) -> bool:
         pattern = _FITS.get(declared)
         if pattern is None or engine_type == "":  # no declared type: any value fits

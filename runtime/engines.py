@@ -206,6 +206,11 @@ class Engine(ABC):
             return False
         return self.fits(column_type, engine_type)
 
+    def mixed_keys(self, table: str, column: str, engine_type: str) -> str | None:
+        """Why a user column's keys would not group as one user each (SQLite: a column
+        without a declared type keeping 1 and '1' as two values); None: they do."""
+        return None
+
     def table_name_problem(self, table: str) -> str | None:
         """Why no table of this name can exist in this engine's catalog; None: it can."""
         return None

@@ -134,15 +134,17 @@ def _key_column_problems(
 ) -> list[Diagnostic]:
     """E0604 for a user column whose keys segl cannot keep exactly (a UUID, a date, an
     integer wider than 64 bits: runtime/store.py key_column_problem)."""
-    problem = stored.key_column_problem(engine, found)
+    problem = stored.key_column_problem(engine, found) or engine.mixed_keys(
+        source.table, source.user_column, found
+    )
     if problem is None:
         return []
     column = f"{source.table}.{source.user_column}"
     return [
         Diagnostic(
             "E0604",
-            f"column '{column}', the user key of source '{source.name}', is {found} in the "
-            f"database: {problem}",
+            f"column '{column}', the user key of source '{source.name}', "
+            f"{f'is {found}' if found else 'has no declared type'} in the database: {problem}",
             span,
             (
                 "read it through a view that casts it to BIGINT or to text (and declare it "

@@ -315,6 +315,42 @@ def test_check_reports_a_wrong_column_type(cli: Callable[..., Result], tmp_path:
     assert "E0604" in checked.output and "city" in checked.output
 
 
+def test_a_key_column_without_a_type_holding_numbers_and_text_is_refused(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """`CREATE TABLE events(user_id, ...)` holding 1 and '1' (a load that wrote some keys
+    as text): GROUP BY kept them apart and user 1 was stored twice, each with half the
+    events. The same column holding numbers only is fine."""
+    db = tmp_path / "w.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE users (user_id INTEGER)")
+    con.execute("INSERT INTO users VALUES (1)")
+    con.execute("CREATE TABLE events (user_id, ts TEXT, name TEXT)")
+    rows = [(1, "2026-03-01 10:00:00", "a"), ("1", "2026-03-02 10:00:00", "b")]
+    con.executemany("INSERT INTO events VALUES (?, ?, ?)", rows)
+    con.commit()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "segl.toml").write_text('[project]\nuniverse = "users"\n', "utf-8")
+    (project / "s.segl").write_text(
+        'source users from table "users" key user_id { user_id: number }\n'
+        'source events from table "events" user user_id time ts { name: string }\n'
+        "tag n = count(events)\n",
+        "utf-8",
+    )
+    url = f"sqlite:///{db}"
+    ran = cli("run", project, "--db", url, "--as-of", "2026-03-10")
+    assert ran.code == 1, ran.output
+    assert "E0604 column 'events.user_id', the user key of source 'events', has no " in ran.err
+    assert "holds both numbers and text, so 1 and '1' would be two users" in ran.err
+    con.execute("UPDATE events SET user_id = 1")
+    con.commit()
+    con.close()
+    fixed = cli("run", project, "--db", url, "--as-of", "2026-03-10")
+    assert fixed.code == 0, fixed.output
+    assert "1 user" in fixed.out
+
+
 def test_compiled_script_runs_with_sqlite3_and_matches_segl_run(
     cli: Callable[..., Result], sqlite_db: Path, tmp_path: Path
 ) -> None:

@@ -485,3 +485,29 @@ tag born = users.born
     }
     assert got.tags["last_name"] == {1: "b", 2: "c", 3: None}
     assert got.tags["born"] == {1: None, 2: dt.date(2000, 3, 10), 3: None}
+
+
+def test_a_bool_column_holding_other_spellings_reads_as_one_value_each() -> None:
+    """A BOOLEAN (or untyped) column keeps 'true', '1' and 2 as written: the tag stored
+    'true' as 0, the condition `users.vip` left out '1' and 2, and a report grouped each
+    spelling apart. Numbers are true unless 0; 'true'/'t'/'1' and 'false'/'f'/'0' in any
+    case; other text is null."""
+    from segl.compiler.checker import check_programs
+    from segl.dsl.parser import parse_program
+    from segl.runtime.inmemory import run_on
+
+    rules = """
+source users from table "users" key user_id { user_id: number  vip: bool }
+tag vip = users.vip
+segment vips = users.vip
+segment not_vips = not users.vip
+"""
+    project, diagnostics = check_programs([parse_program(rules, "r.segl")])
+    assert project is not None, diagnostics
+    spelled = [1, "1", 1.0, "true", "TRUE", "t", 2, 0, "0", "false", "F", 0.0, "", "yes", None]
+    users = [{"user_id": n, "vip": v} for n, v in enumerate(spelled)]
+    got = run_on(SQLiteEngine(":memory:"), project, {"users": users}, dt.datetime(2026, 3, 10))
+    read = [got.tags["vip"][n] for n in range(len(spelled))]
+    assert read == [True] * 7 + [False] * 5 + [None] * 3
+    assert got.segments["vips"] == set(range(7))
+    assert got.segments["not_vips"] == set(range(7, 12))

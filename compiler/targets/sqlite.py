@@ -54,6 +54,8 @@ class SQLite(Target):
             return _timestamp_read(column)
         if value_type is Type.DATE:
             return _date_read(column)
+        if value_type is Type.BOOL:
+            return _bool_read(column)
         return column
 
     def infinity(self, negative: bool) -> exp.Expression:
@@ -265,5 +267,30 @@ def _date_read(column: exp.Expression) -> exp.Expression:
     shaped = exp.or_(_glob(column, _DAY), _glob(column, _MINUTE), _to_the_second(column))
     return exp.Case(
         ifs=[exp.If(this=exp.and_(shaped, _on_calendar(day, "DATE")), true=day.copy())],
+        default=exp.null(),
+    )
+
+
+def _bool_read(column: exp.Expression) -> exp.Expression:
+    """A bool column's value as 1, 0 or null: a number is true when it is not 0 (as a
+    cast to BOOLEAN reads it elsewhere), the text 'true', 't' or '1' true and 'false', 'f'
+    or '0' false in any case, anything else null. SQLite keeps what was written (a BOOLEAN
+    column converts no text): the tag stored 'true' as 0, `users.vip` as a condition left
+    out 2 and '1', and a report grouped each spelling apart."""
+    kind = fn("TYPEOF", column.copy())
+    number = exp.In(
+        this=kind, expressions=[exp.Literal.string("integer"), exp.Literal.string("real")]
+    )
+    text = fn("LOWER", column.copy())
+
+    def spelled(*words: str) -> exp.Expression:
+        return exp.In(this=text.copy(), expressions=[exp.Literal.string(w) for w in words])
+
+    return exp.Case(
+        ifs=[
+            exp.If(this=number, true=exp.NEQ(this=column.copy(), expression=exp.Literal.number(0))),
+            exp.If(this=spelled("true", "t", "1"), true=exp.Literal.number(1)),
+            exp.If(this=spelled("false", "f", "0"), true=exp.Literal.number(0)),
+        ],
         default=exp.null(),
     )

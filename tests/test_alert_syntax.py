@@ -283,7 +283,7 @@ def test_every_leaf_and_operator_parses() -> None:
         'alert all_of_them "Title" =\n'
         "    users() > 1000 and size(beijing_loyal) / users() >= 10% and "
         'share(value_quadrant, "hf_hv") != 0.5\n'
-        '    or not (conversion(purchase) < 20% or conversion(purchase, "bought") <= 1) '
+        '    or not (conversion(purchase) < 20% or conversion(purchase, "bought") <= 0.9) '
         "and -retained(repurchase, 1) + 1 > 0\n"
         "    cooldown 3 days repeat every 12 hours\n"
     )

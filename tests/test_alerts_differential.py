@@ -46,7 +46,7 @@ from segl.runtime.run import run_loaded, store_of
 EXAMPLES = int(os.environ.get("SEGL_ALERT_EXAMPLES", "100"))
 THRESHOLDS = [-0.5, -0.2, 0.0, 0.05, 0.25, 0.5, 1.0, 2.0, 3.0]
 DURATIONS = [None, dt.timedelta(days=1), dt.timedelta(days=3), dt.timedelta(days=7)]
-TABLES = ("tags", "members", "layers", "alerts")
+TABLES = ("tags", "members", "layers", "alerts", "persons", "shared_ids")
 
 
 @st.composite
@@ -96,7 +96,7 @@ def check(engine: Engine, scenario: Scenario, alerts: tuple[Alert, ...]) -> None
     assert loaded.project is not None
     project = dataclasses.replace(loaded.project, alerts=Alerts(alerts))
     loaded.project = project
-    tables = {"users": scenario.users, "orders": scenario.orders}
+    tables = {"users": scenario.users, "orders": scenario.orders, "links": scenario.links}
     for name, rows in tables.items():
         engine.create_table(name, COLUMNS[name], rows)
     named = {
@@ -120,7 +120,7 @@ def check(engine: Engine, scenario: Scenario, alerts: tuple[Alert, ...]) -> None
     want = [
         (s.alert, s.as_of, s.state, s.value, s.threshold, s.reference_as_of, s.firing_since,
          s.notification_id, s.detail if s.state == "unknown" else None)
-        for s in fold_alerts(project, reference_runs, fingerprints)
+        for s in fold_alerts(project, reference_runs, fingerprints, named)
     ]  # fmt: skip
     assert sorted(got, key=_key) == sorted(want, key=_key), (scenario, alerts)
 
@@ -175,11 +175,15 @@ def test_generated_alerts_reach_every_state_and_notify() -> None:
         project = dataclasses.replace(loaded.project, alerts=Alerts(alerts))
         tables = {
             name: [dict(zip([c for c, _ in COLUMNS[name]], row, strict=True)) for row in rows]
-            for name, rows in (("users", scenario.users), ("orders", scenario.orders))
+            for name, rows in (
+                ("users", scenario.users),
+                ("orders", scenario.orders),
+                ("links", scenario.links),
+            )
         }
         runs = {as_of: evaluate(project, tables, as_of) for as_of in scenario.runs}
         fingerprints = dict.fromkeys(runs, definition_fingerprints(project))
-        states = fold_alerts(project, runs, fingerprints)
+        states = fold_alerts(project, runs, fingerprints, tables)
         seen_states.update(s.state for s in states)
         for alert in alerts:
             sent = [s for s in states if s.alert == alert.name and s.notification_id]

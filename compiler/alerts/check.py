@@ -250,33 +250,48 @@ class AlertChecker:
             return _Typed(node, CONDITION)
         a, b = self._operand(left, NUMBER, f"`{op}`"), self._operand(right, NUMBER, f"`{op}`")
         if op in {c.value for c in CompareOp}:
+            compare = CompareOp(op)
             if (
                 a
                 and b
-                and not (self._fraction_bound(a, b, right) and self._fraction_bound(b, a, left))
+                and not (
+                    self._varies(compare, a, b, right)
+                    and self._varies(_FLIPPED[compare], b, a, left)
+                )
             ):
                 return _FAILED
             return _Typed(model.Compare(CompareOp(op), a, b) if a and b else None, CONDITION)
         return _Typed(model.Arith(ArithOp(op), a, b) if a and b else None, NUMBER)
 
-    def _fraction_bound(
-        self, value: model.AlertExpr, threshold: model.AlertExpr, node: ast.Expr
+    def _varies(
+        self, op: CompareOp, value: model.AlertExpr, threshold: model.AlertExpr, node: ast.Expr
     ) -> bool:
-        """A share (share, moved, conversion, retained) compared with a constant outside
-        0%..100% gives a condition that never changes: E0906 (False) instead of an alert
-        that silently never (or always) fires."""
-        fraction = isinstance(value, model.Share | model.Moved | model.ReportValue)
-        if not fraction or not isinstance(threshold, model.Const):
+        """`value op threshold` for a number known to lie in a range (a share, moved,
+        conversion or retained between 0% and 100%; a change of a count at least -100%)
+        and a constant threshold: False (E0906) when its answer is the same at every run
+        the value is known, instead of an alert that silently never (or always) fires."""
+        if not isinstance(threshold, model.Const):
             return True
-        if 0.0 <= threshold.value <= 1.0:
+        if isinstance(value, model.Share | model.Moved | model.ReportValue):
+            low, high, what = 0.0, 1.0, "a share(), moved(), conversion() or retained()"
+            hint = (
+                f"{what} is between 0% and 100%; to watch how it grows, use change(...): "
+                'e.g. change(share(L, "a"), over 7 days) > 50%'
+            )
+        elif isinstance(value, model.Change) and isinstance(value.value, model.Users | model.Size):
+            low, high, what = -1.0, math.inf, "a change() of a count"
+            hint = f"{what} is at least -100% (all gone): e.g. change(size(S), over 7 days) < -20%"
+        else:
+            return True
+        answer = _constant_answer(op, threshold.value, low, high)
+        if answer is None:
             return True
         self.error(
             "E0906",
-            f"{threshold.value * 100:g}% is outside 0% to 100%: a share compared with it "
-            "gives the same answer at every run",
+            f"{what} {op.value} {threshold.value * 100:g}% is {'always' if answer else 'never'} "
+            "true, the same answer at every run",
             node.span,
-            "a share(), moved(), conversion() or retained() is between 0% and 100%; to watch "
-            'how it grows, use change(...): e.g. change(share(L, "a"), over 7 days) > 50%',
+            hint,
         )
         return False
 
@@ -631,3 +646,28 @@ def _reads_as_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# `a op b` is `b flipped a`: a threshold on the left (`5% < moved(...)`)
+_FLIPPED = {
+    CompareOp.GT: CompareOp.LT,
+    CompareOp.GE: CompareOp.LE,
+    CompareOp.LT: CompareOp.GT,
+    CompareOp.LE: CompareOp.GE,
+    CompareOp.EQ: CompareOp.EQ,
+    CompareOp.NE: CompareOp.NE,
+}
+
+
+def _constant_answer(op: CompareOp, threshold: float, low: float, high: float) -> bool | None:
+    """The answer of `v op threshold` for every v in [low, high]; None when it depends on v."""
+    results = {
+        CompareOp.GT: (threshold < low, threshold >= high),
+        CompareOp.GE: (threshold <= low, threshold > high),
+        CompareOp.LT: (threshold > high, threshold <= low),
+        CompareOp.LE: (threshold >= high, threshold < low),
+        CompareOp.EQ: (False, not low <= threshold <= high),
+        CompareOp.NE: (not low <= threshold <= high, False),
+    }
+    always, never = results[op]
+    return True if always else False if never else None

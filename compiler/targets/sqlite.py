@@ -204,7 +204,10 @@ def _on_calendar(text: exp.Expression, function: str) -> exp.Expression:
     """Whether `text` (`YYYY-MM-DD[ HH:MM:SS]`) is a day or time of the calendar: DATETIME()
     and DATE() keep '2026-02-30' and hour 24 as written, and a '+0 days' modifier carries
     them into the next month or day; text they cannot read gives null (not true)."""
-    return exp.EQ(this=fn(function, text.copy(), exp.Literal.string("+0 days")), expression=text)
+    on_calendar: exp.Expression = exp.EQ(
+        this=fn(function, text.copy(), exp.Literal.string("+0 days")), expression=text
+    )
+    return on_calendar
 
 
 def _to_the_second(column: exp.Expression) -> exp.Expression:
@@ -212,9 +215,10 @@ def _to_the_second(column: exp.Expression) -> exp.Expression:
     rest = _substr(column, 20)
     digits = _substr(column, 21)
     fraction = exp.and_(_glob(rest, ".[0-9]*"), exp.Not(this=_glob(digits, "*[^0-9]*")))
-    return exp.and_(
-        _glob(_substr(column, 1, 19), _SECOND),
-        exp.or_(exp.EQ(this=rest.copy(), expression=exp.Literal.string("")), fraction),
+    empty = exp.EQ(this=rest.copy(), expression=exp.Literal.string(""))
+    return exp.And(
+        this=_glob(_substr(column, 1, 19), _SECOND),
+        expression=exp.Paren(this=exp.Or(this=empty, expression=fraction)),
     )
 
 

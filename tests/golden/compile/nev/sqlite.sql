@@ -24,10 +24,8 @@ WITH "segl_usr" AS (
         SUBSTR("u"."created_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("u"."created_at", 20) = ''
-          OR (
-            SUBSTR("u"."created_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("u"."created_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("u"."created_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("u"."created_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(
@@ -60,9 +58,8 @@ WITH "segl_usr" AS (
         SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("ts", 20) = ''
-          OR (
-            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
@@ -84,9 +81,8 @@ WITH "segl_usr" AS (
         SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("ts", 20) = ''
-          OR (
-            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
@@ -113,9 +109,8 @@ WITH "segl_usr" AS (
         SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("ts", 20) = ''
-          OR (
-            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)

@@ -74,10 +74,8 @@ FROM (
           SUBSTR("s"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
           AND (
             SUBSTR("s"."bound_at", 20) = ''
-            OR (
-              SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
-              AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
-            )
+            OR SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
           )
         )
         AND DATETIME(SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8), '+0 days') = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
@@ -118,9 +116,8 @@ FROM (
           SUBSTR("s"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
           AND (
             SUBSTR("s"."ts", 20) = ''
-            OR (
-              SUBSTR("s"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
-            )
+            OR SUBSTR("s"."ts", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
           )
         )
         AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8), '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
@@ -201,10 +198,8 @@ FROM (
           SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
           AND (
             SUBSTR("s"."registered_at", 20) = ''
-            OR (
-              SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
-              AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
-            )
+            OR SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
           )
         )
         AND DATETIME(
@@ -232,10 +227,8 @@ FROM (
           SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
           AND (
             SUBSTR("s"."registered_at", 20) = ''
-            OR (
-              SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
-              AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
-            )
+            OR SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
           )
         )
         AND DATETIME(
@@ -308,10 +301,8 @@ FROM (
         SUBSTR("s"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("s"."bound_at", 20) = ''
-          OR (
-            SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8), '+0 days') = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
@@ -346,10 +337,8 @@ FROM (
         SUBSTR("s"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("s"."bound_at", 20) = ''
-          OR (
-            SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("s"."bound_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("s"."bound_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8), '+0 days') = SUBSTR("s"."bound_at", 1, 10) || ' ' || SUBSTR("s"."bound_at", 12, 8)
@@ -381,9 +370,8 @@ FROM (
         SUBSTR("s"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("s"."ts", 20) = ''
-          OR (
-            SUBSTR("s"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("s"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8), '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
@@ -415,9 +403,8 @@ FROM (
         SUBSTR("s"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("s"."ts", 20) = ''
-          OR (
-            SUBSTR("s"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("s"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("s"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8), '+0 days') = SUBSTR("s"."ts", 1, 10) || ' ' || SUBSTR("s"."ts", 12, 8)
@@ -2341,10 +2328,8 @@ WITH "segl_usr" AS (
         SUBSTR("u"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("u"."registered_at", 20) = ''
-          OR (
-            SUBSTR("u"."registered_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("u"."registered_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("u"."registered_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("u"."registered_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(
@@ -2367,10 +2352,8 @@ WITH "segl_usr" AS (
           SUBSTR("u"."birthday", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
           AND (
             SUBSTR("u"."birthday", 20) = ''
-            OR (
-              SUBSTR("u"."birthday", 20) GLOB '.[0-9]*'
-              AND NOT SUBSTR("u"."birthday", 21) GLOB '*[^0-9]*'
-            )
+            OR SUBSTR("u"."birthday", 20) GLOB '.[0-9]*'
+            AND NOT SUBSTR("u"."birthday", 21) GLOB '*[^0-9]*'
           )
         )
       )
@@ -2427,10 +2410,8 @@ WITH "segl_usr" AS (
             SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
             AND (
               SUBSTR("s"."registered_at", 20) = ''
-              OR (
-                SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
-                AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
-              )
+              OR SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
             )
           )
           AND DATETIME(
@@ -2458,10 +2439,8 @@ WITH "segl_usr" AS (
             SUBSTR("s"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
             AND (
               SUBSTR("s"."registered_at", 20) = ''
-              OR (
-                SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
-                AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
-              )
+              OR SUBSTR("s"."registered_at", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."registered_at", 21) GLOB '*[^0-9]*'
             )
           )
           AND DATETIME(
@@ -2522,10 +2501,8 @@ WITH "segl_usr" AS (
             SUBSTR("s"."valid_from", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
             AND (
               SUBSTR("s"."valid_from", 20) = ''
-              OR (
-                SUBSTR("s"."valid_from", 20) GLOB '.[0-9]*'
-                AND NOT SUBSTR("s"."valid_from", 21) GLOB '*[^0-9]*'
-              )
+              OR SUBSTR("s"."valid_from", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."valid_from", 21) GLOB '*[^0-9]*'
             )
           )
           AND DATETIME(
@@ -2553,10 +2530,8 @@ WITH "segl_usr" AS (
             SUBSTR("s"."valid_from", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
             AND (
               SUBSTR("s"."valid_from", 20) = ''
-              OR (
-                SUBSTR("s"."valid_from", 20) GLOB '.[0-9]*'
-                AND NOT SUBSTR("s"."valid_from", 21) GLOB '*[^0-9]*'
-              )
+              OR SUBSTR("s"."valid_from", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."valid_from", 21) GLOB '*[^0-9]*'
             )
           )
           AND DATETIME(
@@ -2586,10 +2561,8 @@ WITH "segl_usr" AS (
             SUBSTR("s"."valid_to", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
             AND (
               SUBSTR("s"."valid_to", 20) = ''
-              OR (
-                SUBSTR("s"."valid_to", 20) GLOB '.[0-9]*'
-                AND NOT SUBSTR("s"."valid_to", 21) GLOB '*[^0-9]*'
-              )
+              OR SUBSTR("s"."valid_to", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."valid_to", 21) GLOB '*[^0-9]*'
             )
           )
           AND DATETIME(SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8), '+0 days') = SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8)
@@ -2614,10 +2587,8 @@ WITH "segl_usr" AS (
             SUBSTR("s"."valid_to", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
             AND (
               SUBSTR("s"."valid_to", 20) = ''
-              OR (
-                SUBSTR("s"."valid_to", 20) GLOB '.[0-9]*'
-                AND NOT SUBSTR("s"."valid_to", 21) GLOB '*[^0-9]*'
-              )
+              OR SUBSTR("s"."valid_to", 20) GLOB '.[0-9]*'
+              AND NOT SUBSTR("s"."valid_to", 21) GLOB '*[^0-9]*'
             )
           )
           AND DATETIME(SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8), '+0 days') = SUBSTR("s"."valid_to", 1, 10) || ' ' || SUBSTR("s"."valid_to", 12, 8)
@@ -2650,10 +2621,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."paid_at", 20) = ''
-          OR (
-            SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8), '+0 days') = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
@@ -2681,10 +2650,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."paid_at", 20) = ''
-          OR (
-            SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8), '+0 days') = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
@@ -2735,10 +2702,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."paid_at", 20) = ''
-          OR (
-            SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."paid_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."paid_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8), '+0 days') = SUBSTR("e"."paid_at", 1, 10) || ' ' || SUBSTR("e"."paid_at", 12, 8)
@@ -2868,9 +2833,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."ts", 20) = ''
-          OR (
-            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
@@ -2892,9 +2856,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."ts", 20) = ''
-          OR (
-            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
@@ -2940,9 +2903,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."ts", 20) = ''
-          OR (
-            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
@@ -3024,10 +2986,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."claimed_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."claimed_at", 20) = ''
-          OR (
-            SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(
@@ -3077,10 +3037,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."claimed_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."claimed_at", 20) = ''
-          OR (
-            SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(
@@ -3108,10 +3066,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."claimed_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."claimed_at", 20) = ''
-          OR (
-            SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."claimed_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."claimed_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(
@@ -3149,10 +3105,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."bound_at", 20) = ''
-          OR (
-            SUBSTR("e"."bound_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."bound_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."bound_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."bound_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8), '+0 days') = SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8)
@@ -3199,10 +3153,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."bound_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."bound_at", 20) = ''
-          OR (
-            SUBSTR("e"."bound_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("e"."bound_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."bound_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."bound_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8), '+0 days') = SUBSTR("e"."bound_at", 1, 10) || ' ' || SUBSTR("e"."bound_at", 12, 8)
@@ -3234,9 +3186,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."ts", 20) = ''
-          OR (
-            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
@@ -3258,9 +3209,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."ts", 20) = ''
-          OR (
-            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
@@ -3287,9 +3237,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."ts", 20) = ''
-          OR (
-            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)
@@ -3311,9 +3260,8 @@ WITH "segl_usr" AS (
         SUBSTR("e"."ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("e"."ts", 20) = ''
-          OR (
-            SUBSTR("e"."ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("e"."ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("e"."ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8), '+0 days') = SUBSTR("e"."ts", 1, 10) || ' ' || SUBSTR("e"."ts", 12, 8)

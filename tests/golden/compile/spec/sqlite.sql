@@ -25,10 +25,8 @@ WITH "segl_usr" AS (
         SUBSTR("u"."registered_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("u"."registered_at", 20) = ''
-          OR (
-            SUBSTR("u"."registered_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("u"."registered_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("u"."registered_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("u"."registered_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(
@@ -61,10 +59,8 @@ WITH "segl_usr" AS (
         SUBSTR("paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("paid_at", 20) = ''
-          OR (
-            SUBSTR("paid_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("paid_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("paid_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("paid_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8), '+0 days') = SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8)
@@ -92,10 +88,8 @@ WITH "segl_usr" AS (
         SUBSTR("paid_at", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("paid_at", 20) = ''
-          OR (
-            SUBSTR("paid_at", 20) GLOB '.[0-9]*'
-            AND NOT SUBSTR("paid_at", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("paid_at", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("paid_at", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8), '+0 days') = SUBSTR("paid_at", 1, 10) || ' ' || SUBSTR("paid_at", 12, 8)
@@ -167,9 +161,8 @@ WITH "segl_usr" AS (
         SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("ts", 20) = ''
-          OR (
-            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
@@ -192,9 +185,8 @@ WITH "segl_usr" AS (
         SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("ts", 20) = ''
-          OR (
-            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)
@@ -218,9 +210,8 @@ WITH "segl_usr" AS (
         SUBSTR("ts", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
         AND (
           SUBSTR("ts", 20) = ''
-          OR (
-            SUBSTR("ts", 20) GLOB '.[0-9]*' AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
-          )
+          OR SUBSTR("ts", 20) GLOB '.[0-9]*'
+          AND NOT SUBSTR("ts", 21) GLOB '*[^0-9]*'
         )
       )
       AND DATETIME(SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8), '+0 days') = SUBSTR("ts", 1, 10) || ' ' || SUBSTR("ts", 12, 8)

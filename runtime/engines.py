@@ -533,6 +533,14 @@ def shown_url(url: str) -> str:
     return _SECRET_PARAMETER.sub(r"\1***", _USER_PASSWORD.sub(r"\1:***@", url))
 
 
+def _is_sqlite_file(file: Path) -> bool:
+    try:
+        with file.open("rb") as opened:
+            return opened.read(16) == b"SQLite format 3\x00"
+    except OSError:  # none yet, a folder: DuckDB says what is wrong
+        return False
+
+
 def database_file(url: str, base: Path | None = None) -> Path | None:
     """The local file (or chdb folder) a URL names, None for in-memory databases and
     servers. Relative paths are taken from `base`."""
@@ -573,6 +581,12 @@ def connect(
     if file is not None and (read_only or not create) and not file.exists():
         raise NoDatabase(str(file))
     scheme = url_scheme(url)
+    if file is not None and scheme != "sqlite" and _is_sqlite_file(file):
+        # DuckDB would read it as an attachment, downloading its SQLite extension first
+        raise UnsupportedURL(
+            f"{file} is a SQLite database, not a DuckDB one",
+            f"name it as one: --db sqlite:///{file}",
+        )
     if scheme == "duckdb":
         # like SQLAlchemy: duckdb:///relative.duckdb, duckdb:////absolute.duckdb
         rest = url[len("duckdb:") :]

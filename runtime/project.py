@@ -348,6 +348,13 @@ def read_settings(root: Path) -> Settings:
         channels=_channels(toml),
     )
     url = toml.get("database", "url", str)
+    if url is not None and not url.strip():  # never the default database quietly
+        raise toml.error(
+            "database",
+            "url",
+            f"'url' in [database] of {CONFIG_FILE} is empty",
+            'name the warehouse, e.g. url = "duckdb:///warehouse.duckdb", or remove the line',
+        )
     warnings = tuple(toml.ignored_keys())
     return Settings(config, url, prefix, folder=root, warnings=warnings, text=text)
 

@@ -511,6 +511,8 @@ SHAPES = {
     "url-top-level": ('# db\nurl = "duckdb:///a.duckdb"\n', 2, "'url' belongs in the [database]"),
     "timezone-number": ("[project]\n\ntimezone = 8\n", 3, "'timezone' in [project]"),
     "dotted-name": ("project.name = 5\n", 1, "'name' in [project] of segl.toml must be"),
+    # an empty url used the default database quietly (or blamed a URL the file lacks)
+    "empty-url": ('[database]\n\nurl = " "\n', 3, "'url' in [database] of segl.toml is empty"),
 }
 
 
@@ -774,6 +776,21 @@ def test_a_database_password_is_never_printed(cli: Cli) -> None:
         shown_url("clickhouse://u:p@h:9000/db?secure=1") == "clickhouse://u:***@h:9000/db?secure=1"
     )
     assert shown_url("postgresql://u@h/db?token=t&user=u") == "postgresql://u@h/db?token=***&user=u"
+
+
+def test_a_sqlite_file_named_as_a_duckdb_one_says_so(cli: Cli, tmp_path: Path) -> None:
+    """`--db lite.db` where lite.db is a SQLite file: DuckDB tried to download its SQLite
+    extension and the error was about a network; now it names the file's kind."""
+    import sqlite3
+
+    lite = tmp_path / "lite.db"
+    with sqlite3.connect(lite) as con:
+        con.execute("CREATE TABLE a (x INTEGER)")
+    for url in (str(lite), f"duckdb:///{lite}"):
+        result = cli("check", str(NEV), "--db", url)
+        assert result.code == 1, result.output
+        assert f"E0606 {lite} is a SQLite database, not a DuckDB one" in result.err
+        assert f"--db sqlite:///{lite}" in result.err
 
 
 def test_a_project_given_twice_is_a_usage_error(cli: Cli) -> None:

@@ -48,6 +48,7 @@ from segl.runtime.engines import (
     connect,
     database_file,
     shown_url,
+    url_scheme,
 )
 from segl.runtime.project import (
     CONFIG_FILE,
@@ -1571,13 +1572,34 @@ def _windows_lines(text: str) -> bool:
     help="How many users to generate.",
 )
 def demo(db_path: str, users: int) -> None:
-    """Build a synthetic retail warehouse in DuckDB and run the examples on it."""
+    """Build a synthetic retail warehouse in DuckDB and run the examples on it. --db is
+    the DuckDB file to (re)create: a path, or a duckdb:/// URL as other commands take."""
     from segl.runtime.demo import run_demo
 
     try:
-        click.echo(run_demo(Path(db_path), users, echo=click.echo))
+        click.echo(run_demo(_demo_file(db_path), users, echo=click.echo))
     except DiagnosticError as err:
         fail(err.diagnostics)
+
+
+def _demo_file(db: str) -> Path:
+    """The DuckDB file `segl demo --db` names; E0606 for an empty one or another engine's."""
+    hint = "e.g. --db segl_demo.duckdb or --db duckdb:///segl_demo.duckdb"
+    if not db.strip():
+        fail([Diagnostic("E0606", "--db is empty", None, (hint,))], usage=True)
+    try:
+        scheme = url_scheme(db)
+    except UnsupportedURL as err:
+        fail([Diagnostic("E0606", str(err), None, (hint,))], usage=True)
+    if scheme not in ("", "duckdb"):
+        problem = f"segl demo builds a DuckDB file, not a {scheme} database"
+        fail([Diagnostic("E0606", problem, None, (hint,))], usage=True)
+    if scheme == "":
+        return Path(db)
+    found = database_file(db)
+    if found is None:  # duckdb:///:memory:
+        fail([Diagnostic("E0606", "segl demo builds a file", None, (hint,))], usage=True)
+    return found
 
 
 # ---------------------------------------------------------------- entry point

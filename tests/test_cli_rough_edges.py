@@ -880,3 +880,22 @@ def test_the_projects_below_a_folder_say_when_there_are_more(cli: Cli, tmp_path:
     assert result.code == 1 and "p4, ..." in result.err and "p5" not in result.err, result.err
     (tmp_path / "p5" / "segl.toml").unlink()
     assert "..." not in cli("check", str(tmp_path)).err
+
+
+def test_demo_takes_a_duckdb_url_and_refuses_an_empty_or_foreign_db(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`segl demo --db duckdb:///d.duckdb` looked for a folder named 'duckdb:' and
+    `--db ''` said '. is a folder': the URL form of every other command is a file here,
+    an empty or another engine's --db a usage error (E0606)."""
+    from segl.runtime.cli import _demo_file
+
+    assert _demo_file(f"duckdb:///{tmp_path}/d.duckdb") == tmp_path / "d.duckdb"
+    assert _demo_file("d.duckdb") == Path("d.duckdb")
+    for db, says in (
+        ("", "E0606 --db is empty"),
+        ("sqlite:///d.db", "E0606 segl demo builds a DuckDB file, not a sqlite database"),
+        ("duckdb:///:memory:", "E0606 segl demo builds a file"),
+    ):
+        result = cli("demo", "--db", db, "--users", "5")
+        assert result.code == 2 and says in result.err, (db, result)

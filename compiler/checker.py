@@ -24,7 +24,12 @@ from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from segl.dsl.formatter import format_expr
-from segl.dsl.parser import AGGREGATES, CONDITION_KEYWORDS, EXPRESSION_KEYWORDS
+from segl.dsl.parser import (
+    AGGREGATES,
+    CONDITION_KEYWORDS,
+    EXPRESSION_KEYWORDS,
+    LOWER_CASE_KEYWORDS,
+)
 from segl.dsl.perf import collector_paused
 
 RESERVED_NAMES = frozenset({"user_id", "as_of"})  # the key columns of a tags table
@@ -748,6 +753,8 @@ class _Checker:
         owners = [s.name for s in self.sources.values() if s.column_type(node.name) is not None]
         if owners:
             hints = [f"did you mean '{owners[0]}.{node.name}'?"]
+        elif node.name.lower() in LOWER_CASE_KEYWORDS and node.name != node.name.lower():
+            hints = [f"keywords are lower case: write '{node.name.lower()}'"]
         else:
             hints = list(did_you_mean(node.name, candidates))
         if not hints and node.name.lower() in CONDITION_KEYWORDS:

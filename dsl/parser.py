@@ -1219,6 +1219,15 @@ def _found(token: Token) -> str:
     return f"'{token.value}'"
 
 
+# words of expressions that are keywords only in lower case (`AND`, `True` are names)
+LOWER_CASE_KEYWORDS = frozenset(
+    {
+        *("and", "or", "not", "in", "is", "between", "true", "false", "null", "where"),
+        *("case", "when", "then", "else", "end"),
+    }
+)
+
+
 def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str, ...]:
     value = str(token.value)
     position = len(text) if token.type == "$END" else token.start_pos or 0
@@ -1257,6 +1266,8 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         what = "clause" if before[0] in _JOURNEY_CLAUSES else "definition"
         if before[0] in _DEFINITION_WORDS | _JOURNEY_CLAUSES:
             return (f"'{before[0]}' is read as a name here: the {what} before it looks incomplete",)
+    if value.lower() in LOWER_CASE_KEYWORDS and value != value.lower():
+        return (f"keywords are lower case: write '{value.lower()}'",)
     if value == "=" and "CMP_OP" in expected:
         return ("use '==' to compare",)
     if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:

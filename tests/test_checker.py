@@ -10,7 +10,7 @@ from golden import GOLDEN, assert_golden
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.types import Type
-from segl.dsl.diagnostics import Diagnostic, render_text
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, render_text
 from segl.dsl.parser import parse_program
 
 SOURCES = """
@@ -70,6 +70,23 @@ def test_a_keyword_where_an_operand_goes_says_one_is_missing() -> None:
     diag = only_error("tag visits_3m = count(events)\nsegment s = visits_3m >= 3 and and")
     assert diag.code == "E0301"
     assert diag.hints == ("'and' is a keyword, read here where an operand goes: one is missing",)
+
+
+@pytest.mark.parametrize("word", ["True", "FALSE", "Null"])
+def test_a_keyword_in_capitals_says_keywords_are_lower_case(word: str) -> None:
+    """`segment s = True` was an unknown name with no hint at all."""
+    diag = only_error(f"segment s = {word}")
+    assert diag.code == "E0301"
+    assert diag.hints == (f"keywords are lower case: write '{word.lower()}'",)
+
+
+def test_an_operator_in_capitals_says_keywords_are_lower_case() -> None:
+    """`a > 1 AND a < 3` got the hint of how statements start."""
+    with pytest.raises(DiagnosticError) as raised:
+        parse_program("tag a = 1\nsegment s = a > 1 AND a < 3\n", "t.segl")
+    (diag,) = raised.value.diagnostics
+    assert diag.code == "E0202"
+    assert diag.hints == ("keywords are lower case: write 'and'",)
 
 
 @pytest.mark.parametrize(

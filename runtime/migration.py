@@ -552,7 +552,9 @@ def _share_text(share: float | None) -> str:
 def as_text(matrix: Matrix, title: str | None = None) -> str:
     """The matrix with counts and, under each count, its share of the row."""
     heading = f"layering {matrix.layering}" + (f' "{title}"' if title else "")
-    columns = ["from \\ to", *matrix.destinations(), "total"]
+    # a layer may be named `total`: the sums are then `(total)`, as (new) and (left) are
+    total = "(total)" if "total" in {*matrix.origins(), *matrix.destinations()} else "total"
+    columns = ["from \\ to", *matrix.destinations(), total]
     rows: list[list[str]] = []
     for origin in matrix.origins():
         counts = [f"{matrix.counts.get((origin, b), 0):,}" for b in matrix.destinations()]
@@ -560,7 +562,7 @@ def as_text(matrix: Matrix, title: str | None = None) -> str:
         shares = [_share_text(matrix.share(origin, b)) for b in matrix.destinations()]
         rows.append(["", *shares, ""])
     totals = [f"{matrix.column_total(b):,}" for b in matrix.destinations()]
-    rows.append(["total", *totals, f"{matrix.users:,}"])
+    rows.append([total, *totals, f"{matrix.users:,}"])
     lines = [
         heading,
         f"from     {matrix.from_as_of:%Y-%m-%d %H:%M:%S}",

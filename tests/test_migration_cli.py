@@ -197,3 +197,23 @@ def test_sankey_periods_tell_the_two_runs_apart() -> None:
     seconds = _periods("2026-11-08 10:59:00", "2026-11-08 10:59:59")
     assert seconds == ("2026-11-08 10:59:00", "2026-11-08 10:59:59")
     assert _periods("0001-01-01 00:00:00", "0002-01-01 00:00:00") == ("0001-01-01", "0002-01-01")
+
+
+def test_a_layer_named_total_is_told_from_the_sums() -> None:
+    """A layer named `total` gave the table two `total` rows and columns; the sums are
+    then `(total)`, like (new) and (left)."""
+    import datetime as dt
+
+    from segl.runtime.migration import Matrix, as_text
+
+    matrix = Matrix(
+        "t",
+        dt.datetime(2026, 1, 1),
+        dt.datetime(2026, 1, 8),
+        {("total", "a"): 2, ("a", "total"): 1},
+        ("a", "total"),
+    )
+    lines = as_text(matrix).splitlines()
+    assert lines[4].split() == ["from", "\\", "to", "a", "total", "(total)"]
+    assert lines[10].split() == ["(total)", "2", "1", "3"]
+    assert [line.split()[0] for line in lines[6:11:2]] == ["a", "total", "(total)"]

@@ -327,7 +327,9 @@ def compute_leaf_values(
     """Every leaf at the run at `as_of`, and the report results computed for it."""
     fingerprints = dict(read_fingerprints(engine, store))
     # this run's own fingerprints are the rules' (its run log row may not be written yet)
-    fingerprints[as_of] = RunFingerprints(ir.fingerprint(project), definition_fingerprints(project))
+    fingerprints[as_of] = RunFingerprints(
+        ir.fingerprint(project), definition_fingerprints(project), project.timezone
+    )
     layerings = {la.name: la for la in project.layerings}
     wanted = CountsWanted.of(leaves)
     report_runs = ReportRuns(engine, store, project, as_of)

@@ -520,6 +520,7 @@ class JourneyRun:
         now = RunFingerprints(
             ir.fingerprint(self.project),
             {layering: definition_fingerprint(self.project, layering)},
+            self.project.timezone,
         )
         return change_reason(layering, "layering", (start, stored[start]), (self.as_of, now))
 

@@ -414,6 +414,7 @@ def _layer_names(layering: ir.Layering) -> tuple[str, ...]:
 class RunFingerprints:
     rules: str | None  # the whole rules' fingerprint
     definitions: dict[str, str] | None  # None: stored before the column existed
+    timezone: str | None = None  # the project's zone at the run (None: not known)
 
 
 def stored_fingerprints(engine: Engine, store: Store) -> dict[dt.datetime, RunFingerprints]:
@@ -422,8 +423,10 @@ def stored_fingerprints(engine: Engine, store: Store) -> dict[dt.datetime, RunFi
     live = engine.columns_of(store.runs.name)
     if live is None:
         return {}
-    wanted = [col("as_of"), col("rules_fingerprint")]
-    if "definitions" in {name.lower() for name in live}:
+    names = {name.lower() for name in live}
+    zone = col("timezone") if "timezone" in names else exp.null()
+    wanted: list[exp.Expression] = [col("as_of"), col("rules_fingerprint"), zone]
+    if "definitions" in names:
         wanted.append(col("definitions"))
     project = exp.EQ(this=col("project"), expression=engine.target.string(store.project.name))
     query = (
@@ -433,8 +436,10 @@ def stored_fingerprints(engine: Engine, store: Store) -> dict[dt.datetime, RunFi
     )
     found: dict[dt.datetime, RunFingerprints] = {}
     for row in engine.query(render(query, engine.target, pretty=False)):
-        definitions = parse_definitions(row[2]) if len(row) > 2 else None
-        found[engine.decode(row[0], Type.TIMESTAMP)] = RunFingerprints(row[1], definitions)
+        definitions = parse_definitions(row[3]) if len(row) > 3 else None
+        stored_zone = None if row[2] is None else str(row[2])
+        when = engine.decode(row[0], Type.TIMESTAMP)
+        found[when] = RunFingerprints(row[1], definitions, stored_zone)
     return found
 
 
@@ -448,6 +453,12 @@ def change_reason(
     Shared by the engine and the reference evaluator (runtime/reference/migration.py)."""
     (a, fa), (b, fb) = earlier, later
     between = f"between the runs as of {a:%Y-%m-%d %H:%M:%S} and {b:%Y-%m-%d %H:%M:%S}"
+    if fa.timezone is not None and fb.timezone is not None and fa.timezone != fb.timezone:
+        # every definition's fingerprint holds the zone: say which change it was
+        return (
+            f"{kind} '{name}' cannot be compared {between}: the project's time zone changed "
+            f"({fa.timezone} to {fb.timezone}), so their as-ofs are wall times of two zones"
+        )
     if fa.definitions is not None and fb.definitions is not None:
         if fa.definitions.get(name) == fb.definitions.get(name) is not None:
             return None

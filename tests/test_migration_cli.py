@@ -217,3 +217,21 @@ def test_a_layer_named_total_is_told_from_the_sums() -> None:
     assert lines[4].split() == ["from", "\\", "to", "a", "total", "(total)"]
     assert lines[10].split() == ["(total)", "2", "1", "3"]
     assert [line.split()[0] for line in lines[6:11:2]] == ["a", "total", "(total)"]
+
+
+def test_a_zone_changed_between_the_runs_is_named_as_the_cause(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Runs as of 11-01 in UTC and 11-08 in Asia/Shanghai: E0920 said the layering had
+    changed, where only the project's zone had (every fingerprint holds it)."""
+    root = write_project(
+        {"rules.segl": SOURCES + LAYERING, "segl.toml": '[project]\nname = "m"\ntimezone = "UTC"\n'}
+    )
+    url = db_url(warehouse(tmp_path / "w.duckdb"))
+    assert cli("run", root, "--db", url, "--as-of", EARLY).code == 0
+    (root / "segl.toml").write_text('[project]\nname = "m"\ntimezone = "Asia/Shanghai"\n')
+    assert cli("run", root, "--db", url, "--as-of", LATE).code == 0
+    result = migration(cli, root, url)
+    assert result.code == 1, result.output
+    assert "E0920 layering 'tier' cannot be compared between the runs as of" in result.err
+    assert "the project's time zone changed (UTC to Asia/Shanghai)" in result.err

@@ -986,12 +986,10 @@ class _Checker:
             )
             return ir.Invalid(span=node.span)
         if entry is None:
-            self.error(
-                "E0304",
-                f"unknown function '{node.name}'",
-                node.span,
-                *did_you_mean(node.name, registry.ALL_CALLABLE),
-            )
+            hints = did_you_mean(node.name, registry.ALL_CALLABLE)
+            if node.name == "not":  # `a == not (b)`: `not` binds looser than comparisons
+                hints = ("'not' negates a whole condition: put it in parentheses, a == (not b)",)
+            self.error("E0304", f"unknown function '{node.name}'", node.span, *hints)
             return ir.Invalid(span=node.span)
         if not entry.accepts_count(len(node.args)):
             self.error(

@@ -1219,6 +1219,35 @@ def _found(token: Token) -> str:
     return f"'{token.value}'"
 
 
+# marks a Chinese input method types in place of the ASCII ones the language uses
+_FULL_WIDTH = {
+    "（": "(",
+    "）": ")",
+    "＝": "=",
+    "＜": "<",
+    "＞": ">",
+    "！": "!",
+    "，": ",",
+    "：": ":",
+    "；": ";",
+    "“": '"',
+    "”": '"',
+    "‘": '"',
+    "’": '"',
+    "｛": "{",
+    "｝": "}",
+    "［": "[",
+    "］": "]",
+    "＋": "+",
+    "－": "-",
+    "＊": "*",
+    "／": "/",
+    "％": "%",
+    "．": ".",
+    "。": ".",
+    "、": ",",
+}
+
 # words of expressions that are keywords only in lower case (`AND`, `True` are names)
 LOWER_CASE_KEYWORDS = frozenset(
     {
@@ -1379,6 +1408,9 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
             hints = (_BIDI_HINT,)
         elif char == "^":
             hints = ("there is no power operator: multiply, e.g. x * x",)
+        elif char in _FULL_WIDTH:
+            ascii_mark = _FULL_WIDTH[char]
+            hints = (f"'{char}' is a Chinese input method's mark: write '{ascii_mark}'",)
         elif char.isprintable():
             hints = (f"'{char}' has no meaning outside a string or a comment (after '#')",)
         else:
@@ -1419,12 +1451,11 @@ def _glued_diagnostic(err: _GluedWords, file: str) -> Diagnostic:
         second.end_pos or 0,
     )
     word = f"{first.value}{second.value}"
-    return Diagnostic(
-        "E0202",
-        f"unexpected '{word}'",
-        span,
-        (f"put a space between '{first.value}' and '{second.value}'",),
-    )
+    hint = f"put a space between '{first.value}' and '{second.value}'"
+    if str(first.value).isdigit() and str(second.value)[:1] in ("_", "x", "X"):
+        # `1_000`, `0x10`: number forms of other languages, not two words
+        hint = "numbers are written in decimal digits only: no '_' between them, no hex"
+    return Diagnostic("E0202", f"unexpected '{word}'", span, (hint,))
 
 
 # ------------------------------------------------------------------ comments

@@ -310,3 +310,30 @@ def test_a_source_over_an_empty_table_name() -> None:
     assert error.code == "E0204"
     assert "empty table" in error.message
     assert codes('source visits from table " " user user_id time ts { page: string }') == ["E0204"]
+
+
+def test_not_as_an_operand_says_to_parenthesise_it() -> None:
+    """`a == not (b)` reads `not (...)` as a call of an unknown function: no hint was given."""
+    diag = only_error("tag a = 1\nsegment s = (a > 1) == not (a > 2)")
+    assert diag.code == "E0304"
+    assert diag.hints == ("'not' negates a whole condition: put it in parentheses, a == (not b)",)
+
+
+@pytest.mark.parametrize(
+    ("rule", "hint"),
+    [
+        (
+            "tag t = 1_000",
+            "numbers are written in decimal digits only: no '_' between them, no hex",
+        ),
+        ("tag t = 0x10", "numbers are written in decimal digits only: no '_' between them, no hex"),
+        ("tag t = （1）", "'（' is a Chinese input method's mark: write '('"),
+        ('segment s = "a" == “b”', "'“' is a Chinese input method's mark: write '\"'"),
+        ("segment s = 1 ＝＝ 1", "'＝' is a Chinese input method's mark: write '='"),
+    ],
+)
+def test_number_forms_and_chinese_marks_get_a_hint_that_helps(rule: str, hint: str) -> None:
+    """`1_000` was told to become `1 _000`; full-width `（` got the generic hint."""
+    with pytest.raises(DiagnosticError) as raised:
+        parse_program(rule + "\n", "t.segl")
+    assert raised.value.diagnostics[0].hints == (hint,)

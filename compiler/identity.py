@@ -543,6 +543,22 @@ def person_key_sql(
     return exp.Case(ifs=[exp.If(this=bare, true=text.copy())], default=_node_of(kind, text))
 
 
+def key_owners(
+    target: Target, kinds: Sequence[str], persons_table: str, as_of: dt.datetime
+) -> exp.Select:
+    """(user_id, person): every ID of the persons a run stored (the store's persons table)
+    written as a person key, with the person it belongs to at that run. A key a result
+    or assignment was stored under is one ID's, so this follows it to its person now, also
+    when a later link made it no person's key (migration, sticky assignments)."""
+    key = person_key_sql(target, kinds, col("kind"), col("id"))
+    at = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
+    return (
+        exp.Select(expressions=[aliased(key, "user_id"), col("person")])
+        .from_(table_ref(persons_table), copy=False)
+        .where(at, copy=False)
+    )
+
+
 def _node_of(kind: exp.Expression, text: exp.Expression) -> exp.Expression:
     with_separator = exp.DPipe(this=kind, expression=exp.Literal.string(SEPARATOR), safe=True)
     return exp.DPipe(this=with_separator, expression=text, safe=True)

@@ -17,13 +17,14 @@ from typing import Any
 
 from sqlglot import exp
 
+from segl.compiler.identity import key_owners
 from segl.compiler.ir import Project
 from segl.compiler.reports import model
 from segl.compiler.reports.experiment_sql import assignment_query
 from segl.compiler.reports.experiment_sql import key_type as value_key_type
 from segl.compiler.reports.sql import Persons
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.nodes import USER, and_all
+from segl.compiler.sqlgen.nodes import USER, add_join, and_all, subquery
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
@@ -64,18 +65,65 @@ def _of_experiment(
 
 
 def stored_query(
-    store: Store, target: Target, experiment: model.Experiment, as_of: dt.datetime | None
+    store: Store,
+    target: Target,
+    experiment: model.Experiment,
+    as_of: dt.datetime | None,
+    persons: Persons | None = None,
+    with_time: bool = False,
 ) -> exp.Select:
-    """(`_u`, `_arm`): the stored assignments of the experiment by `as_of` (all: None)."""
+    """(`_u`, `_arm`, and `assigned_at` `with_time`): the stored assignments of the
+    experiment by `as_of` (all: None). With `persons` (an identity), each stored key is
+    followed to its person at that run, which keeps its earliest assignment (SPEC §3.3:
+    sticky): a later link merging two assigned persons, or giving one a preferred ID,
+    made the old key no person's, and the person got a second assignment by its new key
+    while the old key counted as a user of its arm without outcomes."""
+    rows = exp.Select(expressions=[col("user_id"), col("arm"), col("assigned_at")]).from_(
+        table_ref(store.experiment_assignments.name), copy=False
+    )
+    rows = rows.where(_of_experiment(target, experiment, as_of), copy=False)
+    if persons is not None:
+        rows = _earliest_per_person(store, target, rows, persons)
+    shown = [
+        exp.alias_(col("user_id", "s"), USER, quoted=True),
+        exp.alias_(col("arm", "s"), "_arm", quoted=True),
+        *([col("assigned_at", "s")] if with_time else []),
+    ]
+    return exp.Select(expressions=shown).from_(subquery(rows, "s"), copy=False)
+
+
+def _earliest_per_person(
+    store: Store, target: Target, rows: exp.Select, persons: Persons
+) -> exp.Select:
+    """(user_id, arm, assigned_at) rows keyed by the person each stored key belongs to at
+    the persons' run (a key no ID of which is known there: as it is), the earliest
+    assignment of each person (ties: the smallest stored key)."""
+    identity = store.project.identity
+    assert identity is not None
+    owners = key_owners(target, identity.kinds, persons.table, persons.as_of)
+    person = exp.Coalesce(this=col("person", "o"), expressions=[col("user_id", "r")])
+    order = exp.Order(
+        expressions=[
+            exp.Ordered(this=col("assigned_at", "r")),
+            exp.Ordered(this=col("user_id", "r")),
+        ]
+    )
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[person.copy()], order=order)
+    ranked = exp.Select(
+        expressions=[
+            exp.alias_(person, "user_id"),
+            col("arm", "r"),
+            col("assigned_at", "r"),
+            exp.alias_(rank, "_first"),
+        ]
+    ).from_(subquery(rows, "r"), copy=False)
+    on_key = exp.EQ(this=col("user_id", "o"), expression=col("user_id", "r"))
+    ranked = add_join(ranked, subquery(owners, "o"), "LEFT", on_key)
+    first = exp.EQ(this=col("_first", "k"), expression=exp.Literal.number(1))
     return (
-        exp.Select(
-            expressions=[
-                exp.alias_(col("user_id"), USER, quoted=True),
-                exp.alias_(col("arm"), "_arm", quoted=True),
-            ]
-        )
-        .from_(table_ref(store.experiment_assignments.name), copy=False)
-        .where(_of_experiment(target, experiment, as_of), copy=False)
+        exp.Select(expressions=[col("user_id", "k"), col("arm", "k"), col("assigned_at", "k")])
+        .from_(subquery(ranked, "k"), copy=False)
+        .where(first, copy=False)
     )
 
 
@@ -100,8 +148,10 @@ def record_assignments(
     fresh = assignment_query(project, experiment, as_of, target, persons)
     settings = fresh.args.get("settings")  # ClickHouse: the query's settings go outside
     fresh.set("settings", None)
-    known = exp.Select(expressions=[col("user_id")]).from_(table_ref(table.name), copy=False)
-    known = known.where(_of_experiment(target, experiment, None), copy=False)
+    # a person with a row under any of their keys has one (stored_query follows the keys)
+    known = exp.Select(expressions=[col(USER, "a")]).from_(
+        subquery(stored_query(store, target, experiment, None, persons), "a"), copy=False
+    )
     run_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     values = {
         "experiment": target.string(experiment.name),
@@ -141,7 +191,7 @@ def run_sticky_experiment(
     (its SQL appended to `ran`)."""
     experiment = _experiment_named(project, definition)
     persons = record_assignments(engine, store, project, experiment, as_of)
-    stored = stored_query(store, engine.target, experiment, as_of)
+    stored = stored_query(store, engine.target, experiment, as_of, persons)
     return run_experiment(
         engine, project, experiment, as_of, stored=stored, persons=persons, ran=ran
     )
@@ -161,14 +211,13 @@ def assignments_at(
     experiment = _experiment_named(project, definition)
     table = store.experiment_assignments
     found: dict[object, tuple[str, dt.datetime | None]] = {}
+    persons = persons_at(engine, store, project, as_of)
     if _check_schema(engine, table):
-        query = stored_query(store, engine.target, experiment, as_of)
-        query.select(col("assigned_at"), copy=False)
+        query = stored_query(store, engine.target, experiment, as_of, persons, with_time=True)
         kind = value_key_type(project)
         for user, arm, assigned_at in engine.query(render(query, engine.target)):
             when = engine.decode(assigned_at, Type.TIMESTAMP)
             found[engine.decode(user, kind)] = (str(arm), when)
-    persons = persons_at(engine, store, project, as_of)
     for user, arm in experiment_assignments(engine, project, experiment, as_of, persons):
         found.setdefault(user, (arm, None))
     rows = [(user, arm, when) for user, (arm, when) in found.items()]

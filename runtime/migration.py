@@ -32,7 +32,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.alerts.model import LEFT, NEW, NONE
 from segl.compiler.fingerprints import parse_definitions
-from segl.compiler.identity import person_key_sql
+from segl.compiler.identity import key_owners
 from segl.compiler.sqlgen import aliased, col, render, table_ref
 from segl.compiler.sqlgen.nodes import add_join, subquery
 from segl.compiler.store import Store
@@ -201,20 +201,6 @@ def _universe_with_layers(
     )
 
 
-def _key_owners(store: Store, target: Target, as_of: dt.datetime) -> exp.Select:
-    """(user_id, person): every ID of the run's persons written as a person key (a key
-    is one ID's, compiler/identity.py person_key_sql), with the person it belongs to."""
-    identity = store.project.identity
-    assert identity is not None
-    key = person_key_sql(target, identity.kinds, col("kind"), col("id"))
-    at = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
-    return (
-        exp.Select(expressions=[aliased(key, "user_id"), col("person")])
-        .from_(table_ref(store.persons.name), copy=False)
-        .where(at, copy=False)
-    )
-
-
 def followed_query(
     store: Store,
     target: Target,
@@ -235,7 +221,10 @@ def followed_query(
     followed = exp.Select(
         expressions=[aliased(col("in_layer", "b"), "from_layer"), aliased(person, "person")]
     ).from_(subquery(before, "b"), copy=False)
-    owner = subquery(_key_owners(store, target, to_as_of), "o")
+    identity = store.project.identity
+    assert identity is not None
+    owners = key_owners(target, identity.kinds, store.persons.name, to_as_of)
+    owner = subquery(owners, "o")
     on_key = exp.EQ(this=col("user_id", "o"), expression=col("user_id", "b"))
     followed = add_join(followed, owner, "LEFT", on_key)
 

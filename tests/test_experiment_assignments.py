@@ -251,3 +251,76 @@ experiment price {
     empty = {**got, "arms": [{**arm, "users": 0} for arm in got["arms"]], "unassigned": 0}
     assert len(experiment_warnings(empty)) == 1
     assert "the experiment has no users at the as-of" in experiment_warnings(empty)[0]
+
+
+IDENTITY_RULES = """\
+source users from table "users" key user_id as member created joined {
+    user_id: string
+    city: string
+    joined: timestamp
+}
+source orders from table "orders" user user_id as member time paid_at { amount: number }
+source devices from table "devices" user user_id as member time seen { device: string }
+identity person {
+    kinds member, device
+    link devices: user_id as member, device as device
+}
+segment chosen = users.city == "北京"
+experiment price {
+    population chosen
+    salt "SALT"
+    arm control 50%
+    arm ten_off 50%
+    metric bought = share(exists(orders))
+}
+"""
+
+
+def test_a_person_keyed_anew_by_a_later_link_keeps_their_assignment(
+    engine: Engine, write_project: Callable[..., Path]
+) -> None:
+    """Member m5 is assigned at FIRST; member a1, created after it, logs in on m5's device:
+    from SECOND on one person, keyed 'a1' (the smaller member number). The person keeps
+    m5's arm (sticky, SPEC §3.3), gets no second assignment by bucket('a1'), and 'm5' no
+    longer counts as a user of its own: it did, without outcomes, beside 'a1' in the arm
+    of bucket('a1')."""
+    from segl.runtime.project import load_paths
+    from segl.runtime.run import run_loaded
+
+    def arm(key: str, salt: str) -> str:
+        return "control" if bucket_of(key, salt) < 0.5 else "ten_off"
+
+    salt = next(f"s{n}" for n in range(100) if arm("a1", f"s{n}") != arm("m5", f"s{n}"))
+    root = write_project(
+        {"rules.segl": IDENTITY_RULES.replace("SALT", salt), "segl.toml": TOML}, "persons"
+    )
+    loaded = load_paths([str(root)])
+    project = loaded.project
+    assert project is not None, loaded.diagnostics
+    members = [f"m{n}" for n in range(1, 9)]
+    joined = dt.datetime(2026, 10, 1)
+    users = [[m, "北京", joined] for m in members] + [["a1", "北京", FIRST + dt.timedelta(days=1)]]
+    engine.create_table(
+        "users",
+        [("user_id", Type.STRING), ("city", Type.STRING), ("joined", Type.TIMESTAMP)],
+        users,
+    )
+    paid = [("user_id", Type.STRING), ("paid_at", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+    engine.create_table("orders", paid, [["m5", dt.datetime(2026, 10, 5), 9.0]])
+    devices = [["m5", dt.datetime(2026, 10, 2), "d5"], ["a1", FIRST + dt.timedelta(days=2), "d5"]]
+    columns = [("user_id", Type.STRING), ("seen", Type.TIMESTAMP), ("device", Type.STRING)]
+    engine.create_table("devices", columns, devices)
+    store = Store(project, "segl_", engine.target.ascii_table_names)
+
+    run_loaded(loaded, engine, FIRST, allow_empty=True)
+    run_sticky_experiment(engine, store, project, "price", FIRST)
+    first = _stored(engine, store, project, FIRST)
+    assert first == {m: arm(m, salt) for m in members}
+
+    run_loaded(loaded, engine, SECOND, allow_empty=True)
+    got = run_sticky_experiment(engine, store, project, "price", SECOND)
+    after = _stored(engine, store, project, SECOND)
+    assert after == {**{m: first[m] for m in members if m != "m5"}, "a1": first["m5"]}
+    assert sum(a["users"] for a in got["arms"]) == len(members)
+    bought = {a["arm"]: a["users"] for a in got["arms"]}
+    assert bought[first["m5"]] == sum(1 for m in members if first[m] == first["m5"])

@@ -510,8 +510,16 @@ class JourneyRun:
             move,
             start,
             blocked,
+            self._persons_map(),
         )
         return [row[0] for row in self.engine.query(render(query, self.compiled.target))]
+
+    def _persons_map(self) -> tuple[str, Sequence[str]] | None:
+        """With an identity: the run's identity map and the kinds, to follow stored keys."""
+        identity = self.project.identity
+        if identity is None or self.identity_map is None:
+            return None
+        return self.identity_map, identity.kinds
 
     def _layering_changed(self, layering: str, start: dt.datetime) -> str | None:
         stored = stored_fingerprints(self.engine, self.store)

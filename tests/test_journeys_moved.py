@@ -111,3 +111,63 @@ def test_a_changed_layering_enters_nobody_and_says_why() -> None:
         assert entries(engine, changed) == [(4, RUNS[2], "sent")]
     finally:
         engine.close()
+
+
+IDENTITY_RULES = """\
+source users from table "users" key user_id as member { user_id: string }
+source orders from table "orders" user user_id as member time ts { amount: number }
+source devices from table "devices" user user_id as member time ts { device: string }
+identity person {
+    kinds member, device
+    link devices: user_id as member, device as device
+}
+tag orders_7d = count(orders in last 7 days)
+layering activity {
+    active when orders_7d >= 2
+    casual when orders_7d >= 1
+    dormant otherwise
+}
+journey rescue {
+    enter on moved(activity, from "active", to "casual")
+    step nudge: send sms "come_back"
+}
+"""
+
+
+def test_a_person_re_keyed_between_the_runs_is_followed_to_its_move() -> None:
+    """Member m5 is active in the week before 11-08; member a1 (no orders) logs in on m5's
+    device on 11-10, so from 11-15 they are one person keyed 'a1', casual that week. The
+    person slid from active to casual and enters; under its old key it was no one's move
+    (the stored layer was m5's, the current one a1's)."""
+    program = parse_program(IDENTITY_RULES, "rules.segl")
+    config = ProjectConfig(name="tiers", timezone="UTC", universe="users")
+    project, diagnostics = check_programs([program], config)
+    assert project is not None, [str(d) for d in diagnostics]
+    loaded_project = LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    orders = [
+        ["m5", T(2026, 11, 3), 1.0],
+        ["m5", T(2026, 11, 5), 1.0],
+        ["m5", T(2026, 11, 12), 1.0],
+    ]
+    devices = [["m5", T(2026, 10, 1), "d5"], ["a1", T(2026, 11, 10), "d5"]]
+    engine = DuckDBEngine.scratch()
+    try:
+        engine.create_table("users", [("user_id", Type.STRING)], [["m5"], ["a1"]])
+        columns = [("user_id", Type.STRING), ("ts", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+        engine.create_table("orders", columns, orders)
+        columns = [("user_id", Type.STRING), ("ts", Type.TIMESTAMP), ("device", Type.STRING)]
+        engine.create_table("devices", columns, devices)
+        for as_of in RUNS[:2]:
+            run_loaded(loaded_project, engine, as_of)
+        found = read_outbox(engine, store_of(loaded_project, engine))
+    finally:
+        engine.close()
+    got = sorted((d["user"], d["entry_at"], d["status"]) for d in found)
+    assert got == [("a1", RUNS[1], "sent")]
+    rows: dict[str, list[dict[str, object]]] = {
+        "users": [{"user_id": "m5"}, {"user_id": "a1"}],
+        "orders": [dict(zip(("user_id", "ts", "amount"), row, strict=True)) for row in orders],
+        "devices": [dict(zip(("user_id", "ts", "device"), row, strict=True)) for row in devices],
+    }
+    reference = simulate(project, rows, RUNS[:2])
+    assert sorted((d.user, d.entry_at, d.status) for d in reference) == got

@@ -142,9 +142,13 @@ def moved_users(
     move: LayerMove,
     previous: dt.datetime,
     blocked: exp.Select | None,
+    persons: tuple[str, Sequence[str]] | None = None,
 ) -> exp.Select:
     """Users of the run's result in layer `move.destination` who were in `move.origin` at
-    the run as of `previous` (the journey's previous run, whose layers are stored)."""
+    the run as of `previous` (the journey's previous run, whose layers are stored). With
+    an identity, `persons`: the run's identity map (kind, id, person) and the kinds; a
+    stored key is followed to the person its ID belongs to now (a later link may have
+    re-keyed it), so a person was in the origin when any of its keys was."""
     was = exp.Select(expressions=[col("user_id")]).from_(table_ref(layers), copy=False)
     was = was.where(
         and_all(
@@ -156,6 +160,8 @@ def moved_users(
         ),
         copy=False,
     )
+    if persons is not None:
+        was = _followed_to_persons(target, was, *persons)
     now = col(plan.column_for(move.layering).column)
     conditions: list[exp.Expression] = [
         exp.EQ(this=now, expression=target.string(move.destination)),
@@ -219,6 +225,20 @@ def blocked_users(
     open_entry = exp.EQ(this=_ended(target), expression=exp.Literal.number(0))
     grouped = query.group_by(col("user_id"), col("entry_at"), copy=False)
     return grouped.having(exp.Or(this=open_entry, expression=recent), copy=False)
+
+
+def _followed_to_persons(
+    target: Target, keys: exp.Select, identity_map: str, kinds: Sequence[str]
+) -> exp.Select:
+    """(user_id) of the persons the stored keys `keys` selects belong to now (a key no ID
+    of which the map knows: itself)."""
+    form = person_key_sql(target, kinds, col("kind", MAP), col("id", MAP))
+    person = exp.Coalesce(this=col("person", MAP), expressions=[col("user_id", "k")])
+    query = exp.Select(expressions=[aliased(person, "user_id")]).from_(
+        subquery(keys, "k"), copy=False
+    )
+    on = exp.EQ(this=col("user_id", "k"), expression=form)
+    return add_join(query, table_ref(identity_map, MAP), "LEFT", on)
 
 
 def stale_keys(

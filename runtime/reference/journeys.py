@@ -327,11 +327,12 @@ class _Simulation:
         view: _View,
         previous: dt.datetime | None,
     ) -> None:
+        was_in_origin = _in_origin_before(journey, self.prior, view)
         for user in view.result.users:  # in the universe at T
             if not _may_enter(journey, entries.get(user), view.at):
                 continue
             at = _entry_time(journey, user, view, previous)
-            if at is None and _moved(journey, user, self.prior, view):
+            if at is None and _moved(journey, user, was_in_origin, view):
                 at = view.at
             if at is not None:
                 entries[user] = _Entry(at=at, made_by=view.at, key=user)
@@ -498,14 +499,23 @@ def _entry_time(
     return None
 
 
-def _moved(journey: Journey, user: UserKey, prior: RunResult | None, view: _View) -> bool:
-    """`enter on moved(L, from a, to b)`: in layer a at the previous run, in b now (at the
-    journey's first run there is no previous run: nobody moved)."""
+def _in_origin_before(journey: Journey, prior: RunResult | None, view: _View) -> set[UserKey]:
+    """The persons (now) one of whose keys was in the move's origin layer at the previous
+    run (none at the journey's first run, or without `enter on moved`)."""
     move = journey.enter_moved
     if move is None or prior is None:
+        return set()
+    layers = prior.layers.get(move.layering, {})
+    return {view.person(key) for key, layer in layers.items() if layer == move.origin}
+
+
+def _moved(journey: Journey, user: UserKey, was_in_origin: set[UserKey], view: _View) -> bool:
+    """`enter on moved(L, from a, to b)`: in layer a at the previous run (under any key
+    that is the person's now), in b now."""
+    move = journey.enter_moved
+    if move is None or user not in was_in_origin:
         return False
-    before = prior.layers.get(move.layering, {}).get(user)
-    return before == move.origin and view.result.layers[move.layering].get(user) == move.destination
+    return view.result.layers[move.layering].get(user) == move.destination
 
 
 def _exits(journey: Journey, user: UserKey, entry: _Entry, view: _View) -> bool:

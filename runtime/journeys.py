@@ -662,15 +662,26 @@ class JourneyRun:
         whose share has changed since its first run, the users' assignments fixed by
         their first decision under it. While a share never changed, every assignment is
         bucket < share: nothing to read."""
+        merged = self._merged_persons()
         for holdout in self.journeys.holdouts_of(journey):
             shares = self._share_history().get((holdout.name, holdout.salt), [])
-            if all(share == holdout.share for _, share in shares):
-                continue
+            unchanged = all(share == holdout.share for _, share in shares)
             read = self._assignments_read.setdefault((holdout.name, holdout.salt), set())
-            users = sorted({e.user for e in entries} - read, key=model.user_text)
+            wanted = {e.user for e in entries if not unchanged or e.user in merged}
+            users = sorted(wanted - read, key=model.user_text)
             read.update(users)
             if users:
-                self._assign_from_history(holdout, shares, users)
+                history = shares or [(self.as_of, holdout.share)]
+                self._assign_from_history(holdout, history, users, merged)
+
+    def _merged_persons(self) -> dict[object, list[object]]:
+        """Each person some committed state's key now belongs to (self.moves), with those
+        keys: a person keeps the holdout assignment of its earliest decision under any of
+        them (sticky per person, as experiments' assignments)."""
+        found: dict[object, list[object]] = defaultdict(list)
+        for key, person in self.moves.items():
+            found[person].append(key)
+        return found
 
     def _share_history(self) -> ShareHistory:
         """(holdout, salt) -> the committed runs' (as_of, share), oldest first."""
@@ -690,11 +701,19 @@ class JourneyRun:
         return self._shares
 
     def _assign_from_history(
-        self, holdout: model.Holdout, shares: list[tuple[dt.datetime, float]], users: list[object]
+        self,
+        holdout: model.Holdout,
+        shares: list[tuple[dt.datetime, float]],
+        users: list[object],
+        merged: Mapping[object, list[object]],
     ) -> None:
         """The users' first committed decision under the holdout (a message that reached
         its check: sent, capped or held out, in a journey it covers, from its first run)
-        fixes their assignment with the share of that run."""
+        fixes their assignment: bucket of the key it was decided for < the share of that
+        run. A person's decisions are those under its key and the keys merged into it
+        (`merged`), the earliest first (ties: the smallest key)."""
+        persons = {key: user for user in users for key in merged.get(user, [])}
+        persons.update({user: user for user in users})
         target = self.compiled.target
         covered = [
             j.name for j in self.journeys.journeys if holdout in self.journeys.holdouts_of(j)
@@ -707,7 +726,7 @@ class JourneyRun:
                 exp.GTE(this=col("as_of"), expression=target.timestamp(shares[0][0])),
                 exp.In(this=col("status"), expressions=[target.string(s) for s in checked]),
                 exp.In(this=col("journey"), expressions=[target.string(n) for n in covered]),
-                self._users_in(users, column="user_id"),
+                self._users_in(sorted(persons, key=model.user_text), column="user_id"),
             ]
         )
         query = (
@@ -716,13 +735,18 @@ class JourneyRun:
             .where(where, copy=False)
             .group_by(col("user_id"), copy=False)
         )
+        earliest: dict[object, tuple[dt.datetime, str, object]] = {}
+        for stored, first in self.engine.query(render(query, target, pretty=False)):
+            person = persons.get(stored, stored)
+            found = (self.engine.decode(first, Type.TIMESTAMP), model.user_text(stored), stored)
+            if person not in earliest or found < earliest[person]:
+                earliest[person] = found
         share_at = dict(shares)
-        for user, first in self.engine.query(render(query, target, pretty=False)):
-            key = key_text(user)
+        for person, (first, _, stored) in earliest.items():
+            key = key_text(stored)
             if key is not None:
-                share = share_at.get(self.engine.decode(first, Type.TIMESTAMP), shares[0][1])
-                held = bucket_of(key, holdout.salt) < share
-                self.assigned[(holdout.name, holdout.salt, user)] = held
+                held = bucket_of(key, holdout.salt) < share_at.get(first, shares[0][1])
+                self.assigned[(holdout.name, holdout.salt, person)] = held
 
     def _decision(
         self,

@@ -218,6 +218,47 @@ def test_merges_before_the_entries_change_nothing() -> None:
         engine.close()
 
 
+def test_a_re_keyed_person_keeps_the_holdout_side_of_its_first_decision() -> None:
+    """m2 registers and its hello is decided under the key m2 (in or out of a 50 %
+    holdout by bucket('m2')); then m1 signs in on m2's device: one person, keyed m1. The
+    person's tips follow the side of its first decision (sticky per person, SPEC §3.3),
+    not bucket('m1'), as experiments' assignments do."""
+    from segl.compiler.values import bucket_of
+
+    def held(key: str, salt: str) -> bool:
+        return bucket_of(key, salt) < 0.5
+
+    salt = next(f"s{n}" for n in range(100) if held("m1", f"s{n}") != held("m2", f"s{n}"))
+    rules = SOURCES.replace("SHARED", "") + (
+        "journey welcome {\n"
+        '    enter on events where name == "register"\n'
+        f'    holdout h 50% salt "{salt}"\n'
+        '    step hello: send sms "hello"\n'
+        '    step tips after 1 day: send sms "tips"\n'
+        "}\n"
+    )
+    loaded = loaded_of(rules)
+    tables: dict[str, list[list[Any]]] = {
+        "users": [["m1", None], ["m2", None]],
+        "links": [["m1", "d1", T0 - DAY], ["m2", "d2", T0 - DAY], ["m1", "d2", T0 + DAY]],
+        "events": [["d2", T0 + dt.timedelta(hours=3), "register"]],
+        "orders": [],
+    }
+    runs = [T0, T0 + dt.timedelta(hours=4), T0 + 2 * DAY]
+    engine = DuckDBEngine.scratch()
+    try:
+        load(engine, tables)
+        got = engine_outbox(engine, loaded, runs)
+    finally:
+        engine.close()
+    assert got == reference_outbox(loaded, tables, runs)
+    side = "held_out" if held("m2", salt) else "sent"
+    assert [(user, step, status) for _, step, user, _, _, _, status, *_ in got] == [
+        ("m2", "hello", side),
+        ("m1", "tips", side),
+    ]
+
+
 # ---------------------------------------------------------------- generated
 
 

@@ -32,6 +32,7 @@ from segl.compiler.journeys.model import (
     Cap,
     Decision,
     EventTrigger,
+    Holdout,
     Journey,
     Journeys,
     Step,
@@ -203,6 +204,7 @@ class _View:
     # with an identity: every ID written as a person key that is no person's key now ->
     # the person it belongs to (runtime/reference/identity.py stale_keys)
     moves: dict[UserKey, UserKey] = field(default_factory=dict)
+    merged_into: dict[UserKey, list[UserKey]] = field(default_factory=dict)  # moves inverted
 
     def person(self, key: UserKey) -> UserKey:
         """The person a key of an earlier run's state belongs to now."""
@@ -243,8 +245,9 @@ class _Simulation:
         }
         self.sent: list[_Sent] = []
         self.prior: RunResult | None = None  # the previous run's results (tier moves)
-        # (holdout, salt, user) -> held out, from the first decision under it (sticky)
-        self.assigned: dict[tuple[str, str, UserKey], bool] = {}
+        # (holdout, salt, user) -> (the run of the first decision under it, the key it was
+        # for as text, held out): sticky, and a person's earliest over its keys
+        self.assigned: dict[tuple[str, str, UserKey], tuple[dt.datetime, str, bool]] = {}
 
     def run(self, at: dt.datetime, previous: dt.datetime | None) -> list[Decision]:
         view = self._view(at)
@@ -280,6 +283,9 @@ class _Simulation:
         moves: dict[UserKey, UserKey] = {}
         if identity is not None:
             moves = dict(stale_keys(identity.kinds, resolve(self.project, self.tables, at)))
+        merged_into: dict[UserKey, list[UserKey]] = {}
+        for key, person in moves.items():
+            merged_into.setdefault(person, []).append(key)
         return _View(
             at=at,
             instant=self.clock.instant(at),
@@ -288,6 +294,7 @@ class _Simulation:
             zone_value=self.journeys.zone_value,
             project_zone=self.clock.zone,
             moves=moves,
+            merged_into=merged_into,
         )
 
     # ------------------------------------------------------------ 0. persons
@@ -383,25 +390,35 @@ class _Simulation:
             return None
         if step.condition is not None and not view.is_true(step.condition, due.user):
             return SKIPPED
-        if self._held_out(due.journey, due.user):
+        if self._held_out(due.journey, due.user, view):
             return HELD_OUT
         return SENT
 
-    def _held_out(self, journey: Journey, user: UserKey) -> bool:
+    def _held_out(self, journey: Journey, user: UserKey, view: _View) -> bool:
         """SPEC §2.8, §3.3: in a holdout when bucket(user, salt) < P/100 the first time a
         message of the user is decided under it, and for good after (sticky: a later
-        change of P moves nobody). A key with no agreed text (a fractional number) has a
-        null bucket, so is in no holdout."""
-        key = key_text(user)
-        if key is None:
-            return False
+        change of P moves nobody). With an identity a person keeps the assignment of its
+        earliest decision under any of its keys (ties: the smallest key), with the bucket
+        of that key. A key with no agreed text (a fractional number) has a null bucket, so
+        is in no holdout."""
         held = False
         for holdout in self.journeys.holdouts_of(journey):
-            assignment = (holdout.name, holdout.salt, user)
-            if assignment not in self.assigned:
-                self.assigned[assignment] = bucket_of(key, holdout.salt) < holdout.share
-            held = held or self.assigned[assignment]
+            held = self._assignment(holdout, user, view) or held
         return held
+
+    def _assignment(self, holdout: Holdout, user: UserKey, view: _View) -> bool:
+        slot = (holdout.name, holdout.salt)
+        found = self.assigned.get((*slot, user))
+        for key in view.merged_into.get(user, ()):
+            other = self.assigned.get((*slot, key))
+            if other is not None and (found is None or other[:2] < found[:2]):
+                found = other
+        if found is None:
+            key = key_text(user)
+            held = key is not None and bucket_of(key, holdout.salt) < holdout.share
+            found = (view.at, user_text(user), held)
+        self.assigned[(*slot, user)] = found
+        return found[2]
 
     # ------------------------------------------------------------ 4. caps
 

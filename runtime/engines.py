@@ -10,6 +10,7 @@ import importlib
 import itertools
 import re
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -311,7 +312,7 @@ def run_in_transaction(
 
 class DuckDBEngine(Engine):
     name = "duckdb"
-    _scratch: str | None = None  # a scratch database's name (DuckDBEngine.scratch)
+    _scratch: weakref.finalize[Any, Any] | None = None  # detaches a scratch database
 
     def __init__(
         self,
@@ -360,7 +361,10 @@ class DuckDBEngine(Engine):
         engine = cls.__new__(cls)
         engine.target = get_target("duckdb")
         engine._error = duckdb.Error
-        engine.connection, engine._scratch = _SCRATCH.attach()
+        engine.connection, name = _SCRATCH.attach()
+        # detached at close, or when the engine is collected unclosed (no leak in the
+        # process's instance)
+        engine._scratch = weakref.finalize(engine, _SCRATCH.detach, engine.connection, name)
         return engine
 
     def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
@@ -465,7 +469,7 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         if self._scratch is not None:
-            _SCRATCH.detach(self.connection, self._scratch)
+            self._scratch()  # once: a second call does nothing
         self.connection.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
@@ -151,4 +152,11 @@ def test_scratch_databases_are_fresh_and_their_own() -> None:
     third = DuckDBEngine.scratch()
     assert third.columns_of("t") is None
     second.close()
+    # an engine collected without close is detached too: the instance does not grow
+    fourth = DuckDBEngine.scratch()
+    forgotten = fourth.query("SELECT current_database()")[0][0]
+    del fourth
+    gc.collect()
+    databases = {row[0] for row in third.query("SELECT database_name FROM duckdb_databases()")}
+    assert forgotten not in databases
     third.close()

@@ -640,8 +640,9 @@ class JourneyRun:
     def _held_out(self, journey: model.Journey, user: object) -> bool:
         """SPEC §2.8, §3.3: in a holdout when bucket(user, salt) < its share at the run
         that first decided a message of the user under it (this run: the share now), and
-        for good after (sticky). A key with no agreed text (a fractional number) has a
-        null bucket, so is in no holdout."""
+        for good after (sticky; a person merged from other keys: as read by
+        _read_assignments). A key with no agreed text (a fractional number) has a null
+        bucket, so is in no holdout."""
         held = False
         for holdout in self.journeys.holdouts_of(journey):
             assignment = (holdout.name, holdout.salt, user)
@@ -660,8 +661,9 @@ class JourneyRun:
     def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
         """Before the run decides the entries' steps: under each holdout of the journey
         whose share has changed since its first run, the users' assignments fixed by
-        their first decision under it. While a share never changed, every assignment is
-        bucket < share: nothing to read."""
+        their first decision under it; likewise for a person some stored key merged into
+        (its earliest decision under any of its keys). While a share never changed, every
+        other assignment is bucket < share: nothing to read."""
         merged = self._merged_persons()
         for holdout in self.journeys.holdouts_of(journey):
             shares = self._share_history().get((holdout.name, holdout.salt), [])

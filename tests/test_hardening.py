@@ -312,7 +312,6 @@ def test_osc_escape_in_a_comment_never_reaches_the_terminal(
         ('segment s = users.city == "\u202eab\u202c" or nope\n', None),
         ("segment s = nope # \x1b[31m red\n", "segment s = nope # <U+001B>[31m red"),
         ("segment s = \x0c\x0c\x0cnope\n", "segment s = <U+000C><U+000C><U+000C>nope"),
-        ("segment s\r = nope\n", "segment s<U+000D> = nope"),
     ],
 )
 def test_the_caret_stays_under_the_span_after_escaped_characters(
@@ -326,6 +325,20 @@ def test_the_caret_stays_under_the_span_after_escaped_characters(
     assert "E0301 unknown tag, segment or layering 'nope'" in block[0]
     if shown is not None:
         assert block[1] == f"    {shown}"
+    assert_caret_under(block, "nope")
+
+
+def test_a_lone_carriage_return_is_a_line_break_in_diagnostics(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    """A lone CR (classic Mac line endings) ends a line, as editors show it: the
+    diagnostic names the next line, with no raw CR in the output."""
+    root = project_with(write_project, "segment s\r = nope\n")
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    assert not RAW_UNSAFE.search(result.output), repr(result.output)
+    block = diagnostic_block(result.err, "proj/rules.segl:2:4: E0301")
+    assert block[1] == "     = nope"
     assert_caret_under(block, "nope")
 
 

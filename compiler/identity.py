@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.sqlgen.nodes import aliased, and_all, col, cte_ref, subquery, table_ref
+from segl.compiler.sqlgen.nodes import (
+    add_join,
+    aliased,
+    and_all,
+    col,
+    cte_ref,
+    subquery,
+    table_ref,
+)
 from segl.compiler.sqlgen.query import id_text, profile_visibility
 from segl.compiler.store import IDENTITY_WORK, Store
 from segl.compiler.targets import Target
@@ -544,19 +552,31 @@ def person_key_sql(
 
 
 def key_owners(
-    target: Target, kinds: Sequence[str], persons_table: str, as_of: dt.datetime
+    target: Target, kinds: Sequence[str], persons_table: str, as_of: dt.datetime | None
 ) -> exp.Select:
-    """(user_id, person): every ID of the persons a run stored (the store's persons table)
-    written as a person key, with the person it belongs to at that run. A key a result
-    or assignment was stored under is one ID's, so this follows it to its person now, also
-    when a later link made it no person's key (migration, sticky assignments)."""
+    """(user_id, person): every ID of a table of (kind, id, person) written as a person key,
+    with the person it belongs to: the store's persons table at the run `as_of`, or a
+    run's own identity map (`as_of` None). A key a result, assignment or journey state was
+    stored under is one ID's, so this follows it to its person, also when a later link
+    made it no person's key (migration, sticky assignments, tier moves)."""
     key = person_key_sql(target, kinds, col("kind"), col("id"))
-    at = exp.EQ(this=col("as_of"), expression=target.timestamp(as_of))
-    return (
-        exp.Select(expressions=[aliased(key, "user_id"), col("person")])
-        .from_(table_ref(persons_table), copy=False)
-        .where(at, copy=False)
+    owners = exp.Select(expressions=[aliased(key, "user_id"), col("person")]).from_(
+        table_ref(persons_table), copy=False
     )
+    if as_of is None:
+        return owners
+    return owners.where(exp.EQ(this=col("as_of"), expression=target.timestamp(as_of)), copy=False)
+
+
+OWNERS = "o"  # the alias follow_keys joins key_owners under
+
+
+def follow_keys(query: exp.Select, keys: str, owners: exp.Select) -> exp.Expression:
+    """Join `owners` (key_owners) to `query` on the `user_id` of its source `keys`, in
+    place, and give the person each key belongs to (a key no owner knows: itself)."""
+    on = exp.EQ(this=col("user_id", OWNERS), expression=col("user_id", keys))
+    add_join(query, subquery(owners, OWNERS), "LEFT", on)
+    return exp.Coalesce(this=col("person", OWNERS), expressions=[col("user_id", keys)])
 
 
 def _node_of(kind: exp.Expression, text: exp.Expression) -> exp.Expression:

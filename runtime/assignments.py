@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlglot import exp
 
-from segl.compiler.identity import key_owners
+from segl.compiler.identity import follow_keys, key_owners
 from segl.compiler.ir import Project
 from segl.compiler.reports import model
 from segl.compiler.reports.experiment_sql import assignment_query
 from segl.compiler.reports.experiment_sql import key_type as value_key_type
 from segl.compiler.reports.sql import Persons
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.nodes import USER, add_join, and_all, subquery
+from segl.compiler.sqlgen.nodes import USER, and_all, subquery
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
@@ -101,7 +101,8 @@ def _earliest_per_person(
     identity = store.project.identity
     assert identity is not None
     owners = key_owners(target, identity.kinds, persons.table, persons.as_of)
-    person = exp.Coalesce(this=col("person", "o"), expressions=[col("user_id", "r")])
+    ranked = exp.Select().from_(subquery(rows, "r"), copy=False)
+    person = follow_keys(ranked, "r", owners)
     order = exp.Order(
         expressions=[
             exp.Ordered(this=col("assigned_at", "r")),
@@ -109,16 +110,13 @@ def _earliest_per_person(
         ]
     )
     rank = exp.Window(this=exp.RowNumber(), partition_by=[person.copy()], order=order)
-    ranked = exp.Select(
-        expressions=[
-            exp.alias_(person, "user_id"),
-            col("arm", "r"),
-            col("assigned_at", "r"),
-            exp.alias_(rank, "_first"),
-        ]
-    ).from_(subquery(rows, "r"), copy=False)
-    on_key = exp.EQ(this=col("user_id", "o"), expression=col("user_id", "r"))
-    ranked = add_join(ranked, subquery(owners, "o"), "LEFT", on_key)
+    ranked = ranked.select(
+        exp.alias_(person, "user_id"),
+        col("arm", "r"),
+        col("assigned_at", "r"),
+        exp.alias_(rank, "_first"),
+        copy=False,
+    )
     first = exp.EQ(this=col("_first", "k"), expression=exp.Literal.number(1))
     return (
         exp.Select(expressions=[col("user_id", "k"), col("arm", "k"), col("assigned_at", "k")])

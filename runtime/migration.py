@@ -32,7 +32,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.alerts.model import LEFT, NEW, NONE
 from segl.compiler.fingerprints import parse_definitions
-from segl.compiler.identity import key_owners
+from segl.compiler.identity import follow_keys, key_owners
 from segl.compiler.sqlgen import aliased, col, render, table_ref
 from segl.compiler.sqlgen.nodes import add_join, subquery
 from segl.compiler.store import Store
@@ -217,16 +217,14 @@ def followed_query(
         before = before.having(
             exp.EQ(this=exp.Max(this=col("layer")), expression=target.string(origin)), copy=False
         )
-    person = exp.Coalesce(this=col("person", "o"), expressions=[col("user_id", "b")])
-    followed = exp.Select(
-        expressions=[aliased(col("in_layer", "b"), "from_layer"), aliased(person, "person")]
-    ).from_(subquery(before, "b"), copy=False)
     identity = store.project.identity
     assert identity is not None
     owners = key_owners(target, identity.kinds, store.persons.name, to_as_of)
-    owner = subquery(owners, "o")
-    on_key = exp.EQ(this=col("user_id", "o"), expression=col("user_id", "b"))
-    followed = add_join(followed, owner, "LEFT", on_key)
+    followed = exp.Select().from_(subquery(before, "b"), copy=False)
+    person = follow_keys(followed, "b", owners)
+    followed = followed.select(
+        aliased(col("in_layer", "b"), "from_layer"), aliased(person, "person"), copy=False
+    )
 
     from_label = exp.Coalesce(this=col("from_layer", "f"), expressions=[target.string(NONE)])
     moved = exp.Select(

@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.alerts.model import LayerMove
-from segl.compiler.identity import person_key_sql
+from segl.compiler.identity import follow_keys, key_owners, person_key_sql
 from segl.compiler.journeys import model
 from segl.compiler.plan import Plan
 from segl.compiler.sqlgen.expressions import ExprCompiler
@@ -232,13 +232,9 @@ def _followed_to_persons(
 ) -> exp.Select:
     """(user_id) of the persons the stored keys `keys` selects belong to now (a key no ID
     of which the map knows: itself)."""
-    form = person_key_sql(target, kinds, col("kind", MAP), col("id", MAP))
-    person = exp.Coalesce(this=col("person", MAP), expressions=[col("user_id", "k")])
-    query = exp.Select(expressions=[aliased(person, "user_id")]).from_(
-        subquery(keys, "k"), copy=False
-    )
-    on = exp.EQ(this=col("user_id", "k"), expression=form)
-    return add_join(query, table_ref(identity_map, MAP), "LEFT", on)
+    query = exp.Select().from_(subquery(keys, "k"), copy=False)
+    person = follow_keys(query, "k", key_owners(target, kinds, identity_map, None))
+    return query.select(aliased(person, "user_id"), copy=False)
 
 
 def stale_keys(

@@ -8,7 +8,9 @@ reference's own value functions, so nulls, division by zero and NaN mean the sam
 Per aggregate (`columns_of`): count, count_distinct, min and max give their SQL
 aggregate; sum and avg give (sum, count); share gives (rows where the condition is TRUE, rows);
 median and percentile give (n, the value at index floor(p * (n - 1)), the value at the next
-index), the indexes picked by ROW_NUMBER over the group's non-null values in order.
+index), the indexes picked by ROW_NUMBER over the group's non-null values in order, or
+from the group's values sorted in a list where the target has list aggregates
+(`Target.sorted_values`).
 
 Rows of a report over users are the universe's users (per-user values computed by the
 per-user query as hidden tags); rows of a report over an event source are its events before
@@ -166,6 +168,16 @@ def report_query(
     if conditions:
         rows = rows.where(and_all(conditions), copy=False)
     q.add("rrows", rows)
+    if _sorted_lists(target, aggregates):
+        return q.finish(_picked_from_lists(q, target, aggregates, dims))
+    return q.finish(_picked_from_ranks(q, target, aggregates, dims))
+
+
+def _picked_from_ranks(
+    q: _Query, target: Target, aggregates: list[model.RowAggregate], dims: list[str]
+) -> exp.Select:
+    """The report's groups, each median or percentile picked from its group's rows ranked
+    by ROW_NUMBER (the portable form)."""
     ranked: list[exp.Expression] = [exp.Star()]
     for index, aggregate in enumerate(aggregates):
         if aggregate.func in ("median", "percentile"):
@@ -193,7 +205,71 @@ def report_query(
     final = exp.Select(expressions=outs).from_(step_ref("rranked"), copy=False)
     if dims:
         final = final.group_by(*[col(d) for d in dims], copy=False)
-    return q.finish(final)
+    return final
+
+
+def _sorted_lists(target: Target, aggregates: list[model.RowAggregate]) -> bool:
+    """Whether the medians and percentiles pick their values from a sorted list per group
+    (a target with list aggregates) rather than from ranked rows: there are some, and the
+    target has lists."""
+    ordered = [a for a in aggregates if a.func in ("median", "percentile")]
+    return bool(ordered) and target.sorted_values(col("v")) is not None
+
+
+def _picked_from_lists(
+    q: _Query, target: Target, aggregates: list[model.RowAggregate], dims: list[str]
+) -> exp.Select:
+    """The report's groups with each median or percentile picked from its group's values
+    sorted in a list: the same (n, low, high) as ranking every row with ROW_NUMBER, for a
+    sort per group instead of a window over all rows (DuckDB: 1 million orders in 7 groups,
+    0.08 against 0.25 s)."""
+    grouped: list[exp.Expression] = [col(d) for d in dims]
+    picks: list[exp.Expression] = [col(d) for d in dims]
+    for index, aggregate in enumerate(aggregates):
+        if aggregate.func not in ("median", "percentile"):
+            for place, column in enumerate(_aggregate_columns(target, aggregate, index)):
+                grouped.append(aliased(column, f"o{index}_{place}"))
+                picks.append(col(f"o{index}_{place}"))
+            continue
+        value = col(f"v{index}")
+        values = target.sorted_values(value)
+        assert values is not None
+        grouped += [
+            aliased(exp.Count(this=value.copy()), f"o{index}_n"),
+            aliased(values, f"o{index}_s"),
+        ]
+        below, above = _positions(target, aggregate, col(f"o{index}_n"))
+        listed = col(f"o{index}_s")
+        picks += [
+            col(f"o{index}_n"),
+            target.list_item(listed, below),
+            target.list_item(listed.copy(), above),
+        ]
+    inner = exp.Select(expressions=grouped).from_(step_ref("rrows"), copy=False)
+    if dims:
+        inner = inner.group_by(*[col(d) for d in dims], copy=False)
+    q.add("rgrouped", inner)
+    return exp.Select(expressions=picks).from_(step_ref("rgrouped"), copy=False)
+
+
+def _positions(
+    target: Target, aggregate: model.RowAggregate, count: exp.Expression
+) -> tuple[exp.Expression, exp.Expression]:
+    """The 0-based indexes of the values around a percentile's position among `count`
+    sorted values: floor(p * (n - 1)) and the next one (the last at most)."""
+    fraction = aggregate.constants[0] if aggregate.func == "percentile" else 0.5
+    last = exp.Sub(this=count, expression=exp.Literal.number(1))
+    position = exp.Mul(
+        this=exp.Paren(this=last.copy()),
+        expression=target.cast(target.number(fraction), Type.NUMBER),
+    )
+    below = exp.Floor(this=position)
+    after = exp.Add(this=below.copy(), expression=exp.Literal.number(1))
+    above = exp.Case(
+        ifs=[exp.If(this=exp.GT(this=after.copy(), expression=last.copy()), true=last.copy())],
+        default=after,
+    )
+    return below, above
 
 
 def _aggregate_columns(
@@ -208,19 +284,8 @@ def _aggregate_columns(
         # of no values (0)
         return [exp.Sum(this=value), exp.Count(this=value.copy())]
     if func in ("median", "percentile"):
-        fraction = aggregate.constants[0] if func == "percentile" else 0.5
         count = col(f"n{index}")
-        last = exp.Sub(this=count, expression=exp.Literal.number(1))
-        position = exp.Mul(
-            this=exp.Paren(this=last.copy()),
-            expression=target.cast(target.number(fraction), Type.NUMBER),
-        )
-        below = exp.Floor(this=position)
-        after = exp.Add(this=below.copy(), expression=exp.Literal.number(1))
-        above = exp.Case(
-            ifs=[exp.If(this=exp.GT(this=after.copy(), expression=last.copy()), true=last.copy())],
-            default=after,
-        )
+        below, above = _positions(target, aggregate, count)
         rank = exp.Sub(this=col(f"r{index}"), expression=exp.Literal.number(1))
 
         def at(place: exp.Expression) -> exp.Expression:

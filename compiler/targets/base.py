@@ -318,6 +318,16 @@ class Target:
         not worth it (the query takes DISTINCT rows instead)."""
         return None
 
+    def sorted_values(self, value: exp.Expression) -> exp.Expression | None:
+        """An aggregate giving a group's non-null values of `value` as a list in ascending
+        order, read by `list_item` (a report's medians and percentiles); None: no list
+        aggregates here, the query ranks the rows with ROW_NUMBER instead."""
+        return None
+
+    def list_item(self, values: exp.Expression, index: exp.Expression) -> exp.Expression:
+        """The element at the 0-based `index` (a whole number) of a `sorted_values` list."""
+        raise TargetError(self.name, "lists", "in a report")
+
     def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:
         """A small table of rows of expressions known when compiling (at least one row)."""
         selects: list[exp.Query] = [

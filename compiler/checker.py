@@ -195,6 +195,7 @@ class _Checker:
                     "W0001",
                     f"unknown tag kind '{note.value}'",
                     note.span,
+                    *(f"did you mean '{k}'?" for k in _closest(note.value, TAG_KINDS)),
                     "kinds: " + ", ".join(TAG_KINDS),
                 )
 
@@ -762,6 +763,8 @@ class _Checker:
             hints.append(
                 f"'{node.name}' is a keyword, read here where an operand goes: one is missing"
             )
+        elif not hints:  # `users.city == 北京`: a value written without its quotes
+            hints.append(f"if '{node.name}' is a text value, write it in quotes: \"{node.name}\"")
         if scope is not None:
             hints += _undeclared_key_hint(scope, node.name)
             message = f"unknown name '{node.name}' (not a column of '{scope.name}')"

@@ -325,9 +325,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
                 raise ValueError(text)
         except ValueError:
-            self._problem(
-                "E0205", f"invalid date '{text}'", items[0], 'write dates as "YYYY-MM-DD"'
-            )
+            self._problem("E0205", f"invalid date '{text}'", items[0], _date_hint(text))
         return ast.DateLit(text, _span(self.file, meta))
 
     def timestamp_lit(self, meta: Meta, items: list[Token]) -> ast.TimestampLit:
@@ -1257,6 +1255,15 @@ LOWER_CASE_KEYWORDS = frozenset(
 )
 
 
+def _date_hint(text: str) -> str:
+    """What is wrong with a date literal: its form, or a day its month does not have."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return 'write dates as "YYYY-MM-DD"'
+    if not 1 <= int(text[5:7]) <= 12:
+        return f"there is no month {text[5:7]}"
+    return f"{text[:7]} has no day {text[8:]}"
+
+
 def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str, ...]:
     value = str(token.value)
     position = len(text) if token.type == "$END" else token.start_pos or 0
@@ -1269,6 +1276,12 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
             return ("an aggregate's 'where' comes before its window: sum(orders.amount where "
                     "brand == \"x\" in last 30 days)",)  # fmt: skip
         return ("'where' only goes inside an aggregate: count(orders where ...)",)
+    if re.match(r"(in last|since|between)\b", value) and line_before.rstrip().endswith(")"):
+        return (
+            "a window goes inside the aggregate's parentheses: sum(orders.amount in last 90 days)",
+        )
+    if value == "}" and line_before.split()[-1:] == ["otherwise"]:
+        return ("'otherwise' follows the name of its layer: mature otherwise",)
     if value == "with" and " if " in f" {line_before}" and "send" in line_before:
         return ('a step\'s payload comes before its condition: send CH "t" with a, b if C',)
     if value == "-" and expected == {"NUMBER"}:

@@ -38,7 +38,6 @@ from segl.dsl.diagnostics import (
 )
 from segl.runtime import json_text
 from segl.runtime.engines import (
-    LOCKED_WORDS,
     READ_ONLY_WORDS,
     DatabaseLocked,
     Engine,
@@ -258,8 +257,8 @@ def open_engine(
                 "this command writes to the database (results, journey state or scratch "
                 "tables): the file and its folder must be writable"
             )
-        elif any(words in str(err) for words in LOCKED_WORDS):
-            hint = err.hint or hint
+        elif err.hint is not None:
+            hint = err.hint
         said = str(err).replace(chosen, shown)
         fail([Diagnostic("E0605", f"cannot open {shown}: {said}", None, (hint,))], fmt=fmt)
     try:

@@ -72,6 +72,9 @@ class PostgresEngine(Engine):
                 "standard_conforming_strings is off on this server; segl's SQL needs it on "
                 "(ALTER DATABASE ... SET standard_conforming_strings = on)"
             )
+        # doubles read back as text keep every digit whatever the role or pooler set (0
+        # rounds them to 15 digits: PostgreSQL's default before version 12)
+        self.query("SET extra_float_digits = 3")
         if read_only:
             self.query("SET default_transaction_read_only = on")
 

@@ -60,6 +60,12 @@ class EngineError(Exception):
         for words, hint in SIZE_LIMITS:
             if words in text:
                 return hint
+        if "standard_conforming_strings" in text:
+            return (
+                "the server answered, but reads backslashes in strings as escapes: turn "
+                "standard_conforming_strings on for segl's database or role (ALTER DATABASE "
+                "... SET standard_conforming_strings = on, or ALTER ROLE ...)"
+            )
         return None
 
 

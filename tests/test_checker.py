@@ -109,6 +109,21 @@ def test_profile_column_without_source_gets_a_hint() -> None:
     assert diag.hints == ("did you mean 'users.city'?",)
 
 
+def test_a_value_without_quotes_gets_the_quoted_form() -> None:
+    """`users.city == 北京` was an unknown name with no hint."""
+    diag = only_error("segment s = users.city == 北京")
+    assert diag.code == "E0301"
+    assert diag.hints == ('if \'北京\' is a text value, write it in quotes: "北京"',)
+
+
+def test_an_unknown_tag_kind_gets_the_closest_kind() -> None:
+    source = 'source users from table "users" key user_id {\n city: string\n}\n'
+    program = parse_program(f'{source}@kind "dynamc"\ntag t = 1\n', "t.segl")
+    (warning,) = check_programs([program])[1]
+    assert warning.code == "W0001"
+    assert warning.hints[0] == "did you mean 'dynamic'?"
+
+
 def test_an_undeclared_key_column_says_to_declare_it() -> None:
     diag = only_error("tag members = users.user_id")
     assert diag.code == "E0303"

@@ -232,6 +232,36 @@ def test_standard_conforming_strings_off_is_refused(pg_server: provider.Server) 
         connect(url)
 
 
+def test_standard_conforming_strings_off_hints_at_the_setting_not_the_url(
+    pg_server: provider.Server, cli: Any, tmp_path: Path
+) -> None:
+    """The server answered: the hint names the setting, not the host and password."""
+    url = pg_server.url() + "&options=" + "-c%20standard_conforming_strings%3Doff"
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    (tmp_path / "p" / "r.segl").write_text(
+        'source users from table "users" key id { city: string }\n', "utf-8"
+    )
+    result = cli("check", "p", "--db", url)
+    assert result.code != 0
+    assert "standard_conforming_strings on" in result.output
+    assert "password" not in result.output
+
+
+def test_doubles_read_back_whole_whatever_extra_float_digits_says(
+    pg_server: provider.Server,
+) -> None:
+    """A role or pooler with extra_float_digits = 0 (PostgreSQL's default before 12) would
+    round every double read as text to 15 digits: 0.30000000000000004 to 0.3."""
+    url = pg_server.url() + "&options=" + "-c%20extra_float_digits%3D0"
+    engine = connect(url)
+    try:
+        found = engine.query("SELECT 0.1::float8 + 0.2::float8, 1.2345678901234568e22::float8")
+    finally:
+        engine.close()
+    assert found == [(0.1 + 0.2, 1.2345678901234568e22)]
+
+
 def test_bad_url_is_an_engine_error(pg_server: provider.Server) -> None:
     with pytest.raises(EngineError, match="does not exist"):
         connect(pg_server.url(database="no_such_database"))

@@ -113,7 +113,7 @@ def test_a_value_without_quotes_gets_the_quoted_form() -> None:
     """`users.city == 北京` was an unknown name with no hint."""
     diag = only_error("segment s = users.city == 北京")
     assert diag.code == "E0301"
-    assert diag.hints == ('if \'北京\' is a text value, write it in quotes: "北京"',)
+    assert diag.hints == ("if '北京' is a text value, write it in quotes: \"北京\"",)
 
 
 def test_an_unknown_tag_kind_gets_the_closest_kind() -> None:

@@ -108,6 +108,43 @@ def test_long_integer_keys_keep_every_digit(
     ]
 
 
+REACH = """
+report reach over orders {
+    orders = count()
+    buyers = count_distinct(users.user_id)
+    big_buyers = count_distinct(users.user_id where amount > 5)
+}
+report everyone over users by users.city {
+    users = count()
+    ids = count_distinct(users.user_id)
+}
+"""
+
+
+def test_reports_count_long_keys_as_distinct_users(engine: Engine) -> None:
+    """`count_distinct(users.user_id)` counts users by their keys as the warehouse holds
+    them: read as doubles, the keys 2^60 + 1 ... 2^60 + 12 were one or two values, so a
+    campaign's reach counted 17 buyers as 6 (the reference evaluator did the same)."""
+    from segl.runtime.reference.reports import evaluate_report
+    from segl.runtime.reports import run_report
+
+    loaded = loaded_project(RULES + REACH)
+    project = loaded.project
+    assert project is not None
+    _fill(engine)
+    as_of = RUNS[-1]
+    reach = run_report(engine, project, "reach", as_of)
+    assert reach["rows"] == [{"orders": len(KEYS), "buyers": len(KEYS), "big_buyers": len(KEYS)}]
+    everyone = run_report(engine, project, "everyone", as_of)
+    assert everyone["rows"] == [{"city": "北京", "users": len(KEYS), "ids": len(KEYS)}]
+    tables = {
+        "users": [{"user_id": key, "city": "北京"} for key in KEYS],
+        "orders": [{"user_id": key, "paid_at": ORDERED_AT, "amount": 10.0} for key in KEYS],
+    }
+    for name, got in (("reach", reach), ("everyone", everyone)):
+        assert evaluate_report(project, tables, name, as_of) == got
+
+
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "sqlite", "clickhouse", "spark"])
 def test_a_key_literal_is_exact(dialect: str) -> None:
     """Users read by an `IN` list of literals (a run's short lists): an integer key is

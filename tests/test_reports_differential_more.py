@@ -79,8 +79,9 @@ MOMENTS += [AS_OF, AS_OF + dt.timedelta(days=1)]  # at and after the as-of: invi
 # per domain: numbers, any ordered values, conditions, dimensions
 USER_NUMBERS = ["users.balance", "spend", "purchases", "mean_amount", "users.balance * 2"]
 ORDER_NUMBERS = ["amount", "users.balance", "amount + purchases", "spend"]
-USER_TEXTS = ["users.city", "users.joined"]
-ORDER_TEXTS = ["kind", "users.city", "used_at", "paid_at"]
+# users.user_id: the universe's key, counted as the distinct users (RowAggregate.counts_users)
+USER_TEXTS = ["users.city", "users.joined", "users.user_id"]
+ORDER_TEXTS = ["kind", "users.city", "used_at", "paid_at", "users.user_id"]
 USER_CONDITIONS = [
     "buyer",
     "purchases >= 2",

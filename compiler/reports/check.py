@@ -640,7 +640,17 @@ class ReportChecker:
             flt = self.checker.condition(node.where, rows.scope, "'where'")
         if (node.args and value is None) or constants is None:
             return None
-        return model.RowAggregate(node.name, value, flt, constants)
+        counts_users = node.name == "count_distinct" and self._is_universe_key(value)
+        return model.RowAggregate(node.name, value, flt, constants, counts_users)
+
+    def _is_universe_key(self, value: ir.Expr | None) -> bool:
+        universe = self.checker.sources.get(self.universe)
+        return (
+            isinstance(value, ir.ProfileColumn)
+            and universe is not None
+            and value.source == universe.name
+            and value.column == universe.user_column
+        )
 
     def _row_value(self, node: ast.Call, entry: registry.Aggregate, rows: _Rows) -> ir.Expr | None:
         arg = node.args[0]

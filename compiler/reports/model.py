@@ -85,6 +85,10 @@ class RowAggregate:
     value: ir.Expr | None  # None: the rows themselves (`count()`)
     filter: ir.Expr | None = None  # `where C`: only rows where C is TRUE
     constants: tuple[float, ...] = ()  # percentile's fraction
+    # count_distinct of the universe's key column: the distinct users, counted by their
+    # keys as the warehouse holds them (a number key read as a double would merge
+    # snowflake IDs: 2^60 + 1 and 2^60 + 2 are one double)
+    counts_users: bool = False
 
 
 @dataclass(frozen=True)

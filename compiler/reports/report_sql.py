@@ -29,7 +29,7 @@ from segl.compiler import ir, registry
 from segl.compiler.reports import model
 from segl.compiler.reports.sql import LEAVES, PER_USER, Persons, _Query, step_ref
 from segl.compiler.sqlgen.expressions import ExprCompiler
-from segl.compiler.sqlgen.nodes import aliased, and_all, col
+from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
@@ -154,6 +154,8 @@ def report_query(
         kept = None if aggregate.filter is None else _is_true(target, compile_row(aggregate.filter))
         if aggregate.value is None:  # count(): the rows themselves
             value: exp.Expression = exp.Literal.number(1)
+        elif aggregate.counts_users:  # the row's user key (a person's: one per person)
+            value = col(USER, PER_USER if report.over_users else "r")
         elif aggregate.func == "share":
             value = _one_if(_is_true(target, compile_row(aggregate.value)))
         else:
@@ -277,6 +279,8 @@ def _aggregate_columns(
 ) -> list[exp.Expression]:
     value = col(f"v{index}")
     func = aggregate.func
+    if aggregate.counts_users:  # keys as they are: no number's negative zero to fold
+        return [exp.Count(this=exp.Distinct(expressions=[value]))]
     if func == "share":
         return [exp.Sum(this=value), exp.Sum(this=col(f"f{index}"))]
     if func in ("sum", "avg"):

@@ -496,6 +496,10 @@ def _report_rows(
     return [row for row in rows if keep(row) is True]
 
 
+def _user_key(row: _ReportRow) -> Value:
+    return row.user
+
+
 _NO_TIME = dt.datetime.min  # the registry's folds take (time, value) pairs; rows have none
 
 
@@ -528,6 +532,8 @@ def _row_aggregate(
     entry = registry.aggregate(aggregate.func)
     keep = None if aggregate.filter is None else value_of(aggregate.filter)
     value = None if aggregate.value is None else value_of(aggregate.value)
+    if aggregate.counts_users:  # the users' keys as they are, not read as numbers
+        value = _user_key
     picked = [
         (_NO_TIME, 1.0 if value is None else value(row))  # count(): every row counts as 1
         for row in rows

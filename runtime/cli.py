@@ -230,7 +230,8 @@ def open_engine(
         hint = (
             err.hint or "e.g. --db duckdb:///warehouse.duckdb, sqlite:///w.db, postgresql://host/db"
         )
-        fail([Diagnostic("E0606", str(err), None, (hint,))], fmt=fmt)
+        # typed on the command line: a usage error, as an empty --db is; segl.toml's: 1
+        fail([Diagnostic("E0606", str(err), None, (hint,))], usage=url is not None, fmt=fmt)
     except NoDatabase as err:
         fail([_no_database(url, loaded, chosen, err.path)], fmt=fmt)
     except DatabaseLocked as err:
@@ -290,7 +291,8 @@ def _shown(path: Path | str) -> str:
 def _no_database(url: str | None, loaded: LoadedProject, chosen: str, file: str) -> Diagnostic:
     demo = "`segl demo --db FILE` builds a demo warehouse to try segl on"
     path = _shown(file)
-    if url is not None:
+    if url is not None:  # the path as typed: an absolute one shown relative looks mistyped
+        path = file
         return Diagnostic(
             "E0605",
             f"cannot open {chosen}: no database file at {path}",
@@ -800,7 +802,8 @@ def show_outbox(
         return
     columns = ["run_at", "journey", "step", "user", "channel", "template", "status"]
     table = [[_outbox_cell(r, c) for c in columns] for r in rows]
-    click.echo(format_table(columns, table))
+    numbered = all(isinstance(r["user"], int) for r in rows)  # whole-number keys: right
+    click.echo(format_table(columns, table, right=[columns.index("user")] if numbered else []))
     click.echo(plural(len(rows), "decision"))
 
 
@@ -1166,7 +1169,8 @@ def simulate(
         "capped",
         "held_out",
     ]
-    click.echo(format_table(headers, sim.summary_rows(decisions)))
+    journeys = loaded.project.journeys.journeys if loaded.project.journeys else ()
+    click.echo(format_table(headers, sim.summary_rows(decisions, journeys)))
     span = f"{moments[0]:%Y-%m-%d %H:%M} to {moments[-1]:%Y-%m-%d %H:%M}"
     click.echo(f"{plural(len(moments), 'run')} from {span}: {plural(len(decisions), 'decision')}")
 
@@ -1390,7 +1394,7 @@ def show_assignments(
     click.echo(format_table(["user", "arm", "assigned"], since))
     arms = [a.name for e in _experiments(checked) if e.name == experiment for a in e.arms]
     counts = {arm: sum(1 for _, a, _ in rows if a == arm) for arm in arms}
-    shown = ", ".join(f"{arm} {n:,}" for arm, n in counts.items() if n)
+    shown = ", ".join(f"{arm} {n:,}" for arm, n in counts.items())  # 0 too: every arm
     removed = Counter(a for _, a, _ in rows if a not in counts)  # stored, no longer declared
     if removed:
         gone = ", ".join(f"{arm} {n:,}" for arm, n in sorted(removed.items()))

@@ -36,6 +36,18 @@ FORMATS = ("csv", "jsonl", "parquet")
 KEY = "user"
 
 
+def _not_a_tag(project: ir.Project, name: str) -> tuple[str, ...]:
+    """The hint for a segment's or a layering's name given to --with, which takes tags."""
+    kinds = (("segment", project.segments), ("layering", project.layerings))
+    for kind, definitions in kinds:
+        if any(d.name == name for d in definitions):
+            return (
+                f"'{name}' is a {kind}; --with takes tags (a tag `tag {name}_value = {name}` "
+                "exports its value)",
+            )
+    return ()
+
+
 def _tags(project: ir.Project, names: Sequence[str]) -> list[ir.Tag]:
     by_name = {t.name: t for t in project.tags}
     unknown = [n for n in names if n not in by_name]
@@ -46,7 +58,7 @@ def _tags(project: ir.Project, names: Sequence[str]) -> list[ir.Tag]:
                     "E0301",
                     f"unknown tag '{name}' in --with",
                     None,
-                    did_you_mean(name, by_name),
+                    _not_a_tag(project, name) or did_you_mean(name, by_name),
                 )
                 for name in unknown
             ]

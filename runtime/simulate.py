@@ -776,14 +776,28 @@ def drop_tables(engine: Engine, names: Sequence[str]) -> None:
 # ---------------------------------------------------------------- reporting
 
 
-def summary_rows(decisions: list[dict[str, Any]]) -> list[list[object]]:
-    """Decisions counted per journey, step, channel, day of the run and status."""
+def summary_rows(
+    decisions: list[dict[str, Any]], journeys: Sequence[model.Journey] = ()
+) -> list[list[object]]:
+    """Decisions counted per journey, step, channel, day of the run and status; journeys
+    and steps in the order of `journeys` (their declarations), then the rest by name."""
     counts: Counter[tuple[str, str, str, str, str]] = Counter()
     for d in decisions:
         day = f"{d['run_at']:%Y-%m-%d}"
         counts[(d["journey"], d["step"], d["channel"], day, d["status"])] += 1
+    declared = {
+        (journey.name, step.name): (place, index)
+        for place, journey in enumerate(journeys)
+        for index, step in enumerate(journey.steps)
+    }
+    unknown = (len(declared), 0)
+
+    def order(item: tuple[tuple[str, str, str, str, str], int]) -> tuple[object, ...]:
+        journey, step, channel, day, status = item[0]
+        return (declared.get((journey, step), unknown), journey, step, channel, day, status)
+
     rows: dict[tuple[str, str, str, str], dict[str, int]] = {}
-    for (journey, step, channel, day, status), count in sorted(counts.items()):
+    for (journey, step, channel, day, status), count in sorted(counts.items(), key=order):
         rows.setdefault((journey, step, channel, day), {})[status] = count
     statuses = ("sent", "skipped", "expired", "capped", "held_out")
     return [[*key, *(by.get(s, 0) for s in statuses)] for key, by in rows.items()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,12 +19,19 @@ def _pad(text: str, width: int, right: bool) -> str:
     return gap + text if right else text + gap
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], right: Collection[int] = ()
+) -> str:
+    """Columns of numbers (and the columns of the indexes `right`, say user keys given as
+    their digits) are aligned right, the others left."""
     cells = [[_cell(v) for v in row] for row in rows]
     numeric = [
-        all(isinstance(row[i], int | float) or str(row[i]).endswith("%") for row in rows)
-        if rows
-        else False
+        i in right
+        or (
+            all(isinstance(row[i], int | float) or str(row[i]).endswith("%") for row in rows)
+            if rows
+            else False
+        )
         for i in range(len(headers))
     ]
     widths = [

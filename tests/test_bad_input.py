@@ -388,9 +388,9 @@ def test_wrongly_typed_column_at_run_time(
 )
 def test_unsupported_database_url(cli: Cli, url: str) -> None:
     """An unknown scheme, or a URL that cannot be parsed (an unclosed IPv6 address was an
-    internal error), is E0606."""
+    internal error), is E0606: a usage error (2), as an empty --db is."""
     result = timed(cli, "run", MINI, "--db", url, "--as-of", ANCHOR)
-    assert result.code == 1
+    assert result.code == 2
     assert re.search(r"^E0606 ", result.err, re.M), result.err
 
 

@@ -83,6 +83,8 @@ def test_run_on_a_mistyped_database_path_creates_nothing(cli: Cli, tmp_path: Pat
     result = cli("run", MINI, "--db", db_url(missing), "--as-of", ANCHOR)
     assert result.code == 1, result.output
     assert re.search(r"^E0605 cannot open .*: no database file at ", result.err, re.M), result.err
+    # the path as typed: an absolute one shown relative to the current folder looked mistyped
+    assert f"no database file at {missing}\n" in result.err, result.err
     assert "segl demo" in result.err
     assert not missing.exists()
     assert not missing.with_name(missing.name + ".wal").exists()
@@ -750,6 +752,11 @@ def test_user_keys_in_text_tables_are_their_digits() -> None:
     assert _outbox_cell({**row, "user": 2.0**60}, "user") == str(2**60)
     assert _outbox_cell(row, "run_at") == "2026-11-01 09:30"
     assert "13800138000" in format_table(["user"], [[_outbox_cell(row, "user")]])
+    # digits aligned right, as numbers are, when asked for (text keys stay left)
+    assert format_table(["user"], [["7"], ["105"]], right=[0]).splitlines()[2:] == [
+        "   7",
+        " 105",
+    ]
 
 
 def test_an_empty_db_is_a_usage_error(cli: Cli) -> None:
@@ -788,7 +795,7 @@ def test_a_sqlite_file_named_as_a_duckdb_one_says_so(cli: Cli, tmp_path: Path) -
         con.execute("CREATE TABLE a (x INTEGER)")
     for url in (str(lite), f"duckdb:///{lite}"):
         result = cli("check", str(NEV), "--db", url)
-        assert result.code == 1, result.output
+        assert result.code == 2, result.output  # a bad option value: a usage error
         assert f"E0606 {lite} is a SQLite database, not a DuckDB one" in result.err
         assert f"--db sqlite:///{lite}" in result.err
 

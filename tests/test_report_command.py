@@ -442,7 +442,7 @@ def test_an_experiment_and_its_assignments(cli: Cli, setup: tuple[Path, str]) ->
     table = cli("show", "assignments", "price", "-p", str(root), "--db", url)
     assert table.code == 0, table.output
     counts = {arm["arm"]: arm["users"] for arm in got[0]["arms"]}
-    summary = ", ".join(f"{arm} {n}" for arm, n in counts.items() if n)
+    summary = ", ".join(f"{arm} {n}" for arm, n in counts.items())  # every arm, 0 too
     assert table.out.splitlines()[-1] == f"12 users assigned: {summary}"
     # it only reads: it runs while another process has the file open read-only
     with _reader_holding(url.removeprefix("duckdb:///")):
@@ -456,7 +456,7 @@ def test_an_experiment_and_its_assignments(cli: Cli, setup: tuple[Path, str]) ->
     renamed = cli("show", "assignments", "price", "-p", str(root), "--db", url)
     assert renamed.code == 0, renamed.output
     assert renamed.out.splitlines()[-1] == (
-        f"12 users assigned: control {counts['control']}; "
+        f"12 users assigned: control {counts['control']}, ten_off 0; "
         f"arms no longer in the rules: half_off {counts['half_off']}"
     )
 

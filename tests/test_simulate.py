@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from test_journeys_differential import Scenario, actual, loaded_of, scenarios
 from test_journeys_run import project  # noqa: F401 - a fixture
 
+from segl.compiler.checker import ProjectConfig, check_programs
+from segl.dsl.parser import parse_program
 from segl.runtime import simulate as simulation
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.journeys import Entry
@@ -428,3 +430,26 @@ def test_the_due_index_gives_the_entries_due_or_expiring_once_each() -> None:
     assert index.pop(at.replace(tzinfo=utc), at) == [expiring, due_now, both]
     assert index.pop(at.replace(tzinfo=utc), at) == []  # taken once
     assert index.pop((at + dt.timedelta(hours=2)).replace(tzinfo=utc), at) == [due_later]
+
+
+def test_the_summary_lists_steps_in_their_declared_order() -> None:
+    """Steps came in the order of their names (group_buy, lottery, welcome), neither the
+    journey's order nor the days'."""
+    rules = (
+        'source users from table "users" key user_id { user_id: string }\n'
+        'source events from table "events" user user_id time ts { name: string }\n'
+        "journey onboarding {\n    enter on events\n"
+        '    step welcome: send sms "w"\n'
+        '    step lottery after 7 days: send sms "l"\n'
+        '    step group_buy after 14 days: send sms "g"\n}\n'
+    )
+    config = ProjectConfig(name="p", timezone="UTC", universe="users")
+    checked = check_programs([parse_program(rules, "r.segl")], config)[0]
+    assert checked is not None and checked.journeys is not None
+    run = dt.datetime(2026, 11, 2, 12)
+    decisions = [
+        {"journey": "onboarding", "step": step, "channel": "sms", "run_at": run, "status": "sent"}
+        for step in ("group_buy", "lottery", "welcome")
+    ]
+    rows = simulation.summary_rows(decisions, checked.journeys.journeys)
+    assert [row[1] for row in rows] == ["welcome", "lottery", "group_buy"]

@@ -458,6 +458,7 @@ def _floats(values: list[object]) -> list[object]:
         (["segment", "orders_n"], 1, "'orders_n' is a tag; a segment is a condition on it"),
         (["segment", "nothing_alike"], 1, "hint: its segments: buyers"),
         (["segment", "buyers", "--with", "ordres_n"], 1, "did you mean 'orders_n'?"),
+        (["segment", "buyers", "--with", "buyers"], 1, "'buyers' is a segment; --with takes"),
         (
             ["segment", "buyers", "--as-of", "2026-09-01"],
             1,

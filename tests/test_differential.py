@@ -2,7 +2,7 @@
 evaluator on generated projects and data; plus a metamorphic check and the generator's
 coverage.
 
-SEGL_DIFF_EXAMPLES sets the number of differential examples (default 2000)."""
+SEGL_DIFF_EXAMPLES sets the number of differential examples (default 1200)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from segl.runtime import reference
 from segl.runtime.results import RunResult
 
 DIFF_SETTINGS = settings(
-    max_examples=int(os.environ.get("SEGL_DIFF_EXAMPLES", "2000")),
+    max_examples=int(os.environ.get("SEGL_DIFF_EXAMPLES", "1200")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -6,7 +6,7 @@ same leaf values (users, sizes, shares, moved, change) on the engine (runtime/mi
 runtime/alert_values.py, over results stored by `segl run`'s machinery) and on the
 reference (runtime/reference/migration.py over RunResults of the reference evaluator).
 
-SEGL_MIGRATION_EXAMPLES sets the number of examples on DuckDB (default 200); SQLite and
+SEGL_MIGRATION_EXAMPLES sets the number of examples on DuckDB (default 150); SQLite and
 PostgreSQL run a quarter of it (at least 10); ClickHouse and Spark a two-hundredth (at
 least one; seconds per statement), each of at most three runs and 5 to 40
 users with orders (hypothesis' first, simplest example is rejected there before it costs a
@@ -40,7 +40,7 @@ from segl.runtime.reference.migration import reference_leaf_values, reference_ma
 from segl.runtime.results import RunResult
 from segl.runtime.run import run_loaded, store_of
 
-EXAMPLES = int(os.environ.get("SEGL_MIGRATION_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("SEGL_MIGRATION_EXAMPLES", "150"))
 # ClickHouse and Spark take seconds per statement (a run is dozens): one example per this
 # many of DuckDB's, at least one, each of at most SLOW_GAPS + 1 runs and 5 to 40 users
 # (measured under load 11: 2 examples took 222 s on ClickHouse, 1 took 263 s on Spark)

@@ -164,6 +164,19 @@ class ClickHouse(Target):
             chain = exp.Or(this=chain, expression=test)
         return exp.Paren(this=chain)
 
+    def sorted_values(self, value: exp.Expression) -> exp.Expression | None:
+        """arraySort of the group's groupArray (which leaves nulls out). Why: a sort per
+        group, where ranking every row with ROW_NUMBER sorts them in a window over all of
+        the report's rows."""
+        return fn("arraySort", fn("groupArray", value))
+
+    def list_item(self, values: exp.Expression, index: exp.Expression) -> exp.Expression:
+        one_based = exp.Add(
+            this=exp.Cast(this=index, to=exp.DataType.build("BIGINT")),
+            expression=exp.Literal.number(1),
+        )
+        return fn("arrayElement", values, one_based)  # out of range: 0, never read
+
     def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:
         # the VALUES table function (columns c1, c2, ... typed from the values): a UNION ALL
         # of a hundred one-row SELECTs (a zone's offset changes), inlined wherever a CTE

@@ -134,17 +134,25 @@ class SQLiteEngine(Engine):
         # one both are kept as written, and GROUP BY keeps them apart (one user, two rows)
         if engine_type != "":
             return None
-        name = render(exp.to_identifier(column, quoted=True), self.target)
-        source = render(table_ref(table), self.target)
-        kinds = {
-            str(kind)
-            for (kind,) in self.query(
-                f"SELECT DISTINCT typeof({name}) FROM {source} WHERE {name} IS NOT NULL"
-            )
-        }
+        kinds = self._value_kinds(table, column)
         if "text" in kinds and kinds & {"integer", "real"}:
             return "it holds both numbers and text, so 1 and '1' would be two users"
         return None
+
+    def held_kind(self, table: str, column: str, engine_type: str) -> Type | None:
+        if engine_type != "":
+            return None
+        kinds = self._value_kinds(table, column)
+        if kinds == {"text"}:
+            return Type.STRING
+        return Type.NUMBER if kinds and kinds <= {"integer", "real"} else None
+
+    def _value_kinds(self, table: str, column: str) -> set[str]:
+        """The storage classes of a column's values (SQLite's typeof), nulls left out."""
+        name = render(exp.to_identifier(column, quoted=True), self.target)
+        source = render(table_ref(table), self.target)
+        found = self.query(f"SELECT DISTINCT typeof({name}) FROM {source} WHERE {name} IS NOT NULL")
+        return {str(kind) for (kind,) in found}
 
     def fits(self, declared: Type, engine_type: str) -> bool:
         pattern = _FITS.get(declared)

@@ -218,6 +218,11 @@ class Engine(ABC):
         without a declared type keeping 1 and '1' as two values); None: they do."""
         return None
 
+    def held_kind(self, table: str, column: str, engine_type: str) -> Type | None:
+        """Numbers or text, as a column without a declared type holds them (SQLite keeps
+        each value as written); None: the column's type says, or it holds no value."""
+        return None
+
     def table_name_problem(self, table: str) -> str | None:
         """Why no table of this name can exist in this engine's catalog; None: it can."""
         return None

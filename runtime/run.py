@@ -72,7 +72,7 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
         if actual is not None:
             found_columns[source.name] = actual
         if source.name == loaded.project.universe and actual is not None:
-            key = stored.warehouse_key_type(engine, actual, source.user_column)
+            key = stored.warehouse_key_type(engine, actual, source.user_column, source.table)
             loaded.project = replace(loaded.project, key=key)
         refused = engine.table_name_problem(source.table) if actual is None else None
         if refused is not None:
@@ -221,7 +221,7 @@ def _key_kind(engine: Engine, source: ir.Source, columns: dict[str, str]) -> Typ
     declared = source.column_type(source.user_column)
     if declared in (Type.NUMBER, Type.STRING):
         return declared
-    return stored.warehouse_key_type(engine, columns, source.user_column)
+    return stored.warehouse_key_type(engine, columns, source.user_column, source.table)
 
 
 @functools.cache  # a simulation makes a run at every instant

@@ -297,7 +297,7 @@ def key_type(project: ir.Project, engine: Engine) -> ColumnType:
         return Kind.WIDE_KEY
     if declared is not None:
         return declared
-    return warehouse_key_type(engine, columns, universe.user_column)
+    return warehouse_key_type(engine, columns, universe.user_column, universe.table)
 
 
 # whole numbers wider than 64 bits; decimals of more digits than a double holds exactly
@@ -330,7 +330,13 @@ def key_column_problem(engine: Engine, engine_type: str) -> str | None:
     return "a user key must be a number or text"
 
 
-def warehouse_key_type(engine: Engine, columns: dict[str, str] | None, key: str) -> Type:
-    """What an undeclared key column of these columns holds: numbers or text."""
+def warehouse_key_type(
+    engine: Engine, columns: dict[str, str] | None, key: str, table: str
+) -> Type:
+    """What an undeclared key column of the table with these columns holds: numbers or
+    text (a column without a type, as its values are)."""
     found = (columns or {}).get(key)
+    held = engine.held_kind(table, key, found) if found is not None else None
+    if held is not None:
+        return held
     return Type.NUMBER if found is not None and engine.fits(Type.NUMBER, found) else Type.STRING

@@ -351,6 +351,33 @@ def test_a_key_column_without_a_type_holding_numbers_and_text_is_refused(
     assert "1 user" in fixed.out
 
 
+def test_key_columns_without_a_type_are_what_their_values_are(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """`CREATE TABLE events(user_id, ...)` holding text keys beside a universe keyed by
+    text: E0604 said the column held numbers (any value fits a column without a type)."""
+    db = tmp_path / "w.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE users (user_id)")
+    con.execute("CREATE TABLE events (user_id, ts, name)")
+    con.execute("INSERT INTO users VALUES ('u1')")
+    con.execute("INSERT INTO events VALUES ('u1', '2026-03-01 10:00:00', 'a')")
+    con.commit()
+    con.close()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "segl.toml").write_text('[project]\nuniverse = "users"\n', "utf-8")
+    (project / "s.segl").write_text(
+        'source users from table "users" key user_id { user_id: string }\n'
+        'source events from table "events" user user_id time ts { name: string }\n'
+        "tag n = count(events)\n",
+        "utf-8",
+    )
+    ran = cli("run", project, "--db", f"sqlite:///{db}", "--as-of", "2026-03-10")
+    assert ran.code == 0, ran.output
+    assert "1 user" in ran.out
+
+
 def test_compiled_script_runs_with_sqlite3_and_matches_segl_run(
     cli: Callable[..., Result], sqlite_db: Path, tmp_path: Path
 ) -> None:

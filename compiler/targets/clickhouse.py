@@ -286,23 +286,31 @@ def _exchange(first: str, second: str, target: Target) -> exp.Expression:
     return exp.Command(this="EXCHANGE", expression=f"TABLES {name(first)} AND {name(second)}")
 
 
+# the forms of a time in text that segl reads (engines.md), as SQLite reads them: a day,
+# a time to the minute or the second with a space or a `T`, a fraction of digits
+_TIME_TEXT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
+
+
 def _wall_clock_text(column: exp.Expression) -> exp.Expression:
-    """Naive text as that wall-clock time labelled UTC; text that is no time is null,
-    also what ClickHouse reads leniently: a time is kept only when its date and clock
-    read back as written ('2026-02-30' was March 2, '24:30:00' the next day, '' 1970)."""
+    """Naive text as that wall-clock time labelled UTC; text that is no time is null:
+    text of another form (`10:00:00.`, an offset, spaces), and what ClickHouse reads
+    leniently: a time is kept only when its date and clock read back as written
+    ('2026-02-30' was March 2, '24:30:00' the next day, '' 1970)."""
     text = fn("toString", column)
-    parsed = fn("toDateTime64OrNull", text, exp.Literal.number(6), exp.Literal.string("UTC"))
+    form = fn("match", text, exp.Literal.string(_TIME_TEXT))
+    spaced = fn("replaceOne", text.copy(), exp.Literal.string("T"), exp.Literal.string(" "))
+    to_minute = exp.EQ(this=fn("length", spaced.copy()), expression=exp.Literal.number(16))
+    normal = fn("if", to_minute, fn("concat", spaced.copy(), exp.Literal.string(":00")), spaced)
+    parsed = fn("toDateTime64OrNull", normal, exp.Literal.number(6), exp.Literal.string("UTC"))
 
     def part(value: exp.Expression, start: int, length: int) -> exp.Expression:
         return fn("substring", value, exp.Literal.number(start), exp.Literal.number(length))
 
     written = fn("toString", parsed.copy())
-    same_date = exp.EQ(this=part(written, 1, 10), expression=part(text.copy(), 1, 10))
-    date_only = exp.EQ(this=fn("length", text.copy()), expression=exp.Literal.number(10))
-    same_clock = exp.EQ(this=part(written.copy(), 12, 8), expression=part(text.copy(), 12, 8))
-    kept = exp.And(
-        this=same_date, expression=exp.Paren(this=exp.Or(this=date_only, expression=same_clock))
-    )
+    same_date = exp.EQ(this=part(written, 1, 10), expression=part(normal.copy(), 1, 10))
+    date_only = exp.EQ(this=fn("length", normal.copy()), expression=exp.Literal.number(10))
+    same_clock = exp.EQ(this=part(written.copy(), 12, 8), expression=part(normal.copy(), 12, 8))
+    kept = exp.and_(form, same_date, exp.Paren(this=exp.Or(this=date_only, expression=same_clock)))
     return fn("if", kept, parsed.copy(), exp.null())
 
 

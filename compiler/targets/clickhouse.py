@@ -310,7 +310,8 @@ def _wall_clock_text(column: exp.Expression) -> exp.Expression:
     same_date = exp.EQ(this=part(written, 1, 10), expression=part(normal.copy(), 1, 10))
     date_only = exp.EQ(this=fn("length", normal.copy()), expression=exp.Literal.number(10))
     same_clock = exp.EQ(this=part(written.copy(), 12, 8), expression=part(normal.copy(), 12, 8))
-    kept = exp.and_(form, same_date, exp.Paren(this=exp.Or(this=date_only, expression=same_clock)))
+    either = exp.Paren(this=exp.Or(this=date_only, expression=same_clock))
+    kept = exp.And(this=exp.And(this=form, expression=same_date), expression=either)
     return fn("if", kept, parsed.copy(), exp.null())
 
 

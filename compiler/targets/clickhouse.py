@@ -298,18 +298,20 @@ def _wall_clock_text(column: exp.Expression) -> exp.Expression:
     ('2026-02-30' was March 2, '24:30:00' the next day, '' 1970)."""
     text = fn("toString", column)
     form = fn("match", text, exp.Literal.string(_TIME_TEXT))
-    spaced = fn("replaceOne", text.copy(), exp.Literal.string("T"), exp.Literal.string(" "))
-    to_minute = exp.EQ(this=fn("length", spaced.copy()), expression=exp.Literal.number(16))
-    normal = fn("if", to_minute, fn("concat", spaced.copy(), exp.Literal.string(":00")), spaced)
+    # ClickHouse parses a `T` but not a time without seconds: those get ':00'
+    seconds = fn("concat", text.copy(), exp.Literal.string(":00"))
+    to_minute = exp.EQ(this=fn("length", text.copy()), expression=exp.Literal.number(16))
+    normal = fn("if", to_minute, seconds, text.copy())
     parsed = fn("toDateTime64OrNull", normal, exp.Literal.number(6), exp.Literal.string("UTC"))
 
     def part(value: exp.Expression, start: int, length: int) -> exp.Expression:
         return fn("substring", value, exp.Literal.number(start), exp.Literal.number(length))
 
     written = fn("toString", parsed.copy())
-    same_date = exp.EQ(this=part(written, 1, 10), expression=part(normal.copy(), 1, 10))
-    date_only = exp.EQ(this=fn("length", normal.copy()), expression=exp.Literal.number(10))
-    same_clock = exp.EQ(this=part(written.copy(), 12, 8), expression=part(normal.copy(), 12, 8))
+    same_date = exp.EQ(this=part(written, 1, 10), expression=part(text.copy(), 1, 10))
+    date_only = exp.EQ(this=fn("length", text.copy()), expression=exp.Literal.number(10))
+    # the clock as written, seconds ':00' when it has none (a fraction follows them)
+    same_clock = exp.EQ(this=part(written.copy(), 12, 8), expression=part(seconds.copy(), 12, 8))
     either = exp.Paren(this=exp.Or(this=date_only, expression=same_clock))
     kept = exp.And(this=exp.And(this=form, expression=same_date), expression=either)
     return fn("if", kept, parsed.copy(), exp.null())

@@ -21,12 +21,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("u"."created_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC')), 1, 10) = substring(toString("u"."created_at"), 1, 10)
+        match(
+          toString("u"."created_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("u"."created_at")) = 16,
+                concat(toString("u"."created_at"), ':00'),
+                toString("u"."created_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("u"."created_at"), 1, 10)
         AND (
           length(toString("u"."created_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC')), 12, 8) = substring(toString("u"."created_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("u"."created_at")) = 16,
+                  concat(toString("u"."created_at"), ':00'),
+                  toString("u"."created_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("u"."created_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("u"."created_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("u"."created_at")) = 16,
+            concat(toString("u"."created_at"), ':00'),
+            toString("u"."created_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -45,12 +85,40 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        match(
+          toString("ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("ts"), 1, 10)
         AND (
           length(toString("ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -61,12 +129,40 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        match(
+          toString("ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("ts"), 1, 10)
         AND (
           length(toString("ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -103,12 +199,40 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        match(
+          toString("ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("ts"), 1, 10)
         AND (
           length(toString("ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(

@@ -100,12 +100,52 @@ FROM (
       AND if(
         position(toTypeName("s"."bound_at"), 'String') > 0,
         if(
-          substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."bound_at"), 1, 10)
+          match(
+            toString("s"."bound_at"),
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+          )
+          AND substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."bound_at")) = 16,
+                  concat(toString("s"."bound_at"), ':00'),
+                  toString("s"."bound_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            1,
+            10
+          ) = substring(toString("s"."bound_at"), 1, 10)
           AND (
             length(toString("s"."bound_at")) = 10
-            OR substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."bound_at"), 12, 8)
+            OR substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."bound_at")) = 16,
+                    concat(toString("s"."bound_at"), ':00'),
+                    toString("s"."bound_at")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              12,
+              8
+            ) = substring(concat(toString("s"."bound_at"), ':00'), 12, 8)
           ),
-          toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+          toDateTime64OrNull(
+            if(
+              length(toString("s"."bound_at")) = 16,
+              concat(toString("s"."bound_at"), ':00'),
+              toString("s"."bound_at")
+            ),
+            6,
+            'UTC'
+          ),
           NULL
         ),
         fromUnixTimestamp64Micro(
@@ -135,12 +175,52 @@ FROM (
       AND if(
         position(toTypeName("s"."ts"), 'String') > 0,
         if(
-          substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 1, 10) = substring(toString("s"."ts"), 1, 10)
+          match(
+            toString("s"."ts"),
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+          )
+          AND substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."ts")) = 16,
+                  concat(toString("s"."ts"), ':00'),
+                  toString("s"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            1,
+            10
+          ) = substring(toString("s"."ts"), 1, 10)
           AND (
             length(toString("s"."ts")) = 10
-            OR substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 12, 8) = substring(toString("s"."ts"), 12, 8)
+            OR substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."ts")) = 16,
+                    concat(toString("s"."ts"), ':00'),
+                    toString("s"."ts")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              12,
+              8
+            ) = substring(concat(toString("s"."ts"), ':00'), 12, 8)
           ),
-          toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+          toDateTime64OrNull(
+            if(
+              length(toString("s"."ts")) = 16,
+              concat(toString("s"."ts"), ':00'),
+              toString("s"."ts")
+            ),
+            6,
+            'UTC'
+          ),
           NULL
         ),
         fromUnixTimestamp64Micro(
@@ -244,12 +324,52 @@ FROM (
       if(
         position(toTypeName("s"."registered_at"), 'String') > 0,
         if(
-          substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+          match(
+            toString("s"."registered_at"),
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+          )
+          AND substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."registered_at")) = 16,
+                  concat(toString("s"."registered_at"), ':00'),
+                  toString("s"."registered_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            1,
+            10
+          ) = substring(toString("s"."registered_at"), 1, 10)
           AND (
             length(toString("s"."registered_at")) = 10
-            OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+            OR substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."registered_at")) = 16,
+                    concat(toString("s"."registered_at"), ':00'),
+                    toString("s"."registered_at")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              12,
+              8
+            ) = substring(concat(toString("s"."registered_at"), ':00'), 12, 8)
           ),
-          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          toDateTime64OrNull(
+            if(
+              length(toString("s"."registered_at")) = 16,
+              concat(toString("s"."registered_at"), ':00'),
+              toString("s"."registered_at")
+            ),
+            6,
+            'UTC'
+          ),
           NULL
         ),
         fromUnixTimestamp64Micro(
@@ -260,12 +380,52 @@ FROM (
       OR if(
         position(toTypeName("s"."registered_at"), 'String') > 0,
         if(
-          substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+          match(
+            toString("s"."registered_at"),
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+          )
+          AND substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."registered_at")) = 16,
+                  concat(toString("s"."registered_at"), ':00'),
+                  toString("s"."registered_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            1,
+            10
+          ) = substring(toString("s"."registered_at"), 1, 10)
           AND (
             length(toString("s"."registered_at")) = 10
-            OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+            OR substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."registered_at")) = 16,
+                    concat(toString("s"."registered_at"), ':00'),
+                    toString("s"."registered_at")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              12,
+              8
+            ) = substring(concat(toString("s"."registered_at"), ':00'), 12, 8)
           ),
-          toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+          toDateTime64OrNull(
+            if(
+              length(toString("s"."registered_at")) = 16,
+              concat(toString("s"."registered_at"), ':00'),
+              toString("s"."registered_at")
+            ),
+            6,
+            'UTC'
+          ),
           NULL
         ),
         fromUnixTimestamp64Micro(
@@ -357,12 +517,52 @@ FROM (
     AND if(
       position(toTypeName("s"."bound_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."bound_at"), 1, 10)
+        match(
+          toString("s"."bound_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."bound_at")) = 16,
+                concat(toString("s"."bound_at"), ':00'),
+                toString("s"."bound_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("s"."bound_at"), 1, 10)
         AND (
           length(toString("s"."bound_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."bound_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."bound_at")) = 16,
+                  concat(toString("s"."bound_at"), ':00'),
+                  toString("s"."bound_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("s"."bound_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("s"."bound_at")) = 16,
+            concat(toString("s"."bound_at"), ':00'),
+            toString("s"."bound_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -383,12 +583,52 @@ FROM (
     AND if(
       position(toTypeName("s"."bound_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."bound_at"), 1, 10)
+        match(
+          toString("s"."bound_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."bound_at")) = 16,
+                concat(toString("s"."bound_at"), ':00'),
+                toString("s"."bound_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("s"."bound_at"), 1, 10)
         AND (
           length(toString("s"."bound_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."bound_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."bound_at")) = 16,
+                  concat(toString("s"."bound_at"), ':00'),
+                  toString("s"."bound_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("s"."bound_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("s"."bound_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("s"."bound_at")) = 16,
+            concat(toString("s"."bound_at"), ':00'),
+            toString("s"."bound_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -409,12 +649,52 @@ FROM (
     AND if(
       position(toTypeName("s"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 1, 10) = substring(toString("s"."ts"), 1, 10)
+        match(
+          toString("s"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."ts")) = 16,
+                concat(toString("s"."ts"), ':00'),
+                toString("s"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("s"."ts"), 1, 10)
         AND (
           length(toString("s"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 12, 8) = substring(toString("s"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."ts")) = 16,
+                  concat(toString("s"."ts"), ':00'),
+                  toString("s"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("s"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("s"."ts")) = 16,
+            concat(toString("s"."ts"), ':00'),
+            toString("s"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -435,12 +715,52 @@ FROM (
     AND if(
       position(toTypeName("s"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 1, 10) = substring(toString("s"."ts"), 1, 10)
+        match(
+          toString("s"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."ts")) = 16,
+                concat(toString("s"."ts"), ':00'),
+                toString("s"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("s"."ts"), 1, 10)
         AND (
           length(toString("s"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("s"."ts"), 6, 'UTC')), 12, 8) = substring(toString("s"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("s"."ts")) = 16,
+                  concat(toString("s"."ts"), ':00'),
+                  toString("s"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("s"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("s"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("s"."ts")) = 16,
+            concat(toString("s"."ts"), ':00'),
+            toString("s"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -2407,12 +2727,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("u"."registered_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("u"."registered_at"), 1, 10)
+        match(
+          toString("u"."registered_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("u"."registered_at")) = 16,
+                concat(toString("u"."registered_at"), ':00'),
+                toString("u"."registered_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("u"."registered_at"), 1, 10)
         AND (
           length(toString("u"."registered_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("u"."registered_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("u"."registered_at")) = 16,
+                  concat(toString("u"."registered_at"), ':00'),
+                  toString("u"."registered_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("u"."registered_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("u"."registered_at")) = 16,
+            concat(toString("u"."registered_at"), ':00'),
+            toString("u"."registered_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -2520,12 +2880,52 @@ WITH "segl_usr" AS (
         if(
           position(toTypeName("s"."registered_at"), 'String') > 0,
           if(
-            substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+            match(
+              toString("s"."registered_at"),
+              '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+            )
+            AND substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."registered_at")) = 16,
+                    concat(toString("s"."registered_at"), ':00'),
+                    toString("s"."registered_at")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              1,
+              10
+            ) = substring(toString("s"."registered_at"), 1, 10)
             AND (
               length(toString("s"."registered_at")) = 10
-              OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+              OR substring(
+                toString(
+                  toDateTime64OrNull(
+                    if(
+                      length(toString("s"."registered_at")) = 16,
+                      concat(toString("s"."registered_at"), ':00'),
+                      toString("s"."registered_at")
+                    ),
+                    6,
+                    'UTC'
+                  )
+                ),
+                12,
+                8
+              ) = substring(concat(toString("s"."registered_at"), ':00'), 12, 8)
             ),
-            toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."registered_at")) = 16,
+                concat(toString("s"."registered_at"), ':00'),
+                toString("s"."registered_at")
+              ),
+              6,
+              'UTC'
+            ),
             NULL
           ),
           fromUnixTimestamp64Micro(
@@ -2536,12 +2936,52 @@ WITH "segl_usr" AS (
         OR if(
           position(toTypeName("s"."registered_at"), 'String') > 0,
           if(
-            substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("s"."registered_at"), 1, 10)
+            match(
+              toString("s"."registered_at"),
+              '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+            )
+            AND substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."registered_at")) = 16,
+                    concat(toString("s"."registered_at"), ':00'),
+                    toString("s"."registered_at")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              1,
+              10
+            ) = substring(toString("s"."registered_at"), 1, 10)
             AND (
               length(toString("s"."registered_at")) = 10
-              OR substring(toString(toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("s"."registered_at"), 12, 8)
+              OR substring(
+                toString(
+                  toDateTime64OrNull(
+                    if(
+                      length(toString("s"."registered_at")) = 16,
+                      concat(toString("s"."registered_at"), ':00'),
+                      toString("s"."registered_at")
+                    ),
+                    6,
+                    'UTC'
+                  )
+                ),
+                12,
+                8
+              ) = substring(concat(toString("s"."registered_at"), ':00'), 12, 8)
             ),
-            toDateTime64OrNull(toString("s"."registered_at"), 6, 'UTC'),
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."registered_at")) = 16,
+                concat(toString("s"."registered_at"), ':00'),
+                toString("s"."registered_at")
+              ),
+              6,
+              'UTC'
+            ),
             NULL
           ),
           fromUnixTimestamp64Micro(
@@ -2603,12 +3043,52 @@ WITH "segl_usr" AS (
         if(
           position(toTypeName("s"."valid_from"), 'String') > 0,
           if(
-            substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_from"), 1, 10)
+            match(
+              toString("s"."valid_from"),
+              '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+            )
+            AND substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."valid_from")) = 16,
+                    concat(toString("s"."valid_from"), ':00'),
+                    toString("s"."valid_from")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              1,
+              10
+            ) = substring(toString("s"."valid_from"), 1, 10)
             AND (
               length(toString("s"."valid_from")) = 10
-              OR substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_from"), 12, 8)
+              OR substring(
+                toString(
+                  toDateTime64OrNull(
+                    if(
+                      length(toString("s"."valid_from")) = 16,
+                      concat(toString("s"."valid_from"), ':00'),
+                      toString("s"."valid_from")
+                    ),
+                    6,
+                    'UTC'
+                  )
+                ),
+                12,
+                8
+              ) = substring(concat(toString("s"."valid_from"), ':00'), 12, 8)
             ),
-            toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."valid_from")) = 16,
+                concat(toString("s"."valid_from"), ':00'),
+                toString("s"."valid_from")
+              ),
+              6,
+              'UTC'
+            ),
             NULL
           ),
           fromUnixTimestamp64Micro(
@@ -2619,12 +3099,52 @@ WITH "segl_usr" AS (
         OR if(
           position(toTypeName("s"."valid_from"), 'String') > 0,
           if(
-            substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_from"), 1, 10)
+            match(
+              toString("s"."valid_from"),
+              '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+            )
+            AND substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."valid_from")) = 16,
+                    concat(toString("s"."valid_from"), ':00'),
+                    toString("s"."valid_from")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              1,
+              10
+            ) = substring(toString("s"."valid_from"), 1, 10)
             AND (
               length(toString("s"."valid_from")) = 10
-              OR substring(toString(toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_from"), 12, 8)
+              OR substring(
+                toString(
+                  toDateTime64OrNull(
+                    if(
+                      length(toString("s"."valid_from")) = 16,
+                      concat(toString("s"."valid_from"), ':00'),
+                      toString("s"."valid_from")
+                    ),
+                    6,
+                    'UTC'
+                  )
+                ),
+                12,
+                8
+              ) = substring(concat(toString("s"."valid_from"), ':00'), 12, 8)
             ),
-            toDateTime64OrNull(toString("s"."valid_from"), 6, 'UTC'),
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."valid_from")) = 16,
+                concat(toString("s"."valid_from"), ':00'),
+                toString("s"."valid_from")
+              ),
+              6,
+              'UTC'
+            ),
             NULL
           ),
           fromUnixTimestamp64Micro(
@@ -2637,12 +3157,52 @@ WITH "segl_usr" AS (
         if(
           position(toTypeName("s"."valid_to"), 'String') > 0,
           if(
-            substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_to"), 1, 10)
+            match(
+              toString("s"."valid_to"),
+              '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+            )
+            AND substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."valid_to")) = 16,
+                    concat(toString("s"."valid_to"), ':00'),
+                    toString("s"."valid_to")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              1,
+              10
+            ) = substring(toString("s"."valid_to"), 1, 10)
             AND (
               length(toString("s"."valid_to")) = 10
-              OR substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_to"), 12, 8)
+              OR substring(
+                toString(
+                  toDateTime64OrNull(
+                    if(
+                      length(toString("s"."valid_to")) = 16,
+                      concat(toString("s"."valid_to"), ':00'),
+                      toString("s"."valid_to")
+                    ),
+                    6,
+                    'UTC'
+                  )
+                ),
+                12,
+                8
+              ) = substring(concat(toString("s"."valid_to"), ':00'), 12, 8)
             ),
-            toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."valid_to")) = 16,
+                concat(toString("s"."valid_to"), ':00'),
+                toString("s"."valid_to")
+              ),
+              6,
+              'UTC'
+            ),
             NULL
           ),
           fromUnixTimestamp64Micro(
@@ -2653,12 +3213,52 @@ WITH "segl_usr" AS (
         OR CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))) < if(
           position(toTypeName("s"."valid_to"), 'String') > 0,
           if(
-            substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 1, 10) = substring(toString("s"."valid_to"), 1, 10)
+            match(
+              toString("s"."valid_to"),
+              '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+            )
+            AND substring(
+              toString(
+                toDateTime64OrNull(
+                  if(
+                    length(toString("s"."valid_to")) = 16,
+                    concat(toString("s"."valid_to"), ':00'),
+                    toString("s"."valid_to")
+                  ),
+                  6,
+                  'UTC'
+                )
+              ),
+              1,
+              10
+            ) = substring(toString("s"."valid_to"), 1, 10)
             AND (
               length(toString("s"."valid_to")) = 10
-              OR substring(toString(toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC')), 12, 8) = substring(toString("s"."valid_to"), 12, 8)
+              OR substring(
+                toString(
+                  toDateTime64OrNull(
+                    if(
+                      length(toString("s"."valid_to")) = 16,
+                      concat(toString("s"."valid_to"), ':00'),
+                      toString("s"."valid_to")
+                    ),
+                    6,
+                    'UTC'
+                  )
+                ),
+                12,
+                8
+              ) = substring(concat(toString("s"."valid_to"), ':00'), 12, 8)
             ),
-            toDateTime64OrNull(toString("s"."valid_to"), 6, 'UTC'),
+            toDateTime64OrNull(
+              if(
+                length(toString("s"."valid_to")) = 16,
+                concat(toString("s"."valid_to"), ':00'),
+                toString("s"."valid_to")
+              ),
+              6,
+              'UTC'
+            ),
             NULL
           ),
           fromUnixTimestamp64Micro(
@@ -2677,12 +3277,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."paid_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."paid_at"), 1, 10)
+        match(
+          toString("e"."paid_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."paid_at")) = 16,
+                concat(toString("e"."paid_at"), ':00'),
+                toString("e"."paid_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."paid_at"), 1, 10)
         AND (
           length(toString("e"."paid_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."paid_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."paid_at")) = 16,
+                  concat(toString("e"."paid_at"), ':00'),
+                  toString("e"."paid_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."paid_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."paid_at")) = 16,
+            concat(toString("e"."paid_at"), ':00'),
+            toString("e"."paid_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -2724,12 +3364,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."paid_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."paid_at"), 1, 10)
+        match(
+          toString("e"."paid_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."paid_at")) = 16,
+                concat(toString("e"."paid_at"), ':00'),
+                toString("e"."paid_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."paid_at"), 1, 10)
         AND (
           length(toString("e"."paid_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."paid_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."paid_at")) = 16,
+                  concat(toString("e"."paid_at"), ':00'),
+                  toString("e"."paid_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."paid_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."paid_at")) = 16,
+            concat(toString("e"."paid_at"), ':00'),
+            toString("e"."paid_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -2791,12 +3471,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."paid_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."paid_at"), 1, 10)
+        match(
+          toString("e"."paid_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."paid_at")) = 16,
+                concat(toString("e"."paid_at"), ':00'),
+                toString("e"."paid_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."paid_at"), 1, 10)
         AND (
           length(toString("e"."paid_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."paid_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."paid_at")) = 16,
+                  concat(toString("e"."paid_at"), ':00'),
+                  toString("e"."paid_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."paid_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."paid_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."paid_at")) = 16,
+            concat(toString("e"."paid_at"), ':00'),
+            toString("e"."paid_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -2951,12 +3671,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        match(
+          toString("e"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."ts")) = 16,
+                concat(toString("e"."ts"), ':00'),
+                toString("e"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."ts"), 1, 10)
         AND (
           length(toString("e"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."ts")) = 16,
+                  concat(toString("e"."ts"), ':00'),
+                  toString("e"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."ts")) = 16,
+            concat(toString("e"."ts"), ':00'),
+            toString("e"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -2967,12 +3727,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        match(
+          toString("e"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."ts")) = 16,
+                concat(toString("e"."ts"), ':00'),
+                toString("e"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."ts"), 1, 10)
         AND (
           length(toString("e"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."ts")) = 16,
+                  concat(toString("e"."ts"), ':00'),
+                  toString("e"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."ts")) = 16,
+            concat(toString("e"."ts"), ':00'),
+            toString("e"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3039,12 +3839,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        match(
+          toString("e"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."ts")) = 16,
+                concat(toString("e"."ts"), ':00'),
+                toString("e"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."ts"), 1, 10)
         AND (
           length(toString("e"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."ts")) = 16,
+                  concat(toString("e"."ts"), ':00'),
+                  toString("e"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."ts")) = 16,
+            concat(toString("e"."ts"), ':00'),
+            toString("e"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3129,12 +3969,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."claimed_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."claimed_at"), 1, 10)
+        match(
+          toString("e"."claimed_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."claimed_at")) = 16,
+                concat(toString("e"."claimed_at"), ':00'),
+                toString("e"."claimed_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."claimed_at"), 1, 10)
         AND (
           length(toString("e"."claimed_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."claimed_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."claimed_at")) = 16,
+                  concat(toString("e"."claimed_at"), ':00'),
+                  toString("e"."claimed_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."claimed_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."claimed_at")) = 16,
+            concat(toString("e"."claimed_at"), ':00'),
+            toString("e"."claimed_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3185,12 +4065,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."claimed_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."claimed_at"), 1, 10)
+        match(
+          toString("e"."claimed_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."claimed_at")) = 16,
+                concat(toString("e"."claimed_at"), ':00'),
+                toString("e"."claimed_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."claimed_at"), 1, 10)
         AND (
           length(toString("e"."claimed_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."claimed_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."claimed_at")) = 16,
+                  concat(toString("e"."claimed_at"), ':00'),
+                  toString("e"."claimed_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."claimed_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."claimed_at")) = 16,
+            concat(toString("e"."claimed_at"), ':00'),
+            toString("e"."claimed_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3201,12 +4121,52 @@ WITH "segl_usr" AS (
     AND if(
       position(toTypeName("e"."claimed_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."claimed_at"), 1, 10)
+        match(
+          toString("e"."claimed_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."claimed_at")) = 16,
+                concat(toString("e"."claimed_at"), ':00'),
+                toString("e"."claimed_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."claimed_at"), 1, 10)
         AND (
           length(toString("e"."claimed_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."claimed_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."claimed_at")) = 16,
+                  concat(toString("e"."claimed_at"), ':00'),
+                  toString("e"."claimed_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."claimed_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."claimed_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."claimed_at")) = 16,
+            concat(toString("e"."claimed_at"), ':00'),
+            toString("e"."claimed_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3232,12 +4192,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."bound_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."bound_at"), 1, 10)
+        match(
+          toString("e"."bound_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."bound_at")) = 16,
+                concat(toString("e"."bound_at"), ':00'),
+                toString("e"."bound_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."bound_at"), 1, 10)
         AND (
           length(toString("e"."bound_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."bound_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."bound_at")) = 16,
+                  concat(toString("e"."bound_at"), ':00'),
+                  toString("e"."bound_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."bound_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."bound_at")) = 16,
+            concat(toString("e"."bound_at"), ':00'),
+            toString("e"."bound_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3288,12 +4288,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."bound_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 1, 10) = substring(toString("e"."bound_at"), 1, 10)
+        match(
+          toString("e"."bound_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."bound_at")) = 16,
+                concat(toString("e"."bound_at"), ':00'),
+                toString("e"."bound_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."bound_at"), 1, 10)
         AND (
           length(toString("e"."bound_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC')), 12, 8) = substring(toString("e"."bound_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."bound_at")) = 16,
+                  concat(toString("e"."bound_at"), ':00'),
+                  toString("e"."bound_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."bound_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."bound_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."bound_at")) = 16,
+            concat(toString("e"."bound_at"), ':00'),
+            toString("e"."bound_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3314,12 +4354,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        match(
+          toString("e"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."ts")) = 16,
+                concat(toString("e"."ts"), ':00'),
+                toString("e"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."ts"), 1, 10)
         AND (
           length(toString("e"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."ts")) = 16,
+                  concat(toString("e"."ts"), ':00'),
+                  toString("e"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."ts")) = 16,
+            concat(toString("e"."ts"), ':00'),
+            toString("e"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3330,12 +4410,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        match(
+          toString("e"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."ts")) = 16,
+                concat(toString("e"."ts"), ':00'),
+                toString("e"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."ts"), 1, 10)
         AND (
           length(toString("e"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."ts")) = 16,
+                  concat(toString("e"."ts"), ':00'),
+                  toString("e"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."ts")) = 16,
+            concat(toString("e"."ts"), ':00'),
+            toString("e"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3358,12 +4478,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("e"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        match(
+          toString("e"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."ts")) = 16,
+                concat(toString("e"."ts"), ':00'),
+                toString("e"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."ts"), 1, 10)
         AND (
           length(toString("e"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."ts")) = 16,
+                  concat(toString("e"."ts"), ':00'),
+                  toString("e"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."ts")) = 16,
+            concat(toString("e"."ts"), ':00'),
+            toString("e"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -3374,12 +4534,52 @@ WITH "segl_usr" AS (
     AND if(
       position(toTypeName("e"."ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 1, 10) = substring(toString("e"."ts"), 1, 10)
+        match(
+          toString("e"."ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("e"."ts")) = 16,
+                concat(toString("e"."ts"), ':00'),
+                toString("e"."ts")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("e"."ts"), 1, 10)
         AND (
           length(toString("e"."ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("e"."ts"), 6, 'UTC')), 12, 8) = substring(toString("e"."ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("e"."ts")) = 16,
+                  concat(toString("e"."ts"), ':00'),
+                  toString("e"."ts")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("e"."ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("e"."ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("e"."ts")) = 16,
+            concat(toString("e"."ts"), ':00'),
+            toString("e"."ts")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -4306,7 +5506,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  'f136f86400aa208d1ac2688f63e832482666c01d2ca90f7b09029b89d7b3a395',
+  'b9d88c4cd648f093370e1fea4b851d7101d70d2b66a3b8f4ce35c549f687e561',
   'unknown',
   '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "segl_retail_result";

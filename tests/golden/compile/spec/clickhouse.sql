@@ -43,12 +43,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("u"."registered_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 1, 10) = substring(toString("u"."registered_at"), 1, 10)
+        match(
+          toString("u"."registered_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("u"."registered_at")) = 16,
+                concat(toString("u"."registered_at"), ':00'),
+                toString("u"."registered_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("u"."registered_at"), 1, 10)
         AND (
           length(toString("u"."registered_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC')), 12, 8) = substring(toString("u"."registered_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("u"."registered_at")) = 16,
+                  concat(toString("u"."registered_at"), ':00'),
+                  toString("u"."registered_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("u"."registered_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("u"."registered_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("u"."registered_at")) = 16,
+            concat(toString("u"."registered_at"), ':00'),
+            toString("u"."registered_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -67,12 +107,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("paid_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 1, 10) = substring(toString("paid_at"), 1, 10)
+        match(
+          toString("paid_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("paid_at")) = 16,
+                concat(toString("paid_at"), ':00'),
+                toString("paid_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("paid_at"), 1, 10)
         AND (
           length(toString("paid_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 12, 8) = substring(toString("paid_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("paid_at")) = 16,
+                  concat(toString("paid_at"), ':00'),
+                  toString("paid_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("paid_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("paid_at")) = 16,
+            concat(toString("paid_at"), ':00'),
+            toString("paid_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -124,12 +204,52 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("paid_at"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 1, 10) = substring(toString("paid_at"), 1, 10)
+        match(
+          toString("paid_at"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(
+                length(toString("paid_at")) = 16,
+                concat(toString("paid_at"), ':00'),
+                toString("paid_at")
+              ),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("paid_at"), 1, 10)
         AND (
           length(toString("paid_at")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("paid_at"), 6, 'UTC')), 12, 8) = substring(toString("paid_at"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(
+                  length(toString("paid_at")) = 16,
+                  concat(toString("paid_at"), ':00'),
+                  toString("paid_at")
+                ),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("paid_at"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("paid_at"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(
+            length(toString("paid_at")) = 16,
+            concat(toString("paid_at"), ':00'),
+            toString("paid_at")
+          ),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -211,12 +331,40 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        match(
+          toString("ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("ts"), 1, 10)
         AND (
           length(toString("ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -235,12 +383,40 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        match(
+          toString("ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("ts"), 1, 10)
         AND (
           length(toString("ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(
@@ -253,12 +429,40 @@ WITH "segl_usr" AS (
     if(
       position(toTypeName("ts"), 'String') > 0,
       if(
-        substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 1, 10) = substring(toString("ts"), 1, 10)
+        match(
+          toString("ts"),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        )
+        AND substring(
+          toString(
+            toDateTime64OrNull(
+              if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+              6,
+              'UTC'
+            )
+          ),
+          1,
+          10
+        ) = substring(toString("ts"), 1, 10)
         AND (
           length(toString("ts")) = 10
-          OR substring(toString(toDateTime64OrNull(toString("ts"), 6, 'UTC')), 12, 8) = substring(toString("ts"), 12, 8)
+          OR substring(
+            toString(
+              toDateTime64OrNull(
+                if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+                6,
+                'UTC'
+              )
+            ),
+            12,
+            8
+          ) = substring(concat(toString("ts"), ':00'), 12, 8)
         ),
-        toDateTime64OrNull(toString("ts"), 6, 'UTC'),
+        toDateTime64OrNull(
+          if(length(toString("ts")) = 16, concat(toString("ts"), ':00'), toString("ts")),
+          6,
+          'UTC'
+        ),
         NULL
       ),
       fromUnixTimestamp64Micro(

@@ -495,6 +495,13 @@ class Project:
     def definition(self, name: str) -> Definition:
         return self._by_name[name]
 
+    def kind_of(self, name: str) -> str | None:
+        """What the definition `name` is, "tag", "segment" or "layering"; None: none."""
+        found = self._by_name.get(name)
+        if found is None:
+            return None
+        return "tag" if isinstance(found, Tag) else type(found).__name__.lower()
+
     @functools.cached_property
     def _by_name(self) -> dict[str, Definition]:
         """Definitions by name, built once (a project of 10^3 chained tags looked each one

@@ -38,14 +38,13 @@ KEY = "user"
 
 def _not_a_tag(project: ir.Project, name: str) -> tuple[str, ...]:
     """The hint for a segment's or a layering's name given to --with, which takes tags."""
-    kinds = (("segment", project.segments), ("layering", project.layerings))
-    for kind, definitions in kinds:
-        if any(d.name == name for d in definitions):
-            return (
-                f"'{name}' is a {kind}; --with takes tags (a tag `tag {name}_value = {name}` "
-                "exports its value)",
-            )
-    return ()
+    kind = project.kind_of(name)
+    if kind is None:
+        return ()
+    return (
+        f"'{name}' is a {kind}; --with takes tags (a tag `tag {name}_value = {name}` exports "
+        "its value)",
+    )
 
 
 def _tags(project: ir.Project, names: Sequence[str]) -> list[ir.Tag]:

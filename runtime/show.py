@@ -59,9 +59,8 @@ def find_segment(project: ir.Project, name: str) -> ir.Segment:
         if segment.name == name:
             return segment
     names = [s.name for s in project.segments]
-    other = next((d for d in project.definitions if d.name == name), None)
-    if other is not None:  # a tag or a layering: it has no members
-        kind = "tag" if isinstance(other, ir.Tag) else "layering"
+    kind = project.kind_of(name)
+    if kind is not None:  # a tag or a layering: it has no members
         hints: tuple[str, ...] = (f"'{name}' is a {kind}; a segment is a condition on it",)
     else:
         listed = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")

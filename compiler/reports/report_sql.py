@@ -34,6 +34,8 @@ from segl.compiler.targets import Target, TargetError
 from segl.compiler.timeutil import window_bounds
 from segl.compiler.types import Type
 
+# the aggregates that pick values by their place among the group's values in order
+PICKED = ("median", "percentile")
 # how many result columns each aggregate gives (see the module's docstring)
 COLUMNS = {"sum": 2, "avg": 2, "share": 2, "median": 3, "percentile": 3}
 
@@ -182,7 +184,7 @@ def _picked_from_ranks(
     by ROW_NUMBER (the portable form)."""
     ranked: list[exp.Expression] = [exp.Star()]
     for index, aggregate in enumerate(aggregates):
-        if aggregate.func in ("median", "percentile"):
+        if aggregate.func in PICKED:
             value = col(f"v{index}")
             order = exp.Order(expressions=[exp.Ordered(this=value, nulls_first=False)])
             partition = [col(d) for d in dims]
@@ -214,8 +216,8 @@ def _sorted_lists(target: Target, aggregates: list[model.RowAggregate]) -> bool:
     """Whether the medians and percentiles pick their values from a sorted list per group
     (a target with list aggregates) rather than from ranked rows: there are some, and the
     target has lists."""
-    ordered = [a for a in aggregates if a.func in ("median", "percentile")]
-    return bool(ordered) and target.sorted_values(col("v")) is not None
+    picked = any(a.func in PICKED for a in aggregates)
+    return picked and target.sorted_values(col("v")) is not None
 
 
 def _picked_from_lists(
@@ -228,7 +230,7 @@ def _picked_from_lists(
     grouped: list[exp.Expression] = [col(d) for d in dims]
     picks: list[exp.Expression] = [col(d) for d in dims]
     for index, aggregate in enumerate(aggregates):
-        if aggregate.func not in ("median", "percentile"):
+        if aggregate.func not in PICKED:
             for place, column in enumerate(_aggregate_columns(target, aggregate, index)):
                 grouped.append(aliased(column, f"o{index}_{place}"))
                 picks.append(col(f"o{index}_{place}"))
@@ -240,13 +242,14 @@ def _picked_from_lists(
             aliased(exp.Count(this=value.copy()), f"o{index}_n"),
             aliased(values, f"o{index}_s"),
         ]
-        below, above = _positions(target, aggregate, col(f"o{index}_n"))
         listed = col(f"o{index}_s")
-        picks += [
-            col(f"o{index}_n"),
-            target.list_item(listed, below),
-            target.list_item(listed.copy(), above),
-        ]
+        picks.append(col(f"o{index}_n"))
+        for position in _positions(target, aggregate, col(f"o{index}_n")):
+            one_based = exp.Add(
+                this=exp.Cast(this=position, to=exp.DataType.build("BIGINT")),
+                expression=exp.Literal.number(1),
+            )
+            picks.append(target.list_item(listed.copy(), one_based))
     inner = exp.Select(expressions=grouped).from_(step_ref("rrows"), copy=False)
     if dims:
         inner = inner.group_by(*[col(d) for d in dims], copy=False)
@@ -287,7 +290,7 @@ def _aggregate_columns(
         # the count tells a sum of +inf and -inf (NaN: SQLite stores it as NULL) from a sum
         # of no values (0)
         return [exp.Sum(this=value), exp.Count(this=value.copy())]
-    if func in ("median", "percentile"):
+    if func in PICKED:
         count = col(f"n{index}")
         below, above = _positions(target, aggregate, count)
         rank = exp.Sub(this=col(f"r{index}"), expression=exp.Literal.number(1))

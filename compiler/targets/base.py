@@ -325,7 +325,7 @@ class Target:
         return None
 
     def list_item(self, values: exp.Expression, index: exp.Expression) -> exp.Expression:
-        """The element at the 0-based `index` (a whole number) of a `sorted_values` list."""
+        """The element at the 1-based `index` (a BIGINT) of a `sorted_values` list."""
         raise TargetError(self.name, "lists", "in a report")
 
     def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:

@@ -171,11 +171,7 @@ class ClickHouse(Target):
         return fn("arraySort", fn("groupArray", value))
 
     def list_item(self, values: exp.Expression, index: exp.Expression) -> exp.Expression:
-        one_based = exp.Add(
-            this=exp.Cast(this=index, to=exp.DataType.build("BIGINT")),
-            expression=exp.Literal.number(1),
-        )
-        return fn("arrayElement", values, one_based)  # out of range: 0, never read
+        return fn("arrayElement", values, index)  # out of range: 0, never read
 
     def constant_rows(self, names: list[str], rows: list[list[exp.Expression]]) -> exp.Query:
         # the VALUES table function (columns c1, c2, ... typed from the values): a UNION ALL

@@ -98,10 +98,7 @@ class DuckDB(Target):
         return fn("LIST_SORT", listed)
 
     def list_item(self, values: exp.Expression, index: exp.Expression) -> exp.Expression:
-        one_based = exp.Add(
-            this=exp.Cast(this=index, to=dtype(T.BIGINT)), expression=exp.Literal.number(1)
-        )
-        return fn("LIST_EXTRACT", values, one_based)
+        return fn("LIST_EXTRACT", values, index)
 
     def flagged_rows(
         self,

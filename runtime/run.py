@@ -50,11 +50,16 @@ class RunSummary:
     alerts: list[AlertOutcome] | None = None  # a project with alerts: each one's state
 
 
-def _expected_columns(source: ir.Source) -> list[tuple[str, Type | None]]:
+def _expected_columns(project: ir.Project, source: ir.Source) -> list[tuple[str, Type | None]]:
+    """The columns a source reads, with their types: declared, else for an ID column the
+    type its kind declares elsewhere (the SQL compares it as that type), else any."""
     wanted: list[tuple[str, Type | None]] = list(source.columns)
     declared = {name for name, _ in wanted}
     if source.user_column not in declared:
-        wanted.insert(0, (source.user_column, None))
+        implied = None
+        if project.identity is not None and source.id_kind is not None:
+            implied = project.id_type(source, source.user_column, source.id_kind)
+        wanted.insert(0, (source.user_column, implied))
     return wanted
 
 
@@ -98,7 +103,7 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
             )
             continue
         lowered = {name.lower(): (name, kind) for name, kind in actual.items()}
-        for name, declared in _expected_columns(source):
+        for name, declared in _expected_columns(loaded.project, source):
             column_span = span
             if stmt is not None:
                 column_span = next((c.span for c in stmt.columns if c.name == name), span)
@@ -117,9 +122,9 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
                     Diagnostic(
                         "E0604",
                         f"column '{source.table}.{name}' is {found} in the database, "
-                        f"but declared {declared}",
+                        f"but {_declared_as(source, name, declared)}",
                         column_span,
-                        ("fix the declaration or cast the column in a view",),
+                        (_fitting_hint(engine, source, name, found),),
                     )
                 )
             elif name == source.user_column and loaded.project.identity is None:
@@ -127,6 +132,25 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
     if not problems and loaded.project.identity is None:
         problems += _keys_of_another_kind(loaded, engine, found_columns)
     return problems
+
+
+def _declared_as(source: ir.Source, column: str, declared: Type) -> str:
+    if source.column_type(column) is not None:
+        return f"declared {declared}"
+    return (
+        f"its ID kind '{source.id_kind}' is declared {declared} (an ID column not listed "
+        "takes its kind's type)"
+    )
+
+
+def _fitting_hint(engine: Engine, source: ir.Source, column: str, found: str) -> str:
+    if source.column_type(column) is not None:
+        return "fix the declaration or cast the column in a view"
+    held = Type.NUMBER if engine.fits(Type.NUMBER, found) else Type.STRING
+    return (
+        f"list it among the columns of '{source.name}' as it is held ({column}: {held}; "
+        "IDs are compared as text), or cast it in a view"
+    )
 
 
 def _key_column_problems(

@@ -512,3 +512,54 @@ def test_tag_named_like_a_results_column_is_refused_by_check_or_runs(
     else:
         assert checked.code == 0
         assert ran.code == 0, f"check accepted tag '{name}' but run failed:\n{ran.err}"
+
+
+@pytest.mark.parametrize(
+    ("held", "declared", "fits_as"),
+    [("VARCHAR", "number", "string"), ("DOUBLE", "string", "number")],
+)
+def test_an_unlisted_id_column_is_checked_as_its_kind(
+    cli: Cli,
+    write_project: Callable[..., Path],
+    tmp_path: Path,
+    held: str,
+    declared: str,
+    fits_as: str,
+) -> None:
+    """An ID column not listed takes the type its kind declares elsewhere (docs/language.md);
+    a table holding another type was passed by `check --db` and then failed the run with
+    the engine's binder error (numbers as text), or silently joined no row (doubles read as
+    the text '7.0' against members '7'). It is E0604 at the source, with the fix."""
+    sources = f"""source users from table "users" key member_no as member {{
+    member_no: {declared}
+}}
+source orders from table "orders" user member_no as member time paid_at {{
+    amount: number
+}}
+source merges from table "merges" user old_no as member time t {{
+    new_no: {declared}
+}}
+identity person {{
+    kinds member
+    link merges: old_no as member, new_no as member
+}}
+tag spend = sum(orders.amount)
+"""
+    root = write_project({"rules.segl": sources})
+    warehouse = tmp_path / "ids.duckdb"
+    key = "BIGINT" if declared == "number" else "VARCHAR"
+    con = duckdb.connect(str(warehouse))
+    con.execute(f"CREATE TABLE users (member_no {key})")
+    con.execute(f"CREATE TABLE orders (member_no {held}, amount DOUBLE, paid_at TIMESTAMP)")
+    con.execute(f"CREATE TABLE merges (old_no {key}, new_no {key}, t TIMESTAMP)")
+    con.execute("INSERT INTO users VALUES (7)")
+    con.execute("INSERT INTO orders VALUES (7, 1, TIMESTAMP '2026-01-01')")
+    con.close()
+    for command in (("check",), ("run", "--as-of", ANCHOR)):
+        result = timed(cli, *command, root, "--db", db_url(warehouse))
+        assert result.code == 1, result.err
+        line, col = locate(sources, "source orders")
+        block = diagnostic_block(result.err, f"proj/rules.segl:{line}:{col}: E0604 ")
+        assert f"is {held} in the database" in block[0], block
+        assert f"its ID kind 'member' is declared {declared}" in block[0], block
+        assert f"(member_no: {fits_as}; IDs are compared as text)" in block[-1], block

@@ -361,8 +361,24 @@ def _shown(value: dt.datetime | None) -> str | None:
 # ---------------------------------------------------------------- text
 
 
-def _number_text(value: float | None) -> str:
-    return "null" if value is None else f"{value:.4g}"
+def compared_text(value: float | None, op: str, threshold: float | None) -> str:
+    """`0.0833 > 0.05`: whole numbers in full (`120,999 > 120,000`), others to 4 significant
+    digits, or as many more as tell two different sides apart (`0.99999 <= 0.999992`)."""
+    digits = 4
+    while digits < 17 and value != threshold:
+        left, right = _number_text(value, digits), _number_text(threshold, digits)
+        if left != right:
+            break
+        digits += 1
+    return f"{_number_text(value, digits)} {op} {_number_text(threshold, digits)}"
+
+
+def _number_text(value: float | None, digits: int) -> str:
+    if value is None:
+        return "null"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.{digits}g}"
 
 
 def state_text(row: AlertRow, op: str | None) -> str:
@@ -373,7 +389,7 @@ def state_text(row: AlertRow, op: str | None) -> str:
     parts: list[str] = []
     if op is not None and row.value is not None:
         holds = {FIRING: "", OK: " is false", UNKNOWN: " is unknown"}[row.state]
-        parts.append(f"{_number_text(row.value)} {op} {_number_text(row.threshold)}{holds}")
+        parts.append(compared_text(row.value, op, row.threshold) + holds)
     if row.reference_as_of is not None:
         parts.append(f"reference run {_shown(row.reference_as_of)}")
     if row.detail:
@@ -462,7 +478,7 @@ def listing_text(project: ir.Project, latest: Sequence[AlertRow | None]) -> str:
             continue
         op = measured_op(alert.condition) or "vs"
         compared = (
-            f"{_number_text(row.value)} {op} {_number_text(row.threshold)}"
+            compared_text(row.value, op, row.threshold)
             if row.value is not None
             else "-"
         )

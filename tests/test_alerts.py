@@ -588,3 +588,24 @@ def test_a_run_of_the_past_keeps_history_but_notifies_nobody() -> None:
     assert again.alerts is not None
     row = again.alerts[0].row
     assert (row.firing_since, row.notification_id) == (WEEKLY[1], sent[0][1])
+
+
+@pytest.mark.parametrize(
+    ("value", "op", "threshold", "text"),
+    [
+        (120999.0, ">", 120000.0, "120,999 > 120,000"),  # counts in full, not 1.21e+05
+        (120999 / 121000, "<=", 0.99999, "0.999992 <= 0.99999"),  # digits until they differ
+        (0.93, "<=", 0.92999, "0.93 <= 0.92999"),
+        (1 / 12, ">", 0.05, "0.08333 > 0.05"),
+        (0.05, ">", 0.05, "0.05 > 0.05"),  # equal sides: 4 digits
+        (-0.5823, "<", -0.2, "-0.5823 < -0.2"),
+        (math.inf, ">", 1.0, "inf > 1"),
+        (None, ">", 1.0, "null > 1"),
+    ],
+)
+def test_an_alert_line_tells_its_two_sides_apart(
+    value: float | None, op: str, threshold: float, text: str
+) -> None:
+    """The run summary's `value op threshold`: rounded to 4 digits, 120,999 of 121,000
+    printed `1 <= 1 is false` against 99.999% (the probe of 2026-12-05)."""
+    assert alert_run.compared_text(value, op, threshold) == text

@@ -236,4 +236,17 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> tuple[str, ...]:
         lowered = {c.lower(): c for c in pool}
         if name.lower() in lowered:
             close = [lowered[name.lower()]]
+    if not close and len(name) <= 3:
+        # two characters with one wrong score 0.5 (新人 for 新客): one edit is close there
+        close = [c for c in pool if _one_edit_apart(name, c)][:1]
     return (f"did you mean '{close[0]}'?",) if close else ()
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One character replaced, added or removed (and not the whole of a 1-letter name)."""
+    if a == b or abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 1 or len(a) + len(b) < 3:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

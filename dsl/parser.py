@@ -665,7 +665,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                 "E0206",
                 "a duration needs a whole number below ten million",
                 count_token,
-                "e.g. after 7 days",
+                "e.g. 7 days, or 36 hours for a day and a half",
             )
             return ast.Duration(0, unit, _span(self.file, meta))
         return ast.Duration(int(count_token.value), unit, _span(self.file, meta))
@@ -1168,6 +1168,11 @@ _AFTER_ARM = re.compile(r"\barm\s+\w+\s+[\d.eE+-]+\s*$")
 _AFTER_COUNT = re.compile(r"\b(after|within|per|over|cooldown|every)\s+\d+\s*$")
 _AFTER_FROM_OR_TO = re.compile(r"\b(from|to)\s*$")
 _SPACED_PERCENT = re.compile(r"\d\s+%\s*$")
+_PERCENT_BEFORE = re.compile(r"\d%(?:\s+\w+)?\s*$")  # `50%` or `50% and`, up to the error
+_GLUED_PERCENT = re.compile(r"\d%([A-Za-z_]\w*)\s*$")  # `5%cooldown`: a remainder
+# a tag, segment, layering or report: where '%' is only the remainder
+_IN_VALUE_STATEMENT = re.compile(r"(?:^|\n)(?:tag|segment|layering|report)\b(?:(?!\n\S).)*\Z", re.S)
+_ANNOTATIONS = frozenset({"description", "category", "owner", "kind"})
 # the text before a token lies in an alert: the last statement that starts a line is one
 _IN_ALERT = re.compile(r"(?:^|\n)alert\b(?:(?!\n\S).)*\Z", re.S)
 
@@ -1288,6 +1293,8 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         return ("a duration, a weight, a share or a count is never negative: e.g. after 2 days",)
     found = (
         _alert_hints(expected, text[:position])
+        or _percent_hints(text[:position])
+        or _annotation_hints(token, expected)
         or _journey_hints(token, expected, text[:position])
         or _glued_hint(token, text)
     )
@@ -1372,6 +1379,31 @@ def _alert_hints(expected: set[str], before: str) -> tuple[str, ...]:
         return (f'name the layer as a string: {match.group(1)} "hf_lv"',)
     if _SPACED_PERCENT.search(before) and "PERCENT" in expected:
         return ("a percentage is written without a space before '%': 5%",)
+    return ()
+
+
+def _percent_hints(before: str) -> tuple[str, ...]:
+    """`x > 50%` outside an alert: '%' is the remainder there, so the next word became its
+    operand and the error comes a word later."""
+    if _IN_ALERT.search(before):
+        glued = _GLUED_PERCENT.search(before)
+        return (f"put a space after '%': 5% {glued.group(1)}",) if glued else ()
+    if _PERCENT_BEFORE.search(before) and _IN_VALUE_STATEMENT.search(before):
+        return (
+            "a percentage is written only in an alert's condition; elsewhere write the "
+            "fraction (0.5 for 50%) or '%' as the remainder between two numbers (x % 2)",
+        )
+    return ()
+
+
+def _annotation_hints(token: Token, expected: set[str]) -> tuple[str, ...]:
+    """`description "..."` after a definition: metadata are annotations before it."""
+    value = str(token.value)
+    if token.type == "NAME" and value in _ANNOTATIONS and expected & _STATEMENTS:
+        return (
+            f"a description, category, owner or kind is an annotation on the line before the "
+            f'definition: @{value} "..." then tag NAME = ... (docs/language.md)',
+        )
     return ()
 
 

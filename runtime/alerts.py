@@ -477,11 +477,7 @@ def listing_text(project: ir.Project, latest: Sequence[AlertRow | None]) -> str:
             rows.append([alert.name, UNKNOWN, "-", "-", NOT_EVALUATED])
             continue
         op = measured_op(alert.condition) or "vs"
-        compared = (
-            compared_text(row.value, op, row.threshold)
-            if row.value is not None
-            else "-"
-        )
+        compared = compared_text(row.value, op, row.threshold) if row.value is not None else "-"
         notes = [f"since {_shown(row.firing_since)}"] if row.firing_since else []
         if row.reference_as_of is not None:
             notes.append(f"reference run {_shown(row.reference_as_of)}")

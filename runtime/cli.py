@@ -912,7 +912,9 @@ def show_migration(
             *did_you_mean(layering, layerings),
             "layerings: " + (", ".join(layerings) or "none"),
         )
-        fail([Diagnostic("E0301", f"unknown layering '{layering}'", None, hints)])
+        kind = project_of(loaded).kind_of(layering)
+        message = f"'{layering}' is a {kind}, not a layering" if kind else "unknown layering"
+        fail([Diagnostic("E0301", message if kind else f"{message} '{layering}'", None, hints)])
     if fmt == "html" and out is None:
         raise click.UsageError("--format html needs --out FILE")
     if out is not None:

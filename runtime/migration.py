@@ -474,14 +474,19 @@ def require_stored(
     """E0607 unless `as_of` is a stored run's, naming the nearest ones."""
     if as_of in stored:
         return
-    shown = ", ".join(f"{s:%Y-%m-%d %H:%M:%S}" for s in nearest(stored, as_of)) or "none"
+    shown = ", ".join(f"{s:%Y-%m-%d %H:%M:%S}" for s in nearest(stored, as_of))
+    hint = (
+        f"the nearest stored as-ofs: {shown}"
+        if shown
+        else "the database holds no run of the project yet: segl run --as-of T stores one"
+    )
     raise DiagnosticError(
         [
             Diagnostic(
                 "E0607",
                 f"project '{project}' has no stored run as of {as_of:%Y-%m-%d %H:%M:%S} ({option})",
                 None,
-                (f"the nearest stored as-ofs: {shown}",),
+                (hint,),
             )
         ]
     )

@@ -176,6 +176,17 @@ segment s = lifecycle == "loyl"
     assert codes('layering l { a when true }\nsegment s = l in ["a", "b"]') == ["E0305"]
 
 
+def test_a_two_character_name_one_character_off_gets_a_did_you_mean() -> None:
+    """新人 for 新客 scores 0.5 with difflib (the cutoff is 0.6): short names one edit
+    apart are suggested too (the language probe of 2026-12-05)."""
+    layering = "layering 生命周期 {\n 新客 when true\n 其他 otherwise\n}\n"
+    diag = only_error(layering + 'segment s = 生命周期 == "新人"')
+    assert diag.code == "E0305"
+    assert diag.hints[0] == "did you mean '新客'?"
+    assert only_error("tag ab = 1\nsegment s = ac > 0").hints[0] == "did you mean 'ab'?"
+    assert "did you mean" not in " ".join(only_error("tag a = 1\nsegment s = b > 0").hints)
+
+
 def test_unknown_layer_name_through_tags_that_rename_the_layering() -> None:
     renamed = "layering l { a when true\n b otherwise }\ntag l1 = l\ntag l2 = l1\n"
     assert codes(renamed + 'segment s = l2 == "c"') == ["E0305"]

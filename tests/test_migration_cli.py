@@ -132,6 +132,25 @@ def test_an_unknown_layering_gets_a_did_you_mean(cli: Cli, stored: tuple[Path, s
     assert "E0301 unknown layering 'tiers'" in result.err and "did you mean 'tier'?" in result.err
 
 
+def test_a_tag_named_for_a_layering_says_what_it_is(cli: Cli, stored: tuple[Path, str]) -> None:
+    """As alerts say it (E0902): 'n' is a tag, not a layering; the layerings are listed."""
+    root, url = stored
+    result = cli("show", "migration", "n", root, "--db", url, "--from", EARLY, "--to", LATE)
+    assert result.code == 1
+    assert "E0301 'n' is a tag, not a layering" in result.err and "layerings: tier" in result.err
+
+
+def test_a_database_without_runs_says_to_run_first(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_project({"rules.segl": SOURCES + LAYERING, "segl.toml": '[project]\nname = "m"\n'})
+    url = db_url(warehouse(tmp_path / "w.duckdb"))
+    result = migration(cli, root, url)
+    assert result.code == 1
+    assert "E0607 project 'm' has no stored run as of 2026-11-01 00:00:00" in result.err
+    assert "holds no run of the project yet: segl run --as-of T stores one" in result.err
+
+
 def test_an_as_of_without_a_stored_run_lists_the_nearest(
     cli: Cli, stored: tuple[Path, str]
 ) -> None:

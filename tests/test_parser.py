@@ -633,6 +633,14 @@ SYNTAX_ERRORS = [
     ("tag t = sum(o.x) in last 9 days", "E0202", 1, 18, "'in last'", "inside the aggregate's"),
     ('tag t = count(o) since date "2026-01-01"', "E0202", 1, 18, "'since'", "inside the"),
     ("layering l { otherwise }", "E0202", 1, 24, "unexpected '}'", "follows the name of its"),
+    # a percentage outside an alert ('%' is the remainder: the next word became its operand)
+    ("segment s = x > 50%\nsegment t = y", "E0202", 2, 9, "unexpected 't'", "write the fraction"),
+    ("segment s = x > 50% and y > 1", "E0202", 1, 25, "unexpected 'y'", "0.5 for 50%"),
+    ("tag t = 5%", "E0202", 1, 11, "end of file", "only in an alert's condition"),
+    ("alert a = size(s) > 5%cooldown 7 days", "E0202", 1, 32, "'7'", "space after '%'"),
+    # tag metadata written after the definition, not as annotations before it
+    ('tag t = 1\n  description "x"', "E0202", 2, 3, "'description'", '@description "..."'),
+    ('tag t = 1\ncategory "basic"', "E0202", 2, 1, "'category'", "an annotation on the line"),
     ('tag t = timestamp "2026-01-01 25:00"', "E0205", 1, 19, "invalid timestamp", "HH:MM:SS"),
     ('tag t = timestamp "2026-01-01"', "E0205", 1, 19, "invalid timestamp", None),
     ("tag t = count(e in last 3 fortnights)", "E0206", 1, 27, "unknown time unit", "units:"),

@@ -142,7 +142,8 @@ class AlertChecker:
                 "E0907",
                 f"`{what}` needs a fixed length: {duration.unit}s do not have one",
                 duration.span,
-                f"count in days: e.g. {what} {days} days",
+                f"count in days: e.g. {what} {min(days, MAX_DURATION.days)} days"
+                + (f" (at most {MAX_DURATION.days:,})" if days > MAX_DURATION.days else ""),
             )
             return None
         if duration.count <= 0:
@@ -586,6 +587,23 @@ def layering_layers(names: Names, name: ast.Name) -> tuple[str, ...] | None:
     return None
 
 
+def _pseudo_layer_hint(label: str) -> str:
+    """What the matrix's '(left)', '(new)' and '(none)' rows are, and where one may go."""
+    if label == model.LEFT:
+        return (
+            f'\'{model.LEFT}\' is only a destination: moved(L, from "a", to "{model.LEFT}", over D)'
+        )
+    if label == model.NEW:
+        return (
+            f"'{model.NEW}' (users new to the universe) is a row of `segl show migration` only: "
+            "an alert compares the users of the reference run"
+        )
+    return (
+        f"'{model.NONE}' (users in no layer) is a row of `segl show migration` only: give the "
+        "layering an `otherwise` layer and name it"
+    )
+
+
 def _known_layer(
     names: Names, layering: str, layers: tuple[str, ...], label: ast.StringLit, role: str
 ) -> bool:
@@ -594,8 +612,7 @@ def _known_layer(
     if label.value in (model.NEW, model.LEFT, model.NONE):
         message = f"'{label.value}' is not a layer: it cannot be the {role} here"
         hints: tuple[str, ...] = (
-            f'\'{model.LEFT}\' is only a destination: moved(L, from "a", to "{model.LEFT}", '
-            "over D)",
+            _pseudo_layer_hint(label.value),
             "layers of '" + layering + "': " + ", ".join(layers),
         )
     else:

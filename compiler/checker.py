@@ -1215,6 +1215,8 @@ class _Checker:
                         "e.g. between 30 and 7 days ago",
                     )
                 return ir.Window(WindowKind.AGO, TimeUnit(unit), start, end)
+            case ast.SinceWindow(start=ast.Today()):
+                return ir.Window(WindowKind.TODAY, TimeUnit.DAY)
             case ast.SinceWindow(start=start):
                 moment = self.since_moment(start)
                 return ir.Window(WindowKind.SINCE, TimeUnit.DAY, 0, 0, moment)
@@ -1228,9 +1230,12 @@ class _Checker:
             return dt.datetime.fromisoformat(node.value.replace(" ", "T"))
         self.error(
             "E0406",
-            "'since' needs a fixed date or timestamp",
+            "'since' needs a fixed date or timestamp, or today",
             node.span,
-            'e.g. since date "2026-01-01"; for a moving start use "in last N days"',
+            'e.g. since date "2026-01-01", or since today (from midnight); for a moving start '
+            'use "in last N days"',
+            "for a start of each user's own, compare the event's time in the filter: "
+            "count(orders where paid_at >= users.registered_at)",
         )
         return None
 

@@ -45,6 +45,7 @@ class WindowKind(StrEnum):
     LAST = "last"  # in last N units: [as_of - N units, as_of)
     AGO = "ago"  # between N and M units ago: [as_of - N units, as_of - M units)
     SINCE = "since"  # since a fixed instant: [instant, as_of)
+    TODAY = "today"  # since today: [midnight of the as-of's day, as_of)
 
 
 class TimeUnit(StrEnum):

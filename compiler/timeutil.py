@@ -219,4 +219,6 @@ def window_bounds(
         return start, dt.datetime.min if end is None else end
     if kind == "since":
         return since, as_of
+    if kind == "today":
+        return as_of.replace(hour=0, minute=0, second=0, microsecond=0), as_of
     raise ValueError(f"unknown window kind {kind!r}")

@@ -374,6 +374,8 @@ def _duration(delta: dt.timedelta) -> str:
 def _window(window: ir.Window) -> str:
     if window.since is not None:
         return f"since {window.since.isoformat(sep=' ')}"
+    if window.kind == "today":
+        return "since midnight of the as-of's day"
     unit = window.unit.value if hasattr(window.unit, "value") else str(window.unit)
     if window.end_count:
         return f"between {window.start_count} and {window.end_count} {unit}s before the as-of"

@@ -142,7 +142,7 @@ FUNC_NAMES = (
 )
 BUCKET_SALTS = ("", "exp-1", "价格测试")
 WHOLE = ("floor", "ceil")
-WINDOW_KINDS = ("last", "ago", "since")
+WINDOW_KINDS = ("last", "ago", "since", "today")
 WINDOW_UNITS = ("minute", "hour", "day", "week", "month", "year")
 WINDOW_COUNTS = (1, 2, 3, 7)  # data timestamps are placed on exactly these bounds
 
@@ -351,6 +351,8 @@ class _Builder:
         kind = self.pick(WINDOW_KINDS)
         if kind == "since":
             return ir.Window("since", since=self.pick(FIXED_TIMESTAMPS))
+        if kind == "today":
+            return ir.Window("today")
         unit, count = self.pick(WINDOW_UNITS), self.pick(WINDOW_COUNTS)
         if kind == "last":
             return ir.Window("last", unit, count)
@@ -746,6 +748,8 @@ def _render_window(w: ir.Window) -> str:
         return f" in last {w.start_count} {w.unit}s"
     if w.kind == "ago":
         return f" between {w.start_count} and {w.end_count} {w.unit}s ago"
+    if w.kind == "today":
+        return " since today"
     return f" since {_render_value(w.since)}"
 
 
@@ -829,7 +833,9 @@ _DAY = dt.timedelta(days=1)
 def timestamp_pool(as_of: dt.datetime) -> tuple[dt.datetime, ...]:
     """Interesting instants for `as_of`: every window bound the strategies can generate and
     one second either side, as-of itself and just after (invisible), fixed month ends."""
+    midnight = as_of.replace(hour=0, minute=0, second=0)  # `since today`'s start
     points = {as_of, as_of - _SECOND, as_of + _SECOND, as_of + _DAY, *FIXED_TIMESTAMPS}
+    points |= {midnight, midnight - _SECOND, midnight + _SECOND}
     for unit in WINDOW_UNITS:
         for count in WINDOW_COUNTS:
             bound = shift(as_of, count, unit)

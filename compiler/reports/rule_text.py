@@ -74,6 +74,8 @@ def _window_syntax(window: ir.Window | None) -> ast.Window | None:
         return ast.LastWindow(window.start_count, unit)
     if window.kind is WindowKind.AGO:
         return ast.AgoWindow(window.start_count, window.end_count, unit)
+    if window.kind is WindowKind.TODAY:
+        return ast.SinceWindow(ast.Today())
     since = window.since
     if since is None:
         raise ValueError("a `since` window without its instant")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import email.utils
 import http.client
 import os
 import re
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from sqlglot import exp
 
@@ -109,7 +110,38 @@ def _webhook_url(url: str) -> str:
         raise BadDestination(f"--to webhook:{redacted(url)}: not an http:// or https:// URL")
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise BadDestination("--to webhook:URL: the URL has spaces or control characters")
-    return url
+    return _ascii_url(url)
+
+
+# what a URL's path and query keep as they are: the reserved and unreserved characters
+# and '%' (escapes already made); anything else (Chinese, accents) is percent-encoded
+_URL_SAFE = "/%:@!$&'()*+,;=-._~?#[]"
+
+
+def _ascii_url(url: str) -> str:
+    """The URL as HTTP sends it, as browsers and curl write it: an international host name
+    in IDNA (例子.测试 -> xn--fsqu00a.xn--0zwm56d), other characters of the path and
+    query percent-encoded as UTF-8 (/路径 -> /%E8%B7%AF%E5%BE%84)."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError as err:
+        raise BadDestination(
+            f"--to webhook:{redacted(url)}: the host name {host!r} cannot be written in "
+            f"IDNA ({err})"
+        ) from None
+    if ":" in ascii_host:
+        ascii_host = f"[{ascii_host}]"  # an IPv6 address keeps its brackets
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    netloc = f"{quote(userinfo, safe=':%')}{at}{ascii_host}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    path = quote(parts.path, safe=_URL_SAFE)
+    query = quote(parts.query, safe=_URL_SAFE)
+    return urlunsplit((parts.scheme, netloc, path, query, quote(parts.fragment, safe=_URL_SAFE)))
 
 
 def _file_path(path: str) -> str:
@@ -267,7 +299,7 @@ def _attempt(
             return Outcome("retry", f"no answer within {timeout:g} s")
         return Outcome("retry", f"cannot reach the webhook: {reason}")
     except (OSError, http.client.HTTPException) as err:  # reset, broken answer
-        return Outcome("retry", f"the connection failed: {type(err).__name__}: {err}")
+        return Outcome("retry", _one_line(f"the connection failed: {type(err).__name__}: {err}"))
     except ValueError as err:  # a host name the IDNA codec refuses, and the like
         return Outcome("stop", f"cannot use the URL: {err}")
 
@@ -283,7 +315,12 @@ def _answer(status: int, reason: str, headers: Message, body: _Body) -> Outcome:
         text = ""  # the status is the answer; a body cut short changes nothing
     detail = f"HTTP {status} {reason}".strip()
     if 300 <= status < 400:
-        detail += f" to {headers.get('Location', '?')}: post to the final URL instead"
+        location = headers.get("Location")
+        detail += (
+            f" to {location}: post to the final URL instead"
+            if location
+            else " (not an answer to a POST; check the URL)"
+        )
     elif text.strip():
         detail += f": {text.strip()}"
     detail = _one_line(detail)
@@ -297,11 +334,19 @@ def _answer(status: int, reason: str, headers: Message, body: _Body) -> Outcome:
 
 
 def _retry_after(headers: Message) -> float | None:
-    value = headers.get("Retry-After", "")
+    """Retry-After in seconds, or as an HTTP date (RFC 9110 10.2.3); None: the backoff
+    decides."""
+    value = headers.get("Retry-After", "").strip()
     try:
         seconds = float(value)
     except ValueError:
-        return None  # an HTTP date (rare) or nothing: the backoff decides
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC by RFC 5322
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
     return seconds if 0 <= seconds < float("inf") else None
 
 

@@ -7,6 +7,9 @@ without losing a message; a webhook that never answers gets a diagnostic, not a 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import email.utils
+import io
 import json
 import os
 import signal
@@ -18,15 +21,25 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 import pytest
 from conftest import Result, db_url, read_sql
 
-from segl.runtime.delivery import Destination, RetryPolicy, parse_destination, webhook_sender
+from segl.runtime.delivery import (
+    BadDestination,
+    Destination,
+    RetryPolicy,
+    _answer,
+    _retry_after,
+    parse_destination,
+    webhook_sender,
+)
 
 Cli = Callable[..., Result]
 
@@ -79,6 +92,7 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
     authorizations: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
 
     def answer(self, key: str, body: dict[str, Any], content_type: str) -> int | None:
         with self.lock:
@@ -109,6 +123,7 @@ def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(size))
             key = self.headers.get("Idempotency-Key", "")
             receiver.authorizations.append(self.headers.get("Authorization", ""))
+            receiver.paths.append(self.path)
             if receiver.mode == "drip":
                 self.drip(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 return
@@ -472,3 +487,41 @@ def test_a_webhook_label_hides_secrets() -> None:
     found = parse_destination("webhook:https://bot:pa55@hooks.example.com:8443/in?key=abc")
     assert found == Destination("webhook", "https://bot:pa55@hooks.example.com:8443/in?key=abc")
     assert found.label == "webhook:https://bot:***@hooks.example.com:8443/in?***"
+
+
+def test_an_international_url_is_sent_as_browsers_write_it(receiver: Receiver) -> None:
+    """A path in Chinese failed every attempt with Python's 'ascii' codec error (exit 1)
+    after --to had accepted it; it is percent-encoded as UTF-8, a host name written in
+    IDNA, as browsers and curl send them."""
+    found = parse_destination(f"webhook:{receiver.url}/钩子?渠道=企业微信")
+    path = "/%E9%92%A9%E5%AD%90?%E6%B8%A0%E9%81%93=%E4%BC%81%E4%B8%9A%E5%BE%AE%E4%BF%A1"
+    assert found.target == receiver.url + path
+    assert webhook_sender(found.target, timeout=5)("m-1", b"{}").verdict == "delivered"
+    assert receiver.paths == [urlsplit(receiver.url).path + path]
+    idna = parse_destination("webhook:https://u:密码@例子.测试:8443/a%20b")
+    assert idna.target == "https://u:%E5%AF%86%E7%A0%81@xn--fsqu00a.xn--0zwm56d:8443/a%20b"
+    with pytest.raises(BadDestination, match="cannot be written in IDNA"):
+        parse_destination("webhook:http://" + "例" * 70 + ".cn/")
+
+
+def test_retry_after_in_seconds_or_as_an_http_date() -> None:
+    """RFC 9110 allows both forms; the date form was ignored (retried after the backoff)."""
+
+    def header(value: str) -> Message:
+        message = Message()
+        message["Retry-After"] = value
+        return message
+
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)
+    waited = _retry_after(header(email.utils.format_datetime(soon, usegmt=True)))
+    assert waited is not None and 18 <= waited <= 20
+    assert _retry_after(header("Wed, 21 Oct 2015 07:28:00 GMT")) == 0  # past: at once
+    assert _retry_after(header("7")) == 7
+    assert _retry_after(header("soon")) is None and _retry_after(Message()) is None
+
+
+def test_a_redirect_without_a_location_says_what_it_is() -> None:
+    """`HTTP 304 Not Modified to ?` printed a '?' for the missing Location."""
+    outcome = _answer(304, "Not Modified", Message(), io.BytesIO(b""))
+    assert outcome.verdict == "stop"
+    assert outcome.detail == "HTTP 304 Not Modified (not an answer to a POST; check the URL)"

@@ -1235,6 +1235,7 @@ def report(
     problems = rc.check_range(moment, low, high, [c.kind for c in chosen])
     if problems:
         fail(problems)
+    emit(rc.range_warnings(checked, moment, high, [c.kind for c in chosen]), loaded.texts)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
             checked = _sources_or_fail(loaded, engine)

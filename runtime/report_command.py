@@ -23,7 +23,7 @@ from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, did_you_mean
 from segl.runtime import json_text
 from segl.runtime.engines import Engine
 from segl.runtime.store import create_kept_table
@@ -131,6 +131,42 @@ def check_range(
             )
         ]
     return []
+
+
+def range_warnings(
+    project: ir.Project, as_of: dt.datetime, end: dt.datetime | None, kinds: Sequence[str]
+) -> list[Diagnostic]:
+    """W0602 for an as-of in the future (as `segl run` says it): the results are stored
+    under it and an experiment's assignments are dated by it; W0603 for a --to after the
+    as-of: entries and cohorts are counted up to the as-of only."""
+    from segl.compiler.timeutil import now_in
+    from segl.runtime.run import FUTURE
+
+    found: list[Diagnostic] = []
+    if as_of > now_in(project.timezone) + FUTURE:
+        found.append(
+            Diagnostic(
+                "W0602",
+                f"the reports are computed as of {as_of:%Y-%m-%d %H:%M:%S}, which is in the "
+                "future: they count what has happened so far, and are stored as that as-of's "
+                "results (an experiment's new assignments are dated by it)",
+                None,
+                ("leave --as-of out for now, or give the time you meant",),
+                Severity.WARNING,
+            )
+        )
+    if end is not None and end > as_of and any(kind in RANGED for kind in kinds):
+        found.append(
+            Diagnostic(
+                "W0603",
+                f"--to {end:%Y-%m-%d %H:%M:%S} is after the as-of {as_of:%Y-%m-%d %H:%M:%S}: "
+                "entries and cohorts are counted up to the as-of only",
+                None,
+                ("pass a later --as-of to count them to --to",),
+                Severity.WARNING,
+            )
+        )
+    return found
 
 
 def compute(

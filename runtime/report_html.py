@@ -18,11 +18,13 @@ small enough that escaping each value where it is written is easy to check.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from segl.compiler import ir
 from segl.compiler.reports import model
@@ -88,9 +90,7 @@ def render_html(results: Sequence[Json], context: Mapping[str, Any]) -> str:
         definition = _definition(context, result)
         figures[chart_id] = figure(result, definition)
         sections.append(_section(index, chart_id, result, definition, context))
-    generated = context.get("generated_at") or dt.datetime.now(dt.UTC).isoformat(
-        sep=" ", timespec="seconds"
-    )
+    generated = context.get("generated_at") or _now_in_zone(context.get("timezone"))
     return "".join(
         [
             '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n',
@@ -449,6 +449,14 @@ def _table(header: Sequence[str], cells: Sequence[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _now_in_zone(zone: object) -> str:
+    """When the page was made, in the project's zone as every other time on it."""
+    now = dt.datetime.now(dt.UTC)
+    with contextlib.suppress(ValueError, KeyError):  # an odd zone: UTC, stated
+        now = now.astimezone(ZoneInfo(str(zone or "UTC")))
+    return f"{now:%Y-%m-%d %H:%M:%S} ({now.tzname()})"
+
+
 def _cell(value: Any, column: str) -> str:
     if value is None and column.startswith("period "):
         return f'<td class="incomplete" data-incomplete="true">{INCOMPLETE}</td>'
@@ -463,7 +471,13 @@ def _number(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        # the rows behind a chart in full, as the JSON holds them (4 digits showed a
+        # median of 90000 s as 9e+04): whole numbers grouped, others as Python writes them
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return repr(value)
+    if isinstance(value, int):
+        return f"{value:,}"
     return str(value)
 
 

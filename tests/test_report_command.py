@@ -588,3 +588,19 @@ def test_a_range_in_the_future_is_refused_only_where_a_range_bounds_something() 
         assert [d.code for d in check_range(as_of, future, later, kinds)] == ["E0821"]
     backwards = check_range(as_of, later, future, ["report"])
     assert [d.code for d in backwards] == ["E0821"]
+
+
+def test_a_future_as_of_or_a_range_past_the_as_of_warns(cli: Cli, either: tuple[Path, str]) -> None:
+    """`segl run` warned of a future as-of (W0602), `segl report` said nothing while it
+    stored results under it; a --to after the as-of printed the range asked for without
+    saying that nothing after the as-of is counted (the delivery probe of 2026-12-05)."""
+    root, url = either
+    ahead = (dt.datetime.now() + dt.timedelta(days=400)).strftime("%Y-%m-%d")
+    future = cli("report", str(root), "--db", url, "--as-of", ahead, "--format", "json")
+    assert future.code == 0, future.output
+    assert "W0602 warning: the reports are computed as of" in future.err
+    past_to = cli("report", str(root), "--db", url, "--as-of", AS_OF, "--to", "2027-01-01")
+    assert past_to.code == 0, past_to.output
+    assert "W0603 warning: --to 2027-01-01 00:00:00 is after the as-of" in past_to.err
+    plain = cli("report", str(root), "--db", url, "--as-of", AS_OF)
+    assert plain.code == 0 and "W06" not in plain.err

@@ -26,6 +26,7 @@ from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.reports.rule_text import condition_text, event_text
 from segl.dsl.parser import parse_program
+from segl.runtime import report_html
 from segl.runtime.reference.reports import evaluate_report
 from segl.runtime.report_html import (
     INCOMPLETE,
@@ -508,3 +509,14 @@ def test_the_migration_page_draws_in_chromium(tmp_path: Path) -> None:
             browser.close()
     assert errors == []
     assert requests == [file.as_uri()], "the page fetched something besides itself"
+
+
+def test_the_rows_behind_a_chart_show_every_digit() -> None:
+    """The Rows table printed 4 significant digits: a median of 90,000 s read 9e+04 and
+    110,500 read 1.105e+05 (the delivery probe of 2026-12-05). It shows what JSON holds."""
+    assert report_html._number(90000.0) == "90,000"
+    assert report_html._number(110500.0) == "110,500"
+    assert report_html._number(1 / 12) == "0.08333333333333333"
+    assert report_html._number(12345) == "12,345"
+    assert report_html._number(None) == "null" and report_html._number(True) == "true"
+    assert report_html._number(1e300) == "1e+300"

@@ -5,6 +5,7 @@ errors. Bad input never shows a traceback."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import errno
 import json
@@ -766,6 +767,11 @@ def show_person(
 @db_option
 @click.option("--journey", "journey", default=None, help="Only this journey.")
 @as_of_option
+@click.option(
+    "--undelivered",
+    is_flag=True,
+    help="Only the sent decisions segl deliver has not delivered (nor seen refused) yet.",
+)
 @format_option("text", "jsonl")
 @lock_timeout_option
 def show_outbox(
@@ -774,11 +780,14 @@ def show_outbox(
     db_url: str | None,
     journey: str | None,
     as_of: str | None,
+    undelivered: bool,
     fmt: str,
     lock_timeout: float,
 ) -> None:
     """The journeys' committed decisions (runs up to --as-of): one per journey, user,
-    entry and step, with its status and message id."""
+    entry and step, with its status, message id and, in the table, whether it was
+    delivered."""
+    from segl.runtime.delivery import DeliveryLog
     from segl.runtime.outbox import as_json, read_outbox
     from segl.runtime.run import store_of
     from segl.runtime.tables import format_table
@@ -789,22 +798,54 @@ def show_outbox(
     moment = resolve_as_of(as_of, loaded) if as_of is not None else None
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         try:
-            rows = read_outbox(engine, store_of(loaded, engine), journey, moment)
+            store = store_of(loaded, engine)
+            rows = read_outbox(engine, store, journey, moment)
+            states = DeliveryLog(engine, store).states()
         except EngineError as err:
             refused(engine, err, FOREIGN_RESULTS)
     # a journey no longer in the rules still has its decisions (a retired one): shown
     if journey is not None and journey not in names and not rows:
         hints = _journey_hint(journey, names)
         fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
+    delivery = {str(r["message_id"]): _delivery_of(r, states) for r in rows}
+    if undelivered:
+        rows = [r for r in rows if delivery[str(r["message_id"])] == WAITING]
     if fmt == "jsonl":
         for row in rows:
             click.echo(as_json(row))
         return
     columns = ["run_at", "journey", "step", "user", "channel", "template", "status"]
-    table = [[_outbox_cell(r, c) for c in columns] for r in rows]
+    table = [[*(_outbox_cell(r, c) for c in columns), delivery[str(r["message_id"])]] for r in rows]
     numbered = all(isinstance(r["user"], int) for r in rows)  # whole-number keys: right
-    click.echo(format_table(columns, table, right=[columns.index("user")] if numbered else []))
-    click.echo(plural(len(rows), "decision"))
+    right = [columns.index("user")] if numbered else []
+    click.echo(format_table([*columns, "delivery"], table, right=right))
+    click.echo(
+        _outbox_summary(list(delivery.values()) if not undelivered else [WAITING] * len(rows))
+    )
+
+
+WAITING = "waiting"  # a sent decision segl deliver has not delivered, nor seen refused
+
+
+def _delivery_of(row: dict[str, Any], states: dict[str, str]) -> str:
+    """`delivered` or `refused` (segl deliver's record), `waiting` for a sent decision
+    without one, `-` for a decision that is never sent (skipped, capped, ...)."""
+    if row["status"] != "sent":
+        return "-"
+    return states.get(str(row["message_id"]), WAITING)
+
+
+def _outbox_summary(deliveries: list[str]) -> str:
+    """`3 decisions: 2 sent (1 delivered, 1 waiting for segl deliver)`."""
+    text = plural(len(deliveries), "decision")
+    sent = [d for d in deliveries if d != "-"]
+    if not sent:
+        return text
+    counts = collections.Counter(sent)
+    parts = [f"{counts[s]:,} {s}" for s in ("delivered", "refused") if counts[s]]
+    if counts[WAITING]:
+        parts.append(f"{counts[WAITING]:,} waiting for segl deliver")
+    return f"{text}: {len(sent):,} sent ({', '.join(parts)})"
 
 
 @show.command(name="journey")

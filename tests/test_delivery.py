@@ -293,12 +293,42 @@ def test_a_refused_message_is_recorded_and_not_retried(
     assert again.code == 0, again.output
     assert "already delivered 29, refused before 2 (not retried)" in again.out
     assert len(receiver.received) == 31
+    # `show outbox` says which were delivered or refused, and lists what still waits
+    table = cli("show", "outbox", root, "--db", url)
+    assert table.code == 0, table.output
+    lines = table.out.splitlines()
+    assert lines[0].split()[-2:] == ["status", "delivery"]
+    assert sum(line.endswith(" refused") for line in lines) == 2
+    assert lines[-1].endswith(": 31 sent (29 delivered, 2 refused)"), lines[-1]
+    waiting = cli("show", "outbox", root, "--db", url, "--undelivered", "--format", "jsonl")
+    assert waiting.code == 0 and waiting.out == ""
     # ... unless asked to retry them
     receiver.reject.clear()
     retried = cli("deliver", root, "--db", url, "--to", to, "--retry-failed", *FAST)
     assert retried.code == 0, retried.output
     assert "delivered 2, failed 0, already delivered 29" in retried.out
     assert Counter(receiver.accepted) == Counter(m["message_id"] for m in messages)
+
+
+def test_show_outbox_lists_what_waits_for_delivery(
+    cli: Cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Nothing showed which sent decisions `segl deliver` had not delivered yet (the
+    'delivery lag' docs/journeys.md tells operators to watch): `--undelivered` does, in
+    both formats, with the keys of every decision."""
+    root, url = project
+    messages = sent(cli, root, url)
+    waiting = cli("show", "outbox", root, "--db", url, "--undelivered", "--format", "jsonl")
+    assert [json.loads(line) for line in waiting.out.splitlines()] == messages
+    table = cli("show", "outbox", root, "--db", url, "--undelivered")
+    assert table.out.splitlines()[-1] == "31 decisions: 31 sent (31 waiting for segl deliver)"
+    first = messages[0]["journey"]
+    done = cli("deliver", root, "--db", url, "--journey", first, "--to", f"file:{tmp_path / 'o'}")
+    assert done.code == 0, done.output
+    still = cli("show", "outbox", root, "--db", url, "--undelivered", "--format", "jsonl")
+    assert [json.loads(line) for line in still.out.splitlines()] == [
+        m for m in messages if m["journey"] != first
+    ]
 
 
 def test_the_timeout_bounds_a_whole_attempt(receiver: Receiver) -> None:

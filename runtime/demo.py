@@ -112,6 +112,9 @@ def _fresh(path: Path) -> None:
         problem = f"--db {path} is a folder"
     elif not path.absolute().parent.is_dir():
         problem = f"--db {path}: there is no folder {path.absolute().parent}"
+    elif path.exists() and not path.is_file():  # a device, a pipe, a socket: size 0
+        problem = f"--db {path} is not a file: segl demo replaces only a warehouse"
+        hint = "it was left as it is; " + hint
     elif path.exists() and path.stat().st_size > 0:
         try:
             with path.open("rb") as file:

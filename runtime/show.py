@@ -23,7 +23,7 @@ from segl.runtime.engines import Engine
 from segl.runtime.migration import stored_fingerprints
 from segl.runtime.project import LoadedProject, in_file_order
 from segl.runtime.store import StoredRuns
-from segl.runtime.tables import format_table, share
+from segl.runtime.tables import format_table, printable, share
 
 # the persons of the run shown, read from the stored map (a CTE of the standalone query)
 PERSONS_CTE = "persons"
@@ -165,7 +165,8 @@ def segment_report(
     sample_query = members.order_by(key_order(target, project, col("user_id")), copy=False).limit(
         exp.Literal.number(sample), copy=False
     )
-    sampled = [str(row[0]) for row in engine.query(render(sample_query, target, pretty=False))]
+    query = render(sample_query, target, pretty=False)
+    sampled = [printable(str(row[0])) for row in engine.query(query)]
     title = f' "{segment.title}"' if segment.title else ""
     lines = [
         f"segment {name}{title}",

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from segl.runtime.run import RunSummary
+
+
+# characters a terminal acts on or that hide in a line: controls (ESC starts a colour or
+# a window title, CR and LF forge lines), line separators, bidi and zero-width marks
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with what a terminal would act on written as escapes (`\\x1b`, `\\n`,
+    `\\u202e`): a warehouse value printed in a table never moves the cursor, colours
+    the screen, sets the window title or forges a line."""
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def display_width(text: str) -> int:
@@ -35,9 +54,10 @@ def format_table(
         for i in range(len(headers))
     ]
     widths = [
-        max([display_width(h), *(display_width(r[i]) for r in cells)])
+        max([display_width(printable(h)), *(display_width(r[i]) for r in cells)])
         for i, h in enumerate(headers)
     ]
+    headers = [printable(h) for h in headers]
     line = "  ".join(_pad(h, w, n) for h, w, n in zip(headers, widths, numeric, strict=True))
     rule = "  ".join("-" * w for w in widths)
     body = [
@@ -54,7 +74,7 @@ def _cell(value: object) -> str:
         return f"{value:,.2f}" if not value.is_integer() else f"{int(value):,}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return str(value)
+    return printable(str(value))
 
 
 def share(part: int, whole: int) -> str:

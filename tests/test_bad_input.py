@@ -563,3 +563,36 @@ tag spend = sum(orders.amount)
         assert f"is {held} in the database" in block[0], block
         assert f"its ID kind 'member' is declared {declared}" in block[0], block
         assert f"(member_no: {fits_as}; IDs are compared as text)" in block[-1], block
+
+
+def test_warehouse_text_cannot_drive_the_terminal(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """User keys and values went to the terminal raw: an ESC sequence coloured the screen
+    or set the window title (OSC survives click's stripping when piped), a newline forged
+    a line of the sample or the table. They are printed as escapes."""
+    rules = """source users from table "users" key user_id {
+    user_id: string
+    city: string
+}
+tag city = users.city
+segment everyone = true
+report by_city over users by city { n = count() }
+"""
+    root = write_project({"rules.segl": rules})
+    warehouse = tmp_path / "esc.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE users (user_id VARCHAR, city VARCHAR)")
+    rows = [("u\x1b[31mRED\x1b[0m", "\x1b]0;pwned\x07city"), ("u2\nfake line", "北京\u202e")]
+    con.executemany("INSERT INTO users VALUES (?, ?)", rows)
+    con.close()
+    url = db_url(warehouse)
+    assert cli("run", root, "--db", url, "--as-of", ANCHOR).code == 0
+    shown = cli("show", "segment", "everyone", "-p", root, "--db", url)
+    report = cli("report", "by_city", root, "--db", url, "--as-of", ANCHOR)
+    for result in (shown, report):
+        assert result.code == 0, result.output
+        assert not any(ch in result.out for ch in "\x1b\x07\r\u202e"), repr(result.out)
+    assert r"u\x1b[31mRED\x1b[0m" in shown.out and r"u2\nfake line" in shown.out
+    assert r"\x1b]0;pwned\x07city" in report.out and r"北京\u202e" in report.out
+    assert not any(line.startswith("fake line") for line in shown.out.splitlines())

@@ -6,7 +6,9 @@ checks both), and writes nothing it should not."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -187,6 +189,21 @@ def two_runs(cli: Cli, write_project: WriteProject, warehouse: Path) -> tuple[Pa
         ran = cli("run", root, "--db", url, "--as-of", as_of)
         assert ran.code == 0, ran.output
     return root, url
+
+
+def test_demo_never_replaces_a_pipe_or_a_device(cli: Cli, tmp_path: Path) -> None:
+    """A FIFO or a device node has size 0, so it skipped the header check and was deleted
+    and replaced by a warehouse (as root, `--db /dev/full` removed the device)."""
+    pipe = tmp_path / "fifo"
+    os.mkfifo(pipe)
+    result = cli("demo", "--db", pipe, "--users", "10")
+    assert result.code == 1, result.output
+    assert re.search(r"^E0605 --db .*fifo is not a file", result.err, re.M)
+    assert "hint: it was left as it is" in result.err
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    null = cli("demo", "--db", "/dev/null", "--users", "10")
+    assert null.code == 1 and "E0605 --db /dev/null is not a file" in null.err
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
 
 
 @pytest.mark.parametrize("where", ["folder", "missing-folder"])

@@ -207,6 +207,14 @@ class _Checker:
                 stmt.span,
                 'name the warehouse table (or view) it reads, e.g. from table "orders"',
             )
+        elif problem := _table_name_problem(stmt.table):
+            self.error(
+                "E0204",
+                f"source '{stmt.name}': table \"{stmt.table}\" {problem}",
+                stmt.span,
+                'a table is "table", "schema.table" or "catalog.schema.table", each part '
+                "named (a dot always separates parts)",
+            )
         columns: dict[str, Type] = {}
         for col in stmt.columns:
             if col.name in columns:
@@ -1278,6 +1286,17 @@ def _check(
         alerts,
     )
     return project, checker.diagnostics
+
+
+def _table_name_problem(table: str) -> str | None:
+    """What is wrong with a dotted table name: an empty part (`crm..users` compiled to
+    `"crm".""."users"`) or more parts than catalog, schema and table."""
+    parts = table.split(".")
+    if any(not part.strip() for part in parts):
+        return "has an empty part"
+    if len(parts) > 3:
+        return f"has {len(parts)} parts: at most 3 (catalog.schema.table)"
+    return None
 
 
 def _undeclared_key_hint(source: ir.Source, column: str) -> list[str]:

@@ -73,9 +73,13 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 # Never written raw to a terminal or a CI log: C0 controls (tab aside), DEL, C1 controls
-# (ESC and CSI start escape sequences), line/paragraph separators, bidi controls.
+# (ESC and CSI start escape sequences), line/paragraph separators, bidi controls, and the
+# zero-width characters a name can hide (the caret would point at nothing visible; the
+# joiner U+200D is left alone: emoji are made with it)
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200b\u200c\u2060\ufeff"
+    + "".join(sorted(BIDI_CONTROLS))
+    + "]"
 )
 
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")

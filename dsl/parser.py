@@ -1715,9 +1715,10 @@ def _too_deep(expr: ast.Expr, file: str) -> Diagnostic | None:
         message = f"more than {MAX_CHAIN} conditions joined by one 'and'/'or' chain"
     else:
         return None
-    return Diagnostic(
-        "E0205", message, getattr(expr, "span", None), ("split it into several tags or segments",)
-    )
+    hint = "split it into several tags or segments"
+    if ast.depth(expr) > MAX_DEPTH:
+        hint += " (each operator of a chain like a + b + c is a level)"
+    return Diagnostic("E0205", message, getattr(expr, "span", None), (hint,))
 
 
 def _statement_exprs(stmt: ast.Statement) -> list[ast.Expr]:

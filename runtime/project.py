@@ -3,6 +3,7 @@ parsed and checked together."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tomllib
@@ -327,7 +328,10 @@ def read_settings(root: Path) -> Settings:
             f"unknown time zone '{timezone}'",
             *(_zone_named(timezone) or ("e.g. Asia/Shanghai or UTC",)),
         ) from None
-    prefix = toml.get("output", "prefix", str) or "segl_"
+    given = toml.get("output", "prefix", str)
+    if given == "":  # not silently the default: result tables would be named like it says
+        raise toml.error("output", "prefix", "output prefix is empty: leave it out for segl_")
+    prefix = given or "segl_"
     if not prefix.replace("_", "a").isalnum():
         raise toml.error("output", "prefix", "output prefix may only hold letters, digits and '_'")
     given = toml.get("project", "name", str)
@@ -457,6 +461,15 @@ def _shown(folder: Path) -> Path:
 
 def no_such_path(path: Path) -> Diagnostic:
     hint = "give a folder holding segl.toml, or .segl files (the current folder by default)"
+    if path.is_symlink():  # it exists as a link whose target does not
+        try:
+            path.resolve(strict=True)
+            why = "a broken link"
+        except RuntimeError:  # Python 3.11 raises it for a loop
+            why = "a loop of links"
+        except OSError as err:
+            why = "a loop of links" if err.errno == errno.ELOOP else "a broken link"
+        return Diagnostic("E0104", f"{path} is {why}", None, (hint,))
     return Diagnostic("E0104", f"no such project folder or file: {path}", None, (hint,))
 
 

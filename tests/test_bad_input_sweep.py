@@ -719,3 +719,22 @@ def test_a_bad_step_window_is_reported_once(cli: Cli, write_project: WriteProjec
     assert result.code == 1, result.output
     located(result, rules, "1 month", "E0807")
     assert result.err.count("E0807") == 1 and "W0801" not in result.err
+
+
+def test_a_project_path_that_is_a_link_to_nothing_says_so(cli: Cli, tmp_path: Path) -> None:
+    """A loop of links read `no such project folder or file` (a dangling one said it)."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    (tmp_path / "c").symlink_to(tmp_path / "nowhere")
+    looped = cli("check", tmp_path / "a")
+    assert looped.code == 1 and f"E0104 {tmp_path / 'a'} is a loop of links" in looped.err
+    broken = cli("check", tmp_path / "c")
+    assert broken.code == 1 and f"E0104 {tmp_path / 'c'} is a broken link" in broken.err
+
+
+def test_an_empty_output_prefix_is_refused(cli: Cli, tmp_path: Path) -> None:
+    """`prefix = ""` silently became `segl_`: the tables were not named as it said."""
+    (tmp_path / "segl.toml").write_text('[project]\nname = "p"\n[output]\nprefix = ""\n')
+    (tmp_path / "r.segl").write_text('source users from table "users" key user_id {\n}\n')
+    result = cli("check", tmp_path)
+    assert result.code == 1 and "E0105 output prefix is empty" in result.err

@@ -130,6 +130,26 @@ def stopped_by_signals() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+@contextmanager
+def stop_between_messages() -> Iterator[Callable[[], str | None]]:
+    """`segl deliver`'s Ctrl-C: the first SIGINT or SIGTERM asks the delivery to stop after
+    the message in flight (it is finished and recorded, the summary printed); a second one
+    aborts at once (KeyboardInterrupt, as any command)."""
+    received: list[int] = []
+
+    def stop(number: int, _frame: object) -> None:
+        received.append(number)
+        if len(received) > 1:
+            raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, stop) for number in StopSignals.SIGNALS}
+    try:
+        yield lambda: signal.Signals(received[0]).name if received else None
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def _config_texts(diagnostics: list[Diagnostic]) -> dict[str, str]:
     """The text of segl.toml for diagnostics that point into it (to show the line)."""
     texts: dict[str, str] = {}
@@ -1072,7 +1092,10 @@ def deliver(
             err=True,
         )
 
-    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
+    with (
+        open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine,
+        stop_between_messages() as stop_requested,
+    ):
         try:
             report = delivery.Delivery(
                 engine,
@@ -1083,6 +1106,7 @@ def deliver(
                 retry_failed=retry_failed,
                 on_retry=retrying,
                 user_agent=f"segl/{segl_version()}",
+                stop_requested=stop_requested,
             ).run()
         except EngineError as err:
             refused(

@@ -471,10 +471,11 @@ class Report:
     last_error: str | None = None
     refused_ids: list[str] = field(default_factory=list)
     stopped: Verdict | None = None  # why it stopped early: `retry` (down) or `stop`
+    interrupted: str | None = None  # the signal that stopped it between messages (SIGINT)
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and self.not_tried == 0
+        return self.failed == 0 and self.not_tried == 0 and self.interrupted is None
 
     @property
     def undelivered(self) -> int:
@@ -518,6 +519,9 @@ class Delivery:
     sleep: Callable[[float], None] = time.sleep
     on_retry: Callable[[Retrying], None] | None = None
     user_agent: str = "segl"
+    # a stop asked for (Ctrl-C): the name of the signal, looked at between messages and
+    # while waiting to retry; the message in flight is finished and recorded first
+    stop_requested: Callable[[], str | None] = lambda: None
 
     def run(self) -> Report:
         log = DeliveryLog(self.engine, self.store)
@@ -527,7 +531,15 @@ class Delivery:
             log.ensure()
         send = self.send or sender_for(self.destination, self.policy, self.user_agent)
         for index, (message_id, body) in enumerate(todo):
+            if (signal_name := self.stop_requested()) is not None:
+                report.interrupted = signal_name
+                report.not_tried = len(todo) - index
+                break
             outcome = self._deliver_one(log, send, message_id, body)
+            if outcome.verdict == "retry" and self.stop_requested() is not None:
+                report.interrupted = self.stop_requested()
+                report.not_tried = len(todo) - index  # this one too: it waits, not failed
+                break
             if outcome.verdict == "delivered":
                 report.delivered += 1
                 continue
@@ -586,8 +598,19 @@ class Delivery:
             delay = self.policy.delay(attempt, outcome.retry_after)
             if self.on_retry is not None:
                 self.on_retry(Retrying(message_id, attempt, attempts, outcome.detail, delay))
-            self.sleep(delay)
+            if not self._wait(delay):
+                return outcome  # stopped while waiting: the message waits for the next delivery
         raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
+
+    def _wait(self, delay: float) -> bool:
+        """Sleep `delay` seconds, in short steps so that a stop asked for meanwhile ends the
+        wait (a Retry-After of 30 s); False when it did."""
+        end = time.monotonic() + delay
+        while (left := end - time.monotonic()) > 0:
+            if self.stop_requested() is not None:
+                return False
+            self.sleep(min(left, 0.1))
+        return self.stop_requested() is None
 
     def _row(self, outcome: Outcome, attempt: int) -> tuple[str, str]:
         """The status and detail an attempt is recorded with."""
@@ -609,6 +632,13 @@ def describe_failure(report: Report, destination: Destination) -> tuple[str, tup
         f"last error: {report.last_error}"
     )
     hints: list[str] = []
+    if report.interrupted is not None:
+        waiting = "message" if report.not_tried == 1 else "messages"
+        message = (
+            f"stopped by {report.interrupted}: {report.not_tried:,} {waiting} not delivered to "
+            f"{destination.label} yet"
+        )
+        hints.append("every message sent was recorded; run `segl deliver` again to send the rest")
     if report.stopped == "stop":
         hints.append(
             "that answer is about the destination, not the message (a wrong URL or token, "

@@ -444,6 +444,47 @@ def test_a_delivery_killed_half_way_resumes_without_loss(
     assert delivered_ids(url) == ids  # one delivered row per message
 
 
+def test_ctrl_c_finishes_the_message_in_flight_and_says_what_waits(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver, tmp_path: Path
+) -> None:
+    """SIGINT printed `aborted` (exit 2) and the message in flight, delivered but not
+    recorded, went out again with the next delivery. Now the first Ctrl-C stops between
+    messages: the one in flight is finished and recorded, the summary printed, E0720 says
+    how many wait (exit 1), and the next delivery sends no message twice."""
+    root, url = project
+    receiver.delay = 0.2  # a Ctrl-C lands while a message is in flight
+    to = f"webhook:{receiver.url}"
+    command = [sys.executable, "-m", "segl.runtime.cli", "deliver", str(root), "--db", url]
+    process = subprocess.Popen(
+        [*command, "--to", to, *FAST],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(receiver.received) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, (out, err)
+    assert "Traceback" not in err and "aborted" not in err
+    done = len(receiver.accepted)
+    assert 4 <= done < 31
+    assert out.strip() == f"delivered {done}, failed 0, already delivered 0, not tried {31 - done}"
+    assert f"E0720 stopped by SIGINT: {31 - done} messages not delivered" in err
+    assert delivered_ids(url) == Counter(receiver.accepted)  # the one in flight recorded
+    resumed = cli("deliver", root, "--db", url, "--to", to, *FAST)
+    assert resumed.code == 0, resumed.output
+    assert f"delivered {31 - done}, failed 0, already delivered {done}" in resumed.out
+    assert max(Counter(receiver.accepted).values()) == 1  # none sent twice
+
+
 def test_delivered_but_not_recorded_is_sent_again_with_its_key(
     cli: Cli, project: tuple[Path, str], receiver: Receiver
 ) -> None:

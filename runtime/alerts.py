@@ -163,16 +163,23 @@ def stale_detail(as_of: dt.datetime, stale: Sequence[tuple[dt.timedelta, dt.date
 
 
 def _span(delta: dt.timedelta) -> str:
-    """`7 days`, `6 hours`, `15 minutes`, `1.5 hours`."""
-    for unit, size in (("day", dt.timedelta(days=1)), ("hour", dt.timedelta(hours=1))):
-        if delta >= size and delta % size == dt.timedelta(0):
-            count = delta // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    if delta < dt.timedelta(hours=1):
-        minutes = delta / dt.timedelta(minutes=1)
-        return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
-    hours = delta / dt.timedelta(hours=1)
-    return f"{hours:g} hours"
+    """`7 days`, `6 hours`, `15 minutes`; a span of no whole unit in its largest units:
+    `28 days 1 hour 34 minutes` (not `673.567 hours`), seconds only under a minute."""
+    parts: list[str] = []
+    left = delta
+    for unit, size in (
+        ("day", dt.timedelta(days=1)),
+        ("hour", dt.timedelta(hours=1)),
+        ("minute", dt.timedelta(minutes=1)),
+    ):
+        count = left // size
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+            left -= count * size
+    if not parts or (left and delta < dt.timedelta(minutes=1)):
+        seconds = left.total_seconds()
+        parts.append(f"{seconds:g} second{'s' if seconds != 1 else ''}")
+    return " ".join(parts)
 
 
 def _notifies(

@@ -609,3 +609,17 @@ def test_an_alert_line_tells_its_two_sides_apart(
     """The run summary's `value op threshold`: rounded to 4 digits, 120,999 of 121,000
     printed `1 <= 1 is false` against 99.999% (the probe of 2026-12-05)."""
     assert alert_run.compared_text(value, op, threshold) == text
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (dt.timedelta(days=21), "21 days"),
+        (dt.timedelta(hours=1, minutes=30), "1 hour 30 minutes"),
+        (dt.timedelta(days=28, hours=1, minutes=34, seconds=1), "28 days 1 hour 34 minutes"),
+        (dt.timedelta(seconds=30), "30 seconds"),
+    ],
+)
+def test_a_stale_reference_span_reads_in_whole_units(delta: dt.timedelta, text: str) -> None:
+    """W0902 printed `673.567 hours older` for a span of no whole unit."""
+    assert alert_run._span(delta) == text

@@ -919,10 +919,9 @@ def _outbox_cell(row: dict[str, Any], column: str) -> object:
 
 
 def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
-    import difflib
+    from segl.dsl.diagnostics import did_you_mean
 
-    found = [f"did you mean '{n}'?" for n in difflib.get_close_matches(name, names, n=1)]
-    return (*found, "journeys: " + (", ".join(names) or "none"))
+    return (*did_you_mean(name, names), "journeys: " + (", ".join(names) or "none"))
 
 
 @show.command(name="migration")

@@ -839,9 +839,7 @@ def show_outbox(
     numbered = all(isinstance(r["user"], int) for r in rows)  # whole-number keys: right
     right = [columns.index("user")] if numbered else []
     click.echo(format_table([*columns, "delivery"], table, right=right))
-    click.echo(
-        _outbox_summary(list(delivery.values()) if not undelivered else [WAITING] * len(rows))
-    )
+    click.echo(_outbox_summary([delivery[str(r["message_id"])] for r in rows]))
 
 
 WAITING = "waiting"  # a sent decision segl deliver has not delivered, nor seen refused
@@ -973,8 +971,12 @@ def show_migration(
             "layerings: " + (", ".join(layerings) or "none"),
         )
         kind = project_of(loaded).kind_of(layering)
-        message = f"'{layering}' is a {kind}, not a layering" if kind else "unknown layering"
-        fail([Diagnostic("E0301", message if kind else f"{message} '{layering}'", None, hints)])
+        message = (
+            f"'{layering}' is a {kind}, not a layering"
+            if kind
+            else f"unknown layering '{layering}'"
+        )
+        fail([Diagnostic("E0301", message, None, hints)])
     if fmt == "html" and out is None:
         raise click.UsageError("--format html needs --out FILE")
     if out is not None:

@@ -605,11 +605,13 @@ class Delivery:
     def _wait(self, delay: float) -> bool:
         """Sleep `delay` seconds, in short steps so that a stop asked for meanwhile ends the
         wait (a Retry-After of 30 s); False when it did."""
-        end = time.monotonic() + delay
-        while (left := end - time.monotonic()) > 0:
+        left = delay
+        while left > 0:
             if self.stop_requested() is not None:
                 return False
-            self.sleep(min(left, 0.1))
+            step = min(left, 0.1)
+            self.sleep(step)
+            left -= step
         return self.stop_requested() is None
 
     def _row(self, outcome: Outcome, attempt: int) -> tuple[str, str]:

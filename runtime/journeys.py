@@ -137,6 +137,8 @@ class JourneyRun:
         self.assigned: HoldoutAssignments = {}
         self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
         self._shares: ShareHistory | None = None  # the committed shares, read once
+        # (holdout, salt) -> its held-out decisions predate its first share (_predates_shares)
+        self._older_than_shares: dict[tuple[str, str], bool] = {}
         self._key: ColumnType | None = None
         # with an identity: the committed state's keys that are no person's key any more ->
         # the person each belongs to now (read once the last run is known)
@@ -668,6 +670,7 @@ class JourneyRun:
         for holdout in self.journeys.holdouts_of(journey):
             shares = self._share_history().get((holdout.name, holdout.salt), [])
             unchanged = all(share == holdout.share for _, share in shares)
+            unchanged = unchanged and not self._predates_shares(holdout)
             read = self._assignments_read.setdefault((holdout.name, holdout.salt), set())
             wanted = {e.user for e in entries if not unchanged or e.user in merged}
             users = sorted(wanted - read, key=model.user_text)
@@ -722,33 +725,95 @@ class JourneyRun:
         ]
         checked = (model.SENT, model.CAPPED, model.HELD_OUT)
         table = self.store.outbox
+        older = self._predates_shares(holdout)
+        since = [] if older else [shares[0][0]]
         where = and_all(
             [
                 self._committed(table),
-                exp.GTE(this=col("as_of"), expression=target.timestamp(shares[0][0])),
+                *(exp.GTE(this=col("as_of"), expression=target.timestamp(t)) for t in since),
                 exp.In(this=col("status"), expressions=[target.string(s) for s in checked]),
                 exp.In(this=col("journey"), expressions=[target.string(n) for n in covered]),
                 self._users_in(sorted(persons, key=model.user_text), column="user_id"),
             ]
         )
+        # the status of the earliest decision tells a held-out user before the shares
+        rank = exp.Case(
+            ifs=[
+                exp.If(
+                    this=col("status").eq(target.string(model.HELD_OUT)), true=exp.Literal.number(1)
+                )
+            ],
+            default=exp.Literal.number(0),
+        )
         query = (
-            exp.Select(expressions=[col("user_id"), exp.Min(this=col("as_of"))])
+            exp.Select(expressions=[col("user_id"), col("as_of"), exp.Max(this=rank)])
             .from_(table_ref(table.name), copy=False)
             .where(where, copy=False)
-            .group_by(col("user_id"), copy=False)
+            .group_by(col("user_id"), col("as_of"), copy=False)
         )
-        earliest: dict[object, tuple[dt.datetime, str, object]] = {}
-        for stored, first in self.engine.query(render(query, target, pretty=False)):
+        earliest: dict[object, tuple[dt.datetime, str, object, bool]] = {}
+        for stored, first, held_out in self.engine.query(render(query, target, pretty=False)):
             person = persons.get(stored, stored)
-            found = (self.engine.decode(first, Type.TIMESTAMP), model.user_text(stored), stored)
-            if person not in earliest or found < earliest[person]:
+            when = self.engine.decode(first, Type.TIMESTAMP)
+            found = (when, model.user_text(stored), stored, int(str(held_out)) == 1)
+            if person not in earliest or found[:2] < earliest[person][:2]:
                 earliest[person] = found
         share_at = dict(shares)
-        for person, (first, _, stored) in earliest.items():
+        alone = older and self._only_holdout(holdout)
+        for person, (first, _, stored, held_out) in earliest.items():
             key = key_text(stored)
-            if key is not None:
+            if first < shares[0][0] and alone:
+                # written by a segl that kept no shares: what it decided is the assignment
+                self.assigned[(holdout.name, holdout.salt, person)] = held_out
+            elif key is not None:
                 held = bucket_of(key, holdout.salt) < share_at.get(first, shares[0][1])
                 self.assigned[(holdout.name, holdout.salt, person)] = held
+
+    def _predates_shares(self, holdout: model.Holdout) -> bool:
+        """Whether users were held out in the holdout's journeys before the first share
+        stored: the database was written by a segl that kept no shares (before the shares
+        table), so the holdout is older than its share history and the decisions before
+        it fixed assignments too (read from their statuses). Asked once per run."""
+        key = (holdout.name, holdout.salt)
+        if key not in self._older_than_shares:
+            # the first share stored of any holdout (a holdout added after the shares began,
+            # another removed, is not taken for an older one); none: every decision is older
+            first = min((h[0][0] for h in self._share_history().values() if h), default=None)
+            older = self.last is not None and self._held_out_before(holdout, first)
+            self._older_than_shares[key] = older
+        return self._older_than_shares[key]
+
+    def _held_out_before(self, holdout: model.Holdout, first_share: dt.datetime | None) -> bool:
+        target = self.compiled.target
+        table = self.store.outbox
+        covered = [
+            j.name for j in self.journeys.journeys if holdout in self.journeys.holdouts_of(j)
+        ]
+        before = [] if first_share is None else [first_share]
+        where = and_all(
+            [
+                self._committed(table),
+                *(exp.LT(this=col("as_of"), expression=target.timestamp(t)) for t in before),
+                exp.EQ(this=col("status"), expression=target.string(model.HELD_OUT)),
+                exp.In(this=col("journey"), expressions=[target.string(n) for n in covered]),
+            ]
+        )
+        query = (
+            exp.Select(expressions=[exp.Literal.number(1)])
+            .from_(table_ref(table.name), copy=False)
+            .where(where, copy=False)
+            .limit(exp.Literal.number(1), copy=False)
+        )
+        return bool(self.engine.query(render(query, target, pretty=False)))
+
+    def _only_holdout(self, holdout: model.Holdout) -> bool:
+        """No other holdout covers a journey this one covers: a held-out decision there
+        was this holdout's."""
+        return all(
+            self.journeys.holdouts_of(j) == (holdout,)
+            for j in self.journeys.journeys
+            if holdout in self.journeys.holdouts_of(j)
+        )
 
     def _decision(
         self,

@@ -160,6 +160,37 @@ def test_holdout_assignments_stick_on_every_engine(
     assert engine.columns_of(store_of(after, engine).journey_users_work) is None
 
 
+def test_holdouts_stay_sticky_across_an_upgrade_from_before_the_shares(engine: Engine) -> None:
+    """A database a segl older than the shares table wrote has decisions but no share
+    before the upgrade; the first share stored is the rules' share at the first run after
+    it. Those decisions were ignored, so a share changed with the upgrade moved users who
+    were held out (the upgrade probe of 2026-12-05: held-out users messaged). Their first
+    decision's status is their assignment: user 4, held out at 50%, stays held out at
+    40%; users 2 and 3 are as in the test above."""
+    holdout = '\nholdout control {}% salt "hold-2026"\n'
+    before, after = (loaded_project(RULES + holdout.format(p)) for p in (50, 40))
+    assert before.project is not None
+    load_tables(engine, before.project)
+    for as_of in SCHEDULE[:3]:
+        run_loaded(before, engine, as_of)
+    shares = store_of(before, engine).holdout_shares.name
+    engine.execute_in_transaction([f"DROP TABLE {shares}"])  # an old segl made none
+    for as_of in SCHEDULE[3:]:
+        run_loaded(after, engine, as_of)
+    decided = read_outbox(engine, store_of(after, engine))
+    statuses = sorted(
+        (str(d["journey"]), int(float(str(d["user"]))), str(d["entry_at"]), str(d["status"]))
+        for d in decided
+        if float(str(d["user"])) in (2, 3, 4)
+    )
+    assert statuses == [
+        ("thanks", 2, "2026-11-02 11:30:00", "sent"),
+        ("thanks", 4, "2026-11-02 12:00:00", "held_out"),
+        ("thanks", 4, "2026-11-06 18:00:00", "held_out"),
+        ("winback", 3, str(statuses[-1][2]), "sent"),
+    ]
+
+
 def test_a_simulation_is_the_schedule_of_runs_on_every_engine(engine: Engine) -> None:
     """`segl simulate` over the schedule's instants decides what the runs decide (SPEC
     §3.2), on every engine: winback's `last_visit_at` (a max without a window) is rolled

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import importlib
 import itertools
+import os
 import re
 import time
 import weakref
@@ -577,6 +578,18 @@ def database_file(url: str, base: Path | None = None) -> Path | None:
     return file if file.is_absolute() or base is None else base / file
 
 
+def _physical(path: str) -> str:
+    """The file in its folder as the system finds it: DuckDB reads `..` by the text (the
+    folder above `links/proj` in `links/proj/../w.duckdb`) where the system follows a
+    linked `proj` first, so the file checked for and the file opened were two (a new
+    empty database made beside the link). The file itself is kept as named (its WAL
+    stays beside that name)."""
+    folder, name = os.path.split(path)
+    if not folder or ".." not in Path(folder).parts or not os.path.isdir(folder):
+        return path
+    return os.path.join(os.path.realpath(folder), name)
+
+
 def connect(
     url: str,
     *,
@@ -610,9 +623,11 @@ def connect(
             return DuckDBEngine(":memory:")
         if not Path(path).is_absolute() and base is not None:
             path = str(base / path)
+        path = _physical(path)
         return DuckDBEngine(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
     if scheme == "" and url.endswith((".duckdb", ".db")):
         path = url if Path(url).is_absolute() or base is None else str(base / url)
+        path = _physical(path)
         return DuckDBEngine(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
     opener = _OTHER_ENGINES.get(scheme)
     if opener is None:

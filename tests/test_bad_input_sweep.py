@@ -12,6 +12,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import (
     ANCHOR,
@@ -738,3 +739,27 @@ def test_an_empty_output_prefix_is_refused(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "r.segl").write_text('source users from table "users" key user_id {\n}\n')
     result = cli("check", tmp_path)
     assert result.code == 1 and "E0105 output prefix is empty" in result.err
+
+
+def test_a_relative_database_through_a_linked_project_folder(cli: Cli, tmp_path: Path) -> None:
+    """`url = "duckdb:///../db.duckdb"` in a project reached through a link (a deploy's
+    `current -> releases/X`): the system found `real/db.duckdb`, DuckDB read the `..` by
+    the text and opened (and made, empty) `links/db.duckdb` beside the link."""
+    real, links = tmp_path / "real", tmp_path / "links"
+    (real / "proj").mkdir(parents=True)
+    links.mkdir()
+    (real / "proj" / "segl.toml").write_text(
+        '[project]\nname = "p"\n[database]\nurl = "duckdb:///../db.duckdb"\n', "utf-8"
+    )
+    (real / "proj" / "r.segl").write_text(
+        'source users from table "users" key user_id {\n}\nsegment everyone = true\n', "utf-8"
+    )
+    con = duckdb.connect(str(real / "db.duckdb"))
+    con.execute("CREATE TABLE users AS SELECT * FROM range(3) t(user_id)")
+    con.close()
+    (links / "proj").symlink_to(real / "proj")
+    ran = cli("run", links / "proj", "--as-of", "2026-11-01")
+    assert ran.code == 0, ran.output
+    assert sorted(p.name for p in links.iterdir()) == ["proj"]  # nothing made beside it
+    shown = cli("show", "segment", "everyone", "-p", links / "proj")
+    assert shown.code == 0 and "3 of 3 users" in shown.out, shown.output

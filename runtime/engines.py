@@ -348,6 +348,7 @@ class DuckDBEngine(Engine):
         while True:
             try:
                 self.connection = duckdb.connect(database, read_only=read_only)
+                _quiet(self.connection)
                 return
             except duckdb.Error as err:
                 if not is_lock_conflict(err):
@@ -500,6 +501,7 @@ class _ScratchInstance:
         if self._instance is None:
             self._instance = duckdb.connect(":memory:")
         connection = self._instance.cursor()
+        _quiet(connection)
         name = f"segl_scratch_{next(self._names)}"
         connection.execute(f"ATTACH ':memory:' AS {name}")
         connection.execute(f"USE {name}")
@@ -515,6 +517,12 @@ class _ScratchInstance:
 
 
 _SCRATCH = _ScratchInstance()
+
+
+def _quiet(connection: Any) -> None:
+    """No progress bar: DuckDB draws one on stdout for a query of more than 2 s, even
+    into a file, where it broke `--format jsonl` and the run summary cron mails."""
+    connection.execute("SET enable_progress_bar = false")
 
 
 def _zoned(values: Sequence[Any]) -> bool:

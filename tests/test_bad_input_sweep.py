@@ -763,3 +763,17 @@ def test_a_relative_database_through_a_linked_project_folder(cli: Cli, tmp_path:
     assert sorted(p.name for p in links.iterdir()) == ["proj"]  # nothing made beside it
     shown = cli("show", "segment", "everyone", "-p", links / "proj")
     assert shown.code == 0 and "3 of 3 users" in shown.out, shown.output
+
+
+def test_duckdb_draws_no_progress_bar_into_the_output(tmp_path: Path) -> None:
+    """DuckDB draws a progress bar on stdout for a query of more than 2 s, into a file
+    too: it broke the first line of `segl simulate --format jsonl > x` on a large
+    warehouse. segl's connections, to a file and to scratch, have it off."""
+    from segl.runtime.engines import DuckDBEngine
+
+    setting = "SELECT current_setting('enable_progress_bar')"
+    for engine in (DuckDBEngine(str(tmp_path / "w.duckdb")), DuckDBEngine.scratch()):
+        try:
+            assert engine.query(setting) == [(False,)]
+        finally:
+            engine.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import errno
+import io
 import json
 import math
 import signal
@@ -1681,8 +1682,23 @@ def _demo_file(db: str) -> Path:
 _WRITE_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
+def _utf8_output() -> None:
+    """Output into a file or a pipe is UTF-8 whatever the locale (a GBK locale wrote an
+    export's CSV in GBK, and failed on an emoji with an internal error); on a terminal it
+    stays the terminal's encoding, with what that cannot show written as escapes."""
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue  # replaced (tests, embedding): left as it is
+        with suppress(OSError, ValueError):
+            if stream.isatty():
+                stream.reconfigure(errors="backslashreplace")
+            elif stream.encoding.lower().replace("-", "") != "utf8":
+                stream.reconfigure(encoding="utf-8", errors="strict")
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    _utf8_output()
     try:
         cli.main(args=argv, prog_name="segl", standalone_mode=False)
     except SystemExit:

@@ -6,9 +6,12 @@ checks both), and writes nothing it should not."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -777,3 +780,30 @@ def test_duckdb_draws_no_progress_bar_into_the_output(tmp_path: Path) -> None:
             assert engine.query(setting) == [(False,)]
         finally:
             engine.close()
+
+
+def test_output_into_a_file_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """Under a GBK locale (PYTHONIOENCODING=gbk stands for one) an export to a pipe came
+    out in GBK, and a value with an emoji failed with an internal error (exit 2)."""
+    (tmp_path / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    (tmp_path / "r.segl").write_text(
+        'source users from table "users" key user_id {\n  city: string\n}\n'
+        "tag city = users.city\nsegment everyone = true\n",
+        "utf-8",
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE users AS SELECT 1 AS user_id, '北京😀' AS city")
+    con.close()
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    segl = [sys.executable, "-m", "segl.runtime.cli"]
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    ran = subprocess.run([*segl, "run", str(tmp_path), "--db", url, "--as-of", "2026-11-01"],
+                         capture_output=True, env=env, check=False)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    exported = subprocess.run(
+        [*segl, "export", "segment", "everyone", "-p", str(tmp_path), "--db", url, "--with",
+         "city", "--format", "jsonl"],
+        capture_output=True, env=env, check=False,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout.decode("utf-8")) == {"user": 1, "city": "北京😀"}

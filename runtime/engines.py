@@ -319,7 +319,12 @@ def run_in_transaction(
     except BaseException:
         execute("ROLLBACK")
         raise
-    execute("COMMIT")
+    try:
+        execute("COMMIT")
+    except driver_error as err:  # the write-ahead log cannot be written (a read-only folder)
+        with contextlib.suppress(driver_error):
+            execute("ROLLBACK")
+        raise EngineError(str(err)) from None
 
 
 class DuckDBEngine(Engine):

@@ -807,3 +807,24 @@ def test_output_into_a_file_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
     )  # fmt: skip
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout.decode("utf-8")) == {"user": 1, "city": "北京😀"}
+
+
+def test_a_commit_the_database_refuses_is_an_engine_error() -> None:
+    """DuckDB in a read-only folder fails at COMMIT (its write-ahead log cannot be made):
+    the error escaped as `segl: internal error: TransactionException` (exit 2), where any
+    statement's error is E0605 with 'nothing was written'."""
+    from segl.runtime.engines import EngineError, run_in_transaction
+
+    class Refused(Exception):
+        pass
+
+    done: list[str] = []
+
+    def execute(sql: str) -> None:
+        done.append(sql)
+        if sql == "COMMIT":
+            raise Refused('Cannot open file "w.duckdb.wal": Permission denied')
+
+    with pytest.raises(EngineError, match="Permission denied"):
+        run_in_transaction(execute, ["SELECT 1"], Refused)
+    assert done == ["BEGIN", "SELECT 1", "COMMIT", "ROLLBACK"]

@@ -406,10 +406,18 @@ def _label(path: Path, root: Path | None = None) -> str:
 
 def rule_files(root: Path) -> list[Path]:
     """The .segl files of a folder (or the file itself), with the ones that cannot be read
-    (a broken link, a pipe), which `read_rule_file` refuses rather than skipping them."""
+    (a broken link, a pipe), which `read_rule_file` refuses rather than skipping them.
+    Hidden files and folders are not the project's: an editor's lock (`.#rules.segl`),
+    `.git`, `.ipynb_checkpoints`, a Mac zip's `__MACOSX` and `._rules.segl`."""
     if not root.is_dir():  # a file, or a device or pipe that read_rule_file refuses
         return [root]
-    return sorted(p for p in root.rglob("*.segl") if not p.is_dir())
+    return sorted(
+        p for p in root.rglob("*.segl") if not p.is_dir() and not _hidden(p.relative_to(root))
+    )
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") or part == "__MACOSX" for part in relative.parts)
 
 
 def read_rule_file(file: Path, label: str) -> str:
@@ -521,6 +529,9 @@ def not_a_project(folder: Path) -> Diagnostic:
     if project_name_problem(name) is not None:
         name = "my_project"
     hints = []
+    above = project_above(folder)
+    if above is not None:
+        hints.append(f"it is inside the project {_shown(above)}: run segl on that folder")
     below = projects_below(folder, limit=6)
     if below:
         listed = ", ".join(str(_shown(p.resolve())) for p in below[:5])
@@ -536,6 +547,15 @@ def not_a_project(folder: Path) -> Diagnostic:
         None,
         tuple(hints),
     )
+
+
+def project_above(folder: Path) -> Path | None:
+    """The nearest folder above `folder` that holds a segl.toml (a subfolder of rule files
+    of that project), if any."""
+    for parent in folder.resolve().parents:
+        if (parent / CONFIG_FILE).is_file():
+            return parent
+    return None
 
 
 _SKIPPED = {"node_modules", "__pycache__", "build", "dist", "site-packages"}
@@ -586,12 +606,11 @@ def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
 
 
 def no_rule_files(folder: Path) -> Diagnostic:
-    return Diagnostic(
-        "E0103",
-        f"no .segl rule files in {folder}",
-        None,
-        ("a project is a folder with a segl.toml and .segl files; see examples/retail",),
-    )
+    hints = ["a project is a folder with a segl.toml and .segl files; see examples/retail"]
+    above = project_above(folder) if not (folder / CONFIG_FILE).is_file() else None
+    if above is not None:
+        hints.insert(0, f"it is inside the project {_shown(above)}: run segl on that folder")
+    return Diagnostic("E0103", f"no .segl rule files in {folder}", None, tuple(hints))
 
 
 def errors_first(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -828,3 +828,36 @@ def test_a_commit_the_database_refuses_is_an_engine_error() -> None:
     with pytest.raises(EngineError, match="Permission denied"):
         run_in_transaction(execute, ["SELECT 1"], Refused)
     assert done == ["BEGIN", "SELECT 1", "COMMIT", "ROLLBACK"]
+
+
+def test_a_subfolder_of_a_project_names_the_project(tmp_path: Path) -> None:
+    """`segl check` in a subfolder of rule files hinted to make it a project of its own
+    (a bogus nested one), in an empty one only that it has no rule files."""
+    from segl.runtime.project import no_rule_files, not_a_project
+
+    (tmp_path / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    rules, empty = tmp_path / "rules", tmp_path / "empty"
+    rules.mkdir()
+    empty.mkdir()
+    (rules / "tags.segl").write_text("tag one = 1\n", "utf-8")
+    inside = f"it is inside the project {tmp_path}: run segl on that folder"
+    assert not_a_project(rules).hints[0] == inside
+    assert no_rule_files(empty).hints[0] == inside
+    assert "inside the project" not in " ".join(no_rule_files(tmp_path).hints)
+
+
+def test_hidden_files_and_folders_are_not_rules(cli: Cli, tmp_path: Path) -> None:
+    """An Emacs lock (`.#rules.segl`, a link to nothing) stopped every command while the
+    file was open; a notebook's checkpoint, `.git` and a Mac zip's `__MACOSX` copies were
+    read as rules (dozens of E0306 duplicates)."""
+    (tmp_path / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    rules = 'source users from table "users" key user_id {\n}\nsegment everyone = true\n'
+    (tmp_path / "rules.segl").write_text(rules, "utf-8")
+    (tmp_path / ".#rules.segl").symlink_to("user@host.1234:1700000000")
+    for copy in (".ipynb_checkpoints/rules-checkpoint.segl", ".git/x.segl", "__MACOSX/._r.segl"):
+        (tmp_path / copy).parent.mkdir(exist_ok=True)
+        (tmp_path / copy).write_text(rules, "utf-8")
+    (tmp_path / "._rules.segl").write_text("\x00\x05junk", "utf-8")
+    result = cli("check", tmp_path)
+    assert result.code == 0, result.output
+    assert "1 file, 1 source" in result.out

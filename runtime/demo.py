@@ -203,7 +203,7 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
         page = run_reports(engine, load_project(examples_dir() / "retail"), db_path, echo, matrices)
     finally:
         engine.close()
-    url = f"duckdb:///{db_path}"
+    url = shlex.quote(f"duckdb:///{db_path}")  # each line works pasted: a path with spaces
     retail = shown_example("retail")
     lines = [
         f"the reports as an HTML page (charts, the rows and the SQL behind them): {page}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import errno
+import functools
 import io
 import json
 import math
@@ -340,9 +341,35 @@ def _no_database(url: str | None, loaded: LoadedProject, chosen: str, file: str)
 
 # ---------------------------------------------------------------- commands
 
-project_argument = click.argument(
-    "project", nargs=-1, type=click.Path(), metavar="[PROJECT | FILES...]"
-)
+
+def project_argument(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`[PROJECT | FILES...]`, or `-p PROJECT` as the other commands take it (`segl run -p
+    retail` said "No such option"); both, naming two projects, is a usage error."""
+
+    @functools.wraps(command)
+    def merged(*args: Any, project: tuple[str, ...], project_option: str | None, **kw: Any) -> Any:
+        if project_option is not None:
+            if project and not (len(project) == 1 and _same_path(project[0], project_option)):
+                raise click.UsageError(
+                    f"two projects given: {' '.join(project)!r} and -p {project_option!r}; "
+                    "give one, as an argument or with -p"
+                )
+            project = (project_option,)
+        return command(*args, project=project, **kw)
+
+    with_files = click.argument(
+        "project", nargs=-1, type=click.Path(), metavar="[PROJECT | FILES...]"
+    )(merged)
+    return click.option(
+        "--project",
+        "-p",
+        "project_option",
+        default=None,
+        type=click.Path(),
+        help="The project folder (or give it as the argument).",
+    )(with_files)
+
+
 as_of_option = click.option(
     "--as-of", "as_of", default=None, help="As-of date or timestamp (project time zone)."
 )

@@ -20,6 +20,7 @@ import pytest
 from conftest import (
     ANCHOR,
     DATA,
+    RETAIL,
     Result,
     assert_caret_under,
     db_url,
@@ -861,3 +862,17 @@ def test_hidden_files_and_folders_are_not_rules(cli: Cli, tmp_path: Path) -> Non
     result = cli("check", tmp_path)
     assert result.code == 0, result.output
     assert "1 file, 1 source" in result.out
+
+
+def test_every_command_takes_the_project_as_p(cli: Cli, tmp_path: Path) -> None:
+    """`segl run -p retail` said "No such option '-p'" while show, report, alerts and
+    deliver took it; two different projects are a usage error, one twice is fine."""
+    for command in ("check", "catalog"):
+        result = cli(command, "-p", str(RETAIL))
+        assert result.code == 0, result.output
+    twice = cli("check", str(RETAIL), "-p", f"{RETAIL}/")
+    assert twice.code == 0, twice.output
+    other = cli("check", str(RETAIL), "-p", str(RETAIL.parent / "nev"))
+    assert other.code == 2 and "two projects given" in other.err
+    compiled = cli("compile", "-p", str(RETAIL), "--dialect", "postgres", "--out", tmp_path)
+    assert compiled.code == 0, compiled.output

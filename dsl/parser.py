@@ -215,7 +215,7 @@ def decode_source(data: bytes, path: str) -> str:
                     "E0101",
                     f"file is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
                     Span(path, line, column, line, column + 1, err.start, err.start + 1),
-                    ("save the file as UTF-8",),
+                    (not_utf8_hint(data),),
                 )
             ]
         ) from None
@@ -223,6 +223,14 @@ def decode_source(data: bytes, path: str) -> str:
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def not_utf8_hint(data: bytes) -> str:
+    """How to fix a file that is not UTF-8: Windows editors save UTF-16 ("Unicode"),
+    which a byte-order mark tells, or the locale's GBK, which nothing tells reliably."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return 'it is saved as UTF-16 (Notepad\'s "Unicode"): save it as UTF-8'
+    return "save the file as UTF-8 (a Windows editor may have saved it as GBK or ANSI)"
 
 
 # ------------------------------------------------------------------ transform

@@ -20,7 +20,7 @@ from segl.compiler.timeutil import known_zones, zone
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span, did_you_mean
 from segl.dsl.names import NAME
-from segl.dsl.parser import bidi_warnings, decode_source, parse_program
+from segl.dsl.parser import bidi_warnings, decode_source, not_utf8_hint, parse_program
 
 CONFIG_FILE = "segl.toml"
 DEFAULT_DB_URL = "duckdb:///segl.duckdb"
@@ -310,7 +310,8 @@ def read_settings(root: Path) -> Settings:
         )
         raise DiagnosticError([problem]) from None
     except UnicodeDecodeError:
-        problem = _config_error(path, f"{CONFIG_FILE} is not valid UTF-8", "save it as UTF-8")
+        hint = not_utf8_hint(path.read_bytes())
+        problem = _config_error(path, f"{CONFIG_FILE} is not valid UTF-8", hint)
         raise DiagnosticError([problem]) from None
     toml = _Toml(path, text, data)
     for table in TABLES:

@@ -876,3 +876,12 @@ def test_every_command_takes_the_project_as_p(cli: Cli, tmp_path: Path) -> None:
     assert other.code == 2 and "two projects given" in other.err
     compiled = cli("compile", "-p", str(RETAIL), "--dialect", "postgres", "--out", tmp_path)
     assert compiled.code == 0, compiled.output
+
+
+def test_a_utf16_file_is_named_as_such(cli: Cli, tmp_path: Path) -> None:
+    """Notepad's "Unicode" is UTF-16: the hint said only to save as UTF-8."""
+    (tmp_path / "segl.toml").write_bytes('[project]\nname = "p"\n'.encode("utf-16"))
+    (tmp_path / "r.segl").write_text("tag a = 1\n", "utf-8")
+    result = cli("check", tmp_path)
+    assert result.code == 1 and "E0105 segl.toml is not valid UTF-8" in result.err
+    assert "it is saved as UTF-16" in result.err

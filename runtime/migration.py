@@ -455,8 +455,10 @@ def change_reason(
     if fa.rules is not None and fa.rules == fb.rules:
         return None  # the same rules: every definition means the same
     return (
-        f"{kind} '{name}' cannot be compared {between}: the rules changed and a run stored "
-        "by an older segl has no fingerprint per definition"
+        f"{kind} '{name}' cannot be compared {between}: their rules' fingerprints differ "
+        "(the rules changed, or the earlier run was stored by a segl that computed them "
+        "otherwise) and a run stored by an older segl has no fingerprint per definition; "
+        f"run the rules again as of {a:%Y-%m-%d %H:%M:%S} to compare"
     )
 
 

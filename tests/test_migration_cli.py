@@ -202,6 +202,9 @@ def test_runs_without_fingerprints_compare_only_under_the_same_rules(
     con.close()
     result = migration(cli, root, url)
     assert result.code == 1 and "E0920 layering 'tier' cannot be compared" in result.err
+    # an upgrade can change how segl computes the fingerprint: not only "the rules changed"
+    assert "or the earlier run was stored by a segl that computed them otherwise" in result.err
+    assert "run the rules again as of 2026-11-01 00:00:00 to compare" in result.err
 
 
 def test_sankey_periods_tell_the_two_runs_apart() -> None:

@@ -408,20 +408,26 @@ def test_a_webhook_nobody_listens_on(cli: Cli, project: tuple[Path, str]) -> Non
     assert delivered_ids(url) == Counter()
 
 
+def delivering(root: Path, url: str, to: str, cwd: Path, output: int) -> subprocess.Popen[str]:
+    """`segl deliver` in a process of its own, to be killed or interrupted."""
+    command = [sys.executable, "-m", "segl.runtime.cli", "deliver", str(root), "--db", url]
+    return subprocess.Popen(
+        [*command, "--to", to, *FAST],
+        cwd=cwd,
+        env=dict(os.environ),
+        stdout=output,
+        stderr=output,
+        text=True,
+    )
+
+
 def test_a_delivery_killed_half_way_resumes_without_loss(
     cli: Cli, project: tuple[Path, str], receiver: Receiver, tmp_path: Path
 ) -> None:
     root, url = project
     receiver.delay = 0.05  # slow enough to be killed in the middle
     to = f"webhook:{receiver.url}"
-    command = [sys.executable, "-m", "segl.runtime.cli", "deliver", str(root), "--db", url]
-    process = subprocess.Popen(
-        [*command, "--to", to, *FAST],
-        cwd=tmp_path,
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = delivering(root, url, to, tmp_path, subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while len(receiver.accepted) < 5 and time.monotonic() < deadline:
@@ -454,15 +460,7 @@ def test_ctrl_c_finishes_the_message_in_flight_and_says_what_waits(
     root, url = project
     receiver.delay = 0.2  # a Ctrl-C lands while a message is in flight
     to = f"webhook:{receiver.url}"
-    command = [sys.executable, "-m", "segl.runtime.cli", "deliver", str(root), "--db", url]
-    process = subprocess.Popen(
-        [*command, "--to", to, *FAST],
-        cwd=tmp_path,
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = delivering(root, url, to, tmp_path, subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while len(receiver.received) < 4 and time.monotonic() < deadline:

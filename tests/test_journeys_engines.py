@@ -5,6 +5,7 @@ decides nothing twice."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from test_journeys_run import RULES
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
+from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime.engines import Engine
@@ -122,6 +124,37 @@ def reference_outbox(loaded: LoadedProject) -> list[tuple[object, ...]]:
         duck.close()
 
 
+def _statuses_after_a_share_change(
+    engine: Engine, between: Callable[[Store], None] = lambda store: None
+) -> list[tuple[str, int, str, str]]:
+    """The schedule's first three runs with `holdout control 50%`, `between(store)`, the
+    rest with 40%: users 2, 3 and 4's decisions (journey, user, entry, status)."""
+    holdout = '\nholdout control {}% salt "hold-2026"\n'
+    before, after = (loaded_project(RULES + holdout.format(p)) for p in (50, 40))
+    assert before.project is not None
+    load_tables(engine, before.project)
+    for as_of in SCHEDULE[:3]:
+        run_loaded(before, engine, as_of)
+    between(store_of(before, engine))
+    for as_of in SCHEDULE[3:]:
+        run_loaded(after, engine, as_of)
+    return sorted(
+        (str(d["journey"]), int(float(str(d["user"]))), str(d["entry_at"]), str(d["status"]))
+        for d in read_outbox(engine, store_of(after, engine))
+        if float(str(d["user"])) in (2, 3, 4)
+    )
+
+
+def _sticky(statuses: list[tuple[str, int, str, str]]) -> list[tuple[str, int, str, str]]:
+    """What SPEC §2.8 decides for users 2, 3 and 4 (winback's entry time as it came)."""
+    return [
+        ("thanks", 2, "2026-11-02 11:30:00", "sent"),
+        ("thanks", 4, "2026-11-02 12:00:00", "held_out"),
+        ("thanks", 4, "2026-11-06 18:00:00", "held_out"),
+        ("winback", 3, str(statuses[-1][2]), "sent"),
+    ]
+
+
 def test_holdout_assignments_stick_on_every_engine(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,27 +170,9 @@ def test_holdout_assignments_stick_on_every_engine(
     from segl.runtime import journeys
 
     monkeypatch.setattr(journeys, "STAGED_USERS_FROM", 0)
-    holdout = '\nholdout control {}% salt "hold-2026"\n'
-    before, after = (loaded_project(RULES + holdout.format(p)) for p in (50, 40))
-    assert before.project is not None
-    load_tables(engine, before.project)
-    for as_of in SCHEDULE[:3]:
-        run_loaded(before, engine, as_of)
-    for as_of in SCHEDULE[3:]:
-        run_loaded(after, engine, as_of)
-    decided = read_outbox(engine, store_of(after, engine))
-    statuses = sorted(
-        (str(d["journey"]), int(float(str(d["user"]))), str(d["entry_at"]), str(d["status"]))
-        for d in decided
-        if float(str(d["user"])) in (2, 3, 4)
-    )
-    assert statuses == [
-        ("thanks", 2, "2026-11-02 11:30:00", "sent"),
-        ("thanks", 4, "2026-11-02 12:00:00", "held_out"),
-        ("thanks", 4, "2026-11-06 18:00:00", "held_out"),
-        ("winback", 3, str(statuses[-1][2]), "sent"),
-    ]
-    assert engine.columns_of(store_of(after, engine).journey_users_work) is None
+    statuses = _statuses_after_a_share_change(engine)
+    assert statuses == _sticky(statuses)
+    assert engine.columns_of(store_of(loaded_project(RULES), engine).journey_users_work) is None
 
 
 def test_holdouts_stay_sticky_across_an_upgrade_from_before_the_shares(engine: Engine) -> None:
@@ -167,28 +182,12 @@ def test_holdouts_stay_sticky_across_an_upgrade_from_before_the_shares(engine: E
     were held out (the upgrade probe of 2026-12-05: held-out users messaged). Their first
     decision's status is their assignment: user 4, held out at 50%, stays held out at
     40%; users 2 and 3 are as in the test above."""
-    holdout = '\nholdout control {}% salt "hold-2026"\n'
-    before, after = (loaded_project(RULES + holdout.format(p)) for p in (50, 40))
-    assert before.project is not None
-    load_tables(engine, before.project)
-    for as_of in SCHEDULE[:3]:
-        run_loaded(before, engine, as_of)
-    shares = store_of(before, engine).holdout_shares.name
-    engine.execute_in_transaction([f"DROP TABLE {shares}"])  # an old segl made none
-    for as_of in SCHEDULE[3:]:
-        run_loaded(after, engine, as_of)
-    decided = read_outbox(engine, store_of(after, engine))
-    statuses = sorted(
-        (str(d["journey"]), int(float(str(d["user"]))), str(d["entry_at"]), str(d["status"]))
-        for d in decided
-        if float(str(d["user"])) in (2, 3, 4)
-    )
-    assert statuses == [
-        ("thanks", 2, "2026-11-02 11:30:00", "sent"),
-        ("thanks", 4, "2026-11-02 12:00:00", "held_out"),
-        ("thanks", 4, "2026-11-06 18:00:00", "held_out"),
-        ("winback", 3, str(statuses[-1][2]), "sent"),
-    ]
+
+    def drop_the_shares(store: Store) -> None:  # an old segl made no shares table
+        engine.execute_in_transaction([f"DROP TABLE {store.holdout_shares.name}"])
+
+    statuses = _statuses_after_a_share_change(engine, drop_the_shares)
+    assert statuses == _sticky(statuses)
 
 
 def test_a_simulation_is_the_schedule_of_runs_on_every_engine(engine: Engine) -> None:

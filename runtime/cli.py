@@ -405,7 +405,8 @@ lock_timeout_option = click.option(
     default=LOCK_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
-    help="How long to wait for a DuckDB file that another process holds.",
+    help="How long to wait for a database another process holds (a DuckDB or SQLite file, "
+    "another run of the project on PostgreSQL).",
 )
 
 

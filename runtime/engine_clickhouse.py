@@ -444,7 +444,12 @@ def parse_chdb_url(url: str, base: Path | None) -> tuple[str, str]:
 
 
 def open_engine(
-    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+    url: str,
+    *,
+    base: Path | None = None,
+    read_only: bool = False,
+    create: bool = True,
+    lock_timeout: float | None = None,
 ) -> Engine:
     scheme = url.split(":", 1)[0].lower()
     if scheme == "chdb":

@@ -59,7 +59,9 @@ class PostgresEngine(Engine):
     name = "postgres"
     instant_type = re.compile(r"^timestamp(\(\d\))? with time zone$")
 
-    def __init__(self, url: str, read_only: bool = False) -> None:
+    def __init__(
+        self, url: str, read_only: bool = False, lock_timeout: float | None = None
+    ) -> None:
         self.target = get_target("postgres")
         try:
             self.connection = psycopg.connect(url, autocommit=True)
@@ -77,6 +79,11 @@ class PostgresEngine(Engine):
         self.query("SET extra_float_digits = 3")
         if read_only:
             self.query("SET default_transaction_read_only = on")
+        if lock_timeout is not None:
+            # a run waits for another run of the project (an advisory lock) or a session
+            # holding its tables at most this long, as for a DuckDB file; 0 in PostgreSQL
+            # would be no limit, so "do not wait" is 1 ms
+            self.query(f"SET lock_timeout = {max(1, round(lock_timeout * 1000))}")
 
     def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
         try:
@@ -151,9 +158,14 @@ class PostgresEngine(Engine):
 
 
 def open_engine(
-    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+    url: str,
+    *,
+    base: Path | None = None,
+    read_only: bool = False,
+    create: bool = True,
+    lock_timeout: float | None = None,
 ) -> Engine:
     """An engine for a postgresql:// (or postgres://) URL; `base` is not used, nor
     `create` (segl never creates a server's database)."""
     del create
-    return PostgresEngine(url, read_only=read_only)
+    return PostgresEngine(url, read_only=read_only, lock_timeout=lock_timeout)

@@ -368,7 +368,12 @@ def parse_url(url: str) -> dict[str, str]:
 
 
 def open_engine(
-    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+    url: str,
+    *,
+    base: Path | None = None,
+    read_only: bool = False,
+    create: bool = True,
+    lock_timeout: float | None = None,
 ) -> Engine:
     del create  # segl never creates a Spark database
     spec = parse_url(url)

@@ -81,7 +81,9 @@ class SQLiteEngine(Engine):
     name = "sqlite"
     instant_type = re.compile(r"")  # ISO text with its offset: any declared type holds it
 
-    def __init__(self, database: str = ":memory:", read_only: bool = False) -> None:
+    def __init__(
+        self, database: str = ":memory:", read_only: bool = False, lock_timeout: float | None = None
+    ) -> None:
         self.target = get_target("sqlite")
         self.database = database
         try:
@@ -92,7 +94,10 @@ class SQLiteEngine(Engine):
                     raise EngineError(f"no database file at {database}")
                 mode = "ro" if read_only else "rwc"
                 uri = f"{Path(database).resolve().as_uri()}?mode={mode}"
-                self.connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+                # a file another process writes is waited for up to --lock-timeout (the
+                # module's default, 5 s, otherwise)
+                wait = 5.0 if lock_timeout is None else lock_timeout
+                self.connection = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=wait)
                 # SQLite opens any file lazily: read its header now, so that a file that is
                 # not a database is refused here (not taken for a database without tables)
                 self.connection.execute("PRAGMA schema_version").fetchall()
@@ -207,7 +212,12 @@ def decode(value: Any, value_type: Type) -> Any:
 
 
 def open_engine(
-    url: str, *, base: Path | None = None, read_only: bool = False, create: bool = True
+    url: str,
+    *,
+    base: Path | None = None,
+    read_only: bool = False,
+    create: bool = True,
+    lock_timeout: float | None = None,
 ) -> Engine:
     del create  # connect() checks that the file exists where it must
     rest = url[len("sqlite:") :]
@@ -218,4 +228,4 @@ def open_engine(
         return SQLiteEngine(":memory:")
     if not Path(path).is_absolute() and base is not None:
         path = str(base / path)
-    return SQLiteEngine(path, read_only=read_only)
+    return SQLiteEngine(path, read_only=read_only, lock_timeout=lock_timeout)

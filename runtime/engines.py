@@ -56,6 +56,16 @@ class EngineError(Exception):
                 "another process holds the database file (a `segl run`, a delivery or "
                 "another tool writing to it): try again when it is done"
             )
+        if "lock timeout" in text:  # PostgreSQL's lock_timeout (--lock-timeout)
+            return (
+                "another segl run of this project, or another session, holds its lock or its "
+                "tables: run again later, or wait longer with --lock-timeout SECONDS"
+            )
+        if "permission denied for" in text:  # PostgreSQL: the role lacks a right
+            return (
+                "the database role needs the right to read the sources and to create and "
+                "write segl's tables (GRANT ... TO the role in the --db URL)"
+            )
         if any(words in text for words in READ_ONLY_WORDS):
             return "the database file and its folder must be writable by this user"
         for words, hint in SIZE_LIMITS:
@@ -609,15 +619,18 @@ def connect(
     base: Path | None = None,
     read_only: bool = False,
     create: bool = True,
-    lock_timeout: float = 0.0,
+    lock_timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> Engine:
     """An engine for a database URL. Relative paths are taken from `base`.
 
     `create=False`: a file-based database (DuckDB, SQLite, chdb) must exist already
     (NoDatabase otherwise), so a mistyped path never leaves an empty database behind;
-    `read_only` implies it. `lock_timeout`: how long to wait for a DuckDB file that
-    another process holds (DatabaseLocked after that); `on_wait` is told once."""
+    `read_only` implies it. `lock_timeout`: how long to wait for a DuckDB or SQLite file
+    that another process holds (DatabaseLocked after that; `on_wait` is told once), or on
+    PostgreSQL for a lock (another run of the project); None: the engine's default (no
+    wait for a DuckDB file, 5 s for SQLite, no limit on PostgreSQL)."""
+    wait = lock_timeout or 0.0
     file = database_file(url, base)
     if file is not None and (read_only or not create) and not file.exists():
         raise NoDatabase(str(file))
@@ -637,11 +650,11 @@ def connect(
         if not Path(path).is_absolute() and base is not None:
             path = str(base / path)
         path = _physical(path)
-        return DuckDBEngine(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
+        return DuckDBEngine(path, read_only=read_only, lock_timeout=wait, on_wait=on_wait)
     if scheme == "" and url.endswith((".duckdb", ".db")):
         path = url if Path(url).is_absolute() or base is None else str(base / url)
         path = _physical(path)
-        return DuckDBEngine(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
+        return DuckDBEngine(path, read_only=read_only, lock_timeout=wait, on_wait=on_wait)
     opener = _OTHER_ENGINES.get(scheme)
     if opener is None:
         raise UnsupportedURL(f"segl cannot connect to '{url}'; supported: {SUPPORTED_URLS}")
@@ -653,7 +666,9 @@ def connect(
             f"{url.split(':')[0]} needs the {missing.package} driver: pip install 'segl[{extra}]'",
             DRIVER_HINT,
         ) from None
-    engine: Engine = module.open_engine(url, base=base, read_only=read_only, create=create)
+    engine: Engine = module.open_engine(
+        url, base=base, read_only=read_only, create=create, lock_timeout=lock_timeout
+    )
     return engine
 
 
@@ -665,7 +680,8 @@ class MissingDriver(ImportError):
         self.package = package
 
 
-# URL scheme -> (module with `open_engine(url, *, base, read_only) -> Engine`, pip extra)
+# URL scheme -> (module with `open_engine(url, *, base, read_only, create, lock_timeout)
+# -> Engine`, pip extra)
 _OTHER_ENGINES: dict[str, tuple[str, str]] = {
     "sqlite": ("segl.runtime.engine_sqlite", "sqlite"),
     "postgresql": ("segl.runtime.engine_postgres", "postgres"),

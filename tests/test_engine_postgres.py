@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -260,6 +261,29 @@ def test_doubles_read_back_whole_whatever_extra_float_digits_says(
     finally:
         engine.close()
     assert found == [(0.1 + 0.2, 1.2345678901234568e22)]
+
+
+def test_lock_timeout_bounds_the_wait_for_another_run(pg_server: provider.Server) -> None:
+    """`--lock-timeout` was for a DuckDB file only: on PostgreSQL a run blocked by another
+    run of its project (the advisory lock every run takes) or a session holding its tables
+    waited without a limit and without a word. It bounds that wait now, with a hint."""
+    holder = connect(pg_server.url(), lock_timeout=None)
+    waiter = connect(pg_server.url(), lock_timeout=0.5)
+    try:
+        holder.query("BEGIN")
+        holder.query("SELECT pg_advisory_xact_lock(4242)")
+        started = time.monotonic()
+        with pytest.raises(EngineError) as refused:
+            waiter.execute_in_transaction(["SELECT pg_advisory_xact_lock(4242)"])
+        assert time.monotonic() - started < 5
+        assert "lock timeout" in str(refused.value)
+        assert refused.value.hint is not None and "--lock-timeout" in refused.value.hint
+        holder.query("COMMIT")
+        waiter.execute_in_transaction(["SELECT pg_advisory_xact_lock(4242)"])  # free: goes
+        assert holder.query("SHOW lock_timeout") == [("0",)]  # no option: no limit, as before
+    finally:
+        holder.close()
+        waiter.close()
 
 
 def test_bad_url_is_an_engine_error(pg_server: provider.Server) -> None:

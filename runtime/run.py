@@ -382,6 +382,7 @@ def run_loaded(
     journeys = done.journeys
     summary = summarize(compiled, engine, done.seconds)
     summary.warnings = past_without_history(loaded, as_of) + future_as_of(loaded, as_of)
+    summary.warnings += keyless_rows(loaded, engine, as_of)
     summary.identity = done.identity
     if done.alerts is not None:
         done.alerts.keep_report_results(segl_version())
@@ -496,6 +497,57 @@ def _key_present(project: ir.Project, target: Target, source: ir.Source) -> exp.
     return key_present(target, col(source.user_column, "p"), key_type)
 
 
+def _keyed(
+    project: ir.Project, target: Target, source: ir.Source
+) -> tuple[exp.Expression, exp.Expression]:
+    """A profile row's key as it is compared, and whether the row has one (table `p`)."""
+    key: exp.Expression = col(source.user_column, "p")
+    held = _key_present(project, target, source)
+    if project.identity is not None and source.id_kind is not None:
+        # rows of one ID: a key that is no ID (7.5, an infinity) links nothing and is
+        # nobody's row, so never one user counted twice (docs/semantics.md)
+        declared = project.id_type(source, source.user_column, source.id_kind)
+        key = id_text(target, key, declared)
+        held = exp.And(
+            this=held, expression=exp.Not(this=exp.Is(this=key.copy(), expression=exp.null()))
+        )
+    return key, held
+
+
+def keyless_rows(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> list[Diagnostic]:
+    """W0604: rows of the universe at the as-of without a key (null; NaN; with an identity,
+    a number that is no ID) are no user: said, not silently left out."""
+    project = loaded.project
+    assert project is not None
+    source = project.source(project.universe)
+    _, held = _keyed(project, engine.target, source)
+    where: exp.Expression = exp.Not(this=exp.Paren(this=held))
+    visible = profile_visibility(engine.target, source, "p", as_of)
+    if visible is not None:
+        where = exp.And(this=where, expression=visible)
+    query = (
+        exp.Select(expressions=[exp.Count(this=exp.Star())])
+        .from_(table_ref(source.table, "p"), copy=False)
+        .where(where, copy=False)
+    )
+    found = engine.query(render(query, engine.target, pretty=False))
+    count = int(found[0][0] or 0) if found else 0
+    if not count:
+        return []
+    stmt = loaded.source_def(source.name)
+    rows = "1 row has" if count == 1 else f"{count:,} rows have"
+    return [
+        Diagnostic(
+            "W0604",
+            f"universe '{source.name}' (table {source.table}): {rows} no {source.user_column} "
+            "(null, or not a usable key), so they are no user of this run",
+            stmt.span if stmt else None,
+            ("give every row a key, or leave such rows out through a view",),
+            Severity.WARNING,
+        )
+    ]
+
+
 def duplicate_keys(
     loaded: LoadedProject, engine: Engine, as_of: dt.datetime, shown: int = 5
 ) -> list[Diagnostic]:
@@ -506,17 +558,8 @@ def duplicate_keys(
     for source in loaded.project.sources:
         if source.kind != "profile":
             continue
-        key: exp.Expression = col(source.user_column, "p")
+        key, held = _keyed(loaded.project, engine.target, source)
         rows = exp.Count(this=exp.Star())
-        held = _key_present(loaded.project, engine.target, source)
-        if loaded.project.identity is not None and source.id_kind is not None:
-            # rows of one ID: a key that is no ID (7.5, an infinity) links nothing and is
-            # nobody's row, so never one user counted twice (docs/semantics.md)
-            declared = loaded.project.id_type(source, source.user_column, source.id_kind)
-            key = id_text(engine.target, key, declared)
-            held = exp.And(
-                this=held, expression=exp.Not(this=exp.Is(this=key.copy(), expression=exp.null()))
-            )
         visible = profile_visibility(engine.target, source, "p", as_of)
         if visible is not None:
             held = exp.And(this=held, expression=visible)

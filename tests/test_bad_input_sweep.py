@@ -885,3 +885,25 @@ def test_a_utf16_file_is_named_as_such(cli: Cli, tmp_path: Path) -> None:
     result = cli("check", tmp_path)
     assert result.code == 1 and "E0105 segl.toml is not valid UTF-8" in result.err
     assert "it is saved as UTF-16" in result.err
+
+
+def test_universe_rows_without_a_key_are_said_to_be_no_user(cli: Cli, tmp_path: Path) -> None:
+    """Rows of the universe whose key is null (NaN; with an identity, a number that is no
+    ID) were left out of every run without a word: W0604 counts them."""
+    (tmp_path / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    (tmp_path / "r.segl").write_text(
+        'source users from table "users" key user_id {\n}\nsegment everyone = true\n', "utf-8"
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE users AS SELECT * FROM (VALUES (1), (2), (NULL), (NULL)) t(user_id)")
+    con.close()
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    ran = cli("run", tmp_path, "--db", url, "--as-of", ANCHOR)
+    assert ran.code == 0, ran.output
+    assert "2 users" in ran.out
+    assert "W0604 warning: universe 'users' (table users): 2 rows have no user_id" in ran.err
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("DELETE FROM users WHERE user_id IS NULL")
+    con.close()
+    again = cli("run", tmp_path, "--db", url, "--as-of", ANCHOR)
+    assert again.code == 0 and "W0604" not in again.err

@@ -1387,15 +1387,15 @@ def _alert_hints(expected: set[str], before: str) -> tuple[str, ...]:
         return (f'name the layer as a string: {match.group(1)} "hf_lv"',)
     if _SPACED_PERCENT.search(before) and "PERCENT" in expected:
         return ("a percentage is written without a space before '%': 5%",)
+    if glued := _GLUED_PERCENT.search(before):
+        return (f"put a space after '%': 5% {glued.group(1)}",)
     return ()
 
 
 def _percent_hints(before: str) -> tuple[str, ...]:
-    """`x > 50%` outside an alert: '%' is the remainder there, so the next word became its
-    operand and the error comes a word later."""
-    if _IN_ALERT.search(before):
-        glued = _GLUED_PERCENT.search(before)
-        return (f"put a space after '%': 5% {glued.group(1)}",) if glued else ()
+    """`x > 50%` outside an alert (in a tag, segment, layering or report: _alert_hints came
+    first): '%' is the remainder there, so the next word became its operand and the error
+    comes a word later."""
     if _PERCENT_BEFORE.search(before) and _IN_VALUE_STATEMENT.search(before):
         return (
             "a percentage is written only in an alert's condition; elsewhere write the "
@@ -1717,15 +1717,14 @@ def bidi_warnings(text: str, file: str = "<input>") -> list[Diagnostic]:
 
 
 def _too_deep(expr: ast.Expr, file: str) -> Diagnostic | None:
+    hint = "split it into several tags or segments"
     if ast.depth(expr) > MAX_DEPTH:
         message = f"expression is nested more than {MAX_DEPTH} levels deep"
+        hint += " (each operator of a chain like a + b + c is a level)"
     elif ast.longest_chain(expr) > MAX_CHAIN:
         message = f"more than {MAX_CHAIN} conditions joined by one 'and'/'or' chain"
     else:
         return None
-    hint = "split it into several tags or segments"
-    if ast.depth(expr) > MAX_DEPTH:
-        hint += " (each operator of a chain like a + b + c is a level)"
     return Diagnostic("E0205", message, getattr(expr, "span", None), (hint,))
 
 

@@ -120,16 +120,13 @@ def stopped_by_signals() -> Iterator[None]:
         received.append(number)
         raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, stop) for number in StopSignals.SIGNALS}
-    try:
-        yield
-    except Exception:
-        if received:
-            raise KeyboardInterrupt from None
-        raise
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    with _on_stop_signals(stop):
+        try:
+            yield
+        except Exception:
+            if received:
+                raise KeyboardInterrupt from None
+            raise
 
 
 @contextmanager
@@ -144,12 +141,19 @@ def stop_between_messages() -> Iterator[Callable[[], str | None]]:
         if len(received) > 1:
             raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, stop) for number in StopSignals.SIGNALS}
-    try:
+    with _on_stop_signals(stop):
         yield lambda: signal.Signals(received[0]).name if received else None
+
+
+@contextmanager
+def _on_stop_signals(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM go to `handler` inside the block; the previous handlers after."""
+    previous = {number: signal.signal(number, handler) for number in StopSignals.SIGNALS}
+    try:
+        yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        for number, handler_before in previous.items():
+            signal.signal(number, handler_before)
 
 
 def _config_texts(diagnostics: list[Diagnostic]) -> dict[str, str]:
@@ -181,11 +185,14 @@ def one_project(argument: str | None, option: str) -> str:
     if argument is None:
         return option
     if option != "." and not _same_path(option, argument):
-        raise click.UsageError(
-            f"two projects given: {argument!r} and -p {option!r}; give one, as an argument "
-            "or with -p"
-        )
+        raise _two_projects(argument, option)
     return argument
+
+
+def _two_projects(argument: str, option: str) -> click.UsageError:
+    return click.UsageError(
+        f"two projects given: {argument!r} and -p {option!r}; give one, as an argument or with -p"
+    )
 
 
 def _same_path(one: str, other: str) -> bool:
@@ -350,10 +357,7 @@ def project_argument(command: Callable[..., Any]) -> Callable[..., Any]:
     def merged(*args: Any, project: tuple[str, ...], project_option: str | None, **kw: Any) -> Any:
         if project_option is not None:
             if project and not (len(project) == 1 and _same_path(project[0], project_option)):
-                raise click.UsageError(
-                    f"two projects given: {' '.join(project)!r} and -p {project_option!r}; "
-                    "give one, as an argument or with -p"
-                )
+                raise _two_projects(" ".join(project), project_option)
             project = (project_option,)
         return command(*args, project=project, **kw)
 
@@ -856,19 +860,19 @@ def show_outbox(
     if journey is not None and journey not in names and not rows:
         hints = _journey_hint(journey, names)
         fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
-    delivery = {str(r["message_id"]): _delivery_of(r, states) for r in rows}
+    shown = [(r, _delivery_of(r, states)) for r in rows]
     if undelivered:
-        rows = [r for r in rows if delivery[str(r["message_id"])] == WAITING]
+        shown = [(r, d) for r, d in shown if d == WAITING]
     if fmt == "jsonl":
-        for row in rows:
+        for row, _ in shown:
             click.echo(as_json(row))
         return
     columns = ["run_at", "journey", "step", "user", "channel", "template", "status"]
-    table = [[*(_outbox_cell(r, c) for c in columns), delivery[str(r["message_id"])]] for r in rows]
-    numbered = all(isinstance(r["user"], int) for r in rows)  # whole-number keys: right
+    table = [[*(_outbox_cell(r, c) for c in columns), d] for r, d in shown]
+    numbered = all(isinstance(r["user"], int) for r, _ in shown)  # whole-number keys: right
     right = [columns.index("user")] if numbered else []
     click.echo(format_table([*columns, "delivery"], table, right=right))
-    click.echo(_outbox_summary([delivery[str(r["message_id"])] for r in rows]))
+    click.echo(_outbox_summary([d for _, d in shown]))
 
 
 WAITING = "waiting"  # a sent decision segl deliver has not delivered, nor seen refused

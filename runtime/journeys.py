@@ -720,9 +720,6 @@ class JourneyRun:
         persons = {key: user for user in users for key in merged.get(user, [])}
         persons.update({user: user for user in users})
         target = self.compiled.target
-        covered = [
-            j.name for j in self.journeys.journeys if holdout in self.journeys.holdouts_of(j)
-        ]
         checked = (model.SENT, model.CAPPED, model.HELD_OUT)
         table = self.store.outbox
         older = self._predates_shares(holdout)
@@ -732,7 +729,7 @@ class JourneyRun:
                 self._committed(table),
                 *(exp.GTE(this=col("as_of"), expression=target.timestamp(t)) for t in since),
                 exp.In(this=col("status"), expressions=[target.string(s) for s in checked]),
-                exp.In(this=col("journey"), expressions=[target.string(n) for n in covered]),
+                self._in_journeys_under(holdout),
                 self._users_in(sorted(persons, key=model.user_text), column="user_id"),
             ]
         )
@@ -786,16 +783,13 @@ class JourneyRun:
     def _held_out_before(self, holdout: model.Holdout, first_share: dt.datetime | None) -> bool:
         target = self.compiled.target
         table = self.store.outbox
-        covered = [
-            j.name for j in self.journeys.journeys if holdout in self.journeys.holdouts_of(j)
-        ]
         before = [] if first_share is None else [first_share]
         where = and_all(
             [
                 self._committed(table),
                 *(exp.LT(this=col("as_of"), expression=target.timestamp(t)) for t in before),
                 exp.EQ(this=col("status"), expression=target.string(model.HELD_OUT)),
-                exp.In(this=col("journey"), expressions=[target.string(n) for n in covered]),
+                self._in_journeys_under(holdout),
             ]
         )
         query = (
@@ -811,9 +805,13 @@ class JourneyRun:
         was this holdout's."""
         return all(
             self.journeys.holdouts_of(j) == (holdout,)
-            for j in self.journeys.journeys
-            if holdout in self.journeys.holdouts_of(j)
+            for j in self.journeys.journeys_under(holdout)
         )
+
+    def _in_journeys_under(self, holdout: model.Holdout) -> exp.Expression:
+        """An outbox row's journey is one the holdout covers."""
+        names = [self.compiled.target.string(j.name) for j in self.journeys.journeys_under(holdout)]
+        return exp.In(this=col("journey"), expressions=names)
 
     def _decision(
         self,

@@ -139,11 +139,10 @@ def range_warnings(
     """W0602 for an as-of in the future (as `segl run` says it): the results are stored
     under it and an experiment's assignments are dated by it; W0603 for a --to after the
     as-of: entries and cohorts are counted up to the as-of only."""
-    from segl.compiler.timeutil import now_in
-    from segl.runtime.run import FUTURE
+    from segl.runtime.run import in_the_future
 
     found: list[Diagnostic] = []
-    if as_of > now_in(project.timezone) + FUTURE:
+    if in_the_future(project, as_of):
         found.append(
             Diagnostic(
                 "W0602",

@@ -50,16 +50,18 @@ class RunSummary:
     alerts: list[AlertOutcome] | None = None  # a project with alerts: each one's state
 
 
-def _expected_columns(project: ir.Project, source: ir.Source) -> list[tuple[str, Type | None]]:
-    """The columns a source reads, with their types: declared, else for an ID column the
-    type its kind declares elsewhere (the SQL compares it as that type), else any."""
-    wanted: list[tuple[str, Type | None]] = list(source.columns)
-    declared = {name for name, _ in wanted}
-    if source.user_column not in declared:
+def _expected_columns(
+    project: ir.Project, source: ir.Source
+) -> list[tuple[str, Type | None, bool]]:
+    """The columns a source reads, with their types and whether the type is implied:
+    declared, else for an ID column the type its kind declares elsewhere (the SQL
+    compares it as that type: implied), else any."""
+    wanted: list[tuple[str, Type | None, bool]] = [(n, t, False) for n, t in source.columns]
+    if source.column_type(source.user_column) is None:
         implied = None
         if project.identity is not None and source.id_kind is not None:
             implied = project.id_type(source, source.user_column, source.id_kind)
-        wanted.insert(0, (source.user_column, implied))
+        wanted.insert(0, (source.user_column, implied, True))
     return wanted
 
 
@@ -103,7 +105,7 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
             )
             continue
         lowered = {name.lower(): (name, kind) for name, kind in actual.items()}
-        for name, declared in _expected_columns(loaded.project, source):
+        for name, declared, implied in _expected_columns(loaded.project, source):
             column_span = span
             if stmt is not None:
                 column_span = next((c.span for c in stmt.columns if c.name == name), span)
@@ -122,9 +124,9 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
                     Diagnostic(
                         "E0604",
                         f"column '{source.table}.{name}' is {found} in the database, "
-                        f"but {_declared_as(source, name, declared)}",
+                        f"but {_declared_as(source, declared, implied)}",
                         column_span,
-                        (_fitting_hint(engine, source, name, found),),
+                        (_fitting_hint(engine, name, found, source.name if implied else None),),
                     )
                 )
             elif name == source.user_column and loaded.project.identity is None:
@@ -134,8 +136,8 @@ def verify_sources(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
     return problems
 
 
-def _declared_as(source: ir.Source, column: str, declared: Type) -> str:
-    if source.column_type(column) is not None:
+def _declared_as(source: ir.Source, declared: Type, implied: bool) -> str:
+    if not implied:
         return f"declared {declared}"
     return (
         f"its ID kind '{source.id_kind}' is declared {declared} (an ID column not listed "
@@ -143,12 +145,13 @@ def _declared_as(source: ir.Source, column: str, declared: Type) -> str:
     )
 
 
-def _fitting_hint(engine: Engine, source: ir.Source, column: str, found: str) -> str:
-    if source.column_type(column) is not None:
+def _fitting_hint(engine: Engine, column: str, found: str, unlisted_in: str | None) -> str:
+    """How to make a column fit; `unlisted_in`: the source an implied ID column is of."""
+    if unlisted_in is None:
         return "fix the declaration or cast the column in a view"
     held = Type.NUMBER if engine.fits(Type.NUMBER, found) else Type.STRING
     return (
-        f"list it among the columns of '{source.name}' as it is held ({column}: {held}; "
+        f"list it among the columns of '{unlisted_in}' as it is held ({column}: {held}; "
         "IDs are compared as text), or cast it in a view"
     )
 
@@ -373,8 +376,11 @@ def run_loaded(
     problems = [p for p in found if p.is_error]  # e.g. names PostgreSQL would cut short
     problems += stored.schema_problems(engine, store)
     problems += duplicate_keys(loaded, engine, as_of)
-    if not problems and not allow_empty:
-        problems += empty_universe(loaded, engine, store, as_of)
+    counted = UniverseRows(0, 0)
+    if not problems:
+        counted = universe_rows(loaded, engine, as_of)
+        if not allow_empty:
+            problems += empty_universe(loaded, engine, store, as_of, counted.users)
     if problems:
         raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
@@ -382,7 +388,7 @@ def run_loaded(
     journeys = done.journeys
     summary = summarize(compiled, engine, done.seconds)
     summary.warnings = past_without_history(loaded, as_of) + future_as_of(loaded, as_of)
-    summary.warnings += keyless_rows(loaded, engine, as_of)
+    summary.warnings += keyless_rows(loaded, counted.keyless)
     summary.identity = done.identity
     if done.alerts is not None:
         done.alerts.keep_report_results(segl_version())
@@ -449,6 +455,11 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
 FUTURE = dt.timedelta(hours=1)
 
 
+def in_the_future(project: ir.Project, as_of: dt.datetime) -> bool:
+    """More than FUTURE after the clock in the project's zone (W0602)."""
+    return as_of > now_in(project.timezone) + FUTURE
+
+
 def future_as_of(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
     """W0602: a run for an as-of in the future decides the journeys up to it, and every
     later run at an earlier as-of decides nothing (SPEC §3.2); its alerts' rows are the
@@ -457,7 +468,7 @@ def future_as_of(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
     both until that date."""
     assert loaded.project is not None
     project = loaded.project
-    if as_of <= now_in(project.timezone) + FUTURE:
+    if not in_the_future(project, as_of):
         return []
     when = f"{as_of:%Y-%m-%d %H:%M:%S}"
     stopped = []
@@ -482,11 +493,6 @@ def future_as_of(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
     return [
         Diagnostic("W0602", message, None, (hint,), Severity.WARNING) for message, hint in stopped
     ]
-
-
-def _scalar(engine: Engine, query: exp.Select) -> object:
-    rows = engine.query(render(query, engine.target, pretty=False))
-    return rows[0][0] if rows else None
 
 
 def _key_present(project: ir.Project, target: Target, source: ir.Source) -> exp.Expression:
@@ -514,26 +520,47 @@ def _keyed(
     return key, held
 
 
-def keyless_rows(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> list[Diagnostic]:
+@dataclass(frozen=True)
+class UniverseRows:
+    """The rows of the universe's table visible at the as-of: with a key (users: E0611
+    when none), and without a usable one (null; NaN; with an identity, no ID: W0604)."""
+
+    users: int
+    keyless: int
+
+
+def universe_rows(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> UniverseRows:
+    """Both counts of UniverseRows in one pass over the universe's table."""
+    project = loaded.project
+    assert project is not None
+    target = engine.target
+    source = project.source(project.universe)
+    _, usable = _keyed(project, target, source)
+
+    def rows_where(condition: exp.Expression) -> exp.Expression:
+        one = exp.If(this=condition, true=exp.Literal.number(1))
+        return exp.Sum(this=exp.Case(ifs=[one], default=exp.Literal.number(0)))
+
+    present = _key_present(project, target, source)
+    query = exp.Select(
+        expressions=[rows_where(present), rows_where(exp.Not(this=exp.Paren(this=usable)))]
+    ).from_(table_ref(source.table, "p"), copy=False)
+    visible = profile_visibility(target, source, "p", as_of)
+    if visible is not None:  # users created (and valid) at the as-of
+        query = query.where(visible, copy=False)
+    found = engine.query(render(query, target, pretty=False))
+    users, keyless = found[0] if found else (0, 0)
+    return UniverseRows(int(users or 0), int(keyless or 0))
+
+
+def keyless_rows(loaded: LoadedProject, count: int) -> list[Diagnostic]:
     """W0604: rows of the universe at the as-of without a key (null; NaN; with an identity,
     a number that is no ID) are no user: said, not silently left out."""
+    if not count:
+        return []
     project = loaded.project
     assert project is not None
     source = project.source(project.universe)
-    _, held = _keyed(project, engine.target, source)
-    where: exp.Expression = exp.Not(this=exp.Paren(this=held))
-    visible = profile_visibility(engine.target, source, "p", as_of)
-    if visible is not None:
-        where = exp.And(this=where, expression=visible)
-    query = (
-        exp.Select(expressions=[exp.Count(this=exp.Star())])
-        .from_(table_ref(source.table, "p"), copy=False)
-        .where(where, copy=False)
-    )
-    found = engine.query(render(query, engine.target, pretty=False))
-    count = int(found[0][0] or 0) if found else 0
-    if not count:
-        return []
     stmt = loaded.source_def(source.name)
     rows = "1 row has" if count == 1 else f"{count:,} rows have"
     return [
@@ -602,20 +629,13 @@ def duplicate_keys(
 
 
 def empty_universe(
-    loaded: LoadedProject, engine: Engine, store: Store, as_of: dt.datetime
+    loaded: LoadedProject, engine: Engine, store: Store, as_of: dt.datetime, users: int
 ) -> list[Diagnostic]:
-    """A run over no users would replace a stored as-of that had users with nothing (an
-    emptied or mistyped users table): refuse unless asked (E0611)."""
+    """A run over no users (`users`: UniverseRows) would replace a stored as-of that had
+    users with nothing (an emptied or mistyped users table): refuse unless asked (E0611)."""
     assert loaded.project is not None
     universe = loaded.project.source(loaded.project.universe)
-    count = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
-        table_ref(universe.table, "p"), copy=False
-    )
-    held = _key_present(loaded.project, engine.target, universe)
-    visible = profile_visibility(engine.target, universe, "p", as_of)
-    if visible is not None:  # users created (and valid) at the as-of
-        held = exp.And(this=held, expression=visible)
-    if _scalar(engine, count.where(held, copy=False)) != 0:
+    if users != 0:
         return []
     before = stored.StoredRuns(engine, store).users_at(as_of)
     if not before:

@@ -155,6 +155,10 @@ class Journeys:
     def holdouts_of(self, journey: Journey) -> tuple[Holdout, ...]:
         return (*self.holdouts, *journey.holdouts)
 
+    def journeys_under(self, holdout: Holdout) -> tuple[Journey, ...]:
+        """The journeys a holdout covers (every one, for a global holdout)."""
+        return tuple(j for j in self.journeys if holdout in self.holdouts_of(j))
+
     @property
     def all_holdouts(self) -> tuple[Holdout, ...]:
         """Every holdout of the project, global and per journey, each once, by (name, salt)."""

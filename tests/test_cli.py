@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -1017,3 +1018,18 @@ def test_console_script_run_writes_results(warehouse: Path, tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "buyers" in done.stdout
     assert members(warehouse, "mini")
+
+
+def test_the_demo_next_commands_work_pasted_with_an_awkward_path(cli: Cli, tmp_path: Path) -> None:
+    """`segl demo --db "demo dir/它's/演示 库.duckdb"` printed `--db duckdb:///demo dir/...`
+    unquoted: the suggested commands broke when pasted (cli.md: each line works where it is
+    printed). The URL is quoted for the shell."""
+    path = tmp_path / "demo dir" / "它's" / "演示 库.duckdb"
+    path.parent.mkdir(parents=True)
+    result = cli("demo", "--db", path, "--users", "300")
+    assert result.code == 0, result.output
+    line = next(x for x in result.out.splitlines() if x.strip().startswith("segl show segment"))
+    words = shlex.split(line)
+    assert words[words.index("--db") + 1] == f"duckdb:///{path}"
+    shown = cli(*words[1:])
+    assert shown.code == 0, shown.output

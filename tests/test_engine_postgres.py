@@ -574,3 +574,12 @@ def test_postgres_agrees_with_reference(pg_server: provider.Server, scenario: Sc
         engine.close()
     problems = differences(actual, expected, project)
     assert not problems, "\n".join(problems[:20])
+
+
+def test_a_role_without_rights_gets_a_hint() -> None:
+    """PostgreSQL's `permission denied for table segl_runs` came without a hint (a crash
+    got one); the lock timeout of --lock-timeout says what to do too."""
+    denied = EngineError("permission denied for table segl_runs")
+    assert denied.hint is not None and "GRANT" in denied.hint
+    waited = EngineError("canceling statement due to lock timeout")
+    assert waited.hint is not None and "--lock-timeout" in waited.hint

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -538,3 +539,21 @@ segment not_vips = not users.vip
     assert read == [True] * 7 + [False] * 5 + [None] * 3
     assert got.segments["vips"] == set(range(7))
     assert got.segments["not_vips"] == set(range(7, 12))
+
+
+def test_lock_timeout_is_how_long_a_held_file_is_waited_for(tmp_path: Path) -> None:
+    """`--lock-timeout` was for DuckDB only; SQLite waited its fixed 5 s whatever it said.
+    It is the wait now (connect's lock_timeout), 5 s when none is given."""
+    path = tmp_path / "held.sqlite"
+    SQLiteEngine(str(path)).create_table("t", [("x", Type.NUMBER)], [[1]])
+    holder = sqlite3.connect(path, isolation_level=None)
+    engine = connect(f"sqlite:///{path}", lock_timeout=0.2)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        with pytest.raises(EngineError, match="database is locked"):
+            engine.execute_in_transaction(['INSERT INTO "t" VALUES (2)'])
+        assert time.monotonic() - started < 3  # not the default 5 s
+    finally:
+        holder.close()
+        engine.close()

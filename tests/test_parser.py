@@ -837,3 +837,15 @@ def test_digits_of_other_scripts_are_no_numbers() -> None:
         with pytest.raises(DiagnosticError) as raised:
             parse_program(text, "r.segl")
         assert raised.value.diagnostics[0].code == "E0201", text
+
+
+def test_zero_width_characters_show_in_a_quoted_line() -> None:
+    """U+200B in a name was printed raw: the caret pointed at nothing visible. Zero-width
+    characters show as <U+XXXX>, as controls and bidi marks do; the joiner U+200D, which
+    emoji are made of, is left as it is."""
+    from segl.dsl.diagnostics import visible
+
+    assert visible("tag a\u200bb = 1") == "tag a<U+200B>b = 1"
+    assert visible("x\u2060y\ufeff") == "x<U+2060>y<U+FEFF>"
+    family = "\U0001f468\u200d\U0001f469"
+    assert visible(family) == family

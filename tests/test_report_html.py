@@ -520,3 +520,12 @@ def test_the_rows_behind_a_chart_show_every_digit() -> None:
     assert report_html._number(12345) == "12,345"
     assert report_html._number(None) == "null" and report_html._number(True) == "true"
     assert report_html._number(1e300) == "1e+300"
+
+
+def test_the_page_says_when_it_was_made_in_the_project_zone() -> None:
+    """The header said `generated ... +00:00` in UTC while every other time on the page
+    is in the project's zone (the delivery probe of 2026-12-05)."""
+    shanghai = report_html._now_in_zone("Asia/Shanghai")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(CST\)", shanghai), shanghai
+    assert report_html._now_in_zone(None).endswith("(UTC)")
+    assert report_html._now_in_zone("Not/AZone").endswith("(UTC)")  # never a failed page

@@ -271,3 +271,11 @@ def test_a_retired_journeys_decisions_are_still_shown(cli: Cli, project: tuple[P
     assert after.code == 0 and after.out == before.out, after.output
     unknown = cli("show", "outbox", root, "--db", url, "--journey", "thanx")
     assert unknown.code == 1 and "E0301 unknown journey 'thanx'" in unknown.err
+
+
+def test_a_short_journey_name_one_edit_off_gets_a_did_you_mean() -> None:
+    """Journeys had their own difflib call, whose cutoff misses two-character names one
+    character off (欢迎 for 欢送); they take the did-you-mean every other name gets."""
+    from segl.runtime.cli import _journey_hint
+
+    assert _journey_hint("欢迎", ["欢送", "召回"])[0] == "did you mean '欢送'?"

@@ -259,6 +259,47 @@ def test_a_re_keyed_person_keeps_the_holdout_side_of_its_first_decision() -> Non
     ]
 
 
+def test_a_person_that_splits_again_decides_anew_what_its_other_keys_decided() -> None:
+    """m0 (in Shanghai) and m1 (UTC) enter at 08:00 UTC; m1's `s1` is skipped at once, m0's
+    waits for 00:00 in Shanghai. m0 then signs in on m1's device: one person, m0, whose
+    `s1` counts as decided (m1's, same entry time). When m0 signs in on a third device it
+    is linked to more than `shared above 2` allows and the person splits: m0 alone never
+    had `s1` decided, so the next run decides it, expired (found by the property test
+    below; the reference kept what it had counted while the two were one)."""
+    rules = SOURCES.replace("SHARED", "    shared above 2\n") + (
+        "journey j0 {\n"
+        "    enter when visits == 0\n"
+        '    step later after 30 days: send wecom "t0"\n'  # keeps the entries active
+        '    step s1 within 30 minutes between 00:00 and 12:00: send wecom "t1" if visits >= 1\n'
+        "}\n"
+    )
+    start = dt.datetime(2026, 3, 6, 8)
+    tables: dict[str, list[list[Any]]] = {
+        "users": [["m0", "Asia/Shanghai"], ["m1", None], ["m2", None]],
+        "links": [
+            *([f"m{i}", f"d{i}", start - 2 * DAY] for i in range(3)),
+            ["m0", "d1", start],  # merges m0 and m1 from the second run
+            ["m0", "d2", start + dt.timedelta(hours=16)],  # m0 shared: split again
+        ],
+        "events": [],
+        "orders": [],
+    }
+    runs = [start, start + dt.timedelta(hours=5), start + 2 * DAY + dt.timedelta(hours=5)]
+    loaded = loaded_of(rules)
+    engine = DuckDBEngine.scratch()
+    try:
+        load(engine, tables)
+        got = engine_outbox(engine, loaded, runs)
+    finally:
+        engine.close()
+    assert got == reference_outbox(loaded, tables, runs)
+    assert [(user, status, run_at) for _, _, user, _, _, run_at, status, *_ in got] == [
+        ("m0", "expired", runs[2]),
+        ("m1", "skipped", runs[0]),
+        ("m2", "skipped", runs[0]),
+    ]
+
+
 # ---------------------------------------------------------------- generated
 
 

@@ -304,7 +304,7 @@ class _Simulation:
         person with more than one active entry (their persons merged) keeps the earliest
         (then the smallest key) and the others end here, their undecided steps cancelled.
         A kept entry's decided steps are those decided for an entry of the person, under
-        any of its keys, at the same entry time."""
+        any of its keys now, at the same entry time."""
         groups: dict[UserKey, list[_Entry]] = {}
         for entry in self.made[journey.name]:
             groups.setdefault(view.person(entry.key), []).append(entry)
@@ -320,6 +320,9 @@ class _Simulation:
                 current[person] = max(entries, key=lambda e: e.at)
                 continue
             kept = current[person] = active[0]
+            # found again at every run, not accumulated: a person that splits again
+            # sees only the decisions of its keys now (docs/journeys.md)
+            kept.decided = set()
             for (user, at), steps in record.items():
                 if at == kept.at and view.person(user) == person:
                     kept.decided |= steps

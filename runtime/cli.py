@@ -1085,6 +1085,14 @@ def show_migration(
 @click.option(
     "--retry-failed", is_flag=True, help="Send again messages the receiver refused before."
 )
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Messages in flight at once (a webhook far away); 1 keeps the outbox's order.",
+)
 @lock_timeout_option
 def deliver(
     project_arg: str | None,
@@ -1096,6 +1104,7 @@ def deliver(
     timeout: float,
     backoff: float,
     retry_failed: bool,
+    concurrency: int,
     lock_timeout: float,
 ) -> None:
     """Send the journeys' undelivered sent messages and the alerts' notifications, oldest
@@ -1141,6 +1150,7 @@ def deliver(
                 on_retry=retrying,
                 user_agent=f"segl/{segl_version()}",
                 stop_requested=stop_requested,
+                concurrency=concurrency,
             ).run()
         except EngineError as err:
             refused(

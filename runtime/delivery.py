@@ -4,12 +4,15 @@ webhook or a file, at least once.
 Every committed outbox row with status `sent` that has no `delivered` row in the
 deliveries table (compiler/store.py) is sent, oldest run first, as the JSON object
 `segl show outbox --format jsonl` prints, with its message id as `Idempotency-Key`. Each
-attempt's outcome is one INSERT into the deliveries table, committed right after the
-attempt, so a delivery killed half-way resumes where it stopped. A message delivered but
-not yet recorded when the process died is sent again with the same key: receivers
-deduplicate by `Idempotency-Key` (the contract, docs/journeys.md "Delivery"). An alert's
-notification (a committed alert history row with a notification id) is sent the same
-way, as the JSON object of runtime/alerts.py notification_body (docs/monitoring.md).
+attempt's outcome is inserted into the deliveries table and committed as soon as it ends
+(those that end together, in one INSERT), so a delivery killed half-way resumes where it
+stopped. Up to `concurrency` messages are in flight at once, each on a worker thread; the
+attempts are recorded by the calling thread, which alone uses the engine. A message
+delivered but not yet recorded when the process died is sent again with the same key:
+receivers deduplicate by `Idempotency-Key` (the contract, docs/journeys.md "Delivery").
+An alert's notification (a committed alert history row with a notification id) is sent
+the same way, as the JSON object of runtime/alerts.py notification_body
+(docs/monitoring.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import datetime as dt
 import email.utils
 import http.client
 import os
+import queue
 import re
 import socket
 import stat
@@ -166,8 +170,8 @@ class RetryPolicy:
     max_delay: float = 30.0  # no wait between attempts is longer (Retry-After included)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        """The wait after failed attempt `attempt` (1-based). One sender at a time sends
-        one message at a time, so there is no herd for jitter to spread."""
+        """The wait after failed attempt `attempt` (1-based). At most `--concurrency`
+        messages (64) wait at once, too small a herd for jitter to spread."""
         wanted = self.backoff * (1 << (attempt - 1))
         if retry_after is not None:
             wanted = max(wanted, retry_after)
@@ -363,8 +367,13 @@ class FileSender:
     def __init__(self, path: str) -> None:
         self.path = path
         self._checked = False
+        self._one_writer = threading.Lock()  # concurrent messages write whole lines
 
     def __call__(self, message_id: str, body: bytes) -> Outcome:
+        with self._one_writer:
+            return self._append(body)
+
+    def _append(self, body: bytes) -> Outcome:
         try:
             # read-write: the first write looks at the file's last byte
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -439,21 +448,28 @@ class DeliveryLog:
                 found[key] = REFUSED
         return found
 
-    def record(self, message_id: str, destination: str, status: str, detail: str) -> None:
-        """One attempt, committed at once: what is recorded survives a kill."""
-        values = [
-            self.target.string(message_id),
-            self.target.instant(dt.datetime.now(dt.UTC).replace(microsecond=0)),
-            self.target.string(destination),
-            self.target.string(status),
-            self.target.string(detail),
+    def record(self, attempts: list[tuple[str, str, str, str]]) -> None:
+        """Attempts (message id, destination, status, detail) that have ended, committed at
+        once in one statement: what is recorded survives a kill."""
+        now = self.target.instant(dt.datetime.now(dt.UTC).replace(microsecond=0))
+        rows = [
+            exp.Tuple(
+                expressions=[
+                    self.target.string(message_id),
+                    now,
+                    self.target.string(destination),
+                    self.target.string(status),
+                    self.target.string(detail),
+                ]
+            )
+            for message_id, destination, status, detail in attempts
         ]
         insert = exp.Insert(
             this=exp.Schema(
                 this=table_ref(self.table.name),
                 expressions=[exp.to_identifier(n, quoted=True) for n in self.table.names],
             ),
-            expression=exp.Values(expressions=[exp.Tuple(expressions=values)]),
+            expression=exp.Values(expressions=rows),
         )
         self.engine.execute_in_transaction([render(insert, self.target, pretty=False)])
 
@@ -505,6 +521,34 @@ class Retrying:
     delay: float
 
 
+@dataclass(frozen=True)
+class _Attempted:
+    """An attempt's outcome, to be recorded."""
+
+    message_id: str
+    status: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Finished:
+    """A message's last attempt: delivered, refused, or given up."""
+
+    message_id: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class _Crashed:
+    """A sender that raised: the delivery fails with its error."""
+
+    error: BaseException
+
+
+# what a worker tells the delivering thread, in the order it happened
+_Event = _Attempted | Retrying | _Finished | _Crashed
+
+
 @dataclass
 class Delivery:
     """One `segl deliver`: which messages, where, and how hard to try."""
@@ -520,8 +564,9 @@ class Delivery:
     on_retry: Callable[[Retrying], None] | None = None
     user_agent: str = "segl"
     # a stop asked for (Ctrl-C): the name of the signal, looked at between messages and
-    # while waiting to retry; the message in flight is finished and recorded first
+    # while waiting to retry; the messages in flight are finished and recorded first
     stop_requested: Callable[[], str | None] = lambda: None
+    concurrency: int = 1  # messages in flight at once; 1 keeps the outbox's order
 
     def run(self) -> Report:
         log = DeliveryLog(self.engine, self.store)
@@ -529,32 +574,112 @@ class Delivery:
         todo = self._pending(log.states(), report)
         if todo:  # a project with nothing to send gets no table
             log.ensure()
-        send = self.send or sender_for(self.destination, self.policy, self.user_agent)
-        for index, (message_id, body) in enumerate(todo):
-            if (signal_name := self.stop_requested()) is not None:
-                report.interrupted = signal_name
-                report.not_tried = len(todo) - index
-                break
-            outcome = self._deliver_one(log, send, message_id, body)
-            if outcome.verdict == "retry" and self.stop_requested() is not None:
-                report.interrupted = self.stop_requested()
-                report.not_tried = len(todo) - index  # this one too: it waits, not failed
-                break
-            if outcome.verdict == "delivered":
-                report.delivered += 1
-                continue
-            report.failed += 1
-            report.last_error = outcome.detail
-            if outcome.verdict == "refused":
-                report.refused_ids.append(message_id)
-                continue
-            # the destination is down (every attempt failed) or misconfigured: each remaining
-            # message would fail the same way, after attempts x timeout apiece; they wait, in
-            # order, for the next delivery
-            report.stopped = outcome.verdict
-            report.not_tried = len(todo) - index - 1
-            break
+            send = self.send or sender_for(self.destination, self.policy, self.user_agent)
+            self._deliver_all(log, send, todo, report)
         return report
+
+    def _deliver_all(
+        self, log: DeliveryLog, send: Sender, todo: list[tuple[str, bytes]], report: Report
+    ) -> None:
+        """Hand the messages in order to `concurrency` workers and record what they tell,
+        until every message is done or the delivery stops (Ctrl-C, a destination down or
+        misconfigured); the messages in flight then finish and are recorded. The workers
+        are daemons: a second Ctrl-C (KeyboardInterrupt here) ends the process at once."""
+        jobs: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
+        events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
+        workers = [
+            threading.Thread(target=self._work, args=(send, jobs, events), daemon=True)
+            for _ in range(min(self.concurrency, len(todo)))
+        ]
+        for worker in workers:
+            worker.start()
+        handed = in_flight = 0
+        stopping = False
+        crashed: list[BaseException] = []
+        try:
+            while True:
+                while not stopping and in_flight < len(workers) and handed < len(todo):
+                    if (signal_name := self.stop_requested()) is not None:
+                        report.interrupted = signal_name
+                        stopping = True
+                        break
+                    jobs.put(todo[handed])
+                    handed += 1
+                    in_flight += 1
+                if in_flight == 0:
+                    break
+                for event in self._told(events, log):
+                    if isinstance(event, _Finished):
+                        in_flight -= 1
+                        stopping = self._count(event, report) or stopping
+                    else:  # the others in flight are recorded first
+                        in_flight -= 1
+                        stopping = True
+                        crashed.append(event.error)
+        finally:
+            for _ in workers:
+                jobs.put(None)
+        # idle by now; joined so that none outlives the delivery (an embedded engine's
+        # teardown at exit crashed under a thread still waiting for a job)
+        for worker in workers:
+            worker.join()
+        if crashed:
+            raise crashed[0]
+        report.not_tried += len(todo) - handed
+
+    def _work(
+        self,
+        send: Sender,
+        jobs: queue.SimpleQueue[tuple[str, bytes] | None],
+        events: queue.SimpleQueue[_Event],
+    ) -> None:
+        while (job := jobs.get()) is not None:
+            message_id, body = job
+            try:
+                outcome = self._deliver_one(send, message_id, body, events.put)
+            except BaseException as err:  # raised again by the delivering thread
+                events.put(_Crashed(err))
+                return
+            events.put(_Finished(message_id, outcome))
+
+    def _told(
+        self, events: queue.SimpleQueue[_Event], log: DeliveryLog
+    ) -> list[_Finished | _Crashed]:
+        """Wait for the workers' news and take all there is: the attempts that ended are
+        recorded in one commit (one a message when they come one at a time), retries
+        reported; the messages done are returned, to be counted after their records."""
+        news = [events.get()]
+        while not events.empty():
+            news.append(events.get())
+        attempts = [e for e in news if isinstance(e, _Attempted)]
+        if attempts:
+            label = self.destination.label
+            log.record([(e.message_id, label, e.status, e.detail) for e in attempts])
+        for event in news:
+            if isinstance(event, Retrying) and self.on_retry is not None:
+                self.on_retry(event)
+        return [e for e in news if isinstance(e, _Finished | _Crashed)]
+
+    def _count(self, finished: _Finished, report: Report) -> bool:
+        """Count a message's last outcome; True when the delivery should stop."""
+        outcome = finished.outcome
+        if outcome.verdict == "delivered":
+            report.delivered += 1
+            return False
+        if outcome.verdict == "retry" and (signal_name := self.stop_requested()) is not None:
+            report.interrupted = signal_name
+            report.not_tried += 1  # stopped while waiting to retry: it waits, not failed
+            return True
+        report.failed += 1
+        report.last_error = outcome.detail
+        if outcome.verdict == "refused":
+            report.refused_ids.append(finished.message_id)
+            return False
+        # the destination is down (every attempt failed) or misconfigured: each remaining
+        # message would fail the same way, after attempts x timeout apiece; they wait, in
+        # order, for the next delivery
+        report.stopped = outcome.verdict
+        return True
 
     def _messages(self) -> list[tuple[str, str]]:
         """(message id, JSON body) of the journeys' sent messages and the alerts'
@@ -587,17 +712,18 @@ class Delivery:
                 todo.append((message_id, body.encode("utf-8")))
         return todo
 
-    def _deliver_one(self, log: DeliveryLog, send: Sender, message_id: str, body: bytes) -> Outcome:
+    def _deliver_one(
+        self, send: Sender, message_id: str, body: bytes, tell: Callable[[_Event], None]
+    ) -> Outcome:
+        """Every attempt at one message (on a worker thread), each told as it ends."""
         attempts = self.policy.attempts
         for attempt in range(1, attempts + 1):
             outcome = send(message_id, body)
-            status, detail = self._row(outcome, attempt)
-            log.record(message_id, self.destination.label, status, detail)
+            tell(_Attempted(message_id, *self._row(outcome, attempt)))
             if outcome.verdict != "retry" or attempt == attempts:
                 return outcome
             delay = self.policy.delay(attempt, outcome.retry_after)
-            if self.on_retry is not None:
-                self.on_retry(Retrying(message_id, attempt, attempts, outcome.detail, delay))
+            tell(Retrying(message_id, attempt, attempts, outcome.detail, delay))
             if not self._wait(delay):
                 return outcome  # stopped while waiting: the message waits for the next delivery
         raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover

@@ -283,3 +283,14 @@ def test_reports_bench_checks_segl_against_the_hand_written_sql(
     args.skip_invocations, args.skip_chdb = True, True
     with pytest.raises(reports_bench.Mismatch, match="funnel"):
         reports_bench.bench(args)
+
+
+def test_deliver_bench_delivers_every_message_once() -> None:
+    """The delivery benchmark raises Mismatch unless each concurrency delivers, and the
+    receiver accepts, every message of the outbox exactly once."""
+    from benchmarks import deliver_bench
+
+    result = deliver_bench.bench(messages=40, latency=0.005, concurrencies=[1, 4], runs=1)
+    assert [row["concurrency"] for row in result["results"]] == [1, 4]
+    assert all(row["messages_per_s"] > 0 for row in result["results"])
+    assert "x one at a time" in deliver_bench.report(result)

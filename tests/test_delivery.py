@@ -33,7 +33,9 @@ from conftest import Result, db_url, read_sql
 
 from segl.runtime.delivery import (
     BadDestination,
+    Delivery,
     Destination,
+    Outcome,
     RetryPolicy,
     _answer,
     _retry_after,
@@ -93,8 +95,20 @@ class Receiver:
     url: str = ""
     authorizations: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    most_in_flight: int = 0  # requests answered at the same time, at most
 
     def answer(self, key: str, body: dict[str, Any], content_type: str) -> int | None:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return self._answer(key, body, content_type)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _answer(self, key: str, body: dict[str, Any], content_type: str) -> int | None:
         with self.lock:
             self.received.append((key, body, content_type))
             tries = sum(1 for k, _, _ in self.received if k == key)
@@ -408,11 +422,13 @@ def test_a_webhook_nobody_listens_on(cli: Cli, project: tuple[Path, str]) -> Non
     assert delivered_ids(url) == Counter()
 
 
-def delivering(root: Path, url: str, to: str, cwd: Path, output: int) -> subprocess.Popen[str]:
+def delivering(
+    root: Path, url: str, to: str, cwd: Path, output: int, concurrency: int = 1
+) -> subprocess.Popen[str]:
     """`segl deliver` in a process of its own, to be killed or interrupted."""
     command = [sys.executable, "-m", "segl.runtime.cli", "deliver", str(root), "--db", url]
     return subprocess.Popen(
-        [*command, "--to", to, *FAST],
+        [*command, "--to", to, *FAST, "--concurrency", str(concurrency)],
         cwd=cwd,
         env=dict(os.environ),
         stdout=output,
@@ -421,13 +437,14 @@ def delivering(root: Path, url: str, to: str, cwd: Path, output: int) -> subproc
     )
 
 
+@pytest.mark.parametrize("concurrency", [1, 4])
 def test_a_delivery_killed_half_way_resumes_without_loss(
-    cli: Cli, project: tuple[Path, str], receiver: Receiver, tmp_path: Path
+    cli: Cli, project: tuple[Path, str], receiver: Receiver, tmp_path: Path, concurrency: int
 ) -> None:
     root, url = project
-    receiver.delay = 0.05  # slow enough to be killed in the middle
+    receiver.delay = 0.05 * concurrency  # slow enough to be killed in the middle
     to = f"webhook:{receiver.url}"
-    process = delivering(root, url, to, tmp_path, subprocess.DEVNULL)
+    process = delivering(root, url, to, tmp_path, subprocess.DEVNULL, concurrency)
     try:
         deadline = time.monotonic() + 60
         while len(receiver.accepted) < 5 and time.monotonic() < deadline:
@@ -442,25 +459,27 @@ def test_a_delivery_killed_half_way_resumes_without_loss(
     resumed = cli("deliver", root, "--db", url, "--to", to, *FAST)
     assert resumed.code == 0, resumed.output
     ids = Counter(m["message_id"] for m in sent(cli, root, url))
-    # every message arrived; deduplicated by key, each exactly once; at most the one in
+    # every message arrived; deduplicated by key, each exactly once; at most those in
     # flight when the process died (delivered, not yet recorded) came twice
     assert set(receiver.accepted) == set(ids)
     twice = [key for key, n in Counter(receiver.accepted).items() if n > 1]
-    assert len(twice) <= 1 and all(Counter(receiver.accepted)[k] == 2 for k in twice)
+    assert len(twice) <= concurrency and all(Counter(receiver.accepted)[k] == 2 for k in twice)
     assert delivered_ids(url) == ids  # one delivered row per message
 
 
+@pytest.mark.parametrize("concurrency", [1, 8])
 def test_ctrl_c_finishes_the_message_in_flight_and_says_what_waits(
-    cli: Cli, project: tuple[Path, str], receiver: Receiver, tmp_path: Path
+    cli: Cli, project: tuple[Path, str], receiver: Receiver, tmp_path: Path, concurrency: int
 ) -> None:
     """SIGINT printed `aborted` (exit 2) and the message in flight, delivered but not
     recorded, went out again with the next delivery. Now the first Ctrl-C stops between
     messages: the one in flight is finished and recorded, the summary printed, E0720 says
-    how many wait (exit 1), and the next delivery sends no message twice."""
+    how many wait (exit 1), and the next delivery sends no message twice. With
+    `--concurrency`, every message in flight is finished and recorded."""
     root, url = project
     receiver.delay = 0.2  # a Ctrl-C lands while a message is in flight
     to = f"webhook:{receiver.url}"
-    process = delivering(root, url, to, tmp_path, subprocess.PIPE)
+    process = delivering(root, url, to, tmp_path, subprocess.PIPE, concurrency)
     try:
         deadline = time.monotonic() + 60
         while len(receiver.received) < 4 and time.monotonic() < deadline:
@@ -473,7 +492,7 @@ def test_ctrl_c_finishes_the_message_in_flight_and_says_what_waits(
     assert process.returncode == 1, (out, err)
     assert "Traceback" not in err and "aborted" not in err
     done = len(receiver.accepted)
-    assert 4 <= done < 31
+    assert max(4, concurrency) <= done < 31
     assert out.strip() == f"delivered {done}, failed 0, already delivered 0, not tried {31 - done}"
     assert f"E0720 stopped by SIGINT: {31 - done} messages not delivered" in err
     assert delivered_ids(url) == Counter(receiver.accepted)  # the one in flight recorded
@@ -481,6 +500,82 @@ def test_ctrl_c_finishes_the_message_in_flight_and_says_what_waits(
     assert resumed.code == 0, resumed.output
     assert f"delivered {31 - done}, failed 0, already delivered {done}" in resumed.out
     assert max(Counter(receiver.accepted).values()) == 1  # none sent twice
+
+
+def test_concurrent_messages_each_arrive_once(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    """A webhook that takes 0.3 s an answer: eight messages in flight at once, every one
+    accepted once with its key and recorded once, in the outbox's order as they set off."""
+    root, url = project
+    receiver.delay = 0.3
+    to = f"webhook:{receiver.url}"
+    done = cli("deliver", root, "--db", url, "--to", to, *FAST, "--concurrency", "8")
+    assert done.code == 0, done.output
+    assert done.out.strip() == "delivered 31, failed 0, already delivered 0"
+    # eight at once unless the first answers came before the eighth request set off (a
+    # busy machine); never more than eight
+    assert 4 <= receiver.most_in_flight <= 8
+    messages = sent(cli, root, url)
+    assert Counter(receiver.accepted) == Counter(m["message_id"] for m in messages)
+    assert delivered_ids(url) == Counter(m["message_id"] for m in messages)
+    assert len(deliveries(url)) == 31
+    # handed out in order: none of the last wave set off before the first wave's were sent
+    order = {m["message_id"]: n for n, m in enumerate(messages)}
+    arrived = [order[key] for key, _, _ in receiver.received]
+    assert sorted(arrived[:8]) == list(range(8))
+
+
+def test_a_destination_down_stops_a_concurrent_delivery(
+    cli: Cli, project: tuple[Path, str], receiver: Receiver
+) -> None:
+    """Every attempt answered 503: the four messages in flight each fail after their
+    attempts, the other 27 are not tried, and a later delivery sends all 31."""
+    root, url = project
+    receiver.mode, receiver.fail_first = "flaky", 2
+    to = f"webhook:{receiver.url}"
+    args = ("--db", url, "--to", to, *FAST, "--concurrency", "4", "--attempts", "2")
+    down = cli("deliver", root, *args)
+    assert down.code == 1, down.output
+    assert down.out.strip() == "delivered 0, failed 4, already delivered 0, not tried 27"
+    assert "E0720 31 messages could not be delivered" in down.err
+    assert len(receiver.received) == 8 and delivered_ids(url) == Counter()
+    receiver.mode = "ok"  # back up
+    back = cli("deliver", root, *args)
+    assert back.code == 0, back.output
+    assert "delivered 31, failed 0, already delivered 0" in back.out
+    assert len(set(receiver.accepted)) == len(receiver.accepted) == 31
+
+
+def test_a_sender_that_raises_fails_the_delivery_with_its_error(
+    project: tuple[Path, str], tmp_path: Path
+) -> None:
+    """An error inside a worker (a bug, not an answer) reaches the caller, after what was
+    delivered before it is recorded; it does not hang the delivery or pass for a failure."""
+    from segl.runtime.engines import connect
+    from segl.runtime.project import load_paths
+    from segl.runtime.run import store_of
+
+    root, url = project
+    calls: list[str] = []
+
+    def send(message_id: str, body: bytes) -> Outcome:
+        calls.append(message_id)
+        if len(calls) == 3:
+            raise RuntimeError("bug in a sender")
+        return Outcome("delivered", "ok")
+
+    loaded = load_paths([str(root)])
+    engine = connect(url)
+    try:
+        delivery = Delivery(engine, store_of(loaded, engine), parse_destination("file:x"))
+        delivery.send, delivery.concurrency = send, 2
+        with pytest.raises(RuntimeError, match="bug in a sender"):
+            delivery.run()
+    finally:
+        engine.close()
+    # every message the sender took before or beside the failing one is recorded
+    assert set(delivered_ids(url)) == set(calls) - {calls[2]} and len(calls) in (3, 4)
 
 
 def test_delivered_but_not_recorded_is_sent_again_with_its_key(

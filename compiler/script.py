@@ -275,7 +275,7 @@ class CompiledRun:
 
     def _results_body(self) -> list[exp.Expression]:
         return [
-            self.target.create_temp_table(self.store.result, self.query),
+            *self.target.create_result_table(self.store.result, self.query),
             *self.tag_statements(),
             *self.member_statements(),
             *self.layer_statements(),

@@ -123,7 +123,7 @@ def render(expression: exp.Expression, target: Target, pretty: bool = True) -> s
     The tree is rendered without a defensive copy (large plans are costly to copy);
     callers render trees they built for this target only."""
     try:
-        return expression.sql(
+        return target.before_render(expression).sql(
             dialect=target.dialect,
             pretty=pretty,
             unsupported_level=sqlglot.ErrorLevel.RAISE,

@@ -715,8 +715,8 @@ def id_text(target: Target, value: exp.Expression, declared: Type | None) -> exp
         exp.GT(this=value.copy(), expression=target.number(-1e19)),
     )
     exact = target.exactly_comparable(value.copy())
-    low = exp.GTE(this=exact, expression=key_literal(target, -(2**63)))
-    high = exp.LT(this=exact.copy(), expression=exp.Literal.number(2**63))
+    low = exp.GTE(this=exact, expression=target.exact_integer(-(2**63)))
+    high = exp.LT(this=exact.copy(), expression=target.exact_integer(2**63))
     # the size first, as a CASE: Spark's FLOOR of a double is a BIGINT, which overflows
     # beyond 2^63 in its ANSI mode, and AND does not promise to evaluate its left side first
     whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))

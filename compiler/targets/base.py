@@ -205,6 +205,12 @@ class Target:
         to 2^63."""
         return exp.Cast(this=number, to=exp.DataType.build("DECIMAL(38, 0)"))
 
+    def exact_integer(self, value: int) -> exp.Expression:
+        """A whole number, every digit, to compare with `exactly_comparable` (2^63 lies
+        beyond BIGINT: written as a literal, some dialects refuse it)."""
+        literal = exp.Literal.number(abs(value))
+        return exp.Paren(this=exp.Neg(this=literal)) if value < 0 else literal
+
     def hex_prefix_value(self, hexdigits: exp.Expression, count: int) -> exp.Expression:
         """The number the first `count` (at most 15) lowercase hex digits spell, from each
         digit's position in "0123456789abcdef": the same portable expression on every
@@ -377,6 +383,14 @@ class Target:
             expression=query,
             properties=properties if self.temp_table else None,
         )
+
+    def create_result_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
+        """The run's per-user result (compiler/script.py), read by the history tables."""
+        return [self.create_temp_table(name, query)]
+
+    def before_render(self, expression: exp.Expression) -> exp.Expression:
+        """A last pass over a tree built for this target, before it is printed."""
+        return expression
 
     def create_work_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
         """A table of a multi-step computation (identity resolution), read by the next

@@ -197,6 +197,48 @@ FROM `segl_nev_result`
 WHERE
   1 = 0;
 
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `store_visit_at` DATETIME;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `wecom_added_at` DATETIME;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `test_drive_at` DATETIME;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `deposit_at` DATETIME;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `delivery_at` DATETIME;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `service_visits_180d` FLOAT64;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `last_touch_at` DATETIME;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `days_since_touch` FLOAT64;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `test_drives` FLOAT64;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `deposit_store` STRING;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `test_drive_to_deposit_days` FLOAT64;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `test_drive_model` STRING;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `test_drive_store` STRING;
+
+ALTER TABLE `segl_nev_tags`
+ADD COLUMN IF NOT EXISTS `deposit_model` STRING;
+
 DELETE FROM `segl_nev_tags`
 WHERE
   `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
@@ -246,6 +288,9 @@ SELECT
 FROM `segl_nev_result`
 WHERE
   1 = 0;
+
+ALTER TABLE `segl_nev_members`
+ADD COLUMN IF NOT EXISTS `segment` STRING;
 
 DELETE FROM `segl_nev_members`
 WHERE
@@ -306,6 +351,12 @@ FROM `segl_nev_result`
 WHERE
   1 = 0;
 
+ALTER TABLE `segl_nev_layers`
+ADD COLUMN IF NOT EXISTS `layering` STRING;
+
+ALTER TABLE `segl_nev_layers`
+ADD COLUMN IF NOT EXISTS `layer` STRING;
+
 DELETE FROM `segl_nev_layers`
 WHERE
   `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
@@ -341,6 +392,27 @@ SELECT
 FROM `segl_nev_result`
 WHERE
   1 = 0;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `timezone` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `run_at` TIMESTAMP;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `duration_seconds` FLOAT64;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `users` INT64;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `rules_fingerprint` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `segl_version` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `definitions` STRING;
 
 DELETE FROM `segl_runs`
 WHERE

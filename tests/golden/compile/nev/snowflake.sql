@@ -3,363 +3,433 @@
 -- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
 -- journeys are decided by `segl run` only: this script leaves them out
 
-BEGIN;
-
-CREATE TEMPORARY TABLE "segl_nev_result" AS
-WITH "segl_usr" AS (
+CREATE TEMPORARY TABLE "SEGL_NEV_RESULT" AS
+WITH "SEGL_USR" AS (
   SELECT
-    "u"."lead_id" AS "_u",
-    "u"."source_channel" AS "p_0",
-    CAST("u"."created_at" AS TIMESTAMP) AS "p_1"
-  FROM "nev_leads" AS "u"
+    "U"."LEAD_ID" AS "_U",
+    "U"."SOURCE_CHANNEL" AS "P_0",
+    CAST("U"."CREATED_AT" AS TIMESTAMP) AS "P_1"
+  FROM "NEV_LEADS" AS "U"
   WHERE
     NOT (
-      NULLIF("u"."lead_id", CAST('NaN' AS DOUBLE)) IS NULL
+      NULLIF("U"."LEAD_ID", CAST('NaN' AS DOUBLE)) IS NULL
     )
-), "segl_ev_0" AS (
+), "SEGL_EV_0" AS (
   SELECT
-    "lead_id" AS "_u",
-    CAST("ts" AS TIMESTAMP) AS "_t",
-    CAST("ts" AS TIMESTAMP) AS "c0",
-    "stage" AS "c1",
-    "store" AS "c2",
-    "model" AS "c3"
-  FROM "nev_events"
+    "LEAD_ID" AS "_U",
+    CAST("TS" AS TIMESTAMP) AS "_T",
+    CAST("TS" AS TIMESTAMP) AS "C0",
+    "STAGE" AS "C1",
+    "STORE" AS "C2",
+    "MODEL" AS "C3"
+  FROM "NEV_EVENTS"
   WHERE
-    CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "segl_evr_0" AS (
+    CAST("TS" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "SEGL_EVR_0" AS (
   SELECT
     *,
-    MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a8",
-    MAX(CASE WHEN "c1" = 'test_drive' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a9",
-    MAX(CASE WHEN "c1" = 'test_drive' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a10",
-    MAX(CASE WHEN "c1" = 'deposit' THEN "_t" END) OVER (PARTITION BY "_u") AS "t_a11"
-  FROM "segl_ev_0"
-), "segl_agg_0" AS (
+    MAX(CASE WHEN "C1" = 'deposit' THEN "_T" END) OVER (PARTITION BY "_U") AS "T_A8",
+    MAX(CASE WHEN "C1" = 'test_drive' THEN "_T" END) OVER (PARTITION BY "_U") AS "T_A9",
+    MAX(CASE WHEN "C1" = 'test_drive' THEN "_T" END) OVER (PARTITION BY "_U") AS "T_A10",
+    MAX(CASE WHEN "C1" = 'deposit' THEN "_T" END) OVER (PARTITION BY "_U") AS "T_A11"
+  FROM "SEGL_EV_0"
+), "SEGL_AGG_0" AS (
   SELECT
-    "_u" AS "_g",
-    MIN(CASE WHEN "c1" = 'store_visit' THEN "c0" END) AS "a0",
-    MIN(CASE WHEN "c1" = 'add_wecom' THEN "c0" END) AS "a1",
-    MIN(CASE WHEN "c1" = 'test_drive' THEN "c0" END) AS "a2",
-    MIN(CASE WHEN "c1" = 'deposit' THEN "c0" END) AS "a3",
-    MIN(CASE WHEN "c1" = 'delivery' THEN "c0" END) AS "a4",
+    "_U" AS "_G",
+    MIN(CASE WHEN "C1" = 'store_visit' THEN "C0" END) AS "A0",
+    MIN(CASE WHEN "C1" = 'add_wecom' THEN "C0" END) AS "A1",
+    MIN(CASE WHEN "C1" = 'test_drive' THEN "C0" END) AS "A2",
+    MIN(CASE WHEN "C1" = 'deposit' THEN "C0" END) AS "A3",
+    MIN(CASE WHEN "C1" = 'delivery' THEN "C0" END) AS "A4",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "c1" = 'after_sales'
+        WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "C1" = 'after_sales'
         THEN 1
       END
-    ) AS "a5",
-    MAX("c0") AS "a6",
-    COUNT(CASE WHEN "c1" = 'test_drive' THEN 1 END) AS "a7",
-    MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a8" THEN "c2" END) AS "a8",
-    MAX(CASE WHEN "c1" = 'test_drive' AND "_t" = "t_a9" THEN "c3" END) AS "a9",
-    MAX(CASE WHEN "c1" = 'test_drive' AND "_t" = "t_a10" THEN "c2" END) AS "a10",
-    MAX(CASE WHEN "c1" = 'deposit' AND "_t" = "t_a11" THEN "c3" END) AS "a11"
-  FROM "segl_evr_0"
+    ) AS "A5",
+    MAX("C0") AS "A6",
+    COUNT(CASE WHEN "C1" = 'test_drive' THEN 1 END) AS "A7",
+    MAX(CASE WHEN "C1" = 'deposit' AND "_T" = "T_A8" THEN "C2" END) AS "A8",
+    MAX(CASE WHEN "C1" = 'test_drive' AND "_T" = "T_A9" THEN "C3" END) AS "A9",
+    MAX(CASE WHEN "C1" = 'test_drive' AND "_T" = "T_A10" THEN "C2" END) AS "A10",
+    MAX(CASE WHEN "C1" = 'deposit' AND "_T" = "T_A11" THEN "C3" END) AS "A11"
+  FROM "SEGL_EVR_0"
   GROUP BY
-    "_u"
-), "segl_base" AS (
+    "_U"
+), "SEGL_BASE" AS (
   SELECT
-    "segl_usr".*,
-    "segl_agg_0"."a0" AS "a0",
-    "segl_agg_0"."a1" AS "a1",
-    "segl_agg_0"."a2" AS "a2",
-    "segl_agg_0"."a3" AS "a3",
-    "segl_agg_0"."a4" AS "a4",
-    COALESCE("segl_agg_0"."a5", 0) AS "a5",
-    "segl_agg_0"."a6" AS "a6",
-    COALESCE("segl_agg_0"."a7", 0) AS "a7",
-    "segl_agg_0"."a8" AS "a8",
-    "segl_agg_0"."a9" AS "a9",
-    "segl_agg_0"."a10" AS "a10",
-    "segl_agg_0"."a11" AS "a11"
-  FROM "segl_usr"
-  LEFT JOIN "segl_agg_0"
-    ON "segl_agg_0"."_g" = "segl_usr"."_u"
-), "segl_lvl_1" AS (
+    "SEGL_USR".*,
+    "SEGL_AGG_0"."A0" AS "A0",
+    "SEGL_AGG_0"."A1" AS "A1",
+    "SEGL_AGG_0"."A2" AS "A2",
+    "SEGL_AGG_0"."A3" AS "A3",
+    "SEGL_AGG_0"."A4" AS "A4",
+    COALESCE("SEGL_AGG_0"."A5", 0) AS "A5",
+    "SEGL_AGG_0"."A6" AS "A6",
+    COALESCE("SEGL_AGG_0"."A7", 0) AS "A7",
+    "SEGL_AGG_0"."A8" AS "A8",
+    "SEGL_AGG_0"."A9" AS "A9",
+    "SEGL_AGG_0"."A10" AS "A10",
+    "SEGL_AGG_0"."A11" AS "A11"
+  FROM "SEGL_USR"
+  LEFT JOIN "SEGL_AGG_0"
+    ON "SEGL_AGG_0"."_G" = "SEGL_USR"."_U"
+), "SEGL_LVL_1" AS (
   SELECT
     *,
     CASE
-      WHEN "a5" >= 1
+      WHEN "A5" >= 1
       THEN 'after_sales'
       WHEN NOT (
-        "a4" IS NULL
+        "A4" IS NULL
       )
       THEN 'delivered'
       WHEN NOT (
-        "a3" IS NULL
+        "A3" IS NULL
       )
       THEN 'deposit'
       WHEN NOT (
-        "a2" IS NULL
+        "A2" IS NULL
       )
       THEN 'test_drive'
       WHEN NOT (
-        "a1" IS NULL
+        "A1" IS NULL
       )
       THEN 'wecom'
       WHEN NOT (
-        "a0" IS NULL
+        "A0" IS NULL
       )
       THEN 'store_visit'
       ELSE 'lead'
-    END AS "d6",
+    END AS "D6",
     FLOOR(
       (
-        DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a6") / 1000000.0
+        DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A6") / 1000000.0
       ) / 86400
-    ) AS "d10"
-  FROM "segl_base"
+    ) AS "D10"
+  FROM "SEGL_BASE"
 )
 SELECT
-  "_u",
-  "a0" AS "d0",
-  "a1" AS "d1",
-  "a2" AS "d2",
-  "a3" AS "d3",
-  "a4" AS "d4",
-  "a5" AS "d5",
-  "d6",
+  "_U",
+  "A0" AS "D0",
+  "A1" AS "D1",
+  "A2" AS "D2",
+  "A3" AS "D3",
+  "A4" AS "D4",
+  "A5" AS "D5",
+  "D6",
   COALESCE(
-    "d6" = 'test_drive'
+    "D6" = 'test_drive'
     AND (
       FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a2") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A2") / 1000000.0
         ) / 86400
       ) >= 7
       AND FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a2") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A2") / 1000000.0
         ) / 86400
       ) <= 21
     ),
     FALSE
-  ) AS "d7",
+  ) AS "D7",
   COALESCE(
-    "d6" = 'deposit'
+    "D6" = 'deposit'
     AND FLOOR(
       (
-        DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a3") / 1000000.0
+        DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A3") / 1000000.0
       ) / 86400
     ) > 90,
     FALSE
-  ) AS "d8",
-  "a6" AS "d9",
-  "d10",
-  COALESCE("d6" IN ('store_visit', 'wecom') AND "d10" <= 30, FALSE) AS "d11",
-  COALESCE("d6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "d10" > 60, FALSE) AS "d12",
+  ) AS "D8",
+  "A6" AS "D9",
+  "D10",
+  COALESCE("D6" IN ('store_visit', 'wecom') AND "D10" <= 30, FALSE) AS "D11",
+  COALESCE("D6" IN ('lead', 'store_visit', 'wecom', 'test_drive') AND "D10" > 60, FALSE) AS "D12",
   COALESCE(
-    "p_0" = 'douyin'
+    "P_0" = 'douyin'
     AND FLOOR(
       (
-        DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "p_1") / 1000000.0
+        DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "P_1") / 1000000.0
       ) / 86400
     ) <= 14
-    AND "d6" <> 'lead',
+    AND "D6" <> 'lead',
     FALSE
-  ) AS "d13",
-  "a7" AS "d14",
-  "a8" AS "d15",
+  ) AS "D13",
+  "A7" AS "D14",
+  "A8" AS "D15",
   FLOOR(
     (
-      DATE_PART(EPOCH_MICROSECOND, "a3") / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a2") / 1000000.0
+      DATE_PART(EPOCH_MICROSECOND, "A3") / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A2") / 1000000.0
     ) / 86400
-  ) AS "d16",
-  "a9" AS "d17",
-  "a10" AS "d18",
-  "a11" AS "d19",
-  "a9" AS "d20",
-  "a10" AS "d21",
-  "a9" AS "d22",
-  "a11" AS "d23",
-  "a8" AS "d24",
-  "a11" AS "d25",
-  "a11" AS "d26",
-  "a8" AS "d27"
-FROM "segl_lvl_1";
+  ) AS "D16",
+  "A9" AS "D17",
+  "A10" AS "D18",
+  "A11" AS "D19",
+  "A9" AS "D20",
+  "A10" AS "D21",
+  "A9" AS "D22",
+  "A11" AS "D23",
+  "A8" AS "D24",
+  "A11" AS "D25",
+  "A11" AS "D26",
+  "A8" AS "D27"
+FROM "SEGL_LVL_1";
 
-CREATE TABLE IF NOT EXISTS "segl_nev_tags" AS
+CREATE TABLE IF NOT EXISTS "SEGL_NEV_TAGS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  "_u" AS "user_id",
-  CAST(NULL AS TIMESTAMP) AS "store_visit_at",
-  CAST(NULL AS TIMESTAMP) AS "wecom_added_at",
-  CAST(NULL AS TIMESTAMP) AS "test_drive_at",
-  CAST(NULL AS TIMESTAMP) AS "deposit_at",
-  CAST(NULL AS TIMESTAMP) AS "delivery_at",
-  CAST(NULL AS DOUBLE) AS "service_visits_180d",
-  CAST(NULL AS TIMESTAMP) AS "last_touch_at",
-  CAST(NULL AS DOUBLE) AS "days_since_touch",
-  CAST(NULL AS DOUBLE) AS "test_drives",
-  CAST(NULL AS VARCHAR) AS "deposit_store",
-  CAST(NULL AS DOUBLE) AS "test_drive_to_deposit_days",
-  CAST(NULL AS VARCHAR) AS "test_drive_model",
-  CAST(NULL AS VARCHAR) AS "test_drive_store",
-  CAST(NULL AS VARCHAR) AS "deposit_model"
-FROM "segl_nev_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  "_U" AS "USER_ID",
+  CAST(NULL AS TIMESTAMP) AS "STORE_VISIT_AT",
+  CAST(NULL AS TIMESTAMP) AS "WECOM_ADDED_AT",
+  CAST(NULL AS TIMESTAMP) AS "TEST_DRIVE_AT",
+  CAST(NULL AS TIMESTAMP) AS "DEPOSIT_AT",
+  CAST(NULL AS TIMESTAMP) AS "DELIVERY_AT",
+  CAST(NULL AS DOUBLE) AS "SERVICE_VISITS_180D",
+  CAST(NULL AS TIMESTAMP) AS "LAST_TOUCH_AT",
+  CAST(NULL AS DOUBLE) AS "DAYS_SINCE_TOUCH",
+  CAST(NULL AS DOUBLE) AS "TEST_DRIVES",
+  CAST(NULL AS VARCHAR) AS "DEPOSIT_STORE",
+  CAST(NULL AS DOUBLE) AS "TEST_DRIVE_TO_DEPOSIT_DAYS",
+  CAST(NULL AS VARCHAR) AS "TEST_DRIVE_MODEL",
+  CAST(NULL AS VARCHAR) AS "TEST_DRIVE_STORE",
+  CAST(NULL AS VARCHAR) AS "DEPOSIT_MODEL"
+FROM "SEGL_NEV_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_nev_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "STORE_VISIT_AT" TIMESTAMP;
 
-INSERT INTO "segl_nev_tags" (
-  "as_of",
-  "user_id",
-  "store_visit_at",
-  "wecom_added_at",
-  "test_drive_at",
-  "deposit_at",
-  "delivery_at",
-  "service_visits_180d",
-  "last_touch_at",
-  "days_since_touch",
-  "test_drives",
-  "deposit_store",
-  "test_drive_to_deposit_days",
-  "test_drive_model",
-  "test_drive_store",
-  "deposit_model"
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "WECOM_ADDED_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "TEST_DRIVE_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "DEPOSIT_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "DELIVERY_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "SERVICE_VISITS_180D" DOUBLE;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "LAST_TOUCH_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "DAYS_SINCE_TOUCH" DOUBLE;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "TEST_DRIVES" DOUBLE;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "DEPOSIT_STORE" VARCHAR;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "TEST_DRIVE_TO_DEPOSIT_DAYS" DOUBLE;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "TEST_DRIVE_MODEL" VARCHAR;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "TEST_DRIVE_STORE" VARCHAR;
+
+ALTER TABLE "SEGL_NEV_TAGS"
+ADD IF NOT EXISTS "DEPOSIT_MODEL" VARCHAR;
+
+DELETE FROM "SEGL_NEV_TAGS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_NEV_TAGS" (
+  "AS_OF",
+  "USER_ID",
+  "STORE_VISIT_AT",
+  "WECOM_ADDED_AT",
+  "TEST_DRIVE_AT",
+  "DEPOSIT_AT",
+  "DELIVERY_AT",
+  "SERVICE_VISITS_180D",
+  "LAST_TOUCH_AT",
+  "DAYS_SINCE_TOUCH",
+  "TEST_DRIVES",
+  "DEPOSIT_STORE",
+  "TEST_DRIVE_TO_DEPOSIT_DAYS",
+  "TEST_DRIVE_MODEL",
+  "TEST_DRIVE_STORE",
+  "DEPOSIT_MODEL"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  "_u",
-  CAST("d0" AS TIMESTAMP),
-  CAST("d1" AS TIMESTAMP),
-  CAST("d2" AS TIMESTAMP),
-  CAST("d3" AS TIMESTAMP),
-  CAST("d4" AS TIMESTAMP),
-  CAST("d5" AS DOUBLE),
-  CAST("d9" AS TIMESTAMP),
-  CAST("d10" AS DOUBLE),
-  CAST("d14" AS DOUBLE),
-  CAST("d15" AS VARCHAR),
-  CAST("d16" AS DOUBLE),
-  CAST("d17" AS VARCHAR),
-  CAST("d18" AS VARCHAR),
-  CAST("d19" AS VARCHAR)
-FROM "segl_nev_result";
+  "_U",
+  CAST("D0" AS TIMESTAMP),
+  CAST("D1" AS TIMESTAMP),
+  CAST("D2" AS TIMESTAMP),
+  CAST("D3" AS TIMESTAMP),
+  CAST("D4" AS TIMESTAMP),
+  CAST("D5" AS DOUBLE),
+  CAST("D9" AS TIMESTAMP),
+  CAST("D10" AS DOUBLE),
+  CAST("D14" AS DOUBLE),
+  CAST("D15" AS VARCHAR),
+  CAST("D16" AS DOUBLE),
+  CAST("D17" AS VARCHAR),
+  CAST("D18" AS VARCHAR),
+  CAST("D19" AS VARCHAR)
+FROM "SEGL_NEV_RESULT";
 
-CREATE TABLE IF NOT EXISTS "segl_nev_members" AS
+CREATE TABLE IF NOT EXISTS "SEGL_NEV_MEMBERS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "segment",
-  "_u" AS "user_id"
-FROM "segl_nev_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "SEGMENT",
+  "_U" AS "USER_ID"
+FROM "SEGL_NEV_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_nev_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_NEV_MEMBERS"
+ADD IF NOT EXISTS "SEGMENT" VARCHAR;
 
-INSERT INTO "segl_nev_members" (
-  "as_of",
-  "segment",
-  "user_id"
+DELETE FROM "SEGL_NEV_MEMBERS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_NEV_MEMBERS" (
+  "AS_OF",
+  "SEGMENT",
+  "USER_ID"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'deposit_follow_up',
-  "_u"
-FROM "segl_nev_result"
+  "_U"
+FROM "SEGL_NEV_RESULT"
 WHERE
-  "d7" = TRUE
+  "D7" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'delivery_overdue',
-  "_u"
-FROM "segl_nev_result"
+  "_U"
+FROM "SEGL_NEV_RESULT"
 WHERE
-  "d8" = TRUE
+  "D8" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'invite_test_drive',
-  "_u"
-FROM "segl_nev_result"
+  "_U"
+FROM "SEGL_NEV_RESULT"
 WHERE
-  "d11" = TRUE
+  "D11" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'stale_leads',
-  "_u"
-FROM "segl_nev_result"
+  "_U"
+FROM "SEGL_NEV_RESULT"
 WHERE
-  "d12" = TRUE
+  "D12" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'douyin_hot_leads',
-  "_u"
-FROM "segl_nev_result"
+  "_U"
+FROM "SEGL_NEV_RESULT"
 WHERE
-  "d13" = TRUE;
+  "D13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_nev_layers" AS
+CREATE TABLE IF NOT EXISTS "SEGL_NEV_LAYERS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "layering",
-  "_u" AS "user_id",
-  CAST(NULL AS VARCHAR) AS "layer"
-FROM "segl_nev_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "LAYERING",
+  "_U" AS "USER_ID",
+  CAST(NULL AS VARCHAR) AS "LAYER"
+FROM "SEGL_NEV_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_nev_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_NEV_LAYERS"
+ADD IF NOT EXISTS "LAYERING" VARCHAR;
 
-INSERT INTO "segl_nev_layers" (
-  "as_of",
-  "layering",
-  "user_id",
-  "layer"
+ALTER TABLE "SEGL_NEV_LAYERS"
+ADD IF NOT EXISTS "LAYER" VARCHAR;
+
+DELETE FROM "SEGL_NEV_LAYERS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_NEV_LAYERS" (
+  "AS_OF",
+  "LAYERING",
+  "USER_ID",
+  "LAYER"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'stage',
-  "_u",
-  "d6"
-FROM "segl_nev_result"
+  "_U",
+  "D6"
+FROM "SEGL_NEV_RESULT"
 WHERE
   NOT (
-    "d6" IS NULL
+    "D6" IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS "segl_runs" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RUNS" AS
 SELECT
-  CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "timezone",
-  CAST(NULL AS TIMESTAMPTZ) AS "run_at",
-  CAST(NULL AS DOUBLE) AS "duration_seconds",
-  CAST(NULL AS BIGINT) AS "users",
-  CAST(NULL AS VARCHAR) AS "rules_fingerprint",
-  CAST(NULL AS VARCHAR) AS "segl_version",
-  CAST(NULL AS VARCHAR) AS "definitions"
-FROM "segl_nev_result"
+  CAST(NULL AS VARCHAR) AS "PROJECT",
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "TIMEZONE",
+  CAST(NULL AS TIMESTAMPTZ) AS "RUN_AT",
+  CAST(NULL AS DOUBLE) AS "DURATION_SECONDS",
+  CAST(NULL AS BIGINT) AS "USERS",
+  CAST(NULL AS VARCHAR) AS "RULES_FINGERPRINT",
+  CAST(NULL AS VARCHAR) AS "SEGL_VERSION",
+  CAST(NULL AS VARCHAR) AS "DEFINITIONS"
+FROM "SEGL_NEV_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_runs"
-WHERE
-  "project" = 'nev' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "TIMEZONE" VARCHAR;
 
-INSERT INTO "segl_runs" (
-  "project",
-  "as_of",
-  "timezone",
-  "run_at",
-  "duration_seconds",
-  "users",
-  "rules_fingerprint",
-  "segl_version",
-  "definitions"
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "RUN_AT" TIMESTAMPTZ;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "DURATION_SECONDS" DOUBLE;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "USERS" BIGINT;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "RULES_FINGERPRINT" VARCHAR;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "SEGL_VERSION" VARCHAR;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "DEFINITIONS" VARCHAR;
+
+DELETE FROM "SEGL_RUNS"
+WHERE
+  "PROJECT" = 'nev' AND "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RUNS" (
+  "PROJECT",
+  "AS_OF",
+  "TIMEZONE",
+  "RUN_AT",
+  "DURATION_SECONDS",
+  "USERS",
+  "RULES_FINGERPRINT",
+  "SEGL_VERSION",
+  "DEFINITIONS"
 )
 SELECT
   'nev',
@@ -371,8 +441,6 @@ SELECT
   'c734f5969d02c748256d55fb96c65ad971975e7ac2a22e336f1e04bff3bee4ce',
   'unknown',
   '{"days_since_touch": "6d96283bcb0ebe6e", "delivery_at": "f2bb0063aaf8d11a", "delivery_overdue": "250273930b77fd75", "deposit_at": "543047310560ac58", "deposit_follow_up": "e998c9e9f43dacd3", "deposit_model": "b990d192b83590e1", "deposit_store": "056f7a668c29b380", "douyin_hot_leads": "c61965ddfbef7f24", "invite_test_drive": "b752a47cc8642eb8", "last_touch_at": "b59242d4e441069e", "service_visits_180d": "612105fa43be454c", "stage": "7c5f0aa31aac8cc9", "stale_leads": "250d0999e5fa9f70", "store_visit_at": "54791a1dd32ac333", "test_drive_at": "ac525a9f044e4655", "test_drive_model": "518531c28dd0bdfb", "test_drive_store": "757a28d229720df8", "test_drive_to_deposit_days": "8858d6f016220323", "test_drives": "35f09ea7fc86ae7a", "wecom_added_at": "2a32fa5c25d355db"}'
-FROM "segl_nev_result";
+FROM "SEGL_NEV_RESULT";
 
-DROP TABLE IF EXISTS "segl_nev_result";
-
-COMMIT;
+DROP TABLE IF EXISTS "SEGL_NEV_RESULT";

@@ -3,12 +3,14 @@
 -- results: segl_nev_tags, segl_nev_members, segl_nev_layers, segl_runs
 -- journeys are decided by `segl run` only: this script leaves them out
 
+DROP TABLE IF EXISTS "segl_nev_result";
+
 CREATE TABLE "segl_nev_result" AS
 WITH "segl_usr" AS (
   SELECT
     "u"."lead_id" AS "_u",
     "u"."source_channel" AS "p_0",
-    CAST("u"."created_at" AS TIMESTAMP) AS "p_1"
+    CAST("u"."created_at" AS TIMESTAMP(6)) AS "p_1"
   FROM "nev_leads" AS "u"
   WHERE
     NOT (
@@ -17,14 +19,14 @@ WITH "segl_usr" AS (
 ), "segl_ev_0" AS (
   SELECT
     "lead_id" AS "_u",
-    CAST("ts" AS TIMESTAMP) AS "_t",
-    CAST("ts" AS TIMESTAMP) AS "c0",
+    CAST("ts" AS TIMESTAMP(6)) AS "_t",
+    CAST("ts" AS TIMESTAMP(6)) AS "c0",
     "stage" AS "c1",
     "store" AS "c2",
     "model" AS "c3"
   FROM "nev_events"
   WHERE
-    CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("ts" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
 ), "segl_evr_0" AS (
   SELECT
     *,
@@ -43,7 +45,7 @@ WITH "segl_usr" AS (
     MIN(CASE WHEN "c1" = 'delivery' THEN "c0" END) AS "a4",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "c1" = 'after_sales'
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) AND "c1" = 'after_sales'
         THEN 1
       END
     ) AS "a5",
@@ -104,7 +106,7 @@ WITH "segl_usr" AS (
     END AS "d6",
     FLOOR(
       CAST((
-        CAST(DATE_DIFF('millisecond', "a6", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+        CAST(DATE_DIFF('millisecond', "a6", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
       ) AS DOUBLE) / 86400
     ) AS "d10"
   FROM "segl_base"
@@ -123,12 +125,12 @@ SELECT
     AND (
       FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "a2", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "a2", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) >= 7
       AND FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "a2", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "a2", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) <= 21
     ),
@@ -138,7 +140,7 @@ SELECT
     "d6" = 'deposit'
     AND FLOOR(
       CAST((
-        CAST(DATE_DIFF('millisecond', "a3", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+        CAST(DATE_DIFF('millisecond', "a3", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
       ) AS DOUBLE) / 86400
     ) > 90,
     FALSE
@@ -151,7 +153,7 @@ SELECT
     "p_0" = 'douyin'
     AND FLOOR(
       CAST((
-        CAST(DATE_DIFF('millisecond', "p_1", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+        CAST(DATE_DIFF('millisecond', "p_1", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
       ) AS DOUBLE) / 86400
     ) <= 14
     AND "d6" <> 'lead',
@@ -179,15 +181,15 @@ FROM "segl_lvl_1";
 
 CREATE TABLE IF NOT EXISTS "segl_nev_tags" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   "_u" AS "user_id",
-  CAST(NULL AS TIMESTAMP) AS "store_visit_at",
-  CAST(NULL AS TIMESTAMP) AS "wecom_added_at",
-  CAST(NULL AS TIMESTAMP) AS "test_drive_at",
-  CAST(NULL AS TIMESTAMP) AS "deposit_at",
-  CAST(NULL AS TIMESTAMP) AS "delivery_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "store_visit_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "wecom_added_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "test_drive_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "deposit_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "delivery_at",
   CAST(NULL AS DOUBLE) AS "service_visits_180d",
-  CAST(NULL AS TIMESTAMP) AS "last_touch_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "last_touch_at",
   CAST(NULL AS DOUBLE) AS "days_since_touch",
   CAST(NULL AS DOUBLE) AS "test_drives",
   CAST(NULL AS VARCHAR) AS "deposit_store",
@@ -199,9 +201,51 @@ FROM "segl_nev_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "store_visit_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "wecom_added_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "test_drive_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "deposit_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "delivery_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "service_visits_180d" DOUBLE;
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "last_touch_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "days_since_touch" DOUBLE;
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "test_drives" DOUBLE;
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "deposit_store" VARCHAR;
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "test_drive_to_deposit_days" DOUBLE;
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "test_drive_model" VARCHAR;
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "test_drive_store" VARCHAR;
+
+ALTER TABLE "segl_nev_tags"
+ADD COLUMN IF NOT EXISTS "deposit_model" VARCHAR;
+
 DELETE FROM "segl_nev_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_nev_tags" (
   "as_of",
@@ -222,15 +266,15 @@ INSERT INTO "segl_nev_tags" (
   "deposit_model"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   "_u",
-  CAST("d0" AS TIMESTAMP),
-  CAST("d1" AS TIMESTAMP),
-  CAST("d2" AS TIMESTAMP),
-  CAST("d3" AS TIMESTAMP),
-  CAST("d4" AS TIMESTAMP),
+  CAST("d0" AS TIMESTAMP(6)),
+  CAST("d1" AS TIMESTAMP(6)),
+  CAST("d2" AS TIMESTAMP(6)),
+  CAST("d3" AS TIMESTAMP(6)),
+  CAST("d4" AS TIMESTAMP(6)),
   CAST("d5" AS DOUBLE),
-  CAST("d9" AS TIMESTAMP),
+  CAST("d9" AS TIMESTAMP(6)),
   CAST("d10" AS DOUBLE),
   CAST("d14" AS DOUBLE),
   CAST("d15" AS VARCHAR),
@@ -242,16 +286,19 @@ FROM "segl_nev_result";
 
 CREATE TABLE IF NOT EXISTS "segl_nev_members" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
 FROM "segl_nev_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_nev_members"
+ADD COLUMN IF NOT EXISTS "segment" VARCHAR;
+
 DELETE FROM "segl_nev_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_nev_members" (
   "as_of",
@@ -259,7 +306,7 @@ INSERT INTO "segl_nev_members" (
   "user_id"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'deposit_follow_up',
   "_u"
 FROM "segl_nev_result"
@@ -267,7 +314,7 @@ WHERE
   "d7" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'delivery_overdue',
   "_u"
 FROM "segl_nev_result"
@@ -275,7 +322,7 @@ WHERE
   "d8" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'invite_test_drive',
   "_u"
 FROM "segl_nev_result"
@@ -283,7 +330,7 @@ WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'stale_leads',
   "_u"
 FROM "segl_nev_result"
@@ -291,7 +338,7 @@ WHERE
   "d12" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'douyin_hot_leads',
   "_u"
 FROM "segl_nev_result"
@@ -300,7 +347,7 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_nev_layers" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
@@ -308,9 +355,15 @@ FROM "segl_nev_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_nev_layers"
+ADD COLUMN IF NOT EXISTS "layering" VARCHAR;
+
+ALTER TABLE "segl_nev_layers"
+ADD COLUMN IF NOT EXISTS "layer" VARCHAR;
+
 DELETE FROM "segl_nev_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_nev_layers" (
   "as_of",
@@ -319,7 +372,7 @@ INSERT INTO "segl_nev_layers" (
   "layer"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'stage',
   "_u",
   "d6"
@@ -332,9 +385,9 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
   CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "timezone",
-  CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS "run_at",
+  CAST(NULL AS TIMESTAMP(6) WITH TIME ZONE) AS "run_at",
   CAST(NULL AS DOUBLE) AS "duration_seconds",
   CAST(NULL AS BIGINT) AS "users",
   CAST(NULL AS VARCHAR) AS "rules_fingerprint",
@@ -344,9 +397,30 @@ FROM "segl_nev_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "timezone" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "run_at" TIMESTAMP(6) WITH TIME ZONE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "duration_seconds" DOUBLE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "users" BIGINT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "segl_version" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "definitions" VARCHAR;
+
 DELETE FROM "segl_runs"
 WHERE
-  "project" = 'nev' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "project" = 'nev' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_runs" (
   "project",
@@ -361,9 +435,9 @@ INSERT INTO "segl_runs" (
 )
 SELECT
   'nev',
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'Asia/Shanghai',
-  CAST(CURRENT_TIMESTAMP AS TIMESTAMP WITH TIME ZONE),
+  CAST(CURRENT_TIMESTAMP AS TIMESTAMP(6) WITH TIME ZONE),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
   'c734f5969d02c748256d55fb96c65ad971975e7ac2a22e336f1e04bff3bee4ce',

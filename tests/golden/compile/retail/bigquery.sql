@@ -21,10 +21,8 @@ FROM (
             -CAST(1e+19 AS FLOAT64)
           )
           THEN CASE
-            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-              -9223372036854775808
-            )
-            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
             THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
             ELSE FALSE
           END
@@ -43,10 +41,8 @@ FROM (
               -CAST(1e+19 AS FLOAT64)
             )
             THEN CASE
-              WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-                -9223372036854775808
-              )
-              AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+              WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+              AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
               THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
               ELSE FALSE
             END
@@ -100,10 +96,8 @@ FROM (
           -CAST(1e+19 AS FLOAT64)
         )
         THEN CASE
-          WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-            -9223372036854775808
-          )
-          AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+          AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
@@ -122,10 +116,8 @@ FROM (
             -CAST(1e+19 AS FLOAT64)
           )
           THEN CASE
-            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-              -9223372036854775808
-            )
-            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
             THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
             ELSE FALSE
           END
@@ -148,10 +140,8 @@ FROM (
           -CAST(1e+19 AS FLOAT64)
         )
         THEN CASE
-          WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-            -9223372036854775808
-          )
-          AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+          AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
           THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
           ELSE FALSE
         END
@@ -170,10 +160,8 @@ FROM (
             -CAST(1e+19 AS FLOAT64)
           )
           THEN CASE
-            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-              -9223372036854775808
-            )
-            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
             THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
             ELSE FALSE
           END
@@ -2137,10 +2125,8 @@ WITH `segl_usr` AS (
             -CAST(1e+19 AS FLOAT64)
           )
           THEN CASE
-            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-              -9223372036854775808
-            )
-            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
             THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
             ELSE FALSE
           END
@@ -2172,10 +2158,8 @@ WITH `segl_usr` AS (
             -CAST(1e+19 AS FLOAT64)
           )
           THEN CASE
-            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= (
-              -9223372036854775808
-            )
-            AND CAST(`s`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+            WHEN CAST(`s`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+            AND CAST(`s`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
             THEN `s`.`user_id` = FLOOR(`s`.`user_id`)
             ELSE FALSE
           END
@@ -2219,10 +2203,8 @@ WITH `segl_usr` AS (
           -CAST(1e+19 AS FLOAT64)
         )
         THEN CASE
-          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
-            -9223372036854775808
-          )
-          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
           THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
           ELSE FALSE
         END
@@ -2360,10 +2342,8 @@ WITH `segl_usr` AS (
           -CAST(1e+19 AS FLOAT64)
         )
         THEN CASE
-          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
-            -9223372036854775808
-          )
-          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
           THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
           ELSE FALSE
         END
@@ -2454,10 +2434,8 @@ WITH `segl_usr` AS (
           -CAST(1e+19 AS FLOAT64)
         )
         THEN CASE
-          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
-            -9223372036854775808
-          )
-          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
           THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
           ELSE FALSE
         END
@@ -2489,10 +2467,8 @@ WITH `segl_usr` AS (
           -CAST(1e+19 AS FLOAT64)
         )
         THEN CASE
-          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= (
-            -9223372036854775808
-          )
-          AND CAST(`e`.`user_id` AS BIGNUMERIC) < 9223372036854775808
+          WHEN CAST(`e`.`user_id` AS BIGNUMERIC) >= CAST('-9223372036854775808' AS BIGNUMERIC)
+          AND CAST(`e`.`user_id` AS BIGNUMERIC) < CAST('9223372036854775808' AS BIGNUMERIC)
           THEN `e`.`user_id` = FLOOR(`e`.`user_id`)
           ELSE FALSE
         END
@@ -2807,6 +2783,117 @@ FROM `segl_retail_result`
 WHERE
   1 = 0;
 
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `purchases` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `last_visit_at` DATETIME;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `purchases_180d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `spend_180d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `coupon_share_180d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `coupon_claims_90d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `bought_shiseido_1w` BOOL;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `city` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `visits_3m` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `home_city` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `visits_30d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `weekend_visits_90d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `last_order_at` DATETIME;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `top_category` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `age` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `balance` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `member_level` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `orders_prev_quarter` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `orders_first_week` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `spend_90d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `app_days_30d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `wechat_bound` BOOL;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `gender` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `registered_days` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `push_clicks_30d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `app_devices_90d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `preferred_channel` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `avg_order_value` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `last_order_category` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `first_brand` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `shopping_days_90d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `spend_this_year` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `discounted_spend_90d` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `value_level` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `activity_level` STRING;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `days_since_visit` FLOAT64;
+
+ALTER TABLE `segl_retail_tags`
+ADD COLUMN IF NOT EXISTS `complementary_category` STRING;
+
 DELETE FROM `segl_retail_tags`
 WHERE
   `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
@@ -2902,6 +2989,9 @@ SELECT
 FROM `segl_retail_result`
 WHERE
   1 = 0;
+
+ALTER TABLE `segl_retail_members`
+ADD COLUMN IF NOT EXISTS `segment` STRING;
 
 DELETE FROM `segl_retail_members`
 WHERE
@@ -3034,6 +3124,12 @@ FROM `segl_retail_result`
 WHERE
   1 = 0;
 
+ALTER TABLE `segl_retail_layers`
+ADD COLUMN IF NOT EXISTS `layering` STRING;
+
+ALTER TABLE `segl_retail_layers`
+ADD COLUMN IF NOT EXISTS `layer` STRING;
+
 DELETE FROM `segl_retail_layers`
 WHERE
   `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
@@ -3087,6 +3183,15 @@ FROM `segl_retail_result`
 WHERE
   1 = 0;
 
+ALTER TABLE `segl_retail_persons`
+ADD COLUMN IF NOT EXISTS `person` STRING;
+
+ALTER TABLE `segl_retail_persons`
+ADD COLUMN IF NOT EXISTS `kind` STRING;
+
+ALTER TABLE `segl_retail_persons`
+ADD COLUMN IF NOT EXISTS `id` STRING;
+
 DELETE FROM `segl_retail_persons`
 WHERE
   `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
@@ -3112,6 +3217,12 @@ SELECT
 FROM `segl_retail_result`
 WHERE
   1 = 0;
+
+ALTER TABLE `segl_retail_shared_ids`
+ADD COLUMN IF NOT EXISTS `id` STRING;
+
+ALTER TABLE `segl_retail_shared_ids`
+ADD COLUMN IF NOT EXISTS `links` INT64;
 
 DELETE FROM `segl_retail_shared_ids`
 WHERE
@@ -3142,6 +3253,27 @@ SELECT
 FROM `segl_retail_result`
 WHERE
   1 = 0;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `timezone` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `run_at` TIMESTAMP;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `duration_seconds` FLOAT64;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `users` INT64;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `rules_fingerprint` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `segl_version` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `definitions` STRING;
 
 DELETE FROM `segl_runs`
 WHERE

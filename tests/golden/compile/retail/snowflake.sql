@@ -4,3165 +4,3319 @@
 -- journeys are decided by `segl run` only: this script leaves them out
 -- alerts are evaluated by `segl run` only: this script leaves them out
 
-BEGIN;
-
-CREATE TEMPORARY TABLE "segl_retail_id_links" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_LINKS" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
-    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+    CASE WHEN "Y" < "X" THEN "X" ELSE "Y" END AS "A",
+    CASE WHEN "Y" < "X" THEN "Y" ELSE "X" END AS "B"
   FROM (
     SELECT
       'member:' || CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-          AND "s"."user_id" > (
+          WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+          AND "S"."USER_ID" > (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
               -9223372036854775808
             )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
             ELSE FALSE
           END
           ELSE FALSE
         END
-        THEN CAST("s"."user_id" AS BIGINT)
-      END AS VARCHAR) AS "x",
-      'openid:' || CAST("s"."openid" AS VARCHAR) AS "y"
-    FROM "wechat_bindings" AS "s"
+        THEN CAST("S"."USER_ID" AS BIGINT)
+      END AS VARCHAR) AS "X",
+      'openid:' || CAST("S"."OPENID" AS VARCHAR) AS "Y"
+    FROM "WECHAT_BINDINGS" AS "S"
     WHERE
       NOT (
         CAST(CASE
           WHEN CASE
-            WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-            AND "s"."user_id" > (
+            WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+            AND "S"."USER_ID" > (
               -CAST(1e+19 AS DOUBLE)
             )
             THEN CASE
-              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+              WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
                 -9223372036854775808
               )
-              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-              THEN "s"."user_id" = FLOOR("s"."user_id")
+              AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+              THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
               ELSE FALSE
             END
             ELSE FALSE
           END
-          THEN CAST("s"."user_id" AS BIGINT)
+          THEN CAST("S"."USER_ID" AS BIGINT)
         END AS VARCHAR) IS NULL
       )
       AND NOT (
-        CAST("s"."openid" AS VARCHAR) IS NULL
+        CAST("S"."OPENID" AS VARCHAR) IS NULL
       )
-      AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-  ) AS "p"
+      AND CAST("S"."BOUND_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+  ) AS "P"
   WHERE
-    "x" <> "y"
+    "X" <> "Y"
   UNION ALL
   SELECT
-    CASE WHEN "y" < "x" THEN "x" ELSE "y" END AS "a",
-    CASE WHEN "y" < "x" THEN "y" ELSE "x" END AS "b"
+    CASE WHEN "Y" < "X" THEN "X" ELSE "Y" END AS "A",
+    CASE WHEN "Y" < "X" THEN "Y" ELSE "X" END AS "B"
   FROM (
     SELECT
-      'device:' || CAST("s"."device_id" AS VARCHAR) AS "x",
-      'openid:' || CAST("s"."openid" AS VARCHAR) AS "y"
-    FROM "app_events" AS "s"
+      'device:' || CAST("S"."DEVICE_ID" AS VARCHAR) AS "X",
+      'openid:' || CAST("S"."OPENID" AS VARCHAR) AS "Y"
+    FROM "APP_EVENTS" AS "S"
     WHERE
       NOT (
-        CAST("s"."device_id" AS VARCHAR) IS NULL
+        CAST("S"."DEVICE_ID" AS VARCHAR) IS NULL
       )
       AND NOT (
-        CAST("s"."openid" AS VARCHAR) IS NULL
+        CAST("S"."OPENID" AS VARCHAR) IS NULL
       )
-      AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-  ) AS "p"
+      AND CAST("S"."TS" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+  ) AS "P"
   WHERE
-    "x" <> "y"
-) AS "l";
+    "X" <> "Y"
+) AS "L";
 
-CREATE TEMPORARY TABLE "segl_retail_id_ids" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_IDS" AS
 SELECT
-  "kind" || ':' || "id" AS "n",
-  "kind",
-  "id",
-  "pref"
+  "KIND" || ':' || "ID" AS "N",
+  "KIND",
+  "ID",
+  "PREF"
 FROM (
   SELECT
-    'member' AS "kind",
+    'member' AS "KIND",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-        AND "s"."user_id" > (
+        WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+        AND "S"."USER_ID" > (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+          WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
             -9223372036854775808
           )
-          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
           ELSE FALSE
         END
         ELSE FALSE
       END
-      THEN CAST("s"."user_id" AS BIGINT)
-    END AS VARCHAR) AS "id",
-    0 AS "pref"
-  FROM "users" AS "s"
+      THEN CAST("S"."USER_ID" AS BIGINT)
+    END AS VARCHAR) AS "ID",
+    0 AS "PREF"
+  FROM "USERS" AS "S"
   WHERE
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-          AND "s"."user_id" > (
+          WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+          AND "S"."USER_ID" > (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
               -9223372036854775808
             )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
             ELSE FALSE
           END
           ELSE FALSE
         END
-        THEN CAST("s"."user_id" AS BIGINT)
+        THEN CAST("S"."USER_ID" AS BIGINT)
       END AS VARCHAR) IS NULL
     )
     AND (
-      CAST("s"."registered_at" AS TIMESTAMP) IS NULL
-      OR CAST("s"."registered_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+      CAST("S"."REGISTERED_AT" AS TIMESTAMP) IS NULL
+      OR CAST("S"."REGISTERED_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
     )
   UNION
   SELECT
-    'member' AS "kind",
+    'member' AS "KIND",
     CAST(CASE
       WHEN CASE
-        WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-        AND "s"."user_id" > (
+        WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+        AND "S"."USER_ID" > (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+          WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
             -9223372036854775808
           )
-          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-          THEN "s"."user_id" = FLOOR("s"."user_id")
+          AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
           ELSE FALSE
         END
         ELSE FALSE
       END
-      THEN CAST("s"."user_id" AS BIGINT)
-    END AS VARCHAR) AS "id",
-    0 AS "pref"
-  FROM "wechat_bindings" AS "s"
+      THEN CAST("S"."USER_ID" AS BIGINT)
+    END AS VARCHAR) AS "ID",
+    0 AS "PREF"
+  FROM "WECHAT_BINDINGS" AS "S"
   WHERE
     NOT (
       CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-          AND "s"."user_id" > (
+          WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+          AND "S"."USER_ID" > (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
               -9223372036854775808
             )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
             ELSE FALSE
           END
           ELSE FALSE
         END
-        THEN CAST("s"."user_id" AS BIGINT)
+        THEN CAST("S"."USER_ID" AS BIGINT)
       END AS VARCHAR) IS NULL
     )
-    AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("S"."BOUND_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
   UNION
   SELECT
-    'openid' AS "kind",
-    CAST("s"."openid" AS VARCHAR) AS "id",
-    1 AS "pref"
-  FROM "wechat_bindings" AS "s"
+    'openid' AS "KIND",
+    CAST("S"."OPENID" AS VARCHAR) AS "ID",
+    1 AS "PREF"
+  FROM "WECHAT_BINDINGS" AS "S"
   WHERE
     NOT (
-      CAST("s"."openid" AS VARCHAR) IS NULL
+      CAST("S"."OPENID" AS VARCHAR) IS NULL
     )
-    AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("S"."BOUND_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
   UNION
   SELECT
-    'device' AS "kind",
-    CAST("s"."device_id" AS VARCHAR) AS "id",
-    2 AS "pref"
-  FROM "app_events" AS "s"
+    'device' AS "KIND",
+    CAST("S"."DEVICE_ID" AS VARCHAR) AS "ID",
+    2 AS "PREF"
+  FROM "APP_EVENTS" AS "S"
   WHERE
     NOT (
-      CAST("s"."device_id" AS VARCHAR) IS NULL
+      CAST("S"."DEVICE_ID" AS VARCHAR) IS NULL
     )
-    AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("S"."TS" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
   UNION
   SELECT
-    'openid' AS "kind",
-    CAST("s"."openid" AS VARCHAR) AS "id",
-    1 AS "pref"
-  FROM "app_events" AS "s"
+    'openid' AS "KIND",
+    CAST("S"."OPENID" AS VARCHAR) AS "ID",
+    1 AS "PREF"
+  FROM "APP_EVENTS" AS "S"
   WHERE
     NOT (
-      CAST("s"."openid" AS VARCHAR) IS NULL
+      CAST("S"."OPENID" AS VARCHAR) IS NULL
     )
-    AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-) AS "i";
+    AND CAST("S"."TS" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+) AS "I";
 
-CREATE TEMPORARY TABLE "segl_retail_id_shared" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_SHARED" AS
 SELECT
-  "n",
-  COUNT(*) AS "links"
+  "N",
+  COUNT(*) AS "LINKS"
 FROM (
   SELECT
-    "a" AS "n"
-  FROM "segl_retail_id_links"
+    "A" AS "N"
+  FROM "SEGL_RETAIL_ID_LINKS"
   UNION ALL
   SELECT
-    "b" AS "n"
-  FROM "segl_retail_id_links"
-) AS "d"
+    "B" AS "N"
+  FROM "SEGL_RETAIL_ID_LINKS"
+) AS "D"
 GROUP BY
-  "n"
+  "N"
 HAVING
   COUNT(*) > 20;
 
-CREATE TEMPORARY TABLE "segl_retail_id_e0" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E0" AS
 SELECT
-  "a",
-  "b"
-FROM "segl_retail_id_links"
+  "A",
+  "B"
+FROM "SEGL_RETAIL_ID_LINKS"
 WHERE
-  NOT "a" IN (
+  NOT "A" IN (
     SELECT
-      "n"
-    FROM "segl_retail_id_shared"
+      "N"
+    FROM "SEGL_RETAIL_ID_SHARED"
   )
-  AND NOT "b" IN (
+  AND NOT "B" IN (
     SELECT
-      "n"
-    FROM "segl_retail_id_shared"
+      "N"
+    FROM "SEGL_RETAIL_ID_SHARED"
   );
 
-CREATE TEMPORARY TABLE "segl_retail_id_e1" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E1" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e0"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E0"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e0"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E0"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e0"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E0"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e0"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E0"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e2" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E2" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e1" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E1" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e1"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E1"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e1"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E1"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e1";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E1";
 
-DROP TABLE IF EXISTS "segl_retail_id_e0";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E0";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e3" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E3" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e2"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E2"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e2"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E2"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e2"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E2"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e2"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E2"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e4" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E4" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e3" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E3" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e3"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E3"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e3"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E3"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e3";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E3";
 
-DROP TABLE IF EXISTS "segl_retail_id_e2";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E2";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e5" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E5" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e4"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E4"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e4"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E4"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e4"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E4"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e4"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E4"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e6" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E6" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e5" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E5" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e5"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E5"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e5"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E5"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e5";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E5";
 
-DROP TABLE IF EXISTS "segl_retail_id_e4";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E4";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e7" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E7" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e6"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E6"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e6"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E6"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e6"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E6"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e6"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E6"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e8" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E8" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e7" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E7" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e7"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E7"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e7"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E7"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e7";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E7";
 
-DROP TABLE IF EXISTS "segl_retail_id_e6";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E6";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e9" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E9" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e8"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E8"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e8"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E8"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e8"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E8"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e8"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E8"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e10" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E10" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e9" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E9" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e9"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E9"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e9"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E9"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e9";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E9";
 
-DROP TABLE IF EXISTS "segl_retail_id_e8";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E8";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e11" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E11" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e10"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E10"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e10"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E10"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e10"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E10"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e10"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E10"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e12" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E12" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e11" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E11" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e11"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E11"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e11"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E11"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e11";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E11";
 
-DROP TABLE IF EXISTS "segl_retail_id_e10";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E10";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e13" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E13" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e12"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E12"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e12"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E12"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e12"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E12"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e12"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E12"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e14" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E14" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e13" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E13" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e13"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E13"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e13"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E13"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e13";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E13";
 
-DROP TABLE IF EXISTS "segl_retail_id_e12";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E12";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e15" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E15" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e14"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E14"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e14"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E14"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e14"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E14"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e14"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E14"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e16" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E16" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e15" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E15" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e15"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E15"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e15"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E15"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e15";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E15";
 
-DROP TABLE IF EXISTS "segl_retail_id_e14";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E14";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e17" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E17" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e16"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E16"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e16"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E16"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e16"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E16"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e16"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E16"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e18" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E18" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e17" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E17" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e17"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E17"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e17"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E17"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e17";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E17";
 
-DROP TABLE IF EXISTS "segl_retail_id_e16";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E16";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e19" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E19" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e18"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E18"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e18"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E18"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e18"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E18"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e18"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E18"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e20" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E20" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e19" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E19" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e19"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E19"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e19"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E19"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e19";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E19";
 
-DROP TABLE IF EXISTS "segl_retail_id_e18";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E18";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e21" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E21" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e20"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E20"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e20"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E20"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e20"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E20"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e20"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E20"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e22" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E22" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e21" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E21" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e21"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E21"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e21"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E21"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e21";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E21";
 
-DROP TABLE IF EXISTS "segl_retail_id_e20";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E20";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e23" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E23" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e22"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E22"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e22"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E22"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e22"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E22"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e22"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E22"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e24" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E24" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e23" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E23" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e23"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E23"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e23"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E23"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e23";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E23";
 
-DROP TABLE IF EXISTS "segl_retail_id_e22";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E22";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e25" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E25" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e24"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E24"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e24"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E24"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e24"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E24"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e24"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E24"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e26" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E26" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e25" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E25" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e25"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E25"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e25"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E25"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e25";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E25";
 
-DROP TABLE IF EXISTS "segl_retail_id_e24";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E24";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e27" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E27" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e26"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E26"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e26"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E26"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e26"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E26"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e26"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E26"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e28" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E28" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e27" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E27" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e27"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E27"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e27"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E27"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e27";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E27";
 
-DROP TABLE IF EXISTS "segl_retail_id_e26";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E26";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e29" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E29" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e28"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E28"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e28"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E28"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e28"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E28"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e28"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E28"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e30" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E30" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e29" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E29" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e29"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E29"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e29"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E29"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e29";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E29";
 
-DROP TABLE IF EXISTS "segl_retail_id_e28";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E28";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e31" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E31" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e30"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E30"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e30"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E30"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e30"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E30"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e30"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E30"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e32" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E32" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e31" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E31" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e31"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E31"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e31"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E31"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e31";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E31";
 
-DROP TABLE IF EXISTS "segl_retail_id_e30";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E30";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e33" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E33" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e32"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E32"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e32"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E32"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e32"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E32"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e32"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E32"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e34" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E34" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e33" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E33" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e33"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E33"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e33"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E33"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e33";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E33";
 
-DROP TABLE IF EXISTS "segl_retail_id_e32";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E32";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e35" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E35" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e34"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E34"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e34"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E34"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e34"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E34"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e34"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E34"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e36" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E36" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e35" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E35" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e35"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E35"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e35"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E35"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e35";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E35";
 
-DROP TABLE IF EXISTS "segl_retail_id_e34";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E34";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e37" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E37" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e36"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E36"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e36"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E36"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e36"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E36"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e36"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E36"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e38" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E38" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e37" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E37" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e37"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E37"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e37"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E37"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e37";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E37";
 
-DROP TABLE IF EXISTS "segl_retail_id_e36";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E36";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e39" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E39" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e38"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E38"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e38"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E38"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e38"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E38"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e38"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E38"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e40" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E40" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e39" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E39" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e39"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E39"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e39"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E39"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e39";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E39";
 
-DROP TABLE IF EXISTS "segl_retail_id_e38";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E38";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e41" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E41" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e40"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E40"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e40"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E40"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e40"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E40"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e40"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E40"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e42" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E42" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e41" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E41" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e41"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E41"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e41"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E41"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e41";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E41";
 
-DROP TABLE IF EXISTS "segl_retail_id_e40";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E40";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e43" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E43" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e42"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E42"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e42"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E42"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e42"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E42"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e42"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E42"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e44" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E44" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e43" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E43" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e43"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E43"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e43"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E43"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e43";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E43";
 
-DROP TABLE IF EXISTS "segl_retail_id_e42";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E42";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e45" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E45" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e44"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E44"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e44"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E44"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e44"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E44"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e44"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E44"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e46" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E46" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e45" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E45" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e45"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E45"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e45"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E45"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e45";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E45";
 
-DROP TABLE IF EXISTS "segl_retail_id_e44";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E44";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e47" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E47" AS
 SELECT DISTINCT
-  "n"."v" AS "a",
-  CASE WHEN "m"."u" < "m"."mv" THEN "m"."u" ELSE "m"."mv" END AS "b"
+  "N"."V" AS "A",
+  CASE WHEN "M"."U" < "M"."MV" THEN "M"."U" ELSE "M"."MV" END AS "B"
 FROM (
   SELECT
-    "a" AS "u",
-    "b" AS "v"
-  FROM "segl_retail_id_e46"
+    "A" AS "U",
+    "B" AS "V"
+  FROM "SEGL_RETAIL_ID_E46"
   UNION ALL
   SELECT
-    "b" AS "u",
-    "a" AS "v"
-  FROM "segl_retail_id_e46"
-) AS "n"
+    "B" AS "U",
+    "A" AS "V"
+  FROM "SEGL_RETAIL_ID_E46"
+) AS "N"
 INNER JOIN (
   SELECT
-    "u",
-    MIN("v") AS "mv"
+    "U",
+    MIN("V") AS "MV"
   FROM (
     SELECT
-      "a" AS "u",
-      "b" AS "v"
-    FROM "segl_retail_id_e46"
+      "A" AS "U",
+      "B" AS "V"
+    FROM "SEGL_RETAIL_ID_E46"
     UNION ALL
     SELECT
-      "b" AS "u",
-      "a" AS "v"
-    FROM "segl_retail_id_e46"
-  ) AS "nb"
+      "B" AS "U",
+      "A" AS "V"
+    FROM "SEGL_RETAIL_ID_E46"
+  ) AS "NB"
   GROUP BY
-    "u"
-) AS "m"
-  ON "m"."u" = "n"."u"
+    "U"
+) AS "M"
+  ON "M"."U" = "N"."U"
 WHERE
-  "n"."u" < "n"."v";
+  "N"."U" < "N"."V";
 
-CREATE TEMPORARY TABLE "segl_retail_id_e48" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_E48" AS
 SELECT DISTINCT
-  "a",
-  "b"
+  "A",
+  "B"
 FROM (
   SELECT
-    "e"."b" AS "a",
-    "m"."mv" AS "b"
-  FROM "segl_retail_id_e47" AS "e"
+    "E"."B" AS "A",
+    "M"."MV" AS "B"
+  FROM "SEGL_RETAIL_ID_E47" AS "E"
   INNER JOIN (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e47"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E47"
     GROUP BY
-      "a"
-  ) AS "m"
-    ON "m"."u" = "e"."a"
+      "A"
+  ) AS "M"
+    ON "M"."U" = "E"."A"
   WHERE
-    "e"."b" <> "m"."mv"
+    "E"."B" <> "M"."MV"
   UNION ALL
   SELECT
-    "u" AS "a",
-    "mv" AS "b"
+    "U" AS "A",
+    "MV" AS "B"
   FROM (
     SELECT
-      "a" AS "u",
-      MIN("b") AS "mv"
-    FROM "segl_retail_id_e47"
+      "A" AS "U",
+      MIN("B") AS "MV"
+    FROM "SEGL_RETAIL_ID_E47"
     GROUP BY
-      "a"
-  ) AS "c"
-) AS "s";
+      "A"
+  ) AS "C"
+) AS "S";
 
-DROP TABLE IF EXISTS "segl_retail_id_e47";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E47";
 
-DROP TABLE IF EXISTS "segl_retail_id_e46";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E46";
 
-CREATE TEMPORARY TABLE "segl_retail_id_labels" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_LABELS" AS
 SELECT
-  "i"."n" AS "n",
-  "i"."kind" AS "kind",
-  "i"."id" AS "id",
-  "i"."pref" AS "pref",
-  COALESCE("l"."c", "i"."n") AS "c"
-FROM "segl_retail_id_ids" AS "i"
+  "I"."N" AS "N",
+  "I"."KIND" AS "KIND",
+  "I"."ID" AS "ID",
+  "I"."PREF" AS "PREF",
+  COALESCE("L"."C", "I"."N") AS "C"
+FROM "SEGL_RETAIL_ID_IDS" AS "I"
 LEFT JOIN (
   SELECT
-    "a",
-    MIN("b") AS "c"
-  FROM "segl_retail_id_e48"
+    "A",
+    MIN("B") AS "C"
+  FROM "SEGL_RETAIL_ID_E48"
   GROUP BY
-    "a"
-) AS "l"
-  ON "l"."a" = "i"."n";
+    "A"
+) AS "L"
+  ON "L"."A" = "I"."N";
 
-CREATE TEMPORARY TABLE "segl_retail_id_map" AS
+CREATE TEMPORARY TABLE "SEGL_RETAIL_ID_MAP" AS
 SELECT
-  "l"."kind" AS "kind",
-  "l"."id" AS "id",
+  "L"."KIND" AS "KIND",
+  "L"."ID" AS "ID",
   CASE
-    WHEN "k"."kind" = 'member'
+    WHEN "K"."KIND" = 'member'
     AND NOT (
-      SUBSTRING("k"."id", 1, LENGTH('member:')) = 'member:'
-      OR SUBSTRING("k"."id", 1, LENGTH('openid:')) = 'openid:'
-      OR SUBSTRING("k"."id", 1, LENGTH('device:')) = 'device:'
+      SUBSTRING("K"."ID", 1, LENGTH('member:')) = 'member:'
+      OR SUBSTRING("K"."ID", 1, LENGTH('openid:')) = 'openid:'
+      OR SUBSTRING("K"."ID", 1, LENGTH('device:')) = 'device:'
     )
-    THEN "k"."id"
-    ELSE "k"."kind" || ':' || "k"."id"
-  END AS "person"
-FROM "segl_retail_id_labels" AS "l"
+    THEN "K"."ID"
+    ELSE "K"."KIND" || ':' || "K"."ID"
+  END AS "PERSON"
+FROM "SEGL_RETAIL_ID_LABELS" AS "L"
 INNER JOIN (
   SELECT
-    "l"."c" AS "c",
-    "l"."kind" AS "kind",
-    MIN("l"."id") AS "id"
-  FROM "segl_retail_id_labels" AS "l"
+    "L"."C" AS "C",
+    "L"."KIND" AS "KIND",
+    MIN("L"."ID") AS "ID"
+  FROM "SEGL_RETAIL_ID_LABELS" AS "L"
   INNER JOIN (
     SELECT
-      "c",
-      MIN("pref") AS "pref"
-    FROM "segl_retail_id_labels"
+      "C",
+      MIN("PREF") AS "PREF"
+    FROM "SEGL_RETAIL_ID_LABELS"
     GROUP BY
-      "c"
-  ) AS "b"
-    ON "b"."c" = "l"."c" AND "b"."pref" = "l"."pref"
+      "C"
+  ) AS "B"
+    ON "B"."C" = "L"."C" AND "B"."PREF" = "L"."PREF"
   GROUP BY
-    "l"."c",
-    "l"."kind"
-) AS "k"
-  ON "k"."c" = "l"."c";
+    "L"."C",
+    "L"."KIND"
+) AS "K"
+  ON "K"."C" = "L"."C";
 
-DROP TABLE IF EXISTS "segl_retail_id_e48";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E48";
 
-DROP TABLE IF EXISTS "segl_retail_id_labels";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_LABELS";
 
-CREATE TEMPORARY TABLE "segl_retail_result" AS
-WITH "segl_usr" AS (
+CREATE TEMPORARY TABLE "SEGL_RETAIL_RESULT" AS
+WITH "SEGL_USR" AS (
   SELECT
-    "u"."_pu" AS "_u",
-    CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
-    "u"."city" AS "p_1",
-    CAST("u"."birthday" AS DATE) AS "p_2",
-    NULLIF(CAST("u"."balance" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "p_3",
-    "u"."gender" AS "p_4",
-    "u"."tz" AS "p_5",
-    "p0"."level" AS "p_6"
+    "U"."_PU" AS "_U",
+    CAST("U"."REGISTERED_AT" AS TIMESTAMP) AS "P_0",
+    "U"."CITY" AS "P_1",
+    CAST("U"."BIRTHDAY" AS DATE) AS "P_2",
+    NULLIF(CAST("U"."BALANCE" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "P_3",
+    "U"."GENDER" AS "P_4",
+    "U"."TZ" AS "P_5",
+    "P0"."LEVEL" AS "P_6"
   FROM (
     SELECT
-      "s".*,
-      "m"."person" AS "_pu",
-      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id") AS "_first"
-    FROM "users" AS "s"
-    INNER JOIN "segl_retail_id_map" AS "m"
-      ON "m"."kind" = 'member'
-      AND "m"."id" = CAST(CASE
+      "S".*,
+      "M"."PERSON" AS "_PU",
+      ROW_NUMBER() OVER (PARTITION BY "M"."PERSON" ORDER BY "M"."ID") AS "_FIRST"
+    FROM "USERS" AS "S"
+    INNER JOIN "SEGL_RETAIL_ID_MAP" AS "M"
+      ON "M"."KIND" = 'member'
+      AND "M"."ID" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-          AND "s"."user_id" > (
+          WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+          AND "S"."USER_ID" > (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
               -9223372036854775808
             )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
             ELSE FALSE
           END
           ELSE FALSE
         END
-        THEN CAST("s"."user_id" AS BIGINT)
+        THEN CAST("S"."USER_ID" AS BIGINT)
       END AS VARCHAR)
     WHERE
       NOT (
-        NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
+        NULLIF("S"."USER_ID", CAST('NaN' AS DOUBLE)) IS NULL
       )
       AND (
-        CAST("s"."registered_at" AS TIMESTAMP) IS NULL
-        OR CAST("s"."registered_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+        CAST("S"."REGISTERED_AT" AS TIMESTAMP) IS NULL
+        OR CAST("S"."REGISTERED_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
       )
-  ) AS "u"
+  ) AS "U"
   LEFT JOIN (
     SELECT
-      "s".*,
-      "m"."person" AS "_pu",
-      ROW_NUMBER() OVER (PARTITION BY "m"."person" ORDER BY "m"."id") AS "_first"
-    FROM "membership_history" AS "s"
-    INNER JOIN "segl_retail_id_map" AS "m"
-      ON "m"."kind" = 'member'
-      AND "m"."id" = CAST(CASE
+      "S".*,
+      "M"."PERSON" AS "_PU",
+      ROW_NUMBER() OVER (PARTITION BY "M"."PERSON" ORDER BY "M"."ID") AS "_FIRST"
+    FROM "MEMBERSHIP_HISTORY" AS "S"
+    INNER JOIN "SEGL_RETAIL_ID_MAP" AS "M"
+      ON "M"."KIND" = 'member'
+      AND "M"."ID" = CAST(CASE
         WHEN CASE
-          WHEN "s"."user_id" < CAST(1e+19 AS DOUBLE)
-          AND "s"."user_id" > (
+          WHEN "S"."USER_ID" < CAST(1e+19 AS DOUBLE)
+          AND "S"."USER_ID" > (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
+            WHEN CAST("S"."USER_ID" AS DECIMAL(38, 0)) >= (
               -9223372036854775808
             )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-            THEN "s"."user_id" = FLOOR("s"."user_id")
+            AND CAST("S"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+            THEN "S"."USER_ID" = FLOOR("S"."USER_ID")
             ELSE FALSE
           END
           ELSE FALSE
         END
-        THEN CAST("s"."user_id" AS BIGINT)
+        THEN CAST("S"."USER_ID" AS BIGINT)
       END AS VARCHAR)
     WHERE
       NOT (
-        NULLIF("s"."user_id", CAST('NaN' AS DOUBLE)) IS NULL
+        NULLIF("S"."USER_ID", CAST('NaN' AS DOUBLE)) IS NULL
       )
       AND (
-        CAST("s"."valid_from" AS TIMESTAMP) IS NULL
-        OR CAST("s"."valid_from" AS TIMESTAMP) <= CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+        CAST("S"."VALID_FROM" AS TIMESTAMP) IS NULL
+        OR CAST("S"."VALID_FROM" AS TIMESTAMP) <= CAST('2026-11-01 00:00:00' AS TIMESTAMP)
       )
       AND (
-        CAST("s"."valid_to" AS TIMESTAMP) IS NULL
-        OR CAST('2026-11-01 00:00:00' AS TIMESTAMP) < CAST("s"."valid_to" AS TIMESTAMP)
+        CAST("S"."VALID_TO" AS TIMESTAMP) IS NULL
+        OR CAST('2026-11-01 00:00:00' AS TIMESTAMP) < CAST("S"."VALID_TO" AS TIMESTAMP)
       )
-  ) AS "p0"
-    ON "p0"."_pu" = "u"."_pu" AND "p0"."_first" = 1
+  ) AS "P0"
+    ON "P0"."_PU" = "U"."_PU" AND "P0"."_FIRST" = 1
   WHERE
-    "u"."_first" = 1
-), "segl_ev_0" AS (
+    "U"."_FIRST" = 1
+), "SEGL_EV_0" AS (
   SELECT
-    "m"."person" AS "_u",
-    CAST("e"."paid_at" AS TIMESTAMP) AS "_t",
-    NULLIF(CAST("e"."amount" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "c0",
-    "e"."coupon_id" AS "c1",
-    "e"."brand" AS "c2",
-    CAST("e"."paid_at" AS TIMESTAMP) AS "c3",
-    "e"."category" AS "c4",
-    "w"."p_0" AS "u0"
-  FROM "orders" AS "e"
-  INNER JOIN "segl_retail_id_map" AS "m"
-    ON "m"."kind" = 'member'
-    AND "m"."id" = CAST(CASE
+    "M"."PERSON" AS "_U",
+    CAST("E"."PAID_AT" AS TIMESTAMP) AS "_T",
+    NULLIF(CAST("E"."AMOUNT" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "C0",
+    "E"."COUPON_ID" AS "C1",
+    "E"."BRAND" AS "C2",
+    CAST("E"."PAID_AT" AS TIMESTAMP) AS "C3",
+    "E"."CATEGORY" AS "C4",
+    "W"."P_0" AS "U0"
+  FROM "ORDERS" AS "E"
+  INNER JOIN "SEGL_RETAIL_ID_MAP" AS "M"
+    ON "M"."KIND" = 'member'
+    AND "M"."ID" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
-        AND "e"."user_id" > (
+        WHEN "E"."USER_ID" < CAST(1e+19 AS DOUBLE)
+        AND "E"."USER_ID" > (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+          WHEN CAST("E"."USER_ID" AS DECIMAL(38, 0)) >= (
             -9223372036854775808
           )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          AND CAST("E"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "E"."USER_ID" = FLOOR("E"."USER_ID")
           ELSE FALSE
         END
         ELSE FALSE
       END
-      THEN CAST("e"."user_id" AS BIGINT)
+      THEN CAST("E"."USER_ID" AS BIGINT)
     END AS VARCHAR)
-  INNER JOIN "segl_usr" AS "w"
-    ON "w"."_u" = "m"."person"
+  INNER JOIN "SEGL_USR" AS "W"
+    ON "W"."_U" = "M"."PERSON"
   WHERE
-    CAST("e"."paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "segl_evr_0" AS (
+    CAST("E"."PAID_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "SEGL_EVR_0" AS (
   SELECT
     *,
-    MAX("_t") OVER (PARTITION BY "_u") AS "t_a13",
-    MIN("_t") OVER (PARTITION BY "_u") AS "t_a14"
-  FROM "segl_ev_0"
-), "segl_agg_0" AS (
+    MAX("_T") OVER (PARTITION BY "_U") AS "T_A13",
+    MIN("_T") OVER (PARTITION BY "_U") AS "T_A14"
+  FROM "SEGL_EV_0"
+), "SEGL_AGG_0" AS (
   SELECT
-    "_u" AS "_g",
-    COUNT(1) AS "a0",
-    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a1",
-    SUM(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a2",
+    "_U" AS "_G",
+    COUNT(1) AS "A0",
+    COUNT(CASE WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "A1",
+    SUM(CASE WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "C0" END) AS "A2",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
-          "c1" IS NULL
+        WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+          "C1" IS NULL
         )
         THEN 1
       END
-    ) AS "a3",
+    ) AS "A3",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2025-11-01 00:00:00' AS TIMESTAMP)
-        AND "_t" < CAST('2026-07-04 00:00:00' AS TIMESTAMP)
+        WHEN "_T" >= CAST('2025-11-01 00:00:00' AS TIMESTAMP)
+        AND "_T" < CAST('2026-07-04 00:00:00' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "a4",
+    ) AS "A4",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-07-04 00:00:00' AS TIMESTAMP)
-        AND "_t" < CAST('2026-10-02 00:00:00' AS TIMESTAMP)
+        WHEN "_T" >= CAST('2026-07-04 00:00:00' AS TIMESTAMP)
+        AND "_T" < CAST('2026-10-02 00:00:00' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "a5",
+    ) AS "A5",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "c2" = 'Shiseido'
+        WHEN "_T" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "C2" = 'Shiseido'
         THEN 1
       END
-    ) AS "a6",
-    MAX("c3") AS "a7",
+    ) AS "A6",
+    MAX("C3") AS "A7",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
-        AND "_t" < CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+        AND "_T" < CAST('2026-08-03 00:00:00' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "a9",
+    ) AS "A9",
     COUNT(
       CASE
         WHEN FLOOR(
           (
-            DATE_PART(EPOCH_MICROSECOND, "c3") / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "u0") / 1000000.0
+            DATE_PART(EPOCH_MICROSECOND, "C3") / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "U0") / 1000000.0
           ) / 86400
         ) < 7
         THEN 1
       END
-    ) AS "a10",
-    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a11",
-    AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a12",
-    MAX(CASE WHEN "_t" = "t_a13" THEN "c4" END) AS "a13",
-    MIN(CASE WHEN "_t" = "t_a14" THEN "c2" END) AS "a14",
+    ) AS "A10",
+    SUM(CASE WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "C0" END) AS "A11",
+    AVG(CASE WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "C0" END) AS "A12",
+    MAX(CASE WHEN "_T" = "T_A13" THEN "C4" END) AS "A13",
+    MIN(CASE WHEN "_T" = "T_A14" THEN "C2" END) AS "A14",
     COUNT(
       DISTINCT CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
-        THEN CAST("c3" AS DATE)
+        WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        THEN CAST("C3" AS DATE)
       END
-    ) AS "a15",
-    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a16",
+    ) AS "A15",
+    SUM(CASE WHEN "_T" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "C0" END) AS "A16",
     SUM(
       CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "c1" IS NULL
-        THEN "c0" * CAST(0.9 AS DOUBLE)
+        WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "C1" IS NULL
+        THEN "C0" * CAST(0.9 AS DOUBLE)
       END
-    ) AS "a17"
-  FROM "segl_evr_0"
+    ) AS "A17"
+  FROM "SEGL_EVR_0"
   GROUP BY
-    "_u"
-), "segl_mfc_a8" AS (
+    "_U"
+), "SEGL_MFC_A8" AS (
   SELECT
-    "_u",
-    "v",
-    COUNT(*) AS "n"
+    "_U",
+    "V",
+    COUNT(*) AS "N"
   FROM (
     SELECT
-      "_u",
-      "c4" AS "v"
-    FROM "segl_ev_0"
+      "_U",
+      "C4" AS "V"
+    FROM "SEGL_EV_0"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
-  ) AS "vals"
+      "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+  ) AS "VALS"
   WHERE
     NOT (
-      "v" IS NULL
+      "V" IS NULL
     )
   GROUP BY
-    "_u",
-    "v"
-), "segl_mf_a8" AS (
+    "_U",
+    "V"
+), "SEGL_MF_A8" AS (
   SELECT
-    "_u" AS "_g",
-    "v" AS "a8"
+    "_U" AS "_G",
+    "V" AS "A8"
   FROM (
     SELECT
-      "_u",
-      "v",
-      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
-    FROM "segl_mfc_a8"
-  ) AS "ranked"
+      "_U",
+      "V",
+      ROW_NUMBER() OVER (PARTITION BY "_U" ORDER BY "N" DESC NULLS LAST, "V" ASC) AS "R"
+    FROM "SEGL_MFC_A8"
+  ) AS "RANKED"
   WHERE
-    "r" = 1
-), "segl_ev_1" AS (
+    "R" = 1
+), "SEGL_EV_1" AS (
   SELECT
-    "m"."person" AS "_u",
-    CAST("e"."ts" AS TIMESTAMP) AS "_t",
-    CAST("e"."ts" AS TIMESTAMP) AS "c0",
-    "e"."name" AS "c1",
-    "e"."channel" AS "c2"
-  FROM "events" AS "e"
-  INNER JOIN "segl_retail_id_map" AS "m"
-    ON "m"."kind" = 'member'
-    AND "m"."id" = CAST(CASE
+    "M"."PERSON" AS "_U",
+    CAST("E"."TS" AS TIMESTAMP) AS "_T",
+    CAST("E"."TS" AS TIMESTAMP) AS "C0",
+    "E"."NAME" AS "C1",
+    "E"."CHANNEL" AS "C2"
+  FROM "EVENTS" AS "E"
+  INNER JOIN "SEGL_RETAIL_ID_MAP" AS "M"
+    ON "M"."KIND" = 'member'
+    AND "M"."ID" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
-        AND "e"."user_id" > (
+        WHEN "E"."USER_ID" < CAST(1e+19 AS DOUBLE)
+        AND "E"."USER_ID" > (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+          WHEN CAST("E"."USER_ID" AS DECIMAL(38, 0)) >= (
             -9223372036854775808
           )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          AND CAST("E"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "E"."USER_ID" = FLOOR("E"."USER_ID")
           ELSE FALSE
         END
         ELSE FALSE
       END
-      THEN CAST("e"."user_id" AS BIGINT)
+      THEN CAST("E"."USER_ID" AS BIGINT)
     END AS VARCHAR)
   WHERE
-    CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "segl_agg_1" AS (
+    CAST("E"."TS" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "SEGL_AGG_1" AS (
   SELECT
-    "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
+    "_U" AS "_G",
+    MAX(CASE WHEN "C1" = 'visit' THEN "C0" END) AS "A18",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
+        WHEN "_T" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "C1" = 'visit'
         THEN 1
       END
-    ) AS "a19",
+    ) AS "A19",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
+        WHEN "_T" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "C1" = 'visit'
         THEN 1
       END
-    ) AS "a20",
+    ) AS "A20",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
         AND (
-          "c1" = 'visit' AND DAYOFWEEKISO("c0") >= 6
+          "C1" = 'visit' AND DAYOFWEEKISO("C0") >= 6
         )
         THEN 1
       END
-    ) AS "a21",
+    ) AS "A21",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'push_click'
+        WHEN "_T" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "C1" = 'push_click'
         THEN 1
       END
-    ) AS "a22"
-  FROM "segl_ev_1"
+    ) AS "A22"
+  FROM "SEGL_EV_1"
   GROUP BY
-    "_u"
-), "segl_mfc_a23" AS (
+    "_U"
+), "SEGL_MFC_A23" AS (
   SELECT
-    "_u",
-    "v",
-    COUNT(*) AS "n"
+    "_U",
+    "V",
+    COUNT(*) AS "N"
   FROM (
     SELECT
-      "_u",
-      "c2" AS "v"
-    FROM "segl_ev_1"
+      "_U",
+      "C2" AS "V"
+    FROM "SEGL_EV_1"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
-  ) AS "vals"
+      "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "C1" = 'visit'
+  ) AS "VALS"
   WHERE
     NOT (
-      "v" IS NULL
+      "V" IS NULL
     )
   GROUP BY
-    "_u",
-    "v"
-), "segl_mf_a23" AS (
+    "_U",
+    "V"
+), "SEGL_MF_A23" AS (
   SELECT
-    "_u" AS "_g",
-    "v" AS "a23"
+    "_U" AS "_G",
+    "V" AS "A23"
   FROM (
     SELECT
-      "_u",
-      "v",
-      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
-    FROM "segl_mfc_a23"
-  ) AS "ranked"
+      "_U",
+      "V",
+      ROW_NUMBER() OVER (PARTITION BY "_U" ORDER BY "N" DESC NULLS LAST, "V" ASC) AS "R"
+    FROM "SEGL_MFC_A23"
+  ) AS "RANKED"
   WHERE
-    "r" = 1
-), "segl_ev_2" AS (
+    "R" = 1
+), "SEGL_EV_2" AS (
   SELECT
-    "m"."person" AS "_u",
-    CAST("e"."claimed_at" AS TIMESTAMP) AS "_t"
-  FROM "coupons" AS "e"
-  INNER JOIN "segl_retail_id_map" AS "m"
-    ON "m"."kind" = 'member'
-    AND "m"."id" = CAST(CASE
+    "M"."PERSON" AS "_U",
+    CAST("E"."CLAIMED_AT" AS TIMESTAMP) AS "_T"
+  FROM "COUPONS" AS "E"
+  INNER JOIN "SEGL_RETAIL_ID_MAP" AS "M"
+    ON "M"."KIND" = 'member'
+    AND "M"."ID" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
-        AND "e"."user_id" > (
+        WHEN "E"."USER_ID" < CAST(1e+19 AS DOUBLE)
+        AND "E"."USER_ID" > (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+          WHEN CAST("E"."USER_ID" AS DECIMAL(38, 0)) >= (
             -9223372036854775808
           )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          AND CAST("E"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "E"."USER_ID" = FLOOR("E"."USER_ID")
           ELSE FALSE
         END
         ELSE FALSE
       END
-      THEN CAST("e"."user_id" AS BIGINT)
+      THEN CAST("E"."USER_ID" AS BIGINT)
     END AS VARCHAR)
   WHERE
-    CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-    AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
-), "segl_agg_2" AS (
+    CAST("E"."CLAIMED_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("E"."CLAIMED_AT" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+), "SEGL_AGG_2" AS (
   SELECT
-    "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a24"
-  FROM "segl_ev_2"
+    "_U" AS "_G",
+    COUNT(CASE WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "A24"
+  FROM "SEGL_EV_2"
   GROUP BY
-    "_u"
-), "segl_ev_3" AS (
+    "_U"
+), "SEGL_EV_3" AS (
   SELECT
-    "m"."person" AS "_u",
-    CAST("e"."bound_at" AS TIMESTAMP) AS "_t"
-  FROM "wechat_bindings" AS "e"
-  INNER JOIN "segl_retail_id_map" AS "m"
-    ON "m"."kind" = 'member'
-    AND "m"."id" = CAST(CASE
+    "M"."PERSON" AS "_U",
+    CAST("E"."BOUND_AT" AS TIMESTAMP) AS "_T"
+  FROM "WECHAT_BINDINGS" AS "E"
+  INNER JOIN "SEGL_RETAIL_ID_MAP" AS "M"
+    ON "M"."KIND" = 'member'
+    AND "M"."ID" = CAST(CASE
       WHEN CASE
-        WHEN "e"."user_id" < CAST(1e+19 AS DOUBLE)
-        AND "e"."user_id" > (
+        WHEN "E"."USER_ID" < CAST(1e+19 AS DOUBLE)
+        AND "E"."USER_ID" > (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
+          WHEN CAST("E"."USER_ID" AS DECIMAL(38, 0)) >= (
             -9223372036854775808
           )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
-          THEN "e"."user_id" = FLOOR("e"."user_id")
+          AND CAST("E"."USER_ID" AS DECIMAL(38, 0)) < 9223372036854775808
+          THEN "E"."USER_ID" = FLOOR("E"."USER_ID")
           ELSE FALSE
         END
         ELSE FALSE
       END
-      THEN CAST("e"."user_id" AS BIGINT)
+      THEN CAST("E"."USER_ID" AS BIGINT)
     END AS VARCHAR)
   WHERE
-    CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "segl_agg_3" AS (
+    CAST("E"."BOUND_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "SEGL_AGG_3" AS (
   SELECT
-    "_u" AS "_g",
-    COUNT(1) AS "a25"
-  FROM "segl_ev_3"
+    "_U" AS "_G",
+    COUNT(1) AS "A25"
+  FROM "SEGL_EV_3"
   GROUP BY
-    "_u"
-), "segl_ev_4" AS (
+    "_U"
+), "SEGL_EV_4" AS (
   SELECT
-    "m"."person" AS "_u",
-    CAST("e"."ts" AS TIMESTAMP) AS "_t",
-    CAST("e"."ts" AS TIMESTAMP) AS "c0",
-    "e"."device_id" AS "c1"
-  FROM "app_events" AS "e"
-  INNER JOIN "segl_retail_id_map" AS "m"
-    ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS VARCHAR)
+    "M"."PERSON" AS "_U",
+    CAST("E"."TS" AS TIMESTAMP) AS "_T",
+    CAST("E"."TS" AS TIMESTAMP) AS "C0",
+    "E"."DEVICE_ID" AS "C1"
+  FROM "APP_EVENTS" AS "E"
+  INNER JOIN "SEGL_RETAIL_ID_MAP" AS "M"
+    ON "M"."KIND" = 'device' AND "M"."ID" = CAST("E"."DEVICE_ID" AS VARCHAR)
   WHERE
-    CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-    AND CAST("e"."ts" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
-), "segl_agg_4" AS (
+    CAST("E"."TS" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("E"."TS" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+), "SEGL_AGG_4" AS (
   SELECT
-    "_u" AS "_g",
+    "_U" AS "_G",
     COUNT(
       DISTINCT CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP)
-        THEN CAST("c0" AS DATE)
+        WHEN "_T" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP)
+        THEN CAST("C0" AS DATE)
       END
-    ) AS "a26",
+    ) AS "A26",
     COUNT(
-      DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c1" END
-    ) AS "a27"
-  FROM "segl_ev_4"
+      DISTINCT CASE WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "C1" END
+    ) AS "A27"
+  FROM "SEGL_EV_4"
   GROUP BY
-    "_u"
-), "segl_base" AS (
+    "_U"
+), "SEGL_BASE" AS (
   SELECT
-    "segl_usr".*,
-    COALESCE("segl_agg_0"."a0", 0) AS "a0",
-    COALESCE("segl_agg_0"."a1", 0) AS "a1",
-    NULLIF(COALESCE("segl_agg_0"."a2", 0), CAST('NaN' AS DOUBLE)) AS "a2",
-    COALESCE("segl_agg_0"."a3", 0) AS "a3",
-    COALESCE("segl_agg_0"."a4" > 0, FALSE) AS "a4",
-    COALESCE("segl_agg_0"."a5" > 0, FALSE) AS "a5",
-    COALESCE("segl_agg_0"."a6" > 0, FALSE) AS "a6",
-    "segl_agg_0"."a7" AS "a7",
-    COALESCE("segl_agg_0"."a9", 0) AS "a9",
-    COALESCE("segl_agg_0"."a10", 0) AS "a10",
-    NULLIF(COALESCE("segl_agg_0"."a11", 0), CAST('NaN' AS DOUBLE)) AS "a11",
-    NULLIF("segl_agg_0"."a12", CAST('NaN' AS DOUBLE)) AS "a12",
-    "segl_agg_0"."a13" AS "a13",
-    "segl_agg_0"."a14" AS "a14",
-    COALESCE("segl_agg_0"."a15", 0) AS "a15",
-    NULLIF(COALESCE("segl_agg_0"."a16", 0), CAST('NaN' AS DOUBLE)) AS "a16",
-    NULLIF(COALESCE("segl_agg_0"."a17", 0), CAST('NaN' AS DOUBLE)) AS "a17",
-    "segl_mf_a8"."a8" AS "a8",
-    "segl_agg_1"."a18" AS "a18",
-    COALESCE("segl_agg_1"."a19", 0) AS "a19",
-    COALESCE("segl_agg_1"."a20", 0) AS "a20",
-    COALESCE("segl_agg_1"."a21", 0) AS "a21",
-    COALESCE("segl_agg_1"."a22", 0) AS "a22",
-    "segl_mf_a23"."a23" AS "a23",
-    COALESCE("segl_agg_2"."a24", 0) AS "a24",
-    COALESCE("segl_agg_3"."a25" > 0, FALSE) AS "a25",
-    COALESCE("segl_agg_4"."a26", 0) AS "a26",
-    COALESCE("segl_agg_4"."a27", 0) AS "a27"
-  FROM "segl_usr"
-  LEFT JOIN "segl_agg_0"
-    ON "segl_agg_0"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_mf_a8"
-    ON "segl_mf_a8"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_agg_1"
-    ON "segl_agg_1"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_mf_a23"
-    ON "segl_mf_a23"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_agg_2"
-    ON "segl_agg_2"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_agg_3"
-    ON "segl_agg_3"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_agg_4"
-    ON "segl_agg_4"."_g" = "segl_usr"."_u"
-), "segl_lvl_1" AS (
+    "SEGL_USR".*,
+    COALESCE("SEGL_AGG_0"."A0", 0) AS "A0",
+    COALESCE("SEGL_AGG_0"."A1", 0) AS "A1",
+    NULLIF(COALESCE("SEGL_AGG_0"."A2", 0), CAST('NaN' AS DOUBLE)) AS "A2",
+    COALESCE("SEGL_AGG_0"."A3", 0) AS "A3",
+    COALESCE("SEGL_AGG_0"."A4" > 0, FALSE) AS "A4",
+    COALESCE("SEGL_AGG_0"."A5" > 0, FALSE) AS "A5",
+    COALESCE("SEGL_AGG_0"."A6" > 0, FALSE) AS "A6",
+    "SEGL_AGG_0"."A7" AS "A7",
+    COALESCE("SEGL_AGG_0"."A9", 0) AS "A9",
+    COALESCE("SEGL_AGG_0"."A10", 0) AS "A10",
+    NULLIF(COALESCE("SEGL_AGG_0"."A11", 0), CAST('NaN' AS DOUBLE)) AS "A11",
+    NULLIF("SEGL_AGG_0"."A12", CAST('NaN' AS DOUBLE)) AS "A12",
+    "SEGL_AGG_0"."A13" AS "A13",
+    "SEGL_AGG_0"."A14" AS "A14",
+    COALESCE("SEGL_AGG_0"."A15", 0) AS "A15",
+    NULLIF(COALESCE("SEGL_AGG_0"."A16", 0), CAST('NaN' AS DOUBLE)) AS "A16",
+    NULLIF(COALESCE("SEGL_AGG_0"."A17", 0), CAST('NaN' AS DOUBLE)) AS "A17",
+    "SEGL_MF_A8"."A8" AS "A8",
+    "SEGL_AGG_1"."A18" AS "A18",
+    COALESCE("SEGL_AGG_1"."A19", 0) AS "A19",
+    COALESCE("SEGL_AGG_1"."A20", 0) AS "A20",
+    COALESCE("SEGL_AGG_1"."A21", 0) AS "A21",
+    COALESCE("SEGL_AGG_1"."A22", 0) AS "A22",
+    "SEGL_MF_A23"."A23" AS "A23",
+    COALESCE("SEGL_AGG_2"."A24", 0) AS "A24",
+    COALESCE("SEGL_AGG_3"."A25" > 0, FALSE) AS "A25",
+    COALESCE("SEGL_AGG_4"."A26", 0) AS "A26",
+    COALESCE("SEGL_AGG_4"."A27", 0) AS "A27"
+  FROM "SEGL_USR"
+  LEFT JOIN "SEGL_AGG_0"
+    ON "SEGL_AGG_0"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_MF_A8"
+    ON "SEGL_MF_A8"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_AGG_1"
+    ON "SEGL_AGG_1"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_MF_A23"
+    ON "SEGL_MF_A23"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_AGG_2"
+    ON "SEGL_AGG_2"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_AGG_3"
+    ON "SEGL_AGG_3"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_AGG_4"
+    ON "SEGL_AGG_4"."_G" = "SEGL_USR"."_U"
+), "SEGL_LVL_1" AS (
   SELECT
     *,
-    CAST("a3" AS DOUBLE) / NULLIF(CAST("a1" AS DOUBLE), 0) AS "d6",
+    CAST("A3" AS DOUBLE) / NULLIF(CAST("A1" AS DOUBLE), 0) AS "D6",
     CASE
-      WHEN "p_1" IN ('Beijing', '北京')
+      WHEN "P_1" IN ('Beijing', '北京')
       THEN 'Beijing'
-      WHEN "p_1" IN ('Chengdu', '成都')
+      WHEN "P_1" IN ('Chengdu', '成都')
       THEN 'Chengdu'
-      ELSE "p_1"
-    END AS "d14",
-    2026 - DATE_PART(YEAR, "p_2") - CASE
-      WHEN DATE_PART(MONTH, "p_2") * 100 + DATE_PART(DAY, "p_2") > 1101
+      ELSE "P_1"
+    END AS "D14",
+    2026 - DATE_PART(YEAR, "P_2") - CASE
+      WHEN DATE_PART(MONTH, "P_2") * 100 + DATE_PART(DAY, "P_2") > 1101
       THEN 1
       ELSE 0
-    END AS "d25"
-  FROM "segl_base"
-), "segl_lvl_2" AS (
+    END AS "D25"
+  FROM "SEGL_BASE"
+), "SEGL_LVL_2" AS (
   SELECT
     *,
     CASE
       WHEN FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "p_0") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "P_0") / 1000000.0
         ) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a18") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A18") / 1000000.0
         ) / 86400
       ) > 90
-      OR "a18" IS NULL
+      OR "A18" IS NULL
       THEN 'churned'
-      WHEN "a0" >= 5
+      WHEN "A0" >= 5
       THEN 'loyal'
       ELSE 'mature'
-    END AS "d2",
+    END AS "D2",
     CASE
-      WHEN "a1" = 0
+      WHEN "A1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS DOUBLE) AND "a24" >= 3
+      WHEN "D6" >= CAST(0.8 AS DOUBLE) AND "A24" >= 3
       THEN 'fanatic'
-      WHEN "d6" >= CAST(0.5 AS DOUBLE)
+      WHEN "D6" >= CAST(0.5 AS DOUBLE)
       THEN 'sensitive'
-      WHEN "d6" >= CAST(0.2 AS DOUBLE)
+      WHEN "D6" >= CAST(0.2 AS DOUBLE)
       THEN 'neutral'
       ELSE 'indifferent'
-    END AS "d8",
+    END AS "D8",
     CASE
-      WHEN "a13" = 'skincare'
+      WHEN "A13" = 'skincare'
       THEN 'makeup'
-      WHEN "a13" = 'makeup'
+      WHEN "A13" = 'makeup'
       THEN 'skincare'
-      WHEN "a13" = 'fragrance'
+      WHEN "A13" = 'fragrance'
       THEN 'bodycare'
-      WHEN "a13" = 'haircare'
+      WHEN "A13" = 'haircare'
       THEN 'bodycare'
-      WHEN "a13" = 'bodycare'
+      WHEN "A13" = 'bodycare'
       THEN 'fragrance'
-    END AS "d53"
-  FROM "segl_lvl_1"
+    END AS "D53"
+  FROM "SEGL_LVL_1"
 )
 SELECT
-  "_u",
-  "a0" AS "d0",
-  "a18" AS "d1",
-  "d2",
-  "a1" AS "d3",
-  "a2" AS "d4",
+  "_U",
+  "A0" AS "D0",
+  "A18" AS "D1",
+  "D2",
+  "A1" AS "D3",
+  "A2" AS "D4",
   CASE
-    WHEN "a1" >= 3 AND "a2" >= 3000
+    WHEN "A1" >= 3 AND "A2" >= 3000
     THEN 'hf_hv'
-    WHEN "a1" >= 3
+    WHEN "A1" >= 3
     THEN 'hf_lv'
-    WHEN "a2" >= 3000
+    WHEN "A2" >= 3000
     THEN 'lf_hv'
-    WHEN "a1" >= 1
+    WHEN "A1" >= 1
     THEN 'lf_lv'
     ELSE 'none'
-  END AS "d5",
-  "d6",
-  "a24" AS "d7",
-  "d8",
-  COALESCE("a4" AND NOT "a5", FALSE) AS "d9",
-  "a6" AS "d10",
-  "p_1" AS "d11",
-  "a19" AS "d12",
-  COALESCE("a19" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a6", FALSE) AS "d13",
-  "d14",
-  COALESCE("a19" >= 3 AND "a0" >= 1 AND "d14" = 'Beijing' AND NOT "a6", FALSE) AS "d15",
-  COALESCE("d2" = 'loyal' AND "d14" = 'Beijing', FALSE) AS "d16",
-  "a20" AS "d17",
-  COALESCE("a2" >= 3000 AND "a20" = 0 AND "a19" >= 1, FALSE) AS "d18",
-  COALESCE("d8" IN ('fanatic', 'sensitive') AND "a24" >= 3, FALSE) AS "d19",
-  "a21" AS "d20",
-  COALESCE("a21" >= 3 AND "a1" = 0, FALSE) AS "d21",
-  "a7" AS "d22",
-  "a8" AS "d23",
+  END AS "D5",
+  "D6",
+  "A24" AS "D7",
+  "D8",
+  COALESCE("A4" AND NOT "A5", FALSE) AS "D9",
+  "A6" AS "D10",
+  "P_1" AS "D11",
+  "A19" AS "D12",
+  COALESCE("A19" >= 3 AND "A0" >= 1 AND "P_1" = 'Beijing' AND NOT "A6", FALSE) AS "D13",
+  "D14",
+  COALESCE("A19" >= 3 AND "A0" >= 1 AND "D14" = 'Beijing' AND NOT "A6", FALSE) AS "D15",
+  COALESCE("D2" = 'loyal' AND "D14" = 'Beijing', FALSE) AS "D16",
+  "A20" AS "D17",
+  COALESCE("A2" >= 3000 AND "A20" = 0 AND "A19" >= 1, FALSE) AS "D18",
+  COALESCE("D8" IN ('fanatic', 'sensitive') AND "A24" >= 3, FALSE) AS "D19",
+  "A21" AS "D20",
+  COALESCE("A21" >= 3 AND "A1" = 0, FALSE) AS "D21",
+  "A7" AS "D22",
+  "A8" AS "D23",
   COALESCE(
-    "a8" = 'skincare'
+    "A8" = 'skincare'
     AND (
       FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a7") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A7") / 1000000.0
         ) / 86400
       ) >= 30
       AND FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a7") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A7") / 1000000.0
         ) / 86400
       ) <= 90
     ),
     FALSE
-  ) AS "d24",
-  "d25",
-  COALESCE("d25" >= 18 AND "d25" <= 25 AND "d2" = 'new', FALSE) AS "d26",
-  "p_3" AS "d27",
-  "p_6" AS "d28",
-  COALESCE("p_6" IN ('gold', 'platinum') AND "p_3" > 0, FALSE) AS "d29",
-  "a9" AS "d30",
-  COALESCE("a9" = 0 AND "a1" >= 1 AND "a0" > "a1", FALSE) AS "d31",
-  "a10" AS "d32",
-  COALESCE("d2" = 'new' AND "a10" >= 2, FALSE) AS "d33",
-  "a11" AS "d34",
-  "a26" AS "d35",
-  COALESCE("a26" >= 3 AND "a11" = 0, FALSE) AS "d36",
-  "a25" AS "d37",
-  COALESCE("a1" >= 1 AND NOT "a25", FALSE) AS "d38",
-  "p_4" AS "d39",
+  ) AS "D24",
+  "D25",
+  COALESCE("D25" >= 18 AND "D25" <= 25 AND "D2" = 'new', FALSE) AS "D26",
+  "P_3" AS "D27",
+  "P_6" AS "D28",
+  COALESCE("P_6" IN ('gold', 'platinum') AND "P_3" > 0, FALSE) AS "D29",
+  "A9" AS "D30",
+  COALESCE("A9" = 0 AND "A1" >= 1 AND "A0" > "A1", FALSE) AS "D31",
+  "A10" AS "D32",
+  COALESCE("D2" = 'new' AND "A10" >= 2, FALSE) AS "D33",
+  "A11" AS "D34",
+  "A26" AS "D35",
+  COALESCE("A26" >= 3 AND "A11" = 0, FALSE) AS "D36",
+  "A25" AS "D37",
+  COALESCE("A1" >= 1 AND NOT "A25", FALSE) AS "D38",
+  "P_4" AS "D39",
   FLOOR(
     (
-      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "p_0") / 1000000.0
+      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "P_0") / 1000000.0
     ) / 86400
-  ) AS "d40",
-  "a22" AS "d41",
-  "a27" AS "d42",
-  "a23" AS "d43",
-  "a12" AS "d44",
-  "a13" AS "d45",
-  "a14" AS "d46",
-  "a15" AS "d47",
-  "a16" AS "d48",
-  "a17" AS "d49",
-  CASE WHEN "a11" >= 5000 THEN 'high' WHEN "a11" >= 1000 THEN 'mid' ELSE 'low' END AS "d50",
+  ) AS "D40",
+  "A22" AS "D41",
+  "A27" AS "D42",
+  "A23" AS "D43",
+  "A12" AS "D44",
+  "A13" AS "D45",
+  "A14" AS "D46",
+  "A15" AS "D47",
+  "A16" AS "D48",
+  "A17" AS "D49",
+  CASE WHEN "A11" >= 5000 THEN 'high' WHEN "A11" >= 1000 THEN 'mid' ELSE 'low' END AS "D50",
   CASE
-    WHEN "a20" >= 8
+    WHEN "A20" >= 8
     THEN 'high'
-    WHEN "a20" >= 2
+    WHEN "A20" >= 2
     THEN 'mid'
-    WHEN "a19" >= 1
+    WHEN "A19" >= 1
     THEN 'low'
     ELSE 'inactive'
-  END AS "d51",
+  END AS "D51",
   FLOOR(
     (
-      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a18") / 1000000.0
+      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A18") / 1000000.0
     ) / 86400
-  ) AS "d52",
-  "d53",
-  "a19" >= 1 AS "d54",
-  "a8" AS "d55",
-  "d53" AS "d56",
+  ) AS "D52",
+  "D53",
+  "A19" >= 1 AS "D54",
+  "A8" AS "D55",
+  "D53" AS "D56",
   FLOOR(
     (
-      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a18") / 1000000.0
+      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A18") / 1000000.0
     ) / 86400
-  ) >= 30 AS "d57",
-  "a8" AS "d58",
+  ) >= 30 AS "D57",
+  "A8" AS "D58",
   CASE
-    WHEN "a12" >= 800
+    WHEN "A12" >= 800
     THEN 100
-    WHEN "a12" >= 400
+    WHEN "A12" >= 400
     THEN 50
-    WHEN "a12" >= 150
+    WHEN "A12" >= 150
     THEN 20
     ELSE 10
-  END AS "d59",
-  "a0" = 1 AS "d60",
-  "p_5" AS "d61"
-FROM "segl_lvl_2";
+  END AS "D59",
+  "A0" = 1 AS "D60",
+  "P_5" AS "D61"
+FROM "SEGL_LVL_2";
 
-CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RETAIL_TAGS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  "_u" AS "user_id",
-  CAST(NULL AS DOUBLE) AS "purchases",
-  CAST(NULL AS TIMESTAMP) AS "last_visit_at",
-  CAST(NULL AS DOUBLE) AS "purchases_180d",
-  CAST(NULL AS DOUBLE) AS "spend_180d",
-  CAST(NULL AS DOUBLE) AS "coupon_share_180d",
-  CAST(NULL AS DOUBLE) AS "coupon_claims_90d",
-  CAST(NULL AS BOOLEAN) AS "bought_shiseido_1w",
-  CAST(NULL AS VARCHAR) AS "city",
-  CAST(NULL AS DOUBLE) AS "visits_3m",
-  CAST(NULL AS VARCHAR) AS "home_city",
-  CAST(NULL AS DOUBLE) AS "visits_30d",
-  CAST(NULL AS DOUBLE) AS "weekend_visits_90d",
-  CAST(NULL AS TIMESTAMP) AS "last_order_at",
-  CAST(NULL AS VARCHAR) AS "top_category",
-  CAST(NULL AS DOUBLE) AS "age",
-  CAST(NULL AS DOUBLE) AS "balance",
-  CAST(NULL AS VARCHAR) AS "member_level",
-  CAST(NULL AS DOUBLE) AS "orders_prev_quarter",
-  CAST(NULL AS DOUBLE) AS "orders_first_week",
-  CAST(NULL AS DOUBLE) AS "spend_90d",
-  CAST(NULL AS DOUBLE) AS "app_days_30d",
-  CAST(NULL AS BOOLEAN) AS "wechat_bound",
-  CAST(NULL AS VARCHAR) AS "gender",
-  CAST(NULL AS DOUBLE) AS "registered_days",
-  CAST(NULL AS DOUBLE) AS "push_clicks_30d",
-  CAST(NULL AS DOUBLE) AS "app_devices_90d",
-  CAST(NULL AS VARCHAR) AS "preferred_channel",
-  CAST(NULL AS DOUBLE) AS "avg_order_value",
-  CAST(NULL AS VARCHAR) AS "last_order_category",
-  CAST(NULL AS VARCHAR) AS "first_brand",
-  CAST(NULL AS DOUBLE) AS "shopping_days_90d",
-  CAST(NULL AS DOUBLE) AS "spend_this_year",
-  CAST(NULL AS DOUBLE) AS "discounted_spend_90d",
-  CAST(NULL AS VARCHAR) AS "value_level",
-  CAST(NULL AS VARCHAR) AS "activity_level",
-  CAST(NULL AS DOUBLE) AS "days_since_visit",
-  CAST(NULL AS VARCHAR) AS "complementary_category"
-FROM "segl_retail_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  "_U" AS "USER_ID",
+  CAST(NULL AS DOUBLE) AS "PURCHASES",
+  CAST(NULL AS TIMESTAMP) AS "LAST_VISIT_AT",
+  CAST(NULL AS DOUBLE) AS "PURCHASES_180D",
+  CAST(NULL AS DOUBLE) AS "SPEND_180D",
+  CAST(NULL AS DOUBLE) AS "COUPON_SHARE_180D",
+  CAST(NULL AS DOUBLE) AS "COUPON_CLAIMS_90D",
+  CAST(NULL AS BOOLEAN) AS "BOUGHT_SHISEIDO_1W",
+  CAST(NULL AS VARCHAR) AS "CITY",
+  CAST(NULL AS DOUBLE) AS "VISITS_3M",
+  CAST(NULL AS VARCHAR) AS "HOME_CITY",
+  CAST(NULL AS DOUBLE) AS "VISITS_30D",
+  CAST(NULL AS DOUBLE) AS "WEEKEND_VISITS_90D",
+  CAST(NULL AS TIMESTAMP) AS "LAST_ORDER_AT",
+  CAST(NULL AS VARCHAR) AS "TOP_CATEGORY",
+  CAST(NULL AS DOUBLE) AS "AGE",
+  CAST(NULL AS DOUBLE) AS "BALANCE",
+  CAST(NULL AS VARCHAR) AS "MEMBER_LEVEL",
+  CAST(NULL AS DOUBLE) AS "ORDERS_PREV_QUARTER",
+  CAST(NULL AS DOUBLE) AS "ORDERS_FIRST_WEEK",
+  CAST(NULL AS DOUBLE) AS "SPEND_90D",
+  CAST(NULL AS DOUBLE) AS "APP_DAYS_30D",
+  CAST(NULL AS BOOLEAN) AS "WECHAT_BOUND",
+  CAST(NULL AS VARCHAR) AS "GENDER",
+  CAST(NULL AS DOUBLE) AS "REGISTERED_DAYS",
+  CAST(NULL AS DOUBLE) AS "PUSH_CLICKS_30D",
+  CAST(NULL AS DOUBLE) AS "APP_DEVICES_90D",
+  CAST(NULL AS VARCHAR) AS "PREFERRED_CHANNEL",
+  CAST(NULL AS DOUBLE) AS "AVG_ORDER_VALUE",
+  CAST(NULL AS VARCHAR) AS "LAST_ORDER_CATEGORY",
+  CAST(NULL AS VARCHAR) AS "FIRST_BRAND",
+  CAST(NULL AS DOUBLE) AS "SHOPPING_DAYS_90D",
+  CAST(NULL AS DOUBLE) AS "SPEND_THIS_YEAR",
+  CAST(NULL AS DOUBLE) AS "DISCOUNTED_SPEND_90D",
+  CAST(NULL AS VARCHAR) AS "VALUE_LEVEL",
+  CAST(NULL AS VARCHAR) AS "ACTIVITY_LEVEL",
+  CAST(NULL AS DOUBLE) AS "DAYS_SINCE_VISIT",
+  CAST(NULL AS VARCHAR) AS "COMPLEMENTARY_CATEGORY"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_retail_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "PURCHASES" DOUBLE;
 
-INSERT INTO "segl_retail_tags" (
-  "as_of",
-  "user_id",
-  "purchases",
-  "last_visit_at",
-  "purchases_180d",
-  "spend_180d",
-  "coupon_share_180d",
-  "coupon_claims_90d",
-  "bought_shiseido_1w",
-  "city",
-  "visits_3m",
-  "home_city",
-  "visits_30d",
-  "weekend_visits_90d",
-  "last_order_at",
-  "top_category",
-  "age",
-  "balance",
-  "member_level",
-  "orders_prev_quarter",
-  "orders_first_week",
-  "spend_90d",
-  "app_days_30d",
-  "wechat_bound",
-  "gender",
-  "registered_days",
-  "push_clicks_30d",
-  "app_devices_90d",
-  "preferred_channel",
-  "avg_order_value",
-  "last_order_category",
-  "first_brand",
-  "shopping_days_90d",
-  "spend_this_year",
-  "discounted_spend_90d",
-  "value_level",
-  "activity_level",
-  "days_since_visit",
-  "complementary_category"
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "LAST_VISIT_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "PURCHASES_180D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "SPEND_180D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "COUPON_SHARE_180D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "COUPON_CLAIMS_90D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "BOUGHT_SHISEIDO_1W" BOOLEAN;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "CITY" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "VISITS_3M" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "HOME_CITY" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "VISITS_30D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "WEEKEND_VISITS_90D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "LAST_ORDER_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "TOP_CATEGORY" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "AGE" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "BALANCE" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "MEMBER_LEVEL" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "ORDERS_PREV_QUARTER" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "ORDERS_FIRST_WEEK" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "SPEND_90D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "APP_DAYS_30D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "WECHAT_BOUND" BOOLEAN;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "GENDER" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "REGISTERED_DAYS" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "PUSH_CLICKS_30D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "APP_DEVICES_90D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "PREFERRED_CHANNEL" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "AVG_ORDER_VALUE" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "LAST_ORDER_CATEGORY" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "FIRST_BRAND" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "SHOPPING_DAYS_90D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "SPEND_THIS_YEAR" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "DISCOUNTED_SPEND_90D" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "VALUE_LEVEL" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "ACTIVITY_LEVEL" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "DAYS_SINCE_VISIT" DOUBLE;
+
+ALTER TABLE "SEGL_RETAIL_TAGS"
+ADD IF NOT EXISTS "COMPLEMENTARY_CATEGORY" VARCHAR;
+
+DELETE FROM "SEGL_RETAIL_TAGS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RETAIL_TAGS" (
+  "AS_OF",
+  "USER_ID",
+  "PURCHASES",
+  "LAST_VISIT_AT",
+  "PURCHASES_180D",
+  "SPEND_180D",
+  "COUPON_SHARE_180D",
+  "COUPON_CLAIMS_90D",
+  "BOUGHT_SHISEIDO_1W",
+  "CITY",
+  "VISITS_3M",
+  "HOME_CITY",
+  "VISITS_30D",
+  "WEEKEND_VISITS_90D",
+  "LAST_ORDER_AT",
+  "TOP_CATEGORY",
+  "AGE",
+  "BALANCE",
+  "MEMBER_LEVEL",
+  "ORDERS_PREV_QUARTER",
+  "ORDERS_FIRST_WEEK",
+  "SPEND_90D",
+  "APP_DAYS_30D",
+  "WECHAT_BOUND",
+  "GENDER",
+  "REGISTERED_DAYS",
+  "PUSH_CLICKS_30D",
+  "APP_DEVICES_90D",
+  "PREFERRED_CHANNEL",
+  "AVG_ORDER_VALUE",
+  "LAST_ORDER_CATEGORY",
+  "FIRST_BRAND",
+  "SHOPPING_DAYS_90D",
+  "SPEND_THIS_YEAR",
+  "DISCOUNTED_SPEND_90D",
+  "VALUE_LEVEL",
+  "ACTIVITY_LEVEL",
+  "DAYS_SINCE_VISIT",
+  "COMPLEMENTARY_CATEGORY"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  "_u",
-  CAST("d0" AS DOUBLE),
-  CAST("d1" AS TIMESTAMP),
-  CAST("d3" AS DOUBLE),
-  CAST("d4" AS DOUBLE),
-  CAST("d6" AS DOUBLE),
-  CAST("d7" AS DOUBLE),
-  CAST("d10" AS BOOLEAN),
-  CAST("d11" AS VARCHAR),
-  CAST("d12" AS DOUBLE),
-  CAST("d14" AS VARCHAR),
-  CAST("d17" AS DOUBLE),
-  CAST("d20" AS DOUBLE),
-  CAST("d22" AS TIMESTAMP),
-  CAST("d23" AS VARCHAR),
-  CAST("d25" AS DOUBLE),
-  CAST("d27" AS DOUBLE),
-  CAST("d28" AS VARCHAR),
-  CAST("d30" AS DOUBLE),
-  CAST("d32" AS DOUBLE),
-  CAST("d34" AS DOUBLE),
-  CAST("d35" AS DOUBLE),
-  CAST("d37" AS BOOLEAN),
-  CAST("d39" AS VARCHAR),
-  CAST("d40" AS DOUBLE),
-  CAST("d41" AS DOUBLE),
-  CAST("d42" AS DOUBLE),
-  CAST("d43" AS VARCHAR),
-  CAST("d44" AS DOUBLE),
-  CAST("d45" AS VARCHAR),
-  CAST("d46" AS VARCHAR),
-  CAST("d47" AS DOUBLE),
-  CAST("d48" AS DOUBLE),
-  CAST("d49" AS DOUBLE),
-  CAST("d50" AS VARCHAR),
-  CAST("d51" AS VARCHAR),
-  CAST("d52" AS DOUBLE),
-  CAST("d53" AS VARCHAR)
-FROM "segl_retail_result";
+  "_U",
+  CAST("D0" AS DOUBLE),
+  CAST("D1" AS TIMESTAMP),
+  CAST("D3" AS DOUBLE),
+  CAST("D4" AS DOUBLE),
+  CAST("D6" AS DOUBLE),
+  CAST("D7" AS DOUBLE),
+  CAST("D10" AS BOOLEAN),
+  CAST("D11" AS VARCHAR),
+  CAST("D12" AS DOUBLE),
+  CAST("D14" AS VARCHAR),
+  CAST("D17" AS DOUBLE),
+  CAST("D20" AS DOUBLE),
+  CAST("D22" AS TIMESTAMP),
+  CAST("D23" AS VARCHAR),
+  CAST("D25" AS DOUBLE),
+  CAST("D27" AS DOUBLE),
+  CAST("D28" AS VARCHAR),
+  CAST("D30" AS DOUBLE),
+  CAST("D32" AS DOUBLE),
+  CAST("D34" AS DOUBLE),
+  CAST("D35" AS DOUBLE),
+  CAST("D37" AS BOOLEAN),
+  CAST("D39" AS VARCHAR),
+  CAST("D40" AS DOUBLE),
+  CAST("D41" AS DOUBLE),
+  CAST("D42" AS DOUBLE),
+  CAST("D43" AS VARCHAR),
+  CAST("D44" AS DOUBLE),
+  CAST("D45" AS VARCHAR),
+  CAST("D46" AS VARCHAR),
+  CAST("D47" AS DOUBLE),
+  CAST("D48" AS DOUBLE),
+  CAST("D49" AS DOUBLE),
+  CAST("D50" AS VARCHAR),
+  CAST("D51" AS VARCHAR),
+  CAST("D52" AS DOUBLE),
+  CAST("D53" AS VARCHAR)
+FROM "SEGL_RETAIL_RESULT";
 
-CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RETAIL_MEMBERS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "segment",
-  "_u" AS "user_id"
-FROM "segl_retail_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "SEGMENT",
+  "_U" AS "USER_ID"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_retail_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RETAIL_MEMBERS"
+ADD IF NOT EXISTS "SEGMENT" VARCHAR;
 
-INSERT INTO "segl_retail_members" (
-  "as_of",
-  "segment",
-  "user_id"
+DELETE FROM "SEGL_RETAIL_MEMBERS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RETAIL_MEMBERS" (
+  "AS_OF",
+  "SEGMENT",
+  "USER_ID"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'lapsed_buyers',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d9" = TRUE
+  "D9" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'beijing_loyal',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d13" = TRUE
+  "D13" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'beijing_loyal_any_spelling',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d15" = TRUE
+  "D15" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'loyal_beijing',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d16" = TRUE
+  "D16" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'high_value_at_risk',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d18" = TRUE
+  "D18" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'coupon_hunters',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d19" = TRUE
+  "D19" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'weekend_browsers',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d21" = TRUE
+  "D21" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'skincare_fans_no_recent_order',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d24" = TRUE
+  "D24" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'young_new_members',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d26" = TRUE
+  "D26" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'gold_or_better',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d29" = TRUE
+  "D29" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'reactivated',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d31" = TRUE
+  "D31" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'fast_starters',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d33" = TRUE
+  "D33" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'app_browsers_no_order',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d36" = TRUE
+  "D36" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'bind_wechat_invite',
-  "_u"
-FROM "segl_retail_result"
+  "_U"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
-  "d38" = TRUE;
+  "D38" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RETAIL_LAYERS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "layering",
-  "_u" AS "user_id",
-  CAST(NULL AS VARCHAR) AS "layer"
-FROM "segl_retail_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "LAYERING",
+  "_U" AS "USER_ID",
+  CAST(NULL AS VARCHAR) AS "LAYER"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_retail_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RETAIL_LAYERS"
+ADD IF NOT EXISTS "LAYERING" VARCHAR;
 
-INSERT INTO "segl_retail_layers" (
-  "as_of",
-  "layering",
-  "user_id",
-  "layer"
+ALTER TABLE "SEGL_RETAIL_LAYERS"
+ADD IF NOT EXISTS "LAYER" VARCHAR;
+
+DELETE FROM "SEGL_RETAIL_LAYERS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RETAIL_LAYERS" (
+  "AS_OF",
+  "LAYERING",
+  "USER_ID",
+  "LAYER"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'lifecycle',
-  "_u",
-  "d2"
-FROM "segl_retail_result"
+  "_U",
+  "D2"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   NOT (
-    "d2" IS NULL
+    "D2" IS NULL
   )
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'value_quadrant',
-  "_u",
-  "d5"
-FROM "segl_retail_result"
+  "_U",
+  "D5"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   NOT (
-    "d5" IS NULL
+    "D5" IS NULL
   )
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'promo_sensitivity',
-  "_u",
-  "d8"
-FROM "segl_retail_result"
+  "_U",
+  "D8"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   NOT (
-    "d8" IS NULL
+    "D8" IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS "segl_retail_persons" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RETAIL_PERSONS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "person",
-  CAST(NULL AS VARCHAR) AS "kind",
-  CAST(NULL AS VARCHAR) AS "id"
-FROM "segl_retail_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "PERSON",
+  CAST(NULL AS VARCHAR) AS "KIND",
+  CAST(NULL AS VARCHAR) AS "ID"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_retail_persons"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RETAIL_PERSONS"
+ADD IF NOT EXISTS "PERSON" VARCHAR;
 
-INSERT INTO "segl_retail_persons" (
-  "as_of",
-  "person",
-  "kind",
-  "id"
+ALTER TABLE "SEGL_RETAIL_PERSONS"
+ADD IF NOT EXISTS "KIND" VARCHAR;
+
+ALTER TABLE "SEGL_RETAIL_PERSONS"
+ADD IF NOT EXISTS "ID" VARCHAR;
+
+DELETE FROM "SEGL_RETAIL_PERSONS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RETAIL_PERSONS" (
+  "AS_OF",
+  "PERSON",
+  "KIND",
+  "ID"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  "person",
-  "kind",
-  "id"
-FROM "segl_retail_id_map";
+  "PERSON",
+  "KIND",
+  "ID"
+FROM "SEGL_RETAIL_ID_MAP";
 
-CREATE TABLE IF NOT EXISTS "segl_retail_shared_ids" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RETAIL_SHARED_IDS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "id",
-  CAST(NULL AS BIGINT) AS "links"
-FROM "segl_retail_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "ID",
+  CAST(NULL AS BIGINT) AS "LINKS"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_retail_shared_ids"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RETAIL_SHARED_IDS"
+ADD IF NOT EXISTS "ID" VARCHAR;
 
-INSERT INTO "segl_retail_shared_ids" (
-  "as_of",
-  "id",
-  "links"
+ALTER TABLE "SEGL_RETAIL_SHARED_IDS"
+ADD IF NOT EXISTS "LINKS" BIGINT;
+
+DELETE FROM "SEGL_RETAIL_SHARED_IDS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RETAIL_SHARED_IDS" (
+  "AS_OF",
+  "ID",
+  "LINKS"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  "n",
-  CAST("links" AS BIGINT)
-FROM "segl_retail_id_shared";
+  "N",
+  CAST("LINKS" AS BIGINT)
+FROM "SEGL_RETAIL_ID_SHARED";
 
-CREATE TABLE IF NOT EXISTS "segl_runs" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RUNS" AS
 SELECT
-  CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "timezone",
-  CAST(NULL AS TIMESTAMPTZ) AS "run_at",
-  CAST(NULL AS DOUBLE) AS "duration_seconds",
-  CAST(NULL AS BIGINT) AS "users",
-  CAST(NULL AS VARCHAR) AS "rules_fingerprint",
-  CAST(NULL AS VARCHAR) AS "segl_version",
-  CAST(NULL AS VARCHAR) AS "definitions"
-FROM "segl_retail_result"
+  CAST(NULL AS VARCHAR) AS "PROJECT",
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "TIMEZONE",
+  CAST(NULL AS TIMESTAMPTZ) AS "RUN_AT",
+  CAST(NULL AS DOUBLE) AS "DURATION_SECONDS",
+  CAST(NULL AS BIGINT) AS "USERS",
+  CAST(NULL AS VARCHAR) AS "RULES_FINGERPRINT",
+  CAST(NULL AS VARCHAR) AS "SEGL_VERSION",
+  CAST(NULL AS VARCHAR) AS "DEFINITIONS"
+FROM "SEGL_RETAIL_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_runs"
-WHERE
-  "project" = 'retail' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "TIMEZONE" VARCHAR;
 
-INSERT INTO "segl_runs" (
-  "project",
-  "as_of",
-  "timezone",
-  "run_at",
-  "duration_seconds",
-  "users",
-  "rules_fingerprint",
-  "segl_version",
-  "definitions"
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "RUN_AT" TIMESTAMPTZ;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "DURATION_SECONDS" DOUBLE;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "USERS" BIGINT;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "RULES_FINGERPRINT" VARCHAR;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "SEGL_VERSION" VARCHAR;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "DEFINITIONS" VARCHAR;
+
+DELETE FROM "SEGL_RUNS"
+WHERE
+  "PROJECT" = 'retail' AND "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RUNS" (
+  "PROJECT",
+  "AS_OF",
+  "TIMEZONE",
+  "RUN_AT",
+  "DURATION_SECONDS",
+  "USERS",
+  "RULES_FINGERPRINT",
+  "SEGL_VERSION",
+  "DEFINITIONS"
 )
 SELECT
   'retail',
@@ -3174,20 +3328,18 @@ SELECT
   'b9d88c4cd648f093370e1fea4b851d7101d70d2b66a3b8f4ce35c549f687e561',
   'unknown',
   '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
-FROM "segl_retail_result";
+FROM "SEGL_RETAIL_RESULT";
 
-DROP TABLE IF EXISTS "segl_retail_result";
+DROP TABLE IF EXISTS "SEGL_RETAIL_RESULT";
 
-DROP TABLE IF EXISTS "segl_retail_id_links";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_LINKS";
 
-DROP TABLE IF EXISTS "segl_retail_id_ids";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_IDS";
 
-DROP TABLE IF EXISTS "segl_retail_id_shared";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_SHARED";
 
-DROP TABLE IF EXISTS "segl_retail_id_map";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_MAP";
 
-DROP TABLE IF EXISTS "segl_retail_id_labels";
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_LABELS";
 
-DROP TABLE IF EXISTS "segl_retail_id_e0";
-
-COMMIT;
+DROP TABLE IF EXISTS "SEGL_RETAIL_ID_E0";

@@ -4,6 +4,8 @@
 -- journeys are decided by `segl run` only: this script leaves them out
 -- alerts are evaluated by `segl run` only: this script leaves them out
 
+DROP TABLE IF EXISTS "segl_retail_id_links";
+
 CREATE TABLE "segl_retail_id_links" AS
 SELECT DISTINCT
   "a",
@@ -23,10 +25,8 @@ FROM (
               -CAST(1e+19 AS DOUBLE)
             )
             THEN CASE
-              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-                -9223372036854775808
-              )
-              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
               THEN "s"."user_id" = FLOOR("s"."user_id")
               ELSE FALSE
             END
@@ -46,10 +46,8 @@ FROM (
               -CAST(1e+19 AS DOUBLE)
             )
             THEN CASE
-              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-                -9223372036854775808
-              )
-              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+              WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+              AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
               THEN "s"."user_id" = FLOOR("s"."user_id")
               ELSE FALSE
             END
@@ -61,7 +59,7 @@ FROM (
       AND NOT (
         CAST("s"."openid" AS VARCHAR) IS NULL
       )
-      AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+      AND CAST("s"."bound_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
   ) AS "p"
   WHERE
     "x" <> "y"
@@ -81,11 +79,13 @@ FROM (
       AND NOT (
         CAST("s"."openid" AS VARCHAR) IS NULL
       )
-      AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+      AND CAST("s"."ts" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
   ) AS "p"
   WHERE
     "x" <> "y"
 ) AS "l";
+
+DROP TABLE IF EXISTS "segl_retail_id_ids";
 
 CREATE TABLE "segl_retail_id_ids" AS
 SELECT
@@ -103,10 +103,8 @@ FROM (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-            -9223372036854775808
-          )
-          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
@@ -125,10 +123,8 @@ FROM (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-              -9223372036854775808
-            )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
@@ -138,8 +134,8 @@ FROM (
       END AS VARCHAR) IS NULL
     )
     AND (
-      CAST("s"."registered_at" AS TIMESTAMP) IS NULL
-      OR CAST("s"."registered_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+      CAST("s"."registered_at" AS TIMESTAMP(6)) IS NULL
+      OR CAST("s"."registered_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
     )
   UNION
   SELECT
@@ -151,10 +147,8 @@ FROM (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-            -9223372036854775808
-          )
-          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+          AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
           THEN "s"."user_id" = FLOOR("s"."user_id")
           ELSE FALSE
         END
@@ -173,10 +167,8 @@ FROM (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-              -9223372036854775808
-            )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
@@ -185,7 +177,7 @@ FROM (
         THEN CAST("s"."user_id" AS BIGINT)
       END AS VARCHAR) IS NULL
     )
-    AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("s"."bound_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
   UNION
   SELECT
     'openid' AS "kind",
@@ -196,7 +188,7 @@ FROM (
     NOT (
       CAST("s"."openid" AS VARCHAR) IS NULL
     )
-    AND CAST("s"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("s"."bound_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
   UNION
   SELECT
     'device' AS "kind",
@@ -207,7 +199,7 @@ FROM (
     NOT (
       CAST("s"."device_id" AS VARCHAR) IS NULL
     )
-    AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("s"."ts" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
   UNION
   SELECT
     'openid' AS "kind",
@@ -218,8 +210,10 @@ FROM (
     NOT (
       CAST("s"."openid" AS VARCHAR) IS NULL
     )
-    AND CAST("s"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    AND CAST("s"."ts" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
 ) AS "i";
+
+DROP TABLE IF EXISTS "segl_retail_id_shared";
 
 CREATE TABLE "segl_retail_id_shared" AS
 SELECT
@@ -239,6 +233,8 @@ GROUP BY
 HAVING
   COUNT(*) > 20;
 
+DROP TABLE IF EXISTS "segl_retail_id_e0";
+
 CREATE TABLE "segl_retail_id_e0" AS
 SELECT
   "a",
@@ -255,6 +251,8 @@ WHERE
       "n"
     FROM "segl_retail_id_shared"
   );
+
+DROP TABLE IF EXISTS "segl_retail_id_e1";
 
 CREATE TABLE "segl_retail_id_e1" AS
 SELECT DISTINCT
@@ -292,6 +290,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e2";
 
 CREATE TABLE "segl_retail_id_e2" AS
 SELECT DISTINCT
@@ -331,6 +331,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e1";
 
 DROP TABLE IF EXISTS "segl_retail_id_e0";
 
+DROP TABLE IF EXISTS "segl_retail_id_e3";
+
 CREATE TABLE "segl_retail_id_e3" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -367,6 +369,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e4";
 
 CREATE TABLE "segl_retail_id_e4" AS
 SELECT DISTINCT
@@ -406,6 +410,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e3";
 
 DROP TABLE IF EXISTS "segl_retail_id_e2";
 
+DROP TABLE IF EXISTS "segl_retail_id_e5";
+
 CREATE TABLE "segl_retail_id_e5" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -442,6 +448,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e6";
 
 CREATE TABLE "segl_retail_id_e6" AS
 SELECT DISTINCT
@@ -481,6 +489,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e5";
 
 DROP TABLE IF EXISTS "segl_retail_id_e4";
 
+DROP TABLE IF EXISTS "segl_retail_id_e7";
+
 CREATE TABLE "segl_retail_id_e7" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -517,6 +527,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e8";
 
 CREATE TABLE "segl_retail_id_e8" AS
 SELECT DISTINCT
@@ -556,6 +568,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e7";
 
 DROP TABLE IF EXISTS "segl_retail_id_e6";
 
+DROP TABLE IF EXISTS "segl_retail_id_e9";
+
 CREATE TABLE "segl_retail_id_e9" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -592,6 +606,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e10";
 
 CREATE TABLE "segl_retail_id_e10" AS
 SELECT DISTINCT
@@ -631,6 +647,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e9";
 
 DROP TABLE IF EXISTS "segl_retail_id_e8";
 
+DROP TABLE IF EXISTS "segl_retail_id_e11";
+
 CREATE TABLE "segl_retail_id_e11" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -667,6 +685,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e12";
 
 CREATE TABLE "segl_retail_id_e12" AS
 SELECT DISTINCT
@@ -706,6 +726,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e11";
 
 DROP TABLE IF EXISTS "segl_retail_id_e10";
 
+DROP TABLE IF EXISTS "segl_retail_id_e13";
+
 CREATE TABLE "segl_retail_id_e13" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -742,6 +764,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e14";
 
 CREATE TABLE "segl_retail_id_e14" AS
 SELECT DISTINCT
@@ -781,6 +805,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e13";
 
 DROP TABLE IF EXISTS "segl_retail_id_e12";
 
+DROP TABLE IF EXISTS "segl_retail_id_e15";
+
 CREATE TABLE "segl_retail_id_e15" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -817,6 +843,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e16";
 
 CREATE TABLE "segl_retail_id_e16" AS
 SELECT DISTINCT
@@ -856,6 +884,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e15";
 
 DROP TABLE IF EXISTS "segl_retail_id_e14";
 
+DROP TABLE IF EXISTS "segl_retail_id_e17";
+
 CREATE TABLE "segl_retail_id_e17" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -892,6 +922,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e18";
 
 CREATE TABLE "segl_retail_id_e18" AS
 SELECT DISTINCT
@@ -931,6 +963,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e17";
 
 DROP TABLE IF EXISTS "segl_retail_id_e16";
 
+DROP TABLE IF EXISTS "segl_retail_id_e19";
+
 CREATE TABLE "segl_retail_id_e19" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -967,6 +1001,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e20";
 
 CREATE TABLE "segl_retail_id_e20" AS
 SELECT DISTINCT
@@ -1006,6 +1042,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e19";
 
 DROP TABLE IF EXISTS "segl_retail_id_e18";
 
+DROP TABLE IF EXISTS "segl_retail_id_e21";
+
 CREATE TABLE "segl_retail_id_e21" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1042,6 +1080,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e22";
 
 CREATE TABLE "segl_retail_id_e22" AS
 SELECT DISTINCT
@@ -1081,6 +1121,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e21";
 
 DROP TABLE IF EXISTS "segl_retail_id_e20";
 
+DROP TABLE IF EXISTS "segl_retail_id_e23";
+
 CREATE TABLE "segl_retail_id_e23" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1117,6 +1159,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e24";
 
 CREATE TABLE "segl_retail_id_e24" AS
 SELECT DISTINCT
@@ -1156,6 +1200,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e23";
 
 DROP TABLE IF EXISTS "segl_retail_id_e22";
 
+DROP TABLE IF EXISTS "segl_retail_id_e25";
+
 CREATE TABLE "segl_retail_id_e25" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1192,6 +1238,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e26";
 
 CREATE TABLE "segl_retail_id_e26" AS
 SELECT DISTINCT
@@ -1231,6 +1279,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e25";
 
 DROP TABLE IF EXISTS "segl_retail_id_e24";
 
+DROP TABLE IF EXISTS "segl_retail_id_e27";
+
 CREATE TABLE "segl_retail_id_e27" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1267,6 +1317,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e28";
 
 CREATE TABLE "segl_retail_id_e28" AS
 SELECT DISTINCT
@@ -1306,6 +1358,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e27";
 
 DROP TABLE IF EXISTS "segl_retail_id_e26";
 
+DROP TABLE IF EXISTS "segl_retail_id_e29";
+
 CREATE TABLE "segl_retail_id_e29" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1342,6 +1396,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e30";
 
 CREATE TABLE "segl_retail_id_e30" AS
 SELECT DISTINCT
@@ -1381,6 +1437,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e29";
 
 DROP TABLE IF EXISTS "segl_retail_id_e28";
 
+DROP TABLE IF EXISTS "segl_retail_id_e31";
+
 CREATE TABLE "segl_retail_id_e31" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1417,6 +1475,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e32";
 
 CREATE TABLE "segl_retail_id_e32" AS
 SELECT DISTINCT
@@ -1456,6 +1516,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e31";
 
 DROP TABLE IF EXISTS "segl_retail_id_e30";
 
+DROP TABLE IF EXISTS "segl_retail_id_e33";
+
 CREATE TABLE "segl_retail_id_e33" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1492,6 +1554,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e34";
 
 CREATE TABLE "segl_retail_id_e34" AS
 SELECT DISTINCT
@@ -1531,6 +1595,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e33";
 
 DROP TABLE IF EXISTS "segl_retail_id_e32";
 
+DROP TABLE IF EXISTS "segl_retail_id_e35";
+
 CREATE TABLE "segl_retail_id_e35" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1567,6 +1633,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e36";
 
 CREATE TABLE "segl_retail_id_e36" AS
 SELECT DISTINCT
@@ -1606,6 +1674,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e35";
 
 DROP TABLE IF EXISTS "segl_retail_id_e34";
 
+DROP TABLE IF EXISTS "segl_retail_id_e37";
+
 CREATE TABLE "segl_retail_id_e37" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1642,6 +1712,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e38";
 
 CREATE TABLE "segl_retail_id_e38" AS
 SELECT DISTINCT
@@ -1681,6 +1753,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e37";
 
 DROP TABLE IF EXISTS "segl_retail_id_e36";
 
+DROP TABLE IF EXISTS "segl_retail_id_e39";
+
 CREATE TABLE "segl_retail_id_e39" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1717,6 +1791,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e40";
 
 CREATE TABLE "segl_retail_id_e40" AS
 SELECT DISTINCT
@@ -1756,6 +1832,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e39";
 
 DROP TABLE IF EXISTS "segl_retail_id_e38";
 
+DROP TABLE IF EXISTS "segl_retail_id_e41";
+
 CREATE TABLE "segl_retail_id_e41" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1792,6 +1870,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e42";
 
 CREATE TABLE "segl_retail_id_e42" AS
 SELECT DISTINCT
@@ -1831,6 +1911,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e41";
 
 DROP TABLE IF EXISTS "segl_retail_id_e40";
 
+DROP TABLE IF EXISTS "segl_retail_id_e43";
+
 CREATE TABLE "segl_retail_id_e43" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1867,6 +1949,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e44";
 
 CREATE TABLE "segl_retail_id_e44" AS
 SELECT DISTINCT
@@ -1906,6 +1990,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e43";
 
 DROP TABLE IF EXISTS "segl_retail_id_e42";
 
+DROP TABLE IF EXISTS "segl_retail_id_e45";
+
 CREATE TABLE "segl_retail_id_e45" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -1942,6 +2028,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e46";
 
 CREATE TABLE "segl_retail_id_e46" AS
 SELECT DISTINCT
@@ -1981,6 +2069,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e45";
 
 DROP TABLE IF EXISTS "segl_retail_id_e44";
 
+DROP TABLE IF EXISTS "segl_retail_id_e47";
+
 CREATE TABLE "segl_retail_id_e47" AS
 SELECT DISTINCT
   "n"."v" AS "a",
@@ -2017,6 +2107,8 @@ INNER JOIN (
   ON "m"."u" = "n"."u"
 WHERE
   "n"."u" < "n"."v";
+
+DROP TABLE IF EXISTS "segl_retail_id_e48";
 
 CREATE TABLE "segl_retail_id_e48" AS
 SELECT DISTINCT
@@ -2056,6 +2148,8 @@ DROP TABLE IF EXISTS "segl_retail_id_e47";
 
 DROP TABLE IF EXISTS "segl_retail_id_e46";
 
+DROP TABLE IF EXISTS "segl_retail_id_labels";
+
 CREATE TABLE "segl_retail_id_labels" AS
 SELECT
   "i"."n" AS "n",
@@ -2073,6 +2167,8 @@ LEFT JOIN (
     "a"
 ) AS "l"
   ON "l"."a" = "i"."n";
+
+DROP TABLE IF EXISTS "segl_retail_id_map";
 
 CREATE TABLE "segl_retail_id_map" AS
 SELECT
@@ -2114,11 +2210,13 @@ DROP TABLE IF EXISTS "segl_retail_id_e48";
 
 DROP TABLE IF EXISTS "segl_retail_id_labels";
 
+DROP TABLE IF EXISTS "segl_retail_result";
+
 CREATE TABLE "segl_retail_result" AS
 WITH "segl_usr" AS (
   SELECT
     "u"."_pu" AS "_u",
-    CAST("u"."registered_at" AS TIMESTAMP) AS "p_0",
+    CAST("u"."registered_at" AS TIMESTAMP(6)) AS "p_0",
     "u"."city" AS "p_1",
     CAST("u"."birthday" AS DATE) AS "p_2",
     IF(IS_NAN(CAST("u"."balance" AS DOUBLE)), NULL, CAST("u"."balance" AS DOUBLE)) AS "p_3",
@@ -2140,10 +2238,8 @@ WITH "segl_usr" AS (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-              -9223372036854775808
-            )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
@@ -2156,8 +2252,8 @@ WITH "segl_usr" AS (
         IF(IS_NAN("s"."user_id"), NULL, "s"."user_id") IS NULL
       )
       AND (
-        CAST("s"."registered_at" AS TIMESTAMP) IS NULL
-        OR CAST("s"."registered_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+        CAST("s"."registered_at" AS TIMESTAMP(6)) IS NULL
+        OR CAST("s"."registered_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
       )
   ) AS "u"
   LEFT JOIN (
@@ -2175,10 +2271,8 @@ WITH "segl_usr" AS (
             -CAST(1e+19 AS DOUBLE)
           )
           THEN CASE
-            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= (
-              -9223372036854775808
-            )
-            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+            WHEN CAST("s"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+            AND CAST("s"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
             THEN "s"."user_id" = FLOOR("s"."user_id")
             ELSE FALSE
           END
@@ -2191,12 +2285,12 @@ WITH "segl_usr" AS (
         IF(IS_NAN("s"."user_id"), NULL, "s"."user_id") IS NULL
       )
       AND (
-        CAST("s"."valid_from" AS TIMESTAMP) IS NULL
-        OR CAST("s"."valid_from" AS TIMESTAMP) <= CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+        CAST("s"."valid_from" AS TIMESTAMP(6)) IS NULL
+        OR CAST("s"."valid_from" AS TIMESTAMP(6)) <= CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
       )
       AND (
-        CAST("s"."valid_to" AS TIMESTAMP) IS NULL
-        OR CAST('2026-11-01 00:00:00' AS TIMESTAMP) < CAST("s"."valid_to" AS TIMESTAMP)
+        CAST("s"."valid_to" AS TIMESTAMP(6)) IS NULL
+        OR CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)) < CAST("s"."valid_to" AS TIMESTAMP(6))
       )
   ) AS "p0"
     ON "p0"."_pu" = "u"."_pu" AND "p0"."_first" = 1
@@ -2205,11 +2299,11 @@ WITH "segl_usr" AS (
 ), "segl_ev_0" AS (
   SELECT
     "m"."person" AS "_u",
-    CAST("e"."paid_at" AS TIMESTAMP) AS "_t",
+    CAST("e"."paid_at" AS TIMESTAMP(6)) AS "_t",
     IF(IS_NAN(CAST("e"."amount" AS DOUBLE)), NULL, CAST("e"."amount" AS DOUBLE)) AS "c0",
     "e"."coupon_id" AS "c1",
     "e"."brand" AS "c2",
-    CAST("e"."paid_at" AS TIMESTAMP) AS "c3",
+    CAST("e"."paid_at" AS TIMESTAMP(6)) AS "c3",
     "e"."category" AS "c4",
     "w"."p_0" AS "u0"
   FROM "orders" AS "e"
@@ -2222,10 +2316,8 @@ WITH "segl_usr" AS (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
-            -9223372036854775808
-          )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
           THEN "e"."user_id" = FLOOR("e"."user_id")
           ELSE FALSE
         END
@@ -2236,7 +2328,7 @@ WITH "segl_usr" AS (
   INNER JOIN "segl_usr" AS "w"
     ON "w"."_u" = "m"."person"
   WHERE
-    CAST("e"."paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("e"."paid_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
 ), "segl_evr_0" AS (
   SELECT
     *,
@@ -2247,11 +2339,11 @@ WITH "segl_usr" AS (
   SELECT
     "_u" AS "_g",
     COUNT(1) AS "a0",
-    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a1",
-    SUM(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a2",
+    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) THEN 1 END) AS "a1",
+    SUM(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) THEN "c0" END) AS "a2",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) AND NOT (
           "c1" IS NULL
         )
         THEN 1
@@ -2259,29 +2351,29 @@ WITH "segl_usr" AS (
     ) AS "a3",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2025-11-01 00:00:00' AS TIMESTAMP)
-        AND "_t" < CAST('2026-07-04 00:00:00' AS TIMESTAMP)
+        WHEN "_t" >= CAST('2025-11-01 00:00:00' AS TIMESTAMP(6))
+        AND "_t" < CAST('2026-07-04 00:00:00' AS TIMESTAMP(6))
         THEN 1
       END
     ) AS "a4",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-07-04 00:00:00' AS TIMESTAMP)
-        AND "_t" < CAST('2026-10-02 00:00:00' AS TIMESTAMP)
+        WHEN "_t" >= CAST('2026-07-04 00:00:00' AS TIMESTAMP(6))
+        AND "_t" < CAST('2026-10-02 00:00:00' AS TIMESTAMP(6))
         THEN 1
       END
     ) AS "a5",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "c2" = 'Shiseido'
+        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP(6)) AND "c2" = 'Shiseido'
         THEN 1
       END
     ) AS "a6",
     MAX("c3") AS "a7",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
-        AND "_t" < CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6))
+        AND "_t" < CAST('2026-08-03 00:00:00' AS TIMESTAMP(6))
         THEN 1
       END
     ) AS "a9",
@@ -2295,20 +2387,20 @@ WITH "segl_usr" AS (
         THEN 1
       END
     ) AS "a10",
-    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a11",
-    AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a12",
+    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6)) THEN "c0" END) AS "a11",
+    AVG(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) THEN "c0" END) AS "a12",
     MAX(CASE WHEN "_t" = "t_a13" THEN "c4" END) AS "a13",
     MIN(CASE WHEN "_t" = "t_a14" THEN "c2" END) AS "a14",
     COUNT(
       DISTINCT CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6))
         THEN CAST("c3" AS DATE)
       END
     ) AS "a15",
-    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a16",
+    SUM(CASE WHEN "_t" >= CAST('2026-01-01 00:00:00' AS TIMESTAMP(6)) THEN "c0" END) AS "a16",
     SUM(
       CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "c1" IS NULL
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6)) AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS DOUBLE)
       END
     ) AS "a17"
@@ -2326,7 +2418,7 @@ WITH "segl_usr" AS (
       "c4" AS "v"
     FROM "segl_ev_0"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6))
   ) AS "vals"
   WHERE
     NOT (
@@ -2351,8 +2443,8 @@ WITH "segl_usr" AS (
 ), "segl_ev_1" AS (
   SELECT
     "m"."person" AS "_u",
-    CAST("e"."ts" AS TIMESTAMP) AS "_t",
-    CAST("e"."ts" AS TIMESTAMP) AS "c0",
+    CAST("e"."ts" AS TIMESTAMP(6)) AS "_t",
+    CAST("e"."ts" AS TIMESTAMP(6)) AS "c0",
     "e"."name" AS "c1",
     "e"."channel" AS "c2"
   FROM "events" AS "e"
@@ -2365,10 +2457,8 @@ WITH "segl_usr" AS (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
-            -9223372036854775808
-          )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
           THEN "e"."user_id" = FLOOR("e"."user_id")
           ELSE FALSE
         END
@@ -2377,26 +2467,26 @@ WITH "segl_usr" AS (
       THEN CAST("e"."user_id" AS BIGINT)
     END AS VARCHAR)
   WHERE
-    CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("e"."ts" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
 ), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
     MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
+        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP(6)) AND "c1" = 'visit'
         THEN 1
       END
     ) AS "a19",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
+        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP(6)) AND "c1" = 'visit'
         THEN 1
       END
     ) AS "a20",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+        WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6))
         AND (
           "c1" = 'visit' AND DAY_OF_WEEK("c0") >= 6
         )
@@ -2405,7 +2495,7 @@ WITH "segl_usr" AS (
     ) AS "a21",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "c1" = 'push_click'
+        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP(6)) AND "c1" = 'push_click'
         THEN 1
       END
     ) AS "a22"
@@ -2423,7 +2513,7 @@ WITH "segl_usr" AS (
       "c2" AS "v"
     FROM "segl_ev_1"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND "c1" = 'visit'
+      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) AND "c1" = 'visit'
   ) AS "vals"
   WHERE
     NOT (
@@ -2448,7 +2538,7 @@ WITH "segl_usr" AS (
 ), "segl_ev_2" AS (
   SELECT
     "m"."person" AS "_u",
-    CAST("e"."claimed_at" AS TIMESTAMP) AS "_t"
+    CAST("e"."claimed_at" AS TIMESTAMP(6)) AS "_t"
   FROM "coupons" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
@@ -2459,10 +2549,8 @@ WITH "segl_usr" AS (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
-            -9223372036854775808
-          )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
           THEN "e"."user_id" = FLOOR("e"."user_id")
           ELSE FALSE
         END
@@ -2471,19 +2559,19 @@ WITH "segl_usr" AS (
       THEN CAST("e"."user_id" AS BIGINT)
     END AS VARCHAR)
   WHERE
-    CAST("e"."claimed_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-    AND CAST("e"."claimed_at" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+    CAST("e"."claimed_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
+    AND CAST("e"."claimed_at" AS TIMESTAMP(6)) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6))
 ), "segl_agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a24"
+    COUNT(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6)) THEN 1 END) AS "a24"
   FROM "segl_ev_2"
   GROUP BY
     "_u"
 ), "segl_ev_3" AS (
   SELECT
     "m"."person" AS "_u",
-    CAST("e"."bound_at" AS TIMESTAMP) AS "_t"
+    CAST("e"."bound_at" AS TIMESTAMP(6)) AS "_t"
   FROM "wechat_bindings" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'member'
@@ -2494,10 +2582,8 @@ WITH "segl_usr" AS (
           -CAST(1e+19 AS DOUBLE)
         )
         THEN CASE
-          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= (
-            -9223372036854775808
-          )
-          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < 9223372036854775808
+          WHEN CAST("e"."user_id" AS DECIMAL(38, 0)) >= CAST('-9223372036854775808' AS DECIMAL(38, 0))
+          AND CAST("e"."user_id" AS DECIMAL(38, 0)) < CAST('9223372036854775808' AS DECIMAL(38, 0))
           THEN "e"."user_id" = FLOOR("e"."user_id")
           ELSE FALSE
         END
@@ -2506,7 +2592,7 @@ WITH "segl_usr" AS (
       THEN CAST("e"."user_id" AS BIGINT)
     END AS VARCHAR)
   WHERE
-    CAST("e"."bound_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("e"."bound_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
 ), "segl_agg_3" AS (
   SELECT
     "_u" AS "_g",
@@ -2517,26 +2603,26 @@ WITH "segl_usr" AS (
 ), "segl_ev_4" AS (
   SELECT
     "m"."person" AS "_u",
-    CAST("e"."ts" AS TIMESTAMP) AS "_t",
-    CAST("e"."ts" AS TIMESTAMP) AS "c0",
+    CAST("e"."ts" AS TIMESTAMP(6)) AS "_t",
+    CAST("e"."ts" AS TIMESTAMP(6)) AS "c0",
     "e"."device_id" AS "c1"
   FROM "app_events" AS "e"
   INNER JOIN "segl_retail_id_map" AS "m"
     ON "m"."kind" = 'device' AND "m"."id" = CAST("e"."device_id" AS VARCHAR)
   WHERE
-    CAST("e"."ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-    AND CAST("e"."ts" AS TIMESTAMP) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
+    CAST("e"."ts" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
+    AND CAST("e"."ts" AS TIMESTAMP(6)) >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6))
 ), "segl_agg_4" AS (
   SELECT
     "_u" AS "_g",
     COUNT(
       DISTINCT CASE
-        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP)
+        WHEN "_t" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP(6))
         THEN CAST("c0" AS DATE)
       END
     ) AS "a26",
     COUNT(
-      DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c1" END
+      DISTINCT CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6)) THEN "c1" END
     ) AS "a27"
   FROM "segl_ev_4"
   GROUP BY
@@ -2610,13 +2696,13 @@ WITH "segl_usr" AS (
     CASE
       WHEN FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "p_0", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "p_0", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "a18", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "a18", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) > 90
       OR "a18" IS NULL
@@ -2691,12 +2777,12 @@ SELECT
     AND (
       FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "a7", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "a7", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) >= 30
       AND FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "a7", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "a7", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) <= 90
     ),
@@ -2719,7 +2805,7 @@ SELECT
   "p_4" AS "d39",
   FLOOR(
     CAST((
-      CAST(DATE_DIFF('millisecond', "p_0", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+      CAST(DATE_DIFF('millisecond', "p_0", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
     ) AS DOUBLE) / 86400
   ) AS "d40",
   "a22" AS "d41",
@@ -2743,7 +2829,7 @@ SELECT
   END AS "d51",
   FLOOR(
     CAST((
-      CAST(DATE_DIFF('millisecond', "a18", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+      CAST(DATE_DIFF('millisecond', "a18", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
     ) AS DOUBLE) / 86400
   ) AS "d52",
   "d53",
@@ -2752,7 +2838,7 @@ SELECT
   "d53" AS "d56",
   FLOOR(
     CAST((
-      CAST(DATE_DIFF('millisecond', "a18", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+      CAST(DATE_DIFF('millisecond', "a18", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
     ) AS DOUBLE) / 86400
   ) >= 30 AS "d57",
   "a8" AS "d58",
@@ -2771,10 +2857,10 @@ FROM "segl_lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   "_u" AS "user_id",
   CAST(NULL AS DOUBLE) AS "purchases",
-  CAST(NULL AS TIMESTAMP) AS "last_visit_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "last_visit_at",
   CAST(NULL AS DOUBLE) AS "purchases_180d",
   CAST(NULL AS DOUBLE) AS "spend_180d",
   CAST(NULL AS DOUBLE) AS "coupon_share_180d",
@@ -2785,7 +2871,7 @@ SELECT
   CAST(NULL AS VARCHAR) AS "home_city",
   CAST(NULL AS DOUBLE) AS "visits_30d",
   CAST(NULL AS DOUBLE) AS "weekend_visits_90d",
-  CAST(NULL AS TIMESTAMP) AS "last_order_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "last_order_at",
   CAST(NULL AS VARCHAR) AS "top_category",
   CAST(NULL AS DOUBLE) AS "age",
   CAST(NULL AS DOUBLE) AS "balance",
@@ -2814,9 +2900,120 @@ FROM "segl_retail_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "purchases" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "last_visit_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "purchases_180d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "spend_180d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "coupon_share_180d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "coupon_claims_90d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" BOOLEAN;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "city" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "visits_3m" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "home_city" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "visits_30d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "weekend_visits_90d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "last_order_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "top_category" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "age" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "balance" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "member_level" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "orders_prev_quarter" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "orders_first_week" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "spend_90d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "app_days_30d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "wechat_bound" BOOLEAN;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "gender" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "registered_days" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "push_clicks_30d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "app_devices_90d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "preferred_channel" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "avg_order_value" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "last_order_category" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "first_brand" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "shopping_days_90d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "spend_this_year" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "discounted_spend_90d" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "value_level" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "activity_level" VARCHAR;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "days_since_visit" DOUBLE;
+
+ALTER TABLE "segl_retail_tags"
+ADD COLUMN IF NOT EXISTS "complementary_category" VARCHAR;
+
 DELETE FROM "segl_retail_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_retail_tags" (
   "as_of",
@@ -2860,10 +3057,10 @@ INSERT INTO "segl_retail_tags" (
   "complementary_category"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   "_u",
   CAST("d0" AS DOUBLE),
-  CAST("d1" AS TIMESTAMP),
+  CAST("d1" AS TIMESTAMP(6)),
   CAST("d3" AS DOUBLE),
   CAST("d4" AS DOUBLE),
   CAST("d6" AS DOUBLE),
@@ -2874,7 +3071,7 @@ SELECT
   CAST("d14" AS VARCHAR),
   CAST("d17" AS DOUBLE),
   CAST("d20" AS DOUBLE),
-  CAST("d22" AS TIMESTAMP),
+  CAST("d22" AS TIMESTAMP(6)),
   CAST("d23" AS VARCHAR),
   CAST("d25" AS DOUBLE),
   CAST("d27" AS DOUBLE),
@@ -2903,16 +3100,19 @@ FROM "segl_retail_result";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_members" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
 FROM "segl_retail_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_retail_members"
+ADD COLUMN IF NOT EXISTS "segment" VARCHAR;
+
 DELETE FROM "segl_retail_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_retail_members" (
   "as_of",
@@ -2920,7 +3120,7 @@ INSERT INTO "segl_retail_members" (
   "user_id"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'lapsed_buyers',
   "_u"
 FROM "segl_retail_result"
@@ -2928,7 +3128,7 @@ WHERE
   "d9" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'beijing_loyal',
   "_u"
 FROM "segl_retail_result"
@@ -2936,7 +3136,7 @@ WHERE
   "d13" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'beijing_loyal_any_spelling',
   "_u"
 FROM "segl_retail_result"
@@ -2944,7 +3144,7 @@ WHERE
   "d15" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'loyal_beijing',
   "_u"
 FROM "segl_retail_result"
@@ -2952,7 +3152,7 @@ WHERE
   "d16" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'high_value_at_risk',
   "_u"
 FROM "segl_retail_result"
@@ -2960,7 +3160,7 @@ WHERE
   "d18" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'coupon_hunters',
   "_u"
 FROM "segl_retail_result"
@@ -2968,7 +3168,7 @@ WHERE
   "d19" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'weekend_browsers',
   "_u"
 FROM "segl_retail_result"
@@ -2976,7 +3176,7 @@ WHERE
   "d21" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'skincare_fans_no_recent_order',
   "_u"
 FROM "segl_retail_result"
@@ -2984,7 +3184,7 @@ WHERE
   "d24" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'young_new_members',
   "_u"
 FROM "segl_retail_result"
@@ -2992,7 +3192,7 @@ WHERE
   "d26" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'gold_or_better',
   "_u"
 FROM "segl_retail_result"
@@ -3000,7 +3200,7 @@ WHERE
   "d29" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'reactivated',
   "_u"
 FROM "segl_retail_result"
@@ -3008,7 +3208,7 @@ WHERE
   "d31" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'fast_starters',
   "_u"
 FROM "segl_retail_result"
@@ -3016,7 +3216,7 @@ WHERE
   "d33" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'app_browsers_no_order',
   "_u"
 FROM "segl_retail_result"
@@ -3024,7 +3224,7 @@ WHERE
   "d36" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'bind_wechat_invite',
   "_u"
 FROM "segl_retail_result"
@@ -3033,7 +3233,7 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_retail_layers" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
@@ -3041,9 +3241,15 @@ FROM "segl_retail_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_retail_layers"
+ADD COLUMN IF NOT EXISTS "layering" VARCHAR;
+
+ALTER TABLE "segl_retail_layers"
+ADD COLUMN IF NOT EXISTS "layer" VARCHAR;
+
 DELETE FROM "segl_retail_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_retail_layers" (
   "as_of",
@@ -3052,7 +3258,7 @@ INSERT INTO "segl_retail_layers" (
   "layer"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'lifecycle',
   "_u",
   "d2"
@@ -3063,7 +3269,7 @@ WHERE
   )
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'value_quadrant',
   "_u",
   "d5"
@@ -3074,7 +3280,7 @@ WHERE
   )
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'promo_sensitivity',
   "_u",
   "d8"
@@ -3086,7 +3292,7 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_retail_persons" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "person",
   CAST(NULL AS VARCHAR) AS "kind",
   CAST(NULL AS VARCHAR) AS "id"
@@ -3094,9 +3300,18 @@ FROM "segl_retail_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_retail_persons"
+ADD COLUMN IF NOT EXISTS "person" VARCHAR;
+
+ALTER TABLE "segl_retail_persons"
+ADD COLUMN IF NOT EXISTS "kind" VARCHAR;
+
+ALTER TABLE "segl_retail_persons"
+ADD COLUMN IF NOT EXISTS "id" VARCHAR;
+
 DELETE FROM "segl_retail_persons"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_retail_persons" (
   "as_of",
@@ -3105,7 +3320,7 @@ INSERT INTO "segl_retail_persons" (
   "id"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   "person",
   "kind",
   "id"
@@ -3113,16 +3328,22 @@ FROM "segl_retail_id_map";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_shared_ids" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "id",
   CAST(NULL AS BIGINT) AS "links"
 FROM "segl_retail_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_retail_shared_ids"
+ADD COLUMN IF NOT EXISTS "id" VARCHAR;
+
+ALTER TABLE "segl_retail_shared_ids"
+ADD COLUMN IF NOT EXISTS "links" BIGINT;
+
 DELETE FROM "segl_retail_shared_ids"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_retail_shared_ids" (
   "as_of",
@@ -3130,7 +3351,7 @@ INSERT INTO "segl_retail_shared_ids" (
   "links"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   "n",
   CAST("links" AS BIGINT)
 FROM "segl_retail_id_shared";
@@ -3138,9 +3359,9 @@ FROM "segl_retail_id_shared";
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
   CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "timezone",
-  CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS "run_at",
+  CAST(NULL AS TIMESTAMP(6) WITH TIME ZONE) AS "run_at",
   CAST(NULL AS DOUBLE) AS "duration_seconds",
   CAST(NULL AS BIGINT) AS "users",
   CAST(NULL AS VARCHAR) AS "rules_fingerprint",
@@ -3150,9 +3371,30 @@ FROM "segl_retail_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "timezone" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "run_at" TIMESTAMP(6) WITH TIME ZONE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "duration_seconds" DOUBLE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "users" BIGINT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "segl_version" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "definitions" VARCHAR;
+
 DELETE FROM "segl_runs"
 WHERE
-  "project" = 'retail' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "project" = 'retail' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_runs" (
   "project",
@@ -3167,9 +3409,9 @@ INSERT INTO "segl_runs" (
 )
 SELECT
   'retail',
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'Asia/Shanghai',
-  CAST(CURRENT_TIMESTAMP AS TIMESTAMP WITH TIME ZONE),
+  CAST(CURRENT_TIMESTAMP AS TIMESTAMP(6) WITH TIME ZONE),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
   'b9d88c4cd648f093370e1fea4b851d7101d70d2b66a3b8f4ce35c549f687e561',

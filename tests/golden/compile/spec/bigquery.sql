@@ -181,6 +181,39 @@ FROM `segl_spec_result`
 WHERE
   1 = 0;
 
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `gender` STRING;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `city` STRING;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `balance` FLOAT64;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `visits_3m` FLOAT64;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `purchases` FLOAT64;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `spend_90d` FLOAT64;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `last_visit_at` DATETIME;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `bought_shiseido_1w` BOOL;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `coupon_share_180d` FLOAT64;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `top_category` STRING;
+
+ALTER TABLE `segl_spec_tags`
+ADD COLUMN IF NOT EXISTS `value_level` STRING;
+
 DELETE FROM `segl_spec_tags`
 WHERE
   `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
@@ -225,6 +258,9 @@ FROM `segl_spec_result`
 WHERE
   1 = 0;
 
+ALTER TABLE `segl_spec_members`
+ADD COLUMN IF NOT EXISTS `segment` STRING;
+
 DELETE FROM `segl_spec_members`
 WHERE
   `as_of` = CAST('2026-11-01 00:00:00' AS DATETIME);
@@ -259,6 +295,12 @@ SELECT
 FROM `segl_spec_result`
 WHERE
   1 = 0;
+
+ALTER TABLE `segl_spec_layers`
+ADD COLUMN IF NOT EXISTS `layering` STRING;
+
+ALTER TABLE `segl_spec_layers`
+ADD COLUMN IF NOT EXISTS `layer` STRING;
 
 DELETE FROM `segl_spec_layers`
 WHERE
@@ -295,6 +337,27 @@ SELECT
 FROM `segl_spec_result`
 WHERE
   1 = 0;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `timezone` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `run_at` TIMESTAMP;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `duration_seconds` FLOAT64;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `users` INT64;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `rules_fingerprint` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `segl_version` STRING;
+
+ALTER TABLE `segl_runs`
+ADD COLUMN IF NOT EXISTS `definitions` STRING;
 
 DELETE FROM `segl_runs`
 WHERE

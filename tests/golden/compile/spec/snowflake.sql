@@ -2,316 +2,377 @@
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
 -- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
-BEGIN;
-
-CREATE TEMPORARY TABLE "segl_spec_result" AS
-WITH "segl_usr" AS (
+CREATE TEMPORARY TABLE "SEGL_SPEC_RESULT" AS
+WITH "SEGL_USR" AS (
   SELECT
-    "u"."user_id" AS "_u",
-    "u"."gender" AS "p_0",
-    "u"."city" AS "p_1",
-    NULLIF(CAST("u"."balance" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "p_2",
-    CAST("u"."registered_at" AS TIMESTAMP) AS "p_3"
-  FROM "users" AS "u"
+    "U"."USER_ID" AS "_U",
+    "U"."GENDER" AS "P_0",
+    "U"."CITY" AS "P_1",
+    NULLIF(CAST("U"."BALANCE" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "P_2",
+    CAST("U"."REGISTERED_AT" AS TIMESTAMP) AS "P_3"
+  FROM "USERS" AS "U"
   WHERE
     NOT (
-      "u"."user_id" IS NULL
+      "U"."USER_ID" IS NULL
     )
-), "segl_ev_0" AS (
+), "SEGL_EV_0" AS (
   SELECT
-    "user_id" AS "_u",
-    CAST("paid_at" AS TIMESTAMP) AS "_t",
-    NULLIF(CAST("amount" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "c0",
-    "brand" AS "c1",
-    "coupon_id" AS "c2",
-    "category" AS "c3"
-  FROM "orders"
+    "USER_ID" AS "_U",
+    CAST("PAID_AT" AS TIMESTAMP) AS "_T",
+    NULLIF(CAST("AMOUNT" AS DOUBLE), CAST('NaN' AS DOUBLE)) AS "C0",
+    "BRAND" AS "C1",
+    "COUPON_ID" AS "C2",
+    "CATEGORY" AS "C3"
+  FROM "ORDERS"
   WHERE
-    CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "segl_agg_0" AS (
+    CAST("PAID_AT" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "SEGL_AGG_0" AS (
   SELECT
-    "_u" AS "_g",
-    COUNT(1) AS "a0",
-    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a1",
+    "_U" AS "_G",
+    COUNT(1) AS "A0",
+    SUM(CASE WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "C0" END) AS "A1",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "c1" = 'Shiseido'
+        WHEN "_T" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "C1" = 'Shiseido'
         THEN 1
       END
-    ) AS "a2",
+    ) AS "A2",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
-          "c2" IS NULL
+        WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+          "C2" IS NULL
         )
         THEN 1
       END
-    ) AS "a3",
-    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a4"
-  FROM "segl_ev_0"
+    ) AS "A3",
+    COUNT(CASE WHEN "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "A4"
+  FROM "SEGL_EV_0"
   GROUP BY
-    "_u"
-), "segl_mfc_a5" AS (
+    "_U"
+), "SEGL_MFC_A5" AS (
   SELECT
-    "_u",
-    "v",
-    COUNT(*) AS "n"
+    "_U",
+    "V",
+    COUNT(*) AS "N"
   FROM (
     SELECT
-      "_u",
-      "c3" AS "v"
-    FROM "segl_ev_0"
+      "_U",
+      "C3" AS "V"
+    FROM "SEGL_EV_0"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
-  ) AS "vals"
+      "_T" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+  ) AS "VALS"
   WHERE
     NOT (
-      "v" IS NULL
+      "V" IS NULL
     )
   GROUP BY
-    "_u",
-    "v"
-), "segl_mf_a5" AS (
+    "_U",
+    "V"
+), "SEGL_MF_A5" AS (
   SELECT
-    "_u" AS "_g",
-    "v" AS "a5"
+    "_U" AS "_G",
+    "V" AS "A5"
   FROM (
     SELECT
-      "_u",
-      "v",
-      ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC NULLS LAST, "v" ASC) AS "r"
-    FROM "segl_mfc_a5"
-  ) AS "ranked"
+      "_U",
+      "V",
+      ROW_NUMBER() OVER (PARTITION BY "_U" ORDER BY "N" DESC NULLS LAST, "V" ASC) AS "R"
+    FROM "SEGL_MFC_A5"
+  ) AS "RANKED"
   WHERE
-    "r" = 1
-), "segl_ev_1" AS (
+    "R" = 1
+), "SEGL_EV_1" AS (
   SELECT
-    "user_id" AS "_u",
-    CAST("ts" AS TIMESTAMP) AS "_t",
-    "name" AS "c0",
-    CAST("ts" AS TIMESTAMP) AS "c1"
-  FROM "events"
+    "USER_ID" AS "_U",
+    CAST("TS" AS TIMESTAMP) AS "_T",
+    "NAME" AS "C0",
+    CAST("TS" AS TIMESTAMP) AS "C1"
+  FROM "EVENTS"
   WHERE
-    CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
-), "segl_agg_1" AS (
+    CAST("TS" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+), "SEGL_AGG_1" AS (
   SELECT
-    "_u" AS "_g",
+    "_U" AS "_G",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c0" = 'visit'
+        WHEN "_T" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "C0" = 'visit'
         THEN 1
       END
-    ) AS "a6",
-    MAX(CASE WHEN "c0" = 'visit' THEN "c1" END) AS "a7"
-  FROM "segl_ev_1"
+    ) AS "A6",
+    MAX(CASE WHEN "C0" = 'visit' THEN "C1" END) AS "A7"
+  FROM "SEGL_EV_1"
   GROUP BY
-    "_u"
-), "segl_base" AS (
+    "_U"
+), "SEGL_BASE" AS (
   SELECT
-    "segl_usr".*,
-    COALESCE("segl_agg_0"."a0", 0) AS "a0",
-    NULLIF(COALESCE("segl_agg_0"."a1", 0), CAST('NaN' AS DOUBLE)) AS "a1",
-    COALESCE("segl_agg_0"."a2" > 0, FALSE) AS "a2",
-    COALESCE("segl_agg_0"."a3", 0) AS "a3",
-    COALESCE("segl_agg_0"."a4", 0) AS "a4",
-    "segl_mf_a5"."a5" AS "a5",
-    COALESCE("segl_agg_1"."a6", 0) AS "a6",
-    "segl_agg_1"."a7" AS "a7"
-  FROM "segl_usr"
-  LEFT JOIN "segl_agg_0"
-    ON "segl_agg_0"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_mf_a5"
-    ON "segl_mf_a5"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_agg_1"
-    ON "segl_agg_1"."_g" = "segl_usr"."_u"
-), "segl_lvl_1" AS (
+    "SEGL_USR".*,
+    COALESCE("SEGL_AGG_0"."A0", 0) AS "A0",
+    NULLIF(COALESCE("SEGL_AGG_0"."A1", 0), CAST('NaN' AS DOUBLE)) AS "A1",
+    COALESCE("SEGL_AGG_0"."A2" > 0, FALSE) AS "A2",
+    COALESCE("SEGL_AGG_0"."A3", 0) AS "A3",
+    COALESCE("SEGL_AGG_0"."A4", 0) AS "A4",
+    "SEGL_MF_A5"."A5" AS "A5",
+    COALESCE("SEGL_AGG_1"."A6", 0) AS "A6",
+    "SEGL_AGG_1"."A7" AS "A7"
+  FROM "SEGL_USR"
+  LEFT JOIN "SEGL_AGG_0"
+    ON "SEGL_AGG_0"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_MF_A5"
+    ON "SEGL_MF_A5"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_AGG_1"
+    ON "SEGL_AGG_1"."_G" = "SEGL_USR"."_U"
+), "SEGL_LVL_1" AS (
   SELECT
     *,
     CASE
       WHEN FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "p_3") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "P_3") / 1000000.0
         ) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "a7") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A7") / 1000000.0
         ) / 86400
       ) > 90
       THEN 'churned'
-      WHEN "a0" >= 5
+      WHEN "A0" >= 5
       THEN 'loyal'
       ELSE 'mature'
-    END AS "d12"
-  FROM "segl_base"
+    END AS "D12"
+  FROM "SEGL_BASE"
 )
 SELECT
-  "_u",
-  "p_0" AS "d0",
-  "p_1" AS "d1",
-  "p_2" AS "d2",
-  "a6" AS "d3",
-  "a0" AS "d4",
-  "a1" AS "d5",
-  "a7" AS "d6",
-  "a2" AS "d7",
-  CAST("a3" AS DOUBLE) / NULLIF(CAST("a4" AS DOUBLE), 0) AS "d8",
-  "a5" AS "d9",
-  CASE WHEN "a1" >= 5000 THEN 'high' WHEN "a1" >= 1000 THEN 'mid' ELSE 'low' END AS "d10",
-  COALESCE("a6" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a2", FALSE) AS "d11",
-  "d12",
-  COALESCE("d12" = 'loyal' AND "p_1" = 'Beijing', FALSE) AS "d13"
-FROM "segl_lvl_1";
+  "_U",
+  "P_0" AS "D0",
+  "P_1" AS "D1",
+  "P_2" AS "D2",
+  "A6" AS "D3",
+  "A0" AS "D4",
+  "A1" AS "D5",
+  "A7" AS "D6",
+  "A2" AS "D7",
+  CAST("A3" AS DOUBLE) / NULLIF(CAST("A4" AS DOUBLE), 0) AS "D8",
+  "A5" AS "D9",
+  CASE WHEN "A1" >= 5000 THEN 'high' WHEN "A1" >= 1000 THEN 'mid' ELSE 'low' END AS "D10",
+  COALESCE("A6" >= 3 AND "A0" >= 1 AND "P_1" = 'Beijing' AND NOT "A2", FALSE) AS "D11",
+  "D12",
+  COALESCE("D12" = 'loyal' AND "P_1" = 'Beijing', FALSE) AS "D13"
+FROM "SEGL_LVL_1";
 
-CREATE TABLE IF NOT EXISTS "segl_spec_tags" AS
+CREATE TABLE IF NOT EXISTS "SEGL_SPEC_TAGS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  "_u" AS "user_id",
-  CAST(NULL AS VARCHAR) AS "gender",
-  CAST(NULL AS VARCHAR) AS "city",
-  CAST(NULL AS DOUBLE) AS "balance",
-  CAST(NULL AS DOUBLE) AS "visits_3m",
-  CAST(NULL AS DOUBLE) AS "purchases",
-  CAST(NULL AS DOUBLE) AS "spend_90d",
-  CAST(NULL AS TIMESTAMP) AS "last_visit_at",
-  CAST(NULL AS BOOLEAN) AS "bought_shiseido_1w",
-  CAST(NULL AS DOUBLE) AS "coupon_share_180d",
-  CAST(NULL AS VARCHAR) AS "top_category",
-  CAST(NULL AS VARCHAR) AS "value_level"
-FROM "segl_spec_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  "_U" AS "USER_ID",
+  CAST(NULL AS VARCHAR) AS "GENDER",
+  CAST(NULL AS VARCHAR) AS "CITY",
+  CAST(NULL AS DOUBLE) AS "BALANCE",
+  CAST(NULL AS DOUBLE) AS "VISITS_3M",
+  CAST(NULL AS DOUBLE) AS "PURCHASES",
+  CAST(NULL AS DOUBLE) AS "SPEND_90D",
+  CAST(NULL AS TIMESTAMP) AS "LAST_VISIT_AT",
+  CAST(NULL AS BOOLEAN) AS "BOUGHT_SHISEIDO_1W",
+  CAST(NULL AS DOUBLE) AS "COUPON_SHARE_180D",
+  CAST(NULL AS VARCHAR) AS "TOP_CATEGORY",
+  CAST(NULL AS VARCHAR) AS "VALUE_LEVEL"
+FROM "SEGL_SPEC_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_spec_tags"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "GENDER" VARCHAR;
 
-INSERT INTO "segl_spec_tags" (
-  "as_of",
-  "user_id",
-  "gender",
-  "city",
-  "balance",
-  "visits_3m",
-  "purchases",
-  "spend_90d",
-  "last_visit_at",
-  "bought_shiseido_1w",
-  "coupon_share_180d",
-  "top_category",
-  "value_level"
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "CITY" VARCHAR;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "BALANCE" DOUBLE;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "VISITS_3M" DOUBLE;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "PURCHASES" DOUBLE;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "SPEND_90D" DOUBLE;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "LAST_VISIT_AT" TIMESTAMP;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "BOUGHT_SHISEIDO_1W" BOOLEAN;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "COUPON_SHARE_180D" DOUBLE;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "TOP_CATEGORY" VARCHAR;
+
+ALTER TABLE "SEGL_SPEC_TAGS"
+ADD IF NOT EXISTS "VALUE_LEVEL" VARCHAR;
+
+DELETE FROM "SEGL_SPEC_TAGS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_SPEC_TAGS" (
+  "AS_OF",
+  "USER_ID",
+  "GENDER",
+  "CITY",
+  "BALANCE",
+  "VISITS_3M",
+  "PURCHASES",
+  "SPEND_90D",
+  "LAST_VISIT_AT",
+  "BOUGHT_SHISEIDO_1W",
+  "COUPON_SHARE_180D",
+  "TOP_CATEGORY",
+  "VALUE_LEVEL"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
-  "_u",
-  CAST("d0" AS VARCHAR),
-  CAST("d1" AS VARCHAR),
-  CAST("d2" AS DOUBLE),
-  CAST("d3" AS DOUBLE),
-  CAST("d4" AS DOUBLE),
-  CAST("d5" AS DOUBLE),
-  CAST("d6" AS TIMESTAMP),
-  CAST("d7" AS BOOLEAN),
-  CAST("d8" AS DOUBLE),
-  CAST("d9" AS VARCHAR),
-  CAST("d10" AS VARCHAR)
-FROM "segl_spec_result";
+  "_U",
+  CAST("D0" AS VARCHAR),
+  CAST("D1" AS VARCHAR),
+  CAST("D2" AS DOUBLE),
+  CAST("D3" AS DOUBLE),
+  CAST("D4" AS DOUBLE),
+  CAST("D5" AS DOUBLE),
+  CAST("D6" AS TIMESTAMP),
+  CAST("D7" AS BOOLEAN),
+  CAST("D8" AS DOUBLE),
+  CAST("D9" AS VARCHAR),
+  CAST("D10" AS VARCHAR)
+FROM "SEGL_SPEC_RESULT";
 
-CREATE TABLE IF NOT EXISTS "segl_spec_members" AS
+CREATE TABLE IF NOT EXISTS "SEGL_SPEC_MEMBERS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "segment",
-  "_u" AS "user_id"
-FROM "segl_spec_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "SEGMENT",
+  "_U" AS "USER_ID"
+FROM "SEGL_SPEC_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_spec_members"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_SPEC_MEMBERS"
+ADD IF NOT EXISTS "SEGMENT" VARCHAR;
 
-INSERT INTO "segl_spec_members" (
-  "as_of",
-  "segment",
-  "user_id"
+DELETE FROM "SEGL_SPEC_MEMBERS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_SPEC_MEMBERS" (
+  "AS_OF",
+  "SEGMENT",
+  "USER_ID"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'beijing_loyal',
-  "_u"
-FROM "segl_spec_result"
+  "_U"
+FROM "SEGL_SPEC_RESULT"
 WHERE
-  "d11" = TRUE
+  "D11" = TRUE
 UNION ALL
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'loyal_beijing',
-  "_u"
-FROM "segl_spec_result"
+  "_U"
+FROM "SEGL_SPEC_RESULT"
 WHERE
-  "d13" = TRUE;
+  "D13" = TRUE;
 
-CREATE TABLE IF NOT EXISTS "segl_spec_layers" AS
+CREATE TABLE IF NOT EXISTS "SEGL_SPEC_LAYERS" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "layering",
-  "_u" AS "user_id",
-  CAST(NULL AS VARCHAR) AS "layer"
-FROM "segl_spec_result"
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "LAYERING",
+  "_U" AS "USER_ID",
+  CAST(NULL AS VARCHAR) AS "LAYER"
+FROM "SEGL_SPEC_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_spec_layers"
-WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_SPEC_LAYERS"
+ADD IF NOT EXISTS "LAYERING" VARCHAR;
 
-INSERT INTO "segl_spec_layers" (
-  "as_of",
-  "layering",
-  "user_id",
-  "layer"
+ALTER TABLE "SEGL_SPEC_LAYERS"
+ADD IF NOT EXISTS "LAYER" VARCHAR;
+
+DELETE FROM "SEGL_SPEC_LAYERS"
+WHERE
+  "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_SPEC_LAYERS" (
+  "AS_OF",
+  "LAYERING",
+  "USER_ID",
+  "LAYER"
 )
 SELECT
   CAST('2026-11-01 00:00:00' AS TIMESTAMP),
   'lifecycle',
-  "_u",
-  "d12"
-FROM "segl_spec_result"
+  "_U",
+  "D12"
+FROM "SEGL_SPEC_RESULT"
 WHERE
   NOT (
-    "d12" IS NULL
+    "D12" IS NULL
   );
 
-CREATE TABLE IF NOT EXISTS "segl_runs" AS
+CREATE TABLE IF NOT EXISTS "SEGL_RUNS" AS
 SELECT
-  CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "as_of",
-  CAST(NULL AS VARCHAR) AS "timezone",
-  CAST(NULL AS TIMESTAMPTZ) AS "run_at",
-  CAST(NULL AS DOUBLE) AS "duration_seconds",
-  CAST(NULL AS BIGINT) AS "users",
-  CAST(NULL AS VARCHAR) AS "rules_fingerprint",
-  CAST(NULL AS VARCHAR) AS "segl_version",
-  CAST(NULL AS VARCHAR) AS "definitions"
-FROM "segl_spec_result"
+  CAST(NULL AS VARCHAR) AS "PROJECT",
+  CAST(NULL AS TIMESTAMP) AS "AS_OF",
+  CAST(NULL AS VARCHAR) AS "TIMEZONE",
+  CAST(NULL AS TIMESTAMPTZ) AS "RUN_AT",
+  CAST(NULL AS DOUBLE) AS "DURATION_SECONDS",
+  CAST(NULL AS BIGINT) AS "USERS",
+  CAST(NULL AS VARCHAR) AS "RULES_FINGERPRINT",
+  CAST(NULL AS VARCHAR) AS "SEGL_VERSION",
+  CAST(NULL AS VARCHAR) AS "DEFINITIONS"
+FROM "SEGL_SPEC_RESULT"
 WHERE
   1 = 0;
 
-DELETE FROM "segl_runs"
-WHERE
-  "project" = 'spec' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "TIMEZONE" VARCHAR;
 
-INSERT INTO "segl_runs" (
-  "project",
-  "as_of",
-  "timezone",
-  "run_at",
-  "duration_seconds",
-  "users",
-  "rules_fingerprint",
-  "segl_version",
-  "definitions"
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "RUN_AT" TIMESTAMPTZ;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "DURATION_SECONDS" DOUBLE;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "USERS" BIGINT;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "RULES_FINGERPRINT" VARCHAR;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "SEGL_VERSION" VARCHAR;
+
+ALTER TABLE "SEGL_RUNS"
+ADD IF NOT EXISTS "DEFINITIONS" VARCHAR;
+
+DELETE FROM "SEGL_RUNS"
+WHERE
+  "PROJECT" = 'spec' AND "AS_OF" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+
+INSERT INTO "SEGL_RUNS" (
+  "PROJECT",
+  "AS_OF",
+  "TIMEZONE",
+  "RUN_AT",
+  "DURATION_SECONDS",
+  "USERS",
+  "RULES_FINGERPRINT",
+  "SEGL_VERSION",
+  "DEFINITIONS"
 )
 SELECT
   'spec',
@@ -323,8 +384,6 @@ SELECT
   '4a517bbbea3889e02855161aa761490883b2d46c0b97788a80e4eb83d14e037d',
   'unknown',
   '{"balance": "2c59bcf5cfa9f4f8", "beijing_loyal": "61ab1ade49e61ef7", "bought_shiseido_1w": "4518aad56ed19214", "city": "9aee588242a23196", "coupon_share_180d": "935260041ac857f5", "gender": "443be76210ae049b", "last_visit_at": "6c98d38d4788908a", "lifecycle": "678f6485abb7676d", "loyal_beijing": "b60fdde03551c17d", "purchases": "ea659ec15178247d", "spend_90d": "093ed7a45812b673", "top_category": "feab6644b5e54a85", "value_level": "3eced886b5e45c76", "visits_3m": "8fe5c08d0eb0c193"}'
-FROM "segl_spec_result";
+FROM "SEGL_SPEC_RESULT";
 
-DROP TABLE IF EXISTS "segl_spec_result";
-
-COMMIT;
+DROP TABLE IF EXISTS "SEGL_SPEC_RESULT";

@@ -2,6 +2,8 @@
 -- as of 2026-11-01 00:00:00 (UTC); window bounds below are literals computed from it
 -- results: segl_spec_tags, segl_spec_members, segl_spec_layers, segl_runs
 
+DROP TABLE IF EXISTS "segl_spec_result";
+
 CREATE TABLE "segl_spec_result" AS
 WITH "segl_usr" AS (
   SELECT
@@ -9,7 +11,7 @@ WITH "segl_usr" AS (
     "u"."gender" AS "p_0",
     "u"."city" AS "p_1",
     IF(IS_NAN(CAST("u"."balance" AS DOUBLE)), NULL, CAST("u"."balance" AS DOUBLE)) AS "p_2",
-    CAST("u"."registered_at" AS TIMESTAMP) AS "p_3"
+    CAST("u"."registered_at" AS TIMESTAMP(6)) AS "p_3"
   FROM "users" AS "u"
   WHERE
     NOT (
@@ -18,34 +20,34 @@ WITH "segl_usr" AS (
 ), "segl_ev_0" AS (
   SELECT
     "user_id" AS "_u",
-    CAST("paid_at" AS TIMESTAMP) AS "_t",
+    CAST("paid_at" AS TIMESTAMP(6)) AS "_t",
     IF(IS_NAN(CAST("amount" AS DOUBLE)), NULL, CAST("amount" AS DOUBLE)) AS "c0",
     "brand" AS "c1",
     "coupon_id" AS "c2",
     "category" AS "c3"
   FROM "orders"
   WHERE
-    CAST("paid_at" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("paid_at" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
 ), "segl_agg_0" AS (
   SELECT
     "_u" AS "_g",
     COUNT(1) AS "a0",
-    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "c0" END) AS "a1",
+    SUM(CASE WHEN "_t" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP(6)) THEN "c0" END) AS "a1",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP) AND "c1" = 'Shiseido'
+        WHEN "_t" >= CAST('2026-10-25 00:00:00' AS TIMESTAMP(6)) AND "c1" = 'Shiseido'
         THEN 1
       END
     ) AS "a2",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) AND NOT (
+        WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) AND NOT (
           "c2" IS NULL
         )
         THEN 1
       END
     ) AS "a3",
-    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP) THEN 1 END) AS "a4"
+    COUNT(CASE WHEN "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6)) THEN 1 END) AS "a4"
   FROM "segl_ev_0"
   GROUP BY
     "_u"
@@ -60,7 +62,7 @@ WITH "segl_usr" AS (
       "c3" AS "v"
     FROM "segl_ev_0"
     WHERE
-      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP)
+      "_t" >= CAST('2026-05-05 00:00:00' AS TIMESTAMP(6))
   ) AS "vals"
   WHERE
     NOT (
@@ -85,18 +87,18 @@ WITH "segl_usr" AS (
 ), "segl_ev_1" AS (
   SELECT
     "user_id" AS "_u",
-    CAST("ts" AS TIMESTAMP) AS "_t",
+    CAST("ts" AS TIMESTAMP(6)) AS "_t",
     "name" AS "c0",
-    CAST("ts" AS TIMESTAMP) AS "c1"
+    CAST("ts" AS TIMESTAMP(6)) AS "c1"
   FROM "events"
   WHERE
-    CAST("ts" AS TIMESTAMP) < CAST('2026-11-01 00:00:00' AS TIMESTAMP)
+    CAST("ts" AS TIMESTAMP(6)) < CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))
 ), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
     COUNT(
       CASE
-        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "c0" = 'visit'
+        WHEN "_t" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP(6)) AND "c0" = 'visit'
         THEN 1
       END
     ) AS "a6",
@@ -128,13 +130,13 @@ WITH "segl_usr" AS (
     CASE
       WHEN FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "p_3", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "p_3", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) <= 30
       THEN 'new'
       WHEN FLOOR(
         CAST((
-          CAST(DATE_DIFF('millisecond', "a7", CAST('2026-11-01 00:00:00' AS TIMESTAMP)) AS DOUBLE) / 1000.0
+          CAST(DATE_DIFF('millisecond', "a7", CAST('2026-11-01 00:00:00' AS TIMESTAMP(6))) AS DOUBLE) / 1000.0
         ) AS DOUBLE) / 86400
       ) > 90
       THEN 'churned'
@@ -164,7 +166,7 @@ FROM "segl_lvl_1";
 
 CREATE TABLE IF NOT EXISTS "segl_spec_tags" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "gender",
   CAST(NULL AS VARCHAR) AS "city",
@@ -172,7 +174,7 @@ SELECT
   CAST(NULL AS DOUBLE) AS "visits_3m",
   CAST(NULL AS DOUBLE) AS "purchases",
   CAST(NULL AS DOUBLE) AS "spend_90d",
-  CAST(NULL AS TIMESTAMP) AS "last_visit_at",
+  CAST(NULL AS TIMESTAMP(6)) AS "last_visit_at",
   CAST(NULL AS BOOLEAN) AS "bought_shiseido_1w",
   CAST(NULL AS DOUBLE) AS "coupon_share_180d",
   CAST(NULL AS VARCHAR) AS "top_category",
@@ -181,9 +183,42 @@ FROM "segl_spec_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "gender" VARCHAR;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "city" VARCHAR;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "balance" DOUBLE;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "visits_3m" DOUBLE;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "purchases" DOUBLE;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "spend_90d" DOUBLE;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "last_visit_at" TIMESTAMP(6);
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "bought_shiseido_1w" BOOLEAN;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "coupon_share_180d" DOUBLE;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "top_category" VARCHAR;
+
+ALTER TABLE "segl_spec_tags"
+ADD COLUMN IF NOT EXISTS "value_level" VARCHAR;
+
 DELETE FROM "segl_spec_tags"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_spec_tags" (
   "as_of",
@@ -201,7 +236,7 @@ INSERT INTO "segl_spec_tags" (
   "value_level"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   "_u",
   CAST("d0" AS VARCHAR),
   CAST("d1" AS VARCHAR),
@@ -209,7 +244,7 @@ SELECT
   CAST("d3" AS DOUBLE),
   CAST("d4" AS DOUBLE),
   CAST("d5" AS DOUBLE),
-  CAST("d6" AS TIMESTAMP),
+  CAST("d6" AS TIMESTAMP(6)),
   CAST("d7" AS BOOLEAN),
   CAST("d8" AS DOUBLE),
   CAST("d9" AS VARCHAR),
@@ -218,16 +253,19 @@ FROM "segl_spec_result";
 
 CREATE TABLE IF NOT EXISTS "segl_spec_members" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "segment",
   "_u" AS "user_id"
 FROM "segl_spec_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_spec_members"
+ADD COLUMN IF NOT EXISTS "segment" VARCHAR;
+
 DELETE FROM "segl_spec_members"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_spec_members" (
   "as_of",
@@ -235,7 +273,7 @@ INSERT INTO "segl_spec_members" (
   "user_id"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'beijing_loyal',
   "_u"
 FROM "segl_spec_result"
@@ -243,7 +281,7 @@ WHERE
   "d11" = TRUE
 UNION ALL
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'loyal_beijing',
   "_u"
 FROM "segl_spec_result"
@@ -252,7 +290,7 @@ WHERE
 
 CREATE TABLE IF NOT EXISTS "segl_spec_layers" AS
 SELECT
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "layering",
   "_u" AS "user_id",
   CAST(NULL AS VARCHAR) AS "layer"
@@ -260,9 +298,15 @@ FROM "segl_spec_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_spec_layers"
+ADD COLUMN IF NOT EXISTS "layering" VARCHAR;
+
+ALTER TABLE "segl_spec_layers"
+ADD COLUMN IF NOT EXISTS "layer" VARCHAR;
+
 DELETE FROM "segl_spec_layers"
 WHERE
-  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_spec_layers" (
   "as_of",
@@ -271,7 +315,7 @@ INSERT INTO "segl_spec_layers" (
   "layer"
 )
 SELECT
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'lifecycle',
   "_u",
   "d12"
@@ -284,9 +328,9 @@ WHERE
 CREATE TABLE IF NOT EXISTS "segl_runs" AS
 SELECT
   CAST(NULL AS VARCHAR) AS "project",
-  CAST(NULL AS TIMESTAMP) AS "as_of",
+  CAST(NULL AS TIMESTAMP(6)) AS "as_of",
   CAST(NULL AS VARCHAR) AS "timezone",
-  CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS "run_at",
+  CAST(NULL AS TIMESTAMP(6) WITH TIME ZONE) AS "run_at",
   CAST(NULL AS DOUBLE) AS "duration_seconds",
   CAST(NULL AS BIGINT) AS "users",
   CAST(NULL AS VARCHAR) AS "rules_fingerprint",
@@ -296,9 +340,30 @@ FROM "segl_spec_result"
 WHERE
   1 = 0;
 
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "timezone" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "run_at" TIMESTAMP(6) WITH TIME ZONE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "duration_seconds" DOUBLE;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "users" BIGINT;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "rules_fingerprint" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "segl_version" VARCHAR;
+
+ALTER TABLE "segl_runs"
+ADD COLUMN IF NOT EXISTS "definitions" VARCHAR;
+
 DELETE FROM "segl_runs"
 WHERE
-  "project" = 'spec' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP);
+  "project" = 'spec' AND "as_of" = CAST('2026-11-01 00:00:00' AS TIMESTAMP(6));
 
 INSERT INTO "segl_runs" (
   "project",
@@ -313,9 +378,9 @@ INSERT INTO "segl_runs" (
 )
 SELECT
   'spec',
-  CAST('2026-11-01 00:00:00' AS TIMESTAMP),
+  CAST('2026-11-01 00:00:00' AS TIMESTAMP(6)),
   'UTC',
-  CAST(CURRENT_TIMESTAMP AS TIMESTAMP WITH TIME ZONE),
+  CAST(CURRENT_TIMESTAMP AS TIMESTAMP(6) WITH TIME ZONE),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
   '4a517bbbea3889e02855161aa761490883b2d46c0b97788a80e4eb83d14e037d',

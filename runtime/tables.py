@@ -12,8 +12,11 @@ if TYPE_CHECKING:
 
 
 # characters a terminal acts on or that hide in a line: controls (ESC starts a colour or
-# a window title, CR and LF forge lines), line separators, bidi and zero-width marks
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# a window title, CR and LF forge lines), line separators, bidi and zero-width marks; the
+# joiner U+200D is left alone, as in diagnostics: emoji are made with it
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b\u200c\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -759,6 +759,18 @@ def test_user_keys_in_text_tables_are_their_digits() -> None:
     ]
 
 
+def test_tables_keep_emoji_and_escape_what_hides_or_acts() -> None:
+    """A template or campaign title with a family emoji (made with the joiner U+200D)
+    showed `\u200d` between its people in `show` tables, where diagnostics kept it; the
+    zero-width space and the controls are still escaped."""
+    from segl.runtime.tables import printable
+
+    family = "\U0001f468\u200d\U0001f469 新人礼"
+    assert printable(family) == family
+    assert printable("visit\u200b") == "visit\\u200b"
+    assert printable("a\x1b[31mb") == "a\\x1b[31mb"
+
+
 def test_an_empty_db_is_a_usage_error(cli: Cli) -> None:
     """`--db "$STAGING_DB"` with the variable unset: refused (exit 2), never the default
     database or segl.toml's quietly."""

@@ -18,7 +18,12 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.script import CompiledRun, RunInfo, Statement, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.query import id_text, key_present, profile_visibility
+from segl.compiler.sqlgen.query import (
+    id_text,
+    inverted_version,
+    key_present,
+    profile_visibility,
+)
 from segl.compiler.store import Store
 from segl.compiler.target_check import target_problems
 from segl.compiler.targets import Target
@@ -389,6 +394,7 @@ def run_loaded(
     summary = summarize(compiled, engine, done.seconds)
     summary.warnings = past_without_history(loaded, as_of) + future_as_of(loaded, as_of)
     summary.warnings += keyless_rows(loaded, counted.keyless)
+    summary.warnings += inverted_versions(loaded, engine)
     summary.identity = done.identity
     if done.alerts is not None:
         done.alerts.keep_report_results(segl_version())
@@ -573,6 +579,54 @@ def keyless_rows(loaded: LoadedProject, count: int) -> list[Diagnostic]:
             Severity.WARNING,
         )
     ]
+
+
+def inverted_versions(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
+    """W0605: versions of a history that end before they begin hold at no as-of, so a
+    user's profile has a gap there: said, not silently read as null."""
+    assert loaded.project is not None
+    found: list[Diagnostic] = []
+    for source in loaded.project.sources:
+        inverted = inverted_version(engine.target, source, "p")
+        if inverted is None:
+            continue
+        key = col(source.user_column, "p")
+        query = (
+            exp.Select(
+                expressions=[
+                    exp.Count(this=exp.Star()),
+                    exp.Min(this=key),
+                    exp.Max(this=key.copy()),
+                ]
+            )
+            .from_(table_ref(source.table, "p"), copy=False)
+            .where(inverted, copy=False)
+        )
+        rows = engine.query(render(query, engine.target, pretty=False))
+        count, lowest, highest = rows[0] if rows else (0, None, None)
+        if not count:
+            continue
+        stmt = loaded.source_def(source.name)
+        keys = f"{lowest!r}" if lowest == highest else f"{lowest!r} ... {highest!r}"
+        versions = (
+            "1 version ends before it begins, so it holds"
+            if count == 1
+            else f"{int(count):,} versions end before they begin, so they hold"
+        )
+        found.append(
+            Diagnostic(
+                "W0605",
+                f"history '{source.name}' (table {source.table}): {versions} at no as-of "
+                f"({source.valid_to} < {source.valid_from}); {source.user_column} {keys}",
+                stmt.span if stmt else None,
+                (
+                    f"a version holds from {source.valid_from} until {source.valid_to}: swap "
+                    "them in those rows, or fix what wrote them",
+                ),
+                Severity.WARNING,
+            )
+        )
+    return found
 
 
 def duplicate_keys(

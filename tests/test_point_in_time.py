@@ -303,6 +303,30 @@ def test_overlapping_versions_are_refused_naming_keys(
     assert cli("run", root, "--db", db_url(good), "--as-of", "2026-09-15").code == 0
 
 
+def test_versions_that_end_before_they_begin_are_warned_about(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A version with its two times swapped holds at no as-of: the user's level was null
+    there without a word. The run warns (W0605) and goes on."""
+    toml = '[project]\nname = "h"\nuniverse = "users"\n'
+    root = write_project({"rules.segl": HISTORY_PROJECT, "segl.toml": toml})
+    warehouse = history_warehouse(tmp_path / "w.duckdb", overlapping=False)
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "INSERT INTO membership VALUES (7, 'gold', TIMESTAMP '2026-06-01', TIMESTAMP '2026-05-01'),"
+        " (9, 'gold', TIMESTAMP '2026-06-01', TIMESTAMP '2026-05-01')"
+    )
+    con.close()
+    result = cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-10-15")
+    assert result.code == 0, result.output
+    assert (
+        "W0605 warning: history 'membership' (table membership): 2 versions end before they "
+        "begin, so they hold at no as-of (until < since); user_id 7 ... 9"
+    ) in result.err
+    fine = history_warehouse(tmp_path / "fine.duckdb", overlapping=False)
+    assert "W0605" not in cli("run", root, "--db", db_url(fine), "--as-of", "2026-10-15").err
+
+
 def test_a_past_run_says_which_profiles_have_no_history(
     cli: Cli, write_project: Callable[..., Path], tmp_path: Path
 ) -> None:

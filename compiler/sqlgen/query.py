@@ -700,6 +700,16 @@ def profile_visibility(
     return and_all(parts) if parts else None
 
 
+def inverted_version(target: Target, source: ir.Source, table: str) -> exp.Expression | None:
+    """A version of a history that ends before it begins (valid_to < valid_from): it holds
+    at no as-of (None: the source is no history)."""
+    if source.valid_from is None or source.valid_to is None:
+        return None
+    begins = _instant_of(target, source, source.valid_from, table)
+    ends = _instant_of(target, source, source.valid_to, table)
+    return exp.LT(this=ends, expression=begins)
+
+
 def id_text(target: Target, value: exp.Expression, declared: Type | None) -> exp.Expression:
     """An ID column's value as the text it is compared as (identity): a number declared as
     such as its digits (7, not 7.0; a fraction is no ID), anything else cast to text."""

@@ -22,7 +22,7 @@ from segl.compiler.reports.check import ReportChecker
 from segl.compiler.reports.model import Reports
 from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
-from segl.dsl.diagnostics import Diagnostic, Severity, Span, did_you_mean
+from segl.dsl.diagnostics import Diagnostic, Severity, Span, closest, did_you_mean
 from segl.dsl.formatter import format_expr
 from segl.dsl.parser import (
     AGGREGATES,
@@ -765,7 +765,7 @@ class _Checker:
         elif node.name.lower() in LOWER_CASE_KEYWORDS and node.name != node.name.lower():
             hints = [f"keywords are lower case: write '{node.name.lower()}'"]
         else:
-            hints = list(did_you_mean(node.name, candidates))
+            hints = list(did_you_mean(node.name, candidates)) or self._close_column(node.name)
         if not hints and node.name.lower() in CONDITION_KEYWORDS:
             # `a >= 3 and and`: the second `and` is read as a name, where an operand goes
             hints.append(
@@ -780,6 +780,16 @@ class _Checker:
             message = f"unknown tag, segment or layering '{node.name}'"
         self.error("E0301", message, node.span, *hints)
         return ir.Invalid(span=node.span)
+
+    def _close_column(self, name: str) -> list[str]:
+        """`scroe` where no tag is close but a profile has `score`: 'users.score'."""
+        owners: dict[str, str] = {}
+        for source in self.sources.values():
+            if source.kind == "profile":
+                for column, _ in source.columns:
+                    owners.setdefault(column, source.name)
+        near = closest(name, owners)
+        return [] if near is None else [f"did you mean '{owners[near]}.{near}'?"]
 
     def reference(self, node: ast.Name) -> ir.Expr:
         name = node.name

@@ -232,6 +232,12 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> tuple[str, ...]:
     """A 'did you mean' hint for the closest known names, if any is close."""
+    close = closest(name, candidates)
+    return (f"did you mean '{close}'?",) if close is not None else ()
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The known name closest to `name`, if any is close."""
     import difflib
 
     pool = sorted(set(candidates))
@@ -243,7 +249,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> tuple[str, ...]:
     if not close and len(name) <= 3:
         # two characters with one wrong score 0.5 (新人 for 新客): one edit is close there
         close = [c for c in pool if _one_edit_apart(name, c)][:1]
-    return (f"did you mean '{close[0]}'?",) if close else ()
+    return close[0] if close else None
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

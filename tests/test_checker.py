@@ -109,6 +109,12 @@ def test_profile_column_without_source_gets_a_hint() -> None:
     assert diag.hints == ("did you mean 'users.city'?",)
 
 
+def test_a_misspelt_profile_column_without_source_gets_the_qualified_name() -> None:
+    """`citty` with no tag close to it: the profile's `city`, as `users.city` (the hint
+    said to quote it as a text value)."""
+    assert only_error("segment s = citty == 1").hints == ("did you mean 'users.city'?",)
+
+
 def test_a_value_without_quotes_gets_the_quoted_form() -> None:
     """`users.city == 北京` was an unknown name with no hint."""
     diag = only_error("segment s = users.city == 北京")

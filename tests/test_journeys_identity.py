@@ -134,6 +134,21 @@ def engine_outbox(
     )  # fmt: skip
 
 
+def agreed_outbox(
+    loaded: LoadedProject, tables: dict[str, list[list[Any]]], runs: list[dt.datetime]
+) -> list[tuple[object, ...]]:
+    """The outbox of the runs on a scratch DuckDB database, checked equal to the
+    reference's."""
+    engine = DuckDBEngine.scratch()
+    try:
+        load(engine, tables)
+        got = engine_outbox(engine, loaded, runs)
+    finally:
+        engine.close()
+    assert got == reference_outbox(loaded, tables, runs)
+    return got
+
+
 # ---------------------------------------------------------------- a worked case
 
 WORKED = (
@@ -245,13 +260,7 @@ def test_a_re_keyed_person_keeps_the_holdout_side_of_its_first_decision() -> Non
         "orders": [],
     }
     runs = [T0, T0 + dt.timedelta(hours=4), T0 + 2 * DAY]
-    engine = DuckDBEngine.scratch()
-    try:
-        load(engine, tables)
-        got = engine_outbox(engine, loaded, runs)
-    finally:
-        engine.close()
-    assert got == reference_outbox(loaded, tables, runs)
+    got = agreed_outbox(loaded, tables, runs)
     side = "held_out" if held("m2", salt) else "sent"
     assert [(user, step, status) for _, step, user, _, _, _, status, *_ in got] == [
         ("m2", "hello", side),
@@ -286,13 +295,7 @@ def test_a_person_that_splits_again_decides_anew_what_its_other_keys_decided() -
     }
     runs = [start, start + dt.timedelta(hours=5), start + 2 * DAY + dt.timedelta(hours=5)]
     loaded = loaded_of(rules)
-    engine = DuckDBEngine.scratch()
-    try:
-        load(engine, tables)
-        got = engine_outbox(engine, loaded, runs)
-    finally:
-        engine.close()
-    assert got == reference_outbox(loaded, tables, runs)
+    got = agreed_outbox(loaded, tables, runs)
     assert [(user, status, run_at) for _, _, user, _, _, run_at, status, *_ in got] == [
         ("m0", "expired", runs[2]),
         ("m1", "skipped", runs[0]),

@@ -51,6 +51,7 @@ from segl.runtime.engines import (
     database_file,
     shown_url,
     url_scheme,
+    with_home,
 )
 from segl.runtime.project import (
     CONFIG_FILE,
@@ -1411,7 +1412,7 @@ def write_out(out: str, text: str) -> None:
 def chosen_database(url: str | None, loaded: LoadedProject) -> tuple[str, Path | None]:
     """The database URL a command opens: --db, else segl.toml's, else the default; and the
     folder its relative paths are taken from (none for --db: the current one)."""
-    chosen = url or loaded.settings.database_url or DEFAULT_DB_URL
+    chosen = with_home(url or loaded.settings.database_url or DEFAULT_DB_URL)
     return chosen, None if url else loaded.folder
 
 
@@ -1702,6 +1703,7 @@ def _demo_file(db: str) -> Path:
     hint = "e.g. --db segl_demo.duckdb or --db duckdb:///segl_demo.duckdb"
     if not db.strip():
         fail([Diagnostic("E0606", "--db is empty", None, (hint,))], usage=True)
+    db = with_home(db)
     try:
         scheme = url_scheme(db)
     except UnsupportedURL as err:

@@ -580,6 +580,19 @@ def _is_sqlite_file(file: Path) -> bool:
         return False
 
 
+def with_home(url: str) -> str:
+    """`~` at the start of a file's path expanded, as a shell expands it: `--db=~/w.duckdb`
+    and segl.toml's `database = "duckdb:///~/w.duckdb"` reach segl as written (a folder
+    named `~` was looked for in the current one)."""
+    if url.startswith("~"):
+        return os.path.expanduser(url)
+    for scheme in ("duckdb", "sqlite", "chdb"):
+        prefix = f"{scheme}:///~"
+        if url[: len(prefix)].lower() == prefix:
+            return f"{url[: len(prefix) - 1]}{os.path.expanduser(url[len(prefix) - 1 :])}"
+    return url
+
+
 def database_file(url: str, base: Path | None = None) -> Path | None:
     """The local file (or chdb folder) a URL names, None for in-memory databases and
     servers. Relative paths are taken from `base`."""

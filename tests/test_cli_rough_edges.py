@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import (
     ANCHOR,
@@ -769,6 +770,28 @@ def test_tables_keep_emoji_and_escape_what_hides_or_acts() -> None:
     assert printable(family) == family
     assert printable("visit\u200b") == "visit\\u200b"
     assert printable("a\x1b[31mb") == "a\\x1b[31mb"
+
+
+def test_a_database_path_under_the_home_folder(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--db=~/w.duckdb` (no shell expands a `~` after `=`) and segl.toml's
+    `url = "duckdb:///~/w.duckdb"` looked for a folder named `~` (E0605): `~` is the home
+    folder, as in a shell."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    con = duckdb.connect(str(home / "w.duckdb"))
+    con.execute("CREATE TABLE users (user_id BIGINT)")
+    con.close()
+    rules = 'source users from table "users" key user_id { }\n'
+    toml = '[project]\nname = "h"\n[database]\nurl = "duckdb:///~/w.duckdb"\n'
+    root = write_project({"rules.segl": rules, "segl.toml": toml})
+    for db in ("--db=~/w.duckdb", "--db=duckdb:///~/w.duckdb", "--db=sqlite:///~/none.db"):
+        checked = cli("check", root, db)
+        assert (checked.code == 0) == ("sqlite" not in db), checked.output
+    assert f"no database file at {home / 'none.db'}" in checked.err  # the home's, named
+    assert cli("check", root).code == 0  # segl.toml's
 
 
 def test_an_empty_db_is_a_usage_error(cli: Cli) -> None:

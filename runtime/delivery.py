@@ -151,6 +151,7 @@ def _ascii_url(url: str) -> str:
 def _file_path(path: str) -> str:
     if not path:
         raise BadDestination("--to file: needs a path, e.g. --to file:outbox.jsonl")
+    path = os.path.expanduser(path)  # `file:~/x`: no shell expands a `~` after `file:`
     file = Path(path)
     if file.is_dir():
         raise BadDestination(f"--to file:{path}: is a folder")

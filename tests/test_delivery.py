@@ -612,6 +612,17 @@ def test_a_file_destination(cli: Cli, project: tuple[Path, str], tmp_path: Path)
     assert cli("deliver", root, "--db", url, "--to", "webhook:http://127.0.0.1:9/").code == 0
 
 
+def test_a_file_destination_in_the_home_folder(
+    cli: Cli, project: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--to file:~/out.jsonl`: no shell expands a `~` after `file:`; it is the home."""
+    root, url = project
+    monkeypatch.setenv("HOME", str(tmp_path))
+    done = cli("deliver", root, "--db", url, "--to", "file:~/out.jsonl")
+    assert done.code == 0, done.output
+    assert len((tmp_path / "out.jsonl").read_text("utf-8").splitlines()) == 31
+
+
 @pytest.mark.parametrize(
     ("to", "says"),
     [

@@ -277,6 +277,12 @@ class _Checker:
             )
 
     # ------------------------------------------------------------ identity
+    @staticmethod
+    def _kind_span(stmt: ast.IdentityDef, kind: str) -> Span:
+        """Where `kinds` names `kind` (the identity's header when it is not known)."""
+        named = zip(stmt.kinds, stmt.kind_spans, strict=False)
+        return next((span for name, span in named if name == kind), stmt.span)
+
     def identity(self) -> ir.Identity | None:
         """The project's identity (at most one), its links and every source's ID kind."""
         if len(self.identity_defs) > 1:
@@ -305,14 +311,14 @@ class _Checker:
             self.error(
                 "E0314",
                 "'shared above 0' would leave every linked ID out",
-                stmt.span,
+                stmt.shared_span,
                 "e.g. shared above 50: an ID linked to more than 50 others is left out",
             )
         if stmt.largest is not None and stmt.largest < 2:
             self.error(
                 "E0314",
                 f"'at most {stmt.largest} ids per person' leaves no room for a link",
-                stmt.span,
+                stmt.largest_span,
                 "e.g. at most 1000 ids per person: a larger person fails the run",
             )
         used = {s.id_kind for s in self.sources.values()}
@@ -322,7 +328,7 @@ class _Checker:
                 self.warn(
                     "W0006",
                     f"no source or link holds IDs of kind '{kind}'",
-                    stmt.span,
+                    self._kind_span(stmt, kind),
                     "remove the kind, or say `as " + kind + "` on the source that holds them",
                 )
         largest = stmt.largest if stmt.largest is not None else ir.DEFAULT_LARGEST_PERSON
@@ -338,10 +344,11 @@ class _Checker:
                 "openid, device",
             )
         seen: list[str] = []
-        for kind in stmt.kinds:
+        for index, kind in enumerate(stmt.kinds):
             if kind in seen:
+                span = stmt.kind_spans[index] if index < len(stmt.kind_spans) else stmt.span
                 self.error(
-                    "E0310", f"ID kind '{kind}' is listed twice", stmt.span, "list each kind once"
+                    "E0310", f"ID kind '{kind}' is listed twice", span, "list each kind once"
                 )
             else:
                 seen.append(kind)

@@ -315,6 +315,10 @@ class IdentityDef:
     comments: tuple[str, ...] = ()
     places: CommentPlaces = field(default=(), compare=False, repr=False)
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # where each kind is named, and the `shared above` and `at most` clauses (diagnostics)
+    kind_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+    shared_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    largest_span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

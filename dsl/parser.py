@@ -591,7 +591,8 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     # ------------------------------------------------------------- identity
     def identity_kinds(self, meta: Meta, items: list[Token]) -> _Kinds:
-        return _Kinds(tuple(item.value for item in items))
+        names = tuple(item.value for item in items)
+        return _Kinds(names, tuple(_span(self.file, item) for item in items))
 
     def identity_link(self, meta: Meta, items: list[Token]) -> ast.LinkDef:
         source, left, left_kind, right, right_kind = (item.value for item in items)
@@ -599,11 +600,12 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def identity_shared(self, meta: Meta, items: list[Token]) -> _Shared:
         hint = "e.g. shared above 50: an ID linked to more than 50 others is left out"
-        return _Shared(self._whole_number(items[0], "'shared above'", hint))
+        return _Shared(self._whole_number(items[0], "'shared above'", hint), _span(self.file, meta))
 
     def identity_largest(self, meta: Meta, items: list[Token]) -> _Largest:
         hint = "e.g. at most 1000 ids per person: a larger person fails the run"
-        return _Largest(self._whole_number(items[0], "'at most ... ids per person'", hint))
+        limit = self._whole_number(items[0], "'at most ... ids per person'", hint)
+        return _Largest(limit, _span(self.file, meta))
 
     def _whole_number(self, token: Token, what: str, hint: str) -> int | None:
         if not token.value.isdigit() or len(token.value) > 9:
@@ -614,19 +616,23 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def identity_def(self, meta: Meta, items: list[Any]) -> ast.IdentityDef:
         annotations, rest = _split_annotations(items)
         title, body = _take_title(rest[1:])
-        kinds = [k for item in body if isinstance(item, _Kinds) for k in item.names]
+        listed = [item for item in body if isinstance(item, _Kinds)]
         links = tuple(item for item in body if isinstance(item, ast.LinkDef))
-        shared = [item.limit for item in body if isinstance(item, _Shared)]
-        largest = [item.limit for item in body if isinstance(item, _Largest)]
+        shared = [item for item in body if isinstance(item, _Shared)]
+        largest = [item for item in body if isinstance(item, _Largest)]
+        span = _span(self.file, meta)
         return ast.IdentityDef(
             rest[0].value,
             title,
-            tuple(kinds),
+            tuple(name for item in listed for name in item.names),
             links,
-            shared[-1] if shared else None,
-            largest[-1] if largest else None,
+            shared[-1].limit if shared else None,
+            largest[-1].limit if largest else None,
             annotations,
-            span=_span(self.file, meta),
+            span=span,
+            kind_spans=tuple(place for item in listed for place in item.spans),
+            shared_span=shared[-1].span if shared else span,
+            largest_span=largest[-1].span if largest else span,
         )
 
     def tag_def(self, meta: Meta, items: list[Any]) -> ast.TagDef:
@@ -1074,16 +1080,19 @@ class _Kind:
 @dataclass(frozen=True)
 class _Kinds:
     names: tuple[str, ...]
+    spans: tuple[Span, ...]
 
 
 @dataclass(frozen=True)
 class _Shared:
     limit: int | None
+    span: Span
 
 
 @dataclass(frozen=True)
 class _Largest:
     limit: int | None
+    span: Span
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,27 @@ def test_bad_identities(change: tuple[str, str], message: str) -> None:
     assert not any("has no links" in m for m in found), found
 
 
+def test_identity_clauses_are_pointed_at_not_the_header() -> None:
+    """`shared above 0`, `at most 1`, a kind listed twice and a kind nothing holds were
+    all underlined on `identity person ... {`: each now points at its own clause."""
+    text = (
+        WITH_OPTIONS.replace("shared above 50", "shared above 0")
+        .replace("at most 500", "at most 1")
+        .replace("kinds member, openid, device", "kinds member, openid, device, phone, openid")
+    )
+    lines = text.splitlines()
+    found = {(d.code, d.message.split("'")[1]): d.span for d in check(text)[1]}
+    at = {
+        key: (span.line, lines[span.line - 1][span.column - 1 : span.end_column - 1])
+        for key, span in found.items()
+        if span is not None
+    }
+    assert at[("E0314", "shared above 0")] == (17, "shared above 0")
+    assert at[("E0314", "at most 1 ids per person")] == (18, "at most 1 ids per person")
+    assert at[("E0310", "openid")] == (15, "openid") and found[("E0310", "openid")].column > 30
+    assert at[("W0006", "phone")] == (15, "phone")
+
+
 def test_an_identity_without_kinds_is_one_error_not_one_per_kind_used() -> None:
     """`identity p { }`: E0314 says it lists no kinds; the sources' and links' kinds are
     not each also an unknown kind with an empty list of the identity's kinds."""

@@ -1128,8 +1128,13 @@ def deliver(
         hints = _journey_hint(journey, names)
         fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
     policy = delivery.RetryPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
+    line = ProgressLine()
+
+    def progress(done: int, total: int) -> None:
+        line.show(f"segl deliver: {done:,} of {total:,} messages", last=done == total)
 
     def retrying(event: delivery.Retrying) -> None:
+        line.clear()
         click.echo(
             f"message {event.message_id}: attempt {event.attempt}/{event.attempts} failed "
             f"({event.detail}); retrying in {event.delay:g} s",
@@ -1152,11 +1157,14 @@ def deliver(
                 user_agent=f"segl/{segl_version()}",
                 stop_requested=stop_requested,
                 concurrency=concurrency,
+                on_progress=progress if line.on else None,
             ).run()
         except EngineError as err:
             refused(
                 engine, err, "the outbox or deliveries table may have been written by another tool"
             )
+        finally:
+            line.clear()
     click.echo(report.summary())
     if not report.ok:
         message, hints = delivery.describe_failure(report, destination)
@@ -1253,7 +1261,8 @@ def simulate(
         _sources_or_fail(loaded, engine)
         try:
             warnings: list[Diagnostic] = []
-            progress = _simulate_progress(len(moments))
+            line = ProgressLine()
+            progress = _simulate_progress(line, len(moments)) if line.on else None
             with stopped_by_signals():
                 simulated = sim.simulate(loaded, engine, moments, warnings, progress)
                 decisions = sim.only(simulated, list(names))
@@ -1263,8 +1272,7 @@ def simulate(
             click.echo("segl simulate: stopped; its scratch tables are removed", err=True)
             raise UsageFailed from None
         finally:
-            if progress is not None:
-                click.echo("\r\033[K", nl=False, err=True)  # the progress line cleared
+            line.clear()
     emit(warnings, loaded.texts)
     if fmt == "jsonl":
         for decision in decisions:
@@ -1381,20 +1389,34 @@ def report(
     click.echo(f"wrote {plural(len(results), 'result')} to {out}", err=True)
 
 
-def _simulate_progress(total: int) -> Callable[[int, dt.datetime], None] | None:
-    """On a terminal, `instant 120 of 2,160 (2026-08-07 11:00)` rewritten in place on
-    stderr, at most ten times a second (a long simulation takes minutes); else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    shown = 0.0
+class ProgressLine:
+    """On a terminal, one line on stderr rewritten in place at most ten times a second (a
+    long simulation or delivery takes minutes), cleared before any other line is written
+    there and at the end; elsewhere (piped, redirected, cron) nothing."""
+
+    def __init__(self) -> None:
+        self.on = sys.stderr.isatty()
+        self.shown_at = 0.0
+        self.showing = False
+
+    def show(self, text: str, last: bool = False) -> None:
+        now = time.monotonic()
+        if self.on and (last or now - self.shown_at >= 0.1):
+            self.shown_at, self.showing = now, True
+            click.echo(f"\r{text}\033[K", nl=False, err=True)
+
+    def clear(self) -> None:
+        if self.showing:
+            click.echo("\r\033[K", nl=False, err=True)
+            self.showing = False
+
+
+def _simulate_progress(line: ProgressLine, total: int) -> Callable[[int, dt.datetime], None]:
+    """`segl simulate: instant 120 of 2,160 (2026-08-07 11:00)`."""
 
     def show(done: int, moment: dt.datetime) -> None:
-        nonlocal shown
-        now = time.monotonic()
-        if now - shown >= 0.1 or done == total:
-            shown = now
-            line = f"\rsegl simulate: instant {done:,} of {total:,} ({moment:%Y-%m-%d %H:%M})"
-            click.echo(line + "\033[K", nl=False, err=True)
+        text = f"segl simulate: instant {done:,} of {total:,} ({moment:%Y-%m-%d %H:%M})"
+        line.show(text, last=done == total)
 
     return show
 

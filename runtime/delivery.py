@@ -568,6 +568,7 @@ class Delivery:
     # while waiting to retry; the messages in flight are finished and recorded first
     stop_requested: Callable[[], str | None] = lambda: None
     concurrency: int = 1  # messages in flight at once; 1 keeps the outbox's order
+    on_progress: Callable[[int, int], None] | None = None  # (messages done, to do)
 
     def run(self) -> Report:
         log = DeliveryLog(self.engine, self.store)
@@ -610,13 +611,14 @@ class Delivery:
                 if in_flight == 0:
                     break
                 for event in self._told(events, log):
+                    in_flight -= 1
                     if isinstance(event, _Finished):
-                        in_flight -= 1
                         stopping = self._count(event, report) or stopping
                     else:  # the others in flight are recorded first
-                        in_flight -= 1
                         stopping = True
                         crashed.append(event.error)
+                    if self.on_progress is not None:
+                        self.on_progress(handed - in_flight, len(todo))
         finally:
             for _ in workers:
                 jobs.put(None)

@@ -12,6 +12,7 @@ import email.utils
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -524,6 +525,26 @@ def test_concurrent_messages_each_arrive_once(
     order = {m["message_id"]: n for n, m in enumerate(messages)}
     arrived = [order[key] for key, _, _ in receiver.received]
     assert sorted(arrived[:8]) == list(range(8))
+
+
+def test_a_delivery_says_how_far_it_is(
+    cli: Cli,
+    project: tuple[Path, str],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a terminal, `segl deliver: 31 of 31 messages` on stderr, rewritten in place and
+    cleared before the summary (a long delivery takes minutes); a retry's line clears it
+    first. Elsewhere nothing of the kind (the tests above compare stderr exactly)."""
+    root, url = project
+    receiver.mode, receiver.fail_first = "flaky", 1
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    done = cli("deliver", root, "--db", url, "--to", f"webhook:{receiver.url}", *FAST)
+    assert done.code == 0, done.output
+    assert "\rsegl deliver: 31 of 31 messages\033[K\r\033[K" in done.err
+    assert done.err.count("retrying in") == 31
+    # every progress line is followed by another, or cleared, never by a retry's text
+    assert re.search(r"messages\033\[K(?!\r)", done.err) is None, done.err
 
 
 def test_a_destination_down_stops_a_concurrent_delivery(

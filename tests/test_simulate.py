@@ -305,15 +305,23 @@ def test_a_simulation_shows_its_progress_on_a_terminal_only(
 
     from segl.runtime import cli
 
-    assert cli._simulate_progress(3) is None  # pytest's stderr is no terminal
+    quiet = cli.ProgressLine()  # pytest's stderr is no terminal
+    cli._simulate_progress(quiet, 3)(1, dt.datetime(2026, 8, 2, 12))
+    quiet.clear()
+    assert not quiet.on and capsys.readouterr().err == ""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    show = cli._simulate_progress(2160)
-    assert show is not None
+    line = cli.ProgressLine()
+    show = cli._simulate_progress(line, 2160)
     show(1, dt.datetime(2026, 8, 2, 12))
+    show(2, dt.datetime(2026, 8, 2, 13))  # within a tenth of a second: not shown
     show(2160, dt.datetime(2026, 10, 31, 11))
+    line.clear()
     err = capsys.readouterr().err
-    assert err.startswith("\rsegl simulate: instant 1 of 2,160 (2026-08-02 12:00)\033[K")
-    assert err.endswith("\rsegl simulate: instant 2,160 of 2,160 (2026-10-31 11:00)\033[K")
+    assert err == (
+        "\rsegl simulate: instant 1 of 2,160 (2026-08-02 12:00)\033[K"
+        "\rsegl simulate: instant 2,160 of 2,160 (2026-10-31 11:00)\033[K"
+        "\r\033[K"
+    )
 
 
 def test_a_rolled_aggregate_takes_the_events_between_instants() -> None:

@@ -379,7 +379,7 @@ def run_loaded(
     store = store_of(loaded, engine)
     found = target_problems(loaded.project, engine.target, store.prefix)
     problems = [p for p in found if p.is_error]  # e.g. names PostgreSQL would cut short
-    problems += stored.schema_problems(engine, store)
+    problems += stored.schema_problems(engine, store, segl_version())
     problems += duplicate_keys(loaded, engine, as_of)
     counted = UniverseRows(0, 0)
     if not problems:

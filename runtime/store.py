@@ -103,13 +103,18 @@ def existing_columns(engine: Engine, store: Store) -> dict[str, list[str]]:
     return {t.name: list(engine.columns_of(t.name) or {}) for t in store.history}
 
 
-def schema_problems(engine: Engine, store: Store) -> list[Diagnostic]:
+def schema_problems(engine: Engine, store: Store, version: str) -> list[Diagnostic]:
     """Stored columns whose type is not the one this run writes: a tag whose type changed,
-    or a table written by an older segl. Never cast silently (E0609)."""
+    or a table written by an older segl; or runs of a newer one than `version`, this
+    segl's. Never cast silently (E0609)."""
     problems: list[Diagnostic] = []
     run_log = engine.columns_of(store.runs.name)
     if run_log is not None:
-        old = _older_run_log(engine, store, run_log) or _same_tables(engine, store)
+        old = (
+            _older_run_log(engine, store, run_log)
+            or _newer_segl(engine, store, version)
+            or _same_tables(engine, store)
+        )
         if old is not None:
             return [old]
     for table in store.history:
@@ -145,6 +150,43 @@ def _same_tables(engine: Engine, store: Store) -> Diagnostic | None:
                 ),
             )
     return None
+
+
+def release(version: str) -> tuple[int, int] | None:
+    """A segl version's (major, minor), None for one that is no release number."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _newer_segl(engine: Engine, store: Store, version: str) -> Diagnostic | None:
+    """Runs of this project written by a newer segl than `version` (a later minor
+    release): its tables may hold state this one does not know (a journey's ledger,
+    holdout shares), which a run of the older one would misread or overwrite."""
+    mine = release(version)
+    if mine is None:
+        return None
+    query = (
+        exp.select(col("segl_version"))
+        .from_(table_ref(store.runs.name))
+        .where(exp.EQ(this=col("project"), expression=engine.target.string(store.project.name)))
+        .distinct()
+    )
+    found = [str(v) for (v,) in engine.query(render(query, engine.target, pretty=False)) if v]
+    newer = [v for v in found if (seen := release(v)) is not None and seen > mine]
+    if not newer:
+        return None
+    latest = max(newer, key=lambda v: release(v) or (0, 0))
+    return Diagnostic(
+        "E0609",
+        f"project '{store.project.name}' was run by segl {latest}, newer than this segl "
+        f"{version}: its tables may hold what this version does not know, and a run "
+        "would misread or overwrite it",
+        None,
+        (
+            f"upgrade segl to {latest} or later (pip install --upgrade segl) on every machine "
+            "that runs this project",
+        ),
+    )
 
 
 def _older_run_log(engine: Engine, store: Store, live: dict[str, str]) -> Diagnostic | None:

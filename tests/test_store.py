@@ -195,6 +195,35 @@ def test_the_run_log_records_how_the_run_was_made(
     assert prints == [(fingerprint,)]
 
 
+def test_runs_of_a_newer_segl_are_not_overwritten_by_an_older_one(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A machine left on an older segl ran a project a newer one had run, misreading or
+    overwriting state it does not know. A run sees the versions in the run log first:
+    a later minor release refuses (E0609, nothing written); a later patch does not."""
+    from segl.runtime.run import segl_version
+    from segl.runtime.store import release
+
+    major, minor = release(segl_version()) or (0, 0)
+    warehouse = small_warehouse(tmp_path / "w.duckdb")
+    root = project(write_project, "north", "tag n = count(orders)\n")
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", AS_OF).code == 0
+    con = duckdb.connect(str(warehouse))
+    con.execute(f"UPDATE segl_runs SET segl_version = '{major}.{minor}.99'")
+    con.close()
+    assert cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-11-02").code == 0
+    newer = f"{major}.{minor + 1}.0"
+    con = duckdb.connect(str(warehouse))
+    con.execute(f"UPDATE segl_runs SET segl_version = '{newer}'")
+    con.close()
+    refused = cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-11-03")
+    assert refused.code == 1, refused.output
+    assert f"E0609 project 'north' was run by segl {newer}, newer than this segl" in refused.err
+    assert f"upgrade segl to {newer} or later" in refused.err
+    runs = read_sql(warehouse, "SELECT count(*) FROM segl_runs")
+    assert runs == [(2,)]  # nothing written
+
+
 # ---------------------------------------------------------------- a tag whose type changed
 
 

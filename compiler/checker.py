@@ -278,10 +278,10 @@ class _Checker:
 
     # ------------------------------------------------------------ identity
     @staticmethod
-    def _kind_span(stmt: ast.IdentityDef, kind: str) -> Span:
-        """Where `kinds` names `kind` (the identity's header when it is not known)."""
-        named = zip(stmt.kinds, stmt.kind_spans, strict=False)
-        return next((span for name, span in named if name == kind), stmt.span)
+    def _kind_span(stmt: ast.IdentityDef, index: int) -> Span:
+        """Where `kinds` names its `index`-th kind (the identity's header for a tree built
+        without the places)."""
+        return stmt.kind_spans[index] if index < len(stmt.kind_spans) else stmt.span
 
     def identity(self) -> ir.Identity | None:
         """The project's identity (at most one), its links and every source's ID kind."""
@@ -328,7 +328,7 @@ class _Checker:
                 self.warn(
                     "W0006",
                     f"no source or link holds IDs of kind '{kind}'",
-                    self._kind_span(stmt, kind),
+                    self._kind_span(stmt, stmt.kinds.index(kind)),
                     "remove the kind, or say `as " + kind + "` on the source that holds them",
                 )
         largest = stmt.largest if stmt.largest is not None else ir.DEFAULT_LARGEST_PERSON
@@ -346,7 +346,7 @@ class _Checker:
         seen: list[str] = []
         for index, kind in enumerate(stmt.kinds):
             if kind in seen:
-                span = stmt.kind_spans[index] if index < len(stmt.kind_spans) else stmt.span
+                span = self._kind_span(stmt, index)
                 self.error(
                     "E0310", f"ID kind '{kind}' is listed twice", span, "list each kind once"
                 )

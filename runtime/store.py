@@ -110,11 +110,18 @@ def schema_problems(engine: Engine, store: Store, version: str) -> list[Diagnost
     problems: list[Diagnostic] = []
     run_log = engine.columns_of(store.runs.name)
     if run_log is not None:
-        old = (
-            _older_run_log(engine, store, run_log)
-            or _newer_segl(engine, store, version)
-            or _same_tables(engine, store)
-        )
+        old = _older_run_log(engine, store, run_log)
+        if old is None:  # the run log has this segl's columns: read who ran what, once
+            query = (
+                exp.select(col("project"), col("segl_version"))
+                .from_(table_ref(store.runs.name))
+                .distinct()
+            )
+            ran = [
+                (str(p), str(v or ""))
+                for p, v in engine.query(render(query, engine.target, pretty=False))
+            ]
+            old = _newer_segl(store, version, ran) or _same_tables(store, ran)
         if old is not None:
             return [old]
     for table in store.history:
@@ -128,17 +135,16 @@ def schema_problems(engine: Engine, store: Store, version: str) -> list[Diagnost
     return problems
 
 
-def _same_tables(engine: Engine, store: Store) -> Diagnostic | None:
-    """Another project of the run log whose tables have this project's names, but for
-    their case (`shop`, `Shop`: one table where the catalog ignores case) or the spelling
-    of a character (`crm-2026` is stored as `crm_x2d_2026`): the runs would overwrite each
-    other's history. The run log exists."""
-    query = exp.select(col("project")).from_(table_ref(store.runs.name)).distinct()
+def _same_tables(store: Store, ran: list[tuple[str, str]]) -> Diagnostic | None:
+    """Another project of the run log (`ran`: its projects and segl versions) whose tables
+    have this project's names, but for their case (`shop`, `Shop`: one table where the
+    catalog ignores case) or the spelling of a character (`crm-2026` is stored as
+    `crm_x2d_2026`): the runs would overwrite each other's history."""
     ours = store.project.name
     stem = storage_name(ours, store.ascii_names)
-    for (other,) in engine.query(render(query, engine.target, pretty=False)):
-        theirs = storage_name(str(other), store.ascii_names)
-        if str(other) != ours and theirs.lower() == stem.lower():
+    for other in sorted({project for project, _ in ran}):
+        theirs = storage_name(other, store.ascii_names)
+        if other != ours and theirs.lower() == stem.lower():
             return Diagnostic(
                 "E0608",
                 f"project '{ours}' would write the tables of project '{other}' "
@@ -158,20 +164,15 @@ def release(version: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def _newer_segl(engine: Engine, store: Store, version: str) -> Diagnostic | None:
-    """Runs of this project written by a newer segl than `version` (a later minor
-    release): its tables may hold state this one does not know (a journey's ledger,
-    holdout shares), which a run of the older one would misread or overwrite."""
+def _newer_segl(store: Store, version: str, ran: list[tuple[str, str]]) -> Diagnostic | None:
+    """Runs of this project (`ran`: the run log's projects and segl versions) written by a
+    newer segl than `version` (a later minor release): its tables may hold state this one
+    does not know (a journey's ledger, holdout shares), which a run of the older one would
+    misread or overwrite."""
     mine = release(version)
     if mine is None:
         return None
-    query = (
-        exp.select(col("segl_version"))
-        .from_(table_ref(store.runs.name))
-        .where(exp.EQ(this=col("project"), expression=engine.target.string(store.project.name)))
-        .distinct()
-    )
-    found = [str(v) for (v,) in engine.query(render(query, engine.target, pretty=False)) if v]
+    found = [v for project, v in ran if project == store.project.name]
     newer = [v for v in found if (seen := release(v)) is not None and seen > mine]
     if not newer:
         return None

@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -382,6 +383,12 @@ db_option = click.option("--db", "db_url", default=None, help="Database URL (def
 project_option = click.option("--project", "-p", "project", default=".", type=click.Path())
 
 
+def _home_expanded(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--out=~/x`: a shell expands `~` only at the start of a word, so it reached segl
+    as written and a folder named `~` was made in the current one."""
+    return os.path.expanduser(value) if value is not None and value.startswith("~") else value
+
+
 def format_option(*choices: str) -> Callable[[FC], FC]:
     """`--format` as `fmt`, one of `choices`, the first the default."""
     return click.option(
@@ -501,7 +508,12 @@ def counts_text(counts: dict[str, int]) -> str:
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True)
 @as_of_option
 @click.option(
-    "--out", "out_dir", default=None, metavar="DIR", help="Write DIR/<project>.<dialect>.sql."
+    "--out",
+    "out_dir",
+    default=None,
+    metavar="DIR",
+    callback=_home_expanded,
+    help="Write DIR/<project>.<dialect>.sql.",
 )
 def compile_command(
     project: tuple[str, ...], dialect: str, as_of: str | None, out_dir: str | None
@@ -975,7 +987,12 @@ def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
 )
 @format_option("text", "json", "html")
 @click.option(
-    "--out", "out", default=None, type=click.Path(), help="Write the output here (html needs it)."
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(),
+    callback=_home_expanded,
+    help="Write the output here (html needs it).",
 )
 @lock_timeout_option
 def show_migration(
@@ -1319,7 +1336,13 @@ def _split_report_arguments(
 @click.option("--to", "end", default=None, metavar="T", help="... up to T (exclusive).")
 @format_option("text", "json", "html")
 @click.option(
-    "--out", "out", default=None, type=click.Path(), metavar="FILE", help="Write to FILE."
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(),
+    metavar="FILE",
+    callback=_home_expanded,
+    help="Write to FILE.",
 )
 @lock_timeout_option
 def report(
@@ -1551,7 +1574,14 @@ def export() -> None:
 @as_of_option
 @format_option("csv", "jsonl", "parquet")
 @click.option("--with", "with_tags", default="", metavar="TAG,...", help="Tags to add.")
-@click.option("--out", "out_file", default=None, metavar="FILE", help="File (default: stdout).")
+@click.option(
+    "--out",
+    "out_file",
+    default=None,
+    metavar="FILE",
+    callback=_home_expanded,
+    help="File (default: stdout).",
+)
 @lock_timeout_option
 def export_segment(
     name: str,

@@ -941,3 +941,25 @@ def test_demo_takes_a_duckdb_url_and_refuses_an_empty_or_foreign_db(
     ):
         result = cli("demo", "--db", db, "--users", "5")
         assert result.code == 2 and says in result.err, (db, result)
+
+
+def test_an_output_path_under_the_home_folder(
+    cli: Cli, warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out=~/x` (no shell expands a `~` after `=`) made a folder named `~` in the
+    current one: `~` is the home folder, as for --db and `file:~`."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    url = db_url(warehouse)
+    compiled = cli("compile", str(RETAIL), "--out=~/sql")
+    assert compiled.code == 0, compiled.output
+    assert [p.name for p in (home / "sql").iterdir()] == ["retail.duckdb.sql"]
+    assert cli("run", str(RETAIL), "--db", url, "--as-of", ANCHOR).code == 0
+    reported = cli(
+        "report", str(RETAIL), "--db", url, "--as-of", ANCHOR, "--format", "json", "--out=~/r.json"
+    )
+    assert reported.code == 0, reported.output
+    assert json.loads((home / "r.json").read_text("utf-8"))
+    assert not (tmp_path / "~").exists()

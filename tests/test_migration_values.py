@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from conftest import EXAMPLES
 from test_report_html import RULES, _tables
 
 from segl.compiler.alerts.model import Change, Leaf, Moved, ReportValue, Share, Size, Users
@@ -18,7 +19,7 @@ from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime.alert_values import compute_leaf_values, keep_report_results, leaf_values
 from segl.runtime.engines import Engine, connect
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject, Settings, load_project
 from segl.runtime.reference import evaluate
 from segl.runtime.reference.migration import reference_leaf_values
 from segl.runtime.report_command import read_results
@@ -195,3 +196,38 @@ def test_fingerprints_read_each_definitions_closure_in_any_order() -> None:
     assert len(closures["t0"]) == 41 and closures["a"] == {"a", "b", "c", "d"}
     found = definition_fingerprints(project)
     assert found["t0"] != found["t1"] and found["b"] != found["c"]
+
+
+def test_fingerprints_stay_the_digests_earlier_runs_stored() -> None:
+    """Runs compare their fingerprints with those stored by earlier runs, so the text they
+    digest is kept to the byte: json.dumps of the definition's parts with sorted keys
+    (built from each definition's JSON once since a chain of 2,000 tags took 14 s)."""
+    import hashlib
+    import json
+
+    from segl.compiler import ir
+    from segl.compiler.fingerprints import DIGITS, _closures, _meaning, _sources_read
+
+    for folder in ("retail", "nev"):
+        project = load_project(EXAMPLES / folder).project
+        assert project is not None
+        closures = _closures(project)
+        by_name = {d.name: d for d in project.definitions}
+        for name, found in definition_fingerprints(project).items():
+            used = [by_name[n] for n in closures[name]]
+            read = _sources_read(tuple(used)) | {project.universe}
+            parts = {
+                "definition": name,
+                "definitions": sorted(
+                    (_meaning(ir.to_data(d)) for d in used), key=lambda d: d["name"]
+                ),
+                "sources": sorted(
+                    (ir.to_data(s) for s in project.sources if s.name in read),
+                    key=lambda d: d["name"],
+                ),
+                "universe": project.universe,
+                "identity": ir.to_data(project.identity),
+                "timezone": project.timezone,
+            }
+            text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
+            assert found == hashlib.sha256(text.encode()).hexdigest()[:DIGITS], (folder, name)

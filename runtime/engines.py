@@ -99,7 +99,8 @@ SIZE_LIMITS = (
     (
         "Max expression depth limit",
         "DuckDB reads expressions at most 1,000 deep: derived tags chained about that deep "
-        "(t2 = t1 + 1, t3 = t2 + 1, ...); shorten the chain",
+        "(t2 = t1 + 1, t3 = t2 + 1, ...), or a project reading several hundred sources (one "
+        "join each in the per-user query); shorten the chain, or split the project",
     ),
     (
         "Expression tree is too large",

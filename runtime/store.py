@@ -111,16 +111,8 @@ def schema_problems(engine: Engine, store: Store, version: str) -> list[Diagnost
     run_log = engine.columns_of(store.runs.name)
     if run_log is not None:
         old = _older_run_log(engine, store, run_log)
-        if old is None:  # the run log has this segl's columns: read who ran what, once
-            query = (
-                exp.select(col("project"), col("segl_version"))
-                .from_(table_ref(store.runs.name))
-                .distinct()
-            )
-            ran = [
-                (str(p), str(v or ""))
-                for p, v in engine.query(render(query, engine.target, pretty=False))
-            ]
+        if old is None:  # the run log has this segl's columns
+            ran = _who_ran(engine, store)
             old = _newer_segl(store, version, ran) or _same_tables(store, ran)
         if old is not None:
             return [old]
@@ -133,6 +125,13 @@ def schema_problems(engine: Engine, store: Store, version: str) -> list[Diagnost
                 continue
             problems.append(_type_changed(engine, store, table, column.name, column.type, found))
     return problems
+
+
+def _who_ran(engine: Engine, store: Store) -> list[tuple[str, str]]:
+    """The run log's (project, segl version) pairs, read once for the checks of both."""
+    query = exp.select(col("project"), col("segl_version")).from_(table_ref(store.runs.name))
+    rows = engine.query(render(query.distinct(), engine.target, pretty=False))
+    return [(str(project), str(version or "")) for project, version in rows]
 
 
 def _same_tables(store: Store, ran: list[tuple[str, str]]) -> Diagnostic | None:

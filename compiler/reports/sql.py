@@ -632,9 +632,7 @@ def funnel_query(
             .join(step_ref(f"st{depth}", "s"), on=and_all(on), join_type="INNER", copy=False)
         )
         windowed = depth + 1 < count and steps[depth + 1].within is not None  # the next step
-        # two steps ending at a time the next step's window needs: all distinct but ties
-        pruned = chain if windowed and depth == 1 else _dominant(chain, depth + 1, windowed)
-        q.add(f"c{depth + 1}", pruned)
+        q.add(f"c{depth + 1}", _dominant(chain, depth + 1, windowed))
     number_null = target.null(Type.NUMBER)
     union: exp.Query | None = None
     for depth in range(1, count + 1):
@@ -747,6 +745,8 @@ def _dominant(chains: exp.Select, depth: int, windowed: bool) -> exp.Select:
     extend to, the one kept extends to with the same later times, and ranks first
     (`_best_chains`). Without this the chains multiplied by the events per user at every
     step (a 4-step funnel over 320 events a user a month: 22 s; 640: over two minutes)."""
+    if windowed and depth == 2:
+        return chains  # one per entry and last time: chains differ only at equal times
     # the join's columns by their names in the chain (qualified: both sides have `_u`)
     columns = {e.alias_or_name: e.unalias() for e in chains.expressions}
     names = list(columns)
@@ -757,8 +757,7 @@ def _dominant(chains: exp.Select, depth: int, windowed: bool) -> exp.Select:
     rank = exp.Window(
         this=exp.RowNumber(),
         partition_by=[columns[n].copy() for n in key],
-        # the partition's rows agree on every time when there is none left (Spark needs one)
-        order=exp.Order(expressions=earliest or [exp.Ordered(this=columns["a0"].copy())]),
+        order=exp.Order(expressions=earliest),  # never empty: a middle step or the last
     )
     ranked = chains.select(aliased(rank, "_p"), copy=False)
     alias = exp.TableAlias(this=exp.to_identifier("p"))

@@ -124,13 +124,16 @@ class IdentitySql:
             time = self.target.to_timestamp(time)
         return exp.LT(this=time, expression=self.target.timestamp(self.as_of))
 
-    def _ids_of(self, source: ir.Source, column: str, kind: str) -> exp.Select:
-        """(kind, id, preference) of a column's IDs in the visible rows of a source."""
+    def _ids_of(
+        self, source: ir.Source, column: str, kind: str, rows: exp.Expression | None = None
+    ) -> exp.Select:
+        """(kind, id, preference) of a column's IDs in the visible rows of a source (`rows`:
+        the condition they are taken from; by default, visible at the as-of)."""
         value = col(column, "s")
         text = id_text(self.target, value, self.project.id_type(source, column, kind))
         # the text, not the value: a fraction in a numeric column is no ID
         present = exp.Not(this=exp.Paren(this=exp.Is(this=text.copy(), expression=exp.null())))
-        visible = self.visible(source, "s")
+        visible = self.visible(source, "s") if rows is None else rows
         where = and_all([present, *([visible] if visible is not None else [])])
         return (
             exp.Select(
@@ -142,6 +145,35 @@ class IdentitySql:
             )
             .from_(table_ref(source.table, "s"), copy=False)
             .where(where, copy=False)
+        )
+
+    def relinked_persons(self, since: dt.datetime) -> exp.Select | None:
+        """The persons (of `map`) of both IDs of every link row visible at the as-of that was
+        not at `since`: every person that can have gained IDs since then (by a merge, or a
+        device first signed in), and with them events from before `since` (a journey's
+        exits look back for them, runtime/journeys.py). A person that only lost IDs (a
+        split) is not among them: it gained no events. None: no link row can be new (the
+        links are profiles whose rows always hold)."""
+        earlier = IdentitySql(self.store, self.target, since)
+        sides: list[exp.Select] = []
+        for link in self.identity.links:
+            source = self.project.source(link.source)
+            now, before = self.visible(source, "s"), earlier.visible(source, "s")
+            if now is None or before is None:
+                continue  # a profile whose rows always hold: no link is new
+            new = and_all([now, exp.Not(this=exp.Paren(this=before))])
+            for column, kind in ((link.left, link.left_kind), (link.right, link.right_kind)):
+                sides.append(self._ids_of(source, column, kind, new))
+        if not sides:
+            return None
+        on = exp.and_(
+            exp.EQ(this=col("kind", "m"), expression=col("kind", "i")),
+            exp.EQ(this=col("id", "m"), expression=col("id", "i")),
+        )
+        return _distinct(
+            exp.Select(expressions=[col("person", "m")])
+            .from_(table_ref(self.map, "m"), copy=False)
+            .join(subquery(_union(sides, distinct=True), "i"), on=on, join_type="INNER", copy=False)
         )
 
     def _link_rows(self, link: ir.IdentityLink) -> exp.Select:

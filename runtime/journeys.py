@@ -27,7 +27,7 @@ from segl.compiler.fingerprints import definition_fingerprint
 from segl.compiler.journeys import facts, model, timing
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
-from segl.compiler.sqlgen.nodes import USER, and_all
+from segl.compiler.sqlgen.nodes import USER, and_all, subquery
 from segl.compiler.sqlgen.query import key_literal
 from segl.compiler.store import ColumnType, Kind, Table
 from segl.compiler.targets import Target
@@ -137,6 +137,7 @@ class JourneyRun:
         self.assigned: HoldoutAssignments = {}
         self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
         self._shares: ShareHistory | None = None  # the committed shares, read once
+        self._relinked_since: dict[dt.datetime, set[object]] = {}  # since -> persons
         # (holdout, salt) -> its held-out decisions predate its first share (_predates_shares)
         self._older_than_shares: dict[tuple[str, str], bool] = {}
         self._key: ColumnType | None = None
@@ -371,6 +372,22 @@ class JourneyRun:
             ended += entries[1:]
         return sorted(kept, key=entry_order), ended
 
+    def _relinked(self, since: dt.datetime) -> set[object]:
+        """With an identity, the persons that may have gained IDs since `since`
+        (compiler/identity.py relinked_persons); read once per `since`."""
+        identity = self.compiled.identity
+        if identity is None or self.identity_map is None:
+            return set()
+        if since not in self._relinked_since:
+            query = identity.relinked_persons(since)
+            rows = (
+                []
+                if query is None
+                else self.engine.query(render(query, self.compiled.target, pretty=False))
+            )
+            self._relinked_since[since] = {person for (person,) in rows}
+        return self._relinked_since[since]
+
     def _stale_keys(self) -> dict[object, object]:
         """With an identity, the keys of the committed journey state that are no person's
         key now, each with the person its ID belongs to."""
@@ -542,9 +559,17 @@ class JourneyRun:
         values: dict[object, UserValues],
     ) -> list[tuple[Entry, dt.datetime]]:
         firsts: dict[object, dt.datetime] = {}
-        if start is not None:
+        if start is not None and journey.exit_on:
+            relinked = self._relinked(start)
+            # a person that gained IDs since the journey's last run gained their events
+            # too: its entry ends at the first one after it, however early (SPEC §3.2)
+            back = {u: e for u, e in by_user.items() if u in relinked and not e.new}
             for trigger in journey.exit_on:
-                for user, when in self._exit_events(trigger, start, by_user).items():
+                found = [self._exit_events(trigger, start, self.as_of, by_user)]
+                if back:
+                    oldest = min(e.entry_at for e in back.values())
+                    found.append(self._exit_events(trigger, oldest, start, back))
+                for user, when in chain.from_iterable(f.items() for f in found):
                     firsts[user] = min(when, firsts.get(user, when))
         for name in journey.exit_when:
             for user, entry in by_user.items():
@@ -553,9 +578,14 @@ class JourneyRun:
         return [(by_user[user], when) for user, when in firsts.items()]
 
     def _exit_events(
-        self, trigger: model.EventTrigger, start: dt.datetime, by_user: Mapping[object, Entry]
+        self,
+        trigger: model.EventTrigger,
+        start: dt.datetime,
+        end: dt.datetime,
+        by_user: Mapping[object, Entry],
     ) -> dict[object, dt.datetime]:
-        """Each active entry's first matching event strictly after it, before the run."""
+        """Each entry's first matching event in [start, end) strictly after it (`by_user`:
+        the active entries; when they are a few of the run's, only theirs are read)."""
         found: dict[object, dt.datetime] = {}
         if not by_user:
             return found
@@ -564,10 +594,17 @@ class JourneyRun:
             self.compiled.target,
             trigger,
             start,
-            self.as_of,
+            end,
             self.store.result,
             self.identity_map,
         )
+        if end < self.as_of:  # a look-back (_exits): the users it is for only
+            users = sorted(by_user, key=model.user_text)
+            query = (
+                exp.Select(expressions=[exp.Star()])
+                .from_(subquery(query, "x"), copy=False)
+                .where(self._users_in(users), copy=False)
+            )
         for user, when in self.engine.query(render(query, self.compiled.target, pretty=False)):
             entry = by_user.get(user)
             time = self.engine.decode(when, Type.TIMESTAMP)

@@ -691,10 +691,14 @@ class SimulatedRun(JourneyRun):
         return {e.user: known[e.user] for e in entries if e.user in known}
 
     def _exit_events(
-        self, trigger: model.EventTrigger, start: dt.datetime, by_user: Mapping[object, Entry]
+        self,
+        trigger: model.EventTrigger,
+        start: dt.datetime,
+        end: dt.datetime,
+        by_user: Mapping[object, Entry],
     ) -> dict[object, dt.datetime]:
         found: dict[object, dt.datetime] = {}
-        for time, user in self.simulation.slice(trigger, False, start, self.as_of):
+        for time, user in self.simulation.slice(trigger, False, start, end):
             entry = by_user.get(user)
             if entry is not None and time > entry.entry_at and user not in found:
                 found[user] = time  # the slice is in time order: the first one

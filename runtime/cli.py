@@ -1582,6 +1582,11 @@ def export() -> None:
     callback=_home_expanded,
     help="File (default: stdout).",
 )
+@click.option(
+    "--bom",
+    is_flag=True,
+    help="Start the CSV with a UTF-8 byte-order mark (Excel then opens Chinese text right).",
+)
 @lock_timeout_option
 def export_segment(
     name: str,
@@ -1591,6 +1596,7 @@ def export_segment(
     fmt: str,
     with_tags: str,
     out_file: str | None,
+    bom: bool,
     lock_timeout: float,
 ) -> None:
     """The members of a stored segment (latest run unless --as-of), with the tags asked
@@ -1599,6 +1605,8 @@ def export_segment(
 
     if fmt == "parquet" and out_file is None:
         raise click.UsageError("--format parquet needs --out FILE")
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom is for --format csv (JSON lines and Parquet have none)")
     loaded = load_or_fail(project)
     if out_file is not None:
         not_the_database(out_file, db_url, loaded, "--out")
@@ -1623,6 +1631,8 @@ def export_segment(
         click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
         return
     text = exporting.as_csv(tags, rows) if fmt == "csv" else exporting.as_jsonl(tags, rows)
+    if bom:
+        text = "\ufeff" + text
     if out_file is None:
         click.echo(text, nl=False)
         return

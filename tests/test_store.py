@@ -363,6 +363,21 @@ def test_export_csv_has_a_header_and_the_key_first(cli: Cli, exported: tuple[Pat
     ]
 
 
+def test_export_csv_with_a_byte_order_mark_for_excel(
+    cli: Cli, exported: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`--bom` starts the file with EF BB BF (Excel's sign of UTF-8); the rest is the CSV
+    without it, byte for byte."""
+    root, warehouse = exported
+    base = ["export", "segment", "buyers", "-p", root, "--db", db_url(warehouse)]
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+    assert cli(*base, "--with", "home", "--out", plain).code == 0
+    assert cli(*base, "--with", "home", "--out", marked, "--bom").code == 0
+    assert marked.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
+    rows = list(csv.reader(io.StringIO(marked.read_text(encoding="utf-8-sig"))))
+    assert rows[:2] == [["user", "home"], ["1", "Shanghai"]]
+
+
 @pytest.mark.parametrize("reader", ["python", "duckdb"])
 def test_export_csv_quotes_every_line_break(reader: str, tmp_path: Path) -> None:
     """A lone carriage return was written unquoted (Python's csv module quotes it only
@@ -495,6 +510,7 @@ def _floats(values: list[object]) -> list[object]:
         ),
         (["segment", "buyers", "--format", "parquet"], 2, "--format parquet needs --out FILE"),
         (["segment", "buyers", "--format", "xml"], 2, "Invalid value for '--format'"),
+        (["segment", "buyers", "--format", "jsonl", "--bom"], 2, "--bom is for --format csv"),
     ],
 )
 def test_export_bad_requests(

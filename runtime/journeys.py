@@ -568,7 +568,7 @@ class JourneyRun:
                 found = [self._exit_events(trigger, start, self.as_of, by_user)]
                 if back:
                     oldest = min(e.entry_at for e in back.values())
-                    found.append(self._exit_events(trigger, oldest, start, back))
+                    found.append(self._exit_events(trigger, oldest, start, back, only=True))
                 for user, when in chain.from_iterable(f.items() for f in found):
                     firsts[user] = min(when, firsts.get(user, when))
         for name in journey.exit_when:
@@ -583,9 +583,10 @@ class JourneyRun:
         start: dt.datetime,
         end: dt.datetime,
         by_user: Mapping[object, Entry],
+        only: bool = False,
     ) -> dict[object, dt.datetime]:
-        """Each entry's first matching event in [start, end) strictly after it (`by_user`:
-        the active entries; when they are a few of the run's, only theirs are read)."""
+        """Each active entry's first matching event in [start, end) strictly after it
+        (`by_user`; `only`: the query reads those users' events only, for a look-back)."""
         found: dict[object, dt.datetime] = {}
         if not by_user:
             return found
@@ -598,7 +599,7 @@ class JourneyRun:
             self.store.result,
             self.identity_map,
         )
-        if end < self.as_of:  # a look-back (_exits): the users it is for only
+        if only:
             users = sorted(by_user, key=model.user_text)
             query = (
                 exp.Select(expressions=[exp.Star()])

@@ -696,6 +696,7 @@ class SimulatedRun(JourneyRun):
         start: dt.datetime,
         end: dt.datetime,
         by_user: Mapping[object, Entry],
+        only: bool = False,
     ) -> dict[object, dt.datetime]:
         found: dict[object, dt.datetime] = {}
         for time, user in self.simulation.slice(trigger, False, start, end):

@@ -7,8 +7,9 @@ to its key now.
 
 A worked case checks each rule by name; a differential property test (generated links
 that merge members over the schedule, sometimes through a shared device that splits them
-again, x the journeys and policies of tests/test_journeys_differential.py x generated
-schedules) gives the same outbox on the reference evaluator and on each engine.
+again, or give a member an anonymous device and its events, x the journeys and policies
+of tests/test_journeys_differential.py x generated schedules) gives the same outbox on
+the reference evaluator and on each engine.
 SEGL_JOURNEY_IDENTITY_EXAMPLES sets the number of examples on DuckDB (default 60); SQLite
 and PostgreSQL run a quarter of it, ClickHouse (seconds per statement) two examples of 12
 groups of users each, Spark one of 16.

@@ -294,3 +294,16 @@ def test_deliver_bench_delivers_every_message_once() -> None:
     assert [row["concurrency"] for row in result["results"]] == [1, 4]
     assert all(row["messages_per_s"] > 0 for row in result["results"])
     assert "x one at a time" in deliver_bench.report(result)
+
+
+def test_journeys_identity_bench_finds_relinked_persons_and_one_outbox(tmp_path: Path) -> None:
+    """The look-back benchmark runs retail with and without the look-back; it raises
+    unless every run writes the same outbox, and the run at T finds relinked persons (the
+    day's signed-in app users), so the look-back it times is not an empty one."""
+    from benchmarks import journeys_identity_bench as bench
+
+    args = argparse.Namespace(users=2000, days=2, runs=1)
+    result = bench.measure(args, tmp_path)
+    assert [r["relinked"] for r in result["rounds"]["on"]] != [0]
+    assert [r["relinked"] for r in result["rounds"]["off"]] == [0]
+    assert set(result["medians"]) == {"on", "off"}

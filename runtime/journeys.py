@@ -560,10 +560,11 @@ class JourneyRun:
     ) -> list[tuple[Entry, dt.datetime]]:
         firsts: dict[object, dt.datetime] = {}
         if start is not None and journey.exit_on:
-            relinked = self._relinked(start)
             # a person that gained IDs since the journey's last run gained their events
             # too: its entry ends at the first one after it, however early (SPEC §3.2)
-            back = {u: e for u, e in by_user.items() if u in relinked and not e.new}
+            old = {u: e for u, e in by_user.items() if not e.new}
+            relinked = self._relinked(start) if old else set()
+            back = {u: e for u, e in old.items() if u in relinked}
             for trigger in journey.exit_on:
                 found = [self._exit_events(trigger, start, self.as_of, by_user)]
                 if back:

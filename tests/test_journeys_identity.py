@@ -137,19 +137,29 @@ def engine_outbox(
     )  # fmt: skip
 
 
+def agreed_on(
+    engine: Engine,
+    loaded: LoadedProject,
+    tables: dict[str, list[list[Any]]],
+    runs: list[dt.datetime],
+) -> list[tuple[object, ...]]:
+    """The outbox of the runs on a fresh database of any engine, checked equal to the
+    reference's."""
+    load(engine, tables)
+    got = engine_outbox(engine, loaded, runs)
+    assert got == reference_outbox(loaded, tables, runs)
+    return got
+
+
 def agreed_outbox(
     loaded: LoadedProject, tables: dict[str, list[list[Any]]], runs: list[dt.datetime]
 ) -> list[tuple[object, ...]]:
-    """The outbox of the runs on a scratch DuckDB database, checked equal to the
-    reference's."""
+    """agreed_on a scratch DuckDB database."""
     engine = DuckDBEngine.scratch()
     try:
-        load(engine, tables)
-        got = engine_outbox(engine, loaded, runs)
+        return agreed_on(engine, loaded, tables, runs)
     finally:
         engine.close()
-    assert got == reference_outbox(loaded, tables, runs)
-    return got
 
 
 # ---------------------------------------------------------------- a worked case
@@ -322,18 +332,6 @@ def _decided(got: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
     return [(user, step, status, run_at) for _, step, user, _, _, run_at, status, *_ in got]
 
 
-def _agreed_on(
-    engine: Engine, rules: str, tables: dict[str, list[list[Any]]], runs: list[dt.datetime]
-) -> list[tuple[object, ...]]:
-    """The outbox of the runs on a fresh database of any engine, checked equal to the
-    reference's."""
-    loaded = loaded_of(rules)
-    load(engine, tables)
-    got = engine_outbox(engine, loaded, runs)
-    assert got == reference_outbox(loaded, tables, runs)
-    return got
-
-
 # Spark takes a minute for each of these cases: it runs the one below (the look-back
 # alone), the others run both
 @pytest.mark.parametrize("engine_name", [n for n in ENGINE_NAMES if n != "spark"], indirect=True)
@@ -352,7 +350,7 @@ def test_a_kept_entry_ends_at_an_earlier_exit_event_of_the_person_it_joined(
         "orders": [["m1", T0 + 5 * HOUR, 10.0]],
     }
     runs = [T0, T0 + 4 * HOUR, T0 + 6 * HOUR, T0 + 2 * DAY, T0 + 3 * DAY]
-    got = _agreed_on(engine, EXITING, tables, runs)
+    got = agreed_on(engine, loaded_of(EXITING), tables, runs)
     assert _decided(got) == [("m1", "hello", "sent", runs[1]), ("m2", "hello", "sent", runs[1])]
 
 
@@ -369,7 +367,7 @@ def test_an_entry_ends_at_an_exit_event_of_a_device_signed_in_later(engine: Engi
         "orders": [],
     }
     runs = [T0, T0 + 4 * HOUR, T0 + 6 * HOUR, T0 + 2 * DAY, T0 + 3 * DAY]
-    got = _agreed_on(engine, EXITING, tables, runs)
+    got = agreed_on(engine, loaded_of(EXITING), tables, runs)
     assert _decided(got) == [("m1", "hello", "sent", runs[1])]
 
 

@@ -7,6 +7,10 @@ segment and layering it uses (transitively), the sources those read, the univers
 source, the identity and the project's time zone. Titles and meta data are left out
 (renaming a layer's title does not change who is in it); so are journeys, reports and
 alerts, and definitions it does not use (adding an unrelated tag changes nothing).
+
+A run that evaluates alerts also keeps each alert's condition's fingerprint, under the key
+`alert NAME` (no definition's name has a space): an alert whose condition was edited, or
+that was left out of a run, starts a new firing (runtime/alerts.py).
 """
 
 from __future__ import annotations
@@ -119,9 +123,28 @@ def _closures(project: ir.Project) -> dict[str, frozenset[str]]:
     return found
 
 
-def definitions_json(project: ir.Project) -> str:
-    """The run log's `definitions` value: a JSON object, name -> fingerprint."""
-    return json.dumps(definition_fingerprints(project), sort_keys=True, ensure_ascii=False)
+ALERT_KEY = "alert "  # an alert's entry in a run's `definitions`: `alert NAME`
+
+
+def alert_fingerprints(project: ir.Project) -> dict[str, str]:
+    """Every alert's condition (not its title, cooldown or repeat): its fingerprint, keyed
+    `alert NAME`."""
+    alerts = project.alerts.alerts if project.alerts is not None else ()
+    return {
+        ALERT_KEY + alert.name: hashlib.sha256(
+            _json(ir.to_data(alert.condition)).encode()
+        ).hexdigest()[:DIGITS]
+        for alert in alerts
+    }
+
+
+def definitions_json(project: ir.Project, with_alerts: bool = False) -> str:
+    """The run log's `definitions` value: a JSON object, name -> fingerprint; with the
+    alerts' conditions for a run that evaluates them (a compiled script does not)."""
+    found = definition_fingerprints(project)
+    if with_alerts:
+        found |= alert_fingerprints(project)
+    return json.dumps(found, sort_keys=True, ensure_ascii=False)
 
 
 def parse_definitions(text: str | None) -> dict[str, str] | None:

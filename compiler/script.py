@@ -269,7 +269,7 @@ class CompiledRun:
             "users": count,
             "rules_fingerprint": target.string(ir.fingerprint(project)),
             "segl_version": target.string(self.info.segl_version),
-            "definitions": target.string(definitions_json(project)),
+            "definitions": target.string(definitions_json(project, self.decides_journeys)),
         }
         return self._history(table, [self._rows(table, values)])
 

@@ -13,7 +13,9 @@ The state machine, per alert, at a run at T:
 - the state is `firing` when the condition is TRUE, `ok` when FALSE, `unknown` when NULL
   or when one of its numbers cannot be known (no reference run: SPEC §3.7);
 - `firing_since` carries over from the previous row (the alert's committed row with the
-  greatest as-of before T) while it keeps firing, else it is T;
+  greatest as-of before T) while it keeps firing, else it is T; not from a row of another
+  condition (the alert was edited since) or across a run that evaluated alerts without it
+  (it was left out of the rules then): that is another alert's firing;
 - a notification is due when the alert starts firing (firing_since == T) and none was
   sent within its cooldown before T, or, with `repeat every D`, when it keeps firing and
   the latest notification of this firing (or its start, when none was sent) is D or more
@@ -37,6 +39,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.alerts.evaluate import holds, measured_op, sides
 from segl.compiler.alerts.model import Alert, Change, Leaf, Moved, leaves
+from segl.compiler.fingerprints import ALERT_KEY, alert_fingerprints
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
@@ -44,6 +47,7 @@ from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
+from segl.runtime.migration import stored_fingerprints
 from segl.runtime.store import StoredRuns
 
 if TYPE_CHECKING:
@@ -203,12 +207,15 @@ def decide(
     earlier: Sequence[AlertRow],
     later: dt.datetime | None = None,
     replaced: AlertRow | None = None,
+    continues: bool = True,
 ) -> AlertRow:
     """The alert's history row at `as_of`, given its leaves' readings and its committed
     rows before `as_of` (in as-of order). `later`: the as-of of its latest committed row
     after `as_of`: a run filling in the past makes no new notification (its firing is
     history). `replaced`: the row of `as_of` this run replaces, whose notification is
-    kept while the alert fires."""
+    kept while the alert fires. `continues`: whether the last of `earlier` is this
+    alert's state just before (not that of an edited condition, nor before a run without
+    the alert: `continued`)."""
     values = {leaf: readings[leaf].value for leaf in leaves(alert.condition) if leaf in readings}
     # a number that cannot be known (no reference run, a changed definition, a report the
     # engine cannot compute) makes the whole alert unknown, whatever the rest says (SPEC
@@ -216,7 +223,7 @@ def decide(
     truth = None if _cannot_be_known(alert, readings) else holds(alert.condition, values)
     state = FIRING if truth is True else OK if truth is False else UNKNOWN
     measured = sides(alert.condition, values)
-    previous = earlier[-1] if earlier else None
+    previous = earlier[-1] if earlier and continues else None
     firing_since: dt.datetime | None = None
     if state == FIRING:
         carried = previous.firing_since if previous and previous.state == FIRING else None
@@ -244,6 +251,31 @@ def decide(
         notification_id(project, alert.name, as_of) if notify else None,
         detail,
     )
+
+
+def continued(
+    alert: str,
+    fingerprint: str,
+    previous: AlertRow | None,
+    runs: Mapping[dt.datetime, Mapping[str, str] | None],
+    as_of: dt.datetime,
+) -> bool:
+    """Whether the alert's previous row is the state of the same alert just before the run
+    at `as_of`: every run from that row's on to `as_of` that kept alerts' fingerprints
+    (`runs`: each committed run's `definitions`) kept this alert's, unchanged. A run that
+    kept none (an older segl, a compiled script, a project without alerts then) says
+    nothing either way."""
+    if previous is None:
+        return False
+    key = ALERT_KEY + alert
+    for at, definitions in runs.items():
+        if not previous.as_of <= at < as_of or definitions is None:
+            continue
+        if any(k.startswith(ALERT_KEY) for k in definitions) and definitions.get(key) != (
+            fingerprint
+        ):
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- reading the history
@@ -586,12 +618,19 @@ class AlertRun:
                 earlier[row.alert].append(row)
         readings = self._readings(as_of)
         latest = {row.alert: row.as_of for row in history}  # in as-of order: the last
+        runs = {at: f.definitions for at, f in stored_fingerprints(self.engine, self.store).items()}
+        conditions = alert_fingerprints(self.project)
         for alert in self.alerts:
             after = latest.get(alert.name)
             later = after if after is not None and after > as_of else None
             replaced = next((r for r in history if (r.alert, r.as_of) == (alert.name, as_of)), None)
+            before = earlier[alert.name]
+            fingerprint = conditions[ALERT_KEY + alert.name]
+            continues = continued(
+                alert.name, fingerprint, before[-1] if before else None, runs, as_of
+            )
             row = decide(
-                self.project.name, alert, as_of, readings, earlier[alert.name], later, replaced
+                self.project.name, alert, as_of, readings, before, later, replaced, continues
             )
             self.outcomes.append(AlertOutcome(row, measured_op(alert.condition)))
             self.warnings += _stale_warning(alert, as_of, readings)

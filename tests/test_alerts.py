@@ -336,6 +336,53 @@ def test_rows_of_a_killed_run_are_not_read_and_are_replaced(
     assert few[-1].notification_id is not None
 
 
+def _firing(loaded: LoadedProject, engine: Engine, as_of: dt.datetime, *alerts: Alert) -> AlertRow:
+    """Run the rules with these alerts at `as_of`: the first alert's row."""
+    loaded.project = _with_alerts(*alerts)
+    summary = run_loaded(loaded, engine, as_of)
+    assert summary.alerts is not None
+    return summary.alerts[0].row
+
+
+def test_an_edited_or_restored_alert_starts_a_new_firing(
+    shop: tuple[LoadedProject, DuckDBEngine],
+) -> None:
+    """A firing carries over only from the same condition at the run before: an edited
+    condition, or an alert left out of a run and restored, fires anew and notifies."""
+    loaded, engine = shop
+    for as_of in RUNS[:2]:  # 0 active users at 11-12: few_active fires, notified
+        first = _firing(loaded, engine, as_of, FEW_ACTIVE)
+    assert (first.firing_since, first.notification_id is not None) == (RUNS[1], True)
+    retitled = dataclasses.replace(FEW_ACTIVE, title="Hardly any active users")
+    kept = _firing(loaded, engine, T(2026, 11, 13), retitled, HALF)
+    assert (kept.firing_since, kept.notification_id) == (RUNS[1], None)  # a title is no edit
+    edited = dataclasses.replace(FEW_ACTIVE, condition=Compare(CompareOp.LT, B, c(2)))
+    new = _firing(loaded, engine, T(2026, 11, 14), edited, HALF)
+    assert (new.firing_since, new.notification_id is not None) == (T(2026, 11, 14), True)
+    _firing(loaded, engine, T(2026, 11, 15), HALF)  # edited left out of this run
+    back = _firing(loaded, engine, T(2026, 11, 16), edited, HALF)
+    assert (back.firing_since, back.notification_id is not None) == (T(2026, 11, 16), True)
+    again = _firing(loaded, engine, RUNS[2], edited, HALF)  # and it goes on firing
+    assert (again.firing_since, again.notification_id) == (T(2026, 11, 16), None)
+
+
+def test_a_run_without_alert_fingerprints_breaks_no_firing() -> None:
+    """A run stored by an older segl or a compiled script kept no alert's fingerprint: it
+    says nothing about the alert, so the firing goes on across it."""
+    row = AlertRow(T(2026, 11, 1), "a", None, FIRING, 1.0, 0.0, None, T(2026, 11, 1), None, None)
+    runs: dict[dt.datetime, dict[str, str] | None] = {
+        T(2026, 11, 1): {"alert a": "f1", "t": "x"},
+        T(2026, 11, 2): {"t": "x"},  # a compiled script
+        T(2026, 11, 3): None,  # an older segl
+    }
+    assert alert_run.continued("a", "f1", row, runs, T(2026, 11, 4))
+    assert not alert_run.continued("a", "f2", row, runs, T(2026, 11, 4))  # edited
+    runs[T(2026, 11, 3)] = {"alert b": "f9"}  # a run of alerts without it
+    assert not alert_run.continued("a", "f1", row, runs, T(2026, 11, 4))
+    assert alert_run.continued("a", "f1", row, runs, T(2026, 11, 3))  # not yet before it
+    assert not alert_run.continued("a", "f1", None, runs, T(2026, 11, 4))
+
+
 def test_deliver_sends_each_notification_once(
     shop: tuple[LoadedProject, DuckDBEngine], tmp_path: Path
 ) -> None:

@@ -358,6 +358,28 @@ def test_alert_share_against_a_threshold_outside_0_to_100_percent(
     assert not segl_tables(warehouse)
 
 
+COUNTS = {
+    "size-below-0": ('alert a = size(buyer, "heavy") < 0\n', "0", "a size() < 0 is never"),
+    "users-at-least-0": ("alert a = users() >= 0\n", "0", "users() >= 0 is always"),
+    "reversed-size": ('alert a = -1 >= size(buyer, "heavy")\n', "-1", "a size() <= -1 is never"),
+}
+
+
+@pytest.mark.parametrize("rules,span,said", list(COUNTS.values()), ids=list(COUNTS))
+def test_alert_count_against_a_threshold_below_0(
+    cli: Cli, write_project: WriteProject, warehouse: Path, rules: str, span: str, said: str
+) -> None:
+    """A number of users is never below 0: `size(S) < 0` never fires and `users() >= 0`
+    always does; both were accepted while the same mistakes over shares were refused."""
+    text = FUNNEL + rules
+    root = project(write_project, text)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    block = located(result, text, span, "E0906")
+    assert said in block[0] and "true, the same answer at every run" in block[0]
+    assert any("at least 0" in line for line in block[3:]), block
+
+
 def test_alert_share_at_the_bounds_is_accepted(cli: Cli, write_project: WriteProject) -> None:
     rules = (
         'alert a = share(buyer, "heavy") >= 100%'

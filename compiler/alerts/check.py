@@ -268,12 +268,19 @@ class AlertChecker:
         self, op: CompareOp, value: model.AlertExpr, threshold: model.AlertExpr, node: ast.Expr
     ) -> bool:
         """`value op threshold` for a number known to lie in a range (a share, moved,
-        conversion or retained between 0% and 100%; a change of a count at least -100%)
-        and a constant threshold: False (E0906) when its answer is the same at every run
-        the value is known, instead of an alert that silently never (or always) fires."""
+        conversion or retained between 0% and 100%; a change of a count at least -100%; a
+        count at least 0) and a constant threshold: False (E0906) when its answer is the
+        same at every run the value is known, instead of an alert that silently never (or
+        always) fires."""
         if not isinstance(threshold, model.Const):
             return True
-        if isinstance(value, model.Share | model.Moved | model.ReportValue):
+        shown = f"{threshold.value * 100:g}%"
+        if isinstance(value, model.Users | model.Size):
+            low, high = 0.0, math.inf
+            what = "users()" if isinstance(value, model.Users) else "a size()"
+            hint = "a number of users is at least 0: e.g. size(S) < 1000 or users() < 1000"
+            shown = f"{threshold.value:g}"
+        elif isinstance(value, model.Share | model.Moved | model.ReportValue):
             low, high, what = 0.0, 1.0, "a share(), moved(), conversion() or retained()"
             hint = (
                 f"{what} is between 0% and 100%; to watch how it grows, use change(...): "
@@ -289,7 +296,7 @@ class AlertChecker:
             return True
         self.error(
             "E0906",
-            f"{what} {op.value} {threshold.value * 100:g}% is {'always' if answer else 'never'} "
+            f"{what} {op.value} {shown} is {'always' if answer else 'never'} "
             "true, the same answer at every run",
             node.span,
             hint,

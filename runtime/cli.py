@@ -64,6 +64,7 @@ from segl.runtime.project import (
 from segl.runtime.run import run_loaded, segl_version, store_of, verify_sources
 from segl.runtime.schedule import BadCadence, Cadence, Interrupted, Ran, Scheduler, StopSignals
 from segl.runtime.tables import plural, summary_text
+from segl.runtime.unreadable_times import unreadable_times
 
 DIALECTS = sorted(TARGETS)
 
@@ -1380,6 +1381,7 @@ def report(
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
         try:
             checked = _sources_or_fail(loaded, engine)
+            emit(unreadable_times(loaded, engine), loaded.texts)  # events a report misses
             store = store_of(loaded, engine)
             ran: dict[str, list[str]] = {c.name: [] for c in chosen}
             results = [

@@ -96,12 +96,17 @@ _CREATED_TYPES: dict[ColumnType, str] = {
 }
 
 
-def clickhouse_type_fits(declared: Type, engine_type: str) -> bool:
+def _unwrapped(engine_type: str) -> str:
+    """A column type without its Nullable(...) and LowCardinality(...)."""
     kind = engine_type.strip()
     while (wrapped := _WRAPPER.match(kind)) is not None:
         kind = wrapped.group(2).strip()
+    return kind
+
+
+def clickhouse_type_fits(declared: Type, engine_type: str) -> bool:
     pattern = _FITS.get(declared)
-    return pattern is None or bool(pattern.match(kind))
+    return pattern is None or bool(pattern.match(_unwrapped(engine_type)))
 
 
 def _string(value: str) -> str:
@@ -236,6 +241,9 @@ class ClickHouseEngineBase(Engine):
 
     def fits(self, declared: Type, engine_type: str) -> bool:
         return clickhouse_type_fits(declared, engine_type)
+
+    def holds_time_as_text(self, engine_type: str) -> bool:
+        return _unwrapped(engine_type) == "String"
 
     def joins_keys(self, engine_type: str, other: str) -> bool:
         # no common type of an integer and a float (NO_COMMON_TYPE in the JOIN's ON)

@@ -159,6 +159,9 @@ class SQLiteEngine(Engine):
         found = self.query(f"SELECT DISTINCT typeof({name}) FROM {source} WHERE {name} IS NOT NULL")
         return {str(kind) for (kind,) in found}
 
+    def holds_time_as_text(self, engine_type: str) -> bool:
+        return True  # any column holds any value
+
     def fits(self, declared: Type, engine_type: str) -> bool:
         pattern = _FITS.get(declared)
         if pattern is None or engine_type == "":  # no declared type: any value fits

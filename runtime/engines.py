@@ -207,6 +207,11 @@ class Engine(ABC):
     # how the engine names the type of an instant column (compiler/store.py Kind.INSTANT)
     instant_type: re.Pattern[str] = re.compile(r"TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ", re.I)
 
+    def holds_time_as_text(self, engine_type: str) -> bool:
+        """Whether a date or timestamp column of this engine type may hold text that reads
+        as no time (runtime/unreadable_times.py): not where the column's type is a time."""
+        return False
+
     def joins_keys(self, engine_type: str, other: str) -> bool:
         """Whether user keys of these two column types join (both numbers or both text,
         runtime/run.py checks first): on most engines they do."""

@@ -38,6 +38,7 @@ from segl.runtime.identity import IdentityStats, Resolution
 from segl.runtime.journeys import JourneyRun, JourneyStats
 from segl.runtime.project import LoadedProject
 from segl.runtime.results import RunResult
+from segl.runtime.unreadable_times import unreadable_times
 
 
 @dataclass
@@ -399,6 +400,7 @@ def run_loaded(
     summary.warnings = past_without_history(loaded, as_of) + future_as_of(loaded, as_of)
     summary.warnings += keyless_rows(loaded, counted.keyless)
     summary.warnings += inverted_versions(loaded, engine)
+    summary.warnings += unreadable_times(loaded, engine)
     summary.identity = done.identity
     if done.alerts is not None:
         done.alerts.keep_report_results(segl_version())

@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine
@@ -55,16 +56,24 @@ def _count_unreadable(
     expressions: list[exp.Expression] = []
     for name, kind in columns:
         raw = col(name, "t")
-        lost = exp.and_(
-            exp.Not(this=exp.Is(this=raw.copy(), expression=exp.null())),
-            exp.Is(this=target.read_column(raw.copy(), kind), expression=exp.null()),
-        )
-        one = exp.If(this=lost.copy(), true=exp.Literal.number(1))
-        expressions.append(exp.Sum(this=exp.Case(ifs=[one], default=exp.Literal.number(0))))
-        expressions.append(exp.Min(this=exp.Case(ifs=[exp.If(this=lost, true=raw.copy())])))
+        one, zero = exp.Literal.number(1), exp.Literal.number(0)
+        expressions.append(exp.Sum(this=_if_lost(target, raw, kind, one, zero)))
+        expressions.append(exp.Min(this=_if_lost(target, raw, kind, raw, exp.null())))
     query = exp.Select(expressions=expressions).from_(table_ref(source.table, "t"), copy=False)
     row = engine.query(render(query, target, pretty=False))[0]
     return [(int(row[i] or 0), row[i + 1]) for i in range(0, len(row), 2)]
+
+
+def _if_lost(
+    target: Target, raw: exp.Expression, kind: Type, then: exp.Expression, otherwise: exp.Expression
+) -> exp.Case:
+    """`then` where the value is not null and reads as no time, else `otherwise`: the cheap
+    tests first, so a CASE reads the value only where they do not decide."""
+    surely: list[exp.Expression] = [exp.Is(this=raw.copy(), expression=exp.null())]
+    surely += [t for t in [target.canonical_time(raw, kind)] if t is not None]
+    decided = [exp.If(this=test, true=otherwise.copy()) for test in surely]
+    unread = exp.Is(this=target.read_column(raw.copy(), kind), expression=exp.null())
+    return exp.Case(ifs=[*decided, exp.If(this=unread, true=then.copy())], default=otherwise)
 
 
 def _warning(

@@ -126,6 +126,11 @@ class Target:
             return self.cast(column, value_type)
         return column
 
+    def canonical_time(self, column: exp.Expression, value_type: Type) -> exp.Expression | None:
+        """A cheap test, true for a text time in the form segl writes (so surely read as a
+        time), on engines that keep times as text; None where there is none."""
+        return None
+
     # ------------------------------------------------------------ literals
     def number(self, value: int | float) -> exp.Expression:
         """A finite number (the checker rejects others)."""

@@ -19,8 +19,12 @@ from typing import Any
 import duckdb
 import pytest
 
+from segl.compiler.checker import ProjectConfig, check_programs
+from segl.dsl.diagnostics import Diagnostic
+from segl.dsl.parser import parse_program
 from segl.runtime.cli import main
 from segl.runtime.demo_data import DEMO_ANCHOR, build_demo_warehouse
+from segl.runtime.project import LoadedProject, Settings
 
 pytest_plugins = ["engine_fixtures"]
 
@@ -83,6 +87,26 @@ def segl_tables(path: Path) -> set[str]:
 
 def retail_sources() -> str:
     return (RETAIL / "sources.segl").read_text("utf-8")
+
+
+def loaded_rules(
+    rules: str,
+    name: str,
+    timezone: str = "UTC",
+    *,
+    file: str = "rules.segl",
+    first: Callable[[list[Diagnostic]], object] | None = None,
+) -> LoadedProject:
+    """One rule file's text checked as a project (universe `users`) and loaded as a run
+    loads it; `first` sees the diagnostics before a failed check fails the test (a
+    generator's `assume`)."""
+    program = parse_program(rules, file)
+    config = ProjectConfig(name=name, timezone=timezone, universe="users")
+    project, diagnostics = check_programs([program], config)
+    if first is not None:
+        first(diagnostics)
+    assert project is not None, (rules, [f"{d.code} {d.message}" for d in diagnostics])
+    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from conftest import loaded_rules
 from test_delivery import Receiver, receiver  # noqa: F401 - the fixture
 
 from segl.compiler import ir
@@ -32,17 +33,15 @@ from segl.compiler.alerts.model import (
     Size,
     Users,
 )
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp
 from segl.compiler.store import Store
 from segl.compiler.types import Type
-from segl.dsl.parser import parse_program
 from segl.runtime import alerts as alert_run
 from segl.runtime.alert_values import LeafValue as Reading
 from segl.runtime.alerts import FIRING, OK, UNKNOWN, AlertRow, decide, notification_id
 from segl.runtime.delivery import Delivery, Destination, RetryPolicy
 from segl.runtime.engines import DuckDBEngine, Engine
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.run import run_loaded, store_of
 from segl.runtime.tables import summary_text
 
@@ -237,11 +236,7 @@ segment active = orders_7d >= 1
 
 
 def _loaded() -> LoadedProject:
-    program = parse_program(RULES, "rules.segl")
-    config = ProjectConfig(name="shop", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(RULES, "shop")
 
 
 def _with_alerts(*alerts: Alert) -> ir.Project:
@@ -475,12 +470,10 @@ WEEKLY = [T(2026, 11, day) for day in (1, 8, 15, 22, 29)]
 
 
 def slide_loaded(*alerts: Alert, rules: str = SLIDE_RULES) -> LoadedProject:
-    program = parse_program(rules, "rules.segl")
-    config = ProjectConfig(name="shop", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    project = dataclasses.replace(project, alerts=Alerts(alerts))
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    loaded = loaded_rules(rules, "shop")
+    assert loaded.project is not None
+    loaded.project = dataclasses.replace(loaded.project, alerts=Alerts(alerts))
+    return loaded
 
 
 def slide_fill(engine: Engine) -> None:
@@ -551,12 +544,7 @@ def test_one_delivery_sends_journey_messages_and_alert_notifications(
     journey message and every notification arrives, oldest run first, each processed
     once per Idempotency-Key and recorded as delivered once."""
     receiver.mode, receiver.fail_first = "flaky", 1
-    program = parse_program(SLIDE_RULES + WINBACK, "rules.segl")
-    config = ProjectConfig(name="shop", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    project = dataclasses.replace(project, alerts=Alerts((SLIDE, SHRINKING)))
-    loaded = LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    loaded = slide_loaded(SLIDE, SHRINKING, rules=SLIDE_RULES + WINBACK)
     engine = DuckDBEngine()
     slide_fill(engine)
     for as_of in WEEKLY:

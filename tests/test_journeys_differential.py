@@ -17,20 +17,19 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import loaded_rules
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.journeys.model import payload_json
 from segl.compiler.types import Type
-from segl.dsl.parser import parse_program
+from segl.dsl.diagnostics import Diagnostic
 from segl.runtime.engines import Engine
 from segl.runtime.outbox import read_outbox
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.reference.journeys import simulate
 from segl.runtime.run import run_loaded, store_of
 
@@ -208,13 +207,12 @@ def scenarios(draw: st.DrawFn, groups: int = 1) -> Scenario:
 
 
 def loaded_of(scenario: Scenario) -> LoadedProject:
-    program = parse_program(scenario.rules, "rules.segl")
-    config = ProjectConfig(name="diff", timezone=scenario.timezone, universe="users")
-    project, diagnostics = check_programs([program], config)
-    # a window inside the quiet hours is refused (E0704): the generator may draw one
+    return loaded_rules(scenario.rules, "diff", scenario.timezone, first=no_quiet_windows)
+
+
+def no_quiet_windows(diagnostics: list[Diagnostic]) -> None:
+    """A window inside the quiet hours is refused (E0704): the generator may draw one."""
     assume(not any(d.code == "E0704" for d in diagnostics))
-    assert project is not None, (scenario.rules, [str(d) for d in diagnostics])
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
 
 
 COLUMNS = {

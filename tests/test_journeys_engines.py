@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from conftest import loaded_rules
 from test_journeys_run import RULES
 
 from segl.compiler import ir
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.store import Store
 from segl.compiler.types import Type
-from segl.dsl.parser import parse_program
 from segl.runtime.engines import Engine
 from segl.runtime.outbox import read_outbox
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.run import run_loaded, store_of
 
 T = dt.datetime
@@ -47,11 +45,7 @@ SCHEDULE = [
 
 
 def loaded_project(rules: str = RULES) -> LoadedProject:
-    program = parse_program(rules, "rules.segl")
-    config = ProjectConfig(name="shop", timezone="Asia/Shanghai", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(rules, "shop", "Asia/Shanghai")
 
 
 def load_tables(engine: Engine, project: ir.Project) -> None:

@@ -21,22 +21,20 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import loaded_rules
 from engine_fixtures import ENGINE_NAMES
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_journeys_differential import STARTS, SUPPRESSED, journeys, policies
+from test_journeys_differential import STARTS, SUPPRESSED, journeys, no_quiet_windows, policies
 
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.journeys.model import payload_json
 from segl.compiler.types import Type
-from segl.dsl.parser import parse_program
 from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.outbox import journey_report, read_outbox
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.reference.journeys import simulate
 from segl.runtime.run import run_loaded, store_of
 from segl.runtime.tables import summary_text
@@ -92,13 +90,7 @@ class Scenario:
 
 
 def loaded_of(rules: str, timezone: str = "UTC", generated: bool = False) -> LoadedProject:
-    program = parse_program(rules, "rules.segl")
-    config = ProjectConfig(name="merge", timezone=timezone, universe="users")
-    project, diagnostics = check_programs([program], config)
-    if generated:  # the generator may draw a window inside the quiet hours (E0704)
-        assume(not any(d.code == "E0704" for d in diagnostics))
-    assert project is not None, (rules, [str(d) for d in diagnostics])
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(rules, "merge", timezone, first=no_quiet_windows if generated else None)
 
 
 def load(engine: Engine, tables: dict[str, list[list[Any]]]) -> None:

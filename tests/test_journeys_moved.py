@@ -7,14 +7,13 @@ tests/test_journeys_differential.py draw such entries too, on every engine."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-from segl.compiler.checker import ProjectConfig, check_programs
+from conftest import loaded_rules
+
 from segl.compiler.types import Type
-from segl.dsl.parser import parse_program
 from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.outbox import read_outbox
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.reference.journeys import simulate
 from segl.runtime.run import run_loaded, store_of
 
@@ -56,11 +55,7 @@ RUNS = [T(2026, 11, 8), T(2026, 11, 15), T(2026, 11, 22)]
 
 
 def loaded(active: int = 2) -> LoadedProject:
-    program = parse_program(RULES.replace("{ACTIVE}", str(active)), "rules.segl")
-    config = ProjectConfig(name="tiers", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(RULES.replace("{ACTIVE}", str(active)), "tiers")
 
 
 def load(engine: Engine) -> None:
@@ -139,11 +134,9 @@ def test_a_person_re_keyed_between_the_runs_is_followed_to_its_move() -> None:
     device on 11-10, so from 11-15 they are one person keyed 'a1', casual that week. The
     person slid from active to casual and enters; under its old key it was no one's move
     (the stored layer was m5's, the current one a1's)."""
-    program = parse_program(IDENTITY_RULES, "rules.segl")
-    config = ProjectConfig(name="tiers", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    loaded_project = LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    loaded_project = loaded_rules(IDENTITY_RULES, "tiers")
+    project = loaded_project.project
+    assert project is not None
     orders = [
         ["m5", T(2026, 11, 3), 1.0],
         ["m5", T(2026, 11, 5), 1.0],

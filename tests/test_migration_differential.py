@@ -18,22 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
+from conftest import loaded_rules
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
 from segl.compiler.alerts.model import LEFT, NONE, Change, Leaf, Moved, Share, Size, Users
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.fingerprints import definition_fingerprints
 from segl.compiler.sqlgen import render, table_ref
 from segl.compiler.types import Type
-from segl.dsl.parser import parse_program
 from segl.runtime.alert_values import leaf_values
 from segl.runtime.engines import Engine
 from segl.runtime.migration import read_matrix, read_origin_row
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.reference import evaluate
 from segl.runtime.reference.identity import resolve, stale_keys
 from segl.runtime.reference.migration import reference_leaf_values, reference_matrix
@@ -150,11 +148,7 @@ def scenarios(draw: st.DrawFn, max_gaps: int = 4, max_users: int = 10) -> Scenar
 
 
 def loaded_of(scenario: Scenario) -> LoadedProject:
-    program = parse_program(scenario.rules, "rules.segl")
-    config = ProjectConfig(name="mig", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(scenario.rules, "mig")
 
 
 def leaves_of(scenario: Scenario) -> list[Leaf]:

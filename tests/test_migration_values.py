@@ -6,10 +6,9 @@ run and when a definition changed between the runs (docs/monitoring.md)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, loaded_rules
 from test_report_html import RULES, _tables
 
 from segl.compiler.alerts.model import Change, Leaf, Moved, ReportValue, Share, Size, Users
@@ -19,7 +18,7 @@ from segl.compiler.types import Type
 from segl.dsl.parser import parse_program
 from segl.runtime.alert_values import compute_leaf_values, keep_report_results, leaf_values
 from segl.runtime.engines import Engine, connect
-from segl.runtime.project import LoadedProject, Settings, load_project
+from segl.runtime.project import LoadedProject, load_project
 from segl.runtime.reference import evaluate
 from segl.runtime.reference.migration import reference_leaf_values
 from segl.runtime.report_command import read_results
@@ -44,11 +43,7 @@ layering spenders {
 
 
 def loaded_of(rules: str) -> LoadedProject:
-    program = parse_program(rules, "rules.segl")
-    config = ProjectConfig(name="vals", timezone="Asia/Shanghai", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [f"{d.code} {d.message}" for d in diagnostics]
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(rules, "vals", "Asia/Shanghai")
 
 
 def warehouse() -> tuple[Engine, dict[str, list[dict[str, Any]]]]:

@@ -6,17 +6,15 @@ time columns are typed refuse a text column before (E0604)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from conftest import loaded_rules
 from engine_fixtures import Providers
 
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import DiagnosticError
-from segl.dsl.parser import parse_program
 from segl.runtime.engines import DuckDBEngine
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.run import run_loaded
 from segl.runtime.unreadable_times import unreadable_times
 
@@ -37,11 +35,7 @@ EVENTS = [
 
 
 def _loaded() -> LoadedProject:
-    program = parse_program(RULES, "rules.segl")
-    config = ProjectConfig(name="shop", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, [str(d) for d in diagnostics]
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(RULES, "shop")
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "clickhouse"])

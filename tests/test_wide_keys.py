@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from conftest import loaded_rules
 from providers import clickhouse, duckdb
 
-from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.types import Type
-from segl.dsl.parser import parse_program
 from segl.runtime.assignments import run_sticky_experiment
 from segl.runtime.engines import Engine
 from segl.runtime.outbox import read_outbox
-from segl.runtime.project import LoadedProject, Settings
+from segl.runtime.project import LoadedProject
 from segl.runtime.run import run_loaded, store_of
 
 RULES = """
@@ -67,11 +65,7 @@ def load(name: str, engine: Engine, events: list[list[object]]) -> None:
 
 
 def loaded() -> LoadedProject:
-    program = parse_program(RULES, "rules.segl")
-    config = ProjectConfig(name="wide", timezone="UTC", universe="users")
-    project, diagnostics = check_programs([program], config)
-    assert project is not None, diagnostics
-    return LoadedProject(Path("."), Settings(config), [program], {}, [], project)
+    return loaded_rules(RULES, "wide")
 
 
 def test_journeys_and_assignments_keep_every_digit(wide: tuple[str, Engine]) -> None:

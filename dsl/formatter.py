@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import fields, is_dataclass
 
 from segl.dsl import ast
-from segl.dsl.diagnostics import source_lines
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, source_lines
 from segl.dsl.names import NAME
 from segl.dsl.parser import CONDITION_KEYWORDS, EXPRESSION_KEYWORDS, code_of
 
@@ -61,7 +62,12 @@ _AGO_AHEAD = re.compile(r"[ \t\r\n]+\w+[ \t\r\n]+ago\b")
 
 
 def format_program(program: ast.Program) -> str:
-    """A whole rule file: statements one blank line apart, trailing comments last."""
+    """A whole rule file: statements one blank line apart, trailing comments last.
+    DiagnosticError for a clause given twice: the tree keeps the first (the checker
+    refuses the rest), so the text would silently lose one and mean something else."""
+    repeated = repeated_clauses(program)
+    if repeated:
+        raise DiagnosticError(repeated)
     statements = program.statements
     blocks: list[str] = []
     if program.header_comments and statements:
@@ -79,6 +85,39 @@ def format_program(program: ast.Program) -> str:
     if trailing:
         blocks.append(_trailing(trailing, set(breaks)))
     return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+# the code the checker gives a clause given twice, by the node that keeps it
+_TWICE_CODES: dict[type, str] = {
+    ast.StepDef: "E0711",
+    ast.FunnelDef: "E0806",
+    ast.RetentionDef: "E0806",
+    ast.ExperimentDef: "E0806",
+    ast.AlertDef: "E0908",
+    ast.AlertCall: "E0908",
+}
+
+
+def repeated_clauses(node: object) -> list[Diagnostic]:
+    """Every clause given twice anywhere in a tree (the nodes' `repeated`)."""
+    found: list[Diagnostic] = []
+    if isinstance(node, tuple | list):
+        for item in node:
+            found += repeated_clauses(item)
+    elif is_dataclass(node) and not isinstance(node, type | Span):
+        for clause, span in getattr(node, "repeated", ()):
+            found.append(
+                Diagnostic(
+                    _TWICE_CODES.get(type(node), "E0711"),
+                    f"`{clause}` is given twice: segl fmt would keep only the first",
+                    span,
+                    ("keep one, then format (segl check says which one counts)",),
+                )
+            )
+        for item in fields(node):
+            if item.name != "repeated":
+                found += repeated_clauses(getattr(node, item.name))
+    return found
 
 
 def _trailing(comments: tuple[str, ...], breaks: set[int]) -> str:

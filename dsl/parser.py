@@ -748,14 +748,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def step_def(self, meta: Meta, items: list[Any]) -> ast.StepDef:
         name: Token = items[0]
-        timings = [item for item in items if isinstance(item, _Timing)]
-        found: dict[str, Any] = {}
-        repeated: list[tuple[str, Span]] = []
-        for timing in timings:
-            if timing.clause in found:
-                repeated.append((timing.clause, timing.span))
-                continue
-            found[timing.clause] = timing.value
+        found, repeated = _first_of_each([item for item in items if isinstance(item, _Timing)])
         rest = [item for item in items[1:] if not isinstance(item, _Timing)]
         channel: Token = rest[0]
         payload = next((item.items for item in rest if isinstance(item, _Payload)), ())
@@ -772,7 +765,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             condition,
             span=_span(self.file, meta),
             channel_span=_span(self.file, channel),
-            repeated=tuple(repeated),
+            repeated=repeated,
         )
 
     def _percent(self, number: Token, sign: Token) -> str:
@@ -1119,13 +1112,17 @@ class _Dimensions:
     items: tuple[ast.Dimension, ...]
 
 
+# a clause's name in a diagnostic where it is not its keyword
+_CLAUSE_SHOWN = {"days": "on weekend` / `on weekdays"}
+
+
 def _first_of_each(options: list[_Timing]) -> tuple[dict[str, Any], tuple[tuple[str, Span], ...]]:
     """Clauses by name, the first of each kind; the repeated ones for the checker."""
     found: dict[str, Any] = {}
     repeated: list[tuple[str, Span]] = []
     for option in options:
         if option.clause in found:
-            repeated.append((option.clause, option.span))
+            repeated.append((_CLAUSE_SHOWN.get(option.clause, option.clause), option.span))
         else:
             found[option.clause] = option.value
     return found, tuple(repeated)

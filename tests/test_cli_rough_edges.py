@@ -29,7 +29,10 @@ from conftest import (
     REPO,
     RETAIL,
     Result,
+    assert_caret_under,
     db_url,
+    diagnostic_block,
+    locate,
     output_tables,
     table_names,
 )
@@ -965,3 +968,38 @@ def test_an_output_path_under_the_home_folder(
     assert reported.code == 0, reported.output
     assert json.loads((home / "r.json").read_text("utf-8"))
     assert not (tmp_path / "~").exists()
+
+
+JOURNEY_OF = 'journey j {{\n    enter on events\n    step s {}: send sms "t"\n}}\n'
+TWICE = {
+    "step-days": (JOURNEY_OF.format("on weekend on weekdays"), "on weekdays", "E0711",
+                  "`on weekend` / `on weekdays` is given twice"),
+    "step-after": (JOURNEY_OF.format("after 1 day after 2 days"), "after 2 days", "E0711",
+                   "`after` is given twice"),
+    "retention-by": ("retention r {\n    cohort first events\n    return events\n    by day\n"
+                     "    by week\n    periods 3\n}\n", "by week", "E0806", "`by` is given twice"),
+    "alert-cooldown": ("alert a = users() > 1 cooldown 1 day cooldown 2 days\n",
+                       "cooldown 2 days", "E0908", "`cooldown` is given twice"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("rules", "span", "code", "said"), list(TWICE.values()), ids=list(TWICE))
+def test_fmt_never_drops_a_clause_given_twice(
+    cli: Cli, write_project: Callable[..., Path], rules: str, span: str, code: str, said: str
+) -> None:
+    """The tree keeps a repeated clause's first; fmt wrote only that one, so a file check
+    refused became one it accepts, meaning something else (a fuzzing probe). fmt refuses
+    such a file, at the repeated clause, and leaves it as it was."""
+    sources = 'source users from table "users" key user_id { user_id: number }\n'
+    sources += 'source events from table "events" user user_id time ts { name: string }\n'
+    text = sources + rules
+    root = write_project({"segl.toml": '[project]\nname = "twice"\n', "rules.segl": text})
+    for arguments in (("fmt", root), ("fmt", "--check", root)):
+        result = cli(*arguments)
+        assert result.code == 1, result.output
+        where = f"{root / 'rules.segl'}:{locate(text, span)[0]}:"
+        block = diagnostic_block(result.err, where)
+        assert f"{code} {said}: segl fmt would keep only the first" in block[0], block
+        assert_caret_under(block, span)
+        assert (root / "rules.segl").read_text("utf-8") == text
+    assert code in cli("check", root).err

@@ -246,7 +246,7 @@ def test_a_step_without_timing_is_due_at_entry() -> None:
 def test_repeated_timing_clauses_are_kept_for_the_checker() -> None:
     found = step('step s after 1 day after 2 days on weekend on weekdays: send push "t"')
     assert (found.after, found.days) == (day(1), "weekend")  # the first one counts
-    assert [clause for clause, _ in found.repeated] == ["after", "days"]
+    assert [clause for clause, _ in found.repeated] == ["after", "on weekend` / `on weekdays"]
 
 
 def test_payload_items_and_condition() -> None:

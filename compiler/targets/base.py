@@ -38,6 +38,15 @@ def dtype(kind: exp.DType) -> exp.DataType:
     return exp.DataType(this=kind)
 
 
+# an operand of more nodes than this is computed once where an operation would repeat it
+# (the exact remainder on PostgreSQL and ClickHouse): a column read as a double is about ten
+LARGE_OPERAND = 40
+
+
+def large_operand(value: exp.Expression) -> bool:
+    return any(index >= LARGE_OPERAND for index, _ in enumerate(value.walk()))
+
+
 def fn(name: str, *args: exp.Expression) -> exp.Expression:
     """A function call the target is known to have, by its own name."""
     return exp.Anonymous(this=name, expressions=list(args))

@@ -17,7 +17,7 @@ import datetime as dt
 from sqlglot import exp
 
 from segl.compiler.store import Kind
-from segl.compiler.targets.base import Target, fn, quoted_table
+from segl.compiler.targets.base import Target, fn, large_operand, quoted_table
 from segl.compiler.types import Type
 
 # Settings every segl query needs to mean what segl means; the engine sets them for its
@@ -127,7 +127,16 @@ class ClickHouse(Target):
 
     # ------------------------------------------------------------ time
     def modulo(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
-        # ClickHouse's remainder by an infinite divisor is NaN; fmod gives the dividend
+        # ClickHouse's remainder by an infinite divisor is NaN; fmod gives the dividend.
+        # Each operand is read three times: a large one (another remainder) is computed
+        # once, as a lambda's argument, so nesting grows the SQL by a constant (ClickHouse
+        # has no correlated subquery)
+        if large_operand(left) or large_operand(right):
+            names = [exp.to_identifier("_mx"), exp.to_identifier("_my")]
+            body = self.modulo(exp.column("_mx"), exp.column("_my"))
+            arrays = [exp.Array(expressions=[value]) for value in (left, right)]
+            mapped = fn("arrayMap", exp.Lambda(this=body, expressions=names), *arrays)
+            return fn("arrayElement", mapped, exp.Literal.number(1))
         infinite = exp.and_(fn("isInfinite", right.copy()), fn("isFinite", left.copy()))
         return exp.Case(
             ifs=[exp.If(this=infinite, true=left.copy())], default=super().modulo(left, right)

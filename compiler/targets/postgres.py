@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from segl.compiler.targets.base import Target, fn
+from segl.compiler.targets.base import Target, fn, large_operand
 from segl.compiler.types import Type
 
 # Simple expressions that take a COLLATE clause without parentheses
@@ -35,7 +35,13 @@ class Postgres(Target):
         read exactly from its IEEE bits as M * 2^E, both are scaled by 2^-min(E) to whole
         numerics, and their numeric remainder (below 2^53) is scaled back: exact, as C's
         fmod. A zero divisor gives null, an infinite dividend NaN, an infinite divisor the
-        dividend."""
+        dividend. The reading repeats each operand about thirty times: a large one (another
+        remainder: `x % 7 % 5`) is computed once, in a scalar subquery, so that nesting
+        grows the SQL by a constant, not by a factor."""
+        if large_operand(left) or large_operand(right):
+            operands = exp.select(left.as_("x"), right.as_("y")).subquery("_mod")
+            once = self.modulo(exp.column("x", "_mod"), exp.column("y", "_mod"))
+            return exp.Subquery(this=exp.select(once).from_(operands))
         x, y = _exact_double(left), _exact_double(right)
         low = exp.Least(this=x.exponent, expressions=[y.exponent.copy()], ignore_nulls=True)
         whole_x = _scaled(x, low)

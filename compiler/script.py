@@ -21,7 +21,7 @@ from segl.compiler.framing import Frame
 from segl.compiler.identity import IdentitySql
 from segl.compiler.plan import Plan, build_plan
 from segl.compiler.sqlgen import USER, aliased, build_query, build_result_query, col, render
-from segl.compiler.sqlgen.nodes import and_all
+from segl.compiler.sqlgen.nodes import and_all, union_all
 from segl.compiler.store import DEFAULT_PREFIX, Column, Kind, Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.targets.base import quoted_table
@@ -153,7 +153,8 @@ class CompiledRun:
         if rows:
             names = [exp.to_identifier(name, quoted=True) for name in table.names]
             schema = exp.Schema(this=quoted_table(table.name), expressions=names)
-            insert = exp.Insert(this=schema, expression=_union(rows))
+            grouped = union_all(rows, self.target.max_compound_terms)
+            insert = exp.Insert(this=schema, expression=grouped)
         replaced = match if match is not None else self.match_run(table)
         return self.target.replace_rows(table.name, setup, replaced, insert)
 
@@ -357,13 +358,6 @@ class CompiledRun:
             ),
         ]
         return self.frame.script(header, self.body_sql())
-
-
-def _union(selects: Sequence[exp.Query]) -> exp.Query:
-    result = selects[0]
-    for select in selects[1:]:
-        result = exp.Union(this=result, expression=select, distinct=False)
-    return result
 
 
 def compile_run(

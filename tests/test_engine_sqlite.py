@@ -557,3 +557,37 @@ def test_lock_timeout_is_how_long_a_held_file_is_waited_for(tmp_path: Path) -> N
     finally:
         holder.close()
         engine.close()
+
+
+def test_more_segments_layerings_and_periods_than_one_union_may_join() -> None:
+    """SQLite joins at most 500 SELECTs in one UNION ALL: 501 segments or layerings (their
+    rows are one union per table) and a retention of 501 periods were refused at run time
+    ("too many terms in compound SELECT"; a fuzzing probe). Unions are built of groups."""
+    from conftest import loaded_rules
+
+    from segl.runtime.reports import run_retention
+    from segl.runtime.run import run_loaded
+
+    count = 501
+    rules = 'source users from table "users" key user_id { user_id: number  balance: number }\n'
+    rules += 'source orders from table "orders" user user_id time ts { amount: number }\n'
+    rules += "".join(f"segment s{i} = users.balance > {i}\n" for i in range(count))
+    layering = "layering l{0} {{ hi when users.balance > {0}\n lo otherwise }}\n"
+    rules += "".join(layering.format(i) for i in range(count))
+    rules += f"retention r {{ cohort first orders return orders by day periods {count} }}\n"
+    loaded = loaded_rules(rules, "wide")
+    engine = SQLiteEngine()
+    engine.create_table(
+        "users", [("user_id", Type.NUMBER), ("balance", Type.NUMBER)], [[1, 250], [2, 700]]
+    )
+    orders = [[1, dt.datetime(2025, 1, 1), 1.0], [1, dt.datetime(2026, 5, 1), 1.0]]
+    columns = [("user_id", Type.NUMBER), ("ts", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+    engine.create_table("orders", columns, orders)
+    summary = run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
+    assert sum(summary.segment_sizes.values()) == 250 + count
+    assert len(summary.layer_counts) == count
+    assert engine.query('SELECT COUNT(*) FROM "segl_wide_layers"') == [(2 * count,)]
+    assert loaded.project is not None
+    result = run_retention(engine, loaded.project, "r", dt.datetime(2026, 11, 1))
+    cells = result["cohorts"][0]["retained"]
+    assert len(cells) == count and cells[484] == sum(cells) == 1  # 2026-05-01: day 485

@@ -39,7 +39,16 @@ from segl.compiler.ops import CompareOp, LogicOp
 from segl.compiler.plan import build_plan
 from segl.compiler.reports import model
 from segl.compiler.sqlgen.expressions import ExprCompiler
-from segl.compiler.sqlgen.nodes import USER, aliased, and_all, col, cte_ref, ident, table_ref
+from segl.compiler.sqlgen.nodes import (
+    USER,
+    aliased,
+    and_all,
+    col,
+    cte_ref,
+    ident,
+    table_ref,
+    union_all,
+)
 from segl.compiler.sqlgen.query import QueryBuilder, id_text
 from segl.compiler.store import Kind
 from segl.compiler.targets import Target, TargetError
@@ -933,10 +942,7 @@ def retention_query(
         exp.Select(expressions=[aliased(exp.Literal.number(k), "k")])
         for k in range(1, retention.periods + 1)
     ]
-    periods: exp.Query = ks[0]
-    for k_select in ks[1:]:
-        periods = exp.Union(this=periods, expression=k_select, distinct=False)
-    q.add("ks", periods)
+    q.add("ks", union_all(ks, target.max_compound_terms))
     if gaps is None:
         _member_cells(q, retention)
     else:

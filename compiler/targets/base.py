@@ -84,6 +84,9 @@ class Target:
     # ... AS ENUM), which compares and sorts by its declared order: read as text (a cast
     # of a text column to text costs nothing). ClickHouse's Enum: ClickHouse.read_column
     enum_columns: ClassVar[bool] = False
+    # the most SELECTs one UNION ALL may join (None: no practical limit); longer unions are
+    # built of groups (sqlgen.nodes.union_all)
+    max_compound_terms: ClassVar[int | None] = None
     # what the target cannot do (registry entries name what they need)
     limits: ClassVar[Mapping[Capability, Limit]] = {}
 

@@ -68,8 +68,10 @@ def _name_problems(project: ir.Project, target: Target, prefix: str) -> list[Dia
             f"{limit} bytes of a name",
             span,
             (
-                "choose a shorter name (tag names and the project's name make table and "
-                "column names)",
+                "choose a shorter tag name (it is a column's name)"
+                if span is not None
+                else "shorten the project's `name` or the `[output] prefix` in segl.toml: "
+                "they make the table names",
             ),
         )
         for name, span in names

@@ -242,6 +242,8 @@ class ClickHouseEngineBase(Engine):
     def fits(self, declared: Type, engine_type: str) -> bool:
         return clickhouse_type_fits(declared, engine_type)
 
+    times_as_text = True
+
     def holds_time_as_text(self, engine_type: str) -> bool:
         return _unwrapped(engine_type) == "String"
 

@@ -159,6 +159,8 @@ class SQLiteEngine(Engine):
         found = self.query(f"SELECT DISTINCT typeof({name}) FROM {source} WHERE {name} IS NOT NULL")
         return {str(kind) for (kind,) in found}
 
+    times_as_text = True
+
     def holds_time_as_text(self, engine_type: str) -> bool:
         return True  # any column holds any value
 

@@ -207,9 +207,13 @@ class Engine(ABC):
     # how the engine names the type of an instant column (compiler/store.py Kind.INSTANT)
     instant_type: re.Pattern[str] = re.compile(r"TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ", re.I)
 
+    # whether any time column may hold text (runtime/unreadable_times.py): no, where a
+    # time column's type is a time (a text column is E0604)
+    times_as_text = False
+
     def holds_time_as_text(self, engine_type: str) -> bool:
         """Whether a date or timestamp column of this engine type may hold text that reads
-        as no time (runtime/unreadable_times.py): not where the column's type is a time."""
+        as no time."""
         return False
 
     def joins_keys(self, engine_type: str, other: str) -> bool:

@@ -25,6 +25,8 @@ def unreadable_times(loaded: LoadedProject, engine: Engine) -> list[Diagnostic]:
     """One warning per date or timestamp column holding values the engine reads as null."""
     assert loaded.project is not None
     found: list[Diagnostic] = []
+    if not engine.times_as_text:  # not even a look at the catalog
+        return found
     for source in loaded.project.sources:
         columns = _text_time_columns(engine, source)
         if not columns:

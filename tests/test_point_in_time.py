@@ -17,6 +17,7 @@ from conftest import Result, db_url
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.plan import build_plan, describe
+from segl.compiler.timeutil import now_in
 from segl.dsl.diagnostics import Diagnostic
 from segl.dsl.formatter import format_program
 from segl.dsl.parser import parse_program
@@ -361,6 +362,13 @@ def test_a_past_run_says_which_profiles_have_no_history(
     assert "membership" not in past.err  # a history is read as it was
     now = cli("run", root, "--db", db_url(warehouse))
     assert now.code == 0 and "W0601" not in now.err
+    # hours ago is the past too (it was a day: yesterday's run was silent); a scheduled
+    # run a few minutes after its as-of is not
+    clock = now_in("UTC")
+    for back, warned in ((dt.timedelta(hours=3), True), (dt.timedelta(minutes=5), False)):
+        as_of = f"{clock - back:%Y-%m-%d %H:%M:%S}"
+        ran = cli("run", root, "--db", db_url(warehouse), "--as-of", as_of)
+        assert ran.code == 0 and ("W0601" in ran.err) is warned, (back, ran.err)
 
 
 def test_a_history_universe_is_not_said_to_lack_a_created_column(

@@ -257,7 +257,12 @@ def _whole_spark(kind: type[exp.Floor] | type[exp.Ceil]) -> SqlBuilder:
     return build
 
 
-def _extreme_sql(kind: type[exp.Greatest] | type[exp.Least]) -> SqlBuilder:
+def _extreme_sql(kind: type[exp.Greatest] | type[exp.Least], skip_nulls: bool = True) -> SqlBuilder:
+    """GREATEST / LEAST under the null guard SQL generation adds (sql_strict=False): no
+    argument is null there. `skip_nulls=False` for SQLite, whose MAX(a, b, ...) is then
+    GREATEST, where sqlglot's emulation of a null-skipping one repeats every argument
+    once per argument (120 arguments: 821 KB of SQL)."""
+
     def build(call: SqlCall) -> exp.Expression:
         args = [call.widened(i) for i in range(len(call.args))]
         if call.result is Type.STRING:
@@ -266,7 +271,7 @@ def _extreme_sql(kind: type[exp.Greatest] | type[exp.Least]) -> SqlBuilder:
             # one type for all: ClickHouse has no common type of a count (UInt64) and a
             # Float64, nor of a Date32 and a DateTime64
             args = [call.target.cast(arg, call.result) for arg in args]
-        return kind(this=args[0], expressions=args[1:], ignore_nulls=True)
+        return kind(this=args[0], expressions=args[1:], ignore_nulls=skip_nulls)
 
     return build
 
@@ -497,6 +502,7 @@ FUNCTIONS: dict[str, Function] = {
             sql_strict=False,
             compares=True,
             repeats_arguments=True,
+            overrides={"sqlite": _extreme_sql(exp.Greatest, skip_nulls=False)},
         ),
         Function(
             "least",
@@ -510,6 +516,7 @@ FUNCTIONS: dict[str, Function] = {
             sql_strict=False,
             compares=True,
             repeats_arguments=True,
+            overrides={"sqlite": _extreme_sql(exp.Least, skip_nulls=False)},
         ),
         Function(
             "coalesce",

@@ -31,6 +31,7 @@ from segl.compiler.sqlgen.nodes import (
     cte_ref,
     subquery,
     table_ref,
+    union_all,
 )
 from segl.compiler.sqlgen.query import id_text, profile_visibility
 from segl.compiler.store import IDENTITY_WORK, Store
@@ -64,12 +65,9 @@ def _distinct(query: exp.Select) -> exp.Select:
 
 def _union(selects: Sequence[exp.Select], distinct: bool = False) -> exp.Query:
     """UNION ALL of the selects, or UNION (their distinct rows)."""
-    if len(selects) == 1:
-        return _distinct(selects[0]) if distinct else selects[0]
-    result: exp.Query = selects[0]
-    for select in selects[1:]:
-        result = exp.Union(this=result, expression=select, distinct=distinct)
-    return result
+    if len(selects) == 1 and distinct:
+        return _distinct(selects[0])
+    return union_all(selects, distinct=distinct)
 
 
 @dataclass(frozen=True)

@@ -322,10 +322,16 @@ class ReportRuns:
 
 
 def compute_leaf_values(
-    engine: Engine, store: Store, project: ir.Project, as_of: dt.datetime, leaves: Sequence[Leaf]
+    engine: Engine,
+    store: Store,
+    project: ir.Project,
+    as_of: dt.datetime,
+    leaves: Sequence[Leaf],
+    stored: Mapping[dt.datetime, RunFingerprints] | None = None,
 ) -> tuple[dict[Leaf, LeafValue], ReportRuns]:
-    """Every leaf at the run at `as_of`, and the report results computed for it."""
-    fingerprints = dict(read_fingerprints(engine, store))
+    """Every leaf at the run at `as_of`, and the report results computed for it. `stored`:
+    the stored runs' fingerprints, when the caller has read them already."""
+    fingerprints = dict(stored if stored is not None else read_fingerprints(engine, store))
     # this run's own fingerprints are the rules' (its run log row may not be written yet)
     fingerprints[as_of] = RunFingerprints(
         ir.fingerprint(project), definition_fingerprints(project), project.timezone

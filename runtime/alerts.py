@@ -47,7 +47,7 @@ from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
-from segl.runtime.migration import stored_fingerprints
+from segl.runtime.migration import RunFingerprints, stored_fingerprints
 from segl.runtime.store import StoredRuns
 
 if TYPE_CHECKING:
@@ -616,9 +616,10 @@ class AlertRun:
         for row in history:
             if row.as_of < as_of:
                 earlier[row.alert].append(row)
-        readings = self._readings(as_of)
+        stored = stored_fingerprints(self.engine, self.store)  # the leaves' and `continued`'s
+        readings = self._readings(as_of, stored)
         latest = {row.alert: row.as_of for row in history}  # in as-of order: the last
-        runs = {at: f.definitions for at, f in stored_fingerprints(self.engine, self.store).items()}
+        runs = {at: f.definitions for at, f in stored.items()}
         conditions = alert_fingerprints(self.project)
         for alert in self.alerts:
             after = latest.get(alert.name)
@@ -638,7 +639,9 @@ class AlertRun:
         self._stage([o.row for o in self.outcomes])
         return NOOP
 
-    def _readings(self, as_of: dt.datetime) -> Mapping[Leaf, LeafValue]:
+    def _readings(
+        self, as_of: dt.datetime, stored: Mapping[dt.datetime, RunFingerprints]
+    ) -> Mapping[Leaf, LeafValue]:
         wanted: list[Leaf] = []
         for alert in self.alerts:
             wanted += [leaf for leaf in leaves(alert.condition) if leaf not in wanted]
@@ -646,7 +649,7 @@ class AlertRun:
 
         written = RunWritten(self.project, self.store.prefix, self.store.ascii_names, self.target)
         found, self.report_runs = compute_leaf_values(
-            self.engine, written, self.project, as_of, wanted
+            self.engine, written, self.project, as_of, wanted, stored
         )
         return found
 

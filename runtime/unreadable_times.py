@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.sqlgen import col, render, table_ref
+from segl.compiler.sqlgen import aliased, col, render, table_ref
+from segl.compiler.sqlgen.nodes import subquery
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, Severity
@@ -53,29 +54,32 @@ def _text_time_columns(engine: Engine, source: ir.Source) -> list[tuple[str, Typ
 def _count_unreadable(
     engine: Engine, source: ir.Source, columns: list[tuple[str, Type]]
 ) -> list[tuple[int, object]]:
-    """Per column: the rows with a value read as null, and the smallest such value."""
+    """Per column: the rows with a value read as null, and the smallest such value; each
+    row's value is tested once (a flag per column), then counted and compared."""
     target = engine.target
-    expressions: list[exp.Expression] = []
-    for name, kind in columns:
-        raw = col(name, "t")
-        one, zero = exp.Literal.number(1), exp.Literal.number(0)
-        expressions.append(exp.Sum(this=_if_lost(target, raw, kind, one, zero)))
-        expressions.append(exp.Min(this=_if_lost(target, raw, kind, raw, exp.null())))
-    query = exp.Select(expressions=expressions).from_(table_ref(source.table, "t"), copy=False)
+    flags: list[exp.Expression] = []
+    totals: list[exp.Expression] = []
+    for index, (name, kind) in enumerate(columns):
+        raw, flag = col(name, "t"), f"_lost{index}"
+        flags += [raw.copy(), aliased(_lost(target, raw, kind), flag)]
+        lost = exp.EQ(this=col(flag), expression=exp.Literal.number(1))
+        totals.append(exp.Sum(this=col(flag)))
+        totals.append(exp.Min(this=exp.Case(ifs=[exp.If(this=lost, true=col(name))])))
+    rows = exp.Select(expressions=flags).from_(table_ref(source.table, "t"), copy=False)
+    query = exp.Select(expressions=totals).from_(subquery(rows, "f"), copy=False)
     row = engine.query(render(query, target, pretty=False))[0]
     return [(int(row[i] or 0), row[i + 1]) for i in range(0, len(row), 2)]
 
 
-def _if_lost(
-    target: Target, raw: exp.Expression, kind: Type, then: exp.Expression, otherwise: exp.Expression
-) -> exp.Case:
-    """`then` where the value is not null and reads as no time, else `otherwise`: the cheap
-    tests first, so a CASE reads the value only where they do not decide."""
+def _lost(target: Target, raw: exp.Expression, kind: Type) -> exp.Case:
+    """1 where the value is not null and reads as no time, else 0: the cheap tests first,
+    so a CASE reads the value only where they do not decide."""
+    zero, one = exp.Literal.number(0), exp.Literal.number(1)
     surely: list[exp.Expression] = [exp.Is(this=raw.copy(), expression=exp.null())]
     surely += [t for t in [target.canonical_time(raw, kind)] if t is not None]
-    decided = [exp.If(this=test, true=otherwise.copy()) for test in surely]
+    decided = [exp.If(this=test, true=zero.copy()) for test in surely]
     unread = exp.Is(this=target.read_column(raw.copy(), kind), expression=exp.null())
-    return exp.Case(ifs=[*decided, exp.If(this=unread, true=then.copy())], default=otherwise)
+    return exp.Case(ifs=[*decided, exp.If(this=unread, true=one)], default=zero)
 
 
 def _warning(

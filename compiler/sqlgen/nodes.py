@@ -61,20 +61,24 @@ def subquery(query: exp.Query, alias: str) -> exp.Subquery:
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
-def union_all(selects: Sequence[exp.Query], most: int | None = None) -> exp.Query:
-    """The rows of every query, UNION ALL; with `most`, no union joins more SELECTs than
-    that (SQLite refuses more than 500): groups of `most`, each read as a subquery."""
+def union_all(
+    selects: Sequence[exp.Query], most: int | None = None, distinct: bool = False
+) -> exp.Query:
+    """The rows of every query, UNION ALL (`distinct`: UNION); with `most`, no union joins
+    more SELECTs than that (SQLite refuses more than 500): groups of `most`, each read as
+    a subquery."""
     if most is not None and len(selects) > most:
-        groups = [union_all(selects[i : i + most]) for i in range(0, len(selects), most)]
+        step = range(0, len(selects), most)
+        groups = [union_all(selects[i : i + most], distinct=distinct) for i in step]
         star = exp.Star()
         grouped = [
             exp.Select(expressions=[star.copy()]).from_(subquery(group, f"_g{index}"), copy=False)
             for index, group in enumerate(groups)
         ]
-        return union_all(grouped, most)
+        return union_all(grouped, most, distinct)
     result = selects[0]
     for select in selects[1:]:
-        result = exp.Union(this=result, expression=select, distinct=False)
+        result = exp.Union(this=result, expression=select, distinct=distinct)
     return result
 
 

@@ -56,6 +56,7 @@ class ProjectConfig:
     timezone: str = "UTC"
     universe: str | None = None
     channels: tuple[str, ...] = ()  # journey channels beyond SPEC's ten (segl.toml)
+    universe_span: Span | None = None  # where segl.toml names the universe
 
 
 def _hint_for_aggregating(source: str, column: str, column_type: Type) -> str:
@@ -470,7 +471,7 @@ class _Checker:
                 self.error(
                     "E0309",
                     f"universe '{wanted}' (segl.toml) is not a profile source",
-                    None,
+                    self.config.universe_span,
                     *did_you_mean(wanted, profiles),
                     "a profile source is declared with `key`: source users from table ... key id",
                 )

@@ -30,7 +30,9 @@ def _nodes(project: ir.Project) -> Iterator[tuple[ir.Expr, Span]]:
                 yield node, node.span if node.span.line else definition.span
 
 
-def target_problems(project: ir.Project, target: Target, prefix: str) -> list[Diagnostic]:
+def target_problems(
+    project: ir.Project, target: Target, prefix: str, names_at: Span | None = None
+) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     seen: set[tuple[str, Capability, int, int]] = set()
     for node, span in _nodes(project):
@@ -49,18 +51,23 @@ def target_problems(project: ir.Project, target: Target, prefix: str) -> list[Di
                 code, severity = "E0501", Severity.ERROR
             hint = f"{limit.reason}; see docs/engines.md"
             problems.append(Diagnostic(code, f"{message}", span, (hint,), severity))
-    return problems + _name_problems(project, target, prefix)
+    return problems + _name_problems(project, target, prefix, names_at)
 
 
-def _name_problems(project: ir.Project, target: Target, prefix: str) -> list[Diagnostic]:
+def _name_problems(
+    project: ir.Project, target: Target, prefix: str, names_at: Span | None
+) -> list[Diagnostic]:
     """Names the target would cut short (PostgreSQL keeps 63 bytes of an identifier and
-    silently drops the rest, so two long tag names could become one column)."""
+    silently drops the rest, so two long tag names could become one column). A result
+    table's name is pointed at where segl.toml sets the project's name or the prefix
+    (`names_at`; None when neither is written there)."""
     limit = target.max_identifier_bytes
     if limit is None:
         return []
     store = Store(project, prefix, target.ascii_table_names)
-    names: list[tuple[str, Span | None]] = [(name, None) for name in store.every_table_name]
-    names += [(tag.name, tag.span) for tag in project.tags]
+    tables = [(name, names_at, False) for name in store.every_table_name]
+    names: list[tuple[str, Span | None, bool]] = [*tables]
+    names += [(tag.name, tag.span, True) for tag in project.tags]
     return [
         Diagnostic(
             "E0501",
@@ -69,11 +76,11 @@ def _name_problems(project: ir.Project, target: Target, prefix: str) -> list[Dia
             span,
             (
                 "choose a shorter tag name (it is a column's name)"
-                if span is not None
+                if is_tag
                 else "shorten the project's `name` or the `[output] prefix` in segl.toml: "
                 "they make the table names",
             ),
         )
-        for name, span in names
+        for name, span, is_tag in names
         if len(name.encode()) > limit
     ]

@@ -577,7 +577,8 @@ def dialect_problems(
     """What the target lacks for the project: from the IR (with places in the rule files),
     then anything only building the SQL finds (at the as-of, or now)."""
     project = project_of(loaded)
-    problems = target_problems(project, target, loaded.settings.table_prefix)
+    settings = loaded.settings
+    problems = target_problems(project, target, settings.table_prefix, settings.table_names_span)
     if any(p.is_error for p in problems):
         return problems
     try:
@@ -593,7 +594,10 @@ def runnable_on(loaded: LoadedProject, dialect: str) -> Target:
     """The dialect's target, once the project needs nothing it cannot run: E0501 at each
     construct it lacks (exit 1); warnings for what only segl's own engine supplies."""
     target = get_target(dialect)
-    problems = target_problems(project_of(loaded), target, loaded.settings.table_prefix)
+    settings = loaded.settings
+    problems = target_problems(
+        project_of(loaded), target, settings.table_prefix, settings.table_names_span
+    )
     if any(p.is_error for p in problems):
         fail(problems, loaded.texts)
     emit(problems, loaded.texts)

@@ -46,6 +46,16 @@ class Settings:
     folder: Path | None = None  # where segl.toml is (or would be): relative URLs start there
     warnings: tuple[Diagnostic, ...] = ()  # W0105: keys of segl.toml that segl ignores
     text: str = ""  # segl.toml's text, to show a warning's line
+    label: str | None = None  # segl.toml as diagnostics name it (None: there is none)
+    # where the project's name and the output prefix are written in segl.toml, if they are:
+    # they make the result tables' names (E0501 for a name a target would cut short)
+    name_span: Span | None = None
+    prefix_span: Span | None = None
+
+    @property
+    def table_names_span(self) -> Span | None:
+        """What to point at for a result table's name: the project's name, else the prefix."""
+        return self.name_span or self.prefix_span
 
 
 @dataclass
@@ -140,6 +150,11 @@ def _key_pattern(key: str) -> str:
 def _place(text: str, table: str | None, key: str) -> tuple[int, int, int]:
     """(line, column, end column) of `key` in `table` (None: the top level) of a TOML
     text, for pointing at it; (1, 1, 2) when it cannot be found."""
+    return _found_place(text, table, key) or (1, 1, 2)
+
+
+def _found_place(text: str, table: str | None, key: str) -> tuple[int, int, int] | None:
+    """(line, column, end column) of `key` in `table` of a TOML text, or None."""
     current: list[str] = []
     key_at = re.compile(rf"^(\s*)({_key_pattern(key)})\s*[=.]")
     dotted = (
@@ -164,7 +179,7 @@ def _place(text: str, table: str | None, key: str) -> tuple[int, int, int]:
         if found:
             start = len(found[1]) + 1
             return number, start, start + len(found[2])
-    return 1, 1, 2
+    return None
 
 
 class _Toml:
@@ -238,6 +253,15 @@ class _Toml:
                 message = f"unknown table [{name}] of {CONFIG_FILE}: ignored"
                 found.append(self.warning(None, name, message, *close))
         return found
+
+    def span(self, table: str, key: str) -> Span | None:
+        """Where `key` of [table] is written, for diagnostics found later (the checker's,
+        the target's) that concern its value; None when it is not written."""
+        found = _found_place(self.text, table, key)
+        if found is None:
+            return None
+        line, column, end = found
+        return Span(_label(self.path), line, column, line, end)
 
     def warning(self, table: str | None, key: str, message: str, *hints: str) -> Diagnostic:
         line, column, end = _place(self.text, table, key)
@@ -351,6 +375,7 @@ def read_settings(root: Path) -> Settings:
         timezone=timezone,
         universe=toml.get("project", "universe", str),
         channels=_channels(toml),
+        universe_span=toml.span("project", "universe"),
     )
     url = toml.get("database", "url", str)
     if url is not None and not url.strip():  # never the default database quietly
@@ -361,7 +386,17 @@ def read_settings(root: Path) -> Settings:
             'name the warehouse, e.g. url = "duckdb:///warehouse.duckdb", or remove the line',
         )
     warnings = tuple(toml.ignored_keys())
-    return Settings(config, url, prefix, folder=root, warnings=warnings, text=text)
+    return Settings(
+        config,
+        url,
+        prefix,
+        folder=root,
+        warnings=warnings,
+        text=text,
+        label=_label(path),
+        name_span=toml.span("project", "name"),
+        prefix_span=toml.span("output", "prefix"),
+    )
 
 
 def _channels(toml: _Toml) -> tuple[str, ...]:
@@ -582,10 +617,9 @@ def projects_below(folder: Path, depth: int = 3, limit: int = 5) -> list[Path]:
 
 def _load(loaded: LoadedProject, files: list[Path]) -> LoadedProject:
     root = loaded.root
-    for warning in loaded.settings.warnings:  # with segl.toml's text, to show the line
-        loaded.diagnostics.append(warning)
-        if warning.span is not None and warning.span.file not in loaded.texts:
-            loaded.texts[warning.span.file] = loaded.settings.text
+    if loaded.settings.label is not None:  # segl.toml's text, to show a diagnostic's line
+        loaded.texts[loaded.settings.label] = loaded.settings.text
+    loaded.diagnostics.extend(loaded.settings.warnings)
     if not files:
         loaded.diagnostics.append(no_rule_files(root))
         return loaded

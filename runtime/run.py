@@ -382,7 +382,9 @@ def run_loaded(
         raise DiagnosticError(problems)
     assert loaded.project is not None
     store = store_of(loaded, engine)
-    found = target_problems(loaded.project, engine.target, store.prefix)
+    found = target_problems(
+        loaded.project, engine.target, store.prefix, loaded.settings.table_names_span
+    )
     problems = [p for p in found if p.is_error]  # e.g. names PostgreSQL would cut short
     problems += stored.schema_problems(engine, store, segl_version())
     problems += duplicate_keys(loaded, engine, as_of)

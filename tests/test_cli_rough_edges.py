@@ -555,6 +555,31 @@ def test_keys_of_segl_toml_that_segl_ignores_are_w0105(
     assert "    timezon = " in result.err  # the line itself is shown
 
 
+def test_problems_with_a_value_of_segl_toml_point_at_its_line(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    """E0309 for a universe that is no profile source and E0501 for result tables a target
+    would cut short (made of the project's name) had no place: a CI annotation landed
+    nowhere, and the terminal showed no line."""
+    name = "beijing_spring_festival_reactivation_campaign_2026_v2"
+    toml = f'[project]\ntimezone = "UTC"\nuniverse = "user"\nname = "{name}"\n'
+    root = project(write_project, "tag purchases = count(orders)\n", toml)
+    result = cli("check", root)
+    assert result.code == 1, result.output
+    assert re.search(r"^proj/segl\.toml:3:1: E0309 universe 'user' ", result.err, re.M)
+    assert '    universe = "user"\n    ^^^^^^^^\n' in result.err
+    (root / "segl.toml").write_text(f'[project]\ntimezone = "UTC"\nname = "{name}"\n')
+    result = cli("check", root, "--dialect", "postgres", "--format", "json")
+    assert result.code == 1, result.output
+    found = json.loads(result.out)["diagnostics"]
+    assert {(d["code"], d["file"], d["line"]) for d in found} == {("E0501", "proj/segl.toml", 3)}
+    prefixed = f'[project]\ntimezone = "UTC"\n[output]\nprefix = "{name}_"\n'
+    (root / "segl.toml").write_text(prefixed)
+    result = cli("check", root, "--dialect", "postgres")
+    assert result.code == 1, result.output
+    assert re.search(r"^proj/segl\.toml:4:1: E0501 ", result.err, re.M), result.err
+
+
 def test_rule_files_that_cannot_be_read_are_e0104_not_skipped(
     cli: Cli, write_project: Callable[..., Path], tmp_path: Path
 ) -> None:

@@ -75,6 +75,12 @@ class CompiledRun:
         skipped = {t.name for t in (*self.store.journey_tables, *self.store.alert_tables)}
         return tuple(t for t in self.store.history if t.name not in skipped)
 
+    def table_columns(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Every table the run makes, with its columns' names: the per-user result (a
+        column per tag, segment and layering), then the history tables."""
+        result = (self.store.result, tuple(self.query.named_selects))
+        return [result, *((t.name, t.names) for t in self.tables)]
+
     @property
     def as_of(self) -> dt.datetime:
         return self.plan.as_of

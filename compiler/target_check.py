@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from segl.compiler import ir
 from segl.compiler.capabilities import Capability
 from segl.compiler.registry import OPERATOR_REQUIRES
+from segl.compiler.script import CompiledRun
 from segl.compiler.store import Store
 from segl.compiler.targets import Target
 from segl.dsl.diagnostics import Diagnostic, Severity, Span
@@ -84,3 +85,40 @@ def _name_problems(
         for name, span, is_tag in names
         if len(name.encode()) > limit
     ]
+
+
+def width_problems(compiled: CompiledRun) -> list[Diagnostic]:
+    """Tables wider than the target allows (PostgreSQL 1,600 columns, SQLite 2,000): the
+    run would fail half-way through. Pointed at the first definition, in file order, of
+    those past the limit: moving it and those after it to another project is the fix."""
+    target = compiled.target
+    limit = target.max_columns
+    if limit is None:
+        return []
+    project = compiled.store.project
+    # the result's columns are named d0, d1, ...; the history tables' after the definitions
+    owners = {c.column: c.definition for c in compiled.plan.columns}
+    owners |= {d.name: d for d in project.definitions}
+    problems: list[Diagnostic] = []
+    for table, columns in compiled.table_columns():
+        if len(columns) <= limit:
+            continue
+        defined = sorted(
+            (owners[c] for c in columns if c in owners),
+            key=lambda d: (d.span.file, d.span.line, d.span.column),
+        )
+        over = len(columns) - limit
+        past = defined[-over] if over <= len(defined) else None
+        problems.append(
+            Diagnostic(
+                "E0501",
+                f"'{table}' would have {len(columns):,} columns; {target.name} allows at "
+                f"most {limit:,} in a table",
+                past.span if past is not None else None,
+                (
+                    "its columns are the user key and one per tag, segment and layering: "
+                    "move some rules to a second project (each writes tables of its own)",
+                ),
+            )
+        )
+    return problems

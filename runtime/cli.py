@@ -30,7 +30,7 @@ from segl.compiler.journeys.model import user_text
 from segl.compiler.plan import build_plan, describe
 from segl.compiler.reports import model
 from segl.compiler.script import RunInfo, compile_run
-from segl.compiler.target_check import target_problems
+from segl.compiler.target_check import target_problems, width_problems
 from segl.compiler.targets import TARGETS, Target, TargetError, get_target
 from segl.compiler.timeutil import now_in, parse_as_of
 from segl.dsl.diagnostics import (
@@ -460,6 +460,10 @@ def check(
             db_url, loaded, read_only=True, lock_timeout=lock_timeout, fmt=fmt
         ) as engine:
             diagnostics += verify_sources(loaded, engine)
+            if dialect is None:  # what the database's engine cannot run (its warnings are
+                # about scripts for other clients: segl's own engine supplies the rest)
+                found = dialect_problems(loaded, engine.target)
+                diagnostics += [d for d in found if d.is_error]
     failed = any(d.is_error for d in diagnostics)
     counts = None if failed else definition_counts(loaded)
     if fmt == "json":
@@ -583,11 +587,13 @@ def dialect_problems(
         return problems
     try:
         when = moment or now_in(project.timezone)
-        compile_run(project, when, target, prefix=loaded.settings.table_prefix).script()
+        compiled = compile_run(project, when, target, prefix=loaded.settings.table_prefix)
+        compiled.script()
     except TargetError as err:
         hint = f"{target.name} lacks this; see docs/engines.md"
         problems.append(Diagnostic(err.code, str(err), None, (hint,)))
-    return problems
+        return problems
+    return problems + width_problems(compiled)
 
 
 def runnable_on(loaded: LoadedProject, dialect: str) -> Target:
@@ -614,11 +620,15 @@ def compiled_script(loaded: LoadedProject, dialect: str, moment: dt.datetime) ->
             prefix=loaded.settings.table_prefix,
             info=RunInfo(segl_version=segl_version()),
         )
-        return compiled.script()
+        script = compiled.script()
     except TargetError as err:
         fail(
             [Diagnostic(err.code, str(err), None, (f"{dialect} lacks this; see docs/engines.md",))]
         )
+    too_wide = width_problems(compiled)
+    if too_wide:
+        fail(too_wide, loaded.texts)
+    return script
 
 
 def _cadence(ctx: click.Context, param: click.Parameter, value: str | None) -> Cadence | None:

@@ -25,7 +25,7 @@ from segl.compiler.sqlgen.query import (
     profile_visibility,
 )
 from segl.compiler.store import Store
-from segl.compiler.target_check import target_problems
+from segl.compiler.target_check import target_problems, width_problems
 from segl.compiler.targets import Target
 from segl.compiler.timeutil import now_in
 from segl.compiler.types import Type
@@ -396,6 +396,9 @@ def run_loaded(
     if problems:
         raise DiagnosticError(problems)
     compiled = compile_for(loaded, engine, as_of)
+    problems = width_problems(compiled)  # tables wider than the engine allows
+    if problems:
+        raise DiagnosticError(problems)
     done = execute(compiled, engine)
     journeys = done.journeys
     summary = summarize(compiled, engine, done.seconds)

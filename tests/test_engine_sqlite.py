@@ -591,3 +591,40 @@ def test_more_segments_layerings_and_periods_than_one_union_may_join() -> None:
     result = run_retention(engine, loaded.project, "r", dt.datetime(2026, 11, 1))
     cells = result["cohorts"][0]["retained"]
     assert len(cells) == count and cells[484] == sum(cells) == 1  # 2026-05-01: day 485
+
+
+def test_tables_wider_than_the_engine_allows_are_refused_before_the_run() -> None:
+    """SQLite holds at most 2,000 columns in a table and PostgreSQL 1,600: a project of
+    1,999 tags failed half-way through its run ("too many columns"), and `segl check
+    --dialect` said ok. Now E0501 at the definition of the first column past the limit,
+    at check, compile and run, and nothing is written."""
+    from conftest import loaded_rules
+
+    from segl.compiler.script import compile_run
+    from segl.compiler.target_check import width_problems
+    from segl.compiler.targets import get_target
+    from segl.dsl.diagnostics import DiagnosticError
+    from segl.runtime.run import run_loaded
+
+    rules = 'source users from table "users" key user_id { user_id: number  balance: number }\n'
+    rules += "".join(f"tag t{i} = users.balance + {i}\n" for i in range(1999))
+    loaded = loaded_rules(rules, "wide")
+    engine = SQLiteEngine()
+    engine.create_table("users", [("user_id", Type.NUMBER), ("balance", Type.NUMBER)], [[1, 2]])
+    with pytest.raises(DiagnosticError) as refused:
+        run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
+    [problem] = refused.value.diagnostics
+    assert problem.code == "E0501"
+    assert problem.message == (
+        "'segl_wide_tags' would have 2,001 columns; sqlite allows at most 2,000 in a table"
+    )
+    assert problem.span is not None and problem.span.line == 2000  # tag t1998
+    assert engine.query("SELECT name FROM sqlite_master WHERE name LIKE 'segl%'") == []
+    # on PostgreSQL the per-user result (a column per tag) is too wide first
+    assert loaded.project is not None
+    compiled = compile_run(loaded.project, dt.datetime(2026, 11, 1), get_target("postgres"))
+    found = width_problems(compiled)
+    assert [(p.message.split(";")[0], p.span and p.span.line) for p in found] == [
+        ("'segl_wide_result' would have 2,000 columns", 1601),  # tag t1599: column 1,601
+        ("'segl_wide_tags' would have 2,001 columns", 1600),  # after the as-of and the key
+    ]

@@ -74,6 +74,9 @@ class Target:
     nan_is_null: ClassVar[bool] = False
     # the longest identifier the target keeps, in UTF-8 bytes (None: no practical limit)
     max_identifier_bytes: ClassVar[int | None] = None
+    # the most columns a table may have (None: no practical limit): a project's result
+    # table has one per tag, segment and layering
+    max_columns: ClassVar[int | None] = None
     # table names of ASCII letters, digits and _ only (the result store spells others out)
     ascii_table_names: ClassVar[bool] = False
     # a CTE read twice is computed once (DuckDB, PostgreSQL and SQLite materialise it);

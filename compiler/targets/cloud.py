@@ -59,6 +59,7 @@ class Snowflake(Target):
 class BigQuery(Target):
     name = "bigquery"
     dialect = "bigquery"
+    max_columns = 10_000
     starts_with_function = "STARTS_WITH"
     ends_with_function = "ENDS_WITH"
     transactions = False

@@ -20,6 +20,7 @@ class Postgres(Target):
     enum_columns = True
     add_column_if_not_exists = True
     max_identifier_bytes = 63  # NAMEDATALEN - 1: longer names are cut short, silently
+    max_columns = 1600  # MaxHeapAttributeNumber (Redshift's limit is the same)
     ctes_computed_once = True
 
     def run_lock(self, name: str) -> exp.Expression | None:

@@ -271,16 +271,37 @@ def _extreme_sql(kind: type[exp.Greatest] | type[exp.Least], skip_nulls: bool = 
             # one type for all: ClickHouse has no common type of a count (UInt64) and a
             # Float64, nor of a Date32 and a DateTime64
             args = [call.target.cast(arg, call.result) for arg in args]
-        return kind(this=args[0], expressions=args[1:], ignore_nulls=skip_nulls)
+        return in_groups(
+            lambda some: kind(this=some[0], expressions=some[1:], ignore_nulls=skip_nulls),
+            args,
+            call.target.max_function_args,
+        )
 
     return build
+
+
+def in_groups(
+    call: Callable[[list[exp.Expression]], exp.Expression],
+    args: list[exp.Expression],
+    most: int | None,
+) -> exp.Expression:
+    """`call` of the arguments, nested where the target takes at most `most` arguments
+    (SQLite 127): an associative function (COALESCE, GREATEST, LEAST) of the first group's
+    result and the rest is the same value."""
+    if most is None or len(args) <= most:
+        return call(args)
+    return in_groups(call, [call(args[:most]), *args[most:]], most)
 
 
 def _coalesce_sql(call: SqlCall) -> exp.Expression:
     args = [call.widened(i) for i in range(len(call.args))]
     if len(args) == 1:  # SQLite refuses COALESCE with one argument
         return args[0]
-    return exp.Coalesce(this=args[0], expressions=args[1:])
+    return in_groups(
+        lambda some: exp.Coalesce(this=some[0], expressions=some[1:]),
+        args,
+        call.target.max_function_args,
+    )
 
 
 def _bucket_key_text(call: SqlCall) -> exp.Expression:

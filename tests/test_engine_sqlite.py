@@ -628,3 +628,31 @@ def test_tables_wider_than_the_engine_allows_are_refused_before_the_run() -> Non
         ("'segl_wide_result' would have 2,000 columns", 1601),  # tag t1599: column 1,601
         ("'segl_wide_tags' would have 2,001 columns", 1600),  # after the as-of and the key
     ]
+
+
+def test_functions_of_more_arguments_than_sqlite_takes_are_nested() -> None:
+    """SQLite takes at most 127 arguments in a call: coalesce, greatest and least of 300
+    were refused at run time ("too many arguments on function"; a fuzzing probe)."""
+    from conftest import loaded_rules
+
+    from segl.runtime.run import run_loaded
+
+    many = 300
+    rules = 'source users from table "users" key user_id { user_id: number  balance: number }\n'
+    nulls = ", ".join(["users.balance / 0"] * many)  # a number over zero is null
+    rules += f"tag first = coalesce({nulls}, users.balance)\n"
+    numbers = ", ".join(f"users.balance + {i % 7 - i}" for i in range(many))
+    rules += f"tag top = greatest({numbers})\ntag bottom = least({numbers})\n"
+    rules += f"tag gap = greatest({numbers}, users.balance / 0)\n"  # a null argument: null
+    loaded = loaded_rules(rules, "calls")
+    engine = SQLiteEngine()
+    engine.create_table(
+        "users", [("user_id", Type.NUMBER), ("balance", Type.NUMBER)], [[1, 10], [2, 20]]
+    )
+    run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
+    found = engine.query('SELECT user_id, "first", top, bottom, gap FROM "segl_calls_tags"')
+    shifts = [i % 7 - i for i in range(many)]
+    assert sorted(found) == [
+        (1, 10.0, 10.0 + max(shifts), 10.0 + min(shifts), None),
+        (2, 20.0, 20.0 + max(shifts), 20.0 + min(shifts), None),
+    ]

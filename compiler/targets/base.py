@@ -90,6 +90,9 @@ class Target:
     # the most SELECTs one UNION ALL may join (None: no practical limit); longer unions are
     # built of groups (sqlgen.nodes.union_all)
     max_compound_terms: ClassVar[int | None] = None
+    # the most arguments a function call may have (None: no practical limit); longer
+    # COALESCE, GREATEST and LEAST calls are nested (registry.in_groups)
+    max_function_args: ClassVar[int | None] = None
     # what the target cannot do (registry entries name what they need)
     limits: ClassVar[Mapping[Capability, Limit]] = {}
 

@@ -28,6 +28,7 @@ class SQLite(Target):
     ctes_computed_once = True
     max_compound_terms = 500  # SQLITE_MAX_COMPOUND_SELECT: "too many terms in compound SELECT"
     max_columns = 2000  # SQLITE_MAX_COLUMN, the default of every build
+    max_function_args = 127  # SQLITE_MAX_FUNCTION_ARG: "too many arguments on function"
 
     def nan_to_null(self, value: exp.Expression) -> exp.Expression:
         return value  # SQLite has no NaN: it stores and computes NaN as NULL (nan_is_null)

@@ -105,7 +105,7 @@ SIZE_LIMITS = (
     (
         "Expression tree is too large",
         "SQLite reads expressions at most 1,000 deep: derived tags chained about that "
-        "deep, or a very long condition; shorten it",
+        "deep, or a condition nested about that deep; shorten it",
     ),
 )
 

@@ -19,7 +19,7 @@ from conftest import ANCHOR, RETAIL, RUN_LOG, Result, output_tables
 from segl.compiler.types import Type
 from segl.runtime.demo_data import build_demo_warehouse
 from segl.runtime.engine_sqlite import SQLiteEngine, decode, open_engine
-from segl.runtime.engines import EngineError, UnsupportedURL, connect
+from segl.runtime.engines import DuckDBEngine, EngineError, UnsupportedURL, connect
 
 DUCK_TYPES = {
     "BIGINT": Type.NUMBER,
@@ -656,3 +656,24 @@ def test_functions_of_more_arguments_than_sqlite_takes_are_nested() -> None:
         (1, 10.0, 10.0 + max(shifts), 10.0 + min(shifts), None),
         (2, 20.0, 20.0 + max(shifts), 20.0 + min(shifts), None),
     ]
+
+
+def test_long_chains_of_and_and_or_are_compiled_shallow() -> None:
+    """SQLite (and DuckDB) parse expressions at most 1,000 deep, and the parser nests a chain
+    of `or`s one level per operand: a segment of 1,200 alternatives was refused at run time
+    ("Expression tree is too large"). A long chain is compiled as a balanced tree."""
+    from conftest import loaded_rules
+
+    from segl.runtime.run import run_loaded
+
+    many = 1200
+    rules = 'source users from table "users" key user_id { user_id: number  balance: number }\n'
+    rules += "segment picked = " + " or ".join(f"users.balance == {i}" for i in range(many))
+    positive = " and ".join(f"users.balance > {-i}" for i in range(many))
+    rules += f"\nsegment all_positive = {positive}"
+    loaded = loaded_rules(rules + "\n", "chains")
+    users = [[1, 7], [2, many + 5], [3, -3]]
+    for engine in (SQLiteEngine(), DuckDBEngine()):
+        engine.create_table("users", [("user_id", Type.NUMBER), ("balance", Type.NUMBER)], users)
+        summary = run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
+        assert summary.segment_sizes == {"picked": 1, "all_positive": 2}, engine.name

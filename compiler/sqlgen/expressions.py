@@ -16,6 +16,38 @@ from segl.compiler.sqlgen.nodes import _is_null, or_all, paren
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
 
+# a chain of this many `and`s (or `or`s) or more is compiled as a balanced tree: a chain
+# of 1,000 is as deep as SQLite's and DuckDB's parsers take (1,000), a balanced one 10
+BALANCED_FROM = 32
+
+
+def _chain(expr: ir.Logic) -> list[ir.Expr]:
+    """The operands of a chain of one logical operator (`a or b or c`: a, b, c), found
+    without recursion: the parser nests a long chain one level per operand."""
+    operands: list[ir.Expr] = []
+    pending: list[ir.Expr] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ir.Logic) and node.op is expr.op:
+            pending += [node.right, node.left]
+        else:
+            operands.append(node)
+    return operands
+
+
+def _balanced(
+    cls: type[exp.And] | type[exp.Or], level: int, parts: list[exp.Expression]
+) -> exp.Expression:
+    """`a AND b AND ...` as a tree about log2(n) deep: the same value (both are associative,
+    in three-valued logic too)."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return cls(
+        this=paren(_balanced(cls, level, parts[:middle]), level),
+        expression=paren(_balanced(cls, level, parts[middle:]), level, right=True),
+    )
+
 
 @dataclass
 class ExprCompiler:
@@ -55,6 +87,9 @@ class ExprCompiler:
                 return exp.Neg(this=paren(self.compile(operand), 8))
             case ir.Logic(op=op, left=left, right=right):
                 cls, level = (exp.And, 2) if op is LogicOp.AND else (exp.Or, 1)
+                operands = _chain(expr)
+                if len(operands) >= BALANCED_FROM:
+                    return _balanced(cls, level, [self.compile(o) for o in operands])
                 return cls(
                     this=paren(self.compile(left), level),
                     expression=paren(self.compile(right), level, right=True),

@@ -46,6 +46,13 @@ def parse_id(text: str, kinds: Sequence[str]) -> tuple[str | None, str]:
     return None, text
 
 
+def readings(text: str, kinds: Sequence[str]) -> list[tuple[str | None, str]]:
+    """What `text` may name: `member:9` is member 9, and also an ID whose text is
+    `member:9` (a phone number written so), which is looked up too."""
+    kind, rest = parse_id(text, kinds)
+    return [(kind, rest)] if kind is None else [(kind, rest), (None, text)]
+
+
 class PersonLookup:
     def __init__(self, loaded: LoadedProject, engine: Engine, as_of: dt.datetime | None) -> None:
         assert loaded.project is not None
@@ -156,9 +163,11 @@ def person_report(
     """Every person an ID belongs to (one, unless a bare text is an ID of several kinds),
     their IDs and the links that tie them; a shared ID says it was left out."""
     lookup = PersonLookup(loaded, engine, as_of)
-    kind, text = parse_id(wanted, lookup.identity.kinds)
-    found = lookup.persons_of(kind, text)
-    shared = lookup.shared(kind, text)
+    found: list[tuple[str, Id]] = []
+    shared: list[tuple[str, int]] = []
+    for kind, text in readings(wanted, lookup.identity.kinds):
+        found += [match for match in lookup.persons_of(kind, text) if match not in found]
+        shared += [node for node in lookup.shared(kind, text) if node not in shared]
     if not found:
         raise DiagnosticError([_not_found(lookup, wanted, shared)])
     sections = [_person_section(lookup, person, node) for person, node in found]

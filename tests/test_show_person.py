@@ -111,6 +111,31 @@ def test_an_id_of_no_member_is_a_person_of_its_own_keyed_by_kind(
     assert "linked to no other ID" in shown.out
 
 
+def test_kind_and_text_is_also_read_as_a_whole_text(
+    cli: Cli, identity_project: tuple[Path, str]
+) -> None:
+    """`member:m9` names member m9, and also an ID whose text is `member:m9` (a device
+    named so): it found nothing (E0614) when only the text matched (an identity probe)."""
+    root, url = identity_project
+    con = duckdb.connect(url.removeprefix("duckdb:///"))
+    con.execute(
+        "INSERT INTO app_events VALUES ('member:m9', 'o7', '2026-06-01'),"
+        " ('member:m1', 'o8', '2026-06-01')"
+    )
+    con.close()
+    assert cli("run", root, "--db", url, "--as-of", "2026-11-20").code == 0
+    shown = cli("show", "person", "member:m9", "-p", root, "--db", url)
+    assert shown.code == 0, shown.output
+    assert shown.out.splitlines()[0].startswith("person openid:o7 (the person of device member:m9)")
+    both = cli("show", "person", "member:m1", "-p", root, "--db", url)
+    assert both.code == 0, both.output
+    heads = [line for line in both.out.splitlines() if line.startswith("person ")]
+    assert [h.split(" as of ")[0] for h in heads] == [
+        "person m1 (the person of member m1)",
+        "person openid:o8 (the person of device member:m1)",
+    ]
+
+
 def test_a_shared_id_says_it_was_left_out(cli: Cli, identity_project: tuple[Path, str]) -> None:
     root, url = identity_project
     assert cli("run", root, "--db", url, "--as-of", "2026-11-20").code == 0

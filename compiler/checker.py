@@ -396,7 +396,7 @@ class _Checker:
                     "declare the kinds: identity person { kinds member, openid ... }",
                 )
             elif source.id_kind is not None and not self._id_column_type(
-                source, source.user_column, span
+                source, source.user_column, self._column_span(source.name, source.user_column)
             ):
                 continue
             elif source.id_kind is not None and kinds and source.id_kind not in kinds:
@@ -408,6 +408,12 @@ class _Checker:
                     *did_you_mean(source.id_kind, kinds),
                     "the identity's kinds: " + ", ".join(kinds),
                 )
+
+    def _column_span(self, source: str, column: str) -> Span:
+        """Where a source declares a column (the source's header when it does not)."""
+        definition = self.source_defs[source]
+        found = next((c.span for c in definition.columns if c.name == column), None)
+        return found if found is not None and found.line else definition.span
 
     def _id_column_type(self, source: ir.Source, column: str, span: Span) -> bool:
         """IDs are compared as text: a string or a whole number, never a date or a flag
@@ -429,17 +435,18 @@ class _Checker:
             self.error(
                 "E0302",
                 f"unknown source '{link.source}'",
-                link.span,
+                link.part_span(0),
                 *did_you_mean(link.source, self.sources),
             )
             return None
         ok = True
-        for column, kind in ((link.left, link.left_kind), (link.right, link.right_kind)):
+        sides = ((link.left, link.left_kind, 1), (link.right, link.right_kind, 3))
+        for column, kind, place in sides:
             if column != source.user_column and source.column_type(column) is None:
                 self.error(
                     "E0303",
                     f"source '{source.name}' has no column '{column}'",
-                    link.span,
+                    link.part_span(place),
                     *did_you_mean(column, [c for c, _ in source.columns]),
                 )
                 ok = False
@@ -447,13 +454,13 @@ class _Checker:
                 self.error(
                     "E0312",
                     f"unknown ID kind '{kind}'",
-                    link.span,
+                    link.part_span(place + 1),
                     *did_you_mean(kind, kinds),
                     "the identity's kinds: " + ", ".join(kinds),
                 )
                 ok = False
-        for column in (link.left, link.right):
-            ok = self._id_column_type(source, column, link.span) and ok
+        for column, _, place in sides:
+            ok = self._id_column_type(source, column, link.part_span(place)) and ok
         if (link.left, link.left_kind) == (link.right, link.right_kind):
             self.error("E0314", "a link ties an ID to itself", link.span, "name two columns")
             ok = False

@@ -298,6 +298,13 @@ class LinkDef:
     right: str
     right_kind: str
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    # where the source, left column, left kind, right column and right kind are written
+    part_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+
+    def part_span(self, index: int) -> Span:
+        """Where part `index` (0 source, 1 left column, 2 its kind, 3 right column, 4 its
+        kind) is written; the whole link when that is not known."""
+        return self.part_spans[index] if index < len(self.part_spans) else self.span
 
 
 @dataclass(frozen=True)

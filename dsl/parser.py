@@ -596,7 +596,10 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def identity_link(self, meta: Meta, items: list[Token]) -> ast.LinkDef:
         source, left, left_kind, right, right_kind = (item.value for item in items)
-        return ast.LinkDef(source, left, left_kind, right, right_kind, _span(self.file, meta))
+        parts = tuple(_span(self.file, item) for item in items)
+        return ast.LinkDef(
+            source, left, left_kind, right, right_kind, _span(self.file, meta), parts
+        )
 
     def identity_shared(self, meta: Meta, items: list[Token]) -> _Shared:
         hint = "e.g. shared above 50: an ID linked to more than 50 others is left out"

@@ -65,6 +65,15 @@ def first_events(
         conditions.append(_filter(plan, target, source, trigger.filter))
     if blocked is not None:  # users who may not enter (blocked_users)
         conditions.append(not_in(user, blocked))
+    if ever_first and start is not None:
+        # the earlier events of the users with one in the interval only: the others cannot
+        # enter, and grouping all history by user grew with it (a semi-join on a few
+        # thousand users, which the engine can push into the scan)
+        recent = first_events(
+            plan, target, trigger, start, end, result, identity_map, universe_only=False
+        )
+        users = exp.Select(expressions=[col(USER)]).from_(subquery(recent, "_recent"))
+        conditions.append(exp.In(this=user.copy(), query=exp.Subquery(this=users)))
     first = exp.Min(this=time_value.copy())
     query = exp.Select(expressions=[aliased(user, USER), aliased(first, "_t")]).from_(
         table_ref(source.table, EVENTS), copy=False

@@ -15,6 +15,7 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -565,3 +566,26 @@ def test_a_report_over_a_source_scans_its_window_with_no_row_numbers() -> None:
     postgres = get_target("postgres")
     ranked = render(report_query(project, project.reports.reports[1], as_of, postgres), postgres)
     assert ranked.count("ROW_NUMBER") == 1, ranked
+
+
+def test_sqlite_reads_each_sources_times_once_in_materialized_steps() -> None:
+    """SQLite inlined a CTE read once into its reader and kept times as text, whose reading
+    is a CASE of GLOBs and DATETIMEs: a rolling retention in Europe/Berlin re-read every
+    event's time for each row of the zone's offsets and each cell of the join (400 events:
+    112 s, 500 did not finish; a probe). Every step is materialized, and a source's times
+    are read once, in a step of its own; the results are the reference's
+    (test_retention_agrees_with_the_reference)."""
+    rules = SOURCES + "retention r { cohort events return events by day periods 30 rolling }\n"
+    config = ProjectConfig(name="diff", timezone="Europe/Berlin", universe="users")
+    project, diagnostics = check_programs([parse_program(rules, "r.segl")], config)
+    assert project is not None, [str(d) for d in diagnostics]
+    [retention] = project.reports.retentions
+    as_of = dt.datetime(2026, 4, 1)
+    sqlite = get_target("sqlite")
+    sql = render(retention_query(project, retention, as_of, sqlite), sqlite, pretty=False)
+    reading = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"  # one per time read
+    assert sql.count(reading) == 1
+    assert not re.search(r'"segl_q_\w+" AS \(', sql)  # every step of the report's
+    assert sql.count(" AS MATERIALIZED (") > 5
+    duckdb = get_target("duckdb")
+    assert "MATERIALIZED" not in render(retention_query(project, retention, as_of, duckdb), duckdb)

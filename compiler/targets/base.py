@@ -83,6 +83,10 @@ class Target:
     # where every reference is inlined (ClickHouse, Spark, Trino, BigQuery) a second reader
     # doubles the query tree, and ClickHouse refuses a tree over 500,000 nodes
     ctes_computed_once: ClassVar[bool] = False
+    # a report's CTEs are written `AS MATERIALIZED` (SQLite): its planner inlines a CTE read
+    # once into the query that reads it, and re-ran a scan's zone join and text parsing for
+    # every row of a join (a rolling retention over 400 events took 112 s)
+    materialize_ctes: ClassVar[bool] = False
     # a string column may be an enumerated type (DuckDB's ENUM, PostgreSQL's CREATE TYPE
     # ... AS ENUM), which compares and sorts by its declared order: read as text (a cast
     # of a text column to text costs nothing). ClickHouse's Enum: ClickHouse.read_column

@@ -26,6 +26,7 @@ class SQLite(Target):
         )
     }
     ctes_computed_once = True
+    materialize_ctes = True
     max_compound_terms = 500  # SQLITE_MAX_COMPOUND_SELECT: "too many terms in compound SELECT"
     max_columns = 2000  # SQLITE_MAX_COLUMN, the default of every build
     max_function_args = 127  # SQLITE_MAX_FUNCTION_ARG: "too many arguments on function"

@@ -255,6 +255,12 @@ class Store:
                 Column("holdout", Type.STRING, "the holdout's name"),
                 Column("salt", Type.STRING, "its salt (a new salt is a new holdout)"),
                 Column("share", Type.NUMBER, "its share at the run, P/100"),
+                Column(
+                    "journeys",
+                    Type.STRING,
+                    "the journeys it covered at the run, a JSON list (null: written before "
+                    "segl kept it)",
+                ),
             ),
             ("as_of",),
             "holdouts: one row per holdout and run, its share then. A user's assignment is "

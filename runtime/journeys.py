@@ -107,6 +107,8 @@ class _Candidate:
 HoldoutAssignments = dict[tuple[str, str, object], bool]
 # (holdout, salt) -> the (as_of, share) of the committed runs, oldest first
 ShareHistory = dict[tuple[str, str], list[tuple[dt.datetime, float]]]
+# (holdout, salt, as_of) -> the journeys it covered at that committed run (None: not kept)
+CoverageHistory = dict[tuple[str, str, dt.datetime], frozenset[str] | None]
 
 
 class JourneyRun:
@@ -137,6 +139,7 @@ class JourneyRun:
         self.assigned: HoldoutAssignments = {}
         self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
         self._shares: ShareHistory | None = None  # the committed shares, read once
+        self._covered: CoverageHistory = {}  # read with the shares
         self._relinked_since: dict[dt.datetime, set[object]] = {}  # since -> persons
         # (holdout, salt) -> its held-out decisions predate its first share (_predates_shares)
         self._older_than_shares: dict[tuple[str, str], bool] = {}
@@ -696,8 +699,11 @@ class JourneyRun:
         return held
 
     def _share_rows(self) -> list[list[object]]:
-        """This run's share of every holdout of the project."""
-        return [[h.name, h.salt, h.share] for h in self.journeys.all_holdouts]
+        """This run's share of every holdout of the project, and the journeys it covers."""
+        return [
+            [h.name, h.salt, h.share, _journey_list(self.journeys.journeys_under(h))]
+            for h in self.journeys.all_holdouts
+        ]
 
     def _read_assignments(self, journey: model.Journey, entries: Sequence[Entry]) -> None:
         """Before the run decides the entries' steps: under each holdout of the journey
@@ -734,12 +740,18 @@ class JourneyRun:
             table = self.store.holdout_shares
             stored = table in self.store.journey_tables and self._exists(table)
             if self.last is not None and stored:
+                kept = {c.lower() for c in self.engine.columns_of(table.name) or {}}
                 columns = ["holdout", "salt", "as_of", "share"]
+                columns += ["journeys"] if "journeys" in kept else []
                 rows = self._select(table, columns, self._committed(table))
-                for name, salt, as_of, share in rows:
+                for name, salt, as_of, share, *covered in rows:
                     when = self.engine.decode(as_of, Type.TIMESTAMP)
                     found = (when, float(str(share)))
                     self._shares.setdefault((str(name), str(salt)), []).append(found)
+                    listed = covered[0] if covered else None
+                    self._covered[(str(name), str(salt), when)] = (
+                        None if listed is None else frozenset(json.loads(str(listed)))
+                    )
             for history in self._shares.values():
                 history.sort()
         return self._shares
@@ -752,10 +764,11 @@ class JourneyRun:
         merged: Mapping[object, list[object]],
     ) -> None:
         """The users' first committed decision under the holdout (a message that reached
-        its check: sent, capped or held out, in a journey it covers, from its first run)
-        fixes their assignment: bucket of the key it was decided for < the share of that
-        run. A person's decisions are those under its key and the keys merged into it
-        (`merged`), the earliest first (ties: the smallest key)."""
+        its check: sent, capped or held out, at a run where the holdout was in the rules
+        and covered the message's journey: _was_under) fixes their assignment: bucket of
+        the key it was decided for < the share of that run. A person's decisions are those
+        under its key and the keys merged into it (`merged`), the earliest first (ties:
+        the smallest key)."""
         persons = {key: user for user in users for key in merged.get(user, [])}
         persons.update({user: user for user in users})
         target = self.compiled.target
@@ -768,7 +781,6 @@ class JourneyRun:
                 self._committed(table),
                 *(exp.GTE(this=col("as_of"), expression=target.timestamp(t)) for t in since),
                 exp.In(this=col("status"), expressions=[target.string(s) for s in checked]),
-                self._in_journeys_under(holdout),
                 self._users_in(sorted(persons, key=model.user_text), column="user_id"),
             ]
         )
@@ -781,16 +793,20 @@ class JourneyRun:
             ],
             default=exp.Literal.number(0),
         )
+        keys = [col("user_id"), col("as_of"), col("journey")]
         query = (
-            exp.Select(expressions=[col("user_id"), col("as_of"), exp.Max(this=rank)])
+            exp.Select(expressions=[*keys, exp.Max(this=rank)])
             .from_(table_ref(table.name), copy=False)
             .where(where, copy=False)
-            .group_by(col("user_id"), col("as_of"), copy=False)
+            .group_by(*(k.copy() for k in keys), copy=False)
         )
         earliest: dict[object, tuple[dt.datetime, str, object, bool]] = {}
-        for stored, first, held_out in self.engine.query(render(query, target, pretty=False)):
-            person = persons.get(stored, stored)
+        rows = self.engine.query(render(query, target, pretty=False))
+        for stored, first, journey, held_out in rows:
             when = self.engine.decode(first, Type.TIMESTAMP)
+            if not self._was_under(holdout, when, str(journey), shares[0][0]):
+                continue
+            person = persons.get(stored, stored)
             found = (when, model.user_text(stored), stored, int(str(held_out)) == 1)
             if person not in earliest or found[:2] < earliest[person][:2]:
                 earliest[person] = found
@@ -801,9 +817,25 @@ class JourneyRun:
             if first < shares[0][0] and alone:
                 # written by a segl that kept no shares: what it decided is the assignment
                 self.assigned[(holdout.name, holdout.salt, person)] = held_out
-            elif key is not None:
+            elif key is not None:  # before the first share (a segl that kept none): it
                 held = bucket_of(key, holdout.salt) < share_at.get(first, shares[0][1])
                 self.assigned[(holdout.name, holdout.salt, person)] = held
+
+    def _was_under(
+        self, holdout: model.Holdout, run: dt.datetime, journey: str, first_share: dt.datetime
+    ) -> bool:
+        """Whether a decision of `journey` at the committed run `run` was under the holdout:
+        the holdout was in the rules then (its share was stored) and covered the journey
+        (as stored; as it does now before the first share, or where a segl that did not
+        keep the journeys wrote the share)."""
+        now = {j.name for j in self.journeys.journeys_under(holdout)}
+        if run < first_share:
+            return journey in now
+        key = (holdout.name, holdout.salt, run)
+        if key not in self._covered:
+            return False  # not in the rules at that run (removed, or added since)
+        covered = self._covered[key]
+        return journey in (now if covered is None else covered)
 
     def _predates_shares(self, holdout: model.Holdout) -> bool:
         """Whether users were held out in the holdout's journeys before the first share
@@ -1015,6 +1047,11 @@ def unknown_zone_warnings(unknown: dict[str, set[object]]) -> list[Diagnostic]:
             Severity.WARNING,
         )
     ]
+
+
+def _journey_list(journeys: Iterable[model.Journey]) -> str:
+    """Journey names as the JSON list the holdout shares keep."""
+    return json.dumps(sorted(j.name for j in journeys), ensure_ascii=False)
 
 
 def _quoted_zone(name: str, longest: int = 40) -> str:

@@ -203,3 +203,82 @@ def test_payload_infinities_are_standard_json() -> None:
     text = payload_json((("score", math.inf), ("low", -math.inf), ("n", 3.0), ("nan", math.nan)))
     assert text == '{"score": "Infinity", "low": "-Infinity", "n": 3, "nan": null}'
     assert json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name}"))
+
+
+PAUSED = """\
+source users from table "users" key user_id {{ user_id: number }}
+source events from table "events" user user_id time ts {{ name: string }}
+journey j {{
+    enter on events where name == "register"
+    reenter after 0 days
+    {j_holdout}
+    step a: send sms "a"
+}}
+journey k {{
+    enter on events where name == "visit"
+    reenter after 0 days
+    {k_holdout}
+    step b: send push "b"
+}}
+"""
+
+
+def _statuses(schedule: list[tuple[str, str, str]], drop_coverage: bool = False) -> list[str]:
+    """Runs at the given as-ofs with holdout `h` (salt "h") placed per run (journey j's,
+    journey k's holdout line): each decision's (journey, user, status). bucket(2, "h") =
+    0.012, bucket(3, "h") = 0.425."""
+    import datetime as dt
+
+    from conftest import loaded_rules
+
+    from segl.compiler.types import Type
+    from segl.runtime.engines import DuckDBEngine
+    from segl.runtime.run import run_loaded, store_of
+
+    engine = DuckDBEngine()
+    engine.create_table("users", [("user_id", Type.NUMBER)], [[2], [3]])
+    events = [
+        [2, dt.datetime(2026, 3, 2, 10), "register"],
+        [3, dt.datetime(2026, 3, 4, 10), "register"],
+        [3, dt.datetime(2026, 3, 4, 11), "visit"],
+        [3, dt.datetime(2026, 3, 6, 10), "register"],
+    ]
+    columns = [("user_id", Type.NUMBER), ("ts", Type.TIMESTAMP), ("name", Type.STRING)]
+    engine.create_table("events", columns, events)
+    for as_of, j_holdout, k_holdout in schedule:
+        rules = PAUSED.format(j_holdout=j_holdout, k_holdout=k_holdout)
+        loaded = loaded_rules(rules, "paused")
+        run_loaded(loaded, engine, dt.datetime.fromisoformat(as_of))
+        if drop_coverage:  # as a segl that kept no coverage wrote it
+            shares = store_of(loaded, engine).holdout_shares.name
+            engine.query(f'UPDATE "{shares}" SET journeys = NULL')
+    outbox = store_of(loaded, engine).outbox.name
+    query = f'SELECT journey, user_id, status, as_of FROM "{outbox}" ORDER BY as_of, journey'
+    rows = engine.query(query)
+    return [f"{journey} {int(user)} {status}" for journey, user, status, _ in rows]
+
+
+def test_a_decision_counts_for_a_holdout_only_where_it_was_in_force() -> None:
+    """SPEC §2.8: a user's holdout assignment is fixed by their first decision under the
+    holdout. A message decided while the holdout was out of the rules (paused), or in a
+    journey it did not cover then, was taken for that decision, with the holdout's first
+    share: user 3 (bucket 0.425), first checked under the holdout at 90%, was sent to (a
+    journeys probe). Each run now keeps the journeys each holdout covers."""
+    ten, ninety = 'holdout h 10% salt "h"', 'holdout h 90% salt "h"'
+    paused = [
+        ("2026-03-01", ten, ""),
+        ("2026-03-03", ten, ""),  # user 2 held out (0.012 < 10%)
+        ("2026-03-05", "", ""),  # paused: user 3's first message goes out
+        ("2026-03-07", ninety, ""),  # user 3's first check under h: 0.425 < 90%
+    ]
+    assert _statuses(paused) == ["j 2 held_out", "j 3 sent", "k 3 sent", "j 3 held_out"]
+    moved = [
+        ("2026-03-01", "", ten),
+        ("2026-03-03", "", ten),  # user 2's register: j is not under h
+        ("2026-03-05", "", ten),  # user 3's visit: k is, at 10% (0.425: sent)
+        ("2026-03-07", ninety, ""),  # h moves to j at 90%: user 3 was fixed at 10%
+    ]
+    assert _statuses(moved) == ["j 2 sent", "j 3 sent", "k 3 sent", "j 3 sent"]
+    # shares kept by a segl that kept no coverage: read as the coverage now (j's 03-05
+    # decision fixes user 3 at 10%)
+    assert _statuses(moved, drop_coverage=True) == ["j 2 sent", "j 3 sent", "k 3 sent", "j 3 sent"]

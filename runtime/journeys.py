@@ -817,7 +817,7 @@ class JourneyRun:
             if first < shares[0][0] and alone:
                 # written by a segl that kept no shares: what it decided is the assignment
                 self.assigned[(holdout.name, holdout.salt, person)] = held_out
-            elif key is not None:  # before the first share (a segl that kept none): it
+            elif key is not None:  # a decision before the first share: at the first share
                 held = bucket_of(key, holdout.salt) < share_at.get(first, shares[0][1])
                 self.assigned[(holdout.name, holdout.salt, person)] = held
 

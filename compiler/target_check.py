@@ -66,8 +66,8 @@ def _name_problems(
     if limit is None:
         return []
     store = Store(project, prefix, target.ascii_table_names)
-    tables = [(name, names_at, False) for name in store.every_table_name]
-    names: list[tuple[str, Span | None, bool]] = [*tables]
+    # (name, where to point, whether it is a tag's)
+    names = [(name, names_at, False) for name in store.every_table_name]
     names += [(tag.name, tag.span, True) for tag in project.tags]
     return [
         Diagnostic(
@@ -89,7 +89,7 @@ def _name_problems(
 
 def width_problems(compiled: CompiledRun) -> list[Diagnostic]:
     """Tables wider than the target allows (PostgreSQL 1,600 columns, SQLite 2,000): the
-    run would fail half-way through. Pointed at the first definition, in file order, of
+    engine would refuse the run. Pointed at the first definition, in file order, of
     those past the limit: moving it and those after it to another project is the fix."""
     target = compiled.target
     limit = target.max_columns

@@ -677,3 +677,23 @@ def test_long_chains_of_and_and_or_are_compiled_shallow() -> None:
         engine.create_table("users", [("user_id", Type.NUMBER), ("balance", Type.NUMBER)], users)
         summary = run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
         assert summary.segment_sizes == {"picked": 1, "all_positive": 2}, engine.name
+
+
+def test_the_null_guard_of_a_call_of_many_arguments_is_shallow() -> None:
+    """greatest(a1, ..., a1200) is null when any argument is: the guard, an OR of 1,200
+    tests, was a chain 1,200 deep that SQLite refused ("Expression tree is too large");
+    long ANDs and ORs the compiler builds are balanced trees too (nodes.joined)."""
+    from conftest import loaded_rules
+
+    from segl.runtime.run import run_loaded
+
+    rules = 'source users from table "users" key user_id { user_id: number  balance: number }\n'
+    rules += "tag top = greatest(" + ", ".join(f"users.balance + {i}" for i in range(1200)) + ")\n"
+    loaded = loaded_rules(rules, "guard")
+    engine = SQLiteEngine()
+    engine.create_table(
+        "users", [("user_id", Type.NUMBER), ("balance", Type.NUMBER)], [[1, 10], [2, None]]
+    )
+    run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
+    found = engine.query('SELECT user_id, top FROM "segl_guard_tags" ORDER BY user_id')
+    assert found == [(1, 1209.0), (2, None)]

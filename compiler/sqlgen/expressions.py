@@ -12,13 +12,9 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp
 from segl.compiler.registry import NOT_CONSTANT, NullRule, SqlCall
-from segl.compiler.sqlgen.nodes import _is_null, or_all, paren
+from segl.compiler.sqlgen.nodes import BALANCED_FROM, _is_null, joined, or_all, paren
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.types import Type
-
-# a chain of this many `and`s (or `or`s) or more is compiled as a balanced tree: a chain
-# of 1,000 is as deep as SQLite's and DuckDB's parsers take (1,000), a balanced one 10
-BALANCED_FROM = 32
 
 
 def _chain(expr: ir.Logic) -> list[ir.Expr]:
@@ -33,20 +29,6 @@ def _chain(expr: ir.Logic) -> list[ir.Expr]:
         else:
             operands.append(node)
     return operands
-
-
-def _balanced(
-    cls: type[exp.And] | type[exp.Or], level: int, parts: list[exp.Expression]
-) -> exp.Expression:
-    """`a AND b AND ...` as a tree about log2(n) deep: the same value (both are associative,
-    in three-valued logic too)."""
-    if len(parts) == 1:
-        return parts[0]
-    middle = len(parts) // 2
-    return cls(
-        this=paren(_balanced(cls, level, parts[:middle]), level),
-        expression=paren(_balanced(cls, level, parts[middle:]), level, right=True),
-    )
 
 
 @dataclass
@@ -88,8 +70,8 @@ class ExprCompiler:
             case ir.Logic(op=op, left=left, right=right):
                 cls, level = (exp.And, 2) if op is LogicOp.AND else (exp.Or, 1)
                 operands = _chain(expr)
-                if len(operands) >= BALANCED_FROM:
-                    return _balanced(cls, level, [self.compile(o) for o in operands])
+                if len(operands) >= BALANCED_FROM:  # a long chain: as a balanced tree
+                    return joined(cls, [self.compile(o) for o in operands])
                 return cls(
                     this=paren(self.compile(left), level),
                     expression=paren(self.compile(right), level, right=True),

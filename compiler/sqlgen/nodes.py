@@ -86,18 +86,42 @@ def aliased(expr: exp.Expression, name: str) -> exp.Alias:
     return exp.Alias(this=expr, alias=ident(name))
 
 
-def and_all(parts: list[exp.Expression]) -> exp.Expression:
-    result = parts[0]
-    for part in parts[1:]:
-        result = exp.And(this=result, expression=part)
-    return result
+# this many conditions or more are joined as a balanced tree: a chain of 1,000 is as deep
+# as SQLite's, DuckDB's and ClickHouse's parsers take (1,000), a balanced one about 50
+BALANCED_FROM = 32
+
+
+def and_all(parts: Sequence[exp.Expression]) -> exp.Expression:
+    return joined(exp.And, parts)
 
 
 def or_all(parts: Sequence[exp.Expression]) -> exp.Expression:
-    result = parts[0]
-    for part in parts[1:]:
-        result = exp.Or(this=result, expression=part)
-    return result
+    return joined(exp.Or, parts)
+
+
+def joined(cls: type[exp.And] | type[exp.Or], parts: Sequence[exp.Expression]) -> exp.Expression:
+    """`parts` joined by AND (OR): left to right, as written; from BALANCED_FROM parts on, as
+    a tree about log2(n) deep (the same value: both are associative, in three-valued logic
+    too), since an engine parses a chain one level per operand."""
+    if len(parts) < BALANCED_FROM:
+        result = parts[0]
+        for part in parts[1:]:
+            result = cls(this=result, expression=part)
+        return result
+    level = PRECEDENCE[cls]
+    return _balanced(cls, level, [paren(part, level) for part in parts])
+
+
+def _balanced(
+    cls: type[exp.And] | type[exp.Or], level: int, parts: Sequence[exp.Expression]
+) -> exp.Expression:
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return cls(
+        this=paren(_balanced(cls, level, parts[:middle]), level),
+        expression=paren(_balanced(cls, level, parts[middle:]), level, right=True),
+    )
 
 
 def _is_null(expr: ir.Expr) -> bool:

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import cast
+from typing import NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlglot import exp
@@ -105,10 +105,19 @@ class _Candidate:
 
 # (holdout, salt, user) -> whether the user is held out (sticky, SPEC §2.8)
 HoldoutAssignments = dict[tuple[str, str, object], bool]
-# (holdout, salt) -> the (as_of, share) of the committed runs, oldest first
-ShareHistory = dict[tuple[str, str], list[tuple[dt.datetime, float]]]
-# (holdout, salt, as_of) -> the journeys it covered at that committed run (None: not kept)
-CoverageHistory = dict[tuple[str, str, dt.datetime], frozenset[str] | None]
+
+
+class Share(NamedTuple):
+    """A holdout at a committed run: its share then, and the journeys it covered (None:
+    written by a segl that did not keep them)."""
+
+    as_of: dt.datetime
+    share: float
+    journeys: frozenset[str] | None
+
+
+# (holdout, salt) -> the committed runs' shares, oldest first
+ShareHistory = dict[tuple[str, str], list[Share]]
 
 
 class JourneyRun:
@@ -139,7 +148,6 @@ class JourneyRun:
         self.assigned: HoldoutAssignments = {}
         self._assignments_read: dict[tuple[str, str], set[object]] = {}  # -> users read
         self._shares: ShareHistory | None = None  # the committed shares, read once
-        self._covered: CoverageHistory = {}  # read with the shares
         self._relinked_since: dict[dt.datetime, set[object]] = {}  # since -> persons
         # (holdout, salt) -> its held-out decisions predate its first share (_predates_shares)
         self._older_than_shares: dict[tuple[str, str], bool] = {}
@@ -714,14 +722,14 @@ class JourneyRun:
         merged = self._merged_persons()
         for holdout in self.journeys.holdouts_of(journey):
             shares = self._share_history().get((holdout.name, holdout.salt), [])
-            unchanged = all(share == holdout.share for _, share in shares)
+            unchanged = all(s.share == holdout.share for s in shares)
             unchanged = unchanged and not self._predates_shares(holdout)
             read = self._assignments_read.setdefault((holdout.name, holdout.salt), set())
             wanted = {e.user for e in entries if not unchanged or e.user in merged}
             users = sorted(wanted - read, key=model.user_text)
             read.update(users)
             if users:
-                history = shares or [(self.as_of, holdout.share)]
+                history = shares or [Share(self.as_of, holdout.share, None)]
                 self._assign_from_history(holdout, history, users, merged)
 
     def _merged_persons(self) -> dict[object, list[object]]:
@@ -734,7 +742,7 @@ class JourneyRun:
         return found
 
     def _share_history(self) -> ShareHistory:
-        """(holdout, salt) -> the committed runs' (as_of, share), oldest first."""
+        """(holdout, salt) -> the committed runs' shares, oldest first."""
         if self._shares is None:
             self._shares = {}
             table = self.store.holdout_shares
@@ -745,13 +753,13 @@ class JourneyRun:
                 columns += ["journeys"] if "journeys" in kept else []
                 rows = self._select(table, columns, self._committed(table))
                 for name, salt, as_of, share, *covered in rows:
-                    when = self.engine.decode(as_of, Type.TIMESTAMP)
-                    found = (when, float(str(share)))
-                    self._shares.setdefault((str(name), str(salt)), []).append(found)
                     listed = covered[0] if covered else None
-                    self._covered[(str(name), str(salt), when)] = (
-                        None if listed is None else frozenset(json.loads(str(listed)))
+                    found = Share(
+                        self.engine.decode(as_of, Type.TIMESTAMP),
+                        float(str(share)),
+                        None if listed is None else frozenset(json.loads(str(listed))),
                     )
+                    self._shares.setdefault((str(name), str(salt)), []).append(found)
             for history in self._shares.values():
                 history.sort()
         return self._shares
@@ -759,7 +767,7 @@ class JourneyRun:
     def _assign_from_history(
         self,
         holdout: model.Holdout,
-        shares: list[tuple[dt.datetime, float]],
+        shares: list[Share],
         users: list[object],
         merged: Mapping[object, list[object]],
     ) -> None:
@@ -775,7 +783,8 @@ class JourneyRun:
         checked = (model.SENT, model.CAPPED, model.HELD_OUT)
         table = self.store.outbox
         older = self._predates_shares(holdout)
-        since = [] if older else [shares[0][0]]
+        first_share = shares[0]
+        since = [] if older else [first_share.as_of]
         where = and_all(
             [
                 self._committed(table),
@@ -800,42 +809,30 @@ class JourneyRun:
             .where(where, copy=False)
             .group_by(*(k.copy() for k in keys), copy=False)
         )
+        now = {j.name for j in self.journeys.journeys_under(holdout)}
+        at_run = {s.as_of: s for s in shares}
         earliest: dict[object, tuple[dt.datetime, str, object, bool]] = {}
         rows = self.engine.query(render(query, target, pretty=False))
         for stored, first, journey, held_out in rows:
             when = self.engine.decode(first, Type.TIMESTAMP)
-            if not self._was_under(holdout, when, str(journey), shares[0][0]):
+            before = when < first_share.as_of
+            if not _was_under(at_run.get(when), before, str(journey), now):
                 continue
             person = persons.get(stored, stored)
             found = (when, model.user_text(stored), stored, int(str(held_out)) == 1)
             if person not in earliest or found[:2] < earliest[person][:2]:
                 earliest[person] = found
-        share_at = dict(shares)
         alone = older and self._only_holdout(holdout)
         for person, (first, _, stored, held_out) in earliest.items():
             key = key_text(stored)
-            if first < shares[0][0] and alone:
+            if first < first_share.as_of and alone:
                 # written by a segl that kept no shares: what it decided is the assignment
                 self.assigned[(holdout.name, holdout.salt, person)] = held_out
             elif key is not None:  # a decision before the first share: at the first share
-                held = bucket_of(key, holdout.salt) < share_at.get(first, shares[0][1])
-                self.assigned[(holdout.name, holdout.salt, person)] = held
-
-    def _was_under(
-        self, holdout: model.Holdout, run: dt.datetime, journey: str, first_share: dt.datetime
-    ) -> bool:
-        """Whether a decision of `journey` at the committed run `run` was under the holdout:
-        the holdout was in the rules then (its share was stored) and covered the journey
-        (as stored; as it does now before the first share, or where a segl that did not
-        keep the journeys wrote the share)."""
-        now = {j.name for j in self.journeys.journeys_under(holdout)}
-        if run < first_share:
-            return journey in now
-        key = (holdout.name, holdout.salt, run)
-        if key not in self._covered:
-            return False  # not in the rules at that run (removed, or added since)
-        covered = self._covered[key]
-        return journey in (now if covered is None else covered)
+                share = at_run.get(first, first_share).share
+                self.assigned[(holdout.name, holdout.salt, person)] = (
+                    bucket_of(key, holdout.salt) < share
+                )
 
     def _predates_shares(self, holdout: model.Holdout) -> bool:
         """Whether users were held out in the holdout's journeys before the first share
@@ -846,7 +843,7 @@ class JourneyRun:
         if key not in self._older_than_shares:
             # the first share stored of any holdout (a holdout added after the shares began,
             # another removed, is not taken for an older one); none: every decision is older
-            first = min((h[0][0] for h in self._share_history().values() if h), default=None)
+            first = min((h[0].as_of for h in self._share_history().values() if h), default=None)
             older = self.last is not None and self._held_out_before(holdout, first)
             self._older_than_shares[key] = older
         return self._older_than_shares[key]
@@ -1047,6 +1044,18 @@ def unknown_zone_warnings(unknown: dict[str, set[object]]) -> list[Diagnostic]:
             Severity.WARNING,
         )
     ]
+
+
+def _was_under(share: Share | None, before_shares: bool, journey: str, now: set[str]) -> bool:
+    """Whether a decision of `journey` at a committed run was under a holdout: the holdout
+    was in the rules then (`share`, its share at that run) and covered the journey (as
+    stored; as it does now, `now`, before its first share or where a segl that did not
+    keep the journeys wrote the share)."""
+    if before_shares:
+        return journey in now
+    if share is None:
+        return False  # not in the rules at that run (removed, or added since)
+    return journey in (now if share.journeys is None else share.journeys)
 
 
 def _journey_list(journeys: Iterable[model.Journey]) -> str:

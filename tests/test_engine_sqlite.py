@@ -697,3 +697,29 @@ def test_the_null_guard_of_a_call_of_many_arguments_is_shallow() -> None:
     run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
     found = engine.query('SELECT user_id, top FROM "segl_guard_tags" ORDER BY user_id')
     assert found == [(1, 1209.0), (2, None)]
+
+
+def test_check_with_a_database_reports_what_its_engine_cannot_run(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """`segl check --db sqlite:...` said ok for 1,999 tags (a tag table of 2,001 columns
+    SQLite refuses) until the run failed: it reports its engine's errors as `--dialect`
+    does, and not the warnings about scripts run by other clients (bucket needs md5)."""
+    db = tmp_path / "w.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE users (user_id INTEGER, balance REAL)")
+    con.commit()
+    con.close()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "segl.toml").write_text("", "utf-8")
+    source = 'source users from table "users" key user_id { user_id: number  balance: number }\n'
+    bucketed = 'segment held = bucket(users.user_id, "s") < 0.05\n'
+    (project / "s.segl").write_text(source + bucketed, "utf-8")
+    fine = cli("check", project, "--db", f"sqlite:///{db}")
+    assert fine.code == 0 and "W0501" not in fine.output, fine.output
+    tags = "".join(f"tag t{i} = users.balance + {i}\n" for i in range(1999))
+    (project / "s.segl").write_text(source + tags, "utf-8")
+    wide = cli("check", project, "--db", f"sqlite:///{db}")
+    assert wide.code == 1, wide.output
+    assert "E0501 'segl_p_tags' would have 2,001 columns; sqlite allows at most 2,000" in wide.err

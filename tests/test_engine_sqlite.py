@@ -296,22 +296,30 @@ def test_epoch_keeps_the_fraction_of_a_second_as_written(text: str, seconds: flo
     assert found == pytest.approx(seconds, abs=1e-7)
 
 
-def test_check_reports_a_wrong_column_type(cli: Callable[..., Result], tmp_path: Path) -> None:
+def sqlite_project(tmp_path: Path, table: str) -> tuple[Path, str]:
+    """A SQLite file holding `table` (its CREATE TABLE) and an empty project folder `p`
+    (a project is a folder with a segl.toml): the folder and the database's URL."""
     db = tmp_path / "w.db"
     con = sqlite3.connect(db)
-    con.execute("CREATE TABLE users (user_id INTEGER, city REAL, registered_at TEXT)")
+    con.execute(table)
     con.commit()
     con.close()
     project = tmp_path / "p"
     project.mkdir()
-    (project / "segl.toml").write_text("", "utf-8")  # a project is a folder with a segl.toml
+    (project / "segl.toml").write_text("", "utf-8")
+    return project, f"sqlite:///{db}"
+
+
+def test_check_reports_a_wrong_column_type(cli: Callable[..., Result], tmp_path: Path) -> None:
+    table = "CREATE TABLE users (user_id INTEGER, city REAL, registered_at TEXT)"
+    project, url = sqlite_project(tmp_path, table)
     (project / "s.segl").write_text(
         'source users from table "users" key user_id {\n'
         "    city: string\n    registered_at: timestamp\n}\n"
         "tag city = users.city\n",
         "utf-8",
     )
-    checked = cli("check", project, "--db", f"sqlite:///{db}")
+    checked = cli("check", project, "--db", url)
     assert checked.code == 1
     assert "E0604" in checked.output and "city" in checked.output
 
@@ -705,21 +713,14 @@ def test_check_with_a_database_reports_what_its_engine_cannot_run(
     """`segl check --db sqlite:...` said ok for 1,999 tags (a tag table of 2,001 columns
     SQLite refuses) until the run failed: it reports its engine's errors as `--dialect`
     does, and not the warnings about scripts run by other clients (bucket needs md5)."""
-    db = tmp_path / "w.db"
-    con = sqlite3.connect(db)
-    con.execute("CREATE TABLE users (user_id INTEGER, balance REAL)")
-    con.commit()
-    con.close()
-    project = tmp_path / "p"
-    project.mkdir()
-    (project / "segl.toml").write_text("", "utf-8")
+    project, url = sqlite_project(tmp_path, "CREATE TABLE users (user_id INTEGER, balance REAL)")
     source = 'source users from table "users" key user_id { user_id: number  balance: number }\n'
     bucketed = 'segment held = bucket(users.user_id, "s") < 0.05\n'
     (project / "s.segl").write_text(source + bucketed, "utf-8")
-    fine = cli("check", project, "--db", f"sqlite:///{db}")
+    fine = cli("check", project, "--db", url)
     assert fine.code == 0 and "W0501" not in fine.output, fine.output
     tags = "".join(f"tag t{i} = users.balance + {i}\n" for i in range(1999))
     (project / "s.segl").write_text(source + tags, "utf-8")
-    wide = cli("check", project, "--db", f"sqlite:///{db}")
+    wide = cli("check", project, "--db", url)
     assert wide.code == 1, wide.output
     assert "E0501 'segl_p_tags' would have 2,001 columns; sqlite allows at most 2,000" in wide.err

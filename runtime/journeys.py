@@ -156,6 +156,9 @@ class JourneyRun:
         # the person each belongs to now (read once the last run is known)
         self.moves: dict[object, object] = {}
         self._moves_staged = False
+        # source -> (the earliest start, the triggers) of the interval triggers that read it
+        self._interval_reads: dict[str, tuple[dt.datetime, list[model.EventTrigger]]] = {}
+        self._interval_copies: dict[str, str] = {}  # source -> its interval's copy
 
     @property
     def key(self) -> ColumnType:
@@ -298,9 +301,57 @@ class JourneyRun:
             self.identity_map,
             ever_first=first,
             blocked=blocked,
+            copy=None if start is None else self._interval_copy(trigger.source),
         )
         rows = self.engine.query(render(query, self.compiled.target, pretty=False))
         return {user: self.engine.decode(when, Type.TIMESTAMP) for user, when in rows}
+
+    def _first_times(
+        self, name: str, start: dt.datetime, blocked: exp.Select | None
+    ) -> dict[object, dt.datetime]:
+        """`enter on first S`: the users whose first matching event ever (the hidden value
+        `name` of the run's result) lies in [start, as-of), who may enter."""
+        plan, target = self.compiled.plan, self.compiled.target
+        where = facts.first_within(plan, target, name, start, self.as_of)
+        if blocked is not None:
+            where = and_all([where, facts.not_in(col(USER), blocked)])
+        found = self._values([name], where)
+        return {user: cast(dt.datetime, values[name]) for user, values in found.items()}
+
+    def _plan_interval_reads(self, previous: dict[str, dt.datetime]) -> None:
+        """Which sources several triggers read in the run's intervals: each journey's
+        `enter on` and `exit on` read their source's rows since its previous run."""
+        reads: dict[str, tuple[dt.datetime, list[model.EventTrigger]]] = {}
+        for journey in self.journeys.journeys:
+            start = previous.get(journey.name)
+            if start is None:
+                continue
+            # `enter on first` reads its result (_first_times), unless its time is a date
+            entering = journey.enter_on if journey.enter_first_at is None else None
+            for trigger in (*filter(None, [entering]), *journey.exit_on):
+                earliest, triggers = reads.get(trigger.source, (start, []))
+                reads[trigger.source] = (min(earliest, start), [*triggers, trigger])
+        self._interval_reads = reads
+
+    def _interval_copy(self, source: str) -> str | None:
+        """The table of the source's rows since the earliest interval start, copied at the
+        first read when several triggers read it (each then reads the copy, where it
+        would scan the whole source: one not sorted by time skips nothing); None for a
+        source one trigger reads."""
+        start, triggers = self._interval_reads.get(source, (None, []))
+        if start is None or len(triggers) < 2:
+            return None
+        table = self._interval_copies.get(source)
+        if table is None:
+            target = self.compiled.target
+            table = self.store.journey_interval_work(source)
+            rows = facts.interval_copy(
+                target, self.project.source(source), triggers, start, self.as_of
+            )
+            for statement in target.create_work_table(table, rows):
+                self.engine.query(render(statement, target, pretty=False))
+            self._interval_copies[source] = table
+        return table
 
     def _values(self, names: list[str], where: exp.Expression | None) -> dict[object, UserValues]:
         if not names:
@@ -324,6 +375,7 @@ class JourneyRun:
         markers: list[list[object]] = []
         finishing: dict[str, Iterable[Entry]] = {}
         self.touched = {}
+        self._plan_interval_reads(previous)
         for journey in self.journeys.journeys:
             stats = self.stats.setdefault(journey.name, JourneyStats())
             start = previous.get(journey.name)
@@ -500,13 +552,15 @@ class JourneyRun:
         entry rule holds in the interval, at most one each."""
         blocked = self._blocked(journey)
         found: dict[object, dt.datetime] = {}
-        if journey.enter_on is not None and start is not None:
+        if journey.enter_first_at is not None and start is not None:
+            found = self._first_times(journey.enter_first_at, start, blocked)
+        elif journey.enter_on is not None and start is not None:
             found = self._first_events(journey.enter_on, start, journey.enter_first, blocked)
         elif journey.enter_when is not None:
             plan, target = self.compiled.plan, self.compiled.target
             where = facts.is_true(plan, target, journey.enter_when)
             if blocked is not None:
-                where = and_all([where, facts.not_in(col("_u"), blocked)])
+                where = and_all([where, facts.not_in(col(USER), blocked)])
             found = {user: self.as_of for user in self._values([journey.enter_when], where)}
         elif journey.enter_moved is not None and start is not None:
             found = {user: self.as_of for user in self._moved(journey, start, blocked)}
@@ -610,6 +664,7 @@ class JourneyRun:
             end,
             self.store.result,
             self.identity_map,
+            copy=None if only else self._interval_copy(trigger.source),
         )
         if only:
             users = sorted(by_user, key=model.user_text)

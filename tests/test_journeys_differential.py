@@ -117,6 +117,7 @@ def journeys(draw: st.DrawFn, name: str) -> str:
                 'enter on events where name == "register"',
                 "enter on orders",
                 "enter on first orders",
+                'enter on first events where name == "visit"',
                 'enter on events where name != "view"',
                 "enter when visits >= 1",
                 "enter when spend > 5 or visits == 0",

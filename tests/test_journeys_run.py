@@ -282,3 +282,116 @@ def test_a_decision_counts_for_a_holdout_only_where_it_was_in_force() -> None:
     # shares kept by a segl that kept no coverage: read as the coverage now (j's 03-05
     # decision fixes user 3 at 10%)
     assert _statuses(moved, drop_coverage=True) == ["j 2 sent", "j 3 sent", "k 3 sent", "j 3 sent"]
+
+
+def _canonical_outbox(
+    monkeypatch: pytest.MonkeyPatch, copies: bool
+) -> tuple[list[str], list[tuple[object, ...]], list[str]]:
+    """The canonical journeys (RULES) over RUNS in one DuckDB database: the queries the
+    runs sent, the outbox and the names of the sources' interval copies; `copies=False`
+    reads every interval from its source."""
+    import datetime as dt
+
+    from conftest import loaded_rules
+
+    from segl.runtime import journeys
+    from segl.runtime.engines import DuckDBEngine
+    from segl.runtime.run import run_loaded, store_of
+
+    if not copies:
+        monkeypatch.setattr(journeys.JourneyRun, "_interval_copy", lambda self, source: None)
+    engine = DuckDBEngine()
+    for statement in TABLES:
+        engine.query(statement)
+    sent: list[str] = []
+    query = engine.query
+    monkeypatch.setattr(engine, "query", lambda sql: sent.append(sql) or query(sql))
+    loaded = loaded_rules(RULES, "shop", "Asia/Shanghai")
+    store = store_of(loaded, engine)
+    for as_of in RUNS:
+        run_loaded(loaded, engine, dt.datetime.fromisoformat(as_of))
+        assert all(engine.columns_of(t) is None for t in store.journey_work_tables)
+    outbox = engine.query(f'SELECT * FROM "{store.outbox.name}" ORDER BY ALL')
+    names = [store.journey_interval_work(source) for source in ("events", "orders")]
+    return sent, outbox, names
+
+
+def test_triggers_of_one_source_read_one_copy_of_its_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two triggers read events (onboarding's `enter on`, winback's `exit on`) and two read
+    orders (onboarding's `exit on`, thanks' `enter on`): each run after the first copies
+    each source's interval once, the triggers read the copy, the copy is dropped, and the
+    decisions are those of reading the sources."""
+    sent, outbox, copies = _canonical_outbox(monkeypatch, copies=True)
+    for copy in copies:
+        made = [sql for sql in sent if "CREATE" in sql and f'"{copy}"' in sql]
+        read = [sql for sql in sent if f'"{copy}"' in sql and "CREATE" not in sql]
+        assert len(made) == len(RUNS) - 1  # none at the first run: no interval yet
+        assert len(read) >= len(RUNS) - 1
+    unchanged_sent, unchanged, _ = _canonical_outbox(monkeypatch, copies=False)
+    read = [sql for sql in unchanged_sent if "DROP" not in sql]  # drops name every work table
+    assert not any(copy in sql for sql in read for copy in copies)
+    assert outbox == unchanged and len(outbox) >= 3
+
+
+FIRST_ORDERS = """\
+source users from table "users" key user_id {{ user_id: number }}
+source orders from table "orders" user user_id time day {{ day: {time_type}  amount: number }}
+journey first_buy {{
+    enter on first orders
+    step hi: send sms "hi"
+}}
+journey first_big {{
+    enter on first orders where amount > 10
+    step big: send sms "big"
+}}
+"""
+
+
+@pytest.mark.parametrize("time_type", ["timestamp", "date"])
+def test_enter_on_first_finds_the_first_event_ever_whatever_the_time_type(
+    time_type: str,
+) -> None:
+    """`enter on first S` with S's time a timestamp reads each user's first event from the
+    run's result (a hidden `min`, Journey.enter_first_at); with a date, from a query of its
+    own. Both: user 1's first order predates the journey's first run (never enters); users
+    2 and 3 first order in the second run's interval; user 3's first big order comes
+    after a small one, user 2's after the last run."""
+    import datetime as dt
+
+    from conftest import loaded_rules
+
+    from segl.compiler.types import Type
+    from segl.runtime.engines import DuckDBEngine
+    from segl.runtime.run import run_loaded, store_of
+
+    engine = DuckDBEngine()
+    engine.create_table("users", [("user_id", Type.NUMBER)], [[1], [2], [3]])
+    day = Type.DATE if time_type == "date" else Type.TIMESTAMP
+    orders = [
+        [1, dt.date(2026, 3, 1), 20],
+        [1, dt.date(2026, 3, 5), 20],
+        [2, dt.date(2026, 3, 5), 5],
+        [3, dt.date(2026, 3, 4), 5],
+        [3, dt.date(2026, 3, 8), 50],
+        [2, dt.date(2026, 3, 12), 50],  # after the last run: invisible
+    ]
+    if day is Type.TIMESTAMP:
+        orders = [[u, dt.datetime.combine(d, dt.time(9)), a] for u, d, a in orders]
+    columns = [("user_id", Type.NUMBER), ("day", day), ("amount", Type.NUMBER)]
+    engine.create_table("orders", columns, orders)
+    loaded = loaded_rules(FIRST_ORDERS.format(time_type=time_type), "firsts")
+    assert loaded.project is not None and loaded.project.journeys is not None
+    hidden = [j.enter_first_at for j in loaded.project.journeys.journeys]
+    assert all(hidden) if time_type == "timestamp" else not any(hidden)
+    for as_of in ("2026-03-03", "2026-03-07", "2026-03-10"):
+        run_loaded(loaded, engine, dt.datetime.fromisoformat(as_of))
+    outbox = store_of(loaded, engine).outbox.name
+    rows = engine.query(f'SELECT journey, user_id, entry_at FROM "{outbox}" ORDER BY ALL')
+    at = dt.time(9) if time_type == "timestamp" else dt.time(0)
+    assert [(j, int(u), e) for j, u, e in rows] == [
+        ("first_big", 3, dt.datetime.combine(dt.date(2026, 3, 8), at)),
+        ("first_buy", 2, dt.datetime.combine(dt.date(2026, 3, 5), at)),
+        ("first_buy", 3, dt.datetime.combine(dt.date(2026, 3, 4), at)),
+    ]

@@ -245,7 +245,21 @@ class JourneyChecker:
             holdouts,
             stmt.span,
             enter_moved,
+            self._first_time(name, enter_on) if first and enter_on is not None else None,
         )
+
+    def _first_time(self, journey: str, trigger: model.EventTrigger) -> str | None:
+        """`enter on first S`: a hidden tag, the time of each user's first matching event
+        before the as-of (`min`), which the run computes in the scan of S it makes for
+        the tags; a run then finds the interval's first events in its result, where a
+        query of its own would read all of S's history. None when S's time is a date."""
+        source = self.checker.sources[trigger.source]
+        assert source.time_column is not None
+        if source.column_type(source.time_column) not in (None, Type.TIMESTAMP):
+            return None
+        time = ir.EventColumn(source.name, source.time_column, Type.TIMESTAMP)
+        first = ir.Aggregate("min", source.name, time, trigger.filter, None, Type.TIMESTAMP)
+        return self._hidden(journey, "first", first)
 
     def _entry(
         self, stmt: ast.JourneyDef

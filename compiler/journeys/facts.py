@@ -44,10 +44,12 @@ def first_events(
     ever_first: bool = False,
     universe_only: bool = True,
     blocked: exp.Select | None = None,
+    copy: str | None = None,
 ) -> exp.Select:
     """(user, time of the user's first matching event in [start, end)) for users of the
     run's universe. `ever_first`: only users whose first matching event *ever* (before
-    `end`) lies in the interval (`enter on first`)."""
+    `end`) lies in the interval (`enter on first`). `copy`: a table of the source's rows
+    in [start, end) (`interval_copy`), read instead of the source for the interval."""
     project = plan.project
     source = project.source(trigger.source)
     assert source.time_column is not None
@@ -70,13 +72,15 @@ def first_events(
         # enter, and grouping all history by user grew with it (a semi-join on a few
         # thousand users, which the engine can push into the scan)
         recent = first_events(
-            plan, target, trigger, start, end, result, identity_map, universe_only=False
+            plan, target, trigger, start, end, result, identity_map, universe_only=False, copy=copy
         )
         users = exp.Select(expressions=[col(USER)]).from_(subquery(recent, "_recent"))
         conditions.append(exp.In(this=user.copy(), query=exp.Subquery(this=users)))
+    # all history before `end` for `enter on first`, else the interval's rows
+    read = source.table if copy is None or (ever_first and start is not None) else copy
     first = exp.Min(this=time_value.copy())
     query = exp.Select(expressions=[aliased(user, USER), aliased(first, "_t")]).from_(
-        table_ref(source.table, EVENTS), copy=False
+        table_ref(read, EVENTS), copy=False
     )
     if identity_map is not None:
         assert source.id_kind is not None
@@ -108,12 +112,14 @@ def events_in(
     end: dt.datetime,
     result: str,
     identity_map: str | None,
+    copy: str | None = None,
 ) -> exp.Select:
-    """(user, time) of every matching event in [start, end): an exit needs the first one
-    after each entry, which may be later than the first one. Users who left the universe
-    keep their entries, so their events count too."""
+    """(user, time) of every matching event in [start, end) (read from `copy`, a table of
+    the source's rows in that interval, when given): an exit needs the first one after each
+    entry, which may be later than the first one. Users who left the universe keep their
+    entries, so their events count too."""
     grouped = first_events(
-        plan, target, trigger, start, end, result, identity_map, universe_only=False
+        plan, target, trigger, start, end, result, identity_map, universe_only=False, copy=copy
     )
     user, first = grouped.expressions
     time = first.this.this.copy()  # MIN(<time>) AS _t -> <time>
@@ -121,6 +127,39 @@ def events_in(
     rows.set("group", None)
     rows.set("expressions", [user.copy(), aliased(time, "_t")])
     return rows
+
+
+def interval_copy(
+    target: Target,
+    source: ir.Source,
+    triggers: Sequence[model.EventTrigger],
+    start: dt.datetime,
+    end: dt.datetime,
+) -> exp.Select:
+    """The source's rows in [start, end), with the columns `triggers` read: copied once
+    when several triggers read the same interval of a source, each then reads the copy
+    where it would scan the whole source (a source not sorted by time skips nothing)."""
+    assert source.time_column is not None
+    names = [source.user_column, source.time_column]
+    for trigger in triggers:
+        found = ir.walk(trigger.filter) if trigger.filter is not None else []
+        names += [node.column for node in found if isinstance(node, ir.EventColumn)]
+    time_type = source.column_type(source.time_column) or Type.TIMESTAMP
+    time = target.read_column(col(source.time_column), time_type)
+    if time_type is Type.DATE:
+        time = target.to_timestamp(time)
+    within = and_all(
+        [
+            exp.GTE(this=time.copy(), expression=target.timestamp(start)),
+            exp.LT(this=time, expression=target.timestamp(end)),
+        ]
+    )
+    columns = [col(name) for name in dict.fromkeys(names)]
+    return (
+        exp.Select(expressions=columns)
+        .from_(table_ref(source.table), copy=False)
+        .where(within, copy=False)
+    )
 
 
 def _filter(plan: Plan, target: Target, source: ir.Source, flt: ir.Expr) -> exp.Expression:
@@ -180,6 +219,19 @@ def moved_users(
         conditions.append(not_in(col(USER), blocked))
     query = exp.Select(expressions=[col(USER)]).from_(quoted_table(result), copy=False)
     return query.where(and_all(conditions), copy=False)
+
+
+def first_within(
+    plan: Plan, target: Target, name: str, start: dt.datetime, end: dt.datetime
+) -> exp.Expression:
+    """The hidden time `name` of the run's result lies in [start, end)."""
+    value = col(plan.column_for(name).column)
+    return and_all(
+        [
+            exp.GTE(this=value, expression=target.timestamp(start)),
+            exp.LT(this=value.copy(), expression=target.timestamp(end)),
+        ]
+    )
 
 
 def is_true(plan: Plan, target: Target, name: str) -> exp.Expression:

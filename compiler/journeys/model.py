@@ -123,6 +123,9 @@ class Journey:
     # `enter on moved(L, from "a", to "b")`: users in `a` at the run before and in `b` at
     # this run enter (checked only: no run reads it yet)
     enter_moved: LayerMove | None = None
+    # `enter on first S`: the hidden tag of each user's first matching event before the
+    # as-of (None when S's time is a date: the run then reads S's rows itself)
+    enter_first_at: str | None = None
 
 
 @dataclass(frozen=True)

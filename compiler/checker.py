@@ -228,6 +228,8 @@ class _Checker:
             columns[col.name] = COLUMN_TYPES.get(col.type_name, Type.ANY)
         user_column = stmt.key if stmt.kind == "profile" else stmt.user
         assert user_column is not None
+        if stmt.id_kind is None:  # an ID column (`as KIND`) is checked with the identity
+            self._key_column_type(stmt, columns, user_column)
         if stmt.kind == "event":
             assert stmt.time is not None
             self._special_column(stmt, columns, stmt.time, "time", TEMPORAL)
@@ -253,6 +255,23 @@ class _Checker:
             stmt.zone,
             stmt.valid_from,
             stmt.valid_to,
+        )
+
+    def _key_column_type(self, stmt: ast.SourceDef, columns: dict[str, Type], name: str) -> None:
+        """A user key declared in the columns is a string or a number: the engines key
+        results by it and compare it across sources (E0604 says the same of the database's
+        type, but only once a run reads it)."""
+        declared = columns.get(name, Type.ANY)
+        if declared in (Type.STRING, Type.NUMBER, Type.ANY):
+            return
+        role = "key" if stmt.kind == "profile" else "user"
+        span = next((c.span for c in stmt.columns if c.name == name), stmt.span)
+        self.error(
+            "E0401",
+            f"{role} column '{name}' of source '{stmt.name}' is {declared}; a user key is a "
+            "string or a number",
+            span,
+            "declare it as string (or number), or read it through a view that casts it",
         )
 
     def _special_column(

@@ -390,3 +390,26 @@ def test_number_forms_and_chinese_marks_get_a_hint_that_helps(rule: str, hint: s
     with pytest.raises(DiagnosticError) as raised:
         parse_program(rule + "\n", "t.segl")
     assert raised.value.diagnostics[0].hints == (hint,)
+
+
+@pytest.mark.parametrize(
+    ("sources", "where"),
+    [
+        ('source users from table "users" key signup { signup: timestamp }\n', (1, 46)),
+        (
+            'source users from table "users" key id { id: number }\n'
+            'source events from table "events" user day time ts {\n  day: date\n}\n',
+            (3, 3),
+        ),
+        ('source users from table "users" key vip { vip: bool }\n', (1, 43)),
+    ],
+)
+def test_a_user_key_declared_as_a_time_or_a_flag_is_refused_by_the_check(
+    sources: str, where: tuple[int, int]
+) -> None:
+    """Without an identity too (with one, the ID column check says it): a run would stop
+    at E0604 once it read the database's type, `segl check` passed."""
+    diagnostics = check_programs([parse_program(sources + "segment s = true\n", "t.segl")])[1]
+    assert [d.code for d in diagnostics] == ["E0401"]
+    assert "a user key is a string or a number" in diagnostics[0].message
+    assert (diagnostics[0].span.line, diagnostics[0].span.column) == where

@@ -515,7 +515,7 @@ class _Checker:
             self.error(
                 "E0309",
                 "several profile sources; which one lists the users? " + ", ".join(profiles),
-                None,
+                self.source_defs[profiles[1]].span,  # where the second one makes it ambiguous
                 f'set universe = "{profiles[0]}" under [project] in segl.toml',
             )
         return profiles[0] if profiles else ""

@@ -462,7 +462,12 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         """A window length: a whole number of at most MAX_WINDOW[unit] units. The digits
         are measured before int() sees them (Python refuses over 4,300 digits)."""
         if not token.value.isdigit():
-            self._problem("E0206", "a window length must be a whole number", token)
+            self._problem(
+                "E0206",
+                "a window length must be a whole number",
+                token,
+                "use a smaller unit for a fraction: in last 36 hours, not in last 1.5 days",
+            )
             return 1
         digits = token.value.lstrip("0") or "0"
         unit = UNITS.get(unit_token.value)

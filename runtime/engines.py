@@ -571,6 +571,20 @@ def url_scheme(url: str) -> str:
         raise UnsupportedURL(f"'{url}' is not a valid URL: {err}") from None
 
 
+def url_problem(url: str) -> str | None:
+    """Why segl could not connect to `url` whatever the database holds (a scheme it does
+    not know, a URL that cannot be parsed), or None: what `segl check` can say offline."""
+    try:
+        scheme = url_scheme(url)
+    except UnsupportedURL as err:
+        return str(err)
+    if scheme == "duckdb" or scheme in _OTHER_ENGINES:
+        return None
+    if scheme == "" and url.endswith((".duckdb", ".db")):
+        return None
+    return f"segl cannot connect to '{shown_url(url)}'; supported: {SUPPORTED_URLS}"
+
+
 _SECRET_PARAMETER = re.compile(r"([?&](?:password|passwd|pwd|token|secret)[^=&]*=)[^&#]*", re.I)
 _USER_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^/@:?#]*):[^/@?#]*@", re.I)
 

@@ -21,6 +21,7 @@ from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span, did_you_mean
 from segl.dsl.names import NAME
 from segl.dsl.parser import bidi_warnings, decode_source, not_utf8_hint, parse_program
+from segl.runtime.engines import url_problem
 
 CONFIG_FILE = "segl.toml"
 DEFAULT_DB_URL = "duckdb:///segl.duckdb"
@@ -385,6 +386,9 @@ def read_settings(root: Path) -> Settings:
             f"'url' in [database] of {CONFIG_FILE} is empty",
             'name the warehouse, e.g. url = "duckdb:///warehouse.duckdb", or remove the line',
         )
+    problem = None if url is None else url_problem(url)
+    if problem is not None:  # said by `segl check` too, not first by the run
+        raise toml.error("database", "url", problem, 'e.g. url = "duckdb:///warehouse.duckdb"')
     warnings = tuple(toml.ignored_keys())
     return Settings(
         config,

@@ -394,6 +394,37 @@ def test_unsupported_database_url(cli: Cli, url: str) -> None:
     assert re.search(r"^E0606 ", result.err, re.M), result.err
 
 
+@pytest.mark.parametrize("url", ["foo://bar", "postgresql://x@[::1/z"])
+def test_an_unsupported_database_url_in_segl_toml_fails_the_check(
+    cli: Cli, write_project: Callable[..., Path], url: str
+) -> None:
+    """`segl check` says it at the url's line, where it passed and the run stopped."""
+    toml = f'[project]\nname = "p"\n\n[database]\nurl = "{url}"\n'
+    root = write_project({"segl.toml": toml, "sources.segl": SOURCES})
+    result = timed(cli, "check", root)
+    assert result.code == 1
+    assert re.search(
+        r"^proj/segl\.toml:5:1: E0105 .*(cannot connect|not a valid URL)", result.err, re.M
+    ), result.err
+
+
+def test_an_ambiguous_universe_and_an_alert_on_no_segment_say_where_and_how(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    """E0309 points at the second profile source (no segl.toml line to point at); E0904
+    in a project without segments says to define one."""
+    rules = (
+        'source users from table "users" key id { a: number }\n'
+        'source members from table "members" key id { b: number }\n'
+        "alert a = change(size(nosuch), over 7 days) < -20%\n"
+    )
+    result = timed(cli, "check", write_project({"rules.segl": rules}))
+    assert result.code == 1
+    assert re.search(r"^proj/rules\.segl:2:1: E0309 several profile sources", result.err, re.M)
+    assert 'hint: set universe = "users" under [project] in segl.toml' in result.err
+    assert "hint: the project defines no segment: define one" in result.err, result.err
+
+
 # ------------------------------------------------------------ string literals
 
 AWKWARD = {

@@ -540,7 +540,9 @@ class AlertChecker:
         else:
             message = f"unknown segment '{name.name}'"
             hints = did_you_mean(name.name, segments) or (
-                ("segments: " + ", ".join(segments),) if segments else ()
+                ("segments: " + ", ".join(segments),)
+                if segments
+                else ("the project defines no segment: define one, e.g. segment NAME = CONDITION",)
             )
         self.error("E0904", message, name.span, *hints)
         return None

@@ -386,9 +386,9 @@ def read_settings(root: Path) -> Settings:
             f"'url' in [database] of {CONFIG_FILE} is empty",
             'name the warehouse, e.g. url = "duckdb:///warehouse.duckdb", or remove the line',
         )
-    problem = None if url is None else url_problem(url)
-    if problem is not None:  # said by `segl check` too, not first by the run
-        raise toml.error("database", "url", problem, 'e.g. url = "duckdb:///warehouse.duckdb"')
+    unreachable = None if url is None else url_problem(url)
+    if unreachable is not None:  # said by `segl check` too, not first by the run
+        raise toml.error("database", "url", unreachable, 'e.g. url = "duckdb:///warehouse.duckdb"')
     warnings = tuple(toml.ignored_keys())
     return Settings(
         config,

@@ -694,7 +694,7 @@ def connect(
         return DuckDBEngine(path, read_only=read_only, lock_timeout=wait, on_wait=on_wait)
     opener = _OTHER_ENGINES.get(scheme)
     if opener is None:
-        raise UnsupportedURL(f"segl cannot connect to '{url}'; supported: {SUPPORTED_URLS}")
+        raise UnsupportedURL(str(url_problem(url)))
     module_name, extra = opener
     try:
         module = importlib.import_module(module_name)

@@ -348,8 +348,8 @@ class JourneyRun:
             rows = facts.interval_copy(
                 target, self.project.source(source), triggers, start, self.as_of
             )
-            for statement in target.create_work_table(table, rows):
-                self.engine.query(render(statement, target, pretty=False))
+            # a temporary table (Spark: a cached view, not a parquet table written per run)
+            self.engine.query(render(target.create_temp_table(table, rows), target, pretty=False))
             self._interval_copies[source] = table
         return table
 

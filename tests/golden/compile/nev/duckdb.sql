@@ -416,7 +416,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  'c734f5969d02c748256d55fb96c65ad971975e7ac2a22e336f1e04bff3bee4ce',
+  'e675b5aa64ff02c96428bd30cbfed4df396e226f1a7f673ad0ffe73efc8c31cc',
   'unknown',
   '{"days_since_touch": "6d96283bcb0ebe6e", "delivery_at": "f2bb0063aaf8d11a", "delivery_overdue": "250273930b77fd75", "deposit_at": "543047310560ac58", "deposit_follow_up": "e998c9e9f43dacd3", "deposit_model": "b990d192b83590e1", "deposit_store": "056f7a668c29b380", "douyin_hot_leads": "c61965ddfbef7f24", "invite_test_drive": "b752a47cc8642eb8", "last_touch_at": "b59242d4e441069e", "service_visits_180d": "612105fa43be454c", "stage": "7c5f0aa31aac8cc9", "stale_leads": "250d0999e5fa9f70", "store_visit_at": "54791a1dd32ac333", "test_drive_at": "ac525a9f044e4655", "test_drive_model": "518531c28dd0bdfb", "test_drive_store": "757a28d229720df8", "test_drive_to_deposit_days": "8858d6f016220323", "test_drives": "35f09ea7fc86ae7a", "wecom_added_at": "2a32fa5c25d355db"}'
 FROM "segl_nev_result";

@@ -3628,7 +3628,8 @@ WITH "segl_usr" AS (
         AND "c1" IS NULL
         THEN "c0" * CAST(0.9 AS Nullable(Float64))
       END
-    ) AS "a17"
+    ) AS "a17",
+    MIN("c3") AS "a18"
   FROM "segl_evr_0"
   GROUP BY
     "_u"
@@ -3895,21 +3896,21 @@ WITH "segl_usr" AS (
 ), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a19",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-01 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a19",
+    ) AS "a20",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'visit'
         THEN 1
       END
-    ) AS "a20",
+    ) AS "a21",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
@@ -3918,18 +3919,18 @@ WITH "segl_usr" AS (
         )
         THEN 1
       END
-    ) AS "a21",
+    ) AS "a22",
     COUNT(
       CASE
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         AND "c1" = 'push_click'
         THEN 1
       END
-    ) AS "a22"
+    ) AS "a23"
   FROM "segl_ev_1"
   GROUP BY
     "_u"
-), "segl_mfc_a23" AS (
+), "segl_mfc_a24" AS (
   SELECT
     "_u",
     "v",
@@ -3950,16 +3951,16 @@ WITH "segl_usr" AS (
   GROUP BY
     "_u",
     "v"
-), "segl_mf_a23" AS (
+), "segl_mf_a24" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a23"
+    "v" AS "a24"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC) AS "r"
-    FROM "segl_mfc_a23"
+    FROM "segl_mfc_a24"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -4182,7 +4183,7 @@ WITH "segl_usr" AS (
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN 1
       END
-    ) AS "a24"
+    ) AS "a25"
   FROM "segl_ev_2"
   GROUP BY
     "_u"
@@ -4344,7 +4345,7 @@ WITH "segl_usr" AS (
 ), "segl_agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a25"
+    COUNT(1) AS "a26"
   FROM "segl_ev_3"
   GROUP BY
     "_u"
@@ -4595,13 +4596,13 @@ WITH "segl_usr" AS (
         WHEN "_t" >= CAST('2026-10-02 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN CAST("c0" AS Nullable(Date32))
       END
-    ) AS "a26",
+    ) AS "a27",
     COUNT(
       DISTINCT CASE
         WHEN "_t" >= CAST('2026-08-03 00:00:00' AS Nullable(DateTime64(6, 'UTC')))
         THEN "c1"
       END
-    ) AS "a27"
+    ) AS "a28"
   FROM "segl_ev_4"
   GROUP BY
     "_u"
@@ -4625,17 +4626,18 @@ WITH "segl_usr" AS (
     COALESCE("segl_agg_0"."a15", 0) AS "a15",
     if(isNaN(COALESCE("segl_agg_0"."a16", 0)), NULL, COALESCE("segl_agg_0"."a16", 0)) AS "a16",
     if(isNaN(COALESCE("segl_agg_0"."a17", 0)), NULL, COALESCE("segl_agg_0"."a17", 0)) AS "a17",
+    "segl_agg_0"."a18" AS "a18",
     "segl_mf_a8"."a8" AS "a8",
-    "segl_agg_1"."a18" AS "a18",
-    COALESCE("segl_agg_1"."a19", 0) AS "a19",
+    "segl_agg_1"."a19" AS "a19",
     COALESCE("segl_agg_1"."a20", 0) AS "a20",
     COALESCE("segl_agg_1"."a21", 0) AS "a21",
     COALESCE("segl_agg_1"."a22", 0) AS "a22",
-    "segl_mf_a23"."a23" AS "a23",
-    COALESCE("segl_agg_2"."a24", 0) AS "a24",
-    COALESCE("segl_agg_3"."a25" > 0, FALSE) AS "a25",
-    COALESCE("segl_agg_4"."a26", 0) AS "a26",
-    COALESCE("segl_agg_4"."a27", 0) AS "a27"
+    COALESCE("segl_agg_1"."a23", 0) AS "a23",
+    "segl_mf_a24"."a24" AS "a24",
+    COALESCE("segl_agg_2"."a25", 0) AS "a25",
+    COALESCE("segl_agg_3"."a26" > 0, FALSE) AS "a26",
+    COALESCE("segl_agg_4"."a27", 0) AS "a27",
+    COALESCE("segl_agg_4"."a28", 0) AS "a28"
   FROM "segl_usr"
   LEFT JOIN "segl_agg_0"
     ON "segl_agg_0"."_g" = "segl_usr"."_u"
@@ -4643,8 +4645,8 @@ WITH "segl_usr" AS (
     ON "segl_mf_a8"."_g" = "segl_usr"."_u"
   LEFT JOIN "segl_agg_1"
     ON "segl_agg_1"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_mf_a23"
-    ON "segl_mf_a23"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_mf_a24"
+    ON "segl_mf_a24"."_g" = "segl_usr"."_u"
   LEFT JOIN "segl_agg_2"
     ON "segl_agg_2"."_g" = "segl_usr"."_u"
   LEFT JOIN "segl_agg_3"
@@ -4687,11 +4689,11 @@ WITH "segl_usr" AS (
       WHEN FLOOR(
         (
           (
-            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a18", 6))
+            toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a19", 6))
           ) / 1000000.0
         ) / 86400
       ) > 90
-      OR "a18" IS NULL
+      OR "a19" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -4700,7 +4702,7 @@ WITH "segl_usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a24" >= 3
+      WHEN "d6" >= CAST(0.8 AS Nullable(Float64)) AND "a25" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS Nullable(Float64))
       THEN 'sensitive'
@@ -4725,7 +4727,7 @@ WITH "segl_usr" AS (
 SELECT
   "_u",
   CAST("a0" AS Nullable(Float64)) AS "d0",
-  CAST("a18" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
+  CAST("a19" AS Nullable(DateTime64(6, 'UTC'))) AS "d1",
   CAST("d2" AS Nullable(String)) AS "d2",
   CAST("a1" AS Nullable(Float64)) AS "d3",
   CAST("a2" AS Nullable(Float64)) AS "d4",
@@ -4741,23 +4743,23 @@ SELECT
     ELSE 'none'
   END AS Nullable(String)) AS "d5",
   CAST("d6" AS Nullable(Float64)) AS "d6",
-  CAST("a24" AS Nullable(Float64)) AS "d7",
+  CAST("a25" AS Nullable(Float64)) AS "d7",
   CAST("d8" AS Nullable(String)) AS "d8",
   CAST(COALESCE("a4" AND NOT "a5", FALSE) AS Nullable(Bool)) AS "d9",
   CAST("a6" AS Nullable(Bool)) AS "d10",
   CAST("p_1" AS Nullable(String)) AS "d11",
-  CAST("a19" AS Nullable(Float64)) AS "d12",
-  CAST(COALESCE("a19" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a6", FALSE) AS Nullable(Bool)) AS "d13",
+  CAST("a20" AS Nullable(Float64)) AS "d12",
+  CAST(COALESCE("a20" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a6", FALSE) AS Nullable(Bool)) AS "d13",
   CAST("d14" AS Nullable(String)) AS "d14",
-  CAST(COALESCE("a19" >= 3 AND "a0" >= 1 AND "d14" = 'Beijing' AND NOT "a6", FALSE) AS Nullable(Bool)) AS "d15",
+  CAST(COALESCE("a20" >= 3 AND "a0" >= 1 AND "d14" = 'Beijing' AND NOT "a6", FALSE) AS Nullable(Bool)) AS "d15",
   CAST(COALESCE("d2" = 'loyal' AND "d14" = 'Beijing', FALSE) AS Nullable(Bool)) AS "d16",
-  CAST("a20" AS Nullable(Float64)) AS "d17",
-  CAST(COALESCE("a2" >= 3000 AND "a20" = 0 AND "a19" >= 1, FALSE) AS Nullable(Bool)) AS "d18",
+  CAST("a21" AS Nullable(Float64)) AS "d17",
+  CAST(COALESCE("a2" >= 3000 AND "a21" = 0 AND "a20" >= 1, FALSE) AS Nullable(Bool)) AS "d18",
   CAST(COALESCE((
     "d8" = 'fanatic' OR "d8" = 'sensitive'
-  ) AND "a24" >= 3, FALSE) AS Nullable(Bool)) AS "d19",
-  CAST("a21" AS Nullable(Float64)) AS "d20",
-  CAST(COALESCE("a21" >= 3 AND "a1" = 0, FALSE) AS Nullable(Bool)) AS "d21",
+  ) AND "a25" >= 3, FALSE) AS Nullable(Bool)) AS "d19",
+  CAST("a22" AS Nullable(Float64)) AS "d20",
+  CAST(COALESCE("a22" >= 3 AND "a1" = 0, FALSE) AS Nullable(Bool)) AS "d21",
   CAST("a7" AS Nullable(DateTime64(6, 'UTC'))) AS "d22",
   CAST("a8" AS Nullable(String)) AS "d23",
   CAST(COALESCE(
@@ -4792,10 +4794,10 @@ SELECT
   CAST("a10" AS Nullable(Float64)) AS "d32",
   CAST(COALESCE("d2" = 'new' AND "a10" >= 2, FALSE) AS Nullable(Bool)) AS "d33",
   CAST("a11" AS Nullable(Float64)) AS "d34",
-  CAST("a26" AS Nullable(Float64)) AS "d35",
-  CAST(COALESCE("a26" >= 3 AND "a11" = 0, FALSE) AS Nullable(Bool)) AS "d36",
-  CAST("a25" AS Nullable(Bool)) AS "d37",
-  CAST(COALESCE("a1" >= 1 AND NOT "a25", FALSE) AS Nullable(Bool)) AS "d38",
+  CAST("a27" AS Nullable(Float64)) AS "d35",
+  CAST(COALESCE("a27" >= 3 AND "a11" = 0, FALSE) AS Nullable(Bool)) AS "d36",
+  CAST("a26" AS Nullable(Bool)) AS "d37",
+  CAST(COALESCE("a1" >= 1 AND NOT "a26", FALSE) AS Nullable(Bool)) AS "d38",
   CAST("p_4" AS Nullable(String)) AS "d39",
   CAST(FLOOR(
     (
@@ -4804,9 +4806,9 @@ SELECT
       ) / 1000000.0
     ) / 86400
   ) AS Nullable(Float64)) AS "d40",
-  CAST("a22" AS Nullable(Float64)) AS "d41",
-  CAST("a27" AS Nullable(Float64)) AS "d42",
-  CAST("a23" AS Nullable(String)) AS "d43",
+  CAST("a23" AS Nullable(Float64)) AS "d41",
+  CAST("a28" AS Nullable(Float64)) AS "d42",
+  CAST("a24" AS Nullable(String)) AS "d43",
   CAST("a12" AS Nullable(Float64)) AS "d44",
   CAST("a13" AS Nullable(String)) AS "d45",
   CAST("a14" AS Nullable(String)) AS "d46",
@@ -4815,29 +4817,29 @@ SELECT
   CAST("a17" AS Nullable(Float64)) AS "d49",
   CAST(CASE WHEN "a11" >= 5000 THEN 'high' WHEN "a11" >= 1000 THEN 'mid' ELSE 'low' END AS Nullable(String)) AS "d50",
   CAST(CASE
-    WHEN "a20" >= 8
+    WHEN "a21" >= 8
     THEN 'high'
-    WHEN "a20" >= 2
+    WHEN "a21" >= 2
     THEN 'mid'
-    WHEN "a19" >= 1
+    WHEN "a20" >= 1
     THEN 'low'
     ELSE 'inactive'
   END AS Nullable(String)) AS "d51",
   CAST(FLOOR(
     (
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a18", 6))
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a19", 6))
       ) / 1000000.0
     ) / 86400
   ) AS Nullable(Float64)) AS "d52",
   CAST("d53" AS Nullable(String)) AS "d53",
-  CAST("a19" >= 1 AS Nullable(Bool)) AS "d54",
+  CAST("a20" >= 1 AS Nullable(Bool)) AS "d54",
   CAST("a8" AS Nullable(String)) AS "d55",
   CAST("d53" AS Nullable(String)) AS "d56",
   CAST(FLOOR(
     (
       (
-        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a18", 6))
+        toUnixTimestamp64Micro(toDateTime64(CAST('2026-11-01 00:00:00' AS Nullable(DateTime64(6, 'UTC'))), 6)) - toUnixTimestamp64Micro(toDateTime64("a19", 6))
       ) / 1000000.0
     ) / 86400
   ) >= 30 AS Nullable(Bool)) AS "d57",
@@ -4852,7 +4854,8 @@ SELECT
     ELSE 10
   END AS Nullable(Float64)) AS "d59",
   CAST("a0" = 1 AS Nullable(Bool)) AS "d60",
-  CAST("p_5" AS Nullable(String)) AS "d61"
+  CAST("a18" AS Nullable(DateTime64(6, 'UTC'))) AS "d61",
+  CAST("p_5" AS Nullable(String)) AS "d62"
 FROM "segl_lvl_2"
 SETTINGS join_use_nulls = 1, optimize_arithmetic_operations_in_aggregate_functions = 0;
 
@@ -5506,7 +5509,7 @@ SELECT
   now64(6, 'UTC'),
   CAST(NULL AS Nullable(Float64)),
   CAST(COUNT(*) AS Nullable(Int64)),
-  'b9d88c4cd648f093370e1fea4b851d7101d70d2b66a3b8f4ce35c549f687e561',
+  '2b9907352bd21c4a9d67281cb6c04dd7ad441ba4e44496f6de41b574aee382d3',
   'unknown',
   '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "segl_retail_result";

@@ -2308,7 +2308,8 @@ WITH "SEGL_USR" AS (
         WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) AND "C1" IS NULL
         THEN "C0" * CAST(0.9 AS DOUBLE)
       END
-    ) AS "A17"
+    ) AS "A17",
+    MIN("C3") AS "A18"
   FROM "SEGL_EVR_0"
   GROUP BY
     "_U"
@@ -2378,19 +2379,19 @@ WITH "SEGL_USR" AS (
 ), "SEGL_AGG_1" AS (
   SELECT
     "_U" AS "_G",
-    MAX(CASE WHEN "C1" = 'visit' THEN "C0" END) AS "A18",
+    MAX(CASE WHEN "C1" = 'visit' THEN "C0" END) AS "A19",
     COUNT(
       CASE
         WHEN "_T" >= CAST('2026-08-01 00:00:00' AS TIMESTAMP) AND "C1" = 'visit'
         THEN 1
       END
-    ) AS "A19",
+    ) AS "A20",
     COUNT(
       CASE
         WHEN "_T" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "C1" = 'visit'
         THEN 1
       END
-    ) AS "A20",
+    ) AS "A21",
     COUNT(
       CASE
         WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP)
@@ -2399,17 +2400,17 @@ WITH "SEGL_USR" AS (
         )
         THEN 1
       END
-    ) AS "A21",
+    ) AS "A22",
     COUNT(
       CASE
         WHEN "_T" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP) AND "C1" = 'push_click'
         THEN 1
       END
-    ) AS "A22"
+    ) AS "A23"
   FROM "SEGL_EV_1"
   GROUP BY
     "_U"
-), "SEGL_MFC_A23" AS (
+), "SEGL_MFC_A24" AS (
   SELECT
     "_U",
     "V",
@@ -2429,16 +2430,16 @@ WITH "SEGL_USR" AS (
   GROUP BY
     "_U",
     "V"
-), "SEGL_MF_A23" AS (
+), "SEGL_MF_A24" AS (
   SELECT
     "_U" AS "_G",
-    "V" AS "A23"
+    "V" AS "A24"
   FROM (
     SELECT
       "_U",
       "V",
       ROW_NUMBER() OVER (PARTITION BY "_U" ORDER BY "N" DESC NULLS LAST, "V" ASC) AS "R"
-    FROM "SEGL_MFC_A23"
+    FROM "SEGL_MFC_A24"
   ) AS "RANKED"
   WHERE
     "R" = 1
@@ -2473,7 +2474,7 @@ WITH "SEGL_USR" AS (
 ), "SEGL_AGG_2" AS (
   SELECT
     "_U" AS "_G",
-    COUNT(CASE WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "A24"
+    COUNT(CASE WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN 1 END) AS "A25"
   FROM "SEGL_EV_2"
   GROUP BY
     "_U"
@@ -2507,7 +2508,7 @@ WITH "SEGL_USR" AS (
 ), "SEGL_AGG_3" AS (
   SELECT
     "_U" AS "_G",
-    COUNT(1) AS "A25"
+    COUNT(1) AS "A26"
   FROM "SEGL_EV_3"
   GROUP BY
     "_U"
@@ -2531,10 +2532,10 @@ WITH "SEGL_USR" AS (
         WHEN "_T" >= CAST('2026-10-02 00:00:00' AS TIMESTAMP)
         THEN CAST("C0" AS DATE)
       END
-    ) AS "A26",
+    ) AS "A27",
     COUNT(
       DISTINCT CASE WHEN "_T" >= CAST('2026-08-03 00:00:00' AS TIMESTAMP) THEN "C1" END
-    ) AS "A27"
+    ) AS "A28"
   FROM "SEGL_EV_4"
   GROUP BY
     "_U"
@@ -2558,17 +2559,18 @@ WITH "SEGL_USR" AS (
     COALESCE("SEGL_AGG_0"."A15", 0) AS "A15",
     NULLIF(COALESCE("SEGL_AGG_0"."A16", 0), CAST('NaN' AS DOUBLE)) AS "A16",
     NULLIF(COALESCE("SEGL_AGG_0"."A17", 0), CAST('NaN' AS DOUBLE)) AS "A17",
+    "SEGL_AGG_0"."A18" AS "A18",
     "SEGL_MF_A8"."A8" AS "A8",
-    "SEGL_AGG_1"."A18" AS "A18",
-    COALESCE("SEGL_AGG_1"."A19", 0) AS "A19",
+    "SEGL_AGG_1"."A19" AS "A19",
     COALESCE("SEGL_AGG_1"."A20", 0) AS "A20",
     COALESCE("SEGL_AGG_1"."A21", 0) AS "A21",
     COALESCE("SEGL_AGG_1"."A22", 0) AS "A22",
-    "SEGL_MF_A23"."A23" AS "A23",
-    COALESCE("SEGL_AGG_2"."A24", 0) AS "A24",
-    COALESCE("SEGL_AGG_3"."A25" > 0, FALSE) AS "A25",
-    COALESCE("SEGL_AGG_4"."A26", 0) AS "A26",
-    COALESCE("SEGL_AGG_4"."A27", 0) AS "A27"
+    COALESCE("SEGL_AGG_1"."A23", 0) AS "A23",
+    "SEGL_MF_A24"."A24" AS "A24",
+    COALESCE("SEGL_AGG_2"."A25", 0) AS "A25",
+    COALESCE("SEGL_AGG_3"."A26" > 0, FALSE) AS "A26",
+    COALESCE("SEGL_AGG_4"."A27", 0) AS "A27",
+    COALESCE("SEGL_AGG_4"."A28", 0) AS "A28"
   FROM "SEGL_USR"
   LEFT JOIN "SEGL_AGG_0"
     ON "SEGL_AGG_0"."_G" = "SEGL_USR"."_U"
@@ -2576,8 +2578,8 @@ WITH "SEGL_USR" AS (
     ON "SEGL_MF_A8"."_G" = "SEGL_USR"."_U"
   LEFT JOIN "SEGL_AGG_1"
     ON "SEGL_AGG_1"."_G" = "SEGL_USR"."_U"
-  LEFT JOIN "SEGL_MF_A23"
-    ON "SEGL_MF_A23"."_G" = "SEGL_USR"."_U"
+  LEFT JOIN "SEGL_MF_A24"
+    ON "SEGL_MF_A24"."_G" = "SEGL_USR"."_U"
   LEFT JOIN "SEGL_AGG_2"
     ON "SEGL_AGG_2"."_G" = "SEGL_USR"."_U"
   LEFT JOIN "SEGL_AGG_3"
@@ -2613,10 +2615,10 @@ WITH "SEGL_USR" AS (
       THEN 'new'
       WHEN FLOOR(
         (
-          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A18") / 1000000.0
+          DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A19") / 1000000.0
         ) / 86400
       ) > 90
-      OR "A18" IS NULL
+      OR "A19" IS NULL
       THEN 'churned'
       WHEN "A0" >= 5
       THEN 'loyal'
@@ -2625,7 +2627,7 @@ WITH "SEGL_USR" AS (
     CASE
       WHEN "A1" = 0
       THEN 'no_orders'
-      WHEN "D6" >= CAST(0.8 AS DOUBLE) AND "A24" >= 3
+      WHEN "D6" >= CAST(0.8 AS DOUBLE) AND "A25" >= 3
       THEN 'fanatic'
       WHEN "D6" >= CAST(0.5 AS DOUBLE)
       THEN 'sensitive'
@@ -2650,7 +2652,7 @@ WITH "SEGL_USR" AS (
 SELECT
   "_U",
   "A0" AS "D0",
-  "A18" AS "D1",
+  "A19" AS "D1",
   "D2",
   "A1" AS "D3",
   "A2" AS "D4",
@@ -2666,21 +2668,21 @@ SELECT
     ELSE 'none'
   END AS "D5",
   "D6",
-  "A24" AS "D7",
+  "A25" AS "D7",
   "D8",
   COALESCE("A4" AND NOT "A5", FALSE) AS "D9",
   "A6" AS "D10",
   "P_1" AS "D11",
-  "A19" AS "D12",
-  COALESCE("A19" >= 3 AND "A0" >= 1 AND "P_1" = 'Beijing' AND NOT "A6", FALSE) AS "D13",
+  "A20" AS "D12",
+  COALESCE("A20" >= 3 AND "A0" >= 1 AND "P_1" = 'Beijing' AND NOT "A6", FALSE) AS "D13",
   "D14",
-  COALESCE("A19" >= 3 AND "A0" >= 1 AND "D14" = 'Beijing' AND NOT "A6", FALSE) AS "D15",
+  COALESCE("A20" >= 3 AND "A0" >= 1 AND "D14" = 'Beijing' AND NOT "A6", FALSE) AS "D15",
   COALESCE("D2" = 'loyal' AND "D14" = 'Beijing', FALSE) AS "D16",
-  "A20" AS "D17",
-  COALESCE("A2" >= 3000 AND "A20" = 0 AND "A19" >= 1, FALSE) AS "D18",
-  COALESCE("D8" IN ('fanatic', 'sensitive') AND "A24" >= 3, FALSE) AS "D19",
-  "A21" AS "D20",
-  COALESCE("A21" >= 3 AND "A1" = 0, FALSE) AS "D21",
+  "A21" AS "D17",
+  COALESCE("A2" >= 3000 AND "A21" = 0 AND "A20" >= 1, FALSE) AS "D18",
+  COALESCE("D8" IN ('fanatic', 'sensitive') AND "A25" >= 3, FALSE) AS "D19",
+  "A22" AS "D20",
+  COALESCE("A22" >= 3 AND "A1" = 0, FALSE) AS "D21",
   "A7" AS "D22",
   "A8" AS "D23",
   COALESCE(
@@ -2709,19 +2711,19 @@ SELECT
   "A10" AS "D32",
   COALESCE("D2" = 'new' AND "A10" >= 2, FALSE) AS "D33",
   "A11" AS "D34",
-  "A26" AS "D35",
-  COALESCE("A26" >= 3 AND "A11" = 0, FALSE) AS "D36",
-  "A25" AS "D37",
-  COALESCE("A1" >= 1 AND NOT "A25", FALSE) AS "D38",
+  "A27" AS "D35",
+  COALESCE("A27" >= 3 AND "A11" = 0, FALSE) AS "D36",
+  "A26" AS "D37",
+  COALESCE("A1" >= 1 AND NOT "A26", FALSE) AS "D38",
   "P_4" AS "D39",
   FLOOR(
     (
       DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "P_0") / 1000000.0
     ) / 86400
   ) AS "D40",
-  "A22" AS "D41",
-  "A27" AS "D42",
-  "A23" AS "D43",
+  "A23" AS "D41",
+  "A28" AS "D42",
+  "A24" AS "D43",
   "A12" AS "D44",
   "A13" AS "D45",
   "A14" AS "D46",
@@ -2730,26 +2732,26 @@ SELECT
   "A17" AS "D49",
   CASE WHEN "A11" >= 5000 THEN 'high' WHEN "A11" >= 1000 THEN 'mid' ELSE 'low' END AS "D50",
   CASE
-    WHEN "A20" >= 8
+    WHEN "A21" >= 8
     THEN 'high'
-    WHEN "A20" >= 2
+    WHEN "A21" >= 2
     THEN 'mid'
-    WHEN "A19" >= 1
+    WHEN "A20" >= 1
     THEN 'low'
     ELSE 'inactive'
   END AS "D51",
   FLOOR(
     (
-      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A18") / 1000000.0
+      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A19") / 1000000.0
     ) / 86400
   ) AS "D52",
   "D53",
-  "A19" >= 1 AS "D54",
+  "A20" >= 1 AS "D54",
   "A8" AS "D55",
   "D53" AS "D56",
   FLOOR(
     (
-      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A18") / 1000000.0
+      DATE_PART(EPOCH_MICROSECOND, CAST('2026-11-01 00:00:00' AS TIMESTAMP)) / 1000000.0 - DATE_PART(EPOCH_MICROSECOND, "A19") / 1000000.0
     ) / 86400
   ) >= 30 AS "D57",
   "A8" AS "D58",
@@ -2763,7 +2765,8 @@ SELECT
     ELSE 10
   END AS "D59",
   "A0" = 1 AS "D60",
-  "P_5" AS "D61"
+  "A18" AS "D61",
+  "P_5" AS "D62"
 FROM "SEGL_LVL_2";
 
 CREATE TABLE IF NOT EXISTS "SEGL_RETAIL_TAGS" AS
@@ -3325,7 +3328,7 @@ SELECT
   CAST(CURRENT_TIMESTAMP() AS TIMESTAMPTZ),
   CAST(NULL AS DOUBLE),
   CAST(COUNT(*) AS BIGINT),
-  'b9d88c4cd648f093370e1fea4b851d7101d70d2b66a3b8f4ce35c549f687e561',
+  '2b9907352bd21c4a9d67281cb6c04dd7ad441ba4e44496f6de41b574aee382d3',
   'unknown',
   '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "SEGL_RETAIL_RESULT";

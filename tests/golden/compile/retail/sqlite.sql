@@ -2774,6 +2774,7 @@ WITH "segl_usr" AS (
         THEN "c0" * CAST(0.9 AS REAL)
       END
     ) AS "a17",
+    MIN("c3") AS "a18",
     COUNT(CASE WHEN "_t" >= '2026-05-05 00:00:00' THEN "c0" END) AS "n_a2",
     COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c0" END) AS "n_a11",
     COUNT(CASE WHEN "_t" >= '2026-01-01 00:00:00' THEN "c0" END) AS "n_a16",
@@ -2918,9 +2919,9 @@ WITH "segl_usr" AS (
 ), "segl_agg_1" AS (
   SELECT
     "_u" AS "_g",
-    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a18",
-    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a19",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a20",
+    MAX(CASE WHEN "c1" = 'visit' THEN "c0" END) AS "a19",
+    COUNT(CASE WHEN "_t" >= '2026-08-01 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a20",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'visit' THEN 1 END) AS "a21",
     COUNT(
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00'
@@ -2931,12 +2932,12 @@ WITH "segl_usr" AS (
         )
         THEN 1
       END
-    ) AS "a21",
-    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a22"
+    ) AS "a22",
+    COUNT(CASE WHEN "_t" >= '2026-10-02 00:00:00' AND "c1" = 'push_click' THEN 1 END) AS "a23"
   FROM "segl_ev_1"
   GROUP BY
     "_u"
-), "segl_mfc_a23" AS (
+), "segl_mfc_a24" AS (
   SELECT
     "_u",
     "v",
@@ -2956,16 +2957,16 @@ WITH "segl_usr" AS (
   GROUP BY
     "_u",
     "v"
-), "segl_mf_a23" AS (
+), "segl_mf_a24" AS (
   SELECT
     "_u" AS "_g",
-    "v" AS "a23"
+    "v" AS "a24"
   FROM (
     SELECT
       "_u",
       "v",
       ROW_NUMBER() OVER (PARTITION BY "_u" ORDER BY "n" DESC, "v" ASC NULLS LAST) AS "r"
-    FROM "segl_mfc_a23"
+    FROM "segl_mfc_a24"
   ) AS "ranked"
   WHERE
     "r" = 1
@@ -3084,7 +3085,7 @@ WITH "segl_usr" AS (
 ), "segl_agg_2" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a24"
+    COUNT(CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN 1 END) AS "a25"
   FROM "segl_ev_2"
   GROUP BY
     "_u"
@@ -3168,7 +3169,7 @@ WITH "segl_usr" AS (
 ), "segl_agg_3" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(1) AS "a25"
+    COUNT(1) AS "a26"
   FROM "segl_ev_3"
   GROUP BY
     "_u"
@@ -3275,8 +3276,8 @@ WITH "segl_usr" AS (
 ), "segl_agg_4" AS (
   SELECT
     "_u" AS "_g",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-10-02 00:00:00' THEN DATE("c0") END) AS "a26",
-    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c1" END) AS "a27"
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-10-02 00:00:00' THEN DATE("c0") END) AS "a27",
+    COUNT(DISTINCT CASE WHEN "_t" >= '2026-08-03 00:00:00' THEN "c1" END) AS "a28"
   FROM "segl_ev_4"
   GROUP BY
     "_u"
@@ -3300,17 +3301,18 @@ WITH "segl_usr" AS (
     COALESCE("segl_agg_0"."a15", 0) AS "a15",
     CASE WHEN "segl_agg_0"."n_a16" > 0 THEN "segl_agg_0"."a16" ELSE 0 END AS "a16",
     CASE WHEN "segl_agg_0"."n_a17" > 0 THEN "segl_agg_0"."a17" ELSE 0 END AS "a17",
+    "segl_agg_0"."a18" AS "a18",
     "segl_mf_a8"."a8" AS "a8",
-    "segl_agg_1"."a18" AS "a18",
-    COALESCE("segl_agg_1"."a19", 0) AS "a19",
+    "segl_agg_1"."a19" AS "a19",
     COALESCE("segl_agg_1"."a20", 0) AS "a20",
     COALESCE("segl_agg_1"."a21", 0) AS "a21",
     COALESCE("segl_agg_1"."a22", 0) AS "a22",
-    "segl_mf_a23"."a23" AS "a23",
-    COALESCE("segl_agg_2"."a24", 0) AS "a24",
-    COALESCE("segl_agg_3"."a25" > 0, FALSE) AS "a25",
-    COALESCE("segl_agg_4"."a26", 0) AS "a26",
-    COALESCE("segl_agg_4"."a27", 0) AS "a27"
+    COALESCE("segl_agg_1"."a23", 0) AS "a23",
+    "segl_mf_a24"."a24" AS "a24",
+    COALESCE("segl_agg_2"."a25", 0) AS "a25",
+    COALESCE("segl_agg_3"."a26" > 0, FALSE) AS "a26",
+    COALESCE("segl_agg_4"."a27", 0) AS "a27",
+    COALESCE("segl_agg_4"."a28", 0) AS "a28"
   FROM "segl_usr"
   LEFT JOIN "segl_agg_0"
     ON "segl_agg_0"."_g" = "segl_usr"."_u"
@@ -3318,8 +3320,8 @@ WITH "segl_usr" AS (
     ON "segl_mf_a8"."_g" = "segl_usr"."_u"
   LEFT JOIN "segl_agg_1"
     ON "segl_agg_1"."_g" = "segl_usr"."_u"
-  LEFT JOIN "segl_mf_a23"
-    ON "segl_mf_a23"."_g" = "segl_usr"."_u"
+  LEFT JOIN "segl_mf_a24"
+    ON "segl_mf_a24"."_g" = "segl_usr"."_u"
   LEFT JOIN "segl_agg_2"
     ON "segl_agg_2"."_g" = "segl_usr"."_u"
   LEFT JOIN "segl_agg_3"
@@ -3374,15 +3376,15 @@ WITH "segl_usr" AS (
               ELSE 0
             END
           ) - (
-            CAST(STRFTIME('%s', DATETIME("a18")) AS INTEGER) + CASE
-              WHEN SUBSTR("a18", 20, 1) = '.'
-              THEN CAST('0' || SUBSTR("a18", 20) AS REAL)
+            CAST(STRFTIME('%s', DATETIME("a19")) AS INTEGER) + CASE
+              WHEN SUBSTR("a19", 20, 1) = '.'
+              THEN CAST('0' || SUBSTR("a19", 20) AS REAL)
               ELSE 0
             END
           )
         ) AS REAL) / 86400
       ) > 90
-      OR "a18" IS NULL
+      OR "a19" IS NULL
       THEN 'churned'
       WHEN "a0" >= 5
       THEN 'loyal'
@@ -3391,7 +3393,7 @@ WITH "segl_usr" AS (
     CASE
       WHEN "a1" = 0
       THEN 'no_orders'
-      WHEN "d6" >= CAST(0.8 AS REAL) AND "a24" >= 3
+      WHEN "d6" >= CAST(0.8 AS REAL) AND "a25" >= 3
       THEN 'fanatic'
       WHEN "d6" >= CAST(0.5 AS REAL)
       THEN 'sensitive'
@@ -3416,7 +3418,7 @@ WITH "segl_usr" AS (
 SELECT
   "_u",
   "a0" AS "d0",
-  "a18" AS "d1",
+  "a19" AS "d1",
   "d2",
   "a1" AS "d3",
   "a2" AS "d4",
@@ -3432,21 +3434,21 @@ SELECT
     ELSE 'none'
   END AS "d5",
   "d6",
-  "a24" AS "d7",
+  "a25" AS "d7",
   "d8",
   COALESCE("a4" AND NOT "a5", FALSE) AS "d9",
   "a6" AS "d10",
   "p_1" AS "d11",
-  "a19" AS "d12",
-  COALESCE("a19" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a6", FALSE) AS "d13",
+  "a20" AS "d12",
+  COALESCE("a20" >= 3 AND "a0" >= 1 AND "p_1" = 'Beijing' AND NOT "a6", FALSE) AS "d13",
   "d14",
-  COALESCE("a19" >= 3 AND "a0" >= 1 AND "d14" = 'Beijing' AND NOT "a6", FALSE) AS "d15",
+  COALESCE("a20" >= 3 AND "a0" >= 1 AND "d14" = 'Beijing' AND NOT "a6", FALSE) AS "d15",
   COALESCE("d2" = 'loyal' AND "d14" = 'Beijing', FALSE) AS "d16",
-  "a20" AS "d17",
-  COALESCE("a2" >= 3000 AND "a20" = 0 AND "a19" >= 1, FALSE) AS "d18",
-  COALESCE("d8" IN ('fanatic', 'sensitive') AND "a24" >= 3, FALSE) AS "d19",
-  "a21" AS "d20",
-  COALESCE("a21" >= 3 AND "a1" = 0, FALSE) AS "d21",
+  "a21" AS "d17",
+  COALESCE("a2" >= 3000 AND "a21" = 0 AND "a20" >= 1, FALSE) AS "d18",
+  COALESCE("d8" IN ('fanatic', 'sensitive') AND "a25" >= 3, FALSE) AS "d19",
+  "a22" AS "d20",
+  COALESCE("a22" >= 3 AND "a1" = 0, FALSE) AS "d21",
   "a7" AS "d22",
   "a8" AS "d23",
   COALESCE(
@@ -3499,10 +3501,10 @@ SELECT
   "a10" AS "d32",
   COALESCE("d2" = 'new' AND "a10" >= 2, FALSE) AS "d33",
   "a11" AS "d34",
-  "a26" AS "d35",
-  COALESCE("a26" >= 3 AND "a11" = 0, FALSE) AS "d36",
-  "a25" AS "d37",
-  COALESCE("a1" >= 1 AND NOT "a25", FALSE) AS "d38",
+  "a27" AS "d35",
+  COALESCE("a27" >= 3 AND "a11" = 0, FALSE) AS "d36",
+  "a26" AS "d37",
+  COALESCE("a1" >= 1 AND NOT "a26", FALSE) AS "d38",
   "p_4" AS "d39",
   FLOOR(
     CAST((
@@ -3521,9 +3523,9 @@ SELECT
       )
     ) AS REAL) / 86400
   ) AS "d40",
-  "a22" AS "d41",
-  "a27" AS "d42",
-  "a23" AS "d43",
+  "a23" AS "d41",
+  "a28" AS "d42",
+  "a24" AS "d43",
   "a12" AS "d44",
   "a13" AS "d45",
   "a14" AS "d46",
@@ -3532,11 +3534,11 @@ SELECT
   "a17" AS "d49",
   CASE WHEN "a11" >= 5000 THEN 'high' WHEN "a11" >= 1000 THEN 'mid' ELSE 'low' END AS "d50",
   CASE
-    WHEN "a20" >= 8
+    WHEN "a21" >= 8
     THEN 'high'
-    WHEN "a20" >= 2
+    WHEN "a21" >= 2
     THEN 'mid'
-    WHEN "a19" >= 1
+    WHEN "a20" >= 1
     THEN 'low'
     ELSE 'inactive'
   END AS "d51",
@@ -3549,16 +3551,16 @@ SELECT
           ELSE 0
         END
       ) - (
-        CAST(STRFTIME('%s', DATETIME("a18")) AS INTEGER) + CASE
-          WHEN SUBSTR("a18", 20, 1) = '.'
-          THEN CAST('0' || SUBSTR("a18", 20) AS REAL)
+        CAST(STRFTIME('%s', DATETIME("a19")) AS INTEGER) + CASE
+          WHEN SUBSTR("a19", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a19", 20) AS REAL)
           ELSE 0
         END
       )
     ) AS REAL) / 86400
   ) AS "d52",
   "d53",
-  "a19" >= 1 AS "d54",
+  "a20" >= 1 AS "d54",
   "a8" AS "d55",
   "d53" AS "d56",
   FLOOR(
@@ -3570,9 +3572,9 @@ SELECT
           ELSE 0
         END
       ) - (
-        CAST(STRFTIME('%s', DATETIME("a18")) AS INTEGER) + CASE
-          WHEN SUBSTR("a18", 20, 1) = '.'
-          THEN CAST('0' || SUBSTR("a18", 20) AS REAL)
+        CAST(STRFTIME('%s', DATETIME("a19")) AS INTEGER) + CASE
+          WHEN SUBSTR("a19", 20, 1) = '.'
+          THEN CAST('0' || SUBSTR("a19", 20) AS REAL)
           ELSE 0
         END
       )
@@ -3589,7 +3591,8 @@ SELECT
     ELSE 10
   END AS "d59",
   "a0" = 1 AS "d60",
-  "p_5" AS "d61"
+  "a18" AS "d61",
+  "p_5" AS "d62"
 FROM "segl_lvl_2";
 
 CREATE TABLE IF NOT EXISTS "segl_retail_tags" AS
@@ -3995,7 +3998,7 @@ SELECT
   STRFTIME('%Y-%m-%d %H:%M:%S+00:00', 'now'),
   CAST(NULL AS REAL),
   CAST(COUNT(*) AS INTEGER),
-  'b9d88c4cd648f093370e1fea4b851d7101d70d2b66a3b8f4ce35c549f687e561',
+  '2b9907352bd21c4a9d67281cb6c04dd7ad441ba4e44496f6de41b574aee382d3',
   'unknown',
   '{"activity_level": "6dc02abc89a3719f", "age": "07c128c3f70f29ae", "app_browsers_no_order": "5d3c878442ab1483", "app_days_30d": "ad34f399b9461610", "app_devices_90d": "ca255d1fb802edec", "avg_order_value": "37bcfeaab94b2082", "balance": "58f5ec061737f7ae", "beijing_loyal": "e7d2fd39217c044e", "beijing_loyal_any_spelling": "26a61f8db1e15a06", "bind_wechat_invite": "3a6c29b10c8ff463", "bought_shiseido_1w": "cb4f6d8017ac59cc", "city": "8b97e5c23c3f1259", "complementary_category": "687c2a5143a80f4a", "coupon_claims_90d": "3f66436810dcd48f", "coupon_hunters": "f383dc4f37f59f84", "coupon_share_180d": "bf505e1c150ef59f", "days_since_visit": "41de3c7d55eedfd3", "discounted_spend_90d": "9805f0fa5ebcea5f", "fast_starters": "c2c63c3aae6bba30", "first_brand": "090fcaa848ecc35a", "gender": "1495a4f2bcb032e8", "gold_or_better": "a7e64b612a710382", "high_value_at_risk": "b19410bec51145d6", "home_city": "78de8db4c1c96996", "lapsed_buyers": "f27ad8a15bb000eb", "last_order_at": "5841bb9094a7e67f", "last_order_category": "77aee1f3d70f0c29", "last_visit_at": "9791ad33607490e3", "lifecycle": "10aa3221978a5e9d", "loyal_beijing": "23c20b3bd1c75656", "member_level": "89fcd83b812a7fee", "orders_first_week": "bef3c8bc1bbb5832", "orders_prev_quarter": "ba3a2a49d06bbdec", "preferred_channel": "02201f2ea174c7d6", "promo_sensitivity": "bc12945c9a299af6", "purchases": "54fbe7820974b365", "purchases_180d": "a413329870f785ca", "push_clicks_30d": "5ba164c93b65116e", "reactivated": "2fb35a943fe51a95", "registered_days": "da546ef61dd71367", "shopping_days_90d": "6f0ede754876ff09", "skincare_fans_no_recent_order": "423b358d0cd844a5", "spend_180d": "c8d7089bf0a28f7c", "spend_90d": "1c8278f50db71731", "spend_this_year": "eb22b3a528385088", "top_category": "55c37ca9e1f8f141", "value_level": "e817e2b9fb81ad04", "value_quadrant": "a1e79e1e1d2e19fc", "visits_30d": "a79a7a70a19f3969", "visits_3m": "db961de7f4916e21", "wechat_bound": "0d0a812dab485038", "weekend_browsers": "f0ab2e1c0c876650", "weekend_visits_90d": "420f74c31fc2f050", "young_new_members": "856c5674cc45167d"}'
 FROM "segl_retail_result";

@@ -228,8 +228,6 @@ class _Checker:
             columns[col.name] = COLUMN_TYPES.get(col.type_name, Type.ANY)
         user_column = stmt.key if stmt.kind == "profile" else stmt.user
         assert user_column is not None
-        if stmt.id_kind is None:  # an ID column (`as KIND`) is checked with the identity
-            self._key_column_type(stmt, columns, user_column)
         if stmt.kind == "event":
             assert stmt.time is not None
             self._special_column(stmt, columns, stmt.time, "time", TEMPORAL)
@@ -242,7 +240,7 @@ class _Checker:
                 self._special_column(stmt, columns, name, role, TEMPORAL)
         if stmt.zone is not None:
             self._special_column(stmt, columns, stmt.zone, "zone", STRING_ONLY)
-        return ir.Source(
+        source = ir.Source(
             stmt.name,
             stmt.table,
             stmt.kind,
@@ -256,23 +254,13 @@ class _Checker:
             stmt.valid_from,
             stmt.valid_to,
         )
-
-    def _key_column_type(self, stmt: ast.SourceDef, columns: dict[str, Type], name: str) -> None:
-        """A user key declared in the columns is a string or a number: the engines key
-        results by it and compare it across sources (E0604 says the same of the database's
-        type, but only once a run reads it)."""
-        declared = columns.get(name, Type.ANY)
-        if declared in (Type.STRING, Type.NUMBER, Type.ANY):
-            return
-        role = "key" if stmt.kind == "profile" else "user"
-        span = next((c.span for c in stmt.columns if c.name == name), stmt.span)
-        self.error(
-            "E0401",
-            f"{role} column '{name}' of source '{stmt.name}' is {declared}; a user key is a "
-            "string or a number",
-            span,
-            "declare it as string (or number), or read it through a view that casts it",
-        )
+        if stmt.id_kind is None:  # an ID column (`as KIND`) is checked with the identity
+            role = "key column" if stmt.kind == "profile" else "user column"
+            span = next((c.span for c in stmt.columns if c.name == user_column), stmt.span)
+            self._id_column_type(
+                source, user_column, span, role, "a user key is a string or a number"
+            )
+        return source
 
     def _special_column(
         self,
@@ -434,15 +422,22 @@ class _Checker:
         found = next((c.span for c in definition.columns if c.name == column), None)
         return found if found is not None and found.line else definition.span
 
-    def _id_column_type(self, source: ir.Source, column: str, span: Span) -> bool:
-        """IDs are compared as text: a string or a whole number, never a date or a flag
-        whose text differs between engines."""
+    def _id_column_type(
+        self,
+        source: ir.Source,
+        column: str,
+        span: Span,
+        role: str = "ID column",
+        rule: str = "IDs are strings or numbers",
+    ) -> bool:
+        """IDs (and user keys, which results are keyed by) are compared as text: a string
+        or a whole number, never a date or a flag whose text differs between engines."""
         declared = source.column_type(column)
-        if declared in (None, Type.STRING, Type.NUMBER):
+        if declared in (None, Type.STRING, Type.NUMBER, Type.ANY):
             return True
         self.error(
             "E0401",
-            f"ID column '{source.name}.{column}' is {declared}; IDs are strings or numbers",
+            f"{role} '{source.name}.{column}' is {declared}; {rule}",
             span,
             "declare it as string (or number), or read it through a view",
         )

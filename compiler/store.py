@@ -150,22 +150,21 @@ class Store:
         return self._name("jw_moves")
 
     @property
-    def journey_trigger_sources(self) -> tuple[str, ...]:
-        """The sources the journeys' `enter on` and `exit on` read, each once, in order."""
+    def _interval_sources(self) -> list[str]:
+        """The sources the journeys' triggers read the interval's rows of, in order."""
         journeys = self.project.journeys.journeys if self.project.journeys else ()
-        names = [t.source for j in journeys for t in (*filter(None, [j.enter_on]), *j.exit_on)]
-        return tuple(sorted(set(names)))
+        return sorted({t.source for j in journeys for t in j.interval_triggers})
 
     def journey_interval_work(self, source: str) -> str:
-        """The work table a run copies a source's rows of its interval into, when several
-        triggers read them (not kept)."""
-        return self._name(f"jw_src{self.journey_trigger_sources.index(source)}")
+        """The temporary table a run copies a source's rows of its interval into, when
+        several triggers read them (not kept)."""
+        return self._name(f"jw_src{self._interval_sources.index(source)}")
 
     @property
     def journey_work_tables(self) -> tuple[str, ...]:
         """Every work table a journey run may stage (dropped after it)."""
         staged = (*(self.journey_work(t) for t in self.journey_tables), self.journey_users_work)
-        copies = (self.journey_interval_work(s) for s in self.journey_trigger_sources)
+        copies = (self.journey_interval_work(source) for source in self._interval_sources)
         return (*staged, self.journey_moves_work, *copies)
 
     @property

@@ -326,9 +326,7 @@ class JourneyRun:
             start = previous.get(journey.name)
             if start is None:
                 continue
-            # `enter on first` reads its result (_first_times), unless its time is a date
-            entering = journey.enter_on if journey.enter_first_at is None else None
-            for trigger in (*filter(None, [entering]), *journey.exit_on):
+            for trigger in journey.interval_triggers:
                 earliest, triggers = reads.get(trigger.source, (start, []))
                 reads[trigger.source] = (min(earliest, start), [*triggers, trigger])
         self._interval_reads = reads

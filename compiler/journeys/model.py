@@ -127,6 +127,13 @@ class Journey:
     # as-of (None when S's time is a date: the run then reads S's rows itself)
     enter_first_at: str | None = None
 
+    @property
+    def interval_triggers(self) -> tuple[EventTrigger, ...]:
+        """The triggers a run reads the rows of the journey's interval for: `enter on` (but
+        `enter on first`, read from the run's result) and every `exit on`."""
+        reads_rows = self.enter_on is not None and self.enter_first_at is None
+        return (*([self.enter_on] if reads_rows and self.enter_on else []), *self.exit_on)
+
 
 @dataclass(frozen=True)
 class Cap:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -502,18 +503,20 @@ def run_experiment(
     engine.use_timezone(project.timezone)
     query = experiment_sql(engine.target, project, experiment, as_of, assigned, stored, persons)
     users: dict[str, int] = {arm.name: 0 for arm in experiment.arms}
-    # (arm, metric) -> the histogram of the arm's users' values of the metric (null: None)
-    values: dict[tuple[str, int], list[tuple[float | None, int]]] = {}
     unassigned = 0
+    # (arm, metric) -> the arm's users' values of the metric and how many have each: 10^5
+    # rows for a metric of many values, hence one pass that only groups them
+    grouped: dict[tuple[Any, Any], list[tuple[Any, Any]]] = defaultdict(list)
     for arm, metric, value, count in _run(engine, query, ran):
+        grouped[arm, metric].append((value, count))
+    values: dict[tuple[str, int], list[tuple[float | None, int]]] = {}
+    for (arm, metric), rows in grouped.items():
         if int(metric) == USERS_ROW:
-            users[str(arm)] = int(count)
+            users[str(arm)] = int(rows[0][1])
         elif int(metric) == UNASSIGNED_ROW:
-            unassigned = int(count)
+            unassigned = int(rows[0][1])
         else:
-            values.setdefault((str(arm), int(metric)), []).append(
-                (_number_or_none(value), int(count))
-            )
+            values[str(arm), int(metric)] = _histogram(rows)
     control = experiment.control
     summaries = _Summaries(values)
     arms: list[Json] = []
@@ -540,6 +543,13 @@ def run_experiment(
 
 
 Histogram = Sequence[tuple[float | None, int]]
+
+
+def _histogram(rows: Sequence[tuple[Any, Any]]) -> list[tuple[float | None, int]]:
+    """(value, users) rows as numbers: a value read back as a float, NaN as null."""
+    if all((value is None or type(value) is float) and type(count) is int for value, count in rows):
+        return [(None if value != value else value, count) for value, count in rows]  # NaN
+    return [(_number_or_none(value), int(count)) for value, count in rows]
 
 
 class _Summaries:

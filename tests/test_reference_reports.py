@@ -778,6 +778,25 @@ def test_the_special_functions_against_known_values() -> None:
     assert math.isclose(stats.chi_square_p(3.841458820694124, 1), 0.05, rel_tol=1e-9)
 
 
+@pytest.mark.parametrize("probability", [0.51, 0.9, 0.975, 0.999])
+def test_t_quantiles_against_closed_forms(probability: float) -> None:
+    """Newton's steps (and their fallback) against the two closed forms: 1 degree of
+    freedom is Cauchy's tan(pi (p - 1/2)), 2 are (2p - 1) / sqrt(2p(1 - p))."""
+    cauchy = math.tan(math.pi * (probability - 0.5))
+    two = (2 * probability - 1) / math.sqrt(2 * probability * (1 - probability))
+    assert stats.student_t_quantile(probability, 1) == pytest.approx(cauchy, rel=1e-10)
+    assert stats.student_t_quantile(probability, 2) == pytest.approx(two, rel=1e-10)
+
+
+@pytest.mark.parametrize("df", [0.3, 0.7, 1.5, 4.2, 37.0, 5_000.0, 2e6])
+def test_t_quantiles_invert_the_cdf(df: float) -> None:
+    """Also below one degree of freedom, where the 99.9 % point lies beyond 10^6 (Welch's
+    degrees of freedom are at least 1; the function is right for any)."""
+    for probability in (0.6, 0.975, 0.999):
+        t = stats.student_t_quantile(probability, df)
+        assert stats.student_t_cdf(t, df) == pytest.approx(probability, abs=1e-9)
+
+
 def test_a_name_that_is_no_report_is_an_error() -> None:
     with pytest.raises(ValueError, match="no funnel"):
         run(PRICE_TEST, {"users": []}, "nope", AS_OF)

@@ -23,6 +23,9 @@ SRM_THRESHOLD = 0.001  # a sample-ratio mismatch is flagged below this p-value
 _EPSILON = 1e-15
 _TINY = 1e-300
 _MAX_ITERATIONS = 10_000
+_NEWTON_STEPS = 100
+_NEWTON_TOLERANCE = 1e-13  # relative to t: a step this small is the root
+_CDF_NOISE = 1e-9  # relative to t: the rounding of student_t_cdf, well above its worst
 
 
 # ---------------------------------------------------------------- special functions
@@ -100,10 +103,40 @@ def student_t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t > 0 else tail
 
 
+def student_t_pdf(t: float, df: float) -> float:
+    """The density of Student's t with `df` degrees of freedom at `t`."""
+    log_scale = math.lgamma((df + 1.0) / 2.0) - math.lgamma(df / 2.0)
+    log_scale -= 0.5 * math.log(df * math.pi)
+    return math.exp(log_scale - (df + 1.0) / 2.0 * math.log1p(t * t / df))
+
+
 def student_t_quantile(probability: float, df: float) -> float:
-    """The t with P(T <= t) = probability (0.5 < probability < 1), by bisection: the CDF is
-    monotone, and at most 200 halvings of [0, 1e6] pin t far below a double's precision;
-    once the bounds are neighbouring doubles the middle is one of them and nothing moves."""
+    """The t with P(T <= t) = probability (0.5 < probability < 1), by Newton's method from
+    the normal quantile: for t > 0 the CDF is increasing and concave and the normal
+    quantile lies below t's, so every step stays below the root and moves towards it (a
+    handful of CDF evaluations where bisection took about 70). It stops at a step within
+    the CDF's rounding (with many degrees of freedom about 1e-10 of t: a step back of that
+    size is the root reached); bisection is the fallback should the steps go astray."""
+    t = NormalDist().inv_cdf(probability)
+    for _ in range(_NEWTON_STEPS):
+        density = student_t_pdf(t, df)
+        if density <= 0.0:  # so far out that the density underflows
+            break
+        step = (probability - student_t_cdf(t, df)) / density
+        if abs(step) <= abs(t) * _NEWTON_TOLERANCE:
+            return t
+        if step < 0.0:
+            if -step <= abs(t) * _CDF_NOISE:
+                return t
+            break
+        t += step
+    return _t_quantile_by_bisection(probability, df)
+
+
+def _t_quantile_by_bisection(probability: float, df: float) -> float:
+    """The same t by bisection: the CDF is monotone, and at most 200 halvings of [0, 1e6]
+    pin t far below a double's precision; once the bounds are neighbouring doubles the
+    middle is one of them and nothing moves."""
     low, high = 0.0, 1e6
     for _ in range(200):
         middle = (low + high) / 2.0

@@ -135,6 +135,9 @@ class JourneyRun:
         self.as_of = compiled.as_of
         self.zone = ZoneInfo(project.timezone)
         self.now = timing.to_instant(self.as_of, self.zone)
+        # project-zone wall time -> its instant: a run asks for each pending step's time at
+        # least twice, and the entries of one run (winback's) share their entry time
+        self._instants: dict[dt.datetime, dt.datetime] = {}
         self.skipped = False
         self.last: dt.datetime | None = None  # the latest committed journey run
         self.stats: dict[str, JourneyStats] = {}
@@ -518,7 +521,11 @@ class JourneyRun:
     def _base(self, entry: Entry, step: model.Step) -> dt.datetime:
         """The instant a step is due at the earliest: `after` its entry, in the project's
         zone (its window, in the user's, may make it later)."""
-        return timing.to_instant(entry.entry_at + step.after, self.zone)
+        wall = entry.entry_at + step.after
+        found = self._instants.get(wall)
+        if found is None:
+            found = self._instants[wall] = timing.to_instant(wall, self.zone)
+        return found
 
     def _value_names(self, journey: model.Journey) -> list[str]:
         names = [*journey.exit_when]

@@ -9,6 +9,7 @@ hidden tag holding their value.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -234,8 +235,6 @@ def decision_order(decision: dict[str, Any]) -> tuple[object, ...]:
 def message_id(project: str, journey: str, user: object, entry_at: dt.datetime, step: str) -> str:
     """Deterministic per (project, journey, user, entry, step): the delivery's idempotency
     key. sha256 over the parts joined by NUL, hex, the first 32 digits."""
-    import hashlib
-
     parts = (project, journey, user_text(user), entry_at.isoformat(sep=" "), step)
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 

@@ -1392,27 +1392,21 @@ def report(
     if problems:
         fail(problems)
     emit(rc.range_warnings(checked, moment, high, [c.kind for c in chosen]), loaded.texts)
-    with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
-        try:
-            checked = _sources_or_fail(loaded, engine)
-            emit(unreadable_times(loaded, engine), loaded.texts)  # events a report misses
-            store = store_of(loaded, engine)
-            ran: dict[str, list[str]] = {c.name: [] for c in chosen}
-            results = [
-                rc.compute(engine, checked, c, moment, low, high, store, ran[c.name])
-                for c in chosen
-            ]
-            ranges = [
-                rc.stored_range(c.kind, r, low, high) for c, r in zip(chosen, results, strict=True)
-            ]
-            rc.store_results(engine, store, results, moment, ranges, segl_version())
-        except DiagnosticError as err:
-            fail(err.diagnostics, loaded.texts)
-        except TargetError as err:
-            hint = f"{engine.name} lacks this for now; see docs/reports.md"
-            fail([Diagnostic(err.code, str(err), None, (hint,))])
-        except EngineError as err:
-            refused(engine, err)
+    with (
+        open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine,
+        _reports_failing(engine, loaded),
+    ):
+        checked = _sources_or_fail(loaded, engine)
+        emit(unreadable_times(loaded, engine), loaded.texts)  # events a report misses
+        store = store_of(loaded, engine)
+        ran: dict[str, list[str]] = {c.name: [] for c in chosen}
+        results = [
+            rc.compute(engine, checked, c, moment, low, high, store, ran[c.name]) for c in chosen
+        ]
+        ranges = [
+            rc.stored_range(c.kind, r, low, high) for c, r in zip(chosen, results, strict=True)
+        ]
+        rc.store_results(engine, store, results, moment, ranges, segl_version())
     if fmt == "json":
         text = json_text.dumps(results, indent=2) + "\n"
     elif fmt == "html":
@@ -1426,6 +1420,21 @@ def report(
         return
     write_out(out, text)
     click.echo(f"wrote {plural(len(results), 'result')} to {out}", err=True)
+
+
+@contextmanager
+def _reports_failing(engine: Engine, loaded: LoadedProject) -> Iterator[None]:
+    """What stops a report's work: a diagnostic, a construct the engine lacks, a refusal
+    by the engine; each said as such and exit 1."""
+    try:
+        yield
+    except DiagnosticError as err:
+        fail(err.diagnostics, loaded.texts)
+    except TargetError as err:
+        hint = f"{engine.name} lacks this for now; see docs/reports.md"
+        fail([Diagnostic(err.code, str(err), None, (hint,))])
+    except EngineError as err:
+        refused(engine, err)
 
 
 class ProgressLine:
@@ -1546,17 +1555,12 @@ def show_assignments(
     loaded = load_or_fail(one_project(project_arg, project))
     checked = project_of(loaded)
     moment = resolve_as_of(as_of, loaded)
-    with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
-        try:
-            checked = _sources_or_fail(loaded, engine)
-            rows = assignments(engine, store_of(loaded, engine), checked, experiment, moment)
-        except DiagnosticError as err:
-            fail(err.diagnostics, loaded.texts)
-        except TargetError as err:
-            hint = f"{engine.name} lacks this for now; see docs/reports.md"
-            fail([Diagnostic(err.code, str(err), None, (hint,))])
-        except EngineError as err:
-            refused(engine, err)
+    with (
+        open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine,
+        _reports_failing(engine, loaded),
+    ):
+        checked = _sources_or_fail(loaded, engine)
+        rows = assignments(engine, store_of(loaded, engine), checked, experiment, moment)
     if fmt == "jsonl":
         for user, arm, _ in rows:
             click.echo(json.dumps({"user": json_value(user), "arm": arm}, ensure_ascii=False))

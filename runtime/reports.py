@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlglot import exp
 
@@ -45,22 +45,30 @@ def _reports(project: ir.Project) -> model.Reports:
     return project.reports or model.Reports()
 
 
-def _funnel_named(project: ir.Project, definition: str | model.Funnel) -> model.Funnel:
-    if isinstance(definition, model.Funnel):
+class _Definition(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_Defined = TypeVar("_Defined", bound=_Definition)
+
+
+def _named(definitions: Sequence[_Defined], definition: str | _Defined, kind: str) -> _Defined:
+    """A definition of the project by its name (itself when given one)."""
+    if not isinstance(definition, str):
         return definition
-    for funnel in _reports(project).funnels:
-        if funnel.name == definition:
-            return funnel
-    raise ValueError(f"no funnel named {definition!r}")
+    for found in definitions:
+        if found.name == definition:
+            return found
+    raise ValueError(f"no {kind} named {definition!r}")
+
+
+def _funnel_named(project: ir.Project, definition: str | model.Funnel) -> model.Funnel:
+    return _named(_reports(project).funnels, definition, "funnel")
 
 
 def _retention_named(project: ir.Project, definition: str | model.Retention) -> model.Retention:
-    if isinstance(definition, model.Retention):
-        return definition
-    for retention in _reports(project).retentions:
-        if retention.name == definition:
-            return retention
-    raise ValueError(f"no retention named {definition!r}")
+    return _named(_reports(project).retentions, definition, "retention")
 
 
 def entry_range(
@@ -320,12 +328,7 @@ def run_retention(
 
 
 def _report_named(project: ir.Project, definition: str | model.Report) -> model.Report:
-    if isinstance(definition, model.Report):
-        return definition
-    for report in _reports(project).reports:
-        if report.name == definition:
-            return report
-    raise ValueError(f"no report named {definition!r}")
+    return _named(_reports(project).reports, definition, "report")
 
 
 def run_report(
@@ -436,12 +439,7 @@ def _metric(
 
 
 def _experiment_named(project: ir.Project, definition: str | model.Experiment) -> model.Experiment:
-    if isinstance(definition, model.Experiment):
-        return definition
-    for experiment in _reports(project).experiments:
-        if experiment.name == definition:
-            return experiment
-    raise ValueError(f"no experiment named {definition!r}")
+    return _named(_reports(project).experiments, definition, "experiment")
 
 
 def user_text(user: object) -> str:

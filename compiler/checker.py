@@ -33,6 +33,16 @@ from segl.dsl.parser import (
 from segl.dsl.perf import collector_paused
 
 RESERVED_NAMES = frozenset({"user_id", "as_of"})  # the key columns of a tags table
+# what each kind of named definition is called in messages
+_KINDS: dict[type, str] = {
+    ast.SourceDef: "source",
+    ast.IdentityDef: "identity",
+    ast.TagDef: "tag",
+    ast.SegmentDef: "segment",
+    ast.LayeringDef: "layering",
+    ast.JourneyDef: "journey",
+    ast.HoldoutDef: "holdout",
+}
 KNOWN_ANNOTATIONS = ("description", "category", "owner", "kind")
 TAG_KINDS = ("static", "semi-dynamic", "dynamic", "derived")
 LOGIC_OPS = frozenset(op.value for op in LogicOp)
@@ -93,7 +103,7 @@ class _Checker:
         self.sources: dict[str, ir.Source] = {}
         self.source_defs: dict[str, ast.SourceDef] = {}
         self.defs: dict[str, ast.TagDef | ast.SegmentDef | ast.LayeringDef] = {}
-        self.first_seen: dict[str, Span] = {}
+        self.first_seen: dict[str, tuple[Span, str]] = {}  # lowered name -> where, what
         self.resolved: dict[str, ir.Definition] = {}
         self.failed: set[str] = set()
         self.identity_defs: list[ast.IdentityDef] = []
@@ -132,15 +142,25 @@ class _Checker:
             return
         lowered = stmt.name.lower()
         if lowered in self.first_seen:
-            first = self.first_seen[lowered]
+            first, first_kind = self.first_seen[lowered]
+            kind = _KINDS.get(type(stmt), "definition")
+            shared = "sources, tags, segments, layerings, journeys and holdouts share their names"
             self.error(
                 "E0306",
                 f"'{stmt.name}' is defined more than once (names ignore case)",
                 stmt.span,
-                f"first defined at {first.file}:{first.line}",
+                f"first defined at {first.file}:{first.line}"
+                + (f" (a {first_kind}; this is a {kind})" if kind != first_kind else ""),
+                shared if kind != first_kind else "",
             )
-            return
-        self.first_seen[lowered] = stmt.span
+            # a tag, segment or layering named like a journey or holdout is still known to the
+            # rules that read it: one error, not one more per use of the name
+            if not isinstance(stmt, ast.TagDef | ast.SegmentDef | ast.LayeringDef):
+                return
+            if first_kind not in ("journey", "holdout"):
+                return
+        else:
+            self.first_seen[lowered] = (stmt.span, _KINDS.get(type(stmt), "definition"))
         if isinstance(stmt, ast.SourceDef):
             self.source_defs[stmt.name] = stmt
             self.sources[stmt.name] = self._source(stmt)

@@ -1493,8 +1493,18 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
             span = Span(file, line, column, line, column + 1, len(text), len(text))
         else:
             span = _span(file, token)
+        hints = _token_hints(token, expected, text)
+        unfinished = _unfinished_line(token, expected, text, file)
+        if unfinished is not None:  # `reenter` alone, then the next clause's `exit`
+            message = f"the line ends too early; expected {_expected_words(expected)}"
+            kept = tuple(
+                h.replace("the previous statement is incomplete", "this statement is incomplete")
+                for h in hints
+                if "only goes inside" not in h
+            )
+            return Diagnostic("E0202", message, unfinished, kept or (_UNFINISHED_HINT,))
         message = f"unexpected {_found(token)}; expected {_expected_words(expected)}"
-        return Diagnostic("E0202", message, span, _token_hints(token, expected, text))
+        return Diagnostic("E0202", message, span, hints)
     if isinstance(err, UnexpectedEOF):
         lines = _content_lines(text)
         span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
@@ -1504,6 +1514,39 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
         return Diagnostic("E0202", message, span, (hint,))
     hint = _syntax_hint(None, set())
     return Diagnostic("E0202", "syntax error", Span(file, line, column, line, column + 1), (hint,))
+
+
+_UNFINISHED_HINT = "finish this line: the rules read on at the next line, where this went wrong"
+# what may come where one clause or statement has ended and the next begins: with none of
+# them expected, the parser was in the middle of a clause
+_BETWEEN_CLAUSES = (
+    {"RBRACE", "STEP", "METRIC", "ARM", "DIMENSION", "LAYER", "OTHERWISE"}
+    | _STATEMENTS
+    | _JOURNEY_STATEMENTS
+    | _REPORT_STATEMENTS
+    | _JOURNEY_ITEMS
+)
+
+
+def _unfinished_line(token: Token, expected: set[str], text: str, file: str) -> Span | None:
+    """Where an unfinished line ends, when the unexpected token is the first on its line
+    and the parser was in the middle of a clause: `reenter` left without `after 90 days`
+    is reported at the end of its own line, not at the next clause's first word."""
+    if token.type in ("$END", "RBRACE") or expected & _BETWEEN_CLAUSES:
+        return None  # the end, or a block closed: `layering tier {` then `}` (empty)
+    start = token.start_pos or 0
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return None  # something before it on its own line
+    code = _COMMENT_SCAN.sub(
+        lambda m: "" if m.group(0).startswith("#") else m.group(0), text[:line_start]
+    )
+    end = len(code.rstrip())
+    if end == 0 or code[end - 1] == "{":  # a block opened: its first line went wrong
+        return None
+    line = code.count("\n", 0, end) + 1
+    column = end - (code.rfind("\n", 0, end) + 1) + 1
+    return Span(file, line, column, line, column + 1, end, end + 1)
 
 
 def _glued_diagnostic(err: _GluedWords, file: str) -> Diagnostic:

@@ -30,6 +30,7 @@ from segl.compiler.journeys.model import user_text
 from segl.compiler.plan import build_plan, describe
 from segl.compiler.reports import model
 from segl.compiler.script import RunInfo, compile_run
+from segl.compiler.store import Store
 from segl.compiler.target_check import target_problems, width_problems
 from segl.compiler.targets import TARGETS, Target, TargetError, get_target
 from segl.compiler.timeutil import now_in, parse_as_of
@@ -874,20 +875,15 @@ def show_outbox(
     from segl.runtime.tables import format_table
 
     loaded = load_or_fail(one_project(project_arg, project))
-    assert loaded.project is not None
-    names = [j.name for j in loaded.project.journeys.journeys] if loaded.project.journeys else []
     moment = resolve_as_of(as_of, loaded) if as_of is not None else None
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         try:
             store = store_of(loaded, engine)
+            _known_journey(journey, loaded, engine, store)
             rows = read_outbox(engine, store, journey, moment)
             states = DeliveryLog(engine, store).states()
         except EngineError as err:
             refused(engine, err, FOREIGN_RESULTS)
-    # a journey no longer in the rules still has its decisions (a retired one): shown
-    if journey is not None and journey not in names and not rows:
-        hints = _journey_hint(journey, names)
-        fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
     shown = [(r, _delivery_of(r, states)) for r in rows]
     if undelivered:
         shown = [(r, d) for r, d in shown if d == WAITING]
@@ -952,17 +948,17 @@ def show_journey(
     loaded = load_or_fail(one_project(project_arg, project))
     journeys = project_of(loaded).journeys
     found = {j.name: j for j in journeys.journeys} if journeys else {}
-    if journey not in found:
-        hints = _journey_hint(journey, list(found))
-        fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
-    steps = [step.name for step in found[journey].steps]
     moment = resolve_as_of(as_of, loaded) if as_of is not None else None
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         try:
-            report = journey_report(engine, store_of(loaded, engine), journey, steps, moment)
+            store = store_of(loaded, engine)
+            _known_journey(journey, loaded, engine, store)
+            # a journey taken out of the rules: the steps its decisions name, in their order
+            steps = [step.name for step in found[journey].steps] if journey in found else []
+            report = journey_report(engine, store, journey, steps, moment)
         except EngineError as err:
             refused(engine, err, FOREIGN_RESULTS)
-    title = found[journey].title
+    title = found[journey].title if journey in found else None
     if fmt == "json":
         click.echo(json.dumps(report_data(report, title), ensure_ascii=False, indent=2))
         return
@@ -975,6 +971,24 @@ def _outbox_cell(row: dict[str, Any], column: str) -> object:
     if column == "run_at":
         return f"{row[column]:%Y-%m-%d %H:%M}"
     return user_text(row[column]) if column == "user" else row[column]
+
+
+def _known_journey(
+    journey: str | None, loaded: LoadedProject, engine: Engine, store: Store
+) -> None:
+    """E0301 (exit 1) for a journey that is neither in the rules nor in the stored journey
+    state (one taken out of the rules keeps its decisions: shown and delivered)."""
+    from segl.runtime.outbox import stored_journeys
+
+    journeys = project_of(loaded).journeys
+    names = [j.name for j in journeys.journeys] if journeys else []
+    if journey is None or journey in names:
+        return
+    stored = stored_journeys(engine, store)
+    if journey not in stored:
+        known = [*names, *sorted(stored.difference(names))]
+        hints = _journey_hint(journey, known)
+        fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
 
 
 def _journey_hint(name: str, names: list[str]) -> tuple[str, ...]:
@@ -1154,11 +1168,7 @@ def deliver(
     loaded = load_or_fail(one_project(project_arg, project))
     if destination.kind == "file":
         not_the_database(destination.target, db_url, loaded, "--to file:")
-    journeys = project_of(loaded).journeys
-    names = [j.name for j in journeys.journeys] if journeys else []
-    if journey is not None and journey not in names:
-        hints = _journey_hint(journey, names)
-        fail([Diagnostic("E0301", f"unknown journey '{journey}'", None, hints)])
+    project_of(loaded)  # a project that does not check delivers nothing
     policy = delivery.RetryPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
     line = ProgressLine()
 
@@ -1178,9 +1188,11 @@ def deliver(
         stop_between_messages() as stop_requested,
     ):
         try:
+            store = store_of(loaded, engine)
+            _known_journey(journey, loaded, engine, store)
             report = delivery.Delivery(
                 engine,
-                store_of(loaded, engine),
+                store,
                 destination,
                 policy,
                 journey=journey,

@@ -51,6 +51,12 @@ def committed_runs(engine: Engine, store: Store) -> set[tuple[str, dt.datetime]]
     return {(str(j), engine.decode(a, Type.TIMESTAMP)) for j, a in rows}
 
 
+def stored_journeys(engine: Engine, store: Store) -> set[str]:
+    """The journeys with a committed run: also those taken out of the rules since, whose
+    decisions stay (`segl show outbox`, `show journey` and `deliver --journey` know them)."""
+    return {journey for journey, _ in committed_runs(engine, store)}
+
+
 def read_outbox(
     engine: Engine,
     store: Store,

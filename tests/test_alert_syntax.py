@@ -813,3 +813,26 @@ def test_a_bad_alert_fails_check_with_its_diagnostic(cli: Cli, tmp_path: Path) -
     assert result.code == 1
     assert "E0903 layering 'value_quadrant' has no layer 'hf_lw'" in result.err
     assert "hint: did you mean 'hf_lv'?" in result.err
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["size(beijing_loyal) > 5%", "users() < 10%", "5% < size(beijing_loyal)"],
+)
+def test_a_count_against_a_percentage_is_e0906(condition: str) -> None:
+    """`size(S) > 5%` reads as more than 0.05 users, that is anyone at all: refused, with
+    the share or the change it probably meant."""
+    project, diagnostics, _ = check(f"alert a = {condition}\n")
+    errors = [d for d in diagnostics if d.is_error]
+    assert project is None and [d.code for d in errors] == ["E0906"], diagnostics
+    assert "a number of users, not a share" in errors[0].message
+    assert any("share(" in hint and "change(size(S)" in hint for hint in errors[0].hints)
+
+
+def test_a_share_against_a_plain_number_suggests_the_percentage() -> None:
+    """`moved(...) > 5`: a share between 0 and 1 compared with 5 (500 %) is never true; the
+    hint says what was probably meant."""
+    alert = 'alert a = moved(value_quadrant, from "hf_lv", to "lf_lv", over 7 days) > 5\n'
+    project, diagnostics, _ = check(alert)
+    assert project is None and [d.code for d in diagnostics] == ["E0906"], diagnostics
+    assert diagnostics[0].hints[0].startswith("did you mean 5%?")

@@ -61,7 +61,7 @@ class Case:
 
 CASES = {
     "syntax-missing-paren": Case(
-        "tag a = count(orders\nsegment s = a > 1\n", "E0202", "segment", ["')'"]
+        "tag a = count(orders\nsegment s = a > 1\n", "E0202", None, ["ends too early", "')'"]
     ),
     "syntax-single-equals": Case("segment s = users.city = 1\n", "E0202", None, ["'=='"]),
     "syntax-unknown-keyword": Case("segmnt s = true\n", "E0202", "segmnt", ["'segmnt'"]),

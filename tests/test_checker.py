@@ -413,3 +413,49 @@ def test_a_user_key_declared_as_a_time_or_a_flag_is_refused_by_the_check(
     assert [d.code for d in diagnostics] == ["E0401"]
     assert "a user key is a string or a number" in diagnostics[0].message
     assert (diagnostics[0].span.line, diagnostics[0].span.column) == where
+
+
+def test_a_journey_named_like_a_tag_is_one_error_naming_both() -> None:
+    """A journey (or holdout) that takes a tag's name: one E0306 saying which two kinds
+    met, and the rules that read the tag still know it (no unknown-tag error per use)."""
+    rules = """\
+journey big "x" {
+    enter on events where name == "visit"
+    step hi: send sms "hello"
+}
+tag big = count(orders)
+segment buyers = big >= 1
+"""
+    project, diagnostics = check(rules)
+    errors = [d for d in diagnostics if d.is_error]
+    assert project is None and [d.code for d in errors] == ["E0306"], diagnostics
+    assert "(a journey; this is a tag)" in errors[0].hints[0]
+
+
+def test_a_holdout_name_is_declared_once_in_the_whole_project() -> None:
+    """Two journeys' holdouts of one name (or one named like the project's) would share
+    their stored share and assignments: E0306 at the second, whatever their shares."""
+    rules = """\
+holdout ctl 5% salt "s"
+journey a {
+    enter on events where name == "x"
+    holdout keep 10% salt "k"
+    step hi: send sms "a"
+}
+journey b {
+    enter on events where name == "x"
+    holdout KEEP 90% salt "k"
+    holdout ctl 5% salt "s"
+    step hi: send sms "b"
+}
+"""
+    project, diagnostics = check(rules)
+    errors = [d for d in diagnostics if d.is_error]
+    assert project is None, diagnostics
+    assert [d.code for d in errors] == ["E0306", "E0306"], diagnostics
+    lines = (SOURCES + rules).splitlines()
+    assert [lines[d.span.line - 1].strip() for d in errors if d.span] == [
+        'holdout KEEP 90% salt "k"',
+        'holdout ctl 5% salt "s"',
+    ]
+    assert "holdout 'KEEP' is declared more than once" in errors[0].message

@@ -248,17 +248,28 @@ def test_a_journey_never_run_and_the_project_option(cli: Cli, project: tuple[Pat
     assert steps(data) == {"thank_you": {}}
 
 
-def test_a_project_without_journeys(cli: Cli, write_project: Callable[..., Path]) -> None:
+def test_a_project_without_journeys(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """No journey in the rules nor in the database's journey runs (a name not in the rules
+    may be a journey taken out of them, so the database is read first: without one, that
+    is E0605)."""
     root = write_project({"rules.segl": 'source users from table "u" key id { id: number }\n'})
-    shown = cli("show", "journey", "onboarding", root)
+    url = warehouse(tmp_path / "wh.duckdb", ["CREATE TABLE u (id INTEGER)"])
+    shown = cli("show", "journey", "onboarding", root, "--db", url)
     assert shown.code == 1
     assert "journeys: none" in shown.err
+    missing = cli("show", "journey", "onboarding", root)
+    assert missing.code == 1 and "E0605 no database" in missing.err
 
 
-def test_a_retired_journeys_decisions_are_still_shown(cli: Cli, project: tuple[Path, str]) -> None:
-    """`show outbox --journey J` for a journey taken out of the rules: its stored decisions
-    (which an unfiltered `show outbox` lists and `deliver` sends) are shown, not E0301;
-    a name neither in the rules nor in the outbox stays E0301."""
+def test_a_retired_journeys_decisions_are_still_shown(
+    cli: Cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A journey taken out of the rules is known by its stored runs: `show outbox --journey
+    J` (also before its first decision), `show journey J` and `deliver --journey J` (which
+    an unfiltered `deliver` would send anyway) work, not E0301; a name neither in the rules
+    nor in the stored runs stays E0301, with a did-you-mean over both."""
     root, url = project
     run_all(cli, root, url)
     before = cli("show", "outbox", root, "--db", url, "--journey", "thanks", "--format", "jsonl")
@@ -271,6 +282,17 @@ def test_a_retired_journeys_decisions_are_still_shown(cli: Cli, project: tuple[P
     assert after.code == 0 and after.out == before.out, after.output
     unknown = cli("show", "outbox", root, "--db", url, "--journey", "thanx")
     assert unknown.code == 1 and "E0301 unknown journey 'thanx'" in unknown.err
+    assert "did you mean 'thanks'?" in unknown.err  # a name of the outbox too
+    # before its first decision: none, not E0301 (the journey is known by its runs)
+    early = cli("show", "outbox", root, "--db", url, "--journey", "thanks", "--as-of", RUNS[0])
+    assert early.code == 0 and "0 decisions" in early.out, early.output
+    data = report(cli, root, url, "thanks")
+    assert data["title"] is None and data["runs"] == len(RUNS)
+    assert sum(s["sent"] for s in data["steps"]) == before.out.count('"status": "sent"')
+    delivered = tmp_path / "thanks.jsonl"
+    sent = cli("deliver", root, "--db", url, "--journey", "thanks", "--to", f"file:{delivered}")
+    assert sent.code == 0, sent.output
+    assert len(delivered.read_text("utf-8").splitlines()) == data["steps"][0]["sent"]
 
 
 def test_a_short_journey_name_one_edit_off_gets_a_did_you_mean() -> None:

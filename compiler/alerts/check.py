@@ -278,6 +278,8 @@ class AlertChecker:
         if isinstance(value, model.Users | model.Size):
             low, high = 0.0, math.inf
             what = "users()" if isinstance(value, model.Users) else "a size()"
+            if isinstance(node, ast.PercentLit):
+                return self._count_against_percent(what, node)
             hint = "a number of users is at least 0: e.g. size(S) < 1000 or users() < 1000"
             shown = f"{threshold.value:g}"
         elif isinstance(value, model.Share | model.Moved | model.ReportValue):
@@ -286,6 +288,8 @@ class AlertChecker:
                 f"{what} is between 0% and 100%; to watch how it grows, use change(...): "
                 'e.g. change(share(L, "a"), over 7 days) > 50%'
             )
+            if isinstance(node, ast.NumberLit) and threshold.value > 1:
+                hint = f"did you mean {node.text}%? {hint}"
         elif isinstance(value, model.Change) and isinstance(value.value, model.Users | model.Size):
             low, high, what = -1.0, math.inf, "a change() of a count"
             hint = f"{what} is at least -100% (all gone): e.g. change(size(S), over 7 days) < -20%"
@@ -300,6 +304,18 @@ class AlertChecker:
             "true, the same answer at every run",
             node.span,
             hint,
+        )
+        return False
+
+    def _count_against_percent(self, what: str, node: ast.Expr) -> bool:
+        """A number of users compared with a percentage: False (E0906). `size(S) > 5%`
+        reads as more than 0.05 users, that is anyone at all."""
+        self.error(
+            "E0906",
+            f"{what} is a number of users, not a share: compared with a percentage here",
+            node.span,
+            'a share of the users is share(L, "layer"); how a count grows is '
+            "change(size(S), over 7 days) > 5%; or compare with a number: size(S) < 1000",
         )
         return False
 

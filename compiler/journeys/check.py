@@ -87,6 +87,7 @@ class JourneyChecker:
         quiet, priority = policy.quiet, policy.priority
         order = self._priorities(journeys, priority)
         checked = [self._journey(j, order[j.name], quiet) for j in journeys]
+        self._holdout_names([*holdouts, *(h for j in journeys for h in j.holdouts)])
         zone = self._zone_value()
         return model.Journeys(
             tuple(checked),
@@ -516,6 +517,25 @@ class JourneyChecker:
             )
             return None
         return length
+
+    def _holdout_names(self, holdouts: Sequence[ast.HoldoutDef]) -> None:
+        """A holdout's name (with its salt) is what its share and its users' assignments are
+        stored under: two holdouts of one name, in two journeys or in a journey and at the
+        top level, would share them (top-level ones meet E0306 among the project's names)."""
+        first: dict[str, Span] = {}
+        for stmt in holdouts:
+            lowered = stmt.name.lower()
+            if lowered not in first:
+                first[lowered] = stmt.span
+                continue
+            where = first[lowered]
+            self.error(
+                "E0306",
+                f"holdout '{stmt.name}' is declared more than once (names ignore case)",
+                stmt.span,
+                f"first declared at {where.file}:{where.line}; give each holdout its own name",
+                "the same salt and share under another name holds out the same users",
+            )
 
     def _holdout(self, stmt: ast.HoldoutDef, journey: str | None) -> model.Holdout:
         share = 0.0

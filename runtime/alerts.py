@@ -492,8 +492,8 @@ def listing(project: ir.Project, latest: Sequence[AlertRow | None]) -> list[dict
                     "as_of": None,
                     "firing_since": None,
                     "reference_as_of": None,
-                    "notification_id": None,
                     "detail": NOT_EVALUATED,
+                    "notification_id": None,
                 }
             )
             continue

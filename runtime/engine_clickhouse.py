@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import logging
 import math
 import re
 import uuid
@@ -474,6 +475,9 @@ def open_engine(
             raise UnsupportedURL(
                 f"clickhouse needs the clickhouse-connect driver: {INSTALL_HINT}", DRIVER_HINT
             ) from None
+        # the driver logs a failed connection itself ("Unexpected Http Driver Exception"),
+        # which Python prints to stderr without a handler: segl says it once, as E0605
+        logging.getLogger("clickhouse_connect").addHandler(logging.NullHandler())
         arguments = parse_server_url(url)
         connect: Callable[..., Any] = clickhouse_connect.get_client
         try:

@@ -5,8 +5,9 @@ results to; `default` otherwise):
 
 - `spark://local`, `spark://local[4]`, `spark://local/crm`: an in-process
   local session (the first one in the process is reused). Its warehouse and
-  Hive metastore live in `spark-warehouse/` next to the project, so results
-  survive the process (`segl run`, then `segl show`).
+  Hive metastore live in `spark-warehouse/` next to the project (in the current
+  folder for a URL given with --db, as its relative paths are; `?warehouse=`
+  names another), so results survive the process (`segl run`, then `segl show`).
 - `spark://host:7077/crm`: a standalone cluster master (`spark.master`); the
   cluster's own metastore and warehouse hold the tables.
 - `sc://host:15002/crm`: Spark Connect (Databricks Connect style

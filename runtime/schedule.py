@@ -77,8 +77,8 @@ class Cadence:
         step = dt.timedelta(seconds=count * _UNITS[match.group(2)])
         if step > DAY and step % DAY:
             raise BadCadence(
-                f"'{text}' is longer than a day but not whole days: use a cadence that "
-                "divides into a day (15m, 1h, 6h) or whole days (1d, 2d, 1w)"
+                f"'{text}' is longer than a day but not whole days: use a cadence under "
+                "a day (15m, 1h, 6h: aligned from each midnight) or whole days (1d, 2d, 1w)"
             )
         return cls(step)
 

@@ -305,11 +305,12 @@ def _alert_row(alert: Alert) -> CatalogRow:
 
 
 def _span_text(span: dt.timedelta | None) -> str | None:
-    """A cooldown or repeat in its largest whole unit: `7 days`, `90 minutes`."""
+    """A cooldown or repeat in the largest of days, hours and minutes that counts it whole:
+    `7 days` (never weeks: a tool reading the JSON parses one form), `90 minutes`."""
     if span is None:
         return None
     minutes = int(span.total_seconds()) // 60
-    for unit, size in (("week", 7 * 24 * 60), ("day", 24 * 60), ("hour", 60), ("minute", 1)):
+    for unit, size in (("day", 24 * 60), ("hour", 60), ("minute", 1)):
         if minutes % size == 0:
             count = minutes // size
             return f"{count} {unit}{'s' if count != 1 else ''}"

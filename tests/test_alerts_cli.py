@@ -39,6 +39,7 @@ def test_alerts_from_rule_files(
     before = cli("alerts", root, "--db", url, "--fail-on-firing")
     assert before.code == 0, before.output
     assert "not evaluated yet" in before.out
+    unknown = json.loads(cli("alerts", root, "--db", url, "--format", "json").out)
     outputs = []
     for as_of in WEEKLY[:2]:
         ran = cli("run", root, "--db", url, "--as-of", f"{as_of:%Y-%m-%d}")
@@ -54,6 +55,8 @@ def test_alerts_from_rule_files(
     shown = cli("alerts", root, "--db", url, "--format", "json")
     assert shown.code == 0, shown.output
     listed = json.loads(shown.out)
+    # the same keys in the same order (docs/cli.md) before and after a run evaluated them
+    assert [list(a) for a in unknown] == [list(a) for a in listed]
     assert [
         {k: a[k] for k in ("alert", "state", "value", "threshold", "as_of")} for a in listed
     ] == [

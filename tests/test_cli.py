@@ -795,7 +795,7 @@ def test_catalog_text(cli: Cli) -> None:
     assert reports[0].split() == ["report", "kind", "title", "measures"]
     expected = [
         r"^browse_to_buy\s+funnel\s+Visit, cart, order\s+"
-        r"3 steps within 1 week: visited, carted, paid$",
+        r"3 steps within 7 days: visited, carted, paid$",
         r"^new_member_7d\s+retention\s+.*\s+by day, 7 periods$",
         r"^coupons\s+report\s+Coupons by type and face value\s+"
         r"over coupons by coupon_type, face_value: ",
@@ -808,7 +808,7 @@ def test_catalog_text(cli: Cli) -> None:
         re.match(r"^quadrant_slide\s+High-freq low-value users sliding to low-freq", line)
         for line in alerts
     ), alerts
-    assert any(re.match(r"^churn_share\s.*\s1 week\s", line) for line in alerts), alerts
+    assert any(re.match(r"^churn_share\s.*\s7 days\s", line) for line in alerts), alerts
     assert journeys[0].split() == ["journey", "title", "steps"]
     assert any(
         re.match(r"^onboarding\s+New user, first two weeks\s+welcome \(wecom\), group_buy", line)
@@ -840,7 +840,7 @@ def test_catalog_json(cli: Cli) -> None:
     assert repurchase["summary"] == "by month, 6 periods"
     assert repurchase["file"].endswith("reports.segl")
     churn = by_name["churn_share"]
-    assert (churn["kind"], churn["cooldown"], churn["repeat"]) == ("alert", "1 week", None)
+    assert (churn["kind"], churn["cooldown"], churn["repeat"]) == ("alert", "7 days", None)
     assert by_name["winback"]["steps"] == [
         {"name": "wake", "channel": "push", "template": "winback_coupon"}
     ]

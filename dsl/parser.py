@@ -1271,6 +1271,8 @@ _FULL_WIDTH = {
     "．": ".",
     "。": ".",
     "、": ",",
+    **{chr(0xFF10 + digit): str(digit) for digit in range(10)},  # full-width ０-９
+    "\u3000": " ",  # the ideographic space
 }
 
 # words of expressions that are keywords only in lower case (`AND`, `True` are names)
@@ -1343,6 +1345,11 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         return ("use '==' to compare",)
     if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:
         return ("'=' only follows the name in a definition; compare with '=='",)
+    if value.endswith("：") or text[position + len(value) : position + len(value) + 1] == "：":
+        return ("'：' is a Chinese input method's mark: write ':' (a time of day is 22:00)",)
+    misspelt = _misspelt_keyword(token, expected)
+    if misspelt:
+        return misspelt
     keyword_in_place_of_name = "NAME" in expected and token.type not in {"NAME", "$END"}
     if keyword_in_place_of_name and value.isidentifier():
         return (f"'{value}' is a keyword here; choose another name",)
@@ -1350,6 +1357,16 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     if statement and expected & (_OPERATORS | _EXPRESSION_START):
         return ("the previous definition is incomplete",)
     return (_syntax_hint(token, expected),)
+
+
+def _misspelt_keyword(token: Token, expected: set[str]) -> tuple[str, ...]:
+    """`stpe`, `funel`, `cohrot`: a name where only keywords fit, one or two letters off one
+    of them."""
+    if token.type != "NAME" or "NAME" in expected:
+        return ()
+    words = [_terminal_text(name).strip("'") for name in expected]
+    keywords = [w for w in words if w.isidentifier() and w.lower() == w and len(w) >= 3]
+    return tuple(did_you_mean(str(token.value), keywords))
 
 
 def _syntax_hint(token: Token | None, expected: set[str]) -> str:
@@ -1477,7 +1494,10 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
             hints = ("there is no power operator: multiply, e.g. x * x",)
         elif char in _FULL_WIDTH:
             ascii_mark = _FULL_WIDTH[char]
-            hints = (f"'{char}' is a Chinese input method's mark: write '{ascii_mark}'",)
+            what = "a full-width digit" if ascii_mark.isdigit() else "a Chinese input method's mark"
+            if char == "\u3000":
+                what, ascii_mark = "a full-width space", " "
+            hints = (f"'{char}' is {what}: write '{ascii_mark}'",)
         elif char.isprintable():
             hints = (f"'{char}' has no meaning outside a string or a comment (after '#')",)
         else:

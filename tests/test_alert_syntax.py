@@ -836,3 +836,9 @@ def test_a_share_against_a_plain_number_suggests_the_percentage() -> None:
     project, diagnostics, _ = check(alert)
     assert project is None and [d.code for d in diagnostics] == ["E0906"], diagnostics
     assert diagnostics[0].hints[0].startswith("did you mean 5%?")
+
+
+def test_a_function_name_without_parentheses_is_told_to_call_it() -> None:
+    project, diagnostics, _ = check("alert a = users < 10\n")
+    assert project is None and diagnostics[0].code == "E0901", diagnostics
+    assert diagnostics[0].hints[0] == "call it: users()"

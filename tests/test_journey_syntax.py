@@ -694,3 +694,62 @@ def test_every_bad_literal_of_a_journey_is_reported() -> None:
         parse(text)
     found = [(d.code, d.span.line if d.span else 0) for d in failure.value.diagnostics]
     assert found == [("E0205", 3), ("E0206", 3), ("E0206", 3), ("E0206", 5), ("E0205", 7)]
+
+
+def test_caps_over_one_window_and_reenter_after_a_first_entry_are_warned() -> None:
+    """W0704: a channel capped twice over the same window (the lower limit always
+    decides); caps over different windows are fine. W0705: `reenter` on a journey entered
+    on the first event never applies."""
+    from segl.compiler.checker import check_programs
+
+    rules = """\
+source users from table "users" key user_id { city: string }
+source events from table "events" user user_id time ts { name: string }
+journey once {
+    enter on first events
+    reenter after 30 days
+    step hi: send sms "a"
+}
+policy {
+    cap sms 1 per day
+    cap sms 2 per day
+    cap sms 3 per 7 days
+    cap all 4 per 7 days
+    cap all 4 per 7 days
+}
+"""
+    project, diagnostics = check_programs([parse(rules)])
+    assert project is not None, diagnostics
+    found = sorted(diagnostics, key=lambda d: d.span.line if d.span else 0)
+    assert [(d.code, d.span.line if d.span else None) for d in found] == [
+        ("W0705", 5),
+        ("W0704", 10),
+        ("W0704", 13),
+    ], diagnostics
+    assert "the lower limit (1) always decides" in found[1].message
+    assert found[2].message.startswith("all channels are capped twice")
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        (
+            'journey a {\n    entr on events\n    step hi: send sms "a"\n}\n',
+            "did you mean 'enter'?",
+        ),
+        (
+            'journey a {\n    enter on events\n    stpe hi: send sms "a"\n}\n',
+            "did you mean 'step'?",
+        ),
+        ("funel f {\n    step a: events\n}\n", "did you mean 'funnel'?"),
+        ("policy {\n    quiet 22：00 to 08:00\n}\n", "write ':'"),
+        (
+            'journey a {\n    enter on events\n    step hi after ２ days: send sms "a"\n}\n',
+            "'２' is a full-width digit: write '2'",
+        ),
+    ],
+)
+def test_misspelt_keywords_and_full_width_characters_get_their_hint(text: str, hint: str) -> None:
+    with pytest.raises(DiagnosticError) as raised:
+        parse(text)
+    assert any(hint in h for h in raised.value.diagnostics[0].hints), raised.value.diagnostics

@@ -333,13 +333,9 @@ class AlertChecker:
             hint = f"its first period's retention: retained({name}, 1)"
         else:
             hint = "functions: " + ", ".join(USAGE.values())
-        self.error(
-            "E0901",
-            f"'{name}' alone is not a number of a run",
-            span,
-            *did_you_mean(name, FUNCTIONS),
-            hint,
-        )
+        # a function's name without its parentheses: `users < 10` for `users() < 10`
+        meant = (f"call it: {USAGE[name]}",) if name in USAGE else did_you_mean(name, FUNCTIONS)
+        self.error("E0901", f"'{name}' alone is not a number of a run", span, *meant, hint)
 
     # ------------------------------------------------------------ leaves
     def _leaf(self, call: ast.AlertCall) -> model.Leaf | None:

@@ -141,6 +141,7 @@ class JourneyChecker:
                 continue
             quiet = (item.start.minutes % model.DAY_MINUTES, item.end.minutes)
         caps = tuple(cap for item in stmt.caps if (cap := self._cap(item)) is not None)
+        self._same_window_caps(caps)
         names = tuple(name for item in stmt.priorities for name in item.journeys)
         return _Policy(quiet, caps, names, stmt.priorities)
 
@@ -175,6 +176,27 @@ class JourneyChecker:
                 return None
             return model.Cap(item.channel, limit, None, span, item.span)
         return model.Cap(item.channel, limit, item.per, None, item.span)
+
+    def _same_window_caps(self, caps: Sequence[model.Cap]) -> None:
+        """W0704: two caps of one channel over the same window (a line given twice, or
+        `cap push 1 per day` and `cap push 2 per day`): the lower limit always decides."""
+        seen: dict[tuple[str, str | None, dt.timedelta | None], model.Cap] = {}
+        for cap in caps:
+            window = (cap.channel, cap.calendar, cap.rolling)
+            first = seen.setdefault(window, cap)
+            if first is cap:
+                continue
+            where = f"{first.span.file}:{first.span.line}" if first.span else "before"
+            what = "all channels are" if cap.channel == model.ALL_CHANNELS else "a channel is"
+            if cap.channel != model.ALL_CHANNELS:
+                what = f"channel '{cap.channel}' is"
+            self.checker.warn(
+                "W0704",
+                f"{what} capped twice over the same window: the lower limit "
+                f"({min(first.limit, cap.limit)}) always decides",
+                cap.span,
+                f"the other cap is at {where}; keep one",
+            )
 
     def _priorities(
         self, journeys: Sequence[ast.JourneyDef], priority: _Priority
@@ -213,6 +235,14 @@ class JourneyChecker:
                 self.error("E0711", "`reenter` is given twice", item.span, "keep one")
                 continue
             reenter = self._duration(item.after)
+            if first and enter_on is not None:
+                self.checker.warn(
+                    "W0705",
+                    f"journey '{name}' is entered on a user's first event only: "
+                    "`reenter` never applies",
+                    item.span,
+                    "remove `reenter`, or enter on every event: enter on S (without first)",
+                )
         exit_on: list[model.EventTrigger] = []
         exit_when: list[str] = []
         for index, clause in enumerate(stmt.exits):

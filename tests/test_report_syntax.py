@@ -877,3 +877,31 @@ def test_report_aggregates_take_where_and_tags_refuse_them() -> None:
     with pytest.raises(DiagnosticError) as failure:
         parse("tag t = lower(users.city where x)")
     assert failure.value.diagnostics[0].code == "E0206"
+
+
+@pytest.mark.parametrize(
+    ("metric", "says"),
+    [
+        ("share(exists(orders)) * 100", "share() is a metric of its own in an experiment"),
+        ("median(orders.amount)", "median() aggregates a report's rows, not a user's"),
+    ],
+)
+def test_a_report_aggregate_inside_an_experiment_metric_is_e0809(metric: str, says: str) -> None:
+    """Not the tags' E0304 ("tags cannot use it"): the metric is an experiment's."""
+    from segl.compiler.checker import check_programs
+    from segl.dsl.parser import parse_program
+
+    rules = f"""\
+source users from table "users" key user_id {{ city: string }}
+source orders from table "orders" user user_id time ts {{ amount: number }}
+experiment p {{
+    population users.city == "x"
+    salt "s"
+    arm control 50%
+    arm b 50%
+    metric m = {metric}
+}}
+"""
+    project, diagnostics = check_programs([parse_program(rules, "r.segl")])
+    assert project is None and [d.code for d in diagnostics] == ["E0809"], diagnostics
+    assert says in diagnostics[0].message

@@ -838,6 +838,22 @@ class ReportChecker:
                 return None
             condition = self.checker.condition(node.args[0], None, label)
             return model.ExperimentMetric(metric.name, model.SHARE, condition)
+        inner = _report_aggregate_in(node)
+        if inner is not None:  # not the tags' message: this is no tag
+            message = (
+                "share() is a metric of its own in an experiment, not part of one"
+                if inner.name == "share"
+                else f"{inner.name}() aggregates a report's rows, not a user's: an "
+                "experiment's metric cannot use it"
+            )
+            self.error(
+                "E0809",
+                message,
+                inner.span,
+                "a metric is a number per user (each arm shows its mean) or a whole "
+                f"share(condition): e.g. metric {metric.name} = share(exists(orders))",
+            )
+            return None
         value = self.checker.expr(node, None)
         if value.type in (Type.NUMBER, Type.ANY, Type.NULL):
             return model.ExperimentMetric(metric.name, model.MEAN, value)
@@ -848,6 +864,23 @@ class ReportChecker:
         )
         self.error("E0809", f"{label} is a {value.type}, not a number", node.span, hint)
         return None
+
+
+def _report_aggregate_in(node: ast.Expr) -> ast.Call | None:
+    """The first call of an aggregate only reports have (share, median, ...; not `avg`,
+    which a per-user value uses too) in an expression."""
+    if (
+        isinstance(node, ast.Call)
+        and node.name in registry.REPORT_AGGREGATES
+        and node.name not in AGGREGATES
+        and node.name not in registry.FUNCTIONS
+    ):
+        return node
+    for child in ast.children(node):
+        found = _report_aggregate_in(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _metric_type(expr: model.MetricExpr, known: dict[str, Type]) -> Type:

@@ -1356,6 +1356,8 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
     statement = token.type in _STATEMENTS | _JOURNEY_STATEMENTS | _REPORT_STATEMENTS
     if statement and expected & (_OPERATORS | _EXPRESSION_START):
         return ("the previous definition is incomplete",)
+    if statement and "RBRACE" in expected:
+        return (f"the block before '{value}' is not closed: end it with '}}'",)
     return (_syntax_hint(token, expected),)
 
 

@@ -452,6 +452,18 @@ class JourneyRun:
             self._relinked_since[since] = {person for (person,) in rows}
         return self._relinked_since[since]
 
+    def _relinked_entries(
+        self, by_user: Mapping[object, Entry], start: dt.datetime
+    ) -> dict[object, Entry]:
+        """The earlier entries whose persons may have gained IDs since `start`: none
+        without an identity (where `by_user`, a simulation's every active entry, is not even
+        walked: once per journey and instant it cost a tenth of a simulation)."""
+        if self.compiled.identity is None or self.identity_map is None:
+            return {}
+        old = {u: e for u, e in by_user.items() if not e.new}
+        relinked = self._relinked(start) if old else set()
+        return {u: e for u, e in old.items() if u in relinked}
+
     def _stale_keys(self) -> dict[object, object]:
         """With an identity, the keys of the committed journey state that are no person's
         key now, each with the person its ID belongs to."""
@@ -632,9 +644,7 @@ class JourneyRun:
         if start is not None and journey.exit_on:
             # a person that gained IDs since the journey's last run gained their events
             # too: its entry ends at the first one after it, however early (SPEC §3.2)
-            old = {u: e for u, e in by_user.items() if not e.new}
-            relinked = self._relinked(start) if old else set()
-            back = {u: e for u, e in old.items() if u in relinked}
+            back = self._relinked_entries(by_user, start)
             for trigger in journey.exit_on:
                 found = [self._exit_events(trigger, start, self.as_of, by_user)]
                 if back:

@@ -742,6 +742,10 @@ policy {
             "did you mean 'step'?",
         ),
         ("funel f {\n    step a: events\n}\n", "did you mean 'funnel'?"),
+        (
+            'journey a {\n    enter on events\n    step hi: send sms "a"\n\njourney b {\n}\n',
+            "the block before 'journey' is not closed: end it with '}'",
+        ),
         ("policy {\n    quiet 22：00 to 08:00\n}\n", "write ':'"),
         (
             'journey a {\n    enter on events\n    step hi after ２ days: send sms "a"\n}\n',

@@ -187,9 +187,11 @@ class JourneyChecker:
             if first is cap:
                 continue
             where = f"{first.span.file}:{first.span.line}" if first.span else "before"
-            what = "all channels are" if cap.channel == model.ALL_CHANNELS else "a channel is"
-            if cap.channel != model.ALL_CHANNELS:
-                what = f"channel '{cap.channel}' is"
+            what = (
+                "all channels are"
+                if cap.channel == model.ALL_CHANNELS
+                else f"channel '{cap.channel}' is"
+            )
             self.checker.warn(
                 "W0704",
                 f"{what} capped twice over the same window: the lower limit "

@@ -1343,6 +1343,12 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         return (f"keywords are lower case: write '{value.lower()}'",)
     if value == "=" and "CMP_OP" in expected:
         return ("use '==' to compare",)
+    if value == "=" and token.type == "EQUAL" and expected == {"LBRACE"}:
+        return ("a block opens with '{' right after its name and title: journey NAME \"title\" {",)
+    if before == ["metric"] and expected == {"EQUAL"}:  # `metric n = count()` in a report
+        return (
+            "a report's metric is NAME = aggregate(...); `metric NAME = ...` is an experiment's",
+        )
     if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:
         return ("'=' only follows the name in a definition; compare with '=='",)
     if value.endswith("：") or text[position + len(value) : position + len(value) + 1] == "：":

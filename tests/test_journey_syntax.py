@@ -742,6 +742,8 @@ policy {
             "did you mean 'step'?",
         ),
         ("funel f {\n    step a: events\n}\n", "did you mean 'funnel'?"),
+        ('journey a "t" = {\n    step hi: send sms "a"\n}\n', "a block opens with '{'"),
+        ("report r over events by name {\n    metric n = count()\n}\n", "is an experiment's"),
         (
             'journey a {\n    enter on events\n    step hi: send sms "a"\n\njourney b {\n}\n',
             "the block before 'journey' is not closed: end it with '}'",

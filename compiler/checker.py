@@ -1118,9 +1118,10 @@ class _Checker:
         if scope is not None:
             self.error(
                 "E0408",
-                f"{node.name}() cannot be used inside another aggregate",
+                f"{node.name}() cannot be used on one row of '{scope.name}' (inside another "
+                "aggregate, or a `where` over its rows)",
                 node.span,
-                "compute it as its own tag",
+                f"compute it as its own tag (tag n = {node.name}(...)) and use the tag here",
             )
             return ir.Invalid(span=node.span)
         if len(node.args) != 1:

@@ -842,3 +842,13 @@ def test_a_function_name_without_parentheses_is_told_to_call_it() -> None:
     project, diagnostics, _ = check("alert a = users < 10\n")
     assert project is None and diagnostics[0].code == "E0901", diagnostics
     assert diagnostics[0].hints[0] == "call it: users()"
+
+
+def test_a_retention_without_periods_is_one_error_not_one_more_per_alert() -> None:
+    """`periods 0` is the retention's error (E0807); an alert reading its period 1 adds
+    none of its own ("has no period 1: its periods are 1 to 0" came first before)."""
+    rules = RULES.replace("    periods 6\n", "    periods 0\n")
+    assert rules != RULES
+    text = rules + "\nalert a = retained(repurchase, 1) < 10%\n"
+    project, diagnostics = check_programs([parse_program(text, "rules.segl")])
+    assert project is None and [d.code for d in diagnostics] == ["E0807"], diagnostics

@@ -514,6 +514,8 @@ class AlertChecker:
             return None
         assert isinstance(retention, ast.RetentionDef)
         last = retention.periods
+        if last is not None and last < 1:
+            return None  # `periods 0`: the retention's own error (E0807) says it
         # at most 9 digits: int() refuses very long digit strings, and no retention is longer
         whole = (
             isinstance(period, ast.NumberLit) and period.text.isdigit() and len(period.text) < 10

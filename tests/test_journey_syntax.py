@@ -699,7 +699,7 @@ def test_every_bad_literal_of_a_journey_is_reported() -> None:
 def test_caps_over_one_window_and_reenter_after_a_first_entry_are_warned() -> None:
     """W0704: a channel capped twice over the same window (the lower limit always
     decides); caps over different windows are fine. W0705: `reenter` on a journey entered
-    on the first event never applies."""
+    on the first event never applies. W0706: a template name with spaces at its ends."""
     from segl.compiler.checker import check_programs
 
     rules = """\
@@ -708,7 +708,7 @@ source events from table "events" user user_id time ts { name: string }
 journey once {
     enter on first events
     reenter after 30 days
-    step hi: send sms "a"
+    step hi: send sms "a "
 }
 policy {
     cap sms 1 per day
@@ -723,11 +723,13 @@ policy {
     found = sorted(diagnostics, key=lambda d: d.span.line if d.span else 0)
     assert [(d.code, d.span.line if d.span else None) for d in found] == [
         ("W0705", 5),
+        ("W0706", 6),
         ("W0704", 10),
         ("W0704", 13),
     ], diagnostics
-    assert "the lower limit (1) always decides" in found[1].message
-    assert found[2].message.startswith("all channels are capped twice")
+    assert "with spaces at its ends" in found[1].message
+    assert "the lower limit (1) always decides" in found[2].message
+    assert found[3].message.startswith("all channels are capped twice")
 
 
 @pytest.mark.parametrize(

@@ -447,6 +447,14 @@ class JourneyChecker:
                 step.span,
                 f'name the template the channel renders: send {step.channel} "welcome_coupon"',
             )
+        elif step.template != step.template.strip():
+            self.checker.warn(
+                "W0706",
+                f"step '{step.name}' sends template {step.template!r}, with spaces at its ends",
+                step.span,
+                f"the channel looks the name up as written: send {step.channel} "
+                f'"{step.template.strip()}"',
+            )
         condition = None
         what = f"the condition of step '{step.name}'"
         if step.condition is not None:

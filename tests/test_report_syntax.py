@@ -905,3 +905,38 @@ experiment p {{
     project, diagnostics = check_programs([parse_program(rules, "r.segl")])
     assert project is None and [d.code for d in diagnostics] == ["E0809"], diagnostics
     assert says in diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    ("arms", "says"),
+    [
+        (
+            [
+                "33.333333333333333333333333333333",
+                "33.333333333333333333333333333333",
+                "33.333333333333333333333333333334",
+            ],
+            None,
+        ),
+        (["1e400", "50"], "add up to 1.000000e+400%, not 100%"),
+        (["10", "45", "44"], "add up to 99%, not 100%"),
+    ],
+)
+def test_arm_weights_add_up_exactly_however_many_digits(arms: list[str], says: str | None) -> None:
+    """Weights of 30 decimals that make 100 are 100 (a 28-digit sum made them 99.99...);
+    a sum far from 100 is shown briefly, not as 401 digits."""
+    from segl.compiler.checker import check_programs
+    from segl.dsl.parser import parse_program
+
+    lines = "".join(f"    arm a{i} {weight}%\n" for i, weight in enumerate(arms))
+    rules = (
+        'source users from table "users" key user_id { city: string }\n'
+        'experiment p {\n    population users.city == "x"\n    salt "s"\n'
+        f"{lines}    metric m = 1\n}}\n"
+    )
+    project, diagnostics = check_programs([parse_program(rules, "r.segl")])
+    if says is None:
+        assert project is not None, diagnostics
+    else:
+        assert project is None and [d.code for d in diagnostics] == ["E0805"], diagnostics
+        assert says in diagnostics[0].message

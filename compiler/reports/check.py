@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
+from fractions import Fraction
 from typing import Protocol
 
 from segl.compiler import ir, registry
@@ -796,11 +797,11 @@ class ReportChecker:
                 )
                 ok = False
             weights.append(weight or Decimal(0))
-        total = sum(weights, Decimal(0))
+        total = sum((Fraction(w) for w in weights), Fraction(0))  # exact, however many digits
         if ok and total != 100:
             self.error(
                 "E0805",
-                f"the arms of {what} add up to {total.normalize():f}%, not 100%",
+                f"the arms of {what} add up to {_percent_text(total)}%, not 100%",
                 stmt.arms[-1].span,
                 "make the weights add up to 100%: e.g. arm control 10%, arm a 45%, arm b 45%",
             )
@@ -910,6 +911,17 @@ def _arguments_example(name: str) -> str:
     if name == "percentile":
         return "e.g. percentile(amount, 0.9), or percentile(amount, 0.9 where coupon_id is null)"
     return f"e.g. {name}(amount), or {name}(amount where coupon_id is null)"
+
+
+def _percent_text(total: Fraction) -> str:
+    """A sum of weights as a message shows it: its digits up to 30 significant ones, or
+    in scientific notation when it is that large (`1e400%` is no 401-digit number)."""
+    with localcontext() as context:
+        context.prec = 30
+        value = Decimal(total.numerator) / Decimal(total.denominator)
+    if value.adjusted() >= 30:
+        return f"{value:.6e}"
+    return f"{value.normalize():f}"
 
 
 def _decimal(text: str) -> Decimal | None:

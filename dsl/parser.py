@@ -1187,7 +1187,7 @@ _JOURNEY_ITEMS = {word.upper() for word in _JOURNEY_CLAUSES} | {"HOLDOUT"}
 _POLICY_CLAUSES = {"quiet", "cap", "priority"}
 _AFTER_CHANNEL = re.compile(r"\bsend\s+\w+\s*$")
 _AFTER_ARM = re.compile(r"\barm\s+\w+\s+[\d.eE+-]+\s*$")
-_AFTER_COUNT = re.compile(r"\b(after|within|per|over|cooldown|every)\s+\d+\s*$")
+_AFTER_COUNT = re.compile(r"\b(after|within|per|over|cooldown|every|in last)\s+\d+\s*$")
 _AFTER_FROM_OR_TO = re.compile(r"\b(from|to)\s*$")
 _SPACED_PERCENT = re.compile(r"\d\s+%\s*$")
 _PERCENT_BEFORE = re.compile(r"\d%(?:\s+\w+)?\s*$")  # `50%` or `50% and`, up to the error
@@ -1351,6 +1351,20 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         )
     if value == "=" and token.type == "EQUAL" and "EQUAL" not in expected:
         return ("'=' only follows the name in a definition; compare with '=='",)
+    # `in last 180 by channel`: the keyword after the count was read as its unit
+    if (
+        len(before) >= 2
+        and before[-2].isdigit()
+        and before[-1] not in UNITS
+        and "NAME" not in expected
+    ):
+        return (
+            f"'{before[-1]}' is read as the unit of {before[-2]}: a window or duration needs its "
+            f"unit, e.g. in last {before[-2]} days",
+        )
+    # `step clicked: where name == "x"`: the source was left out, so `where` became it
+    if len(before) >= 2 and before[-1] == "where" and before[-2].endswith(":"):
+        return ("a step names its source first: step NAME: events where ...",)
     if value.endswith("：") or text[position + len(value) : position + len(value) + 1] == "：":
         return ("'：' is a Chinese input method's mark: write ':' (a time of day is 22:00)",)
     misspelt = _misspelt_keyword(token, expected)

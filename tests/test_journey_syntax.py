@@ -744,6 +744,12 @@ policy {
             "did you mean 'step'?",
         ),
         ("funel f {\n    step a: events\n}\n", "did you mean 'funnel'?"),
+        ("report r over orders in last 180 by channel {\n}\n", "'by' is read as the unit of 180"),
+        ("tag t = count(orders in last 90)\n", "a duration needs a unit"),
+        (
+            'funnel f {\n    step a: events\n    step b: where name == "x"\n}\n',
+            "names its source first",
+        ),
         ('journey a "t" = {\n    step hi: send sms "a"\n}\n', "a block opens with '{'"),
         ("report r over events by name {\n    metric n = count()\n}\n", "is an experiment's"),
         (

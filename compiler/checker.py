@@ -141,9 +141,9 @@ class _Checker:
             self._check_annotations(stmt.annotations)
             return
         lowered = stmt.name.lower()
+        kind = _KINDS.get(type(stmt), "definition")
         if lowered in self.first_seen:
             first, first_kind = self.first_seen[lowered]
-            kind = _KINDS.get(type(stmt), "definition")
             shared = "sources, tags, segments, layerings, journeys and holdouts share their names"
             self.error(
                 "E0306",
@@ -160,7 +160,7 @@ class _Checker:
             if first_kind not in ("journey", "holdout"):
                 return
         else:
-            self.first_seen[lowered] = (stmt.span, _KINDS.get(type(stmt), "definition"))
+            self.first_seen[lowered] = (stmt.span, kind)
         if isinstance(stmt, ast.SourceDef):
             self.source_defs[stmt.name] = stmt
             self.sources[stmt.name] = self._source(stmt)

@@ -1293,7 +1293,11 @@ def _date_hint(text: str) -> str:
     return f"{text[:7]} has no day {text[8:]}"
 
 
-def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str, ...]:
+def _token_hints(
+    token: Token, expected: set[str], text: str = "", unfinished: bool = False
+) -> tuple[str, ...]:
+    """The hints of an unexpected token; `unfinished`: reported at the end of the line
+    before it, which the token could not continue (_unfinished_line)."""
     value = str(token.value)
     position = len(text) if token.type == "$END" else token.start_pos or 0
     line_before = text[text.rfind("\n", 0, position) + 1 : position]
@@ -1319,7 +1323,7 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         _alert_hints(expected, text[:position])
         or _percent_hints(text[:position])
         or _annotation_hints(token, expected)
-        or _journey_hints(token, expected, text[:position])
+        or _journey_hints(token, expected, text[:position], unfinished)
         or _glued_hint(token, text)
     )
     if found:
@@ -1378,7 +1382,7 @@ def _token_hints(token: Token, expected: set[str], text: str = "") -> tuple[str,
         return ("the previous definition is incomplete",)
     if statement and "RBRACE" in expected:
         return (f"the block before '{value}' is not closed: end it with '}}'",)
-    return (_syntax_hint(token, expected),)
+    return (_syntax_hint(token, expected, unfinished),)
 
 
 def _misspelt_keyword(token: Token, expected: set[str]) -> tuple[str, ...]:
@@ -1391,7 +1395,7 @@ def _misspelt_keyword(token: Token, expected: set[str]) -> tuple[str, ...]:
     return tuple(did_you_mean(str(token.value), keywords))
 
 
-def _syntax_hint(token: Token | None, expected: set[str]) -> str:
+def _syntax_hint(token: Token | None, expected: set[str], unfinished: bool = False) -> str:
     """The hint of a syntax error no more particular hint fits."""
     value = str(token.value) if token is not None else ""
     if token is not None and token.type == "CMP_OP" and "AND" in expected:
@@ -1399,7 +1403,8 @@ def _syntax_hint(token: Token | None, expected: set[str]) -> str:
     if expected == {"RPAR"}:
         return "a '(' before this is not closed: close it with ')'"
     if "RPAR" in expected and token is not None and token.type in _STATEMENTS:
-        return "the previous statement is incomplete: is a '(' of it not closed?"
+        which = "this" if unfinished else "the previous"
+        return f"{which} statement is incomplete: is a '(' of it not closed?"
     if token is not None and token.type == "$END":
         return "the last statement is incomplete: finish it, or remove it"
     if expected == {"NAME"}:
@@ -1468,8 +1473,12 @@ def _annotation_hints(token: Token, expected: set[str]) -> tuple[str, ...]:
     return ()
 
 
-def _journey_hints(token: Token, expected: set[str], before: str) -> tuple[str, ...]:
-    """Hints for the journey and policy syntax; `before` is the text up to the token."""
+def _journey_hints(
+    token: Token, expected: set[str], before: str, unfinished: bool = False
+) -> tuple[str, ...]:
+    """Hints for the journey and policy syntax; `before` is the text up to the token. A
+    clause word after an unfinished line is inside its block: the hint is to finish the
+    line, not that the word belongs in a block."""
     value = str(token.value)
     if expected == {"MUL_OP"} and _AFTER_ARM.search(before):
         return ("an arm's weight is a percentage: arm NAME 45%",)
@@ -1484,9 +1493,17 @@ def _journey_hints(token: Token, expected: set[str], before: str) -> tuple[str, 
     if token.type != value.upper():  # not read as a keyword: a name, a number, ...
         return ()
     if value in _JOURNEY_CLAUSES and "STEP" not in expected:
-        return (f"'{value}' only goes inside a journey: journey NAME {{ ... }}",)
+        return (
+            (_UNFINISHED_HINT,)
+            if unfinished
+            else (f"'{value}' only goes inside a journey: journey NAME {{ ... }}",)
+        )
     if value in _POLICY_CLAUSES and "CAP" not in expected:
-        return (f"'{value}' only goes inside the policy: policy {{ ... }}",)
+        return (
+            (_UNFINISHED_HINT,)
+            if unfinished
+            else (f"'{value}' only goes inside the policy: policy {{ ... }}",)
+        )
     return ()
 
 
@@ -1535,16 +1552,11 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
             span = Span(file, line, column, line, column + 1, len(text), len(text))
         else:
             span = _span(file, token)
-        hints = _token_hints(token, expected, text)
         unfinished = _unfinished_line(token, expected, text, file)
+        hints = _token_hints(token, expected, text, unfinished is not None)
         if unfinished is not None:  # `reenter` alone, then the next clause's `exit`
             message = f"the line ends too early; expected {_expected_words(expected)}"
-            kept = tuple(
-                h.replace("the previous statement is incomplete", "this statement is incomplete")
-                for h in hints
-                if "only goes inside" not in h
-            )
-            return Diagnostic("E0202", message, unfinished, kept or (_UNFINISHED_HINT,))
+            return Diagnostic("E0202", message, unfinished, hints)
         message = f"unexpected {_found(token)}; expected {_expected_words(expected)}"
         return Diagnostic("E0202", message, span, hints)
     if isinstance(err, UnexpectedEOF):
@@ -1580,9 +1592,7 @@ def _unfinished_line(token: Token, expected: set[str], text: str, file: str) -> 
     line_start = text.rfind("\n", 0, start) + 1
     if text[line_start:start].strip():
         return None  # something before it on its own line
-    code = _COMMENT_SCAN.sub(
-        lambda m: "" if m.group(0).startswith("#") else m.group(0), text[:line_start]
-    )
+    code = _without_comments(text[:line_start])
     end = len(code.rstrip())
     if end == 0 or code[end - 1] == "{":  # a block opened: its first line went wrong
         return None
@@ -1631,9 +1641,14 @@ def _comments(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def _without_comments(text: str) -> str:
+    """The text with its comments taken out (strings kept: '#' in them is no comment)."""
+    return _COMMENT_SCAN.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), text)
+
+
 def code_of(text: str) -> tuple[str, ...]:
     """The lines of code of a statement's text, each without its comment and whitespace."""
-    bare = _COMMENT_SCAN.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), text)
+    bare = _without_comments(text)
     squeezed = (re.sub(r"\s+", "", line) for line in source_lines(bare))
     return tuple(line for line in squeezed if line)
 

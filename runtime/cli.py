@@ -1168,7 +1168,6 @@ def deliver(
     loaded = load_or_fail(one_project(project_arg, project))
     if destination.kind == "file":
         not_the_database(destination.target, db_url, loaded, "--to file:")
-    project_of(loaded)  # a project that does not check delivers nothing
     policy = delivery.RetryPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
     line = ProgressLine()
 

@@ -65,6 +65,9 @@ SUPPORTED = (
     "clickhouse://user:password@host:8123/database"
 )
 INSTALL_HINT = "pip install 'segl[clickhouse]'"
+# clickhouse-connect logs a failed connection itself ("Unexpected Http Driver Exception"),
+# which Python prints to stderr when nothing handles its logger: segl says it once, E0605
+logging.getLogger("clickhouse_connect").addHandler(logging.NullHandler())
 
 # ClickHouse type names (wrappers removed) that fit each declared segl type
 _FITS: dict[Type, re.Pattern[str]] = {
@@ -475,9 +478,6 @@ def open_engine(
             raise UnsupportedURL(
                 f"clickhouse needs the clickhouse-connect driver: {INSTALL_HINT}", DRIVER_HINT
             ) from None
-        # the driver logs a failed connection itself ("Unexpected Http Driver Exception"),
-        # which Python prints to stderr without a handler: segl says it once, as E0605
-        logging.getLogger("clickhouse_connect").addHandler(logging.NullHandler())
         arguments = parse_server_url(url)
         connect: Callable[..., Any] = clickhouse_connect.get_client
         try:

@@ -132,8 +132,9 @@ class Journey:
     def interval_triggers(self) -> tuple[EventTrigger, ...]:
         """The triggers a run reads the rows of the journey's interval for: `enter on` (but
         `enter on first`, read from the run's result) and every `exit on`."""
-        reads_rows = self.enter_on is not None and self.enter_first_at is None
-        return (*([self.enter_on] if reads_rows and self.enter_on else []), *self.exit_on)
+        if self.enter_on is None or self.enter_first_at is not None:
+            return self.exit_on
+        return (self.enter_on, *self.exit_on)
 
 
 @dataclass(frozen=True)

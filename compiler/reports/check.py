@@ -22,6 +22,7 @@ from segl.compiler.types import Type
 from segl.dsl import ast
 from segl.dsl.diagnostics import Span, did_you_mean
 from segl.dsl.parser import AGGREGATES
+from segl.dsl.parser import REPORT_AGGREGATES as REPORT_ONLY_AGGREGATES  # share, median, ...
 
 UNIT_SPANS = {
     "minute": dt.timedelta(minutes=1),
@@ -868,14 +869,9 @@ class ReportChecker:
 
 
 def _report_aggregate_in(node: ast.Expr) -> ast.Call | None:
-    """The first call of an aggregate only reports have (share, median, ...; not `avg`,
-    which a per-user value uses too) in an expression."""
-    if (
-        isinstance(node, ast.Call)
-        and node.name in registry.REPORT_AGGREGATES
-        and node.name not in AGGREGATES
-        and node.name not in registry.FUNCTIONS
-    ):
+    """The first call of an aggregate only reports have (share, median, percentile; not
+    `avg`, which a per-user value uses too) in an expression."""
+    if isinstance(node, ast.Call) and node.name in REPORT_ONLY_AGGREGATES:
         return node
     for child in ast.children(node):
         found = _report_aggregate_in(child)

@@ -26,6 +26,8 @@ import datetime as dt
 import math
 import os
 import re
+import socket
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,10 @@ try:
 except ImportError:  # pragma: no cover - exercised only without pyspark
     raise MissingDriver("pyspark") from None
 
+# pyspark warns at every Spark Connect session that it "does not yet fully support pandas
+# >= 3.0.0"; segl hands pyspark no pandas objects, so the warning only buries its output
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+
 # Spark type names (simpleString, as DESCRIBE/dtypes print them) per declared segl type
 _SPARK_FITS: dict[Type, re.Pattern[str]] = {
     Type.NUMBER: re.compile(r"^(tinyint|smallint|int|integer|bigint|float|double|decimal.*)$"),
@@ -56,6 +62,13 @@ _SPARK_FITS: dict[Type, re.Pattern[str]] = {
 }
 
 _DEFAULT_MASTER = "local[2]"
+_CONNECT_PORT = 15002  # Spark Connect's own default
+_REACH_SECONDS = 10.0
+# pyspark's client retries an unavailable server for at least ten minutes (DefaultPolicy),
+# silently; a run whose server has gone away says so after about a minute (8 retries,
+# backoff 0.05 s growing fourfold up to 10 s) and exits non-zero
+_CONNECT_RETRIES = 8
+_CONNECT_MAX_BACKOFF_MS = 10_000
 _CATALOG_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
@@ -368,6 +381,34 @@ def parse_url(url: str) -> dict[str, str]:
     return {"kind": "master", "master": f"spark://{netloc}", "database": database}
 
 
+def _check_reachable(remote: str) -> None:
+    """Fail at once, naming the address, when nothing listens there (pyspark would retry
+    for ten minutes)."""
+    address = urlparse(remote.split("/;", 1)[0])
+    host = address.hostname or ""
+    try:
+        port = address.port or _CONNECT_PORT
+    except ValueError as err:
+        raise EngineError(f"a Spark Connect URL with a bad port: {err}") from None
+    try:
+        with socket.create_connection((host, port), _REACH_SECONDS):
+            return
+    except OSError as err:
+        raise EngineError(
+            f"cannot reach the Spark Connect server at {host}:{port}: {err.strerror or err}"
+        ) from None
+
+
+def _connect_session(remote: str) -> SparkSession:
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    _check_reachable(remote)
+    session = SparkSession.builder.remote(remote).getOrCreate()
+    policy = DefaultPolicy(max_retries=_CONNECT_RETRIES, max_backoff=_CONNECT_MAX_BACKOFF_MS)
+    session.client.set_retry_policies([policy])
+    return session
+
+
 def open_engine(
     url: str,
     *,
@@ -380,7 +421,7 @@ def open_engine(
     spec = parse_url(url)
     try:
         if spec["kind"] == "connect":
-            session = SparkSession.builder.remote(spec["remote"]).getOrCreate()
+            session = _connect_session(spec["remote"])
         elif spec["kind"] == "master":
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             session = (

@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -116,24 +117,42 @@ def _wait(ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{log.name}: exited with {process.returncode}:\n{_tail(log)}")
+            raise RuntimeError(f"{log.name}: exited with {process.returncode}:\n{tail(log)}")
         if ready():
             return
         time.sleep(0.5)
-    raise RuntimeError(f"{log.name}: not ready after {STARTUP_SECONDS} s:\n{_tail(log)}")
+    raise RuntimeError(f"{log.name}: not ready after {STARTUP_SECONDS} s:\n{tail(log)}")
 
 
-def _tail(log: Path) -> str:
-    return "\n".join(log.read_text("utf-8", "replace").splitlines()[-20:])
+def tail(log: Path, lines: int = 20) -> str:
+    return "\n".join(log.read_text("utf-8", "replace").splitlines()[-lines:])
 
 
-def _listening(port: int) -> Callable[[], bool]:
+def _bound_port(process: subprocess.Popen[bytes], log: Path, started: re.Pattern[str]) -> int:
+    """The port the server says it bound. Not the port it was asked for: Spark moves to the
+    next one when that is taken (spark.port.maxRetries), and another test's process may take
+    a port between `free_port` and the server's start; a client sent there would retry
+    against the wrong service for ten minutes."""
+    found: list[int] = []
+
     def ready() -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return True
-        return False
+        match = started.search(log.read_text("utf-8", "replace"))
+        if match:
+            found.append(int(match.group(1)))
+        return bool(match)
 
-    return ready
+    _wait(ready, process, log)
+    return found[0]
+
+
+@contextlib.contextmanager
+def _log_on_failure(log: Path) -> Iterator[None]:
+    """A test failing against the server shows the server's side too."""
+    try:
+        yield
+    except Exception as err:
+        err.add_note(f"{log.name}, its last lines:\n{tail(log, 40)}")
+        raise
 
 
 @contextlib.contextmanager
@@ -153,34 +172,36 @@ def connect_server(folder: Path) -> Iterator[str]:
     log = folder / "connect.log"
     server = _start(command, log, folder)
     try:
-        _wait(_listening(port), server, log)
-        yield f"sc://127.0.0.1:{port}"
+        bound = _bound_port(server, log, re.compile(r"Spark Connect server started at: \S*:(\d+)"))
+        with _log_on_failure(log):
+            yield f"sc://127.0.0.1:{bound}"
     finally:
         _stop(server)
 
 
 @contextlib.contextmanager
 def standalone_cluster(folder: Path) -> Iterator[str]:
-    port = free_port()
     spark_class = str(SPARK_HOME / "bin" / "spark-class")
     master_command = [
         spark_class, "org.apache.spark.deploy.master.Master",
-        "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(free_port()),
-    ]  # fmt: skip
-    worker_command = [
-        spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://127.0.0.1:{port}",
-        "--host", "127.0.0.1", "--cores", "1", "--memory", "1g",
-        "--webui-port", str(free_port()), "--work-dir", str(folder / "work"),
+        "--host", "127.0.0.1", "--port", str(free_port()), "--webui-port", str(free_port()),
     ]  # fmt: skip
     master_log, worker_log = folder / "master.log", folder / "worker.log"
     master = _start(master_command, master_log, folder)
     worker: subprocess.Popen[bytes] | None = None
     try:
-        _wait(_listening(port), master, master_log)
+        started = re.compile(r"Starting Spark master at spark://\S+:(\d+)")
+        master_url = f"spark://127.0.0.1:{_bound_port(master, master_log, started)}"
+        worker_command = [
+            spark_class, "org.apache.spark.deploy.worker.Worker", master_url,
+            "--host", "127.0.0.1", "--cores", "1", "--memory", "1g",
+            "--webui-port", str(free_port()), "--work-dir", str(folder / "work"),
+        ]  # fmt: skip
         worker = _start(worker_command, worker_log, folder)
         _wait(lambda: "registered with master" in worker_log.read_text("utf-8", "replace"),
               worker, worker_log)  # fmt: skip
-        yield f"spark://127.0.0.1:{port}"
+        with _log_on_failure(master_log), _log_on_failure(worker_log):
+            yield master_url
     finally:
         if worker is not None:
             _stop(worker)

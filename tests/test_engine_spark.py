@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,6 +87,28 @@ def test_missing_pyspark_gives_a_one_line_install_hint(monkeypatch: pytest.Monke
     assert str(info.value) == "spark needs the pyspark driver: pip install 'segl[spark]'"
     monkeypatch.undo()
     importlib.import_module("segl.runtime.engine_spark")
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("sc://127.0.0.1:{port}/crm", "cannot reach the Spark Connect server at 127.0.0.1:{port}"),
+        ("sc://127.0.0.1:99999/crm", "a Spark Connect URL with a bad port"),
+    ],
+)
+def test_an_unreachable_spark_connect_server_is_said_at_once(url: str, said: str) -> None:
+    """pyspark's client retries an unavailable server for ten minutes without a word; segl
+    looks first and says where it looked (in its own process: the CLI as users run it)."""
+    port = spark_remote.free_port()  # nothing listens there once it is handed out
+    url, said = url.format(port=port), said.format(port=port)
+    ran = subprocess.run(
+        [sys.executable, "-m", "segl.runtime.cli", "show", "outbox", str(RETAIL), "--db", url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 1, ran.stderr
+    first, *hints = ran.stderr.splitlines()
+    assert first.startswith(f"E0605 cannot open {url}: {said}"), ran.stderr
+    assert all(line.startswith("  hint: ") for line in hints), ran.stderr
 
 
 # ---------------------------------------------------------------- a local session

@@ -441,10 +441,11 @@ def _duration(seconds: Any) -> str:
 
 
 def _censored(groups: list[Json]) -> str:
-    """The total's censored users, then each group's when the funnel is split."""
+    """The total's censored users, then those of each group that has any when the funnel
+    is split (the JSON has every group's)."""
     if not groups:
         return "0"
-    split = [f"{_key(g['key'])} {g['censored']:,}" for g in groups[1:]]
+    split = [f"{_key(g['key'])} {g['censored']:,}" for g in groups[1:] if g["censored"]]
     return f"{groups[0]['censored']:,}" + (f" ({', '.join(split)})" if split else "")
 
 

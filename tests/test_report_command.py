@@ -213,9 +213,14 @@ def test_text_output(cli: Cli, setup: tuple[Path, str]) -> None:
     assert ran.code == 0, ran.output
     assert "funnel 推送 - 推送活动: 触达、点击、购买" in ran.out
     assert "from previous" in ran.out and "50.0%" in ran.out
-    # the funnel is split by city: the total's censored users, then each city's
+    # the funnel is split by city: the total's censored users, then each city's that has any
     censored = next(line for line in ran.out.splitlines() if line.startswith("censored"))
-    assert re.fullmatch(r"censored \(window still open at the as-of\): \d+ \(city=.+\)", censored)
+    found = re.fullmatch(
+        r"censored \(window still open at the as-of\): (\d+)( \(city=.+\))?", censored
+    )
+    assert found, censored
+    assert (found[1] == "0") == (found[2] is None), censored
+    assert not re.search(r" 0[,)]", censored), censored
     assert "retention repurchase - Weekly repurchase" in ran.out
     # the cohort range, as the funnel states its entries
     assert "cohorts from 2026-10-01 00:00:00 on, as of 2026-10-25 00:00:00" in ran.out
@@ -519,6 +524,18 @@ def test_the_html_page_shows_the_sql_behind_every_kind(
     assert len(sections) == 4, sections
     assert all("SELECT" in sql and NO_SQL not in sql for sql in sections)
     assert "experiment_assignments" in sections[-1]
+
+
+def test_the_censored_line_names_only_the_groups_that_have_any() -> None:
+    from segl.runtime.report_command import _censored
+
+    groups = [
+        {"key": {}, "censored": 3},
+        {"key": {"city": "北京"}, "censored": 3},
+        {"key": {"city": "上海"}, "censored": 0},
+    ]
+    assert _censored(groups) == "3 (city=北京 3)"
+    assert _censored([{"key": {}, "censored": 0}, {"key": {"city": "a"}, "censored": 0}]) == "0"
 
 
 def test_printed_json_is_standard_json_with_infinities_as_strings() -> None:

@@ -35,7 +35,18 @@ from typing import Any
 from sqlglot import exp
 
 from segl.compiler import ir
-from segl.compiler.alerts.model import Change, Leaf, Moved, Number, ReportValue, Share, Size, Users
+from segl.compiler.alerts.model import (
+    Change,
+    Leaf,
+    Moved,
+    Number,
+    Over,
+    ReportValue,
+    Share,
+    Size,
+    Users,
+    before,
+)
 from segl.compiler.fingerprints import definition_fingerprints
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
@@ -64,15 +75,16 @@ class LeafValue:
 
 
 def reference_run(
-    stored: Sequence[dt.datetime], as_of: dt.datetime, over: dt.timedelta
+    stored: Sequence[dt.datetime], as_of: dt.datetime, over: Over
 ) -> dt.datetime | None:
     """The latest stored run with as_of <= T - over."""
-    earlier = [s for s in stored if s <= as_of - over]
+    latest = before(as_of, over)
+    earlier = [s for s in stored if s <= latest]
     return max(earlier) if earlier else None
 
 
-def no_reference(as_of: dt.datetime, over: dt.timedelta) -> str:
-    return f"no stored run as of {as_of - over:%Y-%m-%d %H:%M:%S} or before"
+def no_reference(as_of: dt.datetime, over: Over) -> str:
+    return f"no stored run as of {before(as_of, over):%Y-%m-%d %H:%M:%S} or before"
 
 
 def read_definition(leaf: Number | Moved) -> tuple[str, str] | None:

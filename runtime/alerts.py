@@ -38,7 +38,17 @@ from sqlglot import exp
 
 from segl.compiler import ir
 from segl.compiler.alerts.evaluate import holds, measured_op, sides
-from segl.compiler.alerts.model import Alert, Change, Leaf, Moved, leaves
+from segl.compiler.alerts.model import (
+    Alert,
+    Change,
+    Leaf,
+    Months,
+    Moved,
+    Over,
+    before,
+    leaves,
+    shortest,
+)
 from segl.compiler.fingerprints import ALERT_KEY, alert_fingerprints
 from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
@@ -133,17 +143,18 @@ def _unknown_detail(alert: Alert, readings: Mapping[Leaf, LeafValue]) -> str:
 
 def stale_references(
     alert: Alert, as_of: dt.datetime, readings: Mapping[Leaf, LeafValue]
-) -> list[tuple[dt.timedelta, dt.datetime]]:
-    """(over, reference run) of the leaves whose reference run is much older than
-    T - over: runs are missing, and the comparison spans longer than the rule says."""
-    found: list[tuple[dt.timedelta, dt.datetime]] = []
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(T - over, reference run) of the leaves whose reference run is much older than
+    T - over (by `over` again): runs are missing, and the comparison spans longer than the
+    rule says."""
+    found: list[tuple[dt.datetime, dt.datetime]] = []
     for leaf in leaves(alert.condition):
         reading = readings.get(leaf)
         if not isinstance(leaf, Moved | Change) or reading is None:
             continue
-        reference = reading.reference_as_of
-        if reference is not None and reference < as_of - leaf.over * (1 + STALE_FACTOR):
-            found.append((leaf.over, reference))
+        reference, latest = reading.reference_as_of, before(as_of, leaf.over)
+        if reference is not None and reference < latest - (as_of - latest) * STALE_FACTOR:
+            found.append((latest, reference))
     return found
 
 
@@ -157,13 +168,20 @@ def with_stale_remark(
     return "; ".join(remarks) if remarks else None
 
 
-def stale_detail(as_of: dt.datetime, stale: Sequence[tuple[dt.timedelta, dt.datetime]]) -> str:
-    over, reference = stale[0]
+def stale_detail(as_of: dt.datetime, stale: Sequence[tuple[dt.datetime, dt.datetime]]) -> str:
+    latest, reference = stale[0]
     return (
-        f"the reference run {reference:%Y-%m-%d %H:%M:%S} is {_span(as_of - over - reference)} "
-        f"older than {as_of - over:%Y-%m-%d %H:%M:%S} (as-of - over): the comparison spans "
+        f"the reference run {reference:%Y-%m-%d %H:%M:%S} is {_span(latest - reference)} "
+        f"older than {latest:%Y-%m-%d %H:%M:%S} (as-of - over): the comparison spans "
         f"{_span(as_of - reference)}"
     )
+
+
+def over_text(over: Over) -> str:
+    """`7 days`, `1 month`."""
+    if isinstance(over, Months):
+        return f"{over.count} month{'s' if over.count != 1 else ''}"
+    return _span(over)
 
 
 def _span(delta: dt.timedelta) -> str:
@@ -453,15 +471,14 @@ def cadence_warnings(project: ir.Project, cadence: dt.timedelta, every: str) -> 
     its reference run is older than the rule says at every run."""
     warnings: list[Diagnostic] = []
     for alert in project.alerts.alerts if project.alerts else ():
-        shorter = sorted(
-            {leaf.over for leaf in leaves(alert.condition) if isinstance(leaf, Moved | Change)}
-        )
-        if not shorter or shorter[0] >= cadence:
+        overs = [leaf.over for leaf in leaves(alert.condition) if isinstance(leaf, Moved | Change)]
+        if not overs or min(map(shortest, overs)) >= cadence:
             continue
+        shorter = min(overs, key=shortest)
         warnings.append(
             Diagnostic(
                 "W0901",
-                f"alert '{alert.name}' compares with the run {_span(shorter[0])} before, but "
+                f"alert '{alert.name}' compares with the run {over_text(shorter)} before, but "
                 f"runs come every {every}: its reference run is up to {_span(cadence)} old "
                 "instead",
                 alert.span,

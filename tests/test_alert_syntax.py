@@ -326,6 +326,17 @@ def test_arithmetic_and_layer_sizes_check_into_the_model() -> None:
     )
 
 
+def test_over_in_months_or_years_is_calendar_months() -> None:
+    moved, change = checked_alerts(
+        'alert a = moved(value_quadrant, from "hf_lv", to "lf_lv", over 1 month) > 5%\n'
+        "alert b = change(users(), over 2 years) < -10%\n"
+    ).alerts
+    assert isinstance(moved.condition, model.Compare)
+    assert isinstance(change.condition, model.Compare)
+    assert moved.condition.left == model.Moved("value_quadrant", "hf_lv", "lf_lv", model.Months(1))
+    assert change.condition.left == model.Change(model.Users(), model.Months(24))
+
+
 def test_alert_words_stay_names_elsewhere() -> None:
     text = (
         'source s from table "t" user u time ts { from: string to: string over: number '
@@ -574,9 +585,10 @@ CHECK_ERRORS = [
      "compare it with a threshold: e.g. ... > 5%"),
     ("alert a = users() > 1e999",
      "1e999", "E0906", "this number is too large", "use a smaller number"),
-    ('alert a = moved(value_quadrant, from "hf_lv", to "lf_lv", over 1 month) > 5%',
-     "1 month", "E0907", "`over` needs a fixed length: months do not have one",
-     "count in days: e.g. over 30 days"),
+    ('alert a = moved(value_quadrant, from "hf_lv", to "lf_lv", over 0 months) > 5%',
+     "0 months", "E0907", "`over` must be longer than 0", "e.g. over 1 month"),
+    ("alert a = change(users(), over 101 years) > 5%",
+     "101 years", "E0907", "`over` is at most 100 years", "e.g. over 12 months"),
     ("alert a = change(users(), over 0 days) > 5%",
      "0 days", "E0907", "`over` must be longer than 0", "e.g. over 7 days"),
     ("alert a = users() > 1 cooldown 0 hours",

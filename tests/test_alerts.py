@@ -27,6 +27,7 @@ from segl.compiler.alerts.model import (
     Const,
     Leaf,
     Logic,
+    Months,
     Moved,
     Neg,
     Not,
@@ -38,6 +39,7 @@ from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.runtime import alerts as alert_run
 from segl.runtime.alert_values import LeafValue as Reading
+from segl.runtime.alert_values import reference_run
 from segl.runtime.alerts import FIRING, OK, UNKNOWN, AlertRow, decide, notification_id
 from segl.runtime.delivery import Delivery, Destination, RetryPolicy
 from segl.runtime.engines import DuckDBEngine, Engine
@@ -437,6 +439,49 @@ def test_listing_json_and_text(shop: tuple[LoadedProject, DuckDBEngine]) -> None
     text = alert_run.listing_text(loaded.project, latest)
     assert "few_active     firing  2026-11-12 00:00:00  0 < 3" in text
     assert text.endswith("3 alerts, 3 firing\n")
+
+
+# ---------------------------------------------------------------- month over month
+
+MONTHLY = [T(2027, 1, 1), T(2027, 2, 1), T(2027, 3, 1), T(2027, 4, 1)]
+
+
+def test_month_over_month_compares_with_the_previous_month_s_run() -> None:
+    """`over 1 month` with runs on the 1st: the previous month's run every time; 30 days
+    before March 1st is January 30th, so `over 30 days` compares March with January."""
+    rules = RULES + (
+        "alert members_mom = change(users(), over 1 month) < -10%\n"
+        "alert members_30d = change(users(), over 30 days) < -10%\n"
+    )
+    loaded = loaded_rules(rules, "shop")
+    engine = DuckDBEngine()
+    engine.create_table("users", [("user_id", Type.NUMBER)], [[u] for u in range(1, 7)])
+    columns = [("user_id", Type.NUMBER), ("ts", Type.TIMESTAMP), ("amount", Type.NUMBER)]
+    engine.create_table("orders", columns, ORDERS)
+    for as_of in MONTHLY:
+        run_loaded(loaded, engine, as_of)
+    rows, _ = alert_run.read_history(engine, store_of(loaded, engine))
+    reference = {(r.alert, r.as_of): r.reference_as_of for r in rows}
+    assert [reference["members_mom", t] for t in MONTHLY] == [None, *MONTHLY[:-1]]
+    assert reference["members_30d", MONTHLY[2]] == MONTHLY[0]
+    first = next(r for r in rows if r.alert == "members_mom" and r.as_of == MONTHLY[0])
+    assert first.detail == "no stored run as of 2026-12-01 00:00:00 or before"
+
+
+def test_a_month_back_from_a_month_end_is_the_shorter_month_s_last_day() -> None:
+    runs = [T(2027, 2, 28), T(2027, 3, 1), T(2027, 3, 30)]
+    assert reference_run(runs, T(2027, 3, 31), Months(1)) == T(2027, 2, 28)
+    assert reference_run(runs, T(2027, 3, 31), Months(12)) is None
+    assert reference_run(runs, T(2028, 3, 31), Months(13)) == T(2027, 2, 28)
+    # a missing month is said: the reference is more than a month older than T - over
+    change = Change(A, over=Months(1))
+    alert = Alert("drop", None, Compare(CompareOp.LT, change, c(-0.2)))
+    stale = {change: Reading(-0.5, T(2027, 1, 1))}
+    detail = decide("shop", alert, T(2027, 3, 1), stale, []).detail
+    assert detail is not None and "31 days older than 2027-02-01 00:00:00" in detail
+    project = _with_alerts(alert)
+    (warning,) = alert_run.cadence_warnings(project, 31 * DAY, "31d")
+    assert "compares with the run 1 month before" in warning.message
 
 
 # ---------------------------------------------------------------- the worked timeline

@@ -32,6 +32,7 @@ UNIT_SPANS = {
 MAX_LITERAL_DIGITS = 400  # as the project checker: beyond every double
 # the longest over, cooldown or repeat: the as-of minus it stays after the year 1
 MAX_DURATION = dt.timedelta(days=36_500)
+MAX_MONTHS = 1_200  # the same 100 years, for `over N months`
 # How each function is written, for hints.
 USAGE = {
     "moved": 'moved(LAYERING, from "layer", to "layer", over 7 days)',
@@ -132,6 +133,19 @@ class AlertChecker:
         if duration is None:
             return None
         return self._duration(duration, what, example)
+
+    def _over(self, duration: ast.Duration | None) -> model.Over | None:
+        """`over D`: a fixed span, or calendar months (years: 12 of them)."""
+        if duration is None or duration.unit not in ("month", "year"):
+            return self._option(duration, "over", "over 7 days")
+        months = duration.count * (12 if duration.unit == "year" else 1)
+        if duration.count <= 0:
+            self.error("E0907", "`over` must be longer than 0", duration.span, "e.g. over 1 month")
+            return None
+        if months > MAX_MONTHS:
+            self.error("E0907", "`over` is at most 100 years", duration.span, "e.g. over 12 months")
+            return None
+        return model.Months(months)
 
     def _duration(self, duration: ast.Duration, what: str, example: str) -> dt.timedelta | None:
         """A positive fixed span: minutes, hours, days or weeks (a timedelta)."""
@@ -430,7 +444,7 @@ class AlertChecker:
         if not self._arity(call, 1):
             return None
         move = layer_move(self.names, call, allow_left=True)
-        over = self._option(call.over, "over", "over 7 days")
+        over = self._over(call.over)
         if move is None or over is None:
             return None
         return model.Moved(move.layering, move.origin, move.destination, over)
@@ -438,7 +452,7 @@ class AlertChecker:
     def _change(self, call: ast.AlertCall) -> model.Change | None:
         if not self._arity(call, 1):
             return None
-        over = self._option(call.over, "over", "over 7 days")
+        over = self._over(call.over)
         inner = call.args[0]
         if not isinstance(inner, ast.AlertCall) or inner.name in ("moved", "change"):
             what = f"{inner.name}()" if isinstance(inner, ast.AlertCall) else "this"

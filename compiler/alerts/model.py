@@ -9,7 +9,8 @@ evaluates the tree in Python with SQL's three-valued logic (`compiler/alerts/eva
 
 The reference run of a leaf with `over D` is the latest stored run of the project with
 `as_of <= T - D`; without one the leaf is unknown, and so is the alert, whatever the rest
-of its condition says (SPEC §3.7).
+of its condition says (SPEC §3.7). `D` is a fixed length, or whole calendar months
+(`Months`: month-over-month comparisons of monthly runs, which no number of days gives).
 """
 
 from __future__ import annotations
@@ -18,11 +19,45 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp
+from segl.compiler.timeutil import TimeRangeError, shift_months
 from segl.dsl.diagnostics import NO_SPAN, Span
 
 NEW = "(new)"  # users in the universe at T who were not at the reference run
 LEFT = "(left)"  # users of the reference run no longer in the universe at T
 NONE = "(none)"  # users of the universe in no layer of the layering (no `otherwise`)
+
+
+# ---------------------------------------------------------------- `over D`
+
+
+@dataclass(frozen=True)
+class Months:
+    """`over N months` (a year: 12): calendar months back on the project's wall clock,
+    clamped to the month's last day (T = Mar 31, 1 month: Feb 28), as tags' `in last N
+    months` count. With runs on the 1st of each month, `over 1 month` compares each with
+    the previous month's, where 30 days would skip back two months on March 1st."""
+
+    count: int
+
+
+Over = dt.timedelta | Months
+SHORTEST_MONTH = dt.timedelta(days=28)
+
+
+def before(as_of: dt.datetime, over: Over) -> dt.datetime:
+    """T - D, the latest as-of a reference run may have (the first instant of the year 1
+    when T - D would be earlier: no run is that old)."""
+    try:
+        if isinstance(over, Months):
+            return shift_months(as_of, -over.count)
+        return as_of - over
+    except (TimeRangeError, OverflowError):
+        return dt.datetime.min
+
+
+def shortest(over: Over) -> dt.timedelta:
+    """The least time `over` spans (months: 28 days each), for comparing with a cadence."""
+    return SHORTEST_MONTH * over.count if isinstance(over, Months) else over
 
 
 # ---------------------------------------------------------------- leaves: numbers of a run
@@ -59,7 +94,7 @@ class Moved:
     layering: str
     origin: str  # a layer of L
     destination: str  # a layer of L, or LEFT
-    over: dt.timedelta
+    over: Over
 
 
 @dataclass(frozen=True)
@@ -84,7 +119,7 @@ class Change:
     x(R) is 0 or null."""
 
     value: Number
-    over: dt.timedelta
+    over: Over
 
 
 Leaf = Number | Moved | Change

@@ -152,7 +152,8 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str]) -
     split: dict[str, list[str]] = {}  # each file split once, however many diagnostics
     for diag in diagnostics:
         label = "" if diag.is_error else "warning: "
-        lines = [visible(f"{diag.location()}{diag.code} {label}{diag.message}", "\t\n")]
+        # a newline in a file's name is escaped too: it would start a forged diagnostic
+        lines = [visible(diag.location()) + visible(f"{diag.code} {label}{diag.message}", "\t\n")]
         text = sources.get(diag.span.file) if diag.span else None
         if diag.span is not None and text is not None and diag.span.line > 0:
             if diag.span.file not in split:
@@ -218,7 +219,7 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
         if diag.span is not None and diag.span is not NO_SPAN:
             span = diag.span
             props = [
-                f"file={_github_escape(span.file, property_value=True)}",
+                f"file={_github_escape(visible(span.file), property_value=True)}",
                 f"line={span.line}",
                 f"col={span.column}",
                 f"endLine={span.end_line}",

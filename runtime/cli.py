@@ -1755,14 +1755,21 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
             if formatted != text:
                 changed.append(file)
                 if not check_only:
-                    file.write_text(formatted, "utf-8", newline="")
-    if problems:
-        fail(problems, texts)
+                    bom = "\ufeff" if _has_bom(file) else ""  # kept, as the line endings
+                    file.write_text(bom + formatted, "utf-8", newline="")
+    # the files formatted are said even when others have errors (those stay unchanged)
     verb = "would reformat" if check_only else "reformatted"
     for file in changed:
         click.echo(f"{verb} {file}")
+    if problems:
+        fail(problems, texts)
     if check_only and changed:
         raise Failed
+
+
+def _has_bom(file: Path) -> bool:
+    with file.open("rb") as stream:
+        return stream.read(3) == b"\xef\xbb\xbf"
 
 
 def _windows_lines(text: str) -> bool:
@@ -1785,10 +1792,40 @@ def demo(db_path: str, users: int) -> None:
     the DuckDB file to (re)create: a path, or a duckdb:/// URL as other commands take."""
     from segl.runtime.demo import run_demo
 
+    echo = _echo_until_closed()
     try:
-        click.echo(run_demo(_demo_file(db_path), users, echo=click.echo))
+        echo(run_demo(_demo_file(db_path), users, echo=echo))
     except DiagnosticError as err:
         fail(err.diagnostics)
+
+
+def _echo_until_closed() -> Callable[[str], None]:
+    """click.echo until the reader closes the output (`segl demo | head -2`); then nothing
+    more is printed and the work goes on to its end (the demo stopped after its first run,
+    its warehouse half built, and exited 0)."""
+    closed = False
+
+    def echo(text: str) -> None:
+        nonlocal closed
+        if closed:
+            return
+        try:
+            click.echo(text)
+        except BrokenPipeError:
+            closed = True
+            _discard_stdout()
+
+    return echo
+
+
+def _discard_stdout() -> None:
+    """Point the standard output at /dev/null: what its buffer still holds is written
+    there at exit instead of failing on the closed pipe."""
+    with suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        descriptor = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
 
 
 def _demo_file(db: str) -> Path:

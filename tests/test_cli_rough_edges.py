@@ -710,6 +710,31 @@ def test_a_reader_closing_the_output_early_ends_the_command_quietly(
     assert capsys.readouterr().err == ""
 
 
+def test_a_demo_whose_reader_leaves_early_still_builds_everything(tmp_path: Path) -> None:
+    """`segl demo | head -2`: the demo stopped at its first print after the pipe closed,
+    with one retail run stored, no nev run, no journeys, no report page, and exit 0. Now
+    it prints no more and finishes (a real pipe, closed after two lines)."""
+    database = tmp_path / "demo.duckdb"
+    command = [sys.executable, "-m", "segl.runtime.cli", "demo", "--db", str(database)]
+    with subprocess.Popen(
+        [*command, "--users", "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as demo:
+        assert demo.stdout is not None and demo.stderr is not None
+        demo.stdout.readline(), demo.stdout.readline()
+        demo.stdout.close()  # the reader is gone
+        errors = demo.stderr.read().decode()
+        assert demo.wait(timeout=600) == 0, errors
+    assert errors == ""
+    with duckdb.connect(str(database), read_only=True) as con:
+        projects = {
+            row[0] for row in con.execute("SELECT DISTINCT project FROM segl_runs").fetchall()
+        }
+        assert projects == {"retail", "nev"}
+        (sent,) = con.execute("SELECT count(*) FROM segl_retail_outbox").fetchone() or (0,)
+        assert sent > 0
+    assert (tmp_path / "demo_report.html").is_file()
+
+
 def test_a_failure_whose_reader_is_gone_still_fails(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

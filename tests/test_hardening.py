@@ -399,6 +399,20 @@ def test_github_annotations_never_hold_raw_control_characters() -> None:
     )
 
 
+def test_a_newline_in_a_file_name_forges_no_diagnostic_line() -> None:
+    """A file named `evil\nrules.segl:1:1: E0000 forged.segl` printed two lines, the second
+    one a diagnostic that was never made (the probe of 2026-12-06)."""
+    name = "evil\nrules.segl:1:1: E0000 forged\r.segl"
+    diag = Diagnostic("E0202", "unexpected '='", Span(name, 1, 9, 1, 10))
+    (first, *_) = render_text([diag], {name: "tag x = = 1\n"}).splitlines()
+    assert (
+        first == "evil<U+000A>rules.segl:1:1: E0000 forged<U+000D>.segl:1:9: E0202 unexpected '='"
+    )
+    annotation = render_github([diag])
+    assert "%0A" not in annotation and "%0D" not in annotation, annotation
+    assert annotation.startswith("::error file=evil<U+000A>rules.segl%3A1%3A1%3A E0000"), annotation
+
+
 def test_json_escapes_del_c1_and_bidi_characters_and_keeps_the_data() -> None:
     message = "x\x1b \x7f \x9b \u202e \u2066 \u2028"
     out = render_json([Diagnostic("E0201", message, Span("f\x85.segl", 1, 1, 1, 2))])

@@ -404,6 +404,26 @@ def test_fmt_keeps_windows_line_endings(cli: Cli, write_project: Callable[..., P
     assert checked.code == 0, checked.output
 
 
+def test_fmt_keeps_a_byte_order_mark(cli: Cli, write_project: Callable[..., Path]) -> None:
+    root = write_project({"rules.segl": "\ufeff" + MESSY})
+    assert cli("fmt", root).code == 0
+    assert (root / "rules.segl").read_bytes() == b"\xef\xbb\xbf" + CANONICAL.encode()
+
+
+def test_fmt_says_what_it_formatted_when_another_file_has_an_error(
+    cli: Cli, write_project: Callable[..., Path]
+) -> None:
+    """The formatted files are listed before the errors, the bad file stays as it was (the
+    probe of 2026-12-06: `a.segl` was rewritten without a word)."""
+    root = write_project({"a.segl": MESSY, "b.segl": "tag y = = 1\n"})
+    result = cli("fmt", root)
+    assert result.code == 1, result.output
+    assert f"reformatted {root / 'a.segl'}" in result.out
+    assert "b.segl:1:9: E0202" in result.err
+    assert (root / "a.segl").read_text("utf-8") == CANONICAL
+    assert (root / "b.segl").read_text("utf-8") == "tag y = = 1\n"
+
+
 def test_fmt_reports_a_bad_journey_without_a_traceback(
     cli: Cli, write_project: Callable[..., Path]
 ) -> None:

@@ -1320,7 +1320,8 @@ def _token_hints(
     if value == "-" and expected == {"NUMBER"}:
         return ("a duration, a weight, a share or a count is never negative: e.g. after 2 days",)
     found = (
-        _alert_hints(expected, text[:position])
+        _quote_in_string_hint(position, text)
+        or _alert_hints(expected, text[:position])
         or _percent_hints(text[:position])
         or _annotation_hints(token, expected)
         or _journey_hints(token, expected, text[:position], unfinished)
@@ -1418,6 +1419,19 @@ def _syntax_hint(token: Token | None, expected: set[str], unfinished: bool = Fal
     if len(expected) == 1:
         return f"write {_expected_words(expected)} here (docs/language.md shows the form)"
     return "docs/language.md shows the form of each statement and expression"
+
+
+def _quote_in_string_hint(position: int, text: str) -> tuple[str, ...]:
+    """`"crm."users""`, `"say "hi""`: a word glued to the end of a string is most likely
+    the rest of it, after a quote meant inside it."""
+    if position <= 0 or position >= len(text) or text[position - 1] != '"':
+        return ()
+    if not _wordlike(text[position]):
+        return ()
+    line = text[text.rfind("\n", 0, position) + 1 : position]
+    if len(re.findall(r'(?<!\\)"', line)) % 2:  # that quote opens a string
+        return ()
+    return ('is this \'"\' meant inside the string? write it \\": "say \\"hi\\""',)
 
 
 def _glued_hint(token: Token, text: str) -> tuple[str, ...]:
@@ -1601,7 +1615,7 @@ def _unfinished_line(token: Token, expected: set[str], text: str, file: str) -> 
     return Span(file, line, column, line, column + 1, end, end + 1)
 
 
-def _glued_diagnostic(err: _GluedWords, file: str) -> Diagnostic:
+def _glued_diagnostic(err: _GluedWords, file: str, text: str) -> Diagnostic:
     first, second = err.first, err.second
     span = Span(
         file,
@@ -1613,6 +1627,9 @@ def _glued_diagnostic(err: _GluedWords, file: str) -> Diagnostic:
         second.end_pos or 0,
     )
     word = f"{first.value}{second.value}"
+    quoted = _quote_in_string_hint(first.start_pos or 0, text)
+    if quoted:
+        return Diagnostic("E0202", f"unexpected '{word}'", span, quoted)
     hint = f"put a space between '{first.value}' and '{second.value}'"
     if str(first.value).isdigit() and str(second.value)[:1] in ("_", "x", "X"):
         # `1_000`, `0x10`: number forms of other languages, not two words
@@ -1879,7 +1896,7 @@ def _parse_program(text: str, file: str) -> ast.Program:
     except UnexpectedInput as err:
         raise DiagnosticError([_syntax_diagnostic(err, text, file)]) from None
     except _GluedWords as err:
-        raise DiagnosticError([_glued_diagnostic(err, file)]) from None
+        raise DiagnosticError([_glued_diagnostic(err, file, text)]) from None
     statements: tuple[ast.Statement, ...] = _build(tree, file)
     deep = [d for s in statements for e in _statement_exprs(s) if (d := _too_deep(e, file))]
     if deep:
@@ -1896,7 +1913,7 @@ def parse_expr(text: str, file: str = "<expr>") -> ast.Expr:
     except UnexpectedInput as err:
         raise DiagnosticError([_syntax_diagnostic(err, text, file)]) from None
     except _GluedWords as err:
-        raise DiagnosticError([_glued_diagnostic(err, file)]) from None
+        raise DiagnosticError([_glued_diagnostic(err, file, text)]) from None
     expr: ast.Expr = _build(tree, file)
     problem = _too_deep(expr, file)
     if problem:

@@ -776,6 +776,29 @@ def test_keyword_glued_to_a_name_is_an_error(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ('source u from table "crm."users"" key id {\n    c: string\n}\n', "users"),
+        ('tag t = c == "say "hi""\n', "hi"),
+        ('segment s "the "best" users" = c == "x"\n', "best"),
+    ],
+)
+def test_a_word_glued_to_a_string_s_end_suggests_an_escaped_quote(text: str, word: str) -> None:
+    """The probe of 2026-12-06: `"crm."users""` got "put a space between 'user' and 's'"."""
+    with pytest.raises(DiagnosticError) as failure:
+        parse_program(text)
+    (diag,) = failure.value.diagnostics
+    assert diag.code == "E0202" and f"unexpected '{word}'" in diag.message
+    assert diag.hints == ('is this \'"\' meant inside the string? write it \\": "say \\"hi\\""',)
+
+
+def test_a_word_after_a_string_and_a_space_gets_no_quote_hint() -> None:
+    with pytest.raises(DiagnosticError) as failure:
+        parse_program('tag t = c == "say" hi\n')
+    assert not any("inside the string" in h for h in failure.value.diagnostics[0].hints)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "segment s = x between 1 and 2 and ago",

@@ -106,10 +106,16 @@ def local_session(
         builder = builder.config("spark.sql.warehouse.dir", str(warehouse.resolve()))
         if hive:
             metastore = warehouse.resolve() / "metastore_db"
-            builder = builder.config(
-                "javax.jdo.option.ConnectionURL",
-                f"jdbc:derby:;databaseName={metastore};create=true",
-            ).enableHiveSupport()
+            # Derby's log next to its metastore, not a derby.log in the current folder
+            derby_log = f"-Dderby.stream.error.file={warehouse.resolve() / 'derby.log'}"
+            builder = (
+                builder.config(
+                    "javax.jdo.option.ConnectionURL",
+                    f"jdbc:derby:;databaseName={metastore};create=true",
+                )
+                .config("spark.driver.extraJavaOptions", derby_log)
+                .enableHiveSupport()
+            )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session

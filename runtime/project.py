@@ -356,10 +356,20 @@ def read_settings(root: Path) -> Settings:
         ) from None
     given = toml.get("output", "prefix", str)
     if given == "":  # not silently the default: result tables would be named like it says
-        raise toml.error("output", "prefix", "output prefix is empty: leave it out for segl_")
+        raise toml.error(
+            "output",
+            "prefix",
+            "output prefix is empty: leave it out for segl_",
+            'remove the line, or name a prefix: prefix = "crm_"',
+        )
     prefix = given or "segl_"
     if not prefix.replace("_", "a").isalnum():
-        raise toml.error("output", "prefix", "output prefix may only hold letters, digits and '_'")
+        raise toml.error(
+            "output",
+            "prefix",
+            "output prefix may only hold letters, digits and '_'",
+            "it starts the name of every table segl writes: e.g. prefix = \"crm_\"",
+        )
     given = toml.get("project", "name", str)
     if given is not None:
         why = project_name_problem(given)

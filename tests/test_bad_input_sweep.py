@@ -765,6 +765,11 @@ def test_an_empty_output_prefix_is_refused(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "r.segl").write_text('source users from table "users" key user_id {\n}\n')
     result = cli("check", tmp_path)
     assert result.code == 1 and "E0105 output prefix is empty" in result.err
+    assert 'hint: remove the line, or name a prefix: prefix = "crm_"' in result.err
+    (tmp_path / "segl.toml").write_text('[project]\nname = "p"\n[output]\nprefix = "x; drop"\n')
+    result = cli("check", tmp_path)
+    assert result.code == 1 and "E0105 output prefix may only hold letters" in result.err
+    assert "hint: it starts the name of every table segl writes" in result.err
 
 
 def test_a_relative_database_through_a_linked_project_folder(cli: Cli, tmp_path: Path) -> None:

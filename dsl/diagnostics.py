@@ -100,6 +100,8 @@ def _width(char: str) -> int:
     """Terminal cells of a character as render_text shows it."""
     if _UNSAFE.fullmatch(char):
         return len(shown_char(char))
+    if unicodedata.combining(char):
+        return 0  # an accent drawn on the character before it
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
@@ -233,8 +235,22 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> tuple[str, ...]:
     """A 'did you mean' hint for the closest known names, if any is close."""
-    close = closest(name, candidates)
+    pool = sorted(set(candidates))
+    same_looking = _same_looking(name, pool)
+    if same_looking is not None:
+        return (
+            f"'{same_looking}' looks the same but is written with other Unicode characters "
+            "(an accent composed in one, combined in the other): type the name again",
+        )
+    close = closest(name, pool)
     return (f"did you mean '{close}'?",) if close is not None else ()
+
+
+def _same_looking(name: str, pool: Sequence[str]) -> str | None:
+    """A known name equal to `name` but for its Unicode normal form (`café` typed as é or
+    as e + U+0301): a did-you-mean would show two names that look alike."""
+    normal = unicodedata.normalize("NFC", name)
+    return next((c for c in pool if c != name and unicodedata.normalize("NFC", c) == normal), None)
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:

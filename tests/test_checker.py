@@ -10,7 +10,7 @@ from golden import GOLDEN, assert_golden
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
 from segl.compiler.types import Type
-from segl.dsl.diagnostics import Diagnostic, DiagnosticError, render_text
+from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Span, render_text
 from segl.dsl.parser import parse_program
 
 SOURCES = """
@@ -191,6 +191,21 @@ def test_a_two_character_name_one_character_off_gets_a_did_you_mean() -> None:
     assert diag.hints[0] == "did you mean '新客'?"
     assert only_error("tag ab = 1\nsegment s = ac > 0").hints[0] == "did you mean 'ab'?"
     assert "did you mean" not in " ".join(only_error("tag a = 1\nsegment s = b > 0").hints)
+
+
+def test_a_name_typed_in_another_unicode_form_says_so() -> None:
+    """`café` (é) used as `café` (e + U+0301) got "did you mean 'café'?", the two alike
+    on screen (the CLI probe of 2026-12-06); the caret stays as wide as the name shows."""
+    diag = only_error("tag caf\u00e9 = 1\nsegment s = cafe\u0301 > 0")
+    assert diag.code == "E0301"
+    assert diag.hints == (
+        "'caf\u00e9' looks the same but is written with other Unicode characters (an accent "
+        "composed in one, combined in the other): type the name again",
+    )
+    line = "segment s = cafe\u0301 > 0"
+    span = Span("r.segl", 1, 13, 1, 18)  # five code points, four characters on screen
+    shown = render_text([Diagnostic("E0301", "unknown", span)], {"r.segl": line})
+    assert shown.splitlines()[2] == "    " + " " * 12 + "^^^^"
 
 
 def test_unknown_layer_name_through_tags_that_rename_the_layering() -> None:

@@ -368,7 +368,7 @@ def read_settings(root: Path) -> Settings:
             "output",
             "prefix",
             "output prefix may only hold letters, digits and '_'",
-            "it starts the name of every table segl writes: e.g. prefix = \"crm_\"",
+            'it starts the name of every table segl writes: e.g. prefix = "crm_"',
         )
     given = toml.get("project", "name", str)
     if given is not None:

@@ -1429,7 +1429,11 @@ def _quote_in_string_hint(position: int, text: str) -> tuple[str, ...]:
     if not _wordlike(text[position]):
         return ()
     line = text[text.rfind("\n", 0, position) + 1 : position]
-    if len(re.findall(r'(?<!\\)"', line)) % 2:  # that quote opens a string
+    # the strings and comments of the line before it, as the comment scan reads them
+    closes_a_string = any(
+        m.end() == len(line) and m.group(0).startswith('"') for m in _COMMENT_SCAN.finditer(line)
+    )
+    if not closes_a_string:  # that quote opens a string, or is in a comment
         return ()
     return ('is this \'"\' meant inside the string? write it \\": "say \\"hi\\""',)
 
@@ -1507,18 +1511,12 @@ def _journey_hints(
     if token.type != value.upper():  # not read as a keyword: a name, a number, ...
         return ()
     if value in _JOURNEY_CLAUSES and "STEP" not in expected:
-        return (
-            (_UNFINISHED_HINT,)
-            if unfinished
-            else (f"'{value}' only goes inside a journey: journey NAME {{ ... }}",)
-        )
-    if value in _POLICY_CLAUSES and "CAP" not in expected:
-        return (
-            (_UNFINISHED_HINT,)
-            if unfinished
-            else (f"'{value}' only goes inside the policy: policy {{ ... }}",)
-        )
-    return ()
+        block = "a journey: journey NAME { ... }"
+    elif value in _POLICY_CLAUSES and "CAP" not in expected:
+        block = "the policy: policy { ... }"
+    else:
+        return ()
+    return (_UNFINISHED_HINT,) if unfinished else (f"'{value}' only goes inside {block}",)
 
 
 def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic:
@@ -1626,15 +1624,12 @@ def _glued_diagnostic(err: _GluedWords, file: str, text: str) -> Diagnostic:
         first.start_pos or 0,
         second.end_pos or 0,
     )
-    word = f"{first.value}{second.value}"
-    quoted = _quote_in_string_hint(first.start_pos or 0, text)
-    if quoted:
-        return Diagnostic("E0202", f"unexpected '{word}'", span, quoted)
-    hint = f"put a space between '{first.value}' and '{second.value}'"
-    if str(first.value).isdigit() and str(second.value)[:1] in ("_", "x", "X"):
+    hints = _quote_in_string_hint(first.start_pos or 0, text)
+    if not hints and str(first.value).isdigit() and str(second.value)[:1] in ("_", "x", "X"):
         # `1_000`, `0x10`: number forms of other languages, not two words
-        hint = "numbers are written in decimal digits only: no '_' between them, no hex"
-    return Diagnostic("E0202", f"unexpected '{word}'", span, (hint,))
+        hints = ("numbers are written in decimal digits only: no '_' between them, no hex",)
+    hints = hints or (f"put a space between '{first.value}' and '{second.value}'",)
+    return Diagnostic("E0202", f"unexpected '{first.value}{second.value}'", span, hints)
 
 
 # ------------------------------------------------------------------ comments

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +161,20 @@ def write_project(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return write
+
+
+def assert_unopened_in_one_diagnostic(url: str, said: str) -> None:
+    """`segl show outbox --db URL` in a process of its own (the CLI as users run it; a
+    driver's own log lines would reach its stderr, which pytest's handlers hide in this
+    one): exit 1, E0605 saying `said`, then hints only."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "segl.runtime.cli", "show", "outbox", str(RETAIL), "--db", url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 1, ran.stderr
+    first, *hints = ran.stderr.splitlines()
+    assert first.startswith(f"E0605 cannot open {url}: {said}"), ran.stderr
+    assert all(line.startswith("  hint: ") for line in hints), ran.stderr
 
 
 @pytest.fixture

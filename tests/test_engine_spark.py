@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import duckdb
 import pytest
 import spark_remote
-from conftest import ANCHOR, RETAIL, Result
+from conftest import ANCHOR, RETAIL, Result, assert_unopened_in_one_diagnostic
 from hypothesis import HealthCheck, given, settings
 from providers import spark as provider
 from strategies import Scenario, scenarios
@@ -101,14 +100,7 @@ def test_an_unreachable_spark_connect_server_is_said_at_once(url: str, said: str
     looks first and says where it looked (in its own process: the CLI as users run it)."""
     port = spark_remote.free_port()  # nothing listens there once it is handed out
     url, said = url.format(port=port), said.format(port=port)
-    ran = subprocess.run(
-        [sys.executable, "-m", "segl.runtime.cli", "show", "outbox", str(RETAIL), "--db", url],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert ran.returncode == 1, ran.stderr
-    first, *hints = ran.stderr.splitlines()
-    assert first.startswith(f"E0605 cannot open {url}: {said}"), ran.stderr
-    assert all(line.startswith("  hint: ") for line in hints), ran.stderr
+    assert_unopened_in_one_diagnostic(url, said)
 
 
 # ---------------------------------------------------------------- a local session

@@ -73,7 +73,7 @@ MAX_INSTANTS = 100_000
 FULL_COLLECTION_EVERY = 240
 NO_RESULT_QUERY = exp.select(exp.Literal.number(1))  # see Simulation._decide_at
 Event = tuple[dt.datetime, object]  # (time, user), sorted by time
-# a per-user query: (values, as-of, of the staged users only?, with stored passes?)
+# a per-user query: (values, as-of, of the staged users only?, reading stored tables?)
 QueryKey = tuple[tuple[str, ...], dt.datetime, bool, bool]
 
 
@@ -146,6 +146,15 @@ def simulate(
 
 
 # ---------------------------------------------------------------- set-based
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored:
+    """What a per-user query reads from the tables a simulation keeps (QueryBuilder's
+    stored_passes and stored_base): the grouped rows of some passes, or the whole base."""
+
+    passes: Mapping[int, exp.Select | exp.Union] = dataclasses.field(default_factory=dict)
+    base: exp.Select | None = None
 
 
 class Simulation:
@@ -249,16 +258,18 @@ class Simulation:
         names: Sequence[str],
         as_of: dt.datetime,
         staged: bool = False,
-        stored: Mapping[int, exp.Select | exp.Union] | None = None,
+        stored: Stored | None = None,
     ) -> tuple[Plan, exp.Select]:
         """The per-user query of just these hidden values (and the universe) at `as_of`;
-        `staged`: of the users `values` staged only; `stored`: passes read from tables."""
-        key = (tuple(names), as_of, staged, bool(stored))
+        `staged`: of the users `values` staged only; `stored`: what is read from tables."""
+        key = (tuple(names), as_of, staged, stored is not None)
         if key not in self._queries:
             plan = self.plan_of(names, as_of)
             only = self._staged_users() if staged else None
             read = self._windows_from_copies(names, plan)
-            query, _ = QueryBuilder(read, self.target, None, only, stored).build(False)
+            passes, base = (stored.passes, stored.base) if stored is not None else ({}, None)
+            builder = QueryBuilder(read, self.target, None, only, passes, base)
+            query, _ = builder.build(False)
             self._queries = {k: v for k, v in self._queries.items() if k[1] == as_of}
             self._queries[key] = (plan, query)
         return self._queries[key]
@@ -290,7 +301,7 @@ class Simulation:
         as_of: dt.datetime,
         users: Sequence[object] | None = None,
         where: exp.Expression | None = None,
-        stored: Mapping[int, exp.Select | exp.Union] | None = None,
+        stored: Stored | None = None,
     ) -> list[tuple[Any, ...]]:
         """(user, values) at `as_of` of the universe's users (of `users` only: their values
         are computed from their rows alone) that `where` keeps."""
@@ -421,27 +432,57 @@ class Simulation:
         found = self.values([condition], as_of, where=where, stored=stored)
         return [row[0] for row in found if not self.blocked(journey, row[0], as_of)]
 
-    def _roll(self, condition: str, plan: Plan) -> dict[int, exp.Select | exp.Union]:
-        """The condition's rolling passes (compiler/journeys/rolling.py) at the plan's
-        as-of: pass index -> the query of its grouped rows. Stored as of the first
-        instant, then again once a day of new events has gathered."""
+    def _roll(self, condition: str, plan: Plan) -> Stored | None:
+        """What the condition's per-user query reads from tables kept across instants
+        (compiler/journeys/rolling.py) at the plan's as-of: its whole base, or its rolling
+        passes. Stored as of the first instant, then again once a day of new events has
+        gathered."""
         state = self.rolled.get(condition)
         if state is None:
-            state = self.rolled[condition] = Rolled(len(self.rolled), rolling.rolling_passes(plan))
+            passes = rolling.rolling_passes(plan)
+            state = Rolled(len(self.rolled), passes, rolling.rolls_base(plan))
+            self.rolled[condition] = state
         if not state.passes:
-            return {}
+            return None
         first = self.moments[0]
         spans = {index: self._span_copy(plan.passes[index].source, first) for index in state.passes}
-        if state.as_of is None or plan.as_of - state.as_of >= rolling.COMPACT_AFTER:
+        stale = state.as_of is None or plan.as_of - state.as_of >= rolling.COMPACT_AFTER
+        if state.base:
+            if stale:
+                self._store_base(state, plan, spans)
+            assert state.as_of is not None
+            table = state.tables[BASE]
+            return Stored(base=rolling.current_base(plan, self.target, table, state.as_of, spans))
+        if stale:
             for index, span in spans.items():
                 self._store_rolled(state, plan, index, span)
             state.as_of = plan.as_of
             state.generation += 1
         since = state.as_of
-        return {
-            index: rolling.current_rows(plan, self.target, index, state.tables[index], since, span)
-            for index, span in spans.items()
-        }
+        assert since is not None
+        tables = state.tables
+        return Stored(
+            passes={
+                index: rolling.current_rows(plan, self.target, index, tables[index], since, span)
+                for index, span in spans.items()
+            }
+        )
+
+    def _store_base(self, state: Rolled, plan: Plan, spans: dict[int, str]) -> None:
+        """The condition's raw base rows as of the plan's as-of into a new table (from the
+        other of its two names), the old one dropped."""
+        table = f"{self.prefix}base{state.number}_{state.generation % 2}"
+        old = state.tables.get(BASE)
+        if old is None or state.as_of is None:
+            query = rolling.first_base(plan, self.target)
+        else:
+            query = rolling.current_base(plan, self.target, old, state.as_of, spans)
+        self._create_work_table(table, query)
+        if old is not None:
+            drop_tables(self.engine, [old])
+        state.tables[BASE] = table
+        state.as_of = plan.as_of
+        state.generation += 1
 
     def _store_rolled(self, state: Rolled, plan: Plan, index: int, span: str) -> None:
         """A rolling pass's grouped rows as of the plan's as-of into a new table (a table
@@ -508,14 +549,19 @@ class Simulation:
         return [self.users_table, *rolled, *self.span_copies.values(), *blocked]
 
 
+BASE = -1  # the key of a rolled base's table in Rolled.tables
+
+
 @dataclasses.dataclass
 class Rolled:
-    """An `enter when` condition's rolling passes: the tables holding their grouped rows
-    as of an earlier instant (two names taken in turn: a table is made from the other)."""
+    """An `enter when` condition's rolling passes: the tables holding their grouped rows,
+    or its whole base (rolling.rolls_base), as of an earlier instant (two names taken in
+    turn: a table is made from the other)."""
 
     number: int  # in the names of its tables
     passes: list[int]
-    tables: dict[int, str] = dataclasses.field(default_factory=dict)
+    base: bool  # the base is kept, not the passes' grouped rows
+    tables: dict[int, str] = dataclasses.field(default_factory=dict)  # by pass, or BASE
     as_of: dt.datetime | None = None
     generation: int = 0
 

@@ -28,6 +28,7 @@ from segl.runtime import simulate as simulation
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.journeys import Entry
 from segl.runtime.outbox import read_outbox
+from segl.runtime.project import LoadedProject
 from segl.runtime.run import store_of
 from segl.runtime.simulate import instants, parse_every, simulate
 
@@ -366,6 +367,80 @@ def test_a_rolled_aggregate_takes_the_events_between_instants() -> None:
         (2.0, t(2026, 5, 4, 12)),
     ]
     assert simulated == expected
+
+
+def test_a_rolled_base_enters_users_without_events_and_merges_each_source() -> None:
+    """Where the whole base of the `enter when` condition rolls (rolling.rolls_base: a
+    profile column, counts and a max from two sources), a simulation keeps every user's
+    raw aggregates across instants: a user with no events at all has nulls there, which
+    must still read as 0 purchases (user 4 enters at every instant it may); a user's
+    first order (user 2, on the second day) and late visits (user 1) are merged with the
+    stored rows, across two of the stored base's daily renewals. Real runs decide the
+    same."""
+    import test_journeys_engines
+    from test_journeys_differential import SOURCES
+
+    t = dt.datetime
+    shanghai = "Asia/Shanghai"
+    rules = SOURCES + (
+        "tag purchases = count(orders)\n"
+        "journey back {\n"
+        "    enter when purchases == 0 and (users.tz is null or hours_since(last_seen) >= 30)\n"
+        '    reenter after 12 hours\n    step s: send push "t"\n}\n'
+    )
+    scenario = Scenario(
+        rules,
+        "UTC",
+        [[1, shanghai], [2, shanghai], [3, None], [4, None], [5, None]],
+        [
+            [1, t(2026, 5, 4, 1), "visit"],
+            [1, t(2026, 5, 5, 20), "visit"],
+            [2, t(2026, 5, 3, 1), "visit"],
+            [3, t(2026, 5, 4, 9), "visit"],
+            [5, t(2026, 5, 6, 2), "visit"],
+        ],
+        [[2, t(2026, 5, 5, 10), 7.5], [5, t(2026, 5, 6, 3), 1.0]],
+        [t(2026, 5, 4, 8) + dt.timedelta(hours=6 * i) for i in range(12)],
+    )
+    loaded = test_journeys_engines.loaded_project(rules)
+    assert rolls_base(loaded, "back", scenario.runs[0])
+    real = DuckDBEngine.scratch()
+    try:
+        expected = actual(real, scenario, loaded)
+        simulated = decisions_of(simulate(loaded, real, scenario.runs))
+    finally:
+        real.close()
+    assert simulated == expected
+    entered = {(int(d[2]), d[5]) for d in simulated}
+    assert {(4, run) for run in scenario.runs[::2]} <= entered  # no events: 0 purchases
+    assert all(user != 2 or run < t(2026, 5, 5, 10) for user, run in entered)
+    assert (1, t(2026, 5, 6, 2)) not in entered  # visited at 20:00 the day before
+
+
+def test_a_base_is_not_kept_where_the_users_depend_on_the_as_of() -> None:
+    """With `created` on the universe (or a profile kept as history), who is a user
+    changes from one instant to the next: only the passes' grouped rows are kept."""
+    import test_journeys_engines
+    from test_journeys_differential import SOURCES
+
+    journey = 'journey back {\n    enter when registered\n    step s: send push "t"\n}\n'
+    created = SOURCES.replace("key user_id zone tz {", "key user_id zone tz created tz_at {")
+    created = created.replace("    tz: string\n", "    tz: string\n    tz_at: timestamp\n")
+    at = dt.datetime(2026, 5, 4)
+    assert rolls_base(test_journeys_engines.loaded_project(SOURCES + journey), "back", at)
+    assert not rolls_base(test_journeys_engines.loaded_project(created + journey), "back", at)
+
+
+def rolls_base(loaded: LoadedProject, journey: str, as_of: dt.datetime) -> bool:
+    """Whether a simulation keeps the whole base of the journey's `enter when`."""
+    from segl.compiler.journeys import rolling
+    from segl.compiler.plan import build_plan
+
+    assert loaded.project is not None and loaded.project.journeys is not None
+    [found] = [j for j in loaded.project.journeys.journeys if j.name == journey]
+    assert found.enter_when is not None
+    reduced = loaded.project.with_journey_values().closure([found.enter_when])
+    return rolling.rolls_base(build_plan(dataclasses.replace(reduced, journeys=None), as_of))
 
 
 ROLLING_RULES = """\

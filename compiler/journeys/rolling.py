@@ -9,7 +9,11 @@ two. So the simulation keeps each such pass's grouped rows as of an instant C in
 table (`compacted`), copies the span's events once in time order (`span_rows`), and at
 every instant reads the stored rows merged with the grouped events of [C, as_of)
 (`current_rows`, in place of the pass: `QueryBuilder.stored_passes`); once a day of events
-has gathered it stores the merged rows as of the instant. Sums are left out: adding
+has gathered it stores the merged rows as of the instant. Where every first-stage pass
+rolls and the universe is the same at every as-of, the simulation keeps the whole base
+instead (`first_base`, `current_base`: every user with their profile columns and raw
+aggregates), so that an instant does not join the universe with the stored rows again
+(`QueryBuilder.stored_base`): only the users with new events are merged. Sums are left out: adding
 floating-point partial sums in another order may differ in the last bits from the sum the
 real run computes, and the simulation must give what the runs give. Windows are left out
 too: events leave them as time passes.
@@ -25,7 +29,7 @@ from sqlglot import exp
 from segl.compiler import ir
 from segl.compiler.plan import AggregateSlot, Plan
 from segl.compiler.sqlgen import col, table_ref
-from segl.compiler.sqlgen.nodes import add_join, aliased, and_all
+from segl.compiler.sqlgen.nodes import USER, add_join, aliased, and_all
 from segl.compiler.sqlgen.query import GROUPED_USER, QueryBuilder, event_time
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
@@ -64,6 +68,46 @@ def rolling_passes(plan: Plan) -> list[int]:
         and not event_pass.per_user
         and all(_rolls(slot) for slot in event_pass.slots)
     ]
+
+
+def rolls_base(plan: Plan) -> bool:
+    """Whether the plan's whole base can be kept across instants: every first-stage pass
+    rolls, and which users there are and their profile columns do not depend on the
+    as-of (no profile with `created` or kept as history)."""
+    early = {index for index, event_pass in enumerate(plan.passes) if event_pass.stage == 0}
+    profiles = [plan.universe.source, *(join.source for join in plan.profiles)]
+    fixed = all(source.created is None and not source.is_history for source in profiles)
+    return fixed and early <= set(rolling_passes(plan))
+
+
+def first_base(plan: Plan, target: Target) -> exp.Select:
+    """The raw base rows at the plan's as-of (QueryBuilder.raw_base), from every event."""
+    return QueryBuilder(plan, target).raw_base()
+
+
+def current_base(
+    plan: Plan, target: Target, stored: str, since: dt.datetime, spans: dict[int, str]
+) -> exp.Select:
+    """The raw base rows at the plan's as-of (rolls_base holds), to be read or stored:
+    those in `stored` (as of `since`), each user's aggregates merged with their grouped
+    events of [since, as_of), read from `spans` (pass index -> span_rows of its source).
+    The recent rows are few: each is a hash table the stored rows are looked up in."""
+    query = exp.Select(expressions=[exp.Star()]).from_(table_ref(stored, STORED), copy=False)
+    if since >= plan.as_of:
+        return query
+    selects: list[exp.Expression] = [col(USER, STORED)]
+    selects += [col(alias, STORED) for alias in QueryBuilder(plan, target).profile_aliases()]
+    ctes: list[exp.Expression] = []
+    for index, span in spans.items():
+        recent = _recent_rows(plan, target, index, since, span, RECENT_NUMBER + index)
+        ctes += recent.args["with_"].expressions
+        alias = f"{RECENT}{index}"
+        user = exp.EQ(this=col(GROUPED_USER, alias), expression=col(USER, STORED))
+        query = add_join(query, table_ref(recent.args["from_"].this.name, alias), "LEFT", user)
+        selects += [aliased(_merged(slot, alias), slot.column) for slot in plan.passes[index].slots]
+    query.set("expressions", selects)
+    query.set("with_", exp.With(expressions=ctes))
+    return query
 
 
 def first_rows(plan: Plan, target: Target, index: int) -> exp.Select:
@@ -162,9 +206,9 @@ def current_rows(
     return query
 
 
-def _merged(slot: AggregateSlot) -> exp.Expression:
+def _merged(slot: AggregateSlot, recent_rows: str = RECENT) -> exp.Expression:
     """A slot's stored value merged with its recent one (null: none in that span)."""
-    stored, recent = col(slot.column, STORED), col(slot.column, RECENT)
+    stored, recent = col(slot.column, STORED), col(slot.column, recent_rows)
     if MERGES[slot.aggregate.func] is exp.Sum:
         zero = exp.Literal.number(0)
         return exp.Add(

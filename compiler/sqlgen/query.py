@@ -8,6 +8,7 @@ no source table's does: SQLite reads a table name inside a CTE of that name as t
   agg_<k>  one GROUP BY user with a conditional aggregate per slot
   mfc_/mf_ (only with most_frequent) value counts per user, and the winner
   base     the users joined to every aggregate and profile source; empty-history defaults
+           (`segl simulate` may give its raw rows instead: `raw` then base, see stored_base)
   lvl_<n>  definitions of dependency level n, over the row of the level before
 """
 
@@ -43,6 +44,7 @@ from segl.compiler.types import Type
 BARRIER = "_one"  # the one-row relation under each level (Target.level_barrier)
 CTE_PREFIX = "segl_"  # no source table is named so (SQLite would read a CTE of its name)
 BASE_CTE = f"{CTE_PREFIX}base"  # the users with their profile columns and first aggregates
+RAW_BASE_CTE = f"{CTE_PREFIX}raw"  # the same before the empty-history defaults (stored_base)
 # the universe with its profile columns (and the versions at the as-of)
 USERS_CTE = f"{CTE_PREFIX}usr"
 EVENTS_ALIAS = "e"  # an event table joined with per-user values
@@ -63,6 +65,7 @@ class QueryBuilder:
         identity_map: str | None = None,
         only_users: exp.Select | None = None,
         stored_passes: Mapping[int, exp.Select | exp.Union] | None = None,
+        stored_base: exp.Select | None = None,
     ) -> None:
         self.plan = plan
         self.target = target
@@ -75,6 +78,10 @@ class QueryBuilder:
         # keeps up to date across instants (compiler/journeys/rolling.py): read instead of
         # the pass; its own CTEs, named apart from the builder's, join the builder's
         self.stored_passes = stored_passes or {}
+        # a query of the raw base rows (raw_base's columns) that `segl simulate` keeps up
+        # to date (rolling.current_base): read instead of the universe and the first-stage
+        # passes, so that an instant does not join every user with their aggregates again
+        self.stored_base = stored_base
         self.ctes: list[exp.CTE] = []
         self.base_columns: dict[ir.Expr, str] = {}  # profile columns and aggregates in "base"
         self.values: dict[str, exp.Expression] = {}  # definition column -> its value
@@ -430,13 +437,60 @@ class QueryBuilder:
 
     def base(self) -> None:
         """`base`: the users with every aggregate that needs no definition's value."""
+        if self.stored_base is not None:
+            self.add_cte(BASE_CTE, self.defaulted(self.stored_base))
+            return
         self.users()
-        early = [(i, p) for i, p in enumerate(self.plan.passes) if p.stage == 0]
-        self.add_cte(BASE_CTE, self.joined_aggregates(USERS_CTE, early))
+        self.add_cte(BASE_CTE, self.joined_aggregates(USERS_CTE, self.early_passes()))
 
-    def joined_aggregates(self, rows: str, passes: list[tuple[int, EventPass]]) -> exp.Select:
+    def early_passes(self) -> list[tuple[int, EventPass]]:
+        return [(i, p) for i, p in enumerate(self.plan.passes) if p.stage == 0]
+
+    def raw_base(self) -> exp.Select:
+        """The rows of `base` before the empty-history defaults (a user without events has
+        nulls): `_u`, the profile columns (profile_aliases), each first-stage aggregate.
+        What `segl simulate` stores and merges with the events of later instants; so no
+        aggregate may need the count of its values beside it (a sum where NaN is null)."""
+        early = self.early_passes()
+        counted = any(_zero_unless_nan(slot) for _, p in early for slot in p.slots)
+        assert not (counted and self.target.nan_is_null), "a sum needs its count of values"
+        self.users()
+        query = self.joined_aggregates(USERS_CTE, early, defaults=False)
+        query.set("with_", exp.With(expressions=self.ctes))
+        return query
+
+    def profile_aliases(self) -> list[str]:
+        """The base columns of the profile columns the rules read, named as users() names
+        them (the universe's, then each other profile's, in the plan's order)."""
+        keys = [(self.plan.universe.source, self.plan.universe.columns)]
+        keys += [(join.source, join.columns) for join in self.plan.profiles]
+        return [
+            self.new_base_column(ir.ProfileColumn(source.name, name, Type.ANY))
+            for source, names in keys
+            for name in names
+        ]
+
+    def defaulted(self, raw: exp.Select) -> exp.Select:
+        """`base` from a query of raw_base's rows: each aggregate with its default."""
+        assert self.only_users is None and self.identity_map is None
+        body = raw.copy()
+        inner = body.args.get("with_")
+        body.set("with_", None)
+        self.ctes += list(inner.expressions) if inner is not None else []
+        self.add_cte(RAW_BASE_CTE, body)
+        selects: list[exp.Expression] = [col(USER, RAW_BASE_CTE)]
+        selects += [col(alias, RAW_BASE_CTE) for alias in self.profile_aliases()]
+        for _, event_pass in self.early_passes():
+            for slot in event_pass.slots:
+                selects.append(aliased(self.with_default(slot, RAW_BASE_CTE), slot.column))
+        return exp.Select(expressions=selects).from_(cte_ref(RAW_BASE_CTE), copy=False)
+
+    def joined_aggregates(
+        self, rows: str, passes: list[tuple[int, EventPass]], defaults: bool = True
+    ) -> exp.Select:
         """`rows` (a CTE of users) with the aggregates of `passes` joined, each with its
-        empty-history default; the passes read per-user values from `rows`."""
+        empty-history default (or null, without `defaults`); the passes read per-user
+        values from `rows`."""
         star = exp.Column(this=exp.Star(), table=ident(rows))
         selects: list[exp.Expression] = [star]
         query = exp.Select().from_(cte_ref(rows), copy=False)
@@ -451,7 +505,8 @@ class QueryBuilder:
                     query = add_join(query, cte_ref(cte), "LEFT", on)
                 slot = slots[column]
                 self.base_columns[slot.aggregate] = column
-                selects.append(aliased(self.with_default(slot, cte), column))
+                value = self.with_default(slot, cte) if defaults else col(column, cte)
+                selects.append(aliased(value, column))
         query.set("expressions", selects)
         return query
 

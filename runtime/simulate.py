@@ -446,21 +446,13 @@ class Simulation:
             return None
         first = self.moments[0]
         spans = {index: self._span_copy(plan.passes[index].source, first) for index in state.passes}
-        stale = state.as_of is None or plan.as_of - state.as_of >= rolling.COMPACT_AFTER
-        if state.base:
-            if stale:
-                self._store_base(state, plan, spans)
-            assert state.as_of is not None
-            table = state.tables[BASE]
-            return Stored(base=rolling.current_base(plan, self.target, table, state.as_of, spans))
-        if stale:
-            for index, span in spans.items():
-                self._store_rolled(state, plan, index, span)
-            state.as_of = plan.as_of
-            state.generation += 1
+        if state.as_of is None or plan.as_of - state.as_of >= rolling.COMPACT_AFTER:
+            self._store(state, plan, spans)
         since = state.as_of
         assert since is not None
         tables = state.tables
+        if state.base:
+            return Stored(base=rolling.current_base(plan, self.target, tables[BASE], since, spans))
         return Stored(
             passes={
                 index: rolling.current_rows(plan, self.target, index, tables[index], since, span)
@@ -468,35 +460,39 @@ class Simulation:
             }
         )
 
-    def _store_base(self, state: Rolled, plan: Plan, spans: dict[int, str]) -> None:
-        """The condition's raw base rows as of the plan's as-of into a new table (from the
-        other of its two names), the old one dropped."""
-        table = f"{self.prefix}base{state.number}_{state.generation % 2}"
-        old = state.tables.get(BASE)
-        if old is None or state.as_of is None:
-            query = rolling.first_base(plan, self.target)
+    def _store(self, state: Rolled, plan: Plan, spans: dict[int, str]) -> None:
+        """The condition's raw base rows, or each rolling pass's grouped rows, as of the
+        plan's as-of into new tables (a table is made from the other of its two names),
+        the old ones dropped."""
+        since = state.as_of
+        if state.base:
+            old = state.tables.get(BASE)
+            query = (
+                rolling.first_base(plan, self.target)
+                if old is None or since is None
+                else rolling.current_base(plan, self.target, old, since, spans)
+            )
+            self._renew(state, BASE, f"base{state.number}", query)
         else:
-            query = rolling.current_base(plan, self.target, old, state.as_of, spans)
-        self._create_work_table(table, query)
-        if old is not None:
-            drop_tables(self.engine, [old])
-        state.tables[BASE] = table
+            for index, span in spans.items():
+                old = state.tables.get(index)
+                query = (
+                    rolling.first_rows(plan, self.target, index)
+                    if old is None or since is None
+                    else rolling.compacted(plan, self.target, index, old, since, span)
+                )
+                self._renew(state, index, f"roll{state.number}_{index}", query)
         state.as_of = plan.as_of
         state.generation += 1
 
-    def _store_rolled(self, state: Rolled, plan: Plan, index: int, span: str) -> None:
-        """A rolling pass's grouped rows as of the plan's as-of into a new table (a table
-        is made from the other of its two names), the old one dropped."""
-        table = f"{self.prefix}roll{state.number}_{index}_{state.generation % 2}"
-        old = state.tables.get(index)
-        if old is None or state.as_of is None:
-            query = rolling.first_rows(plan, self.target, index)
-        else:
-            query = rolling.compacted(plan, self.target, index, old, state.as_of, span)
+    def _renew(self, state: Rolled, key: int, name: str, query: exp.Select) -> None:
+        """Table `key` of the state made anew from `query`, the old one dropped."""
+        table = f"{self.prefix}{name}_{state.generation % 2}"
+        old = state.tables.get(key)
         self._create_work_table(table, query)
         if old is not None:
             drop_tables(self.engine, [old])
-        state.tables[index] = table
+        state.tables[key] = table
 
     def _create_work_table(self, table: str, query: exp.Select) -> None:
         for statement in self.target.create_work_table(table, query):

@@ -325,6 +325,19 @@ def test_a_simulation_shows_its_progress_on_a_terminal_only(
     )
 
 
+def runs_and_simulation(
+    scenario: Scenario, loaded: LoadedProject
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The decisions of real runs at the scenario's instants on a scratch DuckDB, then
+    those of a simulation of the same instants there."""
+    real = DuckDBEngine.scratch()
+    try:
+        expected = actual(real, scenario, loaded)
+        return expected, decisions_of(simulate(loaded, real, scenario.runs))
+    finally:
+        real.close()
+
+
 def test_a_rolled_aggregate_takes_the_events_between_instants() -> None:
     """The `enter when` condition's `last_seen` (a max of event times) is rolled forward:
     stored as of 08:00, merged within the day with the visits since. User 1 visits at
@@ -352,12 +365,7 @@ def test_a_rolled_aggregate_takes_the_events_between_instants() -> None:
         [t(2026, 5, 4, 8), t(2026, 5, 4, 10), t(2026, 5, 4, 12)],
     )
     loaded = test_journeys_engines.loaded_project(rules)  # not loaded_of: no `assume` here
-    real = DuckDBEngine.scratch()
-    try:
-        expected = actual(real, scenario, loaded)
-        simulated = decisions_of(simulate(loaded, real, scenario.runs))
-    finally:
-        real.close()
+    expected, simulated = runs_and_simulation(scenario, loaded)
     entered = sorted((d[2], d[5]) for d in simulated)
     assert entered == [
         (1.0, t(2026, 5, 4, 8)),
@@ -404,12 +412,7 @@ def test_a_rolled_base_enters_users_without_events_and_merges_each_source() -> N
     )
     loaded = test_journeys_engines.loaded_project(rules)
     assert rolls_base(loaded, "back", scenario.runs[0])
-    real = DuckDBEngine.scratch()
-    try:
-        expected = actual(real, scenario, loaded)
-        simulated = decisions_of(simulate(loaded, real, scenario.runs))
-    finally:
-        real.close()
+    expected, simulated = runs_and_simulation(scenario, loaded)
     assert simulated == expected
     entered = {(int(d[2]), d[5]) for d in simulated}
     assert {(4, run) for run in scenario.runs[::2]} <= entered  # no events: 0 purchases

@@ -101,12 +101,8 @@ class QueryBuilder:
         users' CTE, or the level whose definitions it uses), which holds them."""
         stored = self.stored_passes.get(index)
         if stored is not None:
-            body = stored.copy()
-            inner = body.args.get("with_")
-            body.set("with_", None)
-            self.ctes += list(inner.expressions) if inner is not None else []
             grouped = f"{CTE_PREFIX}agg_{index}"
-            self.add_cte(grouped, body)
+            self.add_cte(grouped, self.inlined(stored))
             return grouped, [(grouped, slot.column) for slot in event_pass.slots]
         source = event_pass.source
         target = self.target
@@ -216,6 +212,15 @@ class QueryBuilder:
                             column.set("table", ident(PER_USER_ALIAS))
                         found[node] = (f"u{len(found)}", qualified)
         return found
+
+    def inlined(self, query: exp.Select | exp.Union) -> exp.Select | exp.Union:
+        """A stored query (stored_passes, stored_base) without its CTEs, which join the
+        builder's (they are named apart from the builder's own)."""
+        body = query.copy()
+        inner = body.args.get("with_")
+        body.set("with_", None)
+        self.ctes += list(inner.expressions) if inner is not None else []
+        return body
 
     def add_cte(self, name: str, query: exp.Expression) -> None:
         self.ctes.append(exp.CTE(this=query, alias=exp.TableAlias(this=ident(name))))
@@ -473,11 +478,7 @@ class QueryBuilder:
     def defaulted(self, raw: exp.Select) -> exp.Select:
         """`base` from a query of raw_base's rows: each aggregate with its default."""
         assert self.only_users is None and self.identity_map is None
-        body = raw.copy()
-        inner = body.args.get("with_")
-        body.set("with_", None)
-        self.ctes += list(inner.expressions) if inner is not None else []
-        self.add_cte(RAW_BASE_CTE, body)
+        self.add_cte(RAW_BASE_CTE, self.inlined(raw))
         selects: list[exp.Expression] = [col(USER, RAW_BASE_CTE)]
         selects += [col(alias, RAW_BASE_CTE) for alias in self.profile_aliases()]
         for _, event_pass in self.early_passes():

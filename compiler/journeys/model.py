@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from segl.compiler import ir
 from segl.compiler.alerts.model import LayerMove
@@ -191,8 +191,7 @@ SENT, SKIPPED, EXPIRED, CAPPED, HELD_OUT = "sent", "skipped", "expired", "capped
 STATUSES = (SENT, SKIPPED, EXPIRED, CAPPED, HELD_OUT)
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):  # a tuple: a run makes 10^4-10^5, 4x faster than a dataclass
     """One row of the outbox: what a run decided for one step of one entry. Times are
     wall-clock times in the project's zone (naive datetimes); `user` is the user's key."""
 
@@ -245,12 +244,14 @@ def payload_value(value: object) -> object:
     numbers as doubles; `3`, not `3.0`), ±infinity as the text "Infinity" / "-Infinity"
     (standard JSON has no infinities: the column must parse in any JSON reader; as `segl
     export` and the printed JSON write it), dates and times as ISO text."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, float) and math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if isinstance(value, float) and math.isnan(value):  # read as null (SPEC §3)
-        return None
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return None if math.isnan(value) else value  # NaN: read as null (SPEC §3)
+    if isinstance(value, str | int):  # bool too: as it is
+        return value
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):

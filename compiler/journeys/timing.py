@@ -32,17 +32,35 @@ def to_wall(instant: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 
 def allowed_at(instant: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> bool:
-    local = instant.astimezone(zone)
+    return allowed_local(instant.astimezone(zone), allowed)
+
+
+def allowed_local(local: dt.datetime, allowed: Allowed) -> bool:
+    """Whether a local wall time (aware, in the user's zone) is allowed."""
     return allowed.allows(local.isoweekday(), local.hour * 60 + local.minute)
 
 
-@lru_cache(maxsize=1 << 16)  # a run's entries share a few entry times, zones and steps
 def next_allowed(start: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> dt.datetime | None:
     """The first instant at or after `start` (UTC) allowed in `zone`; None within 15 days."""
     if allowed.always:
         return start
-    instant = start
-    limit = start + HORIZON
+    first = start
+    if start.second or start.microsecond:
+        if allowed_at(start, zone, allowed):
+            return start
+        first = _next_candidate(start, zone, allowed)  # the next whole minute
+    found = _allowed_from(first, zone, allowed)
+    return found if found is not None and found <= start + HORIZON else None
+
+
+@lru_cache(maxsize=1 << 16)  # many starts share a whole minute: a night's orders, a run's entries
+def _allowed_from(first: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> dt.datetime | None:
+    """next_allowed of a whole minute (the horizon counted from the caller's start, at most a
+    minute earlier). The candidates change at most about 6 times a day (midnight, a window's
+    ends, the quiet hours' ends, an offset change): the horizon ends every search long
+    before _MAX_JUMPS, a safety net only."""
+    instant = first
+    limit = first + HORIZON
     for _ in range(_MAX_JUMPS):
         if instant > limit:
             return None

@@ -103,6 +103,11 @@ class _Candidate:
     values: dict[str, object]
 
 
+def _cap_order(c: _Candidate) -> tuple[int, dt.datetime, int]:
+    """The order one user's candidates take their places under the caps."""
+    return c.journey.priority, c.due_instant, c.step.index
+
+
 # (holdout, salt, user) -> whether the user is held out (sticky, SPEC §2.8)
 HoldoutAssignments = dict[tuple[str, str, object], bool]
 
@@ -1013,31 +1018,34 @@ class JourneyRun:
 
     # ------------------------------------------------------------ caps
     def _apply_caps(self, candidates: list[_Candidate]) -> list[model.Decision]:
-        candidates.sort(
-            key=lambda c: (
-                c.journey.priority,
-                c.due_instant.replace(tzinfo=None),  # UTC: naive times compare faster
-                model.user_text(c.entry.user),
-                c.step.index,
-            )
-        )
-        sent = self._sent_before({c.entry.user for c in candidates})
+        """Each candidate sent, or capped by the user's earlier sends and the ones this run
+        sends before it: by journey priority, then due time, then step. Caps count one
+        user's messages, so only a user's own candidates are ordered."""
+        by_user: dict[object, list[_Candidate]] = {}
+        for c in candidates:
+            by_user.setdefault(c.entry.user, []).append(c)
+        sent = self._sent_before(set(by_user))
         now = self.now
         # a cap counts some of the user's sends: fewer sends than the lowest limit fill none
         lowest = min((cap.limit for cap in self.journeys.caps), default=0)
         days: dict[tuple[dt.datetime, ZoneInfo], dt.date] = {}  # the runs' local days
         decisions: list[model.Decision] = []
-        for c in candidates:
-            history = sent[c.entry.user]
-            full = len(history) >= lowest and any(
-                self._count(cap, history, c.step.channel, c.user_zone, now, days) >= cap.limit
-                for cap in self.journeys.caps
-                if cap.channel in (model.ALL_CHANNELS, c.step.channel)
-            )
-            status = model.CAPPED if full else model.SENT
-            if not full:
-                history.append((c.step.channel, self.as_of))
-            decisions.append(self._decision(c.journey, c.step, c.entry, c.due_at, status, c.values))
+        for user, mine in by_user.items():
+            if len(mine) > 1:
+                mine.sort(key=_cap_order)
+            history = sent[user]
+            for c in mine:
+                full = len(history) >= lowest and any(
+                    self._count(cap, history, c.step.channel, c.user_zone, now, days) >= cap.limit
+                    for cap in self.journeys.caps
+                    if cap.channel in (model.ALL_CHANNELS, c.step.channel)
+                )
+                status = model.CAPPED if full else model.SENT
+                if not full:
+                    history.append((c.step.channel, self.as_of))
+                decisions.append(
+                    self._decision(c.journey, c.step, c.entry, c.due_at, status, c.values)
+                )
         return decisions
 
     def _count(

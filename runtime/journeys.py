@@ -777,7 +777,7 @@ class JourneyRun:
             if user_zone is self.zone:
                 return base, local.replace(tzinfo=None)
             return base, timing.to_wall(base, self.zone)
-        due = timing.next_allowed(base, user_zone, step.allowed)
+        due = timing.later_allowed(base, user_zone, step.allowed)
         return due, timing.to_wall(due if due is not None else base, self.zone)
 
     def _open_now(self, step: model.Step, user_zone: ZoneInfo) -> bool:

@@ -74,7 +74,7 @@ def test_the_first_allowed_instant_is_the_references(
 
 def test_starts_sharing_a_minute_get_their_own_answers() -> None:
     """Two starts in one minute look up the same cached search from the next whole minute;
-    each keeps its own horizon and its own answer when it is allowed itself."""
+    a start allowed itself is its own answer, with seconds or without."""
     zone = ZoneInfo("Asia/Shanghai")
     night = Allowed(quiet_start=22 * 60, quiet_end=8 * 60)
     early = dt.datetime(2026, 11, 30, 15, 0, 5, tzinfo=dt.UTC)  # 23:00:05 local: quiet

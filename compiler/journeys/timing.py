@@ -42,13 +42,15 @@ def allowed_local(local: dt.datetime, allowed: Allowed) -> bool:
 
 def next_allowed(start: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> dt.datetime | None:
     """The first instant at or after `start` (UTC) allowed in `zone`; None within 15 days."""
-    if allowed.always:
+    if allowed.always or allowed_at(start, zone, allowed):
         return start
-    first = start
-    if start.second or start.microsecond:
-        if allowed_at(start, zone, allowed):
-            return start
-        first = _next_candidate(start, zone, allowed)  # the next whole minute
+    return later_allowed(start, zone, allowed)
+
+
+def later_allowed(start: dt.datetime, zone: ZoneInfo, allowed: Allowed) -> dt.datetime | None:
+    """next_allowed of a start not allowed itself: the search from its whole minute (the
+    next one when it has seconds), cached by that minute."""
+    first = _next_candidate(start, zone, allowed) if start.second or start.microsecond else start
     found = _allowed_from(first, zone, allowed)
     return found if found is not None and found <= start + HORIZON else None
 

@@ -20,7 +20,7 @@ from functools import cached_property
 
 from segl.compiler import ir
 from segl.compiler.hoisting import hoist_repeated_arguments
-from segl.compiler.timeutil import window_bounds
+from segl.compiler.timeutil import wall_text, window_bounds
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def build_plan(project: ir.Project, as_of: dt.datetime) -> Plan:
 
 def describe(plan: Plan) -> str:
     """A readable account of the plan for `segl debug plan`."""
-    lines = [f"plan for project '{plan.project.name}' as of {plan.as_of:%Y-%m-%d %H:%M:%S}"]
+    lines = [f"plan for project '{plan.project.name}' as of {wall_text(plan.as_of)}"]
     universe = plan.universe.source
     lines.append(f"users: {universe.name} (table {universe.table}, key {universe.user_column})")
     identity = plan.project.identity
@@ -226,7 +226,7 @@ def describe(plan: Plan) -> str:
         bound = event_pass.lower_bound
         scan = f"scan {source.table} once where {source.time_column} < as_of"
         if bound is not None:
-            scan += f" and >= {bound:%Y-%m-%d %H:%M:%S}"
+            scan += f" and >= {wall_text(bound)}"
         after = f" (after level {event_pass.stage})" if event_pass.stage else ""
         joined = " joined with per-user values" if event_pass.per_user else ""
         by = source.user_column
@@ -237,8 +237,8 @@ def describe(plan: Plan) -> str:
             agg = slot.aggregate
             window = ""
             if slot.start is not None or slot.end != plan.as_of:  # a window-less one has neither
-                start = "..." if slot.start is None else f"{slot.start:%Y-%m-%d %H:%M:%S}"
-                window = f" [{start}, {slot.end:%Y-%m-%d %H:%M:%S})"
+                start = "..." if slot.start is None else wall_text(slot.start)
+                window = f" [{start}, {wall_text(slot.end)})"
             filtered = " filtered" if agg.filter is not None else ""
             lines.append(f"  {slot.column} = {agg.func}{filtered}{window}")
     for level in range(1, plan.levels + 1):

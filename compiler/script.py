@@ -25,6 +25,7 @@ from segl.compiler.sqlgen.nodes import and_all, union_all
 from segl.compiler.store import DEFAULT_PREFIX, Column, Kind, Store, Table
 from segl.compiler.targets import Target
 from segl.compiler.targets.base import quoted_table
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.perf import collector_paused
 
@@ -349,7 +350,7 @@ class CompiledRun:
         journeys = project.journeys is not None and bool(project.journeys.journeys)
         header = [
             f"segl: project {project.name!r}, target {self.target.name}",
-            f"as of {self.as_of:%Y-%m-%d %H:%M:%S} ({project.timezone}); "
+            f"as of {wall_text(self.as_of)} ({project.timezone}); "
             "window bounds below are literals computed from it",
             f"results: {tables}",
             *(

@@ -39,6 +39,22 @@ def _out_of_range(moment: dt.datetime, count: int, unit: str) -> TimeRangeError:
     )
 
 
+def wall_text(moment: dt.datetime) -> str:
+    """A time as messages and JSON show it, `YYYY-MM-DD HH:MM:SS`: the year always in four
+    digits, where strftime's %Y writes `1` for the year 1 on Linux."""
+    return f"{day_text(moment)} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+
+
+def minute_text(moment: dt.datetime) -> str:
+    """`YYYY-MM-DD HH:MM` (wall_text to the minute)."""
+    return f"{day_text(moment)} {moment.hour:02d}:{moment.minute:02d}"
+
+
+def day_text(moment: dt.date) -> str:
+    """`YYYY-MM-DD`, the year in four digits."""
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+
+
 def shift_months(moment: dt.datetime, months: int) -> dt.datetime:
     """Move by whole months, clamping to the month's last day (Mar 31 - 1 month = Feb 28/29).
     Raises TimeRangeError when the result is outside the years 1 to 9999."""
@@ -102,7 +118,7 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
     if moment.microsecond:  # runs are kept, named and shown to the second
         whole = moment.replace(microsecond=0)
         # with its offset, or it would name another instant (local to the project's zone)
-        shown = whole.isoformat(sep=" ") if whole.tzinfo else f"{whole:%Y-%m-%d %H:%M:%S}"
+        shown = whole.isoformat(sep=" ") if whole.tzinfo else wall_text(whole)
         raise ValueError(
             f"'{text}' has a fraction of a second: as-ofs are whole seconds; write "
             f"'{shown}' or the next second"
@@ -117,7 +133,7 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
             ) from None
         if local.fold:  # the second of two equal wall times (the clocks went back)
             raise ValueError(
-                f"'{text}' is the second {local:%H:%M:%S} of {local:%Y-%m-%d} in {timezone} "
+                f"'{text}' is the second {local:%H:%M:%S} of {day_text(local)} in {timezone} "
                 "(the clocks went back): runs are kept by their wall time in the project's "
                 "zone, where it would be read as the first; choose an instant outside the "
                 "repeated hour"
@@ -127,7 +143,7 @@ def parse_as_of(text: str, timezone: str) -> dt.datetime:
     if after_gap is not None:  # (a date stands for the start of its day, whenever that is)
         raise ValueError(
             f"'{text}' does not exist in {timezone}: the clocks went forward over it on "
-            f"{moment:%Y-%m-%d}; write {after_gap:%H:%M:%S} for the instant it would name, or "
+            f"{day_text(moment)}; write {after_gap:%H:%M:%S} for the instant it would name, or "
             "another time"
         )
     return moment

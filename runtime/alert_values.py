@@ -51,6 +51,7 @@ from segl.compiler.fingerprints import definition_fingerprints
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.targets import TargetError
+from segl.compiler.timeutil import wall_text
 from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.engines import Engine
 from segl.runtime.migration import Matrix, RunFingerprints, change_reason, read_origin_row
@@ -79,12 +80,15 @@ def reference_run(
 ) -> dt.datetime | None:
     """The latest stored run with as_of <= T - over."""
     latest = before(as_of, over)
-    earlier = [s for s in stored if s <= latest]
+    earlier = [] if latest is None else [s for s in stored if s <= latest]
     return max(earlier) if earlier else None
 
 
 def no_reference(as_of: dt.datetime, over: Over) -> str:
-    return f"no stored run as of {before(as_of, over):%Y-%m-%d %H:%M:%S} or before"
+    latest = before(as_of, over)
+    if latest is None:
+        return "no stored run can be that old: as-of - over falls before the year 1"
+    return f"no stored run as of {wall_text(latest)} or before"
 
 
 def read_definition(leaf: Number | Moved) -> tuple[str, str] | None:

@@ -54,6 +54,7 @@ from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
@@ -153,7 +154,13 @@ def stale_references(
         if not isinstance(leaf, Moved | Change) or reading is None:
             continue
         reference, latest = reading.reference_as_of, before(as_of, leaf.over)
-        if reference is not None and reference < latest - (as_of - latest) * STALE_FACTOR:
+        if reference is None or latest is None:
+            continue
+        try:
+            oldest_fair = latest - (as_of - latest) * STALE_FACTOR
+        except OverflowError:  # before the year 1: no reference run is older
+            continue
+        if reference < oldest_fair:
             found.append((latest, reference))
     return found
 
@@ -171,8 +178,8 @@ def with_stale_remark(
 def stale_detail(as_of: dt.datetime, stale: Sequence[tuple[dt.datetime, dt.datetime]]) -> str:
     latest, reference = stale[0]
     return (
-        f"the reference run {reference:%Y-%m-%d %H:%M:%S} is {_span(latest - reference)} "
-        f"older than {latest:%Y-%m-%d %H:%M:%S} (as-of - over): the comparison spans "
+        f"the reference run {wall_text(reference)} is {_span(latest - reference)} "
+        f"older than {wall_text(latest)} (as-of - over): the comparison spans "
         f"{_span(as_of - reference)}"
     )
 
@@ -412,7 +419,7 @@ def notifications(engine: Engine, store: Store) -> list[tuple[dt.datetime, str, 
 
 
 def _shown(value: dt.datetime | None) -> str | None:
-    return None if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
+    return None if value is None else wall_text(value)
 
 
 # ---------------------------------------------------------------- text

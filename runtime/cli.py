@@ -33,7 +33,7 @@ from segl.compiler.script import RunInfo, compile_run
 from segl.compiler.store import Store
 from segl.compiler.target_check import target_problems, width_problems
 from segl.compiler.targets import TARGETS, Target, TargetError, get_target
-from segl.compiler.timeutil import now_in, parse_as_of
+from segl.compiler.timeutil import minute_text, now_in, parse_as_of
 from segl.dsl.diagnostics import (
     Diagnostic,
     DiagnosticError,
@@ -725,7 +725,7 @@ def _run_every(
         current[:] = [ran.as_of]
         if ran.missed:
             missed = plural(ran.missed, "earlier instant")
-            click.echo(f"catching up: one run as of {ran.as_of:%Y-%m-%d %H:%M} for {missed}")
+            click.echo(f"catching up: one run as of {minute_text(ran.as_of)} for {missed}")
         try:
             _run_once(load_or_fail(project), db_url, ran.as_of, lock_timeout, allow_empty)
         except Failed:
@@ -734,11 +734,11 @@ def _run_every(
             if scheduler.runs == 0:
                 click.echo("the first run failed: the schedule stops", err=True)
                 raise
-            click.echo(f"the run as of {ran.as_of:%Y-%m-%d %H:%M} failed; the schedule goes on")
+            click.echo(f"the run as of {minute_text(ran.as_of)} failed; the schedule goes on")
         current.clear()
 
     def waiting(upcoming: dt.datetime) -> None:
-        click.echo(f"next run as of {upcoming:%Y-%m-%d %H:%M} ({timezone})")
+        click.echo(f"next run as of {minute_text(upcoming)} ({timezone})")
 
     from segl.runtime.alerts import cadence_warnings
 
@@ -764,14 +764,14 @@ def _run_every(
         except Interrupted:
             _abandoned(stop, current)
             raise  # a KeyboardInterrupt: exit code 2
-    last = f", the last as of {scheduler.last:%Y-%m-%d %H:%M}" if scheduler.last else ""
+    last = f", the last as of {minute_text(scheduler.last)}" if scheduler.last else ""
     click.echo(f"stopped by {stop.name} between runs after {plural(scheduler.runs, 'run')}{last}")
 
 
 def _abandoned(stop: StopSignals, current: list[dt.datetime]) -> None:
     click.echo(
         f"stopped by a second {stop.name} during the run as of "
-        f"{current[0]:%Y-%m-%d %H:%M}: that run was abandoned and rolled back",
+        f"{minute_text(current[0])}: that run was abandoned and rolled back",
         err=True,
     )
 
@@ -969,7 +969,7 @@ def _outbox_cell(row: dict[str, Any], column: str) -> object:
     """A cell of `segl show outbox`'s table: a user key as its digits (an ID, never
     `13,800,138,000`), the run's time to the minute."""
     if column == "run_at":
-        return f"{row[column]:%Y-%m-%d %H:%M}"
+        return minute_text(row[column])
     return user_text(row[column]) if column == "user" else row[column]
 
 
@@ -1334,7 +1334,7 @@ def simulate(
     ]
     journeys = loaded.project.journeys.journeys if loaded.project.journeys else ()
     click.echo(format_table(headers, sim.summary_rows(decisions, journeys)))
-    span = f"{moments[0]:%Y-%m-%d %H:%M} to {moments[-1]:%Y-%m-%d %H:%M}"
+    span = f"{minute_text(moments[0])} to {minute_text(moments[-1])}"
     click.echo(f"{plural(len(moments), 'run')} from {span}: {plural(len(decisions), 'decision')}")
 
 
@@ -1421,7 +1421,7 @@ def report(
     if fmt == "json":
         text = json_text.dumps(results, indent=2) + "\n"
     elif fmt == "html":
-        title = f"segl report: {checked.name} as of {moment:%Y-%m-%d %H:%M}"
+        title = f"segl report: {checked.name} as of {minute_text(moment)}"
         sql = {name: texts[-1] for name, texts in ran.items() if texts}
         text = render_html(results, context_of(checked, sql=sql, title=title))
     else:
@@ -1474,7 +1474,7 @@ def _simulate_progress(line: ProgressLine, total: int) -> Callable[[int, dt.date
     """`segl simulate: instant 120 of 2,160 (2026-08-07 11:00)`."""
 
     def show(done: int, moment: dt.datetime) -> None:
-        text = f"segl simulate: instant {done:,} of {total:,} ({moment:%Y-%m-%d %H:%M})"
+        text = f"segl simulate: instant {done:,} of {total:,} ({minute_text(moment)})"
         line.show(text, last=done == total)
 
     return show
@@ -1498,14 +1498,16 @@ def chosen_database(url: str | None, loaded: LoadedProject) -> tuple[str, Path |
 
 
 def not_the_database(out: str, db_url: str | None, loaded: LoadedProject, option: str) -> None:
-    """E0605 when an output file is empty (`--out "$UNSET"`) or is the database itself
-    (or a file of its chdb folder): `export --out wh.duckdb` replaced the warehouse with a
-    CSV, and `deliver --to file:wh.duckdb` recorded messages delivered that no file
-    kept. Checked before any work, so a long report is not computed for nothing."""
+    """E0605 when an output file is empty (`--out "$UNSET"`), cannot be written
+    (writable_or_fail) or is the database itself (or a file of its chdb folder): `export
+    --out wh.duckdb` replaced the warehouse with a CSV, and `deliver --to file:wh.duckdb`
+    recorded messages delivered that no file kept. Checked before any work, so a long
+    report is not computed (and stored) for nothing."""
     if not out.strip():
         fail(
             [Diagnostic("E0605", f"{option} needs a file name", None, ("e.g. --out result.json",))]
         )
+    writable_or_fail(out, option)
     chosen, base = chosen_database(db_url, loaded)
     database = database_file(chosen, base)
     if database is None:
@@ -1516,9 +1518,26 @@ def not_the_database(out: str, db_url: str | None, loaded: LoadedProject, option
         fail([Diagnostic("E0605", f"{option} {out} is the database {chosen}", None, (hint,))])
 
 
-def cannot_write(out: str, err: OSError) -> NoReturn:
-    hint = "--out names a file in an existing folder that segl may write to"
+def cannot_write(out: str, err: OSError, option: str = "--out") -> NoReturn:
+    hint = f"{option} names a file in an existing folder that segl may write to"
     fail([Diagnostic("E0605", f"cannot write {out}: {err.strerror or err}", None, (hint,))])
+
+
+def writable_or_fail(out: str, option: str) -> None:
+    """E0605 before any work when the output file cannot be written (a folder, a missing
+    folder, no permission): `segl report --out` would otherwise have stored its results and
+    an experiment's sticky assignments, then failed. A full disk is still found only when
+    the file is written (write_out)."""
+    path = Path(out)
+    problem = None
+    if path.is_dir():
+        problem = errno.EISDIR
+    elif not path.parent.is_dir():
+        problem = errno.ENOTDIR if path.parent.exists() else errno.ENOENT
+    elif not os.access(path if path.exists() else path.parent, os.W_OK):
+        problem = errno.EACCES
+    if problem is not None:
+        cannot_write(out, OSError(problem, os.strerror(problem)), option)
 
 
 def _experiments(project: ir.Project) -> list[model.Experiment]:
@@ -1577,8 +1596,7 @@ def show_assignments(
             click.echo(json.dumps({"user": json_value(user), "arm": arm}, ensure_ascii=False))
         return
     since = [
-        [user_text(user), arm, "-" if at is None else f"{at:%Y-%m-%d %H:%M}"]
-        for user, arm, at in rows
+        [user_text(user), arm, "-" if at is None else minute_text(at)] for user, arm, at in rows
     ]
     click.echo(format_table(["user", "arm", "assigned"], since))
     arms = [a.name for e in _experiments(checked) if e.name == experiment for a in e.arms]

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from segl.compiler import ir
+from segl.compiler.timeutil import day_text, minute_text
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime import alerts
 from segl.runtime import migration as mg
@@ -173,7 +174,7 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
                 started = time.perf_counter()
                 run_loaded(without_journeys(loaded), engine, watch.reference)
                 echo(
-                    f"{name}: a run as of {watch.reference:%Y-%m-%d %H:%M}, a week before, of "
+                    f"{name}: a run as of {minute_text(watch.reference)}, a week before, of "
                     "the rules before their journeys were written (the reference run of the "
                     f"alerts' `over 7 days` and of the migration below) in "
                     f"{time.perf_counter() - started:.1f} s"
@@ -182,8 +183,8 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
             if schedule is not None:
                 instants = schedule.instants()
                 echo(
-                    f"{name}: runs {schedule.spoken} from {instants[0]:%Y-%m-%d %H:%M} decide "
-                    f"its journeys up to the run as of {DEMO_ANCHOR:%Y-%m-%d %H:%M}"
+                    f"{name}: runs {schedule.spoken} from {minute_text(instants[0])} decide "
+                    f"its journeys up to the run as of {minute_text(DEMO_ANCHOR)}"
                 )
                 for at in instants:
                     for warning in run_loaded(loaded, engine, at).warnings:
@@ -208,14 +209,14 @@ def run_demo(db_path: Path, users: int, echo: Callable[[str], None]) -> str:
     lines = [
         f"the reports as an HTML page (charts, the rows and the SQL behind them): {page}",
         "next: see one audience, its members and its SQL:",
-        f"  segl show segment beijing_loyal -p {retail} --db {url} --as-of {DEMO_ANCHOR:%Y-%m-%d}",
+        f"  segl show segment beijing_loyal -p {retail} --db {url} --as-of {day_text(DEMO_ANCHOR)}",
     ]
     for name, watch in MONITORING.items():
         lines += [
             "the alerts' latest states, and the migration drawn as a Sankey on its own page:",
             f"  segl alerts -p {shown_example(name)} --db {url}",
             f"  segl show migration {watch.layering} -p {shown_example(name)} --db {url} "
-            f"--from {watch.reference:%Y-%m-%d} --to {DEMO_ANCHOR:%Y-%m-%d} "
+            f"--from {day_text(watch.reference)} --to {day_text(DEMO_ANCHOR)} "
             f"--format html --out {watch.layering}.html",
         ]
     if scheduled:
@@ -244,7 +245,7 @@ def show_monitoring(
     query = mg.matrix_query(store, engine.target, layering.name, watch.reference, DEMO_ANCHOR)
     echo(
         f"{project.name}: how the users of {layering.name} moved from the run as of "
-        f"{watch.reference:%Y-%m-%d %H:%M} to the run as of {DEMO_ANCHOR:%Y-%m-%d %H:%M} "
+        f"{minute_text(watch.reference)} to the run as of {minute_text(DEMO_ANCHOR)} "
         "(segl show migration)\n"
     )
     echo(mg.as_text(matrix, layering.title) + "\n")
@@ -283,7 +284,7 @@ def run_reports(
     ]
     rc.store_results(engine, store, results, DEMO_ANCHOR, ranges, segl_version())
     sql = {name: texts[-1] for name, texts in ran.items() if texts}
-    title = f"segl report: {project.name} as of {DEMO_ANCHOR:%Y-%m-%d %H:%M}"
+    title = f"segl report: {project.name} as of {minute_text(DEMO_ANCHOR)}"
     page = db_path.resolve().with_name(db_path.stem + "_report.html")
     drawn = [migration_result(mg.as_json(matrix)) for matrix, _ in matrices or []]
     sql.update({matrix.layering: text for matrix, text in matrices or []})
@@ -292,7 +293,7 @@ def run_reports(
     seconds = time.perf_counter() - started
     echo(
         f"{project.name}: {plural(len(results), 'report')} as of "
-        f"{DEMO_ANCHOR:%Y-%m-%d %H:%M}, in {seconds:.1f} s\n"
+        f"{minute_text(DEMO_ANCHOR)}, in {seconds:.1f} s\n"
     )
     echo(rc.results_text(results, rc.titles_of(project)))
     return page
@@ -318,14 +319,14 @@ def journeys_text(
 ) -> str:
     """How the journeys ran, then their decisions per journey, step and channel (from the
     outbox: every committed run), and the warnings of the scheduled runs worth knowing."""
-    lines = [f"journeys: every decision of the runs up to {DEMO_ANCHOR:%Y-%m-%d %H:%M}"]
+    lines = [f"journeys: every decision of the runs up to {minute_text(DEMO_ANCHOR)}"]
     rows: list[list[object]] = []
     for done in scheduled:
         project = done.loaded.project
         assert project is not None and project.journeys is not None
         lines.append(
             f"  {project.name}: {plural(done.runs, 'run')} ({done.schedule.spoken} from "
-            f"{done.schedule.first:%Y-%m-%d %H:%M}, then as of {DEMO_ANCHOR:%Y-%m-%d %H:%M}) "
+            f"{minute_text(done.schedule.first)}, then as of {minute_text(DEMO_ANCHOR)}) "
             f"in {done.seconds:.1f} s"
         )
         counted = Counter(

@@ -31,6 +31,7 @@ from segl.compiler.sqlgen.nodes import USER, and_all, subquery
 from segl.compiler.sqlgen.query import key_literal
 from segl.compiler.store import ColumnType, Kind, Table
 from segl.compiler.targets import Target
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.compiler.values import bucket_of, key_text
 from segl.dsl.diagnostics import Diagnostic, Severity
@@ -643,7 +644,7 @@ class JourneyRun:
     def _layering_changed(self, layering: str, start: dt.datetime) -> str | None:
         stored = stored_fingerprints(self.engine, self.store)
         if start not in stored:
-            return f"no stored run as of {start:%Y-%m-%d %H:%M:%S} to compare with"
+            return f"no stored run as of {wall_text(start)} to compare with"
         now = RunFingerprints(
             ir.fingerprint(self.project),
             {layering: definition_fingerprint(self.project, layering)},

@@ -37,6 +37,7 @@ from segl.compiler.sqlgen import aliased, col, render, table_ref
 from segl.compiler.sqlgen.nodes import add_join, subquery
 from segl.compiler.store import Store
 from segl.compiler.targets import Target
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
@@ -439,7 +440,7 @@ def change_reason(
     """Why the definition `name` cannot be compared between two runs; None when it can.
     Shared by the engine and the reference evaluator (runtime/reference/migration.py)."""
     (a, fa), (b, fb) = earlier, later
-    between = f"between the runs as of {a:%Y-%m-%d %H:%M:%S} and {b:%Y-%m-%d %H:%M:%S}"
+    between = f"between the runs as of {wall_text(a)} and {wall_text(b)}"
     if fa.timezone is not None and fb.timezone is not None and fa.timezone != fb.timezone:
         # every definition's fingerprint holds the zone: say which change it was
         return (
@@ -450,7 +451,7 @@ def change_reason(
         if fa.definitions.get(name) == fb.definitions.get(name) is not None:
             return None
         if name not in fa.definitions:
-            return f"{kind} '{name}' is not defined in the run as of {a:%Y-%m-%d %H:%M:%S}"
+            return f"{kind} '{name}' is not defined in the run as of {wall_text(a)}"
         return f"{kind} '{name}' changed {between}"
     if fa.rules is not None and fa.rules == fb.rules:
         return None  # the same rules: every definition means the same
@@ -458,7 +459,7 @@ def change_reason(
         f"{kind} '{name}' cannot be compared {between}: their rules' fingerprints differ "
         "(the rules changed, or the earlier run was stored by a segl that computed them "
         "otherwise) and a run stored by an older segl has no fingerprint per definition; "
-        f"run the rules again as of {a:%Y-%m-%d %H:%M:%S} to compare"
+        f"run the rules again as of {wall_text(a)} to compare"
     )
 
 
@@ -476,7 +477,7 @@ def require_stored(
     """E0607 unless `as_of` is a stored run's, naming the nearest ones."""
     if as_of in stored:
         return
-    shown = ", ".join(f"{s:%Y-%m-%d %H:%M:%S}" for s in nearest(stored, as_of))
+    shown = ", ".join(wall_text(s) for s in nearest(stored, as_of))
     hint = (
         f"the nearest stored as-ofs: {shown}"
         if shown
@@ -486,7 +487,7 @@ def require_stored(
         [
             Diagnostic(
                 "E0607",
-                f"project '{project}' has no stored run as of {as_of:%Y-%m-%d %H:%M:%S} ({option})",
+                f"project '{project}' has no stored run as of {wall_text(as_of)} ({option})",
                 None,
                 (hint,),
             )
@@ -538,8 +539,8 @@ def as_json(matrix: Matrix) -> dict[str, object]:
     """The JSON `segl show migration` prints (a public interface: docs/cli.md)."""
     return {
         "layering": matrix.layering,
-        "from": f"{matrix.from_as_of:%Y-%m-%d %H:%M:%S}",
-        "to": f"{matrix.to_as_of:%Y-%m-%d %H:%M:%S}",
+        "from": wall_text(matrix.from_as_of),
+        "to": wall_text(matrix.to_as_of),
         "users": matrix.users,
         "cells": [
             {"from": c.origin, "to": c.destination, "users": c.users, "share": c.share}
@@ -570,8 +571,8 @@ def as_text(matrix: Matrix, title: str | None = None) -> str:
     rows.append([total, *totals, f"{matrix.users:,}"])
     lines = [
         heading,
-        f"from     {matrix.from_as_of:%Y-%m-%d %H:%M:%S}",
-        f"to       {matrix.to_as_of:%Y-%m-%d %H:%M:%S}",
+        f"from     {wall_text(matrix.from_as_of)}",
+        f"to       {wall_text(matrix.to_as_of)}",
         "",
         _aligned(columns, rows),
         "",

@@ -16,6 +16,7 @@ from sqlglot import exp
 from segl.compiler.journeys import model
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.runtime import json_text
 from segl.runtime.engines import Engine
@@ -98,9 +99,7 @@ def read_outbox(
 
 def as_json(decision: dict[str, Any]) -> str:
     """One decision as a JSON object: times as `YYYY-MM-DD HH:MM:SS` (project zone)."""
-    shown = {
-        key: f"{decision[key]:%Y-%m-%d %H:%M:%S}" if key in TIMES else decision[key] for key in KEYS
-    }
+    shown = {key: wall_text(decision[key]) if key in TIMES else decision[key] for key in KEYS}
     user = shown["user"]
     if isinstance(user, float) and user.is_integer():
         shown["user"] = int(user)
@@ -281,7 +280,7 @@ def report_data(report: JourneyReport, title: str | None) -> dict[str, Any]:
 
 
 def _time(value: dt.datetime | None) -> str | None:
-    return None if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
+    return None if value is None else wall_text(value)
 
 
 def report_text(report: JourneyReport, title: str | None) -> str:

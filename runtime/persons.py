@@ -18,6 +18,7 @@ from segl.compiler.identity import SEPARATOR, IdentitySql
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.sqlgen.nodes import and_all
 from segl.compiler.store import Store
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine
@@ -180,7 +181,7 @@ def _person_section(lookup: PersonLookup, person: str, node: Id) -> str:
     ids = lookup.ids_of(person)
     links = lookup.links(ids)
     lines = [
-        f"person {person} (the person of {_shown(node)}) as of {lookup.as_of:%Y-%m-%d %H:%M:%S}: "
+        f"person {person} (the person of {_shown(node)}) as of {wall_text(lookup.as_of)}: "
         f"{len(ids):,} ID{'s' if len(ids) != 1 else ''}",
         "",
         format_table(["kind", "id"], ids),
@@ -193,7 +194,7 @@ def _person_section(lookup: PersonLookup, person: str, node: Id) -> str:
         (
             link.source,
             f"{_shown(link.left)} - {_shown(link.right)}",
-            f"{link.seen:%Y-%m-%d %H:%M:%S}" if link.seen is not None else "-",
+            wall_text(link.seen) if link.seen is not None else "-",
             link.rows,
         )
         for link in links
@@ -210,7 +211,7 @@ def _shared_text(node: str, links: int) -> str:
 
 
 def _not_found(lookup: PersonLookup, wanted: str, shared: list[tuple[str, int]]) -> Diagnostic:
-    when = f"{lookup.as_of:%Y-%m-%d %H:%M:%S}"
+    when = wall_text(lookup.as_of)
     if shared:
         node, links = shared[0]
         return Diagnostic(

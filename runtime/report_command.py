@@ -22,6 +22,7 @@ from segl.compiler.reports import model
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, did_you_mean
 from segl.runtime import json_text
@@ -84,7 +85,7 @@ def choose(project: ir.Project, names: Sequence[str]) -> list[Chosen]:
 
 def backwards_range(start: dt.datetime, end: dt.datetime, example: str) -> Diagnostic:
     """E0821 for a --to not after its --from (segl report, segl simulate)."""
-    message = f"--to {end:%Y-%m-%d %H:%M:%S} is not after --from {start:%Y-%m-%d %H:%M:%S}"
+    message = f"--to {wall_text(end)} is not after --from {wall_text(start)}"
     return Diagnostic("E0821", message, None, (example,))
 
 
@@ -111,8 +112,8 @@ def check_range(
             return [
                 Diagnostic(
                     "E0821",
-                    f"--to {end:%Y-%m-%d %H:%M:%S} is not after a funnel's default --from "
-                    f"{default_start:%Y-%m-%d %H:%M:%S} (30 days before the as-of)",
+                    f"--to {wall_text(end)} is not after a funnel's default --from "
+                    f"{wall_text(default_start)} (30 days before the as-of)",
                     None,
                     ("pass --from too, or a later --to", example),
                 )
@@ -124,8 +125,8 @@ def check_range(
         return [
             Diagnostic(
                 "E0821",
-                f"--from {start:%Y-%m-%d %H:%M:%S} is not before the as-of "
-                f"{as_of:%Y-%m-%d %H:%M:%S}: the range is in the future",
+                f"--from {wall_text(start)} is not before the as-of "
+                f"{wall_text(as_of)}: the range is in the future",
                 None,
                 ("pass an earlier --from, or a later --as-of", example),
             )
@@ -146,7 +147,7 @@ def range_warnings(
         found.append(
             Diagnostic(
                 "W0602",
-                f"the reports are computed as of {as_of:%Y-%m-%d %H:%M:%S}, which is in the "
+                f"the reports are computed as of {wall_text(as_of)}, which is in the "
                 "future: they count what has happened so far, and are stored as that as-of's "
                 "results (an experiment's new assignments are dated by it)",
                 None,
@@ -158,7 +159,7 @@ def range_warnings(
         found.append(
             Diagnostic(
                 "W0603",
-                f"--to {end:%Y-%m-%d %H:%M:%S} is after the as-of {as_of:%Y-%m-%d %H:%M:%S}: "
+                f"--to {wall_text(end)} is after the as-of {wall_text(as_of)}: "
                 "entries and cohorts are counted up to the as-of only",
                 None,
                 ("pass a later --as-of to count them to --to",),

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from segl.compiler import ir
 from segl.compiler.reports import model
 from segl.compiler.reports.rule_text import condition_text, event_text, weights_text
+from segl.compiler.timeutil import wall_text
 from segl.runtime import json_text
 from segl.runtime.report_command import experiment_warnings
 
@@ -454,7 +455,7 @@ def _now_in_zone(zone: object) -> str:
     now = dt.datetime.now(dt.UTC)
     with contextlib.suppress(ValueError, KeyError):  # an odd zone: UTC, stated
         now = now.astimezone(ZoneInfo(str(zone or "UTC")))
-    return f"{now:%Y-%m-%d %H:%M:%S} ({now.tzname()})"
+    return f"{wall_text(now)} ({now.tzname()})"
 
 
 def _cell(value: Any, column: str) -> str:

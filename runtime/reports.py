@@ -31,7 +31,7 @@ from segl.compiler.reports.sql import FUNNEL_COUNTS, Persons, funnel_query, rete
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.targets import Target
-from segl.compiler.timeutil import window_bounds
+from segl.compiler.timeutil import wall_text, window_bounds
 from segl.compiler.types import Type
 from segl.compiler.values import arith, conform, interpolated, key_text, negate, not_nan
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
@@ -162,13 +162,13 @@ def no_persons(
     identity = project.identity
     assert identity is not None
     message = (
-        f"no run of {project.name} as of {as_of:%Y-%m-%d %H:%M:%S} or before has stored "
+        f"no run of {project.name} as of {wall_text(as_of)} or before has stored "
         f"the persons of identity '{identity.name}'"
     )
     if without is not None:
         message = (
-            f"the run of {project.name} as of {without:%Y-%m-%d %H:%M:%S} (the latest at or "
-            f"before {as_of:%Y-%m-%d %H:%M:%S}) stored no persons of identity "
+            f"the run of {project.name} as of {wall_text(without)} (the latest at or "
+            f"before {wall_text(as_of)}) stored no persons of identity "
             f"'{identity.name}': it ran before the identity was declared"
         )
     return Diagnostic(

@@ -27,7 +27,7 @@ from segl.compiler.sqlgen.query import (
 from segl.compiler.store import Store
 from segl.compiler.target_check import target_problems, width_problems
 from segl.compiler.targets import Target
-from segl.compiler.timeutil import now_in
+from segl.compiler.timeutil import now_in, wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 from segl.dsl.perf import collector_paused
@@ -436,7 +436,7 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
             continue
         stmt = loaded.source_def(source.name)
         span = stmt.span if stmt else None
-        when = f"{as_of:%Y-%m-%d %H:%M:%S}"
+        when = wall_text(as_of)
         if not source.is_history:
             warnings.append(
                 Diagnostic(
@@ -488,7 +488,7 @@ def future_as_of(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
     project = loaded.project
     if not in_the_future(project, as_of):
         return []
-    when = f"{as_of:%Y-%m-%d %H:%M:%S}"
+    when = wall_text(as_of)
     stopped = []
     if project.journeys is not None:
         stopped.append(
@@ -673,7 +673,7 @@ def duplicate_keys(
         if source.is_history:
             message = (
                 f"history '{source.name}' (table {source.table}) has overlapping versions "
-                f"valid at {as_of:%Y-%m-%d %H:%M:%S} for one {source.user_column}: {samples}"
+                f"valid at {wall_text(as_of)} for one {source.user_column}: {samples}"
             )
             hint = (
                 f"each version ends where the next begins: {source.valid_to} of one version "
@@ -711,7 +711,7 @@ def empty_universe(
         Diagnostic(
             "E0611",
             f"the universe (table {universe.table}) has no users, and the stored run as of "
-            f"{as_of:%Y-%m-%d %H:%M:%S} has {before:,}: replacing it would lose them",
+            f"{wall_text(as_of)} has {before:,}: replacing it would lose them",
             stmt.span if stmt else None,
             (
                 "check the table (an empty load, a wrong view?); to replace the stored run "

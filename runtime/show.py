@@ -17,6 +17,7 @@ from segl.compiler.reports.rule_text import weights_text
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.targets import Target
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
@@ -115,7 +116,7 @@ def changed_since_run(
     if stored is None or stored.definitions is None:
         return []  # a run log from before per-definition fingerprints: nothing to compare
     computed = stored.definitions
-    when = f"{moment:%Y-%m-%d %H:%M:%S}"
+    when = wall_text(moment)
     missing = [
         Diagnostic(
             "E0607",
@@ -170,7 +171,7 @@ def segment_report(
     title = f' "{segment.title}"' if segment.title else ""
     lines = [
         f"segment {name}{title}",
-        f"as of    {moment:%Y-%m-%d %H:%M:%S}",
+        f"as of    {wall_text(moment)}",
         f"size     {size:,} of {users:,} users ({share(size, users)})",
         f"sample   {', '.join(sampled) if sampled else '(none)'}",
     ]

@@ -44,7 +44,7 @@ from segl.compiler.sqlgen.nodes import USER, and_all
 from segl.compiler.sqlgen.query import QueryBuilder
 from segl.compiler.store import ColumnType, Kind, Store
 from segl.compiler.targets import Target
-from segl.compiler.timeutil import skipped
+from segl.compiler.timeutil import day_text, skipped
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic
 from segl.runtime.engines import Engine
@@ -830,7 +830,7 @@ def summary_rows(
     and steps in the order of `journeys` (their declarations), then the rest by name."""
     counts: Counter[tuple[str, str, str, str, str]] = Counter()
     for d in decisions:
-        day = f"{d['run_at']:%Y-%m-%d}"
+        day = day_text(d["run_at"])
         counts[(d["journey"], d["step"], d["channel"], day, d["status"])] += 1
     declared = {
         (journey.name, step.name): (place, index)

@@ -21,6 +21,7 @@ from segl.compiler.store import (
     storage_name,
 )
 from segl.compiler.targets import Target
+from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError
 from segl.runtime.engines import Engine, integer_type, unsigned_64_type
@@ -85,12 +86,12 @@ class StoredRuns:
         if as_of in stored:
             return
         project = self.store.project.name
-        shown = ", ".join(f"{s:%Y-%m-%d %H:%M:%S}" for s in stored[:5]) or "none"
+        shown = ", ".join(wall_text(s) for s in stored[:5]) or "none"
         raise DiagnosticError(
             [
                 Diagnostic(
                     "E0607",
-                    f"project '{project}' has no stored run as of {as_of:%Y-%m-%d %H:%M:%S}",
+                    f"project '{project}' has no stored run as of {wall_text(as_of)}",
                     None,
                     (f"stored as-ofs (latest first): {shown}",),
                 )

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from segl.compiler.timeutil import wall_text
+
 if TYPE_CHECKING:
     from segl.runtime.run import RunSummary
 
@@ -103,7 +105,7 @@ def summary_text(summary: RunSummary, order: Sequence[str] | None = None) -> str
     layerings in `order` (their names as written in the rule files, see
     LoadedProject.in_file_order), else as the summary lists them."""
     lines = [
-        f"{summary.project}: as of {summary.as_of:%Y-%m-%d %H:%M:%S}, "
+        f"{summary.project}: as of {wall_text(summary.as_of)}, "
         f"{plural(summary.users, 'user')}, {plural(summary.tags, 'tag')}, "
         f"{summary.seconds:.2f} s",
         "",

@@ -484,6 +484,20 @@ def test_a_month_back_from_a_month_end_is_the_shorter_month_s_last_day() -> None
     assert "compares with the run 1 month before" in warning.message
 
 
+def test_no_run_is_older_than_the_year_1() -> None:
+    """T - over before the year 1 was clamped to 0001-01-01 00:00: a run at that instant
+    took itself as its own reference run, and the next run's stale check overflowed."""
+    runs = [T(1, 1, 1)]
+    week = dt.timedelta(days=7)
+    assert reference_run(runs, T(1, 1, 1), week) is None
+    assert reference_run(runs, T(1, 1, 1), Months(1)) is None
+    assert reference_run(runs, T(1, 1, 8), week) == T(1, 1, 1)
+    change = Change(A, over=week)
+    alert = Alert("drop", None, Compare(CompareOp.LT, change, c(-0.2)))
+    row = decide("shop", alert, T(1, 1, 8), {change: Reading(-0.5, T(1, 1, 1))}, [])
+    assert row.state == FIRING and row.detail is None
+
+
 # ---------------------------------------------------------------- the worked timeline
 
 SLIDE_RULES = """\

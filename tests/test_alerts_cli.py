@@ -105,6 +105,30 @@ class _NoRuns:
         return None
 
 
+def test_runs_in_the_first_week_of_the_calendar_find_no_older_run(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A run at 0001-01-01 compared an alert `over 7 days` with itself (T - over was taken
+    as the calendar's first instant), and the run a week later failed with E0601."""
+    toml = '[project]\nname = "shop"\ntimezone = "UTC"\n'
+    root = write_project({"rules.segl": SLIDE_RULES + "\n" + ALERTS, "segl.toml": toml})
+    path = tmp_path / "shop.duckdb"
+    engine = DuckDBEngine(str(path))
+    slide_fill(engine)
+    engine.close()
+    url = f"duckdb:///{path}"
+    first = cli("run", root, "--db", url, "--as-of", "0001-01-01")
+    assert first.code == 0, first.output
+    assert (
+        "alert quadrant_slide: unknown: no stored run can be that old: as-of - over falls "
+        "before the year 1" in first.out
+    )
+    second = cli("run", root, "--db", url, "--as-of", "0001-01-08")
+    assert second.code == 0, second.output
+    assert "shop: as of 0001-01-08 00:00:00" in second.out  # four digits for the year
+    assert "reference run 0001-01-01 00:00:00" in second.out
+
+
 def test_every_longer_than_an_alerts_over_warns(
     cli: Cli, write_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

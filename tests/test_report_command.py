@@ -483,6 +483,28 @@ funnel f {
 """
 
 
+@pytest.mark.parametrize("out", ["missing/page.json", "."])
+def test_an_output_that_cannot_be_written_is_refused_before_anything_is_stored(
+    cli: Cli, setup: tuple[Path, str], tmp_path: Path, out: str
+) -> None:
+    """A report whose --out could not be written exited 1 having stored its results and an
+    experiment's sticky assignments (dated by its as-of) all the same."""
+    root, url = setup
+    (root / "rules.segl").write_text(RULES + EXTRA, "utf-8")
+    ran = cli("report", str(root), "--db", url, "--as-of", AS_OF, "--out", str(tmp_path / out))
+    _failed(ran, "E0605")
+    assert "cannot write" in ran.err
+    assert _stored(root, url) == []
+    loaded = load_paths([str(root)])
+    assert loaded.project is not None
+    engine: Engine = connect(url, create=False)
+    try:
+        store = Store(loaded.project, "segl_", engine.target.ascii_table_names)
+        assert engine.columns_of(store.experiment_assignments.name) is None
+    finally:
+        engine.close()
+
+
 def test_a_project_with_an_identity_reports_the_persons_of_a_run(
     cli: Cli, setup: tuple[Path, str], write_project: Callable[..., Path]
 ) -> None:

@@ -44,15 +44,15 @@ Over = dt.timedelta | Months
 SHORTEST_MONTH = dt.timedelta(days=28)
 
 
-def before(as_of: dt.datetime, over: Over) -> dt.datetime:
-    """T - D, the latest as-of a reference run may have (the first instant of the year 1
-    when T - D would be earlier: no run is that old)."""
+def before(as_of: dt.datetime, over: Over) -> dt.datetime | None:
+    """T - D, the latest as-of a reference run may have; None when T - D falls before the
+    year 1: no run is that old (not the year 1's first instant, which a run may have)."""
     try:
         if isinstance(over, Months):
             return shift_months(as_of, -over.count)
         return as_of - over
     except (TimeRangeError, OverflowError):
-        return dt.datetime.min
+        return None
 
 
 def shortest(over: Over) -> dt.timedelta:

@@ -1622,7 +1622,7 @@ def export() -> None:
 @db_option
 @as_of_option
 @format_option("csv", "jsonl", "parquet")
-@click.option("--with", "with_tags", default="", metavar="TAG,...", help="Tags to add.")
+@click.option("--with", "with_tags", default=None, metavar="TAG,...", help="Tags to add.")
 @click.option(
     "--out",
     "out_file",
@@ -1643,7 +1643,7 @@ def export_segment(
     db_url: str | None,
     as_of: str | None,
     fmt: str,
-    with_tags: str,
+    with_tags: str | None,
     out_file: str | None,
     bom: bool,
     lock_timeout: float,
@@ -1660,7 +1660,7 @@ def export_segment(
     if out_file is not None:
         not_the_database(out_file, db_url, loaded, "--out")
     moment = resolve_as_of(as_of, loaded) if as_of is not None else None
-    names = [n.strip() for n in with_tags.split(",") if n.strip()]
+    names = _with_names(with_tags)
     with open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine:
         store = store_of(loaded, engine)
         try:
@@ -1687,6 +1687,21 @@ def export_segment(
         return
     write_out(out_file, text)
     click.echo(f"wrote {len(rows):,} members to {out_file}", err=True)
+
+
+def _with_names(with_tags: str | None) -> list[str]:
+    """--with's tag names in order; an empty name (`--with ""`, `a,,b`) or a repeated one
+    is a usage error, where it silently exported fewer columns than asked for."""
+    if with_tags is None:
+        return []
+    names = [n.strip() for n in with_tags.split(",")]
+    if not all(names):
+        raise click.BadParameter(f"'{with_tags}' has an empty tag name", param_hint="--with")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        twice = ", ".join(repeated)
+        raise click.BadParameter(f"names {twice} more than once", param_hint="--with")
+    return names
 
 
 @cli.command()

@@ -531,6 +531,11 @@ def no_such_path(path: Path) -> Diagnostic:
     return Diagnostic("E0104", f"no such project folder or file: {path}", None, (hint,))
 
 
+def not_a_rule_file(path: Path) -> Diagnostic:
+    hint = "rule files end in .segl; give them, or a folder holding segl.toml"
+    return Diagnostic("E0104", f"{path} is not a rule file", None, (hint,))
+
+
 def empty_path() -> Diagnostic:
     """E0104 for an argument '' (an unset shell variable): not the current folder, which
     `segl fmt` would rewrite."""
@@ -565,6 +570,9 @@ def load_paths(paths: Sequence[str | Path]) -> LoadedProject:
             ]
         )
     if not folders:
+        others = [r for r in roots if r.suffix != ".segl"]
+        if others:  # `segl run make_data.py`: a mistyped argument, not rules (SPEC §2)
+            raise DiagnosticError([not_a_rule_file(r) for r in others])
         return load_files(roots)
     folder = folders[0]
     if (folder / CONFIG_FILE).is_file() or not rule_files(folder):

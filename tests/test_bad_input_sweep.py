@@ -665,6 +665,31 @@ def test_a_priority_naming_a_journey_in_another_case_suggests_it(
     assert "did you mean 'Never'?" in result.err
 
 
+def test_a_priority_naming_no_close_journey_lists_the_journeys(
+    cli: Cli, write_project: WriteProject
+) -> None:
+    """With no name close to it, the E0706 of an unknown journey had no hint at all."""
+    rules = "policy {\n    priority zzz\n}\n\n" + JOURNEY
+    result = cli("check", project(write_project, rules))
+    assert result.code == 1, result.output
+    assert "E0706 priority names 'zzz', which is not a journey" in result.err
+    assert "hint: the journeys are: welcome" in result.err
+
+
+@pytest.mark.parametrize("command", [["check"], ["run", "--as-of", "2026-11-01"]])
+def test_a_file_argument_that_is_not_a_rule_file_is_refused(
+    cli: Cli, tmp_path: Path, command: list[str]
+) -> None:
+    """`segl run make_data.py` parsed the Python file as rules (SPEC §2: rule files end in
+    .segl), and suggested 'report' for its `import`."""
+    script = tmp_path / "make_data.py"
+    script.write_text("import duckdb\n", "utf-8")
+    result = cli(command[0], script, *command[1:])
+    assert result.code == 1, result.output
+    assert f"E0104 {script} is not a rule file" in result.err
+    assert "rule files end in .segl" in result.err and "did you mean" not in result.err
+
+
 def test_a_window_of_the_whole_day_is_allowed(cli: Cli, write_project: WriteProject) -> None:
     """`between 00:00 and 24:00` is the whole day (E0206 itself says HH:MM runs to 24:00),
     not an empty window."""

@@ -511,6 +511,10 @@ def _floats(values: list[object]) -> list[object]:
         (["segment", "buyers", "--format", "parquet"], 2, "--format parquet needs --out FILE"),
         (["segment", "buyers", "--format", "xml"], 2, "Invalid value for '--format'"),
         (["segment", "buyers", "--format", "jsonl", "--bom"], 2, "--bom is for --format csv"),
+        # an empty or repeated name exported fewer columns than asked for, silently
+        (["segment", "buyers", "--with", ""], 2, "'' has an empty tag name"),
+        (["segment", "buyers", "--with", "home,,rich"], 2, "'home,,rich' has an empty tag"),
+        (["segment", "buyers", "--with", "home, home"], 2, "names home more than once"),
     ],
 )
 def test_export_bad_requests(

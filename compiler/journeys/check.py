@@ -211,7 +211,7 @@ class JourneyChecker:
                     "E0706",
                     f"priority names '{name}', which is not a journey",
                     span,
-                    *did_you_mean(name, known),
+                    *(did_you_mean(name, known) or (_journeys_hint(known),)),
                 )
             elif name in listed:
                 self.error(
@@ -629,3 +629,11 @@ class _Policy:
         self.caps = caps
         self.names = names
         self.priority = _Priority(priorities)
+
+
+def _journeys_hint(known: Sequence[str], shown: int = 8) -> str:
+    """The journeys a priority may name, when none is close to the name written."""
+    if not known:
+        return "the project has no journey yet: the priority orders journeys"
+    listed = ", ".join(known[:shown]) + (", ..." if len(known) > shown else "")
+    return f"the journeys are: {listed}"

@@ -427,7 +427,8 @@ lock_timeout_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="segl")
 def cli() -> None:
-    """segl: tags, segments and layerings for user operations, compiled to SQL."""
+    """segl: tags, segments, layerings, journeys, reports and alerts for user operations,
+    compiled to SQL."""
 
 
 @cli.command()
@@ -669,7 +670,8 @@ def run(
     allow_empty: bool,
     every: Cadence | None,
 ) -> None:
-    """Compute tags, segments and layers and store them for the as-of.
+    """Compute tags, segments and layers, decide the journeys and evaluate the alerts, and
+    store it all for the as-of in one transaction.
 
     The database must exist (segl never creates an empty one: `segl demo` builds a demo
     warehouse). With --every, run at every aligned instant of the cadence as it passes

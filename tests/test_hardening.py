@@ -18,9 +18,12 @@ from hypothesis import strategies as st
 from segl.compiler.checker import check_programs
 from segl.compiler.timeutil import (
     TimeRangeError,
+    day_text,
+    minute_text,
     parse_as_of,
     shift,
     shift_months,
+    wall_text,
     window_bounds,
 )
 from segl.dsl import ast
@@ -551,3 +554,23 @@ def test_a_host_dependent_zone_name_is_no_zone(name: str) -> None:
     assert zone_or_none(name) is None
     with pytest.raises(ValueError, match="unknown time zone"):
         zone(name)
+
+
+@pytest.mark.parametrize(
+    ("moment", "texts"),
+    [
+        (dt.datetime(1, 1, 8, 9, 5, 7), ("0001-01-08 09:05:07", "0001-01-08 09:05", "0001-01-08")),
+        (dt.datetime(987, 12, 31), ("0987-12-31 00:00:00", "0987-12-31 00:00", "0987-12-31")),
+        (
+            dt.datetime(2026, 11, 1, 23, 59, 59, 999),
+            ("2026-11-01 23:59:59", "2026-11-01 23:59", "2026-11-01"),
+        ),
+    ],
+)
+def test_times_are_shown_with_four_digit_years(
+    moment: dt.datetime, texts: tuple[str, str, str]
+) -> None:
+    """strftime's %Y writes the year 1 as `1` on Linux: messages and the JSON of `show
+    outbox` and `show migration` showed `1-01-08 00:00:00`."""
+    assert (wall_text(moment), minute_text(moment), day_text(moment)) == texts
+    assert day_text(moment.date()) == texts[2]

@@ -313,6 +313,13 @@ class Store:
                 Column("previous", Type.TIMESTAMP, "the journey's previous run (null: its first)"),
                 Column("entries", Kind.COUNT, "entries made by this run"),
                 Column("decisions", Kind.COUNT, "outbox rows written by this run"),
+                Column(
+                    "active_since",
+                    Type.TIMESTAMP,
+                    "the earliest entry time of the journey's entries still active after the "
+                    "run (its as-of when none): the next run reads the ledger from there "
+                    "(null: written before segl kept it)",
+                ),
             ),
             ("as_of",),
             "journeys: one row per journey and run that processed it; written after the "

@@ -148,6 +148,9 @@ class JourneyRun:
         self._holdouts: dict[str, tuple[model.Holdout, ...]] = {}  # journey -> its holdouts
         self.skipped = False
         self.last: dt.datetime | None = None  # the latest committed journey run
+        # journey -> its latest committed run's active_since: none of its entries active
+        # then began earlier, so the ledger is read from there (not the whole history)
+        self._active_since: dict[str, dt.datetime] = {}
         self.stats: dict[str, JourneyStats] = {}
         self.warnings: list[Diagnostic] = []
         self._rendered: list[str] = []
@@ -247,12 +250,20 @@ class JourneyRun:
         table = self.store.journey_runs
         if not self._exists(table):
             return {}
-        rows = self._select(table, ["journey", "as_of"], exp.true())
+        kept = {c.lower() for c in self.engine.columns_of(table.name) or {}}
+        columns = ["journey", "as_of", *(["active_since"] if "active_since" in kept else [])]
         found: dict[str, dt.datetime] = {}
-        for name, as_of in rows:
+        since: dict[str, object] = {}
+        for name, as_of, *bound in self._select(table, columns, exp.true()):
             journey, when = str(name), self.engine.decode(as_of, Type.TIMESTAMP)
             if journey not in found or when > found[journey]:
                 found[journey] = when
+                since[journey] = bound[0] if bound else None
+        self._active_since = {
+            journey: self.engine.decode(value, Type.TIMESTAMP)
+            for journey, value in since.items()
+            if value is not None  # a marker of a segl that did not keep it: read everything
+        }
         return found
 
     def _of_journey(self, journey: str) -> exp.Expression:
@@ -266,7 +277,8 @@ class JourneyRun:
         if self.last is None or not self._exists(table):
             return []
         target = self.compiled.target
-        query = facts.active_entries(target, table.name, journey.name, self.last)
+        since = self._active_since.get(journey.name)
+        query = facts.active_entries(target, table.name, journey.name, self.last, since)
         moves = self.moves
         active: dict[tuple[object, dt.datetime], list[Entry]] = defaultdict(list)
         for user, entry_at in self.engine.query(render(query, target, pretty=False)):
@@ -276,8 +288,8 @@ class JourneyRun:
             active[(entry.user, when)].append(entry)
         if active and self._exists(self.store.outbox):
             oldest = min(when for _, when in active)
-            since = exp.GTE(this=col("entry_at"), expression=target.timestamp(oldest))
-            where = and_all([self._of_journey(journey.name), since])
+            later = exp.GTE(this=col("entry_at"), expression=target.timestamp(oldest))
+            where = and_all([self._of_journey(journey.name), later])
             columns = ["user_id", "entry_at", "step"]
             # a step decided under any key of the person, for an entry at the same time
             for user, entry_at, step in self._select(self.store.outbox, columns, where):
@@ -292,7 +304,8 @@ class JourneyRun:
         if self.last is None or not self._exists(table):
             return None
         target = self.compiled.target
-        blocked = facts.blocked_users(target, table.name, journey, self.last, self.as_of)
+        since = self._active_since.get(journey.name)
+        blocked = facts.blocked_users(target, table.name, journey, self.last, self.as_of, since)
         return self._as_persons(blocked)
 
     def _first_events(
@@ -383,6 +396,7 @@ class JourneyRun:
         decisions: list[model.Decision] = []
         markers: list[list[object]] = []
         finishing: dict[str, Iterable[Entry]] = {}
+        active: dict[str, Sequence[Entry]] = {}  # by journey: its entries active in the run
         self.touched = {}
         self._plan_interval_reads(previous)
         for journey in self.journeys.journeys:
@@ -410,11 +424,12 @@ class JourneyRun:
                 if not entry.ended:
                     decisions += self._steps(journey, entry, values, candidates)
             finishing[journey.name] = self._finishing(journey, old, new)
+            active[journey.name] = self._kept_active(old, new)
             self.touched[journey.name] = [*new, *deciding, *(entry for entry, _ in exits)]
         decisions += self._apply_caps(candidates)
         for journey in self.journeys.journeys:
             for entry in finishing[journey.name]:
-                if not entry.ended and len(entry.decided) == len(journey.steps):
+                if _done(journey, entry):
                     done = [journey.name, ledger_key(entry), entry.entry_at, "done", self.as_of]
                     ledger.append(done)
         for decision in decisions:
@@ -422,10 +437,18 @@ class JourneyRun:
         made = Counter(d.journey for d in decisions)
         for journey in self.journeys.journeys:
             stats = self.stats[journey.name]
+            since = self._active_after(journey, active[journey.name])
             markers.append(
-                [journey.name, previous.get(journey.name), stats.entries, made[journey.name]]
+                [journey.name, previous.get(journey.name), stats.entries, made[journey.name], since]
             )
         return ledger, [self._outbox_row(d) for d in decisions], markers
+
+    def _active_after(self, journey: model.Journey, entries: Iterable[Entry]) -> dt.datetime:
+        """The marker's active_since: the earliest entry time of the entries still active
+        after the run, or its as-of when none is (an entry a later run makes begins at or
+        after its interval's start, this as-of, or at its own as-of)."""
+        still = (e.entry_at for e in entries if not e.ended and not _done(journey, e))
+        return min(still, default=self.as_of)
 
     def _merge(self, active: list[Entry]) -> tuple[list[Entry], list[Entry]]:
         """A person has at most one active entry (SPEC §3.2): when persons merged since
@@ -512,6 +535,11 @@ class JourneyRun:
         """The entries that may have no step left once the run has decided: every active
         one (an old entry's journey may have lost steps since it was decided)."""
         return chain(old, new)
+
+    def _kept_active(self, old: Sequence[Entry], new: Sequence[Entry]) -> Sequence[Entry]:
+        """The entries whose earliest still active after the run the marker keeps (every
+        active one: _active_after)."""
+        return [*old, *new]
 
     def _deciding(
         self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
@@ -1160,6 +1188,11 @@ def unknown_zone_warnings(unknown: dict[str, set[object]]) -> list[Diagnostic]:
             Severity.WARNING,
         )
     ]
+
+
+def _done(journey: model.Journey, entry: Entry) -> bool:
+    """Whether the run ends the entry with a `done` row: every step decided, no exit."""
+    return not entry.ended and len(entry.decided) == len(journey.steps)
 
 
 def _was_under(share: Share | None, before_shares: bool, journey: str, now: set[str]) -> bool:

@@ -685,6 +685,9 @@ class SimulatedRun(JourneyRun):
     def _busy(self, journey: model.Journey, active: Sequence[Entry]) -> Collection[object]:
         return self.simulation.active[journey.name]  # the users of `active`
 
+    def _kept_active(self, old: Sequence[Entry], new: Sequence[Entry]) -> Sequence[Entry]:
+        return ()  # a simulation keeps no markers: not worth a walk over every active entry
+
     def _by_user(
         self, journey: model.Journey, old: Sequence[Entry], new: Sequence[Entry]
     ) -> Mapping[object, Entry]:

@@ -395,3 +395,71 @@ def test_enter_on_first_finds_the_first_event_ever_whatever_the_time_type(
         ("first_buy", 2, dt.datetime.combine(dt.date(2026, 3, 5), at)),
         ("first_buy", 3, dt.datetime.combine(dt.date(2026, 3, 4), at)),
     ]
+
+
+def _runs_with_markers(
+    monkeypatch: pytest.MonkeyPatch, bounded: bool = True, old_markers_before: int | None = None
+) -> tuple[list[str], list[tuple[object, ...]], list[tuple[object, ...]], dict[str, object]]:
+    """The canonical journeys over RUNS: the queries sent, the outbox, the ledger and the
+    last run's active_since by journey. `bounded=False` reads every journey's whole ledger;
+    `old_markers_before=i` drops the markers' active_since before run i, as a segl that
+    did not keep it left them."""
+    import datetime as dt
+
+    from conftest import loaded_rules
+
+    from segl.compiler.journeys import facts
+    from segl.runtime import journeys
+    from segl.runtime.engines import DuckDBEngine
+    from segl.runtime.run import run_loaded, store_of
+
+    if not bounded:
+        active, blocked = facts.active_entries, facts.blocked_users
+        monkeypatch.setattr(journeys.facts, "active_entries", lambda *a: active(*a[:4], None))
+        monkeypatch.setattr(journeys.facts, "blocked_users", lambda *a: blocked(*a[:5]))
+    engine = DuckDBEngine()
+    for statement in TABLES:
+        engine.query(statement)
+    sent: list[str] = []
+    query = engine.query
+    monkeypatch.setattr(engine, "query", lambda sql: sent.append(sql) or query(sql))
+    loaded = loaded_rules(RULES, "shop", "Asia/Shanghai")
+    store = store_of(loaded, engine)
+    markers = store.journey_runs.name
+    for index, as_of in enumerate(RUNS):
+        if index == old_markers_before:
+            query(f'ALTER TABLE "{markers}" DROP COLUMN active_since')
+        run_loaded(loaded, engine, dt.datetime.fromisoformat(as_of))
+    outbox = query(f'SELECT * FROM "{store.outbox.name}" ORDER BY ALL')
+    ledger = query(f'SELECT * FROM "{store.journey_entries.name}" ORDER BY ALL')
+    last = query(f"""SELECT journey, active_since FROM "{markers}" WHERE as_of = '{RUNS[-1]}'""")
+    return sent, outbox, ledger, dict(last)
+
+
+def test_a_run_reads_the_ledger_from_its_earliest_active_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run read each journey's active entries by grouping its whole ledger, which grows
+    with every run (3.5 s a journey for 2 x 10^7 rows, BENCHMARKS.md). Each marker keeps
+    the earliest entry time still active after its run (its as-of when none is), and the
+    next run reads the ledger from there: the same decisions, a read that does not grow
+    with the journey's history."""
+    import datetime as dt
+
+    sent, outbox, ledger, since = _runs_with_markers(monkeypatch)
+    # after 11-07 12:00: user 1's onboarding (entered 11-02 10:00) waits for its lottery,
+    # user 3's winback (entered at the first run) for the weekend; every thanks is done
+    assert since == {
+        "onboarding": dt.datetime(2026, 11, 2, 10),
+        "thanks": dt.datetime(2026, 11, 7, 12),
+        "winback": dt.datetime(2026, 11, 2, 10),
+    }
+    reads = [sql for sql in sent if "HAVING" in sql and "'thanks'" in sql]
+    assert "\"entry_at\" >= CAST('2026-11-06 12:00:00' AS TIMESTAMP)" in reads[-1]
+    monkeypatch.undo()
+    _, everything, whole_ledger, _ = _runs_with_markers(monkeypatch, bounded=False)
+    assert (outbox, ledger) == (everything, whole_ledger) and len(outbox) >= 3
+    monkeypatch.undo()
+    # markers of an older segl: their run reads the whole ledger, and the column comes back
+    _, older, older_ledger, kept = _runs_with_markers(monkeypatch, old_markers_before=2)
+    assert (older, older_ledger, kept) == (outbox, ledger, since)

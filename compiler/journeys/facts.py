@@ -254,13 +254,21 @@ def _ended(target: Target) -> exp.Expression:
     return exp.Sum(this=exp.Case(ifs=[ends], default=exp.Literal.number(0)))
 
 
-def active_entries(target: Target, entries: str, journey: str, last: dt.datetime) -> exp.Select:
-    """(user, entry time) of the journey's entries that have not ended."""
+def active_entries(
+    target: Target, entries: str, journey: str, last: dt.datetime, since: dt.datetime | None
+) -> exp.Select:
+    """(user, entry time) of the journey's entries that have not ended; with `since` (the
+    journey's last marker's active_since), of those that began then or later only: the
+    ledger's older rows are of ended entries, and its read stays as long as the active
+    entries, not the journey's history (an entry's rows share its entry time)."""
     keys = [col("user_id"), col("entry_at")]
+    where = ledger_of(target, journey, last)
+    if since is not None:
+        where = and_all([where, exp.GTE(this=col("entry_at"), expression=target.timestamp(since))])
     return (
         exp.Select(expressions=[k.copy() for k in keys])
         .from_(table_ref(entries), copy=False)
-        .where(ledger_of(target, journey, last), copy=False)
+        .where(where, copy=False)
         .group_by(*keys, copy=False)
         .having(exp.EQ(this=_ended(target), expression=exp.Literal.number(0)), copy=False)
     )
@@ -272,16 +280,22 @@ def blocked_users(
     journey: model.Journey,
     last: dt.datetime,
     as_of: dt.datetime,
+    since: dt.datetime | None = None,
 ) -> exp.Select:
     """Users who may not enter the journey at `as_of` (SPEC §3.2): without `reenter`,
     everyone who ever entered; with `reenter after D`, those with an entry that has not
-    ended or that began after `as_of - D`."""
+    ended (none began before `since`, active_entries) or that began after `as_of - D`."""
     query = exp.Select(expressions=[col("user_id")]).from_(table_ref(entries), copy=False)
     query = query.where(ledger_of(target, journey.name, last), copy=False)
     if journey.reenter is None:
         return query.distinct(copy=False)
+    if since is not None:
+        oldest = min(since, _minus(as_of, journey.reenter))
+        bound = exp.GTE(this=col("entry_at"), expression=target.timestamp(oldest))
+        query = query.where(bound, copy=False)
     recent = exp.GT(
-        this=exp.Max(this=col("entry_at")), expression=target.timestamp(as_of - journey.reenter)
+        this=exp.Max(this=col("entry_at")),
+        expression=target.timestamp(_minus(as_of, journey.reenter)),
     )
     open_entry = exp.EQ(this=_ended(target), expression=exp.Literal.number(0))
     grouped = query.group_by(col("user_id"), col("entry_at"), copy=False)
@@ -338,3 +352,12 @@ def as_persons(keys: exp.Select, moves: str) -> exp.Select:
     )
     on = exp.EQ(this=col("user_id", "w"), expression=col("user_id", "b"))
     return add_join(query, table_ref(moves, "w"), "LEFT", on)
+
+
+def _minus(moment: dt.datetime, span: dt.timedelta) -> dt.datetime:
+    """moment - span, the calendar's first instant when that is before the year 1 (no entry
+    is older)."""
+    try:
+        return moment - span
+    except OverflowError:
+        return dt.datetime.min

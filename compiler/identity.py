@@ -33,7 +33,7 @@ from segl.compiler.sqlgen.nodes import (
     table_ref,
     union_all,
 )
-from segl.compiler.sqlgen.query import id_text, profile_visibility
+from segl.compiler.sqlgen.query import event_time, id_text, profile_visibility
 from segl.compiler.store import IDENTITY_WORK, Store
 from segl.compiler.targets import Target
 from segl.compiler.types import Type
@@ -530,8 +530,8 @@ class IdentitySql:
         if left_in is None or right_in is None:
             return None
         time: exp.Expression = exp.null()
-        if source.time_column is not None:
-            time = exp.Min(this=col(source.time_column, "s"))
+        if source.time_column is not None:  # read as every query reads it (text on ClickHouse)
+            time = exp.Min(this=event_time(target, source, "s"))
         visible = self.visible(source, "s")
         where = and_all([left_in, right_in, *([visible] if visible is not None else [])])
         return (

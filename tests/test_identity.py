@@ -45,7 +45,7 @@ from test_differential import differences
 
 from segl.compiler import ir
 from segl.compiler.checker import ProjectConfig, check_programs
-from segl.compiler.identity import SCRIPT_PAIRS
+from segl.compiler.identity import SCRIPT_PAIRS, IdentitySql
 from segl.compiler.script import CompiledRun, compile_run
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
@@ -1116,3 +1116,13 @@ def test_the_person_key(engine: Engine) -> None:
         users = {"z", "上海", "zz", "B", "10", "ä", "Ω", "member:device:d1", "member:member:x"}
         assert outcome.result.users == users, label
         assert disagreements(outcome, project, tables) == [], label
+    # `segl show person`'s first time a link was seen is a time on every engine (its MIN
+    # of ClickHouse's naive-time text was text: an internal error)
+    assert project.identity is not None
+    sql = IdentitySql(
+        Store(project, "segl_", engine.target.ascii_table_names), engine.target, AS_OF
+    )
+    ids = list(KEYED[0][0])
+    queries = [sql.why_linked(link, ids) for link in project.identity.links]
+    rows = [row for q in queries if q is not None for row in engine.query(render(q, engine.target))]
+    assert rows and {engine.decode(seen, Type.TIMESTAMP) for _, _, seen, _ in rows} == {SEEN}

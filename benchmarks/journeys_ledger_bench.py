@@ -85,20 +85,25 @@ def pad_ledger(engine: DuckDBEngine, variant: Variant, rows: int, before: dt.dat
     ledger = store(engine, variant).journey_entries.name
     entries = rows // 2
     step = YEAR.total_seconds() / max(entries, 1)
+    counted = engine.connection.execute("SELECT count(*) FROM users").fetchone()
+    users = counted[0] if counted else 0
+    # each entry's user by a hash join on its number (a join on `i % count(*)` of a
+    # subquery made DuckDB compare every pair)
     engine.connection.execute(
         f"""INSERT INTO "{ledger}"
-            WITH users AS (SELECT user_id, row_number() OVER (ORDER BY user_id) - 1 AS n
-                           FROM users),
+            WITH numbered AS (SELECT user_id, row_number() OVER (ORDER BY user_id) - 1 AS n
+                              FROM users),
                  entries AS (
-                   SELECT i, CAST(? AS TIMESTAMP) - INTERVAL 365 DAY
+                   SELECT i % ? AS n, CAST(? AS TIMESTAMP) - INTERVAL 365 DAY
                              + to_microseconds(CAST(i * ? * 1e6 AS BIGINT)) AS entry_at
                    FROM range(?) AS t(i))
             SELECT e.entry_at + INTERVAL 1 DAY, 'thanks', u.user_id, e.entry_at, c.change,
-                   CASE WHEN c.change = 'enter' THEN e.entry_at ELSE e.entry_at + INTERVAL 1 DAY END
+                   CASE WHEN c.change = 'enter' THEN e.entry_at
+                        ELSE e.entry_at + INTERVAL 1 DAY END
             FROM entries AS e
-            JOIN users AS u ON u.n = e.i % (SELECT count(*) FROM users)
+            JOIN numbered AS u ON u.n = e.n
             CROSS JOIN (VALUES ('enter'), ('done')) AS c(change)""",
-        [before - DAY, step, entries],
+        [users, before - DAY, step, entries],
     )
     engine.connection.execute("CHECKPOINT")
 

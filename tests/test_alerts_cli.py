@@ -25,9 +25,8 @@ alert loyal_shrinking = change(size(loyal), over 7 days) < -20%
 """
 
 
-def test_alerts_from_rule_files(
-    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
-) -> None:
+def _shop(write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, str]:
+    """The slide project with ALERTS over a filled warehouse: (project, database URL)."""
     toml = '[project]\nname = "shop"\ntimezone = "UTC"\n'
     root = write_project({"rules.segl": SLIDE_RULES + "\n" + ALERTS, "segl.toml": toml})
     path = tmp_path / "shop.duckdb"
@@ -35,6 +34,13 @@ def test_alerts_from_rule_files(
     slide_fill(engine)
     engine.close()
     url = f"duckdb:///{path}"
+    return root, url
+
+
+def test_alerts_from_rule_files(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    root, url = _shop(write_project, tmp_path)
 
     before = cli("alerts", root, "--db", url, "--fail-on-firing")
     assert before.code == 0, before.output
@@ -110,13 +116,7 @@ def test_runs_in_the_first_week_of_the_calendar_find_no_older_run(
 ) -> None:
     """A run at 0001-01-01 compared an alert `over 7 days` with itself (T - over was taken
     as the calendar's first instant), and the run a week later failed with E0601."""
-    toml = '[project]\nname = "shop"\ntimezone = "UTC"\n'
-    root = write_project({"rules.segl": SLIDE_RULES + "\n" + ALERTS, "segl.toml": toml})
-    path = tmp_path / "shop.duckdb"
-    engine = DuckDBEngine(str(path))
-    slide_fill(engine)
-    engine.close()
-    url = f"duckdb:///{path}"
+    root, url = _shop(write_project, tmp_path)
     first = cli("run", root, "--db", url, "--as-of", "0001-01-01")
     assert first.code == 0, first.output
     assert (

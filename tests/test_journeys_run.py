@@ -8,6 +8,7 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -284,6 +285,22 @@ def test_a_decision_counts_for_a_holdout_only_where_it_was_in_force() -> None:
     assert _statuses(moved, drop_coverage=True) == ["j 2 sent", "j 3 sent", "k 3 sent", "j 3 sent"]
 
 
+def _canonical_warehouse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Any, Callable[[str], list[tuple[Any, ...]]], list[str]]:
+    """An in-memory DuckDB with TABLES: the engine, its own query (not recorded) and the
+    list of the queries sent through the engine from now on."""
+    from segl.runtime.engines import DuckDBEngine
+
+    engine = DuckDBEngine()
+    for statement in TABLES:
+        engine.query(statement)
+    sent: list[str] = []
+    query = engine.query
+    monkeypatch.setattr(engine, "query", lambda sql: sent.append(sql) or query(sql))
+    return engine, query, sent
+
+
 def _canonical_outbox(
     monkeypatch: pytest.MonkeyPatch, copies: bool
 ) -> tuple[list[str], list[tuple[object, ...]], list[str]]:
@@ -295,17 +312,11 @@ def _canonical_outbox(
     from conftest import loaded_rules
 
     from segl.runtime import journeys
-    from segl.runtime.engines import DuckDBEngine
     from segl.runtime.run import run_loaded, store_of
 
     if not copies:
         monkeypatch.setattr(journeys.JourneyRun, "_interval_copy", lambda self, source: None)
-    engine = DuckDBEngine()
-    for statement in TABLES:
-        engine.query(statement)
-    sent: list[str] = []
-    query = engine.query
-    monkeypatch.setattr(engine, "query", lambda sql: sent.append(sql) or query(sql))
+    engine, _, sent = _canonical_warehouse(monkeypatch)
     loaded = loaded_rules(RULES, "shop", "Asia/Shanghai")
     store = store_of(loaded, engine)
     for as_of in RUNS:
@@ -410,19 +421,13 @@ def _runs_with_markers(
 
     from segl.compiler.journeys import facts
     from segl.runtime import journeys
-    from segl.runtime.engines import DuckDBEngine
     from segl.runtime.run import run_loaded, store_of
 
     if not bounded:
         active, blocked = facts.active_entries, facts.blocked_users
         monkeypatch.setattr(journeys.facts, "active_entries", lambda *a: active(*a[:4], None))
         monkeypatch.setattr(journeys.facts, "blocked_users", lambda *a: blocked(*a[:5]))
-    engine = DuckDBEngine()
-    for statement in TABLES:
-        engine.query(statement)
-    sent: list[str] = []
-    query = engine.query
-    monkeypatch.setattr(engine, "query", lambda sql: sent.append(sql) or query(sql))
+    engine, query, sent = _canonical_warehouse(monkeypatch)
     loaded = loaded_rules(RULES, "shop", "Asia/Shanghai")
     store = store_of(loaded, engine)
     markers = store.journey_runs.name

@@ -561,6 +561,21 @@ def event_rows(con: duckdb.DuckDBPyConnection, before: dt.datetime | None = None
 # ---------------------------------------------------------------- part steady
 
 
+@contextlib.contextmanager
+def scratch_copy(scale: Scale, prefix: str) -> Iterator[tuple[DuckDBEngine, dict[str, Variant]]]:
+    """A copy of the scale's warehouse in a temporary folder, opened, with the two projects
+    written beside it (write_variants); closed and removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        work = Path(folder) / "warehouse.duckdb"
+        shutil.copyfile(scale.database, work)
+        variants = write_variants(Path(folder))
+        engine = DuckDBEngine(str(work))
+        try:
+            yield engine, variants
+        finally:
+            engine.close()
+
+
 def steady(args: argparse.Namespace) -> dict[str, Any]:
     scale = build_scale(args.data, users_for(args.events))
     print(f"steady: {scale.label}", flush=True)
@@ -568,63 +583,56 @@ def steady(args: argparse.Namespace) -> dict[str, Any]:
     schedule = [as_of - k * DAY for k in range(args.days, 0, -1)]
     first = schedule[0]
     found_modes = modes(args)
-    with tempfile.TemporaryDirectory(prefix="segl-journeys-") as folder:
-        work = Path(folder) / "warehouse.duckdb"
-        shutil.copyfile(scale.database, work)
-        variants = write_variants(Path(folder))
-        engine = DuckDBEngine(str(work))
-        try:
-            interval = new_rows(engine.connection, as_of - DAY, as_of)
-            # the first run of the schedule (which creates the tables), --first-runs times
-            first_runs: dict[str, list[dict[str, Any]]] = {m.name: [] for m in found_modes}
-            for repetition in range(args.first_runs):
-                for mode in ordered(found_modes, repetition):
-                    first_runs[mode.name].append(measure_mode(engine, variants, mode, first))
-                print(f"  first run {first:%Y-%m-%d %H:%M}: {_listed(first_runs)}", flush=True)
-            first_written = written_at(engine, variants["journeys"], first)
-            schedule_runs: list[dict[str, Any]] = []
-            for when in schedule[1:]:
-                done = {
-                    name: measure(engine, variants[name], when, args.schedule_staging)
-                    for name in VARIANTS
-                }
-                schedule_runs.append({"as_of": str(when), **done})
-                print(
-                    f"  schedule {when:%Y-%m-%d %H:%M}: plain {done['plain']['wall']:.2f} s,"
-                    f" journeys {done['journeys']['wall']:.2f} s"
-                    f" (prepare {done['journeys']['prepare']:.2f} s,"
-                    f" {args.schedule_staging} staging); load {os.getloadavg()[0]:.2f}",
-                    flush=True,
-                )
-            state = journey_state(engine, variants["journeys"], as_of)
-            print(f"  state before {as_of:%Y-%m-%d %H:%M}: {json.dumps(state)}", flush=True)
-            # the check runs at T: the same results with and without journeys
-            for name in VARIANTS:
-                wall = measure_mode(engine, variants, Mode(name, name), as_of)["wall"]
-                print(f"  {name} (check run at T): {wall:.2f} s", flush=True)
-            counts, ties = check_same_results(engine, variants, as_of)
-            expected = written_at(engine, variants["journeys"], as_of)
-            print(f"  agreement: {counts}, {len(ties)} floating-point ties", flush=True)
-            print(f"  written at T: {json.dumps(expected)}", flush=True)
-            rounds: dict[str, list[dict[str, Any]]] = {m.name: [] for m in found_modes}
-            for round_number in range(args.runs):
-                for mode in ordered(found_modes, round_number):
-                    rounds[mode.name].append(measure_mode(engine, variants, mode, as_of))
-                    if mode.variant == "journeys":
-                        written = written_at(engine, variants["journeys"], as_of)
-                        if written != expected:
-                            raise Mismatch(f"{mode.name} wrote {written} at T, not {expected}")
-                print(f"  round {round_number + 1}/{args.runs}: {_listed(rounds)}", flush=True)
-            profiled = {
-                how: profile_run(engine, variants["journeys"], as_of, how)
-                for how in (
-                    {m.staging for m in found_modes if m.variant == "journeys"}
-                    if args.profile
-                    else set()
-                )
+    with scratch_copy(scale, "segl-journeys-") as (engine, variants):
+        interval = new_rows(engine.connection, as_of - DAY, as_of)
+        # the first run of the schedule (which creates the tables), --first-runs times
+        first_runs: dict[str, list[dict[str, Any]]] = {m.name: [] for m in found_modes}
+        for repetition in range(args.first_runs):
+            for mode in ordered(found_modes, repetition):
+                first_runs[mode.name].append(measure_mode(engine, variants, mode, first))
+            print(f"  first run {first:%Y-%m-%d %H:%M}: {_listed(first_runs)}", flush=True)
+        first_written = written_at(engine, variants["journeys"], first)
+        schedule_runs: list[dict[str, Any]] = []
+        for when in schedule[1:]:
+            done = {
+                name: measure(engine, variants[name], when, args.schedule_staging)
+                for name in VARIANTS
             }
-        finally:
-            engine.close()
+            schedule_runs.append({"as_of": str(when), **done})
+            print(
+                f"  schedule {when:%Y-%m-%d %H:%M}: plain {done['plain']['wall']:.2f} s,"
+                f" journeys {done['journeys']['wall']:.2f} s"
+                f" (prepare {done['journeys']['prepare']:.2f} s,"
+                f" {args.schedule_staging} staging); load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+        state = journey_state(engine, variants["journeys"], as_of)
+        print(f"  state before {as_of:%Y-%m-%d %H:%M}: {json.dumps(state)}", flush=True)
+        # the check runs at T: the same results with and without journeys
+        for name in VARIANTS:
+            wall = measure_mode(engine, variants, Mode(name, name), as_of)["wall"]
+            print(f"  {name} (check run at T): {wall:.2f} s", flush=True)
+        counts, ties = check_same_results(engine, variants, as_of)
+        expected = written_at(engine, variants["journeys"], as_of)
+        print(f"  agreement: {counts}, {len(ties)} floating-point ties", flush=True)
+        print(f"  written at T: {json.dumps(expected)}", flush=True)
+        rounds: dict[str, list[dict[str, Any]]] = {m.name: [] for m in found_modes}
+        for round_number in range(args.runs):
+            for mode in ordered(found_modes, round_number):
+                rounds[mode.name].append(measure_mode(engine, variants, mode, as_of))
+                if mode.variant == "journeys":
+                    written = written_at(engine, variants["journeys"], as_of)
+                    if written != expected:
+                        raise Mismatch(f"{mode.name} wrote {written} at T, not {expected}")
+            print(f"  round {round_number + 1}/{args.runs}: {_listed(rounds)}", flush=True)
+        profiled = {
+            how: profile_run(engine, variants["journeys"], as_of, how)
+            for how in (
+                {m.staging for m in found_modes if m.variant == "journeys"}
+                if args.profile
+                else set()
+            )
+        }
     result: dict[str, Any] = {
         "users": scale.users,
         "event_rows": scale.event_rows,

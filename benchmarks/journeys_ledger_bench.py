@@ -27,9 +27,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import shutil
 import statistics
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,8 +40,8 @@ from benchmarks.journeys_bench import (
     environment,
     measure,
     reset_at,
+    scratch_copy,
     store,
-    write_variants,
     written_at,
 )
 from segl.compiler.journeys import facts
@@ -119,28 +117,22 @@ def timed_run(engine: DuckDBEngine, variant: Variant, way: str) -> dict[str, Any
 def one_ledger(args: argparse.Namespace, padding: int) -> dict[str, Any]:
     scale = build_scale(args.data, users_for(args.events))
     schedule = [T - k * DAY for k in range(args.days, 0, -1)]
-    with tempfile.TemporaryDirectory(prefix="segl-ledger-") as folder:
-        work = Path(folder) / "warehouse.duckdb"
-        shutil.copyfile(scale.database, work)
-        variant = write_variants(Path(folder))["journeys"]
-        engine = DuckDBEngine(str(work))
-        try:
-            for when in schedule:
-                measure(engine, variant, when)
-            pad_ledger(engine, variant, padding, schedule[0])
-            ledger = store(engine, variant).journey_entries.name
-            counted = engine.connection.execute(f'SELECT count(*) FROM "{ledger}"').fetchone()
-            size = counted[0] if counted else 0
-            runs: dict[str, list[dict[str, Any]]] = {way: [] for way in WAYS}
-            for round_number in range(args.runs):
-                order = WAYS if round_number % 2 == 0 else WAYS[::-1]
-                for way in order:
-                    runs[way].append(timed_run(engine, variant, way))
-            written = {json.dumps(r["written"], sort_keys=True) for w in WAYS for r in runs[w]}
-            if len(written) != 1:
-                raise SystemExit(f"the runs at T wrote different rows: {sorted(written)}")
-        finally:
-            engine.close()
+    with scratch_copy(scale, "segl-ledger-") as (engine, variants):
+        variant = variants["journeys"]
+        for when in schedule:
+            measure(engine, variant, when)
+        pad_ledger(engine, variant, padding, schedule[0])
+        ledger = store(engine, variant).journey_entries.name
+        counted = engine.connection.execute(f'SELECT count(*) FROM "{ledger}"').fetchone()
+        size = counted[0] if counted else 0
+        runs: dict[str, list[dict[str, Any]]] = {way: [] for way in WAYS}
+        for round_number in range(args.runs):
+            order = WAYS if round_number % 2 == 0 else WAYS[::-1]
+            for way in order:
+                runs[way].append(timed_run(engine, variant, way))
+        written = {json.dumps(r["written"], sort_keys=True) for w in WAYS for r in runs[w]}
+        if len(written) != 1:
+            raise SystemExit(f"the runs at T wrote different rows: {sorted(written)}")
     result = {
         "padding": padding,
         "ledger_rows": int(size),

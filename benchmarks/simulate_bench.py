@@ -30,9 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -40,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.datagen import DEFAULT_DATA, build_scale, users_for
-from benchmarks.journeys_bench import Variant, environment, store, write_variants
+from benchmarks.journeys_bench import Variant, environment, scratch_copy, store
 from segl.runtime import simulate as sim
 from segl.runtime.engines import DuckDBEngine
 from segl.runtime.outbox import read_outbox
@@ -107,17 +105,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     print(f"simulate: {scale.label}, {len(moments)} instants from {start} every {args.every}")
     result: dict[str, Any] = {"environment": environment(), "scale": scale.label}
     result |= {"instants": len(moments), "from": str(start), "to": str(args.as_of)}
-    with tempfile.TemporaryDirectory(prefix="segl-simulate-") as folder:
-        work = Path(folder) / "warehouse.duckdb"
-        shutil.copyfile(scale.database, work)
-        variant = write_variants(Path(folder))["journeys"]
-        engine = DuckDBEngine(str(work))
-        try:
-            result["rounds"] = [
-                one_round(engine, variant, moments, sample, r) for r in range(args.rounds)
-            ]
-        finally:
-            engine.close()
+    with scratch_copy(scale, "segl-simulate-") as (engine, variants):
+        variant = variants["journeys"]
+        result["rounds"] = [
+            one_round(engine, variant, moments, sample, r) for r in range(args.rounds)
+        ]
     result["summary"] = summary(result)
     return result
 

@@ -214,6 +214,14 @@ def _past_bound(as_of: dt.datetime, count: int, unit: str) -> dt.datetime | None
         return None
 
 
+def earlier(moment: dt.datetime, span: dt.timedelta) -> dt.datetime | None:
+    """moment - span; None when that is before the year 1 (nothing is that old)."""
+    try:
+        return moment - span
+    except OverflowError:
+        return None
+
+
 def window_bounds(
     kind: str,
     unit: str,

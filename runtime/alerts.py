@@ -54,7 +54,7 @@ from segl.compiler.script import CompiledRun, Statement
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.targets import Target
-from segl.compiler.timeutil import wall_text
+from segl.compiler.timeutil import earlier, wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, Severity
 from segl.runtime.engines import Engine, EngineError
@@ -156,11 +156,8 @@ def stale_references(
         reference, latest = reading.reference_as_of, before(as_of, leaf.over)
         if reference is None or latest is None:
             continue
-        try:
-            oldest_fair = latest - (as_of - latest) * STALE_FACTOR
-        except OverflowError:  # before the year 1: no reference run is older
-            continue
-        if reference < oldest_fair:
+        oldest_fair = earlier(latest, (as_of - latest) * STALE_FACTOR)  # None: none is older
+        if oldest_fair is not None and reference < oldest_fair:
             found.append((latest, reference))
     return found
 

@@ -248,9 +248,10 @@ class JourneyRun:
 
     def _previous_runs(self) -> dict[str, dt.datetime]:
         table = self.store.journey_runs
-        if not self._exists(table):
+        stored = self.engine.columns_of(table.name)  # None: no journey ran yet
+        if stored is None:
             return {}
-        kept = {c.lower() for c in self.engine.columns_of(table.name) or {}}
+        kept = {c.lower() for c in stored}
         columns = ["journey", "as_of", *(["active_since"] if "active_since" in kept else [])]
         found: dict[str, dt.datetime] = {}
         since: dict[str, object] = {}

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from segl.compiler.ops import ArithOp, CompareOp, LogicOp
-from segl.compiler.timeutil import TimeRangeError, shift_months
+from segl.compiler.timeutil import TimeRangeError, earlier, shift_months
 from segl.dsl.diagnostics import NO_SPAN, Span
 
 NEW = "(new)"  # users in the universe at T who were not at the reference run
@@ -47,11 +47,11 @@ SHORTEST_MONTH = dt.timedelta(days=28)
 def before(as_of: dt.datetime, over: Over) -> dt.datetime | None:
     """T - D, the latest as-of a reference run may have; None when T - D falls before the
     year 1: no run is that old (not the year 1's first instant, which a run may have)."""
+    if not isinstance(over, Months):
+        return earlier(as_of, over)
     try:
-        if isinstance(over, Months):
-            return shift_months(as_of, -over.count)
-        return as_of - over
-    except (TimeRangeError, OverflowError):
+        return shift_months(as_of, -over.count)
+    except TimeRangeError:
         return None
 
 

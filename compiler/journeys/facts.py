@@ -28,6 +28,7 @@ from segl.compiler.sqlgen.nodes import (
 from segl.compiler.sqlgen.query import id_text
 from segl.compiler.targets import Target, TargetError
 from segl.compiler.targets.base import quoted_table
+from segl.compiler.timeutil import earlier
 from segl.compiler.types import Type
 
 EVENTS, MAP, RESULT = "e", "m", "r"
@@ -289,14 +290,13 @@ def blocked_users(
     query = query.where(ledger_of(target, journey.name, last), copy=False)
     if journey.reenter is None:
         return query.distinct(copy=False)
+    # T - D before the year 1: every entry began after it
+    recent_from = earlier(as_of, journey.reenter) or dt.datetime.min
     if since is not None:
-        oldest = min(since, _minus(as_of, journey.reenter))
+        oldest = min(since, recent_from)
         bound = exp.GTE(this=col("entry_at"), expression=target.timestamp(oldest))
         query = query.where(bound, copy=False)
-    recent = exp.GT(
-        this=exp.Max(this=col("entry_at")),
-        expression=target.timestamp(_minus(as_of, journey.reenter)),
-    )
+    recent = exp.GT(this=exp.Max(this=col("entry_at")), expression=target.timestamp(recent_from))
     open_entry = exp.EQ(this=_ended(target), expression=exp.Literal.number(0))
     grouped = query.group_by(col("user_id"), col("entry_at"), copy=False)
     return grouped.having(exp.Or(this=open_entry, expression=recent), copy=False)
@@ -352,12 +352,3 @@ def as_persons(keys: exp.Select, moves: str) -> exp.Select:
     )
     on = exp.EQ(this=col("user_id", "w"), expression=col("user_id", "b"))
     return add_join(query, table_ref(moves, "w"), "LEFT", on)
-
-
-def _minus(moment: dt.datetime, span: dt.timedelta) -> dt.datetime:
-    """moment - span, the calendar's first instant when that is before the year 1 (no entry
-    is older)."""
-    try:
-        return moment - span
-    except OverflowError:
-        return dt.datetime.min

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import click
 from click.decorators import FC
@@ -82,14 +82,13 @@ def emit(diagnostics: list[Diagnostic], texts: dict[str, str], fmt: str = "text"
     """Print diagnostics. A reader gone away (`2>&1 | head -5`) is no reason to stop: the
     command goes on, and a failure still ends it with its own exit status (not 0)."""
     ordered = errors_first(diagnostics)
-    with suppress(BrokenPipeError):
-        if fmt == "json":
-            click.echo(render_json(ordered))
-        elif fmt == "github":
-            if ordered:
-                click.echo(render_github(ordered))
-        elif ordered:
-            click.echo(render_text(ordered, texts), err=True)
+    if fmt == "json":
+        say(render_json(ordered))
+    elif fmt == "github":
+        if ordered:
+            say(render_github(ordered))
+    elif ordered:
+        say(render_text(ordered, texts), err=True)
 
 
 def fail(
@@ -424,7 +423,9 @@ lock_timeout_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# color: click.echo strips what looks like a colour code from output that is not a
+# terminal; segl writes none of its own, and a value's ESC must reach a CSV unchanged
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "color": True})
 @click.version_option(package_name="segl")
 def cli() -> None:
     """segl: tags, segments, layerings, journeys, reports and alerts for user operations,
@@ -703,7 +704,7 @@ def _run_once(
             fail(err.diagnostics, loaded.texts)
     emit(summary.warnings, loaded.texts)
     order = [d.name for d in loaded.in_file_order(project_of(loaded).definitions)]
-    click.echo(summary_text(summary, order))
+    say(summary_text(summary, order))
 
 
 def _run_every(
@@ -727,27 +728,27 @@ def _run_every(
         current[:] = [ran.as_of]
         if ran.missed:
             missed = plural(ran.missed, "earlier instant")
-            click.echo(f"catching up: one run as of {minute_text(ran.as_of)} for {missed}")
+            say(f"catching up: one run as of {minute_text(ran.as_of)} for {missed}")
         try:
             _run_once(load_or_fail(project), db_url, ran.as_of, lock_timeout, allow_empty)
         except Failed:
             if stop.interrupted:  # the engine's error for the query the signal interrupted
                 raise Interrupted from None
             if scheduler.runs == 0:
-                click.echo("the first run failed: the schedule stops", err=True)
+                say("the first run failed: the schedule stops", err=True)
                 raise
-            click.echo(f"the run as of {minute_text(ran.as_of)} failed; the schedule goes on")
+            say(f"the run as of {minute_text(ran.as_of)} failed; the schedule goes on")
         current.clear()
 
     def waiting(upcoming: dt.datetime) -> None:
-        click.echo(f"next run as of {minute_text(upcoming)} ({timezone})")
+        say(f"next run as of {minute_text(upcoming)} ({timezone})")
 
     from segl.runtime.alerts import cadence_warnings
 
     emit(cadence_warnings(project_of(loaded), cadence.step, str(cadence)), loaded.texts)
     with StopSignals() as stop:
         # said once the signals are handled: a supervisor may stop it from this line on
-        click.echo(f"running every {cadence} in {timezone} until Ctrl-C or SIGTERM")
+        say(f"running every {cadence} in {timezone} until Ctrl-C or SIGTERM")
         scheduler = Scheduler(
             cadence,
             one,
@@ -767,11 +768,11 @@ def _run_every(
             _abandoned(stop, current)
             raise  # a KeyboardInterrupt: exit code 2
     last = f", the last as of {minute_text(scheduler.last)}" if scheduler.last else ""
-    click.echo(f"stopped by {stop.name} between runs after {plural(scheduler.runs, 'run')}{last}")
+    say(f"stopped by {stop.name} between runs after {plural(scheduler.runs, 'run')}{last}")
 
 
 def _abandoned(stop: StopSignals, current: list[dt.datetime]) -> None:
-    click.echo(
+    say(
         f"stopped by a second {stop.name} during the run as of "
         f"{minute_text(current[0])}: that run was abandoned and rolled back",
         err=True,
@@ -1178,7 +1179,7 @@ def deliver(
 
     def retrying(event: delivery.Retrying) -> None:
         line.clear()
-        click.echo(
+        say(
             f"message {event.message_id}: attempt {event.attempt}/{event.attempts} failed "
             f"({event.detail}); retrying in {event.delay:g} s",
             err=True,
@@ -1210,7 +1211,7 @@ def deliver(
             )
         finally:
             line.clear()
-    click.echo(report.summary())
+    say(report.summary())
     if not report.ok:
         message, hints = delivery.describe_failure(report, destination)
         fail([Diagnostic("E0720", message, None, hints)])
@@ -1246,9 +1247,9 @@ def alerts_command(
                 engine, err, "the alert history may have been written by another tool or version"
             )
     if fmt == "json":
-        click.echo(json_text.dumps(alerts.listing(checked, latest), indent=2))
+        say(json_text.dumps(alerts.listing(checked, latest), indent=2))
     else:
-        click.echo(alerts.listing_text(checked, latest), nl=False)
+        say(alerts.listing_text(checked, latest), nl=False)
     if fail_on_firing and any(row is not None and row.state == alerts.FIRING for row in latest):
         raise Failed
 
@@ -1795,7 +1796,7 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
     # the files formatted are said even when others have errors (those stay unchanged)
     verb = "would reformat" if check_only else "reformatted"
     for file in changed:
-        click.echo(f"{verb} {file}")
+        say(f"{verb} {file}")
     if problems:
         fail(problems, texts)
     if check_only and changed:
@@ -1827,37 +1828,29 @@ def demo(db_path: str, users: int) -> None:
     the DuckDB file to (re)create: a path, or a duckdb:/// URL as other commands take."""
     from segl.runtime.demo import run_demo
 
-    echo = _echo_until_closed()
     try:
-        echo(run_demo(_demo_file(db_path), users, echo=echo))
+        say(run_demo(_demo_file(db_path), users, echo=say))
     except DiagnosticError as err:
         fail(err.diagnostics)
 
 
-def _echo_until_closed() -> Callable[[str], None]:
-    """click.echo until the reader closes the output (`segl demo | head -2`); then nothing
-    more is printed and the work goes on to its end (the demo stopped after its first run,
-    its warehouse half built, and exited 0)."""
-    closed = False
-
-    def echo(text: str) -> None:
-        nonlocal closed
-        if closed:
-            return
-        try:
-            click.echo(text)
-        except BrokenPipeError:
-            closed = True
-            _discard_stdout()
-
-    return echo
+def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo, and nothing more once the reader has closed that output (`segl demo |
+    head -2`, `segl deliver ... 2>&1 | head -5`, a log reader that died): the work goes on
+    to its end and the command keeps its own exit status. The demo used to stop after its
+    first run with its warehouse half built; a failed delivery, a firing alert or an
+    unformatted file exited 0, as if nothing was wrong."""
+    try:
+        click.echo(text, err=err, nl=nl)
+    except BrokenPipeError:
+        _discard(sys.stderr if err else sys.stdout)
 
 
-def _discard_stdout() -> None:
-    """Point the standard output at /dev/null: what its buffer still holds is written
-    there at exit instead of failing on the closed pipe."""
+def _discard(stream: TextIO) -> None:
+    """Point a standard stream at /dev/null: what its buffer still holds is written there
+    at exit instead of failing on the closed pipe."""
     with suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        descriptor = sys.stdout.fileno()
+        descriptor = stream.fileno()
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, descriptor)
         os.close(devnull)

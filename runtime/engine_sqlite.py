@@ -110,7 +110,12 @@ class SQLiteEngine(Engine):
 
     # ------------------------------------------------------------ statements
     def execute_in_transaction(self, statements: Sequence[Statement]) -> None:
-        run_in_transaction(self.connection.execute, statements, sqlite3.Error)
+        # IMMEDIATE takes the write lock first, waiting up to --lock-timeout for another
+        # writer: a deferred transaction that read first and then wrote was refused at
+        # once ("database is locked"), since SQLite cannot wait there without a deadlock
+        run_in_transaction(
+            self.connection.execute, statements, sqlite3.Error, begin="BEGIN IMMEDIATE"
+        )
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:

@@ -329,7 +329,10 @@ def run_in_transaction(
 ) -> None:
     """BEGIN, every statement, COMMIT; on any error ROLLBACK, and a driver error becomes
     an EngineError (for connections whose `execute` runs one statement)."""
-    execute(begin)
+    try:
+        execute(begin)
+    except driver_error as err:  # the database is locked, or cannot be written
+        raise EngineError(str(err)) from None
     try:
         for statement in statements:
             execute(sql_of(statement))

@@ -28,7 +28,7 @@ from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, did_you_
 from segl.runtime import json_text
 from segl.runtime.engines import Engine
 from segl.runtime.store import create_kept_table
-from segl.runtime.tables import display_width, format_table
+from segl.runtime.tables import display_width, format_table, printable
 
 if TYPE_CHECKING:
     from segl.compiler.reports.sql import Persons
@@ -446,7 +446,7 @@ def _censored(groups: list[Json]) -> str:
     is split (the JSON has every group's)."""
     if not groups:
         return "0"
-    split = [f"{_key(g['key'])} {g['censored']:,}" for g in groups[1:] if g["censored"]]
+    split = [f"{printable(_key(g['key']))} {g['censored']:,}" for g in groups[1:] if g["censored"]]
     return f"{groups[0]['censored']:,}" + (f" ({', '.join(split)})" if split else "")
 
 

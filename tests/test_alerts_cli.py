@@ -4,7 +4,10 @@ code of --fail-on-firing, and the notifications delivered to a file."""
 
 from __future__ import annotations
 
+import errno
+import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,9 +16,18 @@ from conftest import Result
 from test_alerts import SLIDE_RULES, WEEKLY, slide_fill
 
 from segl.runtime.alerts import notification_id
+from segl.runtime.cli import main
 from segl.runtime.engines import DuckDBEngine
 
 Cli = Callable[..., Result]
+
+
+class ClosedPipe(io.StringIO):
+    """An output whose reader has gone (`| head -0`)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
 
 ALERTS = """\
 alert quadrant_slide "High-freq low-value users sliding to low-freq low-value" =
@@ -38,7 +50,7 @@ def _shop(write_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, str
 
 
 def test_alerts_from_rule_files(
-    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, url = _shop(write_project, tmp_path)
 
@@ -84,6 +96,10 @@ def test_alerts_from_rule_files(
     failing = cli("alerts", root, "--db", url, "--fail-on-firing")
     assert failing.code == 1
     assert "2 alerts, 1 firing" in failing.out
+    # `| head -0`: the listing meets a closed pipe, the status stays (it was 0)
+    with monkeypatch.context() as closed:
+        closed.setattr(sys, "stdout", ClosedPipe())
+        assert main(["alerts", str(root), "--db", url, "--fail-on-firing"]) == 1
 
     out = tmp_path / "notifications.jsonl"
     delivered = cli("deliver", root, "--db", url, "--to", f"file:{out}")

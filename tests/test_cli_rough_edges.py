@@ -751,6 +751,29 @@ def test_a_failure_whose_reader_is_gone_still_fails(
     assert main(["check", str(RETAIL), "--db", str(tmp_path / "nowhere.duckdb")]) == 1
 
 
+def test_a_status_found_before_the_reader_left_is_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, warehouse: Path
+) -> None:
+    """A reader gone before the last line (`| head -0`, `2>&1 | head -3`) ended these
+    commands with 0 (an acceptance probe): `fmt --check` listing a file to change, a
+    delivery failing while it said "retrying" (and an alert firing under
+    `--fail-on-firing`: tests/test_alerts_cli.py). They go on without printing and exit 1."""
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    (tmp_path / "messy").mkdir()
+    (tmp_path / "messy" / "c.segl").write_text("tag   y=1\n", "utf-8")
+    db = ["--db", str(warehouse)]
+    assert main(["run", str(RETAIL), *db, "--as-of", ANCHOR]) == 0
+    monkeypatch.setattr(sys, "stdout", Closed())
+    monkeypatch.setattr(sys, "stderr", Closed())
+    assert main(["fmt", "--check", str(tmp_path / "messy")]) == 1
+    refused = ["--to", "webhook:http://127.0.0.1:1/x", "--attempts", "2", "--backoff", "0"]
+    assert main(["deliver", str(RETAIL), *db, *refused]) == 1
+
+
 def test_a_full_disk_under_the_output_is_a_diagnostic_not_a_bug(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -1053,3 +1076,25 @@ def test_fmt_never_drops_a_clause_given_twice(
         assert_caret_under(block, span)
         assert (root / "rules.segl").read_text("utf-8") == text
     assert code in cli("check", root).err
+
+
+def test_data_keep_escape_sequences_in_a_pipe(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """click.echo strips what looks like a colour code from output that is not a terminal:
+    `segl export ... > a.csv` lost the `\\x1b[31m` of a city that `--out a.csv` kept (an
+    acceptance probe). Data formats keep values as they are (docs/cli.md)."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE users (user_id BIGINT, city VARCHAR)")
+    con.execute("INSERT INTO users VALUES (1, '深圳\x1b[31m')")
+    con.close()
+    rules = (
+        'source users from table "users" key user_id { user_id: number  city: string }\n'
+        "tag city = users.city\nsegment everyone = users.user_id > 0\n"
+    )
+    root = write_project({"rules.segl": rules})
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    assert cli("run", root, "--db", url, "--as-of", "2026-11-01").code == 0
+    exported = cli("export", "segment", "everyone", "-p", root, "--db", url, "--with", "city")
+    assert exported.code == 0, exported.output
+    assert exported.out.splitlines()[1] == "1,深圳\x1b[31m", exported.out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -564,6 +565,37 @@ def test_lock_timeout_is_how_long_a_held_file_is_waited_for(tmp_path: Path) -> N
         assert time.monotonic() - started < 3  # not the default 5 s
     finally:
         holder.close()
+
+
+def test_a_run_waits_for_another_writer_instead_of_failing_at_once(tmp_path: Path) -> None:
+    """A run reads before it writes. In a deferred transaction SQLite refused its first
+    write at once ("database is locked", about a second into a run) while another
+    connection held the write lock, whatever `--lock-timeout` said (an acceptance probe):
+    a reader may not wait for a writer there, that could deadlock. The run's transaction
+    now takes the write lock first, and waits for it."""
+    from conftest import loaded_rules
+
+    from segl.runtime.run import run_loaded
+
+    path = tmp_path / "busy.sqlite"
+    SQLiteEngine(str(path)).create_table("users", [("user_id", Type.NUMBER)], [[1], [2]])
+    rules = 'source users from table "users" key user_id { user_id: number }\n'
+    loaded = loaded_rules(rules + "segment all = users.user_id > 0\n", "busy")
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE another_tool (x INTEGER)")
+    release = threading.Timer(1.5, lambda: holder.execute("COMMIT"))
+    engine = connect(f"sqlite:///{path}", lock_timeout=30)
+    try:
+        started = time.monotonic()
+        release.start()
+        summary = run_loaded(loaded, engine, dt.datetime(2026, 11, 1))
+        assert time.monotonic() - started >= 1.4  # it waited for the other writer
+        assert summary.users == 2
+    finally:
+        release.join()
+        holder.close()
+        engine.close()
         engine.close()
 
 

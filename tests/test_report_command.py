@@ -643,3 +643,17 @@ def test_a_future_as_of_or_a_range_past_the_as_of_warns(cli: Cli, either: tuple[
     assert "W0603 warning: --to 2027-01-01 00:00:00 is after the as-of" in past_to.err
     plain = cli("report", str(root), "--db", url, "--as-of", AS_OF)
     assert plain.code == 0 and "W06" not in plain.err
+
+
+def test_the_censored_line_escapes_warehouse_text() -> None:
+    """The funnel's censored line printed a group's value raw, where its table escapes it:
+    a city with a line break forged a line of output, an ESC coloured the terminal (an
+    acceptance probe)."""
+    from segl.runtime.report_command import _censored
+
+    groups = [
+        {"key": {}, "censored": 3},
+        {"key": {"city": "杭州\nforged"}, "censored": 2},
+        {"key": {"city": "深圳\x1b[31m"}, "censored": 1},
+    ]
+    assert _censored(groups) == "3 (city=杭州\\nforged 2, city=深圳\\x1b[31m 1)"

@@ -176,6 +176,27 @@ class Case:
 T = dt.datetime
 CASES = [
     Case(
+        # numbers are doubles (SPEC §3); a count and an integer literal are integers in SQL,
+        # and their product overflowed 64 bits: an error on DuckDB, PostgreSQL and Spark,
+        # a wrapped UInt64 on ClickHouse (an acceptance probe)
+        "products_beyond_64_bits",
+        """
+        tag big = count(orders) * 4000000000 * 4000000000
+        tag literal = 3000000000 * 4000000000
+        tag grouped = (count(orders) + 1) * 5000000000 * 4000000000
+        tag under = count(orders) - 5
+        """,
+        [person(1), person(2)],
+        [buy(1, T(2026, 10, 1)), buy(1, T(2026, 10, 2)), buy(1, T(2026, 10, 3))],
+        T(2026, 11, 1),
+        tags={
+            "big": {1: 4.8e19, 2: 0.0},
+            "literal": {1: 1.2e19, 2: 1.2e19},
+            "grouped": {1: 8e19, 2: 2e19},
+            "under": {1: -2.0, 2: -5.0},
+        },
+    ),
+    Case(
         "null_in_list",
         """
         tag t_in = users.city in ["Beijing", null]

@@ -181,6 +181,8 @@ class ExprCompiler:
             return self.target.divide(left, right)
         if expr.op is ArithOp.MOD:
             return self.target.modulo(left, right)
+        if expr.op is ArithOp.MUL and not (_double_in_sql(expr.left) or _double_in_sql(expr.right)):
+            left = self.target.cast(left, Type.NUMBER)
         built: exp.Expression = ARITHMETIC[expr.op](this=left, expression=right)
         return built
 
@@ -233,6 +235,21 @@ ARITHMETIC: dict[ArithOp, type[exp.Expression]] = {
     ArithOp.SUB: exp.Sub,
     ArithOp.MUL: exp.Mul,
 }
+
+
+def _double_in_sql(expr: ir.Expr) -> bool:
+    """Whether an operand is a double in the SQL already. Numbers are doubles (SPEC §3), but
+    a count, an integer literal and some functions are integers in SQL: their product
+    overflowed 64 bits (`count(events) * 4000000000 * 4000000000`: an error on DuckDB,
+    PostgreSQL and Spark, a wrapped UInt64 on ClickHouse), so a product's left side is
+    cast unless a side is a double already: a product or a quotient (cast already, or
+    double), or a literal written as a double (Target.number)."""
+    match expr:
+        case ir.Arith(op=op):
+            return op in (ArithOp.MUL, ArithOp.DIV)
+        case ir.Literal(value=value):
+            return isinstance(value, float) or (isinstance(value, int) and abs(value) >= 2**53)
+    return False
 
 
 # functions whose numbers are small by nature (lengths, counts of days, hours, a bucket)

@@ -93,7 +93,9 @@ def audience_query(
             ),
             copy=False,
         )
-        .order_by(key_order(target, store.project, col("user_id", "m")), copy=False)
+        .order_by(
+            key_order(engine, store.project, store.members.name, col("user_id", "m")), copy=False
+        )
     )
     if tags:
         on = exp.and_(

@@ -16,7 +16,6 @@ from segl.compiler.reports import model as reports_model
 from segl.compiler.reports.rule_text import weights_text
 from segl.compiler.sqlgen import USER, aliased, build_query, col, render, table_ref
 from segl.compiler.store import Store
-from segl.compiler.targets import Target
 from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
@@ -135,14 +134,21 @@ def changed_since_run(
     ]
 
 
-def key_order(target: Target, project: ir.Project, key: exp.Expression) -> exp.Expression:
-    """The user key as members are listed in: text keys by code point (SPEC §3), which a
-    PostgreSQL database's own collation may not be (`U10` before `u01`, or after); a key
-    of unknown type as the engine orders it."""
+def key_order(
+    engine: Engine, project: ir.Project, table: str, key: exp.Expression
+) -> exp.Expression:
+    """The user key of the stored `table` as members are listed in: text keys by code point
+    (SPEC §3), which a PostgreSQL database's own collation may not be (`U10` before `u01`,
+    or after); numbers as numbers. A key the rules leave undeclared is text when the stored
+    column is (it had the database's order: an acceptance probe)."""
     universe = project.source(project.universe)
     kind = universe.column_type(universe.user_column) or project.key
     if project.identity is not None or kind is Type.STRING:
-        return target.ordered_text(key)
+        return engine.target.ordered_text(key)
+    if kind is None:
+        stored = (engine.columns_of(table) or {}).get("user_id")
+        if stored is not None and not engine.fits(Type.NUMBER, stored):
+            return engine.target.ordered_text(key)
     return key
 
 
@@ -163,7 +169,8 @@ def segment_report(
     )
     size = int(engine.query(render(count_query, target, pretty=False))[0][0])
     users = StoredRuns(engine, store).users_at(moment) or 0
-    sample_query = members.order_by(key_order(target, project, col("user_id")), copy=False).limit(
+    in_key_order = key_order(engine, project, store.members.name, col("user_id"))
+    sample_query = members.order_by(in_key_order, copy=False).limit(
         exp.Literal.number(sample), copy=False
     )
     query = render(sample_query, target, pretty=False)

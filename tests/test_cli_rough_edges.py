@@ -19,6 +19,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -629,7 +630,8 @@ def test_readme_tour_rule_file_is_formatted(cli: Cli, write_project: Callable[..
 def test_members_are_listed_by_code_point_on_postgres() -> None:
     """A text key is ordered by code point (SPEC §3) where members are listed (export, the
     sample of `show segment`): on PostgreSQL with COLLATE "C" (its database collation may
-    put `u01` before `U10`); a number key, or one of unknown type, is ordered as it is."""
+    put `u01` before `U10`); a number key is ordered as it is; an undeclared one as the
+    stored column holds it (tests/test_engine_postgres.py runs it on a real server)."""
     from segl.compiler.checker import ProjectConfig, check_programs
     from segl.compiler.sqlgen import col, render
     from segl.compiler.targets import get_target
@@ -637,16 +639,33 @@ def test_members_are_listed_by_code_point_on_postgres() -> None:
     from segl.dsl.parser import parse_program
     from segl.runtime.show import key_order
 
-    postgres = get_target("postgres")
-    for declared, collated in (("string", True), ("number", False), (None, False)):
+    class Stored:
+        """What key_order asks of an engine: a members table whose key is `stored`."""
+
+        target = get_target("postgres")
+
+        def __init__(self, stored: str) -> None:
+            self.stored = stored
+
+        def columns_of(self, table: str) -> dict[str, str]:
+            return {"as_of": "timestamp", "segment": "text", "user_id": self.stored}
+
+        def fits(self, declared: Type, engine_type: str) -> bool:
+            return engine_type == "bigint"
+
+    cases = [("string", "text", True), ("number", "bigint", False)]
+    cases += [(None, "bigint", False), (None, "text", True)]
+    for declared, stored, collated in cases:
         columns = f"    user_id: {declared}\n" if declared else ""
         text = f'source users from table "users" key user_id {{\n{columns}}}\n'
         project, _ = check_programs([parse_program(text, "k.segl")], ProjectConfig(name="k"))
         assert project is not None
-        shown = render(key_order(postgres, project, col("user_id")), postgres)
+        engine: Any = Stored(stored)
+        shown = render(key_order(engine, project, "m", col("user_id")), Stored.target)
         assert ('COLLATE "C"' in shown) is collated, (declared, shown)
     project = project.__class__(**{**project.__dict__, "key": Type.STRING})
-    assert 'COLLATE "C"' in render(key_order(postgres, project, col("user_id")), postgres)
+    engine = Stored("bigint")
+    assert 'COLLATE "C"' in render(key_order(engine, project, "m", col("user_id")), Stored.target)
 
 
 def test_a_stop_signal_interrupts_so_that_clean_ups_run() -> None:

@@ -227,6 +227,30 @@ def test_decimal_keys_are_refused_or_exported_as_numbers(
     assert result.out == '{"user": 1}\n{"user": 3}\n'
 
 
+def test_undeclared_text_keys_are_listed_by_code_point(
+    pg_engine: Engine, pg_server: provider.Server, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A text key the rules leave undeclared was listed in the database's collation
+    (ICU en-US here: `😀, a, b, B`), where the other engines list by code point (SPEC §3:
+    `B, a, b, 😀`), so `--sample` chose other members (an acceptance probe)."""
+    schema = pg_engine.query("SELECT current_schema()")[0][0]
+    pg_engine.query("DROP TABLE IF EXISTS users")
+    pg_engine.query("CREATE TABLE users (user_id text, city text)")
+    pg_engine.query("INSERT INTO users VALUES ('a', 'x'), ('B', 'y'), ('😀', 'z'), ('b', 'w')")
+    url = pg_server.url(str(schema))
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    rules = 'source users from table "users" key user_id { city: string }\nsegment all = true\n'
+    (tmp_path / "p" / "r.segl").write_text(rules, "utf-8")
+    assert cli("run", "p", "--db", url, "--as-of", "2026-01-01").code == 0
+    exported = cli("export", "segment", "all", "-p", "p", "--db", url, "--format", "csv")
+    assert exported.code == 0, exported.output
+    assert exported.out.splitlines()[1:] == ["B", "a", "b", "😀"]
+    shown = cli("show", "segment", "all", "-p", "p", "--db", url, "--sample", "2")
+    assert shown.code == 0, shown.output
+    assert "B, a" in shown.out, shown.out
+
+
 def test_standard_conforming_strings_off_is_refused(pg_server: provider.Server) -> None:
     url = pg_server.url() + "&options=" + "-c%20standard_conforming_strings%3Doff"
     with pytest.raises(EngineError, match="standard_conforming_strings"):

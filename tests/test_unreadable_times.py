@@ -68,6 +68,35 @@ def test_times_kept_as_text_that_read_as_null_are_counted(
         engine.close()
 
 
+def test_days_and_hours_no_calendar_has_are_counted_and_null(engine_providers: Providers) -> None:
+    """'2026-02-30' and hour 24 read as null on SQLite as on ClickHouse, but SQLite's quick
+    test of the usual form (DATETIME(x) = x) took them as written and W0606 did not count
+    them; a date column read '2000-01-15 24:00:00' as 2000-01-15 (an acceptance probe).
+    (ClickHouse's test tables hold dates as Date32, times as text: the test above.)"""
+    rules = RULES.replace("{ user_id: number }", "{ user_id: number  born: date }")
+    rules += "tag birthday = users.born\n"
+    loaded = loaded_rules(rules, "calendar")
+    engine = engine_providers.fresh("sqlite", "unreadable_times")
+    try:
+        users = [("user_id", Type.NUMBER), ("joined", Type.TIMESTAMP), ("born", Type.DATE)]
+        born = ["2000-01-15 24:00:00", "2000-02-30", "2000-03-01 10:00:00"]
+        joined = "2026-01-01 00:00:00"
+        engine.create_table("users", users, [[n, joined, b] for n, b in enumerate(born)])
+        events = [("user_id", Type.NUMBER), ("ts", Type.TIMESTAMP), ("name", Type.STRING)]
+        times = ["2026-10-15 24:00:00", "2026-02-30 10:00:00", "2026-10-15 10:00:00"]
+        engine.create_table("events", events, [[n, t, "visit"] for n, t in enumerate(times)])
+        summary = run_loaded(loaded, engine, AS_OF)
+        counted = sorted(
+            d.message.split(": ")[1][:9] for d in summary.warnings if d.code == "W0606"
+        )
+        assert counted == ["2 rows ha", "2 rows ha"], summary.warnings
+        stored = 'SELECT user_id, seen, birthday FROM "segl_calendar_tags" ORDER BY user_id'
+        rows = [(int(u), n, b if b is None else str(b)[:10]) for u, n, b in engine.query(stored)]
+        assert rows == [(0, 0, None), (1, 0, None), (2, 1, "2000-03-01")]
+    finally:
+        engine.close()
+
+
 def test_a_typed_engine_refuses_a_text_time_column_before_reading_it() -> None:
     """DuckDB (PostgreSQL, Spark alike) reads a time column's type: text there is E0604,
     so no value of it is silently null, and nothing is counted."""

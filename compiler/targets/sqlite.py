@@ -63,10 +63,12 @@ class SQLite(Target):
         return column
 
     def canonical_time(self, column: exp.Expression, value_type: Type) -> exp.Expression | None:
-        # SQLite's own DATETIME(x) = x is true only for 'YYYY-MM-DD HH:MM:SS' on the
-        # calendar: a C function, where the full read parses text (about 40x the time)
+        # SQLite's own DATETIME(x, '+0 days') = x is true only for 'YYYY-MM-DD HH:MM:SS'
+        # on the calendar: a C function, where the full read parses text (about 40x the
+        # time). Without the modifier it kept '2026-02-30' and hour 24 as written, so they
+        # passed for readable times and W0606 did not count them (an acceptance probe)
         name = "DATE" if value_type is Type.DATE else "DATETIME"
-        return exp.EQ(this=fn(name, column.copy()), expression=column.copy())
+        return _on_calendar(column.copy(), name)
 
     def infinity(self, negative: bool) -> exp.Expression:
         # SQLite reads no 'Infinity' text as a number; a literal past the largest double
@@ -275,14 +277,10 @@ def _timestamp_read(column: exp.Expression) -> exp.Expression:
 
 def _date_read(column: exp.Expression) -> exp.Expression:
     """A date column's text: `YYYY-MM-DD`, or the day of a time's text (a date column
-    holding times, in a form `_timestamp_read` reads); anything else null ('2000' was
-    read as the Julian day 2000, '2026-02-30' as written)."""
-    day = _substr(column, 1, 10)
-    shaped = exp.or_(_glob(column, _DAY), _glob(column, _MINUTE), _to_the_second(column))
-    return exp.Case(
-        ifs=[exp.If(this=exp.and_(shaped, _on_calendar(day, "DATE")), true=day.copy())],
-        default=exp.null(),
-    )
+    holding times): the day of what `_timestamp_read` reads, anything else null ('2000'
+    was read as the Julian day 2000, '2026-02-30' as written, '2000-01-15 24:00:00' as
+    2000-01-15)."""
+    return _substr(_timestamp_read(column), 1, 10)
 
 
 def _bool_read(column: exp.Expression) -> exp.Expression:

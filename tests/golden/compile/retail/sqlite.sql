@@ -2344,11 +2344,18 @@ WITH "segl_usr" AS (
       ELSE NULL
     END AS "p_0",
     "u"."city" AS "p_1",
-    CASE
-      WHEN (
-        "u"."birthday" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
-        OR "u"."birthday" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
-        OR (
+    SUBSTR(
+      CASE
+        WHEN "u"."birthday" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        AND DATETIME("u"."birthday" || ' 00:00:00', '+0 days') = "u"."birthday" || ' 00:00:00'
+        THEN "u"."birthday" || ' 00:00:00'
+        WHEN "u"."birthday" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]'
+        AND DATETIME(
+          SUBSTR("u"."birthday", 1, 10) || ' ' || SUBSTR("u"."birthday", 12, 5) || ':00',
+          '+0 days'
+        ) = SUBSTR("u"."birthday", 1, 10) || ' ' || SUBSTR("u"."birthday", 12, 5) || ':00'
+        THEN SUBSTR("u"."birthday", 1, 10) || ' ' || SUBSTR("u"."birthday", 12, 5) || ':00'
+        WHEN (
           SUBSTR("u"."birthday", 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
           AND (
             SUBSTR("u"."birthday", 20) = ''
@@ -2356,11 +2363,17 @@ WITH "segl_usr" AS (
             AND NOT SUBSTR("u"."birthday", 21) GLOB '*[^0-9]*'
           )
         )
-      )
-      AND DATE(SUBSTR("u"."birthday", 1, 10), '+0 days') = SUBSTR("u"."birthday", 1, 10)
-      THEN SUBSTR("u"."birthday", 1, 10)
-      ELSE NULL
-    END AS "p_2",
+        AND DATETIME(SUBSTR("u"."birthday", 1, 10) || ' ' || SUBSTR("u"."birthday", 12, 8), '+0 days') = SUBSTR("u"."birthday", 1, 10) || ' ' || SUBSTR("u"."birthday", 12, 8)
+        THEN CASE
+          WHEN RTRIM(SUBSTR("u"."birthday", 21), '0') = ''
+          THEN SUBSTR("u"."birthday", 1, 10) || ' ' || SUBSTR("u"."birthday", 12, 8)
+          ELSE SUBSTR("u"."birthday", 1, 10) || ' ' || SUBSTR("u"."birthday", 12, 8) || '.' || SUBSTR(SUBSTR("u"."birthday", 21) || '000000', 1, 6)
+        END
+        ELSE NULL
+      END,
+      1,
+      10
+    ) AS "p_2",
     CAST("u"."balance" AS REAL) AS "p_3",
     "u"."gender" AS "p_4",
     "u"."tz" AS "p_5",

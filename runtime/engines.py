@@ -107,6 +107,12 @@ SIZE_LIMITS = (
         "SQLite reads expressions at most 1,000 deep: derived tags chained about that "
         "deep, or a condition nested about that deep; shorten it",
     ),
+    (
+        "parser stack overflow",
+        "SQLite's parser reads about 18 nested `case`, 30 nested function calls or "
+        "bracketed operations, 44 nested `not` or `-` (docs/engines.md); nest fewer in "
+        "the rule (`not not x` is `x`)",
+    ),
 )
 
 

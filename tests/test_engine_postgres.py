@@ -189,6 +189,15 @@ def test_a_table_it_may_not_look_up_is_no_missing_table(
     assert "E0602" not in result.err
 
 
+def _ran_project(url: str, rules: str, cli: Callable[..., Result], tmp_path: Path) -> str:
+    """Project `p` (tmp_path/p) of these rules, run once on the database at `url`."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
+    (tmp_path / "p" / "r.segl").write_text(rules, "utf-8")
+    assert cli("run", "p", "--db", url, "--as-of", "2026-01-01").code == 0
+    return url
+
+
 def test_decimal_keys_are_refused_or_exported_as_numbers(
     pg_engine: Engine, pg_server: provider.Server, cli: Callable[..., Result], tmp_path: Path
 ) -> None:
@@ -213,15 +222,11 @@ def test_decimal_keys_are_refused_or_exported_as_numbers(
     pg_engine.query("DROP TABLE IF EXISTS k")
     pg_engine.query("CREATE TABLE users (id numeric(10,0), city text)")
     pg_engine.query("INSERT INTO users VALUES (1, 'Beijing'), (2, 'Shanghai'), (3, 'Beijing')")
-    url = pg_server.url(str(schema))
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
     rules = (
         'source users from table "users" key id { city: string }\n'
         'segment bj = users.city == "Beijing"\n'
     )
-    (tmp_path / "p" / "r.segl").write_text(rules, "utf-8")
-    assert cli("run", "p", "--db", url, "--as-of", "2026-01-01").code == 0
+    url = _ran_project(pg_server.url(str(schema)), rules, cli, tmp_path)
     result = cli("export", "segment", "bj", "-p", "p", "--db", url, "--format", "jsonl")
     assert result.code == 0, result.output
     assert result.out == '{"user": 1}\n{"user": 3}\n'
@@ -237,12 +242,8 @@ def test_undeclared_text_keys_are_listed_by_code_point(
     pg_engine.query("DROP TABLE IF EXISTS users")
     pg_engine.query("CREATE TABLE users (user_id text, city text)")
     pg_engine.query("INSERT INTO users VALUES ('a', 'x'), ('B', 'y'), ('😀', 'z'), ('b', 'w')")
-    url = pg_server.url(str(schema))
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "segl.toml").write_text('[project]\nname = "p"\n', "utf-8")
     rules = 'source users from table "users" key user_id { city: string }\nsegment all = true\n'
-    (tmp_path / "p" / "r.segl").write_text(rules, "utf-8")
-    assert cli("run", "p", "--db", url, "--as-of", "2026-01-01").code == 0
+    url = _ran_project(pg_server.url(str(schema)), rules, cli, tmp_path)
     exported = cli("export", "segment", "all", "-p", "p", "--db", url, "--format", "csv")
     assert exported.code == 0, exported.output
     assert exported.out.splitlines()[1:] == ["B", "a", "b", "😀"]

@@ -37,6 +37,7 @@ from segl.compiler.timeutil import minute_text, now_in, parse_as_of
 from segl.dsl.diagnostics import (
     Diagnostic,
     DiagnosticError,
+    did_you_mean,
     render_github,
     render_json,
     render_text,
@@ -390,10 +391,25 @@ def _home_expanded(ctx: click.Context, param: click.Parameter, value: str | None
     return os.path.expanduser(value) if value is not None and value.startswith("~") else value
 
 
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """click.Choice that names the closest choice of a mistyped value (`--dialect
+    snowflak`: did you mean 'snowflake'?), as an unknown name in the rules gets."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as err:
+            close = did_you_mean(str(value), [str(choice) for choice in self.choices])
+            if not close:
+                raise
+            hints = (hint[:1].upper() + hint[1:] for hint in close)
+            self.fail(" ".join([err.message, *hints]), param, ctx)
+
+
 def format_option(*choices: str) -> Callable[[FC], FC]:
     """`--format` as `fmt`, one of `choices`, the first the default."""
     return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True
+        "--format", "fmt", type=Choice(choices), default=choices[0], show_default=True
     )
 
 
@@ -438,7 +454,7 @@ def cli() -> None:
 @format_option("text", "json", "github")
 @click.option(
     "--dialect",
-    type=click.Choice(DIALECTS),
+    type=Choice(DIALECTS),
     default=None,
     help="Also report what this SQL dialect lacks for the project.",
 )
@@ -513,7 +529,7 @@ def counts_text(counts: dict[str, int]) -> str:
 
 @cli.command(name="compile")
 @project_argument
-@click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True)
+@click.option("--dialect", type=Choice(DIALECTS), default="duckdb", show_default=True)
 @as_of_option
 @click.option(
     "--out",
@@ -1709,7 +1725,7 @@ def _with_names(with_tags: str | None) -> list[str]:
 
 @cli.command()
 @project_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text")
 def catalog(project: tuple[str, ...], fmt: str) -> None:
     """List tags, segments, layerings (with their layers), journeys (with their steps),
     funnels, retentions, reports and experiments, and alerts, each group in file order."""
@@ -1724,9 +1740,9 @@ def catalog(project: tuple[str, ...], fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("stage", type=click.Choice(["ast", "ir", "plan", "sql"]))
+@click.argument("stage", type=Choice(["ast", "ir", "plan", "sql"]))
 @project_argument
-@click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True)
+@click.option("--dialect", type=Choice(DIALECTS), default="duckdb", show_default=True)
 @as_of_option
 def debug(stage: str, project: tuple[str, ...], dialect: str, as_of: str | None) -> None:
     """Dump one stage of the pipeline: ast, ir, plan or sql."""

@@ -1118,3 +1118,15 @@ def test_data_keep_escape_sequences_in_a_pipe(
     exported = cli("export", "segment", "everyone", "-p", root, "--db", url, "--with", "city")
     assert exported.code == 0, exported.output
     assert exported.out.splitlines()[1] == "1,深圳\x1b[31m", exported.out
+
+
+def test_a_mistyped_choice_names_the_closest(cli: Cli) -> None:
+    """`--dialect snowflak` listed the ten dialects with no hint, where a mistyped name in
+    the rules gets "did you mean" (an acceptance probe); a value close to none gets the
+    list alone."""
+    compiled = cli("compile", RETAIL, "--dialect", "snowflak")
+    assert compiled.code == 2, compiled.output
+    assert compiled.err.rstrip().endswith("Did you mean 'snowflake'?"), compiled.err
+    checked = cli("check", RETAIL, "--format", "yaml")
+    assert checked.code == 2, checked.output
+    assert checked.err.rstrip().endswith("is not one of 'text', 'json', 'github'."), checked.err

@@ -391,6 +391,7 @@ def _home_expanded(ctx: click.Context, param: click.Parameter, value: str | None
     return os.path.expanduser(value) if value is not None and value.startswith("~") else value
 
 
+# click.Choice is generic from click 8.2 only: subscripted, 8.1 (allowed) would fail at import
 class Choice(click.Choice):  # type: ignore[type-arg]
     """click.Choice that names the closest choice of a mistyped value (`--dialect
     snowflak`: did you mean 'snowflake'?), as an unknown name in the rules gets."""

@@ -446,7 +446,7 @@ def _censored(groups: list[Json]) -> str:
     is split (the JSON has every group's)."""
     if not groups:
         return "0"
-    split = [f"{printable(_key(g['key']))} {g['censored']:,}" for g in groups[1:] if g["censored"]]
+    split = [f"{_key(g['key'])} {g['censored']:,}" for g in groups[1:] if g["censored"]]
     return f"{groups[0]['censored']:,}" + (f" ({', '.join(split)})" if split else "")
 
 
@@ -464,8 +464,10 @@ def cohort_range(result: Json) -> str:
 
 
 def _key(key: Json) -> str:
+    """A group's key as text, its warehouse values escaped (tables.printable): a newline
+    in a city forged a line of the censored count."""
     shown = ", ".join(f"{k}={'null' if v is None else _number(v)}" for k, v in key.items())
-    return shown or "(all)"
+    return printable(shown) or "(all)"
 
 
 def result_text(result: Json, title: str | None = None) -> str:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import shutil
 import subprocess
 import sys
@@ -120,6 +122,13 @@ class Result:
     @property
     def output(self) -> str:
         return self.out + self.err
+
+
+class ClosedPipe(io.StringIO):
+    """A standard stream whose reader has gone (`| head -0`): every write fails."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,13 @@ code of --fail-on-firing, and the notifications delivered to a file."""
 
 from __future__ import annotations
 
-import errno
-import io
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Result
+from conftest import ClosedPipe, Result
 from test_alerts import SLIDE_RULES, WEEKLY, slide_fill
 
 from segl.runtime.alerts import notification_id
@@ -20,13 +18,6 @@ from segl.runtime.cli import main
 from segl.runtime.engines import DuckDBEngine
 
 Cli = Callable[..., Result]
-
-
-class ClosedPipe(io.StringIO):
-    """An output whose reader has gone (`| head -0`)."""
-
-    def write(self, text: str) -> int:
-        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 ALERTS = """\

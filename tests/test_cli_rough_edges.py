@@ -29,6 +29,7 @@ from conftest import (
     NEV,
     REPO,
     RETAIL,
+    ClosedPipe,
     Result,
     assert_caret_under,
     db_url,
@@ -760,11 +761,7 @@ def test_a_failure_whose_reader_is_gone_still_fails(
     """`segl deliver ... 2>&1 | head -5` in a cron wrapper: the failure's diagnostics met
     a closed pipe, and the command ended with 0 as if `| head` had taken what it wanted."""
 
-    class Closed(io.StringIO):
-        def write(self, text: str) -> int:
-            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
-
-    monkeypatch.setattr(sys, "stderr", Closed())
+    monkeypatch.setattr(sys, "stderr", ClosedPipe())
     (tmp_path / "empty").mkdir()
     assert main(["check", str(tmp_path / "empty")]) == 1  # E0103, unseen
     assert main(["check", str(RETAIL), "--db", str(tmp_path / "nowhere.duckdb")]) == 1
@@ -778,16 +775,12 @@ def test_a_status_found_before_the_reader_left_is_kept(
     delivery failing while it said "retrying" (and an alert firing under
     `--fail-on-firing`: tests/test_alerts_cli.py). They go on without printing and exit 1."""
 
-    class Closed(io.StringIO):
-        def write(self, text: str) -> int:
-            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
-
     (tmp_path / "messy").mkdir()
     (tmp_path / "messy" / "c.segl").write_text("tag   y=1\n", "utf-8")
     db = ["--db", str(warehouse)]
     assert main(["run", str(RETAIL), *db, "--as-of", ANCHOR]) == 0
-    monkeypatch.setattr(sys, "stdout", Closed())
-    monkeypatch.setattr(sys, "stderr", Closed())
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", ClosedPipe())
     assert main(["fmt", "--check", str(tmp_path / "messy")]) == 1
     refused = ["--to", "webhook:http://127.0.0.1:1/x", "--attempts", "2", "--backoff", "0"]
     assert main(["deliver", str(RETAIL), *db, *refused]) == 1

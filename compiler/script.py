@@ -282,8 +282,13 @@ class CompiledRun:
         return self._history(table, [self._rows(table, values)])
 
     def _results_body(self) -> list[exp.Expression]:
+        return [*self._result_table(), *self._result_writes()]
+
+    def _result_table(self) -> list[exp.Expression]:
+        return self.target.create_result_table(self.store.result, self.query)
+
+    def _result_writes(self) -> list[exp.Expression]:
         return [
-            *self.target.create_result_table(self.store.result, self.query),
             *self.tag_statements(),
             *self.member_statements(),
             *self.layer_statements(),
@@ -317,12 +322,17 @@ class CompiledRun:
         return self._render(self.body())
 
     def timed_body(
-        self, seconds_so_far: Callable[[], float], journeys: Sequence[Statement] = ()
+        self,
+        seconds_so_far: Callable[[], float],
+        journeys: Sequence[Statement] = (),
+        early: Sequence[Statement] = (),
     ) -> list[Statement]:
         """The body for an engine: the run log's statements are rendered when they run, with
-        the seconds the run has taken until then. Persons are resolved before, by the
-        runtime's loop (runtime/identity.py), which also drops their tables after."""
-        results = self._render([*self._lock(), *self._results_body()])
+        the seconds the run has taken until then. `early` runs as soon as the result table
+        is made, `journeys` after the results are written. Persons are resolved before, by
+        the runtime's loop (runtime/identity.py), which also drops their tables after."""
+        made = self._render([*self._lock(), *self._result_table()])
+        results = [*made, *early, *self._render(self._result_writes())]
         closing_count = len(self._closing(None))
         rendered: list[str] = []  # the closing statements, rendered when the first runs
 

@@ -35,6 +35,7 @@ from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
 from segl.compiler.values import bucket_of, key_text
 from segl.dsl.diagnostics import Diagnostic, Severity
+from segl.runtime.background import Background
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.migration import RunFingerprints, change_reason, stored_fingerprints
 from segl.runtime.store import key_type
@@ -102,6 +103,22 @@ class _Candidate:
     due_instant: dt.datetime  # the order of caps: a repeated hour's wall times are not
     user_zone: ZoneInfo
     values: dict[str, object]
+
+
+@dataclass(slots=True)
+class _Read:
+    """What JourneyRun._read found for _decided: the run's previous runs by journey, the
+    ledger rows so far, each journey's entries whose steps to decide with their users'
+    values, and by journey the entries that may finish and those still active."""
+
+    previous: dict[str, dt.datetime]
+    ledger: list[Row]
+    steps: list[tuple[model.Journey, list[Entry], dict[object, UserValues]]]
+    finishing: dict[str, Iterable[Entry]]
+    active: dict[str, Sequence[Entry]]
+
+
+Decided = tuple[list[Row], list[Row], list[Row]]  # the ledger, outbox and marker rows
 
 
 def _cap_order(c: _Candidate) -> tuple[int, dt.datetime, int]:
@@ -173,6 +190,8 @@ class JourneyRun:
         # source -> (the earliest start, the triggers) of the interval triggers that read it
         self._interval_reads: dict[str, tuple[dt.datetime, list[model.EventTrigger]]] = {}
         self._interval_copies: dict[str, str] = {}  # source -> its interval's copy
+        self._recent: list[tuple[object, ...]] | None = None  # _recent_sends, read once
+        self._deciding_now: Background[Decided] | None = None  # started by `start`
 
     @property
     def key(self) -> ColumnType:
@@ -183,8 +202,14 @@ class JourneyRun:
         return self._key
 
     # ------------------------------------------------------------ statements
+    def early_statements(self) -> list[Statement]:
+        """`start`: the run places it right after its result table is made, before it
+        writes its tags, members and layers."""
+        return [self.start]
+
     def statements(self) -> list[Statement]:
-        """`prepare` (it decides and stages), then the writes, rendered once it has run."""
+        """`prepare` (it decides, or waits for the deciding `start` began, and stages), then
+        the writes, rendered once it has run."""
         count = len(self.compiled.journey_statements(exp.false()))
 
         def write(index: int) -> Statement:
@@ -205,18 +230,34 @@ class JourneyRun:
             return exp.true()
         return exp.GT(this=col("as_of"), expression=self.compiled.target.timestamp(self.last))
 
-    def prepare(self) -> str:
+    def start(self) -> str:
+        """Read everything deciding needs on the run's connection, then decide the steps,
+        caps and outbox rows in a thread, which touches no connection: that Python work
+        overlaps the run's writes of its tags, members and layers, whose statements leave
+        a core idle much of the time (BENCHMARKS.md, journeys: the overlap). `prepare`
+        waits for it."""
         previous = self._previous_runs()
         self.last = max(previous.values(), default=None)
         if self.last is not None and self.as_of <= self.last:
+            self.skipped = True
+            return NOOP
+        self.moves = self._stale_keys()
+        read = self._read(previous)
+        self._recent_sends()  # what the caps count, read here: the thread reads nothing
+        self._deciding_now = Background(lambda: self._decided(read))
+        return NOOP
+
+    def prepare(self) -> str:
+        if self._deciding_now is None and not self.skipped:
+            self.start()  # not started early (a caller of `statements` alone)
+        if self.skipped:
             # decided once: an earlier (or the same) as-of changes nothing; the writes keep
             # every row and add none (engines that publish by swapping tables need them)
-            self.skipped = True
             for table in self.store.journey_tables:
                 self._stage(table, [])
             return NOOP
-        self.moves = self._stale_keys()
-        ledger, outbox, markers = self._decide(previous)
+        assert self._deciding_now is not None
+        ledger, outbox, markers = self._deciding_now.result()
         staged = {
             self.store.journey_entries.name: ledger,
             self.store.outbox.name: outbox,
@@ -391,11 +432,16 @@ class JourneyRun:
         return found
 
     # ------------------------------------------------------------ deciding
-    def _decide(self, previous: dict[str, dt.datetime]) -> tuple[list[Row], list[Row], list[Row]]:
+    def _decide(self, previous: dict[str, dt.datetime]) -> Decided:
+        return self._decided(self._read(previous))
+
+    def _read(self, previous: dict[str, dt.datetime]) -> _Read:
+        """Every journey's entries, exits and the entries whose steps it decides, with the
+        values and holdout assignments those need: all `_decided` reads from the engine
+        but the messages sent before (_recent_sends). Deciding a journey's steps changes
+        nothing another journey reads here, so the steps of all are decided after."""
         ledger: list[list[object]] = []
-        candidates: list[_Candidate] = []
-        decisions: list[model.Decision] = []
-        markers: list[list[object]] = []
+        steps: list[tuple[model.Journey, list[Entry], dict[object, UserValues]]] = []
         finishing: dict[str, Iterable[Entry]] = {}
         active: dict[str, Sequence[Entry]] = {}  # by journey: its entries active in the run
         self.touched = {}
@@ -420,13 +466,24 @@ class JourneyRun:
             for entry, when in exits:
                 entry.ended = True
                 ledger.append([journey.name, ledger_key(entry), entry.entry_at, "exit", when])
-            self._read_assignments(journey, [e for e in deciding if not e.ended])
-            for entry in deciding:
-                if not entry.ended:
-                    decisions += self._steps(journey, entry, values, candidates)
+            still = [e for e in deciding if not e.ended]
+            self._read_assignments(journey, still)
+            steps.append((journey, still, values))
             finishing[journey.name] = self._finishing(journey, old, new)
             active[journey.name] = self._kept_active(old, new)
             self.touched[journey.name] = [*new, *deciding, *(entry for entry, _ in exits)]
+        return _Read(previous, ledger, steps, finishing, active)
+
+    def _decided(self, read: _Read) -> Decided:
+        """The steps, caps, finished entries and markers of what `_read` found: the ledger,
+        outbox and marker rows."""
+        previous, ledger, finishing = read.previous, read.ledger, read.finishing
+        candidates: list[_Candidate] = []
+        decisions: list[model.Decision] = []
+        markers: list[list[object]] = []
+        for journey, entries, values in read.steps:
+            for entry in entries:
+                decisions += self._steps(journey, entry, values, candidates)
         decisions += self._apply_caps(candidates)
         for journey in self.journeys.journeys:
             for entry in finishing[journey.name]:
@@ -438,7 +495,7 @@ class JourneyRun:
         made = Counter(d.journey for d in decisions)
         for journey in self.journeys.journeys:
             stats = self.stats[journey.name]
-            since = self._active_after(journey, active[journey.name])
+            since = self._active_after(journey, read.active[journey.name])
             markers.append(
                 [journey.name, previous.get(journey.name), stats.entries, made[journey.name], since]
             )
@@ -1107,10 +1164,25 @@ class JourneyRun:
 
     def _sent_before(self, users: set[object]) -> dict[object, list[tuple[str, dt.datetime]]]:
         sent: dict[object, list[tuple[str, dt.datetime]]] = defaultdict(list)
-        if not users or not self.journeys.caps or self.last is None:
+        if not users:
             return sent
-        if not self._exists(self.store.outbox):
-            return sent
+        moves = self.moves
+        for key, channel, as_of in self._recent_sends():
+            user = moves.get(key, key)  # sent to any key of the person
+            if user in users:
+                sent[user].append((str(channel), self.engine.decode(as_of, Type.TIMESTAMP)))
+        return sent
+
+    def _recent_sends(self) -> list[tuple[object, ...]]:
+        """The committed messages sent recently enough to count under a cap: (the key
+        they were sent to, channel, run), read once."""
+        if self._recent is None:
+            self._recent = self._read_recent_sends()
+        return self._recent
+
+    def _read_recent_sends(self) -> list[tuple[object, ...]]:
+        if not self.journeys.caps or self.last is None or not self._exists(self.store.outbox):
+            return []
         spans = [c.rolling for c in self.journeys.caps if c.rolling is not None]
         since = self.as_of - max([dt.timedelta(days=9), *spans])
         target = self.compiled.target
@@ -1121,16 +1193,13 @@ class JourneyRun:
                 self._committed(self.store.outbox),
             ]
         )
-        columns = ["user_id", "channel", "as_of"]
-        moves = self.moves
-        for key, channel, as_of in self._select(self.store.outbox, columns, where):
-            user = moves.get(key, key)  # sent to any key of the person
-            if user in users:
-                sent[user].append((str(channel), self.engine.decode(as_of, Type.TIMESTAMP)))
-        return sent
+        return self._select(self.store.outbox, ["user_id", "channel", "as_of"], where)
 
     def drop_work_tables(self) -> None:
-        """The staged rows are not kept (after the commit, or a failed run)."""
+        """The staged rows are not kept (after the commit, or a failed run, whose deciding
+        may still be under way: it ends first, so no thread outlives the run)."""
+        if self._deciding_now is not None:
+            self._deciding_now.wait()
         for name in self.store.journey_work_tables:
             drop = exp.Drop(tables=[table_ref(name)], kind="TABLE", exists=True)
             # a failed run's connection may be unusable: the next run replaces them

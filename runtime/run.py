@@ -325,7 +325,8 @@ def execute(compiled: CompiledRun, engine: Engine) -> Executed:
                 stats = resolution.run()
             work = journeys.statements() if journeys is not None else []
             work += alerts.statements() if alerts is not None else []  # after the journeys
-            body = with_fault(compiled.timed_body(seconds_so_far, work))
+            early = journeys.early_statements() if journeys is not None else []
+            body = with_fault(compiled.timed_body(seconds_so_far, work, early))
             engine.execute_run(compiled.frame, body)
     except EngineError as err:
         raise DiagnosticError(

@@ -11,14 +11,16 @@ winback `enter when days_since(last_visit_at) >= 30` with a computed payload,
 first_purchase on `enter on first orders`; a 5 % holdout, quiet hours, three caps and a
 priority).
 
-**Instrumenting.** `JourneyRun.prepare` (runtime/journeys.py: reads the journey state
-and the interval's facts, decides, stages the rows) and `JourneyRun.statements` are
-wrapped from here, not edited: each run records prepare's wall and CPU seconds, every
-query prepare sends (labelled by the journey and the step of prepare that sent it), the
-time of each labelled step, the rows it stages, and the seconds from prepare's start
-until the journeys' writes have run ("journey SQL": prepare + writing the ledger, outbox
-and markers). The whole run is timed as the main harness times segl: load and check the
-project, verify the sources, compile, run in one transaction, summarise.
+**Instrumenting.** `JourneyRun.start` (runtime/journeys.py: right after the run's result
+table is made, reads the journey state and the interval's facts, then decides the steps,
+caps and outbox rows in a thread while the run writes its tags, members and layers),
+`JourneyRun.prepare` (waits for that thread, stages the rows) and `JourneyRun.statements`
+are wrapped from here, not edited: each run records "prepare", the wall and CPU seconds
+the journeys take on the run's own thread (start and prepare), the deciding thread's
+seconds, every query sent (labelled by the journey and the step that sent it), the time
+of each labelled step, the rows staged, and "journey SQL": prepare plus writing the
+ledger, outbox and markers. The whole run is timed as the main harness times segl: load
+and check the project, verify the sources, compile, run in one transaction, summarise.
 
 **Staging.** The runtime stages the ledger, outbox and marker rows with
 `DuckDBEngine.create_table`. Until commit 3fc7fc6 that was an `executemany` INSERT (one
@@ -180,9 +182,9 @@ CONTEXTS = {
     "_exit_events": "events",
     "_apply_caps": "caps",
     "_sent_before": "messages sent before",
-    "_stage": "staging",
+    "_stage_later": "staging (made ready)",
 }
-OUTSIDE_JOURNEYS = {"_previous_runs", "_apply_caps", "_sent_before", "_stage"}
+OUTSIDE_JOURNEYS = {"_previous_runs", "_apply_caps", "_sent_before", "_stage_later"}
 
 
 @dataclass
@@ -193,6 +195,9 @@ class Probe:
     prepare: float | None = None
     prepare_cpu: float | None = None
     journey_sql: float | None = None
+    deciding_thread: float | None = None  # seconds of the thread start begins
+    read: float = 0.0  # start's seconds
+    read_cpu: float = 0.0
     started: float = 0.0
     journey: str = ""
     stack: list[str] = field(default_factory=list)
@@ -215,6 +220,8 @@ class Probe:
             "prepare": self.prepare,
             "prepare_cpu": self.prepare_cpu,
             "journey_sql": self.journey_sql,
+            "deciding_thread": self.deciding_thread,
+            "read": self.read,
             "query_seconds": sum(q["seconds"] for q in self.queries),
             "staged_rows": self.staged_rows,
             "contexts": contexts,
@@ -238,8 +245,9 @@ def shortened(plan: str) -> str:
 
 @contextlib.contextmanager
 def probing(probe: Probe) -> Iterator[None]:
-    """Wrap JourneyRun.prepare, .statements and the steps of prepare named in CONTEXTS for
-    the duration (restored after): the measures go to `probe`."""
+    """Wrap JourneyRun.start, .prepare, .statements, the deciding thread's work and the
+    steps named in CONTEXTS for the duration (restored after): the measures go to
+    `probe`."""
     originals: dict[str, Any] = {}
 
     def context(name: str, what: str) -> Callable[..., Any]:
@@ -265,9 +273,9 @@ def probing(probe: Probe) -> Iterator[None]:
 
         return wrapper
 
-    def prepare(run: JourneyRun) -> str:
+    def start(run: JourneyRun) -> str:
         engine = run.engine
-        query, create = engine.query, engine.create_table
+        query, make = engine.query, engine.table_maker
 
         def logged_query(sql: str) -> list[tuple[Any, ...]]:
             started = time.perf_counter()
@@ -293,20 +301,38 @@ def probing(probe: Probe) -> Iterator[None]:
                 )
             return rows
 
-        def logged_create(table: str, columns: Any, rows: Sequence[Any]) -> None:
+        def logged_make(table: str, columns: Any, rows: Sequence[Any]) -> Callable[[], None]:
             probe.staged_rows += len(rows)
-            create(table, columns, rows)
+            return make(table, columns, rows)
 
         engine.query = logged_query  # type: ignore[method-assign]
-        engine.create_table = logged_create  # type: ignore[method-assign]
-        probe.started, cpu = time.perf_counter(), time.process_time()
+        engine.table_maker = logged_make  # type: ignore[method-assign]
+        probe.started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return str(originals["start"](run))
+        finally:
+            probe.read = time.perf_counter() - probe.started
+            probe.read_cpu = time.thread_time() - cpu
+
+    def prepare(run: JourneyRun) -> str:
+        engine = run.engine
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return str(originals["prepare"](run))
         finally:
-            probe.prepare = time.perf_counter() - probe.started
-            probe.prepare_cpu = time.process_time() - cpu
-            del engine.query
-            del engine.create_table
+            probe.prepare = probe.read + time.perf_counter() - started
+            probe.prepare_cpu = probe.read_cpu + time.thread_time() - cpu
+            probe.started = started - probe.read  # journey SQL: as if it ran in one piece
+            with contextlib.suppress(AttributeError):  # not installed: start did not run
+                del engine.query
+                del engine.table_maker
+
+    def decided(run: JourneyRun, read: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return originals["_decided"](run, read)
+        finally:
+            probe.deciding_thread = time.perf_counter() - started
 
     def statements(run: JourneyRun) -> list[Any]:
         body = list(originals["statements"](run))
@@ -317,11 +343,22 @@ def probing(probe: Probe) -> Iterator[None]:
 
         return [*body, written]
 
-    names = ["prepare", "statements", *(n for n in CONTEXTS if hasattr(JourneyRun, n))]
+    names = [
+        "start",
+        "prepare",
+        "_decided",
+        "statements",
+        *(n for n in CONTEXTS if hasattr(JourneyRun, n)),
+    ]
     for name in names:
         originals[name] = getattr(JourneyRun, name)
-    replaced: dict[str, Any] = {"prepare": prepare, "statements": statements}
-    for name in names[2:]:
+    replaced: dict[str, Any] = {
+        "start": start,
+        "prepare": prepare,
+        "_decided": decided,
+        "statements": statements,
+    }
+    for name in names[4:]:
         replaced[name] = context(name, CONTEXTS[name])
     for name, wrapper in replaced.items():
         setattr(JourneyRun, name, wrapper)
@@ -1007,8 +1044,10 @@ def history_summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def breakdown(run: dict[str, Any]) -> dict[str, float]:
-    """Where one run's prepare went: its queries by kind, the staging, the caps, and the
-    rest of prepare (deciding entries, exits and steps in Python)."""
+    """Where the journeys' time on the run's thread went (prepare): the queries by kind,
+    reading entries and exits in Python, waiting for the deciding thread and making the
+    staged tables; and the deciding thread's own seconds (steps, caps and outbox rows,
+    overlapping the run's writes of its tags)."""
     queries = run["queries"]
 
     def seconds(*parts: str) -> float:
@@ -1018,16 +1057,13 @@ def breakdown(run: dict[str, Any]) -> dict[str, float]:
         "event queries (enter on, exit on)": seconds("events ("),
         "per-user values": seconds("per-user values"),
         "active entries (ledger, outbox)": seconds("active entries", "ledger and outbox"),
-        "other queries": 0.0,
-        "staging": run["contexts"].get("staging", 0.0),
     }
-    found["other queries"] = (
-        sum(q["seconds"] for q in queries) - sum(found.values()) + (found["staging"])
-    )
-    caps = run["contexts"].get("caps", 0.0) - seconds("messages sent before")
-    found["caps (Python)"] = caps
-    found["deciding (Python: the rest of prepare)"] = run["prepare"] - sum(found.values())
+    found["other queries"] = sum(q["seconds"] for q in queries) - sum(found.values())
+    waited = run["prepare"] - run.get("read", run["prepare"])
+    found["reading (Python)"] = run["prepare"] - waited - sum(found.values())
+    found["waiting for the deciding thread, staging"] = waited
     found["prepare"] = run["prepare"]
+    found["the deciding thread (overlapping)"] = run.get("deciding_thread") or 0.0
     return found
 
 

@@ -199,6 +199,14 @@ class Engine(ABC):
         (a simulation's scratch): a temporary table where that is cheaper."""
         self.create_table(table, columns, rows)
 
+    def table_maker(
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
+    ) -> Callable[[], None]:
+        """`create_table` in two halves: this call does the work that needs no connection
+        (safe in another thread: runtime/background.py), the function it returns the
+        rest, on the connection."""
+        return functools.partial(self.create_table, table, columns, rows)
+
     @abstractmethod
     def use_timezone(self, timezone: str) -> None:
         """Read zoned timestamps as wall-clock time in the project's zone (SPEC §3)."""
@@ -448,6 +456,11 @@ class DuckDBEngine(Engine):
         # simulate: about 11 ms an instant in a simulation's profile)
         self._create_table(table, columns, rows, temporary=True)
 
+    def table_maker(
+        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
+    ) -> Callable[[], None]:
+        return self._table_maker(table, columns, rows, temporary=False)
+
     def _create_table(
         self,
         table: str,
@@ -455,52 +468,49 @@ class DuckDBEngine(Engine):
         rows: Sequence[Sequence[Any]],
         temporary: bool,
     ) -> None:
+        self._table_maker(table, columns, rows, temporary)()
+
+    def _table_maker(
+        self,
+        table: str,
+        columns: Sequence[tuple[str, ColumnType]],
+        rows: Sequence[Sequence[Any]],
+        temporary: bool,
+    ) -> Callable[[], None]:
+        """The statements, and the rows as columns (an Arrow table where that pays), made
+        now; the function creates and fills the table."""
         definition = self.table_definition(table, columns)
         temp = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
-        create = exp.Create(this=definition, kind="TABLE", replace=True, properties=temp)
-        self.connection.execute(render(create, self.target))
-        if not rows:
-            return
+        statement = exp.Create(this=definition, kind="TABLE", replace=True, properties=temp)
+        create = render(statement, self.target)
         lists = [list(values) for values in zip(*rows, strict=True)]
+        if not rows:
+            return lambda: self._execute(create)
         into = render(table_ref(table), self.target)
         kinds = [kind for _, kind in columns]
         types = [render(self.target.store_type(kind), self.target) for kind in kinds]
-        if len(rows) * len(columns) >= ARROW_FROM_VALUES and self._insert_arrow(
-            into, kinds, types, lists
-        ):
-            return
-        # one statement of a list per column: executemany inserts a row per statement,
-        # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)
-        unnested = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
-        self.connection.execute(f"INSERT INTO {into} SELECT {unnested}", lists)
+        arrow = None
+        if len(rows) * len(columns) >= ARROW_FROM_VALUES:
+            arrow = _arrow_table(kinds, lists)
 
-    def _insert_arrow(
-        self,
-        into: str,
-        kinds: Sequence[ColumnType],
-        types: Sequence[str],
-        lists: Sequence[list[Any]],
-    ) -> bool:
-        """Insert the columns through an Arrow table, which DuckDB scans without converting
-        each Python value on its own (7x faster than lists: BENCHMARKS.md, journeys).
-        False, having inserted nothing, when Arrow cannot hold a column (an integer beyond
-        64 bits, mixed kinds of values) or would read it otherwise (times with a zone):
-        the caller inserts the lists instead."""
-        import pyarrow
+        def make() -> None:
+            self._execute(create)
+            if arrow is not None:
+                self._insert_arrow(into, types, arrow)
+                return
+            # one statement of a list per column: executemany inserts a row per statement,
+            # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)
+            unnested = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
+            self.connection.execute(f"INSERT INTO {into} SELECT {unnested}", lists)
 
-        timed = (v for v, t in zip(lists, kinds, strict=True) if t in TIMES)
-        if any(_zoned(values) for values in timed):
-            return False
-        # times given their Arrow type: inferring it reads every value (7x slower)
-        micros = pyarrow.timestamp("us")
-        arrow_types = [micros if kind in TIMES else None for kind in kinds]
-        try:
-            data = pyarrow.table(
-                [pyarrow.array(v, type=t) for v, t in zip(lists, arrow_types, strict=True)],
-                names=[f"c{i}" for i in range(len(lists))],
-            )
-        except (pyarrow.ArrowException, OverflowError):
-            return False
+        return make
+
+    def _execute(self, sql: str) -> None:
+        self.connection.execute(sql)
+
+    def _insert_arrow(self, into: str, types: Sequence[str], data: Any) -> None:
+        """Insert the columns of an Arrow table, which DuckDB scans without converting each
+        Python value on its own (7x faster than lists: BENCHMARKS.md, journeys)."""
         view = "segl_staged_rows"  # registered for this statement only
         casts = ", ".join(f'CAST("c{i}" AS {t})' for i, t in enumerate(types))
         self.connection.register(view, data)
@@ -508,7 +518,6 @@ class DuckDBEngine(Engine):
             self.connection.execute(f'INSERT INTO {into} SELECT {casts} FROM "{view}"')
         finally:
             self.connection.unregister(view)
-        return True
 
     def use_timezone(self, timezone: str) -> None:
         # CAST(timestamptz AS TIMESTAMP) converts through the session zone
@@ -557,6 +566,27 @@ def _quiet(connection: Any) -> None:
     """No progress bar: DuckDB draws one on stdout for a query of more than 2 s, even
     into a file, where it broke `--format jsonl` and the run summary cron mails."""
     connection.execute("SET enable_progress_bar = false")
+
+
+def _arrow_table(kinds: Sequence[ColumnType], lists: Sequence[list[Any]]) -> Any:
+    """The columns as an Arrow table; None when Arrow cannot hold a column (an integer
+    beyond 64 bits, mixed kinds of values) or would read it otherwise (times with a zone):
+    the lists are inserted instead."""
+    import pyarrow
+
+    timed = (v for v, t in zip(lists, kinds, strict=True) if t in TIMES)
+    if any(_zoned(values) for values in timed):
+        return None
+    # times given their Arrow type: inferring it reads every value (7x slower)
+    micros = pyarrow.timestamp("us")
+    arrow_types = [micros if kind in TIMES else None for kind in kinds]
+    try:
+        return pyarrow.table(
+            [pyarrow.array(v, type=t) for v, t in zip(lists, arrow_types, strict=True)],
+            names=[f"c{i}" for i in range(len(lists))],
+        )
+    except (pyarrow.ArrowException, OverflowError):
+        return None
 
 
 def _zoned(values: Sequence[Any]) -> bool:

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import NamedTuple, cast
@@ -191,7 +191,8 @@ class JourneyRun:
         self._interval_reads: dict[str, tuple[dt.datetime, list[model.EventTrigger]]] = {}
         self._interval_copies: dict[str, str] = {}  # source -> its interval's copy
         self._recent: list[tuple[object, ...]] | None = None  # _recent_sends, read once
-        self._deciding_now: Background[Decided] | None = None  # started by `start`
+        # started by `start`: the work tables of the decided rows, ready to be made
+        self._deciding_now: Background[list[Callable[[], None]]] | None = None
 
     @property
     def key(self) -> ColumnType:
@@ -243,8 +244,11 @@ class JourneyRun:
             return NOOP
         self.moves = self._stale_keys()
         read = self._read(previous)
-        self._recent_sends()  # what the caps count, read here: the thread reads nothing
-        self._deciding_now = Background(lambda: self._decided(read))
+        # read here, so that the thread reads nothing: what the caps count, how keys are
+        # staged
+        self._recent_sends()
+        _ = self.key
+        self._deciding_now = Background(lambda: self._staged(self._decided(read)))
         return NOOP
 
     def prepare(self) -> str:
@@ -257,16 +261,21 @@ class JourneyRun:
                 self._stage(table, [])
             return NOOP
         assert self._deciding_now is not None
-        ledger, outbox, markers = self._deciding_now.result()
+        for make in self._deciding_now.result():
+            make()
+        return NOOP
+
+    def _staged(self, decided: Decided) -> list[Callable[[], None]]:
+        """The work tables of the decided rows, made ready to be created (the part of
+        staging that needs no connection, done in the deciding thread)."""
+        ledger, outbox, markers = decided
         staged = {
             self.store.journey_entries.name: ledger,
             self.store.outbox.name: outbox,
             self.store.holdout_shares.name: self._share_rows(),
             self.store.journey_runs.name: markers,
         }
-        for table in self.store.journey_tables:
-            self._stage(table, staged[table.name])
-        return NOOP
+        return [self._stage_later(t, staged[t.name]) for t in self.store.journey_tables]
 
     # ------------------------------------------------------------ reading
     def _exists(self, table: Table) -> bool:
@@ -1224,10 +1233,13 @@ class JourneyRun:
         ]
 
     def _stage(self, table: Table, rows: list[list[object]]) -> None:
+        self._stage_later(table, rows)()
+
+    def _stage_later(self, table: Table, rows: list[list[object]]) -> Callable[[], None]:
         columns = [
             (c.name, self._type_of(c.type)) for c in table.columns if c.name not in table.run_keys
         ]
-        self.engine.create_table(self.store.journey_work(table), columns, rows)
+        return self.engine.table_maker(self.store.journey_work(table), columns, rows)
 
     def _type_of(self, kind: Type | Kind) -> ColumnType:
         return column_type(kind, self.key)

@@ -468,3 +468,111 @@ def test_a_run_reads_the_ledger_from_its_earliest_active_entry(
     # markers of an older segl: their run reads the whole ledger, and the column comes back
     _, older, older_ledger, kept = _runs_with_markers(monkeypatch, old_markers_before=2)
     assert (older, older_ledger, kept) == (outbox, ledger, since)
+
+
+class _ThreadsOfCalls:
+    """A DuckDB connection that records, for every call, the thread making it and the SQL
+    it was given (the deciding thread must send none: runtime/background.py)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self.calls: list[tuple[str, str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._connection, name)
+        if not callable(found):
+            return found
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            import threading
+
+            sql = args[0] if args and isinstance(args[0], str) else name
+            self.calls.append((threading.current_thread().name, sql))
+            return found(*args, **kwargs)
+
+        return recorded
+
+
+def test_steps_are_decided_in_a_thread_that_sends_no_sql_while_the_run_writes_its_tags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reading is done right after the result table is made (before the tags are
+    written), the steps, caps and outbox rows are decided in another thread, which sends
+    nothing to the database, and the staged rows are made after the run's writes: the
+    same outbox as deciding in one piece, where the run's statements came in order."""
+    import datetime as dt
+    import threading
+
+    from conftest import loaded_rules
+
+    from segl.runtime import journeys
+    from segl.runtime.engines import DuckDBEngine
+    from segl.runtime.run import run_loaded, store_of
+
+    deciders: list[str] = []
+    decided = journeys.JourneyRun._decided
+
+    def in_which_thread(run: journeys.JourneyRun, read: Any) -> journeys.Decided:
+        deciders.append(threading.current_thread().name)
+        return decided(run, read)
+
+    monkeypatch.setattr(journeys.JourneyRun, "_decided", in_which_thread)
+    loaded = loaded_rules(RULES, "shop", "Asia/Shanghai")
+
+    def outbox_of(engine: DuckDBEngine) -> list[tuple[object, ...]]:
+        for statement in TABLES:
+            engine.query(statement)
+        for as_of in RUNS:
+            run_loaded(loaded, engine, dt.datetime.fromisoformat(as_of))
+        return engine.query(f'SELECT * FROM "{store_of(loaded, engine).outbox.name}" ORDER BY ALL')
+
+    engine = DuckDBEngine()
+    recorder = _ThreadsOfCalls(engine.connection)
+    engine.connection = recorder
+    found = outbox_of(engine)
+    main = threading.main_thread().name
+    assert {thread for thread, _ in recorder.calls} == {main}
+    assert len(deciders) == len(RUNS) and main not in deciders
+    store = store_of(loaded, engine)
+    runs = " ".join(text for _, text in recorder.calls).split("BEGIN TRANSACTION")[1:]
+    assert len(runs) == len(RUNS)
+    for run in runs[1:]:
+        read = run.index(f'FROM "{store.journey_runs.name}"')  # the journeys' first read
+        tags = run.index(f'INSERT INTO "{store.tags.name}"')
+        staged = run.index(f'TABLE "{store.journey_work(store.outbox)}"')
+        assert read < tags < staged
+
+    monkeypatch.setattr(journeys.JourneyRun, "_decided", decided)
+    monkeypatch.setattr(journeys.JourneyRun, "early_statements", lambda run: [])
+    assert found == outbox_of(DuckDBEngine())  # decided in one piece, in prepare
+
+
+def test_a_failure_while_deciding_fails_the_run_and_leaves_no_thread_or_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime as dt
+    import threading
+
+    from conftest import loaded_rules
+
+    from segl.runtime import journeys
+    from segl.runtime.engines import DuckDBEngine
+    from segl.runtime.run import run_loaded, store_of
+
+    loaded = loaded_rules(RULES, "shop", "Asia/Shanghai")
+    engine = DuckDBEngine()
+    for statement in TABLES:
+        engine.query(statement)
+    store = store_of(loaded, engine)
+    run_loaded(loaded, engine, dt.datetime.fromisoformat(RUNS[0]))
+    before = engine.query(f'SELECT count(*) FROM "{store.tags.name}"')
+
+    def broken(run: journeys.JourneyRun, read: Any) -> journeys.Decided:
+        raise ValueError("deciding failed")
+
+    monkeypatch.setattr(journeys.JourneyRun, "_decided", broken)
+    with pytest.raises(ValueError, match="deciding failed"):
+        run_loaded(loaded, engine, dt.datetime.fromisoformat(RUNS[1]))
+    assert engine.query(f'SELECT count(*) FROM "{store.tags.name}"') == before  # rolled back
+    assert all(engine.columns_of(t) is None for t in store.journey_work_tables)
+    assert [t.name for t in threading.enumerate()] == [threading.main_thread().name]

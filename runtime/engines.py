@@ -483,9 +483,9 @@ class DuckDBEngine(Engine):
         temp = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
         statement = exp.Create(this=definition, kind="TABLE", replace=True, properties=temp)
         create = render(statement, self.target)
-        lists = [list(values) for values in zip(*rows, strict=True)]
         if not rows:
             return lambda: self._execute(create)
+        lists = [list(values) for values in zip(*rows, strict=True)]
         into = render(table_ref(table), self.target)
         kinds = [kind for _, kind in columns]
         types = [render(self.target.store_type(kind), self.target) for kind in kinds]
@@ -501,12 +501,12 @@ class DuckDBEngine(Engine):
             # one statement of a list per column: executemany inserts a row per statement,
             # about a millisecond each (a run staging 10^5 journey rows: BENCHMARKS.md)
             unnested = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
-            self.connection.execute(f"INSERT INTO {into} SELECT {unnested}", lists)
+            self._execute(f"INSERT INTO {into} SELECT {unnested}", lists)
 
         return make
 
-    def _execute(self, sql: str) -> None:
-        self.connection.execute(sql)
+    def _execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
+        self.connection.execute(sql, parameters)
 
     def _insert_arrow(self, into: str, types: Sequence[str], data: Any) -> None:
         """Insert the columns of an Arrow table, which DuckDB scans without converting each

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -29,14 +29,14 @@ class Background(Generic[T]):
                 sys.setswitchinterval(interval)
 
         sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segl-background")
-        self._future: Future[T] = pool.submit(restoring)
-        pool.shutdown(wait=False)  # the thread ends with the work
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segl-background")
+        self._future: Future[T] = self._pool.submit(restoring)
 
     def result(self) -> T:
+        self.wait()
         return self._future.result()
 
     def wait(self) -> None:
-        """Until the work has ended, whatever its outcome (it is not cancelled: pure
-        Python cannot be interrupted)."""
-        wait([self._future])
+        """Until the work has ended, whatever its outcome, and its thread with it (the
+        work is not cancelled: pure Python cannot be interrupted)."""
+        self._pool.shutdown(wait=True)

@@ -185,6 +185,8 @@ CONTEXTS = {
     "_stage_later": "staging (made ready)",
 }
 OUTSIDE_JOURNEYS = {"_previous_runs", "_apply_caps", "_sent_before", "_stage_later"}
+# the steps of those run by the deciding thread, not by `start` on the run's thread
+IN_THE_THREAD = {CONTEXTS[name] for name in ("_apply_caps", "_sent_before", "_stage_later")}
 
 
 @dataclass
@@ -211,10 +213,11 @@ class Probe:
 
     def measures(self) -> dict[str, Any]:
         contexts = dict(self.contexts)
-        if self.prepare is not None:  # prepare's time outside the labelled steps
-            top = sum(s for label, s in contexts.items() if " > " not in label)
-            contexts["(the rest: deciding the steps, the done entries, the stats)"] = (
-                self.prepare - top
+        if self.prepare is not None:  # the reading's time outside its labelled steps
+            read = [s for label, s in contexts.items() if " > " not in label]
+            top = sum(read) - sum(contexts.get(label, 0.0) for label in IN_THE_THREAD)
+            contexts["(the rest of the reading: merging, next checks, assignments)"] = (
+                self.read - top
             )
         found: dict[str, Any] = {
             "prepare": self.prepare,
@@ -390,16 +393,30 @@ def columnar_create_table(
 
 @contextlib.contextmanager
 def staging(how: str) -> Iterator[None]:
-    """`runtime`: the engine's own create_table; `columnar`: columnar_create_table."""
+    """`runtime`: the engine's own create_table; `columnar`: columnar_create_table, through
+    `table_maker` (which create_table and the journeys' staging both call; a scratch
+    table is left to the engine)."""
     if how == "runtime":
         yield
         return
-    original = DuckDBEngine.create_table
-    DuckDBEngine.create_table = columnar_create_table  # type: ignore[method-assign,assignment]
+    original = DuckDBEngine.table_maker
+
+    def columnar(
+        engine: DuckDBEngine,
+        table: str,
+        columns: Sequence[tuple[str, Type]],
+        rows: Sequence[Sequence[Any]],
+        temporary: bool = False,
+    ) -> Callable[[], None]:
+        if temporary:
+            return original(engine, table, columns, rows, temporary)
+        return functools.partial(columnar_create_table, engine, table, columns, rows)
+
+    DuckDBEngine.table_maker = columnar  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
-        DuckDBEngine.create_table = original  # type: ignore[method-assign]
+        DuckDBEngine.table_maker = original  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)

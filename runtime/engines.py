@@ -447,35 +447,21 @@ class DuckDBEngine(Engine):
     def create_table(
         self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
-        self._create_table(table, columns, rows, temporary=False)
+        self.table_maker(table, columns, rows)()
 
     def create_scratch_table(
         self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
     ) -> None:
         # in memory: a table of the database file is written to its log (BENCHMARKS.md,
         # simulate: about 11 ms an instant in a simulation's profile)
-        self._create_table(table, columns, rows, temporary=True)
+        self.table_maker(table, columns, rows, temporary=True)()
 
     def table_maker(
-        self, table: str, columns: Sequence[tuple[str, ColumnType]], rows: Sequence[Sequence[Any]]
-    ) -> Callable[[], None]:
-        return self._table_maker(table, columns, rows, temporary=False)
-
-    def _create_table(
         self,
         table: str,
         columns: Sequence[tuple[str, ColumnType]],
         rows: Sequence[Sequence[Any]],
-        temporary: bool,
-    ) -> None:
-        self._table_maker(table, columns, rows, temporary)()
-
-    def _table_maker(
-        self,
-        table: str,
-        columns: Sequence[tuple[str, ColumnType]],
-        rows: Sequence[Sequence[Any]],
-        temporary: bool,
+        temporary: bool = False,
     ) -> Callable[[], None]:
         """The statements, and the rows as columns (an Arrow table where that pays), made
         now; the function creates and fills the table."""

@@ -63,7 +63,16 @@ from segl.runtime.project import (
     errors_first,
     load_paths,
 )
-from segl.runtime.run import run_loaded, segl_version, store_of, verify_sources
+from segl.runtime.run import (
+    duplicate_keys,
+    keyless_rows,
+    past_without_history,
+    run_loaded,
+    segl_version,
+    store_of,
+    universe_rows,
+    verify_sources,
+)
 from segl.runtime.schedule import BadCadence, Cadence, Interrupted, Ran, Scheduler, StopSignals
 from segl.runtime.tables import plural, summary_text
 from segl.runtime.unreadable_times import unreadable_times
@@ -1321,7 +1330,7 @@ def simulate(
         hint = "e.g. --from 2026-09-01 --to 2026-12-01 --every 1h"
         fail([Diagnostic("E0601", str(err), None, (hint,))], usage=True)
     with open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine:
-        _sources_or_fail(loaded, engine)
+        _sources_or_fail(loaded, engine, moments[-1] if moments else None, "a simulation")
         try:
             warnings: list[Diagnostic] = []
             line = ProgressLine()
@@ -1427,7 +1436,7 @@ def report(
         open_engine(db_url, loaded, lock_timeout=lock_timeout) as engine,
         _reports_failing(engine, loaded),
     ):
-        checked = _sources_or_fail(loaded, engine)
+        checked = _sources_or_fail(loaded, engine, moment, "a report")
         emit(unreadable_times(loaded, engine), loaded.texts)  # events a report misses
         store = store_of(loaded, engine)
         ran: dict[str, list[str]] = {c.name: [] for c in chosen}
@@ -1564,11 +1573,23 @@ def _experiments(project: ir.Project) -> list[model.Experiment]:
     return list(project.reports.experiments) if project.reports else []
 
 
-def _sources_or_fail(loaded: LoadedProject, engine: Engine) -> ir.Project:
-    """The project, its sources verified (and its key's type read, ir.Project.key)."""
+def _sources_or_fail(
+    loaded: LoadedProject, engine: Engine, as_of: dt.datetime | None = None, reader: str = "a run"
+) -> ir.Project:
+    """The project, its sources verified (and its key's type read, ir.Project.key). With
+    an as-of, what a run there would say of the profiles too: several rows for one key
+    refused (E0610: a report would count the user twice), a past as-of read from a
+    profile as it is now and rows without a key said (W0601, W0604)."""
     problems = verify_sources(loaded, engine)
     if any(d.is_error for d in problems):
         fail(problems, loaded.texts)
+    if as_of is not None:
+        duplicated = duplicate_keys(loaded, engine, as_of)
+        if duplicated:
+            fail(duplicated, loaded.texts)
+        keyless = universe_rows(loaded, engine, as_of).keyless
+        said = past_without_history(loaded, as_of, reader)
+        emit(said + keyless_rows(loaded, keyless, reader), loaded.texts)
     return project_of(loaded)
 
 
@@ -1609,7 +1630,7 @@ def show_assignments(
         open_engine(db_url, loaded, read_only=True, lock_timeout=lock_timeout) as engine,
         _reports_failing(engine, loaded),
     ):
-        checked = _sources_or_fail(loaded, engine)
+        checked = _sources_or_fail(loaded, engine, moment, "the listing")
         rows = assignments(engine, store_of(loaded, engine), checked, experiment, moment)
     if fmt == "jsonl":
         for user, arm, _ in rows:

@@ -401,6 +401,7 @@ def run_loaded(
     if problems:
         raise DiagnosticError(problems)
     done = execute(compiled, engine)
+    record_experiments(loaded, engine, store, as_of)
     journeys = done.journeys
     summary = summarize(compiled, engine, done.seconds)
     summary.warnings = past_without_history(loaded, as_of) + future_as_of(loaded, as_of)
@@ -419,12 +420,30 @@ def run_loaded(
     return summary
 
 
+def record_experiments(
+    loaded: LoadedProject, engine: Engine, store: Store, as_of: dt.datetime
+) -> None:
+    """Each experiment's population at the run's as-of gets its sticky assignments (SPEC
+    §3.3: written the first time a user is in the population), as `segl report` records
+    them: a user in the population only between two reports is assigned by the runs in
+    between, and an experiment that reports on a later as-of does not count only those
+    who stayed (docs/reports.md, Stored assignments)."""
+    from segl.runtime.assignments import record_assignments
+
+    assert loaded.project is not None
+    reports = loaded.project.reports
+    for experiment in reports.experiments if reports is not None else ():
+        record_assignments(engine, store, loaded.project, experiment, as_of)
+
+
 # a run this far behind the clock reads the past: profiles without history say so (a
 # scheduled run that starts minutes after its as-of does not; yesterday's run does)
 PAST = dt.timedelta(hours=1)
 
 
-def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diagnostic]:
+def past_without_history(
+    loaded: LoadedProject, as_of: dt.datetime, reader: str = "a run"
+) -> list[Diagnostic]:
     """A run for a past as-of reads a profile without history as it is now (W0601), and
     a universe without `created` counts users that did not exist yet (SPEC §2.5)."""
     assert loaded.project is not None
@@ -442,7 +461,7 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
             warnings.append(
                 Diagnostic(
                     "W0601",
-                    f"profile '{source.name}' has no history: a run as of {when} reads its "
+                    f"profile '{source.name}' has no history: {reader} as of {when} reads its "
                     "values as they are now",
                     span,
                     (
@@ -457,7 +476,7 @@ def past_without_history(loaded: LoadedProject, as_of: dt.datetime) -> list[Diag
             warnings.append(
                 Diagnostic(
                     "W0601",
-                    f"universe '{source.name}' has no `created` column: a run as of {when} "
+                    f"universe '{source.name}' has no `created` column: {reader} as of {when} "
                     "counts users created later",
                     span,
                     (
@@ -572,7 +591,7 @@ def universe_rows(loaded: LoadedProject, engine: Engine, as_of: dt.datetime) -> 
     return UniverseRows(int(users or 0), int(keyless or 0))
 
 
-def keyless_rows(loaded: LoadedProject, count: int) -> list[Diagnostic]:
+def keyless_rows(loaded: LoadedProject, count: int, reader: str = "this run") -> list[Diagnostic]:
     """W0604: rows of the universe at the as-of without a key (null; NaN; with an identity,
     a number that is no ID) are no user: said, not silently left out."""
     if not count:
@@ -586,7 +605,7 @@ def keyless_rows(loaded: LoadedProject, count: int) -> list[Diagnostic]:
         Diagnostic(
             "W0604",
             f"universe '{source.name}' (table {source.table}): {rows} no {source.user_column} "
-            "(null, or not a usable key), so they are no user of this run",
+            f"(null, or not a usable key), so they are no user of {reader}",
             stmt.span if stmt else None,
             ("give every row a key, or leave such rows out through a view",),
             Severity.WARNING,

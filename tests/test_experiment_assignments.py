@@ -21,6 +21,7 @@ from segl.runtime.assignments import assignments_at, record_assignments, run_sti
 from segl.runtime.engines import Engine
 from segl.runtime.project import load_paths
 from segl.runtime.reference.reports import evaluate_report
+from segl.runtime.run import run_loaded, store_of
 
 SOURCES = """\
 source users from table "users" key user_id {
@@ -150,6 +151,34 @@ def test_assignments_stick_and_agree_with_the_reference(
     again = run_sticky_experiment(engine, store, second, "price", SECOND)
     assert again == got
     assert _stored(engine, store, second, SECOND) == after
+
+
+def test_a_run_assigns_the_population_of_its_as_of(
+    engine: Engine, write_project: Callable[..., Path]
+) -> None:
+    """SPEC §3.3: a user is assigned the first time they are in the population, and runs
+    see the population too. Users in it at a run only, gone before the first report, keep
+    the arm that run gave them: the report counts them, not only those who stayed."""
+    tables = _tables()
+    _fill(engine, tables)
+    rules = SOURCES + EXPERIMENT.format(city="北京", control=50, treated=50, salt="price-sticky")
+    loaded = load_paths([str(write_project({"rules.segl": rules, "segl.toml": TOML}, "run"))])
+    assert loaded.project is not None, loaded.diagnostics
+    run_loaded(loaded, engine, FIRST)
+    project, store = loaded.project, store_of(loaded, engine)
+    beijing = [r["user_id"] for r in tables["users"] if r["city"] == "北京"]
+    arm_of = _experiment(project).arm_of
+    assigned = {u: arm_of(bucket_of(u, "price-sticky")) for u in beijing}
+    assert _stored(engine, store, project, FIRST) == assigned
+
+    for row in tables["users"]:  # everybody leaves the population before the report
+        row["city"] = "上海"
+    _fill(engine, tables)
+    got = run_sticky_experiment(engine, store, project, "price", SECOND)
+    assert _stored(engine, store, project, SECOND) == assigned
+    assert sum(arm["users"] for arm in got["arms"]) == len(beijing)
+    run_loaded(loaded, engine, SECOND)  # a run again: nobody new, nobody moved
+    assert _stored(engine, store, project, SECOND) == assigned
 
 
 def test_a_new_salt_is_a_new_experiment(engine: Engine, write_project: Callable[..., Path]) -> None:
@@ -284,8 +313,6 @@ def test_a_person_keyed_anew_by_a_later_link_keeps_their_assignment(
     m5's arm (sticky, SPEC §3.3), gets no second assignment by bucket('a1'), and 'm5' no
     longer counts as a user of its own: it did, without outcomes, beside 'a1' in the arm
     of bucket('a1')."""
-    from segl.runtime.project import load_paths
-    from segl.runtime.run import run_loaded
 
     def arm(key: str, salt: str) -> str:
         return "control" if bucket_of(key, salt) < 0.5 else "ten_off"

@@ -371,6 +371,24 @@ def test_a_past_run_says_which_profiles_have_no_history(
         assert ran.code == 0 and ("W0601" in ran.err) is warned, (back, ran.err)
 
 
+def test_a_past_report_says_which_profiles_have_no_history(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A report for a past as-of reads the same profiles as a run there (SPEC §2.5: "a run
+    for a past as-of over such a source says so"): the same warnings, about the report."""
+    toml = '[project]\nname = "h"\nuniverse = "users"\n'
+    rules = HISTORY_PROJECT + "report people over users { n = count() }\n"
+    root = write_project({"rules.segl": rules, "segl.toml": toml})
+    warehouse = history_warehouse(tmp_path / "w.duckdb", overlapping=False)
+    past = cli("report", root, "--db", db_url(warehouse), "--as-of", "2026-10-15")
+    assert past.code == 0, past.output
+    assert "W0601 warning: profile 'users' has no history: a report as of 2026-10-15" in past.err
+    assert "W0601 warning: universe 'users' has no `created` column: a report as of" in past.err
+    assert "membership" not in past.err
+    now = cli("report", root, "--db", db_url(warehouse))
+    assert now.code == 0 and "W0601" not in now.err
+
+
 def test_a_history_universe_is_not_said_to_lack_a_created_column(
     cli: Cli, write_project: Callable[..., Path], tmp_path: Path
 ) -> None:

@@ -642,7 +642,8 @@ def test_a_future_as_of_or_a_range_past_the_as_of_warns(cli: Cli, either: tuple[
     assert past_to.code == 0, past_to.output
     assert "W0603 warning: --to 2027-01-01 00:00:00 is after the as-of" in past_to.err
     plain = cli("report", str(root), "--db", url, "--as-of", AS_OF)
-    assert plain.code == 0 and "W06" not in plain.err
+    assert plain.code == 0 and "W0602" not in plain.err and "W0603" not in plain.err
+    assert "W0601 warning: profile 'users' has no history: a report as of" in plain.err
 
 
 def test_the_censored_line_escapes_warehouse_text() -> None:

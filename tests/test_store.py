@@ -298,6 +298,28 @@ def test_duplicate_profile_keys_are_refused_naming_samples(
     )
     assert "2 (3 rows)" in result.err
     assert "north/sources.segl:1:1" in result.err
+
+
+def test_reports_refuse_duplicate_profile_keys_as_runs_do(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A report over such a profile would count the user twice (and its orders twice,
+    through the join to the universe): refused, as a run refuses it, nothing stored."""
+    warehouse = small_warehouse(tmp_path / "w.duckdb", extra="INSERT INTO users VALUES (2, 'X', 2)")
+    rules = (
+        "report people over users { n = count() }\n"
+        "funnel f { step a: orders where amount < 5\n step b: orders where amount >= 5 }\n"
+    )
+    root = project(write_project, "south", rules)
+    for command in (("report",), ("report", "f")):
+        result = cli(*command, root, "--db", db_url(warehouse), "--as-of", AS_OF)
+        assert result.code == 1, result.output
+        assert "E0610 profile source 'users' (table users) has several rows" in result.err
+        assert "2 (2 rows)" in result.err and "nothing was written" in result.err
+    con = duckdb.connect(str(warehouse))
+    kept = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'segl_%'")
+    assert kept.fetchall() == [(0,)]  # no results stored
+    con.close()
     tables = {t for (t,) in read_sql(warehouse, "SELECT table_name FROM duckdb_tables()")}
     assert tables == {"users", "orders"}, "nothing was written"
 

@@ -316,6 +316,9 @@ def key_text(key: Value) -> str | None:
     (compiler/sqlgen/query.py id_text is the same in SQL)."""
     if isinstance(key, str):
         return key
+    if isinstance(key, Decimal):  # a DECIMAL(10, 2) key 3.00 is 3, as SQL's id_text reads it
+        whole = key.is_finite() and key == key.to_integral_value()
+        return key_text(int(key)) if whole else None
     if isinstance(key, float):
         whole = key.is_integer() and -(2**63) <= key < 2**63
         return str(int(key)) if whole else None

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,8 +102,11 @@ def as_json(decision: dict[str, Any]) -> str:
     """One decision as a JSON object: times as `YYYY-MM-DD HH:MM:SS` (project zone)."""
     shown = {key: wall_text(decision[key]) if key in TIMES else decision[key] for key in KEYS}
     user = shown["user"]
+    if isinstance(user, Decimal) and user.is_finite():  # a DECIMAL key column's
+        user = int(user) if user == user.to_integral_value() else float(user)
     if isinstance(user, float) and user.is_integer():
-        shown["user"] = int(user)
+        user = int(user)
+    shown["user"] = user
     return json_text.dumps(shown, default=str)
 
 

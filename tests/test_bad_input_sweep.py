@@ -959,3 +959,24 @@ def test_universe_rows_without_a_key_are_said_to_be_no_user(cli: Cli, tmp_path: 
     con.close()
     again = cli("run", tmp_path, "--db", url, "--as-of", ANCHOR)
     assert again.code == 0 and "W0604" not in again.err
+
+
+PROFILE_TRIGGERS = """journey j {
+    enter on users
+    exit on users
+    step s: send push "x"
+}
+"""
+
+
+def test_a_profile_source_as_a_trigger_points_to_the_clause_that_takes_a_condition(
+    cli: Cli, write_project: WriteProject
+) -> None:
+    """A profile source after `exit on` was told to use `enter when`: the exit's own
+    clause is `exit when`."""
+    result = cli("check", project(write_project, PROFILE_TRIGGERS))
+    assert result.code == 1, result.output
+    enter = located(result, PROFILE_TRIGGERS, "users", "E0702")
+    leave = located(result, PROFILE_TRIGGERS, "users", "E0702", after="exit on")
+    assert "or `enter when` a condition" in "\n".join(enter)
+    assert "or `exit when` a condition" in "\n".join(leave)

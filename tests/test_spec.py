@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import json
 import math
 from typing import Any
 
@@ -222,3 +223,55 @@ def test_elapsed_time_subtracts_the_earlier_fraction_on_every_engine(engine: Eng
     tables = {"users": [{"user_id": 1, "registered_at": registered}]}
     as_of = dt.datetime(2026, 10, 25, 1)
     assert _both(engine, rules, tables, "h", as_of) == ({1: 24.0}, {1: 24.0})
+
+
+def test_a_decimal_key_is_hashed_and_named_as_its_number() -> None:
+    """A DECIMAL(10, 2) key reads back as Decimal('3.00'): hashed as `3`, as SQL's bucket
+    hashes it (the holdouts hashed '3.00' and disagreed with `bucket`), and named `3` in
+    message ids, as on an engine reading doubles; a fraction has no agreed text."""
+    from decimal import Decimal
+
+    from segl.compiler.journeys.model import user_text
+    from segl.compiler.values import key_text
+
+    assert key_text(Decimal("3.00")) == "3" and key_text(Decimal("-12")) == "-12"
+    assert key_text(Decimal("2.50")) is None and key_text(Decimal("NaN")) is None
+    assert key_text(Decimal(2**63)) is None
+    assert user_text(Decimal("3.00")) == user_text(3.0) == "3"
+    assert user_text(Decimal("2.50")) == user_text(2.5) == "2.5"
+
+
+def test_holdouts_with_a_decimal_key_agree_with_bucket(
+    cli: Any, write_project: Any, tmp_path: Any
+) -> None:
+    """SPEC §3.3: a holdout takes the users whose bucket(user_key, salt) is below its share,
+    the same `bucket` a rule reads."""
+    import duckdb
+
+    rules = (
+        'source users from table "users" key user_id {\n    user_id: number\n}\n'
+        'source events from table "events" user user_id time ts {\n    name: string\n}\n'
+        'holdout h 50% salt "s"\n'
+        "journey j {\n    enter on events\n"
+        '    step s: send push "x" with b = bucket(users.user_id, "s")\n}\n'
+    )
+    root = write_project({"rules.segl": rules, "segl.toml": '[project]\nname = "dk"\n'}, "dk")
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE users (user_id DECIMAL(10, 2))")
+    con.execute("INSERT INTO users SELECT i FROM range(1, 41) t(i)")
+    con.execute("CREATE TABLE events AS SELECT user_id, TIMESTAMP '2026-11-02 10:00' AS ts, "
+                "'a' AS name FROM users")  # fmt: skip
+    con.close()
+    url = f"duckdb:///{warehouse}"
+    for as_of in ("2026-11-02 09:00", "2026-11-02 11:00"):
+        assert cli("run", root, "--db", url, "--as-of", as_of).code == 0
+    shown = cli("show", "outbox", root, "--db", url, "--format", "jsonl")
+    assert shown.code == 0, shown.output
+    decisions = [json.loads(line) for line in shown.out.splitlines()]
+    assert len(decisions) == 40
+    held = {d["status"] == "held_out" for d in decisions}
+    assert held == {True, False}
+    assert sorted(d["user"] for d in decisions) == list(range(1, 41))  # numbers, not '1.00'
+    for decision in decisions:
+        assert (decision["status"] == "held_out") is (decision["payload"]["b"] < 0.5), decision

@@ -364,7 +364,8 @@ class JourneyChecker:
                 "E0702",
                 f"'{ref.source}' is a profile source: the {what} needs events",
                 ref.span,
-                "use an event source (one with `user ... time ...`), or `enter when` a condition",
+                "use an event source (one with `user ... time ...`), or "
+                f"`{'exit' if what.startswith('exit') else 'enter'} when` a condition",
             )
             return None
         flt = None

@@ -672,6 +672,13 @@ BAD = [
         12,
         "unknown metric 'buyer' in report 'r'",
     ),
+    (  # no metric's name is close: the hint says what a metric may read
+        "report r over users {\n    rate = nonexistent / 2\n}\n",
+        "E0808",
+        2,
+        12,
+        "unknown metric 'nonexistent' in report 'r'",
+    ),
     (
         "report r over users {\n    rate = buyers / 2\n    buyers = count()\n}\n",
         "E0808",

@@ -598,7 +598,7 @@ class ReportChecker:
                 "E0808",
                 f"unknown metric '{node.name}' in report '{rows.report}'",
                 node.span,
-                *did_you_mean(node.name, known),
+                *(did_you_mean(node.name, known) or (_metric_hint(known),)),
             )
         else:
             self.error(
@@ -938,3 +938,12 @@ def _consecutive(arms: Sequence[ast.ArmDef], weights: Sequence[Decimal]) -> tupl
         found.append(model.Arm(arm.name, float(weight / 100), float(low / 100), float(high / 100)))
         low = high
     return tuple(found)
+
+
+def _metric_hint(known: dict[str, Type]) -> str:
+    """What a metric may read, for a name that is none of it (nor close to one)."""
+    rows = "count(), sum(COLUMN), avg(COLUMN), share(CONDITION), ..."
+    if not known:
+        return f"a metric aggregates the rows: {rows}"
+    above = ", ".join(known)
+    return f"a metric reads the metrics defined above it ({above}) or aggregates the rows: {rows}"

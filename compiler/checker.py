@@ -22,7 +22,7 @@ from segl.compiler.reports.check import ReportChecker
 from segl.compiler.reports.model import Reports
 from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
-from segl.dsl.diagnostics import Diagnostic, Severity, Span, closest, did_you_mean
+from segl.dsl.diagnostics import Diagnostic, Severity, Span, closest, did_you_mean, name_hint
 from segl.dsl.formatter import format_expr
 from segl.dsl.parser import (
     AGGREGATES,
@@ -481,7 +481,7 @@ class _Checker:
                     "E0303",
                     f"source '{source.name}' has no column '{column}'",
                     link.part_span(place),
-                    *did_you_mean(column, [c for c, _ in source.columns]),
+                    *_column_hint(source, column),
                 )
                 ok = False
             if kinds and kind not in kinds:  # no kinds at all: E0314 on the identity
@@ -865,8 +865,9 @@ class _Checker:
             return ir.Invalid(span=node.span)
         column_type = source.column_type(node.column)
         if column_type is None:
-            hints = list(did_you_mean(node.column, [c for c, _ in source.columns]))
-            hints += _undeclared_key_hint(source, node.column)
+            names = [c for c, _ in source.columns]
+            hints = [*did_you_mean(node.column, names), *_undeclared_key_hint(source, node.column)]
+            hints = hints or list(_column_hint(source, node.column))
             self.error(
                 "E0303",
                 f"source '{source.name}' has no column '{node.column}'",
@@ -1370,3 +1371,9 @@ def _undeclared_key_hint(source: ir.Source, column: str) -> list[str]:
         f"'{source.name}': declare it among its columns to read it: {column}: string (or "
         "number, as the table holds it)"
     ]
+
+
+def _column_hint(source: ir.Source, column: str) -> tuple[str, ...]:
+    """The closest declared column of the source, else its declared columns."""
+    names = [c for c, _ in source.columns]
+    return name_hint(column, names, f"the columns of source '{source.name}'")

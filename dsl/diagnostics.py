@@ -246,6 +246,19 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> tuple[str, ...]:
     return (f"did you mean '{close}'?",) if close is not None else ()
 
 
+def name_hint(name: str, candidates: Iterable[str], what: str, shown: int = 8) -> tuple[str, ...]:
+    """did_you_mean, or, when no known name is close, the known ones (`what`: "columns of
+    source 'users'"): a hint either way."""
+    close = did_you_mean(name, candidates)
+    if close:
+        return close
+    pool = list(dict.fromkeys(candidates))
+    if not pool:
+        return ()
+    more = f" and {len(pool) - shown:,} more" if len(pool) > shown else ""
+    return (f"{what}: {', '.join(pool[:shown])}{more}",)
+
+
 def _same_looking(name: str, pool: Sequence[str]) -> str | None:
     """A known name equal to `name` but for its Unicode normal form (`café` typed as é or
     as e + U+0301): a did-you-mean would show two names that look alike."""

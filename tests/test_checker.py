@@ -109,6 +109,14 @@ def test_profile_column_without_source_gets_a_hint() -> None:
     assert diag.hints == ("did you mean 'users.city'?",)
 
 
+def test_an_unknown_column_with_no_close_name_lists_the_sources_columns() -> None:
+    """E0303 for a name close to no column had no hint at all."""
+    diag = only_error("tag t = users.nosuch")
+    assert diag.code == "E0303"
+    assert diag.hints == ("the columns of source 'users': city, registered_at, birthday, balance",)
+    assert only_error("tag t = users.citi").hints == ("did you mean 'city'?",)
+
+
 def test_a_misspelt_profile_column_without_source_gets_the_qualified_name() -> None:
     """`citty` with no tag close to it: the profile's `city`, as `users.city` (the hint
     said to quote it as a text value)."""

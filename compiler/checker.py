@@ -1057,7 +1057,8 @@ class _Checker:
             )
             return ir.Invalid(span=node.span)
         if entry is None:
-            hints = did_you_mean(node.name, registry.ALL_CALLABLE)
+            callable_names = sorted(registry.ALL_CALLABLE)
+            hints = name_hint(node.name, callable_names, "the functions", len(callable_names))
             if node.name == "not":  # `a == not (b)`: `not` binds looser than comparisons
                 hints = ("'not' negates a whole condition: put it in parentheses, a == (not b)",)
             self.error("E0304", f"unknown function '{node.name}'", node.span, *hints)

@@ -302,7 +302,9 @@ def report_text(report: JourneyReport, title: str | None) -> str:
     )
     rows = [[step, *(counts.get(s, 0) for s in STATUSES)] for step, counts in report.steps.items()]
     lines += ["", format_table(["step", *STATUSES], rows)]
-    if not report.runs:
+    if not report.runs and report.as_of is not None:
+        lines += ["", f"no committed run of this journey up to {_time(report.as_of)}"]
+    elif not report.runs:
         lines += ["", "no committed run of this journey yet: `segl run` decides it"]
     return "\n".join(lines) + "\n"
 

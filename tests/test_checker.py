@@ -117,6 +117,15 @@ def test_an_unknown_column_with_no_close_name_lists_the_sources_columns() -> Non
     assert only_error("tag t = users.citi").hints == ("did you mean 'city'?",)
 
 
+def test_an_unknown_function_with_no_close_name_lists_the_functions() -> None:
+    """E0304 for `most_common(...)` had no hint: the functions are few, so all are named."""
+    diag = only_error("tag t = most_common(orders.brand)")
+    assert diag.code == "E0304"
+    (hint,) = diag.hints
+    assert hint.startswith("the functions: abs, age, avg,") and "most_frequent" in hint
+    assert only_error("tag t = cout(orders)").hints == ("did you mean 'count'?",)
+
+
 def test_a_misspelt_profile_column_without_source_gets_the_qualified_name() -> None:
     """`citty` with no tag close to it: the profile's `city`, as `users.city` (the hint
     said to quote it as a text value)."""

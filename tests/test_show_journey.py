@@ -125,7 +125,8 @@ def test_as_of_counts_only_the_runs_up_to_it(cli: Cli, project: tuple[Path, str]
     assert (before["runs"], before["last_run"], counts(before)) == (0, None, (0,) * 4)
     shown = cli("show", "journey", "winback", root, "--db", url, "--as-of", "2026-11-01")
     assert "last run   none" in shown.out
-    assert "no committed run of this journey yet" in shown.out
+    # runs after it are no reason to say that `segl run` has yet to decide the journey
+    assert "no committed run of this journey up to 2026-11-01 00:00:00" in shown.out
 
 
 def test_a_rerun_of_a_decided_as_of_counts_nothing_twice(
@@ -246,6 +247,8 @@ def test_a_journey_never_run_and_the_project_option(cli: Cli, project: tuple[Pat
     data = json.loads(shown.out)
     assert (data["runs"], data["last_run"], counts(data)) == (0, None, (0, 0, 0, 0))
     assert steps(data) == {"thank_you": {}}
+    text = cli("show", "journey", "thanks", "-p", root, "--db", url)
+    assert "no committed run of this journey yet: `segl run` decides it" in text.out
 
 
 def test_a_project_without_journeys(

@@ -54,6 +54,7 @@ class RunSummary:
     identity: IdentityStats | None = None  # a project with an identity: its resolution
     journeys: dict[str, JourneyStats] | None = None  # a project with journeys: what they did
     journeys_skipped: bool = False  # the as-of is not after the journeys' last run
+    journeys_decided_to: dt.datetime | None = None  # that last run's as-of
     alerts: list[AlertOutcome] | None = None  # a project with alerts: each one's state
 
 
@@ -416,6 +417,7 @@ def run_loaded(
     if journeys is not None:
         summary.journeys = journeys.stats
         summary.journeys_skipped = journeys.skipped
+        summary.journeys_decided_to = journeys.last
         summary.warnings += journeys.summary_warnings()
     return summary
 

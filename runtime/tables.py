@@ -142,6 +142,11 @@ JOURNEY_COLUMNS = ("sent", "skipped", "expired", "capped", "held_out")
 def _journey_lines(summary: RunSummary) -> list[str]:
     if summary.journeys is None:
         return []
+    decided_to = summary.journeys_decided_to
+    if summary.journeys_skipped and decided_to is not None and decided_to > summary.as_of:
+        # a run ahead of this one (a mistyped --as-of?) stops every run until its as-of
+        later = wall_text(decided_to)
+        return [f"journeys: already decided up to {later}: no run decides any before then", ""]
     if summary.journeys_skipped:
         return ["journeys: already decided up to this as-of (a later run decides more)", ""]
     rows = [

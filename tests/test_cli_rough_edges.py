@@ -973,6 +973,8 @@ def test_a_run_in_the_future_warns_that_journeys_are_decided_up_to_it(
     assert "monitoring.md, Runs out of order" in result.err
     now = cli("run", str(RETAIL), "--db", db_url(warehouse), "--as-of", ANCHOR)
     assert "W0602" not in now.err
+    # the run that came after it says until when the journeys stay decided, each time
+    assert f"journeys: already decided up to {later} 00:00:00: no run decides any" in now.out
 
 
 def test_an_empty_out_is_refused_by_every_command(cli: Cli, warehouse: Path) -> None:

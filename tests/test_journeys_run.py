@@ -144,6 +144,8 @@ def test_runs_at_or_before_the_last_decide_nothing(cli: Cli, project: tuple[Path
         ran = cli("run", root, "--db", url, "--as-of", as_of)
         assert ran.code == 0, ran.output
         assert "journeys: already decided" in ran.out
+        said_until = f"up to {RUNS[-1]}:00: no run decides any before then"
+        assert (said_until in ran.out) is (as_of != RUNS[-1]), ran.out
     assert outbox(cli, root, url) == before
     ids = [d["message_id"] for d in before]
     assert len(ids) == len(set(ids))

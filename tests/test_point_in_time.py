@@ -352,16 +352,7 @@ def test_versions_that_end_before_they_begin_are_warned_about(
 def test_a_past_run_says_which_profiles_have_no_history(
     cli: Cli, write_project: Callable[..., Path], tmp_path: Path
 ) -> None:
-    toml = '[project]\nname = "h"\nuniverse = "users"\n'
-    root = write_project({"rules.segl": HISTORY_PROJECT, "segl.toml": toml})
-    warehouse = history_warehouse(tmp_path / "w.duckdb", overlapping=False)
-    past = cli("run", root, "--db", db_url(warehouse), "--as-of", "2026-10-15")
-    assert past.code == 0, past.output
-    assert "W0601 warning: profile 'users' has no history: a run as of 2026-10-15" in past.err
-    assert "W0601 warning: universe 'users' has no `created` column" in past.err
-    assert "membership" not in past.err  # a history is read as it was
-    now = cli("run", root, "--db", db_url(warehouse))
-    assert now.code == 0 and "W0601" not in now.err
+    root, warehouse = _said_of_the_past(cli, write_project, tmp_path, "run", "a run")
     # hours ago is the past too (it was a day: yesterday's run was silent); a scheduled
     # run a few minutes after its as-of is not
     clock = now_in("UTC")
@@ -376,17 +367,28 @@ def test_a_past_report_says_which_profiles_have_no_history(
 ) -> None:
     """A report for a past as-of reads the same profiles as a run there (SPEC §2.5: "a run
     for a past as-of over such a source says so"): the same warnings, about the report."""
+    _said_of_the_past(cli, write_project, tmp_path, "report", "a report")
+
+
+def _said_of_the_past(
+    cli: Cli, write_project: Callable[..., Path], tmp_path: Path, command: str, reader: str
+) -> tuple[Path, Path]:
+    """`command` as of 2026-10-15 warns of the profile without history and of the universe
+    without `created`, the same now does not; (the project, the warehouse)."""
     toml = '[project]\nname = "h"\nuniverse = "users"\n'
     rules = HISTORY_PROJECT + "report people over users { n = count() }\n"
     root = write_project({"rules.segl": rules, "segl.toml": toml})
     warehouse = history_warehouse(tmp_path / "w.duckdb", overlapping=False)
-    past = cli("report", root, "--db", db_url(warehouse), "--as-of", "2026-10-15")
+    past = cli(command, root, "--db", db_url(warehouse), "--as-of", "2026-10-15")
     assert past.code == 0, past.output
-    assert "W0601 warning: profile 'users' has no history: a report as of 2026-10-15" in past.err
-    assert "W0601 warning: universe 'users' has no `created` column: a report as of" in past.err
-    assert "membership" not in past.err
-    now = cli("report", root, "--db", db_url(warehouse))
+    profile = f"W0601 warning: profile 'users' has no history: {reader} as of 2026-10-15"
+    assert profile in past.err
+    universe = f"W0601 warning: universe 'users' has no `created` column: {reader} as of"
+    assert universe in past.err
+    assert "membership" not in past.err  # a history is read as it was
+    now = cli(command, root, "--db", db_url(warehouse))
     assert now.code == 0 and "W0601" not in now.err
+    return root, warehouse
 
 
 def test_a_history_universe_is_not_said_to_lack_a_created_column(

@@ -435,7 +435,18 @@ def record_experiments(
     assert loaded.project is not None
     reports = loaded.project.reports
     for experiment in reports.experiments if reports is not None else ():
-        record_assignments(engine, store, loaded.project, experiment, as_of)
+        try:
+            record_assignments(engine, store, loaded.project, experiment, as_of)
+        except EngineError as err:
+            message = (
+                f"the {engine.name} database refused experiment '{experiment.name}'s "
+                f"assignments as of {wall_text(as_of)}: {err}"
+            )
+            hints = (
+                *((err.hint,) if err.hint is not None else ()),
+                "the run itself was written; the next run or `segl report` records them",
+            )
+            raise DiagnosticError([Diagnostic("E0605", message, None, hints)]) from None
 
 
 # a run this far behind the clock reads the past: profiles without history say so (a

@@ -12,13 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from segl.compiler import ir
 from segl.compiler.reports import model
 from segl.compiler.store import Store
 from segl.compiler.types import Type
 from segl.compiler.values import bucket_of
+from segl.dsl.diagnostics import DiagnosticError
 from segl.runtime.assignments import assignments_at, record_assignments, run_sticky_experiment
-from segl.runtime.engines import Engine
+from segl.runtime.engines import DuckDBEngine, Engine
 from segl.runtime.project import load_paths
 from segl.runtime.reference.reports import evaluate_report
 from segl.runtime.run import run_loaded, store_of
@@ -179,6 +182,32 @@ def test_a_run_assigns_the_population_of_its_as_of(
     assert sum(arm["users"] for arm in got["arms"]) == len(beijing)
     run_loaded(loaded, engine, SECOND)  # a run again: nobody new, nobody moved
     assert _stored(engine, store, project, SECOND) == assigned
+
+
+def test_a_run_whose_assignments_are_refused_says_the_run_was_written(
+    write_project: Callable[..., Path],
+) -> None:
+    """The assignments are recorded after the run's transaction: a database refusing them
+    (here: the table is a view) fails the command with E0605, saying the run was written,
+    not with the engine's bare error."""
+    engine = DuckDBEngine.scratch()
+    tables = _tables()
+    _fill(engine, tables)
+    rules = SOURCES + EXPERIMENT.format(city="北京", control=50, treated=50, salt="price-sticky")
+    loaded = load_paths([str(write_project({"rules.segl": rules, "segl.toml": TOML}, "view"))])
+    engine.query(
+        "CREATE VIEW segl_shop_experiment_assignments AS SELECT 'e' AS experiment, 's' AS salt, "
+        "'u' AS user_id, 'a' AS arm, TIMESTAMP '2026-01-01' AS assigned_at, "
+        "TIMESTAMPTZ '2026-01-01 00:00:00+00' AS run_at"
+    )
+    with pytest.raises(DiagnosticError) as raised:
+        run_loaded(loaded, engine, FIRST)
+    (refused,) = raised.value.diagnostics
+    assert refused.code == "E0605"
+    assert "refused experiment 'price's assignments as of 2026-11-01 00:00:00" in refused.message
+    assert any("the run itself was written" in hint for hint in refused.hints)
+    assert engine.query("SELECT count(*) FROM segl_shop_tags") == [(40,)]
+    engine.close()
 
 
 def test_a_new_salt_is_a_new_experiment(engine: Engine, write_project: Callable[..., Path]) -> None:

@@ -50,8 +50,6 @@ UserValues = dict[str, object]  # one user's hidden values by name
 # Entry.next_check: the first instant a pending step is due (UTC), the first wall time one
 # expires
 Check = tuple[dt.datetime, dt.datetime]
-# a step's first allowed instant (None: none within the horizon) and its wall time
-DueTime = tuple[dt.datetime | None, dt.datetime]
 
 
 @dataclass(slots=True)  # a run holds one per active entry: 10^4-10^5
@@ -164,9 +162,6 @@ class JourneyRun:
         # least twice, and the entries of one run (winback's) share their entry time
         self._instants: dict[dt.datetime, dt.datetime] = {}
         self._open: dict[tuple[int, ZoneInfo], bool] = {}  # (id of a step, zone) -> _open_now
-        # (base instant, id of a step, zone) -> _due_time: the entries one run made
-        # (winback's) share their base, and a later allowed instant is a search
-        self._due_times: dict[tuple[dt.datetime, int, ZoneInfo], DueTime] = {}
         self._holdouts: dict[str, tuple[model.Holdout, ...]] = {}  # journey -> its holdouts
         self.skipped = False
         self.last: dt.datetime | None = None  # the latest committed journey run
@@ -867,17 +862,12 @@ class JourneyRun:
         entry.next_check = None  # its pending steps may have changed
         return decided
 
-    def _due_time(self, step: model.Step, base: dt.datetime, user_zone: ZoneInfo) -> DueTime:
+    def _due_time(
+        self, step: model.Step, base: dt.datetime, user_zone: ZoneInfo
+    ) -> tuple[dt.datetime | None, dt.datetime]:
         """The step's first allowed instant at or after `base` (None: none within the
         horizon) and the wall time of it (of `base` when None) in the project's zone. Most
         steps are allowed at their base: its local time is then read once."""
-        key = (base, id(step), user_zone)
-        found = self._due_times.get(key)
-        if found is None:
-            found = self._due_times[key] = self._first_due_time(step, base, user_zone)
-        return found
-
-    def _first_due_time(self, step: model.Step, base: dt.datetime, user_zone: ZoneInfo) -> DueTime:
         local = base.astimezone(user_zone)
         if timing.allowed_local(local, step.allowed):
             if user_zone is self.zone:
@@ -1108,7 +1098,7 @@ class JourneyRun:
         status: str,
         values: UserValues,
     ) -> model.Decision:
-        payload = tuple([(key, values.get(hidden)) for key, hidden in step.payload])
+        payload = tuple((key, values.get(hidden)) for key, hidden in step.payload)
         return model.Decision(
             journey.name,
             step.name,

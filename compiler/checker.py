@@ -481,7 +481,7 @@ class _Checker:
                     "E0303",
                     f"source '{source.name}' has no column '{column}'",
                     link.part_span(place),
-                    *_column_hint(source, column),
+                    *_column_hints(source, column),
                 )
                 ok = False
             if kinds and kind not in kinds:  # no kinds at all: E0314 on the identity
@@ -865,9 +865,7 @@ class _Checker:
             return ir.Invalid(span=node.span)
         column_type = source.column_type(node.column)
         if column_type is None:
-            names = [c for c, _ in source.columns]
-            hints = [*did_you_mean(node.column, names), *_undeclared_key_hint(source, node.column)]
-            hints = hints or list(_column_hint(source, node.column))
+            hints = _column_hints(source, node.column)
             self.error(
                 "E0303",
                 f"source '{source.name}' has no column '{node.column}'",
@@ -1057,10 +1055,12 @@ class _Checker:
             )
             return ir.Invalid(span=node.span)
         if entry is None:
-            callable_names = sorted(registry.ALL_CALLABLE)
-            hints = name_hint(node.name, callable_names, "the functions", len(callable_names))
+            hints: tuple[str, ...]
             if node.name == "not":  # `a == not (b)`: `not` binds looser than comparisons
                 hints = ("'not' negates a whole condition: put it in parentheses, a == (not b)",)
+            else:  # a few dozen: named all when none is close
+                names = sorted(registry.ALL_CALLABLE)
+                hints = name_hint(node.name, names, "the functions", shown=len(names))
             self.error("E0304", f"unknown function '{node.name}'", node.span, *hints)
             return ir.Invalid(span=node.span)
         if not entry.accepts_count(len(node.args)):
@@ -1374,7 +1374,9 @@ def _undeclared_key_hint(source: ir.Source, column: str) -> list[str]:
     ]
 
 
-def _column_hint(source: ir.Source, column: str) -> tuple[str, ...]:
-    """The closest declared column of the source, else its declared columns."""
+def _column_hints(source: ir.Source, column: str) -> tuple[str, ...]:
+    """E0303's hints: the closest declared column of the source and, for its undeclared
+    key or user column, how to declare it; else its declared columns."""
     names = [c for c, _ in source.columns]
-    return name_hint(column, names, f"the columns of source '{source.name}'")
+    found = (*did_you_mean(column, names), *_undeclared_key_hint(source, column))
+    return found or name_hint(column, names, f"the columns of source '{source.name}'")

@@ -307,6 +307,15 @@ def bucket_key_text(key: Value) -> str | None:
     return str(int(x))
 
 
+def plain_key(key: Value) -> Value:
+    """A key read back from a DECIMAL column (DuckDB's DECIMAL(10, 2), PostgreSQL's
+    numeric) as the number an engine reading doubles has: 3.00 is 3, 2.50 is 2.5; any
+    other key as it is (JSON, Parquet, hashing and message ids read it so)."""
+    if isinstance(key, Decimal):
+        return int(key) if key.is_finite() and key == key.to_integral_value() else float(key)
+    return key
+
+
 def key_text(key: Value) -> str | None:
     """The text a user key is hashed as (holdouts and experiments, SPEC §3.3) and compared
     as (identity): a string as it is; a whole number within the 64-bit integer range as its
@@ -316,9 +325,7 @@ def key_text(key: Value) -> str | None:
     (compiler/sqlgen/query.py id_text is the same in SQL)."""
     if isinstance(key, str):
         return key
-    if isinstance(key, Decimal):  # a DECIMAL(10, 2) key 3.00 is 3, as SQL's id_text reads it
-        whole = key.is_finite() and key == key.to_integral_value()
-        return key_text(int(key)) if whole else None
+    key = plain_key(key)  # a DECIMAL(10, 2) key 3.00 is 3, as SQL's id_text reads it
     if isinstance(key, float):
         whole = key.is_integer() and -(2**63) <= key < 2**63
         return str(int(key)) if whole else None

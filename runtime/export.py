@@ -18,7 +18,6 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from segl.compiler import ir
 from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store
 from segl.compiler.types import Type
+from segl.compiler.values import plain_key
 from segl.dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segl.runtime.engines import Engine
 from segl.runtime.show import changed_since_run, chosen_run, find_segment, key_order
@@ -124,20 +124,12 @@ def read_audience(
     query = audience_query(engine, store, segment, moment, tags)
     rows = [
         [
-            _plain_key(row[0]),
+            plain_key(row[0]),  # a Decimal, which the JSON encoder refused
             *(engine.decode(v, t.type) for v, t in zip(row[1:], tags, strict=True)),
         ]
         for row in engine.query(render(query, engine.target))
     ]
     return moment, tags, rows
-
-
-def _plain_key(key: Any) -> Any:
-    """A stored key as a number JSON and Parquet take: a decimal key column (PostgreSQL's
-    numeric(10,0)) comes back as Decimal, which the JSON encoder refused."""
-    if isinstance(key, Decimal):
-        return int(key) if key == key.to_integral_value() else float(key)
-    return key
 
 
 def _json_value(value: Any) -> Any:

@@ -8,7 +8,6 @@ import json
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from segl.compiler.sqlgen import col, render, table_ref
 from segl.compiler.store import Store, Table
 from segl.compiler.timeutil import wall_text
 from segl.compiler.types import Type
+from segl.compiler.values import plain_key
 from segl.runtime import json_text
 from segl.runtime.engines import Engine
 from segl.runtime.tables import format_table, plural
@@ -101,9 +101,7 @@ def read_outbox(
 def as_json(decision: dict[str, Any]) -> str:
     """One decision as a JSON object: times as `YYYY-MM-DD HH:MM:SS` (project zone)."""
     shown = {key: wall_text(decision[key]) if key in TIMES else decision[key] for key in KEYS}
-    user = shown["user"]
-    if isinstance(user, Decimal) and user.is_finite():  # a DECIMAL key column's
-        user = int(user) if user == user.to_integral_value() else float(user)
+    user = plain_key(shown["user"])  # a DECIMAL key column's 3.00 is 3
     if isinstance(user, float) and user.is_integer():
         user = int(user)
     shown["user"] = user

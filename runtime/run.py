@@ -33,6 +33,7 @@ from segl.dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 from segl.dsl.perf import collector_paused
 from segl.runtime import store as stored
 from segl.runtime.alerts import AlertOutcome, AlertRun
+from segl.runtime.assignments import record_assignments
 from segl.runtime.engines import Engine, EngineError
 from segl.runtime.identity import IdentityStats, Resolution
 from segl.runtime.journeys import JourneyRun, JourneyStats
@@ -430,8 +431,6 @@ def record_experiments(
     them: a user in the population only between two reports is assigned by the runs in
     between, and an experiment that reports on a later as-of does not count only those
     who stayed (docs/reports.md, Stored assignments)."""
-    from segl.runtime.assignments import record_assignments
-
     assert loaded.project is not None
     reports = loaded.project.reports
     for experiment in reports.experiments if reports is not None else ():

@@ -249,7 +249,7 @@ class JourneyChecker:
         exit_when: list[str] = []
         for index, clause in enumerate(stmt.exits):
             if clause.event is not None:
-                trigger = self._trigger(clause.event, f"exit of journey '{name}'")
+                trigger = self._trigger(clause.event, f"exit of journey '{name}'", "exit")
                 if trigger is not None:
                     exit_on.append(trigger)
             elif clause.condition is not None:
@@ -318,7 +318,7 @@ class JourneyChecker:
         if clause.moved is not None:
             return None, False, None, self._moved(clause.moved, what)
         if clause.event is not None:
-            return self._trigger(clause.event, what), clause.kind == "first", None, None
+            return self._trigger(clause.event, what, "enter"), clause.kind == "first", None, None
         assert clause.condition is not None
         expr = self.checker.condition(clause.condition, None, what)
         return None, False, self._hidden(stmt.name, "enter", expr), None
@@ -348,7 +348,8 @@ class JourneyChecker:
             return None
         return move
 
-    def _trigger(self, ref: ast.EventRef, what: str) -> model.EventTrigger | None:
+    def _trigger(self, ref: ast.EventRef, what: str, clause: str) -> model.EventTrigger | None:
+        """`enter on` / `exit on` (`clause`: "enter" or "exit") an event source."""
         source = self.checker.sources.get(ref.source)
         if source is None:
             events = [s.name for s in self.checker.sources.values() if s.kind == "event"]
@@ -364,8 +365,8 @@ class JourneyChecker:
                 "E0702",
                 f"'{ref.source}' is a profile source: the {what} needs events",
                 ref.span,
-                "use an event source (one with `user ... time ...`), or "
-                f"`{'exit' if what.startswith('exit') else 'enter'} when` a condition",
+                f"use an event source (one with `user ... time ...`), or `{clause} when` a "
+                "condition",
             )
             return None
         flt = None

@@ -13,11 +13,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from segl.compiler import ir
 from segl.compiler.alerts.model import LayerMove
+from segl.compiler.values import plain_key
 from segl.dsl.diagnostics import NO_SPAN, Span
 
 # The channels of SPEC §2.6; segl.toml adds more (`[journeys] channels = [...]`).
@@ -214,8 +214,7 @@ class Decision(NamedTuple):  # a tuple: a run makes 10^4-10^5, 4x faster than a 
 def user_text(user: object) -> str:
     """A user key as text, as `bucket` hashes it: whole numbers without a fraction (a
     DECIMAL key too: 3.00 is 3, and 2.50 is 2.5, as an engine reading doubles has it)."""
-    if isinstance(user, Decimal) and user.is_finite():
-        user = int(user) if user == user.to_integral_value() else float(user)
+    user = plain_key(user)
     if isinstance(user, float) and user.is_integer():
         return str(int(user))
     return str(user)

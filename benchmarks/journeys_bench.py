@@ -39,9 +39,11 @@ schedule's first run (the one that enters every dormant user into winback) is ti
 `--first-runs` times (its rows deleted between repetitions). Then the run at T of each
 project, `--runs` interleaved rounds (the order alternating), the rows of as-of T deleted
 before each run (untimed, as the harness empties its tables), so every repetition is the
-same steady-state run. Correctness: both projects store the same members and layers at T
-(up to the harness's floating-point ties), and every repetition of the journeys run at T
-writes the same outbox and ledger rows.
+same steady-state run. With `--hourly N` the last N hours before T are run hourly
+instead (23: the timed run at T decides one hour of events, the cadence a journey that
+welcomes "within 1 hour after registration" needs). Correctness: both projects store the
+same members and layers at T (up to the harness's floating-point ties), and every
+repetition of the journeys run at T writes the same outbox and ledger rows.
 
 **Part `history`** (target: "the same 10^5 new events over 10^6, 10^7 and 10^8 rows of
 history, within 1.5x of each other"). One universe and the same new events, histories of
@@ -115,6 +117,7 @@ JOURNEYS_FILE = HERE / "workload_journeys" / "journeys.segl"
 RESULTS = HERE / "results"
 T = dt.datetime(2026, 10, 31, 12)  # a Saturday: the week's winback entries are due
 DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
 COPY_SHIFT_DAYS = 728  # 104 weeks: a shifted copy keeps every weekday
 VARIANTS = ("plain", "journeys")
 EXPLAIN_ABOVE = 0.1  # seconds: queries of a profiled run explained
@@ -630,15 +633,25 @@ def scratch_copy(scale: Scale, prefix: str) -> Iterator[tuple[DuckDBEngine, dict
             engine.close()
 
 
+def steady_schedule(as_of: dt.datetime, days: int, hours: int) -> list[dt.datetime]:
+    """Daily runs for `days` days before `as_of`, then, when `hours` > 0, hourly runs in the
+    last `hours` hours before it (the timed run at `as_of` then decides one hour)."""
+    daily = [as_of - k * DAY for k in range(days, 0, -1)]
+    if not hours:
+        return daily
+    hourly = [as_of - k * HOUR for k in range(hours, 0, -1)]
+    return [when for when in daily if when < hourly[0]] + hourly
+
+
 def steady(args: argparse.Namespace) -> dict[str, Any]:
     scale = build_scale(args.data, users_for(args.events))
     print(f"steady: {scale.label}", flush=True)
     as_of: dt.datetime = args.as_of
-    schedule = [as_of - k * DAY for k in range(args.days, 0, -1)]
+    schedule = steady_schedule(as_of, args.days, args.hourly)
     first = schedule[0]
     found_modes = modes(args)
     with scratch_copy(scale, "segl-journeys-") as (engine, variants):
-        interval = new_rows(engine.connection, as_of - DAY, as_of)
+        interval = new_rows(engine.connection, schedule[-1], as_of)
         # the first run of the schedule (which creates the tables), --first-runs times
         first_runs: dict[str, list[dict[str, Any]]] = {m.name: [] for m in found_modes}
         for repetition in range(args.first_runs):
@@ -693,11 +706,14 @@ def steady(args: argparse.Namespace) -> dict[str, Any]:
         "as_of": str(as_of),
         "schedule": {
             "first": str(first),
-            "runs_before_as_of": args.days,
+            "runs_before_as_of": len(schedule),
             "every": "1 day",
+            "then_every_hour_for": args.hourly,
             "staging_of_the_runs_between": args.schedule_staging,
         },
-        "new_event_rows_in_last_day": interval,
+        "new_event_rows_in_last_day"
+        if not args.hourly
+        else "new_event_rows_in_last_hour": interval,
         "written_at_first_run": first_written,
         "state_before": state,
         "rows_compared": counts,
@@ -1238,6 +1254,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     steady_args.add_argument("--events", type=float, default=None, help="event rows (1e7)")
     steady_args.add_argument("--days", type=int, default=None, help="daily runs before T (14)")
     steady_args.add_argument("--first-runs", type=int, default=3, help="repetitions")
+    steady_args.add_argument(
+        "--hourly",
+        type=int,
+        default=0,
+        help="then hourly runs for the last N hours before T (23: the timed run decides one "
+        "hour, the cadence a 'within 1 hour' welcome needs)",
+    )
     history_args = parser.add_argument_group("history")
     history_args.add_argument("--base-events", type=float, default=None, help="(1e6)")
     history_args.add_argument("--new", type=float, default=None, help="new event rows (1e5)")

@@ -20,6 +20,7 @@ from segl.compiler.ops import ArithOp, CompareOp, LogicOp, StrMatchOp, TimeUnit,
 from segl.compiler.registry import NUMBER_ONLY, STRING_ONLY
 from segl.compiler.reports.check import ReportChecker
 from segl.compiler.reports.model import Reports
+from segl.compiler.salts import shared_salts
 from segl.compiler.types import COLUMN_TYPES, TEMPORAL, Type, unify
 from segl.dsl import ast
 from segl.dsl.diagnostics import Diagnostic, Severity, Span, closest, did_you_mean, name_hint
@@ -1332,6 +1333,7 @@ def _check(
         checker.check_definition(name)
     journeys = checker.journeys(universe)
     reports = checker.reports(universe)
+    checker.diagnostics.extend(shared_salts(journeys, reports))
     alerts = checker.alerts()
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics

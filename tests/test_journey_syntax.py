@@ -752,6 +752,74 @@ policy {
     assert found[3].message.startswith("all channels are capped twice")
 
 
+def test_salts_shared_where_that_cannot_be_meant_are_warned() -> None:
+    """W0707 (compiler/salts.py): two experiments with one salt, a holdout with a global
+    holdout's salt, an experiment with a holdout's salt whose arms do not meet at its share.
+    No warning for what is meant: an experiment measuring a holdout (an arm ends at its
+    share: `measures` and `everyone`, as examples/retail's journeys_holdout) and two
+    journeys' own holdouts (`own_a`, `own_b`)."""
+    from segl.compiler.checker import check_programs
+
+    rules = """\
+source users from table "users" key user_id { city: string }
+source events from table "events" user user_id time ts { name: string }
+holdout everyone 5% salt "g"
+holdout again 10% salt "g"
+journey a {
+    enter on events
+    holdout own_a 5% salt "j"
+    step hi: send sms "a"
+}
+journey b {
+    enter on events
+    holdout own_b 5% salt "j"
+    step hi: send sms "b"
+}
+experiment measures "the holdout" {
+    population exists(events)
+    salt "g"
+    arm held 5%
+    arm messaged 95%
+    metric n = count(events)
+}
+experiment twin "one split" {
+    population exists(events)
+    salt "x"
+    arm a 50%
+    arm b 50%
+    metric n = count(events)
+}
+experiment twin2 "the same split" {
+    population exists(events)
+    salt "x"
+    arm a 30%
+    arm b 70%
+    metric n = count(events)
+}
+experiment mixes "cuts the holdout" {
+    population exists(events)
+    salt "j"
+    arm a 2%
+    arm b 98%
+    metric n = count(events)
+}
+"""
+    project, diagnostics = check_programs([parse(rules)])
+    assert project is not None, diagnostics
+    found = sorted((d.span.line if d.span else 0, d.code, d.message) for d in diagnostics)
+    assert [(line, code) for line, code, _ in found] == [
+        (4, "W0707"),
+        (15, "W0707"),
+        (29, "W0707"),
+        (36, "W0707"),
+    ], diagnostics
+    again, measures, twin2, mixes = (message for _, _, message in found)
+    assert "the global holdout 'everyone'" in again and "the same users" in again
+    assert "holdout 'again'" in measures and "its arm 'messaged' mixes" in measures
+    assert "experiment 'twin'" in twin2 and "decides their arm in the other" in twin2
+    assert "holdout 'own_a'" in mixes and "let an arm end at 5%" in mixes
+
+
 @pytest.mark.parametrize(
     ("text", "hint"),
     [

@@ -588,7 +588,12 @@ CHECK_ERRORS = [
     ('alert a = moved(value_quadrant, from "hf_lv", to "lf_lv", over 0 months) > 5%',
      "0 months", "E0907", "`over` must be longer than 0", "e.g. over 1 month"),
     ("alert a = change(users(), over 101 years) > 5%",
-     "101 years", "E0907", "`over` is at most 100 years", "e.g. over 12 months"),
+     "101 years", "E0907", "`over` is at most 1,200 months (100 years)", "e.g. over 12 months"),
+    ("alert a = change(users(), over 36501 days) > 5%",
+     "36501 days", "E0907", "`over` is at most 36,500 days (100 years)", None),
+    # shown as written: 1e309% is the finite 1e307, which times 100 would print as inf%
+    ('alert a = moved(value_quadrant, from "hf_lv", to "lf_lv", over 7 days) > 1e309%',
+     "1e309%", "E0906", "> 1e309% is never true", "between 0% and 100%"),
     ("alert a = change(users(), over 0 days) > 5%",
      "0 days", "E0907", "`over` must be longer than 0", "e.g. over 7 days"),
     ("alert a = users() > 1 cooldown 0 hours",

@@ -143,7 +143,12 @@ class AlertChecker:
             self.error("E0907", "`over` must be longer than 0", duration.span, "e.g. over 1 month")
             return None
         if months > MAX_MONTHS:
-            self.error("E0907", "`over` is at most 100 years", duration.span, "e.g. over 12 months")
+            self.error(
+                "E0907",
+                f"`over` is at most {MAX_MONTHS:,} months (100 years)",
+                duration.span,
+                "e.g. over 12 months",
+            )
             return None
         return model.Months(months)
 
@@ -288,7 +293,9 @@ class AlertChecker:
         always) fires."""
         if not isinstance(threshold, model.Const):
             return True
-        shown = f"{threshold.value * 100:g}%"
+        # a percentage as written: 1e309% is the finite 1e307, but 1e307 * 100 is inf
+        percent = node.text if isinstance(node, ast.PercentLit) else f"{threshold.value * 100:g}"
+        shown = f"{percent}%"
         if isinstance(value, model.Users | model.Size):
             low, high = 0.0, math.inf
             what = "users()" if isinstance(value, model.Users) else "a size()"

@@ -282,11 +282,12 @@ def open_engine(
             [
                 Diagnostic(
                     "E0605",
-                    f"cannot open {shown}: another process holds the database file "
+                    f"cannot open {shown}: another process holds the "
+                    f"{'data folder' if err.engine == 'chdb' else 'database file'} "
                     f"{err.path} (waited {err.waited:.1f} s)",
                     None,
                     (
-                        f"DuckDB said: {err.detail}",
+                        f"{err.engine} said: {err.detail}",
                         "try again when the other process is done, or wait longer with "
                         "--lock-timeout SECONDS",
                     ),
@@ -445,7 +446,7 @@ lock_timeout_option = click.option(
     show_default=True,
     metavar="SECONDS",
     help="How long to wait for a database another process holds (a DuckDB or SQLite file, "
-    "another run of the project on PostgreSQL).",
+    "a chdb data folder, another run of the project on PostgreSQL).",
 )
 
 

@@ -33,12 +33,16 @@ import datetime as dt
 import importlib
 import logging
 import math
+import os
 import re
+import sys
+import tempfile
+import time
 import uuid
 from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from sqlglot import exp
@@ -52,6 +56,7 @@ from segl.compiler.targets.clickhouse import QUERY_SETTINGS
 from segl.compiler.types import Type
 from segl.runtime.engines import (
     DRIVER_HINT,
+    DatabaseLocked,
     Engine,
     EngineError,
     UnsupportedURL,
@@ -293,7 +298,9 @@ class ClickHouseEngineBase(Engine):
 _chdb: dict[str, Any] = {}  # "session", "path", "state": the one chdb session of the process
 
 
-def _chdb_session(path: str) -> Any:
+def _chdb_session(path: str, lock_timeout: float = 0.0) -> Any:
+    """The process's chdb session on `path`. A data folder another process's chdb holds is
+    waited for up to `lock_timeout` seconds (DatabaseLocked after that), as a DuckDB file."""
     try:
         chdb_session: Any = importlib.import_module("chdb.session")
     except ImportError:
@@ -305,12 +312,66 @@ def _chdb_session(path: str) -> Any:
                 f"{_chdb['path'] or ':memory:'}"
             )
         return _chdb["session"]
-    try:
-        session = chdb_session.Session(path) if path else chdb_session.Session()
-    except Exception as err:  # chdb raises plain RuntimeError subclasses
-        raise EngineError(str(err)) from None
+    started = time.monotonic()
+    delay = 0.05
+    while True:
+        said = ""
+        try:
+            with tempfile.TemporaryFile("w+") as stderr:
+                try:
+                    with _stderr_to(stderr):
+                        session = chdb_session.Session(path) if path else chdb_session.Session()
+                    break
+                finally:
+                    stderr.seek(0)
+                    said = stderr.read().strip()
+        except Exception as err:  # chdb raises plain RuntimeError subclasses
+            holder = _holder(path)
+            waited = time.monotonic() - started
+            if holder is None:  # chdb's own words first: its exception only says "failed"
+                raise EngineError(" ".join(filter(None, (said, str(err))))) from None
+            if waited >= lock_timeout:
+                detail = f"process {holder} uses this data folder ({said or err})"
+                raise DatabaseLocked(path, waited, detail, engine="chdb") from None
+            time.sleep(min(delay, lock_timeout - waited))
+            delay = min(delay * 2, 1.0)
     _chdb.update(session=session, path=path, state=None)
     return session
+
+
+@contextlib.contextmanager
+def _stderr_to(file: IO[str]) -> Iterator[None]:
+    """Point file descriptor 2 at `file` for the duration: chdb's C++ writes its reasons
+    there (a locked data folder), which would reach the terminal before segl's diagnostic."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(file.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _holder(path: str) -> int | None:
+    """The live process, other than this one, whose chdb (a ClickHouse server) runs on the
+    data folder: ClickHouse writes its PID to `<path>/status` and locks the file while it
+    runs. A status file left by a killed process names a dead PID: None."""
+    try:
+        text = (Path(path) / "status").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found = re.search(r"^PID:\s*(\d+)", text, re.MULTILINE)
+    if found is None or int(found.group(1)) == os.getpid():
+        return None
+    pid = int(found.group(1))
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's
+        return pid
+    return pid
 
 
 def close_chdb() -> None:
@@ -330,11 +391,13 @@ class ChdbEngine(ClickHouseEngineBase):
         database: str = "default",
         read_only: bool = False,
         create: bool = True,
+        lock_timeout: float = 0.0,
     ) -> None:
         """`create=False` (every command but the tests' own set-up): the database must
-        exist (a mistyped `?database=` left an empty one behind)."""
+        exist (a mistyped `?database=` left an empty one behind). `lock_timeout`: how long
+        to wait for a data folder another process's chdb holds."""
         super().__init__(database)
-        self.session = _chdb_session(path)
+        self.session = _chdb_session(path, lock_timeout)
         self.read_only = read_only
         quoted = render(exp.to_identifier(database, quoted=True), self.target)
         exists = f"SELECT 1 FROM system.databases WHERE name = {_string(database)}"
@@ -470,7 +533,9 @@ def open_engine(
         path, database = parse_chdb_url(url, base)
         if read_only and path and not Path(path).exists():
             raise EngineError(f"no chdb data at {path}")
-        return ChdbEngine(path, database, read_only=read_only, create=create)
+        return ChdbEngine(
+            path, database, read_only=read_only, create=create, lock_timeout=lock_timeout or 0.0
+        )
     if scheme == "clickhouse":
         try:
             import clickhouse_connect

@@ -136,13 +136,15 @@ class NoDatabase(EngineError):
 
 
 class DatabaseLocked(EngineError):
-    """Another process holds the database file's lock, for longer than we waited."""
+    """Another process holds the database file's (or chdb data folder's) lock, for longer
+    than we waited; `detail` is what `engine` said."""
 
-    def __init__(self, path: str, waited: float, detail: str) -> None:
+    def __init__(self, path: str, waited: float, detail: str, engine: str = "DuckDB") -> None:
         super().__init__(detail)
         self.path = path
         self.waited = waited
         self.detail = detail
+        self.engine = engine
 
 
 def sql_of(statement: Statement) -> str:
@@ -689,9 +691,10 @@ def connect(
     `create=False`: a file-based database (DuckDB, SQLite, chdb) must exist already
     (NoDatabase otherwise), so a mistyped path never leaves an empty database behind;
     `read_only` implies it. `lock_timeout`: how long to wait for a DuckDB or SQLite file
-    that another process holds (DatabaseLocked after that; `on_wait` is told once), or on
-    PostgreSQL for a lock (another run of the project); None: the engine's default (no
-    wait for a DuckDB file, 5 s for SQLite, no limit on PostgreSQL)."""
+    or a chdb data folder that another process holds (DatabaseLocked after that; `on_wait`
+    is told once, for DuckDB), or on PostgreSQL for a lock (another run of the project);
+    None: the engine's default (no wait for a DuckDB file or chdb folder, 5 s for SQLite,
+    no limit on PostgreSQL)."""
     wait = lock_timeout or 0.0
     file = database_file(url, base)
     if file is not None and (read_only or not create) and not file.exists():

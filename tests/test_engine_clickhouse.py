@@ -633,6 +633,55 @@ def test_cli_on_a_chdb_data_directory(tmp_path: Path, demo: dict[str, Any]) -> N
     assert "typo" not in databases.stdout and "default" in databases.stdout
 
 
+def test_a_chdb_folder_another_process_holds_is_waited_for_then_refused(tmp_path: Path) -> None:
+    """chdb allows one process per data folder. A second `segl` waits up to --lock-timeout
+    (a holder that lets go in time: the command goes on), then fails with E0605 naming the
+    holder's PID and chdb's reason, and chdb's own line never reaches the terminal raw."""
+    data = tmp_path / "warehouse"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "segl.toml").write_text('[project]\nname = "p"\n', encoding="utf-8")
+    (project / "rules.segl").write_text(
+        'source users from table "users" key user_id { city: string }\n'
+        'segment beijing = users.city == "Beijing"\n',
+        encoding="utf-8",
+    )
+    holder = (
+        "import sys, time\nfrom segl.compiler.types import Type\n"
+        "from segl.runtime.engines import connect\nengine = connect(sys.argv[1])\n"
+        "columns = [('user_id', Type.NUMBER), ('city', Type.STRING)]\n"
+        "engine.create_table('users', columns, [(1, 'Beijing')])\n"
+        "print('holding', flush=True)\ntime.sleep(float(sys.argv[2]))\n"
+    )
+    segl = [sys.executable, "-c", "from segl.runtime.cli import main; raise SystemExit(main())"]
+    run = [*segl, "run", str(project), "--db", f"chdb:///{data}", "--as-of", "2026-11-01"]
+
+    def hold(seconds: float) -> subprocess.Popen[str]:
+        command = [sys.executable, "-c", holder, f"chdb:///{data}", str(seconds)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None and process.stdout.readline().strip() == "holding"
+        return process
+
+    held = hold(60)
+    try:
+        refused = subprocess.run([*run, "--lock-timeout", "0.5"], capture_output=True, text=True)
+    finally:
+        held.kill()
+        held.wait()
+    assert refused.returncode == 1, refused.stderr
+    first = refused.stderr.splitlines()[0]
+    assert first.startswith(
+        f"E0605 cannot open chdb:///{data}: another process holds the data folder"
+    )
+    assert f"chdb said: process {held.pid} uses this data folder" in refused.stderr
+    assert "Another server instance in same directory" in refused.stderr  # chdb's reason
+    held = hold(1.5)
+    waited = subprocess.run([*run, "--lock-timeout", "30"], capture_output=True, text=True)
+    held.wait(timeout=30)
+    assert waited.returncode == 0, waited.stderr
+    assert "beijing" in waited.stdout
+
+
 # ---------------------------------------------------------------- differential
 
 

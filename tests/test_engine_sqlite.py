@@ -297,6 +297,29 @@ def test_epoch_keeps_the_fraction_of_a_second_as_written(text: str, seconds: flo
     assert found == pytest.approx(seconds, abs=1e-7)
 
 
+@pytest.mark.parametrize(
+    ("text", "iso_weekday"),
+    [
+        ("2026-10-31 23:59:59.9996", 6),  # a Saturday: '%w' alone rounds it to Sunday
+        ("2026-10-31 23:59:59.999999", 6),
+        ("2026-11-01 00:00:00", 7),
+        ("2026-11-02", 1),  # a date: a Monday
+    ],
+)
+def test_weekday_of_a_time_just_before_midnight_is_its_own_day(text: str, iso_weekday: int) -> None:
+    """`day_of_week` (1 = Monday) on SQLite: the weekday of the time's day, as the other
+    engines have it, not of the time rounded to the millisecond."""
+    from sqlglot import exp
+
+    from segl.compiler.sqlgen import render
+    from segl.compiler.targets import get_target
+
+    target = get_target("sqlite")
+    query = exp.select(target.iso_day_of_week(exp.Literal.string(text)))
+    [(found,)] = sqlite3.connect(":memory:").execute(render(query, target)).fetchall()
+    assert found == iso_weekday
+
+
 def sqlite_project(tmp_path: Path, table: str) -> tuple[Path, str]:
     """A SQLite file holding `table` (its CREATE TABLE) and an empty project folder `p`
     (a project is a folder with a segl.toml): the folder and the database's URL."""

@@ -175,8 +175,10 @@ class SQLite(Target):
         )
 
     def iso_day_of_week(self, value: exp.Expression) -> exp.Expression:
-        # %w is 0 = Sunday .. 6 = Saturday
-        weekday = exp.Cast(this=fn("STRFTIME", exp.Literal.string("%w"), value), to=dtype(T.INT))
+        # %w is 0 = Sunday .. 6 = Saturday. Of the day, not the time: %w rounds a time's
+        # fraction to the millisecond (23:59:59.9996 had the next day's weekday), DATE cuts it
+        of_day = fn("DATE", value)
+        weekday = exp.Cast(this=fn("STRFTIME", exp.Literal.string("%w"), of_day), to=dtype(T.INT))
         shifted = exp.Add(this=weekday, expression=exp.Literal.number(6))
         return exp.Add(
             this=exp.Mod(this=exp.Paren(this=shifted), expression=exp.Literal.number(7)),

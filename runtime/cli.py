@@ -318,6 +318,12 @@ def _unreachable_hint(url: str) -> str:
             "check that the URL names a database of its kind (duckdb:/// a DuckDB file, "
             "sqlite:/// a SQLite file) that is reachable"
         )
+    if url.lower().startswith("spark://local"):
+        return (
+            "a relative ?warehouse= (default spark-warehouse) is taken from the current "
+            "folder with --db, from the project's with segl.toml's url: e.g. "
+            "--db 'spark://local?warehouse=/data/wh'"
+        )
     return (
         "check the URL's host, port, database, user and password, and that the server "
         "accepts connections from this machine"

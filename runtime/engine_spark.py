@@ -423,8 +423,17 @@ def open_engine(
     create: bool = True,
     lock_timeout: float | None = None,
 ) -> Engine:
-    del create  # segl never creates a Spark database
     spec = parse_url(url)
+    if spec["kind"] == "local":
+        warehouse = Path(spec.get("warehouse", "spark-warehouse"))
+        if not warehouse.is_absolute():
+            warehouse = (base or Path.cwd()) / warehouse
+        # a new session would make an empty one there (a running one has its own)
+        if not create and not warehouse.is_dir() and SparkSession.getActiveSession() is None:
+            raise EngineError(
+                f"no Spark warehouse at {warehouse}: a local session keeps its tables and "
+                "metastore there (give the folder with ?warehouse=DIR)"
+            )
     try:
         if spec["kind"] == "connect":
             session = _connect_session(spec["remote"])
@@ -439,9 +448,6 @@ def open_engine(
                 .getOrCreate()
             )
         else:
-            warehouse = Path(spec.get("warehouse", "spark-warehouse"))
-            if not warehouse.is_absolute():
-                warehouse = (base or Path.cwd()) / warehouse
             session = local_session(spec["master"], warehouse)
     except _spark_errors() as err:
         raise EngineError(f"cannot start Spark for {url}: {_error_text(err)}") from None

@@ -103,6 +103,16 @@ def test_an_unreachable_spark_connect_server_is_said_at_once(url: str, said: str
     assert_unopened_in_one_diagnostic(url, said)
 
 
+def test_a_missing_local_warehouse_is_refused_not_made(tmp_path: Path) -> None:
+    """A local session keeps its tables in its warehouse folder: one that does not exist
+    holds no sources, so a command says so (E0605) instead of leaving an empty
+    `spark-warehouse/` (and a metastore) behind, as a mistyped DuckDB path leaves no file."""
+    missing = tmp_path / "no-such-warehouse"
+    url = f"spark://local?warehouse={missing}"
+    assert_unopened_in_one_diagnostic(url, f"no Spark warehouse at {missing}")
+    assert not missing.exists()
+
+
 # ---------------------------------------------------------------- a local session
 
 

@@ -317,7 +317,7 @@ def _chdb_session(path: str, lock_timeout: float = 0.0) -> Any:
     while True:
         said = ""
         try:
-            with tempfile.TemporaryFile("w+") as stderr:
+            with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
                 try:
                     with _stderr_to(stderr):
                         session = chdb_session.Session(path) if path else chdb_session.Session()
@@ -366,11 +366,11 @@ def _holder(path: str) -> int | None:
         return None
     pid = int(found.group(1))
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # PermissionError: alive, another user's
     except ProcessLookupError:
         return None
-    except PermissionError:  # alive, another user's
-        return pid
+    except PermissionError:
+        pass
     return pid
 
 

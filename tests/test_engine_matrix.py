@@ -48,10 +48,10 @@ from segl.runtime.run import read_result, run_loaded
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "segl.toml").exists())
 DEMO_USERS = 300
-MATRIX_EXAMPLES = int(os.environ.get("SEGL_MATRIX_EXAMPLES", "200"))
+MATRIX_EXAMPLES = int(os.environ.get("SEGL_MATRIX_EXAMPLES", "300"))  # issue 3: >= 300
 # Spark spends about a second planning and scheduling any query, however small: its
 # generated scenarios are evaluated SLOW_BATCH per query (see `_batched`)
-SPARK_EXAMPLES = int(os.environ.get("SEGL_MATRIX_EXAMPLES_SPARK", "200"))
+SPARK_EXAMPLES = int(os.environ.get("SEGL_MATRIX_EXAMPLES_SPARK", "300"))
 SLOW_BATCH = 10
 FAST_ENGINES = [name for name in ENGINE_NAMES if name != "spark"]
 SLOW_ENGINES = [name for name in ENGINE_NAMES if name == "spark"]

@@ -2939,8 +2939,9 @@ WITH "segl_usr" AS (
       CASE
         WHEN "_t" >= '2026-08-03 00:00:00'
         AND (
-          "c1" = 'visit' AND (
-            CAST(STRFTIME('%w', "c0") AS INTEGER) + 6
+          "c1" = 'visit'
+          AND (
+            CAST(STRFTIME('%w', DATE("c0")) AS INTEGER) + 6
           ) % 7 + 1 >= 6
         )
         THEN 1

@@ -48,7 +48,7 @@ def _experiments_sharing(experiments: Sequence[Experiment]) -> Iterator[Diagnost
         earlier = next((e for e in experiments[:index] if e.salt == later.salt), None)
         if earlier is not None:
             yield _warning(
-                f"experiment '{later.name}'",
+                ("experiment", later.name),
                 f"experiment '{earlier.name}'",
                 later.salt,
                 "a user's arm in one decides their arm in the other",
@@ -64,7 +64,7 @@ def _holdouts_sharing(holdouts: Sequence[Holdout]) -> Iterator[Diagnostic]:
         )
         if earlier is not None:
             yield _warning(
-                f"holdout '{later.name}'",
+                ("holdout", later.name),
                 f"the global holdout '{earlier.name}'",
                 later.salt,
                 "both take the users of the lowest buckets, the same users, not two samples",
@@ -84,7 +84,7 @@ def _experiments_mixing(
             if mixed is None or any(math.isclose(a.high, holdout.share) for a in experiment.arms):
                 continue
             yield _warning(
-                f"experiment '{experiment.name}'",
+                ("experiment", experiment.name),
                 f"holdout '{holdout.name}'",
                 experiment.salt,
                 f"its arm '{mixed.name}' mixes the holdout's users (the buckets below "
@@ -97,12 +97,18 @@ def _experiments_mixing(
 
 
 def _warning(
-    later: str, earlier: str, salt: str, consequence: str, span: Span, earlier_span: Span
+    later: tuple[str, str],
+    earlier: str,
+    salt: str,
+    consequence: str,
+    span: Span,
+    earlier_span: Span,
 ) -> Diagnostic:
-    name = later.split("'")[1]
+    """W0707 on `later` (its kind and name), which has the salt of `earlier`."""
+    kind, name = later
     return Diagnostic(
         "W0707",
-        f'{later} has the salt "{salt}" of {earlier}: {consequence}',
+        f"{kind} '{name}' has the salt \"{salt}\" of {earlier}: {consequence}",
         span,
         (f"{earlier} is at {earlier_span.file}:{earlier_span.line}", HINT.format(name=name)),
         Severity.WARNING,

@@ -282,8 +282,7 @@ def open_engine(
             [
                 Diagnostic(
                     "E0605",
-                    f"cannot open {shown}: another process holds the "
-                    f"{'data folder' if err.engine == 'chdb' else 'database file'} "
+                    f"cannot open {shown}: another process holds the {err.what} "
                     f"{err.path} (waited {err.waited:.1f} s)",
                     None,
                     (

@@ -37,7 +37,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 import uuid
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -59,10 +58,12 @@ from segl.runtime.engines import (
     DatabaseLocked,
     Engine,
     EngineError,
+    HeldByAnother,
     UnsupportedURL,
     integer_type,
     sql_of,
     unsigned_64_type,
+    wait_while_held,
 )
 
 SUPPORTED = (
@@ -312,37 +313,40 @@ def _chdb_session(path: str, lock_timeout: float = 0.0) -> Any:
                 f"{_chdb['path'] or ':memory:'}"
             )
         return _chdb["session"]
-    started = time.monotonic()
-    delay = 0.05
-    while True:
-        said = ""
-        try:
-            with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
-                try:
-                    with _stderr_to(stderr):
-                        session = chdb_session.Session(path) if path else chdb_session.Session()
-                    break
-                finally:
-                    stderr.seek(0)
-                    said = stderr.read().strip()
-        except Exception as err:  # chdb raises plain RuntimeError subclasses
-            holder = _holder(path)
-            waited = time.monotonic() - started
-            if holder is None:  # chdb's own words first: its exception only says "failed"
-                raise EngineError(" ".join(filter(None, (said, str(err))))) from None
-            if waited >= lock_timeout:
-                detail = f"process {holder} uses this data folder ({said or err})"
-                raise DatabaseLocked(path, waited, detail, engine="chdb") from None
-            time.sleep(min(delay, lock_timeout - waited))
-            delay = min(delay * 2, 1.0)
+
+    def started() -> Any:
+        session, said, error = _started(chdb_session, path)
+        if session is not None:
+            return session
+        holder = _holder(path)
+        if holder is None:  # chdb's own words first: its exception only says it failed
+            raise EngineError(" ".join(filter(None, (said, error))))
+        raise HeldByAnother(f"process {holder} uses this data folder ({said or error})")
+
+    def locked(waited: float, words: str) -> DatabaseLocked:
+        return DatabaseLocked(path, waited, words, engine="chdb", what="data folder")
+
+    session = wait_while_held(started, lock_timeout, locked)
     _chdb.update(session=session, path=path, state=None)
     return session
 
 
+def _started(chdb_session: Any, path: str) -> tuple[Any, str, str]:
+    """A new chdb session on `path` (None if it failed), what chdb wrote to stderr and its
+    exception's text. Its C++ writes why (a locked data folder) to the process's stderr,
+    which would reach the terminal before segl's diagnostic."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
+        try:
+            with _stderr_to(stderr):
+                return chdb_session.Session(path) if path else chdb_session.Session(), "", ""
+        except Exception as err:  # chdb raises plain RuntimeError subclasses
+            stderr.seek(0)
+            return None, stderr.read().strip(), str(err)
+
+
 @contextlib.contextmanager
 def _stderr_to(file: IO[str]) -> Iterator[None]:
-    """Point file descriptor 2 at `file` for the duration: chdb's C++ writes its reasons
-    there (a locked data folder), which would reach the terminal before segl's diagnostic."""
+    """Point file descriptor 2 at `file` for the duration."""
     sys.stderr.flush()
     saved = os.dup(2)
     os.dup2(file.fileno(), 2)

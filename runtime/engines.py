@@ -15,7 +15,7 @@ import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from sqlglot import exp
@@ -136,15 +136,56 @@ class NoDatabase(EngineError):
 
 
 class DatabaseLocked(EngineError):
-    """Another process holds the database file's (or chdb data folder's) lock, for longer
-    than we waited; `detail` is what `engine` said."""
+    """Another process holds the database (`what`: a DuckDB file, a chdb data folder) at
+    `path`, for longer than we waited; `detail` is what `engine` said."""
 
-    def __init__(self, path: str, waited: float, detail: str, engine: str = "DuckDB") -> None:
+    def __init__(
+        self,
+        path: str,
+        waited: float,
+        detail: str,
+        engine: str = "DuckDB",
+        what: str = "database file",
+    ) -> None:
         super().__init__(detail)
         self.path = path
         self.waited = waited
         self.detail = detail
         self.engine = engine
+        self.what = what
+
+
+Opened = TypeVar("Opened")
+
+
+class HeldByAnother(Exception):
+    """Raised by an opener (`wait_while_held`) when another process holds the database;
+    the message is the engine's own words."""
+
+
+def wait_while_held(
+    opener: Callable[[], Opened],
+    lock_timeout: float,
+    locked: Callable[[float, str], DatabaseLocked],
+    on_wait: Callable[[str], None] | None = None,
+) -> Opened:
+    """`opener()`, retried with a growing pause (up to a second) while it raises
+    HeldByAnother, for at most `lock_timeout` seconds; then `locked(waited, words)` is
+    raised. `on_wait` is told once, with the engine's words, before the first pause."""
+    started = time.monotonic()
+    delay = 0.05
+    while True:
+        try:
+            return opener()
+        except HeldByAnother as held:
+            waited = time.monotonic() - started
+            if waited >= lock_timeout:
+                raise locked(waited, str(held)) from None
+            if on_wait is not None:
+                on_wait(str(held))
+                on_wait = None
+            time.sleep(min(delay, lock_timeout - waited))
+            delay = min(delay * 2, 1.0)
 
 
 def sql_of(statement: Statement) -> str:
@@ -387,24 +428,20 @@ class DuckDBEngine(Engine):
             raise NoDatabase(database)
         self.target = get_target("duckdb")
         self._error = duckdb.Error
-        started = time.monotonic()
-        delay = 0.05
-        while True:
+
+        def opened() -> Any:
             try:
-                self.connection = duckdb.connect(database, read_only=read_only)
-                _quiet(self.connection)
-                return
+                return duckdb.connect(database, read_only=read_only)
             except duckdb.Error as err:
-                if not is_lock_conflict(err):
-                    raise EngineError(str(err)) from None
-                waited = time.monotonic() - started
-                if waited >= lock_timeout:
-                    raise DatabaseLocked(database, waited, str(err)) from None
-                if on_wait is not None:
-                    on_wait(str(err))
-                    on_wait = None
-                time.sleep(min(delay, lock_timeout - waited))
-                delay = min(delay * 2, 1.0)
+                if is_lock_conflict(err):
+                    raise HeldByAnother(str(err)) from None
+                raise EngineError(str(err)) from None
+
+        def locked(waited: float, words: str) -> DatabaseLocked:
+            return DatabaseLocked(database, waited, words)
+
+        self.connection = wait_while_held(opened, lock_timeout, locked, on_wait)
+        _quiet(self.connection)
 
     @classmethod
     def scratch(cls) -> DuckDBEngine:

@@ -429,7 +429,7 @@ class DuckDBEngine(Engine):
         self.target = get_target("duckdb")
         self._error = duckdb.Error
 
-        def opened() -> Any:
+        def opened() -> duckdb.DuckDBPyConnection:
             try:
                 return duckdb.connect(database, read_only=read_only)
             except duckdb.Error as err:
